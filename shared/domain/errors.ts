@@ -1,0 +1,108 @@
+/**
+ * Typed errors. Adapters map every SDK error onto a `CloudError` of one kind, keep the cloud's own code and
+ * the original error as `cause`, and say what was being done ("resizing gcp mig gpu-a: ...").
+ * Callers test errors with the predicates below, never by matching message text.
+ */
+import type { Cloud } from './types.ts';
+
+export const CLOUD_ERROR_KINDS = [
+  'insufficient-capacity',
+  'not-found',
+  'throttled',
+  'conflict',
+  'unauthorized',
+  'invalid',
+  'transient',
+] as const;
+export type CloudErrorKind = (typeof CLOUD_ERROR_KINDS)[number];
+
+/** Kinds worth retrying (by the adapter's own retry, or by Lambda's retry and then the dead-letter queue). */
+const RETRYABLE: ReadonlySet<CloudErrorKind> = new Set(['throttled', 'transient', 'conflict']);
+
+export interface CloudErrorInit {
+  kind: CloudErrorKind;
+  cloud: Cloud;
+  /** What was being done, e.g. `resizing gcp mig gpu-l4`. */
+  operation: string;
+  /** The cloud's own error code (`InsufficientInstanceCapacity`, `ZONE_RESOURCE_POOL_EXHAUSTED`, 429...). */
+  code?: string;
+  /** HTTP status, when there was one. */
+  status?: number;
+  message?: string;
+  cause?: unknown;
+}
+
+export class CloudError extends Error {
+  readonly kind: CloudErrorKind;
+  readonly cloud: Cloud;
+  readonly operation: string;
+  readonly code?: string;
+  readonly status?: number;
+
+  constructor(init: CloudErrorInit) {
+    const detail = init.message ?? (init.cause instanceof Error ? init.cause.message : String(init.cause ?? ''));
+    super(`${init.operation}: ${init.kind}${init.code ? ` (${init.code})` : ''}${detail ? `: ${detail}` : ''}`, {
+      cause: init.cause,
+    });
+    this.name = 'CloudError';
+    this.kind = init.kind;
+    this.cloud = init.cloud;
+    this.operation = init.operation;
+    this.code = init.code;
+    this.status = init.status;
+  }
+
+  get retryable(): boolean {
+    return RETRYABLE.has(this.kind);
+  }
+}
+
+export const isCloudError = (e: unknown): e is CloudError => e instanceof CloudError;
+const isKind = (kind: CloudErrorKind) => (e: unknown): e is CloudError => isCloudError(e) && e.kind === kind;
+export const isInsufficientCapacity = isKind('insufficient-capacity');
+export const isNotFound = isKind('not-found');
+export const isThrottled = isKind('throttled');
+export const isConflict = isKind('conflict');
+export const isUnauthorized = isKind('unauthorized');
+export const isInvalid = isKind('invalid');
+export const isTransient = isKind('transient');
+/** True for errors a retry may cure: throttling, transient faults, optimistic-concurrency conflicts. */
+export const isRetryable = (e: unknown): boolean => isCloudError(e) && e.retryable;
+
+/** Returns undefined for a not-found error and rethrows anything else (Karpenter's IgnoreNotFound). */
+export function ignoreNotFound(e: unknown): undefined {
+  if (isNotFound(e)) return undefined;
+  throw e;
+}
+
+/** A raw event that does not match its schema. Never retried: recorded with its reason and acknowledged. */
+export class ParseError extends Error {
+  /** e.g. `aws.ec2 / EC2 Spot Instance Interruption Warning`. */
+  readonly source: string;
+  /** Dotted path of the offending field, e.g. `detail.instance-id`. */
+  readonly path: string;
+  /** What was expected there. */
+  readonly expected: string;
+
+  constructor(source: string, path: string, expected: string, options?: { cause?: unknown; received?: string }) {
+    super(
+      `${source}: invalid event at ${path || '(root)'}: expected ${expected}${options?.received ? `, got ${options.received}` : ''}`,
+      { cause: options?.cause },
+    );
+    this.name = 'ParseError';
+    this.source = source;
+    this.path = path;
+    this.expected = expected;
+  }
+}
+export const isParseError = (e: unknown): e is ParseError => e instanceof ParseError;
+
+/** Configuration that does not validate. Says which file and field. */
+export class ConfigError extends Error {
+  readonly path: string;
+  constructor(where: string, path: string, message: string) {
+    super(`${where}: ${path || '(root)'}: ${message}`);
+    this.name = 'ConfigError';
+    this.path = path;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * Ports: what the core needs from a cloud, a cluster, an event bus and a metrics store.
+ * Each cloud implements them in its own folder under `shared/adapters/<cloud>`, the only places that import
+ * a cloud SDK. Every method throws `CloudError` (see errors.ts) and nothing else.
+ */
+import type { CapacityType, Cloud, Pool, PoolKind } from './types.ts';
+
+export type InstanceLifecycle = 'pending' | 'running' | 'ready' | 'terminating' | 'terminated';
+
+export interface ObservedInstance {
+  /** EC2 instance id, Azure VM instance id / name, GCP instance name. */
+  id: string;
+  zone?: string;
+  instanceType?: string;
+  capacityType: CapacityType;
+  lifecycle: InstanceLifecycle;
+  /** Kubernetes node name, when the instance has joined a cluster and the cloud says so. */
+  nodeName?: string;
+  launchedAt?: string;
+}
+
+/** The pool's reference: enough for an adapter to find the cloud resource. */
+export interface PoolRef {
+  id: string;
+  cloud: Cloud;
+  kind: PoolKind;
+  /** Fleet id / ASG name / `cluster/nodegroup` / VMSS name / MIG name / `namespace/deployment` / NodePool name. */
+  resource: string;
+  location: { region: string; zones: string[] };
+  /** Azure: `subscriptionId/resourceGroup`; GCP: project id; Kubernetes: context. */
+  scope?: string;
+  tags?: Record<string, string>;
+}
+
+export interface PoolObservation {
+  ref: PoolRef;
+  desired: number;
+  /** Instances serving (running and, where the cloud knows, healthy). */
+  ready: number;
+  min?: number;
+  max?: number;
+  instances: ObservedInstance[];
+  /** ISO time of the observation (the adapter's clock, passed in). */
+  observedAt?: string;
+}
+
+export interface SetDesiredRequest {
+  desired: number;
+  /** Why, in words; adapters put it where the API has room (ASG has none; EC2 Fleet has none; tags on MIGs). */
+  reason: string;
+  /** Idempotency token where the API has one (EC2 ClientToken); otherwise ignored. */
+  idempotencyToken?: string;
+}
+
+export interface SetDesiredResult {
+  /** The count the cloud accepted (may differ when the API clamps). */
+  desired: number;
+  /** The previous desired count, as the adapter saw it. */
+  previous: number;
+  /** True when the cloud already had that count and nothing was changed. */
+  unchanged: boolean;
+  /** Long-running operation id, when there was one (EKS update id, GCP operation, Azure async op). */
+  operationId?: string;
+}
+
+export interface CapacityReservation {
+  id: string;
+  cloud: Cloud;
+  /** `capacity-block` | `odcr` | `future-odcr`. */
+  type: string;
+  instanceType: string;
+  zone: string;
+  total: number;
+  available: number;
+  /** `active`, `scheduled`, `payment-pending`, `expired`, `cancelled`, ... as the cloud says. */
+  state: string;
+  startTime?: string;
+  endTime?: string;
+}
+
+export interface SpotPrice {
+  instanceType: string;
+  zone: string;
+  price: number;
+  time: string;
+}
+
+/**
+ * Capacity: the cloud's scalable groups (EC2 Fleet, ASG, EKS node group, VMSS, MIG).
+ */
+export interface CapacityPort {
+  readonly cloud: Cloud;
+  /** Whether this adapter handles that kind of pool. */
+  supports(kind: PoolKind): boolean;
+  /**
+   * Describes a pool: desired and ready counts and its instances.
+   * Throws `not-found` when the resource does not exist. Retries throttling and 5xx itself.
+   */
+  describePool(ref: PoolRef): Promise<PoolObservation>;
+  /**
+   * Sets the pool's desired count and waits for the cloud to accept it (long-running operations are
+   * polled until done or failed; not until the instances are up).
+   * Setting the current count again is a success with `unchanged: true`.
+   * Throws `not-found` if the pool is gone, `insufficient-capacity` when the cloud refuses for capacity,
+   * `invalid` when the count is outside the group's own limits. Retries throttling and 5xx itself.
+   */
+  setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult>;
+  /** Lists capacity reservations and capacity blocks in the region; [] when the cloud has no such thing. */
+  listReservations(region: string): Promise<CapacityReservation[]>;
+  /** Recent spot prices for instance types in the region; [] when the cloud does not publish them. */
+  spotPrices?(region: string, instanceTypes: string[]): Promise<SpotPrice[]>;
+  /** Terminates one instance of the pool and lowers its desired count by one (scale-in of a chosen node). */
+  removeInstance?(ref: PoolRef, instanceId: string): Promise<void>;
+}
+
+export interface GpuNode {
+  name: string;
+  /** Cloud provider id, e.g. `aws:///us-east-1a/i-0abc`, `azure:///subscriptions/.../virtualMachines/3`, `gce://project/zone/name`. */
+  providerId?: string;
+  /** The cloud instance id or VM name derived from the provider id. */
+  instanceId?: string;
+  zone?: string;
+  instanceType?: string;
+  capacityType?: string;
+  gpus: number;
+  ready: boolean;
+  unschedulable: boolean;
+  labels: Record<string, string>;
+}
+
+export interface DrainResult {
+  node: string;
+  evicted: string[];
+  /** Pods still there at the deadline (their budget did not allow eviction in time). */
+  remaining: string[];
+  /** Whether the node ended empty of evictable pods before the deadline. */
+  complete: boolean;
+}
+
+export interface NodePoolPatch {
+  /** `spec.limits`, e.g. `{ 'nvidia.com/gpu': '16' }`. */
+  limits?: Record<string, string>;
+  /** `spec.replicas` for static NodePools. */
+  replicas?: number;
+  weight?: number;
+}
+
+/**
+ * Cluster: a Kubernetes API server.
+ */
+export interface ClusterPort {
+  /** Scales a Deployment through its scale subresource. Throws `not-found` if it does not exist. */
+  scaleDeployment(namespace: string, name: string, replicas: number): Promise<SetDesiredResult>;
+  /** Reads a Deployment's spec and ready replicas. */
+  describeDeployment(namespace: string, name: string): Promise<{ desired: number; ready: number }>;
+  /** Merge-patches a Karpenter NodePool. Retries a 409 conflict by re-reading. Throws `not-found`. */
+  patchNodePool(name: string, patch: NodePoolPatch): Promise<void>;
+  /** Lists nodes that have GPUs (`nvidia.com/gpu` or `amd.com/gpu` capacity). */
+  listGpuNodes(): Promise<GpuNode[]>;
+  /** Finds the node of a cloud instance (EC2 id, VM name, GCE instance name); undefined if none. */
+  findNodeByInstance(instanceId: string): Promise<GpuNode | undefined>;
+  /** Marks a node unschedulable. Idempotent; `not-found` if the node is gone. */
+  cordon(node: string): Promise<void>;
+  /**
+   * Evicts the node's pods (not DaemonSet pods, not mirror pods) through the Eviction API, which respects
+   * PodDisruptionBudgets: a 429 is retried until `deadline`; what is left then is reported, not thrown.
+   * A node that is already gone is an empty, complete drain.
+   */
+  drain(node: string, deadline: Date): Promise<DrainResult>;
+}
+
+export interface DecisionEvent {
+  /** EventBridge `detail-type`, e.g. `Scaling Decision`, `Scaling Action Failed`. */
+  detailType: string;
+  /** Source, e.g. `gpu-autoscaler`. */
+  source: string;
+  detail: Record<string, unknown>;
+  time?: string;
+}
+
+/** Events out: publishes decisions to a bus (EventBridge PutEvents). Throws when any entry failed. */
+export interface EventsPort {
+  publish(events: DecisionEvent[]): Promise<void>;
+}
+
+export interface MetricSeries {
+  labels: Record<string, string>;
+  /** [unix seconds, value] pairs in time order. */
+  points: Array<[number, number]>;
+}
+
+/** Metrics in: demand history and current values (Prometheus query_range, CloudWatch GetMetricData). */
+export interface MetricsPort {
+  queryRange(query: string, start: Date, end: Date, stepSeconds: number): Promise<MetricSeries[]>;
+  /** The latest value of a query, or undefined if there is no data. */
+  queryInstant(query: string, at: Date): Promise<number | undefined>;
+}
+
+/** Convenience: a pool's ref from the domain pool. */
+export function refOf(pool: Pool, scope?: string): PoolRef {
+  return {
+    id: pool.id,
+    cloud: pool.cloud,
+    kind: pool.kind,
+    resource: pool.resource,
+    location: pool.location,
+    scope: scope ?? pool.tags?.scope,
+    tags: pool.tags,
+  };
+}

@@ -1,0 +1,128 @@
+/**
+ * Domain signals: what a raw event means to the autoscaler. Parsers in `events/` produce them; the engine
+ * consumes them. Every signal keeps the id of the event it came from (for idempotency and audit).
+ */
+import type { Cloud } from './types.ts';
+
+interface SignalBase {
+  /** Id of the source event (EventBridge id, Event Grid id, Pub/Sub messageId, ...). */
+  eventId: string;
+  /** The event's source, e.g. `aws.cloudwatch`, `azure.scheduledevents`, `gcp.compute.preemption`. */
+  source: string;
+  /** ISO time the event says it happened. */
+  time: string;
+  /** Fleet and pool the signal maps to, when configuration or tags say so. */
+  fleetId?: string;
+  poolId?: string;
+}
+
+export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
+
+export interface MetricAlarmSignal extends SignalBase {
+  type: 'metric-alarm';
+  cloud: Cloud;
+  alarmName: string;
+  state: AlarmState;
+  previousState?: AlarmState;
+  /** `metric`, `metric-math`, `anomaly-detection`, `composite`. */
+  alarmKind: 'metric' | 'metric-math' | 'anomaly-detection' | 'composite';
+  namespace?: string;
+  metricName?: string;
+  /** The latest value the alarm evaluated, when the event carries it. */
+  value?: number;
+  threshold?: number;
+  comparison?: string;
+  dimensions: Record<string, string>;
+  reason?: string;
+}
+
+export type InterruptionKind = 'warning' | 'rebalance' | 'preempt' | 'reservation-interruption' | 'maintenance';
+
+export interface InterruptionSignal extends SignalBase {
+  type: 'interruption';
+  cloud: Cloud;
+  kind: InterruptionKind;
+  /** EC2 instance ids, Azure VM names / resource ids, GCP instance names. */
+  instanceIds: string[];
+  /** When the capacity is taken back (ISO). Absent for a rebalance recommendation. */
+  deadline?: string;
+  /** What the cloud says it will do: terminate, stop, hibernate, delete, reboot, freeze. */
+  action?: string;
+  zone?: string;
+  region?: string;
+}
+
+export type ReservationChangeKind = 'delivered' | 'active' | 'expiring' | 'expired' | 'interrupted' | 'underutilized' | 'scheduled';
+
+export interface ReservationChangeSignal extends SignalBase {
+  type: 'reservation-change';
+  cloud: Cloud;
+  kind: ReservationChangeKind;
+  reservationIds: string[];
+  /** `capacity-block` | `odcr` | `future-odcr` | `interruptible-odcr`. */
+  reservationType?: string;
+  instanceType?: string;
+  zone?: string;
+  region?: string;
+  instanceCount?: number;
+  /** For underutilization: the share (0..1) of the reservation in use. */
+  utilization?: number;
+  startTime?: string;
+  endTime?: string;
+  /** Instances affected (interruption of reservation instances). */
+  instanceIds?: string[];
+}
+
+export interface TickSignal extends SignalBase {
+  type: 'tick';
+  /** `forecast`: run the forecaster; `schedule`: apply business-hours windows. */
+  purpose: 'forecast' | 'schedule';
+  /** For schedule ticks: the window name the schedule was created for, if any. */
+  window?: string;
+}
+
+export const OPERATOR_COMMANDS = ['status', 'plan', 'scale', 'pause', 'resume', 'drain', 'explain'] as const;
+export type OperatorCommandName = (typeof OPERATOR_COMMANDS)[number];
+
+export interface OperatorCommandSignal extends SignalBase {
+  type: 'operator-command';
+  command: OperatorCommandName;
+  /** Who asked (IAM principal, user name). Required for anything that changes state. */
+  actor: string;
+  reason?: string;
+  /** For `scale`: the fleet-wide target; with `poolId`, the pool's. */
+  target?: number;
+  /** ISO time after which a manual `scale` target or a `pause` lapses. */
+  expiresAt?: string;
+  /** For `drain`: the node (Kubernetes node name or cloud instance id). */
+  node?: string;
+  dryRun?: boolean;
+}
+
+/** Capacity lifecycle we observe but do not drive on (launch results, state changes): logged, then no-op. */
+export interface CapacityNoticeSignal extends SignalBase {
+  type: 'capacity-notice';
+  cloud: Cloud;
+  /** e.g. `launch-successful`, `launch-unsuccessful`, `terminate-lifecycle`, `state-change`, `fleet-change`. */
+  kind: string;
+  instanceIds: string[];
+  detail?: string;
+}
+
+export type Signal =
+  | MetricAlarmSignal
+  | InterruptionSignal
+  | ReservationChangeSignal
+  | TickSignal
+  | OperatorCommandSignal
+  | CapacityNoticeSignal;
+
+/** An event we understood and decided not to act on. Acknowledged, never retried. */
+export interface NoOp {
+  type: 'no-op';
+  eventId?: string;
+  source: string;
+  reason: string;
+}
+
+export type Normalized = Signal | NoOp;

@@ -1,0 +1,534 @@
+/**
+ * The simulated world behind every emulator: pools of instances with a lifecycle
+ * (pending -> running -> ready after the pool's boot and ready times), spot capacity that can be taken back
+ * with the cloud's notice, capacity reservations and blocks, prices, billing, and a clock that only moves
+ * when the owner advances it. Emulators (shared/emulators/<cloud>) expose it over each cloud's real wire
+ * protocol; the offline simulation drives its clock.
+ *
+ * Nothing here reads the real clock or does I/O.
+ */
+import type { CapacityType, Cloud, PoolKind } from '../domain/types.ts';
+import { FaultInjector } from './faults.ts';
+
+export type InstanceState = 'pending' | 'running' | 'ready' | 'terminating' | 'terminated';
+
+export interface WorldPoolSpec {
+  /** Stable id, shared with configuration (`aws-g5-spot`). */
+  id: string;
+  cloud: Cloud;
+  kind: PoolKind;
+  /** The cloud's name for the group: fleet id, ASG name, `cluster/nodegroup`, VMSS name, MIG name, NodePool name. */
+  name: string;
+  region: string;
+  zones: string[];
+  instanceType: string;
+  capacityType: CapacityType;
+  desired: number;
+  min: number;
+  max: number;
+  /** Seconds from launch to running (the VM is up). */
+  bootSeconds: number;
+  /** Seconds from launch to ready (serving: node joined, image pulled, model loaded). */
+  readySeconds: number;
+  /** USD per instance-hour, billed from launch to termination. */
+  hourlyPrice: number;
+  reservationId?: string;
+  /** Azure `subscription/resourceGroup`, GCP project. */
+  scope?: string;
+  /** Kubernetes cluster the instances join as nodes, if any. */
+  cluster?: string;
+  tags?: Record<string, string>;
+}
+
+export interface WorldPool extends WorldPoolSpec {
+  /** Monotonic counter used for instance names. */
+  seq: number;
+  /** ISO time of the last change of desired. */
+  updatedAt: string;
+}
+
+export interface WorldInstance {
+  id: string;
+  poolId: string;
+  cloud: Cloud;
+  zone: string;
+  instanceType: string;
+  capacityType: CapacityType;
+  state: InstanceState;
+  /** Kubernetes node name, if the pool's instances join a cluster. */
+  nodeName: string;
+  launchedAt: number;
+  runningAt: number;
+  readyAt: number;
+  /** When a terminating instance is gone (end of notice). */
+  terminateAt?: number;
+  terminatedAt?: number;
+  /** Set when the cloud took the instance back (spot, reservation end). */
+  interrupted?: { kind: 'spot' | 'reservation'; noticeAt: number; deadline: number };
+  /** Index within the pool (Azure instanceId). */
+  index: number;
+}
+
+export interface WorldReservation {
+  id: string;
+  cloud: Cloud;
+  type: 'capacity-block' | 'odcr' | 'future-odcr';
+  instanceType: string;
+  zone: string;
+  total: number;
+  start: number;
+  end: number;
+  cancelled?: boolean;
+}
+
+export type WorldEvent =
+  | {
+      type: 'interruption-notice';
+      cloud: Cloud;
+      poolId: string;
+      instanceId: string;
+      nodeName: string;
+      zone: string;
+      at: number;
+      deadline: number;
+      reason: 'spot' | 'reservation';
+    }
+  | { type: 'rebalance-recommendation'; cloud: Cloud; poolId: string; instanceId: string; zone: string; at: number }
+  | { type: 'instance-state'; poolId: string; instanceId: string; state: InstanceState; at: number }
+  | { type: 'launch-failed'; poolId: string; zone: string; count: number; reason: string; at: number }
+  | { type: 'reservation'; reservationId: string; kind: 'active' | 'expiring' | 'expired'; at: number };
+
+/** Notice each cloud gives before it takes spot capacity back. */
+export const SPOT_NOTICE_SECONDS: Record<Cloud, number> = { aws: 120, azure: 30, gcp: 30, kubernetes: 30 };
+
+export interface SetDesiredOutcome {
+  previous: number;
+  desired: number;
+  launched: number;
+  terminated: number;
+  /** Instances that could not be launched now (capacity). The group keeps trying on every `advance`. */
+  shortfall: number;
+}
+
+export interface CallRecord {
+  service: string;
+  operation: string;
+  at: number;
+  params?: unknown;
+}
+
+export interface WorldOptions {
+  /** Simulated start time (ms since epoch). */
+  start: number;
+  /** Seed for ids. */
+  seed?: number;
+}
+
+/** A small deterministic PRNG (mulberry32), so ids and choices repeat for a seed. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class World {
+  readonly faults = new FaultInjector();
+  readonly calls: CallRecord[] = [];
+  private clock: number;
+  private readonly rand: () => number;
+  private readonly pools = new Map<string, WorldPool>();
+  private readonly instances = new Map<string, WorldInstance>();
+  private readonly reservations = new Map<string, WorldReservation>();
+  /** Spot capacity per `poolId|zone`; absent = unlimited. */
+  private readonly spotCapacity = new Map<string, number>();
+  /** On-demand capacity per `poolId|zone`; absent = unlimited. */
+  private readonly onDemandCapacity = new Map<string, number>();
+  private readonly listeners: Array<(e: WorldEvent) => void> = [];
+  private readonly expiringNotified = new Set<string>();
+  /** Accumulated cost per pool, USD, for instances already terminated. */
+  private readonly settledCost = new Map<string, number>();
+
+  constructor(options: WorldOptions) {
+    this.clock = options.start;
+    this.rand = mulberry32(options.seed ?? 1);
+  }
+
+  // ---- clock ---------------------------------------------------------------------------------------------
+  now(): number {
+    return this.clock;
+  }
+  nowIso(): string {
+    return new Date(this.clock).toISOString();
+  }
+  /** Moves the clock forward and plays every lifecycle transition due on the way, in time order. */
+  advance(seconds: number): void {
+    this.advanceTo(this.clock + seconds * 1000);
+  }
+  advanceTo(ms: number): void {
+    if (ms < this.clock) throw new Error(`world clock cannot go back (${new Date(ms).toISOString()})`);
+    for (;;) {
+      const next = this.nextTransition();
+      if (next === undefined || next > ms) break;
+      this.clock = Math.max(this.clock, next);
+      this.step();
+    }
+    this.clock = ms;
+    this.step();
+  }
+
+  on(listener: (e: WorldEvent) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Records a call an emulator served, so tests can say which cloud calls were made. */
+  record(service: string, operation: string, params?: unknown): void {
+    this.calls.push({ service, operation, at: this.clock, params });
+  }
+  callsTo(service: string, operation?: string): CallRecord[] {
+    return this.calls.filter((c) => c.service === service && (operation === undefined || c.operation === operation));
+  }
+
+  // ---- pools ---------------------------------------------------------------------------------------------
+  addPool(spec: WorldPoolSpec): WorldPool {
+    if (this.pools.has(spec.id)) throw new Error(`pool ${spec.id} exists`);
+    if (spec.readySeconds < spec.bootSeconds) throw new Error(`pool ${spec.id}: readySeconds < bootSeconds`);
+    const pool: WorldPool = { ...spec, seq: 0, desired: 0, updatedAt: this.nowIso() };
+    this.pools.set(spec.id, pool);
+    if (spec.desired > 0) {
+      this.setDesired(spec.id, spec.desired);
+      // Pools present at the start of the world are already serving.
+      for (const inst of this.instancesOf(spec.id)) {
+        inst.launchedAt = inst.runningAt = inst.readyAt = this.clock;
+        inst.state = 'ready';
+      }
+    }
+    return pool;
+  }
+  pool(id: string): WorldPool | undefined {
+    return this.pools.get(id);
+  }
+  /** Finds a pool by its cloud name (and kind, when names could collide across kinds). */
+  findPool(cloud: Cloud, name: string, kind?: PoolKind): WorldPool | undefined {
+    for (const p of this.pools.values()) {
+      if (p.cloud === cloud && p.name === name && (kind === undefined || p.kind === kind)) return p;
+    }
+    return undefined;
+  }
+  allPools(): WorldPool[] {
+    return [...this.pools.values()];
+  }
+  updatePool(id: string, patch: Partial<Pick<WorldPool, 'min' | 'max' | 'tags' | 'hourlyPrice'>>): void {
+    const p = this.requirePool(id);
+    Object.assign(p, patch);
+  }
+
+  /** Live instances: not terminated (terminating ones still count until their deadline). */
+  instancesOf(poolId: string, opts: { includeTerminated?: boolean } = {}): WorldInstance[] {
+    const out: WorldInstance[] = [];
+    for (const i of this.instances.values()) {
+      if (i.poolId === poolId && (opts.includeTerminated || i.state !== 'terminated')) out.push(i);
+    }
+    return out;
+  }
+  instance(id: string): WorldInstance | undefined {
+    return this.instances.get(id);
+  }
+  findInstanceByNode(nodeName: string): WorldInstance | undefined {
+    for (const i of this.instances.values()) if (i.nodeName === nodeName && i.state !== 'terminated') return i;
+    return undefined;
+  }
+  allInstances(): WorldInstance[] {
+    return [...this.instances.values()].filter((i) => i.state !== 'terminated');
+  }
+  readyCount(poolId: string): number {
+    return this.instancesOf(poolId).filter((i) => i.state === 'ready').length;
+  }
+
+  /**
+   * Sets a group's desired count, as the cloud's group controller would: launches what is missing where
+   * capacity allows (the rest is a shortfall retried on every advance) and terminates the surplus, pending
+   * instances first, then the newest.
+   */
+  setDesired(poolId: string, desired: number): SetDesiredOutcome {
+    const pool = this.requirePool(poolId);
+    if (!Number.isInteger(desired) || desired < 0) throw new Error(`desired must be a whole number >= 0, got ${desired}`);
+    const previous = pool.desired;
+    pool.desired = desired;
+    pool.updatedAt = this.nowIso();
+    const { launched, terminated, shortfall } = this.reconcile(pool);
+    return { previous, desired, launched, terminated, shortfall };
+  }
+
+  /** Terminates one instance now; `decrementDesired` lowers the group's desired count too. */
+  terminateInstance(instanceId: string, opts: { decrementDesired?: boolean } = {}): void {
+    const inst = this.instances.get(instanceId);
+    if (!inst || inst.state === 'terminated') return;
+    const pool = this.requirePool(inst.poolId);
+    this.finish(inst);
+    if (opts.decrementDesired && pool.desired > 0) pool.desired -= 1;
+    this.reconcile(pool);
+  }
+
+  // ---- capacity ------------------------------------------------------------------------------------------
+  /**
+   * Sets how many spot instances a pool can hold in a zone. When running spot instances exceed it, the excess
+   * gets the cloud's interruption notice and is gone at the deadline (newest first).
+   */
+  setSpotCapacity(poolId: string, zone: string, capacity: number, opts: { rebalanceLeadSeconds?: number } = {}): void {
+    const pool = this.requirePool(poolId);
+    this.spotCapacity.set(`${poolId}|${zone}`, capacity);
+    if (pool.capacityType !== 'spot') return;
+    const live = this.instancesOf(poolId).filter((i) => i.zone === zone && i.state !== 'terminating');
+    const excess = live.length - capacity;
+    if (excess > 0) {
+      const victims = live.sort((a, b) => b.launchedAt - a.launchedAt).slice(0, excess);
+      for (const v of victims) this.interrupt(v, 'spot', SPOT_NOTICE_SECONDS[pool.cloud], opts.rebalanceLeadSeconds);
+    }
+    this.reconcile(pool);
+  }
+  spotCapacityOf(poolId: string, zone: string): number {
+    return this.spotCapacity.get(`${poolId}|${zone}`) ?? Number.POSITIVE_INFINITY;
+  }
+  setOnDemandCapacity(poolId: string, zone: string, capacity: number): void {
+    this.onDemandCapacity.set(`${poolId}|${zone}`, capacity);
+    this.reconcile(this.requirePool(poolId));
+  }
+
+  /** Takes an instance back with notice (spot preemption, reservation end). */
+  interrupt(inst: WorldInstance, kind: 'spot' | 'reservation', noticeSeconds: number, rebalanceLeadSeconds?: number): void {
+    if (inst.state === 'terminating' || inst.state === 'terminated') return;
+    const pool = this.requirePool(inst.poolId);
+    if (rebalanceLeadSeconds && pool.cloud === 'aws') {
+      this.emit({ type: 'rebalance-recommendation', cloud: pool.cloud, poolId: pool.id, instanceId: inst.id, zone: inst.zone, at: this.clock });
+    }
+    const deadline = this.clock + noticeSeconds * 1000;
+    inst.interrupted = { kind, noticeAt: this.clock, deadline };
+    inst.state = 'terminating';
+    inst.terminateAt = deadline;
+    this.emit({
+      type: 'interruption-notice',
+      cloud: pool.cloud,
+      poolId: pool.id,
+      instanceId: inst.id,
+      nodeName: inst.nodeName,
+      zone: inst.zone,
+      at: this.clock,
+      deadline,
+      reason: kind,
+    });
+  }
+
+  // ---- reservations --------------------------------------------------------------------------------------
+  addReservation(r: WorldReservation): void {
+    this.reservations.set(r.id, { ...r });
+  }
+  reservation(id: string): WorldReservation | undefined {
+    return this.reservations.get(id);
+  }
+  allReservations(): WorldReservation[] {
+    return [...this.reservations.values()];
+  }
+  reservationState(r: WorldReservation): 'scheduled' | 'active' | 'expired' | 'cancelled' {
+    if (r.cancelled) return 'cancelled';
+    if (this.clock < r.start) return 'scheduled';
+    if (this.clock >= r.end) return 'expired';
+    return 'active';
+  }
+  reservationUsed(id: string): number {
+    let n = 0;
+    for (const p of this.pools.values()) {
+      if (p.reservationId === id) n += this.instancesOf(p.id).filter((i) => i.state !== 'terminating').length;
+    }
+    return n;
+  }
+
+  // ---- billing -------------------------------------------------------------------------------------------
+  /** Cost so far of a pool (or all pools), USD: every instance bills from launch until it is gone. */
+  costUsd(poolId?: string): number {
+    let total = 0;
+    for (const p of this.pools.values()) {
+      if (poolId && p.id !== poolId) continue;
+      total += this.settledCost.get(p.id) ?? 0;
+      for (const i of this.instancesOf(p.id)) total += ((this.clock - i.launchedAt) / 3_600_000) * p.hourlyPrice;
+    }
+    return total;
+  }
+
+  // ---- internals -----------------------------------------------------------------------------------------
+  private requirePool(id: string): WorldPool {
+    const p = this.pools.get(id);
+    if (!p) throw new Error(`no pool ${id} in the world`);
+    return p;
+  }
+
+  private emit(e: WorldEvent): void {
+    for (const l of [...this.listeners]) l(e);
+  }
+
+  private nextTransition(): number | undefined {
+    let next: number | undefined;
+    const consider = (t: number | undefined) => {
+      if (t !== undefined && t > this.clock && (next === undefined || t < next)) next = t;
+    };
+    for (const i of this.instances.values()) {
+      if (i.state === 'pending') consider(i.runningAt);
+      else if (i.state === 'running') consider(i.readyAt);
+      else if (i.state === 'terminating') consider(i.terminateAt);
+    }
+    for (const r of this.reservations.values()) {
+      consider(r.start);
+      consider(r.end - 10 * 60_000);
+      consider(r.end);
+    }
+    return next;
+  }
+
+  /** Plays everything due at the current clock. */
+  private step(): void {
+    const now = this.clock;
+    for (const r of this.reservations.values()) {
+      if (r.cancelled) continue;
+      if (now >= r.end - 10 * 60_000 && now < r.end && !this.expiringNotified.has(r.id)) {
+        this.expiringNotified.add(r.id);
+        this.emit({ type: 'reservation', reservationId: r.id, kind: 'expiring', at: now });
+      }
+      if (now >= r.end) {
+        for (const p of this.pools.values()) {
+          if (p.reservationId !== r.id) continue;
+          for (const i of this.instancesOf(p.id)) {
+            if (i.state !== 'terminating') this.finish(i);
+          }
+        }
+      }
+    }
+    for (const i of this.instances.values()) {
+      if (i.state === 'pending' && now >= i.runningAt) this.transition(i, 'running');
+      if (i.state === 'running' && now >= i.readyAt) this.transition(i, 'ready');
+      if (i.state === 'terminating' && i.terminateAt !== undefined && now >= i.terminateAt) this.finish(i);
+    }
+    for (const p of this.pools.values()) this.reconcile(p);
+  }
+
+  private transition(i: WorldInstance, state: InstanceState): void {
+    i.state = state;
+    this.emit({ type: 'instance-state', poolId: i.poolId, instanceId: i.id, state, at: this.clock });
+  }
+
+  private finish(i: WorldInstance): void {
+    if (i.state === 'terminated') return;
+    const pool = this.requirePool(i.poolId);
+    const cost = ((this.clock - i.launchedAt) / 3_600_000) * pool.hourlyPrice;
+    this.settledCost.set(pool.id, (this.settledCost.get(pool.id) ?? 0) + cost);
+    i.state = 'terminated';
+    i.terminatedAt = this.clock;
+    this.instances.delete(i.id);
+    this.emit({ type: 'instance-state', poolId: i.poolId, instanceId: i.id, state: 'terminated', at: this.clock });
+  }
+
+  /** Capacity left for a new instance of the pool in a zone. */
+  private headroom(pool: WorldPool, zone: string): number {
+    const live = this.instancesOf(pool.id).filter((i) => i.zone === zone && i.state !== 'terminating').length;
+    let cap = Number.POSITIVE_INFINITY;
+    if (pool.capacityType === 'spot') cap = this.spotCapacityOf(pool.id, zone);
+    else if (pool.capacityType === 'on-demand') cap = this.onDemandCapacity.get(`${pool.id}|${zone}`) ?? cap;
+    let left = cap - live;
+    if (pool.reservationId) {
+      const r = this.reservations.get(pool.reservationId);
+      if (!r || this.reservationState(r) !== 'active' || r.zone !== zone) return 0;
+      left = Math.min(left, r.total - this.reservationUsed(r.id));
+    }
+    return left;
+  }
+
+  private reconcile(pool: WorldPool): { launched: number; terminated: number; shortfall: number } {
+    // Terminating instances (under notice) no longer count towards the group's size: groups replace them.
+    const live = this.instancesOf(pool.id).filter((i) => i.state !== 'terminating');
+    let launched = 0;
+    let terminated = 0;
+    if (live.length > pool.desired) {
+      const order = (s: InstanceState) => (s === 'pending' ? 0 : s === 'running' ? 1 : 2);
+      const surplus = live
+        .sort((a, b) => order(a.state) - order(b.state) || b.launchedAt - a.launchedAt)
+        .slice(0, live.length - pool.desired);
+      for (const i of surplus) {
+        this.finish(i);
+        terminated++;
+      }
+      return { launched, terminated, shortfall: 0 };
+    }
+    let missing = pool.desired - live.length;
+    while (missing > 0) {
+      // Balance across zones: the zone with the fewest live instances that still has headroom.
+      const counts = pool.zones.map((z) => ({ z, n: live.filter((i) => i.zone === z).length, room: this.headroom(pool, z) }));
+      const candidates = counts.filter((c) => c.room > 0).sort((a, b) => a.n - b.n);
+      if (candidates.length === 0) break;
+      const inst = this.launch(pool, candidates[0]!.z);
+      live.push(inst);
+      launched++;
+      missing--;
+    }
+    return { launched, terminated, shortfall: missing };
+  }
+
+  private launch(pool: WorldPool, zone: string): WorldInstance {
+    pool.seq += 1;
+    const index = pool.seq - 1;
+    const id = this.instanceId(pool, index);
+    const nodeName = this.nodeName(pool, id, index);
+    const inst: WorldInstance = {
+      id,
+      poolId: pool.id,
+      cloud: pool.cloud,
+      zone,
+      instanceType: pool.instanceType,
+      capacityType: pool.capacityType,
+      state: pool.bootSeconds === 0 && pool.readySeconds === 0 ? 'ready' : 'pending',
+      nodeName,
+      launchedAt: this.clock,
+      runningAt: this.clock + pool.bootSeconds * 1000,
+      readyAt: this.clock + pool.readySeconds * 1000,
+      index,
+    };
+    this.instances.set(id, inst);
+    return inst;
+  }
+
+  private hex(n: number): string {
+    let s = '';
+    for (let i = 0; i < n; i++) s += Math.floor(this.rand() * 16).toString(16);
+    return s;
+  }
+
+  private instanceId(pool: WorldPool, index: number): string {
+    switch (pool.cloud) {
+      case 'aws':
+        return `i-0${this.hex(16)}`;
+      case 'azure':
+        return `${pool.name}_${index}`;
+      case 'gcp':
+        return `${pool.name}-${this.hex(4)}`;
+      default:
+        return `${pool.name}-${this.hex(5)}`;
+    }
+  }
+
+  private nodeName(pool: WorldPool, id: string, index: number): string {
+    switch (pool.cloud) {
+      case 'aws':
+        return `ip-10-${Math.floor(this.rand() * 256)}-${Math.floor(this.rand() * 256)}-${Math.floor(this.rand() * 254) + 1}.${pool.region}.compute.internal`;
+      case 'azure':
+        return `${pool.name}${index.toString(36).padStart(6, '0')}`;
+      default:
+        return id;
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { World, type WorldEvent, type WorldPoolSpec } from '../shared/emulators/world.ts';
+
+const T0 = Date.parse('2026-01-05T00:00:00Z');
+const spec = (over: Partial<WorldPoolSpec> = {}): WorldPoolSpec => ({
+  id: 'aws-g5-spot',
+  cloud: 'aws',
+  kind: 'auto-scaling-group',
+  name: 'gpu-g5-spot',
+  region: 'us-east-1',
+  zones: ['us-east-1a', 'us-east-1b'],
+  instanceType: 'g5.xlarge',
+  capacityType: 'spot',
+  desired: 0,
+  min: 0,
+  max: 10,
+  bootSeconds: 90,
+  readySeconds: 600,
+  hourlyPrice: 0.5,
+  ...over,
+});
+
+describe('World', () => {
+  it('launches instances that become ready after the pool time to ready, spread over zones', () => {
+    const w = new World({ start: T0 });
+    w.addPool(spec());
+    const out = w.setDesired('aws-g5-spot', 4);
+    expect(out).toMatchObject({ previous: 0, desired: 4, launched: 4, shortfall: 0 });
+    expect(w.instancesOf('aws-g5-spot').map((i) => i.zone).sort()).toEqual([
+      'us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b',
+    ]);
+    w.advance(89);
+    expect(w.instancesOf('aws-g5-spot').every((i) => i.state === 'pending')).toBe(true);
+    w.advance(1);
+    expect(w.instancesOf('aws-g5-spot').every((i) => i.state === 'running')).toBe(true);
+    expect(w.readyCount('aws-g5-spot')).toBe(0);
+    w.advance(510);
+    expect(w.readyCount('aws-g5-spot')).toBe(4);
+  });
+
+  it('bills every instance from launch: 4 nodes x 0.5 USD x 1 h = 2 USD', () => {
+    const w = new World({ start: T0 });
+    w.addPool(spec());
+    w.setDesired('aws-g5-spot', 4);
+    w.advance(3600);
+    expect(w.costUsd()).toBeCloseTo(2, 6);
+    w.setDesired('aws-g5-spot', 0);
+    w.advance(3600);
+    expect(w.costUsd()).toBeCloseTo(2, 6);
+  });
+
+  it('takes spot capacity back with the cloud notice and relaunches when capacity returns', () => {
+    const w = new World({ start: T0 });
+    const events: WorldEvent[] = [];
+    w.on((e) => events.push(e));
+    w.addPool(spec({ desired: 2, zones: ['us-east-1a'] }));
+    w.setSpotCapacity('aws-g5-spot', 'us-east-1a', 1);
+    const notices = events.filter((e) => e.type === 'interruption-notice');
+    expect(notices).toHaveLength(1);
+    expect(notices[0]).toMatchObject({ cloud: 'aws', deadline: T0 + 120_000 });
+    // The group wants 2 but capacity is 1: the replacement cannot launch.
+    expect(w.instancesOf('aws-g5-spot').filter((i) => i.state !== 'terminating')).toHaveLength(1);
+    w.advance(120);
+    expect(w.instancesOf('aws-g5-spot')).toHaveLength(1);
+    w.setSpotCapacity('aws-g5-spot', 'us-east-1a', 5);
+    expect(w.instancesOf('aws-g5-spot')).toHaveLength(2);
+  });
+
+  it('launches reserved capacity only while the reservation is active, and ends it at its end', () => {
+    const w = new World({ start: T0 });
+    w.addReservation({
+      id: 'cr-0abc', cloud: 'aws', type: 'capacity-block', instanceType: 'p5.48xlarge', zone: 'us-east-1a',
+      total: 2, start: T0 + 3600_000, end: T0 + 7200_000,
+    });
+    w.addPool(spec({ id: 'aws-p5-cb', capacityType: 'reserved', reservationId: 'cr-0abc', zones: ['us-east-1a'] }));
+    expect(w.setDesired('aws-p5-cb', 3).shortfall).toBe(3);
+    w.advance(3600);
+    expect(w.instancesOf('aws-p5-cb')).toHaveLength(2);
+    w.advance(3600);
+    expect(w.instancesOf('aws-p5-cb')).toHaveLength(0);
+  });
+});
