@@ -1,0 +1,86 @@
+/**
+ * Policy defaults and merging: the built-in defaults, then the file's `defaults`, then the fleet's `policy`,
+ * field by field.
+ */
+import type { FleetPolicy, ScalingRules } from '../domain/types.ts';
+import type { PolicyConfig } from './schema.ts';
+
+/**
+ * Defaults an operator of GPU fleets would expect:
+ * - HPA's own defaults for stabilization and rate (scale up max(+100%, +4) per 15 s; scale down 100% per 15 s
+ *   after a 300 s stabilization window), tolerance 0.1;
+ * - a 70% GPU utilization target and a 20% demand buffer (seed 002);
+ * - one on-demand node as a base, 70% of the rest on spot, no more than half the spot nodes in one pool+zone;
+ * - offerings that were interrupted or short of capacity skipped for 30 minutes;
+ * - at most 16 nodes added and 8 removed per decision, no scale-in within 5 minutes of the last one.
+ */
+export const DEFAULT_POLICY: FleetPolicy = {
+  minNodes: 1,
+  maxNodes: 64,
+  tolerance: 0.1,
+  metrics: [{ metric: 'gpu_utilization', target: 70 }],
+  demandBuffer: 0.2,
+  scaleUp: {
+    stabilizationWindowSeconds: 0,
+    selectPolicy: 'Max',
+    policies: [
+      { type: 'Pods', value: 4, periodSeconds: 15 },
+      { type: 'Percent', value: 100, periodSeconds: 15 },
+    ],
+  },
+  scaleDown: {
+    stabilizationWindowSeconds: 300,
+    selectPolicy: 'Max',
+    policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+  },
+  placement: {
+    onDemandBase: 1,
+    spotShare: 0.7,
+    maxSpotSharePerZone: 0.5,
+    offeringBackoffSeconds: 1800,
+  },
+  safety: {
+    maxStepUp: 16,
+    maxStepDown: 8,
+    scaleUpCooldownSeconds: 0,
+    scaleDownCooldownSeconds: 300,
+  },
+  scaleToZero: false,
+};
+
+function mergeRules(base: ScalingRules, over: PolicyConfig['scaleUp']): ScalingRules {
+  if (!over) return base;
+  return {
+    stabilizationWindowSeconds: over.stabilizationWindowSeconds ?? base.stabilizationWindowSeconds,
+    selectPolicy: over.selectPolicy ?? base.selectPolicy,
+    policies: over.policies ?? base.policies,
+    ...(over.tolerance !== undefined || base.tolerance !== undefined
+      ? { tolerance: over.tolerance ?? base.tolerance }
+      : {}),
+  };
+}
+
+/** Merges policy layers over a base, field by field (arrays replace, objects merge). */
+export function mergePolicy(base: FleetPolicy, ...layers: Array<PolicyConfig | undefined>): FleetPolicy {
+  let p = base;
+  for (const l of layers) {
+    if (!l) continue;
+    p = {
+      minNodes: l.minNodes ?? p.minNodes,
+      maxNodes: l.maxNodes ?? p.maxNodes,
+      tolerance: l.tolerance ?? p.tolerance,
+      metrics: l.metrics ?? p.metrics,
+      demandBuffer: l.demandBuffer ?? p.demandBuffer,
+      scaleUp: mergeRules(p.scaleUp, l.scaleUp),
+      scaleDown: mergeRules(p.scaleDown, l.scaleDown),
+      placement: { ...p.placement, ...stripUndefined(l.placement ?? {}) },
+      safety: { ...p.safety, ...stripUndefined(l.safety ?? {}) },
+      scaleToZero: l.scaleToZero ?? p.scaleToZero,
+    };
+  }
+  return p;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

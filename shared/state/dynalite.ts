@@ -1,0 +1,46 @@
+/**
+ * DynamoDB for local runs and tests: dynalite (a real DynamoDB implementation on LevelDB, in memory),
+ * started in-process on 127.0.0.1 with the table created.
+ */
+import { createRequire } from 'node:module';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from './table.ts';
+
+const require = createRequire(import.meta.url);
+
+export interface LocalDynamo {
+  endpoint: string;
+  tableName: string;
+  client: DynamoDBClient;
+  close(): Promise<void>;
+}
+
+export async function startLocalDynamo(options: { tableName?: string } = {}): Promise<LocalDynamo> {
+  const dynalite = require('dynalite') as (o: Record<string, unknown>) => Server;
+  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const tableName = options.tableName ?? 'gpu-autoscaler';
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIAFAKEFAKEFAKEFAKE', secretAccessKey: 'fake' },
+    maxAttempts: 3,
+  });
+  await ensureTable(client, tableName);
+  return {
+    endpoint,
+    tableName,
+    client,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
