@@ -256,14 +256,20 @@ export class World {
   /**
    * Sets a group's desired count, as the cloud's group controller would: launches what is missing where
    * capacity allows (the rest is a shortfall retried on every advance) and terminates the surplus, pending
-   * instances first, then the newest.
+   * instances first, then the newest. `deferLaunch` launches nothing now (see below).
    */
-  setDesired(poolId: string, desired: number): SetDesiredOutcome {
+  setDesired(poolId: string, desired: number, opts: { deferLaunch?: boolean } = {}): SetDesiredOutcome {
     const pool = this.requirePool(poolId);
     if (!Number.isInteger(desired) || desired < 0) throw new Error(`desired must be a whole number >= 0, got ${desired}`);
     const previous = pool.desired;
     pool.desired = desired;
     pool.updatedAt = this.nowIso();
+    if (opts.deferLaunch) {
+      // The group accepted the count but its launches failed (a capacity error the cloud reports
+      // asynchronously): nothing starts now; the whole increase is a shortfall retried on the next advance.
+      const live = this.instancesOf(pool.id).filter((i) => i.state !== 'terminating').length;
+      if (live < desired) return { previous, desired, launched: 0, terminated: 0, shortfall: desired - live };
+    }
     const { launched, terminated, shortfall } = this.reconcile(pool);
     return { previous, desired, launched, terminated, shortfall };
   }
