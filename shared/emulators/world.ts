@@ -152,6 +152,8 @@ export class World {
   private readonly expiringNotified = new Set<string>();
   /** Accumulated cost per pool, USD, for instances already terminated. */
   private readonly settledCost = new Map<string, number>();
+  /** Accumulated instance-hours per pool for instances already terminated. */
+  private readonly settledHours = new Map<string, number>();
 
   constructor(options: WorldOptions) {
     this.clock = options.start;
@@ -369,6 +371,17 @@ export class World {
     return total;
   }
 
+  /** Instance-hours billed so far of a pool (or all pools): every instance counts from launch until it is gone. */
+  instanceHours(poolId?: string): number {
+    let total = 0;
+    for (const p of this.pools.values()) {
+      if (poolId && p.id !== poolId) continue;
+      total += this.settledHours.get(p.id) ?? 0;
+      for (const i of this.instancesOf(p.id)) total += (this.clock - i.launchedAt) / 3_600_000;
+    }
+    return total;
+  }
+
   // ---- internals -----------------------------------------------------------------------------------------
   private requirePool(id: string): WorldPool {
     const p = this.pools.get(id);
@@ -434,6 +447,7 @@ export class World {
     const pool = this.requirePool(i.poolId);
     const cost = ((this.clock - i.launchedAt) / 3_600_000) * pool.hourlyPrice;
     this.settledCost.set(pool.id, (this.settledCost.get(pool.id) ?? 0) + cost);
+    this.settledHours.set(pool.id, (this.settledHours.get(pool.id) ?? 0) + (this.clock - i.launchedAt) / 3_600_000);
     i.state = 'terminated';
     i.terminatedAt = this.clock;
     this.instances.delete(i.id);
