@@ -21,25 +21,16 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { DecisionState } from '../engine/types.ts';
 
-export interface OfferingBackoff {
-  poolId: string;
-  zone?: string;
-  until: string;
-  reason: 'interrupted' | 'insufficient-capacity';
-}
-
-export interface FleetState {
+/**
+ * The durable per-fleet state: what the engine reads as `DecisionState` (pause, manual target, offering
+ * backoff, interruptions already handled), plus the version used for conditional writes.
+ */
+export interface FleetState extends DecisionState {
   fleetId: string;
   /** Bumped on every save; a save must name the version it read. */
   version: number;
-  paused?: { until?: string; by: string; reason: string; at: string };
-  manualTarget?: { target: number; poolId?: string; until?: string; by: string; reason: string; at: string };
-  offeringBackoff: OfferingBackoff[];
-  lastScaleUpAt?: string;
-  lastScaleDownAt?: string;
-  /** Interruptions already handled (instance id -> ISO time of the replacement request), pruned after a day. */
-  handledInterruptions?: Record<string, string>;
 }
 
 export interface AuditRecord {

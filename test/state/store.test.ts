@@ -18,11 +18,11 @@ describe('StateStore on dynalite', () => {
   it('starts a fleet at version 0 and saves with a version check', async () => {
     const s0 = await store.getState('f1');
     expect(s0).toEqual({ fleetId: 'f1', version: 0, offeringBackoff: [] });
-    const s1 = await store.saveState({ ...s0, lastScaleUpAt: now.toISOString() });
+    const s1 = await store.saveState({ ...s0, paused: { by: 'ops', reason: 'test' } });
     expect(s1.version).toBe(1);
-    expect((await store.getState('f1')).lastScaleUpAt).toBe(now.toISOString());
+    expect((await store.getState('f1')).paused).toEqual({ by: 'ops', reason: 'test' });
     // Saving again from the stale version 0 fails.
-    await expect(store.saveState({ ...s0, lastScaleDownAt: now.toISOString() })).rejects.toBeInstanceOf(StaleStateError);
+    await expect(store.saveState({ ...s0, offeringBackoff: [] })).rejects.toBeInstanceOf(StaleStateError);
   });
 
   it('gives the lease to one owner at a time, and again once it expires', async () => {
@@ -34,7 +34,7 @@ describe('StateStore on dynalite', () => {
     // After expiry another owner takes it; the first can no longer save.
     const later = new Date(now.getTime() + 31_000);
     const b = await store.acquireLease('f2', 'inv-b', later, 30_000);
-    await expect(store.saveState({ ...a, paused: { by: 'x', reason: 'y', at: now.toISOString() } }, 'inv-a')).rejects.toBeInstanceOf(
+    await expect(store.saveState({ ...a, paused: { by: 'x', reason: 'y' } }, 'inv-a')).rejects.toBeInstanceOf(
       StaleStateError,
     );
     const saved = await store.saveState(b, 'inv-b');

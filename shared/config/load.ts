@@ -1,0 +1,201 @@
+/**
+ * Loading configuration: JSON text -> validated `Config` -> `ResolvedConfig`, where every pool has its price
+ * (from the catalog unless set) and throughput (from the capacity model unless set), every fleet its merged
+ * policy, and every schedule is attached to its fleets. Errors are `ConfigError`s naming the file and field.
+ */
+import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
+import { rpsPerNode } from '../domain/capacity.ts';
+import { type Catalog, DEFAULT_CATALOG, instanceType, withOverrides } from '../domain/catalog.ts';
+import { MODEL_PRESETS } from '../domain/capacity.ts';
+import { ConfigError } from '../domain/errors.ts';
+import { CLOUD_OF_KIND, type Fleet, type Pool, type ScheduleWindow, type WorkloadModel } from '../domain/types.ts';
+import { DEFAULT_POLICY, mergePolicy } from './policy.ts';
+import { type Config, ConfigSchema, type FleetConfig, type PoolConfig } from './schema.ts';
+
+export interface ResolvedConfig {
+  config: Config;
+  catalog: Catalog;
+  fleets: Fleet[];
+  /** Schedule windows per fleet id. */
+  schedules: Record<string, ScheduleWindow[]>;
+}
+
+function zodPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+}
+
+/** Validates a parsed configuration object. */
+export function parseConfig(value: unknown, where = 'config'): Config {
+  const parsed = ConfigSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = (parsed.error as z.ZodError).issues[0]!;
+    throw new ConfigError(where, zodPath(issue.path), issue.message);
+  }
+  const config = parsed.data;
+  // Cross-field checks zod cannot see.
+  const fleetIds = new Set<string>();
+  config.fleets.forEach((f, fi) => {
+    if (fleetIds.has(f.id)) throw new ConfigError(where, `fleets[${fi}].id`, `duplicate fleet id '${f.id}'`);
+    fleetIds.add(f.id);
+    const poolIds = new Set<string>();
+    f.pools.forEach((p, pi) => {
+      const at = `fleets[${fi}].pools[${pi}]`;
+      if (poolIds.has(p.id)) throw new ConfigError(where, `${at}.id`, `duplicate pool id '${p.id}' in fleet '${f.id}'`);
+      poolIds.add(p.id);
+      if (p.min > p.max) throw new ConfigError(where, `${at}.min`, `min ${p.min} is above max ${p.max}`);
+      if (p.capacityType === 'reserved' && !p.reservationId && p.kind !== 'k8s-deployment') {
+        throw new ConfigError(where, `${at}.reservationId`, 'a reserved pool needs the reservation or capacity block id');
+      }
+      if ((p.kind === 'gcp-mig' || p.kind === 'gcp-regional-mig' || p.kind === 'azure-vmss') && !p.scope) {
+        throw new ConfigError(where, `${at}.scope`, `a ${p.kind} pool needs its scope (GCP project / Azure subscription/resourceGroup)`);
+      }
+      if (p.kind === 'gcp-mig' && p.zones.length !== 1) {
+        throw new ConfigError(where, `${at}.zones`, 'a zonal managed instance group has exactly one zone');
+      }
+    });
+  });
+  config.alarms.forEach((a, i) => {
+    const fleet = config.fleets.find((f) => f.id === a.fleetId);
+    if (!fleet) throw new ConfigError(where, `alarms[${i}].fleetId`, `no fleet '${a.fleetId}'`);
+    if (a.poolId && !fleet.pools.some((p) => p.id === a.poolId)) {
+      throw new ConfigError(where, `alarms[${i}].poolId`, `no pool '${a.poolId}' in fleet '${a.fleetId}'`);
+    }
+  });
+  config.schedules.forEach((s, i) => {
+    s.fleets.forEach((id, j) => {
+      if (!fleetIds.has(id)) throw new ConfigError(where, `schedules[${i}].fleets[${j}]`, `no fleet '${id}'`);
+    });
+  });
+  return config;
+}
+
+function workloadOf(f: FleetConfig, where: string, fi: number): WorkloadModel | undefined {
+  if (f.workload === undefined) return undefined;
+  if (typeof f.workload !== 'string') return f.workload;
+  const preset = (MODEL_PRESETS as Record<string, WorkloadModel>)[f.workload];
+  if (!preset) {
+    throw new ConfigError(where, `fleets[${fi}].workload`, `unknown preset '${f.workload}' (known: ${Object.keys(MODEL_PRESETS).join(', ')})`);
+  }
+  return preset;
+}
+
+function resolvePool(
+  p: PoolConfig,
+  f: FleetConfig,
+  model: WorkloadModel | undefined,
+  catalog: Catalog,
+  where: string,
+  at: string,
+): Pool {
+  const cloud = CLOUD_OF_KIND[p.kind];
+  let hourlyPrice = p.hourlyPrice;
+  let gpuModel = p.tags?.gpuModel ?? 'unknown';
+  let gpusPerNode = Number(p.tags?.gpusPerNode ?? 1);
+  const known = catalog.instanceTypes[p.instanceType];
+  if (known) {
+    gpuModel = known.gpuId;
+    gpusPerNode = known.gpusPerNode;
+    if (hourlyPrice === undefined) {
+      if (p.capacityType === 'reserved') hourlyPrice = 0;
+      else if (p.capacityType === 'spot') hourlyPrice = known.spotHourly ?? known.onDemandHourly;
+      else hourlyPrice = known.onDemandHourly;
+    }
+  }
+  if (hourlyPrice === undefined) {
+    if (p.kind === 'k8s-deployment') hourlyPrice = 0;
+    else throw new ConfigError(where, `${at}.hourlyPrice`, `instance type '${p.instanceType}' is not in the catalog: give hourlyPrice`);
+  }
+  let rps = p.rpsPerNode;
+  if (rps === undefined) {
+    if (!model) throw new ConfigError(where, `${at}.rpsPerNode`, `give rpsPerNode or the fleet's workload`);
+    try {
+      instanceType(catalog, p.instanceType);
+      rps = rpsPerNode(catalog, model, p.instanceType, f.slo.p95LatencyMs);
+    } catch (e) {
+      throw new ConfigError(where, `${at}.instanceType`, e instanceof Error ? e.message : String(e));
+    }
+  }
+  return {
+    id: p.id,
+    cloud,
+    kind: p.kind,
+    resource: p.resource,
+    location: { region: p.region, zones: p.zones },
+    instanceType: p.instanceType,
+    gpuModel,
+    gpusPerNode,
+    capacityType: p.capacityType,
+    hourlyPrice,
+    rpsPerNode: rps,
+    min: p.min,
+    max: p.max,
+    timeToReadySeconds: p.timeToReadySeconds,
+    desired: 0,
+    ready: 0,
+    ...(p.reservationId ? { reservationId: p.reservationId } : {}),
+    tags: {
+      ...(p.tags ?? {}),
+      ...(p.scope ? { scope: p.scope } : {}),
+      ...(p.cluster ? { cluster: p.cluster } : {}),
+    },
+  };
+}
+
+/** Resolves prices, throughput, policies and schedules. */
+export function resolveConfig(config: Config, where = 'config'): ResolvedConfig {
+  const catalog = config.catalog ? withOverrides(DEFAULT_CATALOG, config.catalog, `${where}: catalog`) : DEFAULT_CATALOG;
+  const fleets = config.fleets.map((f, fi): Fleet => {
+    const model = workloadOf(f, where, fi);
+    const policy = mergePolicy(DEFAULT_POLICY, config.defaults, f.policy);
+    if (policy.minNodes > policy.maxNodes) {
+      throw new ConfigError(where, `fleets[${fi}].policy.minNodes`, `minNodes ${policy.minNodes} is above maxNodes ${policy.maxNodes}`);
+    }
+    return {
+      id: f.id,
+      ...(f.endpoint ? { endpoint: f.endpoint } : {}),
+      ...(model ? { workload: model } : {}),
+      slo: f.slo,
+      policy,
+      pools: f.pools.map((p, pi) => resolvePool(p, f, model, catalog, where, `fleets[${fi}].pools[${pi}]`)),
+    };
+  });
+  const schedules: Record<string, ScheduleWindow[]> = {};
+  for (const s of config.schedules) {
+    const { fleets: ids, ...window } = s;
+    for (const id of ids) (schedules[id] ??= []).push(window);
+  }
+  return { config, catalog, fleets, schedules };
+}
+
+/** Reads, validates and resolves a configuration file. */
+export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(path, '', `cannot read: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(path, '', `not valid JSON: ${(e as Error).message}`);
+  }
+  return resolveConfig(parseConfig(value, path), path);
+}
+
+/** The deployed functions read the configuration from `AUTOSCALER_CONFIG` (JSON) or `AUTOSCALER_CONFIG_FILE`. */
+export async function loadConfigFromEnv(env: Record<string, string | undefined> = process.env): Promise<ResolvedConfig> {
+  if (env.AUTOSCALER_CONFIG) {
+    let value: unknown;
+    try {
+      value = JSON.parse(env.AUTOSCALER_CONFIG);
+    } catch (e) {
+      throw new ConfigError('AUTOSCALER_CONFIG', '', `not valid JSON: ${(e as Error).message}`);
+    }
+    return resolveConfig(parseConfig(value, 'AUTOSCALER_CONFIG'), 'AUTOSCALER_CONFIG');
+  }
+  if (env.AUTOSCALER_CONFIG_FILE) return loadConfigFile(env.AUTOSCALER_CONFIG_FILE);
+  throw new ConfigError('environment', 'AUTOSCALER_CONFIG', 'set AUTOSCALER_CONFIG (JSON) or AUTOSCALER_CONFIG_FILE');
+}

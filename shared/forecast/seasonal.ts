@@ -1,0 +1,81 @@
+/**
+ * A seasonal baseline forecaster: the demand at a future time is the demand at the same time of day in the
+ * previous seasons (days), averaged, and scaled by how today's recent level compares with those days at the
+ * same hour (so a day that runs 20% hotter is forecast 20% hotter). Without a full season of history it
+ * falls back to the recent level (a flat forecast), which never scales in anyway: forecasts only scale out.
+ *
+ * Pure: `(history, now, options) -> points`. No clock, no I/O.
+ */
+import type { ForecastPoint } from '../engine/types.ts';
+
+export interface SeasonalOptions {
+  /** Season length in seconds (a day by default). */
+  seasonSeconds?: number;
+  /** How far ahead to forecast, seconds. */
+  horizonSeconds: number;
+  /** Spacing of the forecast points, seconds. */
+  stepSeconds: number;
+  /** How much recent history sets today's level, seconds (default 30 min). */
+  levelWindowSeconds?: number;
+  /** Bounds on the level ratio, so one odd interval cannot blow the forecast up (default 0.5..2). */
+  minLevelRatio?: number;
+  maxLevelRatio?: number;
+}
+
+/** `history`: [unix seconds, requests per second] points, any order. */
+export function seasonalForecast(
+  history: ReadonlyArray<readonly [number, number]>,
+  now: Date,
+  options: SeasonalOptions,
+): ForecastPoint[] {
+  const season = options.seasonSeconds ?? 86_400;
+  const levelWindow = options.levelWindowSeconds ?? 1800;
+  const minRatio = options.minLevelRatio ?? 0.5;
+  const maxRatio = options.maxLevelRatio ?? 2;
+  const t0 = now.getTime() / 1000;
+  const pts = history.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t <= t0).slice().sort((a, b) => a[0] - b[0]);
+  if (pts.length === 0) return [];
+
+  const mean = (from: number, to: number): number | undefined => {
+    let sum = 0;
+    let n = 0;
+    for (const [t, v] of pts) {
+      if (t >= from && t < to) {
+        sum += v;
+        n++;
+      }
+    }
+    return n ? sum / n : undefined;
+  };
+  const seasonsBack = (t: number): number[] => {
+    const vals: number[] = [];
+    for (let k = 1; t - k * season >= pts[0]![0] - options.stepSeconds; k++) {
+      const v = mean(t - k * season - options.stepSeconds / 2, t - k * season + options.stepSeconds / 2);
+      if (v !== undefined) vals.push(v);
+    }
+    return vals;
+  };
+
+  const recent = mean(t0 - levelWindow, t0 + 1);
+  const sameTimeBefore: number[] = [];
+  for (let k = 1; t0 - k * season >= pts[0]![0]; k++) {
+    const v = mean(t0 - k * season - levelWindow, t0 - k * season + 1);
+    if (v !== undefined) sameTimeBefore.push(v);
+  }
+  const baseLevel = sameTimeBefore.length ? sameTimeBefore.reduce((a, b) => a + b, 0) / sameTimeBefore.length : undefined;
+  let ratio = 1;
+  if (recent !== undefined && baseLevel !== undefined && baseLevel > 0) {
+    ratio = Math.min(maxRatio, Math.max(minRatio, recent / baseLevel));
+  }
+
+  const out: ForecastPoint[] = [];
+  for (let dt = options.stepSeconds; dt <= options.horizonSeconds; dt += options.stepSeconds) {
+    const t = t0 + dt;
+    const past = seasonsBack(t);
+    let rps: number | undefined;
+    if (past.length) rps = (past.reduce((a, b) => a + b, 0) / past.length) * ratio;
+    else if (recent !== undefined) rps = recent;
+    if (rps !== undefined) out.push({ at: new Date(t * 1000).toISOString(), rps: Math.max(0, rps) });
+  }
+  return out;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { seasonalForecast } from '../../shared/forecast/seasonal.ts';
+
+const DAY = 86_400;
+const now = new Date('2026-03-03T10:00:00Z');
+const t0 = now.getTime() / 1000;
+/** Yesterday: 100 rps until 10:30, then 200 rps (a morning ramp); every 5 min. */
+function yesterday(scale = 1): Array<[number, number]> {
+  const pts: Array<[number, number]> = [];
+  for (let t = t0 - DAY - 3600; t <= t0 - DAY + 7200; t += 300) pts.push([t, (t < t0 - DAY + 1800 ? 100 : 200) * scale]);
+  return pts;
+}
+
+describe('seasonalForecast', () => {
+  it('repeats yesterday at the same time of day when today runs at the same level', () => {
+    const today: Array<[number, number]> = [];
+    for (let t = t0 - 3600; t <= t0; t += 300) today.push([t, 100]);
+    const f = seasonalForecast([...yesterday(), ...today], now, { horizonSeconds: 3600, stepSeconds: 300 });
+    const at = (min: number) => f.find((p) => p.at === new Date((t0 + min * 60) * 1000).toISOString())?.rps;
+    expect(at(15)).toBeCloseTo(100);
+    // The 5-min bucket around 10:25 yesterday holds only the 10:25 point (100); at 10:30 the ramp began.
+    expect(at(25)).toBeCloseTo(100);
+    expect(at(30)).toBeCloseTo(200);
+    expect(at(45)).toBeCloseTo(200);
+  });
+
+  it('scales the season by the ratio of today to yesterday (today is 20% hotter)', () => {
+    const today: Array<[number, number]> = [];
+    for (let t = t0 - 3600; t <= t0; t += 300) today.push([t, 120]);
+    const f = seasonalForecast([...yesterday(), ...today], now, { horizonSeconds: 3600, stepSeconds: 300 });
+    // 200 rps yesterday at 10:45 x (120 / 100) = 240.
+    expect(f.find((p) => p.at === new Date((t0 + 2700) * 1000).toISOString())?.rps).toBeCloseTo(240);
+  });
+
+  it('bounds the level ratio (a 10x spike today forecasts at most 2x)', () => {
+    const f = seasonalForecast([...yesterday(), [t0 - 60, 1000]], now, { horizonSeconds: 3600, stepSeconds: 300 });
+    expect(Math.max(...f.map((p) => p.rps))).toBeCloseTo(400);
+  });
+
+  it('falls back to the recent level without a season of history, and to nothing without data', () => {
+    const f = seasonalForecast([[t0 - 600, 50], [t0 - 300, 70]], now, { horizonSeconds: 900, stepSeconds: 300 });
+    expect(f.map((p) => p.rps)).toEqual([60, 60, 60]);
+    expect(seasonalForecast([], now, { horizonSeconds: 900, stepSeconds: 300 })).toEqual([]);
+  });
+
+  it('ignores points from the future and non-finite values', () => {
+    const f = seasonalForecast([[t0 - 300, 10], [t0 + 300, 1e9], [t0 - 200, Number.NaN]], now, { horizonSeconds: 300, stepSeconds: 300 });
+    expect(f).toEqual([{ at: new Date((t0 + 300) * 1000).toISOString(), rps: 10 }]);
+  });
+});
