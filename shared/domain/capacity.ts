@@ -463,7 +463,8 @@ export function gpusForDemand(input: DemandInput): DemandSizing {
 
   const plan = servingPlan(model, gpu, latencyTargetMs, input);
   const requiredRps = targetRps * (1 + buffer);
-  const replicas = ceilTolerant(requiredRps / plan.perReplicaRps);
+  // Any positive demand needs a replica, even one so small the division underflows to 0.
+  const replicas = requiredRps > 0 ? Math.max(1, ceilTolerant(requiredRps / plan.perReplicaRps)) : 0;
   const replicasPerNode = gpusPerNode === undefined ? undefined : Math.floor(gpusPerNode / plan.tensorParallel);
   const nodes = replicasPerNode === undefined ? undefined : Math.ceil(replicas / replicasPerNode);
   const capacityRps = replicas * plan.perReplicaRps;
