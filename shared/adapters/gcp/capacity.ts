@@ -1,0 +1,305 @@
+/**
+ * CapacityPort for GCP managed instance groups: zonal (`gcp-mig`) and regional (`gcp-regional-mig`).
+ *
+ * - describePool: `instanceGroupManagers.get` (targetSize) and `listManagedInstances` (every page), each
+ *   instance's lifecycle from its status, current action and health (mapping.ts), its capacity type and
+ *   machine type from its instance template (templates are immutable, so each is read once per process).
+ * - setDesired: `get`, then `resize` with a requestId and `operations.wait` until DONE.
+ * - removeInstance: `deleteInstances` (which also lowers targetSize by one) and wait.
+ * - listReservations: `reservations.aggregatedList`, the zones of the region.
+ *
+ * A MIG has no room for a reason (no labels): `SetDesiredRequest.reason` is not sent.
+ */
+import { randomUUID } from 'node:crypto';
+import { CloudError } from '../../domain/errors.ts';
+import type {
+  CapacityPort,
+  CapacityReservation,
+  ObservedInstance,
+  PoolObservation,
+  PoolRef,
+  SetDesiredRequest,
+  SetDesiredResult,
+} from '../../domain/ports.ts';
+import { CAPACITY_TYPES, type CapacityType, type PoolKind } from '../../domain/types.ts';
+import { type ComputeClients, type google, NO_SDK_RETRY } from './clients.ts';
+import { toCloudError } from './errors.ts';
+import {
+  capacityTypeOfTemplate,
+  isFailedCreation,
+  lifecycleOf,
+  machineTypeName,
+  parseInstanceUrl,
+  parseTemplateUrl,
+  requestIdFor,
+} from './mapping.ts';
+import { type OperationScope, type PollOptions, waitForOperation } from './operations.ts';
+import { type RetryOptions, withRetry } from './retry.ts';
+
+type Mig = google.cloud.compute.v1.IInstanceGroupManager;
+type ManagedInstance = google.cloud.compute.v1.IManagedInstance;
+type Operation = google.cloud.compute.v1.IOperation;
+
+/** A MIG's address: project and either a zone (zonal) or a region (regional). */
+export type MigLocation = OperationScope & { name: string };
+
+/** Largest MIG Compute allows: 1,000 VMs zonal, 2,000 regional. */
+const MAX_SIZE = { zonal: 1000, regional: 2000 } as const;
+
+export interface GcpCapacityOptions {
+  clients: ComputeClients;
+  /** Project for pools whose ref has no `scope`. */
+  project?: string;
+  retry: RetryOptions;
+  poll: PollOptions;
+  /** Page size of listManagedInstances (Compute allows up to 500). */
+  pageSize: number;
+  clock: () => number;
+}
+
+interface TemplateInfo {
+  capacityType: CapacityType;
+  machineType?: string;
+}
+
+export class GcpCapacity implements CapacityPort {
+  readonly cloud = 'gcp' as const;
+  private readonly o: GcpCapacityOptions;
+  private readonly templates = new Map<string, Promise<TemplateInfo>>();
+
+  constructor(options: GcpCapacityOptions) {
+    this.o = options;
+  }
+
+  supports(kind: PoolKind): boolean {
+    return kind === 'gcp-mig' || kind === 'gcp-regional-mig';
+  }
+
+  async describePool(ref: PoolRef): Promise<PoolObservation> {
+    const loc = this.locate(ref, 'describing');
+    const what = `describing gcp mig ${loc.name}`;
+    const [mig, managed] = await Promise.all([this.getMig(loc, what), this.listManaged(loc, what)]);
+    const fallbackTemplate = mig.instanceTemplate || mig.versions?.[0]?.instanceTemplate || undefined;
+    const real = managed.filter((mi) => !isFailedCreation(mi));
+    const urls = new Set<string>();
+    for (const mi of real) {
+      const url = mi.version?.instanceTemplate || fallbackTemplate;
+      if (url) urls.add(url);
+    }
+    const info = new Map<string, TemplateInfo>();
+    await Promise.all([...urls].map(async (url) => info.set(url, await this.template(url, what))));
+    const tagged = ref.tags?.capacityType as CapacityType | undefined;
+    const defaultType: CapacityType = tagged && CAPACITY_TYPES.includes(tagged) ? tagged : 'on-demand';
+    const instances = real.map((mi): ObservedInstance => {
+      const url = mi.instance ?? '';
+      const parsed = parseInstanceUrl(url);
+      const t = info.get(mi.version?.instanceTemplate || fallbackTemplate || '');
+      return {
+        id: mi.name || parsed.name,
+        zone: parsed.zone,
+        instanceType: machineTypeName(mi.propertiesFromFlexibilityPolicy?.machineType) ?? t?.machineType,
+        capacityType: t?.capacityType ?? defaultType,
+        lifecycle: lifecycleOf(mi),
+      };
+    });
+    return {
+      ref,
+      desired: mig.targetSize ?? 0,
+      ready: instances.filter((i) => i.lifecycle === 'ready').length,
+      instances,
+      observedAt: new Date(this.o.clock()).toISOString(),
+    };
+  }
+
+  async setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult> {
+    const loc = this.locate(ref, 'resizing');
+    const what = `resizing gcp mig ${loc.name} to ${request.desired}`;
+    const max = 'zone' in loc ? MAX_SIZE.zonal : MAX_SIZE.regional;
+    if (!Number.isInteger(request.desired) || request.desired < 0 || request.desired > max) {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: 'gcp',
+        operation: what,
+        message: `size must be a whole number from 0 to ${max}`,
+      });
+    }
+    const mig = await this.getMig(loc, what);
+    const previous = mig.targetSize ?? 0;
+    if (previous === request.desired) return { desired: previous, previous, unchanged: true };
+    // The same requestId on every attempt: Compute answers a repeated requestId with the first operation.
+    const requestId = request.idempotencyToken ? requestIdFor(request.idempotencyToken) : randomUUID();
+    const op = await withRetry(what, this.o.retry, () => this.resize(loc, request.desired, requestId));
+    const done = await waitForOperation(this.o.clients, loc, op, what, { poll: this.o.poll, retry: this.o.retry });
+    return { desired: request.desired, previous, unchanged: false, operationId: done.name ?? undefined };
+  }
+
+  async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
+    const loc = this.locate(ref, 'removing an instance from');
+    const what = `removing instance ${instanceId} from gcp mig ${loc.name}`;
+    const managed = await this.listManaged(loc, what);
+    const mi = managed.find((m) => (m.name || parseInstanceUrl(m.instance ?? '').name) === instanceId);
+    if (!mi?.instance) {
+      throw new CloudError({
+        kind: 'not-found',
+        cloud: 'gcp',
+        operation: what,
+        code: 'notFound',
+        message: `no instance ${instanceId} in the group`,
+      });
+    }
+    const url = mi.instance;
+    const requestId = randomUUID();
+    const op = await withRetry(what, this.o.retry, () => this.deleteInstances(loc, [url], requestId));
+    await waitForOperation(this.o.clients, loc, op, what, { poll: this.o.poll, retry: this.o.retry });
+  }
+
+  async listReservations(region: string): Promise<CapacityReservation[]> {
+    const project = this.o.project;
+    const what = `listing gcp reservations in ${region}`;
+    if (!project) {
+      throw new CloudError({ kind: 'invalid', cloud: 'gcp', operation: what, message: 'no project configured' });
+    }
+    const c = await this.o.clients.reservations();
+    return withRetry(what, this.o.retry, async () => {
+      const out: CapacityReservation[] = [];
+      const pages = c.aggregatedListAsync({ project, maxResults: this.o.pageSize }, NO_SDK_RETRY);
+      for await (const [scope, list] of pages) {
+        const zone = scope.startsWith('zones/') ? scope.slice('zones/'.length) : '';
+        if (!zone.startsWith(`${region}-`)) continue;
+        for (const r of list.reservations ?? []) out.push(toReservation(r, zone));
+      }
+      return out;
+    });
+  }
+
+  // ---- calls -------------------------------------------------------------------------------------------
+
+  private locate(ref: PoolRef, doing: string): MigLocation {
+    const project = ref.scope || this.o.project;
+    const fail = (message: string) =>
+      new CloudError({ kind: 'invalid', cloud: 'gcp', operation: `${doing} gcp mig ${ref.resource}`, message });
+    if (!this.supports(ref.kind)) throw fail(`pool kind ${ref.kind} is not a GCP MIG`);
+    if (!project) throw fail('no project: set the pool scope or the adapter project');
+    if (ref.kind === 'gcp-mig') {
+      const zone = ref.location.zones[0];
+      if (!zone) throw fail('a zonal MIG needs a zone');
+      return { project, zone, name: ref.resource };
+    }
+    if (!ref.location.region) throw fail('a regional MIG needs a region');
+    return { project, region: ref.location.region, name: ref.resource };
+  }
+
+  private getMig(loc: MigLocation, what: string): Promise<Mig> {
+    return withRetry(what, this.o.retry, async () => {
+      const base = { project: loc.project, instanceGroupManager: loc.name };
+      if ('zone' in loc) {
+        const [mig] = await (await this.o.clients.zonalMigs()).get({ ...base, zone: loc.zone }, NO_SDK_RETRY);
+        return mig;
+      }
+      const [mig] = await (await this.o.clients.regionalMigs()).get({ ...base, region: loc.region }, NO_SDK_RETRY);
+      return mig;
+    });
+  }
+
+  /** Every managed instance, page by page (each page retried on its own). */
+  private async listManaged(loc: MigLocation, what: string): Promise<ManagedInstance[]> {
+    const all: ManagedInstance[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await withRetry(what, this.o.retry, () => this.listPage(loc, pageToken));
+      all.push(...page.items);
+      pageToken = page.next;
+    } while (pageToken);
+    return all;
+  }
+
+  private async listPage(loc: MigLocation, pageToken?: string): Promise<{ items: ManagedInstance[]; next?: string }> {
+    const options = { ...NO_SDK_RETRY, autoPaginate: false };
+    const base = { project: loc.project, instanceGroupManager: loc.name, maxResults: this.o.pageSize, pageToken };
+    if ('zone' in loc) {
+      const c = await this.o.clients.zonalMigs();
+      const [items, , raw] = await c.listManagedInstances({ ...base, zone: loc.zone }, options);
+      return { items, next: raw?.nextPageToken || undefined };
+    }
+    const c = await this.o.clients.regionalMigs();
+    const [items, , raw] = await c.listManagedInstances({ ...base, region: loc.region }, options);
+    return { items, next: raw?.nextPageToken || undefined };
+  }
+
+  private async resize(loc: MigLocation, size: number, requestId: string): Promise<Operation> {
+    const base = { project: loc.project, instanceGroupManager: loc.name, size, requestId };
+    if ('zone' in loc) {
+      const [lro] = await (await this.o.clients.zonalMigs()).resize({ ...base, zone: loc.zone }, NO_SDK_RETRY);
+      return lro.latestResponse as Operation;
+    }
+    const [lro] = await (await this.o.clients.regionalMigs()).resize({ ...base, region: loc.region }, NO_SDK_RETRY);
+    return lro.latestResponse as Operation;
+  }
+
+  private async deleteInstances(loc: MigLocation, instances: string[], requestId: string): Promise<Operation> {
+    const body = { instances, skipInstancesOnValidationError: false };
+    const base = { project: loc.project, instanceGroupManager: loc.name, requestId };
+    if ('zone' in loc) {
+      const c = await this.o.clients.zonalMigs();
+      const [lro] = await c.deleteInstances(
+        { ...base, zone: loc.zone, instanceGroupManagersDeleteInstancesRequestResource: body },
+        NO_SDK_RETRY,
+      );
+      return lro.latestResponse as Operation;
+    }
+    const c = await this.o.clients.regionalMigs();
+    const [lro] = await c.deleteInstances(
+      { ...base, region: loc.region, regionInstanceGroupManagersDeleteInstancesRequestResource: body },
+      NO_SDK_RETRY,
+    );
+    return lro.latestResponse as Operation;
+  }
+
+  /** Capacity and machine type of an instance template, read once per template (templates never change). */
+  private template(url: string, what: string): Promise<TemplateInfo> {
+    let p = this.templates.get(url);
+    if (!p) {
+      p = this.readTemplate(url, what);
+      this.templates.set(url, p);
+      p.catch(() => this.templates.delete(url));
+    }
+    return p;
+  }
+
+  private async readTemplate(url: string, what: string): Promise<TemplateInfo> {
+    const t = parseTemplateUrl(url);
+    if (!t) throw toCloudError(new Error(`not an instance template URL: ${url}`), what);
+    const template = await withRetry(what, this.o.retry, async () => {
+      if (t.region) {
+        const c = await this.o.clients.regionInstanceTemplates();
+        const [tpl] = await c.get({ project: t.project, region: t.region, instanceTemplate: t.name }, NO_SDK_RETRY);
+        return tpl;
+      }
+      const c = await this.o.clients.instanceTemplates();
+      const [tpl] = await c.get({ project: t.project, instanceTemplate: t.name }, NO_SDK_RETRY);
+      return tpl;
+    });
+    return {
+      capacityType: capacityTypeOfTemplate(template),
+      machineType: machineTypeName(template.properties?.machineType),
+    };
+  }
+}
+
+function toReservation(r: google.cloud.compute.v1.IReservation, zone: string): CapacityReservation {
+  const sku = r.specificReservation;
+  const total = Number(sku?.count ?? 0);
+  const used = Number(sku?.inUseCount ?? 0);
+  return {
+    id: r.name ?? '',
+    cloud: 'gcp',
+    type: 'odcr',
+    instanceType: machineTypeName(sku?.instanceProperties?.machineType) ?? '',
+    zone,
+    total,
+    available: Math.max(0, total - used),
+    state: r.status === 'READY' ? 'active' : (r.status ?? 'unknown').toLowerCase(),
+    startTime: r.creationTimestamp || undefined,
+    endTime: r.deleteAtTime || undefined,
+  };
+}
