@@ -1,0 +1,46 @@
+/**
+ * Defaults of the engine, each from the behaviour it reproduces. Configuration code may use them to fill a
+ * policy; the engine uses them where a policy leaves a value out.
+ */
+import type { ScalingRules } from '../domain/types.ts';
+
+/** Kubernetes HPA `--horizontal-pod-autoscaler-tolerance`: no change while |ratio - 1| <= 0.1. */
+export const DEFAULT_TOLERANCE = 0.1;
+
+/**
+ * Kubernetes HPA default scale-up behavior (autoscaling/v2 defaults): no stabilization, and per 15 s the
+ * larger of +100% and +4 pods.
+ */
+export const DEFAULT_SCALE_UP: ScalingRules = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [
+    { type: 'Percent', value: 100, periodSeconds: 15 },
+    { type: 'Pods', value: 4, periodSeconds: 15 },
+  ],
+};
+
+/**
+ * Kubernetes HPA default scale-down behavior: 300 s stabilization (the highest recommendation of the last
+ * five minutes), then up to 100% of the replicas may go per 15 s.
+ */
+export const DEFAULT_SCALE_DOWN: ScalingRules = {
+  stabilizationWindowSeconds: 300,
+  selectPolicy: 'Max',
+  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
+};
+
+/** Headroom on demand: nodes needed = ceil(rps x (1 + 0.2) / rpsPerNode). */
+export const DEFAULT_DEMAND_BUFFER = 0.2;
+
+/** KEDA's default activation threshold: a fleet at zero activates when a metric is above 0. */
+export const DEFAULT_ACTIVATION = 0;
+
+/** Drain deadline when an interruption or a `drain` command gives none (EC2's two-minute spot notice). */
+export const DEFAULT_DRAIN_SECONDS = 120;
+
+/**
+ * A reservation "about to expire" ends within the fleet's longest time to ready plus this margin: capacity
+ * moves off it early enough for the replacements to be serving before the end.
+ */
+export const RESERVATION_EXIT_MARGIN_SECONDS = 600;

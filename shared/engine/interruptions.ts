@@ -1,0 +1,117 @@
+/**
+ * What an interruption notice does to the fleet (aws-node-termination-handler / Karpenter interruption
+ * handling: a pure map from notice kind to action).
+ *
+ *   warning, preempt, reservation-interruption — the capacity is taken back at the deadline: the node is
+ *     cordoned and drained before it (`cordon-drain`, then removed so its pool does not relaunch in the same
+ *     offering), its pool leaves the count it had, the offering is backed off for `offeringBackoffSeconds`
+ *     (`mark-offering`), and the placement puts the replacement elsewhere (on-demand as the fallback);
+ *   rebalance — the instance is at elevated risk (EC2 rebalance recommendation): the replacement is
+ *     launched elsewhere first and the instance removed once it serves (`replace`), no drain deadline; the
+ *     offering is backed off too;
+ *   maintenance — the VM is rebooted, frozen or redeployed and comes back: drain before the deadline, no
+ *     replacement, unless the cloud says it will terminate, stop or delete it (then as a warning, without
+ *     backing the offering off: maintenance is not a capacity shortage).
+ * A notice is mapped to its pool by the pool id it carries, else its reservation, else the only pool of the
+ * matching capacity type in its zone; an unmapped notice becomes a `report`.
+ */
+import type { Pool } from '../domain/types.ts';
+import { DEFAULT_DRAIN_SECONDS } from './defaults.ts';
+import type { Reasons } from './reasons.ts';
+import type { InstanceNotice } from './signals.ts';
+import { iso, ms } from './time.ts';
+import type { CordonDrainAction, MarkOfferingAction, ReportAction } from './types.ts';
+
+const GONE_ACTIONS = new Set(['terminate', 'delete', 'stop', 'hibernate']);
+
+export interface InterruptionEffects {
+  /** Nodes leaving each pool (instance removals). */
+  leaving: Map<string, number>;
+  /** Rebalance notices waiting for their replacement pool. */
+  rebalances: Array<{ instanceId: string; poolId: string; eventId: string }>;
+  drains: CordonDrainAction[];
+  marks: MarkOfferingAction[];
+  reports: ReportAction[];
+}
+
+function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefined {
+  if (notice.poolId) return pools.find((p) => p.id === notice.poolId);
+  if (notice.reservationIds) {
+    const byReservation = pools.filter((p) => p.reservationId && notice.reservationIds?.includes(p.reservationId));
+    if (byReservation.length === 1) return byReservation[0];
+  }
+  if (!notice.zone) return undefined;
+  const type =
+    notice.kind === 'reservation-interruption' ? 'reserved' : notice.kind === 'maintenance' ? undefined : 'spot';
+  const candidates = pools.filter(
+    (p) => p.location.zones.includes(notice.zone as string) && (type === undefined || p.capacityType === type),
+  );
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+export function interruptionEffects(
+  notices: readonly InstanceNotice[],
+  pools: readonly Pool[],
+  backoffSeconds: number,
+  now: number,
+  reasons: Reasons,
+): InterruptionEffects {
+  const fx: InterruptionEffects = { leaving: new Map(), rebalances: [], drains: [], marks: [], reports: [] };
+  const marked = new Set<string>();
+  const mark = (pool: Pool, zone: string | undefined) => {
+    const key = `${pool.id}/${zone ?? ''}`;
+    if (marked.has(key)) return;
+    marked.add(key);
+    fx.marks.push({
+      type: 'mark-offering',
+      poolId: pool.id,
+      zone,
+      until: iso(now + backoffSeconds * 1000),
+      reason: 'interrupted',
+    });
+  };
+  for (const n of notices) {
+    const pool = poolOf(n, pools);
+    if (!pool) {
+      fx.reports.push({
+        type: 'report',
+        code: 'interruption.unmapped',
+        message: `${n.kind} of instance ${n.instanceId} (event ${n.eventId}) matches no pool of this fleet`,
+      });
+      continue;
+    }
+    const deadlineMs = ms(n.deadline);
+    const deadline = iso(Number.isNaN(deadlineMs) ? now + DEFAULT_DRAIN_SECONDS * 1000 : deadlineMs);
+    const gone = n.kind !== 'maintenance' || GONE_ACTIONS.has(n.action ?? '');
+    if (gone) fx.leaving.set(pool.id, (fx.leaving.get(pool.id) ?? 0) + 1);
+    if (n.kind === 'rebalance') {
+      fx.rebalances.push({ instanceId: n.instanceId, poolId: pool.id, eventId: n.eventId });
+      mark(pool, n.zone);
+      reasons.add(
+        'placement',
+        'placement.rebalance',
+        `instance ${n.instanceId} of ${pool.id} at risk: replaced elsewhere before it goes`,
+        { poolId: pool.id, eventId: n.eventId },
+      );
+      continue;
+    }
+    fx.drains.push({
+      type: 'cordon-drain',
+      poolId: pool.id,
+      instanceId: n.instanceId,
+      deadline,
+      remove: gone,
+      reason: `${n.kind} notice ${n.eventId}`,
+    });
+    if (n.kind !== 'maintenance') mark(pool, n.zone);
+    reasons.add(
+      'placement',
+      'placement.interruption',
+      gone
+        ? `instance ${n.instanceId} of ${pool.id} is taken back by ${deadline}: drained, removed and replaced elsewhere`
+        : `instance ${n.instanceId} of ${pool.id} has maintenance by ${deadline}: drained, kept`,
+      { poolId: pool.id, eventId: n.eventId },
+    );
+  }
+  return fx;
+}

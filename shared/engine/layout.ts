@@ -1,0 +1,102 @@
+/**
+ * A fleet's placement state: static facts about each pool for this decision (tier, price per unit of
+ * throughput, bounds, zones for the spot spread) and the node count of each. Cheap to copy (the counts
+ * are one array), so the placement can explore counts without touching the fleet.
+ */
+import type { Cloud, PlacementPolicy, Pool } from '../domain/types.ts';
+
+export type Tier = 'reserved' | 'on-demand' | 'spot';
+
+export interface Slot {
+  pool: Pool;
+  tier: Tier;
+  /** Lowest count (the pool's min). */
+  min: number;
+  /** Highest count additions may reach: pool max, reservation room, or the current count when blocked. */
+  growCap: number;
+  /** USD per hour per request per second (hourlyPrice / rpsPerNode; Infinity without throughput). */
+  costPerRps: number;
+  /** Zones the spot spread counts for this pool (its zones minus backed-off ones, at least 1). */
+  zones: number;
+  /** An operator pinned this pool's count: the placement leaves it alone. */
+  pinned: boolean;
+  /** Why it may not grow, for the explanation. */
+  blocked?: string;
+}
+
+export const costPerRps = (pool: Pool): number =>
+  pool.rpsPerNode > 0 ? pool.hourlyPrice / pool.rpsPerNode : Number.POSITIVE_INFINITY;
+
+export class Layout {
+  /** Slots sorted by cost per unit of throughput, then pool id (the placement's order of preference). */
+  readonly slots: readonly Slot[];
+  readonly policy: PlacementPolicy;
+  readonly counts: number[];
+  readonly cloudTotals: Map<Cloud, number>;
+  total = 0;
+  spot = 0;
+  reserved = 0;
+
+  constructor(slots: readonly Slot[], policy: PlacementPolicy, counts: readonly number[]) {
+    this.slots = slots;
+    this.policy = policy;
+    this.counts = [...counts];
+    this.cloudTotals = new Map();
+    for (let i = 0; i < slots.length; i++) this.bump(i, this.counts[i]);
+  }
+
+  private bump(i: number, by: number): void {
+    const slot = this.slots[i];
+    this.total += by;
+    if (slot.tier === 'spot') this.spot += by;
+    else if (slot.tier === 'reserved') this.reserved += by;
+    this.cloudTotals.set(slot.pool.cloud, (this.cloudTotals.get(slot.pool.cloud) ?? 0) + by);
+  }
+
+  clone(): Layout {
+    return new Layout(this.slots, this.policy, this.counts);
+  }
+
+  set(i: number, count: number): void {
+    this.bump(i, count - this.counts[i]);
+    this.counts[i] = count;
+  }
+
+  add(i: number): void {
+    this.counts[i]++;
+    this.bump(i, 1);
+  }
+
+  remove(i: number): void {
+    this.counts[i]--;
+    this.bump(i, -1);
+  }
+
+  cloudRoom(cloud: Cloud): number {
+    const cap = this.policy.maxPerCloud?.[cloud];
+    return cap === undefined ? Number.POSITIVE_INFINITY : cap - (this.cloudTotals.get(cloud) ?? 0);
+  }
+
+  capacity(): number {
+    let rps = 0;
+    for (let i = 0; i < this.slots.length; i++) rps += this.counts[i] * Math.max(0, this.slots[i].pool.rpsPerNode);
+    return rps;
+  }
+
+  cost(): number {
+    let usd = 0;
+    for (let i = 0; i < this.slots.length; i++) usd += this.counts[i] * this.slots[i].pool.hourlyPrice;
+    return usd;
+  }
+
+  indexOf(poolId: string): number {
+    return this.slots.findIndex((s) => s.pool.id === poolId);
+  }
+}
+
+/** Sorts slots into the placement's order of preference: cheapest per unit of throughput, then pool id. */
+export function sortSlots(slots: Slot[]): Slot[] {
+  return slots.sort(
+    (a, b) => a.costPerRps - b.costPerRps || (a.pool.id < b.pool.id ? -1 : a.pool.id > b.pool.id ? 1 : 0),
+  );
+}

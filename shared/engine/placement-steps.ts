@@ -1,0 +1,104 @@
+/**
+ * One node at a time: where the next node goes, and which node goes first. Each choice depends only on the
+ * layout, so adding (or removing) k nodes always follows the same path: counts are nested, and more nodes
+ * never mean less capacity.
+ *
+ * Adding:
+ *   1. reserved capacity first (already paid), while a reservation is usable and has room;
+ *   2. then the capacity-type mix of Azure Spot Priority Mix: `onDemandBase` nodes stay regular (on-demand or
+ *      reserved), and of the nodes above the base, `spotShare` are spot (rounded down: the rounding favours
+ *      on-demand) — see `desiredSpot`;
+ *   3. within a tier, the cheapest per unit of throughput (hourlyPrice / rpsPerNode) that has room: below its
+ *      growth cap (pool max, reservation room, not backed off) and its cloud's maximum; a spot pool also keeps
+ *      at most ceil(maxSpotSharePerZone x spot nodes) per zone (a pool spreads evenly over its zones);
+ *   4. spot wanted but no spot room: on-demand instead (the fallback); on-demand wanted but none has room:
+ *      spot rather than no node.
+ * Removing: spot while there is more spot than the mix wants (the most concentrated pool first, so the
+ * spread improves), otherwise on-demand, reserved last; within a tier the pools that may not grow first,
+ * then the most expensive per unit of throughput. Never below a pool's min, never a pinned pool.
+ */
+import type { PlacementPolicy } from '../domain/types.ts';
+import type { Layout, Slot, Tier } from './layout.ts';
+
+/** Spot nodes the mix wants for `total` nodes of which `reserved` are on reservations. */
+export function desiredSpot(total: number, reserved: number, policy: PlacementPolicy): number {
+  const above = Math.max(0, total - Math.max(policy.onDemandBase, reserved));
+  return Math.min(Math.max(0, total - reserved), Math.floor(above * policy.spotShare + 1e-9));
+}
+
+/** Highest count one spot pool may hold when the fleet has `spotTotal` spot nodes. */
+export function spotPoolCap(slot: Slot, spotTotal: number, policy: PlacementPolicy): number {
+  if (policy.maxSpotSharePerZone >= 1) return Number.POSITIVE_INFINITY;
+  return slot.zones * Math.max(1, Math.ceil(policy.maxSpotSharePerZone * spotTotal - 1e-9));
+}
+
+function canGrow(layout: Layout, i: number): boolean {
+  const slot = layout.slots[i];
+  if (slot.pinned || layout.counts[i] >= slot.growCap || layout.cloudRoom(slot.pool.cloud) < 1) return false;
+  if (slot.tier !== 'spot') return true;
+  return layout.counts[i] + 1 <= spotPoolCap(slot, layout.spot + 1, layout.policy);
+}
+
+function cheapest(layout: Layout, tier: Tier): number {
+  for (let i = 0; i < layout.slots.length; i++) if (layout.slots[i].tier === tier && canGrow(layout, i)) return i;
+  return -1;
+}
+
+export type AddMode = 'reserved' | 'mix' | 'fallback-on-demand' | 'spot-over-share';
+
+/** Adds one node where the rules say; returns the slot index and why, or undefined when no pool has room. */
+export function addOne(layout: Layout): { index: number; mode: AddMode } | undefined {
+  const r = cheapest(layout, 'reserved');
+  if (r >= 0) {
+    layout.add(r);
+    return { index: r, mode: 'reserved' };
+  }
+  const wantSpot = layout.spot < desiredSpot(layout.total + 1, layout.reserved, layout.policy);
+  const first = cheapest(layout, wantSpot ? 'spot' : 'on-demand');
+  if (first >= 0) {
+    layout.add(first);
+    return { index: first, mode: 'mix' };
+  }
+  const other = cheapest(layout, wantSpot ? 'on-demand' : 'spot');
+  if (other < 0) return undefined;
+  layout.add(other);
+  return { index: other, mode: wantSpot ? 'fallback-on-demand' : 'spot-over-share' };
+}
+
+const removable = (layout: Layout, i: number): boolean =>
+  !layout.slots[i].pinned && layout.counts[i] > layout.slots[i].min;
+
+/** The slot of `tier` to take a node from first, or -1. */
+function firstToRemove(layout: Layout, tier: Tier): number {
+  let best = -1;
+  let bestKey = [0, 0, 0];
+  for (let i = 0; i < layout.slots.length; i++) {
+    const slot = layout.slots[i];
+    if (slot.tier !== tier || !removable(layout, i)) continue;
+    // Keys, compared in order: blocked first, (spot) the most concentrated, the most expensive per throughput.
+    const key = [slot.blocked ? 1 : 0, tier === 'spot' ? layout.counts[i] / slot.zones : 0, slot.costPerRps];
+    const better =
+      best < 0 ||
+      key[0] > bestKey[0] ||
+      (key[0] === bestKey[0] && (key[1] > bestKey[1] || (key[1] === bestKey[1] && key[2] >= bestKey[2])));
+    if (better) {
+      best = i;
+      bestKey = key;
+    }
+  }
+  return best;
+}
+
+/** Removes one node as the rules say; returns the slot index, or undefined when every pool is at its min. */
+export function removeOne(layout: Layout): number | undefined {
+  const spotExcess = layout.spot > desiredSpot(layout.total - 1, layout.reserved, layout.policy);
+  const order: Tier[] = spotExcess ? ['spot', 'on-demand', 'reserved'] : ['on-demand', 'reserved', 'spot'];
+  for (const tier of order) {
+    const i = firstToRemove(layout, tier);
+    if (i >= 0) {
+      layout.remove(i);
+      return i;
+    }
+  }
+  return undefined;
+}

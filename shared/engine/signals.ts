@@ -1,0 +1,231 @@
+/**
+ * Sorts the decision's signals into what each step of the engine needs, and explains each one.
+ * Signals naming another fleet are ignored; capacity notices other than a failed launch are logged only
+ * (aws-node-termination-handler style: observed, not driven on).
+ */
+import type {
+  InterruptionKind,
+  InterruptionSignal,
+  OperatorCommandSignal,
+  ReservationChangeKind,
+  Signal,
+} from '../domain/signals.ts';
+import type { Reasons } from './reasons.ts';
+import { inForce } from './time.ts';
+import type { DecisionState, ManualTarget, PauseState } from './types.ts';
+
+/** An interruption notice for one instance. */
+export interface InstanceNotice {
+  eventId: string;
+  instanceId: string;
+  kind: InterruptionKind;
+  /** Pool named by the signal (or, for reservation interruptions, found through the reservation). */
+  poolId?: string;
+  reservationIds?: string[];
+  zone?: string;
+  deadline?: string;
+  /** What the cloud will do (terminate, stop, reboot, freeze...). */
+  action?: string;
+}
+
+export interface ReservationNotice {
+  eventId: string;
+  kind: ReservationChangeKind;
+  reservationIds: string[];
+  utilization?: number;
+  endTime?: string;
+  instanceCount?: number;
+}
+
+export interface SignalContext {
+  /** Ids of the signals that concern this fleet. */
+  eventIds: string[];
+  notices: InstanceNotice[];
+  reservations: ReservationNotice[];
+  /** Metric values carried by alarms, by metric name (the latest alarm wins). */
+  alarmValues: Map<string, number>;
+  /** Pools whose launch failed for capacity (capacity notice `launch-unsuccessful`). */
+  launchFailures: Array<{ poolId: string; zone?: string; eventId: string }>;
+  dryRun: boolean;
+  /** The manual target in force: from a `scale` command of this decision, else from the state. */
+  manualTarget?: ManualTarget;
+  /** The pause in force: from a `pause` command of this decision, else from the state (unless `resume`). */
+  paused?: PauseState;
+  /** Nodes an operator asked to drain. */
+  drains: Array<{ node: string; eventId: string; reason: string }>;
+}
+
+const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}`;
+
+function operatorCommand(s: OperatorCommandSignal, ctx: SignalContext, reasons: Reasons): void {
+  const who = `${s.command} by ${s.actor}${s.reason ? ` (${s.reason})` : ''}`;
+  if (s.dryRun) ctx.dryRun = true;
+  switch (s.command) {
+    case 'plan':
+    case 'explain':
+      ctx.dryRun = true;
+      reasons.add('signal', 'signal.operator', `operator ${who}: dry run, nothing is executed`, { eventId: s.eventId });
+      return;
+    case 'scale':
+      if (s.target === undefined || !Number.isFinite(s.target) || s.target < 0) {
+        reasons.add('signal', 'signal.ignored', `operator ${who} without a valid target: ignored`, {
+          eventId: s.eventId,
+        });
+        return;
+      }
+      ctx.manualTarget = {
+        target: Math.floor(s.target),
+        poolId: s.poolId,
+        until: s.expiresAt,
+        by: s.actor,
+        reason: s.reason ?? 'operator scale',
+      };
+      reasons.add('signal', 'signal.operator', `operator ${who}: manual target ${Math.floor(s.target)}`, {
+        eventId: s.eventId,
+        poolId: s.poolId,
+      });
+      return;
+    case 'pause':
+      ctx.paused = { until: s.expiresAt, by: s.actor, reason: s.reason ?? 'operator pause' };
+      reasons.add('signal', 'signal.operator', `operator ${who}: fleet paused`, { eventId: s.eventId });
+      return;
+    case 'resume':
+      ctx.paused = undefined;
+      reasons.add('signal', 'signal.operator', `operator ${who}: fleet resumed`, { eventId: s.eventId });
+      return;
+    case 'drain':
+      if (!s.node) {
+        reasons.add('signal', 'signal.ignored', `operator ${who} without a node: ignored`, { eventId: s.eventId });
+        return;
+      }
+      ctx.drains.push({ node: s.node, eventId: s.eventId, reason: `operator drain by ${s.actor}` });
+      reasons.add('signal', 'signal.operator', `operator ${who}: drain node ${s.node}`, { eventId: s.eventId });
+      return;
+    case 'status':
+      reasons.add('signal', 'signal.operator', `operator ${who}: status only`, { eventId: s.eventId });
+      return;
+  }
+}
+
+function interruption(s: InterruptionSignal, ctx: SignalContext, handled: Set<string>, reasons: Reasons): void {
+  let fresh = 0;
+  for (const instanceId of s.instanceIds) {
+    if (handled.has(instanceId)) continue;
+    handled.add(instanceId);
+    fresh++;
+    ctx.notices.push({
+      eventId: s.eventId,
+      instanceId,
+      kind: s.kind,
+      poolId: s.poolId,
+      zone: s.zone,
+      deadline: s.deadline,
+      action: s.action,
+    });
+  }
+  const dup = s.instanceIds.length - fresh;
+  reasons.add(
+    'signal',
+    s.kind === 'rebalance' ? 'signal.rebalance' : 'signal.interruption',
+    `${s.cloud} ${s.kind} for ${s.instanceIds.join(', ') || 'no instance'}` +
+      `${s.deadline ? ` by ${s.deadline}` : ''}${dup ? ` (${dup} already handled)` : ''}`,
+    { eventId: s.eventId, poolId: s.poolId },
+  );
+}
+
+/** Classifies the signals; `state` gives the manual target, pause and handled interruptions in force. */
+export function readSignals(
+  signals: readonly Signal[],
+  fleetId: string,
+  state: DecisionState,
+  now: number,
+  reasons: Reasons,
+): SignalContext {
+  const ctx: SignalContext = {
+    eventIds: [],
+    notices: [],
+    reservations: [],
+    alarmValues: new Map(),
+    launchFailures: [],
+    dryRun: false,
+    manualTarget: state.manualTarget && inForce(state.manualTarget.until, now) ? state.manualTarget : undefined,
+    paused: state.paused && inForce(state.paused.until, now) ? state.paused : undefined,
+    drains: [],
+  };
+  const handled = new Set((state.interruptedInstances ?? []).map((i) => i.instanceId));
+  for (const s of signals) {
+    if (s.fleetId !== undefined && s.fleetId !== fleetId) {
+      reasons.add('signal', 'signal.ignored', `${describe(s)} is for fleet ${s.fleetId}: ignored`, {
+        eventId: s.eventId,
+      });
+      continue;
+    }
+    ctx.eventIds.push(s.eventId);
+    switch (s.type) {
+      case 'metric-alarm':
+        if (s.metricName !== undefined && s.value !== undefined) ctx.alarmValues.set(s.metricName, s.value);
+        reasons.add(
+          'signal',
+          'signal.metric-alarm',
+          `alarm ${s.alarmName} is ${s.state}${s.metricName ? ` on ${s.metricName}` : ''}` +
+            `${s.value !== undefined ? ` = ${s.value}` : ''}${s.threshold !== undefined ? ` (threshold ${s.threshold})` : ''}`,
+          { eventId: s.eventId },
+        );
+        break;
+      case 'interruption':
+        interruption(s, ctx, handled, reasons);
+        break;
+      case 'reservation-change':
+        ctx.reservations.push({
+          eventId: s.eventId,
+          kind: s.kind,
+          reservationIds: s.reservationIds,
+          utilization: s.utilization,
+          endTime: s.endTime,
+          instanceCount: s.instanceCount,
+        });
+        for (const instanceId of s.instanceIds ?? []) {
+          if (handled.has(instanceId)) continue;
+          handled.add(instanceId);
+          ctx.notices.push({
+            eventId: s.eventId,
+            instanceId,
+            kind: 'reservation-interruption',
+            reservationIds: s.reservationIds,
+            poolId: s.poolId,
+            zone: s.zone,
+            deadline: s.endTime,
+          });
+        }
+        reasons.add(
+          'signal',
+          'signal.reservation',
+          `reservation ${s.reservationIds.join(', ')} ${s.kind}${s.endTime ? ` (ends ${s.endTime})` : ''}`,
+          { eventId: s.eventId },
+        );
+        break;
+      case 'tick':
+        reasons.add('signal', 'signal.tick', `${s.purpose} tick${s.window ? ` for window ${s.window}` : ''}`, {
+          eventId: s.eventId,
+        });
+        break;
+      case 'operator-command':
+        operatorCommand(s, ctx, reasons);
+        break;
+      case 'capacity-notice':
+        if (s.kind === 'launch-unsuccessful' && s.poolId) {
+          ctx.launchFailures.push({ poolId: s.poolId, eventId: s.eventId });
+          reasons.add('signal', 'signal.capacity', `launch failed in pool ${s.poolId}: offering backed off`, {
+            eventId: s.eventId,
+            poolId: s.poolId,
+          });
+        } else {
+          reasons.add('signal', 'signal.ignored', `${s.cloud} ${s.kind}: observed, no decision`, {
+            eventId: s.eventId,
+          });
+        }
+        break;
+    }
+  }
+  return ctx;
+}

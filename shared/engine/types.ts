@@ -1,0 +1,264 @@
+/**
+ * The decision engine's input and output. Pure data: a `DecisionInput` goes into `decide(input, now)` and a
+ * `Plan` comes out. A plan is printable (`formatPlan`), storable for audit (JSON, no class instances) and
+ * executable: the functions map `set-desired` onto `CapacityPort.setDesired` / `ClusterPort.scaleDeployment`,
+ * `cordon-drain` onto `ClusterPort.cordon` + `drain` (+ `CapacityPort.removeInstance`), and so on.
+ */
+import type { CapacityReservation } from '../domain/ports.ts';
+import type { CapacityType, Cloud, Fleet, ScheduleWindow } from '../domain/types.ts';
+import type { Signal } from '../domain/signals.ts';
+
+/** One current fleet-level metric value, per node (e.g. mean `gpu_utilization` %, `queue_depth` per node). */
+export interface MetricValue {
+  /** Matches `MetricTarget.metric` in the fleet policy. */
+  metric: string;
+  /** Average over the nodes that serve traffic (the ready ones), as the HPA's AverageValue/Utilization targets. */
+  value: number;
+}
+
+/** One point of the demand forecast. */
+export interface ForecastPoint {
+  /** ISO time the forecast is for. */
+  at: string;
+  /** Requests per second expected then. */
+  rps: number;
+}
+
+/**
+ * One past decision, as `Plan.historyEntry` produced it and the functions stored it. The engine reads the
+ * history for what the HPA keeps in memory: the recommendations of the last minutes (stabilization
+ * windows) and the scale events (behavior policies' periods, cooldowns).
+ */
+export interface HistoryEntry {
+  /** ISO time of the decision. */
+  at: string;
+  fleetId?: string;
+  /** The unstabilized recommendation of that decision (the HPA's `timestampedRecommendation`). */
+  recommendation: number;
+  /** Fleet nodes observed before the decision (sum of the pools' desired counts). */
+  from: number;
+  /** Fleet nodes the decision asked for. */
+  to: number;
+  /**
+   * True when the decision changed the fleet's size and was executed (not a dry run, not paused). Only
+   * applied entries count as scale events; the executor stores `false` when it could not apply the plan.
+   */
+  applied: boolean;
+  /** Dry-run plans (operator `plan`/`explain`) are stored for audit only: the engine ignores them. */
+  dryRun?: boolean;
+  /** Per-pool changes of that decision, for audit. */
+  pools?: Array<{ poolId: string; from: number; to: number }>;
+  /** Ids of the events that triggered the decision. */
+  signalIds?: string[];
+}
+
+/** An offering (pool, optionally one zone) recently interrupted or short of capacity: not grown until `until`. */
+export interface OfferingBackoff {
+  poolId: string;
+  /** When set, only that zone of the pool; a multi-zone pool keeps growing in its other zones. */
+  zone?: string;
+  /** ISO time the backoff lapses. */
+  until: string;
+  reason: 'interrupted' | 'insufficient-capacity';
+}
+
+/** An operator's `scale` command in force. */
+export interface ManualTarget {
+  /** Fleet-wide node count, or the pool's count when `poolId` is set. */
+  target: number;
+  poolId?: string;
+  /** ISO time after which the target lapses; without it the target stays until replaced or cleared. */
+  until?: string;
+  /** Who asked. */
+  by: string;
+  reason: string;
+}
+
+/** An operator's `pause` in force. */
+export interface PauseState {
+  /** ISO time the pause lapses; without it the fleet stays paused until `resume`. */
+  until?: string;
+  by: string;
+  reason: string;
+}
+
+/** An instance whose interruption was already handled (drain planned), so a repeated notice is not counted twice. */
+export interface HandledInterruption {
+  instanceId: string;
+  poolId?: string;
+  /** ISO deadline the cloud gave. */
+  deadline?: string;
+  /** ISO time the engine first planned its replacement. */
+  at: string;
+}
+
+/** Durable per-fleet state kept by the functions between decisions. */
+export interface DecisionState {
+  paused?: PauseState;
+  manualTarget?: ManualTarget;
+  offeringBackoff: OfferingBackoff[];
+  interruptedInstances?: HandledInterruption[];
+}
+
+/** Everything one decision depends on. Nothing else is read: no clock, no I/O. */
+export interface DecisionInput {
+  /** The fleet with its policy and its pools as observed now (`desired`, `ready`). */
+  fleet: Fleet;
+  /** What triggered this decision (alarm, interruption, reservation change, tick, operator command). May be empty. */
+  signals: Signal[];
+  /** Current fleet-level metric values, per node. */
+  metrics?: MetricValue[];
+  /** Observed demand. */
+  demand?: { rps: number };
+  /** Future demand; points beyond the pools' time to ready are ignored, and a forecast never scales in. */
+  forecast?: ForecastPoint[];
+  /** The fleet's schedule windows; the engine keeps those active at `now` (passing only active ones is fine). */
+  schedule?: ScheduleWindow[];
+  /** Past decisions of this fleet, any order. Entries older than the longest window are ignored. */
+  history: HistoryEntry[];
+  state: DecisionState;
+  /** Capacity reservations of the fleet's regions; without it, reserved pools are trusted as configured. */
+  reservations?: CapacityReservation[];
+  /** Plan only: the plan is computed and explained, nothing is to be executed. */
+  dryRun?: boolean;
+}
+
+export type ReasonKind = 'signal' | 'rule' | 'limit' | 'placement' | 'safety';
+
+/** One step of the explanation: which signal, rule, limit, placement choice or safety clipped or drove the plan. */
+export interface Reason {
+  kind: ReasonKind;
+  /** Stable machine-readable code, e.g. `hpa.metric`, `limit.max`, `safety.budget`, `placement.reserved-first`. */
+  code: string;
+  /** One human sentence. */
+  message: string;
+  /** For limits: the node count before and after this limit. */
+  before?: number;
+  after?: number;
+  /** For limits: what clipped it (`maxNodes`, `behavior.scaleUp`, `safety.maxStepUp`, `window business-hours`...). */
+  clippedBy?: string;
+  poolId?: string;
+  /** The signal this reason is about. */
+  eventId?: string;
+}
+
+/** Set a pool's desired count (CapacityPort.setDesired, or ClusterPort.scaleDeployment for a Deployment). */
+export interface SetDesiredAction {
+  type: 'set-desired';
+  poolId: string;
+  /** The pool's desired count as observed. */
+  from: number;
+  /**
+   * The count to set now. It does not include the instances that `cordon-drain` (remove) and `replace`
+   * actions take out of this pool: removing each of those lowers the pool by one more.
+   */
+  to: number;
+  /** Why, in words, for `SetDesiredRequest.reason`. */
+  reason: string;
+}
+
+/** Cordon and drain a node before its deadline; with `remove`, then terminate it and lower its pool by one. */
+export interface CordonDrainAction {
+  type: 'cordon-drain';
+  poolId?: string;
+  /** Cloud instance id (resolve the node with `ClusterPort.findNodeByInstance`). */
+  instanceId?: string;
+  /** Kubernetes node name, when known (operator `drain`). */
+  node?: string;
+  /** ISO time the drain must end by. */
+  deadline: string;
+  /** Terminate the instance after the drain and decrement its pool (`CapacityPort.removeInstance`). */
+  remove: boolean;
+  reason: string;
+}
+
+/** Replace an instance at risk (rebalance recommendation): launch in `toPool` first, then remove it from `fromPool`. */
+export interface ReplaceAction {
+  type: 'replace';
+  instanceId: string;
+  fromPool: string;
+  toPool: string;
+  reason: string;
+}
+
+/** Record an offering backoff in the fleet state (no cloud call). */
+export interface MarkOfferingAction {
+  type: 'mark-offering';
+  poolId: string;
+  zone?: string;
+  /** ISO time the backoff lapses. */
+  until: string;
+  reason: 'interrupted' | 'insufficient-capacity';
+}
+
+/** Tell the operators something (publish as an event, print); no cloud call. */
+export interface ReportAction {
+  type: 'report';
+  code: string;
+  message: string;
+}
+
+export type Action = SetDesiredAction | CordonDrainAction | ReplaceAction | MarkOfferingAction | ReportAction;
+
+/** One pool in the plan. */
+export interface PoolPlan {
+  poolId: string;
+  cloud: Cloud;
+  capacityType: CapacityType;
+  /** Desired count as observed. */
+  current: number;
+  /** Count after the plan, instance removals included. */
+  target: number;
+  delta: number;
+  /** USD per node-hour. */
+  hourlyPrice: number;
+  /** Why this pool may not grow in this decision (backoff, reservation ending, cloud not allowed), if so. */
+  blocked?: string;
+}
+
+/** What the hourly budget removed. */
+export interface BudgetCut {
+  budgetUsd: number;
+  /** Nodes and cost before and after the cut. */
+  nodesBefore: number;
+  nodesAfter: number;
+  costBefore: number;
+  costAfter: number;
+  /** Nodes removed per pool, most expensive per unit of throughput first. */
+  removed: Array<{ poolId: string; nodes: number; hourlyPrice: number }>;
+  /** True when even the fleet's floor costs more than the budget: the floor is kept, the budget is exceeded. */
+  unmet: boolean;
+}
+
+/** The decision. */
+export interface Plan {
+  fleetId: string;
+  /** ISO time of the decision (`now`). */
+  at: string;
+  /** Nothing may be executed: a dry run (input flag, or operator `plan`/`explain`). */
+  dryRun: boolean;
+  /** The fleet is paused: `actions` holds no cloud change; `suppressedActions` says what would have been done. */
+  paused: boolean;
+  /** Sum of the pools' observed desired counts, and of their ready counts. */
+  currentNodes: number;
+  readyNodes: number;
+  /** The raw recommendation (metrics, demand, forecast, activation, or the manual target) before any limit. */
+  recommendedNodes: number;
+  /** Fleet nodes after every limit, safety rule and the placement. */
+  targetNodes: number;
+  pools: PoolPlan[];
+  /** What to execute, in order (grow first, drain, then shrink). Empty when paused. */
+  actions: Action[];
+  /** Actions a pause held back. */
+  suppressedActions: Action[];
+  /** Why, in the order the engine applied its steps. */
+  reasons: Reason[];
+  /** USD per hour of the target, and of the current fleet. */
+  costPerHour: number;
+  currentCostPerHour: number;
+  budgetCut?: BudgetCut;
+  /** The manual target in force for this decision (from state or from a `scale` command in the signals). */
+  manualTarget?: ManualTarget;
+  /** What to append to the fleet's history once the plan was executed (or not: see `HistoryEntry.applied`). */
+  historyEntry: HistoryEntry;
+}
