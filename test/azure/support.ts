@@ -112,10 +112,10 @@ export interface RawAnswer {
 export function armRequest(
   endpoint: string,
   path: string,
-  opts: { method?: string; ca?: string; token?: string | null; body?: unknown } = {},
+  opts: { method?: string; ca?: string; token?: string | null; body?: unknown; raw?: string } = {},
 ): Promise<RawAnswer> {
   const url = new URL(path, endpoint);
-  const payload = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
   const headers: Record<string, string> = { accept: 'application/json' };
   if (opts.token !== null) headers.authorization = `Bearer ${opts.token ?? TOKEN}`;
   if (payload) headers['content-type'] = 'application/json';
