@@ -107,6 +107,8 @@ export interface CapacityNoticeSignal extends SignalBase {
   kind: string;
   instanceIds: string[];
   detail?: string;
+  /** Auto Scaling lifecycle actions: what a function needs to complete the action (after draining). */
+  lifecycleAction?: { autoScalingGroupName: string; hookName: string; token: string; transition: string };
 }
 
 export type Signal =

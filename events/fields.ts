@@ -1,0 +1,181 @@
+/**
+ * Field schemas shared by every event schema: identifiers that refuse documentation placeholders, times in
+ * the formats the clouds really send (ISO 8601 with `Z`, `+0000` or nanoseconds; RFC 1123 dates from AWS
+ * Health and Azure Scheduled Events; epoch seconds from Cloud Monitoring), numbers sent as strings, and JSON
+ * carried inside a string (SNS `Message`, CloudWatch `reasonData`) or inside base64 (Pub/Sub `data`).
+ * Times are always turned into canonical ISO strings (`2024-05-01T12:00:00.000Z`).
+ */
+import { z } from 'zod';
+
+/**
+ * Template syntax found in documentation samples: `yyyy-mm-ddThh:mm:ssZ`, `[Customer Account ID]`,
+ * `<account_number>`, `{subscription-id}`, `%s`. A value holding one of them was never sent by a cloud.
+ */
+const PLACEHOLDERS: readonly RegExp[] = [
+  /yyyy-mm-dd(?:[T ]hh:mm(?::ss)?Z?)?|hh:mm(?::ss)?/i,
+  /\[[^\]]*\]/,
+  /<[^>]*>/,
+  /\{[^}]*\}/,
+  // printf verbs, but not URL escapes such as %2F or %d3
+  /%[sdvq](?![0-9a-fA-F])/,
+];
+
+/** The placeholder text inside `value`, if it holds one. */
+export function findPlaceholder(value: string): string | undefined {
+  for (const re of PLACEHOLDERS) {
+    const m = re.exec(value);
+    if (m) return m[0];
+  }
+  return undefined;
+}
+
+type Ctx = z.core.$RefinementCtx<unknown>;
+
+function placeholderIssue(ctx: Ctx, what: string, value: string): boolean {
+  const p = findPlaceholder(value);
+  if (p === undefined) return false;
+  ctx.addIssue({ code: 'custom', message: `${what}, not the documentation placeholder '${p}'` });
+  return true;
+}
+
+/** A non-empty identifier (event id, instance id, ARN, account) that is not a documentation placeholder. */
+export const identifier = (what: string, pattern?: RegExp) =>
+  z.string({ error: what }).superRefine((v, ctx) => {
+    if (v.trim() === '') ctx.addIssue({ code: 'custom', message: `${what} (non-empty)` });
+    else if (placeholderIssue(ctx, what, v)) return;
+    else if (pattern && !pattern.test(v)) ctx.addIssue({ code: 'custom', message: what });
+  });
+
+export const awsAccountId = identifier('a 12-digit AWS account id', /^\d{12}$/);
+export const awsRegion = identifier('an AWS region such as us-east-1', /^[a-z]{2}(-[a-z]+)+-\d+$/);
+export const ec2InstanceId = identifier('an EC2 instance id (i-...)', /^i-[0-9a-f]{8,17}$/);
+export const capacityReservationId = identifier('a capacity reservation id (cr-...)', /^cr-[0-9a-z]{8,17}$/);
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/i;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const HTTP_DATE =
+  /^(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:GMT|UTC)$/;
+
+/** Milliseconds since the epoch for a UTC calendar time, or undefined when a component is out of range. */
+function utcMillis(y: number, mo: number, d: number, h: number, mi: number, s: number, ms: number): number | undefined {
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  if (date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return undefined; // 30 February
+  date.setUTCHours(h, mi, s, ms);
+  return date.getTime();
+}
+
+/** Canonical ISO string for an ISO 8601 time with a zone (`Z`, `+00:00`, `+0000`), or undefined. */
+export function parseIsoTime(value: string): string | undefined {
+  const m = ISO_TIME.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, frac = '', zone] = m;
+  const ms = Number(frac.padEnd(3, '0').slice(0, 3));
+  const local = utcMillis(+y!, +mo!, +d!, +h!, +mi!, +s!, ms);
+  if (local === undefined) return undefined;
+  let offsetMinutes = 0;
+  if (zone!.toUpperCase() !== 'Z') {
+    const digits = zone!.slice(1).replace(':', '');
+    const oh = Number(digits.slice(0, 2));
+    const om = Number(digits.slice(2));
+    if (oh > 23 || om > 59) return undefined;
+    offsetMinutes = (zone![0] === '-' ? -1 : 1) * (oh * 60 + om);
+  }
+  return new Date(local - offsetMinutes * 60_000).toISOString();
+}
+
+/** Canonical ISO string for an RFC 1123 date (`Mon, 11 Apr 2026 22:26:58 GMT`; the weekday is not checked). */
+export function parseHttpDate(value: string): string | undefined {
+  const m = HTTP_DATE.exec(value);
+  if (!m) return undefined;
+  const [, d, mon, y, h, mi, s] = m;
+  const mo = MONTHS.indexOf(mon!) + 1;
+  if (mo === 0) return undefined;
+  const t = utcMillis(+y!, mo, +d!, +h!, +mi!, +s!, 0);
+  return t === undefined ? undefined : new Date(t).toISOString();
+}
+
+/** ISO time `seconds` after `iso`. */
+export function addSeconds(iso: string, seconds: number): string {
+  return new Date(Date.parse(iso) + seconds * 1000).toISOString();
+}
+
+const timeField = (what: string, parse: (v: string) => string | undefined) =>
+  z.string({ error: what }).transform((v, ctx) => {
+    if (placeholderIssue(ctx, what, v)) return z.NEVER;
+    const t = parse(v);
+    if (t === undefined) {
+      ctx.addIssue({ code: 'custom', message: what });
+      return z.NEVER;
+    }
+    return t;
+  });
+
+/** An ISO 8601 time with a zone, returned as a canonical ISO string. */
+export const isoTime = () => timeField('an ISO 8601 time', parseIsoTime);
+/** An RFC 1123 date (`Sat, 05 Jun 2016 15:10:09 GMT`), returned as a canonical ISO string. */
+export const httpDate = () => timeField('an RFC 1123 date such as Tue, 09 Aug 2022 17:07:32 GMT', parseHttpDate);
+/** Either of the two, for fields whose format the provider does not pin down. */
+export const anyTime = () =>
+  timeField('an ISO 8601 time or an RFC 1123 date', (v) => parseIsoTime(v) ?? parseHttpDate(v));
+
+/** Seconds since the epoch (Cloud Monitoring incidents), returned as a canonical ISO string. */
+export const epochSeconds = () =>
+  z.number({ error: 'seconds since the epoch' }).transform((v, ctx) => {
+    // 1e11 s is year 5138: anything larger is milliseconds or garbage.
+    if (!Number.isFinite(v) || v < 0 || v >= 1e11) {
+      ctx.addIssue({ code: 'custom', message: 'seconds since the epoch' });
+      return z.NEVER;
+    }
+    return new Date(Math.round(v * 1000)).toISOString();
+  });
+
+/** A finite number, also when sent as a string (`"threshold": "25"`). */
+export const numeric = (what = 'a number') =>
+  z.unknown().transform((v, ctx) => {
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+    ctx.addIssue({ code: 'custom', message: what });
+    return z.NEVER;
+  });
+
+/** JSON text carried in a string field, validated by `schema`. */
+export const jsonString = <S extends z.ZodType>(schema: S, what = 'a JSON document in a string') =>
+  z
+    .string({ error: what })
+    .transform((v, ctx) => {
+      try {
+        return JSON.parse(v) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: what });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const BASE64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** Decodes base64 text to a string, or undefined when it is not base64. */
+export function decodeBase64(value: string): string | undefined {
+  const compact = value.replace(/\s+/g, '');
+  if (!BASE64.test(compact)) return undefined;
+  return Buffer.from(compact, compact.includes('-') || compact.includes('_') ? 'base64url' : 'base64').toString('utf8');
+}
+
+/** Parses JSON without throwing: `undefined` when the text is not JSON. */
+export function tryJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** `[{ name, value }]` dimension lists (SNS alarm triggers, Azure Monitor) as a record. */
+export const nameValueList = z
+  .array(z.object({ name: z.string(), value: z.string() }))
+  .transform((list) => Object.fromEntries(list.map((d) => [d.name, d.value])) as Record<string, string>);

@@ -1,0 +1,95 @@
+/**
+ * `autoscaler parse-event [--context FILE] [--now ISO] [FILE|-]`: prints the normalized signal or no-op of a
+ * raw event as JSON (exit 0), or one line saying what is wrong with it (exit 2). Reads standard input when
+ * FILE is `-` or absent. `--context` is a JSON `NormalizeContext` (alarm, dimension and tag mappings);
+ * `--now` dates payloads that carry no time of their own (default: the current time).
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { type NormalizeContext, NormalizeContextSchema, normalizeEvent } from '../../../events/index.ts';
+import { isParseError, ParseError } from '../../domain/errors.ts';
+import { type CliIo, type Command, UsageError } from '../io.ts';
+
+const USAGE = 'usage: autoscaler parse-event [--context FILE] [--now ISO] [FILE|-]';
+
+interface Options {
+  file: string;
+  contextFile?: string;
+  now?: string;
+}
+
+function parseArgs(args: string[]): Options | 'help' {
+  const positional: string[] = [];
+  let contextFile: string | undefined;
+  let now: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--help' || a === '-h') return 'help';
+    if (a === '--context' || a === '--now') {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value\n${USAGE}`);
+      if (a === '--context') contextFile = v;
+      else now = v;
+    } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
+    else positional.push(a);
+  }
+  if (positional.length > 1) throw new UsageError(`one event file at a time\n${USAGE}`);
+  if (now !== undefined && Number.isNaN(Date.parse(now))) throw new UsageError(`--now ${now}: not an ISO time`);
+  return { file: positional[0] ?? '-', contextFile, now };
+}
+
+async function readText(file: string, io: CliIo): Promise<string> {
+  if (file === '-') return io.readStdin();
+  try {
+    return await readFile(path.resolve(io.cwd, file), 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+async function loadContext(opts: Options, io: CliIo): Promise<NormalizeContext> {
+  const now = opts.now === undefined ? new Date().toISOString() : new Date(opts.now).toISOString();
+  if (opts.contextFile === undefined) return { now };
+  let json: unknown;
+  try {
+    json = JSON.parse(await readText(opts.contextFile, io));
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`--context ${opts.contextFile}: not JSON (${(e as Error).message})`);
+  }
+  const r = NormalizeContextSchema.safeParse(json);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new UsageError(`--context ${opts.contextFile}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return { now, ...r.data };
+}
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
+
+export const parseEvent: Command = async (args, io) => {
+  const opts = parseArgs(args);
+  if (opts === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const ctx = await loadContext(opts, io);
+  const text = await readText(opts.file, io);
+  const label = opts.file === '-' ? 'stdin' : opts.file;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const error = new ParseError(label, '', 'a JSON document', { received: (e as Error).message });
+    io.stderr(oneLine(`autoscaler parse-event: ${error.message}`));
+    return 2;
+  }
+  try {
+    io.stdout(JSON.stringify(normalizeEvent(raw, ctx), null, 2));
+    return 0;
+  } catch (e) {
+    if (!isParseError(e)) throw e;
+    io.stderr(oneLine(`autoscaler parse-event: ${e.message}`));
+    return 2;
+  }
+};
