@@ -101,6 +101,22 @@ describe('describePool', () => {
     expect(e.message).toMatch(/^describing azure vmss/);
   });
 
+  it('handles only azure-vmss pools', () => {
+    expect(capacity.cloud).toBe('azure');
+    expect(capacity.supports('azure-vmss')).toBe(true);
+    expect(capacity.supports('gcp-mig')).toBe(false);
+  });
+
+  it('describes an empty scale set', async () => {
+    await capacity.setDesired(spot, { desired: 0, reason: 'night' });
+    expect(await capacity.describePool(spot)).toMatchObject({ desired: 0, ready: 0, instances: [] });
+  });
+
+  it('takes the default subscription from AZURE_SUBSCRIPTION_ID', async () => {
+    const fromEnv = env.adapter({ subscriptionId: undefined, env: { AZURE_SUBSCRIPTION_ID: SUBSCRIPTION } }).capacity;
+    expect((await fromEnv.describePool(refFor(SPOT_POOL, { scope: RESOURCE_GROUP }))).desired).toBe(3);
+  });
+
   it('accepts a bare resource group as scope (default subscription) and rejects a missing scope', async () => {
     const obs = await capacity.describePool(refFor(SPOT_POOL, { scope: RESOURCE_GROUP }));
     expect(obs.desired).toBe(3);
