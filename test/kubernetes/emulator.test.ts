@@ -41,7 +41,10 @@ describe('kubernetes emulator: requests it refuses', () => {
     });
     const unknown = await raw(emu, 'GET', '/apis/apps/v1/namespaces/ml/statefulsets');
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ reason: 'NotFound', message: 'the server could not find the requested resource' });
+    expect(unknown.body).toMatchObject({
+      reason: 'NotFound',
+      message: 'the server could not find the requested resource',
+    });
   });
 
   it('refuses a request without the bearer token with 401 Unauthorized', async () => {
@@ -53,9 +56,17 @@ describe('kubernetes emulator: requests it refuses', () => {
 
   it.each([
     // The real server takes a JSON patch here; the emulator refuses it so a client's default content type is caught.
-    ['a JSON patch of deployments/scale', '/apis/apps/v1/namespaces/ml/deployments/llm/scale', 'application/json-patch+json'],
+    [
+      'a JSON patch of deployments/scale',
+      '/apis/apps/v1/namespaces/ml/deployments/llm/scale',
+      'application/json-patch+json',
+    ],
     ['server-side apply of a node', '/api/v1/nodes/NODE', 'application/apply-patch+yaml'],
-    ['a strategic merge patch of a custom resource', '/apis/karpenter.sh/v1/nodepools/gpu-l4', 'application/strategic-merge-patch+json'],
+    [
+      'a strategic merge patch of a custom resource',
+      '/apis/karpenter.sh/v1/nodepools/gpu-l4',
+      'application/strategic-merge-patch+json',
+    ],
     ['a patch sent as plain JSON', '/apis/apps/v1/namespaces/ml/deployments/llm', 'application/json'],
   ])('refuses %s with 415 UnsupportedMediaType', async (_name, urlPath, contentType) => {
     const { emu } = await startCluster(karpenterWorld(1));
@@ -93,7 +104,11 @@ describe('kubernetes emulator: requests it refuses', () => {
     );
     expect(stalePatch.status).toBe(409);
     const current = (patched.body as unknown as Item).metadata.resourceVersion;
-    const ok = await raw(emu, 'PUT', scalePath, { ...first, metadata: { ...first.metadata, resourceVersion: current }, spec: { replicas: 3 } });
+    const ok = await raw(emu, 'PUT', scalePath, {
+      ...first,
+      metadata: { ...first.metadata, resourceVersion: current },
+      spec: { replicas: 3 },
+    });
     expect(ok.status).toBe(200);
     expect(Number((ok.body as unknown as Item).metadata.resourceVersion)).toBeGreaterThan(Number(current));
   });
@@ -103,7 +118,8 @@ describe('kubernetes emulator: requests it refuses', () => {
     emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 2 });
     const p = '/apis/apps/v1/namespaces/ml/deployments/llm/scale';
     const before = (await raw(emu, 'GET', p)).body as unknown as Item;
-    const after = (await raw(emu, 'PATCH', p, { spec: { replicas: 2 } }, 'application/merge-patch+json')).body as unknown as Item;
+    const after = (await raw(emu, 'PATCH', p, { spec: { replicas: 2 } }, 'application/merge-patch+json'))
+      .body as unknown as Item;
     expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
 
@@ -111,10 +127,22 @@ describe('kubernetes emulator: requests it refuses', () => {
     const { emu } = await startCluster(karpenterWorld(1));
     emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 1 });
     emu.state.addNodePool({ name: 'gpu-l4' });
-    const scale = await raw(emu, 'PATCH', '/apis/apps/v1/namespaces/ml/deployments/llm/scale', { spec: { replicas: -1 } }, 'application/merge-patch+json');
+    const scale = await raw(
+      emu,
+      'PATCH',
+      '/apis/apps/v1/namespaces/ml/deployments/llm/scale',
+      { spec: { replicas: -1 } },
+      'application/merge-patch+json',
+    );
     expect(scale.status).toBe(422);
     expect(scale.body).toMatchObject({ reason: 'Invalid', details: { causes: [{ field: 'spec.replicas' }] } });
-    const weight = await raw(emu, 'PATCH', '/apis/karpenter.sh/v1/nodepools/gpu-l4', { spec: { weight: 0 } }, 'application/merge-patch+json');
+    const weight = await raw(
+      emu,
+      'PATCH',
+      '/apis/karpenter.sh/v1/nodepools/gpu-l4',
+      { spec: { weight: 0 } },
+      'application/merge-patch+json',
+    );
     expect(weight.status).toBe(422);
     expect(weight.body.message).toMatch(/^NodePool\.karpenter\.sh "gpu-l4" is invalid: spec\.weight/);
   });
@@ -185,7 +213,9 @@ describe('kubernetes emulator: nodes follow the World', () => {
     const world = new World({ start: T0 });
     world.addPool(pool({ id: 'a', cloud: 'aws', kind: 'auto-scaling-group', name: 'a', tags: { gpus: '8' } }));
     world.addPool(pool({ id: 'b', cloud: 'aws', kind: 'auto-scaling-group', name: 'b', tags: {} }));
-    world.addPool(pool({ id: 'c', cloud: 'aws', kind: 'auto-scaling-group', name: 'c', tags: { gpus: '4', gpuVendor: 'amd' } }));
+    world.addPool(
+      pool({ id: 'c', cloud: 'aws', kind: 'auto-scaling-group', name: 'c', tags: { gpus: '4', gpuVendor: 'amd' } }),
+    );
     const { emu } = await startCluster(world);
     const nodes = ((await raw(emu, 'GET', '/api/v1/nodes')).body as unknown as List).items;
     const capacity = (pid: string) => {
@@ -203,7 +233,8 @@ describe('kubernetes emulator: pods, deployments, evictions', () => {
     const world = karpenterWorld(2);
     const { emu } = await startCluster(world);
     emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 3 });
-    const pods = ((await raw(emu, 'GET', '/api/v1/namespaces/ml/pods?labelSelector=app%3Dllm')).body as unknown as List).items;
+    const pods = ((await raw(emu, 'GET', '/api/v1/namespaces/ml/pods?labelSelector=app%3Dllm')).body as unknown as List)
+      .items;
     expect(pods.map((p) => p.status.phase).sort()).toEqual(['Pending', 'Running', 'Running']);
     const dep = (await raw(emu, 'GET', '/apis/apps/v1/namespaces/ml/deployments/llm')).body as unknown as Item;
     // 3 pods exist, 2 fit on the 2 one-GPU nodes.
@@ -219,12 +250,14 @@ describe('kubernetes emulator: pods, deployments, evictions', () => {
     const { emu } = await startCluster(world);
     emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 3 });
     const node = emu.state.nodeViews()[0]!.name;
-    const onNode = (await raw(emu, 'GET', `/api/v1/pods?fieldSelector=spec.nodeName%3D${node}`)).body as unknown as List;
+    const onNode = (await raw(emu, 'GET', `/api/v1/pods?fieldSelector=spec.nodeName%3D${node}`))
+      .body as unknown as List;
     expect(onNode.items.map((p) => p.spec.nodeName)).toEqual([node]);
     const page1 = (await raw(emu, 'GET', '/api/v1/nodes?limit=2')).body as unknown as List;
     expect(page1.items).toHaveLength(2);
     expect(page1.metadata.remainingItemCount).toBe(1);
-    const page2 = (await raw(emu, 'GET', `/api/v1/nodes?limit=2&continue=${page1.metadata.continue}`)).body as unknown as List;
+    const page2 = (await raw(emu, 'GET', `/api/v1/nodes?limit=2&continue=${page1.metadata.continue}`))
+      .body as unknown as List;
     expect(page2.items).toHaveLength(1);
     expect(page2.metadata.continue).toBeUndefined();
     const bad = await raw(emu, 'GET', '/api/v1/pods?fieldSelector=spec.priority%3D1');
@@ -243,7 +276,10 @@ describe('kubernetes emulator: pods, deployments, evictions', () => {
       kind: 'Eviction',
       metadata: { name: pod!.name, namespace: 'ml' },
     });
-    expect(res).toEqual({ status: 201, body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } });
+    expect(res).toEqual({
+      status: 201,
+      body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 },
+    });
     const pods = emu.state.podRecords({ namespace: 'ml' });
     expect(pods).toHaveLength(1);
     expect(pods[0]!.name).not.toBe(pod!.name);
@@ -292,7 +328,9 @@ describe('kubernetes emulator: pods, deployments, evictions', () => {
     expect(gone.status).toBe(404);
     expect(gone.body).toMatchObject({ message: 'pods "nope" not found', details: { kind: 'pods', group: '' } });
     const [pod] = emu.state.podRecords({ namespace: 'ml' });
-    const mismatch = await raw(emu, 'POST', `/api/v1/namespaces/ml/pods/${pod!.name}/eviction`, { metadata: { name: 'other' } });
+    const mismatch = await raw(emu, 'POST', `/api/v1/namespaces/ml/pods/${pod!.name}/eviction`, {
+      metadata: { name: 'other' },
+    });
     expect(mismatch.status).toBe(400);
   });
 });
@@ -302,7 +340,13 @@ describe('kubernetes emulator: Karpenter NodePools drive the World', () => {
     const world = karpenterWorld(2);
     const { emu } = await startCluster(world);
     emu.state.addNodePool({ name: 'gpu-l4', replicas: 2 });
-    const res = await raw(emu, 'PATCH', '/apis/karpenter.sh/v1/nodepools/gpu-l4', { spec: { replicas: 4 } }, 'application/merge-patch+json');
+    const res = await raw(
+      emu,
+      'PATCH',
+      '/apis/karpenter.sh/v1/nodepools/gpu-l4',
+      { spec: { replicas: 4 } },
+      'application/merge-patch+json',
+    );
     expect(res.status).toBe(200);
     expect(world.pool('aws-l4-karpenter')!.desired).toBe(4);
   });
@@ -311,7 +355,13 @@ describe('kubernetes emulator: Karpenter NodePools drive the World', () => {
     const world = karpenterWorld(1, { tags: { gpus: '4' } });
     const { emu } = await startCluster(world);
     emu.state.addNodePool({ name: 'gpu-l4', limits: { cpu: '1000', 'nvidia.com/gpu': '4' } });
-    await raw(emu, 'PATCH', '/apis/karpenter.sh/v1/nodepools/gpu-l4', { spec: { limits: { 'nvidia.com/gpu': '14' } } }, 'application/merge-patch+json');
+    await raw(
+      emu,
+      'PATCH',
+      '/apis/karpenter.sh/v1/nodepools/gpu-l4',
+      { spec: { limits: { 'nvidia.com/gpu': '14' } } },
+      'application/merge-patch+json',
+    );
     // floor(14 GPUs / 4 per node) = 3 nodes.
     expect(world.pool('aws-l4-karpenter')!.desired).toBe(3);
     const np = (await raw(emu, 'GET', '/apis/karpenter.sh/v1/nodepools/gpu-l4')).body as unknown as Item;

@@ -5,7 +5,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKubernetesAdapters, type KubernetesAdapterOptions } from '../../shared/adapters/kubernetes/index.ts';
-import { type KubernetesEmulator, startKubernetesEmulator } from '../../shared/emulators/kubernetes/index.ts';
+import {
+  type KubernetesEmulator,
+  type KubernetesEmulatorOptions,
+  startKubernetesEmulator,
+} from '../../shared/emulators/kubernetes/index.ts';
 import { World, type WorldPoolSpec } from '../../shared/emulators/world.ts';
 
 export const T0 = Date.parse('2026-01-05T00:00:00Z');
@@ -21,7 +25,9 @@ export const FAST: KubernetesAdapterOptions = {
   pageSize: 2,
 };
 
-export const pool = (over: Partial<WorldPoolSpec> & Pick<WorldPoolSpec, 'id' | 'cloud' | 'kind' | 'name'>): WorldPoolSpec => ({
+export const pool = (
+  over: Partial<WorldPoolSpec> & Pick<WorldPoolSpec, 'id' | 'cloud' | 'kind' | 'name'>,
+): WorldPoolSpec => ({
   region: 'us-east-1',
   zones: ['us-east-1a'],
   instanceType: 'g6.xlarge',
@@ -63,8 +69,12 @@ export interface Cluster {
 
 const open: KubernetesEmulator[] = [];
 
-export async function startCluster(world: World, options: KubernetesAdapterOptions = {}): Promise<Cluster> {
-  const emu = await startKubernetesEmulator(world);
+export async function startCluster(
+  world: World,
+  options: KubernetesAdapterOptions = {},
+  emulator: KubernetesEmulatorOptions = { cluster: 'prod' },
+): Promise<Cluster> {
+  const emu = await startKubernetesEmulator(world, emulator);
   open.push(emu);
   const adapters = createKubernetesAdapters({ kubeconfig: emu.kubeconfig, ...FAST, ...options });
   return { world, emu, adapters };

@@ -471,7 +471,7 @@ export class KubernetesState {
     return [...this.pods.values()].filter((p) => p.controller?.kind === 'Deployment' && p.controller.key === k);
   }
 
-  // ---- API objects (the server syncs before each request) ---------------------------------------------------------------------------------------
+  // ---- API objects (the server syncs before each request) ----------------------------------------------
   nodeObjects(): Json[] {
     return [...this.view.values()].map((v) => renderNode(v, this.overlays.get(v.name)!));
   }

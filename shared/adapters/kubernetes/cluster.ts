@@ -1,0 +1,119 @@
+/**
+ * ClusterPort over the Kubernetes API (see ports.ts for each method's contract).
+ *
+ * Writes are JSON merge patches that set absolute values, so retrying them after a 5xx or a timeout is
+ * safe. NodePool patches carry the `metadata.resourceVersion` just read (optimistic concurrency): a 409
+ * means someone else wrote in between, and the patch is re-read and re-sent.
+ */
+import { CloudError, isConflict } from '../../domain/errors.ts';
+import type { ClusterPort, DrainResult, GpuNode, NodePoolPatch, SetDesiredResult } from '../../domain/ports.ts';
+import { type AdapterContext, clientsFor, listNodes } from './context.ts';
+import { drainNode } from './drain.ts';
+import { isNodeOf, toGpuNode } from './nodes.ts';
+import { backoffMs, sleep, withRetry } from './retry.ts';
+
+export const KARPENTER = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' } as const;
+
+/** The annotation a NodePool write leaves with its reason. */
+export const REASON_ANNOTATION = 'gpu-fleet-autoscaler/reason';
+
+interface NodePoolObject {
+  metadata?: { resourceVersion?: string; name?: string };
+  spec?: { replicas?: number; limits?: Record<string, string | number>; weight?: number };
+}
+
+export function invalidArgument(operation: string, message: string): CloudError {
+  return new CloudError({ kind: 'invalid', cloud: 'kubernetes', operation, code: 'Invalid', message });
+}
+
+export class KubernetesCluster implements ClusterPort {
+  private readonly ctx: AdapterContext;
+
+  constructor(ctx: AdapterContext) {
+    this.ctx = ctx;
+  }
+
+  async scaleDeployment(namespace: string, name: string, replicas: number): Promise<SetDesiredResult> {
+    const op = `scaling kubernetes deployment ${namespace}/${name} to ${replicas}`;
+    if (!Number.isInteger(replicas) || replicas < 0) throw invalidArgument(op, 'replicas must be a whole number >= 0');
+    const c = clientsFor(this.ctx, op);
+    const scale = await withRetry(op, this.ctx.retry, () =>
+      c.apps.readNamespacedDeploymentScale({ name, namespace }, c.call()),
+    );
+    const previous = scale.spec?.replicas ?? 0;
+    if (previous === replicas) return { desired: replicas, previous, unchanged: true };
+    const after = await withRetry(op, this.ctx.retry, () =>
+      c.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas } } }, c.mergePatch()),
+    );
+    return { desired: after.spec?.replicas ?? replicas, previous, unchanged: false };
+  }
+
+  async describeDeployment(namespace: string, name: string): Promise<{ desired: number; ready: number }> {
+    const op = `reading kubernetes deployment ${namespace}/${name}`;
+    const c = clientsFor(this.ctx, op);
+    const d = await withRetry(op, this.ctx.retry, () => c.apps.readNamespacedDeployment({ name, namespace }, c.call()));
+    // The API server defaults spec.replicas to 1; status fields at zero are omitted.
+    return { desired: d.spec?.replicas ?? 1, ready: d.status?.readyReplicas ?? 0 };
+  }
+
+  /** Reads a NodePool (retrying throttling and 5xx). */
+  async readNodePool(name: string, op = `reading karpenter nodepool ${name}`): Promise<NodePoolObject> {
+    const c = clientsFor(this.ctx, op);
+    return (await withRetry(op, this.ctx.retry, () =>
+      c.custom.getClusterCustomObject({ ...KARPENTER, name }, c.call()),
+    )) as NodePoolObject;
+  }
+
+  async patchNodePool(name: string, patch: NodePoolPatch, reason?: string): Promise<void> {
+    const op = `patching karpenter nodepool ${name}`;
+    const spec: Record<string, unknown> = {};
+    if (patch.limits) spec.limits = { ...patch.limits };
+    if (patch.replicas !== undefined) spec.replicas = patch.replicas;
+    if (patch.weight !== undefined) spec.weight = patch.weight;
+    const c = clientsFor(this.ctx, op);
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.readNodePool(name, op);
+      if (Object.keys(spec).length === 0 && !reason) return;
+      const body: Record<string, unknown> = {
+        metadata: {
+          resourceVersion: current.metadata?.resourceVersion,
+          ...(reason ? { annotations: { [REASON_ANNOTATION]: reason } } : {}),
+        },
+        spec,
+      };
+      try {
+        await withRetry(op, this.ctx.retry, () =>
+          c.custom.patchClusterCustomObject({ ...KARPENTER, name, body }, c.mergePatch()),
+        );
+        return;
+      } catch (e) {
+        if (!isConflict(e) || attempt >= this.ctx.retry.maxAttempts) throw e;
+        await sleep(backoffMs(attempt, this.ctx.retry));
+      }
+    }
+  }
+
+  async listGpuNodes(): Promise<GpuNode[]> {
+    const nodes = await listNodes(this.ctx, 'listing kubernetes gpu nodes');
+    return nodes.map(toGpuNode).filter((n) => n.gpus > 0);
+  }
+
+  async findNodeByInstance(instanceId: string): Promise<GpuNode | undefined> {
+    const nodes = await listNodes(this.ctx, `finding the kubernetes node of ${instanceId}`);
+    return nodes.map(toGpuNode).find((n) => isNodeOf(n, instanceId));
+  }
+
+  async cordon(node: string): Promise<void> {
+    const op = `cordoning kubernetes node ${node}`;
+    const c = clientsFor(this.ctx, op);
+    const current = await withRetry(op, this.ctx.retry, () => c.core.readNode({ name: node }, c.call()));
+    if (current.spec?.unschedulable === true) return;
+    await withRetry(op, this.ctx.retry, () =>
+      c.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, c.mergePatch()),
+    );
+  }
+
+  drain(node: string, deadline: Date): Promise<DrainResult> {
+    return drainNode(this.ctx, (n) => this.cordon(n), node, deadline);
+  }
+}
