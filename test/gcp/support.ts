@@ -1,6 +1,11 @@
 /** A world with two GCP MIGs behind the Compute emulator, and the adapter pointed at it with fast retries. */
 import type { PoolRef } from '../../shared/domain/ports.ts';
-import { createGcpAdapters, type GcpAdapterOptions, type GcpAdapters, staticToken } from '../../shared/adapters/gcp/index.ts';
+import {
+  createGcpAdapters,
+  type GcpAdapterOptions,
+  type GcpAdapters,
+  staticToken,
+} from '../../shared/adapters/gcp/index.ts';
 import { type GcpEmulator, type GcpEmulatorOptions, startGcpEmulator } from '../../shared/emulators/gcp/index.ts';
 import { World, type WorldPoolSpec } from '../../shared/emulators/world.ts';
 

@@ -162,7 +162,10 @@ export class GcpCapacity implements CapacityPort {
     const c = await this.o.clients.reservations();
     return withRetry(what, this.o.retry, async () => {
       const out: CapacityReservation[] = [];
-      const pages = c.aggregatedListAsync({ project, maxResults: this.o.pageSize }, NO_SDK_RETRY);
+      const pages = c.aggregatedListAsync(
+        { project, maxResults: this.o.pageSize },
+        { ...NO_SDK_RETRY, autoPaginate: false },
+      );
       for await (const [scope, list] of pages) {
         const zone = scope.startsWith('zones/') ? scope.slice('zones/'.length) : '';
         if (!zone.startsWith(`${region}-`)) continue;
