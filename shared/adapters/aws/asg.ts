@@ -1,0 +1,160 @@
+/**
+ * Auto Scaling group pools (`auto-scaling-group`, resource = group name), and the groups behind EKS managed
+ * node groups. DescribeAutoScalingGroups leaves unknown names out of its answer: an empty answer is
+ * `not-found`. SetDesiredCapacity ignores cooldowns (the engine has its own) and has no idempotency token;
+ * a count outside the group's min/max is refused by the service (`ValidationError` -> `invalid`).
+ */
+import {
+  type AutoScalingGroup,
+  DescribeAutoScalingGroupsCommand,
+  SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { CloudError } from '../../domain/errors.ts';
+import type {
+  ObservedInstance,
+  PoolObservation,
+  PoolRef,
+  SetDesiredRequest,
+  SetDesiredResult,
+} from '../../domain/ports.ts';
+import type { CapacityType } from '../../domain/types.ts';
+import type { AwsClients } from './clients.ts';
+import { awsCall } from './errors.ts';
+import { allPages, asgLifecycle, capacityTypeOf, describeInstances } from './instances.ts';
+
+export async function describeGroups(
+  clients: AwsClients,
+  region: string,
+  names: string[],
+  operation: string,
+): Promise<AutoScalingGroup[]> {
+  return allPages(async (token) => {
+    const r = await awsCall(operation, () =>
+      clients
+        .autoscaling(region)
+        .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names, NextToken: token })),
+    );
+    return { items: r.AutoScalingGroups ?? [], next: r.NextToken };
+  });
+}
+
+export async function requireGroup(
+  clients: AwsClients,
+  region: string,
+  name: string,
+  operation: string,
+): Promise<AutoScalingGroup> {
+  const [group] = await describeGroups(clients, region, [name], operation);
+  if (!group)
+    throw new CloudError({
+      kind: 'not-found',
+      cloud: 'aws',
+      operation,
+      message: `auto scaling group ${name} does not exist`,
+    });
+  return group;
+}
+
+/** The group's instances with EC2's details (zone, how bought, node name); warm-pool instances left out. */
+export async function groupInstances(
+  clients: AwsClients,
+  region: string,
+  groups: AutoScalingGroup[],
+  fallback: CapacityType,
+  operation: string,
+): Promise<ObservedInstance[]> {
+  const members = groups
+    .flatMap((g) => g.Instances ?? [])
+    .filter((i) => i.InstanceId && !i.LifecycleState?.startsWith('Warmed'));
+  const details = await describeInstances(
+    clients,
+    region,
+    members.map((m) => m.InstanceId!),
+    operation,
+  );
+  return members.map((m) => {
+    const inst = details.get(m.InstanceId!);
+    return {
+      id: m.InstanceId!,
+      zone: m.AvailabilityZone ?? inst?.Placement?.AvailabilityZone,
+      instanceType: m.InstanceType ?? inst?.InstanceType,
+      capacityType: capacityTypeOf(inst, fallback),
+      lifecycle: asgLifecycle(m.LifecycleState, m.HealthStatus),
+      nodeName: inst?.PrivateDnsName || undefined,
+      launchedAt: inst?.LaunchTime?.toISOString(),
+    };
+  });
+}
+
+function groupCapacityType(group: AutoScalingGroup): CapacityType {
+  const d = group.MixedInstancesPolicy?.InstancesDistribution;
+  if (d && (d.OnDemandBaseCapacity ?? 0) === 0 && d.OnDemandPercentageAboveBaseCapacity === 0) return 'spot';
+  return 'on-demand';
+}
+
+export async function describeGroupPool(clients: AwsClients, ref: PoolRef, now: Date): Promise<PoolObservation> {
+  const operation = `describing aws auto-scaling-group ${ref.resource}`;
+  const group = await requireGroup(clients, ref.location.region, ref.resource, operation);
+  const instances = await groupInstances(clients, ref.location.region, [group], groupCapacityType(group), operation);
+  return {
+    ref,
+    desired: group.DesiredCapacity ?? 0,
+    ready: instances.filter((i) => i.lifecycle === 'ready').length,
+    min: group.MinSize,
+    max: group.MaxSize,
+    instances,
+    observedAt: now.toISOString(),
+  };
+}
+
+export async function setGroupDesired(
+  clients: AwsClients,
+  ref: PoolRef,
+  request: SetDesiredRequest,
+): Promise<SetDesiredResult> {
+  const operation = `resizing aws auto-scaling-group ${ref.resource} to ${request.desired}`;
+  const group = await requireGroup(clients, ref.location.region, ref.resource, operation);
+  const previous = group.DesiredCapacity ?? 0;
+  if (previous === request.desired) return { desired: previous, previous, unchanged: true };
+  await awsCall(operation, () =>
+    clients.autoscaling(ref.location.region).send(
+      new SetDesiredCapacityCommand({
+        AutoScalingGroupName: ref.resource,
+        DesiredCapacity: request.desired,
+        HonorCooldown: false,
+      }),
+    ),
+  );
+  return { desired: request.desired, previous, unchanged: false };
+}
+
+/**
+ * Terminates one instance of a group and lowers its desired count, after checking the instance belongs to
+ * that group (TerminateInstanceInAutoScalingGroup itself would take any group's instance).
+ */
+export async function removeGroupInstance(
+  clients: AwsClients,
+  region: string,
+  groupName: string,
+  instanceId: string,
+  operation: string,
+): Promise<void> {
+  const group = await requireGroup(clients, region, groupName, operation);
+  if (!group.Instances?.some((i) => i.InstanceId === instanceId)) {
+    throw new CloudError({
+      kind: 'not-found',
+      cloud: 'aws',
+      operation,
+      message: `instance ${instanceId} is not in group ${groupName}`,
+    });
+  }
+  await awsCall(operation, () =>
+    clients.autoscaling(region).send(
+      new TerminateInstanceInAutoScalingGroupCommand({
+        InstanceId: instanceId,
+        ShouldDecrementDesiredCapacity: true,
+      }),
+    ),
+  );
+}

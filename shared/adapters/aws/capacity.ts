@@ -1,0 +1,120 @@
+/**
+ * CapacityPort for AWS: EC2 Fleets, Auto Scaling groups and EKS managed node groups, capacity reservations
+ * and blocks, spot prices. Each pool kind lives in its own file; this class checks the request and routes it.
+ */
+import { CloudError } from '../../domain/errors.ts';
+import type {
+  CapacityPort,
+  CapacityReservation,
+  PoolObservation,
+  PoolRef,
+  SetDesiredRequest,
+  SetDesiredResult,
+  SpotPrice,
+} from '../../domain/ports.ts';
+import type { PoolKind } from '../../domain/types.ts';
+import { describeGroupPool, removeGroupInstance, setGroupDesired } from './asg.ts';
+import type { AwsClients } from './clients.ts';
+import { describeNodegroupPool, type PollOptions, removeNodegroupInstance, setNodegroupDesired } from './eks.ts';
+import { describeFleetPool, setFleetDesired } from './fleet.ts';
+import { listReservations, spotPrices } from './reservations.ts';
+
+const KINDS: ReadonlySet<PoolKind> = new Set(['ec2-fleet', 'auto-scaling-group', 'eks-nodegroup']);
+
+export interface AwsCapacityOptions {
+  poll?: PollOptions;
+  /** The adapter's clock, for `observedAt` and the start of the spot price history (default: real time). */
+  clock?: () => Date;
+}
+
+export class AwsCapacity implements CapacityPort {
+  readonly cloud = 'aws' as const;
+  private readonly clients: AwsClients;
+  private readonly poll: PollOptions;
+  private readonly clock: () => Date;
+
+  constructor(clients: AwsClients, options: AwsCapacityOptions = {}) {
+    this.clients = clients;
+    this.poll = options.poll ?? {};
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  supports(kind: PoolKind): boolean {
+    return KINDS.has(kind);
+  }
+
+  async describePool(ref: PoolRef): Promise<PoolObservation> {
+    this.check(ref, `describing ${ref.cloud} ${ref.kind} ${ref.resource}`);
+    switch (ref.kind) {
+      case 'ec2-fleet':
+        return describeFleetPool(this.clients, ref, this.clock());
+      case 'auto-scaling-group':
+        return describeGroupPool(this.clients, ref, this.clock());
+      default:
+        return describeNodegroupPool(this.clients, ref, this.clock());
+    }
+  }
+
+  async setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult> {
+    const operation = `resizing ${ref.cloud} ${ref.kind} ${ref.resource} to ${request.desired}`;
+    this.check(ref, operation);
+    if (!Number.isInteger(request.desired) || request.desired < 0) {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: 'aws',
+        operation,
+        message: `desired must be a whole number >= 0, got ${request.desired}`,
+      });
+    }
+    switch (ref.kind) {
+      case 'ec2-fleet':
+        return setFleetDesired(this.clients, ref, request);
+      case 'auto-scaling-group':
+        return setGroupDesired(this.clients, ref, request);
+      default:
+        return setNodegroupDesired(this.clients, ref, request, this.poll);
+    }
+  }
+
+  listReservations(region: string): Promise<CapacityReservation[]> {
+    return listReservations(this.clients, region);
+  }
+
+  spotPrices(region: string, instanceTypes: string[]): Promise<SpotPrice[]> {
+    return spotPrices(this.clients, region, instanceTypes, this.clock());
+  }
+
+  /**
+   * Auto Scaling groups and EKS node groups: TerminateInstanceInAutoScalingGroup, lowering the desired
+   * count. EC2 Fleets have no such call (lowering a fleet's target lets the fleet choose what to end), so
+   * for them this is `invalid`.
+   */
+  async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
+    const operation = `removing instance ${instanceId} from ${ref.cloud} ${ref.kind} ${ref.resource}`;
+    this.check(ref, operation);
+    switch (ref.kind) {
+      case 'auto-scaling-group':
+        return removeGroupInstance(this.clients, ref.location.region, ref.resource, instanceId, operation);
+      case 'eks-nodegroup':
+        return removeNodegroupInstance(this.clients, ref, instanceId);
+      default:
+        throw new CloudError({
+          kind: 'invalid',
+          cloud: 'aws',
+          operation,
+          message: 'an EC2 Fleet cannot remove a chosen instance; lower its target instead',
+        });
+    }
+  }
+
+  private check(ref: PoolRef, operation: string): void {
+    if (ref.cloud !== 'aws' || !KINDS.has(ref.kind)) {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: 'aws',
+        operation,
+        message: `the AWS adapter does not handle ${ref.cloud} ${ref.kind} pools`,
+      });
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Events out: decisions published to an EventBridge bus with PutEvents, at most 10 entries a call. The SDK
+ * retries a throttled or failed call; entries the service refused one by one (`FailedEntryCount > 0`) are
+ * sent again when their error is worth retrying (`ThrottlingException`, `InternalFailure`), with backoff, up
+ * to `maxAttempts`. Whatever still failed is reported in one `CloudError` naming each failed entry, after
+ * every batch was tried (one bad entry does not hold back the others).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { CloudError } from '../../domain/errors.ts';
+import type { DecisionEvent, EventsPort } from '../../domain/ports.ts';
+import { awsCall, kindOfAwsError } from './errors.ts';
+
+/** PutEvents takes at most 10 entries. */
+export const PUT_EVENTS_BATCH = 10;
+
+const RETRYABLE_ENTRY_CODES = new Set(['ThrottlingException', 'InternalFailure', 'InternalException']);
+
+export interface AwsEventsOptions {
+  /** Bus name or ARN (default `default`). */
+  eventBusName?: string;
+  maxAttempts?: number;
+  baseDelayMs?: number;
+}
+
+interface FailedEntry {
+  index: number;
+  detailType: string;
+  code: string;
+  message: string;
+}
+
+/** Where PutEvents goes: `AwsClients`, or a fake in unit tests. */
+export interface EventBridgeSource {
+  events(): Pick<EventBridgeClient, 'send'>;
+}
+
+export class AwsEvents implements EventsPort {
+  private readonly clients: EventBridgeSource;
+  private readonly options: AwsEventsOptions;
+
+  constructor(clients: EventBridgeSource, options: AwsEventsOptions = {}) {
+    this.clients = clients;
+    this.options = options;
+  }
+
+  async publish(events: DecisionEvent[]): Promise<void> {
+    const operation = `publishing ${events.length} decision event(s) to eventbridge bus ${this.options.eventBusName ?? 'default'}`;
+    const failed: FailedEntry[] = [];
+    for (let start = 0; start < events.length; start += PUT_EVENTS_BATCH) {
+      const batch = events.slice(start, start + PUT_EVENTS_BATCH).map((e, i) => ({ index: start + i, event: e }));
+      failed.push(...(await this.putBatch(batch, operation)));
+    }
+    if (failed.length === 0) return;
+    const kinds = failed.map((f) => kindOfAwsError(f.code, undefined));
+    const kind = kinds.find((k) => k !== 'throttled' && k !== 'transient') ?? kinds[0]!;
+    throw new CloudError({
+      kind,
+      cloud: 'aws',
+      operation,
+      code: failed[0]!.code,
+      message: `${failed.length} of ${events.length} entries failed: ${failed.map((f) => `#${f.index} ${f.detailType}: ${f.code} (${f.message})`).join('; ')}`,
+      cause: failed,
+    });
+  }
+
+  private entry(e: DecisionEvent): PutEventsRequestEntry {
+    return {
+      Source: e.source,
+      DetailType: e.detailType,
+      Detail: JSON.stringify(e.detail),
+      Time: e.time ? new Date(e.time) : undefined,
+      EventBusName: this.options.eventBusName,
+    };
+  }
+
+  private async putBatch(
+    batch: Array<{ index: number; event: DecisionEvent }>,
+    operation: string,
+  ): Promise<FailedEntry[]> {
+    const maxAttempts = this.options.maxAttempts ?? 4;
+    const baseDelayMs = this.options.baseDelayMs ?? 100;
+    const failed: FailedEntry[] = [];
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const sent = pending;
+      const out = await awsCall(operation, () =>
+        this.clients.events().send(new PutEventsCommand({ Entries: sent.map((p) => this.entry(p.event)) })),
+      );
+      pending = [];
+      sent.forEach((p, i) => {
+        const result = out.Entries?.[i];
+        if (!result?.ErrorCode) return;
+        if (RETRYABLE_ENTRY_CODES.has(result.ErrorCode) && attempt < maxAttempts) pending.push(p);
+        else
+          failed.push({
+            index: p.index,
+            detailType: p.event.detailType,
+            code: result.ErrorCode,
+            message: result.ErrorMessage ?? '',
+          });
+      });
+      if (pending.length > 0) await sleep(Math.floor(Math.random() * baseDelayMs * 2 ** (attempt - 1)));
+    }
+    return failed;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * What the AWS emulator's protocol handlers share: the world, the request's region and account, the emulator's
+ * own state (what is not capacity: fleet types, scaling activities, EKS updates, events received) and the
+ * API error every handler throws, which each protocol renders in its own shape.
+ */
+import type { Fault } from '../faults.ts';
+import type { World, WorldInstance, WorldPool } from '../world.ts';
+import { hexOf, uuidOf } from './wire.ts';
+
+/** An AWS API error: rendered as EC2 `<Response><Errors>`, Query `<ErrorResponse>`, or JSON with its type. */
+export class AwsApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** Extra JSON members (EKS puts `clusterName`, `nodegroupName` beside `message`). */
+  readonly fields: Record<string, unknown>;
+  constructor(status: number, code: string, message: string, fields: Record<string, unknown> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+  }
+}
+
+export type FleetType = 'maintain' | 'request' | 'instant';
+
+export interface ScalingActivity {
+  ActivityId: string;
+  AutoScalingGroupName: string;
+  Description: string;
+  Cause: string;
+  StartTime: string;
+  EndTime?: string;
+  StatusCode: 'InProgress' | 'Successful' | 'Failed' | 'Cancelled';
+  StatusMessage?: string;
+  Progress: number;
+  Details: string;
+}
+
+export interface EksUpdate {
+  id: string;
+  poolId: string;
+  cluster: string;
+  nodegroup: string;
+  token?: string;
+  createdAt: number;
+  params: Array<{ type: string; value: string }>;
+  scaling: { minSize?: number; maxSize?: number; desiredSize?: number };
+  /** DescribeUpdate answers still `InProgress` before the update ends. */
+  pollsLeft: number;
+  /** How it ends: applied, applied but the launches fail for capacity, or failed. */
+  outcome: 'apply' | 'apply-no-capacity' | 'fail';
+  status: 'InProgress' | 'Successful' | 'Failed' | 'Cancelled';
+  errors: Array<{ errorCode: string; errorMessage: string; resourceIds: string[] }>;
+}
+
+/** An event as a rule target would receive it (EventBridge envelope), plus the bus it was put on. */
+export interface ReceivedEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+  eventBusName: string;
+}
+
+export interface AwsEmulatorState {
+  /** Scaling activities per Auto Scaling group name, newest last. */
+  activities: Map<string, ScalingActivity[]>;
+  updates: Map<string, EksUpdate>;
+  /** Node group health issues per pool id (AsgInstanceLaunchFailures after a failed launch). */
+  nodegroupIssues: Map<string, Array<{ code: string; message: string; resourceIds: string[] }>>;
+  received: ReceivedEvent[];
+  seq: number;
+}
+
+export interface ResolvedAwsEmulatorOptions {
+  accountId: string;
+  /** Caps every page (0 = the API's own default page size). */
+  pageSize: number;
+  eksUpdatePolls: number;
+  /** Seconds of world time after which an EKS update ends even if nobody polls it. */
+  eksUpdateSeconds: number;
+  fleetTypes: Record<string, FleetType>;
+  kubernetesVersion: string;
+}
+
+export interface RequestContext {
+  world: World;
+  state: AwsEmulatorState;
+  options: ResolvedAwsEmulatorOptions;
+  region: string;
+  requestId: string;
+  /** A fault the handler renders itself (insufficient capacity, a failed operation), if one was taken. */
+  fault?: Fault;
+}
+
+/** Next id in the emulator's own sequence (activity ids, update ids, event ids): deterministic per run. */
+export function nextId(ctx: RequestContext, kind: string): string {
+  ctx.state.seq += 1;
+  return uuidOf(`${kind}/${ctx.state.seq}`);
+}
+
+// ---- world views shared by EC2, Auto Scaling and EKS -----------------------------------------------------
+
+export function awsPools(ctx: RequestContext): WorldPool[] {
+  return ctx.world.allPools().filter((p) => p.cloud === 'aws' && p.region === ctx.region);
+}
+
+/** The Auto Scaling group behind an EKS managed node group (`eks-<nodegroup>-<uuid>`, as EKS names them). */
+export function eksAsgName(pool: WorldPool): string {
+  const ng = pool.name.split('/')[1] ?? pool.name;
+  return `eks-${ng}-${uuidOf(`asg/${pool.id}`)}`;
+}
+
+/** Auto Scaling group name of a pool, if the pool is (or is backed by) one. */
+export function asgNameOf(pool: WorldPool): string | undefined {
+  if (pool.kind === 'auto-scaling-group') return pool.name;
+  if (pool.kind === 'eks-nodegroup') return eksAsgName(pool);
+  return undefined;
+}
+
+export function findAsgPool(ctx: RequestContext, name: string): WorldPool | undefined {
+  return awsPools(ctx).find((p) => asgNameOf(p) === name);
+}
+
+export function reservationOf(ctx: RequestContext, pool: WorldPool) {
+  return pool.reservationId ? ctx.world.reservation(pool.reservationId) : undefined;
+}
+
+/** EC2's name for how an instance is bought: `spot`, `capacity-block`, or undefined for on-demand. */
+export function instanceLifecycleOf(ctx: RequestContext, pool: WorldPool): string | undefined {
+  if (pool.capacityType === 'spot') return 'spot';
+  if (pool.capacityType === 'reserved' && reservationOf(ctx, pool)?.type === 'capacity-block') return 'capacity-block';
+  return undefined;
+}
+
+export function liveInstances(ctx: RequestContext, pool: WorldPool): WorldInstance[] {
+  return ctx.world.instancesOf(pool.id).sort((a, b) => a.index - b.index);
+}
+
+export function subnetOf(pool: WorldPool, zone: string): string {
+  return `subnet-0${hexOf(`subnet/${pool.region}/${zone}`, 16)}`;
+}
+
+export function vpcOf(pool: WorldPool): string {
+  return `vpc-0${hexOf(`vpc/${pool.region}`, 16)}`;
+}
+
+export function launchTemplateOf(pool: WorldPool): { id: string; name: string } {
+  return { id: `lt-0${hexOf(`lt/${pool.id}`, 16)}`, name: `${pool.id}-lt` };
+}
+
+const DIRECTIONS: Record<string, string> = {
+  east: 'e',
+  west: 'w',
+  north: 'n',
+  south: 's',
+  central: 'c',
+  northeast: 'ne',
+  northwest: 'nw',
+  southeast: 'se',
+  southwest: 'sw',
+};
+
+/** `us-east-1a` -> `use1-az1`, `ap-southeast-2b` -> `apse2-az2`. */
+export function zoneIdOf(zone: string): string {
+  const m = /^([a-z]+)-([a-z]+)-(\d+)([a-z])$/.exec(zone);
+  if (!m) return zone;
+  return `${m[1]}${DIRECTIONS[m[2]!] ?? m[2]![0]}${m[3]}-az${m[4]!.charCodeAt(0) - 96}`;
+}
+
+export function isoOf(ms: number): string {
+  return new Date(ms).toISOString();
+}
