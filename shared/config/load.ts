@@ -22,7 +22,10 @@ export interface ResolvedConfig {
 }
 
 function zodPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+    .join('')
+    .replace(/^\./, '');
 }
 
 /** Validates a parsed configuration object. */
@@ -45,10 +48,18 @@ export function parseConfig(value: unknown, where = 'config'): Config {
       poolIds.add(p.id);
       if (p.min > p.max) throw new ConfigError(where, `${at}.min`, `min ${p.min} is above max ${p.max}`);
       if (p.capacityType === 'reserved' && !p.reservationId && p.kind !== 'k8s-deployment') {
-        throw new ConfigError(where, `${at}.reservationId`, 'a reserved pool needs the reservation or capacity block id');
+        throw new ConfigError(
+          where,
+          `${at}.reservationId`,
+          'a reserved pool needs the reservation or capacity block id',
+        );
       }
       if ((p.kind === 'gcp-mig' || p.kind === 'gcp-regional-mig' || p.kind === 'azure-vmss') && !p.scope) {
-        throw new ConfigError(where, `${at}.scope`, `a ${p.kind} pool needs its scope (GCP project / Azure subscription/resourceGroup)`);
+        throw new ConfigError(
+          where,
+          `${at}.scope`,
+          `a ${p.kind} pool needs its scope (GCP project / Azure subscription/resourceGroup)`,
+        );
       }
       if (p.kind === 'gcp-mig' && p.zones.length !== 1) {
         throw new ConfigError(where, `${at}.zones`, 'a zonal managed instance group has exactly one zone');
@@ -75,7 +86,11 @@ function workloadOf(f: FleetConfig, where: string, fi: number): WorkloadModel | 
   if (typeof f.workload !== 'string') return f.workload;
   const preset = (MODEL_PRESETS as Record<string, WorkloadModel>)[f.workload];
   if (!preset) {
-    throw new ConfigError(where, `fleets[${fi}].workload`, `unknown preset '${f.workload}' (known: ${Object.keys(MODEL_PRESETS).join(', ')})`);
+    throw new ConfigError(
+      where,
+      `fleets[${fi}].workload`,
+      `unknown preset '${f.workload}' (known: ${Object.keys(MODEL_PRESETS).join(', ')})`,
+    );
   }
   return preset;
 }
@@ -104,7 +119,12 @@ function resolvePool(
   }
   if (hourlyPrice === undefined) {
     if (p.kind === 'k8s-deployment') hourlyPrice = 0;
-    else throw new ConfigError(where, `${at}.hourlyPrice`, `instance type '${p.instanceType}' is not in the catalog: give hourlyPrice`);
+    else
+      throw new ConfigError(
+        where,
+        `${at}.hourlyPrice`,
+        `instance type '${p.instanceType}' is not in the catalog: give hourlyPrice`,
+      );
   }
   let rps = p.rpsPerNode;
   if (rps === undefined) {
@@ -144,12 +164,18 @@ function resolvePool(
 
 /** Resolves prices, throughput, policies and schedules. */
 export function resolveConfig(config: Config, where = 'config'): ResolvedConfig {
-  const catalog = config.catalog ? withOverrides(DEFAULT_CATALOG, config.catalog, `${where}: catalog`) : DEFAULT_CATALOG;
+  const catalog = config.catalog
+    ? withOverrides(DEFAULT_CATALOG, config.catalog, `${where}: catalog`)
+    : DEFAULT_CATALOG;
   const fleets = config.fleets.map((f, fi): Fleet => {
     const model = workloadOf(f, where, fi);
     const policy = mergePolicy(DEFAULT_POLICY, config.defaults, f.policy);
     if (policy.minNodes > policy.maxNodes) {
-      throw new ConfigError(where, `fleets[${fi}].policy.minNodes`, `minNodes ${policy.minNodes} is above maxNodes ${policy.maxNodes}`);
+      throw new ConfigError(
+        where,
+        `fleets[${fi}].policy.minNodes`,
+        `minNodes ${policy.minNodes} is above maxNodes ${policy.maxNodes}`,
+      );
     }
     return {
       id: f.id,
@@ -163,7 +189,10 @@ export function resolveConfig(config: Config, where = 'config'): ResolvedConfig 
   const schedules: Record<string, ScheduleWindow[]> = {};
   for (const s of config.schedules) {
     const { fleets: ids, ...window } = s;
-    for (const id of ids) (schedules[id] ??= []).push(window);
+    for (const id of ids) {
+      schedules[id] ??= [];
+      schedules[id].push(window);
+    }
   }
   return { config, catalog, fleets, schedules };
 }
@@ -186,7 +215,9 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
 }
 
 /** The deployed functions read the configuration from `AUTOSCALER_CONFIG` (JSON) or `AUTOSCALER_CONFIG_FILE`. */
-export async function loadConfigFromEnv(env: Record<string, string | undefined> = process.env): Promise<ResolvedConfig> {
+export async function loadConfigFromEnv(
+  env: Record<string, string | undefined> = process.env,
+): Promise<ResolvedConfig> {
   if (env.AUTOSCALER_CONFIG) {
     let value: unknown;
     try {

@@ -105,10 +105,12 @@ export const FleetSchema = z.strictObject({
   endpoint: z.string().optional(),
   /** A preset name from the catalog (`llama-3-8b`, ...) or a full workload description. */
   workload: z.union([z.string().min(1), WorkloadSchema]).optional(),
-  slo: z.strictObject({ p95LatencyMs: posNum.default(2000), availability: z.number().gt(0).max(1).default(0.995) }).default({
-    p95LatencyMs: 2000,
-    availability: 0.995,
-  }),
+  slo: z
+    .strictObject({ p95LatencyMs: posNum.default(15000), availability: z.number().gt(0).max(1).default(0.995) })
+    .default({
+      p95LatencyMs: 15000,
+      availability: 0.995,
+    }),
   policy: PolicySchema.default({}),
   pools: z.array(PoolSchema).min(1),
   /** The Kubernetes Deployment that serves the model; scaled with the fleet (one replica per `gpusPerReplica` GPUs). */
@@ -190,7 +192,12 @@ export const ConfigSchema = z.strictObject({
   forecast: z
     .strictObject({
       /** How much history to read. */
-      lookbackHours: z.number().int().positive().max(24 * 14).default(48),
+      lookbackHours: z
+        .number()
+        .int()
+        .positive()
+        .max(24 * 14)
+        .default(48),
       /** The seasonal period (a day). */
       seasonHours: z.number().int().positive().default(24),
       /** Scale in on a forecast too (off by default, as EC2 predictive scaling). */

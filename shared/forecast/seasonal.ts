@@ -33,7 +33,10 @@ export function seasonalForecast(
   const minRatio = options.minLevelRatio ?? 0.5;
   const maxRatio = options.maxLevelRatio ?? 2;
   const t0 = now.getTime() / 1000;
-  const pts = history.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t <= t0).slice().sort((a, b) => a[0] - b[0]);
+  const pts = history
+    .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t <= t0)
+    .slice()
+    .sort((a, b) => a[0] - b[0]);
   if (pts.length === 0) return [];
 
   const mean = (from: number, to: number): number | undefined => {
@@ -62,7 +65,9 @@ export function seasonalForecast(
     const v = mean(t0 - k * season - levelWindow, t0 - k * season + 1);
     if (v !== undefined) sameTimeBefore.push(v);
   }
-  const baseLevel = sameTimeBefore.length ? sameTimeBefore.reduce((a, b) => a + b, 0) / sameTimeBefore.length : undefined;
+  const baseLevel = sameTimeBefore.length
+    ? sameTimeBefore.reduce((a, b) => a + b, 0) / sameTimeBefore.length
+    : undefined;
   let ratio = 1;
   if (recent !== undefined && baseLevel !== undefined && baseLevel > 0) {
     ratio = Math.min(maxRatio, Math.max(minRatio, recent / baseLevel));

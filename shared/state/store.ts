@@ -14,13 +14,7 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DecisionState } from '../engine/types.ts';
 
 /**
@@ -48,6 +42,8 @@ export interface AuditRecord {
     applied: Array<{ poolId?: string; action: string; detail?: unknown }>;
     failed: Array<{ poolId?: string; action: string; error: string; kind?: string; code?: string }>;
   };
+  /** Inputs that were missing or degraded (metrics store down, no forecast...). */
+  notes?: string[];
 }
 
 export interface RejectedEvent {
@@ -93,12 +89,14 @@ const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 export class StateStore {
   readonly tableName: string;
+  readonly client: DynamoDBClient;
   private readonly doc: DynamoDBDocumentClient;
   private readonly historyTtlSeconds: number;
   private readonly auditTtlDays: number;
 
   constructor(options: StateStoreOptions) {
     this.tableName = options.tableName;
+    this.client = options.client;
     this.doc = DynamoDBDocumentClient.from(options.client, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     });
@@ -159,16 +157,15 @@ export class StateStore {
    */
   async saveState(state: FleetState, owner?: string): Promise<FleetState> {
     const next: FleetState = { ...state, version: state.version + 1 };
-    const condition =
-      state.version === 0
-        ? '(attribute_not_exists(version) OR version = :v)'
-        : 'version = :v';
+    const condition = state.version === 0 ? '(attribute_not_exists(version) OR version = :v)' : 'version = :v';
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
           Item: { pk: fleetPk(state.fleetId), sk: 'STATE', ...next },
-          ConditionExpression: owner ? `${condition} AND (attribute_not_exists(leaseOwner) OR leaseOwner = :o)` : condition,
+          ConditionExpression: owner
+            ? `${condition} AND (attribute_not_exists(leaseOwner) OR leaseOwner = :o)`
+            : condition,
           ExpressionAttributeValues: owner ? { ':v': state.version, ':o': owner } : { ':v': state.version },
         }),
       );
@@ -284,5 +281,10 @@ function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
 function toState(fleetId: string, item: Record<string, unknown> | undefined): FleetState {
   if (!item || item.version === undefined) return { fleetId, version: 0, offeringBackoff: [] };
   const { pk: _pk, sk: _sk, leaseOwner: _o, leaseUntil: _u, ...rest } = item;
-  return { offeringBackoff: [], ...(rest as Partial<FleetState>), fleetId, version: Number(item.version) } as FleetState;
+  return {
+    offeringBackoff: [],
+    ...(rest as Partial<FleetState>),
+    fleetId,
+    version: Number(item.version),
+  } as FleetState;
 }

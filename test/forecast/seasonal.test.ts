@@ -7,7 +7,8 @@ const t0 = now.getTime() / 1000;
 /** Yesterday: 100 rps until 10:30, then 200 rps (a morning ramp); every 5 min. */
 function yesterday(scale = 1): Array<[number, number]> {
   const pts: Array<[number, number]> = [];
-  for (let t = t0 - DAY - 3600; t <= t0 - DAY + 7200; t += 300) pts.push([t, (t < t0 - DAY + 1800 ? 100 : 200) * scale]);
+  for (let t = t0 - DAY - 3600; t <= t0 - DAY + 7200; t += 300)
+    pts.push([t, (t < t0 - DAY + 1800 ? 100 : 200) * scale]);
   return pts;
 }
 
@@ -38,13 +39,28 @@ describe('seasonalForecast', () => {
   });
 
   it('falls back to the recent level without a season of history, and to nothing without data', () => {
-    const f = seasonalForecast([[t0 - 600, 50], [t0 - 300, 70]], now, { horizonSeconds: 900, stepSeconds: 300 });
+    const f = seasonalForecast(
+      [
+        [t0 - 600, 50],
+        [t0 - 300, 70],
+      ],
+      now,
+      { horizonSeconds: 900, stepSeconds: 300 },
+    );
     expect(f.map((p) => p.rps)).toEqual([60, 60, 60]);
     expect(seasonalForecast([], now, { horizonSeconds: 900, stepSeconds: 300 })).toEqual([]);
   });
 
   it('ignores points from the future and non-finite values', () => {
-    const f = seasonalForecast([[t0 - 300, 10], [t0 + 300, 1e9], [t0 - 200, Number.NaN]], now, { horizonSeconds: 300, stepSeconds: 300 });
+    const f = seasonalForecast(
+      [
+        [t0 - 300, 10],
+        [t0 + 300, 1e9],
+        [t0 - 200, Number.NaN],
+      ],
+      now,
+      { horizonSeconds: 300, stepSeconds: 300 },
+    );
     expect(f).toEqual([{ at: new Date((t0 + 300) * 1000).toISOString(), rps: 10 }]);
   });
 });

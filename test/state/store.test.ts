@@ -56,14 +56,25 @@ describe('StateStore on dynalite', () => {
   it('stores audit records newest first and rejected events with their reason', async () => {
     for (const at of ['2026-03-02T09:00:00.000Z', '2026-03-02T09:10:00.000Z']) {
       await store.putAudit({
-        fleetId: 'f4', at, eventId: `e-${at}`, dryRun: false, paused: false,
+        fleetId: 'f4',
+        at,
+        eventId: `e-${at}`,
+        dryRun: false,
+        paused: false,
         trigger: { fn: 'alarm', signal: 'metric-alarm', source: 'aws.cloudwatch' },
         outcome: { status: 'applied', applied: [{ poolId: 'p', action: 'set-desired' }], failed: [] },
       });
     }
     const audit = await store.listAudit('f4');
     expect(audit.map((a) => a.at)).toEqual(['2026-03-02T09:10:00.000Z', '2026-03-02T09:00:00.000Z']);
-    await store.putRejected({ at: now.toISOString(), eventId: 'bad-1', fn: 'alarm', reason: 'expected a string', path: 'detail.state.value', raw: { a: 1 } });
+    await store.putRejected({
+      at: now.toISOString(),
+      eventId: 'bad-1',
+      fn: 'alarm',
+      reason: 'expected a string',
+      path: 'detail.state.value',
+      raw: { a: 1 },
+    });
     const rejected = await store.listRejected('2026-03-02');
     expect(rejected[0]).toMatchObject({ eventId: 'bad-1', path: 'detail.state.value', raw: { a: 1 } });
   });

@@ -1,0 +1,7 @@
+/**
+ * CloudWatch alarm state changes (EventBridge, Lambda alarm action, SNS) and Azure Monitor / Cloud Monitoring alerts:
+ * a reactive decision for the alarm's fleet.
+ */
+import { lambdaHandler } from '../shared/runtime/lambda.ts';
+
+export const handler = lambdaHandler('alarm');

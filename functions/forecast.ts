@@ -1,0 +1,7 @@
+/**
+ * The forecast job (every 5 minutes): reads the demand history, forecasts the next hours with a seasonal
+ * baseline and scales out ahead by the pools' time to ready (never in on a forecast).
+ */
+import { lambdaHandler } from '../shared/runtime/lambda.ts';
+
+export const handler = lambdaHandler('forecast');

@@ -1,0 +1,7 @@
+/**
+ * Operators: status, plan (a dry run that explains), scale, pause, resume, drain. Changes are audited with
+ * who asked and why.
+ */
+import { lambdaHandler } from '../shared/runtime/lambda.ts';
+
+export const handler = lambdaHandler('ops');

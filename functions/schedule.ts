@@ -1,0 +1,7 @@
+/**
+ * Business-hours schedules: windows in an IANA time zone set floors and ceilings, freeze scale-down, or
+ * scale to zero off hours.
+ */
+import { lambdaHandler } from '../shared/runtime/lambda.ts';
+
+export const handler = lambdaHandler('schedule');

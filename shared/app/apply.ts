@@ -1,0 +1,229 @@
+/**
+ * Executing a plan: each action through its port, in the engine's order (backoffs, grow, replace, drain,
+ * shrink, reports). A failure in one pool or cloud does not stop the others: it is recorded with its kind
+ * and the cloud's code. Capacity errors come back so the caller can back the offering off and re-decide.
+ */
+import { isInsufficientCapacity } from '../domain/errors.ts';
+import { refOf } from '../domain/ports.ts';
+import type { Fleet, Pool } from '../domain/types.ts';
+import type { Action, CordonDrainAction, Plan } from '../engine/types.ts';
+import type { AppDeps } from './deps.ts';
+import { failureOf, type PoolFailure } from './observe.ts';
+
+export interface AppliedAction {
+  poolId?: string;
+  action: string;
+  detail?: unknown;
+}
+
+export interface ApplyResult {
+  applied: AppliedAction[];
+  failed: PoolFailure[];
+  /** Pools whose growth the cloud refused for capacity. */
+  shortOfCapacity: string[];
+  /** True when at least one pool's desired count changed. */
+  changed: boolean;
+}
+
+export interface ApplyContext {
+  fleet: Fleet;
+  eventId: string;
+  now: Date;
+  /** Kubernetes Deployment that follows the fleet's GPUs. */
+  deployment?: { cluster: string; namespace: string; name: string; gpusPerReplica: number };
+}
+
+/** The cluster a pool's nodes join: the pool's own, else the fleet Deployment's. */
+function clusterName(pool: Pool | undefined, ctx: ApplyContext): string | undefined {
+  return pool?.tags?.cluster ?? ctx.deployment?.cluster;
+}
+
+/**
+ * Real time left for a drain: the simulated or real `deadline` minus `now`, capped by the invocation's own
+ * deadline (less a margin to record the outcome).
+ */
+function drainDeadline(deps: AppDeps, action: CordonDrainAction, now: Date): Date {
+  const wanted = Date.parse(action.deadline) - now.getTime();
+  let budget = Number.isFinite(wanted) ? Math.max(0, wanted) : 60_000;
+  const hard = deps.deadline?.();
+  if (hard !== undefined) budget = Math.min(budget, Math.max(0, hard - now.getTime() - 5_000));
+  return new Date(Date.now() + budget);
+}
+
+async function cordonDrain(
+  deps: AppDeps,
+  action: CordonDrainAction,
+  pool: Pool | undefined,
+  ctx: ApplyContext,
+  out: ApplyResult,
+) {
+  const name = clusterName(pool, ctx);
+  const cluster = name ? deps.clouds.cluster(name) : undefined;
+  const target = action.node ?? action.instanceId ?? '?';
+  if (cluster) {
+    try {
+      const node =
+        action.node ?? (action.instanceId ? (await cluster.findNodeByInstance(action.instanceId))?.name : undefined);
+      if (node) {
+        await cluster.cordon(node);
+        const result = await cluster.drain(node, drainDeadline(deps, action, ctx.now));
+        out.applied.push({ poolId: pool?.id, action: 'cordon-drain', detail: result });
+      } else {
+        out.applied.push({
+          poolId: pool?.id,
+          action: 'cordon-drain',
+          detail: `no node for ${target} in cluster ${name}: nothing to drain`,
+        });
+      }
+    } catch (e) {
+      out.failed.push(failureOf(pool?.id, `cordon-drain ${target}`, e));
+    }
+  } else {
+    out.applied.push({
+      poolId: pool?.id,
+      action: 'cordon-drain',
+      detail: `no cluster configured for ${pool?.id ?? target}: not drained`,
+    });
+  }
+  if (action.remove && action.instanceId && pool) {
+    const port = deps.clouds.capacityFor(pool);
+    if (!port?.removeInstance) {
+      out.applied.push({
+        poolId: pool.id,
+        action: 'remove-instance',
+        detail: `${pool.kind} cannot remove one instance: the cloud reclaims it`,
+      });
+      return;
+    }
+    try {
+      await port.removeInstance(refOf(pool), action.instanceId);
+      out.applied.push({ poolId: pool.id, action: 'remove-instance', detail: action.instanceId });
+      out.changed = true;
+    } catch (e) {
+      out.failed.push(failureOf(pool.id, `remove-instance ${action.instanceId}`, e));
+    }
+  }
+}
+
+async function execute(deps: AppDeps, action: Action, ctx: ApplyContext, out: ApplyResult): Promise<void> {
+  const poolById = (id: string | undefined) => ctx.fleet.pools.find((p) => p.id === id);
+  switch (action.type) {
+    case 'mark-offering':
+      // Recorded in the fleet state by the caller; nothing to call.
+      out.applied.push({
+        poolId: action.poolId,
+        action: 'mark-offering',
+        detail: { zone: action.zone, until: action.until, reason: action.reason },
+      });
+      return;
+    case 'report':
+      out.applied.push({ action: 'report', detail: { code: action.code, message: action.message } });
+      return;
+    case 'set-desired': {
+      const pool = poolById(action.poolId);
+      if (!pool) {
+        out.failed.push({ poolId: action.poolId, action: 'set-desired', error: 'pool not observed in this decision' });
+        return;
+      }
+      const port = deps.clouds.capacityFor(pool);
+      if (!port) {
+        out.failed.push({ poolId: pool.id, action: 'set-desired', error: `no adapter for ${pool.kind}` });
+        return;
+      }
+      try {
+        const r = await port.setDesired(refOf(pool), {
+          desired: action.to,
+          reason: action.reason,
+          idempotencyToken: `${ctx.eventId}:${pool.id}:${action.to}`.slice(0, 64),
+        });
+        out.applied.push({
+          poolId: pool.id,
+          action: 'set-desired',
+          detail: { from: r.previous, to: r.desired, operationId: r.operationId },
+        });
+        if (!r.unchanged) out.changed = true;
+      } catch (e) {
+        out.failed.push(failureOf(pool.id, 'set-desired', e));
+        if (isInsufficientCapacity(e) && action.to > action.from) out.shortOfCapacity.push(pool.id);
+      }
+      return;
+    }
+    case 'replace': {
+      // The replacement was launched by the grow actions before this one. The node at risk is cordoned so no
+      // new work lands on it; it is drained and removed when its interruption arrives (or by an operator).
+      const pool = poolById(action.fromPool);
+      const name = clusterName(pool, ctx);
+      const cluster = name ? deps.clouds.cluster(name) : undefined;
+      if (!cluster) {
+        out.applied.push({
+          poolId: action.fromPool,
+          action: 'replace',
+          detail: `replacement in ${action.toPool}; no cluster to cordon ${action.instanceId}`,
+        });
+        return;
+      }
+      try {
+        const node = await cluster.findNodeByInstance(action.instanceId);
+        if (node) await cluster.cordon(node.name);
+        out.applied.push({
+          poolId: action.fromPool,
+          action: 'replace',
+          detail: { toPool: action.toPool, cordoned: node?.name ?? null },
+        });
+      } catch (e) {
+        out.failed.push(failureOf(action.fromPool, `replace ${action.instanceId}`, e));
+      }
+      return;
+    }
+    case 'cordon-drain':
+      await cordonDrain(deps, action, poolById(action.poolId), ctx, out);
+      return;
+  }
+}
+
+/** Scales the fleet's Kubernetes Deployment to the GPUs the plan targets (one replica per `gpusPerReplica`). */
+async function followDeployment(deps: AppDeps, plan: Plan, ctx: ApplyContext, out: ApplyResult) {
+  const d = ctx.deployment;
+  if (!d) return;
+  const cluster = deps.clouds.cluster(d.cluster);
+  if (!cluster) {
+    out.failed.push({
+      poolId: `${d.namespace}/${d.name}`,
+      action: 'scale-deployment',
+      error: `no cluster '${d.cluster}' configured`,
+    });
+    return;
+  }
+  let gpus = 0;
+  for (const p of plan.pools) {
+    const pool = ctx.fleet.pools.find((x) => x.id === p.poolId);
+    if (pool && pool.kind !== 'k8s-deployment') gpus += p.target * pool.gpusPerNode;
+  }
+  const replicas = Math.floor(gpus / d.gpusPerReplica);
+  try {
+    const r = await cluster.scaleDeployment(d.namespace, d.name, replicas);
+    out.applied.push({
+      poolId: `${d.namespace}/${d.name}`,
+      action: 'scale-deployment',
+      detail: { from: r.previous, to: r.desired },
+    });
+  } catch (e) {
+    out.failed.push(failureOf(`${d.namespace}/${d.name}`, 'scale-deployment', e));
+  }
+}
+
+export async function applyPlan(deps: AppDeps, plan: Plan, ctx: ApplyContext): Promise<ApplyResult> {
+  const out: ApplyResult = { applied: [], failed: [], shortOfCapacity: [], changed: false };
+  // The engine's phases run in order (grow before drain before shrink); the actions of one phase (a run of
+  // actions of the same type) touch different pools or nodes and run in parallel. Each failure is recorded
+  // and the rest carry on.
+  let i = 0;
+  while (i < plan.actions.length) {
+    let j = i;
+    while (j < plan.actions.length && plan.actions[j]!.type === plan.actions[i]!.type) j++;
+    await Promise.all(plan.actions.slice(i, j).map((a) => execute(deps, a, ctx, out)));
+    i = j;
+  }
+  await followDeployment(deps, plan, ctx, out);
+  return out;
+}

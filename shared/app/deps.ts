@@ -1,0 +1,48 @@
+/**
+ * What the application layer needs: configuration, state, the clouds (through their ports), the bus, the
+ * metrics store and a clock. The Lambda runtime builds it from the environment; the local runtime and the
+ * simulation build it against the emulators and dynalite.
+ */
+import type { ResolvedConfig } from '../config/load.ts';
+import type { CapacityPort, ClusterPort, EventsPort, MetricsPort } from '../domain/ports.ts';
+import type { Pool } from '../domain/types.ts';
+import type { StateStore } from '../state/store.ts';
+
+export interface Clouds {
+  /** The capacity adapter for a pool (by its cloud, or its cluster for Kubernetes kinds). */
+  capacityFor(pool: Pool): CapacityPort | undefined;
+  /** The Kubernetes cluster by name (`Pool.tags.cluster`, `deployment.cluster`). */
+  cluster(name: string): ClusterPort | undefined;
+}
+
+export interface AppLogger {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}
+
+/** Counters the runtime turns into CloudWatch EMF metrics (or ignores locally). */
+export interface AppMetrics {
+  count(name: 'Decisions' | 'Actions' | 'ActionFailures' | 'Rejected' | 'NoOps' | 'Retries', value?: number): void;
+}
+
+export interface AppDeps {
+  resolved: ResolvedConfig;
+  store: StateStore;
+  clouds: Clouds;
+  events: EventsPort;
+  metrics?: MetricsPort;
+  clock: () => Date;
+  logger: AppLogger;
+  counters?: AppMetrics;
+  /** How long a fleet lease lasts (ms); longer than the slowest decision (the spot drain). */
+  leaseTtlMs?: number;
+  /** How long to wait for a busy fleet lease before giving up (and letting Lambda retry), ms. */
+  leaseWaitMs?: number;
+  /** The latest time this invocation may work until (Lambda's deadline), ms since epoch of `clock`. */
+  deadline?: () => number | undefined;
+  newId?: () => string;
+}
+
+export const silentLogger: AppLogger = { debug() {}, info() {}, warn() {}, error() {} };

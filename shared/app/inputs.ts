@@ -1,0 +1,128 @@
+/**
+ * What a decision reads besides the pools: current metrics and demand (metrics port), the demand forecast
+ * (seasonal baseline over the history), the schedule windows and the capacity reservations. Every read is
+ * best effort: a metrics store or a cloud that does not answer leaves that input out and says so.
+ */
+import type { CapacityReservation } from '../domain/ports.ts';
+import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
+import type { Fleet } from '../domain/types.ts';
+import type { ForecastPoint, MetricValue } from '../engine/types.ts';
+import { seasonalForecast } from '../forecast/seasonal.ts';
+import type { AppDeps } from './deps.ts';
+import { failureOf, type PoolFailure } from './observe.ts';
+
+/** The query for a policy metric of a fleet: the fleet-wide average per node. */
+export const metricQuery = (fleetId: string, metric: string) => `avg(${metric}{fleet="${fleetId}"})`;
+/** The fleet's demand in requests/s. */
+export const demandQuery = (fleet: Fleet, configured?: string) => configured ?? `sum(fleet_rps{fleet="${fleet.id}"})`;
+
+export interface DecisionExtras {
+  metrics?: MetricValue[];
+  demand?: { rps: number };
+  forecast?: ForecastPoint[];
+  reservations?: CapacityReservation[];
+  notes: string[];
+  failures: PoolFailure[];
+}
+
+/** Current metric values: from the metrics store, else from the alarm that fired (its last datapoint). */
+export async function currentMetrics(
+  fleet: Fleet,
+  signals: Signal[],
+  deps: AppDeps,
+  now: Date,
+  extras: DecisionExtras,
+) {
+  const values: MetricValue[] = [];
+  for (const target of fleet.policy.metrics) {
+    let value: number | undefined;
+    if (deps.metrics) {
+      try {
+        value = await deps.metrics.queryInstant(metricQuery(fleet.id, target.metric), now);
+      } catch (e) {
+        extras.notes.push(`metric ${target.metric}: metrics store did not answer (${(e as Error).message})`);
+      }
+    }
+    if (value === undefined) {
+      const alarm = signals.find(
+        (s): s is MetricAlarmSignal =>
+          s.type === 'metric-alarm' && s.value !== undefined && alarmMetric(s, deps) === target.metric,
+      );
+      value = alarm?.value;
+    }
+    if (value !== undefined && Number.isFinite(value)) values.push({ metric: target.metric, value });
+  }
+  if (values.length) extras.metrics = values;
+}
+
+/** The engine's name for the metric an alarm watches (configured, else the CloudWatch metric name lower-cased). */
+export function alarmMetric(s: MetricAlarmSignal, deps: AppDeps): string | undefined {
+  const mapping = deps.resolved.config.alarms.find((a) =>
+    a.alarm.endsWith('*') ? s.alarmName.startsWith(a.alarm.slice(0, -1)) : a.alarm === s.alarmName,
+  );
+  if (mapping?.metric) return mapping.metric;
+  const m = s.metricName?.toLowerCase();
+  if (!m) return undefined;
+  if (m.includes('gpu') && m.includes('util')) return 'gpu_utilization';
+  if (m.includes('queue')) return 'queue_depth';
+  return m;
+}
+
+export async function currentDemand(fleet: Fleet, deps: AppDeps, now: Date, extras: DecisionExtras) {
+  if (!deps.metrics) return;
+  const cfg = deps.resolved.config.fleets.find((f) => f.id === fleet.id);
+  try {
+    const rps = await deps.metrics.queryInstant(demandQuery(fleet, cfg?.demandQuery), now);
+    if (rps !== undefined && Number.isFinite(rps)) extras.demand = { rps };
+  } catch (e) {
+    extras.notes.push(`demand: metrics store did not answer (${(e as Error).message})`);
+  }
+}
+
+/** The demand forecast over the fleet's time to ready, from the history in the metrics store. */
+export async function forecastDemand(fleet: Fleet, deps: AppDeps, now: Date, extras: DecisionExtras) {
+  if (!deps.metrics) {
+    extras.notes.push('forecast: no metrics store configured');
+    return;
+  }
+  const f = deps.resolved.config.forecast;
+  const cfg = deps.resolved.config.fleets.find((x) => x.id === fleet.id);
+  const lead = Math.max(300, ...fleet.pools.map((p) => p.timeToReadySeconds));
+  try {
+    const series = await deps.metrics.queryRange(
+      demandQuery(fleet, cfg?.demandQuery),
+      new Date(now.getTime() - f.lookbackHours * 3600_000),
+      now,
+      f.stepSeconds,
+    );
+    const points = series.flatMap((s) => s.points);
+    extras.forecast = seasonalForecast(points, now, {
+      seasonSeconds: f.seasonHours * 3600,
+      horizonSeconds: lead + f.stepSeconds,
+      stepSeconds: f.stepSeconds,
+    });
+  } catch (e) {
+    extras.notes.push(`forecast: metrics store did not answer (${(e as Error).message})`);
+  }
+}
+
+/** Capacity reservations and blocks in the regions of the fleet's reserved pools. */
+export async function reservationsOf(fleet: Fleet, deps: AppDeps, extras: DecisionExtras) {
+  const reserved = fleet.pools.filter((p) => p.capacityType === 'reserved' && p.reservationId);
+  if (!reserved.length) return;
+  const seen = new Set<string>();
+  const out: CapacityReservation[] = [];
+  for (const pool of reserved) {
+    const key = `${pool.cloud}/${pool.location.region}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const port = deps.clouds.capacityFor(pool);
+    if (!port) continue;
+    try {
+      out.push(...(await port.listReservations(pool.location.region)));
+    } catch (e) {
+      extras.failures.push(failureOf(pool.id, 'list-reservations', e));
+    }
+  }
+  extras.reservations = out;
+}

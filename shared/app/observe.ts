@@ -1,0 +1,67 @@
+/**
+ * Observing a fleet: every pool described through its adapter, in parallel. A pool whose cloud fails is
+ * left out of this decision (and reported); the others go on.
+ */
+import { isCloudError } from '../domain/errors.ts';
+import { type ObservedInstance, refOf } from '../domain/ports.ts';
+import type { Fleet, Pool } from '../domain/types.ts';
+import type { AppDeps } from './deps.ts';
+
+export interface PoolFailure {
+  poolId: string;
+  action: string;
+  error: string;
+  kind?: string;
+  code?: string;
+}
+
+export interface FleetObservation {
+  /** The fleet with observed `desired` and `ready` (pools that could not be observed are left out). */
+  fleet: Fleet;
+  instances: Map<string, ObservedInstance[]>;
+  failures: PoolFailure[];
+}
+
+export function failureOf(poolId: string | undefined, action: string, e: unknown): PoolFailure {
+  return {
+    poolId: poolId ?? '',
+    action,
+    error: e instanceof Error ? e.message : String(e),
+    ...(isCloudError(e) ? { kind: e.kind, ...(e.code ? { code: e.code } : {}) } : {}),
+  };
+}
+
+export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetObservation> {
+  const instances = new Map<string, ObservedInstance[]>();
+  const failures: PoolFailure[] = [];
+  const results = await Promise.all(
+    fleet.pools.map(async (pool): Promise<Pool | undefined> => {
+      const port = deps.clouds.capacityFor(pool);
+      if (!port) {
+        failures.push({
+          poolId: pool.id,
+          action: 'describe',
+          error: `no ${pool.cloud} adapter configured for ${pool.kind}`,
+        });
+        return undefined;
+      }
+      try {
+        const obs = await port.describePool(refOf(pool));
+        instances.set(pool.id, obs.instances);
+        return { ...pool, desired: obs.desired, ready: obs.ready };
+      } catch (e) {
+        failures.push(failureOf(pool.id, 'describe', e));
+        return undefined;
+      }
+    }),
+  );
+  return { fleet: { ...fleet, pools: results.filter((p): p is Pool => p !== undefined) }, instances, failures };
+}
+
+/** The pool an instance belongs to, from an observation. */
+export function poolOfInstance(obs: FleetObservation, instanceId: string): string | undefined {
+  for (const [poolId, list] of obs.instances) {
+    if (list.some((i) => i.id === instanceId || i.nodeName === instanceId)) return poolId;
+  }
+  return undefined;
+}

@@ -1,0 +1,285 @@
+/**
+ * Operator commands: status, plan/explain (a dry run that explains the decision), scale (a manual target with
+ * a reason and an expiry), pause and resume (with an expiry), drain (a node). Every command that changes
+ * something is audited with who asked and why.
+ */
+import { refOf } from '../domain/ports.ts';
+import type { OperatorCommandSignal } from '../domain/signals.ts';
+import type { Fleet } from '../domain/types.ts';
+import { formatPlan } from '../engine/format.ts';
+import type { Plan } from '../engine/types.ts';
+import type { AuditRecord, FleetState } from '../state/store.ts';
+import type { AppDeps } from './deps.ts';
+import { runDecision } from './decision.ts';
+import { failureOf } from './observe.ts';
+
+export interface PoolStatus {
+  poolId: string;
+  cloud: string;
+  kind: string;
+  capacityType: string;
+  desired?: number;
+  ready?: number;
+  min: number;
+  max: number;
+  hourlyPrice: number;
+  error?: string;
+}
+
+export interface FleetStatus {
+  fleetId: string;
+  paused?: FleetState['paused'];
+  manualTarget?: FleetState['manualTarget'];
+  offeringBackoff: FleetState['offeringBackoff'];
+  pools: PoolStatus[];
+  costPerHour: number;
+  recent: Array<Pick<AuditRecord, 'at' | 'eventId' | 'trigger'> & { status: string; targetNodes?: number }>;
+}
+
+export interface OpsResult {
+  command: string;
+  ok: boolean;
+  message: string;
+  fleets?: FleetStatus[];
+  plan?: Plan;
+  explanation?: string;
+  audit?: AuditRecord;
+}
+
+function fleetsFor(deps: AppDeps, fleetId: string | undefined): Fleet[] {
+  if (!fleetId) return deps.resolved.fleets;
+  const f = deps.resolved.fleets.find((x) => x.id === fleetId);
+  if (!f) throw new OpsError(`no fleet '${fleetId}' (configured: ${deps.resolved.fleets.map((x) => x.id).join(', ')})`);
+  return [f];
+}
+
+/** A command that cannot be carried out as asked (unknown fleet, node not found): not retried. */
+export class OpsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OpsError';
+  }
+}
+
+async function status(deps: AppDeps, fleet: Fleet): Promise<FleetStatus> {
+  const [state, audit] = await Promise.all([deps.store.getState(fleet.id), deps.store.listAudit(fleet.id, 5)]);
+  const pools = await Promise.all(
+    fleet.pools.map(async (p): Promise<PoolStatus> => {
+      const base = {
+        poolId: p.id,
+        cloud: p.cloud,
+        kind: p.kind,
+        capacityType: p.capacityType,
+        min: p.min,
+        max: p.max,
+        hourlyPrice: p.hourlyPrice,
+      };
+      const port = deps.clouds.capacityFor(p);
+      if (!port) return { ...base, error: 'no adapter configured' };
+      try {
+        const o = await port.describePool(refOf(p));
+        return { ...base, desired: o.desired, ready: o.ready };
+      } catch (e) {
+        return { ...base, error: failureOf(p.id, 'describe', e).error };
+      }
+    }),
+  );
+  return {
+    fleetId: fleet.id,
+    ...(state.paused ? { paused: state.paused } : {}),
+    ...(state.manualTarget ? { manualTarget: state.manualTarget } : {}),
+    offeringBackoff: state.offeringBackoff,
+    pools,
+    costPerHour: pools.reduce((sum, p) => sum + (p.desired ?? 0) * p.hourlyPrice, 0),
+    recent: audit.map((a) => ({
+      at: a.at,
+      eventId: a.eventId,
+      trigger: a.trigger,
+      status: a.outcome.status,
+      ...((a.plan as Plan | undefined)?.targetNodes !== undefined ? { targetNodes: (a.plan as Plan).targetNodes } : {}),
+    })),
+  };
+}
+
+/** The cluster that has a node: the fleet's Deployment cluster and its pools' clusters, in that order. */
+function clustersOf(deps: AppDeps, fleets: Fleet[]): string[] {
+  const names = new Set<string>();
+  for (const f of fleets) {
+    const d = deps.resolved.config.fleets.find((x) => x.id === f.id)?.deployment;
+    if (d) names.add(d.cluster);
+    for (const p of f.pools) if (p.tags?.cluster) names.add(p.tags.cluster);
+  }
+  return [...names];
+}
+
+async function drain(deps: AppDeps, cmd: OperatorCommandSignal, fleets: Fleet[]): Promise<OpsResult> {
+  const node = cmd.node!;
+  const now = deps.clock();
+  for (const name of clustersOf(deps, fleets)) {
+    const cluster = deps.clouds.cluster(name);
+    if (!cluster) continue;
+    const found =
+      (await cluster.findNodeByInstance(node)) ?? (await cluster.listGpuNodes()).find((n) => n.name === node);
+    if (!found) continue;
+    const applied: AuditRecord['outcome']['applied'] = [];
+    const failed: AuditRecord['outcome']['failed'] = [];
+    if (!cmd.dryRun) {
+      try {
+        await cluster.cordon(found.name);
+        const budget = Math.max(
+          0,
+          Math.min(5 * 60_000, (deps.deadline?.() ?? now.getTime() + 5 * 60_000) - now.getTime() - 5_000),
+        );
+        const result = await cluster.drain(found.name, new Date(Date.now() + budget));
+        applied.push({ action: 'cordon-drain', detail: result });
+      } catch (e) {
+        failed.push(failureOf(undefined, `cordon-drain ${found.name}`, e));
+      }
+    }
+    const fleetId = fleets.length === 1 ? fleets[0]!.id : 'cluster';
+    const audit: AuditRecord = {
+      fleetId,
+      at: now.toISOString(),
+      eventId: cmd.eventId,
+      trigger: {
+        fn: 'ops',
+        signal: 'operator-command',
+        source: cmd.source,
+        actor: cmd.actor,
+        ...(cmd.reason ? { reason: cmd.reason } : {}),
+      },
+      dryRun: Boolean(cmd.dryRun),
+      paused: false,
+      outcome: { status: cmd.dryRun ? 'dry-run' : failed.length ? 'failed' : 'applied', applied, failed },
+    };
+    await deps.store.putAudit(audit);
+    return {
+      command: 'drain',
+      ok: failed.length === 0,
+      message: cmd.dryRun
+        ? `would cordon and drain ${found.name} in ${name}`
+        : failed.length
+          ? `drain of ${found.name} failed: ${failed[0]!.error}`
+          : `cordoned and drained ${found.name} in ${name}`,
+      audit,
+    };
+  }
+  throw new OpsError(
+    `node '${node}' found in no configured cluster (${clustersOf(deps, fleets).join(', ') || 'none configured'})`,
+  );
+}
+
+export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSignal): Promise<OpsResult> {
+  const fleets = fleetsFor(deps, cmd.fleetId);
+  const base = {
+    fn: 'ops',
+    eventId: cmd.eventId,
+    source: cmd.source,
+    actor: cmd.actor,
+    ...(cmd.reason ? { reason: cmd.reason } : {}),
+  };
+  const everything = { metrics: true, demand: true, forecast: true, reservations: true };
+  switch (cmd.command) {
+    case 'status':
+      return {
+        command: 'status',
+        ok: true,
+        message: `${fleets.length} fleet(s)`,
+        fleets: await Promise.all(fleets.map((f) => status(deps, f))),
+      };
+    case 'plan':
+    case 'explain': {
+      const out = await runDecision(deps, {
+        ...base,
+        fleetId: fleets[0]!.id,
+        signals: [cmd],
+        gather: everything,
+        dryRun: true,
+      });
+      return {
+        command: cmd.command,
+        ok: true,
+        message: `dry run for ${fleets[0]!.id}`,
+        plan: out.plan!,
+        explanation: formatPlan(out.plan!),
+        audit: out.audit,
+      };
+    }
+    case 'scale': {
+      const fleet = fleets[0]!;
+      if (cmd.poolId && !fleet.pools.some((p) => p.id === cmd.poolId))
+        throw new OpsError(`no pool '${cmd.poolId}' in fleet '${fleet.id}'`);
+      const out = await runDecision(deps, {
+        ...base,
+        fleetId: fleet.id,
+        signals: [cmd],
+        gather: everything,
+        dryRun: Boolean(cmd.dryRun),
+        mutate: (state, now) => {
+          state.manualTarget = {
+            target: cmd.target!,
+            ...(cmd.poolId ? { poolId: cmd.poolId } : {}),
+            ...(cmd.expiresAt ? { until: cmd.expiresAt } : {}),
+            by: cmd.actor,
+            reason: cmd.reason ?? '',
+          };
+          void now;
+        },
+      });
+      return {
+        command: 'scale',
+        ok: out.audit.outcome.failed.length === 0,
+        message: `${fleet.id}: manual target ${cmd.target}${cmd.poolId ? ` on ${cmd.poolId}` : ''}${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
+        plan: out.plan!,
+        explanation: formatPlan(out.plan!),
+        audit: out.audit,
+      };
+    }
+    case 'pause': {
+      const fleet = fleets[0]!;
+      const out = await runDecision(deps, {
+        ...base,
+        fleetId: fleet.id,
+        signals: [cmd],
+        gather: {},
+        decide: false,
+        dryRun: Boolean(cmd.dryRun),
+        mutate: (state) => {
+          state.paused = {
+            ...(cmd.expiresAt ? { until: cmd.expiresAt } : {}),
+            by: cmd.actor,
+            reason: cmd.reason ?? '',
+          };
+        },
+      });
+      return {
+        command: 'pause',
+        ok: true,
+        message: `${fleet.id} paused${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''} by ${cmd.actor}`,
+        audit: out.audit,
+      };
+    }
+    case 'resume': {
+      const fleet = fleets[0]!;
+      const out = await runDecision(deps, {
+        ...base,
+        fleetId: fleet.id,
+        signals: [cmd],
+        gather: everything,
+        dryRun: Boolean(cmd.dryRun),
+        mutate: (state) => {
+          delete state.paused;
+        },
+      });
+      return {
+        command: 'resume',
+        ok: out.audit.outcome.failed.length === 0,
+        message: `${fleet.id} resumed by ${cmd.actor}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
+        plan: out.plan!,
+        audit: out.audit,
+      };
+    }
+    case 'drain':
+      return drain(deps, cmd, fleets);
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The clouds a function talks to, built from connection options and loaded lazily: an adapter module (and
+ * its SDK) is imported on the first call that needs it, so a function that never touches Azure or GCP never
+ * pays their import at cold start.
+ */
+import type { AwsAdapterOptions } from '../adapters/aws/index.ts';
+import type { AzureAdapterOptions } from '../adapters/azure/index.ts';
+import type { GcpAdapterOptions } from '../adapters/gcp/index.ts';
+import type { KubernetesAdapterOptions } from '../adapters/kubernetes/index.ts';
+import type { Clouds } from '../app/deps.ts';
+import type {
+  CapacityPort,
+  CapacityReservation,
+  ClusterPort,
+  DecisionEvent,
+  EventsPort,
+  GpuNode,
+  NodePoolPatch,
+  PoolObservation,
+  PoolRef,
+  SetDesiredRequest,
+  SetDesiredResult,
+  SpotPrice,
+} from '../domain/ports.ts';
+import { CLOUD_OF_KIND, type Cloud, type Pool, type PoolKind } from '../domain/types.ts';
+
+export interface CloudConnections {
+  aws?: AwsAdapterOptions;
+  azure?: AzureAdapterOptions;
+  gcp?: GcpAdapterOptions;
+  /** Per cluster name. */
+  kubernetes?: Record<string, KubernetesAdapterOptions>;
+}
+
+type Loader<T> = () => Promise<T>;
+
+function once<T>(load: Loader<T>): Loader<T> {
+  let p: Promise<T> | undefined;
+  return () => {
+    p ??= load().catch((e) => {
+      p = undefined;
+      throw e;
+    });
+    return p;
+  };
+}
+
+/** A CapacityPort whose adapter is imported and built on first use. */
+class LazyCapacity implements CapacityPort {
+  readonly cloud: Cloud;
+  private readonly load: Loader<CapacityPort>;
+  constructor(cloud: Cloud, load: Loader<CapacityPort>) {
+    this.cloud = cloud;
+    this.load = once(load);
+  }
+  supports(kind: PoolKind): boolean {
+    return CLOUD_OF_KIND[kind] === this.cloud;
+  }
+  async describePool(ref: PoolRef): Promise<PoolObservation> {
+    return (await this.load()).describePool(ref);
+  }
+  async setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult> {
+    return (await this.load()).setDesired(ref, request);
+  }
+  async listReservations(region: string): Promise<CapacityReservation[]> {
+    return (await this.load()).listReservations(region);
+  }
+  async spotPrices(region: string, instanceTypes: string[]): Promise<SpotPrice[]> {
+    const port = await this.load();
+    return port.spotPrices ? port.spotPrices(region, instanceTypes) : [];
+  }
+  async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
+    const port = await this.load();
+    if (!port.removeInstance) throw new Error(`${this.cloud} adapter cannot remove a single instance`);
+    return port.removeInstance(ref, instanceId);
+  }
+}
+
+class LazyCluster implements ClusterPort {
+  private readonly load: Loader<ClusterPort>;
+  constructor(load: Loader<ClusterPort>) {
+    this.load = once(load);
+  }
+  async scaleDeployment(namespace: string, name: string, replicas: number) {
+    return (await this.load()).scaleDeployment(namespace, name, replicas);
+  }
+  async describeDeployment(namespace: string, name: string) {
+    return (await this.load()).describeDeployment(namespace, name);
+  }
+  async patchNodePool(name: string, patch: NodePoolPatch) {
+    return (await this.load()).patchNodePool(name, patch);
+  }
+  async listGpuNodes(): Promise<GpuNode[]> {
+    return (await this.load()).listGpuNodes();
+  }
+  async findNodeByInstance(instanceId: string) {
+    return (await this.load()).findNodeByInstance(instanceId);
+  }
+  async cordon(node: string) {
+    return (await this.load()).cordon(node);
+  }
+  async drain(node: string, deadline: Date) {
+    return (await this.load()).drain(node, deadline);
+  }
+}
+
+class LazyEvents implements EventsPort {
+  private readonly load: Loader<EventsPort>;
+  constructor(load: Loader<EventsPort>) {
+    this.load = once(load);
+  }
+  async publish(events: DecisionEvent[]): Promise<void> {
+    return (await this.load()).publish(events);
+  }
+}
+
+export interface BuiltClouds extends Clouds {
+  /** EventBridge, when AWS is configured. */
+  events?: EventsPort;
+}
+
+export function createClouds(conn: CloudConnections): BuiltClouds {
+  const aws = conn.aws
+    ? once(async () => (await import('../adapters/aws/index.ts')).createAwsAdapters(conn.aws!))
+    : undefined;
+  const capacity: Partial<Record<Cloud, CapacityPort>> = {};
+  if (aws) capacity.aws = new LazyCapacity('aws', async () => (await aws()).capacity);
+  if (conn.azure) {
+    capacity.azure = new LazyCapacity(
+      'azure',
+      async () => (await import('../adapters/azure/index.ts')).createAzureAdapters(conn.azure).capacity,
+    );
+  }
+  if (conn.gcp) {
+    capacity.gcp = new LazyCapacity(
+      'gcp',
+      async () => (await import('../adapters/gcp/index.ts')).createGcpAdapters(conn.gcp).capacity,
+    );
+  }
+  const k8s = new Map<
+    string,
+    Loader<Awaited<ReturnType<typeof import('../adapters/kubernetes/index.ts')['createKubernetesAdapters']>>>
+  >();
+  const clusters = new Map<string, ClusterPort>();
+  const k8sCapacity = new Map<string, CapacityPort>();
+  for (const [name, options] of Object.entries(conn.kubernetes ?? {})) {
+    const load = once(async () => (await import('../adapters/kubernetes/index.ts')).createKubernetesAdapters(options));
+    k8s.set(name, load);
+    clusters.set(name, new LazyCluster(async () => (await load()).cluster));
+    k8sCapacity.set(name, new LazyCapacity('kubernetes', async () => (await load()).capacity));
+  }
+  return {
+    capacityFor(pool: Pool): CapacityPort | undefined {
+      if (pool.cloud === 'kubernetes') {
+        const name = pool.tags?.cluster ?? (k8sCapacity.size === 1 ? [...k8sCapacity.keys()][0] : undefined);
+        return name ? k8sCapacity.get(name) : undefined;
+      }
+      return capacity[pool.cloud];
+    },
+    cluster: (name: string) => clusters.get(name),
+    ...(aws ? { events: new LazyEvents(async () => (await aws()).events) } : {}),
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * The whole system on one machine: the cloud emulators (AWS, Azure over https with a test CA, GCP,
+ * one Kubernetes API server per cluster) over one simulated World, a Prometheus emulator over a metrics
+ * store, dynalite for the table, and the application's dependencies wired to them with the real SDK
+ * clients. Tests, the CLI's local mode and the offline simulation use it. Everything listens on 127.0.0.1.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ResolvedConfig } from '../config/load.ts';
+import type { AppDeps, AppLogger } from '../app/deps.ts';
+import type { DecisionEvent, EventsPort } from '../domain/ports.ts';
+import { type AwsEmulator, startAwsEmulator } from '../emulators/aws/index.ts';
+import { type AzureEmulator, startAzureEmulator } from '../emulators/azure/index.ts';
+import { type GcpEmulator, startGcpEmulator } from '../emulators/gcp/index.ts';
+import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.ts';
+import { type PrometheusEmulator, startPrometheusEmulator } from '../emulators/prometheus/server.ts';
+import type { MetricsStore } from '../emulators/prometheus/store.ts';
+import type { World } from '../emulators/world.ts';
+import { createPrometheusMetrics } from '../adapters/prometheus/index.ts';
+import { type LocalDynamo, startLocalDynamo } from '../state/dynalite.ts';
+import { StateStore } from '../state/store.ts';
+import { type CloudConnections, createClouds } from './clouds.ts';
+
+export const FAKE_AWS_CREDENTIALS = {
+  accessKeyId: 'AKIAFAKEFAKEFAKEFAKE',
+  secretAccessKey: 'fake-secret-for-the-emulator',
+};
+
+export interface LocalStackOptions {
+  world: World;
+  resolved: ResolvedConfig;
+  /** Demand and utilization series the forecast and alarms read (served over the Prometheus HTTP API). */
+  metricsStore?: MetricsStore;
+  /** The application's clock; default the world's. */
+  clock?: () => Date;
+  logger?: AppLogger;
+  /** Short retries and polls (tests, simulation); production-like intervals otherwise. */
+  fast?: boolean;
+  /** Reuse a running dynalite instead of starting one. */
+  dynamo?: LocalDynamo;
+}
+
+export interface LocalStack {
+  deps: AppDeps;
+  connections: CloudConnections;
+  aws: AwsEmulator;
+  azure: AzureEmulator;
+  gcp: GcpEmulator;
+  kubernetes: Map<string, KubernetesEmulator>;
+  prometheus?: PrometheusEmulator;
+  dynamo: LocalDynamo;
+  /** Decision events published on the bus (as the EventBridge emulator received them). */
+  published(): DecisionEvent[];
+  close(): Promise<void>;
+}
+
+/** The clusters a configuration names: pools' `cluster` tags and fleets' Deployments. */
+export function clusterNames(resolved: ResolvedConfig): string[] {
+  const names = new Set<string>();
+  for (const f of resolved.config.fleets) {
+    if (f.deployment) names.add(f.deployment.cluster);
+    for (const p of f.pools) if (p.cluster) names.add(p.cluster);
+  }
+  return [...names];
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const { world, resolved } = options;
+  const clock = options.clock ?? (() => new Date(world.now()));
+  const fast = options.fast ?? true;
+  const started: Array<{ close(): Promise<void> }> = [];
+  try {
+    const dynamo = options.dynamo ?? (await startLocalDynamo());
+    if (!options.dynamo) started.push(dynamo);
+    const aws = await startAwsEmulator(world);
+    started.push(aws);
+    const azure = await startAzureEmulator(world);
+    started.push(azure);
+    const gcp = await startGcpEmulator(world);
+    started.push(gcp);
+    const kubernetes = new Map<string, KubernetesEmulator>();
+    for (const name of clusterNames(resolved)) {
+      const k = await startKubernetesEmulator(world, { cluster: name });
+      started.push(k);
+      kubernetes.set(name, k);
+    }
+    const prometheus = options.metricsStore
+      ? await startPrometheusEmulator(options.metricsStore, { now: () => clock().getTime() })
+      : undefined;
+    if (prometheus) started.push(prometheus);
+
+    const retry = fast ? { maxAttempts: 4, baseDelayMs: 5 } : undefined;
+    const connections: CloudConnections = {
+      aws: {
+        region: resolved.config.clouds.aws?.region ?? 'us-east-1',
+        endpoints: aws.endpoints,
+        credentials: FAKE_AWS_CREDENTIALS,
+        ...(retry ? { retry } : {}),
+        ...(fast ? { poll: { intervalMs: 10, timeoutMs: 10_000 } } : {}),
+        eventBusName: resolved.config.events.busName ?? 'gpu-autoscaler',
+        clock,
+      },
+      azure: {
+        subscriptionId: resolved.config.clouds.azure?.subscriptionId ?? '00000000-0000-0000-0000-000000000000',
+        endpoint: azure.endpoint,
+        ca: azure.ca,
+        credential: {
+          getToken: async () => ({ token: 'fake-azure-token', expiresOnTimestamp: Date.now() + 3600_000 }),
+        },
+        ...(fast
+          ? { retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 50 }, poll: { intervalMs: 10, timeoutMs: 10_000 } }
+          : {}),
+        now: clock,
+      },
+      gcp: {
+        project: resolved.config.clouds.gcp?.project ?? 'emulator-project',
+        endpoint: gcp.endpoint,
+        authClient: { getRequestHeaders: async () => ({ authorization: 'Bearer fake-gcp-token' }) },
+        ...(fast ? { retry: { maxAttempts: 4, baseDelayMs: 5 }, poll: { intervalMs: 10, timeoutMs: 10_000 } } : {}),
+        clock: () => clock().getTime(),
+      },
+      kubernetes: Object.fromEntries(
+        [...kubernetes].map(([name, k]) => [
+          name,
+          { kubeconfig: k.kubeconfig, ...(fast ? { retry: { baseDelayMs: 5 }, poll: { intervalMs: 20 } } : {}), clock },
+        ]),
+      ),
+    };
+    const clouds = createClouds(connections);
+    const store = new StateStore({
+      client: dynamo.client,
+      tableName: dynamo.tableName,
+      auditTtlDays: resolved.config.audit.ttlDays,
+    });
+    const events: EventsPort = clouds.events!;
+    const deps: AppDeps = {
+      resolved,
+      store,
+      clouds,
+      events,
+      ...(prometheus ? { metrics: createPrometheusMetrics({ url: prometheus.url, timeoutMs: 5_000 }) } : {}),
+      clock,
+      logger: options.logger ?? { debug() {}, info() {}, warn() {}, error() {} },
+      leaseWaitMs: 10_000,
+      newId: randomUUID,
+    };
+    return {
+      deps,
+      connections,
+      aws,
+      azure,
+      gcp,
+      kubernetes,
+      ...(prometheus ? { prometheus } : {}),
+      dynamo,
+      published: () =>
+        aws.events.received.map((e) => ({
+          source: e.source,
+          detailType: e['detail-type'],
+          detail: e.detail as Record<string, unknown>,
+          time: e.time,
+        })),
+      close: async () => {
+        for (const s of started.reverse()) await s.close().catch(() => undefined);
+      },
+    };
+  } catch (e) {
+    for (const s of started.reverse()) await s.close().catch(() => undefined);
+    throw e;
+  }
+}
