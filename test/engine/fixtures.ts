@@ -1,5 +1,5 @@
 /** Builders for engine tests: a pool, a fleet policy and a decision input with overridable defaults. */
-import type { Fleet, FleetPolicy, Pool } from '../../shared/domain/types.ts';
+import type { Fleet, FleetPolicy, Pool, ScalingRules } from '../../shared/domain/types.ts';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../../shared/engine/defaults.ts';
 import type { DecisionInput, HistoryEntry } from '../../shared/engine/types.ts';
 
@@ -33,7 +33,20 @@ type PolicyOverrides = Partial<Omit<FleetPolicy, 'placement' | 'safety'>> & {
   safety?: Partial<FleetPolicy['safety']>;
 };
 
-/** A permissive policy: HPA default behavior, no step limit, no cooldown, everything on-demand. */
+/** Rules that let any change through at once (no stabilization, 1000 nodes per 15 s). */
+export const FREE: ScalingRules = {
+  stabilizationWindowSeconds: 0,
+  selectPolicy: 'Max',
+  policies: [{ type: 'Pods', value: 1000, periodSeconds: 15 }],
+};
+
+/** The Kubernetes defaults, for tests about them. */
+export const HPA_DEFAULTS = { scaleUp: DEFAULT_SCALE_UP, scaleDown: DEFAULT_SCALE_DOWN };
+
+/**
+ * A permissive policy, so that a test sees the one rule it is about: no stabilization and no rate limit
+ * (FREE), no step limit, no cooldown, no budget, everything on-demand, 10% tolerance.
+ */
 export function policy(over: PolicyOverrides = {}): FleetPolicy {
   return {
     minNodes: 0,
@@ -41,8 +54,8 @@ export function policy(over: PolicyOverrides = {}): FleetPolicy {
     tolerance: 0.1,
     metrics: [{ metric: 'gpu_utilization', target: 70 }],
     demandBuffer: 0.2,
-    scaleUp: DEFAULT_SCALE_UP,
-    scaleDown: DEFAULT_SCALE_DOWN,
+    scaleUp: FREE,
+    scaleDown: FREE,
     scaleToZero: false,
     ...over,
     placement: {

@@ -1,0 +1,243 @@
+/**
+ * Interruption and reservation signals through `decide`: replacement elsewhere with a drain before the
+ * deadline, rebalance replacement without drain, maintenance, backoff marks, duplicate notices, reservations
+ * delivered, expiring and underutilized, failed launches, and signals for other fleets.
+ */
+import { describe, expect, it } from 'vitest';
+import type { InterruptionSignal, ReservationChangeSignal, Signal } from '../../shared/domain/signals.ts';
+import type { Pool } from '../../shared/domain/types.ts';
+import { decide } from '../../shared/engine/decide.ts';
+import type { Action, DecisionInput, Plan } from '../../shared/engine/types.ts';
+import { at, fleet, input, pool, T0 } from './fixtures.ts';
+
+const notice = (over: Partial<InterruptionSignal>): InterruptionSignal => ({
+  type: 'interruption',
+  eventId: 'ev-1',
+  source: 'aws.ec2',
+  time: T0.toISOString(),
+  cloud: 'aws',
+  kind: 'warning',
+  instanceIds: ['i-1'],
+  poolId: 'spot-a',
+  deadline: at(120),
+  ...over,
+});
+const reservation = (over: Partial<ReservationChangeSignal>): ReservationChangeSignal => ({
+  type: 'reservation-change',
+  eventId: 'rv-1',
+  source: 'aws.ec2',
+  time: T0.toISOString(),
+  cloud: 'aws',
+  kind: 'active',
+  reservationIds: ['cr-1'],
+  ...over,
+});
+
+const spotFleet = (extra: Pool[] = []) =>
+  fleet(
+    [
+      pool({ id: 'spot-a', capacityType: 'spot', hourlyPrice: 0.3, desired: 3 }),
+      pool({ id: 'spot-b', capacityType: 'spot', hourlyPrice: 0.4, desired: 1 }),
+      pool({ id: 'od', hourlyPrice: 1, desired: 0 }),
+      ...extra,
+    ],
+    { placement: { spotShare: 1, offeringBackoffSeconds: 900 } },
+  );
+const run = (signals: Signal[], over: Partial<DecisionInput> = {}, f = spotFleet()) =>
+  decide(input(f, { metrics: [{ metric: 'gpu_utilization', value: 70 }], signals, ...over }), T0);
+const ofType = <T extends Action['type']>(plan: Plan, type: T) =>
+  plan.actions.filter((a): a is Extract<Action, { type: T }> => a.type === type);
+const targets = (plan: Plan) => Object.fromEntries(plan.pools.map((p) => [p.poolId, p.target]));
+
+describe('spot interruption warning', () => {
+  it('replaces the node elsewhere, drains it before the deadline and backs the offering off', () => {
+    const plan = run([notice({})]);
+    // The fleet keeps 4 nodes: spot-a loses i-1 and may not grow, the replacement goes to spot-b.
+    expect(plan.targetNodes).toBe(4);
+    expect(targets(plan)).toEqual({ 'spot-a': 2, 'spot-b': 2, od: 0 });
+    expect(ofType(plan, 'mark-offering')).toEqual([
+      { type: 'mark-offering', poolId: 'spot-a', zone: undefined, until: at(900), reason: 'interrupted' },
+    ]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([
+      expect.objectContaining({ poolId: 'spot-a', instanceId: 'i-1', deadline: at(120), remove: true }),
+    ]);
+    // spot-a's desired stays 3 now: removing i-1 after its drain lowers it to 2.
+    expect(ofType(plan, 'set-desired')).toEqual([expect.objectContaining({ poolId: 'spot-b', from: 1, to: 2 })]);
+    // Grow first, then drain.
+    expect(plan.actions.map((a) => a.type)).toEqual(['mark-offering', 'set-desired', 'cordon-drain']);
+  });
+
+  it('falls back to on-demand when no other spot offering has room', () => {
+    const f = fleet(
+      [pool({ id: 'spot-a', capacityType: 'spot', hourlyPrice: 0.3, desired: 2 }), pool({ id: 'od', hourlyPrice: 1 })],
+      { placement: { spotShare: 1 } },
+    );
+    const plan = run([notice({ instanceIds: ['i-1', 'i-2'] })], {}, f);
+    expect(targets(plan)).toEqual({ 'spot-a': 0, od: 2 });
+    expect(plan.reasons.map((r) => r.code)).toContain('placement.fallback-on-demand');
+    expect(ofType(plan, 'cordon-drain')).toHaveLength(2);
+  });
+
+  it('does not count a notice twice', () => {
+    const state = {
+      offeringBackoff: [{ poolId: 'spot-a', until: at(800), reason: 'interrupted' as const }],
+      interruptedInstances: [{ instanceId: 'i-1', poolId: 'spot-a', at: at(-60) }],
+    };
+    // The earlier decision already planned i-1's replacement and drain; the pool still shows desired 3.
+    const plan = run([notice({})], { state });
+    expect(ofType(plan, 'cordon-drain')).toEqual([]);
+    expect(plan.reasons.find((r) => r.code === 'signal.interruption')?.message).toMatch(/1 already handled/);
+  });
+
+  it('finds the pool from the zone when the notice carries no pool id', () => {
+    const f = fleet(
+      [
+        pool({
+          id: 'spot-a',
+          capacityType: 'spot',
+          desired: 2,
+          location: { region: 'us-east-1', zones: ['us-east-1c'] },
+        }),
+        pool({ id: 'od', desired: 1, location: { region: 'us-east-1', zones: ['us-east-1c'] } }),
+      ],
+      { placement: { spotShare: 1 } },
+    );
+    const plan = run([notice({ poolId: undefined, zone: 'us-east-1c' })], {}, f);
+    expect(ofType(plan, 'cordon-drain')[0]).toMatchObject({ poolId: 'spot-a' });
+  });
+
+  it('reports a notice it cannot map to a pool', () => {
+    const plan = run([notice({ poolId: undefined, zone: 'eu-west-1a' })]);
+    expect(ofType(plan, 'report')[0]).toMatchObject({ code: 'interruption.unmapped' });
+    expect(ofType(plan, 'set-desired')).toEqual([]);
+  });
+
+  it('while paused: hands off (no drain, no replacement), the backoff is still recorded', () => {
+    const plan = run([notice({})], { state: { offeringBackoff: [], paused: { by: 'bob', reason: 'incident' } } });
+    expect(plan.actions.map((a) => a.type)).toEqual(['mark-offering']);
+    expect(plan.suppressedActions.map((a) => a.type)).toEqual(['set-desired', 'cordon-drain']);
+  });
+});
+
+describe('rebalance recommendation', () => {
+  it('replaces the instance without a drain deadline', () => {
+    const plan = run([notice({ kind: 'rebalance', deadline: undefined })]);
+    expect(ofType(plan, 'replace')).toEqual([
+      expect.objectContaining({ instanceId: 'i-1', fromPool: 'spot-a', toPool: 'spot-b' }),
+    ]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([]);
+    expect(ofType(plan, 'set-desired')).toEqual([expect.objectContaining({ poolId: 'spot-b', to: 2 })]);
+  });
+
+  it('removes the instance at risk when the fleet scales in anyway', () => {
+    // ceil(4 x 35 / 70) = 2: no replacement needed, the instance at risk is among those that go.
+    const plan = run([notice({ kind: 'rebalance', deadline: undefined })], {
+      metrics: [{ metric: 'gpu_utilization', value: 35 }],
+    });
+    expect(ofType(plan, 'replace')).toEqual([]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ instanceId: 'i-1', remove: true })]);
+  });
+});
+
+describe('maintenance', () => {
+  it('drains before a reboot and keeps the node', () => {
+    const plan = run([notice({ kind: 'maintenance', action: 'reboot', cloud: 'azure' })]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ instanceId: 'i-1', remove: false })]);
+    expect(ofType(plan, 'set-desired')).toEqual([]);
+    expect(ofType(plan, 'mark-offering')).toEqual([]);
+  });
+
+  it('replaces a node the maintenance terminates, without backing the offering off', () => {
+    const plan = run([notice({ kind: 'maintenance', action: 'terminate' })]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ remove: true })]);
+    expect(ofType(plan, 'mark-offering')).toEqual([]);
+    expect(plan.targetNodes).toBe(4);
+  });
+});
+
+describe('reservations', () => {
+  const reserved = (over: Partial<Pool> = {}) =>
+    pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, max: 2, reservationId: 'cr-1', ...over });
+
+  it('delivered/active: capacity moves onto the reservation from the most expensive pools', () => {
+    const plan = run([reservation({ kind: 'delivered' })], {}, spotFleet([reserved()]));
+    // 4 nodes: 2 move onto the reservation, from spot-b (the dearest) then spot-a.
+    expect(targets(plan)).toEqual({ 'spot-a': 2, 'spot-b': 0, od: 0, res: 2 });
+    expect(plan.reasons.map((r) => r.code)).toContain('placement.reservation-active');
+  });
+
+  it('expiring: capacity moves off before the end', () => {
+    const plan = run([reservation({ kind: 'expiring', endTime: at(2400) })], {}, spotFleet([reserved({ desired: 2 })]));
+    expect(targets(plan)).toMatchObject({ res: 0 });
+    expect(plan.targetNodes).toBe(6);
+    expect(plan.pools.find((p) => p.poolId === 'res')?.blocked).toMatch(/expiring/);
+  });
+
+  it('underutilized: a report, and capacity moves onto it', () => {
+    const plan = run(
+      [reservation({ kind: 'underutilized', utilization: 0.25 })],
+      {},
+      spotFleet([reserved({ desired: 0 })]),
+    );
+    expect(ofType(plan, 'report')).toEqual([
+      expect.objectContaining({ code: 'reservation.underutilized', message: expect.stringMatching(/25% used/) }),
+    ]);
+    expect(targets(plan).res).toBe(2);
+  });
+
+  it('an interruption of reservation instances drains them and replaces them elsewhere', () => {
+    const plan = run(
+      [reservation({ kind: 'interrupted', instanceIds: ['i-9'], endTime: at(600) })],
+      {},
+      spotFleet([reserved({ desired: 2 })]),
+    );
+    expect(ofType(plan, 'cordon-drain')).toEqual([
+      expect.objectContaining({ poolId: 'res', instanceId: 'i-9', deadline: at(600), remove: true }),
+    ]);
+    expect(targets(plan).res).toBe(0);
+    expect(plan.targetNodes).toBe(6);
+  });
+});
+
+describe('other signals', () => {
+  it('a failed launch backs the pool off for capacity', () => {
+    const plan = run([
+      {
+        type: 'capacity-notice',
+        eventId: 'c1',
+        source: 'aws.autoscaling',
+        time: T0.toISOString(),
+        cloud: 'aws',
+        kind: 'launch-unsuccessful',
+        instanceIds: [],
+        poolId: 'spot-a',
+      },
+    ]);
+    expect(ofType(plan, 'mark-offering')).toEqual([
+      expect.objectContaining({ poolId: 'spot-a', reason: 'insufficient-capacity' }),
+    ]);
+    expect(plan.pools.find((p) => p.poolId === 'spot-a')?.blocked).toMatch(/insufficient-capacity/);
+  });
+
+  it('ignores signals for another fleet', () => {
+    const plan = run([notice({ fleetId: 'other' })]);
+    expect(plan.actions).toEqual([]);
+    expect(plan.reasons.map((r) => r.code)).toContain('signal.ignored');
+    expect(plan.historyEntry.signalIds).toEqual([]);
+  });
+
+  it('an operator drain cordons and drains the node without removing it', () => {
+    const plan = run([
+      {
+        type: 'operator-command',
+        eventId: 'o1',
+        source: 'operator',
+        time: T0.toISOString(),
+        command: 'drain',
+        actor: 'alice',
+        node: 'ip-10-0-0-1',
+      },
+    ]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ node: 'ip-10-0-0-1', remove: false })]);
+  });
+});
