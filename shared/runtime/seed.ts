@@ -1,0 +1,77 @@
+/**
+ * Seeding the emulated clouds from a configuration: one World pool per configured cloud pool (named as the
+ * cloud names it, at its `min` unless told otherwise, already serving), and each fleet's Deployment in the
+ * Kubernetes emulator of its cluster. Used by the local CLI and the simulation's `--config`.
+ */
+import type { ResolvedConfig } from '../config/load.ts';
+import type { KubernetesEmulator } from '../emulators/kubernetes/index.ts';
+import type { World, WorldPoolSpec } from '../emulators/world.ts';
+
+/** Seconds from launch to a running VM, when a pool's time to ready is longer (the rest is join, pull, load). */
+export const BOOT_SECONDS = 120;
+
+export function worldPoolsFromConfig(
+  resolved: ResolvedConfig,
+  desired: (poolId: string, min: number) => number = (_, min) => min,
+): WorldPoolSpec[] {
+  const out: WorldPoolSpec[] = [];
+  for (const [fi, fleet] of resolved.fleets.entries()) {
+    const cfg = resolved.config.fleets[fi]!;
+    for (const pool of fleet.pools) {
+      if (pool.cloud === 'kubernetes') continue;
+      const pc = cfg.pools.find((p) => p.id === pool.id)!;
+      out.push({
+        id: pool.id,
+        cloud: pool.cloud,
+        kind: pool.kind,
+        name: pool.resource,
+        region: pool.location.region,
+        zones: pool.location.zones,
+        instanceType: pool.instanceType,
+        capacityType: pool.capacityType,
+        desired: desired(pool.id, pool.min),
+        min: pool.min,
+        max: pool.max,
+        bootSeconds: Math.min(BOOT_SECONDS, pool.timeToReadySeconds),
+        readySeconds: pool.timeToReadySeconds,
+        hourlyPrice: pool.hourlyPrice,
+        ...(pool.reservationId ? { reservationId: pool.reservationId } : {}),
+        ...(pc.scope ? { scope: pc.scope } : {}),
+        ...((pc.cluster ?? cfg.deployment?.cluster) ? { cluster: pc.cluster ?? cfg.deployment?.cluster } : {}),
+        tags: { gpus: String(pool.gpusPerNode), fleet: fleet.id, pool: pool.id },
+      });
+    }
+  }
+  return out;
+}
+
+export function seedWorld(
+  world: World,
+  resolved: ResolvedConfig,
+  desired?: (poolId: string, min: number) => number,
+): void {
+  for (const spec of worldPoolsFromConfig(resolved, desired)) if (!world.pool(spec.id)) world.addPool(spec);
+}
+
+/** Adds each fleet's Deployment to its cluster's emulator, sized to the GPUs the world has for the fleet. */
+export function seedDeployments(
+  world: World,
+  resolved: ResolvedConfig,
+  clusters: Map<string, KubernetesEmulator>,
+): void {
+  for (const [fi, cfg] of resolved.config.fleets.entries()) {
+    const d = cfg.deployment;
+    if (!d) continue;
+    const k = clusters.get(d.cluster);
+    if (!k) continue;
+    const fleet = resolved.fleets[fi]!;
+    let gpus = 0;
+    for (const p of fleet.pools) gpus += (world.pool(p.id)?.desired ?? 0) * p.gpusPerNode;
+    k.state.addDeployment({
+      namespace: d.namespace,
+      name: d.name,
+      replicas: Math.floor(gpus / d.gpusPerReplica),
+      gpusPerPod: d.gpusPerReplica,
+    });
+  }
+}
