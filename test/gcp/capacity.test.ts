@@ -268,6 +268,8 @@ describe('retries', () => {
       emulator: {},
     },
     { name: '503 on zoneOperations.wait', op: 'zoneOperations.wait', kind: 'server-error' as const, emulator: {} },
+    // Compute holds a wait open up to 2 minutes; here the wait timeout is 300 ms and the server hangs 2 s.
+    { name: 'hung zoneOperations.wait', op: 'zoneOperations.wait', kind: 'timeout' as const, emulator: {} },
   ])('retries $name and succeeds (the world served the call twice)', async ({ op, kind, emulator }) => {
     env = await startEnv({ emulator });
     env.world.faults.inject({ service: 'compute', operation: op, kind });

@@ -54,11 +54,6 @@ export function isFailedCreation(mi: ManagedInstanceView): boolean {
   return !mi.instanceStatus && (mi.lastAttempt?.errors?.errors?.length ?? 0) > 0;
 }
 
-/** The error codes of a managed instance's last failed attempt (`ZONE_RESOURCE_POOL_EXHAUSTED`...). */
-export function lastAttemptCodes(mi: ManagedInstanceView): string[] {
-  return (mi.lastAttempt?.errors?.errors ?? []).map((e) => e.code ?? '').filter(Boolean);
-}
-
 /** The fields of an `InstanceTemplate` the mapping reads. */
 export interface TemplateView {
   properties?: {

@@ -104,29 +104,35 @@ export function createTransport(options: TransportOptions): GaxAuthClient {
       const timeoutMs = /\/operations\/[^/?]+\/wait(\?|$)/.test(url) ? options.waitTimeoutMs : options.requestTimeoutMs;
       const timeout = AbortSignal.timeout(timeoutMs);
       const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+      const failed = (e: unknown) =>
+        new GcpTransportError({
+          url,
+          timedOut: timeout.aborted,
+          code: timeout.aborted ? 'TIMEOUT' : socketCode(e),
+          cause: e,
+        });
       let res: Response;
       try {
         res = await doFetch(url, { method, headers, body: init.body as BodyInit | undefined, signal });
       } catch (e) {
-        throw new GcpTransportError({
-          url,
-          timedOut: timeout.aborted,
-          code: timeout.aborted ? 'TIMEOUT' : socketCode(e),
-          cause: e,
-        });
+        throw failed(e);
       }
-      if (res.ok) return res;
-      let text = '';
+      // The body is read here, under the same timeout, so a stalled body is a transport error too.
+      let body: ArrayBuffer;
       try {
-        text = await res.text();
+        body = await res.arrayBuffer();
       } catch (e) {
-        throw new GcpTransportError({
-          url,
-          timedOut: timeout.aborted,
-          code: timeout.aborted ? 'TIMEOUT' : socketCode(e),
-          cause: e,
+        throw failed(e);
+      }
+      if (res.ok) {
+        const empty = res.status === 204 || res.status === 205 || res.status === 304;
+        return new Response(empty ? null : body, {
+          status: res.status,
+          statusText: res.statusText,
+          headers: res.headers,
         });
       }
+      const text = new TextDecoder().decode(body);
       throw new GcpHttpError({ status: res.status, method, url, body: parseErrorBody(text), text });
     },
   };
