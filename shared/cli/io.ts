@@ -6,6 +6,8 @@ export interface CliIo {
   readStdin: () => Promise<string>;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Standard error when it is a terminal: raw writes (no newline added), for progress bars. */
+  tty?: { write: (text: string) => void; columns?: number };
 }
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;
@@ -20,6 +22,9 @@ export const processIo = (): CliIo => ({
   },
   env: process.env,
   cwd: process.cwd(),
+  tty: process.stderr.isTTY
+    ? { write: (t) => void process.stderr.write(t), columns: process.stderr.columns }
+    : undefined,
 });
 
 /** A usage error: printed as one line, exit code 2. */

@@ -1,0 +1,258 @@
+/**
+ * `autoscaler simulate`: the offline simulation. The autoscaler (shared/sim/autoscaler.ts: the real handlers
+ * against the emulated clouds) and the baselines (reactive, hpa, static, oracle) each run the same demand
+ * trace on their own simulated world; prints a summary table (or one JSON object with --json) and writes a
+ * self-contained HTML report.
+ */
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBaselines } from '../../sim/baselines/index.ts';
+import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
+import { demoFleet } from '../../sim/demo.ts';
+import { createProgressReporter } from '../../sim/progress.ts';
+import { renderReport } from '../../sim/report.ts';
+import { runSimulation } from '../../sim/runner.ts';
+import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../../sim/spot.ts';
+import { formatSummaryTable, summaryJson } from '../../sim/summary.ts';
+import {
+  type DemandTrace,
+  defaultDayTrace,
+  loadTraceCsv,
+  TIME_UNITS,
+  type TimeUnit,
+  VALUE_UNITS,
+  type ValueUnit,
+} from '../../sim/trace.ts';
+import { type CliIo, type Command, UsageError } from '../io.ts';
+
+export const SIMULATE_USAGE = `usage: autoscaler simulate [options]
+
+Runs the autoscaler and the baselines (reactive, hpa, static, oracle) on the same demand, prices and
+physics, each on its own simulated world, and reports cost and SLO attainment.
+
+options:
+  --trace FILE.csv       demand trace (default: a business day from seed 002's hourly pattern)
+  --time-column NAME     time column of the trace (default offset_s); numbers or ISO timestamps
+  --time-unit UNIT       ms, s, min or h for a numeric time column (default from its name: offset_min = min)
+  --value-column NAME    value column of the trace (default requests)
+  --value-unit UNIT      rps, rpm or count (requests in the interval; default count)
+  --spot-trace PATH      spot availability file or folder (format of shared/traces/spot_availability);
+                         default: a seeded process with those traces' preemption rate
+  --config FILE          autoscaler configuration, passed to the autoscaler controller
+  --hours N              length of the run (default 24, or the trace's length; a shorter trace repeats)
+  --seed N               seed of the default day's noise, the spot process and the world (default 1)
+  --json                 print one JSON object instead of the table
+  --report FILE.html     where to write the report (default out/simulation-report.html)
+  -h, --help             this help`;
+
+const STEP_SECONDS = 60;
+const AUTOSCALER_MODULE = '../../sim/autoscaler.ts';
+
+type AutoscalerOptions = Parameters<AutoscalerModule['createAutoscalerController']>[0];
+
+export interface SimulateDeps {
+  /** Builds the autoscaler controller; default: `createAutoscalerController` of shared/sim/autoscaler.ts. */
+  loadAutoscaler?: (options: AutoscalerOptions) => Promise<Controller>;
+}
+
+/** The command, with its dependencies (tests replace the autoscaler's module). */
+export function createSimulateCommand(deps: SimulateDeps = {}): Command {
+  const load =
+    deps.loadAutoscaler ??
+    ((options: AutoscalerOptions) => loadAutoscalerModule(new URL(AUTOSCALER_MODULE, import.meta.url), options));
+  return (args, io) => run(args, io, load);
+}
+
+export const simulate: Command = createSimulateCommand();
+
+async function run(
+  args: string[],
+  io: CliIo,
+  loadAutoscaler: (o: AutoscalerOptions) => Promise<Controller>,
+): Promise<number> {
+  const opts = parseOptions(args);
+  if (opts.help) {
+    io.stdout(SIMULATE_USAGE);
+    return 0;
+  }
+  const demo = demoFleet();
+
+  let trace: DemandTrace;
+  let hours: number;
+  if (opts.trace) {
+    trace = await loadTraceCsv(resolve(io.cwd, opts.trace), {
+      timeColumn: opts.timeColumn,
+      valueColumn: opts.valueColumn,
+      valueUnit: opts.valueUnit,
+      timeUnit: opts.timeUnit,
+    });
+    hours = opts.hours ?? trace.durationSeconds / 3600;
+    if (hours * 3600 > trace.durationSeconds + 1e-6) {
+      io.stderr(
+        `simulate: the trace covers ${(trace.durationSeconds / 3600).toFixed(2)} h; it repeats to fill ${hours} h`,
+      );
+    }
+  } else {
+    hours = opts.hours ?? 24;
+    trace = defaultDayTrace({ seed: opts.seed, scale: demo.defaultDayScale, hours, stepSeconds: STEP_SECONDS });
+  }
+
+  const slots = spotSlots(demo.worldPools);
+  const spot = opts.spotTrace
+    ? scheduleFromTraces(await loadSpotTraces(resolve(io.cwd, opts.spotTrace)), slots, hours * 3600, opts.spotTrace)
+    : defaultSpotProcess({ seed: opts.seed, slots, durationSeconds: hours * 3600 });
+
+  let configFile: string | undefined;
+  if (opts.config) {
+    configFile = resolve(io.cwd, opts.config);
+    try {
+      await access(configFile);
+    } catch {
+      throw new UsageError(`--config: cannot read ${opts.config}`);
+    }
+  }
+
+  const autoscaler = await loadAutoscaler({
+    demo,
+    configFile,
+    seed: opts.seed,
+    hours,
+    stepSeconds: STEP_SECONDS,
+    cwd: io.cwd,
+    log: (line) => io.stderr(line),
+  });
+  const controllers: Controller[] = [autoscaler, ...createBaselines()];
+
+  const progress = createProgressReporter({ tty: io.tty, line: (t) => io.stderr(t) });
+  let result: Awaited<ReturnType<typeof runSimulation>>;
+  try {
+    result = await runSimulation({
+      trace,
+      spot,
+      demo,
+      hours,
+      seed: opts.seed,
+      stepSeconds: STEP_SECONDS,
+      controllers,
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.done();
+  }
+
+  const reportPath = resolve(io.cwd, opts.report ?? 'out/simulation-report.html');
+  await mkdir(dirname(reportPath), { recursive: true });
+  await writeFile(reportPath, renderReport(result, { primary: autoscaler.name }), 'utf8');
+
+  if (opts.json) io.stdout(JSON.stringify(summaryJson(result), null, 2));
+  else {
+    io.stdout(formatSummaryTable(result));
+    io.stdout(`\nreport: ${reportPath}`);
+  }
+  return 0;
+}
+
+/**
+ * Loads the autoscaler controller's module (shared/sim/autoscaler.ts, written against the Controller
+ * interface) and builds the controller; fails clearly when the module is missing or does not export it.
+ */
+export async function loadAutoscalerModule(url: URL, options: AutoscalerOptions): Promise<Controller> {
+  let mod: Partial<AutoscalerModule>;
+  try {
+    mod = (await import(url.href)) as Partial<AutoscalerModule>;
+  } catch (e) {
+    throw new Error(`cannot load the autoscaler controller from ${url.pathname}: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  if (typeof mod.createAutoscalerController !== 'function') {
+    throw new Error(`${url.pathname} does not export createAutoscalerController(options)`);
+  }
+  return await mod.createAutoscalerController(options);
+}
+
+interface SimulateOptions {
+  help: boolean;
+  trace?: string;
+  timeColumn?: string;
+  timeUnit?: TimeUnit;
+  valueColumn?: string;
+  valueUnit?: ValueUnit;
+  spotTrace?: string;
+  config?: string;
+  hours?: number;
+  seed: number;
+  json: boolean;
+  report?: string;
+}
+
+export function parseOptions(args: string[]): SimulateOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        trace: { type: 'string' },
+        'time-column': { type: 'string' },
+        'time-unit': { type: 'string' },
+        'value-column': { type: 'string' },
+        'value-unit': { type: 'string' },
+        'spot-trace': { type: 'string' },
+        config: { type: 'string' },
+        hours: { type: 'string' },
+        seed: { type: 'string' },
+        json: { type: 'boolean' },
+        report: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} (see --help)`);
+  }
+  const str = (k: string) => values[k] as string | undefined;
+  for (const k of ['time-column', 'time-unit', 'value-column', 'value-unit']) {
+    if (str(k) !== undefined && str('trace') === undefined) throw new UsageError(`--${k} needs --trace`);
+  }
+  const valueUnit = str('value-unit');
+  if (valueUnit !== undefined && !(VALUE_UNITS as readonly string[]).includes(valueUnit)) {
+    throw new UsageError(`--value-unit must be one of ${VALUE_UNITS.join(', ')}, got '${valueUnit}'`);
+  }
+  const timeUnit = str('time-unit');
+  if (timeUnit !== undefined && !(TIME_UNITS as readonly string[]).includes(timeUnit)) {
+    throw new UsageError(`--time-unit must be one of ${TIME_UNITS.join(', ')}, got '${timeUnit}'`);
+  }
+  let hours: number | undefined;
+  if (str('hours') !== undefined) {
+    hours = Number(str('hours'));
+    if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 31) {
+      throw new UsageError(`--hours must be a number of hours > 0 and <= 744, got '${str('hours')}'`);
+    }
+  }
+  let seed = 1;
+  if (str('seed') !== undefined) {
+    seed = Number(str('seed'));
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${str('seed')}'`);
+    }
+  }
+  for (const k of ['trace', 'spot-trace', 'config', 'report', 'time-column', 'value-column']) {
+    if (str(k) === '') throw new UsageError(`--${k} needs a value`);
+  }
+  return {
+    help: values.help === true,
+    trace: str('trace'),
+    timeColumn: str('time-column'),
+    timeUnit: timeUnit as TimeUnit | undefined,
+    valueColumn: str('value-column'),
+    valueUnit: valueUnit as ValueUnit | undefined,
+    spotTrace: str('spot-trace'),
+    config: str('config'),
+    hours,
+    seed,
+    json: values.json === true,
+    report: str('report'),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * The HPA baseline: a Kubernetes HorizontalPodAutoscaler with its defaults and a 70% utilization target,
+ * on-demand only, where a pod is one GPU node of the baseline pool. It reuses the engine's HPA code
+ * (shared/engine: replica calculator, stabilization windows, behavior policies) and its defaults:
+ * tolerance 0.1; scale-up max(+100%, +4) per 15 s, no stabilization; scale-down 100% per 15 s after a
+ * 300 s stabilization window; minReplicas 1 (the HPA default).
+ *
+ * The metric is the demand utilization over the READY nodes (offered / their capacity, percent): the
+ * seed's definition, which goes above 100% when demand exceeds what is ready, as a utilization that counts
+ * queued work does. Nodes still booting report nothing (unready pods), as the HPA sees them. The HPA syncs
+ * every 15 s; here it syncs once per simulation step (60 s by default), so a step's scale-up is limited by
+ * the rates of the 15 s period that ends with it: with nodes taking 10 minutes to be ready the difference
+ * does not show. It starts warm: with the count it holds for the first step's demand.
+ */
+import { ceilTolerant } from '../../domain/capacity.ts';
+import {
+  applyBehavior,
+  DEFAULT_SCALE_DOWN,
+  DEFAULT_SCALE_UP,
+  DEFAULT_TOLERANCE,
+  metricReplicas,
+  stabilize,
+} from '../../engine/index.ts';
+import type { ScaleEvent, TimedRecommendation } from '../../engine/index.ts';
+import type { Controller, ControllerContext, Foresight, StepContext } from '../controller.ts';
+import type { DemoFleet } from '../demo.ts';
+import { baselinePool, onlyPool } from './common.ts';
+
+export interface HpaOptions {
+  name?: string;
+  poolId?: string;
+  /** Utilization target, percent. Default 70. */
+  targetPercent?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+}
+
+export function createHpaBaseline(options: HpaOptions = {}): Controller {
+  const target = options.targetPercent ?? 70;
+  const minReplicas = options.minReplicas ?? 1;
+  const maxReplicas = options.maxReplicas ?? 100;
+  let poolId = '';
+  let recommendations: TimedRecommendation[] = [];
+  const scaleUps: ScaleEvent[] = [];
+  const scaleDowns: ScaleEvent[] = [];
+  const clamp = (n: number) => Math.min(Math.max(n, minReplicas), maxReplicas);
+
+  return {
+    name: options.name ?? 'hpa',
+    initialDesired(demo: DemoFleet, foresight: Foresight) {
+      const pool = baselinePool(demo, options.poolId);
+      poolId = pool.id;
+      const rps = (foresight.offeredPerStep[0] ?? 0) / foresight.stepSeconds;
+      return onlyPool(demo, poolId, clamp(ceilTolerant(rps / (pool.rpsPerNode * (target / 100)))));
+    },
+    async start(ctx: ControllerContext) {
+      poolId ||= baselinePool(ctx.demo, options.poolId).id;
+      recommendations = [];
+    },
+    async step(ctx: StepContext) {
+      const now = ctx.now;
+      const pool = ctx.stepMetrics.pools.find((p) => p.poolId === poolId)!;
+      const current = ctx.world.pool(poolId)!.desired;
+      const ready = pool.serving;
+      const capacity = ready * pool.rpsPerNode;
+      const value = capacity > 0 ? (ctx.stepMetrics.offeredRps / capacity) * 100 : 0;
+      const rec = metricReplicas({
+        current,
+        ready,
+        value,
+        target,
+        tolerances: { scaleUp: DEFAULT_TOLERANCE, scaleDown: DEFAULT_TOLERANCE },
+      });
+      const stabilized = stabilize({
+        current,
+        desired: rec.replicas,
+        recommendations,
+        now,
+        upWindowSeconds: DEFAULT_SCALE_UP.stabilizationWindowSeconds,
+        downWindowSeconds: DEFAULT_SCALE_DOWN.stabilizationWindowSeconds,
+      });
+      recommendations.push({ at: now, replicas: rec.replicas });
+      const horizon = now - Math.max(DEFAULT_SCALE_DOWN.stabilizationWindowSeconds, 15) * 1000;
+      recommendations = recommendations.filter((r) => r.at > horizon);
+      const limited = applyBehavior(
+        current,
+        stabilized,
+        { scaleUps, scaleDowns },
+        DEFAULT_SCALE_UP,
+        DEFAULT_SCALE_DOWN,
+        now,
+      );
+      const desired = clamp(limited.replicas);
+      if (desired === current) return;
+      ctx.world.setDesired(poolId, desired);
+      if (desired > current) scaleUps.push({ at: now, change: desired - current });
+      else scaleDowns.push({ at: now, change: current - desired });
+    },
+    async stop() {},
+  };
+}

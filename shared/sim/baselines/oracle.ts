@@ -1,0 +1,247 @@
+/**
+ * The oracle: the cheapest capacity that serves all demand when the future is known. It knows every step's
+ * demand and every zone's spot availability ahead, and still pays the time to ready: a node bills from
+ * launch and serves only `ceil(timeToReady / step)` steps later (nodes running at the start serve at once).
+ *
+ * The plan (`planOracle`) is built life by life. A life is one node of one pool, alive over steps
+ * [from, to), serving from `from + lag` (or from the start for a node running at the start). It may exist only
+ * where its pool has room in every step of its life:
+ *   - on-demand: unlimited;
+ *   - a capacity block: its instances, in steps that lie wholly inside the block (ended before it expires);
+ *   - spot: zones x the lowest availability of any of the pool's zones over the step (spot groups place
+ *     nodes evenly across zones and the oracle removes nodes so as to keep them even, so no zone ever holds
+ *     more than its availability and no node is ever taken back).
+ * Each round, for every pool, the candidate lives are the runs of steps with demand still unserved, within
+ * the pool's room, merged across gaps no longer than the pool's lag (keeping a node through a short gap costs
+ * no more than launching a new one, which pays the lag again), each launched `lag` steps ahead. The
+ * candidate with the lowest cost per request it would serve is taken; the demand it serves is removed; until
+ * no demand is left. Cost-per-request greedy is not a proof of optimality: the oracle is a feasible plan
+ * that serves everything, close to the lower bound and well under any online controller's cost.
+ *
+ * The controller then sets each pool's desired count to the plan's count step by step, scaling spot pools in
+ * by terminating nodes in the fullest zone (booting ones first, then the newest).
+ */
+import type { World } from '../../emulators/world.ts';
+import type { Controller, Foresight, StepContext } from '../controller.ts';
+import type { DemoFleet } from '../demo.ts';
+import type { SpotSchedule } from '../spot.ts';
+
+export interface OracleSource {
+  poolId: string;
+  rpsPerNode: number;
+  hourlyPrice: number;
+  /** Steps from launch to serving. */
+  lagSteps: number;
+  /** Nodes the pool may hold in each step (Infinity for no limit). */
+  available: number[];
+}
+
+export interface OracleLife {
+  poolId: string;
+  /** Alive over steps [from, to). */
+  from: number;
+  to: number;
+  servesFrom: number;
+}
+
+export interface OraclePlan {
+  /** Nodes alive (billed) per pool per step. */
+  alive: Record<string, number[]>;
+  lives: OracleLife[];
+  /** Requests/s x steps the plan could not serve (0 when an unlimited pool exists). */
+  unservedRpsSteps: number;
+  /** What the plan costs in the World's terms (node-steps x price), USD. */
+  costUsd: number;
+}
+
+const EPS = 1e-9;
+
+export function planOracle(
+  offeredRps: readonly number[],
+  sources: readonly OracleSource[],
+  stepSeconds: number,
+): OraclePlan {
+  const n = offeredRps.length;
+  const residual = offeredRps.map((r) => Math.max(0, r));
+  const used = new Map(sources.map((s) => [s.poolId, new Array<number>(n).fill(0)]));
+  const lives: OracleLife[] = [];
+  let costUsd = 0;
+  const stepHours = stepSeconds / 3600;
+
+  for (;;) {
+    if (!residual.some((r) => r > EPS)) break;
+    let best: { life: OracleLife; source: OracleSource; ratio: number; served: number; cost: number } | undefined;
+    for (const source of sources) {
+      for (const life of candidates(source, used.get(source.poolId)!, residual)) {
+        let served = 0;
+        for (let k = Math.max(life.servesFrom, life.from); k < life.to; k++)
+          served += Math.min(source.rpsPerNode, residual[k]!);
+        if (served <= EPS) continue;
+        const cost = (life.to - life.from) * stepHours * source.hourlyPrice;
+        const ratio = cost / served;
+        if (!best || ratio < best.ratio - 1e-12 || (Math.abs(ratio - best.ratio) <= 1e-12 && served > best.served)) {
+          best = { life, source, ratio, served, cost };
+        }
+      }
+    }
+    if (!best) break;
+    const { life, source } = best;
+    lives.push(life);
+    costUsd += best.cost;
+    const u = used.get(source.poolId)!;
+    for (let k = life.from; k < life.to; k++) u[k]! += 1;
+    for (let k = Math.max(life.servesFrom, life.from); k < life.to; k++)
+      residual[k] = Math.max(0, residual[k]! - source.rpsPerNode);
+  }
+  const alive: Record<string, number[]> = {};
+  for (const [id, u] of used) alive[id] = u;
+  return { alive, lives, unservedRpsSteps: residual.reduce((a, b) => a + (b > EPS ? b : 0), 0), costUsd };
+}
+
+/** The candidate lives of one pool given what it already runs and the demand left. */
+function candidates(source: OracleSource, used: readonly number[], residual: readonly number[]): OracleLife[] {
+  const n = residual.length;
+  const lag = source.lagSteps;
+  const out: OracleLife[] = [];
+  let k = 0;
+  while (k < n) {
+    // A window of consecutive steps with room for one more node.
+    if (!(used[k]! < source.available[k]!)) {
+      k++;
+      continue;
+    }
+    const a = k;
+    while (k < n && used[k]! < source.available[k]!) k++;
+    const b = k;
+    // Runs of unserved demand inside the window, merged across gaps of at most `lag` steps.
+    let i = a;
+    while (i < b) {
+      if (!(residual[i]! > EPS)) {
+        i++;
+        continue;
+      }
+      const start = i;
+      let end = i + 1;
+      let j = end;
+      while (j < b) {
+        if (residual[j]! > EPS) {
+          end = j + 1;
+          j++;
+        } else if (j - end < lag) j++;
+        else break;
+      }
+      i = end;
+      // Launch `lag` steps ahead; a node running at the start serves at once.
+      const from = start - lag <= 0 && a === 0 ? 0 : Math.max(a, start - lag);
+      const servesFrom = from === 0 ? 0 : from + lag;
+      if (servesFrom < end) out.push({ poolId: source.poolId, from, to: end, servesFrom });
+    }
+  }
+  return out;
+}
+
+/** The pools of the demo fleet as the oracle sees them over the run. */
+export function oracleSources(demo: DemoFleet, foresight: Foresight): OracleSource[] {
+  const n = foresight.offeredPerStep.length;
+  const dt = foresight.stepSeconds;
+  return demo.worldPools.map((spec) => {
+    const pool = demo.fleet.pools.find((p) => p.id === spec.id)!;
+    const lagSteps = Math.ceil(spec.readySeconds / dt - 1e-9);
+    let available: number[];
+    if (spec.capacityType === 'spot') {
+      const perZone = spec.zones.map((z) => slotAvailability(foresight.spot, spec.id, z, n, dt));
+      available = Array.from({ length: n }, (_, k) => spec.zones.length * Math.min(...perZone.map((a) => a[k]!)));
+    } else if (spec.reservationId) {
+      const r = demo.reservations.find((x) => x.id === spec.reservationId);
+      available = Array.from({ length: n }, (_, k) => {
+        const t0 = demo.startMs + k * dt * 1000;
+        const t1 = t0 + dt * 1000;
+        return r && !r.cancelled && t0 >= r.start && t1 < r.end ? r.total : 0;
+      });
+    } else available = new Array<number>(n).fill(Number.POSITIVE_INFINITY);
+    return { poolId: spec.id, rpsPerNode: pool.rpsPerNode, hourlyPrice: spec.hourlyPrice, lagSteps, available };
+  });
+}
+
+/**
+ * A zone's spot availability per step: the lowest capacity in force at any time in [t_k, t_k+1], the end
+ * included (a drop at the boundary lands before the controller acts there). Infinity for a zone the
+ * schedule does not mention.
+ */
+export function slotAvailability(
+  schedule: SpotSchedule,
+  poolId: string,
+  zone: string,
+  steps: number,
+  stepSeconds: number,
+): number[] {
+  const changes = schedule.changes.filter((c) => c.poolId === poolId && c.zone === zone);
+  const out = new Array<number>(steps).fill(Number.POSITIVE_INFINITY);
+  if (changes.length === 0) return out;
+  let i = 0;
+  let current = Number.POSITIVE_INFINITY;
+  for (let k = 0; k < steps; k++) {
+    const t0 = k * stepSeconds;
+    const t1 = t0 + stepSeconds;
+    while (i < changes.length && changes[i]!.t <= t0) current = changes[i++]!.capacity;
+    let low = current;
+    for (let j = i; j < changes.length && changes[j]!.t <= t1; j++) low = Math.min(low, changes[j]!.capacity);
+    out[k] = low;
+  }
+  return out;
+}
+
+export interface OracleOptions {
+  name?: string;
+}
+
+export function createOracle(options: OracleOptions = {}): Controller {
+  let plan: OraclePlan | undefined;
+  let spotPools = new Set<string>();
+  const planFor = (demo: DemoFleet, foresight: Foresight) => {
+    const offeredRps = foresight.offeredPerStep.map((r) => r / foresight.stepSeconds);
+    plan = planOracle(offeredRps, oracleSources(demo, foresight), foresight.stepSeconds);
+    spotPools = new Set(demo.worldPools.filter((p) => p.capacityType === 'spot').map((p) => p.id));
+    return plan;
+  };
+  return {
+    name: options.name ?? 'oracle',
+    initialDesired(demo, foresight) {
+      const p = planFor(demo, foresight);
+      return Object.fromEntries(Object.entries(p.alive).map(([id, a]) => [id, a[0] ?? 0]));
+    },
+    async start(ctx) {
+      if (!plan) planFor(ctx.demo, ctx.foresight);
+    },
+    async step(ctx: StepContext) {
+      const next = ctx.stepIndex + 1;
+      if (!plan || next >= ctx.foresight.offeredPerStep.length) return;
+      for (const [poolId, alive] of Object.entries(plan.alive)) {
+        scaleTo(ctx.world, poolId, alive[next]!, spotPools.has(poolId));
+      }
+    },
+    async stop() {},
+  };
+}
+
+/** Sets a pool to `n` nodes; a balanced scale-in removes nodes from the zone that holds the most. */
+export function scaleTo(world: World, poolId: string, n: number, balanced: boolean): void {
+  const pool = world.pool(poolId)!;
+  const live = world.instancesOf(poolId).filter((i) => i.state !== 'terminating');
+  if (!balanced || n >= live.length) {
+    if (pool.desired !== n) world.setDesired(poolId, n);
+    return;
+  }
+  // Drop any launch the group still owes, then remove nodes one by one from the fullest zone.
+  if (pool.desired !== live.length) world.setDesired(poolId, live.length);
+  for (let count = live.length; count > n; count--) {
+    const now = world.instancesOf(poolId).filter((i) => i.state !== 'terminating');
+    const byZone = new Map<string, typeof now>();
+    for (const i of now) byZone.set(i.zone, [...(byZone.get(i.zone) ?? []), i]);
+    const fullest = [...byZone.values()].sort((x, y) => y.length - x.length)[0]!;
+    const victim = fullest.sort(
+      (x, y) => Number(x.state === 'ready') - Number(y.state === 'ready') || y.launchedAt - x.launchedAt,
+    )[0]!;
+    world.terminateInstance(victim.id, { decrementDesired: true });
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The reactive baseline: seed 002's `MLAutoScalingModel.simulate_auto_scaling`, on-demand only, exactly:
+ *
+ *   every minute m:  utilization = demand / capacity x 100
+ *     if utilization > 75 and m - last_action >= 5:   replicas = min(int(replicas x 1.5), 100); last_action = m
+ *     elif utilization < 30 and m - last_action >= 15: replicas = max(int(replicas x 0.75), 2); last_action = m
+ *
+ * with int() truncation, one `last_action` for both directions (starting at minute 0), and an action that
+ * changes nothing (already at the minimum) still restarting the cooldown, as in the seed. Two differences
+ * the simulation imposes: the capacity is that of the READY nodes (the seed's replicas serve at once; here
+ * a node serves only after its time to ready), and a replica is one GPU node of the baseline pool (its
+ * throughput from the capacity model, where the seed assumes 10 requests/s). The decision of minute m reads
+ * the metrics of minute m and applies at the end of it. It starts at the minimum, 2 nodes, as the seed does.
+ */
+import type { Controller, ControllerContext, StepContext } from '../controller.ts';
+import type { DemoFleet } from '../demo.ts';
+import { baselinePool, onlyPool } from './common.ts';
+
+export interface ReactiveOptions {
+  name?: string;
+  /** Default: the demo's cheapest on-demand pool. */
+  poolId?: string;
+  scaleUpThresholdPercent?: number;
+  scaleDownThresholdPercent?: number;
+  scaleUpCooldownMinutes?: number;
+  scaleDownCooldownMinutes?: number;
+  maxScaleUpPercent?: number;
+  maxScaleDownPercent?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+}
+
+/** Seed 002's `scaling_policies`. */
+export const SEED_REACTIVE_POLICY = {
+  scaleUpThresholdPercent: 75,
+  scaleDownThresholdPercent: 30,
+  scaleUpCooldownMinutes: 5,
+  scaleDownCooldownMinutes: 15,
+  maxScaleUpPercent: 50,
+  maxScaleDownPercent: 25,
+  minReplicas: 2,
+  maxReplicas: 100,
+} as const;
+
+/** One decision of the seed's loop, pure: the new replica count and whether it counts as an action. */
+export function reactiveDecision(
+  replicas: number,
+  utilizationPercent: number,
+  minutesSinceLastAction: number,
+  p: Required<Omit<ReactiveOptions, 'name' | 'poolId'>>,
+): { replicas: number; acted: boolean } {
+  if (utilizationPercent > p.scaleUpThresholdPercent && minutesSinceLastAction >= p.scaleUpCooldownMinutes) {
+    return { replicas: Math.min(Math.trunc(replicas * (1 + p.maxScaleUpPercent / 100)), p.maxReplicas), acted: true };
+  }
+  if (utilizationPercent < p.scaleDownThresholdPercent && minutesSinceLastAction >= p.scaleDownCooldownMinutes) {
+    return { replicas: Math.max(Math.trunc(replicas * (1 - p.maxScaleDownPercent / 100)), p.minReplicas), acted: true };
+  }
+  return { replicas, acted: false };
+}
+
+export function createReactiveBaseline(options: ReactiveOptions = {}): Controller {
+  const policy = { ...SEED_REACTIVE_POLICY, ...stripUndefined(options) };
+  let poolId = '';
+  let lastActionMinute = 0;
+  return {
+    name: options.name ?? 'reactive',
+    initialDesired(demo: DemoFleet) {
+      poolId = baselinePool(demo, options.poolId).id;
+      return onlyPool(demo, poolId, policy.minReplicas);
+    },
+    async start(ctx: ControllerContext) {
+      poolId ||= baselinePool(ctx.demo, options.poolId).id;
+      lastActionMinute = 0;
+    },
+    async step(ctx: StepContext) {
+      const minute = ctx.stepMetrics.t / 60;
+      const current = ctx.world.pool(poolId)!.desired;
+      const decision = reactiveDecision(
+        current,
+        ctx.stepMetrics.demandUtilization * 100,
+        minute - lastActionMinute,
+        policy,
+      );
+      if (!decision.acted) return;
+      lastActionMinute = minute;
+      if (decision.replicas !== current) ctx.world.setDesired(poolId, decision.replicas);
+    },
+    async stop() {},
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(o).filter(([k, v]) => v !== undefined && k !== 'name' && k !== 'poolId'),
+  ) as Partial<T>;
+}

@@ -1,0 +1,107 @@
+/**
+ * What the runner asks of a controller (the autoscaler, or a baseline), and what it gives one.
+ *
+ * The runner owns the clock: it advances each controller's World, computes the step's physics, fills the
+ * metrics store, then awaits `controller.step(ctx)` with the world frozen at the end of the step. A
+ * controller acts on its World (directly, or through the emulators' real cloud APIs); whatever it does takes
+ * effect at that instant. Nothing a controller does may move the clock.
+ */
+import type { MetricsStore } from '../emulators/prometheus/store.ts';
+import type { World, WorldEvent } from '../emulators/world.ts';
+import type { DemoFleet } from './demo.ts';
+import type { StepMetrics } from './physics.ts';
+import type { SpotSchedule } from './spot.ts';
+import type { DemandTrace } from './trace.ts';
+
+/** Kinds the report draws in their own rows; controllers may use others. */
+export const TIMELINE_KINDS = [
+  'action',
+  'interruption',
+  'reservation',
+  'alarm',
+  'forecast',
+  'schedule',
+  'note',
+  'error',
+] as const;
+export type TimelineKind = (typeof TIMELINE_KINDS)[number] | (string & {});
+
+export interface TimelineEntry {
+  /** ms since the epoch (simulated). */
+  at: number;
+  kind: TimelineKind;
+  poolId?: string;
+  message: string;
+}
+
+/** The whole run ahead. Only the oracle reads it: it is the bound that knows the future. */
+export interface Foresight {
+  trace: DemandTrace;
+  spot: SpotSchedule;
+  /** The run's step, seconds. */
+  stepSeconds: number;
+  /** Requests offered in each step, exactly as the physics will see them (the trace looped if the run is longer). */
+  offeredPerStep: readonly number[];
+}
+
+export interface ControllerContext {
+  readonly world: World;
+  readonly demo: DemoFleet;
+  /** Filled by the runner at the end of every step (see runner.ts for the series); serve it with the Prometheus emulator. */
+  readonly metricsStore: MetricsStore;
+  /** Simulated time now, ms since the epoch. */
+  readonly now: number;
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly stepSeconds: number;
+  readonly seed: number;
+  readonly foresight: Foresight;
+  /** Adds an entry to this controller's timeline (`at` defaults to now). */
+  record(entry: { at?: number; kind: TimelineKind; poolId?: string; message: string }): void;
+}
+
+export interface StepContext extends ControllerContext {
+  /** Index of the step that just ended (0-based). */
+  readonly stepIndex: number;
+  /** The physics of the step that just ended, [now - step, now). */
+  readonly stepMetrics: StepMetrics;
+  /**
+   * World events since the previous call, in order: interruption notices, rebalance recommendations,
+   * instance state changes, launch failures, reservations (`active` and `expired` added by the runner,
+   * `expiring` from the World).
+   */
+  readonly events: readonly WorldEvent[];
+}
+
+export interface Controller {
+  readonly name: string;
+  /**
+   * Desired counts per pool at the start of the run; those instances are ready at the start, as if the
+   * fleet had been running before. Default: the demo fleet's starting counts.
+   */
+  initialDesired?(demo: DemoFleet, foresight: Foresight): Record<string, number>;
+  start(ctx: ControllerContext): Promise<void>;
+  step(ctx: StepContext): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * What `autoscaler simulate` passes to `createAutoscalerController` (exported by shared/sim/autoscaler.ts).
+ */
+export interface AutoscalerControllerOptions {
+  demo: DemoFleet;
+  /** `--config FILE`, resolved against the working directory; undefined without it. */
+  configFile?: string;
+  seed: number;
+  hours: number;
+  stepSeconds: number;
+  /** The working directory of the command. */
+  cwd: string;
+  /** Diagnostics to standard error, one line each. */
+  log: (line: string) => void;
+}
+
+/** The module shared/sim/autoscaler.ts, as the simulate command loads it. */
+export interface AutoscalerModule {
+  createAutoscalerController(options: AutoscalerControllerOptions): Controller | Promise<Controller>;
+}

@@ -1,0 +1,81 @@
+/**
+ * The run's figures as a table (terminal and report) and as the `--json` object.
+ */
+import type { ControllerSummary, RunResult } from './runner.ts';
+
+export interface SummaryRows {
+  header: string[];
+  rows: string[][];
+}
+
+export function summaryRows(result: RunResult): SummaryRows {
+  const oracle = result.runs.find((r) => r.name === 'oracle');
+  const header = [
+    'controller',
+    'cost USD',
+    'x oracle',
+    'SLO',
+    'unserved',
+    'GPU-h',
+    'idle',
+    'actions',
+    'interruptions',
+    'max replace',
+  ];
+  const rows = result.runs.map((r) => {
+    const s = r.summary;
+    const ratio = oracle && oracle.summary.cost_usd > 0 ? (s.cost_usd / oracle.summary.cost_usd).toFixed(2) : '-';
+    return [
+      r.name,
+      s.cost_usd.toFixed(2),
+      ratio,
+      `${(s.slo_attainment * 100).toFixed(3)}%`,
+      Math.round(s.unserved_requests).toLocaleString('en-US'),
+      s.gpu_hours.toFixed(1),
+      `${(s.idle_fraction * 100).toFixed(1)}%`,
+      String(s.scaling_actions),
+      String(s.interruptions),
+      s.max_replacement_seconds === null ? '-' : `${Math.round(s.max_replacement_seconds)} s`,
+    ];
+  });
+  return { header, rows };
+}
+
+/** A plain-text table, columns aligned (numbers right, the first column left). */
+export function formatSummaryTable(result: RunResult): string {
+  const { header, rows } = summaryRows(result);
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
+  const line = (r: string[]) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** The `--json` object: the run's settings, and each controller's figures by name. */
+export function summaryJson(result: RunResult): {
+  run: {
+    start: string;
+    hours: number;
+    step_seconds: number;
+    seed: number;
+    trace: string;
+    trace_looped: boolean;
+    spot: string;
+    fleet: string;
+  };
+  results: Record<string, ControllerSummary>;
+} {
+  return {
+    run: {
+      start: new Date(result.startMs).toISOString(),
+      hours: result.hours,
+      step_seconds: result.stepSeconds,
+      seed: result.seed,
+      trace: result.trace.source,
+      trace_looped: result.trace.looped,
+      spot: result.spot.source,
+      fleet: result.fleetId,
+    },
+    results: Object.fromEntries(result.runs.map((r) => [r.name, r.summary])),
+  };
+}
