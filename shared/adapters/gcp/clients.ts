@@ -37,23 +37,6 @@ type Ctor<T> = new (opts: {
   authClient: any;
 }) => T;
 
-function lazy<T>(load: () => Promise<Ctor<T>>, conn: ClientConnection): () => Promise<T> {
-  let client: Promise<T> | undefined;
-  return () => {
-    client ??= load().then(
-      (C) =>
-        new C({
-          apiEndpoint: conn.apiEndpoint,
-          port: conn.port,
-          protocol: conn.protocol,
-          fallback: true,
-          authClient: conn.authClient,
-        }),
-    );
-    return client;
-  };
-}
-
 export interface ComputeClients {
   zonalMigs(): Promise<InstanceGroupManagersClient>;
   regionalMigs(): Promise<RegionInstanceGroupManagersClient>;
@@ -67,68 +50,55 @@ export interface ComputeClients {
 
 export function computeClients(conn: ClientConnection): ComputeClients {
   const made: Array<Promise<{ close(): Promise<void> }>> = [];
-  const track = <T extends { close(): Promise<void> }>(get: () => Promise<T>) => {
-    let first = true;
+  const lazy = <T extends { close(): Promise<void> }>(load: () => Promise<Ctor<T>>) => {
+    let client: Promise<T> | undefined;
     return () => {
-      const p = get();
-      if (first) {
-        first = false;
-        made.push(p);
+      if (!client) {
+        client = load().then(
+          (C) =>
+            new C({
+              apiEndpoint: conn.apiEndpoint,
+              port: conn.port,
+              protocol: conn.protocol,
+              fallback: true,
+              authClient: conn.authClient,
+            }),
+        );
+        made.push(client);
       }
-      return p;
+      return client;
     };
   };
   // Literal specifiers, so bundlers (esbuild) can follow them.
   return {
-    zonalMigs: track(
-      lazy(
-        async () =>
-          (await import('@google-cloud/compute/build/src/v1/instance_group_managers_client.js'))
-            .InstanceGroupManagersClient,
-        conn,
-      ),
+    zonalMigs: lazy(
+      async () =>
+        (await import('@google-cloud/compute/build/src/v1/instance_group_managers_client.js'))
+          .InstanceGroupManagersClient,
     ),
-    regionalMigs: track(
-      lazy(
-        async () =>
-          (await import('@google-cloud/compute/build/src/v1/region_instance_group_managers_client.js'))
-            .RegionInstanceGroupManagersClient,
-        conn,
-      ),
+    regionalMigs: lazy(
+      async () =>
+        (await import('@google-cloud/compute/build/src/v1/region_instance_group_managers_client.js'))
+          .RegionInstanceGroupManagersClient,
     ),
-    zoneOperations: track(
-      lazy(
-        async () => (await import('@google-cloud/compute/build/src/v1/zone_operations_client.js')).ZoneOperationsClient,
-        conn,
-      ),
+    zoneOperations: lazy(
+      async () => (await import('@google-cloud/compute/build/src/v1/zone_operations_client.js')).ZoneOperationsClient,
     ),
-    regionOperations: track(
-      lazy(
-        async () =>
-          (await import('@google-cloud/compute/build/src/v1/region_operations_client.js')).RegionOperationsClient,
-        conn,
-      ),
+    regionOperations: lazy(
+      async () =>
+        (await import('@google-cloud/compute/build/src/v1/region_operations_client.js')).RegionOperationsClient,
     ),
-    instanceTemplates: track(
-      lazy(
-        async () =>
-          (await import('@google-cloud/compute/build/src/v1/instance_templates_client.js')).InstanceTemplatesClient,
-        conn,
-      ),
+    instanceTemplates: lazy(
+      async () =>
+        (await import('@google-cloud/compute/build/src/v1/instance_templates_client.js')).InstanceTemplatesClient,
     ),
-    regionInstanceTemplates: track(
-      lazy(
-        async () =>
-          (await import('@google-cloud/compute/build/src/v1/region_instance_templates_client.js'))
-            .RegionInstanceTemplatesClient,
-        conn,
-      ),
+    regionInstanceTemplates: lazy(
+      async () =>
+        (await import('@google-cloud/compute/build/src/v1/region_instance_templates_client.js'))
+          .RegionInstanceTemplatesClient,
     ),
-    reservations: track(
-      lazy(
-        async () => (await import('@google-cloud/compute/build/src/v1/reservations_client.js')).ReservationsClient,
-        conn,
-      ),
+    reservations: lazy(
+      async () => (await import('@google-cloud/compute/build/src/v1/reservations_client.js')).ReservationsClient,
     ),
     async close() {
       const clients = await Promise.allSettled(made);
