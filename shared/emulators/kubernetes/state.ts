@@ -50,6 +50,7 @@ import {
   internalError,
   invalid,
   notFound,
+  preconditionFailed,
   type ResourceId,
   unprocessable,
 } from './status.ts';
@@ -820,14 +821,26 @@ export class KubernetesState {
   /**
    * The eviction subresource: a pod that is not scheduled goes at once; otherwise its (single) budget must
    * allow one more disruption (for a pod that is not Ready: `IfHealthyBudget` needs the budget healthy,
-   * `AlwaysAllow` does not). The pod is deleted at once (no grace period) and its controller replaces it.
+   * `AlwaysAllow` does not). `deleteOptions.preconditions` (uid, resourceVersion) must match, `dryRun`
+   * (query or deleteOptions) checks without evicting. The pod is deleted at once (no grace period) and its
+   * controller replaces it.
    */
-  evict(namespace: string, name: string, body: unknown, dryRun: boolean): void {
+  evict(namespace: string, name: string, body: unknown, dryRunQuery: boolean): void {
     const pod = this.pods.get(key(namespace, name));
     if (!pod) throw notFound(id(RESOURCES.pods, name));
     const meta = isObject(body) && isObject(body.metadata) ? body.metadata : {};
-    if (meta.name !== undefined && meta.name !== name)
+    if (meta.name !== undefined && meta.name !== name) {
       throw badRequest('name in URL does not match name in Eviction object');
+    }
+    const options = isObject(body) && isObject(body.deleteOptions) ? body.deleteOptions : {};
+    const pre = isObject(options.preconditions) ? options.preconditions : {};
+    if (typeof pre.uid === 'string' && pre.uid !== pod.uid) {
+      throw preconditionFailed(id(RESOURCES.pods, name), 'UID', pre.uid, pod.uid);
+    }
+    if (typeof pre.resourceVersion === 'string' && pre.resourceVersion !== pod.resourceVersion) {
+      throw preconditionFailed(id(RESOURCES.pods, name), 'ResourceVersion', pre.resourceVersion, pod.resourceVersion);
+    }
+    const dryRun = dryRunQuery || (Array.isArray(options.dryRun) && options.dryRun.includes('All'));
     if (pod.nodeName !== undefined) {
       const pdbs = [...this.pdbs.values()].filter(
         (p) => p.namespace === namespace && matchesLabels(pod.labels, requirementsOf(p.selector)),

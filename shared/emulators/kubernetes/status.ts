@@ -74,6 +74,15 @@ export const conflict = (r: ResourceId) =>
     { name: r.name, group: r.group, kind: r.resource },
   );
 
+/** A delete precondition (uid, resourceVersion) that does not match the object. */
+export const preconditionFailed = (r: ResourceId, field: 'UID' | 'ResourceVersion', want: string, have: string) =>
+  failure(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualified(r)} "${r.name}": Precondition failed: ${field} in precondition: ${want}, ${field} in object meta: ${have}`,
+    { name: r.name, group: r.group, kind: r.resource },
+  );
+
 export interface FieldError {
   field: string;
   value: unknown;
