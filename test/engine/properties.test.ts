@@ -1,0 +1,180 @@
+/**
+ * Properties of `decide` over random fleets (1-6 pools on the four clouds), policies, histories, states
+ * and signals.
+ *
+ * Hard limits (pool min/max, fleet max, the budget) always hold, with one defined exception: when the
+ * fleet's floor alone costs more than the budget, the floor is kept and the plan says so
+ * (`budgetCut.unmet`). Rate limits (max step) hold relative to the current count, except where a hard
+ * limit forces a bigger move — then the plan names that limit. More demand never yields fewer nodes, and
+ * the same input always gives the same plan.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../shared/engine/decide.ts';
+import type { DecisionInput, Plan } from '../../shared/engine/types.ts';
+import { fleetInput } from './arbitraries.ts';
+import { T0 } from './fixtures.ts';
+
+const RUNS = { numRuns: 300 };
+const EPS = 1e-6;
+const has = (plan: Plan, ...codes: string[]) => plan.reasons.some((r) => codes.includes(r.code));
+const poolMins = (i: DecisionInput) => i.fleet.pools.reduce((s, p) => s + p.min, 0);
+
+describe('decide: properties', () => {
+  it('keeps every pool within [min, max]', () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const plan = decide(i, T0);
+        for (const p of plan.pools) {
+          const pool = i.fleet.pools.find((x) => x.id === p.poolId);
+          expect(p.target).toBeGreaterThanOrEqual(pool?.min ?? 0);
+          expect(p.target).toBeLessThanOrEqual(Math.max(pool?.min ?? 0, pool?.max ?? 0));
+        }
+        expect(plan.targetNodes).toBe(plan.pools.reduce((s, p) => s + p.target, 0));
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps the fleet within [min, max] (min unless the pools cannot hold it or scale-to-zero idles it)', () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const plan = decide(i, T0);
+        const { minNodes, maxNodes } = i.fleet.policy;
+        expect(plan.targetNodes).toBeLessThanOrEqual(Math.max(maxNodes, poolMins(i)));
+        if (plan.targetNodes < minNodes) {
+          const idle = i.fleet.policy.scaleToZero && has(plan, 'keda.deactivation', 'keda.inactive', 'hpa.no-metrics');
+          expect(idle || has(plan, 'limit.capacity')).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never costs more than the budget, unless the floor alone does (then it keeps only the floor)', () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const plan = decide(i, T0);
+        const budget = i.fleet.policy.safety.hourlyBudgetUsd;
+        if (budget === undefined) return;
+        if (plan.costPerHour > budget + EPS) {
+          expect(plan.budgetCut?.unmet).toBe(true);
+          const floor = Math.max(
+            i.fleet.policy.scaleToZero ? 1 : i.fleet.policy.minNodes,
+            i.fleet.policy.minNodes,
+            poolMins(i),
+          );
+          expect(plan.targetNodes).toBeLessThanOrEqual(floor);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never exceeds the max step, except to reach a hard limit the plan names', () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const plan = decide(i, T0);
+        const { maxStepUp, maxStepDown } = i.fleet.policy.safety;
+        if (plan.targetNodes > plan.currentNodes + maxStepUp) expect(has(plan, 'limit.min')).toBe(true);
+        if (plan.targetNodes < plan.currentNodes - maxStepDown)
+          expect(has(plan, 'limit.max', 'limit.capacity', 'safety.budget')).toBe(true);
+      }),
+      RUNS,
+    );
+  });
+
+  it('never exceeds the max step for a fleet within its bounds', () => {
+    fc.assert(
+      fc.property(fleetInput({ inBounds: true, signals: false, budget: false, scaleToZero: false }), (i) => {
+        const plan = decide({ ...i, state: { offeringBackoff: [] } }, T0);
+        const { maxStepUp, maxStepDown } = i.fleet.policy.safety;
+        expect(plan.targetNodes - plan.currentNodes).toBeLessThanOrEqual(maxStepUp);
+        expect(plan.currentNodes - plan.targetNodes).toBeLessThanOrEqual(maxStepDown);
+      }),
+      RUNS,
+    );
+  });
+
+  it('more demand (rps) never yields fewer nodes', () => {
+    fc.assert(
+      fc.property(
+        fleetInput(),
+        fc.double({ min: 0, max: 1500, noNaN: true }),
+        fc.double({ min: 0, max: 1500, noNaN: true }),
+        (i, a, b) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          const fewer = decide({ ...i, demand: { rps: lo } }, T0);
+          const more = decide({ ...i, demand: { rps: hi } }, T0);
+          expect(more.targetNodes).toBeGreaterThanOrEqual(fewer.targetNodes);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('a higher metric value never yields fewer nodes', () => {
+    fc.assert(
+      fc.property(
+        fleetInput(),
+        fc.double({ min: 0, max: 400, noNaN: true }),
+        fc.double({ min: 0, max: 400, noNaN: true }),
+        (i, a, b) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          const others = (i.metrics ?? []).filter((m) => m.metric !== 'gpu_utilization');
+          // Alarms carry gpu_utilization too: keep only the metrics input as its source.
+          const signals = i.signals.filter((s) => s.type !== 'metric-alarm');
+          const fewer = decide({ ...i, signals, metrics: [...others, { metric: 'gpu_utilization', value: lo }] }, T0);
+          const more = decide({ ...i, signals, metrics: [...others, { metric: 'gpu_utilization', value: hi }] }, T0);
+          expect(more.targetNodes).toBeGreaterThanOrEqual(fewer.targetNodes);
+        },
+      ),
+      RUNS,
+    );
+  });
+
+  it('is deterministic and its plan survives JSON (storable for audit)', () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const a = decide(i, T0);
+        const b = decide(structuredClone(i), new Date(T0.getTime()));
+        expect(b).toEqual(a);
+        expect(JSON.parse(JSON.stringify(a))).toEqual(JSON.parse(JSON.stringify(b)));
+      }),
+      RUNS,
+    );
+  });
+
+  it('holds back every cloud change while paused', () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const plan = decide({ ...i, state: { ...i.state, paused: { by: 'p', reason: 'r' } } }, T0);
+        const resumed = i.signals.some((s) => s.type === 'operator-command' && s.command === 'resume');
+        if (resumed) return;
+        expect(plan.actions.every((a) => a.type === 'mark-offering' || a.type === 'report')).toBe(true);
+        expect(plan.historyEntry.applied).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+
+  it('set-desired actions account for every pool change', () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const plan = decide({ ...i, state: { ...i.state, paused: undefined } }, T0);
+        if (plan.paused) return;
+        for (const p of plan.pools) {
+          const set = plan.actions.find((a) => a.type === 'set-desired' && a.poolId === p.poolId);
+          const removals = plan.actions.filter(
+            (a) =>
+              (a.type === 'cordon-drain' && a.remove && a.poolId === p.poolId) ||
+              (a.type === 'replace' && a.fromPool === p.poolId),
+          ).length;
+          const after = (set && set.type === 'set-desired' ? set.to : p.current) - removals;
+          expect(after).toBe(p.target);
+        }
+      }),
+      RUNS,
+    );
+  });
+});
