@@ -48,7 +48,8 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
   } else if (typeof first === 'string') {
     path = first; // unix socket
   }
-  if (path === undefined && !isLoopback(host)) {
+  // http.Agent passes `path: null` for TCP connections: only a real string is a unix socket.
+  if (typeof path !== 'string' && !isLoopback(host)) {
     const err = new Error(`loopback guard: connection to ${host} refused in tests (only 127.0.0.1 is allowed)`);
     process.nextTick(() => this.destroy(err));
     return this;
