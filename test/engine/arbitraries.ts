@@ -2,7 +2,15 @@
 import fc from 'fast-check';
 import type { CapacityReservation } from '../../shared/domain/ports.ts';
 import type { Signal } from '../../shared/domain/signals.ts';
-import type { Cloud, Fleet, FleetPolicy, Pool, PoolKind, ScalingRules } from '../../shared/domain/types.ts';
+import type {
+  Cloud,
+  Fleet,
+  FleetPolicy,
+  MetricTarget,
+  Pool,
+  PoolKind,
+  ScalingRules,
+} from '../../shared/domain/types.ts';
 import type { DecisionInput, HistoryEntry } from '../../shared/engine/types.ts';
 import { at, T0 } from './fixtures.ts';
 
@@ -83,7 +91,7 @@ const policyArb = (opts: GenOptions): fc.Arbitrary<FleetPolicy> =>
       minNodes: fc.integer({ min: 0, max: 6 }),
       span: fc.integer({ min: 0, max: 60 }),
       tolerance: fc.double({ min: 0, max: 0.3, noNaN: true }),
-      metrics: fc.constantFrom(
+      metrics: fc.constantFrom<MetricTarget[]>(
         [{ metric: 'gpu_utilization', target: 70 }],
         [
           { metric: 'gpu_utilization', target: 70 },
@@ -243,7 +251,7 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
         pools: fc.constant(pools),
         policy: policyArb(opts),
         history: historyArb,
-        signals: opts.signals === false ? fc.constant([]) : fc.array(signalArb(pools), { maxLength: 3 }),
+        signals: opts.signals === false ? fc.constant<Signal[]>([]) : fc.array(signalArb(pools), { maxLength: 3 }),
         gpu: fc.option(fc.double({ min: 0, max: 300, noNaN: true }), { nil: undefined }),
         queue: fc.option(fc.double({ min: 0, max: 40, noNaN: true }), { nil: undefined }),
         rps: fc.option(fc.double({ min: 0, max: 1500, noNaN: true }), { nil: undefined }),
