@@ -1,0 +1,58 @@
+/// <reference path="./.sst/platform/config.d.ts" />
+
+/**
+ * The GPU autoscaler on AWS: app settings, then the stacks in the order they depend on each other. Each
+ * stack is a function in stacks/ that returns its resources. docs/deploy.md (README "Deploy") says how to
+ * deploy, and which environment variables `sst deploy` reads (stacks/settings.ts).
+ */
+export default $config({
+  app(input) {
+    const production = input?.stage === 'production';
+    return {
+      name: 'gpu-autoscaler',
+      home: 'aws',
+      // Production keeps its table (and its history) when the stage is removed, and refuses `sst remove`.
+      removal: production ? 'retain' : 'remove',
+      protect: production,
+    };
+  },
+  async run() {
+    const root = $cli.paths.root;
+    const { loadDeploySettings } = await import('./stacks/settings.ts');
+    const settings = await loadDeploySettings(process.env, root);
+    const config = settings.resolved.config;
+
+    const { storage } = await import('./stacks/storage.ts');
+    const { bus } = await import('./stacks/bus.ts');
+    const { alerts } = await import('./stacks/alerts.ts');
+    const { secrets } = await import('./stacks/secrets.ts');
+    const { functions } = await import('./stacks/functions.ts');
+    const { rules } = await import('./stacks/rules.ts');
+    const { schedules } = await import('./stacks/schedules.ts');
+    const { ops } = await import('./stacks/ops.ts');
+
+    const { table } = storage();
+    const events = bus();
+    const alerting = alerts({ alertEmail: settings.alertEmail });
+    const fns = functions({
+      settings,
+      root,
+      table,
+      bus: events.bus,
+      secrets: secrets(config),
+      deadLetters: alerting.deadLetters,
+    });
+    rules({ config, bus: events.bus, functions: fns });
+    const scheduled = schedules({ settings, functions: fns, deadLetters: alerting.deadLetters });
+    const opsAccess = ops({ settings, functions: fns });
+
+    return {
+      table: table.name,
+      bus: events.bus.name,
+      alertsTopic: alerting.topic.arn,
+      opsFunction: fns.ops.fn.name,
+      opsInvokerRole: opsAccess.role.arn,
+      scheduleGroup: scheduled.group.name,
+    };
+  },
+});

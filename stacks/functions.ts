@@ -1,0 +1,100 @@
+/**
+ * The six functions (stacks/function-specs.ts), each an `sst.aws.Function` on nodejs24.x/arm64 with its own
+ * dead-letter queue, least-privilege statements (stacks/permissions.ts) and the configuration file copied
+ * into its bundle. Bundles: ESM, minified, tree-shaken, with code splitting so that modules imported
+ * lazily (the GCP and Azure clients) stay in chunks a cold start never reads. The AWS SDK is bundled, not
+ * taken from the runtime, so what runs is the version the tests ran (bench/bundles.ts measures them).
+ */
+import { relative } from 'node:path';
+import { FUNCTION_SPECS, type FunctionKey, type FunctionSpec } from './function-specs.ts';
+import { statementsFor } from './permissions.ts';
+import type { CloudSecrets } from './secrets.ts';
+import type { DeploySettings } from './settings.ts';
+import type { DeadLetters } from './alerts.ts';
+
+/** Where the configuration file lands in each bundle (Lambda's working directory is the bundle root). */
+export const CONFIG_PATH_IN_BUNDLE = 'autoscaler.json';
+export const LAMBDA_TASK_ROOT = '/var/task';
+
+export interface DeployedFunction {
+  spec: FunctionSpec;
+  fn: sst.aws.Function;
+  deadLetters: DeadLetters;
+}
+
+export type Functions = Record<FunctionKey, DeployedFunction>;
+
+export function functions(input: {
+  settings: DeploySettings;
+  root: string;
+  table: aws.dynamodb.Table;
+  bus: aws.cloudwatch.EventBus;
+  secrets: CloudSecrets;
+  deadLetters: (id: string, what: string) => DeadLetters;
+}): Functions {
+  const { settings, table, bus, secrets } = input;
+  const config = settings.resolved.config;
+  const partition = aws.getPartitionOutput().partition;
+  const account = aws.getCallerIdentityOutput().accountId;
+  const pools = config.fleets.flatMap((f) => f.pools);
+
+  const linked = [...(secrets.gcp ? [secrets.gcp] : []), ...new Set(Object.values(secrets.kubeconfigs))];
+  const azureEnv: Record<string, $util.Input<string>> = secrets.azure
+    ? {
+        AZURE_TENANT_ID: secrets.azure.tenantId.value,
+        AZURE_CLIENT_ID: secrets.azure.clientId.value,
+        AZURE_CLIENT_SECRET: secrets.azure.clientSecret.value,
+      }
+    : {};
+
+  const out = {} as Functions;
+  for (const spec of FUNCTION_SPECS) {
+    const deadLetters = input.deadLetters(spec.component, `the ${spec.key} function`);
+    const credentials = spec.uses.includes('cloud-credentials');
+    const permissions = $resolve([partition, account, table.arn, bus.arn, deadLetters.queue.arn]).apply(
+      ([partition, account, tableArn, busArn, deadLetterQueueArn]) =>
+        statementsFor(spec, {
+          partition,
+          account,
+          tableArn,
+          busArn,
+          eventSource: config.events.source,
+          deadLetterQueueArn,
+          pools,
+        }),
+    );
+    const fn = new sst.aws.Function(spec.component, {
+      handler: spec.handler,
+      description: spec.description,
+      runtime: 'nodejs24.x',
+      architecture: 'arm64',
+      memory: `${spec.memoryMb} MB`,
+      timeout: `${spec.timeoutSeconds} seconds`,
+      concurrency: settings.reservedConcurrency ? { reserved: spec.reserved } : undefined,
+      retries: spec.retries,
+      environment: {
+        TABLE_NAME: table.name,
+        EVENT_BUS_NAME: bus.name,
+        AUTOSCALER_CONFIG_FILE: `${LAMBDA_TASK_ROOT}/${CONFIG_PATH_IN_BUNDLE}`,
+        POWERTOOLS_SERVICE_NAME: spec.key,
+        POWERTOOLS_METRICS_NAMESPACE: 'GpuAutoscaler',
+        ...(credentials ? azureEnv : {}),
+      },
+      // Secrets only: linking the table or the bus would grant wildcard actions.
+      link: credentials ? linked : [],
+      permissions,
+      copyFiles: [{ from: relative(input.root, settings.configFile), to: CONFIG_PATH_IN_BUNDLE }],
+      nodejs: { format: 'esm', minify: true, splitting: true },
+      logging: { format: 'json', retention: '1 month' },
+      transform: {
+        eventInvokeConfig: (args: aws.lambda.FunctionEventInvokeConfigArgs) => {
+          args.maximumEventAgeInSeconds = spec.maxEventAgeSeconds;
+          args.destinationConfig = { onFailure: { destination: deadLetters.queue.arn } };
+          return undefined;
+        },
+      },
+    });
+    out[spec.key] = { spec, fn, deadLetters };
+  }
+  return out;
+}

@@ -1,0 +1,153 @@
+/**
+ * Which events reach which function: the EventBridge rules as data. AWS services publish on the account's
+ * default bus; the Azure and GCP forwarders publish on the autoscaler's own bus with the `autoscaler.*`
+ * sources below (the contract docs/deploy.md describes). Every (source, detail-type) here has a parser in
+ * events/registry.ts (the offline tests check both directions). Pure: no SST globals.
+ */
+import type { Config } from '../shared/config/schema.ts';
+import type { FunctionKey } from './function-specs.ts';
+
+/** An EventBridge event pattern (the subset the rules use: value lists, `prefix`, nested `detail`). */
+export type EventPattern = { [field: string]: EventPattern | (string | { prefix: string })[] };
+
+export interface RuleSpec {
+  /** Stable id, used in resource names (`<Id>Rule`). */
+  id: string;
+  bus: 'default' | 'autoscaler';
+  target: FunctionKey;
+  description: string;
+  pattern: EventPattern;
+}
+
+/** What the forwarders put on the autoscaler's bus: `source` and `detail-type` per kind of notice. */
+export const FORWARDED = {
+  azureScheduledEvents: { source: 'autoscaler.azure.scheduledevents', detailType: 'Azure Scheduled Events Document' },
+  azureEventGrid: { source: 'autoscaler.azure.eventgrid', detailType: 'Azure Event Grid Event' },
+  azureMonitor: { source: 'autoscaler.azure.monitor', detailType: 'Azure Monitor Alert' },
+  gcpPreemption: { source: 'autoscaler.gcp.compute.preemption', detailType: 'GCP Audit Log Entry' },
+  gcpMonitoring: { source: 'autoscaler.gcp.monitoring', detailType: 'GCP Monitoring Incident' },
+} as const;
+
+export const CAPACITY_BLOCK_DETAIL_TYPES = [
+  // The Capacity Blocks page spells both forms; EventBridge has sent each.
+  'Capacity Block Delivered',
+  'Capacity Block Reservation Delivered',
+  'Capacity Block Expiration Warning',
+  'Capacity Block Reservation Expiration Warning',
+] as const;
+
+export const CAPACITY_RESERVATION_DETAIL_TYPES = [
+  // Capacity Block end and interruptible reservation reclaim.
+  'EC2 Capacity Reservation Instance Interruption Warning',
+  // Future-dated Capacity Reservations.
+  'EC2 Capacity Reservation Scheduled',
+  'EC2 Capacity Reservation Delayed',
+  'EC2 Capacity Reservation Active',
+  'EC2 Capacity Reservation Expired',
+  'EC2 Capacity Reservation Failed',
+  'EC2 Capacity Reservation Unsupported',
+] as const;
+
+export const ODCR_HEALTH_CODES = [
+  'AWS_EC2_ODCR_UNDERUTILIZATION_NOTIFICATION',
+  'AWS_EC2_ODCR_UNDERUTILIZATION_NOTIFICATION_SUMMARY',
+] as const;
+
+/** The configured alarm names as a pattern: exact names, and prefixes for names ending in `*`. */
+function alarmNames(config: Config): (string | { prefix: string })[] {
+  const names = config.alarms.map((a) => (a.alarm.endsWith('*') ? { prefix: a.alarm.slice(0, -1) } : a.alarm));
+  const seen = new Set<string>();
+  return names.filter((n) => {
+    const key = JSON.stringify(n);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The rules, in the order they are created. */
+export function eventRules(config: Config): RuleSpec[] {
+  const names = alarmNames(config);
+  const alarmDetail: EventPattern = names.length > 0 ? { detail: { alarmName: names } } : {};
+  return [
+    {
+      id: 'AlarmStateChange',
+      bus: 'default',
+      target: 'alarm',
+      // With no `alarms` in the configuration every alarm in the account reaches the function, which
+      // acknowledges the ones it cannot map to a fleet as no-ops.
+      description: 'CloudWatch alarm state changes of the configured alarms',
+      pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], ...alarmDetail },
+    },
+    {
+      id: 'SpotInterruption',
+      bus: 'default',
+      target: 'spot-interruption',
+      description: 'EC2 spot interruption warnings and rebalance recommendations',
+      pattern: {
+        source: ['aws.ec2'],
+        'detail-type': ['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation'],
+      },
+    },
+    {
+      id: 'CapacityBlock',
+      bus: 'default',
+      target: 'capacity-reservation',
+      description: 'Capacity Block delivery, expiry and capacity reservation state changes',
+      pattern: {
+        source: ['aws.ec2'],
+        'detail-type': [...CAPACITY_BLOCK_DETAIL_TYPES, ...CAPACITY_RESERVATION_DETAIL_TYPES],
+      },
+    },
+    {
+      id: 'HealthReservation',
+      bus: 'default',
+      target: 'capacity-reservation',
+      description: 'AWS Health: On-Demand Capacity Reservation underutilisation',
+      pattern: {
+        source: ['aws.health'],
+        'detail-type': ['AWS Health Event'],
+        detail: { service: ['EC2'], eventTypeCode: [...ODCR_HEALTH_CODES] },
+      },
+    },
+    {
+      id: 'HealthScheduledChange',
+      bus: 'default',
+      target: 'capacity-reservation',
+      description: 'AWS Health: scheduled EC2 maintenance (instance retirement, reboot, host maintenance)',
+      pattern: {
+        source: ['aws.health'],
+        'detail-type': ['AWS Health Event'],
+        detail: { service: ['EC2'], eventTypeCategory: ['scheduledChange'] },
+      },
+    },
+    {
+      id: 'ForwardedPreemption',
+      bus: 'autoscaler',
+      target: 'spot-interruption',
+      description: 'Azure Scheduled Events and Event Grid maintenance, GCP preemptions (from the forwarders)',
+      pattern: {
+        source: [
+          FORWARDED.azureScheduledEvents.source,
+          FORWARDED.azureEventGrid.source,
+          FORWARDED.gcpPreemption.source,
+        ],
+        'detail-type': [
+          FORWARDED.azureScheduledEvents.detailType,
+          FORWARDED.azureEventGrid.detailType,
+          FORWARDED.gcpPreemption.detailType,
+        ],
+      },
+    },
+    {
+      id: 'ForwardedAlert',
+      bus: 'autoscaler',
+      target: 'alarm',
+      description: 'Azure Monitor alerts and GCP Monitoring incidents (from the forwarders)',
+      pattern: {
+        source: [FORWARDED.azureMonitor.source, FORWARDED.gcpMonitoring.source],
+        'detail-type': [FORWARDED.azureMonitor.detailType, FORWARDED.gcpMonitoring.detailType],
+      },
+    },
+  ];
+}

@@ -1,0 +1,66 @@
+/**
+ * Credentials for the other clouds, as SST secrets (`npx sst secret set NAME VALUE --stage STAGE`). Only
+ * the clouds the configuration uses get a secret, so a deploy never asks for one it does not need. How they
+ * reach a function (stacks/functions.ts): the Azure service principal as the environment variables
+ * `@azure/identity` reads; the GCP key and kubeconfigs, too large for Lambda's 4 KB of environment, as
+ * linked resources, which SST encrypts into the bundles of the linked functions only (read them with
+ * `Resource[name].value` from `sst`).
+ */
+import type { Config } from '../shared/config/schema.ts';
+import { CLOUD_OF_KIND } from '../shared/domain/types.ts';
+
+export const AZURE_SECRETS = {
+  tenantId: 'AzureTenantId',
+  clientId: 'AzureClientId',
+  clientSecret: 'AzureClientSecret',
+} as const;
+export const GCP_SECRET = 'GcpServiceAccountKey';
+
+const SECRET_NAME = /^[A-Z][A-Za-z0-9]*$/;
+
+/** The secret names the configuration needs, validated (they become `Resource.<name>` in the functions). */
+export function secretNames(config: Config): { azure: boolean; gcp: boolean; kubeconfigs: Record<string, string> } {
+  const clouds = new Set(config.fleets.flatMap((f) => f.pools.map((p) => CLOUD_OF_KIND[p.kind])));
+  const kubeconfigs: Record<string, string> = {};
+  const reserved = new Set<string>([...Object.values(AZURE_SECRETS), GCP_SECRET]);
+  for (const [cluster, k] of Object.entries(config.clouds.kubernetes ?? {})) {
+    if (!k.kubeconfigSecret) continue;
+    if (!SECRET_NAME.test(k.kubeconfigSecret) || reserved.has(k.kubeconfigSecret)) {
+      throw new Error(
+        `clouds.kubernetes.${cluster}.kubeconfigSecret: '${k.kubeconfigSecret}' must be PascalCase letters and digits, and not ${[...reserved].join(', ')}`,
+      );
+    }
+    kubeconfigs[cluster] = k.kubeconfigSecret;
+  }
+  return { azure: clouds.has('azure'), gcp: clouds.has('gcp'), kubeconfigs };
+}
+
+export interface CloudSecrets {
+  azure?: { tenantId: sst.Secret; clientId: sst.Secret; clientSecret: sst.Secret };
+  gcp?: sst.Secret;
+  kubeconfigs: Record<string, sst.Secret>;
+}
+
+export function secrets(config: Config): CloudSecrets {
+  const names = secretNames(config);
+  const out: CloudSecrets = { kubeconfigs: {} };
+  if (names.azure) {
+    out.azure = {
+      tenantId: new sst.Secret(AZURE_SECRETS.tenantId),
+      clientId: new sst.Secret(AZURE_SECRETS.clientId),
+      clientSecret: new sst.Secret(AZURE_SECRETS.clientSecret),
+    };
+  }
+  if (names.gcp) out.gcp = new sst.Secret(GCP_SECRET);
+  // Several clusters may share one kubeconfig (several contexts): one secret per distinct name.
+  const byName = new Map<string, sst.Secret>();
+  for (const [cluster, name] of Object.entries(names.kubeconfigs)) {
+    let s = byName.get(name);
+    if (!s) {
+      s = new sst.Secret(name);
+      byName.set(name, s);
+    }
+    out.kubeconfigs[cluster] = s;
+  }
+  return out;
+}
