@@ -100,7 +100,12 @@ export function createHandler(options: HandlerOptions) {
     return depsPromise;
   };
 
-  const act = async (signal: Signal, deps: AppDeps): Promise<HandlerResult> => {
+  /** JSON only (no undefined, no class instances): what Lambda returns and the idempotency store keeps. */
+  const plain = (r: HandlerResult): HandlerResult => JSON.parse(JSON.stringify(r)) as HandlerResult;
+
+  const act = async (signal: Signal, deps: AppDeps): Promise<HandlerResult> => plain(await actOn(signal, deps));
+
+  const actOn = async (signal: Signal, deps: AppDeps): Promise<HandlerResult> => {
     if (signal.type === 'operator-command') {
       try {
         return { status: 'ops', ...(await runOperatorCommand(deps, signal as OperatorCommandSignal)) };
@@ -167,7 +172,7 @@ export function createHandler(options: HandlerOptions) {
       });
       idempotent = makeIdempotent(act, { persistenceStore, config: idempotencyConfig, dataIndexArgument: 0 });
     }
-    idempotencyConfig!.registerLambdaContext(context);
+    if (typeof context?.getRemainingTimeInMillis === 'function') idempotencyConfig!.registerLambdaContext(context);
     // This invocation's own deadline: drains and long-running operations must end before it.
     const remaining =
       typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
@@ -186,4 +191,23 @@ export function createHandler(options: HandlerOptions) {
   return middy(core)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true, throwOnEmptyMetrics: false }));
+}
+
+/** A Lambda context for running a handler in-process (CLI, tests, simulation), with its own time limit. */
+export function localContext(name: string, timeoutMs = 60_000): Context {
+  const start = Date.now();
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `gpu-autoscaler-${name}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:gpu-autoscaler-${name}`,
+    memoryLimitInMB: '512',
+    awsRequestId: crypto.randomUUID(),
+    logGroupName: `/aws/lambda/gpu-autoscaler-${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - start)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
 }

@@ -17,9 +17,15 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export async function startLocalDynamo(options: { tableName?: string } = {}): Promise<LocalDynamo> {
+/** `path`: keep the data in a LevelDB directory (kept between runs); in memory without it. */
+export async function startLocalDynamo(options: { tableName?: string; path?: string } = {}): Promise<LocalDynamo> {
   const dynalite = require('dynalite') as (o: Record<string, unknown>) => Server;
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
