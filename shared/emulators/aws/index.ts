@@ -64,6 +64,7 @@ export interface AwsEmulator {
   endpoints: { ec2: string; autoscaling: string; eks: string; events: string };
   /** What PutEvents received, in order, as EventBridge would deliver it to a rule's target. */
   events: { received: ReceivedEvent[] };
+  /** Stops the server and drops open connections; safe to call twice. */
   close(): Promise<void>;
 }
 
@@ -203,6 +204,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
     seq: 0,
   };
   const hanging = new Set<NodeJS.Timeout>();
+  let closing: Promise<void> | undefined;
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
@@ -301,13 +303,15 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
     endpoint,
     endpoints: { ec2: endpoint, autoscaling: endpoint, eks: endpoint, events: endpoint },
     events: { received: state.received },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: () => {
+      closing ??= new Promise<void>((resolve, reject) => {
         for (const t of hanging) clearTimeout(t);
         hanging.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
-      }),
+      });
+      return closing;
+    },
   };
 }
 

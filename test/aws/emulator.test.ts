@@ -1,0 +1,386 @@
+/**
+ * The emulator on the wire: the real error shapes of each protocol (checked on the raw HTTP answers), the
+ * requests the real services refuse, and behaviours the adapter does not exercise (EKS idempotency tokens,
+ * spot price history windows, scaling activities, hanging connections at close).
+ */
+import { DescribeScalingActivitiesCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand, DescribeSpotPriceHistoryCommand } from '@aws-sdk/client-ec2';
+import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsClients } from '../../shared/adapters/aws/index.ts';
+import { startAwsEmulator } from '../../shared/emulators/aws/index.ts';
+import { FAST, HOUR, makeWorld, POOLS, REGION, START } from './support.ts';
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function start(options?: Parameters<typeof startAwsEmulator>[1]) {
+  const world = makeWorld();
+  const emulator = await startAwsEmulator(world, options);
+  const clients = new AwsClients({ region: REGION, endpoints: emulator.endpoints, ...FAST, retry: { maxAttempts: 1 } });
+  cleanups.push(
+    () => emulator.close(),
+    () => clients.destroy(),
+  );
+  return { world, emulator, clients };
+}
+
+/** A request signed enough for routing: the emulator reads the credential scope, not the signature. */
+function signed(service: string): Record<string, string> {
+  return {
+    authorization: `AWS4-HMAC-SHA256 Credential=AKIAFAKEFAKEFAKEFAKE/20250303/${REGION}/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
+    'x-amz-date': '20250303T090000Z',
+  };
+}
+
+function form(params: Record<string, string>): string {
+  return new URLSearchParams(params).toString();
+}
+
+async function caught(p: Promise<unknown>): Promise<Record<string, unknown>> {
+  return p.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (e: Record<string, unknown>) => e,
+  );
+}
+
+describe('error shapes on the wire', () => {
+  it('EC2: <Response><Errors><Error><Code> with a RequestID, HTTP 400', async () => {
+    const { emulator } = await start();
+    const res = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { ...signed('ec2'), 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      body: form({ Action: 'DescribeFleetInstances', Version: '2016-11-15' }),
+    });
+    expect(res.status).toBe(400);
+    const body = await res.text();
+    expect(body).toMatch(
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<Response><Errors><Error><Code>MissingParameter<\/Code><Message>The request must contain the parameter FleetId<\/Message><\/Error><\/Errors><RequestID>[0-9a-f-]{36}<\/RequestID><\/Response>$/,
+    );
+  });
+
+  it('EC2: an unsigned request is refused', async () => {
+    const { emulator } = await start();
+    const res = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ Action: 'DescribeFleets', Version: '2016-11-15' }),
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('<Code>MissingAuthenticationToken</Code>');
+  });
+
+  it('EC2: success answers carry the namespace and a requestId', async () => {
+    const { emulator } = await start();
+    const res = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { ...signed('ec2'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ Action: 'DescribeFleets', Version: '2016-11-15', 'FleetId.1': POOLS.fleet.name }),
+    });
+    const body = await res.text();
+    expect(body).toMatch(
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<DescribeFleetsResponse xmlns="http:\/\/ec2\.amazonaws\.com\/doc\/2016-11-15\/"><requestId>[0-9a-f-]{36}<\/requestId><fleetSet><item>/,
+    );
+    expect(body).toContain('<totalTargetCapacity>5</totalTargetCapacity>');
+  });
+
+  it('Auto Scaling: <ErrorResponse> with Type Sender, HTTP 400; unknown actions refused', async () => {
+    const { emulator } = await start();
+    const post = (params: Record<string, string>) =>
+      fetch(emulator.endpoint, {
+        method: 'POST',
+        headers: { ...signed('autoscaling'), 'content-type': 'application/x-www-form-urlencoded' },
+        body: form({ Version: '2011-01-01', ...params }),
+      });
+    const res = await post({ Action: 'SetDesiredCapacity', AutoScalingGroupName: POOLS.asg.name });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toMatch(
+      /<ErrorResponse xmlns="http:\/\/autoscaling\.amazonaws\.com\/doc\/2011-01-01\/"><Error><Type>Sender<\/Type><Code>ValidationError<\/Code><Message>1 validation error detected: Value null at 'desiredCapacity' failed to satisfy constraint: Member must not be null<\/Message><\/Error><RequestId>[0-9a-f-]{36}<\/RequestId><\/ErrorResponse>$/,
+    );
+    const unknown = await post({ Action: 'DeleteAutoScalingGroup', AutoScalingGroupName: POOLS.asg.name });
+    expect(await unknown.text()).toContain('<Code>InvalidAction</Code>');
+  });
+
+  it('Auto Scaling: server faults are Type Receiver', async () => {
+    const { emulator, world } = await start();
+    world.faults.inject({ service: 'autoscaling', kind: 'server-error' });
+    const res = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { ...signed('autoscaling'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ Version: '2011-01-01', Action: 'DescribeAutoScalingGroups' }),
+    });
+    expect(res.status).toBe(500);
+    expect(await res.text()).toContain('<Type>Receiver</Type><Code>InternalFailure</Code>');
+  });
+
+  it('EKS: x-amzn-ErrorType header and a JSON body with the message and the names', async () => {
+    const { emulator } = await start();
+    const res = await fetch(`${emulator.endpoint}/clusters/prod/node-groups/missing`, { headers: signed('eks') });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('x-amzn-errortype')).toBe('ResourceNotFoundException');
+    expect(await res.json()).toEqual({
+      clusterName: 'prod',
+      nodegroupName: 'missing',
+      message: 'No node group found for name: missing.',
+    });
+  });
+
+  it('EKS: throttling is a 429 ThrottlingException', async () => {
+    const { emulator, world } = await start();
+    world.faults.inject({ service: 'eks', kind: 'throttle' });
+    const res = await fetch(`${emulator.endpoint}/clusters/prod/node-groups/gpu-l4`, { headers: signed('eks') });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('x-amzn-errortype')).toBe('ThrottlingException');
+  });
+
+  it('EventBridge: {"__type", "message"}; more than 10 entries fail the whole call', async () => {
+    const { emulator, clients } = await start();
+    const entries = Array.from({ length: 11 }, () => ({ Source: 's', DetailType: 'd', Detail: '{}' }));
+    const e = await caught(clients.events().send(new PutEventsCommand({ Entries: entries })));
+    expect(e).toMatchObject({ name: 'ValidationException', $metadata: { httpStatusCode: 400 } });
+    const res = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: {
+        ...signed('events'),
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSEvents.PutEvents',
+      },
+      body: JSON.stringify({ Entries: [] }),
+    });
+    expect(await res.json()).toEqual({
+      __type: 'ValidationException',
+      message:
+        "1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    });
+  });
+});
+
+describe('what the real services refuse or allow', () => {
+  it.each([
+    { name: 'Source missing', entry: { DetailType: 'd', Detail: '{}' }, code: 'InvalidArgument' },
+    { name: 'DetailType missing', entry: { Source: 's', Detail: '{}' }, code: 'InvalidArgument' },
+    { name: 'Detail missing', entry: { Source: 's', DetailType: 'd' }, code: 'InvalidArgument' },
+    { name: 'Detail not JSON', entry: { Source: 's', DetailType: 'd', Detail: '{nope' }, code: 'MalformedDetail' },
+    {
+      name: 'Detail a JSON array, not an object',
+      entry: { Source: 's', DetailType: 'd', Detail: '[1]' },
+      code: 'MalformedDetail',
+    },
+  ])('PutEvents entry with $name: $code', async ({ entry, code }) => {
+    const { clients, emulator } = await start();
+    const out = await clients
+      .events()
+      .send(new PutEventsCommand({ Entries: [{ Source: 'ok', DetailType: 'ok', Detail: '{"a":1}' }, entry] }));
+    expect(out.FailedEntryCount).toBe(1);
+    expect(out.Entries?.[0]?.EventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(out.Entries?.[1]).toMatchObject({ ErrorCode: code });
+    expect(emulator.events.received).toHaveLength(1);
+  });
+
+  it('PutEvents to a bus that does not exist is accepted, as EventBridge does', async () => {
+    const { clients, emulator } = await start();
+    const out = await clients.events().send(
+      new PutEventsCommand({
+        Entries: [{ Source: 's', DetailType: 'd', Detail: '{}', EventBusName: 'no-such-bus' }],
+      }),
+    );
+    expect(out.FailedEntryCount).toBe(0);
+    expect(emulator.events.received[0]?.eventBusName).toBe('no-such-bus');
+  });
+
+  it('DescribeInstances: unknown ids and InstanceIds with MaxResults are refused', async () => {
+    const { clients } = await start();
+    const unknown = await caught(
+      clients.ec2().send(new DescribeInstancesCommand({ InstanceIds: ['i-0000000000000dead'] })),
+    );
+    expect(unknown).toMatchObject({
+      name: 'InvalidInstanceID.NotFound',
+      message: "The instance ID 'i-0000000000000dead' does not exist",
+    });
+    const combo = await caught(
+      clients.ec2().send(new DescribeInstancesCommand({ InstanceIds: ['i-0000000000000dead'], MaxResults: 5 })),
+    );
+    expect(combo).toMatchObject({ name: 'InvalidParameterCombination' });
+  });
+
+  it('SetDesiredCapacity below min and for an unknown group', async () => {
+    const { clients } = await start();
+    const below = await caught(
+      clients
+        .autoscaling()
+        .send(new SetDesiredCapacityCommand({ AutoScalingGroupName: POOLS.asg.name, DesiredCapacity: 0 })),
+    );
+    expect(below).toMatchObject({
+      Code: 'ValidationError',
+      message: 'New SetDesiredCapacity value 0 is below min value 1 for the AutoScalingGroup.',
+    });
+    const unknown = await caught(
+      clients.autoscaling().send(new SetDesiredCapacityCommand({ AutoScalingGroupName: 'nope', DesiredCapacity: 1 })),
+    );
+    expect(unknown).toMatchObject({
+      Code: 'ValidationError',
+      message: 'AutoScalingGroup name not found - AutoScalingGroup nope not found',
+    });
+  });
+
+  it('SetDesiredCapacity records its scaling activities, newest first', async () => {
+    const { clients, world } = await start();
+    await clients
+      .autoscaling()
+      .send(new SetDesiredCapacityCommand({ AutoScalingGroupName: POOLS.asg.name, DesiredCapacity: 5 }));
+    world.advance(60);
+    await clients
+      .autoscaling()
+      .send(new SetDesiredCapacityCommand({ AutoScalingGroupName: POOLS.asg.name, DesiredCapacity: 4 }));
+    const out = await clients
+      .autoscaling()
+      .send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: POOLS.asg.name }));
+    // Two launches (3 -> 5), then one termination (5 -> 4), listed newest first; pages of 100 by default.
+    expect(out.Activities?.map((a) => a.Description?.split(':')[0])).toEqual([
+      'Terminating EC2 instance',
+      'Launching a new EC2 instance',
+      'Launching a new EC2 instance',
+    ]);
+    expect(out.Activities?.every((a) => a.StatusCode === 'Successful')).toBe(true);
+    expect(out.Activities?.[0]?.StartTime?.toISOString()).toBe(new Date(START + 60_000).toISOString());
+  });
+
+  it('EKS: the same clientRequestToken returns the same update; another update meanwhile is ResourceInUse', async () => {
+    const { clients, world } = await start({ eksUpdatePolls: 5 });
+    const eks = clients.eks();
+    const input = {
+      clusterName: 'prod',
+      nodegroupName: 'gpu-l4',
+      scalingConfig: { desiredSize: 4 },
+      clientRequestToken: 'tok-7',
+    };
+    const first = await eks.send(new UpdateNodegroupConfigCommand(input));
+    const again = await eks.send(new UpdateNodegroupConfigCommand(input));
+    expect(again.update?.id).toBe(first.update?.id);
+    const other = await caught(
+      eks.send(
+        new UpdateNodegroupConfigCommand({ ...input, clientRequestToken: 'tok-8', scalingConfig: { desiredSize: 5 } }),
+      ),
+    );
+    expect(other).toMatchObject({ name: 'ResourceInUseException', $metadata: { httpStatusCode: 409 } });
+    const ng = await eks.send(new DescribeNodegroupCommand({ clusterName: 'prod', nodegroupName: 'gpu-l4' }));
+    expect(ng.nodegroup?.status).toBe('UPDATING');
+    expect(world.pool(POOLS.eks.id)!.desired).toBe(2);
+  });
+
+  it('EKS: an update nobody polls ends after its time on the world clock', async () => {
+    const { clients, world } = await start({ eksUpdatePolls: 100, eksUpdateSeconds: 30 });
+    const eks = clients.eks();
+    await eks.send(
+      new UpdateNodegroupConfigCommand({
+        clusterName: 'prod',
+        nodegroupName: 'gpu-l4',
+        scalingConfig: { desiredSize: 3 },
+      }),
+    );
+    world.advance(31);
+    const ng = await eks.send(new DescribeNodegroupCommand({ clusterName: 'prod', nodegroupName: 'gpu-l4' }));
+    expect(ng.nodegroup).toMatchObject({ status: 'ACTIVE', scalingConfig: { desiredSize: 3 } });
+    expect(world.instancesOf(POOLS.eks.id)).toHaveLength(3);
+  });
+
+  it.each([
+    {
+      name: 'desired above max',
+      scalingConfig: { desiredSize: 7 },
+      message: "desiredSize can't be greater than maxSize",
+    },
+    {
+      name: 'min above desired',
+      scalingConfig: { minSize: 3 },
+      message: "Minimum capacity 3 can't be greater than desired size 2",
+    },
+    { name: 'negative desired', scalingConfig: { desiredSize: -1 }, message: 'desiredSize is not valid' },
+  ])('EKS UpdateNodegroupConfig refuses $name', async ({ scalingConfig, message }) => {
+    const { clients } = await start();
+    const e = await caught(
+      clients
+        .eks()
+        .send(new UpdateNodegroupConfigCommand({ clusterName: 'prod', nodegroupName: 'gpu-l4', scalingConfig })),
+    );
+    expect(e).toMatchObject({
+      name: 'InvalidParameterException',
+      message,
+      clusterName: 'prod',
+      nodegroupName: 'gpu-l4',
+    });
+  });
+
+  it('spot price history: a window returns its changes plus the last change before it, newest first', async () => {
+    const { clients } = await start();
+    const ec2 = clients.ec2();
+    const out = await ec2.send(
+      new DescribeSpotPriceHistoryCommand({
+        InstanceTypes: ['g5.12xlarge'],
+        AvailabilityZone: 'us-east-1a',
+        StartTime: new Date(START - 2.5 * HOUR),
+        EndTime: new Date(START - HOUR),
+        MaxResults: 100,
+      }),
+    );
+    // Hourly changes at START-2h and START-1h fall in the window; START-3h is the last one before it.
+    expect(out.SpotPriceHistory?.map((p) => p.Timestamp?.getTime())).toEqual([
+      START - HOUR,
+      START - 2 * HOUR,
+      START - 3 * HOUR,
+    ]);
+    // Earlier prices stay within 5% of the current 2.1.
+    for (const p of out.SpotPriceHistory ?? [])
+      expect(Math.abs(Number(p.SpotPrice) / 2.1 - 1)).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('recording and faults', () => {
+  it('records every request with its parameters', async () => {
+    const { clients, world } = await start();
+    await clients.autoscaling().send(
+      new SetDesiredCapacityCommand({
+        AutoScalingGroupName: POOLS.asg.name,
+        DesiredCapacity: 4,
+        HonorCooldown: false,
+      }),
+    );
+    expect(world.callsTo('autoscaling', 'SetDesiredCapacity')).toEqual([
+      {
+        service: 'autoscaling',
+        operation: 'SetDesiredCapacity',
+        at: START,
+        params: {
+          Action: 'SetDesiredCapacity',
+          Version: '2011-01-01',
+          AutoScalingGroupName: POOLS.asg.name,
+          DesiredCapacity: '4',
+          HonorCooldown: 'false',
+        },
+      },
+    ]);
+  });
+
+  it('close() ends a connection left hanging by a timeout fault', async () => {
+    const { emulator, world } = await start();
+    world.faults.inject({ service: 'ec2', kind: 'timeout', delayMs: 60_000 });
+    const pending = fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { ...signed('ec2'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ Action: 'DescribeFleets', Version: '2016-11-15' }),
+    }).then(
+      () => 'answered',
+      () => 'dropped',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const began = Date.now();
+    await emulator.close();
+    expect(await pending).toBe('dropped');
+    expect(Date.now() - began).toBeLessThan(1_000);
+  });
+});
