@@ -186,7 +186,7 @@ function print(result: HandlerResult, io: CliIo): void {
     }
   }
   if (r.explanation) io.stdout(`\n${r.explanation}`);
-  if (r.audit && r.audit.outcome.failed.length) {
+  if (r.audit?.outcome.failed.length) {
     io.stdout(`\nfailed: ${r.audit.outcome.failed.map((x) => `${x.poolId ?? ''} ${x.action}: ${x.error}`).join('; ')}`);
   }
 }
