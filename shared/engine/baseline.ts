@@ -62,6 +62,7 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
       pinned: false,
     };
     let count = Math.max(0, pool.desired - (input.leaving.get(pool.id) ?? 0));
+    let offCode = 'placement.cloud-not-allowed';
     if (allowed && !allowed.includes(pool.cloud)) slot.blocked = `cloud ${pool.cloud} not allowed`;
     if (pool.capacityType === 'reserved') {
       const view = reservationView(
@@ -71,20 +72,19 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
         now,
         input.reservationHorizonSeconds,
       );
-      if (!view.usable) slot.blocked = view.why;
-      else {
+      if (!view.usable) {
+        slot.blocked = view.why;
+        offCode = view.ending ? 'placement.reservation-expiring' : 'placement.reservation-unusable';
+      } else {
         if (view.room !== undefined) slot.growCap = Math.max(min, Math.min(slot.growCap, pool.desired + view.room));
         if (view.activated) activated.push(slot);
       }
     }
     // Capacity moves off a pool that may not hold it (reservation ending, cloud not allowed).
     if (slot.blocked && count > min) {
-      reasons.add(
-        'placement',
-        pool.capacityType === 'reserved' ? 'placement.reservation-expiring' : 'placement.cloud-not-allowed',
-        `${pool.id}: ${slot.blocked}, ${count - min} node(s) move off it`,
-        { poolId: pool.id },
-      );
+      reasons.add('placement', offCode, `${pool.id}: ${slot.blocked}, ${count - min} node(s) move off it`, {
+        poolId: pool.id,
+      });
       count = min;
     }
     if (!slot.blocked) blockByBackoff(pool, slot, input.backoffs, now);

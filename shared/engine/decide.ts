@@ -89,6 +89,13 @@ export function decide(input: DecisionInput, now: Date): Plan {
     reasons,
   );
   reports.push(...effects.reports, ...reservationReports(sig.reservations));
+  if (pinned && !fleet.pools.some((p) => p.id === pinned.poolId)) {
+    reports.push({
+      type: 'report',
+      code: 'manual.unknown-pool',
+      message: `manual target for pool ${pinned.poolId}: no such pool in fleet ${fleet.id}, ignored`,
+    });
+  }
   const path = new PlacementPath(baseline);
 
   // 3. Raw recommendation.

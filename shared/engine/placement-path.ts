@@ -86,11 +86,6 @@ export class PlacementPath {
     return m >= this.base ? this.upCost[m - this.base] : this.downCost[this.base - m];
   }
 
-  /** Lowest and highest counts the path can place (extends it fully: use for small fleets or bounded ranges). */
-  range(lo: number, hi: number): { min: number; max: number } {
-    return { min: this.reach(lo), max: this.reach(hi) };
-  }
-
   /**
    * The fewest nodes whose layout serves `rps`, and whether even the largest placeable layout falls short.
    * Walks down from the baseline while capacity stays sufficient, or up until it is.

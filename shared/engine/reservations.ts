@@ -24,6 +24,8 @@ export interface ReservationView {
   room?: number;
   /** Why it is not usable. */
   why?: string;
+  /** Not usable because it ends (signal, or its end within the horizon), rather than not active or unknown. */
+  ending?: boolean;
 }
 
 const ENDING = new Set(['expiring', 'expired', 'interrupted']);
@@ -47,7 +49,12 @@ export function reservationView(
   if (latest && ENDING.has(latest.kind))
     return { usable: false, activated: false, why: `reservation ${id} ${latest.kind}` };
   if (!Number.isNaN(endTime) && endTime <= now + horizonSeconds * 1000) {
-    return { usable: false, activated: false, why: `reservation ${id} ends ${new Date(endTime).toISOString()}` };
+    return {
+      usable: false,
+      activated: false,
+      ending: true,
+      why: `reservation ${id} ends ${new Date(endTime).toISOString()}`,
+    };
   }
   if (latest && STARTING.has(latest.kind)) return { usable: true, activated: true, room };
   if (reservations === undefined) return { usable: true, activated: false };

@@ -70,10 +70,10 @@ describe('reserved capacity first', () => {
   });
 
   it.each([
-    { name: 'not active yet', state: 'scheduled', endTime: undefined },
+    { name: 'not active yet', state: 'scheduled', endTime: undefined, code: 'placement.reservation-unusable' },
     // Time to ready 300 s + 600 s margin: an end within 15 minutes is "about to expire".
-    { name: 'about to expire', state: 'active', endTime: at(14 * 60) },
-  ])('does not use a reservation $name, and moves nodes off it', ({ state, endTime }) => {
+    { name: 'about to expire', state: 'active', endTime: at(14 * 60), code: 'placement.reservation-expiring' },
+  ])('does not use a reservation $name, and moves nodes off it', ({ state, endTime, code }) => {
     const reservations: CapacityReservation[] = [
       {
         id: 'cr-1',
@@ -98,6 +98,7 @@ describe('reserved capacity first', () => {
     );
     expect(counts).toEqual({ res: 0, od: 4 });
     expect(plan.pools.find((p) => p.poolId === 'res')?.blocked).toMatch(/cr-1/);
+    expect(plan.reasons.find((r) => r.code === code)?.message).toMatch(/4 node\(s\) move off/);
   });
 
   it('keeps using a reservation that ends after the horizon', () => {

@@ -310,3 +310,18 @@ describe('dry run', () => {
     expect(decide(input(f2, { ...gpu(35), history: [{ ...history[0], dryRun: false }] }), T0).targetNodes).toBe(8);
   });
 });
+
+describe('edge cases', () => {
+  it('reports a manual target for a pool the fleet does not have', () => {
+    const f = fleet([pool({ id: 'od', desired: 2 })]);
+    const plan = decide(input(f, { signals: [op('scale', { target: 5, poolId: 'nope' })] }), T0);
+    expect(plan.targetNodes).toBe(2);
+    expect(plan.actions).toEqual([expect.objectContaining({ type: 'report', code: 'manual.unknown-pool' })]);
+  });
+
+  it('decides for a fleet without pools', () => {
+    const plan = decide(input(fleet([], { minNodes: 2 }), gpu(140)), T0);
+    expect(plan).toMatchObject({ currentNodes: 0, targetNodes: 0, pools: [], actions: [] });
+    expect(codes(plan)).toContain('limit.capacity');
+  });
+});
