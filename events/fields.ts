@@ -12,10 +12,11 @@ import { z } from 'zod';
  * `<account_number>`, `{subscription-id}`, `%s`. A value holding one of them was never sent by a cloud.
  */
 const PLACEHOLDERS: readonly RegExp[] = [
-  /yyyy-mm-dd(?:[T ]hh:mm(?::ss)?Z?)?|hh:mm(?::ss)?/i,
+  // Bracketed first, so that `[Current time in yyyy-mm-ddThh:mm:ssZ]` is reported whole.
   /\[[^\]]*\]/,
   /<[^>]*>/,
   /\{[^}]*\}/,
+  /yyyy-mm-dd(?:[T ]hh:mm(?::ss)?Z?)?|hh:mm(?::ss)?/i,
   // printf verbs, but not URL escapes such as %2F or %d3
   /%[sdvq](?![0-9a-fA-F])/,
 ];

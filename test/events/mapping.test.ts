@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { type NormalizeContext, NormalizeContextSchema, normalizeEvent, resolveFleet } from '../../events/index.ts';
+import { loadSample } from '../../events/samples.ts';
+
+const ctx: NormalizeContext = {
+  alarms: { 'chat-queue-per-node-high': { fleetId: 'chat' } },
+  dimensions: {
+    AutoScalingGroupName: { 'chat-g5-spot': { fleetId: 'chat', poolId: 'aws-g5-spot' } },
+    FleetId: { 'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': { fleetId: 'chat', poolId: 'aws-g5-fleet' } },
+    VMScaleSetName: { 'chat-nc24-spot': { fleetId: 'chat', poolId: 'azure-nc24-spot' } },
+    CapacityReservationId: { 'cr-0f1e2d3c4b5a69788': { fleetId: 'chat', poolId: 'aws-p5-block' } },
+  },
+};
+
+describe('fleet and pool mapping', () => {
+  it.each([
+    ['alarm by dimension', 'aws-cloudwatch-alarm', 'valid', { fleetId: 'chat', poolId: 'aws-g5-spot' }],
+    ['alarm by name', 'aws-cloudwatch-alarm', 'metric-math', { fleetId: 'chat' }],
+    ['SNS alarm by dimension', 'aws-cloudwatch-alarm-sns', 'valid', { fleetId: 'chat', poolId: 'aws-g5-spot' }],
+    ['lifecycle action by group', 'aws-autoscaling-lifecycle', 'valid', { fleetId: 'chat', poolId: 'aws-g5-spot' }],
+    [
+      'launch result by group',
+      'aws-autoscaling-result',
+      'launch-unsuccessful',
+      { fleetId: 'chat', poolId: 'aws-g5-spot' },
+    ],
+    ['EC2 Fleet by fleet id', 'aws-ec2-fleet-instance-change', 'valid', { fleetId: 'chat', poolId: 'aws-g5-fleet' }],
+    [
+      'forwarded Azure document by scale set',
+      'azure-scheduled-events-forwarded',
+      'valid',
+      { fleetId: 'chat', poolId: 'azure-nc24-spot' },
+    ],
+    ['Capacity Block by reservation', 'aws-capacity-block', 'valid', { fleetId: 'chat', poolId: 'aws-p5-block' }],
+    [
+      'Azure alert by custom properties',
+      'azure-monitor-alert',
+      'valid',
+      { fleetId: 'chat', poolId: 'azure-nc24-spot' },
+    ],
+    ['GCP incident by policy labels', 'gcp-monitoring-incident', 'valid', { fleetId: 'chat', poolId: 'gcp-l4-spot' }],
+  ])('%s', (_, source, name, expected) => {
+    expect(normalizeEvent(loadSample(source, name), ctx)).toMatchObject(expected);
+  });
+
+  it('leaves signals unmapped without configuration or tags', () => {
+    const s = normalizeEvent(loadSample('aws-cloudwatch-alarm'));
+    expect(s).not.toHaveProperty('fleetId');
+    expect(s).not.toHaveProperty('poolId');
+  });
+
+  it('prefers the alarm name, then dimensions, then tags', () => {
+    const refs = {
+      alarms: { a: { fleetId: 'by-name' } },
+      dimensions: { D: { v: { fleetId: 'by-dimension' } } },
+    };
+    expect(resolveFleet(refs, { alarmName: 'a', dimensions: { D: 'v' }, tags: { fleet: 't' } })).toEqual({
+      fleetId: 'by-name',
+    });
+    expect(resolveFleet(refs, { alarmName: 'b', dimensions: { D: 'v' }, tags: { fleet: 't' } })).toEqual({
+      fleetId: 'by-dimension',
+    });
+    expect(resolveFleet(refs, { alarmName: 'b', tags: { fleet: 't', pool: 'p' } })).toEqual({
+      fleetId: 't',
+      poolId: 'p',
+    });
+    expect(resolveFleet({ tagKeys: { fleet: 'autoscaler:fleet' } }, { tags: { 'autoscaler:fleet': 'x' } })).toEqual({
+      fleetId: 'x',
+    });
+  });
+
+  it('does not map names that are Object prototype keys', () => {
+    expect(resolveFleet({ alarms: {} }, { alarmName: 'constructor' })).toBeUndefined();
+    expect(resolveFleet({ dimensions: { D: {} } }, { dimensions: { D: 'toString' } })).toBeUndefined();
+  });
+
+  it('takes tick purposes from configuration before the rule name', () => {
+    const raw = loadSample<{ resources: string[] }>('aws-scheduled-event');
+    raw.resources = ['arn:aws:events:us-east-1:731482956104:rule/nightly-2300'];
+    expect(normalizeEvent(raw)).toMatchObject({
+      type: 'no-op',
+      reason: expect.stringMatching(/neither a forecast nor a schedule/),
+    });
+    expect(normalizeEvent(raw, { ticks: { 'nightly-2300': { purpose: 'schedule', window: 'night' } } })).toMatchObject({
+      type: 'tick',
+      purpose: 'schedule',
+      window: 'night',
+    });
+  });
+
+  it('validates a context read from a file', () => {
+    expect(NormalizeContextSchema.safeParse(ctx).success).toBe(true);
+    expect(NormalizeContextSchema.safeParse({ alarms: { a: { fleet: 'x' } } }).success).toBe(false);
+  });
+});
