@@ -57,9 +57,15 @@ export interface SignalContext {
 
 const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}`;
 
-function operatorCommand(s: OperatorCommandSignal, ctx: SignalContext, reasons: Reasons): void {
+function operatorCommand(s: OperatorCommandSignal, ctx: SignalContext, now: number, reasons: Reasons): void {
   const who = `${s.command} by ${s.actor}${s.reason ? ` (${s.reason})` : ''}`;
   if (s.dryRun) ctx.dryRun = true;
+  if ((s.command === 'scale' || s.command === 'pause') && !inForce(s.expiresAt, now)) {
+    reasons.add('signal', 'signal.ignored', `operator ${who} expired at ${s.expiresAt}: ignored`, {
+      eventId: s.eventId,
+    });
+    return;
+  }
   switch (s.command) {
     case 'plan':
     case 'explain':
@@ -210,7 +216,7 @@ export function readSignals(
         });
         break;
       case 'operator-command':
-        operatorCommand(s, ctx, reasons);
+        operatorCommand(s, ctx, now, reasons);
         break;
       case 'capacity-notice':
         if (s.kind === 'launch-unsuccessful' && s.poolId) {

@@ -325,3 +325,12 @@ describe('edge cases', () => {
     expect(codes(plan)).toContain('limit.capacity');
   });
 });
+
+describe('operator commands that already expired', () => {
+  it.each(['scale', 'pause'] as const)('%s with a past expiresAt is ignored', (command) => {
+    const f = fleet([pool({ id: 'od', desired: 4 })]);
+    const plan = decide(input(f, { ...gpu(140), signals: [op(command, { target: 20, expiresAt: at(-5) })] }), T0);
+    expect(plan).toMatchObject({ targetNodes: 8, paused: false });
+    expect(reason(plan, 'signal.ignored')?.message).toMatch(/expired/);
+  });
+});
