@@ -3,7 +3,11 @@
  * requests the real services refuse, and behaviours the adapter does not exercise (EKS idempotency tokens,
  * spot price history windows, scaling activities, hanging connections at close).
  */
-import { DescribeScalingActivitiesCommand, SetDesiredCapacityCommand } from '@aws-sdk/client-auto-scaling';
+import {
+  DescribeScalingActivitiesCommand,
+  paginateDescribeAutoScalingGroups,
+  SetDesiredCapacityCommand,
+} from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, DescribeSpotPriceHistoryCommand } from '@aws-sdk/client-ec2';
 import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
@@ -226,6 +230,19 @@ describe('what the real services refuse or allow', () => {
       Code: 'ValidationError',
       message: 'AutoScalingGroup name not found - AutoScalingGroup nope not found',
     });
+  });
+
+  it('DescribeAutoScalingGroups pages with the SDK paginator, EKS groups included', async () => {
+    const { clients, world } = await start({ pageSize: 2 });
+    const names: string[] = [];
+    for await (const page of paginateDescribeAutoScalingGroups({ client: clients.autoscaling() }, {})) {
+      names.push(...(page.AutoScalingGroups ?? []).map((g) => g.AutoScalingGroupName!));
+    }
+    // Three groups (two Auto Scaling pools and the group behind the EKS node group) in pages of 2.
+    expect(names).toHaveLength(3);
+    expect(names).toEqual(expect.arrayContaining([POOLS.asg.name, POOLS.block.name]));
+    expect(names.some((n) => /^eks-gpu-l4-[0-9a-f-]{36}$/.test(n))).toBe(true);
+    expect(world.callsTo('autoscaling', 'DescribeAutoScalingGroups')).toHaveLength(2);
   });
 
   it('SetDesiredCapacity records its scaling activities, newest first', async () => {

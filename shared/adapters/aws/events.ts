@@ -23,6 +23,13 @@ export interface AwsEventsOptions {
   baseDelayMs?: number;
 }
 
+/** The event's time when it is a valid date; EventBridge stamps the arrival time otherwise. */
+function timeOf(iso: string | undefined): Date | undefined {
+  if (!iso) return undefined;
+  const t = new Date(iso);
+  return Number.isNaN(t.getTime()) ? undefined : t;
+}
+
 interface FailedEntry {
   index: number;
   detailType: string;
@@ -69,7 +76,7 @@ export class AwsEvents implements EventsPort {
       Source: e.source,
       DetailType: e.detailType,
       Detail: JSON.stringify(e.detail),
-      Time: e.time ? new Date(e.time) : undefined,
+      Time: timeOf(e.time),
       EventBusName: this.options.eventBusName,
     };
   }

@@ -15,6 +15,7 @@ import type { WorldInstance, WorldPool } from '../world.ts';
 import {
   AwsApiError,
   asgNameOf,
+  createdAtOf,
   awsPools,
   findAsgPool,
   launchTemplateOf,
@@ -24,7 +25,7 @@ import {
   type ScalingActivity,
   subnetOf,
 } from './context.ts';
-import { filtersParam, listParam, page, type QueryParams, readPageToken, type XmlObject } from './wire.ts';
+import { filtersParam, listParam, page, type QueryParams, readPageToken, uuidOf, type XmlObject } from './wire.ts';
 
 type Handler = (ctx: RequestContext, params: QueryParams) => XmlObject | undefined;
 
@@ -105,7 +106,7 @@ function groups(ctx: RequestContext): WorldPool[] {
 
 function groupArn(ctx: RequestContext, pool: WorldPool): string {
   const name = asgNameOf(pool)!;
-  return `arn:aws:autoscaling:${ctx.region}:${ctx.options.accountId}:autoScalingGroup:${pool.id}:autoScalingGroupName/${name}`;
+  return `arn:aws:autoscaling:${ctx.region}:${ctx.options.accountId}:autoScalingGroup:${uuidOf(`asg/${pool.id}`)}:autoScalingGroupName/${name}`;
 }
 
 const LIFECYCLE: Record<string, string> = {
@@ -159,7 +160,7 @@ function groupData(ctx: RequestContext, pool: WorldPool): XmlObject {
     HealthCheckType: 'EC2',
     HealthCheckGracePeriod: 300,
     Instances: liveInstances(ctx, pool).map((i) => instanceData(pool, i)),
-    CreatedTime: pool.updatedAt,
+    CreatedTime: createdAtOf(ctx, pool),
     SuspendedProcesses: [],
     VPCZoneIdentifier: pool.zones.map((z) => subnetOf(pool, z)).join(','),
     EnabledMetrics: [],

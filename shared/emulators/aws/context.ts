@@ -74,6 +74,8 @@ export interface AwsEmulatorState {
   /** Node group health issues per pool id (AsgInstanceLaunchFailures after a failed launch). */
   nodegroupIssues: Map<string, Array<{ code: string; message: string; resourceIds: string[] }>>;
   received: ReceivedEvent[];
+  /** When the emulator first saw each pool (the world keeps no creation time): its CreateTime. */
+  created: Map<string, string>;
   seq: number;
 }
 
@@ -105,6 +107,16 @@ export function nextId(ctx: RequestContext, kind: string): string {
 }
 
 // ---- world views shared by EC2, Auto Scaling and EKS -----------------------------------------------------
+
+/** The pool's creation time as AWS reports it: when the emulator first saw the pool. */
+export function createdAtOf(ctx: RequestContext, pool: WorldPool): string {
+  let at = ctx.state.created.get(pool.id);
+  if (!at) {
+    at = ctx.world.nowIso();
+    ctx.state.created.set(pool.id, at);
+  }
+  return at;
+}
 
 export function awsPools(ctx: RequestContext): WorldPool[] {
   return ctx.world.allPools().filter((p) => p.cloud === 'aws' && p.region === ctx.region);

@@ -14,6 +14,7 @@ import type { WorldInstance, WorldPool } from '../world.ts';
 import {
   AwsApiError,
   asgNameOf,
+  createdAtOf,
   awsPools,
   eksAsgName,
   instanceLifecycleOf,
@@ -105,7 +106,7 @@ function fleetData(ctx: RequestContext, pool: WorldPool): XmlObject {
   const reservation = reservationOf(ctx, pool);
   return {
     activityStatus: live.length < pool.desired ? 'pending_fulfillment' : 'fulfilled',
-    createTime: pool.updatedAt,
+    createTime: createdAtOf(ctx, pool),
     fleetId: pool.name,
     fleetState: 'active',
     excessCapacityTerminationPolicy: 'termination',

@@ -16,6 +16,7 @@ import { applyDesired } from './autoscaling.ts';
 import {
   AwsApiError,
   awsPools,
+  createdAtOf,
   eksAsgName,
   type EksUpdate,
   nextId,
@@ -96,7 +97,8 @@ function inProgress(ctx: RequestContext, pool: WorldPool): EksUpdate | undefined
 
 function nodegroupBody(ctx: RequestContext, pool: WorldPool): unknown {
   const [clusterName, nodegroupName] = pool.name.split('/');
-  const created = Date.parse(pool.updatedAt);
+  const created = Date.parse(createdAtOf(ctx, pool));
+  const modified = Date.parse(pool.updatedAt);
   return {
     nodegroup: {
       nodegroupName,
@@ -105,7 +107,7 @@ function nodegroupBody(ctx: RequestContext, pool: WorldPool): unknown {
       version: ctx.options.kubernetesVersion,
       releaseVersion: `${ctx.options.kubernetesVersion}.0-20250101`,
       createdAt: epochSeconds(created),
-      modifiedAt: epochSeconds(created),
+      modifiedAt: epochSeconds(Math.max(created, modified)),
       status: inProgress(ctx, pool) ? 'UPDATING' : 'ACTIVE',
       capacityType: capacityTypeOf(ctx, pool),
       scalingConfig: { minSize: pool.min, maxSize: pool.max, desiredSize: pool.desired },
@@ -164,8 +166,7 @@ function finish(ctx: RequestContext, u: EksUpdate): void {
       ctx,
       pool,
       desiredSize,
-      'a user request update of AutoScalingGroup constraints to min: ' +
-        `${pool.min}, max: ${pool.max}, desired: ${desiredSize}`,
+      `a user request update of AutoScalingGroup constraints to min: ${pool.min}, max: ${pool.max}, desired: ${desiredSize}`,
       { noCapacity },
     );
     if (noCapacity) {

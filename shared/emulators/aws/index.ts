@@ -201,6 +201,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
     updates: new Map(),
     nodegroupIssues: new Map(),
     received: [],
+    created: new Map(),
     seq: 0,
   };
   const hanging = new Set<NodeJS.Timeout>();
