@@ -17,11 +17,14 @@ export const T0 = Date.parse('2026-01-05T00:00:00Z');
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus', 'k8s');
 
-/** Small enough to keep every file in seconds; the timeout fault hangs longer than `timeoutMs`. */
+/**
+ * Small enough to keep every file in seconds. The request timeout is generous so that only injected hangs
+ * time out (the tests of timeouts set their own, shorter one).
+ */
 export const FAST: KubernetesAdapterOptions = {
   retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 },
   poll: { intervalMs: 10 },
-  timeoutMs: 300,
+  timeoutMs: 2_000,
   pageSize: 2,
 };
 
