@@ -30,7 +30,8 @@ export interface NormalizeContext {
    * Dimension, label or resource name -> value -> fleet and pool, e.g.
    * `{ AutoScalingGroupName: { 'gpu-g5-spot': { fleetId: 'chat', poolId: 'aws-g5-spot' } } }`.
    * Keys seen: CloudWatch/Azure dimensions, Cloud Monitoring metric and resource labels,
-   * `AutoScalingGroupName` (Auto Scaling events), `FleetId` (EC2 Fleet events), `VMScaleSetName` (Azure).
+   * `AutoScalingGroupName` (Auto Scaling events), `FleetId` (EC2 Fleet events), `VMScaleSetName` (forwarded
+   * Azure documents), `CapacityReservationId` (Capacity Blocks, future-dated and underutilized reservations).
    */
   dimensions?: Record<string, Record<string, FleetRef>>;
   /** Tag or label keys naming the fleet and pool (default `fleet` and `pool`). */
