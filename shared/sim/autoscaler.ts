@@ -1,0 +1,301 @@
+/**
+ * The autoscaler under simulation: the real Lambda handlers (middy, Powertools, idempotency, the event
+ * schemas, the engine) with the real SDK clients against the cloud emulators and dynalite, on the
+ * simulated clock. What happens in the world reaches them as each cloud's real event payload:
+ *
+ * - CloudWatch alarms, simulated over the fleet's metrics: `<fleet>-gpu-utilization-high` goes to ALARM when
+ *   demand runs above 75% of ready capacity for 2 consecutive minutes (and back to OK below it), and
+ *   `<fleet>-gpu-utilization-low` when it runs below 30% for 15 minutes; each state change is an EventBridge
+ *   "CloudWatch Alarm State Change" to the alarm function;
+ * - the forecast rule ticks every 5 minutes, the business-hours schedules tick at their windows' edges;
+ * - spot capacity taken back becomes the cloud's own notice: an EC2 Spot Instance Interruption Warning (and
+ *   rebalance recommendations), an Azure Scheduled Events Preempt document from the forwarder, a GCP
+ *   preemption audit-log entry pushed by Pub/Sub — to the spot-interruption function;
+ * - the capacity block's delivery and expiration warning go to the capacity-reservation function.
+ *
+ * A handler that throws is retried once (as Lambda retries an asynchronous invocation), then recorded as an
+ * error (it would be in the dead-letter queue).
+ */
+import { fileURLToPath } from 'node:url';
+import { type ResolvedConfig, loadConfigFile } from '../config/load.ts';
+import type { Cloud } from '../domain/types.ts';
+import { isWindowActive } from '../engine/schedule.ts';
+import { mulberry32, type World, type WorldEvent } from '../emulators/world.ts';
+import {
+  createHandler,
+  FUNCTION_NAMES,
+  type FunctionName,
+  type HandlerResult,
+  localContext,
+} from '../runtime/handler.ts';
+import { type LocalStack, startLocalStack } from '../runtime/local.ts';
+import { seedDeployments } from '../runtime/seed.ts';
+import * as P from './autoscaler-events.ts';
+import type { AutoscalerControllerOptions, Controller, ControllerContext, StepContext } from './controller.ts';
+import type { DemandTrace } from './trace.ts';
+
+export const DEMO_CONFIG_FILE = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
+
+/** Alarm thresholds on the fleet's demand utilization (offered / ready capacity, percent). */
+export const ALARMS = {
+  high: { threshold: 75, periods: 2 },
+  low: { threshold: 30, periods: 15 },
+} as const;
+export const FORECAST_EVERY_SECONDS = 300;
+
+interface AlarmState {
+  name: string;
+  state: 'OK' | 'ALARM';
+  breaches: number;
+  recent: number[];
+}
+
+export interface AutoscalerOptions extends AutoscalerControllerOptions {
+  /**
+   * Demand the fleet saw before the run (the metrics history the forecaster reads), seconds relative to the
+   * run's start (negative). Without it the forecaster starts with no history and forecasts the recent level.
+   */
+  history?: DemandTrace;
+}
+
+type Handler = ReturnType<typeof createHandler>;
+
+export function createAutoscalerController(options: AutoscalerOptions): Controller {
+  let stack: LocalStack | undefined;
+  let resolved: ResolvedConfig;
+  const handlers = new Map<FunctionName, Handler>();
+  const rand = mulberry32(options.seed * 7919 + 17);
+  const alarms = new Map<string, { high: AlarmState; low: AlarmState }>();
+  const windows = new Map<string, boolean>();
+  let lastForecast = Number.NEGATIVE_INFINITY;
+  let incarnation = 1;
+
+  const uuid = () => {
+    const h = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
+    return `${h(8)}-${h(4)}-4${h(3)}-${(8 + Math.floor(rand() * 4)).toString(16)}${h(3)}-${h(12)}`;
+  };
+
+  async function invoke(ctx: ControllerContext, fn: FunctionName, event: unknown, kind: string, what: string) {
+    const handler = handlers.get(fn)!;
+    let result: HandlerResult | undefined;
+    let error: unknown;
+    for (let attempt = 0; attempt < 2 && !result; attempt++) {
+      try {
+        result = (await handler(event, localContext(fn, 120_000))) as HandlerResult;
+      } catch (e) {
+        error = e;
+      }
+    }
+    if (!result) {
+      ctx.record({
+        kind: 'error',
+        message: `${fn} failed twice on ${what}: ${error instanceof Error ? error.message : String(error)}`,
+      });
+      return;
+    }
+    if (result.status === 'decided' || result.status === 'partial') {
+      for (const d of result.decisions) {
+        const changed = d.targetNodes !== undefined && d.currentNodes !== undefined && d.targetNodes !== d.currentNodes;
+        ctx.record({
+          kind: changed ? 'action' : kind,
+          message: `${fn} on ${what}: ${d.fleetId} ${d.currentNodes ?? '?'} -> ${d.targetNodes ?? '?'} nodes (${d.status})`,
+        });
+      }
+      for (const e of result.errors) ctx.record({ kind: 'error', message: `${fn}: ${e.fleetId}: ${e.error}` });
+    } else if (result.status === 'rejected') {
+      ctx.record({ kind: 'error', message: `${fn} rejected ${what}: ${result.reason}` });
+    } else if (result.status === 'no-op') {
+      ctx.record({ kind: 'note', message: `${fn} on ${what}: no-op (${result.reason})` });
+    }
+  }
+
+  /** Simulated CloudWatch alarms over each step's demand utilization. */
+  async function evaluateAlarms(ctx: StepContext) {
+    const value = Number.isFinite(ctx.stepMetrics.demandUtilization) ? ctx.stepMetrics.demandUtilization * 100 : 1000;
+    for (const fleet of resolved.fleets) {
+      let a = alarms.get(fleet.id);
+      if (!a) {
+        a = {
+          high: { name: `${fleet.id}-gpu-utilization-high`, state: 'OK', breaches: 0, recent: [] },
+          low: { name: `${fleet.id}-gpu-utilization-low`, state: 'OK', breaches: 0, recent: [] },
+        };
+        alarms.set(fleet.id, a);
+      }
+      for (const [which, cfg] of [
+        ['high', ALARMS.high],
+        ['low', ALARMS.low],
+      ] as const) {
+        const s = a[which];
+        const breach = which === 'high' ? value > cfg.threshold : value < cfg.threshold;
+        s.breaches = breach ? s.breaches + 1 : 0;
+        s.recent = [...s.recent, Math.round(value * 100) / 100].slice(-cfg.periods);
+        const next = s.breaches >= cfg.periods ? 'ALARM' : breach ? s.state : 'OK';
+        if (next === s.state) continue;
+        const previous = s.state;
+        s.state = next;
+        const event = P.alarmStateChange(
+          { id: uuid(), time: new Date(ctx.now) },
+          {
+            alarmName: s.name,
+            state: next,
+            previousState: previous,
+            namespace: 'GpuFleet',
+            metricName: 'GPUUtilization',
+            dimensions: { fleet: fleet.id },
+            datapoints: s.recent,
+            threshold: cfg.threshold,
+            comparison: which === 'high' ? 'GreaterThanThreshold' : 'LessThanThreshold',
+            periodSeconds: ctx.stepSeconds,
+          },
+        );
+        ctx.record({ kind: 'alarm', message: `${s.name} ${previous} -> ${next} at ${value.toFixed(0)}%` });
+        await invoke(ctx, 'alarm', event, 'alarm', `alarm ${s.name} ${next}`);
+      }
+    }
+  }
+
+  function interruptionPayload(
+    world: World,
+    e: Extract<WorldEvent, { type: 'interruption-notice' }>,
+    now: Date,
+  ): unknown {
+    const pool = world.pool(e.poolId)!;
+    const o = { id: uuid(), time: now, region: pool.region };
+    switch (e.cloud as Cloud) {
+      case 'aws':
+        return P.spotInterruptionWarning(o, e.instanceId, e.zone);
+      case 'azure': {
+        const [subscriptionId, resourceGroup] = (pool.scope ?? 'subscription/resource-group').split('/');
+        incarnation += 1;
+        return P.azurePreempt(
+          o,
+          {
+            name: e.instanceId,
+            scaleSet: pool.name,
+            resourceGroup: resourceGroup!,
+            subscriptionId: subscriptionId!,
+            location: pool.region,
+            zone: e.zone,
+          },
+          new Date(e.deadline),
+          incarnation,
+        );
+      }
+      case 'gcp':
+        return P.gcpPreemption(o, {
+          name: e.instanceId,
+          project: pool.scope ?? 'project',
+          zone: e.zone,
+          numericId: String(1e18 + Math.floor(rand() * 8e18)).slice(0, 19),
+        });
+      default:
+        return undefined;
+    }
+  }
+
+  async function worldEvents(ctx: StepContext) {
+    const now = new Date(ctx.now);
+    for (const e of ctx.events) {
+      if (e.type === 'interruption-notice' && e.reason === 'spot') {
+        const payload = interruptionPayload(ctx.world, e, now);
+        if (!payload) continue;
+        await invoke(ctx, 'spot-interruption', payload, 'interruption', `${e.cloud} preemption of ${e.instanceId}`);
+      } else if (e.type === 'rebalance-recommendation') {
+        const pool = ctx.world.pool(e.poolId)!;
+        await invoke(
+          ctx,
+          'spot-interruption',
+          P.rebalanceRecommendation({ id: uuid(), time: now, region: pool.region }, e.instanceId, e.zone),
+          'interruption',
+          `rebalance recommendation for ${e.instanceId}`,
+        );
+      } else if (e.type === 'reservation' && (e.kind === 'active' || e.kind === 'expiring')) {
+        const r = ctx.world.reservation(e.reservationId);
+        if (!r || r.cloud !== 'aws') continue;
+        const event = P.capacityBlockEvent(
+          { id: uuid(), time: now },
+          e.kind === 'active' ? 'delivered' : 'expiring',
+          r.id,
+          new Date(r.end),
+        );
+        await invoke(
+          ctx,
+          'capacity-reservation',
+          event,
+          'reservation',
+          `capacity block ${r.id} ${e.kind === 'active' ? 'delivered' : 'expiring'}`,
+        );
+      }
+    }
+  }
+
+  async function ticks(ctx: StepContext) {
+    const now = new Date(ctx.now);
+    for (const s of resolved.config.schedules) {
+      const active = isWindowActive({ ...s }, ctx.now);
+      const was = windows.get(s.name);
+      windows.set(s.name, active);
+      if (was === undefined || was === active) continue;
+      ctx.record({ kind: 'schedule', message: `window ${s.name} ${active ? 'opens' : 'closes'}` });
+      await invoke(
+        ctx,
+        'schedule',
+        P.scheduledTick({ id: uuid(), time: now }, `gpu-autoscaler-schedule-${s.name}`),
+        'schedule',
+        `schedule ${s.name}`,
+      );
+    }
+    if (ctx.now - lastForecast >= FORECAST_EVERY_SECONDS * 1000) {
+      lastForecast = ctx.now;
+      await invoke(
+        ctx,
+        'forecast',
+        P.scheduledTick({ id: uuid(), time: now }, 'gpu-autoscaler-forecast'),
+        'forecast',
+        'forecast tick',
+      );
+    }
+  }
+
+  return {
+    name: 'autoscaler',
+    async start(ctx) {
+      // The functions' JSON logs and EMF metrics would drown the progress bar.
+      process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+      process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+      resolved = await loadConfigFile(options.configFile ?? DEMO_CONFIG_FILE);
+      for (const f of resolved.fleets) {
+        for (const p of f.pools) {
+          if (p.cloud !== 'kubernetes' && !ctx.world.pool(p.id)) {
+            throw new Error(`configuration pool ${p.id} (fleet ${f.id}) is not in the simulated world`);
+          }
+        }
+      }
+      stack = await startLocalStack({
+        world: ctx.world,
+        resolved,
+        metricsStore: ctx.metricsStore,
+        clock: () => new Date(ctx.world.now()),
+      });
+      seedDeployments(ctx.world, resolved, stack.kubernetes);
+      for (const name of FUNCTION_NAMES) handlers.set(name, createHandler({ name, deps: async () => stack!.deps }));
+      if (options.history) {
+        for (const f of resolved.fleets) {
+          for (const p of options.history.points) {
+            ctx.metricsStore.add('fleet_rps', { fleet: f.id }, Math.floor(ctx.startMs / 1000) + p.t, p.rps);
+          }
+        }
+      }
+      for (const s of resolved.config.schedules) windows.set(s.name, isWindowActive({ ...s }, ctx.now));
+    },
+    async step(ctx) {
+      await worldEvents(ctx);
+      await evaluateAlarms(ctx);
+      await ticks(ctx);
+    },
+    async stop() {
+      await stack?.close();
+      stack = undefined;
+    },
+  };
+}
