@@ -80,7 +80,7 @@ export function eventRules(config: Config): RuleSpec[] {
       pattern: { source: ['aws.cloudwatch'], 'detail-type': ['CloudWatch Alarm State Change'], ...alarmDetail },
     },
     {
-      id: 'SpotInterruption',
+      id: 'SpotWarning',
       bus: 'default',
       target: 'spot-interruption',
       description: 'EC2 spot interruption warnings and rebalance recommendations',
