@@ -10,11 +10,13 @@ import type { Fleet } from '../domain/types.ts';
 import { DEFAULT_DRAIN_SECONDS } from './defaults.ts';
 import type { InterruptionEffects } from './interruptions.ts';
 import type { Layout } from './layout.ts';
+import type { Reasons } from './reasons.ts';
 import { iso } from './time.ts';
 import type {
   Action,
   CordonDrainAction,
   MarkOfferingAction,
+  PauseState,
   PoolPlan,
   ReplaceAction,
   ReportAction,
@@ -114,3 +116,27 @@ export function buildActions(input: ActionInput): Action[] {
 
 /** Actions a pause lets through: bookkeeping and reports, no cloud change. */
 export const allowedWhilePaused = (a: Action): boolean => a.type === 'mark-offering' || a.type === 'report';
+
+/** Splits the actions into those a pause lets through and those it holds back, and says so. */
+export function applyPause(
+  all: Action[],
+  paused: PauseState | undefined,
+  reasons: Reasons,
+): { actions: Action[]; suppressedActions: Action[] } {
+  if (!paused) return { actions: all, suppressedActions: [] };
+  const suppressedActions = all.filter((a) => !allowedWhilePaused(a));
+  reasons.add(
+    'safety',
+    'safety.paused',
+    `paused by ${paused.by} (${paused.reason})${paused.until ? ` until ${paused.until}` : ''}: ` +
+      `${suppressedActions.length} action(s) held back`,
+  );
+  return { actions: all.filter(allowedWhilePaused), suppressedActions };
+}
+
+/** The `SetDesiredRequest.reason` of this decision: the size change and what drove it. */
+export function reasonSummary(current: number, target: number, reasons: Reasons): string {
+  const codes = reasons.list.map((r) => r.code).filter((c) => !c.startsWith('signal.') && !c.startsWith('placement.'));
+  const drivers = [...new Set(codes)].slice(0, 4);
+  return `autoscaler: ${current} -> ${target} nodes${drivers.length ? ` (${drivers.join(', ')})` : ''}`;
+}

@@ -1,5 +1,6 @@
 /** The scaling decision engine: `decide(input, now)` and everything it is built from. Pure: no I/O, no SDK. */
 export * from './actions.ts';
+export * from './backoff.ts';
 export * from './baseline.ts';
 export * from './bounds.ts';
 export * from './budget.ts';
@@ -9,15 +10,18 @@ export * from './forecast.ts';
 export * from './format.ts';
 export * from './history.ts';
 export * from './hpa-behavior.ts';
+export * from './hpa-normalize.ts';
 export * from './hpa-replicas.ts';
 export * from './hpa-stabilization.ts';
 export * from './interruptions.ts';
 export * from './layout.ts';
+export * from './operator.ts';
 export * from './placement-explain.ts';
 export * from './placement-path.ts';
 export * from './placement-steps.ts';
 export * from './reasons.ts';
 export * from './recommend.ts';
+export * from './reports.ts';
 export * from './reservations.ts';
 export * from './safety.ts';
 export * from './schedule.ts';

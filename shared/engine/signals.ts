@@ -3,13 +3,8 @@
  * Signals naming another fleet are ignored; capacity notices other than a failed launch are logged only
  * (aws-node-termination-handler style: observed, not driven on).
  */
-import type {
-  InterruptionKind,
-  InterruptionSignal,
-  OperatorCommandSignal,
-  ReservationChangeKind,
-  Signal,
-} from '../domain/signals.ts';
+import type { InterruptionKind, InterruptionSignal, ReservationChangeKind, Signal } from '../domain/signals.ts';
+import { operatorCommand } from './operator.ts';
 import type { Reasons } from './reasons.ts';
 import { inForce } from './time.ts';
 import type { DecisionState, ManualTarget, PauseState } from './types.ts';
@@ -56,62 +51,6 @@ export interface SignalContext {
 }
 
 const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}`;
-
-function operatorCommand(s: OperatorCommandSignal, ctx: SignalContext, now: number, reasons: Reasons): void {
-  const who = `${s.command} by ${s.actor}${s.reason ? ` (${s.reason})` : ''}`;
-  if (s.dryRun) ctx.dryRun = true;
-  if ((s.command === 'scale' || s.command === 'pause') && !inForce(s.expiresAt, now)) {
-    reasons.add('signal', 'signal.ignored', `operator ${who} expired at ${s.expiresAt}: ignored`, {
-      eventId: s.eventId,
-    });
-    return;
-  }
-  switch (s.command) {
-    case 'plan':
-    case 'explain':
-      ctx.dryRun = true;
-      reasons.add('signal', 'signal.operator', `operator ${who}: dry run, nothing is executed`, { eventId: s.eventId });
-      return;
-    case 'scale':
-      if (s.target === undefined || !Number.isFinite(s.target) || s.target < 0) {
-        reasons.add('signal', 'signal.ignored', `operator ${who} without a valid target: ignored`, {
-          eventId: s.eventId,
-        });
-        return;
-      }
-      ctx.manualTarget = {
-        target: Math.floor(s.target),
-        poolId: s.poolId,
-        until: s.expiresAt,
-        by: s.actor,
-        reason: s.reason ?? 'operator scale',
-      };
-      reasons.add('signal', 'signal.operator', `operator ${who}: manual target ${Math.floor(s.target)}`, {
-        eventId: s.eventId,
-        poolId: s.poolId,
-      });
-      return;
-    case 'pause':
-      ctx.paused = { until: s.expiresAt, by: s.actor, reason: s.reason ?? 'operator pause' };
-      reasons.add('signal', 'signal.operator', `operator ${who}: fleet paused`, { eventId: s.eventId });
-      return;
-    case 'resume':
-      ctx.paused = undefined;
-      reasons.add('signal', 'signal.operator', `operator ${who}: fleet resumed`, { eventId: s.eventId });
-      return;
-    case 'drain':
-      if (!s.node) {
-        reasons.add('signal', 'signal.ignored', `operator ${who} without a node: ignored`, { eventId: s.eventId });
-        return;
-      }
-      ctx.drains.push({ node: s.node, eventId: s.eventId, reason: `operator drain by ${s.actor}` });
-      reasons.add('signal', 'signal.operator', `operator ${who}: drain node ${s.node}`, { eventId: s.eventId });
-      return;
-    case 'status':
-      reasons.add('signal', 'signal.operator', `operator ${who}: status only`, { eventId: s.eventId });
-      return;
-  }
-}
 
 function interruption(s: InterruptionSignal, ctx: SignalContext, handled: Set<string>, reasons: Reasons): void {
   let fresh = 0;
