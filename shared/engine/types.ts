@@ -125,7 +125,18 @@ export interface DecisionInput {
 
 export type ReasonKind = 'signal' | 'rule' | 'limit' | 'placement' | 'safety';
 
-/** One step of the explanation: which signal, rule, limit, placement choice or safety clipped or drove the plan. */
+/**
+ * One step of the explanation: which signal, rule, limit, placement choice or safety clipped or drove the plan.
+ *
+ * Codes: signal.{metric-alarm, interruption, rebalance, reservation, tick, operator, capacity, ignored};
+ * rules hpa.{metric, missing-metrics, no-metrics}, keda.{activation, inactive, deactivation},
+ * demand.{rps, forecast, forecast-ahead}, manual.target; limits hpa.stabilized,
+ * limit.{scale-up-rate, scale-down-rate, min, max, conflict, capacity, pool-min, pool-max, cloud-max};
+ * placement.{reserved-first, cheapest, scale-in, spot-share, fallback-on-demand, spot-over-share,
+ * interruption, rebalance, reservation-active, reservation-expiring, reservation-unusable,
+ * cloud-not-allowed, pinned}; safety.{schedule, freeze, freeze-scale-down, cooldown, max-step, budget,
+ * budget-below-min, paused, dry-run}.
+ */
 export interface Reason {
   kind: ReasonKind;
   /** Stable machine-readable code, e.g. `hpa.metric`, `limit.max`, `safety.budget`, `placement.reserved-first`. */
