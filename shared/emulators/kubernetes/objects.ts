@@ -172,7 +172,8 @@ export function renderNode(v: NodeView, o: NodeOverlay): Record<string, Json> {
   };
 }
 
-export function renderPod(p: PodRecord, node: NodeView | undefined, now: number): Record<string, Json> {
+/** `nodes`: how many nodes the cluster has (for the scheduler's message on a pending pod). */
+export function renderPod(p: PodRecord, node: NodeView | undefined, now: number, nodes: number): Record<string, Json> {
   const scheduled = p.nodeName !== undefined && node !== undefined;
   const ready = scheduled && node.ready;
   const resources = p.gpus > 0 ? { [p.gpuResource]: String(p.gpus) } : {};
@@ -222,7 +223,7 @@ export function renderPod(p: PodRecord, node: NodeView | undefined, now: number)
             status: 'False',
             lastTransitionTime: rfc3339(now),
             reason: 'Unschedulable',
-            message: `0/? nodes are available: Insufficient ${p.gpuResource}.`,
+            message: `0/${nodes} nodes are available: ${nodes} Insufficient ${p.gpuResource}.`,
           },
         ],
         qosClass: 'Burstable',

@@ -21,7 +21,9 @@
  * Karpenter would provision for, so this is what it would see.
  */
 import { mulberry32, type World, type WorldPool } from '../world.ts';
-import { gpusOf, isNode, type NodeView, nodeOf } from './nodes.ts';
+import { budgetOf, refusesEviction } from './disruption.ts';
+import { isNode, type NodeView, nodeOf } from './nodes.ts';
+import { defaultNodePoolSpec, parseQuantity, targetNodes, validateNodePool } from './nodepools.ts';
 import {
   type Budget,
   DERIVED_TAINTS,
@@ -41,6 +43,7 @@ import {
   type Toleration,
 } from './objects.ts';
 import { applyPatch, clone, type Json, PatchError } from './patch.ts';
+import { schedule } from './scheduler.ts';
 import { matchesLabels, requirementsOf } from './selectors.ts';
 import {
   badRequest,
@@ -112,7 +115,6 @@ export interface KubernetesStateOptions {
 }
 
 const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
-const MAX_PODS_PER_NODE = 110;
 const GPU_RESOURCES = ['nvidia.com/gpu', 'amd.com/gpu'];
 
 export const RESOURCES = {
@@ -127,42 +129,6 @@ const id = (r: { group: string; resource: string }, name: string): ResourceId =>
 const key = (namespace: string, name: string) => `${namespace}/${name}`;
 const isObject = (v: unknown): v is Record<string, Json> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** Integer and decimal-suffixed quantities (`8`, `16`, `2k`); fractional values round down. */
-export function parseQuantity(q: Json | undefined): number | undefined {
-  if (typeof q === 'number') return q;
-  if (typeof q !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/.exec(q.trim());
-  if (!m) return undefined;
-  const scale: Record<string, number> = {
-    m: 1e-3,
-    k: 1e3,
-    M: 1e6,
-    G: 1e9,
-    T: 1e12,
-    Ki: 1024,
-    Mi: 1024 ** 2,
-    Gi: 1024 ** 3,
-    Ti: 1024 ** 4,
-  };
-  return Number(m[1]) * (m[2] ? scale[m[2]]! : 1);
-}
-
-/** `minAvailable`/`maxUnavailable` against the expected pod count; percentages round up, like the API server. */
-function scaled(v: number | string, total: number): number {
-  if (typeof v === 'number') return v;
-  const m = /^(\d+)%$/.exec(v);
-  return m ? Math.ceil((Number(m[1]) * total) / 100) : Number.parseInt(v, 10) || 0;
-}
-
-function tolerates(tolerations: Toleration[] | undefined, taint: Taint): boolean {
-  return (tolerations ?? []).some(
-    (t) =>
-      (t.key === undefined || t.key === taint.key) &&
-      (t.effect === undefined || t.effect === taint.effect) &&
-      (t.operator === 'Exists' || t.key === undefined || (t.value ?? '') === (taint.value ?? '')),
-  );
-}
 
 export class KubernetesState {
   private readonly world: World;
@@ -235,11 +201,11 @@ export class KubernetesState {
   addNodePool(seed: NodePoolSeed): void {
     if (this.nodePools.has(seed.name)) throw new Error(`nodepool ${seed.name} exists`);
     const pool = this.boundPool(seed.name);
-    const spec = (seed.spec ? clone(seed.spec) : this.defaultNodePoolSpec(pool)) as Record<string, Json>;
+    const spec = (seed.spec ? clone(seed.spec) : defaultNodePoolSpec(pool)) as Record<string, Json>;
     if (seed.limits) spec.limits = { ...(isObject(spec.limits) ? spec.limits : {}), ...seed.limits };
     if (seed.replicas !== undefined) spec.replicas = seed.replicas;
     if (seed.weight !== undefined) spec.weight = seed.weight;
-    const errors = this.validateNodePool(spec);
+    const errors = validateNodePool(spec);
     if (errors.length)
       throw new Error(`nodepool ${seed.name}: ${errors.map((e) => `${e.field} ${e.detail}`).join('; ')}`);
     this.nodePools.set(seed.name, {
@@ -390,41 +356,16 @@ export class KubernetesState {
   }
 
   private schedule(): void {
-    const pending = [...this.pods.values()]
-      .filter((p) => p.nodeName === undefined)
-      .sort((a, b) => a.createdAt - b.createdAt || a.name.localeCompare(b.name));
-    if (pending.length === 0) return;
-    const used = new Map<string, { gpus: Record<string, number>; pods: number }>();
-    for (const name of this.view.keys()) used.set(name, { gpus: {}, pods: 0 });
-    for (const p of this.pods.values()) {
-      const u = p.nodeName === undefined ? undefined : used.get(p.nodeName);
-      if (!u) continue;
-      u.pods += 1;
-      u.gpus[p.gpuResource] = (u.gpus[p.gpuResource] ?? 0) + p.gpus;
-    }
-    for (const p of pending) {
-      let best: { node: NodeView; free: number } | undefined;
-      for (const node of this.view.values()) {
-        const o = this.overlays.get(node.name)!;
-        const u = used.get(node.name)!;
-        if (!node.ready || o.unschedulable || u.pods >= MAX_PODS_PER_NODE) continue;
-        const taints = (o.taints ?? []).filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute');
-        if (!taints.every((t) => tolerates(p.tolerations, t))) continue;
-        const labels = o.labels ?? node.labels;
-        if (p.nodeSelector && !Object.entries(p.nodeSelector).every(([k, v]) => labels[k] === v)) continue;
-        const capacity = node.gpuResource === p.gpuResource ? node.gpus : 0;
-        const free = capacity - (u.gpus[p.gpuResource] ?? 0);
-        if (free < p.gpus) continue;
-        if (!best || free > best.free) best = { node, free };
-      }
-      if (!best) continue;
-      p.nodeName = best.node.name;
-      p.scheduledAt = this.world.now();
-      p.resourceVersion = this.nextRv();
-      const u = used.get(best.node.name)!;
-      u.pods += 1;
-      u.gpus[p.gpuResource] = (u.gpus[p.gpuResource] ?? 0) + p.gpus;
-    }
+    schedule(
+      this.pods.values(),
+      [...this.view.values()],
+      (node) => this.overlays.get(node)!,
+      (pod, node) => {
+        pod.nodeName = node;
+        pod.scheduledAt = this.world.now();
+        pod.resourceVersion = this.nextRv();
+      },
+    );
   }
 
   // ---- reads (for tests and the simulation: each syncs with the World first) ----------------------------
@@ -483,12 +424,14 @@ export class KubernetesState {
   }
   podObjects(namespace?: string): Json[] {
     const now = this.world.now();
-    return this.pods_({ namespace }).map((p) => renderPod(p, p.nodeName ? this.view.get(p.nodeName) : undefined, now));
+    return this.pods_({ namespace }).map((p) =>
+      renderPod(p, p.nodeName ? this.view.get(p.nodeName) : undefined, now, this.view.size),
+    );
   }
   podObject(namespace: string, name: string): Record<string, Json> {
     const p = this.pods.get(key(namespace, name));
     if (!p) throw notFound(id(RESOURCES.pods, name));
-    return renderPod(p, p.nodeName ? this.view.get(p.nodeName) : undefined, this.world.now());
+    return renderPod(p, p.nodeName ? this.view.get(p.nodeName) : undefined, this.world.now(), this.view.size);
   }
   deploymentObjects(namespace?: string): Json[] {
     return [...this.deployments.values()]
@@ -685,44 +628,10 @@ export class KubernetesState {
     return this.nodePoolObject(name);
   }
 
-  private validateNodePool(spec: Record<string, Json>): FieldError[] {
-    const errors: FieldError[] = [];
-    const { weight, replicas, limits } = spec;
-    if (
-      weight !== undefined &&
-      (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > 100)
-    ) {
-      errors.push({ field: 'spec.weight', value: weight, detail: 'spec.weight in body should be between 1 and 100' });
-    }
-    if (replicas !== undefined && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)) {
-      errors.push({
-        field: 'spec.replicas',
-        value: replicas,
-        detail: 'spec.replicas in body should be greater than or equal to 0',
-      });
-    }
-    if (limits !== undefined) {
-      if (!isObject(limits))
-        errors.push({ field: 'spec.limits', value: limits, detail: 'spec.limits in body must be of type object' });
-      else {
-        for (const [k, v] of Object.entries(limits)) {
-          if (parseQuantity(v) === undefined) {
-            errors.push({
-              field: `spec.limits.${k}`,
-              value: v,
-              detail: 'quantities must match the regular expression',
-            });
-          }
-        }
-      }
-    }
-    return errors;
-  }
-
   private writeNodePool(np: NodePoolRecord, next: Record<string, Json>): void {
     const spec = isObject(next.spec) ? next.spec : {};
     const meta = isObject(next.metadata) ? next.metadata : {};
-    const errors = this.validateNodePool(spec);
+    const errors = validateNodePool(spec);
     if (errors.length) throw invalid('NodePool', id(RESOURCES.nodepools, np.name), errors);
     const labels = isObject(meta.labels) ? (clone(meta.labels) as Record<string, string>) : {};
     const annotations = isObject(meta.annotations) ? (clone(meta.annotations) as Record<string, string>) : {};
@@ -741,18 +650,8 @@ export class KubernetesState {
   /** A NodePool write moves its World pool (see the file comment). */
   private driveWorld(np: NodePoolRecord, previous: Record<string, Json>): void {
     const pool = this.boundPool(np.name);
-    if (!pool) return;
-    const replicas = np.spec.replicas;
-    if (typeof replicas === 'number') {
-      if (replicas !== previous.replicas) this.world.setDesired(pool.id, replicas);
-      return;
-    }
-    const { gpus, resource } = gpusOf(pool);
-    const limitOf = (spec: Record<string, Json>) =>
-      isObject(spec.limits) ? parseQuantity(spec.limits[resource]) : undefined;
-    const limit = limitOf(np.spec);
-    if (limit === undefined || limit === limitOf(previous) || gpus === 0) return;
-    this.world.setDesired(pool.id, Math.floor(limit / gpus));
+    const target = pool ? targetNodes(pool, np.spec, previous) : undefined;
+    if (pool && target !== undefined) this.world.setDesired(pool.id, target);
   }
 
   private boundPool(name: string): WorldPool | undefined {
@@ -766,56 +665,17 @@ export class KubernetesState {
       );
   }
 
-  private defaultNodePoolSpec(pool: WorldPool | undefined): Record<string, Json> {
-    const requirements: Json[] = [
-      { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
-      { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
-    ];
-    if (pool) {
-      requirements.push(
-        { key: 'karpenter.sh/capacity-type', operator: 'In', values: [pool.capacityType] },
-        { key: 'node.kubernetes.io/instance-type', operator: 'In', values: [pool.instanceType] },
-        { key: 'topology.kubernetes.io/zone', operator: 'In', values: [...pool.zones] },
-      );
-    }
-    const nodeClassRef =
-      pool?.cloud === 'aws'
-        ? { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'default' }
-        : { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' };
-    return {
-      template: { spec: { requirements, nodeClassRef, expireAfter: '720h' } },
-      disruption: {
-        consolidationPolicy: 'WhenEmptyOrUnderutilized',
-        consolidateAfter: '1m',
-        budgets: [{ nodes: '10%' }],
-      },
-    };
-  }
-
   // ---- evictions -----------------------------------------------------------------------------------------
   /** The pod's budget as the disruption controller computes it. */
   budget(pdb: PdbRecord): Budget {
     const reqs = requirementsOf(pdb.selector);
     const pods = [...this.pods.values()].filter((p) => p.namespace === pdb.namespace && matchesLabels(p.labels, reqs));
-    let expectedPods = 0;
-    const counted = new Set<string>();
-    for (const p of pods) {
-      if (p.controller?.kind === 'Deployment') {
-        if (!counted.has(p.controller.key)) expectedPods += this.deployments.get(p.controller.key)?.spec.replicas ?? 0;
-        counted.add(p.controller.key);
-      } else expectedPods += 1;
-    }
-    const currentHealthy = pods.filter((p) => this.podReady(p)).length;
-    const desiredHealthy =
-      pdb.minAvailable !== undefined
-        ? scaled(pdb.minAvailable, expectedPods)
-        : Math.max(0, expectedPods - scaled(pdb.maxUnavailable ?? 0, expectedPods));
-    return {
-      expectedPods,
-      currentHealthy,
-      desiredHealthy,
-      disruptionsAllowed: Math.max(0, currentHealthy - desiredHealthy),
-    };
+    return budgetOf(
+      pdb,
+      pods,
+      (k) => this.deployments.get(k)?.spec.replicas ?? 0,
+      (p) => this.podReady(p),
+    );
   }
 
   /**
@@ -853,9 +713,7 @@ export class KubernetesState {
       const pdb = pdbs[0];
       if (pdb) {
         const b = this.budget(pdb);
-        const blocked = this.podReady(pod)
-          ? b.disruptionsAllowed <= 0
-          : pdb.unhealthyPodEvictionPolicy !== 'AlwaysAllow' && b.currentHealthy < b.desiredHealthy;
+        const blocked = refusesEviction(pdb, b, this.podReady(pod));
         if (blocked) throw disruptionBudgetViolated(pdb.name, b.desiredHealthy, b.currentHealthy);
       }
     }
