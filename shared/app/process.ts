@@ -1,8 +1,11 @@
 /**
  * From a normalized signal to decisions: which fleets it concerns, what each decision must read, and one
- * decision per fleet. A failure in one fleet does not stop the others; retryable failures are rethrown at the
- * end so that Lambda retries the event (and then dead-letters it).
+ * decision per fleet. A failure in one fleet does not stop the others; failures are rethrown at the end so
+ * that Lambda retries the event (and then dead-letters it). Within a fleet, a pool whose action failed does
+ * not stop the other pools: a retryable failure (throttling, a 5xx, a conflict) is rethrown once the decision
+ * is recorded, any other makes the result `partial` (the audit record says what failed).
  */
+import { isRetryableKind } from '../domain/errors.ts';
 import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { AppDeps } from './deps.ts';
@@ -14,6 +17,27 @@ export interface ProcessResult {
   decisions: Array<{ fleetId: string; status: string; targetNodes?: number; currentNodes?: number }>;
   errors: Array<{ fleetId: string; error: string }>;
 }
+
+/**
+ * Capacity actions of a decision failed in a way a retry can fix (throttling, a 5xx, a conflict): the
+ * decision recorded them and applied the rest; the event is retried, and the next decision re-observes the
+ * pools and does only what is still missing.
+ */
+export class RetryableActionsError extends Error {
+  readonly fleetId: string;
+  readonly failed: Array<{ poolId?: string; action: string; kind?: string }>;
+  constructor(fleetId: string, failed: Array<{ poolId?: string; action: string; error: string; kind?: string }>) {
+    super(
+      `fleet ${fleetId}: ${failed.map((f) => `${f.action} of ${f.poolId || '?'} failed (${f.kind})`).join('; ')}; retry`,
+    );
+    this.name = 'RetryableActionsError';
+    this.fleetId = fleetId;
+    this.failed = failed.map(({ poolId, action, kind }) => ({ ...(poolId ? { poolId } : {}), action, kind }));
+  }
+}
+
+/** Reads that leave a pool or an input out of one decision: the next decision reads them again, no retry. */
+const READS = new Set(['describe', 'list-reservations', 'publish']);
 
 interface Route {
   fleets: Fleet[];
@@ -32,7 +56,9 @@ function alarmFleet(s: MetricAlarmSignal, deps: AppDeps): string | undefined {
 /** Which fleets a signal concerns, and what their decisions read. */
 export function route(signal: Signal, deps: AppDeps): Route {
   const fleets = deps.resolved.fleets;
-  const reactive: Gather = { metrics: true, demand: true };
+  // Reservations are read on every decision of a fleet with reserved pools: without them the engine would
+  // trust a reserved pool as configured and could place nodes on a reservation that is not active.
+  const reactive: Gather = { metrics: true, demand: true, reservations: true };
   switch (signal.type) {
     case 'metric-alarm': {
       if (signal.state === 'INSUFFICIENT_DATA')
@@ -110,6 +136,7 @@ export async function processSignal(fn: string, signal: Signal, deps: AppDeps): 
   const decisions: ProcessResult['decisions'] = [];
   const errors: ProcessResult['errors'] = [];
   let retry: unknown;
+  let partial = false;
   await Promise.all(
     r.fleets.map(async (fleet) => {
       try {
@@ -126,6 +153,17 @@ export async function processSignal(fn: string, signal: Signal, deps: AppDeps): 
           status: out.audit.outcome.status,
           ...(out.plan ? { targetNodes: out.plan.targetNodes, currentNodes: out.plan.currentNodes } : {}),
         });
+        const failed = out.audit.outcome.failed;
+        const retryable = failed.filter((f) => !READS.has(f.action) && isRetryableKind(f.kind));
+        if (retryable.length) {
+          const e = new RetryableActionsError(fleet.id, retryable);
+          errors.push({ fleetId: fleet.id, error: e.message });
+          retry ??= e;
+        } else if (failed.some((f) => !READS.has(f.action))) {
+          // Failures a retry cannot fix (refused credentials, an invalid request, no capacity anywhere): the
+          // event is acknowledged, the audit record says what failed.
+          partial = true;
+        }
       } catch (e) {
         errors.push({ fleetId: fleet.id, error: e instanceof Error ? e.message : String(e) });
         deps.logger.error('decision failed', { fn, fleetId: fleet.id, eventId: signal.eventId, error: String(e) });
@@ -136,5 +174,5 @@ export async function processSignal(fn: string, signal: Signal, deps: AppDeps): 
     }),
   );
   if (retry) throw retry;
-  return { status: errors.length ? 'partial' : 'decided', decisions, errors };
+  return { status: errors.length || partial ? 'partial' : 'decided', decisions, errors };
 }

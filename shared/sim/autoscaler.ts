@@ -160,10 +160,11 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
     now: Date,
   ): unknown {
     const pool = world.pool(e.poolId)!;
-    const o = { id: uuid(), time: now, region: pool.region };
+    // The envelope is EventBridge's (in the bus's AWS region); where the VM is goes in the detail.
+    const o = { id: uuid(), time: now };
     switch (e.cloud as Cloud) {
       case 'aws':
-        return P.spotInterruptionWarning(o, e.instanceId, e.zone);
+        return P.spotInterruptionWarning({ ...o, region: pool.region }, e.instanceId, e.zone);
       case 'azure': {
         const [subscriptionId, resourceGroup] = (pool.scope ?? 'subscription/resource-group').split('/');
         incarnation += 1;
