@@ -140,7 +140,7 @@ function policyDocument(statements: PolicyStatementInput[]) {
     if (s.principals) out.Principal = Object.fromEntries(s.principals.map((p) => [p.type, p.identifiers]));
     if (s.conditions?.length) {
       const c: Record<string, Record<string, string[]>> = {};
-      for (const k of s.conditions) (c[k.test] ??= {})[k.variable] = k.values;
+      for (const k of s.conditions) c[k.test] = { ...c[k.test], [k.variable]: k.values };
       out.Condition = c;
     }
     return out;
@@ -261,13 +261,13 @@ export async function runSstConfig(options: { stage: string; env: Record<string,
     const g = globalThis as Record<string, unknown>;
     const platformUrl = (p: string) => pathToFileURL(path.join(PLATFORM, 'src', p)).href;
     const component = await import(platformUrl('components/component.ts'));
-    const { Function } = await import(platformUrl('components/aws/function.ts'));
+    const functionModule = await import(platformUrl('components/aws/function.ts'));
     const { Secret } = await import(platformUrl('components/secret.ts'));
     const { $config } = await import(platformUrl('config.ts'));
     const { run } = await import(platformUrl('auto/run.ts'));
     Object.assign(g, {
       aws: require('@pulumi/aws'),
-      sst: { aws: { Function }, Secret },
+      sst: { aws: { Function: functionModule.Function }, Secret },
       $config,
       $dev: false,
       $util: pulumi,
