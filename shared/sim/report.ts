@@ -30,7 +30,7 @@ const KIND_COLORS: Record<string, string> = {
 
 const W = 960;
 const H = 300;
-const M = { top: 16, right: 150, bottom: 36, left: 64 };
+const M = { top: 16, right: 150, bottom: 36, left: 96 };
 const PW = W - M.left - M.right;
 const PH = H - M.top - M.bottom;
 /** Points per series drawn at most (longer series are averaged into buckets). */
@@ -170,7 +170,9 @@ function timelineChart(run: ControllerRun, result: RunResult): string {
   const rows = Math.max(1, kinds.length);
   const rowH = 26;
   const height = M.top + M.bottom + rows * rowH;
-  const x = (h: number) => M.left + (h / result.hours) * PW;
+  const left = M.left;
+  const width = PW;
+  const x = (h: number) => left + (h / result.hours) * width;
   const marks = run.timeline
     .slice(0, 5000)
     .map((e) => {
@@ -182,26 +184,26 @@ function timelineChart(run: ControllerRun, result: RunResult): string {
     })
     .join('\n');
   const labels = kinds
-    .map((k, i) => `<text x="${M.left - 6}" y="${M.top + i * rowH + rowH / 2 + 4}" text-anchor="end">${esc(k)}</text>`)
+    .map((k, i) => `<text x="${left - 6}" y="${M.top + i * rowH + rowH / 2 + 4}" text-anchor="end">${esc(k)}</text>`)
     .join('\n');
   const grid = kinds
     .map(
       (_, i) =>
-        `<line x1="${M.left}" x2="${M.left + PW}" y1="${M.top + (i + 1) * rowH}" y2="${M.top + (i + 1) * rowH}" stroke="#eee"/>`,
+        `<line x1="${left}" x2="${left + width}" y1="${M.top + (i + 1) * rowH}" y2="${M.top + (i + 1) * rowH}" stroke="#eee"/>`,
     )
     .join('');
   const ticks = timeTicks(result.hours)
     .map(
       (h) =>
-        `<line x1="${f(x(h))}" x2="${f(x(h))}" y1="${height - M.bottom}" y2="${height - M.bottom + 4}" stroke="#999"/><text x="${f(x(h))}" y="${height - M.bottom + 16}" text-anchor="middle">${clock(result.startMs + h * 3_600_000)}</text>`,
+        `<line x1="${f(x(h))}" x2="${f(x(h))}" y1="${height - M.bottom}" y2="${height - M.bottom + 4}" stroke="#999"/><text x="${f(x(h))}" y="${height - M.bottom + 16}" text-anchor="middle">${axisLabel(result.startMs, h)}</text>`,
     )
     .join('');
-  const empty = run.timeline.length === 0 ? `<text x="${M.left + 8}" y="${M.top + 16}">no events</text>` : '';
+  const empty = run.timeline.length === 0 ? `<text x="${left + 8}" y="${M.top + 16}">no events</text>` : '';
   return `<svg class="chart" data-chart="timeline" viewBox="0 0 ${W} ${height}" role="img" aria-label="Events and actions of ${esc(run.name)} over time" xmlns="http://www.w3.org/2000/svg">
-<rect x="${M.left}" y="${M.top}" width="${PW}" height="${rows * rowH}" fill="#fafafa" stroke="#ddd"/>
+<rect x="${left}" y="${M.top}" width="${width}" height="${rows * rowH}" fill="#fafafa" stroke="#ddd"/>
 ${grid}
 ${labels}
-<line class="axis" x1="${M.left}" x2="${M.left + PW}" y1="${height - M.bottom}" y2="${height - M.bottom}" stroke="#999"/>
+<line class="axis" x1="${left}" x2="${left + width}" y1="${height - M.bottom}" y2="${height - M.bottom}" stroke="#999"/>
 ${ticks}
 ${marks}
 ${empty}
@@ -243,7 +245,9 @@ function scale(hours: number, maxY: number): Scale {
 }
 
 function axes(s: Scale, hours: number, maxY: number, unit: string, startMs: number): string {
-  const yTicks = [0, 0.25, 0.5, 0.75, 1].map((q) => q * maxY);
+  const step = niceStep(maxY);
+  const yTicks: number[] = [];
+  for (let v = 0; v <= maxY + step / 1000; v += step) yTicks.push(v);
   const grid = yTicks
     .map((v) => `<line x1="${M.left}" x2="${M.left + PW}" y1="${f(s.y(v))}" y2="${f(s.y(v))}"/>`)
     .join('');
@@ -253,7 +257,7 @@ function axes(s: Scale, hours: number, maxY: number, unit: string, startMs: numb
   const xLabels = timeTicks(hours)
     .map(
       (h) =>
-        `<line x1="${f(s.x(h))}" x2="${f(s.x(h))}" y1="${M.top + PH}" y2="${M.top + PH + 4}" stroke="#999"/><text x="${f(s.x(h))}" y="${M.top + PH + 16}" text-anchor="middle">${clock(startMs + h * 3_600_000)}</text>`,
+        `<line x1="${f(s.x(h))}" x2="${f(s.x(h))}" y1="${M.top + PH}" y2="${M.top + PH + 4}" stroke="#999"/><text x="${f(s.x(h))}" y="${M.top + PH + 16}" text-anchor="middle">${axisLabel(startMs, h)}</text>`,
     )
     .join('');
   return `<g class="grid">${grid}</g>
@@ -301,14 +305,28 @@ function timeTicks(hours: number): number[] {
   return out;
 }
 
-function niceMax(v: number): number {
-  const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+/** A round tick step for about five ticks up to `v`. */
+function niceStep(v: number): number {
+  const raw = v / 5;
+  const p = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= raw) return m * p;
   return 10 * p;
+}
+
+/** The top of the axis: `v` rounded up to a whole number of tick steps. */
+function niceMax(v: number): number {
+  const step = niceStep(v);
+  return Math.ceil(v / step - 1e-9) * step;
 }
 
 function fmtTick(v: number): string {
   return v >= 1000 ? `${+(v / 1000).toFixed(1)}k` : `${+v.toFixed(1)}`;
+}
+
+/** An axis label `hours` into the run: the UTC time, with the day after the first (`+1d 06:00`). */
+function axisLabel(startMs: number, hours: number): string {
+  const day = Math.floor(hours / 24 + 1e-9);
+  return `${day > 0 ? `+${day}d ` : ''}${clock(startMs + hours * 3_600_000)}`;
 }
 
 function clock(ms: number): string {

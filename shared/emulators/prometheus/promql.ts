@@ -75,7 +75,14 @@ function tokenize(input: string): Token[] {
       i += 2;
       continue;
     }
-    if ('{}(),='.includes(c)) {
+    if (/[0-9.]/.test(c)) {
+      // Numbers and durations (`5m`): not part of the subset, but read whole so errors name them.
+      const start = i;
+      while (i < input.length && /[0-9a-zA-Z.]/.test(input[i]!)) i++;
+      out.push({ kind: 'punct', value: input.slice(start, i), pos: start });
+      continue;
+    }
+    if ('{}(),=[]'.includes(c)) {
       out.push({ kind: 'punct', value: c, pos: i });
       i++;
       continue;

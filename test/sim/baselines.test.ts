@@ -1,0 +1,235 @@
+import { describe, expect, it } from 'vitest';
+import { createHpaBaseline } from '../../shared/sim/baselines/hpa.ts';
+import { createOracle, planOracle } from '../../shared/sim/baselines/oracle.ts';
+import { createReactiveBaseline, reactiveDecision, SEED_REACTIVE_POLICY } from '../../shared/sim/baselines/reactive.ts';
+import { createStaticBaseline } from '../../shared/sim/baselines/static.ts';
+import type { Controller } from '../../shared/sim/controller.ts';
+import { type RunOptions, runSimulation } from '../../shared/sim/runner.ts';
+import type { SpotSchedule } from '../../shared/sim/spot.ts';
+import { SEED_HOURLY_RPS } from '../../shared/sim/trace.ts';
+import { NO_SPOT, stepTrace, T0, tinyDemo } from './support.ts';
+
+const run = async (
+  controller: Controller,
+  over: Partial<RunOptions> & Pick<RunOptions, 'trace' | 'demo' | 'hours'>,
+) => {
+  const result = await runSimulation({ spot: NO_SPOT, seed: 1, controllers: [controller], ...over });
+  return result.runs[0]!;
+};
+const actionsOf = (r: Awaited<ReturnType<typeof run>>) =>
+  r.timeline.filter((e) => e.kind === 'action').map((e) => [(e.at - T0) / 60_000, e.message]);
+
+describe('reactive (seed 002)', () => {
+  /** Seed 002's simulate_auto_scaling, transliterated: replicas after each minute's decision. */
+  function seedSimulation(traffic: readonly number[], hours: number, rpsPerReplica: number): number[] {
+    const out: number[] = [];
+    let current = 2;
+    let last = 0;
+    for (let minute = 0; minute < hours * 60; minute++) {
+      const rps = traffic[Math.floor(minute / 60) % traffic.length]!;
+      const utilization = (rps / (current * rpsPerReplica)) * 100;
+      const since = minute - last;
+      if (utilization > 75 && since >= 5) {
+        current = Math.min(Math.trunc(current * 1.5), 100);
+        last = minute;
+      } else if (utilization < 30 && since >= 15) {
+        current = Math.max(Math.trunc(current * 0.75), 2);
+        last = minute;
+      }
+      out.push(current);
+    }
+    return out;
+  }
+
+  it('reproduces the seed minute by minute on its own daily pattern when nodes are ready at once', async () => {
+    const demo = tinyDemo([{ id: 'od', readySeconds: 0 }]);
+    const trace = stepTrace(
+      SEED_HOURLY_RPS.map((rps, h) => [h * 60, rps]),
+      24 * 60,
+    );
+    const r = await run(createReactiveBaseline(), { trace, demo, hours: 24 });
+    const seed = seedSimulation(SEED_HOURLY_RPS, 24, 10);
+    // nodes[m] is the count serving in minute m: the seed's count after the decision of minute m - 1.
+    const nodes = r.series.nodesByCloud.aws;
+    expect(nodes[0]).toBe(2);
+    expect(nodes.slice(1)).toEqual(seed.slice(0, -1));
+    expect(r.summary.scaling_actions).toBeGreaterThan(10);
+  });
+
+  it('truncates as the seed does: 2, 3, 4, 6, 9, 13, 19 every 5 minutes under 100 rps', async () => {
+    const demo = tinyDemo([{ id: 'od', readySeconds: 0 }]);
+    const r = await run(createReactiveBaseline(), { trace: stepTrace([[0, 100]], 60), demo, hours: 1 });
+    // int(9 x 1.5) = 13 and int(13 x 1.5) = 19; at 19 nodes 100 rps is 53% busy: no further action.
+    expect(actionsOf(r)).toEqual([
+      [6, 'od: desired 2 -> 3'],
+      [11, 'od: desired 3 -> 4'],
+      [16, 'od: desired 4 -> 6'],
+      [21, 'od: desired 6 -> 9'],
+      [26, 'od: desired 9 -> 13'],
+      [31, 'od: desired 13 -> 19'],
+    ]);
+  });
+
+  it.each([
+    // 2 x 1.5 = 3; the cooldown since the last action in either direction is what counts.
+    { name: 'scale up after 5 minutes', replicas: 2, util: 80, since: 5, expected: { replicas: 3, acted: true } },
+    { name: 'no scale up within 5 minutes', replicas: 2, util: 80, since: 4, expected: { replicas: 2, acted: false } },
+    { name: '75% is not above 75%', replicas: 2, util: 75, since: 50, expected: { replicas: 2, acted: false } },
+    // int(10 x 0.75) = 7.
+    { name: 'scale down after 15 minutes', replicas: 10, util: 20, since: 15, expected: { replicas: 7, acted: true } },
+    {
+      name: 'no scale down within 15 minutes',
+      replicas: 10,
+      util: 20,
+      since: 14,
+      expected: { replicas: 10, acted: false },
+    },
+    // int(2 x 0.75) = 1, raised to the minimum 2: still an action (it restarts the cooldown).
+    {
+      name: 'at the minimum, a scale down changes nothing but acts',
+      replicas: 2,
+      util: 5,
+      since: 15,
+      expected: { replicas: 2, acted: true },
+    },
+    { name: 'never above 100', replicas: 80, util: 99, since: 5, expected: { replicas: 100, acted: true } },
+  ])('$name', ({ replicas, util, since, expected }) => {
+    expect(reactiveDecision(replicas, util, since, SEED_REACTIVE_POLICY)).toEqual(expected);
+  });
+});
+
+describe('hpa (Kubernetes defaults, 70% target)', () => {
+  it('follows 70%: up at once, holds while nodes boot, down after the 300 s stabilization', async () => {
+    const demo = tinyDemo([{ id: 'od', readySeconds: 600 }]);
+    const trace = stepTrace(
+      [
+        [0, 50],
+        [30, 100],
+        [90, 50],
+      ],
+      150,
+    );
+    const r = await run(createHpaBaseline(), { trace, demo, hours: 2.5 });
+    // Warm start: ceil(50 / (10 x 0.7)) = 8, 62.5% busy: a ratio of 0.893, just outside the tolerance, but
+    // ceil(0.893 x 8) = 8 again. At 31 min 100 rps on 8 nodes is 125%: ceil(1.786 x 8) = 15, within
+    // max(+100%, +4). While 7 of them boot, the HPA counts them at 0%: 1.786 x 8 / 15 = 0.95, within
+    // tolerance: it holds. At 15 nodes, 66.7%: within tolerance. Demand halves at 90 min; the recommendation
+    // of 8 wins once the last recommendation of 15 (made at 90 min) leaves the 300 s window: at 95 min.
+    expect(actionsOf(r)).toEqual([
+      [31, 'od: desired 8 -> 15'],
+      [95, 'od: desired 15 -> 8'],
+    ]);
+    // Unserved: 20 rps over the 11 minutes (30..40) before the new nodes serve at 41 min.
+    expect(r.summary.unserved_requests).toBeCloseTo(20 * 60 * 11, 6);
+    // 8 nodes for 2.5 h, and 7 more from 31 to 95 min, at 1 USD/h.
+    expect(r.summary.cost_usd).toBeCloseTo(8 * 2.5 + (7 * 64) / 60, 9);
+  });
+});
+
+describe('static', () => {
+  it('holds enough nodes for the peak from the start: never unserved, never acts', async () => {
+    const demo = tinyDemo([{ id: 'od' }]);
+    const trace = stepTrace(
+      [
+        [0, 20],
+        [60, 95],
+        [90, 40],
+      ],
+      180,
+    );
+    const r = await run(createStaticBaseline(), { trace, demo, hours: 3 });
+    // ceil(95 / 10) = 10 nodes for 3 h at 1 USD/h.
+    expect(r.series.nodesByCloud.aws.every((n) => n === 10)).toBe(true);
+    expect(r.summary).toMatchObject({ slo_attainment: 1, unserved_requests: 0, scaling_actions: 0 });
+    expect(r.summary.cost_usd).toBeCloseTo(30, 9);
+  });
+});
+
+describe('oracle', () => {
+  const trace = stepTrace(
+    [
+      [0, 20],
+      [60, 100],
+      [120, 20],
+    ],
+    180,
+  );
+
+  it('serves everything for less than static, launching each node its time to ready ahead', async () => {
+    const demo = tinyDemo([{ id: 'od' }]);
+    const oracle = await run(createOracle(), { trace, demo, hours: 3 });
+    const fixed = await run(createStaticBaseline(), { trace, demo, hours: 3 });
+    expect(oracle.summary.slo_attainment).toBe(1);
+    expect(oracle.summary.cost_usd).toBeLessThan(fixed.summary.cost_usd);
+    // 2 nodes all along (6 USD), and 8 more launched at 50 min (10 minutes ahead of the peak at 60) and
+    // stopped at 120 min: 8 x 70 min.
+    expect(oracle.summary.cost_usd).toBeCloseTo(6 + (8 * 70) / 60, 9);
+    expect(actionsOf(oracle)).toEqual([
+      [50, 'od: desired 2 -> 10'],
+      [120, 'od: desired 10 -> 2'],
+    ]);
+  });
+
+  it('uses spot where it stays available for the node whole life, and is never interrupted', async () => {
+    const demo = tinyDemo([
+      { id: 'od', hourlyPrice: 1 },
+      { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, zones: ['a', 'b'] },
+    ]);
+    // 5 places per zone, none from 60 to 120 min in zone b.
+    const spot: SpotSchedule = {
+      source: 'test',
+      mapping: [],
+      changes: [
+        { t: 0, poolId: 'spot', zone: 'a', capacity: 5 },
+        { t: 0, poolId: 'spot', zone: 'b', capacity: 5 },
+        { t: 3600, poolId: 'spot', zone: 'b', capacity: 0 },
+        { t: 7200, poolId: 'spot', zone: 'b', capacity: 5 },
+      ],
+    };
+    const flat = stepTrace([[0, 50]], 180);
+    const r = await run(createOracle(), { trace: flat, demo, hours: 3, spot });
+    expect(r.summary).toMatchObject({ slo_attainment: 1, interruptions: 0 });
+    // All on-demand would cost 5 nodes x 3 h = 15 USD.
+    expect(r.summary.cost_usd).toBeLessThan(15);
+    expect(r.series.nodesByCloud.aws[0]).toBe(5);
+  });
+
+  it('uses a capacity block while it lasts and leaves it before it expires', async () => {
+    const demo = tinyDemo(
+      [
+        { id: 'od', hourlyPrice: 1 },
+        { id: 'block', capacityType: 'reserved', hourlyPrice: 0, rpsPerNode: 100, reservationId: 'cb-1', max: 1 },
+      ],
+      [
+        {
+          id: 'cb-1',
+          cloud: 'aws',
+          type: 'capacity-block',
+          instanceType: 'p5.48xlarge',
+          zone: 'z1',
+          total: 1,
+          start: T0 + 3_600_000,
+          end: T0 + 7_200_000,
+        },
+      ],
+    );
+    const r = await run(createOracle(), { trace: stepTrace([[0, 50]], 180), demo, hours: 3 });
+    expect(r.summary).toMatchObject({ slo_attainment: 1, interruptions: 0 });
+    // The block serves from 70 min (launched when delivered at 60); on-demand stops then and comes back
+    // 10 minutes before the block's last usable minute: 5 nodes x (70 + 71) min instead of 5 x 180.
+    expect(r.summary.cost_usd).toBeCloseTo((5 * (70 + 71)) / 60, 9);
+  });
+
+  it('plans as the file comment says on a hand-checked case', () => {
+    // One pool at 10 rps and 1 USD/h, lag 2 steps of an hour: demand 5 rps in steps 3 and 6.
+    // Gap of 2 steps (4, 5) <= lag: one life from step 1 to 7 (launched 2 ahead), 6 node-hours.
+    const plan = planOracle(
+      [0, 0, 0, 5, 0, 0, 5, 0],
+      [{ poolId: 'p', rpsPerNode: 10, hourlyPrice: 1, lagSteps: 2, available: new Array(8).fill(Infinity) }],
+      3600,
+    );
+    expect(plan.lives).toEqual([{ poolId: 'p', from: 1, to: 7, servesFrom: 3 }]);
+    expect(plan.costUsd).toBe(6);
+    expect(plan.unservedRpsSteps).toBe(0);
+  });
+});
