@@ -361,3 +361,13 @@ function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
+
+/** The same trace with every rate multiplied by `factor` (to fit a small trace to a bigger fleet). */
+export function scaleTrace(trace: DemandTrace, factor: number): DemandTrace {
+  if (!(factor > 0) || !Number.isFinite(factor)) throw new Error(`trace scale must be a number > 0, got ${factor}`);
+  return {
+    ...trace,
+    points: trace.points.map((p) => ({ t: p.t, rps: p.rps * factor })),
+    source: factor === 1 ? trace.source : `${trace.source} x ${factor}`,
+  };
+}

@@ -8,6 +8,7 @@ import {
   meanRps,
   offeredRequests,
   parseTraceCsv,
+  scaleTrace,
   SEED_HOURLY_RPS,
   seedPatternAt,
   splitCsv,
@@ -249,6 +250,13 @@ describe('offeredRequests', () => {
 
   it('gives the mean rate over a range', () => {
     expect(meanRps(t, 30, 90)).toBeCloseTo(1.5, 9);
+  });
+
+  it('scales a trace', () => {
+    const doubled = scaleTrace(t, 2);
+    expect(offeredRequests(doubled, 0, 180)).toBeCloseTo(420, 9);
+    expect(doubled.source).toBe('a.csv x 2');
+    expect(() => scaleTrace(t, 0)).toThrow(/> 0/);
   });
 });
 

@@ -1,0 +1,191 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliIo, UsageError } from '../../shared/cli/io.ts';
+import { createSimulateCommand, loadAutoscalerModule, parseOptions } from '../../shared/cli/commands/simulate.ts';
+import type { AutoscalerControllerOptions, Controller } from '../../shared/sim/controller.ts';
+import { createProgressReporter } from '../../shared/sim/progress.ts';
+
+function fakeIo(cwd: string, tty?: CliIo['tty']) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    readStdin: async () => '',
+    env: {},
+    cwd,
+    tty,
+  };
+  return { io, out, err };
+}
+
+/** Stands in for the autoscaler: holds the demo fleet as it starts. */
+function holding(seen: AutoscalerControllerOptions[]) {
+  return async (options: AutoscalerControllerOptions): Promise<Controller> => {
+    seen.push(options);
+    return { name: 'autoscaler', async start() {}, async step() {}, async stop() {} };
+  };
+}
+
+describe('autoscaler simulate', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'simulate-'));
+    // Ten minutes at 60, then 120 requests a minute.
+    await writeFile(
+      path.join(dir, 'trace.csv'),
+      `offset_s,requests\n${Array.from({ length: 10 }, (_, i) => `${i * 60},${i < 5 ? 60 : 120}`).join('\n')}\n`,
+    );
+    await writeFile(path.join(dir, 'spot.json'), '{"metadata":{"gap_seconds":300},"data":[4,2,4]}');
+    await writeFile(path.join(dir, 'config.json'), '{}');
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the autoscaler and the four baselines, prints --json and writes the report', async () => {
+    const seen: AutoscalerControllerOptions[] = [];
+    const { io, out, err } = fakeIo(dir);
+    const code = await createSimulateCommand({ loadAutoscaler: holding(seen) })(
+      ['--hours', '1', '--seed', '9', '--json', '--report', 'r/report.html', '--config', 'config.json'],
+      io,
+    );
+    expect(code).toBe(0);
+    const json = JSON.parse(out.join('\n'));
+    expect(Object.keys(json.results)).toEqual(['autoscaler', 'reactive', 'hpa', 'static', 'oracle']);
+    expect(json.run).toMatchObject({ hours: 1, seed: 9, step_seconds: 60, trace: 'default day (seed 9)' });
+    expect(json.results.oracle.slo_attainment).toBe(1);
+    expect(readFileSync(path.join(dir, 'r', 'report.html'), 'utf8')).toContain('data-chart="capacity"');
+    expect(seen[0]).toMatchObject({
+      seed: 9,
+      hours: 1,
+      stepSeconds: 60,
+      configFile: path.join(dir, 'config.json'),
+      cwd: dir,
+    });
+    // No terminal: progress comes as a few lines.
+    expect(err.length).toBeGreaterThan(0);
+    expect(err.length).toBeLessThanOrEqual(11);
+  });
+
+  it('prints the table without --json, and runs a trace for its own length', async () => {
+    const { io, out } = fakeIo(dir);
+    const code = await createSimulateCommand({ loadAutoscaler: holding([]) })(
+      ['--trace', 'trace.csv', '--spot-trace', 'spot.json', '--report', 'out.html'],
+      io,
+    );
+    expect(code).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/^controller\s+cost USD/);
+    expect(text).toContain(`report: ${path.join(dir, 'out.html')}`);
+    expect(existsSync(path.join(dir, 'out.html'))).toBe(true);
+  });
+
+  it('repeats a short trace to fill --hours and says so', async () => {
+    const { io, out, err } = fakeIo(dir);
+    await createSimulateCommand({ loadAutoscaler: holding([]) })(
+      ['--trace', 'trace.csv', '--hours', '0.5', '--json', '--report', 'o.html'],
+      io,
+    );
+    expect(err[0]).toBe('simulate: the trace covers 0.17 h; it repeats to fill 0.5 h');
+    const json = JSON.parse(out.join('\n'));
+    expect(json.run.trace_looped).toBe(true);
+    // Three times the ten minutes: 3 x (5 x 60 + 5 x 120) requests.
+    expect(json.results.static.offered_requests).toBe(2700);
+  });
+
+  it('prints its usage with --help', async () => {
+    const { io, out } = fakeIo(dir);
+    expect(await createSimulateCommand({ loadAutoscaler: holding([]) })(['--help'], io)).toBe(0);
+    expect(out[0]).toMatch(/^usage: autoscaler simulate/);
+  });
+
+  it.each([
+    { args: ['--bogus'], message: /Unknown option '--bogus'/ },
+    { args: ['extra'], message: /positional/ },
+    { args: ['--hours', '0'], message: /--hours must be a number of hours > 0/ },
+    { args: ['--hours', 'many'], message: /--hours must be/ },
+    { args: ['--seed=-1'], message: /--seed must be a whole number/ },
+    { args: ['--seed', '1.5'], message: /--seed must be a whole number/ },
+    {
+      args: ['--trace', 'x.csv', '--value-unit', 'rph'],
+      message: /--value-unit must be one of rps, rpm, count, got 'rph'/,
+    },
+    { args: ['--trace', 'x.csv', '--time-unit', 'days'], message: /--time-unit must be one of ms, s, min, h/ },
+    { args: ['--value-column', 'rpm_mid'], message: /--value-column needs --trace/ },
+    { args: ['--trace'], message: /argument missing|--trace/ },
+    { args: ['--report', ''], message: /--report needs a value/ },
+  ])('refuses $args', ({ args, message }) => {
+    expect(() => parseOptions(args)).toThrow(UsageError);
+    expect(() => parseOptions(args)).toThrow(message);
+  });
+
+  it('fails clearly on a config file it cannot read, and on a bad trace', async () => {
+    const { io } = fakeIo(dir);
+    const command = createSimulateCommand({ loadAutoscaler: holding([]) });
+    await expect(command(['--config', 'missing.json'], io)).rejects.toThrow(/--config: cannot read missing\.json/);
+    await writeFile(path.join(dir, 'bad.csv'), 'offset_s,requests\n0,1\n60,many\n');
+    await expect(command(['--trace', 'bad.csv'], io)).rejects.toThrow(/bad\.csv \(line 3, column 'requests'\)/);
+  });
+});
+
+describe('loading the autoscaler controller', () => {
+  const options: AutoscalerControllerOptions = {
+    demo: undefined as never,
+    seed: 1,
+    hours: 1,
+    stepSeconds: 60,
+    cwd: '/',
+    log: () => {},
+  };
+
+  it('fails clearly when the module is missing', async () => {
+    const url = new URL('file:///nonexistent/shared/sim/autoscaler.ts');
+    await expect(loadAutoscalerModule(url, options)).rejects.toThrow(
+      /cannot load the autoscaler controller from \/nonexistent\/shared\/sim\/autoscaler\.ts/,
+    );
+  });
+
+  it('fails clearly when the module does not export the factory', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'autoscaler-module-'));
+    try {
+      const file = path.join(dir, 'autoscaler.mjs');
+      await writeFile(file, 'export const somethingElse = 1;\n');
+      await expect(loadAutoscalerModule(pathToFileURL(file), options)).rejects.toThrow(
+        /does not export createAutoscalerController/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('progress', () => {
+  it('redraws one bar in place on a terminal and ends it with a newline', () => {
+    const writes: string[] = [];
+    let clock = 0;
+    const p = createProgressReporter(
+      { tty: { write: (t) => writes.push(t), columns: 100 }, line: () => {} },
+      () => (clock += 1000),
+    );
+    for (let step = 1; step <= 10; step++) p.update({ controller: 'hpa', index: 1, count: 2, step, steps: 10 });
+    p.done();
+    expect(writes.every((w, i) => (i < writes.length - 1 ? w.startsWith('\r[') : w === '\n'))).toBe(true);
+    // Second of two controllers, done: 100%.
+    expect(writes[writes.length - 2]).toContain('100% hpa (2/2) 10/10');
+  });
+
+  it('writes a line every tenth of the run elsewhere', () => {
+    const lines: string[] = [];
+    const p = createProgressReporter({ line: (t) => lines.push(t) });
+    for (let step = 1; step <= 100; step++) p.update({ controller: 'x', index: 0, count: 1, step, steps: 100 });
+    // 0%, 10%, ..., 100%.
+    expect(lines).toHaveLength(11);
+    expect(lines[0]).toBe('simulate: 0% (x 1/100)');
+    expect(lines[10]).toBe('simulate: 100% (x 100/100)');
+  });
+});
