@@ -3,7 +3,7 @@
  * shrink, reports). A failure in one pool or cloud does not stop the others: it is recorded with its kind
  * and the cloud's code. Capacity errors come back so the caller can back the offering off and re-decide.
  */
-import { isInsufficientCapacity } from '../domain/errors.ts';
+import { isInsufficientCapacity, isInvalid } from '../domain/errors.ts';
 import { refOf } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import type { Action, CordonDrainAction, Plan } from '../engine/types.ts';
@@ -23,6 +23,8 @@ export interface ApplyResult {
   shortOfCapacity: string[];
   /** True when at least one pool's desired count changed. */
   changed: boolean;
+  /** Pools that cannot remove a chosen instance (an EC2 Fleet): their desired count is lowered instead. */
+  lowerInstead?: Set<string>;
 }
 
 export interface ApplyContext {
@@ -100,7 +102,19 @@ async function cordonDrain(
       out.applied.push({ poolId: pool.id, action: 'remove-instance', detail: action.instanceId });
       out.changed = true;
     } catch (e) {
-      out.failed.push(failureOf(pool.id, `remove-instance ${action.instanceId}`, e));
+      if (!isInvalid(e)) {
+        out.failed.push(failureOf(pool.id, `remove-instance ${action.instanceId}`, e));
+        return;
+      }
+      // The group cannot end a chosen instance (an EC2 Fleet): once every action ran, its desired count is
+      // lowered to the plan's target, so that it does not relaunch in the offering being taken back.
+      out.lowerInstead ??= new Set();
+      out.lowerInstead.add(pool.id);
+      out.applied.push({
+        poolId: pool.id,
+        action: 'remove-instance',
+        detail: `${pool.kind} cannot remove ${action.instanceId} itself: its desired count is lowered instead`,
+      });
     }
   }
 }
@@ -194,10 +208,13 @@ async function followDeployment(deps: AppDeps, plan: Plan, ctx: ApplyContext, ou
     });
     return;
   }
+  // A pool whose resize failed stays where it was: no replicas for GPUs that are not coming.
+  const unchanged = new Set(out.failed.filter((f) => f.action === 'set-desired').map((f) => f.poolId));
   let gpus = 0;
   for (const p of plan.pools) {
     const pool = ctx.fleet.pools.find((x) => x.id === p.poolId);
-    if (pool && pool.kind !== 'k8s-deployment') gpus += p.target * pool.gpusPerNode;
+    if (pool && pool.kind !== 'k8s-deployment')
+      gpus += (unchanged.has(p.poolId) ? p.current : p.target) * pool.gpusPerNode;
   }
   const replicas = Math.floor(gpus / d.gpusPerReplica);
   try {
@@ -224,6 +241,14 @@ export async function applyPlan(deps: AppDeps, plan: Plan, ctx: ApplyContext): P
     await Promise.all(plan.actions.slice(i, j).map((a) => execute(deps, a, ctx, out)));
     i = j;
   }
+  for (const poolId of out.lowerInstead ?? []) {
+    const target = plan.pools.find((p) => p.poolId === poolId)?.target;
+    if (target === undefined) continue;
+    const removed = plan.actions.filter((a) => a.type === 'cordon-drain' && a.remove && a.poolId === poolId).length;
+    const reason = `autoscaler: ${removed} instance(s) of ${poolId} taken back (event ${ctx.eventId})`;
+    await execute(deps, { type: 'set-desired', poolId, from: target + removed, to: target, reason }, ctx, out);
+  }
+  delete out.lowerInstead;
   await followDeployment(deps, plan, ctx, out);
   return out;
 }

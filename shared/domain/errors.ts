@@ -68,6 +68,9 @@ export const isInvalid = isKind('invalid');
 export const isTransient = isKind('transient');
 /** True for errors a retry may cure: throttling, transient faults, optimistic-concurrency conflicts. */
 export const isRetryable = (e: unknown): boolean => isCloudError(e) && e.retryable;
+/** For a recorded failure (audit records keep the kind, not the error): is its kind worth a retry? */
+export const isRetryableKind = (kind: string | undefined): boolean =>
+  kind !== undefined && RETRYABLE.has(kind as CloudErrorKind);
 
 /** Returns undefined for a not-found error and rethrows anything else (Karpenter's IgnoreNotFound). */
 export function ignoreNotFound(e: unknown): undefined {

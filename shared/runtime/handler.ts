@@ -8,7 +8,8 @@
  * - events the autoscaler does not act on: acknowledged as a no-op with the reason;
  * - throttling, transient cloud errors, a busy fleet lease: rethrown, so Lambda retries and then sends the
  *   event to the function's dead-letter queue;
- * - a failure in one pool or cloud: recorded in the decision's audit record, the others applied.
+ * - a failure in one pool or cloud: recorded in the decision's audit record, the others applied; then
+ *   rethrown when a retry can fix it (throttling, a 5xx), else the result is `partial`.
  */
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';

@@ -1,0 +1,227 @@
+/**
+ * The spot-interruption function end to end, on the project's samples moved into the demo world: an EC2
+ * Spot warning, an EC2 rebalance recommendation, an Azure Preempt (Scheduled Events document put on the bus
+ * by the forwarder) and a GCP preemption (audit log entry pushed by Pub/Sub), through middy, Powertools, the
+ * event schemas, the engine, the real SDK clients against the emulators, and dynalite.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../shared/emulators/world.ts';
+import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
+import { sample } from './support.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const DEMO_SUBSCRIPTION = '00000000-0000-0000-0000-00000000d3m0';
+
+function cluster(h: Harness) {
+  return h.stack.kubernetes.get('gpu-demo')!.state;
+}
+
+/** Pods of the fleet's Deployment bound to a node. */
+function podsOn(h: Harness, node: string) {
+  return cluster(h).podRecords({ namespace: 'inference', nodeName: node });
+}
+
+/** Nodes a `spec.unschedulable: true` patch was sent for. */
+function cordoned(h: Harness): string[] {
+  return h.world
+    .callsTo('kubernetes', 'nodes.patch')
+    .map((c) => c.params as { path: string; body?: { spec?: { unschedulable?: boolean } } })
+    .filter((p) => p.body?.spec?.unschedulable === true)
+    .map((p) => p.path.split('/').at(-1)!);
+}
+
+/** The cloud takes the instances back (they turn `terminating` with the cloud's notice), as before its event. */
+function takeBack(h: Harness, poolId: string, n: number): WorldInstance[] {
+  const taken = h.world.instancesOf(poolId).slice(0, n);
+  for (const i of taken) h.world.interrupt(i, 'spot', SPOT_NOTICE_SECONDS[i.cloud]);
+  return taken;
+}
+
+interface PreemptCase {
+  name: string;
+  poolId: string;
+  /** Instances the cloud takes back. */
+  taken: number;
+  event(taken: WorldInstance[], id: string): unknown;
+  /** The cloud call that ends the chosen instances and lowers the group. */
+  removal: { service: string; operation: string };
+  /** Seconds of notice the cloud gives. */
+  notice: number;
+  /** The drain deadline the event gives, in seconds after its delivery (T0). */
+  deadline: number;
+}
+
+const PREEMPTIONS: PreemptCase[] = [
+  {
+    name: 'AWS EC2 Spot Instance Interruption Warning (EC2 Fleet)',
+    poolId: 'aws-g5-spot',
+    taken: 1,
+    event: ([i], id) =>
+      sample('aws-spot-interruption', 'valid', {
+        at: T0,
+        id,
+        replace: { 'i-0a1b2c3d4e5f60718': i!.id, 'us-east-1a': i!.zone },
+      }),
+    // An EC2 Fleet cannot end a chosen instance: its target capacity is lowered instead.
+    removal: { service: 'ec2', operation: 'ModifyFleet' },
+    notice: 120,
+    // The warning's time plus two minutes.
+    deadline: 120,
+  },
+  {
+    name: 'Azure Preempt of two VMs of a scale set (forwarded Scheduled Events document)',
+    poolId: 'azure-a100-spot',
+    taken: 2,
+    event: ([a, b], id) =>
+      sample('azure-scheduled-events-forwarded', 'valid', {
+        at: T0,
+        id,
+        replace: {
+          'chat-nc24-spot_3': a!.id,
+          'chat-nc24-spot_5': b!.id,
+          'chat-nc24-spot': 'vmss-gpu-demo-a100-spot',
+          'gpu-fleet': 'rg-gpu-demo',
+          '7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': DEMO_SUBSCRIPTION,
+        },
+      }),
+    removal: { service: 'arm', operation: 'virtualMachineScaleSets.deleteInstances' },
+    notice: 30,
+    // NotBefore: 28 s after the document was put on the bus (10:15:02 -> 10:15:30 in the sample).
+    deadline: 28,
+  },
+  {
+    name: 'GCP preemption audit log entry through a Pub/Sub push subscription',
+    poolId: 'gcp-l4',
+    taken: 1,
+    event: ([i], id) =>
+      sample('gcp-preemption-pubsub', 'valid', {
+        at: T0,
+        id,
+        replace: { 'gpu-fleet-prod': 'gpu-demo-project', 'chat-l4-spot-7x2k': i!.id, 'us-central1-a': i!.zone },
+      }),
+    removal: { service: 'compute', operation: 'instanceGroupManagers.deleteInstances' },
+    notice: 30,
+    // The log entry's timestamp plus 30 s; it was logged 0.7 s before Pub/Sub published it.
+    deadline: 29.3,
+  },
+];
+
+describe('spot-interruption function', () => {
+  it.each(PREEMPTIONS)('$name: drains before the deadline, backs the offering off, replaces elsewhere', async (c) => {
+    h = await startHarness({ desired: { 'aws-g5-spot': 2, 'azure-a100-spot': 2, 'gcp-l4': 2 } });
+    const before = h.desired();
+    const existing = new Set(h.world.allInstances().map((i) => i.id));
+    const taken = takeBack(h, c.poolId, c.taken);
+    const nodes = taken.map((i) => i.nodeName);
+    for (const node of nodes) expect(podsOn(h, node).length).toBeGreaterThan(0);
+    const id = crypto.randomUUID();
+
+    const started = performance.now();
+    const result = await h.invoke('spot-interruption', c.event(taken, id));
+    const wallMs = performance.now() - started;
+
+    expect(result).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET, status: 'applied' }] });
+    // Far inside the notice (2 minutes on AWS, 30 s on Azure and GCP), even with this file's cold start
+    // (loading every SDK) in it: a few seconds, most of it the first load.
+    expect(wallMs).toBeLessThan((c.notice * 1000) / 3);
+
+    // Cordoned, then drained through the Eviction API: no pod of the fleet is left on the nodes (a node whose
+    // VM was deleted already is gone from the cluster).
+    for (const node of nodes) {
+      expect(cordoned(h)).toContain(node);
+      expect(cluster(h).nodeOverlay(node)?.unschedulable ?? true).toBe(true);
+      expect(podsOn(h, node)).toEqual([]);
+    }
+    const evicted = h.world.callsTo('kubernetes', 'pods.eviction.create');
+    expect(evicted.length).toBeGreaterThanOrEqual(nodes.length);
+
+    // The offering is backed off in the fleet state for offeringBackoffSeconds (1800 s in the demo).
+    const state = await h.stack.deps.store.getState(FLEET);
+    expect(state.offeringBackoff).toContainEqual(
+      expect.objectContaining({
+        poolId: c.poolId,
+        reason: 'interrupted',
+        until: new Date(T0 + 1800_000).toISOString(),
+      }),
+    );
+    expect(state.interruptedInstances?.map((i) => i.instanceId).sort()).toEqual(taken.map((i) => i.id).sort());
+
+    // The instances taken back serve no more (gone, or ending at the deadline) and as many new instances were
+    // launched as were taken, none in the offering being taken back (the pool, or its zone when the notice
+    // names one): the fleet keeps its size.
+    for (const i of taken) expect(h.world.instance(i.id)?.state ?? 'gone').toMatch(/gone|terminating/);
+    const mark = state.offeringBackoff.find((b) => b.poolId === c.poolId)!;
+    const launched = h.world.allInstances().filter((i) => !existing.has(i.id));
+    expect(launched).toHaveLength(c.taken);
+    for (const i of launched)
+      expect(i.poolId === c.poolId && (mark.zone === undefined || mark.zone === i.zone)).toBe(false);
+    expect(h.totalDesired()).toBe(Object.values(before).reduce((a, b) => a + b, 0));
+    expect(h.world.callsTo(c.removal.service, c.removal.operation).length).toBeGreaterThan(0);
+
+    // The audit record says which instance, which deadline (the cloud's notice from the event time).
+    const audits = await h.audits();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ trigger: { fn: 'spot-interruption', signal: 'interruption' } });
+    const plan = audits[0]!.plan as { actions: Array<Record<string, unknown>> };
+    const drains = plan.actions.filter((a) => a.type === 'cordon-drain');
+    expect(drains.map((d) => d.instanceId).sort()).toEqual(taken.map((i) => i.id).sort());
+    for (const d of drains) expect(d.deadline).toBe(new Date(T0 + c.deadline * 1000).toISOString());
+  });
+
+  it('a rebalance recommendation launches a replacement elsewhere and cordons the node, without draining it', async () => {
+    h = await startHarness({ desired: { 'aws-g5-spot': 2 } });
+    const before = h.desired();
+    const [at] = h.world.instancesOf('aws-g5-spot');
+    const pods = podsOn(h, at!.nodeName).length;
+    const event = sample('aws-rebalance-recommendation', 'valid', {
+      at: T0,
+      replace: { 'i-0a1b2c3d4e5f60718': at!.id },
+    });
+    const result = await h.invoke('spot-interruption', event);
+    expect(result).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET, status: 'applied' }] });
+    // One more node elsewhere; the instance at risk stays (and serves) until its interruption comes.
+    const after = h.desired();
+    expect(after['aws-g5-spot']).toBe(before['aws-g5-spot']);
+    expect(h.totalDesired()).toBe(Object.values(before).reduce((a, b) => a + b, 0) + 1);
+    expect(cordoned(h)).toEqual([at!.nodeName]);
+    expect(cluster(h).nodeOverlay(at!.nodeName)?.unschedulable).toBe(true);
+    expect(podsOn(h, at!.nodeName)).toHaveLength(pods);
+    expect(h.world.callsTo('kubernetes', 'pods.eviction.create')).toEqual([]);
+    const state = await h.stack.deps.store.getState(FLEET);
+    expect(state.offeringBackoff.map((b) => b.poolId)).toEqual(['aws-g5-spot']);
+  });
+
+  it('acts once on a duplicate delivery, and once per instance when a second notice names it again', async () => {
+    h = await startHarness({ desired: { 'aws-g5-spot': 2 } });
+    const [i] = takeBack(h, 'aws-g5-spot', 1);
+    const event = sample('aws-spot-interruption', 'valid', {
+      at: T0,
+      replace: { 'i-0a1b2c3d4e5f60718': i!.id, 'us-east-1a': i!.zone },
+    });
+    const first = await h.invoke('spot-interruption', event);
+    const writes = h.writes().length;
+    const desired = h.desired();
+    expect(writes).toBeGreaterThan(0);
+
+    // The same event again (EventBridge delivers at least once): the stored result, no call.
+    expect(await h.invoke('spot-interruption', event)).toEqual(first);
+    expect(h.writes()).toHaveLength(writes);
+    expect(await h.audits()).toHaveLength(1);
+
+    // Another event for the same instance (the IMDS notice relayed, say): decided again, but the instance is
+    // already handled: no second drain, no second replacement.
+    const again = sample('aws-spot-interruption', 'valid', {
+      at: T0 + 5_000,
+      replace: { 'i-0a1b2c3d4e5f60718': i!.id, 'us-east-1a': i!.zone },
+    });
+    expect(await h.invoke('spot-interruption', again)).toMatchObject({ status: 'decided' });
+    expect(h.desired()).toEqual(desired);
+    expect(h.world.callsTo('kubernetes', 'pods.eviction.create')).toHaveLength(1);
+    expect(await h.audits()).toHaveLength(2);
+  });
+});
