@@ -16,7 +16,15 @@ export interface ReportOptions {
 }
 
 const CLOUD_COLORS: Record<Cloud, string> = { aws: '#ff9900', azure: '#0078d4', gcp: '#34a853', kubernetes: '#7b61ff' };
-const PALETTE = ['#d62728', '#1f77b4', '#2ca02c', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+/** Controllers by name keep their colour from report to report; others take the palette in turn. */
+const CONTROLLER_COLORS: Record<string, string> = {
+  autoscaler: '#d62728',
+  reactive: '#1f77b4',
+  hpa: '#2ca02c',
+  static: '#9467bd',
+  oracle: '#555555',
+};
+const PALETTE = ['#e377c2', '#8c564b', '#bcbd22', '#17becf', '#ff7f0e'];
 const KIND_COLORS: Record<string, string> = {
   action: '#1f77b4',
   interruption: '#d62728',
@@ -146,12 +154,13 @@ function costChart(result: RunResult): string {
   const legend: Array<{ label: string; color: string; line: boolean }> = [];
   const lines = result.runs
     .map((run, i) => {
-      const color = PALETTE[i % PALETTE.length]!;
+      const color = CONTROLLER_COLORS[run.name] ?? PALETTE[i % PALETTE.length]!;
       legend.push({ label: run.name, color, line: true });
+      const style = run.name === 'oracle' ? ' stroke-dasharray="5 3"' : '';
       // Cost at the end of each step: x = end of the step.
       const xs = run.series.t.map((t) => (t + result.stepSeconds) / 3600);
       const d = linePath([[0, 0], ...downsample(xs, run.series.costUsd)], s);
-      return `<path class="line" data-series="${esc(run.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.8"><title>${esc(run.name)}: cost so far (USD)</title></path>`;
+      return `<path class="line" data-series="${esc(run.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="1.8"${style}><title>${esc(run.name)}: cost so far (USD)</title></path>`;
     })
     .join('\n');
   return svg(
@@ -326,7 +335,9 @@ function fmtTick(v: number): string {
 /** An axis label `hours` into the run: the UTC time, with the day after the first (`+1d 06:00`). */
 function axisLabel(startMs: number, hours: number): string {
   const day = Math.floor(hours / 24 + 1e-9);
-  return `${day > 0 ? `+${day}d ` : ''}${clock(startMs + hours * 3_600_000)}`;
+  const time = clock(startMs + hours * 3_600_000);
+  if (day === 0) return time;
+  return time === '00:00' ? `+${day}d` : `+${day}d ${time}`;
 }
 
 function clock(ms: number): string {
