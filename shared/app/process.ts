@@ -107,10 +107,15 @@ export function route(signal: Signal, deps: AppDeps): Route {
       return { fleets: byType, gather: { ...reactive, reservations: true } };
     }
     case 'tick': {
-      if (signal.purpose === 'forecast') return { fleets, gather: { ...reactive, forecast: true, reservations: true } };
+      // A tick for one fleet (an EventBridge Scheduler schedule per fleet) decides for that fleet only.
+      const scoped = signal.fleetId ? fleets.filter((f) => f.id === signal.fleetId) : fleets;
+      if (!scoped.length)
+        return { fleets: [], gather: {}, noOp: `${signal.purpose} tick for fleet ${signal.fleetId}: no such fleet` };
+      if (signal.purpose === 'forecast')
+        return { fleets: scoped, gather: { ...reactive, forecast: true, reservations: true } };
       const windows = deps.resolved.config.schedules.filter((w) => !signal.window || w.name === signal.window);
       const ids = new Set(windows.flatMap((w) => w.fleets));
-      const scheduled = fleets.filter((f) => ids.has(f.id));
+      const scheduled = scoped.filter((f) => ids.has(f.id));
       if (!scheduled.length)
         return { fleets: [], gather: {}, noOp: `schedule ${signal.window ?? '(any)'} applies to no fleet` };
       return { fleets: scheduled, gather: reactive };
