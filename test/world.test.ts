@@ -26,9 +26,12 @@ describe('World', () => {
     w.addPool(spec());
     const out = w.setDesired('aws-g5-spot', 4);
     expect(out).toMatchObject({ previous: 0, desired: 4, launched: 4, shortfall: 0 });
-    expect(w.instancesOf('aws-g5-spot').map((i) => i.zone).sort()).toEqual([
-      'us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b',
-    ]);
+    expect(
+      w
+        .instancesOf('aws-g5-spot')
+        .map((i) => i.zone)
+        .sort(),
+    ).toEqual(['us-east-1a', 'us-east-1a', 'us-east-1b', 'us-east-1b']);
     w.advance(89);
     expect(w.instancesOf('aws-g5-spot').every((i) => i.state === 'pending')).toBe(true);
     w.advance(1);
@@ -69,8 +72,14 @@ describe('World', () => {
   it('launches reserved capacity only while the reservation is active, and ends it at its end', () => {
     const w = new World({ start: T0 });
     w.addReservation({
-      id: 'cr-0abc', cloud: 'aws', type: 'capacity-block', instanceType: 'p5.48xlarge', zone: 'us-east-1a',
-      total: 2, start: T0 + 3600_000, end: T0 + 7200_000,
+      id: 'cr-0abc',
+      cloud: 'aws',
+      type: 'capacity-block',
+      instanceType: 'p5.48xlarge',
+      zone: 'us-east-1a',
+      total: 2,
+      start: T0 + 3600_000,
+      end: T0 + 7200_000,
     });
     w.addPool(spec({ id: 'aws-p5-cb', capacityType: 'reserved', reservationId: 'cr-0abc', zones: ['us-east-1a'] }));
     expect(w.setDesired('aws-p5-cb', 3).shortfall).toBe(3);

@@ -58,7 +58,10 @@ export class CloudError extends Error {
 }
 
 export const isCloudError = (e: unknown): e is CloudError => e instanceof CloudError;
-const isKind = (kind: CloudErrorKind) => (e: unknown): e is CloudError => isCloudError(e) && e.kind === kind;
+const isKind =
+  (kind: CloudErrorKind) =>
+  (e: unknown): e is CloudError =>
+    isCloudError(e) && e.kind === kind;
 export const isInsufficientCapacity = isKind('insufficient-capacity');
 export const isNotFound = isKind('not-found');
 export const isThrottled = isKind('throttled');

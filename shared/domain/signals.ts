@@ -52,7 +52,14 @@ export interface InterruptionSignal extends SignalBase {
   region?: string;
 }
 
-export type ReservationChangeKind = 'delivered' | 'active' | 'expiring' | 'expired' | 'interrupted' | 'underutilized' | 'scheduled';
+export type ReservationChangeKind =
+  | 'delivered'
+  | 'active'
+  | 'expiring'
+  | 'expired'
+  | 'interrupted'
+  | 'underutilized'
+  | 'scheduled';
 
 export interface ReservationChangeSignal extends SignalBase {
   type: 'reservation-change';

@@ -262,7 +262,8 @@ export class World {
    */
   setDesired(poolId: string, desired: number, opts: { deferLaunch?: boolean } = {}): SetDesiredOutcome {
     const pool = this.requirePool(poolId);
-    if (!Number.isInteger(desired) || desired < 0) throw new Error(`desired must be a whole number >= 0, got ${desired}`);
+    if (!Number.isInteger(desired) || desired < 0)
+      throw new Error(`desired must be a whole number >= 0, got ${desired}`);
     const previous = pool.desired;
     pool.desired = desired;
     pool.updatedAt = this.nowIso();
@@ -312,11 +313,23 @@ export class World {
   }
 
   /** Takes an instance back with notice (spot preemption, reservation end). */
-  interrupt(inst: WorldInstance, kind: 'spot' | 'reservation', noticeSeconds: number, rebalanceLeadSeconds?: number): void {
+  interrupt(
+    inst: WorldInstance,
+    kind: 'spot' | 'reservation',
+    noticeSeconds: number,
+    rebalanceLeadSeconds?: number,
+  ): void {
     if (inst.state === 'terminating' || inst.state === 'terminated') return;
     const pool = this.requirePool(inst.poolId);
     if (rebalanceLeadSeconds && pool.cloud === 'aws') {
-      this.emit({ type: 'rebalance-recommendation', cloud: pool.cloud, poolId: pool.id, instanceId: inst.id, zone: inst.zone, at: this.clock });
+      this.emit({
+        type: 'rebalance-recommendation',
+        cloud: pool.cloud,
+        poolId: pool.id,
+        instanceId: inst.id,
+        zone: inst.zone,
+        at: this.clock,
+      });
     }
     const deadline = this.clock + noticeSeconds * 1000;
     inst.interrupted = { kind, noticeAt: this.clock, deadline };
@@ -488,7 +501,11 @@ export class World {
     let missing = pool.desired - live.length;
     while (missing > 0) {
       // Balance across zones: the zone with the fewest live instances that still has headroom.
-      const counts = pool.zones.map((z) => ({ z, n: live.filter((i) => i.zone === z).length, room: this.headroom(pool, z) }));
+      const counts = pool.zones.map((z) => ({
+        z,
+        n: live.filter((i) => i.zone === z).length,
+        room: this.headroom(pool, z),
+      }));
       const candidates = counts.filter((c) => c.room > 0).sort((a, b) => a.n - b.n);
       if (candidates.length === 0) break;
       const inst = this.launch(pool, candidates[0]!.z);

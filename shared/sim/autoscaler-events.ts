@@ -57,43 +57,65 @@ export function alarmStateChange(o: EnvelopeOptions, a: AlarmChange) {
     recentDatapoints: a.datapoints,
     threshold: a.threshold,
   };
-  return eventBridge(o, 'aws.cloudwatch', 'CloudWatch Alarm State Change', [`arn:aws:cloudwatch:${region}:${ACCOUNT}:alarm:${a.alarmName}`], {
-    alarmName: a.alarmName,
-    configuration: {
-      description: `${a.metricName} ${crossed} ${a.threshold}`,
-      metrics: [
-        {
-          id: 'm1',
-          metricStat: {
-            metric: { dimensions: a.dimensions, name: a.metricName, namespace: a.namespace },
-            period: a.periodSeconds,
-            stat: 'Average',
+  return eventBridge(
+    o,
+    'aws.cloudwatch',
+    'CloudWatch Alarm State Change',
+    [`arn:aws:cloudwatch:${region}:${ACCOUNT}:alarm:${a.alarmName}`],
+    {
+      alarmName: a.alarmName,
+      configuration: {
+        description: `${a.metricName} ${crossed} ${a.threshold}`,
+        metrics: [
+          {
+            id: 'm1',
+            metricStat: {
+              metric: { dimensions: a.dimensions, name: a.metricName, namespace: a.namespace },
+              period: a.periodSeconds,
+              stat: 'Average',
+            },
+            returnData: true,
           },
-          returnData: true,
-        },
-      ],
+        ],
+      },
+      previousState: {
+        reason: `previously ${a.previousState}`,
+        timestamp: cwTime(new Date(o.time.getTime() - 60_000)),
+        value: a.previousState,
+      },
+      state: {
+        reason: `Threshold Crossed: ${a.datapoints.length} out of the last ${a.datapoints.length} datapoints [${a.datapoints.join(', ')}] ${a.state === 'ALARM' ? 'was' : 'was not'} ${crossed} the threshold (${a.threshold}).`,
+        reasonData: JSON.stringify(reasonData),
+        timestamp: cwTime(o.time),
+        value: a.state,
+      },
     },
-    previousState: { reason: `previously ${a.previousState}`, timestamp: cwTime(new Date(o.time.getTime() - 60_000)), value: a.previousState },
-    state: {
-      reason: `Threshold Crossed: ${a.datapoints.length} out of the last ${a.datapoints.length} datapoints [${a.datapoints.join(', ')}] ${a.state === 'ALARM' ? 'was' : 'was not'} ${crossed} the threshold (${a.threshold}).`,
-      reasonData: JSON.stringify(reasonData),
-      timestamp: cwTime(o.time),
-      value: a.state,
-    },
-  });
+  );
 }
 
 export function spotInterruptionWarning(o: EnvelopeOptions, instanceId: string, zone: string) {
-  return eventBridge(o, 'aws.ec2', 'EC2 Spot Instance Interruption Warning', [`arn:aws:ec2:${zone}:instance/${instanceId}`], {
-    'instance-id': instanceId,
-    'instance-action': 'terminate',
-  });
+  return eventBridge(
+    o,
+    'aws.ec2',
+    'EC2 Spot Instance Interruption Warning',
+    [`arn:aws:ec2:${zone}:instance/${instanceId}`],
+    {
+      'instance-id': instanceId,
+      'instance-action': 'terminate',
+    },
+  );
 }
 
 export function rebalanceRecommendation(o: EnvelopeOptions, instanceId: string, zone: string) {
-  return eventBridge(o, 'aws.ec2', 'EC2 Instance Rebalance Recommendation', [`arn:aws:ec2:${zone}:instance/${instanceId}`], {
-    'instance-id': instanceId,
-  });
+  return eventBridge(
+    o,
+    'aws.ec2',
+    'EC2 Instance Rebalance Recommendation',
+    [`arn:aws:ec2:${zone}:instance/${instanceId}`],
+    {
+      'instance-id': instanceId,
+    },
+  );
 }
 
 export function capacityBlockEvent(
@@ -124,7 +146,14 @@ const httpDate = (d: Date) => d.toUTCString();
 /** The Azure forwarder's event: the IMDS Scheduled Events document of a VM and where the VM is. */
 export function azurePreempt(
   o: EnvelopeOptions,
-  vm: { name: string; scaleSet: string; resourceGroup: string; subscriptionId: string; location: string; zone?: string },
+  vm: {
+    name: string;
+    scaleSet: string;
+    resourceGroup: string;
+    subscriptionId: string;
+    location: string;
+    zone?: string;
+  },
   notBefore: Date,
   incarnation: number,
 ) {
@@ -152,7 +181,10 @@ export function azurePreempt(
 }
 
 /** A GCP preemption audit-log entry, as a log sink's Pub/Sub push subscription delivers it. */
-export function gcpPreemption(o: EnvelopeOptions, instance: { name: string; project: string; zone: string; numericId: string }) {
+export function gcpPreemption(
+  o: EnvelopeOptions,
+  instance: { name: string; project: string; zone: string; numericId: string },
+) {
   const entry = {
     protoPayload: {
       '@type': 'type.googleapis.com/google.cloud.audit.AuditLog',
@@ -164,7 +196,10 @@ export function gcpPreemption(o: EnvelopeOptions, instance: { name: string; proj
       request: { '@type': 'type.googleapis.com/compute.instances.preempted' },
     },
     insertId: o.id.replace(/-/g, '').slice(0, 12),
-    resource: { type: 'gce_instance', labels: { instance_id: instance.numericId, project_id: instance.project, zone: instance.zone } },
+    resource: {
+      type: 'gce_instance',
+      labels: { instance_id: instance.numericId, project_id: instance.project, zone: instance.zone },
+    },
     timestamp: o.time.toISOString(),
     severity: 'INFO',
     logName: `projects/${instance.project}/logs/cloudaudit.googleapis.com%2Fsystem_event`,
