@@ -88,6 +88,8 @@ export function route(signal: Signal, deps: AppDeps): Route {
       const byId = fleets.filter((f) =>
         f.pools.some((p) => p.reservationId && signal.reservationIds.includes(p.reservationId)),
       );
+      // Else (an underutilization notice of reservations the pools do not name) the fleets with reserved pools
+      // of that instance type in that region; an event naming neither id nor type of ours is not for us.
       const byType = byId.length
         ? byId
         : fleets.filter((f) =>
@@ -95,7 +97,9 @@ export function route(signal: Signal, deps: AppDeps): Route {
               (p) =>
                 p.capacityType === 'reserved' &&
                 p.cloud === signal.cloud &&
-                (!signal.instanceType || p.instanceType === signal.instanceType),
+                signal.instanceType !== undefined &&
+                p.instanceType === signal.instanceType &&
+                (!signal.region || p.location.region === signal.region),
             ),
           );
       if (!byType.length)

@@ -27,6 +27,8 @@ export interface HarnessOptions {
   resolved?: ResolvedConfig;
   /** The world's start time (default T0); the Capacity Block is placed around it. */
   start?: number;
+  /** When the Capacity Block starts and ends (ms); default from an hour before the start for 7 hours. */
+  block?: { start: number; end: number };
 }
 
 export interface Harness {
@@ -61,8 +63,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     instanceType: 'p5.48xlarge',
     zone: 'us-east-1a',
     total: 1,
-    start: start - 3600_000,
-    end: start + 6 * 3600_000,
+    start: options.block?.start ?? start - 3600_000,
+    end: options.block?.end ?? start + 6 * 3600_000,
   });
   seedWorld(world, resolved, (id, min) => options.desired?.[id] ?? min);
   const metrics = new MetricsStore();
