@@ -1,0 +1,168 @@
+/**
+ * The ops function end to end: operator commands (the CLI's and the API's JSON) through the same middy and
+ * Powertools stack, against the emulators and dynalite. Status and plan change nothing; scale, pause, resume
+ * and drain change what they say, are audited with who asked and why, and act once per request.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Plan } from '../../shared/engine/types.ts';
+import type { HandlerResult } from '../../shared/runtime/handler.ts';
+import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
+import { ACTOR, command, tick, utilizationAlarm } from './support.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Fleet utilization as the metrics store serves it: at 140% of the 70% target, the fleet wants twice its size. */
+function hot(h: Harness) {
+  h.metrics.add('gpu_utilization', { fleet: FLEET }, T0 / 1000 - 60, 140);
+  h.metrics.add('gpu_utilization', { fleet: FLEET }, T0 / 1000, 140);
+}
+
+type Ops = Extract<HandlerResult, { status: 'ops' }>;
+async function ops(h: Harness, c: Record<string, unknown>, at = T0): Promise<Ops> {
+  const r = await h.invoke('ops', command(c, at));
+  expect(r.status).toBe('ops');
+  return r as Ops;
+}
+
+const why = { actor: ACTOR, reason: 'launch event' };
+
+describe('ops function', () => {
+  it('status: every pool as the clouds report it, and the cost; nothing changes', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'azure-a100-spot': 1, 'gcp-l4': 1 } });
+    const r = await ops(h, { command: 'status' });
+    expect(r.ok).toBe(true);
+    const pools = Object.fromEntries(r.fleets![0]!.pools.map((p) => [p.poolId, p.desired]));
+    expect(pools).toEqual(h.desired());
+    // 2 x $1.01 (g5 on demand) + $0.73 (A100 spot) + $0.70 (L4).
+    expect(r.fleets![0]!.costPerHour).toBeCloseTo(3.45, 6);
+    expect(h.writes()).toEqual([]);
+  });
+
+  it('plan: a dry run says what it would do and does nothing', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    hot(h);
+    const before = h.desired();
+    const version = (await h.stack.deps.store.getState(FLEET)).version;
+    const r = await ops(h, { command: 'plan', fleetId: FLEET });
+    // 2 nodes at 140% of the target: ceil(2 x 140 / 70) = 4.
+    expect(r).toMatchObject({ ok: true, plan: { dryRun: true, currentNodes: 2, targetNodes: 4 } });
+    expect(r.plan!.actions.some((a) => a.type === 'set-desired')).toBe(true);
+    expect(r.explanation).toMatch(/DRY RUN[\s\S]*Nodes: 2 \(2 ready\) -> 4/);
+    expect(h.desired()).toEqual(before);
+    expect(h.writes()).toEqual([]);
+    expect((await h.stack.deps.store.getState(FLEET)).version).toBe(version);
+    expect(r.audit).toMatchObject({ dryRun: true, outcome: { status: 'dry-run', applied: [] } });
+    // Asked twice, answered twice: read-only commands are not deduplicated.
+    expect((await ops(h, { command: 'plan', fleetId: FLEET })).plan!.targetNodes).toBe(4);
+  });
+
+  it('scale with a ttl: the manual target is applied, kept in the state until it lapses, and acts once', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    const request = {
+      command: 'scale',
+      fleetId: FLEET,
+      target: 6,
+      ttl: '2h',
+      requestId: 'ops-2026-01-05-0001',
+      ...why,
+    };
+    const first = await ops(h, request);
+    expect(first).toMatchObject({ ok: true, plan: { targetNodes: 6 }, audit: { outcome: { status: 'applied' } } });
+    expect(h.totalDesired()).toBe(6);
+    const state = await h.stack.deps.store.getState(FLEET);
+    expect(state.manualTarget).toEqual({
+      target: 6,
+      until: new Date(T0 + 2 * 3600_000).toISOString(),
+      by: ACTOR,
+      reason: 'launch event',
+    });
+    expect(first.audit!.trigger).toMatchObject({ fn: 'ops', actor: ACTOR, reason: 'launch event' });
+
+    // The same request again (a retried API call): the stored answer, no cloud call, one audit record.
+    const writes = h.writes().length;
+    expect(await ops(h, request)).toEqual(first);
+    expect(h.writes()).toHaveLength(writes);
+    expect(await h.audits()).toHaveLength(1);
+
+    // Two hours later the target has lapsed: the next decision drops it from the state.
+    h.world.advanceTo(T0 + 2 * 3600_000 + 60_000);
+    await h.invoke('schedule', tick(h.world.now(), 'schedule-business-hours'));
+    expect((await h.stack.deps.store.getState(FLEET)).manualTarget).toBeUndefined();
+  });
+
+  it('pause: a following alarm changes nothing and the audit says what it would have done; resume acts again', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    hot(h);
+    const paused = await ops(h, { command: 'pause', fleetId: FLEET, ttl: '30m', ...why });
+    expect(paused).toMatchObject({ ok: true, audit: { outcome: { status: 'state-change' } } });
+    expect((await h.stack.deps.store.getState(FLEET)).paused).toEqual({
+      until: new Date(T0 + 30 * 60_000).toISOString(),
+      by: ACTOR,
+      reason: 'launch event',
+    });
+
+    const alarmId = crypto.randomUUID();
+    const result = await h.invoke('alarm', utilizationAlarm(T0, 140, { id: alarmId }));
+    expect(result).toMatchObject({ status: 'decided', decisions: [{ status: 'paused', targetNodes: 4 }] });
+    expect(h.totalDesired()).toBe(2);
+    expect(h.writes()).toEqual([]);
+    const audit = await h.audit(alarmId);
+    expect(audit).toMatchObject({ paused: true, outcome: { status: 'paused', applied: [] } });
+    const plan = audit!.plan as Plan;
+    expect(plan.actions).toEqual([]);
+    // What it would have done: two more nodes.
+    const grow = plan.suppressedActions.filter((a) => a.type === 'set-desired');
+    expect(grow.reduce((n, a) => n + a.to - a.from, 0)).toBe(2);
+
+    const resumed = await ops(h, { command: 'resume', fleetId: FLEET, ...why }, T0 + 1000);
+    expect(resumed).toMatchObject({ ok: true, plan: { paused: false, targetNodes: 4 } });
+    expect((await h.stack.deps.store.getState(FLEET)).paused).toBeUndefined();
+    expect(h.totalDesired()).toBe(4);
+  });
+
+  it('drain: the node is cordoned and its pods evicted; audited with who asked', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    const [i] = h.world.instancesOf('aws-g5-ondemand');
+    const k = h.stack.kubernetes.get('gpu-demo')!.state;
+    expect(k.podRecords({ nodeName: i!.nodeName }).length).toBeGreaterThan(0);
+    const r = await ops(h, { command: 'drain', node: i!.nodeName, ...why });
+    expect(r).toMatchObject({ ok: true, message: expect.stringContaining(i!.nodeName) });
+    expect(k.nodeOverlay(i!.nodeName)?.unschedulable).toBe(true);
+    expect(k.podRecords({ nodeName: i!.nodeName })).toEqual([]);
+    expect(h.world.callsTo('kubernetes', 'pods.eviction.create').length).toBeGreaterThan(0);
+    expect(r.audit).toMatchObject({
+      trigger: { actor: ACTOR, reason: 'launch event' },
+      outcome: { status: 'applied' },
+    });
+    // By instance id too: the same node is found.
+    const again = await ops(h, { command: 'drain', node: i!.id, ...why, requestId: 'drain-again' });
+    expect(again.message).toContain(i!.nodeName);
+  });
+
+  it.each([
+    { name: 'scale without an actor', c: { command: 'scale', fleetId: FLEET, target: 4, reason: 'x' }, path: 'actor' },
+    { name: 'pause without a reason', c: { command: 'pause', fleetId: FLEET, actor: ACTOR }, path: 'reason' },
+    { name: 'resume without either', c: { command: 'resume', fleetId: FLEET }, path: 'actor' },
+    { name: 'drain without a reason', c: { command: 'drain', node: 'n-1', actor: ACTOR }, path: 'reason' },
+  ])('a changing command is rejected with its reason: $name', async ({ c, path }) => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    const result = await h.invoke('ops', command(c, T0));
+    expect(result).toMatchObject({ status: 'rejected', path: expect.stringContaining(path) });
+    expect((result as { reason: string }).reason).toMatch(/who asks|why/);
+    expect(h.writes()).toEqual([]);
+    expect(await h.audits()).toEqual([]);
+    const [rejected] = await h.rejected();
+    expect(rejected).toMatchObject({ fn: 'ops', path: expect.stringContaining(path) });
+  });
+
+  it('a command for a fleet that does not exist answers not ok, changes nothing', async () => {
+    h = await startHarness();
+    const r = await ops(h, { command: 'pause', fleetId: 'chat', ...why });
+    expect(r).toMatchObject({ ok: false, message: expect.stringContaining("no fleet 'chat'") });
+    expect(h.writes()).toEqual([]);
+  });
+});
