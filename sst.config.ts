@@ -52,6 +52,8 @@ export default $config({
       alertsTopic: alerting.topic.arn,
       opsFunction: fns.ops.fn.name,
       opsInvokerRole: opsAccess.role.arn,
+      // Map these in each cluster (EKS access entries or aws-auth) to the Kubernetes group the autoscaler uses.
+      functionRoles: Object.fromEntries(Object.values(fns).map((f) => [f.spec.key, f.fn.nodes.role.arn])),
       scheduleGroup: scheduled.group.name,
     };
   },

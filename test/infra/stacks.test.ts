@@ -42,6 +42,16 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
   };
   const queueArns = () => new Set(ofType(run, 'aws:sqs/queue:Queue').map((q) => q.state.arn as string));
 
+  it('outputs what the README tells operators to use', () => {
+    expect(Object.keys(run.outputs).sort()).toEqual(
+      ['_protect', 'alertsTopic', 'bus', 'functionRoles', 'opsFunction', 'opsInvokerRole', 'scheduleGroup', 'table'].sort(),
+    );
+    const roles = ofType(run, 'aws:iam/role:Role');
+    for (const spec of FUNCTION_SPECS) {
+      expect(run.outputs.functionRoles[spec.key]).toBe(roles.find((r) => r.name === `${spec.component}Role`)?.state.arn);
+    }
+  });
+
   it('needs nothing from the SST CLI beyond bootstrap and builds', () => {
     expect(run.unknownRpc).toEqual([]);
   });
