@@ -177,6 +177,36 @@ export const CloudsSchema = z.strictObject({
     )
     .optional(),
   prometheus: z.strictObject({ url: z.url() }).optional(),
+  /**
+   * Metrics from CloudWatch GetMetricData instead (used when `prometheus` is absent): the functions' PromQL
+   * queries are translated (shared/adapters/cloudwatch documents how). Keys of `metrics` are the query's
+   * metric names (`gpu_utilization`, `fleet_rps`, those of a fleet's `demandQuery`).
+   */
+  cloudwatch: z
+    .strictObject({
+      /** Default: `clouds.aws.region`, else the function's region. */
+      region: z.string().min(1).optional(),
+      /** Namespace of metrics without a mapping, read under their own names. */
+      namespace: z.string().min(1),
+      metrics: z
+        .record(
+          z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name'),
+          z.strictObject({
+            namespace: z.string().min(1).optional(),
+            metricName: z.string().min(1).optional(),
+            /** Query label -> dimension name; labels not listed are dimensions of their own name. */
+            labels: z.record(z.string(), z.string().min(1)).optional(),
+            /** Every dimension the metric is published with; default: those the query matches. */
+            dimensions: z.array(z.string().min(1)).max(30).optional(),
+            /** Statistic within a period (`Average` by default, `Sum`, `Maximum`, `p99`...). */
+            stat: z.string().min(1).optional(),
+            /** Divide by the period: a per-period count (`Sum` of `RequestCount`) read as a rate. */
+            perSecond: z.boolean().optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
 });
 
 export const ConfigSchema = z.strictObject({

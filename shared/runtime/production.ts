@@ -8,7 +8,8 @@
  * - GCP: `GOOGLE_APPLICATION_CREDENTIALS_JSON` (the service account key from the SST secret) or workload
  *   identity federation through `GOOGLE_APPLICATION_CREDENTIALS`;
  * - Kubernetes: `KUBECONFIG_<CLUSTER>` (upper case, dashes as underscores) holding the kubeconfig content;
- * - Prometheus: `clouds.prometheus.url` in the configuration (else no metrics store: alarms carry values).
+ * - Prometheus: `clouds.prometheus.url` in the configuration; else CloudWatch GetMetricData with
+ *   `clouds.cloudwatch` (the Lambda role's credentials); else no metrics store: alarms carry values.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -48,6 +49,15 @@ export async function productionDeps(
   if (resolved.config.clouds.prometheus) {
     const { createPrometheusMetrics } = await import('../adapters/prometheus/index.ts');
     metrics = createPrometheusMetrics({ url: resolved.config.clouds.prometheus.url, timeoutMs: 5_000 });
+  } else if (resolved.config.clouds.cloudwatch) {
+    const { createCloudWatchMetrics } = await import('../adapters/cloudwatch/index.ts');
+    const cw = resolved.config.clouds.cloudwatch;
+    metrics = createCloudWatchMetrics({
+      region: cw.region ?? region,
+      namespace: cw.namespace,
+      ...(cw.metrics ? { metrics: cw.metrics } : {}),
+      requestTimeoutMs: 5_000,
+    });
   }
   return {
     resolved,

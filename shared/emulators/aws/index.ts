@@ -1,6 +1,8 @@
 /**
  * The AWS emulator: one HTTP server on 127.0.0.1 that the real SDK clients (EC2, Auto Scaling, EKS,
- * EventBridge) talk to, serving the simulated world in each service's own protocol.
+ * EventBridge, CloudWatch) talk to, serving the simulated world in each service's own protocol (CloudWatch
+ * serves GetMetricData from a metrics store, see cloudwatch.ts; its scope service is `monitoring`, its
+ * recorded and fault service name `cloudwatch`).
  *
  * Requests are routed by the service in the SigV4 credential scope (`.../us-east-1/ec2/aws4_request`), which
  * every signed SDK request carries; the region in the scope selects the world's pools of that region. The
@@ -16,6 +18,9 @@
  * | unauthorized   | 403 UnauthorizedOperation    | 403 AccessDenied             | 403 AccessDeniedException    | 400 AccessDeniedException      |
  * | timeout        | the connection hangs `delayMs`, then is dropped without an answer                                              |
  *
+ * CloudWatch: throttle 400 Throttling, server-error 500 InternalServiceError, unauthorized 403 AccessDenied
+ * (JSON with `x-amzn-query-error`); timeout as above; the other kinds have no effect on a read.
+ *
  * `insufficient-capacity` and `operation-failed` are rendered by the operation itself, the way the service
  * fails: EC2 ModifyFleet answers `InsufficientInstanceCapacity` (500); Auto Scaling SetDesiredCapacity is
  * accepted and its launches fail (a failed scaling activity); an EKS config update ends `Failed` (or succeeds
@@ -27,6 +32,13 @@ import type { AddressInfo } from 'node:net';
 import type { Fault } from '../faults.ts';
 import type { World } from '../world.ts';
 import { AUTOSCALING_ACTIONS } from './autoscaling.ts';
+import {
+  CLOUDWATCH_CONTENT_TYPE,
+  CLOUDWATCH_TARGET_PREFIX,
+  type CloudWatchEmulatorOptions,
+  cloudWatchError,
+  handleCloudWatch,
+} from './cloudwatch.ts';
 import {
   AwsApiError,
   type AwsEmulatorState,
@@ -40,6 +52,7 @@ import { eksRoute, handleEks } from './eks.ts';
 import { putEvents } from './events.ts';
 import { credentialScope, escapeXml, parseForm, type QueryParams, xmlDocument } from './wire.ts';
 
+export type { CloudWatchEmulatorOptions, CloudWatchMetricMapping } from './cloudwatch.ts';
 export type { FleetType, ReceivedEvent } from './context.ts';
 
 export interface AwsEmulatorOptions {
@@ -55,13 +68,15 @@ export interface AwsEmulatorOptions {
   fleetTypes?: Record<string, FleetType>;
   /** Kubernetes version EKS node groups report (default `1.31`). */
   kubernetesVersion?: string;
+  /** The metrics store CloudWatch GetMetricData reads, and its mapping (without it, every read is empty). */
+  cloudwatch?: CloudWatchEmulatorOptions;
 }
 
 export interface AwsEmulator {
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
   endpoint: string;
   /** The same URL per SDK client, ready for the adapter's `endpoints` option. */
-  endpoints: { ec2: string; autoscaling: string; eks: string; events: string };
+  endpoints: { ec2: string; autoscaling: string; eks: string; events: string; cloudwatch: string };
   /** What PutEvents received, in order, as EventBridge would deliver it to a rule's target. */
   events: { received: ReceivedEvent[] };
   /** Stops the server and drops open connections; safe to call twice. */
@@ -71,7 +86,7 @@ export interface AwsEmulator {
 const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
 const AUTOSCALING_NS = 'http://autoscaling.amazonaws.com/doc/2011-01-01/';
 
-type Service = 'ec2' | 'autoscaling' | 'eks' | 'events';
+type Service = 'ec2' | 'autoscaling' | 'eks' | 'events' | 'cloudwatch';
 
 const FAULTS: Record<Service, Partial<Record<Fault['kind'], [number, string, string]>>> = {
   ec2: {
@@ -97,6 +112,11 @@ const FAULTS: Record<Service, Partial<Record<Fault['kind'], [number, string, str
     'server-error': [500, 'InternalException', 'An internal error occurred.'],
     conflict: [400, 'ConcurrentModificationException', 'Another request is modifying the resource.'],
     unauthorized: [400, 'AccessDeniedException', 'User is not authorized to perform this action.'],
+  },
+  cloudwatch: {
+    throttle: [400, 'Throttling', 'Rate exceeded'],
+    'server-error': [500, 'InternalServiceError', 'Internal service error.'],
+    unauthorized: [403, 'AccessDenied', 'User is not authorized to perform: cloudwatch:GetMetricData'],
   },
 };
 
@@ -133,6 +153,11 @@ function errorAnswer(service: Service, e: AwsApiError, requestId: string): Answe
       );
     case 'eks':
       return jsonAnswer(e.status, { ...e.fields, message: e.message }, requestId, 'application/json', e.code);
+    case 'cloudwatch': {
+      const { headers, body } = cloudWatchError(e);
+      const answer = jsonAnswer(e.status, body, requestId, CLOUDWATCH_CONTENT_TYPE);
+      return { ...answer, headers: { ...answer.headers, ...headers } };
+    }
     default:
       return jsonAnswer(e.status, { __type: e.code, message: e.message }, requestId, 'application/x-amz-json-1.1');
   }
@@ -182,6 +207,8 @@ function serviceOf(
 ): Service {
   if (scopeService === 'ec2' || scopeService === 'autoscaling' || scopeService === 'eks' || scopeService === 'events')
     return scopeService;
+  if (scopeService === 'monitoring') return 'cloudwatch';
+  if (String(req.headers['x-amz-target'] ?? '').startsWith(CLOUDWATCH_TARGET_PREFIX)) return 'cloudwatch';
   if (req.headers['x-amz-target']) return 'events';
   if (path.startsWith('/clusters')) return 'eks';
   return params.Version === '2011-01-01' ? 'autoscaling' : 'ec2';
@@ -222,8 +249,10 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
     const route = service === 'eks' ? eksRoute(req.method ?? 'GET', url.pathname) : undefined;
     if (service === 'ec2' || service === 'autoscaling') operation = form.Action ?? '';
     else if (service === 'eks') operation = route?.operation ?? `${req.method} ${url.pathname}`;
+    else if (service === 'cloudwatch')
+      operation = String(req.headers['x-amz-target'] ?? '').slice(CLOUDWATCH_TARGET_PREFIX.length);
     else operation = String(req.headers['x-amz-target'] ?? '').replace(/^AWSEvents\./, '');
-    if (service === 'eks' || service === 'events') {
+    if (service === 'eks' || service === 'events' || service === 'cloudwatch') {
       try {
         json = raw ? JSON.parse(raw) : undefined;
       } catch {
@@ -275,6 +304,11 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
           throw new AwsApiError(404, 'UnknownOperationException', `No operation matches ${req.method} ${url.pathname}`);
         const out = handleEks(ctx, route, url.searchParams, json);
         send(res, jsonAnswer(out.status, out.body, requestId, 'application/json'));
+      } else if (service === 'cloudwatch') {
+        send(
+          res,
+          jsonAnswer(200, handleCloudWatch(options.cloudwatch, operation, json), requestId, CLOUDWATCH_CONTENT_TYPE),
+        );
       } else {
         if (operation !== 'PutEvents')
           throw new AwsApiError(400, 'UnknownOperationException', `Unknown operation ${operation}`);
@@ -284,7 +318,15 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
       const err =
         e instanceof AwsApiError
           ? e
-          : new AwsApiError(500, service === 'ec2' ? 'InternalError' : 'InternalFailure', String(e));
+          : new AwsApiError(
+              500,
+              service === 'ec2'
+                ? 'InternalError'
+                : service === 'cloudwatch'
+                  ? 'InternalServiceError'
+                  : 'InternalFailure',
+              String(e),
+            );
       send(res, errorAnswer(service, err, requestId));
     }
   }
@@ -302,7 +344,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
-    endpoints: { ec2: endpoint, autoscaling: endpoint, eks: endpoint, events: endpoint },
+    endpoints: { ec2: endpoint, autoscaling: endpoint, eks: endpoint, events: endpoint, cloudwatch: endpoint },
     events: { received: state.received },
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
