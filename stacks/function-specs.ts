@@ -115,7 +115,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     uses: ACTING,
   }),
   spec('ops', {
-    description: 'Operator commands (pin, freeze, dry-run, resume), invoked only by the ops invoker role',
+    description: 'Operator commands (status, plan, scale, pause, resume, drain), invoked only by the ops invoker role',
     memoryMb: 1024,
     timeoutSeconds: 120,
     reserved: 2,

@@ -76,7 +76,7 @@ export function functions(input: {
         TABLE_NAME: table.name,
         EVENT_BUS_NAME: bus.name,
         AUTOSCALER_CONFIG_FILE: `${LAMBDA_TASK_ROOT}/${CONFIG_PATH_IN_BUNDLE}`,
-        POWERTOOLS_SERVICE_NAME: spec.key,
+        POWERTOOLS_SERVICE_NAME: `gpu-autoscaler-${spec.key}`,
         POWERTOOLS_METRICS_NAMESPACE: 'GpuAutoscaler',
         ...(credentials ? azureEnv : {}),
       },

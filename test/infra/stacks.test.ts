@@ -89,7 +89,7 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
         TABLE_NAME: table.state.name,
         EVENT_BUS_NAME: bus.state.name,
         AUTOSCALER_CONFIG_FILE: '/var/task/autoscaler.json',
-        POWERTOOLS_SERVICE_NAME: key,
+        POWERTOOLS_SERVICE_NAME: `gpu-autoscaler-${key}`,
         POWERTOOLS_METRICS_NAMESPACE: 'GpuAutoscaler',
         AZURE_TENANT_ID: FAKE_SECRETS.SST_SECRET_AzureTenantId,
         AZURE_CLIENT_ID: FAKE_SECRETS.SST_SECRET_AzureClientId,
