@@ -44,11 +44,22 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
 
   it('outputs what the README tells operators to use', () => {
     expect(Object.keys(run.outputs).sort()).toEqual(
-      ['_protect', 'alertsTopic', 'bus', 'functionRoles', 'opsFunction', 'opsInvokerRole', 'scheduleGroup', 'table'].sort(),
+      [
+        '_protect',
+        'alertsTopic',
+        'bus',
+        'functionRoles',
+        'opsFunction',
+        'opsInvokerRole',
+        'scheduleGroup',
+        'table',
+      ].sort(),
     );
     const roles = ofType(run, 'aws:iam/role:Role');
     for (const spec of FUNCTION_SPECS) {
-      expect(run.outputs.functionRoles[spec.key]).toBe(roles.find((r) => r.name === `${spec.component}Role`)?.state.arn);
+      expect(run.outputs.functionRoles[spec.key]).toBe(
+        roles.find((r) => r.name === `${spec.component}Role`)?.state.arn,
+      );
     }
   });
 
