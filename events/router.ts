@@ -75,6 +75,17 @@ function eventBridgeSpellings(o: Obj): { event: Obj; renames: Renames } {
   return { event, renames };
 }
 
+/**
+ * Forwarders put a cloud's own payload on the custom bus as an event's `detail` (docs/deploy.md, "Forwarding
+ * Azure and GCP notices"): the envelope is checked, then the payload routed as if it had come directly.
+ */
+export const FORWARDED: Readonly<Record<string, string>> = {
+  'autoscaler.azure.eventgrid': 'Azure Event Grid Event',
+  'autoscaler.azure.monitor': 'Azure Monitor Alert',
+  'autoscaler.gcp.compute.preemption': 'GCP Audit Log Entry',
+  'autoscaler.gcp.monitoring': 'GCP Monitoring Incident',
+};
+
 function eventBridgeEvent(o: Obj, ctx: NormalizeContext, at: Path): Normalized {
   const { event, renames } = eventBridgeSpellings(o);
   const source = typeof event.source === 'string' ? event.source : '?';
@@ -82,6 +93,10 @@ function eventBridgeEvent(o: Obj, ctx: NormalizeContext, at: Path): Normalized {
   const name = `${source} / ${detailType}`;
   const decoder = findEventBridgeDecoder(source, detailType);
   if (decoder) return decode(decoder, event, name, ctx, at, renames);
+  if (Object.hasOwn(FORWARDED, source) && FORWARDED[source] === detailType) {
+    const e = parseWith(EventBridgeSchema, event, name, at, renames);
+    return route(e.detail, ctx, [...at, 'detail']);
+  }
   const e = parseWith(EventBridgeSchema, event, name, at, renames);
   return noop(e.source, `${e.source} / ${e['detail-type']}: not an event the autoscaler acts on`, e.id);
 }

@@ -6,7 +6,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { normalizeEvent } from '../../events/index.ts';
 import { findEventBridgeDecoder } from '../../events/registry.ts';
+import { FORWARDED as EVENTS_FORWARDED } from '../../events/router.ts';
+import { loadSample } from '../../events/samples.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { FunctionKey } from '../../stacks/function-specs.ts';
 import { type EventPattern, eventRules, FORWARDED } from '../../stacks/patterns.ts';
@@ -160,24 +163,36 @@ describe('every event a rule lets through has a parser in events/', () => {
     expect(findEventBridgeDecoder(source, detailType)).toBeDefined();
   });
 
-  // Forwarded kinds the router does not decode yet (it acknowledges them as no-ops): the forwarder contract
-  // in docs/deploy.md is ahead of events/registry.ts. Remove a source here when its decoder lands.
-  const PENDING = new Set<string>([
-    FORWARDED.azureEventGrid.source,
-    FORWARDED.azureMonitor.source,
-    FORWARDED.gcpPreemption.source,
-    FORWARDED.gcpMonitoring.source,
-  ]);
+  // Forwarded events carry a cloud's own payload as `detail`: the router opens it (events/router.ts FORWARDED),
+  // or a registry decoder reads the envelope itself (the Azure Scheduled Events document).
   const forwarded = real.filter((p) => p.bus === 'autoscaler');
-  const ready = forwarded.filter((p) => !PENDING.has(p.source));
-  const pending = forwarded.filter((p) => PENDING.has(p.source));
+  const SAMPLE: Record<string, [string, string]> = {
+    [FORWARDED.azureEventGrid.source]: ['azure-event-grid', 'valid'],
+    [FORWARDED.azureMonitor.source]: ['azure-monitor-alert', 'valid'],
+    [FORWARDED.gcpPreemption.source]: ['gcp-preemption-logentry', 'valid'],
+    [FORWARDED.gcpMonitoring.source]: ['gcp-monitoring-incident', 'valid'],
+  };
 
-  it.each(ready)('forwarded $source / $detailType ($rule)', ({ source, detailType }) => {
-    expect(findEventBridgeDecoder(source, detailType)).toBeDefined();
-  });
-  for (const p of pending) it.todo(`forwarded ${p.source} / ${p.detailType} (${p.rule}): no decoder in events/ yet`);
-  it('the pending list is current (a decoder landed: move its source out of PENDING)', () => {
-    expect(pending.filter((p) => findEventBridgeDecoder(p.source, p.detailType)).map((p) => p.source)).toEqual([]);
+  it.each(forwarded)('forwarded $source / $detailType ($rule) is decoded', ({ source, detailType }) => {
+    if (findEventBridgeDecoder(source, detailType)) return;
+    expect(EVENTS_FORWARDED[source]).toBe(detailType);
+    const [folder, name] = SAMPLE[source]!;
+    const payload = loadSample(folder, name);
+    const direct = normalizeEvent(payload);
+    const envelope = {
+      version: '0',
+      id: '5f0c1e2d-3a4b-4c5d-8e6f-7a8b9c0d1e2f',
+      'detail-type': detailType,
+      source,
+      account: '123456789012',
+      time: '2025-03-04T10:15:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: Array.isArray(payload) ? payload[0] : payload,
+    };
+    const viaBus = normalizeEvent(envelope);
+    expect(viaBus.type).not.toBe('no-op');
+    expect(viaBus.type).toBe(Array.isArray(payload) ? viaBus.type : direct.type);
   });
 });
 
