@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as P from '../../shared/sim/autoscaler-events.ts';
 import { type Harness, startHarness, T0 } from '../support/stack.ts';
+import { capacityRps } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -37,16 +38,19 @@ function utilization(h: Harness, value: number) {
 
 describe('alarm function', () => {
   it('scales the fleet out on a GPU utilization alarm, through the real cloud APIs, and audits it', async () => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'aws-g5-spot': 2 } });
-    utilization(h, 140); // 4 nodes at 140% of the 70% target -> ceil(4 * 140/70) = 8 nodes
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'aws-g5-spot': 2 }, block: null });
+    utilization(h, 140);
+    const before = capacityRps(h);
     const result = await h.invoke('alarm', alarm('8a1f0c2e-1111-4e6b-9d0a-000000000001', 140));
     expect(result).toMatchObject({
       status: 'decided',
-      decisions: [{ fleetId: 'llm-demo', status: 'applied', currentNodes: 4, targetNodes: 8 }],
+      decisions: [{ fleetId: 'llm-demo', status: 'applied', currentNodes: 4 }],
     });
-    // The desired counts changed in the clouds themselves.
-    const total = h.world.allPools().reduce((n, p) => n + p.desired, 0);
-    expect(total).toBe(8);
+    // The desired counts changed in the clouds themselves: 4 nodes at 140% of the 70% target need twice the
+    // capacity they have (in nodes of whichever pools the placement chose).
+    const { targetNodes } = (result as { decisions: Array<{ targetNodes: number }> }).decisions[0]!;
+    expect(h.totalDesired()).toBe(targetNodes);
+    expect(capacityRps(h)).toBeGreaterThanOrEqual(2 * before);
     // Through the real protocols: an EC2 ModifyFleet or ASG SetDesiredCapacity, an ARM PATCH, a GCE resize...
     const calls = h.world.calls.map((c) => `${c.service}:${c.operation}`);
     expect(calls.some((c) => /ModifyFleet|SetDesiredCapacity|virtualMachineScaleSets\.update|resize/.test(c))).toBe(
@@ -54,7 +58,8 @@ describe('alarm function', () => {
     );
     // The Deployment follows the GPUs.
     const k = h.stack.kubernetes.get('gpu-demo')!;
-    expect(k.state.deploymentStatus('inference', 'llm-server')?.desired).toBeGreaterThanOrEqual(8);
+    const gpus = h.resolved.fleets[0]!.pools.reduce((n, p) => n + h.desired()[p.id]! * p.gpusPerNode, 0);
+    expect(k.state.deploymentStatus('inference', 'llm-server')?.desired).toBe(gpus);
     // Audited, and published on the bus.
     const audit = await h.stack.deps.store.listAudit('llm-demo');
     expect(audit[0]).toMatchObject({
@@ -65,7 +70,7 @@ describe('alarm function', () => {
   });
 
   it('acts once on a duplicate delivery of the same event', async () => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     utilization(h, 140);
     const event = alarm('8a1f0c2e-1111-4e6b-9d0a-000000000002', 140);
     const first = await h.invoke('alarm', event);

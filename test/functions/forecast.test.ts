@@ -66,9 +66,9 @@ const CASES: ForecastCase[] = [
   {
     name: 'demand that fell after this time yesterday: no scale-in on the forecast',
     desired: { 'aws-g5-ondemand': 2, 'aws-g5-spot': 4 },
-    // 100 rps now (x 1.2 it needs 4 of the 6 nodes; the utilization at target holds 6); 5 rps forecast
-    // from 5 minutes on (1 node): the forecast never lowers.
-    rps: (t) => (t >= 5 * 60_000 && t < 3 * 3600_000 ? 5 : 100),
+    // 180 rps now: x 1.2 = 216 rps, what the 6 g5 nodes serve (39 rps each); 5 rps forecast from 5 minutes
+    // on (1 node): the forecast never lowers.
+    rps: (t) => (t >= 5 * 60_000 && t < 3 * 3600_000 ? 5 : 180),
     target: 6,
     raised: false,
   },
@@ -76,7 +76,7 @@ const CASES: ForecastCase[] = [
 
 describe('forecast function', () => {
   it.each(CASES)('$name', async (c) => {
-    h = await startHarness({ desired: c.desired, start: T0 });
+    h = await startHarness({ desired: c.desired, start: T0, block: null });
     demandHistory(h, c.rps);
     utilizationAtTarget(h);
     const before = h.totalDesired();
@@ -97,7 +97,7 @@ describe('forecast function', () => {
   });
 
   it('an EventBridge Scheduler tick for another fleet decides nothing; for this fleet, it decides', async () => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, start: T0 });
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, start: T0, block: null });
     demandHistory(h, (t) => (t >= 5 * 60_000 && t < 3 * 3600_000 ? 3000 : 60));
     utilizationAtTarget(h);
     const other = await h.invoke('forecast', sample('aws-scheduler', 'valid', { at: T0 }));

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Plan } from '../../shared/engine/types.ts';
 import type { HandlerResult } from '../../shared/runtime/handler.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
-import { ACTOR, command, tick, utilizationAlarm } from './support.ts';
+import { ACTOR, command, planCapacityRps, tick, utilizationAlarm } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -43,25 +43,27 @@ describe('ops function', () => {
   });
 
   it('plan: a dry run says what it would do and does nothing', async () => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     hot(h);
     const before = h.desired();
     const version = (await h.stack.deps.store.getState(FLEET)).version;
     const r = await ops(h, { command: 'plan', fleetId: FLEET });
-    // 2 nodes at 140% of the target: ceil(2 x 140 / 70) = 4.
-    expect(r).toMatchObject({ ok: true, plan: { dryRun: true, currentNodes: 2, targetNodes: 4 } });
-    expect(r.plan!.actions.some((a) => a.type === 'set-desired')).toBe(true);
-    expect(r.explanation).toMatch(/DRY RUN[\s\S]*Nodes: 2 \(2 ready\) -> 4/);
+    // 2 nodes at 140% of the target: twice their capacity, in whichever pools the placement chose.
+    expect(r).toMatchObject({ ok: true, plan: { dryRun: true, currentNodes: 2 } });
+    const plan = r.plan!;
+    expect(planCapacityRps(h, plan, 'target')).toBeGreaterThanOrEqual(2 * planCapacityRps(h, plan, 'current'));
+    expect(plan.actions.some((a) => a.type === 'set-desired')).toBe(true);
+    expect(r.explanation).toMatch(new RegExp(`DRY RUN[\\s\\S]*Nodes: 2 \\(2 ready\\) -> ${plan.targetNodes}`));
     expect(h.desired()).toEqual(before);
     expect(h.writes()).toEqual([]);
     expect((await h.stack.deps.store.getState(FLEET)).version).toBe(version);
     expect(r.audit).toMatchObject({ dryRun: true, outcome: { status: 'dry-run', applied: [] } });
     // Asked twice, answered twice: read-only commands are not deduplicated.
-    expect((await ops(h, { command: 'plan', fleetId: FLEET })).plan!.targetNodes).toBe(4);
+    expect((await ops(h, { command: 'plan', fleetId: FLEET })).plan!.targetNodes).toBe(plan.targetNodes);
   });
 
   it('scale with a ttl: the manual target is applied, kept in the state until it lapses, and acts once', async () => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     const request = {
       command: 'scale',
       fleetId: FLEET,
@@ -95,7 +97,7 @@ describe('ops function', () => {
   });
 
   it('pause: a following alarm changes nothing and the audit says what it would have done; resume acts again', async () => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     hot(h);
     const paused = await ops(h, { command: 'pause', fleetId: FLEET, ttl: '30m', ...why });
     expect(paused).toMatchObject({ ok: true, audit: { outcome: { status: 'state-change' } } });
@@ -107,25 +109,26 @@ describe('ops function', () => {
 
     const alarmId = crypto.randomUUID();
     const result = await h.invoke('alarm', utilizationAlarm(T0, 140, { id: alarmId }));
-    expect(result).toMatchObject({ status: 'decided', decisions: [{ status: 'paused', targetNodes: 4 }] });
+    expect(result).toMatchObject({ status: 'decided', decisions: [{ status: 'paused', currentNodes: 2 }] });
     expect(h.totalDesired()).toBe(2);
     expect(h.writes()).toEqual([]);
     const audit = await h.audit(alarmId);
     expect(audit).toMatchObject({ paused: true, outcome: { status: 'paused', applied: [] } });
     const plan = audit!.plan as Plan;
     expect(plan.actions).toEqual([]);
-    // What it would have done: two more nodes.
+    // What it would have done: grow the fleet to the plan's target.
     const grow = plan.suppressedActions.filter((a) => a.type === 'set-desired');
-    expect(grow.reduce((n, a) => n + a.to - a.from, 0)).toBe(2);
+    expect(grow.reduce((n, a) => n + a.to - a.from, 0)).toBe(plan.targetNodes - 2);
+    expect(plan.targetNodes).toBeGreaterThan(2);
 
     const resumed = await ops(h, { command: 'resume', fleetId: FLEET, ...why }, T0 + 1000);
-    expect(resumed).toMatchObject({ ok: true, plan: { paused: false, targetNodes: 4 } });
+    expect(resumed).toMatchObject({ ok: true, plan: { paused: false, targetNodes: plan.targetNodes } });
     expect((await h.stack.deps.store.getState(FLEET)).paused).toBeUndefined();
-    expect(h.totalDesired()).toBe(4);
+    expect(h.totalDesired()).toBe(plan.targetNodes);
   });
 
   it('drain: the node is cordoned and its pods evicted; audited with who asked', async () => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     const [i] = h.world.instancesOf('aws-g5-ondemand');
     const k = h.stack.kubernetes.get('gpu-demo')!.state;
     expect(k.podRecords({ nodeName: i!.nodeName }).length).toBeGreaterThan(0);
@@ -149,7 +152,7 @@ describe('ops function', () => {
     { name: 'resume without either', c: { command: 'resume', fleetId: FLEET }, path: 'actor' },
     { name: 'drain without a reason', c: { command: 'drain', node: 'n-1', actor: ACTOR }, path: 'reason' },
   ])('a changing command is rejected with its reason: $name', async ({ c, path }) => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     const result = await h.invoke('ops', command(c, T0));
     expect(result).toMatchObject({ status: 'rejected', path: expect.stringContaining(path) });
     expect((result as { reason: string }).reason).toMatch(/who asks|why/);

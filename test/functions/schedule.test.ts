@@ -40,7 +40,7 @@ const CASES: ScheduleCase[] = [
 
 describe('schedule function', () => {
   it.each(CASES)('$name', async (c) => {
-    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, start: c.at });
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, start: c.at, block: null });
     const result = await h.invoke('schedule', c.event(c.at));
     expect(result).toMatchObject({
       status: 'decided',

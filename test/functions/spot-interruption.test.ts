@@ -174,7 +174,9 @@ describe('spot-interruption function', () => {
   });
 
   it('a rebalance recommendation launches a replacement elsewhere and cordons the node, without draining it', async () => {
-    h = await startHarness({ desired: { 'aws-g5-spot': 2 } });
+    // No Capacity Block: a node moving onto it would let the fleet scale in, and the instance at risk would be
+    // the one to go (drained now), which is not what this test is about.
+    h = await startHarness({ desired: { 'aws-g5-spot': 2 }, block: null });
     const before = h.desired();
     const [at] = h.world.instancesOf('aws-g5-spot');
     const pods = podsOn(h, at!.nodeName).length;

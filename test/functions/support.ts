@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { loadSample } from '../../events/samples.ts';
 import * as P from '../../shared/sim/autoscaler-events.ts';
-import { FLEET } from '../support/stack.ts';
+import type { Plan } from '../../shared/engine/types.ts';
+import { FLEET, type Harness } from '../support/stack.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
 const RFC1123 = /^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
@@ -109,3 +110,13 @@ export function command(c: Record<string, unknown>, at: number) {
 }
 
 export const ACTOR = 'arn:aws:sts::123456789012:assumed-role/gpu-oncall/jdoe';
+
+/** Requests per second the fleet's pools serve at the SLO with these desired counts (default the world's). */
+export function capacityRps(h: Harness, desired: Record<string, number> = h.desired()): number {
+  return h.resolved.fleets[0]!.pools.reduce((sum, p) => sum + (desired[p.id] ?? 0) * p.rpsPerNode, 0);
+}
+
+/** The same for a plan's pools, before (`current`) or after (`target`). */
+export function planCapacityRps(h: Harness, plan: Plan, which: 'current' | 'target'): number {
+  return capacityRps(h, Object.fromEntries(plan.pools.map((p) => [p.poolId, p[which]])));
+}

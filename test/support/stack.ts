@@ -27,8 +27,11 @@ export interface HarnessOptions {
   resolved?: ResolvedConfig;
   /** The world's start time (default T0); the Capacity Block is placed around it. */
   start?: number;
-  /** When the Capacity Block starts and ends (ms); default from an hour before the start for 7 hours. */
-  block?: { start: number; end: number };
+  /**
+   * When the Capacity Block starts and ends (ms); default from an hour before the start for 7 hours. `null`:
+   * no block at all (its pool cannot be used), for tests whose subject is not reserved capacity.
+   */
+  block?: { start: number; end: number } | null;
 }
 
 export interface Harness {
@@ -56,16 +59,18 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const resolved = options.resolved ?? (await loadConfigFile(DEMO_CONFIG));
   const start = options.start ?? T0;
   const world = new World({ start, seed: 7 });
-  world.addReservation({
-    id: BLOCK_ID,
-    cloud: 'aws',
-    type: 'capacity-block',
-    instanceType: 'p5.48xlarge',
-    zone: 'us-east-1a',
-    total: 1,
-    start: options.block?.start ?? start - 3600_000,
-    end: options.block?.end ?? start + 6 * 3600_000,
-  });
+  if (options.block !== null) {
+    world.addReservation({
+      id: BLOCK_ID,
+      cloud: 'aws',
+      type: 'capacity-block',
+      instanceType: 'p5.48xlarge',
+      zone: 'us-east-1a',
+      total: 1,
+      start: options.block?.start ?? start - 3600_000,
+      end: options.block?.end ?? start + 6 * 3600_000,
+    });
+  }
   seedWorld(world, resolved, (id, min) => options.desired?.[id] ?? min);
   const metrics = new MetricsStore();
   const stack = await startLocalStack({ world, resolved, metricsStore: metrics });

@@ -1,0 +1,105 @@
+/**
+ * One cloud failing while a decision grows several: the other clouds are applied, the failure is recorded in
+ * the audit record with its pool and kind, and then the outcome depends on the kind. A failure a retry can
+ * fix (a 5xx, throttling) makes the handler throw once the decision is recorded, so Lambda retries the event
+ * (and the retry does what is still missing); one it cannot (refused credentials) makes the result `partial`.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FaultKind } from '../../shared/emulators/faults.ts';
+import type { Plan } from '../../shared/engine/types.ts';
+import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
+import { utilizationAlarm } from './support.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+/** Six nodes over three clouds at twice the utilization target: the plan grows AWS and Azure. */
+async function hotFleet(): Promise<Harness> {
+  const h = await startHarness({
+    desired: { 'aws-g5-ondemand': 2, 'aws-g5-spot': 2, 'azure-a100-spot': 1, 'gcp-l4': 1 },
+    block: null,
+  });
+  h.metrics.add('gpu_utilization', { fleet: FLEET }, T0 / 1000 - 60, 140);
+  h.metrics.add('gpu_utilization', { fleet: FLEET }, T0 / 1000, 140);
+  return h;
+}
+
+const AZURE = 'azure-a100-spot';
+/** The plan grows the pool (the precondition of these tests: the failing cloud has something to do). */
+const grows = (plan: Plan, poolId: string) => plan.pools.some((p) => p.poolId === poolId && p.target > p.current);
+/** Every call of it fails, as long as the outage lasts. */
+const outage = (kind: FaultKind) => ({
+  service: 'arm',
+  operation: 'virtualMachineScaleSets.update',
+  kind,
+  times: 1000,
+});
+
+describe('one cloud failing', () => {
+  it('a persistent 5xx on Azure: AWS applied, the failure recorded as transient, the handler throws; the retry completes', async () => {
+    h = await hotFleet();
+    h.world.faults.inject(outage('server-error'));
+    const before = h.desired();
+    const id = crypto.randomUUID();
+    const event = utilizationAlarm(T0, 140, { id });
+
+    await expect(h.invoke('alarm', event)).rejects.toMatchObject({
+      name: 'RetryableActionsError',
+      message: expect.stringContaining(AZURE),
+    });
+    // The adapter retried the update itself (4 attempts) before giving up.
+    expect(h.world.faults.fired.length).toBe(4);
+
+    const audit = await h.audit(id);
+    const plan = audit!.plan as Plan;
+    expect(grows(plan, AZURE)).toBe(true);
+    expect(audit!.outcome.status).toBe('partial');
+    expect(audit!.outcome.failed).toEqual([
+      expect.objectContaining({ poolId: AZURE, action: 'set-desired', kind: 'transient' }),
+    ]);
+    // Every other pool the plan grew was grown; Azure stayed where it was.
+    const after = h.desired();
+    const others = plan.pools.filter((p) => p.poolId !== AZURE && p.target > p.current);
+    expect(others.length).toBeGreaterThan(0);
+    for (const p of others) expect(after[p.poolId]).toBe(p.target);
+    expect(after[AZURE]).toBe(before[AZURE]);
+
+    // The outage ends; a minute later Lambda delivers the event again: decided anew (the failed attempt left
+    // no idempotency record) on what the clouds now say, without a failure, and nothing done twice: no pool
+    // goes past what the first plan wanted.
+    h.world.faults.clear();
+    h.world.advance(60);
+    const retry = await h.invoke('alarm', event);
+    expect(retry).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET }] });
+    const audits = (await h.audits()).filter((a) => a.eventId === id);
+    expect(audits).toHaveLength(2);
+    expect(audits.find((a) => a.at !== audit!.at)!.outcome.failed).toEqual([]);
+    for (const p of plan.pools) expect(h.desired()[p.poolId]).toBeLessThanOrEqual(Math.max(p.current, p.target));
+  });
+
+  it('Azure refusing the credentials: AWS applied, the failure recorded, a partial result (a retry would not help)', async () => {
+    h = await hotFleet();
+    h.world.faults.inject(outage('unauthorized'));
+    const before = h.desired();
+    const id = crypto.randomUUID();
+    const result = await h.invoke('alarm', utilizationAlarm(T0, 140, { id }));
+    expect(result).toMatchObject({ status: 'partial', decisions: [{ fleetId: FLEET, status: 'partial' }], errors: [] });
+    const audit = await h.audit(id);
+    expect(grows(audit!.plan as Plan, AZURE)).toBe(true);
+    expect(audit!.outcome.failed).toEqual([
+      expect.objectContaining({ poolId: AZURE, action: 'set-desired', kind: 'unauthorized' }),
+    ]);
+    expect(h.desired()[AZURE]).toBe(before[AZURE]);
+    expect(h.totalDesired()).toBeGreaterThan(Object.values(before).reduce((a, b) => a + b, 0));
+    // The Deployment follows the GPUs that are coming, not the Azure ones that are not.
+    const gpus = h.resolved.fleets[0]!.pools.reduce((n, p) => n + h.desired()[p.id]! * p.gpusPerNode, 0);
+    const k = h.stack.kubernetes.get('gpu-demo')!.state;
+    expect(k.deploymentStatus('inference', 'llm-server')!.desired).toBe(gpus);
+    // Published with the failure, for whoever watches the bus.
+    const published = h.stack.published().find((e) => e.detail.eventId === id)!;
+    expect(published.detail.failed).toEqual([{ poolId: AZURE, action: 'set-desired', kind: 'unauthorized' }]);
+  });
+});
