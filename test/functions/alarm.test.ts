@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import * as P from '../../shared/sim/autoscaler-events.ts';
 import { type Harness, startHarness, T0 } from '../support/stack.ts';
-import { capacityRps } from './support.ts';
+import { capacityRps, gpusOf } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -58,7 +58,7 @@ describe('alarm function', () => {
     );
     // The Deployment follows the GPUs.
     const k = h.stack.kubernetes.get('gpu-demo')!;
-    const gpus = h.resolved.fleets[0]!.pools.reduce((n, p) => n + h.desired()[p.id]! * p.gpusPerNode, 0);
+    const gpus = gpusOf(h);
     expect(k.state.deploymentStatus('inference', 'llm-server')?.desired).toBe(gpus);
     // Audited, and published on the bus.
     const audit = await h.stack.deps.store.listAudit('llm-demo');

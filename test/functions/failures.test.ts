@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FaultKind } from '../../shared/emulators/faults.ts';
 import type { Plan } from '../../shared/engine/types.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
-import { utilizationAlarm } from './support.ts';
+import { gpusOf, utilizationAlarm } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -95,7 +95,7 @@ describe('one cloud failing', () => {
     expect(h.desired()[AZURE]).toBe(before[AZURE]);
     expect(h.totalDesired()).toBeGreaterThan(Object.values(before).reduce((a, b) => a + b, 0));
     // The Deployment follows the GPUs that are coming, not the Azure ones that are not.
-    const gpus = h.resolved.fleets[0]!.pools.reduce((n, p) => n + h.desired()[p.id]! * p.gpusPerNode, 0);
+    const gpus = gpusOf(h);
     const k = h.stack.kubernetes.get('gpu-demo')!.state;
     expect(k.deploymentStatus('inference', 'llm-server')!.desired).toBe(gpus);
     // Published with the failure, for whoever watches the bus.

@@ -120,3 +120,9 @@ export function capacityRps(h: Harness, desired: Record<string, number> = h.desi
 export function planCapacityRps(h: Harness, plan: Plan, which: 'current' | 'target'): number {
   return capacityRps(h, Object.fromEntries(plan.pools.map((p) => [p.poolId, p[which]])));
 }
+
+/** GPUs the fleet's pools have at their desired counts (what the Deployment follows, one replica per GPU). */
+export function gpusOf(h: Harness): number {
+  const desired = h.desired();
+  return h.resolved.fleets[0]!.pools.reduce((n, p) => n + (desired[p.id] ?? 0) * p.gpusPerNode, 0);
+}
