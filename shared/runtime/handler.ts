@@ -126,7 +126,7 @@ export function createHandler(options: HandlerOptions) {
     const eventId =
       typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
         ? (raw as { id: string }).id
-        : `unknown-${Date.now()}`;
+        : `unknown-${crypto.randomUUID()}`;
     await deps.store.putRejected({ at, eventId, fn: options.name, reason, ...(path ? { path } : {}), raw });
     metrics.addMetric('Rejected', MetricUnit.Count, 1);
     logger.warn('event rejected', { reason, path, eventId });
@@ -153,7 +153,7 @@ export function createHandler(options: HandlerOptions) {
       return reject(
         deps,
         event,
-        `a ${normalized.type} event is not for the ${options.name} function (check the rule that sent it)`,
+        `an event of type ${normalized.type} is not for the ${options.name} function (check the rule that sent it)`,
       );
     }
     logger.setCorrelationId(normalized.eventId);
