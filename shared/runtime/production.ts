@@ -5,14 +5,17 @@
  * - AWS credentials and region from the Lambda role (the SDK's default chain);
  * - Azure: `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (from the SST secret), subscription in
  *   the configuration or `AZURE_SUBSCRIPTION_ID`;
- * - GCP: `GOOGLE_APPLICATION_CREDENTIALS_JSON` (the service account key from the SST secret) or workload
- *   identity federation through `GOOGLE_APPLICATION_CREDENTIALS`;
- * - Kubernetes: `KUBECONFIG_<CLUSTER>` (upper case, dashes as underscores) holding the kubeconfig content;
+ * - GCP: the service account key from the SST secret `GcpServiceAccountKey` (or the environment variable
+ *   `GOOGLE_APPLICATION_CREDENTIALS_JSON`), else Application Default Credentials (workload identity
+ *   federation through `GOOGLE_APPLICATION_CREDENTIALS`);
+ * - Kubernetes: per cluster, the SST secret named by `clouds.kubernetes.<cluster>.kubeconfigSecret` (or the
+ *   environment variable `KUBECONFIG_<CLUSTER>`, upper case, dashes as underscores) holding the kubeconfig;
  * - Prometheus: `clouds.prometheus.url` in the configuration; else CloudWatch GetMetricData with
  *   `clouds.cloudwatch` (the Lambda role's credentials); else no metrics store: alarms carry values.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { GcpCredentials } from '../adapters/gcp/transport.ts';
 import type { AppDeps, AppLogger } from '../app/deps.ts';
 import { loadConfigFromEnv } from '../config/load.ts';
 import { ConfigError } from '../domain/errors.ts';
@@ -21,6 +24,19 @@ import { type CloudConnections, createClouds } from './clouds.ts';
 import { clusterNames } from './local.ts';
 
 export const kubeconfigVar = (cluster: string) => `KUBECONFIG_${cluster.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+/** A linked SST secret's value (SST encrypts linked secrets into the function's bundle), or undefined. */
+async function sstSecret(name: string | undefined): Promise<string | undefined> {
+  if (!name) return undefined;
+  try {
+    const { Resource } = await import('sst/resource');
+    const value = (Resource as unknown as Record<string, { value?: unknown } | undefined>)[name]?.value;
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  } catch {
+    // Not linked to this function, or not running under SST: fall back to the environment.
+    return undefined;
+  }
+}
 
 export async function productionDeps(
   logger: AppLogger,
@@ -33,15 +49,30 @@ export async function productionDeps(
   const region = resolved.config.clouds.aws?.region ?? env.AWS_REGION ?? 'us-east-1';
   const kubernetes: NonNullable<CloudConnections['kubernetes']> = {};
   for (const name of clusterNames(resolved)) {
-    const kubeconfig = env[kubeconfigVar(name)];
+    const secretName = resolved.config.clouds.kubernetes?.[name]?.kubeconfigSecret;
+    const kubeconfig = (await sstSecret(secretName)) ?? env[kubeconfigVar(name)];
     if (kubeconfig) kubernetes[name] = { kubeconfig };
+  }
+  const gcpKey = (await sstSecret('GcpServiceAccountKey')) ?? env.GOOGLE_APPLICATION_CREDENTIALS_JSON;
+  let gcpAuth: GcpCredentials | undefined;
+  if (resolved.config.clouds.gcp && gcpKey) {
+    // Built on the first GCP call: functions that never reach GCP never load google-auth-library.
+    let auth: Promise<GcpCredentials> | undefined;
+    gcpAuth = {
+      getRequestHeaders: async (url?: string) => {
+        auth ??= import('../adapters/gcp/transport.ts').then((m) => m.serviceAccountCredentials(gcpKey));
+        return (await auth).getRequestHeaders(url);
+      },
+    };
   }
   const connections: CloudConnections = {
     aws: { region, eventBusName: env.EVENT_BUS_NAME ?? resolved.config.events.busName ?? 'default' },
     ...(resolved.config.clouds.azure || env.AZURE_SUBSCRIPTION_ID
       ? { azure: { subscriptionId: resolved.config.clouds.azure?.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID } }
       : {}),
-    ...(resolved.config.clouds.gcp ? { gcp: { project: resolved.config.clouds.gcp.project } } : {}),
+    ...(resolved.config.clouds.gcp
+      ? { gcp: { project: resolved.config.clouds.gcp.project, ...(gcpAuth ? { authClient: gcpAuth } : {}) } }
+      : {}),
     kubernetes,
   };
   const clouds = createClouds(connections);

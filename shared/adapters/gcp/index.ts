@@ -17,7 +17,13 @@ export { GcpOperationError, kindOfCode, toCloudError } from './errors.ts';
 export { lifecycleOf, requestIdFor } from './mapping.ts';
 export type { PollOptions } from './operations.ts';
 export type { RetryOptions } from './retry.ts';
-export { type GcpCredentials, GcpHttpError, GcpTransportError, staticToken } from './transport.ts';
+export {
+  type GcpCredentials,
+  GcpHttpError,
+  GcpTransportError,
+  serviceAccountCredentials,
+  staticToken,
+} from './transport.ts';
 
 export interface GcpAdapterOptions {
   /** Project for pools without a `scope`, and for reservations. Default: GOOGLE_CLOUD_PROJECT. */

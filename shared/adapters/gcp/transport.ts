@@ -172,3 +172,9 @@ export async function applicationDefaultCredentials(): Promise<GcpCredentials> {
   const { GoogleAuth } = await import('google-auth-library');
   return new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/compute'] });
 }
+
+/** A service account key (the JSON file's content, e.g. from a secret), as request credentials. */
+export async function serviceAccountCredentials(keyJson: string): Promise<GcpCredentials> {
+  const { GoogleAuth } = await import('google-auth-library');
+  return new GoogleAuth({ credentials: JSON.parse(keyJson), scopes: ['https://www.googleapis.com/auth/compute'] });
+}
