@@ -1,8 +1,10 @@
 /**
  * The baseline layout: the fleet as observed, corrected for what must change whatever the fleet's size —
  * nodes leaving on an interruption, pools that may not grow (offering backoff, reservation ending, cloud not
- * allowed) and capacity moving off them, pool and per-cloud limits, an operator's pinned pool, and capacity
- * moving onto a reservation that a signal just made usable. Every size of the fleet is then placed from it.
+ * allowed) and capacity moving off those that may not hold it (reservation ended or unusable, cloud not
+ * allowed), nodes of an ending reservation kept until its end without counting them as capacity, pool and
+ * per-cloud limits, an operator's pinned pool, and reserved nodes added onto a reservation that is free or
+ * that a signal just made usable. Every size of the fleet is then placed from it.
  */
 import type { CapacityReservation } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
@@ -25,6 +27,12 @@ export interface BaselineInput {
   reservationHorizonSeconds: number;
   /** An operator's pool-level target. */
   pinned?: { poolId: string; target: number };
+  /**
+   * Highest fleet size the nodes added onto reservations may bring the baseline to (the fleet's ceiling and
+   * the max step up, so that no later limit has to take ready nodes away to make room); 0 disables it
+   * (a freeze).
+   */
+  fillUpTo: number;
   now: number;
 }
 
@@ -72,16 +80,30 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
         now,
         input.reservationHorizonSeconds,
       );
-      if (!view.usable) {
+      if (view.ending && !slot.blocked) {
+        // Already paid and serving: the nodes stay until the cloud takes them back; replacements go elsewhere.
         slot.blocked = view.why;
-        offCode = view.ending ? 'placement.reservation-expiring' : 'placement.reservation-unusable';
+        slot.ending = true;
+        if (count > 0) {
+          reasons.add(
+            'placement',
+            'placement.reservation-expiring',
+            `${pool.id}: ${view.why}: its ${count} node(s) serve until then, replacements are placed ahead`,
+            { poolId: pool.id },
+          );
+        }
+      } else if (!view.usable) {
+        slot.blocked = view.why;
+        offCode = view.ended ? 'placement.reservation-ended' : 'placement.reservation-unusable';
       } else {
         if (view.room !== undefined) slot.growCap = Math.max(min, Math.min(slot.growCap, pool.desired + view.room));
-        if (view.activated) activated.push(slot);
+        // Free capacity (already paid) is taken as soon as it is usable; other reserved capacity when a
+        // signal says it became usable.
+        if (view.activated || pool.hourlyPrice <= 0) activated.push(slot);
       }
     }
-    // Capacity moves off a pool that may not hold it (reservation ending, cloud not allowed).
-    if (slot.blocked && count > min) {
+    // Capacity moves off a pool that may not hold it (reservation ended or unusable, cloud not allowed).
+    if (slot.blocked && !slot.ending && count > min) {
       reasons.add('placement', offCode, `${pool.id}: ${slot.blocked}, ${count - min} node(s) move off it`, {
         poolId: pool.id,
       });
@@ -118,7 +140,7 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
     slots.map((s) => counts.get(s.pool.id) ?? 0),
   );
   enforceCloudMax(layout, reasons);
-  for (const slot of activated) moveOnto(layout, layout.slots.indexOf(slot), reasons);
+  for (const slot of activated) fillReservation(layout, layout.slots.indexOf(slot), input.fillUpTo, reasons);
   return layout;
 }
 
@@ -128,7 +150,7 @@ function enforceCloudMax(layout: Layout, reasons: Reasons): void {
     if (cap === undefined) continue;
     for (let i = layout.slots.length - 1; i >= 0 && (layout.cloudTotals.get(cloud as Pool['cloud']) ?? 0) > cap; i--) {
       const slot = layout.slots[i];
-      if (slot.pool.cloud !== cloud || slot.pinned) continue;
+      if (slot.pool.cloud !== cloud || slot.pinned || slot.ending) continue;
       const excess = (layout.cloudTotals.get(slot.pool.cloud) ?? 0) - cap;
       const take = Math.min(excess, layout.counts[i] - slot.min);
       if (take <= 0) continue;
@@ -141,28 +163,23 @@ function enforceCloudMax(layout: Layout, reasons: Reasons): void {
   }
 }
 
-/** Moves nodes onto a reservation a signal made usable, from the most expensive per throughput first. */
-function moveOnto(layout: Layout, r: number, reasons: Reasons): void {
+/**
+ * Takes the room of a reservation that is usable: its nodes are added, nothing is removed in the same plan.
+ * The nodes it replaces go in later decisions, once the reserved nodes serve (the scale-in keeps the ready
+ * capacity the demand needs: see `PlacementPath.readyFloor`).
+ */
+function fillReservation(layout: Layout, r: number, upTo: number, reasons: Reasons): void {
   const target = layout.slots[r];
-  let moved = 0;
-  for (let i = layout.slots.length - 1; i >= 0; i--) {
-    const slot = layout.slots[i];
-    if (slot.tier === 'reserved' || slot.pinned) continue;
-    while (
-      layout.counts[r] < target.growCap &&
-      layout.counts[i] > slot.min &&
-      (slot.pool.cloud === target.pool.cloud || layout.cloudRoom(target.pool.cloud) >= 1)
-    ) {
-      layout.remove(i);
-      layout.add(r);
-      moved++;
-    }
+  let added = 0;
+  while (layout.counts[r] < target.growCap && layout.cloudRoom(target.pool.cloud) >= 1 && layout.total < upTo) {
+    layout.add(r);
+    added++;
   }
-  if (moved > 0) {
+  if (added > 0) {
     reasons.add(
       'placement',
       'placement.reservation-active',
-      `${moved} node(s) move onto reservation ${target.pool.reservationId ?? target.pool.id} (${target.pool.id}): already paid`,
+      `${added} node(s) onto reservation ${target.pool.reservationId ?? target.pool.id} (${target.pool.id}): already paid; the nodes it replaces go once it serves`,
       { poolId: target.pool.id },
     );
   }

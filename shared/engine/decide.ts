@@ -4,10 +4,14 @@
  *
  * Steps, in order (each one appends its reasons):
  *   1. signals: operator commands (dry run, manual target, pause), interruptions, reservation changes;
- *   2. baseline placement: interrupted nodes leave, blocked offerings, reservations, pinned pool;
- *   3. raw recommendation: HPA metrics, demand, forecast, KEDA activation — or the operator's target;
- *   4. HPA stabilization windows and behavior policies (skipped for a manual target);
- *   5. schedule freezes, cooldowns, the max step;
+ *   2. baseline placement: interrupted nodes leave, blocked offerings, reservations (filled when usable, kept
+ *      until their end when ending), pinned pool;
+ *   3. raw recommendation in capacity (requests/s): demand, HPA metrics, forecast, KEDA activation — turned
+ *      into nodes by the placement — or the operator's target;
+ *   4. HPA stabilization windows (over recorded capacities, read in today's nodes) and behavior policies
+ *      (skipped for a manual target);
+ *   5. schedule freezes, cooldowns, the max step; no scale-in below what the ready nodes must serve while
+ *      others boot;
  *   6. hard bounds: min/max, windows, scale-to-zero, pool minimums; then pool capacity;
  *   7. the hourly budget;
  *   8. placement of the final count, actions, pause and dry run.
@@ -21,7 +25,7 @@ import { buildBaseline } from './baseline.ts';
 import { fleetBounds } from './bounds.ts';
 import { applyBudget } from './budget.ts';
 import { RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
-import { readHistory } from './history.ts';
+import { inNodes, readHistory } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
 import { PlacementPath } from './placement-path.ts';
@@ -68,6 +72,9 @@ export function decide(input: DecisionInput, now: Date): Plan {
       reservationNotices: sig.reservations,
       reservationHorizonSeconds: lead + RESERVATION_EXIT_MARGIN_SECONDS,
       pinned,
+      fillUpTo: windows.freeze
+        ? 0
+        : Math.min(policy.maxNodes, windows.maxNodes ?? Number.POSITIVE_INFINITY, current + policy.safety.maxStepUp),
       now: t,
     },
     reasons,
@@ -84,19 +91,26 @@ export function decide(input: DecisionInput, now: Date): Plan {
     { fleet, current, ready, metrics, demand: input.demand, forecast: input.forecast, scaleToZero, path, now: t },
     reasons,
   );
-  const recommendedNodes = fleetManual ? fleetManual.target : rec.nodes;
+  // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor
+  // asks for is a count of lasting nodes, and these come on top.
+  const ending = baseline.slots.reduce((n, s, i) => n + (s.ending ? baseline.counts[i] : 0), 0);
+  const recommendedNodes = fleetManual ? fleetManual.target + ending : rec.nodes;
 
-  // 4. HPA stabilization and behavior, unless an operator set the target.
+  // 4. HPA stabilization and behavior, unless an operator set the target. Past recommendations recorded
+  // as capacity are read in nodes of this decision's placement.
   let x = recommendedNodes;
   if (fleetManual) {
     const { target, by, reason, until } = fleetManual;
     reasons.add(
       'rule',
       'manual.target',
-      `manual target ${target} by ${by} (${reason})${until ? ` until ${until}` : ''}`,
+      `manual target ${target} by ${by} (${reason})${until ? ` until ${until}` : ''}` +
+        (ending ? `, plus ${ending} node(s) of an ending reservation` : ''),
     );
   } else {
-    x = normalize(current, x, history, policy, t, reasons);
+    const window = Math.max(policy.scaleUp.stabilizationWindowSeconds, policy.scaleDown.stabilizationWindowSeconds);
+    const recommendations = inNodes(history.recommendations, (rps) => path.nodesFor(rps).nodes, window, t);
+    x = normalize(current, x, { ...history, recommendations }, policy, t, reasons);
   }
 
   // 5. Freezes, cooldowns, max step.
@@ -104,9 +118,28 @@ export function decide(input: DecisionInput, now: Date): Plan {
   if (!fleetManual) x = applyCooldown(current, x, policy.safety, history, t, reasons);
   x = applyMaxStep(current, x, policy.safety, reasons);
 
+  // No scale-in below what the ready nodes must serve now: nodes still booting do not serve yet (the HPA's
+  // unready pods). It only keeps nodes of the baseline, which the ceiling and the max step already allow.
+  if (!fleetManual && rec.nowRps !== undefined && x < path.base) {
+    const keep = Math.min(path.readyFloor(rec.nowRps), current + Math.max(0, policy.safety.maxStepUp));
+    if (x < keep) {
+      x = reasons.clip(
+        'safety',
+        'safety.not-ready',
+        x,
+        keep,
+        'readiness',
+        `scale-in held at ${keep}: the ready nodes must serve ${rec.nowRps.toFixed(0)} rps until the nodes still booting do`,
+      );
+    }
+  }
+
   // 6. Hard bounds, then what the pools can hold.
   const poolMins = baseline.slots.reduce((n, s) => n + s.min, 0);
   const bounds = fleetBounds(policy, windows, rec.activity, scaleToZero, current, poolMins, reasons);
+  // The floor counts lasting nodes (the budget, a hard limit, may still cut to the plain floor).
+  const plainFloor = bounds.lo;
+  if (ending > 0 && bounds.lo > 0) bounds.lo = Math.min(bounds.hi, bounds.lo + ending);
   if (x < bounds.lo)
     x = reasons.clip('limit', 'limit.min', x, bounds.lo, bounds.loBy, `below the floor (${bounds.loBy})`);
   if (x > bounds.hi)
@@ -115,7 +148,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
   x = reasons.clip('limit', 'limit.capacity', x, path.reach(x), 'pools', full);
 
   // 7. Budget.
-  const budget = applyBudget(path, x, bounds.lo, policy.safety.hourlyBudgetUsd, reasons);
+  const budget = applyBudget(path, x, plainFloor, policy.safety.hourlyBudgetUsd, reasons);
   x = budget.nodes;
   if (budget.cut?.unmet) reports.push(budgetUnmetReport(fleet.id, budget.cut));
 
@@ -146,6 +179,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     currentNodes: current,
     readyNodes: ready,
     recommendedNodes,
+    ...(rec.requiredRps !== undefined && !fleetManual ? { requiredRps: rec.requiredRps } : {}),
     targetNodes: x,
     pools,
     actions,
@@ -159,6 +193,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
       at: iso(t),
       fleetId: fleet.id,
       recommendation: rec.nodes,
+      ...(rec.requiredRps !== undefined ? { requiredRps: rec.requiredRps } : {}),
       from: current,
       to: x,
       applied: !dryRun && !paused && x !== current,

@@ -2,7 +2,9 @@
  * Reads a fleet's decision history into what the Kubernetes HPA keeps in memory between syncs:
  * `recommendations` (timestamped unstabilized recommendations, for the stabilization windows) and
  * `scaleUpEvents` / `scaleDownEvents` (timestamped replica changes, for the behavior policies' periods),
- * plus the time of the last scale in each direction (for cooldowns).
+ * plus the time of the last scale in each direction (for cooldowns). A recommendation recorded with the
+ * capacity it was for is read in nodes of the current placement (`inNodes`): the same capacity may need a
+ * different number of nodes once a reservation started or ended, or a pool filled up.
  * Dry-run entries, entries of other fleets and entries whose time does not parse are ignored.
  */
 import { ms } from './time.ts';
@@ -11,6 +13,8 @@ import type { HistoryEntry } from './types.ts';
 export interface TimedRecommendation {
   at: number;
   replicas: number;
+  /** The capacity (requests/s) that recommendation was for, when recorded: read in nodes of today's placement. */
+  rps?: number;
 }
 
 /** A change of the fleet's size; `change` is the magnitude (always > 0), as in the HPA's timestampedScaleEvent. */
@@ -40,7 +44,10 @@ export function readHistory(entries: readonly HistoryEntry[], fleetId: string): 
     if (e.dryRun || (e.fleetId !== undefined && e.fleetId !== fleetId)) continue;
     const at = ms(e.at);
     if (Number.isNaN(at)) continue;
-    if (Number.isFinite(e.recommendation)) out.recommendations.push({ at, replicas: e.recommendation });
+    if (Number.isFinite(e.recommendation)) {
+      const rps = e.requiredRps !== undefined && Number.isFinite(e.requiredRps) ? { rps: e.requiredRps } : {};
+      out.recommendations.push({ at, replicas: e.recommendation, ...rps });
+    }
     if (!e.applied || e.to === e.from) continue;
     if (e.to > e.from) {
       out.scaleUps.push({ at, change: e.to - e.from });
@@ -59,4 +66,33 @@ export function changeInPeriod(events: readonly ScaleEvent[], periodSeconds: num
   let sum = 0;
   for (const e of events) if (e.at > cutoff) sum += e.change;
   return sum;
+}
+
+/**
+ * The recommendations within `windowSeconds`, each in nodes of the placement `nodesFor` describes: the
+ * capacity it was for when recorded, its node count otherwise (entries written before capacities were).
+ */
+export function inNodes(
+  recommendations: readonly TimedRecommendation[],
+  nodesFor: (rps: number) => number,
+  windowSeconds: number,
+  now: number,
+): TimedRecommendation[] {
+  const cutoff = now - windowSeconds * 1000;
+  const memo = new Map<number, number>();
+  const out: TimedRecommendation[] = [];
+  for (const r of recommendations) {
+    if (r.at <= cutoff) continue;
+    if (r.rps === undefined) {
+      out.push(r);
+      continue;
+    }
+    let n = memo.get(r.rps);
+    if (n === undefined) {
+      n = nodesFor(r.rps);
+      memo.set(r.rps, n);
+    }
+    out.push({ at: r.at, replicas: n, rps: r.rps });
+  }
+  return out;
 }

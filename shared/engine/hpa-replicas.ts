@@ -69,3 +69,52 @@ export function metricReplicas(input: MetricReplicasInput): MetricReplicasResult
   }
   return { replicas, ratio, outcome: 'scaled' };
 }
+
+export interface MetricCapacityInput {
+  /** Requests/s the fleet can count on once its nodes are ready (booting ones included, leaving ones not). */
+  lasting: number;
+  /** Requests/s of the nodes that serve and report the metric now. */
+  serving: number;
+  /** Average per serving node. */
+  value: number;
+  /** Target per node (> 0). */
+  target: number;
+  tolerances: Tolerances;
+}
+
+export interface MetricCapacityResult {
+  /** Requests/s of capacity the metric asks for. */
+  rps: number;
+  ratio: number;
+  outcome: MetricOutcome;
+}
+
+/**
+ * The same calculator in capacity rather than in nodes, for fleets whose nodes differ (a p5.48xlarge serves
+ * ~60 g5.xlarge): the load the serving nodes carry, scaled to the target, is `ratio x serving` requests/s of
+ * capacity, which the placement turns into nodes of each pool. Capacity still booting is the HPA's missing
+ * pods (at target on the way down, idle on the way up), with the same holds; a hold keeps the capacity that
+ * serves now or will, whichever is more (nodes leaving still serve and are replaced). With equal nodes it
+ * gives `metricReplicas` x rpsPerNode.
+ */
+export function metricCapacity(input: MetricCapacityInput): MetricCapacityResult {
+  const { lasting, value, target, tolerances } = input;
+  const serving = Math.max(0, input.serving);
+  const ratio = value / target;
+  const hold = Math.max(lasting, serving);
+  if (serving <= 0) return { rps: hold, ratio, outcome: 'no-ready-nodes' };
+  const missing = lasting - serving;
+  if (missing <= 1e-9 * Math.max(1, lasting)) {
+    if (isWithinTolerance(ratio, tolerances)) return { rps: hold, ratio, outcome: 'within-tolerance' };
+    return { rps: ratio * serving, ratio, outcome: 'scaled' };
+  }
+  const assumed = ratio < 1 ? missing : 0;
+  const newRatio = ratio === 1 ? 1 : (ratio * serving + assumed) / lasting;
+  if (isWithinTolerance(newRatio, tolerances) || (ratio < 1 && newRatio > 1) || (ratio > 1 && newRatio < 1)) {
+    return { rps: hold, ratio, outcome: 'missing-hold' };
+  }
+  const rps = newRatio * lasting;
+  if ((newRatio < 1 && rps > lasting) || (newRatio > 1 && rps < lasting))
+    return { rps: hold, ratio, outcome: 'missing-hold' };
+  return { rps, ratio, outcome: 'scaled' };
+}

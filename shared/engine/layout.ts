@@ -20,12 +20,20 @@ export interface Slot {
   zones: number;
   /** An operator pinned this pool's count: the placement leaves it alone. */
   pinned: boolean;
+  /**
+   * Its reservation ends soon: the nodes on it stay (already paid, serving until the end), none is added or
+   * removed, and their capacity does not count towards what the fleet needs (their replacements do).
+   */
+  ending?: boolean;
   /** Why it may not grow, for the explanation. */
   blocked?: string;
 }
 
 export const costPerRps = (pool: Pool): number =>
   pool.rpsPerNode > 0 ? pool.hourlyPrice / pool.rpsPerNode : Number.POSITIVE_INFINITY;
+
+/** Requests per second one node of the slot adds to what the fleet can count on (0 for an ending reservation). */
+export const lastingRps = (slot: Slot): number => (slot.ending ? 0 : Math.max(0, slot.pool.rpsPerNode));
 
 export class Layout {
   /** Slots sorted by cost per unit of throughput, then pool id (the placement's order of preference). */
@@ -77,9 +85,25 @@ export class Layout {
     return cap === undefined ? Number.POSITIVE_INFINITY : cap - (this.cloudTotals.get(cloud) ?? 0);
   }
 
+  /** Requests per second the layout's nodes serve once ready, without the nodes of ending reservations. */
   capacity(): number {
     let rps = 0;
-    for (let i = 0; i < this.slots.length; i++) rps += this.counts[i] * Math.max(0, this.slots[i].pool.rpsPerNode);
+    for (let i = 0; i < this.slots.length; i++) rps += this.counts[i] * lastingRps(this.slots[i]);
+    return rps;
+  }
+
+  /**
+   * Requests per second served right now by the nodes this layout keeps: per pool, its ready nodes less the
+   * nodes the layout takes out of it — counted as ready ones, since a group may end any instance on a
+   * scale-in. Nodes the layout adds serve nothing yet.
+   */
+  readyCapacity(): number {
+    let rps = 0;
+    for (let i = 0; i < this.slots.length; i++) {
+      const { pool } = this.slots[i];
+      const removed = Math.max(0, pool.desired - this.counts[i]);
+      rps += Math.max(0, Math.min(pool.ready, pool.desired) - removed) * Math.max(0, pool.rpsPerNode);
+    }
     return rps;
   }
 

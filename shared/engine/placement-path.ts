@@ -4,7 +4,7 @@
  * adds (or minus the first removals), so capacity and cost are monotone in `n` and the demand conversion,
  * the budget cut and the final placement all agree on which nodes a count means.
  */
-import type { Layout } from './layout.ts';
+import { type Layout, lastingRps } from './layout.ts';
 import { type AddMode, addOne, removeOne } from './placement-steps.ts';
 
 export class PlacementPath {
@@ -45,10 +45,11 @@ export class PlacementPath {
       const step = addOne(this.up);
       if (step === undefined) this.upDone = true;
       else {
-        const pool = this.up.slots[step.index].pool;
+        const slot = this.up.slots[step.index];
+        const pool = slot.pool;
         this.adds.push(step.index);
         this.addModes.push(step.mode);
-        this.upCapacity.push(this.upCapacity[this.adds.length - 1] + Math.max(0, pool.rpsPerNode));
+        this.upCapacity.push(this.upCapacity[this.adds.length - 1] + lastingRps(slot));
         this.upCost.push(this.upCost[this.adds.length - 1] + pool.hourlyPrice);
       }
     }
@@ -56,9 +57,10 @@ export class PlacementPath {
       const i = removeOne(this.down);
       if (i === undefined) this.downDone = true;
       else {
-        const pool = this.down.slots[i].pool;
+        const slot = this.down.slots[i];
+        const pool = slot.pool;
         this.removes.push(i);
-        this.downCapacity.push(this.downCapacity[this.removes.length - 1] - Math.max(0, pool.rpsPerNode));
+        this.downCapacity.push(this.downCapacity[this.removes.length - 1] - lastingRps(slot));
         this.downCost.push(this.downCost[this.removes.length - 1] - pool.hourlyPrice);
       }
     }
@@ -91,15 +93,32 @@ export class PlacementPath {
    * Walks down from the baseline while capacity stays sufficient, or up until it is.
    */
   nodesFor(rps: number): { nodes: number; short: boolean } {
+    // Capacities are sums of per-node figures: compare with a relative tolerance, so that a requirement of
+    // exactly k nodes' worth is not rounded up by floating-point error.
+    const need = rps - 1e-9 * Math.max(1, Math.abs(rps));
     let n = this.base;
-    if (this.capacityAt(n) >= rps) {
-      while (n > 0 && this.reach(n - 1) === n - 1 && this.capacityAt(n - 1) >= rps) n--;
+    if (this.capacityAt(n) >= need) {
+      while (n > 0 && this.reach(n - 1) === n - 1 && this.capacityAt(n - 1) >= need) n--;
       return { nodes: n, short: false };
     }
     while (this.reach(n + 1) === n + 1) {
       n++;
-      if (this.capacityAt(n) >= rps) return { nodes: n, short: false };
+      if (this.capacityAt(n) >= need) return { nodes: n, short: false };
     }
     return { nodes: n, short: true };
+  }
+
+  /**
+   * The fewest nodes, at most the baseline's, whose layout keeps serving `rps` right now with the nodes that
+   * are ready (see `Layout.readyCapacity`) — or keeps all the ready capacity the baseline has when that is
+   * less. A scale-in never goes below it: nodes still booting are not there yet to take the load of the
+   * ready nodes it would remove.
+   */
+  readyFloor(rps: number): number {
+    const baseReady = this.baseline.readyCapacity();
+    const need = Math.min(rps, baseReady) - 1e-9 * Math.max(1, Math.abs(rps));
+    let n = this.base;
+    while (n > 0 && this.reach(n - 1) === n - 1 && this.at(n - 1).readyCapacity() >= need) n--;
+    return n;
   }
 }

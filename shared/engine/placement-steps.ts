@@ -14,8 +14,10 @@
  *   4. spot wanted but no spot room: on-demand instead (the fallback); on-demand wanted but none has room:
  *      spot rather than no node.
  * Removing: spot while there is more spot than the mix wants (the most concentrated pool first, so the
- * spread improves), otherwise on-demand, reserved last; within a tier the pools that may not grow first,
- * then the most expensive per unit of throughput. Never below a pool's min, never a pinned pool.
+ * spread improves), otherwise on-demand, then spot, reserved last (already paid: removing it saves
+ * nothing); within a tier the pools that may not grow first, then the most expensive per unit of
+ * throughput. Never below a pool's min, never a pinned pool; the nodes of an ending reservation (they serve,
+ * already paid, until the cloud takes them back) go last of all.
  */
 import type { PlacementPolicy } from '../domain/types.ts';
 import type { Layout, Slot, Tier } from './layout.ts';
@@ -65,8 +67,8 @@ export function addOne(layout: Layout): { index: number; mode: AddMode } | undef
   return { index: other, mode: wantSpot ? 'fallback-on-demand' : 'spot-over-share' };
 }
 
-const removable = (layout: Layout, i: number): boolean =>
-  !layout.slots[i].pinned && layout.counts[i] > layout.slots[i].min;
+const removable = (layout: Layout, i: number, ending = false): boolean =>
+  !layout.slots[i].pinned && (layout.slots[i].ending ?? false) === ending && layout.counts[i] > layout.slots[i].min;
 
 /** The slot of `tier` to take a node from first, or -1. */
 function firstToRemove(layout: Layout, tier: Tier): number {
@@ -92,10 +94,20 @@ function firstToRemove(layout: Layout, tier: Tier): number {
 /** Removes one node as the rules say; returns the slot index, or undefined when every pool is at its min. */
 export function removeOne(layout: Layout): number | undefined {
   const spotExcess = layout.spot > desiredSpot(layout.total - 1, layout.reserved, layout.policy);
-  const order: Tier[] = spotExcess ? ['spot', 'on-demand', 'reserved'] : ['on-demand', 'reserved', 'spot'];
+  // Reserved last: it is paid whether used or not, so removing it saves nothing. Spot within the mix goes
+  // before it: fewer spot nodes than the share allows is the safe side of the mix.
+  const order: Tier[] = spotExcess ? ['spot', 'on-demand', 'reserved'] : ['on-demand', 'spot', 'reserved'];
   for (const tier of order) {
     const i = firstToRemove(layout, tier);
     if (i >= 0) {
+      layout.remove(i);
+      return i;
+    }
+  }
+  // Last of all, and only for a hard limit: the nodes of an ending reservation (they add no lasting capacity,
+  // so a fleet sized by what it needs never gets here while it needs anything).
+  for (let i = 0; i < layout.slots.length; i++) {
+    if (removable(layout, i, true)) {
       layout.remove(i);
       return i;
     }

@@ -1,15 +1,19 @@
 /**
- * Whether a reserved pool's reservation can take nodes now.
+ * Whether a reserved pool's reservation can take nodes now, and what happens to the nodes it holds.
  *
  * Reserved capacity (EC2 On-Demand Capacity Reservations and Capacity Blocks, Azure capacity reservation
  * groups, GCP reservations) is paid whether used or not, so the placement fills it first — but only while
- * the reservation is active and not about to expire: a capacity block's instances are terminated at its
- * end (EC2 sends the expiration warning 40 minutes before), so capacity moves off a reservation whose end
- * falls within the fleet's longest time to ready plus a margin, early enough for replacements to serve.
+ * the reservation is active and not about to end. A reservation that ends within the fleet's longest time to
+ * ready plus a margin (a capacity block's instances are terminated at its end; EC2 sends the expiration
+ * warning 40 minutes before) is *ending*: it takes no new node, but the nodes on it keep serving until the
+ * end — they are already paid — while the placement launches their replacements elsewhere, ahead by the time
+ * to ready, so that the replacements serve before the cloud takes the reservation back. Once it has ended
+ * (its end passed, an `expired`/`interrupted` notice, a listed state other than active), its nodes are gone
+ * and the pool moves off it.
  *
  * The latest reservation signal wins over the listed state: `delivered`/`active` (and `underutilized`) make
- * a reservation usable, `expiring`/`expired`/`interrupted` end it. Without a reservation list, a reserved
- * pool is trusted as configured.
+ * a reservation usable, `expiring` makes it ending, `expired`/`interrupted` end it. Without a reservation
+ * list, a reserved pool is trusted as configured.
  */
 import type { CapacityReservation } from '../domain/ports.ts';
 import type { Pool } from '../domain/types.ts';
@@ -18,17 +22,23 @@ import { ms } from './time.ts';
 
 export interface ReservationView {
   usable: boolean;
-  /** A signal of this decision made it usable (moves capacity onto it). */
+  /** A signal of this decision made it usable (capacity moves onto it). */
   activated: boolean;
   /** Nodes it can still take beyond the pool's current count (undefined: as many as the pool's max). */
   room?: number;
   /** Why it is not usable. */
   why?: string;
-  /** Not usable because it ends (signal, or its end within the horizon), rather than not active or unknown. */
+  /**
+   * It ends soon but has not ended: its nodes stay and serve until the end (ISO `endsAt` when known), their
+   * capacity does not count towards what the fleet needs, and the pool takes no new node.
+   */
   ending?: boolean;
+  endsAt?: string;
+  /** It has ended (its end passed, or the cloud said expired/interrupted): its nodes are gone. */
+  ended?: boolean;
 }
 
-const ENDING = new Set(['expiring', 'expired', 'interrupted']);
+const ENDED = new Set(['expired', 'interrupted']);
 const STARTING = new Set(['delivered', 'active', 'underutilized']);
 
 export function reservationView(
@@ -43,23 +53,34 @@ export function reservationView(
   let latest: ReservationNotice | undefined;
   for (const n of notices) if (n.reservationIds.includes(id)) latest = n;
   const listed = reservations?.find((r) => r.id === id);
-  const endTime = ms(latest?.endTime ?? listed?.endTime);
+  const end = latest?.endTime ?? listed?.endTime;
+  const endTime = ms(end);
   const room = listed ? Math.max(0, listed.available) : undefined;
 
-  if (latest && ENDING.has(latest.kind))
-    return { usable: false, activated: false, why: `reservation ${id} ${latest.kind}` };
-  if (!Number.isNaN(endTime) && endTime <= now + horizonSeconds * 1000) {
+  if (latest && ENDED.has(latest.kind))
+    return { usable: false, activated: false, ended: true, why: `reservation ${id} ${latest.kind}` };
+  if (!Number.isNaN(endTime) && endTime <= now)
+    return {
+      usable: false,
+      activated: false,
+      ended: true,
+      why: `reservation ${id} ended ${new Date(endTime).toISOString()}`,
+    };
+  if (listed && listed.state !== 'active' && !(latest && STARTING.has(latest.kind)))
+    return { usable: false, activated: false, why: `reservation ${id} is ${listed.state}` };
+  if (reservations !== undefined && !listed && !(latest && STARTING.has(latest.kind)))
+    return { usable: false, activated: false, why: `reservation ${id} not found` };
+  const endsSoon = !Number.isNaN(endTime) && endTime <= now + horizonSeconds * 1000;
+  if (latest?.kind === 'expiring' || endsSoon) {
+    const endsAt = Number.isNaN(endTime) ? undefined : new Date(endTime).toISOString();
     return {
       usable: false,
       activated: false,
       ending: true,
-      why: `reservation ${id} ends ${new Date(endTime).toISOString()}`,
+      ...(endsAt ? { endsAt } : {}),
+      why: `reservation ${id} ${endsAt ? `ends ${endsAt}` : 'is expiring'}`,
     };
   }
   if (latest && STARTING.has(latest.kind)) return { usable: true, activated: true, room };
-  if (reservations === undefined) return { usable: true, activated: false };
-  if (!listed) return { usable: false, activated: false, why: `reservation ${id} not found` };
-  if (listed.state !== 'active')
-    return { usable: false, activated: false, why: `reservation ${id} is ${listed.state}` };
   return { usable: true, activated: false, room };
 }

@@ -35,6 +35,12 @@ export interface HistoryEntry {
   fleetId?: string;
   /** The unstabilized recommendation of that decision (the HPA's `timestampedRecommendation`). */
   recommendation: number;
+  /**
+   * The capacity (requests/s) behind `recommendation`, when the inputs gave one. The stabilization windows
+   * read it in nodes of the decision's own placement, so that a reservation starting or ending does not
+   * turn yesterday's node count into the wrong capacity.
+   */
+  requiredRps?: number;
   /** Fleet nodes observed before the decision (sum of the pools' desired counts). */
   from: number;
   /** Fleet nodes the decision asked for. */
@@ -133,9 +139,9 @@ export type ReasonKind = 'signal' | 'rule' | 'limit' | 'placement' | 'safety';
  * demand.{rps, forecast, forecast-ahead}, manual.target; limits hpa.stabilized,
  * limit.{scale-up-rate, scale-down-rate, min, max, conflict, capacity, pool-min, pool-max, cloud-max};
  * placement.{reserved-first, cheapest, scale-in, spot-share, fallback-on-demand, spot-over-share,
- * interruption, rebalance, reservation-active, reservation-expiring, reservation-unusable,
- * cloud-not-allowed, pinned}; safety.{schedule, freeze, freeze-scale-down, cooldown, max-step, budget,
- * budget-below-min, paused, dry-run}.
+ * interruption, rebalance, reservation-active, reservation-expiring, reservation-ended,
+ * reservation-unusable, cloud-not-allowed, pinned}; safety.{schedule, freeze, freeze-scale-down, cooldown,
+ * max-step, not-ready, budget, budget-below-min, paused, dry-run}.
  */
 export interface Reason {
   kind: ReasonKind;
@@ -255,6 +261,8 @@ export interface Plan {
   readyNodes: number;
   /** The raw recommendation (metrics, demand, forecast, activation, or the manual target) before any limit. */
   recommendedNodes: number;
+  /** Capacity (requests/s) the demand, metrics and forecast ask for, when they gave one. */
+  requiredRps?: number;
   /** Fleet nodes after every limit, safety rule and the placement. */
   targetNodes: number;
   pools: PoolPlan[];

@@ -74,12 +74,13 @@ describe('demand to nodes', () => {
     expect(plan.reasons.find((r) => r.code === 'demand.rps')?.message).toMatch(/short of capacity/);
   });
 
-  it('clips a metric recommendation to what the pools can hold', () => {
+  it('says when a metric asks for more capacity than the pools can hold', () => {
     const f = fleet([pool({ id: 'od', desired: 4, max: 5 })]);
-    // ceil(4 x 350 / 70) = 20, the pool holds 5.
+    // 40 rps serving x 350 / 70 = 200 rps of capacity (20 nodes' worth); the pool holds 5.
     const plan = decide(input(f, { metrics: [{ metric: 'gpu_utilization', value: 350 }] }), T0);
     expect(plan.targetNodes).toBe(5);
-    expect(plan.reasons.find((r) => r.code === 'limit.capacity')).toMatchObject({ before: 20, after: 5 });
+    expect(plan.requiredRps).toBeCloseTo(200);
+    expect(plan.reasons.find((r) => r.code === 'hpa.metric')?.message).toMatch(/short of capacity/);
   });
 });
 

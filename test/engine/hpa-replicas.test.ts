@@ -5,7 +5,12 @@
  * (the Go tests give per-pod levels in milli-units; their average is what we pass).
  */
 import { describe, expect, it } from 'vitest';
-import { isWithinTolerance, metricReplicas, type Tolerances } from '../../shared/engine/hpa-replicas.ts';
+import {
+  isWithinTolerance,
+  metricCapacity,
+  metricReplicas,
+  type Tolerances,
+} from '../../shared/engine/hpa-replicas.ts';
 
 const tol = (down: number, up: number): Tolerances => ({ scaleDown: down, scaleUp: up });
 const DEFAULT = tol(0.1, 0.1);
@@ -136,5 +141,38 @@ describe('metricReplicas (HPA replica calculator)', () => {
     expect(isWithinTolerance(0.95, tol(0.05, 0))).toBe(true);
     expect(isWithinTolerance(1.0001, tol(0.05, 0))).toBe(false);
     expect(isWithinTolerance(0.949, tol(0.05, 0))).toBe(false);
+  });
+});
+
+describe('metricCapacity (the calculator in requests/s, for unequal nodes)', () => {
+  it.each(cases)('equal nodes of 10 rps: $name gives the replicas x 10', (c) => {
+    const r = metricCapacity({
+      lasting: c.current * 10,
+      serving: (c.ready ?? c.current) * 10,
+      value: c.value,
+      target: c.target,
+      tolerances: c.tolerances ?? DEFAULT,
+    });
+    // The capacity is not rounded to nodes: the placement does that.
+    expect(Math.ceil(r.rps / 10 - 1e-9)).toBe(c.expected);
+  });
+
+  it.each([
+    // A p5.48xlarge (2290 rps) and two g5.xlarge (39 rps each) at 140% of a 70% target: the load is
+    // 2368 x 140/70 = 4736 rps of capacity. Counting nodes as equal would ask ceil(3 x 2) = 6 nodes.
+    { name: 'unequal nodes: the load scales, not the count', lasting: 2368, serving: 2368, value: 140, rps: 4736 },
+    // Half the target on the same fleet: 1184 rps (the p5 alone serves it; the placement says so).
+    { name: 'unequal nodes on the way down', lasting: 2368, serving: 2368, value: 35, rps: 1184 },
+    // A reservation ending: 2290 rps serve now but do not last (lasting 78). Within tolerance the capacity
+    // that serves now is kept, so its replacement is placed.
+    { name: 'ending capacity within tolerance: keep what serves', lasting: 78, serving: 2368, value: 72, rps: 2368 },
+    // 2290 rps booting, 78 serving at 150%: the booting capacity counts as idle on the way up,
+    // (1.5 x 78) / 2368 < 1 flips the direction: hold the 2368 asked for.
+    { name: 'booting capacity on the way up: hold', lasting: 2368, serving: 78, value: 105, rps: 2368 },
+    // Nothing serves: no metric to act on, hold.
+    { name: 'nothing serving: hold', lasting: 78, serving: 0, value: 500, rps: 78 },
+  ])('$name', ({ lasting, serving, value, rps }) => {
+    const r = metricCapacity({ lasting, serving, value, target: 70, tolerances: DEFAULT });
+    expect(r.rps).toBeCloseTo(rps, 6);
   });
 });

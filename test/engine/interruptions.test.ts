@@ -159,18 +159,33 @@ describe('reservations', () => {
   const reserved = (over: Partial<Pool> = {}) =>
     pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, max: 2, reservationId: 'cr-1', ...over });
 
-  it('delivered/active: capacity moves onto the reservation from the most expensive pools', () => {
-    const plan = run([reservation({ kind: 'delivered' })], {}, spotFleet([reserved()]));
-    // 4 nodes: 2 move onto the reservation, from spot-b (the dearest) then spot-a.
-    expect(targets(plan)).toEqual({ 'spot-a': 2, 'spot-b': 0, od: 0, res: 2 });
-    expect(plan.reasons.map((r) => r.code)).toContain('placement.reservation-active');
+  it('delivered/active: reserved nodes are added first; the nodes they replace go once they serve', () => {
+    const f = { ...spotFleet([reserved()]), policy: { ...spotFleet().policy, metrics: [] } };
+    // 30 rps x 1.2 = 36 rps: 4 nodes' worth once the reservation serves.
+    const demand = { rps: 30 };
+    const first = decide(input(f, { demand, signals: [reservation({ kind: 'delivered' })] }), T0);
+    // Nothing is removed while the reserved nodes boot: the ready spot nodes keep serving the demand.
+    expect(targets(first)).toEqual({ 'spot-a': 3, 'spot-b': 1, od: 0, res: 2 });
+    expect(first.reasons.map((r) => r.code)).toEqual(
+      expect.arrayContaining(['placement.reservation-active', 'safety.not-ready']),
+    );
+    expect(first.actions.filter((a) => a.type === 'set-desired')).toEqual([
+      expect.objectContaining({ poolId: 'res', from: 0, to: 2 }),
+    ]);
+    // Once they serve, 2 reserved + 2 spot (40 rps) serve 36: two spot nodes go, from the most concentrated
+    // pool first (spot-a holds 3 in one zone).
+    const served = f.pools.map((p) => (p.id === 'res' ? { ...p, desired: 2, ready: 2 } : p));
+    const second = decide(input({ ...f, pools: served }, { demand }), T0);
+    expect(targets(second)).toEqual({ 'spot-a': 1, 'spot-b': 1, od: 0, res: 2 });
   });
 
-  it('expiring: capacity moves off before the end', () => {
+  it('expiring: the reserved nodes serve until the end, their replacements are placed ahead', () => {
     const plan = run([reservation({ kind: 'expiring', endTime: at(2400) })], {}, spotFleet([reserved({ desired: 2 })]));
-    expect(targets(plan)).toMatchObject({ res: 0 });
-    expect(plan.targetNodes).toBe(6);
-    expect(plan.pools.find((p) => p.poolId === 'res')?.blocked).toMatch(/expiring/);
+    // 6 nodes serve 60 rps at target; without the reservation's 20 rps, 2 nodes are added elsewhere.
+    expect(targets(plan)).toMatchObject({ res: 2 });
+    expect(plan.targetNodes).toBe(8);
+    expect(plan.pools.find((p) => p.poolId === 'res')?.blocked).toMatch(/cr-1 ends/);
+    expect(plan.actions.some((a) => a.type === 'set-desired' && a.poolId === 'res')).toBe(false);
   });
 
   it('underutilized: a report, and capacity moves onto it', () => {

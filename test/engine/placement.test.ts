@@ -40,7 +40,8 @@ describe('reserved capacity first', () => {
       { placement: { spotShare: 1 } },
     );
     expect(counts).toEqual({ res: 4, spot: 2 });
-    expect(plan.reasons.map((r) => r.code)).toContain('placement.reserved-first');
+    // Free reserved capacity is taken as soon as it is usable, before the count is placed.
+    expect(plan.reasons.map((r) => r.code)).toContain('placement.reservation-active');
   });
 
   it('takes only the room the reservation has left', () => {
@@ -69,11 +70,7 @@ describe('reserved capacity first', () => {
     expect(counts).toEqual({ res: 3, od: 3 });
   });
 
-  it.each([
-    { name: 'not active yet', state: 'scheduled', endTime: undefined, code: 'placement.reservation-unusable' },
-    // Time to ready 300 s + 600 s margin: an end within 15 minutes is "about to expire".
-    { name: 'about to expire', state: 'active', endTime: at(14 * 60), code: 'placement.reservation-expiring' },
-  ])('does not use a reservation $name, and moves nodes off it', ({ state, endTime, code }) => {
+  it('does not use a reservation not active yet, and moves nodes off it', () => {
     const reservations: CapacityReservation[] = [
       {
         id: 'cr-1',
@@ -83,8 +80,7 @@ describe('reserved capacity first', () => {
         zone: 'us-east-1a',
         total: 4,
         available: 0,
-        state,
-        endTime,
+        state: 'scheduled',
       },
     ];
     const { counts, plan } = place(
@@ -98,7 +94,77 @@ describe('reserved capacity first', () => {
     );
     expect(counts).toEqual({ res: 0, od: 4 });
     expect(plan.pools.find((p) => p.poolId === 'res')?.blocked).toMatch(/cr-1/);
-    expect(plan.reasons.find((r) => r.code === code)?.message).toMatch(/4 node\(s\) move off/);
+    expect(plan.reasons.find((r) => r.code === 'placement.reservation-unusable')?.message).toMatch(
+      /4 node\(s\) move off/,
+    );
+  });
+
+  const ending = (endTime: string): CapacityReservation[] => [
+    {
+      id: 'cr-1',
+      cloud: 'aws',
+      type: 'capacity-block',
+      instanceType: 'p5.48xlarge',
+      zone: 'us-east-1a',
+      total: 4,
+      available: 0,
+      state: 'active',
+      endTime,
+    },
+  ];
+
+  it('keeps the nodes of a reservation about to end until its end, and places their replacements ahead', () => {
+    // Time to ready 300 s + 600 s margin: an end within 15 minutes is "about to end". The 4 reserved nodes
+    // are paid and serve until then; the operator's 4 nodes are lasting ones, so 4 on-demand come on top.
+    const { counts, plan } = place(
+      [
+        pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, desired: 4, reservationId: 'cr-1' }),
+        pool({ id: 'od' }),
+      ],
+      4,
+      {},
+      { reservations: ending(at(14 * 60)) },
+    );
+    expect(counts).toEqual({ res: 4, od: 4 });
+    expect(plan.actions.filter((a) => a.type === 'set-desired')).toEqual([
+      expect.objectContaining({ poolId: 'od', from: 0, to: 4 }),
+    ]);
+    expect(plan.pools.find((p) => p.poolId === 'res')?.blocked).toMatch(/cr-1 ends/);
+    expect(plan.reasons.find((r) => r.code === 'placement.reservation-expiring')?.message).toMatch(
+      /4 node\(s\) serve until then/,
+    );
+  });
+
+  it('does not count an ending reservation as capacity for the demand', () => {
+    // 100 rps x 1.2 = 120 rps: the reserved nodes (40 rps) end within the horizon, so 12 on-demand nodes.
+    const plan = decide(
+      input(
+        fleet(
+          [
+            pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, desired: 4, reservationId: 'cr-1' }),
+            pool({ id: 'od', desired: 8 }),
+          ],
+          { metrics: [] },
+        ),
+        { demand: { rps: 100 }, reservations: ending(at(14 * 60)) },
+      ),
+      T0,
+    );
+    expect(Object.fromEntries(plan.pools.map((p) => [p.poolId, p.target]))).toEqual({ res: 4, od: 12 });
+  });
+
+  it('moves off a reservation once it has ended', () => {
+    const { counts, plan } = place(
+      [
+        pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, desired: 4, ready: 0, reservationId: 'cr-1' }),
+        pool({ id: 'od', desired: 4 }),
+      ],
+      4,
+      {},
+      { reservations: ending(at(-60)) },
+    );
+    expect(counts).toEqual({ res: 0, od: 4 });
+    expect(plan.reasons.find((r) => r.code === 'placement.reservation-ended')?.message).toMatch(/4 node\(s\) move off/);
   });
 
   it('keeps using a reservation that ends after the horizon', () => {
@@ -300,7 +366,8 @@ describe('pool and cloud limits', () => {
 describe('scale-in order', () => {
   it('removes on-demand before reserved, most expensive per throughput first', () => {
     const pools = [
-      pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, desired: 2 }),
+      // A reservation of 2, full: nothing to add onto it.
+      pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, desired: 2, max: 2 }),
       pool({ id: 'od-cheap', hourlyPrice: 1, desired: 2 }),
       pool({ id: 'od-dear', hourlyPrice: 2, desired: 2 }),
     ];
@@ -315,5 +382,16 @@ describe('scale-in order', () => {
     ];
     // 10 -> 8 with 50% spot above a base of 0: spot 5 -> 4, od 5 -> 4; the spot node comes from s1 (4 in one zone).
     expect(place(pools, 8, { placement: { spotShare: 0.5 } }).counts).toEqual({ s1: 3, s2: 1, od: 4 });
+  });
+
+  it('removes spot within the mix before reserved capacity (already paid)', () => {
+    const pools = [
+      pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, desired: 2, max: 2 }),
+      spot('s', { desired: 1 }),
+      pool({ id: 'od', desired: 3, min: 3 }),
+    ];
+    // 6 -> 5 with 50% spot above a base of 0: 1 spot is below the 1 the mix allows at 5 (floor(5 x 0.5) = 2),
+    // the on-demand pool is at its min: the spot node goes, not a reserved one.
+    expect(place(pools, 5, { placement: { spotShare: 0.5 } }).counts).toEqual({ res: 2, s: 0, od: 3 });
   });
 });
