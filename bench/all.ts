@@ -151,6 +151,7 @@ async function main(): Promise<number> {
     try {
       const s = await scenarios(o.seed, o.traces);
       skipped = s.skipped;
+      for (const e of s.errors) fail('simulation', e);
       out('== Simulation (spot preemptions on) ==');
       if (skipped) out(`${skipped}\n`);
       for (const scenario of s.scenarios) {

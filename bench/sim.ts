@@ -21,8 +21,8 @@
  * 10 minutes (the time to ready) would be lost by everyone, whatever the autoscaler does. So a trace run
  * starts early and the figures (cost, SLO) are measured after a warm-up: the 2024 day starts at 22:00 the
  * day before (2 h of the trace itself); a 2023 trace is played twice and measured on the second pass. The
- * 2024 runs also give the autoscaler the 48 h of demand before the run (the metrics history its forecaster
- * would have in production). The simulated clock shows the trace's own weekday and UTC time of day (the
+ * 2024 runs also give the autoscaler up to 48 h of the trace before the run (the metrics history its
+ * forecaster reads in production; the conversation trace has 46 h before it). The simulated clock shows the trace's own weekday and UTC time of day (the
  * demo's business-hours schedule and capacity block follow it).
  */
 import { access, readFile } from 'node:fs/promises';
@@ -304,18 +304,40 @@ export async function azure2024Scenario(
   };
 }
 
-/** Every scenario; trace scenarios only when `tracesDir` exists (else `skipped` says why). */
-export async function scenarios(seed: number, tracesDir: string): Promise<{ scenarios: Scenario[]; skipped?: string }> {
+/**
+ * Every scenario; the trace scenarios only when `tracesDir` exists (else `skipped` says why). A trace that
+ * cannot be read is reported in `errors` and the others still run.
+ */
+export async function scenarios(
+  seed: number,
+  tracesDir: string,
+): Promise<{ scenarios: Scenario[]; skipped?: string; errors: string[] }> {
   const list: Scenario[] = [defaultDayScenario(seed)];
   try {
     await access(tracesDir);
   } catch {
-    return { scenarios: list, skipped: `${tracesDir} is absent: the spot-trace and demand-trace runs are skipped` };
+    return {
+      scenarios: list,
+      skipped: `${tracesDir} is absent: the spot-trace and demand-trace runs are skipped`,
+      errors: [],
+    };
   }
-  list.push(defaultDayScenario(seed, path.join(tracesDir, 'spot_availability', 'AWS2')));
-  for (const kind of ['conv', 'code'] as const) list.push(await azure2023Scenario(tracesDir, kind));
-  for (const kind of ['conv', 'code'] as const) list.push(await azure2024Scenario(tracesDir, kind));
-  return { scenarios: list };
+  const errors: string[] = [];
+  const builders: Array<[string, () => Scenario | Promise<Scenario>]> = [
+    ['default day, spot AWS2', () => defaultDayScenario(seed, path.join(tracesDir, 'spot_availability', 'AWS2'))],
+    ['azure2023 conv', () => azure2023Scenario(tracesDir, 'conv')],
+    ['azure2023 code', () => azure2023Scenario(tracesDir, 'code')],
+    ['azure2024 conv', () => azure2024Scenario(tracesDir, 'conv')],
+    ['azure2024 code', () => azure2024Scenario(tracesDir, 'code')],
+  ];
+  for (const [name, build] of builders) {
+    try {
+      list.push(await build());
+    } catch (e) {
+      errors.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  return { scenarios: list, errors };
 }
 
 // ---------------------------------------------------------------------------------------------------------
