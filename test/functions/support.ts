@@ -39,10 +39,14 @@ function rewrite(value: unknown, replace: (s: string) => string, deltaMs: number
   return out;
 }
 
-/** The time an event says it happened: the EventBridge `time`, a Pub/Sub `publishTime`, a command's `time`. */
+/**
+ * The time an event says it happened: the EventBridge `time`, a Pub/Sub `publishTime`, a Scheduler tick's
+ * `scheduledTime`, a command's `time`, the first Event Grid event's `eventTime`.
+ */
 function anchorOf(raw: Record<string, unknown>): number {
+  if (Array.isArray(raw)) return anchorOf(raw[0] as Record<string, unknown>);
   const message = raw.message as Record<string, unknown> | undefined;
-  const t = raw.time ?? message?.publishTime ?? raw.scheduledTime;
+  const t = raw.time ?? message?.publishTime ?? raw.scheduledTime ?? raw.eventTime;
   if (typeof t !== 'string') throw new Error('retarget: the sample has no time to anchor on');
   return Date.parse(t);
 }
