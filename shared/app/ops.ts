@@ -229,7 +229,7 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
       return {
         command: 'scale',
         ok: out.audit.outcome.failed.length === 0,
-        message: `${fleet.id}: manual target ${cmd.target}${cmd.poolId ? ` on ${cmd.poolId}` : ''}${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
+        message: `${cmd.dryRun ? 'dry run, nothing changed: ' : ''}${fleet.id}: manual target ${cmd.target}${cmd.poolId ? ` on ${cmd.poolId}` : ''}${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
         plan: out.plan!,
         explanation: formatPlan(out.plan!),
         audit: out.audit,
@@ -255,7 +255,7 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
       return {
         command: 'pause',
         ok: true,
-        message: `${fleet.id} paused${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''} by ${cmd.actor}`,
+        message: `${cmd.dryRun ? 'dry run, nothing changed: would pause' : 'paused'} ${fleet.id}${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''} for ${cmd.actor}`,
         audit: out.audit,
       };
     }
@@ -274,7 +274,7 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
       return {
         command: 'resume',
         ok: out.audit.outcome.failed.length === 0,
-        message: `${fleet.id} resumed by ${cmd.actor}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
+        message: `${cmd.dryRun ? 'dry run, nothing changed: would resume' : 'resumed'} ${fleet.id} for ${cmd.actor}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
         plan: out.plan!,
         audit: out.audit,
       };

@@ -127,6 +127,29 @@ describe('ops function', () => {
     expect(h.totalDesired()).toBe(plan.targetNodes);
   });
 
+  it.each([
+    { command: 'scale', target: 6, ttl: '1h' },
+    { command: 'pause', ttl: '30m' },
+    { command: 'drain', node: 'NODE' },
+  ])('$command as a dry run: nothing changes, the answer says what it would do', async (c) => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
+    const [i] = h.world.instancesOf('aws-g5-ondemand');
+    const before = h.desired();
+    const fleet = c.command === 'drain' ? {} : { fleetId: FLEET };
+    const r = await ops(h, { ...c, ...fleet, ...(c.node ? { node: i!.nodeName } : {}), ...why, dryRun: true });
+    expect(r.ok).toBe(true);
+    expect(r.message).toMatch(/dry run|would/);
+    expect(r.audit).toMatchObject({ dryRun: true });
+    expect(h.desired()).toEqual(before);
+    expect(h.writes()).toEqual([]);
+    const state = await h.stack.deps.store.getState(FLEET);
+    expect(state).toMatchObject({ version: 0 });
+    expect(state.paused).toBeUndefined();
+    expect(state.manualTarget).toBeUndefined();
+    // The scale plan says where the 6 nodes would be.
+    if (c.command === 'scale') expect(r.plan).toMatchObject({ dryRun: true, targetNodes: 6 });
+  });
+
   it('drain: the node is cordoned and its pods evicted; audited with who asked', async () => {
     h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     const [i] = h.world.instancesOf('aws-g5-ondemand');
