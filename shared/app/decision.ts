@@ -84,7 +84,15 @@ function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[
       byPool.set(pool, [...(byPool.get(pool) ?? []), id]);
     }
     for (const [poolId, instanceIds] of byPool) {
-      const split: InterruptionSignal = { ...s, instanceIds, ...(poolId ? { poolId } : {}) };
+      if (poolId) {
+        out.push({ ...s, instanceIds, poolId });
+        continue;
+      }
+      // In none of the fleet's observed pools (the pools list the instances under notice too): another
+      // group's or another fleet's instance. Without its zone the engine guesses no pool for it (it reports
+      // it), so no pool of this fleet is drained, lowered or backed off for it.
+      const { zone: _zone, ...notOurs } = s;
+      const split: InterruptionSignal = { ...notOurs, instanceIds };
       out.push(split);
     }
   }

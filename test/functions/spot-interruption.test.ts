@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../shared/emulators/world.ts';
+import type { Plan } from '../../shared/engine/types.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { sample } from './support.ts';
 
@@ -225,5 +226,22 @@ describe('spot-interruption function', () => {
     expect(h.desired()).toEqual(desired);
     expect(h.world.callsTo('kubernetes', 'pods.eviction.create')).toHaveLength(1);
     expect(await h.audits()).toHaveLength(2);
+  });
+
+  it('a Preempt of VMs in none of the fleet pools (another scale set in the same zone) changes nothing', async () => {
+    h = await startHarness({ desired: { 'azure-a100-spot': 2 }, block: null });
+    const before = h.desired();
+    const id = crypto.randomUUID();
+    // The sample as it is: scale set chat-nc24-spot of another resource group, zone 2 (where one of ours is).
+    const event = sample('azure-scheduled-events-forwarded', 'valid', { at: T0, id });
+    const result = await h.invoke('spot-interruption', event);
+    expect(result).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET, status: 'no-change' }] });
+    expect(h.desired()).toEqual(before);
+    expect(h.writes()).toEqual([]);
+    expect((await h.stack.deps.store.getState(FLEET)).offeringBackoff).toEqual([]);
+    const audits = await h.audits();
+    expect((audits[0]!.plan as Plan).actions).toContainEqual(
+      expect.objectContaining({ type: 'report', code: 'interruption.unmapped' }),
+    );
   });
 });
