@@ -74,4 +74,21 @@ describe('two concurrent events for one fleet', () => {
     await s.invoke(again[second]!.fn, again[second]!.event);
     expect(final).toEqual(s.desired());
   });
+
+  it('the same event delivered twice at once: one decision; the other delivery fails to be retried, then answers it', async () => {
+    const h = await hotFleet();
+    const [alarm] = deliveries();
+    const settled = await Promise.allSettled([h.invoke('alarm', alarm!.event), h.invoke('alarm', alarm!.event)]);
+    const done = settled.filter((s) => s.status === 'fulfilled');
+    const refused = settled.filter((s) => s.status === 'rejected');
+    expect(done).toHaveLength(1);
+    // Powertools refuses a delivery whose twin is in progress; Lambda retries it.
+    expect(refused).toHaveLength(1);
+    expect((refused[0] as PromiseRejectedResult).reason).toMatchObject({ name: 'IdempotencyAlreadyInProgressError' });
+    expect((await h.audits()).filter((a) => a.eventId === alarm!.id)).toHaveLength(1);
+    const writes = h.writes().length;
+    // The retry gets the stored answer and does nothing.
+    expect(await h.invoke('alarm', alarm!.event)).toEqual((done[0] as PromiseFulfilledResult<unknown>).value);
+    expect(h.writes()).toHaveLength(writes);
+  });
 });
