@@ -212,7 +212,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
         );
       } else if (e.type === 'reservation' && (e.kind === 'active' || e.kind === 'expiring')) {
         const r = ctx.world.reservation(e.reservationId);
-        if (!r || r.cloud !== 'aws') continue;
+        if (r?.cloud !== 'aws') continue;
         const event = P.capacityBlockEvent(
           { id: uuid(), time: now },
           e.kind === 'active' ? 'delivered' : 'expiring',
