@@ -70,6 +70,11 @@ export interface Pool {
   desired: number;
   /** Observed: nodes that serve traffic now. */
   ready: number;
+  /**
+   * Observed, when the adapter knows: instances the cloud has started for the pool (pending, booting or
+   * ready, not terminating). Fewer than `desired` means the cloud could not launch the rest (capacity).
+   */
+  launched?: number;
   /** Reservation or capacity block this pool draws on, when capacityType is `reserved`. */
   reservationId?: string;
   /** Free-form labels (cluster name, node labels); adapters may use them to find nodes. */

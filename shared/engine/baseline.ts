@@ -19,6 +19,8 @@ export interface BaselineInput {
   fleet: Fleet;
   /** Nodes leaving each pool (interruptions). */
   leaving: ReadonlyMap<string, number>;
+  /** Nodes each pool was asked for that the cloud could not launch (shortfall.ts): their launch is cancelled. */
+  notComing?: ReadonlyMap<string, number>;
   /** Backoffs: the state's plus those this decision adds. */
   backoffs: readonly OfferingBackoff[];
   reservations?: readonly CapacityReservation[];
@@ -69,7 +71,9 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
       zones: Math.max(1, pool.location.zones.length),
       pinned: false,
     };
-    let count = Math.max(0, pool.desired - (input.leaving.get(pool.id) ?? 0));
+    const notComing = input.notComing?.get(pool.id) ?? 0;
+    if (notComing > 0) slot.notComing = notComing;
+    let count = Math.max(0, pool.desired - (input.leaving.get(pool.id) ?? 0) - notComing);
     let offCode = 'placement.cloud-not-allowed';
     if (allowed && !allowed.includes(pool.cloud)) slot.blocked = `cloud ${pool.cloud} not allowed`;
     if (pool.capacityType === 'reserved') {

@@ -4,8 +4,9 @@
  *
  * Steps, in order (each one appends its reasons):
  *   1. signals: operator commands (dry run, manual target, pause), interruptions, reservation changes;
- *   2. baseline placement: interrupted nodes leave, blocked offerings, reservations (filled when usable, kept
- *      until their end when ending), pinned pool;
+ *   2. baseline placement: interrupted nodes leave, nodes the cloud could not launch are cancelled (their
+ *      pool backed off), blocked offerings, reservations (filled when usable, kept until their end when
+ *      ending), pinned pool;
  *   3. raw recommendation in capacity (requests/s): demand, HPA metrics, forecast, KEDA activation — turned
  *      into nodes by the placement — or the operator's target;
  *   4. HPA stabilization windows (over recorded capacities, read in today's nodes) and behavior policies
@@ -35,6 +36,7 @@ import { recommend } from './recommend.ts';
 import { budgetUnmetReport, invalidWindowReport, reservationReports, unknownPoolReport } from './reports.ts';
 import { applyCooldown, applyFreeze, applyMaxStep } from './safety.ts';
 import { activeWindows, combineWindows } from './schedule.ts';
+import { launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
 import type { DecisionInput, Plan } from './types.ts';
@@ -61,12 +63,14 @@ export function decide(input: DecisionInput, now: Date): Plan {
 
   // 2. Baseline placement.
   const effects = interruptionEffects(sig.notices, fleet.pools, policy.placement.offeringBackoffSeconds, t, reasons);
-  const marks = [...effects.marks, ...launchFailureMarks(sig.launchFailures, fleet, t)];
+  const shortfall = launchShortfalls(fleet, input.history, t, reasons);
+  const marks = [...effects.marks, ...shortfall.marks, ...launchFailureMarks(sig.launchFailures, fleet, t)];
   const lead = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
   const baseline = buildBaseline(
     {
       fleet,
       leaving: effects.leaving,
+      notComing: shortfall.missing,
       backoffs: backoffsInForce(input.state.offeringBackoff, marks, t),
       reservations: input.reservations,
       reservationNotices: sig.reservations,

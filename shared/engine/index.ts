@@ -25,6 +25,7 @@ export * from './reports.ts';
 export * from './reservations.ts';
 export * from './safety.ts';
 export * from './schedule.ts';
+export * from './shortfall.ts';
 export * from './signals.ts';
 export * from './time.ts';
 export type * from './types.ts';

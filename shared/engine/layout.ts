@@ -25,6 +25,8 @@ export interface Slot {
    * removed, and their capacity does not count towards what the fleet needs (their replacements do).
    */
   ending?: boolean;
+  /** Nodes of the pool's desired count the cloud could not launch (not ready, not coming). */
+  notComing?: number;
   /** Why it may not grow, for the explanation. */
   blocked?: string;
 }
@@ -100,8 +102,8 @@ export class Layout {
   readyCapacity(): number {
     let rps = 0;
     for (let i = 0; i < this.slots.length; i++) {
-      const { pool } = this.slots[i];
-      const removed = Math.max(0, pool.desired - this.counts[i]);
+      const { pool, notComing = 0 } = this.slots[i];
+      const removed = Math.max(0, pool.desired - notComing - this.counts[i]);
       rps += Math.max(0, Math.min(pool.ready, pool.desired) - removed) * Math.max(0, pool.rpsPerNode);
     }
     return rps;

@@ -1,0 +1,91 @@
+/**
+ * Nodes a pool was asked for that the cloud could not launch: detected from the observation (`launched`)
+ * or from the engine's own history (not ready long after they were asked for), cancelled in that pool,
+ * backed off as short of capacity and placed elsewhere.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Pool } from '../../shared/domain/types.ts';
+import { decide } from '../../shared/engine/decide.ts';
+import type { HistoryEntry, Plan } from '../../shared/engine/types.ts';
+import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
+
+const counts = (plan: Plan) => Object.fromEntries(plan.pools.map((p) => [p.poolId, p.target]));
+// Time to ready 300 s: a node is late after 300 + max(120, 75) = 420 s.
+const spotPool = (over: Partial<Pool>) =>
+  pool({ id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, ...over });
+const od = pool({ id: 'od', hourlyPrice: 1, desired: 0 });
+const raise = (secondsAgo: number, from: number, to: number): HistoryEntry =>
+  past(secondsAgo, { from, to, applied: true, pools: [{ poolId: 'spot', from, to }] });
+// An older decision without changes: the history reaches back past the window.
+const covered = past(1800, { applied: false, pools: [] });
+
+function run(spot: Partial<Pool>, history: HistoryEntry[]) {
+  const f = fleet([spotPool(spot), od], { metrics: [], placement: { spotShare: 1, offeringBackoffSeconds: 900 } });
+  // 50 rps x 1.2 = 60 rps: 6 nodes' worth.
+  return decide(input(f, { demand: { rps: 50 }, history }), T0);
+}
+
+describe('nodes that are not coming', () => {
+  it.each([
+    {
+      // Raised 2 -> 6 twenty minutes ago, only 2 ready: the 4 others are late, placed on on-demand.
+      name: 'late after the time to ready: cancelled and placed elsewhere',
+      spot: { desired: 6, ready: 2 },
+      history: [covered, raise(1200, 2, 6)],
+      expected: { spot: 2, od: 4 },
+      short: 4,
+    },
+    {
+      // Raised five minutes ago: still within 420 s, booting.
+      name: 'still within the time to ready: booting, kept',
+      spot: { desired: 6, ready: 2 },
+      history: [covered, raise(300, 2, 6)],
+      expected: { spot: 6, od: 0 },
+      short: 0,
+    },
+    {
+      // No record from before the window: the engine cannot tell when they were asked for.
+      name: 'no history reaching back: taken as booting',
+      spot: { desired: 6, ready: 2 },
+      history: [raise(300, 5, 6)],
+      expected: { spot: 6, od: 0 },
+      short: 0,
+    },
+    {
+      // The cloud says 3 instances exist: 3 were never launched, asked for 5 minutes ago (past the 120 s
+      // launch grace) — no need to wait for the time to ready.
+      name: 'never launched (observed): cancelled at once',
+      spot: { desired: 6, ready: 2, launched: 3 },
+      history: [raise(300, 2, 6)],
+      expected: { spot: 3, od: 3 },
+      short: 3,
+    },
+    {
+      // Asked for a minute ago: the cloud may not have started them yet.
+      name: 'not launched yet within the launch grace',
+      spot: { desired: 6, ready: 2, launched: 3 },
+      history: [raise(60, 2, 6)],
+      expected: { spot: 6, od: 0 },
+      short: 0,
+    },
+  ])('$name', ({ spot, history, expected, short }) => {
+    const plan = run(spot, history);
+    expect(counts(plan)).toEqual(expected);
+    const marks = plan.actions.filter((a) => a.type === 'mark-offering');
+    if (short > 0) {
+      expect(marks).toEqual([
+        { type: 'mark-offering', poolId: 'spot', until: at(900), reason: 'insufficient-capacity' },
+      ]);
+      expect(plan.reasons.find((r) => r.code === 'placement.short-of-capacity')?.message).toMatch(
+        new RegExp(`${short} node\\(s\\)`),
+      );
+      expect(plan.actions).toContainEqual(expect.objectContaining({ type: 'set-desired', poolId: 'spot', to: 6 - short }));
+    } else expect(marks).toEqual([]);
+  });
+
+  it('does not count a pool that is short against the ready nodes it keeps', () => {
+    // 4 late nodes cancelled, 2 ready kept: cancelling never-ready nodes takes nothing from what serves.
+    const plan = run({ desired: 6, ready: 2 }, [covered, raise(1200, 2, 6)]);
+    expect(plan.reasons.map((r) => r.code)).not.toContain('safety.not-ready');
+  });
+});
