@@ -140,8 +140,8 @@ export type ReasonKind = 'signal' | 'rule' | 'limit' | 'placement' | 'safety';
  * limit.{scale-up-rate, scale-down-rate, min, max, conflict, capacity, pool-min, pool-max, cloud-max};
  * placement.{reserved-first, cheapest, scale-in, spot-share, fallback-on-demand, spot-over-share,
  * interruption, rebalance, reservation-active, reservation-expiring, reservation-ended,
- * reservation-unusable, short-of-capacity, cloud-not-allowed, pinned}; safety.{schedule, freeze, freeze-scale-down, cooldown,
- * max-step, not-ready, budget, budget-below-min, paused, dry-run}.
+ * reservation-unusable, short-of-capacity, cloud-not-allowed, pinned}; safety.{schedule, freeze,
+ * freeze-scale-down, cooldown, max-step, not-ready, budget, budget-below-min, paused, dry-run}.
  */
 export interface Reason {
   kind: ReasonKind;
