@@ -210,7 +210,8 @@ export class StateStore {
         TableName: this.tableName,
         Item: {
           pk: fleetPk(record.fleetId),
-          sk: `AUDIT#${record.at}#${record.eventId}`,
+          // A retry of the same event at the same (simulated) time adds a record rather than replacing one.
+          sk: `AUDIT#${record.at}#${record.eventId}#${Math.random().toString(36).slice(2, 8)}`,
           ...record,
           expiresAt: epochSeconds(record.at) + this.auditTtlDays * 86400,
         },

@@ -39,10 +39,13 @@ describe('simulation payloads parse with the production schemas', () => {
       kind: 'warning',
       instanceIds: ['i-0abc1234def567890'],
       deadline: '2026-01-05T10:02:00.000Z',
+      // EC2 writes the zone where a region would be in the instance ARN.
+      zone: 'us-east-1a',
     });
     expect(normalizeEvent(P.rebalanceRecommendation(o, 'i-0abc1234def567890', 'us-east-1a'))).toMatchObject({
       type: 'interruption',
       kind: 'rebalance',
+      zone: 'us-east-1a',
     });
   });
 

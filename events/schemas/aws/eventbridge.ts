@@ -59,3 +59,15 @@ export function eventBridge<const DT extends readonly [string, ...string[]], D e
 /** The fields every signal built from an EventBridge event starts with. */
 export const base = (e: EventBridgeEvent) => ({ eventId: e.id, source: e.source, time: e.time });
 export const aws = (e: EventBridgeEvent) => ({ ...base(e), cloud: 'aws' as Cloud, region: e.region });
+
+/**
+ * The availability zone in an EC2 instance ARN of an event's `resources`: EC2's spot and rebalance events
+ * write it where a region would be (`arn:aws:ec2:us-east-1a:instance/i-0abc...`). Undefined otherwise.
+ */
+export function zoneOfInstance(e: EventBridgeEvent, instanceId: string): string | undefined {
+  for (const arn of e.resources) {
+    const m = /^arn:aws[\w-]*:ec2:([a-z]{2}(?:-[a-z]+)+-\d+[a-z]):[^:]*:?instance\/(i-[0-9a-f]+)$/.exec(arn);
+    if (m && m[2] === instanceId) return m[1];
+  }
+  return undefined;
+}

@@ -1,8 +1,9 @@
+import { compact } from '../../context.ts';
 import { z } from 'zod';
 import type { InterruptionSignal } from '../../../shared/domain/signals.ts';
 import { ec2InstanceId } from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
-import { aws, eventBridge } from './eventbridge.ts';
+import { aws, zoneOfInstance, eventBridge } from './eventbridge.ts';
 
 /**
  * EC2 Instance Rebalance Recommendation: a spot instance is at elevated risk of interruption. No deadline:
@@ -29,10 +30,12 @@ export type RebalanceRecommendationEvent = z.infer<typeof RebalanceRecommendatio
 
 export const rebalanceRecommendation: Decoder<typeof RebalanceRecommendationSchema> = {
   schema: RebalanceRecommendationSchema,
-  toSignal: (e): InterruptionSignal => ({
-    type: 'interruption',
-    ...aws(e),
-    kind: 'rebalance',
-    instanceIds: [e.detail['instance-id']],
-  }),
+  toSignal: (e): InterruptionSignal =>
+    compact({
+      type: 'interruption',
+      ...aws(e),
+      kind: 'rebalance',
+      instanceIds: [e.detail['instance-id']],
+      zone: zoneOfInstance(e, e.detail['instance-id']),
+    }),
 };

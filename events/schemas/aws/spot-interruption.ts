@@ -3,7 +3,7 @@ import type { InterruptionSignal } from '../../../shared/domain/signals.ts';
 import { compact } from '../../context.ts';
 import { addSeconds, ec2InstanceId } from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
-import { aws, eventBridge } from './eventbridge.ts';
+import { aws, zoneOfInstance, eventBridge } from './eventbridge.ts';
 
 /** EC2 gives a spot instance two minutes between the warning and the interruption. */
 export const SPOT_WARNING_SECONDS = 120;
@@ -43,6 +43,7 @@ export const spotInterruptionWarning: Decoder<typeof SpotInterruptionWarningSche
       ...aws(e),
       kind: 'warning',
       instanceIds: [e.detail['instance-id']],
+      zone: zoneOfInstance(e, e.detail['instance-id']),
       deadline: addSeconds(e.time, SPOT_WARNING_SECONDS),
       action: e.detail['instance-action'],
     }),
