@@ -45,6 +45,13 @@ export interface WorldPool extends WorldPoolSpec {
   seq: number;
   /** ISO time of the last change of desired. */
   updatedAt: string;
+  /**
+   * The group's excess-capacity policy, as the last `setDesired` with a `noTermination` option set it (EC2
+   * Fleet `ExcessCapacityTerminationPolicy`; kept until set again). When true, a desired count below the live
+   * instances ends none of them: the surplus goes only as instances end otherwise (interrupted, terminated by
+   * id), and none is replaced while the group holds at least its desired count. Absent = false.
+   */
+  noTermination?: boolean;
 }
 
 export interface WorldInstance {
@@ -258,14 +265,21 @@ export class World {
   /**
    * Sets a group's desired count, as the cloud's group controller would: launches what is missing where
    * capacity allows (the rest is a shortfall retried on every advance) and terminates the surplus, pending
-   * instances first, then the newest. `deferLaunch` launches nothing now (see below).
+   * instances first, then the newest. `deferLaunch` launches nothing now (see below). `noTermination` sets
+   * the group's excess-capacity policy (see `WorldPool.noTermination`; omitted = unchanged): with `true`, the
+   * desired count drops but no instance is ended until something else ends one.
    */
-  setDesired(poolId: string, desired: number, opts: { deferLaunch?: boolean } = {}): SetDesiredOutcome {
+  setDesired(
+    poolId: string,
+    desired: number,
+    opts: { deferLaunch?: boolean; noTermination?: boolean } = {},
+  ): SetDesiredOutcome {
     const pool = this.requirePool(poolId);
     if (!Number.isInteger(desired) || desired < 0)
       throw new Error(`desired must be a whole number >= 0, got ${desired}`);
     const previous = pool.desired;
     pool.desired = desired;
+    if (opts.noTermination !== undefined) pool.noTermination = opts.noTermination;
     pool.updatedAt = this.nowIso();
     if (opts.deferLaunch) {
       // The group accepted the count but its launches failed (a capacity error the cloud reports
@@ -488,6 +502,8 @@ export class World {
     let launched = 0;
     let terminated = 0;
     if (live.length > pool.desired) {
+      // A group that keeps its excess (EC2 Fleet `no-termination`) ends nothing and launches nothing.
+      if (pool.noTermination) return { launched, terminated, shortfall: 0 };
       const order = (s: InstanceState) => (s === 'pending' ? 0 : s === 'running' ? 1 : 2);
       const surplus = live
         .sort((a, b) => order(a.state) - order(b.state) || b.launchedAt - a.launchedAt)

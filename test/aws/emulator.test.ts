@@ -8,7 +8,13 @@ import {
   paginateDescribeAutoScalingGroups,
   SetDesiredCapacityCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { DescribeInstancesCommand, DescribeSpotPriceHistoryCommand } from '@aws-sdk/client-ec2';
+import {
+  DescribeFleetsCommand,
+  DescribeInstancesCommand,
+  DescribeSpotPriceHistoryCommand,
+  ModifyFleetCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk/client-eks';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -354,6 +360,153 @@ describe('what the real services refuse or allow', () => {
     // Earlier prices stay within 5% of the current 2.1.
     for (const p of out.SpotPriceHistory ?? [])
       expect(Math.abs(Number(p.SpotPrice) / 2.1 - 1)).toBeLessThanOrEqual(0.05);
+  });
+});
+
+describe('EC2 TerminateInstances and the fleet excess capacity policy', () => {
+  it('answers TerminateInstancesResponse with the instancesSet of state changes, on the wire', async () => {
+    const { emulator, world } = await start();
+    const id = world.instancesOf(POOLS.fleet.id)[0]!.id;
+    const res = await fetch(emulator.endpoint, {
+      method: 'POST',
+      headers: { ...signed('ec2'), 'content-type': 'application/x-www-form-urlencoded' },
+      body: form({ Action: 'TerminateInstances', Version: '2016-11-15', 'InstanceId.1': id }),
+    });
+    expect(res.status).toBe(200);
+    const body = await res.text();
+    expect(body).toMatch(
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n<TerminateInstancesResponse xmlns="http:\/\/ec2\.amazonaws\.com\/doc\/2016-11-15\/"><requestId>[0-9a-f-]{36}<\/requestId><instancesSet><item>/,
+    );
+    expect(body).toContain(
+      `<instanceId>${id}</instanceId><currentState><code>32</code><name>shutting-down</name></currentState><previousState><code>16</code><name>running</name></previousState>`,
+    );
+  });
+
+  it('a terminated instance is described terminated, user initiated, for an hour; terminating it again succeeds', async () => {
+    const { clients, world } = await start();
+    const id = world.instancesOf(POOLS.fleet.id)[1]!.id;
+    const first = await clients.ec2().send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    expect(first.TerminatingInstances).toEqual([
+      {
+        InstanceId: id,
+        CurrentState: { Code: 32, Name: 'shutting-down' },
+        PreviousState: { Code: 16, Name: 'running' },
+      },
+    ]);
+    expect(world.instance(id)).toBeUndefined();
+
+    world.advance(1800);
+    const described = await clients.ec2().send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+    const inst = described.Reservations?.[0]?.Instances?.[0];
+    expect(inst).toMatchObject({
+      InstanceId: id,
+      State: { Code: 48, Name: 'terminated' },
+      StateReason: { Code: 'Client.UserInitiatedShutdown' },
+      StateTransitionReason: 'User initiated (2025-03-03 09:00:00 GMT)',
+    });
+    expect(inst?.Tags).toContainEqual({ Key: 'aws:ec2:fleet-id', Value: POOLS.fleet.name });
+
+    // TerminateInstances is idempotent: terminated before and after.
+    const again = await clients.ec2().send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    expect(again.TerminatingInstances?.[0]).toMatchObject({
+      CurrentState: { Code: 48, Name: 'terminated' },
+      PreviousState: { Code: 48, Name: 'terminated' },
+    });
+
+    // An hour after its termination (1800 s + 1800 s) EC2 no longer knows it.
+    world.advance(1800);
+    const gone = await caught(clients.ec2().send(new DescribeInstancesCommand({ InstanceIds: [id] })));
+    expect(gone).toMatchObject({ name: 'InvalidInstanceID.NotFound' });
+  });
+
+  it.each([
+    {
+      name: 'an unknown id',
+      ids: (known: string) => [known, 'i-0000000000000dead'],
+      code: 'InvalidInstanceID.NotFound',
+    },
+    { name: 'a malformed id', ids: (known: string) => [known, 'i-nope'], code: 'InvalidInstanceID.Malformed' },
+  ])('$name fails the whole call with $code and terminates nothing', async ({ ids, code }) => {
+    const { clients, world } = await start();
+    const known = world.instancesOf(POOLS.fleet.id)[0]!.id;
+    const e = await caught(clients.ec2().send(new TerminateInstancesCommand({ InstanceIds: ids(known) })));
+    expect(e).toMatchObject({ name: code });
+    expect(world.instance(known)?.state).toBe('ready');
+  });
+
+  it('an instance under a spot notice is shutting-down with the reason Server.SpotInstanceTermination', async () => {
+    const { clients, world } = await start();
+    const inst = world.instancesOf(POOLS.fleet.id)[0]!;
+    world.interrupt(inst, 'spot', 120);
+    const out = await clients.ec2().send(new DescribeInstancesCommand({ InstanceIds: [inst.id] }));
+    expect(out.Reservations?.[0]?.Instances?.[0]).toMatchObject({
+      State: { Code: 32, Name: 'shutting-down' },
+      StateReason: { Code: 'Server.SpotInstanceTermination' },
+    });
+  });
+
+  it.each([
+    // A maintain fleet at its target, and an Auto Scaling group, replace an instance terminated by id.
+    { name: 'a fleet at its target replaces it', poolId: POOLS.fleet.id, lowerFirst: false, replaced: true },
+    { name: 'an Auto Scaling group replaces it', poolId: POOLS.asg.id, lowerFirst: false, replaced: true },
+    // Lowered by one with no-termination first, the fleet holds its target without it.
+    { name: 'a fleet lowered first does not', poolId: POOLS.fleet.id, lowerFirst: true, replaced: false },
+  ])('TerminateInstances: $name', async ({ poolId, lowerFirst, replaced }) => {
+    const { clients, world } = await start();
+    const before = world.instancesOf(poolId).length;
+    const id = world.instancesOf(poolId)[0]!.id;
+    if (lowerFirst) {
+      await clients.ec2().send(
+        new ModifyFleetCommand({
+          FleetId: POOLS.fleet.name,
+          TargetCapacitySpecification: { TotalTargetCapacity: before - 1 },
+          ExcessCapacityTerminationPolicy: 'no-termination',
+        }),
+      );
+      expect(world.instancesOf(poolId)).toHaveLength(before);
+    }
+    await clients.ec2().send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+    world.advance(600);
+    const live = world.instancesOf(poolId);
+    expect(live.map((i) => i.id)).not.toContain(id);
+    expect(live).toHaveLength(replaced ? before : before - 1);
+  });
+
+  it('ModifyFleet: no-termination keeps the surplus; termination (alone) ends it; DescribeFleets says which', async () => {
+    const { clients, world } = await start();
+    const policy = async () =>
+      (await clients.ec2().send(new DescribeFleetsCommand({ FleetIds: [POOLS.fleet.name] }))).Fleets?.[0]
+        ?.ExcessCapacityTerminationPolicy;
+    expect(await policy()).toBe('termination');
+    await clients.ec2().send(
+      new ModifyFleetCommand({
+        FleetId: POOLS.fleet.name,
+        TargetCapacitySpecification: { TotalTargetCapacity: 2 },
+        ExcessCapacityTerminationPolicy: 'no-termination',
+      }),
+    );
+    world.advance(600);
+    // Target 2, 5 instances: none ended, none launched.
+    expect(world.instancesOf(POOLS.fleet.id)).toHaveLength(5);
+    expect(await policy()).toBe('no-termination');
+
+    await clients
+      .ec2()
+      .send(new ModifyFleetCommand({ FleetId: POOLS.fleet.name, ExcessCapacityTerminationPolicy: 'termination' }));
+    expect(world.instancesOf(POOLS.fleet.id)).toHaveLength(2);
+    expect(await policy()).toBe('termination');
+
+    const bad = await caught(
+      clients.ec2().send(
+        new ModifyFleetCommand({
+          FleetId: POOLS.fleet.name,
+          TargetCapacitySpecification: { TotalTargetCapacity: 1 },
+          ExcessCapacityTerminationPolicy: 'sometimes' as 'termination',
+        }),
+      ),
+    );
+    expect(bad).toMatchObject({ name: 'InvalidParameterValue' });
+    expect(world.pool(POOLS.fleet.id)!.desired).toBe(2);
   });
 });
 

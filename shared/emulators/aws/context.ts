@@ -67,6 +67,21 @@ export interface ReceivedEvent {
   eventBusName: string;
 }
 
+/**
+ * An instance ended by TerminateInstances. The world forgets an instance once it is gone; EC2 keeps a
+ * terminated instance visible (`terminated`, with its state reason) for about an hour, and so does the
+ * emulator for the instances its TerminateInstances ended.
+ */
+export interface TerminatedInstance {
+  /** The instance as it was, with the world pool it belonged to. */
+  instance: WorldInstance;
+  /** World time of the termination. */
+  at: number;
+}
+
+/** How long EC2 keeps describing a terminated instance. */
+export const TERMINATED_VISIBLE_MS = 3_600_000;
+
 export interface AwsEmulatorState {
   /** Scaling activities per Auto Scaling group name, newest last. */
   activities: Map<string, ScalingActivity[]>;
@@ -76,6 +91,8 @@ export interface AwsEmulatorState {
   received: ReceivedEvent[];
   /** When the emulator first saw each pool (the world keeps no creation time): its CreateTime. */
   created: Map<string, string>;
+  /** Instances TerminateInstances ended, by id (see TerminatedInstance). */
+  terminated: Map<string, TerminatedInstance>;
   seq: number;
 }
 
@@ -148,6 +165,17 @@ export function instanceLifecycleOf(ctx: RequestContext, pool: WorldPool): strin
   if (pool.capacityType === 'spot') return 'spot';
   if (pool.capacityType === 'reserved' && reservationOf(ctx, pool)?.type === 'capacity-block') return 'capacity-block';
   return undefined;
+}
+
+/** Instances of the region's AWS pools that TerminateInstances ended within the last hour of world time. */
+export function recentlyTerminated(ctx: RequestContext): TerminatedInstance[] {
+  const pools = new Set(awsPools(ctx).map((p) => p.id));
+  const out: TerminatedInstance[] = [];
+  for (const [id, t] of ctx.state.terminated) {
+    if (ctx.world.now() - t.at >= TERMINATED_VISIBLE_MS) ctx.state.terminated.delete(id);
+    else if (pools.has(t.instance.poolId)) out.push(t);
+  }
+  return out;
 }
 
 export function liveInstances(ctx: RequestContext, pool: WorldPool): WorldInstance[] {

@@ -8,7 +8,12 @@
  * pending -> `pending`; running and ready -> `running` (EC2 Fleet `instanceHealth` is `healthy` only once
  * the world says ready: status checks and node readiness passed); terminating -> `shutting-down` (real EC2
  * keeps an instance under a spot notice `running` until the deadline; the emulator shows the group's view
- * that it is leaving).
+ * that it is leaving, with the state reason `Server.SpotInstanceTermination`).
+ *
+ * ModifyFleet honours `ExcessCapacityTerminationPolicy` (kept by the fleet until set again, as DescribeFleets
+ * reports it): with `no-termination` a lower target ends no instance. TerminateInstances ends instances in the
+ * world; EC2 keeps describing a terminated instance for about an hour, and so does the emulator for the
+ * instances its TerminateInstances ended (`terminated`, reason `Client.UserInitiatedShutdown`).
  */
 import type { WorldInstance, WorldPool } from '../world.ts';
 import {
@@ -22,6 +27,7 @@ import {
   launchTemplateOf,
   liveInstances,
   type RequestContext,
+  recentlyTerminated,
   reservationOf,
   subnetOf,
   vpcOf,
@@ -38,6 +44,7 @@ export const EC2_ACTIONS: Record<string, Handler> = {
   DescribeInstances: describeInstances,
   DescribeCapacityReservations: describeCapacityReservations,
   DescribeSpotPriceHistory: describeSpotPriceHistory,
+  TerminateInstances: terminateInstances,
 };
 
 const DEFAULT_PAGE = 1000;
@@ -109,7 +116,7 @@ function fleetData(ctx: RequestContext, pool: WorldPool): XmlObject {
     createTime: createdAtOf(ctx, pool),
     fleetId: pool.name,
     fleetState: 'active',
-    excessCapacityTerminationPolicy: 'termination',
+    excessCapacityTerminationPolicy: pool.noTermination ? 'no-termination' : 'termination',
     fulfilledCapacity: live.length,
     fulfilledOnDemandCapacity: kind === 'on-demand' ? live.length : 0,
     launchTemplateConfigs: [
@@ -168,8 +175,13 @@ function describeFleetInstances(ctx: RequestContext, params: QueryParams): XmlOb
   };
 }
 
+const EXCESS_POLICIES: ReadonlySet<string> = new Set(['termination', 'no-termination']);
+
 /**
- * Sets the fleet's total target capacity. Only `maintain` fleets can be modified. An injected
+ * Sets the fleet's total target capacity and, when given, its `ExcessCapacityTerminationPolicy`: with
+ * `termination` a lower target ends the surplus (the world's choice: pending first, then the newest), with
+ * `no-termination` it ends nothing and the surplus goes only as instances end otherwise (without being
+ * replaced). The policy is the fleet's until set again. Only `maintain` fleets can be modified. An injected
  * `insufficient-capacity` fault answers EC2's `InsufficientInstanceCapacity` (HTTP 500, as EC2 sends it); an
  * `operation-failed` fault accepts the target and fails the launches (the fleet stays short until the world
  * advances).
@@ -177,12 +189,18 @@ function describeFleetInstances(ctx: RequestContext, params: QueryParams): XmlOb
 function modifyFleet(ctx: RequestContext, params: QueryParams): XmlObject {
   const pool = requireFleet(ctx, params.FleetId);
   const total = intParam(params, 'TargetCapacitySpecification.TotalTargetCapacity');
-  if (total === undefined) {
+  const policy = params.ExcessCapacityTerminationPolicy;
+  if (policy !== undefined && !EXCESS_POLICIES.has(policy)) {
+    throw invalidValue('ExcessCapacityTerminationPolicy', policy, 'Expected termination or no-termination.');
+  }
+  const noTermination = policy === undefined ? undefined : policy === 'no-termination';
+  if (total === undefined && policy === undefined) {
     // Changing only the launch template configuration is valid; the world has none to change.
     if (Object.keys(params).some((k) => k.startsWith('LaunchTemplateConfig.'))) return { return: true };
     throw missing('TargetCapacitySpecification');
   }
-  if (total < 0) throw invalidValue('TargetCapacitySpecification.TotalTargetCapacity', String(total), 'Must be >= 0.');
+  if (total !== undefined && total < 0)
+    throw invalidValue('TargetCapacitySpecification.TotalTargetCapacity', String(total), 'Must be >= 0.');
   const type = fleetTypeOf(ctx, pool);
   if (type !== 'maintain') {
     throw new AwsApiError(
@@ -190,6 +208,11 @@ function modifyFleet(ctx: RequestContext, params: QueryParams): XmlObject {
       'UnsupportedOperation',
       `Fleet ${pool.name} is of type ${type}; only fleets of type maintain can be modified.`,
     );
+  }
+  if (total === undefined) {
+    // Only the policy: the fleet applies it to the target it has (with `termination`, any surplus goes).
+    ctx.world.setDesired(pool.id, pool.desired, { noTermination });
+    return { return: true };
   }
   if (ctx.fault?.kind === 'insufficient-capacity' && total > pool.desired) {
     const zone = pool.zones[0] ?? `${pool.region}a`;
@@ -201,7 +224,7 @@ function modifyFleet(ctx: RequestContext, params: QueryParams): XmlObject {
         'specifying an Availability Zone in your request or choosing a different Availability Zone.',
     );
   }
-  ctx.world.setDesired(pool.id, total, { deferLaunch: ctx.fault?.kind === 'operation-failed' });
+  ctx.world.setDesired(pool.id, total, { deferLaunch: ctx.fault?.kind === 'operation-failed', noTermination });
   return { return: true };
 }
 
@@ -235,8 +258,41 @@ function instanceTags(pool: WorldPool, i: WorldInstance): Array<{ key: string; v
   return Object.entries(tags).map(([key, value]) => ({ key, value }));
 }
 
+/** `yyyy-mm-dd hh:mm:ss GMT`, as EC2 writes times in a StateTransitionReason. */
+function gmtOf(ms: number): string {
+  return `${isoOf(ms).slice(0, 19).replace('T', ' ')} GMT`;
+}
+
+/**
+ * Why the instance is leaving, as EC2 says it: `Client.UserInitiatedShutdown` for an instance TerminateInstances
+ * ended, `Server.SpotInstanceTermination` for a spot instance taken back.
+ */
+function stateReasonOf(i: WorldInstance): { reason: string; stateReason?: XmlObject } {
+  if (i.state === 'terminated' && i.terminatedAt !== undefined) {
+    return {
+      reason: `User initiated (${gmtOf(i.terminatedAt)})`,
+      stateReason: {
+        code: 'Client.UserInitiatedShutdown',
+        message: 'Client.UserInitiatedShutdown: User initiated shutdown',
+      },
+    };
+  }
+  if (i.state === 'terminating' && i.interrupted?.kind === 'spot') {
+    return {
+      reason: '',
+      stateReason: {
+        code: 'Server.SpotInstanceTermination',
+        message: 'Server.SpotInstanceTermination: Spot instance termination',
+      },
+    };
+  }
+  return { reason: '' };
+}
+
 function instanceData(ctx: RequestContext, pool: WorldPool, i: WorldInstance): XmlObject {
   const [code, name] = STATE_CODES[i.state] ?? [16, 'running'];
+  const { reason, stateReason } = stateReasonOf(i);
+  const gone = i.state === 'terminated';
   const lifecycle = instanceLifecycleOf(ctx, pool);
   const reservation = reservationOf(ctx, pool);
   const ip = /^ip-(\d+)-(\d+)-(\d+)-(\d+)\./.exec(i.nodeName);
@@ -244,9 +300,10 @@ function instanceData(ctx: RequestContext, pool: WorldPool, i: WorldInstance): X
     instanceId: i.id,
     imageId: `ami-0${hexOf(`ami/${pool.id}`, 16)}`,
     instanceState: { code, name },
-    privateDnsName: i.nodeName,
+    privateDnsName: gone ? '' : i.nodeName,
     dnsName: '',
-    reason: '',
+    reason,
+    stateReason,
     amiLaunchIndex: 0,
     productCodes: [],
     instanceType: i.instanceType,
@@ -255,7 +312,7 @@ function instanceData(ctx: RequestContext, pool: WorldPool, i: WorldInstance): X
     monitoring: { state: 'disabled' },
     subnetId: subnetOf(pool, i.zone),
     vpcId: vpcOf(pool),
-    privateIpAddress: ip ? `${ip[1]}.${ip[2]}.${ip[3]}.${ip[4]}` : undefined,
+    privateIpAddress: ip && !gone ? `${ip[1]}.${ip[2]}.${ip[3]}.${ip[4]}` : undefined,
     architecture: 'x86_64',
     rootDeviceType: 'ebs',
     rootDeviceName: '/dev/xvda',
@@ -303,14 +360,14 @@ function describeInstances(ctx: RequestContext, params: QueryParams): XmlObject 
     );
   }
   const pools = new Map(awsPools(ctx).map((p) => [p.id, p]));
-  const all = ctx.world.allInstances().filter((i) => pools.has(i.poolId));
+  const all = [
+    ...ctx.world.allInstances().filter((i) => pools.has(i.poolId)),
+    ...recentlyTerminated(ctx).map((t) => t.instance),
+  ];
   let selected = all;
   if (ids.length) {
     const unknown = ids.filter((id) => !all.some((i) => i.id === id));
-    if (unknown.length === 1)
-      throw new AwsApiError(400, 'InvalidInstanceID.NotFound', `The instance ID '${unknown[0]}' does not exist`);
-    if (unknown.length > 1)
-      throw new AwsApiError(400, 'InvalidInstanceID.NotFound', `The instance IDs '${unknown.join(', ')}' do not exist`);
+    if (unknown.length) throw instancesNotFound(unknown);
     selected = ids.map((id) => all.find((i) => i.id === id)!);
   }
   const filters = filtersParam(params, 'ec2');
@@ -338,6 +395,49 @@ function describeInstances(ctx: RequestContext, params: QueryParams): XmlObject 
       instancesSet: [instanceData(ctx, pools.get(i.poolId)!, i)],
     })),
     nextToken: p.nextToken,
+  };
+}
+
+function instancesNotFound(unknown: string[]): AwsApiError {
+  return unknown.length === 1
+    ? new AwsApiError(400, 'InvalidInstanceID.NotFound', `The instance ID '${unknown[0]}' does not exist`)
+    : new AwsApiError(400, 'InvalidInstanceID.NotFound', `The instance IDs '${unknown.join(', ')}' do not exist`);
+}
+
+/** `i-` and 8 or 17 hexadecimal digits. */
+const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * Ends instances now, in the world: the group an instance belonged to replaces it only when it then holds
+ * fewer than its desired count (an EC2 Fleet whose target was lowered first does not). As EC2 does: one
+ * unknown id fails the whole call (`InvalidInstanceID.NotFound`) and nothing is terminated; terminating an
+ * instance already terminated succeeds again (`terminated` before and after); a running instance answers
+ * `shutting-down` (EC2's state right after the call) and is then described `terminated` for an hour.
+ */
+function terminateInstances(ctx: RequestContext, params: QueryParams): XmlObject {
+  const ids = [...new Set(listParam(params, 'InstanceId'))];
+  if (ids.length === 0) throw missing('InstanceId');
+  const malformed = ids.find((id) => !INSTANCE_ID.test(id));
+  if (malformed) throw new AwsApiError(400, 'InvalidInstanceID.Malformed', `Invalid id: "${malformed}"`);
+  const pools = new Set(awsPools(ctx).map((p) => p.id));
+  const ended = new Set(recentlyTerminated(ctx).map((t) => t.instance.id));
+  const live = (id: string) => {
+    const i = ctx.world.instance(id);
+    return i && pools.has(i.poolId) && i.state !== 'terminated' ? i : undefined;
+  };
+  const unknown = ids.filter((id) => !live(id) && !ended.has(id));
+  if (unknown.length) throw instancesNotFound(unknown);
+  const terminated = { code: 48, name: 'terminated' };
+  return {
+    instancesSet: ids.map((id) => {
+      const i = live(id);
+      if (!i) return { instanceId: id, currentState: terminated, previousState: terminated };
+      const [code, name] = STATE_CODES[i.state] ?? [16, 'running'];
+      const at = ctx.world.now();
+      ctx.state.terminated.set(id, { instance: { ...i, state: 'terminated', terminatedAt: at }, at });
+      ctx.world.terminateInstance(id);
+      return { instanceId: id, currentState: { code: 32, name: 'shutting-down' }, previousState: { code, name } };
+    }),
   };
 }
 

@@ -229,6 +229,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
     nodegroupIssues: new Map(),
     received: [],
     created: new Map(),
+    terminated: new Map(),
     seq: 0,
   };
   const hanging = new Set<NodeJS.Timeout>();
