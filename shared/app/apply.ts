@@ -3,7 +3,7 @@
  * shrink, reports). A failure in one pool or cloud does not stop the others: it is recorded with its kind
  * and the cloud's code. Capacity errors come back so the caller can back the offering off and re-decide.
  */
-import { isInsufficientCapacity, isInvalid } from '../domain/errors.ts';
+import { isInsufficientCapacity } from '../domain/errors.ts';
 import { refOf } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import type { Action, CordonDrainAction, Plan } from '../engine/types.ts';
@@ -23,7 +23,7 @@ export interface ApplyResult {
   shortOfCapacity: string[];
   /** True when at least one pool's desired count changed. */
   changed: boolean;
-  /** Pools that cannot remove a chosen instance (an EC2 Fleet): their desired count is lowered instead. */
+  /** Pools whose adapter cannot remove a chosen instance (no `removeInstance`): their desired count is lowered instead. */
   lowerInstead?: Set<string>;
 }
 
@@ -89,11 +89,24 @@ async function cordonDrain(
   }
   if (action.remove && action.instanceId && pool) {
     const port = deps.clouds.capacityFor(pool);
-    if (!port?.removeInstance) {
+    if (!port) {
       out.applied.push({
         poolId: pool.id,
         action: 'remove-instance',
-        detail: `${pool.kind} cannot remove one instance: the cloud reclaims it`,
+        detail: `no adapter for ${pool.kind}: the cloud reclaims ${action.instanceId}`,
+      });
+      return;
+    }
+    if (!port.removeInstance) {
+      // The adapter cannot end a chosen instance: once every action ran, the pool's desired count is lowered to
+      // the plan's target (the group then chooses what it ends), so that it does not relaunch in the offering
+      // being taken back.
+      out.lowerInstead ??= new Set();
+      out.lowerInstead.add(pool.id);
+      out.applied.push({
+        poolId: pool.id,
+        action: 'remove-instance',
+        detail: `${pool.kind} cannot remove ${action.instanceId} itself: its desired count is lowered instead`,
       });
       return;
     }
@@ -102,19 +115,7 @@ async function cordonDrain(
       out.applied.push({ poolId: pool.id, action: 'remove-instance', detail: action.instanceId });
       out.changed = true;
     } catch (e) {
-      if (!isInvalid(e)) {
-        out.failed.push(failureOf(pool.id, `remove-instance ${action.instanceId}`, e));
-        return;
-      }
-      // The group cannot end a chosen instance (an EC2 Fleet): once every action ran, its desired count is
-      // lowered to the plan's target, so that it does not relaunch in the offering being taken back.
-      out.lowerInstead ??= new Set();
-      out.lowerInstead.add(pool.id);
-      out.applied.push({
-        poolId: pool.id,
-        action: 'remove-instance',
-        detail: `${pool.kind} cannot remove ${action.instanceId} itself: its desired count is lowered instead`,
-      });
+      out.failed.push(failureOf(pool.id, `remove-instance ${action.instanceId}`, e));
     }
   }
 }

@@ -332,11 +332,7 @@ describe('removeInstance', () => {
     expect(e).toMatchObject({ kind: 'invalid', code: 'ValidationError' });
   });
 
-  it('EC2 Fleets cannot remove a chosen instance (invalid)', async () => {
-    const { aws, world } = await start();
-    const e = await rejection(aws.capacity.removeInstance!(fleet, world.instancesOf(POOLS.fleet.id)[0]!.id));
-    expect(e.kind).toBe('invalid');
-  });
+  // EC2 Fleets: fleet-removal.contract.test.ts.
 });
 
 describe('listReservations and spotPrices', () => {

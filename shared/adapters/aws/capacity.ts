@@ -16,7 +16,7 @@ import type { PoolKind } from '../../domain/types.ts';
 import { describeGroupPool, removeGroupInstance, setGroupDesired } from './asg.ts';
 import type { AwsClients } from './clients.ts';
 import { describeNodegroupPool, type PollOptions, removeNodegroupInstance, setNodegroupDesired } from './eks.ts';
-import { describeFleetPool, setFleetDesired } from './fleet.ts';
+import { describeFleetPool, removeFleetInstance, setFleetDesired } from './fleet.ts';
 import { listReservations, spotPrices } from './reservations.ts';
 
 const KINDS: ReadonlySet<PoolKind> = new Set(['ec2-fleet', 'auto-scaling-group', 'eks-nodegroup']);
@@ -32,6 +32,8 @@ export class AwsCapacity implements CapacityPort {
   private readonly clients: AwsClients;
   private readonly poll: PollOptions;
   private readonly clock: () => Date;
+  /** The last queued change per fleet (`region/fleet id`): changes of one fleet run one after the other. */
+  private readonly fleetQueues = new Map<string, Promise<unknown>>();
 
   constructor(clients: AwsClients, options: AwsCapacityOptions = {}) {
     this.clients = clients;
@@ -68,7 +70,7 @@ export class AwsCapacity implements CapacityPort {
     }
     switch (ref.kind) {
       case 'ec2-fleet':
-        return setFleetDesired(this.clients, ref, request);
+        return this.inFleetQueue(ref, () => setFleetDesired(this.clients, ref, request));
       case 'auto-scaling-group':
         return setGroupDesired(this.clients, ref, request);
       default:
@@ -86,8 +88,9 @@ export class AwsCapacity implements CapacityPort {
 
   /**
    * Auto Scaling groups and EKS node groups: TerminateInstanceInAutoScalingGroup, lowering the desired
-   * count. EC2 Fleets have no such call (lowering a fleet's target lets the fleet choose what to end), so
-   * for them this is `invalid`.
+   * count. EC2 Fleets (`maintain`) have no such call: the target is lowered by one with `no-termination`, then
+   * that instance is terminated (see removeFleetInstance for the steps, and the state a failure leaves).
+   * An instance already terminated on request changes nothing; one not in the pool is `not-found`.
    */
   async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
     const operation = `removing instance ${instanceId} from ${ref.cloud} ${ref.kind} ${ref.resource}`;
@@ -98,12 +101,25 @@ export class AwsCapacity implements CapacityPort {
       case 'eks-nodegroup':
         return removeNodegroupInstance(this.clients, ref, instanceId);
       default:
-        throw new CloudError({
-          kind: 'invalid',
-          cloud: 'aws',
-          operation,
-          message: 'an EC2 Fleet cannot remove a chosen instance; lower its target instead',
-        });
+        return this.inFleetQueue(ref, () => removeFleetInstance(this.clients, ref, instanceId, operation));
+    }
+  }
+
+  /**
+   * Runs a change of a fleet's target after the changes of that fleet already queued: each reads the target
+   * and writes it back (ModifyFleet sets a number, it does not subtract), so two removals at once would both
+   * write T-1. Other invocations are kept out by the fleet's decision lease.
+   */
+  private async inFleetQueue<T>(ref: PoolRef, change: () => Promise<T>): Promise<T> {
+    const key = `${ref.location.region}/${ref.resource}`;
+    const before = this.fleetQueues.get(key) ?? Promise.resolve();
+    const run = before.then(change, change);
+    const settled = run.catch(() => undefined);
+    this.fleetQueues.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.fleetQueues.get(key) === settled) this.fleetQueues.delete(key);
     }
   }
 

@@ -96,6 +96,8 @@ export const invalidErrorCodes: ReadonlySet<string> = new Set([
   'InvalidFleetId.Malformed',
   'InvalidInstanceID.Malformed',
   'UnsupportedOperation',
+  // TerminateInstances on an instance with termination protection (`disableApiTermination`).
+  'OperationNotPermitted',
   'ClientException',
   'LimitExceeded',
   'SerializationException',
