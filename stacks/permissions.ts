@@ -91,6 +91,19 @@ function poolStatements(ctx: PolicyContext): Statement[] {
       resources: unique(fleets.map((p) => `arn:${partition}:ec2:${p.region}:${account}:fleet/${p.resource}`)),
       conditions: tagged(),
     });
+    // Ending the one interrupted instance of a fleet (CapacityPort.removeInstance): only instances the
+    // configured fleets launched, which EC2 tags with `aws:ec2:fleet-id`.
+    out.push({
+      actions: ['ec2:TerminateInstances'],
+      resources: unique(fleets.map((p) => `arn:${partition}:ec2:${p.region}:${account}:instance/*`)),
+      conditions: [
+        {
+          test: 'StringEquals',
+          variable: 'aws:ResourceTag/aws:ec2:fleet-id',
+          values: unique(fleets.map((p) => p.resource)),
+        },
+      ],
+    });
     // `*`: EC2 Describe* actions support no resource-level permissions.
     out.push({ actions: ['ec2:DescribeFleetInstances', 'ec2:DescribeFleets'], resources: ['*'] });
   }

@@ -22,6 +22,7 @@ import type {
   SetDesiredResult,
   SpotPrice,
 } from '../domain/ports.ts';
+import { CloudError } from '../domain/errors.ts';
 import { CLOUD_OF_KIND, type Cloud, type Pool, type PoolKind } from '../domain/types.ts';
 
 export interface CloudConnections {
@@ -71,7 +72,14 @@ class LazyCapacity implements CapacityPort {
   }
   async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
     const port = await this.load();
-    if (!port.removeInstance) throw new Error(`${this.cloud} adapter cannot remove a single instance`);
+    if (!port.removeInstance) {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: this.cloud,
+        operation: `removing instance ${instanceId} of ${ref.id}`,
+        message: `the ${this.cloud} adapter cannot remove a single instance`,
+      });
+    }
     return port.removeInstance(ref, instanceId);
   }
 }

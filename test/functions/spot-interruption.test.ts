@@ -68,8 +68,8 @@ const PREEMPTIONS: PreemptCase[] = [
         id,
         replace: { 'i-0a1b2c3d4e5f60718': i!.id, 'us-east-1a': i!.zone },
       }),
-    // An EC2 Fleet cannot end a chosen instance: its target capacity is lowered instead.
-    removal: { service: 'ec2', operation: 'ModifyFleet' },
+    // The fleet's target is lowered without termination, then exactly the interrupted instance is ended.
+    removal: { service: 'ec2', operation: 'TerminateInstances' },
     notice: 120,
     // The warning's time plus two minutes.
     deadline: 120,

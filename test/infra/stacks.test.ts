@@ -268,6 +268,13 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
         Resource: [`arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:fleet/fleet-0123abcd-0000-4000-8000-000000000001`],
         Condition: { StringEquals: { 'aws:ResourceTag/gpu-autoscaler:managed': ['true'] } },
       });
+      // Only the configured fleets' own instances may be terminated (the interrupted one).
+      expect(find('ec2:TerminateInstances')).toMatchObject({
+        Resource: [`arn:aws:ec2:us-east-1:${MOCK_ACCOUNT}:instance/*`],
+        Condition: {
+          StringEquals: { 'aws:ResourceTag/aws:ec2:fleet-id': ['fleet-0123abcd-0000-4000-8000-000000000001'] },
+        },
+      });
       expect(find('eks:UpdateNodegroupConfig')?.Resource).toEqual([
         `arn:aws:eks:us-west-2:${MOCK_ACCOUNT}:nodegroup/chat-eks/gpu-ng/*`,
       ]);
