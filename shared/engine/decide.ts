@@ -30,6 +30,7 @@ import { inNodes, readHistory } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
 import { PlacementPath } from './placement-path.ts';
+import { addOne } from './placement-steps.ts';
 import { explainPlacement } from './placement-explain.ts';
 import { Reasons } from './reasons.ts';
 import { recommend } from './recommend.ts';
@@ -39,7 +40,25 @@ import { activeWindows, combineWindows } from './schedule.ts';
 import { launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
+import type { Layout } from './layout.ts';
 import type { DecisionInput, Plan } from './types.ts';
+
+/**
+ * The layout for `x` nodes, the last `forFloor` of them placed where a node costs least; with the nodes
+ * added for the floor by pool.
+ */
+function placeFloor(path: PlacementPath, x: number, forFloor: number): { layout: Layout; floor: Map<string, number> } {
+  const floor = new Map<string, number>();
+  if (forFloor <= 0) return { layout: path.at(x), floor };
+  const layout = path.at(x - forFloor);
+  for (let k = 0; k < forFloor; k++) {
+    const step = addOne(layout, true);
+    if (!step) return { layout: path.at(x), floor: new Map() };
+    const id = layout.slots[step.index].pool.id;
+    floor.set(id, (floor.get(id) ?? 0) + 1);
+  }
+  return { layout, floor };
+}
 
 export function decide(input: DecisionInput, now: Date): Plan {
   const t = now.getTime();
@@ -144,6 +163,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // The floor counts lasting nodes (the budget, a hard limit, may still cut to the plain floor).
   const plainFloor = bounds.lo;
   if (ending > 0 && bounds.lo > 0) bounds.lo = Math.min(bounds.hi, bounds.lo + ending);
+  const needed = x;
   if (x < bounds.lo)
     x = reasons.clip('limit', 'limit.min', x, bounds.lo, bounds.loBy, `below the floor (${bounds.loBy})`);
   if (x > bounds.hi)
@@ -156,9 +176,11 @@ export function decide(input: DecisionInput, now: Date): Plan {
   x = budget.nodes;
   if (budget.cut?.unmet) reports.push(budgetUnmetReport(fleet.id, budget.cut));
 
-  // 8. Placement, actions, pause, dry run.
-  const final = path.at(x);
-  explainPlacement(path, final, reasons);
+  // 8. Placement, actions, pause, dry run. Nodes added only to meet the floor go where a node costs least
+  // (the floor counts nodes, not throughput).
+  const forFloor = budget.cut ? 0 : Math.max(0, x - Math.max(needed, path.base));
+  const { layout: final, floor } = placeFloor(path, x, forFloor);
+  explainPlacement(path, final, reasons, { nodes: floor, by: bounds.loBy });
   const why = reasonSummary(current, x, reasons);
   const all = buildActions({
     fleet,

@@ -9,13 +9,28 @@ import type { Reasons } from './reasons.ts';
 
 const perRps = (usd: number) => (Number.isFinite(usd) ? `$${usd.toFixed(4)}/h per rps` : 'no throughput');
 
-export function explainPlacement(path: PlacementPath, final: Layout, reasons: Reasons): void {
+/** Nodes added to meet the floor rather than for throughput, by pool, and the floor's name. */
+export interface FloorNodes {
+  nodes: ReadonlyMap<string, number>;
+  by: string;
+}
+
+export function explainPlacement(path: PlacementPath, final: Layout, reasons: Reasons, floor?: FloorNodes): void {
   const baseline = path.baseline;
   const used = Math.max(0, final.total - baseline.total);
   const modes = path.addModes.slice(0, used);
   for (let i = 0; i < final.slots.length; i++) {
     const slot = final.slots[i];
-    const delta = final.counts[i] - baseline.counts[i];
+    const forFloor = floor?.nodes.get(slot.pool.id) ?? 0;
+    const delta = final.counts[i] - baseline.counts[i] - forFloor;
+    if (forFloor > 0) {
+      reasons.add(
+        'placement',
+        'placement.floor',
+        `${slot.pool.id} +${forFloor} for the floor (${floor?.by}): the cheapest node with room ($${slot.pool.hourlyPrice.toFixed(2)}/h)`,
+        { poolId: slot.pool.id },
+      );
+    }
     if (delta > 0) {
       const code = slot.tier === 'reserved' ? 'placement.reserved-first' : 'placement.cheapest';
       const why =

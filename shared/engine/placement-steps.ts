@@ -8,7 +8,8 @@
  *   2. then the capacity-type mix of Azure Spot Priority Mix: `onDemandBase` nodes stay regular (on-demand or
  *      reserved), and of the nodes above the base, `spotShare` are spot (rounded down: the rounding favours
  *      on-demand) — see `desiredSpot`;
- *   3. within a tier, the cheapest per unit of throughput (hourlyPrice / rpsPerNode) that has room: below its
+ *   3. within a tier, the cheapest per unit of throughput (hourlyPrice / rpsPerNode) that has room — or, for a
+ *      node that is there to meet a floor rather than for its throughput, the cheapest node: below its
  *      growth cap (pool max, reservation room, not backed off) and its cloud's maximum; a spot pool also keeps
  *      at most ceil(maxSpotSharePerZone x spot nodes) per zone (a pool spreads evenly over its zones);
  *   4. spot wanted but no spot room: on-demand instead (the fallback); on-demand wanted but none has room:
@@ -41,27 +42,37 @@ function canGrow(layout: Layout, i: number): boolean {
   return layout.counts[i] + 1 <= spotPoolCap(slot, layout.spot + 1, layout.policy);
 }
 
-function cheapest(layout: Layout, tier: Tier): number {
-  for (let i = 0; i < layout.slots.length; i++) if (layout.slots[i].tier === tier && canGrow(layout, i)) return i;
-  return -1;
+/** The slot of `tier` with room that is cheapest per unit of throughput (slots are sorted so), or per node. */
+function cheapest(layout: Layout, tier: Tier, perNode = false): number {
+  let best = -1;
+  for (let i = 0; i < layout.slots.length; i++) {
+    if (layout.slots[i].tier !== tier || !canGrow(layout, i)) continue;
+    if (!perNode) return i;
+    if (best < 0 || layout.slots[i].pool.hourlyPrice < layout.slots[best].pool.hourlyPrice) best = i;
+  }
+  return best;
 }
 
 export type AddMode = 'reserved' | 'mix' | 'fallback-on-demand' | 'spot-over-share';
 
-/** Adds one node where the rules say; returns the slot index and why, or undefined when no pool has room. */
-export function addOne(layout: Layout): { index: number; mode: AddMode } | undefined {
-  const r = cheapest(layout, 'reserved');
+/**
+ * Adds one node where the rules say; returns the slot index and why, or undefined when no pool has room.
+ * `perNode`: the node is there for a count (a floor), not for its throughput, so within a tier the cheapest
+ * node wins rather than the cheapest throughput.
+ */
+export function addOne(layout: Layout, perNode = false): { index: number; mode: AddMode } | undefined {
+  const r = cheapest(layout, 'reserved', perNode);
   if (r >= 0) {
     layout.add(r);
     return { index: r, mode: 'reserved' };
   }
   const wantSpot = layout.spot < desiredSpot(layout.total + 1, layout.reserved, layout.policy);
-  const first = cheapest(layout, wantSpot ? 'spot' : 'on-demand');
+  const first = cheapest(layout, wantSpot ? 'spot' : 'on-demand', perNode);
   if (first >= 0) {
     layout.add(first);
     return { index: first, mode: 'mix' };
   }
-  const other = cheapest(layout, wantSpot ? 'on-demand' : 'spot');
+  const other = cheapest(layout, wantSpot ? 'on-demand' : 'spot', perNode);
   if (other < 0) return undefined;
   layout.add(other);
   return { index: other, mode: wantSpot ? 'fallback-on-demand' : 'spot-over-share' };

@@ -166,3 +166,31 @@ describe('an ending reservation', () => {
     expect(counts(plan)).toEqual({ res: 1, small: 2 });
   });
 });
+
+describe('nodes for the floor go where a node costs least', () => {
+  // $0.73/h for 97.5 rps ($0.0075 per rps) and $0.30/h for 39 rps ($0.0077 per rps): the big spot node is
+  // the cheaper throughput, the small one the cheaper node.
+  const pools = () => [
+    pool({ id: 'big', capacityType: 'spot', hourlyPrice: 0.73, rpsPerNode: 97.5 }),
+    pool({ id: 'small', capacityType: 'spot', hourlyPrice: 0.3, rpsPerNode: 39 }),
+    pool({ id: 'od', hourlyPrice: 1.01, rpsPerNode: 39, desired: 1, min: 1 }),
+  ];
+  const run = (rps: number, minNodes: number) =>
+    decide(
+      input(fleet(pools(), { metrics: [], minNodes, placement: { spotShare: 1 } }), { demand: { rps } }),
+      T0,
+    );
+
+  it.each([
+    // 30 rps x 1.2 = 36: the on-demand node serves it; a floor of 3 adds 2 nodes for the count only.
+    { name: 'a floor above the need: the cheapest nodes', rps: 30, minNodes: 3, expected: { big: 0, small: 2, od: 1 } },
+    // 100 rps x 1.2 = 120: 39 + 97.5 = 136.5 serve it, the throughput goes on the cheapest per rps.
+    { name: 'capacity needed: the cheapest throughput', rps: 100, minNodes: 0, expected: { big: 1, small: 0, od: 1 } },
+    // Both: the big node for the 120 rps, then 1 node for a floor of 3 on the cheapest node.
+    { name: 'need, then the floor on top', rps: 100, minNodes: 3, expected: { big: 1, small: 1, od: 1 } },
+  ])('$name', ({ rps, minNodes, expected }) => {
+    const plan = run(rps, minNodes);
+    expect(counts(plan)).toEqual(expected);
+    if (expected.small > 0) expect(codes(plan)).toContain('placement.floor');
+  });
+});
