@@ -176,10 +176,7 @@ describe('nodes for the floor go where a node costs least', () => {
     pool({ id: 'od', hourlyPrice: 1.01, rpsPerNode: 39, desired: 1, min: 1 }),
   ];
   const run = (rps: number, minNodes: number) =>
-    decide(
-      input(fleet(pools(), { metrics: [], minNodes, placement: { spotShare: 1 } }), { demand: { rps } }),
-      T0,
-    );
+    decide(input(fleet(pools(), { metrics: [], minNodes, placement: { spotShare: 1 } }), { demand: { rps } }), T0);
 
   it.each([
     // 30 rps x 1.2 = 36: the on-demand node serves it; a floor of 3 adds 2 nodes for the count only.

@@ -11,8 +11,7 @@ import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
 
 const counts = (plan: Plan) => Object.fromEntries(plan.pools.map((p) => [p.poolId, p.target]));
 // Time to ready 300 s: a node is late after 300 + max(120, 75) = 420 s.
-const spotPool = (over: Partial<Pool>) =>
-  pool({ id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, ...over });
+const spotPool = (over: Partial<Pool>) => pool({ id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, ...over });
 const od = pool({ id: 'od', hourlyPrice: 1, desired: 0 });
 const raise = (secondsAgo: number, from: number, to: number): HistoryEntry =>
   past(secondsAgo, { from, to, applied: true, pools: [{ poolId: 'spot', from, to }] });
@@ -79,7 +78,9 @@ describe('nodes that are not coming', () => {
       expect(plan.reasons.find((r) => r.code === 'placement.short-of-capacity')?.message).toMatch(
         new RegExp(`${short} node\\(s\\)`),
       );
-      expect(plan.actions).toContainEqual(expect.objectContaining({ type: 'set-desired', poolId: 'spot', to: 6 - short }));
+      expect(plan.actions).toContainEqual(
+        expect.objectContaining({ type: 'set-desired', poolId: 'spot', to: 6 - short }),
+      );
     } else expect(marks).toEqual([]);
   });
 
