@@ -117,8 +117,13 @@ export class PlacementPath {
   readyFloor(rps: number): number {
     const baseReady = this.baseline.readyCapacity();
     const need = Math.min(rps, baseReady) - 1e-9 * Math.max(1, Math.abs(rps));
+    const layout = this.baseline.clone();
     let n = this.base;
-    while (n > 0 && this.reach(n - 1) === n - 1 && this.at(n - 1).readyCapacity() >= need) n--;
+    while (n > 0 && this.reach(n - 1) === n - 1) {
+      layout.remove(this.removes[this.base - n]);
+      if (layout.readyCapacity() < need) break;
+      n--;
+    }
     return n;
   }
 }
