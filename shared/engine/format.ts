@@ -36,7 +36,8 @@ export function formatPlan(plan: Plan): string {
   const flags = [plan.dryRun ? '[DRY RUN]' : '', plan.paused ? '[PAUSED]' : ''].filter(Boolean).join(' ');
   const lines = [`Plan for fleet ${plan.fleetId} at ${plan.at}${flags ? ` ${flags}` : ''}`];
   lines.push(
-    `Nodes: ${plan.currentNodes} (${plan.readyNodes} ready) -> ${plan.targetNodes}  (recommended ${plan.recommendedNodes})`,
+    `Nodes: ${plan.currentNodes} (${plan.readyNodes} ready) -> ${plan.targetNodes}  (recommended ${plan.recommendedNodes}` +
+      `${plan.requiredRps !== undefined ? ` for ${plan.requiredRps.toFixed(1)} rps` : ''})`,
   );
   let cost = `Cost: ${usd(plan.currentCostPerHour)} -> ${usd(plan.costPerHour)}`;
   if (plan.budgetCut)

@@ -38,8 +38,8 @@ describe('formatPlan', () => {
     );
     const text = formatPlan(plan);
     expect(text).toContain('Plan for fleet llm at 2026-03-02T12:00:00.000Z [DRY RUN]');
-    // ceil(3 x 140 / 70) = 6, max step +2 -> 5.
-    expect(text).toContain('Nodes: 3 (3 ready) -> 5  (recommended 6)');
+    // 3 nodes serve 30 rps at 140% of the 70% target: 60 rps of capacity, 6 nodes; max step +2 -> 5.
+    expect(text).toContain('Nodes: 3 (3 ready) -> 5  (recommended 6 for 60.0 rps)');
     expect(text).toMatch(/spot\s+aws\s+spot\s+2\s+1\s+-1\s+0\.40/);
     expect(text).toContain('spot: may not grow (offering backed off until');
     expect(text).toContain('Actions (dry run, not executed):');
