@@ -60,6 +60,29 @@ export interface AutoscalerOptions extends AutoscalerControllerOptions {
 
 type Handler = ReturnType<typeof createHandler>;
 
+/** The configuration narrowed to the one fleet the simulation puts in its World. */
+export function onlyFleet(resolved: ResolvedConfig, fleetId: string): ResolvedConfig {
+  const i = resolved.fleets.findIndex((f) => f.id === fleetId);
+  if (i < 0)
+    throw new Error(
+      `the configuration has no fleet '${fleetId}' (it has ${resolved.fleets.map((f) => f.id).join(', ')})`,
+    );
+  const config = {
+    ...resolved.config,
+    fleets: [resolved.config.fleets[i]!],
+    alarms: resolved.config.alarms.filter((a) => a.fleetId === fleetId),
+    schedules: resolved.config.schedules
+      .filter((w) => w.fleets.includes(fleetId))
+      .map((w) => ({ ...w, fleets: [fleetId] })),
+  };
+  return {
+    ...resolved,
+    config,
+    fleets: [resolved.fleets[i]!],
+    schedules: { [fleetId]: resolved.schedules[fleetId] ?? [] },
+  };
+}
+
 export function createAutoscalerController(options: AutoscalerOptions): Controller {
   let stack: LocalStack | undefined;
   let resolved: ResolvedConfig;
@@ -264,7 +287,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
       // The functions' JSON logs and EMF metrics would drown the progress bar.
       process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-      resolved = await loadConfigFile(options.configFile ?? DEMO_CONFIG_FILE);
+      resolved = onlyFleet(await loadConfigFile(options.configFile ?? DEMO_CONFIG_FILE), ctx.demo.fleet.id);
       for (const f of resolved.fleets) {
         for (const p of f.pools) {
           if (p.cloud !== 'kubernetes' && !ctx.world.pool(p.id)) {

@@ -9,6 +9,8 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBaselines } from '../../sim/baselines/index.ts';
 import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
+import { loadConfigFile } from '../../config/load.ts';
+import { demoFromConfig } from '../../sim/from-config.ts';
 import { demoFleet } from '../../sim/demo.ts';
 import { createProgressReporter } from '../../sim/progress.ts';
 import { renderReport } from '../../sim/report.ts';
@@ -76,7 +78,19 @@ async function run(
     io.stdout(SIMULATE_USAGE);
     return 0;
   }
-  const demo = demoFleet();
+
+  let configFile: string | undefined;
+  if (opts.config) {
+    configFile = resolve(io.cwd, opts.config);
+    try {
+      await access(configFile);
+    } catch {
+      throw new UsageError(`--config: cannot read ${opts.config}`);
+    }
+  }
+
+  // The demo fleet, or the (first) fleet of --config with its pools in the World.
+  const demo = configFile ? demoFromConfig(await loadConfigFile(configFile)) : demoFleet();
 
   let trace: DemandTrace;
   let hours: number;
@@ -102,16 +116,6 @@ async function run(
   const spot = opts.spotTrace
     ? scheduleFromTraces(await loadSpotTraces(resolve(io.cwd, opts.spotTrace)), slots, hours * 3600, opts.spotTrace)
     : defaultSpotProcess({ seed: opts.seed, slots, durationSeconds: hours * 3600 });
-
-  let configFile: string | undefined;
-  if (opts.config) {
-    configFile = resolve(io.cwd, opts.config);
-    try {
-      await access(configFile);
-    } catch {
-      throw new UsageError(`--config: cannot read ${opts.config}`);
-    }
-  }
 
   const autoscaler = await loadAutoscaler({
     demo,
