@@ -41,7 +41,11 @@ describe('autoscaler simulate', () => {
       `offset_s,requests\n${Array.from({ length: 10 }, (_, i) => `${i * 60},${i < 5 ? 60 : 120}`).join('\n')}\n`,
     );
     await writeFile(path.join(dir, 'spot.json'), '{"metadata":{"gap_seconds":300},"data":[4,2,4]}');
-    await writeFile(path.join(dir, 'config.json'), '{}');
+    // --config names the fleet to simulate: the demo configuration, copied.
+    await writeFile(
+      path.join(dir, 'config.json'),
+      readFileSync(new URL('../../config/demo.json', import.meta.url), 'utf8'),
+    );
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -187,5 +191,20 @@ describe('progress', () => {
     expect(lines).toHaveLength(11);
     expect(lines[0]).toBe('simulate: 0% (x 1/100)');
     expect(lines[10]).toBe('simulate: 100% (x 100/100)');
+  });
+});
+
+describe('simulate --config', () => {
+  it('refuses a configuration that does not validate, naming the field', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'simulate-bad-config-'));
+    try {
+      await writeFile(path.join(dir, 'bad.json'), '{"version":1,"fleets":[]}');
+      const { io } = fakeIo(dir);
+      await expect(
+        createSimulateCommand({ loadAutoscaler: holding([]) })(['--config', 'bad.json'], io),
+      ).rejects.toThrow(/bad\.json: fleets/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
