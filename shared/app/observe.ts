@@ -48,7 +48,12 @@ export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetOb
       try {
         const obs = await port.describePool(refOf(pool));
         instances.set(pool.id, obs.instances);
-        return { ...pool, desired: obs.desired, ready: obs.ready };
+        // Instances that exist (not those under notice): a pool that keeps fewer than its desired count
+        // launched is short of capacity, and the engine places the rest elsewhere.
+        const launched = obs.instances.filter(
+          (i) => i.lifecycle === 'pending' || i.lifecycle === 'running' || i.lifecycle === 'ready',
+        ).length;
+        return { ...pool, desired: obs.desired, ready: obs.ready, launched };
       } catch (e) {
         failures.push(failureOf(pool.id, 'describe', e));
         return undefined;

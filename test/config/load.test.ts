@@ -37,7 +37,9 @@ describe('configuration', () => {
     // Reserved capacity is already paid: its marginal price is 0.
     expect(fleet.pools.find((p) => p.id === 'aws-p5-capacity-block')!.hourlyPrice).toBe(0);
     // The fleet's policy layers over the defaults: HPA defaults kept, the file's placement and budget applied.
-    expect(fleet.policy.scaleDown.stabilizationWindowSeconds).toBe(300);
+    // The demo waits longer than a node's time to ready (600 s) before scaling in.
+    expect(fleet.policy.scaleDown.stabilizationWindowSeconds).toBe(900);
+    expect(fleet.policy.scaleUp.stabilizationWindowSeconds).toBe(0);
     expect(fleet.policy.safety.hourlyBudgetUsd).toBeGreaterThan(0);
     expect(r.schedules['llm-demo']![0]!.timeZone).toBe('America/New_York');
   });
