@@ -48,11 +48,10 @@ export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetOb
       try {
         const obs = await port.describePool(refOf(pool));
         instances.set(pool.id, obs.instances);
-        // Instances that exist (not those under notice): a pool that keeps fewer than its desired count
-        // launched is short of capacity, and the engine places the rest elsewhere.
-        const launched = obs.instances.filter(
-          (i) => i.lifecycle === 'pending' || i.lifecycle === 'running' || i.lifecycle === 'ready',
-        ).length;
+        // Instances that exist, those under an interruption notice included (the interruption is handled as
+        // such): a pool that keeps fewer than its desired count is short of capacity, and the engine places
+        // the rest elsewhere.
+        const launched = obs.instances.filter((i) => i.lifecycle !== 'terminated').length;
         return { ...pool, desired: obs.desired, ready: obs.ready, launched };
       } catch (e) {
         failures.push(failureOf(pool.id, 'describe', e));
