@@ -215,7 +215,7 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
         signals: [cmd],
         gather: everything,
         dryRun: Boolean(cmd.dryRun),
-        mutate: (state, now) => {
+        mutate: (state) => {
           state.manualTarget = {
             target: cmd.target!,
             ...(cmd.poolId ? { poolId: cmd.poolId } : {}),
@@ -223,7 +223,6 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
             by: cmd.actor,
             reason: cmd.reason ?? '',
           };
-          void now;
         },
       });
       return {
