@@ -46,13 +46,19 @@ function once<T>(load: Loader<T>): Loader<T> {
   };
 }
 
-/** A CapacityPort whose adapter is imported and built on first use. */
+/**
+ * A CapacityPort whose adapter is imported and built on first use. Whether it can remove a chosen instance
+ * must be known before that (the caller lowers the desired count instead when it cannot), so it is told:
+ * `removeInstance` exists only for the clouds whose adapter has it.
+ */
 class LazyCapacity implements CapacityPort {
   readonly cloud: Cloud;
+  readonly removeInstance?: (ref: PoolRef, instanceId: string) => Promise<void>;
   private readonly load: Loader<CapacityPort>;
-  constructor(cloud: Cloud, load: Loader<CapacityPort>) {
+  constructor(cloud: Cloud, load: Loader<CapacityPort>, options: { removesInstances: boolean }) {
     this.cloud = cloud;
     this.load = once(load);
+    if (options.removesInstances) this.removeInstance = (ref, instanceId) => this.remove(ref, instanceId);
   }
   supports(kind: PoolKind): boolean {
     return CLOUD_OF_KIND[kind] === this.cloud;
@@ -70,7 +76,7 @@ class LazyCapacity implements CapacityPort {
     const port = await this.load();
     return port.spotPrices ? port.spotPrices(region, instanceTypes) : [];
   }
-  async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
+  private async remove(ref: PoolRef, instanceId: string): Promise<void> {
     const port = await this.load();
     if (!port.removeInstance) {
       throw new CloudError({
@@ -132,17 +138,21 @@ export function createClouds(conn: CloudConnections): BuiltClouds {
     ? once(async () => (await import('../adapters/aws/index.ts')).createAwsAdapters(conn.aws!))
     : undefined;
   const capacity: Partial<Record<Cloud, CapacityPort>> = {};
-  if (aws) capacity.aws = new LazyCapacity('aws', async () => (await aws()).capacity);
+  // The AWS, Azure and GCP adapters remove a chosen instance; the Kubernetes one (Karpenter, Deployments) does not.
+  const removes = { removesInstances: true };
+  if (aws) capacity.aws = new LazyCapacity('aws', async () => (await aws()).capacity, removes);
   if (conn.azure) {
     capacity.azure = new LazyCapacity(
       'azure',
       async () => (await import('../adapters/azure/index.ts')).createAzureAdapters(conn.azure).capacity,
+      removes,
     );
   }
   if (conn.gcp) {
     capacity.gcp = new LazyCapacity(
       'gcp',
       async () => (await import('../adapters/gcp/index.ts')).createGcpAdapters(conn.gcp).capacity,
+      removes,
     );
   }
   const k8s = new Map<
@@ -155,7 +165,10 @@ export function createClouds(conn: CloudConnections): BuiltClouds {
     const load = once(async () => (await import('../adapters/kubernetes/index.ts')).createKubernetesAdapters(options));
     k8s.set(name, load);
     clusters.set(name, new LazyCluster(async () => (await load()).cluster));
-    k8sCapacity.set(name, new LazyCapacity('kubernetes', async () => (await load()).capacity));
+    k8sCapacity.set(
+      name,
+      new LazyCapacity('kubernetes', async () => (await load()).capacity, { removesInstances: false }),
+    );
   }
   return {
     capacityFor(pool: Pool): CapacityPort | undefined {

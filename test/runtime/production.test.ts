@@ -36,4 +36,17 @@ describe('productionDeps', () => {
     });
     expect(deps.clouds.cluster('gpu-demo')).toBeDefined();
   });
+
+  it('offers removing a chosen instance only where the adapter can (else the group is lowered instead)', async () => {
+    const deps = await productionDeps(silentLogger, {
+      AUTOSCALER_CONFIG_FILE: demo,
+      TABLE_NAME: 't',
+      KUBECONFIG_GPU_DEMO: JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] }),
+    });
+    const aws = deps.resolved.fleets[0]!.pools.find((p) => p.cloud === 'aws')!;
+    // Known before the adapter loads: applyPlan lowers the desired count of a pool whose port has none.
+    expect(deps.clouds.capacityFor(aws)?.removeInstance).toBeTypeOf('function');
+    const karpenter = { ...aws, id: 'karpenter', cloud: 'kubernetes' as const, kind: 'karpenter-nodepool' as const };
+    expect(deps.clouds.capacityFor({ ...karpenter, tags: { cluster: 'gpu-demo' } })?.removeInstance).toBeUndefined();
+  });
 });
