@@ -155,15 +155,10 @@ export function createClouds(conn: CloudConnections): BuiltClouds {
       removes,
     );
   }
-  const k8s = new Map<
-    string,
-    Loader<Awaited<ReturnType<typeof import('../adapters/kubernetes/index.ts')['createKubernetesAdapters']>>>
-  >();
   const clusters = new Map<string, ClusterPort>();
   const k8sCapacity = new Map<string, CapacityPort>();
   for (const [name, options] of Object.entries(conn.kubernetes ?? {})) {
     const load = once(async () => (await import('../adapters/kubernetes/index.ts')).createKubernetesAdapters(options));
-    k8s.set(name, load);
     clusters.set(name, new LazyCluster(async () => (await load()).cluster));
     k8sCapacity.set(
       name,
