@@ -4,6 +4,7 @@
  * CloudWatch read can express one-to-one; anything else (functions, ranges, regex or negative matchers,
  * `by`/`without`, `count`, arithmetic) is refused with a message that says what and where. Pure.
  */
+import { promqlLexer, type Token } from '../../metrics/promql-lexer.ts';
 
 export const AGGREGATIONS = ['sum', 'avg', 'min', 'max'] as const;
 export type Aggregation = (typeof AGGREGATIONS)[number];
@@ -26,68 +27,14 @@ export class UnsupportedQueryError extends Error {
   }
 }
 
-type Token =
-  | { kind: 'ident' | 'string' | 'punct' | 'other'; value: string; pos: number }
-  | { kind: 'eof'; value: ''; pos: number };
-
-function tokenize(input: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < input.length) {
-    const c = input[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    const start = i;
-    if (/[a-zA-Z_:]/.test(c)) {
-      while (i < input.length && /[a-zA-Z0-9_:]/.test(input[i]!)) i++;
-      out.push({ kind: 'ident', value: input.slice(start, i), pos: start });
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') {
-      let value = '';
-      i++;
-      for (;;) {
-        if (i >= input.length) throw new UnsupportedQueryError(start, 'unterminated quoted string');
-        const d = input[i]!;
-        if (d === c) {
-          i++;
-          break;
-        }
-        if (d === '\\' && c !== '`') {
-          const e = input[i + 1];
-          const escapes: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'" };
-          if (e === undefined || escapes[e] === undefined)
-            throw new UnsupportedQueryError(i, `unknown escape sequence '\\${e ?? ''}'`);
-          value += escapes[e];
-          i += 2;
-          continue;
-        }
-        value += d;
-        i++;
-      }
-      out.push({ kind: 'string', value, pos: start });
-      continue;
-    }
-    const two = input.slice(i, i + 2);
-    if (['!=', '=~', '!~', '==', '>=', '<='].includes(two)) {
-      out.push({ kind: 'punct', value: two, pos: i });
-      i += 2;
-      continue;
-    }
-    if ('{}(),='.includes(c)) {
-      out.push({ kind: 'punct', value: c, pos: i });
-      i++;
-      continue;
-    }
-    // Numbers, durations, ranges, operators: read whole so the error names them.
-    while (i < input.length && !/[\s{}(),="'`]/.test(input[i]!)) i++;
-    out.push({ kind: 'other', value: input.slice(start, i), pos: start });
-  }
-  out.push({ kind: 'eof', value: '', pos: input.length });
-  return out;
-}
+const tokenize = promqlLexer({
+  // Comparison operators are known only so that an error names them whole.
+  punctuation: ['!=', '=~', '!~', '==', '>=', '<=', '{', '}', '(', ')', ',', '='],
+  numbers: false,
+  // Numbers, durations, ranges, operators: read whole so the error names them.
+  unknown: 'other',
+  error: (position, message) => new UnsupportedQueryError(position, message),
+});
 
 const describe = (t: Token) =>
   t.kind === 'eof' ? 'end of query' : t.kind === 'string' ? `string "${t.value}"` : `'${t.value}'`;

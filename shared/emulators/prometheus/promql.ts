@@ -4,6 +4,7 @@
  * an optional `by (...)` or `without (...)` clause before or after the argument. Anything else is a parse
  * error, reported as Prometheus does (`1:col: parse error: ...`).
  */
+import { promqlLexer, type Token } from '../../metrics/promql-lexer.ts';
 import { type Labels, type LabelMatcher, type MatchOp, MetricsStore, type Series, seriesKey } from './store.ts';
 
 export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count'] as const;
@@ -22,76 +23,13 @@ export class PromqlParseError extends Error {
   }
 }
 
-type Token =
-  | { kind: 'ident'; value: string; pos: number }
-  | { kind: 'string'; value: string; pos: number }
-  | { kind: 'punct'; value: string; pos: number }
-  | { kind: 'eof'; pos: number };
-
-function tokenize(input: string): Token[] {
-  const out: Token[] = [];
-  let i = 0;
-  while (i < input.length) {
-    const c = input[i]!;
-    if (/\s/.test(c)) {
-      i++;
-      continue;
-    }
-    if (/[a-zA-Z_:]/.test(c)) {
-      const start = i;
-      while (i < input.length && /[a-zA-Z0-9_:]/.test(input[i]!)) i++;
-      out.push({ kind: 'ident', value: input.slice(start, i), pos: start });
-      continue;
-    }
-    if (c === '"' || c === "'" || c === '`') {
-      const start = i;
-      let value = '';
-      i++;
-      for (;;) {
-        if (i >= input.length) throw new PromqlParseError(start, 'unterminated quoted string');
-        const d = input[i]!;
-        if (d === c) {
-          i++;
-          break;
-        }
-        if (d === '\\' && c !== '`') {
-          const e = input[i + 1];
-          const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'" };
-          if (e === undefined || map[e] === undefined)
-            throw new PromqlParseError(i, `unknown escape sequence '\\${e ?? ''}'`);
-          value += map[e];
-          i += 2;
-          continue;
-        }
-        value += d;
-        i++;
-      }
-      out.push({ kind: 'string', value, pos: start });
-      continue;
-    }
-    const two = input.slice(i, i + 2);
-    if (two === '!=' || two === '=~' || two === '!~') {
-      out.push({ kind: 'punct', value: two, pos: i });
-      i += 2;
-      continue;
-    }
-    if (/[0-9.]/.test(c)) {
-      // Numbers and durations (`5m`): not part of the subset, but read whole so errors name them.
-      const start = i;
-      while (i < input.length && /[0-9a-zA-Z.]/.test(input[i]!)) i++;
-      out.push({ kind: 'punct', value: input.slice(start, i), pos: start });
-      continue;
-    }
-    if ('{}(),=[]'.includes(c)) {
-      out.push({ kind: 'punct', value: c, pos: i });
-      i++;
-      continue;
-    }
-    throw new PromqlParseError(i, `unexpected character: '${c}'`);
-  }
-  out.push({ kind: 'eof', pos: input.length });
-  return out;
-}
+const tokenize = promqlLexer({
+  punctuation: ['!=', '=~', '!~', '{', '}', '(', ')', ',', '=', '[', ']'],
+  // Numbers and durations (`5m`): not part of the subset, but read whole so errors name them.
+  numbers: true,
+  unknown: 'error',
+  error: (position, message) => new PromqlParseError(position, message),
+});
 
 export function parsePromql(input: string): Expr {
   const tokens = tokenize(input);
