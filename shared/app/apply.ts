@@ -30,7 +30,6 @@ export interface ApplyResult {
 export interface ApplyContext {
   fleet: Fleet;
   eventId: string;
-  now: Date;
   /** Kubernetes Deployment that follows the fleet's GPUs. */
   deployment?: { cluster: string; namespace: string; name: string; gpusPerReplica: number };
 }
@@ -41,14 +40,15 @@ function clusterName(pool: Pool | undefined, ctx: ApplyContext): string | undefi
 }
 
 /**
- * Real time left for a drain: the simulated or real `deadline` minus `now`, capped by the invocation's own
- * deadline (less a margin to record the outcome).
+ * The real time a drain may run until: what is left of `until` (ms, on the clock of `deps.clock()`, read when
+ * the drain starts: the decision's own work already took some), capped by the invocation's own deadline
+ * less a margin to record the outcome. An `until` that is not a number leaves a minute.
  */
-function drainDeadline(deps: AppDeps, action: CordonDrainAction, now: Date): Date {
-  const wanted = Date.parse(action.deadline) - now.getTime();
-  let budget = Number.isFinite(wanted) ? Math.max(0, wanted) : 60_000;
+export function drainDeadline(deps: AppDeps, until: number): Date {
+  const at = deps.clock().getTime();
+  let budget = Number.isFinite(until) ? Math.max(0, until - at) : 60_000;
   const hard = deps.deadline?.();
-  if (hard !== undefined) budget = Math.min(budget, Math.max(0, hard - now.getTime() - 5_000));
+  if (hard !== undefined) budget = Math.min(budget, Math.max(0, hard - at - 5_000));
   return new Date(Date.now() + budget);
 }
 
@@ -68,7 +68,7 @@ async function cordonDrain(
         action.node ?? (action.instanceId ? (await cluster.findNodeByInstance(action.instanceId))?.name : undefined);
       if (node) {
         await cluster.cordon(node);
-        const result = await cluster.drain(node, drainDeadline(deps, action, ctx.now));
+        const result = await cluster.drain(node, drainDeadline(deps, Date.parse(action.deadline)));
         out.applied.push({ poolId: pool?.id, action: 'cordon-drain', detail: result });
       } else {
         out.applied.push({

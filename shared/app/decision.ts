@@ -216,7 +216,6 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
         const ctx = {
           fleet: obs.fleet,
           eventId: req.eventId,
-          now,
           ...(fleetConfig?.deployment ? { deployment: fleetConfig.deployment } : {}),
         };
         result = await applyPlan(deps, plan, ctx);

@@ -10,6 +10,7 @@ import { formatPlan } from '../engine/format.ts';
 import type { Plan } from '../engine/types.ts';
 import type { AuditRecord, FleetState } from '../state/store.ts';
 import type { AppDeps } from './deps.ts';
+import { drainDeadline } from './apply.ts';
 import { runDecision } from './decision.ts';
 import { failureOf } from './observe.ts';
 
@@ -126,11 +127,8 @@ async function drain(deps: AppDeps, cmd: OperatorCommandSignal, fleets: Fleet[])
     if (!cmd.dryRun) {
       try {
         await cluster.cordon(found.name);
-        const budget = Math.max(
-          0,
-          Math.min(5 * 60_000, (deps.deadline?.() ?? now.getTime() + 5 * 60_000) - now.getTime() - 5_000),
-        );
-        const result = await cluster.drain(found.name, new Date(Date.now() + budget));
+        // At most five minutes, and no longer than the invocation has left.
+        const result = await cluster.drain(found.name, drainDeadline(deps, deps.clock().getTime() + 5 * 60_000));
         applied.push({ action: 'cordon-drain', detail: result });
       } catch (e) {
         failed.push(failureOf(undefined, `cordon-drain ${found.name}`, e));
