@@ -55,11 +55,16 @@ export async function currentMetrics(
   if (values.length) extras.metrics = values;
 }
 
-/** The engine's name for the metric an alarm watches (configured, else the CloudWatch metric name lower-cased). */
-export function alarmMetric(s: MetricAlarmSignal, deps: AppDeps): string | undefined {
-  const mapping = deps.resolved.config.alarms.find((a) =>
-    a.alarm.endsWith('*') ? s.alarmName.startsWith(a.alarm.slice(0, -1)) : a.alarm === s.alarmName,
+/** The configured mapping of an alarm (its name, or a name prefix ending in `*`). */
+export function alarmMapping(alarmName: string, deps: AppDeps) {
+  return deps.resolved.config.alarms.find((a) =>
+    a.alarm.endsWith('*') ? alarmName.startsWith(a.alarm.slice(0, -1)) : a.alarm === alarmName,
   );
+}
+
+/** The engine's name for the metric an alarm watches (configured, else the CloudWatch metric name lower-cased). */
+function alarmMetric(s: MetricAlarmSignal, deps: AppDeps): string | undefined {
+  const mapping = alarmMapping(s.alarmName, deps);
   if (mapping?.metric) return mapping.metric;
   const m = s.metricName?.toLowerCase();
   if (!m) return undefined;

@@ -10,6 +10,7 @@ import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { AppDeps } from './deps.ts';
 import { type DecisionOutcome, type Gather, runDecision } from './decision.ts';
+import { alarmMapping } from './inputs.ts';
 
 export interface ProcessResult {
   status: 'decided' | 'no-op' | 'partial';
@@ -47,10 +48,7 @@ interface Route {
 
 function alarmFleet(s: MetricAlarmSignal, deps: AppDeps): string | undefined {
   if (s.fleetId) return s.fleetId;
-  const m = deps.resolved.config.alarms.find((a) =>
-    a.alarm.endsWith('*') ? s.alarmName.startsWith(a.alarm.slice(0, -1)) : a.alarm === s.alarmName,
-  );
-  return m?.fleetId ?? s.dimensions.fleet ?? s.dimensions.Fleet;
+  return alarmMapping(s.alarmName, deps)?.fleetId ?? s.dimensions.fleet ?? s.dimensions.Fleet;
 }
 
 /** Which fleets a signal concerns, and what their decisions read. */
