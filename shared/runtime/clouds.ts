@@ -8,6 +8,7 @@ import type { AzureAdapterOptions } from '../adapters/azure/index.ts';
 import type { GcpAdapterOptions } from '../adapters/gcp/index.ts';
 import type { KubernetesAdapterOptions } from '../adapters/kubernetes/index.ts';
 import type { Clouds } from '../app/deps.ts';
+import type { ResolvedConfig } from '../config/load.ts';
 import type {
   CapacityPort,
   CapacityReservation,
@@ -131,6 +132,16 @@ class LazyEvents implements EventsPort {
 export interface BuiltClouds extends Clouds {
   /** EventBridge, when AWS is configured. */
   events?: EventsPort;
+}
+
+/** The clusters a configuration names: pools' `cluster` tags and fleets' Deployments. */
+export function clusterNames(resolved: ResolvedConfig): string[] {
+  const names = new Set<string>();
+  for (const f of resolved.config.fleets) {
+    if (f.deployment) names.add(f.deployment.cluster);
+    for (const p of f.pools) if (p.cluster) names.add(p.cluster);
+  }
+  return [...names];
 }
 
 export function createClouds(conn: CloudConnections): BuiltClouds {

@@ -18,7 +18,7 @@ import type { World } from '../emulators/world.ts';
 import { createPrometheusMetrics } from '../adapters/prometheus/index.ts';
 import { type LocalDynamo, startLocalDynamo } from '../state/dynalite.ts';
 import { StateStore } from '../state/store.ts';
-import { type CloudConnections, createClouds } from './clouds.ts';
+import { type CloudConnections, clusterNames, createClouds } from './clouds.ts';
 
 export const FAKE_AWS_CREDENTIALS = {
   accessKeyId: 'AKIAFAKEFAKEFAKEFAKE',
@@ -51,16 +51,6 @@ export interface LocalStack {
   /** Decision events published on the bus (as the EventBridge emulator received them). */
   published(): DecisionEvent[];
   close(): Promise<void>;
-}
-
-/** The clusters a configuration names: pools' `cluster` tags and fleets' Deployments. */
-export function clusterNames(resolved: ResolvedConfig): string[] {
-  const names = new Set<string>();
-  for (const f of resolved.config.fleets) {
-    if (f.deployment) names.add(f.deployment.cluster);
-    for (const p of f.pools) if (p.cluster) names.add(p.cluster);
-  }
-  return [...names];
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

@@ -20,8 +20,7 @@ import type { AppDeps, AppLogger } from '../app/deps.ts';
 import { loadConfigFromEnv } from '../config/load.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { StateStore } from '../state/store.ts';
-import { type CloudConnections, createClouds } from './clouds.ts';
-import { clusterNames } from './local.ts';
+import { type CloudConnections, clusterNames, createClouds } from './clouds.ts';
 
 export const kubeconfigVar = (cluster: string) => `KUBECONFIG_${cluster.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 
