@@ -13,7 +13,7 @@ import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/stor
 import { type ApplyResult, applyPlan } from './apply.ts';
 import type { AppDeps } from './deps.ts';
 import { currentDemand, currentMetrics, type DecisionExtras, forecastDemand, reservationsOf } from './inputs.ts';
-import { type FleetObservation, observeFleet, type PoolFailure, poolOfInstance } from './observe.ts';
+import { type FleetObservation, failureOf, observeFleet, type PoolFailure, poolOfInstance } from './observe.ts';
 
 export interface Gather {
   metrics?: boolean;
@@ -274,13 +274,22 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
 
     let saved = state;
     if (locked) {
-      saved = await deps.store.saveState(state, owner);
-      if (plan && !plan.dryRun) {
-        await deps.store.appendHistory(req.fleetId, [
-          { ...plan.historyEntry, applied: Boolean(result?.changed) && !plan.paused } as unknown as {
-            at: string;
-          } & Record<string, unknown>,
-        ]);
+      try {
+        // The history first: what was done to the clouds stays done even when the state cannot be saved, and
+        // the next decision's rate limits and cooldowns must see it.
+        if (plan && !plan.dryRun) {
+          await deps.store.appendHistory(req.fleetId, [
+            { ...plan.historyEntry, applied: Boolean(result?.changed) && !plan.paused } as unknown as {
+              at: string;
+            } & Record<string, unknown>,
+          ]);
+        }
+        saved = await deps.store.saveState(state, owner);
+      } catch (e) {
+        // Rethrown (Lambda retries the event), but not before the audit record says what was applied.
+        failures.push(failureOf(undefined, 'save-state', e));
+        await deps.store.putAudit(audit).catch(() => undefined);
+        throw e;
       }
     }
     try {
