@@ -319,7 +319,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
         },
       ]);
     } catch (e) {
-      audit.outcome.failed.push({ action: 'publish', error: e instanceof Error ? e.message : String(e) });
+      failures.push(failureOf(undefined, 'publish', e));
     }
     await deps.store.putAudit(audit);
     deps.counters?.count('Decisions');

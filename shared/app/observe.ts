@@ -8,7 +8,8 @@ import type { Fleet, Pool } from '../domain/types.ts';
 import type { AppDeps } from './deps.ts';
 
 export interface PoolFailure {
-  poolId: string;
+  /** The pool, or the Deployment (`namespace/name`); none for what concerns no pool (publishing, saving). */
+  poolId?: string;
   action: string;
   error: string;
   kind?: string;
@@ -24,7 +25,7 @@ export interface FleetObservation {
 
 export function failureOf(poolId: string | undefined, action: string, e: unknown): PoolFailure {
   return {
-    poolId: poolId ?? '',
+    ...(poolId !== undefined ? { poolId } : {}),
     action,
     error: e instanceof Error ? e.message : String(e),
     ...(isCloudError(e) ? { kind: e.kind, ...(e.code ? { code: e.code } : {}) } : {}),
