@@ -3,7 +3,6 @@
  * a reason and an expiry), pause and resume (with an expiry), drain (a node). Every command that changes
  * something is audited with who asked and why.
  */
-import { refOf } from '../domain/ports.ts';
 import type { OperatorCommandSignal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import { formatPlan } from '../engine/format.ts';
@@ -12,7 +11,7 @@ import type { AuditRecord, FleetState } from '../state/store.ts';
 import type { AppDeps } from './deps.ts';
 import { drainDeadline } from './apply.ts';
 import { runDecision } from './decision.ts';
-import { failureOf } from './observe.ts';
+import { failureOf, observeFleet } from './observe.ts';
 
 export interface PoolStatus {
   poolId: string;
@@ -63,28 +62,26 @@ export class OpsError extends Error {
 }
 
 async function status(deps: AppDeps, fleet: Fleet): Promise<FleetStatus> {
-  const [state, audit] = await Promise.all([deps.store.getState(fleet.id), deps.store.listAudit(fleet.id, 5)]);
-  const pools = await Promise.all(
-    fleet.pools.map(async (p): Promise<PoolStatus> => {
-      const base = {
-        poolId: p.id,
-        cloud: p.cloud,
-        kind: p.kind,
-        capacityType: p.capacityType,
-        min: p.min,
-        max: p.max,
-        hourlyPrice: p.hourlyPrice,
-      };
-      const port = deps.clouds.capacityFor(p);
-      if (!port) return { ...base, error: 'no adapter configured' };
-      try {
-        const o = await port.describePool(refOf(p));
-        return { ...base, desired: o.desired, ready: o.ready };
-      } catch (e) {
-        return { ...base, error: failureOf(p.id, 'describe', e).error };
-      }
-    }),
-  );
+  const [state, audit, obs] = await Promise.all([
+    deps.store.getState(fleet.id),
+    deps.store.listAudit(fleet.id, 5),
+    observeFleet(fleet, deps),
+  ]);
+  const observed = new Map(obs.fleet.pools.map((p) => [p.id, p]));
+  const pools = fleet.pools.map((p): PoolStatus => {
+    const base = {
+      poolId: p.id,
+      cloud: p.cloud,
+      kind: p.kind,
+      capacityType: p.capacityType,
+      min: p.min,
+      max: p.max,
+      hourlyPrice: p.hourlyPrice,
+    };
+    const o = observed.get(p.id);
+    if (o) return { ...base, desired: o.desired, ready: o.ready };
+    return { ...base, error: obs.failures.find((f) => f.poolId === p.id)?.error ?? 'not observed' };
+  });
   return {
     fleetId: fleet.id,
     ...(state.paused ? { paused: state.paused } : {}),

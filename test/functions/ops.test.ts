@@ -42,6 +42,22 @@ describe('ops function', () => {
     expect(h.writes()).toEqual([]);
   });
 
+  it('status: a pool its cloud does not describe says why; the others are reported', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'azure-a100-spot': 1, 'gcp-l4': 1 } });
+    // Refused credentials, for as long as the adapter would retry.
+    h.world.faults.inject({ service: 'arm', operation: 'virtualMachineScaleSets.get', kind: 'unauthorized', times: 10 });
+    const r = await ops(h, { command: 'status' });
+    const pools = r.fleets![0]!.pools;
+    const azure = pools.find((p) => p.poolId === 'azure-a100-spot')!;
+    expect(azure.desired).toBeUndefined();
+    // The cloud's own error, as the adapter reported it.
+    expect(azure.error).toEqual(expect.any(String));
+    expect(azure.error).not.toBe('not observed');
+    expect(pools.find((p) => p.poolId === 'gcp-l4')).toMatchObject({ desired: 1 });
+    // 2 x $1.01 (g5 on demand) + $0.70 (L4): the pool not described counts for nothing.
+    expect(r.fleets![0]!.costPerHour).toBeCloseTo(2.72, 6);
+  });
+
   it('plan: a dry run says what it would do and does nothing', async () => {
     h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     hot(h);
