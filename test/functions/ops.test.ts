@@ -45,7 +45,12 @@ describe('ops function', () => {
   it('status: a pool its cloud does not describe says why; the others are reported', async () => {
     h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'azure-a100-spot': 1, 'gcp-l4': 1 } });
     // Refused credentials, for as long as the adapter would retry.
-    h.world.faults.inject({ service: 'arm', operation: 'virtualMachineScaleSets.get', kind: 'unauthorized', times: 10 });
+    h.world.faults.inject({
+      service: 'arm',
+      operation: 'virtualMachineScaleSets.get',
+      kind: 'unauthorized',
+      times: 10,
+    });
     const r = await ops(h, { command: 'status' });
     const pools = r.fleets![0]!.pools;
     const azure = pools.find((p) => p.poolId === 'azure-a100-spot')!;
