@@ -114,15 +114,20 @@ async function invokeLocal(
   const resolved = await loadConfigFile(configPath);
   await mkdir(stateDir, { recursive: true });
   const dynamo = await startLocalDynamo({ path: stateDir });
-  const world = new World({ start: Date.now() });
-  seedWorld(world, resolved);
-  const stack = await startLocalStack({ world, resolved, dynamo, clock: () => new Date() });
+  // Closed whatever fails after it starts: its server would keep the command from exiting, and its LevelDB lock
+  // the next command from starting.
   try {
-    seedDeployments(world, resolved, stack.kubernetes);
-    const handler = createHandler({ name: 'ops', deps: async () => stack.deps });
-    return (await handler(body, localContext('ops', 5 * 60_000))) as HandlerResult;
+    const world = new World({ start: Date.now() });
+    seedWorld(world, resolved);
+    const stack = await startLocalStack({ world, resolved, dynamo, clock: () => new Date() });
+    try {
+      seedDeployments(world, resolved, stack.kubernetes);
+      const handler = createHandler({ name: 'ops', deps: async () => stack.deps });
+      return (await handler(body, localContext('ops', 5 * 60_000))) as HandlerResult;
+    } finally {
+      await stack.close();
+    }
   } finally {
-    await stack.close();
     await dynamo.close();
   }
 }
