@@ -21,7 +21,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { normalizeEvent } from '../../events/index.ts';
 import type { NormalizeContext } from '../../events/context.ts';
-import type { AppDeps } from '../app/deps.ts';
+import type { AppDeps, AppMetrics } from '../app/deps.ts';
 import { OpsError, type OpsResult, runOperatorCommand } from '../app/ops.ts';
 import { type ProcessResult, processSignal } from '../app/process.ts';
 import { isParseError } from '../domain/errors.ts';
@@ -89,6 +89,8 @@ export interface HandlerOptions {
 export function createHandler(options: HandlerOptions) {
   const logger = options.logger ?? new Logger({ serviceName: `gpu-autoscaler-${options.name}` });
   const metrics = options.metrics ?? new Metrics({ namespace: 'GpuAutoscaler', serviceName: options.name });
+  // What the application layer counts (decisions, actions, their failures, retries) as EMF metrics.
+  const counters: AppMetrics = { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) };
   let depsPromise: Promise<AppDeps> | undefined;
   let idempotent: ((signal: Signal, deps: AppDeps) => Promise<HandlerResult>) | undefined;
   let idempotencyConfig: IdempotencyConfig | undefined;
@@ -177,10 +179,13 @@ export function createHandler(options: HandlerOptions) {
     // This invocation's own deadline: drains and long-running operations must end before it.
     const remaining =
       typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-    const invocationDeps: AppDeps =
-      remaining === undefined
-        ? deps
-        : { ...deps, deadline: () => deps.clock().getTime() + remaining - (Date.now() - started) };
+    const invocationDeps: AppDeps = {
+      ...deps,
+      counters: deps.counters ?? counters,
+      ...(remaining === undefined
+        ? {}
+        : { deadline: () => deps.clock().getTime() + remaining - (Date.now() - started) }),
+    };
     // Read-only operator commands are not deduplicated: asking twice must answer twice.
     const readOnly =
       normalized.type === 'operator-command' && ['status', 'plan', 'explain'].includes(normalized.command);

@@ -1,0 +1,38 @@
+/**
+ * What the application layer counts reaches the function's EMF metrics: a decision that grows the fleet
+ * counts one decision and its actions.
+ */
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createHandler, localContext } from '../../shared/runtime/handler.ts';
+import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
+import { utilizationAlarm } from './support.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('application counters', () => {
+  it('a decision is counted with its actions', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'aws-g5-spot': 2 }, block: null });
+    h.metrics.add('gpu_utilization', { fleet: FLEET }, T0 / 1000 - 60, 140);
+    h.metrics.add('gpu_utilization', { fleet: FLEET }, T0 / 1000, 140);
+    const metrics = new Metrics({ namespace: 'GpuAutoscalerTest', serviceName: 'alarm' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    const stack = h.stack;
+    const handler = createHandler({ name: 'alarm', deps: async () => stack.deps, metrics });
+    const id = crypto.randomUUID();
+
+    await handler(utilizationAlarm(T0, 140, { id }), localContext('alarm'));
+
+    const counted = (name: string) => added.mock.calls.filter((c) => c[0] === name).map((c) => c[2]);
+    const audit = await h.audit(id);
+    expect(counted('Decisions')).toEqual([1]);
+    // Every action the audit record lists as applied (at 140% of a 70% target the fleet grew: at least one).
+    expect(audit!.outcome.applied.length).toBeGreaterThan(0);
+    expect(counted('Actions')).toEqual([audit!.outcome.applied.length]);
+    expect(counted('ActionFailures')).toEqual([]);
+  });
+});
