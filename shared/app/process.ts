@@ -106,15 +106,14 @@ export function route(signal: Signal, deps: AppDeps): Route {
           gather: {},
           noOp: `reservation ${signal.reservationIds.join(', ')} backs no configured pool`,
         };
-      return { fleets: byType, gather: { ...reactive, reservations: true } };
+      return { fleets: byType, gather: reactive };
     }
     case 'tick': {
       // A tick for one fleet (an EventBridge Scheduler schedule per fleet) decides for that fleet only.
       const scoped = signal.fleetId ? fleets.filter((f) => f.id === signal.fleetId) : fleets;
       if (!scoped.length)
         return { fleets: [], gather: {}, noOp: `${signal.purpose} tick for fleet ${signal.fleetId}: no such fleet` };
-      if (signal.purpose === 'forecast')
-        return { fleets: scoped, gather: { ...reactive, forecast: true, reservations: true } };
+      if (signal.purpose === 'forecast') return { fleets: scoped, gather: { ...reactive, forecast: true } };
       const windows = deps.resolved.config.schedules.filter((w) => !signal.window || w.name === signal.window);
       const ids = new Set(windows.flatMap((w) => w.fleets));
       const scheduled = scoped.filter((f) => ids.has(f.id));

@@ -5,9 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { rpsPerNode } from '../domain/capacity.ts';
 import { type Catalog, DEFAULT_CATALOG, instanceType, withOverrides } from '../domain/catalog.ts';
-import { MODEL_PRESETS } from '../domain/capacity.ts';
+import { MODEL_PRESETS, rpsPerNode } from '../domain/capacity.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { CLOUD_OF_KIND, type Fleet, type Pool, type ScheduleWindow, type WorkloadModel } from '../domain/types.ts';
 import { DEFAULT_POLICY, mergePolicy } from './policy.ts';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/load.ts';
-import type { AppDeps, AppLogger } from '../app/deps.ts';
+import { type AppDeps, type AppLogger, silentLogger } from '../app/deps.ts';
 import type { DecisionEvent, EventsPort } from '../domain/ports.ts';
 import { type AwsEmulator, startAwsEmulator } from '../emulators/aws/index.ts';
 import { type AzureEmulator, startAzureEmulator } from '../emulators/azure/index.ts';
@@ -129,7 +129,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       events,
       ...(prometheus ? { metrics: createPrometheusMetrics({ url: prometheus.url, timeoutMs: 5_000 }) } : {}),
       clock,
-      logger: options.logger ?? { debug() {}, info() {}, warn() {}, error() {} },
+      logger: options.logger ?? silentLogger,
       leaseWaitMs: 10_000,
       newId: randomUUID,
     };
