@@ -37,14 +37,30 @@ export function parseConfig(value: unknown, where = 'config'): Config {
   const config = parsed.data;
   // Cross-field checks zod cannot see.
   const fleetIds = new Set<string>();
+  // Pool ids are unique across fleets (the emulated world, the events' resource maps and the interruption
+  // routing key on them), and one cloud resource is scaled by one pool only: two would undo each other.
+  const poolIds = new Map<string, string>();
+  const resources = new Map<string, string>();
   config.fleets.forEach((f, fi) => {
     if (fleetIds.has(f.id)) throw new ConfigError(where, `fleets[${fi}].id`, `duplicate fleet id '${f.id}'`);
     fleetIds.add(f.id);
-    const poolIds = new Set<string>();
     f.pools.forEach((p, pi) => {
       const at = `fleets[${fi}].pools[${pi}]`;
-      if (poolIds.has(p.id)) throw new ConfigError(where, `${at}.id`, `duplicate pool id '${p.id}' in fleet '${f.id}'`);
-      poolIds.add(p.id);
+      const owner = poolIds.get(p.id);
+      if (owner !== undefined) {
+        throw new ConfigError(where, `${at}.id`, `duplicate pool id '${p.id}' (already a pool of fleet '${owner}')`);
+      }
+      poolIds.set(p.id, f.id);
+      const resource = [p.kind, p.scope ?? '', p.cluster ?? '', p.region, p.resource].join('|');
+      const scaledBy = resources.get(resource);
+      if (scaledBy !== undefined) {
+        throw new ConfigError(
+          where,
+          `${at}.resource`,
+          `${p.kind} '${p.resource}' is already scaled by pool '${scaledBy}'`,
+        );
+      }
+      resources.set(resource, p.id);
       if (p.min > p.max) throw new ConfigError(where, `${at}.min`, `min ${p.min} is above max ${p.max}`);
       if (p.capacityType === 'reserved' && !p.reservationId && p.kind !== 'k8s-deployment') {
         throw new ConfigError(

@@ -62,6 +62,22 @@ describe('configuration', () => {
       'schedules[0].timeZone',
     ],
     ['an alarm for no fleet', config({}, { alarms: [{ alarm: 'a', fleetId: 'g' }] }), 'alarms[0].fleetId'],
+    [
+      'a pool id used by two fleets',
+      {
+        version: 1,
+        fleets: [
+          { id: 'f', workload: 'llama3-8b', pools: [pool()] },
+          { id: 'g', workload: 'llama3-8b', pools: [pool({ resource: 'y' })] },
+        ],
+      },
+      'fleets[1].pools[0].id',
+    ],
+    [
+      'one group scaled by two pools',
+      { version: 1, fleets: [{ id: 'f', workload: 'llama3-8b', pools: [pool(), pool({ id: 'q' })] }] },
+      'fleets[0].pools[1].resource',
+    ],
     ['an unknown field (a typo is not ignored)', { version: 1, fleet: [] }, 'fleets'],
   ])('rejects %s with the field path', (_name, value, path) => {
     try {
