@@ -25,7 +25,10 @@ export interface DecisionExtras {
   failures: PoolFailure[];
 }
 
-/** Current metric values: from the metrics store, else from the alarm that fired (its last datapoint). */
+/**
+ * Current metric values: from the metrics store (the policy's metrics queried at once), else from the alarm
+ * that fired (its last datapoint).
+ */
 export async function currentMetrics(
   fleet: Fleet,
   signals: Signal[],
@@ -33,26 +36,28 @@ export async function currentMetrics(
   now: Date,
   extras: DecisionExtras,
 ) {
-  const values: MetricValue[] = [];
-  for (const target of fleet.policy.metrics) {
-    let value: number | undefined;
-    if (deps.metrics) {
-      try {
-        value = await deps.metrics.queryInstant(metricQuery(fleet.id, target.metric), now);
-      } catch (e) {
-        extras.notes.push(`metric ${target.metric}: metrics store did not answer (${(e as Error).message})`);
+  const values = await Promise.all(
+    fleet.policy.metrics.map(async (target): Promise<MetricValue | undefined> => {
+      let value: number | undefined;
+      if (deps.metrics) {
+        try {
+          value = await deps.metrics.queryInstant(metricQuery(fleet.id, target.metric), now);
+        } catch (e) {
+          extras.notes.push(`metric ${target.metric}: metrics store did not answer (${(e as Error).message})`);
+        }
       }
-    }
-    if (value === undefined) {
-      const alarm = signals.find(
-        (s): s is MetricAlarmSignal =>
-          s.type === 'metric-alarm' && s.value !== undefined && alarmMetric(s, deps) === target.metric,
-      );
-      value = alarm?.value;
-    }
-    if (value !== undefined && Number.isFinite(value)) values.push({ metric: target.metric, value });
-  }
-  if (values.length) extras.metrics = values;
+      if (value === undefined) {
+        const alarm = signals.find(
+          (s): s is MetricAlarmSignal =>
+            s.type === 'metric-alarm' && s.value !== undefined && alarmMetric(s, deps) === target.metric,
+        );
+        value = alarm?.value;
+      }
+      return value !== undefined && Number.isFinite(value) ? { metric: target.metric, value } : undefined;
+    }),
+  );
+  const found = values.filter((v): v is MetricValue => v !== undefined);
+  if (found.length) extras.metrics = found;
 }
 
 /** The configured mapping of an alarm (its name, or a name prefix ending in `*`). */
