@@ -202,15 +202,18 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     let result: ApplyResult | undefined;
     let notes: string[] = [];
     if (req.decide !== false) {
-      let obs = await observeFleet(configured, deps);
+      // The history does not depend on the pools: read while they are described.
+      const [observed, past] = await Promise.all([
+        observeFleet(configured, deps),
+        deps.store.loadHistory<HistoryEntry>(req.fleetId, new Date(now.getTime() - HISTORY_LOOKBACK_MS)),
+      ]);
+      let obs = observed;
+      const history = past.filter((h) => !h.dryRun);
       failures.push(...obs.failures);
       const signals = resolveInterruptions(req.signals, obs);
       const extras = await gatherExtras(obs.fleet, signals, req, deps, now);
       failures.push(...extras.failures);
       notes = extras.notes;
-      const history = (
-        await deps.store.loadHistory<HistoryEntry>(req.fleetId, new Date(now.getTime() - HISTORY_LOOKBACK_MS))
-      ).filter((h) => !h.dryRun);
       plan = decideOnce(obs.fleet, signals, extras, history, state, req, deps, now);
       if (!plan.dryRun && !plan.paused) {
         const ctx = {
