@@ -1,7 +1,7 @@
 /**
  * The handlers' warm decision latency, for `npm run bench`: the real alarm and forecast functions (middy,
  * Powertools idempotency on DynamoDB, the event schemas, the engine, the SDK clients) in-process over the
- * local stack (every cloud emulator and dynalite on 127.0.0.1, shared/runtime/local.ts), as the simulation
+ * local stack (every cloud emulator and dynalite on 127.0.0.1, local/stack.ts), as the simulation
  * runs them, on the demo fleet.
  *
  * Each round advances the simulated clock by a minute and invokes, with fresh event ids, an alarm state
@@ -17,15 +17,15 @@
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfigFile } from '../shared/config/load.ts';
-import { MetricsStore } from '../shared/emulators/prometheus/store.ts';
-import { mulberry32, World } from '../shared/emulators/world.ts';
+import { MetricsStore } from '../local/emulators/prometheus/store.ts';
+import { mulberry32, World } from '../local/emulators/world.ts';
 import { createHandler, type FunctionName, type HandlerResult, localContext } from '../shared/runtime/handler.ts';
-import { startLocalStack } from '../shared/runtime/local.ts';
-import { seedDeployments } from '../shared/runtime/seed.ts';
-import { DEMO_CONFIG_FILE } from '../shared/sim/autoscaler.ts';
-import * as P from '../shared/sim/autoscaler-events.ts';
-import { DEMO_START, demoFleet } from '../shared/sim/demo.ts';
-import { defaultDayTrace, meanRps } from '../shared/sim/trace.ts';
+import { startLocalStack } from '../local/stack.ts';
+import { seedDeployments } from '../local/seed.ts';
+import { DEMO_CONFIG_FILE } from '../local/sim/autoscaler.ts';
+import * as P from '../local/sim/autoscaler-events.ts';
+import { DEMO_START, demoFleet } from '../local/sim/demo.ts';
+import { defaultDayTrace, meanRps } from '../local/sim/trace.ts';
 import { table } from './sim.ts';
 
 export interface LatencyOptions {

@@ -1,11 +1,11 @@
 /**
  * The simulation part of `npm run bench`: the autoscaler (the real handlers over the emulators) and the
  * baselines on the default day and on the public Azure LLM demand traces, spot preemptions on, with the same
- * building blocks as `autoscaler simulate` (shared/cli/commands/simulate.ts). Per scenario: each
+ * building blocks as `autoscaler simulate` (local/cli/commands/simulate.ts). Per scenario: each
  * controller's cost and SLO attainment, the autoscaler's cost as a ratio of each, and the issue's targets.
  *
  * Scenarios:
- * - the default day (seed 002's pattern, shared/sim/README.md), 24 h, the default seeded spot process: the
+ * - the default day (seed 002's pattern, local/sim/README.md), 24 h, the default seeded spot process: the
  *   same run as `autoscaler simulate --seed N`;
  * - the same day with the AWS2 spot traces (`--spot-trace ../shared/traces/spot_availability/AWS2`);
  * - the 2023 conversation and code traces (~1 h, per minute) and one day (Tuesday 2024-05-14 UTC) of the
@@ -27,12 +27,12 @@
  */
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createAutoscalerController } from '../shared/sim/autoscaler.ts';
-import { createBaselines } from '../shared/sim/baselines/index.ts';
-import { DEMO_START, type DemoFleet, demoFleet } from '../shared/sim/demo.ts';
-import { createProgressReporter } from '../shared/sim/progress.ts';
-import { type ControllerRun, type ControllerSummary, type RunResult, runSimulation } from '../shared/sim/runner.ts';
-import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../shared/sim/spot.ts';
+import { createAutoscalerController } from '../local/sim/autoscaler.ts';
+import { createBaselines } from '../local/sim/baselines/index.ts';
+import { DEMO_START, type DemoFleet, demoFleet } from '../local/sim/demo.ts';
+import { createProgressReporter } from '../local/sim/progress.ts';
+import { type ControllerRun, type ControllerSummary, type RunResult, runSimulation } from '../local/sim/runner.ts';
+import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../local/sim/spot.ts';
 import {
   type DemandTrace,
   defaultDayTrace,
@@ -41,7 +41,7 @@ import {
   scaleTrace,
   splitCsv,
   type TraceCsvOptions,
-} from '../shared/sim/trace.ts';
+} from '../local/sim/trace.ts';
 
 const STEP_SECONDS = 60;
 const HOUR_MS = 3_600_000;

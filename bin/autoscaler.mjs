@@ -17,5 +17,5 @@ if (major < 24) {
   const r = spawnSync(pinned, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
-const { main } = await import(pathToFileURL(join(root, 'shared', 'cli', 'main.ts')).href);
+const { main } = await import(pathToFileURL(join(root, 'local', 'cli', 'main.ts')).href);
 process.exitCode = await main(process.argv.slice(2));

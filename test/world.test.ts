@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { World, type WorldEvent, type WorldPoolSpec } from '../shared/emulators/world.ts';
+import { World, type WorldEvent, type WorldPoolSpec } from '../local/emulators/world.ts';
 
 const T0 = Date.parse('2026-01-05T00:00:00Z');
 const spec = (over: Partial<WorldPoolSpec> = {}): WorldPoolSpec => ({

@@ -1,6 +1,6 @@
 /**
  * The lexer shared by the project's two PromQL readers: the CloudWatch adapter's strict subset
- * (shared/adapters/cloudwatch/promql.ts) and the Prometheus emulator's (shared/emulators/prometheus/promql.ts).
+ * (shared/adapters/cloudwatch/promql.ts) and the Prometheus emulator's (local/emulators/prometheus/promql.ts).
  * Both read identifiers, quoted strings and punctuation alike; they differ in which punctuation they know,
  * whether numbers and durations are tokens, what becomes of any other character, and how errors are
  * reported. Those differences are options; errors are made by the caller's factory so each parser keeps its

@@ -6,7 +6,7 @@ import { DescribeScalingActivitiesCommand } from '@aws-sdk/client-auto-scaling';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudError, type CloudErrorKind } from '../../shared/domain/errors.ts';
 import type { PoolObservation } from '../../shared/domain/ports.ts';
-import type { FaultSpec } from '../../shared/emulators/faults.ts';
+import type { FaultSpec } from '../../local/emulators/faults.ts';
 import { AwsClients } from '../../shared/adapters/aws/index.ts';
 import { type Env, FAST, POOLS, REGION, refOfSpec, START, startEnv } from './support.ts';
 

@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReceivedEvent } from '../../shared/emulators/aws/index.ts';
+import type { ReceivedEvent } from '../../local/emulators/aws/index.ts';
 import { type Env, startEnv } from './support.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -19,7 +19,7 @@ import { DescribeNodegroupCommand, UpdateNodegroupConfigCommand } from '@aws-sdk
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../shared/adapters/aws/index.ts';
-import { startAwsEmulator } from '../../shared/emulators/aws/index.ts';
+import { startAwsEmulator } from '../../local/emulators/aws/index.ts';
 import { FAST, HOUR, makeWorld, POOLS, REGION, START } from './support.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];

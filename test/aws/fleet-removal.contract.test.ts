@@ -7,7 +7,7 @@ import { DescribeFleetsCommand } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../shared/adapters/aws/index.ts';
 import { CloudError } from '../../shared/domain/errors.ts';
-import { SPOT_NOTICE_SECONDS, type World } from '../../shared/emulators/world.ts';
+import { SPOT_NOTICE_SECONDS, type World } from '../../local/emulators/world.ts';
 import { type Env, FAST, POOLS, REGION, refOfSpec, startEnv } from './support.ts';
 
 let env: Env | undefined;

@@ -5,8 +5,8 @@
  */
 import { type AwsAdapterOptions, type AwsAdapters, createAwsAdapters } from '../../shared/adapters/aws/index.ts';
 import type { PoolRef } from '../../shared/domain/ports.ts';
-import { type AwsEmulator, type AwsEmulatorOptions, startAwsEmulator } from '../../shared/emulators/aws/index.ts';
-import { World, type WorldPoolSpec } from '../../shared/emulators/world.ts';
+import { type AwsEmulator, type AwsEmulatorOptions, startAwsEmulator } from '../../local/emulators/aws/index.ts';
+import { World, type WorldPoolSpec } from '../../local/emulators/world.ts';
 
 export const REGION = 'us-east-1';
 export const START = Date.parse('2025-03-03T09:00:00Z');

@@ -6,8 +6,8 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzureEmulator } from '../../shared/emulators/azure/index.ts';
-import { World } from '../../shared/emulators/world.ts';
+import { startAzureEmulator } from '../../local/emulators/azure/index.ts';
+import { World } from '../../local/emulators/world.ts';
 import {
   type AzureTestEnv,
   armRequest,

@@ -13,8 +13,8 @@ import {
   type AzureEmulator,
   type AzureEmulatorOptions,
   startAzureEmulator,
-} from '../../shared/emulators/azure/index.ts';
-import { World, type WorldPoolSpec } from '../../shared/emulators/world.ts';
+} from '../../local/emulators/azure/index.ts';
+import { World, type WorldPoolSpec } from '../../local/emulators/world.ts';
 
 export const SUBSCRIPTION = '6f1c2b7e-0000-4000-8000-00000000a2e1';
 export const RESOURCE_GROUP = 'rg-gpu-inference';

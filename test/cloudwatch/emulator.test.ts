@@ -9,9 +9,9 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type AwsEmulator, startAwsEmulator } from '../../shared/emulators/aws/index.ts';
-import type { MetricsStore } from '../../shared/emulators/prometheus/store.ts';
-import { World } from '../../shared/emulators/world.ts';
+import { type AwsEmulator, startAwsEmulator } from '../../local/emulators/aws/index.ts';
+import type { MetricsStore } from '../../local/emulators/prometheus/store.ts';
+import { World } from '../../local/emulators/world.ts';
 import { CREDENTIALS, EMULATOR_MAPPING, fillStore, REGION, T0 } from './support.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];

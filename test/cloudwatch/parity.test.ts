@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudWatchMetrics } from '../../shared/adapters/cloudwatch/index.ts';
 import { createPrometheusMetrics } from '../../shared/adapters/prometheus/index.ts';
 import type { MetricsPort } from '../../shared/domain/ports.ts';
-import { type AwsEmulator, startAwsEmulator } from '../../shared/emulators/aws/index.ts';
-import { type PrometheusEmulator, startPrometheusEmulator } from '../../shared/emulators/prometheus/server.ts';
-import { World, mulberry32 } from '../../shared/emulators/world.ts';
+import { type AwsEmulator, startAwsEmulator } from '../../local/emulators/aws/index.ts';
+import { type PrometheusEmulator, startPrometheusEmulator } from '../../local/emulators/prometheus/server.ts';
+import { World, mulberry32 } from '../../local/emulators/world.ts';
 import {
   ADAPTER_MAPPING,
   at,

@@ -16,13 +16,9 @@ import {
 } from '../../shared/adapters/cloudwatch/index.ts';
 import type { CloudError } from '../../shared/domain/errors.ts';
 import { isCloudError } from '../../shared/domain/errors.ts';
-import {
-  type AwsEmulator,
-  type CloudWatchEmulatorOptions,
-  startAwsEmulator,
-} from '../../shared/emulators/aws/index.ts';
-import { MetricsStore } from '../../shared/emulators/prometheus/store.ts';
-import { World } from '../../shared/emulators/world.ts';
+import { type AwsEmulator, type CloudWatchEmulatorOptions, startAwsEmulator } from '../../local/emulators/aws/index.ts';
+import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
+import { World } from '../../local/emulators/world.ts';
 
 export const REGION = 'us-east-1';
 /** 2025-03-03T09:00:00Z, in seconds: a whole hour. */

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../shared/cli/io.ts';
-import { main } from '../../shared/cli/main.ts';
+import type { CliIo } from '../../local/cli/io.ts';
+import { main } from '../../local/cli/main.ts';
 import { REPO_ROOT } from './support.ts';
 
 function fakeIo(stdin = ''): CliIo & { out: string[]; err: string[] } {

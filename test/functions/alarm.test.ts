@@ -3,7 +3,7 @@
  * schemas, the engine, the real SDK clients against the emulators, and DynamoDB (dynalite).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import * as P from '../../shared/sim/autoscaler-events.ts';
+import * as P from '../../local/sim/autoscaler-events.ts';
 import { type Harness, startHarness, T0 } from '../support/stack.ts';
 import { capacityRps, gpusOf } from './support.ts';
 

@@ -5,7 +5,7 @@
  * (and the retry does what is still missing); one it cannot (refused credentials) makes the result `partial`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FaultKind } from '../../shared/emulators/faults.ts';
+import type { FaultKind } from '../../local/emulators/faults.ts';
 import type { Plan } from '../../shared/engine/types.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { gpusOf, utilizationAlarm } from './support.ts';

@@ -1,7 +1,7 @@
 /** The simulation's event payloads are the clouds' real shapes: the production parsers read them. */
 import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '../../events/index.ts';
-import * as P from '../../shared/sim/autoscaler-events.ts';
+import * as P from '../../local/sim/autoscaler-events.ts';
 
 const o = { id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718', time: new Date('2026-01-05T10:00:00Z') };
 

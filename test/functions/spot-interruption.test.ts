@@ -5,7 +5,7 @@
  * event schemas, the engine, the real SDK clients against the emulators, and dynalite.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../shared/emulators/world.ts';
+import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../local/emulators/world.ts';
 import type { Plan } from '../../shared/engine/types.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { sample } from './support.ts';

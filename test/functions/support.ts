@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadSample } from '../../events/samples.ts';
-import * as P from '../../shared/sim/autoscaler-events.ts';
+import * as P from '../../local/sim/autoscaler-events.ts';
 import type { Plan } from '../../shared/engine/types.ts';
 import { FLEET, type Harness } from '../support/stack.ts';
 

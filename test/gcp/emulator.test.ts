@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InstanceGroupManagersClient } from '@google-cloud/compute/build/src/v1/instance_group_managers_client.js';
-import { type GcpEmulator, type GcpEmulatorOptions, startGcpEmulator } from '../../shared/emulators/gcp/index.ts';
-import { World } from '../../shared/emulators/world.ts';
+import { type GcpEmulator, type GcpEmulatorOptions, startGcpEmulator } from '../../local/emulators/gcp/index.ts';
+import { World } from '../../local/emulators/world.ts';
 import { PROJECT, REGIONAL, T0, ZONAL } from './support.ts';
 
 let emulator: GcpEmulator | undefined;

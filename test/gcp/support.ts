@@ -6,8 +6,8 @@ import {
   type GcpAdapters,
   staticToken,
 } from '../../shared/adapters/gcp/index.ts';
-import { type GcpEmulator, type GcpEmulatorOptions, startGcpEmulator } from '../../shared/emulators/gcp/index.ts';
-import { World, type WorldPoolSpec } from '../../shared/emulators/world.ts';
+import { type GcpEmulator, type GcpEmulatorOptions, startGcpEmulator } from '../../local/emulators/gcp/index.ts';
+import { World, type WorldPoolSpec } from '../../local/emulators/world.ts';
 
 export const T0 = Date.parse('2026-01-05T00:00:00Z');
 export const PROJECT = 'gpu-fleet-prod';

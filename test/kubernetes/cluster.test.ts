@@ -14,7 +14,7 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { createKubernetesAdapters } from '../../shared/adapters/kubernetes/index.ts';
 import { CloudError } from '../../shared/domain/errors.ts';
-import { World } from '../../shared/emulators/world.ts';
+import { World } from '../../local/emulators/world.ts';
 import { closeAll, FAST, karpenterWorld, pool, startCluster, T0 } from './support.ts';
 
 afterEach(closeAll);

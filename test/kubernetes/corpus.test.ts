@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubernetesEmulator } from '../../shared/emulators/kubernetes/index.ts';
+import type { KubernetesEmulator } from '../../local/emulators/kubernetes/index.ts';
 import { closeAll, corpusDir, karpenterWorld, raw, startCluster } from './support.ts';
 
 const present = existsSync(corpusDir);

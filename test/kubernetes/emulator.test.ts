@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { closeAll, karpenterWorld, pool, raw, startCluster, T0 } from './support.ts';
-import { World } from '../../shared/emulators/world.ts';
+import { World } from '../../local/emulators/world.ts';
 
 afterEach(closeAll);
 

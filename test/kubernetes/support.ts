@@ -9,8 +9,8 @@ import {
   type KubernetesEmulator,
   type KubernetesEmulatorOptions,
   startKubernetesEmulator,
-} from '../../shared/emulators/kubernetes/index.ts';
-import { World, type WorldPoolSpec } from '../../shared/emulators/world.ts';
+} from '../../local/emulators/kubernetes/index.ts';
+import { World, type WorldPoolSpec } from '../../local/emulators/world.ts';
 
 export const T0 = Date.parse('2026-01-05T00:00:00Z');
 

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusMetrics, parseSampleValue } from '../../shared/adapters/prometheus/index.ts';
 import { type CloudError, isCloudError } from '../../shared/domain/errors.ts';
 import type { MetricsPort } from '../../shared/domain/ports.ts';
-import { type PrometheusEmulator, startPrometheusEmulator } from '../../shared/emulators/prometheus/server.ts';
-import { MetricsStore } from '../../shared/emulators/prometheus/store.ts';
+import { type PrometheusEmulator, startPrometheusEmulator } from '../../local/emulators/prometheus/server.ts';
+import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus', 'metrics');

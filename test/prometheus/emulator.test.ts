@@ -6,14 +6,14 @@ import {
   evaluateRange,
   parsePromql,
   PromqlParseError,
-} from '../../shared/emulators/prometheus/promql.ts';
+} from '../../local/emulators/prometheus/promql.ts';
 import {
   formatValue,
   type PrometheusEmulator,
   startPrometheusEmulator,
   timestamp,
-} from '../../shared/emulators/prometheus/server.ts';
-import { MetricsStore } from '../../shared/emulators/prometheus/store.ts';
+} from '../../local/emulators/prometheus/server.ts';
+import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const corpus = path.resolve(repoRoot, '..', 'shared', 'corpus', 'metrics');

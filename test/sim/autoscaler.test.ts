@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { simulate } from '../../shared/cli/commands/simulate.ts';
-import type { CliIo } from '../../shared/cli/io.ts';
+import { simulate } from '../../local/cli/commands/simulate.ts';
+import type { CliIo } from '../../local/cli/io.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
-import { onlyFleet } from '../../shared/sim/autoscaler.ts';
-import { demoFromConfig } from '../../shared/sim/from-config.ts';
+import { onlyFleet } from '../../local/sim/autoscaler.ts';
+import { demoFromConfig } from '../../local/sim/from-config.ts';
 
 const DEMO = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createHpaBaseline } from '../../shared/sim/baselines/hpa.ts';
-import { createOracle, planOracle } from '../../shared/sim/baselines/oracle.ts';
-import { createReactiveBaseline, reactiveDecision, SEED_REACTIVE_POLICY } from '../../shared/sim/baselines/reactive.ts';
-import { createStaticBaseline } from '../../shared/sim/baselines/static.ts';
-import type { Controller } from '../../shared/sim/controller.ts';
-import { type RunOptions, runSimulation } from '../../shared/sim/runner.ts';
-import type { SpotSchedule } from '../../shared/sim/spot.ts';
-import { SEED_HOURLY_RPS } from '../../shared/sim/trace.ts';
+import { createHpaBaseline } from '../../local/sim/baselines/hpa.ts';
+import { createOracle, planOracle } from '../../local/sim/baselines/oracle.ts';
+import { createReactiveBaseline, reactiveDecision, SEED_REACTIVE_POLICY } from '../../local/sim/baselines/reactive.ts';
+import { createStaticBaseline } from '../../local/sim/baselines/static.ts';
+import type { Controller } from '../../local/sim/controller.ts';
+import { type RunOptions, runSimulation } from '../../local/sim/runner.ts';
+import type { SpotSchedule } from '../../local/sim/spot.ts';
+import { SEED_HOURLY_RPS } from '../../local/sim/trace.ts';
 import { NO_SPOT, stepTrace, T0, tinyDemo } from './support.ts';
 
 const run = async (

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { World, type WorldPoolSpec } from '../../shared/emulators/world.ts';
-import { billedFigures, isServing, observePools, type PoolState, stepPhysics } from '../../shared/sim/physics.ts';
+import { World, type WorldPoolSpec } from '../../local/emulators/world.ts';
+import { billedFigures, isServing, observePools, type PoolState, stepPhysics } from '../../local/sim/physics.ts';
 
 const T0 = Date.parse('2026-01-05T00:00:00Z');
 

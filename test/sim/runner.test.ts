@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { WorldEvent } from '../../shared/emulators/world.ts';
-import { createBaselines } from '../../shared/sim/baselines/index.ts';
-import type { Controller, StepContext } from '../../shared/sim/controller.ts';
-import { demoFleet } from '../../shared/sim/demo.ts';
-import { runSimulation } from '../../shared/sim/runner.ts';
-import { defaultSpotProcess, type SpotSchedule, spotSlots } from '../../shared/sim/spot.ts';
-import { defaultDayTrace } from '../../shared/sim/trace.ts';
+import type { WorldEvent } from '../../local/emulators/world.ts';
+import { createBaselines } from '../../local/sim/baselines/index.ts';
+import type { Controller, StepContext } from '../../local/sim/controller.ts';
+import { demoFleet } from '../../local/sim/demo.ts';
+import { runSimulation } from '../../local/sim/runner.ts';
+import { defaultSpotProcess, type SpotSchedule, spotSlots } from '../../local/sim/spot.ts';
+import { defaultDayTrace } from '../../local/sim/trace.ts';
 import { NO_SPOT, stepTrace, T0, tinyDemo } from './support.ts';
 
 /** A controller that runs a function at each step and does nothing else. */

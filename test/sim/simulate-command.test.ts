@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, UsageError } from '../../shared/cli/io.ts';
-import { createSimulateCommand, loadAutoscalerModule, parseOptions } from '../../shared/cli/commands/simulate.ts';
-import type { AutoscalerControllerOptions, Controller } from '../../shared/sim/controller.ts';
-import { createProgressReporter } from '../../shared/sim/progress.ts';
+import { type CliIo, UsageError } from '../../local/cli/io.ts';
+import { createSimulateCommand, loadAutoscalerModule, parseOptions } from '../../local/cli/commands/simulate.ts';
+import type { AutoscalerControllerOptions, Controller } from '../../local/sim/controller.ts';
+import { createProgressReporter } from '../../local/sim/progress.ts';
 
 function fakeIo(cwd: string, tty?: CliIo['tty']) {
   const out: string[] = [];

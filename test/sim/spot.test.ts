@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoFleet } from '../../shared/sim/demo.ts';
+import { demoFleet } from '../../local/sim/demo.ts';
 import {
   capacityAt,
   DEFAULT_SPOT_AVAILABILITY,
@@ -17,7 +17,7 @@ import {
   type SpotSlot,
   scheduleFromTraces,
   spotSlots,
-} from '../../shared/sim/spot.ts';
+} from '../../local/sim/spot.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const spotDir = path.resolve(repoRoot, '..', 'shared', 'traces', 'spot_availability');

@@ -1,10 +1,10 @@
 /** Small fleets and traces with round numbers, for hand-checked simulation tests. */
 import type { Cloud, Pool, PoolKind } from '../../shared/domain/types.ts';
 import { DEFAULT_POLICY } from '../../shared/config/policy.ts';
-import type { WorldPoolSpec, WorldReservation } from '../../shared/emulators/world.ts';
-import type { DemoFleet } from '../../shared/sim/demo.ts';
-import type { SpotSchedule } from '../../shared/sim/spot.ts';
-import type { DemandTrace } from '../../shared/sim/trace.ts';
+import type { WorldPoolSpec, WorldReservation } from '../../local/emulators/world.ts';
+import type { DemoFleet } from '../../local/sim/demo.ts';
+import type { SpotSchedule } from '../../local/sim/spot.ts';
+import type { DemandTrace } from '../../local/sim/trace.ts';
 
 export const T0 = Date.parse('2026-01-05T00:00:00Z');
 

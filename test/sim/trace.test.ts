@@ -15,7 +15,7 @@ import {
   type TraceCsvOptions,
   type TraceError,
   timeUnitOfColumn,
-} from '../../shared/sim/trace.ts';
+} from '../../local/sim/trace.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 const traces = path.resolve(repoRoot, '..', 'shared', 'traces');

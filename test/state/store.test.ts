@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalDynamo, startLocalDynamo } from '../../shared/state/dynalite.ts';
+import { type LocalDynamo, startLocalDynamo } from '../../local/dynalite.ts';
 import { LeaseBusyError, StaleStateError, StateStore } from '../../shared/state/store.ts';
 
 let db: LocalDynamo;

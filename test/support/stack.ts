@@ -4,11 +4,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { loadConfigFile, type ResolvedConfig } from '../../shared/config/load.ts';
-import { MetricsStore } from '../../shared/emulators/prometheus/store.ts';
-import { type CallRecord, World } from '../../shared/emulators/world.ts';
+import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
+import { type CallRecord, World } from '../../local/emulators/world.ts';
 import { createHandler, type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
-import { type LocalStack, startLocalStack } from '../../shared/runtime/local.ts';
-import { seedDeployments, seedWorld } from '../../shared/runtime/seed.ts';
+import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { seedDeployments, seedWorld } from '../../local/seed.ts';
 import type { AuditRecord, RejectedEvent } from '../../shared/state/store.ts';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.json', import.meta.url));

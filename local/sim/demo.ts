@@ -4,10 +4,10 @@
  * from the capacity model (shared/domain/capacity.ts); nothing here is a hand-written figure except the
  * shape of the fleet (pool sizes, zones, names) and its timings. See README.md for the table.
  */
-import { type Catalog, DEFAULT_CATALOG, instanceType } from '../domain/catalog.ts';
-import { MODEL_PRESETS, nodePlan } from '../domain/capacity.ts';
-import type { CapacityType, Cloud, Fleet, Pool, PoolKind, WorkloadModel } from '../domain/types.ts';
-import { DEFAULT_POLICY } from '../config/policy.ts';
+import { type Catalog, DEFAULT_CATALOG, instanceType } from '../../shared/domain/catalog.ts';
+import { MODEL_PRESETS, nodePlan } from '../../shared/domain/capacity.ts';
+import type { CapacityType, Cloud, Fleet, Pool, PoolKind, WorkloadModel } from '../../shared/domain/types.ts';
+import { DEFAULT_POLICY } from '../../shared/config/policy.ts';
 import type { WorldPoolSpec, WorldReservation } from '../emulators/world.ts';
 import type { PoolPhysics } from './physics.ts';
 import { SEED_RPS_PER_REPLICA } from './trace.ts';

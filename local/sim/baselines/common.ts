@@ -1,7 +1,7 @@
 /** What the baselines share: one pool they scale, everything else at zero. */
 import type { DemoFleet } from '../demo.ts';
 import { demoPool } from '../demo.ts';
-import type { Pool } from '../../domain/types.ts';
+import type { Pool } from '../../../shared/domain/types.ts';
 
 /** Desired counts with `n` on `poolId` and 0 elsewhere. */
 export function onlyPool(demo: DemoFleet, poolId: string, n: number): Record<string, number> {

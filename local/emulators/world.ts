@@ -2,12 +2,12 @@
  * The simulated world behind every emulator: pools of instances with a lifecycle
  * (pending -> running -> ready after the pool's boot and ready times), spot capacity that can be taken back
  * with the cloud's notice, capacity reservations and blocks, prices, billing, and a clock that only moves
- * when the owner advances it. Emulators (shared/emulators/<cloud>) expose it over each cloud's real wire
+ * when the owner advances it. Emulators (local/emulators/<cloud>) expose it over each cloud's real wire
  * protocol; the offline simulation drives its clock.
  *
  * Nothing here reads the real clock or does I/O.
  */
-import type { CapacityType, Cloud, PoolKind } from '../domain/types.ts';
+import type { CapacityType, Cloud, PoolKind } from '../../shared/domain/types.ts';
 import { FaultInjector } from './faults.ts';
 
 export type InstanceState = 'pending' | 'running' | 'ready' | 'terminating' | 'terminated';

@@ -3,8 +3,8 @@
  * anywhere else) with the summary table, demand against ready capacity per cloud for the main controller,
  * cost over time for every controller, and the events and actions on a timeline.
  */
-import type { Cloud } from '../domain/types.ts';
-import { CLOUDS } from '../domain/types.ts';
+import type { Cloud } from '../../shared/domain/types.ts';
+import { CLOUDS } from '../../shared/domain/types.ts';
 import { TIMELINE_KINDS, type TimelineEntry } from './controller.ts';
 import type { ControllerRun, RunResult } from './runner.ts';
 import { summaryRows } from './summary.ts';

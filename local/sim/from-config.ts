@@ -5,10 +5,10 @@
  * all serving at the start), and for every reserved pool a capacity block of `max` instances from 09:00 to
  * 17:00 of the first day (a configuration names its reservations but not their times).
  */
-import type { ResolvedConfig } from '../config/load.ts';
-import type { Pool } from '../domain/types.ts';
+import type { ResolvedConfig } from '../../shared/config/load.ts';
+import type { Pool } from '../../shared/domain/types.ts';
 import type { WorldReservation } from '../emulators/world.ts';
-import { worldPoolsFromConfig } from '../runtime/seed.ts';
+import { worldPoolsFromConfig } from '../seed.ts';
 import { DEMO_START, type DemoFleet } from './demo.ts';
 import { SEED_RPS_PER_REPLICA } from './trace.ts';
 

@@ -18,8 +18,8 @@
  *   without such a call within `replacementWindowSeconds` (default 30 min) is counted as not replaced (the
  *   cloud's own group may still have replaced it: that is not the controller's request).
  */
-import type { Cloud } from '../domain/types.ts';
-import { CLOUDS } from '../domain/types.ts';
+import type { Cloud } from '../../shared/domain/types.ts';
+import { CLOUDS } from '../../shared/domain/types.ts';
 import { MetricsStore } from '../emulators/prometheus/store.ts';
 import { World, type WorldEvent } from '../emulators/world.ts';
 import type { Controller, ControllerContext, Foresight, StepContext, TimelineEntry } from './controller.ts';

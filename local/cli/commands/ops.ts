@@ -10,8 +10,8 @@ import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { OpsResult } from '../../app/ops.ts';
-import type { HandlerResult } from '../../runtime/handler.ts';
+import type { OpsResult } from '../../../shared/app/ops.ts';
+import type { HandlerResult } from '../../../shared/runtime/handler.ts';
 import { type CliIo, type Command, UsageError } from '../io.ts';
 import { table } from '../table.ts';
 
@@ -104,12 +104,12 @@ async function invokeLocal(
     { createHandler, localContext },
     { startLocalDynamo },
   ] = await Promise.all([
-    import('../../config/load.ts'),
+    import('../../../shared/config/load.ts'),
     import('../../emulators/world.ts'),
-    import('../../runtime/local.ts'),
-    import('../../runtime/seed.ts'),
-    import('../../runtime/handler.ts'),
-    import('../../state/dynalite.ts'),
+    import('../../stack.ts'),
+    import('../../seed.ts'),
+    import('../../../shared/runtime/handler.ts'),
+    import('../../dynalite.ts'),
   ]);
   const resolved = await loadConfigFile(configPath);
   await mkdir(stateDir, { recursive: true });

@@ -17,9 +17,9 @@
  * error (it would be in the dead-letter queue).
  */
 import { fileURLToPath } from 'node:url';
-import { type ResolvedConfig, loadConfigFile } from '../config/load.ts';
-import type { Cloud } from '../domain/types.ts';
-import { isWindowActive } from '../engine/schedule.ts';
+import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
+import type { Cloud } from '../../shared/domain/types.ts';
+import { isWindowActive } from '../../shared/engine/schedule.ts';
 import { mulberry32, type World, type WorldEvent } from '../emulators/world.ts';
 import {
   createHandler,
@@ -27,9 +27,9 @@ import {
   type FunctionName,
   type HandlerResult,
   localContext,
-} from '../runtime/handler.ts';
-import { type LocalStack, startLocalStack } from '../runtime/local.ts';
-import { seedDeployments } from '../runtime/seed.ts';
+} from '../../shared/runtime/handler.ts';
+import { type LocalStack, startLocalStack } from '../stack.ts';
+import { seedDeployments } from '../seed.ts';
 import * as P from './autoscaler-events.ts';
 import type { AutoscalerControllerOptions, Controller, ControllerContext, StepContext } from './controller.ts';
 import type { DemandTrace } from './trace.ts';

@@ -12,7 +12,7 @@
  * the rates of the 15 s period that ends with it: with nodes taking 10 minutes to be ready the difference
  * does not show. It starts warm: with the count it holds for the first step's demand.
  */
-import { ceilTolerant } from '../../domain/capacity.ts';
+import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import {
   applyBehavior,
   DEFAULT_SCALE_DOWN,
@@ -20,8 +20,8 @@ import {
   DEFAULT_TOLERANCE,
   metricReplicas,
   stabilize,
-} from '../../engine/index.ts';
-import type { ScaleEvent, TimedRecommendation } from '../../engine/index.ts';
+} from '../../../shared/engine/index.ts';
+import type { ScaleEvent, TimedRecommendation } from '../../../shared/engine/index.ts';
 import type { Controller, ControllerContext, Foresight, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
 import { baselinePool, onlyPool } from './common.ts';

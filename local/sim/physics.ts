@@ -14,7 +14,7 @@
  *
  * Billing and instance-hours are the World's (from launch until gone); this file does not duplicate them.
  */
-import type { Cloud } from '../domain/types.ts';
+import type { Cloud } from '../../shared/domain/types.ts';
 import type { World, WorldInstance, WorldPool } from '../emulators/world.ts';
 
 /** What one pool looks like at the start of a step. */

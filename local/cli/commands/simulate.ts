@@ -1,5 +1,5 @@
 /**
- * `autoscaler simulate`: the offline simulation. The autoscaler (shared/sim/autoscaler.ts: the real handlers
+ * `autoscaler simulate`: the offline simulation. The autoscaler (local/sim/autoscaler.ts: the real handlers
  * against the emulated clouds) and the baselines (reactive, hpa, static, oracle) each run the same demand
  * trace on their own simulated world; prints a summary table (or one JSON object with --json) and writes a
  * self-contained HTML report.
@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBaselines } from '../../sim/baselines/index.ts';
 import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
-import { loadConfigFile } from '../../config/load.ts';
+import { loadConfigFile } from '../../../shared/config/load.ts';
 import { demoFromConfig } from '../../sim/from-config.ts';
 import { demoFleet } from '../../sim/demo.ts';
 import { createProgressReporter } from '../../sim/progress.ts';
@@ -54,7 +54,7 @@ const AUTOSCALER_MODULE = '../../sim/autoscaler.ts';
 type AutoscalerOptions = Parameters<AutoscalerModule['createAutoscalerController']>[0];
 
 export interface SimulateDeps {
-  /** Builds the autoscaler controller; default: `createAutoscalerController` of shared/sim/autoscaler.ts. */
+  /** Builds the autoscaler controller; default: `createAutoscalerController` of local/sim/autoscaler.ts. */
   loadAutoscaler?: (options: AutoscalerOptions) => Promise<Controller>;
 }
 
@@ -158,7 +158,7 @@ async function run(
 }
 
 /**
- * Loads the autoscaler controller's module (shared/sim/autoscaler.ts, written against the Controller
+ * Loads the autoscaler controller's module (local/sim/autoscaler.ts, written against the Controller
  * interface) and builds the controller; fails clearly when the module is missing or does not export it.
  */
 export async function loadAutoscalerModule(url: URL, options: AutoscalerOptions): Promise<Controller> {

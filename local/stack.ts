@@ -5,20 +5,20 @@
  * clients. Tests, the CLI's local mode and the offline simulation use it. Everything listens on 127.0.0.1.
  */
 import { randomUUID } from 'node:crypto';
-import type { ResolvedConfig } from '../config/load.ts';
-import { type AppDeps, type AppLogger, silentLogger } from '../app/deps.ts';
-import type { DecisionEvent, EventsPort } from '../domain/ports.ts';
-import { type AwsEmulator, startAwsEmulator } from '../emulators/aws/index.ts';
-import { type AzureEmulator, startAzureEmulator } from '../emulators/azure/index.ts';
-import { type GcpEmulator, startGcpEmulator } from '../emulators/gcp/index.ts';
-import { type KubernetesEmulator, startKubernetesEmulator } from '../emulators/kubernetes/index.ts';
-import { type PrometheusEmulator, startPrometheusEmulator } from '../emulators/prometheus/server.ts';
-import type { MetricsStore } from '../emulators/prometheus/store.ts';
-import type { World } from '../emulators/world.ts';
-import { createPrometheusMetrics } from '../adapters/prometheus/index.ts';
-import { type LocalDynamo, startLocalDynamo } from '../state/dynalite.ts';
-import { StateStore } from '../state/store.ts';
-import { type CloudConnections, clusterNames, createClouds } from './clouds.ts';
+import type { ResolvedConfig } from '../shared/config/load.ts';
+import { type AppDeps, type AppLogger, silentLogger } from '../shared/app/deps.ts';
+import type { DecisionEvent, EventsPort } from '../shared/domain/ports.ts';
+import { type AwsEmulator, startAwsEmulator } from './emulators/aws/index.ts';
+import { type AzureEmulator, startAzureEmulator } from './emulators/azure/index.ts';
+import { type GcpEmulator, startGcpEmulator } from './emulators/gcp/index.ts';
+import { type KubernetesEmulator, startKubernetesEmulator } from './emulators/kubernetes/index.ts';
+import { type PrometheusEmulator, startPrometheusEmulator } from './emulators/prometheus/server.ts';
+import type { MetricsStore } from './emulators/prometheus/store.ts';
+import type { World } from './emulators/world.ts';
+import { createPrometheusMetrics } from '../shared/adapters/prometheus/index.ts';
+import { type LocalDynamo, startLocalDynamo } from './dynalite.ts';
+import { StateStore } from '../shared/state/store.ts';
+import { type CloudConnections, clusterNames, createClouds } from '../shared/runtime/clouds.ts';
 
 export const FAKE_AWS_CREDENTIALS = {
   accessKeyId: 'AKIAFAKEFAKEFAKEFAKE',

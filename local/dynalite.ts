@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ensureTable } from './table.ts';
+import { ensureTable } from '../shared/state/table.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -86,7 +86,7 @@ export interface Controller {
 }
 
 /**
- * What `autoscaler simulate` passes to `createAutoscalerController` (exported by shared/sim/autoscaler.ts).
+ * What `autoscaler simulate` passes to `createAutoscalerController` (exported by local/sim/autoscaler.ts).
  */
 export interface AutoscalerControllerOptions {
   demo: DemoFleet;
@@ -101,7 +101,7 @@ export interface AutoscalerControllerOptions {
   log: (line: string) => void;
 }
 
-/** The module shared/sim/autoscaler.ts, as the simulate command loads it. */
+/** The module local/sim/autoscaler.ts, as the simulate command loads it. */
 export interface AutoscalerModule {
   createAutoscalerController(options: AutoscalerControllerOptions): Controller | Promise<Controller>;
 }

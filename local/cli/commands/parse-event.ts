@@ -7,7 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type NormalizeContext, NormalizeContextSchema, normalizeEvent } from '../../../events/index.ts';
-import { isParseError, ParseError } from '../../domain/errors.ts';
+import { isParseError, ParseError } from '../../../shared/domain/errors.ts';
 import { type CliIo, type Command, UsageError } from '../io.ts';
 
 const USAGE = 'usage: autoscaler parse-event [--context FILE] [--now ISO] [FILE|-]';

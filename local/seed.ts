@@ -3,9 +3,9 @@
  * cloud names it, at its `min` unless told otherwise, already serving), and each fleet's Deployment in the
  * Kubernetes emulator of its cluster. Used by the local CLI and the simulation's `--config`.
  */
-import type { ResolvedConfig } from '../config/load.ts';
-import type { KubernetesEmulator } from '../emulators/kubernetes/index.ts';
-import type { World, WorldPoolSpec } from '../emulators/world.ts';
+import type { ResolvedConfig } from '../shared/config/load.ts';
+import type { KubernetesEmulator } from './emulators/kubernetes/index.ts';
+import type { World, WorldPoolSpec } from './emulators/world.ts';
 
 /** Seconds from launch to a running VM, when a pool's time to ready is longer (the rest is join, pull, load). */
 export const BOOT_SECONDS = 120;

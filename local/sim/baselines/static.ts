@@ -5,7 +5,7 @@
  * throughput is already the rate at the latency target, and a buffer would only add cost to a fleet that
  * is never short. It never acts.
  */
-import { ceilTolerant } from '../../domain/capacity.ts';
+import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import type { Controller, Foresight } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
 import { baselinePool, onlyPool } from './common.ts';
