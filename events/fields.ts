@@ -10,25 +10,47 @@ import { z } from 'zod';
 /**
  * Template syntax found in documentation samples: `yyyy-mm-ddThh:mm:ssZ`, `[Customer Account ID]`,
  * `<account_number>`, `{subscription-id}`, `%s`. A value holding one of them was never sent by a cloud.
+ *
+ * Every check runs in time linear in the value's length: a bracketed span is found with two `indexOf`s (the
+ * first opening bracket and the first closing one after it), never with a pattern such as `/\[[^\]]*\]/`,
+ * which rescans the rest of the text from every opening bracket (quadratic: 33 s on 200k of `[`).
  */
-const PLACEHOLDERS: readonly RegExp[] = [
+const BRACKETS: ReadonlyArray<readonly [string, string]> = [
   // Bracketed first, so that `[Current time in yyyy-mm-ddThh:mm:ssZ]` is reported whole.
-  /\[[^\]]*\]/,
-  /<[^>]*>/,
-  /\{[^}]*\}/,
+  ['[', ']'],
+  ['<', '>'],
+  ['{', '}'],
+];
+const PLACEHOLDER_WORDS: readonly RegExp[] = [
+  // Both start with a literal, so each position is tried once and the match is bounded: linear.
   /yyyy-mm-dd(?:[T ]hh:mm(?::ss)?Z?)?|hh:mm(?::ss)?/i,
   // printf verbs, but not URL escapes such as %2F or %d3
   /%[sdvq](?![0-9a-fA-F])/,
 ];
 
-/** The placeholder text inside `value`, if it holds one. */
+/** The placeholder text inside `value`, if it holds one. Linear in `value.length`. */
 export function findPlaceholder(value: string): string | undefined {
-  for (const re of PLACEHOLDERS) {
+  for (const [open, close] of BRACKETS) {
+    const i = value.indexOf(open);
+    if (i < 0) continue;
+    const j = value.indexOf(close, i + 1);
+    if (j >= 0) return value.slice(i, j + 1);
+  }
+  for (const re of PLACEHOLDER_WORDS) {
     const m = re.exec(value);
     if (m) return m[0];
   }
   return undefined;
 }
+
+/**
+ * The longest identifier accepted (characters). Real ones are far shorter: EventBridge ids are UUIDs, ARNs
+ * stay under 2,048 and Azure resource ids under a few hundred; an Azure Scheduled Events document merges
+ * its event ids, so a merged id is bounded by its events, not by this.
+ */
+export const MAX_IDENTIFIER_LENGTH = 2048;
+/** The longest time text accepted: ISO 8601 with nanoseconds and an offset is 35 characters. */
+const MAX_TIME_LENGTH = 64;
 
 type Ctx = z.core.$RefinementCtx<unknown>;
 
@@ -42,7 +64,12 @@ function placeholderIssue(ctx: Ctx, what: string, value: string): boolean {
 /** A non-empty identifier (event id, instance id, ARN, account) that is not a documentation placeholder. */
 export const identifier = (what: string, pattern?: RegExp) =>
   z.string({ error: what }).superRefine((v, ctx) => {
-    if (v.trim() === '') ctx.addIssue({ code: 'custom', message: `${what} (non-empty)` });
+    if (v.length > MAX_IDENTIFIER_LENGTH)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${what} (at most ${MAX_IDENTIFIER_LENGTH} characters, got ${v.length})`,
+      });
+    else if (v.trim() === '') ctx.addIssue({ code: 'custom', message: `${what} (non-empty)` });
     else if (placeholderIssue(ctx, what, v)) return;
     else if (pattern && !pattern.test(v)) ctx.addIssue({ code: 'custom', message: what });
   });
@@ -104,6 +131,10 @@ export function addSeconds(iso: string, seconds: number): string {
 
 const timeField = (what: string, parse: (v: string) => string | undefined) =>
   z.string({ error: what }).transform((v, ctx) => {
+    if (v.length > MAX_TIME_LENGTH) {
+      ctx.addIssue({ code: 'custom', message: `${what} (at most ${MAX_TIME_LENGTH} characters, got ${v.length})` });
+      return z.NEVER;
+    }
     if (placeholderIssue(ctx, what, v)) return z.NEVER;
     const t = parse(v);
     if (t === undefined) {
@@ -132,12 +163,29 @@ export const epochSeconds = () =>
     return new Date(Math.round(v * 1000)).toISOString();
   });
 
-/** A finite number, also when sent as a string (`"threshold": "25"`). */
+/**
+ * A decimal number written the way JSON writes one: an optional minus, digits with an optional fraction, an
+ * optional exponent. Nothing else: no surrounding spaces, no `+`, no hex (`0x10`), octal or binary
+ * prefixes, no `Infinity`, no empty string — all of which `Number()` would accept.
+ */
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+/** Longer number texts are not numbers a cloud sends (a double has 17 significant digits). */
+const MAX_NUMBER_LENGTH = 64;
+
+/** The finite number a decimal text spells, or undefined (see `DECIMAL` for what is refused). */
+export function parseDecimal(text: string): number | undefined {
+  if (text.length > MAX_NUMBER_LENGTH || !DECIMAL.test(text)) return undefined;
+  const n = Number(text);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A finite number, also when sent as a decimal string (`"threshold": "25"`); strict, see `parseDecimal`. */
 export const numeric = (what = 'a number') =>
   z.unknown().transform((v, ctx) => {
     if (typeof v === 'number' && Number.isFinite(v)) return v;
-    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-    ctx.addIssue({ code: 'custom', message: what });
+    const n = typeof v === 'string' ? parseDecimal(v) : undefined;
+    if (n !== undefined) return n;
+    ctx.addIssue({ code: 'custom', message: `${what} (decimal digits, such as 25 or 0.5)` });
     return z.NEVER;
   });
 

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { decodeBase64, findPlaceholder, parseHttpDate, parseIsoTime } from '../../events/fields.ts';
+import { z } from 'zod';
+import {
+  decodeBase64,
+  findPlaceholder,
+  identifier,
+  MAX_IDENTIFIER_LENGTH,
+  numeric,
+  parseDecimal,
+  parseHttpDate,
+  parseIsoTime,
+} from '../../events/fields.ts';
 
 describe('parseIsoTime', () => {
   it.each([
@@ -82,5 +92,73 @@ describe('decodeBase64', () => {
     expect(decodeBase64('eyJhIjoxfQ==')).toBe('{"a":1}');
     expect(decodeBase64(Buffer.from('{"k":"??>"}').toString('base64url'))).toBe('{"k":"??>"}');
     expect(decodeBase64('not base64 !!')).toBeUndefined();
+  });
+});
+
+describe('findPlaceholder on hostile text', () => {
+  // 200k characters: the old bracket patterns rescanned the rest of the text from every opening bracket
+  // (33 s here); the scan is linear now, so these finish well within the test's time limit.
+  const n = 200_000;
+  it.each([
+    ['only opening brackets', '['.repeat(n), undefined],
+    ['opening angle brackets', '<'.repeat(n), undefined],
+    ['opening braces', '{'.repeat(n), undefined],
+    ['a closing bracket at the very end', `${'['.repeat(n)}]`, `${'['.repeat(n)}]`],
+    ['closing before opening', `${']'.repeat(n)}[`, undefined],
+    ['many hh: starts', 'hh:'.repeat(n / 3), undefined],
+    ['percent signs', '%'.repeat(n), undefined],
+  ])('%s', (_, input, found) => {
+    expect(findPlaceholder(input)).toBe(found);
+  });
+
+  it('finds the same span as before: first opening bracket to the first closing one after it', () => {
+    expect(findPlaceholder('a ] b [x [y] z]')).toBe('[x [y]');
+    expect(findPlaceholder('x <a> [b]')).toBe('[b]');
+  });
+});
+
+describe('field lengths', () => {
+  it('refuses an identifier longer than the limit, saying so', () => {
+    const r = identifier('an event id').safeParse('a'.repeat(MAX_IDENTIFIER_LENGTH + 1));
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toContain(`at most ${MAX_IDENTIFIER_LENGTH} characters`);
+    expect(identifier('an event id').safeParse('a'.repeat(MAX_IDENTIFIER_LENGTH)).success).toBe(true);
+  });
+});
+
+describe('parseDecimal and numeric: strict decimal numbers', () => {
+  it.each([
+    ['integer', '25', 25],
+    ['negative', '-3', -3],
+    ['fraction', '0.5', 0.5],
+    ['leading dot', '.5', 0.5],
+    ['trailing dot', '5.', 5],
+    ['exponent', '1e3', 1000],
+    ['negative exponent', '2.5E-1', 0.25],
+  ])('reads %s: %s', (_, text, n) => {
+    expect(parseDecimal(text)).toBe(n);
+    expect(z.object({ v: numeric() }).parse({ v: text }).v).toBe(n);
+  });
+
+  it.each([
+    ['hex', '0x10'],
+    ['octal prefix', '0o7'],
+    ['binary prefix', '0b1'],
+    ['surrounding spaces', ' 5 '],
+    ['leading space', ' 5'],
+    ['plus sign', '+5'],
+    ['empty', ''],
+    ['Infinity', 'Infinity'],
+    ['NaN', 'NaN'],
+    ['overflow', '1e999'],
+    ['thousands separator', '1,000'],
+    ['underscore separator', '1_000'],
+    ['unit', '5s'],
+    ['very long', '1'.repeat(100)],
+  ])('refuses %s: %j', (_, text) => {
+    expect(parseDecimal(text)).toBeUndefined();
+    const r = z.object({ v: numeric('a threshold') }).safeParse({ v: text });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.message).toContain('a threshold (decimal digits');
   });
 });

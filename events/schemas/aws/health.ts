@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { InterruptionSignal, ReservationChangeSignal } from '../../../shared/domain/signals.ts';
 import { compact, noop, resolveFleet, withFleet } from '../../context.ts';
-import { anyTime, identifier } from '../../fields.ts';
+import { anyTime, identifier, MAX_IDENTIFIER_LENGTH } from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
 import { aws, eventBridge } from './eventbridge.ts';
 
@@ -23,7 +23,12 @@ const HealthDetailSchema = z
     endTime: anyTime().optional(),
     eventDescription: z.array(z.object({ language: z.string(), latestDescription: z.string() })).optional(),
     affectedEntities: z
-      .array(z.object({ entityValue: z.string(), tags: z.record(z.string(), z.string()).optional() }))
+      .array(
+        z.object({
+          entityValue: z.string().max(MAX_IDENTIFIER_LENGTH),
+          tags: z.record(z.string(), z.string()).optional(),
+        }),
+      )
       .optional(),
   })
   .superRefine((d, ctx) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MetricAlarmSignal } from '../../../shared/domain/signals.ts';
 import { resolveFleet, withFleet } from '../../context.ts';
-import { epochSeconds, identifier, numeric } from '../../fields.ts';
+import { epochSeconds, identifier, numeric, parseDecimal } from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
 
 export const GCP_MONITORING = 'gcp.monitoring';
@@ -67,8 +67,8 @@ export const monitoringIncident: Decoder<typeof MonitoringIncidentSchema> = {
   schema: MonitoringIncidentSchema,
   toSignal: ({ incident: i }, ctx) => {
     const open = i.state === 'open';
-    const observed = i.observed_value?.trim();
-    const value = observed && Number.isFinite(Number(observed)) ? Number(observed) : undefined;
+    // Free text when the incident was cancelled ("Incident cancelled because ..."): no value then.
+    const value = i.observed_value === undefined ? undefined : parseDecimal(i.observed_value);
     const dimensions = { ...i.resource?.labels, ...i.metric?.labels };
     const math = i.condition?.conditionMonitoringQueryLanguage ?? i.condition?.conditionPrometheusQueryLanguage;
     const signal: MetricAlarmSignal = {

@@ -10,6 +10,7 @@ import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseDecimal } from '../../../events/fields.ts';
 import type { OpsResult } from '../../../shared/app/ops.ts';
 import type { HandlerResult } from '../../../shared/runtime/handler.ts';
 import { type CliIo, type Command, UsageError } from '../io.ts';
@@ -51,8 +52,8 @@ const HELP = (
   --actor WHO      who asks (default: $USER); kept in the audit record with --reason`;
 
 function payload(command: string, v: Record<string, string | boolean | undefined>, io: CliIo): Record<string, unknown> {
-  const target = v.target === undefined ? undefined : Number(v.target);
-  if (v.target !== undefined && (!Number.isInteger(target) || target! < 0)) {
+  const target = v.target === undefined ? undefined : parseDecimal(String(v.target));
+  if (v.target !== undefined && (target === undefined || !Number.isInteger(target) || target < 0)) {
     throw new UsageError(`--target must be a whole number >= 0, got '${v.target}'`);
   }
   const out: Record<string, unknown> = { command };

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { createBaselines } from '../../sim/baselines/index.ts';
 import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
+import { parseDecimal } from '../../../events/fields.ts';
 import { demoFromConfig } from '../../sim/from-config.ts';
 import { demoFleet } from '../../sim/demo.ts';
 import { createProgressReporter } from '../../sim/progress.ts';
@@ -230,14 +231,14 @@ export function parseOptions(args: string[]): SimulateOptions {
   }
   let hours: number | undefined;
   if (str('hours') !== undefined) {
-    hours = Number(str('hours'));
+    hours = parseDecimal(str('hours')!) ?? Number.NaN;
     if (!Number.isFinite(hours) || hours <= 0 || hours > 24 * 31) {
       throw new UsageError(`--hours must be a number of hours > 0 and <= 744, got '${str('hours')}'`);
     }
   }
   let seed = 1;
   if (str('seed') !== undefined) {
-    seed = Number(str('seed'));
+    seed = parseDecimal(str('seed')!) ?? Number.NaN;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
       throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${str('seed')}'`);
     }
