@@ -129,7 +129,15 @@ export function createHandler(options: HandlerOptions) {
       typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
         ? (raw as { id: string }).id
         : `unknown-${crypto.randomUUID()}`;
-    await deps.store.putRejected({ at, eventId, fn: options.name, reason, ...(path ? { path } : {}), raw });
+    const record = { at, eventId, fn: options.name, reason, ...(path ? { path } : {}) };
+    try {
+      await deps.store.putRejected({ ...record, raw });
+    } catch (e) {
+      // A rejection is never retried for what the event holds: if its copy could not be stored, the reason is
+      // stored without it. A store that is down fails this second write too, and the event is retried.
+      logger.error('rejected event not stored whole; storing the reason only', { eventId, error: String(e) });
+      await deps.store.putRejected({ ...record, raw: { notStored: `the event could not be stored: ${String(e)}` } });
+    }
     metrics.addMetric('Rejected', MetricUnit.Count, 1);
     logger.warn('event rejected', { reason, path, eventId });
     return { status: 'rejected', reason, ...(path ? { path } : {}) };

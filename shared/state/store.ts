@@ -6,8 +6,11 @@
  * | `FLEET#<id>`            | `STATE`                    | pause, manual target, offering backoff, cooldown times, lease, version |
  * | `FLEET#<id>`            | `HIST#<iso time>#<n>`      | the engine's history: recommendations and actions (TTL: a day)        |
  * | `FLEET#<id>`            | `AUDIT#<iso time>#<event>` | one audit record per decision: trigger, plan with reasons, outcome     |
- * | `REJECTED#<yyyy-mm-dd>` | `<iso time>#<event id>`    | malformed or stale events, kept with the reason                         |
+ * | `REJECTED#<yyyy-mm-dd>` | `<iso time>#<event id>`    | malformed or stale events, kept with the reason (in a bounded form)    |
  * | `idempotency#<fn>`      | `<hash>`                   | Powertools idempotency records (same table, sort key mode)             |
+ *
+ * Ids inside keys are bounded (`keyId`: a long id becomes its first characters and a digest); every record
+ * keeps the full id in an attribute (`eventId`, `fleetId`).
  *
  * Concurrency: a fleet's decision runs under a lease (a conditional write on the STATE item) and ends with a
  * conditional write on `version`, so two events for one fleet can never both act on the same stale state.
@@ -16,6 +19,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DecisionState } from '../engine/types.ts';
+import { boundedText, keyId, storedForm } from './bounded.ts';
 
 /**
  * The durable per-fleet state: what the engine reads as `DecisionState` (pause, manual target, offering
@@ -84,7 +88,7 @@ export interface StateStoreOptions {
   auditTtlDays?: number;
 }
 
-const fleetPk = (id: string) => `FLEET#${id}`;
+const fleetPk = (id: string) => `FLEET#${keyId(id)}`;
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 export class StateStore {
@@ -211,7 +215,7 @@ export class StateStore {
         Item: {
           pk: fleetPk(record.fleetId),
           // A retry of the same event at the same (simulated) time adds a record rather than replacing one.
-          sk: `AUDIT#${record.at}#${record.eventId}#${Math.random().toString(36).slice(2, 8)}`,
+          sk: `AUDIT#${record.at}#${keyId(record.eventId)}#${Math.random().toString(36).slice(2, 8)}`,
           ...record,
           expiresAt: epochSeconds(record.at) + this.auditTtlDays * 86400,
         },
@@ -233,28 +237,40 @@ export class StateStore {
     return (out.Items ?? []).map(stripKeys) as unknown as AuditRecord[];
   }
 
+  /**
+   * Stores a rejected event with its reason. The event is kept in a bounded form (nesting cut at 64 levels,
+   * 200 KB of JSON; `rawTruncated` says when it was cut), so that storing a rejection cannot fail on the
+   * event's size or depth and turn it into a retry.
+   */
   async putRejected(rejected: RejectedEvent): Promise<void> {
+    const raw = storedForm(rejected.raw ?? null);
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
           pk: `REJECTED#${rejected.at.slice(0, 10)}`,
-          sk: `${rejected.at}#${rejected.eventId}`,
+          sk: `${rejected.at}#${keyId(rejected.eventId)}`,
           ...rejected,
-          raw: JSON.stringify(rejected.raw ?? null).slice(0, 300_000),
+          eventId: boundedText(rejected.eventId, 10_000),
+          reason: boundedText(rejected.reason),
+          ...(rejected.path === undefined ? {} : { path: boundedText(rejected.path) }),
+          raw: raw.text,
+          ...(raw.truncated ? { rawTruncated: true } : {}),
           expiresAt: epochSeconds(rejected.at) + this.auditTtlDays * 86400,
         },
       }),
     );
   }
 
-  /** Rejected events of one day (yyyy-mm-dd). */
+  /** Rejected events of one day (yyyy-mm-dd); a truncated copy comes back as its text. */
   async listRejected(day: string): Promise<RejectedEvent[]> {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': `REJECTED#${day}` },
     });
-    return items.map((i) => ({ ...stripKeys(i), raw: JSON.parse(String(i.raw)) }) as RejectedEvent);
+    return items.map(
+      (i) => ({ ...stripKeys(i), raw: i.rawTruncated ? String(i.raw) : JSON.parse(String(i.raw)) }) as RejectedEvent,
+    );
   }
 
   private async queryAll(input: {

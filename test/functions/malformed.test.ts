@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSamples, loadSample } from '../../events/samples.ts';
-import type { FunctionName } from '../../shared/runtime/handler.ts';
+import { createHandler, type FunctionName, localContext } from '../../shared/runtime/handler.ts';
 import { FLEET, type Harness, startHarness } from '../support/stack.ts';
 
 /** The function each source is delivered to (the rules and subscriptions in stacks/). */
@@ -97,5 +97,27 @@ describe('malformed events change nothing and are recorded with their reason', (
     });
     expect(h.writes()).toHaveLength(writes);
     expect(await h.audits(FLEET)).toEqual([]);
+  });
+
+  // A payload nested thousands of levels deep parses in Lambda, but JSON.stringify overflows the stack on it:
+  // the rejection used to fail while being stored, and the event was retried and dead-lettered.
+  it('a malformed event nested 6,000 levels deep is rejected (not retried), stored in a bounded form', async () => {
+    let nested: unknown = 'x';
+    for (let i = 0; i < 6000; i++) nested = { n: nested };
+    const raw = { version: '0', id: 'deep-1', 'detail-type': 'EC2 Spot Instance Interruption Warning', detail: nested };
+    // Invoked directly: the harness's structuredClone would overflow on it before the handler does.
+    const handler = createHandler({ name: 'spot-interruption', deps: async () => h.stack.deps });
+    const result = await handler(raw, localContext('spot-interruption'));
+    expect(result).toMatchObject({ status: 'rejected' });
+    const record = (await h.rejected()).find((r) => r.eventId === 'deep-1');
+    expect(record).toMatchObject({ fn: 'spot-interruption' });
+    expect(JSON.stringify(record!.raw)).toContain('nested deeper than');
+  });
+
+  it('a malformed event with a 2,000-character id is rejected and stored under a bounded key, with its id', async () => {
+    const id = `bad-${'z'.repeat(1996)}`;
+    const result = await h.invoke('alarm', { ...(loadSample('aws-cloudwatch-alarm', 'invalid') as object), id });
+    expect(result).toMatchObject({ status: 'rejected' });
+    expect((await h.rejected()).map((r) => r.eventId)).toContain(id);
   });
 });

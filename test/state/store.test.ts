@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynalite.ts';
+import { keyId, MAX_STORED_BYTES, MAX_STORED_DEPTH, TOO_DEEP } from '../../shared/state/bounded.ts';
 import { LeaseBusyError, StaleStateError, StateStore } from '../../shared/state/store.ts';
 
 let db: LocalDynamo;
@@ -77,5 +78,85 @@ describe('StateStore on dynalite', () => {
     });
     const rejected = await store.listRejected('2026-03-02');
     expect(rejected[0]).toMatchObject({ eventId: 'bad-1', path: 'detail.state.value', raw: { a: 1 } });
+  });
+});
+
+describe('bounded keys and stored forms', () => {
+  // DynamoDB refuses a sort key over 1,024 bytes (dynalite too): an Azure Scheduled Events document with 30
+  // Preempt events has a merged id of about 1,100 characters.
+  const longId = Array.from(
+    { length: 30 },
+    (_, i) => `5E2F7A10-3C4B-4D6E-9F81-2A3B4C5D6E${String(i).padStart(2, '0')}`,
+  ).join('+');
+
+  it('stores an audit record for a 1,109-character event id, keeping the full id', async () => {
+    expect(longId.length).toBe(1109);
+    await store.putAudit({
+      fleetId: 'long-ids',
+      at: now.toISOString(),
+      eventId: longId,
+      dryRun: false,
+      paused: false,
+      trigger: { fn: 'spot-interruption', signal: 'interruption', source: 'azure.scheduledevents' },
+      outcome: { status: 'applied', applied: [], failed: [] },
+    });
+    const [audit] = await store.listAudit('long-ids');
+    expect(audit?.eventId).toBe(longId);
+  });
+
+  it('stores rejected events with 2,000-character ids, each under its own key', async () => {
+    const a = `${'x'.repeat(1999)}a`;
+    const b = `${'x'.repeat(1999)}b`;
+    for (const eventId of [a, b])
+      await store.putRejected({
+        at: '2026-03-05T10:00:00.000Z',
+        eventId,
+        fn: 'alarm',
+        reason: 'bad',
+        raw: { id: eventId },
+      });
+    const rejected = await store.listRejected('2026-03-05');
+    expect(rejected.map((r) => r.eventId).sort()).toEqual([a, b]);
+  });
+
+  it('stores a rejected event nested 20,000 levels deep in a bounded form', async () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    expect(() => JSON.stringify(deep)).toThrow(RangeError);
+    await store.putRejected({ at: '2026-03-06T10:00:00.000Z', eventId: 'deep', fn: 'alarm', reason: 'bad', raw: deep });
+    const [r] = await store.listRejected('2026-03-06');
+    let cur = r?.raw as { a: unknown } | string;
+    let depth = 0;
+    while (typeof cur === 'object') {
+      cur = (cur as { a: { a: unknown } }).a as { a: unknown } | string;
+      depth++;
+    }
+    expect(depth).toBe(MAX_STORED_DEPTH);
+    expect(cur).toBe(TOO_DEEP);
+  });
+
+  it('cuts a rejected event over 200 KB and says so', async () => {
+    const raw = { blob: 'é'.repeat(300_000) };
+    await store.putRejected({ at: '2026-03-07T10:00:00.000Z', eventId: 'big', fn: 'alarm', reason: 'bad', raw });
+    const [r] = await store.listRejected('2026-03-07');
+    expect(r).toMatchObject({ rawTruncated: true });
+    expect(Buffer.byteLength(String(r?.raw))).toBeLessThanOrEqual(MAX_STORED_BYTES);
+  });
+});
+
+describe('keyId', () => {
+  it.each([
+    ['short ids as they are', 'evt-1', 'evt-1'],
+    ['200 bytes as they are', 'a'.repeat(200), 'a'.repeat(200)],
+  ])('keeps %s', (_, id, expected) => {
+    expect(keyId(id)).toBe(expected);
+  });
+  it('turns a long id into its first 64 characters and a digest, distinct per id', () => {
+    const k1 = keyId(`${'y'.repeat(500)}1`);
+    const k2 = keyId(`${'y'.repeat(500)}2`);
+    expect(k1).toMatch(/^y{64}~[0-9a-f]{32}$/);
+    expect(k1).not.toBe(k2);
+    // Multi-byte characters count in bytes.
+    expect(keyId('é'.repeat(150))).not.toBe('é'.repeat(150));
   });
 });
