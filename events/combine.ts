@@ -17,10 +17,17 @@ const unique = <T>(xs: T[]) => [...new Set(xs)];
  * One result for a delivery that held several events (an Event Grid array, SNS records): the most urgent
  * signal wins (interruption > reservation change > alarm > command > tick > notice); interruptions of the
  * same cloud and kind are merged into one (all instances, the earliest deadline, the event ids joined with
- * `+`). When nothing is a signal, one no-op lists the reasons.
+ * `+`). When nothing is a signal, one no-op lists the reasons. Malformed items rejected on the way are kept
+ * in `rejected`, whatever wins.
  */
 export function combine(results: Normalized[]): Normalized {
   if (results.length === 1) return results[0]!;
+  const rejected = results.flatMap((r) => r.rejected ?? []);
+  const merged = merge(results.map(({ rejected: _, ...r }) => r as Normalized));
+  return rejected.length ? { ...merged, rejected } : merged;
+}
+
+function merge(results: Normalized[]): Normalized {
   const signals = results.filter((r): r is Signal => r.type !== 'no-op');
   if (signals.length === 0) {
     const first = results[0]!;

@@ -101,7 +101,7 @@ export function withFleet<T extends Signal>(signal: T, ref: FleetRef | undefined
 }
 
 export function noop(source: string, reason: string, eventId?: string): NoOp {
-  return compact({ type: 'no-op', eventId, source, reason });
+  return compact({ type: 'no-op', eventId: eventId || undefined, source, reason });
 }
 
 export const isNoOp = (n: Normalized): n is NoOp => n.type === 'no-op';

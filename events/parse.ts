@@ -4,8 +4,8 @@
  * description of what was received. Paths are prefixed with where the payload sat in its envelope.
  */
 import type { z } from 'zod';
-import { ParseError } from '../shared/domain/errors.ts';
-import type { Normalized } from '../shared/domain/signals.ts';
+import { isParseError, ParseError } from '../shared/domain/errors.ts';
+import type { Normalized, RejectedItem } from '../shared/domain/signals.ts';
 import type { NormalizeContext } from './context.ts';
 
 export type Path = readonly (string | number)[];
@@ -131,4 +131,55 @@ export function decode<S extends z.ZodType>(
   renames?: Renames,
 ): Normalized {
   return decoder.toSignal(parseWith(decoder.schema, raw, source, at, renames), ctx);
+}
+
+/** A readable id of a batch item (`EventId`, `id`), for the record of its rejection. */
+function itemId(item: unknown): string | undefined {
+  if (typeof item !== 'object' || item === null) return undefined;
+  const o = item as Record<string, unknown>;
+  for (const key of ['EventId', 'id']) if (typeof o[key] === 'string' && o[key] !== '') return o[key] as string;
+  return undefined;
+}
+
+/** The record of one malformed item of a batch. */
+export function rejectedItem(error: ParseError, item: unknown): RejectedItem {
+  const id = itemId(item);
+  return {
+    ...(id === undefined ? {} : { eventId: id }),
+    source: error.source,
+    path: error.path,
+    reason: error.message,
+    item,
+  };
+}
+
+/**
+ * Each item of a batch on its own: the ones `parse` accepts, and a `RejectedItem` for each it refuses with
+ * a `ParseError` (other errors are bugs and propagate). When every item is refused, the first error is
+ * thrown: the whole delivery is malformed. An empty batch gives no items and no rejections.
+ */
+export function partitionItems<T>(
+  items: readonly unknown[],
+  parse: (item: unknown, index: number) => T,
+): { valid: T[]; rejected: RejectedItem[] } {
+  const valid: T[] = [];
+  const rejected: RejectedItem[] = [];
+  let first: ParseError | undefined;
+  items.forEach((item, i) => {
+    try {
+      valid.push(parse(item, i));
+    } catch (e) {
+      if (!isParseError(e)) throw e;
+      first ??= e;
+      rejected.push(rejectedItem(e, item));
+    }
+  });
+  if (valid.length === 0 && first) throw first;
+  return { valid, rejected };
+}
+
+/** `result` with `rejected` items added (none: `result` itself). */
+export function withRejected<N extends Normalized>(result: N, rejected: readonly RejectedItem[]): N {
+  if (rejected.length === 0) return result;
+  return { ...result, rejected: [...(result.rejected ?? []), ...rejected] };
 }

@@ -13,7 +13,16 @@ import type { Normalized } from '../shared/domain/signals.ts';
 import { combine } from './combine.ts';
 import { type NormalizeContext, noop } from './context.ts';
 import { decodeBase64, isRecord, tryJson } from './fields.ts';
-import { decode, describeValue, formatPath, type Path, parseWith, type Renames } from './parse.ts';
+import {
+  decode,
+  describeValue,
+  formatPath,
+  type Path,
+  parseWith,
+  partitionItems,
+  type Renames,
+  withRejected,
+} from './parse.ts';
 import { findEventBridgeDecoder } from './registry.ts';
 import { cloudWatchAlarmAction } from './schemas/aws/cloudwatch-alarm-action.ts';
 import { EventBridgeSchema } from './schemas/aws/eventbridge.ts';
@@ -223,13 +232,13 @@ export function route(raw: unknown, ctx: NormalizeContext, at: Path): Normalized
   if (Array.isArray(raw)) {
     if (raw.length === 0)
       throw new ParseError('azure.eventgrid', formatPath(at), 'at least one event in the array', { received: '[]' });
-    return combine(
-      raw.map((x, i) => {
-        if (Array.isArray(x))
-          throw new ParseError('unknown', formatPath([...at, i]), 'an event object', { received: 'an array' });
-        return route(x, ctx, [...at, i]);
-      }),
-    );
+    // Each event of the array on its own: a malformed one is rejected, the others act.
+    const { valid, rejected } = partitionItems(raw, (x, i) => {
+      if (Array.isArray(x))
+        throw new ParseError('unknown', formatPath([...at, i]), 'an event object', { received: 'an array' });
+      return route(x, ctx, [...at, i]);
+    });
+    return withRejected(combine(valid), rejected);
   }
   if (!isRecord(raw))
     throw new ParseError('unknown', formatPath(at), 'a JSON object (an event)', { received: describeValue(raw) });

@@ -14,6 +14,26 @@ interface SignalBase {
   /** Fleet and pool the signal maps to, when configuration or tags say so. */
   fleetId?: string;
   poolId?: string;
+  /**
+   * For a document the cloud updates in place under the same id (an Azure scheduled event going from
+   * Scheduled to Started, its NotBefore moved): a digest of what the signal was made from. Deduplication
+   * keys on `eventId` and `revision`, so an update is acted on and a mere redelivery is not.
+   */
+  revision?: string;
+  /** Items of a batch delivery that were malformed: each is rejected on its own, the valid ones act. */
+  rejected?: RejectedItem[];
+}
+
+/** One malformed item of a batch (an Event Grid array, a Scheduled Events document's `Events`). */
+export interface RejectedItem {
+  /** The item's own id when it has a readable one, else the delivery's id and the item's path. */
+  eventId?: string;
+  source: string;
+  /** Where the item sat in the delivery and what was wrong (the `ParseError`'s fields). */
+  path: string;
+  reason: string;
+  /** The item as received. */
+  item: unknown;
 }
 
 export type AlarmState = 'ALARM' | 'OK' | 'INSUFFICIENT_DATA';
@@ -132,6 +152,7 @@ export interface NoOp {
   eventId?: string;
   source: string;
   reason: string;
+  rejected?: RejectedItem[];
 }
 
 export type Normalized = Signal | NoOp;

@@ -19,6 +19,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { isRecord } from '../../events/fields.ts';
 import { normalizeEvent } from '../../events/index.ts';
 import type { NormalizeContext } from '../../events/context.ts';
 import type { AppDeps, AppMetrics } from '../app/deps.ts';
@@ -124,11 +125,14 @@ export function createHandler(options: HandlerOptions) {
   };
 
   const reject = async (deps: AppDeps, raw: unknown, reason: string, path?: string): Promise<HandlerResult> => {
+    const eventId = isRecord(raw) && typeof raw.id === 'string' ? raw.id : `unknown-${crypto.randomUUID()}`;
+    await rejectItem(deps, eventId, raw, reason, path);
+    return { status: 'rejected', reason, ...(path ? { path } : {}) };
+  };
+
+  /** Stores one rejected event (or item of a batch) with its reason; never retried for what it holds. */
+  const rejectItem = async (deps: AppDeps, eventId: string, raw: unknown, reason: string, path?: string) => {
     const at = deps.clock().toISOString();
-    const eventId =
-      typeof raw === 'object' && raw !== null && typeof (raw as { id?: unknown }).id === 'string'
-        ? (raw as { id: string }).id
-        : `unknown-${crypto.randomUUID()}`;
     const record = { at, eventId, fn: options.name, reason, ...(path ? { path } : {}) };
     try {
       await deps.store.putRejected({ ...record, raw });
@@ -140,7 +144,6 @@ export function createHandler(options: HandlerOptions) {
     }
     metrics.addMetric('Rejected', MetricUnit.Count, 1);
     logger.warn('event rejected', { reason, path, eventId });
-    return { status: 'rejected', reason, ...(path ? { path } : {}) };
   };
 
   const core = async (event: unknown, context: Context): Promise<HandlerResult> => {
@@ -153,6 +156,13 @@ export function createHandler(options: HandlerOptions) {
     } catch (e) {
       if (isParseError(e)) return reject(deps, event, e.message, e.path);
       throw e;
+    }
+    if (normalized.rejected?.length) {
+      // Malformed items of a batch: each is recorded on its own; the valid ones go on.
+      const { rejected, ...rest } = normalized;
+      normalized = rest as typeof normalized;
+      const parent = normalized.eventId ?? (isRecord(event) && typeof event.id === 'string' ? event.id : 'batch');
+      for (const r of rejected) await rejectItem(deps, r.eventId ?? `${parent}#${r.path}`, r.item, r.reason, r.path);
     }
     if (normalized.type === 'no-op') {
       metrics.addMetric('NoOps', MetricUnit.Count, 1);
@@ -169,7 +179,8 @@ export function createHandler(options: HandlerOptions) {
     logger.setCorrelationId(normalized.eventId);
     if (!idempotent) {
       idempotencyConfig = new IdempotencyConfig({
-        eventKeyJmesPath: 'eventId',
+        // A document updated in place keeps its id and changes its revision: an update acts, a redelivery not.
+        eventKeyJmesPath: '[eventId, revision]',
         throwOnNoIdempotencyKey: true,
         expiresAfterSeconds: 3600,
       });

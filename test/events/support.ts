@@ -14,12 +14,26 @@ export const CORPUS_CLOUDS = ['aws', 'azure', 'gcp'] as const;
 const iso = z.iso.datetime({ offset: false, precision: 3 });
 const nonEmpty = z.string().min(1);
 const clouds = z.enum(['aws', 'azure', 'gcp', 'kubernetes']);
+const rejected = z
+  .array(
+    z.strictObject({
+      eventId: nonEmpty.optional(),
+      source: nonEmpty,
+      path: z.string(),
+      reason: nonEmpty,
+      item: z.unknown(),
+    }),
+  )
+  .min(1)
+  .optional();
 const base = {
   eventId: nonEmpty,
   source: nonEmpty,
   time: iso,
   fleetId: nonEmpty.optional(),
   poolId: nonEmpty.optional(),
+  revision: nonEmpty.optional(),
+  rejected,
 };
 const state = z.enum(['ALARM', 'OK', 'INSUFFICIENT_DATA']);
 const finite = z.number().refine(Number.isFinite);
@@ -97,5 +111,11 @@ export const NormalizedSchema = z.discriminatedUnion('type', [
       .strictObject({ autoScalingGroupName: nonEmpty, hookName: nonEmpty, token: nonEmpty, transition: nonEmpty })
       .optional(),
   }),
-  z.strictObject({ type: z.literal('no-op'), eventId: nonEmpty.optional(), source: nonEmpty, reason: nonEmpty }),
+  z.strictObject({
+    type: z.literal('no-op'),
+    eventId: nonEmpty.optional(),
+    source: nonEmpty,
+    reason: nonEmpty,
+    rejected,
+  }),
 ]);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { compact, noop } from '../../context.ts';
 import { identifier, isoTime } from '../../fields.ts';
-import type { Decoder } from '../../parse.ts';
+import { type Decoder, parseWith, partitionItems, withRejected } from '../../parse.ts';
 import { AzureScheduledEventSchema, scheduledEventsSignal } from './scheduled-events.ts';
 
 /**
@@ -21,6 +21,15 @@ export const EventGridEventSchema = z.object({
   metadataVersion: z.string().optional(),
 });
 export type EventGridEvent = z.infer<typeof EventGridEventSchema>;
+
+/** One entry of `data.resources` of a Microsoft.Maintenance scheduled event. */
+export const ScheduledEventResourceSchema = z.object({
+  armResource: z.object({
+    zones: z.array(z.string()).optional(),
+    location: z.string().optional(),
+    properties: AzureScheduledEventSchema,
+  }),
+});
 
 export const MAINTENANCE_SCHEDULED_EVENT = /^microsoft\.maintenance\/scheduledevents\/write$/i;
 
@@ -48,17 +57,9 @@ export const MaintenanceScheduledEventGridSchema = EventGridEventSchema.extend({
   eventType: z.string().regex(MAINTENANCE_SCHEDULED_EVENT),
   data: z.object({
     resourceLocation: z.string().optional(),
-    resources: z
-      .array(
-        z.object({
-          armResource: z.object({
-            zones: z.array(z.string()).optional(),
-            location: z.string().optional(),
-            properties: AzureScheduledEventSchema,
-          }),
-        }),
-      )
-      .min(1),
+    // Each resource is checked on its own (`ScheduledEventResourceSchema`): a malformed one is rejected,
+    // the others act.
+    resources: z.array(z.unknown()).min(1),
   }),
 });
 export type MaintenanceScheduledEventGrid = z.infer<typeof MaintenanceScheduledEventGridSchema>;
@@ -66,18 +67,22 @@ export type MaintenanceScheduledEventGrid = z.infer<typeof MaintenanceScheduledE
 export const maintenanceScheduledEventGrid: Decoder<typeof MaintenanceScheduledEventGridSchema> = {
   schema: MaintenanceScheduledEventGridSchema,
   toSignal: (e, ctx) => {
-    const arms = e.data.resources.map((r) => r.armResource);
-    const zones = [...new Set(arms.flatMap((a) => a.zones ?? []))];
-    return scheduledEventsSignal(
+    const { valid, rejected } = partitionItems(e.data.resources, (r, i) =>
+      parseWith(ScheduledEventResourceSchema, r, 'azure.eventgrid / scheduledevents', ['data', 'resources', i]),
+    );
+    const arms = valid.map((r) => r.armResource);
+    const zones = [...new Set(arms.flatMap((a) => a.zones ?? []).filter((z) => z !== ''))];
+    const signal = scheduledEventsSignal(
       arms.map((a) => a.properties),
       compact({
         time: e.eventTime,
-        region: e.data.resourceLocation ?? arms[0]!.location,
+        region: e.data.resourceLocation || arms[0]!.location || undefined,
         zone: zones.length === 1 ? zones[0] : undefined,
         eventsPath: 'data.resources',
       }),
       ctx,
     );
+    return withRejected(signal, rejected);
   },
 };
 

@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { ParseError } from '../../../shared/domain/errors.ts';
-import type { CapacityNoticeSignal, InterruptionSignal, Normalized } from '../../../shared/domain/signals.ts';
+import { createHash } from 'node:crypto';
+import type {
+  CapacityNoticeSignal,
+  InterruptionSignal,
+  Normalized,
+  RejectedItem,
+} from '../../../shared/domain/signals.ts';
 import { compact, type NormalizeContext, noop, resolveFleet, withFleet } from '../../context.ts';
 import { httpDate, identifier } from '../../fields.ts';
-import type { Decoder } from '../../parse.ts';
+import { type Decoder, type Path, parseWith, partitionItems, withRejected } from '../../parse.ts';
 import { base, eventBridge } from '../aws/eventbridge.ts';
 
 export const AZURE_SCHEDULED_EVENTS = 'azure.scheduledevents';
@@ -46,9 +52,36 @@ export type AzureScheduledEvent = z.infer<typeof AzureScheduledEventSchema>;
  */
 export const ScheduledEventsDocumentSchema = z.object({
   DocumentIncarnation: z.number().int().min(0),
-  Events: z.array(AzureScheduledEventSchema),
+  // Each event is checked on its own (`scheduledEvents`): one malformed event does not sink the others.
+  Events: z.array(z.unknown()),
 });
 export type ScheduledEventsDocument = z.infer<typeof ScheduledEventsDocumentSchema>;
+
+/**
+ * The events of a document, each checked with `AzureScheduledEventSchema` on its own: the valid ones, and a
+ * rejection for each malformed one. All malformed: the first one's `ParseError` is thrown.
+ */
+export function scheduledEvents(
+  items: readonly unknown[],
+  at: Path,
+): { valid: AzureScheduledEvent[]; rejected: RejectedItem[] } {
+  return partitionItems(items, (item, i) =>
+    parseWith(AzureScheduledEventSchema, item, AZURE_SCHEDULED_EVENTS, [...at, i]),
+  );
+}
+
+/**
+ * What a set of events says, for deduplication: the id, type, status, start time and VMs of each. A
+ * document updated in place keeps its EventIds but changes one of these (Scheduled -> Started, a moved
+ * NotBefore, more VMs); a redelivery changes none.
+ */
+export function scheduledEventsRevision(events: readonly AzureScheduledEvent[]): string {
+  const content = events
+    .map((e) => [e.EventId, e.EventType, e.EventStatus, e.NotBefore, [...e.Resources].sort().join(',')].join('|'))
+    .sort()
+    .join('\n');
+  return createHash('sha256').update(content).digest('hex').slice(0, 16);
+}
 
 /**
  * How each event type is handled, in order of urgency. Freeze (a pause of seconds for a live migration) is
@@ -111,6 +144,7 @@ export function scheduledEventsSignal(
   }
   const common = {
     eventId: group.map((e) => e.EventId).join('+'),
+    revision: scheduledEventsRevision(group),
     source: AZURE_SCHEDULED_EVENTS,
     time,
     cloud: 'azure' as const,
@@ -140,7 +174,10 @@ export function scheduledEventsSignal(
 
 export const scheduledEventsDocument: Decoder<typeof ScheduledEventsDocumentSchema> = {
   schema: ScheduledEventsDocumentSchema,
-  toSignal: (doc, ctx) => scheduledEventsSignal(doc.Events, { eventsPath: 'Events' }, ctx),
+  toSignal: (doc, ctx) => {
+    const { valid, rejected } = scheduledEvents(doc.Events, ['Events']);
+    return withRejected(scheduledEventsSignal(valid, { eventsPath: 'Events' }, ctx), rejected);
+  },
 };
 
 export const FORWARDED_SCHEDULED_EVENTS_SOURCE = 'autoscaler.azure.scheduledevents';
@@ -185,8 +222,9 @@ export const forwardedScheduledEvents: Decoder<typeof ForwardedScheduledEventsSc
   schema: ForwardedScheduledEventsSchema,
   toSignal: (e, ctx) => {
     const d = e.detail;
+    const { valid, rejected } = scheduledEvents(d.Events, ['detail', 'Events']);
     const n = scheduledEventsSignal(
-      d.Events,
+      valid,
       compact({
         time: base(e).time,
         region: d.location,
@@ -196,6 +234,6 @@ export const forwardedScheduledEvents: Decoder<typeof ForwardedScheduledEventsSc
       }),
       ctx,
     );
-    return n.type === 'no-op' && n.eventId === undefined ? { ...n, eventId: e.id } : n;
+    return withRejected(n.type === 'no-op' && n.eventId === undefined ? { ...n, eventId: e.id } : n, rejected);
   },
 };
