@@ -9,6 +9,16 @@ import { type Catalog, DEFAULT_CATALOG, instanceType, withOverrides } from '../d
 import { MODEL_PRESETS, rpsPerNode } from '../domain/capacity.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { CLOUD_OF_KIND, type Fleet, type Pool, type ScheduleWindow, type WorkloadModel } from '../domain/types.ts';
+import {
+  DEFAULT_DISK_GB,
+  DEFAULT_DISK_TYPE,
+  DEFAULT_RESUME_SECONDS,
+  DISK_PRICES,
+  WARM_STATES_OF_KIND,
+  type WarmPolicy,
+  warmHourlyPrice,
+  warmUnsupportedReason,
+} from '../domain/warm.ts';
 import { DEFAULT_POLICY, mergePolicy } from './policy.ts';
 import { type Config, ConfigSchema, type FleetConfig, type PoolConfig } from './schema.ts';
 
@@ -79,6 +89,7 @@ export function parseConfig(value: unknown, where = 'config'): Config {
       if (p.kind === 'gcp-mig' && p.zones.length !== 1) {
         throw new ConfigError(where, `${at}.zones`, 'a zonal managed instance group has exactly one zone');
       }
+      checkWarm(p, where, at);
     });
   });
   config.alarms.forEach((a, i) => {
@@ -94,6 +105,49 @@ export function parseConfig(value: unknown, where = 'config'): Config {
     });
   });
   return config;
+}
+
+/** Warm capacity only where the pool's cloud has a pool of stopped instances, in a state it offers. */
+function checkWarm(p: PoolConfig, where: string, at: string): void {
+  if (p.diskType && DISK_PRICES[p.diskType].cloud !== CLOUD_OF_KIND[p.kind]) {
+    throw new ConfigError(
+      where,
+      `${at}.diskType`,
+      `${p.diskType} is a ${DISK_PRICES[p.diskType].cloud} disk, not one of a ${p.kind} pool`,
+    );
+  }
+  if (!p.warm) return;
+  const unsupported = warmUnsupportedReason(p.kind, p.capacityType);
+  if (unsupported) throw new ConfigError(where, `${at}.warm`, unsupported);
+  const states = WARM_STATES_OF_KIND[p.kind]!;
+  if (!states.includes(p.warm.state)) {
+    throw new ConfigError(
+      where,
+      `${at}.warm.state`,
+      `a ${p.kind} pool keeps warm nodes ${states.join(' or ')}, not ${p.warm.state}`,
+    );
+  }
+  if (p.warm.min > p.warm.max) {
+    throw new ConfigError(where, `${at}.warm.min`, `min ${p.warm.min} is above max ${p.warm.max}`);
+  }
+}
+
+/** A pool's warm capacity with its defaults and its price (its disks only). */
+function resolveWarm(p: PoolConfig, memoryGiB: number | undefined): WarmPolicy | undefined {
+  if (!p.warm) return undefined;
+  const cloud = CLOUD_OF_KIND[p.kind];
+  if (cloud === 'kubernetes') return undefined;
+  const diskType = p.diskType ?? DEFAULT_DISK_TYPE[cloud];
+  const diskGb = p.diskGb ?? DEFAULT_DISK_GB;
+  return {
+    min: p.warm.min,
+    max: p.warm.max,
+    state: p.warm.state,
+    resumeSeconds: p.warm.resumeSeconds ?? DEFAULT_RESUME_SECONDS[p.warm.state],
+    diskType,
+    diskGb,
+    hourlyPrice: p.warm.hourlyPrice ?? warmHourlyPrice(diskType, diskGb, p.warm.state, memoryGiB ?? 0),
+  };
 }
 
 function workloadOf(f: FleetConfig, where: string, fi: number): WorkloadModel | undefined {
@@ -151,6 +205,7 @@ function resolvePool(
       throw new ConfigError(where, `${at}.instanceType`, e instanceof Error ? e.message : String(e));
     }
   }
+  const warm = resolveWarm(p, known?.memoryGiB);
   return {
     id: p.id,
     cloud,
@@ -169,6 +224,7 @@ function resolvePool(
     desired: 0,
     ready: 0,
     ...(p.reservationId ? { reservationId: p.reservationId } : {}),
+    ...(warm ? { warm } : {}),
     tags: {
       ...(p.tags ?? {}),
       ...(p.scope ? { scope: p.scope } : {}),

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CAPACITY_TYPES, CLOUDS, POOL_KINDS } from '../domain/types.ts';
+import { DISK_TYPES, WARM_STATES } from '../domain/warm.ts';
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time as HH:MM (24 h)');
 const nonNegInt = z.number().int().min(0);
@@ -67,6 +68,22 @@ export const WorkloadSchema = z.strictObject({
   contextLength: z.number().int().positive(),
 });
 
+/**
+ * Warm capacity (shared/domain/warm.ts): stopped, hibernated or suspended nodes the pool keeps beside its
+ * running ones. Only some pool kinds can (the configuration's checks say which).
+ */
+export const WarmSchema = z.strictObject({
+  /** Warm nodes always kept. */
+  min: nonNegInt.default(0),
+  /** Warm nodes kept at most. */
+  max: nonNegInt,
+  state: z.enum(WARM_STATES).default('stopped'),
+  /** Seconds from a resume request to a serving node; default by state (`DEFAULT_RESUME_SECONDS`). */
+  resumeSeconds: z.number().int().positive().max(3600).optional(),
+  /** USD per warm node-hour; default: the pool's disk (`diskType`, `diskGb`) at the catalog's price. */
+  hourlyPrice: z.number().min(0).optional(),
+});
+
 export const PoolSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id of letters, digits and dashes'),
   kind: z.enum(POOL_KINDS),
@@ -89,6 +106,11 @@ export const PoolSchema = z.strictObject({
   /** Kubernetes cluster the pool's nodes join (for cordon and drain). */
   cluster: z.string().min(1).optional(),
   tags: z.record(z.string(), z.string()).optional(),
+  /** The node's disk (its OS, image and model weights), for a warm node's price. Default: each cloud's general-purpose SSD. */
+  diskType: z.enum(DISK_TYPES).optional(),
+  /** GB of disk per node; default `DEFAULT_DISK_GB`. */
+  diskGb: z.number().int().positive().max(65536).optional(),
+  warm: WarmSchema.optional(),
 });
 
 export const AlarmMappingSchema = z.strictObject({

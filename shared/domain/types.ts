@@ -21,6 +21,8 @@ export const POOL_KINDS = [
 ] as const;
 export type PoolKind = (typeof POOL_KINDS)[number];
 
+import type { WarmPolicy } from './warm.ts';
+
 /** Which cloud each pool kind belongs to. EKS node groups and Karpenter NodePools are AWS/Kubernetes. */
 export const CLOUD_OF_KIND: Record<PoolKind, Cloud> = {
   'ec2-fleet': 'aws',
@@ -79,6 +81,10 @@ export interface Pool {
   reservationId?: string;
   /** Free-form labels (cluster name, node labels); adapters may use them to find nodes. */
   tags?: Record<string, string>;
+  /** Warm capacity the pool may keep (stopped nodes that resume in `warm.resumeSeconds`), when configured. */
+  warm?: WarmPolicy;
+  /** Observed, when the pool keeps warm capacity: warm nodes ready to resume, and those still being prepared. */
+  warmObserved?: { ready: number; warming: number; target: number };
 }
 
 /** A metric-driven target, HPA style: keep `metric` at `target` per node. */
