@@ -8,6 +8,13 @@
  * Nothing here reads the real clock or does I/O.
  */
 import type { CapacityType, Cloud, PoolKind } from '../../shared/domain/types.ts';
+import {
+  DEFAULT_DISK_GB,
+  DEFAULT_DISK_TYPE,
+  DEFAULT_RESUME_SECONDS,
+  type WarmState,
+  warmHourlyPrice,
+} from '../../shared/domain/warm.ts';
 import { FaultInjector } from './faults.ts';
 
 export type InstanceState = 'pending' | 'running' | 'ready' | 'terminating' | 'terminated';
@@ -38,6 +45,56 @@ export interface WorldPoolSpec {
   /** Kubernetes cluster the instances join as nodes, if any. */
   cluster?: string;
   tags?: Record<string, string>;
+  /** How the pool's instances behave when kept warm (stopped); absent = the pool cannot keep any. */
+  warm?: WorldWarmSpec;
+}
+
+/** The physics of a pool's warm (stopped) instances. */
+export interface WorldWarmSpec {
+  /** Seconds from a resume to serving. */
+  resumeSeconds: number;
+  /** USD per warm instance-hour (its disks). */
+  hourlyPrice: number;
+  /** Chance (0..1) that a resume fails for lack of capacity, on top of the zone's own capacity; default 0. */
+  resumeFailureRate?: number;
+}
+
+/**
+ * The group's warm-pool policy, as the cloud's API set it (ASG PutWarmPool, MIG standby policy). Absent = no
+ * warm pool. The cloud keeps `warmTargetOf(pool)` warm instances: max(min, maxPrepared - desired), or `min`
+ * when `maxPrepared` is absent and `preparedFromMax` is false (AWS sizes a pool without MaxGroupPreparedCapacity
+ * from the group's MaxSize: `preparedFromMax`).
+ */
+export interface WorldWarmPolicy {
+  state: WarmState;
+  min: number;
+  maxPrepared?: number;
+  preparedFromMax?: boolean;
+  /** Scale-in returns instances to the warm pool (ASG `InstanceReusePolicy.ReuseOnScaleIn`) while it has room. */
+  reuseOnScaleIn: boolean;
+  /** The cloud refills the pool itself (ASG, MIG `SCALE_OUT_POOL`); false: only explicit calls (Azure). */
+  autoRefill: boolean;
+  /** The cloud draws on the pool when the group scales out (ASG, MIG `SCALE_OUT_POOL`). */
+  autoResume: boolean;
+}
+
+/**
+ * A warm instance: not in the group's running set. `warming` = launched and preparing (boot, image pull, model
+ * to disk; billed as a running instance until `warmAt`), then `warm` (stopped: billed its disks only).
+ */
+export interface WorldWarmInstance {
+  id: string;
+  poolId: string;
+  zone: string;
+  index: number;
+  nodeName: string;
+  instanceType: string;
+  phase: 'warming' | 'warm';
+  state: WarmState;
+  launchedAt: number;
+  warmAt: number;
+  /** Billing so far is settled up to here. */
+  billedTo: number;
 }
 
 export interface WorldPool extends WorldPoolSpec {
@@ -52,6 +109,8 @@ export interface WorldPool extends WorldPoolSpec {
    * id), and none is replaced while the group holds at least its desired count. Absent = false.
    */
   noTermination?: boolean;
+  /** The group's warm-pool policy (see `WorldWarmPolicy`); absent = none. */
+  warmPolicy?: WorldWarmPolicy;
 }
 
 export interface WorldInstance {
@@ -157,6 +216,13 @@ export class World {
   private readonly onDemandCapacity = new Map<string, number>();
   private readonly listeners: Array<(e: WorldEvent) => void> = [];
   private readonly expiringNotified = new Set<string>();
+  /** Warm instances of every pool, by id (not in `instances`: they are not part of any running group). */
+  private readonly warmInstances = new Map<string, WorldWarmInstance>();
+  private readonly settledWarmCost = new Map<string, number>();
+  /** Resumes that will fail for capacity, per pool, armed by tests (`failNextResumes`). */
+  private readonly armedResumeFailures = new Map<string, number>();
+  /** Per pool: warm instances resumed into service, and resumes that failed (fell back to a cold launch). */
+  private readonly warmCounters = new Map<string, { resumes: number; failedResumes: number }>();
   /** Accumulated cost per pool, USD, for instances already terminated. */
   private readonly settledCost = new Map<string, number>();
   /** Accumulated instance-hours per pool for instances already terminated. */
@@ -387,9 +453,12 @@ export class World {
   }
 
   // ---- billing -------------------------------------------------------------------------------------------
-  /** Cost so far of a pool (or all pools), USD: every instance bills from launch until it is gone. */
+  /**
+   * Cost so far of a pool (or all pools), USD: every instance bills from launch until it is gone, and every warm
+   * instance too (`warmCostUsd`).
+   */
   costUsd(poolId?: string): number {
-    let total = 0;
+    let total = this.warmCostUsd(poolId);
     for (const p of this.pools.values()) {
       if (poolId && p.id !== poolId) continue;
       total += this.settledCost.get(p.id) ?? 0;
@@ -407,6 +476,260 @@ export class World {
       for (const i of this.instancesOf(p.id)) total += (this.clock - i.launchedAt) / 3_600_000;
     }
     return total;
+  }
+
+  // ---- warm capacity -------------------------------------------------------------------------------------
+  /** Warm instances of a pool (warming and warm), oldest first. */
+  warmOf(poolId: string): WorldWarmInstance[] {
+    return [...this.warmInstances.values()].filter((w) => w.poolId === poolId).sort((a, b) => a.index - b.index);
+  }
+  warmInstance(id: string): WorldWarmInstance | undefined {
+    return this.warmInstances.get(id);
+  }
+  /** How many warm instances the group's policy keeps now (0 without a warm pool). */
+  warmTargetOf(pool: WorldPool): number {
+    const p = pool.warmPolicy;
+    if (!p) return 0;
+    const prepared = p.maxPrepared ?? (p.preparedFromMax ? pool.max : undefined);
+    return prepared === undefined ? p.min : Math.max(p.min, prepared - pool.desired);
+  }
+  /**
+   * Sets (or, with undefined, removes) a pool's warm-pool policy, as the cloud's API does; the cloud then
+   * prepares or removes warm instances to match. Throws when the pool's spec has no warm physics.
+   */
+  setWarmPolicy(poolId: string, policy: WorldWarmPolicy | undefined): void {
+    // (a pool without `warm` physics gets the defaults below)
+    const pool = this.requirePool(poolId);
+    if (policy) {
+      // A pool set up without warm physics gets the defaults (shared/domain/warm.ts).
+      const cloud = pool.cloud === 'kubernetes' ? 'aws' : pool.cloud;
+      pool.warm ??= {
+        resumeSeconds: Math.min(pool.readySeconds, DEFAULT_RESUME_SECONDS[policy.state]),
+        hourlyPrice: warmHourlyPrice(DEFAULT_DISK_TYPE[cloud], DEFAULT_DISK_GB, policy.state),
+      };
+      pool.warmPolicy = { ...policy };
+    } else {
+      delete pool.warmPolicy;
+      for (const w of this.warmOf(poolId)) this.finishWarm(w);
+    }
+    this.reconcileWarm(pool);
+  }
+  /** Resumes that fail for capacity next in this pool (the cloud's InsufficientInstanceCapacity on start). */
+  failNextResumes(poolId: string, count: number): void {
+    this.requirePool(poolId);
+    this.armedResumeFailures.set(poolId, count);
+  }
+  /** Warm instances resumed into service so far, and resumes that failed, of a pool (or all pools). */
+  warmResumes(poolId?: string): { resumes: number; failedResumes: number } {
+    let resumes = 0;
+    let failedResumes = 0;
+    for (const [id, c] of this.warmCounters) {
+      if (poolId && id !== poolId) continue;
+      resumes += c.resumes;
+      failedResumes += c.failedResumes;
+    }
+    return { resumes, failedResumes };
+  }
+  /** What warm instances have cost so far (preparing at the instance price, then their disks), USD. */
+  warmCostUsd(poolId?: string): number {
+    let total = 0;
+    for (const [id, c] of this.settledWarmCost) if (!poolId || id === poolId) total += c;
+    for (const w of this.warmInstances.values()) if (!poolId || w.poolId === poolId) total += this.unsettledWarm(w);
+    return total;
+  }
+  /**
+   * Stops running instances of a pool into its warm pool (Azure deallocate, GCP stopInstances): the group's
+   * running count drops by as many. An instance still booting finishes preparing first (`warming`).
+   */
+  stopInstances(poolId: string, instanceIds: string[]): void {
+    const pool = this.requirePool(poolId);
+    if (!pool.warm) throw new Error(`pool ${poolId} cannot keep warm instances`);
+    for (const id of instanceIds) {
+      const inst = this.instances.get(id);
+      if (!inst || inst.poolId !== poolId || inst.state === 'terminating') continue;
+      if (pool.desired > 0) pool.desired -= 1;
+      this.stopIntoWarm(inst, pool);
+    }
+    this.reconcile(pool);
+  }
+  /**
+   * Starts warm instances of a pool (Azure start, GCP startInstances): each resumes into the running group (its
+   * desired count grows by one) or, without capacity, stays warm. Returns the ids that could not start.
+   */
+  startWarm(poolId: string, warmIds: string[]): string[] {
+    const pool = this.requirePool(poolId);
+    const failed: string[] = [];
+    for (const id of warmIds) {
+      const w = this.warmInstances.get(id);
+      if (!w || w.poolId !== poolId || w.phase !== 'warm') continue;
+      if (this.resumeOne(pool, w)) pool.desired += 1;
+      else failed.push(id);
+    }
+    this.reconcile(pool);
+    return failed;
+  }
+  /** Deletes warm instances (Azure deleteInstances of deallocated VMs, GCP deleteInstances). */
+  deleteWarm(warmIds: string[]): void {
+    for (const id of warmIds) {
+      const w = this.warmInstances.get(id);
+      if (w) this.finishWarm(w);
+    }
+  }
+  /** Prepares `count` new warm instances in a pool now, whatever its policy (Azure: create, then deallocate). */
+  addWarm(poolId: string, count: number): void {
+    const pool = this.requirePool(poolId);
+    if (!pool.warm) throw new Error(`pool ${poolId} cannot keep warm instances`);
+    for (let k = 0; k < count; k++) this.prepareWarm(pool);
+  }
+
+  private counters(poolId: string): { resumes: number; failedResumes: number } {
+    let c = this.warmCounters.get(poolId);
+    if (!c) {
+      c = { resumes: 0, failedResumes: 0 };
+      this.warmCounters.set(poolId, c);
+    }
+    return c;
+  }
+
+  private rateOf(w: WorldWarmInstance): number {
+    const pool = this.requirePool(w.poolId);
+    return w.phase === 'warming' ? pool.hourlyPrice : (pool.warm?.hourlyPrice ?? 0);
+  }
+  private unsettledWarm(w: WorldWarmInstance): number {
+    return ((this.clock - w.billedTo) / 3_600_000) * this.rateOf(w);
+  }
+  private settleWarm(w: WorldWarmInstance): void {
+    this.settledWarmCost.set(w.poolId, (this.settledWarmCost.get(w.poolId) ?? 0) + this.unsettledWarm(w));
+    w.billedTo = this.clock;
+  }
+  private finishWarm(w: WorldWarmInstance): void {
+    this.settleWarm(w);
+    this.warmInstances.delete(w.id);
+  }
+
+  /** Keeps an auto-refilled warm pool at its target: prepares what is missing, removes the surplus. */
+  private reconcileWarm(pool: WorldPool): void {
+    if (!pool.warm || !pool.warmPolicy?.autoRefill) return;
+    const warm = this.warmOf(pool.id);
+    const target = this.warmTargetOf(pool);
+    if (warm.length > target) {
+      // Warming ones first, then the newest.
+      const surplus = warm
+        .sort((a, b) => (a.phase === b.phase ? b.index - a.index : a.phase === 'warming' ? -1 : 1))
+        .slice(0, warm.length - target);
+      for (const w of surplus) this.finishWarm(w);
+      return;
+    }
+    for (let k = warm.length; k < target; k++) if (!this.prepareWarm(pool)) break;
+  }
+
+  /** Launches one instance that prepares and then stops into the warm pool; false without capacity. */
+  private prepareWarm(pool: WorldPool): boolean {
+    const counts = pool.zones.map((z) => ({
+      z,
+      n: this.warmOf(pool.id).filter((w) => w.zone === z).length,
+      room: this.headroom(pool, z),
+    }));
+    const zone = counts.filter((c) => c.room > 0).sort((a, b) => a.n - b.n)[0]?.z;
+    if (zone === undefined) return false;
+    pool.seq += 1;
+    const index = pool.seq - 1;
+    const id = this.instanceId(pool, index);
+    const w: WorldWarmInstance = {
+      id,
+      poolId: pool.id,
+      zone,
+      index,
+      nodeName: this.nodeName(pool, id, index),
+      instanceType: pool.instanceType,
+      phase: pool.readySeconds === 0 ? 'warm' : 'warming',
+      state: pool.warmPolicy?.state ?? 'stopped',
+      launchedAt: this.clock,
+      warmAt: this.clock + pool.readySeconds * 1000,
+      billedTo: this.clock,
+    };
+    this.warmInstances.set(id, w);
+    return true;
+  }
+
+  /** A running instance stops into the warm pool (keeping its id, zone and node name). */
+  private stopIntoWarm(inst: WorldInstance, pool: WorldPool): void {
+    const prepared = inst.state === 'ready';
+    this.finish(inst);
+    const w: WorldWarmInstance = {
+      id: inst.id,
+      poolId: pool.id,
+      zone: inst.zone,
+      index: inst.index,
+      nodeName: inst.nodeName,
+      instanceType: inst.instanceType,
+      phase: prepared ? 'warm' : 'warming',
+      state: pool.warmPolicy?.state ?? 'stopped',
+      launchedAt: inst.launchedAt,
+      warmAt: prepared ? this.clock : inst.readyAt,
+      billedTo: this.clock,
+    };
+    this.warmInstances.set(w.id, w);
+  }
+
+  /** Resumes up to `count` warm instances into the group, zones balanced; returns how many resumed. */
+  private resumeWarm(pool: WorldPool, count: number, live: WorldInstance[]): number {
+    let resumed = 0;
+    const tried = new Set<string>();
+    while (resumed < count) {
+      const ready = this.warmOf(pool.id).filter((w) => w.phase === 'warm' && !tried.has(w.id));
+      if (ready.length === 0) break;
+      const inZone = (z: string) => live.filter((i) => i.zone === z).length;
+      const w = ready.sort((a, b) => inZone(a.zone) - inZone(b.zone) || a.index - b.index)[0]!;
+      tried.add(w.id);
+      const inst = this.resumeOne(pool, w);
+      if (!inst) break; // the cloud falls back to launching new instances for the rest
+      live.push(inst);
+      resumed++;
+    }
+    return resumed;
+  }
+
+  /**
+   * One warm instance starts: without capacity in its zone (or on an armed or random capacity failure) it stays
+   * stopped and a `launch-failed` event says so; otherwise it is pending again, serving `resumeSeconds` later.
+   */
+  private resumeOne(pool: WorldPool, w: WorldWarmInstance): WorldInstance | undefined {
+    const armed = this.armedResumeFailures.get(pool.id) ?? 0;
+    const rate = pool.warm?.resumeFailureRate ?? 0;
+    const noCapacity = this.headroom(pool, w.zone) <= 0 || armed > 0 || (rate > 0 && this.rand() < rate);
+    if (noCapacity) {
+      if (armed > 0) this.armedResumeFailures.set(pool.id, armed - 1);
+      this.counters(pool.id).failedResumes += 1;
+      this.emit({
+        type: 'launch-failed',
+        poolId: pool.id,
+        zone: w.zone,
+        count: 1,
+        reason: `warm instance ${w.id} could not start: insufficient capacity`,
+        at: this.clock,
+      });
+      return undefined;
+    }
+    this.finishWarm(w);
+    const resume = (pool.warm?.resumeSeconds ?? pool.readySeconds) * 1000;
+    const inst: WorldInstance = {
+      id: w.id,
+      poolId: pool.id,
+      cloud: pool.cloud,
+      zone: w.zone,
+      instanceType: w.instanceType,
+      capacityType: pool.capacityType,
+      state: resume === 0 ? 'ready' : 'pending',
+      nodeName: w.nodeName,
+      launchedAt: this.clock,
+      runningAt: this.clock + Math.min(pool.bootSeconds * 1000, resume),
+      readyAt: this.clock + resume,
+      index: w.index,
+    };
+    this.instances.set(inst.id, inst);
+    this.counters(pool.id).resumes += 1;
+    return inst;
   }
 
   // ---- internals -----------------------------------------------------------------------------------------
@@ -430,6 +753,7 @@ export class World {
       else if (i.state === 'running') consider(i.readyAt);
       else if (i.state === 'terminating') consider(i.terminateAt);
     }
+    for (const w of this.warmInstances.values()) if (w.phase === 'warming') consider(w.warmAt);
     for (const r of this.reservations.values()) {
       consider(r.start);
       consider(r.end - 10 * 60_000);
@@ -461,6 +785,12 @@ export class World {
       if (i.state === 'running' && now >= i.readyAt) this.transition(i, 'ready');
       if (i.state === 'terminating' && i.terminateAt !== undefined && now >= i.terminateAt) this.finish(i);
     }
+    for (const w of this.warmInstances.values()) {
+      if (w.phase === 'warming' && now >= w.warmAt) {
+        this.settleWarm(w);
+        w.phase = 'warm';
+      }
+    }
     for (const p of this.pools.values()) this.reconcile(p);
   }
 
@@ -483,7 +813,9 @@ export class World {
 
   /** Capacity left for a new instance of the pool in a zone. */
   private headroom(pool: WorldPool, zone: string): number {
-    const live = this.instancesOf(pool.id).filter((i) => i.zone === zone && i.state !== 'terminating').length;
+    const live =
+      this.instancesOf(pool.id).filter((i) => i.zone === zone && i.state !== 'terminating').length +
+      this.warmOf(pool.id).filter((w) => w.zone === zone && w.phase === 'warming').length;
     let cap = Number.POSITIVE_INFINITY;
     if (pool.capacityType === 'spot') cap = this.spotCapacityOf(pool.id, zone);
     else if (pool.capacityType === 'on-demand') cap = this.onDemandCapacity.get(`${pool.id}|${zone}`) ?? cap;
@@ -508,13 +840,23 @@ export class World {
       const surplus = live
         .sort((a, b) => order(a.state) - order(b.state) || b.launchedAt - a.launchedAt)
         .slice(0, live.length - pool.desired);
+      let room = pool.warmPolicy?.reuseOnScaleIn ? this.warmTargetOf(pool) - this.warmOf(pool.id).length : 0;
       for (const i of surplus) {
-        this.finish(i);
+        if (room > 0 && i.state !== 'pending') {
+          room--;
+          this.stopIntoWarm(i, pool);
+        } else this.finish(i);
         terminated++;
       }
+      this.reconcileWarm(pool);
       return { launched, terminated, shortfall: 0 };
     }
     let missing = pool.desired - live.length;
+    if (missing > 0 && pool.warmPolicy?.autoResume) {
+      const resumed = this.resumeWarm(pool, missing, live);
+      launched += resumed;
+      missing -= resumed;
+    }
     while (missing > 0) {
       // Balance across zones: the zone with the fewest live instances that still has headroom.
       const counts = pool.zones.map((z) => ({
@@ -529,6 +871,7 @@ export class World {
       launched++;
       missing--;
     }
+    this.reconcileWarm(pool);
     return { launched, terminated, shortfall: missing };
   }
 

@@ -4,6 +4,7 @@
  * a cloud SDK. Every method throws `CloudError` (see errors.ts) and nothing else.
  */
 import type { CapacityType, Cloud, Pool, PoolKind } from './types.ts';
+import type { WarmState } from './warm.ts';
 
 export type InstanceLifecycle = 'pending' | 'running' | 'ready' | 'terminating' | 'terminated';
 
@@ -42,6 +43,35 @@ export interface PoolObservation {
   instances: ObservedInstance[];
   /** ISO time of the observation (the adapter's clock, passed in). */
   observedAt?: string;
+  /** The pool's warm capacity, when it has a warm pool (or deallocated / standby instances). */
+  warm?: WarmObservation;
+}
+
+/** Warm (stopped, hibernated, suspended) instances of a pool: not in `instances`, not counted in `desired`. */
+export interface WarmObservation {
+  /** Warm instances the cloud keeps (its warm pool's size, the standby target, or those deallocated). */
+  target: number;
+  /** Warm instances ready to resume. */
+  ready: number;
+  /** Warm instances still being prepared (launched, not yet stopped). */
+  warming: number;
+  state?: WarmState;
+  instanceIds: string[];
+}
+
+export interface SetWarmRequest {
+  /** Warm instances to keep; 0 removes the warm pool. */
+  size: number;
+  state: WarmState;
+  reason: string;
+  idempotencyToken?: string;
+}
+
+export interface SetWarmResult {
+  size: number;
+  previous: number;
+  unchanged: boolean;
+  operationId?: string;
 }
 
 export interface SetDesiredRequest {
@@ -111,6 +141,13 @@ export interface CapacityPort {
   spotPrices?(region: string, instanceTypes: string[]): Promise<SpotPrice[]>;
   /** Terminates one instance of the pool and lowers its desired count by one (scale-in of a chosen node). */
   removeInstance?(ref: PoolRef, instanceId: string): Promise<void>;
+  /**
+   * Sets how many warm instances the pool keeps, in which state, and waits for the cloud to accept it. Scale-out
+   * (`setDesired`) then resumes warm instances before launching new ones; a warm instance that cannot start
+   * for capacity is replaced by a cold launch. Only adapters whose cloud has the primitive implement it (ASG
+   * warm pools, VMSS deallocate/start, MIG standby policy). Throws `invalid` where the pool cannot have one.
+   */
+  setWarm?(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult>;
 }
 
 export interface GpuNode {

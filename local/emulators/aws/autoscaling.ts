@@ -25,6 +25,7 @@ import {
   type ScalingActivity,
   subnetOf,
 } from './context.ts';
+import { WARM_POOL_ACTIONS, warmPoolConfiguration } from './warm-pool.ts';
 import { filtersParam, listParam, page, type QueryParams, readPageToken, uuidOf, type XmlObject } from './wire.ts';
 
 type Handler = (ctx: RequestContext, params: QueryParams) => XmlObject | undefined;
@@ -34,6 +35,7 @@ export const AUTOSCALING_ACTIONS: Record<string, Handler> = {
   SetDesiredCapacity: setDesiredCapacity,
   TerminateInstanceInAutoScalingGroup: terminateInstanceInAutoScalingGroup,
   DescribeScalingActivities: describeScalingActivities,
+  ...WARM_POOL_ACTIONS,
 };
 
 // ---- parameters -------------------------------------------------------------------------------------------
@@ -175,6 +177,9 @@ function groupData(ctx: RequestContext, pool: WorldPool): XmlObject {
     NewInstancesProtectedFromScaleIn: false,
     ServiceLinkedRoleARN: `arn:aws:iam::${ctx.options.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`,
     CapacityRebalance: spot,
+    ...(pool.warmPolicy
+      ? { WarmPoolConfiguration: warmPoolConfiguration(pool), WarmPoolSize: ctx.world.warmOf(pool.id).length }
+      : {}),
   };
 }
 
@@ -261,15 +266,27 @@ export function applyDesired(
   opts: { noCapacity?: boolean } = {},
 ): void {
   const before = new Set(ctx.world.instancesOf(pool.id).map((i) => i.id));
+  const warmBefore = new Set(ctx.world.warmOf(pool.id).map((w) => w.id));
   const previous = pool.desired;
-  const outcome = ctx.world.setDesired(pool.id, desired, { deferLaunch: opts.noCapacity });
+  const failedStarts: string[] = [];
+  const stop = ctx.world.on((e) => {
+    if (e.type === 'launch-failed' && e.poolId === pool.id) failedStarts.push(e.zone);
+  });
+  let outcome: ReturnType<typeof ctx.world.setDesired>;
+  try {
+    outcome = ctx.world.setDesired(pool.id, desired, { deferLaunch: opts.noCapacity });
+  } finally {
+    stop();
+  }
   const after = ctx.world.instancesOf(pool.id);
   const at = ctx.world.nowIso();
   const reason = `At ${at} ${cause} changing the desired capacity from ${previous} to ${desired}.`;
   for (const i of after) {
     if (before.has(i.id)) continue;
     activity(ctx, pool, {
-      Description: `Launching a new EC2 instance: ${i.id}`,
+      Description: warmBefore.has(i.id)
+        ? `Launching a new EC2 instance from warm pool: ${i.id}`
+        : `Launching a new EC2 instance: ${i.id}`,
       Cause: `${reason} At ${at} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${previous} to ${desired}.`,
       StatusCode: 'Successful',
       EndTime: at,
@@ -277,10 +294,26 @@ export function applyDesired(
       Details: JSON.stringify({ 'Subnet ID': subnetOf(pool, i.zone), 'Availability Zone': i.zone }),
     });
   }
+  for (const zone of failedStarts) {
+    const message = capacityMessage(pool, zone).replace(
+      'Launching EC2 instance failed.',
+      'Starting EC2 instance from warm pool failed.',
+    );
+    activity(ctx, pool, {
+      Description: `Launching a new EC2 instance from warm pool.  Status Reason: ${message}`,
+      Cause: `${reason} At ${at} an instance was started in response to a difference between desired and actual capacity, increasing the capacity from ${previous} to ${desired}.`,
+      StatusCode: 'Failed',
+      StatusMessage: message,
+      EndTime: at,
+      Progress: 100,
+      Details: JSON.stringify({ 'Subnet ID': subnetOf(pool, zone), 'Availability Zone': zone }),
+    });
+  }
+  const warmAfter = new Set(ctx.world.warmOf(pool.id).map((w) => w.id));
   for (const id of before) {
     if (after.some((i) => i.id === id)) continue;
     activity(ctx, pool, {
-      Description: `Terminating EC2 instance: ${id}`,
+      Description: warmAfter.has(id) ? `Moving EC2 instance to warm pool: ${id}` : `Terminating EC2 instance: ${id}`,
       Cause: `${reason} At ${at} an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from ${previous} to ${desired}.`,
       StatusCode: 'Successful',
       EndTime: at,

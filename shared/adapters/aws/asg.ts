@@ -22,6 +22,7 @@ import type { CapacityType } from '../../domain/types.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './errors.ts';
 import { allPages, asgLifecycle, capacityTypeOf, describeInstances } from './instances.ts';
+import { observeWarmPool } from './warm-pool.ts';
 
 export async function describeGroups(
   clients: AwsClients,
@@ -96,8 +97,12 @@ function groupCapacityType(group: AutoScalingGroup): CapacityType {
 export async function describeGroupPool(clients: AwsClients, ref: PoolRef, now: Date): Promise<PoolObservation> {
   const operation = `describing aws auto-scaling-group ${ref.resource}`;
   const group = await requireGroup(clients, ref.location.region, ref.resource, operation);
-  const instances = await groupInstances(clients, ref.location.region, [group], groupCapacityType(group), operation);
+  const [instances, warm] = await Promise.all([
+    groupInstances(clients, ref.location.region, [group], groupCapacityType(group), operation),
+    observeWarmPool(clients, ref.location.region, group, operation),
+  ]);
   return {
+    ...(warm ? { warm } : {}),
     ref,
     desired: group.DesiredCapacity ?? 0,
     ready: instances.filter((i) => i.lifecycle === 'ready').length,

@@ -10,10 +10,13 @@ import type {
   PoolRef,
   SetDesiredRequest,
   SetDesiredResult,
+  SetWarmRequest,
+  SetWarmResult,
   SpotPrice,
 } from '../../domain/ports.ts';
 import type { PoolKind } from '../../domain/types.ts';
 import { describeGroupPool, removeGroupInstance, setGroupDesired } from './asg.ts';
+import { setGroupWarm } from './warm-pool.ts';
 import type { AwsClients } from './clients.ts';
 import { describeNodegroupPool, type PollOptions, removeNodegroupInstance, setNodegroupDesired } from './eks.ts';
 import { describeFleetPool, removeFleetInstance, setFleetDesired } from './fleet.ts';
@@ -103,6 +106,21 @@ export class AwsCapacity implements CapacityPort {
       default:
         return this.inFleetQueue(ref, () => removeFleetInstance(this.clients, ref, instanceId, operation));
     }
+  }
+
+  /** Auto Scaling groups only: their warm pool (warm-pool.ts). EC2 Fleets and EKS node groups have none. */
+  async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
+    const operation = `setting the warm capacity of ${ref.cloud} ${ref.kind} ${ref.resource}`;
+    this.check(ref, operation);
+    if (ref.kind !== 'auto-scaling-group') {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: 'aws',
+        operation,
+        message: `a ${ref.kind} has no warm pool (EC2 Auto Scaling groups do)`,
+      });
+    }
+    return setGroupWarm(this.clients, ref, request);
   }
 
   /**

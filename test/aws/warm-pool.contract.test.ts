@@ -1,0 +1,182 @@
+/**
+ * Contract tests: EC2 Auto Scaling warm pools through the real SDK client (PutWarmPool, DescribeWarmPool,
+ * DeleteWarmPool, the `Warmed:*` lifecycle states, scale-out from the pool) against the loopback emulator.
+ * Pages are 2 items long, so DescribeWarmPool pages too.
+ */
+import {
+  DescribeScalingActivitiesCommand,
+  DescribeWarmPoolCommand,
+  PutWarmPoolCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AwsClients } from '../../shared/adapters/aws/index.ts';
+import { CloudError } from '../../shared/domain/errors.ts';
+import { type Env, FAST, POOLS, REGION, refOfSpec, startEnv } from './support.ts';
+
+let env: Env | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+const asg = refOfSpec(POOLS.asg);
+const fleet = refOfSpec(POOLS.fleet);
+const spotAsg = { ...asg, id: 'spot', resource: 'gpu-spot' };
+
+async function start(): Promise<Env> {
+  env = await startEnv();
+  env.world.addPool({
+    ...POOLS.asg,
+    id: 'spot',
+    name: 'gpu-spot',
+    capacityType: 'spot',
+    desired: 0,
+  });
+  return env;
+}
+
+async function rejection(p: Promise<unknown>): Promise<CloudError> {
+  const e = await p.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(CloudError);
+  return e as CloudError;
+}
+
+describe('Auto Scaling warm pools', () => {
+  it('keeps an absolute number of stopped instances: Warmed:Pending while prepared, then Warmed:Stopped', async () => {
+    const { aws, world } = await start();
+    const r = await aws.capacity.setWarm!(asg, { size: 3, state: 'stopped', reason: 'test' });
+    expect(r).toEqual({ size: 3, previous: 0, unchanged: false });
+    let o = await aws.capacity.describePool(asg);
+    expect(o.warm).toMatchObject({ target: 3, ready: 0, warming: 3, state: 'stopped' });
+    // Warm instances are not the group's: desired and the group's instances are unchanged.
+    expect(o.desired).toBe(3);
+    expect(o.instances).toHaveLength(3);
+    world.advance(POOLS.asg.readySeconds);
+    o = await aws.capacity.describePool(asg);
+    expect(o.warm).toMatchObject({ target: 3, ready: 3, warming: 0 });
+    // Setting the same again changes nothing.
+    expect(await aws.capacity.setWarm!(asg, { size: 3, state: 'stopped', reason: 'again' })).toMatchObject({
+      unchanged: true,
+    });
+    // The SDK's own view: MinSize = MaxGroupPreparedCapacity (an absolute size), reuse on scale-in, states.
+    const clients = new AwsClients({ region: REGION, endpoints: env!.emulator.endpoints, ...FAST });
+    try {
+      const raw = await clients
+        .autoscaling(REGION)
+        .send(new DescribeWarmPoolCommand({ AutoScalingGroupName: POOLS.asg.name, MaxRecords: 2 }));
+      expect(raw.WarmPoolConfiguration).toMatchObject({
+        MinSize: 3,
+        MaxGroupPreparedCapacity: 3,
+        PoolState: 'Stopped',
+        InstanceReusePolicy: { ReuseOnScaleIn: true },
+      });
+      expect(raw.Instances).toHaveLength(2);
+      expect(raw.NextToken).toBeDefined();
+      expect(new Set(raw.Instances!.map((i) => i.LifecycleState))).toEqual(new Set(['Warmed:Stopped']));
+    } finally {
+      clients.destroy();
+    }
+  });
+
+  it('scales out from the pool first: warm instances serve after their resume time, the pool refills', async () => {
+    const { aws, world } = await start();
+    await aws.capacity.setWarm!(asg, { size: 2, state: 'hibernated', reason: 'test' });
+    world.advance(POOLS.asg.readySeconds);
+    const warmIds = (await aws.capacity.describePool(asg)).warm!.instanceIds;
+    await aws.capacity.setDesired(asg, { desired: 6, reason: 'burst' });
+    let o = await aws.capacity.describePool(asg);
+    // Both warm instances are now the group's; the third new one is a cold launch.
+    for (const id of warmIds) expect(o.instances.map((i) => i.id)).toContain(id);
+    expect(world.warmResumes(POOLS.asg.id)).toEqual({ resumes: 2, failedResumes: 0 });
+    // The pool refills itself: two new instances being prepared.
+    expect(o.warm).toMatchObject({ target: 2, ready: 0, warming: 2, state: 'hibernated' });
+    // Resumed instances serve after the warm physics' resume time; the cold one after its full time to ready.
+    world.advance(world.pool(POOLS.asg.id)!.warm!.resumeSeconds);
+    o = await aws.capacity.describePool(asg);
+    expect(o.ready).toBe(5);
+    const activities = await activitiesOf(env!);
+    expect(activities.filter((d) => d.startsWith('Launching a new EC2 instance from warm pool: '))).toHaveLength(2);
+  });
+
+  it('a warm instance that cannot start for capacity stays warm; a cold launch replaces it and a Failed activity says why', async () => {
+    const { aws, world } = await start();
+    await aws.capacity.setWarm!(asg, { size: 1, state: 'stopped', reason: 'test' });
+    world.advance(POOLS.asg.readySeconds);
+    world.failNextResumes(POOLS.asg.id, 1);
+    await aws.capacity.setDesired(asg, { desired: 4, reason: 'burst' });
+    const o = await aws.capacity.describePool(asg);
+    expect(o.instances).toHaveLength(4);
+    expect(o.warm).toMatchObject({ ready: 1 });
+    expect(world.warmResumes(POOLS.asg.id)).toEqual({ resumes: 0, failedResumes: 1 });
+    const activities = await activitiesOf(env!);
+    expect(activities.some((d) => /from warm pool\..*do not have sufficient g5\.12xlarge capacity/.test(d))).toBe(true);
+  });
+
+  it('returns instances to the pool on scale-in while it has room; size 0 deletes the pool', async () => {
+    const { aws, world } = await start();
+    await aws.capacity.setWarm!(asg, { size: 1, state: 'stopped', reason: 'test' });
+    await aws.capacity.setDesired(asg, { desired: 1, reason: 'quiet' });
+    // The pool of one is already preparing its instance: no room, so the two taken out are terminated.
+    expect(world.warmOf(POOLS.asg.id)).toHaveLength(1);
+    await aws.capacity.setWarm!(asg, { size: 3, state: 'stopped', reason: 'more' });
+    world.advance(POOLS.asg.readySeconds);
+    await aws.capacity.setDesired(asg, { desired: 3, reason: 'burst' });
+    expect(world.warmResumes(POOLS.asg.id).resumes).toBe(2);
+    await aws.capacity.setDesired(asg, { desired: 1, reason: 'quiet again' });
+    const warm = world.warmOf(POOLS.asg.id);
+    expect(warm).toHaveLength(3);
+    const r = await aws.capacity.setWarm!(asg, { size: 0, state: 'stopped', reason: 'off' });
+    expect(r).toEqual({ size: 0, previous: 3, unchanged: false });
+    expect(world.warmOf(POOLS.asg.id)).toHaveLength(0);
+    expect((await aws.capacity.describePool(asg)).warm).toBeUndefined();
+  });
+
+  it.each([
+    ['an EC2 Fleet (the adapter refuses)', fleet, 'stopped' as const, 'invalid'],
+    ['a group that requests Spot Instances (the service refuses)', spotAsg, 'stopped' as const, 'invalid'],
+    ['a suspended state (not an ASG state)', asg, 'suspended' as const, 'invalid'],
+  ])('refuses %s', async (_name, ref, state, kind) => {
+    const { aws } = await start();
+    const e = await rejection(aws.capacity.setWarm!(ref, { size: 1, state, reason: 'test' }));
+    expect(e.kind).toBe(kind);
+  });
+
+  it('answers PutWarmPool on a group that does not exist with a ValidationError, as the service does', async () => {
+    const { emulator } = await start();
+    const clients = new AwsClients({ region: REGION, endpoints: emulator.endpoints, ...FAST });
+    try {
+      const e = await clients
+        .autoscaling(REGION)
+        .send(new PutWarmPoolCommand({ AutoScalingGroupName: 'nope', MinSize: 1 }))
+        .then(
+          () => undefined,
+          (err: unknown) => err as { name: string; message: string },
+        );
+      expect(e?.name).toBe('ValidationError');
+      expect(e?.message).toMatch(/nope not found/);
+    } finally {
+      clients.destroy();
+    }
+  });
+});
+
+async function activitiesOf(env: Env): Promise<string[]> {
+  const clients = new AwsClients({ region: REGION, endpoints: env.emulator.endpoints, ...FAST });
+  try {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const r = await clients
+        .autoscaling(REGION)
+        .send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: POOLS.asg.name, NextToken: token }));
+      out.push(...(r.Activities ?? []).map((a) => a.Description ?? ''));
+      token = r.NextToken;
+    } while (token);
+    return out;
+  } finally {
+    clients.destroy();
+  }
+}
