@@ -495,18 +495,12 @@ export class World {
   }
   /**
    * Sets (or, with undefined, removes) a pool's warm-pool policy, as the cloud's API does; the cloud then
-   * prepares or removes warm instances to match. Throws when the pool's spec has no warm physics.
+   * prepares or removes warm instances to match.
    */
   setWarmPolicy(poolId: string, policy: WorldWarmPolicy | undefined): void {
-    // (a pool without `warm` physics gets the defaults below)
     const pool = this.requirePool(poolId);
     if (policy) {
-      // A pool set up without warm physics gets the defaults (shared/domain/warm.ts).
-      const cloud = pool.cloud === 'kubernetes' ? 'aws' : pool.cloud;
-      pool.warm ??= {
-        resumeSeconds: Math.min(pool.readySeconds, DEFAULT_RESUME_SECONDS[policy.state]),
-        hourlyPrice: warmHourlyPrice(DEFAULT_DISK_TYPE[cloud], DEFAULT_DISK_GB, policy.state),
-      };
+      this.ensureWarmPhysics(pool, policy.state);
       pool.warmPolicy = { ...policy };
     } else {
       delete pool.warmPolicy;
@@ -543,7 +537,7 @@ export class World {
    */
   stopInstances(poolId: string, instanceIds: string[]): void {
     const pool = this.requirePool(poolId);
-    if (!pool.warm) throw new Error(`pool ${poolId} cannot keep warm instances`);
+    this.ensureWarmPhysics(pool, 'stopped');
     for (const id of instanceIds) {
       const inst = this.instances.get(id);
       if (!inst || inst.poolId !== poolId || inst.state === 'terminating') continue;
@@ -578,8 +572,17 @@ export class World {
   /** Prepares `count` new warm instances in a pool now, whatever its policy (Azure: create, then deallocate). */
   addWarm(poolId: string, count: number): void {
     const pool = this.requirePool(poolId);
-    if (!pool.warm) throw new Error(`pool ${poolId} cannot keep warm instances`);
+    this.ensureWarmPhysics(pool, 'stopped');
     for (let k = 0; k < count; k++) this.prepareWarm(pool);
+  }
+
+  /** A pool set up without warm physics gets the defaults (shared/domain/warm.ts) when it first keeps some. */
+  private ensureWarmPhysics(pool: WorldPool, state: WarmState): void {
+    const cloud = pool.cloud === 'kubernetes' ? 'aws' : pool.cloud;
+    pool.warm ??= {
+      resumeSeconds: Math.min(pool.readySeconds, DEFAULT_RESUME_SECONDS[state]),
+      hourlyPrice: warmHourlyPrice(DEFAULT_DISK_TYPE[cloud], DEFAULT_DISK_GB, state),
+    };
   }
 
   private counters(poolId: string): { resumes: number; failedResumes: number } {

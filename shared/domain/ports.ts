@@ -31,6 +31,8 @@ export interface PoolRef {
   /** Azure: `subscriptionId/resourceGroup`; GCP: project id; Kubernetes: context. */
   scope?: string;
   tags?: Record<string, string>;
+  /** Set when the pool keeps warm capacity: adapters that manage warm instances themselves look for them. */
+  warm?: { state: WarmState };
 }
 
 export interface PoolObservation {
@@ -91,6 +93,11 @@ export interface SetDesiredResult {
   unchanged: boolean;
   /** Long-running operation id, when there was one (EKS update id, GCP operation, Azure async op). */
   operationId?: string;
+  /**
+   * Warm instances the adapter tried to start that could not (capacity), replaced by new launches: the
+   * offering is short of capacity. Only adapters that start warm instances themselves report it (Azure).
+   */
+  resumeFailures?: number;
 }
 
 export interface CapacityReservation {
@@ -243,5 +250,6 @@ export function refOf(pool: Pool, scope?: string): PoolRef {
     location: pool.location,
     scope: scope ?? pool.tags?.scope,
     tags: pool.tags,
+    ...(pool.warm ? { warm: { state: pool.warm.state } } : {}),
   };
 }

@@ -8,6 +8,7 @@
  *   GET   .../virtualMachineScaleSets/{vmss}/virtualMachines[?$expand=instanceView]     (paged: nextLink)
  *   GET   .../virtualMachineScaleSets/{vmss}/virtualMachines/{instanceId}[/instanceView]
  *   POST  .../virtualMachineScaleSets/{vmss}/delete  { instanceIds }   (202 + Azure-AsyncOperation + Location)
+ *   POST  .../virtualMachineScaleSets/{vmss}/start|deallocate  [{ instanceIds }]   (same; see warm.ts)
  *   GET   /subscriptions/{sub}/providers/Microsoft.Compute/locations/{loc}/operations/{id}[?monitor=true]
  *   GET   /subscriptions/{sub}/providers/Microsoft.Compute/capacityReservationGroups
  *   GET   .../resourceGroups/{rg}/providers/Microsoft.Compute/capacityReservationGroups/{group}/capacityReservations
@@ -17,6 +18,8 @@
  * subscription and resource group. A PATCH of `sku.capacity` sets the world's desired count when the
  * operation is created (a real scale set starts creating VMs while its operation is InProgress); when the
  * world cannot place every VM, the operation ends Failed with ZonalAllocationFailed / AllocationFailed.
+ * Deallocated VMs are the world's warm instances (warm.ts): they count in `sku.capacity`, so a PATCH leaves
+ * them be and sets the running count to the rest.
  *
  * Faults (`world.faults`, service `arm`, operations `virtualMachineScaleSets.get|update|deleteInstances`,
  * `virtualMachineScaleSetVMs.list|get|getInstanceView`, `operationStatus.get`,
@@ -39,6 +42,7 @@ import { type AsyncOperation, OperationStore } from './operations.ts';
 import { reservationGroupsResponse, reservationsResponse } from './reservations.ts';
 import { type VmssAddress, scopeOf, uuidFrom, vmInstanceView, vmResource, vmssId, vmssResource } from './resources.ts';
 import { testTls } from './tls.ts';
+import { capacityOf, warmVmResource } from './warm.ts';
 
 /** Microsoft.Compute api-versions for virtualMachineScaleSets, up to the one @azure/arm-compute 24 sends. */
 export const COMPUTE_API_VERSIONS: readonly string[] = [
@@ -213,10 +217,13 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
   function vmssBody(pool: WorldPool, addr: VmssAddress) {
     const id = vmssId(addr);
     if (!firstSeen.has(id.toLowerCase())) firstSeen.set(id.toLowerCase(), world.nowIso());
-    return vmssResource(pool, addr, {
+    const body = vmssResource(pool, addr, {
       provisioningState: ops.inProgress(id) ? 'Updating' : 'Succeeded',
       timeCreated: firstSeen.get(id.toLowerCase())!,
     });
+    // Deallocated VMs are members of the scale set: they count in its capacity.
+    (body.sku as { capacity: number }).capacity = capacityOf(pool, world.warmOf(pool.id).length);
+    return body;
   }
 
   function operationUrls(op: AsyncOperation, apiVersion: string) {
@@ -258,8 +265,12 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     let error: ArmError | undefined;
     if (failOperation) {
       error = allocationFailed(pool.zones.length > 0);
-    } else if (typeof capacity === 'number' && capacity !== pool.desired) {
-      const outcome = world.setDesired(pool.id, capacity);
+    } else if (typeof capacity === 'number' && capacity !== capacityOf(pool, world.warmOf(pool.id).length)) {
+      // The capacity counts deallocated VMs: the running ones are what is left; below the deallocated count,
+      // the newest deallocated VMs go too.
+      const warm = world.warmOf(pool.id);
+      if (capacity < warm.length) world.deleteWarm(warm.slice(capacity).map((w) => w.id));
+      const outcome = world.setDesired(pool.id, Math.max(0, capacity - warm.length));
       if (settings.failOnShortfall && outcome.shortfall > 0) error = allocationFailed(pool.zones.length > 0);
     }
     const op = ops.create({
@@ -284,12 +295,19 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     const { pool, addr } = found;
     const expand = ctx.url.searchParams.get('$expand');
     const withView = expand !== null && same(expand, 'instanceView');
-    const all = world.instancesOf(pool.id).sort((x, y) => x.index - y.index);
+    const all = [
+      ...world
+        .instancesOf(pool.id)
+        .map((inst) => ({ index: inst.index, render: () => vmResource(pool, addr, inst, { instanceView: withView }) })),
+      ...world
+        .warmOf(pool.id)
+        .map((w) => ({ index: w.index, render: () => warmVmResource(pool, addr, w, { instanceView: withView }) })),
+    ].sort((x, y) => x.index - y.index);
     const skip = Number.parseInt(ctx.url.searchParams.get('$skiptoken') ?? '0', 10) || 0;
     const size = Math.max(1, settings.pageSize);
     const page = all.slice(skip, skip + size);
     const body: Record<string, unknown> = {
-      value: page.map((inst) => vmResource(pool, addr, inst, { instanceView: withView })),
+      value: page.map((vm) => vm.render()),
     };
     if (skip + size < all.length) {
       const next = new URL(`${endpoint}${vmssId(addr)}/virtualMachines`);
@@ -306,6 +324,14 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     if (isAnswer(found)) return sendError(ctx, found);
     const { pool, addr } = found;
     const inst = world.instancesOf(pool.id).find((i) => String(i.index) === instanceId);
+    const warm = world.warmOf(pool.id).find((w) => String(w.index) === instanceId);
+    if (!inst && warm) {
+      const expand = ctx.url.searchParams.get('$expand');
+      const vm = warmVmResource(pool, addr, warm, {
+        instanceView: viewOnly || (expand !== null && same(expand, 'instanceView')),
+      });
+      return send(ctx, 200, viewOnly ? (vm.properties as { instanceView: unknown }).instanceView : vm);
+    }
     if (!inst) {
       return sendError(
         ctx,
@@ -329,9 +355,16 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
       );
     }
     const live = world.instancesOf(pool.id);
+    const warm = world.warmOf(pool.id);
     const victims = [];
+    const warmVictims: string[] = [];
     for (const id of ids as string[]) {
       const inst = live.find((i) => String(i.index) === id);
+      const w = warm.find((x) => String(x.index) === id);
+      if (w) {
+        warmVictims.push(w.id);
+        continue;
+      }
       if (!inst) {
         return sendError(
           ctx,
@@ -345,7 +378,10 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     }
     let error: ArmError | undefined;
     if (failOperation) error = armErrors.internal().error;
-    else for (const v of victims) world.terminateInstance(v.id, { decrementDesired: true });
+    else {
+      for (const v of victims) world.terminateInstance(v.id, { decrementDesired: true });
+      world.deleteWarm(warmVictims);
+    }
     const op = ops.create({
       subscription: addr.subscription,
       location: pool.region,
@@ -360,6 +396,64 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
       Location: urls.location,
       'Retry-After': String(settings.retryAfterSeconds),
       'x-ms-ratelimit-remaining-subscription-writes': '1198',
+    });
+  }
+
+  /**
+   * `start` and `deallocate` of chosen VMs (`{ instanceIds }`; none = every VM): deallocate stops running VMs
+   * into the world's warm instances, start resumes deallocated ones. A VM that cannot start for capacity stays
+   * deallocated and the operation ends Failed with AllocationFailed, as Compute's does; the others started.
+   */
+  function powerAction(ctx: Ctx, a: VmssAddress, action: 'start' | 'deallocate', failOperation: boolean) {
+    const found = findVmss(a);
+    if (isAnswer(found)) return sendError(ctx, found);
+    const { pool, addr } = found;
+    const raw = (ctx.body as { instanceIds?: unknown } | undefined)?.instanceIds;
+    if (raw !== undefined && (!Array.isArray(raw) || !raw.every((x) => typeof x === 'string'))) {
+      return sendError(ctx, armErrors.invalidParameter('instanceIds', 'instanceIds must be a list of strings.'));
+    }
+    const live = world.instancesOf(pool.id);
+    const warm = world.warmOf(pool.id);
+    const ids = (raw as string[] | undefined) ?? [...live, ...warm].map((x) => String(x.index));
+    for (const id of ids) {
+      if (!live.some((i) => String(i.index) === id) && !warm.some((w) => String(w.index) === id)) {
+        return sendError(
+          ctx,
+          armErrors.invalidParameter(
+            'instanceIds',
+            `The provided instanceId ${id} is not an active Virtual Machine Scale Set VM instanceId.`,
+          ),
+        );
+      }
+    }
+    let error: ArmError | undefined;
+    if (failOperation) error = armErrors.internal().error;
+    else if (action === 'deallocate') {
+      world.stopInstances(
+        pool.id,
+        live.filter((i) => ids.includes(String(i.index))).map((i) => i.id),
+      );
+    } else {
+      const failed = world.startWarm(
+        pool.id,
+        warm.filter((w) => ids.includes(String(w.index))).map((w) => w.id),
+      );
+      if (failed.length > 0) error = allocationFailed(pool.zones.length > 0);
+    }
+    const op = ops.create({
+      subscription: addr.subscription,
+      location: pool.region,
+      resourceId: vmssId(addr),
+      now: world.nowIso(),
+      polls: settings.operationPolls,
+      error,
+    });
+    const urls = operationUrls(op, ctx.apiVersion);
+    send(ctx, 202, undefined, {
+      'Azure-AsyncOperation': urls.asyncOperation,
+      Location: urls.location,
+      'Retry-After': String(settings.retryAfterSeconds),
+      'x-ms-ratelimit-remaining-subscription-writes': '1197',
     });
   }
 
@@ -470,6 +564,19 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
         action: 'Microsoft.Compute/virtualMachineScaleSets/delete/action',
         scope,
         serve: (ctx, fail) => deleteInstances(ctx, a, fail),
+      };
+    }
+    if (tail.length === 1 && (same(tail[0]!, 'start') || same(tail[0]!, 'deallocate'))) {
+      if (method !== 'POST') return armErrors.methodNotAllowed(method);
+      const action = same(tail[0]!, 'start') ? 'start' : 'deallocate';
+      return {
+        operation: `virtualMachineScaleSets.${action}`,
+        type: 'virtualMachineScaleSets',
+        write: true,
+        asyncWrite: true,
+        action: `Microsoft.Compute/virtualMachineScaleSets/${action}/action`,
+        scope,
+        serve: (ctx, fail) => powerAction(ctx, a, action, fail),
       };
     }
     if (same(tail[0]!, 'virtualMachines')) {

@@ -22,6 +22,14 @@
  * setDesired PATCHes `sku.capacity` and waits for the async operation (Azure-AsyncOperation); a Failed
  * operation becomes a CloudError with ARM's code (AllocationFailed -> insufficient-capacity). VMSS has no
  * field for the reason, so it is not written. removeInstance uses deleteInstances (which lowers the capacity).
+ *
+ * Warm capacity (not on Spot scale sets): deallocated VMs. They stay members of the scale set (counted in
+ * `sku.capacity`) but bill their disks only. describePool reports them as `warm` (PowerState/deallocated ready
+ * to start, deallocating still being stopped), not as instances, and `desired` = capacity - deallocated.
+ * setDesired starts deallocated VMs first (`virtualMachineScaleSets.start` with their instance ids, a
+ * long-running operation); those that cannot start for capacity (AllocationFailed) stay deallocated, and the
+ * capacity is raised for the rest (cold launches); `resumeFailures` says how many. setWarm raises the capacity
+ * and deallocates the new VMs once created (`deallocate`), or deletes surplus deallocated VMs.
  */
 import { type ComputeManagementClient, isRestError } from '@azure/arm-compute';
 import { CloudError, isCloudError } from '../../domain/errors.ts';
@@ -34,6 +42,9 @@ import type {
   PoolRef,
   SetDesiredRequest,
   SetDesiredResult,
+  SetWarmRequest,
+  SetWarmResult,
+  WarmObservation,
 } from '../../domain/ports.ts';
 import type { CapacityType, PoolKind } from '../../domain/types.ts';
 import { fromOperationError, toCloudError } from './errors.ts';
@@ -112,13 +123,25 @@ function hasHealthExtension(vmss: VirtualMachineScaleSet): boolean {
   return extensions.some((e) => HEALTH_EXTENSION_TYPES.has((e.type ?? '').toLowerCase()));
 }
 
-export function lifecycleOf(vm: ScaleSetVm, healthExtension: boolean): InstanceLifecycle {
-  const provisioning = (vm.provisioningState ?? '').toLowerCase();
-  const statuses = vm.instanceView?.statuses ?? [];
-  const power = statuses
+function powerOf(vm: ScaleSetVm): string | undefined {
+  return (vm.instanceView?.statuses ?? [])
     .find((s) => s.code?.toLowerCase().startsWith('powerstate/'))
     ?.code?.slice('PowerState/'.length)
     .toLowerCase();
+}
+
+/** A deallocated VM of a scale set that is not Spot is warm capacity: `ready` to start, or still `warming`. */
+export function warmPhaseOf(vm: ScaleSetVm, capacityType: CapacityType): 'ready' | 'warming' | undefined {
+  if (capacityType === 'spot' || (vm.provisioningState ?? '').toLowerCase() === 'deleting') return undefined;
+  const power = powerOf(vm);
+  if (power === 'deallocated') return 'ready';
+  if (power === 'deallocating') return 'warming';
+  return undefined;
+}
+
+export function lifecycleOf(vm: ScaleSetVm, healthExtension: boolean): InstanceLifecycle {
+  const provisioning = (vm.provisioningState ?? '').toLowerCase();
+  const power = powerOf(vm);
   if (provisioning === 'deleting' || (power !== undefined && STOPPING_POWER_STATES.has(power))) return 'terminating';
   if (provisioning === 'creating' || provisioning === 'failed' || power === 'starting') return 'pending';
   if (power !== 'running') return provisioning === 'succeeded' && power === undefined ? 'running' : 'pending';
@@ -137,6 +160,28 @@ const sameRegion = (a: string | undefined, b: string) =>
 
 function resourceGroupOf(id: string | undefined): string | undefined {
   return id ? /\/resourceGroups\/([^/]+)/i.exec(id)?.[1] : undefined;
+}
+
+interface ScaleSetMembers {
+  /** VMs that run (or are being created), deallocated ones left out. */
+  running: number;
+  /** Instance ids of deallocated VMs, ready to start, lowest first. */
+  deallocated: string[];
+  /** VMs being deallocated. */
+  warming: number;
+  /** Every VM's instance id. */
+  all: string[];
+}
+
+function warmObservation(warm: Array<{ id: string; phase: 'ready' | 'warming' }>): WarmObservation {
+  const ready = warm.filter((w) => w.phase === 'ready').length;
+  return {
+    target: warm.length,
+    ready,
+    warming: warm.length - ready,
+    state: 'stopped',
+    instanceIds: warm.map((w) => w.id),
+  };
 }
 
 export class AzureCapacity implements CapacityPort {
@@ -161,9 +206,15 @@ export class AzureCapacity implements CapacityPort {
       const health = hasHealthExtension(vmss);
       const region = vmss.location ?? ref.location.region;
       const instances: ObservedInstance[] = [];
+      const warm: Array<{ id: string; phase: 'ready' | 'warming' }> = [];
       for await (const vm of client.virtualMachineScaleSetVMs.list(a.resourceGroup, a.name, {
         expand: 'instanceView',
       })) {
+        const phase = warmPhaseOf(vm, capacityType);
+        if (phase) {
+          warm.push({ id: vm.name ?? `${a.name}_${vm.instanceId}`, phase });
+          continue;
+        }
         const lifecycle = lifecycleOf(vm, health);
         const nodeName = vm.instanceView?.computerName ?? vm.osProfile?.computerName;
         instances.push({
@@ -178,10 +229,11 @@ export class AzureCapacity implements CapacityPort {
       }
       return {
         ref,
-        desired: vmss.sku?.capacity ?? 0,
+        desired: Math.max(0, (vmss.sku?.capacity ?? 0) - warm.length),
         ready: instances.filter((i) => i.lifecycle === 'ready').length,
         instances,
         observedAt: this.deps.now().toISOString(),
+        ...(warm.length > 0 ? { warm: warmObservation(warm) } : {}),
       };
     } catch (e) {
       throw toCloudError(e, what);
@@ -192,18 +244,151 @@ export class AzureCapacity implements CapacityPort {
     const a = addressOf(ref, this.deps.defaultSubscription);
     const what = `resizing azure vmss ${a.resourceGroup}/${a.name} to ${request.desired}`;
     let client: ComputeManagementClient;
-    let previous: number;
+    let members: ScaleSetMembers;
     try {
       client = await this.deps.compute(a.subscription);
-      previous = (await client.virtualMachineScaleSets.get(a.resourceGroup, a.name)).sku?.capacity ?? 0;
+      // Only a pool that keeps warm VMs needs the VM list (to find the deallocated ones): others, one GET.
+      members = ref.warm
+        ? await this.members(client, a)
+        : {
+            running: (await client.virtualMachineScaleSets.get(a.resourceGroup, a.name)).sku?.capacity ?? 0,
+            deallocated: [],
+            warming: 0,
+            all: [],
+          };
     } catch (e) {
       throw toCloudError(e, what);
     }
+    const previous = members.running;
     if (previous === request.desired) return { desired: previous, previous, unchanged: true };
-    const { result, operationId } = await this.runOperation(what, (o) =>
-      client.virtualMachineScaleSets.update(a.resourceGroup, a.name, { sku: { capacity: request.desired } }, o),
+    let resumeFailures = 0;
+    let operationId: string | undefined;
+    if (request.desired > members.running && members.deallocated.length > 0) {
+      // Warm first: start deallocated VMs; those that cannot start (capacity) stay deallocated.
+      const ids = members.deallocated.slice(0, request.desired - members.running);
+      try {
+        operationId = (
+          await this.runOperation(`${what}: starting deallocated VMs ${ids.join(', ')}`, (o) =>
+            client.virtualMachineScaleSets.start(a.resourceGroup, a.name, {
+              vmInstanceIDs: { instanceIds: ids },
+              ...o,
+            }),
+          )
+        ).operationId;
+      } catch (e) {
+        if (!(isCloudError(e) && e.kind === 'insufficient-capacity')) throw e;
+      }
+      try {
+        members = await this.members(client, a);
+      } catch (e) {
+        throw toCloudError(e, what);
+      }
+      resumeFailures = ids.filter((id) => members.deallocated.includes(id)).length;
+      if (members.running === request.desired) {
+        return { desired: request.desired, previous, unchanged: false, operationId, resumeFailures };
+      }
+    }
+    // The capacity counts deallocated VMs: the running count is what is set beside them.
+    const capacity = request.desired + members.deallocated.length + members.warming;
+    const { result, operationId: updateId } = await this.runOperation(what, (o) =>
+      client.virtualMachineScaleSets.update(a.resourceGroup, a.name, { sku: { capacity } }, o),
     );
-    return { desired: result.sku?.capacity ?? request.desired, previous, unchanged: false, operationId };
+    const accepted = (result.sku?.capacity ?? capacity) - members.deallocated.length - members.warming;
+    return {
+      desired: accepted,
+      previous,
+      unchanged: false,
+      operationId: updateId ?? operationId,
+      ...(resumeFailures > 0 ? { resumeFailures } : {}),
+    };
+  }
+
+  /**
+   * Keeps `size` deallocated VMs: more are made by raising the capacity and deallocating the new VMs once the
+   * update is done (they are created with the model's image, then stopped); fewer by deleting the newest.
+   */
+  async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
+    const a = addressOf(ref, this.deps.defaultSubscription);
+    const what = `setting the deallocated VMs of azure vmss ${a.resourceGroup}/${a.name} to ${request.size}`;
+    if (request.state !== 'stopped' || !Number.isInteger(request.size) || request.size < 0) {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: 'azure',
+        operation: what,
+        message:
+          request.state !== 'stopped'
+            ? `a scale set keeps warm VMs deallocated ('stopped'), not ${request.state}`
+            : `size must be a whole number >= 0, got ${request.size}`,
+      });
+    }
+    let client: ComputeManagementClient;
+    let members: ScaleSetMembers;
+    let spot: boolean;
+    try {
+      client = await this.deps.compute(a.subscription);
+      spot = capacityTypeOf(await client.virtualMachineScaleSets.get(a.resourceGroup, a.name)) === 'spot';
+      members = await this.members(client, a);
+    } catch (e) {
+      throw toCloudError(e, what);
+    }
+    if (spot) {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: 'azure',
+        operation: what,
+        message: 'a Spot scale set keeps no warm VMs',
+      });
+    }
+    const previous = members.deallocated.length + members.warming;
+    if (request.size === previous) return { size: previous, previous, unchanged: true };
+    if (request.size < previous) {
+      const surplus = [...members.deallocated].sort((x, y) => Number(y) - Number(x)).slice(0, previous - request.size);
+      if (surplus.length === 0) return { size: previous, previous, unchanged: true };
+      const { operationId } = await this.runOperation(what, (o) =>
+        client.virtualMachineScaleSets.deleteInstances(a.resourceGroup, a.name, { instanceIds: surplus }, o),
+      );
+      return { size: previous - surplus.length, previous, unchanged: false, operationId };
+    }
+    const before = new Set(members.all);
+    const capacity = members.all.length + (request.size - previous);
+    await this.runOperation(what, (o) =>
+      client.virtualMachineScaleSets.update(a.resourceGroup, a.name, { sku: { capacity } }, o),
+    );
+    let after: ScaleSetMembers;
+    try {
+      after = await this.members(client, a);
+    } catch (e) {
+      throw toCloudError(e, what);
+    }
+    const created = after.all.filter((id) => !before.has(id));
+    if (created.length === 0) return { size: previous, previous, unchanged: false };
+    const { operationId } = await this.runOperation(`${what}: deallocating ${created.join(', ')}`, (o) =>
+      client.virtualMachineScaleSets.deallocate(a.resourceGroup, a.name, {
+        vmInstanceIDs: { instanceIds: created },
+        ...o,
+      }),
+    );
+    return { size: previous + created.length, previous, unchanged: false, operationId };
+  }
+
+  /** The scale set's VMs by instance id: running ones counted, deallocated ones (ready to start) listed. */
+  private async members(client: ComputeManagementClient, a: ScaleSetAddress): Promise<ScaleSetMembers> {
+    const vmss = await client.virtualMachineScaleSets.get(a.resourceGroup, a.name);
+    const capacityType = capacityTypeOf(vmss);
+    const out: ScaleSetMembers = { running: 0, deallocated: [], warming: 0, all: [] };
+    let listed = 0;
+    for await (const vm of client.virtualMachineScaleSetVMs.list(a.resourceGroup, a.name, { expand: 'instanceView' })) {
+      listed++;
+      const id = vm.instanceId ?? '';
+      out.all.push(id);
+      const phase = warmPhaseOf(vm, capacityType);
+      if (phase === 'ready') out.deallocated.push(id);
+      else if (phase === 'warming') out.warming++;
+    }
+    // The capacity may run ahead of the VMs listed (some still being created): running = capacity - warm.
+    out.running = Math.max(0, Math.max(vmss.sku?.capacity ?? 0, listed) - out.deallocated.length - out.warming);
+    out.deallocated.sort((x, y) => Number(x) - Number(y));
+    return out;
   }
 
   async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
