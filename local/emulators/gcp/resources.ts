@@ -97,6 +97,20 @@ export function managedInstances(world: World, pool: WorldPool, project: string)
     ...stateOf(world, i, hc),
     version,
   }));
+  // Standby VMs (the world's warm instances): stopped (TERMINATED, as Compute shows a stopped VM) or
+  // SUSPENDED; STOPPING / SUSPENDING while the group still prepares them.
+  for (const w of world.warmOf(pool.id)) {
+    const suspended = w.state === 'suspended';
+    out.push({
+      instance: instanceUrl(project, w.zone, w.id),
+      id: numericId(`instance/${project}/${w.id}`),
+      name: w.id,
+      ...(w.phase === 'warming'
+        ? { currentAction: suspended ? 'SUSPENDING' : 'STOPPING', instanceStatus: 'RUNNING' }
+        : { currentAction: 'NONE', instanceStatus: suspended ? 'SUSPENDED' : 'TERMINATED' }),
+      version,
+    });
+  }
   const shortfall = pool.desired - live.filter((i) => i.state !== 'terminating').length;
   for (let k = 0; k < shortfall; k++) {
     const zone = pool.zones[k % pool.zones.length]!;
@@ -151,6 +165,17 @@ function stateOf(
   }
 }
 
+/** The standby policy and targets of a group that keeps warm instances. */
+function standbyOf(pool: WorldPool): Record<string, unknown> {
+  const p = pool.warmPolicy;
+  if (!p) return {};
+  return {
+    standbyPolicy: { mode: p.autoResume ? 'SCALE_OUT_POOL' : 'MANUAL', initialDelaySec: pool.readySeconds },
+    targetStoppedSize: p.state === 'suspended' ? 0 : p.min,
+    targetSuspendedSize: p.state === 'suspended' ? p.min : 0,
+  };
+}
+
 export function renderMig(
   world: World,
   pool: WorldPool,
@@ -194,6 +219,7 @@ export function renderMig(
       stateful: { hasStatefulConfig: false, perInstanceConfigs: { allEffective: true } },
     },
     targetSize: pool.desired,
+    ...standbyOf(pool),
     listManagedInstancesResults,
     autoHealingPolicies: [
       {

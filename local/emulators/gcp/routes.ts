@@ -4,7 +4,7 @@
  * -> 400 `invalid`, unknown resources -> 404 `notFound`.
  */
 import type { FaultKind } from '../faults.ts';
-import type { World } from '../world.ts';
+import type { World, WorldPool } from '../world.ts';
 import {
   conditionNotMet,
   type ErrorAnswer,
@@ -38,7 +38,12 @@ export interface Context {
 type Query = Record<string, string>;
 
 export type Call =
-  | { op: 'migGet' | 'migList' | 'migResize' | 'migDelete'; addr: MigAddress; query: Query; body: string }
+  | {
+      op: 'migGet' | 'migList' | 'migResize' | 'migDelete' | 'migPatch';
+      addr: MigAddress;
+      query: Query;
+      body: string;
+    }
   | { op: 'opGet' | 'opWait'; scope: OperationScope; name: string }
   | { op: 'templateGet'; project: string; region?: string; name: string }
   | { op: 'reservationsAggregated'; project: string; query: Query };
@@ -78,11 +83,12 @@ export function route(verb: string, url: URL, body: string): RoutedCall | { erro
     const [, project, kind, location, name, action] = m as unknown as string[];
     const regional = kind === 'regions';
     const addr: MigAddress = regional ? { project, region: location, name } : { project, zone: location, name };
-    const op = action === undefined ? 'migGet' : MIG_ACTIONS[action];
-    if (op && verb === (op === 'migGet' ? 'GET' : 'POST')) {
-      const method = `${regional ? 'regionInstanceGroupManagers' : 'instanceGroupManagers'}.${action ?? 'get'}`;
+    const op = action === undefined ? (verb === 'PATCH' ? 'migPatch' : 'migGet') : MIG_ACTIONS[action];
+    if (op && verb === (op === 'migGet' ? 'GET' : op === 'migPatch' ? 'PATCH' : 'POST')) {
+      const name = op === 'migPatch' ? 'patch' : (action ?? 'get');
+      const method = `${regional ? 'regionInstanceGroupManagers' : 'instanceGroupManagers'}.${name}`;
       const resource = `projects/${project}/${kind}/${location}/instanceGroupManagers/${name}`;
-      const operationFaults = op === 'migResize' ? BOTH : op === 'migDelete' ? FAILED_ONLY : NONE;
+      const operationFaults = op === 'migResize' ? BOTH : op === 'migDelete' || op === 'migPatch' ? FAILED_ONLY : NONE;
       return {
         op,
         addr,
@@ -149,6 +155,7 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
     case 'migGet':
     case 'migList':
     case 'migResize':
+    case 'migPatch':
     case 'migDelete': {
       const pool = findMig(ctx.world, call.addr, ctx.project);
       if (!pool) return { error: notFound(call.resource) };
@@ -187,6 +194,15 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
         } else {
           ctx.world.setDesired(pool.id, n);
         }
+        const op = ctx.operations.create({ scope, operationType: type, ...target, requestId, failure });
+        return ready(() => op);
+      }
+      if (call.op === 'migPatch') {
+        const patched = patchStandby(ctx.world, pool, call.body);
+        if ('error' in patched) return patched;
+        let failure: OperationFailure | undefined;
+        if (operationFault === 'operation-failed') failure = conditionNotMet('Patch');
+        else patched.apply();
         const op = ctx.operations.create({ scope, operationType: type, ...target, requestId, failure });
         return ready(() => op);
       }
@@ -256,6 +272,69 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
       }));
     }
   }
+}
+
+/**
+ * A PATCH of the group (JSON merge semantics): the standby policy and the stopped / suspended targets are read;
+ * other fields are accepted and left as they are. The world then keeps that many warm instances: prepared, then
+ * stopped (or suspended); `SCALE_OUT_POOL` resumes them first on a resize up and refills the pool afterwards,
+ * `MANUAL` keeps them without using them.
+ */
+function patchStandby(world: World, pool: WorldPool, text: string): { error: ErrorAnswer } | { apply: () => void } {
+  let body: {
+    standbyPolicy?: { mode?: unknown; initialDelaySec?: unknown };
+    targetStoppedSize?: unknown;
+    targetSuspendedSize?: unknown;
+  };
+  try {
+    body = text ? (JSON.parse(text) as typeof body) : {};
+  } catch (e) {
+    return { error: parseError(e instanceof Error ? e.message : String(e)) };
+  }
+  const size = (field: 'targetStoppedSize' | 'targetSuspendedSize') => {
+    const v = body[field];
+    if (v === undefined || v === null) return undefined;
+    const n = Number(v);
+    return Number.isInteger(n) && n >= 0 ? n : Number.NaN;
+  };
+  const stopped = size('targetStoppedSize');
+  const suspended = size('targetSuspendedSize');
+  for (const [field, n] of [
+    ['targetStoppedSize', stopped],
+    ['targetSuspendedSize', suspended],
+  ] as const) {
+    if (Number.isNaN(n)) return { error: invalidValue(field, String(body[field]), 'Must be a whole number >= 0.') };
+  }
+  const mode = body.standbyPolicy?.mode;
+  if (mode !== undefined && mode !== 'MANUAL' && mode !== 'SCALE_OUT_POOL') {
+    return { error: invalidValue('standbyPolicy.mode', String(mode), 'Must be MANUAL or SCALE_OUT_POOL.') };
+  }
+  if ((stopped ?? 0) > 0 && (suspended ?? 0) > 0) {
+    return {
+      error: invalidValue(
+        'targetSuspendedSize',
+        String(suspended),
+        'This emulator keeps one kind of standby VM per group.',
+      ),
+    };
+  }
+  const current = pool.warmPolicy;
+  return {
+    apply: () => {
+      const state = (suspended ?? 0) > 0 ? 'suspended' : (stopped ?? 0) > 0 ? 'stopped' : (current?.state ?? 'stopped');
+      const n = state === 'suspended' ? (suspended ?? current?.min ?? 0) : (stopped ?? current?.min ?? 0);
+      const scaleOut = mode === undefined ? (current?.autoResume ?? false) : mode === 'SCALE_OUT_POOL';
+      if (n === 0 && !scaleOut) return world.setWarmPolicy(pool.id, undefined);
+      world.setWarmPolicy(pool.id, {
+        state,
+        min: n,
+        maxPrepared: n,
+        reuseOnScaleIn: false,
+        autoRefill: true,
+        autoResume: scaleOut,
+      });
+    },
+  };
 }
 
 const placeOf = ({ project, zone, region }: MigAddress) => (zone ? { project, zone } : { project, region });

@@ -8,6 +8,8 @@
  * - removeInstance: `deleteInstances` (which also lowers targetSize by one) and wait.
  * - listReservations: `reservations.aggregatedList`, the zones of the region.
  *
+ * - setWarm: the standby pool (standby.ts): `patch` of the standby policy and target, and its operation.
+ *
  * A MIG has no room for a reason (no labels): `SetDesiredRequest.reason` is not sent.
  */
 import { randomUUID } from 'node:crypto';
@@ -20,6 +22,8 @@ import type {
   PoolRef,
   SetDesiredRequest,
   SetDesiredResult,
+  SetWarmRequest,
+  SetWarmResult,
 } from '../../domain/ports.ts';
 import { CAPACITY_TYPES, type CapacityType, type PoolKind } from '../../domain/types.ts';
 import { type ComputeClients, type google, NO_SDK_RETRY } from './clients.ts';
@@ -35,6 +39,7 @@ import {
 } from './mapping.ts';
 import { type OperationScope, type PollOptions, waitForOperation } from './operations.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
+import { hasStandby, standbyMatches, standbyPatch, standbyPhase, warmOf } from './standby.ts';
 
 type Mig = google.cloud.compute.v1.IInstanceGroupManager;
 type ManagedInstance = google.cloud.compute.v1.IManagedInstance;
@@ -80,7 +85,14 @@ export class GcpCapacity implements CapacityPort {
     const what = `describing gcp mig ${loc.name}`;
     const [mig, managed] = await Promise.all([this.getMig(loc, what), this.listManaged(loc, what)]);
     const fallbackTemplate = mig.instanceTemplate || mig.versions?.[0]?.instanceTemplate || undefined;
-    const real = managed.filter((mi) => !isFailedCreation(mi));
+    const standby: Array<{ id: string; phase: 'ready' | 'warming' }> = [];
+    const withStandby = hasStandby(mig);
+    const real = managed.filter((mi) => {
+      if (isFailedCreation(mi)) return false;
+      const phase = withStandby ? standbyPhase(mi) : undefined;
+      if (phase) standby.push({ id: mi.name || parseInstanceUrl(mi.instance ?? '').name, phase });
+      return phase === undefined;
+    });
     const urls = new Set<string>();
     for (const mi of real) {
       const url = mi.version?.instanceTemplate || fallbackTemplate;
@@ -108,6 +120,7 @@ export class GcpCapacity implements CapacityPort {
       ready: instances.filter((i) => i.lifecycle === 'ready').length,
       instances,
       observedAt: new Date(this.o.clock()).toISOString(),
+      ...(withStandby ? { warm: warmOf(mig, standby) } : {}),
     };
   }
 
@@ -131,6 +144,30 @@ export class GcpCapacity implements CapacityPort {
     const op = await withRetry(what, this.o.retry, () => this.resize(loc, request.desired, requestId));
     const done = await waitForOperation(this.o.clients, loc, op, what, { poll: this.o.poll, retry: this.o.retry });
     return { desired: request.desired, previous, unchanged: false, operationId: done.name ?? undefined };
+  }
+
+  async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
+    const loc = this.locate(ref, 'setting the standby pool of');
+    const what = `setting the standby pool of gcp mig ${loc.name} to ${request.size} ${request.state}`;
+    if (request.state === 'hibernated' || !Number.isInteger(request.size) || request.size < 0) {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: 'gcp',
+        operation: what,
+        message:
+          request.state === 'hibernated'
+            ? 'a managed instance group keeps standby VMs stopped or suspended, not hibernated'
+            : `size must be a whole number >= 0, got ${request.size}`,
+      });
+    }
+    const mig = await this.getMig(loc, what);
+    const previous = (mig.targetStoppedSize ?? 0) + (mig.targetSuspendedSize ?? 0);
+    if (standbyMatches(mig, request.size, request.state)) return { size: request.size, previous, unchanged: true };
+    const requestId = request.idempotencyToken ? requestIdFor(request.idempotencyToken) : randomUUID();
+    const body = standbyPatch(request.size, request.state);
+    const op = await withRetry(what, this.o.retry, () => this.patch(loc, body, requestId));
+    const done = await waitForOperation(this.o.clients, loc, op, what, { poll: this.o.poll, retry: this.o.retry });
+    return { size: request.size, previous, unchanged: false, operationId: done.name ?? undefined };
   }
 
   async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
@@ -236,6 +273,18 @@ export class GcpCapacity implements CapacityPort {
       return lro.latestResponse as Operation;
     }
     const [lro] = await (await this.o.clients.regionalMigs()).resize({ ...base, region: loc.region }, NO_SDK_RETRY);
+    return lro.latestResponse as Operation;
+  }
+
+  private async patch(loc: MigLocation, body: Mig, requestId: string): Promise<Operation> {
+    const base = { project: loc.project, instanceGroupManager: loc.name, requestId };
+    if ('zone' in loc) {
+      const c = await this.o.clients.zonalMigs();
+      const [lro] = await c.patch({ ...base, zone: loc.zone, instanceGroupManagerResource: body }, NO_SDK_RETRY);
+      return lro.latestResponse as Operation;
+    }
+    const c = await this.o.clients.regionalMigs();
+    const [lro] = await c.patch({ ...base, region: loc.region, instanceGroupManagerResource: body }, NO_SDK_RETRY);
     return lro.latestResponse as Operation;
   }
 
