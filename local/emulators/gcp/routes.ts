@@ -85,8 +85,8 @@ export function route(verb: string, url: URL, body: string): RoutedCall | { erro
     const addr: MigAddress = regional ? { project, region: location, name } : { project, zone: location, name };
     const op = action === undefined ? (verb === 'PATCH' ? 'migPatch' : 'migGet') : MIG_ACTIONS[action];
     if (op && verb === (op === 'migGet' ? 'GET' : op === 'migPatch' ? 'PATCH' : 'POST')) {
-      const name = op === 'migPatch' ? 'patch' : (action ?? 'get');
-      const method = `${regional ? 'regionInstanceGroupManagers' : 'instanceGroupManagers'}.${name}`;
+      const apiMethod = op === 'migPatch' ? 'patch' : (action ?? 'get');
+      const method = `${regional ? 'regionInstanceGroupManagers' : 'instanceGroupManagers'}.${apiMethod}`;
       const resource = `projects/${project}/${kind}/${location}/instanceGroupManagers/${name}`;
       const operationFaults = op === 'migResize' ? BOTH : op === 'migDelete' || op === 'migPatch' ? FAILED_ONLY : NONE;
       return {
