@@ -183,6 +183,23 @@ export interface CallRecord {
   params?: unknown;
 }
 
+/** A world as JSON (`World.snapshot()`); infinite capacities are `null`. */
+export interface WorldSnapshot {
+  version: 1;
+  clock: number;
+  rngState: number;
+  pools: WorldPool[];
+  instances: WorldInstance[];
+  reservations: WorldReservation[];
+  spotCapacity: Array<[string, number | null]>;
+  onDemandCapacity: Array<[string, number | null]>;
+  expiringNotified: string[];
+  settledCost: Array<[string, number | null]>;
+  settledHours: Array<[string, number | null]>;
+}
+
+const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+
 export interface WorldOptions {
   /** Simulated start time (ms since epoch). */
   start: number;
@@ -206,7 +223,8 @@ export class World {
   readonly faults = new FaultInjector();
   readonly calls: CallRecord[] = [];
   private clock: number;
-  private readonly rand: () => number;
+  /** The state of the id generator (mulberry32's), kept so a restored world goes on with new ids. */
+  private rngState: number;
   private readonly pools = new Map<string, WorldPool>();
   private readonly instances = new Map<string, WorldInstance>();
   private readonly reservations = new Map<string, WorldReservation>();
@@ -230,7 +248,57 @@ export class World {
 
   constructor(options: WorldOptions) {
     this.clock = options.start;
-    this.rand = mulberry32(options.seed ?? 1);
+    this.rngState = (options.seed ?? 1) >>> 0;
+  }
+
+  // ---- persistence ---------------------------------------------------------------------------------------
+  /**
+   * Everything the world holds, as JSON (the local CLI keeps it between commands). Not kept: the fault
+   * injector, the call log and the listeners, which belong to one process.
+   */
+  snapshot(): WorldSnapshot {
+    const entries = (m: Map<string, number>) => [...m].map(([k, v]): [string, number | null] => [k, finite(v)]);
+    return {
+      version: 1,
+      clock: this.clock,
+      rngState: this.rngState,
+      pools: [...this.pools.values()].map((p) => structuredClone(p)),
+      instances: [...this.instances.values()].map((i) => structuredClone(i)),
+      reservations: [...this.reservations.values()].map((r) => structuredClone(r)),
+      spotCapacity: entries(this.spotCapacity),
+      onDemandCapacity: entries(this.onDemandCapacity),
+      expiringNotified: [...this.expiringNotified],
+      settledCost: entries(this.settledCost),
+      settledHours: entries(this.settledHours),
+    };
+  }
+
+  /** A world as `snapshot()` left it. Throws on a snapshot of another version. */
+  static restore(snap: WorldSnapshot): World {
+    if (snap.version !== 1) throw new Error(`world snapshot version ${String(snap.version)} is not 1`);
+    const w = new World({ start: snap.clock });
+    w.rngState = snap.rngState >>> 0;
+    for (const p of snap.pools) w.pools.set(p.id, structuredClone(p));
+    for (const i of snap.instances) w.instances.set(i.id, structuredClone(i));
+    for (const r of snap.reservations) w.reservations.set(r.id, structuredClone(r));
+    const fill = (m: Map<string, number>, from: Array<[string, number | null]>) => {
+      for (const [k, v] of from) m.set(k, v ?? Number.POSITIVE_INFINITY);
+    };
+    fill(w.spotCapacity, snap.spotCapacity);
+    fill(w.onDemandCapacity, snap.onDemandCapacity);
+    for (const id of snap.expiringNotified) w.expiringNotified.add(id);
+    fill(w.settledCost, snap.settledCost);
+    fill(w.settledHours, snap.settledHours);
+    return w;
+  }
+
+  /** The next number of the id generator (mulberry32, as `mulberry32()` computes it). */
+  private rand(): number {
+    this.rngState = (this.rngState + 0x6d2b79f5) >>> 0;
+    let t = this.rngState;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   }
 
   // ---- clock ---------------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 /**
  * Operator commands: status, plan/explain (a dry run that explains the decision), scale (a manual target with
- * a reason and an expiry), pause and resume (with an expiry), drain (a node). Every command that changes
- * something is audited with who asked and why.
+ * a reason and an expiry), pause and resume (with an expiry), drain (a node), history (the audit trail by time
+ * range, trigger and actor). Every command that changes something is audited with who asked and why.
  */
+import type { HistoryQuery } from '../domain/signals.ts';
 import type { OperatorCommandSignal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import { formatPlan } from '../engine/format.ts';
@@ -26,6 +27,27 @@ export interface PoolStatus {
   error?: string;
 }
 
+/** A node of a pool as its cloud describes it (`autoscaler status -o wide`). */
+export interface NodeStatus {
+  poolId: string;
+  instanceId: string;
+  /** The Kubernetes node name, when the instance has joined a cluster. */
+  name?: string;
+  state: string;
+  zone?: string;
+  capacityType: string;
+  launchedAt?: string;
+}
+
+/** One audit record as `status` and `history` show it. */
+export type AuditSummary = Pick<AuditRecord, 'fleetId' | 'at' | 'eventId' | 'trigger' | 'dryRun'> & {
+  status: string;
+  currentNodes?: number;
+  targetNodes?: number;
+  applied: number;
+  failed: number;
+};
+
 export interface FleetStatus {
   fleetId: string;
   paused?: FleetState['paused'];
@@ -33,7 +55,8 @@ export interface FleetStatus {
   offeringBackoff: FleetState['offeringBackoff'];
   pools: PoolStatus[];
   costPerHour: number;
-  recent: Array<Pick<AuditRecord, 'at' | 'eventId' | 'trigger'> & { status: string; targetNodes?: number }>;
+  nodes: NodeStatus[];
+  recent: AuditSummary[];
 }
 
 export interface OpsResult {
@@ -43,7 +66,58 @@ export interface OpsResult {
   fleets?: FleetStatus[];
   plan?: Plan;
   explanation?: string;
+  /** `plan`/`explain` over several fleets: one dry run each. */
+  plans?: Array<{ fleetId: string; plan: Plan; explanation: string }>;
   audit?: AuditRecord;
+  /** `history`: the matching audit records of every fleet asked, newest first. */
+  history?: AuditSummary[];
+}
+
+/** How many recent decisions `status` shows per fleet. */
+const STATUS_RECENT = 10;
+/** How many audit records `history` returns per fleet unless asked otherwise. */
+const HISTORY_LIMIT = 50;
+
+export function auditSummary(a: AuditRecord): AuditSummary {
+  const plan = a.plan as Plan | undefined;
+  return {
+    fleetId: a.fleetId,
+    at: a.at,
+    eventId: a.eventId,
+    trigger: a.trigger,
+    dryRun: a.dryRun,
+    status: a.outcome.status,
+    ...(plan?.currentNodes !== undefined ? { currentNodes: plan.currentNodes } : {}),
+    ...(plan?.targetNodes !== undefined ? { targetNodes: plan.targetNodes } : {}),
+    applied: a.outcome.applied.length,
+    failed: a.outcome.failed.length,
+  };
+}
+
+/** Whether an audit record matches a history query's trigger and actor (the time range is the store's). */
+export function matchesHistory(a: AuditRecord, q: HistoryQuery): boolean {
+  if (q.trigger !== undefined && a.trigger.fn !== q.trigger && a.trigger.signal !== q.trigger) return false;
+  if (q.actor !== undefined && a.trigger.actor !== q.actor) return false;
+  return true;
+}
+
+const iso = (t: string | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+
+async function history(deps: AppDeps, fleets: Fleet[], q: HistoryQuery): Promise<AuditSummary[]> {
+  const limit = q.limit ?? HISTORY_LIMIT;
+  const range = { since: iso(q.since), until: iso(q.until) };
+  const filtered = q.trigger !== undefined || q.actor !== undefined;
+  const perFleet = await Promise.all(
+    fleets.map(async (f) => {
+      // With a filter the store's limit counts records before it: read the range, then keep `limit`.
+      const records = await deps.store.listAudit(f.id, filtered ? 10_000 : limit, range);
+      return records.filter((a) => matchesHistory(a, q)).slice(0, limit);
+    }),
+  );
+  return perFleet
+    .flat()
+    .sort((a, b) => b.at.localeCompare(a.at))
+    .map(auditSummary);
 }
 
 function fleetsFor(deps: AppDeps, fleetId: string | undefined): Fleet[] {
@@ -64,7 +138,7 @@ export class OpsError extends Error {
 async function status(deps: AppDeps, fleet: Fleet): Promise<FleetStatus> {
   const [state, audit, obs] = await Promise.all([
     deps.store.getState(fleet.id),
-    deps.store.listAudit(fleet.id, 5),
+    deps.store.listAudit(fleet.id, STATUS_RECENT),
     observeFleet(fleet, deps),
   ]);
   const observed = new Map(obs.fleet.pools.map((p) => [p.id, p]));
@@ -89,13 +163,20 @@ async function status(deps: AppDeps, fleet: Fleet): Promise<FleetStatus> {
     offeringBackoff: state.offeringBackoff,
     pools,
     costPerHour: pools.reduce((sum, p) => sum + (p.desired ?? 0) * p.hourlyPrice, 0),
-    recent: audit.map((a) => ({
-      at: a.at,
-      eventId: a.eventId,
-      trigger: a.trigger,
-      status: a.outcome.status,
-      ...((a.plan as Plan | undefined)?.targetNodes !== undefined ? { targetNodes: (a.plan as Plan).targetNodes } : {}),
-    })),
+    nodes: [...obs.instances].flatMap(([poolId, list]) =>
+      list.map(
+        (i): NodeStatus => ({
+          poolId,
+          instanceId: i.id,
+          ...(i.nodeName ? { name: i.nodeName } : {}),
+          state: i.lifecycle,
+          ...(i.zone ? { zone: i.zone } : {}),
+          capacityType: i.capacityType,
+          ...(i.launchedAt ? { launchedAt: i.launchedAt } : {}),
+        }),
+      ),
+    ),
+    recent: audit.map(auditSummary),
   };
 }
 
@@ -182,22 +263,36 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
         message: `${fleets.length} fleet(s)`,
         fleets: await Promise.all(fleets.map((f) => status(deps, f))),
       };
+    case 'history': {
+      const records = await history(deps, fleets, cmd.history ?? {});
+      return {
+        command: 'history',
+        ok: true,
+        message: `${records.length} audit record(s) in ${fleets.length} fleet(s)`,
+        history: records,
+      };
+    }
     case 'plan':
     case 'explain': {
-      const out = await runDecision(deps, {
-        ...base,
-        fleetId: fleets[0]!.id,
-        signals: [cmd],
-        gather: everything,
-        dryRun: true,
-      });
+      const runs = await Promise.all(
+        fleets.map(async (f) => {
+          const out = await runDecision(deps, {
+            ...base,
+            fleetId: f.id,
+            signals: [cmd],
+            gather: everything,
+            dryRun: true,
+          });
+          return { fleetId: f.id, plan: out.plan!, explanation: formatPlan(out.plan!), audit: out.audit };
+        }),
+      );
+      const only = runs.length === 1 ? runs[0]! : undefined;
       return {
         command: cmd.command,
         ok: true,
-        message: `dry run for ${fleets[0]!.id}`,
-        plan: out.plan!,
-        explanation: formatPlan(out.plan!),
-        audit: out.audit,
+        message: `dry run for ${fleets.map((f) => f.id).join(', ')}`,
+        ...(only ? { plan: only.plan, explanation: only.explanation, audit: only.audit } : {}),
+        plans: runs.map(({ fleetId, plan, explanation }) => ({ fleetId, plan, explanation })),
       };
     }
     case 'scale': {

@@ -1,5 +1,5 @@
 /**
- * Loading configuration: JSON text -> validated `Config` -> `ResolvedConfig`, where every pool has its price
+ * Loading configuration: JSON or YAML text -> validated `Config` -> `ResolvedConfig`, where every pool has its price
  * (from the catalog unless set) and throughput (from the capacity model unless set), every fleet its merged
  * policy, and every schedule is attached to its fleets. Errors are `ConfigError`s naming the file and field.
  */
@@ -37,14 +37,19 @@ function zodPath(path: readonly PropertyKey[]): string {
     .replace(/^\./, '');
 }
 
-/** Validates a parsed configuration object. */
+/** Validates a parsed configuration object; a `ConfigError` lists every issue found. */
 export function parseConfig(value: unknown, where = 'config'): Config {
   const parsed = ConfigSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = (parsed.error as z.ZodError).issues[0]!;
-    throw new ConfigError(where, zodPath(issue.path), issue.message);
+    throw ConfigError.of(
+      where,
+      (parsed.error as z.ZodError).issues.map((i) => ({ path: zodPath(i.path), message: i.message })),
+    );
   }
   const config = parsed.data;
+  // Every issue is listed, not only the first.
+  const issues: Array<{ path: string; message: string }> = [];
+  const fail = (path: string, message: string) => issues.push({ path, message });
   // Cross-field checks zod cannot see.
   const fleetIds = new Set<string>();
   // Pool ids are unique across fleets (the emulated world, the events' resource maps and the interruption
@@ -52,58 +57,47 @@ export function parseConfig(value: unknown, where = 'config'): Config {
   const poolIds = new Map<string, string>();
   const resources = new Map<string, string>();
   config.fleets.forEach((f, fi) => {
-    if (fleetIds.has(f.id)) throw new ConfigError(where, `fleets[${fi}].id`, `duplicate fleet id '${f.id}'`);
+    if (fleetIds.has(f.id)) fail(`fleets[${fi}].id`, `duplicate fleet id '${f.id}'`);
     fleetIds.add(f.id);
     f.pools.forEach((p, pi) => {
       const at = `fleets[${fi}].pools[${pi}]`;
       const owner = poolIds.get(p.id);
       if (owner !== undefined) {
-        throw new ConfigError(where, `${at}.id`, `duplicate pool id '${p.id}' (already a pool of fleet '${owner}')`);
+        fail(`${at}.id`, `duplicate pool id '${p.id}' (already a pool of fleet '${owner}')`);
       }
       poolIds.set(p.id, f.id);
       const resource = [p.kind, p.scope ?? '', p.cluster ?? '', p.region, p.resource].join('|');
       const scaledBy = resources.get(resource);
       if (scaledBy !== undefined) {
-        throw new ConfigError(
-          where,
-          `${at}.resource`,
-          `${p.kind} '${p.resource}' is already scaled by pool '${scaledBy}'`,
-        );
+        fail(`${at}.resource`, `${p.kind} '${p.resource}' is already scaled by pool '${scaledBy}'`);
       }
       resources.set(resource, p.id);
-      if (p.min > p.max) throw new ConfigError(where, `${at}.min`, `min ${p.min} is above max ${p.max}`);
+      if (p.min > p.max) fail(`${at}.min`, `min ${p.min} is above max ${p.max}`);
       if (p.capacityType === 'reserved' && !p.reservationId && p.kind !== 'k8s-deployment') {
-        throw new ConfigError(
-          where,
-          `${at}.reservationId`,
-          'a reserved pool needs the reservation or capacity block id',
-        );
+        fail(`${at}.reservationId`, 'a reserved pool needs the reservation or capacity block id');
       }
       if ((p.kind === 'gcp-mig' || p.kind === 'gcp-regional-mig' || p.kind === 'azure-vmss') && !p.scope) {
-        throw new ConfigError(
-          where,
-          `${at}.scope`,
-          `a ${p.kind} pool needs its scope (GCP project / Azure subscription/resourceGroup)`,
-        );
+        fail(`${at}.scope`, `a ${p.kind} pool needs its scope (GCP project / Azure subscription/resourceGroup)`);
       }
       if (p.kind === 'gcp-mig' && p.zones.length !== 1) {
-        throw new ConfigError(where, `${at}.zones`, 'a zonal managed instance group has exactly one zone');
+        fail(`${at}.zones`, 'a zonal managed instance group has exactly one zone');
       }
       checkWarm(p, where, at);
     });
   });
   config.alarms.forEach((a, i) => {
     const fleet = config.fleets.find((f) => f.id === a.fleetId);
-    if (!fleet) throw new ConfigError(where, `alarms[${i}].fleetId`, `no fleet '${a.fleetId}'`);
-    if (a.poolId && !fleet.pools.some((p) => p.id === a.poolId)) {
-      throw new ConfigError(where, `alarms[${i}].poolId`, `no pool '${a.poolId}' in fleet '${a.fleetId}'`);
+    if (!fleet) fail(`alarms[${i}].fleetId`, `no fleet '${a.fleetId}'`);
+    else if (a.poolId && !fleet.pools.some((p) => p.id === a.poolId)) {
+      fail(`alarms[${i}].poolId`, `no pool '${a.poolId}' in fleet '${a.fleetId}'`);
     }
   });
   config.schedules.forEach((s, i) => {
     s.fleets.forEach((id, j) => {
-      if (!fleetIds.has(id)) throw new ConfigError(where, `schedules[${i}].fleets[${j}]`, `no fleet '${id}'`);
+      if (!fleetIds.has(id)) fail(`schedules[${i}].fleets[${j}]`, `no fleet '${id}'`);
     });
   });
+  if (issues.length) throw ConfigError.of(where, issues);
   return config;
 }
 
@@ -238,15 +232,25 @@ export function resolveConfig(config: Config, where = 'config'): ResolvedConfig 
   const catalog = config.catalog
     ? withOverrides(DEFAULT_CATALOG, config.catalog, `${where}: catalog`)
     : DEFAULT_CATALOG;
+  const issues: Array<{ path: string; message: string }> = [];
+  /** Runs one resolution step; its ConfigError joins the list (every pool's is reported, not only the first). */
+  const attempt = <T>(step: () => T): T | undefined => {
+    try {
+      return step();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      issues.push(...e.issues);
+      return undefined;
+    }
+  };
   const fleets = config.fleets.map((f, fi): Fleet => {
-    const model = workloadOf(f, where, fi);
+    const model = attempt(() => workloadOf(f, where, fi));
     const policy = mergePolicy(DEFAULT_POLICY, config.defaults, f.policy);
     if (policy.minNodes > policy.maxNodes) {
-      throw new ConfigError(
-        where,
-        `fleets[${fi}].policy.minNodes`,
-        `minNodes ${policy.minNodes} is above maxNodes ${policy.maxNodes}`,
-      );
+      issues.push({
+        path: `fleets[${fi}].policy.minNodes`,
+        message: `minNodes ${policy.minNodes} is above maxNodes ${policy.maxNodes}`,
+      });
     }
     return {
       id: f.id,
@@ -254,9 +258,13 @@ export function resolveConfig(config: Config, where = 'config'): ResolvedConfig 
       ...(model ? { workload: model } : {}),
       slo: f.slo,
       policy,
-      pools: f.pools.map((p, pi) => resolvePool(p, f, model, catalog, where, `fleets[${fi}].pools[${pi}]`)),
+      pools: f.pools.flatMap((p, pi) => {
+        const pool = attempt(() => resolvePool(p, f, model, catalog, where, `fleets[${fi}].pools[${pi}]`));
+        return pool ? [pool] : [];
+      }),
     };
   });
+  if (issues.length) throw ConfigError.of(where, issues);
   const schedules: Record<string, ScheduleWindow[]> = {};
   for (const s of config.schedules) {
     const { fleets: ids, ...window } = s;
@@ -276,13 +284,30 @@ export async function loadConfigFile(path: string): Promise<ResolvedConfig> {
   } catch (e) {
     throw new ConfigError(path, '', `cannot read: ${(e as Error).message}`);
   }
-  let value: unknown;
+  return resolveConfig(parseConfig(await parseConfigText(text, path), path), path);
+}
+
+/**
+ * The document in a configuration file: YAML for `.yaml`/`.yml` (the `yaml` package, loaded only then, so a
+ * function configured in JSON does not pay for it), JSON otherwise.
+ */
+export async function parseConfigText(text: string, path: string): Promise<unknown> {
+  if (/\.ya?ml$/i.test(path)) {
+    const { parseDocument } = await import('yaml');
+    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+    if (doc.errors.length) {
+      throw ConfigError.of(
+        path,
+        doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}` })),
+      );
+    }
+    return doc.toJS({ maxAliasCount: 100 });
+  }
   try {
-    value = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new ConfigError(path, '', `not valid JSON: ${(e as Error).message}`);
   }
-  return resolveConfig(parseConfig(value, path), path);
 }
 
 /** The deployed functions read the configuration from `AUTOSCALER_CONFIG` (JSON) or `AUTOSCALER_CONFIG_FILE`. */

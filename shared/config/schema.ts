@@ -232,6 +232,8 @@ export const CloudsSchema = z.strictObject({
 });
 
 export const ConfigSchema = z.strictObject({
+  /** The JSON Schema editors validate the file with (config/schema.json); not read otherwise. */
+  $schema: z.string().optional(),
   version: z.literal(1),
   /** Policy defaults for every fleet; a fleet's own `policy` overrides field by field. */
   defaults: PolicySchema.default({}),

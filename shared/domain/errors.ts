@@ -105,10 +105,30 @@ export const isParseError = (e: unknown): e is ParseError => e instanceof ParseE
 
 /** Configuration that does not validate. Says which file and field. */
 export class ConfigError extends Error {
+  /** The first issue's field path (`fleets[0].pools[2].max`; '' for the whole document). */
   readonly path: string;
-  constructor(where: string, path: string, message: string) {
-    super(`${where}: ${path || '(root)'}: ${message}`);
+  /** Every issue found, in document order (one for errors found one at a time). */
+  readonly issues: ReadonlyArray<{ path: string; message: string }>;
+  constructor(
+    where: string,
+    path: string,
+    message: string,
+    more: ReadonlyArray<{ path: string; message: string }> = [],
+  ) {
+    const issues = [{ path, message }, ...more];
+    super(
+      issues.length === 1
+        ? `${where}: ${path || '(root)'}: ${message}`
+        : `${where}: ${issues.length} problems:\n${issues.map((i) => `  ${i.path || '(root)'}: ${i.message}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
     this.path = path;
+    this.issues = issues;
+  }
+
+  /** One error listing every issue; `issues` must not be empty. */
+  static of(where: string, issues: ReadonlyArray<{ path: string; message: string }>): ConfigError {
+    const [first, ...more] = issues;
+    return new ConfigError(where, first!.path, first!.message, more);
   }
 }

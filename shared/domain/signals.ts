@@ -108,7 +108,7 @@ export interface TickSignal extends SignalBase {
   window?: string;
 }
 
-export const OPERATOR_COMMANDS = ['status', 'plan', 'scale', 'pause', 'resume', 'drain', 'explain'] as const;
+export const OPERATOR_COMMANDS = ['status', 'plan', 'scale', 'pause', 'resume', 'drain', 'explain', 'history'] as const;
 export type OperatorCommandName = (typeof OPERATOR_COMMANDS)[number];
 
 export interface OperatorCommandSignal extends SignalBase {
@@ -124,6 +124,19 @@ export interface OperatorCommandSignal extends SignalBase {
   /** For `drain`: the node (Kubernetes node name or cloud instance id). */
   node?: string;
   dryRun?: boolean;
+  /** For `history`: which audit records (all of the fleet's, or every fleet's, newest first, by default). */
+  history?: HistoryQuery;
+}
+
+/** An audit-trail query: a time range (ISO, inclusive), the trigger (function or signal type) and who asked. */
+export interface HistoryQuery {
+  since?: string;
+  until?: string;
+  /** A function name (`alarm`, `ops`, ...) or a signal type (`metric-alarm`, `operator-command`, ...). */
+  trigger?: string;
+  actor?: string;
+  /** At most this many records per fleet (default 50). */
+  limit?: number;
 }
 
 /** Capacity lifecycle we observe but do not drive on (launch results, state changes): logged, then no-op. */

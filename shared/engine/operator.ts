@@ -1,5 +1,5 @@
 /**
- * Operator commands (`autoscaler plan|explain|scale|pause|resume|drain|status`) as the engine reads them:
+ * Operator commands (`autoscaler plan|explain|scale|pause|resume|drain|status|history`) as the engine reads them:
  * `plan`/`explain` make the plan a dry run; `scale` sets a manual target (fleet-wide, or one pool's) until it
  * expires; `pause`/`resume` override the stored pause for this decision (the functions persist them);
  * `drain` cordons and drains one node. A `scale` or `pause` whose `expiresAt` has passed is ignored.
@@ -60,7 +60,8 @@ export function operatorCommand(s: OperatorCommandSignal, ctx: SignalContext, no
       reasons.add('signal', 'signal.operator', `operator ${who}: drain node ${s.node}`, { eventId: s.eventId });
       return;
     case 'status':
-      reasons.add('signal', 'signal.operator', `operator ${who}: status only`, { eventId: s.eventId });
+    case 'history':
+      reasons.add('signal', 'signal.operator', `operator ${who}: ${s.command} only`, { eventId: s.eventId });
       return;
   }
 }

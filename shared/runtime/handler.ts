@@ -207,7 +207,7 @@ export function createHandler(options: HandlerOptions) {
     };
     // Read-only operator commands are not deduplicated: asking twice must answer twice.
     const readOnly =
-      normalized.type === 'operator-command' && ['status', 'plan', 'explain'].includes(normalized.command);
+      normalized.type === 'operator-command' && ['status', 'plan', 'explain', 'history'].includes(normalized.command);
     const result = readOnly ? await act(normalized, invocationDeps) : await idempotent(normalized, invocationDeps);
     metrics.addMetric('DecisionLatency', MetricUnit.Milliseconds, Date.now() - started);
     return result;

@@ -223,13 +223,24 @@ export class StateStore {
     );
   }
 
-  /** The fleet's audit records, newest first. */
-  async listAudit(fleetId: string, limit = 20): Promise<AuditRecord[]> {
+  /**
+   * The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive;
+   * records are keyed by their time, so the range is a key condition, not a filter).
+   */
+  async listAudit(fleetId: string, limit = 20, range: { since?: string; until?: string } = {}): Promise<AuditRecord[]> {
+    const ranged = range.since !== undefined || range.until !== undefined;
     const out = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: { ':pk': fleetPk(fleetId), ':p': 'AUDIT#' },
+        KeyConditionExpression: ranged ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: ranged
+          ? {
+              ':pk': fleetPk(fleetId),
+              ':a': `AUDIT#${range.since ?? ''}`,
+              // '~' sorts after every character of a record's time, event id and suffix.
+              ':b': `AUDIT#${range.until ?? '~'}~`,
+            }
+          : { ':pk': fleetPk(fleetId), ':p': 'AUDIT#' },
         ScanIndexForward: false,
         Limit: limit,
       }),

@@ -206,6 +206,48 @@ describe('ops function', () => {
     expect(rejected).toMatchObject({ fn: 'ops', path: expect.stringContaining(path) });
   });
 
+  it('history: the audit trail by time range, trigger and actor, newest first; plan without a fleet covers every fleet', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
+    await ops(h, { command: 'scale', fleetId: FLEET, target: 3, ...why });
+    h.world.advanceTo(T0 + 3600_000);
+    await ops(h, { command: 'pause', fleetId: FLEET, actor: 'asmith', reason: 'model rollout' }, T0 + 3600_000);
+    const at = (r: Ops) => r.history!.map((a) => `${a.trigger.actor} ${a.trigger.reason}`);
+    const all = await ops(h, { command: 'history' });
+    expect(at(all)).toEqual(['asmith model rollout', `${ACTOR} launch event`]);
+    expect(all.history![1]).toMatchObject({ fleetId: FLEET, status: 'applied', currentNodes: 2, targetNodes: 3 });
+    const cases: Array<[string, Record<string, unknown>, string[]]> = [
+      ['by actor', { actor: 'asmith' }, ['asmith model rollout']],
+      ['by trigger (function)', { trigger: 'ops' }, ['asmith model rollout', `${ACTOR} launch event`]],
+      ['by trigger (signal)', { trigger: 'metric-alarm' }, []],
+      ['since', { since: new Date(T0 + 60_000).toISOString() }, ['asmith model rollout']],
+      ['until', { until: new Date(T0 + 60_000).toISOString() }, [`${ACTOR} launch event`]],
+      ['limit', { limit: 1 }, ['asmith model rollout']],
+    ];
+    for (const [name, history, expected] of cases) {
+      expect(at(await ops(h, { command: 'history', fleetId: FLEET, history })), name).toEqual(expected);
+    }
+    // A query on another command, or an inverted range, is rejected.
+    const bad = await h.invoke('ops', command({ command: 'status', history: { limit: 1 } }, T0));
+    expect(bad).toMatchObject({ status: 'rejected' });
+    const inverted = await h.invoke(
+      'ops',
+      command({ command: 'history', history: { since: '2026-01-06T00:00:00Z', until: '2026-01-05T00:00:00Z' } }, T0),
+    );
+    expect(inverted).toMatchObject({ status: 'rejected' });
+
+    const plan = await ops(h, { command: 'plan' });
+    expect(plan.plans!.map((p) => p.fleetId)).toEqual(h.resolved.fleets.map((f) => f.id));
+    expect(plan.plans![0]!.explanation).toMatch(/DRY RUN/);
+  });
+
+  it('status lists every node of every pool with its state', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'gcp-l4': 1 } });
+    const r = await ops(h, { command: 'status' });
+    const nodes = r.fleets![0]!.nodes;
+    expect(nodes.map((n) => n.poolId).sort()).toEqual(['aws-g5-ondemand', 'aws-g5-ondemand', 'gcp-l4']);
+    for (const n of nodes) expect(n).toMatchObject({ instanceId: expect.any(String), state: 'ready' });
+  });
+
   it('a command for a fleet that does not exist answers not ok, changes nothing', async () => {
     h = await startHarness();
     const r = await ops(h, { command: 'pause', fleetId: 'chat', ...why });

@@ -68,6 +68,13 @@ describe('StateStore on dynalite', () => {
     }
     const audit = await store.listAudit('f4');
     expect(audit.map((a) => a.at)).toEqual(['2026-03-02T09:10:00.000Z', '2026-03-02T09:00:00.000Z']);
+    // A time range is inclusive at both ends; either end may be open.
+    const at = async (range: { since?: string; until?: string }) =>
+      (await store.listAudit('f4', 20, range)).map((a) => a.at.slice(11, 16));
+    expect(await at({ since: '2026-03-02T09:00:00.000Z', until: '2026-03-02T09:00:00.000Z' })).toEqual(['09:00']);
+    expect(await at({ since: '2026-03-02T09:05:00.000Z' })).toEqual(['09:10']);
+    expect(await at({ until: '2026-03-02T09:10:00.000Z' })).toEqual(['09:10', '09:00']);
+    expect(await at({ until: '2026-03-02T08:59:59.999Z' })).toEqual([]);
     await store.putRejected({
       at: now.toISOString(),
       eventId: 'bad-1',

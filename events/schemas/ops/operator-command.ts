@@ -28,8 +28,9 @@ export function durationSeconds(text: string): number | undefined {
 /** Which fields each command needs (besides `actor` and `reason` for the changing ones). */
 const NEEDS: Record<OperatorCommandName, readonly ('fleetId' | 'target' | 'node')[]> = {
   status: [],
-  plan: ['fleetId'],
-  explain: ['fleetId'],
+  plan: [],
+  explain: [],
+  history: [],
   scale: ['fleetId', 'target'],
   pause: ['fleetId'],
   resume: ['fleetId'],
@@ -46,7 +47,9 @@ const WHAT: Record<string, string> = {
 /**
  * An operator command: what the ops function and the `autoscaler` CLI take. Strict: an unknown field is an
  * error (a typo must not be ignored). `scale`, `pause`, `resume` and `drain` require `actor` and `reason`;
- * `scale` requires `fleetId` and `target`, `pause`/`resume`/`plan`/`explain` a `fleetId`, `drain` a `node`.
+ * `scale` requires `fleetId` and `target`, `pause`/`resume` a `fleetId`, `drain` a `node`; `status`, `plan`,
+ * `explain` and `history` without a `fleetId` cover every fleet. `history` takes a query:
+ * `{ since, until, trigger, actor, limit }` (all optional).
  * A manual target or a pause may lapse: `expiresAt` (ISO) or `ttl` (`90s`, `30m`, `2h`, `1d`), not both.
  * `time` defaults to `NormalizeContext.now`; `requestId` (else `ops:<command>:<fleet>@<time>`) is the
  * idempotency key. Commands may also arrive on the bus as EventBridge events (`OperatorCommandEventSchema`).
@@ -72,6 +75,15 @@ export const OperatorCommandSchema = z
       .optional(),
     node: identifier(WHAT.node!).optional(),
     dryRun: z.boolean().optional(),
+    history: z
+      .strictObject({
+        since: isoTime().optional(),
+        until: isoTime().optional(),
+        trigger: z.string().trim().min(1, 'a function or signal type').optional(),
+        actor: z.string().trim().min(1, 'who asked').optional(),
+        limit: z.number().int('a whole number from 1 to 1000').min(1).max(1000).optional(),
+      })
+      .optional(),
     requestId: identifier('a request id').optional(),
     time: isoTime().optional(),
   })
@@ -91,6 +103,11 @@ export const OperatorCommandSchema = z
       if (c[field] !== undefined && c.command !== 'scale' && c.command !== 'pause')
         ctx.addIssue({ code: 'custom', path: [field], message: `no ${field}: only scale and pause lapse` });
     }
+    if (c.history !== undefined && c.command !== 'history')
+      ctx.addIssue({ code: 'custom', path: ['history'], message: 'no history query: only history takes one' });
+    const h = c.history;
+    if (h?.since !== undefined && h.until !== undefined && Date.parse(h.since) > Date.parse(h.until))
+      ctx.addIssue({ code: 'custom', path: ['history', 'since'], message: 'since must not be after until' });
     if (c.ttl !== undefined && c.expiresAt !== undefined)
       ctx.addIssue({ code: 'custom', path: ['ttl'], message: 'either ttl or expiresAt, not both' });
   });
@@ -120,6 +137,7 @@ export function commandSignal(
     expiresAt: c.expiresAt ?? (ttl === undefined ? undefined : addSeconds(time, ttl)),
     node: c.node,
     dryRun: c.dryRun,
+    history: c.history,
   });
 }
 

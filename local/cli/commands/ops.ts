@@ -1,73 +1,74 @@
 /**
- * Operator commands from the command line: `status`, `plan`, `explain`, `scale`, `pause`, `resume`, `drain`.
+ * Operator commands from the command line: `status`, `plan`, `explain`, `scale`, `pause`, `resume`, `drain`,
+ * `history`, and `reset` for the local world.
  *
  * The same payload goes either to the deployed ops function through Lambda Invoke (`--function NAME`), or,
- * locally, to the same handler running against the cloud emulators and dynalite: the emulated clouds are
- * seeded from the configuration (every pool at its minimum) and the autoscaler's table is kept on disk in
- * `--state-dir` between runs, so a pause or a manual target stays in force for the next command.
+ * locally, to the same handler running against the cloud emulators and dynalite. The local world remembers:
+ * the emulated clouds (`world.json`) and the autoscaler's table (`table/`) are kept in `--state-dir`
+ * (`.autoscaler/` by default) between commands, and the world's clock follows the wall clock (nodes launched
+ * by one command are ready some minutes later), or moves ahead with `--advance 10m`.
+ *
+ * The payload is validated (every issue listed) and, locally, the fleet, pool and configuration checked
+ * before any emulator or dynalite starts.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { parseDecimal } from '../../../events/fields.ts';
+import { join, resolve } from 'node:path';
 import type { OpsResult } from '../../../shared/app/ops.ts';
+import type { ResolvedConfig } from '../../../shared/config/load.ts';
 import type { HandlerResult } from '../../../shared/runtime/handler.ts';
-import { type CliIo, type Command, UsageError } from '../io.ts';
+import type { World, WorldSnapshot } from '../../emulators/world.ts';
+import { formatAge, type OpsOptions } from '../args.ts';
+import { type CliIo, UsageError } from '../io.ts';
 import { table } from '../table.ts';
 
-const OPTIONS = {
-  fleet: { type: 'string' },
-  pool: { type: 'string' },
-  target: { type: 'string' },
-  reason: { type: 'string' },
-  actor: { type: 'string' },
-  ttl: { type: 'string' },
-  'expires-at': { type: 'string' },
-  node: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  json: { type: 'boolean' },
-  config: { type: 'string' },
-  'state-dir': { type: 'string' },
-  function: { type: 'string' },
-  region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/** Exit codes (main.ts documents them). */
+const OK = 0;
+const FAILURE = 1;
+const USAGE = 2;
 
-const HELP = (
-  name: string,
-) => `usage: autoscaler ${name} [--fleet ID] [--pool ID] [--target N] [--reason TEXT] [--actor WHO]
-                  [--ttl 30m|2h|1d | --expires-at ISO] [--node NAME] [--dry-run] [--json]
-                  [--function NAME [--region R] | --config FILE [--state-dir DIR]]
+export const WORLD_FILE = 'world.json';
+export const TABLE_DIR = 'table';
 
-  status                   pools, desired and ready nodes, cost per hour, pause and manual target, recent decisions
-  plan|explain --fleet ID  the decision the autoscaler would take now, with its reasons (changes nothing)
-  scale --fleet ID --target N [--pool ID] --reason TEXT [--ttl 2h]   a manual target, audited
-  pause --fleet ID --reason TEXT [--ttl 1h]   hands off: decisions are computed and logged, nothing is applied
-  resume --fleet ID --reason TEXT
-  drain --node NAME --reason TEXT   cordon a node and evict its pods (PodDisruptionBudgets respected)
-
-  --function NAME  invoke the deployed ops function (Lambda Invoke) instead of running locally
-  --config FILE    configuration for a local run (default config/demo.json)
-  --actor WHO      who asks (default: $USER); kept in the audit record with --reason`;
-
-function payload(command: string, v: Record<string, string | boolean | undefined>, io: CliIo): Record<string, unknown> {
-  const target = v.target === undefined ? undefined : parseDecimal(String(v.target));
-  if (v.target !== undefined && (target === undefined || !Number.isInteger(target) || target < 0)) {
-    throw new UsageError(`--target must be a whole number >= 0, got '${v.target}'`);
-  }
+/** The ops function's payload for a command line. */
+export function payload(command: string, o: OpsOptions, io: CliIo): Record<string, unknown> {
   const out: Record<string, unknown> = { command };
-  if (v.fleet) out.fleetId = v.fleet;
-  if (v.pool) out.poolId = v.pool;
-  if (target !== undefined) out.target = target;
-  if (v.reason) out.reason = v.reason;
-  const actor = (v.actor as string | undefined) ?? io.env.USER ?? io.env.USERNAME ?? userInfo().username;
-  if (actor) out.actor = actor;
-  if (v.ttl) out.ttl = v.ttl;
-  if (v['expires-at']) out.expiresAt = v['expires-at'];
-  if (v.node) out.node = v.node;
-  if (v['dry-run']) out.dryRun = true;
+  if (o.fleet !== undefined) out.fleetId = o.fleet;
+  if (o.pool !== undefined) out.poolId = o.pool;
+  if (o.target !== undefined) out.target = o.target;
+  if (o.reason !== undefined) out.reason = o.reason;
+  if (command !== 'history') {
+    const actor = o.actor ?? io.env.USER ?? io.env.USERNAME ?? safeUserName();
+    if (actor) out.actor = actor;
+  }
+  if (o.ttl !== undefined) out.ttl = o.ttl;
+  if (o.expiresAt !== undefined) out.expiresAt = o.expiresAt;
+  if (o.node !== undefined) out.node = o.node;
+  if (o.dryRun) out.dryRun = true;
+  if (o.history && command === 'history') out.history = o.history;
   return out;
+}
+
+function safeUserName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every issue the ops function would reject the payload for, as one usage error. */
+async function validate(body: Record<string, unknown>): Promise<void> {
+  const { OperatorCommandSchema } = await import('../../../events/schemas/ops/operator-command.ts');
+  const r = OperatorCommandSchema.safeParse(body);
+  if (r.success) return;
+  const flag: Record<string, string> = { fleetId: '--fleet', poolId: '--pool', expiresAt: '--expires-at' };
+  const lines = r.error.issues.map((i) => {
+    const field = String(i.path[0] ?? '');
+    const name = i.path.length > 1 ? `--${String(i.path[1])}` : (flag[field] ?? `--${field}`);
+    return `${name}: ${i.message}`;
+  });
+  throw new UsageError(lines.join('; '));
 }
 
 async function invokeRemote(
@@ -89,42 +90,87 @@ async function invokeRemote(
   }
 }
 
+/** Unknown fleets and pools are "not found" (exit 1), told before anything starts. */
+function checkIds(resolved: ResolvedConfig, body: Record<string, unknown>): string | undefined {
+  const fleetId = body.fleetId as string | undefined;
+  if (fleetId === undefined) return undefined;
+  const fleet = resolved.fleets.find((f) => f.id === fleetId);
+  if (!fleet) return `no fleet '${fleetId}' (configured: ${resolved.fleets.map((f) => f.id).join(', ')})`;
+  const poolId = body.poolId as string | undefined;
+  if (poolId !== undefined && !fleet.pools.some((p) => p.id === poolId))
+    return `no pool '${poolId}' in fleet '${fleetId}' (its pools: ${fleet.pools.map((p) => p.id).join(', ')})`;
+  return undefined;
+}
+
+/** The local world as the last command left it, or a new one seeded from the configuration. */
+export async function openWorld(stateDir: string, resolved: ResolvedConfig, now: number): Promise<World> {
+  const [{ World }, { seedWorld }] = await Promise.all([import('../../emulators/world.ts'), import('../../seed.ts')]);
+  let world: World;
+  let text: string | undefined;
+  try {
+    text = await readFile(join(stateDir, WORLD_FILE), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  if (text === undefined) world = new World({ start: now });
+  else {
+    try {
+      world = World.restore(JSON.parse(text) as WorldSnapshot);
+    } catch (e) {
+      throw new UsageError(
+        `${join(stateDir, WORLD_FILE)}: not a saved world (${(e as Error).message}); 'autoscaler reset' starts over`,
+      );
+    }
+  }
+  // Pools added to the configuration since are seeded at their minimum; the others keep their state.
+  seedWorld(world, resolved);
+  // Time has passed since the last command: nodes booting then may be ready now.
+  if (world.now() < now) world.advanceTo(now);
+  return world;
+}
+
+export async function saveWorld(stateDir: string, world: World): Promise<void> {
+  await mkdir(stateDir, { recursive: true });
+  const file = join(stateDir, WORLD_FILE);
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, JSON.stringify(world.snapshot()), 'utf8');
+  await rename(tmp, file);
+}
+
 async function invokeLocal(
-  configPath: string,
+  resolved: ResolvedConfig,
   stateDir: string,
   body: Record<string, unknown>,
-): Promise<HandlerResult> {
+  advanceSeconds: number | undefined,
+): Promise<{ result: HandlerResult; now: number }> {
   // Locally the function's logs and EMF metrics would only clutter the terminal.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  const [
-    { loadConfigFile },
-    { World },
-    { startLocalStack },
-    { seedWorld, seedDeployments },
-    { createHandler, localContext },
-    { startLocalDynamo },
-  ] = await Promise.all([
-    import('../../../shared/config/load.ts'),
-    import('../../emulators/world.ts'),
-    import('../../stack.ts'),
-    import('../../seed.ts'),
-    import('../../../shared/runtime/handler.ts'),
-    import('../../dynalite.ts'),
-  ]);
-  const resolved = await loadConfigFile(configPath);
+  const [{ startLocalStack }, { seedDeployments }, { createHandler, localContext }, { startLocalDynamo }] =
+    await Promise.all([
+      import('../../stack.ts'),
+      import('../../seed.ts'),
+      import('../../../shared/runtime/handler.ts'),
+      import('../../dynalite.ts'),
+    ]);
+  const world = await openWorld(stateDir, resolved, Date.now());
+  if (advanceSeconds) world.advance(advanceSeconds);
+  // The world's clock runs with the wall clock from where it stands (ahead of it after --advance).
+  const offset = world.now() - Date.now();
+  const clock = () => new Date(Date.now() + offset);
   await mkdir(stateDir, { recursive: true });
-  const dynamo = await startLocalDynamo({ path: stateDir });
+  const dynamo = await startLocalDynamo({ path: join(stateDir, TABLE_DIR) });
   // Closed whatever fails after it starts: its server would keep the command from exiting, and its LevelDB lock
   // the next command from starting.
   try {
-    const world = new World({ start: Date.now() });
-    seedWorld(world, resolved);
-    const stack = await startLocalStack({ world, resolved, dynamo, clock: () => new Date() });
+    const stack = await startLocalStack({ world, resolved, dynamo, clock });
     try {
       seedDeployments(world, resolved, stack.kubernetes);
       const handler = createHandler({ name: 'ops', deps: async () => stack.deps });
-      return (await handler(body, localContext('ops', 5 * 60_000))) as HandlerResult;
+      const result = (await handler(body, localContext('ops', 5 * 60_000))) as HandlerResult;
+      world.advanceTo(Math.max(world.now(), clock().getTime()));
+      await saveWorld(stateDir, world);
+      return { result, now: world.now() };
     } finally {
       await stack.close();
     }
@@ -133,7 +179,51 @@ async function invokeLocal(
   }
 }
 
-function print(result: HandlerResult, io: CliIo): void {
+/** Runs an operator command; returns the exit code. */
+export async function runOps(command: string, o: OpsOptions, io: CliIo): Promise<number> {
+  const body = payload(command, o, io);
+  await validate(body);
+  let result: HandlerResult;
+  // What "now" is for the nodes' ages: the local world's clock, or the wall clock.
+  let now = Date.now();
+  if (o.function !== undefined) {
+    if (o.advanceSeconds !== undefined)
+      throw new UsageError('--advance moves the local world only, not with --function');
+    result = await invokeRemote(o.function, o.region, body);
+  } else {
+    const { loadConfigFile } = await import('../../../shared/config/load.ts');
+    let resolved: ResolvedConfig;
+    try {
+      resolved = await loadConfigFile(resolve(io.cwd, o.config));
+    } catch (e) {
+      // A configuration that cannot be read or does not validate is the caller's to fix.
+      throw new UsageError((e as Error).message);
+    }
+    const missing = checkIds(resolved, body);
+    if (missing) {
+      io.stderr(`autoscaler ${command}: ${missing}`);
+      return FAILURE;
+    }
+    ({ result, now } = await invokeLocal(resolved, resolve(io.cwd, o.stateDir), body, o.advanceSeconds));
+  }
+  if (o.json || o.output === 'json') io.stdout(JSON.stringify(result, null, 2));
+  else print(result, io, { wide: o.output === 'wide', now });
+  if (result.status === 'rejected') return USAGE;
+  if (result.status === 'ops' && !result.ok) return FAILURE;
+  return OK;
+}
+
+/** `autoscaler reset`: forgets the local world and the table (only those). */
+export async function resetLocal(o: { stateDir: string; function?: string }, io: CliIo): Promise<number> {
+  if (o.function !== undefined) throw new UsageError('reset clears the local world only; it takes no --function');
+  const dir = resolve(io.cwd, o.stateDir);
+  await rm(join(dir, WORLD_FILE), { force: true });
+  await rm(join(dir, TABLE_DIR), { recursive: true, force: true });
+  io.stdout(`local world reset: ${dir} (the next command seeds every pool at its minimum)`);
+  return OK;
+}
+
+function print(result: HandlerResult, io: CliIo, opts: { wide: boolean; now: number }): void {
   if (result.status === 'rejected') {
     io.stderr(`rejected: ${result.reason}`);
     return;
@@ -143,6 +233,10 @@ function print(result: HandlerResult, io: CliIo): void {
     return;
   }
   const r = result as OpsResult;
+  if (!r.ok) {
+    io.stderr(r.message);
+    return;
+  }
   io.stdout(r.message);
   for (const f of r.fleets ?? []) {
     io.stdout('');
@@ -151,7 +245,7 @@ function print(result: HandlerResult, io: CliIo): void {
         ? `PAUSED by ${f.paused.by}${f.paused.until ? ` until ${f.paused.until}` : ''} (${f.paused.reason})`
         : '',
       f.manualTarget
-        ? `manual target ${f.manualTarget.target}${f.manualTarget.poolId ? ` on ${f.manualTarget.poolId}` : ''} by ${f.manualTarget.by}`
+        ? `manual target ${f.manualTarget.target}${f.manualTarget.poolId ? ` on ${f.manualTarget.poolId}` : ''} by ${f.manualTarget.by}${f.manualTarget.until ? ` until ${f.manualTarget.until}` : ''}`
         : '',
     ].filter(Boolean);
     io.stdout(`fleet ${f.fleetId}: $${f.costPerHour.toFixed(2)}/h${flags.length ? `  [${flags.join('; ')}]` : ''}`);
@@ -171,58 +265,52 @@ function print(result: HandlerResult, io: CliIo): void {
         ]),
       ),
     );
+    if (opts.wide) {
+      io.stdout('nodes:');
+      io.stdout(
+        f.nodes.length
+          ? table(
+              ['name', 'instance', 'pool', 'state', 'zone', 'age'],
+              f.nodes.map((n) => [
+                n.name ?? '-',
+                n.instanceId,
+                n.poolId,
+                n.state,
+                n.zone ?? '-',
+                n.launchedAt ? formatAge((opts.now - Date.parse(n.launchedAt)) / 1000) : '-',
+              ]),
+            )
+          : '  (none)',
+      );
+    }
     if (f.offeringBackoff.length)
       io.stdout(
         `backed off: ${f.offeringBackoff.map((b) => `${b.poolId}${b.zone ? `/${b.zone}` : ''} until ${b.until} (${b.reason})`).join(', ')}`,
       );
     if (f.recent.length) {
       io.stdout('recent decisions:');
-      io.stdout(
-        table(
-          ['at', 'by', 'signal', 'status', 'target'],
-          f.recent.map((a) => [
-            a.at,
-            a.trigger.actor ?? a.trigger.fn,
-            a.trigger.signal,
-            a.status,
-            String(a.targetNodes ?? '-'),
-          ]),
-        ),
-      );
+      io.stdout(historyTable(f.recent, false));
     }
   }
-  if (r.explanation) io.stdout(`\n${r.explanation}`);
+  if (r.history) io.stdout(r.history.length ? historyTable(r.history, true) : '(no audit record matches)');
+  if (r.plans && r.plans.length > 1) for (const p of r.plans) io.stdout(`\n== ${p.fleetId}\n${p.explanation}`);
+  else if (r.explanation) io.stdout(`\n${r.explanation}`);
   if (r.audit?.outcome.failed.length) {
     io.stdout(`\nfailed: ${r.audit.outcome.failed.map((x) => `${x.poolId ?? ''} ${x.action}: ${x.error}`).join('; ')}`);
   }
 }
 
-export function ops(command: string): Command {
-  return async (args, io) => {
-    let values: Record<string, string | boolean | undefined>;
-    let positionals: string[];
-    try {
-      ({ values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true }));
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-    if (values.help) {
-      io.stdout(HELP(command));
-      return 0;
-    }
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' (see --help)`);
-    const body = payload(command, values, io);
-    const result = values.function
-      ? await invokeRemote(values.function as string, values.region as string | undefined, body)
-      : await invokeLocal(
-          resolve(io.cwd, (values.config as string | undefined) ?? 'config/demo.json'),
-          resolve(io.cwd, (values['state-dir'] as string | undefined) ?? '.autoscaler/state'),
-          body,
-        );
-    if (values.json) io.stdout(JSON.stringify(result, null, 2));
-    else print(result, io);
-    if (result.status === 'rejected') return 2;
-    if (result.status === 'ops' && !result.ok) return 1;
-    return 0;
-  };
+function historyTable(records: NonNullable<OpsResult['history']>, withFleet: boolean): string {
+  return table(
+    [...(withFleet ? ['fleet'] : []), 'at', 'trigger', 'actor', 'status', 'nodes', 'reason'],
+    records.map((a) => [
+      ...(withFleet ? [a.fleetId] : []),
+      a.at,
+      `${a.trigger.fn}/${a.trigger.signal}`,
+      a.trigger.actor ?? '-',
+      `${a.status}${a.dryRun && a.status !== 'dry-run' ? ' (dry run)' : ''}${a.failed ? ` (${a.failed} failed)` : ''}`,
+      a.targetNodes === undefined ? '-' : `${a.currentNodes ?? '?'}->${a.targetNodes}`,
+      a.trigger.reason ?? '-',
+    ]),
+  );
 }

@@ -1,5 +1,5 @@
 /**
- * `autoscaler parse-event [--context FILE] [--now ISO] [FILE|-]`: prints the normalized signal or no-op of a
+ * `autoscaler parse-event [--context FILE] [--now ISO] [FILE|-]` (options parsed in main.ts): prints the normalized signal or no-op of a
  * raw event as JSON (exit 0), or one line saying what is wrong with it (exit 2). Reads standard input when
  * FILE is `-` or absent. `--context` is a JSON `NormalizeContext` (alarm, dimension and tag mappings);
  * `--now` dates payloads that carry no time of their own (default: the current time).
@@ -8,34 +8,12 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type NormalizeContext, NormalizeContextSchema, normalizeEvent } from '../../../events/index.ts';
 import { isParseError, ParseError } from '../../../shared/domain/errors.ts';
-import { type CliIo, type Command, UsageError } from '../io.ts';
+import { type CliIo, UsageError } from '../io.ts';
 
-const USAGE = 'usage: autoscaler parse-event [--context FILE] [--now ISO] [FILE|-]';
-
-interface Options {
+export interface ParseEventOptions {
   file: string;
   contextFile?: string;
   now?: string;
-}
-
-function parseArgs(args: string[]): Options | 'help' {
-  const positional: string[] = [];
-  let contextFile: string | undefined;
-  let now: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--help' || a === '-h') return 'help';
-    if (a === '--context' || a === '--now') {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value\n${USAGE}`);
-      if (a === '--context') contextFile = v;
-      else now = v;
-    } else if (a.startsWith('--')) throw new UsageError(`unknown option ${a}\n${USAGE}`);
-    else positional.push(a);
-  }
-  if (positional.length > 1) throw new UsageError(`one event file at a time\n${USAGE}`);
-  if (now !== undefined && Number.isNaN(Date.parse(now))) throw new UsageError(`--now ${now}: not an ISO time`);
-  return { file: positional[0] ?? '-', contextFile, now };
 }
 
 async function readText(file: string, io: CliIo): Promise<string> {
@@ -47,7 +25,7 @@ async function readText(file: string, io: CliIo): Promise<string> {
   }
 }
 
-async function loadContext(opts: Options, io: CliIo): Promise<NormalizeContext> {
+async function loadContext(opts: ParseEventOptions, io: CliIo): Promise<NormalizeContext> {
   const now = opts.now === undefined ? new Date().toISOString() : new Date(opts.now).toISOString();
   if (opts.contextFile === undefined) return { now };
   let json: unknown;
@@ -67,12 +45,8 @@ async function loadContext(opts: Options, io: CliIo): Promise<NormalizeContext> 
 
 const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ');
 
-export const parseEvent: Command = async (args, io) => {
-  const opts = parseArgs(args);
-  if (opts === 'help') {
-    io.stdout(USAGE);
-    return 0;
-  }
+/** Prints the signal (exit 0) or one line saying what is wrong with the event (exit 2). */
+export async function runParseEvent(opts: ParseEventOptions, io: CliIo): Promise<number> {
   const ctx = await loadContext(opts, io);
   const text = await readText(opts.file, io);
   const label = opts.file === '-' ? 'stdin' : opts.file;
@@ -92,4 +66,4 @@ export const parseEvent: Command = async (args, io) => {
     io.stderr(oneLine(`autoscaler parse-event: ${e.message}`));
     return 2;
   }
-};
+}

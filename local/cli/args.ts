@@ -1,0 +1,85 @@
+/**
+ * Flag values of the `autoscaler` command, checked while the command line is parsed (before anything
+ * starts): whole numbers in a range (negative ones included, and refused where they make no sense),
+ * durations, and times given as ISO or as an age (`2h` = two hours ago).
+ */
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+import { parseDecimal } from '../../events/fields.ts';
+import { durationSeconds } from '../../events/schemas/ops/operator-command.ts';
+import { UsageError } from './io.ts';
+
+export const DEFAULT_CONFIG = 'config/demo.json';
+/** The local world (emulated clouds) and the autoscaler's table, between commands. */
+export const DEFAULT_STATE_DIR = '.autoscaler';
+
+export interface HistoryFilter {
+  since?: string;
+  until?: string;
+  trigger?: string;
+  actor?: string;
+  limit?: number;
+}
+
+/** What an operator command was given on the command line. */
+export interface OpsOptions {
+  fleet?: string;
+  pool?: string;
+  target?: number;
+  reason?: string;
+  actor?: string;
+  ttl?: string;
+  expiresAt?: string;
+  node?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  output?: 'table' | 'wide' | 'json';
+  config: string;
+  stateDir: string;
+  function?: string;
+  region?: string;
+  history?: HistoryFilter;
+  /** Local world: seconds to let pass before the command. */
+  advanceSeconds?: number;
+}
+
+/** A whole number in [min, max] (a negative one is parsed, and refused when min is 0 or more). */
+export function integerOption(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    // Strict decimal digits: no 0x10, no ' 5 ' (events/fields.ts).
+    const n = parseDecimal(value);
+    if (n === undefined || !Number.isInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`expected a whole number ${range}.`);
+    }
+    return n;
+  };
+}
+
+/** Seconds in a duration such as 90s, 30m, 2h, 1d (a usage error otherwise). */
+export function durationOption(flag: string, value: string): number {
+  const s = durationSeconds(value);
+  if (s === undefined) throw new UsageError(`${flag} must be a duration such as 90s, 30m, 2h or 1d, got ${value}`);
+  return s;
+}
+
+/** An ISO time, or an age (`30m`, `2h`, `7d`) counted back from now; returned as ISO. */
+export function ageOrTime(flag: string, value: string, now: number): string {
+  const age = durationSeconds(value);
+  if (age !== undefined) return new Date(now - age * 1000).toISOString();
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new UsageError(`${flag} must be an ISO time or an age such as 30m, 2h, 7d, got ${value}`);
+  return new Date(t).toISOString();
+}
+
+/** `kubectl`-style age: 45s, 12m, 3h5m, 2d4h. */
+export function formatAge(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) {
+    const m = Math.floor((s % 3600) / 60);
+    return `${Math.floor(s / 3600)}h${m ? `${m}m` : ''}`;
+  }
+  const h = Math.floor((s % 86_400) / 3600);
+  return `${Math.floor(s / 86_400)}d${h ? `${h}h` : ''}`;
+}
