@@ -43,7 +43,7 @@ export interface OpsOptions {
 }
 
 /** A whole number in [min, max] (a negative one is parsed, and refused when min is 0 or more). */
-export function integerOption(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
     // Strict decimal digits: no 0x10, no ' 5 ' (events/fields.ts).
     const n = parseDecimal(value);

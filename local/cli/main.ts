@@ -184,7 +184,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
         .command('scale')
         .description('set a manual target (fleet-wide, or one pool), audited; it lapses after --ttl or --expires-at')
         .requiredOption('--fleet <id>', 'the fleet')
-        .requiredOption('--target <n>', 'nodes (a whole number >= 0)', integerOption('--target', 0))
+        .requiredOption('--target <n>', 'nodes (a whole number >= 0)', integerOption(0))
         .option('--pool <id>', 'only this pool')
         .option('--ttl <duration>', 'lapse after 90s, 30m, 2h, 1d')
         .option('--expires-at <iso>', 'lapse at this time'),
@@ -238,7 +238,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
       .option(
         '--limit <n>',
         'at most this many records per fleet (1-1000, default 50)',
-        integerOption('--limit', 1, 1000),
+        integerOption(1, 1000),
       )
       .addHelpText(
         'after',
