@@ -235,11 +235,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
         'a function (alarm, forecast, schedule, ops, ...) or a signal type (metric-alarm, ...)',
       )
       .option('--actor <who>', 'only what this person or principal asked for')
-      .option(
-        '--limit <n>',
-        'at most this many records per fleet (1-1000, default 50)',
-        integerOption(1, 1000),
-      )
+      .option('--limit <n>', 'at most this many records per fleet (1-1000, default 50)', integerOption(1, 1000))
       .addHelpText(
         'after',
         examples(
