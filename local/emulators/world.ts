@@ -196,6 +196,10 @@ export interface WorldSnapshot {
   expiringNotified: string[];
   settledCost: Array<[string, number | null]>;
   settledHours: Array<[string, number | null]>;
+  warmInstances: WorldWarmInstance[];
+  settledWarmCost: Array<[string, number | null]>;
+  armedResumeFailures: Array<[string, number | null]>;
+  warmCounters: Array<[string, { resumes: number; failedResumes: number }]>;
 }
 
 const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
@@ -270,6 +274,10 @@ export class World {
       expiringNotified: [...this.expiringNotified],
       settledCost: entries(this.settledCost),
       settledHours: entries(this.settledHours),
+      warmInstances: [...this.warmInstances.values()].map((w) => structuredClone(w)),
+      settledWarmCost: entries(this.settledWarmCost),
+      armedResumeFailures: entries(this.armedResumeFailures),
+      warmCounters: [...this.warmCounters].map(([k, v]) => [k, { ...v }]),
     };
   }
 
@@ -289,6 +297,10 @@ export class World {
     for (const id of snap.expiringNotified) w.expiringNotified.add(id);
     fill(w.settledCost, snap.settledCost);
     fill(w.settledHours, snap.settledHours);
+    for (const x of snap.warmInstances ?? []) w.warmInstances.set(x.id, structuredClone(x));
+    fill(w.settledWarmCost, snap.settledWarmCost ?? []);
+    fill(w.armedResumeFailures, snap.armedResumeFailures ?? []);
+    for (const [k, v] of snap.warmCounters ?? []) w.warmCounters.set(k, { ...v });
     return w;
   }
 
