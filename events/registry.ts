@@ -18,6 +18,12 @@ import { scheduledEvent } from './schemas/aws/scheduled-event.ts';
 import { spotInterruptionWarning } from './schemas/aws/spot-interruption.ts';
 import { forwardedScheduledEvents } from './schemas/azure/scheduled-events.ts';
 import { operatorCommandEvent } from './schemas/ops/operator-command.ts';
+import {
+  agentGceMaintenance,
+  agentGcePreempted,
+  agentRebalanceRecommendation,
+  agentSpotInstanceAction,
+} from './schemas/agent/node-notices.ts';
 
 export interface EventBridgeRoute {
   source: string;
@@ -51,6 +57,10 @@ export const EVENTBRIDGE_ROUTES: readonly EventBridgeRoute[] = [
   scheduledEvent,
   forwardedScheduledEvents,
   operatorCommandEvent,
+  agentSpotInstanceAction,
+  agentRebalanceRecommendation,
+  agentGcePreempted,
+  agentGceMaintenance,
 ].map((d) => route(d as Decoder));
 
 const BY_KEY = new Map<string, Decoder>(

@@ -5,6 +5,7 @@
  * events/registry.ts (the offline tests check both directions). Pure: no SST globals.
  */
 import type { Config } from '../shared/config/schema.ts';
+import { AGENT_DETAIL_TYPES, AGENT_SOURCES } from '../events/schemas/agent/node-notices.ts';
 import type { FunctionKey } from './function-specs.ts';
 
 /** An EventBridge event pattern (the subset the rules use: value lists, `prefix`, nested `detail`). */
@@ -27,6 +28,14 @@ export const FORWARDED = {
   gcpPreemption: { source: 'autoscaler.gcp.compute.preemption', detailType: 'GCP Audit Log Entry' },
   gcpMonitoring: { source: 'autoscaler.gcp.monitoring', detailType: 'GCP Monitoring Incident' },
 } as const;
+
+/** What the node agent (agent/) puts on the autoscaler's bus besides Azure's Scheduled Events documents. */
+export const AGENT_NOTICES = [
+  { source: AGENT_SOURCES.awsImds, detailType: AGENT_DETAIL_TYPES.spotInstanceAction },
+  { source: AGENT_SOURCES.awsImds, detailType: AGENT_DETAIL_TYPES.rebalanceRecommendation },
+  { source: AGENT_SOURCES.gcpMetadata, detailType: AGENT_DETAIL_TYPES.gcePreempted },
+  { source: AGENT_SOURCES.gcpMetadata, detailType: AGENT_DETAIL_TYPES.gceMaintenance },
+] as const;
 
 export const CAPACITY_BLOCK_DETAIL_TYPES = [
   // The Capacity Blocks page spells both forms; EventBridge has sent each.
@@ -137,6 +146,16 @@ export function eventRules(config: Config): RuleSpec[] {
           FORWARDED.azureEventGrid.detailType,
           FORWARDED.gcpPreemption.detailType,
         ],
+      },
+    },
+    {
+      id: 'AgentNotice',
+      bus: 'autoscaler',
+      target: 'spot-interruption',
+      description: 'AWS IMDS spot and rebalance notices, GCE preemption and maintenance (from the node agent)',
+      pattern: {
+        source: [...new Set(AGENT_NOTICES.map((n) => n.source))],
+        'detail-type': AGENT_NOTICES.map((n) => n.detailType),
       },
     },
     {

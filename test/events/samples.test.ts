@@ -313,6 +313,40 @@ const TABLE: Record<string, Outcome> = {
     },
   },
   'operator-command/invalid': { error: 'reason' },
+  // The node agent's notices (agent/): ids from the notice, so every put of one notice is one event.
+  'agent-aws-spot-instance-action/valid': {
+    signal: {
+      type: 'interruption',
+      eventId: 'imds-spot:i-0a1b2c3d4e5f60718@2025-03-04T10:17:00.000Z',
+      kind: 'warning',
+      cloud: 'aws',
+      deadline: '2025-03-04T10:17:00.000Z',
+      zone: 'us-east-1a',
+    },
+  },
+  'agent-aws-spot-instance-action/invalid': { error: 'detail.instance-id' },
+  'agent-aws-rebalance/valid': {
+    signal: { type: 'interruption', kind: 'rebalance', instanceIds: ['i-0a1b2c3d4e5f60718'], region: 'us-east-1' },
+  },
+  'agent-aws-rebalance/invalid': { error: 'detail.noticeTime' },
+  // Preemption: 30 s after the time the agent saw it.
+  'agent-gce-preempted/valid': {
+    signal: {
+      type: 'interruption',
+      kind: 'preempt',
+      cloud: 'gcp',
+      instanceIds: ['chat-l4-spot-7x2k'],
+      deadline: '2025-03-04T10:15:31.000Z',
+      region: 'us-central1',
+    },
+  },
+  'agent-gce-preempted/invalid': { error: 'detail.zone' },
+  // Maintenance: 60 s of notice.
+  'agent-gce-maintenance/valid': {
+    signal: { type: 'interruption', kind: 'maintenance', action: 'terminate', deadline: '2025-03-04T10:16:01.000Z' },
+  },
+  'agent-gce-maintenance/migrate': { noop: /live migration/ },
+  'agent-gce-maintenance/invalid': { error: 'detail.maintenanceEvent' },
 };
 
 const samples = listSamples();
