@@ -30,13 +30,30 @@ export const MetricTargetSchema = z.strictObject({
 });
 
 export const PolicySchema = z.strictObject({
-  minNodes: nonNegInt.optional(),
-  maxNodes: nonNegInt.optional(),
-  tolerance: z.number().min(0).max(1).optional(),
-  metrics: z.array(MetricTargetSchema).optional(),
-  demandBuffer: z.number().min(0).max(5).optional(),
-  scaleUp: ScalingRulesSchema.optional(),
-  scaleDown: ScalingRulesSchema.optional(),
+  minNodes: nonNegInt.optional().meta({ description: 'Fewest nodes of the fleet (HPA minReplicas).' }),
+  maxNodes: nonNegInt.optional().meta({ description: 'Most nodes of the fleet (HPA maxReplicas).' }),
+  tolerance: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
+    .meta({ description: 'No change while the ratio to the target is within this (HPA: 0.1).' }),
+  metrics: z
+    .array(MetricTargetSchema)
+    .optional()
+    .meta({ description: 'Metric targets, HPA style: ceil(current * value / target) per metric.' }),
+  demandBuffer: z
+    .number()
+    .min(0)
+    .max(5)
+    .optional()
+    .meta({ description: 'Capacity kept above the demand, as a fraction (0.2 = 20%).' }),
+  scaleUp: ScalingRulesSchema.optional().meta({
+    description: 'HPA behavior.scaleUp: stabilization and rate policies.',
+  }),
+  scaleDown: ScalingRulesSchema.optional().meta({
+    description: 'HPA behavior.scaleDown: stabilization and rate policies.',
+  }),
   placement: z
     .strictObject({
       onDemandBase: nonNegInt.optional(),
@@ -74,67 +91,127 @@ export const WorkloadSchema = z.strictObject({
  */
 export const WarmSchema = z.strictObject({
   /** Warm nodes always kept. */
-  min: nonNegInt.default(0),
+  min: nonNegInt.default(0).meta({ description: 'Warm nodes always kept.' }),
   /** Warm nodes kept at most. */
-  max: nonNegInt,
+  max: nonNegInt.meta({ description: 'Warm nodes kept at most.' }),
   state: z.enum(WARM_STATES).default('stopped'),
   /** Seconds from a resume request to a serving node; default by state (`DEFAULT_RESUME_SECONDS`). */
-  resumeSeconds: z.number().int().positive().max(3600).optional(),
+  resumeSeconds: z
+    .number()
+    .int()
+    .positive()
+    .max(3600)
+    .optional()
+    .meta({
+      description: 'Seconds from a resume request to a serving node; default by state (`DEFAULT_RESUME_SECONDS`).',
+    }),
   /** USD per warm node-hour; default: the pool's disk (`diskType`, `diskGb`) at the catalog's price. */
-  hourlyPrice: z.number().min(0).optional(),
+  hourlyPrice: z
+    .number()
+    .min(0)
+    .optional()
+    .meta({
+      description: "USD per warm node-hour; default: the pool's disk (`diskType`, `diskGb`) at the catalog's price.",
+    }),
 });
 
 export const PoolSchema = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id of letters, digits and dashes'),
-  kind: z.enum(POOL_KINDS),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id of letters, digits and dashes')
+    .meta({ description: 'The pool id, unique across fleets.' }),
+  kind: z.enum(POOL_KINDS).meta({ description: 'What the pool scales (EC2 Fleet, ASG, node group, VMSS, MIG, ...).' }),
   /** The cloud's name for it: fleet id, ASG name, `cluster/nodegroup`, VMSS name, MIG name, `namespace/name`, NodePool. */
-  resource: z.string().min(1),
+  resource: z
+    .string()
+    .min(1)
+    .meta({
+      description:
+        "The cloud's name for it: fleet id, ASG name, `cluster/nodegroup`, VMSS name, MIG name, `namespace/name`, NodePool.",
+    }),
   region: z.string().min(1),
   zones: z.array(z.string().min(1)).min(1),
   instanceType: z.string().min(1),
-  capacityType: z.enum(CAPACITY_TYPES),
-  min: nonNegInt.default(0),
-  max: nonNegInt,
+  capacityType: z.enum(CAPACITY_TYPES).meta({ description: 'spot, on-demand or reserved.' }),
+  min: nonNegInt.default(0).meta({ description: 'Fewest nodes of the pool.' }),
+  max: nonNegInt.meta({ description: 'Most nodes of the pool.' }),
   timeToReadySeconds: z.number().int().positive().default(600),
   /** USD per node-hour; defaults to the catalog's on-demand or spot price (reserved: 0, already paid). */
-  hourlyPrice: z.number().min(0).optional(),
+  hourlyPrice: z
+    .number()
+    .min(0)
+    .optional()
+    .meta({
+      description: "USD per node-hour; defaults to the catalog's on-demand or spot price (reserved: 0, already paid).",
+    }),
   /** Requests/s per node at the SLO; defaults to the capacity model's figure for the fleet's workload. */
-  rpsPerNode: posNum.optional(),
+  rpsPerNode: posNum
+    .optional()
+    .meta({
+      description: "Requests/s per node at the SLO; defaults to the capacity model's figure for the fleet's workload.",
+    }),
   /** Azure `subscriptionId/resourceGroup`, GCP project, Kubernetes context. */
-  scope: z.string().min(1).optional(),
+  scope: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'Azure `subscriptionId/resourceGroup`, GCP project, Kubernetes context.' }),
   reservationId: z.string().min(1).optional(),
   /** Kubernetes cluster the pool's nodes join (for cordon and drain). */
-  cluster: z.string().min(1).optional(),
+  cluster: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "Kubernetes cluster the pool's nodes join (for cordon and drain)." }),
   tags: z.record(z.string(), z.string()).optional(),
   /** The node's disk (its OS, image and model weights), for a warm node's price. Default: each cloud's general-purpose SSD. */
-  diskType: z.enum(DISK_TYPES).optional(),
+  diskType: z
+    .enum(DISK_TYPES)
+    .optional()
+    .meta({
+      description:
+        "The node's disk (its OS, image and model weights), for a warm node's price. Default: each cloud's general-purpose SSD.",
+    }),
   /** GB of disk per node; default `DEFAULT_DISK_GB`. */
-  diskGb: z.number().int().positive().max(65536).optional(),
+  diskGb: z
+    .number()
+    .int()
+    .positive()
+    .max(65536)
+    .optional()
+    .meta({ description: 'GB of disk per node; default `DEFAULT_DISK_GB`.' }),
   warm: WarmSchema.optional(),
 });
 
 export const AlarmMappingSchema = z.strictObject({
   /** Alarm name (exact) or a prefix ending in `*`. */
-  alarm: z.string().min(1),
+  alarm: z.string().min(1).meta({ description: 'Alarm name (exact) or a prefix ending in `*`.' }),
   fleetId: z.string().min(1),
   poolId: z.string().min(1).optional(),
   /** The metric the alarm watches, as the engine knows it (e.g. `gpu_utilization`). */
-  metric: z.string().min(1).optional(),
+  metric: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: 'The metric the alarm watches, as the engine knows it (e.g. `gpu_utilization`).' }),
 });
 
 export const FleetSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id of letters, digits and dashes'),
   endpoint: z.string().optional(),
   /** A preset name from the catalog (`llama-3-8b`, ...) or a full workload description. */
-  workload: z.union([z.string().min(1), WorkloadSchema]).optional(),
+  workload: z
+    .union([z.string().min(1), WorkloadSchema])
+    .optional()
+    .meta({ description: 'A preset name from the catalog (`llama-3-8b`, ...) or a full workload description.' }),
   slo: z
     .strictObject({ p95LatencyMs: posNum.default(15000), availability: z.number().gt(0).max(1).default(0.995) })
     .default({
       p95LatencyMs: 15000,
       availability: 0.995,
     }),
-  policy: PolicySchema.default({}),
-  pools: z.array(PoolSchema).min(1),
+  policy: PolicySchema.default({}).meta({ description: 'Any field of `defaults`, for this fleet.' }),
+  pools: z.array(PoolSchema).min(1).meta({ description: 'The node pools the fleet scales.' }),
   /** The Kubernetes Deployment that serves the model; scaled with the fleet (one replica per `gpusPerReplica` GPUs). */
   deployment: z
     .strictObject({
@@ -145,7 +222,11 @@ export const FleetSchema = z.strictObject({
     })
     .optional(),
   /** The metrics query giving the fleet's demand in requests/s (Prometheus), for the forecast. */
-  demandQuery: z.string().min(1).optional(),
+  demandQuery: z
+    .string()
+    .min(1)
+    .optional()
+    .meta({ description: "The metrics query giving the fleet's demand in requests/s (Prometheus), for the forecast." }),
 });
 
 export const ScheduleSchema = z.strictObject({
@@ -193,7 +274,11 @@ export const CloudsSchema = z.strictObject({
       z.string(),
       z.strictObject({
         /** Name of the secret (SST secret / env var) holding the kubeconfig. */
-        kubeconfigSecret: z.string().min(1).optional(),
+        kubeconfigSecret: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: 'Name of the secret (SST secret / env var) holding the kubeconfig.' }),
         server: z.url().optional(),
       }),
     )
@@ -207,9 +292,16 @@ export const CloudsSchema = z.strictObject({
   cloudwatch: z
     .strictObject({
       /** Default: `clouds.aws.region`, else the function's region. */
-      region: z.string().min(1).optional(),
+      region: z
+        .string()
+        .min(1)
+        .optional()
+        .meta({ description: "Default: `clouds.aws.region`, else the function's region." }),
       /** Namespace of metrics without a mapping, read under their own names. */
-      namespace: z.string().min(1),
+      namespace: z
+        .string()
+        .min(1)
+        .meta({ description: 'Namespace of metrics without a mapping, read under their own names.' }),
       metrics: z
         .record(
           z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'a Prometheus metric name'),
@@ -217,13 +309,31 @@ export const CloudsSchema = z.strictObject({
             namespace: z.string().min(1).optional(),
             metricName: z.string().min(1).optional(),
             /** Query label -> dimension name; labels not listed are dimensions of their own name. */
-            labels: z.record(z.string(), z.string().min(1)).optional(),
+            labels: z
+              .record(z.string(), z.string().min(1))
+              .optional()
+              .meta({
+                description: 'Query label -> dimension name; labels not listed are dimensions of their own name.',
+              }),
             /** Every dimension the metric is published with; default: those the query matches. */
-            dimensions: z.array(z.string().min(1)).max(30).optional(),
+            dimensions: z
+              .array(z.string().min(1))
+              .max(30)
+              .optional()
+              .meta({ description: 'Every dimension the metric is published with; default: those the query matches.' }),
             /** Statistic within a period (`Average` by default, `Sum`, `Maximum`, `p99`...). */
-            stat: z.string().min(1).optional(),
+            stat: z
+              .string()
+              .min(1)
+              .optional()
+              .meta({ description: 'Statistic within a period (`Average` by default, `Sum`, `Maximum`, `p99`...).' }),
             /** Divide by the period: a per-period count (`Sum` of `RequestCount`) read as a rate. */
-            perSecond: z.boolean().optional(),
+            perSecond: z
+              .boolean()
+              .optional()
+              .meta({
+                description: 'Divide by the period: a per-period count (`Sum` of `RequestCount`) read as a rate.',
+              }),
           }),
         )
         .optional(),
@@ -233,14 +343,22 @@ export const CloudsSchema = z.strictObject({
 
 export const ConfigSchema = z.strictObject({
   /** The JSON Schema editors validate the file with (config/schema.json); not read otherwise. */
-  $schema: z.string().optional(),
-  version: z.literal(1),
+  $schema: z
+    .string()
+    .optional()
+    .meta({ description: 'The JSON Schema editors validate the file with (config/schema.json); not read otherwise.' }),
+  version: z.literal(1).meta({ description: 'The configuration format version: 1.' }),
   /** Policy defaults for every fleet; a fleet's own `policy` overrides field by field. */
-  defaults: PolicySchema.default({}),
+  defaults: PolicySchema.default({}).meta({
+    description: "Policy defaults for every fleet; a fleet's own `policy` overrides field by field.",
+  }),
   clouds: CloudsSchema.default({}),
   /** Catalog overrides (prices, new instance types), merged over the built-in catalog. */
-  catalog: z.record(z.string(), z.unknown()).optional(),
-  fleets: z.array(FleetSchema).min(1),
+  catalog: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .meta({ description: 'Catalog overrides (prices, new instance types), merged over the built-in catalog.' }),
+  fleets: z.array(FleetSchema).min(1).meta({ description: 'The GPU fleets: each a model served by pools of nodes.' }),
   alarms: z.array(AlarmMappingSchema).default([]),
   schedules: z.array(ScheduleSchema).default([]),
   forecast: z
@@ -253,9 +371,12 @@ export const ConfigSchema = z.strictObject({
         .max(24 * 14)
         .default(48),
       /** The seasonal period (a day). */
-      seasonHours: z.number().int().positive().default(24),
+      seasonHours: z.number().int().positive().default(24).meta({ description: 'The seasonal period (a day).' }),
       /** Scale in on a forecast too (off by default, as EC2 predictive scaling). */
-      scaleIn: z.boolean().default(false),
+      scaleIn: z
+        .boolean()
+        .default(false)
+        .meta({ description: 'Scale in on a forecast too (off by default, as EC2 predictive scaling).' }),
       stepSeconds: z.number().int().positive().default(300),
     })
     .default({ lookbackHours: 48, seasonHours: 24, scaleIn: false, stepSeconds: 300 }),
