@@ -96,23 +96,13 @@ export const WarmSchema = z.strictObject({
   max: nonNegInt.meta({ description: 'Warm nodes kept at most.' }),
   state: z.enum(WARM_STATES).default('stopped'),
   /** Seconds from a resume request to a serving node; default by state (`DEFAULT_RESUME_SECONDS`). */
-  resumeSeconds: z
-    .number()
-    .int()
-    .positive()
-    .max(3600)
-    .optional()
-    .meta({
-      description: 'Seconds from a resume request to a serving node; default by state (`DEFAULT_RESUME_SECONDS`).',
-    }),
+  resumeSeconds: z.number().int().positive().max(3600).optional().meta({
+    description: 'Seconds from a resume request to a serving node; default by state (`DEFAULT_RESUME_SECONDS`).',
+  }),
   /** USD per warm node-hour; default: the pool's disk (`diskType`, `diskGb`) at the catalog's price. */
-  hourlyPrice: z
-    .number()
-    .min(0)
-    .optional()
-    .meta({
-      description: "USD per warm node-hour; default: the pool's disk (`diskType`, `diskGb`) at the catalog's price.",
-    }),
+  hourlyPrice: z.number().min(0).optional().meta({
+    description: "USD per warm node-hour; default: the pool's disk (`diskType`, `diskGb`) at the catalog's price.",
+  }),
 });
 
 export const PoolSchema = z.strictObject({
@@ -122,13 +112,10 @@ export const PoolSchema = z.strictObject({
     .meta({ description: 'The pool id, unique across fleets.' }),
   kind: z.enum(POOL_KINDS).meta({ description: 'What the pool scales (EC2 Fleet, ASG, node group, VMSS, MIG, ...).' }),
   /** The cloud's name for it: fleet id, ASG name, `cluster/nodegroup`, VMSS name, MIG name, `namespace/name`, NodePool. */
-  resource: z
-    .string()
-    .min(1)
-    .meta({
-      description:
-        "The cloud's name for it: fleet id, ASG name, `cluster/nodegroup`, VMSS name, MIG name, `namespace/name`, NodePool.",
-    }),
+  resource: z.string().min(1).meta({
+    description:
+      "The cloud's name for it: fleet id, ASG name, `cluster/nodegroup`, VMSS name, MIG name, `namespace/name`, NodePool.",
+  }),
   region: z.string().min(1),
   zones: z.array(z.string().min(1)).min(1),
   instanceType: z.string().min(1),
@@ -137,19 +124,13 @@ export const PoolSchema = z.strictObject({
   max: nonNegInt.meta({ description: 'Most nodes of the pool.' }),
   timeToReadySeconds: z.number().int().positive().default(600),
   /** USD per node-hour; defaults to the catalog's on-demand or spot price (reserved: 0, already paid). */
-  hourlyPrice: z
-    .number()
-    .min(0)
-    .optional()
-    .meta({
-      description: "USD per node-hour; defaults to the catalog's on-demand or spot price (reserved: 0, already paid).",
-    }),
+  hourlyPrice: z.number().min(0).optional().meta({
+    description: "USD per node-hour; defaults to the catalog's on-demand or spot price (reserved: 0, already paid).",
+  }),
   /** Requests/s per node at the SLO; defaults to the capacity model's figure for the fleet's workload. */
-  rpsPerNode: posNum
-    .optional()
-    .meta({
-      description: "Requests/s per node at the SLO; defaults to the capacity model's figure for the fleet's workload.",
-    }),
+  rpsPerNode: posNum.optional().meta({
+    description: "Requests/s per node at the SLO; defaults to the capacity model's figure for the fleet's workload.",
+  }),
   /** Azure `subscriptionId/resourceGroup`, GCP project, Kubernetes context. */
   scope: z
     .string()
@@ -165,13 +146,10 @@ export const PoolSchema = z.strictObject({
     .meta({ description: "Kubernetes cluster the pool's nodes join (for cordon and drain)." }),
   tags: z.record(z.string(), z.string()).optional(),
   /** The node's disk (its OS, image and model weights), for a warm node's price. Default: each cloud's general-purpose SSD. */
-  diskType: z
-    .enum(DISK_TYPES)
-    .optional()
-    .meta({
-      description:
-        "The node's disk (its OS, image and model weights), for a warm node's price. Default: each cloud's general-purpose SSD.",
-    }),
+  diskType: z.enum(DISK_TYPES).optional().meta({
+    description:
+      "The node's disk (its OS, image and model weights), for a warm node's price. Default: each cloud's general-purpose SSD.",
+  }),
   /** GB of disk per node; default `DEFAULT_DISK_GB`. */
   diskGb: z
     .number()
@@ -309,12 +287,9 @@ export const CloudsSchema = z.strictObject({
             namespace: z.string().min(1).optional(),
             metricName: z.string().min(1).optional(),
             /** Query label -> dimension name; labels not listed are dimensions of their own name. */
-            labels: z
-              .record(z.string(), z.string().min(1))
-              .optional()
-              .meta({
-                description: 'Query label -> dimension name; labels not listed are dimensions of their own name.',
-              }),
+            labels: z.record(z.string(), z.string().min(1)).optional().meta({
+              description: 'Query label -> dimension name; labels not listed are dimensions of their own name.',
+            }),
             /** Every dimension the metric is published with; default: those the query matches. */
             dimensions: z
               .array(z.string().min(1))
@@ -328,12 +303,9 @@ export const CloudsSchema = z.strictObject({
               .optional()
               .meta({ description: 'Statistic within a period (`Average` by default, `Sum`, `Maximum`, `p99`...).' }),
             /** Divide by the period: a per-period count (`Sum` of `RequestCount`) read as a rate. */
-            perSecond: z
-              .boolean()
-              .optional()
-              .meta({
-                description: 'Divide by the period: a per-period count (`Sum` of `RequestCount`) read as a rate.',
-              }),
+            perSecond: z.boolean().optional().meta({
+              description: 'Divide by the period: a per-period count (`Sum` of `RequestCount`) read as a rate.',
+            }),
           }),
         )
         .optional(),
