@@ -20,7 +20,7 @@ import {
   warmUnsupportedReason,
 } from '../domain/warm.ts';
 import { DEFAULT_POLICY, mergePolicy } from './policy.ts';
-import { type Config, ConfigSchema, type FleetConfig, type PoolConfig } from './schema.ts';
+import { type Config, ConfigSchema, type FleetConfig, type PolicyConfig, type PoolConfig } from './schema.ts';
 
 export interface ResolvedConfig {
   config: Config;
@@ -85,6 +85,15 @@ export function parseConfig(value: unknown, where = 'config'): Config {
       checkWarm(p, where, at);
     });
   });
+  // HPA's words and ours for the same rules: one or the other.
+  const behaviorTwice = (policy: PolicyConfig | undefined, at: string) => {
+    for (const dir of ['scaleUp', 'scaleDown'] as const) {
+      if (policy?.[dir] && policy.behavior?.[dir])
+        fail(`${at}.behavior.${dir}`, `${dir} is given twice (policy.${dir} and policy.behavior.${dir}): keep one`);
+    }
+  };
+  behaviorTwice(config.defaults, 'defaults');
+  for (const [fi, f] of config.fleets.entries()) behaviorTwice(f.policy, `fleets[${fi}].policy`);
   config.alarms.forEach((a, i) => {
     const fleet = config.fleets.find((f) => f.id === a.fleetId);
     if (!fleet) fail(`alarms[${i}].fleetId`, `no fleet '${a.fleetId}'`);
@@ -219,6 +228,7 @@ function resolvePool(
     ready: 0,
     ...(p.reservationId ? { reservationId: p.reservationId } : {}),
     ...(warm ? { warm } : {}),
+    ...(p.priority !== undefined ? { priority: p.priority } : {}),
     tags: {
       ...(p.tags ?? {}),
       ...(p.scope ? { scope: p.scope } : {}),

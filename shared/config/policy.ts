@@ -63,8 +63,9 @@ function mergeRules(base: ScalingRules, over: PolicyConfig['scaleUp']): ScalingR
 /** Merges policy layers over a base, field by field (arrays replace, objects merge). */
 export function mergePolicy(base: FleetPolicy, ...layers: Array<PolicyConfig | undefined>): FleetPolicy {
   let p = base;
-  for (const l of layers) {
-    if (!l) continue;
+  for (const layer of layers) {
+    if (!layer) continue;
+    const l = familiar(layer);
     p = {
       minNodes: l.minNodes ?? p.minNodes,
       maxNodes: l.maxNodes ?? p.maxNodes,
@@ -79,6 +80,27 @@ export function mergePolicy(base: FleetPolicy, ...layers: Array<PolicyConfig | u
     };
   }
   return p;
+}
+
+/**
+ * Familiar vocabulary in our own words: HPA's `behavior.scaleUp`/`scaleDown` are `scaleUp`/`scaleDown`, and
+ * Karpenter's `limits.gpus`/`limits.hourlyUsd` are `safety.maxGpus`/`safety.hourlyBudgetUsd` (the tighter one
+ * when both are given; the configuration's checks refuse a scaleUp given both ways).
+ */
+export function familiar(l: PolicyConfig): PolicyConfig {
+  const { behavior, limits, ...rest } = l;
+  if (!behavior && !limits) return l;
+  const budgets = [rest.safety?.hourlyBudgetUsd, limits?.hourlyUsd].filter((v): v is number => v !== undefined);
+  return {
+    ...rest,
+    scaleUp: rest.scaleUp ?? behavior?.scaleUp,
+    scaleDown: rest.scaleDown ?? behavior?.scaleDown,
+    safety: {
+      ...rest.safety,
+      ...(budgets.length ? { hourlyBudgetUsd: Math.min(...budgets) } : {}),
+      ...(limits?.gpus !== undefined ? { maxGpus: limits.gpus } : {}),
+    },
+  };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

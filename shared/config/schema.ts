@@ -74,6 +74,27 @@ export const PolicySchema = z.strictObject({
     })
     .optional(),
   scaleToZero: z.boolean().optional(),
+  behavior: z
+    .strictObject({ scaleUp: ScalingRulesSchema.optional(), scaleDown: ScalingRulesSchema.optional() })
+    .optional()
+    .meta({
+      description:
+        "Kubernetes HPA's spec.behavior: the same as scaleUp and scaleDown here (give one or the other, not both).",
+    }),
+  limits: z
+    .strictObject({
+      gpus: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .meta({ description: "GPUs the fleet may hold at most (Karpenter NodePool limits, 'nvidia.com/gpu')." }),
+      hourlyUsd: posNum
+        .optional()
+        .meta({ description: 'USD per hour the fleet may cost at most (the same as safety.hourlyBudgetUsd).' }),
+    })
+    .optional()
+    .meta({ description: "Karpenter NodePool's spec.limits: hard caps the plan never exceeds." }),
 });
 
 export const WorkloadSchema = z.strictObject({
@@ -159,6 +180,10 @@ export const PoolSchema = z.strictObject({
     .optional()
     .meta({ description: 'GB of disk per node; default `DEFAULT_DISK_GB`.' }),
   warm: WarmSchema.optional(),
+  priority: z.number().int().min(-1000).max(1000).optional().meta({
+    description:
+      "Cluster Autoscaler's priority expander: within a capacity tier, higher-priority pools are filled first and emptied last; price decides among equals (default 0).",
+  }),
 });
 
 export const AlarmMappingSchema = z.strictObject({

@@ -81,6 +81,11 @@ export interface Pool {
   reservationId?: string;
   /** Free-form labels (cluster name, node labels); adapters may use them to find nodes. */
   tags?: Record<string, string>;
+  /**
+   * Preference over price, as Cluster Autoscaler's priority expander: within a capacity tier, pools of a
+   * higher priority are filled first and emptied last; price decides among equals. Default 0.
+   */
+  priority?: number;
   /** Warm capacity the pool may keep (stopped nodes that resume in `warm.resumeSeconds`), when configured. */
   warm?: WarmPolicy;
   /** Observed, when the pool keeps warm capacity: warm nodes ready to resume, and those still being prepared. */
@@ -137,6 +142,8 @@ export interface SafetyPolicy {
   scaleDownCooldownSeconds: number;
   /** USD per hour the fleet may cost at most (sum over pools of target x hourly price). */
   hourlyBudgetUsd?: number;
+  /** GPUs the fleet may hold at most (Karpenter's NodePool `limits`, `nvidia.com/gpu`). */
+  maxGpus?: number;
 }
 
 export interface FleetPolicy {

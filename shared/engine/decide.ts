@@ -13,7 +13,7 @@
  *      (skipped for a manual target);
  *   5. schedule freezes, cooldowns, the max step; no scale-in below what the ready nodes must serve while
  *      others boot;
- *   6. hard bounds: min/max, windows, scale-to-zero, pool minimums; then pool capacity;
+ *   6. hard bounds: min/max, windows, scale-to-zero, pool minimums; then pool capacity and the GPU limit;
  *   7. the hourly budget;
  *   8. placement of the final count, actions, pause and dry run.
  * Pause means hands off: the plan says what it would do, and holds back every cloud change, interruption
@@ -25,6 +25,7 @@ import { backoffsInForce, launchFailureMarks } from './backoff.ts';
 import { buildBaseline } from './baseline.ts';
 import { fleetBounds } from './bounds.ts';
 import { applyBudget } from './budget.ts';
+import { applyGpuLimit } from './limits.ts';
 import { RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { inNodes, readHistory } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
@@ -170,6 +171,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     x = reasons.clip('limit', 'limit.max', x, bounds.hi, bounds.hiBy, `above the ceiling (${bounds.hiBy})`);
   const full = 'the pools cannot hold more (max, reservations, backoff, cloud maxima)';
   x = reasons.clip('limit', 'limit.capacity', x, path.reach(x), 'pools', full);
+  x = applyGpuLimit(path, x, plainFloor, policy.safety.maxGpus, reasons);
 
   // 7. Budget.
   const budget = applyBudget(path, x, plainFloor, policy.safety.hourlyBudgetUsd, reasons);

@@ -31,6 +31,9 @@ export interface Slot {
   blocked?: string;
 }
 
+/** A pool's priority (Cluster Autoscaler's priority expander): higher is preferred; default 0. */
+export const priorityOf = (slot: Slot): number => slot.pool.priority ?? 0;
+
 export const costPerRps = (pool: Pool): number =>
   pool.rpsPerNode > 0 ? pool.hourlyPrice / pool.rpsPerNode : Number.POSITIVE_INFINITY;
 
@@ -38,7 +41,7 @@ export const costPerRps = (pool: Pool): number =>
 export const lastingRps = (slot: Slot): number => (slot.ending ? 0 : Math.max(0, slot.pool.rpsPerNode));
 
 export class Layout {
-  /** Slots sorted by cost per unit of throughput, then pool id (the placement's order of preference). */
+  /** Slots sorted by priority (highest first), cost per unit of throughput, then pool id (the placement's order of preference). */
   readonly slots: readonly Slot[];
   readonly policy: PlacementPolicy;
   readonly counts: number[];
@@ -123,6 +126,9 @@ export class Layout {
 /** Sorts slots into the placement's order of preference: cheapest per unit of throughput, then pool id. */
 export function sortSlots(slots: Slot[]): Slot[] {
   return slots.sort(
-    (a, b) => a.costPerRps - b.costPerRps || (a.pool.id < b.pool.id ? -1 : a.pool.id > b.pool.id ? 1 : 0),
+    (a, b) =>
+      priorityOf(b) - priorityOf(a) ||
+      a.costPerRps - b.costPerRps ||
+      (a.pool.id < b.pool.id ? -1 : a.pool.id > b.pool.id ? 1 : 0),
   );
 }

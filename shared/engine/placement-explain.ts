@@ -36,7 +36,9 @@ export function explainPlacement(path: PlacementPath, final: Layout, reasons: Re
       const why =
         slot.tier === 'reserved'
           ? 'reserved capacity first (already paid)'
-          : `cheapest ${slot.tier} with room (${perRps(slot.costPerRps)})`;
+          : slot.pool.priority
+            ? `priority ${slot.pool.priority}, then the cheapest ${slot.tier} with room (${perRps(slot.costPerRps)})`
+            : `cheapest ${slot.tier} with room (${perRps(slot.costPerRps)})`;
       reasons.add('placement', code, `${slot.pool.id} +${delta}: ${why}`, { poolId: slot.pool.id });
     } else if (delta < 0) {
       reasons.add(

@@ -8,7 +8,8 @@
  *   2. then the capacity-type mix of Azure Spot Priority Mix: `onDemandBase` nodes stay regular (on-demand or
  *      reserved), and of the nodes above the base, `spotShare` are spot (rounded down: the rounding favours
  *      on-demand) — see `desiredSpot`;
- *   3. within a tier, the cheapest per unit of throughput (hourlyPrice / rpsPerNode) that has room — or, for a
+ *   3. within a tier, the pools of the highest `priority` first (Cluster Autoscaler's priority expander; all 0
+ *      by default), and among them the cheapest per unit of throughput (hourlyPrice / rpsPerNode) that has room — or, for a
  *      node that is there to meet a floor rather than for its throughput, the cheapest node: below its
  *      growth cap (pool max, reservation room, not backed off) and its cloud's maximum; a spot pool also keeps
  *      at most ceil(maxSpotSharePerZone x spot nodes) per zone (a pool spreads evenly over its zones);
@@ -21,7 +22,7 @@
  * already paid, until the cloud takes them back) go last of all.
  */
 import type { PlacementPolicy } from '../domain/types.ts';
-import type { Layout, Slot, Tier } from './layout.ts';
+import { type Layout, priorityOf, type Slot, type Tier } from './layout.ts';
 
 /** Spot nodes the mix wants for `total` nodes of which `reserved` are on reservations. */
 export function desiredSpot(total: number, reserved: number, policy: PlacementPolicy): number {
@@ -48,6 +49,8 @@ function cheapest(layout: Layout, tier: Tier, perNode = false): number {
   for (let i = 0; i < layout.slots.length; i++) {
     if (layout.slots[i].tier !== tier || !canGrow(layout, i)) continue;
     if (!perNode) return i;
+    // Slots are sorted by priority first: a lower priority never beats a higher one on price.
+    if (best >= 0 && priorityOf(layout.slots[i]) < priorityOf(layout.slots[best])) continue;
     if (best < 0 || layout.slots[i].pool.hourlyPrice < layout.slots[best].pool.hourlyPrice) best = i;
   }
   return best;
@@ -84,16 +87,24 @@ const removable = (layout: Layout, i: number, ending = false): boolean =>
 /** The slot of `tier` to take a node from first, or -1. */
 function firstToRemove(layout: Layout, tier: Tier): number {
   let best = -1;
-  let bestKey = [0, 0, 0];
+  let bestKey = [0, 0, 0, 0];
   for (let i = 0; i < layout.slots.length; i++) {
     const slot = layout.slots[i];
     if (slot.tier !== tier || !removable(layout, i)) continue;
-    // Keys, compared in order: blocked first, (spot) the most concentrated, the most expensive per throughput.
-    const key = [slot.blocked ? 1 : 0, tier === 'spot' ? layout.counts[i] / slot.zones : 0, slot.costPerRps];
-    const better =
-      best < 0 ||
-      key[0] > bestKey[0] ||
-      (key[0] === bestKey[0] && (key[1] > bestKey[1] || (key[1] === bestKey[1] && key[2] >= bestKey[2])));
+    // Keys, compared in order: blocked first, the lowest priority, (spot) the most concentrated, the most
+    // expensive per throughput.
+    const key = [
+      slot.blocked ? 1 : 0,
+      -priorityOf(slot),
+      tier === 'spot' ? layout.counts[i] / slot.zones : 0,
+      slot.costPerRps,
+    ];
+    let better = best < 0;
+    for (let k = 0; !better && k < key.length; k++) {
+      if (key[k]! > bestKey[k]!) better = true;
+      else if (key[k]! < bestKey[k]!) break;
+      else if (k === key.length - 1) better = true;
+    }
     if (better) {
       best = i;
       bestKey = key;
