@@ -47,6 +47,13 @@ export interface WorldPoolSpec {
   tags?: Record<string, string>;
   /** How the pool's instances behave when kept warm (stopped); absent = the pool cannot keep any. */
   warm?: WorldWarmSpec;
+  /**
+   * `instances`: no group keeps the pool at a count. Instances are launched one at a time (`launchInstance`,
+   * as an EC2 CreateFleet of type `instant` or one VM create does) and ended one at a time; the World never
+   * launches or ends one on its own, except when the cloud takes capacity back, and an instance taken back
+   * is not replaced. `desired` then follows the instances (those not under notice). Default `group`.
+   */
+  management?: 'group' | 'instances';
 }
 
 /** The physics of a pool's warm (stopped) instances. */
@@ -359,7 +366,8 @@ export class World {
     const pool: WorldPool = { ...spec, seq: 0, desired: 0, updatedAt: this.nowIso() };
     this.pools.set(spec.id, pool);
     if (spec.desired > 0) {
-      this.setDesired(spec.id, spec.desired);
+      if (spec.management === 'instances') for (let k = 0; k < spec.desired; k++) this.launchInstance(spec.id);
+      else this.setDesired(spec.id, spec.desired);
       // Pools present at the start of the world are already serving.
       for (const inst of this.instancesOf(spec.id)) {
         inst.launchedAt = inst.runningAt = inst.readyAt = this.clock;
@@ -423,6 +431,7 @@ export class World {
     const pool = this.requirePool(poolId);
     if (!Number.isInteger(desired) || desired < 0)
       throw new Error(`desired must be a whole number >= 0, got ${desired}`);
+    if (pool.management === 'instances') throw new Error(`pool ${poolId} has no group: launch or end its instances`);
     const previous = pool.desired;
     pool.desired = desired;
     if (opts.noTermination !== undefined) pool.noTermination = opts.noTermination;
@@ -435,6 +444,28 @@ export class World {
     }
     const { launched, terminated, shortfall } = this.reconcile(pool);
     return { previous, desired, launched, terminated, shortfall };
+  }
+
+  /**
+   * Launches one instance of a pool managed by `instances` in one of `zones` (default: all the pool's zones),
+   * the zone with the fewest live instances that has capacity, as an instant fleet request does. Returns
+   * undefined, launching nothing, when none of the zones has capacity (an insufficient-capacity error) or the
+   * pool is at its max.
+   */
+  launchInstance(poolId: string, zones?: readonly string[]): WorldInstance | undefined {
+    const pool = this.requirePool(poolId);
+    if (pool.management !== 'instances') throw new Error(`pool ${poolId} is a group: set its desired count`);
+    const live = this.instancesOf(pool.id).filter((i) => i.state !== 'terminating');
+    if (live.length >= pool.max) return undefined;
+    const allowed = pool.zones.filter((z) => !zones || zones.includes(z));
+    const candidates = allowed
+      .map((z) => ({ z, n: live.filter((i) => i.zone === z).length, room: this.headroom(pool, z) }))
+      .filter((c) => c.room > 0)
+      .sort((a, b) => a.n - b.n);
+    if (candidates.length === 0) return undefined;
+    const inst = this.launch(pool, candidates[0]!.z);
+    this.reconcile(pool);
+    return inst;
   }
 
   /** Terminates one instance now; `decrementDesired` lowers the group's desired count too. */
@@ -914,6 +945,11 @@ export class World {
   private reconcile(pool: WorldPool): { launched: number; terminated: number; shortfall: number } {
     // Terminating instances (under notice) no longer count towards the group's size: groups replace them.
     const live = this.instancesOf(pool.id).filter((i) => i.state !== 'terminating');
+    if (pool.management === 'instances') {
+      // No group: the count is whatever runs.
+      pool.desired = live.length;
+      return { launched: 0, terminated: 0, shortfall: 0 };
+    }
     let launched = 0;
     let terminated = 0;
     if (live.length > pool.desired) {

@@ -15,6 +15,13 @@
  *
  * A handler that throws is retried once (as Lambda retries an asynchronous invocation), then recorded as an
  * error (it would be in the dead-letter queue).
+ *
+ * Start: the World holds the fleet at its minimums. With a warm start (`settle`), before the clock starts, the
+ * first minute's demand is published as the fleet's metrics and the forecast function decides through the
+ * real path, again until the pools' desired counts stop changing (at most `SETTLE_ROUNDS` decisions: the
+ * safety's step limits can need more than one); the nodes it launched count as ready between decisions, as
+ * the runner makes them ready at the start. That is the count the autoscaler's own rule holds for the first
+ * minute's demand.
  */
 import { fileURLToPath } from 'node:url';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
@@ -32,6 +39,9 @@ import { type LocalStack, startLocalStack } from '../stack.ts';
 import { seedDeployments } from '../seed.ts';
 import * as P from './autoscaler-events.ts';
 import type { AutoscalerControllerOptions, Controller, ControllerContext, StepContext } from './controller.ts';
+import { poolPhysics } from './demo.ts';
+import { observePools, stepPhysics } from './physics.ts';
+import { minimumCounts, publishStep } from './runner.ts';
 import type { DemandTrace } from './trace.ts';
 
 export const DEMO_CONFIG_FILE = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
@@ -42,6 +52,8 @@ export const ALARMS = {
   low: { threshold: 30, periods: 15 },
 } as const;
 export const FORECAST_EVERY_SECONDS = 300;
+/** Decisions at most before the clock starts (see the file comment). */
+export const SETTLE_ROUNDS = 6;
 
 interface AlarmState {
   name: string;
@@ -59,6 +71,21 @@ export interface AutoscalerOptions extends AutoscalerControllerOptions {
 }
 
 type Handler = ReturnType<typeof createHandler>;
+
+/** The configuration with the fleet's `slo.availability` replaced (`--availability`). */
+export function withAvailability(resolved: ResolvedConfig, fleetId: string, availability: number): ResolvedConfig {
+  if (!(availability > 0 && availability <= 1)) {
+    throw new Error(`availability must be a number > 0 and <= 1, got ${availability}`);
+  }
+  return {
+    ...resolved,
+    config: {
+      ...resolved.config,
+      fleets: resolved.config.fleets.map((f) => (f.id === fleetId ? { ...f, slo: { ...f.slo, availability } } : f)),
+    },
+    fleets: resolved.fleets.map((f) => (f.id === fleetId ? { ...f, slo: { ...f.slo, availability } } : f)),
+  };
+}
 
 /** The configuration narrowed to the one fleet the simulation puts in its World. */
 export function onlyFleet(resolved: ResolvedConfig, fleetId: string): ResolvedConfig {
@@ -283,11 +310,15 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
 
   return {
     name: 'autoscaler',
+    initialDesired: (demo) => minimumCounts(demo),
     async start(ctx) {
       // The functions' JSON logs and EMF metrics would drown the progress bar.
       process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
       resolved = onlyFleet(await loadConfigFile(options.configFile ?? DEMO_CONFIG_FILE), ctx.demo.fleet.id);
+      if (options.availability !== undefined) {
+        resolved = withAvailability(resolved, ctx.demo.fleet.id, options.availability);
+      }
       for (const f of resolved.fleets) {
         for (const p of f.pools) {
           if (p.cloud !== 'kubernetes' && !ctx.world.pool(p.id)) {
@@ -311,6 +342,41 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
         }
       }
       for (const s of resolved.config.schedules) windows.set(s.name, isWindowActive({ ...s }, ctx.now));
+    },
+    async settle(ctx) {
+      if (ctx.startMode !== 'warm') return;
+      const physics = poolPhysics(ctx.demo);
+      const counts = () =>
+        ctx.world
+          .allPools()
+          .map((p) => `${p.id}=${p.desired}`)
+          .join(',');
+      let before = counts();
+      for (let round = 0; round < SETTLE_ROUNDS; round++) {
+        for (const i of ctx.world.allInstances()) {
+          if (i.state === 'pending' || i.state === 'running') {
+            i.runningAt = i.readyAt = ctx.now;
+            i.state = 'ready';
+          }
+        }
+        const m = stepPhysics(
+          0,
+          ctx.stepSeconds,
+          ctx.foresight.offeredPerStep[0] ?? 0,
+          observePools(ctx.world, physics),
+        );
+        for (const f of resolved.fleets) publishStep(ctx.metricsStore, f.id, ctx.now / 1000, m);
+        await invoke(
+          ctx,
+          'forecast',
+          P.scheduledTick({ id: uuid(), time: new Date(ctx.now) }, 'gpu-autoscaler-forecast'),
+          'forecast',
+          'the start (sizing for the first minute)',
+        );
+        const after = counts();
+        if (after === before) break;
+        before = after;
+      }
     },
     async step(ctx) {
       await worldEvents(ctx);

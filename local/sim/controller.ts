@@ -44,6 +44,13 @@ export interface Foresight {
   offeredPerStep: readonly number[];
 }
 
+/**
+ * How a run starts. `warm` (the default): every controller starts from the count its own rule holds for the
+ * first step's demand, all ready, as if it had been running before. `cold` (`--cold-start`): every controller
+ * starts at its minimums, all ready.
+ */
+export type StartMode = 'warm' | 'cold';
+
 export interface ControllerContext {
   readonly world: World;
   readonly demo: DemoFleet;
@@ -56,6 +63,7 @@ export interface ControllerContext {
   readonly stepSeconds: number;
   readonly seed: number;
   readonly foresight: Foresight;
+  readonly startMode: StartMode;
   /** Adds an entry to this controller's timeline (`at` defaults to now). */
   record(entry: { at?: number; kind: TimelineKind; poolId?: string; message: string }): void;
 }
@@ -76,11 +84,25 @@ export interface StepContext extends ControllerContext {
 export interface Controller {
   readonly name: string;
   /**
-   * Desired counts per pool at the start of the run; those instances are ready at the start, as if the
-   * fleet had been running before. Default: the demo fleet's starting counts.
+   * How the controller's World holds the fleet's pools: `group` (the default: each pool is a cloud group
+   * kept at a desired count) or `instances` (no group: the controller launches and ends instances one by
+   * one, as Karpenter does; see `WorldPoolSpec.management`).
    */
-  initialDesired?(demo: DemoFleet, foresight: Foresight): Record<string, number>;
+  readonly poolManagement?: 'group' | 'instances';
+  /**
+   * Desired counts per pool (group pools) before the clock starts: with `warm`, the count the controller's
+   * rule holds for the first step's demand (`foresight.offeredPerStep[0]`); with `cold`, its minimums.
+   * Default: the demo fleet's starting counts (`worldPools[].desired`).
+   */
+  initialDesired?(demo: DemoFleet, foresight: Foresight, mode: StartMode): Record<string, number>;
   start(ctx: ControllerContext): Promise<void>;
+  /**
+   * Runs after `start` and before the clock starts, for a controller whose rule needs its own machinery to
+   * size the start (the autoscaler decides through its handlers; Karpenter provisions nodes for the HPA's
+   * replicas). It acts on the World at the start time; whatever runs when it returns is ready at the start.
+   * Not measured (no scaling actions, no replacements).
+   */
+  settle?(ctx: ControllerContext): Promise<void>;
   step(ctx: StepContext): Promise<void>;
   stop(): Promise<void>;
 }
@@ -97,6 +119,8 @@ export interface AutoscalerControllerOptions {
   stepSeconds: number;
   /** The working directory of the command. */
   cwd: string;
+  /** Overrides the fleet's `slo.availability` (`--availability`); undefined keeps the configuration's. */
+  availability?: number;
   /** Diagnostics to standard error, one line each. */
   log: (line: string) => void;
 }

@@ -16,14 +16,19 @@
  * - replacement time of a spot interruption notice: from the notice to the end of the first controller call
  *   that raised any pool's desired count (another pool, or the same one) at or after the notice. A notice
  *   without such a call within `replacementWindowSeconds` (default 30 min) is counted as not replaced (the
- *   cloud's own group may still have replaced it: that is not the controller's request).
+ *   cloud's own group may still have replaced it: that is not the controller's request);
+ * - the worst hour: the lowest SLO attainment of any clock hour (UTC) the run covers, from the per-step series.
+ *
+ * Start (`startMode`): each World starts with the controller's `initialDesired` counts (default: the demo
+ * fleet's starting counts); then `start`, then, for a controller that has it, `settle` (with `warm`, its own rule sizes the
+ * fleet for the first step's demand); whatever runs then has been serving for a while: it is ready at once.
  */
 import type { Cloud } from '../../shared/domain/types.ts';
 import { CLOUDS } from '../../shared/domain/types.ts';
 import { MetricsStore } from '../emulators/prometheus/store.ts';
 import { World, type WorldEvent } from '../emulators/world.ts';
-import type { Controller, ControllerContext, Foresight, StepContext, TimelineEntry } from './controller.ts';
-import { type DemoFleet, poolPhysics } from './demo.ts';
+import type { Controller, ControllerContext, Foresight, StartMode, StepContext, TimelineEntry } from './controller.ts';
+import { type DemoFleet, demoPool, poolPhysics } from './demo.ts';
 import { addStep, billedFigures, observePools, type StepMetrics, stepPhysics, type Totals } from './physics.ts';
 import type { SpotSchedule } from './spot.ts';
 import { type DemandTrace, offeredRequests } from './trace.ts';
@@ -40,6 +45,8 @@ export interface RunOptions {
   onProgress?: (p: Progress) => void;
   /** Default 1800 s (see the file comment). */
   replacementWindowSeconds?: number;
+  /** Default `warm` (see controller.ts). */
+  startMode?: StartMode;
 }
 
 export interface Progress {
@@ -68,6 +75,8 @@ export interface ControllerSummary {
   max_replacement_seconds: number | null;
   /** Spot interruption notices not followed by a replacement request within the window. */
   unreplaced_interruptions: number;
+  /** The lowest SLO attainment of any clock hour (UTC) of the run (a partly covered hour counts what it covers). */
+  worst_hour_slo: number;
 }
 
 export interface RunSeries {
@@ -124,9 +133,10 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     offeredRequests(options.trace, k * stepSeconds, (k + 1) * stepSeconds),
   );
   const foresight: Foresight = { trace: options.trace, spot: options.spot, stepSeconds, offeredPerStep };
+  const startMode = options.startMode ?? 'warm';
   const runs: ControllerRun[] = [];
   for (const [index, controller] of options.controllers.entries()) {
-    runs.push(await runOne(controller, options, { index, steps, stepSeconds, foresight }));
+    runs.push(await runOne(controller, options, { index, steps, stepSeconds, foresight, startMode }));
   }
   return {
     startMs: options.demo.startMs,
@@ -149,6 +159,43 @@ interface Shared {
   steps: number;
   stepSeconds: number;
   foresight: Foresight;
+  startMode: StartMode;
+}
+
+/**
+ * The fleet at its minimums: every pool at its min, and the fleet's `minNodes` made up on the baseline pool
+ * (the cheapest on-demand pool per request/s), as `demoFromConfig` starts a configured fleet.
+ */
+export function minimumCounts(demo: DemoFleet): Record<string, number> {
+  const counts = Object.fromEntries(demo.worldPools.map((p) => [p.id, p.min]));
+  const short = demo.fleet.policy.minNodes - Object.values(counts).reduce((a, b) => a + b, 0);
+  if (short > 0) {
+    const base = demoPool(demo, demo.baselinePoolId);
+    counts[base.id] = Math.min(base.max, (counts[base.id] ?? 0) + short);
+  }
+  return counts;
+}
+
+/**
+ * The lowest SLO attainment (served / offered) of any clock hour (UTC) the series covers; a step belongs to
+ * the hour its start falls in; an hour with nothing offered is left out (1 when none has demand).
+ */
+export function worstHourSlo(
+  series: Pick<RunSeries, 't' | 'offeredRps' | 'servedRps'>,
+  startMs: number,
+  stepSeconds: number,
+): number {
+  const hours = new Map<number, { offered: number; served: number }>();
+  series.t.forEach((t, k) => {
+    const hour = Math.floor((startMs + t * 1000) / 3_600_000);
+    const h = hours.get(hour) ?? { offered: 0, served: 0 };
+    h.offered += series.offeredRps[k]! * stepSeconds;
+    h.served += series.servedRps[k]! * stepSeconds;
+    hours.set(hour, h);
+  });
+  let worst = 1;
+  for (const h of hours.values()) if (h.offered > 0) worst = Math.min(worst, h.served / h.offered);
+  return worst;
 }
 
 /** A point where the runner stops the World's clock to apply something at its exact time. */
@@ -159,7 +206,7 @@ interface Stop {
 
 async function runOne(controller: Controller, options: RunOptions, shared: Shared): Promise<ControllerRun> {
   const { demo, spot, seed } = options;
-  const { steps, stepSeconds, foresight } = shared;
+  const { steps, stepSeconds, foresight, startMode } = shared;
   const startMs = demo.startMs;
   const endMs = startMs + steps * stepSeconds * 1000;
   const physics = poolPhysics(demo);
@@ -168,21 +215,16 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
   const world = new World({ start: startMs, seed });
   const events: WorldEvent[] = [];
   world.on((e) => events.push(e));
-  for (const spec of demo.worldPools) world.addPool({ ...spec, desired: 0 });
+  const management = controller.poolManagement ?? 'group';
+  for (const spec of demo.worldPools) world.addPool({ ...spec, desired: 0, management });
   for (const r of demo.reservations) world.addReservation(r);
   for (const ch of spot.changes) if (ch.t === 0) world.setSpotCapacity(ch.poolId, ch.zone, ch.capacity);
-  const initial =
-    controller.initialDesired?.(demo, foresight) ?? Object.fromEntries(demo.worldPools.map((p) => [p.id, p.desired]));
-  for (const [poolId, n] of Object.entries(initial)) {
-    if (n <= 0) continue;
-    world.setDesired(poolId, n);
-    // As World.addPool does: what runs at the start has been serving for a while.
-    for (const i of world.instancesOf(poolId)) {
-      i.launchedAt = i.runningAt = i.readyAt = startMs;
-      i.state = 'ready';
-    }
+  if (management === 'group') {
+    const initial =
+      controller.initialDesired?.(demo, foresight, startMode) ??
+      Object.fromEntries(demo.worldPools.map((p) => [p.id, p.desired]));
+    for (const [poolId, n] of Object.entries(initial)) if (n > 0) world.setDesired(poolId, n);
   }
-  events.length = 0;
 
   const timeline: TimelineEntry[] = [];
   const record: ControllerContext['record'] = (e) => {
@@ -263,6 +305,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     stepSeconds,
     seed,
     foresight,
+    startMode,
     record,
   });
 
@@ -286,7 +329,15 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     pending = pending.filter((r) => now - r.noticeAt <= windowMs);
   };
 
-  await measured(() => controller.start(baseContext()));
+  await controller.start(baseContext());
+  await controller.settle?.(baseContext());
+  // As World.addPool does: what runs at the start has been serving for a while.
+  for (const i of world.allInstances()) {
+    if (i.state === 'terminating') continue;
+    i.launchedAt = i.runningAt = i.readyAt = startMs;
+    i.state = 'ready';
+  }
+  events.length = 0;
   let stopIndex = 0;
   try {
     for (let k = 0; k < steps; k++) {
@@ -358,6 +409,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     max_replacement_seconds:
       replaced.length > 0 ? Math.max(...replaced.map((r) => (r.replacedAt! - r.noticeAt) / 1000)) : null,
     unreplaced_interruptions: replacements.length - replaced.length,
+    worst_hour_slo: worstHourSlo(series, startMs, stepSeconds),
   };
   timeline.sort((a, b) => a.at - b.at);
   return { name: controller.name, summary, series, timeline, replacements };

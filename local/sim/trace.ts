@@ -371,3 +371,17 @@ export function scaleTrace(trace: DemandTrace, factor: number): DemandTrace {
     source: factor === 1 ? trace.source : `${trace.source} x ${factor}`,
   };
 }
+
+/**
+ * The highest mean rate of any `stepSeconds` step over one pass of the trace (steps from t = 0, the last one
+ * cut at the trace's end): the busiest step the simulation sees.
+ */
+export function peakStepRps(trace: DemandTrace, stepSeconds: number): number {
+  if (!(stepSeconds > 0)) throw new Error(`stepSeconds must be > 0, got ${stepSeconds}`);
+  let peak = 0;
+  for (let a = 0; a < trace.durationSeconds - 1e-9; a += stepSeconds) {
+    const b = Math.min(trace.durationSeconds, a + stepSeconds);
+    peak = Math.max(peak, offeredRequests(trace, a, b) / (b - a));
+  }
+  return peak;
+}

@@ -11,8 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../../local/cli/commands/simulate.ts';
 import type { CliIo } from '../../local/cli/io.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
-import { onlyFleet } from '../../local/sim/autoscaler.ts';
+import { createAutoscalerController, onlyFleet } from '../../local/sim/autoscaler.ts';
+import { demoFleet } from '../../local/sim/demo.ts';
 import { demoFromConfig } from '../../local/sim/from-config.ts';
+import { runSimulation } from '../../local/sim/runner.ts';
+import { scaleTrace } from '../../local/sim/trace.ts';
+import { NO_SPOT, stepTrace } from './support.ts';
 
 const DEMO = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 
@@ -75,4 +79,37 @@ describe('simulate with the real autoscaler', () => {
     expect(narrowed.config.alarms.every((a) => a.fleetId === 'llm-demo')).toBe(true);
     expect(() => onlyFleet(r, 'nope')).toThrow(/no fleet 'nope'/);
   });
+
+  it('sizes the autoscaler for the first minute through its own handlers', async () => {
+    const demo = demoFleet();
+    // 400 requests/s from the first minute: ~10 g5 nodes' worth, the demo floor is 2.
+    const trace = scaleTrace(stepTrace([[0, 1]], 3), 400);
+    const run = async (startMode: 'warm') => {
+      const autoscaler = createAutoscalerController({
+        demo,
+        seed: 1,
+        hours: 0.05,
+        stepSeconds: 60,
+        cwd: process.cwd(),
+        log: () => {},
+      });
+      const r = await runSimulation({
+        trace,
+        spot: NO_SPOT,
+        demo,
+        hours: 0.05,
+        seed: 1,
+        controllers: [autoscaler],
+        startMode,
+      });
+      return r.runs[0]!;
+    };
+    const warm = await run('warm');
+    // Warm: the forecast function's decision for 400 requests/s, all ready: the first minute is served.
+    expect(warm.series.servedRps[0]).toBeCloseTo(400, 6);
+    expect(warm.series.capacityRpsByCloud.aws[0]! + warm.series.capacityRpsByCloud.azure[0]!).toBeGreaterThanOrEqual(
+      400,
+    );
+    // (Cold, it would start at minimumCounts: the initialDesired the runner applies, as for the HPA above.)
+  }, 60_000);
 });

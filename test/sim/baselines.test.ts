@@ -47,7 +47,8 @@ describe('reactive (seed 002)', () => {
       SEED_HOURLY_RPS.map((rps, h) => [h * 60, rps]),
       24 * 60,
     );
-    const r = await run(createReactiveBaseline(), { trace, demo, hours: 24 });
+    // A cold start: at the minimum, 2 nodes, as the seed starts.
+    const r = await run(createReactiveBaseline(), { trace, demo, hours: 24, startMode: 'cold' });
     const seed = seedSimulation(SEED_HOURLY_RPS, 24, 10);
     // nodes[m] is the count serving in minute m: the seed's count after the decision of minute m - 1.
     const nodes = r.series.nodesByCloud.aws;
@@ -58,7 +59,12 @@ describe('reactive (seed 002)', () => {
 
   it('truncates as the seed does: 2, 3, 4, 6, 9, 13, 19 every 5 minutes under 100 rps', async () => {
     const demo = tinyDemo([{ id: 'od', readySeconds: 0 }]);
-    const r = await run(createReactiveBaseline(), { trace: stepTrace([[0, 100]], 60), demo, hours: 1 });
+    const r = await run(createReactiveBaseline(), {
+      trace: stepTrace([[0, 100]], 60),
+      demo,
+      hours: 1,
+      startMode: 'cold',
+    });
     // int(9 x 1.5) = 13 and int(13 x 1.5) = 19; at 19 nodes 100 rps is 53% busy: no further action.
     expect(actionsOf(r)).toEqual([
       [6, 'od: desired 2 -> 3'],
@@ -68,6 +74,14 @@ describe('reactive (seed 002)', () => {
       [26, 'od: desired 9 -> 13'],
       [31, 'od: desired 13 -> 19'],
     ]);
+  });
+
+  it('starts warm with the fewest nodes its rule keeps at or below 75% for the first minute', async () => {
+    const demo = tinyDemo([{ id: 'od', readySeconds: 0 }]);
+    const r = await run(createReactiveBaseline(), { trace: stepTrace([[0, 100]], 60), demo, hours: 1 });
+    // ceil(100 / (10 x 0.75)) = 14 nodes: 71% busy, between 30% and 75%: it never acts.
+    expect(r.series.nodesByCloud.aws[0]).toBe(14);
+    expect(r.summary).toMatchObject({ scaling_actions: 0, slo_attainment: 1 });
   });
 
   it.each([

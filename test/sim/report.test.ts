@@ -79,15 +79,15 @@ describe('the report and the summary', () => {
   it('draws the three charts and one summary row per controller', () => {
     for (const chart of ['capacity', 'cost', 'timeline']) expect(html).toContain(`data-chart="${chart}"`);
     expect(html.match(/<tbody>/g)?.length).toBeGreaterThanOrEqual(1);
-    expect(result.runs.map((r) => r.name)).toEqual(['autoscaler', 'reactive', 'hpa', 'static', 'oracle']);
+    expect(result.runs.map((r) => r.name)).toEqual(['autoscaler', 'reactive', 'hpa', 'karpenter', 'static', 'oracle']);
     const table = formatSummaryTable(result);
-    expect(table.split('\n')).toHaveLength(2 + 5);
+    expect(table.split('\n')).toHaveLength(2 + 6);
     expect(table).toMatch(/^controller\s+cost USD\s+x oracle/);
   });
 
   it('prints the --json object with every figure for every controller', () => {
     const json = summaryJson(result);
-    expect(Object.keys(json.results)).toEqual(['autoscaler', 'reactive', 'hpa', 'static', 'oracle']);
+    expect(Object.keys(json.results)).toEqual(['autoscaler', 'reactive', 'hpa', 'karpenter', 'static', 'oracle']);
     for (const s of Object.values(json.results)) {
       for (const k of [
         'cost_usd',
@@ -97,6 +97,7 @@ describe('the report and the summary', () => {
         'idle_fraction',
         'scaling_actions',
         'interruptions',
+        'worst_hour_slo',
       ]) {
         expect(typeof (s as unknown as Record<string, unknown>)[k]).toBe('number');
       }

@@ -22,6 +22,8 @@ import {
   type DemandTrace,
   defaultDayTrace,
   loadTraceCsv,
+  peakStepRps,
+  scaleTrace,
   TIME_UNITS,
   type TimeUnit,
   VALUE_UNITS,
@@ -31,8 +33,8 @@ import { type CliIo, type Command, UsageError } from '../io.ts';
 
 export const SIMULATE_USAGE = `usage: autoscaler simulate [options]
 
-Runs the autoscaler and the baselines (reactive, hpa, static, oracle) on the same demand, prices and
-physics, each on its own simulated world, and reports cost and SLO attainment.
+Runs the autoscaler and the baselines (reactive, hpa, karpenter, static, oracle) on the same demand,
+prices and physics, each on its own simulated world, and reports cost and SLO attainment.
 
 options:
   --trace FILE.csv       demand trace (default: a business day from seed 002's hourly pattern)
@@ -40,11 +42,15 @@ options:
   --time-unit UNIT       ms, s, min or h for a numeric time column (default from its name: offset_min = min)
   --value-column NAME    value column of the trace (default requests)
   --value-unit UNIT      rps, rpm or count (requests in the interval; default count)
+  --peak-rps N           rescale the demand so its busiest step (60 s) is N requests/s
   --spot-trace PATH      spot availability file or folder (format of shared/traces/spot_availability);
                          default: a seeded process with those traces' preemption rate
   --config FILE          autoscaler configuration, passed to the autoscaler controller
   --hours N              length of the run (default 24, or the trace's length; a shorter trace repeats)
   --seed N               seed of the default day's noise, the spot process and the world (default 1)
+  --availability X       the fleet's slo.availability for the autoscaler (0 < X <= 1; default: the config's)
+  --cold-start           every controller starts at its minimums (default: at the count its own rule
+                         holds for the first minute's demand, all ready)
   --json                 print one JSON object instead of the table
   --report FILE.html     where to write the report (default out/simulation-report.html)
   -h, --help             this help`;
@@ -113,6 +119,12 @@ async function run(
     trace = defaultDayTrace({ seed: opts.seed, scale: demo.defaultDayScale, hours, stepSeconds: STEP_SECONDS });
   }
 
+  if (opts.peakRps !== undefined) {
+    const peak = peakStepRps(trace, STEP_SECONDS);
+    if (!(peak > 0)) throw new UsageError('--peak-rps: the demand is 0 at every step: nothing to rescale');
+    trace = scaleTrace(trace, opts.peakRps / peak);
+  }
+
   const slots = spotSlots(demo.worldPools);
   const spot = opts.spotTrace
     ? scheduleFromTraces(await loadSpotTraces(resolve(io.cwd, opts.spotTrace)), slots, hours * 3600, opts.spotTrace)
@@ -126,6 +138,7 @@ async function run(
     stepSeconds: STEP_SECONDS,
     cwd: io.cwd,
     log: (line) => io.stderr(line),
+    ...(opts.availability !== undefined ? { availability: opts.availability } : {}),
   });
   const controllers: Controller[] = [autoscaler, ...createBaselines()];
 
@@ -141,6 +154,7 @@ async function run(
       stepSeconds: STEP_SECONDS,
       controllers,
       onProgress: progress.update,
+      startMode: opts.coldStart ? 'cold' : 'warm',
     });
   } finally {
     progress.done();
@@ -190,6 +204,9 @@ interface SimulateOptions {
   seed: number;
   json: boolean;
   report?: string;
+  peakRps?: number;
+  availability?: number;
+  coldStart: boolean;
 }
 
 export function parseOptions(args: string[]): SimulateOptions {
@@ -211,6 +228,9 @@ export function parseOptions(args: string[]): SimulateOptions {
         seed: { type: 'string' },
         json: { type: 'boolean' },
         report: { type: 'string' },
+        'peak-rps': { type: 'string' },
+        availability: { type: 'string' },
+        'cold-start': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -243,6 +263,20 @@ export function parseOptions(args: string[]): SimulateOptions {
       throw new UsageError(`--seed must be a whole number from 0 to 4294967295, got '${str('seed')}'`);
     }
   }
+  let peakRps: number | undefined;
+  if (str('peak-rps') !== undefined) {
+    peakRps = Number(str('peak-rps'));
+    if (str('peak-rps') === '' || !Number.isFinite(peakRps) || peakRps <= 0) {
+      throw new UsageError(`--peak-rps must be a number of requests/s > 0, got '${str('peak-rps')}'`);
+    }
+  }
+  let availability: number | undefined;
+  if (str('availability') !== undefined) {
+    availability = Number(str('availability'));
+    if (str('availability') === '' || !Number.isFinite(availability) || availability <= 0 || availability > 1) {
+      throw new UsageError(`--availability must be a number > 0 and <= 1 (e.g. 0.999), got '${str('availability')}'`);
+    }
+  }
   for (const k of ['trace', 'spot-trace', 'config', 'report', 'time-column', 'value-column']) {
     if (str(k) === '') throw new UsageError(`--${k} needs a value`);
   }
@@ -259,5 +293,8 @@ export function parseOptions(args: string[]): SimulateOptions {
     seed,
     json: values.json === true,
     report: str('report'),
+    ...(peakRps !== undefined ? { peakRps } : {}),
+    ...(availability !== undefined ? { availability } : {}),
+    coldStart: values['cold-start'] === true,
   };
 }

@@ -10,7 +10,7 @@
  * queued work does. Nodes still booting report nothing (unready pods), as the HPA sees them. The HPA syncs
  * every 15 s; here it syncs once per simulation step (60 s by default), so a step's scale-up is limited by
  * the rates of the 15 s period that ends with it: with nodes taking 10 minutes to be ready the difference
- * does not show. It starts warm: with the count it holds for the first step's demand.
+ * does not show. It starts with the count it holds for the first step's demand (a cold start: minReplicas).
  */
 import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import {
@@ -22,7 +22,7 @@ import {
   stabilize,
 } from '../../../shared/engine/index.ts';
 import type { ScaleEvent, TimedRecommendation } from '../../../shared/engine/index.ts';
-import type { Controller, ControllerContext, Foresight, StepContext } from '../controller.ts';
+import type { Controller, ControllerContext, Foresight, StartMode, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
 import { baselinePool, onlyPool } from './common.ts';
 
@@ -35,39 +35,31 @@ export interface HpaOptions {
   maxReplicas?: number;
 }
 
-export function createHpaBaseline(options: HpaOptions = {}): Controller {
+/** One HorizontalPodAutoscaler's loop: its recommendations history and scale events, one sync at a time. */
+export interface HpaLoop {
+  /**
+   * One sync: `current` replicas (the scale target's spec), `ready` of them ready and reporting,
+   * `valuePercent` the metric over the ready ones. Returns the replicas the HPA sets (clamped to min/max).
+   */
+  sync(input: { now: number; current: number; ready: number; valuePercent: number }): number;
+  clamp(n: number): number;
+}
+
+export function createHpaLoop(options: { targetPercent?: number; minReplicas?: number; maxReplicas?: number } = {}) {
   const target = options.targetPercent ?? 70;
   const minReplicas = options.minReplicas ?? 1;
   const maxReplicas = options.maxReplicas ?? 100;
-  let poolId = '';
   let recommendations: TimedRecommendation[] = [];
   const scaleUps: ScaleEvent[] = [];
   const scaleDowns: ScaleEvent[] = [];
   const clamp = (n: number) => Math.min(Math.max(n, minReplicas), maxReplicas);
-
-  return {
-    name: options.name ?? 'hpa',
-    initialDesired(demo: DemoFleet, foresight: Foresight) {
-      const pool = baselinePool(demo, options.poolId);
-      poolId = pool.id;
-      const rps = (foresight.offeredPerStep[0] ?? 0) / foresight.stepSeconds;
-      return onlyPool(demo, poolId, clamp(ceilTolerant(rps / (pool.rpsPerNode * (target / 100)))));
-    },
-    async start(ctx: ControllerContext) {
-      poolId ||= baselinePool(ctx.demo, options.poolId).id;
-      recommendations = [];
-    },
-    async step(ctx: StepContext) {
-      const now = ctx.now;
-      const pool = ctx.stepMetrics.pools.find((p) => p.poolId === poolId)!;
-      const current = ctx.world.pool(poolId)!.desired;
-      const ready = pool.serving;
-      const capacity = ready * pool.rpsPerNode;
-      const value = capacity > 0 ? (ctx.stepMetrics.offeredRps / capacity) * 100 : 0;
+  const loop: HpaLoop = {
+    clamp,
+    sync({ now, current, ready, valuePercent }) {
       const rec = metricReplicas({
         current,
         ready,
-        value,
+        value: valuePercent,
         target,
         tolerances: { scaleUp: DEFAULT_TOLERANCE, scaleDown: DEFAULT_TOLERANCE },
       });
@@ -91,10 +83,41 @@ export function createHpaBaseline(options: HpaOptions = {}): Controller {
         now,
       );
       const desired = clamp(limited.replicas);
-      if (desired === current) return;
-      ctx.world.setDesired(poolId, desired);
       if (desired > current) scaleUps.push({ at: now, change: desired - current });
-      else scaleDowns.push({ at: now, change: current - desired });
+      else if (desired < current) scaleDowns.push({ at: now, change: current - desired });
+      return desired;
+    },
+  };
+  return loop;
+}
+
+export function createHpaBaseline(options: HpaOptions = {}): Controller {
+  const target = options.targetPercent ?? 70;
+  const minReplicas = options.minReplicas ?? 1;
+  let poolId = '';
+  let loop = createHpaLoop(options);
+
+  return {
+    name: options.name ?? 'hpa',
+    initialDesired(demo: DemoFleet, foresight: Foresight, mode: StartMode) {
+      const pool = baselinePool(demo, options.poolId);
+      poolId = pool.id;
+      if (mode === 'cold') return onlyPool(demo, poolId, minReplicas);
+      const rps = (foresight.offeredPerStep[0] ?? 0) / foresight.stepSeconds;
+      return onlyPool(demo, poolId, loop.clamp(ceilTolerant(rps / (pool.rpsPerNode * (target / 100)))));
+    },
+    async start(ctx: ControllerContext) {
+      poolId ||= baselinePool(ctx.demo, options.poolId).id;
+      loop = createHpaLoop(options);
+    },
+    async step(ctx: StepContext) {
+      const pool = ctx.stepMetrics.pools.find((p) => p.poolId === poolId)!;
+      const current = ctx.world.pool(poolId)!.desired;
+      const ready = pool.serving;
+      const capacity = ready * pool.rpsPerNode;
+      const value = capacity > 0 ? (ctx.stepMetrics.offeredRps / capacity) * 100 : 0;
+      const desired = loop.sync({ now: ctx.now, current, ready, valuePercent: value });
+      if (desired !== current) ctx.world.setDesired(poolId, desired);
     },
     async stop() {},
   };

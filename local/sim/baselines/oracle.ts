@@ -22,7 +22,7 @@
  * by terminating nodes in the fullest zone (booting ones first, then the newest).
  */
 import type { World } from '../../emulators/world.ts';
-import type { Controller, Foresight, StepContext } from '../controller.ts';
+import type { Controller, Foresight, StartMode, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
 import type { SpotSchedule } from '../spot.ts';
 
@@ -60,6 +60,8 @@ export function planOracle(
   offeredRps: readonly number[],
   sources: readonly OracleSource[],
   stepSeconds: number,
+  /** `warm` (default): a node alive at step 0 serves at once (it was running before); `cold`: it pays the lag too. */
+  startMode: StartMode = 'warm',
 ): OraclePlan {
   const n = offeredRps.length;
   const residual = offeredRps.map((r) => Math.max(0, r));
@@ -72,7 +74,7 @@ export function planOracle(
     if (!residual.some((r) => r > EPS)) break;
     let best: { life: OracleLife; source: OracleSource; ratio: number; served: number; cost: number } | undefined;
     for (const source of sources) {
-      for (const life of candidates(source, used.get(source.poolId)!, residual)) {
+      for (const life of candidates(source, used.get(source.poolId)!, residual, startMode === 'warm')) {
         let served = 0;
         for (let k = Math.max(life.servesFrom, life.from); k < life.to; k++)
           served += Math.min(source.rpsPerNode, residual[k]!);
@@ -99,7 +101,12 @@ export function planOracle(
 }
 
 /** The candidate lives of one pool given what it already runs and the demand left. */
-function candidates(source: OracleSource, used: readonly number[], residual: readonly number[]): OracleLife[] {
+function candidates(
+  source: OracleSource,
+  used: readonly number[],
+  residual: readonly number[],
+  warm: boolean,
+): OracleLife[] {
   const n = residual.length;
   const lag = source.lagSteps;
   const out: OracleLife[] = [];
@@ -131,9 +138,11 @@ function candidates(source: OracleSource, used: readonly number[], residual: rea
         else break;
       }
       i = end;
-      // Launch `lag` steps ahead; a node running at the start serves at once.
-      const from = start - lag <= 0 && a === 0 ? 0 : Math.max(a, start - lag);
-      const servesFrom = from === 0 ? 0 : from + lag;
+      // Launch `lag` steps ahead; with a warm start, a node running at the start serves at once. With a cold
+      // one, nothing runs before the clock starts and the first launch is at the end of step 0, the first
+      // moment any controller acts.
+      const from = warm && start - lag <= 0 && a === 0 ? 0 : Math.max(a, start - lag, warm ? 0 : 1);
+      const servesFrom = warm && from === 0 ? 0 : from + lag;
       if (servesFrom < end) out.push({ poolId: source.poolId, from, to: end, servesFrom });
     }
   }
@@ -198,20 +207,20 @@ export interface OracleOptions {
 export function createOracle(options: OracleOptions = {}): Controller {
   let plan: OraclePlan | undefined;
   let spotPools = new Set<string>();
-  const planFor = (demo: DemoFleet, foresight: Foresight) => {
+  const planFor = (demo: DemoFleet, foresight: Foresight, mode: StartMode) => {
     const offeredRps = foresight.offeredPerStep.map((r) => r / foresight.stepSeconds);
-    plan = planOracle(offeredRps, oracleSources(demo, foresight), foresight.stepSeconds);
+    plan = planOracle(offeredRps, oracleSources(demo, foresight), foresight.stepSeconds, mode);
     spotPools = new Set(demo.worldPools.filter((p) => p.capacityType === 'spot').map((p) => p.id));
     return plan;
   };
   return {
     name: options.name ?? 'oracle',
-    initialDesired(demo, foresight) {
-      const p = planFor(demo, foresight);
+    initialDesired(demo, foresight, mode) {
+      const p = planFor(demo, foresight, mode);
       return Object.fromEntries(Object.entries(p.alive).map(([id, a]) => [id, a[0] ?? 0]));
     },
     async start(ctx) {
-      if (!plan) planFor(ctx.demo, ctx.foresight);
+      if (!plan) planFor(ctx.demo, ctx.foresight, ctx.startMode);
     },
     async step(ctx: StepContext) {
       const next = ctx.stepIndex + 1;

@@ -10,9 +10,13 @@
  * the simulation imposes: the capacity is that of the READY nodes (the seed's replicas serve at once; here
  * a node serves only after its time to ready), and a replica is one GPU node of the baseline pool (its
  * throughput from the capacity model, where the seed assumes 10 requests/s). The decision of minute m reads
- * the metrics of minute m and applies at the end of it. It starts at the minimum, 2 nodes, as the seed does.
+ * the metrics of minute m and applies at the end of it. It starts with the count its rule holds for the first
+ * minute's demand: the fewest nodes (at least the minimum) that keep utilization at or below the scale-up
+ * threshold, where it would not act (above 30% as well, unless at the minimum). A cold start: the minimum, 2
+ * nodes, as the seed does.
  */
-import type { Controller, ControllerContext, StepContext } from '../controller.ts';
+import { ceilTolerant } from '../../../shared/domain/capacity.ts';
+import type { Controller, ControllerContext, Foresight, StartMode, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
 import { baselinePool, onlyPool } from './common.ts';
 
@@ -64,9 +68,13 @@ export function createReactiveBaseline(options: ReactiveOptions = {}): Controlle
   let lastActionMinute = 0;
   return {
     name: options.name ?? 'reactive',
-    initialDesired(demo: DemoFleet) {
-      poolId = baselinePool(demo, options.poolId).id;
-      return onlyPool(demo, poolId, policy.minReplicas);
+    initialDesired(demo: DemoFleet, foresight: Foresight, mode: StartMode) {
+      const pool = baselinePool(demo, options.poolId);
+      poolId = pool.id;
+      if (mode === 'cold') return onlyPool(demo, poolId, policy.minReplicas);
+      const rps = (foresight.offeredPerStep[0] ?? 0) / foresight.stepSeconds;
+      const n = ceilTolerant(rps / (pool.rpsPerNode * (policy.scaleUpThresholdPercent / 100)));
+      return onlyPool(demo, poolId, Math.min(policy.maxReplicas, Math.max(policy.minReplicas, n)));
     },
     async start(ctx: ControllerContext) {
       poolId ||= baselinePool(ctx.demo, options.poolId).id;

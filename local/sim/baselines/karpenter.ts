@@ -1,0 +1,436 @@
+/**
+ * The `karpenter` baseline: the peer a Kubernetes user would pick. A HorizontalPodAutoscaler at a 70%
+ * target sets the model server's replicas (one GPU each); Karpenter provisions nodes for the pods that do not
+ * fit, across every pool of the fleet as one NodePool, replaces interrupted nodes and consolidates, with its
+ * documented defaults. Same physics as every controller (time to ready, spot notices, prices); its pools have
+ * no group (`management: 'instances'`): Karpenter launches and ends NodeClaims one by one.
+ *
+ * Defaults, and where they are documented (karpenter.sh, aws/karpenter-provider-aws):
+ * - capacity types: "Karpenter will prioritize `reserved` capacity, followed by `spot`, then finally
+ *   `on-demand`" (docs/concepts/nodepools.md, Capacity Type). Within a capacity type the cheapest offering
+ *   that fits the NodeClaim's pods: on-demand launches use EC2 Fleet's `lowest-price`, spot launches
+ *   `price-capacity-optimized` (docs/concepts/disruption.md, Spot consolidation). The World has no pool
+ *   depth, so price-capacity-optimized is the cheapest spot offering that has capacity.
+ * - the insufficient-capacity cache: "If the provider API (e.g. EC2 Fleet's API) indicates capacity is
+ *   unavailable, Karpenter caches that result ... for that instance type and zone for the next 3 minutes"
+ *   (docs/concepts/nodepools.md; `UnavailableOfferingsTTL = 3 * time.Minute` in pkg/cache/cache.go); then it
+ *   falls back "to a lower priority capacity type, generally within milliseconds". A spot interruption
+ *   warning also marks its instance type and zone unavailable (pkg/controllers/interruption).
+ * - interruption: "For Spot interruptions, the NodePool will start a new node as soon as it sees the Spot
+ *   interruption warning"; Karpenter taints, drains and terminates the node ahead of the reclaim
+ *   (docs/concepts/disruption.md, Interruption). Capacity blocks: Karpenter drains their nodes when the
+ *   expiration warning comes (designs/capacity-block-support.md); here the World's `expiring` event.
+ * - consolidation: `consolidationPolicy: WhenEmptyOrUnderutilized` and `consolidateAfter: 0s` (the NodePool's
+ *   defaults: docs/concepts/disruption.md "Defaults", CRD default `consolidateAfter: 0s`); deletion of empty
+ *   nodes, deletion of a node whose pods fit on the others, replacement of a node by a single cheaper one
+ *   (launched and ready before the old one goes); a spot node is only deleted, never replaced by another spot
+ *   node (`SpotToSpotConsolidation` is off by default); nodes with fewer pods first.
+ * - disruption budget: one budget of `nodes: 10%` by default; allowed = roundup(total x 10%) - deleting -
+ *   not ready (docs/concepts/disruption.md, NodePool Disruption Budgets).
+ * - batching (`BATCH_IDLE_DURATION` 1 s, `BATCH_MAX_DURATION` 10 s, docs/reference/settings.md) and the
+ *   disruption controller's polling are far below the 60 s step: pods pending at a step's end are provisioned
+ *   in that step, and failed launches fall back within it. `expireAfter` (720 h) is longer than any run.
+ *
+ * The HPA is the engine's Kubernetes HPA code (as the `hpa` baseline) with its defaults; its metric is the
+ * demand over the capacity of the pods on ready nodes (a pod's throughput is its node's over the node's pods
+ * slots), pods on booting nodes are unready. Pods are counted per node: new pods go to free slots (ready
+ * nodes first, then booting ones), the rest are pending; scale-down removes pending pods first, then pods on
+ * booting nodes, then pods on the node with the most of them (the ReplicaSet's ranking), newest node first.
+ * The physics counts a ready node's whole throughput, as for every controller, even when it runs fewer pods
+ * than it has slots (only the 8-GPU capacity-block node can): that is in this baseline's favour.
+ */
+import { ceilTolerant } from '../../../shared/domain/capacity.ts';
+import type { World, WorldInstance } from '../../emulators/world.ts';
+import type { Controller, ControllerContext, StepContext } from '../controller.ts';
+import type { DemoFleet } from '../demo.ts';
+import { createHpaLoop, type HpaLoop } from './hpa.ts';
+
+/** Karpenter's defaults used here (see the file comment for the documentation of each). */
+export const KARPENTER_DEFAULTS = {
+  unavailableOfferingsTtlSeconds: 180,
+  consolidationPolicy: 'WhenEmptyOrUnderutilized',
+  consolidateAfterSeconds: 0,
+  disruptionBudgetPercent: 10,
+  spotToSpotConsolidation: false,
+  batchIdleSeconds: 1,
+  batchMaxSeconds: 10,
+  expireAfterHours: 720,
+} as const;
+
+export interface KarpenterOptions {
+  name?: string;
+  /** HPA target, percent. Default 70. */
+  targetPercent?: number;
+  minReplicas?: number;
+  maxReplicas?: number;
+}
+
+/** One offering Karpenter can launch: a pool of the fleet (an instance type and capacity type, its zones). */
+export interface Offering {
+  poolId: string;
+  capacityType: 'reserved' | 'spot' | 'on-demand';
+  hourlyPrice: number;
+  /** Pods (one GPU each) a node holds. */
+  slots: number;
+  /** Requests/s a node serves. */
+  rpsPerNode: number;
+  zones: readonly string[];
+  reservationId?: string;
+}
+
+const PRIORITY: Record<Offering['capacityType'], number> = { reserved: 0, spot: 1, 'on-demand': 2 };
+
+/**
+ * Which offering a new NodeClaim for `pending` pods launches on, among `available` ones (not in the
+ * insufficient-capacity cache, room left): the NodeClaim takes as many pods as the largest available node
+ * holds (Karpenter's scheduler keeps adding pods to an in-flight NodeClaim while some instance type fits them);
+ * of the offerings that fit them, the highest-priority capacity type (reserved, spot, on-demand), then the
+ * lowest price. Pure. Returns the offering and how many pods it takes, or undefined when none is available.
+ */
+export function chooseOffering(
+  pending: number,
+  available: readonly Offering[],
+): { offering: Offering; pods: number } | undefined {
+  if (pending <= 0 || available.length === 0) return undefined;
+  const pods = Math.min(pending, Math.max(...available.map((o) => o.slots)));
+  const fitting = available.filter((o) => o.slots >= pods);
+  const best = [...fitting].sort(
+    (a, b) => PRIORITY[a.capacityType] - PRIORITY[b.capacityType] || a.hourlyPrice - b.hourlyPrice || a.slots - b.slots,
+  )[0]!;
+  return { offering: best, pods };
+}
+
+/**
+ * The disruption budget's allowance: roundup(total x percent) - deleting - not ready, never below 0
+ * (docs/concepts/disruption.md).
+ */
+export function allowedDisruptions(total: number, deleting: number, notReady: number, percent: number): number {
+  return Math.max(0, ceilTolerant((total * percent) / 100) - deleting - notReady);
+}
+
+/** The insufficient-capacity cache: offerings (pool and zone) unavailable until a time. */
+export class UnavailableOfferings {
+  private readonly until = new Map<string, number>();
+  private readonly ttlMs: number;
+  constructor(ttlMs: number) {
+    this.ttlMs = ttlMs;
+  }
+  mark(poolId: string, zone: string, now: number): void {
+    this.until.set(`${poolId}|${zone}`, now + this.ttlMs);
+  }
+  isUnavailable(poolId: string, zone: string, now: number): boolean {
+    const t = this.until.get(`${poolId}|${zone}`);
+    return t !== undefined && now < t;
+  }
+  /** The zones of `zones` not in the cache at `now`. */
+  availableZones(poolId: string, zones: readonly string[], now: number): string[] {
+    return zones.filter((z) => !this.isUnavailable(poolId, z, now));
+  }
+}
+
+interface Node {
+  id: string;
+  poolId: string;
+  pods: number;
+  /** Slots held for the pods of the node this one replaces (consolidation). */
+  held: number;
+  /** The node is being replaced (tainted `karpenter.sh/disrupted`): no new pods. */
+  disrupting: boolean;
+}
+
+interface Replace {
+  candidate: string;
+  replacement: string;
+}
+
+export function createKarpenterBaseline(options: KarpenterOptions = {}): Controller {
+  const target = options.targetPercent ?? 70;
+  const minReplicas = options.minReplicas ?? 1;
+  let hpa: HpaLoop = createHpaLoop(options);
+  let offerings: Offering[] = [];
+  let ice = new UnavailableOfferings(KARPENTER_DEFAULTS.unavailableOfferingsTtlSeconds * 1000);
+  let nodes = new Map<string, Node>();
+  let replicas = 0;
+  let commands: Replace[] = [];
+  const expiring = new Set<string>();
+
+  const offeringOf = (poolId: string) => offerings.find((o) => o.poolId === poolId)!;
+  const podRps = (o: Offering) => o.rpsPerNode / o.slots;
+  const liveInstance = (world: World, id: string): WorldInstance | undefined => {
+    const i = world.instance(id);
+    return i && i.state !== 'terminated' ? i : undefined;
+  };
+  const isReady = (world: World, n: Node) => liveInstance(world, n.id)?.state === 'ready';
+  const podsOnNodes = () => [...nodes.values()].reduce((s, n) => s + n.pods, 0);
+
+  /** Nodes gone from the World (reclaimed at the end of a notice, a block's end) leave their pods pending. */
+  function sync(world: World) {
+    for (const n of [...nodes.values()]) {
+      const i = liveInstance(world, n.id);
+      if (!i || i.state === 'terminating') nodes.delete(n.id);
+    }
+    commands = commands.filter((c) => {
+      const candidate = nodes.get(c.candidate);
+      const replacement = nodes.get(c.replacement);
+      if (candidate && replacement) return true;
+      // Either side gone: the command ends; what is left holds its own pods again.
+      if (candidate) candidate.disrupting = false;
+      if (replacement) replacement.held = 0;
+      return false;
+    });
+  }
+
+  /** Karpenter deletes a node: its pods are evicted (pending), the instance terminated. */
+  function deleteNode(world: World, n: Node) {
+    nodes.delete(n.id);
+    world.terminateInstance(n.id);
+  }
+
+  /** Offerings that can take a new node now: not cached as unavailable in every zone, room left. */
+  function available(world: World, now: number): Offering[] {
+    return offerings.filter((o) => {
+      if (o.reservationId && expiring.has(o.reservationId)) return false;
+      const pool = world.pool(o.poolId)!;
+      const live = world.instancesOf(o.poolId).filter((i) => i.state !== 'terminating').length;
+      return live < pool.max && ice.availableZones(o.poolId, o.zones, now).length > 0;
+    });
+  }
+
+  /**
+   * Launches one node on the best available offering for `pods` pods (see `chooseOffering`); a launch that
+   * fails marks the offering's zones unavailable and falls back to the next one. Returns the node or undefined.
+   */
+  function launch(
+    world: World,
+    now: number,
+    pending: number,
+    filter: (o: Offering) => boolean = () => true,
+  ): { node: Node; pods: number } | undefined {
+    for (;;) {
+      const choice = chooseOffering(pending, available(world, now).filter(filter));
+      if (!choice) return undefined;
+      const zones = ice.availableZones(choice.offering.poolId, choice.offering.zones, now);
+      const inst = world.launchInstance(choice.offering.poolId, zones);
+      if (inst) {
+        const node: Node = { id: inst.id, poolId: inst.poolId, pods: 0, held: 0, disrupting: false };
+        nodes.set(node.id, node);
+        return { node, pods: choice.pods };
+      }
+      for (const z of zones) ice.mark(choice.offering.poolId, z, now);
+    }
+  }
+
+  /** Pending pods go to free slots (ready nodes first, then booting), then to new nodes. */
+  function schedule(world: World, now: number) {
+    let pending = replicas - podsOnNodes();
+    if (pending <= 0) return;
+    const open = [...nodes.values()]
+      .filter((n) => !n.disrupting && n.pods + n.held < offeringOf(n.poolId).slots)
+      .sort((a, b) => Number(isReady(world, b)) - Number(isReady(world, a)));
+    for (const n of open) {
+      const take = Math.min(pending, offeringOf(n.poolId).slots - n.pods - n.held);
+      n.pods += take;
+      pending -= take;
+      if (pending === 0) return;
+    }
+    while (pending > 0) {
+      const launched = launch(world, now, pending);
+      if (!launched) return;
+      launched.node.pods = launched.pods;
+      pending -= launched.pods;
+    }
+  }
+
+  /** Replicas scaled down: pending pods first, then pods on booting nodes, then the fullest nodes, newest first. */
+  function removePods(world: World, count: number) {
+    const pendingBefore = Math.max(0, replicas + count - podsOnNodes());
+    let left = count - Math.min(count, pendingBefore);
+    if (left <= 0) return;
+    const order = [...nodes.values()].sort((a, b) => {
+      const ra = Number(isReady(world, a));
+      const rb = Number(isReady(world, b));
+      if (ra !== rb) return ra - rb;
+      if (a.pods !== b.pods) return b.pods - a.pods;
+      return (liveInstance(world, b.id)?.launchedAt ?? 0) - (liveInstance(world, a.id)?.launchedAt ?? 0);
+    });
+    while (left > 0) {
+      const n = order.find((x) => x.pods > 0);
+      if (!n) return;
+      n.pods -= 1;
+      left -= 1;
+      // Re-rank: the node with the most pods next.
+      order.sort((a, b) => {
+        const ra = Number(isReady(world, a));
+        const rb = Number(isReady(world, b));
+        return ra - rb || b.pods - a.pods;
+      });
+    }
+  }
+
+  /** Finishes replacements whose new node is ready: the pods move, the old node goes. */
+  function finishReplacements(world: World) {
+    for (const c of [...commands]) {
+      const candidate = nodes.get(c.candidate)!;
+      const replacement = nodes.get(c.replacement)!;
+      if (!isReady(world, replacement)) continue;
+      replacement.pods += candidate.pods;
+      replacement.held = 0;
+      candidate.pods = 0;
+      commands = commands.filter((x) => x !== c);
+      deleteNode(world, candidate);
+    }
+  }
+
+  /** WhenEmptyOrUnderutilized consolidation, within the disruption budget. */
+  function consolidate(world: World, now: number) {
+    if (replicas - podsOnNodes() > 0) return; // pods still pending: nothing to consolidate onto
+    const all = [...nodes.values()];
+    const notReady = all.filter((n) => !isReady(world, n)).length;
+    let budget = allowedDisruptions(all.length, commands.length, notReady, KARPENTER_DEFAULTS.disruptionBudgetPercent);
+    const candidates = () =>
+      [...nodes.values()]
+        .filter((n) => isReady(world, n) && !n.disrupting && n.held === 0)
+        .sort((a, b) => a.pods - b.pods || offeringOf(b.poolId).hourlyPrice - offeringOf(a.poolId).hourlyPrice);
+    // Empty nodes.
+    for (const n of candidates()) {
+      if (budget <= 0) return;
+      if (n.pods > 0) break;
+      deleteNode(world, n);
+      budget--;
+    }
+    // Deletion: a node whose pods fit in the free slots of the other ready nodes.
+    for (const n of candidates()) {
+      if (budget <= 0) return;
+      if (n.pods === 0) continue;
+      const others = [...nodes.values()].filter((o) => o !== n && isReady(world, o) && !o.disrupting);
+      const free = others.reduce((s, o) => s + offeringOf(o.poolId).slots - o.pods - o.held, 0);
+      if (free < n.pods) continue;
+      let moving = n.pods;
+      for (const o of others) {
+        const take = Math.min(moving, offeringOf(o.poolId).slots - o.pods - o.held);
+        o.pods += take;
+        moving -= take;
+        if (moving === 0) break;
+      }
+      n.pods = 0;
+      deleteNode(world, n);
+      budget--;
+    }
+    // Replacement: a single cheaper node that holds the node's pods, ready before the old one goes.
+    for (const n of candidates()) {
+      if (budget <= 0) return;
+      if (n.pods === 0) continue;
+      const current = offeringOf(n.poolId);
+      const launched = launch(
+        world,
+        now,
+        n.pods,
+        (o) =>
+          o.slots >= n.pods &&
+          o.hourlyPrice < current.hourlyPrice &&
+          !(
+            current.capacityType === 'spot' &&
+            o.capacityType === 'spot' &&
+            !KARPENTER_DEFAULTS.spotToSpotConsolidation
+          ),
+      );
+      if (!launched) continue;
+      launched.node.held = n.pods;
+      n.disrupting = true;
+      commands.push({ candidate: n.id, replacement: launched.node.id });
+      budget--;
+    }
+  }
+
+  function handleEvents(ctx: StepContext) {
+    for (const e of ctx.events) {
+      if (e.type === 'interruption-notice' && e.reason === 'spot') {
+        ice.mark(e.poolId, e.zone, ctx.now);
+        const n = nodes.get(e.instanceId);
+        if (n) {
+          nodes.delete(n.id);
+          ctx.world.terminateInstance(n.id);
+        }
+      } else if (e.type === 'reservation' && e.kind === 'expiring') {
+        expiring.add(e.reservationId);
+        for (const n of [...nodes.values()]) {
+          if (offeringOf(n.poolId).reservationId === e.reservationId) deleteNode(ctx.world, n);
+        }
+      }
+    }
+    sync(ctx.world);
+  }
+
+  /** Replicas the HPA holds for `rps` with pods placed as Karpenter would (the start). */
+  function settleReplicas(ctx: ControllerContext) {
+    const rps = (ctx.foresight.offeredPerStep[0] ?? 0) / ctx.stepSeconds;
+    replicas = ctx.startMode === 'cold' ? minReplicas : hpa.clamp(minReplicas);
+    schedule(ctx.world, ctx.now);
+    if (ctx.startMode === 'cold') return;
+    const capacity = () => [...nodes.values()].reduce((s, n) => s + n.pods * podRps(offeringOf(n.poolId)), 0);
+    while (capacity() * (target / 100) < rps && replicas < hpa.clamp(Number.POSITIVE_INFINITY)) {
+      replicas += 1;
+      const before = podsOnNodes();
+      schedule(ctx.world, ctx.now);
+      if (podsOnNodes() === before) {
+        replicas -= 1; // nowhere to put it
+        break;
+      }
+    }
+  }
+
+  return {
+    name: options.name ?? 'karpenter',
+    poolManagement: 'instances',
+    async start(ctx) {
+      hpa = createHpaLoop(options);
+      ice = new UnavailableOfferings(KARPENTER_DEFAULTS.unavailableOfferingsTtlSeconds * 1000);
+      nodes = new Map();
+      commands = [];
+      expiring.clear();
+      offerings = offeringsOf(ctx.demo);
+    },
+    async settle(ctx) {
+      settleReplicas(ctx);
+    },
+    async step(ctx) {
+      handleEvents(ctx);
+      finishReplacements(ctx.world);
+      // The HPA: demand over the capacity of the pods on ready nodes.
+      let readyPods = 0;
+      let readyCapacity = 0;
+      for (const n of nodes.values()) {
+        if (!isReady(ctx.world, n)) continue;
+        readyPods += n.pods;
+        readyCapacity += n.pods * podRps(offeringOf(n.poolId));
+      }
+      const value = readyCapacity > 0 ? (ctx.stepMetrics.offeredRps / readyCapacity) * 100 : 0;
+      const desired = hpa.sync({ now: ctx.now, current: replicas, ready: readyPods, valuePercent: value });
+      if (desired < replicas) {
+        const count = replicas - desired;
+        replicas = desired;
+        removePods(ctx.world, count);
+      } else replicas = desired;
+      schedule(ctx.world, ctx.now);
+      consolidate(ctx.world, ctx.now);
+    },
+    async stop() {},
+  };
+}
+
+/** The fleet's pools as Karpenter's offerings (pods per node from the cluster's layout, one GPU per pod). */
+export function offeringsOf(demo: DemoFleet): Offering[] {
+  return demo.worldPools.map((spec) => {
+    const pool = demo.fleet.pools.find((p) => p.id === spec.id)!;
+    const slots = Math.max(1, demo.cluster.podsPerNode[spec.id] ?? pool.gpusPerNode);
+    return {
+      poolId: spec.id,
+      capacityType: spec.capacityType === 'reserved' ? 'reserved' : spec.capacityType === 'spot' ? 'spot' : 'on-demand',
+      hourlyPrice: spec.hourlyPrice,
+      slots,
+      rpsPerNode: pool.rpsPerNode,
+      zones: spec.zones,
+      ...(spec.reservationId ? { reservationId: spec.reservationId } : {}),
+    };
+  });
+}

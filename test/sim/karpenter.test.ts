@@ -1,0 +1,184 @@
+/** The karpenter baseline: its pure rules, then small scenarios checked by hand. */
+import { describe, expect, it } from 'vitest';
+import {
+  allowedDisruptions,
+  chooseOffering,
+  createKarpenterBaseline,
+  KARPENTER_DEFAULTS,
+  type Offering,
+  UnavailableOfferings,
+} from '../../local/sim/baselines/karpenter.ts';
+import { type RunOptions, runSimulation } from '../../local/sim/runner.ts';
+import type { SpotSchedule } from '../../local/sim/spot.ts';
+import { NO_SPOT, stepTrace, T0, tinyDemo } from './support.ts';
+
+const offering = (o: Partial<Offering> & Pick<Offering, 'poolId' | 'capacityType' | 'hourlyPrice'>): Offering => ({
+  slots: 1,
+  rpsPerNode: 10,
+  zones: ['z1'],
+  ...o,
+});
+const spotG5 = offering({ poolId: 'spot-g5', capacityType: 'spot', hourlyPrice: 0.3 });
+const spotA100 = offering({ poolId: 'spot-a100', capacityType: 'spot', hourlyPrice: 0.73 });
+const odG5 = offering({ poolId: 'od-g5', capacityType: 'on-demand', hourlyPrice: 1.01 });
+const odL4 = offering({ poolId: 'od-l4', capacityType: 'on-demand', hourlyPrice: 0.7 });
+const block = offering({ poolId: 'block', capacityType: 'reserved', hourlyPrice: 0, slots: 8 });
+
+describe('chooseOffering: reserved, then spot, then on-demand, cheapest first', () => {
+  it.each([
+    {
+      name: 'spot before on-demand, the cheapest spot',
+      pending: 1,
+      available: [odL4, odG5, spotA100, spotG5],
+      expected: ['spot-g5', 1],
+    },
+    {
+      name: 'the next spot when the cheapest is unavailable',
+      pending: 1,
+      available: [odL4, spotA100],
+      expected: ['spot-a100', 1],
+    },
+    {
+      name: 'on-demand, the cheapest, when no spot can launch',
+      pending: 3,
+      available: [odG5, odL4],
+      expected: ['od-l4', 1],
+    },
+    // The NodeClaim grows while a type fits its pods: up to the 8 GPUs of the reserved node.
+    {
+      name: 'a reservation first, filled with up to 8 pods',
+      pending: 11,
+      available: [spotG5, block, odG5],
+      expected: ['block', 8],
+    },
+    { name: 'a reservation even for one pod', pending: 1, available: [spotG5, block], expected: ['block', 1] },
+  ])('$name', ({ pending, available, expected }) => {
+    const choice = chooseOffering(pending, available)!;
+    expect([choice.offering.poolId, choice.pods]).toEqual(expected);
+  });
+
+  it('has nothing to offer without pending pods or offerings', () => {
+    expect(chooseOffering(0, [spotG5])).toBeUndefined();
+    expect(chooseOffering(2, [])).toBeUndefined();
+  });
+});
+
+describe('the disruption budget (nodes: 10%)', () => {
+  it.each([
+    { name: 'rounds up', total: 19, deleting: 0, notReady: 0, expected: 2 },
+    { name: 'one node of a small pool', total: 3, deleting: 0, notReady: 0, expected: 1 },
+    { name: 'nodes being deleted count against it', total: 20, deleting: 1, notReady: 0, expected: 1 },
+    { name: 'so do nodes not ready', total: 20, deleting: 0, notReady: 5, expected: 0 },
+  ])(
+    '$name: $total nodes, $deleting deleting, $notReady not ready -> $expected',
+    ({ total, deleting, notReady, expected }) => {
+      expect(allowedDisruptions(total, deleting, notReady, KARPENTER_DEFAULTS.disruptionBudgetPercent)).toBe(expected);
+    },
+  );
+});
+
+describe('the insufficient-capacity cache', () => {
+  it('keeps an offering out for 3 minutes, per zone', () => {
+    const cache = new UnavailableOfferings(KARPENTER_DEFAULTS.unavailableOfferingsTtlSeconds * 1000);
+    cache.mark('spot', 'a', 0);
+    expect(cache.isUnavailable('spot', 'a', 179_999)).toBe(true);
+    expect(cache.isUnavailable('spot', 'a', 180_000)).toBe(false);
+    expect(cache.availableZones('spot', ['a', 'b'], 60_000)).toEqual(['b']);
+  });
+});
+
+describe('karpenter on small fleets', () => {
+  const run = async (over: Partial<RunOptions> & Pick<RunOptions, 'trace' | 'demo' | 'hours'>) =>
+    (await runSimulation({ spot: NO_SPOT, seed: 1, controllers: [createKarpenterBaseline()], ...over })).runs[0]!;
+  const actionsOf = (r: Awaited<ReturnType<typeof run>>) =>
+    r.timeline.filter((e) => e.kind === 'action').map((e) => [(e.at - T0) / 60_000, e.message]);
+
+  it('falls back to on-demand while spot cannot launch, and consolidates back to spot once it can', async () => {
+    const demo = tinyDemo([
+      { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3 },
+      { id: 'od', hourlyPrice: 1 },
+    ]);
+    // No spot capacity for the first 20 minutes.
+    const spot: SpotSchedule = {
+      source: 'test',
+      mapping: [],
+      changes: [
+        { t: 0, poolId: 'spot', zone: 'z1', capacity: 0 },
+        { t: 1200, poolId: 'spot', zone: 'z1', capacity: 10 },
+      ],
+    };
+    const r = await run({ trace: stepTrace([[0, 35]], 60), demo, hours: 1, spot });
+    // The start: 5 pods for 35 rps at 70% (5 x 10 x 0.7 = 35); spot fails, so 5 on-demand nodes.
+    // Consolidation tries a cheaper spot replacement whenever the cache lets it (every 3 minutes: at 3, 6,
+    // ..., 18 min, each failure caching spot again); spot has capacity from 20 min, so the try at 21 min
+    // launches. The budget (roundup(5 x 10%) = 1) lets one on-demand node at a time be replaced; the
+    // replacement is ready 10 minutes later and the old node goes then, and the next one starts.
+    expect(actionsOf(r)).toEqual([
+      [21, 'spot: desired 0 -> 1'],
+      [31, 'spot: desired 1 -> 2'],
+      [31, 'od: desired 5 -> 4'],
+      [41, 'spot: desired 2 -> 3'],
+      [41, 'od: desired 4 -> 3'],
+      [51, 'spot: desired 3 -> 4'],
+      [51, 'od: desired 3 -> 2'],
+    ]);
+    expect(r.summary.slo_attainment).toBe(1);
+  });
+
+  it('replaces interrupted nodes at once, away from the zone that lost its capacity', async () => {
+    const demo = tinyDemo([
+      { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, zones: ['a', 'b'] },
+      { id: 'od', hourlyPrice: 1 },
+    ]);
+    const spot: SpotSchedule = {
+      source: 'test',
+      mapping: [],
+      changes: [
+        { t: 0, poolId: 'spot', zone: 'a', capacity: 10 },
+        { t: 0, poolId: 'spot', zone: 'b', capacity: 10 },
+        { t: 330, poolId: 'spot', zone: 'a', capacity: 0 },
+      ],
+    };
+    const r = await run({ trace: stepTrace([[0, 35]], 30), demo, hours: 0.5, spot });
+    // 5 spot nodes at the start, balanced a, b, a, b, a. Zone a is taken back at 330 s: 3 notices. At the next
+    // step (360 s) Karpenter drains and ends the 3 nodes, marks spot in zone a unavailable and launches 3
+    // spot nodes in zone b; the HPA holds 5 replicas (the 3 unready pods count as 0% on the way up).
+    expect(r.summary).toMatchObject({ interruptions: 3, max_replacement_seconds: 30, unreplaced_interruptions: 0 });
+    expect(actionsOf(r)).toEqual([[6, 'spot: desired 2 -> 5']]);
+    // 15 rps short from 6 to 16 min: the drained nodes stop serving, their replacements serve 10 min later.
+    expect(r.summary.unserved_requests).toBeCloseTo(15 * 60 * 10, 6);
+  });
+
+  it('deletes empty nodes after the HPA scales in, at most 10% of the nodes at a time', async () => {
+    const demo = tinyDemo([{ id: 'od', hourlyPrice: 1 }]);
+    const trace = stepTrace(
+      [
+        [0, 100],
+        [30, 20],
+      ],
+      60,
+    );
+    const r = await run({ trace, demo, hours: 1 });
+    // 15 nodes for 100 rps (15 x 10 x 0.7 = 105). Demand drops at 30 min: 20 / 150 = 13% busy, and the HPA
+    // recommends ceil(0.133 / 0.7 x 15) = 3; its 300 s stabilization lets it scale in at 35 min; 12 nodes
+    // are empty. The budget is roundup(10%) of the nodes: 2 of 15, 13 and 11, then 1 at a time.
+    expect(actionsOf(r)).toEqual([
+      [35, 'od: desired 15 -> 13'],
+      [36, 'od: desired 13 -> 11'],
+      [37, 'od: desired 11 -> 9'],
+      [38, 'od: desired 9 -> 8'],
+      [39, 'od: desired 8 -> 7'],
+      [40, 'od: desired 7 -> 6'],
+      [41, 'od: desired 6 -> 5'],
+      [42, 'od: desired 5 -> 4'],
+      [43, 'od: desired 4 -> 3'],
+    ]);
+    expect(r.summary.slo_attainment).toBe(1);
+  });
+
+  it('starts at one node (minReplicas 1) with --cold-start', async () => {
+    const demo = tinyDemo([{ id: 'od', hourlyPrice: 1 }]);
+    const r = await run({ trace: stepTrace([[0, 35]], 30), demo, hours: 0.5, startMode: 'cold' });
+    expect(r.series.nodesByCloud.aws[0]).toBe(1);
+  });
+});
