@@ -30,6 +30,8 @@ export default $config({
     const { rules } = await import('./stacks/rules.ts');
     const { schedules } = await import('./stacks/schedules.ts');
     const { ops } = await import('./stacks/ops.ts');
+    const { receivers, pubsubAudience } = await import('./stacks/receivers.ts');
+    const { ingress } = await import('./stacks/ingress.ts');
 
     const { table } = storage();
     const events = bus();
@@ -45,10 +47,25 @@ export default $config({
     rules({ config, bus: events.bus, functions: fns });
     const scheduled = schedules({ settings, functions: fns, deadLetters: alerting.deadLetters });
     const opsAccess = ops({ settings, functions: fns });
+    const received = receivers({ settings, table, bus: events.bus });
+    const access = ingress({
+      settings,
+      bus: events.bus,
+      functions: fns,
+      receivers: received,
+      eventSource: config.events.source,
+    });
+    const url = (kind: string) => received.find((r) => r.kind === kind)?.fn.url;
 
     return {
       table: table.name,
       bus: events.bus.name,
+      busArn: events.bus.arn,
+      // The node agent's role (agent/deploy/node-agent.yaml `AWS_ROLE_ARN`) and the receivers' URLs (docs/deploy.md).
+      agentRole: access.agentRole.arn,
+      pubsubReceiverUrl: url('pubsub'),
+      pubsubAudience: settings.pubsub ? pubsubAudience() : undefined,
+      eventGridReceiverUrl: url('eventgrid'),
       alertsTopic: alerting.topic.arn,
       opsFunction: fns.ops.fn.name,
       opsInvokerRole: opsAccess.role.arn,

@@ -20,7 +20,12 @@ export type Capability =
   /** Read CloudWatch metrics (the forecast's demand history). */
   | 'metrics'
   /** Hold the Azure, GCP and Kubernetes credentials the configuration needs. */
-  | 'cloud-credentials';
+  | 'cloud-credentials'
+  /**
+   * End one chosen instance (`ec2:TerminateInstances`, `autoscaling:TerminateInstanceInAutoScalingGroup`):
+   * only the functions whose decisions drain and remove an interrupted node.
+   */
+  | 'remove-instances';
 
 export type FunctionKey = 'alarm' | 'spot-interruption' | 'capacity-reservation' | 'forecast' | 'schedule' | 'ops';
 
@@ -45,6 +50,8 @@ export interface FunctionSpec {
 }
 
 const ACTING: readonly Capability[] = ['pools', 'state', 'publish', 'cloud-credentials'];
+/** Interruption notices end in `cordon-drain` with `remove`: the node taken back is ended by the function. */
+const REMOVING: readonly Capability[] = [...ACTING, 'remove-instances'];
 
 function spec(key: FunctionKey, s: Omit<FunctionSpec, 'key' | 'handler' | 'file' | 'component'>): FunctionSpec {
   const component = key
@@ -80,7 +87,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     retries: 1,
     // After two minutes the instance is gone: acting on the warning then would only confuse the state.
     maxEventAgeSeconds: 120,
-    uses: ACTING,
+    uses: REMOVING,
   }),
   spec('capacity-reservation', {
     description: 'Moves capacity in and out of Capacity Blocks and reservations (EC2 and AWS Health events)',
@@ -90,7 +97,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     reserved: 2,
     retries: 2,
     maxEventAgeSeconds: 3600,
-    uses: ACTING,
+    uses: REMOVING,
   }),
   spec('forecast', {
     description: 'Forecasts demand and pre-scales fleets (EventBridge Scheduler, every 5 minutes by default)',

@@ -38,14 +38,13 @@ export function functions(input: {
   const account = aws.getCallerIdentityOutput().accountId;
   const pools = config.fleets.flatMap((f) => f.pools);
 
-  const linked = [...(secrets.gcp ? [secrets.gcp] : []), ...new Set(Object.values(secrets.kubeconfigs))];
-  const azureEnv: Record<string, $util.Input<string>> = secrets.azure
-    ? {
-        AZURE_TENANT_ID: secrets.azure.tenantId.value,
-        AZURE_CLIENT_ID: secrets.azure.clientId.value,
-        AZURE_CLIENT_SECRET: secrets.azure.clientSecret.value,
-      }
-    : {};
+  // Every credential is linked (SST encrypts it into the bundle, the function decrypts it at cold start):
+  // none is an environment variable, which `lambda:GetFunctionConfiguration` would show in clear.
+  const linked = [
+    ...(secrets.azure ? [secrets.azure.tenantId, secrets.azure.clientId, secrets.azure.clientSecret] : []),
+    ...(secrets.gcp ? [secrets.gcp] : []),
+    ...new Set(Object.values(secrets.kubeconfigs)),
+  ];
 
   const out = {} as Functions;
   for (const spec of FUNCTION_SPECS) {
@@ -78,7 +77,6 @@ export function functions(input: {
         AUTOSCALER_CONFIG_FILE: `${LAMBDA_TASK_ROOT}/${CONFIG_PATH_IN_BUNDLE}`,
         POWERTOOLS_SERVICE_NAME: `gpu-autoscaler-${spec.key}`,
         POWERTOOLS_METRICS_NAMESPACE: 'GpuAutoscaler',
-        ...(credentials ? azureEnv : {}),
       },
       // Secrets only: linking the table or the bus would grant wildcard actions.
       link: credentials ? linked : [],

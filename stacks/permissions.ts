@@ -91,19 +91,6 @@ function poolStatements(ctx: PolicyContext): Statement[] {
       resources: unique(fleets.map((p) => `arn:${partition}:ec2:${p.region}:${account}:fleet/${p.resource}`)),
       conditions: tagged(),
     });
-    // Ending the one interrupted instance of a fleet (CapacityPort.removeInstance): only instances the
-    // configured fleets launched, which EC2 tags with `aws:ec2:fleet-id`.
-    out.push({
-      actions: ['ec2:TerminateInstances'],
-      resources: unique(fleets.map((p) => `arn:${partition}:ec2:${p.region}:${account}:instance/*`)),
-      conditions: [
-        {
-          test: 'StringEquals',
-          variable: 'aws:ResourceTag/aws:ec2:fleet-id',
-          values: unique(fleets.map((p) => p.resource)),
-        },
-      ],
-    });
     // `*`: EC2 Describe* actions support no resource-level permissions.
     out.push({ actions: ['ec2:DescribeFleetInstances', 'ec2:DescribeFleets'], resources: ['*'] });
   }
@@ -111,7 +98,7 @@ function poolStatements(ctx: PolicyContext): Statement[] {
   const groups = poolsOfKind(ctx.pools, 'auto-scaling-group');
   if (groups.length > 0) {
     out.push({
-      actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+      actions: ['autoscaling:SetDesiredCapacity'],
       resources: unique(
         groups.map(
           (p) =>
@@ -154,10 +141,49 @@ function poolStatements(ctx: PolicyContext): Statement[] {
   return out;
 }
 
+/**
+ * Ending one chosen instance (CapacityPort.removeInstance): an EC2 Fleet's interrupted instance, only
+ * instances the configured fleets launched (EC2 tags them `aws:ec2:fleet-id`); a group's, only in the
+ * configured groups that carry the managed tag.
+ */
+function removalStatements(ctx: PolicyContext): Statement[] {
+  const { partition, account } = ctx;
+  const out: Statement[] = [];
+  const fleets = poolsOfKind(ctx.pools, 'ec2-fleet');
+  if (fleets.length > 0) {
+    out.push({
+      actions: ['ec2:TerminateInstances'],
+      resources: unique(fleets.map((p) => `arn:${partition}:ec2:${p.region}:${account}:instance/*`)),
+      conditions: [
+        {
+          test: 'StringEquals',
+          variable: 'aws:ResourceTag/aws:ec2:fleet-id',
+          values: unique(fleets.map((p) => p.resource)),
+        },
+      ],
+    });
+  }
+  const groups = poolsOfKind(ctx.pools, 'auto-scaling-group');
+  if (groups.length > 0) {
+    out.push({
+      actions: ['autoscaling:TerminateInstanceInAutoScalingGroup'],
+      resources: unique(
+        groups.map(
+          (p) =>
+            `arn:${partition}:autoscaling:${p.region}:${account}:autoScalingGroup:*:autoScalingGroupName/${p.resource}`,
+        ),
+      ),
+      conditions: tagged(),
+    });
+  }
+  return out;
+}
+
 /** The IAM statements of one function. */
 export function statementsFor(spec: FunctionSpec, ctx: PolicyContext): Statement[] {
   const out: Statement[] = [];
   if (spec.uses.includes('pools')) out.push(...poolStatements(ctx));
+  if (spec.uses.includes('remove-instances')) out.push(...removalStatements(ctx));
   if (spec.uses.includes('state')) out.push({ actions: [...TABLE_ACTIONS], resources: [ctx.tableArn] });
   if (spec.uses.includes('publish')) {
     out.push({

@@ -1,10 +1,9 @@
 /**
  * Credentials for the other clouds, as SST secrets (`npx sst secret set NAME VALUE --stage STAGE`). Only
  * the clouds the configuration uses get a secret, so a deploy never asks for one it does not need. How they
- * reach a function (stacks/functions.ts): the Azure service principal as the environment variables
- * `@azure/identity` reads; the GCP key and kubeconfigs, too large for Lambda's 4 KB of environment, as
- * linked resources, which SST encrypts into the bundles of the linked functions only (read them with
- * `Resource[name].value` from `sst`).
+ * reach a function (stacks/functions.ts): all as linked resources, which SST encrypts into the bundles of
+ * the linked functions only and the function decrypts at cold start (`Resource[name].value` from `sst`);
+ * none is an environment variable, which `lambda:GetFunctionConfiguration` would show in clear.
  */
 import type { Config } from '../shared/config/schema.ts';
 import { AZURE_SECRETS, GCP_SECRET, secretNames } from './secret-names.ts';

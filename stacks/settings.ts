@@ -18,6 +18,14 @@ export interface DeployEnvironment {
   AUTOSCALER_ALERT_EMAIL?: string;
   /** `false` drops reserved concurrency (new accounts whose concurrency quota is 10 cannot reserve any). */
   AUTOSCALER_RESERVED_CONCURRENCY?: string;
+  /** Comma-separated OIDC issuer URLs of the clusters running the node agent (AKS, GKE, EKS, any). */
+  AUTOSCALER_AGENT_OIDC_ISSUERS?: string;
+  /** The Pub/Sub push subscription's service account e-mail; setting it creates the Pub/Sub receiver. */
+  AUTOSCALER_PUBSUB_SERVICE_ACCOUNT?: string;
+  /** `projects/P/subscriptions/S`: the Pub/Sub receiver then refuses deliveries of any other subscription. */
+  AUTOSCALER_PUBSUB_SUBSCRIPTION?: string;
+  /** `true` creates the Event Grid receiver (and asks for its key, the secret `EventGridReceiverKey`). */
+  AUTOSCALER_EVENTGRID_RECEIVER?: string;
 }
 
 export interface DeploySettings {
@@ -30,6 +38,10 @@ export interface DeploySettings {
   opsPrincipals: string[];
   alertEmail: string | undefined;
   reservedConcurrency: boolean;
+  /** OIDC issuers the node agent's role trusts (its service account's tokens). */
+  agentOidcIssuers: string[];
+  pubsub: { serviceAccount: string; subscription?: string } | undefined;
+  eventGridReceiver: boolean;
 }
 
 export const DEFAULT_CONFIG_FILE = 'config/demo.json';
@@ -67,6 +79,39 @@ export async function loadDeploySettings(env: DeployEnvironment, root: string): 
     throw new Error(`AUTOSCALER_RESERVED_CONCURRENCY: '${reserved}' is neither true nor false`);
   }
 
+  const agentOidcIssuers = (env.AUTOSCALER_AGENT_OIDC_ISSUERS ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const i of agentOidcIssuers) {
+    if (!/^https:\/\/[a-z0-9.-]+(:\d+)?(\/[\w.~%-]+)*\/?$/i.test(i))
+      throw new Error(`AUTOSCALER_AGENT_OIDC_ISSUERS: '${i}' is not an https:// OIDC issuer URL`);
+  }
+
+  const pubsubAccount = env.AUTOSCALER_PUBSUB_SERVICE_ACCOUNT?.trim() || undefined;
+  if (pubsubAccount && !/^[a-z0-9-]+@[a-z0-9-]+\.iam\.gserviceaccount\.com$/.test(pubsubAccount)) {
+    throw new Error(
+      `AUTOSCALER_PUBSUB_SERVICE_ACCOUNT: '${pubsubAccount}' is not a service account e-mail (NAME@PROJECT.iam.gserviceaccount.com)`,
+    );
+  }
+  const subscription = env.AUTOSCALER_PUBSUB_SUBSCRIPTION?.trim() || undefined;
+  if (
+    subscription &&
+    !/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/subscriptions\/[A-Za-z][\w.~+%-]{2,254}$/.test(subscription)
+  ) {
+    throw new Error(`AUTOSCALER_PUBSUB_SUBSCRIPTION: '${subscription}' is not projects/PROJECT/subscriptions/NAME`);
+  }
+  if (subscription && !pubsubAccount) {
+    throw new Error(
+      'AUTOSCALER_PUBSUB_SUBSCRIPTION: set AUTOSCALER_PUBSUB_SERVICE_ACCOUNT too (the receiver needs both)',
+    );
+  }
+
+  const eventGrid = env.AUTOSCALER_EVENTGRID_RECEIVER?.trim().toLowerCase();
+  if (eventGrid !== undefined && eventGrid !== '' && eventGrid !== 'true' && eventGrid !== 'false') {
+    throw new Error(`AUTOSCALER_EVENTGRID_RECEIVER: '${eventGrid}' is neither true nor false`);
+  }
+
   return {
     configFile,
     resolved,
@@ -74,5 +119,8 @@ export async function loadDeploySettings(env: DeployEnvironment, root: string): 
     opsPrincipals,
     alertEmail,
     reservedConcurrency: reserved === 'true',
+    agentOidcIssuers,
+    pubsub: pubsubAccount ? { serviceAccount: pubsubAccount, ...(subscription ? { subscription } : {}) } : undefined,
+    eventGridReceiver: eventGrid === 'true',
   };
 }

@@ -3,8 +3,9 @@
  * - `AUTOSCALER_CONFIG` (JSON) or `AUTOSCALER_CONFIG_FILE`: the configuration;
  * - `TABLE_NAME`: the DynamoDB table; `EVENT_BUS_NAME`: the bus decisions are published on;
  * - AWS credentials and region from the Lambda role (the SDK's default chain);
- * - Azure: `AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET` (from the SST secret), subscription in
- *   the configuration or `AZURE_SUBSCRIPTION_ID`;
+ * - Azure: the service principal from the linked SST secrets `AzureTenantId`, `AzureClientId`,
+ *   `AzureClientSecret`, read at cold start (else @azure/identity's own chain: `AZURE_*` variables, workload or
+ *   managed identity); subscription in the configuration or `AZURE_SUBSCRIPTION_ID`;
  * - GCP: the service account key from the SST secret `GcpServiceAccountKey` (or the environment variable
  *   `GOOGLE_APPLICATION_CREDENTIALS_JSON`), else Application Default Credentials (workload identity
  *   federation through `GOOGLE_APPLICATION_CREDENTIALS`);
@@ -15,6 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AzureAdapterOptions } from '../adapters/azure/index.ts';
 import type { GcpCredentials } from '../adapters/gcp/transport.ts';
 import type { AppDeps, AppLogger } from '../app/deps.ts';
 import { loadConfigFromEnv } from '../config/load.ts';
@@ -35,6 +37,21 @@ async function sstSecret(name: string | undefined): Promise<string | undefined> 
     // Not linked to this function, or not running under SST: fall back to the environment.
     return undefined;
   }
+}
+
+type AzureCredential = NonNullable<AzureAdapterOptions['credential']>;
+
+/** A ClientSecretCredential made on the first token request (so @azure/identity loads only when used). */
+export function servicePrincipal(tenantId: string, clientId: string, clientSecret: string): AzureCredential {
+  let credential: Promise<AzureCredential> | undefined;
+  return {
+    getToken: async (scopes, options) => {
+      credential ??= import('@azure/identity').then(
+        (m) => new m.ClientSecretCredential(tenantId, clientId, clientSecret),
+      );
+      return (await credential).getToken(scopes, options);
+    },
+  };
 }
 
 export async function productionDeps(
@@ -64,10 +81,22 @@ export async function productionDeps(
       },
     };
   }
+  // The Azure service principal, decrypted from the bundle at cold start; @azure/identity is imported on the
+  // first Azure call only.
+  const [tenantId, clientId, clientSecret] = await Promise.all(
+    ['AzureTenantId', 'AzureClientId', 'AzureClientSecret'].map((n) => sstSecret(n)),
+  );
+  const azureCredential =
+    tenantId && clientId && clientSecret ? servicePrincipal(tenantId, clientId, clientSecret) : undefined;
   const connections: CloudConnections = {
     aws: { region, eventBusName: env.EVENT_BUS_NAME ?? resolved.config.events.busName ?? 'default' },
     ...(resolved.config.clouds.azure || env.AZURE_SUBSCRIPTION_ID
-      ? { azure: { subscriptionId: resolved.config.clouds.azure?.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID } }
+      ? {
+          azure: {
+            subscriptionId: resolved.config.clouds.azure?.subscriptionId ?? env.AZURE_SUBSCRIPTION_ID,
+            ...(azureCredential ? { credential: azureCredential } : {}),
+          },
+        }
       : {}),
     ...(resolved.config.clouds.gcp
       ? { gcp: { project: resolved.config.clouds.gcp.project, ...(gcpAuth ? { authClient: gcpAuth } : {}) } }

@@ -51,8 +51,14 @@ describe.skipIf(!PLATFORM_INSTALLED || !HAS_DEMO)(
       }
     });
 
-    it('links only the GCP key when no kubeconfig is configured', () => {
-      for (const b of run.builds) expect(Object.keys(b.links)).toEqual(['GcpServiceAccountKey']);
+    it('links only the cloud credentials when no kubeconfig is configured', () => {
+      for (const b of run.builds)
+        expect(Object.keys(b.links).sort()).toEqual([
+          'AzureClientId',
+          'AzureClientSecret',
+          'AzureTenantId',
+          'GcpServiceAccountKey',
+        ]);
     });
 
     it('creates no forecast schedule when it is off, and keeps the window schedules', () => {

@@ -13,6 +13,8 @@
  *   body, whichever credentials are used.
  * - The credentials only provide headers, so tests pass a fixed token and no token endpoint is ever called.
  */
+import { ConfigError } from '../../domain/errors.ts';
+import { parseFailure } from '../credential-errors.ts';
 
 /** Anything that can say which headers authorise a request: google-auth-library's GoogleAuth or a fake. */
 export interface GcpCredentials {
@@ -176,5 +178,12 @@ export async function applicationDefaultCredentials(): Promise<GcpCredentials> {
 /** A service account key (the JSON file's content, e.g. from a secret), as request credentials. */
 export async function serviceAccountCredentials(keyJson: string): Promise<GcpCredentials> {
   const { GoogleAuth } = await import('google-auth-library');
-  return new GoogleAuth({ credentials: JSON.parse(keyJson), scopes: ['https://www.googleapis.com/auth/compute'] });
+  let credentials: Record<string, unknown>;
+  try {
+    credentials = JSON.parse(keyJson) as Record<string, unknown>;
+  } catch (e) {
+    // Never JSON.parse's message: it quotes the key.
+    throw new ConfigError('gcp', 'GcpServiceAccountKey', `the service account key is ${parseFailure(e, keyJson)}`);
+  }
+  return new GoogleAuth({ credentials, scopes: ['https://www.googleapis.com/auth/compute'] });
 }

@@ -10,6 +10,7 @@
  * patches: the generated client's default patch content type is JSON Patch (`application/json-patch+json`),
  * so the merge-patch calls override it with `setHeaderOptions('Content-Type', PatchStrategy.MergePatch)`.
  */
+import { parseFailure } from '../credential-errors.ts';
 import {
   AppsV1Api,
   type ConfigurationOptions,
@@ -85,7 +86,9 @@ export function loadKubeConfig(o: ConnectionOptions): KubeConfig {
     } else kc.loadFromDefault();
     if (o.context) kc.setCurrentContext(o.context);
   } catch (e) {
-    throw new ConfigError(WHERE, 'kubeconfig', `cannot load the kubeconfig: ${(e as Error).message}`);
+    // Never the parser's own message: it quotes the kubeconfig, tokens and keys included.
+    const secret = typeof o.kubeconfig === 'string' ? o.kubeconfig : undefined;
+    throw new ConfigError(WHERE, 'kubeconfig', `cannot load the kubeconfig: ${parseFailure(e, secret)}`);
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new ConfigError(WHERE, 'kubeconfig', 'no current cluster in the kubeconfig');

@@ -134,4 +134,5 @@ export const FAKE_SECRETS: Record<string, string> = {
   SST_SECRET_GcpServiceAccountKey: '{"type":"service_account","project_id":"infra-test","private_key":"fake"}',
   SST_SECRET_KubeconfigChat: 'apiVersion: v1\nkind: Config\nclusters: []\n',
   SST_SECRET_KubeconfigChatGke: 'apiVersion: v1\nkind: Config\nclusters: []\n',
+  SST_SECRET_EventGridReceiverKey: 'fake-event-grid-receiver-key-0123456789abcdef',
 };

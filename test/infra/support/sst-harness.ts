@@ -115,6 +115,12 @@ function mockState(type: string, logical: string, inputs: Inputs): { id: string;
     case 'aws:scheduler/schedule:Schedule':
       state.arn = `arn:aws:scheduler:${at}:schedule/${inputs.groupName ?? 'default'}/${name}`;
       break;
+    case 'aws:lambda/functionUrl:FunctionUrl':
+      state.functionUrl = `https://${logical.toLowerCase().replace(/[^a-z0-9]/g, '')}.lambda-url.${MOCK_REGION}.on.aws/`;
+      state.urlId = logical;
+      break;
+    case 'aws:cloudwatch/eventBusPolicy:EventBusPolicy':
+      break;
     case 'random:index/randomBytes:RandomBytes':
       state.base64 = Buffer.alloc(inputs.length ?? 32, 7).toString('base64');
       state.hex = Buffer.alloc(inputs.length ?? 32, 7).toString('hex');
