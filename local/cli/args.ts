@@ -1,11 +1,10 @@
 /**
  * Flag values of the `autoscaler` command, checked while the command line is parsed (before anything
  * starts): whole numbers in a range (negative ones included, and refused where they make no sense),
- * durations, and times given as ISO or as an age (`2h` = two hours ago).
+ * durations, and times given as ISO or as an age (`2h` = two hours ago). The event schemas (and zod) are
+ * loaded only when a duration is read, so that `--version`, `--help` and a rejected command stay quick.
  */
 import { InvalidArgumentError } from '@commander-js/extra-typings';
-import { parseDecimal } from '../../events/fields.ts';
-import { durationSeconds } from '../../events/schemas/ops/operator-command.ts';
 import { UsageError } from './io.ts';
 
 export const DEFAULT_CONFIG = 'config/demo.json';
@@ -45,9 +44,9 @@ export interface OpsOptions {
 /** A whole number in [min, max] (a negative one is parsed, and refused when min is 0 or more). */
 export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
-    // Strict decimal digits: no 0x10, no ' 5 ' (events/fields.ts).
-    const n = parseDecimal(value);
-    if (n === undefined || !Number.isInteger(n) || n < min || n > max) {
+    // Decimal digits only, as the events take numbers (no 0x10, no ' 5 ', no 1e3).
+    const n = /^-?\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isInteger(n) || n < min || n > max) {
       const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
       throw new InvalidArgumentError(`expected a whole number ${range}.`);
     }
@@ -56,14 +55,16 @@ export function integerOption(min: number, max = Number.MAX_SAFE_INTEGER) {
 }
 
 /** Seconds in a duration such as 90s, 30m, 2h, 1d (a usage error otherwise). */
-export function durationOption(flag: string, value: string): number {
+export async function durationOption(flag: string, value: string): Promise<number> {
+  const { durationSeconds } = await import('../../events/schemas/ops/operator-command.ts');
   const s = durationSeconds(value);
   if (s === undefined) throw new UsageError(`${flag} must be a duration such as 90s, 30m, 2h or 1d, got ${value}`);
   return s;
 }
 
 /** An ISO time, or an age (`30m`, `2h`, `7d`) counted back from now; returned as ISO. */
-export function ageOrTime(flag: string, value: string, now: number): string {
+export async function ageOrTime(flag: string, value: string, now: number): Promise<string> {
+  const { durationSeconds } = await import('../../events/schemas/ops/operator-command.ts');
   const age = durationSeconds(value);
   if (age !== undefined) return new Date(now - age * 1000).toISOString();
   const t = Date.parse(value);

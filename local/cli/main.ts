@@ -103,7 +103,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
 
   const ops = async (command: string, o: Omit<OpsOptions, 'advanceSeconds'> & { advance?: string }) => {
     const { advance, ...opts } = o;
-    const advanceSeconds = advance === undefined ? undefined : durationOption('--advance', advance);
+    const advanceSeconds = advance === undefined ? undefined : await durationOption('--advance', advance);
     const { runOps } = await import('./commands/ops.ts');
     done(await runOps(command, { ...opts, ...(advanceSeconds !== undefined ? { advanceSeconds } : {}) }, io));
   };
@@ -247,8 +247,8 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
   ).action(async (o) => {
     const now = Date.now();
     const filter: HistoryFilter = {
-      ...(o.since !== undefined ? { since: ageOrTime('--since', o.since, now) } : {}),
-      ...(o.until !== undefined ? { until: ageOrTime('--until', o.until, now) } : {}),
+      ...(o.since !== undefined ? { since: await ageOrTime('--since', o.since, now) } : {}),
+      ...(o.until !== undefined ? { until: await ageOrTime('--until', o.until, now) } : {}),
       ...(o.trigger !== undefined ? { trigger: o.trigger } : {}),
       ...(o.actor !== undefined ? { actor: o.actor } : {}),
       ...(o.limit !== undefined ? { limit: o.limit } : {}),
