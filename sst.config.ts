@@ -32,6 +32,7 @@ export default $config({
     const { ops } = await import('./stacks/ops.ts');
     const { receivers, pubsubAudience } = await import('./stacks/receivers.ts');
     const { ingress } = await import('./stacks/ingress.ts');
+    const { alarms } = await import('./stacks/alarms.ts');
 
     const { table } = storage();
     const events = bus();
@@ -48,6 +49,18 @@ export default $config({
     const scheduled = schedules({ settings, functions: fns, deadLetters: alerting.deadLetters });
     const opsAccess = ops({ settings, functions: fns });
     const received = receivers({ settings, table, bus: events.bus });
+    const [identity, region, partition] = await Promise.all([
+      aws.getCallerIdentity({}),
+      aws.getRegion({}),
+      aws.getPartition({}),
+    ]);
+    alarms({
+      config,
+      functions: fns,
+      partition: partition.partition,
+      region: region.name,
+      account: identity.accountId,
+    });
     const access = ingress({
       settings,
       bus: events.bus,

@@ -197,6 +197,36 @@ export const AlarmMappingSchema = z.strictObject({
     .min(1)
     .optional()
     .meta({ description: 'The metric the alarm watches, as the engine knows it (e.g. `gpu_utilization`).' }),
+  /** With `metric`: the deploy creates this CloudWatch alarm (its metric from `clouds.cloudwatch`). */
+  threshold: z
+    .number()
+    .optional()
+    .meta({ description: 'With `metric`: the deploy creates this CloudWatch alarm (its metric from `clouds.cloudwatch`).' }),
+  /** Whether the alarm fires above (default) or below the threshold. */
+  comparison: z
+    .enum(['above', 'below'])
+    .optional()
+    .meta({ description: 'Whether the alarm fires above (default) or below the threshold.' }),
+  /** Period of the created alarm, seconds (default 60). */
+  periodSeconds: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ description: 'Period of the created alarm, seconds (default 60).' }),
+  /** Periods in breach before the created alarm fires (default 3). */
+  evaluationPeriods: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .meta({ description: 'Periods in breach before the created alarm fires (default 3).' }),
+  /** An SNS topic the alarm notifies: the deploy subscribes the alarm function to it. */
+  snsTopicArn: z
+    .string()
+    .regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/, 'an SNS topic ARN')
+    .optional()
+    .meta({ description: 'An SNS topic the alarm notifies: the deploy subscribes the alarm function to it.' }),
 });
 
 export const FleetSchema = z.strictObject({
