@@ -201,7 +201,9 @@ export const AlarmMappingSchema = z.strictObject({
   threshold: z
     .number()
     .optional()
-    .meta({ description: 'With `metric`: the deploy creates this CloudWatch alarm (its metric from `clouds.cloudwatch`).' }),
+    .meta({
+      description: 'With `metric`: the deploy creates this CloudWatch alarm (its metric from `clouds.cloudwatch`).',
+    }),
   /** Whether the alarm fires above (default) or below the threshold. */
   comparison: z
     .enum(['above', 'below'])
