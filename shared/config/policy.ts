@@ -88,8 +88,8 @@ export function mergePolicy(base: FleetPolicy, ...layers: Array<PolicyConfig | u
  * when both are given; the configuration's checks refuse a scaleUp given both ways).
  */
 export function familiar(l: PolicyConfig): PolicyConfig {
-  const { behavior, limits, ...rest } = l;
-  if (!behavior && !limits) return l;
+  const { behavior, limits, disruption, ...rest } = l;
+  if (!behavior && !limits && !disruption) return l;
   const budgets = [rest.safety?.hourlyBudgetUsd, limits?.hourlyUsd].filter((v): v is number => v !== undefined);
   return {
     ...rest,
@@ -99,6 +99,7 @@ export function familiar(l: PolicyConfig): PolicyConfig {
       ...rest.safety,
       ...(budgets.length ? { hourlyBudgetUsd: Math.min(...budgets) } : {}),
       ...(limits?.gpus !== undefined ? { maxGpus: limits.gpus } : {}),
+      ...(disruption ? { disruptionBudgets: disruption.budgets } : {}),
     },
   };
 }

@@ -95,6 +95,39 @@ export const PolicySchema = z.strictObject({
     })
     .optional()
     .meta({ description: "Karpenter NodePool's spec.limits: hard caps the plan never exceeds." }),
+  disruption: z
+    .strictObject({
+      budgets: z
+        .array(
+          z.strictObject({
+            nodes: z
+              .union([
+                z.number().int().min(0),
+                z
+                  .string()
+                  .regex(/^(100|[1-9]?\d)(\.\d+)?%$/, 'a percentage such as 10%')
+                  .transform((v) => v as `${number}%`),
+              ])
+              .meta({
+                description:
+                  'Nodes a scale-in may take away per window: a count, or a percentage of the fleet (rounded up).',
+              }),
+            windowSeconds: z
+              .number()
+              .int()
+              .positive()
+              .max(86_400)
+              .optional()
+              .meta({ description: 'The window the nodes are counted over (default 300 s).' }),
+          }),
+        )
+        .min(1),
+    })
+    .optional()
+    .meta({
+      description:
+        "Karpenter NodePool's spec.disruption.budgets: how many nodes scale-ins may remove per window; the strictest budget wins.",
+    }),
 });
 
 export const WorkloadSchema = z.strictObject({

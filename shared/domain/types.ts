@@ -144,6 +144,14 @@ export interface SafetyPolicy {
   hourlyBudgetUsd?: number;
   /** GPUs the fleet may hold at most (Karpenter's NodePool `limits`, `nvidia.com/gpu`). */
   maxGpus?: number;
+  /** How many nodes scale-ins may take away per window (Karpenter's disruption budgets); the strictest wins. */
+  disruptionBudgets?: DisruptionBudget[];
+}
+
+/** A disruption budget: `nodes` (a count, or a percentage such as `10%`) per `windowSeconds`. */
+export interface DisruptionBudget {
+  nodes: number | `${number}%`;
+  windowSeconds?: number;
 }
 
 export interface FleetPolicy {

@@ -11,7 +11,7 @@
  *      into nodes by the placement — or the operator's target;
  *   4. HPA stabilization windows (over recorded capacities, read in today's nodes) and behavior policies
  *      (skipped for a manual target);
- *   5. schedule freezes, cooldowns, the max step; no scale-in below what the ready nodes must serve while
+ *   5. schedule freezes, cooldowns, the max step, disruption budgets; no scale-in below what the ready nodes must serve while
  *      others boot;
  *   6. hard bounds: min/max, windows, scale-to-zero, pool minimums; then pool capacity and the GPU limit;
  *   7. the hourly budget;
@@ -25,6 +25,7 @@ import { backoffsInForce, launchFailureMarks } from './backoff.ts';
 import { buildBaseline } from './baseline.ts';
 import { fleetBounds } from './bounds.ts';
 import { applyBudget } from './budget.ts';
+import { applyDisruptionBudgets } from './disruption.ts';
 import { applyGpuLimit } from './limits.ts';
 import { RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { inNodes, readHistory } from './history.ts';
@@ -141,6 +142,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
   x = applyFreeze(current, x, windows, reasons);
   if (!fleetManual) x = applyCooldown(current, x, policy.safety, history, t, reasons);
   x = applyMaxStep(current, x, policy.safety, reasons);
+  if (!fleetManual) x = applyDisruptionBudgets(current, x, policy.safety.disruptionBudgets, history, t, reasons);
 
   // No scale-in below what the ready nodes must serve now: nodes still booting do not serve yet (the HPA's
   // unready pods). It only keeps nodes of the baseline, which the ceiling and the max step already allow.

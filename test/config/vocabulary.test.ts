@@ -47,6 +47,14 @@ describe('configuration vocabulary', () => {
     expect(resolve(policy).fleets[0]!.policy.safety).toMatchObject(safety);
   });
 
+  it("Karpenter's disruption.budgets: counts and percentages; anything else is refused", () => {
+    const budgets = [{ nodes: 2 }, { nodes: '10%', windowSeconds: 600 }];
+    expect(resolve({ disruption: { budgets } }).fleets[0]!.policy.safety.disruptionBudgets).toEqual(budgets);
+    expect(() => resolve({ disruption: { budgets: [{ nodes: '10' }] } })).toThrow(/budgets\[0\]\.nodes/);
+    expect(() => resolve({ disruption: { budgets: [{ nodes: -1 }] } })).toThrow(/budgets\[0\]\.nodes/);
+    expect(() => resolve({ disruption: { budgets: [] } })).toThrow(/disruption\.budgets/);
+  });
+
   it('limits in the defaults apply to every fleet, a fleet may override them', () => {
     expect(resolve({}, undefined, { limits: { gpus: 8 } }).fleets[0]!.policy.safety.maxGpus).toBe(8);
     expect(resolve({ limits: { gpus: 4 } }, undefined, { limits: { gpus: 8 } }).fleets[0]!.policy.safety.maxGpus).toBe(

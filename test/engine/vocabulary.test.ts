@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { OperatorCommandSignal } from '../../shared/domain/signals.ts';
 import type { Pool } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
-import { fleet, input, pool, T0 } from './fixtures.ts';
+import type { HistoryEntry } from '../../shared/engine/types.ts';
+import { fleet, input, past, pool, T0 } from './fixtures.ts';
 
 const scaleTo = (target: number): OperatorCommandSignal => ({
   type: 'operator-command',
@@ -81,5 +82,43 @@ describe('GPU limit (Karpenter NodePool limits)', () => {
     const { counts, plan } = place(pools(), 5, { minNodes: 4, safety: { maxGpus: 24 } });
     expect(counts.g8).toBe(4);
     expect(plan.reasons.find((r) => r.code === 'limit.gpus')?.message).toMatch(/the floor wins/);
+  });
+});
+
+describe('disruption budgets (Karpenter NodePool disruption.budgets)', () => {
+  const pools = () => [pool({ id: 'a', desired: 10 })];
+  /** A fleet of 10 nodes asked to go to 2 (a manual target would bypass budgets, so demand drives it). */
+  function shrink(
+    budgets: Array<{ nodes: number | `${number}%`; windowSeconds?: number }>,
+    history: HistoryEntry[] = [],
+  ) {
+    const f = fleet(pools(), { safety: { disruptionBudgets: budgets } });
+    const plan = decide(input(f, { demand: { rps: 10 }, history }), T0);
+    return plan;
+  }
+  it.each([
+    ['a count', [{ nodes: 3 }], [], 7],
+    ['a percentage of the fleet, rounded up', [{ nodes: '25%' as const }], [], 7],
+    ['the strictest of several', [{ nodes: 5 }, { nodes: 2 }], [], 8],
+    ['zero: no scale-in', [{ nodes: 0 }], [], 10],
+    ['what was removed in the window counts', [{ nodes: 3 }], [past(60, { from: 12, to: 10, applied: true })], 9],
+    [
+      'what was removed before the window does not',
+      [{ nodes: 3, windowSeconds: 60 }],
+      [past(120, { from: 12, to: 10, applied: true })],
+      7,
+    ],
+  ])('%s', (_, budgets, history, expected) => {
+    const plan = shrink(budgets as never, history as HistoryEntry[]);
+    expect(plan.targetNodes).toBe(expected);
+    if (expected !== 10 || budgets.length) {
+      const clip = plan.reasons.find((r) => r.code === 'safety.disruption-budget');
+      expect(clip).toMatchObject({ after: expected, clippedBy: expect.stringMatching(/^disruption\.budgets\[\d\]/) });
+    }
+  });
+
+  it('a scale-out is never held', () => {
+    const f = fleet([pool({ id: 'a', desired: 2 })], { safety: { disruptionBudgets: [{ nodes: 0 }] } });
+    expect(decide(input(f, { demand: { rps: 100 } }), T0).targetNodes).toBeGreaterThan(2);
   });
 });
