@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../shared/state/table.ts';
 
 const require = createRequire(import.meta.url);
@@ -40,6 +40,14 @@ export async function startLocalDynamo(options: { tableName?: string; path?: str
     maxAttempts: 3,
   });
   await ensureTable(client, tableName);
+  // dynalite answers CreateTable with CREATING and turns it ACTIVE on a timer: until then every item
+  // request is "Requested resource not found" (a loaded machine can delay the timer past the first request).
+  for (let i = 0; ; i++) {
+    const t = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (t.Table?.TableStatus === 'ACTIVE') break;
+    if (i >= 200) throw new Error(`dynalite: table ${tableName} still ${t.Table?.TableStatus} after 2 s`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
   return {
     endpoint,
     tableName,
