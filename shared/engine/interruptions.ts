@@ -16,6 +16,7 @@
  * matching capacity type in its zone; an unmapped notice becomes a `report`.
  */
 import type { Pool } from '../domain/types.ts';
+import { zoneInPool } from '../domain/zones.ts';
 import { DEFAULT_DRAIN_SECONDS } from './defaults.ts';
 import type { Reasons } from './reasons.ts';
 import type { InstanceNotice } from './signals.ts';
@@ -44,7 +45,9 @@ function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefine
   const type =
     notice.kind === 'reservation-interruption' ? 'reserved' : notice.kind === 'maintenance' ? undefined : 'spot';
   const candidates = pools.filter(
-    (p) => p.location.zones.includes(notice.zone as string) && (type === undefined || p.capacityType === type),
+    (p) =>
+      zoneInPool(p.cloud, notice.zone as string, p.location.zones) !== undefined &&
+      (type === undefined || p.capacityType === type),
   );
   return candidates.length === 1 ? candidates[0] : undefined;
 }
@@ -58,7 +61,18 @@ export function interruptionEffects(
 ): InterruptionEffects {
   const fx: InterruptionEffects = { leaving: new Map(), rebalances: [], drains: [], marks: [], reports: [] };
   const marked = new Set<string>();
-  const mark = (pool: Pool, zone: string | undefined) => {
+  const mark = (pool: Pool, noticeZone: string | undefined) => {
+    // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`): a backoff under another
+    // spelling would match no offering and be ignored. A zone the pool does not know (an AWS zone id with
+    // no alias) backs the whole pool off, and says so.
+    const zone = noticeZone === undefined ? undefined : zoneInPool(pool.cloud, noticeZone, pool.location.zones);
+    if (noticeZone !== undefined && zone === undefined)
+      reasons.add(
+        'placement',
+        'placement.zone-unknown',
+        `zone ${noticeZone} of the notice is none of ${pool.id}'s zones (${pool.location.zones.join(', ')}): the whole pool is backed off`,
+        { poolId: pool.id },
+      );
     const key = `${pool.id}/${zone ?? ''}`;
     if (marked.has(key)) return;
     marked.add(key);

@@ -256,3 +256,46 @@ describe('other signals', () => {
     expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ node: 'ip-10-0-0-1', remove: false })]);
   });
 });
+
+describe('zones named differently from the pool', () => {
+  const azureFleet = () =>
+    fleet(
+      [
+        pool({
+          id: 'az-spot',
+          cloud: 'azure',
+          kind: 'azure-vmss',
+          capacityType: 'spot',
+          hourlyPrice: 0.3,
+          desired: 2,
+          location: { region: 'eastus', zones: ['1', '2'] },
+        }),
+        pool({ id: 'od', hourlyPrice: 1, desired: 0 }),
+      ],
+      { placement: { spotShare: 1, offeringBackoffSeconds: 900 } },
+    );
+
+  it("Azure eastus-az2 backs off the pool's zone 2, not a zone no offering has", () => {
+    const plan = run(
+      [notice({ cloud: 'azure', kind: 'preempt', poolId: 'az-spot', zone: 'eastus-az2' })],
+      {},
+      azureFleet(),
+    );
+    expect(ofType(plan, 'mark-offering')).toEqual([expect.objectContaining({ poolId: 'az-spot', zone: '2' })]);
+  });
+
+  it('a notice without a pool finds the only spot pool of its zone under either spelling', () => {
+    const plan = run(
+      [notice({ cloud: 'azure', kind: 'preempt', poolId: undefined, zone: 'eastus-az1' })],
+      {},
+      azureFleet(),
+    );
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ poolId: 'az-spot' })]);
+  });
+
+  it('an AWS zone id the pool cannot map backs the whole pool off, saying why', () => {
+    const plan = run([notice({ zone: 'use1-az6' })]);
+    expect(ofType(plan, 'mark-offering')).toEqual([expect.objectContaining({ poolId: 'spot-a', zone: undefined })]);
+    expect(plan.reasons.map((r) => r.code)).toContain('placement.zone-unknown');
+  });
+});
