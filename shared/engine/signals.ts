@@ -5,6 +5,7 @@
  */
 import type { InterruptionKind, InterruptionSignal, ReservationChangeKind, Signal } from '../domain/signals.ts';
 import { operatorCommand } from './operator.ts';
+import { implausibleNotice } from './plausibility.ts';
 import type { Reasons } from './reasons.ts';
 import { inForce } from './time.ts';
 import type { DecisionState, ManualTarget, PauseState } from './types.ts';
@@ -52,7 +53,23 @@ export interface SignalContext {
 
 const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}`;
 
-function interruption(s: InterruptionSignal, ctx: SignalContext, handled: Set<string>, reasons: Reasons): void {
+function interruption(
+  s: InterruptionSignal,
+  ctx: SignalContext,
+  handled: Set<string>,
+  now: number,
+  reasons: Reasons,
+): void {
+  const implausible = implausibleNotice(s, now);
+  if (implausible !== undefined) {
+    reasons.add(
+      'signal',
+      'signal.implausible',
+      `${s.cloud} ${s.kind} for ${s.instanceIds.join(', ') || 'no instance'} refused: ${implausible}`,
+      { eventId: s.eventId, poolId: s.poolId },
+    );
+    return;
+  }
   let fresh = 0;
   for (const instanceId of s.instanceIds) {
     if (handled.has(instanceId)) continue;
@@ -118,9 +135,9 @@ export function readSignals(
         );
         break;
       case 'interruption':
-        interruption(s, ctx, handled, reasons);
+        interruption(s, ctx, handled, now, reasons);
         break;
-      case 'reservation-change':
+      case 'reservation-change': {
         ctx.reservations.push({
           eventId: s.eventId,
           kind: s.kind,
@@ -129,7 +146,17 @@ export function readSignals(
           endTime: s.endTime,
           instanceCount: s.instanceCount,
         });
-        for (const instanceId of s.instanceIds ?? []) {
+        const implausible = s.instanceIds?.length
+          ? implausibleNotice({ time: s.time, deadline: s.endTime, kind: 'reservation-interruption' }, now)
+          : undefined;
+        if (implausible !== undefined)
+          reasons.add(
+            'signal',
+            'signal.implausible',
+            `reservation interruption of ${s.instanceIds!.join(', ')} refused: ${implausible}`,
+            { eventId: s.eventId },
+          );
+        for (const instanceId of implausible === undefined ? (s.instanceIds ?? []) : []) {
           if (handled.has(instanceId)) continue;
           handled.add(instanceId);
           ctx.notices.push({
@@ -149,6 +176,7 @@ export function readSignals(
           { eventId: s.eventId },
         );
         break;
+      }
       case 'tick':
         reasons.add('signal', 'signal.tick', `${s.purpose} tick${s.window ? ` for window ${s.window}` : ''}`, {
           eventId: s.eventId,

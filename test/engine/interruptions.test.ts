@@ -299,3 +299,43 @@ describe('zones named differently from the pool', () => {
     expect(plan.reasons.map((r) => r.code)).toContain('placement.zone-unknown');
   });
 });
+
+describe('implausible notice times are refused with the reason', () => {
+  // T0 is the decision's now; each case would otherwise drain and remove a healthy instance.
+  it.each([
+    [
+      'a spot warning dated 1970',
+      { time: '1970-01-01T00:00:00.000Z', deadline: '1970-01-01T00:02:00.000Z' },
+      'more than 6 hours ago',
+    ],
+    [
+      'a Preempt whose deadline is in 9999',
+      { kind: 'preempt' as const, cloud: 'azure' as const, deadline: '9999-12-31T23:59:59.000Z' },
+      'minutes after the notice',
+    ],
+    ['a notice dated tomorrow', { time: at(86_400), deadline: at(86_520) }, 'in the future'],
+    ['a deadline long before the notice', { deadline: at(-3600) }, 'before the notice itself'],
+  ])('%s', (_, over, why) => {
+    const plan = run([notice(over)]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([]);
+    expect(ofType(plan, 'mark-offering')).toEqual([]);
+    const refused = plan.reasons.find((r) => r.code === 'signal.implausible');
+    expect(refused?.message).toContain(why);
+  });
+
+  it.each([
+    ['a spot warning delivered 5 hours late (Lambda retries)', { time: at(-5 * 3600), deadline: at(-5 * 3600 + 120) }],
+    ['an Azure Reboot 15 minutes ahead', { kind: 'maintenance' as const, cloud: 'azure' as const, deadline: at(900) }],
+    ['a notice 2 minutes ahead of our clock', { time: at(120), deadline: at(240) }],
+  ])('%s is acted on', (_, over) => {
+    const plan = run([notice(over)]);
+    expect(plan.reasons.map((r) => r.code)).not.toContain('signal.implausible');
+    expect(ofType(plan, 'cordon-drain')).toHaveLength(1);
+  });
+
+  it('a reservation interruption ending in 9999 is refused', () => {
+    const plan = run([reservation({ kind: 'interrupted', instanceIds: ['i-1'], endTime: '9999-01-01T00:00:00.000Z' })]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([]);
+    expect(plan.reasons.map((r) => r.code)).toContain('signal.implausible');
+  });
+});
