@@ -53,11 +53,17 @@ export function seedWorld(
   for (const spec of worldPoolsFromConfig(resolved, desired)) if (!world.pool(spec.id)) world.addPool(spec);
 }
 
-/** Adds each fleet's Deployment to its cluster's emulator, sized to the GPUs the world has for the fleet. */
+/**
+ * Adds each fleet's Deployment to its cluster's emulator, sized to the GPUs the world has for the fleet.
+ * Its pods stop at once when evicted (`terminationGracePeriodSeconds: 0`, or `options.terminationGraceSeconds`):
+ * the World's clock only moves between events, so a pod given 30 s of grace would hold every drain until its
+ * deadline in real time. The emulator honours a grace period when one is set (test/kubernetes shows it).
+ */
 export function seedDeployments(
   world: World,
   resolved: ResolvedConfig,
   clusters: Map<string, KubernetesEmulator>,
+  options: { terminationGraceSeconds?: number } = {},
 ): void {
   for (const [fi, cfg] of resolved.config.fleets.entries()) {
     const d = cfg.deployment;
@@ -72,6 +78,7 @@ export function seedDeployments(
       name: d.name,
       replicas: Math.floor(gpus / d.gpusPerReplica),
       gpusPerPod: d.gpusPerReplica,
+      terminationGracePeriodSeconds: options.terminationGraceSeconds ?? 0,
     });
   }
 }

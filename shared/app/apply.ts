@@ -40,16 +40,16 @@ function clusterName(pool: Pool | undefined, ctx: ApplyContext): string | undefi
 }
 
 /**
- * The real time a drain may run until: what is left of `until` (ms, on the clock of `deps.clock()`, read when
- * the drain starts: the decision's own work already took some), capped by the invocation's own deadline
- * less a margin to record the outcome. An `until` that is not a number leaves a minute.
+ * When a drain must end, on the application's clock (`deps.clock()`, the one the drain adapters are given):
+ * `until` (ms on that clock), capped by the invocation's own deadline (also on that clock) less a margin to
+ * record the outcome. An `until` that is not a number leaves a minute from now.
  */
 export function drainDeadline(deps: AppDeps, until: number): Date {
   const at = deps.clock().getTime();
-  let budget = Number.isFinite(until) ? Math.max(0, until - at) : 60_000;
+  let end = Number.isFinite(until) ? Math.max(at, until) : at + 60_000;
   const hard = deps.deadline?.();
-  if (hard !== undefined) budget = Math.min(budget, Math.max(0, hard - at - 5_000));
-  return new Date(Date.now() + budget);
+  if (hard !== undefined) end = Math.min(end, Math.max(at, hard - 5_000));
+  return new Date(end);
 }
 
 async function cordonDrain(

@@ -422,7 +422,8 @@ describe('kubernetes adapter: drain', () => {
     const world = karpenterWorld(3);
     const { emu, adapters } = await startCluster(world);
     emu.state.addDaemonSet({ namespace: 'kube-system', name: 'nvidia-device-plugin' });
-    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 2 });
+    // Pods that stop at once (no grace period): the World's clock does not move in this test.
+    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 2, terminationGracePeriodSeconds: 0 });
     const [victim] = emu.state.podRecords({ namespace: 'ml' });
     const node = victim!.nodeName!;
     emu.state.addStaticPod({ namespace: 'kube-system', name: 'kube-proxy', nodeName: node });
@@ -460,7 +461,7 @@ describe('kubernetes adapter: drain', () => {
     const { emu, adapters } = await startCluster(world);
     // 3 replicas on 2 one-GPU nodes: one pod is pending until a third node is ready.
     world.setDesired('aws-l4-karpenter', 3);
-    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 3 });
+    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 3, terminationGracePeriodSeconds: 0 });
     emu.state.addPdb({ namespace: 'ml', name: 'llm', selector: { app: 'llm' }, minAvailable: 2 });
     const victim = emu.state.podRecords({ namespace: 'ml' }).find((p) => p.nodeName !== undefined)!;
     const draining = adapters.cluster.drain(victim.nodeName!, soon(10_000));
@@ -471,6 +472,49 @@ describe('kubernetes adapter: drain', () => {
     expect(result).toEqual({ node: victim.nodeName, evicted: [`ml/${victim.name}`], remaining: [], complete: true });
     // The replacement has nowhere to go (the drained node is cordoned, the others are full).
     expect(emu.state.deploymentStatus('ml', 'llm')).toEqual({ desired: 3, pods: 3, ready: 2 });
+  });
+
+  // An Azure or GCP notice leaves 30 s; pods often keep 30 s or more of grace. The eviction asks for the time
+  // left less a 5 s margin, so the pods have stopped before the node is taken back.
+  it.each([
+    { name: 'grace longer than the time left: the time left less 5 s', podGrace: undefined, leftS: 25, asked: 20 },
+    { name: 'grace of 60 s, 30 s left', podGrace: 60, leftS: 30, asked: 25 },
+    { name: 'almost no time left: 1 s', podGrace: 30, leftS: 3, asked: 1 },
+    { name: 'grace that fits: the pod keeps its own', podGrace: 10, leftS: 60, asked: undefined },
+  ])('evicts with $name', async ({ podGrace, leftS, asked }) => {
+    const world = karpenterWorld(2);
+    const { emu, adapters } = await startCluster(world, { clock: () => new Date(world.now()) });
+    emu.state.addDeployment({
+      namespace: 'ml',
+      name: 'llm',
+      replicas: 2,
+      ...(podGrace === undefined ? {} : { terminationGracePeriodSeconds: podGrace }),
+    });
+    const [victim] = emu.state.podRecords({ namespace: 'ml' });
+    const draining = adapters.cluster.drain(victim!.nodeName!, new Date(world.now() + leftS * 1000));
+    await until(() => world.callsTo('kubernetes', 'pods.eviction.create').length >= 1);
+    const body = (world.callsTo('kubernetes', 'pods.eviction.create')[0]!.params as { body?: Record<string, unknown> })
+      .body;
+    const got = (body?.deleteOptions as { gracePeriodSeconds?: number } | undefined)?.gracePeriodSeconds;
+    if (asked === undefined) expect(body?.deleteOptions).toBeUndefined();
+    // The drain's clock also runs at the real rate (for clocks that stand still): a second may have gone by.
+    else expect(got).toBeOneOf(asked === 1 ? [1] : [asked - 1, asked]);
+    // The pod terminates for its grace period on the World's clock, then is gone and the drain completes.
+    const grace = got ?? podGrace ?? 30;
+    const terminating = emu.state.podRecords({ namespace: 'ml' }).find((p) => p.name === victim!.name);
+    expect(terminating?.deletionTimestamp).toBe(world.now() + grace * 1000);
+    world.advance(grace);
+    expect(await draining).toMatchObject({ evicted: [`ml/${victim!.name}`], remaining: [], complete: true });
+  });
+
+  it('on a clock that stands still, a drain waiting on a terminating pod still ends at its deadline', async () => {
+    const world = karpenterWorld(2);
+    const { emu, adapters } = await startCluster(world, { clock: () => new Date(T0) });
+    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 2 });
+    const [victim] = emu.state.podRecords({ namespace: 'ml' });
+    // 300 ms on the adapter's clock: it never moves, real time does.
+    const result = await adapters.cluster.drain(victim!.nodeName!, new Date(T0 + 300));
+    expect(result).toMatchObject({ complete: false, remaining: [`ml/${victim!.name}`] });
   });
 
   it('is an empty, complete drain for a node that is already gone', async () => {
@@ -487,7 +531,7 @@ describe('kubernetes adapter: drain', () => {
   it('retries an eviction that failed with a 5xx', async () => {
     const world = karpenterWorld(2);
     const { emu, adapters } = await startCluster(world);
-    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 2 });
+    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 2, terminationGracePeriodSeconds: 0 });
     const [victim] = emu.state.podRecords({ namespace: 'ml' });
     world.faults.inject({ service: 'kubernetes', operation: 'pods.eviction.create', kind: 'server-error' });
     const result = await adapters.cluster.drain(victim!.nodeName!, soon(2_000));

@@ -280,11 +280,60 @@ describe('kubernetes emulator: pods, deployments, evictions', () => {
       status: 201,
       body: { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 },
     });
+    // The evicted pod terminates for its grace period (30 s by default); its ReplicaSet replaces it at once.
     const pods = emu.state.podRecords({ namespace: 'ml' });
-    expect(pods).toHaveLength(1);
-    expect(pods[0]!.name).not.toBe(pod!.name);
-    expect(pods[0]!.nodeName).toBeDefined();
-    expect(pods[0]!.nodeName).not.toBe(from);
+    const replacement = pods.find((p) => p.name !== pod!.name);
+    expect(pods.find((p) => p.name === pod!.name)?.deletionTimestamp).toBe(world.now() + 30_000);
+    expect(replacement?.nodeName).toBeDefined();
+    expect(replacement?.nodeName).not.toBe(from);
+    world.advance(30);
+    expect(emu.state.podRecords({ namespace: 'ml' }).map((p) => p.name)).toEqual([replacement!.name]);
+  });
+
+  it.each([
+    { name: "the pod's own terminationGracePeriodSeconds", podGrace: 45, body: {}, gone: 45 },
+    {
+      name: 'deleteOptions.gracePeriodSeconds',
+      podGrace: 45,
+      body: { deleteOptions: { gracePeriodSeconds: 12 } },
+      gone: 12,
+    },
+    { name: 'a grace of 0: at once', podGrace: 45, body: { deleteOptions: { gracePeriodSeconds: 0 } }, gone: 0 },
+  ])('an evicted pod terminates for $name, shown in its object, then is gone', async ({ podGrace, body, gone }) => {
+    const world = karpenterWorld(2);
+    const { emu } = await startCluster(world);
+    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 1, terminationGracePeriodSeconds: podGrace });
+    const [pod] = emu.state.podRecords({ namespace: 'ml' });
+    const path = `/api/v1/namespaces/ml/pods/${pod!.name}`;
+    expect((await raw(emu, 'GET', path)).body).toMatchObject({ spec: { terminationGracePeriodSeconds: podGrace } });
+    const res = await raw(emu, 'POST', `${path}/eviction`, { apiVersion: 'policy/v1', kind: 'Eviction', ...body });
+    expect(res.status).toBe(201);
+    if (gone > 0) {
+      const seen = await raw(emu, 'GET', path);
+      expect(seen.body).toMatchObject({
+        metadata: {
+          deletionTimestamp: new Date(world.now() + gone * 1000).toISOString().replace('.000', ''),
+          deletionGracePeriodSeconds: gone,
+        },
+      });
+      world.advance(gone - 1);
+      expect((await raw(emu, 'GET', path)).status).toBe(200);
+      world.advance(1);
+    }
+    expect((await raw(emu, 'GET', path)).status).toBe(404);
+  });
+
+  it('refuses a negative grace period', async () => {
+    const world = karpenterWorld(1);
+    const { emu } = await startCluster(world);
+    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 1 });
+    const [pod] = emu.state.podRecords({ namespace: 'ml' });
+    const res = await raw(emu, 'POST', `/api/v1/namespaces/ml/pods/${pod!.name}/eviction`, {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      deleteOptions: { gracePeriodSeconds: -1 },
+    });
+    expect(res.status).toBe(400);
   });
 
   it.each([

@@ -59,7 +59,16 @@ export interface PodRecord {
   gpuResource: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
+  /** `spec.terminationGracePeriodSeconds` (default 30, the API's default). */
+  terminationGracePeriodSeconds?: number;
+  /** Set once deleted with a grace period: the pod terminates until then (ms), then is gone. */
+  deletionTimestamp?: number;
+  /** The grace period it was deleted with (seconds). */
+  deletionGracePeriodSeconds?: number;
 }
+
+/** The API's default `terminationGracePeriodSeconds`. */
+export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 
 export interface PdbRecord {
   namespace: string;
@@ -186,6 +195,10 @@ export function renderPod(p: PodRecord, node: NodeView | undefined, now: number,
     labels: { ...p.labels },
   };
   if (p.owner?.kind === 'ReplicaSet') meta.generateName = `${p.owner.name}-`;
+  if (p.deletionTimestamp !== undefined) {
+    meta.deletionTimestamp = rfc3339(p.deletionTimestamp);
+    meta.deletionGracePeriodSeconds = p.deletionGracePeriodSeconds ?? 0;
+  }
   if (Object.keys(p.annotations).length) meta.annotations = { ...p.annotations };
   if (p.owner) meta.ownerReferences = [{ ...p.owner, controller: true, blockOwnerDeletion: true }];
   const spec: Record<string, Json> = {
@@ -197,7 +210,7 @@ export function renderPod(p: PodRecord, node: NodeView | undefined, now: number,
       },
     ],
     restartPolicy: 'Always',
-    terminationGracePeriodSeconds: 30,
+    terminationGracePeriodSeconds: p.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS,
     schedulerName: 'default-scheduler',
   };
   if (p.nodeName) spec.nodeName = p.nodeName;

@@ -27,6 +27,7 @@ import { defaultNodePoolSpec, parseQuantity, targetNodes, validateNodePool } fro
 import {
   type Budget,
   DERIVED_TAINTS,
+  DEFAULT_TERMINATION_GRACE_SECONDS,
   type DeploymentRecord,
   type Meta,
   type NodeOverlay,
@@ -70,6 +71,8 @@ export interface DeploymentSeed {
   labels?: Record<string, string>;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
+  /** The pod template's `terminationGracePeriodSeconds` (default: none set, the API's 30). */
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface PdbSeed {
@@ -163,6 +166,8 @@ export class KubernetesState {
     };
     if (seed.nodeSelector) podSpec.nodeSelector = { ...seed.nodeSelector };
     if (seed.tolerations) podSpec.tolerations = clone(seed.tolerations) as Json;
+    if (seed.terminationGracePeriodSeconds !== undefined)
+      podSpec.terminationGracePeriodSeconds = seed.terminationGracePeriodSeconds;
     this.deployments.set(k, {
       namespace: seed.namespace,
       name: seed.name,
@@ -246,8 +251,10 @@ export class KubernetesState {
       if (!this.overlays.has(name))
         this.overlays.set(name, { uid: this.uid(), resourceVersion: this.nextRv(), annotations: {} });
     }
-    // Pod GC: pods bound to nodes that are gone.
+    // Pod GC: pods bound to nodes that are gone. The kubelet: terminating pods whose grace period is over.
     for (const [k, p] of this.pods) if (p.nodeName !== undefined && !view.has(p.nodeName)) this.pods.delete(k);
+    for (const [k, p] of this.pods)
+      if (p.deletionTimestamp !== undefined && p.deletionTimestamp <= now) this.pods.delete(k);
     for (const [k, s] of this.staticPods) if (!view.has(s.nodeName)) this.staticPods.delete(k);
     this.reconcileStaticPods();
     this.reconcileDaemonSets();
@@ -343,6 +350,8 @@ export class KubernetesState {
             ? (clone(tspec.nodeSelector) as Record<string, string>)
             : undefined,
           tolerations: Array.isArray(tspec.tolerations) ? (clone(tspec.tolerations) as Toleration[]) : undefined,
+          terminationGracePeriodSeconds:
+            typeof tspec.terminationGracePeriodSeconds === 'number' ? tspec.terminationGracePeriodSeconds : undefined,
         });
       }
     } else if (mine.length > d.spec.replicas) {
@@ -406,11 +415,15 @@ export class KubernetesState {
       .filter((p) => filter.nodeName === undefined || p.nodeName === filter.nodeName)
       .sort((a, b) => a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
   }
+  /** Ready: bound to a Ready node and not terminating (the disruption controller counts no terminating pod). */
   private podReady(p: PodRecord): boolean {
-    return p.nodeName !== undefined && this.view.get(p.nodeName)?.ready === true;
+    return p.deletionTimestamp === undefined && p.nodeName !== undefined && this.view.get(p.nodeName)?.ready === true;
   }
+  /** The Deployment's active pods: a terminating pod is no longer counted, and its ReplicaSet replaces it. */
   private podsOfDeployment(k: string): PodRecord[] {
-    return [...this.pods.values()].filter((p) => p.controller?.kind === 'Deployment' && p.controller.key === k);
+    return [...this.pods.values()].filter(
+      (p) => p.controller?.kind === 'Deployment' && p.controller.key === k && p.deletionTimestamp === undefined,
+    );
   }
 
   // ---- API objects (the server syncs before each request) ----------------------------------------------
@@ -682,8 +695,11 @@ export class KubernetesState {
    * The eviction subresource: a pod that is not scheduled goes at once; otherwise its (single) budget must
    * allow one more disruption (for a pod that is not Ready: `IfHealthyBudget` needs the budget healthy,
    * `AlwaysAllow` does not). `deleteOptions.preconditions` (uid, resourceVersion) must match, `dryRun`
-   * (query or deleteOptions) checks without evicting. The pod is deleted at once (no grace period) and its
-   * controller replaces it.
+   * (query or deleteOptions) checks without evicting. The pod is deleted with `deleteOptions.gracePeriodSeconds`,
+   * else its own `terminationGracePeriodSeconds`: it terminates (listed with `deletionTimestamp`, no longer
+   * Ready, no longer counted by its controller, which replaces it) until the grace period ends on the World's
+   * clock, then is gone. A grace of 0, or a pod not scheduled, goes at once. A pod already terminating skips
+   * the budget (as the API server does) and may only have its grace shortened.
    */
   evict(namespace: string, name: string, body: unknown, dryRunQuery: boolean): void {
     const pod = this.pods.get(key(namespace, name));
@@ -701,7 +717,11 @@ export class KubernetesState {
       throw preconditionFailed(id(RESOURCES.pods, name), 'ResourceVersion', pre.resourceVersion, pod.resourceVersion);
     }
     const dryRun = dryRunQuery || (Array.isArray(options.dryRun) && options.dryRun.includes('All'));
-    if (pod.nodeName !== undefined) {
+    const asked = options.gracePeriodSeconds;
+    if (asked !== undefined && (typeof asked !== 'number' || !Number.isInteger(asked) || asked < 0)) {
+      throw badRequest('deleteOptions.gracePeriodSeconds must be a non-negative integer');
+    }
+    if (pod.nodeName !== undefined && pod.deletionTimestamp === undefined) {
       const pdbs = [...this.pdbs.values()].filter(
         (p) => p.namespace === namespace && matchesLabels(pod.labels, requirementsOf(p.selector)),
       );
@@ -720,7 +740,14 @@ export class KubernetesState {
     if (dryRun) return;
     // Controllers replace what they own: the ReplicaSet a new pod elsewhere, the DaemonSet and the kubelet
     // (mirror pods) the same pod on this node.
-    this.pods.delete(key(namespace, name));
+    const grace = asked ?? pod.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS;
+    const now = this.world.now();
+    if (pod.nodeName === undefined || grace === 0) this.pods.delete(key(namespace, name));
+    else if (pod.deletionTimestamp === undefined || now + grace * 1000 < pod.deletionTimestamp) {
+      pod.deletionTimestamp = now + grace * 1000;
+      pod.deletionGracePeriodSeconds = grace;
+      pod.resourceVersion = this.nextRv();
+    }
     this.sync();
   }
 
