@@ -200,6 +200,15 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
   withTarget(
     changing(
       program
+        .command('clear-target')
+        .description('remove the fleet\'s manual target (one set without --ttl never lapses) and decide again')
+        .requiredOption('--fleet <id>', 'the fleet'),
+    ).addHelpText('after', examples('autoscaler clear-target --fleet llm-demo --reason "event over"')),
+  ).action((o) => ops('clear-target', o));
+
+  withTarget(
+    changing(
+      program
         .command('pause')
         .description('hands off: decisions are computed and logged, nothing is applied')
         .requiredOption('--fleet <id>', 'the fleet')

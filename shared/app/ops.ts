@@ -1,7 +1,8 @@
 /**
  * Operator commands: status, plan/explain (a dry run that explains the decision), scale (a manual target with
- * a reason and an expiry), pause and resume (with an expiry), drain (a node), history (the audit trail by time
- * range, trigger and actor). Every command that changes something is audited with who asked and why.
+ * a reason and an expiry), clear-target (removes it), pause and resume (with an expiry), drain (a node), history
+ * (the audit trail by time range, trigger and actor). Every command that changes something is audited with who
+ * asked and why.
  */
 import type { HistoryQuery } from '../domain/signals.ts';
 import type { OperatorCommandSignal } from '../domain/signals.ts';
@@ -212,8 +213,9 @@ async function drain(deps: AppDeps, cmd: OperatorCommandSignal, fleets: Fleet[])
         failed.push(failureOf(undefined, `cordon-drain ${found.name}`, e));
       }
     }
-    const fleetId = fleets.length === 1 ? fleets[0]!.id : 'cluster';
-    const audit: AuditRecord = {
+    // Audited under every fleet whose nodes join that cluster, so that each fleet's status shows it.
+    const owners = fleets.filter((f) => clustersOf(deps, [f]).includes(name));
+    const record = (fleetId: string): AuditRecord => ({
       fleetId,
       at: now.toISOString(),
       eventId: cmd.eventId,
@@ -227,8 +229,10 @@ async function drain(deps: AppDeps, cmd: OperatorCommandSignal, fleets: Fleet[])
       dryRun: Boolean(cmd.dryRun),
       paused: false,
       outcome: { status: cmd.dryRun ? 'dry-run' : failed.length ? 'failed' : 'applied', applied, failed },
-    };
-    await deps.store.putAudit(audit);
+    });
+    const audits = owners.map((f) => record(f.id));
+    await Promise.all(audits.map((a) => deps.store.putAudit(a)));
+    const audit = audits[0]!;
     return {
       command: 'drain',
       ok: failed.length === 0,
@@ -319,6 +323,32 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
         command: 'scale',
         ok: out.audit.outcome.failed.length === 0,
         message: `${cmd.dryRun ? 'dry run, nothing changed: ' : ''}${fleet.id}: manual target ${cmd.target}${cmd.poolId ? ` on ${cmd.poolId}` : ''}${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
+        plan: out.plan!,
+        explanation: formatPlan(out.plan!),
+        audit: out.audit,
+      };
+    }
+    case 'clear-target': {
+      const fleet = fleets[0]!;
+      let cleared: FleetState['manualTarget'];
+      const out = await runDecision(deps, {
+        ...base,
+        fleetId: fleet.id,
+        signals: [cmd],
+        gather: everything,
+        dryRun: Boolean(cmd.dryRun),
+        mutate: (state) => {
+          cleared = state.manualTarget;
+          delete state.manualTarget;
+        },
+      });
+      const what = cleared
+        ? `manual target ${cleared.target}${cleared.poolId ? ` on ${cleared.poolId}` : ''} (set by ${cleared.by}) cleared`
+        : 'no manual target was in force';
+      return {
+        command: 'clear-target',
+        ok: out.audit.outcome.failed.length === 0,
+        message: `${cmd.dryRun ? 'dry run, nothing changed: ' : ''}${fleet.id}: ${what}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
         plan: out.plan!,
         explanation: formatPlan(out.plan!),
         audit: out.audit,

@@ -108,7 +108,17 @@ export interface TickSignal extends SignalBase {
   window?: string;
 }
 
-export const OPERATOR_COMMANDS = ['status', 'plan', 'scale', 'pause', 'resume', 'drain', 'explain', 'history'] as const;
+export const OPERATOR_COMMANDS = [
+  'status',
+  'plan',
+  'scale',
+  'clear-target',
+  'pause',
+  'resume',
+  'drain',
+  'explain',
+  'history',
+] as const;
 export type OperatorCommandName = (typeof OPERATOR_COMMANDS)[number];
 
 export interface OperatorCommandSignal extends SignalBase {

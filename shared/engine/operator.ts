@@ -1,7 +1,8 @@
 /**
- * Operator commands (`autoscaler plan|explain|scale|pause|resume|drain|status|history`) as the engine reads them:
- * `plan`/`explain` make the plan a dry run; `scale` sets a manual target (fleet-wide, or one pool's) until it
- * expires; `pause`/`resume` override the stored pause for this decision (the functions persist them);
+ * Operator commands (`autoscaler plan|explain|scale|clear-target|pause|resume|drain|status|history`) as the
+ * engine reads them: `plan`/`explain` make the plan a dry run; `scale` sets a manual target (fleet-wide, or one
+ * pool's) until it expires; `clear-target` removes it; `pause`/`resume` override the stored pause for this
+ * decision (the functions persist them);
  * `drain` cordons and drains one node. A `scale` or `pause` whose `expiresAt` has passed is ignored.
  */
 import type { OperatorCommandSignal } from '../domain/signals.ts';
@@ -42,6 +43,10 @@ export function operatorCommand(s: OperatorCommandSignal, ctx: SignalContext, no
         eventId: s.eventId,
         poolId: s.poolId,
       });
+      return;
+    case 'clear-target':
+      ctx.manualTarget = undefined;
+      reasons.add('signal', 'signal.operator', `operator ${who}: manual target cleared`, { eventId: s.eventId });
       return;
     case 'pause':
       ctx.paused = { until: s.expiresAt, by: s.actor, reason: s.reason ?? 'operator pause' };

@@ -92,7 +92,7 @@ export const NormalizedSchema = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('operator-command'),
     ...base,
-    command: z.enum(['status', 'plan', 'scale', 'pause', 'resume', 'drain', 'explain']),
+    command: z.enum(['status', 'plan', 'scale', 'clear-target', 'pause', 'resume', 'drain', 'explain']),
     actor: nonEmpty,
     reason: nonEmpty.optional(),
     target: z.number().int().min(0).optional(),

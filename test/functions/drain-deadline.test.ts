@@ -30,7 +30,12 @@ describe('drainDeadline', () => {
     { name: 'no deadline given: a minute', until: Number.NaN, clock: T0, budgetMs: 60_000 },
   ];
   it.each(cases)('$name', ({ until, clock, deadline, budgetMs }) => {
-    expect(drainDeadline(depsAt(() => clock, deadline), until).getTime()).toBe(clock + budgetMs);
+    expect(
+      drainDeadline(
+        depsAt(() => clock, deadline),
+        until,
+      ).getTime(),
+    ).toBe(clock + budgetMs);
   });
 });
 

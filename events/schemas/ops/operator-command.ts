@@ -14,7 +14,13 @@ export const OPS_SOURCE = 'autoscaler.ops';
 export const OPS_DETAIL_TYPE = 'Operator Command';
 
 /** Commands that change what the autoscaler does: they must say who asked and why. */
-export const CHANGING_COMMANDS: ReadonlySet<OperatorCommandName> = new Set(['scale', 'pause', 'resume', 'drain']);
+export const CHANGING_COMMANDS: ReadonlySet<OperatorCommandName> = new Set([
+  'scale',
+  'clear-target',
+  'pause',
+  'resume',
+  'drain',
+]);
 
 const DURATION = /^(\d+)(s|m|h|d)$/;
 const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400 } as const;
@@ -32,6 +38,7 @@ const NEEDS: Record<OperatorCommandName, readonly ('fleetId' | 'target' | 'node'
   explain: [],
   history: [],
   scale: ['fleetId', 'target'],
+  'clear-target': ['fleetId'],
   pause: ['fleetId'],
   resume: ['fleetId'],
   drain: ['node'],
@@ -47,9 +54,10 @@ const WHAT: Record<string, string> = {
 /**
  * An operator command: what the ops function and the `autoscaler` CLI take. Strict: an unknown field is an
  * error (a typo must not be ignored). `scale`, `pause`, `resume` and `drain` require `actor` and `reason`;
- * `scale` requires `fleetId` and `target`, `pause`/`resume` a `fleetId`, `drain` a `node`; `status`, `plan`,
- * `explain` and `history` without a `fleetId` cover every fleet. `history` takes a query:
- * `{ since, until, trigger, actor, limit }` (all optional).
+ * `scale` requires `fleetId` and `target`, `clear-target`/`pause`/`resume` a `fleetId`, `drain` a `node`;
+ * `status`, `plan`, `explain` and `history` without a `fleetId` cover every fleet. `history` takes a query:
+ * `{ since, until, trigger, actor, limit }` (all optional). `clear-target` removes the fleet's manual target,
+ * whichever pool it named.
  * A manual target or a pause may lapse: `expiresAt` (ISO) or `ttl` (`90s`, `30m`, `2h`, `1d`), not both.
  * `time` defaults to `NormalizeContext.now`; `requestId` (else `ops:<command>:<fleet>@<time>`) is the
  * idempotency key. Commands may also arrive on the bus as EventBridge events (`OperatorCommandEventSchema`).

@@ -1,5 +1,5 @@
 /**
- * Operator commands from the command line: `status`, `plan`, `explain`, `scale`, `pause`, `resume`, `drain`,
+ * Operator commands from the command line: `status`, `plan`, `explain`, `scale`, `clear-target`, `pause`, `resume`, `drain`,
  * `history`, and `reset` for the local world.
  *
  * The same payload goes either to the deployed ops function through Lambda Invoke (`--function NAME`), or,

@@ -107,12 +107,7 @@ export async function drainNode(
         wait = true; // terminating: wait for it to go
         continue;
       }
-      const outcome = await evict(
-        ctx,
-        operation,
-        pod,
-        evictionGraceSeconds(pod, deadline.getTime() - now()),
-      );
+      const outcome = await evict(ctx, operation, pod, evictionGraceSeconds(pod, deadline.getTime() - now()));
       if (outcome === 'refused') wait = true;
       else evicted.push(id);
     }
