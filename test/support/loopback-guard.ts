@@ -1,8 +1,16 @@
 /**
  * Loaded before every test file (vitest setupFiles): any connection to an address off loopback fails the
- * test, credentials are fake, and the AWS SDK is kept off the instance metadata service.
+ * test — TCP, UDP, DNS lookups and queries, and the same in child processes (Node children load this file
+ * first; other programs are refused) and worker threads (which import it first) — credentials are fake, and
+ * the AWS SDK is kept off the instance metadata service.
  */
+import childProcess from 'node:child_process';
+import dgram from 'node:dgram';
+import dns from 'node:dns';
+import { syncBuiltinESMExports } from 'node:module';
 import net from 'node:net';
+import { pathToFileURL } from 'node:url';
+import workerThreads from 'node:worker_threads';
 
 process.env.AWS_ACCESS_KEY_ID = 'AKIAFAKEFAKEFAKEFAKE';
 process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-key-for-tests-only';
@@ -56,3 +64,127 @@ net.Socket.prototype.connect = function guardedConnect(this: net.Socket, ...args
   }
   return original.apply(this, args as Parameters<typeof original>);
 } as typeof net.Socket.prototype.connect;
+
+// ---- the other channels: UDP, DNS, child processes, worker threads ----------------------------------------
+// Each refuses what could leave the machine, with an error naming the guard; ESM named imports of the
+// built-ins see the patched functions through `syncBuiltinESMExports`.
+
+class LoopbackGuardError extends Error {
+  readonly code = 'ELOOPBACKGUARD';
+  constructor(what: string) {
+    super(`loopback guard: ${what} refused in tests (only 127.0.0.1 is allowed)`);
+    this.name = 'LoopbackGuardError';
+  }
+}
+
+// UDP: a datagram to, or a connected socket on, an address off loopback. No address: Node sends to localhost.
+// biome-ignore lint/suspicious/noExplicitAny: mirrors dgram.Socket's overloads
+type AnyFn = (...args: any[]) => any;
+const udpAddress = (args: unknown[]): string | undefined =>
+  args.find((a) => typeof a === 'string') as string | undefined;
+for (const method of ['send', 'connect'] as const) {
+  const originalUdp = dgram.Socket.prototype[method] as AnyFn;
+  (dgram.Socket.prototype as unknown as Record<string, AnyFn>)[method] = function guardedUdp(
+    this: dgram.Socket,
+    ...args: unknown[]
+  ) {
+    const address = udpAddress(method === 'send' ? args.slice(1) : args);
+    if (!isLoopback(address)) {
+      const err = new LoopbackGuardError(`UDP ${method} to ${address}`);
+      const cb = args.findLast((a) => typeof a === 'function') as ((e: Error) => void) | undefined;
+      if (cb) process.nextTick(cb, err);
+      else process.nextTick(() => this.emit('error', err));
+      return;
+    }
+    return originalUdp.apply(this, args);
+  };
+}
+
+// DNS: a lookup of a name that is not loopback, and every query to a DNS server (resolve*, reverse, any
+// Resolver), which would send UDP packets from inside c-ares where the dgram guard cannot see them.
+const DNS_QUERIES = /^(resolve\w*|reverse|lookupService)$/;
+function guardDns(target: Record<string, unknown>, promises: boolean): void {
+  for (const name of Object.keys(target)) {
+    const fn = target[name];
+    if (typeof fn !== 'function' || !(name === 'lookup' || DNS_QUERIES.test(name))) continue;
+    target[name] = function guardedDns(this: unknown, ...args: unknown[]) {
+      const host = args[0] as string | undefined;
+      // Servers listening on every interface look up 0.0.0.0 or ::; connecting there is still refused above.
+      if (name === 'lookup' && (isLoopback(host) || host === '0.0.0.0' || host === '::'))
+        return (fn as AnyFn).apply(this, args);
+      const err = new LoopbackGuardError(`DNS ${name} of ${host}`);
+      if (promises) return Promise.reject(err);
+      const cb = args.findLast((a) => typeof a === 'function') as ((e: Error) => void) | undefined;
+      if (cb) process.nextTick(cb, err);
+      else throw err;
+    };
+  }
+}
+guardDns(dns as unknown as Record<string, unknown>, false);
+guardDns(dns.promises as unknown as Record<string, unknown>, true);
+guardDns(dns.Resolver.prototype as unknown as Record<string, unknown>, false);
+guardDns(dns.promises.Resolver.prototype as unknown as Record<string, unknown>, true);
+
+// Child processes: Node runs with this guard preloaded (NODE_OPTIONS --import); other programs are refused,
+// except esbuild's own service binary (it bundles files, it does not connect anywhere).
+const GUARD = import.meta.url;
+const isNode = (file: string) => file === process.execPath || /(^|[/\\])node(\.exe)?$/.test(file);
+const isEsbuild = (file: string) => /[/\\]@?esbuild[/\\]|[/\\]esbuild(\.exe)?$/.test(file);
+function guardedEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  const base = env ?? process.env;
+  const options = base.NODE_OPTIONS ?? '';
+  return options.includes(GUARD) ? base : { ...base, NODE_OPTIONS: `${options} --import=${GUARD}`.trim() };
+}
+function checkProgram(file: string, how: string): void {
+  if (!isNode(file) && !isEsbuild(file))
+    throw new LoopbackGuardError(`${how} of '${file}' (only Node, which runs the guard, may be started)`);
+}
+const cp = childProcess as unknown as Record<string, AnyFn>;
+for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const) {
+  const originalCp = cp[name]!;
+  cp[name] = function guardedSpawn(file: string, ...rest: unknown[]) {
+    checkProgram(file, name);
+    const at = rest.findIndex((a) => typeof a === 'object' && a !== null && !Array.isArray(a));
+    if (at >= 0) rest[at] = { ...(rest[at] as object), env: guardedEnv((rest[at] as { env?: NodeJS.ProcessEnv }).env) };
+    else {
+      const args = Array.isArray(rest[0]) ? [rest.shift()] : [];
+      rest = [...args, { env: guardedEnv(undefined) }, ...rest];
+    }
+    return originalCp.call(this, file, ...rest);
+  };
+}
+for (const name of ['exec', 'execSync'] as const) {
+  const originalCp = cp[name]!;
+  cp[name] = function guardedExec(command: string, ...rest: unknown[]) {
+    checkProgram(command.trim().split(/\s+/)[0] ?? '', name);
+    const options =
+      typeof rest[0] === 'object' && rest[0] !== null ? (rest.shift() as { env?: NodeJS.ProcessEnv }) : {};
+    return originalCp.call(this, command, { ...options, env: guardedEnv(options.env) }, ...rest);
+  };
+}
+{
+  const originalFork = cp.fork!;
+  cp.fork = function guardedFork(modulePath: string, ...rest: unknown[]) {
+    const at = rest.findIndex((a) => typeof a === 'object' && a !== null && !Array.isArray(a));
+    if (at >= 0) rest[at] = { ...(rest[at] as object), env: guardedEnv((rest[at] as { env?: NodeJS.ProcessEnv }).env) };
+    else rest.push({ env: guardedEnv(undefined) });
+    return originalFork.call(this, modulePath, ...rest);
+  };
+}
+
+// Worker threads: a new realm without this file's patches; the worker first imports the guard, then runs
+// its own code.
+{
+  const OriginalWorker = workerThreads.Worker;
+  class GuardedWorker extends OriginalWorker {
+    constructor(filename: string | URL, options: workerThreads.WorkerOptions = {}) {
+      const code = options.eval
+        ? `import(${JSON.stringify(GUARD)}).then(() => { eval(${JSON.stringify(String(filename))}); });`
+        : `import(${JSON.stringify(GUARD)}).then(() => import(${JSON.stringify(String(filename instanceof URL ? filename : pathToFileURL(String(filename))))}));`;
+      super(code, { ...options, eval: true });
+    }
+  }
+  (workerThreads as { Worker: typeof OriginalWorker }).Worker = GuardedWorker;
+}
+
+syncBuiltinESMExports();
