@@ -201,7 +201,7 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     changing(
       program
         .command('clear-target')
-        .description('remove the fleet\'s manual target (one set without --ttl never lapses) and decide again')
+        .description("remove the fleet's manual target (one set without --ttl never lapses) and decide again")
         .requiredOption('--fleet <id>', 'the fleet'),
     ).addHelpText('after', examples('autoscaler clear-target --fleet llm-demo --reason "event over"')),
   ).action((o) => ops('clear-target', o));
