@@ -125,18 +125,26 @@ guardDns(dns.promises as unknown as Record<string, unknown>, true);
 guardDns(dns.Resolver.prototype as unknown as Record<string, unknown>, false);
 guardDns(dns.promises.Resolver.prototype as unknown as Record<string, unknown>, true);
 
-// Child processes: Node runs with this guard preloaded (NODE_OPTIONS --import); other programs are refused,
-// except esbuild's own service binary (it bundles files, it does not connect anywhere).
+// Child processes: Node runs with this guard preloaded (NODE_OPTIONS --import); a Chromium browser (the report
+// test's) runs with every request sent to a dead proxy on loopback unless it is for loopback itself, and no
+// name resolves but localhost; other programs are refused, except esbuild's own service binary (it bundles
+// files, it does not connect anywhere).
 const GUARD = import.meta.url;
 const isNode = (file: string) => file === process.execPath || /(^|[/\\])node(\.exe)?$/.test(file);
 const isEsbuild = (file: string) => /[/\\]@?esbuild[/\\]|[/\\]esbuild(\.exe)?$/.test(file);
+const isChromium = (file: string) => /(^|[/\\])(chromium|chromium-browser|chrome|headless_shell)(\.exe)?$/.test(file);
+const BROWSER_GUARD = [
+  '--proxy-server=http://127.0.0.1:9',
+  '--proxy-bypass-list=127.0.0.1;localhost;[::1]',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1',
+];
 function guardedEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
   const base = env ?? process.env;
   const options = base.NODE_OPTIONS ?? '';
   return options.includes(GUARD) ? base : { ...base, NODE_OPTIONS: `${options} --import=${GUARD}`.trim() };
 }
 function checkProgram(file: string, how: string): void {
-  if (!isNode(file) && !isEsbuild(file))
+  if (!isNode(file) && !isEsbuild(file) && !isChromium(file))
     throw new LoopbackGuardError(`${how} of '${file}' (only Node, which runs the guard, may be started)`);
 }
 const cp = childProcess as unknown as Record<string, AnyFn>;
@@ -144,6 +152,7 @@ for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const) 
   const originalCp = cp[name]!;
   cp[name] = function guardedSpawn(file: string, ...rest: unknown[]) {
     checkProgram(file, name);
+    if (isChromium(file)) rest[0] = [...BROWSER_GUARD, ...((Array.isArray(rest[0]) ? rest[0] : []) as string[])];
     const at = rest.findIndex((a) => typeof a === 'object' && a !== null && !Array.isArray(a));
     if (at >= 0) rest[at] = { ...(rest[at] as object), env: guardedEnv((rest[at] as { env?: NodeJS.ProcessEnv }).env) };
     else {
