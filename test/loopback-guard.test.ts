@@ -101,3 +101,10 @@ describe('loopback guard: the other channels', () => {
     }
   });
 });
+
+describe('loopback guard: programs that do not connect', () => {
+  it('lets bash check a script without running it, and refuses bash running one', () => {
+    expect(() => spawnSync('bash', ['-n', '/dev/null'])).not.toThrow();
+    expect(() => spawnSync('bash', ['-c', 'echo hi'])).toThrow(/loopback guard/);
+  });
+});

@@ -128,7 +128,7 @@ guardDns(dns.promises.Resolver.prototype as unknown as Record<string, unknown>, 
 // Child processes: Node runs with this guard preloaded (NODE_OPTIONS --import); a Chromium browser (the report
 // test's) runs with every request sent to a dead proxy on loopback unless it is for loopback itself, and no
 // name resolves but localhost; other programs are refused, except esbuild's own service binary (it bundles
-// files, it does not connect anywhere).
+// files, it does not connect anywhere) and `bash -n` (a syntax check runs nothing).
 const GUARD = import.meta.url;
 const isNode = (file: string) => file === process.execPath || /(^|[/\\])node(\.exe)?$/.test(file);
 const isEsbuild = (file: string) => /[/\\]@?esbuild[/\\]|[/\\]esbuild(\.exe)?$/.test(file);
@@ -143,15 +143,18 @@ function guardedEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
   const options = base.NODE_OPTIONS ?? '';
   return options.includes(GUARD) ? base : { ...base, NODE_OPTIONS: `${options} --import=${GUARD}`.trim() };
 }
-function checkProgram(file: string, how: string): void {
-  if (!isNode(file) && !isEsbuild(file) && !isChromium(file))
+/** `bash -n FILE` (or sh): a syntax check that runs nothing. */
+const isSyntaxCheck = (file: string, args: unknown) =>
+  /(^|[/\\])(ba)?sh$/.test(file) && Array.isArray(args) && args[0] === '-n' && !args.includes('-c');
+function checkProgram(file: string, how: string, args?: unknown): void {
+  if (!isNode(file) && !isEsbuild(file) && !isChromium(file) && !isSyntaxCheck(file, args))
     throw new LoopbackGuardError(`${how} of '${file}' (only Node, which runs the guard, may be started)`);
 }
 const cp = childProcess as unknown as Record<string, AnyFn>;
 for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const) {
   const originalCp = cp[name]!;
   cp[name] = function guardedSpawn(file: string, ...rest: unknown[]) {
-    checkProgram(file, name);
+    checkProgram(file, name, rest[0]);
     if (isChromium(file)) rest[0] = [...BROWSER_GUARD, ...((Array.isArray(rest[0]) ? rest[0] : []) as string[])];
     const at = rest.findIndex((a) => typeof a === 'object' && a !== null && !Array.isArray(a));
     if (at >= 0) rest[at] = { ...(rest[at] as object), env: guardedEnv((rest[at] as { env?: NodeJS.ProcessEnv }).env) };
