@@ -231,12 +231,9 @@ export const AlarmMappingSchema = z.strictObject({
     .optional()
     .meta({ description: 'The metric the alarm watches, as the engine knows it (e.g. `gpu_utilization`).' }),
   /** With `metric`: the deploy creates this CloudWatch alarm (its metric from `clouds.cloudwatch`). */
-  threshold: z
-    .number()
-    .optional()
-    .meta({
-      description: 'With `metric`: the deploy creates this CloudWatch alarm (its metric from `clouds.cloudwatch`).',
-    }),
+  threshold: z.number().optional().meta({
+    description: 'With `metric`: the deploy creates this CloudWatch alarm (its metric from `clouds.cloudwatch`).',
+  }),
   /** Whether the alarm fires above (default) or below the threshold. */
   comparison: z
     .enum(['above', 'below'])
