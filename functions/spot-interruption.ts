@@ -2,6 +2,7 @@
  * Spot interruption warnings, rebalance recommendations, Azure Preempt and GCP preemption notices: cordon
  * and drain the node before the deadline, back the offering off, and place the replacement elsewhere.
  */
-import { lambdaHandler } from '../shared/runtime/lambda.ts';
+import { warmLambdaHandler } from '../shared/runtime/lambda.ts';
 
-export const handler = lambdaHandler('spot-interruption');
+// Loaded during init: with provisioned concurrency the container is ready before the notice arrives.
+export const handler = await warmLambdaHandler('spot-interruption');

@@ -20,6 +20,16 @@ export interface DeployedFunction {
   spec: FunctionSpec;
   fn: sst.aws.Function;
   deadLetters: DeadLetters;
+  /**
+   * What triggers invoke: the published version when the function keeps provisioned (warm) containers,
+   * since only invocations of that version use them; else the function.
+   */
+  target: { arn: $util.Output<string>; qualifier?: $util.Output<string> };
+}
+
+/** Warm containers per function: the spot-interruption function's, from the configuration. */
+export function provisionedFor(spec: FunctionSpec, lambda: { interruptionProvisionedConcurrency: number }): number {
+  return spec.key === 'spot-interruption' ? lambda.interruptionProvisionedConcurrency : 0;
 }
 
 export type Functions = Record<FunctionKey, DeployedFunction>;
@@ -62,6 +72,7 @@ export function functions(input: {
           pools,
         }),
     );
+    const provisioned = provisionedFor(spec, config.lambda);
     const fn = new sst.aws.Function(spec.component, {
       handler: spec.handler,
       description: spec.description,
@@ -69,7 +80,15 @@ export function functions(input: {
       architecture: 'arm64',
       memory: `${spec.memoryMb} MB`,
       timeout: `${spec.timeoutSeconds} seconds`,
-      concurrency: settings.reservedConcurrency ? { reserved: spec.reserved } : undefined,
+      concurrency:
+        settings.reservedConcurrency || provisioned > 0
+          ? {
+              ...(settings.reservedConcurrency ? { reserved: spec.reserved } : {}),
+              ...(provisioned > 0 ? { provisioned } : {}),
+            }
+          : undefined,
+      // Provisioned concurrency lives on a published version.
+      ...(provisioned > 0 ? { versioning: true } : {}),
       retries: spec.retries,
       environment: {
         TABLE_NAME: table.name,
@@ -92,7 +111,20 @@ export function functions(input: {
         },
       },
     });
-    out[spec.key] = { spec, fn, deadLetters };
+    let target: DeployedFunction['target'] = { arn: fn.arn };
+    if (provisioned > 0) {
+      const version = fn.nodes.function.version;
+      target = { arn: fn.nodes.function.qualifiedArn, qualifier: version };
+      // The version's own asynchronous settings (the function's apply to unqualified invocations only).
+      new aws.lambda.FunctionEventInvokeConfig(`${spec.component}VersionInvokeConfig`, {
+        functionName: fn.name,
+        qualifier: version,
+        maximumRetryAttempts: spec.retries,
+        maximumEventAgeInSeconds: spec.maxEventAgeSeconds,
+        destinationConfig: { onFailure: { destination: deadLetters.queue.arn } },
+      });
+    }
+    out[spec.key] = { spec, fn, deadLetters, target };
   }
   return out;
 }

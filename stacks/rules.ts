@@ -20,7 +20,7 @@ export interface DeployedRule {
 
 export function rules(input: { config: Config; bus: aws.cloudwatch.EventBus; functions: Functions }) {
   const deployed: DeployedRule[] = eventRules(input.config).map((spec) => {
-    const { fn, deadLetters, spec: fnSpec } = input.functions[spec.target];
+    const { fn, deadLetters, spec: fnSpec, target: invoked } = input.functions[spec.target];
     const eventBusName = spec.bus === 'default' ? 'default' : input.bus.name;
     const rule = new aws.cloudwatch.EventRule(`${spec.id}Rule`, {
       eventBusName,
@@ -30,7 +30,8 @@ export function rules(input: { config: Config; bus: aws.cloudwatch.EventBus; fun
     const target = new aws.cloudwatch.EventTarget(`${spec.id}Target`, {
       eventBusName,
       rule: rule.name,
-      arn: fn.arn,
+      // The published version when the function keeps warm containers (only it uses them).
+      arn: invoked.arn,
       deadLetterConfig: { arn: deadLetters.queue.arn },
       retryPolicy: {
         maximumRetryAttempts: DELIVERY_RETRIES,
@@ -41,6 +42,7 @@ export function rules(input: { config: Config; bus: aws.cloudwatch.EventBus; fun
     const permission = new aws.lambda.Permission(`${spec.id}Invoke`, {
       action: 'lambda:InvokeFunction',
       function: fn.name,
+      ...(invoked.qualifier ? { qualifier: invoked.qualifier } : {}),
       principal: 'events.amazonaws.com',
       sourceArn: rule.arn,
     });

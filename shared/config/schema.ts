@@ -443,6 +443,24 @@ export const ConfigSchema = z.strictObject({
     .strictObject({ source: z.string().min(1).default('gpu-autoscaler'), busName: z.string().optional() })
     .default({ source: 'gpu-autoscaler' }),
   audit: z.strictObject({ ttlDays: z.number().int().positive().default(90) }).default({ ttlDays: 90 }),
+  /** How the deploy runs the functions. */
+  lambda: z
+    .strictObject({
+      /**
+       * Warm containers of the spot-interruption function (provisioned concurrency): a notice never waits for
+       * a cold start. 0 for none (each costs about as much as a container running all the time).
+       */
+      interruptionProvisionedConcurrency: z.number().int().min(0).max(100).default(1).meta({
+        description:
+          'Warm containers of the spot-interruption function (provisioned concurrency); 0 for none. Default 1.',
+      }),
+      /** Fleet decisions of one forecast or schedule tick running at once (SQS maximum concurrency, 2..1000). */
+      fleetConcurrency: z.number().int().min(2).max(1000).default(10).meta({
+        description: 'Fleet decisions of one forecast or schedule tick running at once (2 to 1000). Default 10.',
+      }),
+    })
+    .default({ interruptionProvisionedConcurrency: 1, fleetConcurrency: 10 })
+    .meta({ description: 'How the deploy runs the functions.' }),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;

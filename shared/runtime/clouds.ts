@@ -64,6 +64,10 @@ class LazyCapacity implements CapacityPort {
   supports(kind: PoolKind): boolean {
     return CLOUD_OF_KIND[kind] === this.cloud;
   }
+  /** Imports and builds the adapter now (at init), not on the first call. */
+  async preload(): Promise<void> {
+    await this.load();
+  }
   async describePool(ref: PoolRef): Promise<PoolObservation> {
     return (await this.load()).describePool(ref);
   }
@@ -96,6 +100,9 @@ class LazyCluster implements ClusterPort {
   constructor(load: Loader<ClusterPort>) {
     this.load = once(load);
   }
+  async preload(): Promise<void> {
+    await this.load();
+  }
   async scaleDeployment(namespace: string, name: string, replicas: number) {
     return (await this.load()).scaleDeployment(namespace, name, replicas);
   }
@@ -124,6 +131,9 @@ class LazyEvents implements EventsPort {
   constructor(load: Loader<EventsPort>) {
     this.load = once(load);
   }
+  async preload(): Promise<void> {
+    await this.load();
+  }
   async publish(events: DecisionEvent[]): Promise<void> {
     return (await this.load()).publish(events);
   }
@@ -132,6 +142,11 @@ class LazyEvents implements EventsPort {
 export interface BuiltClouds extends Clouds {
   /** EventBridge, when AWS is configured. */
   events?: EventsPort;
+  /**
+   * Imports and builds every adapter these pools and clusters use (no cloud call): what a function on the
+   * interruption path does during init, so the first notice does not pay the imports.
+   */
+  preload?(pools: readonly Pool[], clusters: readonly string[]): Promise<void>;
 }
 
 /** The clusters a configuration names: pools' `cluster` tags and fleets' Deployments. */
@@ -176,6 +191,7 @@ export function createClouds(conn: CloudConnections): BuiltClouds {
       new LazyCapacity('kubernetes', async () => (await load()).capacity, { removesInstances: false }),
     );
   }
+  const events = aws ? new LazyEvents(async () => (await aws()).events) : undefined;
   return {
     capacityFor(pool: Pool): CapacityPort | undefined {
       if (pool.cloud === 'kubernetes') {
@@ -185,6 +201,19 @@ export function createClouds(conn: CloudConnections): BuiltClouds {
       return capacity[pool.cloud];
     },
     cluster: (name: string) => clusters.get(name),
-    ...(aws ? { events: new LazyEvents(async () => (await aws()).events) } : {}),
+    ...(events ? { events } : {}),
+    async preload(pools: readonly Pool[], clusterNames: readonly string[]) {
+      const ports = new Set<{ preload(): Promise<void> }>();
+      for (const pool of pools) {
+        const port = this.capacityFor(pool);
+        if (port instanceof LazyCapacity) ports.add(port);
+      }
+      for (const name of clusterNames) {
+        const c = clusters.get(name);
+        if (c instanceof LazyCluster) ports.add(c);
+      }
+      if (events) ports.add(events);
+      await Promise.all([...ports].map((p) => p.preload()));
+    },
   };
 }

@@ -27,6 +27,7 @@ import { OpsError, type OpsResult, runOperatorCommand } from '../app/ops.ts';
 import { type ProcessResult, processSignal } from '../app/process.ts';
 import { isParseError } from '../domain/errors.ts';
 import type { OperatorCommandSignal, Signal } from '../domain/signals.ts';
+import { type BuiltClouds, clusterNames } from './clouds.ts';
 
 export const FUNCTION_NAMES = [
   'alarm',
@@ -213,9 +214,20 @@ export function createHandler(options: HandlerOptions) {
     return result;
   };
 
-  return middy(core)
+  const handler = middy(core)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics, { captureColdStartMetric: true, throwOnEmptyMetrics: false }));
+  /**
+   * Builds the dependencies and loads every adapter the configuration's pools and clusters use, now: for a
+   * function whose first event must not wait for a cold start (called during init).
+   */
+  const warm = async (): Promise<void> => {
+    const deps = await getDeps();
+    const clouds = deps.clouds as BuiltClouds;
+    const pools = deps.resolved.fleets.flatMap((f) => f.pools);
+    await clouds.preload?.(pools, clusterNames(deps.resolved));
+  };
+  return Object.assign(handler, { warm });
 }
 
 /** A Lambda context for running a handler in-process (CLI, tests, simulation), with its own time limit. */

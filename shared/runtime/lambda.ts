@@ -13,3 +13,13 @@ export function lambdaHandler(name: FunctionName) {
   };
   return createHandler({ name, logger, deps: () => productionDeps(log) });
 }
+
+/**
+ * A deployed function that loads its configuration, clients and every adapter its pools use during init
+ * (top-level await), so that a provisioned (warm) container has nothing left to load when a notice comes.
+ */
+export async function warmLambdaHandler(name: FunctionName) {
+  const handler = lambdaHandler(name);
+  await handler.warm();
+  return handler;
+}

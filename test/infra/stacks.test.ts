@@ -35,7 +35,8 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
   }, 120_000);
 
   const lambdas = () => ofType(run, 'aws:lambda/function:Function');
-  const byArn = (arn: string) => run.resources.find((r) => r.state.arn === arn);
+  const byArn = (arn: string) =>
+    run.resources.find((r) => r.state.arn === arn || (r.state.version !== '$LATEST' && r.state.qualifiedArn === arn));
   const lambdaOf = (key: FunctionKey) => {
     const spec = FUNCTION_SPECS.find((s) => s.key === key)!;
     return lambdas().find((l) => l.name === `${spec.component}Function`)!;
@@ -90,6 +91,24 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
       expect(fn.timeout).toBe(spec.timeoutSeconds);
       expect(fn.reservedConcurrentExecutions).toBe(spec.reserved);
       expect(fn.loggingConfig.logFormat).toBe('JSON');
+    });
+
+    it('the spot handler keeps one warm container (provisioned concurrency on its published version)', () => {
+      const spot = lambdaOf('spot-interruption');
+      expect(spot.inputs.publish).toBe(true);
+      const provisioned = ofType(run, 'aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig');
+      expect(
+        provisioned.map((p) => [p.inputs.functionName, p.inputs.qualifier, p.inputs.provisionedConcurrentExecutions]),
+      ).toEqual([[spot.state.name, spot.state.version, 1]]);
+      // Its version retries and dead-letters like the function.
+      const versionConfig = ofType(run, 'aws:lambda/functionEventInvokeConfig:FunctionEventInvokeConfig').find(
+        (c) => c.inputs.qualifier === spot.state.version && c.inputs.functionName === spot.state.name,
+      );
+      expect(versionConfig?.inputs.destinationConfig.onFailure.destination).toBe(
+        ofType(run, 'aws:sqs/queue:Queue').find((q) => q.name === 'SpotInterruptionDeadLetters')?.state.arn,
+      );
+      for (const key of FUNCTION_SPECS.map((s) => s.key).filter((k) => k !== 'spot-interruption'))
+        expect(lambdaOf(key).inputs.publish, key).not.toBe(true);
     });
 
     it('the spot handler finishes well inside the two-minute notice', () => {
@@ -174,6 +193,10 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
         expect(permission.map((p) => [p.inputs.principal, p.inputs.function])).toEqual([
           ['events.amazonaws.com', fn.state.name],
         ]);
+        // A function with warm containers is invoked through its published version (only it uses them).
+        const warm = fn.state.version !== '$LATEST';
+        expect(target.inputs.arn).toBe(warm ? fn.state.qualifiedArn : fn.state.arn);
+        expect(permission[0]!.inputs.qualifier).toBe(warm ? fn.state.version : undefined);
       },
     );
 

@@ -91,6 +91,9 @@ function mockState(type: string, logical: string, inputs: Inputs): { id: string;
     case 'aws:lambda/function:Function':
       state.arn = `arn:aws:lambda:${at}:function:${name}`;
       state.invokeArn = `arn:aws:apigateway:${MOCK_REGION}:lambda:path/2015-03-31/functions/${state.arn}/invocations`;
+      // A published function has version 1 (what `publish: true` creates first); else $LATEST.
+      state.version = inputs.publish ? '1' : '$LATEST';
+      state.qualifiedArn = `${state.arn}:${state.version}`;
       break;
     case 'aws:cloudwatch/eventRule:EventRule': {
       const bus = inputs.eventBusName && inputs.eventBusName !== 'default' ? `${inputs.eventBusName}/` : '';
