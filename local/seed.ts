@@ -36,6 +36,7 @@ export function worldPoolsFromConfig(
         readySeconds: pool.timeToReadySeconds,
         hourlyPrice: pool.hourlyPrice,
         ...(pool.reservationId ? { reservationId: pool.reservationId } : {}),
+        ...(pool.warm ? { warm: { resumeSeconds: pool.warm.resumeSeconds, hourlyPrice: pool.warm.hourlyPrice } } : {}),
         ...(pc.scope ? { scope: pc.scope } : {}),
         ...((pc.cluster ?? cfg.deployment?.cluster) ? { cluster: pc.cluster ?? cfg.deployment?.cluster } : {}),
         tags: { gpus: String(pool.gpusPerNode), fleet: fleet.id, pool: pool.id },

@@ -25,6 +25,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
+import type { DemoFleet } from './demo.ts';
 import type { Cloud } from '../../shared/domain/types.ts';
 import { isWindowActive } from '../../shared/engine/schedule.ts';
 import { mulberry32, type World, type WorldEvent } from '../emulators/world.ts';
@@ -84,6 +85,25 @@ export function withAvailability(resolved: ResolvedConfig, fleetId: string, avai
       fleets: resolved.config.fleets.map((f) => (f.id === fleetId ? { ...f, slo: { ...f.slo, availability } } : f)),
     },
     fleets: resolved.fleets.map((f) => (f.id === fleetId ? { ...f, slo: { ...f.slo, availability } } : f)),
+  };
+}
+
+/**
+ * The configuration without warm capacity on pools whose simulated pool has none (`--no-warm` runs the same
+ * configuration without it), so the autoscaler and the world agree.
+ */
+export function withoutWarmBeyondDemo(resolved: ResolvedConfig, demo: DemoFleet): ResolvedConfig {
+  const warm = new Set(demo.fleet.pools.filter((p) => p.warm).map((p) => p.id));
+  return {
+    ...resolved,
+    fleets: resolved.fleets.map((f) => ({
+      ...f,
+      pools: f.pools.map((p) => {
+        if (!p.warm || warm.has(p.id)) return p;
+        const { warm: _w, ...rest } = p;
+        return rest;
+      }),
+    })),
   };
 }
 
@@ -315,7 +335,10 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
       // The functions' JSON logs and EMF metrics would drown the progress bar.
       process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
       process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
-      resolved = onlyFleet(await loadConfigFile(options.configFile ?? DEMO_CONFIG_FILE), ctx.demo.fleet.id);
+      resolved = withoutWarmBeyondDemo(
+        onlyFleet(await loadConfigFile(options.configFile ?? DEMO_CONFIG_FILE), ctx.demo.fleet.id),
+        ctx.demo,
+      );
       if (options.availability !== undefined) {
         resolved = withAvailability(resolved, ctx.demo.fleet.id, options.availability);
       }

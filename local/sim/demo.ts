@@ -8,6 +8,13 @@ import { type Catalog, DEFAULT_CATALOG, instanceType } from '../../shared/domain
 import { MODEL_PRESETS, nodePlan } from '../../shared/domain/capacity.ts';
 import type { CapacityType, Cloud, Fleet, Pool, PoolKind, WorkloadModel } from '../../shared/domain/types.ts';
 import { DEFAULT_POLICY } from '../../shared/config/policy.ts';
+import {
+  DEFAULT_DISK_GB,
+  DEFAULT_DISK_TYPE,
+  DEFAULT_RESUME_SECONDS,
+  type WarmPolicy,
+  warmHourlyPrice,
+} from '../../shared/domain/warm.ts';
 import type { WorldPoolSpec, WorldReservation } from '../emulators/world.ts';
 import type { PoolPhysics } from './physics.ts';
 import { SEED_RPS_PER_REPLICA } from './trace.ts';
@@ -37,7 +44,23 @@ export interface DemoOptions {
   capacityBlock?: { startHours: number; hours: number; instances: number };
   /** GCP's L4 group: on-demand (default) or spot. */
   gcpCapacityType?: 'on-demand' | 'spot';
+  /**
+   * Warm capacity (stopped nodes) on the on-demand Auto Scaling group and the GCP group: on by default;
+   * `false` runs the demo without (`--no-warm`).
+   */
+  warm?: boolean;
+  /** Chance that a warm node fails to start for capacity (`--warm-start-failure`); default 0 (see README). */
+  warmStartFailureRate?: number;
 }
+
+/**
+ * The demo's warm capacity, per pool: how many stopped nodes the engine may keep (between `min` and `max`),
+ * stopped, the default resume time and each cloud's default disk (shared/domain/warm.ts).
+ */
+export const DEMO_WARM: Record<string, { min: number; max: number }> = {
+  'aws-g5-ondemand': { min: 1, max: 6 },
+  'gcp-l4': { min: 0, max: 4 },
+};
 
 /** The Kubernetes side: the model server's Deployment and the cluster its GPU nodes join. */
 export interface DemoCluster {
@@ -169,6 +192,19 @@ export function demoFleet(options: DemoOptions = {}): DemoFleet {
     },
   ];
 
+  const warmOf = (s: PoolShape): WarmPolicy | undefined => {
+    const w = options.warm === false || s.capacityType === 'spot' ? undefined : DEMO_WARM[s.id];
+    if (!w || s.cloud === 'kubernetes') return undefined;
+    const diskType = DEFAULT_DISK_TYPE[s.cloud];
+    return {
+      ...w,
+      state: 'stopped',
+      resumeSeconds: Math.min(readySeconds, DEFAULT_RESUME_SECONDS.stopped),
+      diskType,
+      diskGb: DEFAULT_DISK_GB,
+      hourlyPrice: warmHourlyPrice(diskType, DEFAULT_DISK_GB, 'stopped'),
+    };
+  };
   const podsPerNode: Record<string, number> = {};
   const pools: Pool[] = shapes.map((s) => {
     const it = instanceType(catalog, s.instanceType);
@@ -198,6 +234,7 @@ export function demoFleet(options: DemoOptions = {}): DemoFleet {
       desired: s.desired,
       ready: s.desired,
       ...(s.reservationId ? { reservationId: s.reservationId } : {}),
+      ...(warmOf(s) ? { warm: warmOf(s) } : {}),
       tags: { cluster: CLUSTER, ...(s.scope ? { scope: s.scope } : {}) },
     };
   });
@@ -221,6 +258,15 @@ export function demoFleet(options: DemoOptions = {}): DemoFleet {
       hourlyPrice: p.hourlyPrice,
       ...(p.reservationId ? { reservationId: p.reservationId } : {}),
       ...(s.scope ? { scope: s.scope } : {}),
+      ...(p.warm
+        ? {
+            warm: {
+              resumeSeconds: p.warm.resumeSeconds,
+              hourlyPrice: p.warm.hourlyPrice,
+              resumeFailureRate: options.warmStartFailureRate ?? 0,
+            },
+          }
+        : {}),
       cluster: CLUSTER,
       tags: { ...p.tags },
     };

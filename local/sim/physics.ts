@@ -32,8 +32,10 @@ export interface PoolState {
   ready: number;
   /** Instances that serve: ready, plus ready ones under notice until their deadline. */
   serving: number;
-  /** Launched, not ready yet. */
+  /** Launched (or resumed), not ready yet. */
   booting: number;
+  /** Warm (stopped) nodes ready to resume, and those still being prepared: billed their disks, serving nothing. */
+  warm?: number;
 }
 
 export interface PoolStepMetrics extends PoolState {
@@ -62,6 +64,9 @@ export interface StepMetrics {
   serving: number;
   desired: number;
   live: number;
+  /** Nodes launched or resumed, not serving yet; warm (stopped) nodes. */
+  booting: number;
+  warm: number;
   pools: PoolStepMetrics[];
 }
 
@@ -103,6 +108,7 @@ export function observePools(world: World, physics: ReadonlyMap<string, PoolPhys
       ready,
       serving,
       booting,
+      warm: world.warmOf(p.id).length,
     };
   });
 }
@@ -138,6 +144,8 @@ export function stepPhysics(t: number, stepSeconds: number, offeredRequests: num
     serving: sum((p) => p.serving),
     desired: sum((p) => p.desired),
     live: sum((p) => p.live),
+    booting: sum((p) => p.booting),
+    warm: sum((p) => p.warm ?? 0),
     pools: poolMetrics,
   };
 }

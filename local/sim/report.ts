@@ -80,6 +80,8 @@ ${summaryTable(result, primary.name)}
 <p class="note">Cost excludes the capacity block's upfront fee (paid whether it is used or not, the same for every controller). SLO attainment = served / offered requests. Idle = unused share of billed capacity.</p>
 <h2>Demand and ready capacity per cloud: ${esc(primary.name)}</h2>
 ${capacityChart(primary, result)}
+<h2>Nodes serving, booting and warm: ${esc(primary.name)}</h2>
+${nodesChart(primary, result)}
 <h2>Cost over time</h2>
 ${costChart(result)}
 <h2>Events and actions: ${esc(primary.name)}</h2>
@@ -145,6 +147,30 @@ function capacityChart(run: ControllerRun, result: RunResult): string {
 ${areas}
 <path class="line" data-series="demand" d="${demand}" fill="none" stroke="#111" stroke-width="1.4"><title>demand (requests/s)</title></path>
 ${legendSvg(legend)}`,
+  );
+}
+
+/** Nodes serving, booting (launched or resumed, not serving yet) and warm (stopped, disks billed) over time. */
+function nodesChart(run: ControllerRun, result: RunResult): string {
+  const hoursOf = run.series.t.map((t) => t / 3600);
+  const series: Array<{ label: string; color: string; ys: number[] }> = [
+    { label: 'serving', color: '#2e7d32', ys: run.series.readyNodes },
+    { label: 'booting', color: '#ef6c00', ys: run.series.bootingNodes },
+    { label: 'warm (stopped)', color: '#1565c0', ys: run.series.warmNodes },
+  ];
+  const maxY = niceMax(Math.max(1, ...series.flatMap((x) => x.ys)));
+  const s = scale(result.hours, maxY);
+  const lines = series
+    .map(
+      (x) =>
+        `<path class="line" data-series="${esc(x.label)}" d="${linePath(downsample(hoursOf, x.ys), s)}" fill="none" stroke="${x.color}" stroke-width="1.8"><title>${esc(x.label)} nodes</title></path>`,
+    )
+    .join('\n');
+  const legend = series.map((x) => ({ label: x.label, color: x.color, line: true }));
+  return svg(
+    'nodes',
+    `Nodes serving, booting and warm of ${run.name}`,
+    `${axes(s, result.hours, maxY, 'nodes', result.startMs)}\n${lines}\n${legendSvg(legend)}`,
   );
 }
 

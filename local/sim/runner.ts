@@ -77,6 +77,11 @@ export interface ControllerSummary {
   unreplaced_interruptions: number;
   /** The lowest SLO attainment of any clock hour (UTC) of the run (a partly covered hour counts what it covers). */
   worst_hour_slo: number;
+  /** Warm (stopped) nodes resumed into service, and resumes that failed for capacity (a cold launch instead). */
+  warm_resumes: number;
+  warm_failed_resumes: number;
+  /** What warm nodes cost (preparing, then their disks), USD; part of `cost_usd`. */
+  warm_cost_usd: number;
 }
 
 export interface RunSeries {
@@ -90,6 +95,10 @@ export interface RunSeries {
   nodesByCloud: Record<Cloud, number[]>;
   /** Cost so far at the end of each step, USD. */
   costUsd: number[];
+  /** Nodes serving, booting (launched or resumed, not serving yet) and warm (stopped) at the start of each step. */
+  readyNodes: number[];
+  bootingNodes: number[];
+  warmNodes: number[];
 }
 
 export interface Replacement {
@@ -290,6 +299,9 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     capacityRpsByCloud: emptyByCloud(),
     nodesByCloud: emptyByCloud(),
     costUsd: [],
+    readyNodes: [],
+    bootingNodes: [],
+    warmNodes: [],
   };
   const replacements: Replacement[] = [];
   let pending: Replacement[] = [];
@@ -348,6 +360,9 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
       addStep(totals, m);
       series.t.push(k * stepSeconds);
       series.offeredRps.push(m.offeredRps);
+      series.readyNodes.push(m.serving);
+      series.bootingNodes.push(m.booting);
+      series.warmNodes.push(m.warm);
       series.servedRps.push(m.servedRequests / stepSeconds);
       for (const cloud of CLOUDS) {
         series.capacityRpsByCloud[cloud].push(
@@ -410,6 +425,9 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
       replaced.length > 0 ? Math.max(...replaced.map((r) => (r.replacedAt! - r.noticeAt) / 1000)) : null,
     unreplaced_interruptions: replacements.length - replaced.length,
     worst_hour_slo: worstHourSlo(series, startMs, stepSeconds),
+    warm_resumes: world.warmResumes().resumes,
+    warm_failed_resumes: world.warmResumes().failedResumes,
+    warm_cost_usd: world.warmCostUsd(),
   };
   timeline.sort((a, b) => a.at - b.at);
   return { name: controller.name, summary, series, timeline, replacements };

@@ -6,7 +6,7 @@
 import { isInsufficientCapacity } from '../domain/errors.ts';
 import { refOf } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
-import type { Action, CordonDrainAction, Plan } from '../engine/types.ts';
+import type { Action, CordonDrainAction, Plan, SetWarmAction } from '../engine/types.ts';
 import type { AppDeps } from './deps.ts';
 import { failureOf, type PoolFailure } from './observe.ts';
 
@@ -193,6 +193,39 @@ async function execute(deps: AppDeps, action: Action, ctx: ApplyContext, out: Ap
     case 'cordon-drain':
       await cordonDrain(deps, action, poolById(action.poolId), ctx, out);
       return;
+    case 'set-warm':
+      await setWarm(deps, action, poolById(action.poolId), ctx, out);
+      return;
+  }
+}
+
+/** A pool's warm capacity through its adapter; one that cannot keep any is a failure of that pool only. */
+async function setWarm(
+  deps: AppDeps,
+  action: SetWarmAction,
+  pool: Pool | undefined,
+  ctx: ApplyContext,
+  out: ApplyResult,
+) {
+  const port = pool ? deps.clouds.capacityFor(pool) : undefined;
+  if (!pool || !port?.setWarm) {
+    out.failed.push({
+      poolId: action.poolId,
+      action: 'set-warm',
+      error: pool ? `the ${pool.kind} adapter keeps no warm capacity` : 'pool not observed in this decision',
+    });
+    return;
+  }
+  try {
+    const r = await port.setWarm(refOf(pool), {
+      size: action.to,
+      state: action.state,
+      reason: action.reason,
+      idempotencyToken: `${ctx.eventId}:${pool.id}:warm:${action.to}`.slice(0, 64),
+    });
+    out.applied.push({ poolId: pool.id, action: 'set-warm', detail: { from: r.previous, to: r.size } });
+  } catch (e) {
+    out.failed.push(failureOf(pool.id, 'set-warm', e));
   }
 }
 

@@ -8,7 +8,8 @@ import { randomUUID } from 'node:crypto';
 import type { InterruptionSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import { decide } from '../engine/decide.ts';
-import type { HistoryEntry, Plan } from '../engine/types.ts';
+import { withWarm } from '../engine/warm.ts';
+import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
 import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/store.ts';
 import { type ApplyResult, applyPlan } from './apply.ts';
 import type { AppDeps } from './deps.ts';
@@ -169,21 +170,20 @@ function decideOnce(
   now: Date,
 ): Plan {
   const { fleetId: _f, version: _v, ...decisionState } = state;
-  return decide(
-    {
-      fleet,
-      signals,
-      ...(extras.metrics ? { metrics: extras.metrics } : {}),
-      ...(extras.demand ? { demand: extras.demand } : {}),
-      ...(extras.forecast ? { forecast: extras.forecast } : {}),
-      ...(extras.reservations ? { reservations: extras.reservations } : {}),
-      schedule: deps.resolved.schedules[fleet.id] ?? [],
-      history,
-      state: decisionState,
-      dryRun: req.dryRun ?? false,
-    },
-    now,
-  );
+  const input: DecisionInput = {
+    fleet,
+    signals,
+    ...(extras.metrics ? { metrics: extras.metrics } : {}),
+    ...(extras.demand ? { demand: extras.demand } : {}),
+    ...(extras.forecast ? { forecast: extras.forecast } : {}),
+    ...(extras.reservations ? { reservations: extras.reservations } : {}),
+    schedule: deps.resolved.schedules[fleet.id] ?? [],
+    history,
+    state: decisionState,
+    dryRun: req.dryRun ?? false,
+  };
+  // Warm capacity is planned on the decision's plan (engine/warm.ts): a seam of its own.
+  return withWarm(input, decide(input, now), now);
 }
 
 export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<DecisionOutcome> {

@@ -53,7 +53,15 @@ export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetOb
         // such): a pool that keeps fewer than its desired count is short of capacity, and the engine places
         // the rest elsewhere.
         const launched = obs.instances.filter((i) => i.lifecycle !== 'terminated').length;
-        return { ...pool, desired: obs.desired, ready: obs.ready, launched };
+        return {
+          ...pool,
+          desired: obs.desired,
+          ready: obs.ready,
+          launched,
+          ...(obs.warm
+            ? { warmObserved: { ready: obs.warm.ready, warming: obs.warm.warming, target: obs.warm.target } }
+            : {}),
+        };
       } catch (e) {
         failures.push(failureOf(pool.id, 'describe', e));
         return undefined;

@@ -19,6 +19,8 @@ export function formatAction(a: Action): string {
       return `mark-offering ${a.poolId}${a.zone ? `/${a.zone}` : ''} until ${a.until} (${a.reason})`;
     case 'report':
       return `report        [${a.code}] ${a.message}`;
+    case 'set-warm':
+      return `set-warm      ${a.poolId}: ${a.from} -> ${a.to} ${a.state}`;
   }
 }
 

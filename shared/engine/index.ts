@@ -29,3 +29,4 @@ export * from './shortfall.ts';
 export * from './signals.ts';
 export * from './time.ts';
 export type * from './types.ts';
+export * from './warm.ts';

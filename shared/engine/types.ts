@@ -4,6 +4,7 @@
  * executable: the functions map `set-desired` onto `CapacityPort.setDesired` / `ClusterPort.scaleDeployment`,
  * `cordon-drain` onto `ClusterPort.cordon` + `drain` (+ `CapacityPort.removeInstance`), and so on.
  */
+import type { WarmState } from '../domain/warm.ts';
 import type { CapacityReservation } from '../domain/ports.ts';
 import type { CapacityType, Cloud, Fleet, ScheduleWindow } from '../domain/types.ts';
 import type { Signal } from '../domain/signals.ts';
@@ -215,7 +216,24 @@ export interface ReportAction {
   message: string;
 }
 
-export type Action = SetDesiredAction | CordonDrainAction | ReplaceAction | MarkOfferingAction | ReportAction;
+/** Set how many warm (stopped) nodes a pool keeps (`CapacityPort.setWarm`); planned by warm.ts. */
+export interface SetWarmAction {
+  type: 'set-warm';
+  poolId: string;
+  /** The pool's warm target as observed (0 when it has no warm pool yet). */
+  from: number;
+  to: number;
+  state: WarmState;
+  reason: string;
+}
+
+export type Action =
+  | SetDesiredAction
+  | CordonDrainAction
+  | ReplaceAction
+  | MarkOfferingAction
+  | ReportAction
+  | SetWarmAction;
 
 /** One pool in the plan. */
 export interface PoolPlan {

@@ -21,6 +21,8 @@ import type {
   PoolRef,
   SetDesiredRequest,
   SetDesiredResult,
+  SetWarmRequest,
+  SetWarmResult,
   SpotPrice,
 } from '../domain/ports.ts';
 import { CloudError } from '../domain/errors.ts';
@@ -80,6 +82,19 @@ class LazyCapacity implements CapacityPort {
   async spotPrices(region: string, instanceTypes: string[]): Promise<SpotPrice[]> {
     const port = await this.load();
     return port.spotPrices ? port.spotPrices(region, instanceTypes) : [];
+  }
+  /** Warm capacity: the adapter's, or `invalid` where it has none (EC2 Fleets, EKS, Kubernetes). */
+  async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
+    const port = await this.load();
+    if (!port.setWarm) {
+      throw new CloudError({
+        kind: 'invalid',
+        cloud: this.cloud,
+        operation: `setting the warm capacity of ${ref.id}`,
+        message: `the ${this.cloud} adapter keeps no warm capacity`,
+      });
+    }
+    return port.setWarm(ref, request);
   }
   private async remove(ref: PoolRef, instanceId: string): Promise<void> {
     const port = await this.load();

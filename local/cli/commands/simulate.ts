@@ -12,7 +12,7 @@ import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { parseDecimal } from '../../../events/fields.ts';
 import { demoFromConfig } from '../../sim/from-config.ts';
-import { demoFleet } from '../../sim/demo.ts';
+import { type DemoFleet, demoFleet } from '../../sim/demo.ts';
 import { createProgressReporter } from '../../sim/progress.ts';
 import { renderReport } from '../../sim/report.ts';
 import { runSimulation } from '../../sim/runner.ts';
@@ -53,6 +53,8 @@ options:
                          holds for the first minute's demand, all ready)
   --json                 print one JSON object instead of the table
   --report FILE.html     where to write the report (default out/simulation-report.html)
+  --no-warm              no warm capacity (the demo keeps stopped nodes on its on-demand ASG and GCP group)
+  --warm-start-failure P chance (0..1) that a warm node cannot start for capacity (default 0)
   -h, --help             this help`;
 
 const STEP_SECONDS = 60;
@@ -97,7 +99,9 @@ async function run(
   }
 
   // The demo fleet, or the (first) fleet of --config with its pools in the World.
-  const demo = configFile ? demoFromConfig(await loadConfigFile(configFile)) : demoFleet();
+  const demo = configFile
+    ? withWarmOptions(demoFromConfig(await loadConfigFile(configFile)), opts)
+    : demoFleet({ warm: opts.warm, warmStartFailureRate: opts.warmStartFailure });
 
   let trace: DemandTrace;
   let hours: number;
@@ -207,6 +211,34 @@ interface SimulateOptions {
   peakRps?: number;
   availability?: number;
   coldStart: boolean;
+  /** Warm capacity where the fleet declares it (default), or none (`--no-warm`). */
+  warm: boolean;
+  /** Chance (0..1) that a warm node fails to start for capacity. */
+  warmStartFailure: number;
+}
+
+/** `--no-warm` and `--warm-start-failure` on a fleet from `--config`. */
+function withWarmOptions(demo: DemoFleet, opts: SimulateOptions): DemoFleet {
+  const warm = new Set(opts.warm ? demo.fleet.pools.filter((p) => p.warm).map((p) => p.id) : []);
+  return {
+    ...demo,
+    fleet: {
+      ...demo.fleet,
+      pools: demo.fleet.pools.map((p) => {
+        if (warm.has(p.id) || !p.warm) return p;
+        const { warm: _w, ...rest } = p;
+        return rest;
+      }),
+    },
+    worldPools: demo.worldPools.map((w) => {
+      if (!w.warm) return w;
+      if (!warm.has(w.id)) {
+        const { warm: _w, ...rest } = w;
+        return rest;
+      }
+      return { ...w, warm: { ...w.warm, resumeFailureRate: opts.warmStartFailure } };
+    }),
+  };
 }
 
 export function parseOptions(args: string[]): SimulateOptions {
@@ -231,6 +263,8 @@ export function parseOptions(args: string[]): SimulateOptions {
         'peak-rps': { type: 'string' },
         availability: { type: 'string' },
         'cold-start': { type: 'boolean' },
+        'no-warm': { type: 'boolean' },
+        'warm-start-failure': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -280,6 +314,15 @@ export function parseOptions(args: string[]): SimulateOptions {
   for (const k of ['trace', 'spot-trace', 'config', 'report', 'time-column', 'value-column']) {
     if (str(k) === '') throw new UsageError(`--${k} needs a value`);
   }
+  let warmStartFailure = 0;
+  if (str('warm-start-failure') !== undefined) {
+    warmStartFailure = Number(str('warm-start-failure'));
+    if (!/^(0|1|0?\.\d+)$/.test(str('warm-start-failure')!) || !(warmStartFailure >= 0 && warmStartFailure <= 1)) {
+      throw new UsageError(
+        `--warm-start-failure must be a probability from 0 to 1, got '${str('warm-start-failure')}'`,
+      );
+    }
+  }
   return {
     help: values.help === true,
     trace: str('trace'),
@@ -296,5 +339,7 @@ export function parseOptions(args: string[]): SimulateOptions {
     ...(peakRps !== undefined ? { peakRps } : {}),
     ...(availability !== undefined ? { availability } : {}),
     coldStart: values['cold-start'] === true,
+    warm: values['no-warm'] !== true,
+    warmStartFailure,
   };
 }

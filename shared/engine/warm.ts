@@ -1,0 +1,162 @@
+/**
+ * Warm capacity planning: how many stopped nodes each pool with `warm` keeps, and why.
+ *
+ * A node serves `timeToReadySeconds` after a cold launch, or `warm.resumeSeconds` after a warm one resumes. So
+ * the demand that may arrive within a resume time can only be met by nodes already running (the plan's
+ * running headroom); what may arrive later, within a cold launch's time to ready, can be met by warm nodes
+ * resumed on demand; what arrives later still, by cold launches. The planner sizes the warm pools for that
+ * middle band:
+ *
+ *   rise(h)   = the largest rise of the fleet's required capacity (requests/s) within h seconds, over the
+ *               decisions of the last `WARM_LOOKBACK_SECONDS` (learned online from what the fleet has seen);
+ *   headroom  = what the plan's running target serves beyond the demand now;
+ *   warm rps  = rise(time to ready) - max(headroom, rise(resume time)), at least 0;
+ *   warm node = ceil(warm rps / rpsPerNode), cheapest pool per request/s first, within [warm.min, warm.max].
+ *
+ * Without two decisions to learn from, each pool keeps `warm.min`. A warm node costs its disks
+ * (`warm.hourlyPrice`); the reasons say so beside what the same capacity would cost running, and state when
+ * the rises within a resume time exceed the running headroom (warm nodes cannot help there). Clouds refill
+ * their warm pools after a scale-out draws on them (ASG, MIG); the target is set again on every decision, so
+ * a pool that was used up is refilled in any case.
+ *
+ * Pure: no clock, no I/O.
+ */
+import type { Pool } from '../domain/types.ts';
+import type { DecisionInput, HistoryEntry, Plan, Reason, SetWarmAction } from './types.ts';
+
+/** The decisions the rises are learned from: a day (demand's daily cycle holds its steepest ramps). */
+export const WARM_LOOKBACK_SECONDS = 24 * 3600;
+
+interface Sample {
+  t: number;
+  rps: number;
+}
+
+/** Required capacity (requests/s) of past decisions in the lookback, oldest first, and now's. */
+function samples(history: readonly HistoryEntry[], fleetId: string, now: number, rpsNow?: number): Sample[] {
+  const out: Sample[] = [];
+  for (const h of history) {
+    if (h.dryRun || h.requiredRps === undefined || (h.fleetId !== undefined && h.fleetId !== fleetId)) continue;
+    const t = Date.parse(h.at);
+    if (!Number.isFinite(t) || t < now - WARM_LOOKBACK_SECONDS * 1000 || t > now) continue;
+    out.push({ t, rps: h.requiredRps });
+  }
+  if (rpsNow !== undefined) out.push({ t: now, rps: rpsNow });
+  return out.sort((a, b) => a.t - b.t);
+}
+
+/**
+ * The largest rise of `rps` from one sample to a later one at most `horizonSeconds` after it (a sliding-window
+ * minimum: O(n)). 0 when it never rose; undefined with fewer than two samples.
+ */
+export function maxRise(series: readonly Sample[], horizonSeconds: number): number | undefined {
+  if (series.length < 2) return undefined;
+  const window: number[] = []; // indices of a deque whose rps increase
+  let best = 0;
+  let head = 0;
+  for (let j = 0; j < series.length; j++) {
+    const s = series[j]!;
+    while (head < window.length && series[window[head]!]!.t < s.t - horizonSeconds * 1000) head++;
+    if (head < window.length) best = Math.max(best, s.rps - series[window[head]!]!.rps);
+    while (window.length > head && series[window[window.length - 1]!]!.rps >= s.rps) window.pop();
+    window.push(j);
+  }
+  return best;
+}
+
+const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
+
+/**
+ * The warm targets for a plan, as actions and reasons. Nothing while the fleet is paused (hands off), and a
+ * dry run only explains.
+ */
+export function planWarm(input: DecisionInput, plan: Plan, now: Date): { actions: SetWarmAction[]; reasons: Reason[] } {
+  const pools = input.fleet.pools.filter((p): p is Pool & { warm: NonNullable<Pool['warm']> } => !!p.warm);
+  if (pools.length === 0) return { actions: [], reasons: [] };
+  const t = now.getTime();
+  const reasons: Reason[] = [];
+  const target = new Map(plan.pools.map((p) => [p.poolId, p.target]));
+  const runningRps = input.fleet.pools.reduce((s, p) => s + (target.get(p.id) ?? p.desired) * p.rpsPerNode, 0);
+  const buffer = input.fleet.policy.demandBuffer;
+  // The demand now: measured, else what the plan's required capacity implies without its buffer.
+  const demandNow = input.demand?.rps ?? (plan.requiredRps !== undefined ? plan.requiredRps / (1 + buffer) : undefined);
+  const series = samples(input.history, input.fleet.id, t, plan.requiredRps);
+  const coldLead = Math.max(...pools.map((p) => p.timeToReadySeconds));
+  const resume = Math.min(...pools.map((p) => p.warm.resumeSeconds));
+  const riseCold = maxRise(series, coldLead);
+  const riseWarm = maxRise(series, resume);
+  const headroom = demandNow === undefined ? undefined : Math.max(0, runningRps - demandNow);
+
+  const want = new Map<string, number>(pools.map((p) => [p.id, p.warm.min]));
+  if (riseCold === undefined || headroom === undefined) {
+    reasons.push({
+      kind: 'rule',
+      code: 'warm.minimum',
+      message: `warm: no demand history to learn rises from yet; each warm pool keeps its minimum`,
+    });
+  } else {
+    let needRps = Math.max(0, riseCold - Math.max(headroom, riseWarm ?? 0));
+    const byPrice = [...pools].sort((a, b) => a.hourlyPrice / a.rpsPerNode - b.hourlyPrice / b.rpsPerNode);
+    for (const p of byPrice) {
+      const n = Math.min(p.warm.max, Math.max(p.warm.min, Math.ceil(needRps / p.rpsPerNode - 1e-9)));
+      want.set(p.id, n);
+      needRps = Math.max(0, needRps - n * p.rpsPerNode);
+    }
+    reasons.push({
+      kind: 'rule',
+      code: 'warm.demand',
+      message:
+        `warm: demand rose up to ${riseCold.toFixed(1)} rps within a cold launch's ${coldLead} s and ` +
+        `${(riseWarm ?? 0).toFixed(1)} rps within a resume's ${resume} s (last ${WARM_LOOKBACK_SECONDS / 3600} h); ` +
+        `the running target has ${headroom.toFixed(1)} rps of headroom`,
+    });
+    if (riseWarm !== undefined && riseWarm > headroom + 1e-9) {
+      reasons.push({
+        kind: 'rule',
+        code: 'warm.short',
+        message:
+          `warm: rises within ${resume} s (${riseWarm.toFixed(1)} rps) exceed the running headroom ` +
+          `(${headroom.toFixed(1)} rps): no warm node serves that fast; requests may wait for the resume`,
+      });
+    }
+    if (needRps > 1e-9) {
+      reasons.push({
+        kind: 'limit',
+        code: 'warm.max',
+        message: `warm: ${needRps.toFixed(1)} rps of rises are left to cold launches (warm maxima reached)`,
+        clippedBy: 'warm.max',
+      });
+    }
+  }
+
+  const actions: SetWarmAction[] = [];
+  for (const p of pools) {
+    const n = want.get(p.id)!;
+    const from = p.warmObserved?.target ?? 0;
+    const cost = n * p.warm.hourlyPrice;
+    const running = n * p.hourlyPrice;
+    const message =
+      `${p.id}: keep ${n} warm node(s) ${p.warm.state} (${from} now): ${usd(cost)}/h for their disks, against ` +
+      `${usd(running)}/h for the same ${(n * p.rpsPerNode).toFixed(1)} rps kept running; they serve within ` +
+      `${p.warm.resumeSeconds} s of a rise instead of ${p.timeToReadySeconds} s`;
+    reasons.push({ kind: 'placement', code: 'warm.pool', message, poolId: p.id, before: from, after: n });
+    if (n !== from || p.warmObserved === undefined) {
+      if (n === 0 && p.warmObserved === undefined) continue;
+      actions.push({ type: 'set-warm', poolId: p.id, from, to: n, state: p.warm.state, reason: message });
+    }
+  }
+  return { actions, reasons };
+}
+
+/** The plan with its warm actions (held back while paused, like every cloud change) and reasons. */
+export function withWarm(input: DecisionInput, plan: Plan, now: Date): Plan {
+  const { actions, reasons } = planWarm(input, plan, now);
+  if (actions.length === 0 && reasons.length === 0) return plan;
+  const held = plan.paused || plan.dryRun;
+  return {
+    ...plan,
+    actions: held ? plan.actions : [...plan.actions, ...actions],
+    suppressedActions: plan.paused ? [...plan.suppressedActions, ...actions] : plan.suppressedActions,
+    reasons: [...plan.reasons, ...reasons],
+  };
+}
