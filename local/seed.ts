@@ -3,6 +3,7 @@
  * cloud names it, at its `min` unless told otherwise, already serving), and each fleet's Deployment in the
  * Kubernetes emulator of its cluster. Used by the local CLI and the simulation's `--config`.
  */
+import type { Pool } from '../shared/domain/types.ts';
 import type { ResolvedConfig } from '../shared/config/load.ts';
 import type { KubernetesEmulator } from './emulators/kubernetes/index.ts';
 import type { World, WorldPoolSpec } from './emulators/world.ts';
@@ -52,6 +53,32 @@ export function seedWorld(
   desired?: (poolId: string, min: number) => number,
 ): void {
   for (const spec of worldPoolsFromConfig(resolved, desired)) if (!world.pool(spec.id)) world.addPool(spec);
+  for (const fleet of resolved.fleets) for (const pool of fleet.pools) seedWarmPool(world, pool);
+}
+
+/**
+ * A pool with warm capacity starts with its warm pool at its minimum, already prepared, as the deployment left
+ * it: an ASG warm pool of that absolute size reusing instances on scale-in, a MIG standby pool resumed on
+ * scale-out, or that many deallocated scale-set VMs.
+ */
+function seedWarmPool(world: World, pool: Pool): void {
+  const w = pool.warm;
+  const wp = world.pool(pool.id);
+  if (!w || !wp || w.min <= 0 || wp.warmPolicy || world.warmOf(pool.id).length > 0) return;
+  if (pool.kind === 'auto-scaling-group' || pool.kind === 'gcp-mig' || pool.kind === 'gcp-regional-mig') {
+    world.setWarmPolicy(pool.id, {
+      state: w.state,
+      min: w.min,
+      maxPrepared: w.min,
+      reuseOnScaleIn: pool.kind === 'auto-scaling-group',
+      autoRefill: false,
+      autoResume: true,
+    });
+    world.addWarm(pool.id, w.min, { prepared: true });
+    world.setWarmPolicy(pool.id, { ...wp.warmPolicy!, autoRefill: true });
+  } else {
+    world.addWarm(pool.id, w.min, { prepared: true });
+  }
 }
 
 /**

@@ -680,11 +680,21 @@ export class World {
       if (w) this.finishWarm(w);
     }
   }
-  /** Prepares `count` new warm instances in a pool now, whatever its policy (Azure: create, then deallocate). */
-  addWarm(poolId: string, count: number): void {
+  /**
+   * Prepares `count` new warm instances in a pool now, whatever its policy (Azure: create, then deallocate);
+   * `prepared` makes them warm at once (a world that starts with a warm pool already filled).
+   */
+  addWarm(poolId: string, count: number, opts: { prepared?: boolean } = {}): void {
     const pool = this.requirePool(poolId);
-    this.ensureWarmPhysics(pool, 'stopped');
-    for (let k = 0; k < count; k++) this.prepareWarm(pool);
+    this.ensureWarmPhysics(pool, pool.warmPolicy?.state ?? 'stopped');
+    for (let k = 0; k < count; k++) {
+      this.prepareWarm(pool);
+      if (opts.prepared) {
+        const w = this.warmOf(pool.id).at(-1)!;
+        w.phase = 'warm';
+        w.warmAt = this.clock;
+      }
+    }
   }
 
   /** A pool set up without warm physics gets the defaults (shared/domain/warm.ts) when it first keeps some. */
