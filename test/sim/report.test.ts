@@ -77,7 +77,7 @@ describe('the report and the summary', () => {
   });
 
   it('draws the three charts and one summary row per controller', () => {
-    for (const chart of ['capacity', 'cost', 'timeline']) expect(html).toContain(`data-chart="${chart}"`);
+    for (const chart of ['capacity', 'nodes', 'cost', 'timeline']) expect(html).toContain(`data-chart="${chart}"`);
     expect(html.match(/<tbody>/g)?.length).toBeGreaterThanOrEqual(1);
     expect(result.runs.map((r) => r.name)).toEqual(['autoscaler', 'reactive', 'hpa', 'karpenter', 'static', 'oracle']);
     const table = formatSummaryTable(result);
@@ -156,7 +156,7 @@ describe('the report and the summary', () => {
               };
             }),
           );
-          expect(charts.map((c) => c.name)).toEqual(['capacity', 'cost', 'timeline']);
+          expect(charts.map((c) => c.name)).toEqual(['capacity', 'nodes', 'cost', 'timeline']);
           for (const c of charts) {
             expect(c.width, c.name!).toBeGreaterThan(100);
             expect(c.height, c.name!).toBeGreaterThan(50);
