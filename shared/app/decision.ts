@@ -326,6 +326,12 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     }
     await deps.store.putAudit(audit);
     deps.counters?.count('Decisions');
+    // Nothing could be read: say so once per decision, in the log and as a metric (KEDA's fallback).
+    const fallback = plan?.reasons.find((r) => r.code.startsWith('fallback.'));
+    if (fallback) {
+      deps.logger.warn('metrics unavailable', { fleetId: req.fleetId, code: fallback.code, reason: fallback.message });
+      deps.counters?.count('MetricsFallback');
+    }
     deps.counters?.count('Actions', audit.outcome.applied.length);
     if (failures.length) deps.counters?.count('ActionFailures', failures.length);
     return { fleetId: req.fleetId, ...(plan ? { plan } : {}), audit, state: saved };

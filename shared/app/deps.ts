@@ -24,7 +24,10 @@ export interface AppLogger {
 
 /** Counters the runtime turns into CloudWatch EMF metrics (or ignores locally). */
 export interface AppMetrics {
-  count(name: 'Decisions' | 'Actions' | 'ActionFailures' | 'Rejected' | 'NoOps' | 'Retries', value?: number): void;
+  count(
+    name: 'Decisions' | 'Actions' | 'ActionFailures' | 'Rejected' | 'NoOps' | 'Retries' | 'MetricsFallback',
+    value?: number,
+  ): void;
 }
 
 export interface AppDeps {

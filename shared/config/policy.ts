@@ -77,6 +77,7 @@ export function mergePolicy(base: FleetPolicy, ...layers: Array<PolicyConfig | u
       placement: { ...p.placement, ...stripUndefined(l.placement ?? {}) },
       safety: { ...p.safety, ...stripUndefined(l.safety ?? {}) },
       scaleToZero: l.scaleToZero ?? p.scaleToZero,
+      ...((l.fallback ?? p.fallback) ? { fallback: l.fallback ?? p.fallback } : {}),
     };
   }
   return p;

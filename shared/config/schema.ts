@@ -95,6 +95,24 @@ export const PolicySchema = z.strictObject({
     })
     .optional()
     .meta({ description: "Karpenter NodePool's spec.limits: hard caps the plan never exceeds." }),
+  fallback: z
+    .strictObject({
+      failureThreshold: z
+        .number()
+        .int()
+        .positive()
+        .meta({ description: 'Decisions in a row without any metric before the fallback applies.' }),
+      replicas: nonNegInt.meta({ description: 'Nodes to go to (behavior static).' }),
+      behavior: z
+        .enum(['static', 'currentReplicas'])
+        .default('static')
+        .meta({ description: 'static: go to replicas (default); currentReplicas: hold the current count.' }),
+    })
+    .optional()
+    .meta({
+      description:
+        "KEDA's fallback: what to do when the metrics store does not answer or has nothing for the fleet, failureThreshold decisions in a row.",
+    }),
   disruption: z
     .strictObject({
       budgets: z

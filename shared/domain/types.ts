@@ -168,6 +168,15 @@ export interface FleetPolicy {
   safety: SafetyPolicy;
   /** Allow scaling to zero nodes when demand is below the activation threshold. */
   scaleToZero: boolean;
+  /** What to do when the metrics cannot be read (KEDA's `fallback`). */
+  fallback?: FallbackPolicy;
+}
+
+/** KEDA's fallback: after `failureThreshold` decisions without metrics, `replicas` nodes (static) or hold. */
+export interface FallbackPolicy {
+  failureThreshold: number;
+  replicas: number;
+  behavior: 'static' | 'currentReplicas';
 }
 
 export interface Slo {

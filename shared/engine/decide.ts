@@ -26,6 +26,7 @@ import { buildBaseline } from './baseline.ts';
 import { fleetBounds } from './bounds.ts';
 import { applyBudget } from './budget.ts';
 import { applyDisruptionBudgets } from './disruption.ts';
+import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { inNodes, readHistory } from './history.ts';
@@ -119,7 +120,11 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor
   // asks for is a count of lasting nodes, and these come on top.
   const ending = baseline.slots.reduce((n, s, i) => n + (s.ending ? baseline.counts[i] : 0), 0);
-  const recommendedNodes = fleetManual ? fleetManual.target + ending : rec.nodes;
+  // KEDA's fallback when nothing could be read for a while (not for an operator's target).
+  const failedReads = fleetManual ? 0 : failedReadsInARow(input.history, fleet.id, rec.noData);
+  const recommendedNodes = fleetManual
+    ? fleetManual.target + ending
+    : applyFallback(current, rec.nodes, policy.fallback, failedReads, reasons);
 
   // 4. HPA stabilization and behavior, unless an operator set the target. Past recommendations recorded
   // as capacity are read in nodes of this decision's placement.
@@ -223,6 +228,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
       at: iso(t),
       fleetId: fleet.id,
       recommendation: rec.nodes,
+      ...(rec.noData && !fleetManual ? { noData: true } : {}),
       ...(rec.requiredRps !== undefined ? { requiredRps: rec.requiredRps } : {}),
       from: current,
       to: x,

@@ -38,6 +38,8 @@ export interface Recommendation {
   requiredRps?: number;
   /** Capacity the fleet must serve right now (demand or metrics with their headroom, no forecast). */
   nowRps?: number;
+  /** No metric, no demand and no forecast: nothing to go by (KEDA's fallback counts these decisions). */
+  noData: boolean;
 }
 
 export interface RecommendInput {
@@ -142,9 +144,11 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
   let nodes: number;
   let requiredRps: number | undefined;
   let activity: Activity = active ? 'active' : 'unknown';
+  let noData = false;
   if (capacities.length === 0 && nodeCounts.length === 0) {
     nodes = current;
     reasons.add('rule', 'hpa.no-metrics', `no metric value and no demand: hold ${current}`);
+    noData = true;
   } else {
     if (capacities.length > 0) {
       requiredRps = Math.max(...capacities);
@@ -187,5 +191,5 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
       requiredRps = Math.max(requiredRps ?? 0, ahead);
     } else if (requiredRps !== undefined) requiredRps = Math.max(requiredRps, ahead);
   }
-  return { nodes, activity, requiredRps, nowRps };
+  return { nodes, activity, requiredRps, nowRps, noData: noData && peak === undefined };
 }

@@ -53,6 +53,8 @@ export interface HistoryEntry {
   applied: boolean;
   /** Dry-run plans (operator `plan`/`explain`) are stored for audit only: the engine ignores them. */
   dryRun?: boolean;
+  /** The decision had no metric and no demand to go by (the metrics store down or empty): KEDA's fallback counts these. */
+  noData?: boolean;
   /** Per-pool changes of that decision, for audit. */
   pools?: Array<{ poolId: string; from: number; to: number }>;
   /** Ids of the events that triggered the decision. */

@@ -55,6 +55,15 @@ describe('configuration vocabulary', () => {
     expect(() => resolve({ disruption: { budgets: [] } })).toThrow(/disruption\.budgets/);
   });
 
+  it("KEDA's fallback: behavior static by default; a threshold of 0 is refused", () => {
+    expect(resolve({ fallback: { failureThreshold: 3, replicas: 2 } }).fleets[0]!.policy.fallback).toEqual({
+      failureThreshold: 3,
+      replicas: 2,
+      behavior: 'static',
+    });
+    expect(() => resolve({ fallback: { failureThreshold: 0, replicas: 2 } })).toThrow(/fallback\.failureThreshold/);
+  });
+
   it('limits in the defaults apply to every fleet, a fleet may override them', () => {
     expect(resolve({}, undefined, { limits: { gpus: 8 } }).fleets[0]!.policy.safety.maxGpus).toBe(8);
     expect(resolve({ limits: { gpus: 4 } }, undefined, { limits: { gpus: 8 } }).fleets[0]!.policy.safety.maxGpus).toBe(

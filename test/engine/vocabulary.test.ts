@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { OperatorCommandSignal } from '../../shared/domain/signals.ts';
-import type { Pool } from '../../shared/domain/types.ts';
+import type { FleetPolicy, Pool } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
-import type { HistoryEntry } from '../../shared/engine/types.ts';
+import type { DecisionInput, HistoryEntry } from '../../shared/engine/types.ts';
 import { fleet, input, past, pool, T0 } from './fixtures.ts';
 
 const scaleTo = (target: number): OperatorCommandSignal => ({
@@ -120,5 +120,41 @@ describe('disruption budgets (Karpenter NodePool disruption.budgets)', () => {
   it('a scale-out is never held', () => {
     const f = fleet([pool({ id: 'a', desired: 2 })], { safety: { disruptionBudgets: [{ nodes: 0 }] } });
     expect(decide(input(f, { demand: { rps: 100 } }), T0).targetNodes).toBeGreaterThan(2);
+  });
+});
+
+describe("KEDA's fallback (no metric could be read)", () => {
+  const noData = (secondsAgo: number) => past(secondsAgo, { from: 4, to: 4, noData: true });
+  const withData = (secondsAgo: number) => past(secondsAgo, { from: 4, to: 4 });
+  const decideWith = (fallback: FleetPolicy['fallback'], history: HistoryEntry[], over: Partial<DecisionInput> = {}) =>
+    decide(input(fleet([pool({ id: 'a', desired: 4 })], fallback ? { fallback } : {}), { history, ...over }), T0);
+  const static2 = { failureThreshold: 3, replicas: 2, behavior: 'static' as const };
+
+  it.each([
+    ['first failed read, no fallback: hold, said so', undefined, [], 4, 'fallback.none'],
+    ['below the threshold: hold, said so', static2, [noData(60)], 4, 'fallback.pending'],
+    ['at the threshold, static: go to replicas', static2, [noData(60), noData(120)], 2, 'fallback.replicas'],
+    ['a read in between resets the count', static2, [noData(60), withData(120), noData(180)], 4, 'fallback.pending'],
+    [
+      'currentReplicas: hold',
+      { ...static2, behavior: 'currentReplicas' as const },
+      [noData(60), noData(120)],
+      4,
+      'fallback.hold',
+    ],
+  ])('%s', (_, fallback, history, target, code) => {
+    const plan = decideWith(fallback, history);
+    expect(plan.targetNodes).toBe(target);
+    expect(plan.reasons.map((r) => r.code)).toContain(code);
+    expect(plan.historyEntry.noData).toBe(true);
+  });
+
+  it('with a metric, nothing of it: no mark, no fallback reason', () => {
+    const plan = decideWith(static2, [noData(60), noData(120)], {
+      metrics: [{ metric: 'gpu_utilization', value: 70 }],
+    });
+    expect(plan.historyEntry.noData).toBeUndefined();
+    expect(plan.reasons.some((r) => r.code.startsWith('fallback.'))).toBe(false);
+    expect(plan.targetNodes).toBe(4);
   });
 });
