@@ -113,7 +113,9 @@ export async function measureDecisionLatency(options: LatencyOptions = {}): Prom
   try {
     seedDeployments(world, resolved, stack.kubernetes);
     const names: FunctionName[] = ['alarm', 'forecast'];
-    const handlers = new Map(names.map((name) => [name, createHandler({ name, deps: async () => stack.deps })]));
+    const handlers = new Map(
+      names.map((name) => [name, createHandler({ trigger: name, deps: async () => stack.deps })]),
+    );
     const rand = mulberry32(11);
     const id = () => `bench-${Math.floor(rand() * 2 ** 52).toString(16)}`;
     const getItem = new GetItemCommand({

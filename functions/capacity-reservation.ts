@@ -2,6 +2,7 @@
  * Capacity Blocks and capacity reservations starting, expiring, interrupted or underused: move capacity
  * onto a reservation when it is active, off it before it ends, and report underused ones.
  */
+import { capacityReservation } from '../shared/app/triggers/capacity-reservation.ts';
 import { lambdaHandler } from '../shared/runtime/lambda.ts';
 
-export const handler = lambdaHandler('capacity-reservation');
+export const handler = lambdaHandler(capacityReservation);

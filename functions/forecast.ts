@@ -2,6 +2,7 @@
  * The forecast job (every 5 minutes): reads the demand history, forecasts the next hours with a seasonal
  * baseline and scales out ahead by the pools' time to ready (never in on a forecast).
  */
+import { forecast } from '../shared/app/triggers/forecast.ts';
 import { lambdaHandler } from '../shared/runtime/lambda.ts';
 
-export const handler = lambdaHandler('forecast');
+export const handler = lambdaHandler(forecast);

@@ -2,6 +2,7 @@
  * Operators: status, plan (a dry run that explains), scale, pause, resume, drain. Changes are audited with
  * who asked and why.
  */
+import { ops } from '../shared/app/triggers/ops.ts';
 import { lambdaHandler } from '../shared/runtime/lambda.ts';
 
-export const handler = lambdaHandler('ops');
+export const handler = lambdaHandler(ops);

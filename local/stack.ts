@@ -125,6 +125,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const deps: AppDeps = {
       resolved,
       store,
+      idempotency: { tableName: store.tableName, client: store.client },
       clouds,
       events,
       ...(prometheus ? { metrics: createPrometheusMetrics({ url: prometheus.url, timeoutMs: 5_000 }) } : {}),

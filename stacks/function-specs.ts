@@ -9,6 +9,8 @@
  * retries); the fleet lease in DynamoDB outlives every timeout (shared/app/deps.ts `leaseTtlMs`).
  */
 
+import type { TriggerName } from '../shared/app/triggers/index.ts';
+
 /** What a function is allowed to touch; `stacks/permissions.ts` turns each into IAM statements. */
 export type Capability =
   /** Describe and resize the configured pools (EC2 Fleet, ASG, EKS node groups, reservations, spot prices). */
@@ -27,7 +29,8 @@ export type Capability =
    */
   | 'remove-instances';
 
-export type FunctionKey = 'alarm' | 'spot-interruption' | 'capacity-reservation' | 'forecast' | 'schedule' | 'ops';
+/** One function per trigger (`shared/app/triggers/index.ts` lists them); a type only, nothing of the app is bundled here. */
+export type FunctionKey = TriggerName;
 
 export interface FunctionSpec {
   key: FunctionKey;
@@ -53,7 +56,10 @@ const ACTING: readonly Capability[] = ['pools', 'state', 'publish', 'cloud-crede
 /** Interruption notices end in `cordon-drain` with `remove`: the node taken back is ended by the function. */
 const REMOVING: readonly Capability[] = [...ACTING, 'remove-instances'];
 
-function spec(key: FunctionKey, s: Omit<FunctionSpec, 'key' | 'handler' | 'file' | 'component'>): FunctionSpec {
+function spec<K extends FunctionKey>(
+  key: K,
+  s: Omit<FunctionSpec, 'key' | 'handler' | 'file' | 'component'>,
+): FunctionSpec & { key: K } {
   const component = key
     .split('-')
     .map((w) => w[0]!.toUpperCase() + w.slice(1))
@@ -61,8 +67,9 @@ function spec(key: FunctionKey, s: Omit<FunctionSpec, 'key' | 'handler' | 'file'
   return { key, component, handler: `functions/${key}.handler`, file: `functions/${key}.ts`, ...s };
 }
 
-export const FUNCTION_SPECS: readonly FunctionSpec[] = [
-  spec('alarm', {
+/** Each trigger's spec, by its name: the compiler refuses a trigger without one or a spec without a trigger. */
+const SPECS: { [K in FunctionKey]: FunctionSpec & { key: K } } = {
+  alarm: spec('alarm', {
     description: 'Scales a fleet on a CloudWatch, Azure Monitor or GCP Monitoring alarm',
     memoryMb: 1024,
     timeoutSeconds: 60,
@@ -74,7 +81,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     maxEventAgeSeconds: 900,
     uses: ACTING,
   }),
-  spec('spot-interruption', {
+  'spot-interruption': spec('spot-interruption', {
     description: 'Replaces capacity on spot interruption, rebalance, Azure eviction and GCP preemption notices',
     // A full vCPU: the notice gives two minutes, and a cold start plus the replacement call must fit well
     // inside them.
@@ -89,7 +96,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     maxEventAgeSeconds: 120,
     uses: REMOVING,
   }),
-  spec('capacity-reservation', {
+  'capacity-reservation': spec('capacity-reservation', {
     description: 'Moves capacity in and out of Capacity Blocks and reservations (EC2 and AWS Health events)',
     memoryMb: 1024,
     // Capacity Block interruption warnings share the spot handler's urgency.
@@ -99,7 +106,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     maxEventAgeSeconds: 3600,
     uses: REMOVING,
   }),
-  spec('forecast', {
+  forecast: spec('forecast', {
     description: 'Forecasts demand and pre-scales fleets (EventBridge Scheduler, every 5 minutes by default)',
     memoryMb: 1024,
     // Reads the demand history of every fleet, then decides; must end before the next tick.
@@ -111,7 +118,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     maxEventAgeSeconds: 240,
     uses: [...ACTING, 'metrics'],
   }),
-  spec('schedule', {
+  schedule: spec('schedule', {
     description: 'Applies business-hours windows at their start and end (EventBridge Scheduler)',
     memoryMb: 1024,
     timeoutSeconds: 120,
@@ -121,7 +128,7 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     maxEventAgeSeconds: 3600,
     uses: ACTING,
   }),
-  spec('ops', {
+  ops: spec('ops', {
     description: 'Operator commands (status, plan, scale, pause, resume, drain), invoked only by the ops invoker role',
     memoryMb: 1024,
     timeoutSeconds: 120,
@@ -131,7 +138,9 @@ export const FUNCTION_SPECS: readonly FunctionSpec[] = [
     maxEventAgeSeconds: 60,
     uses: ACTING,
   }),
-];
+};
+
+export const FUNCTION_SPECS: readonly FunctionSpec[] = Object.values(SPECS);
 
 export function functionSpec(key: FunctionKey): FunctionSpec {
   const s = FUNCTION_SPECS.find((f) => f.key === key);

@@ -356,7 +356,8 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
         clock: () => new Date(ctx.world.now()),
       });
       seedDeployments(ctx.world, resolved, stack.kubernetes);
-      for (const name of FUNCTION_NAMES) handlers.set(name, createHandler({ name, deps: async () => stack!.deps }));
+      for (const name of FUNCTION_NAMES)
+        handlers.set(name, createHandler({ trigger: name, deps: async () => stack!.deps }));
       if (options.history) {
         for (const f of resolved.fleets) {
           for (const p of options.history.points) {

@@ -1,20 +1,23 @@
 /**
- * One fleet decision, end to end: take the fleet's lease, observe its pools, gather the inputs, decide with
- * the engine, apply (unless dry run or paused), save the state with a version check, append the history,
- * write the audit record and publish the decision. The lease and the versioned save make two concurrent
- * events for one fleet unable to act on the same stale state.
+ * One fleet decision, end to end: take the fleet's lease, observe its pools (with the history, the metrics,
+ * the forecast and the reservations, all at once), decide with the engine, execute the plan (unless dry run
+ * or paused), then record: the history and the plan's next state together (the state write releases the
+ * lease), then the audit record and the decision's event together. The lease and the versioned save make
+ * two concurrent events for one fleet unable to act on the same stale state. Everything this decides is in
+ * the plan: this module reads, executes and records.
  */
 import { randomUUID } from 'node:crypto';
 import type { InterruptionSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
-import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
-import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/store.ts';
-import { type ApplyResult, applyPlan } from './apply.ts';
+import type { DecisionInput, Plan } from '../engine/types.ts';
+import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
+import { type ExecutionResult, executePlan } from './execute.ts';
 import { currentDemand, currentMetrics, type DecisionExtras, forecastDemand, reservationsOf } from './inputs.ts';
 import { type FleetObservation, failureOf, observeFleet, type PoolFailure, poolOfInstance } from './observe.ts';
+import { outcomeStatus } from './outcome.ts';
 
 export interface Gather {
   metrics?: boolean;
@@ -35,17 +38,17 @@ export interface DecisionRequest {
   dryRun?: boolean;
   actor?: string;
   reason?: string;
-  /** A state change to make under the lease before deciding (operator commands). */
-  mutate?: (state: FleetState, now: Date) => void;
-  /** Decide at all (false: only the state change and its audit record). */
-  decide?: boolean;
 }
 
 export interface DecisionOutcome {
   fleetId: string;
-  plan?: Plan;
+  plan: Plan;
   audit: AuditRecord;
   state: FleetState;
+  /** Pools whose growth the cloud refused for capacity: a new decision places their nodes again. */
+  refused: string[];
+  /** Failures of this decision, the audit record's and the bus event's. */
+  failed: PoolFailure[];
 }
 
 const HISTORY_LOOKBACK_MS = 60 * 60_000;
@@ -100,55 +103,7 @@ function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[
   return out;
 }
 
-/** Drops what has lapsed: backoffs, handled interruptions older than a day, expired pauses and manual targets. */
-function pruneState(state: FleetState, now: Date): void {
-  const t = now.getTime();
-  state.offeringBackoff = state.offeringBackoff.filter((b) => Date.parse(b.until) > t);
-  if (state.interruptedInstances) {
-    state.interruptedInstances = state.interruptedInstances.filter((i) => Date.parse(i.at) > t - 86_400_000);
-  }
-  if (state.paused?.until && Date.parse(state.paused.until) <= t) delete state.paused;
-  if (state.manualTarget?.until && Date.parse(state.manualTarget.until) <= t) delete state.manualTarget;
-}
-
-/** Folds what the plan says about the world into the state: backoffs and handled interruptions. */
-function recordPlanFacts(state: FleetState, plan: Plan, shortOfCapacity: string[], fleet: Fleet, now: Date): void {
-  for (const a of [...plan.actions, ...plan.suppressedActions]) {
-    if (a.type === 'mark-offering') {
-      const existing = state.offeringBackoff.find((b) => b.poolId === a.poolId && b.zone === a.zone);
-      if (existing) {
-        if (a.until > existing.until) existing.until = a.until;
-      } else {
-        state.offeringBackoff.push({
-          poolId: a.poolId,
-          ...(a.zone ? { zone: a.zone } : {}),
-          until: a.until,
-          reason: a.reason,
-        });
-      }
-    }
-    if ((a.type === 'cordon-drain' && a.instanceId) || a.type === 'replace') {
-      const instanceId = a.instanceId!;
-      state.interruptedInstances ??= [];
-      if (!state.interruptedInstances.some((i) => i.instanceId === instanceId)) {
-        state.interruptedInstances.push({
-          instanceId,
-          poolId: a.type === 'replace' ? a.fromPool : a.poolId,
-          ...(a.type === 'cordon-drain' ? { deadline: a.deadline } : {}),
-          at: now.toISOString(),
-        });
-      }
-    }
-  }
-  for (const poolId of shortOfCapacity) {
-    const until = new Date(now.getTime() + fleet.policy.placement.offeringBackoffSeconds * 1000).toISOString();
-    if (!state.offeringBackoff.some((b) => b.poolId === poolId && !b.zone && b.until >= until)) {
-      state.offeringBackoff.push({ poolId, until, reason: 'insufficient-capacity' });
-    }
-  }
-}
-
-async function gatherExtras(fleet: Fleet, signals: Signal[], req: DecisionRequest, deps: AppDeps, now: Date) {
+async function gather(fleet: Fleet, signals: Signal[], req: DecisionRequest, deps: AppDeps, now: Date) {
   const extras: DecisionExtras = { notes: [], failures: [] };
   await Promise.all([
     req.gather.metrics ? currentMetrics(fleet, signals, deps, now, extras) : undefined,
@@ -159,104 +114,46 @@ async function gatherExtras(fleet: Fleet, signals: Signal[], req: DecisionReques
   return extras;
 }
 
-function decideOnce(
-  fleet: Fleet,
-  signals: Signal[],
-  extras: DecisionExtras,
-  history: HistoryEntry[],
-  state: FleetState,
-  req: DecisionRequest,
-  deps: AppDeps,
-  now: Date,
-): Plan {
-  const { fleetId: _f, version: _v, ...decisionState } = state;
-  const input: DecisionInput = {
-    fleet,
-    signals,
-    ...(extras.metrics ? { metrics: extras.metrics } : {}),
-    ...(extras.demand ? { demand: extras.demand } : {}),
-    ...(extras.forecast ? { forecast: extras.forecast } : {}),
-    ...(extras.reservations ? { reservations: extras.reservations } : {}),
-    schedule: deps.resolved.schedules[fleet.id] ?? [],
-    history,
-    state: decisionState,
-    dryRun: req.dryRun ?? false,
-  };
-  // Warm capacity is planned on the decision's plan (engine/warm.ts): a seam of its own.
-  return withWarm(input, decide(input, now), now);
-}
+const NOTHING_EXECUTED: ExecutionResult = { applied: [], failed: [], refused: [], changed: false };
 
 export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<DecisionOutcome> {
   const configured = fleetOf(deps, req.fleetId);
-  const fleetConfig = deps.resolved.config.fleets.find((f) => f.id === req.fleetId);
   const owner = (deps.newId ?? randomUUID)();
   const now = deps.clock();
   // A dry run changes nothing, so it reads without the lease.
   const locked = !req.dryRun;
   const state = locked ? await acquire(deps, req.fleetId, owner) : await deps.store.getState(req.fleetId);
+  let saved: FleetState | undefined;
   try {
-    pruneState(state, now);
-    req.mutate?.(state, now);
-    const failures: PoolFailure[] = [];
-    let plan: Plan | undefined;
-    let result: ApplyResult | undefined;
-    let notes: string[] = [];
-    if (req.decide !== false) {
-      // The history does not depend on the pools: read while they are described.
-      const [observed, past] = await Promise.all([
-        observeFleet(configured, deps),
-        deps.store.loadHistory<HistoryEntry>(req.fleetId, new Date(now.getTime() - HISTORY_LOOKBACK_MS)),
-      ]);
-      let obs = observed;
-      const history = past.filter((h) => !h.dryRun);
-      failures.push(...obs.failures);
-      const signals = resolveInterruptions(req.signals, obs);
-      const extras = await gatherExtras(obs.fleet, signals, req, deps, now);
-      failures.push(...extras.failures);
-      notes = extras.notes;
-      plan = decideOnce(obs.fleet, signals, extras, history, state, req, deps, now);
-      if (!plan.dryRun && !plan.paused) {
-        const ctx = {
-          fleet: obs.fleet,
-          eventId: req.eventId,
-          ...(fleetConfig?.deployment ? { deployment: fleetConfig.deployment } : {}),
-        };
-        result = await applyPlan(deps, plan, ctx);
-        recordPlanFacts(state, plan, result.shortOfCapacity, obs.fleet, now);
-        if (result.shortOfCapacity.length) {
-          // The cloud refused to grow a pool for capacity: back that offering off and place again, once.
-          notes.push(`short of capacity in ${result.shortOfCapacity.join(', ')}: re-placed`);
-          obs = await observeFleet(configured, deps);
-          const retryPlan = decideOnce(obs.fleet, signals, extras, history, state, req, deps, now);
-          const retry = await applyPlan(deps, retryPlan, { ...ctx, fleet: obs.fleet });
-          recordPlanFacts(state, retryPlan, retry.shortOfCapacity, obs.fleet, now);
-          result = {
-            applied: [...result.applied, ...retry.applied],
-            failed: [...result.failed, ...retry.failed],
-            shortOfCapacity: [...result.shortOfCapacity, ...retry.shortOfCapacity],
-            changed: result.changed || retry.changed,
-          };
-          plan = retryPlan;
-        }
-        failures.push(...result.failed);
-      } else if (!plan.dryRun) {
-        recordPlanFacts(state, plan, [], obs.fleet, now);
-      }
-    }
-
-    const status: AuditRecord['outcome']['status'] = !plan
-      ? 'state-change'
-      : plan.dryRun
-        ? 'dry-run'
-        : plan.paused
-          ? 'paused'
-          : failures.length && result?.applied.some((a) => a.action === 'set-desired' || a.action === 'cordon-drain')
-            ? 'partial'
-            : failures.length && plan.actions.length
-              ? 'failed'
-              : result?.changed
-                ? 'applied'
-                : 'no-change';
+    // The history does not depend on the pools: read while they are described.
+    const [obs, past] = await Promise.all([
+      observeFleet(configured, deps),
+      deps.store.loadHistory(req.fleetId, new Date(now.getTime() - HISTORY_LOOKBACK_MS)),
+    ]);
+    const history = past.filter((h) => !h.dryRun);
+    const signals = resolveInterruptions(req.signals, obs);
+    const extras = await gather(obs.fleet, signals, req, deps, now);
+    const { fleetId: _f, version: _v, ...decisionState } = state;
+    const input: DecisionInput = {
+      fleet: obs.fleet,
+      signals,
+      ...(extras.metrics ? { metrics: extras.metrics } : {}),
+      ...(extras.demand ? { demand: extras.demand } : {}),
+      ...(extras.forecast ? { forecast: extras.forecast } : {}),
+      ...(extras.reservations ? { reservations: extras.reservations } : {}),
+      schedule: deps.resolved.schedules[obs.fleet.id] ?? [],
+      history,
+      state: decisionState,
+      dryRun: req.dryRun ?? false,
+    };
+    // Warm capacity is planned on the decision's plan (engine/warm.ts): a seam of its own.
+    const plan = withWarm(input, decide(input, now), now);
+    const result =
+      plan.dryRun || plan.paused
+        ? NOTHING_EXECUTED
+        : await executePlan(deps, plan, { fleet: obs.fleet, eventId: req.eventId });
+    const failures: PoolFailure[] = [...obs.failures, ...extras.failures, ...result.failed];
+    const status = outcomeStatus(plan, result, failures);
     const audit: AuditRecord = {
       fleetId: req.fleetId,
       at: now.toISOString(),
@@ -268,74 +165,81 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
         ...(req.actor ? { actor: req.actor } : {}),
         ...(req.reason ? { reason: req.reason } : {}),
       },
-      dryRun: plan?.dryRun ?? req.dryRun ?? false,
-      paused: plan?.paused ?? Boolean(state.paused),
-      ...(plan ? { plan } : {}),
-      outcome: { status, applied: result?.applied ?? [], failed: failures },
-      ...(notes.length ? { notes } : {}),
+      dryRun: plan.dryRun,
+      paused: plan.paused,
+      plan,
+      outcome: { status, applied: result.applied, failed: [...failures] },
+      ...(extras.notes.length ? { notes: extras.notes } : {}),
     };
 
-    let saved = state;
-    if (locked) {
-      try {
-        // The history first: what was done to the clouds stays done even when the state cannot be saved, and
-        // the next decision's rate limits and cooldowns must see it.
-        if (plan && !plan.dryRun) {
-          await deps.store.appendHistory(req.fleetId, [
-            { ...plan.historyEntry, applied: Boolean(result?.changed) && !plan.paused } as unknown as {
-              at: string;
-            } & Record<string, unknown>,
-          ]);
-        }
-        saved = await deps.store.saveState(state, owner);
-      } catch (e) {
+    if (locked && !plan.dryRun) {
+      // The history and the next state together. What was done to the clouds stays done even when the state
+      // cannot be saved: the history is written anyway, and the next decision's rate limits and cooldowns
+      // see it. The state write releases the lease.
+      const [appended, save] = await Promise.allSettled([
+        deps.store.appendHistory(req.fleetId, [{ ...plan.historyEntry, applied: result.changed && !plan.paused }]),
+        deps.store.saveState({ ...plan.nextState, fleetId: req.fleetId, version: state.version }, owner),
+      ]);
+      if (save.status === 'fulfilled') saved = save.value;
+      const refused =
+        save.status === 'rejected' ? save.reason : appended.status === 'rejected' ? appended.reason : undefined;
+      if (refused !== undefined) {
         // Rethrown (Lambda retries the event), but not before the audit record says what was applied.
-        failures.push(failureOf(undefined, 'save-state', e));
+        audit.outcome.failed.push(
+          failureOf(undefined, save.status === 'rejected' ? 'save-state' : 'append-history', refused),
+        );
         await deps.store.putAudit(audit).catch(() => undefined);
-        throw e;
+        throw refused;
       }
     }
-    try {
-      await deps.events.publish([
+    // The audit record and the decision's event together; a bus that does not answer loses the event only.
+    const [audited, published] = await Promise.allSettled([
+      deps.store.putAudit(audit),
+      deps.events.publish([
         {
           source: deps.resolved.config.events.source,
-          detailType: plan ? 'Scaling Decision' : 'Fleet State Changed',
+          detailType: 'Scaling Decision',
           time: now.toISOString(),
           detail: {
             fleetId: req.fleetId,
             eventId: req.eventId,
             status,
             fn: req.fn,
-            ...(plan
-              ? {
-                  currentNodes: plan.currentNodes,
-                  targetNodes: plan.targetNodes,
-                  costPerHour: plan.costPerHour,
-                  dryRun: plan.dryRun,
-                  paused: plan.paused,
-                  pools: plan.pools.map((p) => ({ poolId: p.poolId, current: p.current, target: p.target })),
-                  reasons: plan.reasons.map((r) => r.message).slice(0, 20),
-                }
-              : {}),
+            currentNodes: plan.currentNodes,
+            targetNodes: plan.targetNodes,
+            costPerHour: plan.costPerHour,
+            dryRun: plan.dryRun,
+            paused: plan.paused,
+            pools: plan.pools.map((p) => ({ poolId: p.poolId, current: p.current, target: p.target })),
+            reasons: plan.reasons.map((r) => r.message).slice(0, 20),
             failed: failures.map((f) => ({ poolId: f.poolId, action: f.action, kind: f.kind })),
           },
         },
-      ]);
-    } catch (e) {
-      failures.push(failureOf(undefined, 'publish', e));
+      ]),
+    ]);
+    if (published.status === 'rejected') {
+      failures.push(failureOf(undefined, 'publish', published.reason));
+      deps.logger.warn('decision event not published', { fleetId: req.fleetId, error: String(published.reason) });
     }
-    await deps.store.putAudit(audit);
+    if (audited.status === 'rejected') throw audited.reason;
     deps.counters?.count('Decisions');
     // Nothing could be read: say so once per decision, in the log and as a metric (KEDA's fallback).
-    const fallback = plan?.reasons.find((r) => r.code.startsWith('fallback.'));
+    const fallback = plan.reasons.find((r) => r.code.startsWith('fallback.'));
     if (fallback) {
       deps.logger.warn('metrics unavailable', { fleetId: req.fleetId, code: fallback.code, reason: fallback.message });
       deps.counters?.count('MetricsFallback');
     }
     deps.counters?.count('Actions', audit.outcome.applied.length);
     if (failures.length) deps.counters?.count('ActionFailures', failures.length);
-    return { fleetId: req.fleetId, ...(plan ? { plan } : {}), audit, state: saved };
+    return {
+      fleetId: req.fleetId,
+      plan,
+      audit,
+      state: saved ?? state,
+      refused: result.refused,
+      failed: failures,
+    };
   } finally {
-    if (locked) await deps.store.releaseLease(req.fleetId, owner).catch(() => undefined);
+    if (locked && !saved) await deps.store.releaseLease(req.fleetId, owner).catch(() => undefined);
   }
 }

@@ -3,10 +3,11 @@
  * metrics store and a clock. The Lambda runtime builds it from the environment; the local runtime and the
  * simulation build it against the emulators and dynalite.
  */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ResolvedConfig } from '../config/load.ts';
 import type { CapacityPort, ClusterPort, EventsPort, MetricsPort } from '../domain/ports.ts';
 import type { Pool } from '../domain/types.ts';
-import type { StateStore } from '../state/store.ts';
+import type { FleetStatePort } from '../state/records.ts';
 
 export interface Clouds {
   /** The capacity adapter for a pool (by its cloud, or its cluster for Kubernetes kinds). */
@@ -32,7 +33,12 @@ export interface AppMetrics {
 
 export interface AppDeps {
   resolved: ResolvedConfig;
-  store: StateStore;
+  store: FleetStatePort;
+  /**
+   * The DynamoDB table the Powertools idempotency records go to (the state table, sort-key mode); without it
+   * (the fakes) events are not deduplicated.
+   */
+  idempotency?: { tableName: string; client: DynamoDBClient };
   clouds: Clouds;
   events: EventsPort;
   metrics?: MetricsPort;

@@ -5,16 +5,10 @@
 import { isCloudError } from '../domain/errors.ts';
 import { type ObservedInstance, refOf } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
+import type { FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 
-export interface PoolFailure {
-  /** The pool, or the Deployment (`namespace/name`); none for what concerns no pool (publishing, saving). */
-  poolId?: string;
-  action: string;
-  error: string;
-  kind?: string;
-  code?: string;
-}
+export type PoolFailure = FailedAction;
 
 export interface FleetObservation {
   /** The fleet with observed `desired` and `ready` (pools that could not be observed are left out). */
@@ -53,11 +47,13 @@ export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetOb
         // such): a pool that keeps fewer than its desired count is short of capacity, and the engine places
         // the rest elsewhere.
         const launched = obs.instances.filter((i) => i.lifecycle !== 'terminated').length;
+        // Whether the adapter ends a chosen instance: the engine plans removals or lowers the count.
         return {
           ...pool,
           desired: obs.desired,
           ready: obs.ready,
           launched,
+          removable: Boolean(port.removeInstance),
           ...(obs.warm
             ? { warmObserved: { ready: obs.warm.ready, warming: obs.warm.warming, target: obs.warm.target } }
             : {}),

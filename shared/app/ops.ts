@@ -1,19 +1,20 @@
 /**
  * Operator commands: status, plan/explain (a dry run that explains the decision), scale (a manual target with
- * a reason and an expiry), clear-target (removes it), pause and resume (with an expiry), drain (a node), history
- * (the audit trail by time range, trigger and actor). Every command that changes something is audited with who
- * asked and why.
+ * a reason and an expiry), clear-target (removes it), pause and resume (with an expiry), drain (a node), history (the audit trail by time
+ * range, trigger and actor). The changing ones are signals the engine applies in a decision of their own (its
+ * plan says what changes, its next state keeps the target or the pause), audited with who asked and why;
+ * this module only finds the fleet and the node.
  */
 import type { HistoryQuery } from '../domain/signals.ts';
 import type { OperatorCommandSignal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import { formatPlan } from '../engine/format.ts';
 import type { Plan } from '../engine/types.ts';
-import type { AuditRecord, FleetState } from '../state/store.ts';
+import type { AuditRecord, FleetState } from '../state/records.ts';
+import { type DecisionOutcome, runDecision } from './decision.ts';
 import type { AppDeps } from './deps.ts';
-import { drainDeadline } from './apply.ts';
-import { runDecision } from './decision.ts';
-import { failureOf, observeFleet } from './observe.ts';
+import { fleetClusters } from './execute.ts';
+import { observeFleet } from './observe.ts';
 
 export interface PoolStatus {
   poolId: string;
@@ -80,7 +81,7 @@ const STATUS_RECENT = 10;
 const HISTORY_LIMIT = 50;
 
 export function auditSummary(a: AuditRecord): AuditSummary {
-  const plan = a.plan as Plan | undefined;
+  const plan = a.plan;
   return {
     fleetId: a.fleetId,
     at: a.at,
@@ -181,73 +182,24 @@ async function status(deps: AppDeps, fleet: Fleet): Promise<FleetStatus> {
   };
 }
 
-/** The cluster that has a node: the fleet's Deployment cluster and its pools' clusters, in that order. */
-function clustersOf(deps: AppDeps, fleets: Fleet[]): string[] {
-  const names = new Set<string>();
-  for (const f of fleets) {
-    const d = deps.resolved.config.fleets.find((x) => x.id === f.id)?.deployment;
-    if (d) names.add(d.cluster);
-    for (const p of f.pools) if (p.tags?.cluster) names.add(p.tags.cluster);
+/** The fleet and cluster that have a node (a node name or a cloud instance id), the fleet's Deployment cluster first. */
+async function findNode(deps: AppDeps, node: string, fleets: Fleet[]) {
+  const searched: string[] = [];
+  for (const fleet of fleets) {
+    for (const name of fleetClusters(fleet)) {
+      const cluster = deps.clouds.cluster(name);
+      if (!cluster) continue;
+      searched.push(name);
+      const found =
+        (await cluster.findNodeByInstance(node)) ?? (await cluster.listGpuNodes()).find((n) => n.name === node);
+      if (found) return { fleet, cluster: name, node: found.name };
+    }
   }
-  return [...names];
+  throw new OpsError(`node '${node}' found in no configured cluster (${searched.join(', ') || 'none configured'})`);
 }
 
-async function drain(deps: AppDeps, cmd: OperatorCommandSignal, fleets: Fleet[]): Promise<OpsResult> {
-  const node = cmd.node!;
-  const now = deps.clock();
-  for (const name of clustersOf(deps, fleets)) {
-    const cluster = deps.clouds.cluster(name);
-    if (!cluster) continue;
-    const found =
-      (await cluster.findNodeByInstance(node)) ?? (await cluster.listGpuNodes()).find((n) => n.name === node);
-    if (!found) continue;
-    const applied: AuditRecord['outcome']['applied'] = [];
-    const failed: AuditRecord['outcome']['failed'] = [];
-    if (!cmd.dryRun) {
-      try {
-        await cluster.cordon(found.name);
-        // At most five minutes, and no longer than the invocation has left.
-        const result = await cluster.drain(found.name, drainDeadline(deps, deps.clock().getTime() + 5 * 60_000));
-        applied.push({ action: 'cordon-drain', detail: result });
-      } catch (e) {
-        failed.push(failureOf(undefined, `cordon-drain ${found.name}`, e));
-      }
-    }
-    // Audited under every fleet whose nodes join that cluster, so that each fleet's status shows it.
-    const owners = fleets.filter((f) => clustersOf(deps, [f]).includes(name));
-    const record = (fleetId: string): AuditRecord => ({
-      fleetId,
-      at: now.toISOString(),
-      eventId: cmd.eventId,
-      trigger: {
-        fn: 'ops',
-        signal: 'operator-command',
-        source: cmd.source,
-        actor: cmd.actor,
-        ...(cmd.reason ? { reason: cmd.reason } : {}),
-      },
-      dryRun: Boolean(cmd.dryRun),
-      paused: false,
-      outcome: { status: cmd.dryRun ? 'dry-run' : failed.length ? 'failed' : 'applied', applied, failed },
-    });
-    const audits = owners.map((f) => record(f.id));
-    await Promise.all(audits.map((a) => deps.store.putAudit(a)));
-    const audit = audits[0]!;
-    return {
-      command: 'drain',
-      ok: failed.length === 0,
-      message: cmd.dryRun
-        ? `would cordon and drain ${found.name} in ${name}`
-        : failed.length
-          ? `drain of ${found.name} failed: ${failed[0]!.error}`
-          : `cordoned and drained ${found.name} in ${name}`,
-      audit,
-    };
-  }
-  throw new OpsError(
-    `node '${node}' found in no configured cluster (${clustersOf(deps, fleets).join(', ') || 'none configured'})`,
-  );
-}
+const changed = (out: DecisionOutcome) =>
+  `plan ${out.plan.currentNodes} -> ${out.plan.targetNodes} nodes (${out.audit.outcome.status})`;
 
 export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSignal): Promise<OpsResult> {
   const fleets = fleetsFor(deps, cmd.fleetId);
@@ -259,6 +211,15 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
     ...(cmd.reason ? { reason: cmd.reason } : {}),
   };
   const everything = { metrics: true, demand: true, forecast: true, reservations: true };
+  /** The command as a signal of a decision of the fleet's own, with everything the decision reads. */
+  const decideOn = (fleetId: string, signal: OperatorCommandSignal) =>
+    runDecision(deps, {
+      ...base,
+      fleetId,
+      signals: [signal],
+      gather: everything,
+      dryRun: Boolean(cmd.dryRun) || cmd.command === 'plan' || cmd.command === 'explain',
+    });
   switch (cmd.command) {
     case 'status':
       return {
@@ -280,14 +241,8 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
     case 'explain': {
       const runs = await Promise.all(
         fleets.map(async (f) => {
-          const out = await runDecision(deps, {
-            ...base,
-            fleetId: f.id,
-            signals: [cmd],
-            gather: everything,
-            dryRun: true,
-          });
-          return { fleetId: f.id, plan: out.plan!, explanation: formatPlan(out.plan!), audit: out.audit };
+          const out = await decideOn(f.id, cmd);
+          return { fleetId: f.id, plan: out.plan, explanation: formatPlan(out.plan), audit: out.audit };
         }),
       );
       const only = runs.length === 1 ? runs[0]! : undefined;
@@ -303,102 +258,70 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
       const fleet = fleets[0]!;
       if (cmd.poolId && !fleet.pools.some((p) => p.id === cmd.poolId))
         throw new OpsError(`no pool '${cmd.poolId}' in fleet '${fleet.id}'`);
-      const out = await runDecision(deps, {
-        ...base,
-        fleetId: fleet.id,
-        signals: [cmd],
-        gather: everything,
-        dryRun: Boolean(cmd.dryRun),
-        mutate: (state) => {
-          state.manualTarget = {
-            target: cmd.target!,
-            ...(cmd.poolId ? { poolId: cmd.poolId } : {}),
-            ...(cmd.expiresAt ? { until: cmd.expiresAt } : {}),
-            by: cmd.actor,
-            reason: cmd.reason ?? '',
-          };
-        },
-      });
+      const out = await decideOn(fleet.id, cmd);
       return {
         command: 'scale',
         ok: out.audit.outcome.failed.length === 0,
-        message: `${cmd.dryRun ? 'dry run, nothing changed: ' : ''}${fleet.id}: manual target ${cmd.target}${cmd.poolId ? ` on ${cmd.poolId}` : ''}${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
-        plan: out.plan!,
-        explanation: formatPlan(out.plan!),
+        message: `${cmd.dryRun ? 'dry run, nothing changed: ' : ''}${fleet.id}: manual target ${cmd.target}${cmd.poolId ? ` on ${cmd.poolId}` : ''}${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''}; ${changed(out)}`,
+        plan: out.plan,
+        explanation: formatPlan(out.plan),
         audit: out.audit,
       };
     }
     case 'clear-target': {
       const fleet = fleets[0]!;
-      let cleared: FleetState['manualTarget'];
-      const out = await runDecision(deps, {
-        ...base,
-        fleetId: fleet.id,
-        signals: [cmd],
-        gather: everything,
-        dryRun: Boolean(cmd.dryRun),
-        mutate: (state) => {
-          cleared = state.manualTarget;
-          delete state.manualTarget;
-        },
-      });
+      const cleared = (await deps.store.getState(fleet.id)).manualTarget;
+      const out = await decideOn(fleet.id, cmd);
       const what = cleared
         ? `manual target ${cleared.target}${cleared.poolId ? ` on ${cleared.poolId}` : ''} (set by ${cleared.by}) cleared`
         : 'no manual target was in force';
       return {
         command: 'clear-target',
         ok: out.audit.outcome.failed.length === 0,
-        message: `${cmd.dryRun ? 'dry run, nothing changed: ' : ''}${fleet.id}: ${what}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
-        plan: out.plan!,
-        explanation: formatPlan(out.plan!),
+        message: `${cmd.dryRun ? 'dry run, nothing changed: ' : ''}${fleet.id}: ${what}; ${changed(out)}`,
+        plan: out.plan,
+        explanation: formatPlan(out.plan),
         audit: out.audit,
       };
     }
     case 'pause': {
       const fleet = fleets[0]!;
-      const out = await runDecision(deps, {
-        ...base,
-        fleetId: fleet.id,
-        signals: [cmd],
-        gather: {},
-        decide: false,
-        dryRun: Boolean(cmd.dryRun),
-        mutate: (state) => {
-          state.paused = {
-            ...(cmd.expiresAt ? { until: cmd.expiresAt } : {}),
-            by: cmd.actor,
-            reason: cmd.reason ?? '',
-          };
-        },
-      });
+      const out = await decideOn(fleet.id, cmd);
       return {
         command: 'pause',
         ok: true,
         message: `${cmd.dryRun ? 'dry run, nothing changed: would pause' : 'paused'} ${fleet.id}${cmd.expiresAt ? ` until ${cmd.expiresAt}` : ''} for ${cmd.actor}`,
+        plan: out.plan,
         audit: out.audit,
       };
     }
     case 'resume': {
       const fleet = fleets[0]!;
-      const out = await runDecision(deps, {
-        ...base,
-        fleetId: fleet.id,
-        signals: [cmd],
-        gather: everything,
-        dryRun: Boolean(cmd.dryRun),
-        mutate: (state) => {
-          delete state.paused;
-        },
-      });
+      const out = await decideOn(fleet.id, cmd);
       return {
         command: 'resume',
         ok: out.audit.outcome.failed.length === 0,
-        message: `${cmd.dryRun ? 'dry run, nothing changed: would resume' : 'resumed'} ${fleet.id} for ${cmd.actor}; plan ${out.plan?.currentNodes} -> ${out.plan?.targetNodes} nodes (${out.audit.outcome.status})`,
-        plan: out.plan!,
+        message: `${cmd.dryRun ? 'dry run, nothing changed: would resume' : 'resumed'} ${fleet.id} for ${cmd.actor}; ${changed(out)}`,
+        plan: out.plan,
         audit: out.audit,
       };
     }
-    case 'drain':
-      return drain(deps, cmd, fleets);
+    case 'drain': {
+      const found = await findNode(deps, cmd.node!, fleets);
+      const out = await decideOn(found.fleet.id, { ...cmd, node: found.node, cluster: found.cluster });
+      const drained = out.audit.outcome.applied.find((a) => a.action === 'cordon-drain');
+      const failed = out.audit.outcome.failed.find((f) => f.action.startsWith('cordon-drain'));
+      return {
+        command: 'drain',
+        ok: !failed,
+        message: cmd.dryRun
+          ? `would cordon and drain ${found.node} in ${found.cluster}`
+          : failed
+            ? `drain of ${found.node} failed: ${failed.error}`
+            : `cordoned and drained ${found.node} in ${found.cluster}${drained ? '' : ' (nothing to do)'}`,
+        plan: out.plan,
+        audit: out.audit,
+      };
+    }
   }
 }

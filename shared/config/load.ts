@@ -272,6 +272,7 @@ export function resolveConfig(config: Config, where = 'config'): ResolvedConfig 
         const pool = attempt(() => resolvePool(p, f, model, catalog, where, `fleets[${fi}].pools[${pi}]`));
         return pool ? [pool] : [];
       }),
+      ...(f.deployment ? { deployment: { ...f.deployment } } : {}),
     };
   });
   if (issues.length) throw ConfigError.of(where, issues);

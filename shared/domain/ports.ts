@@ -240,6 +240,52 @@ export interface MetricsPort {
   queryInstant(query: string, at: Date): Promise<number | undefined>;
 }
 
+/** A rejected event (malformed, or sent to the wrong function): kept with the reason, never retried. */
+export interface RejectedEvent {
+  at: string;
+  eventId: string;
+  fn: string;
+  reason: string;
+  /** The field path that was wrong, when known. */
+  path?: string;
+  raw: unknown;
+}
+
+/**
+ * State: each fleet's durable state under a lease, its decision history, the audit trail and the rejected
+ * events (DynamoDB in `shared/state/store.ts`; a fake in `test/support/fakes.ts`). The record types are the
+ * application's (`shared/state/records.ts`); the port only needs what it keys and versions them by.
+ */
+export interface StatePort<
+  State extends { fleetId: string; version: number },
+  Entry extends { at: string },
+  Audit extends { fleetId: string; at: string; eventId: string },
+> {
+  /** The fleet's state (version 0 when there is none yet), read consistently. */
+  getState(fleetId: string): Promise<State>;
+  /**
+   * Takes the fleet's lease until `now + ttlMs` (free, expired, or already `owner`'s) and returns the state
+   * read with it. Throws `LeaseBusyError` when another owner holds it.
+   */
+  acquireLease(fleetId: string, owner: string, now: Date, ttlMs: number): Promise<State>;
+  /** Gives the lease back if `owner` still holds it (a no-op otherwise). */
+  releaseLease(fleetId: string, owner: string): Promise<void>;
+  /**
+   * Saves the state if its version is still `state.version` (and, with `owner`, the lease is still ours),
+   * bumps the version and releases the lease in the same write. Throws `StaleStateError` otherwise.
+   */
+  saveState(state: State, owner?: string): Promise<State>;
+  appendHistory(fleetId: string, entries: Entry[]): Promise<void>;
+  /** History entries at or after `since`, oldest first. */
+  loadHistory(fleetId: string, since: Date): Promise<Entry[]>;
+  putAudit(record: Audit): Promise<void>;
+  /** The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive). */
+  listAudit(fleetId: string, limit?: number, range?: { since?: string; until?: string }): Promise<Audit[]>;
+  putRejected(rejected: RejectedEvent): Promise<void>;
+  /** Rejected events of one day (yyyy-mm-dd). */
+  listRejected(day: string): Promise<RejectedEvent[]>;
+}
+
 /** Convenience: a pool's ref from the domain pool. */
 export function refOf(pool: Pool, scope?: string): PoolRef {
   return {

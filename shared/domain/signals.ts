@@ -133,6 +133,8 @@ export interface OperatorCommandSignal extends SignalBase {
   expiresAt?: string;
   /** For `drain`: the node (Kubernetes node name or cloud instance id). */
   node?: string;
+  /** For `drain`: the cluster the node was found in, when the ops function looked it up. */
+  cluster?: string;
   dryRun?: boolean;
   /** For `history`: which audit records (all of the fleet's, or every fleet's, newest first, by default). */
   history?: HistoryQuery;

@@ -77,6 +77,11 @@ export interface Pool {
    * ready, not terminating). Fewer than `desired` means the cloud could not launch the rest (capacity).
    */
   launched?: number;
+  /**
+   * Whether the pool's adapter can end one chosen instance (and lower the count by one), as observed; absent
+   * means it can. A pool that cannot is lowered to its target and its cloud chooses which instance ends.
+   */
+  removable?: boolean;
   /** Reservation or capacity block this pool draws on, when capacityType is `reserved`. */
   reservationId?: string;
   /** Free-form labels (cluster name, node labels); adapters may use them to find nodes. */
@@ -206,6 +211,15 @@ export interface Fleet {
   slo: Slo;
   policy: FleetPolicy;
   pools: Pool[];
+  /** The Kubernetes Deployment that follows the fleet's GPUs (one replica per `gpusPerReplica`), if any. */
+  deployment?: FleetDeployment;
+}
+
+export interface FleetDeployment {
+  cluster: string;
+  namespace: string;
+  name: string;
+  gpusPerReplica: number;
 }
 
 /** A window in the week during which limits change (business hours, freezes). */

@@ -15,7 +15,9 @@
  *      others boot;
  *   6. hard bounds: min/max, windows, scale-to-zero, pool minimums; then pool capacity and the GPU limit;
  *   7. the hourly budget;
- *   8. placement of the final count, actions, pause and dry run.
+ *   8. placement of the final count, actions (the Deployment's replicas and instance removals included),
+ *      pause and dry run;
+ *   9. the fleet's next state (next-state.ts): what the application saves once it executed the plan.
  * Pause means hands off: the plan says what it would do, and holds back every cloud change, interruption
  * handling included (backoffs are still recorded). A freeze holds the size but still replaces interrupted
  * capacity.
@@ -32,6 +34,7 @@ import { RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { inNodes, readHistory } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
+import { nextState } from './next-state.ts';
 import { PlacementPath } from './placement-path.ts';
 import { addOne } from './placement-steps.ts';
 import { explainPlacement } from './placement-explain.ts';
@@ -84,7 +87,14 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const pinned = manual?.poolId !== undefined ? { poolId: manual.poolId, target: manual.target } : undefined;
 
   // 2. Baseline placement.
-  const effects = interruptionEffects(sig.notices, fleet.pools, policy.placement.offeringBackoffSeconds, t, reasons);
+  const effects = interruptionEffects(
+    sig.notices,
+    fleet.pools,
+    policy.placement.offeringBackoffSeconds,
+    t,
+    reasons,
+    fleet.deployment?.cluster,
+  );
   const shortfall = launchShortfalls(fleet, input.history, t, reasons);
   const marks = [...effects.marks, ...shortfall.marks, ...launchFailureMarks(sig.launchFailures, fleet, t)];
   const lead = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
@@ -237,5 +247,6 @@ export function decide(input: DecisionInput, now: Date): Plan {
       pools: pools.filter((p) => p.delta !== 0).map((p) => ({ poolId: p.poolId, from: p.current, to: p.target })),
       signalIds: sig.eventIds,
     },
+    nextState: nextState(input.state, sig, [...actions, ...suppressedActions], now),
   };
 }

@@ -12,7 +12,11 @@ export function formatAction(a: Action): string {
     case 'set-desired':
       return `set-desired   ${a.poolId}: ${a.from} -> ${a.to}`;
     case 'cordon-drain':
-      return `cordon-drain  ${a.instanceId ?? a.node ?? '?'}${a.poolId ? ` (${a.poolId})` : ''} by ${a.deadline}${a.remove ? ', then remove' : ''}`;
+      return `cordon-drain  ${a.instanceId ?? a.node ?? '?'}${a.poolId ? ` (${a.poolId})` : ''} by ${a.deadline}`;
+    case 'remove-instance':
+      return `remove        ${a.instanceId} (${a.poolId})`;
+    case 'scale-deployment':
+      return `deployment    ${a.cluster}/${a.namespace}/${a.name}: ${a.replicas} replicas`;
     case 'replace':
       return `replace       ${a.instanceId}: ${a.fromPool} -> ${a.toPool}`;
     case 'mark-offering':

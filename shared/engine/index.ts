@@ -15,6 +15,7 @@ export * from './hpa-replicas.ts';
 export * from './hpa-stabilization.ts';
 export * from './interruptions.ts';
 export * from './layout.ts';
+export * from './next-state.ts';
 export * from './operator.ts';
 export * from './placement-explain.ts';
 export * from './placement-path.ts';

@@ -3,8 +3,9 @@
  * handling: a pure map from notice kind to action).
  *
  *   warning, preempt, reservation-interruption — the capacity is taken back at the deadline: the node is
- *     cordoned and drained before it (`cordon-drain`, then removed so its pool does not relaunch in the same
- *     offering), its pool leaves the count it had, the offering is backed off for `offeringBackoffSeconds`
+ *     cordoned and drained before it (`cordon-drain`), then removed (`remove-instance`, where the pool's
+ *     adapter can end a chosen instance) so its pool does not relaunch in the same offering; its pool leaves
+ *     the count it had, the offering is backed off for `offeringBackoffSeconds`
  *     (`mark-offering`), and the placement puts the replacement elsewhere (on-demand as the fallback);
  *   rebalance — the instance is at elevated risk (EC2 rebalance recommendation): the replacement is
  *     launched elsewhere first and the instance removed once it serves (`replace`), no drain deadline; the
@@ -21,7 +22,7 @@ import { DEFAULT_DRAIN_SECONDS } from './defaults.ts';
 import type { Reasons } from './reasons.ts';
 import type { InstanceNotice } from './signals.ts';
 import { iso, ms } from './time.ts';
-import type { CordonDrainAction, MarkOfferingAction, ReportAction } from './types.ts';
+import type { CordonDrainAction, MarkOfferingAction, RemoveInstanceAction, ReportAction } from './types.ts';
 
 const GONE_ACTIONS = new Set(['terminate', 'delete', 'stop', 'hibernate']);
 
@@ -31,6 +32,10 @@ export interface InterruptionEffects {
   /** Rebalance notices waiting for their replacement pool. */
   rebalances: Array<{ instanceId: string; poolId: string; eventId: string }>;
   drains: CordonDrainAction[];
+  /** Instances ended after their drain (pools whose adapter can end a chosen instance). */
+  removals: RemoveInstanceAction[];
+  /** Nodes leaving pools whose adapter cannot end a chosen instance: those pools are lowered instead. */
+  notRemoved: Map<string, number>;
   marks: MarkOfferingAction[];
   reports: ReportAction[];
 }
@@ -52,14 +57,30 @@ function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefine
   return candidates.length === 1 ? candidates[0] : undefined;
 }
 
+/** The cluster a pool's nodes join: the pool's own, else the fleet Deployment's. */
+export function clusterOf(pool: Pool | undefined, fallback: string | undefined): { cluster?: string } {
+  const name = pool?.tags?.cluster ?? fallback;
+  return name ? { cluster: name } : {};
+}
+
 export function interruptionEffects(
   notices: readonly InstanceNotice[],
   pools: readonly Pool[],
   backoffSeconds: number,
   now: number,
   reasons: Reasons,
+  /** The fleet Deployment's cluster, for pools that name none. */
+  cluster?: string,
 ): InterruptionEffects {
-  const fx: InterruptionEffects = { leaving: new Map(), rebalances: [], drains: [], marks: [], reports: [] };
+  const fx: InterruptionEffects = {
+    leaving: new Map(),
+    rebalances: [],
+    drains: [],
+    removals: [],
+    notRemoved: new Map(),
+    marks: [],
+    reports: [],
+  };
   const marked = new Set<string>();
   const mark = (pool: Pool, noticeZone: string | undefined) => {
     // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`): a backoff under another
@@ -109,14 +130,18 @@ export function interruptionEffects(
       );
       continue;
     }
+    const reason = `${n.kind} notice ${n.eventId}`;
     fx.drains.push({
       type: 'cordon-drain',
       poolId: pool.id,
       instanceId: n.instanceId,
+      ...clusterOf(pool, cluster),
       deadline,
-      remove: gone,
-      reason: `${n.kind} notice ${n.eventId}`,
+      reason,
     });
+    if (gone && pool.removable !== false)
+      fx.removals.push({ type: 'remove-instance', poolId: pool.id, instanceId: n.instanceId, reason });
+    else if (gone) fx.notRemoved.set(pool.id, (fx.notRemoved.get(pool.id) ?? 0) + 1);
     if (n.kind !== 'maintenance') mark(pool, n.zone);
     reasons.add(
       'placement',

@@ -1,8 +1,8 @@
 /**
  * Operator commands (`autoscaler plan|explain|scale|clear-target|pause|resume|drain|status|history`) as the
  * engine reads them: `plan`/`explain` make the plan a dry run; `scale` sets a manual target (fleet-wide, or one
- * pool's) until it expires; `clear-target` removes it; `pause`/`resume` override the stored pause for this
- * decision (the functions persist them);
+ * pool's) until it expires; `clear-target` removes it; `pause`/`resume` set or clear the pause (the plan's
+ * next state keeps them);
  * `drain` cordons and drains one node. A `scale` or `pause` whose `expiresAt` has passed is ignored.
  */
 import type { OperatorCommandSignal } from '../domain/signals.ts';
@@ -61,7 +61,12 @@ export function operatorCommand(s: OperatorCommandSignal, ctx: SignalContext, no
         reasons.add('signal', 'signal.ignored', `operator ${who} without a node: ignored`, { eventId: s.eventId });
         return;
       }
-      ctx.drains.push({ node: s.node, eventId: s.eventId, reason: `operator drain by ${s.actor}` });
+      ctx.drains.push({
+        node: s.node,
+        ...(s.cluster ? { cluster: s.cluster } : {}),
+        eventId: s.eventId,
+        reason: `operator drain by ${s.actor}`,
+      });
       reasons.add('signal', 'signal.operator', `operator ${who}: drain node ${s.node}`, { eventId: s.eventId });
       return;
     case 'status':

@@ -48,7 +48,7 @@ export interface SignalContext {
   /** The pause in force: from a `pause` command of this decision, else from the state (unless `resume`). */
   paused?: PauseState;
   /** Nodes an operator asked to drain. */
-  drains: Array<{ node: string; eventId: string; reason: string }>;
+  drains: Array<{ node: string; cluster?: string; eventId: string; reason: string }>;
 }
 
 const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}`;

@@ -1,8 +1,9 @@
 /**
  * The decision engine's input and output. Pure data: a `DecisionInput` goes into `decide(input, now)` and a
  * `Plan` comes out. A plan is printable (`formatPlan`), storable for audit (JSON, no class instances) and
- * executable: the functions map `set-desired` onto `CapacityPort.setDesired` / `ClusterPort.scaleDeployment`,
- * `cordon-drain` onto `ClusterPort.cordon` + `drain` (+ `CapacityPort.removeInstance`), and so on.
+ * executable: the executor maps each action onto one port call (`set-desired` onto `CapacityPort.setDesired`,
+ * `remove-instance` onto `CapacityPort.removeInstance`, `cordon-drain` onto `ClusterPort.cordon` + `drain`,
+ * `scale-deployment` onto `ClusterPort.scaleDeployment`) and decides nothing; `nextState` is what it saves.
  */
 import type { WarmState } from '../domain/warm.ts';
 import type { CapacityReservation } from '../domain/ports.ts';
@@ -177,7 +178,7 @@ export interface SetDesiredAction {
   reason: string;
 }
 
-/** Cordon and drain a node before its deadline; with `remove`, then terminate it and lower its pool by one. */
+/** Cordon a node, then drain it before its deadline (ClusterPort.cordon, then ClusterPort.drain). */
 export interface CordonDrainAction {
   type: 'cordon-drain';
   poolId?: string;
@@ -185,19 +186,45 @@ export interface CordonDrainAction {
   instanceId?: string;
   /** Kubernetes node name, when known (operator `drain`). */
   node?: string;
+  /** The cluster the node is in, when the fleet says so (the pool's, else the Deployment's). */
+  cluster?: string;
   /** ISO time the drain must end by. */
   deadline: string;
-  /** Terminate the instance after the drain and decrement its pool (`CapacityPort.removeInstance`). */
-  remove: boolean;
   reason: string;
 }
 
-/** Replace an instance at risk (rebalance recommendation): launch in `toPool` first, then remove it from `fromPool`. */
+/**
+ * End one chosen instance of a pool once it is drained, lowering the pool by one (`CapacityPort.removeInstance`),
+ * so the pool does not relaunch in the offering being taken back.
+ */
+export interface RemoveInstanceAction {
+  type: 'remove-instance';
+  poolId: string;
+  instanceId: string;
+  reason: string;
+}
+
+/** Scale the fleet's Kubernetes Deployment to the replicas the planned GPUs hold (`ClusterPort.scaleDeployment`). */
+export interface ScaleDeploymentAction {
+  type: 'scale-deployment';
+  cluster: string;
+  namespace: string;
+  name: string;
+  replicas: number;
+  reason: string;
+}
+
+/**
+ * Replace an instance at risk (rebalance recommendation): the replacement is launched in `toPool` (a grow of
+ * this plan) and the instance is cordoned so that no new work lands on it; it goes when its notice comes.
+ */
 export interface ReplaceAction {
   type: 'replace';
   instanceId: string;
   fromPool: string;
   toPool: string;
+  /** The cluster the node is in, when the fleet says so. */
+  cluster?: string;
   reason: string;
 }
 
@@ -232,7 +259,9 @@ export interface SetWarmAction {
 export type Action =
   | SetDesiredAction
   | CordonDrainAction
+  | RemoveInstanceAction
   | ReplaceAction
+  | ScaleDeploymentAction
   | MarkOfferingAction
   | ReportAction
   | SetWarmAction;
@@ -300,4 +329,11 @@ export interface Plan {
   manualTarget?: ManualTarget;
   /** What to append to the fleet's history once the plan was executed (or not: see `HistoryEntry.applied`). */
   historyEntry: HistoryEntry;
+  /**
+   * The fleet's state after this decision, to save once the plan is executed: lapsed backoffs, pauses,
+   * manual targets and old interruptions dropped; the operator's scale, pause and resume applied; the
+   * offerings this plan backs off and the interruptions it handles added. Saved even when paused (a pause
+   * holds back cloud changes, not bookkeeping); never for a dry run.
+   */
+  nextState: DecisionState;
 }

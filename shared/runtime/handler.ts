@@ -1,86 +1,45 @@
 /**
- * The Lambda handler every function shares: middy with Powertools (logger with the event's correlation id,
- * EMF metrics, idempotency on DynamoDB keyed on the event id), the event schemas from `events/`, and an error
- * policy that separates what to retry from what to drop:
+ * The Lambda handler of a trigger: middy with Powertools and the autoscaler's named middlewares, in order —
  *
- * - malformed events (ParseError) and events for the wrong function: recorded with the reason in the table
- *   (REJECTED#day) and acknowledged — they change no capacity and are never retried;
- * - events the autoscaler does not act on: acknowledged as a no-op with the reason;
- * - throttling, transient cloud errors, a busy fleet lease: rethrown, so Lambda retries and then sends the
- *   event to the function's dead-letter queue;
- * - a failure in one pool or cloud: recorded in the decision's audit record, the others applied; then
- *   rethrown when a retry can fix it (throttling, a 5xx), else the result is `partial`.
+ * 1. `injectLambdaContext` (Powertools logger: the event's correlation id) and `logMetrics` (EMF metrics);
+ * 2. `errorPolicy`: every failure is logged with whether a retry can fix it, then rethrown (Lambda retries
+ *    and then dead-letters the event);
+ * 3. `parseAndReject`: the event becomes a signal; malformed events and events for another function are
+ *    recorded and answered `rejected`, events the autoscaler ignores `no-op`;
+ * 4. `idempotency`: Powertools' middleware on the event id (a redelivered event acts once);
+ *
+ * and the trigger itself (`shared/app/triggers/<name>.ts`), which decides for the fleets the signal concerns.
  */
-import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { isRecord } from '../../events/fields.ts';
-import { normalizeEvent } from '../../events/index.ts';
-import type { NormalizeContext } from '../../events/context.ts';
 import type { AppDeps, AppMetrics } from '../app/deps.ts';
-import { OpsError, type OpsResult, runOperatorCommand } from '../app/ops.ts';
-import { type ProcessResult, processSignal } from '../app/process.ts';
-import { isParseError } from '../domain/errors.ts';
-import type { OperatorCommandSignal, Signal } from '../domain/signals.ts';
+import type { Signal } from '../domain/signals.ts';
 import { type BuiltClouds, clusterNames } from './clouds.ts';
+import { TRIGGERS, type TriggerName } from '../app/triggers/index.ts';
+import type { AnyTrigger, TriggerResult } from '../app/triggers/trigger.ts';
+import { errorPolicy } from './middlewares/error-policy.ts';
+import { idempotency } from './middlewares/idempotency.ts';
+import { parseAndReject } from './middlewares/parse-and-reject.ts';
+import type { AutoscalerMiddleware, AutoscalerRequest } from './middlewares/request.ts';
 
-export const FUNCTION_NAMES = [
-  'alarm',
-  'spot-interruption',
-  'capacity-reservation',
-  'forecast',
-  'schedule',
-  'ops',
-] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
-
-/** The signal types each function acts on; anything else is acknowledged as not for it. */
-export const ACCEPTS: Record<FunctionName, ReadonlyArray<Signal['type']>> = {
-  alarm: ['metric-alarm'],
-  'spot-interruption': ['interruption', 'capacity-notice'],
-  'capacity-reservation': ['reservation-change', 'interruption', 'capacity-notice'],
-  forecast: ['tick'],
-  schedule: ['tick'],
-  ops: ['operator-command'],
-};
-
-export type HandlerResult =
-  | { status: 'rejected'; reason: string; path?: string }
-  | { status: 'no-op'; reason: string }
-  | ({ status: 'decided' | 'partial' } & ProcessResult)
-  | ({ status: 'ops' } & OpsResult);
-
-/** The normalizer's context from the configuration: alarm names, resource names and schedule names -> fleets. */
-export function normalizeContext(deps: AppDeps, now: Date): NormalizeContext {
-  const alarms: NonNullable<NormalizeContext['alarms']> = {};
-  for (const a of deps.resolved.config.alarms) {
-    if (!a.alarm.endsWith('*')) alarms[a.alarm] = { fleetId: a.fleetId, ...(a.poolId ? { poolId: a.poolId } : {}) };
-  }
-  const dimensions: NonNullable<NormalizeContext['dimensions']> = {
-    AutoScalingGroupName: {},
-    FleetId: {},
-    VMScaleSetName: {},
-  };
-  for (const f of deps.resolved.fleets) {
-    for (const p of f.pools) {
-      const ref = { fleetId: f.id, poolId: p.id };
-      if (p.kind === 'auto-scaling-group') dimensions.AutoScalingGroupName![p.resource] = ref;
-      if (p.kind === 'ec2-fleet') dimensions.FleetId![p.resource] = ref;
-      if (p.kind === 'azure-vmss') dimensions.VMScaleSetName![p.resource] = ref;
-    }
-  }
-  const ticks: NonNullable<NormalizeContext['ticks']> = {};
-  for (const s of deps.resolved.config.schedules) ticks[s.name] = { purpose: 'schedule', window: s.name };
-  return { now: now.toISOString(), alarms, dimensions, ticks };
-}
+export { normalizeContext } from './middlewares/parse-and-reject.ts';
+export type HandlerResult = TriggerResult;
+export type FunctionName = TriggerName;
+/** The function names, one per trigger. */
+export const FUNCTION_NAMES: readonly FunctionName[] = TRIGGERS.map((t) => t.name);
+/** The signal types each function acts on; anything else is rejected as not for it. */
+export const ACCEPTS = Object.fromEntries(TRIGGERS.map((t) => [t.name, t.accepts])) as Record<
+  FunctionName,
+  ReadonlyArray<Signal['type']>
+>;
 
 export interface HandlerOptions {
-  name: FunctionName;
+  /** The trigger (or its name). */
+  trigger: AnyTrigger | FunctionName;
   /** Builds (once per container) what the function needs. */
   deps: () => Promise<AppDeps>;
   /** Logger and metrics; the defaults write JSON logs and EMF to stdout as Lambda expects. */
@@ -88,146 +47,109 @@ export interface HandlerOptions {
   metrics?: Metrics;
 }
 
-export function createHandler(options: HandlerOptions) {
-  const logger = options.logger ?? new Logger({ serviceName: `gpu-autoscaler-${options.name}` });
-  const metrics = options.metrics ?? new Metrics({ namespace: 'GpuAutoscaler', serviceName: options.name });
+/**
+ * Middleware: the container's dependencies with this invocation's counters and deadline.
+ */
+function withDeps(
+  getDeps: () => Promise<AppDeps>,
+  metrics: Metrics,
+): AutoscalerMiddleware {
   // What the application layer counts (decisions, actions, their failures, retries) as EMF metrics.
   const counters: AppMetrics = { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) };
-  let depsPromise: Promise<AppDeps> | undefined;
-  let idempotent: ((signal: Signal, deps: AppDeps) => Promise<HandlerResult>) | undefined;
-  let idempotencyConfig: IdempotencyConfig | undefined;
-
-  const getDeps = async (): Promise<AppDeps> => {
-    depsPromise ??= options.deps().catch((e) => {
-      depsPromise = undefined;
-      throw e;
-    });
-    return depsPromise;
-  };
-
-  /** JSON only (no undefined, no class instances): what Lambda returns and the idempotency store keeps. */
-  const plain = (r: HandlerResult): HandlerResult => JSON.parse(JSON.stringify(r)) as HandlerResult;
-
-  const act = async (signal: Signal, deps: AppDeps): Promise<HandlerResult> => plain(await actOn(signal, deps));
-
-  const actOn = async (signal: Signal, deps: AppDeps): Promise<HandlerResult> => {
-    if (signal.type === 'operator-command') {
-      try {
-        return { status: 'ops', ...(await runOperatorCommand(deps, signal as OperatorCommandSignal)) };
-      } catch (e) {
-        if (e instanceof OpsError)
-          return { status: 'ops', command: (signal as OperatorCommandSignal).command, ok: false, message: e.message };
-        throw e;
-      }
-    }
-    const r = await processSignal(options.name, signal, deps);
-    if (r.status === 'no-op') return { status: 'no-op', reason: r.reason ?? '' };
-    return { ...r, status: r.status };
-  };
-
-  const reject = async (deps: AppDeps, raw: unknown, reason: string, path?: string): Promise<HandlerResult> => {
-    const eventId = isRecord(raw) && typeof raw.id === 'string' ? raw.id : `unknown-${crypto.randomUUID()}`;
-    await rejectItem(deps, eventId, raw, reason, path);
-    return { status: 'rejected', reason, ...(path ? { path } : {}) };
-  };
-
-  /** Stores one rejected event (or item of a batch) with its reason; never retried for what it holds. */
-  const rejectItem = async (deps: AppDeps, eventId: string, raw: unknown, reason: string, path?: string) => {
-    const at = deps.clock().toISOString();
-    const record = { at, eventId, fn: options.name, reason, ...(path ? { path } : {}) };
-    try {
-      await deps.store.putRejected({ ...record, raw });
-    } catch (e) {
-      // A rejection is never retried for what the event holds: if its copy could not be stored, the reason is
-      // stored without it. A store that is down fails this second write too, and the event is retried.
-      logger.error('rejected event not stored whole; storing the reason only', { eventId, error: String(e) });
-      await deps.store.putRejected({ ...record, raw: { notStored: `the event could not be stored: ${String(e)}` } });
-    }
-    metrics.addMetric('Rejected', MetricUnit.Count, 1);
-    logger.warn('event rejected', { reason, path, eventId });
-  };
-
-  const core = async (event: unknown, context: Context): Promise<HandlerResult> => {
+  const withDepsBefore = async (request: AutoscalerRequest) => {
     const deps = await getDeps();
     const started = Date.now();
-    const now = deps.clock();
-    let normalized: ReturnType<typeof normalizeEvent>;
-    try {
-      normalized = normalizeEvent(event, normalizeContext(deps, now));
-    } catch (e) {
-      if (isParseError(e)) return reject(deps, event, e.message, e.path);
-      throw e;
-    }
-    if (normalized.rejected?.length) {
-      // Malformed items of a batch: each is recorded on its own; the valid ones go on.
-      const { rejected, ...rest } = normalized;
-      normalized = rest as typeof normalized;
-      const parent = normalized.eventId ?? (isRecord(event) && typeof event.id === 'string' ? event.id : 'batch');
-      for (const r of rejected) await rejectItem(deps, r.eventId ?? `${parent}#${r.path}`, r.item, r.reason, r.path);
-    }
-    if (normalized.type === 'no-op') {
-      metrics.addMetric('NoOps', MetricUnit.Count, 1);
-      logger.info('no-op', { reason: normalized.reason, eventId: normalized.eventId });
-      return { status: 'no-op', reason: normalized.reason };
-    }
-    if (!ACCEPTS[options.name].includes(normalized.type)) {
-      return reject(
-        deps,
-        event,
-        `an event of type ${normalized.type} is not for the ${options.name} function (check the rule that sent it)`,
-      );
-    }
-    logger.setCorrelationId(normalized.eventId);
-    if (!idempotent) {
-      idempotencyConfig = new IdempotencyConfig({
-        // A document updated in place keeps its id and changes its revision: an update acts, a redelivery not.
-        eventKeyJmesPath: '[eventId, revision]',
-        throwOnNoIdempotencyKey: true,
-        expiresAfterSeconds: 3600,
-      });
-      const persistenceStore = new DynamoDBPersistenceLayer({
-        tableName: deps.store.tableName,
-        keyAttr: 'pk',
-        sortKeyAttr: 'sk',
-        staticPkValue: `idempotency#${options.name}`,
-        expiryAttr: 'expiresAt',
-        awsSdkV3Client: deps.store.client,
-      });
-      idempotent = makeIdempotent(act, { persistenceStore, config: idempotencyConfig, dataIndexArgument: 0 });
-    }
-    if (typeof context?.getRemainingTimeInMillis === 'function') idempotencyConfig!.registerLambdaContext(context);
+    const context = request.context as Partial<Context> | undefined;
     // This invocation's own deadline: drains and long-running operations must end before it.
     const remaining =
       typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
-    const invocationDeps: AppDeps = {
+    request.internal.started = started;
+    request.internal.deps = {
       ...deps,
       counters: deps.counters ?? counters,
       ...(remaining === undefined
         ? {}
         : { deadline: () => deps.clock().getTime() + remaining - (Date.now() - started) }),
     };
-    // Read-only operator commands are not deduplicated: asking twice must answer twice.
-    const readOnly =
-      normalized.type === 'operator-command' && ['status', 'plan', 'explain', 'history'].includes(normalized.command);
-    const result = readOnly ? await act(normalized, invocationDeps) : await idempotent(normalized, invocationDeps);
-    metrics.addMetric('DecisionLatency', MetricUnit.Milliseconds, Date.now() - started);
-    return result;
   };
+  const withDepsAfter = async (request: AutoscalerRequest) => {
+    if (request.internal.started !== undefined && !request.internal.settled)
+      metrics.addMetric('DecisionLatency', MetricUnit.Milliseconds, Date.now() - request.internal.started);
+  };
+  return { before: withDepsBefore, after: withDepsAfter };
+}
 
-  const handler = middy(core)
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics, { captureColdStartMetric: true, throwOnEmptyMetrics: false }));
+/** Middleware: the event's id as the logs' correlation id. */
+function correlate(logger: Logger): AutoscalerMiddleware {
+  return {
+    before: async (request: AutoscalerRequest) => {
+      const id = request.internal.signal?.eventId;
+      if (id) logger.setCorrelationId(id);
+    },
+  };
+}
+
+export type AutoscalerHandler = ((event: unknown, context: Context) => Promise<TriggerResult>) & {
   /**
    * Builds the dependencies and loads every adapter the configuration's pools and clusters use, now: for a
    * function whose first event must not wait for a cold start (called during init).
    */
+  warm(): Promise<void>;
+};
+
+export function createHandler(options: HandlerOptions): AutoscalerHandler {
+  const trigger = typeof options.trigger === 'string' ? triggerOf(options.trigger) : options.trigger;
+  const logger = options.logger ?? new Logger({ serviceName: `gpu-autoscaler-${trigger.name}` });
+  const metrics = options.metrics ?? new Metrics({ namespace: 'GpuAutoscaler', serviceName: trigger.name });
+
+  // The dependencies, built once per container (a failed build is retried on the next invocation).
+  let built: Promise<AppDeps> | undefined;
+  const getDeps = () => {
+    built ??= options.deps().catch((e) => {
+      built = undefined;
+      throw e;
+    });
+    return built;
+  };
   const warm = async (): Promise<void> => {
     const deps = await getDeps();
     const clouds = deps.clouds as BuiltClouds;
     const pools = deps.resolved.fleets.flatMap((f) => f.pools);
     await clouds.preload?.(pools, clusterNames(deps.resolved));
   };
-  return Object.assign(handler, { warm });
+
+  // The handler sees the event and the context only: the middlewares' findings are found by the context.
+  const invocations = new WeakMap<object, AutoscalerRequest['internal']>();
+  const remember: AutoscalerMiddleware = {
+    before: async (request: AutoscalerRequest) => {
+      invocations.set(request.context, request.internal);
+    },
+  };
+
+  /** The trigger on the parsed signal; JSON only (no undefined, no class instances), as Lambda returns it and the idempotency store keeps it. */
+  const act = async (_event: unknown, context: Context): Promise<TriggerResult> => {
+    const { settled, signal, deps } = invocations.get(context) ?? {};
+    if (settled) return settled;
+    if (!signal || !deps) throw new Error(`${trigger.name}: the middlewares left no signal to act on`);
+    return JSON.parse(JSON.stringify(await trigger.run(signal as never, deps))) as TriggerResult;
+  };
+
+  const handler = middy<unknown, TriggerResult, Error, Context, AutoscalerRequest['internal']>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics, { captureColdStartMetric: true, throwOnEmptyMetrics: false }))
+    .use(withDeps(getDeps, metrics))
+    .use(errorPolicy({ fn: trigger.name }))
+    .use(parseAndReject({ trigger }))
+    .use(correlate(logger))
+    .use(idempotency({ trigger }))
+    .use(remember);
+  return Object.assign(handler.handler(act), { warm }) as unknown as AutoscalerHandler;
+}
+
+function triggerOf(name: FunctionName): AnyTrigger {
+  const t = TRIGGERS.find((x) => x.name === name);
+  if (!t) throw new Error(`no trigger '${name}'`);
+  return t;
 }
 
 /** A Lambda context for running a handler in-process (CLI, tests, simulation), with its own time limit. */

@@ -1,25 +1,26 @@
-/** A deployed function: the shared handler with dependencies from the environment. */
+/** A deployed function: its trigger's handler with dependencies from the environment. */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createHandler, type FunctionName } from './handler.ts';
+import type { AnyTrigger } from '../app/triggers/trigger.ts';
+import { createHandler } from './handler.ts';
 import { productionDeps } from './production.ts';
 
-export function lambdaHandler(name: FunctionName) {
-  const logger = new Logger({ serviceName: `gpu-autoscaler-${name}` });
+export function lambdaHandler(trigger: AnyTrigger) {
+  const logger = new Logger({ serviceName: `gpu-autoscaler-${trigger.name}` });
   const log = {
     debug: (m: string, x?: Record<string, unknown>) => logger.debug(m, x ?? {}),
     info: (m: string, x?: Record<string, unknown>) => logger.info(m, x ?? {}),
     warn: (m: string, x?: Record<string, unknown>) => logger.warn(m, x ?? {}),
     error: (m: string, x?: Record<string, unknown>) => logger.error(m, x ?? {}),
   };
-  return createHandler({ name, logger, deps: () => productionDeps(log) });
+  return createHandler({ trigger, logger, deps: () => productionDeps(log) });
 }
 
 /**
  * A deployed function that loads its configuration, clients and every adapter its pools use during init
  * (top-level await), so that a provisioned (warm) container has nothing left to load when a notice comes.
  */
-export async function warmLambdaHandler(name: FunctionName) {
-  const handler = lambdaHandler(name);
+export async function warmLambdaHandler(trigger: AnyTrigger) {
+  const handler = lambdaHandler(trigger);
   await handler.warm();
   return handler;
 }

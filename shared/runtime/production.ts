@@ -118,13 +118,11 @@ export async function productionDeps(
       requestTimeoutMs: 5_000,
     });
   }
+  const client = new DynamoDBClient({ region });
   return {
     resolved,
-    store: new StateStore({
-      client: new DynamoDBClient({ region }),
-      tableName,
-      auditTtlDays: resolved.config.audit.ttlDays,
-    }),
+    store: new StateStore({ client, tableName, auditTtlDays: resolved.config.audit.ttlDays }),
+    idempotency: { tableName, client },
     clouds,
     events: clouds.events!,
     ...(metrics ? { metrics } : {}),

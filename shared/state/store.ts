@@ -18,67 +18,18 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DecisionState } from '../engine/types.ts';
+import type { HistoryEntry } from '../engine/types.ts';
+import {
+  type AuditRecord,
+  type FleetState,
+  type FleetStatePort,
+  LeaseBusyError,
+  type RejectedEvent,
+  StaleStateError,
+} from './records.ts';
+
+export { type AuditRecord, type FleetState, LeaseBusyError, type RejectedEvent, StaleStateError } from './records.ts';
 import { boundedText, keyId, storedForm } from './bounded.ts';
-
-/**
- * The durable per-fleet state: what the engine reads as `DecisionState` (pause, manual target, offering
- * backoff, interruptions already handled), plus the version used for conditional writes.
- */
-export interface FleetState extends DecisionState {
-  fleetId: string;
-  /** Bumped on every save; a save must name the version it read. */
-  version: number;
-}
-
-export interface AuditRecord {
-  fleetId: string;
-  at: string;
-  eventId: string;
-  /** What triggered it: the function, the signal type, the source, and for operators who asked and why. */
-  trigger: { fn: string; signal: string; source: string; actor?: string; reason?: string };
-  dryRun: boolean;
-  paused: boolean;
-  /** The plan as the engine produced it (with its reasons). */
-  plan?: unknown;
-  outcome: {
-    status: 'applied' | 'partial' | 'failed' | 'dry-run' | 'paused' | 'no-change' | 'rejected' | 'state-change';
-    applied: Array<{ poolId?: string; action: string; detail?: unknown }>;
-    failed: Array<{ poolId?: string; action: string; error: string; kind?: string; code?: string }>;
-  };
-  /** Inputs that were missing or degraded (metrics store down, no forecast...). */
-  notes?: string[];
-}
-
-export interface RejectedEvent {
-  at: string;
-  eventId: string;
-  fn: string;
-  reason: string;
-  /** The field path that was wrong, when known. */
-  path?: string;
-  raw: unknown;
-}
-
-/** Another invocation holds the fleet's lease. Retryable: Lambda retries the event. */
-export class LeaseBusyError extends Error {
-  readonly fleetId: string;
-  constructor(fleetId: string, owner: string) {
-    super(`fleet ${fleetId} is being decided by another invocation (${owner}); retry`);
-    this.name = 'LeaseBusyError';
-    this.fleetId = fleetId;
-  }
-}
-
-/** The fleet state changed since it was read (another invocation saved first). Retryable. */
-export class StaleStateError extends Error {
-  readonly fleetId: string;
-  constructor(fleetId: string, version: number) {
-    super(`fleet ${fleetId} state changed since version ${version} was read; retry`);
-    this.name = 'StaleStateError';
-    this.fleetId = fleetId;
-  }
-}
 
 export interface StateStoreOptions {
   client: DynamoDBClient;
@@ -91,7 +42,8 @@ export interface StateStoreOptions {
 const fleetPk = (id: string) => `FLEET#${keyId(id)}`;
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
-export class StateStore {
+/** The state port on one DynamoDB table. */
+export class StateStore implements FleetStatePort {
   readonly tableName: string;
   readonly client: DynamoDBClient;
   private readonly doc: DynamoDBDocumentClient;
@@ -181,7 +133,7 @@ export class StateStore {
   }
 
   /** Appends history entries (each needs an ISO `at`). */
-  async appendHistory(fleetId: string, entries: Array<{ at: string } & Record<string, unknown>>): Promise<void> {
+  async appendHistory(fleetId: string, entries: HistoryEntry[]): Promise<void> {
     let n = 0;
     for (const entry of entries) {
       n += 1;
@@ -200,12 +152,12 @@ export class StateStore {
   }
 
   /** History entries at or after `since`, oldest first. */
-  async loadHistory<T = Record<string, unknown>>(fleetId: string, since: Date): Promise<T[]> {
+  async loadHistory(fleetId: string, since: Date): Promise<HistoryEntry[]> {
     const items = await this.queryAll({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
       ExpressionAttributeValues: { ':pk': fleetPk(fleetId), ':a': `HIST#${since.toISOString()}`, ':b': 'HIST#~' },
     });
-    return items.map((i) => i.entry as T);
+    return items.map((i) => i.entry as HistoryEntry);
   }
 
   async putAudit(record: AuditRecord): Promise<void> {

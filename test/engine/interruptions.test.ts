@@ -59,12 +59,18 @@ describe('spot interruption warning', () => {
       { type: 'mark-offering', poolId: 'spot-a', zone: undefined, until: at(900), reason: 'interrupted' },
     ]);
     expect(ofType(plan, 'cordon-drain')).toEqual([
-      expect.objectContaining({ poolId: 'spot-a', instanceId: 'i-1', deadline: at(120), remove: true }),
+      expect.objectContaining({ poolId: 'spot-a', instanceId: 'i-1', deadline: at(120) }),
     ]);
+    expect(ofType(plan, 'remove-instance')).toEqual([expect.objectContaining({ poolId: 'spot-a', instanceId: 'i-1' })]);
     // spot-a's desired stays 3 now: removing i-1 after its drain lowers it to 2.
     expect(ofType(plan, 'set-desired')).toEqual([expect.objectContaining({ poolId: 'spot-b', from: 1, to: 2 })]);
     // Grow first, then drain.
-    expect(plan.actions.map((a) => a.type)).toEqual(['mark-offering', 'set-desired', 'cordon-drain']);
+    expect(plan.actions.map((a) => a.type)).toEqual([
+      'mark-offering',
+      'set-desired',
+      'cordon-drain',
+      'remove-instance',
+    ]);
   });
 
   it('falls back to on-demand when no other spot offering has room', () => {
@@ -115,7 +121,13 @@ describe('spot interruption warning', () => {
   it('while paused: hands off (no drain, no replacement), the backoff is still recorded', () => {
     const plan = run([notice({})], { state: { offeringBackoff: [], paused: { by: 'bob', reason: 'incident' } } });
     expect(plan.actions.map((a) => a.type)).toEqual(['mark-offering']);
-    expect(plan.suppressedActions.map((a) => a.type)).toEqual(['set-desired', 'cordon-drain']);
+    expect(plan.suppressedActions.map((a) => a.type)).toEqual(['set-desired', 'cordon-drain', 'remove-instance']);
+    // The next state keeps the pause and records the backoff and the interruption (so a repeat is not new).
+    expect(plan.nextState).toMatchObject({
+      paused: { by: 'bob' },
+      offeringBackoff: [{ poolId: 'spot-a', reason: 'interrupted' }],
+      interruptedInstances: [{ instanceId: 'i-1', poolId: 'spot-a' }],
+    });
   });
 });
 
@@ -135,21 +147,24 @@ describe('rebalance recommendation', () => {
       metrics: [{ metric: 'gpu_utilization', value: 35 }],
     });
     expect(ofType(plan, 'replace')).toEqual([]);
-    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ instanceId: 'i-1', remove: true })]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ instanceId: 'i-1' })]);
+    expect(ofType(plan, 'remove-instance')).toEqual([expect.objectContaining({ instanceId: 'i-1' })]);
   });
 });
 
 describe('maintenance', () => {
   it('drains before a reboot and keeps the node', () => {
     const plan = run([notice({ kind: 'maintenance', action: 'reboot', cloud: 'azure' })]);
-    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ instanceId: 'i-1', remove: false })]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ instanceId: 'i-1' })]);
+    expect(ofType(plan, 'remove-instance')).toEqual([]);
     expect(ofType(plan, 'set-desired')).toEqual([]);
     expect(ofType(plan, 'mark-offering')).toEqual([]);
   });
 
   it('replaces a node the maintenance terminates, without backing the offering off', () => {
     const plan = run([notice({ kind: 'maintenance', action: 'terminate' })]);
-    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ remove: true })]);
+    expect(ofType(plan, 'cordon-drain')).toHaveLength(1);
+    expect(ofType(plan, 'remove-instance')).toHaveLength(1);
     expect(ofType(plan, 'mark-offering')).toEqual([]);
     expect(plan.targetNodes).toBe(4);
   });
@@ -207,7 +222,7 @@ describe('reservations', () => {
       spotFleet([reserved({ desired: 2 })]),
     );
     expect(ofType(plan, 'cordon-drain')).toEqual([
-      expect.objectContaining({ poolId: 'res', instanceId: 'i-9', deadline: at(600), remove: true }),
+      expect.objectContaining({ poolId: 'res', instanceId: 'i-9', deadline: at(600) }),
     ]);
     expect(targets(plan).res).toBe(0);
     expect(plan.targetNodes).toBe(6);
@@ -253,7 +268,8 @@ describe('other signals', () => {
         node: 'ip-10-0-0-1',
       },
     ]);
-    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ node: 'ip-10-0-0-1', remove: false })]);
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ node: 'ip-10-0-0-1' })]);
+    expect(ofType(plan, 'remove-instance')).toEqual([]);
   });
 });
 

@@ -167,7 +167,7 @@ describe('decide: properties', () => {
           const set = plan.actions.find((a) => a.type === 'set-desired' && a.poolId === p.poolId);
           const removals = plan.actions.filter(
             (a) =>
-              (a.type === 'cordon-drain' && a.remove && a.poolId === p.poolId) ||
+              (a.type === 'remove-instance' && a.poolId === p.poolId) ||
               (a.type === 'replace' && a.fromPool === p.poolId),
           ).length;
           const after = (set && set.type === 'set-desired' ? set.to : p.current) - removals;

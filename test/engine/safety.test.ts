@@ -229,7 +229,8 @@ describe('schedule windows', () => {
     expect(plan.actions).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ type: 'set-desired', poolId: 'od', from: 0, to: 1 }),
-        expect.objectContaining({ type: 'cordon-drain', instanceId: 'i-1', remove: true }),
+        expect.objectContaining({ type: 'cordon-drain', instanceId: 'i-1' }),
+        expect.objectContaining({ type: 'remove-instance', instanceId: 'i-1' }),
       ]),
     );
   });

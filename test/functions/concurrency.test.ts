@@ -5,7 +5,7 @@
  * twice, and the fleet ends where running them one after the other would have left it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HistoryEntry, Plan } from '../../shared/engine/types.ts';
+import type { Plan } from '../../shared/engine/types.ts';
 import type { FunctionName } from '../../shared/runtime/handler.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { tick, utilizationAlarm } from './support.ts';
@@ -57,7 +57,7 @@ describe('two concurrent events for one fleet', () => {
     expect(plans[first]!.targetNodes).toBeGreaterThan(4);
     expect(plans[second]!.currentNodes).toBe(plans[first]!.targetNodes);
     // The history holds both, chained: the second started from where the first ended.
-    const history = await h.stack.deps.store.loadHistory<HistoryEntry>(FLEET, new Date(T0 - 3600_000));
+    const history = await h.stack.deps.store.loadHistory(FLEET, new Date(T0 - 3600_000));
     const entry = (d: Delivery) => history.find((e) => e.signalIds?.includes(d.id))!;
     expect(history).toHaveLength(2);
     expect(entry(both[second]!).from).toBe(entry(both[first]!).to);

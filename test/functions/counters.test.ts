@@ -22,7 +22,7 @@ describe('application counters', () => {
     const metrics = new Metrics({ namespace: 'GpuAutoscalerTest', serviceName: 'alarm' });
     const added = vi.spyOn(metrics, 'addMetric');
     const stack = h.stack;
-    const handler = createHandler({ name: 'alarm', deps: async () => stack.deps, metrics });
+    const handler = createHandler({ trigger: 'alarm', deps: async () => stack.deps, metrics });
     const id = crypto.randomUUID();
 
     await handler(utilizationAlarm(T0, 140, { id }), localContext('alarm'));
@@ -52,7 +52,7 @@ describe('metrics unavailable (KEDA fallback)', () => {
         warn: (message: string, extra?: Record<string, unknown>) => warnings.push({ message, extra }),
       },
     };
-    const handler = createHandler({ name: 'forecast', deps: async () => deps, metrics });
+    const handler = createHandler({ trigger: 'forecast', deps: async () => deps, metrics });
     for (let i = 0; i < 2; i++)
       await handler(tick(T0 + i * 300_000, 'forecast', crypto.randomUUID()), localContext('forecast'));
     expect(added.mock.calls.filter((c) => c[0] === 'MetricsFallback')).toHaveLength(2);

@@ -4,7 +4,7 @@
  * (a simulated clock far from the real one gives a deadline on the simulated one).
  */
 import { describe, expect, it } from 'vitest';
-import { applyPlan, drainDeadline } from '../../shared/app/apply.ts';
+import { drainDeadline, executePlan } from '../../shared/app/execute.ts';
 import { type AppDeps, silentLogger } from '../../shared/app/deps.ts';
 import type { ClusterPort } from '../../shared/domain/ports.ts';
 import type { Fleet, Pool } from '../../shared/domain/types.ts';
@@ -39,7 +39,7 @@ describe('drainDeadline', () => {
   });
 });
 
-describe('applyPlan drains until the notice deadline, on the application clock', () => {
+describe('executePlan drains until the notice deadline, on the application clock', () => {
   it('whatever time the decision took before it', async () => {
     let clock = T0;
     const drains: Date[] = [];
@@ -67,12 +67,11 @@ describe('applyPlan drains until the notice deadline, on the application clock',
           poolId: 'p',
           instanceId: 'i-1',
           deadline: new Date(T0 + 120_000).toISOString(),
-          remove: false,
           reason: 'spot interruption',
         },
       ],
     } as unknown as Plan;
-    const out = await applyPlan(deps, plan, { fleet: { id: 'f', pools: [pool] } as unknown as Fleet, eventId: 'e' });
+    const out = await executePlan(deps, plan, { fleet: { id: 'f', pools: [pool] } as unknown as Fleet, eventId: 'e' });
     expect(out.failed).toEqual([]);
     // The notice's own deadline on the application's clock: the 50 s the cordon took are already on it.
     expect(drains[0]!.getTime()).toBe(T0 + 120_000);

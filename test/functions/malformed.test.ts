@@ -110,7 +110,7 @@ describe('malformed events change nothing and are recorded with their reason', (
     for (let i = 0; i < 6000; i++) nested = { n: nested };
     const raw = { version: '0', id: 'deep-1', 'detail-type': 'EC2 Spot Instance Interruption Warning', detail: nested };
     // Invoked directly: the harness's structuredClone would overflow on it before the handler does.
-    const handler = createHandler({ name: 'spot-interruption', deps: async () => h.stack.deps });
+    const handler = createHandler({ trigger: 'spot-interruption', deps: async () => h.stack.deps });
     const result = await handler(raw, localContext('spot-interruption'));
     expect(result).toMatchObject({ status: 'rejected' });
     const record = (await h.rejected()).find((r) => r.eventId === 'deep-1');

@@ -121,7 +121,8 @@ describe('ops function', () => {
     h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, block: null });
     hot(h);
     const paused = await ops(h, { command: 'pause', fleetId: FLEET, ttl: '30m', ...why });
-    expect(paused).toMatchObject({ ok: true, audit: { outcome: { status: 'state-change' } } });
+    // The pause is a signal the engine applies: its plan holds everything back, its next state keeps the pause.
+    expect(paused).toMatchObject({ ok: true, audit: { paused: true, outcome: { status: 'paused', applied: [] } } });
     expect((await h.stack.deps.store.getState(FLEET)).paused).toEqual({
       until: new Date(T0 + 30 * 60_000).toISOString(),
       by: ACTOR,

@@ -5,7 +5,7 @@
  * handler throws, for Lambda to retry the event.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HistoryEntry, Plan } from '../../shared/engine/types.ts';
+import type { Plan } from '../../shared/engine/types.ts';
 import { StaleStateError } from '../../shared/state/store.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { utilizationAlarm } from './support.ts';
@@ -37,7 +37,7 @@ describe('the state save refused after the actions', () => {
     expect(plan.targetNodes).toBeGreaterThan(plan.currentNodes);
     expect(audit!.outcome.applied.some((a) => a.action === 'set-desired')).toBe(true);
     expect(audit!.outcome.failed).toEqual([expect.objectContaining({ action: 'save-state' })]);
-    const history = await store.loadHistory<HistoryEntry>(FLEET, new Date(T0 - 3600_000));
+    const history = await store.loadHistory(FLEET, new Date(T0 - 3600_000));
     expect(history).toHaveLength(1);
     expect(history[0]!.signalIds).toContain(id);
   });

@@ -168,7 +168,7 @@ describe('spot-interruption function', () => {
     const audits = await h.audits();
     expect(audits).toHaveLength(1);
     expect(audits[0]).toMatchObject({ trigger: { fn: 'spot-interruption', signal: 'interruption' } });
-    const plan = audits[0]!.plan as { actions: Array<Record<string, unknown>> };
+    const plan = audits[0]!.plan as unknown as { actions: Array<Record<string, unknown>> };
     const drains = plan.actions.filter((a) => a.type === 'cordon-drain');
     expect(drains.map((d) => d.instanceId).sort()).toEqual(taken.map((i) => i.id).sort());
     for (const d of drains) expect(d.deadline).toBe(new Date(T0 + c.deadline * 1000).toISOString());

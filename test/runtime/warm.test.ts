@@ -16,7 +16,7 @@ describe('warm', () => {
     let built = 0;
     const seen: { pools: number; clusters: string[] }[] = [];
     const handler = createHandler({
-      name: 'spot-interruption',
+      trigger: 'spot-interruption',
       deps: async () => {
         built += 1;
         const deps = await productionDeps(silentLogger, env);

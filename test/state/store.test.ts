@@ -46,11 +46,11 @@ describe('StateStore on dynalite', () => {
 
   it('keeps history in time order and returns only what is recent', async () => {
     await store.appendHistory('f3', [
-      { at: '2026-03-02T09:00:00.000Z', kind: 'recommendation', nodes: 3 },
-      { at: '2026-03-02T09:50:00.000Z', kind: 'recommendation', nodes: 5 },
-      { at: '2026-03-02T09:55:00.000Z', kind: 'action', nodes: 5 },
+      { at: '2026-03-02T09:00:00.000Z', recommendation: 3, from: 2, to: 3, applied: true },
+      { at: '2026-03-02T09:50:00.000Z', recommendation: 5, from: 3, to: 5, applied: true },
+      { at: '2026-03-02T09:55:00.000Z', recommendation: 5, from: 5, to: 5, applied: false },
     ]);
-    const recent = await store.loadHistory<{ at: string; nodes: number }>('f3', new Date('2026-03-02T09:30:00Z'));
+    const recent = await store.loadHistory('f3', new Date('2026-03-02T09:30:00Z'));
     expect(recent.map((h) => h.at)).toEqual(['2026-03-02T09:50:00.000Z', '2026-03-02T09:55:00.000Z']);
   });
 

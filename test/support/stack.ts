@@ -86,7 +86,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     invoke: async (fn, event) => {
       let h = handlers.get(fn);
       if (!h) {
-        h = createHandler({ name: fn, deps: async () => stack.deps });
+        h = createHandler({ trigger: fn, deps: async () => stack.deps });
         handlers.set(fn, h);
       }
       return (await h(structuredClone(event), localContext(fn, 60_000))) as HandlerResult;

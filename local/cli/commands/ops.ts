@@ -166,7 +166,7 @@ async function invokeLocal(
     const stack = await startLocalStack({ world, resolved, dynamo, clock });
     try {
       seedDeployments(world, resolved, stack.kubernetes);
-      const handler = createHandler({ name: 'ops', deps: async () => stack.deps });
+      const handler = createHandler({ trigger: 'ops', deps: async () => stack.deps });
       const result = (await handler(body, localContext('ops', 5 * 60_000))) as HandlerResult;
       world.advanceTo(Math.max(world.now(), clock().getTime()));
       await saveWorld(stateDir, world);

@@ -1,0 +1,239 @@
+/**
+ * Executing a plan, and nothing else: each action through its port, stage by stage in the engine's order
+ * (`stageOf`: capacity asked for before any is taken away), the actions of one stage at the same time. The
+ * executor decides nothing: it does not change a count, skip an action or pick another pool. A failure in
+ * one pool or cloud does not stop the others; it is recorded with its kind and the cloud's code. Pools whose
+ * growth the cloud refused for capacity come back as `refused`: the caller turns them into launch-failure
+ * signals for a new decision (backed off, placed again) rather than deciding here.
+ */
+import { isInsufficientCapacity } from '../domain/errors.ts';
+import { type ClusterPort, refOf } from '../domain/ports.ts';
+import type { Fleet, Pool } from '../domain/types.ts';
+import { stageOf } from '../engine/actions.ts';
+import type { Action, CordonDrainAction, Plan } from '../engine/types.ts';
+import type { AppliedAction, FailedAction } from '../state/records.ts';
+import type { AppDeps } from './deps.ts';
+import { failureOf } from './observe.ts';
+
+export interface ExecutionResult {
+  applied: AppliedAction[];
+  failed: FailedAction[];
+  /** Pools whose growth the cloud refused for capacity. */
+  refused: string[];
+  /** True when at least one pool's count changed. */
+  changed: boolean;
+}
+
+export interface ExecutionContext {
+  fleet: Fleet;
+  eventId: string;
+}
+
+/**
+ * When a drain must end, on the application's clock (`deps.clock()`, the one the drain adapters are given):
+ * `until` (ms on that clock), capped by the invocation's own deadline (also on that clock) less a margin to
+ * record the outcome. An `until` that is not a number leaves a minute from now.
+ */
+export function drainDeadline(deps: AppDeps, until: number): Date {
+  const at = deps.clock().getTime();
+  let end = Number.isFinite(until) ? Math.max(at, until) : at + 60_000;
+  const hard = deps.deadline?.();
+  if (hard !== undefined) end = Math.min(end, Math.max(at, hard - 5_000));
+  return new Date(end);
+}
+
+/**
+ * The cluster holding a node the action names: its own cluster when the plan says, else the first of the
+ * fleet's clusters that knows the node (an operator's drain names a node only).
+ */
+async function locate(
+  deps: AppDeps,
+  fleet: Fleet,
+  action: { cluster?: string; node?: string; instanceId?: string },
+): Promise<{ cluster?: ClusterPort; name?: string; node?: string }> {
+  let first: { cluster: ClusterPort; name: string } | undefined;
+  for (const name of action.cluster ? [action.cluster] : fleetClusters(fleet)) {
+    const cluster = deps.clouds.cluster(name);
+    if (!cluster) continue;
+    if (action.node && action.cluster) return { cluster, name, node: action.node };
+    first ??= { cluster, name };
+    const byInstance = await cluster.findNodeByInstance(action.instanceId ?? action.node!);
+    if (byInstance) return { cluster, name, node: byInstance.name };
+    if (action.node && (await cluster.listGpuNodes()).some((n) => n.name === action.node))
+      return { cluster, name, node: action.node };
+  }
+  return first ?? {};
+}
+
+/** The clusters of a fleet: its Deployment's, then its pools'. */
+export function fleetClusters(fleet: Fleet): string[] {
+  const names = new Set<string>();
+  if (fleet.deployment) names.add(fleet.deployment.cluster);
+  for (const p of fleet.pools) if (p.tags?.cluster) names.add(p.tags.cluster);
+  return [...names];
+}
+
+async function cordonDrain(deps: AppDeps, action: CordonDrainAction, ctx: ExecutionContext, out: ExecutionResult) {
+  const target = action.node ?? action.instanceId ?? '?';
+  try {
+    const { cluster, name, node } = await locate(deps, ctx.fleet, action);
+    if (!cluster) {
+      out.applied.push({
+        poolId: action.poolId,
+        action: 'cordon-drain',
+        detail: `no cluster configured for ${action.poolId ?? target}: not drained`,
+      });
+      return;
+    }
+    if (!node) {
+      out.applied.push({
+        poolId: action.poolId,
+        action: 'cordon-drain',
+        detail: `no node for ${target} in cluster ${name}: nothing to drain`,
+      });
+      return;
+    }
+    await cluster.cordon(node);
+    const result = await cluster.drain(node, drainDeadline(deps, Date.parse(action.deadline)));
+    out.applied.push({ poolId: action.poolId, action: 'cordon-drain', detail: { cluster: name, ...result } });
+  } catch (e) {
+    out.failed.push(failureOf(action.poolId, `cordon-drain ${target}`, e));
+  }
+}
+
+async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out: ExecutionResult): Promise<void> {
+  const poolById = (id: string | undefined): Pool | undefined => ctx.fleet.pools.find((p) => p.id === id);
+  switch (action.type) {
+    case 'mark-offering':
+      // Part of the plan's next state, saved with it; nothing to call.
+      out.applied.push({
+        poolId: action.poolId,
+        action: 'mark-offering',
+        detail: { zone: action.zone, until: action.until, reason: action.reason },
+      });
+      return;
+    case 'report':
+      out.applied.push({ action: 'report', detail: { code: action.code, message: action.message } });
+      return;
+    case 'set-desired': {
+      const pool = poolById(action.poolId);
+      const port = pool ? deps.clouds.capacityFor(pool) : undefined;
+      if (!pool || !port) {
+        out.failed.push({
+          poolId: action.poolId,
+          action: 'set-desired',
+          error: pool ? `no adapter for ${pool.kind}` : 'pool not observed in this decision',
+        });
+        return;
+      }
+      try {
+        const r = await port.setDesired(refOf(pool), {
+          desired: action.to,
+          reason: action.reason,
+          idempotencyToken: `${ctx.eventId}:${pool.id}:${action.to}`.slice(0, 64),
+        });
+        out.applied.push({
+          poolId: pool.id,
+          action: 'set-desired',
+          detail: { from: r.previous, to: r.desired, operationId: r.operationId },
+        });
+        if (!r.unchanged) out.changed = true;
+      } catch (e) {
+        out.failed.push(failureOf(pool.id, 'set-desired', e));
+        if (isInsufficientCapacity(e) && action.to > action.from) out.refused.push(pool.id);
+      }
+      return;
+    }
+    case 'remove-instance': {
+      const pool = poolById(action.poolId);
+      const port = pool ? deps.clouds.capacityFor(pool) : undefined;
+      if (!pool || !port?.removeInstance) {
+        out.failed.push({
+          poolId: action.poolId,
+          action: `remove-instance ${action.instanceId}`,
+          error: pool ? `the ${pool.kind} adapter cannot end a chosen instance` : 'pool not observed in this decision',
+        });
+        return;
+      }
+      try {
+        await port.removeInstance(refOf(pool), action.instanceId);
+        out.applied.push({ poolId: pool.id, action: 'remove-instance', detail: action.instanceId });
+        out.changed = true;
+      } catch (e) {
+        out.failed.push(failureOf(pool.id, `remove-instance ${action.instanceId}`, e));
+      }
+      return;
+    }
+    case 'replace': {
+      // The replacement is one of this plan's grows. The node at risk is cordoned so no new work lands on it;
+      // it is drained and removed when its interruption arrives (or by an operator).
+      try {
+        const { cluster, node } = await locate(deps, ctx.fleet, action);
+        if (cluster && node) await cluster.cordon(node);
+        out.applied.push({
+          poolId: action.fromPool,
+          action: 'replace',
+          detail: cluster
+            ? { toPool: action.toPool, cordoned: node ?? null }
+            : `replacement in ${action.toPool}; no cluster to cordon ${action.instanceId}`,
+        });
+      } catch (e) {
+        out.failed.push(failureOf(action.fromPool, `replace ${action.instanceId}`, e));
+      }
+      return;
+    }
+    case 'cordon-drain':
+      await cordonDrain(deps, action, ctx, out);
+      return;
+    case 'set-warm': {
+      // A pool's warm capacity through its adapter; one that cannot keep any is a failure of that pool only.
+      const pool = poolById(action.poolId);
+      const port = pool ? deps.clouds.capacityFor(pool) : undefined;
+      if (!pool || !port?.setWarm) {
+        out.failed.push({
+          poolId: action.poolId,
+          action: 'set-warm',
+          error: pool ? `the ${pool.kind} adapter keeps no warm capacity` : 'pool not observed in this decision',
+        });
+        return;
+      }
+      try {
+        const r = await port.setWarm(refOf(pool), {
+          size: action.to,
+          state: action.state,
+          reason: action.reason,
+          idempotencyToken: `${ctx.eventId}:${pool.id}:warm:${action.to}`.slice(0, 64),
+        });
+        out.applied.push({ poolId: pool.id, action: 'set-warm', detail: { from: r.previous, to: r.size } });
+      } catch (e) {
+        out.failed.push(failureOf(pool.id, 'set-warm', e));
+      }
+      return;
+    }
+    case 'scale-deployment': {
+      const id = `${action.namespace}/${action.name}`;
+      const cluster = deps.clouds.cluster(action.cluster);
+      if (!cluster) {
+        out.failed.push({ poolId: id, action: 'scale-deployment', error: `no cluster '${action.cluster}' configured` });
+        return;
+      }
+      try {
+        const r = await cluster.scaleDeployment(action.namespace, action.name, action.replicas);
+        out.applied.push({ poolId: id, action: 'scale-deployment', detail: { from: r.previous, to: r.desired } });
+      } catch (e) {
+        out.failed.push(failureOf(id, 'scale-deployment', e));
+      }
+      return;
+    }
+  }
+}
+
+export async function executePlan(deps: AppDeps, plan: Plan, ctx: ExecutionContext): Promise<ExecutionResult> {
+  const out: ExecutionResult = { applied: [], failed: [], refused: [], changed: false };
+  const stages = new Map<number, Action[]>();
+  for (const a of plan.actions) stages.set(stageOf(a), [...(stages.get(stageOf(a)) ?? []), a]);
+  for (const stage of [...stages.keys()].sort((a, b) => a - b)) {
+    await Promise.all(stages.get(stage)!.map((a) => execute(deps, a, ctx, out)));
+  }
+  return out;
+}

@@ -1,0 +1,99 @@
+/**
+ * From a signal to decisions: one decision per fleet the trigger routed it to. A failure in one fleet does
+ * not stop the others; failures are rethrown at the end so that Lambda retries the event (and then
+ * dead-letters it). Within a fleet, a pool whose action failed does not stop the other pools: a retryable
+ * failure (throttling, a 5xx, a conflict) is rethrown once the decision is recorded, any other makes the
+ * result `partial` (the audit record says what failed).
+ *
+ * Capacity refusals have one path: pools the cloud refused to grow become launch-failure signals
+ * (`capacity-notice` `launch-unsuccessful`, as the clouds' own notices are) and one new decision, recorded
+ * as such, backs their offerings off and places the nodes again.
+ */
+import type { CapacityNoticeSignal, Signal } from '../domain/signals.ts';
+import type { Fleet } from '../domain/types.ts';
+import { type DecisionOutcome, type Gather, runDecision } from './decision.ts';
+import type { AppDeps } from './deps.ts';
+import { classifyFailures, RetryableActionsError } from './outcome.ts';
+
+/** Which fleets a signal concerns and what their decisions read; or why it concerns none. */
+export type FleetRoute = { fleets: Fleet[]; gather: Gather } | { noOp: string };
+
+export interface FleetsResult {
+  status: 'decided' | 'partial';
+  decisions: Array<{ fleetId: string; status: string; targetNodes: number; currentNodes: number }>;
+  errors: Array<{ fleetId: string; error: string }>;
+}
+
+/** The launch failures of pools a cloud refused to grow, as the engine reads the clouds' own notices. */
+export function refusalSignals(signal: Signal, out: DecisionOutcome): CapacityNoticeSignal[] {
+  return out.refused.flatMap((poolId) => {
+    const pool = out.plan.pools.find((p) => p.poolId === poolId);
+    if (!pool) return [];
+    return [
+      {
+        type: 'capacity-notice',
+        kind: 'launch-unsuccessful',
+        cloud: pool.cloud,
+        eventId: `${signal.eventId}#refused`,
+        source: 'gpu-autoscaler.execute',
+        time: out.plan.at,
+        fleetId: out.fleetId,
+        poolId,
+        instanceIds: [],
+        detail: `growing ${poolId} was refused for capacity`,
+      },
+    ];
+  });
+}
+
+export async function decideForFleets(
+  fn: string,
+  signal: Signal,
+  route: Extract<FleetRoute, { fleets: Fleet[] }>,
+  deps: AppDeps,
+): Promise<FleetsResult> {
+  const decisions: FleetsResult['decisions'] = [];
+  const errors: FleetsResult['errors'] = [];
+  let retry: unknown;
+  let partial = false;
+  const record = (out: DecisionOutcome) => {
+    decisions.push({
+      fleetId: out.fleetId,
+      status: out.audit.outcome.status,
+      targetNodes: out.plan.targetNodes,
+      currentNodes: out.plan.currentNodes,
+    });
+    const { retryable, other } = classifyFailures(out.failed);
+    if (retryable.length) {
+      const e = new RetryableActionsError(out.fleetId, retryable);
+      errors.push({ fleetId: out.fleetId, error: e.message });
+      retry ??= e;
+    } else if (other) {
+      // Failures a retry cannot fix (refused credentials, an invalid request, no capacity anywhere): the
+      // event is acknowledged, the audit record says what failed.
+      partial = true;
+    }
+  };
+  await Promise.all(
+    route.fleets.map(async (fleet) => {
+      try {
+        const request = { fn, fleetId: fleet.id, eventId: signal.eventId, source: signal.source, gather: route.gather };
+        const out = await runDecision(deps, { ...request, signals: [signal] });
+        const refusals = refusalSignals(signal, out);
+        if (refusals.length) {
+          // Placed again, once: a second refusal waits for the next event.
+          record(out);
+          record(await runDecision(deps, { ...request, eventId: refusals[0]!.eventId, signals: refusals }));
+        } else record(out);
+      } catch (e) {
+        errors.push({ fleetId: fleet.id, error: e instanceof Error ? e.message : String(e) });
+        deps.logger.error('decision failed', { fn, fleetId: fleet.id, eventId: signal.eventId, error: String(e) });
+        // Every failure is rethrown once the other fleets are done: retryable ones (throttling, a busy lease)
+        // succeed on Lambda's retry, the others end in the dead-letter queue with the event.
+        retry ??= e;
+      }
+    }),
+  );
+  if (retry) throw retry;
+  return { status: errors.length || partial ? 'partial' : 'decided', decisions, errors };
+}

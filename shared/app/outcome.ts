@@ -1,0 +1,49 @@
+/**
+ * What became of a decision, in one place: the audit record's status, which failures a retry of the event
+ * can fix, and the status the function answers with.
+ */
+import { isRetryableKind } from '../domain/errors.ts';
+import type { Plan } from '../engine/types.ts';
+import type { FailedAction, OutcomeStatus } from '../state/records.ts';
+import type { ExecutionResult } from './execute.ts';
+
+/**
+ * Reads that leave a pool or an input out of one decision (the next decision reads them again) and the
+ * decision's own event on the bus (informational): failing them fails nothing a retry would fix.
+ */
+const INFORMATIONAL = new Set(['describe', 'list-reservations', 'publish']);
+
+/** The audit record's status of an executed (or held back) plan. */
+export function outcomeStatus(plan: Plan, result: ExecutionResult, failures: readonly FailedAction[]): OutcomeStatus {
+  if (plan.dryRun) return 'dry-run';
+  if (plan.paused) return 'paused';
+  if (failures.length && result.applied.some((a) => a.action === 'set-desired' || a.action === 'cordon-drain'))
+    return 'partial';
+  if (failures.length && plan.actions.length) return 'failed';
+  return result.changed ? 'applied' : 'no-change';
+}
+
+/** Failures a retry of the event can fix (throttling, a 5xx, a conflict) and whether others remain. */
+export function classifyFailures(failures: readonly FailedAction[]): { retryable: FailedAction[]; other: boolean } {
+  const acting = failures.filter((f) => !INFORMATIONAL.has(f.action));
+  const retryable = acting.filter((f) => isRetryableKind(f.kind));
+  return { retryable, other: acting.length > retryable.length };
+}
+
+/**
+ * Capacity actions of a decision failed in a way a retry can fix (throttling, a 5xx, a conflict): the
+ * decision recorded them and applied the rest; the event is retried, and the next decision re-observes the
+ * pools and does only what is still missing.
+ */
+export class RetryableActionsError extends Error {
+  readonly fleetId: string;
+  readonly failed: Array<{ poolId?: string; action: string; kind?: string }>;
+  constructor(fleetId: string, failed: readonly FailedAction[]) {
+    super(
+      `fleet ${fleetId}: ${failed.map((f) => `${f.action} of ${f.poolId || '?'} failed (${f.kind})`).join('; ')}; retry`,
+    );
+    this.name = 'RetryableActionsError';
+    this.fleetId = fleetId;
+    this.failed = failed.map(({ poolId, action, kind }) => ({ ...(poolId ? { poolId } : {}), action, kind }));
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * A trigger is what one Lambda function reacts to: its name, the signal types it accepts (anything else is
+ * rejected as sent to the wrong function) and what it does with one. Each trigger is one file in this folder;
+ * `functions/<name>.ts` imports its own, and `index.ts` lists them all.
+ */
+import type { Signal } from '../../domain/signals.ts';
+import type { Gather } from '../decision.ts';
+import type { AppDeps } from '../deps.ts';
+import { decideForFleets, type FleetRoute, type FleetsResult } from '../fleets.ts';
+import type { OpsResult } from '../ops.ts';
+
+export type TriggerResult =
+  | { status: 'rejected'; reason: string; path?: string }
+  | { status: 'no-op'; reason: string }
+  | ({ status: 'decided' | 'partial' } & FleetsResult)
+  | ({ status: 'ops' } & OpsResult);
+
+export interface Trigger<Name extends string = string, Accepts extends Signal['type'] = Signal['type']> {
+  name: Name;
+  /** The signal types this function acts on. */
+  accepts: readonly Accepts[];
+  /** Acts on an accepted signal. */
+  run(signal: Extract<Signal, { type: Accepts }>, deps: AppDeps): Promise<TriggerResult>;
+  /** Whether acting twice on this signal is harmless and expected (read-only operator commands): not deduplicated. */
+  readOnly?(signal: Extract<Signal, { type: Accepts }>): boolean;
+}
+
+/** Any trigger, whatever it accepts (what the runtime holds). */
+// biome-ignore lint/suspicious/noExplicitAny: the signal type is checked by the trigger's own `accepts`.
+export type AnyTrigger = Trigger<string, any>;
+
+/** What the fleets' decisions read on a reactive trigger: reservations too, so a reserved pool is never trusted blindly. */
+export const REACTIVE: Gather = { metrics: true, demand: true, reservations: true };
+
+/**
+ * A trigger that decides for the fleets its `route` picks: one decision per fleet, or a no-op with the reason.
+ */
+export function decisionTrigger<Name extends string, Accepts extends Signal['type']>(
+  name: Name,
+  accepts: readonly Accepts[],
+  route: (signal: Extract<Signal, { type: Accepts }>, deps: AppDeps) => FleetRoute,
+): Trigger<Name, Accepts> {
+  return {
+    name,
+    accepts,
+    async run(signal, deps) {
+      const r = route(signal, deps);
+      if ('noOp' in r) {
+        deps.counters?.count('NoOps');
+        deps.logger.info('no-op', { fn: name, eventId: signal.eventId, reason: r.noOp });
+        return { status: 'no-op', reason: r.noOp };
+      }
+      return decideForFleets(name, signal, r, deps);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The fleet's state after a decision, as data (the application saves it and changes nothing in it):
+ *
+ *   - what has lapsed goes: offering backoffs past their end, pauses and manual targets past their expiry,
+ *     handled interruptions older than a day;
+ *   - the operator's commands of this decision are applied once: `scale` sets the manual target, `pause`
+ *     pauses, `resume` resumes (readSignals already folded them, with the state's, into the signal context);
+ *   - the plan's own facts are added: offerings it backs off (extending a backoff already there) and the
+ *     interruptions it handles (so a repeated notice is not counted twice).
+ */
+import type { SignalContext } from './signals.ts';
+import type { Action, DecisionState } from './types.ts';
+
+/** How long a handled interruption is remembered: repeated notices of one instance come within minutes. */
+export const HANDLED_INTERRUPTION_MEMORY_MS = 86_400_000;
+
+export function nextState(
+  state: DecisionState,
+  sig: SignalContext,
+  actions: readonly Action[],
+  now: Date,
+): DecisionState {
+  const t = now.getTime();
+  const { paused: _p, manualTarget: _m, ...rest } = state;
+  const next: DecisionState = {
+    ...rest,
+    offeringBackoff: state.offeringBackoff.filter((b) => Date.parse(b.until) > t).map((b) => ({ ...b })),
+    ...(state.interruptedInstances
+      ? {
+          interruptedInstances: state.interruptedInstances.filter(
+            (i) => Date.parse(i.at) > t - HANDLED_INTERRUPTION_MEMORY_MS,
+          ),
+        }
+      : {}),
+    ...(sig.paused ? { paused: sig.paused } : {}),
+    ...(sig.manualTarget ? { manualTarget: sig.manualTarget } : {}),
+  };
+  for (const a of actions) {
+    if (a.type === 'mark-offering') {
+      const existing = next.offeringBackoff.find((b) => b.poolId === a.poolId && b.zone === a.zone);
+      if (existing) {
+        if (a.until > existing.until) existing.until = a.until;
+      } else {
+        next.offeringBackoff.push({
+          poolId: a.poolId,
+          ...(a.zone ? { zone: a.zone } : {}),
+          until: a.until,
+          reason: a.reason,
+        });
+      }
+    }
+    if ((a.type === 'cordon-drain' && a.instanceId) || a.type === 'replace') {
+      const instanceId = a.instanceId!;
+      next.interruptedInstances ??= [];
+      if (!next.interruptedInstances.some((i) => i.instanceId === instanceId)) {
+        next.interruptedInstances.push({
+          instanceId,
+          ...(a.type === 'replace' ? { poolId: a.fromPool } : a.poolId ? { poolId: a.poolId } : {}),
+          ...(a.type === 'cordon-drain' ? { deadline: a.deadline } : {}),
+          at: now.toISOString(),
+        });
+      }
+    }
+  }
+  return next;
+}

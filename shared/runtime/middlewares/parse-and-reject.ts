@@ -1,0 +1,97 @@
+/**
+ * Middleware: parse the event into a signal, and settle what needs no decision.
+ *
+ * - a malformed event (ParseError) or one this function does not accept (sent by the wrong rule): recorded
+ *   with the reason in the table (`REJECTED#day`), answered `rejected`, never retried; the malformed items of
+ *   a batch are recorded one by one and the valid ones go on;
+ * - an event the autoscaler does not act on: answered `no-op` with the reason;
+ * - else `request.internal.signal` is the signal, and `request.event` becomes it (the idempotency key is its
+ *   event id).
+ */
+import { isRecord } from '../../../events/fields.ts';
+import { normalizeEvent } from '../../../events/index.ts';
+import type { NormalizeContext } from '../../../events/context.ts';
+import type { AppDeps } from '../../app/deps.ts';
+import type { AnyTrigger, TriggerResult } from '../../app/triggers/trigger.ts';
+import { isParseError } from '../../domain/errors.ts';
+import type { AutoscalerMiddleware, AutoscalerRequest } from './request.ts';
+
+/** The normalizer's context from the configuration: alarm names, resource names and schedule names -> fleets. */
+export function normalizeContext(deps: AppDeps, now: Date): NormalizeContext {
+  const alarms: NonNullable<NormalizeContext['alarms']> = {};
+  for (const a of deps.resolved.config.alarms) {
+    if (!a.alarm.endsWith('*')) alarms[a.alarm] = { fleetId: a.fleetId, ...(a.poolId ? { poolId: a.poolId } : {}) };
+  }
+  const dimensions: NonNullable<NormalizeContext['dimensions']> = {
+    AutoScalingGroupName: {},
+    FleetId: {},
+    VMScaleSetName: {},
+  };
+  for (const f of deps.resolved.fleets) {
+    for (const p of f.pools) {
+      const ref = { fleetId: f.id, poolId: p.id };
+      if (p.kind === 'auto-scaling-group') dimensions.AutoScalingGroupName![p.resource] = ref;
+      if (p.kind === 'ec2-fleet') dimensions.FleetId![p.resource] = ref;
+      if (p.kind === 'azure-vmss') dimensions.VMScaleSetName![p.resource] = ref;
+    }
+  }
+  const ticks: NonNullable<NormalizeContext['ticks']> = {};
+  for (const s of deps.resolved.config.schedules) ticks[s.name] = { purpose: 'schedule', window: s.name };
+  return { now: now.toISOString(), alarms, dimensions, ticks };
+}
+
+export interface ParseAndRejectOptions {
+  trigger: Pick<AnyTrigger, 'name' | 'accepts'>;
+}
+
+async function reject(request: AutoscalerRequest, fn: string, reason: string, path?: string): Promise<TriggerResult> {
+  const deps = request.internal.deps!;
+  const raw = request.event;
+  const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+  const eventId = typeof id === 'string' ? id : `unknown-${crypto.randomUUID()}`;
+  const at = deps.clock().toISOString();
+  await deps.store.putRejected({ at, eventId, fn, reason, ...(path ? { path } : {}), raw });
+  deps.counters?.count('Rejected');
+  deps.logger.warn('event rejected', { reason, path, eventId });
+  return { status: 'rejected', reason, ...(path ? { path } : {}) };
+}
+
+export function parseAndReject({ trigger }: ParseAndRejectOptions): AutoscalerMiddleware {
+  const parseAndRejectBefore = async (request: AutoscalerRequest): Promise<void> => {
+    const deps = request.internal.deps!;
+    let normalized: ReturnType<typeof normalizeEvent>;
+    try {
+      normalized = normalizeEvent(request.event, normalizeContext(deps, deps.clock()));
+    } catch (e) {
+      if (!isParseError(e)) throw e;
+      request.internal.settled = await reject(request, trigger.name, e.message, e.path);
+      return;
+    }
+    if (normalized.rejected?.length) {
+      // Malformed items of a batch: each is recorded on its own; the valid ones go on.
+      const { rejected, ...rest } = normalized;
+      normalized = rest as typeof normalized;
+      const event = request.event;
+      const parent = normalized.eventId ?? (isRecord(event) && typeof event.id === 'string' ? event.id : 'batch');
+      for (const r of rejected)
+        await rejectItem(deps, trigger.name, r.eventId ?? `${parent}#${r.path}`, r.item, r.reason, r.path);
+    }
+    if (normalized.type === 'no-op') {
+      deps.counters?.count('NoOps');
+      deps.logger.info('no-op', { reason: normalized.reason, eventId: normalized.eventId });
+      request.internal.settled = { status: 'no-op', reason: normalized.reason };
+      return;
+    }
+    if (!trigger.accepts.includes(normalized.type)) {
+      request.internal.settled = await reject(
+        request,
+        trigger.name,
+        `an event of type ${normalized.type} is not for the ${trigger.name} function (check the rule that sent it)`,
+      );
+      return;
+    }
+    request.internal.signal = normalized;
+    request.event = normalized;
+  };
+  return { before: parseAndRejectBefore };
+}

@@ -1,0 +1,74 @@
+/**
+ * What the application keeps between decisions, independent of where it is kept: the fleet's state, the
+ * audit record of a decision and the errors of the state port. `StateStore` (DynamoDB) implements
+ * `FleetStatePort`; the tests use the fake in `test/support/fakes.ts`.
+ */
+import type { StatePort } from '../domain/ports.ts';
+import type { DecisionState, HistoryEntry, Plan } from '../engine/types.ts';
+
+export type { RejectedEvent } from '../domain/ports.ts';
+
+/**
+ * The durable per-fleet state: what the engine reads as `DecisionState` (pause, manual target, offering
+ * backoff, interruptions already handled), plus the version used for conditional writes.
+ */
+export interface FleetState extends DecisionState {
+  fleetId: string;
+  /** Bumped on every save; a save must name the version it read. */
+  version: number;
+}
+
+export type OutcomeStatus = 'applied' | 'partial' | 'failed' | 'dry-run' | 'paused' | 'no-change' | 'rejected';
+
+export interface AppliedAction {
+  /** The pool, or the Deployment (`namespace/name`). */
+  poolId?: string;
+  action: string;
+  detail?: unknown;
+}
+
+export interface FailedAction {
+  /** The pool, or the Deployment (`namespace/name`); none for what concerns no pool (publishing, saving). */
+  poolId?: string;
+  action: string;
+  error: string;
+  kind?: string;
+  code?: string;
+}
+
+export interface AuditRecord {
+  fleetId: string;
+  at: string;
+  eventId: string;
+  /** What triggered it: the function, the signal type, the source, and for operators who asked and why. */
+  trigger: { fn: string; signal: string; source: string; actor?: string; reason?: string };
+  dryRun: boolean;
+  paused: boolean;
+  /** The plan as the engine produced it (with its reasons). */
+  plan?: Plan;
+  outcome: { status: OutcomeStatus; applied: AppliedAction[]; failed: FailedAction[] };
+  /** Inputs that were missing or degraded (metrics store down, no forecast...). */
+  notes?: string[];
+}
+
+export type FleetStatePort = StatePort<FleetState, HistoryEntry, AuditRecord>;
+
+/** Another invocation holds the fleet's lease. Retryable: Lambda retries the event. */
+export class LeaseBusyError extends Error {
+  readonly fleetId: string;
+  constructor(fleetId: string, owner: string) {
+    super(`fleet ${fleetId} is being decided by another invocation (${owner}); retry`);
+    this.name = 'LeaseBusyError';
+    this.fleetId = fleetId;
+  }
+}
+
+/** The fleet state changed since it was read (another invocation saved first). Retryable. */
+export class StaleStateError extends Error {
+  readonly fleetId: string;
+  constructor(fleetId: string, version: number) {
+    super(`fleet ${fleetId} state changed since version ${version} was read; retry`);
+    this.name = 'StaleStateError';
+    this.fleetId = fleetId;
+  }
+}

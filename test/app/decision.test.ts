@@ -1,0 +1,218 @@
+/**
+ * The decision path over fakes (no emulator, no dynalite): a trigger's signal through the lease, the
+ * observation, the engine, the executor and the record, table by table. Each case takes milliseconds; the
+ * end-to-end tests over the emulators (test/functions) stay.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runDecision } from '../../shared/app/decision.ts';
+import { demandQuery, metricQuery } from '../../shared/app/inputs.ts';
+import { runOperatorCommand } from '../../shared/app/ops.ts';
+import { alarm } from '../../shared/app/triggers/alarm.ts';
+import { spotInterruption } from '../../shared/app/triggers/spot-interruption.ts';
+import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
+import { CloudError } from '../../shared/domain/errors.ts';
+import type { MetricAlarmSignal, OperatorCommandSignal, Signal } from '../../shared/domain/signals.ts';
+import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
+
+const T0 = new Date('2026-03-02T15:00:00Z'); // a Monday, 10:00 in New York: business hours (floor 3)
+const FLEET = 'llm-demo';
+let resolved: ResolvedConfig;
+let w: FakeWorld;
+
+beforeAll(async () => {
+  resolved = await loadConfigFile(fileURLToPath(new URL('../../config/demo.json', import.meta.url)));
+});
+afterEach(() => {
+  w = undefined as unknown as FakeWorld;
+});
+
+/** The demo fleet over fakes: 2 on-demand nodes, the rest empty, demand at `rps`. */
+function world(rps: number, utilization: number): FakeWorld {
+  const f = fakeDeps(resolved, T0);
+  f.set('aws-g5-ondemand', { desired: 2 });
+  f.set('aws-g5-spot', { desired: 0 });
+  f.set('aws-p5-capacity-block', { desired: 0 });
+  f.set('azure-a100-spot', { desired: 0 });
+  f.set('gcp-l4', { desired: 0 });
+  const fleet = resolved.fleets[0]!;
+  f.metrics.values.set(demandQuery(fleet), rps);
+  f.metrics.values.set(metricQuery(FLEET, 'gpu_utilization'), utilization);
+  return f;
+}
+
+const hotAlarm = (id = 'alarm-1'): MetricAlarmSignal => ({
+  type: 'metric-alarm',
+  eventId: id,
+  source: 'aws.cloudwatch',
+  time: T0.toISOString(),
+  cloud: 'aws',
+  alarmName: 'llm-demo-gpu-utilization-high',
+  state: 'ALARM',
+  alarmKind: 'metric',
+  dimensions: {},
+});
+
+const command = (c: Partial<OperatorCommandSignal>): OperatorCommandSignal => ({
+  type: 'operator-command',
+  eventId: `op-${c.command}`,
+  source: 'cli',
+  time: T0.toISOString(),
+  command: 'status',
+  actor: 'alice',
+  reason: 'test',
+  fleetId: FLEET,
+  ...c,
+});
+
+const grown = (f: FakeWorld) =>
+  Object.values(f.capacity).flatMap((c) => c.callsOf('setDesired').filter(([, to]) => (to as number) > 0));
+
+describe('a decision records in few writes, and the state write releases the lease', () => {
+  it('an alarm on a hot fleet: grows, saves the next state, appends history, audits, publishes', async () => {
+    w = world(200, 140);
+    const r = await alarm.run(hotAlarm(), w.deps);
+    expect(r).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET, status: 'applied' }] });
+    expect(grown(w).length).toBeGreaterThan(0);
+    const methods = w.state.calls.map((c) => c.method);
+    // lease; history read; history + state; audit. No separate release: the state write dropped the lease.
+    expect(methods).toEqual(['acquireLease', 'loadHistory', 'appendHistory', 'saveState', 'putAudit']);
+    expect(w.state.lease(FLEET)).toEqual({});
+    expect((await w.state.getState(FLEET)).version).toBe(1);
+    expect(w.state.audit[0]!.plan!.actions.some((a) => a.type === 'scale-deployment')).toBe(true);
+    expect(w.events.published.map((e) => e.detailType)).toEqual(['Scaling Decision']);
+  });
+
+  it('a dry run takes no lease and saves nothing', async () => {
+    w = world(200, 140);
+    const out = await runDecision(w.deps, {
+      fn: 'ops',
+      fleetId: FLEET,
+      eventId: 'e1',
+      source: 'cli',
+      signals: [],
+      gather: { metrics: true, demand: true },
+      dryRun: true,
+    });
+    expect(out.audit.outcome.status).toBe('dry-run');
+    expect(w.state.calls.map((c) => c.method)).toEqual(['getState', 'loadHistory', 'putAudit']);
+    expect(grown(w)).toEqual([]);
+  });
+});
+
+describe('the executor decides nothing', () => {
+  const cases: Array<{ name: string; error: Error; expected: { status: string; retried: boolean } }> = [
+    {
+      name: 'a throttled cloud: the decision is recorded, the event retried',
+      error: new CloudError({ kind: 'throttled', cloud: 'aws', operation: 'grow', message: 'slow down' }),
+      expected: { status: 'partial', retried: true },
+    },
+    {
+      name: 'refused credentials: recorded, acknowledged as partial (a retry would not help)',
+      error: new CloudError({ kind: 'unauthorized', cloud: 'aws', operation: 'grow', message: 'no' }),
+      expected: { status: 'partial', retried: false },
+    },
+  ];
+  it.each(cases)('$name', async ({ error, expected }) => {
+    w = world(200, 140);
+    for (const c of Object.values(w.capacity)) for (const id of c.pools.keys()) c.refuse.set(id, error);
+    const run = alarm.run(hotAlarm(), w.deps);
+    if (expected.retried) await expect(run).rejects.toMatchObject({ name: 'RetryableActionsError' });
+    else await expect(run).resolves.toMatchObject({ status: expected.status });
+    expect(w.state.audit[0]!.outcome.failed.length).toBeGreaterThan(0);
+    // Saved all the same: the next decision sees what was done.
+    expect((await w.state.getState(FLEET)).version).toBe(1);
+  });
+
+  it('a refusal for capacity becomes a launch-failure signal and one new decision, recorded as one', async () => {
+    w = world(200, 140);
+    const refused = new CloudError({
+      kind: 'insufficient-capacity',
+      cloud: 'aws',
+      operation: 'growing aws-g5-spot',
+      message: 'InsufficientInstanceCapacity',
+    });
+    // The pool the plan grows most, found by a first run on a copy of the world.
+    const probe = world(200, 140);
+    await alarm.run(hotAlarm('probe'), probe.deps);
+    const first = probe.state.audit[0]!.plan!.pools.toSorted((a, b) => b.delta - a.delta)[0]!;
+    const target = first.poolId;
+    w.capacity[first.cloud as 'aws'].refuse.set(target, refused);
+    const r = await alarm.run(hotAlarm('a-1'), w.deps);
+    expect(r).toMatchObject({ status: 'partial' });
+    expect(w.state.audit.map((a) => [a.eventId, a.trigger.signal])).toEqual([
+      ['a-1', 'metric-alarm'],
+      ['a-1#refused', 'capacity-notice'],
+    ]);
+    const second = w.state.audit[1]!.plan!;
+    // The engine backed the offering off and placed the nodes elsewhere.
+    expect(second.pools.find((p) => p.poolId === target)!.blocked).toMatch(/backed off/);
+    expect(second.pools.find((p) => p.poolId === target)!.delta).toBe(0);
+    expect((await w.state.getState(FLEET)).offeringBackoff).toEqual([
+      expect.objectContaining({ poolId: target, reason: 'insufficient-capacity' }),
+    ]);
+  });
+});
+
+describe('operator commands are signals the engine applies once', () => {
+  it('pause: saved by the plan; a following alarm calls no cloud and says what it held back', async () => {
+    w = world(200, 140);
+    const paused = await runOperatorCommand(w.deps, command({ command: 'pause' }));
+    expect(paused.audit).toMatchObject({ paused: true, outcome: { status: 'paused' } });
+    expect((await w.state.getState(FLEET)).paused).toMatchObject({ by: 'alice' });
+    const r = await alarm.run(hotAlarm(), w.deps);
+    expect(r).toMatchObject({ decisions: [{ status: 'paused' }] });
+    expect(grown(w)).toEqual([]);
+    expect(w.state.audit.at(-1)!.plan!.suppressedActions.length).toBeGreaterThan(0);
+    await runOperatorCommand(w.deps, command({ command: 'resume', eventId: 'op-resume' }));
+    expect((await w.state.getState(FLEET)).paused).toBeUndefined();
+  });
+
+  it('scale: the manual target is in the next state and the plan', async () => {
+    w = world(20, 30);
+    const r = await runOperatorCommand(w.deps, command({ command: 'scale', target: 6 }));
+    expect(r.plan!.targetNodes).toBe(6);
+    expect((await w.state.getState(FLEET)).manualTarget).toMatchObject({ target: 6, by: 'alice' });
+  });
+
+  it('drain: the node is found, and the plan cordons and drains it', async () => {
+    w = world(20, 30);
+    w.cluster.addNode('node-a', 'i-0abc');
+    const r = await runOperatorCommand(w.deps, command({ command: 'drain', node: 'i-0abc' }));
+    expect(r).toMatchObject({ ok: true, message: expect.stringContaining('cordoned and drained node-a') });
+    expect(w.cluster.callsOf('cordon')).toEqual([['node-a']]);
+    expect(w.cluster.callsOf('drain')).toEqual([['node-a']]);
+  });
+});
+
+describe('an interruption', () => {
+  it('cordons and drains the node, removes the instance and places the capacity elsewhere', async () => {
+    w = world(20, 30);
+    w.set('aws-g5-spot', {
+      desired: 2,
+      instances: [
+        { id: 'i-1', capacityType: 'spot', lifecycle: 'ready', zone: 'us-east-1a' },
+        { id: 'i-2', capacityType: 'spot', lifecycle: 'ready', zone: 'us-east-1b' },
+      ],
+    });
+    w.cluster.addNode('node-1', 'i-1');
+    const notice: Signal = {
+      type: 'interruption',
+      eventId: 'spot-1',
+      source: 'aws.ec2',
+      time: T0.toISOString(),
+      cloud: 'aws',
+      kind: 'warning',
+      instanceIds: ['i-1'],
+      deadline: new Date(T0.getTime() + 120_000).toISOString(),
+      zone: 'us-east-1a',
+      region: 'us-east-1',
+    };
+    await spotInterruption.run(notice, w.deps);
+    expect(w.cluster.callsOf('cordon')).toEqual([['node-1']]);
+    expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
+    const state = await w.state.getState(FLEET);
+    expect(state.interruptedInstances).toEqual([expect.objectContaining({ instanceId: 'i-1', poolId: 'aws-g5-spot' })]);
+    expect(state.offeringBackoff).toEqual([expect.objectContaining({ poolId: 'aws-g5-spot', reason: 'interrupted' })]);
+  });
+});

@@ -1,0 +1,381 @@
+/**
+ * Fakes of the ports, for testing the application layer in milliseconds (Karpenter's fake CloudProvider:
+ * they record their calls, take the next error to throw, and reset). They keep just enough state to be
+ * honest: a capacity fake's pools change with `setDesired` and `removeInstance`; the state fake versions
+ * its writes and holds leases like the DynamoDB store.
+ */
+import type { AppDeps, AppLogger, Clouds } from '../../shared/app/deps.ts';
+import type { ResolvedConfig } from '../../shared/config/load.ts';
+import type {
+  CapacityPort,
+  CapacityReservation,
+  ClusterPort,
+  DecisionEvent,
+  DrainResult,
+  EventsPort,
+  GpuNode,
+  MetricSeries,
+  MetricsPort,
+  ObservedInstance,
+  PoolObservation,
+  PoolRef,
+  RejectedEvent,
+  SetDesiredRequest,
+  SetDesiredResult,
+} from '../../shared/domain/ports.ts';
+import type { Cloud, Pool, PoolKind } from '../../shared/domain/types.ts';
+import { CLOUD_OF_KIND } from '../../shared/domain/types.ts';
+import type { HistoryEntry } from '../../shared/engine/types.ts';
+import {
+  type AuditRecord,
+  type FleetState,
+  type FleetStatePort,
+  LeaseBusyError,
+  StaleStateError,
+} from '../../shared/state/records.ts';
+
+export interface Call {
+  method: string;
+  args: unknown[];
+}
+
+/** A fake pool: its desired count and instances (ready unless said otherwise). */
+export interface FakePool {
+  desired: number;
+  ready?: number;
+  instances?: ObservedInstance[];
+}
+
+export class FakeCapacity implements CapacityPort {
+  readonly cloud: Cloud;
+  readonly calls: Call[] = [];
+  /** Thrown by the next call (then cleared). */
+  nextError: Error | undefined;
+  /** Thrown by every `setDesired` of these pools (a cloud out of capacity there). */
+  readonly refuse = new Map<string, Error>();
+  readonly pools = new Map<string, FakePool>();
+  reservations: CapacityReservation[] = [];
+  readonly removeInstance?: (ref: PoolRef, instanceId: string) => Promise<void>;
+
+  constructor(cloud: Cloud, options: { removesInstances?: boolean } = {}) {
+    this.cloud = cloud;
+    if (options.removesInstances ?? true) {
+      this.removeInstance = async (ref, instanceId) => {
+        this.record('removeInstance', ref.id, instanceId);
+        const p = this.pool(ref.id);
+        p.instances = (p.instances ?? []).filter((i) => i.id !== instanceId);
+        p.desired = Math.max(0, p.desired - 1);
+      };
+    }
+  }
+
+  private record(method: string, ...args: unknown[]) {
+    this.calls.push({ method, args });
+    const e = this.nextError;
+    if (e) {
+      this.nextError = undefined;
+      throw e;
+    }
+  }
+
+  private pool(id: string): FakePool {
+    let p = this.pools.get(id);
+    if (!p) {
+      p = { desired: 0 };
+      this.pools.set(id, p);
+    }
+    return p;
+  }
+
+  supports(kind: PoolKind): boolean {
+    return CLOUD_OF_KIND[kind] === this.cloud;
+  }
+
+  async describePool(ref: PoolRef): Promise<PoolObservation> {
+    this.record('describePool', ref.id);
+    const p = this.pool(ref.id);
+    const instances =
+      p.instances ??
+      Array.from(
+        { length: p.desired },
+        (_, i): ObservedInstance => ({
+          id: `${ref.id}-${i}`,
+          capacityType: 'on-demand',
+          lifecycle: 'ready',
+        }),
+      );
+    return { ref, desired: p.desired, ready: p.ready ?? p.desired, instances };
+  }
+
+  async setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult> {
+    this.record('setDesired', ref.id, request.desired);
+    const refusal = this.refuse.get(ref.id);
+    const p = this.pool(ref.id);
+    if (refusal && request.desired > p.desired) throw refusal;
+    const previous = p.desired;
+    p.desired = request.desired;
+    delete p.instances;
+    delete p.ready;
+    return { desired: request.desired, previous, unchanged: previous === request.desired };
+  }
+
+  async listReservations(region: string): Promise<CapacityReservation[]> {
+    this.record('listReservations', region);
+    return this.reservations;
+  }
+
+  /** Calls of one method, by pool id. */
+  callsOf(method: string): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+
+  reset(): void {
+    this.calls.length = 0;
+    this.nextError = undefined;
+  }
+}
+
+export class FakeCluster implements ClusterPort {
+  readonly calls: Call[] = [];
+  nextError: Error | undefined;
+  readonly nodes: GpuNode[] = [];
+  readonly deployments = new Map<string, number>();
+
+  private record(method: string, ...args: unknown[]) {
+    this.calls.push({ method, args });
+    const e = this.nextError;
+    if (e) {
+      this.nextError = undefined;
+      throw e;
+    }
+  }
+
+  addNode(name: string, instanceId: string): void {
+    this.nodes.push({ name, instanceId, gpus: 1, ready: true, unschedulable: false, labels: {} });
+  }
+
+  async scaleDeployment(namespace: string, name: string, replicas: number): Promise<SetDesiredResult> {
+    this.record('scaleDeployment', `${namespace}/${name}`, replicas);
+    const previous = this.deployments.get(`${namespace}/${name}`) ?? 0;
+    this.deployments.set(`${namespace}/${name}`, replicas);
+    return { desired: replicas, previous, unchanged: previous === replicas };
+  }
+  async describeDeployment(namespace: string, name: string) {
+    this.record('describeDeployment', `${namespace}/${name}`);
+    const n = this.deployments.get(`${namespace}/${name}`) ?? 0;
+    return { desired: n, ready: n };
+  }
+  async patchNodePool(name: string): Promise<void> {
+    this.record('patchNodePool', name);
+  }
+  async listGpuNodes(): Promise<GpuNode[]> {
+    this.record('listGpuNodes');
+    return [...this.nodes];
+  }
+  async findNodeByInstance(instanceId: string): Promise<GpuNode | undefined> {
+    this.record('findNodeByInstance', instanceId);
+    return this.nodes.find((n) => n.instanceId === instanceId);
+  }
+  async cordon(node: string): Promise<void> {
+    this.record('cordon', node);
+    const n = this.nodes.find((x) => x.name === node);
+    if (n) n.unschedulable = true;
+  }
+  async drain(node: string): Promise<DrainResult> {
+    this.record('drain', node);
+    return { node, evicted: [], remaining: [], complete: true };
+  }
+  callsOf(method: string): unknown[][] {
+    return this.calls.filter((c) => c.method === method).map((c) => c.args);
+  }
+  reset(): void {
+    this.calls.length = 0;
+    this.nextError = undefined;
+  }
+}
+
+/** The state port in memory, with the DynamoDB store's lease and version rules. */
+export class FakeState implements FleetStatePort {
+  readonly calls: Call[] = [];
+  nextError: Error | undefined;
+  readonly states = new Map<string, FleetState & { leaseOwner?: string; leaseUntil?: number }>();
+  readonly history = new Map<string, HistoryEntry[]>();
+  readonly audit: AuditRecord[] = [];
+  readonly rejected: RejectedEvent[] = [];
+
+  private record(method: string, ...args: unknown[]) {
+    this.calls.push({ method, args });
+    const e = this.nextError;
+    if (e) {
+      this.nextError = undefined;
+      throw e;
+    }
+  }
+
+  private read(fleetId: string): FleetState {
+    const s = this.states.get(fleetId);
+    if (!s) return { fleetId, version: 0, offeringBackoff: [] };
+    const { leaseOwner: _o, leaseUntil: _u, ...state } = structuredClone(s);
+    return state;
+  }
+
+  async getState(fleetId: string): Promise<FleetState> {
+    this.record('getState', fleetId);
+    return this.read(fleetId);
+  }
+  async acquireLease(fleetId: string, owner: string, now: Date, ttlMs: number): Promise<FleetState> {
+    this.record('acquireLease', fleetId, owner);
+    const s = this.states.get(fleetId) ?? { fleetId, version: 0, offeringBackoff: [] };
+    if (s.leaseUntil !== undefined && s.leaseUntil >= now.getTime() && s.leaseOwner !== owner)
+      throw new LeaseBusyError(fleetId, 'another invocation');
+    this.states.set(fleetId, { ...s, leaseOwner: owner, leaseUntil: now.getTime() + ttlMs });
+    return this.read(fleetId);
+  }
+  async releaseLease(fleetId: string, owner: string): Promise<void> {
+    this.record('releaseLease', fleetId, owner);
+    const s = this.states.get(fleetId);
+    if (s?.leaseOwner === owner) {
+      delete s.leaseOwner;
+      delete s.leaseUntil;
+    }
+  }
+  async saveState(state: FleetState, owner?: string): Promise<FleetState> {
+    this.record('saveState', state.fleetId, owner);
+    const current = this.states.get(state.fleetId);
+    if ((current?.version ?? 0) !== state.version || (owner && current?.leaseOwner && current.leaseOwner !== owner))
+      throw new StaleStateError(state.fleetId, state.version);
+    const next = structuredClone({ ...state, version: state.version + 1 });
+    this.states.set(state.fleetId, next);
+    return structuredClone(next);
+  }
+  async appendHistory(fleetId: string, entries: HistoryEntry[]): Promise<void> {
+    this.record('appendHistory', fleetId);
+    this.history.set(fleetId, [...(this.history.get(fleetId) ?? []), ...structuredClone(entries)]);
+  }
+  async loadHistory(fleetId: string, since: Date): Promise<HistoryEntry[]> {
+    this.record('loadHistory', fleetId);
+    return (this.history.get(fleetId) ?? []).filter((e) => Date.parse(e.at) >= since.getTime());
+  }
+  async putAudit(record: AuditRecord): Promise<void> {
+    this.record('putAudit', record.fleetId, record.eventId);
+    this.audit.push(structuredClone(record));
+  }
+  async listAudit(
+    fleetId: string,
+    limit = 20,
+    range: { since?: string; until?: string } = {},
+  ): Promise<AuditRecord[]> {
+    this.record('listAudit', fleetId);
+    return this.audit
+      .filter((a) => a.fleetId === fleetId && a.at >= (range.since ?? '') && a.at <= (range.until ?? '~'))
+      .reverse()
+      .slice(0, limit);
+  }
+  async putRejected(rejected: RejectedEvent): Promise<void> {
+    this.record('putRejected', rejected.eventId);
+    this.rejected.push(rejected);
+  }
+  async listRejected(day: string): Promise<RejectedEvent[]> {
+    this.record('listRejected', day);
+    return this.rejected.filter((r) => r.at.startsWith(day));
+  }
+  /** The lease fields as stored (tests of the lease's release). */
+  lease(fleetId: string): { owner?: string; until?: number } {
+    const s = this.states.get(fleetId);
+    return { ...(s?.leaseOwner ? { owner: s.leaseOwner } : {}), ...(s?.leaseUntil ? { until: s.leaseUntil } : {}) };
+  }
+}
+
+/** Metrics by query text: a value for `queryInstant`, a series for `queryRange`. */
+export class FakeMetrics implements MetricsPort {
+  readonly calls: Call[] = [];
+  nextError: Error | undefined;
+  readonly values = new Map<string, number>();
+  readonly series = new Map<string, MetricSeries[]>();
+  private record(method: string, ...args: unknown[]) {
+    this.calls.push({ method, args });
+    const e = this.nextError;
+    if (e) {
+      this.nextError = undefined;
+      throw e;
+    }
+  }
+  async queryInstant(query: string): Promise<number | undefined> {
+    this.record('queryInstant', query);
+    return this.values.get(query);
+  }
+  async queryRange(query: string): Promise<MetricSeries[]> {
+    this.record('queryRange', query);
+    return this.series.get(query) ?? [];
+  }
+}
+
+export class FakeEvents implements EventsPort {
+  readonly published: DecisionEvent[] = [];
+  nextError: Error | undefined;
+  async publish(events: DecisionEvent[]): Promise<void> {
+    const e = this.nextError;
+    if (e) {
+      this.nextError = undefined;
+      throw e;
+    }
+    this.published.push(...events);
+  }
+}
+
+export interface FakeWorld {
+  deps: AppDeps;
+  capacity: Record<'aws' | 'azure' | 'gcp' | 'kubernetes', FakeCapacity>;
+  cluster: FakeCluster;
+  state: FakeState;
+  metrics: FakeMetrics;
+  events: FakeEvents;
+  /** Sets a pool's count in its cloud's fake. */
+  set(poolId: string, pool: FakePool): void;
+}
+
+const quiet: AppLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Application dependencies over fakes, for a resolved configuration, at a fixed time. */
+export function fakeDeps(resolved: ResolvedConfig, now: Date): FakeWorld {
+  const capacity = {
+    aws: new FakeCapacity('aws'),
+    azure: new FakeCapacity('azure'),
+    gcp: new FakeCapacity('gcp'),
+    kubernetes: new FakeCapacity('kubernetes', { removesInstances: false }),
+  };
+  const cluster = new FakeCluster();
+  const state = new FakeState();
+  const metrics = new FakeMetrics();
+  const events = new FakeEvents();
+  const clouds: Clouds = {
+    capacityFor: (pool: Pool) => capacity[pool.cloud],
+    cluster: () => cluster,
+  };
+  let n = 0;
+  const deps: AppDeps = {
+    resolved,
+    store: state,
+    clouds,
+    events,
+    metrics,
+    clock: () => now,
+    logger: quiet,
+    leaseWaitMs: 0,
+    newId: () => `owner-${++n}`,
+  };
+  const poolsById = new Map(resolved.fleets.flatMap((f) => f.pools.map((p) => [p.id, p] as const)));
+  return {
+    deps,
+    capacity,
+    cluster,
+    state,
+    metrics,
+    events,
+    set(poolId, pool) {
+      const p = poolsById.get(poolId);
+      if (!p) throw new Error(`no pool ${poolId}`);
+      capacity[p.cloud].pools.set(poolId, pool);
+    },
+  };
+}
