@@ -260,11 +260,7 @@ export class FakeState implements FleetStatePort {
     this.record('putAudit', record.fleetId, record.eventId);
     this.audit.push(structuredClone(record));
   }
-  async listAudit(
-    fleetId: string,
-    limit = 20,
-    range: { since?: string; until?: string } = {},
-  ): Promise<AuditRecord[]> {
+  async listAudit(fleetId: string, limit = 20, range: { since?: string; until?: string } = {}): Promise<AuditRecord[]> {
     this.record('listAudit', fleetId);
     return this.audit
       .filter((a) => a.fleetId === fleetId && a.at >= (range.since ?? '') && a.at <= (range.until ?? '~'))

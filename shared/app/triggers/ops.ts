@@ -7,7 +7,7 @@
 import { OpsError, runOperatorCommand } from '../ops.ts';
 import type { Trigger } from './trigger.ts';
 
-const READ_ONLY = new Set(['status', 'plan', 'explain']);
+const READ_ONLY = new Set(['status', 'plan', 'explain', 'history']);
 
 export const ops: Trigger<'ops', 'operator-command'> = {
   name: 'ops',

@@ -44,15 +44,26 @@ export interface ParseAndRejectOptions {
   trigger: Pick<AnyTrigger, 'name' | 'accepts'>;
 }
 
-async function reject(request: AutoscalerRequest, fn: string, reason: string, path?: string): Promise<TriggerResult> {
-  const deps = request.internal.deps!;
-  const raw = request.event;
-  const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
-  const eventId = typeof id === 'string' ? id : `unknown-${crypto.randomUUID()}`;
+/** Stores one rejected event (or item of a batch) with its reason; never retried for what it holds. */
+async function rejectItem(deps: AppDeps, fn: string, eventId: string, raw: unknown, reason: string, path?: string) {
   const at = deps.clock().toISOString();
-  await deps.store.putRejected({ at, eventId, fn, reason, ...(path ? { path } : {}), raw });
+  const record = { at, eventId, fn, reason, ...(path ? { path } : {}) };
+  try {
+    await deps.store.putRejected({ ...record, raw });
+  } catch (e) {
+    // A rejection is never retried for what the event holds: if its copy could not be stored, the reason is
+    // stored without it. A store that is down fails this second write too, and the event is retried.
+    deps.logger.error('rejected event not stored whole; storing the reason only', { eventId, error: String(e) });
+    await deps.store.putRejected({ ...record, raw: { notStored: `the event could not be stored: ${String(e)}` } });
+  }
   deps.counters?.count('Rejected');
   deps.logger.warn('event rejected', { reason, path, eventId });
+}
+
+async function reject(request: AutoscalerRequest, fn: string, reason: string, path?: string): Promise<TriggerResult> {
+  const raw = request.event;
+  const eventId = isRecord(raw) && typeof raw.id === 'string' ? raw.id : `unknown-${crypto.randomUUID()}`;
+  await rejectItem(request.internal.deps!, fn, eventId, raw, reason, path);
   return { status: 'rejected', reason, ...(path ? { path } : {}) };
 }
 
