@@ -4,7 +4,7 @@
  * data passed in (no lookups): mapping an instance id to its pool needs the cloud and is left to the functions.
  */
 import { z } from 'zod';
-import type { Normalized, NoOp, Signal } from '../shared/domain/signals.ts';
+import type { NoOp, Signal } from '../shared/domain/signals.ts';
 
 export interface FleetRef {
   fleetId: string;
@@ -103,5 +103,3 @@ export function withFleet<T extends Signal>(signal: T, ref: FleetRef | undefined
 export function noop(source: string, reason: string, eventId?: string): NoOp {
   return compact({ type: 'no-op', eventId: eventId || undefined, source, reason });
 }
-
-export const isNoOp = (n: Normalized): n is NoOp => n.type === 'no-op';

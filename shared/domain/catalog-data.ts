@@ -15,7 +15,7 @@
  * Seeds' figures are kept even where they round the cloud's own (g5.xlarge is $1.006 on AWS's page; seed 000
  * says 1.01). Override them with `withOverrides` rather than editing this file.
  */
-import type { Catalog, GpuSpec, InstanceTypeSpec } from './catalog.ts';
+import type { Catalog, GpuSpec, InstanceTypeSpec } from './catalog-types.ts';
 
 const gpus: Record<string, GpuSpec> = {
   'a100-40gb': {

@@ -66,20 +66,12 @@ export const isInsufficientCapacity = isKind('insufficient-capacity');
 export const isNotFound = isKind('not-found');
 export const isThrottled = isKind('throttled');
 export const isConflict = isKind('conflict');
-export const isUnauthorized = isKind('unauthorized');
-export const isInvalid = isKind('invalid');
 export const isTransient = isKind('transient');
 /** True for errors a retry may cure: throttling, transient faults, optimistic-concurrency conflicts. */
 export const isRetryable = (e: unknown): boolean => isCloudError(e) && e.retryable;
 /** For a recorded failure (audit records keep the kind, not the error): is its kind worth a retry? */
 export const isRetryableKind = (kind: string | undefined): boolean =>
   kind !== undefined && RETRYABLE.has(kind as CloudErrorKind);
-
-/** Returns undefined for a not-found error and rethrows anything else (Karpenter's IgnoreNotFound). */
-export function ignoreNotFound(e: unknown): undefined {
-  if (isNotFound(e)) return undefined;
-  throw e;
-}
 
 /** A raw event that does not match its schema. Never retried: recorded with its reason and acknowledged. */
 export class ParseError extends Error {

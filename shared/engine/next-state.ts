@@ -8,7 +8,7 @@
  *   - the plan's own facts are added: offerings it backs off (extending a backoff already there) and the
  *     interruptions it handles (so a repeated notice is not counted twice).
  */
-import type { SignalContext } from './signals.ts';
+import type { SignalContext } from './signal-context.ts';
 import type { Action, DecisionState } from './types.ts';
 
 /** How long a handled interruption is remembered: repeated notices of one instance come within minutes. */

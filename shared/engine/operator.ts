@@ -7,7 +7,7 @@
  */
 import type { OperatorCommandSignal } from '../domain/signals.ts';
 import type { Reasons } from './reasons.ts';
-import type { SignalContext } from './signals.ts';
+import type { SignalContext } from './signal-context.ts';
 import { inForce } from './time.ts';
 
 export function operatorCommand(s: OperatorCommandSignal, ctx: SignalContext, now: number, reasons: Reasons): void {

@@ -3,53 +3,15 @@
  * Signals naming another fleet are ignored; capacity notices other than a failed launch are logged only
  * (aws-node-termination-handler style: observed, not driven on).
  */
-import type { InterruptionKind, InterruptionSignal, ReservationChangeKind, Signal } from '../domain/signals.ts';
+import type { InterruptionSignal, Signal } from '../domain/signals.ts';
 import { operatorCommand } from './operator.ts';
 import { implausibleNotice } from './plausibility.ts';
+import type { SignalContext } from './signal-context.ts';
 import type { Reasons } from './reasons.ts';
 import { inForce } from './time.ts';
-import type { DecisionState, ManualTarget, PauseState } from './types.ts';
+import type { DecisionState } from './types.ts';
 
-/** An interruption notice for one instance. */
-export interface InstanceNotice {
-  eventId: string;
-  instanceId: string;
-  kind: InterruptionKind;
-  /** Pool named by the signal (or, for reservation interruptions, found through the reservation). */
-  poolId?: string;
-  reservationIds?: string[];
-  zone?: string;
-  deadline?: string;
-  /** What the cloud will do (terminate, stop, reboot, freeze...). */
-  action?: string;
-}
-
-export interface ReservationNotice {
-  eventId: string;
-  kind: ReservationChangeKind;
-  reservationIds: string[];
-  utilization?: number;
-  endTime?: string;
-  instanceCount?: number;
-}
-
-export interface SignalContext {
-  /** Ids of the signals that concern this fleet. */
-  eventIds: string[];
-  notices: InstanceNotice[];
-  reservations: ReservationNotice[];
-  /** Metric values carried by alarms, by metric name (the latest alarm wins). */
-  alarmValues: Map<string, number>;
-  /** Pools whose launch failed for capacity (capacity notice `launch-unsuccessful`). */
-  launchFailures: Array<{ poolId: string; zone?: string; eventId: string }>;
-  dryRun: boolean;
-  /** The manual target in force: from a `scale` command of this decision, else from the state. */
-  manualTarget?: ManualTarget;
-  /** The pause in force: from a `pause` command of this decision, else from the state (unless `resume`). */
-  paused?: PauseState;
-  /** Nodes an operator asked to drain. */
-  drains: Array<{ node: string; cluster?: string; eventId: string; reason: string }>;
-}
+export type { InstanceNotice, ReservationNotice, SignalContext } from './signal-context.ts';
 
 const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}`;
 

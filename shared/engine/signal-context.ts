@@ -1,0 +1,47 @@
+/**
+ * What the engine's steps read from the decision's signals (`readSignals` fills it; the operator's
+ * commands are read into it by `operator.ts`). Apart from both so that neither imports the other.
+ */
+import type { InterruptionKind, ReservationChangeKind } from '../domain/signals.ts';
+import type { ManualTarget, PauseState } from './types.ts';
+
+/** An interruption notice for one instance. */
+export interface InstanceNotice {
+  eventId: string;
+  instanceId: string;
+  kind: InterruptionKind;
+  /** Pool named by the signal (or, for reservation interruptions, found through the reservation). */
+  poolId?: string;
+  reservationIds?: string[];
+  zone?: string;
+  deadline?: string;
+  /** What the cloud will do (terminate, stop, reboot, freeze...). */
+  action?: string;
+}
+
+export interface ReservationNotice {
+  eventId: string;
+  kind: ReservationChangeKind;
+  reservationIds: string[];
+  utilization?: number;
+  endTime?: string;
+  instanceCount?: number;
+}
+
+export interface SignalContext {
+  /** Ids of the signals that concern this fleet. */
+  eventIds: string[];
+  notices: InstanceNotice[];
+  reservations: ReservationNotice[];
+  /** Metric values carried by alarms, by metric name (the latest alarm wins). */
+  alarmValues: Map<string, number>;
+  /** Pools whose launch failed for capacity (capacity notice `launch-unsuccessful`). */
+  launchFailures: Array<{ poolId: string; zone?: string; eventId: string }>;
+  dryRun: boolean;
+  /** The manual target in force: from a `scale` command of this decision, else from the state. */
+  manualTarget?: ManualTarget;
+  /** The pause in force: from a `pause` command of this decision, else from the state (unless `resume`). */
+  paused?: PauseState;
+  /** Nodes an operator asked to drain. */
+  drains: Array<{ node: string; cluster?: string; eventId: string; reason: string }>;
+}
