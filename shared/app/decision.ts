@@ -17,7 +17,7 @@ import type { AppDeps } from './deps.ts';
 import { type ExecutionResult, executePlan } from './execute.ts';
 import { currentDemand, currentMetrics, type DecisionExtras, forecastDemand, reservationsOf } from './inputs.ts';
 import { type FleetObservation, failureOf, observeFleet, type PoolFailure, poolOfInstance } from './observe.ts';
-import { outcomeStatus } from './outcome.ts';
+import { historyOf, outcomeStatus } from './outcome.ts';
 
 export interface Gather {
   metrics?: boolean;
@@ -177,7 +177,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       // cannot be saved: the history is written anyway, and the next decision's rate limits and cooldowns
       // see it. The state write releases the lease.
       const [appended, save] = await Promise.allSettled([
-        deps.store.appendHistory(req.fleetId, [{ ...plan.historyEntry, applied: result.changed && !plan.paused }]),
+        deps.store.appendHistory(req.fleetId, [historyOf(plan, result)]),
         deps.store.saveState({ ...plan.nextState, fleetId: req.fleetId, version: state.version }, owner),
       ]);
       if (save.status === 'fulfilled') saved = save.value;

@@ -3,7 +3,7 @@
  * can fix, and the status the function answers with.
  */
 import { isRetryableKind } from '../domain/errors.ts';
-import type { Plan } from '../engine/types.ts';
+import type { HistoryEntry, Plan } from '../engine/types.ts';
 import type { FailedAction, OutcomeStatus } from '../state/records.ts';
 import type { ExecutionResult } from './execute.ts';
 
@@ -21,6 +21,20 @@ export function outcomeStatus(plan: Plan, result: ExecutionResult, failures: rea
     return 'partial';
   if (failures.length && plan.actions.length) return 'failed';
   return result.changed ? 'applied' : 'no-change';
+}
+
+/**
+ * The history entry of an executed plan, as it happened: the pools whose resize failed keep their count (a
+ * recorded raise that never happened would count, for the engine's rate limits and its launch-shortfall
+ * check, as nodes asked for), and `applied` says whether anything changed.
+ */
+export function historyOf(plan: Plan, result: ExecutionResult): HistoryEntry {
+  const entry = plan.historyEntry;
+  const failed = new Set(result.failed.filter((f) => f.action === 'set-desired').map((f) => f.poolId));
+  if (!failed.size) return { ...entry, applied: result.changed && !plan.paused };
+  const pools = (entry.pools ?? []).filter((p) => !failed.has(p.poolId));
+  const missed = (entry.pools ?? []).filter((p) => failed.has(p.poolId)).reduce((n, p) => n + (p.to - p.from), 0);
+  return { ...entry, to: entry.to - missed, pools, applied: result.changed && !plan.paused };
 }
 
 /** Failures a retry of the event can fix (throttling, a 5xx, a conflict) and whether others remain. */
