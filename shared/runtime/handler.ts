@@ -50,10 +50,7 @@ export interface HandlerOptions {
 /**
  * Middleware: the container's dependencies with this invocation's counters and deadline.
  */
-function withDeps(
-  getDeps: () => Promise<AppDeps>,
-  metrics: Metrics,
-): AutoscalerMiddleware {
+function withDeps(getDeps: () => Promise<AppDeps>, metrics: Metrics): AutoscalerMiddleware {
   // What the application layer counts (decisions, actions, their failures, retries) as EMF metrics.
   const counters: AppMetrics = { count: (name, value = 1) => metrics.addMetric(name, MetricUnit.Count, value) };
   const withDepsBefore = async (request: AutoscalerRequest) => {
