@@ -309,6 +309,9 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
     case 'drain': {
       const found = await findNode(deps, cmd.node!, fleets);
       const out = await decideOn(found.fleet.id, { ...cmd, node: found.node, cluster: found.cluster });
+      // Audited under every other fleet whose nodes join that cluster too, so that each fleet's status shows it.
+      const others = fleets.filter((f) => f.id !== found.fleet.id && fleetClusters(f).includes(found.cluster));
+      await Promise.all(others.map((f) => deps.store.putAudit({ ...out.audit, fleetId: f.id })));
       const drained = out.audit.outcome.applied.find((a) => a.action === 'cordon-drain');
       const failed = out.audit.outcome.failed.find((f) => f.action.startsWith('cordon-drain'));
       return {

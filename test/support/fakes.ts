@@ -22,6 +22,8 @@ import type {
   RejectedEvent,
   SetDesiredRequest,
   SetDesiredResult,
+  SetWarmRequest,
+  SetWarmResult,
 } from '../../shared/domain/ports.ts';
 import type { Cloud, Pool, PoolKind } from '../../shared/domain/types.ts';
 import { CLOUD_OF_KIND } from '../../shared/domain/types.ts';
@@ -117,6 +119,16 @@ export class FakeCapacity implements CapacityPort {
     delete p.instances;
     delete p.ready;
     return { desired: request.desired, previous, unchanged: previous === request.desired };
+  }
+
+  /** Warm capacity kept per pool (`setWarm`). */
+  readonly warm = new Map<string, number>();
+
+  async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
+    this.record('setWarm', ref.id, request.size);
+    const previous = this.warm.get(ref.id) ?? 0;
+    this.warm.set(ref.id, request.size);
+    return { size: request.size, previous, unchanged: previous === request.size };
   }
 
   async listReservations(region: string): Promise<CapacityReservation[]> {
