@@ -27,6 +27,14 @@ export interface DeployedFunction {
   target: { arn: $util.Output<string>; qualifier?: $util.Output<string> };
 }
 
+/**
+ * Reserved concurrency: the tick functions decide one fleet per invocation (stacks/fanout.ts), as many at
+ * once as `lambda.fleetConcurrency`; the others as their spec says.
+ */
+export function reservedFor(spec: FunctionSpec, lambda: { fleetConcurrency: number }): number {
+  return spec.key === 'forecast' || spec.key === 'schedule' ? lambda.fleetConcurrency : spec.reserved;
+}
+
 /** Warm containers per function: the spot-interruption function's, from the configuration. */
 export function provisionedFor(spec: FunctionSpec, lambda: { interruptionProvisionedConcurrency: number }): number {
   return spec.key === 'spot-interruption' ? lambda.interruptionProvisionedConcurrency : 0;
@@ -83,7 +91,7 @@ export function functions(input: {
       concurrency:
         settings.reservedConcurrency || provisioned > 0
           ? {
-              ...(settings.reservedConcurrency ? { reserved: spec.reserved } : {}),
+              ...(settings.reservedConcurrency ? { reserved: reservedFor(spec, config.lambda) } : {}),
               ...(provisioned > 0 ? { provisioned } : {}),
             }
           : undefined,
