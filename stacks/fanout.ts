@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config, ScheduleConfig } from '../shared/config/schema.ts';
+import type { FunctionSpec } from './function-specs.ts';
 import { SCHEDULER_CONTEXT, windowSchedules } from './schedule-windows.ts';
 
 export interface FleetSchedule {
@@ -64,4 +65,12 @@ export function fleetWindowSchedules(schedules: readonly ScheduleConfig[]): Flee
 export function flexibleWindowMinutes(fleets: number, concurrency: number): number | undefined {
   if (fleets <= concurrency) return undefined;
   return Math.min(4, Math.max(1, Math.ceil(fleets / (concurrency * 30))));
+}
+
+/**
+ * Reserved concurrency: the tick functions decide one fleet per invocation (stacks/fanout.ts), as many at
+ * once as `lambda.fleetConcurrency`; the others as their spec says.
+ */
+export function reservedFor(spec: FunctionSpec, lambda: { fleetConcurrency: number }): number {
+  return spec.key === 'forecast' || spec.key === 'schedule' ? lambda.fleetConcurrency : spec.reserved;
 }

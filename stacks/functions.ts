@@ -7,6 +7,7 @@
  */
 import { relative } from 'node:path';
 import { FUNCTION_SPECS, type FunctionKey, type FunctionSpec } from './function-specs.ts';
+import { reservedFor } from './fanout.ts';
 import { statementsFor } from './permissions.ts';
 import type { CloudSecrets } from './secrets.ts';
 import type { DeploySettings } from './settings.ts';
@@ -25,14 +26,6 @@ export interface DeployedFunction {
    * since only invocations of that version use them; else the function.
    */
   target: { arn: $util.Output<string>; qualifier?: $util.Output<string> };
-}
-
-/**
- * Reserved concurrency: the tick functions decide one fleet per invocation (stacks/fanout.ts), as many at
- * once as `lambda.fleetConcurrency`; the others as their spec says.
- */
-export function reservedFor(spec: FunctionSpec, lambda: { fleetConcurrency: number }): number {
-  return spec.key === 'forecast' || spec.key === 'schedule' ? lambda.fleetConcurrency : spec.reserved;
 }
 
 /** Warm containers per function: the spot-interruption function's, from the configuration. */

@@ -7,8 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '../../events/index.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { ConfigInput } from '../../shared/config/schema.ts';
-import { fleetWindowSchedules, flexibleWindowMinutes, forecastSchedules, scheduleName } from '../../stacks/fanout.ts';
-import { reservedFor } from '../../stacks/functions.ts';
+import {
+  fleetWindowSchedules,
+  flexibleWindowMinutes,
+  forecastSchedules,
+  reservedFor,
+  scheduleName,
+} from '../../stacks/fanout.ts';
 import { FUNCTION_SPECS } from '../../stacks/function-specs.ts';
 import { INFRA_CONFIG } from './support/config.ts';
 

@@ -8,8 +8,7 @@ import { TABLE_KEYS } from '../../shared/state/table.ts';
 import { FUNCTION_SPECS, type FunctionKey } from '../../stacks/function-specs.ts';
 import { eventRules } from '../../stacks/patterns.ts';
 import { UNSCOPABLE_ACTIONS } from '../../stacks/permissions.ts';
-import { reservedFor } from '../../stacks/functions.ts';
-import { fleetWindowSchedules, forecastSchedules } from '../../stacks/fanout.ts';
+import { fleetWindowSchedules, forecastSchedules, reservedFor } from '../../stacks/fanout.ts';
 import { windowSchedules } from '../../stacks/schedule-windows.ts';
 import { FAKE_SECRETS, INFRA_CONFIG, writeConfig } from './support/config.ts';
 import {
