@@ -14,7 +14,7 @@ import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/stor
 import { type ApplyResult, applyPlan } from './apply.ts';
 import type { AppDeps } from './deps.ts';
 import { currentDemand, currentMetrics, type DecisionExtras, forecastDemand, reservationsOf } from './inputs.ts';
-import { type FleetObservation, failureOf, observeFleet, type PoolFailure, poolOfInstance } from './observe.ts';
+import { type FleetObservation, failureOf, observedInstance, observeFleet, type PoolFailure } from './observe.ts';
 
 export interface Gather {
   metrics?: boolean;
@@ -71,29 +71,46 @@ async function acquire(deps: AppDeps, fleetId: string, owner: string): Promise<F
   }
 }
 
-/** Interruption signals name instances; the engine wants the pool: one signal per pool, resolved from the observation. */
+/**
+ * Interruption signals name instances; the engine wants the pool. A notice acts only on instances observed
+ * in one of the fleet's pools (the pools list the instances under notice too): each is resolved to the pool
+ * and zone the cloud reports for it, whatever pool or zone the notice named. Instances observed nowhere
+ * (another group's, a forged or mistyped name such as `__proto__`, an instance already gone) are passed on
+ * without pool or zone, so the engine reports them and drains, lowers or backs off nothing for them. Only
+ * when the pool the notice names could not be observed in this decision is the notice trusted as it came:
+ * an outage of the cloud's API must not swallow a reclaim.
+ */
 function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[] {
   const out: Signal[] = [];
+  const unobserved = new Set(obs.failures.map((f) => f.poolId));
   for (const s of signals) {
-    if (s.type !== 'interruption' || s.poolId) {
+    if (s.type !== 'interruption') {
       out.push(s);
       continue;
     }
-    const byPool = new Map<string | undefined, string[]>();
+    const byPool = new Map<string, { poolId: string; instanceIds: string[]; zone?: string }>();
+    const trusted: string[] = [];
+    const notOurs: string[] = [];
     for (const id of s.instanceIds) {
-      const pool = poolOfInstance(obs, id);
-      byPool.set(pool, [...(byPool.get(pool) ?? []), id]);
+      const found = observedInstance(obs, id);
+      if (found && found.instance.lifecycle !== 'terminated') {
+        // One signal per pool and zone: each instance's offering is the one backed off.
+        const zone = found.instance.zone ?? s.zone;
+        const key = `${found.poolId}\u0000${zone ?? ''}`;
+        const group = byPool.get(key) ?? { poolId: found.poolId, instanceIds: [], ...(zone ? { zone } : {}) };
+        group.instanceIds.push(id);
+        byPool.set(key, group);
+      } else if (s.poolId && unobserved.has(s.poolId)) trusted.push(id);
+      else notOurs.push(id);
     }
-    for (const [poolId, instanceIds] of byPool) {
-      if (poolId) {
-        out.push({ ...s, instanceIds, poolId });
-        continue;
-      }
-      // In none of the fleet's observed pools (the pools list the instances under notice too): another
-      // group's or another fleet's instance. Without its zone the engine guesses no pool for it (it reports
-      // it), so no pool of this fleet is drained, lowered or backed off for it.
-      const { zone: _zone, ...notOurs } = s;
-      const split: InterruptionSignal = { ...notOurs, instanceIds };
+    for (const g of byPool.values()) {
+      const { zone: _zone, ...rest } = s;
+      out.push({ ...rest, instanceIds: g.instanceIds, poolId: g.poolId, ...(g.zone ? { zone: g.zone } : {}) });
+    }
+    if (trusted.length) out.push({ ...s, instanceIds: trusted });
+    if (notOurs.length) {
+      const { zone: _zone, poolId: _pool, ...rest } = s;
+      const split: InterruptionSignal = { ...rest, instanceIds: notOurs };
       out.push(split);
     }
   }
