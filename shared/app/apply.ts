@@ -17,6 +17,8 @@ export interface AppliedAction {
 }
 
 export interface ApplyResult {
+  /** Set once the lease was found lost: nothing more is written. */
+  leaseLost?: boolean;
   applied: AppliedAction[];
   failed: PoolFailure[];
   /** Pools whose growth the cloud refused for capacity. */
@@ -30,8 +32,43 @@ export interface ApplyResult {
 export interface ApplyContext {
   fleet: Fleet;
   eventId: string;
+  /**
+   * Fencing: called before every cloud write. It renews the fleet's lease, and throws (LeaseBusyError) when
+   * another invocation took it meanwhile: that write and every later one are then not made (recorded as
+   * failed, kind `conflict`), so an invocation held past its lease never overwrites a newer decision.
+   */
+  checkLease?: () => Promise<void>;
   /** Kubernetes Deployment that follows the fleet's GPUs. */
   deployment?: { cluster: string; namespace: string; name: string; gpusPerReplica: number };
+}
+
+/** True when a write may go ahead: the lease is still ours (renewed). Records the refusal otherwise. */
+async function mayWrite(ctx: ApplyContext, out: ApplyResult, poolId: string | undefined, action: string) {
+  if (!out.leaseLost && ctx.checkLease) {
+    try {
+      await ctx.checkLease();
+    } catch (e) {
+      out.leaseLost = true;
+      deny(out, poolId, action, e);
+      return false;
+    }
+  }
+  if (out.leaseLost) {
+    deny(out, poolId, action);
+    return false;
+  }
+  return true;
+}
+
+function deny(out: ApplyResult, poolId: string | undefined, action: string, e?: unknown) {
+  // Recorded once per write not made; the first says why.
+  if (out.failed.some((f) => f.action === action && f.poolId === poolId && f.kind === 'conflict')) return;
+  out.failed.push({
+    ...(poolId !== undefined ? { poolId } : {}),
+    action,
+    error: `not applied: the fleet's lease was taken by another invocation${e instanceof Error ? ` (${e.message})` : ''}`,
+    kind: 'conflict',
+  });
 }
 
 /** The cluster a pool's nodes join: the pool's own, else the fleet Deployment's. */
@@ -63,6 +100,7 @@ async function cordonDrain(
   const cluster = name ? deps.clouds.cluster(name) : undefined;
   const target = action.node ?? action.instanceId ?? '?';
   if (cluster) {
+    if (!(await mayWrite(ctx, out, pool?.id, 'cordon-drain'))) return;
     try {
       const node =
         action.node ?? (action.instanceId ? (await cluster.findNodeByInstance(action.instanceId))?.name : undefined);
@@ -110,6 +148,8 @@ async function cordonDrain(
       });
       return;
     }
+    // The drain may have taken long: the lease is checked again before the instance is ended.
+    if (!(await mayWrite(ctx, out, pool.id, 'remove-instance'))) return;
     try {
       await port.removeInstance(refOf(pool), action.instanceId);
       out.applied.push({ poolId: pool.id, action: 'remove-instance', detail: action.instanceId });
@@ -145,6 +185,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ApplyContext, out: Ap
         out.failed.push({ poolId: pool.id, action: 'set-desired', error: `no adapter for ${pool.kind}` });
         return;
       }
+      if (!(await mayWrite(ctx, out, pool.id, 'set-desired'))) return;
       try {
         const r = await port.setDesired(refOf(pool), {
           desired: action.to,
@@ -177,6 +218,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ApplyContext, out: Ap
         });
         return;
       }
+      if (!(await mayWrite(ctx, out, action.fromPool, 'replace'))) return;
       try {
         const node = await cluster.findNodeByInstance(action.instanceId);
         if (node) await cluster.cordon(node.name);
@@ -251,6 +293,7 @@ async function followDeployment(deps: AppDeps, plan: Plan, ctx: ApplyContext, ou
       gpus += (unchanged.has(p.poolId) ? p.current : p.target) * pool.gpusPerNode;
   }
   const replicas = Math.floor(gpus / d.gpusPerReplica);
+  if (!(await mayWrite(ctx, out, `${d.namespace}/${d.name}`, 'scale-deployment'))) return;
   try {
     const r = await cluster.scaleDeployment(d.namespace, d.name, replicas);
     out.applied.push({

@@ -237,6 +237,14 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
           fleet: obs.fleet,
           eventId: req.eventId,
           ...(fleetConfig?.deployment ? { deployment: fleetConfig.deployment } : {}),
+          // Fencing: every cloud write renews the lease first, and is not made once another holds it.
+          ...(locked
+            ? {
+                checkLease: async () => {
+                  await deps.store.acquireLease(req.fleetId, owner, deps.clock(), deps.leaseTtlMs ?? 150_000);
+                },
+              }
+            : {}),
         };
         result = await applyPlan(deps, plan, ctx);
         recordPlanFacts(state, plan, result.shortOfCapacity, obs.fleet, now);
