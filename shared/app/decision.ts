@@ -13,7 +13,14 @@ import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
 import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/store.ts';
 import { type ApplyResult, applyPlan } from './apply.ts';
 import type { AppDeps } from './deps.ts';
-import { currentDemand, currentMetrics, type DecisionExtras, forecastDemand, reservationsOf } from './inputs.ts';
+import {
+  currentDemand,
+  currentMetrics,
+  type DecisionExtras,
+  demandHistory,
+  forecastDemand,
+  reservationsOf,
+} from './inputs.ts';
 import { type FleetObservation, failureOf, observedInstance, observeFleet, type PoolFailure } from './observe.ts';
 
 export interface Gather {
@@ -170,6 +177,7 @@ async function gatherExtras(fleet: Fleet, signals: Signal[], req: DecisionReques
   await Promise.all([
     req.gather.metrics ? currentMetrics(fleet, signals, deps, now, extras) : undefined,
     req.gather.demand ? currentDemand(fleet, deps, now, extras) : undefined,
+    req.gather.demand ? demandHistory(fleet, deps, now, extras) : undefined,
     req.gather.forecast ? forecastDemand(fleet, deps, now, extras) : undefined,
     req.gather.reservations ? reservationsOf(fleet, deps, extras) : undefined,
   ]);
@@ -192,6 +200,7 @@ function decideOnce(
     signals,
     ...(extras.metrics ? { metrics: extras.metrics } : {}),
     ...(extras.demand ? { demand: extras.demand } : {}),
+    ...(extras.demandHistory ? { demandHistory: extras.demandHistory } : {}),
     ...(extras.forecast ? { forecast: extras.forecast } : {}),
     ...(extras.reservations ? { reservations: extras.reservations } : {}),
     schedule: deps.resolved.schedules[fleet.id] ?? [],

@@ -28,7 +28,8 @@ import { applyBudget } from './budget.ts';
 import { applyDisruptionBudgets } from './disruption.ts';
 import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
-import { RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
+import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
+import { headroom } from './headroom.ts';
 import { inNodes, readHistory } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
@@ -39,7 +40,7 @@ import { Reasons } from './reasons.ts';
 import { recommend } from './recommend.ts';
 import { budgetUnmetReport, invalidWindowReport, reservationReports, unknownPoolReport } from './reports.ts';
 import { applyCooldown, applyFreeze, applyMaxStep } from './safety.ts';
-import { activeWindows, combineWindows } from './schedule.ts';
+import { activeWindows, combineWindows, upcomingFloor } from './schedule.ts';
 import { launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
@@ -76,6 +77,21 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const windows = combineWindows(active);
   if (windows.names.length > 0)
     reasons.add('safety', 'safety.schedule', `active window(s): ${windows.names.join(', ')}`);
+  // The lead time: a node asked for now serves after its time to ready, and the next decision may come one
+  // interval later; what this decision holds must last that long.
+  const ttr = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
+  const lead = ttr + Math.max(0, input.decisionIntervalSeconds ?? DEFAULT_DECISION_INTERVAL_SECONDS);
+  // A window about to start: its floor is ready by its start, so its nodes launch now.
+  const soon = upcomingFloor(input.schedule ?? [], active, [t + ttr * 1000, t + lead * 1000]);
+  if (soon.minNodes !== undefined && soon.minNodes > (windows.minNodes ?? Number.NEGATIVE_INFINITY)) {
+    windows.minNodes = soon.minNodes;
+    windows.names.push(...soon.names.map((n) => `${n} (starts within ${lead}s)`));
+    reasons.add(
+      'safety',
+      'safety.schedule-ahead',
+      `window(s) ${soon.names.join(', ')} start within the lead time (${lead}s): their floor of ${soon.minNodes} launches now, ready by the start`,
+    );
+  }
   const history = readHistory(input.history, fleet.id);
   const current = fleet.pools.reduce((n, p) => n + p.desired, 0);
   const ready = fleet.pools.reduce((n, p) => n + p.ready, 0);
@@ -87,7 +103,6 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const effects = interruptionEffects(sig.notices, fleet.pools, policy.placement.offeringBackoffSeconds, t, reasons);
   const shortfall = launchShortfalls(fleet, input.history, t, reasons);
   const marks = [...effects.marks, ...shortfall.marks, ...launchFailureMarks(sig.launchFailures, fleet, t)];
-  const lead = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
   const baseline = buildBaseline(
     {
       fleet,
@@ -96,7 +111,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
       backoffs: backoffsInForce(input.state.offeringBackoff, marks, t),
       reservations: input.reservations,
       reservationNotices: sig.reservations,
-      reservationHorizonSeconds: lead + RESERVATION_EXIT_MARGIN_SECONDS,
+      reservationHorizonSeconds: Math.max(lead, ttr + RESERVATION_EXIT_MARGIN_SECONDS),
       pinned,
       fillUpTo: windows.freeze
         ? 0
@@ -113,13 +128,39 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const metrics = new Map<string, number>(sig.alarmValues);
   for (const m of input.metrics ?? []) metrics.set(m.metric, m.value);
   const scaleToZero = policy.scaleToZero || windows.scaleToZero;
+  const demandNow = input.demand && Number.isFinite(input.demand.rps) ? Math.max(0, input.demand.rps) : undefined;
+  const slo =
+    input.demandHistory && demandNow !== undefined
+      ? headroom(
+          demandNow,
+          input.demandHistory.filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps })),
+          lead,
+          fleet.slo.availability,
+        )
+      : undefined;
   const rec = recommend(
-    { fleet, current, ready, metrics, demand: input.demand, forecast: input.forecast, scaleToZero, path, now: t },
+    {
+      fleet,
+      current,
+      ready,
+      metrics,
+      demand: input.demand,
+      forecast: input.forecast,
+      scaleToZero,
+      path,
+      now: t,
+      leadSeconds: lead,
+      headroom: slo,
+    },
     reasons,
   );
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor
   // asks for is a count of lasting nodes, and these come on top.
   const ending = baseline.slots.reduce((n, s, i) => n + (s.ending ? baseline.counts[i] : 0), 0);
+  const endingRps = baseline.slots.reduce(
+    (rps, s, i) => rps + (s.ending ? baseline.counts[i] * Math.max(0, s.pool.rpsPerNode) : 0),
+    0,
+  );
   // KEDA's fallback when nothing could be read for a while (not for an operator's target).
   const failedReads = fleetManual ? 0 : failedReadsInARow(input.history, fleet.id, rec.noData);
   const recommendedNodes = fleetManual
@@ -148,6 +189,21 @@ export function decide(input: DecisionInput, now: Date): Plan {
   if (!fleetManual) x = applyCooldown(current, x, policy.safety, history, t, reasons);
   x = applyMaxStep(current, x, policy.safety, reasons);
   if (!fleetManual) x = applyDisruptionBudgets(current, x, policy.safety.disruptionBudgets, history, t, reasons);
+
+  // Replacements for an ending reservation are launched all at once, ahead of its end: the rate limits
+  // hold growth, not the capacity the fleet already counts on (a p5.48xlarge block is ~27 g5 nodes).
+  if (!fleetManual && !windows.freeze && endingRps > 0 && x < recommendedNodes) {
+    const replace = Math.max(0, path.nodesFor(path.capacityAt(path.base) + endingRps).nodes - path.base);
+    const lifted = Math.min(recommendedNodes, x + replace);
+    x = reasons.clip(
+      'safety',
+      'safety.replacements',
+      x,
+      lifted,
+      'reservation ending',
+      `+${lifted - x} node(s) replace reserved capacity that ends within the lead time, all launched now (not held by the rate limits)`,
+    );
+  }
 
   // No scale-in below what the ready nodes must serve now: nodes still booting do not serve yet (the HPA's
   // unready pods). It only keeps nodes of the baseline, which the ceiling and the max step already allow.

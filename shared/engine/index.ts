@@ -7,6 +7,7 @@ export * from './budget.ts';
 export * from './decide.ts';
 export * from './defaults.ts';
 export * from './forecast.ts';
+export * from './headroom.ts';
 export * from './format.ts';
 export * from './history.ts';
 export * from './hpa-behavior.ts';

@@ -119,8 +119,24 @@ export interface DecisionInput {
   metrics?: MetricValue[];
   /** Observed demand. */
   demand?: { rps: number };
-  /** Future demand; points beyond the pools' time to ready are ignored, and a forecast never scales in. */
+  /**
+   * Future demand; points beyond the lead time (time to ready + decision interval) are ignored, and a
+   * forecast never scales in.
+   */
   forecast?: ForecastPoint[];
+  /**
+   * The fleet's recorded demand, `[unix seconds, requests/s]`, any order (the metrics store's range at one
+   * sample a minute). With it the capacity held above the demand is sized for `slo.availability` from the
+   * peaks this history shows over a lead time (`headroom.ts`), and spot capacity counts at its expected
+   * survival (`spot-risk.ts`); an empty array means "no history yet": the documented priors. Without it
+   * (undefined) the demand buffer alone sets the headroom.
+   */
+  demandHistory?: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Longest time until the next decision, seconds (the forecast schedule's period): what a decision holds
+   * must last until the next one's launches are ready. Default `DEFAULT_DECISION_INTERVAL_SECONDS`.
+   */
+  decisionIntervalSeconds?: number;
   /** The fleet's schedule windows; the engine keeps those active at `now` (passing only active ones is fine). */
   schedule?: ScheduleWindow[];
   /** Past decisions of this fleet, any order. Entries older than the longest window are ignored. */
