@@ -137,6 +137,7 @@ function pruneState(state: FleetState, now: Date): void {
 
 /** Folds what the plan says about the world into the state: backoffs and handled interruptions. */
 function recordPlanFacts(state: FleetState, plan: Plan, shortOfCapacity: string[], fleet: Fleet, now: Date): void {
+  if (plan.spotRisk) state.spotRisk = plan.spotRisk;
   for (const a of [...plan.actions, ...plan.suppressedActions]) {
     if (a.type === 'mark-offering') {
       const existing = state.offeringBackoff.find((b) => b.poolId === a.poolId && b.zone === a.zone);

@@ -7,13 +7,17 @@
  *   2. baseline placement: interrupted nodes leave, nodes the cloud could not launch are cancelled (their
  *      pool backed off), blocked offerings, reservations (filled when usable, kept until their end when
  *      ending), pinned pool;
- *   3. raw recommendation in capacity (requests/s): demand, HPA metrics, forecast, KEDA activation — turned
- *      into nodes by the placement — or the operator's target;
+ *   3. raw recommendation in capacity (requests/s): demand with its SLO headroom over the lead time (time to
+ *      ready + decision interval, headroom.ts), HPA metrics, forecast over the same lead time, KEDA
+ *      activation — turned into nodes by the placement, spot counted at its expected survival and hedged
+ *      against the loss scenarios the fleet has seen (spot-risk.ts, spot-hedge.ts) — or the operator's
+ *      target;
  *   4. HPA stabilization windows (over recorded capacities, read in today's nodes) and behavior policies
  *      (skipped for a manual target);
- *   5. schedule freezes, cooldowns, the max step, disruption budgets; no scale-in below what the ready nodes must serve while
- *      others boot;
- *   6. hard bounds: min/max, windows, scale-to-zero, pool minimums; then pool capacity and the GPU limit;
+ *   5. schedule freezes, cooldowns, the max step (an ending reservation's replacements are not held by
+ *      them), disruption budgets; no scale-in below what the ready nodes must serve while others boot;
+ *   6. hard bounds: min/max, windows (a window starting within the lead time sets its floor now, so its
+ *      nodes are ready by its start), scale-to-zero, pool minimums; then pool capacity and the GPU limit;
  *   7. the hourly budget;
  *   8. placement of the final count, actions, pause and dry run.
  * Pause means hands off: the plan says what it would do, and holds back every cloud change, interruption
@@ -30,6 +34,8 @@ import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { headroom } from './headroom.ts';
+import { hedge } from './spot-hedge.ts';
+import { hedgeTargets, lossScenarios, poolSurvival, updateSpotRisk } from './spot-risk.ts';
 import { inNodes, readHistory } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
@@ -45,7 +51,7 @@ import { launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
 import type { Layout } from './layout.ts';
-import type { DecisionInput, Plan } from './types.ts';
+import type { DecisionInput, Plan, SpotRiskState } from './types.ts';
 
 /**
  * The layout for `x` nodes, the last `forFloor` of them placed where a node costs least; with the nodes
@@ -103,9 +109,34 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const effects = interruptionEffects(sig.notices, fleet.pools, policy.placement.offeringBackoffSeconds, t, reasons);
   const shortfall = launchShortfalls(fleet, input.history, t, reasons);
   const marks = [...effects.marks, ...shortfall.marks, ...launchFailureMarks(sig.launchFailures, fleet, t)];
+  // SLO sizing (with the demand history): spot counts at its expected survival over the lead time, learned
+  // from the losses this fleet has seen per offering, this decision's included.
+  const sloSizing = input.demandHistory !== undefined;
+  let spotRisk: SpotRiskState | undefined;
+  let survival: Map<string, number> | undefined;
+  if (sloSizing) {
+    const losses = [
+      ...effects.lost,
+      ...[...shortfall.missing].map(([poolId, nodes]) => ({ poolId, nodes })),
+      ...sig.launchFailures.map((f) => ({ poolId: f.poolId, zone: f.zone, nodes: 1 })),
+    ];
+    spotRisk = updateSpotRisk(input.state.spotRisk, fleet, losses, t);
+    survival = new Map(
+      fleet.pools.filter((p) => p.capacityType === 'spot').map((p) => [p.id, poolSurvival(spotRisk, p, lead)]),
+    );
+    if (survival.size > 0) {
+      reasons.add(
+        'placement',
+        'placement.spot-survival',
+        `spot counted at its expected survival over ${lead}s: ` +
+          [...survival].map(([id, s]) => `${id} ${(s * 100).toFixed(1)}%`).join(', '),
+      );
+    }
+  }
   const baseline = buildBaseline(
     {
       fleet,
+      survival,
       leaving: effects.leaving,
       notComing: shortfall.missing,
       backoffs: backoffsInForce(input.state.offeringBackoff, marks, t),
@@ -120,7 +151,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     },
     reasons,
   );
-  const path = new PlacementPath(baseline);
+  let path = new PlacementPath(baseline);
   const reports = [...invalid.map(invalidWindowReport), ...effects.reports, ...reservationReports(sig.reservations)];
   if (pinned && baseline.indexOf(pinned.poolId) < 0) reports.push(unknownPoolReport(pinned.poolId, fleet.id));
 
@@ -129,15 +160,9 @@ export function decide(input: DecisionInput, now: Date): Plan {
   for (const m of input.metrics ?? []) metrics.set(m.metric, m.value);
   const scaleToZero = policy.scaleToZero || windows.scaleToZero;
   const demandNow = input.demand && Number.isFinite(input.demand.rps) ? Math.max(0, input.demand.rps) : undefined;
+  const samples = (input.demandHistory ?? []).filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps }));
   const slo =
-    input.demandHistory && demandNow !== undefined
-      ? headroom(
-          demandNow,
-          input.demandHistory.filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps })),
-          lead,
-          fleet.slo.availability,
-        )
-      : undefined;
+    sloSizing && demandNow !== undefined ? headroom(demandNow, samples, lead, fleet.slo.availability) : undefined;
   const rec = recommend(
     {
       fleet,
@@ -154,6 +179,36 @@ export function decide(input: DecisionInput, now: Date): Plan {
     },
     reasons,
   );
+  // The spot hedge: the capacity left when the offerings of a loss scenario all go must still serve the
+  // demand at the scenario's conditional target; more spot elsewhere or a larger on-demand base, the cheaper.
+  if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
+    const reqs = hedgeTargets(lossScenarios(spotRisk, fleet, lead, t), fleet.slo.availability).map((s) => ({
+      ...s,
+      rps: headroom(demandNow, samples, lead, s.target).rps,
+    }));
+    const h = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs);
+    if (h && (h.nodes !== rec.nodes || h.extraBase > 0)) {
+      const b = h.binding;
+      reasons.add(
+        'placement',
+        'placement.spot-hedge',
+        `hedge against losing ${b?.offerings.join(' + ')} together (${b?.source === 'episode' ? `seen ${b.seen}` : 'prior'}, ` +
+          `p=${((b?.probability ?? 0) * 100).toFixed(1)}% per ${lead}s): what is left serves ${(b?.rps ?? 0).toFixed(0)} rps ` +
+          `(demand at ${((b?.target ?? 0) * 100).toFixed(2)}%): ${rec.nodes} -> ${h.nodes} node(s)` +
+          (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : ''),
+        { before: rec.nodes, after: h.nodes },
+      );
+      path = h.path;
+      rec.nodes = h.nodes;
+    } else if (!h && reqs.length > 0) {
+      reasons.add(
+        'placement',
+        'placement.spot-hedge',
+        `the pools cannot hedge the spot loss scenarios: sized for the demand only`,
+      );
+    }
+  }
+
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor
   // asks for is a count of lasting nodes, and these come on top.
   const ending = baseline.slots.reduce((n, s, i) => n + (s.ending ? baseline.counts[i] : 0), 0);
@@ -280,6 +335,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     currentCostPerHour: fleet.pools.reduce((usd, p) => usd + p.desired * p.hourlyPrice, 0),
     budgetCut: budget.cut,
     manualTarget: manual,
+    ...(spotRisk ? { spotRisk } : {}),
     historyEntry: {
       at: iso(t),
       fleetId: fleet.id,

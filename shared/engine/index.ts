@@ -28,6 +28,8 @@ export * from './safety.ts';
 export * from './schedule.ts';
 export * from './shortfall.ts';
 export * from './signals.ts';
+export * from './spot-hedge.ts';
+export * from './spot-risk.ts';
 export * from './time.ts';
 export type * from './types.ts';
 export * from './warm.ts';

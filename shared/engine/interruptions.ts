@@ -33,6 +33,8 @@ export interface InterruptionEffects {
   drains: CordonDrainAction[];
   marks: MarkOfferingAction[];
   reports: ReportAction[];
+  /** Nodes taken back, by pool and zone (what the spot risk learns from). */
+  lost: Array<{ poolId: string; zone?: string; nodes: number }>;
 }
 
 function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefined {
@@ -59,7 +61,14 @@ export function interruptionEffects(
   now: number,
   reasons: Reasons,
 ): InterruptionEffects {
-  const fx: InterruptionEffects = { leaving: new Map(), rebalances: [], drains: [], marks: [], reports: [] };
+  const fx: InterruptionEffects = {
+    leaving: new Map(),
+    rebalances: [],
+    drains: [],
+    marks: [],
+    reports: [],
+    lost: [],
+  };
   const marked = new Set<string>();
   const mark = (pool: Pool, noticeZone: string | undefined) => {
     // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`): a backoff under another
@@ -117,7 +126,12 @@ export function interruptionEffects(
       remove: gone,
       reason: `${n.kind} notice ${n.eventId}`,
     });
-    if (n.kind !== 'maintenance') mark(pool, n.zone);
+    if (n.kind !== 'maintenance') {
+      mark(pool, n.zone);
+      const lost = fx.lost.find((l) => l.poolId === pool.id && l.zone === n.zone);
+      if (lost) lost.nodes++;
+      else fx.lost.push({ poolId: pool.id, ...(n.zone ? { zone: n.zone } : {}), nodes: 1 });
+    }
     reasons.add(
       'placement',
       'placement.interruption',

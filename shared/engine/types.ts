@@ -101,12 +101,25 @@ export interface HandledInterruption {
   at: string;
 }
 
+/**
+ * What the fleet has learned of its spot offerings (`spot-risk.ts`): per offering (`pool/zone`, `pool/*`)
+ * the node-hours held and the nodes lost, both decayed; and the recent losses, the episodes of which are
+ * the correlated-loss scenarios the placement hedges.
+ */
+export interface SpotRiskState {
+  /** ISO time of the last update (exposure is counted from it). */
+  at: string;
+  offerings: Record<string, { hours: number; losses: number }>;
+  events: Array<{ at: string; offering: string; nodes: number }>;
+}
+
 /** Durable per-fleet state kept by the functions between decisions. */
 export interface DecisionState {
   paused?: PauseState;
   manualTarget?: ManualTarget;
   offeringBackoff: OfferingBackoff[];
   interruptedInstances?: HandledInterruption[];
+  spotRisk?: SpotRiskState;
 }
 
 /** Everything one decision depends on. Nothing else is read: no clock, no I/O. */
@@ -314,6 +327,8 @@ export interface Plan {
   budgetCut?: BudgetCut;
   /** The manual target in force for this decision (from state or from a `scale` command in the signals). */
   manualTarget?: ManualTarget;
+  /** The fleet's spot risk after this decision, to store with its state (SLO sizing only). */
+  spotRisk?: SpotRiskState;
   /** What to append to the fleet's history once the plan was executed (or not: see `HistoryEntry.applied`). */
   historyEntry: HistoryEntry;
 }
