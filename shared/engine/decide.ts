@@ -182,7 +182,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // The spot hedge: the capacity left when the offerings of a loss scenario all go must still serve the
   // demand at the scenario's conditional target; more spot elsewhere or a larger on-demand base, the cheaper.
   if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
-    const reqs = hedgeTargets(lossScenarios(spotRisk, fleet, lead, t), fleet.slo.availability).map((s) => ({
+    const reqs = hedgeTargets(lossScenarios(spotRisk, lead, t), fleet.slo.availability).map((s) => ({
       ...s,
       rps: headroom(demandNow, samples, lead, s.target).rps,
     }));
@@ -192,7 +192,9 @@ export function decide(input: DecisionInput, now: Date): Plan {
       reasons.add(
         'placement',
         'placement.spot-hedge',
-        `hedge against losing ${b?.offerings.join(' + ')} together (${b?.source === 'episode' ? `seen ${b.seen}` : 'prior'}, ` +
+        `hedge against losing ${Object.entries(b?.losses ?? {})
+          .map(([k, share]) => `${(share * 100).toFixed(0)}% of ${k}`)
+          .join(' + ')} together again (seen ${b?.seen}, ` +
           `p=${((b?.probability ?? 0) * 100).toFixed(1)}% per ${lead}s): what is left serves ${(b?.rps ?? 0).toFixed(0)} rps ` +
           `(demand at ${((b?.target ?? 0) * 100).toFixed(2)}%): ${rec.nodes} -> ${h.nodes} node(s)` +
           (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : ''),

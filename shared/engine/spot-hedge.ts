@@ -10,7 +10,7 @@
  */
 import { Layout } from './layout.ts';
 import { PlacementPath } from './placement-path.ts';
-import { capacityIn, type LossScenario } from './spot-risk.ts';
+import { capacityLost, type LossScenario } from './spot-risk.ts';
 
 /** A scenario to survive: the capacity left when its offerings go must serve `rps`. */
 export interface HedgeRequirement extends LossScenario {
@@ -38,7 +38,7 @@ function rawCapacity(layout: Layout): number {
 
 function slack(layout: Layout, r: HedgeRequirement): number {
   const counts = layout.slots.map((s, i) => ({ pool: s.pool, nodes: layout.counts[i] }));
-  return rawCapacity(layout) - capacityIn(r.offerings, counts) - r.rps;
+  return rawCapacity(layout) - capacityLost(r.losses, counts) - r.rps;
 }
 
 const meets = (layout: Layout, reqs: readonly HedgeRequirement[]) =>

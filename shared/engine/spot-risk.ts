@@ -8,10 +8,10 @@
  *     exp(-rate x lead) of its throughput: the placement buys enough spot for the expected loss.
  *   - Correlated loss. The mean is not the target's quantile: offerings vanish together (the zones of one
  *     market, sometimes several clouds at once). Losses within one lead time of each other form an episode;
- *     each episode seen in the last week is a scenario that may happen again, and so is each offering alone
- *     (the prior). A scenario of probability p over a lead window (episodes seen x lead / span of memory) that
- *     exceeds 1 - availability must be survived: the capacity left when its offerings all go must serve the
- *     demand at the conditional target 1 - (1 - availability) / p (`hedgeTargets`). The placement meets it
+ *     each episode seen in the last week is a scenario that may happen again, each offering losing the share
+ *     of its nodes it lost then. A scenario of probability p over a lead window (episodes of the same
+ *     offerings x lead / span of memory) above 1 - availability must be survived: the capacity left must
+ *     serve the demand at the conditional target 1 - (1 - availability) / p (`hedgeTargets`). The placement meets it
  *     by buying more spot elsewhere or by falling back to on-demand, whichever costs less (decide.ts) —
  *     SkyServe/SpotHedge's dynamic fallback, with the cheaper over-provisioning as the alternative.
  *
@@ -38,7 +38,11 @@ export const SPOT_MAX_EVENTS = 500;
 
 export const offeringKey = (poolId: string, zone?: string) => `${poolId}/${zone ?? '*'}`;
 
-/** A loss this decision learned of: nodes of an offering interrupted or not launched. */
+/**
+ * A loss this decision learned of: nodes of an offering interrupted, or asked for and not launched (the
+ * capacity was counted on and is not there either way). Both count towards the offering's loss rate and
+ * make episodes.
+ */
 export interface SpotLoss {
   poolId: string;
   zone?: string;
@@ -83,7 +87,9 @@ export function updateSpotRisk(
     if (pool?.capacityType !== 'spot') continue;
     const k = offeringKey(l.poolId, l.zone);
     entry(k).losses += l.nodes;
-    events.push({ at, offering: k, nodes: l.nodes });
+    const zones = Math.max(1, pool.location.zones.length);
+    const held = l.zone && pool.location.zones.includes(l.zone) ? pool.desired / zones : pool.desired;
+    events.push({ at, offering: k, nodes: l.nodes, held: Math.max(l.nodes, held) });
   }
   return { at, offerings, events: events.slice(-SPOT_MAX_EVENTS) };
 }
@@ -109,69 +115,58 @@ export function poolSurvival(state: SpotRiskState | undefined, pool: Pool, leadS
   return sum / zones.length;
 }
 
-/** A set of offerings that may be lost together, and how likely that is within one lead window. */
+/** Offerings that may be lost together, the share of each that goes, and how likely that is. */
 export interface LossScenario {
-  offerings: string[];
+  /** Share of each offering's nodes lost (0..1), by offering key. */
+  losses: Record<string, number>;
   /** Probability of the scenario within one lead window. */
   probability: number;
-  /** Where it comes from, for the explanation. */
-  source: 'episode' | 'prior';
-  /** ISO time of the (latest) episode it was seen in. */
-  seen?: string;
+  /** ISO time of the latest episode it was seen in. */
+  seen: string;
 }
 
 /**
- * The scenarios to hedge: each offering alone at its survival's complement (the prior), and each episode of
- * losses within one lead time of each other, at (episodes with the same offerings) x lead / memory span.
+ * The scenarios to hedge: each episode of losses within one lead time of each other (offerings that failed
+ * together), each offering losing the share of its nodes it lost then; the probability of the same set of
+ * offerings failing again within one lead window is (episodes of that set) x lead / span of memory. The
+ * mean loss of each offering is priced by its survival; an episode is what the mean does not show.
  */
-export function lossScenarios(
-  state: SpotRiskState | undefined,
-  fleet: Fleet,
-  leadSeconds: number,
-  now: number,
-): LossScenario[] {
-  const out: LossScenario[] = [];
-  for (const pool of fleet.pools) {
-    if (pool.capacityType !== 'spot') continue;
-    for (const z of pool.location.zones.length ? pool.location.zones : [undefined]) {
-      const k = offeringKey(pool.id, z);
-      const rate = Math.max(lossRate(state, k), lossRate(state, offeringKey(pool.id)));
-      out.push({ offerings: [k], probability: 1 - Math.exp((-rate * leadSeconds) / 3600), source: 'prior' });
-    }
-  }
+export function lossScenarios(state: SpotRiskState | undefined, leadSeconds: number, now: number): LossScenario[] {
   const events = [...(state?.events ?? [])]
     .map((e) => ({ ...e, t: ms(e.at) }))
     .filter((e) => !Number.isNaN(e.t) && e.t <= now)
     .sort((a, b) => a.t - b.t);
-  if (events.length === 0) return out;
-  const episodes: Array<{ offerings: Set<string>; last: number }> = [];
+  if (events.length === 0) return [];
+  const episodes: Array<{ lost: Map<string, { nodes: number; held: number }>; last: number }> = [];
   for (const e of events) {
-    const cur = episodes[episodes.length - 1];
-    if (cur && e.t - cur.last <= leadSeconds * 1000) {
-      cur.offerings.add(e.offering);
-      cur.last = e.t;
-    } else episodes.push({ offerings: new Set([e.offering]), last: e.t });
+    let cur = episodes[episodes.length - 1];
+    if (!cur || e.t - cur.last > leadSeconds * 1000) {
+      cur = { lost: new Map(), last: e.t };
+      episodes.push(cur);
+    }
+    cur.last = e.t;
+    const o = cur.lost.get(e.offering) ?? { nodes: 0, held: 0 };
+    o.nodes += e.nodes;
+    o.held = Math.max(o.held, e.held ?? e.nodes);
+    cur.lost.set(e.offering, o);
   }
   const span = Math.max(leadSeconds, Math.min(SPOT_EPISODE_MEMORY_SECONDS, (now - events[0].t) / 1000 + leadSeconds));
-  const byKey = new Map<string, { offerings: string[]; count: number; seen: number }>();
+  const bySet = new Map<string, { losses: Record<string, number>; count: number; seen: number }>();
   for (const ep of episodes) {
-    const offerings = [...ep.offerings].sort();
-    const key = offerings.join(',');
-    const cur = byKey.get(key);
-    if (cur) {
-      cur.count++;
-      cur.seen = Math.max(cur.seen, ep.last);
-    } else byKey.set(key, { offerings, count: 1, seen: ep.last });
+    const key = [...ep.lost.keys()].sort().join(',');
+    const cur = bySet.get(key) ?? { losses: {}, count: 0, seen: ep.last };
+    cur.count++;
+    cur.seen = Math.max(cur.seen, ep.last);
+    // The worst share each offering lost in any episode of this set.
+    for (const [k, o] of ep.lost)
+      cur.losses[k] = Math.max(cur.losses[k] ?? 0, Math.min(1, o.nodes / Math.max(1, o.held)));
+    bySet.set(key, cur);
   }
-  for (const s of byKey.values()) {
-    out.push({
-      offerings: s.offerings,
-      probability: Math.min(1, (s.count * leadSeconds) / span),
-      source: 'episode',
-      seen: new Date(s.seen).toISOString(),
-    });
-  }
-  return out;
+  return [...bySet.values()].map((s) => ({
+    losses: s.losses,
+    probability: Math.min(1, (s.count * leadSeconds) / span),
+    seen: new Date(s.seen).toISOString(),
+  }));
 }
 
 /**
@@ -190,21 +185,21 @@ export function hedgeTargets(
 }
 
 /**
- * The throughput (requests/s) a layout's spot nodes of `offerings` hold: per pool, its nodes spread evenly
- * over its zones; `pool/*` takes the whole pool.
+ * The throughput (requests/s) a layout loses in a scenario: per spot pool, its nodes spread evenly over its
+ * zones, each zone losing its share (`pool/*` the whole pool's share).
  */
-export function capacityIn(offerings: readonly string[], counts: ReadonlyArray<{ pool: Pool; nodes: number }>): number {
-  const set = new Set(offerings);
+export function capacityLost(
+  losses: Readonly<Record<string, number>>,
+  counts: ReadonlyArray<{ pool: Pool; nodes: number }>,
+): number {
   let rps = 0;
   for (const { pool, nodes } of counts) {
     if (pool.capacityType !== 'spot' || nodes <= 0) continue;
-    if (set.has(offeringKey(pool.id))) {
-      rps += nodes * pool.rpsPerNode;
-      continue;
-    }
     const zones = pool.location.zones.length ? pool.location.zones : [undefined];
-    const lost = zones.filter((z) => set.has(offeringKey(pool.id, z))).length;
-    rps += (nodes * pool.rpsPerNode * lost) / zones.length;
+    const whole = losses[offeringKey(pool.id)] ?? 0;
+    let share = 0;
+    for (const z of zones) share += Math.max(whole, z === undefined ? 0 : (losses[offeringKey(pool.id, z)] ?? 0));
+    rps += (nodes * Math.max(0, pool.rpsPerNode) * share) / zones.length;
   }
   return rps;
 }

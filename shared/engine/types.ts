@@ -110,7 +110,8 @@ export interface SpotRiskState {
   /** ISO time of the last update (exposure is counted from it). */
   at: string;
   offerings: Record<string, { hours: number; losses: number }>;
-  events: Array<{ at: string; offering: string; nodes: number }>;
+  /** Nodes lost and nodes the offering held then. */
+  events: Array<{ at: string; offering: string; nodes: number; held?: number }>;
 }
 
 /** Durable per-fleet state kept by the functions between decisions. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { InterruptionSignal } from '../../shared/domain/signals.ts';
 import { decide } from '../../shared/engine/decide.ts';
 import {
-  capacityIn,
+  capacityLost,
   hedgeTargets,
   lossScenarios,
   poolSurvival,
@@ -35,7 +35,8 @@ describe('updateSpotRisk', () => {
     expect(next.offerings['s/a'].hours).toBeCloseTo(2, 9);
     expect(next.offerings['s/*'].hours).toBeCloseTo(4, 9);
     expect(next.offerings['s/a'].losses).toBe(3);
-    expect(next.events).toEqual([{ at: at(3600), offering: 's/a', nodes: 3 }]);
+    // Zone a held half of the pool's 4 nodes when it lost 3 (more than it held: at least what it lost).
+    expect(next.events).toEqual([{ at: at(3600), offering: 's/a', nodes: 3, held: 3 }]);
   });
 
   it('ignores losses of pools that are not spot, and forgets episodes after a week', () => {
@@ -88,26 +89,28 @@ describe('poolSurvival', () => {
 });
 
 describe('lossScenarios and hedgeTargets', () => {
-  const f = fleet([spot({ id: 's' }), spot({ id: 'z', cloud: 'azure', location: { region: 'r', zones: ['1'] } })]);
-
-  it('has each offering alone at the prior, and each episode of losses within one lead time', () => {
+  it('makes each episode of losses within one lead time a scenario, with the share each offering lost', () => {
     const state: SpotRiskState = {
       at: at(0),
       offerings: {},
       events: [
-        // Zone a and the Azure pool lost nodes 5 minutes apart: one episode (they failed together).
-        { at: at(-7200), offering: 's/a', nodes: 2 },
-        { at: at(-6900), offering: 'z/1', nodes: 1 },
-        // Zone b alone, an hour later.
-        { at: at(-3600), offering: 's/b', nodes: 1 },
+        // Zone a lost all 4 of its nodes and the Azure pool 1 of 2, 5 minutes apart: one episode.
+        { at: at(-7200), offering: 's/a', nodes: 4, held: 4 },
+        { at: at(-6900), offering: 'z/1', nodes: 1, held: 2 },
+        // Zone b lost 1 of 4 alone, an hour later; and again later the same.
+        { at: at(-3600), offering: 's/b', nodes: 1, held: 4 },
+        { at: at(-600), offering: 's/b', nodes: 1, held: 4 },
       ],
     };
-    const s = lossScenarios(state, f, 900, t0);
-    expect(s.filter((x) => x.source === 'prior').map((x) => x.offerings)).toEqual([['s/a'], ['s/b'], ['z/1']]);
-    const episodes = s.filter((x) => x.source === 'episode');
-    expect(episodes.map((x) => x.offerings)).toEqual([['s/a', 'z/1'], ['s/b']]);
-    // Memory spans 2 h + one lead: 1 episode x 900 s / 8100 s.
-    expect(episodes[0].probability).toBeCloseTo(900 / 8100, 9);
+    const s = lossScenarios(state, 900, t0);
+    expect(s.map((x) => x.losses)).toEqual([{ 's/a': 1, 'z/1': 0.5 }, { 's/b': 0.25 }]);
+    // Memory spans 2 h + one lead (8,100 s): once x 900 s, and twice.
+    expect(s[0].probability).toBeCloseTo(900 / 8100, 9);
+    expect(s[1].probability).toBeCloseTo(1800 / 8100, 9);
+  });
+
+  it('has no scenario before any loss: the survival prices the mean', () => {
+    expect(lossScenarios(undefined, 900, t0)).toEqual([]);
   });
 
   it.each([
@@ -116,19 +119,20 @@ describe('lossScenarios and hedgeTargets', () => {
     // p at or below 1 - availability: the target tolerates it, no hedge.
     { name: 'rare scenario', probability: 0.0005, availability: 0.999, target: undefined },
   ])('$name', ({ probability, availability, target }) => {
-    const out = hedgeTargets([{ offerings: ['s/a'], probability, source: 'prior' }], availability);
+    const out = hedgeTargets([{ losses: { 's/a': 1 }, probability, seen: at(0) }], availability);
     if (target === undefined) expect(out).toEqual([]);
     else expect(out[0]?.target).toBeCloseTo(target, 9);
   });
 
-  it('counts the throughput of the lost offerings, a pool spread evenly over its zones', () => {
+  it('counts the throughput a layout loses, a pool spread evenly over its zones', () => {
     const counts = [
       { pool: spot({ id: 's' }), nodes: 4 },
       { pool: pool({ id: 'od' }), nodes: 10 },
     ];
-    expect(capacityIn(['s/a'], counts)).toBe(20);
-    expect(capacityIn(['s/*'], counts)).toBe(40);
-    expect(capacityIn(['od/*'], counts)).toBe(0);
+    expect(capacityLost({ 's/a': 1 }, counts)).toBe(20);
+    expect(capacityLost({ 's/a': 0.5 }, counts)).toBe(10);
+    expect(capacityLost({ 's/*': 1 }, counts)).toBe(40);
+    expect(capacityLost({ 'od/*': 1 }, counts)).toBe(0);
   });
 });
 
@@ -164,13 +168,13 @@ describe('decide with spot risk', () => {
     // Both zones of the only spot pool failed together three times in the last day: losing both must
     // leave enough for the demand, which only on-demand can give.
     const events = [-80_000, -50_000, -20_000].flatMap((s) => [
-      { at: at(s), offering: 's/a', nodes: 2 },
-      { at: at(s + 60), offering: 's/b', nodes: 2 },
+      { at: at(s), offering: 's/a', nodes: 2, held: 2 },
+      { at: at(s + 60), offering: 's/b', nodes: 2, held: 2 },
     ]);
     const state: SpotRiskState = { at: at(0), offerings: {}, events };
     const p = plan(make([spot({ id: 's' })]), state);
     const r = p.reasons.find((x) => x.code === 'placement.spot-hedge');
-    expect(r?.message).toContain('s/a + s/b');
+    expect(r?.message).toContain('100% of s/a + 100% of s/b');
     expect(r?.message).toContain('on-demand base');
     // What is left without spot (on-demand) serves at least the demand now.
     expect(target(p, 'od') * 10).toBeGreaterThanOrEqual(100);
@@ -181,8 +185,8 @@ describe('decide with spot risk', () => {
     // enough, and two spot nodes ($0.80) cost less than one on-demand ($1): the hedge buys spot on both
     // (the spread rule, at most half the spot nodes per pool and zone, alternates them).
     const events = [
-      { at: at(-40_000), offering: 's/a', nodes: 2 },
-      { at: at(-20_000), offering: 'z/1', nodes: 2 },
+      { at: at(-40_000), offering: 's/a', nodes: 2, held: 2 },
+      { at: at(-20_000), offering: 'z/1', nodes: 2, held: 2 },
     ];
     const state: SpotRiskState = { at: at(0), offerings: {}, events };
     const z = spot({ id: 'z', cloud: 'azure', location: { region: 'r', zones: ['1'] } });
@@ -215,7 +219,7 @@ describe('decide with spot risk', () => {
     expect(p.actions.some((a) => a.type === 'mark-offering' && a.poolId === 's')).toBe(true);
     expect(target(p, 'od')).toBeGreaterThan(1);
     expect(p.spotRisk?.offerings['s/a'].losses).toBe(2);
-    expect(p.spotRisk?.events).toEqual([{ at: at(0), offering: 's/a', nodes: 2 }]);
+    expect(p.spotRisk?.events).toEqual([{ at: at(0), offering: 's/a', nodes: 2, held: 12 }]);
   });
 
   it('leaves spot as the policy says without the demand history (no SLO sizing)', () => {
