@@ -284,6 +284,19 @@ async function followDeployment(deps: AppDeps, plan: Plan, ctx: ApplyContext, ou
     });
     return;
   }
+  // A pool of the fleet that is in no plan (not observed, and no count known for it): its GPUs are unknown,
+  // so the Deployment is left as it is rather than shrunk to the pools that answered.
+  const configured = deps.resolved.fleets.find((f) => f.id === ctx.fleet.id)?.pools ?? [];
+  const unknown = configured.filter((p) => p.kind !== 'k8s-deployment' && !plan.pools.some((x) => x.poolId === p.id));
+  if (unknown.length) {
+    out.failed.push({
+      poolId: `${d.namespace}/${d.name}`,
+      action: 'scale-deployment',
+      error: `not scaled: no count known for ${unknown.map((p) => p.id).join(', ')} (not observed)`,
+      kind: 'transient',
+    });
+    return;
+  }
   // A pool whose resize failed stays where it was: no replicas for GPUs that are not coming.
   const unchanged = new Set(out.failed.filter((f) => f.action === 'set-desired').map((f) => f.poolId));
   let gpus = 0;

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { InterruptionSignal, Signal } from '../domain/signals.ts';
-import type { Fleet } from '../domain/types.ts';
+import type { Fleet, Pool } from '../domain/types.ts';
 import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
 import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
@@ -124,6 +124,28 @@ function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[
   return out;
 }
 
+/**
+ * A pool that could not be observed keeps its last known count for everything that depends on it: it goes
+ * into the decision at the count (desired and ready) last observed, pinned there (min = max), so the engine
+ * neither resizes it nor counts its nodes as lost, and the Deployment keeps their replicas. The counts of
+ * the pools observed now are remembered in the state for the next decision. A pool never observed has no
+ * last known count: it stays out, and the Deployment is not scaled (see `applyPlan`).
+ */
+function keepLastKnown(obs: FleetObservation, configured: Fleet, state: FleetState): FleetObservation {
+  const known = { ...state.lastKnown };
+  for (const p of obs.fleet.pools) known[p.id] = { desired: p.desired, ready: p.ready };
+  state.lastKnown = known;
+  const pinned: Pool[] = [];
+  for (const f of obs.failures) {
+    const pool = configured.pools.find((p) => p.id === f.poolId);
+    const last = f.poolId === undefined ? undefined : known[f.poolId];
+    if (!pool || !last || obs.fleet.pools.some((p) => p.id === pool.id)) continue;
+    pinned.push({ ...pool, desired: last.desired, ready: last.ready, min: last.desired, max: last.desired });
+  }
+  if (!pinned.length) return obs;
+  return { ...obs, fleet: { ...obs.fleet, pools: [...obs.fleet.pools, ...pinned] } };
+}
+
 /** Drops what has lapsed: backoffs, handled interruptions older than a day, expired pauses and manual targets. */
 function pruneState(state: FleetState, now: Date): void {
   const t = now.getTime();
@@ -234,7 +256,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
         observeFleet(configured, deps),
         deps.store.loadHistory<HistoryEntry>(req.fleetId, new Date(now.getTime() - HISTORY_LOOKBACK_MS)),
       ]);
-      let obs = observed;
+      let obs = keepLastKnown(observed, configured, state);
       const history = past.filter((h) => !h.dryRun);
       failures.push(...obs.failures);
       const signals = resolveInterruptions(req.signals, obs);
@@ -261,7 +283,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
         if (result.shortOfCapacity.length) {
           // The cloud refused to grow a pool for capacity: back that offering off and place again, once.
           notes.push(`short of capacity in ${result.shortOfCapacity.join(', ')}: re-placed`);
-          obs = await observeFleet(configured, deps);
+          obs = keepLastKnown(await observeFleet(configured, deps), configured, state);
           const retryPlan = decideOnce(obs.fleet, signals, extras, history, state, req, deps, now);
           const retry = await applyPlan(deps, retryPlan, { ...ctx, fleet: obs.fleet });
           recordPlanFacts(state, retryPlan, retry.shortOfCapacity, obs.fleet, now);
@@ -279,19 +301,22 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       }
     }
 
+    const unobservable = failures.some((f) => f.action === 'describe');
     const status: AuditRecord['outcome']['status'] = !plan
       ? 'state-change'
       : plan.dryRun
         ? 'dry-run'
         : plan.paused
           ? 'paused'
-          : failures.length && result?.applied.some((a) => a.action === 'set-desired' || a.action === 'cordon-drain')
+          : unobservable
             ? 'partial'
-            : failures.length && plan.actions.length
-              ? 'failed'
-              : result?.changed
-                ? 'applied'
-                : 'no-change';
+            : failures.length && result?.applied.some((a) => a.action === 'set-desired' || a.action === 'cordon-drain')
+              ? 'partial'
+              : failures.length && plan.actions.length
+                ? 'failed'
+                : result?.changed
+                  ? 'applied'
+                  : 'no-change';
     const audit: AuditRecord = {
       fleetId: req.fleetId,
       at: now.toISOString(),

@@ -37,8 +37,12 @@ export class RetryableActionsError extends Error {
   }
 }
 
-/** Reads that leave a pool or an input out of one decision: the next decision reads them again, no retry. */
-const READS = new Set(['describe', 'list-reservations', 'publish']);
+/**
+ * Reads that leave an input out of one decision: the next decision reads them again, no retry. A pool that
+ * could not be described is not one of them: the decision kept its last known count and is `partial`, and
+ * the event is retried when a retry can help (throttling, a 5xx, an API that is down).
+ */
+const READS = new Set(['list-reservations', 'publish']);
 
 interface Route {
   fleets: Fleet[];

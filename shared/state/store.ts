@@ -27,6 +27,8 @@ import { boundedText, keyId, storedForm } from './bounded.ts';
  */
 export interface FleetState extends DecisionState {
   fleetId: string;
+  /** Each pool's count when it was last observed: kept for a pool its cloud cannot describe. */
+  lastKnown?: Record<string, { desired: number; ready: number }>;
   /** Bumped on every save; a save must name the version it read. */
   version: number;
 }
