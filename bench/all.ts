@@ -179,9 +179,6 @@ async function main(): Promise<number> {
   }
   const began = performance.now();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const tty = process.stderr.isTTY
-    ? { write: (t: string) => void process.stderr.write(t), columns: process.stderr.columns }
-    : undefined;
   const out = (text: string) => {
     if (!o.json) console.log(text);
   };

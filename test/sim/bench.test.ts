@@ -65,7 +65,7 @@ describe('the targets (availability 0.999)', () => {
       expected: [true, true, true],
     },
   ])('$name', ({ autoscaler, karpenter, expected }) => {
-    const { targets } = checkTargets(baselines(karpenter), autoscaler);
+    const { targets } = checkTargets(baselines(karpenter), autoscaler as Record<string, Figures>);
     expect(targets.map((t) => t.pass)).toEqual(expected);
   });
 
