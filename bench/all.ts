@@ -37,6 +37,7 @@ import {
   checkTargets,
   DEMANDS,
   type Demand,
+  formatMarkdown,
   formatSimTable,
   formatTargets,
   jobsFor,
@@ -301,6 +302,9 @@ async function main(): Promise<number> {
       '== Targets (availability 0.999): SLO >= 99.9% where an online controller reaches it, >= 99.5% everywhere; cost <= 1.5 x oracle; cheaper than karpenter at an SLO at least as high ==',
     );
     out(formatTargets(sims));
+    out('');
+    out('== The same, as Markdown (README) ==');
+    out(formatMarkdown(sims));
     out('');
     try {
       await mkdir(path.dirname(o.report), { recursive: true });

@@ -481,3 +481,30 @@ export function formatTargets(results: readonly ScenarioResult[]): string {
   }
   return lines.join('\n');
 }
+
+/** The same figures as Markdown, for the README: one row per scenario and target, then the targets. */
+export function formatMarkdown(results: readonly ScenarioResult[]): string {
+  const lines = [
+    '| scenario | target | autoscaler SLO | worst hour | cost | x oracle | karpenter | hpa | reactive | static | oracle |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const cell = (f: Figures | undefined) => (f ? `${pct(f.slo_attainment)}, $${f.cost_usd.toFixed(2)}` : '-');
+  for (const r of results) {
+    const oracle = r.baselines.oracle;
+    for (const [target, a] of Object.entries(r.autoscaler)) {
+      lines.push(
+        `| ${r.name} | ${target} | ${pct(a.slo_attainment)} | ${pct(a.worst_hour_slo, 2)} | $${a.cost_usd.toFixed(2)} | ${oracle ? (a.cost_usd / oracle.cost_usd).toFixed(2) : '-'} | ${cell(r.baselines.karpenter)} | ${cell(r.baselines.hpa)} | ${cell(r.baselines.reactive)} | ${cell(r.baselines.static)} | ${cell(r.baselines.oracle)} |`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    '| scenario (availability 0.999) | SLO | cost <= 1.5 x oracle | cheaper than karpenter at an SLO at least as high |',
+    '|---|---|---|---|',
+  );
+  for (const r of results) {
+    if (r.targets.length === 0) continue;
+    lines.push(`| ${r.name} | ${r.targets.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
