@@ -1,7 +1,8 @@
 /**
- * Seeding the emulated clouds from a configuration: one World pool per configured cloud pool (named as the
- * cloud names it, at its `min` unless told otherwise, already serving), and each fleet's Deployment in the
- * Kubernetes emulator of its cluster. Used by the local CLI and the simulation's `--config`.
+ * Seeding the emulated clouds from a configuration: one World pool per configured pool of nodes (named as the
+ * cloud names it, at its `min` unless told otherwise, already serving; Karpenter NodePools included, a
+ * Deployment pool counts pods, not nodes), and in the Kubernetes emulator of each cluster the fleets'
+ * Deployments and the NodePools of their Karpenter pools. Used by the local CLI and the simulation's `--config`.
  */
 import type { Pool } from '../shared/domain/types.ts';
 import type { ResolvedConfig } from '../shared/config/load.ts';
@@ -19,7 +20,8 @@ export function worldPoolsFromConfig(
   for (const [fi, fleet] of resolved.fleets.entries()) {
     const cfg = resolved.config.fleets[fi]!;
     for (const pool of fleet.pools) {
-      if (pool.cloud === 'kubernetes') continue;
+      // A Deployment pool's count is pods on nodes of other pools, not nodes of its own.
+      if (pool.kind === 'k8s-deployment') continue;
       const pc = cfg.pools.find((p) => p.id === pool.id)!;
       out.push({
         id: pool.id,
@@ -82,7 +84,8 @@ function seedWarmPool(world: World, pool: Pool): void {
 }
 
 /**
- * Adds each fleet's Deployment to its cluster's emulator, sized to the GPUs the world has for the fleet.
+ * Adds each fleet's Deployment to its cluster's emulator, sized to the GPUs the world has for the fleet, and
+ * each Karpenter pool's NodePool (its GPU limit the World pool's nodes), bound to the World pool of its name.
  * Its pods stop at once when evicted (`terminationGracePeriodSeconds: 0`, or `options.terminationGraceSeconds`):
  * the World's clock only moves between events, so a pod given 30 s of grace would hold every drain until its
  * deadline in real time. The emulator honours a grace period when one is set (test/kubernetes shows it).
@@ -94,6 +97,15 @@ export function seedDeployments(
   options: { terminationGraceSeconds?: number } = {},
 ): void {
   for (const [fi, cfg] of resolved.config.fleets.entries()) {
+    for (const pool of resolved.fleets[fi]!.pools) {
+      if (pool.kind !== 'karpenter-nodepool') continue;
+      const cluster = pool.tags?.cluster ?? cfg.deployment?.cluster;
+      const k = cluster ? clusters.get(cluster) : undefined;
+      const seeded = (o: unknown) => (o as { metadata?: { name?: string } }).metadata?.name === pool.resource;
+      if (!k || k.state.nodePoolObjects().some(seeded)) continue;
+      const nodes = world.pool(pool.id)?.desired ?? pool.min;
+      k.state.addNodePool({ name: pool.resource, limits: { 'nvidia.com/gpu': String(nodes * pool.gpusPerNode) } });
+    }
     const d = cfg.deployment;
     if (!d) continue;
     const k = clusters.get(d.cluster);
