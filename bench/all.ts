@@ -3,9 +3,12 @@
  *
  * 1. the handlers' warm decision latency (p50, p99), as a ratio of a DynamoDB round trip measured in the same
  *    run (bench/latency.ts);
- * 2. on the default day and on the Azure LLM demand traces in ../shared/traces (when present), spot
- *    preemptions on: each controller's cost and SLO attainment, the autoscaler's cost as a ratio of the
- *    oracle's and of each baseline's, and the issue's targets, PASS or MISS (bench/sim.ts);
+ * 2. on the default day and on every demand trace in ../shared/traces (when present), with the default spot
+ *    process and with the AWS2 spot traces, the autoscaler at availability 0.99, 0.995 and 0.999 and the
+ *    baselines (karpenter included): SLO attainment, worst hour, cost, cost / oracle, the issue's targets
+ *    PASS or MISS (bench/sim.ts, run in worker processes by bench/sim-pool.ts), and an HTML report with a
+ *    cost-versus-SLO chart per scenario (out/bench-report.html);
+ *    the forecast's accuracy on the traces with a season of history (local/sim/forecast-accuracy.ts);
  * 3. per bundled function, its size and import time as a ratio of a bare Node start (bench/bundles.ts, run
  *    as its own process: it times fresh Node processes).
  *
@@ -13,24 +16,53 @@
  * run. Progress goes to standard error; `--json` prints one JSON object on standard output instead of the
  * report.
  *
- *   npm run bench -- [--json] [--seed N] [--only latency,sim,bundles] [--traces DIR] [--rounds N] [--bundle-runs N]
+ *   npm run bench -- [--json] [--seed N] [--only latency,sim,forecast,bundles] [--quick] [--scenarios LIST]
+ *                    [--spots LIST] [--targets LIST] [--workers N] [--report FILE] [--traces DIR] [--rounds N]
+ *                    [--bundle-runs N]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { renderBenchReport } from '../local/sim/bench-report.ts';
+import { type ForecastAccuracy, forecastAccuracy } from '../local/sim/forecast-accuracy.ts';
+import { loadTraceCsv } from '../local/sim/trace.ts';
 import { formatLatency, type LatencyResult, measureDecisionLatency } from './latency.ts';
-import { formatScenario, formatSimSummary, runScenario, type ScenarioResult, scenarios } from './sim.ts';
+import {
+  AVAILABILITIES,
+  AZURE2024_CSV,
+  buildScenario,
+  checkTargets,
+  DEMANDS,
+  type Demand,
+  formatMarkdown,
+  formatSimTable,
+  formatTargets,
+  jobsFor,
+  type ScenarioResult,
+  SPOTS,
+  type Spot,
+  scenarioSpecs,
+  table,
+} from './sim.ts';
+import { runJobs } from './sim-pool.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const PARTS = ['latency', 'sim', 'bundles'] as const;
+const PARTS = ['latency', 'sim', 'forecast', 'bundles'] as const;
 type Part = (typeof PARTS)[number];
 
 const USAGE = `usage: npm run bench -- [options]
   --json              one JSON object on standard output instead of the report
   --seed N            seed of the default day, the spot process and the worlds (default 1)
   --only LIST         some of: ${PARTS.join(', ')} (comma-separated; default all)
+  --quick             the simulation at availability 0.999 with the default spot process only
+  --scenarios LIST    demand traces of the simulation: ${DEMANDS.join(', ')} (default all)
+  --spots LIST        spot processes of the simulation: ${SPOTS.join(', ')} (default both)
+  --targets LIST      the autoscaler's availability targets (default ${AVAILABILITIES.join(',')})
+  --workers N         simulation worker processes (default 2)
+  --report FILE       the HTML report (default out/bench-report.html)
   --traces DIR        the public traces (default ../shared/traces from the repository)
   --rounds N          measured rounds of the latency part (default 200)
   --bundle-runs N     runs of each import timing in the bundles part (default 5)`;
@@ -42,6 +74,11 @@ interface Options {
   traces: string;
   rounds: number;
   bundleRuns: number;
+  demands: Demand[];
+  spots: Spot[];
+  targets: number[];
+  workers: number;
+  report: string;
 }
 
 function options(argv: string[]): Options | undefined {
@@ -54,6 +91,12 @@ function options(argv: string[]): Options | undefined {
       traces: { type: 'string' },
       rounds: { type: 'string', default: '200' },
       'bundle-runs': { type: 'string', default: '5' },
+      quick: { type: 'boolean' },
+      scenarios: { type: 'string' },
+      spots: { type: 'string' },
+      targets: { type: 'string' },
+      workers: { type: 'string', default: '2' },
+      report: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -65,7 +108,26 @@ function options(argv: string[]): Options | undefined {
   };
   const only = values.only?.split(',').map((s) => s.trim()) ?? [...PARTS];
   for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part '${p}'`);
+  const list = <T extends string>(name: string, v: string | undefined, all: readonly T[], dflt: readonly T[]) => {
+    if (v === undefined) return [...dflt];
+    const items = v.split(',').map((x) => x.trim());
+    for (const x of items)
+      if (!(all as readonly string[]).includes(x))
+        throw new Error(`--${name}: unknown '${x}' (one of ${all.join(', ')})`);
+    return items as T[];
+  };
+  const targets =
+    values.targets?.split(',').map((x) => {
+      const n = Number(x);
+      if (!(n > 0 && n < 1)) throw new Error(`--targets: '${x}' is not an availability between 0 and 1`);
+      return n;
+    }) ?? (values.quick ? [0.999] : [...AVAILABILITIES]);
   return {
+    demands: list('scenarios', values.scenarios, DEMANDS, DEMANDS),
+    spots: list('spots', values.spots, SPOTS, values.quick ? ['default'] : SPOTS),
+    targets,
+    workers: whole('workers', values.workers, 1),
+    report: path.resolve(values.report ?? path.join(ROOT, 'out', 'bench-report.html')),
     json: values.json === true,
     seed: whole('seed', values.seed, 0),
     parts: new Set(only as Part[]),
@@ -118,9 +180,6 @@ async function main(): Promise<number> {
   }
   const began = performance.now();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const tty = process.stderr.isTTY
-    ? { write: (t: string) => void process.stderr.write(t), columns: process.stderr.columns }
-    : undefined;
   const out = (text: string) => {
     if (!o.json) console.log(text);
   };
@@ -149,23 +208,79 @@ async function main(): Promise<number> {
   let skipped: string | undefined;
   if (o.parts.has('sim')) {
     try {
-      const s = await scenarios(o.seed, o.traces);
-      skipped = s.skipped;
-      for (const e of s.errors) fail('simulation', e);
-      out('== Simulation (spot preemptions on) ==');
-      if (skipped) out(`${skipped}\n`);
-      for (const scenario of s.scenarios) {
-        log(`bench: simulating ${scenario.name}...`);
-        try {
-          const r = await runScenario(scenario, { seed: o.seed, cwd: ROOT, log, ...(tty ? { tty } : {}) });
-          sims.push(r);
-          out(`${formatScenario(r)}\n`);
-        } catch (e) {
-          fail(`simulation ${scenario.name}`, e);
+      const { specs, skipped: why } = await scenarioSpecs(o.seed, o.traces, { demands: o.demands, spots: o.spots });
+      skipped = why;
+      const jobs = jobsFor(specs, o.targets);
+      log(`bench: simulation: ${jobs.length} runs in ${specs.length} scenarios, ${o.workers} worker(s)...`);
+      const simBegan = performance.now();
+      const results = await runJobs(jobs, o.workers, (r, done, total) => {
+        const job = jobs[r.id]!;
+        log(
+          `bench: ${done}/${total} ${job.spec.demand}/${job.spec.spot} ${job.kind}${job.availability ? ` @${job.availability}` : ''}: ${r.error ? 'FAILED' : `${r.seconds.toFixed(0)} s`}`,
+        );
+      });
+      for (const spec of specs) {
+        const scenario = await buildScenario(spec);
+        const mine = results.filter((r) => jobs[r.id]!.spec === spec);
+        for (const r of mine) if (r.error) fail(`simulation ${scenario.name} (job ${r.id})`, r.error);
+        const baselines = mine.find((r) => jobs[r.id]!.kind === 'baselines')?.figures ?? {};
+        const autoscaler: ScenarioResult['autoscaler'] = {};
+        for (const r of mine) {
+          const job = jobs[r.id]!;
+          if (job.kind === 'autoscaler' && r.figures.autoscaler)
+            autoscaler[String(job.availability)] = r.figures.autoscaler;
         }
+        const { targets, unservable } = checkTargets(baselines, autoscaler, scenario.trace);
+        const { tracesDir: _, ...plain } = spec;
+        sims.push({
+          name: scenario.name,
+          spec: plain,
+          notes: scenario.notes,
+          baselines,
+          autoscaler,
+          targets,
+          ...(unservable ? { unservable } : {}),
+          seconds: mine.reduce((t, r) => t + r.seconds, 0),
+        });
       }
+      out('== Simulation: the autoscaler at each availability target and the baselines (SLO, cost USD) ==');
+      if (skipped) out(skipped);
+      for (const r of sims) out(`${r.name}: ${r.notes.join('; ')}`);
+      out(`\n${formatSimTable(sims)}\n`);
+      out(`simulation: ${((performance.now() - simBegan) / 1000).toFixed(0)} s on ${o.workers} worker(s)\n`);
     } catch (e) {
       fail('simulation', e);
+    }
+  }
+
+  const accuracy: Array<{ trace: string; figures: ForecastAccuracy }> = [];
+  if (o.parts.has('forecast')) {
+    try {
+      for (const kind of ['conv', 'code'] as const) {
+        const file = path.join(o.traces, 'azure_llm_2024', `azure2024_${kind}_digitized_rpm.csv`);
+        if (!existsSync(file)) continue;
+        const figures = forecastAccuracy(await loadTraceCsv(file, AZURE2024_CSV));
+        if (figures) accuracy.push({ trace: `azure2024 ${kind} (week)`, figures });
+      }
+      out('== Forecast accuracy (shared/forecast/seasonal.ts, every 5 min after the first day, 5-15 min ahead) ==');
+      out(
+        accuracy.length === 0
+          ? 'no trace with a season (a day) of history: skipped'
+          : table(
+              ['trace', 'origins', 'MAE rps', 'mean rps', 'MASE vs seasonal naive', 'MASE vs last value'],
+              accuracy.map((a) => [
+                a.trace,
+                String(a.figures.origins),
+                a.figures.mae.toFixed(2),
+                a.figures.meanDemand.toFixed(1),
+                a.figures.maseSeasonal.toFixed(2),
+                a.figures.maseLastValue.toFixed(2),
+              ]),
+            ),
+      );
+      out('(the default day and the 2023 traces have no season of history: not measured)\n');
+    } catch (e) {
+      fail('forecast', e);
     }
   }
 
@@ -184,10 +299,43 @@ async function main(): Promise<number> {
 
   if (sims.length > 0) {
     out(
-      '== Summary: the autoscaler against the oracle and the baselines (targets: SLO >= 99.5%; cost <= 1.3 x oracle; cost <= 0.7 x the cheapest baseline at the same SLO) ==',
+      '== Targets (availability 0.999): SLO >= 99.9% where an online controller reaches it, >= 99.5% everywhere; cost <= 1.5 x oracle; cheaper than karpenter at an SLO at least as high ==',
     );
-    out(formatSimSummary(sims));
+    out(formatTargets(sims));
     out('');
+    out('== The same, as Markdown (README) ==');
+    out(formatMarkdown(sims));
+    out('');
+    try {
+      await mkdir(path.dirname(o.report), { recursive: true });
+      await writeFile(
+        o.report,
+        renderBenchReport({
+          title: 'Cost versus SLO: the autoscaler at each availability target and the baselines',
+          subtitle: `${header}; node ${process.version}, ${os.cpus().length} CPUs, seed ${o.seed}`,
+          scenarios: sims,
+          ...(accuracy.length
+            ? {
+                sections: [
+                  {
+                    title: 'Forecast accuracy',
+                    text: accuracy
+                      .map(
+                        (a) =>
+                          `${a.trace}: MASE ${a.figures.maseSeasonal.toFixed(2)} vs seasonal naive, ${a.figures.maseLastValue.toFixed(2)} vs last value`,
+                      )
+                      .join('\n'),
+                  },
+                ],
+              }
+            : {}),
+        }),
+        'utf8',
+      );
+      out(`report: ${o.report}\n`);
+    } catch (e) {
+      fail('report', e);
+    }
   }
   if (latency) {
     out(
@@ -208,6 +356,7 @@ async function main(): Promise<number> {
           seconds,
           ...(latency ? { latency } : {}),
           ...(o.parts.has('sim') ? { simulation: { scenarios: sims, ...(skipped ? { skipped } : {}) } } : {}),
+          ...(o.parts.has('forecast') ? { forecast_accuracy: accuracy } : {}),
           ...(bundles ? { bundles } : {}),
           errors,
         },

@@ -111,7 +111,8 @@ const SPECS: { [K in FunctionKey]: FunctionSpec & { key: K } } = {
     memoryMb: 1024,
     // Reads the demand history of every fleet, then decides; must end before the next tick.
     timeoutSeconds: 180,
-    // One forecast at a time: two overlapping runs would pre-scale the same fleets twice.
+    // One fleet per invocation (stacks/fanout.ts): the deploy reserves `lambda.fleetConcurrency` instead; a
+    // fleet's lease keeps two ticks of one fleet from overlapping.
     reserved: 1,
     // The next tick replaces a failed one; retrying would only overlap it.
     retries: 0,

@@ -7,6 +7,7 @@
  */
 import { relative } from 'node:path';
 import { FUNCTION_SPECS, type FunctionKey, type FunctionSpec } from './function-specs.ts';
+import { reservedFor } from './fanout.ts';
 import { statementsFor } from './permissions.ts';
 import type { CloudSecrets } from './secrets.ts';
 import type { DeploySettings } from './settings.ts';
@@ -83,7 +84,7 @@ export function functions(input: {
       concurrency:
         settings.reservedConcurrency || provisioned > 0
           ? {
-              ...(settings.reservedConcurrency ? { reserved: spec.reserved } : {}),
+              ...(settings.reservedConcurrency ? { reserved: reservedFor(spec, config.lambda) } : {}),
               ...(provisioned > 0 ? { provisioned } : {}),
             }
           : undefined,

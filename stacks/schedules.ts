@@ -1,13 +1,14 @@
 /**
- * EventBridge Scheduler: the forecast tick and one schedule per business-hours window edge
- * (stacks/schedule-windows.ts), in their own schedule group. Scheduler invokes the functions with its own
+ * EventBridge Scheduler: one forecast schedule per fleet and, per business-hours window edge
+ * (stacks/schedule-windows.ts), one schedule per fleet of the window (stacks/fanout.ts), in their own
+ * schedule group. Scheduler invokes the functions with its own
  * execution role (allowed to invoke those two functions and to send to its dead-letter queue, nothing
  * else), retries twice, then dead-letters.
  */
 import type { DeadLetters } from './alerts.ts';
 import type { Functions } from './functions.ts';
 import type { DeploySettings } from './settings.ts';
-import { FORECAST_INPUT, windowSchedules } from './schedule-windows.ts';
+import { fleetWindowSchedules, flexibleWindowMinutes, forecastSchedules } from './fanout.ts';
 
 export function schedules(input: {
   settings: DeploySettings;
@@ -56,29 +57,38 @@ export function schedules(input: {
     retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: maxAge },
   });
 
-  const forecastSchedule = settings.forecastSchedule
-    ? new aws.scheduler.Schedule('ForecastSchedule', {
-        name: 'forecast',
-        groupName: group.name,
-        description: 'Forecast demand and pre-scale fleets',
-        scheduleExpression: settings.forecastSchedule,
-        flexibleTimeWindow: { mode: 'OFF' },
-        target: target(forecast.fn.arn, JSON.stringify(FORECAST_INPUT), forecast.spec.maxEventAgeSeconds),
-      })
-    : undefined;
+  const config = settings.resolved.config;
+  const spread = flexibleWindowMinutes(config.fleets.length, config.lambda.fleetConcurrency);
+  const flexibleTimeWindow = spread
+    ? { mode: 'FLEXIBLE' as const, maximumWindowInMinutes: spread }
+    : { mode: 'OFF' as const };
 
-  const windows = windowSchedules(settings.resolved.config.schedules).map(
+  const forecastSchedules_ = settings.forecastSchedule
+    ? forecastSchedules(config).map(
+        (f) =>
+          new aws.scheduler.Schedule(`ForecastSchedule-${f.name}`, {
+            name: f.name,
+            groupName: group.name,
+            description: `Forecast demand and pre-scale fleet ${f.fleetId}`,
+            scheduleExpression: settings.forecastSchedule!,
+            flexibleTimeWindow,
+            target: target(forecast.fn.arn, JSON.stringify(f.input), forecast.spec.maxEventAgeSeconds),
+          }),
+      )
+    : [];
+
+  const windows = fleetWindowSchedules(config.schedules).map(
     (w) =>
       new aws.scheduler.Schedule(`WindowSchedule-${w.name}`, {
         name: w.name,
         groupName: group.name,
-        description: `Business-hours window '${w.window}': ${w.edge}`,
-        scheduleExpression: w.expression,
-        scheduleExpressionTimezone: w.timeZone,
-        flexibleTimeWindow: { mode: 'OFF' },
+        description: `Business-hours window '${w.window}' of fleet ${w.fleetId}: ${w.input.edge}`,
+        scheduleExpression: w.expression!,
+        scheduleExpressionTimezone: w.timeZone!,
+        flexibleTimeWindow,
         target: target(schedule.fn.arn, JSON.stringify(w.input), schedule.spec.maxEventAgeSeconds),
       }),
   );
 
-  return { group, role, deadLetters, forecastSchedule, windows };
+  return { group, role, deadLetters, forecastSchedules: forecastSchedules_, windows };
 }

@@ -294,7 +294,7 @@ export function demoFleet(options: DemoOptions = {}): DemoFleet {
     id: 'llm-demo',
     endpoint: 'inference/llm-server',
     workload: model,
-    slo: { p95LatencyMs: latencyTargetMs, availability: 0.995 },
+    slo: { p95LatencyMs: latencyTargetMs, availability: 0.999 },
     policy: { ...DEFAULT_POLICY, minNodes: 2, maxNodes: 64 },
     pools,
   };

@@ -8,15 +8,22 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { InterruptionSignal, Signal } from '../domain/signals.ts';
-import type { Fleet } from '../domain/types.ts';
+import type { Fleet, Pool } from '../domain/types.ts';
 import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
 import type { DecisionInput, Plan } from '../engine/types.ts';
 import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import { type ExecutionResult, executePlan } from './execute.ts';
-import { currentDemand, currentMetrics, type DecisionExtras, forecastDemand, reservationsOf } from './inputs.ts';
-import { type FleetObservation, failureOf, observeFleet, type PoolFailure, poolOfInstance } from './observe.ts';
+import {
+  currentDemand,
+  currentMetrics,
+  type DecisionExtras,
+  demandHistory,
+  forecastDemand,
+  reservationsOf,
+} from './inputs.ts';
+import { type FleetObservation, failureOf, observedInstance, observeFleet, type PoolFailure } from './observe.ts';
 import { historyOf, outcomeStatus } from './outcome.ts';
 
 export interface Gather {
@@ -74,33 +81,74 @@ async function acquire(deps: AppDeps, fleetId: string, owner: string): Promise<F
   }
 }
 
-/** Interruption signals name instances; the engine wants the pool: one signal per pool, resolved from the observation. */
+/**
+ * Interruption signals name instances; the engine wants the pool. A notice acts only on instances observed
+ * in one of the fleet's pools (the pools list the instances under notice too): each is resolved to the pool
+ * and zone the cloud reports for it, whatever pool or zone the notice named. Instances observed nowhere
+ * (another group's, a forged or mistyped name such as `__proto__`, an instance already gone) are passed on
+ * without pool or zone, so the engine reports them and drains, lowers or backs off nothing for them. Only
+ * when the pool the notice names could not be observed in this decision is the notice trusted as it came:
+ * an outage of the cloud's API must not swallow a reclaim.
+ */
 function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[] {
   const out: Signal[] = [];
+  const unobserved = new Set(obs.failures.map((f) => f.poolId));
   for (const s of signals) {
-    if (s.type !== 'interruption' || s.poolId) {
+    if (s.type !== 'interruption') {
       out.push(s);
       continue;
     }
-    const byPool = new Map<string | undefined, string[]>();
+    const byPool = new Map<string, { poolId: string; instanceIds: string[]; zone?: string }>();
+    const trusted: string[] = [];
+    const notOurs: string[] = [];
     for (const id of s.instanceIds) {
-      const pool = poolOfInstance(obs, id);
-      byPool.set(pool, [...(byPool.get(pool) ?? []), id]);
+      const found = observedInstance(obs, id);
+      if (found && found.instance.lifecycle !== 'terminated') {
+        // One signal per pool and zone: each instance's offering is the one backed off.
+        const zone = found.instance.zone ?? s.zone;
+        const key = `${found.poolId}\u0000${zone ?? ''}`;
+        const group = byPool.get(key) ?? { poolId: found.poolId, instanceIds: [], ...(zone ? { zone } : {}) };
+        group.instanceIds.push(id);
+        byPool.set(key, group);
+      } else if (s.poolId && unobserved.has(s.poolId)) trusted.push(id);
+      else notOurs.push(id);
     }
-    for (const [poolId, instanceIds] of byPool) {
-      if (poolId) {
-        out.push({ ...s, instanceIds, poolId });
-        continue;
-      }
-      // In none of the fleet's observed pools (the pools list the instances under notice too): another
-      // group's or another fleet's instance. Without its zone the engine guesses no pool for it (it reports
-      // it), so no pool of this fleet is drained, lowered or backed off for it.
-      const { zone: _zone, ...notOurs } = s;
-      const split: InterruptionSignal = { ...notOurs, instanceIds };
+    for (const g of byPool.values()) {
+      const { zone: _zone, ...rest } = s;
+      out.push({ ...rest, instanceIds: g.instanceIds, poolId: g.poolId, ...(g.zone ? { zone: g.zone } : {}) });
+    }
+    if (trusted.length) out.push({ ...s, instanceIds: trusted });
+    if (notOurs.length) {
+      const { zone: _zone, poolId: _pool, ...rest } = s;
+      const split: InterruptionSignal = { ...rest, instanceIds: notOurs };
       out.push(split);
     }
   }
   return out;
+}
+
+/**
+ * A pool that could not be observed keeps its last known count (the state's `lastKnown`, which the engine's
+ * next state keeps up to date) for everything that depends on it: it goes into the decision at the count
+ * (desired and ready) last observed, pinned there (min = max), so the engine neither resizes it nor counts
+ * its nodes as lost, and the Deployment keeps their replicas. A pool never observed has no last known count:
+ * it stays out, and is named to the engine, which then does not scale the Deployment.
+ */
+export function keepLastKnown(
+  obs: FleetObservation,
+  configured: Fleet,
+  lastKnown: FleetState['lastKnown'],
+): { obs: FleetObservation; unobserved: string[] } {
+  const pinned: Pool[] = [];
+  const unobserved: string[] = [];
+  for (const pool of configured.pools) {
+    if (obs.fleet.pools.some((p) => p.id === pool.id)) continue;
+    const last = Object.hasOwn(lastKnown ?? {}, pool.id) ? lastKnown![pool.id] : undefined;
+    if (last) pinned.push({ ...pool, desired: last.desired, ready: last.ready, min: last.desired, max: last.desired });
+    else if (pool.kind !== 'k8s-deployment') unobserved.push(pool.id);
+  }
+  if (!pinned.length) return { obs, unobserved };
+  return { obs: { ...obs, fleet: { ...obs.fleet, pools: [...obs.fleet.pools, ...pinned] } }, unobserved };
 }
 
 async function gather(fleet: Fleet, signals: Signal[], req: DecisionRequest, deps: AppDeps, now: Date) {
@@ -108,6 +156,7 @@ async function gather(fleet: Fleet, signals: Signal[], req: DecisionRequest, dep
   await Promise.all([
     req.gather.metrics ? currentMetrics(fleet, signals, deps, now, extras) : undefined,
     req.gather.demand ? currentDemand(fleet, deps, now, extras) : undefined,
+    req.gather.demand ? demandHistory(fleet, deps, now, extras) : undefined,
     req.gather.forecast ? forecastDemand(fleet, deps, now, extras) : undefined,
     req.gather.reservations ? reservationsOf(fleet, deps, extras) : undefined,
   ]);
@@ -126,10 +175,11 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   let saved: FleetState | undefined;
   try {
     // The history does not depend on the pools: read while they are described.
-    const [obs, past] = await Promise.all([
+    const [observed, past] = await Promise.all([
       observeFleet(configured, deps),
       deps.store.loadHistory(req.fleetId, new Date(now.getTime() - HISTORY_LOOKBACK_MS)),
     ]);
+    const { obs, unobserved } = keepLastKnown(observed, configured, state.lastKnown);
     const history = past.filter((h) => !h.dryRun);
     const signals = resolveInterruptions(req.signals, obs);
     const extras = await gather(obs.fleet, signals, req, deps, now);
@@ -139,8 +189,10 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       signals,
       ...(extras.metrics ? { metrics: extras.metrics } : {}),
       ...(extras.demand ? { demand: extras.demand } : {}),
+      ...(extras.demandHistory ? { demandHistory: extras.demandHistory } : {}),
       ...(extras.forecast ? { forecast: extras.forecast } : {}),
       ...(extras.reservations ? { reservations: extras.reservations } : {}),
+      ...(unobserved.length ? { unobservedPools: unobserved } : {}),
       schedule: deps.resolved.schedules[obs.fleet.id] ?? [],
       history,
       state: decisionState,
@@ -151,7 +203,18 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     const result =
       plan.dryRun || plan.paused
         ? NOTHING_EXECUTED
-        : await executePlan(deps, plan, { fleet: obs.fleet, eventId: req.eventId });
+        : await executePlan(deps, plan, {
+            fleet: obs.fleet,
+            eventId: req.eventId,
+            // Fencing: every cloud write renews the lease first, and none is made once another holds it.
+            ...(locked
+              ? {
+                  checkLease: async () => {
+                    await deps.store.acquireLease(req.fleetId, owner, deps.clock(), deps.leaseTtlMs ?? 150_000);
+                  },
+                }
+              : {}),
+          });
     const failures: PoolFailure[] = [...obs.failures, ...extras.failures, ...result.failed];
     const status = outcomeStatus(plan, result, failures);
     const audit: AuditRecord = {

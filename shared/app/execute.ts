@@ -5,6 +5,10 @@
  * one pool or cloud does not stop the others; it is recorded with its kind and the cloud's code. Pools whose
  * growth the cloud refused for capacity come back as `refused`: the caller turns them into launch-failure
  * signals for a new decision (backed off, placed again) rather than deciding here.
+ *
+ * Fencing: every cloud write first renews the fleet's lease (`checkLease`). Once another invocation holds
+ * it, that write and every later one are not made (each recorded as failed, kind `conflict`, so the event
+ * is retried), and an invocation held past its lease never overwrites a newer decision.
  */
 import { isInsufficientCapacity } from '../domain/errors.ts';
 import { type ClusterPort, refOf } from '../domain/ports.ts';
@@ -16,6 +20,8 @@ import type { AppDeps } from './deps.ts';
 import { failureOf } from './observe.ts';
 
 export interface ExecutionResult {
+  /** Set once the lease was found lost: nothing more is written. */
+  leaseLost?: boolean;
   applied: AppliedAction[];
   failed: FailedAction[];
   /** Pools whose growth the cloud refused for capacity. */
@@ -27,6 +33,37 @@ export interface ExecutionResult {
 export interface ExecutionContext {
   fleet: Fleet;
   eventId: string;
+  /** Renews the fleet's lease; throws (LeaseBusyError) once another invocation holds it. */
+  checkLease?: () => Promise<void>;
+}
+
+/** True when a write may go ahead: the lease is still ours (renewed). Records the write not made otherwise. */
+async function mayWrite(ctx: ExecutionContext, out: ExecutionResult, poolId: string | undefined, action: string) {
+  if (!out.leaseLost && ctx.checkLease) {
+    try {
+      await ctx.checkLease();
+    } catch (e) {
+      out.leaseLost = true;
+      deny(out, poolId, action, e);
+      return false;
+    }
+  }
+  if (out.leaseLost) {
+    deny(out, poolId, action);
+    return false;
+  }
+  return true;
+}
+
+function deny(out: ExecutionResult, poolId: string | undefined, action: string, e?: unknown) {
+  // Recorded once per write not made; the first says why.
+  if (out.failed.some((f) => f.action === action && f.poolId === poolId && f.kind === 'conflict')) return;
+  out.failed.push({
+    ...(poolId !== undefined ? { poolId } : {}),
+    action,
+    error: `not applied: the fleet's lease was taken by another invocation${e instanceof Error ? ` (${e.message})` : ''}`,
+    kind: 'conflict',
+  });
 }
 
 /**
@@ -93,6 +130,7 @@ async function cordonDrain(deps: AppDeps, action: CordonDrainAction, ctx: Execut
       });
       return;
     }
+    if (!(await mayWrite(ctx, out, action.poolId, 'cordon-drain'))) return;
     await cluster.cordon(node);
     const result = await cluster.drain(node, drainDeadline(deps, Date.parse(action.deadline)));
     out.applied.push({ poolId: action.poolId, action: 'cordon-drain', detail: { cluster: name, ...result } });
@@ -126,6 +164,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         });
         return;
       }
+      if (!(await mayWrite(ctx, out, pool.id, 'set-desired'))) return;
       try {
         const r = await port.setDesired(refOf(pool), {
           desired: action.to,
@@ -155,6 +194,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         });
         return;
       }
+      if (!(await mayWrite(ctx, out, pool.id, 'remove-instance'))) return;
       try {
         await port.removeInstance(refOf(pool), action.instanceId);
         out.applied.push({ poolId: pool.id, action: 'remove-instance', detail: action.instanceId });
@@ -169,7 +209,10 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
       // it is drained and removed when its interruption arrives (or by an operator).
       try {
         const { cluster, node } = await locate(deps, ctx.fleet, action);
-        if (cluster && node) await cluster.cordon(node);
+        if (cluster && node) {
+          if (!(await mayWrite(ctx, out, action.fromPool, 'replace'))) return;
+          await cluster.cordon(node);
+        }
         out.applied.push({
           poolId: action.fromPool,
           action: 'replace',
@@ -197,6 +240,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         });
         return;
       }
+      if (!(await mayWrite(ctx, out, pool.id, 'set-warm'))) return;
       try {
         const r = await port.setWarm(refOf(pool), {
           size: action.to,
@@ -217,6 +261,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         out.failed.push({ poolId: id, action: 'scale-deployment', error: `no cluster '${action.cluster}' configured` });
         return;
       }
+      if (!(await mayWrite(ctx, out, id, 'scale-deployment'))) return;
       try {
         const r = await cluster.scaleDeployment(action.namespace, action.name, action.replicas);
         out.applied.push({ poolId: id, action: 'scale-deployment', detail: { from: r.previous, to: r.desired } });

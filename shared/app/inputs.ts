@@ -7,6 +7,7 @@ import type { CapacityReservation } from '../domain/ports.ts';
 import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { ForecastPoint, MetricValue } from '../engine/types.ts';
+import { DEMAND_HISTORY_STEP_SECONDS } from '../engine/headroom.ts';
 import { seasonalForecast } from '../forecast/seasonal.ts';
 import type { AppDeps } from './deps.ts';
 import { failureOf, type PoolFailure } from './observe.ts';
@@ -19,6 +20,8 @@ export const demandQuery = (fleet: Fleet, configured?: string) => configured ?? 
 export interface DecisionExtras {
   metrics?: MetricValue[];
   demand?: { rps: number };
+  /** The recorded demand, [unix seconds, rps], a sample a minute over the forecast's lookback. */
+  demandHistory?: Array<[number, number]>;
   forecast?: ForecastPoint[];
   reservations?: CapacityReservation[];
   notes: string[];
@@ -86,6 +89,29 @@ export async function currentDemand(fleet: Fleet, deps: AppDeps, now: Date, extr
     if (rps !== undefined && Number.isFinite(rps)) extras.demand = { rps };
   } catch (e) {
     extras.notes.push(`demand: metrics store did not answer (${(e as Error).message})`);
+  }
+}
+
+/**
+ * The fleet's recorded demand, one sample a minute over the forecast's lookback: the engine learns from it
+ * how far above the demand of now the peaks of a lead time go (its SLO headroom). A store that does not
+ * answer gives an empty history: the engine's prior then decides.
+ */
+export async function demandHistory(fleet: Fleet, deps: AppDeps, now: Date, extras: DecisionExtras) {
+  if (!deps.metrics) return;
+  const cfg = deps.resolved.config.fleets.find((f) => f.id === fleet.id);
+  const hours = deps.resolved.config.forecast.lookbackHours;
+  try {
+    const series = await deps.metrics.queryRange(
+      demandQuery(fleet, cfg?.demandQuery),
+      new Date(now.getTime() - hours * 3600_000),
+      now,
+      DEMAND_HISTORY_STEP_SECONDS,
+    );
+    extras.demandHistory = series.flatMap((s) => s.points.map(([t, v]) => [t, v] as [number, number]));
+  } catch (e) {
+    extras.demandHistory = [];
+    extras.notes.push(`demand history: metrics store did not answer (${(e as Error).message})`);
   }
 }
 

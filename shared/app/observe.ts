@@ -69,8 +69,17 @@ export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetOb
 
 /** The pool an instance belongs to, from an observation. */
 export function poolOfInstance(obs: FleetObservation, instanceId: string): string | undefined {
+  return observedInstance(obs, instanceId)?.poolId;
+}
+
+/** An instance as observed (by instance id or node name), with its pool. */
+export function observedInstance(
+  obs: FleetObservation,
+  instanceId: string,
+): { poolId: string; instance: ObservedInstance } | undefined {
   for (const [poolId, list] of obs.instances) {
-    if (list.some((i) => i.id === instanceId || i.nodeName === instanceId)) return poolId;
+    const instance = list.find((i) => i.id === instanceId || i.nodeName === instanceId);
+    if (instance) return { poolId, instance };
   }
   return undefined;
 }

@@ -8,15 +8,18 @@ import type { FailedAction, OutcomeStatus } from '../state/records.ts';
 import type { ExecutionResult } from './execute.ts';
 
 /**
- * Reads that leave a pool or an input out of one decision (the next decision reads them again) and the
- * decision's own event on the bus (informational): failing them fails nothing a retry would fix.
+ * Reads that leave an input out of one decision (the next decision reads them again) and the decision's own
+ * event on the bus (informational): failing them fails nothing a retry would fix. A pool that could not be
+ * described is not one of them: the decision kept its last known count and is `partial`, and the event is
+ * retried when a retry can help (throttling, a 5xx, an API that is down).
  */
-const INFORMATIONAL = new Set(['describe', 'list-reservations', 'publish']);
+const INFORMATIONAL = new Set(['list-reservations', 'publish']);
 
 /** The audit record's status of an executed (or held back) plan. */
 export function outcomeStatus(plan: Plan, result: ExecutionResult, failures: readonly FailedAction[]): OutcomeStatus {
   if (plan.dryRun) return 'dry-run';
   if (plan.paused) return 'paused';
+  if (failures.some((f) => f.action === 'describe')) return 'partial';
   if (failures.length && result.applied.some((a) => a.action === 'set-desired' || a.action === 'cordon-drain'))
     return 'partial';
   if (failures.length && plan.actions.length) return 'failed';

@@ -11,7 +11,9 @@ import type { PolicyConfig } from './schema.ts';
  *   after a 300 s stabilization window), tolerance 0.1;
  * - a 70% GPU utilization target and a 20% demand buffer (seed 002);
  * - one on-demand node as a base, 70% of the rest on spot, no more than half the spot nodes in one pool+zone;
- * - offerings that were interrupted or short of capacity skipped for 30 minutes;
+ * - offerings that were interrupted or short of capacity skipped for 3 minutes (Karpenter's unavailable
+ *   offerings cache, `UnavailableOfferingsTTL` in aws/karpenter-provider-aws pkg/cache: 3 minutes); their
+ *   share goes to the next offering or on-demand in the same decision;
  * - at most 16 nodes added and 8 removed per decision, no scale-in within 5 minutes of the last one.
  */
 export const DEFAULT_POLICY: FleetPolicy = {
@@ -37,7 +39,7 @@ export const DEFAULT_POLICY: FleetPolicy = {
     onDemandBase: 1,
     spotShare: 0.7,
     maxSpotSharePerZone: 0.5,
-    offeringBackoffSeconds: 1800,
+    offeringBackoffSeconds: 180,
   },
   safety: {
     maxStepUp: 16,

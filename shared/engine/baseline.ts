@@ -35,6 +35,8 @@ export interface BaselineInput {
    * (a freeze).
    */
   fillUpTo: number;
+  /** Expected survival of each pool's nodes over the lead time (spot risk), by pool id; 1 when absent. */
+  survival?: ReadonlyMap<string, number>;
   now: number;
 }
 
@@ -71,6 +73,12 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
       zones: Math.max(1, pool.location.zones.length),
       pinned: false,
     };
+    const survival = input.survival?.get(pool.id);
+    if (survival !== undefined && survival < 1) {
+      // A node that may not last is worth less: it is compared at its price per throughput it keeps.
+      slot.survival = Math.max(0, survival);
+      slot.costPerRps = survival > 0 ? slot.costPerRps / survival : Number.POSITIVE_INFINITY;
+    }
     const notComing = input.notComing?.get(pool.id) ?? 0;
     if (notComing > 0) slot.notComing = notComing;
     let count = Math.max(0, pool.desired - (input.leaving.get(pool.id) ?? 0) - notComing);

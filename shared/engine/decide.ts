@@ -7,13 +7,17 @@
  *   2. baseline placement: interrupted nodes leave, nodes the cloud could not launch are cancelled (their
  *      pool backed off), blocked offerings, reservations (filled when usable, kept until their end when
  *      ending), pinned pool;
- *   3. raw recommendation in capacity (requests/s): demand, HPA metrics, forecast, KEDA activation — turned
- *      into nodes by the placement — or the operator's target;
+ *   3. raw recommendation in capacity (requests/s): demand with its SLO headroom over the lead time (time to
+ *      ready + decision interval, headroom.ts), HPA metrics, forecast over the same lead time, KEDA
+ *      activation — turned into nodes by the placement, spot counted at its expected survival and hedged
+ *      against the loss scenarios the fleet has seen (spot-risk.ts, spot-hedge.ts) — or the operator's
+ *      target;
  *   4. HPA stabilization windows (over recorded capacities, read in today's nodes) and behavior policies
  *      (skipped for a manual target);
- *   5. schedule freezes, cooldowns, the max step, disruption budgets; no scale-in below what the ready nodes must serve while
- *      others boot;
- *   6. hard bounds: min/max, windows, scale-to-zero, pool minimums; then pool capacity and the GPU limit;
+ *   5. schedule freezes, cooldowns, the max step (an ending reservation's replacements are not held by
+ *      them), disruption budgets; no scale-in below what the ready nodes must serve while others boot;
+ *   6. hard bounds: min/max, windows (a window starting within the lead time sets its floor now, so its
+ *      nodes are ready by its start), scale-to-zero, pool minimums; then pool capacity and the GPU limit;
  *   7. the hourly budget;
  *   8. placement of the final count, actions (the Deployment's replicas and instance removals included),
  *      pause and dry run;
@@ -30,7 +34,10 @@ import { applyBudget } from './budget.ts';
 import { applyDisruptionBudgets } from './disruption.ts';
 import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
-import { RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
+import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
+import { headroom } from './headroom.ts';
+import { hedge } from './spot-hedge.ts';
+import { hedgeTargets, lossScenarios, poolSurvival, updateSpotRisk } from './spot-risk.ts';
 import { inNodes, readHistory } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
@@ -42,12 +49,12 @@ import { Reasons } from './reasons.ts';
 import { recommend } from './recommend.ts';
 import { budgetUnmetReport, invalidWindowReport, reservationReports, unknownPoolReport } from './reports.ts';
 import { applyCooldown, applyFreeze, applyMaxStep } from './safety.ts';
-import { activeWindows, combineWindows } from './schedule.ts';
+import { activeWindows, combineWindows, upcomingFloor } from './schedule.ts';
 import { launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
 import type { Layout } from './layout.ts';
-import type { DecisionInput, Plan } from './types.ts';
+import type { DecisionInput, Plan, SpotRiskState } from './types.ts';
 
 /**
  * The layout for `x` nodes, the last `forFloor` of them placed where a node costs least; with the nodes
@@ -79,6 +86,21 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const windows = combineWindows(active);
   if (windows.names.length > 0)
     reasons.add('safety', 'safety.schedule', `active window(s): ${windows.names.join(', ')}`);
+  // The lead time: a node asked for now serves after its time to ready, and the next decision may come one
+  // interval later; what this decision holds must last that long.
+  const ttr = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
+  const lead = ttr + Math.max(0, input.decisionIntervalSeconds ?? DEFAULT_DECISION_INTERVAL_SECONDS);
+  // A window about to start: its floor is ready by its start, so its nodes launch now.
+  const soon = upcomingFloor(input.schedule ?? [], active, [t + ttr * 1000, t + lead * 1000]);
+  if (soon.minNodes !== undefined && soon.minNodes > (windows.minNodes ?? Number.NEGATIVE_INFINITY)) {
+    windows.minNodes = soon.minNodes;
+    windows.names.push(...soon.names.map((n) => `${n} (starts within ${lead}s)`));
+    reasons.add(
+      'safety',
+      'safety.schedule-ahead',
+      `window(s) ${soon.names.join(', ')} start within the lead time (${lead}s): their floor of ${soon.minNodes} launches now, ready by the start`,
+    );
+  }
   const history = readHistory(input.history, fleet.id);
   const current = fleet.pools.reduce((n, p) => n + p.desired, 0);
   const ready = fleet.pools.reduce((n, p) => n + p.ready, 0);
@@ -97,16 +119,40 @@ export function decide(input: DecisionInput, now: Date): Plan {
   );
   const shortfall = launchShortfalls(fleet, input.history, t, reasons);
   const marks = [...effects.marks, ...shortfall.marks, ...launchFailureMarks(sig.launchFailures, fleet, t)];
-  const lead = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
+  // SLO sizing (with the demand history): spot counts at its expected survival over the lead time, learned
+  // from the losses this fleet has seen per offering, this decision's included.
+  const sloSizing = input.demandHistory !== undefined;
+  let spotRisk: SpotRiskState | undefined;
+  let survival: Map<string, number> | undefined;
+  if (sloSizing) {
+    const losses = [
+      ...effects.lost,
+      ...[...shortfall.missing].map(([poolId, nodes]) => ({ poolId, nodes })),
+      ...sig.launchFailures.map((f) => ({ poolId: f.poolId, zone: f.zone, nodes: 1 })),
+    ];
+    spotRisk = updateSpotRisk(input.state.spotRisk, fleet, losses, t);
+    survival = new Map(
+      fleet.pools.filter((p) => p.capacityType === 'spot').map((p) => [p.id, poolSurvival(spotRisk, p, lead)]),
+    );
+    if (survival.size > 0) {
+      reasons.add(
+        'placement',
+        'placement.spot-survival',
+        `spot counted at its expected survival over ${lead}s: ` +
+          [...survival].map(([id, s]) => `${id} ${(s * 100).toFixed(1)}%`).join(', '),
+      );
+    }
+  }
   const baseline = buildBaseline(
     {
       fleet,
+      survival,
       leaving: effects.leaving,
       notComing: shortfall.missing,
       backoffs: backoffsInForce(input.state.offeringBackoff, marks, t),
       reservations: input.reservations,
       reservationNotices: sig.reservations,
-      reservationHorizonSeconds: lead + RESERVATION_EXIT_MARGIN_SECONDS,
+      reservationHorizonSeconds: Math.max(lead, ttr + RESERVATION_EXIT_MARGIN_SECONDS),
       pinned,
       fillUpTo: windows.freeze
         ? 0
@@ -115,7 +161,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     },
     reasons,
   );
-  const path = new PlacementPath(baseline);
+  let path = new PlacementPath(baseline);
   const reports = [...invalid.map(invalidWindowReport), ...effects.reports, ...reservationReports(sig.reservations)];
   if (pinned && baseline.indexOf(pinned.poolId) < 0) reports.push(unknownPoolReport(pinned.poolId, fleet.id));
 
@@ -123,13 +169,65 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const metrics = new Map<string, number>(sig.alarmValues);
   for (const m of input.metrics ?? []) metrics.set(m.metric, m.value);
   const scaleToZero = policy.scaleToZero || windows.scaleToZero;
+  const demandNow = input.demand && Number.isFinite(input.demand.rps) ? Math.max(0, input.demand.rps) : undefined;
+  const samples = (input.demandHistory ?? []).filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps }));
+  const slo =
+    sloSizing && demandNow !== undefined ? headroom(demandNow, samples, lead, fleet.slo.availability) : undefined;
   const rec = recommend(
-    { fleet, current, ready, metrics, demand: input.demand, forecast: input.forecast, scaleToZero, path, now: t },
+    {
+      fleet,
+      current,
+      ready,
+      metrics,
+      demand: input.demand,
+      forecast: input.forecast,
+      scaleToZero,
+      path,
+      now: t,
+      leadSeconds: lead,
+      headroom: slo,
+    },
     reasons,
   );
+  // The spot hedge: the capacity left when the offerings of a loss scenario all go must still serve the
+  // demand at the scenario's conditional target; more spot elsewhere or a larger on-demand base, the cheaper.
+  if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
+    const reqs = hedgeTargets(lossScenarios(spotRisk, lead, t), fleet.slo.availability).map((s) => ({
+      ...s,
+      rps: headroom(demandNow, samples, lead, s.target).rps,
+    }));
+    const h = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs);
+    if (h && (h.nodes !== rec.nodes || h.extraBase > 0)) {
+      const b = h.binding;
+      reasons.add(
+        'placement',
+        'placement.spot-hedge',
+        `hedge against losing ${Object.entries(b?.losses ?? {})
+          .map(([k, share]) => `${(share * 100).toFixed(0)}% of ${k}`)
+          .join(' + ')} together again (seen ${b?.seen}, ` +
+          `p=${((b?.probability ?? 0) * 100).toFixed(1)}% per ${lead}s): what is left serves ${(b?.rps ?? 0).toFixed(0)} rps ` +
+          `(demand at ${((b?.target ?? 0) * 100).toFixed(2)}%): ${rec.nodes} -> ${h.nodes} node(s)` +
+          (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : ''),
+        { before: rec.nodes, after: h.nodes },
+      );
+      path = h.path;
+      rec.nodes = h.nodes;
+    } else if (!h && reqs.length > 0) {
+      reasons.add(
+        'placement',
+        'placement.spot-hedge',
+        `the pools cannot hedge the spot loss scenarios: sized for the demand only`,
+      );
+    }
+  }
+
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor
   // asks for is a count of lasting nodes, and these come on top.
   const ending = baseline.slots.reduce((n, s, i) => n + (s.ending ? baseline.counts[i] : 0), 0);
+  const endingRps = baseline.slots.reduce(
+    (rps, s, i) => rps + (s.ending ? baseline.counts[i] * Math.max(0, s.pool.rpsPerNode) : 0),
+    0,
+  );
   // KEDA's fallback when nothing could be read for a while (not for an operator's target).
   const failedReads = fleetManual ? 0 : failedReadsInARow(input.history, fleet.id, rec.noData);
   const recommendedNodes = fleetManual
@@ -158,6 +256,21 @@ export function decide(input: DecisionInput, now: Date): Plan {
   if (!fleetManual) x = applyCooldown(current, x, policy.safety, history, t, reasons);
   x = applyMaxStep(current, x, policy.safety, reasons);
   if (!fleetManual) x = applyDisruptionBudgets(current, x, policy.safety.disruptionBudgets, history, t, reasons);
+
+  // Replacements for an ending reservation are launched all at once, ahead of its end: the rate limits
+  // hold growth, not the capacity the fleet already counts on (a p5.48xlarge block is ~27 g5 nodes).
+  if (!fleetManual && !windows.freeze && endingRps > 0 && x < recommendedNodes) {
+    const replace = Math.max(0, path.nodesFor(path.capacityAt(path.base) + endingRps).nodes - path.base);
+    const lifted = Math.min(recommendedNodes, x + replace);
+    x = reasons.clip(
+      'safety',
+      'safety.replacements',
+      x,
+      lifted,
+      'reservation ending',
+      `+${lifted - x} node(s) replace reserved capacity that ends within the lead time, all launched now (not held by the rate limits)`,
+    );
+  }
 
   // No scale-in below what the ready nodes must serve now: nodes still booting do not serve yet (the HPA's
   // unready pods). It only keeps nodes of the baseline, which the ceiling and the max step already allow.
@@ -212,7 +325,20 @@ export function decide(input: DecisionInput, now: Date): Plan {
     why,
     now: t,
   });
-  const { actions, suppressedActions } = applyPause(all, sig.paused, reasons);
+  // A pool whose count is unknown holds GPUs the Deployment's replicas cannot be computed without.
+  const unknown = input.unobservedPools ?? [];
+  const held = fleet.deployment && unknown.length > 0;
+  if (held)
+    reasons.add(
+      'safety',
+      'safety.deployment-held',
+      `the Deployment is not scaled: no count known for ${unknown.join(', ')} (never observed)`,
+    );
+  const { actions, suppressedActions } = applyPause(
+    held ? all.filter((a) => a.type !== 'scale-deployment') : all,
+    sig.paused,
+    reasons,
+  );
   const paused = sig.paused !== undefined;
   if (dryRun) reasons.add('safety', 'safety.dry-run', 'dry run: nothing is executed');
   const pools = poolPlans(fleet, final);
@@ -234,6 +360,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     currentCostPerHour: fleet.pools.reduce((usd, p) => usd + p.desired * p.hourlyPrice, 0),
     budgetCut: budget.cut,
     manualTarget: manual,
+    ...(spotRisk ? { spotRisk } : {}),
     historyEntry: {
       at: iso(t),
       fleetId: fleet.id,
@@ -247,6 +374,9 @@ export function decide(input: DecisionInput, now: Date): Plan {
       pools: pools.filter((p) => p.delta !== 0).map((p) => ({ poolId: p.poolId, from: p.current, to: p.target })),
       signalIds: sig.eventIds,
     },
-    nextState: nextState(input.state, sig, [...actions, ...suppressedActions], now),
+    nextState: nextState(input.state, sig, [...actions, ...suppressedActions], now, {
+      pools: fleet.pools,
+      ...(spotRisk ? { spotRisk } : {}),
+    }),
   };
 }

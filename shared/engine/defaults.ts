@@ -44,3 +44,10 @@ export const DEFAULT_DRAIN_SECONDS = 120;
  * moves off it early enough for the replacements to be serving before the end.
  */
 export const RESERVATION_EXIT_MARGIN_SECONDS = 600;
+
+/**
+ * Longest time between two decisions of a fleet when no alarm or notice comes: the forecast schedule's
+ * period, `rate(5 minutes)` by default (`stacks/settings.ts`). A decision's capacity must last until the
+ * nodes the next decision launches are ready: the lead time is the time to ready plus this.
+ */
+export const DEFAULT_DECISION_INTERVAL_SECONDS = 300;

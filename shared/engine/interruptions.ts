@@ -38,6 +38,8 @@ export interface InterruptionEffects {
   notRemoved: Map<string, number>;
   marks: MarkOfferingAction[];
   reports: ReportAction[];
+  /** Nodes taken back, by pool and zone (what the spot risk learns from). */
+  lost: Array<{ poolId: string; zone?: string; nodes: number }>;
 }
 
 function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefined {
@@ -80,6 +82,7 @@ export function interruptionEffects(
     notRemoved: new Map(),
     marks: [],
     reports: [],
+    lost: [],
   };
   const marked = new Set<string>();
   const mark = (pool: Pool, noticeZone: string | undefined) => {
@@ -142,7 +145,12 @@ export function interruptionEffects(
     if (gone && pool.removable !== false)
       fx.removals.push({ type: 'remove-instance', poolId: pool.id, instanceId: n.instanceId, reason });
     else if (gone) fx.notRemoved.set(pool.id, (fx.notRemoved.get(pool.id) ?? 0) + 1);
-    if (n.kind !== 'maintenance') mark(pool, n.zone);
+    if (n.kind !== 'maintenance') {
+      mark(pool, n.zone);
+      const lost = fx.lost.find((l) => l.poolId === pool.id && l.zone === n.zone);
+      if (lost) lost.nodes++;
+      else fx.lost.push({ poolId: pool.id, ...(n.zone ? { zone: n.zone } : {}), nodes: 1 });
+    }
     reasons.add(
       'placement',
       'placement.interruption',

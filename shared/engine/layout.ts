@@ -27,6 +27,11 @@ export interface Slot {
   ending?: boolean;
   /** Nodes of the pool's desired count the cloud could not launch (not ready, not coming). */
   notComing?: number;
+  /**
+   * Expected share of a node's throughput still there after the lead time (spot: its offering's survival,
+   * `spot-risk.ts`); 1 when absent.
+   */
+  survival?: number;
   /** Why it may not grow, for the explanation. */
   blocked?: string;
 }
@@ -37,8 +42,12 @@ export const priorityOf = (slot: Slot): number => slot.pool.priority ?? 0;
 export const costPerRps = (pool: Pool): number =>
   pool.rpsPerNode > 0 ? pool.hourlyPrice / pool.rpsPerNode : Number.POSITIVE_INFINITY;
 
-/** Requests per second one node of the slot adds to what the fleet can count on (0 for an ending reservation). */
-export const lastingRps = (slot: Slot): number => (slot.ending ? 0 : Math.max(0, slot.pool.rpsPerNode));
+/**
+ * Requests per second one node of the slot adds to what the fleet can count on over the lead time: 0 for an
+ * ending reservation, a spot node at its expected survival.
+ */
+export const lastingRps = (slot: Slot): number =>
+  slot.ending ? 0 : Math.max(0, slot.pool.rpsPerNode) * Math.min(1, Math.max(0, slot.survival ?? 1));
 
 export class Layout {
   /** Slots sorted by priority (highest first), cost per unit of throughput, then pool id (the placement's order of preference). */

@@ -6,10 +6,13 @@
  *   - the operator's commands of this decision are applied once: `scale` sets the manual target, `pause`
  *     pauses, `resume` resumes (readSignals already folded them, with the state's, into the signal context);
  *   - the plan's own facts are added: offerings it backs off (extending a backoff already there) and the
- *     interruptions it handles (so a repeated notice is not counted twice).
+ *     interruptions it handles (so a repeated notice is not counted twice);
+ *   - what the decision learned: the spot risk updated with its losses, and each pool's count as it entered
+ *     the decision (its last known count, for a decision its cloud cannot describe it in).
  */
 import type { SignalContext } from './signal-context.ts';
-import type { Action, DecisionState } from './types.ts';
+import type { Action, DecisionState, SpotRiskState } from './types.ts';
+import type { Pool } from '../domain/types.ts';
 
 /** How long a handled interruption is remembered: repeated notices of one instance come within minutes. */
 export const HANDLED_INTERRUPTION_MEMORY_MS = 86_400_000;
@@ -19,6 +22,7 @@ export function nextState(
   sig: SignalContext,
   actions: readonly Action[],
   now: Date,
+  learned: { pools: readonly Pool[]; spotRisk?: SpotRiskState } = { pools: [] },
 ): DecisionState {
   const t = now.getTime();
   const { paused: _p, manualTarget: _m, ...rest } = state;
@@ -34,7 +38,12 @@ export function nextState(
       : {}),
     ...(sig.paused ? { paused: sig.paused } : {}),
     ...(sig.manualTarget ? { manualTarget: sig.manualTarget } : {}),
+    ...(learned.spotRisk ? { spotRisk: learned.spotRisk } : {}),
   };
+  if (learned.pools.length) {
+    next.lastKnown = { ...state.lastKnown };
+    for (const p of learned.pools) next.lastKnown[p.id] = { desired: p.desired, ready: p.ready };
+  }
   for (const a of actions) {
     if (a.type === 'mark-offering') {
       const existing = next.offeringBackoff.find((b) => b.poolId === a.poolId && b.zone === a.zone);

@@ -13,7 +13,11 @@
  *     serving nodes scaled to the target, booting capacity as the HPA's missing pods. With demand known,
  *     metrics are a check: they may only raise the requirement (nodes hotter than the demand says); without
  *     demand they drive it both ways, the largest over metrics winning.
- *   - The forecast peak within the fleet's time to ready, with the same buffer, only raises it (forecast.ts).
+ *   - SLO headroom (headroom.ts), when the inputs carry the demand history: the capacity that serves the peak
+ *     of the coming lead time at `slo.availability`, learned from the fleet's own demand; the larger of it
+ *     and the buffered demand wins.
+ *   - The forecast peak within the lead time (time to ready + decision interval), with the same buffer, only
+ *     raises it (forecast.ts).
  *   - As the HPA does, without demand a policy metric without a value forbids a scale-down, and with no input
  *     at all the count is held.
  *   - KEDA activation: at zero a fleet stays at zero until an input is above its activation threshold
@@ -23,6 +27,7 @@
 import type { Fleet } from '../domain/types.ts';
 import { DEFAULT_ACTIVATION, DEFAULT_TOLERANCE } from './defaults.ts';
 import { forecastPeak } from './forecast.ts';
+import { HEADROOM_PRIOR_RATIO, type Headroom } from './headroom.ts';
 import { metricCapacity, type Tolerances } from './hpa-replicas.ts';
 import type { PlacementPath } from './placement-path.ts';
 import type { Reasons } from './reasons.ts';
@@ -54,6 +59,10 @@ export interface RecommendInput {
   scaleToZero: boolean;
   path: PlacementPath;
   now: number;
+  /** Time to ready + decision interval, seconds: how far ahead the forecast looks. */
+  leadSeconds: number;
+  /** SLO headroom over the lead time, when the demand history was given. */
+  headroom?: Headroom;
 }
 
 export const tolerancesOf = (fleet: Fleet): Tolerances => ({
@@ -138,7 +147,24 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
   if (demandKnown) {
     const rps = Math.max(0, input.demand?.rps ?? 0);
     if (rps > DEFAULT_ACTIVATION) active = true;
-    capacities.push(rps > 0 ? demandRps(path, rps, buffer, 'demand', reasons) : 0);
+    const buffered = rps > 0 ? demandRps(path, rps, buffer, 'demand', reasons) : 0;
+    capacities.push(buffered);
+    const h = input.headroom;
+    if (h && rps > 0) {
+      capacities.push(h.rps);
+      const before = path.nodesFor(buffered).nodes;
+      const after = path.nodesFor(h.rps).nodes;
+      reasons.add(
+        'rule',
+        'demand.headroom',
+        `SLO ${(h.availability * 100).toFixed(2)}%: peak over the next ${h.leadSeconds}s up to x${h.multiplier.toFixed(2)} ` +
+          `the demand now (${h.windows ? `learned from ${h.windows} window(s) over ${(h.historySeconds / 3600).toFixed(1)} h of demand` : 'no history'}` +
+          `${h.prior ? `, prior x${HEADROOM_PRIOR_RATIO} still weighing` : ''}): ${fmt(h.rps)} rps` +
+          `${h.capped ? ` (capped at the most the history has seen or the prior expects)` : ''}, ` +
+          (after > before ? `+${after - before} node(s) above the buffered demand` : 'within the buffered demand'),
+        { before, after: Math.max(before, after) },
+      );
+    }
   }
 
   let nodes: number;
@@ -174,7 +200,7 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
   if (requiredRps === undefined && nodeCounts.length > 0) requiredRps = path.capacityAt(nodes);
   const nowRps = requiredRps;
 
-  const lead = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
+  const lead = input.leadSeconds;
   const peak = input.forecast ? forecastPeak(input.forecast, input.now, lead) : undefined;
   if (peak !== undefined && peak > 0) {
     const ahead = demandRps(path, peak, buffer, 'forecast', reasons);

@@ -104,3 +104,25 @@ export function combineWindows(active: readonly ScheduleWindow[]): WindowEffect 
   }
   return effect;
 }
+
+/**
+ * The floors of windows that are not active now but will be within the lead time: a window's floor must be
+ * ready by its start, so its nodes launch a time to ready earlier (the decision before that may be one
+ * interval too late). `instants` are the times to look at (now + time to ready, now + lead time).
+ */
+export function upcomingFloor(
+  windows: readonly ScheduleWindow[],
+  active: readonly ScheduleWindow[],
+  instants: readonly number[],
+): { minNodes?: number; names: string[] } {
+  const out: { minNodes?: number; names: string[] } = { names: [] };
+  const now = new Set(active.map((w) => w.name));
+  for (const at of instants) {
+    for (const w of activeWindows(windows, at).active) {
+      if (now.has(w.name) || w.minNodes === undefined) continue;
+      if (!out.names.includes(w.name)) out.names.push(w.name);
+      out.minNodes = Math.max(out.minNodes ?? 0, w.minNodes);
+    }
+  }
+  return out;
+}

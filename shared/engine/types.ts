@@ -102,12 +102,31 @@ export interface HandledInterruption {
   at: string;
 }
 
+/**
+ * What the fleet has learned of its spot offerings (`spot-risk.ts`): per offering (`pool/zone`, `pool/*`)
+ * the node-hours held and the nodes lost, both decayed; and the recent losses, the episodes of which are
+ * the correlated-loss scenarios the placement hedges.
+ */
+export interface SpotRiskState {
+  /** ISO time of the last update (exposure is counted from it). */
+  at: string;
+  offerings: Record<string, { hours: number; losses: number }>;
+  /** Nodes lost and nodes the offering held then. */
+  events: Array<{ at: string; offering: string; nodes: number; held?: number }>;
+}
+
 /** Durable per-fleet state kept by the functions between decisions. */
 export interface DecisionState {
   paused?: PauseState;
   manualTarget?: ManualTarget;
   offeringBackoff: OfferingBackoff[];
   interruptedInstances?: HandledInterruption[];
+  spotRisk?: SpotRiskState;
+  /**
+   * Each pool's count when it was last observed. A pool its cloud cannot describe goes into the next
+   * decision at this count, pinned (the application's observation does it), rather than out of it.
+   */
+  lastKnown?: Record<string, { desired: number; ready: number }>;
 }
 
 /** Everything one decision depends on. Nothing else is read: no clock, no I/O. */
@@ -120,8 +139,29 @@ export interface DecisionInput {
   metrics?: MetricValue[];
   /** Observed demand. */
   demand?: { rps: number };
-  /** Future demand; points beyond the pools' time to ready are ignored, and a forecast never scales in. */
+  /**
+   * Future demand; points beyond the lead time (time to ready + decision interval) are ignored, and a
+   * forecast never scales in.
+   */
   forecast?: ForecastPoint[];
+  /**
+   * The fleet's recorded demand, `[unix seconds, requests/s]`, any order (the metrics store's range at one
+   * sample a minute). With it the capacity held above the demand is sized for `slo.availability` from the
+   * peaks this history shows over a lead time (`headroom.ts`), and spot capacity counts at its expected
+   * survival (`spot-risk.ts`); an empty array means "no history yet": the documented priors. Without it
+   * (undefined) the demand buffer alone sets the headroom.
+   */
+  demandHistory?: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Longest time until the next decision, seconds (the forecast schedule's period): what a decision holds
+   * must last until the next one's launches are ready. Default `DEFAULT_DECISION_INTERVAL_SECONDS`.
+   */
+  decisionIntervalSeconds?: number;
+  /**
+   * Pools of the fleet whose count is unknown (their cloud could not describe them, and no count of them
+   * was ever observed): the fleet's Deployment is not scaled, rather than shrunk to the pools that answered.
+   */
+  unobservedPools?: readonly string[];
   /** The fleet's schedule windows; the engine keeps those active at `now` (passing only active ones is fine). */
   schedule?: ScheduleWindow[];
   /** Past decisions of this fleet, any order. Entries older than the longest window are ignored. */
@@ -327,6 +367,8 @@ export interface Plan {
   budgetCut?: BudgetCut;
   /** The manual target in force for this decision (from state or from a `scale` command in the signals). */
   manualTarget?: ManualTarget;
+  /** The fleet's spot risk after this decision, to store with its state (SLO sizing only). */
+  spotRisk?: SpotRiskState;
   /** What to append to the fleet's history once the plan was executed (or not: see `HistoryEntry.applied`). */
   historyEntry: HistoryEntry;
   /**

@@ -75,8 +75,20 @@ describe('a decision records in few writes, and the state write releases the lea
     expect(r).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET, status: 'applied' }] });
     expect(grown(w).length).toBeGreaterThan(0);
     const methods = w.state.calls.map((c) => c.method);
-    // lease; history read; history + state; audit. No separate release: the state write dropped the lease.
-    expect(methods).toEqual(['acquireLease', 'loadHistory', 'appendHistory', 'saveState', 'putAudit']);
+    // lease; history read; the lease renewed before each cloud write (fencing); history + state; audit. No
+    // separate release: the state write dropped the lease.
+    const writes = w.state.audit[0]!.outcome.applied.filter(
+      (a) => a.action !== 'mark-offering' && a.action !== 'report',
+    );
+    expect(writes.length).toBeGreaterThan(1);
+    expect(methods).toEqual([
+      'acquireLease',
+      'loadHistory',
+      ...writes.map(() => 'acquireLease'),
+      'appendHistory',
+      'saveState',
+      'putAudit',
+    ]);
     expect(w.state.lease(FLEET)).toEqual({});
     expect((await w.state.getState(FLEET)).version).toBe(1);
     expect(w.state.audit[0]!.plan!.actions.some((a) => a.type === 'scale-deployment')).toBe(true);

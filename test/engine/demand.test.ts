@@ -84,7 +84,7 @@ describe('demand to nodes', () => {
   });
 });
 
-describe('forecast (scale-out only, ahead by the time to ready)', () => {
+describe('forecast (scale-out only, ahead by the lead time)', () => {
   const f = () => fleet([pool({ id: 'od', desired: 10, timeToReadySeconds: 600 })], { metrics: [] });
 
   it('raises capacity for demand expected within the time to ready', () => {
@@ -110,7 +110,8 @@ describe('forecast (scale-out only, ahead by the time to ready)', () => {
   });
 
   it('interpolates the value at the end of the lead time', () => {
-    // 100 rps now, 300 in 20 minutes: at +600 s, 200 rps -> 24 nodes.
+    // 100 rps now, 300 in 20 minutes. The lead time is the time to ready (600 s) plus the decision interval
+    // (300 s by default): at +900 s, 250 rps -> ceil(250 x 1.2 / 10) = 30 nodes.
     const plan = decide(
       input(f(), {
         forecast: [
@@ -120,7 +121,22 @@ describe('forecast (scale-out only, ahead by the time to ready)', () => {
       }),
       T0,
     );
-    expect(plan.targetNodes).toBe(24);
+    expect(plan.targetNodes).toBe(30);
+  });
+
+  it('looks ahead only the time to ready when decisions come more often', () => {
+    // Decisions every 60 s: at +660 s, 210 rps -> ceil(252 / 10) = 26 nodes.
+    const plan = decide(
+      input(f(), {
+        decisionIntervalSeconds: 60,
+        forecast: [
+          { at: at(0), rps: 100 },
+          { at: at(1200), rps: 300 },
+        ],
+      }),
+      T0,
+    );
+    expect(plan.targetNodes).toBe(26);
   });
 
   it('never scales in on a forecast', () => {

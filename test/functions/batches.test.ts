@@ -23,8 +23,8 @@ function preemptDocument(h: Harness, n: number): { event: Forwarded; vms: string
   const event = sample<Forwarded>('azure-scheduled-events-forwarded', 'valid', {
     at: T0,
     replace: {
-      'chat-nc24-spot_3': vms[0]!.id,
-      'chat-nc24-spot_5': (vms[1] ?? vms[0])!.id,
+      'chat-nc24-spot_3': vms[0]?.id ?? 'none_1',
+      'chat-nc24-spot_5': (vms[1] ?? vms[0])?.id ?? 'none_2',
       'chat-nc24-spot': 'vmss-gpu-demo-a100-spot',
       'gpu-fleet': 'rg-gpu-demo',
       '7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': DEMO_SUBSCRIPTION,
@@ -67,5 +67,25 @@ describe('batches and updated documents through the handler', () => {
     const audits = await h.audits();
     expect(audits).toHaveLength(2);
     expect(new Set(audits.map((a) => a.eventId)).size).toBe(1);
+  });
+});
+
+describe('notices for instances not observed in the pool', () => {
+  // The forwarder names the demo's own scale set (so the notice maps to its pool), but no such VMs exist.
+  it('a Preempt naming __proto__, constructor and a VM that does not exist changes nothing and is reported', async () => {
+    h = await startHarness({ desired: { 'azure-a100-spot': 2, 'aws-g5-spot': 1 }, block: null });
+    const before = h.desired();
+    const { event } = preemptDocument(h, 0);
+    event.detail.Events[0]!.Resources = ['__proto__', 'constructor', 'vmss-gpu-demo-a100-spot_99'];
+    const result = await h.invoke('spot-interruption', event);
+    expect(result).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET, status: 'no-change' }] });
+    expect(h.desired()).toEqual(before);
+    expect(h.writes()).toEqual([]);
+    expect((await h.stack.deps.store.getState(FLEET)).offeringBackoff).toEqual([]);
+    const [audit] = await h.audits();
+    const reports = ((audit!.plan as { actions: Array<{ type: string; message?: string }> }).actions ?? []).filter(
+      (a) => a.type === 'report',
+    );
+    expect(reports.map((r) => r.message).join('\n')).toMatch(/__proto__[\s\S]*constructor[\s\S]*_99/);
   });
 });

@@ -141,13 +141,13 @@ describe('spot-interruption function', () => {
     const evicted = h.world.callsTo('kubernetes', 'pods.eviction.create');
     expect(evicted.length).toBeGreaterThanOrEqual(nodes.length);
 
-    // The offering is backed off in the fleet state for offeringBackoffSeconds (1800 s in the demo).
+    // The offering is backed off in the fleet state for offeringBackoffSeconds (180 s in the demo).
     const state = await h.stack.deps.store.getState(FLEET);
     expect(state.offeringBackoff).toContainEqual(
       expect.objectContaining({
         poolId: c.poolId,
         reason: 'interrupted',
-        until: new Date(T0 + 1800_000).toISOString(),
+        until: new Date(T0 + 180_000).toISOString(),
       }),
     );
     expect(state.interruptedInstances?.map((i) => i.instanceId).sort()).toEqual(taken.map((i) => i.id).sort());

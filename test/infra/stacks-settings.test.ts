@@ -63,7 +63,8 @@ describe.skipIf(!PLATFORM_INSTALLED || !HAS_DEMO)(
 
     it('creates no forecast schedule when it is off, and keeps the window schedules', () => {
       const names = ofType(run, 'aws:scheduler/schedule:Schedule').map((s) => s.inputs.name);
-      expect(names).toEqual(['business-hours-start', 'business-hours-end']);
+      // One per fleet of the window (the demo's one fleet), none for the forecast.
+      expect(names).toEqual(['llm-demo.business-hours-start', 'llm-demo.business-hours-end']);
     });
 
     it('reserves no concurrency when told not to', () => {

@@ -8,6 +8,7 @@ import { TABLE_KEYS } from '../../shared/state/table.ts';
 import { FUNCTION_SPECS, type FunctionKey } from '../../stacks/function-specs.ts';
 import { eventRules } from '../../stacks/patterns.ts';
 import { UNSCOPABLE_ACTIONS } from '../../stacks/permissions.ts';
+import { fleetWindowSchedules, forecastSchedules, reservedFor } from '../../stacks/fanout.ts';
 import { windowSchedules } from '../../stacks/schedule-windows.ts';
 import { FAKE_SECRETS, INFRA_CONFIG, writeConfig } from './support/config.ts';
 import {
@@ -89,7 +90,7 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
       expect(fn.architectures).toEqual(['arm64']);
       expect(fn.memorySize).toBe(spec.memoryMb);
       expect(fn.timeout).toBe(spec.timeoutSeconds);
-      expect(fn.reservedConcurrentExecutions).toBe(spec.reserved);
+      expect(fn.reservedConcurrentExecutions).toBe(reservedFor(spec, config.lambda));
       expect(fn.loggingConfig.logFormat).toBe('JSON');
     });
 
@@ -321,23 +322,28 @@ describe.skipIf(!PLATFORM_INSTALLED)('sst.config.ts (offline, Pulumi mocks)', ()
   describe('Scheduler', () => {
     const schedules = () => ofType(run, 'aws:scheduler/schedule:Schedule');
 
-    it('the forecast ticks every 5 minutes with its input', () => {
-      const forecast = schedules().find((s) => s.name === 'ForecastSchedule')!;
-      expect(forecast.inputs.scheduleExpression).toBe('rate(5 minutes)');
-      expect(forecast.inputs.target.arn).toBe(lambdaOf('forecast').state.arn);
-      expect(JSON.parse(forecast.inputs.target.input)).toMatchObject({ kind: 'forecast' });
+    it('one forecast schedule per fleet, every 5 minutes, its input naming the fleet', () => {
+      const forecasts = schedules().filter((s) => s.name.startsWith('ForecastSchedule-'));
+      expect(forecasts.map((f) => f.inputs.name)).toEqual(forecastSchedules(config).map((f) => f.name));
+      for (const f of forecasts) {
+        expect(f.inputs.scheduleExpression).toBe('rate(5 minutes)');
+        expect(f.inputs.target.arn).toBe(lambdaOf('forecast').state.arn);
+        expect(JSON.parse(f.inputs.target.input)).toMatchObject({ kind: 'forecast', fleetId: 'chat' });
+      }
     });
 
-    it('one schedule per window edge, in the window’s time zone, targeting the schedule function', () => {
-      const expected = windowSchedules(config.schedules);
+    it('one schedule per window edge and fleet, in the window’s time zone, targeting the schedule function', () => {
+      const expected = fleetWindowSchedules(config.schedules);
       const windows = schedules().filter((s) => s.name.startsWith('WindowSchedule-'));
       expect(
         windows.map((w) => [w.inputs.name, w.inputs.scheduleExpression, w.inputs.scheduleExpressionTimezone]),
       ).toEqual(expected.map((e) => [e.name, e.expression, e.timeZone]));
       for (const w of windows) {
         expect(w.inputs.target.arn).toBe(lambdaOf('schedule').state.arn);
-        expect(JSON.parse(w.inputs.target.input)).toMatchObject({ kind: 'schedule' });
+        expect(JSON.parse(w.inputs.target.input)).toMatchObject({ kind: 'schedule', fleetId: 'chat' });
       }
+      // The same edges as the windows have, once per fleet.
+      expect(windows).toHaveLength(windowSchedules(config.schedules).length * 1);
     });
 
     it('every schedule has a dead-letter queue, and its role may only invoke the two functions and send there', () => {

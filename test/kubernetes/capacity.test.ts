@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CloudError } from '../../shared/domain/errors.ts';
 import type { PoolRef } from '../../shared/domain/ports.ts';
 import type { PoolKind } from '../../shared/domain/types.ts';
-import { closeAll, karpenterWorld, startCluster, T0 } from './support.ts';
+import { closeAll, httpsJson, karpenterWorld, startCluster, T0 } from './support.ts';
 
 afterEach(closeAll);
 
@@ -145,9 +145,11 @@ describe('kubernetes capacity: karpenter-nodepool pools', () => {
     // 3 nodes x 4 GPUs.
     expect(emu.state.nodePoolSpec('gpu-l4')?.limits).toEqual({ 'nvidia.com/gpu': '12' });
     expect(world.pool('aws-l4-karpenter')!.desired).toBe(3);
-    const np = (await fetch(`${emu.server}/apis/karpenter.sh/v1/nodepools/gpu-l4`, {
-      headers: { authorization: `Bearer ${emu.token}` },
-    }).then((res) => res.json())) as { metadata: { annotations: Record<string, string> } };
+    const np = (
+      await httpsJson(emu, 'GET', '/apis/karpenter.sh/v1/nodepools/gpu-l4', {
+        headers: { authorization: `Bearer ${emu.token}` },
+      })
+    ).body as unknown as { metadata: { annotations: Record<string, string> } };
     expect(np.metadata.annotations['gpu-fleet-autoscaler/reason']).toBe('forecast peak');
     expect(await adapters.capacity.setDesired(r, { desired: 3, reason: 'again' })).toMatchObject({ unchanged: true });
     expect(world.callsTo('kubernetes', 'nodepools.patch')).toHaveLength(1);

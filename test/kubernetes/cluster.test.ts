@@ -127,11 +127,29 @@ describe('kubernetes adapter: connection', () => {
       'a base64 kubeconfig (an SST secret)',
       (emu: { kubeconfigText: string }) => ({ kubeconfig: Buffer.from(emu.kubeconfigText).toString('base64') }),
     ],
-    ['server and token', (emu: { server: string; token: string }) => ({ server: emu.server, token: emu.token })],
+    [
+      'server, token and the CA (https, verified)',
+      (emu: { server: string; token: string; ca: string }) => ({ server: emu.server, token: emu.token, ca: emu.ca }),
+    ],
   ])('connects from %s', async (_name, options) => {
     const { emu } = await startCluster(karpenterWorld(2));
     const { cluster } = createKubernetesAdapters({ ...FAST, ...options(emu as never) });
     expect(await cluster.listGpuNodes()).toHaveLength(2);
+  });
+
+  it("the emulator's kubeconfig is https with certificate-authority-data, never insecure-skip-tls-verify", async () => {
+    const { emu } = await startCluster(karpenterWorld(1));
+    const cfg = JSON.parse(emu.kubeconfigText) as { clusters: Array<{ cluster: Record<string, unknown> }> };
+    const cluster = cfg.clusters[0]!.cluster;
+    expect(cluster.server).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(Buffer.from(String(cluster['certificate-authority-data']), 'base64').toString()).toBe(emu.ca);
+    expect(cluster['insecure-skip-tls-verify']).toBeUndefined();
+  });
+
+  it('refuses a server whose certificate it cannot verify (no CA given: no silent skip)', async () => {
+    const { emu } = await startCluster(karpenterWorld(1));
+    const { cluster } = createKubernetesAdapters({ ...FAST, server: emu.server, token: emu.token });
+    await expect(cluster.listGpuNodes()).rejects.toThrow();
   });
 
   it('refuses plain http to an address that is not loopback, as an invalid CloudError on first use', async () => {
@@ -142,7 +160,7 @@ describe('kubernetes adapter: connection', () => {
 
   it('maps a refused token to unauthorized (401, no body from the client)', async () => {
     const { emu } = await startCluster(karpenterWorld(1));
-    const { cluster } = createKubernetesAdapters({ ...FAST, server: emu.server, token: 'wrong' });
+    const { cluster } = createKubernetesAdapters({ ...FAST, server: emu.server, token: 'wrong', ca: emu.ca });
     const e = await rejection(cluster.listGpuNodes());
     expect(e).toMatchObject({ kind: 'unauthorized', code: 'Unauthorized', status: 401, cloud: 'kubernetes' });
   });

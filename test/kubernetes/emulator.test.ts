@@ -3,7 +3,7 @@
  * the API server's), and how the cluster follows the World.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAll, karpenterWorld, pool, raw, startCluster, T0 } from './support.ts';
+import { closeAll, httpsJson, karpenterWorld, pool, raw, startCluster, T0 } from './support.ts';
 import { World } from '../../local/emulators/world.ts';
 
 afterEach(closeAll);
@@ -49,9 +49,9 @@ describe('kubernetes emulator: requests it refuses', () => {
 
   it('refuses a request without the bearer token with 401 Unauthorized', async () => {
     const { emu } = await startCluster(karpenterWorld(1));
-    const res = await fetch(`${emu.server}/api/v1/nodes`);
+    const res = await httpsJson(emu, 'GET', '/api/v1/nodes');
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
+    expect(res.body).toMatchObject({ kind: 'Status', reason: 'Unauthorized', code: 401 });
   });
 
   it.each([

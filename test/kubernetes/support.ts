@@ -1,3 +1,4 @@
+import https from 'node:https';
 /**
  * A World with GPU pools of every cloud joined to one cluster, the Kubernetes emulator over it, and the
  * adapter pointed at it with test-sized retry, poll and timeout settings.
@@ -96,10 +97,38 @@ export async function raw(
   body?: unknown,
   contentType = 'application/json',
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`${emu.server}${urlPath}`, {
-    method,
+  return httpsJson(emu, method, urlPath, {
     headers: { authorization: `Bearer ${emu.token}`, 'content-type': contentType },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** A request to the emulator over https, trusting its CA (and nothing else). */
+export function httpsJson(
+  emu: KubernetesEmulator,
+  method: string,
+  urlPath: string,
+  options: { headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      `${emu.server}${urlPath}`,
+      { method, headers: options.headers ?? {}, ca: emu.ca },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+          } catch (e) {
+            reject(e);
+          }
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (options.body !== undefined) req.write(options.body);
+    req.end();
+  });
 }

@@ -117,10 +117,10 @@ describe('--peak-rps', () => {
 describe('--availability', () => {
   it('replaces the fleet slo.availability for the autoscaler, and only that', async () => {
     const resolved = await loadConfigFile(DEMO_CONFIG);
-    const changed = withAvailability(resolved, 'llm-demo', 0.999);
-    expect(changed.fleets[0]!.slo).toEqual({ ...resolved.fleets[0]!.slo, availability: 0.999 });
-    expect(changed.config.fleets[0]!.slo.availability).toBe(0.999);
-    expect(resolved.fleets[0]!.slo.availability).toBe(0.995);
+    const changed = withAvailability(resolved, 'llm-demo', 0.99);
+    expect(changed.fleets[0]!.slo).toEqual({ ...resolved.fleets[0]!.slo, availability: 0.99 });
+    expect(changed.config.fleets[0]!.slo.availability).toBe(0.99);
+    expect(resolved.fleets[0]!.slo.availability).toBe(0.999);
     expect(() => withAvailability(resolved, 'llm-demo', 1.5)).toThrow(/availability must be a number > 0 and <= 1/);
   });
 

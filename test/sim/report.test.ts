@@ -169,8 +169,8 @@ describe('the report and the summary', () => {
               p.map((x) => x.getAttribute('data-series')),
             ),
           ).toEqual(['aws']);
-          expect(await page.$$eval('svg[data-chart="cost"] path.line', (p) => p.length)).toBe(5);
-          expect(await page.$$eval('table.summary tbody tr', (rows) => rows.length)).toBe(5);
+          expect(await page.$$eval('svg[data-chart="cost"] path.line', (p) => p.length)).toBe(6);
+          expect(await page.$$eval('table.summary tbody tr', (rows) => rows.length)).toBe(6);
           expect(errors).toEqual([]);
           expect(requests.every((u) => u.startsWith('file:') || u.startsWith('data:'))).toBe(true);
         } finally {

@@ -1,7 +1,9 @@
 /**
  * A Kubernetes API server on 127.0.0.1 for tests and the offline simulation, over the shared World.
- * Plain http with a fake bearer token: @kubernetes/client-node talks plain http only to a cluster marked
- * `skipTLSVerify` (`insecure-skip-tls-verify: true` in a kubeconfig), which `kubeconfig` below sets.
+ * It speaks https with the run's test CA (local/emulators/azure/tls.ts), as a real API server does, and takes
+ * a fake bearer token: the kubeconfig below trusts that CA (`certificate-authority-data`), as a production
+ * kubeconfig trusts its cluster's, so clients verify the server rather than skip TLS verification (and
+ * kubectl, which sends a bearer token over https only, works with it).
  *
  * Faults (`world.faults.inject({ service: 'kubernetes', operation, kind })`) on operations named
  * `<resource>[.<subresource>].<verb>`: `nodes.list|get|patch`, `pods.list|get`, `pods.eviction.create`,
@@ -11,7 +13,8 @@
  * server has no capacity or long-running-operation errors); timeout -> hang, then drop the connection;
  * conflict -> 409 Conflict; unauthorized -> 401 Unauthorized.
  */
-import { createServer } from 'node:http';
+import { createServer } from 'node:https';
+import { testTls } from '../azure/tls.ts';
 import type { AddressInfo } from 'node:net';
 import type { World } from '../world.ts';
 import { createHandler } from './server.ts';
@@ -27,15 +30,17 @@ export interface KubernetesEmulatorOptions extends KubernetesStateOptions {
 
 /** `@kubernetes/client-node` `KubeConfig.loadFromOptions` input. */
 export interface KubeConfigOptions {
-  clusters: Array<{ name: string; server: string; skipTLSVerify: boolean }>;
+  clusters: Array<{ name: string; server: string; skipTLSVerify: boolean; caData?: string }>;
   users: Array<{ name: string; token: string }>;
   contexts: Array<{ name: string; cluster: string; user: string; namespace?: string }>;
   currentContext: string;
 }
 
 export interface KubernetesEmulator {
-  /** `http://127.0.0.1:<port>`. */
+  /** `https://127.0.0.1:<port>`. */
   server: string;
+  /** PEM of the CA that signed the server's certificate: what a client must trust. */
+  ca: string;
   /** Same as `server` (the name the other emulators use). */
   endpoint: string;
   token: string;
@@ -56,16 +61,21 @@ export async function startKubernetesEmulator(
   const state = new KubernetesState(world, options);
   const timers = new Set<NodeJS.Timeout>();
   let address = '';
-  const server = createServer(createHandler({ world, state, token, serverAddress: () => address, timers }));
+  const tls = testTls();
+  const server = createServer(
+    { cert: tls.cert, key: tls.key },
+    createHandler({ world, state, token, serverAddress: () => address, timers }),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   address = `127.0.0.1:${port}`;
-  const url = `http://${address}`;
+  const url = `https://${address}`;
+  const caData = Buffer.from(tls.ca).toString('base64');
   const kubeconfig: KubeConfigOptions = {
-    clusters: [{ name: 'emulator', server: url, skipTLSVerify: true }],
+    clusters: [{ name: 'emulator', server: url, skipTLSVerify: false, caData }],
     users: [{ name: 'emulator', token }],
     contexts: [{ name: 'emulator', cluster: 'emulator', user: 'emulator', namespace: 'default' }],
     currentContext: 'emulator',
@@ -73,7 +83,7 @@ export async function startKubernetesEmulator(
   const kubeconfigText = JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'emulator', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+    clusters: [{ name: 'emulator', cluster: { server: url, 'certificate-authority-data': caData } }],
     users: [{ name: 'emulator', user: { token } }],
     contexts: [{ name: 'emulator', context: { cluster: 'emulator', user: 'emulator', namespace: 'default' } }],
     'current-context': 'emulator',
@@ -81,6 +91,7 @@ export async function startKubernetesEmulator(
   return {
     server: url,
     endpoint: url,
+    ca: tls.ca,
     token,
     state,
     kubeconfig,

@@ -1,0 +1,195 @@
+/**
+ * SLO headroom: the peak-to-now ratios a demand history shows over a lead time, the multiplier a target
+ * needs (with its prior), and what `decide` does with it.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decide } from '../../shared/engine/decide.ts';
+import {
+  type DemandSample,
+  estimateHeadroom,
+  HEADROOM_PRIOR_RATIO,
+  headroom,
+  peakRatios,
+} from '../../shared/engine/headroom.ts';
+import { fleet, input, pool, T0 } from './fixtures.ts';
+
+const MIN = 60_000;
+/** Samples a minute apart ending at T0, from per-minute demand values. */
+const series = (values: readonly number[]): DemandSample[] =>
+  values.map((rps, i) => ({ at: T0.getTime() - (values.length - 1 - i) * MIN, rps }));
+/** As `decide` takes it: [unix seconds, rps]. */
+const tuples = (values: readonly number[]) => series(values).map((s) => [s.at / 1000, s.rps] as const);
+
+describe('peakRatios', () => {
+  it.each([
+    { name: 'flat demand: every ratio is 1', values: [10, 10, 10, 10, 10], lead: 120, expected: [1, 1, 1] },
+    // From each minute, the peak of the next two: 10 -> max(20, 40) = 40 (x4), 20 -> 40 (x2), 40 -> 40 (x1).
+    { name: 'rising demand', values: [10, 20, 40, 40, 40], lead: 120, expected: [4, 2, 1] },
+    // Falling demand: the peak ahead is below now.
+    { name: 'falling demand', values: [40, 20, 10], lead: 60, expected: [0.5, 0.5] },
+    // A minute at zero has nothing to scale from: no ratio.
+    { name: 'zero demand gives no ratio', values: [0, 10, 10], lead: 60, expected: [1] },
+    // The last two minutes' windows are not covered by the history: left out.
+    { name: 'uncovered windows are left out', values: [10, 10, 10], lead: 180, expected: [] },
+  ])('$name', ({ values, lead, expected }) => {
+    expect(peakRatios(series(values), lead).map((r) => r.ratio)).toEqual(expected);
+  });
+
+  it('keeps the demand at the start and the peak of each window', () => {
+    expect(peakRatios(series([5, 10, 10]), 60).map((r) => [r.start, r.peak])).toEqual([
+      [5, 10],
+      [10, 10],
+    ]);
+  });
+
+  it('reads samples in any order', () => {
+    const s = series([10, 20, 40, 40, 40]);
+    expect(peakRatios([...s].reverse(), 120)).toEqual(peakRatios(s, 120));
+  });
+});
+
+describe('estimateHeadroom', () => {
+  it('uses the prior alone without history', () => {
+    // One pseudo-window at x2: it loses (2 - m) / 2 of its requests; within 0.001 needs m >= 2 x 0.999.
+    const e = estimateHeadroom([], 900, 0.999);
+    expect(e.multiplier).toBeCloseTo(HEADROOM_PRIOR_RATIO * 0.999, 3);
+    expect(e.windows).toBe(0);
+    expect(e.prior).toBe(true);
+  });
+
+  it('lets a long flat history outweigh the prior', () => {
+    // Two days of flat demand: 2,865 windows at x1 against one at x2: (2 - m) / 2 / 2866 <= 0.001 for any m >= 1.
+    const e = estimateHeadroom(series(new Array(2880).fill(100)), 900, 0.999);
+    expect(e.multiplier).toBe(1);
+    expect(e.windows).toBe(2880 - 15);
+    expect(e.prior).toBe(false);
+  });
+
+  it('keeps the prior while a short history cannot speak for the target', () => {
+    // An hour of flat demand: 45 windows at x1 (peak 100 each) and the prior's (100 -> 200): it loses
+    // (2 - m) x 100 of 45 x 100 + 200 requests at stake; within 0.001 needs m >= 2 - 4.7 / 100 = 1.953.
+    const e = estimateHeadroom(series(new Array(60).fill(100)), 900, 0.999);
+    expect(e.multiplier).toBeCloseTo(2 - 0.047, 3);
+    expect(e.prior).toBe(true);
+  });
+
+  it('holds enough for the bursts the history shows, more for a stricter target', () => {
+    // A day at 100 rps with a one-minute burst to 300 every hour: each burst is within the lead window of
+    // the 15 minutes before it, so ~25% of the windows peak at x3. A target that tolerates losing their
+    // excess needs little; 99.9% needs nearly all of it.
+    const values = Array.from({ length: 1440 }, (_, i) => (i % 60 === 59 ? 300 : 100));
+    const loose = estimateHeadroom(series(values), 900, 0.5);
+    const strict = estimateHeadroom(series(values), 900, 0.999);
+    expect(loose.multiplier).toBeLessThan(1.5);
+    expect(strict.multiplier).toBeGreaterThan(2.9);
+    expect(strict.multiplier).toBeLessThanOrEqual(3);
+  });
+
+  it('headroom is the demand of now times the multiplier, for the lead it was asked for', () => {
+    const h = headroom(50, [], 900, 0.999);
+    expect(h.rps).toBeCloseTo(50 * h.multiplier, 9);
+    expect(h.leadSeconds).toBe(900);
+    expect(h.capped).toBe(false);
+  });
+
+  it('holds no more than the history has seen, unless the prior reaches higher', () => {
+    // Idle minutes then bursts to 600: from an idle start no multiplier bounds the burst. At 200 rps now the
+    // multiplier is large, but capacity above the highest demand seen (600) serves nothing: capped there.
+    const values = Array.from({ length: 600 }, (_, i) => (i % 30 < 25 ? 1 : 600));
+    const h = headroom(200, series(values), 900, 0.999);
+    expect(h.multiplier).toBeGreaterThan(3);
+    expect(h.rps).toBe(600);
+    expect(h.capped).toBe(true);
+    // At 400 rps the prior's reach (800) is above the history's peak: 400 x min(m, 2).
+    expect(headroom(400, series(values), 900, 0.999).rps).toBe(800);
+  });
+});
+
+describe('headroom: properties', () => {
+  const history = fc.array(fc.double({ min: 0, max: 1000, noNaN: true }), { minLength: 0, maxLength: 200 });
+
+  it('never falls as the availability target rises', () => {
+    fc.assert(
+      fc.property(
+        history,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 60, max: 1800 }),
+        (values, a, b, lead) => {
+          const [lo, hi] = a <= b ? [a, b] : [b, a];
+          const s = series(values);
+          expect(estimateHeadroom(s, lead, hi).multiplier).toBeGreaterThanOrEqual(
+            estimateHeadroom(s, lead, lo).multiplier - 1e-9,
+          );
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('never plans capacity below the demand of now', () => {
+    fc.assert(
+      fc.property(
+        history,
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        fc.double({ min: 0.5, max: 0.9999, noNaN: true }),
+        fc.integer({ min: 1, max: 4 }),
+        (values, demand, availability, desired) => {
+          const f = fleet([pool({ id: 'od', desired, timeToReadySeconds: 600 })], { metrics: [] });
+          f.slo.availability = availability;
+          const plan = decide(input(f, { demand: { rps: demand }, demandHistory: tuples(values) }), T0);
+          expect(plan.requiredRps ?? 0).toBeGreaterThanOrEqual(demand - 1e-9);
+          // No limit in the way (permissive policy, room for 100 nodes): the plan's capacity serves it.
+          if (demand <= 1000) expect(plan.targetNodes * 10).toBeGreaterThanOrEqual(demand - 1e-9);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('decide with the demand history', () => {
+  const f = (availability: number) => {
+    const x = fleet([pool({ id: 'od', desired: 10, timeToReadySeconds: 600 })], { metrics: [] });
+    x.slo.availability = availability;
+    return x;
+  };
+
+  it('without history holds the prior and says so', () => {
+    // 100 rps x 1.998 (the prior at 99.9%) = 199.8 rps: 20 nodes; the buffer alone would give 12.
+    const plan = decide(input(f(0.999), { demand: { rps: 100 }, demandHistory: [] }), T0);
+    expect(plan.targetNodes).toBe(20);
+    const r = plan.reasons.find((x) => x.code === 'demand.headroom');
+    expect(r?.message).toContain('SLO 99.90%');
+    expect(r?.message).toContain('next 900s');
+    expect(r?.message).toContain('+8 node(s)');
+  });
+
+  it('with a flat history the buffered demand decides', () => {
+    const plan = decide(
+      input(f(0.999), { demand: { rps: 100 }, demandHistory: tuples(new Array(2880).fill(100)) }),
+      T0,
+    );
+    expect(plan.targetNodes).toBe(12);
+    expect(plan.reasons.find((x) => x.code === 'demand.headroom')?.message).toContain('within the buffered demand');
+  });
+
+  it('without the history input the buffer alone sets the headroom (no SLO sizing)', () => {
+    const plan = decide(input(f(0.999), { demand: { rps: 100 } }), T0);
+    expect(plan.targetNodes).toBe(12);
+    expect(plan.reasons.some((x) => x.code === 'demand.headroom')).toBe(false);
+  });
+
+  it('scale-in keeps what the bursts of the next lead time need', () => {
+    // 40 nodes, demand fell to 100 rps; the history shows x3 one-minute bursts every hour. The buffered
+    // demand alone would go to 12; the headroom keeps the capacity for a burst: 100 x m rps, 29-30 nodes.
+    const values = Array.from({ length: 1440 }, (_, i) => (i % 60 === 59 ? 300 : 100));
+    const x = fleet([pool({ id: 'od', desired: 40, timeToReadySeconds: 600 })], { metrics: [] });
+    x.slo.availability = 0.999;
+    const plan = decide(input(x, { demand: { rps: 100 }, demandHistory: tuples(values) }), T0);
+    const m = estimateHeadroom(series(values), 900, 0.999).multiplier;
+    expect(plan.targetNodes).toBe(Math.ceil((100 * m) / 10 - 1e-9));
+    expect(plan.targetNodes).toBeGreaterThanOrEqual(29);
+  });
+});

@@ -1,0 +1,230 @@
+/**
+ * Spot risk: survival per offering learned from the losses the fleet saw (with the prior), loss episodes as
+ * correlated scenarios, the hedge the target asks for, and what `decide` does with them.
+ */
+import { describe, expect, it } from 'vitest';
+import type { InterruptionSignal } from '../../shared/domain/signals.ts';
+import { decide } from '../../shared/engine/decide.ts';
+import {
+  capacityLost,
+  hedgeTargets,
+  lossScenarios,
+  poolSurvival,
+  SPOT_PRIOR_LOSS_RATE,
+  updateSpotRisk,
+} from '../../shared/engine/spot-risk.ts';
+import type { SpotRiskState } from '../../shared/engine/types.ts';
+import { at, fleet, input, pool, T0 } from './fixtures.ts';
+
+const t0 = T0.getTime();
+const spot = (over: Parameters<typeof pool>[0]) =>
+  pool({ capacityType: 'spot', hourlyPrice: 0.4, location: { region: 'r', zones: ['a', 'b'] }, ...over });
+
+describe('updateSpotRisk', () => {
+  const f = fleet([spot({ id: 's', desired: 4 }), pool({ id: 'od', desired: 2 })]);
+
+  it('counts the node-hours held per zone since the last update, and the losses', () => {
+    const first = updateSpotRisk(undefined, f, [], t0);
+    expect(first.offerings).toEqual({
+      's/*': { hours: 0, losses: 0 },
+      's/a': { hours: 0, losses: 0 },
+      's/b': { hours: 0, losses: 0 },
+    });
+    // An hour later, 4 nodes spread over 2 zones: 2 node-hours each (decayed by e^(-1/24) over the hour).
+    const next = updateSpotRisk(first, f, [{ poolId: 's', zone: 'a', nodes: 3 }], t0 + 3_600_000);
+    expect(next.offerings['s/a'].hours).toBeCloseTo(2, 9);
+    expect(next.offerings['s/*'].hours).toBeCloseTo(4, 9);
+    expect(next.offerings['s/a'].losses).toBe(3);
+    // Zone a held half of the pool's 4 nodes when it lost 3 (more than it held: at least what it lost).
+    expect(next.events).toEqual([{ at: at(3600), offering: 's/a', nodes: 3, held: 3 }]);
+  });
+
+  it('ignores losses of pools that are not spot, and forgets episodes after a week', () => {
+    const old: SpotRiskState = {
+      at: at(-8 * 86_400),
+      offerings: {},
+      events: [{ at: at(-8 * 86_400), offering: 's/a', nodes: 1 }],
+    };
+    const next = updateSpotRisk(old, f, [{ poolId: 'od', nodes: 2 }], t0);
+    expect(next.events).toEqual([]);
+    expect(next.offerings['od/*']).toBeUndefined();
+  });
+});
+
+describe('poolSurvival', () => {
+  it.each([
+    // No record: the prior, one loss per 1 / 0.287 node-hours: exp(-0.287 x 0.25) over 900 s.
+    { name: 'prior', offerings: {} as SpotRiskState['offerings'], expected: Math.exp(-SPOT_PRIOR_LOSS_RATE * 0.25) },
+    // 100 node-hours without a loss: (0 + 1) / (100 + 3.48) per hour -> exp(-0.00966 x 0.25).
+    {
+      name: 'a quiet record',
+      offerings: {
+        's/*': { hours: 200, losses: 0 },
+        's/a': { hours: 100, losses: 0 },
+        's/b': { hours: 100, losses: 0 },
+      },
+      expected: Math.exp((-1 / (100 + 1 / SPOT_PRIOR_LOSS_RATE)) * 0.25),
+    },
+    // Zone a lost 20 nodes over 10 node-hours; zone b none over 10: the pool averages its zones.
+    {
+      name: 'one risky zone',
+      offerings: {
+        's/*': { hours: 20, losses: 20 },
+        's/a': { hours: 10, losses: 20 },
+        's/b': { hours: 10, losses: 0 },
+      },
+      expected:
+        (Math.exp((-21 / (10 + 1 / SPOT_PRIOR_LOSS_RATE)) * 0.25) +
+          Math.exp((-21 / (20 + 1 / SPOT_PRIOR_LOSS_RATE)) * 0.25)) /
+        2,
+    },
+  ])('$name', ({ offerings, expected }) => {
+    const state: SpotRiskState = { at: at(0), offerings, events: [] };
+    expect(poolSurvival(state, spot({ id: 's' }), 900)).toBeCloseTo(expected, 9);
+  });
+
+  it('is 1 for capacity that is not spot', () => {
+    expect(poolSurvival(undefined, pool({ id: 'od' }), 900)).toBe(1);
+  });
+});
+
+describe('lossScenarios and hedgeTargets', () => {
+  it('makes each episode of losses within one lead time a scenario, with the share each offering lost', () => {
+    const state: SpotRiskState = {
+      at: at(0),
+      offerings: {},
+      events: [
+        // Zone a lost all 4 of its nodes and the Azure pool 1 of 2, 5 minutes apart: one episode.
+        { at: at(-7200), offering: 's/a', nodes: 4, held: 4 },
+        { at: at(-6900), offering: 'z/1', nodes: 1, held: 2 },
+        // Zone b lost 1 of 4 alone, an hour later; and again later the same.
+        { at: at(-3600), offering: 's/b', nodes: 1, held: 4 },
+        { at: at(-600), offering: 's/b', nodes: 1, held: 4 },
+      ],
+    };
+    const s = lossScenarios(state, 900, t0);
+    expect(s.map((x) => x.losses)).toEqual([{ 's/a': 1, 'z/1': 0.5 }, { 's/b': 0.25 }]);
+    // Memory spans 2 h + one lead (8,100 s): once x 900 s, and twice.
+    expect(s[0].probability).toBeCloseTo(900 / 8100, 9);
+    expect(s[1].probability).toBeCloseTo(1800 / 8100, 9);
+  });
+
+  it('has no scenario before any loss: the survival prices the mean', () => {
+    expect(lossScenarios(undefined, 900, t0)).toEqual([]);
+  });
+
+  it.each([
+    // p = 0.1 at 99.9%: the capacity left must serve the demand at 1 - 0.001 / 0.1 = 99%.
+    { name: 'likely scenario', probability: 0.1, availability: 0.999, target: 0.99 },
+    // p at or below 1 - availability: the target tolerates it, no hedge.
+    { name: 'rare scenario', probability: 0.0005, availability: 0.999, target: undefined },
+  ])('$name', ({ probability, availability, target }) => {
+    const out = hedgeTargets([{ losses: { 's/a': 1 }, probability, seen: at(0) }], availability);
+    if (target === undefined) expect(out).toEqual([]);
+    else expect(out[0]?.target).toBeCloseTo(target, 9);
+  });
+
+  it('counts the throughput a layout loses, a pool spread evenly over its zones', () => {
+    const counts = [
+      { pool: spot({ id: 's' }), nodes: 4 },
+      { pool: pool({ id: 'od' }), nodes: 10 },
+    ];
+    expect(capacityLost({ 's/a': 1 }, counts)).toBe(20);
+    expect(capacityLost({ 's/a': 0.5 }, counts)).toBe(10);
+    expect(capacityLost({ 's/*': 1 }, counts)).toBe(40);
+    expect(capacityLost({ 'od/*': 1 }, counts)).toBe(0);
+  });
+});
+
+describe('decide with spot risk', () => {
+  // Spot at $0.40 and on-demand at $1 per node, 10 rps each; the mix puts everything above one on-demand
+  // node on spot; demand 100 rps with a long flat history (the headroom is the 20% buffer).
+  const history = Array.from({ length: 2880 }, (_, i) => [t0 / 1000 - (2879 - i) * 60, 100] as const);
+  const make = (spotPools: ReturnType<typeof spot>[], maxSpotSharePerZone = 1) =>
+    fleet([...spotPools, pool({ id: 'od', desired: 1, min: 1 })], {
+      metrics: [],
+      placement: { onDemandBase: 1, spotShare: 1, maxSpotSharePerZone },
+    });
+  const plan = (f: ReturnType<typeof make>, state?: SpotRiskState, signals: InterruptionSignal[] = []) =>
+    decide(
+      input(f, {
+        demand: { rps: 100 },
+        demandHistory: history,
+        signals,
+        state: { offeringBackoff: [], ...(state ? { spotRisk: state } : {}) },
+      }),
+      T0,
+    );
+  const target = (p: ReturnType<typeof decide>, id: string) => p.pools.find((x) => x.poolId === id)?.target ?? 0;
+
+  it('buys spot for its expected survival', () => {
+    const p = plan(make([spot({ id: 's' })]));
+    expect(p.reasons.some((r) => r.code === 'placement.spot-survival')).toBe(true);
+    // 120 rps: 1 on-demand (10) + spot at 93% of 10 rps: ceil(110 / 9.31) = 12 spot nodes, not 11.
+    expect(target(p, 's')).toBeGreaterThanOrEqual(12);
+  });
+
+  it('falls back to on-demand for what one spot market cannot hedge', () => {
+    // Both zones of the only spot pool failed together three times in the last day: losing both must
+    // leave enough for the demand, which only on-demand can give.
+    const events = [-80_000, -50_000, -20_000].flatMap((s) => [
+      { at: at(s), offering: 's/a', nodes: 2, held: 2 },
+      { at: at(s + 60), offering: 's/b', nodes: 2, held: 2 },
+    ]);
+    const state: SpotRiskState = { at: at(0), offerings: {}, events };
+    const p = plan(make([spot({ id: 's' })]), state);
+    const r = p.reasons.find((x) => x.code === 'placement.spot-hedge');
+    expect(r?.message).toContain('100% of s/a + 100% of s/b');
+    expect(r?.message).toContain('on-demand base');
+    // What is left without spot (on-demand) serves at least the demand now.
+    expect(target(p, 'od') * 10).toBeGreaterThanOrEqual(100);
+  });
+
+  it('spreads over another spot market when that costs less than on-demand', () => {
+    // Two spot pools in different clouds, each of which failed alone before: losing either must leave
+    // enough, and two spot nodes ($0.80) cost less than one on-demand ($1): the hedge buys spot on both
+    // (the spread rule, at most half the spot nodes per pool and zone, alternates them).
+    const events = [
+      { at: at(-40_000), offering: 's/a', nodes: 2, held: 2 },
+      { at: at(-20_000), offering: 'z/1', nodes: 2, held: 2 },
+    ];
+    const state: SpotRiskState = { at: at(0), offerings: {}, events };
+    const z = spot({ id: 'z', cloud: 'azure', location: { region: 'r', zones: ['1'] } });
+    const p = plan(make([spot({ id: 's', location: { region: 'r', zones: ['a'] } }), z], 0.5), state);
+    expect(target(p, 'od')).toBeLessThan(10);
+    expect(target(p, 's')).toBeGreaterThan(0);
+    expect(target(p, 'z')).toBeGreaterThan(0);
+    // Either spot pool alone, plus the on-demand node, still serves the demand now.
+    expect((target(p, 's') + target(p, 'od')) * 10).toBeGreaterThanOrEqual(100);
+    expect((target(p, 'z') + target(p, 'od')) * 10).toBeGreaterThanOrEqual(100);
+  });
+
+  it('replaces an interrupted node in the decision that handles it, elsewhere, and learns the loss', () => {
+    const f = make([spot({ id: 's', desired: 12, location: { region: 'r', zones: ['a'] } })]);
+    const notice: InterruptionSignal = {
+      type: 'interruption',
+      eventId: 'e1',
+      source: 'aws.ec2',
+      time: at(0),
+      cloud: 'aws',
+      kind: 'warning',
+      instanceIds: ['i-1', 'i-2'],
+      poolId: 's',
+      zone: 'a',
+      deadline: at(120),
+    };
+    const p = plan(f, undefined, [notice]);
+    // The two leave, the offering is backed off, and their capacity is on its way elsewhere: on-demand.
+    expect(p.actions.filter((a) => a.type === 'cordon-drain')).toHaveLength(2);
+    expect(p.actions.some((a) => a.type === 'mark-offering' && a.poolId === 's')).toBe(true);
+    expect(target(p, 'od')).toBeGreaterThan(1);
+    expect(p.spotRisk?.offerings['s/a'].losses).toBe(2);
+    expect(p.spotRisk?.events).toEqual([{ at: at(0), offering: 's/a', nodes: 2, held: 12 }]);
+  });
+
+  it('leaves spot as the policy says without the demand history (no SLO sizing)', () => {
+    const p = decide(input(make([spot({ id: 's' })]), { demand: { rps: 100 } }), T0);
+    expect(p.reasons.some((r) => ['placement.spot-survival', 'placement.spot-hedge'].includes(r.code))).toBe(false);
+    expect(p.spotRisk).toBeUndefined();
+  });
+});

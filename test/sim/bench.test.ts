@@ -1,0 +1,225 @@
+/** The benchmark's pure parts: the targets, the forecast accuracy, and its HTML report. */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { checkTargets, type Figures, jobsFor, steepestRise } from '../../bench/sim.ts';
+import { type BenchScenario, costSloChart, nines, renderBenchReport } from '../../local/sim/bench-report.ts';
+import { forecastAccuracy } from '../../local/sim/forecast-accuracy.ts';
+import type { DemandTrace } from '../../local/sim/trace.ts';
+import { stepTrace } from './support.ts';
+
+const fig = (slo: number, cost: number): Figures => ({
+  cost_usd: cost,
+  slo_attainment: slo,
+  worst_hour_slo: slo,
+  unserved_requests: 0,
+  offered_requests: 0,
+  interruptions: 0,
+  max_replacement_seconds: null,
+  unreplaced_interruptions: 0,
+  scaling_actions: 0,
+});
+
+describe('the targets (availability 0.999)', () => {
+  const baselines = (karpenter: Figures, reactive = fig(0.99, 50)) => ({
+    reactive,
+    hpa: fig(0.98, 40),
+    karpenter,
+    static: fig(1, 100),
+    oracle: fig(1, 10),
+  });
+  it.each([
+    {
+      name: 'all three pass',
+      autoscaler: { '0.999': fig(0.9995, 14) },
+      karpenter: fig(0.999, 15),
+      expected: [true, true, true],
+    },
+    {
+      name: 'cost above 1.5 x oracle',
+      autoscaler: { '0.999': fig(0.9995, 16) },
+      karpenter: fig(0.999, 20),
+      expected: [true, false, true],
+    },
+    {
+      name: 'cheaper than karpenter but at a lower SLO: a miss',
+      autoscaler: { '0.999': fig(0.9992, 12) },
+      karpenter: fig(0.9995, 15),
+      expected: [true, true, false],
+    },
+    {
+      // Karpenter reaches 99.9%: the 99.9% target applies.
+      name: 'servable by an online baseline: 99.9% required',
+      autoscaler: { '0.999': fig(0.997, 12) },
+      karpenter: fig(0.9991, 13),
+      expected: [false, true, false],
+    },
+    {
+      // Nobody online reaches 99.9%: 99.5% is the bar.
+      name: 'not servable: 99.5% is enough',
+      autoscaler: { '0.99': fig(0.99, 11), '0.999': fig(0.997, 12) },
+      karpenter: fig(0.99, 13),
+      expected: [true, true, true],
+    },
+  ])('$name', ({ autoscaler, karpenter, expected }) => {
+    const { targets } = checkTargets(baselines(karpenter), autoscaler as Record<string, Figures>);
+    expect(targets.map((t) => t.pass)).toEqual(expected);
+  });
+
+  it('says why no online controller serves a trace, with figures', () => {
+    const trace = stepTrace(
+      [
+        [0, 0],
+        [20, 700],
+      ],
+      40,
+    );
+    const { unservable } = checkTargets(
+      { reactive: fig(0.7, 5), hpa: fig(0.72, 5), karpenter: fig(0.73, 5), static: fig(1, 9), oracle: fig(1, 4) },
+      { '0.999': fig(0.8, 5) },
+      trace,
+    );
+    expect(unservable).toBe(
+      "no online controller reaches 99.9% (best: autoscaler @0.999 80.000%); demand rises from 0 to 700 requests/s within 10 minutes at minute 20, faster than a node's 10-minute time to ready",
+    );
+    expect(steepestRise(trace)).toEqual({ from: 0, to: 700, atMinute: 20 });
+  });
+
+  it('runs the baselines once per scenario and the autoscaler once per target', () => {
+    const spec = { demand: 'default' as const, spot: 'default' as const, seed: 1, tracesDir: '/x' };
+    const jobs = jobsFor([spec, { ...spec, spot: 'AWS2' }], [0.99, 0.999]);
+    expect(jobs.map((j) => [j.spec.spot, j.kind, j.availability])).toEqual([
+      ['default', 'baselines', undefined],
+      ['default', 'autoscaler', 0.99],
+      ['default', 'autoscaler', 0.999],
+      ['AWS2', 'baselines', undefined],
+      ['AWS2', 'autoscaler', 0.99],
+      ['AWS2', 'autoscaler', 0.999],
+    ]);
+    expect(jobs.map((j) => j.id)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+});
+
+describe('forecast accuracy (MASE against the seasonal naive and the last value)', () => {
+  /** Per minute, `days` days of `f(minute of day, day)`. */
+  const daily = (days: number, f: (m: number, d: number) => number): DemandTrace => ({
+    stepSeconds: 60,
+    points: Array.from({ length: days * 1440 }, (_, k) => ({ t: k * 60, rps: f(k % 1440, Math.floor(k / 1440)) })),
+    durationSeconds: days * 86_400,
+    source: 'test',
+  });
+  const shape = (m: number) => 50 + 40 * Math.sin((2 * Math.PI * m) / 1440);
+
+  it('needs a season of history', () => {
+    expect(forecastAccuracy(daily(1, shape))).toBeUndefined();
+  });
+
+  it('is exact on flat demand: every error 0, ratios 1', () => {
+    const a = forecastAccuracy(daily(2, () => 30))!;
+    expect(a).toMatchObject({ mae: 0, maseSeasonal: 1, maseLastValue: 1 });
+    // Every 5 minutes from 00:05 of day 2 while the last point's window (15 min ahead, +-2.5 min) ends within
+    // the 48 h: origins 24:05 ... 47:42:30, (171750 - 86700) / 300 + 1 = 284, 3 horizons each.
+    expect(a.origins).toBe(284);
+    expect(a.points).toBe(3 * 284);
+  });
+
+  it('beats the seasonal naive on a day that runs 20% hotter than the one before', () => {
+    const a = forecastAccuracy(daily(2, (m, d) => shape(m) * (d === 0 ? 1 : 1.2)))!;
+    // The seasonal naive repeats yesterday: 20% low all day; the forecaster scales yesterday by today's level.
+    expect(a.maseSeasonal).toBeLessThan(0.5);
+  });
+});
+
+describe('the benchmark report', () => {
+  const scenario: BenchScenario = {
+    name: 'default day <test>',
+    notes: ['a note'],
+    autoscaler: { '0.99': { cost_usd: 12, slo_attainment: 0.995 }, '0.999': { cost_usd: 14, slo_attainment: 0.9992 } },
+    baselines: {
+      karpenter: { cost_usd: 15, slo_attainment: 0.998 },
+      static: { cost_usd: 60, slo_attainment: 1 },
+      oracle: { cost_usd: 10, slo_attainment: 1 },
+    },
+    targets: [{ target: 'cost <= 1.5 x oracle', pass: true, detail: '1.40x' }],
+  };
+  const html = renderBenchReport({ title: 'bench', subtitle: 'test', scenarios: [scenario] });
+
+  it('is one self-contained file with a cost-versus-SLO chart: a point per target and per baseline', () => {
+    expect(html).toMatch(/^<!DOCTYPE html>/);
+    expect(html).not.toMatch(/<script|<link\b|@import|url\(/i);
+    expect(new Set([...html.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0]))).toEqual(
+      new Set(['http://www.w3.org/2000/svg']),
+    );
+    expect(html).toContain('data-chart="cost-slo"');
+    expect([...html.matchAll(/data-point="([^"]+)"/g)].map((m) => m[1])).toEqual([
+      'autoscaler @0.99',
+      'autoscaler @0.999',
+      'karpenter',
+      'static',
+      'oracle',
+    ]);
+    expect(html).toContain('default day &lt;test&gt;');
+    expect(html).toContain('PASS cost &lt;= 1.5 x oracle: 1.40x');
+  });
+
+  it.each([
+    { slo: 0.99, expected: 2 },
+    { slo: 0.999, expected: 3 },
+    { slo: 1, expected: 5.3 },
+    { slo: 0.5, expected: Math.log10(2) },
+  ])('draws $slo at $expected nines', ({ slo, expected }) => {
+    expect(nines(slo)).toBeCloseTo(expected, 9);
+  });
+
+  it('places the cheaper point left and the higher SLO up', () => {
+    const svg = costSloChart(scenario);
+    const at = (label: string) => {
+      const m = new RegExp(`data-point="${label}"><circle cx="([\\d.]+)" cy="([\\d.]+)"`).exec(svg)!;
+      return { x: Number(m[1]), y: Number(m[2]) };
+    };
+    expect(at('oracle').x).toBeLessThan(at('karpenter').x);
+    expect(at('karpenter').x).toBeLessThan(at('static').x);
+    expect(at('static').y).toBeLessThan(at('autoscaler @0\\.999').y);
+    expect(at('autoscaler @0\\.999').y).toBeLessThan(at('autoscaler @0\\.99').y);
+  });
+
+  const CHROMIUM = '/usr/bin/chromium';
+  describe.skipIf(!existsSync(CHROMIUM))(
+    `in headless Chromium (skipped: ${CHROMIUM} is not installed; apt-get install chromium)`,
+    () => {
+      it('renders the chart with its points and no console error', async () => {
+        const dir = await mkdtemp(path.join(tmpdir(), 'bench-report-'));
+        const file = path.join(dir, 'bench-report.html');
+        await writeFile(file, html, 'utf8');
+        const context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
+          executablePath: CHROMIUM,
+          headless: true,
+          args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+        });
+        try {
+          const page = context.pages()[0] ?? (await context.newPage());
+          const errors: string[] = [];
+          page.on('console', (m) => {
+            if (m.type() === 'error') errors.push(m.text());
+          });
+          const requests: string[] = [];
+          page.on('request', (r) => requests.push(r.url()));
+          await page.goto(`file://${file}`);
+          const drawn = await page.$$eval('svg[data-chart="cost-slo"] g[data-point] circle', (cs) =>
+            cs.map((c) => (c as SVGCircleElement).getBBox().width),
+          );
+          expect(drawn).toHaveLength(5);
+          expect(drawn.every((w) => w > 0)).toBe(true);
+          expect(errors).toEqual([]);
+          expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+        } finally {
+          await context.close();
+          await rm(dir, { recursive: true, force: true });
+        }
+      }, 60_000);
+    },
+  );
+});
