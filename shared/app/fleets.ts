@@ -11,6 +11,7 @@
  */
 import type { CapacityNoticeSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
+import { REFUSED_GROW_SOURCE } from '../engine/signals.ts';
 import { type DecisionOutcome, type Gather, runDecision } from './decision.ts';
 import type { AppDeps } from './deps.ts';
 import { classifyFailures, RetryableActionsError } from './outcome.ts';
@@ -35,7 +36,7 @@ export function refusalSignals(signal: Signal, out: DecisionOutcome): CapacityNo
         kind: 'launch-unsuccessful',
         cloud: pool.cloud,
         eventId: `${signal.eventId}#refused`,
-        source: 'gpu-autoscaler.execute',
+        source: REFUSED_GROW_SOURCE,
         time: out.plan.at,
         fleetId: out.fleetId,
         poolId,

@@ -128,7 +128,8 @@ export function decide(input: DecisionInput, now: Date): Plan {
     const losses = [
       ...effects.lost,
       ...[...shortfall.missing].map(([poolId, nodes]) => ({ poolId, nodes })),
-      ...sig.launchFailures.map((f) => ({ poolId: f.poolId, zone: f.zone, nodes: 1 })),
+      // A grow the executor saw refused lost no node the fleet held: backed off and placed again, not a loss.
+      ...sig.launchFailures.filter((f) => !f.refusedGrow).map((f) => ({ poolId: f.poolId, zone: f.zone, nodes: 1 })),
     ];
     spotRisk = updateSpotRisk(input.state.spotRisk, fleet, losses, t);
     survival = new Map(

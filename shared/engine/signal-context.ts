@@ -36,7 +36,7 @@ export interface SignalContext {
   /** Metric values carried by alarms, by metric name (the latest alarm wins). */
   alarmValues: Map<string, number>;
   /** Pools whose launch failed for capacity (capacity notice `launch-unsuccessful`). */
-  launchFailures: Array<{ poolId: string; zone?: string; eventId: string }>;
+  launchFailures: Array<{ poolId: string; zone?: string; eventId: string; refusedGrow?: boolean }>;
   dryRun: boolean;
   /** The manual target in force: from a `scale` command of this decision, else from the state. */
   manualTarget?: ManualTarget;

@@ -11,6 +11,12 @@ import type { Reasons } from './reasons.ts';
 import { inForce } from './time.ts';
 import type { DecisionState } from './types.ts';
 
+/**
+ * The source of the launch failures the application makes of a grow the cloud refused for capacity (one new
+ * decision backs the offering off and places the nodes again): see `refusalSignals`.
+ */
+export const REFUSED_GROW_SOURCE = 'gpu-autoscaler.execute';
+
 export type { InstanceNotice, ReservationNotice, SignalContext } from './signal-context.ts';
 
 const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}`;
@@ -149,7 +155,11 @@ export function readSignals(
         break;
       case 'capacity-notice':
         if (s.kind === 'launch-unsuccessful' && s.poolId) {
-          ctx.launchFailures.push({ poolId: s.poolId, eventId: s.eventId });
+          ctx.launchFailures.push({
+            poolId: s.poolId,
+            eventId: s.eventId,
+            ...(s.source === REFUSED_GROW_SOURCE ? { refusedGrow: true } : {}),
+          });
           reasons.add('signal', 'signal.capacity', `launch failed in pool ${s.poolId}: offering backed off`, {
             eventId: s.eventId,
             poolId: s.poolId,
