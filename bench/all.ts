@@ -10,15 +10,17 @@
  *    cost-versus-SLO chart per scenario (out/bench-report.html);
  *    the forecast's accuracy on the traces with a season of history (local/sim/forecast-accuracy.ts);
  * 3. per bundled function, its size and import time as a ratio of a bare Node start (bench/bundles.ts, run
- *    as its own process: it times fresh Node processes).
+ *    as its own process: it times fresh Node processes);
+ * 4. the bundled spot-interruption function's init and first decision in a fresh process against a warm
+ *    decision, with and without the adapters' preload, over the local stack (bench/coldstart.ts).
  *
  * A missed target is reported, not an error: the process exits 0 unless a part of the benchmark could not
  * run. Progress goes to standard error; `--json` prints one JSON object on standard output instead of the
  * report.
  *
- *   npm run bench -- [--json] [--seed N] [--only latency,sim,forecast,bundles] [--quick] [--scenarios LIST]
+ *   npm run bench -- [--json] [--seed N] [--only latency,sim,forecast,bundles,coldstart] [--quick] [--scenarios LIST]
  *                    [--spots LIST] [--targets LIST] [--workers N] [--report FILE] [--traces DIR] [--rounds N]
- *                    [--bundle-runs N]
+ *                    [--bundle-runs N] [--coldstart-runs N]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,6 +31,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { renderBenchReport } from '../local/sim/bench-report.ts';
 import { type ForecastAccuracy, forecastAccuracy } from '../local/sim/forecast-accuracy.ts';
 import { loadTraceCsv } from '../local/sim/trace.ts';
+import { type ColdstartResult, formatColdStart, measureColdStart } from './coldstart.ts';
 import { formatLatency, type LatencyResult, measureDecisionLatency } from './latency.ts';
 import {
   AVAILABILITIES,
@@ -50,7 +53,7 @@ import {
 import { runJobs } from './sim-pool.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const PARTS = ['latency', 'sim', 'forecast', 'bundles'] as const;
+const PARTS = ['latency', 'sim', 'forecast', 'bundles', 'coldstart'] as const;
 type Part = (typeof PARTS)[number];
 
 const USAGE = `usage: npm run bench -- [options]
@@ -65,7 +68,8 @@ const USAGE = `usage: npm run bench -- [options]
   --report FILE       the HTML report (default out/bench-report.html)
   --traces DIR        the public traces (default ../shared/traces from the repository)
   --rounds N          measured rounds of the latency part (default 200)
-  --bundle-runs N     runs of each import timing in the bundles part (default 5)`;
+  --bundle-runs N     runs of each import timing in the bundles part (default 5)
+  --coldstart-runs N  fresh processes with and without the preload in the coldstart part (default 3 each)`;
 
 interface Options {
   json: boolean;
@@ -74,6 +78,7 @@ interface Options {
   traces: string;
   rounds: number;
   bundleRuns: number;
+  coldstartRuns: number;
   demands: Demand[];
   spots: Spot[];
   targets: number[];
@@ -91,6 +96,7 @@ function options(argv: string[]): Options | undefined {
       traces: { type: 'string' },
       rounds: { type: 'string', default: '200' },
       'bundle-runs': { type: 'string', default: '5' },
+      'coldstart-runs': { type: 'string', default: '3' },
       quick: { type: 'boolean' },
       scenarios: { type: 'string' },
       spots: { type: 'string' },
@@ -134,6 +140,7 @@ function options(argv: string[]): Options | undefined {
     traces: path.resolve(values.traces ?? path.join(ROOT, '..', 'shared', 'traces')),
     rounds: whole('rounds', values.rounds, 1),
     bundleRuns: whole('bundle-runs', values['bundle-runs'], 1),
+    coldstartRuns: whole('coldstart-runs', values['coldstart-runs'], 1),
   };
 }
 
@@ -297,6 +304,19 @@ async function main(): Promise<number> {
     out('');
   }
 
+  let coldstart: ColdstartResult | undefined;
+  if (o.parts.has('coldstart')) {
+    log('bench: cold start of the interruption path (bench/coldstart.ts)...');
+    try {
+      coldstart = await measureColdStart({ runs: o.coldstartRuns, log });
+      out(
+        `== Cold start: the bundled spot-interruption function (bench/coldstart.ts) ==\n${formatColdStart(coldstart)}\n`,
+      );
+    } catch (e) {
+      fail('coldstart', e);
+    }
+  }
+
   if (sims.length > 0) {
     out(
       '== Targets (availability 0.999): SLO >= 99.9% where an online controller reaches it, >= 99.5% everywhere; cost <= 1.5 x oracle; cheaper than karpenter at an SLO at least as high ==',
@@ -358,6 +378,7 @@ async function main(): Promise<number> {
           ...(o.parts.has('sim') ? { simulation: { scenarios: sims, ...(skipped ? { skipped } : {}) } } : {}),
           ...(o.parts.has('forecast') ? { forecast_accuracy: accuracy } : {}),
           ...(bundles ? { bundles } : {}),
+          ...(coldstart ? { coldstart } : {}),
           errors,
         },
         null,

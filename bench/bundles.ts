@@ -20,7 +20,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import { FUNCTION_SPECS, type FunctionSpec } from '../stacks/function-specs.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -69,12 +69,12 @@ interface Bundle {
   allInputs: Set<string>;
 }
 
-async function bundle(spec: FunctionSpec, outRoot: string): Promise<Bundle> {
-  const dir = path.join(outRoot, spec.key);
-  const result = await build({
+/** The esbuild options `sst deploy` uses for a function: ESM, node24, bundled, minified, split, SST's banner. */
+export function functionBuildOptions(file: string, outdir: string) {
+  return {
     absWorkingDir: ROOT,
-    entryPoints: { index: spec.file },
-    outdir: dir,
+    entryPoints: { index: file },
+    outdir,
     bundle: true,
     splitting: true,
     format: 'esm',
@@ -88,7 +88,12 @@ async function bundle(spec: FunctionSpec, outRoot: string): Promise<Bundle> {
     banner: { js: BANNER },
     metafile: true,
     logLevel: 'error',
-  });
+  } satisfies BuildOptions;
+}
+
+async function bundle(spec: FunctionSpec, outRoot: string): Promise<Bundle> {
+  const dir = path.join(outRoot, spec.key);
+  const result = await build(functionBuildOptions(spec.file, dir));
   const outputs = result.metafile.outputs;
   // Every chunk of a dynamic import is an entry point too: the function's own is the one built from its file.
   const entry = Object.keys(outputs).find((o) => outputs[o]!.entryPoint === spec.file && o.endsWith('.mjs'))!;
@@ -245,4 +250,4 @@ async function main(): Promise<number> {
   }
 }
 
-process.exitCode = await main();
+if (import.meta.main) process.exitCode = await main();

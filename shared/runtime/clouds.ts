@@ -66,9 +66,10 @@ class LazyCapacity implements CapacityPort {
   supports(kind: PoolKind): boolean {
     return CLOUD_OF_KIND[kind] === this.cloud;
   }
-  /** Imports and builds the adapter now (at init), not on the first call. */
+  /** Imports and builds the adapter now (at init), not on the first call, and its SDK clients where it can. */
   async preload(): Promise<void> {
-    await this.load();
+    const port = (await this.load()) as CapacityPort & { preload?(): Promise<void> };
+    await port.preload?.();
   }
   async describePool(ref: PoolRef): Promise<PoolObservation> {
     return (await this.load()).describePool(ref);

@@ -48,6 +48,18 @@ export interface ComputeClients {
   close(): Promise<void>;
 }
 
+/**
+ * A named export of a Compute client file (CommonJS). Node's own `import()` exposes it by name; a function
+ * bundled by esbuild (as `sst deploy` builds it, with code splitting) gets a chunk whose only export is
+ * `default`, the module's `exports`: without this, every GCP call of a deployed function failed with "... is
+ * not a constructor" (found by bench/coldstart.ts, which runs the bundled function).
+ */
+export function named<M extends object, K extends keyof M & string>(module: M, key: K): M[K] {
+  const value = module[key] ?? (module as { default?: Partial<M> }).default?.[key];
+  if (value === undefined) throw new Error(`@google-cloud/compute: the module has no export '${key}'`);
+  return value as M[K];
+}
+
 export function computeClients(conn: ClientConnection): ComputeClients {
   const made: Array<Promise<{ close(): Promise<void> }>> = [];
   const lazy = <T extends { close(): Promise<void> }>(load: () => Promise<Ctor<T>>) => {
@@ -71,34 +83,35 @@ export function computeClients(conn: ClientConnection): ComputeClients {
   };
   // Literal specifiers, so bundlers (esbuild) can follow them.
   return {
-    zonalMigs: lazy(
-      async () =>
-        (await import('@google-cloud/compute/build/src/v1/instance_group_managers_client.js'))
-          .InstanceGroupManagersClient,
+    zonalMigs: lazy(async () =>
+      named(
+        await import('@google-cloud/compute/build/src/v1/instance_group_managers_client.js'),
+        'InstanceGroupManagersClient',
+      ),
     ),
-    regionalMigs: lazy(
-      async () =>
-        (await import('@google-cloud/compute/build/src/v1/region_instance_group_managers_client.js'))
-          .RegionInstanceGroupManagersClient,
+    regionalMigs: lazy(async () =>
+      named(
+        await import('@google-cloud/compute/build/src/v1/region_instance_group_managers_client.js'),
+        'RegionInstanceGroupManagersClient',
+      ),
     ),
-    zoneOperations: lazy(
-      async () => (await import('@google-cloud/compute/build/src/v1/zone_operations_client.js')).ZoneOperationsClient,
+    zoneOperations: lazy(async () =>
+      named(await import('@google-cloud/compute/build/src/v1/zone_operations_client.js'), 'ZoneOperationsClient'),
     ),
-    regionOperations: lazy(
-      async () =>
-        (await import('@google-cloud/compute/build/src/v1/region_operations_client.js')).RegionOperationsClient,
+    regionOperations: lazy(async () =>
+      named(await import('@google-cloud/compute/build/src/v1/region_operations_client.js'), 'RegionOperationsClient'),
     ),
-    instanceTemplates: lazy(
-      async () =>
-        (await import('@google-cloud/compute/build/src/v1/instance_templates_client.js')).InstanceTemplatesClient,
+    instanceTemplates: lazy(async () =>
+      named(await import('@google-cloud/compute/build/src/v1/instance_templates_client.js'), 'InstanceTemplatesClient'),
     ),
-    regionInstanceTemplates: lazy(
-      async () =>
-        (await import('@google-cloud/compute/build/src/v1/region_instance_templates_client.js'))
-          .RegionInstanceTemplatesClient,
+    regionInstanceTemplates: lazy(async () =>
+      named(
+        await import('@google-cloud/compute/build/src/v1/region_instance_templates_client.js'),
+        'RegionInstanceTemplatesClient',
+      ),
     ),
-    reservations: lazy(
-      async () => (await import('@google-cloud/compute/build/src/v1/reservations_client.js')).ReservationsClient,
+    reservations: lazy(async () =>
+      named(await import('@google-cloud/compute/build/src/v1/reservations_client.js'), 'ReservationsClient'),
     ),
     async close() {
       const clients = await Promise.allSettled(made);
