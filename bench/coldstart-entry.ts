@@ -92,7 +92,7 @@ export function spotInterruptionHandler() {
   const raw = process.env.COLDSTART_TARGETS;
   if (!raw) throw new Error('COLDSTART_TARGETS is not set (bench/coldstart.ts sets it)');
   const targets = JSON.parse(raw) as ColdstartTargets;
-  return createHandler({ name: 'spot-interruption', deps: () => depsFor(targets) });
+  return createHandler({ trigger: 'spot-interruption', deps: () => depsFor(targets) });
 }
 
 export { localContext };
