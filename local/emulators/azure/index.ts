@@ -382,6 +382,17 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
       for (const v of victims) world.terminateInstance(v.id, { decrementDesired: true });
       world.deleteWarm(warmVictims);
     }
+    acceptOperation(ctx, pool, addr, error, '1198');
+  }
+
+  /** 202 Accepted for a long-running VMSS action: its operation (failing with `error`, if any) and its URLs. */
+  function acceptOperation(
+    ctx: Ctx,
+    pool: { region: string },
+    addr: VmssAddress,
+    error: ArmError | undefined,
+    remainingWrites: string,
+  ) {
     const op = ops.create({
       subscription: addr.subscription,
       location: pool.region,
@@ -395,7 +406,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
       'Azure-AsyncOperation': urls.asyncOperation,
       Location: urls.location,
       'Retry-After': String(settings.retryAfterSeconds),
-      'x-ms-ratelimit-remaining-subscription-writes': '1198',
+      'x-ms-ratelimit-remaining-subscription-writes': remainingWrites,
     });
   }
 
@@ -440,21 +451,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
       );
       if (failed.length > 0) error = allocationFailed(pool.zones.length > 0);
     }
-    const op = ops.create({
-      subscription: addr.subscription,
-      location: pool.region,
-      resourceId: vmssId(addr),
-      now: world.nowIso(),
-      polls: settings.operationPolls,
-      error,
-    });
-    const urls = operationUrls(op, ctx.apiVersion);
-    send(ctx, 202, undefined, {
-      'Azure-AsyncOperation': urls.asyncOperation,
-      Location: urls.location,
-      'Retry-After': String(settings.retryAfterSeconds),
-      'x-ms-ratelimit-remaining-subscription-writes': '1197',
-    });
+    acceptOperation(ctx, pool, addr, error, '1197');
   }
 
   function operationStatus(ctx: Ctx, subscription: string, id: string) {
