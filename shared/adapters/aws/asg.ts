@@ -6,7 +6,6 @@
  */
 import {
   type AutoScalingGroup,
-  DescribeAutoScalingGroupsCommand,
   SetDesiredCapacityCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -21,41 +20,9 @@ import type {
 import type { CapacityType } from '../../domain/types.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './errors.ts';
-import { allPages, asgLifecycle, capacityTypeOf, describeInstances } from './instances.ts';
+import { asgLifecycle, capacityTypeOf, describeInstances } from './instances.ts';
+import { requireGroup } from './groups.ts';
 import { observeWarmPool } from './warm-pool.ts';
-
-export async function describeGroups(
-  clients: AwsClients,
-  region: string,
-  names: string[],
-  operation: string,
-): Promise<AutoScalingGroup[]> {
-  return allPages(async (token) => {
-    const r = await awsCall(operation, () =>
-      clients
-        .autoscaling(region)
-        .send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names, NextToken: token })),
-    );
-    return { items: r.AutoScalingGroups ?? [], next: r.NextToken };
-  });
-}
-
-export async function requireGroup(
-  clients: AwsClients,
-  region: string,
-  name: string,
-  operation: string,
-): Promise<AutoScalingGroup> {
-  const [group] = await describeGroups(clients, region, [name], operation);
-  if (!group)
-    throw new CloudError({
-      kind: 'not-found',
-      cloud: 'aws',
-      operation,
-      message: `auto scaling group ${name} does not exist`,
-    });
-  return group;
-}
 
 /** The group's instances with EC2's details (zone, how bought, node name); warm-pool instances left out. */
 export async function groupInstances(

@@ -16,7 +16,8 @@ import {
 import { CloudError, type CloudErrorKind } from '../../domain/errors.ts';
 import type { PoolObservation, PoolRef, SetDesiredRequest, SetDesiredResult } from '../../domain/ports.ts';
 import type { CapacityType } from '../../domain/types.ts';
-import { describeGroups, groupInstances, removeGroupInstance } from './asg.ts';
+import { groupInstances, removeGroupInstance } from './asg.ts';
+import { describeGroups } from './groups.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './errors.ts';
 

@@ -24,7 +24,7 @@ import type { WarmState } from '../../domain/warm.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './errors.ts';
 import { allPages } from './instances.ts';
-import { requireGroup } from './asg.ts';
+import { requireGroup } from './groups.ts';
 
 const POOL_STATE: Partial<Record<WarmState, 'Stopped' | 'Hibernated'>> = {
   stopped: 'Stopped',
