@@ -268,6 +268,42 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     await ops('history', { ...rest, history: filter });
   });
 
+  program
+    .command('advise')
+    .description(
+      'GPU rightsizing for a fleet: instance type (with tensor-parallel size), MIG profiles, spot share, warm pool and reservations, each simulated on its recorded demand ($/month, SLO)',
+    )
+    .option('--fleet <id>', 'the fleet (default: the only one configured)')
+    .option('--config <file>', 'configuration (JSON or YAML)', DEFAULT_CONFIG)
+    .option('--trace <file.csv>', "the fleet's recorded demand (default: the simulation's business day for the fleet)")
+    .option('--time-column <name>', 'time column of the trace (default offset_s)')
+    .addOption(new Option('--time-unit <unit>', 'for a numeric time column').choices(['ms', 's', 'min', 'h']))
+    .option('--value-column <name>', 'value column of the trace (default requests)')
+    .addOption(new Option('--value-unit <unit>', 'unit of the values (default count)').choices(['rps', 'rpm', 'count']))
+    .option('--spot-trace <path>', 'spot availability file or folder (default: the seeded spot process)')
+    .option('--hours <n>', 'hours of demand to simulate (default: the trace, or 24)', integerOption(1, 24 * 31))
+    .option('--seed <n>', 'seed of the default day and the spot process', integerOption(0, 0xffffffff), 1)
+    .option('--json', 'print the advice as JSON')
+    .addHelpText(
+      'after',
+      examples(
+        'autoscaler advise --fleet llm-demo',
+        'autoscaler advise --fleet llm-demo --trace demand.csv --value-unit rps --hours 48 --json',
+      ),
+    )
+    .action(async (o) => {
+      for (const k of ['timeColumn', 'timeUnit', 'valueColumn', 'valueUnit'] as const)
+        if (o[k] !== undefined && o.trace === undefined)
+          throw new UsageError('--time-column, --time-unit, --value-column and --value-unit need --trace');
+      await checkReadable(
+        io,
+        [...(o.trace ? ['--trace', o.trace] : []), ...(o.spotTrace ? ['--spot-trace', o.spotTrace] : [])],
+        ['--trace', '--spot-trace'],
+      );
+      const { runAdvise } = await import('./commands/advise.ts');
+      done(await runAdvise(o, io));
+    });
+
   withTarget(
     program
       .command('reset')

@@ -25,6 +25,7 @@ const COMMANDS = [
   'drain',
   'history',
   'reset',
+  'advise',
 ];
 
 describe('autoscaler: conventions', () => {
