@@ -11,7 +11,7 @@
  * is retried), and an invocation held past its lease never overwrites a newer decision.
  */
 import { isInsufficientCapacity } from '../domain/errors.ts';
-import { type ClusterPort, refOf } from '../domain/ports.ts';
+import { type ClusterPort, type OperationProgress, refOf, type WaitLimit } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import { stageOf } from '../engine/actions.ts';
 import type { Action, CordonDrainAction, Plan } from '../engine/types.ts';
@@ -77,6 +77,33 @@ export function drainDeadline(deps: AppDeps, until: number): Date {
   const hard = deps.deadline?.();
   if (hard !== undefined) end = Math.min(end, Math.max(at, hard - 5_000));
   return new Date(end);
+}
+
+/**
+ * What the record of a decision needs once the last write is made (its history, state and audit writes and
+ * the bus event, each well under a second, with the drains' 5 s of margin above): a long-running operation is
+ * waited on until the invocation's deadline less this, then reported pending.
+ */
+const OPERATION_MARGIN_MS = 10_000;
+
+/**
+ * How long a cloud write may wait on its long-running operation (`WaitLimit`): until the invocation's
+ * deadline (on the application's clock) less the margin; no limit without a deadline (the adapter's own).
+ */
+export function waitLimit(deps: AppDeps): WaitLimit {
+  const hard = deps.deadline?.();
+  if (hard === undefined) return {};
+  return { waitMs: Math.max(0, hard - deps.clock().getTime() - OPERATION_MARGIN_MS) };
+}
+
+/** An operation still running when the wait ended, as the audit record says it: its id and where to read it. */
+function progressOf(r: OperationProgress | undefined): Partial<OperationProgress> {
+  if (!r?.pending) return r?.operationId ? { operationId: r.operationId } : {};
+  return {
+    pending: true,
+    ...(r.operationId ? { operationId: r.operationId } : {}),
+    ...(r.operationUrl ? { operationUrl: r.operationUrl } : {}),
+  };
 }
 
 /**
@@ -170,11 +197,12 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
           desired: action.to,
           reason: action.reason,
           idempotencyToken: `${ctx.eventId}:${pool.id}:${action.to}`.slice(0, 64),
+          ...waitLimit(deps),
         });
         out.applied.push({
           poolId: pool.id,
           action: 'set-desired',
-          detail: { from: r.previous, to: r.desired, operationId: r.operationId },
+          detail: { from: r.previous, to: r.desired, ...progressOf(r) },
         });
         if (!r.unchanged) out.changed = true;
       } catch (e) {
@@ -196,8 +224,12 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
       }
       if (!(await mayWrite(ctx, out, pool.id, 'remove-instance'))) return;
       try {
-        await port.removeInstance(refOf(pool), action.instanceId);
-        out.applied.push({ poolId: pool.id, action: 'remove-instance', detail: action.instanceId });
+        const r = await port.removeInstance(refOf(pool), action.instanceId, waitLimit(deps));
+        out.applied.push({
+          poolId: pool.id,
+          action: 'remove-instance',
+          detail: r?.pending ? { instanceId: action.instanceId, ...progressOf(r) } : action.instanceId,
+        });
         out.changed = true;
       } catch (e) {
         out.failed.push(failureOf(pool.id, `remove-instance ${action.instanceId}`, e));
@@ -247,8 +279,13 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
           state: action.state,
           reason: action.reason,
           idempotencyToken: `${ctx.eventId}:${pool.id}:warm:${action.to}`.slice(0, 64),
+          ...waitLimit(deps),
         });
-        out.applied.push({ poolId: pool.id, action: 'set-warm', detail: { from: r.previous, to: r.size } });
+        out.applied.push({
+          poolId: pool.id,
+          action: 'set-warm',
+          detail: { from: r.previous, to: r.size, ...progressOf(r) },
+        });
       } catch (e) {
         out.failed.push(failureOf(pool.id, 'set-warm', e));
       }

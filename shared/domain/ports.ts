@@ -61,7 +61,31 @@ export interface WarmObservation {
   instanceIds: string[];
 }
 
-export interface SetWarmRequest {
+/**
+ * How long a call may wait on the long-running operation it starts (or finds already running): the
+ * invocation's own deadline less what it needs to record the outcome. Past it, the call returns with the
+ * operation `pending` instead of waiting on (an Azure VMSS update, a GCP zone or region operation, an EKS
+ * node group update go on in the cloud by themselves); without it, the adapter's own poll timeout applies.
+ */
+export interface WaitLimit {
+  /** Milliseconds from the call; 0 returns as soon as the operation is accepted. */
+  waitMs?: number;
+}
+
+/** A long-running operation the cloud accepted, and whether it was still running when the wait ended. */
+export interface OperationProgress {
+  /** Long-running operation id, when there was one (EKS update id, GCP operation name, Azure async operation id). */
+  operationId?: string;
+  /** Where its status is read: the Azure-AsyncOperation URL, the GCP operation's selfLink. */
+  operationUrl?: string;
+  /**
+   * True when the operation was still running at the end of the wait (`WaitLimit`): accepted, its outcome not
+   * known yet. The next call for the same pool finds it and waits on it rather than starting it again.
+   */
+  pending?: boolean;
+}
+
+export interface SetWarmRequest extends WaitLimit {
   /** Warm instances to keep; 0 removes the warm pool. */
   size: number;
   state: WarmState;
@@ -69,14 +93,13 @@ export interface SetWarmRequest {
   idempotencyToken?: string;
 }
 
-export interface SetWarmResult {
+export interface SetWarmResult extends OperationProgress {
   size: number;
   previous: number;
   unchanged: boolean;
-  operationId?: string;
 }
 
-export interface SetDesiredRequest {
+export interface SetDesiredRequest extends WaitLimit {
   desired: number;
   /** Why, in words; adapters put it where the API has room (ASG has none; EC2 Fleet has none; tags on MIGs). */
   reason: string;
@@ -84,15 +107,13 @@ export interface SetDesiredRequest {
   idempotencyToken?: string;
 }
 
-export interface SetDesiredResult {
+export interface SetDesiredResult extends OperationProgress {
   /** The count the cloud accepted (may differ when the API clamps). */
   desired: number;
   /** The previous desired count, as the adapter saw it. */
   previous: number;
   /** True when the cloud already had that count and nothing was changed. */
   unchanged: boolean;
-  /** Long-running operation id, when there was one (EKS update id, GCP operation, Azure async op). */
-  operationId?: string;
   /**
    * Warm instances the adapter tried to start that could not (capacity), replaced by new launches: the
    * offering is short of capacity. Only adapters that start warm instances themselves report it (Azure).
@@ -136,7 +157,9 @@ export interface CapacityPort {
   describePool(ref: PoolRef): Promise<PoolObservation>;
   /**
    * Sets the pool's desired count and waits for the cloud to accept it (long-running operations are
-   * polled until done or failed; not until the instances are up).
+   * polled until done or failed, or until `waitMs` passes: then the result is `pending`; not until the
+   * instances are up). An operation for the same count already running (a redelivery, or an invocation
+   * that stopped waiting) is waited on, not started again.
    * Setting the current count again is a success with `unchanged: true`.
    * Throws `not-found` if the pool is gone, `insufficient-capacity` when the cloud refuses for capacity,
    * `invalid` when the count is outside the group's own limits. Retries throttling and 5xx itself.
@@ -146,8 +169,11 @@ export interface CapacityPort {
   listReservations(region: string): Promise<CapacityReservation[]>;
   /** Recent spot prices for instance types in the region; [] when the cloud does not publish them. */
   spotPrices?(region: string, instanceTypes: string[]): Promise<SpotPrice[]>;
-  /** Terminates one instance of the pool and lowers its desired count by one (scale-in of a chosen node). */
-  removeInstance?(ref: PoolRef, instanceId: string): Promise<void>;
+  /**
+   * Terminates one instance of the pool and lowers its desired count by one (scale-in of a chosen node).
+   * Waits on its long-running operation at most `limit.waitMs`; says so when it was still running.
+   */
+  removeInstance?(ref: PoolRef, instanceId: string, limit?: WaitLimit): Promise<OperationProgress | undefined>;
   /**
    * Sets how many warm instances the pool keeps, in which state, and waits for the cloud to accept it. Scale-out
    * (`setDesired`) then resumes warm instances before launching new ones; a warm instance that cannot start

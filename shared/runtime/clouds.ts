@@ -17,6 +17,7 @@ import type {
   EventsPort,
   GpuNode,
   NodePoolPatch,
+  OperationProgress,
   PoolObservation,
   PoolRef,
   SetDesiredRequest,
@@ -24,6 +25,7 @@ import type {
   SetWarmRequest,
   SetWarmResult,
   SpotPrice,
+  WaitLimit,
 } from '../domain/ports.ts';
 import { CloudError } from '../domain/errors.ts';
 import { CLOUD_OF_KIND, type Cloud, type Pool, type PoolKind } from '../domain/types.ts';
@@ -56,12 +58,16 @@ function once<T>(load: Loader<T>): Loader<T> {
  */
 class LazyCapacity implements CapacityPort {
   readonly cloud: Cloud;
-  readonly removeInstance?: (ref: PoolRef, instanceId: string) => Promise<void>;
+  readonly removeInstance?: (
+    ref: PoolRef,
+    instanceId: string,
+    limit?: WaitLimit,
+  ) => Promise<OperationProgress | undefined>;
   private readonly load: Loader<CapacityPort>;
   constructor(cloud: Cloud, load: Loader<CapacityPort>, options: { removesInstances: boolean }) {
     this.cloud = cloud;
     this.load = once(load);
-    if (options.removesInstances) this.removeInstance = (ref, instanceId) => this.remove(ref, instanceId);
+    if (options.removesInstances) this.removeInstance = (ref, instanceId, limit) => this.remove(ref, instanceId, limit);
   }
   supports(kind: PoolKind): boolean {
     return CLOUD_OF_KIND[kind] === this.cloud;
@@ -97,7 +103,7 @@ class LazyCapacity implements CapacityPort {
     }
     return port.setWarm(ref, request);
   }
-  private async remove(ref: PoolRef, instanceId: string): Promise<void> {
+  private async remove(ref: PoolRef, instanceId: string, limit?: WaitLimit): Promise<OperationProgress | undefined> {
     const port = await this.load();
     if (!port.removeInstance) {
       throw new CloudError({
@@ -107,7 +113,7 @@ class LazyCapacity implements CapacityPort {
         message: `the ${this.cloud} adapter cannot remove a single instance`,
       });
     }
-    return port.removeInstance(ref, instanceId);
+    return port.removeInstance(ref, instanceId, limit);
   }
 }
 

@@ -57,7 +57,7 @@ export class FakeCapacity implements CapacityPort {
   readonly refuse = new Map<string, Error>();
   readonly pools = new Map<string, FakePool>();
   reservations: CapacityReservation[] = [];
-  readonly removeInstance?: (ref: PoolRef, instanceId: string) => Promise<void>;
+  readonly removeInstance?: (ref: PoolRef, instanceId: string) => Promise<undefined>;
 
   constructor(cloud: Cloud, options: { removesInstances?: boolean } = {}) {
     this.cloud = cloud;
@@ -67,6 +67,7 @@ export class FakeCapacity implements CapacityPort {
         const p = this.pool(ref.id);
         p.instances = (p.instances ?? []).filter((i) => i.id !== instanceId);
         p.desired = Math.max(0, p.desired - 1);
+        return undefined;
       };
     }
   }

@@ -1,6 +1,8 @@
 /**
  * EKS REST JSON API over the world's `eks-nodegroup` pools (named `cluster/nodegroup`): DescribeNodegroup,
- * UpdateNodegroupConfig and DescribeUpdate.
+ * UpdateNodegroupConfig, DescribeUpdate and ListUpdates (`updateIds` oldest first, `maxResults` 1-100 with a
+ * `nextToken`). An update held `InProgress` (many `eksUpdatePolls`, a world that does not move) leaves the
+ * node group `UPDATING` with its old size, as EKS does until the update ends.
  *
  * A config update is a long-running operation: it answers `InProgress`, stays so for
  * `eksUpdatePolls` DescribeUpdate calls (or `eksUpdateSeconds` of world time), then ends. `Successful`
@@ -24,7 +26,7 @@ import {
   reservationOf,
   subnetOf,
 } from './context.ts';
-import { uuidOf } from './wire.ts';
+import { page, readPageToken, uuidOf } from './wire.ts';
 
 export interface EksResponse {
   status: number;
@@ -48,6 +50,9 @@ export function eksRoute(method: string, path: string): EksRoute | undefined {
   }
   if (method === 'POST' && parts[2] === 'node-groups' && parts.length === 5 && parts[4] === 'update-config') {
     return { operation: 'UpdateNodegroupConfig', cluster, nodegroup: parts[3] };
+  }
+  if (method === 'GET' && parts[2] === 'updates' && parts.length === 3) {
+    return { operation: 'ListUpdates', cluster };
   }
   if (method === 'GET' && parts[2] === 'updates' && parts.length === 4) {
     return { operation: 'DescribeUpdate', cluster, updateId: parts[3] };
@@ -294,9 +299,35 @@ function describeUpdate(ctx: RequestContext, route: EksRoute, query: URLSearchPa
   return { status: 200, body: updateBody(u) };
 }
 
+function listUpdates(ctx: RequestContext, route: EksRoute, query: URLSearchParams): EksResponse {
+  const nodegroup = query.get('nodegroupName') ?? undefined;
+  if (nodegroup !== undefined) requireNodegroup(ctx, route.cluster, nodegroup);
+  else if (!nodegroups(ctx).some((p) => p.name.split('/')[0] === route.cluster)) {
+    throw new AwsApiError(404, 'ResourceNotFoundException', `No cluster found for name: ${route.cluster}.`, {
+      clusterName: route.cluster,
+    });
+  }
+  const raw = query.get('maxResults');
+  const size = raw === null ? 100 : Number(raw);
+  if (!Number.isInteger(size) || size < 1 || size > 100) {
+    throw new AwsApiError(400, 'InvalidParameterException', 'maxResults must be between 1 and 100', {
+      clusterName: route.cluster,
+    });
+  }
+  const ids = [...ctx.state.updates.values()]
+    .filter((u) => u.cluster === route.cluster && (nodegroup === undefined || u.nodegroup === nodegroup))
+    .map((u) => u.id);
+  const offset = readPageToken('ListUpdates', query.get('nextToken') ?? undefined);
+  if (offset === undefined) throw new AwsApiError(400, 'InvalidParameterException', 'The nextToken is not valid.');
+  const p = page('ListUpdates', ids, offset, size);
+  return { status: 200, body: { updateIds: p.items, ...(p.nextToken ? { nextToken: p.nextToken } : {}) } };
+}
+
 export function handleEks(ctx: RequestContext, route: EksRoute, query: URLSearchParams, body: unknown): EksResponse {
   progressEksUpdates(ctx);
   switch (route.operation) {
+    case 'ListUpdates':
+      return listUpdates(ctx, route, query);
     case 'DescribeNodegroup':
       return describeNodegroup(ctx, route);
     case 'UpdateNodegroupConfig':

@@ -95,16 +95,20 @@ export class AwsCapacity implements CapacityPort {
    * that instance is terminated (see removeFleetInstance for the steps, and the state a failure leaves).
    * An instance already terminated on request changes nothing; one not in the pool is `not-found`.
    */
-  async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
+  async removeInstance(ref: PoolRef, instanceId: string): Promise<undefined> {
     const operation = `removing instance ${instanceId} from ${ref.cloud} ${ref.kind} ${ref.resource}`;
     this.check(ref, operation);
+    // Each ends the instance with one call that does not run on (no operation to wait on).
     switch (ref.kind) {
       case 'auto-scaling-group':
-        return removeGroupInstance(this.clients, ref.location.region, ref.resource, instanceId, operation);
+        await removeGroupInstance(this.clients, ref.location.region, ref.resource, instanceId, operation);
+        return undefined;
       case 'eks-nodegroup':
-        return removeNodegroupInstance(this.clients, ref, instanceId);
+        await removeNodegroupInstance(this.clients, ref, instanceId);
+        return undefined;
       default:
-        return this.inFleetQueue(ref, () => removeFleetInstance(this.clients, ref, instanceId, operation));
+        await this.inFleetQueue(ref, () => removeFleetInstance(this.clients, ref, instanceId, operation));
+        return undefined;
     }
   }
 

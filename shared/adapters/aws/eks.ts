@@ -4,13 +4,23 @@
  * (`resources.autoScalingGroups`). Resizing is UpdateNodegroupConfig with the idempotency token as
  * `clientRequestToken`, then DescribeUpdate every `intervalMs` until the update is Successful, Failed or
  * Cancelled (or `timeoutMs` passes). A failed update is a `CloudError` carrying the update's errors.
+ *
+ * The wait ends at the caller's `waitMs` too (the invocation's deadline): the update is then returned
+ * `pending` with its id. The node group says `UPDATING` until it ends, and keeps its old `desiredSize`
+ * meanwhile, so the next decision asks for the same size again: the update already running for that size
+ * (ListUpdates, then DescribeUpdate, newest first) is waited on instead of starting another, which EKS
+ * would refuse anyway (`ResourceInUseException`). One running for another size is waited on first, within the
+ * same limit; still running then, the resize is a `conflict` (retried).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DescribeNodegroupCommand,
   DescribeUpdateCommand,
+  type EKSClient,
   type ErrorDetail,
+  ListUpdatesCommand,
   type Nodegroup,
+  type Update,
   UpdateNodegroupConfigCommand,
 } from '@aws-sdk/client-eks';
 import { CloudError, type CloudErrorKind } from '../../domain/errors.ts';
@@ -117,6 +127,65 @@ function updateFailure(operation: string, updateId: string, status: string, erro
   });
 }
 
+/** The size an update sets (its `DesiredSize` parameter), when it sets one. */
+function desiredOf(update: Update): number | undefined {
+  const p = update.params?.find((x) => x.type === 'DesiredSize');
+  return p?.value === undefined ? undefined : Number(p.value);
+}
+
+/** Updates of the node group looked at when one is running: the newest ones (ListUpdates lists oldest first). */
+const RECENT_UPDATES = 25;
+
+/** The node group's update still in progress, if any: ListUpdates (every page), then DescribeUpdate, newest first. */
+async function runningUpdate(
+  eks: EKSClient,
+  cluster: string,
+  nodegroup: string,
+  operation: string,
+): Promise<Update | undefined> {
+  const ids: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await awsCall(operation, () =>
+      eks.send(new ListUpdatesCommand({ name: cluster, nodegroupName: nodegroup, nextToken, maxResults: 100 })),
+    );
+    ids.push(...(page.updateIds ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  for (const updateId of ids.slice(-RECENT_UPDATES).reverse()) {
+    const out = await awsCall(operation, () =>
+      eks.send(new DescribeUpdateCommand({ name: cluster, updateId, nodegroupName: nodegroup })),
+    );
+    if (out.update?.status === 'InProgress') return out.update;
+  }
+  return undefined;
+}
+
+/**
+ * Polls an update until it ends or `until` (ms, the earlier of the poll timeout and the caller's limit).
+ * Returns the update as last seen: still `InProgress` when the time ran out.
+ */
+async function pollUpdate(
+  eks: EKSClient,
+  names: { cluster: string; nodegroup: string },
+  first: Update,
+  until: number,
+  intervalMs: number,
+  operation: string,
+): Promise<Update> {
+  let update = first;
+  while (update.status === 'InProgress' || update.status === undefined) {
+    const left = until - Date.now();
+    if (left <= 0) return update;
+    await sleep(Math.min(intervalMs, left));
+    const out = await awsCall(operation, () =>
+      eks.send(new DescribeUpdateCommand({ name: names.cluster, updateId: first.id, nodegroupName: names.nodegroup })),
+    );
+    if (out.update) update = out.update;
+  }
+  return update;
+}
+
 export async function setNodegroupDesired(
   clients: AwsClients,
   ref: PoolRef,
@@ -124,50 +193,84 @@ export async function setNodegroupDesired(
   poll: PollOptions,
 ): Promise<SetDesiredResult> {
   const operation = `resizing aws eks-nodegroup ${ref.resource} to ${request.desired}`;
-  const { cluster, nodegroup } = splitNodegroup(ref.resource);
+  const names = splitNodegroup(ref.resource);
+  const { cluster, nodegroup } = names;
+  const intervalMs = poll.intervalMs ?? 2_000;
+  const timeoutMs = poll.timeoutMs ?? 300_000;
+  const started = Date.now();
+  const timeout = started + timeoutMs;
+  const limit = request.waitMs === undefined ? undefined : started + Math.max(0, request.waitMs);
+  const until = Math.min(timeout, limit ?? Number.POSITIVE_INFINITY);
   const ng = await describeNodegroup(clients, ref, operation);
   const previous = ng.scalingConfig?.desiredSize ?? 0;
-  if (previous === request.desired) return { desired: previous, previous, unchanged: true };
   const eks = clients.eks(ref.location.region);
-  const started = await awsCall(operation, () =>
-    eks.send(
-      new UpdateNodegroupConfigCommand({
-        clusterName: cluster,
-        nodegroupName: nodegroup,
-        scalingConfig: { desiredSize: request.desired },
-        clientRequestToken: request.idempotencyToken,
-      }),
-    ),
-  );
-  const updateId = started.update?.id;
-  if (!updateId)
+  let update: Update | undefined;
+  if (ng.status === 'UPDATING') {
+    const running = await runningUpdate(eks, cluster, nodegroup, operation);
+    if (running?.id && desiredOf(running) === request.desired) {
+      // Already asked for (an invocation that stopped waiting, or a redelivery): wait on it, start nothing.
+      update = running;
+    } else if (running?.id) {
+      // Another size is being set: it ends first (EKS runs one update at a time).
+      const other = await pollUpdate(eks, names, running, until, intervalMs, operation);
+      if (other.status === 'InProgress') {
+        throw new CloudError({
+          kind: 'conflict',
+          cloud: 'aws',
+          operation,
+          code: 'ResourceInUseException',
+          message: `update ${running.id} (to ${desiredOf(running) ?? '?'}) still in progress`,
+        });
+      }
+      return setNodegroupDesired(
+        clients,
+        ref,
+        { ...request, ...remaining(request, started) },
+        { ...poll, timeoutMs: timeout - Date.now() },
+      );
+    }
+  }
+  if (!update && previous === request.desired) return { desired: previous, previous, unchanged: true };
+  if (!update) {
+    const out = await awsCall(operation, () =>
+      eks.send(
+        new UpdateNodegroupConfigCommand({
+          clusterName: cluster,
+          nodegroupName: nodegroup,
+          scalingConfig: { desiredSize: request.desired },
+          clientRequestToken: request.idempotencyToken,
+        }),
+      ),
+    );
+    update = out.update;
+  }
+  const updateId = update?.id;
+  if (!update || !updateId)
     throw new CloudError({
       kind: 'transient',
       cloud: 'aws',
       operation,
       message: 'UpdateNodegroupConfig returned no update id',
     });
-  const intervalMs = poll.intervalMs ?? 2_000;
-  const deadline = Date.now() + (poll.timeoutMs ?? 300_000);
-  let update = started.update;
-  while (update?.status === 'InProgress' || update?.status === undefined) {
-    if (Date.now() >= deadline) {
-      throw new CloudError({
-        kind: 'transient',
-        cloud: 'aws',
-        operation,
-        code: 'InProgress',
-        message: `update ${updateId} still in progress after ${poll.timeoutMs ?? 300_000} ms`,
-      });
-    }
-    await sleep(intervalMs);
-    const out = await awsCall(operation, () =>
-      eks.send(new DescribeUpdateCommand({ name: cluster, updateId, nodegroupName: nodegroup })),
-    );
-    update = out.update;
+  const last = await pollUpdate(eks, names, update, until, intervalMs, operation);
+  if (last.status === 'InProgress' || last.status === undefined) {
+    if (limit !== undefined && limit <= timeout)
+      return { desired: request.desired, previous, unchanged: false, operationId: updateId, pending: true };
+    throw new CloudError({
+      kind: 'transient',
+      cloud: 'aws',
+      operation,
+      code: 'InProgress',
+      message: `update ${updateId} still in progress after ${timeoutMs} ms`,
+    });
   }
-  if (update.status !== 'Successful') throw updateFailure(operation, updateId, update.status, update.errors ?? []);
+  if (last.status !== 'Successful') throw updateFailure(operation, updateId, last.status, last.errors ?? []);
   return { desired: request.desired, previous, unchanged: false, operationId: updateId };
+}
+
+/** What is left of the caller's wait limit after `started`. */
+function remaining(request: SetDesiredRequest, started: number): { waitMs?: number } {
+  return request.waitMs === undefined ? {} : { waitMs: Math.max(0, request.waitMs - (Date.now() - started)) };
 }
 
 export async function removeNodegroupInstance(clients: AwsClients, ref: PoolRef, instanceId: string): Promise<void> {

@@ -38,12 +38,14 @@ import type {
   CapacityReservation,
   InstanceLifecycle,
   ObservedInstance,
+  OperationProgress,
   PoolObservation,
   PoolRef,
   SetDesiredRequest,
   SetDesiredResult,
   SetWarmRequest,
   SetWarmResult,
+  WaitLimit,
   WarmObservation,
 } from '../../domain/ports.ts';
 import type { CapacityType, PoolKind } from '../../domain/types.ts';
@@ -243,38 +245,48 @@ export class AzureCapacity implements CapacityPort {
   async setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult> {
     const a = addressOf(ref, this.deps.defaultSubscription);
     const what = `resizing azure vmss ${a.resourceGroup}/${a.name} to ${request.desired}`;
+    const started = Date.now();
+    const left = () => (request.waitMs === undefined ? undefined : request.waitMs - (Date.now() - started));
     let client: ComputeManagementClient;
     let members: ScaleSetMembers;
+    let updating: boolean;
     try {
       client = await this.deps.compute(a.subscription);
       // Only a pool that keeps warm VMs needs the VM list (to find the deallocated ones): others, one GET.
+      const vmss = await client.virtualMachineScaleSets.get(a.resourceGroup, a.name);
+      updating = (vmss.provisioningState ?? '').toLowerCase() === 'updating';
       members = ref.warm
-        ? await this.members(client, a)
-        : {
-            running: (await client.virtualMachineScaleSets.get(a.resourceGroup, a.name)).sku?.capacity ?? 0,
-            deallocated: [],
-            warming: 0,
-            all: [],
-          };
+        ? await this.members(client, a, vmss)
+        : { running: vmss.sku?.capacity ?? 0, deallocated: [], warming: 0, all: [] };
     } catch (e) {
       throw toCloudError(e, what);
     }
     const previous = members.running;
-    if (previous === request.desired) return { desired: previous, previous, unchanged: true };
+    // Already asked for (a redelivery, or an invocation that stopped waiting): the scale set is on it, and
+    // nothing is started again; while it says Updating, the operation is still pending.
+    if (previous === request.desired)
+      return { desired: previous, previous, unchanged: true, ...(updating ? { pending: true } : {}) };
     let resumeFailures = 0;
     let operationId: string | undefined;
     if (request.desired > members.running && members.deallocated.length > 0) {
       // Warm first: start deallocated VMs; those that cannot start (capacity) stay deallocated.
       const ids = members.deallocated.slice(0, request.desired - members.running);
       try {
-        operationId = (
-          await this.runOperation(`${what}: starting deallocated VMs ${ids.join(', ')}`, (o) =>
+        const resumed = await this.runOperation(
+          `${what}: starting deallocated VMs ${ids.join(', ')}`,
+          (o) =>
             client.virtualMachineScaleSets.start(a.resourceGroup, a.name, {
               vmInstanceIDs: { instanceIds: ids },
               ...o,
             }),
-          )
-        ).operationId;
+          left(),
+        );
+        // Still starting at the deadline: the next call sees them running, or still deallocated, and goes on.
+        if (resumed.pending) {
+          const { pending, operationId: id, operationUrl } = resumed;
+          return { desired: previous, previous, unchanged: false, pending, operationId: id, operationUrl };
+        }
+        operationId = resumed.operationId;
       } catch (e) {
         if (!(isCloudError(e) && e.kind === 'insufficient-capacity')) throw e;
       }
@@ -290,15 +302,19 @@ export class AzureCapacity implements CapacityPort {
     }
     // The capacity counts deallocated VMs: the running count is what is set beside them.
     const capacity = request.desired + members.deallocated.length + members.warming;
-    const { result, operationId: updateId } = await this.runOperation(what, (o) =>
-      client.virtualMachineScaleSets.update(a.resourceGroup, a.name, { sku: { capacity } }, o),
+    const update = await this.runOperation(
+      what,
+      (o) => client.virtualMachineScaleSets.update(a.resourceGroup, a.name, { sku: { capacity } }, o),
+      left(),
     );
-    const accepted = (result.sku?.capacity ?? capacity) - members.deallocated.length - members.warming;
+    const accepted = (update.result?.sku?.capacity ?? capacity) - members.deallocated.length - members.warming;
     return {
       desired: accepted,
       previous,
       unchanged: false,
-      operationId: updateId ?? operationId,
+      operationId: update.operationId ?? operationId,
+      ...(update.operationUrl ? { operationUrl: update.operationUrl } : {}),
+      ...(update.pending ? { pending: true } : {}),
       ...(resumeFailures > 0 ? { resumeFailures } : {}),
     };
   }
@@ -310,6 +326,8 @@ export class AzureCapacity implements CapacityPort {
   async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
     const a = addressOf(ref, this.deps.defaultSubscription);
     const what = `setting the deallocated VMs of azure vmss ${a.resourceGroup}/${a.name} to ${request.size}`;
+    const started = Date.now();
+    const left = () => (request.waitMs === undefined ? undefined : request.waitMs - (Date.now() - started));
     if (request.state !== 'stopped' || !Number.isInteger(request.size) || request.size < 0) {
       throw new CloudError({
         kind: 'invalid',
@@ -344,16 +362,25 @@ export class AzureCapacity implements CapacityPort {
     if (request.size < previous) {
       const surplus = [...members.deallocated].sort((x, y) => Number(y) - Number(x)).slice(0, previous - request.size);
       if (surplus.length === 0) return { size: previous, previous, unchanged: true };
-      const { operationId } = await this.runOperation(what, (o) =>
-        client.virtualMachineScaleSets.deleteInstances(a.resourceGroup, a.name, { instanceIds: surplus }, o),
+      const { operationId, operationUrl, pending } = await this.runOperation(
+        what,
+        (o) => client.virtualMachineScaleSets.deleteInstances(a.resourceGroup, a.name, { instanceIds: surplus }, o),
+        left(),
       );
-      return { size: previous - surplus.length, previous, unchanged: false, operationId };
+      return { size: previous - surplus.length, previous, unchanged: false, operationId, operationUrl, pending };
     }
     const before = new Set(members.all);
     const capacity = members.all.length + (request.size - previous);
-    await this.runOperation(what, (o) =>
-      client.virtualMachineScaleSets.update(a.resourceGroup, a.name, { sku: { capacity } }, o),
+    const raised = await this.runOperation(
+      what,
+      (o) => client.virtualMachineScaleSets.update(a.resourceGroup, a.name, { sku: { capacity } }, o),
+      left(),
     );
+    // Still creating at the deadline: the next call finds the new VMs running and deallocates them then.
+    if (raised.pending) {
+      const { operationId, operationUrl } = raised;
+      return { size: previous, previous, unchanged: false, operationId, operationUrl, pending: true };
+    }
     let after: ScaleSetMembers;
     try {
       after = await this.members(client, a);
@@ -362,18 +389,25 @@ export class AzureCapacity implements CapacityPort {
     }
     const created = after.all.filter((id) => !before.has(id));
     if (created.length === 0) return { size: previous, previous, unchanged: false };
-    const { operationId } = await this.runOperation(`${what}: deallocating ${created.join(', ')}`, (o) =>
-      client.virtualMachineScaleSets.deallocate(a.resourceGroup, a.name, {
-        vmInstanceIDs: { instanceIds: created },
-        ...o,
-      }),
+    const { operationId, operationUrl, pending } = await this.runOperation(
+      `${what}: deallocating ${created.join(', ')}`,
+      (o) =>
+        client.virtualMachineScaleSets.deallocate(a.resourceGroup, a.name, {
+          vmInstanceIDs: { instanceIds: created },
+          ...o,
+        }),
+      left(),
     );
-    return { size: previous + created.length, previous, unchanged: false, operationId };
+    return { size: previous + created.length, previous, unchanged: false, operationId, operationUrl, pending };
   }
 
   /** The scale set's VMs by instance id: running ones counted, deallocated ones (ready to start) listed. */
-  private async members(client: ComputeManagementClient, a: ScaleSetAddress): Promise<ScaleSetMembers> {
-    const vmss = await client.virtualMachineScaleSets.get(a.resourceGroup, a.name);
+  private async members(
+    client: ComputeManagementClient,
+    a: ScaleSetAddress,
+    read?: VirtualMachineScaleSet,
+  ): Promise<ScaleSetMembers> {
+    const vmss = read ?? (await client.virtualMachineScaleSets.get(a.resourceGroup, a.name));
     const capacityType = capacityTypeOf(vmss);
     const out: ScaleSetMembers = { running: 0, deallocated: [], warming: 0, all: [] };
     let listed = 0;
@@ -391,7 +425,7 @@ export class AzureCapacity implements CapacityPort {
     return out;
   }
 
-  async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
+  async removeInstance(ref: PoolRef, instanceId: string, limit?: WaitLimit): Promise<OperationProgress> {
     const a = addressOf(ref, this.deps.defaultSubscription);
     const what = `removing ${instanceId} from azure vmss ${a.resourceGroup}/${a.name}`;
     // Accepts the VM name `{vmss}_{instanceId}` (what describePool reports) or the bare instance id.
@@ -403,9 +437,12 @@ export class AzureCapacity implements CapacityPort {
       throw toCloudError(e, what);
     }
     try {
-      await this.runOperation(what, (o) =>
-        client.virtualMachineScaleSets.deleteInstances(a.resourceGroup, a.name, { instanceIds: [id] }, o),
+      const { operationId, operationUrl, pending } = await this.runOperation(
+        what,
+        (o) => client.virtualMachineScaleSets.deleteInstances(a.resourceGroup, a.name, { instanceIds: [id] }, o),
+        limit?.waitMs,
       );
+      return { operationId, operationUrl, pending };
     } catch (e) {
       // The one parameter is the instance id: Compute answers InvalidParameter ("The provided instanceId 7 is
       // not an active Virtual Machine Scale Set VM instanceId") when the VM is not (or no longer) there.
@@ -487,27 +524,52 @@ export class AzureCapacity implements CapacityPort {
   /**
    * Runs a long-running operation to its end: polls every `poll.intervalMs` (or what ARM's Retry-After says),
    * gives up after `poll.timeoutMs` with a transient `OperationTimeout`, and maps a Failed operation to its
-   * ARM error code.
+   * ARM error code. With `waitMs` (the invocation's deadline) shorter than that, polling stops once it has
+   * passed and the operation is returned `pending` with its Azure-AsyncOperation URL: the scale set goes on
+   * with it (and says `Updating` meanwhile). The budget counts from the call but never cuts the write itself:
+   * until ARM has answered it, nobody knows whether it was accepted.
    */
   private async runOperation<T>(
     what: string,
     start: (options: LroOptions) => Poller<T>,
-  ): Promise<{ result: T; operationId?: string }> {
+    waitMs?: number,
+  ): Promise<{ result?: T; operationId?: string; operationUrl?: string; pending?: boolean }> {
     let statusUrl: string | undefined;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), this.deps.poll.timeoutMs);
+    const budget = waitMs !== undefined && waitMs < this.deps.poll.timeoutMs ? Math.max(0, waitMs) : undefined;
+    let over = false;
+    let cut = false;
+    const stopWaiting = () => {
+      cut = true;
+      abort.abort();
+    };
+    const budgetTimer =
+      budget === undefined
+        ? undefined
+        : setTimeout(() => {
+            over = true;
+            if (statusUrl) stopWaiting();
+          }, budget);
     const operationId = () => (statusUrl ? new URL(statusUrl).pathname.split('/').pop() : undefined);
+    const progress = () => ({
+      ...(operationId() ? { operationId: operationId() } : {}),
+      ...(statusUrl ? { operationUrl: statusUrl } : {}),
+    });
     try {
       const poller = start({
         updateIntervalInMs: this.deps.poll.intervalMs,
         abortSignal: abort.signal,
         onResponse: (response) => {
           statusUrl ??= response.headers.get('azure-asyncoperation') ?? undefined;
+          // The write was answered after the budget ran out: stop at its answer, polling nothing.
+          if (over && statusUrl && !cut) queueMicrotask(stopWaiting);
         },
       });
       const result = await poller.pollUntilDone();
-      return { result, operationId: operationId() };
+      return { result, ...progress() };
     } catch (e) {
+      if (cut) return { ...progress(), pending: true };
       if (abort.signal.aborted) {
         throw new CloudError({
           kind: 'transient',
@@ -523,6 +585,7 @@ export class AzureCapacity implements CapacityPort {
       throw toCloudError(e, what);
     } finally {
       clearTimeout(timer);
+      clearTimeout(budgetTimer);
     }
   }
 }

@@ -18,12 +18,14 @@ import type {
   CapacityPort,
   CapacityReservation,
   ObservedInstance,
+  OperationProgress,
   PoolObservation,
   PoolRef,
   SetDesiredRequest,
   SetDesiredResult,
   SetWarmRequest,
   SetWarmResult,
+  WaitLimit,
 } from '../../domain/ports.ts';
 import { CAPACITY_TYPES, type CapacityType, type PoolKind } from '../../domain/types.ts';
 import { type ComputeClients, type google, NO_SDK_RETRY } from './clients.ts';
@@ -37,7 +39,7 @@ import {
   parseTemplateUrl,
   requestIdFor,
 } from './mapping.ts';
-import { type OperationScope, type PollOptions, waitForOperation } from './operations.ts';
+import { isPending, type OperationScope, type PollOptions, waitForOperation } from './operations.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
 import { hasStandby, standbyMatches, standbyPatch, standbyPhase, warmOf } from './standby.ts';
 
@@ -151,9 +153,10 @@ export class GcpCapacity implements CapacityPort {
     if (previous === request.desired) return { desired: previous, previous, unchanged: true };
     // The same requestId on every attempt: Compute answers a repeated requestId with the first operation.
     const requestId = request.idempotencyToken ? requestIdFor(request.idempotencyToken) : randomUUID();
+    // A redelivery (the same idempotency token) gets the operation the first delivery started, and waits on it.
     const op = await withRetry(what, this.o.retry, () => this.resize(loc, request.desired, requestId));
-    const done = await waitForOperation(this.o.clients, loc, op, what, { poll: this.o.poll, retry: this.o.retry });
-    return { desired: request.desired, previous, unchanged: false, operationId: done.name ?? undefined };
+    const done = await this.wait(loc, op, what, request.waitMs);
+    return { desired: request.desired, previous, unchanged: false, ...progressOf(done) };
   }
 
   async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
@@ -176,11 +179,11 @@ export class GcpCapacity implements CapacityPort {
     const requestId = request.idempotencyToken ? requestIdFor(request.idempotencyToken) : randomUUID();
     const body = standbyPatch(request.size, request.state);
     const op = await withRetry(what, this.o.retry, () => this.patch(loc, body, requestId));
-    const done = await waitForOperation(this.o.clients, loc, op, what, { poll: this.o.poll, retry: this.o.retry });
-    return { size: request.size, previous, unchanged: false, operationId: done.name ?? undefined };
+    const done = await this.wait(loc, op, what, request.waitMs);
+    return { size: request.size, previous, unchanged: false, ...progressOf(done) };
   }
 
-  async removeInstance(ref: PoolRef, instanceId: string): Promise<void> {
+  async removeInstance(ref: PoolRef, instanceId: string, limit?: WaitLimit): Promise<OperationProgress> {
     const loc = this.locate(ref, 'removing an instance from');
     const what = `removing instance ${instanceId} from gcp mig ${loc.name}`;
     const managed = await this.listManaged(loc, what);
@@ -197,7 +200,7 @@ export class GcpCapacity implements CapacityPort {
     const url = mi.instance;
     const requestId = randomUUID();
     const op = await withRetry(what, this.o.retry, () => this.deleteInstances(loc, [url], requestId));
-    await waitForOperation(this.o.clients, loc, op, what, { poll: this.o.poll, retry: this.o.retry });
+    return progressOf(await this.wait(loc, op, what, limit?.waitMs));
   }
 
   async listReservations(region: string): Promise<CapacityReservation[]> {
@@ -223,6 +226,15 @@ export class GcpCapacity implements CapacityPort {
   }
 
   // ---- calls -------------------------------------------------------------------------------------------
+
+  /** Waits on an operation until DONE, or until `waitMs` (then it is returned still running). */
+  private wait(loc: MigLocation, op: Operation, what: string, waitMs: number | undefined): Promise<Operation> {
+    return waitForOperation(this.o.clients, loc, op, what, {
+      poll: this.o.poll,
+      retry: this.o.retry,
+      ...(waitMs !== undefined ? { waitMs } : {}),
+    });
+  }
 
   private locate(ref: PoolRef, doing: string): MigLocation {
     const project = ref.scope || this.o.project;
@@ -346,6 +358,15 @@ export class GcpCapacity implements CapacityPort {
       machineType: machineTypeName(template.properties?.machineType),
     };
   }
+}
+
+/** What a caller is told of an operation: its name and selfLink, and whether it is still running. */
+function progressOf(op: Operation): OperationProgress {
+  return {
+    ...(op.name ? { operationId: op.name } : {}),
+    ...(op.selfLink ? { operationUrl: op.selfLink } : {}),
+    ...(isPending(op) ? { pending: true } : {}),
+  };
 }
 
 function toReservation(r: google.cloud.compute.v1.IReservation, zone: string): CapacityReservation {

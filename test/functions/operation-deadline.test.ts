@@ -1,0 +1,57 @@
+/**
+ * A long-running operation never holds an invocation past its deadline: the executor gives each cloud write
+ * the time left before the Lambda's deadline (less the margin to record the outcome), the adapter stops
+ * waiting then, and the audit record says the operation is still in progress, with its id and URL. The next
+ * decision for the same count starts nothing again.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHandler, localContext } from '../../shared/runtime/handler.ts';
+import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
+import { ACTOR, command } from './support.ts';
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('an Azure scale-set update still running at the invocation deadline', () => {
+  it('is recorded pending before the deadline, and not started again by the next decision', async () => {
+    h = await startHarness({ desired: { 'azure-a100-spot': 1 }, block: null });
+    // The scale set's operations stay InProgress far longer than the test (the adapter would wait 10 s).
+    h.stack.azure.configure({ operationPolls: 1_000_000 });
+    const handler = createHandler({ trigger: 'ops', deps: async () => h!.stack.deps });
+    const scale = (requestId: string) =>
+      command(
+        {
+          command: 'scale',
+          fleetId: FLEET,
+          poolId: 'azure-a100-spot',
+          target: 3,
+          requestId,
+          actor: ACTOR,
+          reason: 'deadline test',
+        },
+        T0,
+      );
+    // A 13 s invocation: the write may wait 3 s (13 s less the 10 s kept to record the outcome).
+    const started = Date.now();
+    const r = (await handler(scale('ops-1'), localContext('ops', 13_000))) as { audit?: unknown };
+    expect(Date.now() - started).toBeLessThan(9_000);
+    const audit = r.audit as { outcome: { status: string; applied: Array<{ poolId?: string; detail?: unknown }> } };
+    const resize = audit.outcome.applied.find((a) => a.poolId === 'azure-a100-spot');
+    expect(resize?.detail).toMatchObject({
+      from: 1,
+      to: 3,
+      pending: true,
+      operationId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      operationUrl: expect.stringContaining('/providers/Microsoft.Compute/locations/'),
+    });
+    expect(audit.outcome.status).toBe('applied');
+    expect(h.desired()['azure-a100-spot']).toBe(3);
+
+    // The next decision for the same count finds the scale set updating to it: nothing is started again.
+    await handler(scale('ops-2'), localContext('ops', 13_000));
+    expect(h.world.callsTo('arm', 'virtualMachineScaleSets.update')).toHaveLength(1);
+  });
+});
