@@ -66,6 +66,8 @@ export interface EvaluateOptions {
   /** The controller each option runs under (the autoscaler, through its handlers, by default). */
   controller: (options: AutoscalerControllerOptions) => Promise<Controller>;
   cwd: string;
+  /** Replaces the fleet's `slo.availability` (the autoscaler's target and the choice's). */
+  availability?: number;
   log: (line: string) => void;
   /** Called after each simulation (progress). */
   onSimulated?: (done: number, total: number) => void;
@@ -74,6 +76,7 @@ export interface EvaluateOptions {
 export async function evaluate(o: EvaluateOptions): Promise<Advice> {
   const fleet = o.resolved.fleets.find((f) => f.id === o.fleetId);
   if (!fleet) throw new Error(`no fleet '${o.fleetId}' in the configuration`);
+  const availability = o.availability ?? fleet.slo.availability;
   const dir = await mkdtemp(join(tmpdir(), 'autoscaler-advise-'));
   const total = 1 + o.candidates.reduce((n, c) => n + c.options.length, 0);
   let done = 0;
@@ -93,6 +96,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Advice> {
         stepSeconds: o.stepSeconds,
         cwd: o.cwd,
         log: o.log,
+        ...(o.availability !== undefined ? { availability: o.availability } : {}),
       });
       controllerName = controller.name;
       const result = await runSimulation({
@@ -128,13 +132,13 @@ export async function evaluate(o: EvaluateOptions): Promise<Advice> {
     for (const c of o.candidates) {
       const options: Simulated[] = [];
       for (const option of c.options) options.push(await simulate(option.label, option.apply!(o.resolved.config)));
-      recommendations.push(choose(c, current, options, fleet.slo.availability));
+      recommendations.push(choose(c, current, options, availability));
     }
     const rps = o.trace.points.length ? demandFigures(o) : { peak_rps: 0, mean_rps: 0 };
     return {
       fleetId: o.fleetId,
       demand: { source: o.trace.source, hours: o.hours, steps: Math.ceil((o.hours * 3600) / o.stepSeconds), ...rps },
-      availability: fleet.slo.availability,
+      availability,
       controller: controllerName,
       current,
       recommendations,

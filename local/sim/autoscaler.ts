@@ -169,6 +169,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
         ctx.record({
           kind: changed ? 'action' : kind,
           message: `${fn} on ${what}: ${d.fleetId} ${d.currentNodes ?? '?'} -> ${d.targetNodes ?? '?'} nodes (${d.status})`,
+          rule: d.rule,
         });
       }
       for (const e of result.errors) ctx.record({ kind: 'error', message: `${fn}: ${e.fleetId}: ${e.error}` });

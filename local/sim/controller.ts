@@ -17,6 +17,7 @@ import type { DemandTrace } from './trace.ts';
 export const TIMELINE_KINDS = [
   'action',
   'interruption',
+  'launch-failed',
   'reservation',
   'alarm',
   'forecast',
@@ -32,6 +33,8 @@ export interface TimelineEntry {
   kind: TimelineKind;
   poolId?: string;
   message: string;
+  /** The rule that acted (the decision's rule and what clipped it), where the controller knows it. */
+  rule?: string;
 }
 
 /** The whole run ahead. Only the oracle reads it: it is the bound that knows the future. */
@@ -65,7 +68,7 @@ export interface ControllerContext {
   readonly foresight: Foresight;
   readonly startMode: StartMode;
   /** Adds an entry to this controller's timeline (`at` defaults to now). */
-  record(entry: { at?: number; kind: TimelineKind; poolId?: string; message: string }): void;
+  record(entry: { at?: number; kind: TimelineKind; poolId?: string; message: string; rule?: string }): void;
 }
 
 export interface StepContext extends ControllerContext {

@@ -1,10 +1,13 @@
 /**
  * The HTML report of a run: one self-contained file (inline CSS and SVG, no script, font or stylesheet from
- * anywhere else) with the summary table, demand against ready capacity per cloud for the main controller,
- * cost over time for every controller, and the events and actions on a timeline.
+ * anywhere else) with the summary table; SLO attainment over time for every controller against the fleet's
+ * target, with PASS or MISS; the main controller's capacity by type (reserved, on-demand, spot serving, then
+ * booting and warm) against demand, with interruptions and launch failures marked on it; each other
+ * controller's capacity as small multiples on the same scale; cost over time; the events and actions on a
+ * timeline, each decision labelled with the rule that acted; and, when given, the rightsizing advice.
  */
-import type { Cloud } from '../../shared/domain/types.ts';
-import { CLOUDS } from '../../shared/domain/types.ts';
+import type { CapacityType } from '../../shared/domain/types.ts';
+import type { Advice } from '../advise/evaluate.ts';
 import { TIMELINE_KINDS, type TimelineEntry } from './controller.ts';
 import type { ControllerRun, RunResult } from './runner.ts';
 import { summaryRows } from './summary.ts';
@@ -13,21 +16,35 @@ export interface ReportOptions {
   /** The controller whose capacity and timeline are drawn; default `autoscaler` if present, else the first. */
   primary?: string;
   title?: string;
+  /** The fleet's SLO target (`slo.availability`): the target line, and PASS or MISS per controller. */
+  availability?: number;
+  /** Rightsizing advice (`autoscaler advise`) on the same demand, shown as a section. */
+  advice?: Advice;
 }
 
-const CLOUD_COLORS: Record<Cloud, string> = { aws: '#ff9900', azure: '#0078d4', gcp: '#34a853', kubernetes: '#7b61ff' };
+/** Capacity by type: what serves (reserved, on-demand, spot), then what does not serve yet (booting, warm). */
+const TYPE_LAYERS: Array<{ key: CapacityType | 'booting' | 'warm'; label: string; color: string; opacity: number }> = [
+  { key: 'reserved', label: 'reserved', color: '#6a3d9a', opacity: 0.6 },
+  { key: 'on-demand', label: 'on-demand', color: '#1f78b4', opacity: 0.55 },
+  { key: 'spot', label: 'spot', color: '#33a02c', opacity: 0.55 },
+  { key: 'booting', label: 'booting (not serving)', color: '#ff7f00', opacity: 0.3 },
+  { key: 'warm', label: 'warm (stopped)', color: '#a6cee3', opacity: 0.35 },
+];
+const MARK_COLORS: Record<string, string> = { interruption: '#d62728', 'launch-failed': '#000000' };
 /** Controllers by name keep their colour from report to report; others take the palette in turn. */
 const CONTROLLER_COLORS: Record<string, string> = {
   autoscaler: '#d62728',
   reactive: '#1f77b4',
   hpa: '#2ca02c',
   static: '#9467bd',
+  karpenter: '#ff7f0e',
   oracle: '#555555',
 };
 const PALETTE = ['#e377c2', '#8c564b', '#bcbd22', '#17becf', '#ff7f0e'];
 const KIND_COLORS: Record<string, string> = {
   action: '#1f77b4',
   interruption: '#d62728',
+  'launch-failed': '#000000',
   reservation: '#9467bd',
   alarm: '#ff7f0e',
   forecast: '#2ca02c',
@@ -50,6 +67,7 @@ export function renderReport(result: RunResult, options: ReportOptions = {}): st
   const title = options.title ?? `Simulation report: fleet ${result.fleetId}`;
   const hours = result.hours;
   const start = new Date(result.startMs).toISOString().replace('.000Z', 'Z');
+  const target = options.availability;
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -68,18 +86,27 @@ tr.primary td { font-weight: 600; }
 svg.chart { display: block; width: 100%; height: auto; background: #fff; border: 1px solid #e3e3e3; border-radius: 4px; }
 svg text { font: 11px system-ui, sans-serif; fill: #333; }
 .axis line, .axis path { stroke: #999; } .grid line { stroke: #eee; }
-details { margin-top: 12px; } .events td { text-align: left; white-space: normal; }
+details { margin-top: 12px; } .events td, .advice td { text-align: left; white-space: normal; }
 .note { color: #555; font-size: 12px; }
+.pass { color: #1b7f2a; font-weight: 600; } .miss { color: #b00020; font-weight: 600; }
+.multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 8px; }
+.multiples figure { margin: 0; } .multiples figcaption { font-size: 12px; color: #333; margin: 2px 0; }
+ul.reasons { margin: 4px 0 12px 18px; padding: 0; font-size: 13px; color: #333; }
 </style>
 </head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="meta">${esc(`${hours} h from ${start}, ${result.stepSeconds} s steps, seed ${result.seed}. Demand: ${result.trace.source}${result.trace.looped ? ' (looped)' : ''}. Spot: ${result.spot.source}.`)}</p>
+<p class="meta">${esc(`${formatHours(hours)} from ${start}, ${result.stepSeconds} s steps, seed ${result.seed}. Demand: ${result.trace.source}${result.trace.looped ? ' (looped)' : ''}. Spot: ${result.spot.source}.`)}</p>
 <h2>Summary</h2>
 ${summaryTable(result, primary.name)}
 <p class="note">Cost excludes the capacity block's upfront fee (paid whether it is used or not, the same for every controller). SLO attainment = served / offered requests. Idle = unused share of billed capacity.</p>
-<h2>Demand and ready capacity per cloud: ${esc(primary.name)}</h2>
+<h2>SLO attainment over time${target !== undefined ? ` against the target ${esc(pctText(target))}` : ''}</h2>
+${sloVerdicts(result, target)}
+${sloChart(result, target)}
+<h2>Capacity by type against demand: ${esc(primary.name)}</h2>
 ${capacityChart(primary, result)}
+<h2>Capacity of the other controllers</h2>
+${smallMultiples(result, primary)}
 <h2>Nodes serving, booting and warm: ${esc(primary.name)}</h2>
 ${nodesChart(primary, result)}
 <h2>Cost over time</h2>
@@ -87,6 +114,7 @@ ${costChart(result)}
 <h2>Events and actions: ${esc(primary.name)}</h2>
 ${timelineChart(primary, result)}
 ${eventsTable(primary)}
+${options.advice ? adviceSection(options.advice) : ''}
 </body>
 </html>
 `;
@@ -112,42 +140,293 @@ interface Scale {
   y: (v: number) => number;
 }
 
-function capacityChart(run: ControllerRun, result: RunResult): string {
-  const hoursOf = run.series.t.map((t) => t / 3600);
-  const clouds = CLOUDS.filter((c) => run.series.capacityRpsByCloud[c].some((v) => v > 0));
-  const stacked: Array<{ cloud: Cloud; lower: number[]; upper: number[] }> = [];
+/** The layers of capacity by type, in requests/s per step, each stacked on the one before. */
+function typeLayers(
+  run: ControllerRun,
+): Array<{ key: string; label: string; color: string; opacity: number; ys: number[] }> {
+  const zero = run.series.t.map(() => 0);
+  const of = (key: (typeof TYPE_LAYERS)[number]['key']): number[] =>
+    key === 'booting'
+      ? (run.series.bootingRps ?? zero)
+      : key === 'warm'
+        ? (run.series.warmRps ?? zero)
+        : (run.series.capacityRpsByType?.[key] ?? zero);
+  return TYPE_LAYERS.map((l) => ({ ...l, ys: of(l.key) })).filter((l) => l.ys.some((v) => v > 0));
+}
+
+function stackedAreas(
+  hoursOf: number[],
+  layers: ReturnType<typeof typeLayers>,
+  s: Scale,
+  maxPoints = MAX_POINTS,
+): { paths: string; top: number[] } {
   let base = new Array<number>(hoursOf.length).fill(0);
-  for (const c of clouds) {
-    const upper = base.map((b, i) => b + run.series.capacityRpsByCloud[c][i]!);
-    stacked.push({ cloud: c, lower: base, upper });
+  const paths: string[] = [];
+  for (const l of layers) {
+    const upper = base.map((b, i) => b + l.ys[i]!);
+    const lo = downsample(hoursOf, base, maxPoints);
+    const up = downsample(hoursOf, upper, maxPoints);
+    const d = `M${up.map(([h, v]) => `${f(s.x(h))},${f(s.y(v))}`).join('L')}L${lo
+      .reverse()
+      .map(([h, v]) => `${f(s.x(h))},${f(s.y(v))}`)
+      .join('L')}Z`;
+    paths.push(
+      `<path class="area" data-series="${esc(l.key)}" d="${d}" fill="${l.color}" fill-opacity="${l.opacity}" stroke="${l.color}" stroke-width="0.5"><title>${esc(l.label)} capacity (requests/s)</title></path>`,
+    );
     base = upper;
   }
-  const maxY = niceMax(Math.max(1, ...base, ...run.series.offeredRps));
-  const s = scale(result.hours, maxY);
-  const areas = stacked
-    .map(({ cloud, lower, upper }) => {
-      const lo = downsample(hoursOf, lower);
-      const up = downsample(hoursOf, upper);
-      const d = `M${up.map(([h, v]) => `${f(s.x(h))},${f(s.y(v))}`).join('L')}L${lo
-        .reverse()
-        .map(([h, v]) => `${f(s.x(h))},${f(s.y(v))}`)
-        .join('L')}Z`;
-      return `<path class="area" data-series="${cloud}" d="${d}" fill="${CLOUD_COLORS[cloud]}" fill-opacity="0.55" stroke="${CLOUD_COLORS[cloud]}" stroke-width="0.5"><title>ready capacity on ${cloud} (requests/s)</title></path>`;
+  return { paths: paths.join('\n'), top: base };
+}
+
+/** Interruptions and launch failures of a run, as ticks along the top of a chart. */
+function eventMarks(run: ControllerRun, result: RunResult, s: Scale, height = 10): string {
+  return run.timeline
+    .filter((e) => e.kind === 'interruption' || e.kind === 'launch-failed')
+    .slice(0, 2000)
+    .map((e) => {
+      const h = (e.at - result.startMs) / 3_600_000;
+      const x = s.x(Math.min(result.hours, Math.max(0, h)));
+      const color = MARK_COLORS[e.kind]!;
+      const shape =
+        e.kind === 'interruption'
+          ? `<rect class="mark" data-kind="interruption" x="${f(x - 1)}" y="${M.top}" width="2" height="${height}" fill="${color}">`
+          : `<path class="mark" data-kind="launch-failed" d="M${f(x - 4)},${M.top}L${f(x + 4)},${M.top}L${f(x)},${M.top + height}Z" fill="${color}">`;
+      const close = e.kind === 'interruption' ? '</rect>' : '</path>';
+      return `${shape}<title>${esc(`${clock(e.at)} ${e.kind}${e.poolId ? ` [${e.poolId}]` : ''}: ${e.message}`)}</title>${close}`;
     })
     .join('\n');
+}
+
+function capacityChart(run: ControllerRun, result: RunResult): string {
+  const hoursOf = run.series.t.map((t) => t / 3600);
+  const layers = typeLayers(run);
+  const totals = hoursOf.map((_, i) => layers.reduce((a, l) => a + l.ys[i]!, 0));
+  const maxY = niceMax(Math.max(1, ...totals, ...run.series.offeredRps));
+  const s = scale(result.hours, maxY);
+  const { paths } = stackedAreas(hoursOf, layers, s);
   const demand = linePath(downsample(hoursOf, run.series.offeredRps), s);
+  const kinds = new Set(run.timeline.map((e) => e.kind));
   const legend = [
-    ...stacked.map((x) => ({ label: `${x.cloud} capacity`, color: CLOUD_COLORS[x.cloud], line: false })),
+    ...layers.map((l) => ({ label: l.label, color: l.color, line: false })),
     { label: 'demand (offered)', color: '#111', line: true },
+    ...(kinds.has('interruption') ? [{ label: 'interruption', color: MARK_COLORS.interruption!, line: true }] : []),
+    ...(kinds.has('launch-failed')
+      ? [{ label: 'launch failed', color: MARK_COLORS['launch-failed']!, line: true }]
+      : []),
   ];
   return svg(
     'capacity',
-    `Requests per second offered, and the ready capacity of ${run.name} per cloud (stacked)`,
+    `Requests per second offered, and the capacity of ${run.name} by type (stacked): serving reserved, on-demand and spot, then booting and warm`,
     `${axes(s, result.hours, maxY, 'requests/s', result.startMs)}
-${areas}
+${paths}
 <path class="line" data-series="demand" d="${demand}" fill="none" stroke="#111" stroke-width="1.4"><title>demand (requests/s)</title></path>
+${eventMarks(run, result, s)}
 ${legendSvg(legend)}`,
   );
+}
+
+/** Each controller but the primary: its serving capacity by type against demand, all on one scale. */
+function smallMultiples(result: RunResult, primary: ControllerRun): string {
+  const others = result.runs.filter((r) => r !== primary);
+  if (others.length === 0) return '<p class="note">No other controller in this run.</p>';
+  const servingOf = (r: ControllerRun) => typeLayers(r).filter((l) => l.key !== 'booting' && l.key !== 'warm');
+  const maxY = niceMax(
+    Math.max(
+      1,
+      ...others.flatMap((r) => {
+        const layers = servingOf(r);
+        return r.series.t.map((_, i) =>
+          Math.max(
+            r.series.offeredRps[i]!,
+            layers.reduce((a, l) => a + l.ys[i]!, 0),
+          ),
+        );
+      }),
+    ),
+  );
+  const figures = others.map((r) => {
+    const sw = 320;
+    const sh = 150;
+    const m = { top: 8, right: 8, bottom: 20, left: 40 };
+    const x = (h: number) => m.left + (h / result.hours) * (sw - m.left - m.right);
+    const y = (v: number) => m.top + (sh - m.top - m.bottom) * (1 - v / maxY);
+    const s: Scale = { x, y };
+    const hoursOf = r.series.t.map((t) => t / 3600);
+    const { paths } = stackedAreas(hoursOf, servingOf(r), s, 240);
+    const demand = linePath(downsample(hoursOf, r.series.offeredRps, 240), s);
+    const marks = r.timeline
+      .filter((e) => e.kind === 'interruption' || e.kind === 'launch-failed')
+      .slice(0, 500)
+      .map((e) => {
+        const xx = x(Math.min(result.hours, Math.max(0, (e.at - result.startMs) / 3_600_000)));
+        return `<rect class="mark" data-kind="${esc(e.kind)}" x="${f(xx - 0.75)}" y="${m.top}" width="1.5" height="6" fill="${MARK_COLORS[e.kind]}"><title>${esc(`${clock(e.at)} ${e.kind}: ${e.message}`)}</title></rect>`;
+      })
+      .join('');
+    const yTicks = [0, maxY / 2, maxY]
+      .map((v) => `<text x="${m.left - 4}" y="${f(y(v) + 4)}" text-anchor="end">${fmtTick(v)}</text>`)
+      .join('');
+    const xTicks = [0, result.hours / 2, result.hours]
+      .map(
+        (h, i) =>
+          `<text x="${f(x(h))}" y="${sh - 6}" text-anchor="${['start', 'middle', 'end'][i]}">${axisLabel(result.startMs, h)}</text>`,
+      )
+      .join('');
+    const sum = r.summary;
+    return `<figure><figcaption>${esc(`${r.name}: SLO ${pctText(sum.slo_attainment)}, $${sum.cost_usd.toFixed(2)}`)}</figcaption>
+<svg class="chart small" data-chart="multiple" data-controller="${esc(r.name)}" viewBox="0 0 ${sw} ${sh}" role="img" aria-label="${esc(`capacity of ${r.name} by type against demand`)}" xmlns="http://www.w3.org/2000/svg">
+<line x1="${m.left}" x2="${sw - m.right}" y1="${f(y(0))}" y2="${f(y(0))}" stroke="#999"/>
+${paths}
+<path class="line" data-series="demand" d="${demand}" fill="none" stroke="#111" stroke-width="1"><title>demand (requests/s)</title></path>
+${marks}${yTicks}${xTicks}
+</svg></figure>`;
+  });
+  return `<div class="multiples">${figures.join('\n')}</div>
+<p class="note">Serving capacity by type (reserved purple, on-demand blue, spot green) in requests/s against demand (black), on one scale; interruptions in red, launch failures in black along the top.</p>`;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SLO attainment over time
+
+/** Windows of about 1/96 of the run (15 minutes in a day), whole steps, at least one step. */
+export function sloWindows(
+  series: { t: number[]; offeredRps: number[]; servedRps: number[] },
+  stepSeconds: number,
+  hours: number,
+): Array<{ from: number; to: number; attainment: number | undefined }> {
+  const per = Math.max(1, Math.round((hours * 3600) / 96 / stepSeconds));
+  const out: Array<{ from: number; to: number; attainment: number | undefined }> = [];
+  for (let k = 0; k < series.t.length; k += per) {
+    let offered = 0;
+    let served = 0;
+    const end = Math.min(series.t.length, k + per);
+    for (let i = k; i < end; i++) {
+      offered += series.offeredRps[i]!;
+      served += series.servedRps[i]!;
+    }
+    out.push({
+      from: series.t[k]! / 3600,
+      to: (series.t[end - 1]! + stepSeconds) / 3600,
+      attainment: offered > 0 ? served / offered : undefined,
+    });
+  }
+  return out;
+}
+
+export function verdict(attainment: number, target: number): 'PASS' | 'MISS' {
+  return attainment >= target ? 'PASS' : 'MISS';
+}
+
+function sloVerdicts(result: RunResult, target: number | undefined): string {
+  const rows = result.runs
+    .map((r) => {
+      const a = r.summary.slo_attainment;
+      const v = target === undefined ? '' : verdict(a, target);
+      return `<tr><td>${esc(r.name)}</td><td>${pctText(a)}</td><td>${pctText(r.summary.worst_hour_slo)}</td><td>${
+        v ? `<span class="${v.toLowerCase()}">${v}</span>` : '-'
+      }</td></tr>`;
+    })
+    .join('\n');
+  return `<table class="slo"><thead><tr><th>controller</th><th>SLO attainment</th><th>worst hour</th><th>${
+    target === undefined ? 'target not given' : `target ${pctText(target)}`
+  }</th></tr></thead><tbody>
+${rows}
+</tbody></table>`;
+}
+
+function sloChart(result: RunResult, target: number | undefined): string {
+  const windows = result.runs.map((r) => sloWindows(r.series, result.stepSeconds, result.hours));
+  const values = windows.flatMap((w) => w.flatMap((x) => (x.attainment === undefined ? [] : [x.attainment])));
+  // The axis shows what matters near the top: from a round percentage below the lowest value and the target.
+  const low = Math.min(1, ...values, ...(target !== undefined ? [target] : []));
+  const span = 1 - low;
+  const step = span <= 0.002 ? 0.0005 : span <= 0.01 ? 0.002 : span <= 0.05 ? 0.01 : span <= 0.2 ? 0.05 : 0.1;
+  const minY = Math.max(0, Math.floor((low - step / 2) / step) * step);
+  const x = (h: number) => M.left + (h / result.hours) * PW;
+  const y = (v: number) => M.top + PH - ((v - minY) / (1 - minY)) * PH;
+  const legend: Array<{ label: string; color: string; line: boolean }> = [];
+  const lines = result.runs
+    .map((run, i) => {
+      const color = CONTROLLER_COLORS[run.name] ?? PALETTE[i % PALETTE.length]!;
+      const v = target === undefined ? '' : ` ${verdict(run.summary.slo_attainment, target)}`;
+      legend.push({ label: `${run.name}${v}`, color, line: true });
+      const segs: string[] = [];
+      let pen = 'M';
+      for (const w of windows[i]!) {
+        if (w.attainment === undefined) {
+          pen = 'M';
+          continue;
+        }
+        segs.push(`${pen}${f(x(w.from))},${f(y(w.attainment))}L${f(x(w.to))},${f(y(w.attainment))}`);
+        pen = 'L';
+      }
+      const style = run.name === 'oracle' ? ' stroke-dasharray="5 3"' : '';
+      return `<path class="line" data-series="${esc(run.name)}" d="${segs.join('') || `M${M.left},${f(y(1))}`}" fill="none" stroke="${color}" stroke-width="1.6"${style}><title>${esc(`${run.name}: served / offered per window (overall ${pctText(run.summary.slo_attainment)})`)}</title></path>`;
+    })
+    .join('\n');
+  const ticks: number[] = [];
+  for (let v = minY; v <= 1 + 1e-9; v += step) ticks.push(v);
+  const grid = ticks
+    .map(
+      (v) =>
+        `<line x1="${M.left}" x2="${M.left + PW}" y1="${f(y(v))}" y2="${f(y(v))}"/><text x="${M.left - 6}" y="${f(y(v) + 4)}" text-anchor="end" stroke="none">${pctTick(v, step)}</text>`,
+    )
+    .join('');
+  const xLabels = timeTicks(result.hours)
+    .map(
+      (h) =>
+        `<line x1="${f(x(h))}" x2="${f(x(h))}" y1="${M.top + PH}" y2="${M.top + PH + 4}" stroke="#999"/><text x="${f(x(h))}" y="${M.top + PH + 16}" text-anchor="middle">${axisLabel(result.startMs, h)}</text>`,
+    )
+    .join('');
+  const targetLine =
+    target === undefined
+      ? ''
+      : `<line class="target" data-series="target" x1="${M.left}" x2="${M.left + PW}" y1="${f(y(target))}" y2="${f(y(target))}" stroke="#b00020" stroke-width="1.2" stroke-dasharray="6 4"><title>target ${esc(pctText(target))}</title></line>
+<text x="${M.left + PW - 4}" y="${f(y(target) - 4)}" text-anchor="end" fill="#b00020">target ${esc(pctText(target))}</text>`;
+  if (target !== undefined) legend.push({ label: `target ${pctText(target)}`, color: '#b00020', line: true });
+  return svg(
+    'slo',
+    'SLO attainment (served / offered requests) of every controller over time, per window, against the target',
+    `<g class="grid">${grid}</g>
+<g class="axis"><line x1="${M.left}" x2="${M.left + PW}" y1="${M.top + PH}" y2="${M.top + PH}"/><line x1="${M.left}" x2="${M.left}" y1="${M.top}" y2="${M.top + PH}"/></g>
+${xLabels}
+<text x="14" y="${M.top + PH / 2}" transform="rotate(-90 14 ${M.top + PH / 2})" text-anchor="middle">served / offered</text>
+${targetLine}
+${lines}
+${legendSvg(legend)}`,
+  );
+}
+
+const pctText = (v: number) => `${(v * 100).toFixed(3).replace(/\.?0+$/, '')}%`;
+const pctTick = (v: number, step: number) => `${(v * 100).toFixed(step < 0.001 ? 2 : step < 0.01 ? 1 : 0)}%`;
+
+// ---------------------------------------------------------------------------------------------------------
+// Advice
+
+function adviceSection(a: Advice): string {
+  const rows = a.recommendations
+    .map(
+      (r) =>
+        `<tr><td>${esc(r.kind)}</td><td>${esc(r.advice)}</td><td>${
+          r.chosen
+            ? esc(`${r.delta_usd_per_month <= 0 ? '-' : '+'}$${Math.abs(r.delta_usd_per_month).toFixed(0)}`)
+            : '-'
+        }</td><td>${r.chosen ? esc(`${r.delta_slo >= 0 ? '+' : ''}${(r.delta_slo * 100).toFixed(3)} pt`) : '-'}</td></tr>`,
+    )
+    .join('\n');
+  const details = a.recommendations
+    .map(
+      (r) =>
+        `<p><strong>${esc(r.kind)}</strong>: ${esc(r.question)}</p><ul class="reasons">${r.reasons.map((x) => `<li>${esc(x)}</li>`).join('')}</ul>`,
+    )
+    .join('\n');
+  return `<h2>Rightsizing advice: fleet ${esc(a.fleetId)}</h2>
+<p class="meta">${esc(`Each option simulated on this run's demand (${formatHours(a.demand.hours)}) with the ${a.controller} controller; as configured: $${a.current.usd_per_month.toFixed(0)}/month, SLO ${pctText(a.current.slo_attainment)}; target ${pctText(a.availability)}.`)}</p>
+<table class="advice"><thead><tr><th>question</th><th>advice</th><th>$/month</th><th>SLO</th></tr></thead><tbody>
+${rows}
+</tbody></table>
+<details><summary>Figures behind each answer</summary>
+${details}
+</details>`;
 }
 
 /** Nodes serving, booting (launched or resumed, not serving yet) and warm (stopped, disks billed) over time. */
@@ -214,8 +493,10 @@ function timelineChart(run: ControllerRun, result: RunResult): string {
       const row = kinds.indexOf(e.kind);
       const h = (e.at - result.startMs) / 3_600_000;
       const color = KIND_COLORS[e.kind] ?? '#444';
-      const y = M.top + row * rowH + 5;
-      return `<rect class="mark" data-kind="${esc(e.kind)}" x="${f(x(h) - 1.5)}" y="${y}" width="3" height="${rowH - 10}" fill="${color}"><title>${esc(`${clock(e.at)} ${e.kind}${e.poolId ? ` [${e.poolId}]` : ''}: ${e.message}`)}</title></rect>`;
+      // Routine ticks (a forecast or note every few minutes) are thin and short, so they do not fill their lane.
+      const routine = e.kind === 'forecast' || e.kind === 'note';
+      const y = M.top + row * rowH + (routine ? 9 : 5);
+      return `<rect class="mark" data-kind="${esc(e.kind)}"${e.rule ? ` data-rule="${esc(e.rule)}"` : ''} x="${f(x(h) - (routine ? 0.5 : 1.5))}" y="${y}" width="${routine ? 1 : 3}" height="${rowH - (routine ? 18 : 10)}" fill="${color}"${routine ? ' fill-opacity="0.6"' : ''}><title>${esc(`${clock(e.at)} ${e.rule ?? e.kind}${e.poolId ? ` [${e.poolId}]` : ''}: ${e.message}`)}</title></rect>`;
     })
     .join('\n');
   const labels = kinds
@@ -250,7 +531,7 @@ function eventsTable(run: ControllerRun): string {
   const rows = shown
     .map(
       (e: TimelineEntry) =>
-        `<tr><td>${clock(e.at)}</td><td>${esc(e.kind)}</td><td>${esc(e.poolId ?? '')}</td><td>${esc(e.message)}</td></tr>`,
+        `<tr><td>${clock(e.at)}</td><td>${esc(e.kind)}</td><td>${esc(e.rule ?? '')}</td><td>${esc(e.poolId ?? '')}</td><td>${esc(e.message)}</td></tr>`,
     )
     .join('\n');
   const more =
@@ -258,7 +539,7 @@ function eventsTable(run: ControllerRun): string {
       ? `<p class="note">${run.timeline.length - shown.length} more not shown.</p>`
       : '';
   return `<details><summary>All ${run.timeline.length} events and actions of ${esc(run.name)}</summary>
-<table class="events"><thead><tr><th>time (UTC)</th><th>kind</th><th>pool</th><th>what</th></tr></thead><tbody>
+<table class="events"><thead><tr><th>time (UTC)</th><th>kind</th><th>rule that acted</th><th>pool</th><th>what</th></tr></thead><tbody>
 ${rows}
 </tbody></table>${more}</details>`;
 }
@@ -364,6 +645,16 @@ function axisLabel(startMs: number, hours: number): string {
   const time = clock(startMs + hours * 3_600_000);
   if (day === 0) return time;
   return time === '00:00' ? `+${day}d` : `+${day}d ${time}`;
+}
+
+/** A run's length for people: `22 h 20 min`, `45 min`, `3 d 2 h`. */
+export function formatHours(hours: number): string {
+  const minutes = Math.round(hours * 60);
+  const d = Math.floor(minutes / 1440);
+  const h = Math.floor((minutes % 1440) / 60);
+  const m = minutes % 60;
+  const parts = [d ? `${d} d` : '', h ? `${h} h` : '', m ? `${m} min` : ''].filter(Boolean);
+  return parts.length ? parts.join(' ') : `${Math.round(hours * 3600)} s`;
 }
 
 function clock(ms: number): string {

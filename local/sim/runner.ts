@@ -23,8 +23,8 @@
  * fleet's starting counts); then `start`, then, for a controller that has it, `settle` (with `warm`, its own rule sizes the
  * fleet for the first step's demand); whatever runs then has been serving for a while: it is ready at once.
  */
-import type { Cloud } from '../../shared/domain/types.ts';
-import { CLOUDS } from '../../shared/domain/types.ts';
+import type { CapacityType, Cloud } from '../../shared/domain/types.ts';
+import { CAPACITY_TYPES, CLOUDS } from '../../shared/domain/types.ts';
 import { MetricsStore } from '../emulators/prometheus/store.ts';
 import { World, type WorldEvent } from '../emulators/world.ts';
 import type { Controller, ControllerContext, Foresight, StartMode, StepContext, TimelineEntry } from './controller.ts';
@@ -95,6 +95,11 @@ export interface RunSeries {
   nodesByCloud: Record<Cloud, number[]>;
   /** Cost so far at the end of each step, USD. */
   costUsd: number[];
+  /** Serving capacity per capacity type (requests/s) during each step. */
+  capacityRpsByType: Record<CapacityType, number[]>;
+  /** Capacity (requests/s) of the nodes booting, and of the warm (stopped) nodes, at the start of each step. */
+  bootingRps: number[];
+  warmRps: number[];
   /** Nodes serving, booting (launched or resumed, not serving yet) and warm (stopped) at the start of each step. */
   readyNodes: number[];
   bootingNodes: number[];
@@ -298,6 +303,12 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     servedRps: [],
     capacityRpsByCloud: emptyByCloud(),
     nodesByCloud: emptyByCloud(),
+    capacityRpsByType: Object.fromEntries(CAPACITY_TYPES.map((c) => [c, [] as number[]])) as unknown as Record<
+      CapacityType,
+      number[]
+    >,
+    bootingRps: [],
+    warmRps: [],
     costUsd: [],
     readyNodes: [],
     bootingNodes: [],
@@ -306,6 +317,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
   const replacements: Replacement[] = [];
   let pending: Replacement[] = [];
   let actions = 0;
+  const shortfall = new Map<string, number>();
 
   const baseContext = (): ControllerContext => ({
     world,
@@ -370,6 +382,26 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
         );
         series.nodesByCloud[cloud].push(m.pools.filter((p) => p.cloud === cloud).reduce((s, p) => s + p.live, 0));
       }
+      for (const type of CAPACITY_TYPES)
+        series.capacityRpsByType[type].push(
+          m.pools.filter((p) => p.capacityType === type).reduce((s, p) => s + p.capacityRps, 0),
+        );
+      series.bootingRps.push(m.pools.reduce((s, p) => s + p.booting * p.rpsPerNode, 0));
+      series.warmRps.push(m.pools.reduce((s, p) => s + (p.warm ?? 0) * p.rpsPerNode, 0));
+      // A pool asked for more than the cloud could launch (no capacity in its zones): a launch failure when
+      // its shortfall grows.
+      if (management === 'group')
+        for (const p of m.pools) {
+          const short = Math.max(0, p.desired - p.live);
+          if (short > (shortfall.get(p.poolId) ?? 0))
+            record({
+              at: t0,
+              kind: 'launch-failed',
+              poolId: p.poolId,
+              message: `${p.poolId}: ${short} of ${p.desired} node(s) could not launch (no capacity)`,
+            });
+          shortfall.set(p.poolId, short);
+        }
 
       while (stopIndex < stops.length && stops[stopIndex]!.at <= t1) stops[stopIndex++]!.run();
       world.advanceTo(t1);
@@ -391,6 +423,8 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
             replacements.push(r);
             pending.push(r);
           }
+        } else if (e.type === 'launch-failed') {
+          record({ at: e.at, kind: 'launch-failed', poolId: e.poolId, message: e.reason });
         } else if (e.type === 'reservation') {
           record({ at: e.at, kind: 'reservation', message: `capacity block ${e.reservationId} ${e.kind}` });
         }

@@ -11,17 +11,43 @@
  */
 import type { CapacityNoticeSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
+import type { Reason } from '../engine/types.ts';
 import { REFUSED_GROW_SOURCE } from '../engine/signals.ts';
 import { type DecisionOutcome, type Gather, runDecision } from './decision.ts';
 import type { AppDeps } from './deps.ts';
 import { classifyFailures, RetryableActionsError } from './outcome.ts';
+
+/**
+ * The rules a plan's count came from (its `rule` reasons' codes, in order) and the limits or safety checks that
+ * clipped it, with the count before and after: the label of a decision in a timeline or a log line.
+ */
+export function ruleOf(reasons: readonly Reason[]): string {
+  const rules = [...new Set(reasons.filter((r) => r.kind === 'rule').map((r) => r.code))];
+  const clips = reasons
+    .filter(
+      (r) =>
+        (r.kind === 'limit' || r.kind === 'safety') &&
+        r.before !== undefined &&
+        r.after !== undefined &&
+        r.before !== r.after,
+    )
+    .map((r) => `${r.code} ${r.before}->${r.after}`);
+  return `${rules.join('+') || 'no rule'}${clips.length ? `; ${clips.join(', ')}` : ''}`;
+}
 
 /** Which fleets a signal concerns and what their decisions read; or why it concerns none. */
 export type FleetRoute = { fleets: Fleet[]; gather: Gather } | { noOp: string };
 
 export interface FleetsResult {
   status: 'decided' | 'partial';
-  decisions: Array<{ fleetId: string; status: string; targetNodes: number; currentNodes: number }>;
+  decisions: Array<{
+    fleetId: string;
+    status: string;
+    targetNodes: number;
+    currentNodes: number;
+    /** The rules that decided (reason codes) and what clipped them, e.g. `demand.rps+demand.headroom; safety.max-step 12->8`. */
+    rule: string;
+  }>;
   errors: Array<{ fleetId: string; error: string }>;
 }
 
@@ -63,6 +89,7 @@ export async function decideForFleets(
       status: out.audit.outcome.status,
       targetNodes: out.plan.targetNodes,
       currentNodes: out.plan.currentNodes,
+      rule: ruleOf(out.plan.reasons),
     });
     const { retryable, other } = classifyFailures(out.failed);
     if (retryable.length) {

@@ -6,7 +6,9 @@
  */
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Advice } from '../../advise/evaluate.ts';
 import { createBaselines } from '../../sim/baselines/index.ts';
 import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
@@ -22,6 +24,7 @@ import {
   type DemandTrace,
   defaultDayTrace,
   loadTraceCsv,
+  offeredRequests,
   peakStepRps,
   scaleTrace,
   TIME_UNITS,
@@ -55,9 +58,13 @@ options:
   --report FILE.html     where to write the report (default out/simulation-report.html)
   --no-warm              no warm capacity (the demo keeps stopped nodes on its on-demand ASG and GCP group)
   --warm-start-failure P chance (0..1) that a warm node cannot start for capacity (default 0)
+  --advise               also run the rightsizing advice (autoscaler advise) on the same demand and spot
+                         process, and show it in the report (one more autoscaler run per option)
   -h, --help             this help`;
 
 const STEP_SECONDS = 60;
+/** The configuration the autoscaler runs with when --config is not given (as local/sim/autoscaler.ts). */
+const DEMO_CONFIG = '../../../config/demo.json';
 const AUTOSCALER_MODULE = '../../sim/autoscaler.ts';
 
 type AutoscalerOptions = Parameters<AutoscalerModule['createAutoscalerController']>[0];
@@ -164,11 +171,48 @@ async function run(
     progress.done();
   }
 
+  const availability = opts.availability ?? demo.fleet.slo.availability;
+  let advice: Advice | undefined;
+  if (opts.advise) {
+    const [{ candidates }, { evaluate }] = await Promise.all([
+      import('../../advise/recommend.ts'),
+      import('../../advise/evaluate.ts'),
+    ]);
+    const resolved = await loadConfigFile(configFile ?? fileURLToPath(new URL(DEMO_CONFIG, import.meta.url)));
+    const rps = Array.from(
+      { length: Math.ceil((hours * 3600) / STEP_SECONDS) },
+      (_, k) => offeredRequests(trace, k * STEP_SECONDS, (k + 1) * STEP_SECONDS) / STEP_SECONDS,
+    );
+    advice = await evaluate({
+      resolved,
+      fleetId: demo.fleet.id,
+      candidates: candidates({
+        resolved,
+        fleetId: demo.fleet.id,
+        demand: { stepSeconds: STEP_SECONDS, rps, source: trace.source },
+      }),
+      trace,
+      spot: () => spot,
+      hours,
+      seed: opts.seed,
+      stepSeconds: STEP_SECONDS,
+      controller: loadAutoscaler,
+      cwd: io.cwd,
+      availability,
+      log: (line) => io.stderr(line),
+      onSimulated: (done, total) => io.stderr(`advise: simulated ${done}/${total}`),
+    });
+  }
+
   const reportPath = resolve(io.cwd, opts.report ?? 'out/simulation-report.html');
   await mkdir(dirname(reportPath), { recursive: true });
-  await writeFile(reportPath, renderReport(result, { primary: autoscaler.name }), 'utf8');
+  await writeFile(
+    reportPath,
+    renderReport(result, { primary: autoscaler.name, availability, ...(advice ? { advice } : {}) }),
+    'utf8',
+  );
 
-  if (opts.json) io.stdout(JSON.stringify(summaryJson(result), null, 2));
+  if (opts.json) io.stdout(JSON.stringify(advice ? { ...summaryJson(result), advice } : summaryJson(result), null, 2));
   else {
     io.stdout(formatSummaryTable(result));
     io.stdout(`\nreport: ${reportPath}`);
@@ -215,6 +259,8 @@ interface SimulateOptions {
   warm: boolean;
   /** Chance (0..1) that a warm node fails to start for capacity. */
   warmStartFailure: number;
+  /** Also run the rightsizing advice on the same demand and show it in the report. */
+  advise: boolean;
 }
 
 /** `--no-warm` and `--warm-start-failure` on a fleet from `--config`. */
@@ -265,6 +311,7 @@ export function parseOptions(args: string[]): SimulateOptions {
         'cold-start': { type: 'boolean' },
         'no-warm': { type: 'boolean' },
         'warm-start-failure': { type: 'string' },
+        advise: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -341,5 +388,6 @@ export function parseOptions(args: string[]): SimulateOptions {
     coldStart: values['cold-start'] === true,
     warm: values['no-warm'] !== true,
     warmStartFailure,
+    advise: values.advise === true,
   };
 }
