@@ -21,7 +21,28 @@ export const POOL_KINDS = [
 ] as const;
 export type PoolKind = (typeof POOL_KINDS)[number];
 
-import type { WarmPolicy } from './warm.ts';
+/** States a warm node waits in (`shared/domain/warm.ts` says which pool kinds offer which). */
+export const WARM_STATES = ['stopped', 'hibernated', 'suspended'] as const;
+export type WarmState = (typeof WARM_STATES)[number];
+
+/** Block storage a warm node keeps, per cloud (prices in `shared/domain/warm.ts`). */
+export const DISK_TYPES = ['gp3', 'premium-ssd', 'standard-ssd', 'pd-balanced', 'pd-ssd'] as const;
+export type DiskType = (typeof DISK_TYPES)[number];
+
+/** A pool's warm capacity, resolved (defaults applied, price computed). */
+export interface WarmPolicy {
+  /** Warm nodes the pool always keeps (beside its running ones). */
+  min: number;
+  /** Warm nodes the pool keeps at most. */
+  max: number;
+  state: WarmState;
+  /** Seconds from a resume request to a serving node. */
+  resumeSeconds: number;
+  diskType: DiskType;
+  diskGb: number;
+  /** USD per warm node-hour: its disks only (and, hibernated or suspended, the memory saved on them). */
+  hourlyPrice: number;
+}
 
 /** Which cloud each pool kind belongs to. EKS node groups and Karpenter NodePools are AWS/Kubernetes. */
 export const CLOUD_OF_KIND: Record<PoolKind, Cloud> = {

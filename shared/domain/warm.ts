@@ -13,10 +13,12 @@
  *
  * Pure data and arithmetic: no I/O, no SDK.
  */
-import type { CapacityType, Cloud, PoolKind } from './types.ts';
+import type { CapacityType, Cloud, DiskType, PoolKind, WarmState } from './types.ts';
 
-export const WARM_STATES = ['stopped', 'hibernated', 'suspended'] as const;
-export type WarmState = (typeof WARM_STATES)[number];
+// The vocabulary of a pool's warm capacity is part of the domain model (`Pool.warm`); re-exported here so the
+// warm rules and their words are read from one module.
+export { DISK_TYPES, WARM_STATES } from './types.ts';
+export type { DiskType, WarmPolicy, WarmState } from './types.ts';
 
 /** The warm states each pool kind's cloud primitive offers; kinds absent here cannot keep warm capacity. */
 export const WARM_STATES_OF_KIND: Partial<Record<PoolKind, readonly WarmState[]>> = {
@@ -58,10 +60,6 @@ export function warmUnsupportedReason(kind: PoolKind, capacityType: CapacityType
  * `warm.resumeSeconds`.
  */
 export const DEFAULT_RESUME_SECONDS: Record<WarmState, number> = { stopped: 120, hibernated: 90, suspended: 90 };
-
-/** Block storage a warm node keeps, per cloud. */
-export const DISK_TYPES = ['gp3', 'premium-ssd', 'standard-ssd', 'pd-balanced', 'pd-ssd'] as const;
-export type DiskType = (typeof DISK_TYPES)[number];
 
 export interface DiskPrice {
   cloud: Exclude<Cloud, 'kubernetes'>;
@@ -124,21 +122,6 @@ export const DEFAULT_DISK_TYPE: Record<Exclude<Cloud, 'kubernetes'>, DiskType> =
  * template's or scale set's own size.
  */
 export const DEFAULT_DISK_GB = 100;
-
-/** A pool's warm capacity, resolved (defaults applied, price computed). */
-export interface WarmPolicy {
-  /** Warm nodes the pool always keeps (beside its running ones). */
-  min: number;
-  /** Warm nodes the pool keeps at most. */
-  max: number;
-  state: WarmState;
-  /** Seconds from a resume request to a serving node. */
-  resumeSeconds: number;
-  diskType: DiskType;
-  diskGb: number;
-  /** USD per warm node-hour: its disks only (and, hibernated or suspended, the memory saved on them). */
-  hourlyPrice: number;
-}
 
 /**
  * The hourly price of a warm node: its disk, GB x the disk type's price per GB-hour. A hibernated or suspended
