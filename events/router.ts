@@ -13,6 +13,7 @@ import type { Normalized } from '../shared/domain/signals.ts';
 import { combine } from './combine.ts';
 import { type NormalizeContext, noop } from './context.ts';
 import { decodeBase64, isRecord, tryJson } from './fields.ts';
+import { forwardedKind } from './forwarded.ts';
 import {
   decode,
   describeValue,
@@ -84,17 +85,6 @@ function eventBridgeSpellings(o: Obj): { event: Obj; renames: Renames } {
   return { event, renames };
 }
 
-/**
- * Forwarders put a cloud's own payload on the custom bus as an event's `detail` (docs/deploy.md, "Forwarding
- * Azure and GCP notices"): the envelope is checked, then the payload routed as if it had come directly.
- */
-export const FORWARDED: Readonly<Record<string, string>> = {
-  'autoscaler.azure.eventgrid': 'Azure Event Grid Event',
-  'autoscaler.azure.monitor': 'Azure Monitor Alert',
-  'autoscaler.gcp.compute.preemption': 'GCP Audit Log Entry',
-  'autoscaler.gcp.monitoring': 'GCP Monitoring Incident',
-};
-
 function eventBridgeEvent(o: Obj, ctx: NormalizeContext, at: Path): Normalized {
   const { event, renames } = eventBridgeSpellings(o);
   const source = typeof event.source === 'string' ? event.source : '?';
@@ -102,7 +92,10 @@ function eventBridgeEvent(o: Obj, ctx: NormalizeContext, at: Path): Normalized {
   const name = `${source} / ${detailType}`;
   const decoder = findEventBridgeDecoder(source, detailType);
   if (decoder) return decode(decoder, event, name, ctx, at, renames);
-  if (Object.hasOwn(FORWARDED, source) && FORWARDED[source] === detailType) {
+  // Forwarders put a cloud's own payload on the custom bus as an event's `detail` (docs/deploy.md,
+  // "Forwarding Azure and GCP notices"): the envelope is checked, then the payload routed as if it had come
+  // directly. (The Azure Scheduled Events document has a decoder of its own in the registry.)
+  if (forwardedKind(source, detailType)) {
     const e = parseWith(EventBridgeSchema, event, name, at, renames);
     return route(e.detail, ctx, [...at, 'detail']);
   }

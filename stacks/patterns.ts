@@ -1,10 +1,11 @@
 /**
  * Which events reach which function: the EventBridge rules as data. AWS services publish on the account's
  * default bus; the Azure and GCP forwarders publish on the autoscaler's own bus with the `autoscaler.*`
- * sources below (the contract docs/deploy.md describes). Every (source, detail-type) here has a parser in
+ * sources of events/forwarded.ts (the contract docs/deploy.md describes). Every (source, detail-type) here has a parser in
  * events/registry.ts (the offline tests check both directions). Pure: no SST globals.
  */
 import type { Config } from '../shared/config/schema.ts';
+import { FORWARDED } from '../events/forwarded.ts';
 import { AGENT_DETAIL_TYPES, AGENT_SOURCES } from '../events/schemas/agent/node-notices.ts';
 import type { FunctionKey } from './function-specs.ts';
 
@@ -19,15 +20,6 @@ export interface RuleSpec {
   description: string;
   pattern: EventPattern;
 }
-
-/** What the forwarders put on the autoscaler's bus: `source` and `detail-type` per kind of notice. */
-export const FORWARDED = {
-  azureScheduledEvents: { source: 'autoscaler.azure.scheduledevents', detailType: 'Azure Scheduled Events Document' },
-  azureEventGrid: { source: 'autoscaler.azure.eventgrid', detailType: 'Azure Event Grid Event' },
-  azureMonitor: { source: 'autoscaler.azure.monitor', detailType: 'Azure Monitor Alert' },
-  gcpPreemption: { source: 'autoscaler.gcp.compute.preemption', detailType: 'GCP Audit Log Entry' },
-  gcpMonitoring: { source: 'autoscaler.gcp.monitoring', detailType: 'GCP Monitoring Incident' },
-} as const;
 
 /** What the node agent (agent/) puts on the autoscaler's bus besides Azure's Scheduled Events documents. */
 export const AGENT_NOTICES = [

@@ -5,6 +5,7 @@
  * preemption audit-log entry pushed by Pub/Sub, an EventBridge scheduled rule tick. The functions parse
  * them with the same schemas as in production.
  */
+import { FORWARDED } from '../../events/forwarded.ts';
 
 const ACCOUNT = '123456789012';
 
@@ -157,7 +158,8 @@ export function azurePreempt(
   notBefore: Date,
   incarnation: number,
 ) {
-  return eventBridge(o, 'autoscaler.azure.scheduledevents', 'Azure Scheduled Events Document', [], {
+  const { source, detailType } = FORWARDED.azureScheduledEvents;
+  return eventBridge(o, source, detailType, [], {
     DocumentIncarnation: incarnation,
     Events: [
       {

@@ -20,11 +20,9 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { type HttpRequest, type HttpResponse, json } from './http.ts';
 import type { BusEntry, ReceiverPorts } from './ports.ts';
+import { FORWARDED } from '../../events/forwarded.ts';
 
-export const EVENTGRID_SOURCES = {
-  event: { source: 'autoscaler.azure.eventgrid', detailType: 'Azure Event Grid Event' },
-  alert: { source: 'autoscaler.azure.monitor', detailType: 'Azure Monitor Alert' },
-} as const;
+export const EVENTGRID_SOURCES = { event: FORWARDED.azureEventGrid, alert: FORWARDED.azureMonitor } as const;
 
 /** Event Grid retries a delivery for 24 hours; an hour more for clock differences. */
 export const MAX_EVENT_AGE_MS = 25 * 3600 * 1000;

@@ -8,7 +8,7 @@
  * is 401, and the reason is logged, never the token. A message id already delivered (a replay, within its
  * 7-day retention) is acknowledged and not forwarded again. The decoded `message.data` goes on the bus as
  * `detail`: a LogEntry as `autoscaler.gcp.compute.preemption`, a Cloud Monitoring notification as
- * `autoscaler.gcp.monitoring` (stacks/patterns.ts `FORWARDED`); another payload is acknowledged and logged.
+ * `autoscaler.gcp.monitoring` (events/forwarded.ts `FORWARDED`); another payload is acknowledged and logged.
  *
  * @see https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions
  * @see https://cloud.google.com/pubsub/docs/push#receive_push
@@ -16,6 +16,7 @@
 import type { OAuth2Client } from 'google-auth-library';
 import { type HttpRequest, type HttpResponse, json, ReceiverAuthError } from './http.ts';
 import type { BusEntry, ReceiverPorts } from './ports.ts';
+import { FORWARDED } from '../../events/forwarded.ts';
 
 export interface PubSubReceiverConfig {
   /** The `aud` the push subscription puts in its tokens (`--push-auth-token-audience`). */
@@ -30,10 +31,7 @@ export interface PubSubReceiverConfig {
 const RETENTION_MS = 7 * 24 * 3600 * 1000;
 const GOOGLE_ISSUERS = new Set(['accounts.google.com', 'https://accounts.google.com']);
 
-export const PUBSUB_SOURCES = {
-  logEntry: { source: 'autoscaler.gcp.compute.preemption', detailType: 'GCP Audit Log Entry' },
-  incident: { source: 'autoscaler.gcp.monitoring', detailType: 'GCP Monitoring Incident' },
-} as const;
+export const PUBSUB_SOURCES = { logEntry: FORWARDED.gcpPreemption, incident: FORWARDED.gcpMonitoring } as const;
 
 const JWT_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 

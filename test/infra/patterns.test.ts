@@ -8,11 +8,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '../../events/index.ts';
 import { findEventBridgeDecoder } from '../../events/registry.ts';
-import { FORWARDED as EVENTS_FORWARDED } from '../../events/router.ts';
+import { FORWARDED, forwardedKind } from '../../events/forwarded.ts';
 import { loadSample } from '../../events/samples.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { FunctionKey } from '../../stacks/function-specs.ts';
-import { type EventPattern, eventRules, FORWARDED } from '../../stacks/patterns.ts';
+import { type EventPattern, eventRules } from '../../stacks/patterns.ts';
 import { INFRA_CONFIG } from './support/config.ts';
 import { asDelivered, matchesPattern } from './support/event-pattern.ts';
 
@@ -163,7 +163,7 @@ describe('every event a rule lets through has a parser in events/', () => {
     expect(findEventBridgeDecoder(source, detailType)).toBeDefined();
   });
 
-  // Forwarded events carry a cloud's own payload as `detail`: the router opens it (events/router.ts FORWARDED),
+  // Forwarded events carry a cloud's own payload as `detail`: the router opens it (events/forwarded.ts),
   // or a registry decoder reads the envelope itself (the Azure Scheduled Events document).
   const forwarded = real.filter((p) => p.bus === 'autoscaler');
   const SAMPLE: Record<string, [string, string]> = {
@@ -175,7 +175,7 @@ describe('every event a rule lets through has a parser in events/', () => {
 
   it.each(forwarded)('forwarded $source / $detailType ($rule) is decoded', ({ source, detailType }) => {
     if (findEventBridgeDecoder(source, detailType)) return;
-    expect(EVENTS_FORWARDED[source]).toBe(detailType);
+    expect(forwardedKind(source, detailType)).toBeDefined();
     const [folder, name] = SAMPLE[source]!;
     const payload = loadSample(folder, name);
     const direct = normalizeEvent(payload);

@@ -9,6 +9,7 @@ import type {
 } from '../../../shared/domain/signals.ts';
 import { compact, type NormalizeContext, noop, resolveFleet, withFleet } from '../../context.ts';
 import { httpDate, identifier } from '../../fields.ts';
+import { FORWARDED } from '../../forwarded.ts';
 import { type Decoder, type Path, parseWith, partitionItems, withRejected } from '../../parse.ts';
 import { base, eventBridge } from '../aws/eventbridge.ts';
 
@@ -180,8 +181,8 @@ export const scheduledEventsDocument: Decoder<typeof ScheduledEventsDocumentSche
   },
 };
 
-export const FORWARDED_SCHEDULED_EVENTS_SOURCE = 'autoscaler.azure.scheduledevents';
-export const FORWARDED_SCHEDULED_EVENTS_DETAIL_TYPE = 'Azure Scheduled Events Document';
+export const FORWARDED_SCHEDULED_EVENTS_SOURCE = FORWARDED.azureScheduledEvents.source;
+export const FORWARDED_SCHEDULED_EVENTS_DETAIL_TYPE = FORWARDED.azureScheduledEvents.detailType;
 
 /**
  * An IMDS Scheduled Events document put on the EventBridge bus by the forwarder that polls IMDS on each
