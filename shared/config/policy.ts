@@ -3,13 +3,15 @@
  * field by field.
  */
 import type { FleetPolicy, ScalingRules } from '../domain/types.ts';
+import { DEFAULT_DEMAND_BUFFER, DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP, DEFAULT_TOLERANCE } from '../engine/defaults.ts';
 import type { PolicyConfig } from './schema.ts';
 
 /**
  * Defaults an operator of GPU fleets would expect:
- * - HPA's own defaults for stabilization and rate (scale up max(+100%, +4) per 15 s; scale down 100% per 15 s
- *   after a 300 s stabilization window), tolerance 0.1;
- * - a 70% GPU utilization target and a 20% demand buffer (seed 002);
+ * - the engine's HPA defaults (`shared/engine/defaults.ts`, each citing the Kubernetes default it reproduces):
+ *   tolerance 0.1, scale up max(+100%, +4) per 15 s, scale down 100% per 15 s after a 300 s stabilization
+ *   window, and its 20% demand buffer;
+ * - a 70% GPU utilization target (seed 002);
  * - one on-demand node as a base, 70% of the rest on spot, no more than half the spot nodes in one pool+zone;
  * - offerings that were interrupted or short of capacity skipped for 3 minutes (Karpenter's unavailable
  *   offerings cache, `UnavailableOfferingsTTL` in aws/karpenter-provider-aws pkg/cache: 3 minutes); their
@@ -19,22 +21,11 @@ import type { PolicyConfig } from './schema.ts';
 export const DEFAULT_POLICY: FleetPolicy = {
   minNodes: 1,
   maxNodes: 64,
-  tolerance: 0.1,
+  tolerance: DEFAULT_TOLERANCE,
   metrics: [{ metric: 'gpu_utilization', target: 70 }],
-  demandBuffer: 0.2,
-  scaleUp: {
-    stabilizationWindowSeconds: 0,
-    selectPolicy: 'Max',
-    policies: [
-      { type: 'Pods', value: 4, periodSeconds: 15 },
-      { type: 'Percent', value: 100, periodSeconds: 15 },
-    ],
-  },
-  scaleDown: {
-    stabilizationWindowSeconds: 300,
-    selectPolicy: 'Max',
-    policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
-  },
+  demandBuffer: DEFAULT_DEMAND_BUFFER,
+  scaleUp: DEFAULT_SCALE_UP,
+  scaleDown: DEFAULT_SCALE_DOWN,
   placement: {
     onDemandBase: 1,
     spotShare: 0.7,
