@@ -21,7 +21,7 @@ import { isParseError, type ParseError } from '../shared/domain/errors.ts';
 import type { Normalized, OperatorCommandSignal } from '../shared/domain/signals.ts';
 import type { NormalizeContext } from './context.ts';
 import { parseWith } from './parse.ts';
-import { route } from './router.ts';
+import { routeEvent } from './router.ts';
 import { commandSignal, OPS_SOURCE, OperatorCommandSchema } from './schemas/ops/operator-command.ts';
 
 export type { FleetHints, FleetRef, NormalizeContext, TickRule } from './context.ts';
@@ -55,7 +55,7 @@ export * from './schemas/ops/operator-command.ts';
 
 /** The signal or no-op for a raw event. Throws `ParseError` when the event is malformed. */
 export function normalizeEvent(raw: unknown, ctx: NormalizeContext = {}): Normalized {
-  return route(raw, ctx, []);
+  return routeEvent(raw, ctx, []);
 }
 
 export type SafeNormalizeResult = { success: true; value: Normalized } | { success: false; error: ParseError };

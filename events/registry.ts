@@ -31,7 +31,7 @@ export interface EventBridgeRoute {
   decoder: Decoder;
 }
 
-function route(decoder: Decoder): EventBridgeRoute {
+function eventBridgeRoute(decoder: Decoder): EventBridgeRoute {
   const shape = (decoder.schema as z.ZodObject).shape;
   return {
     source: (shape.source as z.ZodLiteral<string>).value,
@@ -61,7 +61,7 @@ export const EVENTBRIDGE_ROUTES: readonly EventBridgeRoute[] = [
   agentRebalanceRecommendation,
   agentGcePreempted,
   agentGceMaintenance,
-].map((d) => route(d as Decoder));
+].map((d) => eventBridgeRoute(d as Decoder));
 
 const BY_KEY = new Map<string, Decoder>(
   EVENTBRIDGE_ROUTES.flatMap((r) => r.detailTypes.map((dt) => [`${r.source}\u0000${dt}`, r.decoder] as const)),

@@ -65,7 +65,7 @@ function snsRecord(rec: unknown, ctx: NormalizeContext, at: Path): Normalized {
     });
   if (isRecord(message.value) && 'AlarmName' in message.value)
     return decode(cloudWatchAlarmSns, rec, 'aws.sns / CloudWatch alarm', ctx, at);
-  return route(message.value, ctx, messageAt);
+  return routeEvent(message.value, ctx, messageAt);
 }
 
 /** Reads the Capacity Block docs' spellings (`detail_type`, `customer_event_id`) as EventBridge's own. */
@@ -97,7 +97,7 @@ function eventBridgeEvent(o: Obj, ctx: NormalizeContext, at: Path): Normalized {
   // directly. (The Azure Scheduled Events document has a decoder of its own in the registry.)
   if (forwardedKind(source, detailType)) {
     const e = parseWith(EventBridgeSchema, event, name, at, renames);
-    return route(e.detail, ctx, [...at, 'detail']);
+    return routeEvent(e.detail, ctx, [...at, 'detail']);
   }
   const e = parseWith(EventBridgeSchema, event, name, at, renames);
   return noop(e.source, `${e.source} / ${e['detail-type']}: not an event the autoscaler acts on`, e.id);
@@ -130,7 +130,7 @@ function pubSubMessage(o: unknown, ctx: NormalizeContext, at: Path): Normalized 
         received: describeValue(push.message.data),
       },
     );
-  return route(json.value, ctx, dataAt);
+  return routeEvent(json.value, ctx, dataAt);
 }
 
 function cloudEvent(o: Obj, ctx: NormalizeContext, at: Path): Normalized {
@@ -221,7 +221,7 @@ function describeKeys(o: Obj): string {
 }
 
 /** Normalizes `raw`, found at `at` inside the delivery (empty at the top). Throws `ParseError`. */
-export function route(raw: unknown, ctx: NormalizeContext, at: Path): Normalized {
+export function routeEvent(raw: unknown, ctx: NormalizeContext, at: Path): Normalized {
   if (Array.isArray(raw)) {
     if (raw.length === 0)
       throw new ParseError('azure.eventgrid', formatPath(at), 'at least one event in the array', { received: '[]' });
@@ -229,7 +229,7 @@ export function route(raw: unknown, ctx: NormalizeContext, at: Path): Normalized
     const { valid, rejected } = partitionItems(raw, (x, i) => {
       if (Array.isArray(x))
         throw new ParseError('unknown', formatPath([...at, i]), 'an event object', { received: 'an array' });
-      return route(x, ctx, [...at, i]);
+      return routeEvent(x, ctx, [...at, i]);
     });
     return withRejected(combine(valid), rejected);
   }

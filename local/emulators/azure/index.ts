@@ -474,7 +474,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
   }
 
   // ---- routing -------------------------------------------------------------------------------------------
-  function route(method: string, path: string): Route | ArmErrorAnswer {
+  function armRoute(method: string, path: string): Route | ArmErrorAnswer {
     let m = OPERATION_PATH.exec(path);
     if (m) {
       const [, sub, , id] = m.map((s) => (s === undefined ? s : decodeURIComponent(s)));
@@ -620,7 +620,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     const method = (req.method ?? 'GET').toUpperCase();
     const text = await readBody(req);
     const base = { res, requestId };
-    const r = route(method, url.pathname);
+    const r = armRoute(method, url.pathname);
     if (isAnswer(r)) {
       world.record('arm', 'unknown', { method, path: url.pathname });
       return sendError(base, r);

@@ -26,7 +26,7 @@ import type { AddressInfo } from 'node:net';
 import type { World } from '../world.ts';
 import { type ErrorAnswer, forbidden, loginRequired, rateLimited, resourceNotReady, serverError } from './errors.ts';
 import { OperationStore } from './operations.ts';
-import { route, serve } from './routes.ts';
+import { routeCall, serve } from './routes.ts';
 
 export interface GcpEmulatorOptions {
   host?: string;
@@ -85,7 +85,7 @@ export async function startGcpEmulator(world: World, options: GcpEmulatorOptions
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const url = new URL(req.url ?? '/', `http://${host}`);
     const text = await readBody(req);
-    const call = route(req.method ?? 'GET', url, text);
+    const call = routeCall(req.method ?? 'GET', url, text);
     if ('error' in call) {
       world.record('compute', 'unknown', { method: req.method, path: url.pathname });
       sendError(res, call.error);

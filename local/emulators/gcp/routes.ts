@@ -75,7 +75,7 @@ const BOTH: ReadonlySet<FaultKind> = new Set(['insufficient-capacity', 'operatio
 const FAILED_ONLY: ReadonlySet<FaultKind> = new Set(['operation-failed']);
 
 /** Which API method a request is; a 404 answer for paths and verbs the API does not have. */
-export function route(verb: string, url: URL, body: string): RoutedCall | { error: ErrorAnswer } {
+export function routeCall(verb: string, url: URL, body: string): RoutedCall | { error: ErrorAnswer } {
   const path = decodeURIComponent(url.pathname);
   const query: Query = Object.fromEntries(url.searchParams);
   let m = MIG.exec(path);

@@ -33,18 +33,18 @@ export type AnyTrigger = Trigger<string, any>;
 export const REACTIVE: Gather = { metrics: true, demand: true, reservations: true };
 
 /**
- * A trigger that decides for the fleets its `route` picks: one decision per fleet, or a no-op with the reason.
+ * A trigger that decides for the fleets its `fleetsOf` picks: one decision per fleet, or a no-op with the reason.
  */
 export function decisionTrigger<Name extends string, Accepts extends Signal['type']>(
   name: Name,
   accepts: readonly Accepts[],
-  route: (signal: Extract<Signal, { type: Accepts }>, deps: AppDeps) => FleetRoute,
+  fleetsOf: (signal: Extract<Signal, { type: Accepts }>, deps: AppDeps) => FleetRoute,
 ): Trigger<Name, Accepts> {
   return {
     name,
     accepts,
     async run(signal, deps) {
-      const r = route(signal, deps);
+      const r = fleetsOf(signal, deps);
       if ('noOp' in r) {
         deps.counters?.count('NoOps');
         deps.logger.info('no-op', { fn: name, eventId: signal.eventId, reason: r.noOp });
