@@ -48,7 +48,6 @@ export const UNSCOPABLE_ACTIONS: Readonly<Record<string, string>> = {
   'ec2:DescribeFleetInstances': 'EC2 Describe* actions support no resource-level permissions',
   'ec2:DescribeInstances': 'EC2 Describe* actions support no resource-level permissions',
   'ec2:DescribeCapacityReservations': 'EC2 Describe* actions support no resource-level permissions',
-  'ec2:DescribeSpotPriceHistory': 'EC2 Describe* actions support no resource-level permissions',
   'autoscaling:DescribeAutoScalingGroups': 'Auto Scaling Describe* actions support no resource-level permissions',
   'cloudwatch:GetMetricData': 'GetMetricData defines no resource type (metrics are not IAM resources)',
 };
@@ -133,9 +132,9 @@ function poolStatements(ctx: PolicyContext): Statement[] {
   }
 
   // `*`: EC2 Describe* actions support no resource-level permissions. Instances map interruption notices to
-  // pools; reservations and spot prices feed placement.
+  // pools; reservations feed placement.
   out.push({
-    actions: ['ec2:DescribeCapacityReservations', 'ec2:DescribeInstances', 'ec2:DescribeSpotPriceHistory'],
+    actions: ['ec2:DescribeCapacityReservations', 'ec2:DescribeInstances'],
     resources: ['*'],
   });
   return out;

@@ -136,20 +136,11 @@ export interface CapacityReservation {
   endTime?: string;
 }
 
-export interface SpotPrice {
-  instanceType: string;
-  zone: string;
-  price: number;
-  time: string;
-}
-
 /**
  * Capacity: the cloud's scalable groups (EC2 Fleet, ASG, EKS node group, VMSS, MIG).
  */
 export interface CapacityPort {
   readonly cloud: Cloud;
-  /** Whether this adapter handles that kind of pool. */
-  supports(kind: PoolKind): boolean;
   /**
    * Describes a pool: desired and ready counts and its instances.
    * Throws `not-found` when the resource does not exist. Retries throttling and 5xx itself.
@@ -167,8 +158,6 @@ export interface CapacityPort {
   setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult>;
   /** Lists capacity reservations and capacity blocks in the region; [] when the cloud has no such thing. */
   listReservations(region: string): Promise<CapacityReservation[]>;
-  /** Recent spot prices for instance types in the region; [] when the cloud does not publish them. */
-  spotPrices?(region: string, instanceTypes: string[]): Promise<SpotPrice[]>;
   /**
    * Terminates one instance of the pool and lowers its desired count by one (scale-in of a chosen node).
    * Waits on its long-running operation at most `limit.waitMs`; says so when it was still running.
@@ -207,24 +196,12 @@ export interface DrainResult {
   complete: boolean;
 }
 
-export interface NodePoolPatch {
-  /** `spec.limits`, e.g. `{ 'nvidia.com/gpu': '16' }`. */
-  limits?: Record<string, string>;
-  /** `spec.replicas` for static NodePools. */
-  replicas?: number;
-  weight?: number;
-}
-
 /**
  * Cluster: a Kubernetes API server.
  */
 export interface ClusterPort {
   /** Scales a Deployment through its scale subresource. Throws `not-found` if it does not exist. */
   scaleDeployment(namespace: string, name: string, replicas: number): Promise<SetDesiredResult>;
-  /** Reads a Deployment's spec and ready replicas. */
-  describeDeployment(namespace: string, name: string): Promise<{ desired: number; ready: number }>;
-  /** Merge-patches a Karpenter NodePool. Retries a 409 conflict by re-reading. Throws `not-found`. */
-  patchNodePool(name: string, patch: NodePoolPatch): Promise<void>;
   /** Lists nodes that have GPUs (`nvidia.com/gpu` or `amd.com/gpu` capacity). */
   listGpuNodes(): Promise<GpuNode[]>;
   /** Finds the node of a cloud instance (EC2 id, VM name, GCE instance name); undefined if none. */

@@ -16,7 +16,6 @@ import type {
   DecisionEvent,
   EventsPort,
   GpuNode,
-  NodePoolPatch,
   OperationProgress,
   PoolObservation,
   PoolRef,
@@ -24,11 +23,10 @@ import type {
   SetDesiredResult,
   SetWarmRequest,
   SetWarmResult,
-  SpotPrice,
   WaitLimit,
 } from '../domain/ports.ts';
 import { CloudError } from '../domain/errors.ts';
-import { CLOUD_OF_KIND, type Cloud, type Pool, type PoolKind } from '../domain/types.ts';
+import type { Cloud, Pool } from '../domain/types.ts';
 
 export interface CloudConnections {
   aws?: AwsAdapterOptions;
@@ -69,9 +67,6 @@ class LazyCapacity implements CapacityPort {
     this.load = once(load);
     if (options.removesInstances) this.removeInstance = (ref, instanceId, limit) => this.remove(ref, instanceId, limit);
   }
-  supports(kind: PoolKind): boolean {
-    return CLOUD_OF_KIND[kind] === this.cloud;
-  }
   /** Imports and builds the adapter now (at init), not on the first call, and its SDK clients where it can. */
   async preload(): Promise<void> {
     const port = (await this.load()) as CapacityPort & { preload?(): Promise<void> };
@@ -85,10 +80,6 @@ class LazyCapacity implements CapacityPort {
   }
   async listReservations(region: string): Promise<CapacityReservation[]> {
     return (await this.load()).listReservations(region);
-  }
-  async spotPrices(region: string, instanceTypes: string[]): Promise<SpotPrice[]> {
-    const port = await this.load();
-    return port.spotPrices ? port.spotPrices(region, instanceTypes) : [];
   }
   /** Warm capacity: the adapter's, or `invalid` where it has none (EC2 Fleets, EKS, Kubernetes). */
   async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
@@ -127,12 +118,6 @@ class LazyCluster implements ClusterPort {
   }
   async scaleDeployment(namespace: string, name: string, replicas: number) {
     return (await this.load()).scaleDeployment(namespace, name, replicas);
-  }
-  async describeDeployment(namespace: string, name: string) {
-    return (await this.load()).describeDeployment(namespace, name);
-  }
-  async patchNodePool(name: string, patch: NodePoolPatch) {
-    return (await this.load()).patchNodePool(name, patch);
   }
   async listGpuNodes(): Promise<GpuNode[]> {
     return (await this.load()).listGpuNodes();

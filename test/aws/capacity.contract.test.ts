@@ -143,8 +143,6 @@ describe('describePool', () => {
 
   it('refuses pools of other clouds and kinds as invalid', async () => {
     const { aws } = await start();
-    expect(aws.capacity.supports('azure-vmss')).toBe(false);
-    expect(aws.capacity.supports('eks-nodegroup')).toBe(true);
     const e = await rejection(aws.capacity.describePool({ ...asg, cloud: 'gcp', kind: 'gcp-mig' }));
     expect(e.kind).toBe('invalid');
   });
@@ -335,7 +333,7 @@ describe('removeInstance', () => {
   // EC2 Fleets: fleet-removal.contract.test.ts.
 });
 
-describe('listReservations and spotPrices', () => {
+describe('listReservations', () => {
   it('lists the region capacity reservations and blocks, paging', async () => {
     const { aws, world } = await start();
     const rs = await aws.capacity.listReservations(REGION);
@@ -371,26 +369,6 @@ describe('listReservations and spotPrices', () => {
     expect(byId['cr-0d0c0000000000003']).toMatchObject({ type: 'odcr', state: 'active', total: 3, available: 3 });
     expect(byId['cr-0f0c0000000000004']).toMatchObject({ type: 'future-odcr', state: 'scheduled', total: 10 });
     expect(byId['cr-0e0c0000000000005']).toMatchObject({ type: 'odcr', state: 'expired', available: 0 });
-  });
-
-  it('reads the current spot price per zone from the history since now', async () => {
-    const { aws, world } = await start();
-    const prices = await aws.capacity.spotPrices!(REGION, ['g5.12xlarge', 'p5.48xlarge']);
-    // Only the spot fleet's type has spot prices; its latest price is the pool's hourly price.
-    expect(prices).toEqual([
-      { instanceType: 'g5.12xlarge', zone: 'us-east-1a', price: 2.1, time: new Date(START).toISOString() },
-      { instanceType: 'g5.12xlarge', zone: 'us-east-1b', price: 2.1, time: new Date(START).toISOString() },
-    ]);
-    // From START: the change at START and the last one before it, per zone: 4 entries, 2 pages (the last
-    // ends with an empty NextToken, as EC2 sends it).
-    expect(world.callsTo('ec2', 'DescribeSpotPriceHistory')).toHaveLength(2);
-    world.advance(2.5 * 3600);
-    const later = await aws.capacity.spotPrices!(REGION, ['g5.12xlarge']);
-    expect(later.map((p) => p.time)).toEqual([
-      new Date(START + 2 * 3_600_000).toISOString(),
-      new Date(START + 2 * 3_600_000).toISOString(),
-    ]);
-    expect(await aws.capacity.spotPrices!(REGION, [])).toEqual([]);
   });
 });
 

@@ -43,7 +43,6 @@ describe('connections', () => {
     await env.aws.capacity.setDesired(refOfSpec(POOLS.asg), { desired: 4, reason: 'test' });
     await env.aws.capacity.setDesired(refOfSpec(POOLS.eks), { desired: 3, reason: 'test' });
     await env.aws.capacity.listReservations(REGION);
-    await env.aws.capacity.spotPrices!(REGION, ['g5.12xlarge']);
     await env.aws.events.publish([{ source: 'gpu-autoscaler', detailType: 'Scaling Decision', detail: {} }]);
     expect(connections.length).toBeGreaterThan(0);
     for (const c of connections) expect(c).toEqual({ host: '127.0.0.1', port });

@@ -101,10 +101,8 @@ describe('describePool', () => {
     expect(e.message).toMatch(/^describing azure vmss/);
   });
 
-  it('handles only azure-vmss pools', () => {
+  it('is the azure capacity port', () => {
     expect(capacity.cloud).toBe('azure');
-    expect(capacity.supports('azure-vmss')).toBe(true);
-    expect(capacity.supports('gcp-mig')).toBe(false);
   });
 
   it('describes an empty scale set', async () => {

@@ -30,14 +30,9 @@ async function rejection(p: Promise<unknown>): Promise<CloudError> {
 }
 
 describe('kubernetes capacity: k8s-deployment pools', () => {
-  it.each([
-    ['k8s-deployment', true],
-    ['karpenter-nodepool', true],
-    ['eks-nodegroup', false],
-    ['azure-vmss', false],
-  ] as const)('supports(%s) is %s', async (kind, expected) => {
+  it.each(['eks-nodegroup', 'azure-vmss'] as const)('refuses a %s pool as invalid', async (kind) => {
     const { adapters } = await startCluster(karpenterWorld(1));
-    expect(adapters.capacity.supports(kind)).toBe(expected);
+    expect(await rejection(adapters.capacity.describePool(ref(kind, 'x')))).toMatchObject({ kind: 'invalid' });
   });
 
   it('describes a deployment: desired, ready and its pods with their node zone and capacity type', async () => {

@@ -176,7 +176,9 @@ describe('kubernetes adapter: deployments', () => {
       previous: 1,
       unchanged: false,
     });
-    expect(await adapters.cluster.describeDeployment('ml', 'llm')).toEqual({ desired: 3, ready: 3 });
+    const deployment = { id: 'd', cloud: 'kubernetes', kind: 'k8s-deployment', resource: 'ml/llm' } as const;
+    const location = { region: 'us-east-1', zones: ['us-east-1a'] };
+    expect(await adapters.capacity.describePool({ ...deployment, location })).toMatchObject({ desired: 3, ready: 3 });
     const patches = world.callsTo('kubernetes', 'deployments.scale.patch').length;
     expect(await adapters.cluster.scaleDeployment('ml', 'llm', 3)).toEqual({
       desired: 3,

@@ -25,8 +25,7 @@ import type {
   SetWarmRequest,
   SetWarmResult,
 } from '../../shared/domain/ports.ts';
-import type { Cloud, Pool, PoolKind } from '../../shared/domain/types.ts';
-import { CLOUD_OF_KIND } from '../../shared/domain/types.ts';
+import type { Cloud, Pool } from '../../shared/domain/types.ts';
 import type { HistoryEntry } from '../../shared/engine/types.ts';
 import {
   type AuditRecord,
@@ -88,10 +87,6 @@ export class FakeCapacity implements CapacityPort {
       this.pools.set(id, p);
     }
     return p;
-  }
-
-  supports(kind: PoolKind): boolean {
-    return CLOUD_OF_KIND[kind] === this.cloud;
   }
 
   async describePool(ref: PoolRef): Promise<PoolObservation> {
@@ -172,14 +167,6 @@ export class FakeCluster implements ClusterPort {
     const previous = this.deployments.get(`${namespace}/${name}`) ?? 0;
     this.deployments.set(`${namespace}/${name}`, replicas);
     return { desired: replicas, previous, unchanged: previous === replicas };
-  }
-  async describeDeployment(namespace: string, name: string) {
-    this.record('describeDeployment', `${namespace}/${name}`);
-    const n = this.deployments.get(`${namespace}/${name}`) ?? 0;
-    return { desired: n, ready: n };
-  }
-  async patchNodePool(name: string): Promise<void> {
-    this.record('patchNodePool', name);
   }
   async listGpuNodes(): Promise<GpuNode[]> {
     this.record('listGpuNodes');

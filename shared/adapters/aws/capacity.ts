@@ -12,7 +12,6 @@ import type {
   SetDesiredResult,
   SetWarmRequest,
   SetWarmResult,
-  SpotPrice,
 } from '../../domain/ports.ts';
 import type { PoolKind } from '../../domain/types.ts';
 import { describeGroupPool, removeGroupInstance, setGroupDesired } from './asg.ts';
@@ -20,7 +19,7 @@ import { setGroupWarm } from './warm-pool.ts';
 import type { AwsClients } from './clients.ts';
 import { describeNodegroupPool, type PollOptions, removeNodegroupInstance, setNodegroupDesired } from './eks.ts';
 import { describeFleetPool, removeFleetInstance, setFleetDesired } from './fleet.ts';
-import { listReservations, spotPrices } from './reservations.ts';
+import { listReservations } from './reservations.ts';
 
 const KINDS: ReadonlySet<PoolKind> = new Set(['ec2-fleet', 'auto-scaling-group', 'eks-nodegroup']);
 
@@ -42,10 +41,6 @@ export class AwsCapacity implements CapacityPort {
     this.clients = clients;
     this.poll = options.poll ?? {};
     this.clock = options.clock ?? (() => new Date());
-  }
-
-  supports(kind: PoolKind): boolean {
-    return KINDS.has(kind);
   }
 
   async describePool(ref: PoolRef): Promise<PoolObservation> {
@@ -83,10 +78,6 @@ export class AwsCapacity implements CapacityPort {
 
   listReservations(region: string): Promise<CapacityReservation[]> {
     return listReservations(this.clients, region);
-  }
-
-  spotPrices(region: string, instanceTypes: string[]): Promise<SpotPrice[]> {
-    return spotPrices(this.clients, region, instanceTypes, this.clock());
   }
 
   /**

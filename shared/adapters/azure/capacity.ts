@@ -48,7 +48,7 @@ import type {
   WaitLimit,
   WarmObservation,
 } from '../../domain/ports.ts';
-import type { CapacityType, PoolKind } from '../../domain/types.ts';
+import type { CapacityType } from '../../domain/types.ts';
 import { fromOperationError, toCloudError } from './errors.ts';
 import type { OperationErrors } from './pipeline.ts';
 
@@ -192,10 +192,6 @@ export class AzureCapacity implements CapacityPort {
 
   constructor(deps: AzureCapacityDeps) {
     this.deps = deps;
-  }
-
-  supports(kind: PoolKind): boolean {
-    return kind === 'azure-vmss';
   }
 
   async describePool(ref: PoolRef): Promise<PoolObservation> {

@@ -27,7 +27,7 @@ import type {
   SetWarmResult,
   WaitLimit,
 } from '../../domain/ports.ts';
-import { CAPACITY_TYPES, type CapacityType, type PoolKind } from '../../domain/types.ts';
+import { CAPACITY_TYPES, type CapacityType } from '../../domain/types.ts';
 import { type ComputeClients, type google, NO_SDK_RETRY } from './clients.ts';
 import { toCloudError } from './errors.ts';
 import {
@@ -86,10 +86,6 @@ export class GcpCapacity implements CapacityPort {
   async preload(): Promise<void> {
     const c = this.o.clients;
     await Promise.all([c.zonalMigs(), c.regionalMigs(), c.zoneOperations(), c.regionOperations()]);
-  }
-
-  supports(kind: PoolKind): boolean {
-    return kind === 'gcp-mig' || kind === 'gcp-regional-mig';
   }
 
   async describePool(ref: PoolRef): Promise<PoolObservation> {
@@ -240,7 +236,7 @@ export class GcpCapacity implements CapacityPort {
     const project = ref.scope || this.o.project;
     const fail = (message: string) =>
       new CloudError({ kind: 'invalid', cloud: 'gcp', operation: `${doing} gcp mig ${ref.resource}`, message });
-    if (!this.supports(ref.kind)) throw fail(`pool kind ${ref.kind} is not a GCP MIG`);
+    if (ref.kind !== 'gcp-mig' && ref.kind !== 'gcp-regional-mig') throw fail(`pool kind ${ref.kind} is not a GCP MIG`);
     if (!project) throw fail('no project: set the pool scope or the adapter project');
     if (ref.kind === 'gcp-mig') {
       const zone = ref.location.zones[0];

@@ -19,7 +19,7 @@
  * otherwise, with the reason in the `gpu-fleet-autoscaler/reason` annotation.
  */
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import type { CapacityType, PoolKind } from '../../domain/types.ts';
+import type { CapacityType } from '../../domain/types.ts';
 import type {
   CapacityPort,
   CapacityReservation,
@@ -90,10 +90,6 @@ export class KubernetesCapacity implements CapacityPort {
   constructor(ctx: AdapterContext, cluster: KubernetesCluster) {
     this.ctx = ctx;
     this.cluster = cluster;
-  }
-
-  supports(kind: PoolKind): boolean {
-    return kind === 'k8s-deployment' || kind === 'karpenter-nodepool';
   }
 
   async describePool(ref: PoolRef): Promise<PoolObservation> {

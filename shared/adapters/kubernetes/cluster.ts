@@ -6,11 +6,20 @@
  * means someone else wrote in between, and the patch is re-read and re-sent.
  */
 import { CloudError, isConflict } from '../../domain/errors.ts';
-import type { ClusterPort, DrainResult, GpuNode, NodePoolPatch, SetDesiredResult } from '../../domain/ports.ts';
+import type { ClusterPort, DrainResult, GpuNode, SetDesiredResult } from '../../domain/ports.ts';
 import { type AdapterContext, clientsFor, listNodes } from './context.ts';
 import { drainNode } from './drain.ts';
 import { isNodeOf, toGpuNode } from './nodes.ts';
 import { backoffMs, sleep, withRetry } from './retry.ts';
+
+/** A merge patch of a Karpenter NodePool (what `patchNodePool` sets). */
+export interface NodePoolPatch {
+  /** `spec.limits`, e.g. `{ 'nvidia.com/gpu': '16' }`. */
+  limits?: Record<string, string>;
+  /** `spec.replicas` for static NodePools. */
+  replicas?: number;
+  weight?: number;
+}
 
 export const KARPENTER = { group: 'karpenter.sh', version: 'v1', plural: 'nodepools' } as const;
 
@@ -46,14 +55,6 @@ export class KubernetesCluster implements ClusterPort {
       c.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas } } }, c.mergePatch()),
     );
     return { desired: after.spec?.replicas ?? replicas, previous, unchanged: false };
-  }
-
-  async describeDeployment(namespace: string, name: string): Promise<{ desired: number; ready: number }> {
-    const op = `reading kubernetes deployment ${namespace}/${name}`;
-    const c = clientsFor(this.ctx, op);
-    const d = await withRetry(op, this.ctx.retry, () => c.apps.readNamespacedDeployment({ name, namespace }, c.call()));
-    // The API server defaults spec.replicas to 1; status fields at zero are omitted.
-    return { desired: d.spec?.replicas ?? 1, ready: d.status?.readyReplicas ?? 0 };
   }
 
   /** Reads a NodePool (retrying throttling and 5xx). */
