@@ -30,6 +30,8 @@ export interface CloudErrorInit {
   status?: number;
   message?: string;
   cause?: unknown;
+  /** Attempts made before giving up, when the adapter retried (the message then says so). */
+  attempts?: number;
 }
 
 export class CloudError extends Error {
@@ -38,12 +40,19 @@ export class CloudError extends Error {
   readonly operation: string;
   readonly code?: string;
   readonly status?: number;
+  /** Attempts made (1 unless the adapter retried). */
+  readonly attempts: number;
+  readonly #init: CloudErrorInit;
 
   constructor(init: CloudErrorInit) {
-    const detail = init.message ?? (init.cause instanceof Error ? init.cause.message : String(init.cause ?? ''));
+    const cause = init.message ?? (init.cause instanceof Error ? init.cause.message : String(init.cause ?? ''));
+    const tried = init.attempts !== undefined && init.attempts > 1 ? `gave up after ${init.attempts} attempts` : '';
+    const detail = [tried, cause].filter(Boolean).join(': ');
     super(`${init.operation}: ${init.kind}${init.code ? ` (${init.code})` : ''}${detail ? `: ${detail}` : ''}`, {
       cause: init.cause,
     });
+    this.#init = init;
+    this.attempts = init.attempts ?? 1;
     this.name = 'CloudError';
     this.kind = init.kind;
     this.cloud = init.cloud;
@@ -54,6 +63,11 @@ export class CloudError extends Error {
 
   get retryable(): boolean {
     return RETRYABLE.has(this.kind);
+  }
+
+  /** The same error, saying it was the last of `attempts` attempts (kept as it is when it already says more). */
+  afterAttempts(attempts: number): CloudError {
+    return attempts <= this.attempts ? this : new CloudError({ ...this.#init, attempts });
   }
 }
 

@@ -10,7 +10,6 @@ import {
   lifecycleOf,
   type TemplateView,
 } from '../../shared/adapters/gcp/mapping.ts';
-import { backoffDelay } from '../../shared/adapters/gcp/retry.ts';
 import type { InstanceLifecycle } from '../../shared/domain/ports.ts';
 
 const healthy = [{ detailedHealthState: 'HEALTHY' }];
@@ -155,19 +154,5 @@ describe('requestIdFor', () => {
 
   it('does not pass the zero UUID through (Compute rejects it)', () => {
     expect(requestIdFor('00000000-0000-0000-0000-000000000000')).not.toBe('00000000-0000-0000-0000-000000000000');
-  });
-});
-
-describe('backoffDelay', () => {
-  const opts = { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 1_000 };
-  it.each([
-    // attempt n waits between half and all of min(max, base * 2^(n-1)).
-    { attempt: 1, low: 50, high: 100 },
-    { attempt: 2, low: 100, high: 200 },
-    { attempt: 4, low: 400, high: 800 },
-    { attempt: 8, low: 500, high: 1_000 },
-  ])('attempt $attempt waits $low..$high ms', ({ attempt, low, high }) => {
-    expect(backoffDelay(attempt, opts, () => 0)).toBe(low);
-    expect(backoffDelay(attempt, opts, () => 1)).toBe(high);
   });
 });

@@ -5,7 +5,6 @@ import { ApiException, type V1Node } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { retryAfterMs, toCloudError } from '../../shared/adapters/kubernetes/errors.ts';
 import { capacityTypeOf, isNodeOf, parseProviderId, toGpuNode } from '../../shared/adapters/kubernetes/nodes.ts';
-import { backoffMs } from '../../shared/adapters/kubernetes/retry.ts';
 import { CloudError } from '../../shared/domain/errors.ts';
 
 describe('parseProviderId', () => {
@@ -216,17 +215,5 @@ describe('toCloudError', () => {
     const original = new CloudError({ kind: 'conflict', cloud: 'kubernetes', operation: 'x' });
     expect(toCloudError(original, 'y')).toBe(original);
     expect(retryAfterMs(new ApiException(429, 'x', status(429, 'TooManyRequests'), { 'retry-after': '2' }))).toBe(2000);
-  });
-});
-
-describe('backoffMs', () => {
-  it.each([
-    // Equal jitter: between half and all of base x 2^(attempt-1), capped at maxDelayMs.
-    { attempt: 1, random: 0, expected: 50 },
-    { attempt: 1, random: 1, expected: 100 },
-    { attempt: 3, random: 0, expected: 200 },
-    { attempt: 10, random: 1, expected: 1000 },
-  ])('attempt $attempt, random $random -> $expected ms', ({ attempt, random, expected }) => {
-    expect(backoffMs(attempt, { maxAttempts: 10, baseDelayMs: 100, maxDelayMs: 1000 }, () => random)).toBe(expected);
   });
 });

@@ -2,13 +2,15 @@
  * The SDK's retry strategy with settable delays. It plugs into the SDK's own retry middleware
  * (`RetryStrategyV2`), which classifies every failure (throttling, transient: 500/502/503/504, timeouts,
  * connection resets) and sends the attempt headers; this strategy decides whether and when to try again:
- * exponential backoff with full jitter, a longer base for throttling, a `Retry-After` hint honoured up to the
- * cap, at most `maxAttempts` attempts.
+ * exponential backoff with full jitter (the adapters' `backoffDelay`, ../retry.ts), a longer base for
+ * throttling, a `Retry-After` hint honoured up to the cap, at most `maxAttempts` attempts. The SDK runs the
+ * loop, so this adapter needs no loop of its own.
  *
  * One difference from the SDK's standard strategy: capacity errors are never retried, even when EC2 sends
  * them as HTTP 500 (`InsufficientInstanceCapacity`). Trying the same offering again at once rarely helps;
  * the engine fails over to another offering instead (Karpenter does the same).
  */
+import { backoffDelay } from '../retry.ts';
 import { awsErrorCode, insufficientCapacityErrorCodes } from './errors.ts';
 
 export interface RetryOptions {
@@ -82,9 +84,8 @@ export class BackoffRetryStrategy {
 
   /** Delay before retry number `retry + 1`: full jitter over base x 2^retry, capped; at least a Retry-After hint. */
   delayFor(retry: number, info: RetryErrorInfo): number {
-    const base = info.errorType === 'THROTTLING' ? this.throttlingBaseDelayMs : this.baseDelayMs;
-    const ceiling = Math.min(this.maxDelayMs, base * 2 ** retry);
-    let delay = Math.floor(this.random() * ceiling);
+    const baseDelayMs = info.errorType === 'THROTTLING' ? this.throttlingBaseDelayMs : this.baseDelayMs;
+    let delay = backoffDelay(retry + 1, { baseDelayMs, maxDelayMs: this.maxDelayMs }, this.random, 'full');
     if (info.retryAfterHint instanceof Date) {
       const hinted = info.retryAfterHint.getTime() - Date.now();
       delay = Math.max(delay, Math.min(hinted, this.maxDelayMs));

@@ -10,7 +10,7 @@ import type { ClusterPort, DrainResult, GpuNode, SetDesiredResult } from '../../
 import { type AdapterContext, clientsFor, listNodes } from './context.ts';
 import { drainNode } from './drain.ts';
 import { isNodeOf, toGpuNode } from './nodes.ts';
-import { backoffMs, sleep, withRetry } from './retry.ts';
+import { withRetry } from './retry.ts';
 
 /** A merge patch of a Karpenter NodePool (what `patchNodePool` sets). */
 export interface NodePoolPatch {
@@ -72,26 +72,26 @@ export class KubernetesCluster implements ClusterPort {
     if (patch.replicas !== undefined) spec.replicas = patch.replicas;
     if (patch.weight !== undefined) spec.weight = patch.weight;
     const c = clientsFor(this.ctx, op);
-    for (let attempt = 1; ; attempt++) {
-      const current = await this.readNodePool(name, op);
-      if (Object.keys(spec).length === 0 && !reason) return;
-      const body: Record<string, unknown> = {
-        metadata: {
-          resourceVersion: current.metadata?.resourceVersion,
-          ...(reason ? { annotations: { [REASON_ANNOTATION]: reason } } : {}),
-        },
-        spec,
-      };
-      try {
+    // A 409 means the NodePool changed since it was read: read it again and send the patch again.
+    await withRetry(
+      op,
+      this.ctx.retry,
+      async () => {
+        const current = await this.readNodePool(name, op);
+        if (Object.keys(spec).length === 0 && !reason) return;
+        const body: Record<string, unknown> = {
+          metadata: {
+            resourceVersion: current.metadata?.resourceVersion,
+            ...(reason ? { annotations: { [REASON_ANNOTATION]: reason } } : {}),
+          },
+          spec,
+        };
         await withRetry(op, this.ctx.retry, () =>
           c.custom.patchClusterCustomObject({ ...KARPENTER, name, body }, c.mergePatch()),
         );
-        return;
-      } catch (e) {
-        if (!isConflict(e) || attempt >= this.ctx.retry.maxAttempts) throw e;
-        await sleep(backoffMs(attempt, this.ctx.retry));
-      }
-    }
+      },
+      isConflict,
+    );
   }
 
   async listGpuNodes(): Promise<GpuNode[]> {
