@@ -304,6 +304,36 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
       done(await runAdvise(o, io));
     });
 
+  const local = program
+    .command('local')
+    .description('the local world for other tools: serve it (Kubernetes over https, AWS) and print its kubeconfig');
+  local
+    .command('serve')
+    .description(
+      'serve the local world until Ctrl-C: a Kubernetes API server per cluster (https, its CA in the kubeconfig) and the AWS endpoint',
+    )
+    .option('--config <file>', 'configuration (JSON or YAML)', DEFAULT_CONFIG)
+    .option('--state-dir <dir>', 'where the local world is kept', DEFAULT_STATE_DIR)
+    .addHelpText('after', examples('autoscaler local serve', 'KUBECONFIG=.autoscaler/kubeconfig kubectl get nodes'))
+    .action(async (o) => {
+      const { runServe } = await import('./commands/local.ts');
+      done(await runServe(o, io));
+    });
+  local
+    .command('kubeconfig')
+    .description("the kubeconfig of the served local clusters (while 'autoscaler local serve' runs)")
+    .option('--state-dir <dir>', 'where the local world is kept', DEFAULT_STATE_DIR)
+    .option('--cluster <name>', 'make this cluster the current context')
+    .option('-o, --output <file>', 'write it to this file instead of printing it')
+    .addHelpText(
+      'after',
+      examples('autoscaler local kubeconfig > kubeconfig.yaml', 'autoscaler local kubeconfig --cluster gpu-demo -o kc'),
+    )
+    .action(async (o) => {
+      const { runKubeconfig } = await import('./commands/local.ts');
+      done(await runKubeconfig(o, io));
+    });
+
   withTarget(
     program
       .command('reset')

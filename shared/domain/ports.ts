@@ -201,19 +201,22 @@ export interface DrainResult {
  */
 export interface ClusterPort {
   /** Scales a Deployment through its scale subresource. Throws `not-found` if it does not exist. */
-  scaleDeployment(namespace: string, name: string, replicas: number): Promise<SetDesiredResult>;
+  scaleDeployment(namespace: string, name: string, replicas: number, why?: string): Promise<SetDesiredResult>;
   /** Lists nodes that have GPUs (`nvidia.com/gpu` or `amd.com/gpu` capacity). */
   listGpuNodes(): Promise<GpuNode[]>;
   /** Finds the node of a cloud instance (EC2 id, VM name, GCE instance name); undefined if none. */
   findNodeByInstance(instanceId: string): Promise<GpuNode | undefined>;
-  /** Marks a node unschedulable. Idempotent; `not-found` if the node is gone. */
-  cordon(node: string): Promise<void>;
+  /**
+   * Marks a node unschedulable. Idempotent; `not-found` if the node is gone. `why` (here, in `drain` and in
+   * `scaleDeployment`) goes into the Kubernetes Event the adapter records for what it did.
+   */
+  cordon(node: string, why?: string): Promise<void>;
   /**
    * Evicts the node's pods (not DaemonSet pods, not mirror pods) through the Eviction API, which respects
    * PodDisruptionBudgets: a 429 is retried until `deadline`; what is left then is reported, not thrown.
    * A node that is already gone is an empty, complete drain.
    */
-  drain(node: string, deadline: Date): Promise<DrainResult>;
+  drain(node: string, deadline: Date, why?: string): Promise<DrainResult>;
 }
 
 export interface DecisionEvent {

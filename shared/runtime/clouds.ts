@@ -116,8 +116,8 @@ class LazyCluster implements ClusterPort {
   async preload(): Promise<void> {
     await this.load();
   }
-  async scaleDeployment(namespace: string, name: string, replicas: number) {
-    return (await this.load()).scaleDeployment(namespace, name, replicas);
+  async scaleDeployment(namespace: string, name: string, replicas: number, why?: string) {
+    return (await this.load()).scaleDeployment(namespace, name, replicas, why);
   }
   async listGpuNodes(): Promise<GpuNode[]> {
     return (await this.load()).listGpuNodes();
@@ -125,11 +125,11 @@ class LazyCluster implements ClusterPort {
   async findNodeByInstance(instanceId: string) {
     return (await this.load()).findNodeByInstance(instanceId);
   }
-  async cordon(node: string) {
-    return (await this.load()).cordon(node);
+  async cordon(node: string, why?: string) {
+    return (await this.load()).cordon(node, why);
   }
-  async drain(node: string, deadline: Date) {
-    return (await this.load()).drain(node, deadline);
+  async drain(node: string, deadline: Date, why?: string) {
+    return (await this.load()).drain(node, deadline, why);
   }
 }
 

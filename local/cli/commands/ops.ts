@@ -153,6 +153,12 @@ async function invokeLocal(
       import('../../../shared/runtime/handler.ts'),
       import('../../dynalite.ts'),
     ]);
+  const { servingInfo } = await import('./local.ts');
+  const serving = await servingInfo(stateDir);
+  if (serving)
+    throw new UsageError(
+      `the local world in ${stateDir} is being served by 'autoscaler local serve' (pid ${serving.pid}); stop it first (the world is saved when it stops)`,
+    );
   const world = await openWorld(stateDir, resolved, Date.now());
   if (advanceSeconds) world.advance(advanceSeconds);
   // The world's clock runs with the wall clock from where it stands (ahead of it after --advance).

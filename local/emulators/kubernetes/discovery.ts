@@ -33,6 +33,14 @@ export const GROUPS: Record<string, Record<string, Resource[]>> = {
         categories: ['all'],
       },
       {
+        name: 'events',
+        singularName: 'event',
+        namespaced: true,
+        kind: 'Event',
+        verbs: ['create', 'get', 'list'],
+        shortNames: ['ev'],
+      },
+      {
         name: 'pods/eviction',
         singularName: '',
         namespaced: true,
@@ -74,6 +82,18 @@ export const GROUPS: Record<string, Record<string, Resource[]>> = {
         kind: 'PodDisruptionBudget',
         verbs: READ,
         shortNames: ['pdb'],
+      },
+    ],
+  },
+  'events.k8s.io': {
+    v1: [
+      {
+        name: 'events',
+        singularName: 'event',
+        namespaced: true,
+        kind: 'Event',
+        verbs: ['get', 'list'],
+        shortNames: ['ev'],
       },
     ],
   },

@@ -12,7 +12,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { World } from '../world.ts';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } from './discovery.ts';
+import { toEventsV1 } from './events.ts';
 import { renderList } from './objects.ts';
+import { tableVersion, toTable } from './table.ts';
 import { JSON_PATCH, type Json, MERGE_PATCH, STRATEGIC_MERGE_PATCH } from './patch.ts';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from './selectors.ts';
 import type { KubernetesState } from './state.ts';
@@ -111,7 +113,56 @@ function list(
   );
 }
 
+const EVENT_FIELDS = [
+  ...META_FIELDS,
+  'involvedObject.kind',
+  'involvedObject.name',
+  'involvedObject.namespace',
+  'involvedObject.uid',
+  'reason',
+  'type',
+  'source',
+  'reportingComponent',
+];
+const V1_EVENT_FIELDS = [...META_FIELDS, 'regarding.kind', 'regarding.name', 'regarding.namespace', 'reason', 'type'];
+const eventsV1 = (items: Json[]): Json[] => items.map((e) => toEventsV1(e as Record<string, Json>) as Json);
+
 export const ROUTES: Route[] = [
+  {
+    pattern: /^\/api\/v1\/events$/,
+    ops: { GET: 'events.list' },
+    handle: (s, r) => list('EventList', 'v1', s.events.list(), r, s, EVENT_FIELDS),
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${SEG}/events$`),
+    ops: { GET: 'events.list', POST: 'events.create' },
+    handle: (s, r) => {
+      const ns = r.params[0]!;
+      if (r.method === 'POST') return { status: 201, body: s.events.create(ns, r.body) };
+      return list('EventList', 'v1', s.events.list(ns), r, s, EVENT_FIELDS);
+    },
+  },
+  {
+    pattern: new RegExp(`^/api/v1/namespaces/${SEG}/events/${SEG}$`),
+    ops: { GET: 'events.get' },
+    handle: (s, r) => ok(s.events.get(r.params[0]!, r.params[1]!)),
+  },
+  {
+    pattern: /^\/apis\/events\.k8s\.io\/v1\/events$/,
+    ops: { GET: 'events.list' },
+    handle: (s, r) => list('EventList', 'events.k8s.io/v1', eventsV1(s.events.list()), r, s, V1_EVENT_FIELDS),
+  },
+  {
+    pattern: new RegExp(`^/apis/events\\.k8s\\.io/v1/namespaces/${SEG}/events$`),
+    ops: { GET: 'events.list' },
+    handle: (s, r) =>
+      list('EventList', 'events.k8s.io/v1', eventsV1(s.events.list(r.params[0]!)), r, s, V1_EVENT_FIELDS),
+  },
+  {
+    pattern: new RegExp(`^/apis/events\\.k8s\\.io/v1/namespaces/${SEG}/events/${SEG}$`),
+    ops: { GET: 'events.get' },
+    handle: (s, r) => ok(toEventsV1(s.events.get(r.params[0]!, r.params[1]!))),
+  },
   {
     pattern: /^\/api\/v1\/nodes$/,
     ops: { GET: 'nodes.list' },
@@ -316,6 +367,16 @@ export function createHandler(o: HandlerOptions) {
       o.state.sync();
       const params = route.pattern.exec(path)!.slice(1).map(decodeURIComponent);
       const reply = route.handle(o.state, { method, params, query: url.searchParams, contentType, body });
+      // Server-side printing: kubectl asks for a Table (`Accept: application/json;as=Table;v=v1;g=meta.k8s.io`).
+      const table = method === 'GET' ? tableVersion(req.headers.accept) : undefined;
+      const printable =
+        reply.body && typeof reply.body === 'object' && !Array.isArray(reply.body) && 'kind' in reply.body;
+      if (table && printable && reply.status === 200) {
+        const includeObject = url.searchParams.get('includeObject') ?? 'Metadata';
+        return send(res, 200, toTable(reply.body as Record<string, Json>, o.world.now(), table, includeObject), {
+          'Content-Type': `application/json;as=Table;v=${table};g=meta.k8s.io`,
+        });
+      }
       send(res, reply.status, reply.body);
     } catch (e) {
       const error = e instanceof ApiError ? e : internalError(e instanceof Error ? e.message : String(e));

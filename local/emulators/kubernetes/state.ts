@@ -20,6 +20,7 @@
  * emulator treats the limit as the target, not only as a ceiling: the autoscaler owns the pending pods
  * Karpenter would provision for, so this is what it would see.
  */
+import { EventStore } from './events.ts';
 import { mulberry32, type World, type WorldPool } from '../world.ts';
 import { budgetOf, refusesEviction } from './disruption.ts';
 import { isNode, type NodeView, nodeOf } from './nodes.ts';
@@ -146,11 +147,14 @@ export class KubernetesState {
   private readonly nodePools = new Map<string, NodePoolRecord>();
   private readonly overlays = new Map<string, NodeOverlay>();
   private view = new Map<string, NodeView>();
+  /** Core v1 Events (and their events.k8s.io/v1 view). */
+  readonly events: EventStore;
 
   constructor(world: World, options: KubernetesStateOptions = {}) {
     this.world = world;
     this.cluster = options.cluster;
     this.rand = mulberry32(options.seed ?? 7);
+    this.events = new EventStore({ now: () => this.world.now(), nextRv: () => this.nextRv(), uid: () => this.uid() });
   }
 
   // ---- seeding -------------------------------------------------------------------------------------------

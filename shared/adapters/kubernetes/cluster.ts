@@ -9,6 +9,7 @@ import { CloudError, isConflict } from '../../domain/errors.ts';
 import type { ClusterPort, DrainResult, GpuNode, SetDesiredResult } from '../../domain/ports.ts';
 import { type AdapterContext, clientsFor, listNodes } from './context.ts';
 import { drainNode } from './drain.ts';
+import { because, EventRecorder } from './events.ts';
 import { isNodeOf, toGpuNode } from './nodes.ts';
 import { withRetry } from './retry.ts';
 
@@ -37,12 +38,15 @@ export function invalidArgument(operation: string, message: string): CloudError 
 
 export class KubernetesCluster implements ClusterPort {
   private readonly ctx: AdapterContext;
+  /** Kubernetes Events for what this adapter does (cordon, drain, scale, NodePool patches). */
+  readonly events: EventRecorder;
 
   constructor(ctx: AdapterContext) {
     this.ctx = ctx;
+    this.events = new EventRecorder(ctx);
   }
 
-  async scaleDeployment(namespace: string, name: string, replicas: number): Promise<SetDesiredResult> {
+  async scaleDeployment(namespace: string, name: string, replicas: number, why?: string): Promise<SetDesiredResult> {
     const op = `scaling kubernetes deployment ${namespace}/${name} to ${replicas}`;
     if (!Number.isInteger(replicas) || replicas < 0) throw invalidArgument(op, 'replicas must be a whole number >= 0');
     const c = clientsFor(this.ctx, op);
@@ -54,7 +58,22 @@ export class KubernetesCluster implements ClusterPort {
     const after = await withRetry(op, this.ctx.retry, () =>
       c.apps.patchNamespacedDeploymentScale({ name, namespace, body: { spec: { replicas } } }, c.mergePatch()),
     );
-    return { desired: after.spec?.replicas ?? replicas, previous, unchanged: false };
+    const desired = after.spec?.replicas ?? replicas;
+    await this.events.emit(
+      {
+        kind: 'Deployment',
+        apiVersion: 'apps/v1',
+        name,
+        namespace,
+        ...(scale.metadata?.uid ? { uid: scale.metadata.uid } : {}),
+      },
+      {
+        type: 'Normal',
+        reason: 'SuccessfulRescale',
+        message: `New size: ${desired} (was ${previous})${why ? `; reason: ${why}` : ''}`,
+      },
+    );
+    return { desired, previous, unchanged: false };
   }
 
   /** Reads a NodePool (retrying throttling and 5xx). */
@@ -92,6 +111,12 @@ export class KubernetesCluster implements ClusterPort {
       },
       isConflict,
     );
+    if (Object.keys(spec).length === 0 && !reason) return;
+    const changes = Object.entries(spec).map(([k, v]) => `${k} ${JSON.stringify(v)}`);
+    await this.events.emit(
+      { kind: 'NodePool', apiVersion: 'karpenter.sh/v1', name },
+      { type: 'Normal', reason: 'NodePoolUpdated', message: `${changes.join(', ') || 'annotated'}${because(reason)}` },
+    );
   }
 
   async listGpuNodes(): Promise<GpuNode[]> {
@@ -104,7 +129,7 @@ export class KubernetesCluster implements ClusterPort {
     return nodes.map(toGpuNode).find((n) => isNodeOf(n, instanceId));
   }
 
-  async cordon(node: string): Promise<void> {
+  async cordon(node: string, why?: string): Promise<void> {
     const op = `cordoning kubernetes node ${node}`;
     const c = clientsFor(this.ctx, op);
     const current = await withRetry(op, this.ctx.retry, () => c.core.readNode({ name: node }, c.call()));
@@ -112,9 +137,27 @@ export class KubernetesCluster implements ClusterPort {
     await withRetry(op, this.ctx.retry, () =>
       c.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, c.mergePatch()),
     );
+    await this.events.emit(
+      { kind: 'Node', apiVersion: 'v1', name: node, ...(current.metadata?.uid ? { uid: current.metadata.uid } : {}) },
+      { type: 'Normal', reason: 'Cordoned', message: `Marked unschedulable${because(why)}` },
+    );
   }
 
-  drain(node: string, deadline: Date): Promise<DrainResult> {
-    return drainNode(this.ctx, (n) => this.cordon(n), node, deadline);
+  async drain(node: string, deadline: Date, why?: string): Promise<DrainResult> {
+    const result = await drainNode(this.ctx, (n) => this.cordon(n, why), node, deadline);
+    const subject = { kind: 'Node', apiVersion: 'v1', name: node } as const;
+    if (result.complete)
+      await this.events.emit(subject, {
+        type: 'Normal',
+        reason: 'Drained',
+        message: `Evicted ${result.evicted.length} pod(s)${because(why)}`,
+      });
+    else
+      await this.events.emit(subject, {
+        type: 'Warning',
+        reason: 'DrainIncomplete',
+        message: `Evicted ${result.evicted.length} pod(s); ${result.remaining.length} left at the deadline (${result.remaining.join(', ')}): their PodDisruptionBudgets allowed no eviction in time${because(why)}`,
+      });
+    return result;
   }
 }

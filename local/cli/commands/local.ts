@@ -1,0 +1,220 @@
+/**
+ * `autoscaler local serve` and `autoscaler local kubeconfig`: the local world served for other tools.
+ *
+ * `serve` starts the cloud emulators over the local world (`.autoscaler/world.json`, as the operator commands
+ * leave it), one Kubernetes API server per configured cluster (https, with the run's CA) and the AWS Query/JSON
+ * endpoint, keeps the world's clock on the wall clock (nodes become ready as time passes) and saves it every
+ * few seconds and when stopped (Ctrl-C). It writes a kubeconfig (one context per cluster, trusting the CA
+ * through `certificate-authority-data`, a bearer token) beside the world, and `serve.json` with the endpoints.
+ * While it serves, the operator commands refuse to start a second copy of the same world.
+ *
+ * `kubeconfig` prints (or writes, `--output`) that kubeconfig while a `serve` runs, so that `kubectl` and
+ * other clients talk to the local clusters as to a real one.
+ */
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { ResolvedConfig } from '../../../shared/config/load.ts';
+import type { KubernetesEmulator } from '../../emulators/kubernetes/index.ts';
+import { type CliIo, UsageError } from '../io.ts';
+
+export const SERVE_FILE = 'serve.json';
+export const KUBECONFIG_FILE = 'kubeconfig';
+
+export interface ServeInfo {
+  pid: number;
+  startedAt: string;
+  kubeconfig: string;
+  clusters: Record<string, { server: string }>;
+  aws: { endpoint: string; region: string };
+}
+
+/** A kubeconfig (YAML) with one context per cluster; the first cluster's context is current. */
+export function kubeconfigYaml(clusters: Map<string, KubernetesEmulator>, stringify: (v: unknown) => string): string {
+  const names = [...clusters.keys()];
+  if (names.length === 0) throw new Error('the configuration names no Kubernetes cluster');
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: names.map((name) => ({
+      name,
+      cluster: {
+        server: clusters.get(name)!.server,
+        'certificate-authority-data': Buffer.from(clusters.get(name)!.ca).toString('base64'),
+      },
+    })),
+    users: names.map((name) => ({ name: `${name}-user`, user: { token: clusters.get(name)!.token } })),
+    contexts: names.map((name) => ({ name, context: { cluster: name, user: `${name}-user`, namespace: 'default' } })),
+    'current-context': names[0],
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The running `serve` of this state directory, if any (a stale file of a stopped one is ignored). */
+export async function servingInfo(stateDir: string): Promise<ServeInfo | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(stateDir, SERVE_FILE), 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
+  const info = JSON.parse(text) as ServeInfo;
+  return alive(info.pid) ? info : undefined;
+}
+
+export interface Serving {
+  info: ServeInfo;
+  kubeconfigText: string;
+  /** Stops serving: saves the world, closes every server, removes serve.json. */
+  close(): Promise<void>;
+}
+
+/** Starts serving the local world (see the file comment); `close()` stops it. */
+export async function startServing(o: { config: string; stateDir: string }, io: CliIo): Promise<Serving> {
+  const stateDir = resolve(io.cwd, o.stateDir);
+  const running = await servingInfo(stateDir);
+  if (running) throw new UsageError(`the local world in ${stateDir} is already served (pid ${running.pid})`);
+  const [
+    { loadConfigFile },
+    { openWorld, saveWorld, TABLE_DIR },
+    { startLocalStack },
+    { seedDeployments },
+    { startLocalDynamo },
+    YAML,
+  ] = await Promise.all([
+    import('../../../shared/config/load.ts'),
+    import('./ops.ts'),
+    import('../../stack.ts'),
+    import('../../seed.ts'),
+    import('../../dynalite.ts'),
+    import('yaml'),
+  ]);
+  let resolved: ResolvedConfig;
+  try {
+    resolved = await loadConfigFile(resolve(io.cwd, o.config));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  const world = await openWorld(stateDir, resolved, Date.now());
+  await mkdir(stateDir, { recursive: true });
+  const dynamo = await startLocalDynamo({ path: join(stateDir, TABLE_DIR) });
+  let stack: Awaited<ReturnType<typeof startLocalStack>>;
+  try {
+    stack = await startLocalStack({ world, resolved, dynamo, clock: () => new Date(world.now()), fast: false });
+  } catch (e) {
+    await dynamo.close();
+    throw e;
+  }
+  seedDeployments(world, resolved, stack.kubernetes);
+  const kubeconfigText = kubeconfigYaml(stack.kubernetes, (v) => YAML.stringify(v));
+  const kubeconfig = join(stateDir, KUBECONFIG_FILE);
+  await writeFile(kubeconfig, kubeconfigText, { encoding: 'utf8', mode: 0o600 });
+  await chmod(kubeconfig, 0o600);
+  const info: ServeInfo = {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    kubeconfig,
+    clusters: Object.fromEntries([...stack.kubernetes].map(([n, k]) => [n, { server: k.server }])),
+    aws: { endpoint: stack.aws.endpoints.ec2, region: resolved.config.clouds.aws?.region ?? 'us-east-1' },
+  };
+  await writeFile(join(stateDir, SERVE_FILE), JSON.stringify(info, null, 2), 'utf8');
+  // The world follows the wall clock (as between commands) and is saved now and then.
+  const offset = world.now() - Date.now();
+  let saving = Promise.resolve();
+  const tick = setInterval(() => {
+    world.advanceTo(Math.max(world.now(), Date.now() + offset));
+  }, 1000);
+  const save = setInterval(() => {
+    saving = saving.then(() => saveWorld(stateDir, world)).catch(() => undefined);
+  }, 10_000);
+  tick.unref();
+  save.unref();
+  let closed = false;
+  return {
+    info,
+    kubeconfigText,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(tick);
+      clearInterval(save);
+      await saving;
+      await stack.close();
+      await dynamo.close();
+      await saveWorld(stateDir, world);
+      await rm(join(stateDir, SERVE_FILE), { force: true });
+    },
+  };
+}
+
+/** `autoscaler local serve`: serves until SIGINT or SIGTERM. */
+export async function runServe(o: { config: string; stateDir: string }, io: CliIo): Promise<number> {
+  const serving = await startServing(o, io);
+  const { info } = serving;
+  io.stdout(
+    [
+      `serving the local world of ${resolve(io.cwd, o.stateDir)} (pid ${info.pid}); Ctrl-C stops and saves it`,
+      ...Object.entries(info.clusters).map(([name, c]) => `  kubernetes ${name}: ${c.server}`),
+      `  aws: ${info.aws.endpoint} (region ${info.aws.region}, any access key)`,
+      '',
+      `  export KUBECONFIG=${info.kubeconfig}`,
+      `  kubectl get nodes; kubectl get events -A`,
+      `  aws --endpoint-url ${info.aws.endpoint} --region ${info.aws.region} ec2 describe-fleets`,
+    ].join('\n'),
+  );
+  await new Promise<void>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await serving.close();
+  io.stdout('stopped; the world is saved');
+  return 0;
+}
+
+/** `autoscaler local kubeconfig`: the running serve's kubeconfig, printed or written to `--output`. */
+export async function runKubeconfig(
+  o: { stateDir: string; output?: string; cluster?: string },
+  io: CliIo,
+): Promise<number> {
+  const stateDir = resolve(io.cwd, o.stateDir);
+  const info = await servingInfo(stateDir);
+  if (!info) {
+    io.stderr(
+      `autoscaler local kubeconfig: nothing serves the local world of ${stateDir}; start 'autoscaler local serve' first`,
+    );
+    return 1;
+  }
+  let text = await readFile(info.kubeconfig, 'utf8');
+  if (o.cluster !== undefined) {
+    if (!info.clusters[o.cluster]) {
+      io.stderr(
+        `autoscaler local kubeconfig: no cluster '${o.cluster}' (served: ${Object.keys(info.clusters).join(', ')})`,
+      );
+      return 1;
+    }
+    const YAML = await import('yaml');
+    const doc = YAML.parse(text) as Record<string, unknown>;
+    doc['current-context'] = o.cluster;
+    text = YAML.stringify(doc);
+  }
+  if (o.output) {
+    await writeFile(resolve(io.cwd, o.output), text, { encoding: 'utf8', mode: 0o600 });
+    io.stdout(`wrote ${resolve(io.cwd, o.output)} (current context ${o.cluster ?? Object.keys(info.clusters)[0]})`);
+  } else io.stdout(text);
+  return 0;
+}
