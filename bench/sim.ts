@@ -71,6 +71,8 @@ export interface ScenarioSpec {
   tracesDir: string;
   /** The 2024 traces' day (UTC). */
   dayUtc?: string;
+  /** Warm capacity as the demo declares it (default), or none (`--no-warm`). */
+  warm?: boolean;
 }
 
 export interface Scenario {
@@ -289,7 +291,7 @@ const pick = (s: ControllerSummary): Figures => ({
 export async function runJob(job: Job, cwd: string, log: (line: string) => void = () => {}): Promise<JobResult> {
   const began = performance.now();
   const s = await buildScenario(job.spec);
-  const demo = demoFleet({ startMs: s.startMs });
+  const demo = demoFleet({ startMs: s.startMs, warm: job.spec.warm !== false });
   const slots = spotSlots(demo.worldPools);
   const spot = s.spotTrace
     ? scheduleFromTraces(await loadSpotTraces(s.spotTrace), slots, s.hours * 3600, s.spotTrace)

@@ -20,7 +20,7 @@
  * first minute's demand is published as the fleet's metrics and the forecast function decides through the
  * real path, again until the pools' desired counts stop changing (at most `SETTLE_ROUNDS` decisions: the
  * safety's step limits can need more than one); the nodes it launched count as ready between decisions, as
- * the runner makes them ready at the start. That is the count the autoscaler's own rule holds for the first
+ * the runner makes them ready at the start, and the warm nodes it asked for as prepared. That is the count the autoscaler's own rule holds for the first
  * minute's demand.
  */
 import { fileURLToPath } from 'node:url';
@@ -382,6 +382,15 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
           if (i.state === 'pending' || i.state === 'running') {
             i.runningAt = i.readyAt = ctx.now;
             i.state = 'ready';
+          }
+        }
+        // Warm nodes it asked for are prepared too: the fleet was running before (its warm pools filled).
+        for (const p of ctx.world.allPools()) {
+          for (const w of ctx.world.warmOf(p.id)) {
+            if (w.phase === 'warming') {
+              w.phase = 'warm';
+              w.warmAt = w.billedTo = ctx.now;
+            }
           }
         }
         const m = stepPhysics(

@@ -58,8 +58,8 @@ export interface DemoOptions {
  * stopped, the default resume time and each cloud's default disk (shared/domain/warm.ts).
  */
 export const DEMO_WARM: Record<string, { min: number; max: number }> = {
-  'aws-g5-ondemand': { min: 1, max: 6 },
-  'gcp-l4': { min: 0, max: 4 },
+  'aws-g5-ondemand': { min: 1, max: 24 },
+  'gcp-l4': { min: 0, max: 8 },
 };
 
 /** The Kubernetes side: the model server's Deployment and the cluster its GPU nodes join. */

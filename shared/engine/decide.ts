@@ -8,10 +8,11 @@
  *      pool backed off), blocked offerings, reservations (filled when usable, kept until their end when
  *      ending), pinned pool;
  *   3. raw recommendation in capacity (requests/s): demand with its SLO headroom over the lead time (time to
- *      ready + decision interval, headroom.ts), HPA metrics, forecast over the same lead time, KEDA
- *      activation — turned into nodes by the placement, spot counted at its expected survival and hedged
- *      against the loss scenarios the fleet has seen (spot-risk.ts, spot-hedge.ts) — or the operator's
- *      target;
+ *      ready + decision interval, headroom.ts; with warm pools, over the time a warm node takes to serve,
+ *      the warm nodes covering the rest of the lead: warm-sizing.ts), HPA metrics, forecast over the same
+ *      lead time, KEDA activation — turned into nodes by the placement, spot counted at its expected survival
+ *      and hedged against the loss scenarios the fleet has seen and the prior correlated loss, warm nodes
+ *      counting as capacity that is not spot (spot-risk.ts, spot-hedge.ts) — or the operator's target;
  *   4. HPA stabilization windows (over recorded capacities, read in today's nodes) and behavior policies
  *      (skipped for a manual target);
  *   5. schedule freezes, cooldowns, the max step (an ending reservation's replacements are not held by
@@ -19,8 +20,9 @@
  *   6. hard bounds: min/max, windows (a window starting within the lead time sets its floor now, so its
  *      nodes are ready by its start), scale-to-zero, pool minimums; then pool capacity and the GPU limit;
  *   7. the hourly budget;
- *   8. placement of the final count, actions (the Deployment's replicas and instance removals included),
- *      pause and dry run;
+ *   8. placement of the final count, warm nodes resumed first where what serves within a resume time is
+ *      short (interruptions, rises), the warm pools' targets (`plan.warm`), actions (the Deployment's replicas
+ *      and instance removals included), pause and dry run;
  *   9. the fleet's next state (next-state.ts): what the application saves once it executed the plan.
  * Pause means hands off: the plan says what it would do, and holds back every cloud change, interruption
  * handling included (backoffs are still recorded). A freeze holds the size but still replaces interrupted
@@ -37,7 +39,20 @@ import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { headroom } from './headroom.ts';
 import { hedge } from './spot-hedge.ts';
-import { hedgeTargets, lossScenarios, poolSurvival, updateSpotRisk } from './spot-risk.ts';
+import { hedgeTargets, lossScenarios, poolSurvival, priorScenarios, updateSpotRisk } from './spot-risk.ts';
+import { slack } from './spot-hedge.ts';
+import {
+  bridge,
+  holdWarmNeed,
+  sizeWithWarm,
+  warmHoldSeconds,
+  warmPoolsOf,
+  warmCapacityFor,
+  warmTarget,
+  type ForecastNeeds,
+  type WarmSizing,
+} from './warm-sizing.ts';
+import { forecastPeak } from './forecast.ts';
 import { inNodes, readHistory } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
@@ -54,7 +69,7 @@ import { launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
 import type { Layout } from './layout.ts';
-import type { DecisionInput, Plan, SpotRiskState } from './types.ts';
+import type { DecisionInput, Plan, SpotRiskState, WarmHold, WarmPlan } from './types.ts';
 
 /**
  * The layout for `x` nodes, the last `forFloor` of them placed where a node costs least; with the nodes
@@ -73,6 +88,20 @@ function placeFloor(path: PlacementPath, x: number, forFloor: number): { layout:
   return { layout, floor };
 }
 
+/** The forecast peaks within the cold lead and the warm lead (see warm-sizing.ts). */
+function forecastNeeds(
+  input: DecisionInput,
+  t: number,
+  lead: number,
+  interval: number,
+  warm: ReturnType<typeof warmPoolsOf>,
+): ForecastNeeds {
+  if (!input.forecast || warm.length === 0) return { coldRps: 0, warmRps: 0 };
+  const resume = Math.max(...warm.map((v) => v.pool.warm.resumeSeconds));
+  const peak = (s: number) => forecastPeak(input.forecast!, t, s) ?? 0;
+  return { coldRps: peak(lead), warmRps: peak(Math.min(lead, interval + resume)) };
+}
+
 export function decide(input: DecisionInput, now: Date): Plan {
   const t = now.getTime();
   const { fleet } = input;
@@ -89,7 +118,8 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // The lead time: a node asked for now serves after its time to ready, and the next decision may come one
   // interval later; what this decision holds must last that long.
   const ttr = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
-  const lead = ttr + Math.max(0, input.decisionIntervalSeconds ?? DEFAULT_DECISION_INTERVAL_SECONDS);
+  const interval = Math.max(0, input.decisionIntervalSeconds ?? DEFAULT_DECISION_INTERVAL_SECONDS);
+  const lead = ttr + interval;
   // A window about to start: its floor is ready by its start, so its nodes launch now.
   const soon = upcomingFloor(input.schedule ?? [], active, [t + ttr * 1000, t + lead * 1000]);
   if (soon.minNodes !== undefined && soon.minNodes > (windows.minNodes ?? Number.NEGATIVE_INFINITY)) {
@@ -174,6 +204,39 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const samples = (input.demandHistory ?? []).filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps }));
   const slo =
     sloSizing && demandNow !== undefined ? headroom(demandNow, samples, lead, fleet.slo.availability) : undefined;
+  // Warm capacity (warm-sizing.ts): running plus booting capacity covers what may come before a warm node
+  // resumed by the next decision serves; the warm nodes the fleet has cover the rest of the cold lead.
+  const warmView = sloSizing && !fleetManual ? warmPoolsOf(baseline) : [];
+  const sizing: WarmSizing | undefined =
+    slo && demandNow !== undefined
+      ? sizeWithWarm(
+          demandNow,
+          samples,
+          fleet.slo.availability,
+          lead,
+          interval,
+          demandNow,
+          warmView,
+          input.state.warmHold?.rps,
+          forecastNeeds(input, t, lead, interval, warmView),
+        )
+      : undefined;
+  let sloHeld = slo;
+  if (slo && sizing) {
+    sloHeld = { ...sizing.running, rps: sizing.heldRps };
+    const saved = Math.max(0, sizing.cold.rps - sizing.heldRps);
+    reasons.add(
+      'rule',
+      'warm.headroom',
+      `warm capacity replaces running headroom: a cold launch serves within ${sizing.coldLeadSeconds}s ` +
+        `(demand up to x${sizing.cold.multiplier.toFixed(2)}: ${sizing.cold.rps.toFixed(0)} rps), a warm node within ` +
+        `${sizing.warmLeadSeconds}s (decision interval ${interval}s + resume ${sizing.resumeSeconds}s: ` +
+        `x${sizing.running.multiplier.toFixed(2)}, ${sizing.running.rps.toFixed(0)} rps); ${sizing.availableNodes} warm node(s) ` +
+        `(${sizing.availableRps.toFixed(0)} rps) cover the rest: running and booting capacity held at ` +
+        `${sizing.heldRps.toFixed(0)} rps` +
+        (saved > 0 ? `, ${saved.toFixed(0)} rps less than without warm` : ''),
+    );
+  }
   const rec = recommend(
     {
       fleet,
@@ -185,19 +248,39 @@ export function decide(input: DecisionInput, now: Date): Plan {
       scaleToZero,
       path,
       now: t,
-      leadSeconds: lead,
-      headroom: slo,
+      // With warm capacity the forecast looks ahead the warm lead: the held headroom already covers its peak
+      // within the cold lead beyond the warm nodes (warm-sizing.ts).
+      leadSeconds: sizing ? sizing.warmLeadSeconds : lead,
+      headroom: sloHeld,
     },
     reasons,
   );
   // The spot hedge: the capacity left when the offerings of a loss scenario all go must still serve the
   // demand at the scenario's conditional target; more spot elsewhere or a larger on-demand base, the cheaper.
+  // Beside the correlated losses the fleet has seen, the prior ones: every spot offering of a cloud at once. Warm nodes
+  // count as capacity that is not spot (they resume within about a notice's time); the warm pools are sized
+  // for what the running layout lacks in the scenarios (below).
+  let hedgeWarmRps = 0;
+  let warmRps = 0;
+  let warmHold: WarmHold | undefined;
+  let warmTargets: ReturnType<typeof warmTarget> | undefined;
   if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
-    const reqs = hedgeTargets(lossScenarios(spotRisk, lead, t), fleet.slo.availability).map((s) => ({
+    const scenarios = [...lossScenarios(spotRisk, lead, t), ...priorScenarios(fleet, lead)];
+    const reqs = hedgeTargets(scenarios, fleet.slo.availability).map((s) => ({
       ...s,
       rps: headroom(demandNow, samples, lead, s.target).rps,
     }));
-    const h = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs);
+    // The warm pools' need: the demand band the running headroom leaves to them, and what the layout without
+    // a hedge lacks in a scenario; held at its highest for the break-even time of a preparation.
+    if (sizing) {
+      const unhedged = path.at(rec.nodes);
+      for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(unhedged, r));
+      const need = Math.max(sizing.demandBandRps, hedgeWarmRps);
+      warmHold = holdWarmNeed(input.state.warmHold, need, t, warmHoldSeconds(warmView[0]!.pool));
+      warmTargets = warmTarget(warmView, warmHold.rps);
+      warmRps = warmCapacityFor(warmView, warmHold.rps).rps;
+    }
+    const h = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs, warmRps);
     if (h && (h.nodes !== rec.nodes || h.extraBase > 0)) {
       const b = h.binding;
       reasons.add(
@@ -205,10 +288,13 @@ export function decide(input: DecisionInput, now: Date): Plan {
         'placement.spot-hedge',
         `hedge against losing ${Object.entries(b?.losses ?? {})
           .map(([k, share]) => `${(share * 100).toFixed(0)}% of ${k}`)
-          .join(' + ')} together again (seen ${b?.seen}, ` +
+          .join(
+            ' + ',
+          )} together${b?.prior ? ' (the prior: no correlated loss seen yet' : ` again (seen ${b?.seen}`}, ` +
           `p=${((b?.probability ?? 0) * 100).toFixed(1)}% per ${lead}s): what is left serves ${(b?.rps ?? 0).toFixed(0)} rps ` +
           `(demand at ${((b?.target ?? 0) * 100).toFixed(2)}%): ${rec.nodes} -> ${h.nodes} node(s)` +
-          (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : ''),
+          (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : '') +
+          (warmRps > 0 ? ` (${warmRps.toFixed(0)} rps of warm nodes counted)` : ''),
         { before: rec.nodes, after: h.nodes },
       );
       path = h.path;
@@ -238,6 +324,8 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // 4. HPA stabilization and behavior, unless an operator set the target. Past recommendations recorded
   // as capacity are read in nodes of this decision's placement.
   let x = recommendedNodes;
+  // The most the rate limits allow this decision (what the warm nodes resumed first may bring the fleet to).
+  let upCap = Math.min(policy.maxNodes, current + Math.max(0, policy.safety.maxStepUp));
   if (fleetManual) {
     const { target, by, reason, until } = fleetManual;
     reasons.add(
@@ -250,6 +338,10 @@ export function decide(input: DecisionInput, now: Date): Plan {
     const window = Math.max(policy.scaleUp.stabilizationWindowSeconds, policy.scaleDown.stabilizationWindowSeconds);
     const recommendations = inNodes(history.recommendations, (rps) => path.nodesFor(rps).nodes, window, t);
     x = normalize(current, x, { ...history, recommendations }, policy, t, reasons);
+    upCap = Math.min(
+      upCap,
+      normalize(current, policy.maxNodes, { ...history, recommendations }, policy, t, new Reasons()),
+    );
   }
 
   // 5. Freezes, cooldowns, max step.
@@ -314,6 +406,39 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const forFloor = budget.cut ? 0 : Math.max(0, x - Math.max(needed, path.base));
   const { layout: final, floor } = placeFloor(path, x, forFloor);
   explainPlacement(path, final, reasons, { nodes: floor, by: bounds.loBy });
+  // Replacements and rises resume warm nodes first: what serves within a resume time falls short of the
+  // running headroom (nodes under notice, cold launches still booting), so ready warm nodes resume now, on
+  // top of the cold launches that restore the lasting capacity (within the rate limits); the scale-in that
+  // follows returns them.
+  if (sizing && !windows.freeze && !budget.cut) {
+    const b = bridge(final, warmView, sizing.running.rps, effects.leaving);
+    let room = Math.max(0, upCap - x);
+    for (const v of warmView) {
+      const n = Math.min(room, b.nodes.get(v.pool.id) ?? 0);
+      if (n <= 0) continue;
+      final.set(v.index, final.counts[v.index] + n);
+      x += n;
+      room -= n;
+      reasons.add(
+        'placement',
+        'warm.bridge',
+        `${v.pool.id}: +${n} warm node(s) resumed now: what serves within ${v.pool.warm.resumeSeconds}s ` +
+          `(${b.soonRps.toFixed(0)} rps: ready nodes kept, nodes resuming) is ${b.shortRps.toFixed(0)} rps short of the ` +
+          `${sizing.running.rps.toFixed(0)} rps the next ${sizing.warmLeadSeconds}s may need; cold launches serve in ${v.pool.timeToReadySeconds}s`,
+        { before: x - n, after: x, poolId: v.pool.id },
+      );
+    }
+  }
+  const warmPlan: WarmPlan | undefined =
+    warmHold && warmTargets && sizing
+      ? {
+          targets: Object.fromEntries(warmTargets.targets),
+          needRps: warmHold.rps,
+          demandRps: sizing.demandBandRps,
+          hedgeRps: hedgeWarmRps,
+          leftRps: warmTargets.leftRps,
+        }
+      : undefined;
   const why = reasonSummary(current, x, reasons);
   const all = buildActions({
     fleet,
@@ -362,6 +487,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     budgetCut: budget.cut,
     manualTarget: manual,
     ...(spotRisk ? { spotRisk } : {}),
+    ...(warmPlan ? { warm: warmPlan } : {}),
     historyEntry: {
       at: iso(t),
       fleetId: fleet.id,
@@ -375,9 +501,12 @@ export function decide(input: DecisionInput, now: Date): Plan {
       pools: pools.filter((p) => p.delta !== 0).map((p) => ({ poolId: p.poolId, from: p.current, to: p.target })),
       signalIds: sig.eventIds,
     },
-    nextState: nextState(input.state, sig, [...actions, ...suppressedActions], now, {
-      pools: fleet.pools,
-      ...(spotRisk ? { spotRisk } : {}),
-    }),
+    nextState: {
+      ...nextState(input.state, sig, [...actions, ...suppressedActions], now, {
+        pools: fleet.pools,
+        ...(spotRisk ? { spotRisk } : {}),
+      }),
+      ...(warmHold ? { warmHold } : {}),
+    },
   };
 }

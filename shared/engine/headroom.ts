@@ -13,8 +13,9 @@
  *     `sum max(0, P - m x d)  <=  (1 - availability) x sum P` (a window served with capacity `m x d` loses
  *     the excess of its peak, counted as if the peak lasted the whole window: the conservative side). It
  *     never falls as the target rises (the left side falls as `m` grows);
- *   - until the history speaks for the target, a prior: one pseudo-window at `HEADROOM_PRIOR_RATIO` (demand
- *     doubling within the lead time) at the history's mean demand. It decides alone without history, and
+ *   - until the history speaks for the target, a prior: one pseudo-window at `priorRatio(lead)` (demand
+ *     doubling within a 900 s lead time, the same growth compounded over another) at the history's mean
+ *     demand. It decides alone without history, and
  *     fades as windows accumulate: at a 0.999 target its pull drops below the history's after several
  *     hundred windows (minutes);
  *   - capacity above both the highest demand the history has seen and the prior's reach (`prior x d`)
@@ -42,6 +43,21 @@ export interface DemandSample {
  * plans for that much. A prior, not a measurement: the fleet's own history replaces it.
  */
 export const HEADROOM_PRIOR_RATIO = 2;
+
+/**
+ * The lead time the prior's doubling is stated over (seconds): a GPU node's 10-minute time to ready (the
+ * default here; 5 to 16 minutes in the reports of ../shared/traces/README.md) plus the 5-minute decision
+ * interval. Over another lead the prior is the same growth rate compounded: `priorRatio(lead)` =
+ * 2^(lead / 900), so a shorter horizon (the time a warm node takes to serve) expects a smaller rise, and
+ * the demo's cold lead (900 s) keeps x2.
+ */
+export const HEADROOM_PRIOR_LEAD_SECONDS = 900;
+
+/** The prior peak-to-now ratio over `leadSeconds` (see `HEADROOM_PRIOR_LEAD_SECONDS`): at least 1. */
+export function priorRatio(leadSeconds: number): number {
+  if (!(leadSeconds > 0)) return 1;
+  return HEADROOM_PRIOR_RATIO ** (leadSeconds / HEADROOM_PRIOR_LEAD_SECONDS);
+}
 
 /**
  * Resolution of the demand history the application gathers (seconds): Prometheus' default scrape interval
@@ -134,12 +150,12 @@ export function estimateHeadroom(
   samples: readonly DemandSample[],
   leadSeconds: number,
   availability: number,
-  priorRatio = HEADROOM_PRIOR_RATIO,
+  prior0 = priorRatio(leadSeconds),
 ): HeadroomEstimate {
   const target = Math.min(1, Math.max(0, availability));
   const history = peakRatios(samples, leadSeconds);
   const meanStart = history.length ? history.reduce((w, r) => w + r.start, 0) / history.length : 1;
-  const prior = Math.max(1, priorRatio);
+  const prior = Math.max(1, prior0);
   const withPrior = [...history, { ratio: prior, start: meanStart, peak: prior * meanStart }];
   const solve = (windows: readonly PeakRatio[]) => {
     const allowed = 1 - target;
@@ -191,7 +207,7 @@ export function headroom(
 ): Headroom {
   const e = estimateHeadroom(samples, leadSeconds, availability);
   const d = Math.max(0, demandRps);
-  const cap = Math.max(d * HEADROOM_PRIOR_RATIO, e.historyPeak);
+  const cap = Math.max(d * priorRatio(leadSeconds), e.historyPeak);
   const rps = Math.max(d, Math.min(d * e.multiplier, cap));
   return { ...e, rps, capped: rps < d * e.multiplier, leadSeconds };
 }

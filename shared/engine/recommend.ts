@@ -14,8 +14,8 @@
  *     metrics are a check: they may only raise the requirement (nodes hotter than the demand says); without
  *     demand they drive it both ways, the largest over metrics winning.
  *   - SLO headroom (headroom.ts), when the inputs carry the demand history: the capacity that serves the peak
- *     of the coming lead time at `slo.availability`, learned from the fleet's own demand; the larger of it
- *     and the buffered demand wins.
+ *     of the coming lead time at `slo.availability`, learned from the fleet's own demand, replaces the buffer:
+ *     the larger of it, the demand and the forecast wins.
  *   - The forecast peak within the lead time (time to ready + decision interval), with the same buffer, only
  *     raises it (forecast.ts).
  *   - As the HPA does, without demand a policy metric without a value forbids a scale-down, and with no input
@@ -27,7 +27,7 @@
 import type { Fleet } from '../domain/types.ts';
 import { DEFAULT_ACTIVATION, DEFAULT_TOLERANCE } from './defaults.ts';
 import { forecastPeak } from './forecast.ts';
-import { HEADROOM_PRIOR_RATIO, type Headroom } from './headroom.ts';
+import { type Headroom, priorRatio } from './headroom.ts';
 import { metricCapacity, type Tolerances } from './hpa-replicas.ts';
 import type { PlacementPath } from './placement-path.ts';
 import type { Reasons } from './reasons.ts';
@@ -94,7 +94,9 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
   const tolerances = tolerancesOf(fleet);
   const lasting = path.capacityAt(path.base);
   const serving = servingRps(fleet);
-  const buffer = policy.demandBuffer;
+  // With the SLO headroom the availability target sizes what is held above the demand (the buffer is the
+  // headroom of a fleet without a demand history): the demand and the forecast count as they are.
+  const buffer = input.headroom ? 0 : policy.demandBuffer;
   const demandKnown = input.demand !== undefined && Number.isFinite(input.demand.rps);
   /** Capacity candidates (requests/s) and node candidates (activation at zero). */
   const capacities: number[] = [];
@@ -159,9 +161,11 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
         'demand.headroom',
         `SLO ${(h.availability * 100).toFixed(2)}%: peak over the next ${h.leadSeconds}s up to x${h.multiplier.toFixed(2)} ` +
           `the demand now (${h.windows ? `learned from ${h.windows} window(s) over ${(h.historySeconds / 3600).toFixed(1)} h of demand` : 'no history'}` +
-          `${h.prior ? `, prior x${HEADROOM_PRIOR_RATIO} still weighing` : ''}): ${fmt(h.rps)} rps` +
+          `${h.prior ? `, prior x${priorRatio(h.leadSeconds).toFixed(2)} still weighing` : ''}): ${fmt(h.rps)} rps` +
           `${h.capped ? ` (capped at the most the history has seen or the prior expects)` : ''}, ` +
-          (after > before ? `+${after - before} node(s) above the buffered demand` : 'within the buffered demand'),
+          (after > before
+            ? `+${after - before} node(s) above the ${buffer > 0 ? 'buffered ' : ''}demand`
+            : `within the ${buffer > 0 ? 'buffered ' : ''}demand`),
         { before, after: Math.max(before, after) },
       );
     }

@@ -6,7 +6,9 @@
  *   - a larger on-demand base (the regular nodes the mix keeps before it buys spot): SkyServe/SpotHedge's
  *     dynamic fallback to on-demand, sized for the scenario rather than for every spot node.
  * Every on-demand base from the policy's up to what the largest requirement needs in regular nodes alone is
- * tried, each with the fewest nodes that meet every scenario; the cheapest layout is kept.
+ * tried, each with the fewest nodes that meet every scenario; the cheapest layout is kept. Warm capacity (stopped
+ * nodes that resume in about the time a spot notice gives) counts as capacity that is not spot: with enough
+ * of it, neither is needed (warm.ts sizes the warm pools for the scenarios).
  */
 import { Layout } from './layout.ts';
 import { PlacementPath } from './placement-path.ts';
@@ -36,19 +38,24 @@ function rawCapacity(layout: Layout): number {
   return rps;
 }
 
-function slack(layout: Layout, r: HedgeRequirement): number {
+/**
+ * Capacity left in the scenario beyond what it must serve (negative: short), with `warmRps` of warm capacity
+ * counted as not spot: resumed when the notices come (an AWS notice gives 2 minutes, a stopped node resumes
+ * in about as long), it takes the place of the spot lost.
+ */
+export function slack(layout: Layout, r: HedgeRequirement, warmRps = 0): number {
   const counts = layout.slots.map((s, i) => ({ pool: s.pool, nodes: layout.counts[i] }));
-  return rawCapacity(layout) - capacityLost(r.losses, counts) - r.rps;
+  return rawCapacity(layout) - capacityLost(r.losses, counts) + Math.max(0, warmRps) - r.rps;
 }
 
-const meets = (layout: Layout, reqs: readonly HedgeRequirement[]) =>
-  reqs.every((r) => slack(layout, r) >= -1e-9 * Math.max(1, r.rps));
+const meets = (layout: Layout, reqs: readonly HedgeRequirement[], warmRps: number) =>
+  reqs.every((r) => slack(layout, r, warmRps) >= -1e-9 * Math.max(1, r.rps));
 
 /** The fewest nodes from `from` up whose layout meets every requirement, or undefined within `limit`. */
-function fewest(path: PlacementPath, from: number, limit: number, reqs: readonly HedgeRequirement[]) {
+function fewest(path: PlacementPath, from: number, limit: number, reqs: readonly HedgeRequirement[], warmRps: number) {
   for (let n = from; n <= limit; n++) {
     if (path.reach(n) !== n) return undefined;
-    if (meets(path.at(n), reqs)) return n;
+    if (meets(path.at(n), reqs, warmRps)) return n;
   }
   return undefined;
 }
@@ -64,6 +71,8 @@ export function hedge(
   fromNodes: number,
   limit: number,
   reqs: readonly HedgeRequirement[],
+  /** Warm capacity (requests/s) the fleet can resume now: it counts in every scenario (see `slack`). */
+  warmRps = 0,
 ): Hedge | undefined {
   if (reqs.length === 0) return undefined;
   let best: (Hedge & { cost: number }) | undefined;
@@ -81,7 +90,7 @@ export function hedge(
             new Layout(baseline.slots, { ...baseline.policy, onDemandBase: base + k }, baseline.counts),
           );
     const from = Math.max(fromNodes, p.nodesFor(requiredRps).nodes);
-    const n = fewest(p, from, limit, reqs);
+    const n = fewest(p, from, limit, reqs, warmRps);
     if (n === undefined) continue;
     const cost = p.costAt(n);
     if (!best || cost < best.cost - 1e-9) best = { path: p, nodes: n, extraBase: k, cost };
@@ -89,6 +98,6 @@ export function hedge(
   if (!best) return undefined;
   const layout = best.path.at(best.nodes);
   let binding: HedgeRequirement | undefined;
-  for (const r of reqs) if (!binding || slack(layout, r) < slack(layout, binding)) binding = r;
+  for (const r of reqs) if (!binding || slack(layout, r, warmRps) < slack(layout, binding, warmRps)) binding = r;
   return { path: best.path, nodes: best.nodes, extraBase: best.extraBase, binding };
 }

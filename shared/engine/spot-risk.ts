@@ -39,6 +39,20 @@ export const SPOT_MAX_EVENTS = 500;
 export const offeringKey = (poolId: string, zone?: string) => `${poolId}/${zone ?? '*'}`;
 
 /**
+ * Prior chance, per 900 s lead window, that every spot offering of one cloud loses all its nodes together:
+ * 1.12%. Pooled over the 26,484 windows of 15 minutes of the SkyServe/SpotHedge spot availability traces
+ * (Mao et al., EuroSys'25; `spot_availability/{AWS1,AWS2,AWS3,GCP1}`, each set's zones taken as one
+ * fleet's spot offerings, the capacity held at a window's start): in 1.12% of them the set lost all of it
+ * within the window (in 4.0% two or more zones lost capacity together; AWS2's and AWS3's zones span three
+ * regions, so losses are correlated beyond one region). Until the fleet has seen its own correlated losses,
+ * this is the first loss it hedges: the capacity that is not spot (on-demand, reserved, warm) must serve
+ * the demand at the conditional target when all spot goes. Scaled linearly to other leads.
+ */
+export const SPOT_PRIOR_ALL_LOST_PROBABILITY = 0.0112;
+/** The window `SPOT_PRIOR_ALL_LOST_PROBABILITY` is measured over, seconds. */
+export const SPOT_PRIOR_WINDOW_SECONDS = 900;
+
+/**
  * A loss this decision learned of: nodes of an offering interrupted, or asked for and not launched (the
  * capacity was counted on and is not there either way). Both count towards the offering's loss rate and
  * make episodes.
@@ -121,8 +135,31 @@ export interface LossScenario {
   losses: Record<string, number>;
   /** Probability of the scenario within one lead window. */
   probability: number;
-  /** ISO time of the latest episode it was seen in. */
-  seen: string;
+  /** ISO time of the latest episode it was seen in (absent for the prior). */
+  seen?: string;
+  /** The documented prior (`priorScenario`), not an episode the fleet saw. */
+  prior?: boolean;
+}
+
+/**
+ * The prior correlated losses: for each cloud, every spot offering of that cloud lost at once (`pool/*` of its
+ * spot pools), at `SPOT_PRIOR_ALL_LOST_PROBABILITY` per 900 s, scaled to the lead. The traces' correlated
+ * losses span the zones and regions of one cloud; spot markets of different clouds are taken as independent
+ * until the fleet sees them fail together (then that episode is a scenario of its own).
+ */
+export function priorScenarios(fleet: Fleet, leadSeconds: number): LossScenario[] {
+  if (!(leadSeconds > 0)) return [];
+  const byCloud = new Map<string, Pool[]>();
+  for (const p of fleet.pools) {
+    if (p.capacityType !== 'spot') continue;
+    byCloud.set(p.cloud, [...(byCloud.get(p.cloud) ?? []), p]);
+  }
+  const probability = Math.min(1, (SPOT_PRIOR_ALL_LOST_PROBABILITY * leadSeconds) / SPOT_PRIOR_WINDOW_SECONDS);
+  return [...byCloud.values()].map((pools) => ({
+    losses: Object.fromEntries(pools.map((p) => [offeringKey(p.id), 1])),
+    probability,
+    prior: true,
+  }));
 }
 
 /**

@@ -115,6 +115,25 @@ export interface SpotRiskState {
   events: Array<{ at: string; offering: string; nodes: number; held?: number }>;
 }
 
+/** The need (requests/s) the warm pools are sized for, held at its highest for a while (warm-sizing.ts). */
+export interface WarmHold {
+  rps: number;
+  /** ISO time it was last raised. */
+  at: string;
+}
+
+/** The warm pools' sizing a decision made with the SLO headroom (warm-sizing.ts), for warm.ts to act on. */
+export interface WarmPlan {
+  /** Warm nodes each warm pool keeps. */
+  targets: Record<string, number>;
+  /** The need they are sized for (held), and its parts this decision: the demand band and the spot hedge. */
+  needRps: number;
+  demandRps: number;
+  hedgeRps: number;
+  /** What the warm maxima leave to cold launches. */
+  leftRps: number;
+}
+
 /** Durable per-fleet state kept by the functions between decisions. */
 export interface DecisionState {
   paused?: PauseState;
@@ -122,6 +141,8 @@ export interface DecisionState {
   offeringBackoff: OfferingBackoff[];
   interruptedInstances?: HandledInterruption[];
   spotRisk?: SpotRiskState;
+  /** The warm pools' need, held at its highest for the break-even time (warm-sizing.ts). */
+  warmHold?: WarmHold;
   /**
    * Each pool's count when it was last observed. A pool its cloud cannot describe goes into the next
    * decision at this count, pinned (the application's observation does it), rather than out of it.
@@ -369,6 +390,8 @@ export interface Plan {
   manualTarget?: ManualTarget;
   /** The fleet's spot risk after this decision, to store with its state (SLO sizing only). */
   spotRisk?: SpotRiskState;
+  /** The warm pools' targets sized with the SLO headroom (SLO sizing with warm pools only); warm.ts acts on them. */
+  warm?: WarmPlan;
   /** What to append to the fleet's history once the plan was executed (or not: see `HistoryEntry.applied`). */
   historyEntry: HistoryEntry;
   /**

@@ -1,6 +1,10 @@
 /**
  * Warm capacity planning: how many stopped nodes each pool with `warm` keeps, and why.
  *
+ * With the SLO sizing (the decision input carries the demand history), the decision sizes the warm pools with
+ * the headroom model over two horizons and the spot hedge (warm-sizing.ts) and hands the targets over in
+ * `plan.warm`; this module turns them into `set-warm` actions and reasons. Without it, the rule below:
+ *
  * A node serves `timeToReadySeconds` after a cold launch, or `warm.resumeSeconds` after a warm one resumes. So
  * the demand that may arrive within a resume time can only be met by nodes already running (the plan's
  * running headroom); what may arrive later, within a cold launch's time to ready, can be met by warm nodes
@@ -88,7 +92,27 @@ export function planWarm(input: DecisionInput, plan: Plan, now: Date): { actions
   const headroom = demandNow === undefined ? undefined : Math.max(0, runningRps - demandNow);
 
   const want = new Map<string, number>(pools.map((p) => [p.id, p.warm.min]));
-  if (riseCold === undefined || headroom === undefined) {
+  if (plan.warm) {
+    // Sized with the SLO headroom by the decision (warm-sizing.ts).
+    const w = plan.warm;
+    for (const p of pools) want.set(p.id, w.targets[p.id] ?? p.warm.min);
+    reasons.push({
+      kind: 'rule',
+      code: 'warm.demand',
+      message:
+        `warm: sized for ${w.needRps.toFixed(1)} rps (held at its highest for the break-even time of a preparation): ` +
+        `${w.demandRps.toFixed(1)} rps of demand the running headroom leaves to warm nodes, ` +
+        `${w.hedgeRps.toFixed(1)} rps the capacity that is not spot lacks when the spot offerings fail together`,
+    });
+    if (w.leftRps > 1e-9) {
+      reasons.push({
+        kind: 'limit',
+        code: 'warm.max',
+        message: `warm: ${w.leftRps.toFixed(1)} rps left to running capacity and cold launches (warm maxima reached)`,
+        clippedBy: 'warm.max',
+      });
+    }
+  } else if (riseCold === undefined || headroom === undefined) {
     reasons.push({
       kind: 'rule',
       code: 'warm.minimum',
@@ -135,10 +159,12 @@ export function planWarm(input: DecisionInput, plan: Plan, now: Date): { actions
     const from = p.warmObserved?.target ?? 0;
     const cost = n * p.warm.hourlyPrice;
     const running = n * p.hourlyPrice;
+    const have = (p.warmObserved?.ready ?? 0) + (p.warmObserved?.warming ?? 0);
     const message =
       `${p.id}: keep ${n} warm node(s) ${p.warm.state} (${from} now): ${usd(cost)}/h for their disks, against ` +
       `${usd(running)}/h for the same ${(n * p.rpsPerNode).toFixed(1)} rps kept running; they serve within ` +
-      `${p.warm.resumeSeconds} s of a rise instead of ${p.timeToReadySeconds} s`;
+      `${p.warm.resumeSeconds} s of a rise instead of ${p.timeToReadySeconds} s` +
+      (p.warmObserved && have < n ? `; ${n - have} used up or not yet there are refilled` : '');
     reasons.push({ kind: 'placement', code: 'warm.pool', message, poolId: p.id, before: from, after: n });
     if (n !== from || p.warmObserved === undefined) {
       if (n === 0 && p.warmObserved === undefined) continue;

@@ -157,22 +157,23 @@ describe('decide with the demand history', () => {
   };
 
   it('without history holds the prior and says so', () => {
-    // 100 rps x 1.998 (the prior at 99.9%) = 199.8 rps: 20 nodes; the buffer alone would give 12.
+    // 100 rps x 1.998 (the prior at 99.9%) = 199.8 rps: 20 nodes; the demand alone would give 10 (the
+    // headroom replaces the buffer).
     const plan = decide(input(f(0.999), { demand: { rps: 100 }, demandHistory: [] }), T0);
     expect(plan.targetNodes).toBe(20);
     const r = plan.reasons.find((x) => x.code === 'demand.headroom');
     expect(r?.message).toContain('SLO 99.90%');
     expect(r?.message).toContain('next 900s');
-    expect(r?.message).toContain('+8 node(s)');
+    expect(r?.message).toContain('+10 node(s) above the demand');
   });
 
-  it('with a flat history the buffered demand decides', () => {
+  it('with a flat history the demand itself decides: the headroom replaces the buffer', () => {
     const plan = decide(
       input(f(0.999), { demand: { rps: 100 }, demandHistory: tuples(new Array(2880).fill(100)) }),
       T0,
     );
-    expect(plan.targetNodes).toBe(12);
-    expect(plan.reasons.find((x) => x.code === 'demand.headroom')?.message).toContain('within the buffered demand');
+    expect(plan.targetNodes).toBe(10);
+    expect(plan.reasons.find((x) => x.code === 'demand.headroom')?.message).toContain('within the demand');
   });
 
   it('without the history input the buffer alone sets the headroom (no SLO sizing)', () => {

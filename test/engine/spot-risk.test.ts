@@ -138,13 +138,36 @@ describe('lossScenarios and hedgeTargets', () => {
 
 describe('decide with spot risk', () => {
   // Spot at $0.40 and on-demand at $1 per node, 10 rps each; the mix puts everything above one on-demand
-  // node on spot; demand 100 rps with a long flat history (the headroom is the 20% buffer).
+  // node on spot; demand 100 rps with a long flat history (no headroom above the demand).
   const history = Array.from({ length: 2880 }, (_, i) => [t0 / 1000 - (2879 - i) * 60, 100] as const);
-  const make = (spotPools: ReturnType<typeof spot>[], maxSpotSharePerZone = 1) =>
-    fleet([...spotPools, pool({ id: 'od', desired: 1, min: 1 })], {
-      metrics: [],
-      placement: { onDemandBase: 1, spotShare: 1, maxSpotSharePerZone },
-    });
+  const warm = (ready: number) => ({
+    min: 0,
+    max: 20,
+    state: 'stopped' as const,
+    resumeSeconds: 120,
+    diskType: 'gp3' as const,
+    diskGb: 100,
+    hourlyPrice: 0.011,
+    ...{ ready },
+  });
+  const make = (spotPools: ReturnType<typeof spot>[], maxSpotSharePerZone = 1, warmReady?: number) =>
+    fleet(
+      [
+        ...spotPools,
+        pool({
+          id: 'od',
+          desired: 1,
+          min: 1,
+          ...(warmReady !== undefined
+            ? { warm: warm(warmReady), warmObserved: { ready: warmReady, warming: 0, target: warmReady } }
+            : {}),
+        }),
+      ],
+      {
+        metrics: [],
+        placement: { onDemandBase: 1, spotShare: 1, maxSpotSharePerZone },
+      },
+    );
   const plan = (f: ReturnType<typeof make>, state?: SpotRiskState, signals: InterruptionSignal[] = []) =>
     decide(
       input(f, {
@@ -157,11 +180,35 @@ describe('decide with spot risk', () => {
     );
   const target = (p: ReturnType<typeof decide>, id: string) => p.pools.find((x) => x.poolId === id)?.target ?? 0;
 
-  it('buys spot for its expected survival', () => {
-    const p = plan(make([spot({ id: 's' })]));
+  it('buys spot for its expected survival, hedged by warm nodes', () => {
+    // Ten warm on-demand nodes (100 rps) cover the prior correlated loss (all of the cloud's spot at once):
+    // no running hedge, and the spot is bought for its survival. (The fleet already runs it: from one node,
+    // warm nodes would also resume at once to serve while the spot boots.)
+    const p = plan(make([spot({ id: 's', desired: 10, ready: 10 })], 1, 10));
     expect(p.reasons.some((r) => r.code === 'placement.spot-survival')).toBe(true);
-    // 120 rps: 1 on-demand (10) + spot at 93% of 10 rps: ceil(110 / 9.31) = 12 spot nodes, not 11.
-    expect(target(p, 's')).toBeGreaterThanOrEqual(12);
+    expect(p.reasons.some((r) => r.code === 'placement.spot-hedge')).toBe(false);
+    // 100 rps (the SLO headroom replaces the buffer; flat history): 1 on-demand (10) + spot at 93% of 10 rps:
+    // ceil(90 / 9.31) = 10 spot nodes, not 9.
+    expect(target(p, 's')).toBeGreaterThanOrEqual(10);
+    expect(target(p, 'od')).toBe(1);
+  });
+
+  it('hedges the first correlated loss with the prior, before any loss was seen', () => {
+    // No warm capacity: losing all spot of the cloud at once (1.12% per 900 s, above 1 - 0.995) must leave
+    // the demand served: the on-demand base grows to it.
+    const p = plan(make([spot({ id: 's' })]));
+    const r = p.reasons.find((x) => x.code === 'placement.spot-hedge');
+    expect(r?.message).toContain('100% of s/*');
+    expect(r?.message).toContain('the prior');
+    expect(target(p, 'od') * 10).toBeGreaterThanOrEqual(100);
+  });
+
+  it('sizes the warm pool for the prior correlated loss, so the running hedge can go', () => {
+    // Without warm nodes yet, the decision hedges with on-demand and asks the warm pool for the spot's
+    // capacity: what the layout without the hedge lacks when all spot goes.
+    const p = plan(make([spot({ id: 's' })], 1, 0));
+    expect(p.warm?.hedgeRps).toBeGreaterThan(0);
+    expect((p.warm?.targets.od ?? 0) * 10).toBeGreaterThanOrEqual(p.warm?.hedgeRps ?? 0);
   });
 
   it('falls back to on-demand for what one spot market cannot hedge', () => {

@@ -1,0 +1,266 @@
+/**
+ * Warm capacity in the SLO sizing (engine/warm-sizing.ts and decide): the two horizons of the headroom, the
+ * warm pools sized for the demand band and the spot hedge (the prior correlated loss included), warm nodes
+ * resumed first for replacements and rises, a failed resume backed off and replaced cold, and the warm
+ * targets within their bounds.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { InterruptionSignal, Signal } from '../../shared/domain/signals.ts';
+import type { Pool } from '../../shared/domain/types.ts';
+import { decide } from '../../shared/engine/decide.ts';
+import { headroom, priorRatio } from '../../shared/engine/headroom.ts';
+import type { DecisionInput } from '../../shared/engine/types.ts';
+import {
+  holdWarmNeed,
+  sizeWithWarm,
+  type WarmPoolView,
+  warmHoldSeconds,
+  warmTarget,
+} from '../../shared/engine/warm-sizing.ts';
+import { at, fleet, input, pool, T0 } from './fixtures.ts';
+
+const t0 = T0.getTime();
+const warm = (over: Partial<NonNullable<Pool['warm']>> = {}) => ({
+  min: 0,
+  max: 20,
+  state: 'stopped' as const,
+  resumeSeconds: 120,
+  diskType: 'gp3' as const,
+  diskGb: 100,
+  hourlyPrice: 0.011,
+  ...over,
+});
+/** An on-demand pool (10 rps a node, $1/h, 600 s to ready) with `ready` warm nodes. */
+const od = (desired: number, ready: number, over: Partial<Pool> = {}) =>
+  pool({
+    id: 'od',
+    desired,
+    ready: desired,
+    min: 0,
+    max: 64,
+    timeToReadySeconds: 600,
+    warm: warm(),
+    warmObserved: { ready, warming: 0, target: ready },
+    ...over,
+  });
+const spot = (desired: number, over: Partial<Pool> = {}) =>
+  pool({
+    id: 's',
+    capacityType: 'spot',
+    hourlyPrice: 0.3,
+    desired,
+    ready: desired,
+    max: 64,
+    timeToReadySeconds: 600,
+    location: { region: 'r', zones: ['a', 'b'] },
+    ...over,
+  });
+/** A flat demand history of two days at `rps`, a minute apart, ending at T0. */
+const flat = (rps: number) => Array.from({ length: 2880 }, (_, i) => [t0 / 1000 - (2879 - i) * 60, rps] as const);
+const view = (p: Pool, index = 0, room = 64): WarmPoolView => ({
+  pool: p as WarmPoolView['pool'],
+  index,
+  ready: p.warmObserved?.ready ?? 0,
+  warming: p.warmObserved?.warming ?? 0,
+  room,
+});
+const slo = (pools: Pool[], over: Partial<DecisionInput> = {}, availability = 0.999) => {
+  const f = fleet(pools, { metrics: [], placement: { onDemandBase: 0, spotShare: 1, maxSpotSharePerZone: 1 } });
+  f.slo.availability = availability;
+  return input(f, { demand: { rps: 100 }, demandHistory: [], ...over });
+};
+const target = (p: ReturnType<typeof decide>, id: string) => p.pools.find((x) => x.poolId === id)?.target ?? 0;
+
+describe('the prior over a lead', () => {
+  it.each([
+    { lead: 900, ratio: 2 },
+    { lead: 420, ratio: 2 ** (420 / 900) },
+    { lead: 1800, ratio: 4 },
+    { lead: 0, ratio: 1 },
+  ])('doubles within 900 s, compounded: $lead s -> x$ratio', ({ lead, ratio }) => {
+    expect(priorRatio(lead)).toBeCloseTo(ratio, 9);
+  });
+});
+
+describe('sizeWithWarm', () => {
+  it('holds running capacity for the warm lead and leaves the rest of the cold lead to warm nodes', () => {
+    // No history: the prior alone. Cold lead 900 s (600 + 300): x2 x 0.999; warm lead 300 + 120 = 420 s.
+    const s = sizeWithWarm(100, [], 0.999, 900, 300, 100, [view(od(10, 20))])!;
+    expect(s.warmLeadSeconds).toBe(420);
+    expect(s.cold.rps).toBeCloseTo(headroom(100, [], 900, 0.999).rps, 9);
+    expect(s.running.rps).toBeCloseTo(headroom(100, [], 420, 0.999).rps, 9);
+    // 20 warm nodes (200 rps) cover more than the band: the running headroom alone is held.
+    expect(s.heldRps).toBeCloseTo(s.running.rps, 9);
+    expect(s.demandBandRps).toBeCloseTo(s.cold.rps - s.running.rps, 9);
+  });
+
+  it('holds the cold headroom less what the warm nodes can take when they are too few', () => {
+    // One warm node, and the demand band needs more: the target asks for more warm nodes, which are
+    // counted as they are prepared (like the cold launches they replace); within a room of one, only one.
+    const s = sizeWithWarm(100, [], 0.999, 900, 300, 100, [view(od(10, 1), 0, 1)])!;
+    expect(s.availableRps).toBe(10);
+    expect(s.heldRps).toBeCloseTo(s.cold.rps - 10, 9);
+  });
+
+  it('reads the forecast on both horizons', () => {
+    const s = sizeWithWarm(100, [], 0.999, 900, 300, 100, [view(od(10, 0), 0, 0)], 0, {
+      coldRps: 400,
+      warmRps: 150,
+    })!;
+    // Cold need 400 (the forecast) - max(running, 150): the band warm nodes are sized for.
+    expect(s.demandBandRps).toBeCloseTo(400 - Math.max(s.running.rps, 150), 9);
+    // No room to resume anything: running holds the whole cold need.
+    expect(s.heldRps).toBe(400);
+  });
+
+  it('is undefined without a warm pool', () => {
+    expect(sizeWithWarm(100, [], 0.999, 900, 300, 100, [])).toBeUndefined();
+  });
+
+  it('property: held capacity never falls as the target rises, and never below the demand', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1000, noNaN: true }),
+        fc.double({ min: 0.5, max: 0.9999, noNaN: true }),
+        fc.double({ min: 0, max: 0.0999, noNaN: true }),
+        fc.integer({ min: 0, max: 30 }),
+        (demand, a, delta, ready) => {
+          const v = [view(od(10, ready))];
+          const lo = sizeWithWarm(demand, [], a, 900, 300, demand, v)!;
+          const hi = sizeWithWarm(demand, [], Math.min(1, a + delta), 900, 300, demand, v)!;
+          expect(hi.heldRps).toBeGreaterThanOrEqual(lo.heldRps - 1e-6);
+          expect(lo.heldRps).toBeGreaterThanOrEqual(demand - 1e-9);
+        },
+      ),
+    );
+  });
+});
+
+describe('warm targets', () => {
+  it('property: every pool stays within [warm.min, warm.max], cheapest per request/s first', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 5000, noNaN: true }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.integer({ min: 0, max: 10 }),
+        fc.integer({ min: 0, max: 5 }),
+        (need, minA, spanA, minB) => {
+          const a = od(0, 0, { warm: warm({ min: minA, max: minA + spanA }) });
+          const b = od(0, 0, { id: 'l4', hourlyPrice: 0.7, rpsPerNode: 5, warm: warm({ min: minB, max: minB + 3 }) });
+          const { targets, leftRps } = warmTarget([view(a), view(b, 1)], need);
+          for (const p of [a, b]) {
+            const n = targets.get(p.id)!;
+            expect(n).toBeGreaterThanOrEqual(p.warm!.min);
+            expect(n).toBeLessThanOrEqual(p.warm!.max);
+          }
+          const held = targets.get('od')! * 10 + targets.get('l4')! * 5;
+          // Covered, or both pools at their maximum with the rest left over.
+          if (leftRps > 0) expect(held + leftRps).toBeCloseTo(need, 6);
+          else expect(held).toBeGreaterThanOrEqual(need - 1e-9);
+        },
+      ),
+    );
+  });
+
+  it('holds the need at its highest for the break-even time of a preparation', () => {
+    // 600 s x $1/h against $0.011/h of disks: a preparation costs 54,545 s of a warm node's disks.
+    const p = od(0, 0);
+    const hold = warmHoldSeconds(p as WarmPoolView['pool']);
+    expect(hold).toBeCloseTo((600 * 1) / 0.011, 6);
+    const first = holdWarmNeed(undefined, 100, t0, hold);
+    expect(holdWarmNeed(first, 40, t0 + 3_600_000, hold)).toEqual(first);
+    expect(holdWarmNeed(first, 140, t0 + 60_000, hold)).toEqual({ rps: 140, at: at(60) });
+    expect(holdWarmNeed(first, 40, t0 + hold * 1000 + 1, hold).rps).toBe(40);
+  });
+});
+
+describe('decide with warm capacity', () => {
+  it('states the trade-off and holds less running capacity than without warm', () => {
+    const withWarm = decide(slo([od(20, 20), spot(0)]), T0);
+    const without = decide(slo([od(20, 0, { warm: undefined, warmObserved: undefined }), spot(0)]), T0);
+    const why = withWarm.reasons.find((r) => r.code === 'warm.headroom');
+    expect(why?.message).toMatch(/a warm node within 420s .*less than without warm/);
+    expect(withWarm.requiredRps!).toBeLessThan(without.requiredRps!);
+    // The warm pools are sized with the same model: the band between the two horizons at least.
+    expect(withWarm.warm?.demandRps).toBeGreaterThan(0);
+    expect((withWarm.warm?.targets.od ?? 0) * 10).toBeGreaterThanOrEqual(withWarm.warm!.needRps - 1e-9);
+  });
+
+  it('reads the decision interval it is given: a shorter one shortens both horizons', () => {
+    const five = decide(slo([od(20, 20)]), T0);
+    const one = decide(slo([od(20, 20)], { decisionIntervalSeconds: 60 }), T0);
+    expect(one.reasons.find((r) => r.code === 'warm.headroom')?.message).toContain('within 180s');
+    expect(one.requiredRps!).toBeLessThan(five.requiredRps!);
+  });
+
+  it('resumes warm nodes first for spot nodes under notice, in the decision that handles them', () => {
+    // 100 rps on 12 spot nodes; 6 of them get a notice. The replacements launch cold (600 s), and warm
+    // nodes resume at once so that what serves within 120 s still covers the running headroom.
+    const notice: InterruptionSignal = {
+      type: 'interruption',
+      eventId: 'e1',
+      source: 'aws.ec2',
+      time: at(0),
+      cloud: 'aws',
+      kind: 'warning',
+      instanceIds: ['i-1', 'i-2', 'i-3', 'i-4', 'i-5', 'i-6'],
+      poolId: 's',
+      zone: 'a',
+      deadline: at(120),
+    };
+    const plan = decide(slo([od(0, 10), spot(12)], { signals: [notice], demandHistory: flat(100) }), T0);
+    const bridge = plan.reasons.find((r) => r.code === 'warm.bridge');
+    expect(bridge?.message).toMatch(/od: \+\d+ warm node\(s\) resumed now/);
+    // Ready after the notices: 6 spot nodes (60 rps); the bridge brings what serves soon to the headroom.
+    expect(60 + target(plan, 'od') * 10).toBeGreaterThanOrEqual(100);
+    expect(target(plan, 'od')).toBeLessThanOrEqual(10);
+  });
+
+  it('a warm pool whose resume failed is backed off: nothing resumes there, capacity goes elsewhere cold', () => {
+    const failed: Signal = {
+      type: 'capacity-notice',
+      eventId: 'c1',
+      source: 'aws.autoscaling',
+      time: at(0),
+      cloud: 'aws',
+      kind: 'launch-unsuccessful',
+      instanceIds: [],
+      poolId: 'od',
+    };
+    const l4 = od(0, 0, { id: 'l4', hourlyPrice: 0.7, warm: undefined, warmObserved: undefined });
+    const plan = decide(slo([od(2, 10), l4, spot(2)], { signals: [failed], demandHistory: flat(100) }), T0);
+    expect(plan.actions).toContainEqual(
+      expect.objectContaining({ type: 'mark-offering', poolId: 'od', reason: 'insufficient-capacity' }),
+    );
+    expect(plan.reasons.some((r) => r.code === 'warm.bridge')).toBe(false);
+    expect(target(plan, 'od')).toBe(2);
+    // The demand is still planned for, on the pools that can launch.
+    expect(target(plan, 's') * 10 + target(plan, 'l4') * 10 + 20).toBeGreaterThanOrEqual(100);
+  });
+
+  it('property: the plan never holds less than the demand of now, with or without warm nodes', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 400, noNaN: true }),
+        fc.integer({ min: 0, max: 20 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 0, max: 30 }),
+        (demand, ready, running, spotNodes) => {
+          const plan = decide(
+            slo([od(running, ready), spot(spotNodes)], { demand: { rps: demand }, demandHistory: flat(demand) }),
+            T0,
+          );
+          const capacity = target(plan, 'od') * 10 + target(plan, 's') * 10;
+          expect(capacity).toBeGreaterThanOrEqual(demand - 1e-9);
+          const n = plan.warm?.targets.od;
+          if (n !== undefined) {
+            expect(n).toBeGreaterThanOrEqual(0);
+            expect(n).toBeLessThanOrEqual(20);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
