@@ -143,11 +143,26 @@ function guardedEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
   const options = base.NODE_OPTIONS ?? '';
   return options.includes(GUARD) ? base : { ...base, NODE_OPTIONS: `${options} --import=${GUARD}`.trim() };
 }
+/**
+ * kubectl and the AWS CLI (the conformance test's real clients) run with every request sent through a dead
+ * proxy on loopback unless it is for loopback itself (both honour HTTPS_PROXY/HTTP_PROXY and NO_PROXY, and
+ * resolve no name themselves behind a proxy), and the AWS CLI kept off the instance metadata service.
+ */
+const isProxiedCli = (file: string) => /(^|[/\\])(kubectl|aws)$/.test(file);
+const CLI_GUARD_ENV = {
+  HTTPS_PROXY: 'http://127.0.0.1:9',
+  HTTP_PROXY: 'http://127.0.0.1:9',
+  https_proxy: 'http://127.0.0.1:9',
+  http_proxy: 'http://127.0.0.1:9',
+  NO_PROXY: '127.0.0.1,localhost,::1',
+  no_proxy: '127.0.0.1,localhost,::1',
+  AWS_EC2_METADATA_DISABLED: 'true',
+};
 /** `bash -n FILE` (or sh): a syntax check that runs nothing. */
 const isSyntaxCheck = (file: string, args: unknown) =>
   /(^|[/\\])(ba)?sh$/.test(file) && Array.isArray(args) && args[0] === '-n' && !args.includes('-c');
 function checkProgram(file: string, how: string, args?: unknown): void {
-  if (!isNode(file) && !isEsbuild(file) && !isChromium(file) && !isSyntaxCheck(file, args))
+  if (!isNode(file) && !isEsbuild(file) && !isChromium(file) && !isProxiedCli(file) && !isSyntaxCheck(file, args))
     throw new LoopbackGuardError(`${how} of '${file}' (only Node, which runs the guard, may be started)`);
 }
 const cp = childProcess as unknown as Record<string, AnyFn>;
@@ -157,10 +172,12 @@ for (const name of ['spawn', 'spawnSync', 'execFile', 'execFileSync'] as const) 
     checkProgram(file, name, rest[0]);
     if (isChromium(file)) rest[0] = [...BROWSER_GUARD, ...((Array.isArray(rest[0]) ? rest[0] : []) as string[])];
     const at = rest.findIndex((a) => typeof a === 'object' && a !== null && !Array.isArray(a));
-    if (at >= 0) rest[at] = { ...(rest[at] as object), env: guardedEnv((rest[at] as { env?: NodeJS.ProcessEnv }).env) };
+    const envOf = (env: NodeJS.ProcessEnv | undefined) =>
+      isProxiedCli(file) ? { ...guardedEnv(env), ...CLI_GUARD_ENV } : guardedEnv(env);
+    if (at >= 0) rest[at] = { ...(rest[at] as object), env: envOf((rest[at] as { env?: NodeJS.ProcessEnv }).env) };
     else {
       const args = Array.isArray(rest[0]) ? [rest.shift()] : [];
-      rest = [...args, { env: guardedEnv(undefined) }, ...rest];
+      rest = [...args, { env: envOf(undefined) }, ...rest];
     }
     return originalCp.call(this, file, ...rest);
   };

@@ -66,7 +66,10 @@ const str = (v: Json | undefined, dflt = '<none>'): string =>
 
 function age(ts: Json | undefined, now: number): string {
   if (typeof ts !== 'string') return '<unknown>';
-  return humanDuration((now - Date.parse(ts)) / 1000);
+  const seconds = (now - Date.parse(ts)) / 1000;
+  // The world's clock moves in steps (a served world every second): a time written by a client up to a
+  // couple of minutes ahead of it is now, not `<invalid>`.
+  return humanDuration(seconds < 0 && seconds > -120 ? 0 : seconds);
 }
 
 const col = (name: string, type: Column['type'], description: string, priority = 0, format?: string): Column => ({
@@ -296,7 +299,7 @@ const PRINTERS: Record<string, Printer> = {
         1,
       ),
       col('Count', 'string', 'The number of times this event has occurred.', 1),
-      NAME,
+      { ...NAME, priority: 1 },
     ],
     cells(o, now) {
       // Core v1 Events, and events.k8s.io/v1 ones read through their deprecated* and regarding fields.
