@@ -11,6 +11,11 @@ export interface FleetRef {
   poolId?: string;
 }
 
+/** What an alarm stands for: its fleet and pool, and the metric it watches as the engine names it. */
+export interface AlarmRef extends FleetRef {
+  metric?: string;
+}
+
 export interface TickRule {
   purpose: 'forecast' | 'schedule';
   /** For schedule ticks: the business-hours window the rule stands for. */
@@ -25,7 +30,12 @@ export interface NormalizeContext {
    */
   now?: string;
   /** Alarm name (CloudWatch alarm, Azure Monitor alert rule, Cloud Monitoring policy) -> fleet and pool. */
-  alarms?: Record<string, FleetRef>;
+  alarms?: Record<string, AlarmRef>;
+  /**
+   * Alarm name prefixes (a configured `prefix*`) -> fleet and pool, for names no exact entry has: the
+   * longest matching prefix wins, then the first listed.
+   */
+  alarmPrefixes?: Array<AlarmRef & { prefix: string }>;
   /**
    * Dimension, label or resource name -> value -> fleet and pool, e.g.
    * `{ AutoScalingGroupName: { 'gpu-g5-spot': { fleetId: 'chat', poolId: 'aws-g5-spot' } } }`.
@@ -41,11 +51,13 @@ export interface NormalizeContext {
 }
 
 const FleetRefSchema = z.strictObject({ fleetId: z.string().min(1), poolId: z.string().min(1).optional() });
+const AlarmRefSchema = FleetRefSchema.extend({ metric: z.string().min(1).optional() });
 
 /** Validates a `NormalizeContext` read from a file (the CLI's `--context`). */
 export const NormalizeContextSchema = z.strictObject({
   now: z.iso.datetime({ offset: true }).optional(),
-  alarms: z.record(z.string(), FleetRefSchema).optional(),
+  alarms: z.record(z.string(), AlarmRefSchema).optional(),
+  alarmPrefixes: z.array(AlarmRefSchema.extend({ prefix: z.string() })).optional(),
   dimensions: z.record(z.string(), z.record(z.string(), FleetRefSchema)).optional(),
   tagKeys: z.strictObject({ fleet: z.string().min(1).optional(), pool: z.string().min(1).optional() }).optional(),
   ticks: z
@@ -71,9 +83,8 @@ export interface FleetHints {
  * value is known, then by tags. Undefined when nothing maps.
  */
 export function resolveFleet(ctx: NormalizeContext, hints: FleetHints): FleetRef | undefined {
-  if (hints.alarmName !== undefined) {
-    if (ctx.alarms && Object.hasOwn(ctx.alarms, hints.alarmName)) return ctx.alarms[hints.alarmName];
-  }
+  const alarm = hints.alarmName === undefined ? undefined : alarmRef(ctx, hints.alarmName);
+  if (alarm) return alarm.poolId ? { fleetId: alarm.fleetId, poolId: alarm.poolId } : { fleetId: alarm.fleetId };
   if (ctx.dimensions && hints.dimensions) {
     for (const [key, values] of Object.entries(ctx.dimensions)) {
       const v = hints.dimensions[key];
@@ -88,6 +99,21 @@ export function resolveFleet(ctx: NormalizeContext, hints: FleetHints): FleetRef
     }
   }
   return undefined;
+}
+
+/**
+ * What an alarm name stands for: its exact entry, else the longest configured prefix it starts with (the
+ * first listed among equals). The one rule for mapping alarms, wildcards included.
+ */
+export function alarmRef(ctx: Pick<NormalizeContext, 'alarms' | 'alarmPrefixes'>, name: string): AlarmRef | undefined {
+  if (ctx.alarms && Object.hasOwn(ctx.alarms, name)) return ctx.alarms[name];
+  let best: (AlarmRef & { prefix: string }) | undefined;
+  for (const p of ctx.alarmPrefixes ?? []) {
+    if (name.startsWith(p.prefix) && (!best || p.prefix.length > best.prefix.length)) best = p;
+  }
+  if (!best) return undefined;
+  const { prefix: _prefix, ...ref } = best;
+  return ref;
 }
 
 /** Drops keys whose value is undefined, so signals print and compare cleanly. */

@@ -25,7 +25,7 @@ import { routeEvent } from './router.ts';
 import { commandSignal, OPS_SOURCE, OperatorCommandSchema } from './schemas/ops/operator-command.ts';
 
 export type { FleetHints, FleetRef, NormalizeContext, TickRule } from './context.ts';
-export { NormalizeContextSchema, resolveFleet } from './context.ts';
+export { alarmRef, NormalizeContextSchema, resolveFleet } from './context.ts';
 export type { Decoder } from './parse.ts';
 export { EVENTBRIDGE_ROUTES, findEventBridgeDecoder } from './registry.ts';
 export { KNOWN_SHAPES } from './router.ts';

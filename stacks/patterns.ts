@@ -4,6 +4,7 @@
  * sources of events/forwarded.ts (the contract docs/deploy.md describes). Every (source, detail-type) here has a parser in
  * events/registry.ts (the offline tests check both directions). Pure: no SST globals.
  */
+import { alarmRoutes } from '../shared/config/routing.ts';
 import type { Config } from '../shared/config/schema.ts';
 import { FORWARDED } from '../events/forwarded.ts';
 import { AGENT_DETAIL_TYPES, AGENT_SOURCES } from '../events/schemas/agent/node-notices.ts';
@@ -54,16 +55,10 @@ export const ODCR_HEALTH_CODES = [
   'AWS_EC2_ODCR_UNDERUTILIZATION_NOTIFICATION_SUMMARY',
 ] as const;
 
-/** The configured alarm names as a pattern: exact names, and prefixes for names ending in `*`. */
+/** The configured alarm names as a pattern: exact names, and prefixes for names ending in `*` (the app's rule). */
 function alarmNames(config: Config): (string | { prefix: string })[] {
-  const names = config.alarms.map((a) => (a.alarm.endsWith('*') ? { prefix: a.alarm.slice(0, -1) } : a.alarm));
-  const seen = new Set<string>();
-  return names.filter((n) => {
-    const key = JSON.stringify(n);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const { alarms, alarmPrefixes } = alarmRoutes(config.alarms);
+  return [...Object.keys(alarms), ...alarmPrefixes.map(({ prefix }) => ({ prefix }))];
 }
 
 /** The rules, in the order they are created. */

@@ -3,6 +3,8 @@
  * (seasonal baseline over the history), the schedule windows and the capacity reservations. Every read is
  * best effort: a metrics store or a cloud that does not answer leaves that input out and says so.
  */
+import { alarmRef } from '../../events/context.ts';
+import { routingOf } from '../config/routing.ts';
 import type { CapacityReservation } from '../domain/ports.ts';
 import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
@@ -63,17 +65,10 @@ export async function currentMetrics(
   if (found.length) extras.metrics = found;
 }
 
-/** The configured mapping of an alarm (its name, or a name prefix ending in `*`). */
-export function alarmMapping(alarmName: string, deps: AppDeps) {
-  return deps.resolved.config.alarms.find((a) =>
-    a.alarm.endsWith('*') ? alarmName.startsWith(a.alarm.slice(0, -1)) : a.alarm === alarmName,
-  );
-}
-
 /** The engine's name for the metric an alarm watches (configured, else the CloudWatch metric name lower-cased). */
 function alarmMetric(s: MetricAlarmSignal, deps: AppDeps): string | undefined {
-  const mapping = alarmMapping(s.alarmName, deps);
-  if (mapping?.metric) return mapping.metric;
+  const configured = alarmRef(routingOf(deps.resolved), s.alarmName)?.metric;
+  if (configured) return configured;
   const m = s.metricName?.toLowerCase();
   if (!m) return undefined;
   if (m.includes('gpu') && m.includes('util')) return 'gpu_utilization';

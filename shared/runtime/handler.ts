@@ -25,6 +25,7 @@ import { errorPolicy } from './middlewares/error-policy.ts';
 import { idempotency } from './middlewares/idempotency.ts';
 import { parseAndReject } from './middlewares/parse-and-reject.ts';
 import type { AutoscalerMiddleware, AutoscalerRequest } from './middlewares/request.ts';
+import { routingOf } from '../config/routing.ts';
 
 export { normalizeContext } from './middlewares/parse-and-reject.ts';
 export type HandlerResult = TriggerResult;
@@ -102,10 +103,17 @@ export function createHandler(options: HandlerOptions): AutoscalerHandler {
   // The dependencies, built once per container (a failed build is retried on the next invocation).
   let built: Promise<AppDeps> | undefined;
   const getDeps = () => {
-    built ??= options.deps().catch((e) => {
-      built = undefined;
-      throw e;
-    });
+    // The configuration's routing (alarms, resources, schedules -> fleets) is resolved with them, once.
+    built ??= options.deps().then(
+      (deps) => {
+        routingOf(deps.resolved);
+        return deps;
+      },
+      (e) => {
+        built = undefined;
+        throw e;
+      },
+    );
     return built;
   };
   const warm = async (): Promise<void> => {

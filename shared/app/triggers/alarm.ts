@@ -3,18 +3,21 @@
  * or a Cloud Monitoring incident: a reactive decision for the fleet the alarm is configured for. An alarm
  * without data decides nothing.
  */
+import { alarmRef } from '../../../events/context.ts';
+import { routingOf } from '../../config/routing.ts';
 import type { MetricAlarmSignal } from '../../domain/signals.ts';
 import type { AppDeps } from '../deps.ts';
 import type { FleetRoute } from '../fleets.ts';
-import { alarmMapping } from '../inputs.ts';
 import { decisionTrigger, REACTIVE } from './trigger.ts';
 
 export function fleetOfAlarm(signal: MetricAlarmSignal, deps: AppDeps): FleetRoute {
   if (signal.state === 'INSUFFICIENT_DATA')
     return { noOp: `alarm ${signal.alarmName} has insufficient data: no action on missing data` };
+  // The normalizer maps the alarm's name (exact or a configured prefix) to its fleet; a signal built
+  // without it (a caller's own) is mapped here by the same rule.
   const id =
     signal.fleetId ??
-    alarmMapping(signal.alarmName, deps)?.fleetId ??
+    alarmRef(routingOf(deps.resolved), signal.alarmName)?.fleetId ??
     signal.dimensions.fleet ??
     signal.dimensions.Fleet;
   const fleet = deps.resolved.fleets.find((f) => f.id === id);

@@ -12,32 +12,17 @@ import { isRecord } from '../../../events/fields.ts';
 import { normalizeEvent } from '../../../events/index.ts';
 import type { NormalizeContext } from '../../../events/context.ts';
 import type { AppDeps } from '../../app/deps.ts';
+import { routingOf } from '../../config/routing.ts';
 import type { AnyTrigger, TriggerResult } from '../../app/triggers/trigger.ts';
 import { isParseError } from '../../domain/errors.ts';
 import type { AutoscalerMiddleware, AutoscalerRequest } from './request.ts';
 
-/** The normalizer's context from the configuration: alarm names, resource names and schedule names -> fleets. */
+/**
+ * The normalizer's context: the configuration's routing (alarm names and prefixes, resource names and
+ * schedule names -> fleets; resolved once per configuration) and the time the event was received.
+ */
 export function normalizeContext(deps: AppDeps, now: Date): NormalizeContext {
-  const alarms: NonNullable<NormalizeContext['alarms']> = {};
-  for (const a of deps.resolved.config.alarms) {
-    if (!a.alarm.endsWith('*')) alarms[a.alarm] = { fleetId: a.fleetId, ...(a.poolId ? { poolId: a.poolId } : {}) };
-  }
-  const dimensions: NonNullable<NormalizeContext['dimensions']> = {
-    AutoScalingGroupName: {},
-    FleetId: {},
-    VMScaleSetName: {},
-  };
-  for (const f of deps.resolved.fleets) {
-    for (const p of f.pools) {
-      const ref = { fleetId: f.id, poolId: p.id };
-      if (p.kind === 'auto-scaling-group') dimensions.AutoScalingGroupName![p.resource] = ref;
-      if (p.kind === 'ec2-fleet') dimensions.FleetId![p.resource] = ref;
-      if (p.kind === 'azure-vmss') dimensions.VMScaleSetName![p.resource] = ref;
-    }
-  }
-  const ticks: NonNullable<NormalizeContext['ticks']> = {};
-  for (const s of deps.resolved.config.schedules) ticks[s.name] = { purpose: 'schedule', window: s.name };
-  return { now: now.toISOString(), alarms, dimensions, ticks };
+  return { ...routingOf(deps.resolved), now: now.toISOString() };
 }
 
 export interface ParseAndRejectOptions {
