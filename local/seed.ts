@@ -6,6 +6,7 @@
  */
 import type { Pool } from '../shared/domain/types.ts';
 import type { ResolvedConfig } from '../shared/config/load.ts';
+import { poolCluster } from '../shared/domain/clusters.ts';
 import type { KubernetesEmulator } from './emulators/kubernetes/index.ts';
 import type { World, WorldPoolSpec } from './emulators/world.ts';
 
@@ -41,7 +42,7 @@ export function worldPoolsFromConfig(
         ...(pool.reservationId ? { reservationId: pool.reservationId } : {}),
         ...(pool.warm ? { warm: { resumeSeconds: pool.warm.resumeSeconds, hourlyPrice: pool.warm.hourlyPrice } } : {}),
         ...(pc.scope ? { scope: pc.scope } : {}),
-        ...((pc.cluster ?? cfg.deployment?.cluster) ? { cluster: pc.cluster ?? cfg.deployment?.cluster } : {}),
+        ...(poolCluster(pool) ? { cluster: poolCluster(pool) } : {}),
         tags: { gpus: String(pool.gpusPerNode), fleet: fleet.id, pool: pool.id },
       });
     }
@@ -99,7 +100,7 @@ export function seedDeployments(
   for (const [fi, cfg] of resolved.config.fleets.entries()) {
     for (const pool of resolved.fleets[fi]!.pools) {
       if (pool.kind !== 'karpenter-nodepool') continue;
-      const cluster = pool.tags?.cluster ?? cfg.deployment?.cluster;
+      const cluster = poolCluster(pool);
       const k = cluster ? clusters.get(cluster) : undefined;
       const seeded = (o: unknown) => (o as { metadata?: { name?: string } }).metadata?.name === pool.resource;
       if (!k || k.state.nodePoolObjects().some(seeded)) continue;

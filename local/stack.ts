@@ -18,7 +18,7 @@ import type { World } from './emulators/world.ts';
 import { createPrometheusMetrics } from '../shared/adapters/prometheus/index.ts';
 import { type LocalDynamo, startLocalDynamo } from './dynalite.ts';
 import { StateStore } from '../shared/state/store.ts';
-import { type CloudConnections, clusterNames, createClouds } from '../shared/runtime/clouds.ts';
+import { type CloudConnections, configuredClusters, createClouds } from '../shared/runtime/clouds.ts';
 
 export const FAKE_AWS_CREDENTIALS = {
   accessKeyId: 'AKIAFAKEFAKEFAKEFAKE',
@@ -68,7 +68,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const gcp = await startGcpEmulator(world);
     started.push(gcp);
     const kubernetes = new Map<string, KubernetesEmulator>();
-    for (const name of clusterNames(resolved)) {
+    for (const name of configuredClusters(resolved)) {
       const k = await startKubernetesEmulator(world, { cluster: name });
       started.push(k);
       kubernetes.set(name, k);

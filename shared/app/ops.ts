@@ -13,7 +13,7 @@ import type { Plan } from '../engine/types.ts';
 import type { AuditRecord, FleetState } from '../state/records.ts';
 import { type DecisionOutcome, runDecision } from './decision.ts';
 import type { AppDeps } from './deps.ts';
-import { fleetClusters } from './execute.ts';
+import { fleetClusters } from '../domain/clusters.ts';
 import { observeFleet } from './observe.ts';
 
 export interface PoolStatus {

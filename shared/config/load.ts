@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { type Catalog, DEFAULT_CATALOG, instanceType, withOverrides } from '../domain/catalog.ts';
 import { MODEL_PRESETS, rpsPerNode } from '../domain/capacity.ts';
+import { clusterOfPoolConfig } from '../domain/clusters.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { CLOUD_OF_KIND, type Fleet, type Pool, type ScheduleWindow, type WorkloadModel } from '../domain/types.ts';
 import {
@@ -209,6 +210,7 @@ function resolvePool(
     }
   }
   const warm = resolveWarm(p, known?.memoryGiB);
+  const cluster = clusterOfPoolConfig(p, f.deployment);
   return {
     id: p.id,
     cloud,
@@ -232,7 +234,7 @@ function resolvePool(
     tags: {
       ...(p.tags ?? {}),
       ...(p.scope ? { scope: p.scope } : {}),
-      ...(p.cluster ? { cluster: p.cluster } : {}),
+      ...(cluster ? { cluster } : {}),
     },
   };
 }

@@ -27,6 +27,7 @@ import type {
 } from '../domain/ports.ts';
 import { CloudError } from '../domain/errors.ts';
 import type { Cloud, Pool } from '../domain/types.ts';
+import { clusterNames, poolCluster } from '../domain/clusters.ts';
 
 export interface CloudConnections {
   aws?: AwsAdapterOptions;
@@ -156,15 +157,8 @@ export interface BuiltClouds extends Clouds {
   preload?(pools: readonly Pool[], clusters: readonly string[]): Promise<void>;
 }
 
-/** The clusters a configuration names: pools' `cluster` tags and fleets' Deployments. */
-export function clusterNames(resolved: ResolvedConfig): string[] {
-  const names = new Set<string>();
-  for (const f of resolved.config.fleets) {
-    if (f.deployment) names.add(f.deployment.cluster);
-    for (const p of f.pools) if (p.cluster) names.add(p.cluster);
-  }
-  return [...names];
-}
+/** The clusters a configuration names: its fleets' Deployments and pools (`shared/domain/clusters.ts`). */
+export const configuredClusters = (resolved: ResolvedConfig): string[] => clusterNames(resolved.fleets);
 
 export function createClouds(conn: CloudConnections): BuiltClouds {
   const aws = conn.aws
@@ -202,7 +196,8 @@ export function createClouds(conn: CloudConnections): BuiltClouds {
   return {
     capacityFor(pool: Pool): CapacityPort | undefined {
       if (pool.cloud === 'kubernetes') {
-        const name = pool.tags?.cluster ?? (k8sCapacity.size === 1 ? [...k8sCapacity.keys()][0] : undefined);
+        // The pool's cluster; a configuration with one cluster needs to name none.
+        const name = poolCluster(pool) ?? (k8sCapacity.size === 1 ? [...k8sCapacity.keys()][0] : undefined);
         return name ? k8sCapacity.get(name) : undefined;
       }
       return capacity[pool.cloud];

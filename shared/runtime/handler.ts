@@ -18,7 +18,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { AppDeps, AppMetrics } from '../app/deps.ts';
 import type { Signal } from '../domain/signals.ts';
-import { type BuiltClouds, clusterNames } from './clouds.ts';
+import { type BuiltClouds, configuredClusters } from './clouds.ts';
 import { TRIGGERS, type TriggerName } from '../app/triggers/index.ts';
 import type { AnyTrigger, TriggerResult } from '../app/triggers/trigger.ts';
 import { errorPolicy } from './middlewares/error-policy.ts';
@@ -120,7 +120,7 @@ export function createHandler(options: HandlerOptions): AutoscalerHandler {
     const deps = await getDeps();
     const clouds = deps.clouds as BuiltClouds;
     const pools = deps.resolved.fleets.flatMap((f) => f.pools);
-    await clouds.preload?.(pools, clusterNames(deps.resolved));
+    await clouds.preload?.(pools, configuredClusters(deps.resolved));
   };
 
   // The handler sees the event and the context only: the middlewares' findings are found by the context.

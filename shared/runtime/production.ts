@@ -22,7 +22,7 @@ import type { AppDeps, AppLogger } from '../app/deps.ts';
 import { loadConfigFromEnv } from '../config/load.ts';
 import { ConfigError } from '../domain/errors.ts';
 import { StateStore } from '../state/store.ts';
-import { type CloudConnections, clusterNames, createClouds } from './clouds.ts';
+import { type CloudConnections, configuredClusters, createClouds } from './clouds.ts';
 
 export const kubeconfigVar = (cluster: string) => `KUBECONFIG_${cluster.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 
@@ -64,7 +64,7 @@ export async function productionDeps(
   if (!tableName) throw new ConfigError('environment', 'TABLE_NAME', 'the DynamoDB table name is not set');
   const region = resolved.config.clouds.aws?.region ?? env.AWS_REGION ?? 'us-east-1';
   const kubernetes: NonNullable<CloudConnections['kubernetes']> = {};
-  for (const name of clusterNames(resolved)) {
+  for (const name of configuredClusters(resolved)) {
     const secretName = resolved.config.clouds.kubernetes?.[name]?.kubeconfigSecret;
     const kubeconfig = (await sstSecret(secretName)) ?? env[kubeconfigVar(name)];
     if (kubeconfig) kubernetes[name] = { kubeconfig };
