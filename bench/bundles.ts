@@ -10,7 +10,11 @@
  * adapter's chunks), the first call into GCP (plus the GCP adapter and the Compute client's chunks), and
  * everything. Importing the lazy chunks also proves they load once bundled (google-gax reads `__dirname`).
  *
- * It fails (exit 1) when a handler file is missing, or when a cloud client that is meant to be lazy (the
+ * It also prints which folders of the repository each bundle contains (from esbuild's metafile: every input
+ * module, grouped by folder, with the bytes it adds to the output), and the npm packages it bundles.
+ *
+ * It fails (exit 1) when a handler file is missing, when a bundle contains anything of `local/` (the
+ * emulators, the simulation, the CLI: never shipped), or when a cloud client that is meant to be lazy (the
  * GCP Compute client, google-gax, the Azure SDK) is in a bundle's cold-start part: every function may reach
  * every cloud through the shared pipeline, so the point is not that the client is absent, but that it is
  * only loaded on the first call that needs it.
@@ -67,6 +71,8 @@ interface Bundle {
   allFiles: string[];
   coldInputs: Set<string>;
   allInputs: Set<string>;
+  /** Bytes in the output per input module, over every chunk. */
+  inputBytes: Map<string, number>;
 }
 
 /** The esbuild options `sst deploy` uses for a function: ESM, node24, bundled, minified, split, SST's banner. */
@@ -108,6 +114,11 @@ async function bundle(spec: FunctionSpec, outRoot: string): Promise<Bundle> {
   });
   const all = Object.keys(outputs).filter((o) => o.endsWith('.mjs'));
   const inputsOf = (files: string[]) => new Set(files.flatMap((f) => Object.keys(outputs[f]!.inputs)));
+  const inputBytes = new Map<string, number>();
+  for (const f of all) {
+    for (const [input, { bytesInOutput }] of Object.entries(outputs[f]!.inputs))
+      inputBytes.set(input, (inputBytes.get(input) ?? 0) + bytesInOutput);
+  }
   return {
     spec,
     dir,
@@ -116,8 +127,44 @@ async function bundle(spec: FunctionSpec, outRoot: string): Promise<Bundle> {
     allFiles: all.map((f) => path.resolve(ROOT, f)),
     coldInputs: inputsOf(cold),
     allInputs: inputsOf(all),
+    inputBytes,
   };
 }
+
+/**
+ * The folder an input module counts under: its package for a dependency (`node_modules/@aws-sdk/client-ec2`),
+ * else the repository folder it sits in: under `shared/`, its part (`shared/app`) and each adapter
+ * (`shared/adapters/aws`); elsewhere the top folder (`functions`, `events`, `local`). esbuild names inputs relative to the working directory;
+ * its own shims (`<runtime>`) count as `(esbuild)`.
+ */
+export function folderOf(input: string): string {
+  const parts = input.split('/');
+  const nm = parts.lastIndexOf('node_modules');
+  if (nm >= 0) {
+    const name = parts[nm + 1]?.startsWith('@') ? parts.slice(nm + 1, nm + 3) : parts.slice(nm + 1, nm + 2);
+    return `node_modules/${name.join('/')}`;
+  }
+  if (parts.length === 1) return input.startsWith('<') ? '(esbuild)' : '.';
+  const depth = parts[0] !== 'shared' ? 1 : parts[1] === 'adapters' && parts.length > 3 ? 3 : 2;
+  return parts.slice(0, Math.min(depth, parts.length - 1)).join('/');
+}
+
+/** The repository folders and the packages a bundle holds, with the bytes each adds to the output. */
+export function foldersOf(inputBytes: ReadonlyMap<string, number>): {
+  folders: Array<[string, number]>;
+  packages: Array<[string, number]>;
+} {
+  const by = new Map<string, number>();
+  for (const [input, bytes] of inputBytes) by.set(folderOf(input), (by.get(folderOf(input)) ?? 0) + bytes);
+  const sorted = [...by].sort((a, b) => a[0].localeCompare(b[0]));
+  return {
+    folders: sorted.filter(([f]) => !f.startsWith('node_modules/')),
+    packages: sorted.filter(([f]) => f.startsWith('node_modules/')).map(([f, n]) => [f.slice(13), n]),
+  };
+}
+
+/** Repository folders no bundle may contain: local tooling is never shipped. */
+const NEVER_SHIPPED = /^local(\/|$)/;
 
 /** The given files and every chunk they import statically (transitively): what importing them loads. */
 function staticClosure(outputs: Metafile['outputs'], starts: string[]): string[] {
@@ -227,7 +274,24 @@ async function main(): Promise<number> {
     for (const r of rows) console.log(line(r));
     console.log('');
 
+    console.log('what each bundle contains: repository folders and npm packages (KiB in the output):');
     let failed = false;
+    for (const b of bundles) {
+      const { folders, packages } = foldersOf(b.inputBytes);
+      const local = folders.filter(([f]) => NEVER_SHIPPED.test(f));
+      const size = (n: number) => (n / 1024).toFixed(n < 1024 ? 1 : 0);
+      const list = (xs: Array<[string, number]>) => xs.map(([f, n]) => `${f} ${size(n)}`).join(', ');
+      console.log(`${b.spec.key}: ${list(folders)}`);
+      const largest = [...packages].sort((x, y) => y[1] - x[1]).slice(0, 5);
+      console.log(`  ${packages.length} packages, the largest: ${list(largest)}`);
+      console.log(`  local/: ${local.length ? `FOUND ${local.map(([f]) => f).join(', ')}` : 'none'}`);
+      if (local.length) {
+        failed = true;
+        const modules = [...b.inputBytes.keys()].filter((i) => NEVER_SHIPPED.test(folderOf(i)));
+        console.error(`bundles: ${b.spec.key}: the bundle contains local tooling (${modules.slice(0, 3).join(', ')})`);
+      }
+    }
+    console.log('');
     for (const b of bundles) {
       for (const l of LAZY) {
         const eager = [...b.coldInputs].filter((i) => l.pattern.test(i));
