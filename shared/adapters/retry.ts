@@ -1,6 +1,6 @@
 /**
  * The one retry helper of the adapters whose SDK does not retry for them (GCP Compute over REST, the
- * Kubernetes client), and the backoff the AWS SDK's retry strategy uses: capped exponential backoff with
+ * Kubernetes client, Prometheus over `fetch`), and the backoff the AWS SDK's retry strategy uses: capped exponential backoff with
  * jitter, a `Retry-After` the server sent honoured up to the cap, at most `maxAttempts` attempts, and a final
  * error that says how many were made.
  *

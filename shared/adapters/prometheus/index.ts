@@ -11,6 +11,7 @@
  */
 import { CloudError, type CloudErrorKind, isRetryable } from '../../domain/errors.ts';
 import type { MetricSeries, MetricsPort } from '../../domain/ports.ts';
+import { type RetryPolicy, withRetry } from '../retry.ts';
 
 export interface PrometheusRetryOptions {
   /** Attempts in all, the first included. Default 3. */
@@ -29,6 +30,13 @@ export interface PrometheusMetricsOptions {
   retry?: Partial<PrometheusRetryOptions>;
   headers?: Record<string, string>;
 }
+
+/** Transient failures and throttling are retried (the adapters' helper); anything unexpected is not. */
+const PROMETHEUS_RETRY: RetryPolicy = {
+  classify: (e, operation) =>
+    e instanceof CloudError ? e : fail(operation, 'invalid', { code: 'Unexpected', cause: e }),
+  retryable: (err, raw) => raw instanceof CloudError && isRetryable(err),
+};
 
 export const DEFAULT_PROMETHEUS_RETRY: PrometheusRetryOptions = { maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 5_000 };
 
@@ -51,16 +59,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metr
   const retry = { ...DEFAULT_PROMETHEUS_RETRY, ...options.retry };
 
   async function call(path: string, params: Record<string, string>, operation: string): Promise<unknown> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await once(path, params, operation);
-      } catch (e) {
-        const err = e as CloudError;
-        if (!isRetryable(err) || attempt >= retry.maxAttempts) throw err;
-        const step = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-        await new Promise((r) => setTimeout(r, Math.round(step / 2 + Math.random() * (step / 2))));
-      }
-    }
+    return withRetry(operation, retry, () => once(path, params, operation), PROMETHEUS_RETRY);
   }
 
   async function once(path: string, params: Record<string, string>, operation: string): Promise<unknown> {
