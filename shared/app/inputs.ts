@@ -5,7 +5,7 @@
  */
 import { alarmRef } from '../../events/context.ts';
 import { routingOf } from '../config/routing.ts';
-import type { CapacityReservation } from '../domain/ports.ts';
+import type { CapacityReservation, MetricQuery, MetricsQuery } from '../domain/ports.ts';
 import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { ForecastPoint, MetricValue } from '../engine/types.ts';
@@ -15,9 +15,16 @@ import type { AppDeps } from './deps.ts';
 import { failureOf, type PoolFailure } from './observe.ts';
 
 /** The query for a policy metric of a fleet: the fleet-wide average per node. */
-export const metricQuery = (fleetId: string, metric: string) => `avg(${metric}{fleet="${fleetId}"})`;
-/** The fleet's demand in requests/s. */
-export const demandQuery = (fleet: Fleet, configured?: string) => configured ?? `sum(fleet_rps{fleet="${fleet.id}"})`;
+export const metricQuery = (fleetId: string, metric: string): MetricQuery => ({
+  metric,
+  labels: { fleet: fleetId },
+  aggregation: 'avg',
+});
+/** The fleet's demand in requests/s: the fleet's `fleet_rps` summed, or the PromQL the user configured. */
+export const demandQuery = (fleet: Fleet, configured?: string): MetricsQuery =>
+  configured !== undefined
+    ? { promql: configured }
+    : { metric: 'fleet_rps', labels: { fleet: fleet.id }, aggregation: 'sum' };
 
 export interface DecisionExtras {
   metrics?: MetricValue[];

@@ -95,6 +95,16 @@ export function parseConfig(value: unknown, where = 'config'): Config {
   };
   behaviorTwice(config.defaults, 'defaults');
   for (const [fi, f] of config.fleets.entries()) behaviorTwice(f.policy, `fleets[${fi}].policy`);
+  // A configured demandQuery is PromQL, which only Prometheus runs (CloudWatch is read by metric).
+  if (config.clouds.cloudwatch && !config.clouds.prometheus) {
+    config.fleets.forEach((f, fi) => {
+      if (f.demandQuery !== undefined)
+        fail(
+          `fleets[${fi}].demandQuery`,
+          'a PromQL query needs clouds.prometheus; with clouds.cloudwatch the demand is read as fleet_rps (map it in clouds.cloudwatch.metrics)',
+        );
+    });
+  }
   config.alarms.forEach((a, i) => {
     const fleet = config.fleets.find((f) => f.id === a.fleetId);
     if (!fleet) fail(`alarms[${i}].fleetId`, `no fleet '${a.fleetId}'`);

@@ -304,12 +304,14 @@ export const FleetSchema = z.strictObject({
       gpusPerReplica: z.number().int().positive().default(1),
     })
     .optional(),
-  /** The metrics query giving the fleet's demand in requests/s (Prometheus), for the forecast. */
-  demandQuery: z
-    .string()
-    .min(1)
-    .optional()
-    .meta({ description: "The metrics query giving the fleet's demand in requests/s (Prometheus), for the forecast." }),
+  /**
+   * The PromQL query giving the fleet's demand in requests/s (Prometheus only), for the forecast and the
+   * headroom; default `sum(fleet_rps{fleet="<id>"})`.
+   */
+  demandQuery: z.string().min(1).optional().meta({
+    description:
+      'The PromQL query giving the fleet\'s demand in requests/s (Prometheus only), for the forecast and the headroom; default `sum(fleet_rps{fleet="<id>"})`.',
+  }),
 });
 
 export const ScheduleSchema = z.strictObject({
@@ -368,9 +370,9 @@ export const CloudsSchema = z.strictObject({
     .optional(),
   prometheus: z.strictObject({ url: z.url() }).optional(),
   /**
-   * Metrics from CloudWatch GetMetricData instead (used when `prometheus` is absent): the functions' PromQL
-   * queries are translated (shared/adapters/cloudwatch documents how). Keys of `metrics` are the query's
-   * metric names (`gpu_utilization`, `fleet_rps`, those of a fleet's `demandQuery`).
+   * Metrics from CloudWatch GetMetricData instead (used when `prometheus` is absent): the functions' metric
+   * queries are read as shared/adapters/cloudwatch documents. Keys of `metrics` are the metric names
+   * (`gpu_utilization`, `fleet_rps`); a fleet's PromQL `demandQuery` needs Prometheus.
    */
   cloudwatch: z
     .strictObject({

@@ -239,11 +239,42 @@ export interface MetricSeries {
   points: Array<[number, number]>;
 }
 
-/** Metrics in: demand history and current values (Prometheus query_range, CloudWatch GetMetricData). */
+export const METRIC_AGGREGATIONS = ['sum', 'avg', 'min', 'max'] as const;
+export type MetricAggregation = (typeof METRIC_AGGREGATIONS)[number];
+
+/**
+ * A metric asked for by name: the series of `metric` whose labels equal `labels`, combined into one series by
+ * `aggregation` (PromQL `avg(gpu_utilization{fleet="llm"})`; a CloudWatch read of the metric it maps to).
+ */
+export interface MetricQuery {
+  metric: string;
+  labels: Record<string, string>;
+  aggregation: MetricAggregation;
+}
+
+/** A query the user configured in PromQL (a fleet's `demandQuery`), passed to the store as it is. */
+export interface PromqlQuery {
+  promql: string;
+}
+
+export type MetricsQuery = MetricQuery | PromqlQuery;
+
+/** A query in PromQL's notation: what the Prometheus adapter sends, and how logs and errors name a query. */
+export function metricsQueryText(q: MetricsQuery): string {
+  if ('promql' in q) return q.promql;
+  const quote = (v: string) => JSON.stringify(v);
+  const labels = Object.entries(q.labels).map(([k, v]) => `${k}=${quote(v)}`);
+  return `${q.aggregation}(${q.metric}${labels.length ? `{${labels.join(',')}}` : ''})`;
+}
+
+/**
+ * Metrics in: demand history and current values (Prometheus query_range, CloudWatch GetMetricData). Queries are
+ * typed; raw PromQL only where the user configured it (a store that cannot run it refuses it as `invalid`).
+ */
 export interface MetricsPort {
-  queryRange(query: string, start: Date, end: Date, stepSeconds: number): Promise<MetricSeries[]>;
+  queryRange(query: MetricsQuery, start: Date, end: Date, stepSeconds: number): Promise<MetricSeries[]>;
   /** The latest value of a query, or undefined if there is no data. */
-  queryInstant(query: string, at: Date): Promise<number | undefined>;
+  queryInstant(query: MetricsQuery, at: Date): Promise<number | undefined>;
 }
 
 /** A rejected event (malformed, or sent to the wrong function): kept with the reason, never retried. */

@@ -12,6 +12,7 @@ import { alarm } from '../../shared/app/triggers/alarm.ts';
 import { spotInterruption } from '../../shared/app/triggers/spot-interruption.ts';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
 import { CloudError } from '../../shared/domain/errors.ts';
+import { metricsQueryText } from '../../shared/domain/ports.ts';
 import type { MetricAlarmSignal, OperatorCommandSignal, Signal } from '../../shared/domain/signals.ts';
 import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
 
@@ -36,8 +37,8 @@ function world(rps: number, utilization: number): FakeWorld {
   f.set('azure-a100-spot', { desired: 0 });
   f.set('gcp-l4', { desired: 0 });
   const fleet = resolved.fleets[0]!;
-  f.metrics.values.set(demandQuery(fleet), rps);
-  f.metrics.values.set(metricQuery(FLEET, 'gpu_utilization'), utilization);
+  f.metrics.values.set(metricsQueryText(demandQuery(fleet)), rps);
+  f.metrics.values.set(metricsQueryText(metricQuery(FLEET, 'gpu_utilization')), utilization);
   return f;
 }
 

@@ -54,8 +54,10 @@ describe('productionDeps', () => {
   it('builds the CloudWatch metrics port when configured without Prometheus', async () => {
     const deps = await productionDeps(logger, env(withClouds({ cloudwatch: CLOUDWATCH })));
     expect(deps.metrics).toBeDefined();
-    // A query only the CloudWatch adapter refuses, and before any request.
-    const err = await deps.metrics!.queryInstant('rate(fleet_rps[5m])', new Date()).catch((e: unknown) => e);
+    // A PromQL query only the CloudWatch adapter refuses, and before any request.
+    const err = await deps
+      .metrics!.queryInstant({ promql: 'rate(fleet_rps[5m])' }, new Date())
+      .catch((e: unknown) => e);
     expect(isCloudError(err) && err.code).toBe('UnsupportedQuery');
   });
 

@@ -19,6 +19,7 @@ import {
   FAST_RETRY,
   fillStore,
   MINUTES,
+  q,
   REGION,
   T0,
 } from './support.ts';
@@ -65,15 +66,15 @@ describe('the same series through Prometheus and through CloudWatch', () => {
     'max(gpu_utilization{fleet="llm"})',
     'min(gpu_utilization{fleet="llm"})',
     'avg(gpu_utilization{fleet="llm",pool="c"})',
-    'gpu_utilization{fleet="llm",pool="a"}',
+    'max(gpu_utilization{fleet="llm",pool="a"})',
     'sum(fleet_rps{fleet="chat"})',
   ];
 
   it.each(queries)('range %s', async (query) => {
     // The whole hour of the small fleet: pool c starts at minute 10 on both sides.
     const [fromProm, fromCw] = await Promise.all([
-      prometheus.queryRange(query, at(0), at(MINUTES - 1), 60),
-      cloudwatch.queryRange(query, at(0), at(MINUTES - 1), 60),
+      prometheus.queryRange(q(query), at(0), at(MINUTES - 1), 60),
+      cloudwatch.queryRange(q(query), at(0), at(MINUTES - 1), 60),
     ]);
     expect(fromProm.length).toBe(1);
     expect(fromCw).toHaveLength(1);
@@ -87,8 +88,8 @@ describe('the same series through Prometheus and through CloudWatch', () => {
   it('a day of demand, as the forecast reads it', async () => {
     const query = 'sum(fleet_rps{fleet="chat"})';
     const [fromProm, fromCw] = await Promise.all([
-      prometheus.queryRange(query, at(0), at(DAY - 1), 60),
-      cloudwatch.queryRange(query, at(0), at(DAY - 1), 60),
+      prometheus.queryRange(q(query), at(0), at(DAY - 1), 60),
+      cloudwatch.queryRange(q(query), at(0), at(DAY - 1), 60),
     ]);
     expect(fromCw[0]!.points).toHaveLength(DAY);
     expect(fromCw[0]!.points).toEqual(fromProm[0]!.points);
@@ -99,8 +100,8 @@ describe('the same series through Prometheus and through CloudWatch', () => {
     queries.flatMap((query) => [0, 3, 12.5, 59, 63, 64, 64.9, 70].map((minute) => ({ query, minute }))),
   )('instant $query at minute $minute', async ({ query, minute }) => {
     const [fromProm, fromCw] = await Promise.all([
-      prometheus.queryInstant(query, at(minute)),
-      cloudwatch.queryInstant(query, at(minute)),
+      prometheus.queryInstant(q(query), at(minute)),
+      cloudwatch.queryInstant(q(query), at(minute)),
     ]);
     if (fromProm === undefined) expect(fromCw).toBeUndefined();
     else expect(fromCw).toBeCloseTo(fromProm, 9);

@@ -15,12 +15,26 @@ import {
   createCloudWatchMetrics,
 } from '../../shared/adapters/cloudwatch/index.ts';
 import type { CloudError } from '../../shared/domain/errors.ts';
+import type { MetricQuery } from '../../shared/domain/ports.ts';
 import { isCloudError } from '../../shared/domain/errors.ts';
 import { type AwsEmulator, type CloudWatchEmulatorOptions, startAwsEmulator } from '../../local/emulators/aws/index.ts';
 import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
 import { World } from '../../local/emulators/world.ts';
 
 export const REGION = 'us-east-1';
+
+/**
+ * A typed metric query written in PromQL's notation for reading (`avg(gpu_utilization{fleet="llm"})`): the
+ * tests' shorthand only; the adapter itself never reads PromQL.
+ */
+export function q(text: string): MetricQuery {
+  const m = /^(sum|avg|min|max)\(([A-Za-z_:][A-Za-z0-9_:]*)(?:\{(.*)\})?\)$/.exec(text);
+  if (!m) throw new Error(`test shorthand: '${text}' is not agg(metric{label="value",...})`);
+  const labels: Record<string, string> = {};
+  for (const [, k, dq, sq] of (m[3] ?? '').matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|'([^']*)')/g))
+    labels[k!] = dq ?? sq ?? '';
+  return { metric: m[2]!, labels, aggregation: m[1] as MetricQuery['aggregation'] };
+}
 /** 2025-03-03T09:00:00Z, in seconds: a whole hour. */
 export const T0 = Date.parse('2025-03-03T09:00:00Z') / 1000;
 export const MINUTES = 60;

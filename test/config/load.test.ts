@@ -78,6 +78,16 @@ describe('configuration', () => {
       { version: 1, fleets: [{ id: 'f', workload: 'llama3-8b', pools: [pool(), pool({ id: 'q' })] }] },
       'fleets[0].pools[1].resource',
     ],
+    [
+      // CloudWatch reads metrics by name, and runs no PromQL.
+      'a PromQL demandQuery with CloudWatch as the metrics store',
+      {
+        version: 1,
+        clouds: { cloudwatch: { namespace: 'GpuFleet' } },
+        fleets: [{ id: 'f', workload: 'llama3-8b', demandQuery: 'sum(rate(x[1m]))', pools: [pool()] }],
+      },
+      'fleets[0].demandQuery',
+    ],
     ['an unknown field (a typo is not ignored)', { version: 1, fleet: [] }, 'fleets'],
   ])('rejects %s with the field path', (_name, value, path) => {
     try {

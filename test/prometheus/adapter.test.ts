@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrometheusMetrics, parseSampleValue } from '../../shared/adapters/prometheus/index.ts';
 import { type CloudError, isCloudError } from '../../shared/domain/errors.ts';
-import type { MetricsPort } from '../../shared/domain/ports.ts';
+import { type MetricsPort, metricsQueryText } from '../../shared/domain/ports.ts';
 import { type PrometheusEmulator, startPrometheusEmulator } from '../../local/emulators/prometheus/server.ts';
 import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
 
@@ -41,7 +41,12 @@ describe('createPrometheusMetrics against the emulator', () => {
   });
 
   it('reads a range as numbers, labels included', async () => {
-    const series = await metrics.queryRange('fleet_rps{fleet="llm"}', new Date(1_000_000), new Date(1_240_000), 60);
+    const series = await metrics.queryRange(
+      { promql: 'fleet_rps{fleet="llm"}' },
+      new Date(1_000_000),
+      new Date(1_240_000),
+      60,
+    );
     expect(series).toEqual([
       {
         labels: { __name__: 'fleet_rps', fleet: 'llm' },
@@ -64,19 +69,28 @@ describe('createPrometheusMetrics against the emulator', () => {
   });
 
   it('reads one value, or undefined when there is none', async () => {
-    expect(await metrics.queryInstant('avg(gpu_utilization{fleet="llm"})', new Date(1_130_000))).toBe(50);
-    expect(await metrics.queryInstant('fleet_rps{fleet="other"}', new Date(1_130_000))).toBeUndefined();
+    expect(await metrics.queryInstant({ promql: 'avg(gpu_utilization{fleet="llm"})' }, new Date(1_130_000))).toBe(50);
+    expect(await metrics.queryInstant({ promql: 'fleet_rps{fleet="other"}' }, new Date(1_130_000))).toBeUndefined();
+  });
+
+  it('sends a typed query as its PromQL, label values quoted', async () => {
+    const typed = { metric: 'gpu_utilization', labels: { fleet: 'llm' }, aggregation: 'avg' } as const;
+    expect(await metrics.queryInstant(typed, new Date(1_130_000))).toBe(50);
+    const last = emulator.requests[emulator.requests.length - 1]!;
+    expect(last).toMatchObject({ path: '/api/v1/query', params: { query: 'avg(gpu_utilization{fleet="llm"})' } });
+    const odd = { metric: 'x', labels: { a: 'say "hi"\\' }, aggregation: 'sum' } as const;
+    expect(metricsQueryText(odd)).toBe('sum(x{a="say \\"hi\\"\\\\"})');
   });
 
   it('refuses a query that returns several series: it must be aggregated', async () => {
-    const e = await caught(metrics.queryInstant('gpu_utilization', new Date(1_130_000)));
+    const e = await caught(metrics.queryInstant({ promql: 'gpu_utilization' }, new Date(1_130_000)));
     expect(e).toMatchObject({ kind: 'invalid', code: 'MultipleSeries', cloud: 'kubernetes' });
     expect(e.message).toMatch(/returned 2 series/);
   });
 
   it("maps Prometheus' bad_data to an invalid CloudError that keeps its message, without retrying", async () => {
     const before = emulator.requests.length;
-    const e = await caught(metrics.queryRange('rate(x[5m])', new Date(0), new Date(60_000), 15));
+    const e = await caught(metrics.queryRange({ promql: 'rate(x[5m])' }, new Date(0), new Date(60_000), 15));
     expect(e).toMatchObject({ kind: 'invalid', code: 'bad_data', status: 400 });
     expect(e.message).toMatch(
       /^querying prometheus range rate\(x\[5m\]\): invalid \(bad_data\): invalid parameter "query"/,
@@ -123,7 +137,7 @@ describe('createPrometheusMetrics errors and retries (scripted fetch)', () => {
   ])('retries $name', async ({ answers, calls }) => {
     const s = scripted(...answers);
     const m = createPrometheusMetrics({ url: 'http://127.0.0.1:9', fetch: s.f, retry: FAST });
-    expect(await m.queryInstant('x', new Date(1000))).toBe(7);
+    expect(await m.queryInstant({ promql: 'x' }, new Date(1000))).toBe(7);
     expect(s.calls()).toBe(calls);
   });
 
@@ -161,7 +175,7 @@ describe('createPrometheusMetrics errors and retries (scripted fetch)', () => {
   ])('gives up on $name with a $kind error', async ({ answer, kind, code, calls }) => {
     const s = scripted(answer);
     const m = createPrometheusMetrics({ url: 'http://127.0.0.1:9', fetch: s.f, retry: FAST });
-    const e = await caught(m.queryInstant('x', new Date(1000)));
+    const e = await caught(m.queryInstant({ promql: 'x' }, new Date(1000)));
     expect(e).toMatchObject({ kind, code });
     expect(s.calls()).toBe(calls);
   });
@@ -177,7 +191,7 @@ describe('createPrometheusMetrics errors and retries (scripted fetch)', () => {
       timeoutMs: 20,
       retry: { maxAttempts: 1 },
     });
-    const e = await caught(m.queryRange('x', new Date(0), new Date(1000), 1));
+    const e = await caught(m.queryRange({ promql: 'x' }, new Date(0), new Date(1000), 1));
     expect(e).toMatchObject({ kind: 'transient', code: 'Timeout' });
   });
 
@@ -186,7 +200,7 @@ describe('createPrometheusMetrics errors and retries (scripted fetch)', () => {
       json(200, { status: 'success', data: { resultType: 'matrix', result: [{ metric: {}, values: [[1, 2]] }] } }),
     );
     const m = createPrometheusMetrics({ url: 'http://127.0.0.1:9', fetch: s.f, retry: FAST });
-    const e = await caught(m.queryRange('x', new Date(0), new Date(1000), 1));
+    const e = await caught(m.queryRange({ promql: 'x' }, new Date(0), new Date(1000), 1));
     expect(e).toMatchObject({ kind: 'invalid', code: 'BadResponse' });
   });
 
@@ -196,7 +210,7 @@ describe('createPrometheusMetrics errors and retries (scripted fetch)', () => {
       const body = readFileSync(matrixFile, 'utf8');
       const s = scripted(() => new Response(body, { status: 200 }));
       const m = createPrometheusMetrics({ url: 'http://127.0.0.1:9', fetch: s.f, retry: FAST });
-      const series = await m.queryRange('up', new Date(0), new Date(1), 15);
+      const series = await m.queryRange({ promql: 'up' }, new Date(0), new Date(1), 15);
       expect(series.map((x) => x.labels.instance)).toEqual(['localhost:9090', 'localhost:9091']);
       expect(series[1]!.points).toEqual([
         [1435781430.781, 0],

@@ -6,24 +6,26 @@
  */
 import type { AppDeps, AppLogger, Clouds } from '../../shared/app/deps.ts';
 import type { ResolvedConfig } from '../../shared/config/load.ts';
-import type {
-  CapacityPort,
-  CapacityReservation,
-  ClusterPort,
-  DecisionEvent,
-  DrainResult,
-  EventsPort,
-  GpuNode,
-  MetricSeries,
-  MetricsPort,
-  ObservedInstance,
-  PoolObservation,
-  PoolRef,
-  RejectedEvent,
-  SetDesiredRequest,
-  SetDesiredResult,
-  SetWarmRequest,
-  SetWarmResult,
+import {
+  type CapacityPort,
+  type CapacityReservation,
+  type ClusterPort,
+  type DecisionEvent,
+  type DrainResult,
+  type EventsPort,
+  type GpuNode,
+  type MetricSeries,
+  type MetricsPort,
+  type MetricsQuery,
+  metricsQueryText,
+  type ObservedInstance,
+  type PoolObservation,
+  type PoolRef,
+  type RejectedEvent,
+  type SetDesiredRequest,
+  type SetDesiredResult,
+  type SetWarmRequest,
+  type SetWarmResult,
 } from '../../shared/domain/ports.ts';
 import type { Cloud, Pool } from '../../shared/domain/types.ts';
 import type { HistoryEntry } from '../../shared/engine/types.ts';
@@ -282,7 +284,7 @@ export class FakeState implements FleetStatePort {
   }
 }
 
-/** Metrics by query text: a value for `queryInstant`, a series for `queryRange`. */
+/** Metrics by query, keyed by its text (`metricsQueryText`): a value for `queryInstant`, a series for `queryRange`. */
 export class FakeMetrics implements MetricsPort {
   readonly calls: Call[] = [];
   nextError: Error | undefined;
@@ -296,13 +298,13 @@ export class FakeMetrics implements MetricsPort {
       throw e;
     }
   }
-  async queryInstant(query: string): Promise<number | undefined> {
+  async queryInstant(query: MetricsQuery): Promise<number | undefined> {
     this.record('queryInstant', query);
-    return this.values.get(query);
+    return this.values.get(metricsQueryText(query));
   }
-  async queryRange(query: string): Promise<MetricSeries[]> {
+  async queryRange(query: MetricsQuery): Promise<MetricSeries[]> {
     this.record('queryRange', query);
-    return this.series.get(query) ?? [];
+    return this.series.get(metricsQueryText(query)) ?? [];
   }
 }
 

@@ -3,11 +3,11 @@
  * serving metrics land in CloudWatch (the CloudWatch agent scraping the DCGM exporter, Container Insights,
  * ALB metrics) rather than in Prometheus. The only place that imports `@aws-sdk/client-cloudwatch`.
  *
- * The functions ask in PromQL (`avg(gpu_utilization{fleet="llm"})`, `sum(fleet_rps{fleet="llm"})`, or a
- * fleet's `demandQuery`); the adapter translates the subset CloudWatch can express one-to-one and refuses
- * the rest with an `invalid` CloudError (code `UnsupportedQuery`) that names the query. A metric name is
- * looked up in `metrics`; unlisted names are read under their own name in `namespace`, with the labels
- * matched as dimensions of the same names. Example configuration (`clouds.cloudwatch`):
+ * The functions ask by typed query (`{metric, labels, aggregation}`, shared/domain/ports.ts); the adapter
+ * reads it as below, and refuses what CloudWatch cannot express, a fleet's PromQL `demandQuery` included,
+ * with an `invalid` CloudError (code `UnsupportedQuery`) that names the query. A metric name is looked up
+ * in `metrics`; unlisted names are read under their own name in `namespace`, with the labels as dimensions
+ * of the same names. Example configuration (`clouds.cloudwatch`):
  *
  * ```json
  * {
@@ -21,13 +21,13 @@
  * }
  * ```
  *
- * | query                                            | GetMetricData query                                        |
+ * | query (in PromQL's notation)                     | GetMetricData query                                        |
  * |--------------------------------------------------|------------------------------------------------------------|
  * | `sum(fleet_rps{fleet="llm"})`                    | MetricStat GpuFleet/fleet_rps {fleet=llm}, Average          |
  * | `avg(gpu_utilization{fleet="llm"})`              | `AVG(SEARCH('{GpuFleet,FleetId,Pool} MetricName="GPUUtilization" FleetId="llm"', 'Average', 300))` |
  * | `max(gpu_utilization{fleet="llm",Pool="a"})`     | MetricStat GpuFleet/GPUUtilization {FleetId=llm, Pool=a}, Average |
  * | `sum(alb_rps{LoadBalancer="app/llm/50dc6c49"})`  | MetricStat AWS/ApplicationELB/RequestCount, Sum, / period   |
- * | `rate(x[5m])`, `sum by (pool) (x)`, `x{a=~"b"}`  | refused: UnsupportedQuery                                   |
+ * | a PromQL `demandQuery`                           | refused: UnsupportedQuery                                   |
  *
  * The semantics follow PromQL's: a metric's statistic within each period (`stat`, default `Average`: a
  * gauge's reading) stands for a Prometheus sample, and the aggregation combines series, so a query that
@@ -48,22 +48,27 @@
  */
 import { CloudWatchClient, type GetMetricDataCommandInput, paginateGetMetricData } from '@aws-sdk/client-cloudwatch';
 import { CloudError, ConfigError } from '../../domain/errors.ts';
-import type { MetricSeries, MetricsPort } from '../../domain/ports.ts';
+import { type MetricSeries, type MetricsPort, type MetricsQuery, metricsQueryText } from '../../domain/ports.ts';
 import type { AwsCredentials } from '../aws/clients.ts';
 import type { RetryOptions } from '../aws/retry.ts';
 import { CloudWatchRetryStrategy, toCloudWatchError } from './errors.ts';
-import { UnsupportedQueryError } from './promql.ts';
 import {
   type CloudWatchMetricMapping,
   type CloudWatchRead,
   isCloudWatchPeriod,
   isCloudWatchStatistic,
   translate,
+  UnsupportedQueryError,
 } from './query.ts';
 
 export { CloudWatchRetryStrategy, cloudWatchThrottlingErrorCodes, toCloudWatchError } from './errors.ts';
-export { parseQuery, UnsupportedQueryError } from './promql.ts';
-export { type CloudWatchMetricMapping, isCloudWatchPeriod, isCloudWatchStatistic, translate } from './query.ts';
+export {
+  type CloudWatchMetricMapping,
+  isCloudWatchPeriod,
+  isCloudWatchStatistic,
+  translate,
+  UnsupportedQueryError,
+} from './query.ts';
 
 /** GetMetricData returns at most this many datapoints per call. */
 export const MAX_DATAPOINTS = 100_800;
@@ -124,7 +129,7 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Clou
     },
   });
 
-  function planOf(query: string, period: number, operation: string): CloudWatchRead {
+  function planOf(query: MetricsQuery, period: number, operation: string): CloudWatchRead {
     if (!isCloudWatchPeriod(period)) {
       throw new CloudError({
         kind: 'invalid',
@@ -208,7 +213,7 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Clou
 
   return {
     async queryRange(query, start, end, stepSeconds) {
-      const operation = `querying cloudwatch range ${query}`;
+      const operation = `querying cloudwatch range ${metricsQueryText(query)}`;
       const r = planOf(query, stepSeconds, operation);
       const first = Math.floor(start.getTime() / 60_000) * 60;
       const endExclusive = end.getTime() / 1000 + 1;
@@ -228,7 +233,7 @@ export function createCloudWatchMetrics(options: CloudWatchMetricsOptions): Clou
       return [{ labels: r.labels, points }] satisfies MetricSeries[];
     },
     async queryInstant(query, at) {
-      const operation = `querying cloudwatch ${query}`;
+      const operation = `querying cloudwatch ${metricsQueryText(query)}`;
       const r = planOf(query, instantPeriod, operation);
       const atSeconds = at.getTime() / 1000;
       const from = Math.floor((atSeconds - lookbackSeconds) / 60) * 60;

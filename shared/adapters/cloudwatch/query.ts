@@ -1,17 +1,26 @@
 /**
- * From a PromQL query (the subset of promql.ts) to one GetMetricData `MetricDataQuery`. Pure: no SDK call,
- * no clock. The rules (documented with examples in index.ts):
+ * From a typed metric query (`{metric, labels, aggregation}`) to one GetMetricData `MetricDataQuery`. Pure:
+ * no SDK call, no clock. The rules (documented with examples in index.ts):
  *
  * - the metric name picks a mapping (`metrics[name]`), else the metric is read under its own name in the
- *   default namespace; label matchers become dimensions (renamed by the mapping's `labels`);
- * - when the matchers pin every dimension the metric is published with (`dimensions`, default: the ones
- *   matched), the read is one metric: a `MetricStat` with the mapping's statistic (default `Average`);
- * - otherwise the query must aggregate, and the read is metric math over a search of that schema:
+ *   default namespace; labels become dimensions (renamed by the mapping's `labels`);
+ * - when the labels pin every dimension the metric is published with (`dimensions`, default: the ones
+ *   given), the read is one metric: a `MetricStat` with the mapping's statistic (default `Average`), which
+ *   the aggregation of one series leaves as it is;
+ * - otherwise the read is metric math over a search of that schema, aggregated:
  *   `AVG(SEARCH('{GpuFleet,fleet,pool} MetricName="gpu_utilization" fleet="a"', 'Average', 300))`;
- * - a matcher on a label that is not a dimension of the metric, or an unaggregated selector that matches
- *   several metrics, cannot be expressed.
+ * - a label that is not a dimension of the metric cannot be expressed, and a query in PromQL (a fleet's
+ *   configured `demandQuery`) is not read: CloudWatch runs no PromQL.
  */
-import { type Aggregation, type ParsedQuery, parseQuery, UnsupportedQueryError } from './promql.ts';
+import type { MetricAggregation, MetricsQuery } from '../../domain/ports.ts';
+
+/** A query CloudWatch cannot express, and why. */
+export class UnsupportedQueryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedQueryError';
+  }
+}
 
 /** How one Prometheus-style metric name is read from CloudWatch. */
 export interface CloudWatchMetricMapping {
@@ -55,7 +64,7 @@ export interface CloudWatchRead {
 }
 
 /** Metric math function for each aggregation (they ignore series without a value at a timestamp). */
-const MATH: Record<Aggregation, string> = { sum: 'SUM', avg: 'AVG', min: 'MIN', max: 'MAX' };
+const MATH: Record<MetricAggregation, string> = { sum: 'SUM', avg: 'AVG', min: 'MIN', max: 'MAX' };
 
 /** The statistics CloudWatch accepts: the five basic ones, percentiles and trimmed/winsorized variants. */
 const STATISTIC =
@@ -75,24 +84,29 @@ export function isCloudWatchPeriod(seconds: number): boolean {
  * `id` is the MetricDataQuery id (a lowercase letter first).
  */
 export function translate(
-  query: string,
+  query: MetricsQuery,
   options: { namespace: string; metrics?: Record<string, CloudWatchMetricMapping> },
   period: number,
   id = 'q0',
 ): CloudWatchRead {
-  const parsed = parseQuery(query);
-  const mapping = options.metrics?.[parsed.metric] ?? {};
+  if ('promql' in query)
+    throw new UnsupportedQueryError(
+      `CloudWatch runs no PromQL (${query.promql}): give the fleet's demand as a metric (clouds.cloudwatch.metrics)`,
+    );
+  const mapping = options.metrics?.[query.metric] ?? {};
   const namespace = mapping.namespace ?? options.namespace;
-  const metricName = mapping.metricName ?? parsed.metric;
+  const metricName = mapping.metricName ?? query.metric;
   const stat = mapping.stat ?? 'Average';
-  const dimensions = parsed.matchers.map((m) => ({ Name: mapping.labels?.[m.label] ?? m.label, Value: m.value }));
+  const dimensions = Object.entries(query.labels).map(([label, value]) => {
+    if (value === '') throw new UnsupportedQueryError(`label ${label}="" cannot be expressed: empty value`);
+    return { Name: mapping.labels?.[label] ?? label, Value: value };
+  });
   const schema = mapping.dimensions ?? dimensions.map((d) => d.Name);
   const twice = dimensions.find((d, i) => dimensions.findIndex((e) => e.Name === d.Name) !== i);
-  if (twice) throw new UnsupportedQueryError(undefined, `two labels map to the dimension '${twice.Name}'`);
+  if (twice) throw new UnsupportedQueryError(`two labels map to the dimension '${twice.Name}'`);
   for (const d of dimensions) {
     if (!schema.includes(d.Name)) {
       throw new UnsupportedQueryError(
-        undefined,
         `'${d.Name}' is not a dimension of ${namespace}/${metricName} (its dimensions: ${schema.join(', ') || 'none'})`,
       );
     }
@@ -113,36 +127,23 @@ export function translate(
         },
         ReturnData: true,
       },
-      labels: parsed.aggregation ? {} : labelsOf(parsed),
+      labels: {},
       period,
       perSecond: mapping.perSecond ?? false,
     };
-  }
-  if (!parsed.aggregation) {
-    const open = schema.filter((name) => !dimensions.some((d) => d.Name === name));
-    throw new UnsupportedQueryError(
-      undefined,
-      `the selector matches several CloudWatch metrics (dimensions ${open.join(', ')} not pinned): aggregate it with ${Object.keys(MATH).join(', ')}`,
-    );
   }
   const terms = [
     `MetricName=${quoted(metricName)}`,
     ...dimensions.map((d) => `${schemaName(d.Name)}=${quoted(d.Value)}`),
   ];
   const search = `{${[namespace, ...schema].map(schemaName).join(',')}} ${terms.join(' ')}`;
-  const expression = `${MATH[parsed.aggregation]}(SEARCH('${search}', '${stat}', ${period}))`;
+  const expression = `${MATH[query.aggregation]}(SEARCH('${search}', '${stat}', ${period}))`;
   return {
     query: { Id: id, Expression: expression, Period: period, ReturnData: true },
     labels: {},
     period,
     perSecond: mapping.perSecond ?? false,
   };
-}
-
-function labelsOf(parsed: ParsedQuery): Record<string, string> {
-  const out: Record<string, string> = { __name__: parsed.metric };
-  for (const m of parsed.matchers) out[m.label] = m.value;
-  return out;
 }
 
 /** A namespace or dimension name in a search schema: bare when plain, else double-quoted. */
@@ -155,7 +156,6 @@ function schemaName(s: string): string {
  * name or value with a quote or a backslash has no unambiguous spelling: it is refused.
  */
 function quoted(s: string): string {
-  if (/["'\\]/.test(s))
-    throw new UnsupportedQueryError(undefined, `'${s}' has a quote or backslash, which a search cannot match`);
+  if (/["'\\]/.test(s)) throw new UnsupportedQueryError(`'${s}' has a quote or backslash, which a search cannot match`);
   return `"${s}"`;
 }

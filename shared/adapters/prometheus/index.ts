@@ -1,5 +1,6 @@
 /**
- * MetricsPort over the Prometheus HTTP API (`/api/v1/query_range`, `/api/v1/query`), with `fetch`.
+ * MetricsPort over the Prometheus HTTP API (`/api/v1/query_range`, `/api/v1/query`), with `fetch`. A typed
+ * query is sent as its PromQL (`avg(gpu_utilization{fleet="llm"})`); a configured PromQL query as it is.
  *
  * Works against Prometheus and the servers that speak its API (Thanos, Mimir, Cortex, VictoriaMetrics, and
  * managed ones behind a proxy that signs requests: pass `headers` or a `fetch` that does). Queries go as
@@ -10,7 +11,7 @@
  * 5xx and 503 `timeout`/`canceled` -> transient (retried); 401/403 -> unauthorized; 404 -> not-found.
  */
 import { CloudError, type CloudErrorKind, isRetryable } from '../../domain/errors.ts';
-import type { MetricSeries, MetricsPort } from '../../domain/ports.ts';
+import { type MetricSeries, type MetricsPort, metricsQueryText } from '../../domain/ports.ts';
 import { type RetryPolicy, withRetry } from '../retry.ts';
 
 export interface PrometheusRetryOptions {
@@ -97,7 +98,8 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metr
   }
 
   return {
-    async queryRange(query, start, end, stepSeconds) {
+    async queryRange(typed, start, end, stepSeconds) {
+      const query = metricsQueryText(typed);
       const operation = `querying prometheus range ${query}`;
       const data = await call(
         '/api/v1/query_range',
@@ -106,7 +108,8 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metr
       );
       return toSeries(data, operation);
     },
-    async queryInstant(query, at) {
+    async queryInstant(typed, at) {
+      const query = metricsQueryText(typed);
       const operation = `querying prometheus ${query}`;
       const data = (await call('/api/v1/query', { query, time: seconds(at) }, operation)) as {
         resultType?: string;
