@@ -4,7 +4,7 @@
  * an optional `by (...)` or `without (...)` clause before or after the argument. Anything else is a parse
  * error, reported as Prometheus does (`1:col: parse error: ...`).
  */
-import { promqlLexer, type Token } from '../../../shared/metrics/promql-lexer.ts';
+import { promqlLexer, type Token } from './promql-lexer.ts';
 import { type Labels, type LabelMatcher, type MatchOp, MetricsStore, type Series, seriesKey } from './store.ts';
 
 export const AGGREGATIONS = ['sum', 'avg', 'min', 'max', 'count'] as const;

@@ -1,10 +1,8 @@
 /**
- * The lexer shared by the project's two PromQL readers: the CloudWatch adapter's strict subset
- * (shared/adapters/cloudwatch/promql.ts) and the Prometheus emulator's (local/emulators/prometheus/promql.ts).
- * Both read identifiers, quoted strings and punctuation alike; they differ in which punctuation they know,
- * whether numbers and durations are tokens, what becomes of any other character, and how errors are
- * reported. Those differences are options; errors are made by the caller's factory so each parser keeps its
- * own error class and message format. Pure.
+ * The PromQL lexer of the Prometheus emulator's reader (promql.ts; the functions send PromQL but never read
+ * it). It reads identifiers, quoted strings and punctuation; which punctuation it knows, whether numbers and
+ * durations are tokens, what becomes of any other character, and how errors are reported are options, and
+ * errors are made by the caller's factory so the parser keeps its own error class and message format. Pure.
  */
 
 export type TokenKind = 'ident' | 'string' | 'punct' | 'number' | 'other' | 'eof';

@@ -1,6 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type LexerOptions, promqlLexer, type Token, type TokenKind } from '../../shared/metrics/promql-lexer.ts';
+import {
+  type LexerOptions,
+  promqlLexer,
+  type Token,
+  type TokenKind,
+} from '../../local/emulators/prometheus/promql-lexer.ts';
 
 class LexError extends Error {
   readonly position: number;
