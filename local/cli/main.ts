@@ -275,7 +275,16 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     )
     .option('--fleet <id>', 'the fleet (default: the only one configured)')
     .option('--config <file>', 'configuration (JSON or YAML)', DEFAULT_CONFIG)
-    .option('--trace <file.csv>', "the fleet's recorded demand (default: the simulation's business day for the fleet)")
+    .option(
+      '--from-metrics <hours>',
+      "read the fleet's recorded demand from its metrics store (Prometheus): the last N hours",
+      integerOption(1, 24 * 7),
+    )
+    .option('--prometheus <url>', "with --from-metrics: the Prometheus (default: the configuration's)")
+    .option(
+      '--trace <file.csv>',
+      "the fleet's recorded demand as CSV (default: the simulation's business day for the fleet)",
+    )
     .option('--time-column <name>', 'time column of the trace (default offset_s)')
     .addOption(new Option('--time-unit <unit>', 'for a numeric time column').choices(['ms', 's', 'min', 'h']))
     .option('--value-column <name>', 'value column of the trace (default requests)')
@@ -289,12 +298,17 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
       examples(
         'autoscaler advise --fleet llm-demo',
         'autoscaler advise --fleet llm-demo --trace demand.csv --value-unit rps --hours 48 --json',
+        'autoscaler advise --fleet llm-demo --from-metrics 168 --prometheus http://prometheus:9090',
       ),
     )
     .action(async (o) => {
       for (const k of ['timeColumn', 'timeUnit', 'valueColumn', 'valueUnit'] as const)
         if (o[k] !== undefined && o.trace === undefined)
           throw new UsageError('--time-column, --time-unit, --value-column and --value-unit need --trace');
+      if (o.fromMetrics !== undefined && o.trace !== undefined)
+        throw new UsageError('give --from-metrics or --trace, not both');
+      if (o.prometheus !== undefined && o.fromMetrics === undefined)
+        throw new UsageError('--prometheus needs --from-metrics');
       await checkReadable(
         io,
         [...(o.trace ? ['--trace', o.trace] : []), ...(o.spotTrace ? ['--spot-trace', o.spotTrace] : [])],

@@ -255,3 +255,57 @@ describe('autoscaler advise', () => {
     expect(await main(['advise', ...args], io)).toBe(code);
   });
 });
+
+describe('recorded demand from the metrics store', () => {
+  it("reads the decisions' demand query a sample a minute into a trace from the first sample; none: a clear error", async () => {
+    const { MetricsStore } = await import('../../local/emulators/prometheus/store.ts');
+    const { startPrometheusEmulator } = await import('../../local/emulators/prometheus/server.ts');
+    const { createPrometheusMetrics } = await import('../../shared/adapters/prometheus/index.ts');
+    const { recordedDemand, NoRecordedDemandError } = await import('../../local/advise/recorded.ts');
+    const resolved = await loadConfigFile(DEMO);
+    const fleet = resolved.fleets[0]!;
+    const now = Date.parse('2026-01-05T12:00:00Z');
+    const store = new MetricsStore();
+    // Two hours of demand, one sample a minute, rising 1 request/s a minute; another fleet's series is left out.
+    for (let m = 0; m < 120; m++) {
+      const t = now / 1000 - 7200 + m * 60;
+      store.add('fleet_rps', { fleet: 'llm-demo' }, t, 10 + m);
+      store.add('fleet_rps', { fleet: 'other' }, t, 1000);
+    }
+    const prometheus = await startPrometheusEmulator(store, { now: () => now });
+    try {
+      const metrics = createPrometheusMetrics({ url: prometheus.url, timeoutMs: 5_000 });
+      const trace = await recordedDemand(metrics, fleet, undefined, new Date(now), 3);
+      expect(trace.source).toContain('sum(fleet_rps{fleet="llm-demo"})');
+      expect(trace.points[0]).toEqual({ t: 0, rps: 10 });
+      expect(trace.points.at(-1)!.rps).toBeLessThan(1000);
+      expect(trace.stepSeconds).toBe(60);
+      const empty = new MetricsStore();
+      const none = await startPrometheusEmulator(empty, { now: () => now });
+      try {
+        await expect(
+          recordedDemand(
+            createPrometheusMetrics({ url: none.url, timeoutMs: 5_000 }),
+            fleet,
+            undefined,
+            new Date(now),
+            3,
+          ),
+        ).rejects.toBeInstanceOf(NoRecordedDemandError);
+      } finally {
+        await none.close();
+      }
+    } finally {
+      await prometheus.close();
+    }
+  });
+
+  it.each([
+    { name: '--prometheus without --from-metrics (2)', args: ['--prometheus', 'http://127.0.0.1:9'] },
+    { name: '--from-metrics and --trace together (2)', args: ['--from-metrics', '24', '--trace', 'x.csv'] },
+    // The demo configuration names no Prometheus.
+    { name: '--from-metrics without a Prometheus (2)', args: ['--from-metrics', '24'] },
+  ])('$name', async ({ args }) => {
+    expect(await main(['advise', '--fleet', 'llm-demo', ...args], fakeIo())).toBe(2);
+  });
+});

@@ -1,6 +1,7 @@
 /**
- * `autoscaler advise --fleet X`: GPU rightsizing. From the fleet's recorded demand (`--trace`, a CSV of requests
- * over time as `simulate` reads it; without it, the simulation's default business day scaled to the fleet),
+ * `autoscaler advise --fleet X`: GPU rightsizing. From the fleet's recorded demand (`--from-metrics HOURS`: its
+ * metrics store, the query the decisions read; `--trace`, a CSV of requests over time as `simulate` reads it;
+ * without either, the simulation's default business day scaled to the fleet),
  * the capacity model and the catalog, what to change (instance type with its tensor-parallel size, MIG
  * profiles, spot share, warm pool, reservations), each option simulated on that demand through the real
  * handlers: its $/month and its effect on the SLO against the configuration as it is.
@@ -25,6 +26,10 @@ export interface AdviseOptions {
   hours?: number;
   seed: number;
   json?: boolean;
+  /** Read the recorded demand from the metrics store (Prometheus) over this many hours. */
+  fromMetrics?: number;
+  /** The Prometheus to read it from (default: the configuration's `clouds.prometheus.url`). */
+  prometheus?: string;
 }
 
 const STEP_SECONDS = 60;
@@ -62,7 +67,34 @@ export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = 
 
   let demand: Awaited<ReturnType<typeof trace.loadTraceCsv>>;
   let hours: number;
-  if (o.trace) {
+  if (o.fromMetrics !== undefined) {
+    const url = o.prometheus ?? resolved.config.clouds.prometheus?.url;
+    if (!url)
+      throw new UsageError(
+        '--from-metrics reads Prometheus: give --prometheus URL or clouds.prometheus.url in the configuration',
+      );
+    const [{ createPrometheusMetrics }, { recordedDemand, NoRecordedDemandError }] = await Promise.all([
+      import('../../../shared/adapters/prometheus/index.ts'),
+      import('../../advise/recorded.ts'),
+    ]);
+    const cfg = resolved.config.fleets.find((f) => f.id === fleetId);
+    try {
+      demand = await recordedDemand(
+        createPrometheusMetrics({ url, timeoutMs: 30_000 }),
+        fleet,
+        cfg?.demandQuery,
+        new Date(),
+        o.fromMetrics,
+      );
+    } catch (e) {
+      if (e instanceof NoRecordedDemandError) {
+        io.stderr(`autoscaler advise: ${e.message}`);
+        return 1;
+      }
+      throw e;
+    }
+    hours = o.hours ?? demand.durationSeconds / 3600;
+  } else if (o.trace) {
     try {
       demand = await trace.loadTraceCsv(resolve(io.cwd, o.trace), {
         timeColumn: o.timeColumn,
