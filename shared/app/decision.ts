@@ -24,6 +24,7 @@ import {
   reservationsOf,
 } from './inputs.ts';
 import { type FleetObservation, failureOf, observedInstance, observeFleet, type PoolFailure } from './observe.ts';
+import { checkNotices } from './notices.ts';
 import { historyOf, outcomeStatus } from './outcome.ts';
 
 export interface Gather {
@@ -181,8 +182,11 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     ]);
     const { obs, unobserved } = keepLastKnown(observed, configured, state.lastKnown);
     const history = past.filter((h) => !h.dryRun);
-    const signals = resolveInterruptions(req.signals, obs);
+    // Each notice checked against what its cloud says of the instances before it acts (app/notices.ts).
+    const checked = await checkNotices(resolveInterruptions(req.signals, obs), obs, deps);
+    const signals = checked.signals;
     const extras = await gather(obs.fleet, signals, req, deps, now);
+    extras.notes.push(...checked.notes);
     const { fleetId: _f, version: _v, ...decisionState } = state;
     const input: DecisionInput = {
       fleet: obs.fleet,

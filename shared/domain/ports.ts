@@ -121,6 +121,34 @@ export interface SetDesiredResult extends OperationProgress {
   resumeFailures?: number;
 }
 
+/**
+ * What the cloud itself says, now, of an instance an interruption notice names: the notice is checked
+ * against it before anything is drained or terminated (`shared/domain/notices.ts`).
+ */
+export interface InstanceStatus {
+  id: string;
+  /** False when the cloud does not know the instance (never did, or has forgotten it). */
+  found: boolean;
+  /** The cloud's own state: EC2 `running` / `shutting-down` / `terminated`, Azure `PowerState/running`, GCP `RUNNING`. */
+  state?: string;
+  /**
+   * True when the instance has already ended otherwise than by being taken back (EC2 `terminated` by a user
+   * or the group, not `Server.SpotInstanceTermination`): there is nothing to interrupt. Ended by the cloud's
+   * interruption is what a notice announced, and not this.
+   */
+  ended?: boolean;
+  /** Whether the cloud runs it as spot: EC2 `instanceLifecycle` spot, VMSS priority Spot, GCP `SPOT` or preemptible. */
+  spot?: boolean;
+  /**
+   * Whether the cloud has marked it for interruption, where it keeps such a mark (EC2: the spot request status
+   * `marked-for-termination`, `marked-for-stop`, `marked-for-hibernation`, or an `instance-*-by-*`/`-no-capacity`
+   * code once it happened); undefined where the cloud has none (Azure, GCP).
+   */
+  marked?: boolean;
+  /** The cloud's words: the spot request's status code, the VM's power state, the instance's status. */
+  detail?: string;
+}
+
 export interface CapacityReservation {
   id: string;
   cloud: Cloud;
@@ -158,6 +186,11 @@ export interface CapacityPort {
   setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult>;
   /** Lists capacity reservations and capacity blocks in the region; [] when the cloud has no such thing. */
   listReservations(region: string): Promise<CapacityReservation[]>;
+  /**
+   * What the cloud says now of these instances of the pool (each with the zone it was observed in, where the
+   * cloud needs it): one status per instance, `found: false` for one it does not know. Reads only.
+   */
+  instanceStatus?(ref: PoolRef, instances: ReadonlyArray<{ id: string; zone?: string }>): Promise<InstanceStatus[]>;
   /**
    * Terminates one instance of the pool and lowers its desired count by one (scale-in of a chosen node).
    * Waits on its long-running operation at most `limit.waitMs`; says so when it was still running.

@@ -16,6 +16,7 @@ import type {
   DecisionEvent,
   EventsPort,
   GpuNode,
+  InstanceStatus,
   OperationProgress,
   PoolObservation,
   PoolRef,
@@ -81,6 +82,14 @@ class LazyCapacity implements CapacityPort {
   }
   async listReservations(region: string): Promise<CapacityReservation[]> {
     return (await this.load()).listReservations(region);
+  }
+  /** What the cloud says of these instances; nothing where the adapter cannot read it (nothing is then checked). */
+  async instanceStatus(
+    ref: PoolRef,
+    instances: ReadonlyArray<{ id: string; zone?: string }>,
+  ): Promise<InstanceStatus[]> {
+    const port = await this.load();
+    return port.instanceStatus ? port.instanceStatus(ref, instances) : [];
   }
   /** Warm capacity: the adapter's, or `invalid` where it has none (EC2 Fleets, EKS, Kubernetes). */
   async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {

@@ -4,10 +4,12 @@
  * by the forwarder) and a GCP preemption (audit log entry pushed by Pub/Sub), through middy, Powertools, the
  * event schemas, the engine, the real SDK clients against the emulators, and dynalite.
  */
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../local/emulators/world.ts';
+import { parseConfig, type ResolvedConfig, resolveConfig } from '../../shared/config/load.ts';
 import type { Plan } from '../../shared/engine/types.ts';
-import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
+import { DEMO_CONFIG, FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { sample } from './support.ts';
 
 let h: Harness | undefined;
@@ -43,9 +45,28 @@ function takeBack(h: Harness, poolId: string, n: number): WorldInstance[] {
   return taken;
 }
 
+/**
+ * The demo configuration with these pools bought as spot: a cloud preempts only spot VMs, and the notice is
+ * checked against the instance's own scheduling before it acts.
+ */
+function withSpot(poolIds: string[]): ResolvedConfig {
+  const raw = JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')) as {
+    fleets: Array<{ pools: Array<Record<string, unknown>> }>;
+  };
+  for (const f of raw.fleets)
+    for (const p of f.pools)
+      if (poolIds.includes(p.id as string)) {
+        p.capacityType = 'spot';
+        delete p.warm; // a spot pool keeps no warm capacity
+      }
+  return resolveConfig(parseConfig(raw));
+}
+
 interface PreemptCase {
   name: string;
   poolId: string;
+  /** The pool is bought on demand in the demo: run the case with it as spot. */
+  asSpot?: boolean;
   /** Instances the cloud takes back. */
   taken: number;
   event(taken: WorldInstance[], id: string): unknown;
@@ -98,6 +119,7 @@ const PREEMPTIONS: PreemptCase[] = [
   {
     name: 'GCP preemption audit log entry through a Pub/Sub push subscription',
     poolId: 'gcp-l4',
+    asSpot: true,
     taken: 1,
     event: ([i], id) =>
       sample('gcp-preemption-pubsub', 'valid', {
@@ -114,7 +136,10 @@ const PREEMPTIONS: PreemptCase[] = [
 
 describe('spot-interruption function', () => {
   it.each(PREEMPTIONS)('$name: drains before the deadline, backs the offering off, replaces elsewhere', async (c) => {
-    h = await startHarness({ desired: { 'aws-g5-spot': 2, 'azure-a100-spot': 2, 'gcp-l4': 2 } });
+    h = await startHarness({
+      desired: { 'aws-g5-spot': 2, 'azure-a100-spot': 2, 'gcp-l4': 2 },
+      ...(c.asSpot ? { resolved: withSpot([c.poolId]) } : {}),
+    });
     const before = h.desired();
     const existing = new Set(h.world.allInstances().map((i) => i.id));
     const taken = takeBack(h, c.poolId, c.taken);

@@ -37,6 +37,7 @@ describe('GcpCapacity.preload (during init)', () => {
       zoneOperations: client('zoneOperations'),
       regionOperations: client('regionOperations'),
       instanceTemplates: client('instanceTemplates'),
+      instances: client('instances'),
       regionInstanceTemplates: client('regionInstanceTemplates'),
       reservations: client('reservations'),
       close: async () => undefined,
@@ -49,6 +50,7 @@ describe('GcpCapacity.preload (during init)', () => {
       clock: () => 0,
     });
     await capacity.preload();
-    expect(built.sort()).toEqual(['regionOperations', 'regionalMigs', 'zonalMigs', 'zoneOperations']);
+    // The instances client too: a notice is checked against the instance's own status before acting.
+    expect(built.sort()).toEqual(['instances', 'regionOperations', 'regionalMigs', 'zonalMigs', 'zoneOperations']);
   });
 });

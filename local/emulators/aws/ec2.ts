@@ -33,6 +33,7 @@ import {
   vpcOf,
   zoneIdOf,
 } from './context.ts';
+import { SPOT_REQUEST_ACTIONS, spotRequestId } from './spot-requests.ts';
 import { filtersParam, hexOf, listParam, page, type QueryParams, readPageToken, type XmlObject } from './wire.ts';
 
 type Handler = (ctx: RequestContext, params: QueryParams) => XmlObject;
@@ -45,6 +46,7 @@ export const EC2_ACTIONS: Record<string, Handler> = {
   DescribeCapacityReservations: describeCapacityReservations,
   DescribeSpotPriceHistory: describeSpotPriceHistory,
   TerminateInstances: terminateInstances,
+  ...SPOT_REQUEST_ACTIONS,
 };
 
 const DEFAULT_PAGE = 1000;
@@ -226,10 +228,6 @@ function modifyFleet(ctx: RequestContext, params: QueryParams): XmlObject {
   }
   ctx.world.setDesired(pool.id, total, { deferLaunch: ctx.fault?.kind === 'operation-failed', noTermination });
   return { return: true };
-}
-
-function spotRequestId(i: WorldInstance): string {
-  return `sir-${hexOf(`sir/${i.id}`, 8)}`;
 }
 
 // ---- instances --------------------------------------------------------------------------------------------

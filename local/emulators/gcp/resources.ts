@@ -237,6 +237,61 @@ export function renderMig(
   };
 }
 
+/** A pool's world instance (not a standby one) by name in a project and zone, with its pool. */
+export function findInstance(
+  world: World,
+  project: string,
+  zone: string,
+  name: string,
+  defaultProject: string,
+): { pool: WorldPool; instance: WorldInstance } | undefined {
+  const instance = world.allInstances().find((i) => i.cloud === 'gcp' && i.id === name && i.zone === zone);
+  const pool = instance ? world.pool(instance.poolId) : undefined;
+  if (!instance || !pool || projectOf(pool, defaultProject) !== project || instance.state === 'terminated')
+    return undefined;
+  return { pool, instance };
+}
+
+/** Instance status as Compute shows it: PROVISIONING / STAGING, RUNNING, STOPPING under a preemption notice. */
+function instanceStatusOf(world: World, i: WorldInstance): string {
+  if (i.state === 'pending')
+    return world.now() < i.launchedAt + (i.runningAt - i.launchedAt) / 2 ? 'PROVISIONING' : 'STAGING';
+  if (i.state === 'terminating') return 'STOPPING';
+  return 'RUNNING';
+}
+
+/**
+ * `instances.get`: the instance resource, with the fields a reader of its state needs (status, its
+ * scheduling from the group's template, zone, machine type, the group that created it in `created-by`).
+ */
+export function renderInstance(
+  world: World,
+  pool: WorldPool,
+  i: WorldInstance,
+  project: string,
+): Record<string, unknown> {
+  const template = renderTemplate(world, pool, project) as { properties: { scheduling: unknown } };
+  return {
+    kind: 'compute#instance',
+    id: numericId(`instance/${project}/${i.id}`),
+    creationTimestamp: new Date(i.launchedAt).toISOString(),
+    name: i.id,
+    machineType: `${API}/projects/${project}/zones/${i.zone}/machineTypes/${i.instanceType}`,
+    status: instanceStatusOf(world, i),
+    zone: `${API}/projects/${project}/zones/${i.zone}`,
+    scheduling: template.properties.scheduling,
+    metadata: {
+      kind: 'compute#metadata',
+      items: [
+        { key: 'instance-template', value: `projects/${project}/global/instanceTemplates/${templateName(pool)}` },
+        { key: 'created-by', value: `projects/${project}/${migPath(pool, project).split('/').slice(2).join('/')}` },
+      ],
+    },
+    ...(i.state === 'pending' ? {} : { lastStartTimestamp: new Date(i.runningAt).toISOString() }),
+    selfLink: instanceUrl(project, i.zone, i.id),
+  };
+}
+
 export function renderTemplate(world: World, pool: WorldPool, project: string): Record<string, unknown> {
   const spot = pool.capacityType === 'spot';
   const reserved = pool.capacityType === 'reserved' && pool.reservationId;

@@ -17,12 +17,14 @@ import {
 } from './errors.ts';
 import type { OperationScope, OperationStore } from './operations.ts';
 import {
+  findInstance,
   findMig,
   type MigAddress,
   managedInstances,
   numericId,
   projectOf,
   renderMig,
+  renderInstance,
   renderReservation,
   renderTemplate,
   templateName,
@@ -46,6 +48,7 @@ export type Call =
     }
   | { op: 'opGet' | 'opWait'; scope: OperationScope; name: string }
   | { op: 'templateGet'; project: string; region?: string; name: string }
+  | { op: 'instanceGet'; project: string; zone: string; name: string }
   | { op: 'reservationsAggregated'; project: string; query: Query };
 
 export type RoutedCall = Call & {
@@ -64,6 +67,7 @@ const MIG =
   /^\/compute\/v1\/projects\/([^/]+)\/(zones|regions)\/([^/]+)\/instanceGroupManagers\/([^/]+)(?:\/([^/]+))?$/;
 const OPERATION = /^\/compute\/v1\/projects\/([^/]+)\/(zones|regions)\/([^/]+)\/operations\/([^/]+)(\/wait)?$/;
 const TEMPLATE = /^\/compute\/v1\/projects\/([^/]+)\/(?:global|regions\/([^/]+))\/instanceTemplates\/([^/]+)$/;
+const INSTANCE = /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/;
 const RESERVATIONS = /^\/compute\/v1\/projects\/([^/]+)\/aggregated\/reservations$/;
 const MIG_ACTIONS: Record<string, 'migList' | 'migResize' | 'migDelete'> = {
   listManagedInstances: 'migList',
@@ -129,6 +133,20 @@ export function routeCall(verb: string, url: URL, body: string): RoutedCall | { 
       method: region ? 'regionInstanceTemplates.get' : 'instanceTemplates.get',
       resource: `projects/${project}/${region ? `regions/${region}` : 'global'}/instanceTemplates/${name}`,
       params: { project, region, instanceTemplate: name },
+      operationFaults: NONE,
+    };
+  }
+  m = INSTANCE.exec(path);
+  if (m && verb === 'GET') {
+    const [, project, zone, name] = m as unknown as [string, string, string, string];
+    return {
+      op: 'instanceGet',
+      project,
+      zone,
+      name,
+      method: 'instances.get',
+      resource: `projects/${project}/zones/${zone}/instances/${name}`,
+      params: { project, zone, instance: name },
       operationFaults: NONE,
     };
   }
@@ -256,6 +274,11 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
         );
       if (!pool) return { error: notFound(call.resource) };
       return ready(() => renderTemplate(ctx.world, pool, call.project));
+    }
+    case 'instanceGet': {
+      const found = findInstance(ctx.world, call.project, call.zone, call.name, ctx.project);
+      if (!found) return { error: notFound(call.resource) };
+      return ready(() => renderInstance(ctx.world, found.pool, found.instance, call.project));
     }
     case 'reservationsAggregated': {
       const items: Record<string, { reservations: unknown[] }> = {};

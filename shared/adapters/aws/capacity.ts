@@ -6,6 +6,7 @@ import { CloudError } from '../../domain/errors.ts';
 import type {
   CapacityPort,
   CapacityReservation,
+  InstanceStatus,
   PoolObservation,
   PoolRef,
   SetDesiredRequest,
@@ -19,6 +20,7 @@ import { setGroupWarm } from './warm-pool.ts';
 import type { AwsClients } from './clients.ts';
 import { describeNodegroupPool, type PollOptions, removeNodegroupInstance, setNodegroupDesired } from './eks.ts';
 import { describeFleetPool, removeFleetInstance, setFleetDesired } from './fleet.ts';
+import { instanceStatus } from './instance-status.ts';
 import { listReservations } from './reservations.ts';
 
 const KINDS: ReadonlySet<PoolKind> = new Set(['ec2-fleet', 'auto-scaling-group', 'eks-nodegroup']);
@@ -41,6 +43,12 @@ export class AwsCapacity implements CapacityPort {
     this.clients = clients;
     this.poll = options.poll ?? {};
     this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** What EC2 says now of instances an interruption notice names: state, spot, spot request status. */
+  async instanceStatus(ref: PoolRef, instances: ReadonlyArray<{ id: string }>): Promise<InstanceStatus[]> {
+    this.check(ref, `reading instances of ${ref.cloud} ${ref.kind} ${ref.resource}`);
+    return instanceStatus(this.clients, ref, instances);
   }
 
   async describePool(ref: PoolRef): Promise<PoolObservation> {

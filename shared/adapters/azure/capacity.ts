@@ -37,6 +37,7 @@ import type {
   CapacityPort,
   CapacityReservation,
   InstanceLifecycle,
+  InstanceStatus,
   ObservedInstance,
   OperationProgress,
   PoolObservation,
@@ -419,6 +420,49 @@ export class AzureCapacity implements CapacityPort {
     out.running = Math.max(0, Math.max(vmss.sku?.capacity ?? 0, listed) - out.deallocated.length - out.warming);
     out.deallocated.sort((x, y) => Number(x) - Number(y));
     return out;
+  }
+
+  /**
+   * What Compute says now of VMs an interruption notice names: the scale set's priority (Spot or not) and each
+   * VM's instance view (`virtualMachineScaleSetVMs.getInstanceView`: its provisioning and power state). A VM
+   * the scale set does not have (404, or a name of another scale set) is not found. A Spot VM being evicted
+   * shows `Deleting` or `PowerState/deallocating`, what a Preempt announces; nothing here is `ended`, since
+   * a VM that has gone is no longer in the scale set at all.
+   */
+  async instanceStatus(ref: PoolRef, instances: ReadonlyArray<{ id: string }>): Promise<InstanceStatus[]> {
+    const a = addressOf(ref, this.deps.defaultSubscription);
+    const what = `reading the status of ${instances.map((i) => i.id).join(', ')} in azure vmss ${a.resourceGroup}/${a.name}`;
+    try {
+      const client = await this.deps.compute(a.subscription);
+      const vmss = await client.virtualMachineScaleSets.get(a.resourceGroup, a.name);
+      const priority = vmss.virtualMachineProfile?.priority ?? 'Regular';
+      const spot = capacityTypeOf(vmss) === 'spot';
+      return await Promise.all(
+        instances.map(async ({ id: name }): Promise<InstanceStatus> => {
+          const id = name.startsWith(`${a.name}_`) ? name.slice(a.name.length + 1) : name;
+          if (!/^\d+$/.test(id)) return { id: name, found: false };
+          let view: Awaited<ReturnType<ComputeManagementClient['virtualMachineScaleSetVMs']['getInstanceView']>>;
+          try {
+            view = await client.virtualMachineScaleSetVMs.getInstanceView(a.resourceGroup, a.name, id);
+          } catch (e) {
+            if (isRestError(e) && e.statusCode === 404) return { id: name, found: false };
+            throw e;
+          }
+          const codes = (view.statuses ?? []).map((s) => s.code ?? '');
+          const power = codes.find((c) => c.toLowerCase().startsWith('powerstate/'));
+          const provisioning = codes.find((c) => c.toLowerCase().startsWith('provisioningstate/'));
+          return {
+            id: name,
+            found: true,
+            ...(power ? { state: power } : provisioning ? { state: provisioning } : {}),
+            spot,
+            detail: `priority ${priority}${provisioning ? `, ${provisioning}` : ''}`,
+          };
+        }),
+      );
+    } catch (e) {
+      throw toCloudError(e, what);
+    }
   }
 
   async removeInstance(ref: PoolRef, instanceId: string, limit?: WaitLimit): Promise<OperationProgress> {

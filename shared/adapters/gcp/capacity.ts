@@ -13,10 +13,11 @@
  * A MIG has no room for a reason (no labels): `SetDesiredRequest.reason` is not sent.
  */
 import { randomUUID } from 'node:crypto';
-import { CloudError } from '../../domain/errors.ts';
+import { CloudError, isNotFound } from '../../domain/errors.ts';
 import type {
   CapacityPort,
   CapacityReservation,
+  InstanceStatus,
   ObservedInstance,
   OperationProgress,
   PoolObservation,
@@ -85,7 +86,7 @@ export class GcpCapacity implements CapacityPort {
    */
   async preload(): Promise<void> {
     const c = this.o.clients;
-    await Promise.all([c.zonalMigs(), c.regionalMigs(), c.zoneOperations(), c.regionOperations()]);
+    await Promise.all([c.zonalMigs(), c.regionalMigs(), c.zoneOperations(), c.regionOperations(), c.instances()]);
   }
 
   async describePool(ref: PoolRef): Promise<PoolObservation> {
@@ -177,6 +178,45 @@ export class GcpCapacity implements CapacityPort {
     const op = await withRetry(what, this.o.retry, () => this.patch(loc, body, requestId));
     const done = await this.wait(loc, op, what, request.waitMs);
     return { size: request.size, previous, unchanged: false, ...progressOf(done) };
+  }
+
+  /**
+   * What Compute says now of instances an interruption notice names (`instances.get` in the zone each was
+   * observed in, else the group's zone): its status and whether it runs as spot (`scheduling.provisioningModel`
+   * SPOT, or the legacy `preemptible`). A preempted VM goes STOPPING then TERMINATED, what the notice
+   * announced, so no status here is `ended`; an instance Compute does not know (404) is not found.
+   */
+  async instanceStatus(
+    ref: PoolRef,
+    instances: ReadonlyArray<{ id: string; zone?: string }>,
+  ): Promise<InstanceStatus[]> {
+    const loc = this.locate(ref, 'reading instances of');
+    const c = await this.o.clients.instances();
+    return Promise.all(
+      instances.map(async ({ id, zone: observed }): Promise<InstanceStatus> => {
+        const zone = observed ?? ('zone' in loc ? loc.zone : undefined);
+        if (!zone) return { id, found: false };
+        const what = `reading gcp instance ${id} in ${zone}`;
+        try {
+          const inst = await withRetry(what, this.o.retry, async () => {
+            const [vm] = await c.get({ project: loc.project, zone, instance: id }, NO_SDK_RETRY);
+            return vm;
+          });
+          const s = inst.scheduling;
+          const model = s?.provisioningModel ?? (s?.preemptible ? 'preemptible' : 'STANDARD');
+          return {
+            id,
+            found: true,
+            ...(inst.status ? { state: inst.status } : {}),
+            spot: s?.provisioningModel === 'SPOT' || s?.preemptible === true,
+            detail: `provisioning model ${model}`,
+          };
+        } catch (e) {
+          if (isNotFound(e)) return { id, found: false };
+          throw e;
+        }
+      }),
+    );
   }
 
   async removeInstance(ref: PoolRef, instanceId: string, limit?: WaitLimit): Promise<OperationProgress> {

@@ -8,6 +8,7 @@
  */
 import type { InstanceGroupManagersClient } from '@google-cloud/compute/build/src/v1/instance_group_managers_client.js';
 import type { InstanceTemplatesClient } from '@google-cloud/compute/build/src/v1/instance_templates_client.js';
+import type { InstancesClient } from '@google-cloud/compute/build/src/v1/instances_client.js';
 import type { RegionInstanceGroupManagersClient } from '@google-cloud/compute/build/src/v1/region_instance_group_managers_client.js';
 import type { RegionInstanceTemplatesClient } from '@google-cloud/compute/build/src/v1/region_instance_templates_client.js';
 import type { RegionOperationsClient } from '@google-cloud/compute/build/src/v1/region_operations_client.js';
@@ -43,6 +44,8 @@ export interface ComputeClients {
   zoneOperations(): Promise<ZoneOperationsClient>;
   regionOperations(): Promise<RegionOperationsClient>;
   instanceTemplates(): Promise<InstanceTemplatesClient>;
+  /** Instances themselves (`instances.get`: an instance's own status, for checking interruption notices). */
+  instances(): Promise<InstancesClient>;
   regionInstanceTemplates(): Promise<RegionInstanceTemplatesClient>;
   reservations(): Promise<ReservationsClient>;
   close(): Promise<void>;
@@ -103,6 +106,9 @@ export function computeClients(conn: ClientConnection): ComputeClients {
     ),
     instanceTemplates: lazy(async () =>
       named(await import('@google-cloud/compute/build/src/v1/instance_templates_client.js'), 'InstanceTemplatesClient'),
+    ),
+    instances: lazy(async () =>
+      named(await import('@google-cloud/compute/build/src/v1/instances_client.js'), 'InstancesClient'),
     ),
     regionInstanceTemplates: lazy(async () =>
       named(
