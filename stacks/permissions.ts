@@ -48,6 +48,7 @@ export const UNSCOPABLE_ACTIONS: Readonly<Record<string, string>> = {
   'ec2:DescribeFleetInstances': 'EC2 Describe* actions support no resource-level permissions',
   'ec2:DescribeInstances': 'EC2 Describe* actions support no resource-level permissions',
   'ec2:DescribeCapacityReservations': 'EC2 Describe* actions support no resource-level permissions',
+  'ec2:DescribeSpotInstanceRequests': 'EC2 Describe* actions support no resource-level permissions',
   'autoscaling:DescribeAutoScalingGroups': 'Auto Scaling Describe* actions support no resource-level permissions',
   'cloudwatch:GetMetricData': 'GetMetricData defines no resource type (metrics are not IAM resources)',
 };
@@ -121,9 +122,10 @@ function poolStatements(ctx: PolicyContext): Statement[] {
       ),
     );
     out.push({ actions: ['eks:DescribeNodegroup', 'eks:UpdateNodegroupConfig'], resources: nodegroupArns });
-    // DescribeUpdate authorises on the cluster (required) and the node group the update belongs to.
+    // DescribeUpdate authorises on the cluster (required) and the node group the update belongs to; ListUpdates
+    // (the update still in progress, picked up rather than started again) on the cluster.
     out.push({
-      actions: ['eks:DescribeUpdate'],
+      actions: ['eks:DescribeUpdate', 'eks:ListUpdates'],
       resources: unique([
         ...names.map(({ p, cluster }) => `arn:${partition}:eks:${p.region}:${account}:cluster/${cluster}`),
         ...nodegroupArns,
@@ -132,9 +134,9 @@ function poolStatements(ctx: PolicyContext): Statement[] {
   }
 
   // `*`: EC2 Describe* actions support no resource-level permissions. Instances map interruption notices to
-  // pools; reservations feed placement.
+  // pools, and they and their spot requests' status check each notice; reservations feed placement.
   out.push({
-    actions: ['ec2:DescribeCapacityReservations', 'ec2:DescribeInstances'],
+    actions: ['ec2:DescribeCapacityReservations', 'ec2:DescribeInstances', 'ec2:DescribeSpotInstanceRequests'],
     resources: ['*'],
   });
   return out;
