@@ -34,7 +34,7 @@ describe('autoscaler local', () => {
     expect(io.err.join('\n')).toContain("start 'autoscaler local serve'");
   });
 
-  it('serve: a kubeconfig whose CA and token reach the cluster; commands refused meanwhile; saved when stopped', async () => {
+  it('serve: a kubeconfig whose CA and token reach the cluster; operator commands run on the served world; saved when stopped', async () => {
     const serving = await startServing({ config: 'config/demo.json', stateDir: dir }, fakeIo());
     try {
       const io = fakeIo();
@@ -54,9 +54,25 @@ describe('autoscaler local', () => {
       // The wrong token is refused, as a real API server does.
       expect((await get(server, ca, 'wrong', '/api/v1/nodes')).status).toBe(401);
 
-      const busy = fakeIo();
-      expect(await main(['status', '--state-dir', dir], busy)).toBe(2);
-      expect(busy.err.join('\n')).toContain('is being served');
+      // Operator commands run on the served world: a drain shows at once as the adapter's Events.
+      const token = kc.users[0]!.user.token;
+      const node = (nodes.body as { items: Array<{ metadata: { name: string } }> }).items[0]!.metadata.name;
+      const drain = fakeIo();
+      expect(await main(['drain', '--node', node, '--reason', 'bad GPU', '--state-dir', dir], drain)).toBe(0);
+      const events = (await get(server, ca, token, '/api/v1/events')).body as {
+        items: Array<{ reason: string; involvedObject: { name: string }; source: { component: string } }>;
+      };
+      expect(events.items.map((e) => [e.reason, e.involvedObject.name, e.source.component])).toContainEqual([
+        'Cordoned',
+        node,
+        'gpu-fleet-autoscaler',
+      ]);
+      const status = fakeIo();
+      expect(await main(['status', '--state-dir', dir, '-o', 'wide'], status)).toBe(0);
+      expect(status.out.join('\n')).toContain(node);
+      const advance = fakeIo();
+      expect(await main(['status', '--state-dir', dir, '--advance', '10m'], advance)).toBe(2);
+      expect(advance.err.join('\n')).toContain('is served');
       const unknown = fakeIo();
       expect(await main(['local', 'kubeconfig', '--state-dir', dir, '--cluster', 'nope'], unknown)).toBe(1);
     } finally {

@@ -6,12 +6,15 @@
  * endpoint, keeps the world's clock on the wall clock (nodes become ready as time passes) and saves it every
  * few seconds and when stopped (Ctrl-C). It writes a kubeconfig (one context per cluster, trusting the CA
  * through `certificate-authority-data`, a bearer token) beside the world, and `serve.json` with the endpoints.
- * While it serves, the operator commands refuse to start a second copy of the same world.
+ * While it serves, the operator commands of the same state directory run on the served world (their payload
+ * goes to the ops handler running in `serve`), so what they do shows in kubectl and the AWS CLI at once.
  *
  * `kubeconfig` prints (or writes, `--output`) that kubeconfig while a `serve` runs, so that `kubectl` and
  * other clients talk to the local clusters as to a real one.
  */
 import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { ResolvedConfig } from '../../../shared/config/load.ts';
 import type { KubernetesEmulator } from '../../emulators/kubernetes/index.ts';
@@ -26,6 +29,8 @@ export interface ServeInfo {
   kubeconfig: string;
   clusters: Record<string, { server: string }>;
   aws: { endpoint: string; region: string };
+  /** Where the operator commands send their payload while the world is served (the ops handler runs here). */
+  ops: string;
 }
 
 /** A kubeconfig (YAML) with one context per cluster; the first cluster's context is current. */
@@ -116,6 +121,30 @@ export async function startServing(o: { config: string; stateDir: string }, io: 
     throw e;
   }
   seedDeployments(world, resolved, stack.kubernetes);
+  // The operator commands of other processes run here, on this world, through the ops function's handler.
+  const { createHandler, localContext } = await import('../../../shared/runtime/handler.ts');
+  const handler = createHandler({ trigger: 'ops', deps: async () => stack.deps });
+  const opsServer = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      try {
+        if (req.method !== 'POST' || req.url !== '/ops') throw new Error(`${req.method} ${req.url}: POST /ops only`);
+        const result = await handler(
+          JSON.parse(Buffer.concat(chunks).toString('utf8')),
+          localContext('ops', 5 * 60_000),
+        );
+        const text = JSON.stringify({ result, now: world.now() });
+        res.writeHead(200, { 'content-type': 'application/json' }).end(text);
+      } catch (e) {
+        res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(e) }));
+      }
+    });
+  });
+  await new Promise<void>((done, fail) => {
+    opsServer.once('error', fail);
+    opsServer.listen(0, '127.0.0.1', () => done());
+  });
   const kubeconfigText = kubeconfigYaml(stack.kubernetes, (v) => YAML.stringify(v));
   const kubeconfig = join(stateDir, KUBECONFIG_FILE);
   await writeFile(kubeconfig, kubeconfigText, { encoding: 'utf8', mode: 0o600 });
@@ -126,6 +155,7 @@ export async function startServing(o: { config: string; stateDir: string }, io: 
     kubeconfig,
     clusters: Object.fromEntries([...stack.kubernetes].map(([n, k]) => [n, { server: k.server }])),
     aws: { endpoint: stack.aws.endpoints.ec2, region: resolved.config.clouds.aws?.region ?? 'us-east-1' },
+    ops: `http://127.0.0.1:${(opsServer.address() as AddressInfo).port}/ops`,
   };
   await writeFile(join(stateDir, SERVE_FILE), JSON.stringify(info, null, 2), 'utf8');
   // The world follows the wall clock (as between commands) and is saved now and then.
@@ -149,6 +179,10 @@ export async function startServing(o: { config: string; stateDir: string }, io: 
       clearInterval(tick);
       clearInterval(save);
       await saving;
+      await new Promise<void>((done) => {
+        opsServer.close(() => done());
+        opsServer.closeAllConnections();
+      });
       await stack.close();
       await dynamo.close();
       await saveWorld(stateDir, world);

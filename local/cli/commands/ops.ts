@@ -155,10 +155,21 @@ async function invokeLocal(
     ]);
   const { servingInfo } = await import('./local.ts');
   const serving = await servingInfo(stateDir);
-  if (serving)
-    throw new UsageError(
-      `the local world in ${stateDir} is being served by 'autoscaler local serve' (pid ${serving.pid}); stop it first (the world is saved when it stops)`,
-    );
+  if (serving) {
+    // The world is served: the command runs there, on the live world (which follows the clock by itself).
+    if (advanceSeconds)
+      throw new UsageError(
+        `--advance moves a command's own copy of the world; the world in ${stateDir} is served (pid ${serving.pid}) and follows the clock`,
+      );
+    const response = await fetch(serving.ops, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await response.json()) as { result?: HandlerResult; now?: number; error?: string };
+    if (!response.ok || !answer.result) throw new Error(`the served world could not run the command: ${answer.error}`);
+    return { result: answer.result, now: answer.now ?? Date.now() };
+  }
   const world = await openWorld(stateDir, resolved, Date.now());
   if (advanceSeconds) world.advance(advanceSeconds);
   // The world's clock runs with the wall clock from where it stands (ahead of it after --advance).
