@@ -82,7 +82,9 @@ export async function redelivery(options: { events: number; copies: number }): P
       // Alternately hot and cool: the decisions change things, so a second action would show.
       const event = utilizationAlarm(T0, e % 2 ? 40 : 140, id);
       const copies = await Promise.all(
-        Array.from({ length: options.copies }, () => deliver(() => s.invokeInNewContainer('alarm', event), 3, 2_000)),
+        // Lambda retries an asynchronous event after about 1 and 2 minutes; 10 and 20 s here, still longer than
+        // a decision on a loaded machine.
+        Array.from({ length: options.copies }, () => deliver(() => s.invokeInNewContainer('alarm', event), 3, 10_000)),
       );
       dead += copies.filter((c) => !c.ok).length;
     }
