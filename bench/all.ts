@@ -2,7 +2,8 @@
  * `npm run bench`: the project's benchmark. Prints, for the README:
  *
  * 1. the handlers' warm decision latency (p50, p99), as a ratio of a DynamoDB round trip measured in the same
- *    run (bench/latency.ts);
+ *    run, and the decision's critical path with round trips added at the servers (requests, round trips in a
+ *    row to the first capacity write, the cordon and the end, the issue's targets PASS or MISS) (bench/latency.ts);
  * 2. on the default day and on every demand trace in ../shared/traces (when present), with the default spot
  *    process and with the AWS2 spot traces, the autoscaler at availability 0.99, 0.995 and 0.999 and the
  *    baselines (karpenter included): SLO attainment, worst hour, cost, cost / oracle, the issue's targets
@@ -19,7 +20,7 @@
  * report.
  *
  *   npm run bench -- [--json] [--seed N] [--only latency,sim,forecast,bundles,coldstart] [--quick] [--scenarios LIST]
- *                    [--spots LIST] [--targets LIST] [--workers N] [--report FILE] [--traces DIR] [--rounds N]
+ *                    [--spots LIST] [--targets LIST] [--workers N] [--report FILE] [--traces DIR] [--rounds N] [--path-events N]
  *                    [--bundle-runs N] [--coldstart-runs N]
  */
 import { spawnSync } from 'node:child_process';
@@ -32,7 +33,15 @@ import { renderBenchReport } from '../local/sim/bench-report.ts';
 import { type ForecastAccuracy, forecastAccuracy } from '../local/sim/forecast-accuracy.ts';
 import { loadTraceCsv } from '../local/sim/trace.ts';
 import { type ColdstartResult, formatColdStart, measureColdStart } from './coldstart.ts';
-import { formatLatency, type LatencyResult, measureDecisionLatency } from './latency.ts';
+import {
+  type CriticalPathResult,
+  formatCriticalPath,
+  formatLatency,
+  type LatencyResult,
+  measureCriticalPath,
+  measureDecisionLatency,
+  pathTargets,
+} from './latency.ts';
 import {
   AVAILABILITIES,
   AZURE2024_CSV,
@@ -68,6 +77,7 @@ const USAGE = `usage: npm run bench -- [options]
   --report FILE       the HTML report (default out/bench-report.html)
   --traces DIR        the public traces (default ../shared/traces from the repository)
   --rounds N          measured rounds of the latency part (default 200)
+  --path-events N     events per path (spot, alarm) of the critical path, round trips added (default 20)
   --bundle-runs N     runs of each import timing in the bundles part (default 5)
   --coldstart-runs N  fresh processes with and without the preload in the coldstart part (default 3 each)`;
 
@@ -77,6 +87,7 @@ interface Options {
   parts: Set<Part>;
   traces: string;
   rounds: number;
+  pathEvents: number;
   bundleRuns: number;
   coldstartRuns: number;
   demands: Demand[];
@@ -95,6 +106,7 @@ function options(argv: string[]): Options | undefined {
       only: { type: 'string' },
       traces: { type: 'string' },
       rounds: { type: 'string', default: '200' },
+      'path-events': { type: 'string', default: '20' },
       'bundle-runs': { type: 'string', default: '5' },
       'coldstart-runs': { type: 'string', default: '3' },
       quick: { type: 'boolean' },
@@ -139,6 +151,7 @@ function options(argv: string[]): Options | undefined {
     parts: new Set(only as Part[]),
     traces: path.resolve(values.traces ?? path.join(ROOT, '..', 'shared', 'traces')),
     rounds: whole('rounds', values.rounds, 1),
+    pathEvents: whole('path-events', values['path-events'], 1),
     bundleRuns: whole('bundle-runs', values['bundle-runs'], 1),
     coldstartRuns: whole('coldstart-runs', values['coldstart-runs'], 1),
   };
@@ -201,6 +214,7 @@ async function main(): Promise<number> {
   out(`${header}\nnode ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), seed ${o.seed}\n`);
 
   let latency: LatencyResult | undefined;
+  let criticalPath: CriticalPathResult | undefined;
   if (o.parts.has('latency')) {
     log('bench: decision latency...');
     try {
@@ -208,6 +222,13 @@ async function main(): Promise<number> {
       out(`== Decision latency ==\n${formatLatency(latency)}\n`);
     } catch (e) {
       fail('latency', e);
+    }
+    log('bench: the critical path, with round trips added...');
+    try {
+      criticalPath = await measureCriticalPath({ events: o.pathEvents });
+      out(`== Critical path ==\n${formatCriticalPath(criticalPath)}\n`);
+    } catch (e) {
+      fail('critical path', e);
     }
   }
 
@@ -362,6 +383,10 @@ async function main(): Promise<number> {
       `decision latency: ${latency.handlers.map((h) => `${h.handler} p50 ${h.p50_ms.toFixed(1)} ms (${h.p50_ratio.toFixed(0)}x), p99 ${h.p99_ms.toFixed(1)} ms (${h.p99_ratio.toFixed(0)}x)`).join('; ')} of a GetItem round trip`,
     );
   }
+  if (criticalPath) {
+    const t = pathTargets(criticalPath);
+    out(`critical path targets: ${t.filter((x) => x.pass).length} PASS, ${t.filter((x) => !x.pass).length} MISS`);
+  }
   const seconds = (performance.now() - began) / 1000;
   out(`bench: ${seconds.toFixed(0)} s${errors.length ? `; ${errors.length} part(s) failed to run (above)` : ''}`);
 
@@ -375,6 +400,7 @@ async function main(): Promise<number> {
           seed: o.seed,
           seconds,
           ...(latency ? { latency } : {}),
+          ...(criticalPath ? { critical_path: { ...criticalPath, targets: pathTargets(criticalPath) } } : {}),
           ...(o.parts.has('sim') ? { simulation: { scenarios: sims, ...(skipped ? { skipped } : {}) } } : {}),
           ...(o.parts.has('forecast') ? { forecast_accuracy: accuracy } : {}),
           ...(bundles ? { bundles } : {}),

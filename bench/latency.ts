@@ -18,7 +18,8 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { MetricsStore } from '../local/emulators/prometheus/store.ts';
-import { mulberry32, World } from '../local/emulators/world.ts';
+import { mulberry32, SPOT_NOTICE_SECONDS, World } from '../local/emulators/world.ts';
+import type { ServedRequest } from '../local/emulators/tap.ts';
 import { createHandler, type FunctionName, type HandlerResult, localContext } from '../shared/runtime/handler.ts';
 import { startLocalStack } from '../local/stack.ts';
 import { seedDeployments } from '../local/seed.ts';
@@ -206,6 +207,336 @@ export async function measureDecisionLatency(options: LatencyOptions = {}): Prom
   } finally {
     await stack.close();
   }
+}
+
+// ---- the critical path ---------------------------------------------------------------------------------
+
+/** Round trips added at the servers: the issue's figures for a DynamoDB request and a cloud request. */
+export const ADDED_DYNAMODB_MS = 5;
+export const ADDED_CLOUD_MS = 20;
+
+/** Writes that change capacity: a pool's size, an instance ended. */
+const CAPACITY_WRITE =
+  /^(ec2\.(ModifyFleet|TerminateInstances)|autoscaling\.(SetDesiredCapacity|TerminateInstanceInAutoScalingGroup|PutWarmPool|DeleteWarmPool)|eks\.UpdateNodegroupConfig|arm\.virtualMachineScaleSets\.(update|deleteInstances|start|deallocate)|compute\.\w*\.(resize|deleteInstances|patch)|kubernetes\.(nodepools\.patch))$/;
+
+export interface RequestCounts {
+  /** DynamoDB requests of the decision: idempotency, lease, state, audit. */
+  dynamodb: number;
+  /** DynamoDB requests after the decision was recorded (the removals of drained instances, under the lease again). */
+  dynamodbAfter: number;
+  cloud: number;
+}
+
+/** One decision's requests: how many, and how many round trips in a row to each milestone. */
+export interface PathSample {
+  ms: number;
+  requests: RequestCounts;
+  /** Depth (round trips in a row, DynamoDB and cloud alike) of the first capacity write, the cordon, the last request. */
+  depth: { firstWrite?: number; cordon?: number; end: number };
+  /** Milliseconds from the invocation's start to the first capacity write and to the cordon. */
+  at: { firstWrite?: number; cordon?: number };
+  /** The operations in order of arrival (`dynamodb.PutItem`, `ec2.DescribeFleets`, ...) with their depth. */
+  operations: Array<{ op: string; depth: number }>;
+}
+
+/**
+ * The depth of each request: 1 + the deepest request answered before it arrived. With a round trip added
+ * at every server, requests made at the same time overlap and share a depth; requests made one after the
+ * other do not.
+ */
+export function depths(requests: readonly ServedRequest[]): number[] {
+  const order = requests.map((_, i) => i).sort((a, b) => requests[a]!.start - requests[b]!.start);
+  const depth = new Array<number>(requests.length).fill(0);
+  for (const i of order) {
+    let d = 0;
+    for (const j of order) {
+      if (requests[j]!.start >= requests[i]!.start) break;
+      if (requests[j]!.end <= requests[i]!.start) d = Math.max(d, depth[j]!);
+    }
+    depth[i] = d + 1;
+  }
+  return depth;
+}
+
+const opOf = (r: ServedRequest) => r.operations[0] ?? `${r.server}.${r.method} ${r.path}`;
+const isCordon = (r: ServedRequest, world: World) =>
+  r.operations.includes('kubernetes.nodes.patch') &&
+  world.calls.some((c) => c.operation === 'nodes.patch' && isUnschedulablePatch(c.params, r.path));
+function isUnschedulablePatch(params: unknown, path: string): boolean {
+  const p = params as { path?: string; body?: { spec?: { unschedulable?: boolean } } } | undefined;
+  return p?.path === path.replace(/\/+$/, '') && p.body?.spec?.unschedulable === true;
+}
+
+export function pathSample(requests: readonly ServedRequest[], began: number, ended: number, world: World): PathSample {
+  const d = depths(requests);
+  const idx = requests.map((_, i) => i).sort((a, b) => requests[a]!.start - requests[b]!.start);
+  const first = (pick: (r: ServedRequest) => boolean) => {
+    const hits = idx.filter((i) => pick(requests[i]!));
+    if (!hits.length) return undefined;
+    const i = hits.reduce((a, b) =>
+      d[b]! < d[a]! || (d[b] === d[a] && requests[b]!.start < requests[a]!.start) ? b : a,
+    );
+    return { depth: d[i]!, at: requests[i]!.start - began };
+  };
+  const write = first((r) => r.operations.some((o) => CAPACITY_WRITE.test(o)));
+  const cordon = first((r) => isCordon(r, world));
+  // The decision is recorded with its event on the bus; DynamoDB requests that start after that event was
+  // answered, but the last (the idempotency record's completion), are the drains' follow-up.
+  const dynamo = idx.map((i) => requests[i]!).filter((r) => r.server === 'dynamodb');
+  const published = requests.find((r) => r.operations.includes('events.PutEvents'));
+  const after = published ? dynamo.slice(0, -1).filter((r) => r.start >= published.end).length : 0;
+  return {
+    ms: ended - began,
+    requests: {
+      dynamodb: dynamo.length - after,
+      dynamodbAfter: after,
+      cloud: requests.filter((r) => r.server !== 'dynamodb').length,
+    },
+    depth: {
+      ...(write ? { firstWrite: write.depth } : {}),
+      ...(cordon ? { cordon: cordon.depth } : {}),
+      end: Math.max(0, ...d),
+    },
+    at: { ...(write ? { firstWrite: write.at } : {}), ...(cordon ? { cordon: cordon.at } : {}) },
+    operations: idx.map((i) => ({ op: opOf(requests[i]!), depth: d[i]! })),
+  };
+}
+
+export interface PathSummary {
+  path: 'spot' | 'alarm';
+  samples: number;
+  p50_ms: number;
+  p99_ms: number;
+  /** Medians over the samples. */
+  dynamodb: number;
+  dynamodbAfter: number;
+  cloud: number;
+  maxDynamodb: number;
+  depthFirstWrite?: number;
+  depthCordon?: number;
+  depthEnd: number;
+  msFirstWrite?: number;
+  msCordon?: number;
+  /** The operations of the median decision, with their depth. */
+  example: PathSample['operations'];
+}
+
+export interface CriticalPathResult {
+  addedMs: { dynamodb: number; cloud: number };
+  paths: PathSummary[];
+  seconds: number;
+}
+
+function median(xs: number[]): number | undefined {
+  return xs.length ? percentile(xs, 0.5) : undefined;
+}
+
+function summarize(path: 'spot' | 'alarm', samples: PathSample[]): PathSummary {
+  const ms = samples.map((s) => s.ms);
+  const p50 = percentile(ms, 0.5);
+  const example = samples.reduce((a, b) => (Math.abs(b.ms - p50) < Math.abs(a.ms - p50) ? b : a));
+  const opt = (xs: Array<number | undefined>) => median(xs.filter((x): x is number => x !== undefined));
+  const depthFirstWrite = opt(samples.map((s) => s.depth.firstWrite));
+  const depthCordon = opt(samples.map((s) => s.depth.cordon));
+  const msFirstWrite = opt(samples.map((s) => s.at.firstWrite));
+  const msCordon = opt(samples.map((s) => s.at.cordon));
+  return {
+    path,
+    samples: samples.length,
+    p50_ms: p50,
+    p99_ms: percentile(ms, 0.99),
+    dynamodb: median(samples.map((s) => s.requests.dynamodb))!,
+    dynamodbAfter: median(samples.map((s) => s.requests.dynamodbAfter))!,
+    cloud: median(samples.map((s) => s.requests.cloud))!,
+    maxDynamodb: Math.max(...samples.map((s) => s.requests.dynamodb)),
+    ...(depthFirstWrite !== undefined ? { depthFirstWrite } : {}),
+    ...(depthCordon !== undefined ? { depthCordon } : {}),
+    depthEnd: median(samples.map((s) => s.depth.end))!,
+    ...(msFirstWrite !== undefined ? { msFirstWrite } : {}),
+    ...(msCordon !== undefined ? { msCordon } : {}),
+    example: example.operations,
+  };
+}
+
+/**
+ * The decision's critical path with a round trip added at every server (5 ms per DynamoDB request and 20 ms
+ * per cloud request, the issue's figures): the real spot-interruption function on an EC2 Spot warning for an
+ * instance of the demo's EC2 Fleet, and the real alarm function on a high-utilization alarm, over the local
+ * stack. Each event is timed, its requests counted, and the depth (round trips in a row) of its first
+ * capacity write, of its cordon and of its last request measured from the servers' own records.
+ */
+export async function measureCriticalPath(
+  options: { events?: number; warmup?: number } = {},
+): Promise<CriticalPathResult> {
+  const events = options.events ?? 20;
+  const warmup = options.warmup ?? 3;
+  const began = performance.now();
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const resolved = await loadConfigFile(DEMO_CONFIG_FILE);
+  const demo = demoFleet();
+  const rand = mulberry32(13);
+  const id = () => `path-${Math.floor(rand() * 2 ** 52).toString(16)}`;
+  const out: PathSummary[] = [];
+
+  for (const path of ['spot', 'alarm'] as const) {
+    const world = new World({ start: START, seed: 7 });
+    for (const spec of demo.worldPools) world.addPool(spec);
+    // (no capacity block: the fleet holds what the demand needs, and a node lost is replaced)
+    const metrics = new MetricsStore();
+    for (let t = START / 1000 - 3 * 3600; t <= START / 1000 + (events + warmup + 5) * 600; t += 60) {
+      metrics.add('fleet_rps', { fleet: FLEET }, t, 120);
+      for (const pool of ['aws-g5-spot', 'aws-g5-ondemand'])
+        metrics.add('gpu_utilization', { fleet: FLEET, pool, cloud: 'aws' }, t, path === 'alarm' ? 95 : 65);
+    }
+    let log: ServedRequest[] | undefined;
+    const stack = await startLocalStack({
+      world,
+      resolved,
+      metricsStore: metrics,
+      network: {
+        dynamodbMs: ADDED_DYNAMODB_MS,
+        cloudMs: ADDED_CLOUD_MS,
+        served: (r) => log?.push(r),
+      },
+    });
+    try {
+      seedDeployments(world, resolved, stack.kubernetes);
+      const fn: FunctionName = path === 'spot' ? 'spot-interruption' : 'alarm';
+      const handler = createHandler({ trigger: fn, deps: async () => stack.deps });
+      const samples: PathSample[] = [];
+      for (let round = 0; round < warmup + events; round++) {
+        // Ten minutes between events: the nodes launched by the last one are ready, its notice has ended. The
+        // fleet's spot nodes move elsewhere as they are interrupted: two are put back (by hand, as an operator
+        // would) before each warning, so that every event finds the same fleet.
+        if (path === 'spot' && world.instancesOf('aws-g5-spot').filter((i) => i.state !== 'terminating').length < 2)
+          world.setDesired('aws-g5-spot', 2);
+        world.advance(600);
+        const now = new Date(world.now());
+        let event: unknown;
+        if (path === 'spot') {
+          const victim = world.instancesOf('aws-g5-spot').find((i) => i.state === 'ready' || i.state === 'running');
+          if (!victim) throw new Error('critical path: no running instance left in aws-g5-spot to interrupt');
+          world.interrupt(victim, 'spot', SPOT_NOTICE_SECONDS.aws);
+          event = P.spotInterruptionWarning({ id: id(), time: now, region: 'us-east-1' }, victim.id, victim.zone);
+        } else {
+          event = P.alarmStateChange(
+            { id: id(), time: now },
+            {
+              alarmName: `${FLEET}-gpu-utilization-high`,
+              state: 'ALARM',
+              previousState: 'OK',
+              namespace: 'GpuFleet',
+              metricName: 'GPUUtilization',
+              dimensions: { fleet: FLEET },
+              datapoints: [95],
+              threshold: 70,
+              comparison: 'GreaterThanThreshold',
+              periodSeconds: 60,
+            },
+          );
+        }
+        const requests: ServedRequest[] = [];
+        log = requests;
+        const t0 = performance.now();
+        const result = (await handler(event, localContext(fn, 60_000))) as HandlerResult;
+        const t1 = performance.now();
+        // Requests still answering when the handler returned belong to it.
+        await new Promise((r) => setTimeout(r, ADDED_CLOUD_MS * 2));
+        log = undefined;
+        if (result.status !== 'decided' && result.status !== 'partial')
+          throw new Error(`critical path: the ${fn} function answered ${JSON.stringify(result)}`);
+        if (round >= warmup) samples.push(pathSample(requests, t0, t1, world));
+      }
+      out.push(summarize(path, samples));
+    } finally {
+      await stack.close();
+    }
+  }
+  return {
+    addedMs: { dynamodb: ADDED_DYNAMODB_MS, cloud: ADDED_CLOUD_MS },
+    paths: out,
+    seconds: (performance.now() - began) / 1000,
+  };
+}
+
+/** The issue's measurement of the path before it was shortened (the same added round trips). */
+export const BEFORE = { spotP50Ms: 527, spotCordonMs: 213, dynamodb: 8, depthFirstWrite: 8, depthCordon: 11 };
+
+export interface PathTarget {
+  what: string;
+  figure: string;
+  pass: boolean;
+}
+
+export function pathTargets(r: CriticalPathResult): PathTarget[] {
+  const spot = r.paths.find((p) => p.path === 'spot');
+  const targets: PathTarget[] = [];
+  if (spot) {
+    targets.push({
+      what: 'spot path: cordon at depth 3 or less',
+      figure: `depth ${spot.depthCordon ?? 'none'}`,
+      pass: spot.depthCordon !== undefined && spot.depthCordon <= 3,
+    });
+    targets.push({
+      what: `spot path p50 at most 0.6x the path before (${BEFORE.spotP50Ms} ms)`,
+      figure: `${spot.p50_ms.toFixed(0)} ms = ${(spot.p50_ms / BEFORE.spotP50Ms).toFixed(2)}x`,
+      pass: spot.p50_ms <= 0.6 * BEFORE.spotP50Ms,
+    });
+  }
+  for (const p of r.paths) {
+    targets.push({
+      what: `${p.path} path: first capacity write at depth 5 or less`,
+      figure: `depth ${p.depthFirstWrite ?? 'none'}`,
+      pass: p.depthFirstWrite !== undefined && p.depthFirstWrite <= 5,
+    });
+    targets.push({
+      what: `${p.path} path: at most 6 DynamoDB requests per decision`,
+      figure: `${p.maxDynamodb} (median ${p.dynamodb})`,
+      pass: p.maxDynamodb <= 6,
+    });
+  }
+  return targets;
+}
+
+export function formatCriticalPath(r: CriticalPathResult): string {
+  const ms = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(0));
+  const rows = r.paths.map((p) => [
+    p.path,
+    String(p.samples),
+    ms(p.p50_ms),
+    ms(p.p99_ms),
+    `${p.dynamodb} (max ${p.maxDynamodb}) + ${p.dynamodbAfter}`,
+    String(p.cloud),
+    `${p.depthFirstWrite ?? '-'} (${ms(p.msFirstWrite)} ms)`,
+    `${p.depthCordon ?? '-'} (${ms(p.msCordon)} ms)`,
+    String(p.depthEnd),
+  ]);
+  const targets = pathTargets(r).map((t) => [t.pass ? 'PASS' : 'MISS', t.what, t.figure]);
+  const example = r.paths.map((p) => `${p.path}: ${p.example.map((o) => `${o.depth}:${o.op}`).join(' ')}`).join('\n');
+  return [
+    `critical path: ${r.addedMs.dynamodb} ms added per DynamoDB request and ${r.addedMs.cloud} ms per cloud request at the servers; medians; depth = round trips in a row; ${r.seconds.toFixed(0)} s`,
+    '',
+    table(
+      [
+        'path',
+        'events',
+        'p50 ms',
+        'p99 ms',
+        'DynamoDB: decision + after',
+        'cloud requests',
+        'first capacity write: depth',
+        'cordon: depth',
+        'end: depth',
+      ],
+      rows,
+    ),
+    '',
+    table(['', 'target', 'figure'], targets),
+    '',
+    'the median decision, depth:operation in order of arrival:',
+    example,
+  ].join('\n');
 }
 
 function mod(x: number, m: number): number {

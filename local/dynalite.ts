@@ -7,6 +7,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ensureTable } from '../shared/state/table.ts';
+import { type RequestTap, tapServer } from './emulators/tap.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -17,8 +18,13 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** `path`: keep the data in a LevelDB directory (kept between runs); in memory without it. */
-export async function startLocalDynamo(options: { tableName?: string; path?: string } = {}): Promise<LocalDynamo> {
+/**
+ * `path`: keep the data in a LevelDB directory (kept between runs); in memory without it. `tap`: latency added
+ * to every request and a report of each (benchmarks).
+ */
+export async function startLocalDynamo(
+  options: { tableName?: string; path?: string; tap?: RequestTap } = {},
+): Promise<LocalDynamo> {
   const dynalite = require('dynalite') as (o: Record<string, unknown>) => Server;
   const server = dynalite({
     createTableMs: 0,
@@ -26,6 +32,7 @@ export async function startLocalDynamo(options: { tableName?: string; path?: str
     updateTableMs: 0,
     ...(options.path ? { path: options.path } : {}),
   });
+  tapServer(server, 'dynamodb', options.tap);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -15,6 +15,7 @@ import { type KubernetesEmulator, startKubernetesEmulator } from './emulators/ku
 import { type PrometheusEmulator, startPrometheusEmulator } from './emulators/prometheus/server.ts';
 import type { MetricsStore } from './emulators/prometheus/store.ts';
 import type { World } from './emulators/world.ts';
+import type { RequestTap, ServedRequest } from './emulators/tap.ts';
 import { createPrometheusMetrics } from '../shared/adapters/prometheus/index.ts';
 import { type LocalDynamo, startLocalDynamo } from './dynalite.ts';
 import { StateStore } from '../shared/state/store.ts';
@@ -37,6 +38,20 @@ export interface LocalStackOptions {
   fast?: boolean;
   /** Reuse a running dynalite instead of starting one. */
   dynamo?: LocalDynamo;
+  /**
+   * Round trips added at every server, and each request reported (latency benchmarks): DynamoDB's on dynalite
+   * (not on a reused one), the clouds' on the emulators (the Kubernetes API servers and Prometheus included).
+   */
+  network?: NetworkOptions;
+}
+
+export interface NetworkOptions {
+  /** Added to each DynamoDB request, ms. */
+  dynamodbMs?: number;
+  /** Added to each request to a cloud, a cluster or the metrics store, ms. */
+  cloudMs?: number;
+  /** Each request, once answered. */
+  served?(request: ServedRequest): void;
 }
 
 export interface LocalStack {
@@ -59,22 +74,26 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const fast = options.fast ?? true;
   const started: Array<{ close(): Promise<void> }> = [];
   try {
-    const dynamo = options.dynamo ?? (await startLocalDynamo());
+    const net = options.network;
+    const tap = (delayMs: number | undefined): RequestTap | undefined =>
+      net ? { ...(delayMs ? { delayMs } : {}), ...(net.served ? { served: net.served } : {}) } : undefined;
+    const cloudTap = tap(net?.cloudMs);
+    const dynamo = options.dynamo ?? (await startLocalDynamo({ tap: tap(net?.dynamodbMs) }));
     if (!options.dynamo) started.push(dynamo);
-    const aws = await startAwsEmulator(world);
+    const aws = await startAwsEmulator(world, { tap: cloudTap });
     started.push(aws);
-    const azure = await startAzureEmulator(world);
+    const azure = await startAzureEmulator(world, { tap: cloudTap });
     started.push(azure);
-    const gcp = await startGcpEmulator(world);
+    const gcp = await startGcpEmulator(world, { tap: cloudTap });
     started.push(gcp);
     const kubernetes = new Map<string, KubernetesEmulator>();
     for (const name of configuredClusters(resolved)) {
-      const k = await startKubernetesEmulator(world, { cluster: name });
+      const k = await startKubernetesEmulator(world, { cluster: name, tap: cloudTap });
       started.push(k);
       kubernetes.set(name, k);
     }
     const prometheus = options.metricsStore
-      ? await startPrometheusEmulator(options.metricsStore, { now: () => clock().getTime() })
+      ? await startPrometheusEmulator(options.metricsStore, { now: () => clock().getTime(), tap: cloudTap })
       : undefined;
     if (prometheus) started.push(prometheus);
 

@@ -16,6 +16,7 @@ import {
   warmHourlyPrice,
 } from '../../shared/domain/warm.ts';
 import { FaultInjector } from './faults.ts';
+import { noteOperation } from './tap.ts';
 
 export type InstanceState = 'pending' | 'running' | 'ready' | 'terminating' | 'terminated';
 
@@ -354,6 +355,7 @@ export class World {
   /** Records a call an emulator served, so tests can say which cloud calls were made. */
   record(service: string, operation: string, params?: unknown): void {
     this.calls.push({ service, operation, at: this.clock, params });
+    noteOperation(service, operation);
   }
   callsTo(service: string, operation?: string): CallRecord[] {
     return this.calls.filter((c) => c.service === service && (operation === undefined || c.operation === operation));

@@ -51,6 +51,7 @@ import { EC2_ACTIONS } from './ec2.ts';
 import { eksRoute, handleEks } from './eks.ts';
 import { putEvents } from './events.ts';
 import { credentialScope, escapeXml, parseForm, type QueryParams, xmlDocument } from './wire.ts';
+import { type RequestTap, tapServer } from '../tap.ts';
 
 export type { CloudWatchEmulatorOptions, CloudWatchMetricMapping } from './cloudwatch.ts';
 export type { FleetType, ReceivedEvent } from './context.ts';
@@ -70,6 +71,8 @@ export interface AwsEmulatorOptions {
   kubernetesVersion?: string;
   /** The metrics store CloudWatch GetMetricData reads, and its mapping (without it, every read is empty). */
   cloudwatch?: CloudWatchEmulatorOptions;
+  /** Latency added to every request and a report of each (benchmarks); none by default. */
+  tap?: RequestTap;
 }
 
 export interface AwsEmulator {
@@ -340,6 +343,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
       }
     });
   });
+  tapServer(server, 'aws', options.tap);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;

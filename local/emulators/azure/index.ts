@@ -43,6 +43,7 @@ import { reservationGroupsResponse, reservationsResponse } from './reservations.
 import { type VmssAddress, scopeOf, uuidFrom, vmInstanceView, vmResource, vmssId, vmssResource } from './resources.ts';
 import { testTls } from './tls.ts';
 import { capacityOf, warmVmResource } from './warm.ts';
+import { type RequestTap, tapServer } from '../tap.ts';
 
 /** Microsoft.Compute api-versions for virtualMachineScaleSets, up to the one @azure/arm-compute 24 sends. */
 export const COMPUTE_API_VERSIONS: readonly string[] = [
@@ -89,6 +90,8 @@ export interface AzureEmulatorOptions {
   apiVersions?: readonly string[];
   /** End a scale-out's operation Failed when the world could not place every VM (default true). */
   failOnShortfall?: boolean;
+  /** Latency added to every request and a report of each (benchmarks); none by default. */
+  tap?: RequestTap;
 }
 
 export interface AzureEmulator {
@@ -700,6 +703,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
       );
     });
   });
+  tapServer(server, 'azure', options.tap);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -27,6 +27,7 @@ import type { World } from '../world.ts';
 import { type ErrorAnswer, forbidden, loginRequired, rateLimited, resourceNotReady, serverError } from './errors.ts';
 import { OperationStore } from './operations.ts';
 import { routeCall, serve } from './routes.ts';
+import { type RequestTap, tapServer } from '../tap.ts';
 
 export interface GcpEmulatorOptions {
   host?: string;
@@ -43,6 +44,8 @@ export interface GcpEmulatorOptions {
   serverErrorStatus?: 500 | 503;
   /** Answer 401 to requests without credentials. Default true. */
   requireAuth?: boolean;
+  /** Latency added to every request and a report of each (benchmarks); none by default. */
+  tap?: RequestTap;
 }
 
 export interface GcpEmulator {
@@ -127,6 +130,7 @@ export async function startGcpEmulator(world: World, options: GcpEmulatorOptions
       send(res, 500, { error: { code: 500, message: `emulator bug: ${e instanceof Error ? e.message : String(e)}` } });
     });
   });
+  tapServer(server, 'gcp', options.tap);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, host, () => resolve());

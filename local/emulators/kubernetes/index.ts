@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import type { World } from '../world.ts';
 import { createHandler } from './server.ts';
 import { KubernetesState, type KubernetesStateOptions } from './state.ts';
+import { type RequestTap, tapServer } from '../tap.ts';
 
 export type { DaemonSetSeed, DeploymentSeed, NodePoolSeed, PdbSeed, StaticPodSeed } from './state.ts';
 export { KubernetesState } from './state.ts';
@@ -26,6 +27,8 @@ export { KubernetesState } from './state.ts';
 export interface KubernetesEmulatorOptions extends KubernetesStateOptions {
   /** The bearer token the server accepts (default `emulator-token`). */
   token?: string;
+  /** Latency added to every request and a report of each (benchmarks); none by default. */
+  tap?: RequestTap;
 }
 
 /** `@kubernetes/client-node` `KubeConfig.loadFromOptions` input. */
@@ -66,6 +69,7 @@ export async function startKubernetesEmulator(
     { cert: tls.cert, key: tls.key },
     createHandler({ world, state, token, serverAddress: () => address, timers }),
   );
+  tapServer(server, 'kubernetes', options.tap);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());

@@ -9,12 +9,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { evaluateInstant, evaluateRange, type Expr, parsePromql, sortSeries } from './promql.ts';
 import type { Labels, MetricsStore } from './store.ts';
+import { type RequestTap, tapServer } from '../tap.ts';
 
 export interface PrometheusEmulatorOptions {
   /** "Now" for instant queries without `time`, ms since the epoch (the simulation's clock). */
   now?: () => number;
   host?: string;
   port?: number;
+  /** Latency added to every request and a report of each (benchmarks); none by default. */
+  tap?: RequestTap;
 }
 
 export interface PrometheusEmulator {
@@ -108,6 +111,7 @@ export async function startPrometheusEmulator(
     return `{"status":"success","data":{"resultType":"matrix","result":[${result.join(',')}]}}`;
   }
 
+  tapServer(server, 'prometheus', options.tap);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
