@@ -105,6 +105,12 @@ export interface SetDesiredRequest extends WaitLimit {
   reason: string;
   /** Idempotency token where the API has one (EC2 ClientToken); otherwise ignored. */
   idempotencyToken?: string;
+  /**
+   * The pool as observed under the fleet's lease, nothing written to it since: the adapter writes from it
+   * (its desired count is the previous one) instead of reading the resource again. Without it, the adapter
+   * reads the resource first.
+   */
+  observed?: PoolObservation;
 }
 
 export interface SetDesiredResult extends OperationProgress {

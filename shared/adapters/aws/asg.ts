@@ -20,9 +20,13 @@ import type {
 import type { CapacityType } from '../../domain/types.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './errors.ts';
-import { asgLifecycle, capacityTypeOf, describeInstances } from './instances.ts';
+import type { Instance } from '@aws-sdk/client-ec2';
+import { asgLifecycle, capacityTypeOf, describeInstances, describeTaggedInstances, withMissing } from './instances.ts';
 import { requireGroup } from './groups.ts';
-import { observeWarmPool } from './warm-pool.ts';
+import { observeWarmPool, warmPoolInstances } from './warm-pool.ts';
+
+/** The tag EC2 Auto Scaling puts on a group's instances. */
+const GROUP_TAG = 'aws:autoscaling:groupName';
 
 /** The group's instances with EC2's details (zone, how bought, node name); warm-pool instances left out. */
 export async function groupInstances(
@@ -31,16 +35,16 @@ export async function groupInstances(
   groups: AutoScalingGroup[],
   fallback: CapacityType,
   operation: string,
+  /** The instances read by the group's tag at the same time as the group, when they were. */
+  tagged?: Map<string, Instance>,
 ): Promise<ObservedInstance[]> {
   const members = groups
     .flatMap((g) => g.Instances ?? [])
     .filter((i) => i.InstanceId && !i.LifecycleState?.startsWith('Warmed'));
-  const details = await describeInstances(
-    clients,
-    region,
-    members.map((m) => m.InstanceId!),
-    operation,
-  );
+  const ids = members.map((m) => m.InstanceId!);
+  const details = tagged
+    ? await withMissing(clients, region, tagged, ids, operation)
+    : await describeInstances(clients, region, ids, operation);
   return members.map((m) => {
     const inst = details.get(m.InstanceId!);
     return {
@@ -63,10 +67,17 @@ function groupCapacityType(group: AutoScalingGroup): CapacityType {
 
 export async function describeGroupPool(clients: AwsClients, ref: PoolRef, now: Date): Promise<PoolObservation> {
   const operation = `describing aws auto-scaling-group ${ref.resource}`;
-  const group = await requireGroup(clients, ref.location.region, ref.resource, operation);
+  const region = ref.location.region;
+  // The group, its instances (by the tag the group puts on them) and, for a pool that keeps warm capacity,
+  // its warm pool: at once.
+  const [group, tagged, warmPool] = await Promise.all([
+    requireGroup(clients, region, ref.resource, operation),
+    describeTaggedInstances(clients, region, { key: GROUP_TAG, value: ref.resource }, operation),
+    ref.warm ? warmPoolInstances(clients, region, ref.resource, operation).catch(() => undefined) : undefined,
+  ]);
   const [instances, warm] = await Promise.all([
-    groupInstances(clients, ref.location.region, [group], groupCapacityType(group), operation),
-    observeWarmPool(clients, ref.location.region, group, operation),
+    groupInstances(clients, region, [group], groupCapacityType(group), operation, tagged),
+    observeWarmPool(clients, region, group, operation, warmPool),
   ]);
   return {
     ...(warm ? { warm } : {}),
@@ -86,8 +97,10 @@ export async function setGroupDesired(
   request: SetDesiredRequest,
 ): Promise<SetDesiredResult> {
   const operation = `resizing aws auto-scaling-group ${ref.resource} to ${request.desired}`;
-  const group = await requireGroup(clients, ref.location.region, ref.resource, operation);
-  const previous = group.DesiredCapacity ?? 0;
+  const previous =
+    request.observed?.desired ??
+    (await requireGroup(clients, ref.location.region, ref.resource, operation)).DesiredCapacity ??
+    0;
   if (previous === request.desired) return { desired: previous, previous, unchanged: true };
   await awsCall(operation, () =>
     clients.autoscaling(ref.location.region).send(

@@ -28,7 +28,7 @@ import type {
 } from '../../domain/ports.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall, toCloudError } from './errors.ts';
-import { allPages, capacityTypeOf, describeInstances, ec2Lifecycle } from './instances.ts';
+import { allPages, capacityTypeOf, describeTaggedInstances, ec2Lifecycle, withMissing } from './instances.ts';
 
 async function describeFleet(clients: AwsClients, ref: PoolRef, operation: string): Promise<FleetData> {
   const out = await awsCall(operation, () =>
@@ -78,10 +78,14 @@ async function activeInstances(clients: AwsClients, ref: PoolRef, operation: str
 
 export async function describeFleetPool(clients: AwsClients, ref: PoolRef, now: Date): Promise<PoolObservation> {
   const operation = `describing aws ec2-fleet ${ref.resource}`;
-  const fleet = await describeFleet(clients, ref, operation);
-  const active = await activeInstances(clients, ref, operation);
+  // The fleet, its active instances and the instances it tagged, at once.
+  const [fleet, active, tagged] = await Promise.all([
+    describeFleet(clients, ref, operation),
+    activeInstances(clients, ref, operation),
+    describeTaggedInstances(clients, ref.location.region, { key: FLEET_TAG, value: ref.resource }, operation),
+  ]);
   const ids = active.map((a) => a.InstanceId).filter((id): id is string => !!id);
-  const details = await describeInstances(clients, ref.location.region, ids, operation);
+  const details = await withMissing(clients, ref.location.region, tagged, ids, operation);
   const fallback = defaultCapacityType(fleet);
   const instances: ObservedInstance[] = active
     .filter((a) => a.InstanceId)
@@ -112,10 +116,11 @@ export async function setFleetDesired(
   request: SetDesiredRequest,
 ): Promise<SetDesiredResult> {
   const operation = `resizing aws ec2-fleet ${ref.resource} to ${request.desired}`;
-  const fleet = await describeFleet(clients, ref, operation);
-  const previous = fleet.TargetCapacitySpecification?.TotalTargetCapacity ?? 0;
+  // From the observation when there is one (ModifyFleet itself refuses a fleet that is not `maintain`).
+  const fleet = request.observed ? undefined : await describeFleet(clients, ref, operation);
+  const previous = request.observed?.desired ?? fleet?.TargetCapacitySpecification?.TotalTargetCapacity ?? 0;
   if (previous === request.desired) return { desired: previous, previous, unchanged: true };
-  requireMaintain(fleet, ref, operation);
+  if (fleet) requireMaintain(fleet, ref, operation);
   await awsCall(operation, () =>
     clients.ec2(ref.location.region).send(
       new ModifyFleetCommand({
@@ -174,12 +179,15 @@ export async function removeFleetInstance(
   operation: string,
 ): Promise<void> {
   const region = ref.location.region;
-  const fleet = await describeFleet(clients, ref, operation);
+  // The three reads at once (the fleet's instances by its tag; any other asked for by id after).
+  const [fleet, activeList, tagged] = await Promise.all([
+    describeFleet(clients, ref, operation),
+    activeInstances(clients, ref, operation),
+    describeTaggedInstances(clients, region, { key: FLEET_TAG, value: ref.resource }, operation),
+  ]);
   requireMaintain(fleet, ref, operation);
-  const active = new Set(
-    (await activeInstances(clients, ref, operation)).map((a) => a.InstanceId).filter((id): id is string => !!id),
-  );
-  const details = await describeInstances(clients, region, [...new Set([...active, instanceId])], operation);
+  const active = new Set(activeList.map((a) => a.InstanceId).filter((id): id is string => !!id));
+  const details = await withMissing(clients, region, tagged, [...new Set([...active, instanceId])], operation);
   const inst = details.get(instanceId);
   if (!active.has(instanceId)) {
     const tagged = inst?.Tags?.some((t) => t.Key === FLEET_TAG && t.Value === ref.resource) ?? false;

@@ -60,6 +60,48 @@ export async function describeInstances(
   return out;
 }
 
+/**
+ * The instances carrying a tag (the `aws:ec2:fleet-id` EC2 Fleet puts on its instances, the
+ * `aws:autoscaling:groupName` of a group's), read at the same time as the group itself: the group's members
+ * need not be known first. Members the tag query did not return (just launched) are read by id after.
+ */
+export async function describeTaggedInstances(
+  clients: AwsClients,
+  region: string,
+  tag: { key: string; value: string },
+  operation: string,
+): Promise<Map<string, Instance>> {
+  const out = new Map<string, Instance>();
+  const reservations = await allPages(async (token) => {
+    const r = await awsCall(operation, () =>
+      clients.ec2(region).send(
+        new DescribeInstancesCommand({
+          Filters: [{ Name: `tag:${tag.key}`, Values: [tag.value] }],
+          NextToken: token,
+        }),
+      ),
+    );
+    return { items: r.Reservations ?? [], next: r.NextToken };
+  });
+  for (const res of reservations)
+    for (const inst of res.Instances ?? []) if (inst.InstanceId) out.set(inst.InstanceId, inst);
+  return out;
+}
+
+/** `details` with the members it lacks read by id (none when the tag query returned them all). */
+export async function withMissing(
+  clients: AwsClients,
+  region: string,
+  details: Map<string, Instance>,
+  ids: string[],
+  operation: string,
+): Promise<Map<string, Instance>> {
+  const missing = ids.filter((id) => !details.has(id));
+  if (!missing.length) return details;
+  for (const [id, inst] of await describeInstances(clients, region, missing, operation)) details.set(id, inst);
+  return details;
+}
+
 export function ec2Lifecycle(state: string | undefined, serving: boolean): InstanceLifecycle {
   switch (state) {
     case 'pending':

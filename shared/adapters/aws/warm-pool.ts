@@ -56,10 +56,12 @@ export async function observeWarmPool(
   region: string,
   group: AutoScalingGroup,
   operation: string,
+  /** The warm pool's instances, when they were read with the group. */
+  read?: Instance[],
 ): Promise<WarmObservation | undefined> {
   const config = group.WarmPoolConfiguration;
   if (!config || config.Status === 'PendingDelete') return undefined;
-  const instances = await warmPoolInstances(clients, region, group.AutoScalingGroupName!, operation);
+  const instances = read ?? (await warmPoolInstances(clients, region, group.AutoScalingGroupName!, operation));
   const live = instances.filter(
     (i) => i.InstanceId && !i.LifecycleState?.startsWith('Warmed:Terminat') && i.LifecycleState !== 'Warmed:Terminated',
   );

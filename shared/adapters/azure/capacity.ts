@@ -31,7 +31,7 @@
  * capacity is raised for the rest (cold launches); `resumeFailures` says how many. setWarm raises the capacity
  * and deallocates the new VMs once created (`deallocate`), or deletes surplus deallocated VMs.
  */
-import { type ComputeManagementClient, isRestError } from '@azure/arm-compute';
+import { type ComputeManagementClient, isRestError, type VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import { CloudError, isCloudError } from '../../domain/errors.ts';
 import type {
   CapacityPort,
@@ -200,15 +200,24 @@ export class AzureCapacity implements CapacityPort {
     const what = `describing azure vmss ${a.resourceGroup}/${a.name}`;
     try {
       const client = await this.deps.compute(a.subscription);
-      const vmss = await client.virtualMachineScaleSets.get(a.resourceGroup, a.name);
+      // The scale set and its VMs at once.
+      const [vmss, vms] = await Promise.all([
+        client.virtualMachineScaleSets.get(a.resourceGroup, a.name),
+        (async () => {
+          const all: VirtualMachineScaleSetVM[] = [];
+          for await (const vm of client.virtualMachineScaleSetVMs.list(a.resourceGroup, a.name, {
+            expand: 'instanceView',
+          }))
+            all.push(vm);
+          return all;
+        })(),
+      ]);
       const capacityType = capacityTypeOf(vmss);
       const health = hasHealthExtension(vmss);
       const region = vmss.location ?? ref.location.region;
       const instances: ObservedInstance[] = [];
       const warm: Array<{ id: string; phase: 'ready' | 'warming' }> = [];
-      for await (const vm of client.virtualMachineScaleSetVMs.list(a.resourceGroup, a.name, {
-        expand: 'instanceView',
-      })) {
+      for (const vm of vms) {
         const phase = warmPhaseOf(vm, capacityType);
         if (phase) {
           warm.push({ id: vm.name ?? `${a.name}_${vm.instanceId}`, phase });

@@ -145,8 +145,7 @@ export class GcpCapacity implements CapacityPort {
         message: `size must be a whole number from 0 to ${max}`,
       });
     }
-    const mig = await this.getMig(loc, what);
-    const previous = mig.targetSize ?? 0;
+    const previous = request.observed?.desired ?? (await this.getMig(loc, what)).targetSize ?? 0;
     if (previous === request.desired) return { desired: previous, previous, unchanged: true };
     // The same requestId on every attempt: Compute answers a repeated requestId with the first operation.
     const requestId = request.idempotencyToken ? requestIdFor(request.idempotencyToken) : randomUUID();

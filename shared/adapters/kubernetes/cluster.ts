@@ -132,8 +132,7 @@ export class KubernetesCluster implements ClusterPort {
   async cordon(node: string, why?: string): Promise<void> {
     const op = `cordoning kubernetes node ${node}`;
     const c = clientsFor(this.ctx, op);
-    const current = await withRetry(op, this.ctx.retry, () => c.core.readNode({ name: node }, c.call()));
-    if (current.spec?.unschedulable === true) return;
+    // A merge patch sets the field whatever it was: one request, idempotent (no read first).
     await withRetry(op, this.ctx.retry, () =>
       c.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, c.mergePatch()),
     );
