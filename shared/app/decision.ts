@@ -1,26 +1,44 @@
 /**
- * One fleet decision, end to end: take the fleet's lease, observe its pools (with the history, the metrics,
- * the forecast and the reservations, all at once), decide with the engine, execute the plan (unless dry run
- * or paused), then record: the history and the plan's next state together (the state write releases the
- * lease), then the audit record and the decision's event together. The lease and the versioned save make
- * two concurrent events for one fleet unable to act on the same stale state. Everything this decides is in
- * the plan: this module reads, executes and records.
+ * One fleet decision, end to end, in as few round trips in a row as the data allows:
+ *
+ * 1. take the fleet's lease (one request, which returns the state and the decision history with it);
+ * 2. observe the pools (each pool's describes at once) and read everything else at the same time: metrics,
+ *    demand and its history, the forecast's history, the reservations;
+ * 3. decide with the engine;
+ * 4. execute the plan (unless dry run or paused) from that observation: the nodes that go are cordoned while
+ *    the pools grow, then the later stages;
+ * 5. record: the next state and the history entry in one conditional write that releases the lease, then
+ *    the audit record and the decision's event together;
+ * 6. then, outside the lease, drain the cordoned nodes (each until its own deadline) and remove their
+ *    instances (briefly under the lease again), and record that too.
+ *
+ * The lease and the versioned save make two concurrent events for one fleet unable to act on the same stale
+ * state. Everything this decides is in the plan: this module reads, executes and records.
  */
 import { randomUUID } from 'node:crypto';
 import type { InterruptionSignal, Signal } from '../domain/signals.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
-import type { DecisionInput, Plan } from '../engine/types.ts';
-import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
+import type { FleetRead } from '../domain/ports.ts';
+import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
+import {
+  type AppliedAction,
+  type AuditRecord,
+  type FailedAction,
+  type FleetState,
+  LeaseBusyError,
+} from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
-import { type ExecutionResult, executePlan } from './execute.ts';
+import { type ExecutionResult, executeActions, executePlan, type PendingDrain, recordDrain } from './execute.ts';
 import {
   currentDemand,
   currentMetrics,
   type DecisionExtras,
   demandHistory,
-  forecastDemand,
+  forecastFrom,
+  forecastSeries,
+  listRegionReservations,
   reservationsOf,
 } from './inputs.ts';
 import { type FleetObservation, failureOf, observedInstance, observeFleet, type PoolFailure } from './observe.ts';
@@ -67,7 +85,7 @@ function fleetOf(deps: AppDeps, id: string): Fleet {
   return fleet;
 }
 
-async function acquire(deps: AppDeps, fleetId: string, owner: string): Promise<FleetState> {
+async function acquire(deps: AppDeps, fleetId: string, owner: string): Promise<FleetRead<FleetState, HistoryEntry>> {
   const waitUntil = Date.now() + (deps.leaseWaitMs ?? 10_000);
   let delay = 25;
   for (;;) {
@@ -80,6 +98,27 @@ async function acquire(deps: AppDeps, fleetId: string, owner: string): Promise<F
       delay = Math.min(delay * 2, 500);
     }
   }
+}
+
+/**
+ * Fencing without a request per write: the lease is ours until `taken + ttl` on the clock it was taken
+ * with, so a write made while less than half of it has gone by (on the application's clock and in real
+ * time, whichever says more) is under the lease. Past that, the lease is renewed first, and that throws
+ * (LeaseBusyError) once another invocation took it: an invocation held past its lease writes nothing more.
+ */
+export function leaseCheck(deps: AppDeps, fleetId: string, owner: string): () => Promise<void> {
+  const ttl = deps.leaseTtlMs ?? 150_000;
+  let taken = deps.clock().getTime();
+  let takenReal = performance.now();
+  return async () => {
+    const held = Math.max(deps.clock().getTime() - taken, performance.now() - takenReal);
+    if (held < ttl / 2) return;
+    const at = deps.clock();
+    const real = performance.now();
+    await deps.store.acquireLease(fleetId, owner, at, ttl);
+    taken = at.getTime();
+    takenReal = real;
+  };
 }
 
 /**
@@ -152,19 +191,27 @@ export function keepLastKnown(
   return { obs: { ...obs, fleet: { ...obs.fleet, pools: [...obs.fleet.pools, ...pinned] } }, unobserved };
 }
 
-async function gather(fleet: Fleet, signals: Signal[], req: DecisionRequest, deps: AppDeps, now: Date) {
+/** What a decision reads besides the pools, read while they are described (nothing here depends on them). */
+async function gather(configured: Fleet, req: DecisionRequest, deps: AppDeps, now: Date) {
   const extras: DecisionExtras = { notes: [], failures: [] };
-  await Promise.all([
-    req.gather.metrics ? currentMetrics(fleet, signals, deps, now, extras) : undefined,
-    req.gather.demand ? currentDemand(fleet, deps, now, extras) : undefined,
-    req.gather.demand ? demandHistory(fleet, deps, now, extras) : undefined,
-    req.gather.forecast ? forecastDemand(fleet, deps, now, extras) : undefined,
-    req.gather.reservations ? reservationsOf(fleet, deps, extras) : undefined,
+  const [, , , points, reservations] = await Promise.all([
+    req.gather.metrics ? currentMetrics(configured, req.signals, deps, now, extras) : undefined,
+    req.gather.demand ? currentDemand(configured, deps, now, extras) : undefined,
+    req.gather.demand ? demandHistory(configured, deps, now, extras) : undefined,
+    req.gather.forecast ? forecastSeries(configured, deps, now, extras) : undefined,
+    req.gather.reservations ? listRegionReservations(configured, deps) : undefined,
   ]);
-  return extras;
+  return { extras, points, reservations };
 }
 
-const NOTHING_EXECUTED: ExecutionResult = { applied: [], failed: [], refused: [], changed: false };
+const NOTHING_EXECUTED: ExecutionResult = {
+  applied: [],
+  failed: [],
+  refused: [],
+  changed: false,
+  pending: [],
+  touched: new Set(),
+};
 
 export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<DecisionOutcome> {
   const configured = fleetOf(deps, req.fleetId);
@@ -172,21 +219,30 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   const now = deps.clock();
   // A dry run changes nothing, so it reads without the lease.
   const locked = !req.dryRun;
-  const state = locked ? await acquire(deps, req.fleetId, owner) : await deps.store.getState(req.fleetId);
+  const read = locked ? await acquire(deps, req.fleetId, owner) : await deps.store.readFleet(req.fleetId);
+  // Fencing: no cloud write once another holds the lease (counted from when it was taken).
+  const checkLease = locked ? leaseCheck(deps, req.fleetId, owner) : undefined;
+  const state = read.state;
   let saved: FleetState | undefined;
+  let pending: PendingDrain[] = [];
+  let outcome: DecisionOutcome;
+  let auditKey = '';
   try {
-    // The history does not depend on the pools: read while they are described.
-    const [observed, past] = await Promise.all([
+    const since = now.getTime() - HISTORY_LOOKBACK_MS;
+    const history = read.history.filter((h) => Date.parse(h.at) >= since && !h.dryRun);
+    // The pools under the lease, and everything else at the same time.
+    const [observed, gathered] = await Promise.all([
       observeFleet(configured, deps),
-      deps.store.loadHistory(req.fleetId, new Date(now.getTime() - HISTORY_LOOKBACK_MS)),
+      gather(configured, req, deps, now),
     ]);
     const { obs, unobserved } = keepLastKnown(observed, configured, state.lastKnown);
-    const history = past.filter((h) => !h.dryRun);
     // Each notice checked against what its cloud says of the instances before it acts (app/notices.ts).
     const checked = await checkNotices(resolveInterruptions(req.signals, obs), obs, deps);
     const signals = checked.signals;
-    const extras = await gather(obs.fleet, signals, req, deps, now);
+    const extras = gathered.extras;
     extras.notes.push(...checked.notes);
+    if (gathered.points) extras.forecast = forecastFrom(gathered.points, obs.fleet, deps, now);
+    if (gathered.reservations) reservationsOf(obs.fleet, gathered.reservations, extras);
     const { fleetId: _f, version: _v, ...decisionState } = state;
     const input: DecisionInput = {
       fleet: obs.fleet,
@@ -210,28 +266,18 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
         : await executePlan(deps, plan, {
             fleet: obs.fleet,
             eventId: req.eventId,
-            // Fencing: every cloud write renews the lease first, and none is made once another holds it.
-            ...(locked
-              ? {
-                  checkLease: async () => {
-                    await deps.store.acquireLease(req.fleetId, owner, deps.clock(), deps.leaseTtlMs ?? 150_000);
-                  },
-                }
-              : {}),
+            instances: obs.instances,
+            observations: obs.observations,
+            ...(checkLease ? { checkLease } : {}),
           });
+    pending = result.pending;
     const failures: PoolFailure[] = [...obs.failures, ...extras.failures, ...result.failed];
     const status = outcomeStatus(plan, result, failures);
     const audit: AuditRecord = {
       fleetId: req.fleetId,
       at: now.toISOString(),
       eventId: req.eventId,
-      trigger: {
-        fn: req.fn,
-        signal: req.signals.map((s) => s.type).join(',') || 'none',
-        source: req.source,
-        ...(req.actor ? { actor: req.actor } : {}),
-        ...(req.reason ? { reason: req.reason } : {}),
-      },
+      trigger: triggerOf(req),
       dryRun: plan.dryRun,
       paused: plan.paused,
       plan,
@@ -240,21 +286,27 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     };
 
     if (locked && !plan.dryRun) {
-      // The history and the next state together. What was done to the clouds stays done even when the state
-      // cannot be saved: the history is written anyway, and the next decision's rate limits and cooldowns
-      // see it. The state write releases the lease.
-      const [appended, save] = await Promise.allSettled([
-        deps.store.appendHistory(req.fleetId, [historyOf(plan, result)]),
-        deps.store.saveState({ ...plan.nextState, fleetId: req.fleetId, version: state.version }, owner),
-      ]);
-      if (save.status === 'fulfilled') saved = save.value;
-      const refused =
-        save.status === 'rejected' ? save.reason : appended.status === 'rejected' ? appended.reason : undefined;
-      if (refused !== undefined) {
-        // Rethrown (Lambda retries the event), but not before the audit record says what was applied.
-        audit.outcome.failed.push(
-          failureOf(undefined, save.status === 'rejected' ? 'save-state' : 'append-history', refused),
+      // The next state and the history entry in one conditional write, which releases the lease (entries
+      // older than the engine reads are dropped in it). What was done to the clouds stays done even when the
+      // state cannot be saved: the history is then appended on its own, so the next decision's rate limits
+      // and cooldowns see it.
+      const entry = historyOf(plan, result);
+      // Entries read from before the history was kept with the state have no key: they move in with this one.
+      const carried = read.history.filter((h, i) => read.historyKeys[i] === '' && Date.parse(h.at) >= since);
+      const drop = read.historyKeys.filter((k, i) => k !== '' && Date.parse(read.history[i]!.at) < since);
+      try {
+        saved = await deps.store.saveState({ ...plan.nextState, fleetId: req.fleetId, version: state.version }, owner, {
+          append: [...carried, entry],
+          drop,
+        });
+      } catch (refused) {
+        const appended = await deps.store.appendHistory(req.fleetId, [entry]).then(
+          () => undefined,
+          (e: unknown) => e,
         );
+        // Rethrown (Lambda retries the event), but not before the audit record says what was applied.
+        audit.outcome.failed.push(failureOf(undefined, 'save-state', refused));
+        if (appended !== undefined) audit.outcome.failed.push(failureOf(undefined, 'append-history', appended));
         await deps.store.putAudit(audit).catch(() => undefined);
         throw refused;
       }
@@ -289,6 +341,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       deps.logger.warn('decision event not published', { fleetId: req.fleetId, error: String(published.reason) });
     }
     if (audited.status === 'rejected') throw audited.reason;
+    auditKey = audited.value;
     deps.counters?.count('Decisions');
     // Nothing could be read: say so once per decision, in the log and as a metric (KEDA's fallback).
     const fallback = plan.reasons.find((r) => r.code.startsWith('fallback.'));
@@ -298,7 +351,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     }
     deps.counters?.count('Actions', audit.outcome.applied.length);
     if (failures.length) deps.counters?.count('ActionFailures', failures.length);
-    return {
+    outcome = {
       fleetId: req.fleetId,
       plan,
       audit,
@@ -308,5 +361,76 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     };
   } finally {
     if (locked && !saved) await deps.store.releaseLease(req.fleetId, owner).catch(() => undefined);
+  }
+  if (pending.length) outcome.failed.push(...(await afterTheLease(deps, req, owner, outcome.audit, auditKey, pending)));
+  return outcome;
+}
+
+function triggerOf(req: DecisionRequest): AuditRecord['trigger'] {
+  return {
+    fn: req.fn,
+    signal: req.signals.map((s) => s.type).join(',') || 'none',
+    source: req.source,
+    ...(req.actor ? { actor: req.actor } : {}),
+    ...(req.reason ? { reason: req.reason } : {}),
+  };
+}
+
+/**
+ * The drains of a decision still running when its lease was given back: each waited for (until its own
+ * deadline; a drain that reaches it with pods left is reported and goes on to what follows it); then the
+ * removals of the drained instances, under the lease taken again for them (they change the pools' counts),
+ * and the decision's audit record completed with it all. A lease another decision holds past the wait
+ * leaves the removals undone and recorded (the instances end with their notice, and the next decisions see
+ * the pools as they are).
+ */
+async function afterTheLease(
+  deps: AppDeps,
+  req: DecisionRequest,
+  owner: string,
+  audit: AuditRecord,
+  auditKey: string,
+  pending: PendingDrain[],
+): Promise<FailedAction[]> {
+  const out: { applied: AppliedAction[]; failed: FailedAction[] } = { applied: [], failed: [] };
+  for (const p of pending) recordDrain(out, p, await p.done);
+  const removals = pending.flatMap((p) => p.removals);
+  let changed = false;
+  if (removals.length) {
+    let release: Promise<void> | undefined;
+    try {
+      await acquire(deps, req.fleetId, owner);
+      const checkLease = leaseCheck(deps, req.fleetId, owner);
+      try {
+        const r = await executeActions(deps, removals, {
+          fleet: fleetOf(deps, req.fleetId),
+          eventId: req.eventId,
+          checkLease,
+        });
+        out.applied.push(...r.applied);
+        out.failed.push(...r.failed);
+        changed = r.changed;
+      } finally {
+        // Given back while the record is written.
+        release = deps.store.releaseLease(req.fleetId, owner).catch(() => undefined);
+      }
+    } catch (e) {
+      for (const r of removals) out.failed.push(failureOf(r.poolId, `remove-instance ${r.instanceId}`, e));
+    }
+    await Promise.all([release, amend()]);
+  } else await amend();
+  deps.counters?.count('Actions', out.applied.length);
+  if (out.failed.length) deps.counters?.count('ActionFailures', out.failed.length);
+  return out.failed;
+
+  async function amend() {
+    audit.outcome.applied.push(...out.applied);
+    audit.outcome.failed.push(...out.failed);
+    if (out.failed.length && (audit.outcome.status === 'applied' || audit.outcome.status === 'no-change'))
+      audit.outcome.status = 'partial';
+    else if (changed && audit.outcome.status === 'no-change') audit.outcome.status = 'applied';
+    await deps.store.putAudit(audit, auditKey || undefined).catch((e: unknown) => {
+      out.failed.push(failureOf(undefined, 'audit', e));
+    });
   }
 }

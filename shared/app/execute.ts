@@ -1,20 +1,37 @@
 /**
- * Executing a plan, and nothing else: each action through its port, stage by stage in the engine's order
- * (`stageOf`: capacity asked for before any is taken away), the actions of one stage at the same time. The
- * executor decides nothing: it does not change a count, skip an action or pick another pool. A failure in
- * one pool or cloud does not stop the others; it is recorded with its kind and the cloud's code. Pools whose
- * growth the cloud refused for capacity come back as `refused`: the caller turns them into launch-failure
- * signals for a new decision (backed off, placed again) rather than deciding here.
+ * Executing a plan, and nothing else: each action through its port. The executor decides nothing: it does
+ * not change a count, skip an action or pick another pool. A failure in one pool or cloud does not stop the
+ * others; it is recorded with its kind and the cloud's code. Pools whose growth the cloud refused for
+ * capacity come back as `refused`: the caller turns them into launch-failure signals for a new decision
+ * (backed off, placed again) rather than deciding here.
  *
- * Fencing: every cloud write first renews the fleet's lease (`checkLease`). Once another invocation holds
- * it, that write and every later one are not made (each recorded as failed, kind `conflict`, so the event
- * is retried), and an invocation held past its lease never overwrites a newer decision.
+ * Order, shortest first: the nodes that go are cordoned (by the names observed under the lease: no lookup)
+ * at the same time as the pools grow, so no work lands on them from the first write on; then the engine's
+ * later stages (`stageOf`: capacity asked for before any is taken away), the actions of one stage at once.
+ * A drain starts as soon as its node is cordoned and runs alongside the rest; it is never waited for under
+ * the lease (it waits for pods and budgets, and must not hold the fleet). The removal of a drained instance
+ * follows its drain: under the lease when the drain was over by the end of the plan's other actions, else
+ * after it (the drain comes back `pending`, for the caller). Every write is made from the observation taken under the lease: nothing is
+ * read again before it is changed.
+ *
+ * Fencing: every cloud write first checks the fleet's lease (`checkLease`: renewed when half of it has gone
+ * by). Once another invocation holds it, that write and every later one are not made (each recorded as
+ * failed, kind `conflict`, so the event is retried), and an invocation held past its lease never
+ * overwrites a newer decision.
  */
-import { isInsufficientCapacity } from '../domain/errors.ts';
-import { type ClusterPort, type OperationProgress, refOf, type WaitLimit } from '../domain/ports.ts';
+import { isInsufficientCapacity, isNotFound } from '../domain/errors.ts';
+import {
+  type ClusterPort,
+  type DrainResult,
+  type ObservedInstance,
+  type OperationProgress,
+  type PoolObservation,
+  refOf,
+  type WaitLimit,
+} from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import { stageOf } from '../engine/actions.ts';
-import type { Action, CordonDrainAction, Plan } from '../engine/types.ts';
+import type { Action, CordonDrainAction, Plan, RemoveInstanceAction } from '../engine/types.ts';
 import type { AppliedAction, FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import { failureOf } from './observe.ts';
@@ -28,12 +45,40 @@ export interface ExecutionResult {
   refused: string[];
   /** True when at least one pool's count changed. */
   changed: boolean;
+  /** Nodes cordoned and still to drain, outside the lease, each with the removals that follow its drain. */
+  pending: PendingDrain[];
+  /** Pools this execution wrote to (their observation is no longer what they are). */
+  touched: Set<string>;
+}
+
+/**
+ * A drain started once its node was cordoned, not waited for under the lease: its instance's removal follows
+ * it (under the lease still, when the drain was over before the plan's other actions; else after the lease).
+ */
+export interface PendingDrain {
+  action: CordonDrainAction;
+  cluster: string;
+  node: string;
+  removals: RemoveInstanceAction[];
+  /** The drain, running; never rejects. */
+  done: Promise<DrainOutcome>;
+  /** Set when `done` has settled. */
+  settled?: DrainOutcome;
+}
+
+export interface DrainOutcome {
+  result?: DrainResult;
+  error?: unknown;
 }
 
 export interface ExecutionContext {
   fleet: Fleet;
   eventId: string;
-  /** Renews the fleet's lease; throws (LeaseBusyError) once another invocation holds it. */
+  /** The instances observed under the lease, by pool: their node names say what to cordon. */
+  instances?: ReadonlyMap<string, readonly ObservedInstance[]>;
+  /** The pools as observed under the lease: a pool's first write is made from its observation. */
+  observations?: ReadonlyMap<string, PoolObservation>;
+  /** Checks (and when due renews) the fleet's lease; throws (LeaseBusyError) once another invocation holds it. */
   checkLease?: () => Promise<void>;
 }
 
@@ -137,33 +182,83 @@ export function fleetClusters(fleet: Fleet): string[] {
   return [...names];
 }
 
-async function cordonDrain(deps: AppDeps, action: CordonDrainAction, ctx: ExecutionContext, out: ExecutionResult) {
-  const target = action.node ?? action.instanceId ?? '?';
-  try {
-    const { cluster, name, node } = await locate(deps, ctx.fleet, action);
-    if (!cluster) {
-      out.applied.push({
-        poolId: action.poolId,
-        action: 'cordon-drain',
-        detail: `no cluster configured for ${action.poolId ?? target}: not drained`,
-      });
-      return;
-    }
-    if (!node) {
-      out.applied.push({
-        poolId: action.poolId,
-        action: 'cordon-drain',
-        detail: `no node for ${target} in cluster ${name}: nothing to drain`,
-      });
-      return;
-    }
-    if (!(await mayWrite(ctx, out, action.poolId, 'cordon-drain'))) return;
-    await cluster.cordon(node);
-    const result = await cluster.drain(node, drainDeadline(deps, Date.parse(action.deadline)));
-    out.applied.push({ poolId: action.poolId, action: 'cordon-drain', detail: { cluster: name, ...result } });
-  } catch (e) {
-    out.failed.push(failureOf(action.poolId, `cordon-drain ${target}`, e));
+/** The node of an instance as observed under the lease, when the cloud named it. */
+function observedNode(ctx: ExecutionContext, instanceId: string | undefined): string | undefined {
+  if (!instanceId || !ctx.instances) return undefined;
+  for (const list of ctx.instances.values()) {
+    const found = list.find((i) => i.id === instanceId || i.nodeName === instanceId);
+    if (found?.nodeName) return found.nodeName;
   }
+  return undefined;
+}
+
+/**
+ * Cordons the node of an instance that goes: by the name observed under the lease in the action's cluster
+ * (one request), else found in the fleet's clusters. Returns where it was cordoned, why nothing was, or
+ * undefined when the lease was lost (the write not made is recorded).
+ */
+async function cordonFirst(
+  deps: AppDeps,
+  action: { cluster?: string; node?: string; instanceId?: string },
+  ctx: ExecutionContext,
+  out: ExecutionResult,
+  record: { poolId: string | undefined; action: string },
+): Promise<
+  { cluster: ClusterPort; name: string; node: string } | { none: 'no-cluster' | 'no-node'; why: string } | undefined
+> {
+  const target = action.node ?? action.instanceId ?? '?';
+  const seen = action.node ?? observedNode(ctx, action.instanceId);
+  const direct = action.cluster && seen ? deps.clouds.cluster(action.cluster) : undefined;
+  if (direct && seen) {
+    if (!(await mayWrite(ctx, out, record.poolId, record.action))) return undefined;
+    try {
+      await direct.cordon(seen);
+      return { cluster: direct, name: action.cluster!, node: seen };
+    } catch (e) {
+      // The cloud's name for the node is not the cluster's: look it up.
+      if (!isNotFound(e)) throw e;
+    }
+  }
+  const { cluster, name, node } = await locate(deps, ctx.fleet, action);
+  if (!cluster || !name) return { none: 'no-cluster', why: `no cluster configured for ${record.poolId ?? target}` };
+  if (!node) return { none: 'no-node', why: `no node for ${target} in cluster ${name}` };
+  if (!(await mayWrite(ctx, out, record.poolId, record.action))) return undefined;
+  await cluster.cordon(node);
+  return { cluster, name, node };
+}
+
+/**
+ * Starts draining a cordoned node until its own deadline (the notice's end, capped by the invocation's). A
+ * drain that reaches its deadline with pods left says so (`complete: false`), it does not throw: the
+ * instance goes anyway, and what follows it is done.
+ */
+function startDrain(deps: AppDeps, drain: Omit<PendingDrain, 'done' | 'settled'>): PendingDrain {
+  const pending = drain as PendingDrain;
+  pending.done = (async (): Promise<DrainOutcome> => {
+    const cluster = deps.clouds.cluster(drain.cluster);
+    if (!cluster) return { error: new Error(`no cluster '${drain.cluster}' configured`) };
+    try {
+      return { result: await cluster.drain(drain.node, drainDeadline(deps, Date.parse(drain.action.deadline))) };
+    } catch (error) {
+      return { error };
+    }
+  })().then((o) => {
+    pending.settled = o;
+    return o;
+  });
+  return pending;
+}
+
+/** Records how a drain ended. */
+export function recordDrain(out: Pick<ExecutionResult, 'applied' | 'failed'>, drain: PendingDrain, o: DrainOutcome) {
+  const poolId = drain.action.poolId;
+  if (o.result)
+    out.applied.push({
+      ...(poolId ? { poolId } : {}),
+      action: 'drain',
+      detail: { cluster: drain.cluster, ...o.result },
+    });
+  else out.failed.push(failureOf(poolId, `cordon-drain ${drain.node}`, o.error));
 }
 
 async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out: ExecutionResult): Promise<void> {
@@ -192,12 +287,16 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         return;
       }
       if (!(await mayWrite(ctx, out, pool.id, 'set-desired'))) return;
+      // Written from the observation, unless this plan already changed the pool (a removal before a shrink).
+      const observed = out.touched.has(pool.id) ? undefined : ctx.observations?.get(pool.id);
+      out.touched.add(pool.id);
       try {
         const r = await port.setDesired(refOf(pool), {
           desired: action.to,
           reason: action.reason,
           idempotencyToken: `${ctx.eventId}:${pool.id}:${action.to}`.slice(0, 64),
           ...waitLimit(deps),
+          ...(observed ? { observed } : {}),
         });
         out.applied.push({
           poolId: pool.id,
@@ -223,6 +322,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         return;
       }
       if (!(await mayWrite(ctx, out, pool.id, 'remove-instance'))) return;
+      out.touched.add(pool.id);
       try {
         const r = await port.removeInstance(refOf(pool), action.instanceId, waitLimit(deps));
         out.applied.push({
@@ -240,17 +340,15 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
       // The replacement is one of this plan's grows. The node at risk is cordoned so no new work lands on it;
       // it is drained and removed when its interruption arrives (or by an operator).
       try {
-        const { cluster, node } = await locate(deps, ctx.fleet, action);
-        if (cluster && node) {
-          if (!(await mayWrite(ctx, out, action.fromPool, 'replace'))) return;
-          await cluster.cordon(node);
-        }
+        const cordoned = await cordonFirst(deps, action, ctx, out, { poolId: action.fromPool, action: 'replace' });
+        if (!cordoned) return;
         out.applied.push({
           poolId: action.fromPool,
           action: 'replace',
-          detail: cluster
-            ? { toPool: action.toPool, cordoned: node ?? null }
-            : `replacement in ${action.toPool}; no cluster to cordon ${action.instanceId}`,
+          detail:
+            'none' in cordoned && cordoned.none === 'no-cluster'
+              ? `replacement in ${action.toPool}; no cluster to cordon ${action.instanceId}`
+              : { toPool: action.toPool, cordoned: 'node' in cordoned ? cordoned.node : null },
         });
       } catch (e) {
         out.failed.push(failureOf(action.fromPool, `replace ${action.instanceId}`, e));
@@ -258,7 +356,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
       return;
     }
     case 'cordon-drain':
-      await cordonDrain(deps, action, ctx, out);
+      // Cordoned first and drained after the lease (executePlan); never run as a stage.
       return;
     case 'set-warm': {
       // A pool's warm capacity through its adapter; one that cannot keep any is a failure of that pool only.
@@ -310,12 +408,88 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
   }
 }
 
+/** Cordons the node of a drain; the drain is left pending with the removals of its instance. */
+async function cordonForDrain(
+  deps: AppDeps,
+  action: CordonDrainAction,
+  removals: RemoveInstanceAction[],
+  ctx: ExecutionContext,
+  out: ExecutionResult,
+): Promise<RemoveInstanceAction[]> {
+  const target = action.node ?? action.instanceId ?? '?';
+  try {
+    const cordoned = await cordonFirst(deps, action, ctx, out, { poolId: action.poolId, action: 'cordon-drain' });
+    if (!cordoned) return [];
+    if ('none' in cordoned) {
+      out.applied.push({
+        poolId: action.poolId,
+        action: 'cordon-drain',
+        detail: `${cordoned.why}: ${cordoned.none === 'no-cluster' ? 'not drained' : 'nothing to drain'}`,
+      });
+      return removals;
+    }
+    out.applied.push({
+      poolId: action.poolId,
+      action: 'cordon-drain',
+      detail: { cluster: cordoned.name, node: cordoned.node, cordoned: true },
+    });
+    out.pending.push(startDrain(deps, { action, cluster: cordoned.name, node: cordoned.node, removals }));
+    return [];
+  } catch (e) {
+    out.failed.push(failureOf(action.poolId, `cordon-drain ${target}`, e));
+    // Nothing to wait for: the instance's removal is made in its stage.
+    return removals;
+  }
+}
+
+/**
+ * Runs a plan's actions under the lease: the cordons and the grows first, at once; then the engine's later
+ * stages in order. Drains come back as `pending` (with the removals that follow them).
+ */
 export async function executePlan(deps: AppDeps, plan: Plan, ctx: ExecutionContext): Promise<ExecutionResult> {
-  const out: ExecutionResult = { applied: [], failed: [], refused: [], changed: false };
+  return executeActions(deps, plan.actions, ctx);
+}
+
+export async function executeActions(
+  deps: AppDeps,
+  actions: readonly Action[],
+  ctx: ExecutionContext,
+): Promise<ExecutionResult> {
+  const out: ExecutionResult = {
+    applied: [],
+    failed: [],
+    refused: [],
+    changed: false,
+    pending: [],
+    touched: new Set(),
+  };
+  const drains = actions.filter((a): a is CordonDrainAction => a.type === 'cordon-drain');
+  const drained = new Set(drains.map((d) => d.instanceId).filter((id): id is string => id !== undefined));
+  const followers = (d: CordonDrainAction) =>
+    actions.filter((a): a is RemoveInstanceAction => a.type === 'remove-instance' && a.instanceId === d.instanceId);
+  const rest = actions.filter(
+    (a) => a.type !== 'cordon-drain' && !(a.type === 'remove-instance' && drained.has(a.instanceId)),
+  );
+  // 1. The cordons of the nodes that go and the grows (the replacements), at once.
+  const first = rest.filter((a) => stageOf(a) <= 1 || a.type === 'replace');
+  const now: RemoveInstanceAction[] = [];
+  await Promise.all([
+    ...first.map((a) => execute(deps, a, ctx, out)),
+    ...drains.map(async (d) => now.push(...(await cordonForDrain(deps, d, followers(d), ctx, out)))),
+  ]);
+  // 2. The later stages in order: removals (those with no drain to wait for), shrinks, the Deployment, warm.
+  const later = [...rest.filter((a) => !first.includes(a)), ...now];
   const stages = new Map<number, Action[]>();
-  for (const a of plan.actions) stages.set(stageOf(a), [...(stages.get(stageOf(a)) ?? []), a]);
+  for (const a of later) stages.set(stageOf(a), [...(stages.get(stageOf(a)) ?? []), a]);
   for (const stage of [...stages.keys()].sort((a, b) => a - b)) {
     await Promise.all(stages.get(stage)!.map((a) => execute(deps, a, ctx, out)));
   }
+  // 3. The drains already over (they ran alongside the above): their instances' removals, under the lease
+  // still. The others are left to the caller, for after the lease.
+  const over = out.pending.filter((p) => p.settled);
+  out.pending = out.pending.filter((p) => !p.settled);
+  for (const p of over) recordDrain(out, p, p.settled!);
+  const removals = over.flatMap((p) => p.removals);
+  if (removals.length) await Promise.all(removals.map((a) => execute(deps, a, ctx, out)));
   return out;
 }

@@ -117,15 +117,23 @@ export async function demandHistory(fleet: Fleet, deps: AppDeps, now: Date, extr
   }
 }
 
-/** The demand forecast over the fleet's time to ready, from the history in the metrics store. */
-export async function forecastDemand(fleet: Fleet, deps: AppDeps, now: Date, extras: DecisionExtras) {
+/**
+ * The demand forecast over the fleet's time to ready, from the history in the metrics store: read
+ * (`forecastSeries`, with everything else a decision reads) and then computed for the pools observed
+ * (`forecastFrom`: their time to ready sets how far ahead).
+ */
+export async function forecastSeries(
+  fleet: Fleet,
+  deps: AppDeps,
+  now: Date,
+  extras: DecisionExtras,
+): Promise<Array<[number, number]> | undefined> {
   if (!deps.metrics) {
     extras.notes.push('forecast: no metrics store configured');
-    return;
+    return undefined;
   }
   const f = deps.resolved.config.forecast;
   const cfg = deps.resolved.config.fleets.find((x) => x.id === fleet.id);
-  const lead = Math.max(300, ...fleet.pools.map((p) => p.timeToReadySeconds));
   try {
     const series = await deps.metrics.queryRange(
       demandQuery(fleet, cfg?.demandQuery),
@@ -133,34 +141,66 @@ export async function forecastDemand(fleet: Fleet, deps: AppDeps, now: Date, ext
       now,
       f.stepSeconds,
     );
-    const points = series.flatMap((s) => s.points);
-    extras.forecast = seasonalForecast(points, now, {
-      seasonSeconds: f.seasonHours * 3600,
-      horizonSeconds: lead + f.stepSeconds,
-      stepSeconds: f.stepSeconds,
-    });
+    return series.flatMap((s) => s.points);
   } catch (e) {
     extras.notes.push(`forecast: metrics store did not answer (${(e as Error).message})`);
+    return undefined;
   }
 }
 
-/** Capacity reservations and blocks in the regions of the fleet's reserved pools. */
-export async function reservationsOf(fleet: Fleet, deps: AppDeps, extras: DecisionExtras) {
+export function forecastFrom(points: Array<[number, number]>, fleet: Fleet, deps: AppDeps, now: Date): ForecastPoint[] {
+  const f = deps.resolved.config.forecast;
+  const lead = Math.max(300, ...fleet.pools.map((p) => p.timeToReadySeconds));
+  return seasonalForecast(points, now, {
+    seasonSeconds: f.seasonHours * 3600,
+    horizonSeconds: lead + f.stepSeconds,
+    stepSeconds: f.stepSeconds,
+  });
+}
+
+/** The reservations of one cloud and region, or why they could not be listed. */
+export type RegionReservations = { reservations: CapacityReservation[] } | { failure: PoolFailure };
+
+/** The key of a reserved pool's cloud and region. */
+export const reservationRegion = (pool: Fleet['pools'][number]) => `${pool.cloud}/${pool.location.region}`;
+
+/** Capacity reservations and blocks in each region of the fleet's reserved pools, all regions at once. */
+export async function listRegionReservations(fleet: Fleet, deps: AppDeps): Promise<Map<string, RegionReservations>> {
+  const out = new Map<string, RegionReservations>();
+  const firsts = new Map<string, Fleet['pools'][number]>();
+  for (const pool of fleet.pools.filter((p) => p.capacityType === 'reserved' && p.reservationId))
+    if (!firsts.has(reservationRegion(pool))) firsts.set(reservationRegion(pool), pool);
+  await Promise.all(
+    [...firsts].map(async ([key, pool]) => {
+      const port = deps.clouds.capacityFor(pool);
+      if (!port) return;
+      try {
+        out.set(key, { reservations: await port.listReservations(pool.location.region) });
+      } catch (e) {
+        out.set(key, { failure: failureOf(pool.id, 'list-reservations', e) });
+      }
+    }),
+  );
+  return out;
+}
+
+/**
+ * The reservations a decision sees: those of the regions of its reserved pools (the pools observed), in
+ * their order; the regions that could not be listed are failures.
+ */
+export function reservationsOf(fleet: Fleet, listed: ReadonlyMap<string, RegionReservations>, extras: DecisionExtras) {
   const reserved = fleet.pools.filter((p) => p.capacityType === 'reserved' && p.reservationId);
   if (!reserved.length) return;
   const seen = new Set<string>();
   const out: CapacityReservation[] = [];
   for (const pool of reserved) {
-    const key = `${pool.cloud}/${pool.location.region}`;
+    const key = reservationRegion(pool);
     if (seen.has(key)) continue;
     seen.add(key);
-    const port = deps.clouds.capacityFor(pool);
-    if (!port) continue;
-    try {
-      out.push(...(await port.listReservations(pool.location.region)));
-    } catch (e) {
-      extras.failures.push(failureOf(pool.id, 'list-reservations', e));
-    }
+    const r = listed.get(key);
+    if (!r) continue;
+    if ('failure' in r) extras.failures.push({ ...r.failure, poolId: pool.id });
+    else out.push(...r.reservations);
   }
   extras.reservations = out;
 }

@@ -1,9 +1,10 @@
 /**
  * Observing a fleet: every pool described through its adapter, in parallel. A pool whose cloud fails is
- * left out of this decision (and reported); the others go on.
+ * left out of this decision (and reported); the others go on. The observations are kept: the executor
+ * writes from them.
  */
 import { isCloudError } from '../domain/errors.ts';
-import { type ObservedInstance, refOf } from '../domain/ports.ts';
+import { type ObservedInstance, type PoolObservation, refOf } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import type { FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
@@ -14,6 +15,8 @@ export interface FleetObservation {
   /** The fleet with observed `desired` and `ready` (pools that could not be observed are left out). */
   fleet: Fleet;
   instances: Map<string, ObservedInstance[]>;
+  /** Each pool as its adapter described it (under the fleet's lease). */
+  observations: Map<string, PoolObservation>;
   failures: PoolFailure[];
 }
 
@@ -28,6 +31,7 @@ export function failureOf(poolId: string | undefined, action: string, e: unknown
 
 export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetObservation> {
   const instances = new Map<string, ObservedInstance[]>();
+  const observations = new Map<string, PoolObservation>();
   const failures: PoolFailure[] = [];
   const results = await Promise.all(
     fleet.pools.map(async (pool): Promise<Pool | undefined> => {
@@ -43,6 +47,7 @@ export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetOb
       try {
         const obs = await port.describePool(refOf(pool));
         instances.set(pool.id, obs.instances);
+        observations.set(pool.id, obs);
         // Instances that exist, those under an interruption notice included (the interruption is handled as
         // such): a pool that keeps fewer than its desired count is short of capacity, and the engine places
         // the rest elsewhere.
@@ -64,7 +69,12 @@ export async function observeFleet(fleet: Fleet, deps: AppDeps): Promise<FleetOb
       }
     }),
   );
-  return { fleet: { ...fleet, pools: results.filter((p): p is Pool => p !== undefined) }, instances, failures };
+  return {
+    fleet: { ...fleet, pools: results.filter((p): p is Pool => p !== undefined) },
+    instances,
+    observations,
+    failures,
+  };
 }
 
 /** The pool an instance belongs to, from an observation. */

@@ -327,6 +327,13 @@ export interface RejectedEvent {
   raw: unknown;
 }
 
+/** A fleet's state and its decision history (oldest first), read together; `historyKeys[i]` names `history[i]`. */
+export interface FleetRead<State, Entry> {
+  state: State;
+  history: Entry[];
+  historyKeys: string[];
+}
+
 /**
  * State: each fleet's durable state under a lease, its decision history, the audit trail and the rejected
  * events (DynamoDB in `shared/state/store.ts`; a fake in `test/support/fakes.ts`). The record types are the
@@ -339,22 +346,31 @@ export interface StatePort<
 > {
   /** The fleet's state (version 0 when there is none yet), read consistently. */
   getState(fleetId: string): Promise<State>;
+  /** The fleet's state and the decision history kept with it, in one consistent read. */
+  readFleet(fleetId: string): Promise<FleetRead<State, Entry>>;
   /**
    * Takes the fleet's lease until `now + ttlMs` (free, expired, or already `owner`'s) and returns the state
-   * read with it. Throws `LeaseBusyError` when another owner holds it.
+   * and the history read with it (one request). Throws `LeaseBusyError` when another owner holds it.
    */
-  acquireLease(fleetId: string, owner: string, now: Date, ttlMs: number): Promise<State>;
+  acquireLease(fleetId: string, owner: string, now: Date, ttlMs: number): Promise<FleetRead<State, Entry>>;
   /** Gives the lease back if `owner` still holds it (a no-op otherwise). */
   releaseLease(fleetId: string, owner: string): Promise<void>;
   /**
    * Saves the state if its version is still `state.version` (and, with `owner`, the lease is still ours),
-   * bumps the version and releases the lease in the same write. Throws `StaleStateError` otherwise.
+   * bumps the version and releases the lease in the same write; in that write too, appends `history.append`
+   * to the fleet's history and drops the entries named by `history.drop` (keys of a `FleetRead`). Throws
+   * `StaleStateError` otherwise (nothing is written).
    */
-  saveState(state: State, owner?: string): Promise<State>;
+  saveState(state: State, owner?: string, history?: { append: Entry[]; drop?: string[] }): Promise<State>;
+  /** Appends history entries on their own (what was applied when the state could not be saved). */
   appendHistory(fleetId: string, entries: Entry[]): Promise<void>;
   /** History entries at or after `since`, oldest first. */
   loadHistory(fleetId: string, since: Date): Promise<Entry[]>;
-  putAudit(record: Audit): Promise<void>;
+  /**
+   * Stores an audit record and returns its key; with `key` (one returned before), replaces that record (what
+   * a decision did after its lease is added to its own record).
+   */
+  putAudit(record: Audit, key?: string): Promise<string>;
   /** The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive). */
   listAudit(fleetId: string, limit?: number, range?: { since?: string; until?: string }): Promise<Audit[]>;
   putRejected(rejected: RejectedEvent): Promise<void>;

@@ -3,11 +3,16 @@
  *
  * | pk                      | sk                         | what                                                   |
  * |-------------------------|----------------------------|--------------------------------------------------------|
- * | `FLEET#<id>`            | `STATE`                    | pause, manual target, offering backoff, cooldown times, lease, version |
- * | `FLEET#<id>`            | `HIST#<iso time>#<n>`      | the engine's history: recommendations and actions (TTL: a day)        |
+ * | `FLEET#<id>`            | `STATE`                    | the state (pause, manual target, offering backoff, handled interruptions...), the decision history of the last hour, lease, version |
  * | `FLEET#<id>`            | `AUDIT#<iso time>#<event>` | one audit record per decision: trigger, plan with reasons, outcome     |
  * | `REJECTED#<yyyy-mm-dd>` | `<iso time>#<event id>`    | malformed or stale events, kept with the reason (in a bounded form)    |
  * | `idempotency#<fn>`      | `<hash>`                   | Powertools idempotency records (same table, sort key mode)             |
+ *
+ * The STATE item holds the engine's state in `state` (a map) and the decision history in `history` (a map
+ * from `<iso time>#<suffix>` to an entry), so that one request takes the lease and reads both, and one
+ * request saves both and releases the lease: a decision makes two requests to its fleet's state. Items
+ * written before (the state's fields at the top level, the history as `HIST#<iso time>#<n>` items) are read
+ * as they are until the next save moves them.
  *
  * Ids inside keys are bounded (`keyId`: a long id becomes its first characters and a digest); every record
  * keeps the full id in an attribute (`eventId`, `fleetId`).
@@ -18,6 +23,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { FleetRead } from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import {
   type AuditRecord,
@@ -34,8 +40,6 @@ import { boundedText, keyId, storedForm } from './bounded.ts';
 export interface StateStoreOptions {
   client: DynamoDBClient;
   tableName: string;
-  /** How long history entries are kept (seconds). */
-  historyTtlSeconds?: number;
   auditTtlDays?: number;
 }
 
@@ -47,7 +51,6 @@ export class StateStore implements FleetStatePort {
   readonly tableName: string;
   readonly client: DynamoDBClient;
   private readonly doc: DynamoDBDocumentClient;
-  private readonly historyTtlSeconds: number;
   private readonly auditTtlDays: number;
 
   constructor(options: StateStoreOptions) {
@@ -56,34 +59,42 @@ export class StateStore implements FleetStatePort {
     this.doc = DynamoDBDocumentClient.from(options.client, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: true },
     });
-    this.historyTtlSeconds = options.historyTtlSeconds ?? 24 * 3600;
     this.auditTtlDays = options.auditTtlDays ?? 90;
   }
 
   async getState(fleetId: string): Promise<FleetState> {
+    return (await this.readFleet(fleetId)).state;
+  }
+
+  async readFleet(fleetId: string): Promise<FleetRead<FleetState, HistoryEntry>> {
     const out = await this.doc.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: fleetPk(fleetId), sk: 'STATE' }, ConsistentRead: true }),
     );
-    return toState(fleetId, out.Item);
+    return this.fleetRead(fleetId, out.Item);
   }
 
   /**
    * Takes the fleet's lease until `now + ttlMs` (a conditional write: free, expired, or already ours) and
-   * returns the state read with it. Throws LeaseBusyError when another owner holds it.
+   * returns the state and history read with it. Throws LeaseBusyError when another owner holds it.
    */
-  async acquireLease(fleetId: string, owner: string, now: Date, ttlMs: number): Promise<FleetState> {
+  async acquireLease(
+    fleetId: string,
+    owner: string,
+    now: Date,
+    ttlMs: number,
+  ): Promise<FleetRead<FleetState, HistoryEntry>> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: fleetPk(fleetId), sk: 'STATE' },
-          UpdateExpression: 'SET leaseOwner = :o, leaseUntil = :u',
+          UpdateExpression: 'SET leaseOwner = :o, leaseUntil = :u, history = if_not_exists(history, :empty)',
           ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :o',
-          ExpressionAttributeValues: { ':o': owner, ':u': now.getTime() + ttlMs, ':now': now.getTime() },
+          ExpressionAttributeValues: { ':o': owner, ':u': now.getTime() + ttlMs, ':now': now.getTime(), ':empty': {} },
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return toState(fleetId, out.Attributes);
+      return this.fleetRead(fleetId, out.Attributes);
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) throw new LeaseBusyError(fleetId, 'another invocation');
       throw e;
@@ -108,21 +119,53 @@ export class StateStore implements FleetStatePort {
   }
 
   /**
-   * Saves the state if its version is still `state.version` (and, with `owner`, we still hold the lease);
-   * bumps the version and releases the lease. Throws StaleStateError otherwise.
+   * Saves the state if its version is still `state.version` (and, with `owner`, we still hold the lease),
+   * bumps the version, releases the lease, and appends and drops history entries, in one conditional
+   * write. Throws StaleStateError otherwise.
    */
-  async saveState(state: FleetState, owner?: string): Promise<FleetState> {
+  async saveState(
+    state: FleetState,
+    owner?: string,
+    history: { append: HistoryEntry[]; drop?: string[] } = { append: [] },
+  ): Promise<FleetState> {
     const next: FleetState = { ...state, version: state.version + 1 };
+    const { fleetId: _f, version: _v, ...decisionState } = next;
     const condition = state.version === 0 ? '(attribute_not_exists(version) OR version = :v)' : 'version = :v';
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, unknown> = { ':v': state.version, ':next': next.version, ':state': decisionState };
+    const set = ['#state = :state', 'version = :next'];
+    const remove = ['leaseOwner', 'leaseUntil'];
+    if (history.append.length || history.drop?.length) {
+      // Entries are keyed in a map, so appending and dropping touch distinct paths of one attribute. The map
+      // exists once the lease was taken; a save without one starts it.
+      const keys = history.append.map(historyKey);
+      if (owner) {
+        history.append.forEach((e, i) => {
+          names[`#a${i}`] = keys[i]!;
+          values[`:a${i}`] = e;
+          set.push(`history.#a${i} = :a${i}`);
+        });
+        (history.drop ?? []).forEach((key, i) => {
+          names[`#d${i}`] = key;
+          remove.push(`history.#d${i}`);
+        });
+      } else {
+        values[':h'] = Object.fromEntries(history.append.map((e, i) => [keys[i]!, e]));
+        set.push('history = :h');
+      }
+    }
+    if (owner) values[':o'] = owner;
     try {
       await this.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: { pk: fleetPk(state.fleetId), sk: 'STATE', ...next },
+          Key: { pk: fleetPk(state.fleetId), sk: 'STATE' },
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
           ConditionExpression: owner
-            ? `${condition} AND (attribute_not_exists(leaseOwner) OR leaseOwner = :o)`
+            ? `${condition} AND (attribute_not_exists(leaseOwner) OR leaseOwner = :o)${history.append.length ? ' AND attribute_exists(history)' : ''}`
             : condition,
-          ExpressionAttributeValues: owner ? { ':v': state.version, ':o': owner } : { ':v': state.version },
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return next;
@@ -132,47 +175,79 @@ export class StateStore implements FleetStatePort {
     }
   }
 
-  /** Appends history entries (each needs an ISO `at`). */
+  /** Appends history entries to the fleet's history, whatever its state's version (no lease needed). */
   async appendHistory(fleetId: string, entries: HistoryEntry[]): Promise<void> {
-    let n = 0;
-    for (const entry of entries) {
-      n += 1;
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            pk: fleetPk(fleetId),
-            sk: `HIST#${entry.at}#${String(n).padStart(3, '0')}#${Math.random().toString(36).slice(2, 8)}`,
-            entry,
-            expiresAt: epochSeconds(entry.at) + this.historyTtlSeconds,
-          },
-        }),
-      );
-    }
+    if (!entries.length) return;
+    const key = { pk: fleetPk(fleetId), sk: 'STATE' };
+    // The map must exist before an entry can be set inside it.
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET history = if_not_exists(history, :empty)',
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
+    );
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    entries.forEach((e, i) => {
+      names[`#a${i}`] = historyKey(e);
+      values[`:a${i}`] = e;
+    });
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: `SET ${entries.map((_, i) => `history.#a${i} = :a${i}`).join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   /** History entries at or after `since`, oldest first. */
   async loadHistory(fleetId: string, since: Date): Promise<HistoryEntry[]> {
-    const items = await this.queryAll({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-      ExpressionAttributeValues: { ':pk': fleetPk(fleetId), ':a': `HIST#${since.toISOString()}`, ':b': 'HIST#~' },
-    });
-    return items.map((i) => i.entry as HistoryEntry);
+    const { history } = await this.readFleet(fleetId);
+    return history.filter((h) => Date.parse(h.at) >= since.getTime());
   }
 
-  async putAudit(record: AuditRecord): Promise<void> {
+  /** The state and history of a STATE item (and, for an item written before the history map, its HIST# items). */
+  private async fleetRead(
+    fleetId: string,
+    item: Record<string, unknown> | undefined,
+  ): Promise<FleetRead<FleetState, HistoryEntry>> {
+    const state = toState(fleetId, item);
+    const legacy = item !== undefined && item.version !== undefined && item.state === undefined;
+    if (!legacy) {
+      const kept = Object.entries((item?.history ?? {}) as Record<string, HistoryEntry>).sort(([a], [b]) =>
+        a < b ? -1 : a > b ? 1 : 0,
+      );
+      return { state, history: kept.map(([, e]) => e), historyKeys: kept.map(([k]) => k) };
+    }
+    // Written before the history map: the HIST# items (a key of '' says the entry is not in the map yet).
+    const items = await this.queryAll({
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :h)',
+      ExpressionAttributeValues: { ':pk': fleetPk(fleetId), ':h': 'HIST#' },
+    });
+    const history = items.map((i) => i.entry as HistoryEntry);
+    return { state, history, historyKeys: history.map(() => '') };
+  }
+
+  async putAudit(record: AuditRecord, key?: string): Promise<string> {
+    // A retry of the same event at the same (simulated) time adds a record rather than replacing one.
+    const sk = key ?? `AUDIT#${record.at}#${keyId(record.eventId)}#${Math.random().toString(36).slice(2, 8)}`;
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
           pk: fleetPk(record.fleetId),
-          // A retry of the same event at the same (simulated) time adds a record rather than replacing one.
-          sk: `AUDIT#${record.at}#${keyId(record.eventId)}#${Math.random().toString(36).slice(2, 8)}`,
+          sk,
           ...record,
           expiresAt: epochSeconds(record.at) + this.auditTtlDays * 86400,
         },
       }),
     );
+    return sk;
   }
 
   /**
@@ -258,9 +333,16 @@ function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
   return rest;
 }
 
+/** The key of a history entry in the STATE item's `history` map: its time first, so keys sort by time. */
+function historyKey(entry: HistoryEntry): string {
+  return `${entry.at}#${Math.random().toString(36).slice(2, 10)}`;
+}
+
 function toState(fleetId: string, item: Record<string, unknown> | undefined): FleetState {
   if (!item || item.version === undefined) return { fleetId, version: 0, offeringBackoff: [] };
-  const { pk: _pk, sk: _sk, leaseOwner: _o, leaseUntil: _u, ...rest } = item;
+  // The state's own map; before it, the state's fields were the item's.
+  const { pk: _pk, sk: _sk, leaseOwner: _o, leaseUntil: _u, history: _h, state: kept, ...legacy } = item;
+  const rest = kept && typeof kept === 'object' ? (kept as Record<string, unknown>) : legacy;
   return {
     offeringBackoff: [],
     ...(rest as Partial<FleetState>),

@@ -4,7 +4,7 @@
  * end-to-end tests over the emulators (test/functions) stay.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runDecision } from '../../shared/app/decision.ts';
 import { demandQuery, metricQuery } from '../../shared/app/inputs.ts';
 import { runOperatorCommand } from '../../shared/app/ops.ts';
@@ -76,20 +76,10 @@ describe('a decision records in few writes, and the state write releases the lea
     expect(r).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET, status: 'applied' }] });
     expect(grown(w).length).toBeGreaterThan(0);
     const methods = w.state.calls.map((c) => c.method);
-    // lease; history read; the lease renewed before each cloud write (fencing); history + state; audit. No
-    // separate release: the state write dropped the lease.
-    const writes = w.state.audit[0]!.outcome.applied.filter(
-      (a) => a.action !== 'mark-offering' && a.action !== 'report',
-    );
-    expect(writes.length).toBeGreaterThan(1);
-    expect(methods).toEqual([
-      'acquireLease',
-      'loadHistory',
-      ...writes.map(() => 'acquireLease'),
-      'appendHistory',
-      'saveState',
-      'putAudit',
-    ]);
+    // The lease (with the state and history read in it); the state and the history entry in one write that
+    // releases the lease; the audit. No renewal before the cloud writes (the lease is young), no release.
+    expect(methods).toEqual(['acquireLease', 'saveState', 'putAudit']);
+    expect(await w.state.loadHistory(FLEET, new Date(0))).toEqual([expect.objectContaining({ applied: true })]);
     expect(w.state.lease(FLEET)).toEqual({});
     expect((await w.state.getState(FLEET)).version).toBe(1);
     expect(w.state.audit[0]!.plan!.actions.some((a) => a.type === 'scale-deployment')).toBe(true);
@@ -108,7 +98,7 @@ describe('a decision records in few writes, and the state write releases the lea
       dryRun: true,
     });
     expect(out.audit.outcome.status).toBe('dry-run');
-    expect(w.state.calls.map((c) => c.method)).toEqual(['getState', 'loadHistory', 'putAudit']);
+    expect(w.state.calls.map((c) => c.method)).toEqual(['readFleet', 'putAudit']);
     expect(grown(w)).toEqual([]);
   });
 });
@@ -198,7 +188,140 @@ describe('operator commands are signals the engine applies once', () => {
   });
 });
 
+describe('the critical path', () => {
+  it('writes each pool from the observation made under the lease, not read again', async () => {
+    w = world(200, 140);
+    await alarm.run(hotAlarm(), w.deps);
+    const requests = Object.values(w.capacity).flatMap((c) => c.requests);
+    expect(requests.length).toBeGreaterThan(0);
+    for (const r of requests) expect(r.observed).toEqual(expect.objectContaining({ desired: expect.any(Number) }));
+    // One describe per pool: the observation.
+    for (const c of Object.values(w.capacity)) {
+      const described = c.callsOf('describePool').map(([id]) => id);
+      expect(new Set(described).size).toBe(described.length);
+    }
+  });
+
+  it.each([
+    { name: 'a young lease is not renewed before a write', heldMs: 0, renewals: 0, written: true },
+    { name: 'past half its time the lease is renewed first', heldMs: 80_000, renewals: 1, written: true },
+    { name: 'a lease another took meanwhile stops every write', heldMs: 151_000, renewals: 1, written: false },
+  ])('fencing: $name', async ({ heldMs, renewals, written }) => {
+    w = world(200, 140);
+    let now = T0;
+    w.deps.clock = () => now;
+    w.deps.leaseTtlMs = 150_000;
+    // The first describe takes `heldMs` (the invocation stalls); past the lease, another invocation takes it.
+    const aws = w.capacity.aws;
+    const describe = aws.describePool.bind(aws);
+    let stalled = false;
+    aws.describePool = async (ref) => {
+      if (!stalled) {
+        stalled = true;
+        now = new Date(T0.getTime() + heldMs);
+        if (heldMs > 150_000) await w.state.acquireLease(FLEET, 'newer', now, 150_000);
+      }
+      return describe(ref);
+    };
+    const outcome = runDecision(w.deps, {
+      fn: 'alarm',
+      fleetId: FLEET,
+      eventId: 'e1',
+      source: 'aws.cloudwatch',
+      signals: [hotAlarm()],
+      gather: { metrics: true, demand: true },
+    });
+    if (written) await outcome;
+    else await expect(outcome).rejects.toThrow();
+    const acquired = w.state.calls.filter((c) => c.method === 'acquireLease' && c.args[1] !== 'newer').length;
+    expect(acquired - 1).toBe(renewals);
+    expect(grown(w).length > 0).toBe(written);
+  });
+});
+
 describe('an interruption', () => {
+  it('cordons with the observed node name while the pools grow, drains after the lease, then removes the instance', async () => {
+    w = world(20, 30);
+    w.set('aws-g5-spot', {
+      desired: 2,
+      instances: [
+        { id: 'i-1', capacityType: 'spot', lifecycle: 'ready', zone: 'us-east-1a', nodeName: 'node-1' },
+        { id: 'i-2', capacityType: 'spot', lifecycle: 'ready', zone: 'us-east-1b', nodeName: 'node-2' },
+      ],
+    });
+    w.cluster.addNode('node-1', 'i-1');
+    let open = () => {};
+    w.cluster.drainGate = new Promise<void>((r) => {
+      open = r;
+    });
+    const notice: Signal = {
+      type: 'interruption',
+      eventId: 'spot-1',
+      source: 'aws.ec2',
+      time: T0.toISOString(),
+      cloud: 'aws',
+      kind: 'warning',
+      instanceIds: ['i-1'],
+      deadline: new Date(T0.getTime() + 120_000).toISOString(),
+      zone: 'us-east-1a',
+      region: 'us-east-1',
+    };
+    const run = spotInterruption.run(notice, w.deps);
+    // The drain waits: the decision is recorded and its lease given back meanwhile; nothing is removed yet.
+    await vi.waitFor(() => expect(w.state.calls.map((c) => c.method)).toContain('putAudit'));
+    expect(w.state.lease(FLEET)).toEqual({});
+    expect(w.cluster.callsOf('findNodeByInstance')).toEqual([]);
+    expect(w.cluster.callsOf('cordon')).toEqual([['node-1']]);
+    expect(w.cluster.callsOf('drain')).toEqual([['node-1']]);
+    expect(w.capacity.aws.callsOf('removeInstance')).toEqual([]);
+    open();
+    await run;
+    // Then removed, under the lease taken again and given back; the decision's one audit record says so.
+    expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
+    expect(w.state.calls.map((c) => c.method)).toEqual([
+      'acquireLease',
+      'saveState',
+      'putAudit',
+      'acquireLease',
+      'releaseLease',
+      'putAudit',
+    ]);
+    expect(w.state.lease(FLEET)).toEqual({});
+    expect(w.state.audit).toHaveLength(1);
+    expect(w.state.audit[0]!.outcome.applied.map((a) => a.action)).toEqual(
+      expect.arrayContaining(['cordon-drain', 'drain', 'remove-instance']),
+    );
+  });
+
+  it('a drain over before the other actions: the removal is made under the same lease', async () => {
+    w = world(20, 30);
+    w.set('aws-g5-spot', {
+      desired: 2,
+      instances: [
+        { id: 'i-1', capacityType: 'spot', lifecycle: 'ready', zone: 'us-east-1a', nodeName: 'node-1' },
+        { id: 'i-2', capacityType: 'spot', lifecycle: 'ready', zone: 'us-east-1b', nodeName: 'node-2' },
+      ],
+    });
+    w.cluster.addNode('node-1', 'i-1');
+    await spotInterruption.run(
+      {
+        type: 'interruption',
+        eventId: 'spot-1',
+        source: 'aws.ec2',
+        time: T0.toISOString(),
+        cloud: 'aws',
+        kind: 'warning',
+        instanceIds: ['i-1'],
+        deadline: new Date(T0.getTime() + 120_000).toISOString(),
+        zone: 'us-east-1a',
+        region: 'us-east-1',
+      },
+      w.deps,
+    );
+    expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
+    expect(w.state.calls.map((c) => c.method)).toEqual(['acquireLease', 'saveState', 'putAudit']);
+  });
+
   it('cordons and drains the node, removes the instance and places the capacity elsewhere', async () => {
     w = world(20, 30);
     w.set('aws-g5-spot', {

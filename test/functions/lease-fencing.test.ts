@@ -1,7 +1,8 @@
 /**
- * Fencing: an invocation held past its fleet lease (here: while its first resize is in flight, the lease
- * expires and another invocation takes it) makes no further cloud write, records the writes it did not make,
- * and cannot save its state; the event is retried.
+ * Fencing: an invocation held past its fleet lease (here: its first resize takes longer than the lease, which
+ * expires, and another invocation takes it) makes no further cloud write, records the writes it did not make,
+ * and cannot save its state; the event is retried. A write checks the lease against the time it was taken
+ * (renewing it past half its time), so the stall is time passing on the invocation's clock too.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../shared/app/deps.ts';
@@ -34,7 +35,8 @@ describe('an invocation held past its lease', () => {
         if (!stolen) {
           // The first resize took longer than the lease: it expired, and another invocation took the fleet.
           stolen = true;
-          await deps.store.acquireLease(FLEET, 'newer-invocation', new Date(deps.clock().getTime() + ttl + 1), ttl);
+          h!.world.advance(ttl / 1000 + 1);
+          await deps.store.acquireLease(FLEET, 'newer-invocation', deps.clock(), ttl);
         }
         return r;
       },

@@ -27,14 +27,14 @@ describe('StateStore on dynalite', () => {
   });
 
   it('gives the lease to one owner at a time, and again once it expires', async () => {
-    const a = await store.acquireLease('f2', 'inv-a', now, 30_000);
+    const { state: a } = await store.acquireLease('f2', 'inv-a', now, 30_000);
     expect(a.version).toBe(0);
     await expect(store.acquireLease('f2', 'inv-b', now, 30_000)).rejects.toBeInstanceOf(LeaseBusyError);
     // The same owner may renew.
     await store.acquireLease('f2', 'inv-a', now, 30_000);
     // After expiry another owner takes it; the first can no longer save.
     const later = new Date(now.getTime() + 31_000);
-    const b = await store.acquireLease('f2', 'inv-b', later, 30_000);
+    const { state: b } = await store.acquireLease('f2', 'inv-b', later, 30_000);
     await expect(store.saveState({ ...a, paused: { by: 'x', reason: 'y' } }, 'inv-a')).rejects.toBeInstanceOf(
       StaleStateError,
     );
@@ -52,6 +52,61 @@ describe('StateStore on dynalite', () => {
     ]);
     const recent = await store.loadHistory('f3', new Date('2026-03-02T09:30:00Z'));
     expect(recent.map((h) => h.at)).toEqual(['2026-03-02T09:50:00.000Z', '2026-03-02T09:55:00.000Z']);
+  });
+
+  it('takes the lease with the state and history in one read, and saves both in one write that releases it', async () => {
+    const first = await store.acquireLease('f5', 'inv-a', now, 30_000);
+    expect(first).toEqual({ state: { fleetId: 'f5', version: 0, offeringBackoff: [] }, history: [], historyKeys: [] });
+    const entry = (at: string, to: number) => ({ at, recommendation: to, from: 2, to, applied: true });
+    await store.saveState({ ...first.state, paused: { by: 'ops', reason: 'test' } }, 'inv-a', {
+      append: [entry('2026-03-02T09:00:00.000Z', 3), entry('2026-03-02T09:58:00.000Z', 4)],
+    });
+    // Released in that write: another owner takes the lease at once and reads what was saved.
+    const second = await store.acquireLease('f5', 'inv-b', now, 30_000);
+    expect(second.state).toMatchObject({ version: 1, paused: { by: 'ops', reason: 'test' } });
+    expect(second.history.map((h) => h.to)).toEqual([3, 4]);
+    // An entry appended on its own (a save that failed) survives the next save, which drops the old one.
+    await store.appendHistory('f5', [entry('2026-03-02T09:59:00.000Z', 5)]);
+    await store.saveState(second.state, 'inv-b', {
+      append: [entry('2026-03-02T10:00:00.000Z', 6)],
+      drop: [second.historyKeys[0]!],
+    });
+    expect((await store.readFleet('f5')).history.map((h) => h.to)).toEqual([4, 5, 6]);
+    // A save from a stale version writes nothing, history included.
+    await expect(
+      store.saveState(second.state, undefined, { append: [entry('2026-03-02T10:01:00.000Z', 7)] }),
+    ).rejects.toBeInstanceOf(StaleStateError);
+    expect((await store.loadHistory('f5', new Date(0))).map((h) => h.to)).toEqual([4, 5, 6]);
+  });
+
+  it('reads the state and history written before they were kept together', async () => {
+    const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
+    const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');
+    const doc = DynamoDBDocumentClient.from(db.client);
+    await doc.send(
+      new PutCommand({
+        TableName: db.tableName,
+        Item: { pk: 'FLEET#f6', sk: 'STATE', version: 4, offeringBackoff: [], paused: { by: 'ops', reason: 'old' } },
+      }),
+    );
+    await doc.send(
+      new PutCommand({
+        TableName: db.tableName,
+        Item: {
+          pk: 'FLEET#f6',
+          sk: 'HIST#2026-03-02T09:40:00.000Z#001#abc',
+          entry: { at: '2026-03-02T09:40:00.000Z', recommendation: 2, from: 2, to: 2, applied: false },
+        },
+      }),
+    );
+    const read = await store.acquireLease('f6', 'inv-a', now, 30_000);
+    expect(read.state).toMatchObject({ version: 4, paused: { by: 'ops', reason: 'old' } });
+    expect(read.history.map((h) => h.at)).toEqual(['2026-03-02T09:40:00.000Z']);
+    // Not yet in the kept history: the next save carries it in.
+    expect(read.historyKeys).toEqual(['']);
+    await store.saveState(read.state, 'inv-a', { append: read.history });
+    expect((await store.readFleet('f6')).history.map((h) => h.at)).toEqual(['2026-03-02T09:40:00.000Z']);
+    expect((await store.getState('f6')).paused).toEqual({ by: 'ops', reason: 'old' });
   });
 
   it('stores audit records newest first and rejected events with their reason', async () => {

@@ -13,6 +13,7 @@ import {
   type DecisionEvent,
   type DrainResult,
   type EventsPort,
+  type FleetRead,
   type GpuNode,
   type MetricSeries,
   type MetricsPort,
@@ -107,7 +108,10 @@ export class FakeCapacity implements CapacityPort {
     return { ref, desired: p.desired, ready: p.ready ?? p.desired, instances };
   }
 
+  /** Every setDesired request as made (with the observation it was written from, if any). */
+  readonly requests: SetDesiredRequest[] = [];
   async setDesired(ref: PoolRef, request: SetDesiredRequest): Promise<SetDesiredResult> {
+    this.requests.push(request);
     this.record('setDesired', ref.id, request.desired);
     const refusal = this.refuse.get(ref.id);
     const p = this.pool(ref.id);
@@ -183,8 +187,11 @@ export class FakeCluster implements ClusterPort {
     const n = this.nodes.find((x) => x.name === node);
     if (n) n.unschedulable = true;
   }
+  /** When set, every drain waits for it before it ends (a drain waiting for pods and budgets). */
+  drainGate: Promise<void> | undefined;
   async drain(node: string): Promise<DrainResult> {
     this.record('drain', node);
+    if (this.drainGate) await this.drainGate;
     return { node, evicted: [], remaining: [], complete: true };
   }
   callsOf(method: string): unknown[][] {
@@ -201,7 +208,9 @@ export class FakeState implements FleetStatePort {
   readonly calls: Call[] = [];
   nextError: Error | undefined;
   readonly states = new Map<string, FleetState & { leaseOwner?: string; leaseUntil?: number }>();
-  readonly history = new Map<string, HistoryEntry[]>();
+  /** Each fleet's history by key, as the store keeps it with the state. */
+  readonly history = new Map<string, Map<string, HistoryEntry>>();
+  private seq = 0;
   readonly audit: AuditRecord[] = [];
   readonly rejected: RejectedEvent[] = [];
 
@@ -225,13 +234,33 @@ export class FakeState implements FleetStatePort {
     this.record('getState', fleetId);
     return this.read(fleetId);
   }
-  async acquireLease(fleetId: string, owner: string, now: Date, ttlMs: number): Promise<FleetState> {
+  /** The history as stored, oldest first, with its keys. */
+  private kept(fleetId: string): { history: HistoryEntry[]; historyKeys: string[] } {
+    const kept = [...(this.history.get(fleetId) ?? new Map<string, HistoryEntry>())].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return { history: structuredClone(kept.map(([, e]) => e)), historyKeys: kept.map(([k]) => k) };
+  }
+  private keyOf(entry: HistoryEntry): string {
+    this.seq += 1;
+    return `${entry.at}#${String(this.seq).padStart(6, '0')}`;
+  }
+  async readFleet(fleetId: string): Promise<FleetRead<FleetState, HistoryEntry>> {
+    this.record('readFleet', fleetId);
+    return { state: this.read(fleetId), ...this.kept(fleetId) };
+  }
+  async acquireLease(
+    fleetId: string,
+    owner: string,
+    now: Date,
+    ttlMs: number,
+  ): Promise<FleetRead<FleetState, HistoryEntry>> {
     this.record('acquireLease', fleetId, owner);
     const s = this.states.get(fleetId) ?? { fleetId, version: 0, offeringBackoff: [] };
     if (s.leaseUntil !== undefined && s.leaseUntil >= now.getTime() && s.leaseOwner !== owner)
       throw new LeaseBusyError(fleetId, 'another invocation');
     this.states.set(fleetId, { ...s, leaseOwner: owner, leaseUntil: now.getTime() + ttlMs });
-    return this.read(fleetId);
+    return { state: this.read(fleetId), ...this.kept(fleetId) };
   }
   async releaseLease(fleetId: string, owner: string): Promise<void> {
     this.record('releaseLease', fleetId, owner);
@@ -241,26 +270,42 @@ export class FakeState implements FleetStatePort {
       delete s.leaseUntil;
     }
   }
-  async saveState(state: FleetState, owner?: string): Promise<FleetState> {
+  async saveState(
+    state: FleetState,
+    owner?: string,
+    history: { append: HistoryEntry[]; drop?: string[] } = { append: [] },
+  ): Promise<FleetState> {
     this.record('saveState', state.fleetId, owner);
     const current = this.states.get(state.fleetId);
     if ((current?.version ?? 0) !== state.version || (owner && current?.leaseOwner && current.leaseOwner !== owner))
       throw new StaleStateError(state.fleetId, state.version);
     const next = structuredClone({ ...state, version: state.version + 1 });
     this.states.set(state.fleetId, next);
+    const kept = this.history.get(state.fleetId) ?? new Map<string, HistoryEntry>();
+    for (const key of history.drop ?? []) kept.delete(key);
+    for (const e of history.append) kept.set(this.keyOf(e), structuredClone(e));
+    this.history.set(state.fleetId, kept);
     return structuredClone(next);
   }
   async appendHistory(fleetId: string, entries: HistoryEntry[]): Promise<void> {
     this.record('appendHistory', fleetId);
-    this.history.set(fleetId, [...(this.history.get(fleetId) ?? []), ...structuredClone(entries)]);
+    const kept = this.history.get(fleetId) ?? new Map<string, HistoryEntry>();
+    for (const e of entries) kept.set(this.keyOf(e), structuredClone(e));
+    this.history.set(fleetId, kept);
   }
   async loadHistory(fleetId: string, since: Date): Promise<HistoryEntry[]> {
     this.record('loadHistory', fleetId);
-    return (this.history.get(fleetId) ?? []).filter((e) => Date.parse(e.at) >= since.getTime());
+    return this.kept(fleetId).history.filter((e) => Date.parse(e.at) >= since.getTime());
   }
-  async putAudit(record: AuditRecord): Promise<void> {
+  async putAudit(record: AuditRecord, key?: string): Promise<string> {
     this.record('putAudit', record.fleetId, record.eventId);
+    const at = key === undefined ? -1 : Number(key);
+    if (at >= 0 && at < this.audit.length) {
+      this.audit[at] = structuredClone(record);
+      return key!;
+    }
     this.audit.push(structuredClone(record));
+    return String(this.audit.length - 1);
   }
   async listAudit(fleetId: string, limit = 20, range: { since?: string; until?: string } = {}): Promise<AuditRecord[]> {
     this.record('listAudit', fleetId);
