@@ -423,13 +423,16 @@ describe('kubernetes adapter: nodes', () => {
     expect(await adapters.cluster.findNodeByInstance('i-0doesnotexist')).toBeUndefined();
   });
 
-  it('cordons idempotently (the second call does not write) and maps a missing node to not-found', async () => {
+  it('cordons in one merge patch, idempotently, and maps a missing node to not-found', async () => {
     const world = karpenterWorld(1);
     const { adapters } = await startCluster(world);
     const [node] = await adapters.cluster.listGpuNodes();
     await adapters.cluster.cordon(node!.name);
     await adapters.cluster.cordon(node!.name);
-    expect(world.callsTo('kubernetes', 'nodes.patch')).toHaveLength(1);
+    // No read before the write: one request each, the same patch.
+    expect(world.callsTo('kubernetes', 'nodes.get')).toHaveLength(0);
+    const patches = world.callsTo('kubernetes', 'nodes.patch').map((c) => (c.params as { body?: unknown }).body);
+    expect(patches).toEqual([{ spec: { unschedulable: true } }, { spec: { unschedulable: true } }]);
     expect((await adapters.cluster.listGpuNodes())[0]!.unschedulable).toBe(true);
     expect(await rejection(adapters.cluster.cordon('ip-10-9-9-9.ec2.internal'))).toMatchObject({ kind: 'not-found' });
   });
