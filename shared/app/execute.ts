@@ -199,7 +199,7 @@ function observedNode(ctx: ExecutionContext, instanceId: string | undefined): st
  */
 async function cordonFirst(
   deps: AppDeps,
-  action: { cluster?: string; node?: string; instanceId?: string },
+  action: { cluster?: string; node?: string; instanceId?: string; reason?: string },
   ctx: ExecutionContext,
   out: ExecutionResult,
   record: { poolId: string | undefined; action: string },
@@ -212,7 +212,7 @@ async function cordonFirst(
   if (direct && seen) {
     if (!(await mayWrite(ctx, out, record.poolId, record.action))) return undefined;
     try {
-      await direct.cordon(seen);
+      await direct.cordon(seen, action.reason);
       return { cluster: direct, name: action.cluster!, node: seen };
     } catch (e) {
       // The cloud's name for the node is not the cluster's: look it up.
@@ -223,7 +223,7 @@ async function cordonFirst(
   if (!cluster || !name) return { none: 'no-cluster', why: `no cluster configured for ${record.poolId ?? target}` };
   if (!node) return { none: 'no-node', why: `no node for ${target} in cluster ${name}` };
   if (!(await mayWrite(ctx, out, record.poolId, record.action))) return undefined;
-  await cluster.cordon(node);
+  await cluster.cordon(node, action.reason);
   return { cluster, name, node };
 }
 
@@ -238,7 +238,8 @@ function startDrain(deps: AppDeps, drain: Omit<PendingDrain, 'done' | 'settled'>
     const cluster = deps.clouds.cluster(drain.cluster);
     if (!cluster) return { error: new Error(`no cluster '${drain.cluster}' configured`) };
     try {
-      return { result: await cluster.drain(drain.node, drainDeadline(deps, Date.parse(drain.action.deadline))) };
+      const deadline = drainDeadline(deps, Date.parse(drain.action.deadline));
+      return { result: await cluster.drain(drain.node, deadline, drain.action.reason) };
     } catch (error) {
       return { error };
     }
@@ -398,7 +399,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
       }
       if (!(await mayWrite(ctx, out, id, 'scale-deployment'))) return;
       try {
-        const r = await cluster.scaleDeployment(action.namespace, action.name, action.replicas);
+        const r = await cluster.scaleDeployment(action.namespace, action.name, action.replicas, action.reason);
         out.applied.push({ poolId: id, action: 'scale-deployment', detail: { from: r.previous, to: r.desired } });
       } catch (e) {
         out.failed.push(failureOf(id, 'scale-deployment', e));

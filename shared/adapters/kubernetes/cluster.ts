@@ -129,21 +129,37 @@ export class KubernetesCluster implements ClusterPort {
     return nodes.map(toGpuNode).find((n) => isNodeOf(n, instanceId));
   }
 
+  /** One merge patch, whatever the node was (no read first: the first write on an interruption's path). */
   async cordon(node: string, why?: string): Promise<void> {
     const op = `cordoning kubernetes node ${node}`;
     const c = clientsFor(this.ctx, op);
-    // A merge patch sets the field whatever it was: one request, idempotent (no read first).
+    const patched = await withRetry(op, this.ctx.retry, () =>
+      c.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, c.mergePatch()),
+    );
+    await this.cordoned(node, patched.metadata?.uid, why);
+  }
+
+  /** The drain's cordon: a node already cordoned (by the executor, just before) is not patched again. */
+  private async cordonIfNeeded(node: string, why?: string): Promise<void> {
+    const op = `cordoning kubernetes node ${node}`;
+    const c = clientsFor(this.ctx, op);
+    const current = await withRetry(op, this.ctx.retry, () => c.core.readNode({ name: node }, c.call()));
+    if (current.spec?.unschedulable === true) return;
     await withRetry(op, this.ctx.retry, () =>
       c.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, c.mergePatch()),
     );
+    await this.cordoned(node, current.metadata?.uid, why);
+  }
+
+  private async cordoned(node: string, uid: string | undefined, why: string | undefined): Promise<void> {
     await this.events.emit(
-      { kind: 'Node', apiVersion: 'v1', name: node, ...(current.metadata?.uid ? { uid: current.metadata.uid } : {}) },
+      { kind: 'Node', apiVersion: 'v1', name: node, ...(uid ? { uid } : {}) },
       { type: 'Normal', reason: 'Cordoned', message: `Marked unschedulable${because(why)}` },
     );
   }
 
   async drain(node: string, deadline: Date, why?: string): Promise<DrainResult> {
-    const result = await drainNode(this.ctx, (n) => this.cordon(n, why), node, deadline);
+    const result = await drainNode(this.ctx, (n) => this.cordonIfNeeded(n, why), node, deadline);
     const subject = { kind: 'Node', apiVersion: 'v1', name: node } as const;
     if (result.complete)
       await this.events.emit(subject, {
