@@ -30,7 +30,8 @@ import {
   LeaseBusyError,
 } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
-import { type ExecutionResult, executeActions, executePlan, type PendingDrain, recordDrain } from './execute.ts';
+import { drainOver, type ExecutionResult, executeActions, executePlan, type PendingDrain } from './execute.ts';
+import { keyId } from '../state/bounded.ts';
 import {
   currentDemand,
   currentMetrics,
@@ -85,12 +86,17 @@ function fleetOf(deps: AppDeps, id: string): Fleet {
   return fleet;
 }
 
-async function acquire(deps: AppDeps, fleetId: string, owner: string): Promise<FleetRead<FleetState, HistoryEntry>> {
+async function acquire(
+  deps: AppDeps,
+  fleetId: string,
+  owner: string,
+  eventId?: string,
+): Promise<FleetRead<FleetState, HistoryEntry>> {
   const waitUntil = Date.now() + (deps.leaseWaitMs ?? 10_000);
   let delay = 25;
   for (;;) {
     try {
-      return await deps.store.acquireLease(fleetId, owner, deps.clock(), deps.leaseTtlMs ?? 150_000);
+      return await deps.store.acquireLease(fleetId, owner, deps.clock(), deps.leaseTtlMs ?? 150_000, eventId);
     } catch (e) {
       if (!(e instanceof LeaseBusyError) || Date.now() + delay > waitUntil) throw e;
       deps.counters?.count('Retries');
@@ -219,7 +225,11 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   const now = deps.clock();
   // A dry run changes nothing, so it reads without the lease.
   const locked = !req.dryRun;
-  const read = locked ? await acquire(deps, req.fleetId, owner) : await deps.store.readFleet(req.fleetId);
+  const read = locked ? await acquire(deps, req.fleetId, owner, req.eventId) : await deps.store.readFleet(req.fleetId);
+  // What an earlier delivery of this event applied before it died: not made again.
+  const done = read.progress?.eventId === req.eventId ? new Set(read.progress.applied) : undefined;
+  // The key of this decision's history entry (recorded with its progress, then saved with the state).
+  const entryKey = (plan: Plan) => `${plan.at}#${keyId(req.eventId)}#${owner.slice(0, 8)}`;
   // Fencing: no cloud write once another holds the lease (counted from when it was taken).
   const checkLease = locked ? leaseCheck(deps, req.fleetId, owner) : undefined;
   const state = read.state;
@@ -227,6 +237,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   let pending: PendingDrain[] = [];
   let outcome: DecisionOutcome;
   let auditKey = '';
+  let savedEntry: HistoryEntry | undefined;
   try {
     const since = now.getTime() - HISTORY_LOOKBACK_MS;
     const history = read.history.filter((h) => Date.parse(h.at) >= since && !h.dryRun);
@@ -260,6 +271,9 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     };
     // Warm capacity is planned on the decision's plan (engine/warm.ts): a seam of its own.
     const plan = withWarm(input, decide(input, now), now);
+    const progress = locked
+      ? progressRecorder(deps, req, owner, entryKey(plan), (so) => historyOf(plan, so))
+      : undefined;
     const result =
       plan.dryRun || plan.paused
         ? NOTHING_EXECUTED
@@ -269,7 +283,10 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
             instances: obs.instances,
             observations: obs.observations,
             ...(checkLease ? { checkLease } : {}),
+            ...(done ? { done } : {}),
+            ...(progress ? { onApplied: progress.applied } : {}),
           });
+    await progress?.settled();
     pending = result.pending;
     const failures: PoolFailure[] = [...obs.failures, ...extras.failures, ...result.failed];
     const status = outcomeStatus(plan, result, failures);
@@ -298,7 +315,10 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
         saved = await deps.store.saveState({ ...plan.nextState, fleetId: req.fleetId, version: state.version }, owner, {
           append: [...carried, entry],
           drop,
+          // Under its own key: the entry recorded with the progress, if any, is replaced, not added to.
+          keys: [...carried.map(() => undefined), entryKey(plan)],
         });
+        savedEntry = entry;
       } catch (refused) {
         const appended = await deps.store.appendHistory(req.fleetId, [entry]).then(
           () => undefined,
@@ -362,8 +382,54 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   } finally {
     if (locked && !saved) await deps.store.releaseLease(req.fleetId, owner).catch(() => undefined);
   }
-  if (pending.length) outcome.failed.push(...(await afterTheLease(deps, req, owner, outcome.audit, auditKey, pending)));
+  if (pending.length) {
+    const entry = savedEntry ? { key: entryKey(outcome.plan), entry: savedEntry } : undefined;
+    outcome.failed.push(...(await afterTheLease(deps, req, owner, outcome.audit, auditKey, pending, entry)));
+  }
   return outcome;
+}
+
+/**
+ * Less than this left before the invocation's deadline, each applied action is recorded as it completes (the
+ * executor keeps 10 s to record the outcome at the end; as much again covers a last slow write). A
+ * documented choice, not a measured figure.
+ */
+export const PROGRESS_WITHIN_MS = 20_000;
+
+/**
+ * Near the invocation's deadline, what was applied is recorded as each action completes (`saveProgress`:
+ * the applied actions' keys and the history entry of what was done so far, one request each, in order),
+ * so that a redelivery of the event after the invocation died carries on from there: it takes over the
+ * lease, sees the resizes in the history, and makes none of the applied actions again.
+ */
+function progressRecorder(
+  deps: AppDeps,
+  req: DecisionRequest,
+  owner: string,
+  key: string,
+  entryOf: (so: ExecutionResult) => HistoryEntry,
+) {
+  const applied: string[] = [];
+  let chain: Promise<void> = Promise.resolve();
+  const near = () => {
+    const hard = deps.deadline?.();
+    return hard !== undefined && hard - deps.clock().getTime() < PROGRESS_WITHIN_MS;
+  };
+  return {
+    applied: async (k: string, so: ExecutionResult): Promise<void> => {
+      applied.push(k);
+      if (!near()) return;
+      const record = { eventId: req.eventId, applied: [...applied], entry: entryOf(so), key };
+      chain = chain.then(() =>
+        deps.store.saveProgress(req.fleetId, owner, record).catch((e: unknown) => {
+          deps.logger.warn('progress not recorded', { fleetId: req.fleetId, error: String(e) });
+        }),
+      );
+      await chain;
+    },
+    /** Every progress write made. */
+    settled: () => chain,
+  };
 }
 
 function triggerOf(req: DecisionRequest): AuditRecord['trigger'] {
@@ -391,22 +457,38 @@ async function afterTheLease(
   audit: AuditRecord,
   auditKey: string,
   pending: PendingDrain[],
+  entry: { key: string; entry: HistoryEntry } | undefined,
 ): Promise<FailedAction[]> {
-  const out: { applied: AppliedAction[]; failed: FailedAction[] } = { applied: [], failed: [] };
-  for (const p of pending) recordDrain(out, p, await p.done);
+  const out: ExecutionResult = {
+    applied: [],
+    failed: [],
+    refused: [],
+    changed: false,
+    pending: [],
+    touched: new Set(),
+  };
+  const outcomes = await Promise.all(pending.map((p) => p.done));
   const removals = pending.flatMap((p) => p.removals);
+  const fleet = fleetOf(deps, req.fleetId);
   let changed = false;
   if (removals.length) {
     let release: Promise<void> | undefined;
     try {
-      await acquire(deps, req.fleetId, owner);
+      await acquire(deps, req.fleetId, owner, req.eventId);
       const checkLease = leaseCheck(deps, req.fleetId, owner);
+      // Progress near the deadline keeps the decision's own history entry as it was saved.
+      const progress = entry ? progressRecorder(deps, req, owner, entry.key, () => entry.entry) : undefined;
+      const ctx = {
+        fleet,
+        eventId: req.eventId,
+        checkLease,
+        ...(progress ? { onApplied: progress.applied } : {}),
+      };
+      // The drains, as applied under this lease (a redelivery then does not drain again).
+      for (const [i, p] of pending.entries()) await drainOver(p, outcomes[i]!, ctx, out);
       try {
-        const r = await executeActions(deps, removals, {
-          fleet: fleetOf(deps, req.fleetId),
-          eventId: req.eventId,
-          checkLease,
-        });
+        const r = await executeActions(deps, removals, ctx);
+        await progress?.settled();
         out.applied.push(...r.applied);
         out.failed.push(...r.failed);
         changed = r.changed;
@@ -418,7 +500,10 @@ async function afterTheLease(
       for (const r of removals) out.failed.push(failureOf(r.poolId, `remove-instance ${r.instanceId}`, e));
     }
     await Promise.all([release, amend()]);
-  } else await amend();
+  } else {
+    for (const [i, p] of pending.entries()) await drainOver(p, outcomes[i]!, { fleet, eventId: req.eventId }, out);
+    await amend();
+  }
   deps.counters?.count('Actions', out.applied.length);
   if (out.failed.length) deps.counters?.count('ActionFailures', out.failed.length);
   return out.failed;

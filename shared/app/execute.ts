@@ -80,6 +80,69 @@ export interface ExecutionContext {
   observations?: ReadonlyMap<string, PoolObservation>;
   /** Checks (and when due renews) the fleet's lease; throws (LeaseBusyError) once another invocation holds it. */
   checkLease?: () => Promise<void>;
+  /** Actions an earlier delivery of the same event applied (`actionKey`): recorded as such, not made again. */
+  done?: ReadonlySet<string>;
+  /** Called as each action is applied (its `actionKey`), with what has been executed so far. */
+  onApplied?: (key: string, so: ExecutionResult) => Promise<void>;
+}
+
+/**
+ * What identifies an applied action across deliveries of one event: the cloud write it makes. Bookkeeping
+ * (backoffs, reports) has none.
+ */
+export function actionKey(a: Action): string | undefined {
+  switch (a.type) {
+    case 'set-desired':
+      return `set-desired:${a.poolId}:${a.to}`;
+    case 'remove-instance':
+      return `remove-instance:${a.poolId}:${a.instanceId}`;
+    case 'cordon-drain':
+      return `cordon-drain:${a.instanceId ?? a.node}`;
+    case 'replace':
+      return `replace:${a.instanceId}`;
+    case 'set-warm':
+      return `set-warm:${a.poolId}:${a.to}`;
+    case 'scale-deployment':
+      return `scale-deployment:${a.namespace}/${a.name}:${a.replicas}`;
+    default:
+      return undefined;
+  }
+}
+
+/** The applied entry an action leaves (one per pool, instance or node in a plan). */
+function isEntryOf(a: Action, e: AppliedAction): boolean {
+  switch (a.type) {
+    case 'set-desired':
+    case 'set-warm':
+      return e.action === a.type && e.poolId === a.poolId;
+    case 'remove-instance':
+      return e.action === a.type && e.poolId === a.poolId && JSON.stringify(e.detail ?? '').includes(a.instanceId);
+    case 'replace':
+      return e.action === a.type && e.poolId === a.fromPool;
+    case 'scale-deployment':
+      return e.action === a.type && e.poolId === `${a.namespace}/${a.name}`;
+    case 'cordon-drain':
+      return e.action === 'drain' && e.poolId === a.poolId;
+    default:
+      return false;
+  }
+}
+
+/** Runs one action unless an earlier delivery applied it; says when it is applied. */
+async function run(deps: AppDeps, action: Action, ctx: ExecutionContext, out: ExecutionResult): Promise<void> {
+  const key = actionKey(action);
+  if (key && ctx.done?.has(key)) {
+    out.applied.push({
+      ...('poolId' in action && action.poolId ? { poolId: action.poolId } : {}),
+      action: action.type,
+      detail: 'applied by an earlier delivery of this event',
+    });
+    return;
+  }
+  const before = out.applied.length;
+  await execute(deps, action, ctx, out);
+  if (key && ctx.onApplied && out.applied.slice(before).some((e) => isEntryOf(action, e)))
+    await ctx.onApplied(key, out);
 }
 
 /** True when a write may go ahead: the lease is still ours (renewed). Records the write not made otherwise. */
@@ -471,26 +534,44 @@ export async function executeActions(
   const rest = actions.filter(
     (a) => a.type !== 'cordon-drain' && !(a.type === 'remove-instance' && drained.has(a.instanceId)),
   );
-  // 1. The cordons of the nodes that go and the grows (the replacements), at once.
+  // 1. The cordons of the nodes that go and the grows (the replacements), at once. A drain an earlier
+  // delivery of the event finished is not started again (its instance's removal follows as planned).
   const first = rest.filter((a) => stageOf(a) <= 1 || a.type === 'replace');
   const now: RemoveInstanceAction[] = [];
+  const drainDone = (d: CordonDrainAction) => ctx.done?.has(actionKey(d)!) ?? false;
+  for (const d of drains.filter(drainDone)) {
+    out.applied.push({
+      ...(d.poolId ? { poolId: d.poolId } : {}),
+      action: 'cordon-drain',
+      detail: 'applied by an earlier delivery of this event',
+    });
+    now.push(...followers(d));
+  }
   await Promise.all([
-    ...first.map((a) => execute(deps, a, ctx, out)),
-    ...drains.map(async (d) => now.push(...(await cordonForDrain(deps, d, followers(d), ctx, out)))),
+    ...first.map((a) => run(deps, a, ctx, out)),
+    ...drains
+      .filter((d) => !drainDone(d))
+      .map(async (d) => now.push(...(await cordonForDrain(deps, d, followers(d), ctx, out)))),
   ]);
   // 2. The later stages in order: removals (those with no drain to wait for), shrinks, the Deployment, warm.
   const later = [...rest.filter((a) => !first.includes(a)), ...now];
   const stages = new Map<number, Action[]>();
   for (const a of later) stages.set(stageOf(a), [...(stages.get(stageOf(a)) ?? []), a]);
   for (const stage of [...stages.keys()].sort((a, b) => a - b)) {
-    await Promise.all(stages.get(stage)!.map((a) => execute(deps, a, ctx, out)));
+    await Promise.all(stages.get(stage)!.map((a) => run(deps, a, ctx, out)));
   }
   // 3. The drains already over (they ran alongside the above): their instances' removals, under the lease
   // still. The others are left to the caller, for after the lease.
   const over = out.pending.filter((p) => p.settled);
   out.pending = out.pending.filter((p) => !p.settled);
-  for (const p of over) recordDrain(out, p, p.settled!);
+  for (const p of over) await drainOver(p, p.settled!, ctx, out);
   const removals = over.flatMap((p) => p.removals);
-  if (removals.length) await Promise.all(removals.map((a) => execute(deps, a, ctx, out)));
+  if (removals.length) await Promise.all(removals.map((a) => run(deps, a, ctx, out)));
   return out;
+}
+
+/** Records how a drain ended and, when it ended, says it was applied. */
+export async function drainOver(p: PendingDrain, o: DrainOutcome, ctx: ExecutionContext, out: ExecutionResult) {
+  recordDrain(out, p, o);
+  if (o.result && ctx.onApplied) await ctx.onApplied(actionKey(p.action)!, out);
 }

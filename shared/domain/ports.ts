@@ -332,6 +332,14 @@ export interface FleetRead<State, Entry> {
   state: State;
   history: Entry[];
   historyKeys: string[];
+  /** What an invocation near its deadline had applied, action by action, when it recorded no outcome. */
+  progress?: Progress;
+}
+
+/** The actions an invocation applied for an event (their keys), recorded as each completed. */
+export interface Progress {
+  eventId: string;
+  applied: string[];
 }
 
 /**
@@ -349,10 +357,23 @@ export interface StatePort<
   /** The fleet's state and the decision history kept with it, in one consistent read. */
   readFleet(fleetId: string): Promise<FleetRead<State, Entry>>;
   /**
-   * Takes the fleet's lease until `now + ttlMs` (free, expired, or already `owner`'s) and returns the state
-   * and the history read with it (one request). Throws `LeaseBusyError` when another owner holds it.
+   * Takes the fleet's lease until `now + ttlMs` (free, expired, or already `owner`'s; or, with `eventId`,
+   * held for that same event by an invocation that never gave it back: a redelivery carries on) and returns
+   * the state and the history read with it (one request). Throws `LeaseBusyError` when another owner holds it.
    */
-  acquireLease(fleetId: string, owner: string, now: Date, ttlMs: number): Promise<FleetRead<State, Entry>>;
+  acquireLease(
+    fleetId: string,
+    owner: string,
+    now: Date,
+    ttlMs: number,
+    eventId?: string,
+  ): Promise<FleetRead<State, Entry>>;
+  /**
+   * Records, while `owner` holds the lease, what has been applied for an event so far and the history entry
+   * of it (`entry` under `key`, replaced by the next call or the save with the same key). Throws
+   * `StaleStateError` once the lease is another's.
+   */
+  saveProgress(fleetId: string, owner: string, progress: Progress & { entry: Entry; key: string }): Promise<void>;
   /** Gives the lease back if `owner` still holds it (a no-op otherwise). */
   releaseLease(fleetId: string, owner: string): Promise<void>;
   /**
@@ -361,7 +382,11 @@ export interface StatePort<
    * to the fleet's history and drops the entries named by `history.drop` (keys of a `FleetRead`). Throws
    * `StaleStateError` otherwise (nothing is written).
    */
-  saveState(state: State, owner?: string, history?: { append: Entry[]; drop?: string[] }): Promise<State>;
+  saveState(
+    state: State,
+    owner?: string,
+    history?: { append: Entry[]; drop?: string[]; keys?: Array<string | undefined> },
+  ): Promise<State>;
   /** Appends history entries on their own (what was applied when the state could not be saved). */
   appendHistory(fleetId: string, entries: Entry[]): Promise<void>;
   /** History entries at or after `since`, oldest first. */

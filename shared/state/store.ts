@@ -23,7 +23,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { FleetRead } from '../domain/ports.ts';
+import type { FleetRead, Progress } from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import {
   type AuditRecord,
@@ -82,15 +82,25 @@ export class StateStore implements FleetStatePort {
     owner: string,
     now: Date,
     ttlMs: number,
+    eventId?: string,
   ): Promise<FleetRead<FleetState, HistoryEntry>> {
+    const base = 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :o';
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: fleetPk(fleetId), sk: 'STATE' },
-          UpdateExpression: 'SET leaseOwner = :o, leaseUntil = :u, history = if_not_exists(history, :empty)',
-          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :o',
-          ExpressionAttributeValues: { ':o': owner, ':u': now.getTime() + ttlMs, ':now': now.getTime(), ':empty': {} },
+          UpdateExpression: `SET leaseOwner = :o, leaseUntil = :u, history = if_not_exists(history, :empty)${eventId ? ', leaseEvent = :e' : ' REMOVE leaseEvent'}`,
+          // The same event's redelivery takes over a lease its first delivery never gave back (the
+          // idempotency record keeps two deliveries of one event from running at once).
+          ConditionExpression: eventId ? `${base} OR leaseEvent = :e` : base,
+          ExpressionAttributeValues: {
+            ':o': owner,
+            ':u': now.getTime() + ttlMs,
+            ':now': now.getTime(),
+            ':empty': {},
+            ...(eventId ? { ':e': eventId } : {}),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -108,7 +118,7 @@ export class StateStore implements FleetStatePort {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: fleetPk(fleetId), sk: 'STATE' },
-          UpdateExpression: 'REMOVE leaseOwner, leaseUntil',
+          UpdateExpression: 'REMOVE leaseOwner, leaseUntil, leaseEvent',
           ConditionExpression: 'leaseOwner = :o',
           ExpressionAttributeValues: { ':o': owner },
         }),
@@ -126,7 +136,7 @@ export class StateStore implements FleetStatePort {
   async saveState(
     state: FleetState,
     owner?: string,
-    history: { append: HistoryEntry[]; drop?: string[] } = { append: [] },
+    history: { append: HistoryEntry[]; drop?: string[]; keys?: Array<string | undefined> } = { append: [] },
   ): Promise<FleetState> {
     const next: FleetState = { ...state, version: state.version + 1 };
     const { fleetId: _f, version: _v, ...decisionState } = next;
@@ -134,11 +144,11 @@ export class StateStore implements FleetStatePort {
     const names: Record<string, string> = { '#state': 'state' };
     const values: Record<string, unknown> = { ':v': state.version, ':next': next.version, ':state': decisionState };
     const set = ['#state = :state', 'version = :next'];
-    const remove = ['leaseOwner', 'leaseUntil'];
+    const remove = ['leaseOwner', 'leaseUntil', 'leaseEvent', 'progress'];
     if (history.append.length || history.drop?.length) {
       // Entries are keyed in a map, so appending and dropping touch distinct paths of one attribute. The map
       // exists once the lease was taken; a save without one starts it.
-      const keys = history.append.map(historyKey);
+      const keys = history.append.map((e, i) => history.keys?.[i] ?? historyKey(e));
       if (owner) {
         history.append.forEach((e, i) => {
           names[`#a${i}`] = keys[i]!;
@@ -171,6 +181,32 @@ export class StateStore implements FleetStatePort {
       return next;
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) throw new StaleStateError(state.fleetId, state.version);
+      throw e;
+    }
+  }
+
+  async saveProgress(
+    fleetId: string,
+    owner: string,
+    progress: Progress & { entry: HistoryEntry; key: string },
+  ): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: fleetPk(fleetId), sk: 'STATE' },
+          UpdateExpression: 'SET progress = :p, history.#k = :e',
+          ConditionExpression: 'leaseOwner = :o AND attribute_exists(history)',
+          ExpressionAttributeNames: { '#k': progress.key },
+          ExpressionAttributeValues: {
+            ':p': { eventId: progress.eventId, applied: progress.applied },
+            ':e': progress.entry,
+            ':o': owner,
+          },
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) throw new StaleStateError(fleetId, -1);
       throw e;
     }
   }
@@ -217,12 +253,14 @@ export class StateStore implements FleetStatePort {
     item: Record<string, unknown> | undefined,
   ): Promise<FleetRead<FleetState, HistoryEntry>> {
     const state = toState(fleetId, item);
+    const progress = item?.progress as Progress | undefined;
+    const withProgress = <T extends object>(r: T) => (progress ? { ...r, progress } : r);
     const legacy = item !== undefined && item.version !== undefined && item.state === undefined;
     if (!legacy) {
       const kept = Object.entries((item?.history ?? {}) as Record<string, HistoryEntry>).sort(([a], [b]) =>
         a < b ? -1 : a > b ? 1 : 0,
       );
-      return { state, history: kept.map(([, e]) => e), historyKeys: kept.map(([k]) => k) };
+      return withProgress({ state, history: kept.map(([, e]) => e), historyKeys: kept.map(([k]) => k) });
     }
     // Written before the history map: the HIST# items (a key of '' says the entry is not in the map yet).
     const items = await this.queryAll({
@@ -230,7 +268,7 @@ export class StateStore implements FleetStatePort {
       ExpressionAttributeValues: { ':pk': fleetPk(fleetId), ':h': 'HIST#' },
     });
     const history = items.map((i) => i.entry as HistoryEntry);
-    return { state, history, historyKeys: history.map(() => '') };
+    return withProgress({ state, history, historyKeys: history.map(() => '') });
   }
 
   async putAudit(record: AuditRecord, key?: string): Promise<string> {
@@ -341,7 +379,17 @@ function historyKey(entry: HistoryEntry): string {
 function toState(fleetId: string, item: Record<string, unknown> | undefined): FleetState {
   if (!item || item.version === undefined) return { fleetId, version: 0, offeringBackoff: [] };
   // The state's own map; before it, the state's fields were the item's.
-  const { pk: _pk, sk: _sk, leaseOwner: _o, leaseUntil: _u, history: _h, state: kept, ...legacy } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    leaseOwner: _o,
+    leaseUntil: _u,
+    leaseEvent: _e,
+    progress: _p,
+    history: _h,
+    state: kept,
+    ...legacy
+  } = item;
   const rest = kept && typeof kept === 'object' ? (kept as Record<string, unknown>) : legacy;
   return {
     offeringBackoff: [],

@@ -239,6 +239,81 @@ describe('the critical path', () => {
   });
 });
 
+/** Writes to the pools (resizes, warm capacity, removals). */
+const cloudWrites = (f: FakeWorld) =>
+  Object.values(f.capacity).flatMap((c) =>
+    c.calls.filter((x) => ['setDesired', 'setWarm', 'removeInstance'].includes(x.method)),
+  ).length;
+
+describe('near the deadline, what was applied is recorded as it completes', () => {
+  const alarmRequest = (eventId: string) => ({
+    fn: 'alarm',
+    fleetId: FLEET,
+    eventId,
+    source: 'aws.cloudwatch',
+    signals: [hotAlarm(eventId)],
+    gather: { metrics: true, demand: true },
+  });
+
+  it('each applied action is recorded; the final save replaces the progress and its history entry', async () => {
+    w = world(200, 140);
+    w.deps.deadline = () => T0.getTime() + 5_000; // 5 s left: near
+    await runDecision(w.deps, alarmRequest('e1'));
+    const progress = w.state.calls.filter((c) => c.method === 'saveProgress').map((c) => c.args[2] as string[]);
+    const writes = cloudWrites(w) + w.cluster.callsOf('scaleDeployment').length;
+    // One record per cloud write, each with all applied so far.
+    expect(progress).toHaveLength(writes);
+    expect(progress.at(-1)).toHaveLength(writes);
+    expect((await w.state.readFleet(FLEET)).progress).toBeUndefined();
+    expect(await w.state.loadHistory(FLEET, new Date(0))).toHaveLength(1);
+  });
+
+  it('far from it, nothing more is written', async () => {
+    w = world(200, 140);
+    w.deps.deadline = () => T0.getTime() + 50_000;
+    await runDecision(w.deps, alarmRequest('e1'));
+    expect(w.state.calls.map((c) => c.method)).toEqual(['acquireLease', 'saveState', 'putAudit']);
+  });
+
+  it('a redelivery after the invocation died takes its lease over and repeats none of its writes', async () => {
+    w = world(200, 140);
+    w.deps.deadline = () => T0.getTime() + 5_000;
+    const initial = Object.fromEntries(
+      Object.entries(w.capacity).flatMap(([, c]) => [...c.pools].map(([id, p]) => [id, structuredClone(p)])),
+    );
+    // The first delivery applies its resizes, then hangs on the Deployment until Lambda ends it.
+    const scale = w.cluster.scaleDeployment.bind(w.cluster);
+    let calls = 0;
+    w.cluster.scaleDeployment = (ns, name, replicas) =>
+      ++calls === 1 ? new Promise(() => {}) : scale(ns, name, replicas);
+    void runDecision(w.deps, alarmRequest('e1'));
+    await vi.waitFor(() => expect(w.cluster.callsOf('scaleDeployment').length + calls).toBeGreaterThan(0));
+    const resized = cloudWrites(w);
+    expect(resized).toBeGreaterThan(0);
+    const recorded = (await w.state.readFleet(FLEET)).progress;
+    expect(recorded?.applied).toHaveLength(resized);
+    expect(w.state.lease(FLEET).owner).toBe('owner-1');
+    // The clouds still report the old counts (an observation that lags): the same plan is made again.
+    for (const [id, p] of Object.entries(initial)) w.set(id, structuredClone(p));
+    const again = await runDecision(w.deps, alarmRequest('e1'));
+    // The lease was taken over before it expired; no resize was made twice.
+    expect(cloudWrites(w)).toBe(resized);
+    expect(
+      again.audit.outcome.applied.filter((a) => a.detail === 'applied by an earlier delivery of this event'),
+    ).toHaveLength(resized);
+    expect(w.state.lease(FLEET)).toEqual({});
+    // The history has what each delivery did: the first's resizes (recorded with its progress) and the second.
+    expect(await w.state.loadHistory(FLEET, new Date(0))).toHaveLength(2);
+    expect((await w.state.readFleet(FLEET)).progress).toBeUndefined();
+  });
+
+  it('another event waits for the lease as before', async () => {
+    w = world(200, 140);
+    await w.state.acquireLease(FLEET, 'someone', T0, 150_000, 'other-event');
+    await expect(runDecision(w.deps, alarmRequest('e1'))).rejects.toThrow(/another invocation/);
+  });
+});
+
 describe('an interruption', () => {
   it('cordons with the observed node name while the pools grow, drains after the lease, then removes the instance', async () => {
     w = world(20, 30);

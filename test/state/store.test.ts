@@ -79,6 +79,32 @@ describe('StateStore on dynalite', () => {
     expect((await store.loadHistory('f5', new Date(0))).map((h) => h.to)).toEqual([4, 5, 6]);
   });
 
+  it('records progress under the lease; the same event takes a lease it never gave back; the save clears it', async () => {
+    const entry = { at: '2026-03-02T09:59:00.000Z', recommendation: 4, from: 2, to: 4, applied: true };
+    await store.acquireLease('f7', 'inv-a', now, 30_000, 'event-1');
+    await store.saveProgress('f7', 'inv-a', { eventId: 'event-1', applied: ['set-desired:p:4'], entry, key: 'k1' });
+    await store.saveProgress('f7', 'inv-a', {
+      eventId: 'event-1',
+      applied: ['set-desired:p:4', 'scale-deployment:ns/d:4'],
+      entry: { ...entry, to: 5 },
+      key: 'k1',
+    });
+    // Another event waits; a redelivery of the same event takes the lease over before it expires.
+    await expect(store.acquireLease('f7', 'inv-b', now, 30_000, 'event-2')).rejects.toBeInstanceOf(LeaseBusyError);
+    const read = await store.acquireLease('f7', 'inv-c', now, 30_000, 'event-1');
+    expect(read.progress).toEqual({ eventId: 'event-1', applied: ['set-desired:p:4', 'scale-deployment:ns/d:4'] });
+    expect(read.history.map((h) => h.to)).toEqual([5]);
+    // The first invocation, if it still ran, records nothing more.
+    await expect(
+      store.saveProgress('f7', 'inv-a', { eventId: 'event-1', applied: [], entry, key: 'k1' }),
+    ).rejects.toBeInstanceOf(StaleStateError);
+    await store.saveState(read.state, 'inv-c', { append: [{ ...entry, to: 6 }], keys: ['k2'] });
+    const after = await store.readFleet('f7');
+    expect(after.progress).toBeUndefined();
+    expect(after.history.map((h) => h.to)).toEqual([5, 6]);
+    await store.acquireLease('f7', 'inv-d', now, 30_000);
+  });
+
   it('reads the state and history written before they were kept together', async () => {
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');

@@ -22,6 +22,7 @@ import {
   type ObservedInstance,
   type PoolObservation,
   type PoolRef,
+  type Progress,
   type RejectedEvent,
   type SetDesiredRequest,
   type SetDesiredResult,
@@ -207,7 +208,10 @@ export class FakeCluster implements ClusterPort {
 export class FakeState implements FleetStatePort {
   readonly calls: Call[] = [];
   nextError: Error | undefined;
-  readonly states = new Map<string, FleetState & { leaseOwner?: string; leaseUntil?: number }>();
+  readonly states = new Map<
+    string,
+    FleetState & { leaseOwner?: string; leaseUntil?: number; leaseEvent?: string; progress?: Progress }
+  >();
   /** Each fleet's history by key, as the store keeps it with the state. */
   readonly history = new Map<string, Map<string, HistoryEntry>>();
   private seq = 0;
@@ -226,7 +230,7 @@ export class FakeState implements FleetStatePort {
   private read(fleetId: string): FleetState {
     const s = this.states.get(fleetId);
     if (!s) return { fleetId, version: 0, offeringBackoff: [] };
-    const { leaseOwner: _o, leaseUntil: _u, ...state } = structuredClone(s);
+    const { leaseOwner: _o, leaseUntil: _u, leaseEvent: _e, progress: _p, ...state } = structuredClone(s);
     return state;
   }
 
@@ -245,22 +249,47 @@ export class FakeState implements FleetStatePort {
     this.seq += 1;
     return `${entry.at}#${String(this.seq).padStart(6, '0')}`;
   }
+  private progressOf(fleetId: string): { progress?: Progress } {
+    const p = this.states.get(fleetId)?.progress;
+    return p ? { progress: structuredClone(p) } : {};
+  }
   async readFleet(fleetId: string): Promise<FleetRead<FleetState, HistoryEntry>> {
     this.record('readFleet', fleetId);
-    return { state: this.read(fleetId), ...this.kept(fleetId) };
+    return { state: this.read(fleetId), ...this.kept(fleetId), ...this.progressOf(fleetId) };
   }
   async acquireLease(
     fleetId: string,
     owner: string,
     now: Date,
     ttlMs: number,
+    eventId?: string,
   ): Promise<FleetRead<FleetState, HistoryEntry>> {
     this.record('acquireLease', fleetId, owner);
     const s = this.states.get(fleetId) ?? { fleetId, version: 0, offeringBackoff: [] };
-    if (s.leaseUntil !== undefined && s.leaseUntil >= now.getTime() && s.leaseOwner !== owner)
+    const sameEvent = eventId !== undefined && s.leaseEvent === eventId;
+    if (s.leaseUntil !== undefined && s.leaseUntil >= now.getTime() && s.leaseOwner !== owner && !sameEvent)
       throw new LeaseBusyError(fleetId, 'another invocation');
-    this.states.set(fleetId, { ...s, leaseOwner: owner, leaseUntil: now.getTime() + ttlMs });
-    return { state: this.read(fleetId), ...this.kept(fleetId) };
+    const { leaseEvent: _e, ...rest } = s;
+    this.states.set(fleetId, {
+      ...rest,
+      leaseOwner: owner,
+      leaseUntil: now.getTime() + ttlMs,
+      ...(eventId ? { leaseEvent: eventId } : {}),
+    });
+    return { state: this.read(fleetId), ...this.kept(fleetId), ...this.progressOf(fleetId) };
+  }
+  async saveProgress(
+    fleetId: string,
+    owner: string,
+    progress: Progress & { entry: HistoryEntry; key: string },
+  ): Promise<void> {
+    this.record('saveProgress', fleetId, owner, progress.applied);
+    const s = this.states.get(fleetId);
+    if (s?.leaseOwner !== owner) throw new StaleStateError(fleetId, -1);
+    s.progress = { eventId: progress.eventId, applied: [...progress.applied] };
+    const kept = this.history.get(fleetId) ?? new Map<string, HistoryEntry>();
+    kept.set(progress.key, structuredClone(progress.entry));
+    this.history.set(fleetId, kept);
   }
   async releaseLease(fleetId: string, owner: string): Promise<void> {
     this.record('releaseLease', fleetId, owner);
@@ -268,12 +297,13 @@ export class FakeState implements FleetStatePort {
     if (s?.leaseOwner === owner) {
       delete s.leaseOwner;
       delete s.leaseUntil;
+      delete s.leaseEvent;
     }
   }
   async saveState(
     state: FleetState,
     owner?: string,
-    history: { append: HistoryEntry[]; drop?: string[] } = { append: [] },
+    history: { append: HistoryEntry[]; drop?: string[]; keys?: Array<string | undefined> } = { append: [] },
   ): Promise<FleetState> {
     this.record('saveState', state.fleetId, owner);
     const current = this.states.get(state.fleetId);
@@ -283,7 +313,7 @@ export class FakeState implements FleetStatePort {
     this.states.set(state.fleetId, next);
     const kept = this.history.get(state.fleetId) ?? new Map<string, HistoryEntry>();
     for (const key of history.drop ?? []) kept.delete(key);
-    for (const e of history.append) kept.set(this.keyOf(e), structuredClone(e));
+    history.append.forEach((e, i) => kept.set(history.keys?.[i] ?? this.keyOf(e), structuredClone(e)));
     this.history.set(state.fleetId, kept);
     return structuredClone(next);
   }
