@@ -22,13 +22,7 @@ import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
 import type { FleetRead } from '../domain/ports.ts';
 import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
-import {
-  type AppliedAction,
-  type AuditRecord,
-  type FailedAction,
-  type FleetState,
-  LeaseBusyError,
-} from '../state/records.ts';
+import { type AuditRecord, type FailedAction, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import { drainOver, type ExecutionResult, executeActions, executePlan, type PendingDrain } from './execute.ts';
 import { keyId } from '../state/bounded.ts';

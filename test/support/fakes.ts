@@ -313,7 +313,7 @@ export class FakeState implements FleetStatePort {
     this.states.set(state.fleetId, next);
     const kept = this.history.get(state.fleetId) ?? new Map<string, HistoryEntry>();
     for (const key of history.drop ?? []) kept.delete(key);
-    history.append.forEach((e, i) => kept.set(history.keys?.[i] ?? this.keyOf(e), structuredClone(e)));
+    for (const [i, e] of history.append.entries()) kept.set(history.keys?.[i] ?? this.keyOf(e), structuredClone(e));
     this.history.set(state.fleetId, kept);
     return structuredClone(next);
   }
