@@ -167,8 +167,10 @@ export async function lease(runs = 3): Promise<Row> {
             const r = await port.setDesired(ref, req);
             if (!taken) {
               taken = true;
-              // The lease expired while this write was in flight; a newer invocation takes the fleet.
-              await deps.store.acquireLease(FLEET, `newer-${run}`, new Date(deps.clock().getTime() + ttl + 1), ttl);
+              // The lease expired while this write was in flight (its time passed for this invocation too: a
+              // write checks the lease against when it was taken); a newer invocation takes the fleet.
+              s.world.advance(ttl / 1000 + 1);
+              await deps.store.acquireLease(FLEET, `newer-${run}`, deps.clock(), ttl);
             }
             return r;
           },
