@@ -71,8 +71,6 @@ export interface ScenarioSpec {
   tracesDir: string;
   /** The 2024 traces' day (UTC). */
   dayUtc?: string;
-  /** Warm capacity as the demo declares it (default), or none (`--no-warm`). */
-  warm?: boolean;
 }
 
 export interface Scenario {
@@ -108,6 +106,8 @@ export interface Job {
   /** `baselines`: every baseline; `autoscaler`: the autoscaler at `availability`. */
   kind: 'baselines' | 'autoscaler';
   availability?: number;
+  /** Warm capacity as the demo declares it (default), or none (`--no-warm`). */
+  warm?: boolean;
 }
 
 export interface JobResult {
@@ -265,12 +265,23 @@ export async function scenarioSpecs(
     : { specs, skipped: `${tracesDir} is absent: only the default day with the default spot process runs` };
 }
 
-/** The jobs for some specs: the baselines once per scenario, the autoscaler per availability. */
-export function jobsFor(specs: readonly ScenarioSpec[], availabilities: readonly number[]): Job[] {
+/**
+ * The jobs for some specs: the baselines once per scenario (on the demo with its warm capacity), the
+ * autoscaler per availability with the demo's warm capacity, and without it (`warm: false`) at the
+ * availabilities in `noWarmAt` (the targets' 0.999 by default: side by side where the targets are checked).
+ */
+export function jobsFor(
+  specs: readonly ScenarioSpec[],
+  availabilities: readonly number[],
+  noWarmAt: readonly number[] = [TARGETS.availability],
+): Job[] {
   const jobs: Job[] = [];
   for (const spec of specs) {
     jobs.push({ id: jobs.length, spec, kind: 'baselines' });
     for (const availability of availabilities) jobs.push({ id: jobs.length, spec, kind: 'autoscaler', availability });
+    for (const availability of availabilities.filter((a) => noWarmAt.includes(a))) {
+      jobs.push({ id: jobs.length, spec, kind: 'autoscaler', availability, warm: false });
+    }
   }
   return jobs;
 }
@@ -291,7 +302,7 @@ const pick = (s: ControllerSummary): Figures => ({
 export async function runJob(job: Job, cwd: string, log: (line: string) => void = () => {}): Promise<JobResult> {
   const began = performance.now();
   const s = await buildScenario(job.spec);
-  const demo = demoFleet({ startMs: s.startMs, warm: job.spec.warm !== false });
+  const demo = demoFleet({ startMs: s.startMs, warm: job.warm !== false });
   const slots = spotSlots(demo.worldPools);
   const spot = s.spotTrace
     ? scheduleFromTraces(await loadSpotTraces(s.spotTrace), slots, s.hours * 3600, s.spotTrace)
@@ -336,8 +347,12 @@ export interface ScenarioResult {
   notes: string[];
   /** The baselines' figures by name. */
   baselines: Record<string, Figures>;
-  /** The autoscaler's figures by availability target (`0.999`). */
+  /** The autoscaler's figures by availability target (`0.999`), with the demo's warm capacity. */
   autoscaler: Record<string, Figures>;
+  /** The same without warm capacity (`--no-warm`). */
+  autoscalerNoWarm?: Record<string, Figures>;
+  /** Issue 13's targets (warm capacity), with availability 0.999. */
+  warmTargets?: TargetCheck[];
   /** Why no online controller serves 99.9% (figures), when none does. */
   unservable?: string;
   targets: TargetCheck[];
@@ -420,6 +435,41 @@ export function checkTargets(
   };
 }
 
+/** Warm capacity's targets (issue 13), with availability 0.999 and the demo's warm capacity. */
+export const WARM_TARGETS = { slo: 0.999, maxCostVsOracle: 1.3 } as const;
+
+/**
+ * Issue 13's targets on one scenario: SLO >= 99.9% (every scenario), cost <= 1.3 x the oracle's, cheaper than
+ * karpenter.
+ */
+export function checkWarmTargets(
+  baselines: Record<string, Figures>,
+  autoscaler: Record<string, Figures>,
+): TargetCheck[] {
+  const a = autoscaler[String(TARGETS.availability)];
+  const oracle = baselines.oracle;
+  const karpenter = baselines.karpenter;
+  if (!a || !oracle || !karpenter) return [];
+  const vsOracle = a.cost_usd / oracle.cost_usd;
+  return [
+    {
+      target: `SLO >= ${pct(WARM_TARGETS.slo, 1)}`,
+      pass: a.slo_attainment >= WARM_TARGETS.slo,
+      detail: `${pct(a.slo_attainment)} (worst hour ${pct(a.worst_hour_slo, 2)})`,
+    },
+    {
+      target: `cost <= ${WARM_TARGETS.maxCostVsOracle} x oracle`,
+      pass: vsOracle <= WARM_TARGETS.maxCostVsOracle,
+      detail: `${vsOracle.toFixed(2)}x`,
+    },
+    {
+      target: 'cheaper than karpenter',
+      pass: a.cost_usd < karpenter.cost_usd,
+      detail: `$${a.cost_usd.toFixed(2)} vs $${karpenter.cost_usd.toFixed(2)}`,
+    },
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Printing
 
@@ -437,6 +487,14 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The autoscaler without warm capacity at a target: SLO and cost (x oracle). */
+function noWarm(r: ScenarioResult, target: string): string {
+  const f = r.autoscalerNoWarm?.[target];
+  const oracle = r.baselines.oracle;
+  if (!f) return '-';
+  return `${pct(f.slo_attainment)} $${f.cost_usd.toFixed(2)}${oracle ? ` (${(f.cost_usd / oracle.cost_usd).toFixed(2)}x)` : ''}`;
+}
+
 /** Every scenario and target: the autoscaler's SLO, worst hour, cost and cost / oracle; each baseline's SLO and cost. */
 export function formatSimTable(results: readonly ScenarioResult[]): string {
   const rows: string[][] = [];
@@ -450,6 +508,7 @@ export function formatSimTable(results: readonly ScenarioResult[]): string {
         pct(a.worst_hour_slo, 2),
         a.cost_usd.toFixed(2),
         oracle ? (a.cost_usd / oracle.cost_usd).toFixed(2) : '-',
+        noWarm(r, target),
         ...BASELINES.map((b) =>
           r.baselines[b] ? `${pct(r.baselines[b]!.slo_attainment)} $${r.baselines[b]!.cost_usd.toFixed(2)}` : '-',
         ),
@@ -464,6 +523,7 @@ export function formatSimTable(results: readonly ScenarioResult[]): string {
       'worst hour',
       'cost $',
       'x oracle',
+      'no warm: SLO, cost',
       ...BASELINES.map((b) => `${b} SLO, cost`),
     ],
     rows,
@@ -481,21 +541,33 @@ export function formatTargets(results: readonly ScenarioResult[]): string {
   if (all.length > 0) {
     lines.push(`targets: ${all.filter((t) => t.pass).length} PASS, ${all.filter((t) => !t.pass).length} MISS`);
   }
+  const warm = results.filter((r) => (r.warmTargets ?? []).length > 0);
+  if (warm.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['scenario (availability 0.999, warm)', 'SLO >= 99.9%', 'cost <= 1.3 x oracle', 'cheaper than karpenter'],
+        warm.map((r) => [r.name, ...r.warmTargets!.map((t) => `${mark(t.pass)} ${t.detail}`)]),
+      ),
+    );
+    const w = warm.flatMap((r) => r.warmTargets!);
+    lines.push(`warm targets: ${w.filter((t) => t.pass).length} PASS, ${w.filter((t) => !t.pass).length} MISS`);
+  }
   return lines.join('\n');
 }
 
 /** The same figures as Markdown, for the README: one row per scenario and target, then the targets. */
 export function formatMarkdown(results: readonly ScenarioResult[]): string {
   const lines = [
-    '| scenario | target | autoscaler SLO | worst hour | cost | x oracle | karpenter | hpa | reactive | static | oracle |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | target | autoscaler SLO | worst hour | cost | x oracle | no warm: SLO, cost | karpenter | hpa | reactive | static | oracle |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const cell = (f: Figures | undefined) => (f ? `${pct(f.slo_attainment)}, $${f.cost_usd.toFixed(2)}` : '-');
   for (const r of results) {
     const oracle = r.baselines.oracle;
     for (const [target, a] of Object.entries(r.autoscaler)) {
       lines.push(
-        `| ${r.name} | ${target} | ${pct(a.slo_attainment)} | ${pct(a.worst_hour_slo, 2)} | $${a.cost_usd.toFixed(2)} | ${oracle ? (a.cost_usd / oracle.cost_usd).toFixed(2) : '-'} | ${cell(r.baselines.karpenter)} | ${cell(r.baselines.hpa)} | ${cell(r.baselines.reactive)} | ${cell(r.baselines.static)} | ${cell(r.baselines.oracle)} |`,
+        `| ${r.name} | ${target} | ${pct(a.slo_attainment)} | ${pct(a.worst_hour_slo, 2)} | $${a.cost_usd.toFixed(2)} | ${oracle ? (a.cost_usd / oracle.cost_usd).toFixed(2) : '-'} | ${noWarm(r, target)} | ${cell(r.baselines.karpenter)} | ${cell(r.baselines.hpa)} | ${cell(r.baselines.reactive)} | ${cell(r.baselines.static)} | ${cell(r.baselines.oracle)} |`,
       );
     }
   }
@@ -507,6 +579,17 @@ export function formatMarkdown(results: readonly ScenarioResult[]): string {
   for (const r of results) {
     if (r.targets.length === 0) continue;
     lines.push(`| ${r.name} | ${r.targets.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
+  }
+  const warm = results.filter((r) => (r.warmTargets ?? []).length > 0);
+  if (warm.length > 0) {
+    lines.push(
+      '',
+      '| scenario (availability 0.999, warm) | SLO >= 99.9% | cost <= 1.3 x oracle | cheaper than karpenter |',
+      '|---|---|---|---|',
+    );
+    for (const r of warm) {
+      lines.push(`| ${r.name} | ${r.warmTargets!.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
+    }
   }
   return lines.join('\n');
 }

@@ -95,6 +95,8 @@ export function functions(input: {
         TABLE_NAME: table.name,
         EVENT_BUS_NAME: bus.name,
         AUTOSCALER_CONFIG_FILE: `${LAMBDA_TASK_ROOT}/${CONFIG_PATH_IN_BUNDLE}`,
+        // The forecast schedule's period bounds the time between decisions: the engine's lead time reads it.
+        AUTOSCALER_FORECAST_SCHEDULE: settings.forecastSchedule ?? 'off',
         POWERTOOLS_SERVICE_NAME: `gpu-autoscaler-${spec.key}`,
         POWERTOOLS_METRICS_NAMESPACE: 'GpuAutoscaler',
       },

@@ -356,6 +356,8 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
         metricsStore: ctx.metricsStore,
         clock: () => new Date(ctx.world.now()),
       });
+      // The forecast rule ticks every FORECAST_EVERY_SECONDS: the longest time between two decisions.
+      stack.deps.decisionIntervalSeconds = FORECAST_EVERY_SECONDS;
       seedDeployments(ctx.world, resolved, stack.kubernetes);
       for (const name of FUNCTION_NAMES)
         handlers.set(name, createHandler({ trigger: name, deps: async () => stack!.deps }));

@@ -259,6 +259,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       ...(extras.reservations ? { reservations: extras.reservations } : {}),
       ...(unobserved.length ? { unobservedPools: unobserved } : {}),
       schedule: deps.resolved.schedules[obs.fleet.id] ?? [],
+      ...(deps.decisionIntervalSeconds ? { decisionIntervalSeconds: deps.decisionIntervalSeconds } : {}),
       history,
       state: decisionState,
       dryRun: req.dryRun ?? false,

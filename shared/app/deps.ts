@@ -51,6 +51,11 @@ export interface AppDeps {
   leaseWaitMs?: number;
   /** The latest time this invocation may work until (Lambda's deadline), ms since epoch of `clock`. */
   deadline?: () => number | undefined;
+  /**
+   * Longest time between two decisions of a fleet (the forecast schedule's period, seconds): the engine's
+   * lead time is the time to ready plus this. Undefined: the engine's default.
+   */
+  decisionIntervalSeconds?: number;
   newId?: () => string;
 }
 

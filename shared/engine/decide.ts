@@ -266,15 +266,21 @@ export function decide(input: DecisionInput, now: Date): Plan {
   let warmTargets: ReturnType<typeof warmTarget> | undefined;
   if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
     const scenarios = [...lossScenarios(spotRisk, lead, t), ...priorScenarios(fleet, lead)];
-    const reqs = hedgeTargets(scenarios, fleet.slo.availability).map((s) => ({
-      ...s,
-      rps: headroom(demandNow, samples, lead, s.target).rps,
-    }));
+    // While warm nodes resume (a resume time: nodes under notice are drained at the notice), the running
+    // capacity left serves alone: its loss then, p x resume / lead of the scenario's need, must stay within
+    // the target's allowance, so running capacity keeps a share 1 - (1 - availability) x lead / (p x resume).
+    const allowed = 1 - fleet.slo.availability;
+    const reqs = hedgeTargets(scenarios, fleet.slo.availability).map((s) => {
+      const rps = headroom(demandNow, samples, lead, s.target).rps;
+      const gap = sizing?.resumeSeconds ?? 0;
+      const share = gap > 0 ? Math.max(0, 1 - (allowed * lead) / (s.probability * gap)) : 0;
+      return { ...s, rps, runningRps: rps * share };
+    });
     // The warm pools' need: the demand band the running headroom leaves to them, and what the layout without
     // a hedge lacks in a scenario; held at its highest for the break-even time of a preparation.
     if (sizing) {
       const unhedged = path.at(rec.nodes);
-      for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(unhedged, r));
+      for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(unhedged, { ...r, runningRps: 0 }));
       const need = Math.max(sizing.demandBandRps, hedgeWarmRps);
       warmHold = holdWarmNeed(input.state.warmHold, need, t, warmHoldSeconds(warmView[0]!.pool));
       warmTargets = warmTarget(warmView, warmHold.rps);

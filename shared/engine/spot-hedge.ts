@@ -18,6 +18,11 @@ import { capacityLost, type LossScenario } from './spot-risk.ts';
 export interface HedgeRequirement extends LossScenario {
   target: number;
   rps: number;
+  /**
+   * What the running capacity left must serve on its own while warm nodes resume (requests/s; default 0): a
+   * node under notice is drained at the notice, so the warm nodes resumed for it serve a resume time later.
+   */
+  runningRps?: number;
 }
 
 export interface Hedge {
@@ -45,7 +50,8 @@ function rawCapacity(layout: Layout): number {
  */
 export function slack(layout: Layout, r: HedgeRequirement, warmRps = 0): number {
   const counts = layout.slots.map((s, i) => ({ pool: s.pool, nodes: layout.counts[i] }));
-  return rawCapacity(layout) - capacityLost(r.losses, counts) + Math.max(0, warmRps) - r.rps;
+  const left = rawCapacity(layout) - capacityLost(r.losses, counts);
+  return Math.min(left + Math.max(0, warmRps) - r.rps, left - (r.runningRps ?? 0));
 }
 
 const meets = (layout: Layout, reqs: readonly HedgeRequirement[], warmRps: number) =>

@@ -14,6 +14,7 @@
  * - Prometheus: `clouds.prometheus.url` in the configuration; else CloudWatch GetMetricData with
  *   `clouds.cloudwatch` (the Lambda role's credentials); else no metrics store: alarms carry values.
  */
+import { forecastIntervalSeconds } from '../config/forecast-schedule.ts';
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AzureAdapterOptions } from '../adapters/azure/index.ts';
@@ -119,6 +120,7 @@ export async function productionDeps(
     });
   }
   const client = new DynamoDBClient({ region });
+  const interval = forecastIntervalSeconds(env.AUTOSCALER_FORECAST_SCHEDULE);
   return {
     resolved,
     store: new StateStore({ client, tableName, auditTtlDays: resolved.config.audit.ttlDays }),
@@ -129,6 +131,7 @@ export async function productionDeps(
     clock: () => new Date(),
     logger,
     ...(deadline ? { deadline } : {}),
+    ...(interval ? { decisionIntervalSeconds: interval } : {}),
     newId: randomUUID,
   };
 }

@@ -209,12 +209,22 @@ describe('decide with warm capacity', () => {
       zone: 'a',
       deadline: at(120),
     };
-    const plan = decide(slo([od(0, 10), spot(12)], { signals: [notice], demandHistory: flat(100) }), T0);
+    const plan = decide(slo([od(0, 10), spot(12)], { signals: [notice], demandHistory: flat(100) }, 0.995), T0);
     const bridge = plan.reasons.find((r) => r.code === 'warm.bridge');
     expect(bridge?.message).toMatch(/od: \+\d+ warm node\(s\) resumed now/);
     // Ready after the notices: 6 spot nodes (60 rps); the bridge brings what serves soon to the headroom.
     expect(60 + target(plan, 'od') * 10).toBeGreaterThanOrEqual(100);
     expect(target(plan, 'od')).toBeLessThanOrEqual(10);
+  });
+
+  it('keeps a share of the need running outside spot while warm nodes resume, as the target requires', () => {
+    // 100 rps on 10 spot nodes and 1 on-demand, 20 warm nodes. Losing all spot (the prior, p = 1.12% per
+    // 900 s) leaves the running capacity alone for a resume (120 s): at 99.9% the loss then must stay within
+    // 0.1%, so running capacity outside spot keeps 1 - 0.001 x 900 / (0.0112 x 120) = 33% of the need; at
+    // 99.5% the allowance covers the resume and the warm nodes alone hedge.
+    const run = (a: number) => decide(slo([od(1, 20), spot(10)], { demandHistory: flat(100) }, a), T0);
+    expect(target(run(0.999), 'od') * 10).toBeGreaterThanOrEqual(0.33 * 100);
+    expect(target(run(0.995), 'od')).toBe(1);
   });
 
   it('a warm pool whose resume failed is backed off: nothing resumes there, capacity goes elsewhere cold', () => {

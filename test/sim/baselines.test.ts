@@ -234,6 +234,23 @@ describe('oracle', () => {
     expect(r.summary.cost_usd).toBeCloseTo((5 * (70 + 71)) / 60, 9);
   });
 
+  it("keeps the operator's hard floors as every controller must: pool minimums, then the fleet's minimum", () => {
+    // No demand, 4 steps of an hour. The on-demand pool's minimum (1) is alive all along ($1 x 4); the fleet's
+    // minNodes (2) is made up with the cheapest node with room: spot at $0.30 (x 4).
+    const plan = planOracle(
+      [0, 0, 0, 0],
+      [
+        { poolId: 'od', rpsPerNode: 10, hourlyPrice: 1, lagSteps: 1, available: new Array(4).fill(Infinity), min: 1 },
+        { poolId: 'spot', rpsPerNode: 10, hourlyPrice: 0.3, lagSteps: 1, available: new Array(4).fill(Infinity) },
+      ],
+      3600,
+      'warm',
+      { minNodes: 2 },
+    );
+    expect(plan.alive).toEqual({ od: [1, 1, 1, 1], spot: [1, 1, 1, 1] });
+    expect(plan.costUsd).toBeCloseTo(5.2, 9);
+  });
+
   it('plans as the file comment says on a hand-checked case', () => {
     // One pool at 10 rps and 1 USD/h, lag 2 steps of an hour: demand 5 rps in steps 3 and 6.
     // Gap of 2 steps (4, 5) <= lag: one life from step 1 to 7 (launched 2 ahead), 6 node-hours.

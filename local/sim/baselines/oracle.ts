@@ -18,6 +18,12 @@
  * no demand is left. Cost-per-request greedy is not a proof of optimality: the oracle is a feasible plan
  * that serves everything, close to the lower bound and well under any online controller's cost.
  *
+ * The operator's hard floors bind it as they bind every controller (a floor that does not depend on the
+ * controller is not a controller's cost): each pool's minimum is alive all along (before the greedy plan: those
+ * nodes serve demand too), and where the plan holds fewer than the fleet's `minNodes` the cheapest node with
+ * room makes them up. The
+ * schedule's windows (the demo's business-hours floor) are not modelled: the oracle stays below what they ask.
+ *
  * The controller then sets each pool's desired count to the plan's count step by step, scaling spot pools in
  * by terminating nodes in the fullest zone (booting ones first, then the newest).
  */
@@ -34,6 +40,16 @@ export interface OracleSource {
   lagSteps: number;
   /** Nodes the pool may hold in each step (Infinity for no limit). */
   available: number[];
+  /** The pool's minimum (the operator's hard floor; default 0). */
+  min?: number;
+}
+
+/**
+ * The operator's hard floors, which bind every controller alike (a controller-independent floor is not a
+ * controller's cost): each pool's minimum (`OracleSource.min`) and the fleet's `minNodes`.
+ */
+export interface OracleFloors {
+  minNodes?: number;
 }
 
 export interface OracleLife {
@@ -62,6 +78,7 @@ export function planOracle(
   stepSeconds: number,
   /** `warm` (default): a node alive at step 0 serves at once (it was running before); `cold`: it pays the lag too. */
   startMode: StartMode = 'warm',
+  floors: OracleFloors = {},
 ): OraclePlan {
   const n = offeredRps.length;
   const residual = offeredRps.map((r) => Math.max(0, r));
@@ -69,7 +86,20 @@ export function planOracle(
   const lives: OracleLife[] = [];
   let costUsd = 0;
   const stepHours = stepSeconds / 3600;
+  const take = (source: OracleSource, life: OracleLife) => {
+    lives.push(life);
+    costUsd += (life.to - life.from) * stepHours * source.hourlyPrice;
+    const u = used.get(source.poolId)!;
+    for (let k = life.from; k < life.to; k++) u[k]! += 1;
+    for (let k = Math.max(life.servesFrom, life.from); k < life.to; k++)
+      residual[k] = Math.max(0, residual[k]! - source.rpsPerNode);
+  };
 
+  // Each pool's minimum first: its nodes are there all along (running at the start, as every controller's
+  // are), and serve the demand.
+  for (const source of sources) {
+    for (let i = 0; i < (source.min ?? 0); i++) take(source, { poolId: source.poolId, from: 0, to: n, servesFrom: 0 });
+  }
   for (;;) {
     if (!residual.some((r) => r > EPS)) break;
     let best: { life: OracleLife; source: OracleSource; ratio: number; served: number; cost: number } | undefined;
@@ -87,14 +117,36 @@ export function planOracle(
       }
     }
     if (!best) break;
-    const { life, source } = best;
-    lives.push(life);
-    costUsd += best.cost;
-    const u = used.get(source.poolId)!;
-    for (let k = life.from; k < life.to; k++) u[k]! += 1;
-    for (let k = Math.max(life.servesFrom, life.from); k < life.to; k++)
-      residual[k] = Math.max(0, residual[k]! - source.rpsPerNode);
+    take(best.source, best.life);
   }
+  // Then the fleet's minimum where the plan holds fewer nodes: made up step by step with the cheapest node
+  // that has room (launched its lag ahead).
+  const minNodes = floors.minNodes ?? 0;
+  if (minNodes > 0) {
+    const total = (k: number) => sources.reduce((t, s) => t + used.get(s.poolId)![k]!, 0);
+    for (;;) {
+      const short = Array.from({ length: n }, (_, k) => total(k) < minNodes);
+      const start = short.indexOf(true);
+      if (start < 0) break;
+      // The cheapest node with room at `start`, kept while it has room and the floor is short.
+      const byPrice = [...sources]
+        .filter((s) => used.get(s.poolId)![start]! < s.available[start]!)
+        .sort((a, b) => a.hourlyPrice - b.hourlyPrice);
+      const source = byPrice[0];
+      if (!source) break;
+      const u = used.get(source.poolId)!;
+      let end = start;
+      while (end < n && short[end] && u[end]! < source.available[end]!) end++;
+      const from = startMode === 'warm' && start - source.lagSteps <= 0 ? 0 : Math.max(0, start - source.lagSteps);
+      take(source, {
+        poolId: source.poolId,
+        from,
+        to: end,
+        servesFrom: from === 0 && startMode === 'warm' ? 0 : start,
+      });
+    }
+  }
+
   const alive: Record<string, number[]> = {};
   for (const [id, u] of used) alive[id] = u;
   return { alive, lives, unservedRpsSteps: residual.reduce((a, b) => a + (b > EPS ? b : 0), 0), costUsd };
@@ -168,7 +220,14 @@ export function oracleSources(demo: DemoFleet, foresight: Foresight): OracleSour
         return r && !r.cancelled && t0 >= r.start && t1 < r.end ? r.total : 0;
       });
     } else available = new Array<number>(n).fill(Number.POSITIVE_INFINITY);
-    return { poolId: spec.id, rpsPerNode: pool.rpsPerNode, hourlyPrice: spec.hourlyPrice, lagSteps, available };
+    return {
+      poolId: spec.id,
+      rpsPerNode: pool.rpsPerNode,
+      hourlyPrice: spec.hourlyPrice,
+      lagSteps,
+      available,
+      min: Math.max(0, spec.min ?? 0),
+    };
   });
 }
 
@@ -209,7 +268,9 @@ export function createOracle(options: OracleOptions = {}): Controller {
   let spotPools = new Set<string>();
   const planFor = (demo: DemoFleet, foresight: Foresight, mode: StartMode) => {
     const offeredRps = foresight.offeredPerStep.map((r) => r / foresight.stepSeconds);
-    plan = planOracle(offeredRps, oracleSources(demo, foresight), foresight.stepSeconds, mode);
+    plan = planOracle(offeredRps, oracleSources(demo, foresight), foresight.stepSeconds, mode, {
+      minNodes: demo.fleet.policy.minNodes,
+    });
     spotPools = new Set(demo.worldPools.filter((p) => p.capacityType === 'spot').map((p) => p.id));
     return plan;
   };
