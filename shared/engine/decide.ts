@@ -262,6 +262,8 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // for what the running layout lacks in the scenarios (below).
   let hedgeWarmRps = 0;
   let warmRps = 0;
+  /** The placement before the hedge, and the count the hedge asked for. */
+  let unhedged: { path: PlacementPath; nodes: number } | undefined;
   let warmHold: WarmHold | undefined;
   let warmTargets: ReturnType<typeof warmTarget> | undefined;
   if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
@@ -288,6 +290,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     }
     const h = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs, warmRps);
     if (h && (h.nodes !== rec.nodes || h.extraBase > 0)) {
+      unhedged = { path, nodes: h.nodes };
       const b = h.binding;
       reasons.add(
         'placement',
@@ -409,6 +412,17 @@ export function decide(input: DecisionInput, now: Date): Plan {
 
   // 8. Placement, actions, pause, dry run. Nodes added only to meet the floor go where a node costs least
   // (the floor counts nodes, not throughput).
+  // A fleet held below the hedged count (rate limits, step, budget) serves the demand first: the placement
+  // before the hedge, when it serves more at that count (the hedge's larger on-demand base puts small regular
+  // nodes first).
+  if (unhedged && x < unhedged.nodes && unhedged.path.capacityAt(x) > path.capacityAt(x) + 1e-9) {
+    reasons.add(
+      'placement',
+      'placement.spot-hedge',
+      `held at ${x} of the ${unhedged.nodes} node(s) the hedge asks for: placed for the demand first (${unhedged.path.capacityAt(x).toFixed(0)} rps instead of ${path.capacityAt(x).toFixed(0)}); the hedge follows as the limits allow`,
+    );
+    path = unhedged.path;
+  }
   const forFloor = budget.cut ? 0 : Math.max(0, x - Math.max(needed, path.base));
   const { layout: final, floor } = placeFloor(path, x, forFloor);
   explainPlacement(path, final, reasons, { nodes: floor, by: bounds.loBy });

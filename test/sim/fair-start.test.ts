@@ -203,9 +203,9 @@ describe('the start', () => {
       ),
     );
     expect(warm.summary.slo_attainment).toBe(1);
-    // Cold: nothing runs; the first launch is at the end of step 0 (as for any controller), serving from
-    // 11 min: 11 of 30 minutes unserved.
-    expect(cold.series.nodesByCloud.aws[0]).toBe(0);
-    expect(cold.summary.slo_attainment).toBeCloseTo(19 / 30, 9);
+    // Cold: only the fleet's minimum runs (1 node of 10 rps, the floor every controller keeps); the first launch
+    // is at the end of step 0 (as for any controller), serving from 11 min: for 11 of 30 minutes, 10 of 50 rps.
+    expect(cold.series.nodesByCloud.aws[0]).toBe(1);
+    expect(cold.summary.slo_attainment).toBeCloseTo((19 + (11 * 10) / 50) / 30, 9);
   });
 });
