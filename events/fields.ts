@@ -61,13 +61,35 @@ function placeholderIssue(ctx: Ctx, what: string, value: string): boolean {
   return true;
 }
 
-/** A non-empty identifier (event id, instance id, ARN, account) that is not a documentation placeholder. */
-export const identifier = (what: string, pattern?: RegExp) =>
+/**
+ * The longest CloudWatch alarm name: PutMetricAlarm's `AlarmName` is 1 to 255 characters (Amazon CloudWatch
+ * API Reference, PutMetricAlarm, Request Parameters).
+ */
+export const MAX_ALARM_NAME_LENGTH = 255;
+/**
+ * The longest Azure VM name a Scheduled Events document lists: a VM or scale-set name is at most 64
+ * characters (Azure Resource Manager, "Naming rules and restrictions for Azure resources",
+ * Microsoft.Compute virtualMachines and virtualMachineScaleSets, Linux), and a scale set's VM is named
+ * `<scale set>_<instance id>`: 64 + 1 + a 10-digit instance id is under 80.
+ */
+export const MAX_AZURE_VM_NAME_LENGTH = 80;
+/**
+ * The longest EventBridge event id accepted: EventBridge generates a 36-character UUID for every event
+ * (Amazon EventBridge User Guide, "Amazon EventBridge events", `id`); 256 leaves room for a forwarder's own
+ * ids without letting an id stand for a document.
+ */
+export const MAX_EVENT_ID_LENGTH = 256;
+
+/**
+ * A non-empty identifier (event id, instance id, ARN, account) that is not a documentation placeholder, of
+ * at most `max` characters (the service's own limit where it states one).
+ */
+export const identifier = (what: string, pattern?: RegExp, max = MAX_IDENTIFIER_LENGTH) =>
   z.string({ error: what }).superRefine((v, ctx) => {
-    if (v.length > MAX_IDENTIFIER_LENGTH)
+    if (v.length > max)
       ctx.addIssue({
         code: 'custom',
-        message: `${what} (at most ${MAX_IDENTIFIER_LENGTH} characters, got ${v.length})`,
+        message: `${what} (at most ${max} characters, got ${v.length})`,
       });
     else if (v.trim() === '') ctx.addIssue({ code: 'custom', message: `${what} (non-empty)` });
     else if (placeholderIssue(ctx, what, v)) return;
@@ -76,6 +98,8 @@ export const identifier = (what: string, pattern?: RegExp) =>
 
 export const awsAccountId = identifier('a 12-digit AWS account id', /^\d{12}$/);
 export const awsRegion = identifier('an AWS region such as us-east-1', /^[a-z]{2}(-[a-z]+)+-\d+$/);
+/** A CloudWatch alarm's name. */
+export const alarmName = identifier('a CloudWatch alarm name', undefined, MAX_ALARM_NAME_LENGTH);
 export const ec2InstanceId = identifier('an EC2 instance id (i-...)', /^i-[0-9a-f]{8,17}$/);
 export const capacityReservationId = identifier('a capacity reservation id (cr-...)', /^cr-[0-9a-z]{8,17}$/);
 
@@ -94,6 +118,17 @@ function utcMillis(y: number, mo: number, d: number, h: number, mi: number, s: n
   return date.getTime();
 }
 
+/**
+ * The latest time accepted: the first of December 9999. The deadlines and windows derived from an event's
+ * time (minutes to days later) must stay within ISO 8601's four-digit years, where `toISOString` writes the
+ * extended `+010000-...` form that no reader of ours parses.
+ */
+const LATEST_MILLIS = Date.UTC(9999, 11, 1);
+
+/** `ms` as an ISO string when it lies from the epoch to `LATEST_MILLIS`, else undefined. */
+const isoInRange = (ms: number): string | undefined =>
+  ms >= 0 && ms <= LATEST_MILLIS ? new Date(ms).toISOString() : undefined;
+
 /** Canonical ISO string for an ISO 8601 time with a zone (`Z`, `+00:00`, `+0000`), or undefined. */
 export function parseIsoTime(value: string): string | undefined {
   const m = ISO_TIME.exec(value);
@@ -110,7 +145,7 @@ export function parseIsoTime(value: string): string | undefined {
     if (oh > 23 || om > 59) return undefined;
     offsetMinutes = (zone![0] === '-' ? -1 : 1) * (oh * 60 + om);
   }
-  return new Date(local - offsetMinutes * 60_000).toISOString();
+  return isoInRange(local - offsetMinutes * 60_000);
 }
 
 /** Canonical ISO string for an RFC 1123 date (`Mon, 11 Apr 2026 22:26:58 GMT`; the weekday is not checked). */
@@ -121,7 +156,7 @@ export function parseHttpDate(value: string): string | undefined {
   const mo = MONTHS.indexOf(mon!) + 1;
   if (mo === 0) return undefined;
   const t = utcMillis(+y!, mo, +d!, +h!, +mi!, +s!, 0);
-  return t === undefined ? undefined : new Date(t).toISOString();
+  return t === undefined ? undefined : isoInRange(t);
 }
 
 /** ISO time `seconds` after `iso`. */

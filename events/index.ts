@@ -17,9 +17,10 @@
  * example, the provider's page) and a pure `toSignal`. Parsing does no I/O and reads no clock: the time a
  * payload lacks comes from `ctx.now`. Mapping an instance id to its pool needs the cloud: the functions do it.
  */
-import { isParseError, type ParseError } from '../shared/domain/errors.ts';
+import { isParseError, ParseError } from '../shared/domain/errors.ts';
 import type { Normalized, OperatorCommandSignal } from '../shared/domain/signals.ts';
 import type { NormalizeContext } from './context.ts';
+import { findPlaceholder, MAX_ALARM_NAME_LENGTH } from './fields.ts';
 import { parseWith } from './parse.ts';
 import { routeEvent } from './router.ts';
 import { commandSignal, OPS_SOURCE, OperatorCommandSchema } from './schemas/ops/operator-command.ts';
@@ -53,9 +54,53 @@ export * from './schemas/gcp/envelopes.ts';
 export * from './schemas/gcp/monitoring-incident.ts';
 export * from './schemas/ops/operator-command.ts';
 
+/**
+ * The longest id a signal may carry, by field: fleet, pool and alarm names are names (a CloudWatch alarm
+ * name is at most 255 characters; fleets and pools are named in the configuration, and a tag value is at most
+ * 256 on AWS and GCP labels 63), and instance, reservation and event ids are ids (an ARM resource id, the
+ * longest, stays under a few hundred characters; a merged Scheduled Events id joins a few GUIDs).
+ */
+const SIGNAL_ID_LIMITS: ReadonlyArray<readonly [field: string, max: number]> = [
+  ['fleetId', MAX_ALARM_NAME_LENGTH],
+  ['poolId', MAX_ALARM_NAME_LENGTH],
+  ['alarmName', MAX_ALARM_NAME_LENGTH],
+  ['eventId', 1024],
+  ['instanceIds', 1024],
+  ['reservationIds', 1024],
+];
+
+/**
+ * Every schema bounds and checks the fields it reads, but a signal's ids come from many places (tags,
+ * labels, merged documents, operator commands): this last check, on the signal itself, keeps an id that is
+ * too long to be real or a documentation placeholder from reaching a decision, whatever field it came from.
+ */
+function checkSignalIds(n: Normalized): Normalized {
+  if (n.type === 'no-op') return n;
+  const signal = n as unknown as Record<string, unknown>;
+  for (const [field, max] of SIGNAL_ID_LIMITS) {
+    const value = signal[field];
+    const values = Array.isArray(value) ? value : value === undefined ? [] : [value];
+    values.forEach((v, i) => {
+      if (typeof v !== 'string') return;
+      const path = Array.isArray(value) ? `${field}.${i}` : field;
+      const source = typeof signal.source === 'string' ? signal.source : 'event';
+      if (v.length > max)
+        throw new ParseError(source, `(signal) ${path}`, `an id of at most ${max} characters`, {
+          received: `${v.length} characters`,
+        });
+      const p = findPlaceholder(v);
+      if (p !== undefined)
+        throw new ParseError(source, `(signal) ${path}`, 'a real id, not a documentation placeholder', {
+          received: `'${p}'`,
+        });
+    });
+  }
+  return n;
+}
+
 /** The signal or no-op for a raw event. Throws `ParseError` when the event is malformed. */
 export function normalizeEvent(raw: unknown, ctx: NormalizeContext = {}): Normalized {
-  return routeEvent(raw, ctx, []);
+  return checkSignalIds(routeEvent(raw, ctx, []));
 }
 
 export type SafeNormalizeResult = { success: true; value: Normalized } | { success: false; error: ParseError };

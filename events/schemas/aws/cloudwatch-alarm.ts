@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { AlarmState, MetricAlarmSignal } from '../../../shared/domain/signals.ts';
 import { compact, type NormalizeContext, noop, resolveFleet, withFleet } from '../../context.ts';
-import { isoTime, tryJson } from '../../fields.ts';
+import { alarmName, isoTime, tryJson } from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
 import { base, eventBridge } from './eventbridge.ts';
 
@@ -41,7 +41,7 @@ const AlarmMetricSchema = z.object({
  * `ANOMALY_DETECTION_BAND(...)`; composite alarms have an `alarmRule` and no metrics.
  */
 export const AlarmDataSchema = z.object({
-  alarmName: z.string().min(1),
+  alarmName: alarmName,
   state: AlarmStateSchema,
   previousState: AlarmStateSchema.optional(),
   configuration: z
@@ -220,7 +220,7 @@ export const cloudWatchAlarmStateChange: Decoder<typeof CloudWatchAlarmStateChan
 export const CloudWatchAlarmConfigurationChangeSchema = eventBridge(
   'aws.cloudwatch',
   ['CloudWatch Alarm Configuration Change'],
-  z.object({ alarmName: z.string().min(1), operation: z.enum(['create', 'update', 'delete']) }),
+  z.object({ alarmName: alarmName, operation: z.enum(['create', 'update', 'delete']) }),
 );
 
 export const cloudWatchAlarmConfigurationChange: Decoder<typeof CloudWatchAlarmConfigurationChangeSchema> = {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Cloud } from '../../../shared/domain/types.ts';
-import { awsAccountId, awsRegion, identifier, isoTime } from '../../fields.ts';
+import { awsAccountId, awsRegion, identifier, isoTime, MAX_EVENT_ID_LENGTH } from '../../fields.ts';
 
 /**
  * The EventBridge envelope every AWS event (and every event a forwarder puts on the bus) arrives in. Each
@@ -29,7 +29,7 @@ import { awsAccountId, awsRegion, identifier, isoTime } from '../../fields.ts';
  */
 export const EventBridgeSchema = z.object({
   version: z.string().optional(),
-  id: identifier('an event id'),
+  id: identifier('an event id', undefined, MAX_EVENT_ID_LENGTH),
   'detail-type': z.string().min(1),
   source: z.string().min(1),
   account: awsAccountId,

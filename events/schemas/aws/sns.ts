@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { MetricAlarmSignal } from '../../../shared/domain/signals.ts';
 import { compact, resolveFleet, withFleet } from '../../context.ts';
-import { identifier, isoTime, jsonString, nameValueList } from '../../fields.ts';
+import { alarmName, identifier, isoTime, jsonString, nameValueList } from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
 import { ALARM_STATES, type AlarmMetric, classifyAlarm } from './cloudwatch-alarm.ts';
 
@@ -53,7 +53,7 @@ const SnsMetricSchema = z.object({
 
 /** The alarm message CloudWatch publishes to SNS (`Trigger` describes one metric, or `Metrics` for math). */
 export const CloudWatchAlarmMessageSchema = z.object({
-  AlarmName: z.string().min(1),
+  AlarmName: alarmName,
   AlarmDescription: z.string().nullish(),
   AWSAccountId: z.string(),
   NewStateValue: z.enum(ALARM_STATES),

@@ -8,7 +8,7 @@ import type {
   RejectedItem,
 } from '../../../shared/domain/signals.ts';
 import { compact, type NormalizeContext, noop, resolveFleet, withFleet } from '../../context.ts';
-import { httpDate, identifier } from '../../fields.ts';
+import { httpDate, identifier, MAX_AZURE_VM_NAME_LENGTH } from '../../fields.ts';
 import { FORWARDED } from '../../forwarded.ts';
 import { type Decoder, type Path, parseWith, partitionItems, withRejected } from '../../parse.ts';
 import { base, eventBridge } from '../aws/eventbridge.ts';
@@ -25,7 +25,7 @@ export const AzureScheduledEventSchema = z
     EventStatus: z.enum(['Scheduled', 'Started']),
     EventType: z.enum(['Freeze', 'Reboot', 'Redeploy', 'Preempt', 'Terminate']),
     ResourceType: z.literal('VirtualMachine'),
-    Resources: z.array(identifier('a VM name')).min(1),
+    Resources: z.array(identifier('a VM name', undefined, MAX_AZURE_VM_NAME_LENGTH)).min(1),
     NotBefore: z.union([z.literal(''), httpDate()], { error: 'an RFC 1123 date, or blank once started' }),
     Description: z.string().optional(),
     EventSource: z.enum(['Platform', 'User']).optional(),
