@@ -43,6 +43,8 @@ export interface ExecutionResult {
   failed: FailedAction[];
   /** Pools whose growth the cloud refused for capacity. */
   refused: string[];
+  /** Pools whose growth failed in this execution, for any reason: the Deployment's replicas wait for them. */
+  grewFailed?: string[];
   /** True when at least one pool's count changed. */
   changed: boolean;
   /** Nodes cordoned and still to drain, outside the lease, each with the removals that follow its drain. */
@@ -370,6 +372,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         if (!r.unchanged) out.changed = true;
       } catch (e) {
         out.failed.push(failureOf(pool.id, 'set-desired', e));
+        if (action.to > action.from) (out.grewFailed ??= []).push(pool.id);
         if (isInsufficientCapacity(e) && action.to > action.from) out.refused.push(pool.id);
       }
       return;
@@ -458,6 +461,20 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
       const cluster = deps.clouds.cluster(action.cluster);
       if (!cluster) {
         out.failed.push({ poolId: id, action: 'scale-deployment', error: `no cluster '${action.cluster}' configured` });
+        return;
+      }
+      if (out.grewFailed?.length) {
+        // The replicas are sized for the GPUs of the whole plan: with a grow failed they would wait as pending
+        // pods for nodes not coming. They stay as they are; the failed grow's retry (or its re-placement, a new
+        // decision) decides them again with the capacity there is.
+        out.applied.push({
+          poolId: id,
+          action: 'scale-deployment',
+          detail: {
+            held: action.replicas,
+            why: `the grow of ${out.grewFailed.join(', ')} failed: the replicas follow the capacity there is`,
+          },
+        });
         return;
       }
       if (!(await mayWrite(ctx, out, id, 'scale-deployment'))) return;

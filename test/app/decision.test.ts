@@ -127,6 +127,22 @@ describe('the executor decides nothing', () => {
     expect((await w.state.getState(FLEET)).version).toBe(1);
   });
 
+  it.each(cases)('$name: the Deployment waits for the capacity (its replicas are held)', async ({ error }) => {
+    w = world(200, 140);
+    for (const c of Object.values(w.capacity)) for (const id of c.pools.keys()) c.refuse.set(id, error);
+    await alarm.run(hotAlarm(), w.deps).catch(() => undefined);
+    expect(w.state.audit[0]!.plan!.actions.some((a) => a.type === 'scale-deployment')).toBe(true);
+    expect(w.cluster.callsOf('scaleDeployment')).toEqual([]);
+    const held = w.state.audit[0]!.outcome.applied.find((a) => a.action === 'scale-deployment');
+    expect(held?.detail).toMatchObject({ why: expect.stringMatching(/failed: the replicas follow the capacity/) });
+  });
+
+  it('with every grow applied, the Deployment follows', async () => {
+    w = world(200, 140);
+    await alarm.run(hotAlarm(), w.deps);
+    expect(w.cluster.callsOf('scaleDeployment').length).toBe(1);
+  });
+
   it('a refusal for capacity becomes a launch-failure signal and one new decision, recorded as one', async () => {
     w = world(200, 140);
     const refused = new CloudError({
