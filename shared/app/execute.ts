@@ -19,6 +19,7 @@
  * failed, kind `conflict`, so the event is retried), and an invocation held past its lease never
  * overwrites a newer decision.
  */
+import { fleetClusters } from '../domain/clusters.ts';
 import { isInsufficientCapacity, isNotFound } from '../domain/errors.ts';
 import {
   type ClusterPort,
@@ -239,14 +240,6 @@ async function locate(
   return first ?? {};
 }
 
-/** The clusters of a fleet: its Deployment's, then its pools'. */
-export function fleetClusters(fleet: Fleet): string[] {
-  const names = new Set<string>();
-  if (fleet.deployment) names.add(fleet.deployment.cluster);
-  for (const p of fleet.pools) if (p.tags?.cluster) names.add(p.tags.cluster);
-  return [...names];
-}
-
 /** The node of an instance as observed under the lease, when the cloud named it. */
 function observedNode(ctx: ExecutionContext, instanceId: string | undefined): string | undefined {
   if (!instanceId || !ctx.instances) return undefined;
@@ -372,8 +365,10 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         if (!r.unchanged) out.changed = true;
       } catch (e) {
         out.failed.push(failureOf(pool.id, 'set-desired', e));
-        if (action.to > action.from) (out.grewFailed ??= []).push(pool.id);
-        if (isInsufficientCapacity(e) && action.to > action.from) out.refused.push(pool.id);
+        if (action.to > action.from) {
+          out.grewFailed = [...(out.grewFailed ?? []), pool.id];
+          if (isInsufficientCapacity(e)) out.refused.push(pool.id);
+        }
       }
       return;
     }

@@ -2,6 +2,7 @@
  * Defaults of the engine, each from the behaviour it reproduces. Configuration code may use them to fill a
  * policy; the engine uses them where a policy leaves a value out.
  */
+import { CAPACITY_DEFAULTS } from '../domain/capacity.ts';
 import type { ScalingRules } from '../domain/types.ts';
 
 /** Kubernetes HPA `--horizontal-pod-autoscaler-tolerance`: no change while |ratio - 1| <= 0.1. */
@@ -30,8 +31,11 @@ export const DEFAULT_SCALE_DOWN: ScalingRules = {
   policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
 };
 
-/** Headroom on demand: nodes needed = ceil(rps x (1 + 0.2) / rpsPerNode). */
-export const DEFAULT_DEMAND_BUFFER = 0.2;
+/**
+ * Headroom on demand: nodes needed = ceil(rps x (1 + 0.2) / rpsPerNode): the capacity model's `safety_buffer`
+ * (1.2), one constant for the model and the engine.
+ */
+export const DEFAULT_DEMAND_BUFFER = CAPACITY_DEFAULTS.demandBuffer;
 
 /** KEDA's default activation threshold: a fleet at zero activates when a metric is above 0. */
 export const DEFAULT_ACTIVATION = 0;
