@@ -458,16 +458,17 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         out.failed.push({ poolId: id, action: 'scale-deployment', error: `no cluster '${action.cluster}' configured` });
         return;
       }
-      if (out.grewFailed?.length) {
-        // The replicas are sized for the GPUs of the whole plan: with a grow failed they would wait as pending
-        // pods for nodes not coming. They stay as they are; the failed grow's retry (or its re-placement, a new
-        // decision) decides them again with the capacity there is.
+      if (out.grewFailed?.length && !out.changed) {
+        // The replicas are sized for the GPUs of the whole plan: with its grows failed and no pool changed, they
+        // would only wait as pending pods for nodes not coming. They stay as they are; the failed grow's retry
+        // (or its re-placement, a new decision) decides them again with the capacity there is. When some pool
+        // did grow, the replicas move as planned, so its new nodes get their pods as they become ready.
         out.applied.push({
           poolId: id,
           action: 'scale-deployment',
           detail: {
             held: action.replicas,
-            why: `the grow of ${out.grewFailed.join(', ')} failed: the replicas follow the capacity there is`,
+            why: `the grow of ${out.grewFailed.join(', ')} failed and no pool changed: the replicas follow the capacity there is`,
           },
         });
         return;

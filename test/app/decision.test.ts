@@ -134,7 +134,9 @@ describe('the executor decides nothing', () => {
     expect(w.state.audit[0]!.plan!.actions.some((a) => a.type === 'scale-deployment')).toBe(true);
     expect(w.cluster.callsOf('scaleDeployment')).toEqual([]);
     const held = w.state.audit[0]!.outcome.applied.find((a) => a.action === 'scale-deployment');
-    expect(held?.detail).toMatchObject({ why: expect.stringMatching(/failed: the replicas follow the capacity/) });
+    expect(held?.detail).toMatchObject({
+      why: expect.stringMatching(/failed and no pool changed: the replicas follow the capacity/),
+    });
   });
 
   it('with every grow applied, the Deployment follows', async () => {
