@@ -1,8 +1,8 @@
 /**
  * What EC2 says now of instances an interruption notice names (CapacityPort.instanceStatus): their state and
  * whether they run as spot (DescribeInstances, `instance-id` filter: an instance EC2 does not know is simply
- * absent), and for spot instances their spot request's status (DescribeSpotInstanceRequests, `instance-id`
- * filter): `marked-for-termination`, `marked-for-stop` or `marked-for-hibernation` once EC2 has decided to
+ * absent), and, read at the same time, their spot request's status (DescribeSpotInstanceRequests,
+ * `instance-id` filter; none for an on-demand instance): `marked-for-termination`, `marked-for-stop` or `marked-for-hibernation` once EC2 has decided to
  * interrupt it, `fulfilled` while it runs undisturbed.
  *
  * @see https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/spot-request-status.html
@@ -51,9 +51,13 @@ export async function instanceStatus(
 ): Promise<InstanceStatus[]> {
   const operation = `reading the status of ${instances.map((i) => i.id).join(', ')} in aws ${ref.kind} ${ref.resource}`;
   const ids = [...new Set(instances.map((i) => i.id))];
-  const found = await describeInstances(clients, ref.location.region, ids, operation);
-  const spotIds = ids.filter((id) => found.get(id)?.InstanceLifecycle === 'spot');
-  const requests = spotIds.length ? await spotRequests(clients, ref.location.region, spotIds, operation) : new Map();
+  // Both reads at once: a notice is about to take capacity away, and the cordon waits for this check. The
+  // spot requests are asked for every id (an on-demand instance simply has none) rather than after learning
+  // which instances are spot, which would put one round trip after the other.
+  const [found, requests] = await Promise.all([
+    describeInstances(clients, ref.location.region, ids, operation),
+    spotRequests(clients, ref.location.region, ids, operation),
+  ]);
   return instances.map(({ id }): InstanceStatus => {
     const inst = found.get(id);
     if (!inst) return { id, found: false };
