@@ -19,19 +19,9 @@ import { join, resolve } from 'node:path';
 import type { ResolvedConfig } from '../../../shared/config/load.ts';
 import type { KubernetesEmulator } from '../../emulators/kubernetes/index.ts';
 import { type CliIo, UsageError } from '../io.ts';
+import { SERVE_FILE, type ServeInfo, servingInfo } from '../serving.ts';
 
-export const SERVE_FILE = 'serve.json';
 export const KUBECONFIG_FILE = 'kubeconfig';
-
-export interface ServeInfo {
-  pid: number;
-  startedAt: string;
-  kubeconfig: string;
-  clusters: Record<string, { server: string }>;
-  aws: { endpoint: string; region: string };
-  /** Where the operator commands send their payload while the world is served (the ops handler runs here). */
-  ops: string;
-}
 
 /** A kubeconfig (YAML) with one context per cluster; the first cluster's context is current. */
 export function kubeconfigYaml(clusters: Map<string, KubernetesEmulator>, stringify: (v: unknown) => string): string {
@@ -51,28 +41,6 @@ export function kubeconfigYaml(clusters: Map<string, KubernetesEmulator>, string
     contexts: names.map((name) => ({ name, context: { cluster: name, user: `${name}-user`, namespace: 'default' } })),
     'current-context': names[0],
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** The running `serve` of this state directory, if any (a stale file of a stopped one is ignored). */
-export async function servingInfo(stateDir: string): Promise<ServeInfo | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(stateDir, SERVE_FILE), 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-  const info = JSON.parse(text) as ServeInfo;
-  return alive(info.pid) ? info : undefined;
 }
 
 export interface Serving {

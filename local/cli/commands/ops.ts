@@ -153,7 +153,7 @@ async function invokeLocal(
       import('../../../shared/runtime/handler.ts'),
       import('../../dynalite.ts'),
     ]);
-  const { servingInfo } = await import('./local.ts');
+  const { servingInfo } = await import('../serving.ts');
   const serving = await servingInfo(stateDir);
   if (serving) {
     // The world is served: the command runs there, on the live world (which follows the clock by itself).
