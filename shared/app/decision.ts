@@ -24,7 +24,14 @@ import type { FleetRead } from '../domain/ports.ts';
 import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
 import { type AuditRecord, type FailedAction, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
-import { drainOver, type ExecutionResult, executeActions, executePlan, type PendingDrain } from './execute.ts';
+import {
+  drainOver,
+  emptyExecution,
+  type ExecutionResult,
+  executeActions,
+  executePlan,
+  type PendingDrain,
+} from './execute.ts';
 import { keyId } from '../state/bounded.ts';
 import {
   currentDemand,
@@ -204,15 +211,6 @@ async function gather(configured: Fleet, req: DecisionRequest, deps: AppDeps, no
   return { extras, points, reservations };
 }
 
-const NOTHING_EXECUTED: ExecutionResult = {
-  applied: [],
-  failed: [],
-  refused: [],
-  changed: false,
-  pending: [],
-  touched: new Set(),
-};
-
 export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<DecisionOutcome> {
   const configured = fleetOf(deps, req.fleetId);
   const owner = (deps.newId ?? randomUUID)();
@@ -271,7 +269,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       : undefined;
     const result =
       plan.dryRun || plan.paused
-        ? NOTHING_EXECUTED
+        ? emptyExecution()
         : await executePlan(deps, plan, {
             fleet: obs.fleet,
             eventId: req.eventId,
@@ -454,14 +452,7 @@ async function afterTheLease(
   pending: PendingDrain[],
   entry: { key: string; entry: HistoryEntry } | undefined,
 ): Promise<FailedAction[]> {
-  const out: ExecutionResult = {
-    applied: [],
-    failed: [],
-    refused: [],
-    changed: false,
-    pending: [],
-    touched: new Set(),
-  };
+  const out = emptyExecution();
   const outcomes = await Promise.all(pending.map((p) => p.done));
   const removals = pending.flatMap((p) => p.removals);
   const fleet = fleetOf(deps, req.fleetId);

@@ -527,19 +527,17 @@ export async function executePlan(deps: AppDeps, plan: Plan, ctx: ExecutionConte
   return executeActions(deps, plan.actions, ctx);
 }
 
+/** An execution that has done nothing yet. */
+export function emptyExecution(): ExecutionResult {
+  return { applied: [], failed: [], refused: [], changed: false, pending: [], touched: new Set() };
+}
+
 export async function executeActions(
   deps: AppDeps,
   actions: readonly Action[],
   ctx: ExecutionContext,
 ): Promise<ExecutionResult> {
-  const out: ExecutionResult = {
-    applied: [],
-    failed: [],
-    refused: [],
-    changed: false,
-    pending: [],
-    touched: new Set(),
-  };
+  const out = emptyExecution();
   const drains = actions.filter((a): a is CordonDrainAction => a.type === 'cordon-drain');
   const drained = new Set(drains.map((d) => d.instanceId).filter((id): id is string => id !== undefined));
   const followers = (d: CordonDrainAction) =>
