@@ -12,20 +12,13 @@
  * Anything else thrown is a crash; a signal that breaks the rules is a malformed event accepted as
  * actionable; a normalization slower than 100 ms is slow.
  */
+import { mulberry32 } from '../../local/emulators/world.ts';
+
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Key = string | number;
 
-/** mulberry32: a small seeded PRNG (uniform in [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulators' seeded PRNG (mulberry32, uniform in [0, 1)), so a seed's mutations repeat. */
+export const prng = mulberry32;
 
 function nested(depth: number): Json {
   let v: Json = 'deep';
