@@ -12,8 +12,9 @@ import { silentLogger } from '../shared/app/deps.ts';
 import type { AppDeps } from '../shared/app/deps.ts';
 import { loadConfigFile } from '../shared/config/load.ts';
 import { createClouds } from '../shared/runtime/clouds.ts';
-import { createHandler, localContext } from '../shared/runtime/handler.ts';
+import { localContext } from '../shared/runtime/handler.ts';
 import { StateStore } from '../shared/state/store.ts';
+import { localHandler } from '../local/handler.ts';
 
 /** Where the local stack listens, and the simulated time; JSON-serializable (it crosses a process boundary). */
 export interface ColdstartTargets {
@@ -92,7 +93,7 @@ export function spotInterruptionHandler() {
   const raw = process.env.COLDSTART_TARGETS;
   if (!raw) throw new Error('COLDSTART_TARGETS is not set (bench/coldstart.ts sets it)');
   const targets = JSON.parse(raw) as ColdstartTargets;
-  return createHandler({ trigger: 'spot-interruption', deps: () => depsFor(targets) });
+  return localHandler({ trigger: 'spot-interruption', deps: () => depsFor(targets) });
 }
 
 export { localContext };

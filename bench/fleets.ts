@@ -17,8 +17,9 @@ import type { ResolvedConfig } from '../shared/config/load.ts';
 import { World } from '../local/emulators/world.ts';
 import { seedWorld } from '../local/seed.ts';
 import { startLocalStack } from '../local/stack.ts';
-import { createHandler, localContext } from '../shared/runtime/handler.ts';
+import { localContext } from '../shared/runtime/handler.ts';
 import { loadSample } from '../events/samples.ts';
+import { localHandler } from '../local/handler.ts';
 
 const START = Date.parse('2025-03-03T15:00:00Z');
 const ZONES = ['us-east-1a', 'us-east-1b', 'us-east-1c'];
@@ -91,7 +92,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function alarmLatency(resolved: ResolvedConfig, samples: number): Promise<number[]> {
   return withStack(resolved, async (stack, world) => {
-    const handler = createHandler({ trigger: 'alarm', deps: async () => stack.deps });
+    const handler = localHandler({ trigger: 'alarm', deps: async () => stack.deps });
     const out: number[] = [];
     for (let i = 0; i < samples + 2; i++) {
       world.advance(600);
@@ -126,7 +127,7 @@ export async function main(argv = process.argv.slice(2)): Promise<number> {
   console.log(`${fleets} fleets of ${pools} pools, at most ${concurrency} decisions at once (lambda.fleetConcurrency)`);
   // 1. One tick, one decision per fleet.
   const tick = await withStack(resolvedMany, async (stack, world) => {
-    const handler = createHandler({ trigger: 'forecast', deps: async () => stack.deps });
+    const handler = localHandler({ trigger: 'forecast', deps: async () => stack.deps });
     const calls0 = world.calls.length;
     const queue = resolvedMany.fleets.map((f) => f.id);
     let inFlight = 0;

@@ -20,7 +20,7 @@ import { loadConfigFile } from '../shared/config/load.ts';
 import { MetricsStore } from '../local/emulators/prometheus/store.ts';
 import { mulberry32, SPOT_NOTICE_SECONDS, World } from '../local/emulators/world.ts';
 import type { ServedRequest } from '../local/emulators/tap.ts';
-import { createHandler, type FunctionName, type HandlerResult, localContext } from '../shared/runtime/handler.ts';
+import { type FunctionName, type HandlerResult, localContext } from '../shared/runtime/handler.ts';
 import { startLocalStack } from '../local/stack.ts';
 import { seedDeployments } from '../local/seed.ts';
 import { DEMO_CONFIG_FILE } from '../local/sim/autoscaler.ts';
@@ -28,6 +28,7 @@ import * as P from '../local/sim/autoscaler-events.ts';
 import { DEMO_START, demoFleet } from '../local/sim/demo.ts';
 import { defaultDayTrace, meanRps } from '../local/sim/trace.ts';
 import { table } from './sim.ts';
+import { localHandler } from '../local/handler.ts';
 
 export interface LatencyOptions {
   /** Measured rounds (each: one alarm and one forecast invocation); default 200. */
@@ -115,7 +116,7 @@ export async function measureDecisionLatency(options: LatencyOptions = {}): Prom
     seedDeployments(world, resolved, stack.kubernetes);
     const names: FunctionName[] = ['alarm', 'forecast'];
     const handlers = new Map(
-      names.map((name) => [name, createHandler({ trigger: name, deps: async () => stack.deps })]),
+      names.map((name) => [name, localHandler({ trigger: name, deps: async () => stack.deps })]),
     );
     const rand = mulberry32(11);
     const id = () => `bench-${Math.floor(rand() * 2 ** 52).toString(16)}`;
@@ -403,7 +404,7 @@ export async function measureCriticalPath(
     try {
       seedDeployments(world, resolved, stack.kubernetes);
       const fn: FunctionName = path === 'spot' ? 'spot-interruption' : 'alarm';
-      const handler = createHandler({ trigger: fn, deps: async () => stack.deps });
+      const handler = localHandler({ trigger: fn, deps: async () => stack.deps });
       const samples: PathSample[] = [];
       for (let round = 0; round < warmup + events; round++) {
         // Ten minutes between events: the nodes launched by the last one are ready, its notice has ended. The

@@ -256,8 +256,7 @@ export function tryJson(text: string): { value: unknown } | undefined {
   }
 }
 
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+export { isRecord } from '../shared/domain/types.ts';
 
 /** `[{ name, value }]` dimension lists (SNS alarm triggers, Azure Monitor) as a record. */
 export const nameValueList = z

@@ -13,7 +13,7 @@ import type { Normalized } from '../shared/domain/signals.ts';
 import { combine } from './combine.ts';
 import { type NormalizeContext, noop } from './context.ts';
 import { decodeBase64, isRecord, tryJson } from './fields.ts';
-import { forwardedKind } from './forwarded.ts';
+import { forwardedKind } from '../shared/domain/forwarded.ts';
 import {
   decode,
   describeValue,

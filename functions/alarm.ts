@@ -3,6 +3,7 @@
  * a reactive decision for the alarm's fleet.
  */
 import { alarm } from '../shared/app/triggers/alarm.ts';
+import { normalizeEvent } from '../events/index.ts';
 import { lambdaHandler } from '../shared/runtime/lambda.ts';
 
-export const handler = lambdaHandler(alarm);
+export const handler = lambdaHandler(alarm, normalizeEvent);

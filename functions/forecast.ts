@@ -3,6 +3,7 @@
  * baseline and scales out ahead by the pools' time to ready (never in on a forecast).
  */
 import { forecast } from '../shared/app/triggers/forecast.ts';
+import { normalizeEvent } from '../events/index.ts';
 import { lambdaHandler } from '../shared/runtime/lambda.ts';
 
-export const handler = lambdaHandler(forecast);
+export const handler = lambdaHandler(forecast, normalizeEvent);

@@ -3,6 +3,7 @@
  * who asked and why.
  */
 import { ops } from '../shared/app/triggers/ops.ts';
+import { normalizeEvent } from '../events/index.ts';
 import { lambdaHandler } from '../shared/runtime/lambda.ts';
 
-export const handler = lambdaHandler(ops);
+export const handler = lambdaHandler(ops, normalizeEvent);

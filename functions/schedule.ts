@@ -3,6 +3,7 @@
  * scale to zero off hours.
  */
 import { schedule } from '../shared/app/triggers/schedule.ts';
+import { normalizeEvent } from '../events/index.ts';
 import { lambdaHandler } from '../shared/runtime/lambda.ts';
 
-export const handler = lambdaHandler(schedule);
+export const handler = lambdaHandler(schedule, normalizeEvent);

@@ -1,6 +1,6 @@
 /**
  * The autoscaler's own event bus: the Azure and GCP forwarders put preemption notices and alerts on it
- * (events/forwarded.ts `FORWARDED`), and the functions publish their decisions on it
+ * (shared/domain/forwarded.ts `FORWARDED`), and the functions publish their decisions on it
  * (`config.events.source`). AWS services keep publishing on the default bus.
  */
 export function bus() {

@@ -9,7 +9,7 @@
  * `events:PutEvents` on `*` in some administrator's policy can no longer get VMs drained and deleted.
  */
 import { AGENT_SOURCES } from '../events/schemas/agent/node-notices.ts';
-import { FORWARDED } from '../events/forwarded.ts';
+import { FORWARDED } from '../shared/domain/forwarded.ts';
 
 /** The service account the agent's role trusts (agent/deploy/node-agent.yaml). */
 export const AGENT_SERVICE_ACCOUNT = { name: 'node-agent', namespace: 'gpu-autoscaler' } as const;

@@ -1,12 +1,12 @@
 /**
  * Which events reach which function: the EventBridge rules as data. AWS services publish on the account's
  * default bus; the Azure and GCP forwarders publish on the autoscaler's own bus with the `autoscaler.*`
- * sources of events/forwarded.ts (the contract docs/deploy.md describes). Every (source, detail-type) here has a parser in
+ * sources of shared/domain/forwarded.ts (the contract docs/deploy.md describes). Every (source, detail-type) here has a parser in
  * events/registry.ts (the offline tests check both directions). Pure: no SST globals.
  */
 import { alarmRoutes } from '../shared/config/routing.ts';
 import type { Config } from '../shared/config/schema.ts';
-import { FORWARDED } from '../events/forwarded.ts';
+import { FORWARDED } from '../shared/domain/forwarded.ts';
 import { AGENT_DETAIL_TYPES, AGENT_SOURCES } from '../events/schemas/agent/node-notices.ts';
 import type { FunctionKey } from './function-specs.ts';
 

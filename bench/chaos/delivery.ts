@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import * as P from '../../local/sim/autoscaler-events.ts';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import type { CapacityPort, ClusterPort } from '../../shared/domain/ports.ts';
-import { createHandler, type FunctionName, localContext } from '../../shared/runtime/handler.ts';
+import { type FunctionName, localContext } from '../../shared/runtime/handler.ts';
 import { type ChaosStack, chaosStack, FLEET, T0 } from './stack.ts';
 import type { Row } from './table.ts';
+import { localHandler } from '../../local/handler.ts';
 
 /** The demo's GPU utilization alarm as EventBridge delivers it. */
 export function utilizationAlarm(at: number, value: number, id = randomUUID()) {
@@ -212,7 +213,7 @@ export async function lease(runs = 3): Promise<Row> {
           },
         },
       };
-      const handler = createHandler({ trigger: 'alarm' as FunctionName, deps: async () => held });
+      const handler = localHandler({ trigger: 'alarm' as FunctionName, deps: async () => held });
       const version = (await deps.store.getState(FLEET)).version;
       await handler(utilizationAlarm(T0, 140), localContext('alarm')).catch(() => undefined);
       if (taken) stolen++;

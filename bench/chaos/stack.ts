@@ -8,7 +8,8 @@ import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
 import { seedDeployments, seedWorld } from '../../local/seed.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { loadConfigFile, type ResolvedConfig } from '../../shared/config/load.ts';
-import { createHandler, type FunctionName, localContext } from '../../shared/runtime/handler.ts';
+import { type FunctionName, localContext } from '../../shared/runtime/handler.ts';
+import { localHandler } from '../../local/handler.ts';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 /** Monday 2026-01-05 10:00 in New York: inside the demo's business-hours window. */
@@ -49,7 +50,7 @@ export async function chaosStack(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   seedDeployments(world, resolved, stack.kubernetes);
-  const handlers = new Map<FunctionName, ReturnType<typeof createHandler>>();
+  const handlers = new Map<FunctionName, ReturnType<typeof localHandler>>();
   return {
     world,
     stack,
@@ -58,13 +59,13 @@ export async function chaosStack(
     invoke: async (fn, event, timeoutMs = 60_000) => {
       let h = handlers.get(fn);
       if (!h) {
-        h = createHandler({ trigger: fn, deps: async () => stack.deps });
+        h = localHandler({ trigger: fn, deps: async () => stack.deps });
         handlers.set(fn, h);
       }
       return h(structuredClone(event), localContext(fn, timeoutMs));
     },
     invokeInNewContainer: (fn, event, timeoutMs = 60_000) =>
-      createHandler({ trigger: fn, deps: async () => stack.deps })(structuredClone(event), localContext(fn, timeoutMs)),
+      localHandler({ trigger: fn, deps: async () => stack.deps })(structuredClone(event), localContext(fn, timeoutMs)),
     writes: () => world.calls.filter((c) => c.service !== 'events' && !READ.test(c.operation)),
     close: () => stack.close(),
   };

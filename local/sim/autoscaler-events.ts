@@ -5,7 +5,7 @@
  * preemption audit-log entry pushed by Pub/Sub, an EventBridge scheduled rule tick. The functions parse
  * them with the same schemas as in production.
  */
-import { FORWARDED } from '../../events/forwarded.ts';
+import { FORWARDED } from '../../shared/domain/forwarded.ts';
 
 const ACCOUNT = '123456789012';
 

@@ -29,13 +29,7 @@ import type { DemoFleet } from './demo.ts';
 import type { Cloud } from '../../shared/domain/types.ts';
 import { isWindowActive } from '../../shared/engine/schedule.ts';
 import { mulberry32, type World, type WorldEvent } from '../emulators/world.ts';
-import {
-  createHandler,
-  FUNCTION_NAMES,
-  type FunctionName,
-  type HandlerResult,
-  localContext,
-} from '../../shared/runtime/handler.ts';
+import { FUNCTION_NAMES, type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
 import { type LocalStack, startLocalStack } from '../stack.ts';
 import { seedDeployments } from '../seed.ts';
 import * as P from './autoscaler-events.ts';
@@ -44,6 +38,7 @@ import { poolPhysics } from './demo.ts';
 import { observePools, stepPhysics } from './physics.ts';
 import { minimumCounts, publishStep } from './runner.ts';
 import type { DemandTrace } from './trace.ts';
+import { localHandler } from '../handler.ts';
 
 export const DEMO_CONFIG_FILE = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 
@@ -71,7 +66,7 @@ export interface AutoscalerOptions extends AutoscalerControllerOptions {
   history?: DemandTrace;
 }
 
-type Handler = ReturnType<typeof createHandler>;
+type Handler = ReturnType<typeof localHandler>;
 
 /** The configuration with the fleet's `slo.availability` replaced (`--availability`). */
 export function withAvailability(resolved: ResolvedConfig, fleetId: string, availability: number): ResolvedConfig {
@@ -360,7 +355,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
       stack.deps.decisionIntervalSeconds = FORECAST_EVERY_SECONDS;
       seedDeployments(ctx.world, resolved, stack.kubernetes);
       for (const name of FUNCTION_NAMES)
-        handlers.set(name, createHandler({ trigger: name, deps: async () => stack!.deps }));
+        handlers.set(name, localHandler({ trigger: name, deps: async () => stack!.deps }));
       if (options.history) {
         for (const f of resolved.fleets) {
           for (const p of options.history.points) {

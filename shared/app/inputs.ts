@@ -3,7 +3,7 @@
  * (seasonal baseline over the history), the schedule windows and the capacity reservations. Every read is
  * best effort: a metrics store or a cloud that does not answer leaves that input out and says so.
  */
-import { alarmRef } from '../../events/context.ts';
+import { alarmRef } from '../domain/routing.ts';
 import { routingOf } from '../config/routing.ts';
 import type { CapacityReservation, MetricQuery, MetricsQuery } from '../domain/ports.ts';
 import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';

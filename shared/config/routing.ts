@@ -4,7 +4,7 @@
  * event) and the alarm lookup the app layer uses are this one object, resolved once per configuration when
  * the dependencies are built, not per event.
  */
-import type { AlarmRef, NormalizeContext } from '../../events/context.ts';
+import type { AlarmRef, NormalizeContext } from '../domain/routing.ts';
 import type { ResolvedConfig } from './load.ts';
 import type { Config } from './schema.ts';
 

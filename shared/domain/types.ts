@@ -262,3 +262,7 @@ export interface ScheduleWindow {
   /** Scale to zero during the window. */
   scaleToZero?: boolean;
 }
+
+/** A plain JSON object (not null, not an array): what a raw event or an item of a batch must be to be read. */
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);

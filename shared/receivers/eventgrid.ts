@@ -20,7 +20,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { type HttpRequest, type HttpResponse, json } from './http.ts';
 import type { BusEntry, ReceiverPorts } from './ports.ts';
-import { FORWARDED } from '../../events/forwarded.ts';
+import { FORWARDED } from '../domain/forwarded.ts';
 
 export const EVENTGRID_SOURCES = { event: FORWARDED.azureEventGrid, alert: FORWARDED.azureMonitor } as const;
 

@@ -8,7 +8,7 @@
  * is 401, and the reason is logged, never the token. A message id already delivered (a replay, within its
  * 7-day retention) is acknowledged and not forwarded again. The decoded `message.data` goes on the bus as
  * `detail`: a LogEntry as `autoscaler.gcp.compute.preemption`, a Cloud Monitoring notification as
- * `autoscaler.gcp.monitoring` (events/forwarded.ts `FORWARDED`); another payload is acknowledged and logged.
+ * `autoscaler.gcp.monitoring` (shared/domain/forwarded.ts `FORWARDED`); another payload is acknowledged and logged.
  *
  * @see https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions
  * @see https://cloud.google.com/pubsub/docs/push#receive_push
@@ -16,7 +16,7 @@
 import type { OAuth2Client } from 'google-auth-library';
 import { type HttpRequest, type HttpResponse, json, ReceiverAuthError } from './http.ts';
 import type { BusEntry, ReceiverPorts } from './ports.ts';
-import { FORWARDED } from '../../events/forwarded.ts';
+import { FORWARDED } from '../domain/forwarded.ts';
 
 export interface PubSubReceiverConfig {
   /** The `aud` the push subscription puts in its tokens (`--push-auth-token-audience`). */

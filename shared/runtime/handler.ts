@@ -17,6 +17,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { AppDeps, AppMetrics } from '../app/deps.ts';
+import type { Normalizer } from '../domain/routing.ts';
 import type { Signal } from '../domain/signals.ts';
 import { type BuiltClouds, configuredClusters } from './clouds.ts';
 import { TRIGGERS, type TriggerName } from '../app/triggers/index.ts';
@@ -41,6 +42,11 @@ export const ACCEPTS = Object.fromEntries(TRIGGERS.map((t) => [t.name, t.accepts
 export interface HandlerOptions {
   /** The trigger (or its name). */
   trigger: AnyTrigger | FunctionName;
+  /**
+   * The event normalizer (`events/`'s `normalizeEvent`). Given by whoever composes the handler (the function
+   * file, or `local/handler.ts` for the local stack), so that shared code never imports the event schemas above it.
+   */
+  normalize: Normalizer;
   /** Builds (once per container) what the function needs. */
   deps: () => Promise<AppDeps>;
   /** Logger and metrics; the defaults write JSON logs and EMF to stdout as Lambda expects. */
@@ -144,7 +150,7 @@ export function createHandler(options: HandlerOptions): AutoscalerHandler {
     .use(logMetrics(metrics, { captureColdStartMetric: true, throwOnEmptyMetrics: false }))
     .use(withDeps(getDeps, metrics))
     .use(errorPolicy({ fn: trigger.name }))
-    .use(parseAndReject({ trigger }))
+    .use(parseAndReject({ trigger, normalize: options.normalize }))
     .use(correlate(logger))
     .use(idempotency({ trigger }))
     .use(remember);

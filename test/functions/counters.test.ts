@@ -4,9 +4,10 @@
  */
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHandler, localContext } from '../../shared/runtime/handler.ts';
+import { localContext } from '../../shared/runtime/handler.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { tick, utilizationAlarm } from './support.ts';
+import { localHandler } from '../../local/handler.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -22,7 +23,7 @@ describe('application counters', () => {
     const metrics = new Metrics({ namespace: 'GpuAutoscalerTest', serviceName: 'alarm' });
     const added = vi.spyOn(metrics, 'addMetric');
     const stack = h.stack;
-    const handler = createHandler({ trigger: 'alarm', deps: async () => stack.deps, metrics });
+    const handler = localHandler({ trigger: 'alarm', deps: async () => stack.deps, metrics });
     const id = crypto.randomUUID();
 
     await handler(utilizationAlarm(T0, 140, { id }), localContext('alarm'));
@@ -52,7 +53,7 @@ describe('metrics unavailable (KEDA fallback)', () => {
         warn: (message: string, extra?: Record<string, unknown>) => warnings.push({ message, extra }),
       },
     };
-    const handler = createHandler({ trigger: 'forecast', deps: async () => deps, metrics });
+    const handler = localHandler({ trigger: 'forecast', deps: async () => deps, metrics });
     for (let i = 0; i < 2; i++)
       await handler(tick(T0 + i * 300_000, 'forecast', crypto.randomUUID()), localContext('forecast'));
     expect(added.mock.calls.filter((c) => c[0] === 'MetricsFallback')).toHaveLength(2);

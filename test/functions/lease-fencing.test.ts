@@ -7,9 +7,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../shared/app/deps.ts';
 import type { CapacityPort } from '../../shared/domain/ports.ts';
-import { createHandler, localContext } from '../../shared/runtime/handler.ts';
+import { localContext } from '../../shared/runtime/handler.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { utilizationAlarm } from './support.ts';
+import { localHandler } from '../../local/handler.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -52,7 +53,7 @@ describe('an invocation held past its lease', () => {
         cluster: (name) => deps.clouds.cluster(name),
       },
     };
-    const handler = createHandler({ trigger: 'alarm', deps: async () => held });
+    const handler = localHandler({ trigger: 'alarm', deps: async () => held });
     const scalesBefore = h.world.callsTo('kubernetes').filter((c) => /scale/.test(c.operation)).length;
 
     // Retried: the lease was lost, so neither the remaining writes nor the state were made.

@@ -5,8 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listSamples, loadSample } from '../../events/samples.ts';
-import { createHandler, type FunctionName, localContext } from '../../shared/runtime/handler.ts';
+import { type FunctionName, localContext } from '../../shared/runtime/handler.ts';
 import { FLEET, type Harness, startHarness } from '../support/stack.ts';
+import { localHandler } from '../../local/handler.ts';
 
 /** The function each source is delivered to (the rules and subscriptions in stacks/). */
 const RECEIVER: Record<string, FunctionName> = {
@@ -110,7 +111,7 @@ describe('malformed events change nothing and are recorded with their reason', (
     for (let i = 0; i < 6000; i++) nested = { n: nested };
     const raw = { version: '0', id: 'deep-1', 'detail-type': 'EC2 Spot Instance Interruption Warning', detail: nested };
     // Invoked directly: the harness's structuredClone would overflow on it before the handler does.
-    const handler = createHandler({ trigger: 'spot-interruption', deps: async () => h.stack.deps });
+    const handler = localHandler({ trigger: 'spot-interruption', deps: async () => h.stack.deps });
     const result = await handler(raw, localContext('spot-interruption'));
     expect(result).toMatchObject({ status: 'rejected' });
     const record = (await h.rejected()).find((r) => r.eventId === 'deep-1');

@@ -5,9 +5,10 @@
  * decision for the same count starts nothing again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHandler, localContext } from '../../shared/runtime/handler.ts';
+import { localContext } from '../../shared/runtime/handler.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { ACTOR, command } from './support.ts';
+import { localHandler } from '../../local/handler.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -20,7 +21,7 @@ describe('an Azure scale-set update still running at the invocation deadline', (
     h = await startHarness({ desired: { 'azure-a100-spot': 1 }, block: null });
     // The scale set's operations stay InProgress far longer than the test (the adapter would wait 10 s).
     h.stack.azure.configure({ operationPolls: 1_000_000 });
-    const handler = createHandler({ trigger: 'ops', deps: async () => h!.stack.deps });
+    const handler = localHandler({ trigger: 'ops', deps: async () => h!.stack.deps });
     const scale = (requestId: string) =>
       command(
         {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '../../events/index.ts';
 import { findEventBridgeDecoder } from '../../events/registry.ts';
-import { FORWARDED, forwardedKind } from '../../events/forwarded.ts';
+import { FORWARDED, forwardedKind } from '../../shared/domain/forwarded.ts';
 import { loadSample } from '../../events/samples.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { FunctionKey } from '../../stacks/function-specs.ts';

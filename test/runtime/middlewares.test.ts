@@ -8,6 +8,7 @@ import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts
 import { CloudError } from '../../shared/domain/errors.ts';
 import { errorPolicy, retriesCanFix } from '../../shared/runtime/middlewares/error-policy.ts';
 import { idempotency } from '../../shared/runtime/middlewares/idempotency.ts';
+import { normalizeEvent } from '../../events/index.ts';
 import { parseAndReject } from '../../shared/runtime/middlewares/parse-and-reject.ts';
 import type { AutoscalerRequest } from '../../shared/runtime/middlewares/request.ts';
 import { LeaseBusyError, StaleStateError } from '../../shared/state/records.ts';
@@ -46,7 +47,7 @@ const alarmEvent = {
 };
 
 describe('parseAndReject', () => {
-  const parse = parseAndReject({ trigger: alarm }).before!;
+  const parse = parseAndReject({ trigger: alarm, normalize: normalizeEvent }).before!;
   it.each([
     { name: 'a malformed event is recorded and answered rejected', event: { ...alarmEvent, detail: { alarmName: 7 } } },
     {

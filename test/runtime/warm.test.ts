@@ -5,8 +5,9 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../shared/app/deps.ts';
-import { createHandler } from '../../shared/runtime/handler.ts';
+
 import { productionDeps } from '../../shared/runtime/production.ts';
+import { localHandler } from '../../local/handler.ts';
 
 const demo = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 const env = { AUTOSCALER_CONFIG_FILE: demo, TABLE_NAME: 't', AWS_REGION: 'us-east-1' };
@@ -15,7 +16,7 @@ describe('warm', () => {
   it('loads the adapters of every pool and cluster of the configuration, once, calling no cloud', async () => {
     let built = 0;
     const seen: { pools: number; clusters: string[] }[] = [];
-    const handler = createHandler({
+    const handler = localHandler({
       trigger: 'spot-interruption',
       deps: async () => {
         built += 1;

@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile, type ResolvedConfig } from '../../shared/config/load.ts';
 import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
 import { type CallRecord, World } from '../../local/emulators/world.ts';
-import { createHandler, type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
+import { type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
 import { type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { seedDeployments, seedWorld } from '../../local/seed.ts';
 import type { AuditRecord, RejectedEvent } from '../../shared/state/store.ts';
+import { localHandler } from '../../local/handler.ts';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 /** Monday 2026-01-05 10:00 in New York: inside the demo's business-hours window. */
@@ -75,7 +76,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const metrics = new MetricsStore();
   const stack = await startLocalStack({ world, resolved, metricsStore: metrics });
   seedDeployments(world, resolved, stack.kubernetes);
-  const handlers = new Map<FunctionName, ReturnType<typeof createHandler>>();
+  const handlers = new Map<FunctionName, ReturnType<typeof localHandler>>();
   const audits = (fleetId = FLEET) => stack.deps.store.listAudit(fleetId, 100);
   return {
     world,
@@ -86,7 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     invoke: async (fn, event) => {
       let h = handlers.get(fn);
       if (!h) {
-        h = createHandler({ trigger: fn, deps: async () => stack.deps });
+        h = localHandler({ trigger: fn, deps: async () => stack.deps });
         handlers.set(fn, h);
       }
       return (await h(structuredClone(event), localContext(fn, 60_000))) as HandlerResult;

@@ -9,7 +9,7 @@ import type {
 } from '../../../shared/domain/signals.ts';
 import { compact, type NormalizeContext, noop, resolveFleet, withFleet } from '../../context.ts';
 import { httpDate, identifier, MAX_AZURE_VM_NAME_LENGTH } from '../../fields.ts';
-import { FORWARDED } from '../../forwarded.ts';
+import { FORWARDED } from '../../../shared/domain/forwarded.ts';
 import { type Decoder, type Path, parseWith, partitionItems, withRejected } from '../../parse.ts';
 import { base, eventBridge } from '../aws/eventbridge.ts';
 

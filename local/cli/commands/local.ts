@@ -90,8 +90,11 @@ export async function startServing(o: { config: string; stateDir: string }, io: 
   }
   seedDeployments(world, resolved, stack.kubernetes);
   // The operator commands of other processes run here, on this world, through the ops function's handler.
-  const { createHandler, localContext } = await import('../../../shared/runtime/handler.ts');
-  const handler = createHandler({ trigger: 'ops', deps: async () => stack.deps });
+  const [{ localHandler }, { localContext }] = await Promise.all([
+    import('../../handler.ts'),
+    import('../../../shared/runtime/handler.ts'),
+  ]);
+  const handler = localHandler({ trigger: 'ops', deps: async () => stack.deps });
   const opsServer = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -146,11 +146,12 @@ async function invokeLocal(
   // Locally the function's logs and EMF metrics would only clutter the terminal.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  const [{ startLocalStack }, { seedDeployments }, { createHandler, localContext }, { startLocalDynamo }] =
+  const [{ startLocalStack }, { seedDeployments }, { localContext }, { localHandler }, { startLocalDynamo }] =
     await Promise.all([
       import('../../stack.ts'),
       import('../../seed.ts'),
       import('../../../shared/runtime/handler.ts'),
+      import('../../handler.ts'),
       import('../../dynalite.ts'),
     ]);
   const { servingInfo } = await import('../serving.ts');
@@ -183,7 +184,7 @@ async function invokeLocal(
     const stack = await startLocalStack({ world, resolved, dynamo, clock });
     try {
       seedDeployments(world, resolved, stack.kubernetes);
-      const handler = createHandler({ trigger: 'ops', deps: async () => stack.deps });
+      const handler = localHandler({ trigger: 'ops', deps: async () => stack.deps });
       const result = (await handler(body, localContext('ops', 5 * 60_000))) as HandlerResult;
       world.advanceTo(Math.max(world.now(), clock().getTime()));
       await saveWorld(stateDir, world);

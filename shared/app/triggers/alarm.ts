@@ -3,7 +3,7 @@
  * or a Cloud Monitoring incident: a reactive decision for the fleet the alarm is configured for. An alarm
  * without data decides nothing.
  */
-import { alarmRef } from '../../../events/context.ts';
+import { alarmRef } from '../../domain/routing.ts';
 import { routingOf } from '../../config/routing.ts';
 import type { MetricAlarmSignal } from '../../domain/signals.ts';
 import type { AppDeps } from '../deps.ts';

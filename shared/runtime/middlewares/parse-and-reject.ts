@@ -8,13 +8,12 @@
  * - else `request.internal.signal` is the signal, and `request.event` becomes it (the idempotency key is its
  *   event id).
  */
-import { isRecord } from '../../../events/fields.ts';
-import { normalizeEvent } from '../../../events/index.ts';
-import type { NormalizeContext } from '../../../events/context.ts';
 import type { AppDeps } from '../../app/deps.ts';
 import { routingOf } from '../../config/routing.ts';
 import type { AnyTrigger, TriggerResult } from '../../app/triggers/trigger.ts';
 import { isParseError } from '../../domain/errors.ts';
+import type { NormalizeContext, Normalizer } from '../../domain/routing.ts';
+import { isRecord } from '../../domain/types.ts';
 import type { AutoscalerMiddleware, AutoscalerRequest } from './request.ts';
 
 /**
@@ -27,6 +26,8 @@ export function normalizeContext(deps: AppDeps, now: Date): NormalizeContext {
 
 export interface ParseAndRejectOptions {
   trigger: Pick<AnyTrigger, 'name' | 'accepts'>;
+  /** The event normalizer (`events/`'s `normalizeEvent`), given by the function that composes the handler. */
+  normalize: Normalizer;
 }
 
 /** Stores one rejected event (or item of a batch) with its reason; never retried for what it holds. */
@@ -52,12 +53,12 @@ async function reject(request: AutoscalerRequest, fn: string, reason: string, pa
   return { status: 'rejected', reason, ...(path ? { path } : {}) };
 }
 
-export function parseAndReject({ trigger }: ParseAndRejectOptions): AutoscalerMiddleware {
+export function parseAndReject({ trigger, normalize }: ParseAndRejectOptions): AutoscalerMiddleware {
   const parseAndRejectBefore = async (request: AutoscalerRequest): Promise<void> => {
     const deps = request.internal.deps!;
-    let normalized: ReturnType<typeof normalizeEvent>;
+    let normalized: ReturnType<Normalizer>;
     try {
-      normalized = normalizeEvent(request.event, normalizeContext(deps, deps.clock()));
+      normalized = normalize(request.event, normalizeContext(deps, deps.clock()));
     } catch (e) {
       if (!isParseError(e)) throw e;
       request.internal.settled = await reject(request, trigger.name, e.message, e.path);

@@ -1,5 +1,5 @@
 /**
- * The forwarded notices: what the receivers (shared/receivers/) and the node agent (agent/) put on the
+ * The forwarded notices: what the receivers (`shared/receivers/`) and the node agent (agent/) put on the
  * autoscaler's own bus, `source` and `detail-type` per kind, each carrying the cloud's own payload as
  * `detail` (the contract docs/deploy.md describes). The one list the stacks' rules and bus policy, the
  * router, the receivers, the agent and the simulation read.
