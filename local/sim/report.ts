@@ -10,7 +10,7 @@ import type { CapacityType } from '../../shared/domain/types.ts';
 import type { Advice } from '../advise/evaluate.ts';
 import { TIMELINE_KINDS, type TimelineEntry } from './controller.ts';
 import type { ControllerRun, RunResult } from './runner.ts';
-import { summaryRows } from './summary.ts';
+import { costRows, type SummaryRows, summaryRows } from './summary.ts';
 
 export interface ReportOptions {
   /** The controller whose capacity and timeline are drawn; default `autoscaler` if present, else the first. */
@@ -100,6 +100,9 @@ ul.reasons { margin: 4px 0 12px 18px; padding: 0; font-size: 13px; color: #333; 
 <h2>Summary</h2>
 ${summaryTable(result, primary.name)}
 <p class="note">Cost excludes the capacity block's upfront fee (paid whether it is used or not, the same for every controller). SLO attainment = served / offered requests. Idle = unused share of billed capacity.</p>
+<h2>Cost by kind (USD)</h2>
+${rowsTable(costRows(result), result, primary.name, 'costs')}
+<p class="note">Ready nodes by capacity type; nodes booting (cold launches), resuming (warm nodes started again) and draining (under a notice) serve nothing; warm prep = warm nodes launched and prepared at the running price before they stop, warm disks = stopped nodes. Each step's cost is split by what the nodes did at its start.</p>
 <h2>SLO attainment over time${target !== undefined ? ` against the target ${esc(pctText(target))}` : ''}</h2>
 ${sloVerdicts(result, target)}
 ${sloChart(result, target)}
@@ -121,7 +124,10 @@ ${options.advice ? adviceSection(options.advice) : ''}
 }
 
 function summaryTable(result: RunResult, primary: string): string {
-  const rows = summaryRows(result);
+  return rowsTable(summaryRows(result), result, primary, 'summary');
+}
+
+function rowsTable(rows: SummaryRows, result: RunResult, primary: string, cls: string): string {
   const head = rows.header.map((h) => `<th>${esc(h)}</th>`).join('');
   const body = rows.rows
     .map(
@@ -129,7 +135,7 @@ function summaryTable(result: RunResult, primary: string): string {
         `<tr${result.runs[i]!.name === primary ? ' class="primary"' : ''}>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`,
     )
     .join('\n');
-  return `<table class="summary"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+  return `<table class="${cls}"><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import { MetricsStore } from '../emulators/prometheus/store.ts';
 import { World, type WorldEvent } from '../emulators/world.ts';
 import type { Controller, ControllerContext, Foresight, StartMode, StepContext, TimelineEntry } from './controller.ts';
 import { type DemoFleet, demoPool, poolPhysics } from './demo.ts';
+import { CostLedger, type CostBreakdown } from './cost-breakdown.ts';
 import { addStep, billedFigures, observePools, type StepMetrics, stepPhysics, type Totals } from './physics.ts';
 import type { SpotSchedule } from './spot.ts';
 import { type DemandTrace, offeredRequests } from './trace.ts';
@@ -82,6 +83,8 @@ export interface ControllerSummary {
   warm_failed_resumes: number;
   /** What warm nodes cost (preparing, then their disks), USD; part of `cost_usd`. */
   warm_cost_usd: number;
+  /** `cost_usd` by what the nodes were doing, and per pool (cost-breakdown.ts). */
+  cost_breakdown: CostBreakdown;
 }
 
 export interface RunSeries {
@@ -362,12 +365,14 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     i.state = 'ready';
   }
   events.length = 0;
+  const ledger = new CostLedger(world);
   let stopIndex = 0;
   try {
     for (let k = 0; k < steps; k++) {
       const t0 = startMs + k * stepSeconds * 1000;
       const t1 = t0 + stepSeconds * 1000;
       const pools = observePools(world, physics);
+      ledger.open();
       const m = stepPhysics(k * stepSeconds, stepSeconds, foresight.offeredPerStep[k]!, pools);
       addStep(totals, m);
       series.t.push(k * stepSeconds);
@@ -405,6 +410,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
 
       while (stopIndex < stops.length && stops[stopIndex]!.at <= t1) stops[stopIndex++]!.run();
       world.advanceTo(t1);
+      ledger.close();
       publishStep(metricsStore, demo.fleet.id, t1 / 1000, m);
       series.costUsd.push(world.costUsd());
 
@@ -462,6 +468,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     warm_resumes: world.warmResumes().resumes,
     warm_failed_resumes: world.warmResumes().failedResumes,
     warm_cost_usd: world.warmCostUsd(),
+    cost_breakdown: ledger.breakdown(),
   };
   timeline.sort((a, b) => a.at - b.at);
   return { name: controller.name, summary, series, timeline, replacements };

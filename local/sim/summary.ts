@@ -1,6 +1,7 @@
 /**
  * The run's figures as a table (terminal and report) and as the `--json` object.
  */
+import { COST_KINDS, type CostKind } from './cost-breakdown.ts';
 import type { ControllerSummary, RunResult } from './runner.ts';
 
 export interface SummaryRows {
@@ -43,9 +44,43 @@ export function summaryRows(result: RunResult): SummaryRows {
   return { header, rows };
 }
 
+const KIND_LABELS: Record<CostKind, string> = {
+  running_on_demand: 'on-demand',
+  running_spot: 'spot',
+  running_reserved: 'reserved',
+  booting: 'booting',
+  resuming: 'resuming',
+  draining: 'draining',
+  warm_preparing: 'warm prep',
+  warm_disks: 'warm disks',
+};
+
+/**
+ * Where each controller's cost went (cost-breakdown.ts), USD: running by capacity type, booting, resuming,
+ * draining, warm preparations and warm disks; kinds no controller paid for are left out.
+ */
+export function costRows(result: RunResult): SummaryRows {
+  const kinds = COST_KINDS.filter((k) => result.runs.some((r) => r.summary.cost_breakdown.by_kind[k] >= 0.005));
+  const header = ['controller', 'cost USD', ...kinds.map((k) => KIND_LABELS[k]), 'warm preparations'];
+  const rows = result.runs.map((r) => {
+    const b = r.summary.cost_breakdown;
+    const prepared = Object.values(b.warm_preparations).reduce((a, n) => a + n, 0);
+    return [r.name, r.summary.cost_usd.toFixed(2), ...kinds.map((k) => b.by_kind[k].toFixed(2)), String(prepared)];
+  });
+  return { header, rows };
+}
+
+/** The cost breakdown as a plain-text table (see `costRows`). */
+export function formatCostTable(result: RunResult): string {
+  return formatRows(costRows(result));
+}
+
 /** A plain-text table, columns aligned (numbers right, the first column left). */
 export function formatSummaryTable(result: RunResult): string {
-  const { header, rows } = summaryRows(result);
+  return formatRows(summaryRows(result));
+}
+
+function formatRows({ header, rows }: SummaryRows): string {
   const all = [header, ...rows];
   const widths = header.map((_, c) => Math.max(...all.map((r) => r[c]!.length)));
   const line = (r: string[]) =>

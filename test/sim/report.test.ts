@@ -288,6 +288,7 @@ describe('the report and the summary', () => {
           expect(await page.$$eval('svg[data-chart="slo"] line.target', (p) => p.length)).toBe(1);
           expect(await page.$$eval('svg[data-chart="cost"] path.line', (p) => p.length)).toBe(6);
           expect(await page.$$eval('table.summary tbody tr', (rows) => rows.length)).toBe(6);
+          expect(await page.$$eval('table.costs tbody tr', (rows) => rows.length)).toBe(6);
           expect(errors).toEqual([]);
           expect(requests.every((u) => u.startsWith('file:') || u.startsWith('data:'))).toBe(true);
         } finally {

@@ -19,7 +19,7 @@ import { createProgressReporter } from '../../sim/progress.ts';
 import { renderReport } from '../../sim/report.ts';
 import { runSimulation } from '../../sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../../sim/spot.ts';
-import { formatSummaryTable, summaryJson } from '../../sim/summary.ts';
+import { formatCostTable, formatSummaryTable, summaryJson } from '../../sim/summary.ts';
 import {
   type DemandTrace,
   defaultDayTrace,
@@ -215,6 +215,7 @@ async function run(
   if (opts.json) io.stdout(JSON.stringify(advice ? { ...summaryJson(result), advice } : summaryJson(result), null, 2));
   else {
     io.stdout(formatSummaryTable(result));
+    io.stdout(`\ncost by kind (USD):\n${formatCostTable(result)}`);
     io.stdout(`\nreport: ${reportPath}`);
   }
   return 0;
