@@ -18,13 +18,28 @@ export interface IdempotencyOptions {
 }
 
 const SKIP = Symbol('idempotency skipped');
+/**
+ * Set when this request acquired the in-progress record (not a replay, not a refusal). Only the owner may
+ * delete it on error: Powertools' middleware (2.35) deletes the record in `onError` whoever holds it, so a
+ * duplicate refused while the first delivery runs (`IdempotencyAlreadyInProgressError`) deleted the first
+ * one's lock, or its completed record if that was saved in between, and a later retry decided again
+ * (aws-powertools/powertools-lambda-typescript#5675, fixed upstream in #5676 after 2.35.0, the newest
+ * release on npm). The rule here is that fix's: delete only what this request acquired and has not saved.
+ */
+const OWNS = Symbol('idempotency record acquired');
 
 export function idempotency(options: IdempotencyOptions): AutoscalerMiddleware {
   let inner: ReturnType<typeof makeHandlerIdempotent> | undefined;
   const skipped = (request: AutoscalerRequest) => (request.internal as Record<symbol, unknown>)[SKIP] === true;
   const readOnly = (signal: Signal) => options.trigger.readOnly?.(signal) ?? false;
 
+  const owned = (request: AutoscalerRequest) => (request.internal as Record<symbol, unknown>)[OWNS] === true;
+  const own = (request: AutoscalerRequest, value: boolean) => {
+    (request.internal as Record<symbol, unknown>)[OWNS] = value;
+  };
+
   const idempotencyBefore = async (request: AutoscalerRequest) => {
+    own(request, false);
     const { deps, signal, settled } = request.internal;
     if (settled || !signal || !deps?.idempotency || readOnly(signal)) {
       (request.internal as Record<symbol, unknown>)[SKIP] = true;
@@ -46,13 +61,22 @@ export function idempotency(options: IdempotencyOptions): AutoscalerMiddleware {
         expiresAfterSeconds: options.expiresAfterSeconds ?? 3600,
       }),
     });
-    return (inner.before as (r: AutoscalerRequest) => Promise<unknown>)(request) as Promise<undefined>;
+    // Throws for a duplicate in progress (nothing acquired); returns the stored answer for a replay (nothing
+    // acquired: middy returns it early); returns nothing when this request saved the in-progress record.
+    const replay = await (inner.before as (r: AutoscalerRequest) => Promise<unknown>)(request);
+    if (replay === undefined) own(request, true);
+    return replay as undefined;
   };
   const idempotencyAfter = async (request: AutoscalerRequest) => {
-    if (!skipped(request)) await (inner!.after as (r: AutoscalerRequest) => Promise<void>)(request);
+    if (skipped(request)) return;
+    // Saving the answer ends the ownership: a failed save must not delete the record either.
+    own(request, false);
+    await (inner!.after as (r: AutoscalerRequest) => Promise<void>)(request);
   };
   const idempotencyOnError = async (request: AutoscalerRequest) => {
-    if (!skipped(request) && inner) await (inner.onError as (r: AutoscalerRequest) => Promise<void>)(request);
+    if (skipped(request) || !inner || !owned(request)) return;
+    own(request, false);
+    await (inner.onError as (r: AutoscalerRequest) => Promise<void>)(request);
   };
   return { before: idempotencyBefore, after: idempotencyAfter, onError: idempotencyOnError };
 }
