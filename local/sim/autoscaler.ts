@@ -20,14 +20,23 @@
  * first minute's demand is published as the fleet's metrics and the forecast function decides through the
  * real path, again until the pools' desired counts stop changing (at most `SETTLE_ROUNDS` decisions: the
  * safety's step limits can need more than one); the nodes it launched count as ready between decisions, as
- * the runner makes them ready at the start, and the warm nodes it asked for as prepared. That is the count the autoscaler's own rule holds for the first
- * minute's demand.
+ * the runner makes them ready at the start, and the warm nodes it asked for as prepared. That is the count the
+ * autoscaler's own rule holds for the first minute's demand. The rounds are decided at instants before the
+ * start, `settleSpacingSeconds` apart (the application's clock runs behind the World's meanwhile): the
+ * scale-up policies limit a change per period (the HPA default: +4 or +100% per 15 s), a rule about change
+ * over time, so rounds decided at one instant would hold the start at the first round's limit (from the
+ * demo's 2 nodes: 6, then 12), not at the count the rule holds for the demand; and a launch is taken as
+ * coming for `LAUNCH_GRACE_SECONDS`, so rounds at one instant would count nodes asked of a spot offering
+ * without capacity as capacity at the start (13 g5 spot nodes at the start of the 2023 conversation trace
+ * with the AWS2 spot traces), where a fleet that had been running would have seen them not launch.
  */
 import { fileURLToPath } from 'node:url';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
 import type { DemoFleet } from './demo.ts';
-import type { Cloud } from '../../shared/domain/types.ts';
+import type { Cloud, FleetPolicy } from '../../shared/domain/types.ts';
 import { isWindowActive } from '../../shared/engine/schedule.ts';
+import { LAUNCH_GRACE_SECONDS } from '../../shared/engine/shortfall.ts';
+import { type MetricsStore, seriesKey } from '../emulators/prometheus/store.ts';
 import { mulberry32, type World, type WorldEvent } from '../emulators/world.ts';
 import { FUNCTION_NAMES, type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
 import { type LocalStack, startLocalStack } from '../stack.ts';
@@ -50,6 +59,22 @@ export const ALARMS = {
 export const FORECAST_EVERY_SECONDS = 300;
 /** Decisions at most before the clock starts (see the file comment). */
 export const SETTLE_ROUNDS = 6;
+
+/**
+ * Seconds between two decisions of the warm start (see the file comment): the longest period over which the
+ * fleet's scale-up rules limit a change (its scale-up policies' periods, its scale-up stabilization window,
+ * its scale-up cooldown), so that each round's limit starts afresh, and at least the engine's launch grace
+ * (`LAUNCH_GRACE_SECONDS`), so that each round sees whether the nodes the one before asked for launched.
+ */
+export function settleSpacingSeconds(policy: FleetPolicy): number {
+  return Math.max(
+    1,
+    ...policy.scaleUp.policies.map((p) => p.periodSeconds),
+    policy.scaleUp.stabilizationWindowSeconds ?? 0,
+    policy.safety.scaleUpCooldownSeconds,
+    LAUNCH_GRACE_SECONDS,
+  );
+}
 
 interface AlarmState {
   name: string;
@@ -125,6 +150,24 @@ export function onlyFleet(resolved: ResolvedConfig, fleetId: string): ResolvedCo
   };
 }
 
+/**
+ * The store, for the warm start's rounds (decided before the start): a sample of a series that already has
+ * a later one (the demand history a run may start with) is left out; the history says what the fleet saw then.
+ */
+function notBefore(store: MetricsStore): Pick<MetricsStore, 'add'> {
+  return {
+    add(name, labels, timeSeconds, value) {
+      const key = seriesKey({ __name__: name, ...labels });
+      const series = store
+        .select([{ name: '__name__', op: '=', value: name }])
+        .find((s) => seriesKey(s.labels) === key);
+      const last = series?.times[series.times.length - 1];
+      if (last !== undefined && last > timeSeconds) return;
+      store.add(name, labels, timeSeconds, value);
+    },
+  };
+}
+
 export function createAutoscalerController(options: AutoscalerOptions): Controller {
   let stack: LocalStack | undefined;
   let resolved: ResolvedConfig;
@@ -134,6 +177,8 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
   const windows = new Map<string, boolean>();
   let lastForecast = Number.NEGATIVE_INFINITY;
   let incarnation = 1;
+  /** How far the application's clock runs behind the World's (ms): only during the warm start's rounds. */
+  let clockBehindMs = 0;
 
   const uuid = () => {
     const h = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 16).toString(16)).join('');
@@ -349,7 +394,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
         world: ctx.world,
         resolved,
         metricsStore: ctx.metricsStore,
-        clock: () => new Date(ctx.world.now()),
+        clock: () => new Date(ctx.world.now() - clockBehindMs),
       });
       // The forecast rule ticks every FORECAST_EVERY_SECONDS: the longest time between two decisions.
       stack.deps.decisionIntervalSeconds = FORECAST_EVERY_SECONDS;
@@ -374,39 +419,47 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
           .map((p) => `${p.id}=${p.desired}`)
           .join(',');
       let before = counts();
-      for (let round = 0; round < SETTLE_ROUNDS; round++) {
-        for (const i of ctx.world.allInstances()) {
-          if (i.state === 'pending' || i.state === 'running') {
-            i.runningAt = i.readyAt = ctx.now;
-            i.state = 'ready';
-          }
-        }
-        // Warm nodes it asked for are prepared too: the fleet was running before (its warm pools filled).
-        for (const p of ctx.world.allPools()) {
-          for (const w of ctx.world.warmOf(p.id)) {
-            if (w.phase === 'warming') {
-              w.phase = 'warm';
-              w.warmAt = w.billedTo = ctx.now;
+      const spacingMs = Math.max(...resolved.fleets.map((f) => settleSpacingSeconds(f.policy)), 1) * 1000;
+      try {
+        for (let round = 0; round < SETTLE_ROUNDS; round++) {
+          // Round r is decided (SETTLE_ROUNDS - r) spacings before the start.
+          clockBehindMs = (SETTLE_ROUNDS - round) * spacingMs;
+          const at = ctx.now - clockBehindMs;
+          for (const i of ctx.world.allInstances()) {
+            if (i.state === 'pending' || i.state === 'running') {
+              i.runningAt = i.readyAt = ctx.now;
+              i.state = 'ready';
             }
           }
+          // Warm nodes it asked for are prepared too: the fleet was running before (its warm pools filled).
+          for (const p of ctx.world.allPools()) {
+            for (const w of ctx.world.warmOf(p.id)) {
+              if (w.phase === 'warming') {
+                w.phase = 'warm';
+                w.warmAt = w.billedTo = ctx.now;
+              }
+            }
+          }
+          const m = stepPhysics(
+            0,
+            ctx.stepSeconds,
+            ctx.foresight.offeredPerStep[0] ?? 0,
+            observePools(ctx.world, physics),
+          );
+          for (const f of resolved.fleets) publishStep(notBefore(ctx.metricsStore), f.id, at / 1000, m);
+          await invoke(
+            ctx,
+            'forecast',
+            P.scheduledTick({ id: uuid(), time: new Date(at) }, 'gpu-autoscaler-forecast'),
+            'forecast',
+            'the start (sizing for the first minute)',
+          );
+          const after = counts();
+          if (after === before) break;
+          before = after;
         }
-        const m = stepPhysics(
-          0,
-          ctx.stepSeconds,
-          ctx.foresight.offeredPerStep[0] ?? 0,
-          observePools(ctx.world, physics),
-        );
-        for (const f of resolved.fleets) publishStep(ctx.metricsStore, f.id, ctx.now / 1000, m);
-        await invoke(
-          ctx,
-          'forecast',
-          P.scheduledTick({ id: uuid(), time: new Date(ctx.now) }, 'gpu-autoscaler-forecast'),
-          'forecast',
-          'the start (sizing for the first minute)',
-        );
-        const after = counts();
-        if (after === before) break;
-        before = after;
+      } finally {
+        clockBehindMs = 0;
       }
     },
     async step(ctx) {

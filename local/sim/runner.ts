@@ -485,7 +485,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
  *   gpu_utilization             percent busy of a pool's serving nodes (only pools with serving nodes)
  *   ready_nodes, desired_nodes  per pool
  */
-export function publishStep(store: MetricsStore, fleet: string, tSeconds: number, m: StepMetrics): void {
+export function publishStep(store: Pick<MetricsStore, 'add'>, fleet: string, tSeconds: number, m: StepMetrics): void {
   store.add('fleet_rps', { fleet }, tSeconds, m.offeredRps);
   store.add('fleet_served_rps', { fleet }, tSeconds, m.servedRequests / m.stepSeconds);
   store.add('fleet_capacity_rps', { fleet }, tSeconds, m.capacityRps);

@@ -11,10 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../../local/cli/commands/simulate.ts';
 import type { CliIo } from '../../local/cli/io.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
-import { createAutoscalerController, onlyFleet } from '../../local/sim/autoscaler.ts';
+import { createAutoscalerController, onlyFleet, settleSpacingSeconds } from '../../local/sim/autoscaler.ts';
 import { demoFleet } from '../../local/sim/demo.ts';
 import { demoFromConfig } from '../../local/sim/from-config.ts';
 import { runSimulation } from '../../local/sim/runner.ts';
+import { spotSlots } from '../../local/sim/spot.ts';
 import { scaleTrace } from '../../local/sim/trace.ts';
 import { NO_SPOT, stepTrace } from './support.ts';
 
@@ -112,4 +113,86 @@ describe('simulate with the real autoscaler', () => {
     );
     // (Cold, it would start at minimumCounts: the initialDesired the runner applies, as for the HPA above.)
   }, 60_000);
+
+  it('sizes the warm start past the scale-up rate limit: its rounds are decided a policy period apart', async () => {
+    const demo = demoFleet();
+    // 700 requests/s: 18 g5 nodes' worth before any headroom. From the demo's 2 nodes, decisions at one instant
+    // stop at the HPA default's limit (+4 or +100% per 15 s: 6, then 12 nodes, 468 requests/s).
+    const trace = scaleTrace(stepTrace([[0, 1]], 2), 700);
+    const autoscaler = createAutoscalerController({
+      demo,
+      seed: 1,
+      hours: 1 / 60,
+      stepSeconds: 60,
+      cwd: process.cwd(),
+      log: () => {},
+    });
+    const r = await runSimulation({ trace, spot: NO_SPOT, demo, hours: 1 / 60, seed: 1, controllers: [autoscaler] });
+    const run = r.runs[0]!;
+    expect(run.series.servedRps[0]).toBeCloseTo(700, 6);
+    expect(run.series.readyNodes[0]).toBeGreaterThan(12);
+  }, 60_000);
+
+  it('starts on what can launch: spot offerings without capacity are seen not to launch before the start', async () => {
+    const demo = demoFleet();
+    const trace = scaleTrace(stepTrace([[0, 1]], 2), 500);
+    // No spot capacity anywhere at the start.
+    const spot = {
+      source: 'none at the start',
+      changes: spotSlots(demo.worldPools).map((s) => ({ t: 0, poolId: s.poolId, zone: s.zone, capacity: 0 })),
+      mapping: [],
+    };
+    const autoscaler = createAutoscalerController({
+      demo,
+      seed: 1,
+      hours: 1 / 60,
+      stepSeconds: 60,
+      cwd: process.cwd(),
+      log: () => {},
+    });
+    const r = await runSimulation({ trace, spot, demo, hours: 1 / 60, seed: 1, controllers: [autoscaler] });
+    const run = r.runs[0]!;
+    // Nodes asked of an offering without capacity would be found missing after the first minute.
+    expect(run.timeline.filter((e) => e.kind === 'launch-failed' && e.at === r.startMs)).toEqual([]);
+    expect(run.series.capacityRpsByType.spot[0]).toBe(0);
+    expect(run.series.servedRps[0]).toBeCloseTo(500, 6);
+  }, 60_000);
+});
+
+describe('settleSpacingSeconds', () => {
+  const base = {
+    scaleUp: {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max' as const,
+      policies: [{ type: 'Pods' as const, value: 4, periodSeconds: 15 }],
+    },
+    safety: { scaleUpCooldownSeconds: 0 },
+  };
+  it.each([
+    { name: "the HPA default's 15 s period: the launch grace, longer", policy: base, expected: 120 },
+    {
+      name: 'the longest policy period, when longer than the launch grace',
+      policy: {
+        ...base,
+        scaleUp: {
+          ...base.scaleUp,
+          policies: [...base.scaleUp.policies, { type: 'Percent' as const, value: 100, periodSeconds: 300 }],
+        },
+      },
+      expected: 300,
+    },
+    { name: 'a scale-up cooldown', policy: { ...base, safety: { scaleUpCooldownSeconds: 180 } }, expected: 180 },
+    {
+      name: 'a scale-up stabilization window',
+      policy: { ...base, scaleUp: { ...base.scaleUp, stabilizationWindowSeconds: 600 } },
+      expected: 600,
+    },
+    {
+      name: 'no policy: the launch grace',
+      policy: { ...base, scaleUp: { ...base.scaleUp, policies: [] } },
+      expected: 120,
+    },
+  ])('$name', ({ policy, expected }) => {
+    expect(settleSpacingSeconds(policy as unknown as Parameters<typeof settleSpacingSeconds>[0])).toBe(expected);
+  });
 });
