@@ -26,6 +26,7 @@ import { type AuditRecord, type FailedAction, type FleetState, LeaseBusyError } 
 import type { AppDeps } from './deps.ts';
 import {
   drainOver,
+  drainsOver,
   emptyExecution,
   type ExecutionResult,
   executeActions,
@@ -453,7 +454,7 @@ async function afterTheLease(
   entry: { key: string; entry: HistoryEntry } | undefined,
 ): Promise<FailedAction[]> {
   const out = emptyExecution();
-  const outcomes = await Promise.all(pending.map((p) => p.done));
+  const outcomes = await drainsOver(deps, pending);
   const removals = pending.flatMap((p) => p.removals);
   const fleet = fleetOf(deps, req.fleetId);
   let changed = false;

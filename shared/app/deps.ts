@@ -8,6 +8,7 @@ import type { ResolvedConfig } from '../config/load.ts';
 import type { CapacityPort, ClusterPort, EventsPort, MetricsPort } from '../domain/ports.ts';
 import type { Pool } from '../domain/types.ts';
 import type { FleetStatePort } from '../state/records.ts';
+import type { PendingDrain } from './execute.ts';
 
 export interface Clouds {
   /** The capacity adapter for a pool (by its cloud, or its cluster for Kubernetes kinds). */
@@ -51,6 +52,17 @@ export interface AppDeps {
   leaseWaitMs?: number;
   /** The latest time this invocation may work until (Lambda's deadline), ms since epoch of `clock`. */
   deadline?: () => number | undefined;
+  /**
+   * Resolves once `clock` reads `at` (ms): how a drain waits for its latest safe start (execute.ts
+   * `drainStart`), the node serving until then. Lambda: a timer. The simulation: when its clock gets there.
+   * Without it (the tests' fakes, whose clocks stand still) drains start at once.
+   */
+  waitUntil?: (at: number) => Promise<void>;
+  /**
+   * Told that the invocation has nothing left to do but wait for these drains (execute.ts `drainsOver`): the
+   * simulation resumes its clock there.
+   */
+  parked?: (drains: readonly PendingDrain[]) => void;
   /**
    * Longest time between two decisions of a fleet (the forecast schedule's period, seconds): the engine's
    * lead time is the time to ready plus this. Undefined: the engine's default.

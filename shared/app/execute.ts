@@ -67,6 +67,8 @@ export interface PendingDrain {
   done: Promise<DrainOutcome>;
   /** Set when `done` has settled. */
   settled?: DrainOutcome;
+  /** Set while the drain waits (`deps.waitUntil`) for its start (`drainStart`): ms on the application's clock. */
+  waitingUntil?: number;
 }
 
 export interface DrainOutcome {
@@ -177,6 +179,9 @@ function deny(out: ExecutionResult, poolId: string | undefined, action: string, 
   });
 }
 
+/** What a drain keeps before the invocation's deadline to record its outcome, ms. */
+const DRAIN_RECORD_MARGIN_MS = 5_000;
+
 /**
  * When a drain must end, on the application's clock (`deps.clock()`, the one the drain adapters are given):
  * `until` (ms on that clock), capped by the invocation's own deadline (also on that clock) less a margin to
@@ -186,8 +191,25 @@ export function drainDeadline(deps: AppDeps, until: number): Date {
   const at = deps.clock().getTime();
   let end = Number.isFinite(until) ? Math.max(at, until) : at + 60_000;
   const hard = deps.deadline?.();
-  if (hard !== undefined) end = Math.min(end, Math.max(at, hard - 5_000));
+  if (hard !== undefined) end = Math.min(end, Math.max(at, hard - DRAIN_RECORD_MARGIN_MS));
   return new Date(end);
+}
+
+/**
+ * When a cordoned node's drain starts evicting its pods (ms on the application's clock), or undefined for
+ * now. The plan says the latest safe start (`startBy`: the notice's deadline less the pods' grace and a
+ * margin; until then the cordoned node keeps serving). The wait is bounded by the invocation: the drain still
+ * needs that grace and margin (`deadline - startBy`) and the record margin before the invocation's own
+ * deadline, so it starts no later than that. A plan without `startBy`, or a start already past, starts now.
+ */
+export function drainStart(deps: AppDeps, action: Pick<CordonDrainAction, 'deadline' | 'startBy'>): number | undefined {
+  const by = Date.parse(action.startBy ?? '');
+  if (!Number.isFinite(by)) return undefined;
+  const end = Date.parse(action.deadline);
+  const needs = Number.isFinite(end) ? Math.max(0, end - by) : 0;
+  const hard = deps.deadline?.();
+  const start = hard === undefined ? by : Math.min(by, hard - DRAIN_RECORD_MARGIN_MS - needs);
+  return start > deps.clock().getTime() ? start : undefined;
 }
 
 /**
@@ -286,9 +308,10 @@ async function cordonFirst(
 }
 
 /**
- * Starts draining a cordoned node until its own deadline (the notice's end, capped by the invocation's). A
- * drain that reaches its deadline with pods left says so (`complete: false`), it does not throw: the
- * instance goes anyway, and what follows it is done.
+ * Drains a cordoned node until its own deadline (the notice's end, capped by the invocation's): its pods are
+ * evicted from `drainStart` on (the node serves until then), at once when the application cannot wait on its
+ * clock (no `deps.waitUntil`). A drain that reaches its deadline with pods left says so (`complete: false`),
+ * it does not throw: the instance goes anyway, and what follows it is done.
  */
 function startDrain(deps: AppDeps, drain: Omit<PendingDrain, 'done' | 'settled'>): PendingDrain {
   const pending = drain as PendingDrain;
@@ -296,6 +319,15 @@ function startDrain(deps: AppDeps, drain: Omit<PendingDrain, 'done' | 'settled'>
     const cluster = deps.clouds.cluster(drain.cluster);
     if (!cluster) return { error: new Error(`no cluster '${drain.cluster}' configured`) };
     try {
+      const start = deps.waitUntil ? drainStart(deps, drain.action) : undefined;
+      if (start !== undefined && deps.waitUntil) {
+        pending.waitingUntil = start;
+        try {
+          await deps.waitUntil(start);
+        } finally {
+          pending.waitingUntil = undefined;
+        }
+      }
       const deadline = drainDeadline(deps, Date.parse(drain.action.deadline));
       return { result: await cluster.drain(drain.node, deadline, drain.action.reason) };
     } catch (error) {
@@ -306,6 +338,17 @@ function startDrain(deps: AppDeps, drain: Omit<PendingDrain, 'done' | 'settled'>
     return o;
   });
   return pending;
+}
+
+/**
+ * The outcomes of the drains an execution left pending, once each has ended. The invocation has nothing else
+ * to do until then: it says so (`deps.parked`), and the simulation, whose clock stands still while an
+ * invocation runs, parks it there until its clock reaches the drains' starts.
+ */
+export function drainsOver(deps: AppDeps, pending: readonly PendingDrain[]): Promise<DrainOutcome[]> {
+  const all = Promise.all(pending.map((p) => p.done));
+  deps.parked?.(pending);
+  return all;
 }
 
 /** Records how a drain ended. */

@@ -44,6 +44,21 @@ export const DEFAULT_ACTIVATION = 0;
 export const DEFAULT_DRAIN_SECONDS = 120;
 
 /**
+ * The pods' termination grace a drain leaves before a notice's deadline: Kubernetes' default
+ * `terminationGracePeriodSeconds`, 30 s (the Pod API's default; the drain adapter shortens a pod's grace to
+ * the time left when it must). Karpenter's interruption design drains through the Eviction API, which honours
+ * each pod's grace, and aws-node-termination-handler drains with the pods' own grace by default.
+ */
+export const DRAIN_POD_GRACE_SECONDS = 30;
+
+/**
+ * Margin of a drain's start before its pods' grace: the eviction calls and their retries, and the 5 s the
+ * drain keeps between a pod's end of grace and the deadline (`GRACE_MARGIN_SECONDS` of the Kubernetes
+ * adapter). A documented choice, not a measured figure.
+ */
+export const DRAIN_START_MARGIN_SECONDS = 10;
+
+/**
  * A reservation "about to expire" ends within the fleet's longest time to ready plus this margin: capacity
  * moves off it early enough for the replacements to be serving before the end.
  */

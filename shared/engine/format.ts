@@ -12,7 +12,7 @@ export function formatAction(a: Action): string {
     case 'set-desired':
       return `set-desired   ${a.poolId}: ${a.from} -> ${a.to}`;
     case 'cordon-drain':
-      return `cordon-drain  ${a.instanceId ?? a.node ?? '?'}${a.poolId ? ` (${a.poolId})` : ''} by ${a.deadline}`;
+      return `cordon-drain  ${a.instanceId ?? a.node ?? '?'}${a.poolId ? ` (${a.poolId})` : ''}${a.startBy ? ` from ${a.startBy}` : ''} by ${a.deadline}`;
     case 'remove-instance':
       return `remove        ${a.instanceId} (${a.poolId})`;
     case 'scale-deployment':

@@ -15,10 +15,22 @@
  *     backing the offering off: maintenance is not a capacity shortage).
  * A notice is mapped to its pool by the pool id it carries, else its reservation, else the only pool of the
  * matching capacity type in its zone; an unmapped notice becomes a `report`.
+ *
+ * When the drain starts: a node under notice keeps serving until shortly before its deadline. It is cordoned
+ * at once (nothing new is scheduled on it) and its pods are evicted at the latest safe start (`startBy`): the
+ * deadline less the pods' termination grace (`DRAIN_POD_GRACE_SECONDS`) and a margin
+ * (`DRAIN_START_MARGIN_SECONDS`). An EC2 Spot notice gives two minutes ("a warning that is issued two minutes
+ * before Amazon EC2 stops or terminates your Spot Instance", EC2 User Guide, Spot Instance interruption
+ * notices), so the node serves 80 s of it; Azure's Preempt scheduled event (at least 30 s ahead, Azure
+ * Scheduled Events) and a GCP Spot VM's preemption (30 s between ACPI G2 Soft Off and G3 Mechanical Off,
+ * Compute Engine `Scheduling.skipGuestOsShutdown`) leave no time beyond the grace: those drain at once.
+ * Karpenter's interruption controller and aws-node-termination-handler both cordon and drain at the notice;
+ * the replacements they start then serve minutes later, and the node's last minute and a half of service
+ * is lost with it.
  */
 import type { Pool } from '../domain/types.ts';
 import { zoneInPool } from '../domain/zones.ts';
-import { DEFAULT_DRAIN_SECONDS } from './defaults.ts';
+import { DEFAULT_DRAIN_SECONDS, DRAIN_POD_GRACE_SECONDS, DRAIN_START_MARGIN_SECONDS } from './defaults.ts';
 import type { Reasons } from './reasons.ts';
 import type { InstanceNotice } from './signals.ts';
 import { iso, ms } from './time.ts';
@@ -40,6 +52,26 @@ export interface InterruptionEffects {
   reports: ReportAction[];
   /** Nodes taken back, by pool and zone (what the spot risk learns from). */
   lost: Array<{ poolId: string; zone?: string; nodes: number }>;
+}
+
+/** How long before its deadline a drain must start: the pods' grace and the margin, seconds. */
+export const DRAIN_LEAD_SECONDS = DRAIN_POD_GRACE_SECONDS + DRAIN_START_MARGIN_SECONDS;
+
+/**
+ * The latest time (ms) a drain ending at `deadline` may start evicting, or undefined when that is not after
+ * `now` (the drain starts at once).
+ */
+export function drainStartBy(deadline: number, now: number): number | undefined {
+  const by = deadline - DRAIN_LEAD_SECONDS * 1000;
+  return Number.isFinite(by) && by > now ? by : undefined;
+}
+
+/**
+ * Seconds a node under a notice of `noticeSeconds` keeps serving after the notice, cordoned, before its drain
+ * starts (0 when the notice is no longer than the drain's lead).
+ */
+export function servedUnderNotice(noticeSeconds: number): number {
+  return Math.max(0, noticeSeconds - DRAIN_LEAD_SECONDS);
 }
 
 function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefined {
@@ -119,7 +151,9 @@ export function interruptionEffects(
       continue;
     }
     const deadlineMs = ms(n.deadline);
-    const deadline = iso(Number.isNaN(deadlineMs) ? now + DEFAULT_DRAIN_SECONDS * 1000 : deadlineMs);
+    const end = Number.isNaN(deadlineMs) ? now + DEFAULT_DRAIN_SECONDS * 1000 : deadlineMs;
+    const deadline = iso(end);
+    const startBy = drainStartBy(end, now);
     const gone = n.kind !== 'maintenance' || GONE_ACTIONS.has(n.action ?? '');
     if (gone) fx.leaving.set(pool.id, (fx.leaving.get(pool.id) ?? 0) + 1);
     if (n.kind === 'rebalance') {
@@ -140,6 +174,7 @@ export function interruptionEffects(
       instanceId: n.instanceId,
       ...clusterOf(pool, cluster),
       deadline,
+      ...(startBy !== undefined ? { startBy: iso(startBy) } : {}),
       reason,
     });
     if (gone && pool.removable !== false)
@@ -151,12 +186,17 @@ export function interruptionEffects(
       if (lost) lost.nodes++;
       else fx.lost.push({ poolId: pool.id, ...(n.zone ? { zone: n.zone } : {}), nodes: 1 });
     }
+    // When its drain starts, and why: the node serves until then.
+    const when =
+      startBy !== undefined
+        ? `cordoned now, it serves until its drain starts by ${iso(startBy)} (the deadline less ${DRAIN_POD_GRACE_SECONDS}s of pod grace and ${DRAIN_START_MARGIN_SECONDS}s of margin)`
+        : `cordoned and drained now (${Math.max(0, Math.round((end - now) / 1000))}s left: no more than the pods' grace and margin, ${DRAIN_LEAD_SECONDS}s)`;
     reasons.add(
       'placement',
       'placement.interruption',
       gone
-        ? `instance ${n.instanceId} of ${pool.id} is taken back by ${deadline}: drained, removed and replaced elsewhere`
-        : `instance ${n.instanceId} of ${pool.id} has maintenance by ${deadline}: drained, kept`,
+        ? `instance ${n.instanceId} of ${pool.id} is taken back by ${deadline}: ${when}; then removed, and replaced elsewhere now`
+        : `instance ${n.instanceId} of ${pool.id} has maintenance by ${deadline}: ${when}; kept`,
       { poolId: pool.id, eventId: n.eventId },
     );
   }

@@ -251,6 +251,12 @@ export interface CordonDrainAction {
   cluster?: string;
   /** ISO time the drain must end by. */
   deadline: string;
+  /**
+   * ISO time the eviction of the node's pods may start at the latest (the deadline less the pods' grace and a
+   * margin: `drainStartBy`): until then the node, cordoned at once so that nothing new lands on it, keeps
+   * serving. Absent: the drain starts at once (the notice leaves no time to serve beyond the pods' grace).
+   */
+  startBy?: string;
   reason: string;
 }
 

@@ -129,6 +129,8 @@ export async function productionDeps(
     events: clouds.events!,
     ...(metrics ? { metrics } : {}),
     clock: () => new Date(),
+    // A drain's wait for its latest safe start, on the clock above.
+    waitUntil: (at: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, at - Date.now()))),
     logger,
     ...(deadline ? { deadline } : {}),
     ...(interval ? { decisionIntervalSeconds: interval } : {}),

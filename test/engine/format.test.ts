@@ -43,7 +43,7 @@ describe('formatPlan', () => {
     expect(text).toMatch(/spot\s+aws\s+spot\s+2\s+1\s+-1\s+0\.40/);
     expect(text).toContain('spot: may not grow (offering backed off until');
     expect(text).toContain('Actions (dry run, not executed):');
-    expect(text).toContain('cordon-drain  i-1 (spot) by 2026-03-02T12:02:00.000Z');
+    expect(text).toContain('cordon-drain  i-1 (spot) from 2026-03-02T12:01:20.000Z by 2026-03-02T12:02:00.000Z');
     expect(text).toContain('remove        i-1 (spot)');
     expect(text).toMatch(/\[safety\]\s+safety\.max-step\s+at most \+2 per decision \[6 -> 5 by safety\.maxStepUp\]/);
     const why = text.slice(text.indexOf('Why:'));

@@ -73,6 +73,29 @@ describe('spot interruption warning', () => {
     ]);
   });
 
+  const drainTimes: Array<{ name: string; deadline: string; startBy: string | undefined; why: RegExp }> = [
+    // EC2's two-minute notice: 30 s of pod grace and 10 s of margin before the deadline, the node serves 80 s.
+    {
+      name: 'a two-minute notice: cordoned now, drained 40 s before its deadline',
+      deadline: at(120),
+      startBy: at(80),
+      why: /cordoned now, it serves until its drain starts by .*:01:20\.000Z \(the deadline less 30s of pod grace and 10s of margin\)/,
+    },
+    // Azure's and GCP's 30 s: nothing to serve beyond the grace.
+    {
+      name: 'a 30 s notice: drained at once',
+      deadline: at(30),
+      startBy: undefined,
+      why: /cordoned and drained now \(30s left: no more than the pods' grace and margin, 40s\)/,
+    },
+  ];
+  it.each(drainTimes)('$name', ({ deadline, startBy, why }) => {
+    const plan = run([notice({ deadline })]);
+    const [drain] = ofType(plan, 'cordon-drain');
+    expect(drain?.startBy).toBe(startBy);
+    expect(plan.reasons.find((r) => r.code === 'placement.interruption')?.message).toMatch(why);
+  });
+
   it('falls back to on-demand when no other spot offering has room', () => {
     const f = fleet(
       [pool({ id: 'spot-a', capacityType: 'spot', hourlyPrice: 0.3, desired: 2 }), pool({ id: 'od', hourlyPrice: 1 })],
