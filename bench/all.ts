@@ -5,7 +5,7 @@
  *    run, and the decision's critical path with round trips added at the servers (requests, round trips in a
  *    row to the first capacity write, the cordon and the end, the issue's targets PASS or MISS) (bench/latency.ts);
  * 2. on the default day and on every demand trace in ../shared/traces (when present), with the default spot
- *    process and with the AWS2 spot traces, the autoscaler at availability 0.99, 0.995 and 0.999 with the
+ *    process and with each set of spot availability traces (AWS1, AWS2, AWS3, GCP1), the autoscaler at availability 0.99, 0.995 and 0.999 with the
  *    demo's warm capacity (and at 0.999 without it, side by side) and the baselines (karpenter included):
  *    SLO attainment, worst hour, cost, cost / oracle, the SLO issue's and the warm issue's targets PASS or
  *    MISS (bench/sim.ts, run in worker processes by bench/sim-pool.ts), and an HTML report with a
@@ -73,7 +73,7 @@ const USAGE = `usage: npm run bench -- [options]
   --only LIST         some of: ${PARTS.join(', ')} (comma-separated; default all)
   --quick             the simulation at availability 0.999 with the default spot process only
   --scenarios LIST    demand traces of the simulation: ${DEMANDS.join(', ')} (default all)
-  --spots LIST        spot processes of the simulation: ${SPOTS.join(', ')} (default both)
+  --spots LIST        spot processes of the simulation: ${SPOTS.join(', ')} (default all)
   --targets LIST      the autoscaler's availability targets (default ${AVAILABILITIES.join(',')})
   --workers N         simulation worker processes (default 2)
   --report FILE       the HTML report (default out/bench-report.html)

@@ -1,7 +1,8 @@
 /**
  * The simulation part of `npm run bench`: the autoscaler (the real handlers over the emulators) at each
  * availability target and the baselines (reactive, hpa, karpenter, static, oracle), on the default day and on
- * every demand trace in ../shared/traces, each with the default spot process and with the AWS2 spot traces.
+ * every demand trace in ../shared/traces, each with the default spot process and with each set of spot
+ * availability traces there (AWS1, AWS2, AWS3, GCP1: SkyServe/SpotHedge's per-zone GPU spot capacity).
  * The same building blocks as `autoscaler simulate` (local/cli/commands/simulate.ts), with a warm start
  * (every controller at the count its own rule holds for the first minute's demand).
  *
@@ -60,7 +61,8 @@ export const ONLINE_BASELINES = ['reactive', 'hpa', 'karpenter'] as const;
 export const BASELINES = ['reactive', 'hpa', 'karpenter', 'static', 'oracle'] as const;
 export const DEMANDS = ['default', 'azure2023-conv', 'azure2023-code', 'azure2024-conv', 'azure2024-code'] as const;
 export type Demand = (typeof DEMANDS)[number];
-export const SPOTS = ['default', 'AWS2'] as const;
+/** The default spot process, and every set of spot availability traces in ../shared/traces/spot_availability. */
+export const SPOTS = ['default', 'AWS1', 'AWS2', 'AWS3', 'GCP1'] as const;
 export type Spot = (typeof SPOTS)[number];
 
 /** What a worker needs to rebuild a scenario (plain data). */
