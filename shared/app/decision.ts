@@ -45,7 +45,8 @@ import {
   reservationsOf,
 } from './inputs.ts';
 import { type FleetObservation, failureOf, observedInstance, observeFleet, type PoolFailure } from './observe.ts';
-import { checkNotices } from './notices.ts';
+import { checkNotices, prefetchStatuses } from './notices.ts';
+import { type EarlyCordon, earlyApplied, uncordonRefuted } from './cordon-first.ts';
 import { historyOf, outcomeStatus } from './outcome.ts';
 
 export interface Gather {
@@ -67,6 +68,12 @@ export interface DecisionRequest {
   dryRun?: boolean;
   actor?: string;
   reason?: string;
+  /**
+   * The cordons made on the event's notice ahead of the decision (`cordon-first.ts`), running alongside the
+   * lease: the executor does not cordon their nodes again, and the nodes of notices the cloud refutes are
+   * uncordoned.
+   */
+  early?: Promise<readonly EarlyCordon[]>;
 }
 
 export interface DecisionOutcome {
@@ -234,14 +241,21 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   try {
     const since = now.getTime() - HISTORY_LOOKBACK_MS;
     const history = read.history.filter((h) => Date.parse(h.at) >= since && !h.dryRun);
-    // The pools under the lease, and everything else at the same time.
+    // The pools under the lease, and everything else at the same time, the notices' checks included where
+    // the pool they are for can be told before the observation.
+    const ahead = prefetchStatuses(req.signals, configured, deps);
     const [observed, gathered] = await Promise.all([
       observeFleet(configured, deps),
       gather(configured, req, deps, now),
     ]);
     const { obs, unobserved } = keepLastKnown(observed, configured, state.lastKnown);
     // Each notice checked against what its cloud says of the instances before it acts (app/notices.ts).
-    const checked = await checkNotices(resolveInterruptions(req.signals, obs), obs, deps);
+    const checked = await checkNotices(resolveInterruptions(req.signals, obs), obs, deps, ahead);
+    // The nodes cordoned ahead of the decision for a notice the cloud refuted are made schedulable again,
+    // alongside the plan's actions.
+    const refuted = new Map(checked.refused.map((r) => [r.instanceId, { poolId: r.poolId, reason: r.reason }]));
+    const early = req.early;
+    const undone = early && refuted.size ? early.then((e) => uncordonRefuted(e, refuted, deps)) : undefined;
     const signals = checked.signals;
     const extras = gathered.extras;
     extras.notes.push(...checked.notes);
@@ -279,8 +293,22 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
             ...(checkLease ? { checkLease } : {}),
             ...(done ? { done } : {}),
             ...(progress ? { onApplied: progress.applied } : {}),
+            ...(early ? { early } : {}),
           });
     await progress?.settled();
+    if (early) {
+      // The audit record says what was cordoned ahead of the decision, and what was undone.
+      const before = earlyApplied(await early, (id) => observedInstance(obs, id)?.poolId);
+      const after = (await undone) ?? { applied: [], failed: [] };
+      result.applied.unshift(...before.applied);
+      result.applied.push(...after.applied);
+      result.failed.push(...after.failed);
+      extras.notes.push(...before.notes);
+      for (const u of after.applied) {
+        const d = u.detail as { node: string; why: string };
+        extras.notes.push(`node ${d.node} uncordoned: ${d.why}`);
+      }
+    }
     pending = result.pending;
     const failures: PoolFailure[] = [...obs.failures, ...extras.failures, ...result.failed];
     const status = outcomeStatus(plan, result, failures);

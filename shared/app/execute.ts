@@ -35,6 +35,7 @@ import { stageOf } from '../engine/actions.ts';
 import type { Action, CordonDrainAction, Plan, RemoveInstanceAction } from '../engine/types.ts';
 import type { AppliedAction, FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
+import type { EarlyCordon } from './cordon-first.ts';
 import { failureOf } from './observe.ts';
 
 export interface ExecutionResult {
@@ -89,6 +90,8 @@ export interface ExecutionContext {
   done?: ReadonlySet<string>;
   /** Called as each action is applied (its `actionKey`), with what has been executed so far. */
   onApplied?: (key: string, so: ExecutionResult) => Promise<void>;
+  /** The cordons made ahead of the decision (`cordon-first.ts`): their nodes are not cordoned again. */
+  early?: Promise<readonly EarlyCordon[]>;
 }
 
 /**
@@ -284,9 +287,16 @@ async function cordonFirst(
   out: ExecutionResult,
   record: { poolId: string | undefined; action: string },
 ): Promise<
-  { cluster: ClusterPort; name: string; node: string } | { none: 'no-cluster' | 'no-node'; why: string } | undefined
+  | { cluster: ClusterPort; name: string; node: string; early?: boolean }
+  | { none: 'no-cluster' | 'no-node'; why: string }
+  | undefined
 > {
   const target = action.node ?? action.instanceId ?? '?';
+  // Cordoned ahead of the decision (or found already unschedulable then): nothing to write again.
+  const ahead =
+    ctx.early && action.instanceId ? (await ctx.early).find((e) => e.instanceId === action.instanceId) : undefined;
+  const aheadPort = ahead && !ahead.error ? deps.clouds.cluster(ahead.cluster) : undefined;
+  if (ahead && aheadPort) return { cluster: aheadPort, name: ahead.cluster, node: ahead.node, early: true };
   const seen = action.node ?? observedNode(ctx, action.instanceId);
   const direct = action.cluster && seen ? deps.clouds.cluster(action.cluster) : undefined;
   if (direct && seen) {
@@ -329,7 +339,8 @@ function startDrain(deps: AppDeps, drain: Omit<PendingDrain, 'done' | 'settled'>
         }
       }
       const deadline = drainDeadline(deps, Date.parse(drain.action.deadline));
-      return { result: await cluster.drain(drain.node, deadline, drain.action.reason) };
+      // The executor cordoned the node (or found it cordoned ahead of the decision): the drain evicts at once.
+      return { result: await cluster.drain(drain.node, deadline, drain.action.reason, { cordoned: true }) };
     } catch (error) {
       return { error };
     }
@@ -551,7 +562,7 @@ async function cordonForDrain(
     out.applied.push({
       poolId: action.poolId,
       action: 'cordon-drain',
-      detail: { cluster: cordoned.name, node: cordoned.node, cordoned: true },
+      detail: { cluster: cordoned.name, node: cordoned.node, cordoned: cordoned.early ? 'before the lease' : true },
     });
     out.pending.push(startDrain(deps, { action, cluster: cordoned.name, node: cordoned.node, removals }));
     return [];

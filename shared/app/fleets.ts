@@ -14,6 +14,7 @@ import type { Fleet } from '../domain/types.ts';
 import type { Reason } from '../engine/types.ts';
 import { REFUSED_GROW_SOURCE } from '../engine/signals.ts';
 import { type DecisionOutcome, type Gather, runDecision } from './decision.ts';
+import type { EarlyCordon } from './cordon-first.ts';
 import type { AppDeps } from './deps.ts';
 import { classifyFailures, RetryableActionsError } from './outcome.ts';
 
@@ -78,6 +79,7 @@ export async function decideForFleets(
   signal: Signal,
   route: Extract<FleetRoute, { fleets: Fleet[] }>,
   deps: AppDeps,
+  early?: Promise<readonly EarlyCordon[]>,
 ): Promise<FleetsResult> {
   const decisions: FleetsResult['decisions'] = [];
   const errors: FleetsResult['errors'] = [];
@@ -106,7 +108,7 @@ export async function decideForFleets(
     route.fleets.map(async (fleet) => {
       try {
         const request = { fn, fleetId: fleet.id, eventId: signal.eventId, source: signal.source, gather: route.gather };
-        const out = await runDecision(deps, { ...request, signals: [signal] });
+        const out = await runDecision(deps, { ...request, signals: [signal], ...(early ? { early } : {}) });
         const refusals = refusalSignals(signal, out);
         if (refusals.length) {
           // Placed again, once: a second refusal waits for the next event.

@@ -3,6 +3,7 @@
  * (`pools[].cluster`), else its fleet Deployment's (`deployment.cluster`): the configuration resolves that
  * into the pool's `tags.cluster` once, and everything else reads it from here. Pure.
  */
+import type { GpuNode } from './ports.ts';
 import type { Fleet, Pool } from './types.ts';
 
 /** The cluster a pool's nodes join, when it has one (resolved with the configuration). */
@@ -28,4 +29,15 @@ export function fleetClusters(fleet: Fleet): string[] {
 /** Every cluster the fleets name, each once. */
 export function clusterNames(fleets: readonly Fleet[]): string[] {
   return [...new Set(fleets.flatMap(fleetClusters))];
+}
+
+/**
+ * Whether a node is the given cloud instance: its derived instance id or its name equals it, or its
+ * provider id ends with `/<id>` (an Azure scale set VM can be named by its instance id alone, `3`, when
+ * the caller knows the scale set; matching on that suffix is the last resort).
+ */
+export function isNodeOf(node: GpuNode, instanceId: string): boolean {
+  if (node.instanceId === instanceId || node.name === instanceId) return true;
+  if (node.instanceId && node.instanceId.toLowerCase() === instanceId.toLowerCase()) return true;
+  return node.providerId?.toLowerCase().endsWith(`/${instanceId.toLowerCase()}`) ?? false;
 }

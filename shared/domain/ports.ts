@@ -251,11 +251,17 @@ export interface ClusterPort {
    */
   cordon(node: string, why?: string): Promise<void>;
   /**
+   * Marks a node schedulable again: what undoes a cordon made on a notice the cloud then refuted. Idempotent;
+   * `not-found` if the node is gone.
+   */
+  uncordon(node: string, why?: string): Promise<void>;
+  /**
    * Evicts the node's pods (not DaemonSet pods, not mirror pods) through the Eviction API, which respects
    * PodDisruptionBudgets: a 429 is retried until `deadline`; what is left then is reported, not thrown.
-   * A node that is already gone is an empty, complete drain.
+   * A node that is already gone is an empty, complete drain. The node is cordoned first unless the caller
+   * says it cordoned it itself (`cordoned`: then no read or write of the node precedes the evictions).
    */
-  drain(node: string, deadline: Date, why?: string): Promise<DrainResult>;
+  drain(node: string, deadline: Date, why?: string, options?: { cordoned?: boolean }): Promise<DrainResult>;
 }
 
 export interface DecisionEvent {

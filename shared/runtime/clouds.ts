@@ -138,8 +138,11 @@ class LazyCluster implements ClusterPort {
   async cordon(node: string, why?: string) {
     return (await this.load()).cordon(node, why);
   }
-  async drain(node: string, deadline: Date, why?: string) {
-    return (await this.load()).drain(node, deadline, why);
+  async uncordon(node: string, why?: string) {
+    return (await this.load()).uncordon(node, why);
+  }
+  async drain(node: string, deadline: Date, why?: string, options?: { cordoned?: boolean }) {
+    return (await this.load()).drain(node, deadline, why, options);
   }
 }
 

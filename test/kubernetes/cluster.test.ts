@@ -436,6 +436,18 @@ describe('kubernetes adapter: nodes', () => {
     expect((await adapters.cluster.listGpuNodes())[0]!.unschedulable).toBe(true);
     expect(await rejection(adapters.cluster.cordon('ip-10-9-9-9.ec2.internal'))).toMatchObject({ kind: 'not-found' });
   });
+
+  it('uncordons in one merge patch (a cordon undone), and maps a missing node to not-found', async () => {
+    const world = karpenterWorld(1);
+    const { adapters } = await startCluster(world);
+    const [node] = await adapters.cluster.listGpuNodes();
+    await adapters.cluster.cordon(node!.name);
+    await adapters.cluster.uncordon(node!.name, 'the notice was refuted');
+    const patches = world.callsTo('kubernetes', 'nodes.patch').map((c) => (c.params as { body?: unknown }).body);
+    expect(patches).toEqual([{ spec: { unschedulable: true } }, { spec: { unschedulable: false } }]);
+    expect((await adapters.cluster.listGpuNodes())[0]!.unschedulable).toBe(false);
+    expect(await rejection(adapters.cluster.uncordon('ip-10-9-9-9.ec2.internal'))).toMatchObject({ kind: 'not-found' });
+  });
 });
 
 describe('kubernetes adapter: drain', () => {
@@ -460,6 +472,19 @@ describe('kubernetes adapter: drain', () => {
     expect(emu.state.deploymentStatus('ml', 'llm')).toMatchObject({ ready: 2 });
     const left = emu.state.podRecords({ nodeName: node }).map((p) => p.owner?.kind);
     expect(left.sort()).toEqual(['DaemonSet', 'Node']);
+  });
+
+  it('a node its caller cordoned is neither read nor patched before the evictions', async () => {
+    const world = karpenterWorld(2);
+    const { emu, adapters } = await startCluster(world);
+    emu.state.addDeployment({ namespace: 'ml', name: 'llm', replicas: 1, terminationGracePeriodSeconds: 0 });
+    const [victim] = emu.state.podRecords({ namespace: 'ml' });
+    const node = victim!.nodeName!;
+    await adapters.cluster.cordon(node);
+    const result = await adapters.cluster.drain(node, soon(2_000), 'spot warning', { cordoned: true });
+    expect(result).toMatchObject({ node, evicted: [`ml/${victim!.name}`], complete: true });
+    expect(world.callsTo('kubernetes', 'nodes.get')).toHaveLength(0);
+    expect(world.callsTo('kubernetes', 'nodes.patch')).toHaveLength(1);
   });
 
   it('stops at the deadline when a PodDisruptionBudget blocks, and reports what is left', async () => {

@@ -15,6 +15,7 @@ import {
   type EventsPort,
   type FleetRead,
   type GpuNode,
+  type InstanceStatus,
   type MetricSeries,
   type MetricsPort,
   type MetricsQuery,
@@ -134,6 +135,25 @@ export class FakeCapacity implements CapacityPort {
     return { size: request.size, previous, unchanged: previous === request.size };
   }
 
+  /**
+   * What the cloud says of instances (`instanceStatus`), by id; an id not here is unknown (`found: false`).
+   * Empty: the fake reads no status (the notices act unchecked, as with an adapter that has no such read).
+   */
+  readonly statuses = new Map<string, InstanceStatus>();
+
+  async instanceStatus(
+    ref: PoolRef,
+    instances: ReadonlyArray<{ id: string; zone?: string }>,
+  ): Promise<InstanceStatus[]> {
+    this.record(
+      'instanceStatus',
+      ref.id,
+      instances.map((i) => i.id),
+    );
+    if (!this.statuses.size) return [];
+    return instances.map((i) => this.statuses.get(i.id) ?? { id: i.id, found: false });
+  }
+
   async listReservations(region: string): Promise<CapacityReservation[]> {
     this.record('listReservations', region);
     return this.reservations;
@@ -188,10 +208,18 @@ export class FakeCluster implements ClusterPort {
     const n = this.nodes.find((x) => x.name === node);
     if (n) n.unschedulable = true;
   }
+  async uncordon(node: string): Promise<void> {
+    this.record('uncordon', node);
+    const n = this.nodes.find((x) => x.name === node);
+    if (n) n.unschedulable = false;
+  }
+  /** The options each drain was called with, in order. */
+  readonly drainOptions: Array<{ cordoned?: boolean }> = [];
   /** When set, every drain waits for it before it ends (a drain waiting for pods and budgets). */
   drainGate: Promise<void> | undefined;
-  async drain(node: string): Promise<DrainResult> {
+  async drain(node: string, _deadline?: Date, _why?: string, options?: { cordoned?: boolean }): Promise<DrainResult> {
     this.record('drain', node);
+    this.drainOptions.push(options ?? {});
     if (this.drainGate) await this.drainGate;
     return { node, evicted: [], remaining: [], complete: true };
   }

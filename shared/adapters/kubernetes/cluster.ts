@@ -139,6 +139,19 @@ export class KubernetesCluster implements ClusterPort {
     await this.cordoned(node, patched.metadata?.uid, why);
   }
 
+  /** One merge patch back to schedulable (a cordon undone: the notice it was made on was refuted). */
+  async uncordon(node: string, why?: string): Promise<void> {
+    const op = `uncordoning kubernetes node ${node}`;
+    const c = clientsFor(this.ctx, op);
+    const patched = await withRetry(op, this.ctx.retry, () =>
+      c.core.patchNode({ name: node, body: { spec: { unschedulable: false } } }, c.mergePatch()),
+    );
+    await this.events.emit(
+      { kind: 'Node', apiVersion: 'v1', name: node, ...(patched.metadata?.uid ? { uid: patched.metadata.uid } : {}) },
+      { type: 'Normal', reason: 'Uncordoned', message: `Marked schedulable${because(why)}` },
+    );
+  }
+
   /** The drain's cordon: a node already cordoned (by the executor, just before) is not patched again. */
   private async cordonIfNeeded(node: string, why?: string): Promise<void> {
     const op = `cordoning kubernetes node ${node}`;
@@ -158,8 +171,9 @@ export class KubernetesCluster implements ClusterPort {
     );
   }
 
-  async drain(node: string, deadline: Date, why?: string): Promise<DrainResult> {
-    const result = await drainNode(this.ctx, (n) => this.cordonIfNeeded(n, why), node, deadline);
+  async drain(node: string, deadline: Date, why?: string, options?: { cordoned?: boolean }): Promise<DrainResult> {
+    const cordon = options?.cordoned ? async () => {} : (n: string) => this.cordonIfNeeded(n, why);
+    const result = await drainNode(this.ctx, cordon, node, deadline);
     const subject = { kind: 'Node', apiVersion: 'v1', name: node } as const;
     if (result.complete)
       await this.events.emit(subject, {

@@ -3,8 +3,8 @@
  * Autoscaler emit theirs: core `v1` Events (client-go's event recorder writes these; `kubectl get events` and
  * `kubectl describe` read them), `source.component` and `reportingComponent` naming the autoscaler.
  *
- * Reasons: `Cordoned` (a node marked unschedulable), `Drained` / `DrainIncomplete` (Warning: pods left at
- * the deadline), `SuccessfulRescale` (a Deployment's replicas changed: the HPA's own reason for the same thing),
+ * Reasons: `Cordoned` (a node marked unschedulable), `Uncordoned` (a cordon undone: its notice was refuted),
+ * `Drained` / `DrainIncomplete` (Warning: pods left at the deadline), `SuccessfulRescale` (a Deployment's replicas changed: the HPA's own reason for the same thing),
  * `NodePoolUpdated` (a Karpenter NodePool patched). The message carries the counts and, when the caller gives
  * one, the reason.
  *

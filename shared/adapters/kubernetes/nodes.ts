@@ -120,13 +120,4 @@ export function toGpuNode(node: V1Node): GpuNode {
   };
 }
 
-/**
- * Whether a node is the given cloud instance: its derived instance id or its name equals it, or its
- * provider id ends with `/<id>` (an Azure scale set VM can be named by its instance id alone, `3`, when
- * the caller knows the scale set; matching on that suffix is the last resort).
- */
-export function isNodeOf(node: GpuNode, instanceId: string): boolean {
-  if (node.instanceId === instanceId || node.name === instanceId) return true;
-  if (node.instanceId && node.instanceId.toLowerCase() === instanceId.toLowerCase()) return true;
-  return node.providerId?.toLowerCase().endsWith(`/${instanceId.toLowerCase()}`) ?? false;
-}
+export { isNodeOf } from '../../domain/clusters.ts';

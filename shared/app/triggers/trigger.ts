@@ -4,6 +4,8 @@
  * `functions/<name>.ts` imports its own, and `index.ts` lists them all.
  */
 import type { Signal } from '../../domain/signals.ts';
+import type { Fleet } from '../../domain/types.ts';
+import type { EarlyCordon } from '../cordon-first.ts';
 import type { Gather } from '../decision.ts';
 import type { AppDeps } from '../deps.ts';
 import { decideForFleets, type FleetRoute, type FleetsResult } from '../fleets.ts';
@@ -34,11 +36,18 @@ export const REACTIVE: Gather = { metrics: true, demand: true, reservations: tru
 
 /**
  * A trigger that decides for the fleets its `fleetsOf` picks: one decision per fleet, or a no-op with the reason.
+ * `ahead`, when given, starts at the same time as the decisions (before their leases): what it does is passed
+ * to them (the spot trigger's cordons, `cordon-first.ts`).
  */
 export function decisionTrigger<Name extends string, Accepts extends Signal['type']>(
   name: Name,
   accepts: readonly Accepts[],
   fleetsOf: (signal: Extract<Signal, { type: Accepts }>, deps: AppDeps) => FleetRoute,
+  ahead?: (
+    signal: Extract<Signal, { type: Accepts }>,
+    fleets: readonly Fleet[],
+    deps: AppDeps,
+  ) => Promise<readonly EarlyCordon[]>,
 ): Trigger<Name, Accepts> {
   return {
     name,
@@ -50,7 +59,8 @@ export function decisionTrigger<Name extends string, Accepts extends Signal['typ
         deps.logger.info('no-op', { fn: name, eventId: signal.eventId, reason: r.noOp });
         return { status: 'no-op', reason: r.noOp };
       }
-      return decideForFleets(name, signal, r, deps);
+      const early = ahead?.(signal, r.fleets, deps);
+      return decideForFleets(name, signal, r, deps, early);
     },
   };
 }
