@@ -12,7 +12,7 @@ import { SPOT_NOTICE_SECONDS } from '../../local/emulators/world.ts';
 import { parseConfig, resolveConfig } from '../../shared/config/load.ts';
 import { loadSample } from '../../events/samples.ts';
 import { deliver } from './delivery.ts';
-import { chaosStack, DEMO_CONFIG, T0 } from './stack.ts';
+import { chaosStack, DEMO_CONFIG, FLEET, T0 } from './stack.ts';
 import type { Row } from './table.ts';
 
 const CAPACITY_WRITES =
@@ -66,6 +66,11 @@ export async function massReclaim(options: { notices: number }): Promise<Row> {
     }
     const results = await Promise.all(sent.map((x) => x.delivery));
     const calls = s.world.calls;
+    // How the notices were decided: each notice has its own audit record; a notice decided in another's
+    // decision says so (`batched`), the others are decisions.
+    const audits = await s.stack.deps.store.listAudit(FLEET, options.notices * 4);
+    const batched = audits.filter((a) => a.outcome.status === 'batched').length;
+    const decisions = audits.length - batched;
     let lateCordon = 0;
     let lateReplace = 0;
     const cordonMs: number[] = [];
@@ -97,7 +102,7 @@ export async function massReclaim(options: { notices: number }): Promise<Row> {
         'no replacement asked within 5 s': lateReplace,
         'dead-lettered': results.filter((r) => !r.ok).length,
       },
-      figures: `cordon p50 ${sec(quantile(cordonMs, 0.5))}, max ${sec(quantile(cordonMs, 1))}; replacement p50 ${sec(quantile(replaceMs, 0.5))}, max ${sec(quantile(replaceMs, 1))}`,
+      figures: `cordon p50 ${sec(quantile(cordonMs, 0.5))}, max ${sec(quantile(cordonMs, 1))}; replacement p50 ${sec(quantile(replaceMs, 0.5))}, max ${sec(quantile(replaceMs, 1))}; ${decisions} decisions, ${batched} notices decided in another's`,
     };
   } finally {
     clearInterval(ticker);

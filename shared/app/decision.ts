@@ -46,6 +46,7 @@ import {
 } from './inputs.ts';
 import { type FleetObservation, failureOf, observedInstance, observeFleet, type PoolFailure } from './observe.ts';
 import { checkNotices, prefetchStatuses } from './notices.ts';
+import { noticeUpdate, pendingNotices } from './batch.ts';
 import { type EarlyCordon, earlyApplied, uncordonRefuted } from './cordon-first.ts';
 import { historyOf, outcomeStatus } from './outcome.ts';
 
@@ -74,6 +75,11 @@ export interface DecisionRequest {
    * uncordoned.
    */
   early?: Promise<readonly EarlyCordon[]>;
+  /**
+   * The lease, already taken for the decision with the fleet read in the same request (`batch.ts`): the
+   * notices recorded with the state and not yet handled are decided with the request's own.
+   */
+  lease?: { owner: string; read: FleetRead<FleetState, HistoryEntry> };
 }
 
 export interface DecisionOutcome {
@@ -221,11 +227,16 @@ async function gather(configured: Fleet, req: DecisionRequest, deps: AppDeps, no
 
 export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<DecisionOutcome> {
   const configured = fleetOf(deps, req.fleetId);
-  const owner = (deps.newId ?? randomUUID)();
+  const owner = req.lease?.owner ?? (deps.newId ?? randomUUID)();
   const now = deps.clock();
   // A dry run changes nothing, so it reads without the lease.
   const locked = !req.dryRun;
-  const read = locked ? await acquire(deps, req.fleetId, owner, req.eventId) : await deps.store.readFleet(req.fleetId);
+  const read =
+    req.lease?.read ??
+    (locked ? await acquire(deps, req.fleetId, owner, req.eventId) : await deps.store.readFleet(req.fleetId));
+  // The other notices recorded for the fleet and not yet handled are decided with this one (batch.ts).
+  const taken = req.lease ? pendingNotices(read, req.eventId, now.getTime()) : [];
+  const requested = taken.length ? [...req.signals, ...taken.map((n) => n.signal)] : req.signals;
   // What an earlier delivery of this event applied before it died: not made again.
   const done = read.progress?.eventId === req.eventId ? new Set(read.progress.applied) : undefined;
   // The key of this decision's history entry (recorded with its progress, then saved with the state).
@@ -243,14 +254,14 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     const history = read.history.filter((h) => Date.parse(h.at) >= since && !h.dryRun);
     // The pools under the lease, and everything else at the same time, the notices' checks included where
     // the pool they are for can be told before the observation.
-    const ahead = prefetchStatuses(req.signals, configured, deps);
+    const ahead = prefetchStatuses(requested, configured, deps);
     const [observed, gathered] = await Promise.all([
       observeFleet(configured, deps),
       gather(configured, req, deps, now),
     ]);
     const { obs, unobserved } = keepLastKnown(observed, configured, state.lastKnown);
     // Each notice checked against what its cloud says of the instances before it acts (app/notices.ts).
-    const checked = await checkNotices(resolveInterruptions(req.signals, obs), obs, deps, ahead);
+    const checked = await checkNotices(resolveInterruptions(requested, obs), obs, deps, ahead);
     // The nodes cordoned ahead of the decision for a notice the cloud refuted are made schedulable again,
     // alongside the plan's actions.
     const refuted = new Map(checked.refused.map((r) => [r.instanceId, { poolId: r.poolId, reason: r.reason }]));
@@ -321,6 +332,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       paused: plan.paused,
       plan,
       outcome: { status, applied: result.applied, failed: [...failures] },
+      ...(taken.length ? { notices: taken.map((n) => n.eventId) } : {}),
       ...(extras.notes.length ? { notes: extras.notes } : {}),
     };
 
@@ -334,12 +346,24 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       const carried = read.history.filter((h, i) => read.historyKeys[i] === '' && Date.parse(h.at) >= since);
       const drop = read.historyKeys.filter((k, i) => k !== '' && Date.parse(read.history[i]!.at) < since);
       try {
-        saved = await deps.store.saveState({ ...plan.nextState, fleetId: req.fleetId, version: state.version }, owner, {
-          append: [...carried, entry],
-          drop,
-          // Under its own key: the entry recorded with the progress, if any, is replaced, not added to.
-          keys: [...carried.map(() => undefined), entryKey(plan)],
-        });
+        saved = await deps.store.saveState(
+          { ...plan.nextState, fleetId: req.fleetId, version: state.version },
+          owner,
+          {
+            append: [...carried, entry],
+            drop,
+            // Under its own key: the entry recorded with the progress, if any, is replaced, not added to.
+            keys: [...carried.map(() => undefined), entryKey(plan)],
+          },
+          noticeUpdate(
+            read,
+            taken,
+            req.eventId,
+            { by: req.eventId, at: plan.at, currentNodes: plan.currentNodes, targetNodes: plan.targetNodes },
+            checked.refused,
+            now.getTime(),
+          ),
+        );
         savedEntry = entry;
       } catch (refused) {
         const appended = await deps.store.appendHistory(req.fleetId, [entry]).then(

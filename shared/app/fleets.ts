@@ -13,7 +13,9 @@ import type { CapacityNoticeSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { Reason } from '../engine/types.ts';
 import { REFUSED_GROW_SOURCE } from '../engine/signals.ts';
-import { type DecisionOutcome, type Gather, runDecision } from './decision.ts';
+import { randomUUID } from 'node:crypto';
+import { enlistNotice, handledElsewhere } from './batch.ts';
+import { type DecisionOutcome, type DecisionRequest, type Gather, runDecision } from './decision.ts';
 import type { EarlyCordon } from './cordon-first.ts';
 import type { AppDeps } from './deps.ts';
 import { classifyFailures, RetryableActionsError } from './outcome.ts';
@@ -36,6 +38,14 @@ export function ruleOf(reasons: readonly Reason[]): string {
   return `${rules.join('+') || 'no rule'}${clips.length ? `; ${clips.join(', ')}` : ''}`;
 }
 
+/** What a trigger adds to its fleets' decisions. */
+export interface DecideOptions {
+  /** The cordons made on the signal's notice ahead of the decisions (`cordon-first.ts`). */
+  early?: Promise<readonly EarlyCordon[]>;
+  /** An interruption notice is recorded with each fleet's state and decided with the others there (`batch.ts`). */
+  batch?: boolean;
+}
+
 /** Which fleets a signal concerns and what their decisions read; or why it concerns none. */
 export type FleetRoute = { fleets: Fleet[]; gather: Gather } | { noOp: string };
 
@@ -48,6 +58,8 @@ export interface FleetsResult {
     currentNodes: number;
     /** The rules that decided (reason codes) and what clipped them, e.g. `demand.rps+demand.headroom; safety.max-step 12->8`. */
     rule: string;
+    /** A notice decided in another invocation's decision (status `batched`): that decision's event and time. */
+    handledBy?: { eventId: string; at: string };
   }>;
   errors: Array<{ fleetId: string; error: string }>;
 }
@@ -79,8 +91,9 @@ export async function decideForFleets(
   signal: Signal,
   route: Extract<FleetRoute, { fleets: Fleet[] }>,
   deps: AppDeps,
-  early?: Promise<readonly EarlyCordon[]>,
+  options: DecideOptions = {},
 ): Promise<FleetsResult> {
+  const { early } = options;
   const decisions: FleetsResult['decisions'] = [];
   const errors: FleetsResult['errors'] = [];
   let retry: unknown;
@@ -108,7 +121,32 @@ export async function decideForFleets(
     route.fleets.map(async (fleet) => {
       try {
         const request = { fn, fleetId: fleet.id, eventId: signal.eventId, source: signal.source, gather: route.gather };
-        const out = await runDecision(deps, { ...request, signals: [signal], ...(early ? { early } : {}) });
+        let lease: DecisionRequest['lease'];
+        if (options.batch && signal.type === 'interruption') {
+          // Recorded with the fleet's state, decided by whichever invocation holds the lease (batch.ts).
+          const owner = (deps.newId ?? randomUUID)();
+          const enlisted = await enlistNotice(deps, fleet.id, owner, signal);
+          if (!enlisted.held) {
+            const handled = await handledElsewhere(deps, { ...request, signals: [signal] }, enlisted, early);
+            decisions.push({
+              fleetId: fleet.id,
+              status: 'batched',
+              targetNodes: enlisted.handled.targetNodes,
+              currentNodes: enlisted.handled.currentNodes,
+              rule: `decided with the notice of event ${enlisted.handled.by} (${enlisted.handled.at})`,
+              handledBy: { eventId: enlisted.handled.by, at: enlisted.handled.at },
+            });
+            if (handled.failed.length) partial = true;
+            return;
+          }
+          lease = { owner, read: enlisted.read };
+        }
+        const out = await runDecision(deps, {
+          ...request,
+          signals: [signal],
+          ...(early ? { early } : {}),
+          ...(lease ? { lease } : {}),
+        });
         const refusals = refusalSignals(signal, out);
         if (refusals.length) {
           // Placed again, once: a second refusal waits for the next event.

@@ -64,6 +64,8 @@ async function readStatuses(
 
 /** Pools a notice may be for before the observation says (at most this many are read ahead). */
 const PREFETCH_POOLS = 2;
+/** A notice naming more instances than this is checked after the observation only (for the instances observed). */
+const PREFETCH_INSTANCES = 100;
 
 /**
  * The checks started before the observation, alongside it: for each notice, the pool it names, else the
@@ -90,7 +92,7 @@ export function prefetchStatuses(
             (type === undefined || p.capacityType === type) &&
             deps.clouds.capacityFor(p)?.instanceStatus !== undefined,
         );
-    if (!candidates.length || candidates.length > PREFETCH_POOLS) continue;
+    if (!candidates.length || candidates.length > PREFETCH_POOLS || s.instanceIds.length > PREFETCH_INSTANCES) continue;
     for (const p of candidates) {
       const ids = wanted.get(p.id) ?? new Map<string, string | undefined>();
       for (const id of s.instanceIds) ids.set(id, s.zone);

@@ -3,6 +3,7 @@
  * Each cloud implements them in its own folder under `shared/adapters/<cloud>`, the only places that import
  * a cloud SDK. Every method throws `CloudError` (see errors.ts) and nothing else.
  */
+import type { InterruptionSignal } from './signals.ts';
 import type { CapacityType, Cloud, Pool, PoolKind } from './types.ts';
 import type { WarmState } from './warm.ts';
 
@@ -340,6 +341,49 @@ export interface FleetRead<State, Entry> {
   historyKeys: string[];
   /** What an invocation near its deadline had applied, action by action, when it recorded no outcome. */
   progress?: Progress;
+  /** The interruption notices recorded with the state (`enlist`), oldest first: pending, or handled. */
+  notices?: PendingNotice[];
+}
+
+/**
+ * An interruption notice recorded with its fleet's state (`StatePort.enlist`), so that whichever invocation
+ * holds the fleet's lease decides it with its own: notices that arrive together are decided together.
+ */
+export interface PendingNotice {
+  /** Where the store keeps it (bounded: the event id, or its digest when long). */
+  key: string;
+  eventId: string;
+  /** When it was recorded (the application's clock). */
+  at: string;
+  signal: InterruptionSignal;
+  /** Set by the decision that handled it (in the same write that saves the fleet's state). */
+  handled?: NoticeHandled;
+}
+
+/** Which decision handled a notice, and what became of it there. */
+export interface NoticeHandled {
+  /** The event of the deciding invocation (its audit record is keyed by it and `at`). */
+  by: string;
+  /** The decision's time (its audit record's `at`). */
+  at: string;
+  /** Instances of the notice the cloud refuted in that decision, with why. */
+  refused?: Array<{ instanceId: string; reason: string }>;
+  currentNodes: number;
+  targetNodes: number;
+}
+
+/** What `enlist` finds: the fleet as read with it, whether the lease is now ours, and the notices recorded. */
+export interface Enlisted<State, Entry> extends FleetRead<State, Entry> {
+  held: boolean;
+  /** The lease's holder when it is not ours. */
+  holder?: { owner: string; until: number; eventId?: string };
+  notices: PendingNotice[];
+}
+
+/** In a state save: the notices a decision handled (each marked with it, by key) and those dropped (by key). */
+export interface NoticeUpdate {
+  handled: Array<{ key: string; handled: NoticeHandled }>;
+  drop?: string[];
 }
 
 /** The actions an invocation applied for an event (their keys), recorded as each completed. */
@@ -380,6 +424,19 @@ export interface StatePort<
    * `StaleStateError` once the lease is another's.
    */
   saveProgress(fleetId: string, owner: string, progress: Progress & { entry: Entry; key: string }): Promise<void>;
+  /**
+   * Records an interruption notice with the fleet's state (unless it is there already: a handled notice stays
+   * handled) and takes the fleet's lease if it is free, in one request that never fails on a busy lease:
+   * returns the fleet as read with it, whether the lease is now `owner`'s (`held`), its holder otherwise, and
+   * every notice recorded. A lease expired or held for this same event is not taken here (`acquireLease` does).
+   */
+  enlist(
+    fleetId: string,
+    owner: string,
+    now: Date,
+    ttlMs: number,
+    notice: Omit<PendingNotice, 'key' | 'handled'>,
+  ): Promise<Enlisted<State, Entry>>;
   /** Gives the lease back if `owner` still holds it (a no-op otherwise). */
   releaseLease(fleetId: string, owner: string): Promise<void>;
   /**
@@ -392,6 +449,7 @@ export interface StatePort<
     state: State,
     owner?: string,
     history?: { append: Entry[]; drop?: string[]; keys?: Array<string | undefined> },
+    notices?: NoticeUpdate,
   ): Promise<State>;
   /** Appends history entries on their own (what was applied when the state could not be saved). */
   appendHistory(fleetId: string, entries: Entry[]): Promise<void>;

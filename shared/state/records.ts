@@ -18,7 +18,16 @@ export interface FleetState extends DecisionState {
   version: number;
 }
 
-export type OutcomeStatus = 'applied' | 'partial' | 'failed' | 'dry-run' | 'paused' | 'no-change' | 'rejected';
+/** `batched`: a notice decided in another invocation's decision (`handledBy`), which has its plan and outcome. */
+export type OutcomeStatus =
+  | 'applied'
+  | 'partial'
+  | 'failed'
+  | 'dry-run'
+  | 'paused'
+  | 'no-change'
+  | 'rejected'
+  | 'batched';
 
 export interface AppliedAction {
   /** The pool, or the Deployment (`namespace/name`). */
@@ -49,6 +58,10 @@ export interface AuditRecord {
   outcome: { status: OutcomeStatus; applied: AppliedAction[]; failed: FailedAction[] };
   /** Inputs that were missing or degraded (metrics store down, no forecast...). */
   notes?: string[];
+  /** The other events whose interruption notices this decision took with its own (`shared/app/batch.ts`). */
+  notices?: string[];
+  /** For a notice another decision handled: that decision (its event and time: its own audit record). */
+  handledBy?: { eventId: string; at: string };
 }
 
 export type FleetStatePort = StatePort<FleetState, HistoryEntry, AuditRecord>;

@@ -23,7 +23,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { FleetRead, Progress } from '../domain/ports.ts';
+import type { Enlisted, FleetRead, NoticeUpdate, PendingNotice, Progress } from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import {
   type AuditRecord,
@@ -44,6 +44,12 @@ export interface StateStoreOptions {
 }
 
 const fleetPk = (id: string) => `FLEET#${keyId(id)}`;
+/** The STATE item's attributes holding the fleet's notices (`enlist`): `N#<bounded event id>`. */
+const NOTICE_PREFIX = 'N#';
+/** `leaseEvent` of a lease taken for no event (the three lease fields exist together or not at all). */
+const NO_EVENT = '-';
+/** The key of an event's notice: its id, bounded. */
+export const noticeKey = (eventId: string): string => keyId(eventId);
 const epochSeconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
 
 /** The state port on one DynamoDB table. */
@@ -90,7 +96,10 @@ export class StateStore implements FleetStatePort {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: fleetPk(fleetId), sk: 'STATE' },
-          UpdateExpression: `SET leaseOwner = :o, leaseUntil = :u, history = if_not_exists(history, :empty)${eventId ? ', leaseEvent = :e' : ' REMOVE leaseEvent'}`,
+          // The three lease fields are always set together (no event: NO_EVENT), so that `enlist` can take a
+          // free lease with `if_not_exists` on each.
+          UpdateExpression:
+            'SET leaseOwner = :o, leaseUntil = :u, leaseEvent = :le, history = if_not_exists(history, :empty)',
           // The same event's redelivery takes over a lease its first delivery never gave back (the
           // idempotency record keeps two deliveries of one event from running at once).
           ConditionExpression: eventId ? `${base} OR leaseEvent = :e` : base,
@@ -99,6 +108,7 @@ export class StateStore implements FleetStatePort {
             ':u': now.getTime() + ttlMs,
             ':now': now.getTime(),
             ':empty': {},
+            ':le': eventId ?? NO_EVENT,
             ...(eventId ? { ':e': eventId } : {}),
           },
           ReturnValues: 'ALL_NEW',
@@ -109,6 +119,56 @@ export class StateStore implements FleetStatePort {
       if (e instanceof ConditionalCheckFailedException) throw new LeaseBusyError(fleetId, 'another invocation');
       throw e;
     }
+  }
+
+  /**
+   * Records the notice as the item's `N#<event>` attribute unless it is there (a handled notice stays handled)
+   * and takes the lease if no one holds it, in one unconditional update (each lease field `if_not_exists`:
+   * they are set and removed together); the item as it is then says whether the lease is ours.
+   */
+  async enlist(
+    fleetId: string,
+    owner: string,
+    now: Date,
+    ttlMs: number,
+    notice: Omit<PendingNotice, 'key' | 'handled'>,
+  ): Promise<Enlisted<FleetState, HistoryEntry>> {
+    const key = noticeKey(notice.eventId);
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: fleetPk(fleetId), sk: 'STATE' },
+        UpdateExpression:
+          'SET #n = if_not_exists(#n, :n), leaseOwner = if_not_exists(leaseOwner, :o), leaseUntil = if_not_exists(leaseUntil, :u), leaseEvent = if_not_exists(leaseEvent, :e), history = if_not_exists(history, :empty)',
+        ExpressionAttributeNames: { '#n': NOTICE_PREFIX + key },
+        ExpressionAttributeValues: {
+          ':n': { ...notice, key },
+          ':o': owner,
+          ':u': now.getTime() + ttlMs,
+          ':e': notice.eventId,
+          ':empty': {},
+        },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const item = out.Attributes ?? {};
+    const read = await this.fleetRead(fleetId, item);
+    const held = item.leaseOwner === owner;
+    const event = item.leaseEvent === NO_EVENT ? undefined : (item.leaseEvent as string | undefined);
+    return {
+      ...read,
+      notices: read.notices ?? [],
+      held,
+      ...(held
+        ? {}
+        : {
+            holder: {
+              owner: String(item.leaseOwner),
+              until: Number(item.leaseUntil),
+              ...(event !== undefined ? { eventId: event } : {}),
+            },
+          }),
+    };
   }
 
   /** Releases the lease if we still hold it (a lease that expired and was taken by another is left alone). */
@@ -137,6 +197,7 @@ export class StateStore implements FleetStatePort {
     state: FleetState,
     owner?: string,
     history: { append: HistoryEntry[]; drop?: string[]; keys?: Array<string | undefined> } = { append: [] },
+    notices?: NoticeUpdate,
   ): Promise<FleetState> {
     const next: FleetState = { ...state, version: state.version + 1 };
     const { fleetId: _f, version: _v, ...decisionState } = next;
@@ -164,6 +225,16 @@ export class StateStore implements FleetStatePort {
         set.push('history = :h');
       }
     }
+    // The notices this decision handled are marked with it; those past keeping are dropped.
+    notices?.handled.forEach(({ key, handled }, i) => {
+      names[`#h${i}`] = NOTICE_PREFIX + key;
+      values[`:h${i}`] = handled;
+      set.push(`#h${i}.handled = :h${i}`);
+    });
+    notices?.drop?.forEach((key, i) => {
+      names[`#x${i}`] = NOTICE_PREFIX + key;
+      remove.push(`#x${i}`);
+    });
     if (owner) values[':o'] = owner;
     try {
       await this.doc.send(
@@ -254,7 +325,15 @@ export class StateStore implements FleetStatePort {
   ): Promise<FleetRead<FleetState, HistoryEntry>> {
     const state = toState(fleetId, item);
     const progress = item?.progress as Progress | undefined;
-    const withProgress = <T extends object>(r: T) => (progress ? { ...r, progress } : r);
+    const notices = Object.entries(item ?? {})
+      .filter(([k]) => k.startsWith(NOTICE_PREFIX))
+      .map(([, v]) => v as PendingNotice)
+      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    const withProgress = <T extends object>(r: T) => ({
+      ...r,
+      ...(progress ? { progress } : {}),
+      ...(notices.length ? { notices } : {}),
+    });
     const legacy = item !== undefined && item.version !== undefined && item.state === undefined;
     if (!legacy) {
       const kept = Object.entries((item?.history ?? {}) as Record<string, HistoryEntry>).sort(([a], [b]) =>
@@ -388,8 +467,9 @@ function toState(fleetId: string, item: Record<string, unknown> | undefined): Fl
     progress: _p,
     history: _h,
     state: kept,
-    ...legacy
+    ...rest0
   } = item;
+  const legacy = Object.fromEntries(Object.entries(rest0).filter(([k]) => !k.startsWith(NOTICE_PREFIX)));
   const rest = kept && typeof kept === 'object' ? (kept as Record<string, unknown>) : legacy;
   return {
     offeringBackoff: [],

@@ -371,8 +371,9 @@ describe('an interruption', () => {
     await run;
     // Then removed, under the lease taken again and given back; the decision's one audit record says so.
     expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
+    // The notice recorded with the lease taken (one request), then as before.
     expect(w.state.calls.map((c) => c.method)).toEqual([
-      'acquireLease',
+      'enlist',
       'saveState',
       'putAudit',
       'acquireLease',
@@ -412,7 +413,7 @@ describe('an interruption', () => {
       w.deps,
     );
     expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
-    expect(w.state.calls.map((c) => c.method)).toEqual(['acquireLease', 'saveState', 'putAudit']);
+    expect(w.state.calls.map((c) => c.method)).toEqual(['enlist', 'saveState', 'putAudit']);
   });
 
   it('cordons and drains the node, removes the instance and places the capacity elsewhere', async () => {

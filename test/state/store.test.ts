@@ -105,6 +105,63 @@ describe('StateStore on dynalite', () => {
     await store.acquireLease('f7', 'inv-d', now, 30_000);
   });
 
+  it('enlists a notice and takes a free lease in one request; a busy lease leaves the notice recorded', async () => {
+    const signal = (id: string) => ({
+      type: 'interruption' as const,
+      eventId: id,
+      source: 'aws.ec2',
+      time: now.toISOString(),
+      cloud: 'aws' as const,
+      kind: 'warning' as const,
+      instanceIds: [`i-${id}`],
+    });
+    const notice = (id: string) => ({ eventId: id, at: now.toISOString(), signal: signal(id) });
+    // A lease held for no event (a renewal, an operator command) is not taken, and says so.
+    await store.acquireLease('f-notices', 'ops', now, 30_000);
+    const busy = await store.enlist('f-notices', 'inv-a', now, 30_000, notice('n-a'));
+    expect(busy).toMatchObject({ held: false, holder: { owner: 'ops' } });
+    expect(busy.holder?.eventId).toBeUndefined();
+    expect(busy.notices.map((n) => n.eventId)).toEqual(['n-a']);
+    await store.releaseLease('f-notices', 'ops');
+    // Free: the next enlist takes it and reads every notice recorded.
+    const b = await store.enlist('f-notices', 'inv-b', now, 30_000, notice('n-b'));
+    expect(b).toMatchObject({ held: true });
+    expect(b.notices.map((n) => n.eventId).sort()).toEqual(['n-a', 'n-b']);
+    // Held: a third notice is recorded, the lease stays inv-b's (for its event, n-b).
+    const c = await store.enlist('f-notices', 'inv-c', now, 30_000, notice('n-c'));
+    expect(c).toMatchObject({ held: false, holder: { owner: 'inv-b', eventId: 'n-b' } });
+    // inv-b decides n-a and n-b: its save marks them handled and releases the lease.
+    const handled = { by: 'n-b', at: now.toISOString(), currentNodes: 2, targetNodes: 2 };
+    await store.saveState(
+      b.state,
+      'inv-b',
+      { append: [] },
+      {
+        handled: [
+          { key: b.notices.find((n) => n.eventId === 'n-a')!.key, handled },
+          {
+            key: b.notices.find((n) => n.eventId === 'n-b')!.key,
+            handled: { ...handled, refused: [{ instanceId: 'i-n-b', reason: 'not marked' }] },
+          },
+        ],
+      },
+    );
+    // Enlisting n-a again (a redelivery) keeps it handled; n-c is still pending; the lease was free again.
+    const again = await store.enlist('f-notices', 'inv-d', now, 30_000, notice('n-a'));
+    expect(again.held).toBe(true);
+    const byId = Object.fromEntries(again.notices.map((n) => [n.eventId, n]));
+    expect(byId['n-a']!.handled).toEqual(handled);
+    expect(byId['n-b']!.handled?.refused).toEqual([{ instanceId: 'i-n-b', reason: 'not marked' }]);
+    expect(byId['n-c']!.handled).toBeUndefined();
+    // The state read without the lease sees the notices too, and none of them leaks into the state.
+    const read = await store.readFleet('f-notices');
+    expect(read.notices).toHaveLength(3);
+    expect(Object.keys(read.state).some((k) => k.startsWith('N#'))).toBe(false);
+    // A save drops notices by key.
+    await store.saveState(read.state, 'inv-d', { append: [] }, { handled: [], drop: [byId['n-a']!.key] });
+    expect((await store.readFleet('f-notices')).notices?.map((n) => n.eventId).sort()).toEqual(['n-b', 'n-c']);
+  });
+
   it('reads the state and history written before they were kept together', async () => {
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const { DynamoDBDocumentClient } = await import('@aws-sdk/lib-dynamodb');

@@ -15,7 +15,10 @@ import {
   type EventsPort,
   type FleetRead,
   type GpuNode,
+  type Enlisted,
   type InstanceStatus,
+  type NoticeUpdate,
+  type PendingNotice,
   type MetricSeries,
   type MetricsPort,
   type MetricsQuery,
@@ -32,6 +35,7 @@ import {
 } from '../../shared/domain/ports.ts';
 import type { Cloud, Pool } from '../../shared/domain/types.ts';
 import type { HistoryEntry } from '../../shared/engine/types.ts';
+import { keyId } from '../../shared/state/bounded.ts';
 import {
   type AuditRecord,
   type FleetState,
@@ -283,7 +287,12 @@ export class FakeState implements FleetStatePort {
   }
   async readFleet(fleetId: string): Promise<FleetRead<FleetState, HistoryEntry>> {
     this.record('readFleet', fleetId);
-    return { state: this.read(fleetId), ...this.kept(fleetId), ...this.progressOf(fleetId) };
+    return {
+      state: this.read(fleetId),
+      ...this.kept(fleetId),
+      ...this.progressOf(fleetId),
+      ...this.noticesOf(fleetId),
+    };
   }
   async acquireLease(
     fleetId: string,
@@ -304,7 +313,12 @@ export class FakeState implements FleetStatePort {
       leaseUntil: now.getTime() + ttlMs,
       ...(eventId ? { leaseEvent: eventId } : {}),
     });
-    return { state: this.read(fleetId), ...this.kept(fleetId), ...this.progressOf(fleetId) };
+    return {
+      state: this.read(fleetId),
+      ...this.kept(fleetId),
+      ...this.progressOf(fleetId),
+      ...this.noticesOf(fleetId),
+    };
   }
   async saveProgress(
     fleetId: string,
@@ -319,6 +333,58 @@ export class FakeState implements FleetStatePort {
     kept.set(progress.key, structuredClone(progress.entry));
     this.history.set(fleetId, kept);
   }
+  /** Each fleet's notices by key, as the store keeps them with the state (`enlist`). */
+  readonly notices = new Map<string, Map<string, PendingNotice>>();
+  private noticesOf(fleetId: string): { notices?: PendingNotice[] } {
+    const list = [...(this.notices.get(fleetId)?.values() ?? [])].sort((a, b) =>
+      a.at < b.at ? -1 : a.at > b.at ? 1 : 0,
+    );
+    return list.length ? { notices: structuredClone(list) } : {};
+  }
+  async enlist(
+    fleetId: string,
+    owner: string,
+    now: Date,
+    ttlMs: number,
+    notice: Omit<PendingNotice, 'key' | 'handled'>,
+  ): Promise<Enlisted<FleetState, HistoryEntry>> {
+    this.record('enlist', fleetId, owner, notice.eventId);
+    const key = keyId(notice.eventId);
+    const kept = this.notices.get(fleetId) ?? new Map<string, PendingNotice>();
+    if (!kept.has(key)) kept.set(key, structuredClone({ ...notice, key }));
+    this.notices.set(fleetId, kept);
+    const s = this.states.get(fleetId) ?? { fleetId, version: 0, offeringBackoff: [] };
+    // Free only when no one holds it (an expired lease is taken over by `acquireLease`, as in the store).
+    if (s.leaseOwner === undefined)
+      this.states.set(fleetId, {
+        ...s,
+        leaseOwner: owner,
+        leaseUntil: now.getTime() + ttlMs,
+        leaseEvent: notice.eventId,
+      });
+    const after = this.states.get(fleetId)!;
+    const held = after.leaseOwner === owner;
+    const read = {
+      state: this.read(fleetId),
+      ...this.kept(fleetId),
+      ...this.progressOf(fleetId),
+      ...this.noticesOf(fleetId),
+    };
+    return {
+      ...read,
+      notices: read.notices ?? [],
+      held,
+      ...(held
+        ? {}
+        : {
+            holder: {
+              owner: after.leaseOwner!,
+              until: after.leaseUntil!,
+              ...(after.leaseEvent ? { eventId: after.leaseEvent } : {}),
+            },
+          }),
+    };
+  }
   async releaseLease(fleetId: string, owner: string): Promise<void> {
     this.record('releaseLease', fleetId, owner);
     const s = this.states.get(fleetId);
@@ -332,11 +398,20 @@ export class FakeState implements FleetStatePort {
     state: FleetState,
     owner?: string,
     history: { append: HistoryEntry[]; drop?: string[]; keys?: Array<string | undefined> } = { append: [] },
+    notices?: NoticeUpdate,
   ): Promise<FleetState> {
     this.record('saveState', state.fleetId, owner);
     const current = this.states.get(state.fleetId);
     if ((current?.version ?? 0) !== state.version || (owner && current?.leaseOwner && current.leaseOwner !== owner))
       throw new StaleStateError(state.fleetId, state.version);
+    const recorded = this.notices.get(state.fleetId) ?? new Map<string, PendingNotice>();
+    for (const { key, handled } of notices?.handled ?? []) {
+      const n = recorded.get(key);
+      if (!n) throw new Error(`fake state: no notice ${key} to mark handled (the store's update would fail)`);
+      n.handled = structuredClone(handled);
+    }
+    for (const key of notices?.drop ?? []) recorded.delete(key);
+    this.notices.set(state.fleetId, recorded);
     const next = structuredClone({ ...state, version: state.version + 1 });
     this.states.set(state.fleetId, next);
     const kept = this.history.get(state.fleetId) ?? new Map<string, HistoryEntry>();

@@ -20,7 +20,7 @@ export const BLOCK_ID = 'cr-0c4b1d2e3f4a5b6c7';
 export const FLEET = 'llm-demo';
 
 /** Calls that read (describe, list, get, wait for an operation): everything else changes something. */
-const READ = /^(Describe|List|Get)|\.(get|list\w*|wait)$|^discovery|^unknown$/;
+const READ = /^(Describe|List|Get)|\.(get\w*|list\w*|wait)$|^discovery|^unknown$/;
 
 export interface HarnessOptions {
   /** Desired count per pool at the start (default each pool's `min`). */

@@ -1,8 +1,9 @@
 /**
  * `spot-interruption`: EC2 Spot interruption warnings and rebalance recommendations, Azure Scheduled Events
  * (Preempt), GCP preemptions, and the clouds' capacity notices: the interrupted nodes are cordoned (first:
- * alongside the fleet's lease, `cordon-first.ts`) and drained, removed, and their capacity placed elsewhere; a
- * failed launch backs its offering off.
+ * alongside the fleet's lease, `cordon-first.ts`) and drained, removed, and their capacity placed elsewhere,
+ * the notices of one fleet that arrive together in one decision (`batch.ts`); a failed launch backs its
+ * offering off.
  */
 import { cordonEarly } from '../cordon-first.ts';
 import { decisionTrigger } from './trigger.ts';
@@ -12,5 +13,5 @@ export const spotInterruption = decisionTrigger(
   'spot-interruption',
   ['interruption', 'capacity-notice'],
   (s, deps) => (s.type === 'interruption' ? fleetsInterrupted(s, deps) : fleetsShortOfCapacity(s, deps)),
-  cordonEarly,
+  { ahead: cordonEarly, batch: true },
 );

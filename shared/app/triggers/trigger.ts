@@ -36,18 +36,23 @@ export const REACTIVE: Gather = { metrics: true, demand: true, reservations: tru
 
 /**
  * A trigger that decides for the fleets its `fleetsOf` picks: one decision per fleet, or a no-op with the reason.
- * `ahead`, when given, starts at the same time as the decisions (before their leases): what it does is passed
- * to them (the spot trigger's cordons, `cordon-first.ts`).
+ * `options.ahead`, when given, starts at the same time as the decisions (before their leases): what it does is
+ * passed to them (the spot trigger's cordons, `cordon-first.ts`); `options.batch` decides a fleet's interruption
+ * notices together (`batch.ts`).
  */
 export function decisionTrigger<Name extends string, Accepts extends Signal['type']>(
   name: Name,
   accepts: readonly Accepts[],
   fleetsOf: (signal: Extract<Signal, { type: Accepts }>, deps: AppDeps) => FleetRoute,
-  ahead?: (
-    signal: Extract<Signal, { type: Accepts }>,
-    fleets: readonly Fleet[],
-    deps: AppDeps,
-  ) => Promise<readonly EarlyCordon[]>,
+  options: {
+    ahead?: (
+      signal: Extract<Signal, { type: Accepts }>,
+      fleets: readonly Fleet[],
+      deps: AppDeps,
+    ) => Promise<readonly EarlyCordon[]>;
+    /** Interruption notices are decided together per fleet (`batch.ts`). */
+    batch?: boolean;
+  } = {},
 ): Trigger<Name, Accepts> {
   return {
     name,
@@ -59,8 +64,11 @@ export function decisionTrigger<Name extends string, Accepts extends Signal['typ
         deps.logger.info('no-op', { fn: name, eventId: signal.eventId, reason: r.noOp });
         return { status: 'no-op', reason: r.noOp };
       }
-      const early = ahead?.(signal, r.fleets, deps);
-      return decideForFleets(name, signal, r, deps, early);
+      const early = options.ahead?.(signal, r.fleets, deps);
+      return decideForFleets(name, signal, r, deps, {
+        ...(early ? { early } : {}),
+        ...(options.batch ? { batch: true } : {}),
+      });
     },
   };
 }
