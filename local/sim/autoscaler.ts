@@ -14,7 +14,9 @@
  * - the capacity block's delivery and expiration warning go to the capacity-reservation function.
  *
  * A handler that throws is retried once (as Lambda retries an asynchronous invocation), then recorded as an
- * error (it would be in the dead-letter queue).
+ * error (it would be in the dead-letter queue). Each invocation has its function's own timeout
+ * (stacks/function-specs.ts). One whose drains wait for their latest safe start is parked on the simulated
+ * clock and followed on at the first step at or after it (parked.ts); its outcome is recorded when it ends.
  *
  * Start: the World holds the fleet at its minimums. With a warm start (`settle`), before the clock starts, the
  * first minute's demand is published as the fleet's metrics and the forecast function decides through the
@@ -40,6 +42,8 @@ import { type MetricsStore, seriesKey } from '../emulators/prometheus/store.ts';
 import { mulberry32, type World, type WorldEvent } from '../emulators/world.ts';
 import { FUNCTION_NAMES, type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
 import { type LocalStack, startLocalStack } from '../stack.ts';
+import { functionSpec } from '../../stacks/function-specs.ts';
+import { type Outcome, SimulatedWaits } from './parked.ts';
 import { seedDeployments } from '../seed.ts';
 import * as P from './autoscaler-events.ts';
 import type { AutoscalerControllerOptions, Controller, ControllerContext, StepContext } from './controller.ts';
@@ -177,6 +181,8 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
   const windows = new Map<string, boolean>();
   let lastForecast = Number.NEGATIVE_INFINITY;
   let incarnation = 1;
+  /** Invocations waiting on the simulated clock (their drains' starts). */
+  let waits = new SimulatedWaits<HandlerResult>(() => Date.now());
   /** How far the application's clock runs behind the World's (ms): only during the warm start's rounds. */
   let clockBehindMs = 0;
 
@@ -187,15 +193,38 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
 
   async function invoke(ctx: ControllerContext, fn: FunctionName, event: unknown, kind: string, what: string) {
     const handler = handlers.get(fn)!;
-    let result: HandlerResult | undefined;
-    let error: unknown;
-    for (let attempt = 0; attempt < 2 && !result; attempt++) {
-      try {
-        result = (await handler(event, localContext(fn, 120_000))) as HandlerResult;
-      } catch (e) {
-        error = e;
+    // Each invocation with its function's own timeout, as deployed: it bounds how long its drains may wait.
+    const timeoutMs = functionSpec(fn).timeoutSeconds * 1000;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let outcome: Outcome<HandlerResult> | undefined;
+      let parked = false;
+      const ended = await waits.run(
+        async () => (await handler(event, localContext(fn, timeoutMs))) as HandlerResult,
+        (o) => {
+          outcome = o;
+          // An invocation parked on its drains ends at a later step: its outcome is recorded then.
+          if (parked) recordOutcome(ctx, fn, kind, what, o);
+        },
+      );
+      if (!ended) {
+        parked = true;
+        return;
+      }
+      // Thrown: retried once, as Lambda retries an asynchronous invocation.
+      if (outcome && (outcome.result || attempt === 1)) {
+        recordOutcome(ctx, fn, kind, what, outcome);
+        return;
       }
     }
+  }
+
+  function recordOutcome(
+    ctx: ControllerContext,
+    fn: FunctionName,
+    kind: string,
+    what: string,
+    { result, error }: Outcome<HandlerResult>,
+  ) {
     if (!result) {
       ctx.record({
         kind: 'error',
@@ -398,6 +427,11 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
       });
       // The forecast rule ticks every FORECAST_EVERY_SECONDS: the longest time between two decisions.
       stack.deps.decisionIntervalSeconds = FORECAST_EVERY_SECONDS;
+      // A drain waits for its latest safe start on the simulated clock (parked.ts).
+      const clock = stack.deps.clock;
+      waits = new SimulatedWaits<HandlerResult>(() => clock().getTime());
+      stack.deps.waitUntil = waits.waitUntil;
+      stack.deps.parked = waits.parked;
       seedDeployments(ctx.world, resolved, stack.kubernetes);
       for (const name of FUNCTION_NAMES)
         handlers.set(name, localHandler({ trigger: name, deps: async () => stack!.deps }));
@@ -463,11 +497,14 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
       }
     },
     async step(ctx) {
+      // Drains whose start has come (their nodes served until now), and what their invocations do after.
+      await waits.resume();
       await worldEvents(ctx);
       await evaluateAlarms(ctx);
       await ticks(ctx);
     },
     async stop() {
+      await waits.finish();
       await stack?.close();
       stack = undefined;
     },

@@ -196,3 +196,42 @@ describe('settleSpacingSeconds', () => {
     expect(settleSpacingSeconds(policy as unknown as Parameters<typeof settleSpacingSeconds>[0])).toBe(expected);
   });
 });
+
+describe('a node under an EC2 Spot notice serves until its drain starts', () => {
+  it('is cordoned at the notice and drained and removed at the latest start its invocation can wait for', async () => {
+    const demo = demoFleet();
+    const trace = scaleTrace(stepTrace([[0, 1]], 6), 500);
+    // Every g5 spot place is taken back 30 s into the run: the notices end 150 s into it.
+    const spot = {
+      source: 'g5 spot lost at 30 s',
+      changes: spotSlots(demo.worldPools)
+        .filter((s) => s.poolId === 'aws-g5-spot')
+        .map((s) => ({ t: 30, poolId: s.poolId, zone: s.zone, capacity: 0 })),
+      mapping: [],
+    };
+    const autoscaler = createAutoscalerController({
+      demo,
+      seed: 1,
+      hours: 6 / 60,
+      stepSeconds: 60,
+      cwd: process.cwd(),
+      log: () => {},
+    });
+    const r = await runSimulation({ trace, spot, demo, hours: 6 / 60, seed: 1, controllers: [autoscaler] });
+    const run = r.runs[0]!;
+    // AWS capacity: the g5 spot nodes, and the on-demand ones (the warm nodes resumed at 60 s serve at 180 s).
+    const aws = run.series.capacityRpsByCloud.aws;
+    const g5 = demo.fleet.pools.find((p) => p.id === 'aws-g5-spot')!.rpsPerNode;
+    // The notices reach the spot function at the end of the first step (60 s). Its 60 s invocation can wait
+    // until 75 s (its deadline less 5 s to record and the drain's 40 s), not until the latest safe start
+    // (110 s): the drain runs at the next step (120 s). Until then the nodes serve, cordoned.
+    expect(aws[1]).toBe(aws[0]);
+    expect(aws[0]! - aws[2]!).toBeGreaterThanOrEqual(g5);
+    expect(aws[3]).toBeGreaterThan(aws[2]!);
+    expect(run.timeline.filter((e) => e.kind === 'error')).toEqual([]);
+    // Each notice's decision ended, its drain and removal done.
+    const notices = run.timeline.filter((e) => /aws spot notice for/.test(e.message)).length;
+    expect(notices).toBeGreaterThan(0);
+    expect(run.timeline.filter((e) => /spot-interruption on aws preemption/.test(e.message))).toHaveLength(notices);
+  }, 120_000);
+});
