@@ -6,7 +6,15 @@
  */
 import { type Catalog, DEFAULT_CATALOG, instanceType } from '../../shared/domain/catalog.ts';
 import { MODEL_PRESETS, nodePlan } from '../../shared/domain/capacity.ts';
-import type { CapacityType, Cloud, Fleet, Pool, PoolKind, WorkloadModel } from '../../shared/domain/types.ts';
+import type {
+  CapacityType,
+  Cloud,
+  Fleet,
+  Pool,
+  PoolKind,
+  ScheduleWindow,
+  WorkloadModel,
+} from '../../shared/domain/types.ts';
 import { DEFAULT_POLICY } from '../../shared/config/policy.ts';
 import {
   DEFAULT_DISK_GB,
@@ -21,6 +29,21 @@ import { SEED_RPS_PER_REPLICA } from './trace.ts';
 
 /** Monday 5 January 2026, 00:00 UTC: the default day starts at midnight. */
 export const DEMO_START = Date.parse('2026-01-05T00:00:00Z');
+/**
+ * The demo's business-hours window, as config/demo.json states it for the fleet (a test keeps the two alike):
+ * at least 3 nodes on weekdays 08:00-18:00 in New York.
+ */
+export const DEMO_SCHEDULE: ScheduleWindow[] = [
+  {
+    name: 'business-hours',
+    timeZone: 'America/New_York',
+    days: [1, 2, 3, 4, 5],
+    start: '08:00',
+    end: '18:00',
+    minNodes: 3,
+  },
+];
+
 /** Seconds from launch to serving for a GPU node with model load (boot, join, image pull, model load). */
 export const DEFAULT_TIME_TO_READY_SECONDS = 600;
 /** Seconds from launch to a running VM (the rest of the time to ready is join, image pull and model load). */
@@ -78,6 +101,11 @@ export interface DemoCluster {
 
 export interface DemoFleet {
   fleet: Fleet;
+  /**
+   * The operator's schedule windows for the fleet (its configuration's `schedules`): their floors are hard
+   * floors every controller is held to, the oracle's included (baselines/oracle.ts).
+   */
+  schedule?: ScheduleWindow[];
   worldPools: WorldPoolSpec[];
   reservations: WorldReservation[];
   cluster: DemoCluster;
@@ -301,6 +329,7 @@ export function demoFleet(options: DemoOptions = {}): DemoFleet {
 
   return {
     fleet,
+    schedule: DEMO_SCHEDULE,
     worldPools,
     reservations,
     cluster: {

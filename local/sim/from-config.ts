@@ -64,6 +64,7 @@ export function demoFromConfig(resolved: ResolvedConfig, options: FromConfigOpti
   const podsPerNode = Object.fromEntries(cloudPools.map((p) => [p.id, Math.floor(p.gpusPerNode / gpusPerReplica)]));
   return {
     fleet: { ...configured, pools },
+    schedule: resolved.schedules[configured.id] ?? [],
     worldPools,
     reservations,
     cluster: {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHpaBaseline } from '../../local/sim/baselines/hpa.ts';
-import { createOracle, planOracle } from '../../local/sim/baselines/oracle.ts';
+import { createOracle, planOracle, scheduleFloors } from '../../local/sim/baselines/oracle.ts';
+import { loadConfigFile } from '../../shared/config/load.ts';
+import { DEMO_CONFIG_FILE } from '../../local/sim/autoscaler.ts';
+import { demoFleet } from '../../local/sim/demo.ts';
 import { createReactiveBaseline, reactiveDecision, SEED_REACTIVE_POLICY } from '../../local/sim/baselines/reactive.ts';
 import { createStaticBaseline } from '../../local/sim/baselines/static.ts';
 import type { Controller } from '../../local/sim/controller.ts';
@@ -249,6 +252,34 @@ describe('oracle', () => {
     );
     expect(plan.alive).toEqual({ od: [1, 1, 1, 1], spot: [1, 1, 1, 1] });
     expect(plan.costUsd).toBeCloseTo(5.2, 9);
+  });
+
+  it("keeps the schedule windows' floors too, while they are active", () => {
+    // minNodes 2 all along, 3 in steps 1..2 (a window): the third node is the cheapest with room, launched its
+    // lag (1 step) ahead of the window, alive while the window is.
+    const plan = planOracle(
+      [0, 0, 0, 0],
+      [
+        { poolId: 'od', rpsPerNode: 10, hourlyPrice: 1, lagSteps: 1, available: new Array(4).fill(Infinity), min: 1 },
+        { poolId: 'spot', rpsPerNode: 10, hourlyPrice: 0.3, lagSteps: 1, available: new Array(4).fill(Infinity) },
+      ],
+      3600,
+      'cold',
+      { minNodes: 2, minNodesAt: [0, 3, 3, 0] },
+    );
+    expect(plan.alive).toEqual({ od: [1, 1, 1, 1], spot: [2, 2, 2, 1] });
+  });
+
+  it("reads the demo's business hours as the autoscaler's configuration states them", async () => {
+    const demo = demoFleet();
+    const resolved = await loadConfigFile(DEMO_CONFIG_FILE);
+    expect(demo.schedule).toEqual(resolved.schedules['llm-demo']);
+    // Monday 5 January 2026: 08:00-18:00 in New York (UTC-5) is 13:00-23:00 UTC.
+    const floors = scheduleFloors(demo, 24, 3600);
+    expect(floors.map((f, h) => (f > 0 ? h : -1)).filter((h) => h >= 0)).toEqual([
+      13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+    ]);
+    expect(Math.max(...floors)).toBe(3);
   });
 
   it('plans as the file comment says on a hand-checked case', () => {

@@ -21,12 +21,13 @@
  * The operator's hard floors bind it as they bind every controller (a floor that does not depend on the
  * controller is not a controller's cost): each pool's minimum is alive all along (before the greedy plan: those
  * nodes serve demand too), and where the plan holds fewer than the fleet's `minNodes` the cheapest node with
- * room makes them up. The
- * schedule's windows (the demo's business-hours floor) are not modelled: the oracle stays below what they ask.
+ * room makes them up. The schedule's windows raise that floor while they are active (the demo's business
+ * hours: 3 nodes), since they are the operator's hard floors too (`floors.minNodesAt`, per step).
  *
  * The controller then sets each pool's desired count to the plan's count step by step, scaling spot pools in
  * by terminating nodes in the fullest zone (booting ones first, then the newest).
  */
+import { isWindowActive } from '../../../shared/engine/schedule.ts';
 import type { World } from '../../emulators/world.ts';
 import type { Controller, Foresight, StartMode, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
@@ -50,6 +51,8 @@ export interface OracleSource {
  */
 export interface OracleFloors {
   minNodes?: number;
+  /** The fleet's floor per step where it varies (schedule windows), at least `minNodes`. */
+  minNodesAt?: readonly number[];
 }
 
 export interface OracleLife {
@@ -121,11 +124,11 @@ export function planOracle(
   }
   // Then the fleet's minimum where the plan holds fewer nodes: made up step by step with the cheapest node
   // that has room (launched its lag ahead).
-  const minNodes = floors.minNodes ?? 0;
-  if (minNodes > 0) {
+  const floorAt = (k: number) => Math.max(floors.minNodes ?? 0, floors.minNodesAt?.[k] ?? 0);
+  if (Array.from({ length: n }, (_, k) => floorAt(k)).some((f) => f > 0)) {
     const total = (k: number) => sources.reduce((t, s) => t + used.get(s.poolId)![k]!, 0);
     for (;;) {
-      const short = Array.from({ length: n }, (_, k) => total(k) < minNodes);
+      const short = Array.from({ length: n }, (_, k) => total(k) < floorAt(k));
       const start = short.indexOf(true);
       if (start < 0) break;
       // The cheapest node with room at `start`, kept while it has room and the floor is short.
@@ -259,6 +262,27 @@ export function slotAvailability(
   return out;
 }
 
+/**
+ * The fleet's floor in each step from its schedule windows (0 where none is active): the largest `minNodes`
+ * of the windows active at the step's start, as the autoscaler reads them (shared/engine/schedule.ts).
+ */
+export function scheduleFloors(demo: DemoFleet, steps: number, stepSeconds: number): number[] {
+  const windows = (demo.schedule ?? []).filter((w) => (w.minNodes ?? 0) > 0);
+  return Array.from({ length: steps }, (_, k) => {
+    const t = demo.startMs + k * stepSeconds * 1000;
+    let floor = 0;
+    for (const w of windows) {
+      try {
+        if (isWindowActive(w, t)) floor = Math.max(floor, w.minNodes ?? 0);
+      } catch (e) {
+        // A malformed window is inactive, as the engine treats it (it reports it in its plans).
+        if (!(e instanceof RangeError)) throw e;
+      }
+    }
+    return floor;
+  });
+}
+
 export interface OracleOptions {
   name?: string;
 }
@@ -270,6 +294,7 @@ export function createOracle(options: OracleOptions = {}): Controller {
     const offeredRps = foresight.offeredPerStep.map((r) => r / foresight.stepSeconds);
     plan = planOracle(offeredRps, oracleSources(demo, foresight), foresight.stepSeconds, mode, {
       minNodes: demo.fleet.policy.minNodes,
+      minNodesAt: scheduleFloors(demo, offeredRps.length, foresight.stepSeconds),
     });
     spotPools = new Set(demo.worldPools.filter((p) => p.capacityType === 'spot').map((p) => p.id));
     return plan;
