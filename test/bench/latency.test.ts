@@ -2,7 +2,7 @@
  * The critical path's depth: round trips in a row, from the servers' own records of each request.
  */
 import { describe, expect, it } from 'vitest';
-import { depths } from '../../bench/latency.ts';
+import { depths, removalSteps } from '../../bench/latency.ts';
 import type { ServedRequest } from '../../local/emulators/tap.ts';
 
 const req = (start: number, end: number, op = 'x'): ServedRequest => ({
@@ -29,5 +29,24 @@ describe('depths', () => {
     },
   ])('$name', ({ requests, expected }) => {
     expect(depths(requests)).toEqual(expected);
+  });
+});
+
+describe('removalSteps', () => {
+  const call = (operation: string, params: Record<string, unknown>) => ({ service: 'ec2', operation, at: 0, params });
+  it('tells a removal (TerminateInstances, a ModifyFleet with no-termination) from a grow', () => {
+    const grow = req(0, 10, 'ec2.ModifyFleet');
+    const lower = req(20, 30, 'ec2.ModifyFleet');
+    const end = req(31, 40, 'ec2.TerminateInstances');
+    const asg = req(5, 15, 'autoscaling.SetDesiredCapacity');
+    const steps = removalSteps(
+      [end, asg, lower, grow],
+      [
+        call('ModifyFleet', { 'TargetCapacitySpecification.TotalTargetCapacity': '3' }),
+        call('DescribeFleets', {}),
+        call('ModifyFleet', { ExcessCapacityTerminationPolicy: 'no-termination' }),
+      ],
+    );
+    expect([grow, asg, lower, end].map((r) => steps.has(r))).toEqual([false, false, true, true]);
   });
 });
