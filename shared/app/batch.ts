@@ -26,9 +26,16 @@ import type { AppDeps } from './deps.ts';
 /** A handled notice is kept this long (Powertools' idempotency records expire after an hour too). */
 export const HANDLED_KEPT_MS = 3600_000;
 
+/**
+ * The longest pause between two reads of a waiting notice: shorter than a decision's 500 ms between lease
+ * attempts, since the read is small and a mass reclaim's notices wait for the decision before theirs. A
+ * documented choice, not a measured figure.
+ */
+export const NOTICE_POLL_MAX_MS = 200;
+
 export type Enlistment =
   | { held: true; read: FleetRead<FleetState, HistoryEntry> }
-  | { held: false; handled: NoticeHandled; notice: PendingNotice };
+  | { held: false; handled: NoticeHandled };
 
 /**
  * Records the notice and waits for the fleet's lease (retrying with backoff, as for any decision, up to
@@ -46,15 +53,22 @@ export async function enlistNotice(
   const waitUntil = Date.now() + (deps.leaseWaitMs ?? 10_000);
   const notice = { eventId: signal.eventId, at: deps.clock().toISOString(), signal };
   let delay = 25;
+  // Between attempts, a small read says whether the notice was handled and whether the lease is free: the
+  // item holds every notice of the fleet, so enlisting again only when the lease is free keeps a burst of
+  // waiting invocations from reading it all, many times a second.
+  let holder: { owner: string; until: number; eventId?: string } | undefined;
+  let attempt = true;
   for (;;) {
-    const e = await deps.store.enlist(fleetId, owner, deps.clock(), ttl, notice);
-    const mine = e.notices.find((n) => n.eventId === signal.eventId);
-    if (mine?.handled && mine.handled.by !== signal.eventId) {
-      if (e.held) await deps.store.releaseLease(fleetId, owner).catch(() => undefined);
-      return { held: false, handled: mine.handled, notice: mine };
+    if (attempt) {
+      const e = await deps.store.enlist(fleetId, owner, deps.clock(), ttl, notice);
+      const mine = e.notices.find((n) => n.eventId === signal.eventId);
+      if (mine?.handled && mine.handled.by !== signal.eventId) {
+        if (e.held) await deps.store.releaseLease(fleetId, owner).catch(() => undefined);
+        return { held: false, handled: mine.handled };
+      }
+      if (e.held) return { held: true, read: e };
+      holder = e.holder;
     }
-    if (e.held) return { held: true, read: e };
-    const holder = e.holder;
     if (holder && (holder.until < deps.clock().getTime() || holder.eventId === signal.eventId)) {
       try {
         return { held: true, read: await deps.store.acquireLease(fleetId, owner, deps.clock(), ttl, signal.eventId) };
@@ -65,7 +79,11 @@ export async function enlistNotice(
     if (Date.now() + delay > waitUntil) throw new LeaseBusyError(fleetId, holder?.owner ?? 'another invocation');
     deps.counters?.count('Retries');
     await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 500);
+    delay = Math.min(delay * 2, NOTICE_POLL_MAX_MS);
+    const now = await deps.store.noticeStatus(fleetId, signal.eventId);
+    if (now.handled && now.handled.by !== signal.eventId) return { held: false, handled: now.handled };
+    holder = now.holder;
+    attempt = holder === undefined;
   }
 }
 

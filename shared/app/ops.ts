@@ -42,7 +42,7 @@ export interface NodeStatus {
 }
 
 /** One audit record as `status` and `history` show it. */
-export type AuditSummary = Pick<AuditRecord, 'fleetId' | 'at' | 'eventId' | 'trigger' | 'dryRun'> & {
+export type AuditSummary = Pick<AuditRecord, 'fleetId' | 'at' | 'eventId' | 'trigger' | 'dryRun' | 'handledBy'> & {
   status: string;
   currentNodes?: number;
   targetNodes?: number;
@@ -89,6 +89,8 @@ export function auditSummary(a: AuditRecord): AuditSummary {
     trigger: a.trigger,
     dryRun: a.dryRun,
     status: a.outcome.status,
+    // A notice decided in another invocation's decision: which one.
+    ...(a.handledBy ? { handledBy: a.handledBy } : {}),
     ...(plan?.currentNodes !== undefined ? { currentNodes: plan.currentNodes } : {}),
     ...(plan?.targetNodes !== undefined ? { targetNodes: plan.targetNodes } : {}),
     applied: a.outcome.applied.length,

@@ -437,6 +437,14 @@ export interface StatePort<
     ttlMs: number,
     notice: Omit<PendingNotice, 'key' | 'handled'>,
   ): Promise<Enlisted<State, Entry>>;
+  /**
+   * What a waiting invocation needs to know of its notice, in a small consistent read: whether a decision
+   * handled it, and who holds the fleet's lease until when (undefined: no one).
+   */
+  noticeStatus(
+    fleetId: string,
+    eventId: string,
+  ): Promise<{ handled?: NoticeHandled; holder?: { owner: string; until: number; eventId?: string } }>;
   /** Gives the lease back if `owner` still holds it (a no-op otherwise). */
   releaseLease(fleetId: string, owner: string): Promise<void>;
   /**

@@ -23,7 +23,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Enlisted, FleetRead, NoticeUpdate, PendingNotice, Progress } from '../domain/ports.ts';
+import type { Enlisted, FleetRead, NoticeHandled, NoticeUpdate, PendingNotice, Progress } from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import {
   type AuditRecord,
@@ -168,6 +168,37 @@ export class StateStore implements FleetStatePort {
               ...(event !== undefined ? { eventId: event } : {}),
             },
           }),
+    };
+  }
+
+  /** The notice's `handled` and the lease's fields only (a projection: the item holds every notice). */
+  async noticeStatus(
+    fleetId: string,
+    eventId: string,
+  ): Promise<{ handled?: NoticeHandled; holder?: { owner: string; until: number; eventId?: string } }> {
+    const out = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: fleetPk(fleetId), sk: 'STATE' },
+        ConsistentRead: true,
+        ProjectionExpression: '#n.handled, leaseOwner, leaseUntil, leaseEvent',
+        ExpressionAttributeNames: { '#n': NOTICE_PREFIX + noticeKey(eventId) },
+      }),
+    );
+    const item = out.Item ?? {};
+    const handled = (item[NOTICE_PREFIX + noticeKey(eventId)] as { handled?: NoticeHandled } | undefined)?.handled;
+    const event = item.leaseEvent === NO_EVENT ? undefined : (item.leaseEvent as string | undefined);
+    return {
+      ...(handled ? { handled } : {}),
+      ...(item.leaseOwner !== undefined
+        ? {
+            holder: {
+              owner: String(item.leaseOwner),
+              until: Number(item.leaseUntil),
+              ...(event !== undefined ? { eventId: event } : {}),
+            },
+          }
+        : {}),
     };
   }
 

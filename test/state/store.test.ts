@@ -130,6 +130,9 @@ describe('StateStore on dynalite', () => {
     // Held: a third notice is recorded, the lease stays inv-b's (for its event, n-b).
     const c = await store.enlist('f-notices', 'inv-c', now, 30_000, notice('n-c'));
     expect(c).toMatchObject({ held: false, holder: { owner: 'inv-b', eventId: 'n-b' } });
+    expect(await store.noticeStatus('f-notices', 'n-c')).toEqual({
+      holder: { owner: 'inv-b', until: now.getTime() + 30_000, eventId: 'n-b' },
+    });
     // inv-b decides n-a and n-b: its save marks them handled and releases the lease.
     const handled = { by: 'n-b', at: now.toISOString(), currentNodes: 2, targetNodes: 2 };
     await store.saveState(
@@ -146,6 +149,11 @@ describe('StateStore on dynalite', () => {
         ],
       },
     );
+    // A waiting invocation's small read: its notice handled (with what was refused), the lease free.
+    expect(await store.noticeStatus('f-notices', 'n-b')).toEqual({
+      handled: { ...handled, refused: [{ instanceId: 'i-n-b', reason: 'not marked' }] },
+    });
+    expect(await store.noticeStatus('f-notices', 'n-c')).toEqual({});
     // Enlisting n-a again (a redelivery) keeps it handled; n-c is still pending; the lease was free again.
     const again = await store.enlist('f-notices', 'inv-d', now, 30_000, notice('n-a'));
     expect(again.held).toBe(true);

@@ -17,6 +17,7 @@ import {
   type GpuNode,
   type Enlisted,
   type InstanceStatus,
+  type NoticeHandled,
   type NoticeUpdate,
   type PendingNotice,
   type MetricSeries,
@@ -383,6 +384,26 @@ export class FakeState implements FleetStatePort {
               ...(after.leaseEvent ? { eventId: after.leaseEvent } : {}),
             },
           }),
+    };
+  }
+  async noticeStatus(
+    fleetId: string,
+    eventId: string,
+  ): Promise<{ handled?: NoticeHandled; holder?: { owner: string; until: number; eventId?: string } }> {
+    this.record('noticeStatus', fleetId, eventId);
+    const handled = this.notices.get(fleetId)?.get(keyId(eventId))?.handled;
+    const s = this.states.get(fleetId);
+    return {
+      ...(handled ? { handled: structuredClone(handled) } : {}),
+      ...(s?.leaseOwner !== undefined
+        ? {
+            holder: {
+              owner: s.leaseOwner,
+              until: s.leaseUntil!,
+              ...(s.leaseEvent ? { eventId: s.leaseEvent } : {}),
+            },
+          }
+        : {}),
     };
   }
   async releaseLease(fleetId: string, owner: string): Promise<void> {
