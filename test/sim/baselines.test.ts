@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHpaBaseline } from '../../local/sim/baselines/hpa.ts';
 import { createOracle, planOracle, scheduleFloors } from '../../local/sim/baselines/oracle.ts';
@@ -268,6 +269,44 @@ describe('oracle', () => {
       { minNodes: 2, minNodesAt: [0, 3, 3, 0] },
     );
     expect(plan.alive).toEqual({ od: [1, 1, 1, 1], spot: [2, 2, 2, 1] });
+  });
+
+  it('property: every step holds its floor and serves its demand, and a higher floor never costs less', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 50, noNaN: true }), { minLength: 1, maxLength: 12 }),
+        fc.array(fc.nat(4), { minLength: 12, maxLength: 12 }),
+        fc.nat(3),
+        fc.constantFrom<'warm' | 'cold'>('warm', 'cold'),
+        (demand, windows, minNodes, mode) => {
+          const n = demand.length;
+          const sources = [
+            {
+              poolId: 'od',
+              rpsPerNode: 10,
+              hourlyPrice: 1,
+              lagSteps: 1,
+              available: new Array(n).fill(Infinity),
+              min: 1,
+            },
+            { poolId: 'spot', rpsPerNode: 25, hourlyPrice: 0.6, lagSteps: 2, available: new Array(n).fill(3) },
+          ];
+          const minNodesAt = windows.slice(0, n);
+          const plan = planOracle(demand, sources, 3600, mode, { minNodes, minNodesAt });
+          const lag = Math.max(...sources.map((x) => x.lagSteps));
+          for (let k = 0; k < n; k++) {
+            const total = plan.alive.od![k]! + plan.alive.spot![k]!;
+            expect(total).toBeGreaterThanOrEqual(Math.max(1, minNodes, minNodesAt[k]!));
+            // What is alive serves the demand, once launches are past their lag (cold) or from the start (warm).
+            if (mode === 'warm' || k >= lag) {
+              expect(plan.alive.od![k]! * 10 + plan.alive.spot![k]! * 25).toBeGreaterThanOrEqual(demand[k]! - 1e-6);
+            }
+          }
+          const without = planOracle(demand, sources, 3600, mode, { minNodes });
+          expect(plan.costUsd).toBeGreaterThanOrEqual(without.costUsd - 1e-9);
+        },
+      ),
+    );
   });
 
   it("reads the demo's business hours as the autoscaler's configuration states them", async () => {
