@@ -38,7 +38,7 @@ import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { headroom } from './headroom.ts';
-import { hedge } from './spot-hedge.ts';
+import { hedge, replacementGapSeconds, runningShare } from './spot-hedge.ts';
 import { hedgeTargets, lossScenarios, poolSurvival, priorScenarios, updateSpotRisk } from './spot-risk.ts';
 import { slack } from './spot-hedge.ts';
 import {
@@ -268,15 +268,14 @@ export function decide(input: DecisionInput, now: Date): Plan {
   let warmTargets: ReturnType<typeof warmTarget> | undefined;
   if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
     const scenarios = [...lossScenarios(spotRisk, lead, t), ...priorScenarios(fleet, lead)];
-    // While warm nodes resume (a resume time: nodes under notice are drained at the notice), the running
-    // capacity left serves alone: its loss then, p x resume / lead of the scenario's need, must stay within
-    // the target's allowance, so running capacity keeps a share 1 - (1 - availability) x lead / (p x resume).
-    const allowed = 1 - fleet.slo.availability;
+    // From the drain of the nodes under notice until the warm nodes resumed for them serve, the running
+    // capacity left serves alone: it keeps the share of the scenario's need the target asks for that gap
+    // (spot-hedge.ts `runningShare`; the gap from each cloud's notice and the warm pools' resume time).
     const reqs = hedgeTargets(scenarios, fleet.slo.availability).map((s) => {
       const rps = headroom(demandNow, samples, lead, s.target).rps;
-      const gap = sizing?.resumeSeconds ?? 0;
-      const share = gap > 0 ? Math.max(0, 1 - (allowed * lead) / (s.probability * gap)) : 0;
-      return { ...s, rps, runningRps: rps * share };
+      const gap = sizing ? replacementGapSeconds(s.losses, fleet.pools, sizing.resumeSeconds) : 0;
+      const share = runningShare(s.probability, fleet.slo.availability, lead, gap);
+      return { ...s, rps, runningRps: rps * share, gapSeconds: gap };
     });
     // The warm pools' need: the demand band the running headroom leaves to them, and what the layout without
     // a hedge lacks in a scenario; held at its highest for the break-even time of a preparation.
@@ -303,7 +302,12 @@ export function decide(input: DecisionInput, now: Date): Plan {
           `p=${((b?.probability ?? 0) * 100).toFixed(1)}% per ${lead}s): what is left serves ${(b?.rps ?? 0).toFixed(0)} rps ` +
           `(demand at ${((b?.target ?? 0) * 100).toFixed(2)}%): ${rec.nodes} -> ${h.nodes} node(s)` +
           (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : '') +
-          (warmRps > 0 ? ` (${warmRps.toFixed(0)} rps of warm nodes counted)` : ''),
+          (warmRps > 0 ? ` (${warmRps.toFixed(0)} rps of warm nodes counted)` : '') +
+          (b?.gapSeconds !== undefined && sizing
+            ? b.runningRps
+              ? `; ${((b.runningRps / Math.max(1e-9, b.rps)) * 100).toFixed(1)}% of it running for the ${b.gapSeconds}s the lost capacity is missing (warm resume ${sizing.resumeSeconds}s less what the nodes under notice serve)`
+              : `; none of it running: the ${b.gapSeconds}s the lost capacity is missing fit the target's allowance`
+            : ''),
         { before: rec.nodes, after: h.nodes },
       );
       path = h.path;

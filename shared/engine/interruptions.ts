@@ -28,7 +28,7 @@
  * the replacements they start then serve minutes later, and the node's last minute and a half of service
  * is lost with it.
  */
-import type { Pool } from '../domain/types.ts';
+import type { Cloud, Pool } from '../domain/types.ts';
 import { zoneInPool } from '../domain/zones.ts';
 import { DEFAULT_DRAIN_SECONDS, DRAIN_POD_GRACE_SECONDS, DRAIN_START_MARGIN_SECONDS } from './defaults.ts';
 import type { Reasons } from './reasons.ts';
@@ -67,11 +67,33 @@ export function drainStartBy(deadline: number, now: number): number | undefined 
 }
 
 /**
- * Seconds a node under a notice of `noticeSeconds` keeps serving after the notice, cordoned, before its drain
- * starts (0 when the notice is no longer than the drain's lead).
+ * The notice each cloud gives before it takes spot capacity back, seconds: EC2 "a warning that is issued two
+ * minutes before Amazon EC2 stops or terminates your Spot Instance" (EC2 User Guide, Spot Instance
+ * interruption notices); Azure's Preempt scheduled event, at least 30 s ahead (Azure Scheduled Events); a
+ * GCP Spot VM, 30 s between ACPI G2 Soft Off and G3 Mechanical Off (Compute Engine
+ * `Scheduling.skipGuestOsShutdown`); a Kubernetes pool's nodes are one of those clouds', taken as the
+ * shortest.
  */
-export function servedUnderNotice(noticeSeconds: number): number {
-  return Math.max(0, noticeSeconds - DRAIN_LEAD_SECONDS);
+export const SPOT_NOTICE_SECONDS: Readonly<Record<Cloud, number>> = { aws: 120, azure: 30, gcp: 30, kubernetes: 30 };
+
+/**
+ * How long the function that handles a notice may run, seconds: the spot-interruption function's Lambda
+ * timeout (`stacks/function-specs.ts`; a test checks they agree). Its drains wait for their latest safe start
+ * within it, keeping their lead and `DRAIN_RECORD_SECONDS` before its end (shared/app/execute.ts `drainStart`).
+ */
+export const NOTICE_HANDLER_TIMEOUT_SECONDS = 60;
+/** What a drain keeps before its invocation's end to record its outcome, seconds (execute.ts). */
+export const DRAIN_RECORD_SECONDS = 5;
+
+/**
+ * Seconds a node under a spot notice of `cloud` keeps serving, cordoned, after its notice is handled: until
+ * its drain starts, the notice less the drain's lead, within what the handler's invocation can wait (the
+ * notice taken as handled when it is given; 0 when the notice is no longer than the drain's lead).
+ */
+export function servedUnderNotice(cloud: Cloud): number {
+  const notice = SPOT_NOTICE_SECONDS[cloud] ?? 0;
+  const wait = NOTICE_HANDLER_TIMEOUT_SECONDS - DRAIN_RECORD_SECONDS - DRAIN_LEAD_SECONDS;
+  return Math.max(0, Math.min(notice - DRAIN_LEAD_SECONDS, wait));
 }
 
 function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefined {

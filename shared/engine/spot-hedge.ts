@@ -8,8 +8,12 @@
  * Every on-demand base from the policy's up to what the largest requirement needs in regular nodes alone is
  * tried, each with the fewest nodes that meet every scenario; the cheapest layout is kept. Warm capacity (stopped
  * nodes that resume in about the time a spot notice gives) counts as capacity that is not spot: with enough
- * of it, neither is needed (warm.ts sizes the warm pools for the scenarios).
+ * of it, neither is needed (warm.ts sizes the warm pools for the scenarios). Running capacity keeps only the
+ * share the target needs while the capacity lost is missing: from the drain of the nodes under notice to the
+ * warm nodes' resume (`replacementGapSeconds`, `runningShare`).
  */
+import type { Pool } from '../domain/types.ts';
+import { servedUnderNotice } from './interruptions.ts';
 import { Layout } from './layout.ts';
 import { PlacementPath } from './placement-path.ts';
 import { capacityLost, type LossScenario } from './spot-risk.ts';
@@ -19,10 +23,50 @@ export interface HedgeRequirement extends LossScenario {
   target: number;
   rps: number;
   /**
-   * What the running capacity left must serve on its own while warm nodes resume (requests/s; default 0): a
-   * node under notice is drained at the notice, so the warm nodes resumed for it serve a resume time later.
+   * What the running capacity left must serve on its own while the capacity lost is missing (requests/s;
+   * default 0): from its drain until the warm nodes resumed for it serve (`replacementGapSeconds`).
    */
   runningRps?: number;
+  /** How long the capacity lost is missing, seconds (`replacementGapSeconds`). */
+  gapSeconds?: number;
+}
+
+/**
+ * How long the capacity a scenario loses is missing before the warm nodes resumed for it serve, seconds: a
+ * warm node serves `resumeSeconds` after the notice, and a node under notice serves, cordoned, until its
+ * drain starts (`servedUnderNotice`: its cloud's notice less the pods' grace and a margin, within what the
+ * notice's invocation can wait). The longest over the clouds of the offerings the scenario loses.
+ */
+export function replacementGapSeconds(
+  losses: Readonly<Record<string, number>>,
+  pools: readonly Pool[],
+  resumeSeconds: number,
+): number {
+  let gap = 0;
+  for (const [key, share] of Object.entries(losses)) {
+    if (!(share > 0)) continue;
+    const pool = pools.find((p) => p.id === key.slice(0, key.lastIndexOf('/')));
+    gap = Math.max(gap, resumeSeconds - (pool ? servedUnderNotice(pool.cloud) : 0));
+  }
+  return Math.max(0, gap);
+}
+
+/**
+ * The share of a scenario's need that running capacity keeps on its own (0..1): while the capacity lost is
+ * missing (`gapSeconds`), the running capacity left serves alone; its loss then, p x gap / lead of the
+ * scenario's need (p: the scenario's probability per lead window), must stay within the target's allowance
+ * 1 - availability, so running capacity keeps 1 - (1 - availability) x lead / (p x gap). No gap, no share:
+ * the warm nodes serve before the node under notice stops.
+ */
+export function runningShare(
+  probability: number,
+  availability: number,
+  leadSeconds: number,
+  gapSeconds: number,
+): number {
+  if (!(gapSeconds > 0) || !(probability > 0)) return 0;
+  const allowed = 1 - Math.min(1, Math.max(0, availability));
+  return Math.min(1, Math.max(0, 1 - (allowed * leadSeconds) / (probability * gapSeconds)));
 }
 
 export interface Hedge {
