@@ -102,6 +102,19 @@ function forecastNeeds(
   return { coldRps: peak(lead), warmRps: peak(Math.min(lead, interval + resume)) };
 }
 
+/**
+ * The warm pools' need while the fleet has no lead window of demand history (requests/s): every warm pool at
+ * its configured `warm.max`, 0 once the history has one. Without history the SLO headroom is a multiple of
+ * the demand now (headroom.ts), which gives no scale for a rise from idle (a multiple of zero); the warm
+ * maxima are the standby the operator configured, and a warm node bills its disks only (about 1% of its
+ * running price: the catalog's disk prices, see warm-sizing.ts), so holding them until the history speaks
+ * costs little. Once prepared they are held for the break-even time of a preparation, as any warm need.
+ */
+function unknownScaleRps(sizing: WarmSizing, pools: ReturnType<typeof warmPoolsOf>): number {
+  if (sizing.cold.windows > 0) return 0;
+  return pools.reduce((rps, v) => rps + v.pool.warm.max * v.pool.rpsPerNode, 0);
+}
+
 export function decide(input: DecisionInput, now: Date): Plan {
   const t = now.getTime();
   const { fleet } = input;
@@ -282,7 +295,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     if (sizing) {
       const unhedged = path.at(rec.nodes);
       for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(unhedged, { ...r, runningRps: 0 }));
-      const need = Math.max(sizing.demandBandRps, hedgeWarmRps);
+      const need = Math.max(sizing.demandBandRps, hedgeWarmRps, unknownScaleRps(sizing, warmView));
       warmHold = holdWarmNeed(input.state.warmHold, need, t, warmHoldSeconds(warmView[0]!.pool));
       warmTargets = warmTarget(warmView, warmHold.rps);
       warmRps = warmCapacityFor(warmView, warmHold.rps).rps;
@@ -319,6 +332,17 @@ export function decide(input: DecisionInput, now: Date): Plan {
         `the pools cannot hedge the spot loss scenarios: sized for the demand only`,
       );
     }
+  }
+
+  // At zero demand without history the warm pools are still sized for the scale the history cannot give yet.
+  if (sizing && !warmHold && !fleetManual && unknownScaleRps(sizing, warmView) > 0) {
+    warmHold = holdWarmNeed(
+      input.state.warmHold,
+      unknownScaleRps(sizing, warmView),
+      t,
+      warmHoldSeconds(warmView[0]!.pool),
+    );
+    warmTargets = warmTarget(warmView, warmHold.rps);
   }
 
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor

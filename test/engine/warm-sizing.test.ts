@@ -175,6 +175,36 @@ describe('warm targets', () => {
   });
 });
 
+describe('warm pools without history', () => {
+  it('are sized at their maxima while no lead window of history gives the demand a scale, even at zero demand', () => {
+    for (const rps of [0, 100]) {
+      const p = decide(slo([od(2, 0, { warm: warm({ max: 12 }) }), spot(0)], { demand: { rps } }), T0);
+      expect(p.warm?.targets.od).toBe(12);
+      expect(p.warm?.needRps).toBeGreaterThanOrEqual(120);
+    }
+  });
+
+  it('follow the demand once the history has lead windows', () => {
+    const p = decide(
+      slo([od(20, 0, { warm: warm({ max: 12 }) }), spot(0)], { demandHistory: flat(100) as Array<[number, number]> }),
+      T0,
+    );
+    expect(p.warm?.targets.od ?? 0).toBeLessThan(12);
+  });
+
+  it('a prepared warm pool is held at its maxima for the break-even time, when the history arrives', () => {
+    const first = decide(slo([od(2, 0, { warm: warm({ max: 12 }) }), spot(0)], { demand: { rps: 0 } }), T0);
+    const later = decide(
+      slo([od(20, 12, { warm: warm({ max: 12 }) }), spot(0)], {
+        demandHistory: flat(100) as Array<[number, number]>,
+        state: { ...slo([]).state, warmHold: first.warm ? { rps: first.warm.needRps, at: first.at } : undefined },
+      }),
+      new Date(t0 + 3600_000),
+    );
+    expect(later.warm?.targets.od).toBe(12);
+  });
+});
+
 describe('decide with warm capacity', () => {
   it('states the trade-off and holds less running capacity than without warm', () => {
     const withWarm = decide(slo([od(20, 20), spot(0)]), T0);

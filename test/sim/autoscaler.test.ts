@@ -201,12 +201,17 @@ describe('a node under an EC2 Spot notice serves until its drain starts', () => 
   it('is cordoned at the notice and drained and removed at the latest start its invocation can wait for', async () => {
     const demo = demoFleet();
     const trace = scaleTrace(stepTrace([[0, 1]], 6), 500);
-    // Every g5 spot place is taken back 30 s into the run: the notices end 150 s into it.
+    // Every g5 spot place is taken back 30 s into the run: the notices end 150 s into it. The A100 spot pool
+    // has no capacity, so that the start's spot share is on g5 spot.
     const spot = {
       source: 'g5 spot lost at 30 s',
-      changes: spotSlots(demo.worldPools)
-        .filter((s) => s.poolId === 'aws-g5-spot')
-        .map((s) => ({ t: 30, poolId: s.poolId, zone: s.zone, capacity: 0 })),
+      changes: spotSlots(demo.worldPools).flatMap((s) =>
+        s.poolId === 'aws-g5-spot'
+          ? [{ t: 30, poolId: s.poolId, zone: s.zone, capacity: 0 }]
+          : s.poolId === 'azure-a100-spot'
+            ? [{ t: 0, poolId: s.poolId, zone: s.zone, capacity: 0 }]
+            : [],
+      ),
       mapping: [],
     };
     const autoscaler = createAutoscalerController({
@@ -232,6 +237,14 @@ describe('a node under an EC2 Spot notice serves until its drain starts', () => 
     // Each notice's decision ended, its drain and removal done.
     const notices = run.timeline.filter((e) => /aws spot notice for/.test(e.message)).length;
     expect(notices).toBeGreaterThan(0);
-    expect(run.timeline.filter((e) => /spot-interruption on aws preemption/.test(e.message))).toHaveLength(notices);
+    // (A decision left partial by a failure a retry can fix is retried, as Lambda retries the event: a notice
+    // may have two records, the last one complete.)
+    const decided = new Map<string, string>();
+    for (const e of run.timeline) {
+      const m = /spot-interruption on aws preemption of (\S+): .*\((\w[\w-]*)\)$/.exec(e.message);
+      if (m) decided.set(m[1]!, m[2]!);
+    }
+    expect(decided.size).toBe(notices);
+    expect([...decided.values()].filter((status) => status === 'partial' || status === 'failed')).toEqual([]);
   }, 120_000);
 });
