@@ -14,7 +14,7 @@
  *   deterministic;
  * - `finish` lets every wait go, at the end of a run.
  */
-import type { PendingDrain } from '../../shared/app/execute.ts';
+import type { PendingDrain } from '../../shared/app/drains.ts';
 
 export type Outcome<T> = { result: T; error?: undefined } | { error: unknown; result?: undefined };
 

@@ -15,12 +15,11 @@
  * handled interruptions still keep an instance from being acted on twice.
  */
 import type { FleetRead, NoticeHandled, NoticeUpdate, PendingNotice } from '../domain/ports.ts';
-import type { InterruptionSignal } from '../domain/signals.ts';
+import type { InterruptionSignal, Signal } from '../domain/signals.ts';
 import { MAX_NOTICE_AGE_MS } from '../engine/plausibility.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import { type EarlyCordon, earlyApplied, uncordonRefuted } from './cordon-first.ts';
-import type { DecisionRequest } from './decision.ts';
 import type { AppDeps } from './deps.ts';
 
 /** A handled notice is kept this long (Powertools' idempotency records expire after an hour too). */
@@ -144,7 +143,7 @@ export function noticeUpdate(
  */
 export async function handledElsewhere(
   deps: AppDeps,
-  req: Pick<DecisionRequest, 'fn' | 'fleetId' | 'eventId' | 'source' | 'signals'>,
+  req: { fn: string; fleetId: string; eventId: string; source: string; signals: readonly Signal[] },
   enlisted: Extract<Enlistment, { held: false }>,
   early: Promise<readonly EarlyCordon[]> | undefined,
 ): Promise<AuditRecord['outcome']> {

@@ -24,15 +24,8 @@ import type { FleetRead } from '../domain/ports.ts';
 import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
 import { type AuditRecord, type FailedAction, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
-import {
-  drainOver,
-  drainsOver,
-  emptyExecution,
-  type ExecutionResult,
-  executeActions,
-  executePlan,
-  type PendingDrain,
-} from './execute.ts';
+import { drainOver, drainsOver, emptyExecution, type ExecutionResult, executeActions, executePlan } from './execute.ts';
+import type { PendingDrain } from './drains.ts';
 import { keyId } from '../state/bounded.ts';
 import {
   currentDemand,

@@ -8,7 +8,7 @@ import type { ResolvedConfig } from '../config/load.ts';
 import type { CapacityPort, ClusterPort, EventsPort, MetricsPort } from '../domain/ports.ts';
 import type { Pool } from '../domain/types.ts';
 import type { FleetStatePort } from '../state/records.ts';
-import type { PendingDrain } from './execute.ts';
+import type { PendingDrain } from './drains.ts';
 
 export interface Clouds {
   /** The capacity adapter for a pool (by its cloud, or its cluster for Kubernetes kinds). */

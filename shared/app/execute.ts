@@ -23,7 +23,6 @@ import { fleetClusters } from '../domain/clusters.ts';
 import { isInsufficientCapacity, isNotFound } from '../domain/errors.ts';
 import {
   type ClusterPort,
-  type DrainResult,
   type ObservedInstance,
   type OperationProgress,
   type PoolObservation,
@@ -36,6 +35,7 @@ import type { Action, CordonDrainAction, Plan, RemoveInstanceAction } from '../e
 import type { AppliedAction, FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import type { EarlyCordon } from './cordon-first.ts';
+import type { DrainOutcome, PendingDrain } from './drains.ts';
 import { failureOf } from './observe.ts';
 
 export interface ExecutionResult {
@@ -53,28 +53,6 @@ export interface ExecutionResult {
   pending: PendingDrain[];
   /** Pools this execution wrote to (their observation is no longer what they are). */
   touched: Set<string>;
-}
-
-/**
- * A drain started once its node was cordoned, not waited for under the lease: its instance's removal follows
- * it (under the lease still, when the drain was over before the plan's other actions; else after the lease).
- */
-export interface PendingDrain {
-  action: CordonDrainAction;
-  cluster: string;
-  node: string;
-  removals: RemoveInstanceAction[];
-  /** The drain, running; never rejects. */
-  done: Promise<DrainOutcome>;
-  /** Set when `done` has settled. */
-  settled?: DrainOutcome;
-  /** Set while the drain waits (`deps.waitUntil`) for its start (`drainStart`): ms on the application's clock. */
-  waitingUntil?: number;
-}
-
-export interface DrainOutcome {
-  result?: DrainResult;
-  error?: unknown;
 }
 
 export interface ExecutionContext {

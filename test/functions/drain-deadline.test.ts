@@ -6,7 +6,8 @@
  * invocation can still wait for it.
  */
 import { describe, expect, it } from 'vitest';
-import { drainDeadline, drainStart, drainsOver, executePlan, type PendingDrain } from '../../shared/app/execute.ts';
+import type { PendingDrain } from '../../shared/app/drains.ts';
+import { drainDeadline, drainStart, drainsOver, executePlan } from '../../shared/app/execute.ts';
 import { type AppDeps, silentLogger } from '../../shared/app/deps.ts';
 import type { ClusterPort } from '../../shared/domain/ports.ts';
 import type { Fleet, Pool } from '../../shared/domain/types.ts';

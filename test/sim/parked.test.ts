@@ -4,7 +4,7 @@
  * go in order, and every wait at the end of a run.
  */
 import { describe, expect, it } from 'vitest';
-import type { DrainOutcome, PendingDrain } from '../../shared/app/execute.ts';
+import type { DrainOutcome, PendingDrain } from '../../shared/app/drains.ts';
 import { SimulatedWaits } from '../../local/sim/parked.ts';
 
 /** An invocation with one drain that waits until `at` (as execute.ts's startDrain does), then ends. */
