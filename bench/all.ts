@@ -21,7 +21,7 @@
  * report.
  *
  *   npm run bench -- [--json] [--seed N] [--only latency,sim,forecast,bundles,coldstart] [--quick] [--scenarios LIST]
- *                    [--spots LIST] [--targets LIST] [--workers N] [--report FILE] [--traces DIR] [--rounds N] [--path-events N]
+ *                    [--spots LIST] [--days LIST] [--targets LIST] [--workers N] [--report FILE] [--traces DIR] [--rounds N] [--path-events N]
  *                    [--bundle-runs N] [--coldstart-runs N]
  */
 import { spawnSync } from 'node:child_process';
@@ -74,6 +74,9 @@ const USAGE = `usage: npm run bench -- [options]
   --quick             the simulation at availability 0.999 with the default spot process only
   --scenarios LIST    demand traces of the simulation: ${DEMANDS.join(', ')} (default all)
   --spots LIST        spot processes of the simulation: ${SPOTS.join(', ')} (default all)
+  --days LIST         the 2024 traces' UTC days, YYYY-MM-DD (default 2024-05-14, a Tuesday; the week is
+                      2024-05-10 to 2024-05-16, and a day from 2024-05-12 on has 48 h of history): other days
+                      are held out of any tuning, to check that a change generalizes
   --targets LIST      the autoscaler's availability targets (default ${AVAILABILITIES.join(',')})
   --workers N         simulation worker processes (default 2)
   --report FILE       the HTML report (default out/bench-report.html)
@@ -94,6 +97,8 @@ interface Options {
   coldstartRuns: number;
   demands: Demand[];
   spots: Spot[];
+  /** The 2024 traces' UTC days (YYYY-MM-DD; Tuesday 2024-05-14 when empty). */
+  days: string[];
   targets: number[];
   workers: number;
   report: string;
@@ -114,6 +119,7 @@ function options(argv: string[]): Options | undefined {
       quick: { type: 'boolean' },
       scenarios: { type: 'string' },
       spots: { type: 'string' },
+      days: { type: 'string' },
       targets: { type: 'string' },
       workers: { type: 'string', default: '2' },
       report: { type: 'string' },
@@ -145,6 +151,12 @@ function options(argv: string[]): Options | undefined {
   return {
     demands: list('scenarios', values.scenarios, DEMANDS, DEMANDS),
     spots: list('spots', values.spots, SPOTS, values.quick ? ['default'] : SPOTS),
+    days: (values.days?.split(',') ?? []).map((d) => {
+      const day = d.trim();
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)))
+        throw new Error(`--days: '${d}' is not a UTC day (YYYY-MM-DD)`);
+      return day;
+    }),
     targets,
     workers: whole('workers', values.workers, 1),
     report: path.resolve(values.report ?? path.join(ROOT, 'out', 'bench-report.html')),
@@ -238,7 +250,11 @@ async function main(): Promise<number> {
   let skipped: string | undefined;
   if (o.parts.has('sim')) {
     try {
-      const { specs, skipped: why } = await scenarioSpecs(o.seed, o.traces, { demands: o.demands, spots: o.spots });
+      const { specs, skipped: why } = await scenarioSpecs(o.seed, o.traces, {
+        demands: o.demands,
+        spots: o.spots,
+        days: o.days,
+      });
       skipped = why;
       const jobs = jobsFor(specs, o.targets);
       log(`bench: simulation: ${jobs.length} runs in ${specs.length} scenarios, ${o.workers} worker(s)...`);

@@ -251,7 +251,7 @@ export async function buildScenario(spec: ScenarioSpec): Promise<Scenario> {
 export async function scenarioSpecs(
   seed: number,
   tracesDir: string,
-  filter: { demands?: readonly Demand[]; spots?: readonly Spot[] } = {},
+  filter: { demands?: readonly Demand[]; spots?: readonly Spot[]; days?: readonly string[] } = {},
 ): Promise<{ specs: ScenarioSpec[]; skipped?: string }> {
   let present = true;
   try {
@@ -261,7 +261,12 @@ export async function scenarioSpecs(
   }
   const demands = (filter.demands ?? DEMANDS).filter((d) => present || d === 'default');
   const spots = (filter.spots ?? SPOTS).filter((s) => present || s === 'default');
-  const specs = demands.flatMap((demand) => spots.map((spot) => ({ demand, spot, seed, tracesDir })));
+  const days = filter.days?.length ? filter.days : [undefined];
+  const specs = demands.flatMap((demand) =>
+    (demand.startsWith('azure2024') ? days : [undefined]).flatMap((dayUtc) =>
+      spots.map((spot): ScenarioSpec => ({ demand, spot, seed, tracesDir, ...(dayUtc ? { dayUtc } : {}) })),
+    ),
+  );
   return present
     ? { specs }
     : { specs, skipped: `${tracesDir} is absent: only the default day with the default spot process runs` };

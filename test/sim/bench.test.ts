@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { checkTargets, checkWarmTargets, type Figures, jobsFor, steepestRise } from '../../bench/sim.ts';
+import { checkTargets, checkWarmTargets, type Figures, jobsFor, scenarioSpecs, steepestRise } from '../../bench/sim.ts';
 import { type BenchScenario, costSloChart, nines, renderBenchReport } from '../../local/sim/bench-report.ts';
 import { forecastAccuracy } from '../../local/sim/forecast-accuracy.ts';
 import type { DemandTrace } from '../../local/sim/trace.ts';
@@ -113,6 +113,27 @@ describe('the targets (availability 0.999)', () => {
     ]);
     expect(jobs.map((j) => j.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(jobsFor([spec], [0.99], [0.99, 0.999]).map((j) => j.warm)).toEqual([undefined, undefined, false]);
+  });
+
+  it('runs the 2024 traces on each day asked (held-out days), the other traces once', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'bench-days-'));
+    try {
+      const { specs, skipped } = await scenarioSpecs(1, dir, {
+        demands: ['default', 'azure2024-code'],
+        spots: ['default'],
+        days: ['2024-05-13', '2024-05-15'],
+      });
+      expect(skipped).toBeUndefined();
+      expect(specs.map((s) => [s.demand, s.dayUtc])).toEqual([
+        ['default', undefined],
+        ['azure2024-code', '2024-05-13'],
+        ['azure2024-code', '2024-05-15'],
+      ]);
+      const one = await scenarioSpecs(1, dir, { demands: ['azure2024-code'], spots: ['default'] });
+      expect(one.specs.map((s) => s.dayUtc)).toEqual([undefined]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
