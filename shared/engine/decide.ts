@@ -37,7 +37,7 @@ import { applyDisruptionBudgets } from './disruption.ts';
 import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
-import { headroom } from './headroom.ts';
+import { chooseLevel, headroom, LEVEL_NOW } from './headroom.ts';
 import { hedge, replacementGapSeconds, runningShare } from './spot-hedge.ts';
 import { hedgeTargets, lossScenarios, poolSurvival, priorScenarios, updateSpotRisk } from './spot-risk.ts';
 import { slack } from './spot-hedge.ts';
@@ -215,8 +215,28 @@ export function decide(input: DecisionInput, now: Date): Plan {
   const scaleToZero = policy.scaleToZero || windows.scaleToZero;
   const demandNow = input.demand && Number.isFinite(input.demand.rps) ? Math.max(0, input.demand.rps) : undefined;
   const samples = (input.demandHistory ?? []).filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps }));
+  // The level the headroom scales (headroom.ts): the demand now, or the highest since the previous decision,
+  // whichever the fleet's history serves at its target with less capacity.
+  const level =
+    sloSizing && demandNow !== undefined ? chooseLevel(samples, lead, fleet.slo.availability, interval) : undefined;
+  if (level) {
+    const [chosen, other] = level.scores;
+    const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
+    const score = (x: NonNullable<typeof chosen>) =>
+      `x${x.multiplier.toFixed(2)} loses ${pct(x.lossShare)} holding ${x.meanRps.toFixed(0)} rps on average`;
+    reasons.add(
+      'rule',
+      'demand.level',
+      `the headroom scales ${level.basis === 'now' ? 'the demand now' : `the highest demand of the last ${level.lookbackSeconds}s`}: ` +
+        (chosen && other
+          ? `replayed over ${level.windows} lead window(s) of ${lead}s, ${chosen.basis} ${score(chosen)}, ${other.basis} ${score(other)}`
+          : `no lead window of ${lead}s in the history yet: a burst seen since the previous decision is the only scale there is`),
+    );
+  }
   const slo =
-    sloSizing && demandNow !== undefined ? headroom(demandNow, samples, lead, fleet.slo.availability) : undefined;
+    sloSizing && demandNow !== undefined
+      ? headroom(demandNow, samples, lead, fleet.slo.availability, level ?? LEVEL_NOW)
+      : undefined;
   // Warm capacity (warm-sizing.ts): running plus booting capacity covers what may come before a warm node
   // resumed by the next decision serves; the warm nodes the fleet has cover the rest of the cold lead.
   const warmView = sloSizing && !fleetManual ? warmPoolsOf(baseline) : [];
@@ -232,6 +252,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
           warmView,
           input.state.warmHold?.rps,
           forecastNeeds(input, t, lead, interval, warmView),
+          level ?? LEVEL_NOW,
         )
       : undefined;
   let sloHeld = slo;
@@ -285,7 +306,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     // capacity left serves alone: it keeps the share of the scenario's need the target asks for that gap
     // (spot-hedge.ts `runningShare`; the gap from each cloud's notice and the warm pools' resume time).
     const reqs = hedgeTargets(scenarios, fleet.slo.availability).map((s) => {
-      const rps = headroom(demandNow, samples, lead, s.target).rps;
+      const rps = headroom(demandNow, samples, lead, s.target, level ?? LEVEL_NOW).rps;
       const gap = sizing ? replacementGapSeconds(s.losses, fleet.pools, sizing.resumeSeconds) : 0;
       const share = runningShare(s.probability, fleet.slo.availability, lead, gap);
       return { ...s, rps, runningRps: rps * share, gapSeconds: gap };

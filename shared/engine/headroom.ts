@@ -8,7 +8,11 @@
  * to the demand now. The estimator learns its distribution online from the fleet's own recorded demand:
  *
  *   - every sample `d(t)` of the history whose lead window `(t, t + lead]` the history covers gives one
- *     window: its demand at the start `d` and its peak `P = max d(u)` over the window;
+ *     window: its level `d` and its peak `P = max d(u)` over the window. The level is one of two bases
+ *     (`LevelBasis`): the demand at `t` (`now`), or the highest demand since the previous decision,
+ *     `[t - lookback, t]` with the decision interval as lookback (`recent-peak`): a burst that came and went
+ *     between two decisions was seen by neither as the demand of now, and on bursty demand the next one
+ *     comes from the lull that follows it;
  *   - the multiplier is the smallest `m >= 1` whose share of requests lost stays within the target:
  *     `sum max(0, P - m x d)  <=  (1 - availability) x sum P` (a window served with capacity `m x d` loses
  *     the excess of its peak, counted as if the peak lasted the whole window: the conservative side). It
@@ -18,15 +22,27 @@
  *     demand. It decides alone without history, and
  *     fades as windows accumulate: at a 0.999 target its pull drops below the history's after several
  *     hundred windows (minutes);
- *   - capacity above both the highest demand the history has seen and the prior's reach (`prior x d`)
- *     would serve nothing the fleet has seen or expects: the headroom is capped there. A trace that jumps
- *     from idle to its peak (a ratio no multiplier bounds) is then held at its peak, like a static fleet.
+ *   - capacity above both the highest demand the history has seen and the prior's reach from the demand of
+ *     now (`prior x d`) would serve nothing the fleet has seen or expects: the headroom is capped there. A
+ *     trace that jumps from idle to its peak (a ratio no multiplier bounds) is then held at its peak, like a
+ *     static fleet.
+ *
+ * Which level (`chooseLevel`) is learned from the same history, at the fleet's target: each basis gets its
+ * multiplier as above, and both are replayed over every lead window the history covers (those starting at
+ * zero demand included: a level of zero holds nothing, so a burst from idle is lost whole). The basis that
+ * keeps the loss within the target at the lower mean capacity wins; when neither does, the one that loses
+ * less; at a tie (flat demand, or windows from idle only) `recent-peak`, as without a covered window: demand
+ * the fleet saw minutes ago is the only scale it has (a rise from idle multiplies zero). Calm demand keeps
+ * `now` (the recent peak only adds the noise of the last minutes); demand that bursts and falls back keeps
+ * `recent-peak`. Replayed capacity is capped at the history's peak, as the headroom is.
  *
  * The result is `headroom(...)`: the capacity (requests/s) needed within the lead time, the multiplier, the
  * quantile and the window it was learned over. It is the seam other capacity planners build on (warm
  * capacity asks the same question over its own, shorter lead time: `estimateHeadroom` with that lead).
  * Pure: the application gathers the demand history as data.
  */
+
+import { DEFAULT_DECISION_INTERVAL_SECONDS } from './defaults.ts';
 
 /** One recorded demand sample. */
 export interface DemandSample {
@@ -65,47 +81,97 @@ export function priorRatio(leadSeconds: number): number {
  */
 export const DEMAND_HISTORY_STEP_SECONDS = 60;
 
-/** One lead window of the history: the demand at its start and the peak over it. */
+/**
+ * The level a headroom scales: the demand now, or the highest demand since the previous decision (see the file
+ * comment).
+ */
+export type LevelBasis = 'now' | 'recent-peak';
+
+/**
+ * How far back the `recent-peak` level looks (seconds): the decision interval (the forecast schedule's period,
+ * `DEFAULT_DECISION_INTERVAL_SECONDS`, `rate(5 minutes)`, unless the caller passes the fleet's), at most the
+ * lead itself.
+ */
+export function levelLookbackSeconds(
+  leadSeconds: number,
+  intervalSeconds: number = DEFAULT_DECISION_INTERVAL_SECONDS,
+): number {
+  return Math.max(0, Math.min(leadSeconds, intervalSeconds));
+}
+
+/** One lead window of the history: its level (the demand it scales from) and the peak over it. */
 export interface PeakRatio {
-  /** Peak demand over the window / demand at its start. */
+  /** Peak demand over the window / its level. */
   ratio: number;
-  /** Demand at the start (requests/s). */
+  /** The window's level (requests/s): the demand at its start, or the highest since the lookback before it. */
   start: number;
   /** Peak demand over the window (requests/s): the requests at stake. */
   peak: number;
 }
 
+const validSorted = (samples: readonly DemandSample[]) =>
+  samples.filter((p) => Number.isFinite(p.at) && Number.isFinite(p.rps) && p.rps >= 0).sort((a, b) => a.at - b.at);
+
 /**
- * The peak-to-now ratio of every sample whose lead window the history covers (its last sample at or after
- * the window's end, within half a step). Samples at zero demand give no ratio (nothing to scale from).
+ * Every lead window the history covers (its last sample at or after the window's end, within half a step):
+ * the level (the highest demand over `[t - lookbackSeconds, t]`, the demand at `t` with no lookback) and the
+ * peak over `(t, t + lead]`. Levels of zero included.
  */
-export function peakRatios(samples: readonly DemandSample[], leadSeconds: number): PeakRatio[] {
-  const s = samples
-    .filter((p) => Number.isFinite(p.at) && Number.isFinite(p.rps) && p.rps >= 0)
-    .sort((a, b) => a.at - b.at);
-  if (s.length < 2 || !(leadSeconds > 0)) return [];
+function leadWindows(samples: readonly DemandSample[], leadSeconds: number, lookbackSeconds: number) {
+  const s = validSorted(samples);
+  const out: { level: number; peak: number }[] = [];
+  if (s.length < 2 || !(leadSeconds > 0)) return out;
   const lead = leadSeconds * 1000;
+  const lookback = Math.max(0, lookbackSeconds) * 1000;
   const step = medianStep(s);
   const lastAt = s[s.length - 1].at;
-  const out: PeakRatio[] = [];
-  // Sliding-window maximum over (t_i, t_i + lead]: a deque of indices with decreasing demand.
-  const deque: number[] = [];
+  // Sliding-window maxima over (t_i, t_i + lead] ahead and [t_i - lookback, t_i] behind: deques of indices with
+  // decreasing demand.
+  const ahead: number[] = [];
   let head = 0;
   let j = 0;
+  const behind: number[] = [];
+  let bHead = 0;
   for (let i = 0; i < s.length; i++) {
+    while (behind.length > bHead && s[behind[behind.length - 1]].rps <= s[i].rps) behind.pop();
+    behind.push(i);
+    while (bHead < behind.length && s[behind[bHead]].at < s[i].at - lookback - 1e-6) bHead++;
     const end = s[i].at + lead;
     if (end > lastAt + step / 2) break;
     while (j < s.length && s[j].at <= end + 1e-6) {
-      while (deque.length > head && s[deque[deque.length - 1]].rps <= s[j].rps) deque.pop();
-      deque.push(j);
+      while (ahead.length > head && s[ahead[ahead.length - 1]].rps <= s[j].rps) ahead.pop();
+      ahead.push(j);
       j++;
     }
-    while (head < deque.length && deque[head] <= i) head++;
-    if (head >= deque.length || s[i].rps <= 0) continue;
-    const peak = s[deque[head]].rps;
-    out.push({ ratio: peak / s[i].rps, start: s[i].rps, peak });
+    while (head < ahead.length && ahead[head] <= i) head++;
+    if (head >= ahead.length) continue;
+    out.push({ level: s[behind[bHead]].rps, peak: s[ahead[head]].rps });
   }
   return out;
+}
+
+/**
+ * The peak-to-level ratio of every sample whose lead window the history covers; the level is the demand at the
+ * sample (`lookbackSeconds` 0) or the highest demand over the lookback before it. A level of zero gives no
+ * ratio (nothing to scale from).
+ */
+export function peakRatios(samples: readonly DemandSample[], leadSeconds: number, lookbackSeconds = 0): PeakRatio[] {
+  return leadWindows(samples, leadSeconds, lookbackSeconds)
+    .filter((w) => w.level > 0)
+    .map((w) => ({ ratio: w.peak / w.level, start: w.level, peak: w.peak }));
+}
+
+/**
+ * The level of now for a basis: the demand now, or the highest of it and the history's samples within the
+ * lookback before the history's last sample.
+ */
+export function recentLevel(demandRps: number, samples: readonly DemandSample[], lookbackSeconds: number): number {
+  let level = Math.max(0, demandRps);
+  const s = validSorted(samples);
+  if (s.length === 0 || !(lookbackSeconds > 0)) return level;
+  const from = s[s.length - 1].at - lookbackSeconds * 1000 - 1e-6;
+  for (let i = s.length - 1; i >= 0 && s[i].at >= from; i--) level = Math.max(level, s[i].rps);
+  return level;
 }
 
 function medianStep(s: readonly DemandSample[]): number {
@@ -128,7 +194,7 @@ function lossShare(windows: readonly PeakRatio[], m: number): number {
 }
 
 export interface HeadroomEstimate {
-  /** Capacity multiplier on the demand of now (>= 1). */
+  /** Capacity multiplier on the level (>= 1). */
   multiplier: number;
   /** The availability target it was sized for. */
   availability: number;
@@ -142,6 +208,15 @@ export interface HeadroomEstimate {
   historyPeak: number;
 }
 
+/** The level a headroom scales and how far back it looks (0 for `now`). */
+export interface Level {
+  basis: LevelBasis;
+  lookbackSeconds: number;
+}
+
+/** The demand of now as the level: the estimator's historical default. */
+export const LEVEL_NOW: Level = { basis: 'now', lookbackSeconds: 0 };
+
 /**
  * The smallest multiplier (>= 1) whose expected share of lost requests over the history's lead windows, plus
  * the prior's pseudo-window, stays within `1 - availability`. Monotone: a higher target never gives less.
@@ -151,27 +226,12 @@ export function estimateHeadroom(
   leadSeconds: number,
   availability: number,
   prior0 = priorRatio(leadSeconds),
+  level: Level = LEVEL_NOW,
 ): HeadroomEstimate {
   const target = Math.min(1, Math.max(0, availability));
-  const history = peakRatios(samples, leadSeconds);
-  const meanStart = history.length ? history.reduce((w, r) => w + r.start, 0) / history.length : 1;
-  const prior = Math.max(1, prior0);
-  const withPrior = [...history, { ratio: prior, start: meanStart, peak: prior * meanStart }];
-  const solve = (windows: readonly PeakRatio[]) => {
-    const allowed = 1 - target;
-    let hi = Math.max(1, ...windows.map((r) => r.ratio));
-    let lo = 1;
-    if (lossShare(windows, lo) <= allowed) return lo;
-    // The loss share falls continuously as m grows and is 0 at the largest ratio: bisect to 1e-4.
-    for (let k = 0; k < 60 && hi - lo > 1e-4; k++) {
-      const mid = (lo + hi) / 2;
-      if (lossShare(windows, mid) <= allowed) hi = mid;
-      else lo = mid;
-    }
-    return hi;
-  };
-  const multiplier = solve(withPrior);
-  const fromHistory = history.length ? solve(history) : 1;
+  const history = peakRatios(samples, leadSeconds, level.lookbackSeconds);
+  const multiplier = solveMultiplier(history, target, prior0);
+  const fromHistory = history.length ? solveMultiplier(history, target) : 1;
   const at = samples.filter((p) => Number.isFinite(p.at)).map((p) => p.at);
   return {
     multiplier,
@@ -183,12 +243,101 @@ export function estimateHeadroom(
   };
 }
 
+/** The smallest m >= 1 whose loss share over `history` (and the prior's pseudo-window, when given) fits the target. */
+function solveMultiplier(history: readonly PeakRatio[], target: number, prior0?: number): number {
+  const windows = [...history];
+  if (prior0 !== undefined) {
+    const meanStart = history.length ? history.reduce((w, r) => w + r.start, 0) / history.length : 1;
+    const prior = Math.max(1, prior0);
+    windows.push({ ratio: prior, start: meanStart, peak: prior * meanStart });
+  }
+  const allowed = 1 - target;
+  let hi = Math.max(1, ...windows.map((r) => r.ratio));
+  let lo = 1;
+  if (lossShare(windows, lo) <= allowed) return lo;
+  // The loss share falls continuously as m grows and is 0 at the largest ratio: bisect to 1e-4.
+  for (let k = 0; k < 60 && hi - lo > 1e-4; k++) {
+    const mid = (lo + hi) / 2;
+    if (lossShare(windows, mid) <= allowed) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+}
+
+/** How a level basis did over the history's lead windows (replayed with its multiplier). */
+export interface LevelScore {
+  basis: LevelBasis;
+  multiplier: number;
+  /** Share of the windows' peak demand lost (windows starting at a level of zero lose their peak whole). */
+  lossShare: number;
+  /** Mean capacity held over the windows (requests/s): multiplier x level. */
+  meanRps: number;
+}
+
+/** The level the headroom scales, and why (see the file comment). */
+export interface LevelChoice extends Level {
+  /** Covered lead windows both bases were replayed over (0: no history, `recent-peak` by default). */
+  windows: number;
+  /** The scores of both bases, the chosen first (empty without history). */
+  scores: LevelScore[];
+}
+
+/**
+ * Which level the fleet's headroom scales, learned from its history at its availability target (see the file
+ * comment): the basis that keeps the replayed loss within the target at the lower mean capacity; if neither
+ * does, the one that loses less; without a covered lead window, `recent-peak`.
+ */
+export function chooseLevel(
+  samples: readonly DemandSample[],
+  leadSeconds: number,
+  availability: number,
+  intervalSeconds: number = DEFAULT_DECISION_INTERVAL_SECONDS,
+): LevelChoice {
+  const target = Math.min(1, Math.max(0, availability));
+  const recent: Level = { basis: 'recent-peak', lookbackSeconds: levelLookbackSeconds(leadSeconds, intervalSeconds) };
+  const bases: Level[] = [LEVEL_NOW, recent];
+  const replay = bases.map((level) => leadWindows(samples, leadSeconds, level.lookbackSeconds));
+  const covered = replay[0].length;
+  if (covered === 0 || recent.lookbackSeconds <= 0) return { ...recent, windows: covered, scores: [] };
+  const scores: LevelScore[] = bases.map((level, k) => {
+    const e = estimateHeadroom(samples, leadSeconds, target, priorRatio(leadSeconds), level);
+    const m = e.multiplier;
+    let lost = 0;
+    let total = 0;
+    let held = 0;
+    for (const w of replay[k]) {
+      // As `headroom` holds it: capped at the history's peak (the prior's reach from the level is not known here).
+      const c = Math.min(m * w.level, Math.max(w.level, e.historyPeak));
+      total += w.peak;
+      lost += Math.max(0, w.peak - c);
+      held += c;
+    }
+    return {
+      basis: level.basis,
+      multiplier: m,
+      lossShare: total > 0 ? lost / total : 0,
+      meanRps: held / replay[k].length,
+    };
+  });
+  const allowed = 1 - target + 1e-12;
+  const fits = scores.map((x) => x.lossShare <= allowed);
+  // `now` wins only where the history shows it better: at equal loss and capacity (flat demand, or only
+  // windows from idle) the recent peak stays, as without history.
+  const better = (a: LevelScore, b: LevelScore, fa: boolean, fb: boolean) =>
+    fa !== fb ? fa : fa ? a.meanRps < b.meanRps * (1 - 1e-4) : a.lossShare < b.lossShare - 1e-9;
+  const k = better(scores[0], scores[1], fits[0], fits[1]) ? 0 : 1;
+  return { ...bases[k], windows: covered, scores: [scores[k], scores[1 - k]] };
+}
+
 export interface Headroom extends HeadroomEstimate {
   /**
-   * Capacity (requests/s) to hold, ready plus booting: demand now x multiplier, at most the larger of the
-   * history's highest demand and the prior's reach (and never below the demand now).
+   * Capacity (requests/s) to hold, ready plus booting: the level x multiplier, at most the larger of the
+   * history's highest demand and the prior's reach from the demand now (and never below the demand now).
    */
   rps: number;
+  /** The level it scales (requests/s) and its basis. */
+  levelRps: number;
+  level: Level;
   /** Whether the cap cut it. */
   capped: boolean;
   /** The lead time it covers, seconds (time to ready + decision interval). */
@@ -196,18 +345,21 @@ export interface Headroom extends HeadroomEstimate {
 }
 
 /**
- * The capacity the fleet needs within `leadSeconds` at its availability target, given the demand now and
- * its recorded history: never below the demand of now.
+ * The capacity the fleet needs within `leadSeconds` at its availability target, given the demand now, its
+ * recorded history and the level its headroom scales (`chooseLevel`; the demand now by default): never below
+ * the demand of now. For a given level it never falls as the target rises.
  */
 export function headroom(
   demandRps: number,
   samples: readonly DemandSample[],
   leadSeconds: number,
   availability: number,
+  level: Level = LEVEL_NOW,
 ): Headroom {
-  const e = estimateHeadroom(samples, leadSeconds, availability);
+  const e = estimateHeadroom(samples, leadSeconds, availability, priorRatio(leadSeconds), level);
   const d = Math.max(0, demandRps);
+  const levelRps = recentLevel(d, samples, level.lookbackSeconds);
   const cap = Math.max(d * priorRatio(leadSeconds), e.historyPeak);
-  const rps = Math.max(d, Math.min(d * e.multiplier, cap));
-  return { ...e, rps, capped: rps < d * e.multiplier, leadSeconds };
+  const rps = Math.max(d, Math.min(levelRps * e.multiplier, cap));
+  return { ...e, rps, levelRps, level, capped: rps < levelRps * e.multiplier, leadSeconds };
 }

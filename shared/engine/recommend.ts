@@ -152,7 +152,7 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
     const buffered = rps > 0 ? demandRps(path, rps, buffer, 'demand', reasons) : 0;
     capacities.push(buffered);
     const h = input.headroom;
-    if (h && rps > 0) {
+    if (h && h.rps > 0) {
       capacities.push(h.rps);
       const before = path.nodesFor(buffered).nodes;
       const after = path.nodesFor(h.rps).nodes;
@@ -160,7 +160,7 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
         'rule',
         'demand.headroom',
         `SLO ${(h.availability * 100).toFixed(2)}%: peak over the next ${h.leadSeconds}s up to x${h.multiplier.toFixed(2)} ` +
-          `the demand now (${h.windows ? `learned from ${h.windows} window(s) over ${(h.historySeconds / 3600).toFixed(1)} h of demand` : 'no history'}` +
+          `${h.level.basis === 'recent-peak' ? `the highest demand of the last ${h.level.lookbackSeconds}s (${fmt(h.levelRps)} rps)` : 'the demand now'} (${h.windows ? `learned from ${h.windows} window(s) over ${(h.historySeconds / 3600).toFixed(1)} h of demand` : 'no history'}` +
           `${h.prior ? `, prior x${priorRatio(h.leadSeconds).toFixed(2)} still weighing` : ''}): ${fmt(h.rps)} rps` +
           `${h.capped ? ` (capped at the most the history has seen or the prior expects)` : ''}, ` +
           (after > before

@@ -35,7 +35,7 @@
  */
 import type { Pool } from '../domain/types.ts';
 import type { WarmPolicy } from '../domain/warm.ts';
-import { type DemandSample, type Headroom, headroom } from './headroom.ts';
+import { type DemandSample, type Headroom, headroom, LEVEL_NOW, type Level } from './headroom.ts';
 import type { Layout } from './layout.ts';
 import type { WarmHold } from './types.ts';
 
@@ -131,6 +131,8 @@ export function sizeWithWarm(
   pools: readonly WarmPoolView[],
   heldNeedRps = 0,
   forecast: ForecastNeeds = { coldRps: 0, warmRps: 0 },
+  /** The level both horizons scale (headroom.ts `chooseLevel`). */
+  level: Level = LEVEL_NOW,
 ): WarmSizing | undefined {
   if (pools.length === 0) return undefined;
   const usable = pools.filter((v) => v.room > 0);
@@ -138,8 +140,8 @@ export function sizeWithWarm(
     ...(usable.length ? usable : pools).map((v) => Math.max(0, v.pool.warm.resumeSeconds)),
   );
   const warmLeadSeconds = Math.min(coldLeadSeconds, Math.max(0, intervalSeconds) + resumeSeconds);
-  const cold = headroom(demandRps, samples, coldLeadSeconds, availability);
-  const running = headroom(demandRps, samples, warmLeadSeconds, availability);
+  const cold = headroom(demandRps, samples, coldLeadSeconds, availability, level);
+  const running = headroom(demandRps, samples, warmLeadSeconds, availability, level);
   const coldNeed = Math.max(cold.rps, forecast.coldRps);
   const demandBandRps = Math.max(0, coldNeed - Math.max(running.rps, demandNowRps, forecast.warmRps));
   const available = warmCapacityFor(pools, Math.max(demandBandRps, heldNeedRps));

@@ -6,11 +6,16 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../shared/engine/decide.ts';
 import {
+  chooseLevel,
   type DemandSample,
   estimateHeadroom,
   HEADROOM_PRIOR_RATIO,
   headroom,
+  LEVEL_NOW,
+  type Level,
+  levelLookbackSeconds,
   peakRatios,
+  recentLevel,
 } from '../../shared/engine/headroom.ts';
 import { fleet, input, pool, T0 } from './fixtures.ts';
 
@@ -106,6 +111,101 @@ describe('estimateHeadroom', () => {
   });
 });
 
+describe('the level the headroom scales', () => {
+  const RECENT: Level = { basis: 'recent-peak', lookbackSeconds: 300 };
+
+  it.each([
+    // From each minute, the peak of the next two over the highest of the last two minutes and now.
+    {
+      name: 'a burst then a lull: the lull scales from the burst',
+      values: [10, 50, 5, 5, 50, 5],
+      lead: 120,
+      lookback: 120,
+      expected: [5, 0.1, 1, 1],
+    },
+    {
+      name: 'no lookback: the demand at the start',
+      values: [10, 50, 5, 5, 50, 5],
+      lead: 120,
+      lookback: 0,
+      expected: [5, 0.1, 10, 10],
+    },
+    {
+      name: 'rising demand: the same as now',
+      values: [10, 20, 40, 40, 40],
+      lead: 120,
+      lookback: 120,
+      expected: [4, 2, 1],
+    },
+    // A lookback with no demand in it gives no window: nothing to scale from.
+    { name: 'idle lookback gives no ratio', values: [0, 0, 0, 10, 10], lead: 60, lookback: 60, expected: [1] },
+  ])('$name', ({ values, lead, lookback, expected }) => {
+    expect(peakRatios(series(values), lead, lookback).map((r) => r.ratio)).toEqual(expected);
+  });
+
+  it('recentLevel is the highest demand of the lookback, now included', () => {
+    const s = series([700, 200, 20]);
+    expect(recentLevel(20, s, 0)).toBe(20);
+    expect(recentLevel(20, s, 60)).toBe(200);
+    expect(recentLevel(20, s, 300)).toBe(700);
+    expect(recentLevel(900, s, 300)).toBe(900);
+    expect(recentLevel(5, [], 300)).toBe(5);
+  });
+
+  it('looks back one decision interval, at most the lead', () => {
+    expect(levelLookbackSeconds(900)).toBe(300);
+    expect(levelLookbackSeconds(900, 60)).toBe(60);
+    expect(levelLookbackSeconds(120)).toBe(120);
+  });
+
+  // Minute series, 10 h each.
+  const shapes = {
+    // Bursts every 6 minutes that fall back at once: from the lull, the next burst is 25x the demand now.
+    bursty: Array.from({ length: 600 }, (_, i) => [500, 100, 20, 20, 20, 20][i % 6]),
+    // An hourly ramp from 100 to 200 and a fall back: the recent peak holds the ramp's top after each fall.
+    ramps: Array.from({ length: 600 }, (_, i) => 100 + 100 * ((i % 60) / 59)),
+    flat: new Array(600).fill(100),
+  };
+
+  it.each([
+    {
+      name: 'no history: the recent peak (the only scale there is)',
+      values: [] as number[],
+      lead: 900,
+      basis: 'recent-peak',
+    },
+    { name: 'bursts that fall back: the recent peak', values: shapes.bursty, lead: 420, basis: 'recent-peak' },
+    {
+      name: 'ramps with falls: the demand now holds less at the target',
+      values: shapes.ramps,
+      lead: 900,
+      basis: 'now',
+    },
+    { name: 'flat demand (a tie): the recent peak', values: shapes.flat, lead: 900, basis: 'recent-peak' },
+  ])('$name', ({ values, lead, basis }) => {
+    const c = chooseLevel(series(values), lead, 0.999);
+    expect(c.basis).toBe(basis);
+    expect(c.lookbackSeconds).toBe(basis === 'now' ? 0 : 300);
+    if (values.length === 0) return expect(c.scores).toEqual([]);
+    const [chosen, other] = c.scores;
+    expect(chosen.basis).toBe(basis);
+    // The chosen basis keeps the target at no more capacity, or loses less.
+    if (chosen.lossShare <= 0.001 && other.lossShare <= 0.001)
+      expect(chosen.meanRps).toBeLessThanOrEqual(other.meanRps * 1.0001);
+    else expect(chosen.lossShare).toBeLessThanOrEqual(other.lossShare);
+  });
+
+  it('from a lull after a burst, the recent peak holds the burst; the demand now would not', () => {
+    // The 2023 code trace's shape: idle, 709 rps, then a lull at 56.
+    const s = series([0, 0, 709, 222, 202, 20, 56]);
+    const now = headroom(56, s, 420, 0.999, LEVEL_NOW);
+    const recent = headroom(56, s, 420, 0.999, RECENT);
+    expect(recent.levelRps).toBe(709);
+    expect(recent.rps).toBe(709); // capped at the history's peak
+    expect(now.rps).toBeLessThan(100);
+  });
+});
+
 describe('headroom: properties', () => {
   const history = fc.array(fc.double({ min: 0, max: 1000, noNaN: true }), { minLength: 0, maxLength: 200 });
 
@@ -122,6 +222,17 @@ describe('headroom: properties', () => {
           expect(estimateHeadroom(s, lead, hi).multiplier).toBeGreaterThanOrEqual(
             estimateHeadroom(s, lead, lo).multiplier - 1e-9,
           );
+          // For either level, and for the level the fleet's history picks: the capacity held never falls.
+          const demand = values.at(-1) ?? 0;
+          for (const level of [
+            LEVEL_NOW,
+            { basis: 'recent-peak', lookbackSeconds: 300 } as Level,
+            chooseLevel(s, lead, lo),
+          ]) {
+            expect(headroom(demand, s, lead, hi, level).rps).toBeGreaterThanOrEqual(
+              headroom(demand, s, lead, lo, level).rps - 1e-9,
+            );
+          }
         },
       ),
       { numRuns: 200 },
@@ -180,6 +291,21 @@ describe('decide with the demand history', () => {
     const plan = decide(input(f(0.999), { demand: { rps: 100 } }), T0);
     expect(plan.targetNodes).toBe(12);
     expect(plan.reasons.some((x) => x.code === 'demand.headroom')).toBe(false);
+  });
+
+  it('after a burst and a lull, holds for the burst and says which level it scales', () => {
+    // Idle, a burst to 709 rps, then a lull at 56: without a lead window of history the recent peak is the level.
+    const plan = decide(
+      input(f(0.999), { demand: { rps: 56 }, demandHistory: tuples([0, 0, 709, 222, 202, 20, 56]) }),
+      T0,
+    );
+    expect(plan.requiredRps).toBe(709);
+    expect(plan.reasons.find((x) => x.code === 'demand.level')?.message).toContain(
+      'the highest demand of the last 300s: no lead window',
+    );
+    const h = plan.reasons.find((x) => x.code === 'demand.headroom');
+    expect(h?.message).toContain('the highest demand of the last 300s (709 rps)');
+    expect(h?.after).toBeGreaterThan(h?.before ?? 0);
   });
 
   it('scale-in keeps what the bursts of the next lead time need', () => {
