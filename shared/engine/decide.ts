@@ -322,7 +322,8 @@ export function decide(input: DecisionInput, now: Date): Plan {
       warmRps = warmCapacityFor(warmView, warmHold.rps).rps;
     }
     const h = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs, warmRps);
-    if (h && (h.nodes !== rec.nodes || h.extraBase > 0)) {
+    const spread = h !== undefined && h.spotSharePerZone !== policy.placement.maxSpotSharePerZone;
+    if (h && (h.nodes !== rec.nodes || h.extraBase > 0 || spread)) {
       unhedged = { path, nodes: h.nodes };
       const b = h.binding;
       reasons.add(
@@ -336,6 +337,9 @@ export function decide(input: DecisionInput, now: Date): Plan {
           `p=${((b?.probability ?? 0) * 100).toFixed(1)}% per ${lead}s): what is left serves ${(b?.rps ?? 0).toFixed(0)} rps ` +
           `(demand at ${((b?.target ?? 0) * 100).toFixed(2)}%): ${rec.nodes} -> ${h.nodes} node(s)` +
           (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : '') +
+          (spread
+            ? `, spot spread at most ${(h.spotSharePerZone * 100).toFixed(0)}% per zone (policy ${(policy.placement.maxSpotSharePerZone * 100).toFixed(0)}%)`
+            : '') +
           (warmRps > 0 ? ` (${warmRps.toFixed(0)} rps of warm nodes counted)` : '') +
           (b?.gapSeconds !== undefined && sizing
             ? b.runningRps

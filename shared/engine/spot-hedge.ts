@@ -5,8 +5,14 @@
  *     over-provisioning);
  *   - a larger on-demand base (the regular nodes the mix keeps before it buys spot): SkyServe/SpotHedge's
  *     dynamic fallback to on-demand, sized for the scenario rather than for every spot node.
- * Every on-demand base from the policy's up to what the largest requirement needs in regular nodes alone is
- * tried, each with the fewest nodes that meet every scenario; the cheapest layout is kept. Warm capacity (stopped
+ * The spot spread meets it too: the placement puts spot in the cheapest spot pool first, up to the policy's share
+ * per zone, so one cloud's spot market may hold all of it (a two-zone pool takes every spot node at a half
+ * per zone), and a scenario that loses that market loses all the spot. A tighter share per zone (an even
+ * spread over 2, 3, ... of the fleet's spot zones: `spreads`) puts spot on the other markets too, so that what is
+ * left in the scenario is spot of another market, at spot prices, rather than on-demand (SpotHedge spreads its
+ * spot replicas over zones and clouds for the same reason). Every on-demand base from the policy's up to what
+ * the largest requirement needs in regular nodes alone is tried with every spread, each with the fewest nodes
+ * that meet every scenario; the cheapest layout is kept (the policy's own spread and base win a tie). Warm capacity (stopped
  * nodes that resume in about the time a spot notice gives) counts as capacity that is not spot: with enough
  * of it, neither is needed (warm.ts sizes the warm pools for the scenarios). Running capacity keeps only the
  * share the target needs while the capacity lost is missing: from the drain of the nodes under notice to the
@@ -74,6 +80,8 @@ export interface Hedge {
   nodes: number;
   /** Regular nodes added to the policy's on-demand base. */
   extraBase: number;
+  /** The spot share per zone of the chosen placement (the policy's `maxSpotSharePerZone`, or a tighter spread). */
+  spotSharePerZone: number;
   /** The scenario that bound it (least slack at the chosen layout). */
   binding?: HedgeRequirement;
 }
@@ -132,22 +140,50 @@ export function hedge(
   const smallest = Math.min(...regular.map((s) => s.pool.rpsPerNode));
   const most = Math.max(...reqs.map((r) => r.rps));
   const kMax = Number.isFinite(smallest) ? Math.min(limit, Math.ceil(most / smallest) + 1) : 0;
-  for (let k = 0; k <= kMax; k++) {
-    const p =
-      k === 0
+  for (const share of spreads(baseline)) {
+    for (let k = 0; k <= kMax; k++) {
+      const same = k === 0 && share === baseline.policy.maxSpotSharePerZone;
+      const p = same
         ? path
         : new PlacementPath(
-            new Layout(baseline.slots, { ...baseline.policy, onDemandBase: base + k }, baseline.counts),
+            new Layout(
+              baseline.slots,
+              { ...baseline.policy, onDemandBase: base + k, maxSpotSharePerZone: share },
+              baseline.counts,
+            ),
           );
-    const from = Math.max(fromNodes, p.nodesFor(requiredRps).nodes);
-    const n = fewest(p, from, limit, reqs, warmRps);
-    if (n === undefined) continue;
-    const cost = p.costAt(n);
-    if (!best || cost < best.cost - 1e-9) best = { path: p, nodes: n, extraBase: k, cost };
+      const from = Math.max(fromNodes, p.nodesFor(requiredRps).nodes);
+      const n = fewest(p, from, limit, reqs, warmRps);
+      if (n === undefined) continue;
+      const cost = p.costAt(n);
+      if (!best || cost < best.cost - 1e-9) best = { path: p, nodes: n, extraBase: k, spotSharePerZone: share, cost };
+    }
   }
   if (!best) return undefined;
   const layout = best.path.at(best.nodes);
   let binding: HedgeRequirement | undefined;
   for (const r of reqs) if (!binding || slack(layout, r, warmRps) < slack(layout, binding, warmRps)) binding = r;
-  return { path: best.path, nodes: best.nodes, extraBase: best.extraBase, binding };
+  return {
+    path: best.path,
+    nodes: best.nodes,
+    extraBase: best.extraBase,
+    spotSharePerZone: best.spotSharePerZone,
+    binding,
+  };
+}
+
+/**
+ * The spot shares per zone the hedge tries: the policy's `maxSpotSharePerZone`, then each even spread over 2, 3,
+ * ... z of the zones the fleet's spot pools may grow in (1/2, 1/3, ... 1/z), where tighter than the policy's.
+ * A tighter share never breaks the policy (it is a maximum); the per-zone cap is ceil(share x spot nodes), so
+ * 1/z lets no zone hold more than an even share over z zones.
+ */
+export function spreads(layout: Layout): number[] {
+  const own = layout.policy.maxSpotSharePerZone;
+  let zones = 0;
+  for (const s of layout.slots)
+    if (s.tier === 'spot' && !s.blocked && !s.pinned && s.pool.rpsPerNode > 0) zones += s.zones;
+  const out = [own];
+  for (let z = 2; z <= zones; z++) if (1 / z < Math.min(1, own) - 1e-9) out.push(1 / z);
+  return out;
 }

@@ -3,7 +3,11 @@
  * nodes resumed for it serve (each cloud's notice, the drain's lead, what the notice's invocation can wait,
  * the warm pools' resume), and the share of the need running capacity keeps for it.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { PlacementPolicy, Pool } from '../../shared/domain/types.ts';
+import { costPerRps, Layout, type Slot, sortSlots } from '../../shared/engine/layout.ts';
+import { PlacementPath } from '../../shared/engine/placement-path.ts';
 import { functionSpec } from '../../stacks/function-specs.ts';
 import {
   DRAIN_LEAD_SECONDS,
@@ -11,7 +15,14 @@ import {
   SPOT_NOTICE_SECONDS,
   servedUnderNotice,
 } from '../../shared/engine/interruptions.ts';
-import { replacementGapSeconds, runningShare } from '../../shared/engine/spot-hedge.ts';
+import {
+  type HedgeRequirement,
+  hedge,
+  replacementGapSeconds,
+  runningShare,
+  slack,
+  spreads,
+} from '../../shared/engine/spot-hedge.ts';
 import { SPOT_NOTICE_SECONDS as WORLD_NOTICE_SECONDS } from '../../local/emulators/world.ts';
 import { pool } from './fixtures.ts';
 
@@ -74,5 +85,127 @@ describe('replacementGapSeconds and runningShare', () => {
       expect(s).toBeGreaterThanOrEqual(last);
       last = s;
     }
+  });
+});
+
+describe('the hedge spreads spot over other markets before it buys on-demand', () => {
+  // A large spot node on one cloud, a small one on another at about the same price per request/s, and
+  // on-demand at 2.5 times it: the path puts spot on the cheapest market first (two zones: a half per zone
+  // lets it take every spot node).
+  const od = pool({ id: 'od', hourlyPrice: 1, rpsPerNode: 40, min: 1, desired: 1 });
+  const big = pool({
+    id: 'big',
+    cloud: 'azure',
+    capacityType: 'spot',
+    hourlyPrice: 0.73,
+    rpsPerNode: 100,
+    location: { region: 'r', zones: ['1', '2'] },
+  });
+  const small = pool({
+    id: 'small',
+    capacityType: 'spot',
+    hourlyPrice: 0.3,
+    rpsPerNode: 40,
+    location: { region: 'r', zones: ['a', 'b'] },
+  });
+  const policy: PlacementPolicy = {
+    onDemandBase: 1,
+    spotShare: 1,
+    maxSpotSharePerZone: 0.5,
+    offeringBackoffSeconds: 180,
+  };
+  const slot = (p: Pool): Slot => ({
+    pool: p,
+    tier: p.capacityType === 'spot' ? 'spot' : p.capacityType === 'reserved' ? 'reserved' : 'on-demand',
+    min: p.min,
+    growCap: p.max,
+    costPerRps: costPerRps(p),
+    zones: p.location.zones.length,
+    pinned: false,
+  });
+  const baseline = (share = 0.5) =>
+    new Layout(
+      sortSlots([od, big, small].map(slot)),
+      { ...policy, maxSpotSharePerZone: share },
+      [0, 0, 0].map(() => 0),
+    );
+  const start = () => {
+    const b = baseline();
+    b.set(b.indexOf('od'), 1);
+    return b;
+  };
+  // Losing all of a cloud's spot: what is left must serve 200 rps of a 600 rps need on its own.
+  const req = (pool: string): HedgeRequirement => ({
+    losses: { [`${pool}/*`]: 1 },
+    probability: 0.0112,
+    target: 0.91,
+    rps: 600,
+    runningRps: 200,
+  });
+
+  const cases = [
+    { name: 'the policy share and every even spread tighter than it', share: 0.5, zones: 4, out: [0.5, 1 / 3, 1 / 4] },
+    { name: 'no spread tighter than one zone holding all', share: 1, zones: 1, out: [1] },
+    { name: 'a policy already tighter than a half', share: 0.3, zones: 4, out: [0.3, 1 / 4] },
+  ];
+  it.each(cases)('spreads: $name', ({ share, zones, out }) => {
+    const b = baseline(share);
+    const s =
+      zones === 1
+        ? new Layout(
+            [slot(big)].map((x) => ({ ...x, zones: 1 })),
+            b.policy,
+            [0],
+          )
+        : b;
+    expect(spreads(s)).toEqual(out.map((x) => expect.closeTo(x, 12)));
+  });
+
+  it('a spread the policy allows meets a market loss with the other market, cheaper than on-demand', () => {
+    const b = start();
+    const reqs = [req('big'), req('small')];
+    const h = hedge(b, new PlacementPath(b), 600, 7, 64, reqs, 1000);
+    expect(h).toBeDefined();
+    const layout = h!.path.at(h!.nodes);
+    for (const r of reqs) expect(slack(layout, r, 1000)).toBeGreaterThanOrEqual(-1e-6);
+    expect(h!.spotSharePerZone).toBeLessThan(0.5);
+    expect(h!.extraBase).toBe(0);
+    expect(layout.counts[layout.indexOf('small')]).toBeGreaterThan(0);
+  });
+
+  it('never costs more than the on-demand base alone, and every choice meets every requirement', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 50, max: 1500 }),
+        fc.double({ min: 0, max: 0.6, noNaN: true }),
+        fc.integer({ min: 0, max: 2000 }),
+        (need, running, warm) => {
+          const b = start();
+          const reqs = [
+            { ...req('big'), rps: need, runningRps: need * running },
+            { ...req('small'), rps: need, runningRps: need * running * 0.7 },
+          ];
+          const path = new PlacementPath(b);
+          const from = path.nodesFor(need).nodes;
+          const h = hedge(b, path, need, from, 64, reqs, warm);
+          if (!h) return;
+          const layout = h.path.at(h.nodes);
+          for (const r of reqs) expect(slack(layout, r, warm)).toBeGreaterThanOrEqual(-1e-6 * need);
+          // The on-demand base alone (the policy's spread): the cheapest of those is never beaten by less.
+          let alone = Number.POSITIVE_INFINITY;
+          for (let k = 0; k <= 40; k++) {
+            const p = new PlacementPath(new Layout(b.slots, { ...b.policy, onDemandBase: 1 + k }, b.counts));
+            for (let n = Math.max(from, p.nodesFor(need).nodes); n <= 64 && p.reach(n) === n; n++) {
+              if (reqs.every((r) => slack(p.at(n), r, warm) >= -1e-9 * r.rps)) {
+                alone = Math.min(alone, p.costAt(n));
+                break;
+              }
+            }
+          }
+          expect(h.path.costAt(h.nodes)).toBeLessThanOrEqual(alone + 1e-9);
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

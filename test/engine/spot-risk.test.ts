@@ -246,6 +246,25 @@ describe('decide with spot risk', () => {
     expect((target(p, 'z') + target(p, 'od')) * 10).toBeGreaterThanOrEqual(100);
   });
 
+  it('spreads spot tighter than the policy asks when one market would hold it all, before any loss was seen', () => {
+    // The cheaper market's two zones may take every spot node at a half per zone: the prior loss of that cloud's
+    // spot would leave only on-demand (no warm nodes here). A tighter spread puts spot on the other cloud too:
+    // either market alone then serves the demand, at about 0.8 x the on-demand base the hedge would grow.
+    const two = { region: 'r', zones: ['a', 'b'] };
+    const cheap = spot({ id: 's', hourlyPrice: 0.39, location: two });
+    const z = spot({ id: 'z', cloud: 'azure', location: { region: 'r', zones: ['1', '2'] } });
+    const p = plan(make([cheap, z], 0.5));
+    const r = p.reasons.find((x) => x.code === 'placement.spot-hedge');
+    expect(r?.message).toMatch(/spot spread at most \d+% per zone \(policy 50%\)/);
+    expect(target(p, 's')).toBeGreaterThan(0);
+    expect(target(p, 'z')).toBeGreaterThan(0);
+    // On-demand stays far below the 10 nodes the base alone would need.
+    const od = target(p, 'od');
+    expect(od).toBeLessThanOrEqual(2);
+    expect((target(p, 's') + od) * 10).toBeGreaterThanOrEqual(100);
+    expect((target(p, 'z') + od) * 10).toBeGreaterThanOrEqual(100);
+  });
+
   it('replaces an interrupted node in the decision that handles it, elsewhere, and learns the loss', () => {
     const f = make([spot({ id: 's', desired: 12, location: { region: 'r', zones: ['a'] } })]);
     const notice: InterruptionSignal = {
