@@ -69,7 +69,7 @@ import { launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
 import type { Layout } from './layout.ts';
-import type { DecisionInput, Plan, SpotRiskState, WarmHold, WarmPlan } from './types.ts';
+import type { DecisionInput, DecisionState, Plan, SpotRiskState, WarmHold, WarmPlan } from './types.ts';
 
 /**
  * The layout for `x` nodes, the last `forFloor` of them placed where a node costs least; with the nodes
@@ -113,6 +113,11 @@ function forecastNeeds(
 function unknownScaleRps(sizing: WarmSizing, pools: ReturnType<typeof warmPoolsOf>): number {
   if (sizing.cold.windows > 0) return 0;
   return pools.reduce((rps, v) => rps + v.pool.warm.max * v.pool.rpsPerNode, 0);
+}
+
+function withoutBridge(state: DecisionState): DecisionState {
+  const { warmBridge: _, ...rest } = state;
+  return rest;
 }
 
 export function decide(input: DecisionInput, now: Date): Plan {
@@ -476,6 +481,38 @@ export function decide(input: DecisionInput, now: Date): Plan {
     );
     path = unhedged.path;
   }
+  // Warm nodes that serve in place of cold launches (a rise the rate limits clipped, below): while the plan
+  // still holds all the capacity the fleet has (the rise persists), cold launches in the pools the placement
+  // picks replace them as the limits allow; the scale-in that follows, once they serve, returns the warm nodes
+  // (the most expensive per request/s go first, never below what the ready nodes must serve). When the plan
+  // falls instead, the scale-in returns them at once and nothing is replaced.
+  const warmBridge: Record<string, number> = {};
+  const cooling = reasons.list.some((r) => r.code === 'safety.cooldown');
+  if (sizing && !fleetManual && !windows.freeze && !budget.cut && !cooling && x >= current) {
+    for (const [poolId, swapped] of Object.entries(input.state.warmBridge ?? {})) {
+      const i = baseline.indexOf(poolId);
+      const n = i < 0 ? 0 : Math.min(Math.max(0, Math.floor(swapped)), baseline.counts[i]);
+      if (n <= 0) continue;
+      let k = 0;
+      // One by one while the limits leave room and the placement adds outside the warm node's pool.
+      while (k < n && x + k + 1 <= upCap && path.reach(x + k + 1) === x + k + 1) {
+        if (path.at(x + k + 1).counts[i] !== path.at(x).counts[i]) break;
+        k++;
+      }
+      if (k > 0) {
+        x = reasons.clip(
+          'placement',
+          'warm.replace',
+          x,
+          x + k,
+          'warm bridge',
+          `+${k} cold launch(es) replace warm node(s) of ${poolId} resumed in place of cold launches for a rise: ` +
+            `the plan still needs the capacity; the scale-in returns the warm nodes once the cold ones serve`,
+        );
+      }
+      if (n - k > 0) warmBridge[poolId] = n - k;
+    }
+  }
   const forFloor = budget.cut ? 0 : Math.max(0, x - Math.max(needed, path.base));
   const { layout: final, floor } = placeFloor(path, x, forFloor);
   explainPlacement(path, final, reasons, { nodes: floor, by: bounds.loBy });
@@ -486,19 +523,46 @@ export function decide(input: DecisionInput, now: Date): Plan {
   if (sizing && !windows.freeze && !budget.cut) {
     const b = bridge(final, warmView, sizing.running.rps, effects.leaving);
     let room = Math.max(0, upCap - x);
+    // Cold launches the plan adds outside the warm pools: when the limits leave no room on top, a warm node
+    // resumed (serving within its resume time) takes the place of one of them (serving within a time to
+    // ready), node for node as the rate limits count. The state records them (`warmBridge`): the next
+    // decisions launch their cold replacements while the plan still needs the capacity (above).
+    const coldAdds = final.slots
+      .map((slot, i) => ({
+        i,
+        added: slot.pool.warm
+          ? 0
+          : Math.max(0, final.counts[i] - Math.max(0, slot.pool.desired - (slot.notComing ?? 0))),
+      }))
+      .filter((c) => c.added > 0);
     for (const v of warmView) {
-      const n = Math.min(room, b.nodes.get(v.pool.id) ?? 0);
+      const want = b.nodes.get(v.pool.id) ?? 0;
+      let n = Math.min(room, want);
+      let swapped = 0;
+      while (n + swapped < want) {
+        const c = coldAdds.find((a) => a.added > 0);
+        if (!c) break;
+        c.added--;
+        final.set(c.i, final.counts[c.i] - 1);
+        swapped++;
+      }
+      n += swapped;
+      if (swapped > 0 && !dryRun && !sig.paused) warmBridge[v.pool.id] = (warmBridge[v.pool.id] ?? 0) + swapped;
       if (n <= 0) continue;
       final.set(v.index, final.counts[v.index] + n);
-      x += n;
-      room -= n;
+      x += n - swapped;
+      room -= n - swapped;
       reasons.add(
         'placement',
         'warm.bridge',
         `${v.pool.id}: +${n} warm node(s) resumed now: what serves within ${v.pool.warm.resumeSeconds}s ` +
           `(${b.soonRps.toFixed(0)} rps: ready nodes kept, nodes resuming) is ${b.shortRps.toFixed(0)} rps short of the ` +
-          `${sizing.running.rps.toFixed(0)} rps the next ${sizing.warmLeadSeconds}s may need; cold launches serve in ${v.pool.timeToReadySeconds}s`,
-        { before: x - n, after: x, poolId: v.pool.id },
+          `${sizing.running.rps.toFixed(0)} rps the next ${sizing.warmLeadSeconds}s may need; cold launches serve in ${v.pool.timeToReadySeconds}s` +
+          (swapped > 0
+            ? ` (${swapped} in place of cold launches the limits leave no room beside: ${v.pool.id} ${final.counts[v.index] - n} -> ${final.counts[v.index]}; ` +
+              `cold launches replace them while the rise persists)`
+            : ''),
+        { before: x - (n - swapped), after: x, poolId: v.pool.id },
       );
     }
   }
@@ -575,11 +639,15 @@ export function decide(input: DecisionInput, now: Date): Plan {
       signalIds: sig.eventIds,
     },
     nextState: {
-      ...nextState(input.state, sig, [...actions, ...suppressedActions], now, {
-        pools: fleet.pools,
-        ...(spotRisk ? { spotRisk } : {}),
-      }),
+      ...withoutBridge(
+        nextState(input.state, sig, [...actions, ...suppressedActions], now, {
+          pools: fleet.pools,
+          ...(spotRisk ? { spotRisk } : {}),
+        }),
+      ),
       ...(warmHold ? { warmHold } : {}),
+      // This decision's record of warm nodes serving in place of cold launches replaces the last one.
+      ...(Object.keys(warmBridge).length > 0 ? { warmBridge } : {}),
     },
   };
 }

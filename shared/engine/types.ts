@@ -144,6 +144,11 @@ export interface DecisionState {
   /** The warm pools' need, held at its highest for the break-even time (warm-sizing.ts). */
   warmHold?: WarmHold;
   /**
+   * Warm nodes per pool resumed in place of cold launches a rate limit left no room for: later decisions
+   * launch their cold replacements while the plan still needs the capacity (decide.ts).
+   */
+  warmBridge?: Record<string, number>;
+  /**
    * Each pool's count when it was last observed. A pool its cloud cannot describe goes into the next
    * decision at this count, pinned (the application's observation does it), rather than out of it.
    */

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { InterruptionSignal, Signal } from '../../shared/domain/signals.ts';
 import type { Pool } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
+import { DEFAULT_SCALE_UP } from '../../shared/engine/defaults.ts';
 import { headroom, priorRatio } from '../../shared/engine/headroom.ts';
 import type { DecisionInput } from '../../shared/engine/types.ts';
 import {
@@ -202,6 +203,65 @@ describe('warm pools without history', () => {
       new Date(t0 + 3600_000),
     );
     expect(later.warm?.targets.od).toBe(12);
+  });
+});
+
+describe('warm nodes first when the rate limits clip a rise', () => {
+  const cheap = (desired: number) =>
+    pool({ id: 'cheap', hourlyPrice: 0.5, desired, ready: desired, max: 64, timeToReadySeconds: 600 });
+  const clipped = (odNodes: number, cheapNodes: number, rps: number, over: Partial<DecisionInput> = {}) => {
+    const f = fleet([od(odNodes, 20), cheap(cheapNodes)], {
+      metrics: [],
+      scaleUp: DEFAULT_SCALE_UP,
+      placement: { onDemandBase: 0, spotShare: 1, maxSpotSharePerZone: 1 },
+    });
+    f.slo.availability = 0.999;
+    return input(f, { demand: { rps }, demandHistory: [], ...over });
+  };
+
+  it('resume in place of cold launches the scale-up rate leaves no room beside, and are recorded', () => {
+    // 3 nodes serve 30 rps; demand jumps to 200. The HPA default lets 3 grow to 7 in this decision: the 4
+    // nodes allowed are warm nodes resumed (serving in 120 s), not the cheaper nodes launched cold (600 s).
+    const p = decide(clipped(3, 0, 200), T0);
+    expect(p.targetNodes).toBe(7);
+    expect(target(p, 'od')).toBe(7);
+    expect(target(p, 'cheap')).toBe(0);
+    const r = p.reasons.find((x) => x.code === 'warm.bridge');
+    expect(r?.message).toMatch(/4 in place of cold launches/);
+    // The fleet's count is what the limit allows either way; what changed is where the nodes come from.
+    expect([r?.before, r?.after]).toEqual([7, 7]);
+    expect(p.nextState.warmBridge).toEqual({ od: 4 });
+  });
+
+  it.each([
+    // The rise persists (a flat history at 200 rps: 20 nodes, all on od after the clipped decisions): 4 cold
+    // launches in the cheap pool replace the 4 warm nodes, within the rate limit; the record is spent.
+    { name: 'the rise persists: cold launches replace them', rps: 200, replaced: 4, left: undefined },
+    // The limits leave room for 2 only (the fleet's max): 2 replaced now, 2 left for the next decision.
+    { name: 'within the limits: the rest waits', rps: 200, max: 22, replaced: 2, left: { od: 2 } },
+    // Demand fell back (100 rps): the plan scales in, nothing is replaced and the record is dropped.
+    { name: 'the rise is over: nothing replaced', rps: 100, replaced: 0, left: undefined },
+  ])('$name', ({ rps, max, replaced, left }) => {
+    const odNodes = 20;
+    const cheapNodes = 0;
+    const i = clipped(odNodes, cheapNodes, rps, {
+      demandHistory: flat(rps),
+      state: { offeringBackoff: [], warmBridge: { od: 4 } },
+    });
+    if (max !== undefined) i.fleet.policy.maxNodes = max;
+    const without = decide({ ...i, state: { offeringBackoff: [] } }, T0);
+    const p = decide(i, T0);
+    expect(target(p, 'cheap') - target(without, 'cheap')).toBe(replaced);
+    expect(target(p, 'od')).toBe(target(without, 'od'));
+    const r = p.reasons.find((x) => x.code === 'warm.replace');
+    if (replaced > 0) {
+      expect(r).toMatchObject({
+        before: without.targetNodes,
+        after: without.targetNodes + replaced,
+        clippedBy: 'warm bridge',
+      });
+    } else expect(r).toBeUndefined();
+    expect(p.nextState.warmBridge).toEqual(left);
   });
 });
 
