@@ -9,6 +9,7 @@ const RANK: Record<Signal['type'], number> = {
   'operator-command': 3,
   tick: 4,
   'capacity-notice': 5,
+  'drain-command': 6,
 };
 
 const unique = <T>(xs: T[]) => [...new Set(xs)];

@@ -53,6 +53,7 @@ export * from './schemas/gcp/audit-log.ts';
 export * from './schemas/gcp/envelopes.ts';
 export * from './schemas/gcp/monitoring-incident.ts';
 export * from './schemas/ops/operator-command.ts';
+export * from './schemas/autoscaler/drain-command.ts';
 
 /**
  * The longest id a signal may carry, by field: fleet, pool and alarm names are names (a CloudWatch alarm

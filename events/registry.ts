@@ -18,6 +18,7 @@ import { scheduledEvent } from './schemas/aws/scheduled-event.ts';
 import { spotInterruptionWarning } from './schemas/aws/spot-interruption.ts';
 import { forwardedScheduledEvents } from './schemas/azure/scheduled-events.ts';
 import { operatorCommandEvent } from './schemas/ops/operator-command.ts';
+import { drainCommandEvent } from './schemas/autoscaler/drain-command.ts';
 import {
   agentGceMaintenance,
   agentGcePreempted,
@@ -57,6 +58,7 @@ export const EVENTBRIDGE_ROUTES: readonly EventBridgeRoute[] = [
   scheduledEvent,
   forwardedScheduledEvents,
   operatorCommandEvent,
+  drainCommandEvent,
   agentSpotInstanceAction,
   agentRebalanceRecommendation,
   agentGcePreempted,

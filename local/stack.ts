@@ -16,6 +16,11 @@ import { type PrometheusEmulator, startPrometheusEmulator } from './emulators/pr
 import type { MetricsStore } from './emulators/prometheus/store.ts';
 import type { World } from './emulators/world.ts';
 import type { RequestTap, ServedRequest } from './emulators/tap.ts';
+import type { ReceivedEvent } from './emulators/aws/context.ts';
+import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../shared/domain/drain-command.ts';
+import { functionSpec } from '../stacks/function-specs.ts';
+import { localContext } from '../shared/runtime/handler.ts';
+import { localHandler } from './handler.ts';
 import { createPrometheusMetrics } from '../shared/adapters/prometheus/index.ts';
 import { type LocalDynamo, startLocalDynamo } from './dynalite.ts';
 import { StateStore } from '../shared/state/store.ts';
@@ -43,7 +48,18 @@ export interface LocalStackOptions {
    * (not on a reused one), the clouds' on the emulators (the Kubernetes API servers and Prometheus included).
    */
   network?: NetworkOptions;
+  /**
+   * The autoscaler bus's `Drain Requested` events delivered to the drain function, as its rule delivers them
+   * (stacks/patterns.ts): `'invoke'` runs the drain handler in-process for each, asynchronously as Lambda's
+   * asynchronous invocation does (retried as the function's spec says; `idle()` waits for them), or a
+   * function receives each event (the simulation and the benchmark run it themselves). With either, the
+   * decisions on notices hand their drains off (`AppDeps.drainStep`); without, they drain themselves.
+   */
+  drains?: 'invoke' | ((event: DeliveredEvent) => void);
 }
+
+/** An event as EventBridge delivers it to a rule's target. */
+export type DeliveredEvent = Omit<ReceivedEvent, 'eventBusName'>;
 
 export interface NetworkOptions {
   /** Added to each DynamoDB request, ms. */
@@ -65,6 +81,10 @@ export interface LocalStack {
   dynamo: LocalDynamo;
   /** Decision events published on the bus (as the EventBridge emulator received them). */
   published(): DecisionEvent[];
+  /** Resolves once every drain delivered with `drains: 'invoke'` has ended (retries included). */
+  idle(): Promise<void>;
+  /** The drain deliveries (`drains: 'invoke'`) that failed every attempt, with the last error: the dead letters. */
+  deadLetters: Array<{ event: DeliveredEvent; error: string }>;
   close(): Promise<void>;
 }
 
@@ -80,7 +100,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const cloudTap = tap(net?.cloudMs);
     const dynamo = options.dynamo ?? (await startLocalDynamo({ tap: tap(net?.dynamodbMs) }));
     if (!options.dynamo) started.push(dynamo);
-    const aws = await startAwsEmulator(world, { tap: cloudTap });
+    // The drain function's rule: each `Drain Requested` event to its target, after PutEvents answered.
+    const inFlight = new Set<Promise<void>>();
+    const deadLetters: LocalStack['deadLetters'] = [];
+    let deliver: ((event: DeliveredEvent) => void) | undefined;
+    const onEvent = options.drains
+      ? (e: ReceivedEvent) => {
+          if (e.source !== DRAIN_SOURCE || e['detail-type'] !== DRAIN_DETAIL_TYPE) return;
+          const { eventBusName: _bus, ...event } = e;
+          setImmediate(() => deliver?.(event));
+        }
+      : undefined;
+    const aws = await startAwsEmulator(world, { tap: cloudTap, ...(onEvent ? { onEvent } : {}) });
     started.push(aws);
     const azure = await startAzureEmulator(world, { tap: cloudTap });
     started.push(azure);
@@ -152,7 +183,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       logger: options.logger ?? silentLogger,
       leaseWaitMs: 10_000,
       newId: randomUUID,
+      ...(options.drains ? { drainStep: true } : {}),
     };
+    if (typeof options.drains === 'function') deliver = options.drains;
+    else if (options.drains === 'invoke') {
+      const spec = functionSpec('drain');
+      const handler = localHandler({ trigger: 'drain', deps: async () => deps });
+      deliver = (event) => {
+        const run = (async () => {
+          // Lambda's asynchronous invocation: the first attempt and the spec's retries, then the dead letters.
+          let last: unknown;
+          for (let attempt = 0; attempt <= spec.retries; attempt++) {
+            try {
+              await handler(event, localContext('drain', spec.timeoutSeconds * 1000));
+              return;
+            } catch (e) {
+              last = e;
+            }
+          }
+          deadLetters.push({ event, error: last instanceof Error ? last.message : String(last) });
+        })();
+        inFlight.add(run);
+        void run.finally(() => inFlight.delete(run));
+      };
+    }
     return {
       deps,
       connections,
@@ -169,7 +223,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           detail: e.detail as Record<string, unknown>,
           time: e.time,
         })),
+      idle: async () => {
+        // Deliveries started by the ones awaited (none today) are waited for too.
+        while (inFlight.size) await Promise.all([...inFlight]);
+        await new Promise((r) => setImmediate(r));
+        while (inFlight.size) await Promise.all([...inFlight]);
+      },
+      deadLetters,
       close: async () => {
+        while (inFlight.size) await Promise.allSettled([...inFlight]);
         for (const s of started.reverse()) await s.close().catch(() => undefined);
       },
     };

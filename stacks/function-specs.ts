@@ -1,5 +1,5 @@
 /**
- * The six Lambda functions as data: handler file, memory, timeout, reserved concurrency, asynchronous
+ * The Lambda functions, one per trigger, as data: handler file, memory, timeout, reserved concurrency, asynchronous
  * retries and what each one calls. `stacks/functions.ts` turns each into an `sst.aws.Function`; the
  * offline tests read the same table. Pure: no SST globals.
  *
@@ -27,7 +27,12 @@ export type Capability =
    * End one chosen instance (`ec2:TerminateInstances`, `autoscaling:TerminateInstanceInAutoScalingGroup`):
    * only the functions whose decisions drain and remove an interrupted node.
    */
-  | 'remove-instances';
+  | 'remove-instances'
+  /**
+   * Put `Drain Requested` commands on the autoscaler's bus (shared/app/handoff.ts): the functions whose
+   * decisions hand the drains of nodes under notice to the drain function.
+   */
+  | 'hand-off-drains';
 
 /** One function per trigger (`shared/app/triggers/index.ts` lists them); a type only, nothing of the app is bundled here. */
 export type FunctionKey = TriggerName;
@@ -94,7 +99,24 @@ const SPECS: { [K in FunctionKey]: FunctionSpec & { key: K } } = {
     retries: 1,
     // After two minutes the instance is gone: acting on the warning then would only confuse the state.
     maxEventAgeSeconds: 120,
-    uses: REMOVING,
+    uses: [...REMOVING, 'hand-off-drains'],
+  }),
+  drain: spec('drain', {
+    description: 'Drains and removes the nodes under notice that decisions hand off (Drain Requested on the bus)',
+    memoryMb: 1024,
+    // Long enough to wait, the node serving cordoned, until the drain's latest safe start (an EC2 Spot
+    // notice's two minutes less the pods' grace and a margin: 80 s in), then drain until the notice's end and
+    // remove the instance: the notice's 120 s plus up to 25 s of delivery and 5 s to record. The engine's
+    // `NOTICE_HANDLER_TIMEOUT_SECONDS` is this (a test checks they agree).
+    timeoutSeconds: 150,
+    // Each drain holds an execution for up to two minutes while it mostly waits: a mass reclaim's drains must
+    // not queue behind each other (a queued drain starts late and its node is taken with its pods). Its cloud
+    // writes are few (the evictions, one removal per node), well under the APIs' rate limits.
+    reserved: 100,
+    retries: 2,
+    // A command older than the notice it drains for has nothing left to drain.
+    maxEventAgeSeconds: 180,
+    uses: ['pools', 'state', 'cloud-credentials', 'remove-instances'],
   }),
   'capacity-reservation': spec('capacity-reservation', {
     description: 'Moves capacity in and out of Capacity Blocks and reservations (EC2 and AWS Health events)',

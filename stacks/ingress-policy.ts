@@ -10,6 +10,7 @@
  */
 import { AGENT_SOURCES } from '../events/schemas/agent/node-notices.ts';
 import { FORWARDED } from '../shared/domain/forwarded.ts';
+import { DRAIN_SOURCE } from '../shared/domain/drain-command.ts';
 
 /** The service account the agent's role trusts (agent/deploy/node-agent.yaml). */
 export const AGENT_SERVICE_ACCOUNT = { name: 'node-agent', namespace: 'gpu-autoscaler' } as const;
@@ -94,6 +95,8 @@ export interface BusSenders {
   receivers: ReadonlyArray<{ roleArn: string; sources: readonly string[] }>;
   /** The functions' roles (decision events, `config.events.source`). */
   functionRoleArns: readonly string[];
+  /** The roles of the functions that hand drains off (`Drain Requested`, shared/domain/drain-command.ts): some of the above. */
+  handoffRoleArns?: readonly string[];
   eventSource: string;
 }
 
@@ -127,6 +130,18 @@ export function busPolicy(s: BusSenders): Json {
         Resource: s.busArn,
         Condition: { StringEquals: { 'events:source': s.eventSource } },
       },
+      ...(s.handoffRoleArns?.length
+        ? [
+            {
+              Sid: 'DrainHandoff',
+              Effect: 'Allow',
+              Principal: { AWS: [...s.handoffRoleArns] },
+              Action: 'events:PutEvents',
+              Resource: s.busArn,
+              Condition: { StringEquals: { 'events:source': DRAIN_SOURCE } },
+            },
+          ]
+        : []),
       {
         // Rules of this account that forward events here (other regions' default buses).
         Sid: 'AccountRules',

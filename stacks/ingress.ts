@@ -31,6 +31,9 @@ export function ingress(input: {
     ],
   });
   const functionRoles = Object.values(input.functions).map((f) => f.fn.nodes.role.arn);
+  const handoffRoles = Object.values(input.functions)
+    .filter((f) => f.spec.uses.includes('hand-off-drains'))
+    .map((f) => f.fn.nodes.role.arn);
   const receiverRoles = input.receivers.map((r) => r.fn.nodes.role.arn);
   const policy = new aws.cloudwatch.EventBusPolicy('BusPolicy', {
     eventBusName: input.bus.name,
@@ -39,8 +42,9 @@ export function ingress(input: {
       account,
       agentRoleArn: agentRole.arn,
       functionRoleArns: $resolve(functionRoles),
+      handoffRoleArns: $resolve(handoffRoles),
       receiverRoleArns: $resolve(receiverRoles),
-    }).apply(({ busArn, account, agentRoleArn, functionRoleArns, receiverRoleArns }) =>
+    }).apply(({ busArn, account, agentRoleArn, functionRoleArns, handoffRoleArns, receiverRoleArns }) =>
       JSON.stringify(
         busPolicy({
           busArn,
@@ -48,6 +52,7 @@ export function ingress(input: {
           agentRoleArn,
           receivers: input.receivers.map((r, i) => ({ roleArn: receiverRoleArns[i]!, sources: r.sources })),
           functionRoleArns,
+          handoffRoleArns,
           eventSource: input.eventSource,
         }),
       ),

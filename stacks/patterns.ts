@@ -7,6 +7,7 @@
 import { alarmRoutes } from '../shared/config/routing.ts';
 import type { Config } from '../shared/config/schema.ts';
 import { FORWARDED } from '../shared/domain/forwarded.ts';
+import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../shared/domain/drain-command.ts';
 import { AGENT_DETAIL_TYPES, AGENT_SOURCES } from '../events/schemas/agent/node-notices.ts';
 import type { FunctionKey } from './function-specs.ts';
 
@@ -144,6 +145,13 @@ export function eventRules(config: Config): RuleSpec[] {
         source: [...new Set(AGENT_NOTICES.map((n) => n.source))],
         'detail-type': AGENT_NOTICES.map((n) => n.detailType),
       },
+    },
+    {
+      id: 'DrainRequested',
+      bus: 'autoscaler',
+      target: 'drain',
+      description: 'Drains handed off by the decisions on notices (shared/app/handoff.ts)',
+      pattern: { source: [DRAIN_SOURCE], 'detail-type': [DRAIN_DETAIL_TYPE] },
     },
     {
       id: 'ForwardedAlert',

@@ -8,6 +8,7 @@
  * SST's `link` would grant `dynamodb:*` on the table and `events:*`-style wildcards on a bus: the stacks
  * never link the table or the bus, they pass these statements as the function's `permissions`.
  */
+import { DRAIN_SOURCE } from '../shared/domain/drain-command.ts';
 import type { PoolConfig } from '../shared/config/schema.ts';
 import type { FunctionSpec } from './function-specs.ts';
 
@@ -191,6 +192,13 @@ export function statementsFor(spec: FunctionSpec, ctx: PolicyContext): Statement
       actions: ['events:PutEvents'],
       resources: [ctx.busArn],
       conditions: [{ test: 'StringEquals', variable: 'events:source', values: [ctx.eventSource] }],
+    });
+  }
+  if (spec.uses.includes('hand-off-drains')) {
+    out.push({
+      actions: ['events:PutEvents'],
+      resources: [ctx.busArn],
+      conditions: [{ test: 'StringEquals', variable: 'events:source', values: [DRAIN_SOURCE] }],
     });
   }
   // `*`: GetMetricData defines no resource type.

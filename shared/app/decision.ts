@@ -22,10 +22,19 @@ import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
 import type { FleetRead } from '../domain/ports.ts';
 import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
-import { type AuditRecord, type FailedAction, type FleetState, LeaseBusyError } from '../state/records.ts';
+import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
-import { drainOver, drainsOver, emptyExecution, type ExecutionResult, executeActions, executePlan } from './execute.ts';
+import {
+  drainOver,
+  drainsOver,
+  emptyExecution,
+  type ExecutionResult,
+  executeActions,
+  executePlan,
+  startDrain,
+} from './execute.ts';
 import type { PendingDrain } from './drains.ts';
+import { drainCommands, handedApplied } from './handoff.ts';
 import { keyId } from '../state/bounded.ts';
 import {
   currentDemand,
@@ -73,6 +82,11 @@ export interface DecisionRequest {
    * notices recorded with the state and not yet handled are decided with the request's own.
    */
   lease?: { owner: string; read: FleetRead<FleetState, HistoryEntry> };
+  /**
+   * The drains of nodes under notice go to the drain function (`handoff.ts`) when the dependencies say one
+   * receives them (`AppDeps.drainStep`): this decision cordons, records and ends.
+   */
+  handoff?: boolean;
 }
 
 export interface DecisionOutcome {
@@ -236,6 +250,8 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   const entryKey = (plan: Plan) => `${plan.at}#${keyId(req.eventId)}#${owner.slice(0, 8)}`;
   // Fencing: no cloud write once another holds the lease (counted from when it was taken).
   const checkLease = locked ? leaseCheck(deps, req.fleetId, owner) : undefined;
+  // The drains go to the drain function, when one receives them (handoff.ts).
+  const handoff = req.handoff === true && deps.drainStep === true;
   const state = read.state;
   let saved: FleetState | undefined;
   let pending: PendingDrain[] = [];
@@ -298,6 +314,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
             ...(done ? { done } : {}),
             ...(progress ? { onApplied: progress.applied } : {}),
             ...(early ? { early } : {}),
+            ...(handoff ? { handoff } : {}),
           });
     await progress?.settled();
     if (early) {
@@ -314,6 +331,12 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       }
     }
     pending = result.pending;
+    // Each drain handed off is one command on the bus, published with the decision's event; the audit record
+    // says so now, and the drain function completes it.
+    const commands = drainCommands(req, now.toISOString(), result.handed, signals);
+    result.applied.push(...handedApplied(commands));
+    // A drain no command can carry (no instance or pool to re-validate against) is drained here.
+    for (const h of result.handed) if (!commands.some((c) => c.drain === h)) pending.push(startDrain(deps, h));
     const failures: PoolFailure[] = [...obs.failures, ...extras.failures, ...result.failed];
     const status = outcomeStatus(plan, result, failures);
     const audit: AuditRecord = {
@@ -371,7 +394,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       }
     }
     // The audit record and the decision's event together; a bus that does not answer loses the event only.
-    const [audited, published] = await Promise.allSettled([
+    const [audited, published, handed] = await Promise.allSettled([
       deps.store.putAudit(audit),
       deps.events.publish([
         {
@@ -394,7 +417,19 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
           },
         },
       ]),
+      // The drain commands on their own request, alongside: whether they reached the bus is known apart.
+      commands.length ? deps.events.publish(commands.map((c) => c.event)) : undefined,
     ]);
+    if (handed.status === 'rejected') {
+      // Not handed off: the drains run here, after the lease, as without a drain function.
+      pending = [...pending, ...commands.map((c) => startDrain(deps, c.drain))];
+      audit.outcome.applied = audit.outcome.applied.filter((a) => a.action !== 'drain-handoff');
+      audit.notes = [
+        ...(audit.notes ?? []),
+        `the drains could not be handed off (${handed.reason instanceof Error ? handed.reason.message : String(handed.reason)}): drained by this invocation`,
+      ];
+      deps.logger.warn('drain handoff not published', { fleetId: req.fleetId, error: String(handed.reason) });
+    }
     if (published.status === 'rejected') {
       failures.push(failureOf(undefined, 'publish', published.reason));
       deps.logger.warn('decision event not published', { fleetId: req.fleetId, error: String(published.reason) });
@@ -423,7 +458,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   }
   if (pending.length) {
     const entry = savedEntry ? { key: entryKey(outcome.plan), entry: savedEntry } : undefined;
-    outcome.failed.push(...(await afterTheLease(deps, req, owner, outcome.audit, auditKey, pending, entry)));
+    outcome.failed.push(...(await afterTheLease(deps, req, owner, outcome.audit, auditKey, pending, entry)).failed);
   }
   return outcome;
 }
@@ -443,7 +478,7 @@ export const PROGRESS_WITHIN_MS = 20_000;
  */
 function progressRecorder(
   deps: AppDeps,
-  req: DecisionRequest,
+  req: Pick<DecisionRequest, 'fleetId' | 'eventId'>,
   owner: string,
   key: string,
   entryOf: (so: ExecutionResult) => HistoryEntry,
@@ -489,18 +524,21 @@ function triggerOf(req: DecisionRequest): AuditRecord['trigger'] {
  * leaves the removals undone and recorded (the instances end with their notice, and the next decisions see
  * the pools as they are).
  */
-async function afterTheLease(
+export async function afterTheLease(
   deps: AppDeps,
-  req: DecisionRequest,
+  req: Pick<DecisionRequest, 'fleetId' | 'eventId'>,
   owner: string,
   audit: AuditRecord,
   auditKey: string,
   pending: PendingDrain[],
   entry: { key: string; entry: HistoryEntry } | undefined,
-): Promise<FailedAction[]> {
+  /** A lease another holds past the wait is a conflict (retryable: the drain step's command is retried). */
+  options: { retryBusyLease?: boolean } = {},
+): Promise<Pick<ExecutionResult, 'applied' | 'failed' | 'changed'>> {
   const out = emptyExecution();
   const outcomes = await drainsOver(deps, pending);
-  const removals = pending.flatMap((p) => p.removals);
+  // A drain its re-validation skipped is followed by nothing.
+  const removals = pending.flatMap((p, i) => (outcomes[i]!.skipped === undefined ? p.removals : []));
   const fleet = fleetOf(deps, req.fleetId);
   let changed = false;
   if (removals.length) {
@@ -529,7 +567,9 @@ async function afterTheLease(
         release = deps.store.releaseLease(req.fleetId, owner).catch(() => undefined);
       }
     } catch (e) {
-      for (const r of removals) out.failed.push(failureOf(r.poolId, `remove-instance ${r.instanceId}`, e));
+      const busy = options.retryBusyLease && e instanceof LeaseBusyError ? { kind: 'conflict' } : {};
+      for (const r of removals)
+        out.failed.push({ ...failureOf(r.poolId, `remove-instance ${r.instanceId}`, e), ...busy });
     }
     await Promise.all([release, amend()]);
   } else {
@@ -538,7 +578,7 @@ async function afterTheLease(
   }
   deps.counters?.count('Actions', out.applied.length);
   if (out.failed.length) deps.counters?.count('ActionFailures', out.failed.length);
-  return out.failed;
+  return { applied: out.applied, failed: out.failed, changed };
 
   async function amend() {
     audit.outcome.applied.push(...out.applied);

@@ -64,6 +64,12 @@ export interface AppDeps {
    */
   parked?: (drains: readonly PendingDrain[]) => void;
   /**
+   * A drain function receives the bus's `Drain Requested` events (`handoff.ts`; deployed with the stack, and
+   * in the local stack when it delivers them): a decision on a notice cordons the node, records, and hands the
+   * drain and the removal after it to that function. Without it the decision drains and removes itself.
+   */
+  drainStep?: boolean;
+  /**
    * Longest time between two decisions of a fleet (the forecast schedule's period, seconds): the engine's
    * lead time is the time to ready plus this. Undefined: the engine's default.
    */

@@ -20,9 +20,27 @@ export interface PendingDrain {
   settled?: DrainOutcome;
   /** Set while the drain waits (`deps.waitUntil`) for its start (`drainStart`): ms on the application's clock. */
   waitingUntil?: number;
+  /**
+   * Asked once the wait is over, before any eviction (the drain function's re-validation, `drain-step.ts`): a
+   * reason not to drain ends the drain there, skipped, and nothing follows it.
+   */
+  revalidate?: () => Promise<string | undefined>;
+}
+
+/**
+ * A drain handed to the drain function (`handoff.ts`): its node cordoned under the decision's lease, the drain
+ * and the removals that follow it left to that function, which runs apart from the decision's invocation.
+ */
+export interface HandedDrain {
+  action: CordonDrainAction;
+  cluster: string;
+  node: string;
+  removals: RemoveInstanceAction[];
 }
 
 export interface DrainOutcome {
   result?: DrainResult;
   error?: unknown;
+  /** Not drained, and nothing done after it: why (`PendingDrain.revalidate`). */
+  skipped?: string;
 }

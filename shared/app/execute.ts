@@ -35,7 +35,7 @@ import type { Action, CordonDrainAction, Plan, RemoveInstanceAction } from '../e
 import type { AppliedAction, FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import type { EarlyCordon } from './cordon-first.ts';
-import type { DrainOutcome, PendingDrain } from './drains.ts';
+import type { DrainOutcome, HandedDrain, PendingDrain } from './drains.ts';
 import { failureOf } from './observe.ts';
 
 export interface ExecutionResult {
@@ -53,6 +53,8 @@ export interface ExecutionResult {
   pending: PendingDrain[];
   /** Pools this execution wrote to (their observation is no longer what they are). */
   touched: Set<string>;
+  /** With `ExecutionContext.handoff`: nodes cordoned whose drain (and the removals after it) is the drain function's. */
+  handed: HandedDrain[];
 }
 
 export interface ExecutionContext {
@@ -70,6 +72,11 @@ export interface ExecutionContext {
   onApplied?: (key: string, so: ExecutionResult) => Promise<void>;
   /** The cordons made ahead of the decision (`cordon-first.ts`): their nodes are not cordoned again. */
   early?: Promise<readonly EarlyCordon[]>;
+  /**
+   * The drains are handed off (`handoff.ts`): each node is cordoned, and its drain and the removals that follow
+   * it come back as `handed`, neither started nor made here.
+   */
+  handoff?: boolean;
 }
 
 /**
@@ -301,7 +308,10 @@ async function cordonFirst(
  * clock (no `deps.waitUntil`). A drain that reaches its deadline with pods left says so (`complete: false`),
  * it does not throw: the instance goes anyway, and what follows it is done.
  */
-function startDrain(deps: AppDeps, drain: Omit<PendingDrain, 'done' | 'settled'>): PendingDrain {
+export function startDrain(
+  deps: AppDeps,
+  drain: Omit<PendingDrain, 'done' | 'settled' | 'waitingUntil'>,
+): PendingDrain {
   const pending = drain as PendingDrain;
   pending.done = (async (): Promise<DrainOutcome> => {
     const cluster = deps.clouds.cluster(drain.cluster);
@@ -316,6 +326,8 @@ function startDrain(deps: AppDeps, drain: Omit<PendingDrain, 'done' | 'settled'>
           pending.waitingUntil = undefined;
         }
       }
+      const skipped = await drain.revalidate?.();
+      if (skipped !== undefined) return { skipped };
       const deadline = drainDeadline(deps, Date.parse(drain.action.deadline));
       // The executor cordoned the node (or found it cordoned ahead of the decision): the drain evicts at once.
       return { result: await cluster.drain(drain.node, deadline, drain.action.reason, { cordoned: true }) };
@@ -343,7 +355,13 @@ export function drainsOver(deps: AppDeps, pending: readonly PendingDrain[]): Pro
 /** Records how a drain ended. */
 export function recordDrain(out: Pick<ExecutionResult, 'applied' | 'failed'>, drain: PendingDrain, o: DrainOutcome) {
   const poolId = drain.action.poolId;
-  if (o.result)
+  if (o.skipped !== undefined)
+    out.applied.push({
+      ...(poolId ? { poolId } : {}),
+      action: 'drain',
+      detail: { cluster: drain.cluster, node: drain.node, skipped: o.skipped },
+    });
+  else if (o.result)
     out.applied.push({
       ...(poolId ? { poolId } : {}),
       action: 'drain',
@@ -542,7 +560,9 @@ async function cordonForDrain(
       action: 'cordon-drain',
       detail: { cluster: cordoned.name, node: cordoned.node, cordoned: cordoned.early ? 'before the lease' : true },
     });
-    out.pending.push(startDrain(deps, { action, cluster: cordoned.name, node: cordoned.node, removals }));
+    const drain = { action, cluster: cordoned.name, node: cordoned.node, removals };
+    if (ctx.handoff) out.handed.push(drain);
+    else out.pending.push(startDrain(deps, drain));
     return [];
   } catch (e) {
     out.failed.push(failureOf(action.poolId, `cordon-drain ${target}`, e));
@@ -561,7 +581,7 @@ export async function executePlan(deps: AppDeps, plan: Plan, ctx: ExecutionConte
 
 /** An execution that has done nothing yet. */
 export function emptyExecution(): ExecutionResult {
-  return { applied: [], failed: [], refused: [], changed: false, pending: [], touched: new Set() };
+  return { applied: [], failed: [], refused: [], changed: false, pending: [], touched: new Set(), handed: [] };
 }
 
 export async function executeActions(
@@ -608,7 +628,7 @@ export async function executeActions(
   const over = out.pending.filter((p) => p.settled);
   out.pending = out.pending.filter((p) => !p.settled);
   for (const p of over) await drainOver(p, p.settled!, ctx, out);
-  const removals = over.flatMap((p) => p.removals);
+  const removals = over.filter((p) => p.settled!.skipped === undefined).flatMap((p) => p.removals);
   if (removals.length) await Promise.all(removals.map((a) => run(deps, a, ctx, out)));
   return out;
 }

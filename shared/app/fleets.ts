@@ -44,6 +44,8 @@ export interface DecideOptions {
   early?: Promise<readonly EarlyCordon[]>;
   /** An interruption notice is recorded with each fleet's state and decided with the others there (`batch.ts`). */
   batch?: boolean;
+  /** The drains go to the drain function when one receives them (`handoff.ts`). */
+  handoff?: boolean;
 }
 
 /** Which fleets a signal concerns and what their decisions read; or why it concerns none. */
@@ -120,7 +122,14 @@ export async function decideForFleets(
   await Promise.all(
     route.fleets.map(async (fleet) => {
       try {
-        const request = { fn, fleetId: fleet.id, eventId: signal.eventId, source: signal.source, gather: route.gather };
+        const request = {
+          fn,
+          fleetId: fleet.id,
+          eventId: signal.eventId,
+          source: signal.source,
+          gather: route.gather,
+          ...(options.handoff ? { handoff: true } : {}),
+        };
         let lease: DecisionRequest['lease'];
         if (options.batch && signal.type === 'interruption') {
           // Recorded with the fleet's state, decided by whichever invocation holds the lease (batch.ts).

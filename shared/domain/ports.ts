@@ -468,6 +468,11 @@ export interface StatePort<
    * a decision did after its lease is added to its own record).
    */
   putAudit(record: Audit, key?: string): Promise<string>;
+  /**
+   * The audit record of the decision of `eventId` at `at` (its key, for `putAudit`, and the record), read
+   * consistently; the latest when a retry at the same time wrote several; undefined when there is none.
+   */
+  findAudit(fleetId: string, at: string, eventId: string): Promise<{ key: string; record: Audit } | undefined>;
   /** The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive). */
   listAudit(fleetId: string, limit?: number, range?: { since?: string; until?: string }): Promise<Audit[]>;
   putRejected(rejected: RejectedEvent): Promise<void>;

@@ -163,8 +163,36 @@ export interface CapacityNoticeSignal extends SignalBase {
   lifecycleAction?: { autoScalingGroupName: string; hookName: string; token: string; transition: string };
 }
 
+/**
+ * A drain handed off by a decision (`shared/app/handoff.ts`): the node of an instance under notice, cordoned
+ * by that decision, to drain from its latest safe start and then remove, in a function of its own. It names
+ * the decision (its event and time: its audit record), so the drain re-validates against what that decision
+ * recorded and completes its audit record.
+ */
+export interface DrainCommandSignal extends SignalBase {
+  type: 'drain-command';
+  fleetId: string;
+  /** The decision that handed the drain off: its event and its time (its audit record's). */
+  decision: { eventId: string; at: string; fn: string };
+  /** The notice's event whose instance this is (a batched notice's own event, else the decision's). */
+  noticeEventId: string;
+  cluster: string;
+  node: string;
+  instanceId: string;
+  /** The pool the instance was observed in. */
+  poolId: string;
+  /** When the capacity is taken back (ISO): the drain ends by then. */
+  deadline: string;
+  /** The drain's latest safe start (ISO): the node serves, cordoned, until then. */
+  startBy?: string;
+  reason: string;
+  /** Present when the plan removes the instance once drained (its `remove-instance`): that action's reason. */
+  removeReason?: string;
+}
+
 export type Signal =
   | MetricAlarmSignal
+  | DrainCommandSignal
   | InterruptionSignal
   | ReservationChangeSignal
   | TickSignal

@@ -398,6 +398,26 @@ export class StateStore implements FleetStatePort {
     return sk;
   }
 
+  /** The audit record of one decision (its time and event: the key's prefix), with its key; the latest of several. */
+  async findAudit(
+    fleetId: string,
+    at: string,
+    eventId: string,
+  ): Promise<{ key: string; record: AuditRecord } | undefined> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': fleetPk(fleetId), ':p': `AUDIT#${at}#${keyId(eventId)}#` },
+        ConsistentRead: true,
+      }),
+    );
+    const items = (out.Items ?? []).filter((i) => i.eventId === eventId && i.at === at);
+    const item = items[items.length - 1];
+    if (!item) return undefined;
+    return { key: String(item.sk), record: stripKeys(item) as unknown as AuditRecord };
+  }
+
   /**
    * The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive;
    * records are keyed by their time, so the range is a key condition, not a filter).

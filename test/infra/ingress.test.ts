@@ -63,6 +63,9 @@ describe.skipIf(!PLATFORM_INSTALLED)('ingress: bus policy, agent role, receivers
     expect(bySid.Receiver1.Principal.AWS).toBe(receivers[1]);
     expect(bySid.Decisions.Principal.AWS.sort()).toEqual([...functions].sort());
     expect(bySid.Decisions.Condition).toEqual({ StringEquals: { 'events:source': 'gpu-autoscaler.test' } });
+    // Drain commands: only the roles of the functions that hand drains off.
+    expect(bySid.DrainHandoff.Principal.AWS).toEqual([role('SpotInterruptionRole').state.arn]);
+    expect(bySid.DrainHandoff.Condition).toEqual({ StringEquals: { 'events:source': 'autoscaler.drain' } });
     expect(bySid.AccountRules).toMatchObject({
       Principal: { Service: 'events.amazonaws.com' },
       Condition: { StringEquals: { 'aws:SourceAccount': MOCK_ACCOUNT } },
@@ -154,9 +157,10 @@ describe.skipIf(!PLATFORM_INSTALLED)('ingress: bus policy, agent role, receivers
     },
   );
 
-  it('only the spot-interruption and capacity-reservation functions remove instances', () => {
+  it('only the spot-interruption, drain and capacity-reservation functions remove instances', () => {
     expect(FUNCTION_SPECS.filter((s) => s.uses.includes('remove-instances')).map((s) => s.key)).toEqual([
       'spot-interruption',
+      'drain',
       'capacity-reservation',
     ]);
   });

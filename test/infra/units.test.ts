@@ -54,6 +54,14 @@ describe('statementsFor', () => {
     ]);
   });
 
+  it('only the functions that hand drains off may put Drain Requested commands', () => {
+    const drainSource = (st: { actions: string[]; conditions?: Array<{ values: string[] }> }) =>
+      st.actions.includes('events:PutEvents') &&
+      (st.conditions ?? []).some((c) => c.values.includes('autoscaler.drain'));
+    const holders = FUNCTION_SPECS.filter((s) => statementsFor(s, ctx()).some(drainSource)).map((s) => s.key);
+    expect(holders).toEqual(['spot-interruption']);
+  });
+
   it('grants nothing for a pool kind the configuration does not use', () => {
     const azureOnly = pools.filter((p) => p.kind === 'azure-vmss');
     const actions = statementsFor(functionSpec('alarm'), ctx(azureOnly)).flatMap((s) => s.actions);
@@ -65,7 +73,12 @@ describe('statementsFor', () => {
   it.each([
     ['only the forecast reads metrics', 'cloudwatch:GetMetricData', ['forecast']],
     ['every function writes state', 'dynamodb:PutItem', FUNCTION_SPECS.map((s) => s.key)],
-    ['every function publishes decisions', 'events:PutEvents', FUNCTION_SPECS.map((s) => s.key)],
+    // The drain function decides nothing: it completes the decision's audit record, and publishes nothing.
+    [
+      'every function but the drain function publishes (the spot function its drain commands too)',
+      'events:PutEvents',
+      FUNCTION_SPECS.filter((s) => s.key !== 'drain').map((s) => s.key),
+    ],
   ])('%s', (_, action, expected) => {
     const holders = FUNCTION_SPECS.filter((s) => statementsFor(s, ctx()).some((st) => st.actions.includes(action)));
     expect(holders.map((s) => s.key)).toEqual(expected);

@@ -461,6 +461,19 @@ export class FakeState implements FleetStatePort {
     this.audit.push(structuredClone(record));
     return String(this.audit.length - 1);
   }
+  async findAudit(
+    fleetId: string,
+    at: string,
+    eventId: string,
+  ): Promise<{ key: string; record: AuditRecord } | undefined> {
+    this.record('findAudit', fleetId, eventId);
+    for (let i = this.audit.length - 1; i >= 0; i--) {
+      const a = this.audit[i]!;
+      if (a.fleetId === fleetId && a.at === at && a.eventId === eventId)
+        return { key: String(i), record: structuredClone(a) };
+    }
+    return undefined;
+  }
   async listAudit(fleetId: string, limit = 20, range: { since?: string; until?: string } = {}): Promise<AuditRecord[]> {
     this.record('listAudit', fleetId);
     return this.audit

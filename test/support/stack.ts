@@ -33,6 +33,8 @@ export interface HarnessOptions {
    * no block at all (its pool cannot be used), for tests whose subject is not reserved capacity.
    */
   block?: { start: number; end: number } | null;
+  /** The drain function receives the drains handed off (`LocalStackOptions.drains`); default none. */
+  drains?: 'invoke';
 }
 
 export interface Harness {
@@ -74,7 +76,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
   seedWorld(world, resolved, (id, min) => options.desired?.[id] ?? min);
   const metrics = new MetricsStore();
-  const stack = await startLocalStack({ world, resolved, metricsStore: metrics });
+  const stack = await startLocalStack({
+    world,
+    resolved,
+    metricsStore: metrics,
+    ...(options.drains ? { drains: options.drains } : {}),
+  });
   seedDeployments(world, resolved, stack.kubernetes);
   const handlers = new Map<FunctionName, ReturnType<typeof localHandler>>();
   const audits = (fleetId = FLEET) => stack.deps.store.listAudit(fleetId, 100);

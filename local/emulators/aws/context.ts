@@ -89,6 +89,8 @@ export interface AwsEmulatorState {
   /** Node group health issues per pool id (AsgInstanceLaunchFailures after a failed launch). */
   nodegroupIssues: Map<string, Array<{ code: string; message: string; resourceIds: string[] }>>;
   received: ReceivedEvent[];
+  /** Told of each event PutEvents accepted (after it is in `received`): a rule's target, locally. */
+  onEvent?: (event: ReceivedEvent) => void;
   /** When the emulator first saw each pool (the world keeps no creation time): its CreateTime. */
   created: Map<string, string>;
   /** Instances TerminateInstances ended, by id (see TerminatedInstance). */

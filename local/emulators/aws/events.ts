@@ -97,5 +97,6 @@ function accept(ctx: RequestContext, e: EntryIn): EntryOut {
     eventBusName: isNonEmptyString(e.EventBusName) ? e.EventBusName : 'default',
   };
   ctx.state.received.push(event);
+  ctx.state.onEvent?.(event);
   return { EventId: id };
 }

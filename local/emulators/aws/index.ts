@@ -73,6 +73,8 @@ export interface AwsEmulatorOptions {
   cloudwatch?: CloudWatchEmulatorOptions;
   /** Latency added to every request and a report of each (benchmarks); none by default. */
   tap?: RequestTap;
+  /** Told of each event PutEvents accepts, as a rule's target would be (the local stack's drain deliveries). */
+  onEvent?: (event: ReceivedEvent) => void;
 }
 
 export interface AwsEmulator {
@@ -231,6 +233,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
     updates: new Map(),
     nodegroupIssues: new Map(),
     received: [],
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
     created: new Map(),
     terminated: new Map(),
     seq: 0,

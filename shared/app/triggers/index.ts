@@ -4,13 +4,14 @@
  */
 import { alarm } from './alarm.ts';
 import { capacityReservation } from './capacity-reservation.ts';
+import { drain } from './drain.ts';
 import { forecast } from './forecast.ts';
 import { ops } from './ops.ts';
 import { schedule } from './schedule.ts';
 import { spotInterruption } from './spot-interruption.ts';
 import type { AnyTrigger } from './trigger.ts';
 
-export const TRIGGERS = [alarm, spotInterruption, capacityReservation, forecast, schedule, ops] as const;
+export const TRIGGERS = [alarm, spotInterruption, drain, capacityReservation, forecast, schedule, ops] as const;
 
 export type TriggerName = (typeof TRIGGERS)[number]['name'];
 

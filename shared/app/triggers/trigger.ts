@@ -10,12 +10,14 @@ import type { Gather } from '../decision.ts';
 import type { AppDeps } from '../deps.ts';
 import { decideForFleets, type FleetRoute, type FleetsResult } from '../fleets.ts';
 import type { OpsResult } from '../ops.ts';
+import type { DrainStepResult } from '../drain-step.ts';
 
 export type TriggerResult =
   | { status: 'rejected'; reason: string; path?: string }
   | { status: 'no-op'; reason: string }
   | ({ status: 'decided' | 'partial' } & FleetsResult)
-  | ({ status: 'ops' } & OpsResult);
+  | ({ status: 'ops' } & OpsResult)
+  | ({ status: 'drain' } & DrainStepResult);
 
 export interface Trigger<Name extends string = string, Accepts extends Signal['type'] = Signal['type']> {
   name: Name;
@@ -52,6 +54,8 @@ export function decisionTrigger<Name extends string, Accepts extends Signal['typ
     ) => Promise<readonly EarlyCordon[]>;
     /** Interruption notices are decided together per fleet (`batch.ts`). */
     batch?: boolean;
+    /** The drains of the nodes under notice go to the drain function, when one receives them (`handoff.ts`). */
+    handoff?: boolean;
   } = {},
 ): Trigger<Name, Accepts> {
   return {
@@ -68,6 +72,7 @@ export function decisionTrigger<Name extends string, Accepts extends Signal['typ
       return decideForFleets(name, signal, r, deps, {
         ...(early ? { early } : {}),
         ...(options.batch ? { batch: true } : {}),
+        ...(options.handoff ? { handoff: true } : {}),
       });
     },
   };

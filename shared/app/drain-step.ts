@@ -1,0 +1,185 @@
+/**
+ * The drain function's step (`triggers/drain.ts`): a drain handed off by a decision (`handoff.ts`), run apart
+ * from the decision's invocation, as Karpenter's termination controller runs apart from its interruption
+ * handler.
+ *
+ * 1. Validate the command against the configuration and the fleet's state (one consistent read): the fleet,
+ *    the pool and the cluster configured; the instance among the interruptions the fleet's state records as
+ *    handled (its drain planned); its notice handled by the decision the command names, and not refuted
+ *    there. A command that fails is rejected with its reason (stored, as a malformed event is) and changes
+ *    nothing.
+ * 2. Wait, the node serving cordoned, until the drain's latest safe start (`startBy`), within this function's
+ *    own timeout (`drainStart`).
+ * 3. Re-validate: the notice still handled and not refuted, the node still the instance's and still
+ *    cordoned (one uncordoned meanwhile, by an operator or for a refuted notice, is left alone: skipped).
+ * 4. Drain, then remove the instance under the fleet's lease (`afterTheLease`, as a decision does for a drain
+ *    that outlives it), and complete the decision's audit record with both.
+ *
+ * Idempotent: the command's id is the idempotency key (a command published twice acts once), and a drain run
+ * again finds the node empty and the instance removed by the earlier delivery (in the audit record, and the
+ * adapters change nothing for an instance already ended).
+ */
+import { randomUUID } from 'node:crypto';
+import type { DrainCommandSignal } from '../domain/signals.ts';
+import type { CordonDrainAction, RemoveInstanceAction } from '../engine/types.ts';
+import type { AppliedAction, AuditRecord, FailedAction, FleetState } from '../state/records.ts';
+import type { FleetRead } from '../domain/ports.ts';
+import type { HistoryEntry } from '../engine/types.ts';
+import { afterTheLease } from './decision.ts';
+import type { AppDeps } from './deps.ts';
+import { startDrain } from './execute.ts';
+import { classifyFailures, RetryableActionsError } from './outcome.ts';
+
+export interface DrainStepResult {
+  fleetId: string;
+  node: string;
+  instanceId: string;
+  /** How it went: drained (and removed), skipped (with why), or failed. */
+  outcome: 'drained' | 'skipped' | 'failed';
+  skipped?: string;
+  removed: boolean;
+  applied: AppliedAction[];
+  failed: FailedAction[];
+}
+
+export type DrainStep = { status: 'rejected'; reason: string; path?: string } | ({ status: 'drain' } & DrainStepResult);
+
+/** Why the fleet's state does not back the command (undefined: it does). */
+export function stateRefutes(
+  read: Pick<FleetRead<FleetState, HistoryEntry>, 'state' | 'notices'>,
+  c: DrainCommandSignal,
+): string | undefined {
+  const planned = (read.state.interruptedInstances ?? []).find(
+    (i) => i.instanceId === c.instanceId && (i.poolId === undefined || i.poolId === c.poolId),
+  );
+  if (!planned)
+    return `the fleet's state has no drain planned for instance ${c.instanceId} of pool ${c.poolId} (no decision handled its notice)`;
+  const notice = (read.notices ?? []).find((n) => n.eventId === c.noticeEventId);
+  // A notice recorded with the state (every notice the spot function takes) must be the one decided.
+  if (notice) {
+    if (!notice.handled) return `notice ${c.noticeEventId} is recorded but no decision has handled it`;
+    if (notice.handled.by !== c.decision.eventId)
+      return `notice ${c.noticeEventId} was handled by the decision of ${notice.handled.by}, not ${c.decision.eventId}`;
+    if (!notice.signal.instanceIds.includes(c.instanceId))
+      return `notice ${c.noticeEventId} does not name instance ${c.instanceId}`;
+    const refused = notice.handled.refused?.find((r) => r.instanceId === c.instanceId);
+    if (refused) return `the cloud refuted the notice for ${c.instanceId}: ${refused.reason}`;
+  }
+  return undefined;
+}
+
+/** What the configuration says against the command (undefined: nothing). */
+function configRefutes(deps: AppDeps, c: DrainCommandSignal): { reason: string; path: string } | undefined {
+  const fleet = deps.resolved.fleets.find((f) => f.id === c.fleetId);
+  if (!fleet) return { reason: `fleet '${c.fleetId}' is not configured`, path: 'detail.fleetId' };
+  if (!fleet.pools.some((p) => p.id === c.poolId))
+    return { reason: `pool '${c.poolId}' is not a pool of fleet '${c.fleetId}'`, path: 'detail.poolId' };
+  if (!deps.clouds.cluster(c.cluster))
+    return { reason: `cluster '${c.cluster}' is not configured`, path: 'detail.cluster' };
+  if (!Number.isFinite(Date.parse(c.deadline)))
+    return { reason: 'the deadline is not a time', path: 'detail.deadline' };
+  return undefined;
+}
+
+async function reject(deps: AppDeps, c: DrainCommandSignal, reason: string, path?: string): Promise<DrainStep> {
+  await deps.store.putRejected({
+    at: deps.clock().toISOString(),
+    eventId: c.eventId,
+    fn: 'drain',
+    reason,
+    ...(path ? { path } : {}),
+    raw: c,
+  });
+  deps.counters?.count('Rejected');
+  deps.logger.warn('drain command rejected', { eventId: c.eventId, reason });
+  return { status: 'rejected', reason, ...(path ? { path } : {}) };
+}
+
+/** The drain step for one command (see the module's comment). */
+export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Promise<DrainStep> {
+  const bad = configRefutes(deps, c);
+  if (bad) return reject(deps, c, bad.reason, bad.path);
+  const refuted = stateRefutes(await deps.store.readFleet(c.fleetId), c);
+  if (refuted) return reject(deps, c, refuted);
+
+  const found = await deps.store.findAudit(c.fleetId, c.decision.at, c.decision.eventId);
+  const audit: AuditRecord = found?.record ?? {
+    fleetId: c.fleetId,
+    at: c.decision.at,
+    eventId: c.decision.eventId,
+    trigger: { fn: c.decision.fn, signal: 'interruption', source: c.source },
+    dryRun: false,
+    paused: false,
+    outcome: { status: 'no-change', applied: [], failed: [] },
+    notes: [`the audit record of this decision was not found: written by the drain step of command ${c.eventId}`],
+  };
+  const action: CordonDrainAction = {
+    type: 'cordon-drain',
+    poolId: c.poolId,
+    instanceId: c.instanceId,
+    node: c.node,
+    cluster: c.cluster,
+    deadline: c.deadline,
+    ...(c.startBy ? { startBy: c.startBy } : {}),
+    reason: c.reason,
+  };
+  // Removed by an earlier delivery of this command (the audit record says so): not removed again.
+  const removedBefore = audit.outcome.applied.some(
+    (a) =>
+      a.action === 'remove-instance' && a.poolId === c.poolId && JSON.stringify(a.detail ?? '').includes(c.instanceId),
+  );
+  const removals: RemoveInstanceAction[] =
+    c.removeReason && !removedBefore
+      ? [{ type: 'remove-instance', poolId: c.poolId, instanceId: c.instanceId, reason: c.removeReason }]
+      : [];
+  const cluster = deps.clouds.cluster(c.cluster)!;
+  const pending = startDrain(deps, {
+    action,
+    cluster: c.cluster,
+    node: c.node,
+    removals,
+    // After the wait, before any eviction: the notice still stands and the node is still ours to drain.
+    revalidate: async () => {
+      const [read, node] = await Promise.all([
+        deps.store.readFleet(c.fleetId),
+        cluster.findNodeByInstance(c.instanceId),
+      ]);
+      const again = stateRefutes(read, c);
+      if (again) return again;
+      // A node gone is an empty drain: its instance's removal follows.
+      if (node && node.name !== c.node) return `instance ${c.instanceId} is now node ${node.name}, not ${c.node}`;
+      if (node && !node.unschedulable) return `node ${c.node} was made schedulable again since the decision`;
+      return undefined;
+    },
+  });
+  const owner = (deps.newId ?? randomUUID)();
+  const before = audit.outcome.applied.length;
+  const done = await afterTheLease(
+    deps,
+    { fleetId: c.fleetId, eventId: c.eventId },
+    owner,
+    audit,
+    found?.key ?? '',
+    [pending],
+    undefined,
+    { retryBusyLease: true },
+  );
+  const o = pending.settled;
+  const removed = done.applied.some((a) => a.action === 'remove-instance');
+  const result: DrainStepResult = {
+    fleetId: c.fleetId,
+    node: c.node,
+    instanceId: c.instanceId,
+    outcome: o?.skipped !== undefined ? 'skipped' : o?.result ? 'drained' : 'failed',
+    ...(o?.skipped !== undefined ? { skipped: o.skipped } : {}),
+    removed,
+    applied: audit.outcome.applied.slice(before),
+    failed: done.failed,
+  };
+  deps.logger.info('drain step', { eventId: c.eventId, fleetId: c.fleetId, node: c.node, outcome: result.outcome });
+  // A failure a retry can fix (a busy lease, throttling) is rethrown: Lambda delivers the command again, and
+  // that delivery drains an empty node and removes what is left to remove.
+  const { retryable } = classifyFailures(done.failed);
+  if (retryable.length) throw new RetryableActionsError(c.fleetId, retryable);
+  return { status: 'drain', ...result };
+}

@@ -1,0 +1,91 @@
+/**
+ * The drain handoff, the deciding side. Karpenter separates the interruption handler (which cordons the node
+ * and marks it for deletion) from the termination controller (which drains and deletes it asynchronously,
+ * re-validating first); here the decision on a notice cordons the node under its lease, records its plan,
+ * and hands each drain, with the removal of its instance that follows, to the drain function as one command
+ * on the autoscaler's bus (`Drain Requested`, published alongside the decision's own event). The decision's
+ * invocation ends once it is recorded; the drain function (`drain-step.ts`) waits for the drain's latest safe
+ * start within its own timeout, re-validates, drains, removes under the fleet's lease, and completes the
+ * decision's audit record.
+ */
+import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../domain/drain-command.ts';
+import type { DecisionEvent } from '../domain/ports.ts';
+import type { Signal } from '../domain/signals.ts';
+import type { AppliedAction } from '../state/records.ts';
+import type { HandedDrain } from './drains.ts';
+
+/** The longest command id: EventBridge event ids and the idempotency key are bounded (events/fields.ts). */
+const MAX_COMMAND_ID = 256;
+
+/** A drain command as published, with what the audit record says of it. */
+export interface DrainCommandOut {
+  commandId: string;
+  drain: HandedDrain;
+  event: DecisionEvent;
+}
+
+/** The command id of a drain: the deciding event's id and the instance (or node), so that a republish acts once. */
+export function drainCommandId(eventId: string, target: string): string {
+  const id = `${eventId}#drain#${target}`;
+  return id.length <= MAX_COMMAND_ID ? id : `${id.slice(0, MAX_COMMAND_ID - 20)}#${hash(id)}`;
+}
+
+function hash(s: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+/**
+ * One command per drain handed off. The notice an instance came in (its event id: a batched notice's own,
+ * else the decision's) is what the drain re-validates against. Drains without an instance or a pool (an
+ * operator's) are never handed off: only a notice's are.
+ */
+export function drainCommands(
+  req: { fn: string; fleetId: string; eventId: string },
+  at: string,
+  handed: readonly HandedDrain[],
+  signals: readonly Signal[],
+): DrainCommandOut[] {
+  const out: DrainCommandOut[] = [];
+  for (const drain of handed) {
+    const { action } = drain;
+    const instanceId = action.instanceId;
+    const poolId = action.poolId;
+    if (!instanceId || !poolId) continue;
+    const notice = signals.find((s) => s.type === 'interruption' && s.instanceIds.includes(instanceId));
+    const commandId = drainCommandId(req.eventId, instanceId);
+    const removal = drain.removals.find((r) => r.instanceId === instanceId && r.poolId === poolId);
+    const detail = {
+      commandId,
+      fleetId: req.fleetId,
+      decision: { eventId: req.eventId, at, fn: req.fn },
+      noticeEventId: notice?.eventId ?? req.eventId,
+      cluster: drain.cluster,
+      node: drain.node,
+      instanceId,
+      poolId,
+      deadline: action.deadline,
+      ...(action.startBy ? { startBy: action.startBy } : {}),
+      reason: action.reason,
+      ...(removal ? { removeReason: removal.reason } : {}),
+    };
+    out.push({ commandId, drain, event: { source: DRAIN_SOURCE, detailType: DRAIN_DETAIL_TYPE, time: at, detail } });
+  }
+  return out;
+}
+
+/** What the decision's audit record says of each drain handed off (the drain function adds how it went). */
+export function handedApplied(commands: readonly DrainCommandOut[]): AppliedAction[] {
+  return commands.map((c) => ({
+    ...(c.drain.action.poolId ? { poolId: c.drain.action.poolId } : {}),
+    action: 'drain-handoff',
+    detail: {
+      command: c.commandId,
+      cluster: c.drain.cluster,
+      node: c.drain.node,
+      ...(c.drain.action.startBy ? { startBy: c.drain.action.startBy } : {}),
+      removal: c.drain.removals.length > 0,
+    },
+  }));
+}
