@@ -15,8 +15,11 @@
  *
  * A handler that throws is retried once (as Lambda retries an asynchronous invocation), then recorded as an
  * error (it would be in the dead-letter queue). Each invocation has its function's own timeout
- * (stacks/function-specs.ts). One whose drains wait for their latest safe start is parked on the simulated
- * clock and followed on at the first step at or after it (parked.ts); its outcome is recorded when it ends.
+ * (stacks/function-specs.ts). The drains a decision on a notice hands off (`Drain Requested` on the bus) go
+ * to the drain function once that invocation ends, as the function's rule delivers them (the clock stands
+ * still within a step). One whose drains wait for their latest safe start (the drain function's, within its
+ * own timeout) is parked on the simulated clock and followed on at the first step at or after it
+ * (parked.ts); its outcome is recorded when it ends.
  *
  * Start: the World holds the fleet at its minimums. With a warm start (`settle`), before the clock starts, the
  * first minute's demand is published as the fleet's metrics and the forecast function decides through the
@@ -39,11 +42,12 @@ import type { Cloud, FleetPolicy } from '../../shared/domain/types.ts';
 import { isWindowActive } from '../../shared/engine/schedule.ts';
 import { LAUNCH_GRACE_SECONDS } from '../../shared/engine/shortfall.ts';
 import { type MetricsStore, seriesKey } from '../emulators/prometheus/store.ts';
-import { mulberry32, type World, type WorldEvent } from '../emulators/world.ts';
+import { mulberry32, SPOT_NOTICE_SECONDS, type World, type WorldEvent } from '../emulators/world.ts';
 import { FUNCTION_NAMES, type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
 import { type LocalStack, startLocalStack } from '../stack.ts';
 import { functionSpec } from '../../stacks/function-specs.ts';
 import { type Outcome, SimulatedWaits } from './parked.ts';
+import type { DeliveredEvent } from '../stack.ts';
 import { seedDeployments } from '../seed.ts';
 import * as P from './autoscaler-events.ts';
 import type { AutoscalerControllerOptions, Controller, ControllerContext, StepContext } from './controller.ts';
@@ -191,7 +195,22 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
     return `${h(8)}-${h(4)}-4${h(3)}-${(8 + Math.floor(rand() * 4)).toString(16)}${h(3)}-${h(12)}`;
   };
 
+  /** The drain commands the decisions put on the bus, for the drain function (`startLocalStack`'s `drains`). */
+  const handedOff: DeliveredEvent[] = [];
+
   async function invoke(ctx: ControllerContext, fn: FunctionName, event: unknown, kind: string, what: string) {
+    await invokeOnce(ctx, fn, event, kind, what);
+    // (The stack hands each command over once PutEvents has answered.)
+    await new Promise((r) => setImmediate(r));
+    // The drains the invocation handed off, each to the drain function, as its rule delivers them.
+    while (fn !== 'drain' && handedOff.length) {
+      const e = handedOff.shift()!;
+      const d = e.detail as { node?: string; instanceId?: string };
+      await invokeOnce(ctx, 'drain', e, 'drain', `the drain of ${d.node ?? '?'} (${d.instanceId ?? '?'})`);
+    }
+  }
+
+  async function invokeOnce(ctx: ControllerContext, fn: FunctionName, event: unknown, kind: string, what: string) {
     const handler = handlers.get(fn)!;
     // Each invocation with its function's own timeout, as deployed: it bounds how long its drains may wait.
     const timeoutMs = functionSpec(fn).timeoutSeconds * 1000;
@@ -246,6 +265,11 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
       ctx.record({ kind: 'error', message: `${fn} rejected ${what}: ${result.reason}` });
     } else if (result.status === 'no-op') {
       ctx.record({ kind: 'note', message: `${fn} on ${what}: no-op (${result.reason})` });
+    } else if (result.status === 'drain' && result.outcome !== 'drained') {
+      ctx.record({
+        kind: result.outcome === 'failed' ? 'error' : 'note',
+        message: `${fn}: ${what} ${result.outcome}${result.skipped ? ` (${result.skipped})` : ''}`,
+      });
     }
   }
 
@@ -303,8 +327,12 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
     // The envelope is EventBridge's (in the bus's AWS region); where the VM is goes in the detail.
     const o = { id: uuid(), time: now };
     switch (e.cloud as Cloud) {
-      case 'aws':
-        return P.spotInterruptionWarning({ ...o, region: pool.region }, e.instanceId, e.zone);
+      case 'aws': {
+        // EC2 stamps its warning with the time it gave it, two minutes before the instance stops (the deadline
+        // the function reads from it), though the event reaches the function at the end of the step it came in.
+        const given = new Date(Math.min(now.getTime(), e.deadline - SPOT_NOTICE_SECONDS.aws * 1000));
+        return P.spotInterruptionWarning({ ...o, time: given, region: pool.region }, e.instanceId, e.zone);
+      }
       case 'azure': {
         const [subscriptionId, resourceGroup] = (pool.scope ?? 'subscription/resource-group').split('/');
         incarnation += 1;
@@ -424,6 +452,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
         resolved,
         metricsStore: ctx.metricsStore,
         clock: () => new Date(ctx.world.now() - clockBehindMs),
+        drains: (e) => handedOff.push(e),
       });
       // The forecast rule ticks every FORECAST_EVERY_SECONDS: the longest time between two decisions.
       stack.deps.decisionIntervalSeconds = FORECAST_EVERY_SECONDS;

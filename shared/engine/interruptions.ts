@@ -77,11 +77,12 @@ export function drainStartBy(deadline: number, now: number): number | undefined 
 export const SPOT_NOTICE_SECONDS: Readonly<Record<Cloud, number>> = { aws: 120, azure: 30, gcp: 30, kubernetes: 30 };
 
 /**
- * How long the function that handles a notice may run, seconds: the spot-interruption function's Lambda
- * timeout (`stacks/function-specs.ts`; a test checks they agree). Its drains wait for their latest safe start
- * within it, keeping their lead and `DRAIN_RECORD_SECONDS` before its end (shared/app/execute.ts `drainStart`).
+ * How long the function that drains a node under notice may run, seconds: the drain function's Lambda timeout
+ * (`stacks/function-specs.ts`; a test checks they agree), to which the decision on the notice hands the drain
+ * (shared/app/handoff.ts). The drain waits for its latest safe start within it, keeping its lead and
+ * `DRAIN_RECORD_SECONDS` before its end (shared/app/execute.ts `drainStart`).
  */
-export const NOTICE_HANDLER_TIMEOUT_SECONDS = 60;
+export const NOTICE_HANDLER_TIMEOUT_SECONDS = 150;
 /** What a drain keeps before its invocation's end to record its outcome, seconds (execute.ts). */
 export const DRAIN_RECORD_SECONDS = 5;
 

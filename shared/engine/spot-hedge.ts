@@ -41,7 +41,7 @@ export interface HedgeRequirement extends LossScenario {
  * How long the capacity a scenario loses is missing before the warm nodes resumed for it serve, seconds: a
  * warm node serves `resumeSeconds` after the notice, and a node under notice serves, cordoned, until its
  * drain starts (`servedUnderNotice`: its cloud's notice less the pods' grace and a margin, within what the
- * notice's invocation can wait). The longest over the clouds of the offerings the scenario loses.
+ * drain function's invocation can wait). The longest over the clouds of the offerings the scenario loses.
  */
 export function replacementGapSeconds(
   losses: Readonly<Record<string, number>>,

@@ -27,15 +27,15 @@ import { SPOT_NOTICE_SECONDS as WORLD_NOTICE_SECONDS } from '../../local/emulato
 import { pool } from './fixtures.ts';
 
 describe('servedUnderNotice', () => {
-  it("agrees with the spot-interruption function's timeout and the simulated clouds' notices", () => {
-    expect(NOTICE_HANDLER_TIMEOUT_SECONDS).toBe(functionSpec('spot-interruption').timeoutSeconds);
+  it("agrees with the drain function's timeout and the simulated clouds' notices", () => {
+    expect(NOTICE_HANDLER_TIMEOUT_SECONDS).toBe(functionSpec('drain').timeoutSeconds);
     expect(SPOT_NOTICE_SECONDS).toEqual(WORLD_NOTICE_SECONDS);
     expect(DRAIN_LEAD_SECONDS).toBe(40);
   });
 
   const cases = [
-    // EC2's 120 s notice: its node could serve 80 s, but the 60 s invocation waits 15 s (60 - 5 - 40).
-    { cloud: 'aws' as const, served: 15 },
+    // EC2's 120 s notice: its node serves 80 s (120 - 40), which the drain function's 150 s allows (150 - 5 - 40).
+    { cloud: 'aws' as const, served: 80 },
     // 30 s: no more than the drain's lead.
     { cloud: 'azure' as const, served: 0 },
     { cloud: 'gcp' as const, served: 0 },
@@ -51,11 +51,11 @@ describe('replacementGapSeconds and runningShare', () => {
     pool({ id: 'a100-spot', cloud: 'azure', capacityType: 'spot' }),
   ];
   const cases: Array<{ name: string; losses: Record<string, number>; resume: number; gap: number }> = [
-    { name: 'an AWS loss: the resume less what the node serves', losses: { 'g5-spot/*': 1 }, resume: 120, gap: 105 },
+    { name: 'an AWS loss: the resume less what the node serves', losses: { 'g5-spot/*': 1 }, resume: 120, gap: 40 },
     { name: 'an Azure loss: the whole resume', losses: { 'a100-spot/*': 1 }, resume: 120, gap: 120 },
     { name: 'both: the longer', losses: { 'g5-spot/us-east-1a': 0.5, 'a100-spot/2': 1 }, resume: 120, gap: 120 },
     { name: 'warm nodes that serve before the node stops', losses: { 'g5-spot/*': 1 }, resume: 10, gap: 0 },
-    { name: 'an offering lost in no share', losses: { 'a100-spot/*': 0, 'g5-spot/*': 1 }, resume: 120, gap: 105 },
+    { name: 'an offering lost in no share', losses: { 'a100-spot/*': 0, 'g5-spot/*': 1 }, resume: 120, gap: 40 },
   ];
   it.each(cases)('$name', ({ losses, resume, gap }) => {
     expect(replacementGapSeconds(losses, pools, resume)).toBe(gap);

@@ -198,7 +198,7 @@ describe('settleSpacingSeconds', () => {
 });
 
 describe('a node under an EC2 Spot notice serves until its drain starts', () => {
-  it('is cordoned at the notice and drained and removed at the latest start its invocation can wait for', async () => {
+  it('is cordoned at the notice and drained and removed at its latest safe start, by the drain function', async () => {
     const demo = demoFleet();
     const trace = scaleTrace(stepTrace([[0, 1]], 6), 500);
     // Every g5 spot place is taken back 30 s into the run: the notices end 150 s into it. The A100 spot pool
@@ -227,9 +227,10 @@ describe('a node under an EC2 Spot notice serves until its drain starts', () => 
     // AWS capacity: the g5 spot nodes, and the on-demand ones (the warm nodes resumed at 60 s serve at 180 s).
     const aws = run.series.capacityRpsByCloud.aws;
     const g5 = demo.fleet.pools.find((p) => p.id === 'aws-g5-spot')!.rpsPerNode;
-    // The notices reach the spot function at the end of the first step (60 s). Its 60 s invocation can wait
-    // until 75 s (its deadline less 5 s to record and the drain's 40 s), not until the latest safe start
-    // (110 s): the drain runs at the next step (120 s). Until then the nodes serve, cordoned.
+    // The notices reach the spot function at the end of the first step (60 s), stamped 30 s as EC2 stamps
+    // them; it hands the drains off, and the drain function (150 s) waits until their latest safe start
+    // (110 s: the deadline, 150 s, less the drain's 40 s): the drains run at the next step (120 s). Until then
+    // the nodes serve, cordoned.
     expect(aws[1]).toBe(aws[0]);
     expect(aws[0]! - aws[2]!).toBeGreaterThanOrEqual(g5);
     expect(aws[3]).toBeGreaterThan(aws[2]!);
