@@ -28,6 +28,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { renderBenchReport } from '../local/sim/bench-report.ts';
@@ -42,6 +43,7 @@ import {
   measureCriticalPath,
   measureDecisionLatency,
   pathTargets,
+  type SameRunBefore,
 } from './latency.ts';
 import {
   AVAILABILITIES,
@@ -64,7 +66,7 @@ import {
 import { runJobs } from './sim-pool.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const PARTS = ['latency', 'sim', 'forecast', 'bundles', 'coldstart'] as const;
+const PARTS = ['latency', 'path', 'sim', 'forecast', 'bundles', 'coldstart'] as const;
 type Part = (typeof PARTS)[number];
 
 const USAGE = `usage: npm run bench -- [options]
@@ -83,6 +85,10 @@ const USAGE = `usage: npm run bench -- [options]
   --traces DIR        the public traces (default ../shared/traces from the repository)
   --rounds N          measured rounds of the latency part (default 200)
   --path-events N     events per path (spot, alarm) of the critical path, round trips added (default 20)
+                      (--only path: the critical path alone, without the warm latency)
+  --against DIR       a checkout of an older commit (its node_modules linked): its critical path is measured
+                      in the same run, alternately with this one, and the spot path's p50 compared
+  --path-runs N       with --against, how many alternate runs of each (default 3)
   --bundle-runs N     runs of each import timing in the bundles part (default 5)
   --coldstart-runs N  fresh processes with and without the preload in the coldstart part (default 3 each)`;
 
@@ -93,6 +99,8 @@ interface Options {
   traces: string;
   rounds: number;
   pathEvents: number;
+  against?: string;
+  pathRuns: number;
   bundleRuns: number;
   coldstartRuns: number;
   demands: Demand[];
@@ -114,6 +122,8 @@ function options(argv: string[]): Options | undefined {
       traces: { type: 'string' },
       rounds: { type: 'string', default: '200' },
       'path-events': { type: 'string', default: '20' },
+      against: { type: 'string' },
+      'path-runs': { type: 'string', default: '3' },
       'bundle-runs': { type: 'string', default: '5' },
       'coldstart-runs': { type: 'string', default: '3' },
       quick: { type: 'boolean' },
@@ -166,6 +176,8 @@ function options(argv: string[]): Options | undefined {
     traces: path.resolve(values.traces ?? path.join(ROOT, '..', 'shared', 'traces')),
     rounds: whole('rounds', values.rounds, 1),
     pathEvents: whole('path-events', values['path-events'], 1),
+    ...(values.against ? { against: path.resolve(values.against) } : {}),
+    pathRuns: whole('path-runs', values['path-runs'], 1),
     bundleRuns: whole('bundle-runs', values['bundle-runs'], 1),
     coldstartRuns: whole('coldstart-runs', values['coldstart-runs'], 1),
   };
@@ -237,10 +249,28 @@ async function main(): Promise<number> {
     } catch (e) {
       fail('latency', e);
     }
+  }
+  let before: SameRunBefore | undefined;
+  if (o.parts.has('latency') || o.parts.has('path')) {
     log('bench: the critical path, with round trips added...');
     try {
-      criticalPath = await measureCriticalPath({ events: o.pathEvents });
-      out(`== Critical path ==\n${formatCriticalPath(criticalPath)}\n`);
+      // The path before, from an older checkout, measured alternately with this one in the same process.
+      const older = o.against
+        ? ((await import(pathToFileURL(path.join(o.against, 'bench', 'latency.ts')).href)) as {
+            measureCriticalPath: typeof measureCriticalPath;
+          })
+        : undefined;
+      if (older) before = { what: o.against!, runs: [] };
+      for (let run = 0; run < (older ? o.pathRuns : 1); run++) {
+        if (older) log(`bench: critical path run ${run + 1} of ${o.pathRuns}: the path before, then this one`);
+        const old = older ? await older.measureCriticalPath({ events: o.pathEvents }) : undefined;
+        criticalPath = await measureCriticalPath({ events: o.pathEvents });
+        const spotOf = (r: CriticalPathResult) => r.paths.find((p) => p.path === 'spot')?.p50_ms;
+        const b = old ? spotOf(old) : undefined;
+        const a = spotOf(criticalPath);
+        if (before && b !== undefined && a !== undefined) before.runs.push({ before: b, after: a });
+      }
+      out(`== Critical path ==\n${formatCriticalPath(criticalPath!, before)}\n`);
     } catch (e) {
       fail('critical path', e);
     }
@@ -406,8 +436,10 @@ async function main(): Promise<number> {
     );
   }
   if (criticalPath) {
-    const t = pathTargets(criticalPath);
-    out(`critical path targets: ${t.filter((x) => x.pass).length} PASS, ${t.filter((x) => !x.pass).length} MISS`);
+    const t = pathTargets(criticalPath, before);
+    out(
+      `critical path targets: ${t.filter((x) => x.pass === true).length} PASS, ${t.filter((x) => x.pass === false).length} MISS, ${t.filter((x) => x.pass === undefined).length} n/a`,
+    );
   }
   const seconds = (performance.now() - began) / 1000;
   out(`bench: ${seconds.toFixed(0)} s${errors.length ? `; ${errors.length} part(s) failed to run (above)` : ''}`);
@@ -422,7 +454,15 @@ async function main(): Promise<number> {
           seed: o.seed,
           seconds,
           ...(latency ? { latency } : {}),
-          ...(criticalPath ? { critical_path: { ...criticalPath, targets: pathTargets(criticalPath) } } : {}),
+          ...(criticalPath
+            ? {
+                critical_path: {
+                  ...criticalPath,
+                  targets: pathTargets(criticalPath, before),
+                  ...(before ? { before } : {}),
+                },
+              }
+            : {}),
           ...(o.parts.has('sim') ? { simulation: { scenarios: sims, ...(skipped ? { skipped } : {}) } } : {}),
           ...(o.parts.has('forecast') ? { forecast_accuracy: accuracy } : {}),
           ...(bundles ? { bundles } : {}),
