@@ -224,24 +224,30 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // whichever the fleet's history serves at its target with less capacity.
   const level =
     sloSizing && demandNow !== undefined ? chooseLevel(samples, lead, fleet.slo.availability, interval) : undefined;
-  if (level) {
-    const [chosen, other] = level.scores;
-    const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
-    const score = (x: NonNullable<typeof chosen>) =>
-      `x${x.multiplier.toFixed(2)} loses ${pct(x.lossShare)} holding ${x.meanRps.toFixed(0)} rps on average`;
-    reasons.add(
-      'rule',
-      'demand.level',
-      `the headroom scales ${level.basis === 'now' ? 'the demand now' : `the highest demand of the last ${level.lookbackSeconds}s`}: ` +
-        (chosen && other
-          ? `replayed over ${level.windows} lead window(s) of ${lead}s, ${chosen.basis} ${score(chosen)}, ${other.basis} ${score(other)}`
-          : `no lead window of ${lead}s in the history yet: a burst seen since the previous decision is the only scale there is`),
-    );
-  }
   const slo =
     sloSizing && demandNow !== undefined
       ? headroom(demandNow, samples, lead, fleet.slo.availability, level ?? LEVEL_NOW)
       : undefined;
+  if (level && slo && demandNow !== undefined) {
+    const [chosen, other] = level.scores;
+    const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
+    const score = (x: NonNullable<typeof chosen>) =>
+      `x${x.multiplier.toFixed(2)} loses ${pct(x.lossShare)} holding ${x.meanRps.toFixed(0)} rps on average`;
+    // What the level did: the headroom over the lead on the demand now, and on the level chosen (nodes).
+    const onNow = level.basis === 'now' ? slo : headroom(demandNow, samples, lead, fleet.slo.availability, LEVEL_NOW);
+    const before = path.nodesFor(onNow.rps).nodes;
+    const after = path.nodesFor(slo.rps).nodes;
+    reasons.add(
+      'rule',
+      'demand.level',
+      `the headroom scales ${level.basis === 'now' ? 'the demand now' : `the highest demand of the last ${level.lookbackSeconds}s (${slo.levelRps.toFixed(0)} rps)`}: ` +
+        (chosen && other
+          ? `replayed over ${level.windows} lead window(s) of ${lead}s, ${chosen.basis} ${score(chosen)}, ${other.basis} ${score(other)}`
+          : `no lead window of ${lead}s in the history yet: a burst seen since the previous decision is the only scale there is`) +
+        `; over ${lead}s ${onNow.rps.toFixed(0)} rps on the demand now, ${slo.rps.toFixed(0)} rps on this level`,
+      { before, after },
+    );
+  }
   // Warm capacity (warm-sizing.ts): running plus booting capacity covers what may come before a warm node
   // resumed by the next decision serves; the warm nodes the fleet has cover the rest of the cold lead.
   const warmView = sloSizing && !fleetManual ? warmPoolsOf(baseline) : [];

@@ -300,9 +300,10 @@ describe('decide with the demand history', () => {
       T0,
     );
     expect(plan.requiredRps).toBe(709);
-    expect(plan.reasons.find((x) => x.code === 'demand.level')?.message).toContain(
-      'the highest demand of the last 300s: no lead window',
-    );
+    const level = plan.reasons.find((x) => x.code === 'demand.level');
+    expect(level?.message).toContain('the highest demand of the last 300s (709 rps): no lead window');
+    // What it did: the headroom on the demand now (56 x 2 x 0.999 = 112 rps: 12 nodes) against 709 rps (71).
+    expect([level?.before, level?.after]).toEqual([12, 71]);
     const h = plan.reasons.find((x) => x.code === 'demand.headroom');
     expect(h?.message).toContain('the highest demand of the last 300s (709 rps)');
     expect(h?.after).toBeGreaterThan(h?.before ?? 0);
