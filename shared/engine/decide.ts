@@ -322,11 +322,15 @@ export function decide(input: DecisionInput, now: Date): Plan {
       const share = runningShare(s.probability, fleet.slo.availability, lead, gap);
       return { ...s, rps, runningRps: rps * share, gapSeconds: gap };
     });
-    // The warm pools' need: the demand band the running headroom leaves to them, and what the layout without
-    // a hedge lacks in a scenario; held at its highest for the break-even time of a preparation.
+    // The warm pools' need: the demand band the running headroom leaves to them, and what the layout the hedge
+    // chooses lacks in a scenario (the cheapest that meets every scenario with all the warm nodes the pools may
+    // hold: a spread layout keeps another market's spot when one goes, and lacks less than the placement
+    // without a hedge); held at its highest for the break-even time of a preparation.
     if (sizing) {
-      const unhedged = path.at(rec.nodes);
-      for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(unhedged, { ...r, runningRps: 0 }));
+      const most = warmCapacityFor(warmView, Number.POSITIVE_INFINITY).rps;
+      const chosen = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs, most);
+      const layout = chosen ? chosen.path.at(chosen.nodes) : path.at(rec.nodes);
+      for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(layout, { ...r, runningRps: 0 }));
       const need = Math.max(sizing.demandBandRps, hedgeWarmRps, unknownScaleRps(sizing, warmView));
       warmHold = holdWarmNeed(input.state.warmHold, need, t, warmHoldSeconds(warmView[0]!.pool));
       warmTargets = warmTarget(warmView, warmHold.rps);

@@ -265,6 +265,22 @@ describe('decide with spot risk', () => {
     expect((target(p, 'z') + od) * 10).toBeGreaterThanOrEqual(100);
   });
 
+  it("sizes the warm pools for what the hedge's spread layout lacks, not the placement without a hedge", () => {
+    // At 99.9% the running share binds for an Azure loss (a third of the need: its 30 s notice is drained at
+    // once, so the capacity is missing for a whole resume; one on-demand node is not enough), so the hedge
+    // spreads spot over both markets; with it, a market's loss takes about half the spot, and the warm pools
+    // need cover only that, not all the spot the unspread placement would lose.
+    const cheap = spot({ id: 'z', cloud: 'azure', hourlyPrice: 0.39, location: { region: 'r', zones: ['1', '2'] } });
+    const s = spot({ id: 's', location: { region: 'r', zones: ['a', 'b'] } });
+    const f = make([cheap, s], 0.5, 20);
+    const p = plan({ ...f, slo: { ...f.slo, availability: 0.999 } });
+    const r = p.reasons.find((x) => x.code === 'placement.spot-hedge');
+    expect(r?.message).toMatch(/spot spread at most/);
+    // Unspread, every spot node (about 90 rps of the 100) would go with the cheaper market.
+    expect(p.warm?.hedgeRps).toBeGreaterThan(0);
+    expect(p.warm?.hedgeRps).toBeLessThan(70);
+  });
+
   it('replaces an interrupted node in the decision that handles it, elsewhere, and learns the loss', () => {
     const f = make([spot({ id: 's', desired: 12, location: { region: 'r', zones: ['a'] } })]);
     const notice: InterruptionSignal = {
