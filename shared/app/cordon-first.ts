@@ -44,6 +44,11 @@ export interface EarlyCordon {
   /** ISO time of the cordon, on the application's clock. */
   at?: string;
   error?: string;
+  /**
+   * Settles once the cordon's Kubernetes Event is recorded too: the cordon resolves as soon as the node is
+   * unschedulable (what the decision waits for), and the invocation waits for this before it ends.
+   */
+  recorded?: Promise<void>;
 }
 
 /** Whether a signal's nodes are cordoned ahead of its decision. */
@@ -88,14 +93,35 @@ export async function cordonEarly(signal: Signal, fleets: readonly Fleet[], deps
     [...byInstance.values()].map(async ({ id, cluster, node }): Promise<EarlyCordon> => {
       const base = { instanceId: id, cluster, node: node.name };
       if (node.unschedulable) return { ...base, cordoned: false };
+      // Resolved once the node is unschedulable; the Event the adapter records after it is waited for apart.
+      let cordoned: () => void = () => {};
+      const unschedulable = new Promise<'cordoned'>((resolve) => {
+        cordoned = () => resolve('cordoned');
+      });
+      const whole = deps.clouds.cluster(cluster)!.cordon(node.name, why, { onCordoned: cordoned });
       try {
-        await deps.clouds.cluster(cluster)!.cordon(node.name, why);
-        return { ...base, cordoned: true, at: deps.clock().toISOString() };
+        await Promise.race([unschedulable, whole]);
+        return {
+          ...base,
+          cordoned: true,
+          at: deps.clock().toISOString(),
+          recorded: whole.then(
+            () => undefined,
+            () => undefined,
+          ),
+        };
       } catch (e) {
         return { ...base, cordoned: false, error: e instanceof Error ? e.message : String(e) };
       }
     }),
   );
+}
+
+/** Every early cordon's Event recorded (or failed to be): what an invocation waits for before it ends. */
+export async function earlyRecorded(early: Promise<readonly EarlyCordon[]> | undefined): Promise<void> {
+  if (!early) return;
+  const cordons = await early.catch(() => []);
+  await Promise.all(cordons.map((c) => c.recorded));
 }
 
 /**

@@ -248,9 +248,10 @@ export interface ClusterPort {
   findNodeByInstance(instanceId: string): Promise<GpuNode | undefined>;
   /**
    * Marks a node unschedulable. Idempotent; `not-found` if the node is gone. `why` (here, in `drain` and in
-   * `scaleDeployment`) goes into the Kubernetes Event the adapter records for what it did.
+   * `scaleDeployment`) goes into the Kubernetes Event the adapter records for what it did. `onCordoned` is
+   * called once the node is unschedulable, before that Event is recorded (what waits for the cordon alone).
    */
-  cordon(node: string, why?: string): Promise<void>;
+  cordon(node: string, why?: string, options?: { onCordoned?: () => void }): Promise<void>;
   /**
    * Marks a node schedulable again: what undoes a cordon made on a notice the cloud then refuted. Idempotent;
    * `not-found` if the node is gone.

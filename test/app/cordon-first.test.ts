@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cordonEarly, cordonsFirst } from '../../shared/app/cordon-first.ts';
+import { cordonEarly, cordonsFirst, earlyRecorded } from '../../shared/app/cordon-first.ts';
 import { demandQuery, metricQuery } from '../../shared/app/inputs.ts';
 import { spotInterruption } from '../../shared/app/triggers/spot-interruption.ts';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
@@ -104,6 +104,32 @@ describe('which notices cordon first', () => {
         !notice.time.startsWith('1970') &&
         !notice.deadline?.startsWith('9999'),
     );
+  });
+
+  it("resolves once the node is unschedulable; the cordon's Event is waited for apart, before the invocation ends", async () => {
+    const w = world();
+    let record: () => void = () => {};
+    const eventWritten = new Promise<void>((r) => {
+      record = r;
+    });
+    // A cluster whose Event write is slow: the node is unschedulable at once, the Event comes later.
+    w.cluster.cordon = async (node: string, _why?: string, options?: { onCordoned?: () => void }) => {
+      const n = w.cluster.nodes.find((x) => x.name === node)!;
+      n.unschedulable = true;
+      options?.onCordoned?.();
+      await eventWritten;
+    };
+    const early = await cordonEarly(warning(), resolved.fleets, w.deps);
+    expect(early).toMatchObject([{ node: 'node-1', cordoned: true }]);
+    let recorded = false;
+    const all = earlyRecorded(Promise.resolve(early)).then(() => {
+      recorded = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(recorded).toBe(false);
+    record();
+    await all;
+    expect(recorded).toBe(true);
   });
 
   it('a node already unschedulable is not cordoned again, and is not counted as cordoned here', async () => {

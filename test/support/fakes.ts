@@ -208,10 +208,11 @@ export class FakeCluster implements ClusterPort {
     this.record('findNodeByInstance', instanceId);
     return this.nodes.find((n) => n.instanceId === instanceId);
   }
-  async cordon(node: string): Promise<void> {
+  async cordon(node: string, _why?: string, options?: { onCordoned?: () => void }): Promise<void> {
     this.record('cordon', node);
     const n = this.nodes.find((x) => x.name === node);
     if (n) n.unschedulable = true;
+    options?.onCordoned?.();
   }
   async uncordon(node: string): Promise<void> {
     this.record('uncordon', node);

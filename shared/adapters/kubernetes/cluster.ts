@@ -130,12 +130,13 @@ export class KubernetesCluster implements ClusterPort {
   }
 
   /** One merge patch, whatever the node was (no read first: the first write on an interruption's path). */
-  async cordon(node: string, why?: string): Promise<void> {
+  async cordon(node: string, why?: string, options?: { onCordoned?: () => void }): Promise<void> {
     const op = `cordoning kubernetes node ${node}`;
     const c = clientsFor(this.ctx, op);
     const patched = await withRetry(op, this.ctx.retry, () =>
       c.core.patchNode({ name: node, body: { spec: { unschedulable: true } } }, c.mergePatch()),
     );
+    options?.onCordoned?.();
     await this.cordoned(node, patched.metadata?.uid, why);
   }
 

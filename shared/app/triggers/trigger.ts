@@ -5,7 +5,7 @@
  */
 import type { Signal } from '../../domain/signals.ts';
 import type { Fleet } from '../../domain/types.ts';
-import type { EarlyCordon } from '../cordon-first.ts';
+import { type EarlyCordon, earlyRecorded } from '../cordon-first.ts';
 import type { Gather } from '../decision.ts';
 import type { AppDeps } from '../deps.ts';
 import { decideForFleets, type FleetRoute, type FleetsResult } from '../fleets.ts';
@@ -69,11 +69,16 @@ export function decisionTrigger<Name extends string, Accepts extends Signal['typ
         return { status: 'no-op', reason: r.noOp };
       }
       const early = options.ahead?.(signal, r.fleets, deps);
-      return decideForFleets(name, signal, r, deps, {
-        ...(early ? { early } : {}),
-        ...(options.batch ? { batch: true } : {}),
-        ...(options.handoff ? { handoff: true } : {}),
-      });
+      try {
+        return await decideForFleets(name, signal, r, deps, {
+          ...(early ? { early } : {}),
+          ...(options.batch ? { batch: true } : {}),
+          ...(options.handoff ? { handoff: true } : {}),
+        });
+      } finally {
+        // The cordons' Events, recorded alongside the decision, before the invocation ends.
+        await earlyRecorded(early);
+      }
     },
   };
 }
