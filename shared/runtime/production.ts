@@ -135,5 +135,8 @@ export async function productionDeps(
     ...(deadline ? { deadline } : {}),
     ...(interval ? { decisionIntervalSeconds: interval } : {}),
     newId: randomUUID,
+    // The stack deploys the drain function with its rule on the bus (stacks/patterns.ts `DrainRequested`):
+    // the decisions on notices hand their drains to it.
+    drainStep: true,
   };
 }

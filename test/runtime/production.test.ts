@@ -26,6 +26,8 @@ describe('productionDeps', () => {
     // No kubeconfig in the environment: the cluster is not configured (and says so at use).
     expect(deps.clouds.cluster('gpu-demo')).toBeUndefined();
     expect(kubeconfigVar('gpu-demo')).toBe('KUBECONFIG_GPU_DEMO');
+    // Deployed with the drain function: the spot decisions hand their drains to it.
+    expect(deps.drainStep).toBe(true);
   });
 
   it('reads a cluster kubeconfig from its environment variable', async () => {
