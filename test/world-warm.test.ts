@@ -97,4 +97,50 @@ describe('warm instances in the world', () => {
     expect(w.warmOf('p')).toHaveLength(3);
     expect(w.warmOf('p').every((x) => x.phase === 'warm')).toBe(true);
   });
+
+  it('a returned instance keeps its disk: no new preparation when it resumes, its disks billed from the return', () => {
+    const w = world();
+    // A group sized relative to the warm pool (MaxGroupPreparedCapacity = desired + 1), reusing on scale-in.
+    w.setDesired('p', 3);
+    w.advance(600);
+    w.setWarmPolicy('p', { ...policy, min: 0, maxPrepared: 4, preparedFromMax: false });
+    w.advance(600);
+    const before = w.warmCostUsd('p');
+    const ran = w.instancesOf('p').map((i) => i.id);
+    // One prepared warm node; the scale-in 3 -> 1 returns two (the pool's size becomes 4 - 1 = 3: room for 2).
+    w.setDesired('p', 1);
+    const warm = w.warmOf('p');
+    expect(warm).toHaveLength(3);
+    expect(warm.filter((x) => ran.includes(x.id))).toHaveLength(2);
+    expect(warm.every((x) => x.phase === 'warm')).toBe(true);
+    w.advance(3600);
+    // From the return on, disks only: three warm nodes for an hour at $0.01.
+    expect(w.warmCostUsd('p') - before).toBeCloseTo(3 * 0.01, 9);
+    // Resuming them is no preparation: they serve after resumeSeconds, and nothing new is launched warm.
+    w.setDesired('p', 3);
+    expect(w.warmResumes('p').resumes).toBe(2);
+    w.advance(120);
+    expect(w.instancesOf('p').filter((i) => i.state === 'ready')).toHaveLength(3);
+    expect(w.warmOf('p')).toHaveLength(1);
+  });
+
+  it('stops chosen instances into the standby pool, raising its target (GCP stopInstances / suspendInstances)', () => {
+    const w = world();
+    w.setDesired('p', 4);
+    w.advance(600);
+    w.setWarmPolicy('p', { ...policy, min: 1, maxPrepared: 1, reuseOnScaleIn: false });
+    w.advance(600);
+    const chosen = w
+      .instancesOf('p')
+      .slice(0, 2)
+      .map((i) => i.id);
+    w.stopInstances('p', chosen, { raiseTarget: true, state: 'suspended' });
+    expect(w.pool('p')!.desired).toBe(2);
+    expect(w.pool('p')!.warmPolicy).toMatchObject({ min: 3, maxPrepared: 3 });
+    const warm = w.warmOf('p');
+    expect(warm).toHaveLength(3);
+    expect(warm.filter((x) => chosen.includes(x.id)).every((x) => x.state === 'suspended' && x.phase === 'warm')).toBe(
+      true,
+    );
+  });
 });

@@ -645,17 +645,40 @@ export class World {
     return total;
   }
   /**
-   * Stops running instances of a pool into its warm pool (Azure deallocate, GCP stopInstances): the group's
-   * running count drops by as many. An instance still booting finishes preparing first (`warming`).
+   * Stops running instances of a pool into its warm pool (Azure deallocate, GCP stopInstances and
+   * suspendInstances): the group's running count drops by as many. An instance still booting finishes
+   * preparing first (`warming`). A returned instance keeps its disk: resuming it needs no new preparation, and
+   * it bills its disks only from now. `raiseTarget` (GCP: the call raises targetStoppedSize or
+   * targetSuspendedSize by as many) grows the group's warm target with them, so the group does not remove them
+   * as a surplus; `state` is the warm state they are kept in.
    */
-  stopInstances(poolId: string, instanceIds: string[]): void {
+  stopInstances(poolId: string, instanceIds: string[], opts: { raiseTarget?: boolean; state?: WarmState } = {}): void {
     const pool = this.requirePool(poolId);
-    this.ensureWarmPhysics(pool, 'stopped');
+    this.ensureWarmPhysics(pool, opts.state ?? 'stopped');
+    let stopped = 0;
     for (const id of instanceIds) {
       const inst = this.instances.get(id);
       if (!inst || inst.poolId !== poolId || inst.state === 'terminating') continue;
       if (pool.desired > 0) pool.desired -= 1;
-      this.stopIntoWarm(inst, pool);
+      this.stopIntoWarm(inst, pool, opts.state);
+      stopped++;
+    }
+    if (opts.raiseTarget && stopped > 0) {
+      const p = pool.warmPolicy;
+      pool.warmPolicy = p
+        ? {
+            ...p,
+            min: p.min + stopped,
+            ...(p.maxPrepared !== undefined ? { maxPrepared: p.maxPrepared + stopped } : {}),
+          }
+        : {
+            state: opts.state ?? 'stopped',
+            min: stopped,
+            maxPrepared: stopped,
+            reuseOnScaleIn: false,
+            autoRefill: true,
+            autoResume: false,
+          };
     }
     this.reconcile(pool);
   }
@@ -779,7 +802,7 @@ export class World {
   }
 
   /** A running instance stops into the warm pool (keeping its id, zone and node name). */
-  private stopIntoWarm(inst: WorldInstance, pool: WorldPool): void {
+  private stopIntoWarm(inst: WorldInstance, pool: WorldPool, state?: WarmState): void {
     const prepared = inst.state === 'ready';
     this.finish(inst);
     const w: WorldWarmInstance = {
@@ -790,7 +813,7 @@ export class World {
       nodeName: inst.nodeName,
       instanceType: inst.instanceType,
       phase: prepared ? 'warm' : 'warming',
-      state: pool.warmPolicy?.state ?? 'stopped',
+      state: state ?? pool.warmPolicy?.state ?? 'stopped',
       launchedAt: inst.launchedAt,
       warmAt: prepared ? this.clock : inst.readyAt,
       billedTo: this.clock,

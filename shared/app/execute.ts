@@ -406,6 +406,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
           idempotencyToken: `${ctx.eventId}:${pool.id}:${action.to}`.slice(0, 64),
           ...waitLimit(deps),
           ...(observed ? { observed } : {}),
+          ...(action.toWarm ? { toWarm: action.toWarm } : {}),
         });
         out.applied.push({
           poolId: pool.id,
@@ -486,6 +487,7 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
       try {
         const r = await port.setWarm(refOf(pool), {
           size: action.to,
+          ...(pool.warm ? { min: Math.min(action.to, pool.warm.min) } : {}),
           state: action.state,
           reason: action.reason,
           idempotencyToken: `${ctx.eventId}:${pool.id}:warm:${action.to}`.slice(0, 64),

@@ -89,6 +89,11 @@ export interface OperationProgress {
 export interface SetWarmRequest extends WaitLimit {
   /** Warm instances to keep; 0 removes the warm pool. */
   size: number;
+  /**
+   * The fewest warm instances the cloud keeps by itself (the pool's `warm.min`, default 0): a scale-out that
+   * draws on the pool is refilled only up to it; above it, the next `setWarm` says what is refilled.
+   */
+  min?: number;
   state: WarmState;
   reason: string;
   idempotencyToken?: string;
@@ -112,6 +117,14 @@ export interface SetDesiredRequest extends WaitLimit {
    * reads the resource first.
    */
   observed?: PoolObservation;
+  /**
+   * A scale-in of a pool that keeps warm capacity: `nodes` of the instances that go are stopped back into the
+   * warm pool (in `state`) instead of ending, and the pool keeps `warm` warm instances afterwards; the rest
+   * end. Adapters without warm capacity ignore it. (ASG: the warm pool sized relative to the group,
+   * MaxGroupPreparedCapacity = desired + warm, with ReuseOnScaleIn; VMSS: `deallocate` of chosen VMs; MIG:
+   * `stopInstances` / `suspendInstances` of chosen VMs.)
+   */
+  toWarm?: { nodes: number; warm: number; state: WarmState };
 }
 
 export interface SetDesiredResult extends OperationProgress {

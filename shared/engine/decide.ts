@@ -261,7 +261,9 @@ export function decide(input: DecisionInput, now: Date): Plan {
           interval,
           demandNow,
           warmView,
-          input.state.warmHold?.rps,
+          // Warm pools are refilled to this decision's own need only (the hold keeps what is there, warm.ts):
+          // counted are the warm nodes there and those the demand band refills.
+          0,
           forecastNeeds(input, t, lead, interval, warmView),
           level ?? LEVEL_NOW,
         )
@@ -311,6 +313,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
   let unhedged: { path: PlacementPath; nodes: number } | undefined;
   let warmHold: WarmHold | undefined;
   let warmTargets: ReturnType<typeof warmTarget> | undefined;
+  let warmNeedTargets: ReturnType<typeof warmTarget> | undefined;
   if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
     const scenarios = [...lossScenarios(spotRisk, lead, t), ...priorScenarios(fleet, lead)];
     // From the drain of the nodes under notice until the warm nodes resumed for them serve, the running
@@ -334,7 +337,10 @@ export function decide(input: DecisionInput, now: Date): Plan {
       const need = Math.max(sizing.demandBandRps, hedgeWarmRps, unknownScaleRps(sizing, warmView));
       warmHold = holdWarmNeed(input.state.warmHold, need, t, warmHoldSeconds(warmView[0]!.pool));
       warmTargets = warmTarget(warmView, warmHold.rps);
-      warmRps = warmCapacityFor(warmView, warmHold.rps).rps;
+      warmNeedTargets = warmTarget(warmView, need);
+      // What the warm pools hold after this decision: the nodes there (kept up to the held need) and those
+      // refilled for this decision's need (warm.ts).
+      warmRps = warmCapacityFor(warmView, need).rps;
     }
     const h = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs, warmRps);
     const spread = h !== undefined && h.spotSharePerZone !== policy.placement.maxSpotSharePerZone;
@@ -383,6 +389,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
       warmHoldSeconds(warmView[0]!.pool),
     );
     warmTargets = warmTarget(warmView, warmHold.rps);
+    warmNeedTargets = warmTarget(warmView, unknownScaleRps(sizing, warmView));
   }
 
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor
@@ -580,6 +587,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     warmHold && warmTargets && sizing
       ? {
           targets: Object.fromEntries(warmTargets.targets),
+          ...(warmNeedTargets ? { needTargets: Object.fromEntries(warmNeedTargets.targets) } : {}),
           needRps: warmHold.rps,
           demandRps: sizing.demandBandRps,
           hedgeRps: hedgeWarmRps,

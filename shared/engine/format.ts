@@ -10,7 +10,10 @@ const usd = (n: number) => `$${n.toFixed(2)}/h`;
 export function formatAction(a: Action): string {
   switch (a.type) {
     case 'set-desired':
-      return `set-desired   ${a.poolId}: ${a.from} -> ${a.to}`;
+      return (
+        `set-desired   ${a.poolId}: ${a.from} -> ${a.to}` +
+        (a.toWarm ? ` (${a.toWarm.nodes} back to warm ${a.toWarm.state}, ${a.toWarm.warm} warm after)` : '')
+      );
     case 'cordon-drain':
       return `cordon-drain  ${a.instanceId ?? a.node ?? '?'}${a.poolId ? ` (${a.poolId})` : ''}${a.startBy ? ` from ${a.startBy}` : ''} by ${a.deadline}`;
     case 'remove-instance':

@@ -124,8 +124,14 @@ export interface WarmHold {
 
 /** The warm pools' sizing a decision made with the SLO headroom (warm-sizing.ts), for warm.ts to act on. */
 export interface WarmPlan {
-  /** Warm nodes each warm pool keeps. */
+  /** Warm nodes each warm pool keeps at most for the held need: what is there is not cut below it. */
   targets: Record<string, number>;
+  /**
+   * Warm nodes each warm pool needs for this decision's own need (before the hold): a pool below it is
+   * refilled (a preparation each); between it and `targets` it keeps what it has, and nodes a scale-in takes
+   * out return to it rather than ending (warm.ts).
+   */
+  needTargets?: Record<string, number>;
   /** The need they are sized for (held), and its parts this decision: the demand band and the spot hedge. */
   needRps: number;
   demandRps: number;
@@ -240,6 +246,14 @@ export interface SetDesiredAction {
    * actions take out of this pool: removing each of those lowers the pool by one more.
    */
   to: number;
+  /**
+   * A shrink of a pool that keeps warm capacity: how many of the nodes that go are stopped back into its warm
+   * pool instead of ending (they keep their disks: no new preparation when they are resumed again; they bill
+   * their disks only from then), and the warm nodes the pool keeps afterwards. The rest end. Planned by
+   * warm.ts; each cloud's adapter does it with its own primitive (ASG warm pool with ReuseOnScaleIn, VMSS
+   * deallocate, MIG stopInstances / suspendInstances).
+   */
+  toWarm?: { nodes: number; warm: number; state: WarmState };
   /** Why, in words, for `SetDesiredRequest.reason`. */
   reason: string;
 }

@@ -22,14 +22,16 @@
  *     go (spot-risk.ts; the prior scenario covers the first correlated loss before any is seen): a warm node
  *     resumes in about the two minutes an AWS notice gives.
  * A warm node bills its disks (~1% of its running price), and preparing one bills a time to ready at the
- * running price: so the target is held at its highest need for the break-even time of a pool (time to ready
+ * running price: so a prepared warm node is not given up before the break-even time of a pool (time to ready
  * x running price / disk price: the disk-hours that cost one preparation, ~15 h for a g5.xlarge with 100 GB
- * of gp3), the ski-rental rule, before it may fall.
+ * of gp3), the ski-rental rule: the need is held at its highest for that time, and the warm nodes there are
+ * kept up to it; a pool is refilled (a preparation per node) only up to this decision's own need (warm.ts).
  *
  * Replacements and rises resume warm nodes first (`bridge`): when the capacity serving within a resume time
  * (ready nodes the plan keeps, nodes resuming in warm pools) is short of what the running headroom needs —
  * spot nodes under notice, or demand rising while cold launches boot — ready warm nodes resume at once, on
- * top of the plan's cold launches; the scale-in that follows once the cold nodes serve returns them.
+ * top of the plan's cold launches; the scale-in that follows once the cold nodes serve returns them to the
+ * warm pool (warm.ts plans it, each cloud's primitive does it), so a resume costs no new preparation.
  *
  * Pure: no clock, no I/O.
  */
@@ -118,8 +120,8 @@ export function warmCapacityFor(pools: readonly WarmPoolView[], needRps: number)
 
 /**
  * The two horizons of the SLO headroom with warm capacity; undefined without a warm pool. Warm nodes count only
- * in pools that may grow (not backed off, below their max); `heldNeedRps` is the need the warm pools are
- * already kept at (the state's hold).
+ * in pools that may grow (not backed off, below their max): those there (ready or being prepared) and those
+ * the demand band or `heldNeedRps` (a need the pools are refilled to) adds.
  */
 export function sizeWithWarm(
   demandRps: number,

@@ -19,14 +19,25 @@
  *
  * Without two decisions to learn from, each pool keeps `warm.min`. A warm node costs its disks
  * (`warm.hourlyPrice`); the reasons say so beside what the same capacity would cost running, and state when
- * the rises within a resume time exceed the running headroom (warm nodes cannot help there). Clouds refill
- * their warm pools after a scale-out draws on them (ASG, MIG); the target is set again on every decision, so
- * a pool that was used up is refilled in any case.
+ * the rises within a resume time exceed the running headroom (warm nodes cannot help there).
+ *
+ * Scale-in returns nodes to the warm pool. A node resumed for a rise (or a replacement) and scaled in once
+ * the cold launches serve would otherwise end while its pool prepares a new one (a full time to ready at the
+ * running price), once per resume. So a shrink of a warm pool (`set-desired` below the count observed) says
+ * how many of its nodes go back to the warm pool (`toWarm`): as many as the pool has room for, up to the
+ * held need (the SLO sizing's, warm-sizing.ts) or, while that hold is in force (the break-even time of a
+ * preparation since the need was last raised), up to `warm.max`: a prepared node kept costs its disks, one
+ * given up a new preparation. The warm target after the plan is what the pool then has, never below this
+ * decision's own need (a pool below it is refilled) and never above what it keeps; a pool's scale-out draws
+ * on its ready warm nodes first, and what it resumed is not refilled unless the need asks for it. Each cloud
+ * returns nodes with its own primitive (ASG warm pool sized relative to the group, with ReuseOnScaleIn;
+ * VMSS deallocate; MIG stopInstances / suspendInstances): the adapters.
  *
  * Pure: no clock, no I/O.
  */
 import type { Pool } from '../domain/types.ts';
-import type { DecisionInput, HistoryEntry, Plan, Reason, SetWarmAction } from './types.ts';
+import type { Action, DecisionInput, HistoryEntry, Plan, Reason, SetWarmAction } from './types.ts';
+import { warmHoldSeconds } from './warm-sizing.ts';
 
 /** The decisions the rises are learned from: a day (demand's daily cycle holds its steepest ramps). */
 export const WARM_LOOKBACK_SECONDS = 24 * 3600;
@@ -74,9 +85,13 @@ const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
  * The warm targets for a plan, as actions and reasons. Nothing while the fleet is paused (hands off), and a
  * dry run only explains.
  */
-export function planWarm(input: DecisionInput, plan: Plan, now: Date): { actions: SetWarmAction[]; reasons: Reason[] } {
+export function planWarm(
+  input: DecisionInput,
+  plan: Plan,
+  now: Date,
+): { actions: SetWarmAction[]; reasons: Reason[]; returns: Map<string, number> } {
   const pools = input.fleet.pools.filter((p): p is Pool & { warm: NonNullable<Pool['warm']> } => !!p.warm);
-  if (pools.length === 0) return { actions: [], reasons: [] };
+  if (pools.length === 0) return { actions: [], reasons: [], returns: new Map() };
   const t = now.getTime();
   const reasons: Reason[] = [];
   const target = new Map(plan.pools.map((p) => [p.poolId, p.target]));
@@ -153,6 +168,50 @@ export function planWarm(input: DecisionInput, plan: Plan, now: Date): { actions
     }
   }
 
+  // Scale-in returns nodes to the warm pool where it has room; a pool is refilled only up to this decision's
+  // own need, and keeps what it has (returned nodes too) up to the held need while the hold is in force.
+  const shrinks = shrinksOf(plan);
+  const returns = new Map<string, number>();
+  const planned = new Map(plan.pools.map((p) => [p.poolId, p]));
+  const hold = plan.nextState.warmHold ?? input.state.warmHold;
+  for (const p of pools) {
+    const ready = Math.max(0, p.warmObserved?.ready ?? 0);
+    const have = ready + Math.max(0, p.warmObserved?.warming ?? 0);
+    const pp = planned.get(p.id);
+    // A warm pool's scale-out resumes its ready warm nodes first.
+    const resumed = pp ? Math.min(ready, Math.max(0, pp.target - pp.current)) : 0;
+    const haveAfter = Math.max(0, have - resumed);
+    const shrink = shrinks.get(p.id)?.nodes ?? 0;
+    const held = want.get(p.id)!;
+    let keepCap = held;
+    let needed = held;
+    if (plan.warm) {
+      needed = plan.warm.needTargets?.[p.id] ?? held;
+      const inForce = hold !== undefined && t - Date.parse(hold.at) < warmHoldSeconds(p) * 1000;
+      // While the hold is in force, a prepared node is worth more kept (its disks) than given up (a new
+      // preparation when it is needed again): up to the pool's maximum.
+      if (inForce) keepCap = Math.max(held, p.warm.max);
+    }
+    const back = Math.min(shrink, Math.max(0, keepCap - haveAfter));
+    const n = Math.min(p.warm.max, Math.max(p.warm.min, needed, Math.min(keepCap, haveAfter + back)));
+    want.set(p.id, n);
+    if (shrinks.has(p.id)) returns.set(p.id, back);
+    if (shrink > 0) {
+      reasons.push({
+        kind: 'placement',
+        code: 'warm.return',
+        message:
+          `${p.id}: ${back} of the ${shrink} node(s) the scale-in takes out go back to the warm pool ` +
+          `(${p.warm.state}: they keep their disks, so resuming them needs no new preparation; ` +
+          `${usd(p.warm.hourlyPrice)}/h each for their disks from now)` +
+          (back < shrink ? `, ${shrink - back} end (the warm pool keeps at most ${keepCap})` : ''),
+        poolId: p.id,
+        before: haveAfter,
+        after: haveAfter + back,
+      });
+    }
+  }
+
   const actions: SetWarmAction[] = [];
   for (const p of pools) {
     const n = want.get(p.id)!;
@@ -171,18 +230,47 @@ export function planWarm(input: DecisionInput, plan: Plan, now: Date): { actions
       actions.push({ type: 'set-warm', poolId: p.id, from, to: n, state: p.warm.state, reason: message });
     }
   }
-  return { actions, reasons };
+  return { actions, reasons, returns };
 }
 
-/** The plan with its warm actions (held back while paused, like every cloud change) and reasons. */
+/** The shrinks of the plan's pools (`set-desired` below the count observed), executed or held back. */
+function shrinksOf(plan: Plan): Map<string, { nodes: number }> {
+  const out = new Map<string, { nodes: number }>();
+  for (const a of [...plan.actions, ...plan.suppressedActions]) {
+    if (a.type === 'set-desired' && a.to < a.from) out.set(a.poolId, { nodes: a.from - a.to });
+  }
+  return out;
+}
+
+/**
+ * The plan with its warm actions (held back while paused, like every cloud change) and reasons; the shrinks
+ * of pools that keep warm capacity say how many of their nodes go back to the warm pool and what it keeps
+ * (`SetDesiredAction.toWarm`).
+ */
 export function withWarm(input: DecisionInput, plan: Plan, now: Date): Plan {
-  const { actions, reasons } = planWarm(input, plan, now);
+  const { actions, reasons, returns } = planWarm(input, plan, now);
   if (actions.length === 0 && reasons.length === 0) return plan;
   const held = plan.paused || plan.dryRun;
+  const warmOf = new Map(input.fleet.pools.filter((p) => p.warm).map((p) => [p.id, p.warm!]));
+  const targets = new Map<string, number>();
+  for (const p of input.fleet.pools) {
+    const a = actions.find((x) => x.poolId === p.id);
+    targets.set(p.id, a ? a.to : (p.warmObserved?.target ?? 0));
+  }
+  const annotate = (list: Action[]): Action[] =>
+    list.map((a) => {
+      if (a.type !== 'set-desired' || a.to >= a.from) return a;
+      const back = returns.get(a.poolId);
+      const w = warmOf.get(a.poolId);
+      if (back === undefined || !w) return a;
+      return { ...a, toWarm: { nodes: back, warm: targets.get(a.poolId) ?? 0, state: w.state } };
+    });
   return {
     ...plan,
-    actions: held ? plan.actions : [...plan.actions, ...actions],
-    suppressedActions: plan.paused ? [...plan.suppressedActions, ...actions] : plan.suppressedActions,
+    actions: held ? annotate(plan.actions) : [...annotate(plan.actions), ...actions],
+    suppressedActions: plan.paused
+      ? [...annotate(plan.suppressedActions), ...actions]
+      : annotate(plan.suppressedActions),
     reasons: [...plan.reasons, ...reasons],
   };
 }

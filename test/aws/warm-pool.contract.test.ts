@@ -45,9 +45,9 @@ async function rejection(p: Promise<unknown>): Promise<CloudError> {
 }
 
 describe('Auto Scaling warm pools', () => {
-  it('keeps an absolute number of stopped instances: Warmed:Pending while prepared, then Warmed:Stopped', async () => {
+  it('keeps `size` stopped instances beside the group (MaxGroupPreparedCapacity = desired + size): Warmed:Pending while prepared, then Warmed:Stopped', async () => {
     const { aws, world } = await start();
-    const r = await aws.capacity.setWarm!(asg, { size: 3, state: 'stopped', reason: 'test' });
+    const r = await aws.capacity.setWarm!(asg, { size: 3, min: 1, state: 'stopped', reason: 'test' });
     expect(r).toEqual({ size: 3, previous: 0, unchanged: false });
     let o = await aws.capacity.describePool(asg);
     expect(o.warm).toMatchObject({ target: 3, ready: 0, warming: 3, state: 'stopped' });
@@ -58,18 +58,19 @@ describe('Auto Scaling warm pools', () => {
     o = await aws.capacity.describePool(asg);
     expect(o.warm).toMatchObject({ target: 3, ready: 3, warming: 0 });
     // Setting the same again changes nothing.
-    expect(await aws.capacity.setWarm!(asg, { size: 3, state: 'stopped', reason: 'again' })).toMatchObject({
+    expect(await aws.capacity.setWarm!(asg, { size: 3, min: 1, state: 'stopped', reason: 'again' })).toMatchObject({
       unchanged: true,
     });
-    // The SDK's own view: MinSize = MaxGroupPreparedCapacity (an absolute size), reuse on scale-in, states.
+    // The SDK's own view: a pool relative to the group (3 running + 3 warm), MinSize the pool's floor, reuse on
+    // scale-in, states.
     const clients = new AwsClients({ region: REGION, endpoints: env!.emulator.endpoints, ...FAST });
     try {
       const raw = await clients
         .autoscaling(REGION)
         .send(new DescribeWarmPoolCommand({ AutoScalingGroupName: POOLS.asg.name, MaxRecords: 2 }));
       expect(raw.WarmPoolConfiguration).toMatchObject({
-        MinSize: 3,
-        MaxGroupPreparedCapacity: 3,
+        MinSize: 1,
+        MaxGroupPreparedCapacity: 6,
         PoolState: 'Stopped',
         InstanceReusePolicy: { ReuseOnScaleIn: true },
       });
@@ -81,9 +82,9 @@ describe('Auto Scaling warm pools', () => {
     }
   });
 
-  it('scales out from the pool first: warm instances serve after their resume time, the pool refills', async () => {
+  it('scales out from the pool first: warm instances serve after their resume time; the pool refills only to MinSize', async () => {
     const { aws, world } = await start();
-    await aws.capacity.setWarm!(asg, { size: 2, state: 'hibernated', reason: 'test' });
+    await aws.capacity.setWarm!(asg, { size: 2, min: 1, state: 'hibernated', reason: 'test' });
     world.advance(POOLS.asg.readySeconds);
     const warmIds = (await aws.capacity.describePool(asg)).warm!.instanceIds;
     await aws.capacity.setDesired(asg, { desired: 6, reason: 'burst' });
@@ -91,8 +92,8 @@ describe('Auto Scaling warm pools', () => {
     // Both warm instances are now the group's; the third new one is a cold launch.
     for (const id of warmIds) expect(o.instances.map((i) => i.id)).toContain(id);
     expect(world.warmResumes(POOLS.asg.id)).toEqual({ resumes: 2, failedResumes: 0 });
-    // The pool refills itself: two new instances being prepared.
-    expect(o.warm).toMatchObject({ target: 2, ready: 0, warming: 2, state: 'hibernated' });
+    // max(MinSize 1, 5 prepared - 6 desired): one new instance is prepared, not two.
+    expect(o.warm).toMatchObject({ target: 1, ready: 0, warming: 1, state: 'hibernated' });
     // Resumed instances serve after the warm physics' resume time; the cold one after its full time to ready.
     world.advance(world.pool(POOLS.asg.id)!.warm!.resumeSeconds);
     o = await aws.capacity.describePool(asg);
@@ -103,7 +104,7 @@ describe('Auto Scaling warm pools', () => {
 
   it('a warm instance that cannot start for capacity stays warm; a cold launch replaces it and a Failed activity says why', async () => {
     const { aws, world } = await start();
-    await aws.capacity.setWarm!(asg, { size: 1, state: 'stopped', reason: 'test' });
+    await aws.capacity.setWarm!(asg, { size: 1, min: 1, state: 'stopped', reason: 'test' });
     world.advance(POOLS.asg.readySeconds);
     world.failNextResumes(POOLS.asg.id, 1);
     await aws.capacity.setDesired(asg, { desired: 4, reason: 'burst' });
@@ -115,22 +116,37 @@ describe('Auto Scaling warm pools', () => {
     expect(activities.some((d) => /from warm pool\..*do not have sufficient g5\.12xlarge capacity/.test(d))).toBe(true);
   });
 
-  it('returns instances to the pool on scale-in while it has room; size 0 deletes the pool', async () => {
+  it('a scale-in returns as many instances to the pool as the plan says (toWarm), keeping their disks; size 0 deletes the pool', async () => {
     const { aws, world } = await start();
     await aws.capacity.setWarm!(asg, { size: 1, state: 'stopped', reason: 'test' });
-    await aws.capacity.setDesired(asg, { desired: 1, reason: 'quiet' });
-    // The pool of one is already preparing its instance: no room, so the two taken out are terminated.
-    expect(world.warmOf(POOLS.asg.id)).toHaveLength(1);
-    await aws.capacity.setWarm!(asg, { size: 3, state: 'stopped', reason: 'more' });
     world.advance(POOLS.asg.readySeconds);
+    const running = (await aws.capacity.describePool(asg)).instances.map((i) => i.id);
+    const prepared = world.warmCostUsd(POOLS.asg.id);
+    // 3 -> 1: one of the two taken out goes back to the pool (2 warm after), the other is terminated.
+    const r = await aws.capacity.setDesired(asg, {
+      desired: 1,
+      reason: 'quiet',
+      toWarm: { nodes: 1, warm: 2, state: 'stopped' },
+    });
+    expect(r).toMatchObject({ desired: 1, previous: 3, unchanged: false });
+    const warm = world.warmOf(POOLS.asg.id);
+    expect(warm).toHaveLength(2);
+    // The returned instance is one the group ran, warm at once: no new preparation, its disks billed from now.
+    const back = warm.filter((w) => running.includes(w.id));
+    expect(back).toHaveLength(1);
+    expect(back[0]!.phase).toBe('warm');
+    world.advance(3600);
+    const perHour = world.pool(POOLS.asg.id)!.warm!.hourlyPrice;
+    expect(world.warmCostUsd(POOLS.asg.id) - prepared).toBeCloseTo(2 * perHour, 6);
+    const o = await aws.capacity.describePool(asg);
+    expect(o.instances).toHaveLength(1);
+    expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0 });
+    // A scale-out resumes both; the pool (MaxGroupPreparedCapacity 3, desired 3) prepares none.
     await aws.capacity.setDesired(asg, { desired: 3, reason: 'burst' });
     expect(world.warmResumes(POOLS.asg.id).resumes).toBe(2);
-    await aws.capacity.setDesired(asg, { desired: 1, reason: 'quiet again' });
-    const warm = world.warmOf(POOLS.asg.id);
-    expect(warm).toHaveLength(3);
-    const r = await aws.capacity.setWarm!(asg, { size: 0, state: 'stopped', reason: 'off' });
-    expect(r).toEqual({ size: 0, previous: 3, unchanged: false });
     expect(world.warmOf(POOLS.asg.id)).toHaveLength(0);
+    const off = await aws.capacity.setWarm!(asg, { size: 0, state: 'stopped', reason: 'off' });
+    expect(off).toEqual({ size: 0, previous: 0, unchanged: false });
     expect((await aws.capacity.describePool(asg)).warm).toBeUndefined();
   });
 

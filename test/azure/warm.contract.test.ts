@@ -41,6 +41,31 @@ describe('Azure scale sets: deallocated VMs as warm capacity', () => {
     });
   });
 
+  it('a scale-in returns VMs to the warm pool: the newest running VMs are deallocated, the capacity drops for the rest', async () => {
+    const { adapters, world } = await start();
+    await adapters.capacity.setDesired(ref, { desired: 5, reason: 'burst' });
+    world.advance(POOL.readySeconds);
+    const before = (await adapters.capacity.describePool(ref)).instances.map((i) => i.id);
+    // 5 -> 1: two of the four go back deallocated, two are deleted.
+    const r = await adapters.capacity.setDesired(ref, {
+      desired: 1,
+      reason: 'quiet',
+      toWarm: { nodes: 2, warm: 2, state: 'stopped' },
+    });
+    expect(r).toMatchObject({ previous: 5, unchanged: false });
+    expect(world.callsTo('arm', 'virtualMachineScaleSets.deallocate')).toHaveLength(1);
+    const o = await adapters.capacity.describePool(ref);
+    expect(o.desired).toBe(1);
+    expect(o.instances).toHaveLength(1);
+    // Deallocated at once (they were ready): members of the scale set that keep their disks, billing them only.
+    expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0 });
+    expect(o.warm!.instanceIds.every((id) => before.includes(id))).toBe(true);
+    expect(world.warmResumes(POOL.id)).toEqual({ resumes: 0, failedResumes: 0 });
+    // The next scale-out starts them again: no new VM is prepared.
+    await adapters.capacity.setDesired(ref, { desired: 3, reason: 'again' });
+    expect(world.warmResumes(POOL.id)).toEqual({ resumes: 2, failedResumes: 0 });
+  });
+
   it('scales out by starting deallocated VMs first, then raises the capacity for the rest', async () => {
     const { adapters, world } = await start();
     await adapters.capacity.setWarm!(ref, { size: 2, state: 'stopped', reason: 'test' });

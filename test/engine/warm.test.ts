@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../shared/engine/decide.ts';
 import type { HistoryEntry } from '../../shared/engine/types.ts';
+import { formatAction } from '../../shared/engine/format.ts';
 import { maxRise, planWarm, withWarm } from '../../shared/engine/warm.ts';
 import { fleet, input, past, pool, T0 } from './fixtures.ts';
 
@@ -105,5 +106,107 @@ describe('planWarm', () => {
     const plan = withWarm(i, decide(i, T0), T0);
     expect(plan.actions.some((a) => a.type === 'set-warm')).toBe(false);
     expect(plan.reasons.some((r) => r.code === 'warm.pool')).toBe(true);
+  });
+});
+
+describe('scale-in returns nodes to the warm pool', () => {
+  /** A plan that takes `od` from `from` to `to` nodes, with the SLO sizing's warm targets (held, and the need's). */
+  function planned(
+    from: number,
+    to: number,
+    observed: { ready: number; warming?: number },
+    warmPlan?: { held: number; need: number; holdAgeSeconds: number },
+  ) {
+    const p = pool({
+      id: 'od',
+      desired: from,
+      timeToReadySeconds: 600,
+      hourlyPrice: 1,
+      warm: warm({ min: 0, max: 6 }),
+      warmObserved: { ready: observed.ready, warming: observed.warming ?? 0, target: observed.ready },
+    });
+    const i = input(fleet([p]));
+    const base = decide(i, T0);
+    const plan = {
+      ...base,
+      pools: base.pools.map((x) => ({ ...x, target: to, delta: to - from })),
+      actions: to === from ? [] : [{ type: 'set-desired' as const, poolId: 'od', from, to, reason: 'test' }],
+      ...(warmPlan
+        ? {
+            warm: {
+              targets: { od: warmPlan.held },
+              needTargets: { od: warmPlan.need },
+              needRps: 0,
+              demandRps: 0,
+              hedgeRps: 0,
+              leftRps: 0,
+            },
+            nextState: {
+              ...base.nextState,
+              warmHold: { rps: 0, at: new Date(T0.getTime() - warmPlan.holdAgeSeconds * 1000).toISOString() },
+            },
+          }
+        : {}),
+    };
+    return { i, plan };
+  }
+
+  it.each([
+    // The hold is in force (raised an hour ago): a prepared node is kept up to warm.max (6), so all 3 return.
+    [
+      'while the hold is in force, up to warm.max',
+      6,
+      3,
+      { ready: 2 },
+      { held: 4, need: 1, holdAgeSeconds: 3600 },
+      3,
+      5,
+    ],
+    // The hold lapsed (20 h > the 15 h break-even of a $1/h node with $0.011/h of disks): up to the held need.
+    [
+      'once the hold lapsed, up to the held need',
+      6,
+      3,
+      { ready: 2 },
+      { held: 4, need: 1, holdAgeSeconds: 72_000 },
+      2,
+      4,
+    ],
+    // A full pool has no room: the nodes taken out end.
+    ['none into a full pool', 6, 4, { ready: 6 }, { held: 6, need: 6, holdAgeSeconds: 60 }, 0, 6],
+    // Without the SLO sizing (no demand history), up to the pool's rule target (its minimum, 0 here): none.
+    ['without the SLO sizing, up to the rule target', 6, 3, { ready: 0 }, undefined, 0, 0],
+  ])('%s', (_name, from, to, observed, warmPlan, back, warmAfter) => {
+    const { i, plan } = planned(from, to, observed, warmPlan);
+    const out = withWarm(i, plan, T0);
+    const shrink = out.actions.find((a) => a.type === 'set-desired');
+    expect(shrink).toMatchObject({ from, to, toWarm: { nodes: back, warm: warmAfter, state: 'stopped' } });
+    const why = out.reasons.find((r) => r.code === 'warm.return')!;
+    expect(why.message).toContain(
+      `${back} of the ${from - to} node(s) the scale-in takes out go back to the warm pool`,
+    );
+    if (back < from - to) expect(why.message).toMatch(/\d+ end/);
+    // The warm target follows what the pool then has (never an extra preparation for the returned nodes).
+    const set = out.actions.find((a) => a.type === 'set-warm');
+    if (warmAfter !== observed.ready) expect(set).toMatchObject({ to: warmAfter });
+  });
+
+  it.each([
+    // A scale-out resumes 2 of the 3 ready warm nodes: with no need beyond the one left, nothing is refilled.
+    ['a resume is not refilled beyond the need', 0, 1],
+    // This decision's own need is 2 warm nodes: one is refilled.
+    ['a pool below its need is refilled', 2, 2],
+  ])('%s', (_name, need, expected) => {
+    const { i, plan } = planned(3, 5, { ready: 3 }, { held: 3, need, holdAgeSeconds: 60 });
+    const out = withWarm(i, plan, T0);
+    expect(out.actions.find((a) => a.type === 'set-warm')).toMatchObject({ from: 3, to: expected });
+  });
+
+  it('shows the return in the plan text', () => {
+    const { i, plan } = planned(6, 3, { ready: 2 }, { held: 4, need: 1, holdAgeSeconds: 3600 });
+    const out = withWarm(i, plan, T0);
+    expect(formatAction(out.actions.find((a) => a.type === 'set-desired')!)).toBe(
+      'set-desired   od: 6 -> 3 (3 back to warm stopped, 5 warm after)',
+    );
   });
 });

@@ -60,6 +60,51 @@ describe('MIG standby pools', () => {
     expect((await gcp.capacity.describePool(zonal)).ready).toBe(4);
   });
 
+  it.each([
+    [
+      'a zonal group, stopped (stopInstances)',
+      zonal,
+      ZONAL_OD,
+      'stopped' as const,
+      'instanceGroupManagers.stopInstances',
+    ],
+    [
+      'a regional group, suspended (suspendInstances)',
+      regional,
+      REGIONAL,
+      'suspended' as const,
+      'regionInstanceGroupManagers.suspendInstances',
+    ],
+  ])(
+    'a scale-in returns VMs to the standby pool in %s, the rest deleted by a resize',
+    async (_n, ref, spec, state, method) => {
+      const { gcp, world } = await start();
+      await gcp.capacity.setWarm!(ref, { size: 1, state, reason: 'test' });
+      await gcp.capacity.setDesired(ref, { desired: spec.desired + 2, reason: 'burst' });
+      world.advance(spec.readySeconds);
+      const running = (await gcp.capacity.describePool(ref)).instances.map((i) => i.id);
+      expect(running).toHaveLength(spec.desired + 2);
+      // Two of the three taken out go back (standby target 1 -> 3), the third is deleted.
+      const r = await gcp.capacity.setDesired(ref, {
+        desired: spec.desired - 1,
+        reason: 'quiet',
+        toWarm: { nodes: 2, warm: 3, state },
+      });
+      expect(r).toMatchObject({ desired: spec.desired - 1, previous: spec.desired + 2, unchanged: false });
+      expect(methods(world)).toContain(method);
+      const o = await gcp.capacity.describePool(ref);
+      expect(o.desired).toBe(spec.desired - 1);
+      expect(o.instances).toHaveLength(spec.desired - 1);
+      expect(o.warm).toMatchObject({ target: 3, ready: 3, warming: 0, state });
+      // The two returned are VMs the group ran: parked at once, keeping their disks (no new preparation).
+      const back = o.warm!.instanceIds.filter((id) => running.includes(id));
+      expect(back).toHaveLength(2);
+      // A resize up resumes them first.
+      await gcp.capacity.setDesired(ref, { desired: spec.desired + 1, reason: 'again' });
+      expect(world.warmResumes(spec.id).resumes).toBe(2);
+    },
+  );
+
   it('a standby VM that cannot start for capacity stays parked; the group creates a new VM instead', async () => {
     const { gcp, world } = await start();
     await gcp.capacity.setWarm!(zonal, { size: 1, state: 'stopped', reason: 'test' });

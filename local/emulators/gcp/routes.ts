@@ -41,7 +41,7 @@ type Query = Record<string, string>;
 
 export type Call =
   | {
-      op: 'migGet' | 'migList' | 'migResize' | 'migDelete' | 'migPatch';
+      op: 'migGet' | 'migList' | 'migResize' | 'migDelete' | 'migPatch' | 'migStop' | 'migSuspend';
       addr: MigAddress;
       query: Query;
       body: string;
@@ -69,10 +69,12 @@ const OPERATION = /^\/compute\/v1\/projects\/([^/]+)\/(zones|regions)\/([^/]+)\/
 const TEMPLATE = /^\/compute\/v1\/projects\/([^/]+)\/(?:global|regions\/([^/]+))\/instanceTemplates\/([^/]+)$/;
 const INSTANCE = /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/;
 const RESERVATIONS = /^\/compute\/v1\/projects\/([^/]+)\/aggregated\/reservations$/;
-const MIG_ACTIONS: Record<string, 'migList' | 'migResize' | 'migDelete'> = {
+const MIG_ACTIONS: Record<string, 'migList' | 'migResize' | 'migDelete' | 'migStop' | 'migSuspend'> = {
   listManagedInstances: 'migList',
   resize: 'migResize',
   deleteInstances: 'migDelete',
+  stopInstances: 'migStop',
+  suspendInstances: 'migSuspend',
 };
 const NONE: ReadonlySet<FaultKind> = new Set();
 const BOTH: ReadonlySet<FaultKind> = new Set(['insufficient-capacity', 'operation-failed']);
@@ -92,7 +94,7 @@ export function routeCall(verb: string, url: URL, body: string): RoutedCall | { 
       const apiMethod = op === 'migPatch' ? 'patch' : (action ?? 'get');
       const method = `${regional ? 'regionInstanceGroupManagers' : 'instanceGroupManagers'}.${apiMethod}`;
       const resource = `projects/${project}/${kind}/${location}/instanceGroupManagers/${name}`;
-      const operationFaults = op === 'migResize' ? BOTH : op === 'migDelete' || op === 'migPatch' ? FAILED_ONLY : NONE;
+      const operationFaults = op === 'migResize' ? BOTH : op === 'migList' ? NONE : FAILED_ONLY;
       return {
         op,
         addr,
@@ -174,7 +176,9 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
     case 'migList':
     case 'migResize':
     case 'migPatch':
-    case 'migDelete': {
+    case 'migDelete':
+    case 'migStop':
+    case 'migSuspend': {
       const pool = findMig(ctx.world, call.addr, ctx.project);
       if (!pool) return { error: notFound(call.resource) };
       const project = call.addr.project;
@@ -224,7 +228,8 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
         const op = ctx.operations.create({ scope, operationType: type, ...target, requestId, failure });
         return ready(() => op);
       }
-      let body: { instances?: unknown; skipInstancesOnValidationError?: unknown };
+      // deleteInstances, stopInstances, suspendInstances: chosen members of the group.
+      let body: { instances?: unknown; skipInstancesOnValidationError?: unknown; forceStop?: unknown };
       try {
         body = call.body ? (JSON.parse(call.body) as typeof body) : {};
       } catch (e) {
@@ -237,15 +242,39 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
         const m = /(?:zones\/([^/]+)\/)?instances\/([^/]+)$/.exec(url);
         const inst = m ? ctx.world.instance(m[2]!) : undefined;
         const member = inst && inst.poolId === pool.id && (!m?.[1] || m[1] === inst.zone);
-        if (member) members.push(inst.id);
-        else if (body.skipInstancesOnValidationError !== true) {
+        // stopInstances and suspendInstances take running VMs only ("You can only specify instances that are
+        // running in this request").
+        const running = inst && inst.state !== 'terminating';
+        if (member && (call.op === 'migDelete' || running)) members.push(inst.id);
+        else if (member && body.skipInstancesOnValidationError !== true) {
+          return { error: invalidValue(`resource.instances[${i}]`, url, 'The instance is not running.') };
+        } else if (body.skipInstancesOnValidationError !== true) {
           return {
             error: invalidValue(`resource.instances[${i}]`, url, 'The instance is not a member of the instance group.'),
           };
         }
       }
       let failure: OperationFailure | undefined;
-      if (operationFault === 'operation-failed') failure = conditionNotMet('DeleteInstances');
+      if (call.op === 'migStop' || call.op === 'migSuspend') {
+        // The group's targetSize drops and its targetStoppedSize (targetSuspendedSize) grows by as many: the
+        // VMs join the standby pool, keeping their disks (and, suspended, their memory).
+        if (operationFault === 'operation-failed')
+          failure = conditionNotMet(call.op === 'migStop' ? 'Stop' : 'Suspend');
+        else {
+          const state = call.op === 'migSuspend' ? 'suspended' : 'stopped';
+          const other = pool.warmPolicy && pool.warmPolicy.min > 0 && pool.warmPolicy.state !== state;
+          if (other) {
+            return {
+              error: invalidValue(
+                'resource.instances',
+                urls[0]!,
+                'This emulator keeps one kind of standby VM per group.',
+              ),
+            };
+          }
+          ctx.world.stopInstances(pool.id, members, { raiseTarget: true, state });
+        }
+      } else if (operationFault === 'operation-failed') failure = conditionNotMet('DeleteInstances');
       else for (const id of members) ctx.world.terminateInstance(id, { decrementDesired: true });
       const op = ctx.operations.create({ scope, operationType: type, ...target, requestId, failure });
       return ready(() => op);

@@ -23,7 +23,7 @@ import { awsCall } from './errors.ts';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { asgLifecycle, capacityTypeOf, describeInstances, describeTaggedInstances, withMissing } from './instances.ts';
 import { requireGroup } from './groups.ts';
-import { observeWarmPool, warmPoolInstances } from './warm-pool.ts';
+import { observeWarmPool, scaleInToWarm, warmPoolInstances } from './warm-pool.ts';
 
 /** The tag EC2 Auto Scaling puts on a group's instances. */
 const GROUP_TAG = 'aws:autoscaling:groupName';
@@ -102,15 +102,21 @@ export async function setGroupDesired(
     (await requireGroup(clients, ref.location.region, ref.resource, operation)).DesiredCapacity ??
     0;
   if (previous === request.desired) return { desired: previous, previous, unchanged: true };
-  await awsCall(operation, () =>
-    clients.autoscaling(ref.location.region).send(
-      new SetDesiredCapacityCommand({
-        AutoScalingGroupName: ref.resource,
-        DesiredCapacity: request.desired,
-        HonorCooldown: false,
-      }),
-    ),
-  );
+  const resize = async () => {
+    await awsCall(operation, () =>
+      clients.autoscaling(ref.location.region).send(
+        new SetDesiredCapacityCommand({
+          AutoScalingGroupName: ref.resource,
+          DesiredCapacity: request.desired,
+          HonorCooldown: false,
+        }),
+      ),
+    );
+  };
+  // A scale-in that returns instances to the warm pool: the pool gets room for them around the resize.
+  if (request.toWarm && request.desired < previous) {
+    await scaleInToWarm(clients, ref, request.desired, request.toWarm, operation, resize);
+  } else await resize();
   return { desired: request.desired, previous, unchanged: false };
 }
 

@@ -1,11 +1,14 @@
 /**
  * EC2 Auto Scaling warm pools for `auto-scaling-group` pools: PutWarmPool, DescribeWarmPool, DeleteWarmPool.
  *
- * The pool is given an absolute size: MinSize = MaxGroupPreparedCapacity = size ("only when
- * MaxGroupPreparedCapacity and MinSize are set to the same value does the warm pool have an absolute size",
- * PutWarmPool's reference), so it does not follow the group's desired count. ReuseOnScaleIn is on: a node
- * taken out on scale-in waits stopped rather than being terminated, and the next scale-out resumes it. Size 0
- * deletes the warm pool (ForceDelete: its instances are terminated even with lifecycle hooks).
+ * The pool is sized relative to the group: MaxGroupPreparedCapacity = the group's desired count + the warm
+ * size, so the service keeps max(MinSize, MaxGroupPreparedCapacity - DesiredCapacity) warm instances
+ * (PutWarmPool's reference): a scale-out that draws on the pool does not refill it by itself (only up to
+ * MinSize, the pool's `warm.min`), and with ReuseOnScaleIn a scale-in returns instances to the pool, stopped,
+ * while it has room, instead of terminating them. So the engine says what is refilled (`setWarm`, on every
+ * decision) and how many nodes a scale-in returns (`SetDesiredRequest.toWarm`: the pool is resized to the
+ * group's new count + the warm size first, then the group). Size 0 deletes the warm pool (ForceDelete: its
+ * instances are terminated even with lifecycle hooks).
  *
  * Instances in the pool are `Warmed:*` (`Warmed:Pending` while they are prepared, then `Warmed:Stopped` or
  * `Warmed:Hibernated`); they are not the group's and not counted in its DesiredCapacity. Scale-out draws on the
@@ -17,9 +20,10 @@ import {
   DescribeWarmPoolCommand,
   type Instance,
   PutWarmPoolCommand,
+  type WarmPoolConfiguration,
 } from '@aws-sdk/client-auto-scaling';
 import { CloudError } from '../../domain/errors.ts';
-import type { PoolRef, SetWarmRequest, SetWarmResult, WarmObservation } from '../../domain/ports.ts';
+import type { PoolRef, SetDesiredRequest, SetWarmRequest, SetWarmResult, WarmObservation } from '../../domain/ports.ts';
 import type { WarmState } from '../../domain/warm.ts';
 import type { AwsClients } from './clients.ts';
 import { awsCall } from './errors.ts';
@@ -82,24 +86,61 @@ export async function observeWarmPool(
   };
 }
 
+/** The warm pool's size the service keeps now: max(MinSize, MaxGroupPreparedCapacity (or MaxSize) - desired). */
+function keptSize(group: AutoScalingGroup, config: WarmPoolConfiguration): number {
+  const desired = group.DesiredCapacity ?? 0;
+  const prepared = config.MaxGroupPreparedCapacity;
+  const cap = prepared === undefined || prepared < 0 ? (group.MaxSize ?? 0) : prepared;
+  return Math.max(config.MinSize ?? 0, cap - desired);
+}
+
+/** PutWarmPool sized relative to the group: `size` warm instances beside `desired` running ones. */
+async function putRelative(
+  clients: AwsClients,
+  region: string,
+  group: string,
+  desired: number,
+  size: number,
+  min: number,
+  poolState: 'Stopped' | 'Hibernated',
+  operation: string,
+): Promise<void> {
+  await awsCall(operation, () =>
+    clients.autoscaling(region).send(
+      new PutWarmPoolCommand({
+        AutoScalingGroupName: group,
+        MinSize: Math.min(min, size),
+        MaxGroupPreparedCapacity: desired + size,
+        PoolState: poolState,
+        InstanceReusePolicy: { ReuseOnScaleIn: true },
+      }),
+    ),
+  );
+}
+
+function invalidWarm(operation: string, state: WarmState, size: number): CloudError | undefined {
+  const poolState = POOL_STATE[state];
+  if (poolState && Number.isInteger(size) && size >= 0) return undefined;
+  return new CloudError({
+    kind: 'invalid',
+    cloud: 'aws',
+    operation,
+    message: poolState
+      ? `size must be a whole number >= 0, got ${size}`
+      : `an Auto Scaling warm pool keeps instances Stopped or Hibernated, not ${state}`,
+  });
+}
+
 export async function setGroupWarm(clients: AwsClients, ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
   const region = ref.location.region;
   const operation = `setting the warm pool of aws auto-scaling-group ${ref.resource} to ${request.size} ${request.state}`;
-  const poolState = POOL_STATE[request.state];
-  if (!poolState || !Number.isInteger(request.size) || request.size < 0) {
-    throw new CloudError({
-      kind: 'invalid',
-      cloud: 'aws',
-      operation,
-      message: poolState
-        ? `size must be a whole number >= 0, got ${request.size}`
-        : `an Auto Scaling warm pool keeps instances Stopped or Hibernated, not ${request.state}`,
-    });
-  }
+  const invalid = invalidWarm(operation, request.state, request.size);
+  if (invalid) throw invalid;
+  const poolState = POOL_STATE[request.state]!;
   const group = await requireGroup(clients, region, ref.resource, operation);
   const config = group.WarmPoolConfiguration;
   const current = config && config.Status !== 'PendingDelete' ? config : undefined;
-  const previous = current ? (current.MinSize ?? 0) : 0;
+  const previous = current ? keptSize(group, current) : 0;
   if (request.size === 0) {
     if (!current) return { size: 0, previous: 0, unchanged: true };
     await awsCall(operation, () =>
@@ -109,25 +150,47 @@ export async function setGroupWarm(clients: AwsClients, ref: PoolRef, request: S
     );
     return { size: 0, previous, unchanged: false };
   }
+  const desired = group.DesiredCapacity ?? 0;
+  const min = Math.min(request.size, Math.max(0, request.min ?? 0));
   if (
     current &&
-    current.MinSize === request.size &&
-    current.MaxGroupPreparedCapacity === request.size &&
+    (current.MinSize ?? 0) === min &&
+    current.MaxGroupPreparedCapacity === desired + request.size &&
     current.PoolState === poolState &&
     current.InstanceReusePolicy?.ReuseOnScaleIn === true
   ) {
     return { size: request.size, previous, unchanged: true };
   }
-  await awsCall(operation, () =>
-    clients.autoscaling(region).send(
-      new PutWarmPoolCommand({
-        AutoScalingGroupName: ref.resource,
-        MinSize: request.size,
-        MaxGroupPreparedCapacity: request.size,
-        PoolState: poolState,
-        InstanceReusePolicy: { ReuseOnScaleIn: true },
-      }),
-    ),
-  );
+  await putRelative(clients, region, ref.resource, desired, request.size, min, poolState, operation);
   return { size: request.size, previous, unchanged: false };
+}
+
+/**
+ * A scale-in that returns instances to the warm pool (`SetDesiredRequest.toWarm`): `toWarm.nodes` of the
+ * instances taken out go back, stopped, and the pool keeps `toWarm.warm` afterwards. The pool is first sized to
+ * the group's new count + that warm size (MaxGroupPreparedCapacity), with MinSize at what it keeps until the
+ * scale-in (`warm - nodes`: nothing is removed or prepared before it); the scale-in (`resize`) then returns as
+ * many instances as the pool has room for and terminates the rest; MinSize is set back to the pool's floor.
+ */
+export async function scaleInToWarm(
+  clients: AwsClients,
+  ref: PoolRef,
+  desired: number,
+  toWarm: NonNullable<SetDesiredRequest['toWarm']>,
+  operation: string,
+  resize: () => Promise<void>,
+): Promise<void> {
+  const invalid = invalidWarm(operation, toWarm.state, toWarm.warm);
+  if (invalid) throw invalid;
+  const region = ref.location.region;
+  const poolState = POOL_STATE[toWarm.state]!;
+  const group = await requireGroup(clients, region, ref.resource, operation);
+  const current = group.WarmPoolConfiguration;
+  const floor = current && current.Status !== 'PendingDelete' ? (current.MinSize ?? 0) : 0;
+  const until = Math.max(0, toWarm.warm - Math.max(0, toWarm.nodes));
+  await putRelative(clients, region, ref.resource, desired, toWarm.warm, until, poolState, operation);
+  await resize();
+  if (Math.min(floor, toWarm.warm) !== until) {
+    await putRelative(clients, region, ref.resource, desired, toWarm.warm, floor, poolState, operation);
+  }
 }

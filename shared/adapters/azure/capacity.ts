@@ -28,8 +28,10 @@
  * to start, deallocating still being stopped), not as instances, and `desired` = capacity - deallocated.
  * setDesired starts deallocated VMs first (`virtualMachineScaleSets.start` with their instance ids, a
  * long-running operation); those that cannot start for capacity (AllocationFailed) stay deallocated, and the
- * capacity is raised for the rest (cold launches); `resumeFailures` says how many. setWarm raises the capacity
- * and deallocates the new VMs once created (`deallocate`), or deletes surplus deallocated VMs.
+ * capacity is raised for the rest (cold launches); `resumeFailures` says how many. A scale-in that returns
+ * VMs to the warm pool (`SetDesiredRequest.toWarm`) deallocates the newest running VMs (`deallocate` with
+ * their instance ids) instead of deleting them, then lowers the capacity for the rest. setWarm raises the
+ * capacity and deallocates the new VMs once created (`deallocate`), or deletes surplus deallocated VMs.
  */
 import { type ComputeManagementClient, isRestError, type VirtualMachineScaleSetVM } from '@azure/arm-compute';
 import { CloudError, isCloudError } from '../../domain/errors.ts';
@@ -174,6 +176,8 @@ interface ScaleSetMembers {
   warming: number;
   /** Every VM's instance id. */
   all: string[];
+  /** Instance ids of the VMs that run (or are being created), newest (highest) first. */
+  runningIds: string[];
 }
 
 function warmObservation(warm: Array<{ id: string; phase: 'ready' | 'warming' }>): WarmObservation {
@@ -263,7 +267,7 @@ export class AzureCapacity implements CapacityPort {
       updating = (vmss.provisioningState ?? '').toLowerCase() === 'updating';
       members = ref.warm
         ? await this.members(client, a, vmss)
-        : { running: vmss.sku?.capacity ?? 0, deallocated: [], warming: 0, all: [] };
+        : { running: vmss.sku?.capacity ?? 0, deallocated: [], warming: 0, all: [], runningIds: [] };
     } catch (e) {
       throw toCloudError(e, what);
     }
@@ -304,6 +308,35 @@ export class AzureCapacity implements CapacityPort {
       resumeFailures = ids.filter((id) => members.deallocated.includes(id)).length;
       if (members.running === request.desired) {
         return { desired: request.desired, previous, unchanged: false, operationId, resumeFailures };
+      }
+    }
+    if (request.toWarm && request.toWarm.nodes > 0 && request.desired < members.running) {
+      // A scale-in that returns VMs to the warm pool: the newest running VMs are deallocated (they stay members
+      // of the scale set, billing their disks only) instead of being deleted; the capacity then drops for the rest.
+      const ids = members.runningIds.slice(0, Math.min(request.toWarm.nodes, members.running - request.desired));
+      if (ids.length > 0) {
+        const stopped = await this.runOperation(
+          `${what}: deallocating VMs ${ids.join(', ')} back to the warm pool`,
+          (o) =>
+            client.virtualMachineScaleSets.deallocate(a.resourceGroup, a.name, {
+              vmInstanceIDs: { instanceIds: ids },
+              ...o,
+            }),
+          left(),
+        );
+        operationId = stopped.operationId;
+        if (stopped.pending) {
+          const { pending, operationUrl } = stopped;
+          return { desired: previous, previous, unchanged: false, pending, operationId, operationUrl };
+        }
+        try {
+          members = await this.members(client, a);
+        } catch (e) {
+          throw toCloudError(e, what);
+        }
+        if (members.running <= request.desired) {
+          return { desired: members.running, previous, unchanged: false, operationId };
+        }
       }
     }
     // The capacity counts deallocated VMs: the running count is what is set beside them.
@@ -415,7 +448,7 @@ export class AzureCapacity implements CapacityPort {
   ): Promise<ScaleSetMembers> {
     const vmss = read ?? (await client.virtualMachineScaleSets.get(a.resourceGroup, a.name));
     const capacityType = capacityTypeOf(vmss);
-    const out: ScaleSetMembers = { running: 0, deallocated: [], warming: 0, all: [] };
+    const out: ScaleSetMembers = { running: 0, deallocated: [], warming: 0, all: [], runningIds: [] };
     let listed = 0;
     for await (const vm of client.virtualMachineScaleSetVMs.list(a.resourceGroup, a.name, { expand: 'instanceView' })) {
       listed++;
@@ -424,7 +457,9 @@ export class AzureCapacity implements CapacityPort {
       const phase = warmPhaseOf(vm, capacityType);
       if (phase === 'ready') out.deallocated.push(id);
       else if (phase === 'warming') out.warming++;
+      else if (lifecycleOf(vm, false) !== 'terminating') out.runningIds.push(id);
     }
+    out.runningIds.sort((x, y) => Number(y) - Number(x));
     // The capacity may run ahead of the VMs listed (some still being created): running = capacity - warm.
     out.running = Math.max(0, Math.max(vmss.sku?.capacity ?? 0, listed) - out.deallocated.length - out.warming);
     out.deallocated.sort((x, y) => Number(x) - Number(y));

@@ -9,6 +9,9 @@
  * - listReservations: `reservations.aggregatedList`, the zones of the region.
  *
  * - setWarm: the standby pool (standby.ts): `patch` of the standby policy and target, and its operation.
+ * - A scale-in that returns VMs to the standby pool (`SetDesiredRequest.toWarm`): `stopInstances` (or
+ *   `suspendInstances`) of chosen running VMs, which lowers targetSize and raises targetStoppedSize
+ *   (targetSuspendedSize) by as many (the API reference of both methods), then `resize` for the rest.
  *
  * A MIG has no room for a reason (no labels): `SetDesiredRequest.reason` is not sent.
  */
@@ -145,14 +148,79 @@ export class GcpCapacity implements CapacityPort {
         message: `size must be a whole number from 0 to ${max}`,
       });
     }
-    const previous = request.observed?.desired ?? (await this.getMig(loc, what)).targetSize ?? 0;
+    let previous = request.observed?.desired ?? (await this.getMig(loc, what)).targetSize ?? 0;
     if (previous === request.desired) return { desired: previous, previous, unchanged: true };
+    const first = previous;
+    let stopped: OperationProgress = {};
+    if (request.toWarm && request.toWarm.nodes > 0 && request.desired < previous) {
+      // A scale-in that returns VMs to the standby pool: stopInstances (suspendInstances) of chosen running VMs
+      // lowers targetSize and raises targetStoppedSize (targetSuspendedSize) by as many; a resize ends the rest.
+      const n = Math.min(request.toWarm.nodes, previous - request.desired);
+      const chosen = await this.runningToStop(loc, what, n);
+      if (chosen.length > 0) {
+        const token = request.idempotencyToken ? requestIdFor(`${request.idempotencyToken}:standby`) : randomUUID();
+        const suspend = request.toWarm.state === 'suspended';
+        const doing = `${what}: ${suspend ? 'suspending' : 'stopping'} ${chosen.length} VM(s) into the standby pool`;
+        const op = await withRetry(doing, this.o.retry, () => this.toStandby(loc, chosen, suspend, token));
+        const done = await this.wait(loc, op, doing, request.waitMs);
+        stopped = progressOf(done);
+        if (stopped.pending) return { desired: previous, previous, unchanged: false, ...stopped };
+        previous -= chosen.length;
+        if (previous === request.desired) return { desired: previous, previous: first, unchanged: false, ...stopped };
+      }
+    }
     // The same requestId on every attempt: Compute answers a repeated requestId with the first operation.
     const requestId = request.idempotencyToken ? requestIdFor(request.idempotencyToken) : randomUUID();
     // A redelivery (the same idempotency token) gets the operation the first delivery started, and waits on it.
     const op = await withRetry(what, this.o.retry, () => this.resize(loc, request.desired, requestId));
     const done = await this.wait(loc, op, what, request.waitMs);
-    return { desired: request.desired, previous, unchanged: false, ...progressOf(done) };
+    return { desired: request.desired, previous: first, unchanged: false, ...progressOf(done) };
+  }
+
+  /** URLs of `n` running VMs of the group (not standby, no action under way), the last listed first. */
+  private async runningToStop(loc: MigLocation, what: string, n: number): Promise<string[]> {
+    const managed = await this.listManaged(loc, what);
+    const running = managed.filter(
+      (mi) => mi.instance && (mi.currentAction ?? 'NONE') === 'NONE' && mi.instanceStatus === 'RUNNING',
+    );
+    return running
+      .slice(-n)
+      .reverse()
+      .map((mi) => mi.instance!);
+  }
+
+  private async toStandby(
+    loc: MigLocation,
+    instances: string[],
+    suspend: boolean,
+    requestId: string,
+  ): Promise<Operation> {
+    const base = { project: loc.project, instanceGroupManager: loc.name, requestId };
+    const body = { instances };
+    if ('zone' in loc) {
+      const c = await this.o.clients.zonalMigs();
+      const [lro] = suspend
+        ? await c.suspendInstances(
+            { ...base, zone: loc.zone, instanceGroupManagersSuspendInstancesRequestResource: body },
+            NO_SDK_RETRY,
+          )
+        : await c.stopInstances(
+            { ...base, zone: loc.zone, instanceGroupManagersStopInstancesRequestResource: body },
+            NO_SDK_RETRY,
+          );
+      return lro.latestResponse as Operation;
+    }
+    const c = await this.o.clients.regionalMigs();
+    const [lro] = suspend
+      ? await c.suspendInstances(
+          { ...base, region: loc.region, regionInstanceGroupManagersSuspendInstancesRequestResource: body },
+          NO_SDK_RETRY,
+        )
+      : await c.stopInstances(
+          { ...base, region: loc.region, regionInstanceGroupManagersStopInstancesRequestResource: body },
+          NO_SDK_RETRY,
+        );
+    return lro.latestResponse as Operation;
   }
 
   async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
