@@ -48,6 +48,7 @@ import {
   warmHoldSeconds,
   warmPoolsOf,
   warmCapacityFor,
+  warmScaleIn,
   warmTarget,
   type ForecastNeeds,
   type WarmSizing,
@@ -421,7 +422,29 @@ export function decide(input: DecisionInput, now: Date): Plan {
   } else {
     const window = Math.max(policy.scaleUp.stabilizationWindowSeconds, policy.scaleDown.stabilizationWindowSeconds);
     const recommendations = inNodes(history.recommendations, (rps) => path.nodesFor(rps).nodes, window, t);
+    const wanted = x;
     x = normalize(current, x, { ...history, recommendations }, policy, t, reasons);
+    // Nodes that go back to warm pools are held only for the warm lead (warm-sizing.ts `warmScaleIn`).
+    const downWindow = policy.scaleDown.stabilizationWindowSeconds;
+    if (sizing && wanted < x && x <= current && sizing.warmLeadSeconds < downWindow) {
+      const shorter = {
+        ...policy,
+        scaleDown: { ...policy.scaleDown, stabilizationWindowSeconds: sizing.warmLeadSeconds },
+      };
+      const floor = normalize(current, wanted, { ...history, recommendations }, shorter, t, new Reasons());
+      const y = warmScaleIn(path, baseline, x, floor, warmView);
+      if (y < x) {
+        x = reasons.clip(
+          'limit',
+          'warm.scale-in',
+          x,
+          y,
+          'stabilizationWindowSeconds',
+          `scale-down held for ${sizing.warmLeadSeconds}s (decision interval ${interval}s + resume ${sizing.resumeSeconds}s), not ${downWindow}s, ` +
+            `for the ${x - y} node(s) that go back to warm pools: they serve again within the warm lead`,
+        );
+      }
+    }
     upCap = Math.min(
       upCap,
       normalize(current, policy.maxNodes, { ...history, recommendations }, policy, t, new Reasons()),

@@ -39,6 +39,7 @@ import type { Pool } from '../domain/types.ts';
 import type { WarmPolicy } from '../domain/warm.ts';
 import { type DemandSample, type Headroom, headroom, LEVEL_NOW, type Level } from './headroom.ts';
 import type { Layout } from './layout.ts';
+import type { PlacementPath } from './placement-path.ts';
 import type { WarmHold } from './types.ts';
 
 export type WarmPool = Pool & { warm: WarmPolicy };
@@ -240,4 +241,45 @@ export function bridge(
     left = Math.max(0, left - n * v.pool.rpsPerNode);
   }
   return { nodes, shortRps: short, soonRps: soon };
+}
+
+/**
+ * The scale-down hold for nodes that go back to warm pools. The scale-down stabilization window holds the
+ * highest recommendation of its last minutes because a node that goes cannot serve again before a new one is
+ * ready (issue 10: nodes go only when the headroom and the forecast say they will not be needed before a new
+ * one could be ready). A node terminated is back after a cold lead (time to ready + decision interval: the
+ * configured window, 900 s in the demo, is that); a node returned to a warm pool after the warm lead
+ * (decision interval + resume time, `WarmSizing.warmLeadSeconds`). So the count the shorter window allows is
+ * kept only as far as the nodes it takes out beyond `held` (the count the configured window holds) all go
+ * back to warm pools with room: returns the lowest count from `held` down to `floor` whose extra removals are
+ * all in warm pools, within each pool's room (`warm.max` less its warm nodes and those the scale-in to `held`
+ * already returns).
+ */
+export function warmScaleIn(
+  path: PlacementPath,
+  baseline: Layout,
+  held: number,
+  floor: number,
+  pools: readonly WarmPoolView[],
+): number {
+  if (floor >= held) return held;
+  const at = path.at(held);
+  const room = new Map<number, number>();
+  for (const v of pools) {
+    const returning = Math.max(0, baseline.counts[v.index] - at.counts[v.index]);
+    room.set(v.index, Math.max(0, v.pool.warm.max - v.ready - v.warming - returning));
+  }
+  let y = held;
+  while (y > floor) {
+    const next = path.at(y - 1);
+    if (next.total !== y - 1) break;
+    let ok = true;
+    for (let i = 0; i < next.slots.length && ok; i++) {
+      const extra = at.counts[i] - next.counts[i];
+      if (extra > 0 && extra > (room.get(i) ?? 0)) ok = false;
+    }
+    if (!ok) break;
+    y--;
+  }
+  return y;
 }

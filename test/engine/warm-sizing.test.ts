@@ -19,7 +19,7 @@ import {
   warmHoldSeconds,
   warmTarget,
 } from '../../shared/engine/warm-sizing.ts';
-import { at, fleet, input, pool, T0 } from './fixtures.ts';
+import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
 
 const t0 = T0.getTime();
 const warm = (over: Partial<NonNullable<Pool['warm']>> = {}) => ({
@@ -369,5 +369,43 @@ describe('decide with warm capacity', () => {
       ),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('the scale-down hold of nodes that go back to warm pools', () => {
+  // 20 nodes serve a flat 100 rps; ten minutes ago a decision needed 300 rps. The 900 s window still holds
+  // that recommendation; the warm lead (300 s interval + 120 s resume = 420 s) no longer does.
+  const hold = (ready: number, warmMax = 20) =>
+    slo([od(20, ready, { warm: warm({ max: warmMax }) })], {
+      demandHistory: flat(100),
+      history: [past(600, { recommendation: 30, requiredRps: 300, from: 20, to: 20, applied: false })],
+    });
+  const withWindow = (i: DecisionInput) => {
+    i.fleet.policy.scaleDown = { ...i.fleet.policy.scaleDown, stabilizationWindowSeconds: 900 };
+    return i;
+  };
+
+  it('lets the nodes that go back to a warm pool with room go after the warm lead', () => {
+    const plan = decide(withWindow(hold(0)), T0);
+    const why = plan.reasons.find((r) => r.code === 'warm.scale-in');
+    expect(why?.message).toMatch(/scale-down held for 420s \(decision interval 300s \+ resume 120s\), not 900s/);
+    expect(why!.after!).toBeLessThan(why!.before!);
+    expect(plan.targetNodes).toBe(why!.after);
+    // The stabilized count of the full window is what the reason started from.
+    expect(plan.reasons.find((r) => r.code === 'hpa.stabilized')?.after).toBe(why!.before);
+  });
+
+  it('holds them for the configured window when the warm pool has no room (they would be terminated)', () => {
+    const plan = decide(withWindow(hold(20)), T0);
+    expect(plan.reasons.some((r) => r.code === 'warm.scale-in')).toBe(false);
+  });
+
+  it('lets no more go than the warm pool has room for', () => {
+    const free = decide(withWindow(hold(0)), T0);
+    const tight = decide(withWindow(hold(18)), T0);
+    const why = tight.reasons.find((r) => r.code === 'warm.scale-in');
+    const held = free.reasons.find((r) => r.code === 'warm.scale-in')!.before!;
+    expect(tight.targetNodes).toBeGreaterThanOrEqual(held - 2);
+    if (why) expect(why.before! - why.after!).toBeLessThanOrEqual(2);
   });
 });
