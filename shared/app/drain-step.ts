@@ -27,7 +27,7 @@ import type { FleetRead } from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import { afterTheLease } from './decision.ts';
 import type { AppDeps } from './deps.ts';
-import { startDrain } from './execute.ts';
+import { isEntryOf, startDrain } from './execute.ts';
 import { classifyFailures, RetryableActionsError } from './outcome.ts';
 
 export interface DrainStepResult {
@@ -124,14 +124,11 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
     reason: c.reason,
   };
   // Removed by an earlier delivery of this command (the audit record says so): not removed again.
-  const removedBefore = audit.outcome.applied.some(
-    (a) =>
-      a.action === 'remove-instance' && a.poolId === c.poolId && JSON.stringify(a.detail ?? '').includes(c.instanceId),
-  );
-  const removals: RemoveInstanceAction[] =
-    c.removeReason && !removedBefore
-      ? [{ type: 'remove-instance', poolId: c.poolId, instanceId: c.instanceId, reason: c.removeReason }]
-      : [];
+  const removal: RemoveInstanceAction | undefined = c.removeReason
+    ? { type: 'remove-instance', poolId: c.poolId, instanceId: c.instanceId, reason: c.removeReason }
+    : undefined;
+  const removedBefore = removal !== undefined && audit.outcome.applied.some((a) => isEntryOf(removal, a));
+  const removals = removal && !removedBefore ? [removal] : [];
   const cluster = deps.clouds.cluster(c.cluster)!;
   const pending = startDrain(deps, {
     action,

@@ -102,14 +102,22 @@ export function actionKey(a: Action): string | undefined {
   }
 }
 
+/** The instance a `remove-instance` entry records (its detail is the id, or an object with it while pending). */
+function removedInstanceOf(e: AppliedAction): string | undefined {
+  const d = e.detail;
+  if (typeof d === 'string') return d;
+  const id = d && typeof d === 'object' ? (d as { instanceId?: unknown }).instanceId : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+
 /** The applied entry an action leaves (one per pool, instance or node in a plan). */
-function isEntryOf(a: Action, e: AppliedAction): boolean {
+export function isEntryOf(a: Action, e: AppliedAction): boolean {
   switch (a.type) {
     case 'set-desired':
     case 'set-warm':
       return e.action === a.type && e.poolId === a.poolId;
     case 'remove-instance':
-      return e.action === a.type && e.poolId === a.poolId && JSON.stringify(e.detail ?? '').includes(a.instanceId);
+      return e.action === a.type && e.poolId === a.poolId && removedInstanceOf(e) === a.instanceId;
     case 'replace':
       return e.action === a.type && e.poolId === a.fromPool;
     case 'scale-deployment':

@@ -11,11 +11,9 @@
 import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../domain/drain-command.ts';
 import type { DecisionEvent } from '../domain/ports.ts';
 import type { Signal } from '../domain/signals.ts';
+import { keyId } from '../state/bounded.ts';
 import type { AppliedAction } from '../state/records.ts';
 import type { HandedDrain } from './drains.ts';
-
-/** The longest command id: EventBridge event ids and the idempotency key are bounded (events/fields.ts). */
-const MAX_COMMAND_ID = 256;
 
 /** A drain command as published, with what the audit record says of it. */
 export interface DrainCommandOut {
@@ -24,16 +22,13 @@ export interface DrainCommandOut {
   event: DecisionEvent;
 }
 
-/** The command id of a drain: the deciding event's id and the instance (or node), so that a republish acts once. */
+/**
+ * The command id of a drain: the deciding event's id and the instance (or node), so that a republish acts once;
+ * bounded as ids in keys are (`keyId`: at most 200 bytes, well within an event id's 256 and the idempotency
+ * key's bounds, events/fields.ts), distinct ids staying distinct.
+ */
 export function drainCommandId(eventId: string, target: string): string {
-  const id = `${eventId}#drain#${target}`;
-  return id.length <= MAX_COMMAND_ID ? id : `${id.slice(0, MAX_COMMAND_ID - 20)}#${hash(id)}`;
-}
-
-function hash(s: string): string {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619) >>> 0;
-  return h.toString(16).padStart(8, '0');
+  return keyId(`${eventId}#drain#${target}`);
 }
 
 /**
