@@ -19,6 +19,10 @@ afterEach(async () => {
 async function hotFleet(): Promise<Harness> {
   const h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'aws-g5-spot': 2 }, block: null });
   harnesses.push(h);
+  // The test is about the lease's serialization, not about how long a waiter gives up after: on a loaded machine
+  // the first decision can outlast the stack's 10 s wait, and the waiter would give up (a retryable error that
+  // Lambda retries). Waiting up to the test's own timeout keeps the assertion on the order, not on the speed.
+  h.stack.deps.leaseWaitMs = 25_000;
   for (let t = T0 - 25 * 3600_000; t <= T0; t += 300_000) h.metrics.add('fleet_rps', { fleet: FLEET }, t / 1000, 60);
   h.metrics.add('gpu_utilization', { fleet: FLEET }, T0 / 1000 - 60, 140);
   h.metrics.add('gpu_utilization', { fleet: FLEET }, T0 / 1000, 140);
