@@ -30,7 +30,7 @@ export type Capability =
   | 'remove-instances'
   /**
    * Put `Drain Requested` commands on the autoscaler's bus (shared/app/handoff.ts): the functions whose
-   * decisions hand the drains of nodes under notice to the drain function.
+   * decisions hand their drains to the drain function (notices, reservations ending, operators' drains).
    */
   | 'hand-off-drains';
 
@@ -126,7 +126,9 @@ const SPECS: { [K in FunctionKey]: FunctionSpec & { key: K } } = {
     reserved: 2,
     retries: 2,
     maxEventAgeSeconds: 3600,
-    uses: REMOVING,
+    // Its interrupted instances' drains go to the drain function; it removes them itself only when the
+    // handoff cannot be published.
+    uses: [...REMOVING, 'hand-off-drains'],
   }),
   forecast: spec('forecast', {
     description: 'Forecasts demand and pre-scales fleets (EventBridge Scheduler, every 5 minutes by default)',
