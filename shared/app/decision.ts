@@ -83,8 +83,8 @@ export interface DecisionRequest {
    */
   lease?: { owner: string; read: FleetRead<FleetState, HistoryEntry> };
   /**
-   * The drains of nodes under notice go to the drain function (`handoff.ts`) when the dependencies say one
-   * receives them (`AppDeps.drainStep`): this decision cordons, records and ends.
+   * The drains go to the drain function (`handoff.ts`) when the dependencies say one receives them
+   * (`AppDeps.drainStep`): this decision cordons, records and ends.
    */
   handoff?: boolean;
 }
@@ -335,8 +335,6 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     // says so now, and the drain function completes it.
     const commands = drainCommands(req, now.toISOString(), result.handed, signals);
     result.applied.push(...handedApplied(commands));
-    // A drain no command can carry (no instance or pool to re-validate against) is drained here.
-    for (const h of result.handed) if (!commands.some((c) => c.drain === h)) pending.push(startDrain(deps, h));
     const failures: PoolFailure[] = [...obs.failures, ...extras.failures, ...result.failed];
     const status = outcomeStatus(plan, result, failures);
     const audit: AuditRecord = {
@@ -394,8 +392,10 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       }
     }
     // The audit record and the decision's event together; a bus that does not answer loses the event only.
+    const auditing = deps.store.putAudit(audit);
+    const publishCommands = () => deps.events.publish(commands.map((c) => c.event));
     const [audited, published, handed] = await Promise.allSettled([
-      deps.store.putAudit(audit),
+      auditing,
       deps.events.publish([
         {
           source: deps.resolved.config.events.source,
@@ -417,8 +417,13 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
           },
         },
       ]),
-      // The drain commands on their own request, alongside: whether they reached the bus is known apart.
-      commands.length ? deps.events.publish(commands.map((c) => c.event)) : undefined,
+      // The drain commands on their own request, alongside: whether they reached the bus is known apart. A
+      // command the drain function finds in this audit record (an operator's drain) goes once it is written.
+      !commands.length
+        ? undefined
+        : commands.some((c) => c.checkedBy === 'audit')
+          ? auditing.then(publishCommands)
+          : publishCommands(),
     ]);
     if (handed.status === 'rejected') {
       // Not handed off: the drains run here, after the lease, as without a drain function.

@@ -3,17 +3,19 @@
  * from the decision's invocation, as Karpenter's termination controller runs apart from its interruption
  * handler.
  *
- * 1. Validate the command against the configuration and the fleet's state (one consistent read): the fleet,
- *    the pool and the cluster configured; the instance among the interruptions the fleet's state records as
- *    handled (its drain planned); its notice handled by the decision the command names, and not refuted
- *    there. A command that fails is rejected with its reason (stored, as a malformed event is) and changes
- *    nothing.
+ * 1. Validate the command against the configuration and what the decision recorded (one consistent read):
+ *    the fleet, the pool and the cluster configured; for a notice's drain, the instance among the
+ *    interruptions the fleet's state records as handled (its drain planned), its notice handled by the
+ *    decision the command names, and not refuted there; for an operator's drain (a node, no instance), the
+ *    command listed in the audit record of the decision it names (written before it was published). A
+ *    command that fails is rejected with its reason (stored, as a malformed event is) and changes nothing.
  * 2. Wait, the node serving cordoned, until the drain's latest safe start (`startBy`), within this function's
  *    own timeout (`drainStart`).
- * 3. Re-validate: the notice still handled and not refuted, the node still the instance's and still
+ * 3. Re-validate: a notice's still handled and not refuted, the node still the instance's; the node still
  *    cordoned (one uncordoned meanwhile, by an operator or for a refuted notice, is left alone: skipped).
- * 4. Drain, then remove the instance under the fleet's lease (`afterTheLease`, as a decision does for a drain
- *    that outlives it), and complete the decision's audit record with both.
+ * 4. Drain, then remove the instance (a notice's drain that plans it) under the fleet's lease
+ *    (`afterTheLease`, as a decision does for a drain that outlives it), and complete the decision's audit
+ *    record with both.
  *
  * Idempotent: the command's id is the idempotency key (a command published twice acts once), and a drain run
  * again finds the node empty and the instance removed by the earlier delivery (in the audit record, and the
@@ -33,7 +35,8 @@ import { classifyFailures, RetryableActionsError } from './outcome.ts';
 export interface DrainStepResult {
   fleetId: string;
   node: string;
-  instanceId: string;
+  /** A notice's drain: its instance (an operator's names a node only). */
+  instanceId?: string;
   /** How it went: drained (and removed), skipped (with why), or failed. */
   outcome: 'drained' | 'skipped' | 'failed';
   skipped?: string;
@@ -44,11 +47,13 @@ export interface DrainStepResult {
 
 export type DrainStep = { status: 'rejected'; reason: string; path?: string } | ({ status: 'drain' } & DrainStepResult);
 
-/** Why the fleet's state does not back the command (undefined: it does). */
+/** Why the fleet's state does not back a notice's command (undefined: it does). */
 export function stateRefutes(
   read: Pick<FleetRead<FleetState, HistoryEntry>, 'state' | 'notices'>,
   c: DrainCommandSignal,
 ): string | undefined {
+  if (c.instanceId === undefined || c.poolId === undefined)
+    return `command ${c.eventId} names no instance and pool: not a notice's drain`;
   const planned = (read.state.interruptedInstances ?? []).find(
     (i) => i.instanceId === c.instanceId && (i.poolId === undefined || i.poolId === c.poolId),
   );
@@ -68,11 +73,29 @@ export function stateRefutes(
   return undefined;
 }
 
+/**
+ * Why the decision's audit record does not back an operator's command (undefined: it does): the record must
+ * exist, be no dry run, and list this command's handoff of this node in this cluster.
+ */
+export function auditRefutes(record: AuditRecord | undefined, c: DrainCommandSignal): string | undefined {
+  const decision = `decision ${c.decision.eventId} (${c.decision.at})`;
+  if (!record) return `the audit record of ${decision} was not found: no decision handed this drain off`;
+  if (record.dryRun) return `${decision} was a dry run: it hands nothing off`;
+  const listed = record.outcome.applied.some((a) => {
+    if (a.action !== 'drain-handoff' || !a.detail || typeof a.detail !== 'object') return false;
+    const d = a.detail as { command?: unknown; cluster?: unknown; node?: unknown };
+    return d.command === c.eventId && d.cluster === c.cluster && d.node === c.node;
+  });
+  if (!listed)
+    return `the audit record of ${decision} hands off no drain of node ${c.node} in ${c.cluster} as command ${c.eventId}`;
+  return undefined;
+}
+
 /** What the configuration says against the command (undefined: nothing). */
 function configRefutes(deps: AppDeps, c: DrainCommandSignal): { reason: string; path: string } | undefined {
   const fleet = deps.resolved.fleets.find((f) => f.id === c.fleetId);
   if (!fleet) return { reason: `fleet '${c.fleetId}' is not configured`, path: 'detail.fleetId' };
-  if (!fleet.pools.some((p) => p.id === c.poolId))
+  if (c.poolId !== undefined && !fleet.pools.some((p) => p.id === c.poolId))
     return { reason: `pool '${c.poolId}' is not a pool of fleet '${c.fleetId}'`, path: 'detail.poolId' };
   if (!deps.clouds.cluster(c.cluster))
     return { reason: `cluster '${c.cluster}' is not configured`, path: 'detail.cluster' };
@@ -99,10 +122,15 @@ async function reject(deps: AppDeps, c: DrainCommandSignal, reason: string, path
 export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Promise<DrainStep> {
   const bad = configRefutes(deps, c);
   if (bad) return reject(deps, c, bad.reason, bad.path);
-  const refuted = stateRefutes(await deps.store.readFleet(c.fleetId), c);
+  // A notice's drain is backed by the fleet's state, an operator's by the decision's audit record.
+  const ofNotice = c.instanceId !== undefined;
+  const [read, found] = await Promise.all([
+    ofNotice ? deps.store.readFleet(c.fleetId) : undefined,
+    deps.store.findAudit(c.fleetId, c.decision.at, c.decision.eventId),
+  ]);
+  const refuted = read ? stateRefutes(read, c) : auditRefutes(found?.record, c);
   if (refuted) return reject(deps, c, refuted);
 
-  const found = await deps.store.findAudit(c.fleetId, c.decision.at, c.decision.eventId);
   const audit: AuditRecord = found?.record ?? {
     fleetId: c.fleetId,
     at: c.decision.at,
@@ -115,8 +143,8 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
   };
   const action: CordonDrainAction = {
     type: 'cordon-drain',
-    poolId: c.poolId,
-    instanceId: c.instanceId,
+    ...(c.poolId !== undefined ? { poolId: c.poolId } : {}),
+    ...(c.instanceId !== undefined ? { instanceId: c.instanceId } : {}),
     node: c.node,
     cluster: c.cluster,
     deadline: c.deadline,
@@ -124,9 +152,10 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
     reason: c.reason,
   };
   // Removed by an earlier delivery of this command (the audit record says so): not removed again.
-  const removal: RemoveInstanceAction | undefined = c.removeReason
-    ? { type: 'remove-instance', poolId: c.poolId, instanceId: c.instanceId, reason: c.removeReason }
-    : undefined;
+  const removal: RemoveInstanceAction | undefined =
+    c.removeReason && c.poolId !== undefined && c.instanceId !== undefined
+      ? { type: 'remove-instance', poolId: c.poolId, instanceId: c.instanceId, reason: c.removeReason }
+      : undefined;
   const removedBefore = removal !== undefined && audit.outcome.applied.some((a) => isEntryOf(removal, a));
   const removals = removal && !removedBefore ? [removal] : [];
   const cluster = deps.clouds.cluster(c.cluster)!;
@@ -137,11 +166,16 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
     removals,
     // After the wait, before any eviction: the notice still stands and the node is still ours to drain.
     revalidate: async () => {
-      const [read, node] = await Promise.all([
-        deps.store.readFleet(c.fleetId),
+      if (c.instanceId === undefined) {
+        // An operator's node, by its name; one gone is an empty drain.
+        const node = (await cluster.listGpuNodes()).find((n) => n.name === c.node);
+        if (node && !node.unschedulable) return `node ${c.node} was made schedulable again since the decision`;
+        return undefined;
+      }
+      const [again, node] = await Promise.all([
+        deps.store.readFleet(c.fleetId).then((r) => stateRefutes(r, c)),
         cluster.findNodeByInstance(c.instanceId),
       ]);
-      const again = stateRefutes(read, c);
       if (again) return again;
       // A node gone is an empty drain: its instance's removal follows.
       if (node && node.name !== c.node) return `instance ${c.instanceId} is now node ${node.name}, not ${c.node}`;
@@ -166,7 +200,7 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
   const result: DrainStepResult = {
     fleetId: c.fleetId,
     node: c.node,
-    instanceId: c.instanceId,
+    ...(c.instanceId !== undefined ? { instanceId: c.instanceId } : {}),
     outcome: o?.skipped !== undefined ? 'skipped' : o?.result ? 'drained' : 'failed',
     ...(o?.skipped !== undefined ? { skipped: o.skipped } : {}),
     removed,

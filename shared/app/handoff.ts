@@ -1,9 +1,11 @@
 /**
  * The drain handoff, the deciding side. Karpenter separates the interruption handler (which cordons the node
  * and marks it for deletion) from the termination controller (which drains and deletes it asynchronously,
- * re-validating first); here the decision on a notice cordons the node under its lease, records its plan,
- * and hands each drain, with the removal of its instance that follows, to the drain function as one command
- * on the autoscaler's bus (`Drain Requested`, published alongside the decision's own event). The decision's
+ * re-validating first); here a decision that drains (on a spot notice, a reservation's interruption, an
+ * operator's drain) cordons the node under its lease, records its plan, and hands each drain, with the
+ * removal of its instance that follows, to the drain function as one command on the autoscaler's bus
+ * (`Drain Requested`, published alongside the decision's own event, or after its audit record for an
+ * operator's drain, which the drain function finds there). The decision's
  * invocation ends once it is recorded; the drain function (`drain-step.ts`) waits for the drain's latest safe
  * start within its own timeout, re-validates, drains, removes under the fleet's lease, and completes the
  * decision's audit record.
@@ -19,11 +21,16 @@ import type { HandedDrain } from './drains.ts';
 export interface DrainCommandOut {
   commandId: string;
   drain: HandedDrain;
+  /**
+   * What the drain function validates the command against: the fleet's state (a notice's drain: the instance
+   * recorded as handled), or the decision's audit record (an operator's: the command listed there).
+   */
+  checkedBy: 'state' | 'audit';
   event: DecisionEvent;
 }
 
 /**
- * The command id of a drain: the deciding event's id and the instance (or node), so that a republish acts once;
+ * The command id of a drain: the deciding event's id and the instance (or an operator's node), so that a republish acts once;
  * bounded as ids in keys are (`keyId`: at most 200 bytes, well within an event id's 256 and the idempotency
  * key's bounds, events/fields.ts), distinct ids staying distinct.
  */
@@ -32,9 +39,10 @@ export function drainCommandId(eventId: string, target: string): string {
 }
 
 /**
- * One command per drain handed off. The notice an instance came in (its event id: a batched notice's own,
- * else the decision's) is what the drain re-validates against. Drains without an instance or a pool (an
- * operator's) are never handed off: only a notice's are.
+ * One command per drain handed off. A notice's drain (an instance of a pool) names the notice its instance came
+ * in (a batched notice's own event id, else the decision's): what the drain function re-validates it against,
+ * with the fleet's state. An operator's drain names its node only: the drain function finds the command in the
+ * decision's audit record (`checkedBy: 'audit'`), which is therefore written before the command is published.
  */
 export function drainCommands(
   req: { fn: string; fleetId: string; eventId: string },
@@ -47,25 +55,33 @@ export function drainCommands(
     const { action } = drain;
     const instanceId = action.instanceId;
     const poolId = action.poolId;
-    if (!instanceId || !poolId) continue;
-    const notice = signals.find((s) => s.type === 'interruption' && s.instanceIds.includes(instanceId));
-    const commandId = drainCommandId(req.eventId, instanceId);
-    const removal = drain.removals.find((r) => r.instanceId === instanceId && r.poolId === poolId);
+    const ofNotice = instanceId !== undefined && poolId !== undefined;
+    const notice = ofNotice
+      ? signals.find((s) => s.type === 'interruption' && s.instanceIds.includes(instanceId))
+      : undefined;
+    const commandId = drainCommandId(req.eventId, ofNotice ? instanceId : drain.node);
+    const removal = ofNotice
+      ? drain.removals.find((r) => r.instanceId === instanceId && r.poolId === poolId)
+      : undefined;
     const detail = {
       commandId,
       fleetId: req.fleetId,
       decision: { eventId: req.eventId, at, fn: req.fn },
-      noticeEventId: notice?.eventId ?? req.eventId,
+      ...(ofNotice ? { noticeEventId: notice?.eventId ?? req.eventId } : {}),
       cluster: drain.cluster,
       node: drain.node,
-      instanceId,
-      poolId,
+      ...(ofNotice ? { instanceId, poolId } : {}),
       deadline: action.deadline,
       ...(action.startBy ? { startBy: action.startBy } : {}),
       reason: action.reason,
       ...(removal ? { removeReason: removal.reason } : {}),
     };
-    out.push({ commandId, drain, event: { source: DRAIN_SOURCE, detailType: DRAIN_DETAIL_TYPE, time: at, detail } });
+    out.push({
+      commandId,
+      drain,
+      checkedBy: ofNotice ? 'state' : 'audit',
+      event: { source: DRAIN_SOURCE, detailType: DRAIN_DETAIL_TYPE, time: at, detail },
+    });
   }
   return out;
 }

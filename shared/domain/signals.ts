@@ -174,13 +174,16 @@ export interface DrainCommandSignal extends SignalBase {
   fleetId: string;
   /** The decision that handed the drain off: its event and its time (its audit record's). */
   decision: { eventId: string; at: string; fn: string };
-  /** The notice's event whose instance this is (a batched notice's own event, else the decision's). */
-  noticeEventId: string;
+  /**
+   * The notice's event whose instance this is (a batched notice's own event, else the decision's). Absent,
+   * with `instanceId` and `poolId`: an operator's drain, of a node only.
+   */
+  noticeEventId?: string;
   cluster: string;
   node: string;
-  instanceId: string;
+  instanceId?: string;
   /** The pool the instance was observed in. */
-  poolId: string;
+  poolId?: string;
   /** When the capacity is taken back (ISO): the drain ends by then. */
   deadline: string;
   /** The drain's latest safe start (ISO): the node serves, cordoned, until then. */

@@ -312,13 +312,14 @@ describe('drainCommands', () => {
       noticeEventId: 'evt-2',
     },
     {
-      name: 'a drain without an instance or pool (an operator drain): no command',
+      name: "an operator's drain (a node, no instance or pool): one command naming the node, checked by the audit",
       handed: [drain(undefined, undefined)],
       signals: [],
-      ids: [],
+      ids: [`evt-1#drain#${NODE}`],
+      checkedBy: 'audit',
     },
   ];
-  it.each(cases)('$name', ({ handed, signals, ids, noticeEventId }) => {
+  it.each(cases)('$name', ({ handed, signals, ids, noticeEventId, checkedBy }) => {
     const out = drainCommands(
       { fn: 'spot-interruption', fleetId: FLEET, eventId: 'evt-1' },
       T0.toISOString(),
@@ -328,7 +329,18 @@ describe('drainCommands', () => {
     expect(out.map((c) => c.commandId)).toEqual(ids);
     for (const c of out) {
       expect(c.event).toMatchObject({ source: 'autoscaler.drain', detailType: 'Drain Requested' });
-      expect(c.event.detail).toMatchObject({ noticeEventId, decision: { eventId: 'evt-1' }, removeReason: 'drained' });
+      expect(c.checkedBy).toBe(checkedBy ?? 'state');
+      if (checkedBy === 'audit') {
+        // The node only: no instance, pool, notice or removal.
+        expect(c.event.detail).toMatchObject({ node: NODE, cluster: 'gpu-demo', decision: { eventId: 'evt-1' } });
+        for (const k of ['instanceId', 'poolId', 'noticeEventId', 'removeReason'])
+          expect(c.event.detail).not.toHaveProperty(k);
+      } else
+        expect(c.event.detail).toMatchObject({
+          noticeEventId,
+          decision: { eventId: 'evt-1' },
+          removeReason: 'drained',
+        });
     }
   });
 

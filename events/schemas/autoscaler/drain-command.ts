@@ -8,10 +8,12 @@ import { eventBridge } from '../aws/eventbridge.ts';
 
 /**
  * A drain handed off by a decision to the drain function (`shared/app/handoff.ts`), on the autoscaler's own
- * bus: the node of an instance under notice, cordoned by that decision, to drain from its latest safe start
- * and then remove. Strict: an unknown field is an error. `commandId` (the decision's event, `#drain#` and the
- * instance) is the idempotency key, whatever id EventBridge gave the envelope, so a command published twice
- * acts once.
+ * bus: a node cordoned by that decision, to drain from its latest safe start. A notice's drain names the
+ * instance, its pool and its notice (`instanceId`, `poolId`, `noticeEventId`: the instance is removed once
+ * drained when `removeReason` says so); an operator's names the node only (the three absent together).
+ * Strict: an unknown field is an error. `commandId` (the decision's event, `#drain#` and the instance or
+ * node) is the idempotency key, whatever id EventBridge gave the envelope, so a command published twice acts
+ * once.
  *
  * @example
  * ```json
@@ -24,24 +26,39 @@ import { eventBridge } from '../aws/eventbridge.ts';
  *     "startBy": "2025-03-04T10:16:20Z", "reason": "spot warning", "removeReason": "drained: spot warning" } }
  * ```
  */
-export const DrainCommandSchema = z.strictObject({
-  commandId: identifier('the command id (decision event#drain#instance)', undefined, MAX_EVENT_ID_LENGTH),
-  fleetId: identifier('a fleet id', undefined, MAX_ALARM_NAME_LENGTH),
-  decision: z.strictObject({
-    eventId: identifier('the deciding event id', undefined, MAX_EVENT_ID_LENGTH),
-    at: isoTime(),
-    fn: identifier('the deciding function', /^[a-z][a-z-]*$/, 64),
-  }),
-  noticeEventId: identifier("the notice's event id", undefined, MAX_EVENT_ID_LENGTH),
-  cluster: identifier('a cluster name', undefined, MAX_ALARM_NAME_LENGTH),
-  node: identifier('a node name', undefined, 253),
-  instanceId: identifier('an instance id', undefined, 1024),
-  poolId: identifier('a pool id', undefined, MAX_ALARM_NAME_LENGTH),
-  deadline: isoTime(),
-  startBy: isoTime().optional(),
-  reason: z.string().trim().min(1, 'why (the plan action reason)').max(2000),
-  removeReason: z.string().trim().min(1, 'why the instance is removed').max(2000).optional(),
-});
+export const DrainCommandSchema = z
+  .strictObject({
+    commandId: identifier('the command id (decision event#drain#instance or node)', undefined, MAX_EVENT_ID_LENGTH),
+    fleetId: identifier('a fleet id', undefined, MAX_ALARM_NAME_LENGTH),
+    decision: z.strictObject({
+      eventId: identifier('the deciding event id', undefined, MAX_EVENT_ID_LENGTH),
+      at: isoTime(),
+      fn: identifier('the deciding function', /^[a-z][a-z-]*$/, 64),
+    }),
+    noticeEventId: identifier("the notice's event id", undefined, MAX_EVENT_ID_LENGTH).optional(),
+    cluster: identifier('a cluster name', undefined, MAX_ALARM_NAME_LENGTH),
+    node: identifier('a node name', undefined, 253),
+    instanceId: identifier('an instance id', undefined, 1024).optional(),
+    poolId: identifier('a pool id', undefined, MAX_ALARM_NAME_LENGTH).optional(),
+    deadline: isoTime(),
+    startBy: isoTime().optional(),
+    reason: z.string().trim().min(1, 'why (the plan action reason)').max(2000),
+    removeReason: z.string().trim().min(1, 'why the instance is removed').max(2000).optional(),
+  })
+  .superRefine((c, ctx) => {
+    // A notice's drain names all three; an operator's none.
+    const named = [c.instanceId, c.poolId, c.noticeEventId].filter((v) => v !== undefined).length;
+    if (named !== 0 && named !== 3)
+      for (const field of ['instanceId', 'poolId', 'noticeEventId'] as const)
+        if (c[field] === undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: [field],
+            message: `required with ${['instanceId', 'poolId', 'noticeEventId'].filter((f) => f !== field).join(' and ')} (a notice's drain names all three)`,
+          });
+    if (c.removeReason !== undefined && c.instanceId === undefined)
+      ctx.addIssue({ code: 'custom', path: ['removeReason'], message: 'a removal needs the instance (instanceId)' });
+  });
 export type DrainCommand = z.infer<typeof DrainCommandSchema>;
 
 /**
