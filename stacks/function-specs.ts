@@ -161,7 +161,8 @@ const SPECS: { [K in FunctionKey]: FunctionSpec & { key: K } } = {
     // Invoked synchronously by an operator, who sees the error and decides.
     retries: 0,
     maxEventAgeSeconds: 60,
-    uses: ACTING,
+    // An operator's drain goes to the drain function (the node cordoned and the command recorded here).
+    uses: [...ACTING, 'hand-off-drains'],
   }),
 };
 

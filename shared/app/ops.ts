@@ -3,7 +3,8 @@
  * a reason and an expiry), clear-target (removes it), pause and resume (with an expiry), drain (a node), history (the audit trail by time
  * range, trigger and actor). The changing ones are signals the engine applies in a decision of their own (its
  * plan says what changes, its next state keeps the target or the pause), audited with who asked and why;
- * this module only finds the fleet and the node.
+ * this module only finds the fleet and the node. A drain's node is cordoned by the decision and drained by
+ * the drain function (`handoff.ts`), when one receives the drains.
  */
 import type { HistoryQuery } from '../domain/signals.ts';
 import type { OperatorCommandSignal } from '../domain/signals.ts';
@@ -221,6 +222,9 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
       signals: [signal],
       gather: everything,
       dryRun: Boolean(cmd.dryRun) || cmd.command === 'plan' || cmd.command === 'explain',
+      // A drain goes to the drain function, when one receives them: this invocation cordons, records and
+      // answers, however long the node's pods take to leave.
+      handoff: true,
     });
   switch (cmd.command) {
     case 'status':
@@ -315,6 +319,7 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
       const others = fleets.filter((f) => f.id !== found.fleet.id && fleetClusters(f).includes(found.cluster));
       await Promise.all(others.map((f) => deps.store.putAudit({ ...out.audit, fleetId: f.id })));
       const drained = out.audit.outcome.applied.find((a) => a.action === 'cordon-drain');
+      const handed = out.audit.outcome.applied.find((a) => a.action === 'drain-handoff');
       const failed = out.audit.outcome.failed.find((f) => f.action.startsWith('cordon-drain'));
       return {
         command: 'drain',
@@ -323,7 +328,9 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
           ? `would cordon and drain ${found.node} in ${found.cluster}`
           : failed
             ? `drain of ${found.node} failed: ${failed.error}`
-            : `cordoned and drained ${found.node} in ${found.cluster}${drained ? '' : ' (nothing to do)'}`,
+            : handed
+              ? `cordoned ${found.node} in ${found.cluster}; its drain is handed to the drain function (command ${(handed.detail as { command: string }).command}; the audit record of ${cmd.eventId} says when it is done)`
+              : `cordoned and drained ${found.node} in ${found.cluster}${drained ? '' : ' (nothing to do)'}`,
         plan: out.plan,
         audit: out.audit,
       };

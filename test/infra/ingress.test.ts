@@ -64,7 +64,9 @@ describe.skipIf(!PLATFORM_INSTALLED)('ingress: bus policy, agent role, receivers
     expect(bySid.Decisions.Principal.AWS.sort()).toEqual([...functions].sort());
     expect(bySid.Decisions.Condition).toEqual({ StringEquals: { 'events:source': 'gpu-autoscaler.test' } });
     // Drain commands: only the roles of the functions that hand drains off.
-    expect(bySid.DrainHandoff.Principal.AWS).toEqual([role('SpotInterruptionRole').state.arn]);
+    expect(bySid.DrainHandoff.Principal.AWS.sort()).toEqual(
+      ['SpotInterruptionRole', 'CapacityReservationRole', 'OpsRole'].map((r) => role(r).state.arn).sort(),
+    );
     expect(bySid.DrainHandoff.Condition).toEqual({ StringEquals: { 'events:source': 'autoscaler.drain' } });
     expect(bySid.AccountRules).toMatchObject({
       Principal: { Service: 'events.amazonaws.com' },

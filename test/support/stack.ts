@@ -7,7 +7,7 @@ import { loadConfigFile, type ResolvedConfig } from '../../shared/config/load.ts
 import { MetricsStore } from '../../local/emulators/prometheus/store.ts';
 import { type CallRecord, World } from '../../local/emulators/world.ts';
 import { type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
-import { type LocalStack, startLocalStack } from '../../local/stack.ts';
+import { type DeliveredEvent, type LocalStack, startLocalStack } from '../../local/stack.ts';
 import { seedDeployments, seedWorld } from '../../local/seed.ts';
 import type { AuditRecord, RejectedEvent } from '../../shared/state/store.ts';
 import { localHandler } from '../../local/handler.ts';
@@ -33,8 +33,11 @@ export interface HarnessOptions {
    * no block at all (its pool cannot be used), for tests whose subject is not reserved capacity.
    */
   block?: { start: number; end: number } | null;
-  /** The drain function receives the drains handed off (`LocalStackOptions.drains`); default none. */
-  drains?: 'invoke';
+  /**
+   * The drain function receives the drains handed off (`LocalStackOptions.drains`), or a test takes each
+   * command as the bus delivers it (and invokes the drain function itself); default none.
+   */
+  drains?: 'invoke' | ((event: DeliveredEvent) => void);
 }
 
 export interface Harness {
