@@ -267,20 +267,22 @@ export function slotAvailability(
  * of the windows active at the step's start, as the autoscaler reads them (shared/engine/schedule.ts).
  */
 export function scheduleFloors(demo: DemoFleet, steps: number, stepSeconds: number): number[] {
-  const windows = (demo.schedule ?? []).filter((w) => (w.minNodes ?? 0) > 0);
-  return Array.from({ length: steps }, (_, k) => {
-    const t = demo.startMs + k * stepSeconds * 1000;
-    let floor = 0;
-    for (const w of windows) {
-      try {
-        if (isWindowActive(w, t)) floor = Math.max(floor, w.minNodes ?? 0);
-      } catch (e) {
-        // A malformed window is inactive, as the engine treats it (it reports it in its plans).
-        if (!(e instanceof RangeError)) throw e;
-      }
+  return Array.from({ length: steps }, (_, k) => scheduleFloorAt(demo, demo.startMs + k * stepSeconds * 1000));
+}
+
+/** The largest `minNodes` of the fleet's schedule windows active at `t` (0 where none is). */
+export function scheduleFloorAt(demo: DemoFleet, t: number): number {
+  let floor = 0;
+  for (const w of demo.schedule ?? []) {
+    if (!((w.minNodes ?? 0) > 0)) continue;
+    try {
+      if (isWindowActive(w, t)) floor = Math.max(floor, w.minNodes ?? 0);
+    } catch (e) {
+      // A malformed window is inactive, as the engine treats it (it reports it in its plans).
+      if (!(e instanceof RangeError)) throw e;
     }
-    return floor;
-  });
+  }
+  return floor;
 }
 
 export interface OracleOptions {
