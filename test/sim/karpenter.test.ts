@@ -1,13 +1,17 @@
 /** The karpenter baseline: its pure rules, then small scenarios checked by hand. */
 import { describe, expect, it } from 'vitest';
+import type { ScheduleWindow } from '../../shared/domain/types.ts';
 import {
   allowedDisruptions,
   chooseOffering,
   createKarpenterBaseline,
+  fleetFloor,
   KARPENTER_DEFAULTS,
   type Offering,
+  staticNodePools,
   UnavailableOfferings,
 } from '../../local/sim/baselines/karpenter.ts';
+import type { DemoFleet } from '../../local/sim/demo.ts';
 import { type RunOptions, runSimulation } from '../../local/sim/runner.ts';
 import type { SpotSchedule } from '../../local/sim/spot.ts';
 import { NO_SPOT, stepTrace, T0, tinyDemo } from './support.ts';
@@ -180,5 +184,142 @@ describe('karpenter on small fleets', () => {
     const demo = tinyDemo([{ id: 'od', hourlyPrice: 1 }]);
     const r = await run({ trace: stepTrace([[0, 35]], 30), demo, hours: 0.5, startMode: 'cold' });
     expect(r.series.nodesByCloud.aws[0]).toBe(1);
+  });
+});
+
+describe("karpenter holds the operator's hard floors", () => {
+  const run = async (over: Partial<RunOptions> & Pick<RunOptions, 'trace' | 'demo' | 'hours'>) =>
+    (await runSimulation({ spot: NO_SPOT, seed: 1, controllers: [createKarpenterBaseline()], ...over })).runs[0]!;
+  const withFloors = (demo: DemoFleet, minNodes: number, schedule: ScheduleWindow[] = []): DemoFleet => ({
+    ...demo,
+    fleet: { ...demo.fleet, policy: { ...demo.fleet.policy, minNodes } },
+    schedule,
+  });
+  // Every day, 01:00-02:00 UTC: at least 3 nodes.
+  const window: ScheduleWindow = {
+    name: 'night-shift',
+    timeZone: 'UTC',
+    days: [1, 2, 3, 4, 5, 6, 7],
+    start: '01:00',
+    end: '02:00',
+    minNodes: 3,
+  };
+
+  it('derives one static NodePool per pool minimum and the floor from minNodes and the windows', () => {
+    const demo = withFloors(
+      tinyDemo([
+        { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, min: 2 },
+        { id: 'od', hourlyPrice: 1, min: 1, max: 1 },
+        { id: 'l4', hourlyPrice: 0.7 },
+      ]),
+      2,
+      [window],
+    );
+    expect(staticNodePools(demo)).toEqual([
+      { poolId: 'spot', replicas: 2 },
+      { poolId: 'od', replicas: 1 },
+    ]);
+    const floor = fleetFloor(demo);
+    const at = (minute: number) => floor(T0 + minute * 60_000);
+    // The window raises it from 01:00; the HPA's 300 s stabilization holds it until 02:05.
+    expect([0, 59, 60, 119, 120, 124, 125, 180].map(at)).toEqual([2, 2, 3, 3, 3, 3, 2, 2]);
+  });
+
+  it.each([
+    {
+      // Without the static NodePool, consolidation would replace the on-demand node with a cheaper spot one.
+      name: 'an on-demand minimum next to cheaper spot, demand for 3 nodes then none',
+      pieces: [
+        [0, 21],
+        [30, 0],
+      ] as Array<[number, number]>,
+    },
+    { name: 'an on-demand minimum, no demand at all', pieces: [[0, 0]] as Array<[number, number]> },
+  ])('keeps the pool minimum alive all along: $name', async ({ pieces }) => {
+    const demo = withFloors(
+      tinyDemo([
+        { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3 },
+        { id: 'od', hourlyPrice: 1, min: 1 },
+      ]),
+      0,
+    );
+    const r = await run({ trace: stepTrace(pieces, 120), demo, hours: 2 });
+    // One on-demand node serving in every step, billed the whole run, never taken down.
+    expect(r.series.capacityRpsByType['on-demand'].every((c) => c === 10)).toBe(true);
+    expect(r.summary.cost_breakdown.by_pool.od?.running_on_demand).toBeCloseTo(2, 9);
+    expect(r.timeline.filter((e) => e.kind === 'action' && e.poolId === 'od')).toEqual([]);
+  });
+
+  it("serves the model server's pods on the static node: no other node for demand it holds", async () => {
+    const demo = withFloors(
+      tinyDemo([
+        { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3 },
+        { id: 'od', hourlyPrice: 1, min: 1 },
+      ]),
+      1,
+    );
+    // 7 rps: one pod at 70% of a 10 rps node; it runs on the static node.
+    const r = await run({ trace: stepTrace([[0, 7]], 60), demo, hours: 1 });
+    expect(r.summary.slo_attainment).toBe(1);
+    expect(r.summary.cost_usd).toBeCloseTo(1, 9);
+    expect(r.timeline.filter((e) => e.kind === 'action')).toEqual([]);
+  });
+
+  it('replaces an interrupted static spot node at once, in a zone with capacity', async () => {
+    const demo = withFloors(
+      tinyDemo([
+        { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, zones: ['a', 'b'], min: 2 },
+        { id: 'od', hourlyPrice: 1 },
+      ]),
+      1,
+    );
+    const spot: SpotSchedule = {
+      source: 'test',
+      mapping: [],
+      changes: [
+        { t: 0, poolId: 'spot', zone: 'a', capacity: 10 },
+        { t: 0, poolId: 'spot', zone: 'b', capacity: 10 },
+        { t: 330, poolId: 'spot', zone: 'a', capacity: 0 },
+      ],
+    };
+    const r = await run({ trace: stepTrace([[0, 7]], 30), demo, hours: 0.5, spot });
+    // The static NodePool's two nodes start in zones a and b (one pod: the other is idle, yet kept). Zone a's
+    // notice comes at 330 s; at 360 s Karpenter ends that node and the static NodePool launches its
+    // replacement in zone b (zone a cached as unavailable), ready 10 minutes later.
+    expect(r.summary).toMatchObject({ interruptions: 1, max_replacement_seconds: 30, unreplaced_interruptions: 0 });
+    const spotRps = r.series.capacityRpsByType.spot;
+    expect(spotRps.slice(0, 6).every((c) => c === 20)).toBe(true);
+    expect(spotRps.slice(6, 16).every((c) => c === 10)).toBe(true);
+    expect(spotRps.slice(16).every((c) => c === 20)).toBe(true);
+    expect(r.summary.slo_attainment).toBe(1);
+    expect(r.summary.cost_breakdown.by_pool.od?.running_on_demand ?? 0).toBe(0);
+  });
+
+  it.each([
+    { name: 'before the window', minute: 30, idle: 1, busy: 2 },
+    { name: 'the last minute before it', minute: 59, idle: 1, busy: 2 },
+    { name: 'its start', minute: 60, idle: 3, busy: 3 },
+    { name: 'its last minute', minute: 119, idle: 3, busy: 3 },
+    { name: 'within the HPA stabilization after it', minute: 124, idle: 3, busy: 3 },
+    { name: 'scale-in, one node per step (budget 10% of 3 rounds up to 1)', minute: 125, idle: 2, busy: 2 },
+    { name: 'after it', minute: 150, idle: 1, busy: 2 },
+  ])('holds the window floor in the window and not outside: $name', async ({ minute, idle, busy }) => {
+    const demo = withFloors(tinyDemo([{ id: 'od', hourlyPrice: 1 }]), 1, [window]);
+    // Idle: one pod (minReplicas 1); busy: 14 rps, two pods on two nodes. The floor's nodes serve them: the
+    // window holds 3 nodes, not 3 more.
+    for (const [rps, expected] of [
+      [0, idle],
+      [14, busy],
+    ] as const) {
+      const r = await run({ trace: stepTrace([[0, rps]], 180), demo, hours: 3 });
+      expect(r.series.nodesByCloud.aws[minute]).toBe(expected);
+      expect(r.summary.slo_attainment).toBe(1);
+    }
+  });
+
+  it("holds the fleet's minNodes with no window", async () => {
+    const demo = withFloors(tinyDemo([{ id: 'od', hourlyPrice: 1 }]), 2);
+    const r = await run({ trace: stepTrace([[0, 0]], 60), demo, hours: 1 });
+    expect(r.series.nodesByCloud.aws.every((n) => n === 2)).toBe(true);
   });
 });

@@ -20,6 +20,8 @@ export interface TinyPool {
   bootSeconds?: number;
   zones?: string[];
   desired?: number;
+  /** The pool's minimum (default 0). */
+  min?: number;
   max?: number;
   reservationId?: string;
 }
@@ -36,6 +38,7 @@ export function tinyDemo(pools: TinyPool[], reservations: WorldReservation[] = [
     readySeconds: 600,
     zones: ['z1'],
     desired: 0,
+    min: 0,
     max: 100,
     ...p,
     bootSeconds: Math.min(p.bootSeconds ?? 0, p.readySeconds ?? 600),
@@ -52,7 +55,7 @@ export function tinyDemo(pools: TinyPool[], reservations: WorldReservation[] = [
     capacityType: p.capacityType,
     hourlyPrice: p.hourlyPrice,
     rpsPerNode: p.rpsPerNode,
-    min: 0,
+    min: p.min,
     max: p.max,
     timeToReadySeconds: p.readySeconds,
     desired: p.desired,
@@ -69,7 +72,7 @@ export function tinyDemo(pools: TinyPool[], reservations: WorldReservation[] = [
     instanceType: 'g5.xlarge',
     capacityType: p.capacityType,
     desired: p.desired,
-    min: 0,
+    min: p.min,
     max: p.max,
     bootSeconds: p.bootSeconds,
     readySeconds: p.readySeconds,

@@ -31,6 +31,39 @@
  *   disruption controller's polling are far below the 60 s step: pods pending at a step's end are provisioned
  *   in that step, and failed launches fall back within it. `expireAfter` (720 h) is longer than any run.
  *
+ * The operator's hard floors, which every controller holds (the oracle's included: baselines/oracle.ts), held
+ * as a Karpenter operator would express them:
+ * - each pool's minimum: a static NodePool (`spec.replicas`, the `StaticCapacity` feature gate, alpha since
+ *   Karpenter v1.8; karpenter.sh docs/concepts/nodepools.md `spec.replicas`, the design
+ *   kubernetes-sigs/karpenter designs/static-capacity.md, the EKS user guide's "Static capacity node pools in
+ *   EKS Auto Mode", and aws-samples/karpenter-blueprints "static-nodepool", which uses it for capacity
+ *   reservations) pinned to the pool (its instance type, capacity type and zones), with the pool's minimum
+ *   as replicas. As documented: it keeps that many nodes whatever the pods ask; its nodes are never
+ *   consolidation candidates (nor count in the dynamic NodePool's disruption budget: budgets are per
+ *   NodePool); a node it loses (a spot interruption, a block's end) is launched again by its scale-up
+ *   controller, which compares the replicas with the healthy NodeClaims; and its nodes are ordinary nodes of
+ *   the cluster: the model server's pods are scheduled onto them (ready nodes first, as everywhere here),
+ *   and consolidation may move pods onto their free slots.
+ * - the fleet's `minNodes` and the schedule windows' `minNodes` (floors on NODES): a placeholder Deployment
+ *   (pause containers with a node selector on the fleet's GPU instance types, no GPU request, and a required
+ *   pod anti-affinity on `kubernetes.io/hostname` among themselves: one per node), the placeholder pattern
+ *   of the Kubernetes docs' "Overprovision Node Capacity For A Cluster" (which spreads them by the same
+ *   anti-affinity; the static-capacity design names placeholder pods as the way users held minimum capacity
+ *   before it). Its replicas come from a KEDA ScaledObject: `minReplicaCount` = the fleet's `minNodes`, and
+ *   one `cron` trigger per window (its `timezone`, `start`/`end` as cron expressions of the window's days
+ *   and hours, `desiredReplicas` = its `minNodes`; keda.sh docs/scalers/cron). KEDA feeds an HPA, whose
+ *   default scale-down stabilization (300 s) keeps a window's count for five minutes after it ends. A pending
+ *   placeholder makes Karpenter launch a node (the same offering order as for a pod) unless a node without
+ *   one exists; a node holding a placeholder is not empty, and consolidation deletes it only where the
+ *   placeholder can move to another node without one. So the fleet holds at least the floor's nodes, and
+ *   they serve the model server's pods too, as the oracle's floor nodes serve demand. Why not a static
+ *   NodePool whose replicas a CronJob changes (`kubectl scale nodepool`): its nodes come on top of what the
+ *   dynamic NodePool runs (the capacity block's node, say), so it would hold more than the floor.
+ *   What the model simplifies: the cron trigger starts at the window's start, so its nodes are ready a time
+ *   to ready later (the oracle launches them ahead: in the oracle's favour for SLO, in karpenter's for cost);
+ *   KEDA's 30 s polling is below the step and ignored; pods pending in the same step as a placeholder go to
+ *   the placeholder's new node (Karpenter batches them into one NodeClaim).
+ *
  * The HPA is the engine's Kubernetes HPA code (as the `hpa` baseline) with its defaults; its metric is the
  * demand over the capacity of the pods on ready nodes (a pod's throughput is its node's over the node's pods
  * slots), pods on booting nodes are unready. Pods are counted per node: new pods go to free slots (ready
@@ -40,10 +73,12 @@
  * than it has slots (only the 8-GPU capacity-block node can): that is in this baseline's favour.
  */
 import { ceilTolerant } from '../../../shared/domain/capacity.ts';
+import { DEFAULT_SCALE_DOWN } from '../../../shared/engine/index.ts';
 import type { World, WorldInstance } from '../../emulators/world.ts';
 import type { Controller, ControllerContext, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
 import { createHpaLoop, type HpaLoop } from './hpa.ts';
+import { scheduleFloorAt } from './oracle.ts';
 
 /** Karpenter's defaults used here (see the file comment for the documentation of each). */
 export const KARPENTER_DEFAULTS = {
@@ -132,6 +167,10 @@ interface Node {
   id: string;
   poolId: string;
   pods: number;
+  /** A node of a static NodePool (`spec.replicas`, a pool's minimum): never consolidated, replaced when lost. */
+  static: boolean;
+  /** The node runs one of the floor's placeholder pods (no GPU; one per node). */
+  placeholder: boolean;
   /** Slots held for the pods of the node this one replaces (consolidation). */
   held: number;
   /** The node is being replaced (tainted `karpenter.sh/disrupted`): no new pods. */
@@ -153,6 +192,9 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
   let replicas = 0;
   let commands: Replace[] = [];
   const expiring = new Set<string>();
+  /** Static NodePools: one per pool with a minimum, `spec.replicas` = the pool's min. */
+  let staticPools: Array<{ poolId: string; replicas: number }> = [];
+  let floorOf: (t: number) => number = () => 0;
 
   const offeringOf = (poolId: string) => offerings.find((o) => o.poolId === poolId)!;
   const podRps = (o: Offering) => o.rpsPerNode / o.slots;
@@ -162,6 +204,21 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
   };
   const isReady = (world: World, n: Node) => liveInstance(world, n.id)?.state === 'ready';
   const podsOnNodes = () => [...nodes.values()].reduce((s, n) => s + n.pods, 0);
+  const placeholders = () => [...nodes.values()].filter((n) => n.placeholder).length;
+
+  function addNode(inst: WorldInstance, isStatic: boolean): Node {
+    const node: Node = {
+      id: inst.id,
+      poolId: inst.poolId,
+      pods: 0,
+      static: isStatic,
+      placeholder: false,
+      held: 0,
+      disrupting: false,
+    };
+    nodes.set(node.id, node);
+    return node;
+  }
 
   /** Nodes gone from the World (reclaimed at the end of a notice, a block's end) leave their pods pending. */
   function sync(world: World) {
@@ -173,7 +230,8 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
       const candidate = nodes.get(c.candidate);
       const replacement = nodes.get(c.replacement);
       if (candidate && replacement) return true;
-      // Either side gone: the command ends; what is left holds its own pods again.
+      // Either side gone: the command ends; what is left holds its own pods again (a placeholder on a node
+      // that is gone is pending: reconcilePlaceholders places it again).
       if (candidate) candidate.disrupting = false;
       if (replacement) replacement.held = 0;
       return false;
@@ -212,11 +270,73 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
       const zones = ice.availableZones(choice.offering.poolId, choice.offering.zones, now);
       const inst = world.launchInstance(choice.offering.poolId, zones);
       if (inst) {
-        const node: Node = { id: inst.id, poolId: inst.poolId, pods: 0, held: 0, disrupting: false };
+        const node = addNode(inst, false);
         nodes.set(node.id, node);
         return { node, pods: choice.pods };
       }
       for (const z of zones) ice.mark(choice.offering.poolId, z, now);
+    }
+  }
+
+  /**
+   * The static NodePools' scale-up: each keeps `replicas` nodes of its pool; a missing one (never launched,
+   * interrupted, its block ended) is launched now where the insufficient-capacity cache and the pool allow,
+   * and tried again at the next step otherwise.
+   */
+  function reconcileStatic(world: World, now: number) {
+    for (const sp of staticPools) {
+      const offering = offeringOf(sp.poolId);
+      let have = [...nodes.values()].filter((n) => n.static && n.poolId === sp.poolId).length;
+      while (have < sp.replicas) {
+        if (!available(world, now).includes(offering)) break;
+        const zones = ice.availableZones(sp.poolId, offering.zones, now);
+        const inst = world.launchInstance(sp.poolId, zones);
+        if (!inst) {
+          for (const z of zones) ice.mark(sp.poolId, z, now);
+          break;
+        }
+        addNode(inst, true);
+        have++;
+      }
+    }
+  }
+
+  /**
+   * The floor's placeholder Deployment: `floorOf(now)` replicas, one per node. Surplus placeholders go first
+   * from nodes not ready, then the newest; missing ones go to nodes without one (ready first), and the rest
+   * are pending: Karpenter launches a node for each (the placeholder takes no GPU slot: the node's slots
+   * are free for the model server's pods).
+   */
+  function reconcilePlaceholders(world: World, now: number) {
+    const floor = floorOf(now);
+    const hosts = [...nodes.values()].filter((n) => n.placeholder);
+    if (hosts.length > floor) {
+      hosts
+        .sort(
+          (a, b) =>
+            Number(isReady(world, a)) - Number(isReady(world, b)) ||
+            (liveInstance(world, b.id)?.launchedAt ?? 0) - (liveInstance(world, a.id)?.launchedAt ?? 0),
+        )
+        .slice(0, hosts.length - floor)
+        .forEach((n) => {
+          n.placeholder = false;
+        });
+      return;
+    }
+    let missing = floor - hosts.length;
+    const free = [...nodes.values()]
+      .filter((n) => !n.placeholder && !n.disrupting)
+      .sort((a, b) => Number(isReady(world, b)) - Number(isReady(world, a)));
+    for (const n of free) {
+      if (missing === 0) return;
+      n.placeholder = true;
+      missing--;
+    }
+    while (missing > 0) {
+      const launched = launch(world, now, 1);
+      if (!launched) return;
+      launched.node.placeholder = true;
+      missing--;
     }
   }
 
@@ -276,6 +396,7 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
       replacement.pods += candidate.pods;
       replacement.held = 0;
       candidate.pods = 0;
+      if (candidate.placeholder) replacement.placeholder = true;
       commands = commands.filter((x) => x !== c);
       deleteNode(world, candidate);
     }
@@ -283,28 +404,38 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
 
   /** WhenEmptyOrUnderutilized consolidation, within the disruption budget. */
   function consolidate(world: World, now: number) {
-    if (replicas - podsOnNodes() > 0) return; // pods still pending: nothing to consolidate onto
-    const all = [...nodes.values()];
+    // Pods (or placeholders) still pending: nothing to consolidate onto.
+    if (replicas - podsOnNodes() > 0 || placeholders() < floorOf(now)) return;
+    // The budget is the dynamic NodePool's: its nodes only (a static NodePool's nodes are not consolidated).
+    const all = [...nodes.values()].filter((n) => !n.static);
     const notReady = all.filter((n) => !isReady(world, n)).length;
     let budget = allowedDisruptions(all.length, commands.length, notReady, KARPENTER_DEFAULTS.disruptionBudgetPercent);
     const candidates = () =>
       [...nodes.values()]
-        .filter((n) => isReady(world, n) && !n.disrupting && n.held === 0)
+        .filter((n) => !n.static && isReady(world, n) && !n.disrupting && n.held === 0)
         .sort((a, b) => a.pods - b.pods || offeringOf(b.poolId).hourlyPrice - offeringOf(a.poolId).hourlyPrice);
-    // Empty nodes.
+    // Empty nodes (a placeholder is a pod: its node is not empty).
     for (const n of candidates()) {
       if (budget <= 0) return;
       if (n.pods > 0) break;
+      if (n.placeholder) continue;
       deleteNode(world, n);
       budget--;
     }
-    // Deletion: a node whose pods fit in the free slots of the other ready nodes.
+    // Deletion: a node whose pods fit in the free slots of the other ready nodes, and whose placeholder (if
+    // any) has another ready node without one to go to (its anti-affinity).
     for (const n of candidates()) {
       if (budget <= 0) return;
-      if (n.pods === 0) continue;
+      if (n.pods === 0 && !n.placeholder) continue;
       const others = [...nodes.values()].filter((o) => o !== n && isReady(world, o) && !o.disrupting);
       const free = others.reduce((s, o) => s + offeringOf(o.poolId).slots - o.pods - o.held, 0);
       if (free < n.pods) continue;
+      const placeholderTo = n.placeholder ? others.find((o) => !o.placeholder) : undefined;
+      if (n.placeholder && !placeholderTo) continue;
+      if (placeholderTo) {
+        placeholderTo.placeholder = true;
+        n.placeholder = false;
+      }
       let moving = n.pods;
       for (const o of others) {
         const take = Math.min(moving, offeringOf(o.poolId).slots - o.pods - o.held);
@@ -316,15 +447,16 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
       deleteNode(world, n);
       budget--;
     }
-    // Replacement: a single cheaper node that holds the node's pods, ready before the old one goes.
+    // Replacement: a single cheaper node that holds the node's pods (and its placeholder), ready before the
+    // old one goes.
     for (const n of candidates()) {
       if (budget <= 0) return;
-      if (n.pods === 0) continue;
+      if (n.pods === 0 && !n.placeholder) continue;
       const current = offeringOf(n.poolId);
       const launched = launch(
         world,
         now,
-        n.pods,
+        Math.max(1, n.pods),
         (o) =>
           o.slots >= n.pods &&
           o.hourlyPrice < current.hourlyPrice &&
@@ -365,6 +497,8 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
   function settleReplicas(ctx: ControllerContext) {
     const rps = (ctx.foresight.offeredPerStep[0] ?? 0) / ctx.stepSeconds;
     replicas = ctx.startMode === 'cold' ? minReplicas : hpa.clamp(minReplicas);
+    reconcileStatic(ctx.world, ctx.now);
+    reconcilePlaceholders(ctx.world, ctx.now);
     schedule(ctx.world, ctx.now);
     if (ctx.startMode === 'cold') return;
     const capacity = () => [...nodes.values()].reduce((s, n) => s + n.pods * podRps(offeringOf(n.poolId)), 0);
@@ -389,6 +523,8 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
       commands = [];
       expiring.clear();
       offerings = offeringsOf(ctx.demo);
+      staticPools = staticNodePools(ctx.demo);
+      floorOf = fleetFloor(ctx.demo);
     },
     async settle(ctx) {
       settleReplicas(ctx);
@@ -411,6 +547,8 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
         replicas = desired;
         removePods(ctx.world, count);
       } else replicas = desired;
+      reconcileStatic(ctx.world, ctx.now);
+      reconcilePlaceholders(ctx.world, ctx.now);
       schedule(ctx.world, ctx.now);
       consolidate(ctx.world, ctx.now);
     },
@@ -433,4 +571,42 @@ export function offeringsOf(demo: DemoFleet): Offering[] {
       ...(spec.reservationId ? { reservationId: spec.reservationId } : {}),
     };
   });
+}
+
+/**
+ * The static NodePools that hold the pools' minimums: one per pool with a minimum (at most its max), pinned
+ * to that pool, with `spec.replicas` = the minimum.
+ */
+export function staticNodePools(demo: DemoFleet): Array<{ poolId: string; replicas: number }> {
+  return demo.worldPools
+    .filter((p) => (p.min ?? 0) > 0)
+    .map((p) => ({ poolId: p.id, replicas: Math.min(p.min, p.max) }));
+}
+
+/**
+ * The placeholder Deployment's replicas at time `t`: the fleet's `minNodes` (the ScaledObject's
+ * `minReplicaCount`), raised by each schedule window's `minNodes` while it is active (a `cron` trigger per
+ * window), and held for the HPA's default scale-down stabilization (300 s) after a window ends: the HPA that
+ * KEDA creates keeps the highest recommendation of the last five minutes.
+ */
+export function fleetFloor(demo: DemoFleet): (t: number) => number {
+  const minNodes = Math.max(0, demo.fleet.policy.minNodes ?? 0);
+  const stabilizationMs = DEFAULT_SCALE_DOWN.stabilizationWindowSeconds * 1000;
+  const hpaSyncMs = 15_000;
+  const cache = new Map<number, number>();
+  const windowAt = (t: number) => {
+    let f = cache.get(t);
+    if (f === undefined) {
+      f = scheduleFloorAt(demo, t);
+      cache.set(t, f);
+    }
+    return f;
+  };
+  return (t) => {
+    let floor = minNodes;
+    if (!(demo.schedule ?? []).some((w) => (w.minNodes ?? 0) > 0)) return floor;
+    // The HPA syncs every 15 s; the stabilization window looks back five minutes.
+    for (let back = 0; back <= stabilizationMs; back += hpaSyncMs) floor = Math.max(floor, windowAt(t - back));
+    return floor;
+  };
 }
