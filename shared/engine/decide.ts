@@ -43,9 +43,9 @@ import { hedgeTargets, lossScenarios, poolSurvival, priorScenarios, updateSpotRi
 import { slack } from './spot-hedge.ts';
 import {
   bridge,
-  holdWarmNeed,
+  heldWarmTargets,
+  holdWarmNeeds,
   sizeWithWarm,
-  warmHoldSeconds,
   warmPoolsOf,
   warmCapacityFor,
   warmScaleIn,
@@ -336,8 +336,8 @@ export function decide(input: DecisionInput, now: Date): Plan {
       const layout = chosen ? chosen.path.at(chosen.nodes) : path.at(rec.nodes);
       for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(layout, { ...r, runningRps: 0 }));
       const need = Math.max(sizing.demandBandRps, hedgeWarmRps, unknownScaleRps(sizing, warmView));
-      warmHold = holdWarmNeed(input.state.warmHold, need, t, warmHoldSeconds(warmView[0]!.pool));
-      warmTargets = warmTarget(warmView, warmHold.rps);
+      warmHold = holdWarmNeeds(input.state.warmHold, warmView, need, t);
+      warmTargets = heldWarmTargets(warmView, warmHold);
       warmNeedTargets = warmTarget(warmView, need);
       // What the warm pools hold after this decision: the nodes there (kept up to the held need) and those
       // refilled for this decision's need (warm.ts).
@@ -383,13 +383,8 @@ export function decide(input: DecisionInput, now: Date): Plan {
 
   // At zero demand without history the warm pools are still sized for the scale the history cannot give yet.
   if (sizing && !warmHold && !fleetManual && unknownScaleRps(sizing, warmView) > 0) {
-    warmHold = holdWarmNeed(
-      input.state.warmHold,
-      unknownScaleRps(sizing, warmView),
-      t,
-      warmHoldSeconds(warmView[0]!.pool),
-    );
-    warmTargets = warmTarget(warmView, warmHold.rps);
+    warmHold = holdWarmNeeds(input.state.warmHold, warmView, unknownScaleRps(sizing, warmView), t);
+    warmTargets = heldWarmTargets(warmView, warmHold);
     warmNeedTargets = warmTarget(warmView, unknownScaleRps(sizing, warmView));
   }
 

@@ -115,11 +115,25 @@ export interface SpotRiskState {
   events: Array<{ at: string; offering: string; nodes: number; held?: number }>;
 }
 
-/** The need (requests/s) the warm pools are sized for, held at its highest for a while (warm-sizing.ts). */
-export interface WarmHold {
+/** A need (requests/s) held at its highest for a while (warm-sizing.ts). */
+export interface HeldNeed {
   rps: number;
   /** ISO time it was last raised. */
   at: string;
+  /**
+   * A pool's: the warm nodes it had after nodes last went back to it (a scale-in's), and when. They were
+   * serving until then, so they are kept for the pool's break-even time from then, like a need (warm.ts).
+   */
+  kept?: { nodes: number; at: string };
+}
+
+/**
+ * The need (requests/s) the warm pools are sized for, held at its highest for a while (warm-sizing.ts): for
+ * each warm pool for its own break-even time (`pools`); `rps` and `at` are the highest of them, for the reasons
+ * (and, in a state saved before `pools`, the one hold of every pool).
+ */
+export interface WarmHold extends HeldNeed {
+  pools?: Record<string, HeldNeed>;
 }
 
 /** The warm pools' sizing a decision made with the SLO headroom (warm-sizing.ts), for warm.ts to act on. */

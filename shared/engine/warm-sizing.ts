@@ -25,7 +25,8 @@
  * running price: so a prepared warm node is not given up before the break-even time of a pool (time to ready
  * x running price / disk price: the disk-hours that cost one preparation, ~15 h for a g5.xlarge with 100 GB
  * of gp3), the ski-rental rule: the need is held at its highest for that time, and the warm nodes there are
- * kept up to it; a pool is refilled (a preparation per node) only up to this decision's own need (warm.ts).
+ * kept up to it, each pool for its own break-even time (its own time to ready, running price and disk price);
+ * a pool is refilled (a preparation per node) only up to this decision's own need (warm.ts).
  *
  * Replacements and rises resume warm nodes first (`bridge`): when the capacity serving within a resume time
  * (ready nodes the plan keeps, nodes resuming in warm pools) is short of what the running headroom needs —
@@ -40,7 +41,7 @@ import type { WarmPolicy } from '../domain/warm.ts';
 import { type DemandSample, type Headroom, headroom, LEVEL_NOW, type Level } from './headroom.ts';
 import type { Layout } from './layout.ts';
 import type { PlacementPath } from './placement-path.ts';
-import type { WarmHold } from './types.ts';
+import type { HeldNeed, WarmHold } from './types.ts';
 
 export type WarmPool = Pool & { warm: WarmPolicy };
 
@@ -170,13 +171,60 @@ export function warmHoldSeconds(pool: WarmPool): number {
 }
 
 /** The held need after this decision: raised at once, lowered only once `holdSeconds` passed since the last raise. */
-export function holdWarmNeed(prev: WarmHold | undefined, needRps: number, now: number, holdSeconds: number): WarmHold {
+export function holdWarmNeed(prev: HeldNeed | undefined, needRps: number, now: number, holdSeconds: number): HeldNeed {
   const at = prev ? Date.parse(prev.at) : Number.NaN;
   const need = Math.max(0, needRps);
   if (!prev || !Number.isFinite(at) || need >= prev.rps || now - at >= holdSeconds * 1000) {
     return { rps: need, at: new Date(now).toISOString() };
   }
-  return prev;
+  return { rps: prev.rps, at: prev.at };
+}
+
+/** A pool's held need in a hold (a hold saved before the per-pool holds applies to every pool). */
+export function poolHold(hold: WarmHold | undefined, poolId: string): HeldNeed | undefined {
+  if (!hold) return undefined;
+  if (hold.pools) return hold.pools[poolId];
+  return { rps: hold.rps, at: hold.at };
+}
+
+/**
+ * The held needs after this decision: each warm pool's own, raised at once and lowered only once its own
+ * break-even time (`warmHoldSeconds`) passed since its last raise. Pools not in this decision keep theirs.
+ */
+export function holdWarmNeeds(
+  prev: WarmHold | undefined,
+  pools: readonly WarmPoolView[],
+  needRps: number,
+  now: number,
+): WarmHold {
+  const held: Record<string, HeldNeed> = { ...(prev?.pools ?? {}) };
+  for (const v of pools) {
+    const before = poolHold(prev, v.pool.id);
+    const h = holdWarmNeed(before, needRps, now, warmHoldSeconds(v.pool));
+    held[v.pool.id] = before?.kept ? { rps: h.rps, at: h.at, kept: before.kept } : { rps: h.rps, at: h.at };
+  }
+  let top: HeldNeed = { rps: 0, at: new Date(now).toISOString() };
+  for (const v of pools) {
+    const h = held[v.pool.id]!;
+    if (h.rps > top.rps || (h.rps === top.rps && Date.parse(h.at) > Date.parse(top.at))) top = h;
+  }
+  return { rps: top.rps, at: top.at, pools: held };
+}
+
+/**
+ * Warm nodes per pool for the held needs: each pool its share of its own held need (cheapest per request/s
+ * first, as `warmTarget`), and the capacity the maxima leave uncovered of the highest.
+ */
+export function heldWarmTargets(
+  pools: readonly WarmPoolView[],
+  hold: WarmHold,
+): { targets: Map<string, number>; leftRps: number } {
+  const targets = new Map<string, number>();
+  for (const v of pools) {
+    const rps = poolHold(hold, v.pool.id)?.rps ?? hold.rps;
+    targets.set(v.pool.id, warmTarget(pools, rps).targets.get(v.pool.id) ?? 0);
+  }
+  return { targets, leftRps: warmTarget(pools, hold.rps).leftRps };
 }
 
 /**

@@ -24,11 +24,13 @@
  * Scale-in returns nodes to the warm pool. A node resumed for a rise (or a replacement) and scaled in once
  * the cold launches serve would otherwise end while its pool prepares a new one (a full time to ready at the
  * running price), once per resume. So a shrink of a warm pool (`set-desired` below the count observed) says
- * how many of its nodes go back to the warm pool (`toWarm`): as many as the pool has room for, up to the
- * held need (the SLO sizing's, warm-sizing.ts) or, while that hold is in force (the break-even time of a
- * preparation since the need was last raised), up to `warm.max`: a prepared node kept costs its disks, one
- * given up a new preparation. The warm target after the plan is what the pool then has, never below this
- * decision's own need (a pool below it is refilled) and never above what it keeps; a pool's scale-out draws
+ * how many of its nodes go back to the warm pool (`toWarm`): with the SLO sizing, as many as the pool has
+ * room for, up to `warm.max` (they were serving until now: a prepared node kept costs its disks, one given up
+ * a new preparation), and the pool keeps what it then has for its break-even time from now (time to ready x
+ * running price / disk price, `warmHoldSeconds`), the ski-rental rule applied to the nodes returned as
+ * warm-sizing.ts applies it to the need; without it, up to the pool's rule target. The warm target after the
+ * plan is what the pool then has, never below this decision's own need (a pool below it is refilled) and
+ * never above what it keeps (the held need, the nodes returned within the break-even time); a pool's scale-out draws
  * on its ready warm nodes first, and what it resumed is not refilled unless the need asks for it. Each cloud
  * returns nodes with its own primitive (ASG warm pool sized relative to the group, with ReuseOnScaleIn;
  * VMSS deallocate; MIG stopInstances / suspendInstances): the adapters.
@@ -37,7 +39,7 @@
  */
 import type { Pool } from '../domain/types.ts';
 import type { Action, DecisionInput, HistoryEntry, Plan, Reason, SetWarmAction } from './types.ts';
-import { warmHoldSeconds } from './warm-sizing.ts';
+import { poolHold, warmHoldSeconds } from './warm-sizing.ts';
 
 /** The decisions the rises are learned from: a day (demand's daily cycle holds its steepest ramps). */
 export const WARM_LOOKBACK_SECONDS = 24 * 3600;
@@ -89,9 +91,15 @@ export function planWarm(
   input: DecisionInput,
   plan: Plan,
   now: Date,
-): { actions: SetWarmAction[]; reasons: Reason[]; returns: Map<string, number> } {
+): {
+  actions: SetWarmAction[];
+  reasons: Reason[];
+  returns: Map<string, number>;
+  /** Per pool: the nodes kept after a return, and since when (`HeldNeed.kept`), for the next state. */
+  kept: Map<string, { nodes: number; at: string }>;
+} {
   const pools = input.fleet.pools.filter((p): p is Pool & { warm: NonNullable<Pool['warm']> } => !!p.warm);
-  if (pools.length === 0) return { actions: [], reasons: [], returns: new Map() };
+  if (pools.length === 0) return { actions: [], reasons: [], returns: new Map(), kept: new Map() };
   const t = now.getTime();
   const reasons: Reason[] = [];
   const target = new Map(plan.pools.map((p) => [p.poolId, p.target]));
@@ -169,9 +177,11 @@ export function planWarm(
   }
 
   // Scale-in returns nodes to the warm pool where it has room; a pool is refilled only up to this decision's
-  // own need, and keeps what it has (returned nodes too) up to the held need while the hold is in force.
+  // own need, and keeps what it has up to the held need, and the nodes that went back to it for its break-even
+  // time since they did.
   const shrinks = shrinksOf(plan);
   const returns = new Map<string, number>();
+  const kept = new Map<string, { nodes: number; at: string }>();
   const planned = new Map(plan.pools.map((p) => [p.poolId, p]));
   const hold = plan.nextState.warmHold ?? input.state.warmHold;
   for (const p of pools) {
@@ -184,15 +194,24 @@ export function planWarm(
     const shrink = shrinks.get(p.id)?.nodes ?? 0;
     const held = want.get(p.id)!;
     let keepCap = held;
+    let returnCap = held;
+    let keptNodes = 0;
     let needed = held;
     if (plan.warm) {
       needed = plan.warm.needTargets?.[p.id] ?? held;
-      const inForce = hold !== undefined && t - Date.parse(hold.at) < warmHoldSeconds(p) * 1000;
-      // While the hold is in force, a prepared node is worth more kept (its disks) than given up (a new
-      // preparation when it is needed again): up to the pool's maximum.
-      if (inForce) keepCap = Math.max(held, p.warm.max);
+      // A node the scale-in takes out was serving until now: kept, a prepared node costs its disks, given up
+      // a new preparation when it is needed again. So it goes back up to the pool's maximum, and the pool keeps
+      // what it then has for its break-even time (the ski-rental rule, as for a need), beside the held need.
+      returnCap = p.warm.max;
+      const own = poolHold(hold, p.id)?.kept;
+      keptNodes = own && t - Date.parse(own.at) < warmHoldSeconds(p) * 1000 ? own.nodes : 0;
     }
-    const back = Math.min(shrink, Math.max(0, keepCap - haveAfter));
+    const back = Math.min(shrink, Math.max(0, returnCap - haveAfter));
+    if (plan.warm && back > 0) {
+      keptNodes = Math.max(keptNodes, haveAfter + back);
+      kept.set(p.id, { nodes: keptNodes, at: now.toISOString() });
+    }
+    keepCap = Math.max(keepCap, keptNodes);
     const n = Math.min(p.warm.max, Math.max(p.warm.min, needed, Math.min(keepCap, haveAfter + back)));
     want.set(p.id, n);
     if (shrinks.has(p.id)) returns.set(p.id, back);
@@ -204,7 +223,7 @@ export function planWarm(
           `${p.id}: ${back} of the ${shrink} node(s) the scale-in takes out go back to the warm pool ` +
           `(${p.warm.state}: they keep their disks, so resuming them needs no new preparation; ` +
           `${usd(p.warm.hourlyPrice)}/h each for their disks from now)` +
-          (back < shrink ? `, ${shrink - back} end (the warm pool keeps at most ${keepCap})` : ''),
+          (back < shrink ? `, ${shrink - back} end (the warm pool keeps at most ${returnCap})` : ''),
         poolId: p.id,
         before: haveAfter,
         after: haveAfter + back,
@@ -230,7 +249,7 @@ export function planWarm(
       actions.push({ type: 'set-warm', poolId: p.id, from, to: n, state: p.warm.state, reason: message });
     }
   }
-  return { actions, reasons, returns };
+  return { actions, reasons, returns, kept };
 }
 
 /** The shrinks of the plan's pools (`set-desired` below the count observed), executed or held back. */
@@ -248,7 +267,7 @@ function shrinksOf(plan: Plan): Map<string, { nodes: number }> {
  * (`SetDesiredAction.toWarm`).
  */
 export function withWarm(input: DecisionInput, plan: Plan, now: Date): Plan {
-  const { actions, reasons, returns } = planWarm(input, plan, now);
+  const { actions, reasons, returns, kept } = planWarm(input, plan, now);
   if (actions.length === 0 && reasons.length === 0) return plan;
   const held = plan.paused || plan.dryRun;
   const warmOf = new Map(input.fleet.pools.filter((p) => p.warm).map((p) => [p.id, p.warm!]));
@@ -265,8 +284,27 @@ export function withWarm(input: DecisionInput, plan: Plan, now: Date): Plan {
       if (back === undefined || !w) return a;
       return { ...a, toWarm: { nodes: back, warm: targets.get(a.poolId) ?? 0, state: w.state } };
     });
+  // The nodes a scale-in returns are kept from now on (held back while paused or in a dry run: none returns).
+  const hold = plan.nextState.warmHold;
+  const nextState =
+    !held && hold && kept.size > 0
+      ? {
+          ...plan.nextState,
+          warmHold: {
+            ...hold,
+            pools: Object.fromEntries(
+              [...new Set([...Object.keys(hold.pools ?? {}), ...kept.keys()])].map((id) => {
+                const own = poolHold(hold, id) ?? { rps: hold.rps, at: hold.at };
+                const k = kept.get(id);
+                return [id, k ? { ...own, kept: k } : own];
+              }),
+            ),
+          },
+        }
+      : plan.nextState;
   return {
     ...plan,
+    nextState,
     actions: held ? annotate(plan.actions) : [...annotate(plan.actions), ...actions],
     suppressedActions: plan.paused
       ? [...annotate(plan.suppressedActions), ...actions]

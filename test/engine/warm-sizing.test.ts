@@ -19,6 +19,7 @@ import {
   warmHoldSeconds,
   warmTarget,
 } from '../../shared/engine/warm-sizing.ts';
+import { withWarm } from '../../shared/engine/warm.ts';
 import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
 
 const t0 = T0.getTime();
@@ -203,6 +204,58 @@ describe('warm pools without history', () => {
       new Date(t0 + 3600_000),
     );
     expect(later.warm?.targets.od).toBe(12);
+  });
+});
+
+describe("each warm pool's own break-even time", () => {
+  // od: $1/h, 10 rps a node, $0.011/h of disks: a preparation is worth 600 x 1 / 0.011 = 54,545 s (15.2 h) of
+  // disks. l4: $0.7/h, 5 rps a node, $0.0137/h of disks: 600 x 0.7 / 0.0137 = 30,657 s (8.5 h). od is the
+  // cheaper per request/s, so it comes first in the warm targets.
+  const a = (desired: number, ready: number) => od(desired, ready, { warm: warm({ max: 12 }) });
+  const l4 = (ready: number) =>
+    pool({
+      id: 'l4',
+      hourlyPrice: 0.7,
+      rpsPerNode: 5,
+      desired: 0,
+      ready: 0,
+      min: 0,
+      max: 16,
+      timeToReadySeconds: 600,
+      warm: warm({ max: 4, hourlyPrice: 0.0137 }),
+      warmObserved: { ready, warming: 0, target: ready },
+    });
+
+  it('each pool is held for its own time to ready x running price / disk price', () => {
+    expect(warmHoldSeconds(a(0, 0) as WarmPoolView['pool'])).toBeCloseTo(600 / 0.011, 6);
+    expect(warmHoldSeconds(l4(0) as WarmPoolView['pool'])).toBeCloseTo((600 * 0.7) / 0.0137, 6);
+  });
+
+  it.each([
+    // Within both holds: both pools keep their maxima.
+    { name: 'after 5 h: both held', hours: 5, od: 12, l4: 4 },
+    // Past l4's 8.5 h, within od's 15.2 h: l4 follows the need, od is still held.
+    { name: "after 10 h: l4's hold is over, od's is not", hours: 10, od: 12, l4: 0 },
+    // Past both.
+    { name: 'after 16 h: neither is held', hours: 16, od: undefined, l4: 0 },
+  ])('$name', ({ hours, od: odTarget, l4: l4Target }) => {
+    // Without history both pools are prepared at their maxima (a need of 12 x 10 + 4 x 5 = 140 rps)...
+    const first = decide(slo([a(2, 0), l4(0), spot(0)], { demand: { rps: 0 } }), T0);
+    expect([first.warm?.targets.od, first.warm?.targets.l4]).toEqual([12, 4]);
+    // ...then a flat demand history asks for less than that.
+    const i = slo([a(20, 12), l4(4), spot(0)], {
+      demandHistory: flat(100) as Array<[number, number]>,
+      state: { ...slo([]).state, ...(first.nextState.warmHold ? { warmHold: first.nextState.warmHold } : {}) },
+    });
+    const now = new Date(t0 + hours * 3600_000);
+    // The plan with its warm actions, as the application makes it.
+    const later = withWarm(i, decide(i, now), now);
+    expect(later.warm?.targets.l4).toBe(l4Target);
+    if (odTarget !== undefined) expect(later.warm?.targets.od).toBe(odTarget);
+    else expect(later.warm?.targets.od ?? 0).toBeLessThan(12);
+    const setL4 = later.actions.find((x) => x.type === 'set-warm' && x.poolId === 'l4');
+    if (l4Target < 4) expect(setL4).toMatchObject({ from: 4, to: l4Target });
+    else expect(setL4).toBeUndefined();
   });
 });
 

@@ -110,12 +110,13 @@ describe('planWarm', () => {
 });
 
 describe('scale-in returns nodes to the warm pool', () => {
+  const ago = (seconds: number) => new Date(T0.getTime() - seconds * 1000).toISOString();
   /** A plan that takes `od` from `from` to `to` nodes, with the SLO sizing's warm targets (held, and the need's). */
   function planned(
     from: number,
     to: number,
     observed: { ready: number; warming?: number },
-    warmPlan?: { held: number; need: number; holdAgeSeconds: number },
+    warmPlan?: { held: number; need: number; holdAgeSeconds: number; kept?: { nodes: number; ageSeconds: number } },
   ) {
     const p = pool({
       id: 'od',
@@ -143,7 +144,19 @@ describe('scale-in returns nodes to the warm pool', () => {
             },
             nextState: {
               ...base.nextState,
-              warmHold: { rps: 0, at: new Date(T0.getTime() - warmPlan.holdAgeSeconds * 1000).toISOString() },
+              warmHold: {
+                rps: 0,
+                at: ago(warmPlan.holdAgeSeconds),
+                pools: {
+                  od: {
+                    rps: 0,
+                    at: ago(warmPlan.holdAgeSeconds),
+                    ...(warmPlan.kept
+                      ? { kept: { nodes: warmPlan.kept.nodes, at: ago(warmPlan.kept.ageSeconds) } }
+                      : {}),
+                  },
+                },
+              },
             },
           }
         : {}),
@@ -152,26 +165,22 @@ describe('scale-in returns nodes to the warm pool', () => {
   }
 
   it.each([
-    // The hold is in force (raised an hour ago): a prepared node is kept up to warm.max (6), so all 3 return.
+    // The nodes taken out were serving until now: kept (their disks) rather than given up (a new preparation
+    // when needed again), up to warm.max (6), so all 3 return.
+    ['up to warm.max', 6, 3, { ready: 2 }, { held: 4, need: 1, holdAgeSeconds: 3600 }, 3, 5],
+    // However long ago the need was last raised (20 h > the 15 h break-even of a $1/h node with $0.011/h of
+    // disks): the break-even time of the nodes returned starts now.
     [
-      'while the hold is in force, up to warm.max',
-      6,
-      3,
-      { ready: 2 },
-      { held: 4, need: 1, holdAgeSeconds: 3600 },
-      3,
-      5,
-    ],
-    // The hold lapsed (20 h > the 15 h break-even of a $1/h node with $0.011/h of disks): up to the held need.
-    [
-      'once the hold lapsed, up to the held need',
+      'long after the need was last raised, the same',
       6,
       3,
       { ready: 2 },
       { held: 4, need: 1, holdAgeSeconds: 72_000 },
-      2,
-      4,
+      3,
+      5,
     ],
+    // Up to warm.max only: 4 there, room for 2.
+    ['up to warm.max only', 6, 2, { ready: 4 }, { held: 1, need: 1, holdAgeSeconds: 60 }, 2, 6],
     // A full pool has no room: the nodes taken out end.
     ['none into a full pool', 6, 4, { ready: 6 }, { held: 6, need: 6, holdAgeSeconds: 60 }, 0, 6],
     // Without the SLO sizing (no demand history), up to the pool's rule target (its minimum, 0 here): none.
@@ -200,6 +209,35 @@ describe('scale-in returns nodes to the warm pool', () => {
     const { i, plan } = planned(3, 5, { ready: 3 }, { held: 3, need, holdAgeSeconds: 60 });
     const out = withWarm(i, plan, T0);
     expect(out.actions.find((a) => a.type === 'set-warm')).toMatchObject({ from: 3, to: expected });
+  });
+
+  it('records the nodes kept after a return, from now', () => {
+    const { i, plan } = planned(6, 3, { ready: 2 }, { held: 4, need: 1, holdAgeSeconds: 72_000 });
+    const out = withWarm(i, plan, T0);
+    expect(out.nextState.warmHold?.pools?.od?.kept).toEqual({ nodes: 5, at: T0.toISOString() });
+  });
+
+  it.each([
+    // Returned an hour ago: within the break-even time (15 h), the pool keeps them above its held need (2).
+    { name: 'within the break-even time of their return, kept', keptAge: 3600, to: undefined },
+    // Returned 20 h ago: the pool falls to its held need, no lower than this decision's need.
+    { name: 'past it, the pool falls to its held need', keptAge: 72_000, to: 2 },
+  ])('$name', ({ keptAge, to }) => {
+    const { i, plan } = planned(
+      3,
+      3,
+      { ready: 5 },
+      {
+        held: 2,
+        need: 1,
+        holdAgeSeconds: 60,
+        kept: { nodes: 5, ageSeconds: keptAge },
+      },
+    );
+    const out = withWarm(i, plan, T0);
+    const set = out.actions.find((a) => a.type === 'set-warm');
+    if (to === undefined) expect(set).toBeUndefined();
+    else expect(set).toMatchObject({ from: 5, to });
   });
 
   it('shows the return in the plan text', () => {
