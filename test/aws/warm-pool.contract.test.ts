@@ -151,6 +151,57 @@ describe('Auto Scaling warm pools', () => {
   });
 
   it.each([
+    { name: 'a stopped pool with no floor', state: 'stopped' as const, min: 0 },
+    { name: 'a hibernated pool with a floor below its size', state: 'hibernated' as const, min: 1 },
+  ])(
+    'removing an instance (the group shrinks by one) keeps the warm pool its size, with nothing prepared: $name',
+    async ({ state, min }) => {
+      // The service keeps max(MinSize, MaxGroupPreparedCapacity - DesiredCapacity) warm (PutWarmPool's reference):
+      // TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity lowers the desired count, which
+      // would raise the pool's size by one (and prepare an instance, at the running price) until the next setWarm.
+      const { aws, world } = await start();
+      await aws.capacity.setWarm!(asg, { size: 2, min, state, reason: 'test' });
+      world.advance(POOLS.asg.readySeconds);
+      const before = world.warmOf(POOLS.asg.id).map((w) => w.id);
+      const running = (await aws.capacity.describePool(asg)).instances.map((i) => i.id);
+      await aws.capacity.removeInstance!(asg, running[0]!);
+      const o = await aws.capacity.describePool(asg);
+      expect(o.desired).toBe(running.length - 1);
+      expect(o.instances.map((i) => i.id)).not.toContain(running[0]);
+      expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0, state });
+      expect(world.warmOf(POOLS.asg.id).map((w) => w.id)).toEqual(before);
+      // The pool is still relative to the group, with its floor: the next scale-out draws on it, and setWarm
+      // with the same size changes nothing.
+      const clients = new AwsClients({ region: REGION, endpoints: env!.emulator.endpoints, ...FAST });
+      try {
+        const raw = await clients
+          .autoscaling(REGION)
+          .send(new DescribeWarmPoolCommand({ AutoScalingGroupName: POOLS.asg.name }));
+        expect(raw.WarmPoolConfiguration).toMatchObject({
+          MinSize: min,
+          MaxGroupPreparedCapacity: running.length - 1 + 2,
+          InstanceReusePolicy: { ReuseOnScaleIn: true },
+        });
+      } finally {
+        clients.destroy();
+      }
+      expect(await aws.capacity.setWarm!(asg, { size: 2, min, state, reason: 'again' })).toMatchObject({
+        unchanged: true,
+      });
+    },
+  );
+
+  it('a removal that fails leaves the warm pool as it was', async () => {
+    const { aws, world } = await start();
+    await aws.capacity.setWarm!(asg, { size: 2, state: 'stopped', reason: 'test' });
+    world.advance(POOLS.asg.readySeconds);
+    const e = await rejection(aws.capacity.removeInstance!(asg, 'i-0123456789abcdef0'));
+    expect(e.kind).toBe('not-found');
+    const o = await aws.capacity.describePool(asg);
+    expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0 });
+  });
+
+  it.each([
     ['an EC2 Fleet (the adapter refuses)', fleet, 'stopped' as const, 'invalid'],
     ['a group that requests Spot Instances (the service refuses)', spotAsg, 'stopped' as const, 'invalid'],
     ['a suspended state (not an ASG state)', asg, 'suspended' as const, 'invalid'],

@@ -23,7 +23,7 @@ import { awsCall } from './errors.ts';
 import type { Instance } from '@aws-sdk/client-ec2';
 import { asgLifecycle, capacityTypeOf, describeInstances, describeTaggedInstances, withMissing } from './instances.ts';
 import { requireGroup } from './groups.ts';
-import { observeWarmPool, scaleInToWarm, warmPoolInstances } from './warm-pool.ts';
+import { keepingWarmPoolSize, observeWarmPool, scaleInToWarm, warmPoolInstances } from './warm-pool.ts';
 
 /** The tag EC2 Auto Scaling puts on a group's instances. */
 const GROUP_TAG = 'aws:autoscaling:groupName';
@@ -140,12 +140,14 @@ export async function removeGroupInstance(
       message: `instance ${instanceId} is not in group ${groupName}`,
     });
   }
-  await awsCall(operation, () =>
-    clients.autoscaling(region).send(
-      new TerminateInstanceInAutoScalingGroupCommand({
-        InstanceId: instanceId,
-        ShouldDecrementDesiredCapacity: true,
-      }),
-    ),
-  );
+  const terminate = () =>
+    awsCall(operation, () =>
+      clients.autoscaling(region).send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: instanceId,
+          ShouldDecrementDesiredCapacity: true,
+        }),
+      ),
+    );
+  await keepingWarmPoolSize(clients, region, group, operation, terminate);
 }

@@ -10,6 +10,11 @@
  * group's new count + the warm size first, then the group). Size 0 deletes the warm pool (ForceDelete: its
  * instances are terminated even with lifecycle hooks).
  *
+ * Removing one instance (TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity) lowers the
+ * desired count by one, so a pool sized relative to the group would grow by one and the service would prepare
+ * an instance for it (at the running price) until the next setWarm: `keepingWarmPoolSize` lowers
+ * MaxGroupPreparedCapacity with it.
+ *
  * Instances in the pool are `Warmed:*` (`Warmed:Pending` while they are prepared, then `Warmed:Stopped` or
  * `Warmed:Hibernated`); they are not the group's and not counted in its DesiredCapacity. Scale-out draws on the
  * pool first; an instance that cannot start for capacity is replaced by a new launch (a Failed activity).
@@ -193,4 +198,58 @@ export async function scaleInToWarm(
   if (Math.min(floor, toWarm.warm) !== until) {
     await putRelative(clients, region, ref.resource, desired, toWarm.warm, floor, poolState, operation);
   }
+}
+
+/**
+ * Runs `shrinkByOne` (a call that lowers the group's desired count by one: TerminateInstanceInAutoScalingGroup
+ * with ShouldDecrementDesiredCapacity) keeping the warm pool at the size the service keeps now. The size is
+ * max(MinSize, MaxGroupPreparedCapacity (or MaxSize) - desired): one fewer desired would make it one larger,
+ * so MaxGroupPreparedCapacity goes down by one first, with MinSize at the current size meanwhile (the pool
+ * keeps its size before the removal as after it: nothing is removed or prepared); MinSize is set back once
+ * done. A pool whose size does not depend on the desired count (MinSize binds, or an absolute size) is left
+ * alone. If `shrinkByOne` fails, the pool is put back as it was.
+ */
+export async function keepingWarmPoolSize(
+  clients: AwsClients,
+  region: string,
+  group: AutoScalingGroup,
+  operation: string,
+  shrinkByOne: () => Promise<unknown>,
+): Promise<void> {
+  const config = group.WarmPoolConfiguration;
+  const desired = group.DesiredCapacity ?? 0;
+  if (!config || config.Status === 'PendingDelete' || desired < 1) {
+    await shrinkByOne();
+    return;
+  }
+  const prepared = config.MaxGroupPreparedCapacity;
+  const cap = prepared === undefined || prepared < 0 ? (group.MaxSize ?? 0) : prepared;
+  const min = config.MinSize ?? 0;
+  const size = keptSize(group, config);
+  if (Math.max(min, cap - (desired - 1)) === size) {
+    await shrinkByOne();
+    return;
+  }
+  const put = (maxPrepared: number, minSize: number) =>
+    awsCall(operation, () =>
+      clients.autoscaling(region).send(
+        new PutWarmPoolCommand({
+          AutoScalingGroupName: group.AutoScalingGroupName,
+          MaxGroupPreparedCapacity: maxPrepared,
+          MinSize: minSize,
+          ...(config.PoolState ? { PoolState: config.PoolState } : {}),
+          ...(config.InstanceReusePolicy ? { InstanceReusePolicy: config.InstanceReusePolicy } : {}),
+        }),
+      ),
+    );
+  // Here cap - desired = size >= MinSize, and desired >= 1: cap - 1 >= size, a valid MinSize beside it.
+  await put(cap - 1, size);
+  try {
+    await shrinkByOne();
+  } catch (e) {
+    // As it was: the same prepared capacity (-1: from MaxSize again) and floor.
+    await put(prepared === undefined || prepared < 0 ? -1 : prepared, min).catch(() => undefined);
+    throw e;
+  }
+  if (size !== min) await put(cap - 1, min);
 }
