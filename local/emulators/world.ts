@@ -683,17 +683,30 @@ export class World {
     this.reconcile(pool);
   }
   /**
-   * Starts warm instances of a pool (Azure start, GCP startInstances): each resumes into the running group (its
-   * desired count grows by one) or, without capacity, stays warm. Returns the ids that could not start.
+   * Starts warm instances of a pool (Azure start, GCP startInstances and resumeInstances): each resumes into the
+   * running group (its desired count grows by one) or, without capacity, stays warm. `lowerTarget` (GCP: the call
+   * lowers targetStoppedSize or targetSuspendedSize by as many as it starts) shrinks the group's warm target with
+   * them, so the group does not replace them in the pool. Returns the ids that could not start.
    */
-  startWarm(poolId: string, warmIds: string[]): string[] {
+  startWarm(poolId: string, warmIds: string[], opts: { lowerTarget?: boolean } = {}): string[] {
     const pool = this.requirePool(poolId);
     const failed: string[] = [];
+    let started = 0;
     for (const id of warmIds) {
       const w = this.warmInstances.get(id);
       if (!w || w.poolId !== poolId || w.phase !== 'warm') continue;
-      if (this.resumeOne(pool, w)) pool.desired += 1;
-      else failed.push(id);
+      if (this.resumeOne(pool, w)) {
+        pool.desired += 1;
+        started++;
+      } else failed.push(id);
+    }
+    const p = pool.warmPolicy;
+    if (opts.lowerTarget && started > 0 && p) {
+      pool.warmPolicy = {
+        ...p,
+        min: Math.max(0, p.min - started),
+        ...(p.maxPrepared !== undefined ? { maxPrepared: Math.max(0, p.maxPrepared - started) } : {}),
+      };
     }
     this.reconcile(pool);
     return failed;

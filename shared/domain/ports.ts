@@ -136,7 +136,7 @@ export interface SetDesiredResult extends OperationProgress {
   unchanged: boolean;
   /**
    * Warm instances the adapter tried to start that could not (capacity), replaced by new launches: the
-   * offering is short of capacity. Only adapters that start warm instances themselves report it (Azure).
+   * offering is short of capacity. Only adapters that start warm instances themselves report it (Azure, GCP).
    */
   resumeFailures?: number;
 }

@@ -41,7 +41,16 @@ type Query = Record<string, string>;
 
 export type Call =
   | {
-      op: 'migGet' | 'migList' | 'migResize' | 'migDelete' | 'migPatch' | 'migStop' | 'migSuspend';
+      op:
+        | 'migGet'
+        | 'migList'
+        | 'migResize'
+        | 'migDelete'
+        | 'migPatch'
+        | 'migStop'
+        | 'migSuspend'
+        | 'migStart'
+        | 'migResume';
       addr: MigAddress;
       query: Query;
       body: string;
@@ -69,12 +78,17 @@ const OPERATION = /^\/compute\/v1\/projects\/([^/]+)\/(zones|regions)\/([^/]+)\/
 const TEMPLATE = /^\/compute\/v1\/projects\/([^/]+)\/(?:global|regions\/([^/]+))\/instanceTemplates\/([^/]+)$/;
 const INSTANCE = /^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instances\/([^/]+)$/;
 const RESERVATIONS = /^\/compute\/v1\/projects\/([^/]+)\/aggregated\/reservations$/;
-const MIG_ACTIONS: Record<string, 'migList' | 'migResize' | 'migDelete' | 'migStop' | 'migSuspend'> = {
+const MIG_ACTIONS: Record<
+  string,
+  'migList' | 'migResize' | 'migDelete' | 'migStop' | 'migSuspend' | 'migStart' | 'migResume'
+> = {
   listManagedInstances: 'migList',
   resize: 'migResize',
   deleteInstances: 'migDelete',
   stopInstances: 'migStop',
   suspendInstances: 'migSuspend',
+  startInstances: 'migStart',
+  resumeInstances: 'migResume',
 };
 const NONE: ReadonlySet<FaultKind> = new Set();
 const BOTH: ReadonlySet<FaultKind> = new Set(['insufficient-capacity', 'operation-failed']);
@@ -178,7 +192,9 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
     case 'migPatch':
     case 'migDelete':
     case 'migStop':
-    case 'migSuspend': {
+    case 'migSuspend':
+    case 'migStart':
+    case 'migResume': {
       const pool = findMig(ctx.world, call.addr, ctx.project);
       if (!pool) return { error: notFound(call.resource) };
       const project = call.addr.project;
@@ -228,7 +244,7 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
         const op = ctx.operations.create({ scope, operationType: type, ...target, requestId, failure });
         return ready(() => op);
       }
-      // deleteInstances, stopInstances, suspendInstances: chosen members of the group.
+      // deleteInstances, stopInstances, suspendInstances, startInstances, resumeInstances: chosen members of the group.
       let body: { instances?: unknown; skipInstancesOnValidationError?: unknown; forceStop?: unknown };
       try {
         body = call.body ? (JSON.parse(call.body) as typeof body) : {};
@@ -237,6 +253,40 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
       }
       const urls = Array.isArray(body.instances) ? body.instances.map(String) : [];
       if (urls.length === 0) return { error: required('resource.instances') };
+      if (call.op === 'migStart' || call.op === 'migResume') {
+        // Standby VMs of the group: startInstances takes stopped ones, resumeInstances suspended ones ("In this
+        // request, you can only specify instances that are stopped"). Each call raises targetSize and lowers
+        // targetStoppedSize (targetSuspendedSize) by the VMs it starts (the API reference of both methods):
+        // the group does not replenish its standby pool for them, whatever its standbyPolicy.mode. A VM that
+        // cannot start for capacity stays parked (the world's `launch-failed` event says so).
+        const want = call.op === 'migStart' ? 'stopped' : 'suspended';
+        const parked: string[] = [];
+        for (const [i, url] of urls.entries()) {
+          const m = /(?:zones\/([^/]+)\/)?instances\/([^/]+)$/.exec(url);
+          const w = m ? ctx.world.warmInstance(m[2]!) : undefined;
+          const member = w && w.poolId === pool.id && (!m?.[1] || m[1] === w.zone);
+          if (member && w.phase === 'warm' && w.state === want) parked.push(w.id);
+          else if (body.skipInstancesOnValidationError !== true) {
+            const running = m ? ctx.world.instance(m[2]!) : undefined;
+            const known = member || (running && running.poolId === pool.id);
+            return {
+              error: invalidValue(
+                `resource.instances[${i}]`,
+                url,
+                known
+                  ? `You can only specify instances that are ${want === 'stopped' ? 'stopped' : 'suspended'} in this request.`
+                  : 'The instance is not a member of the instance group.',
+              ),
+            };
+          }
+        }
+        let failure: OperationFailure | undefined;
+        if (operationFault === 'operation-failed')
+          failure = conditionNotMet(call.op === 'migStart' ? 'Start' : 'Resume');
+        else ctx.world.startWarm(pool.id, parked, { lowerTarget: true });
+        const op = ctx.operations.create({ scope, operationType: type, ...target, requestId, failure });
+        return ready(() => op);
+      }
       const members: string[] = [];
       for (const [i, url] of urls.entries()) {
         const m = /(?:zones\/([^/]+)\/)?instances\/([^/]+)$/.exec(url);

@@ -9,6 +9,10 @@
  * - listReservations: `reservations.aggregatedList`, the zones of the region.
  *
  * - setWarm: the standby pool (standby.ts): `patch` of the standby policy and target, and its operation.
+ * - A scale-out of a pool that keeps standby VMs starts them first (standby.ts): `startInstances` (or
+ *   `resumeInstances`) of ready standby VMs, which raises targetSize and lowers targetStoppedSize
+ *   (targetSuspendedSize) by as many, then `resize` for the rest; a VM that could not start for capacity stays
+ *   parked and is counted in `resumeFailures`, its share created new by the resize.
  * - A scale-in that returns VMs to the standby pool (`SetDesiredRequest.toWarm`): `stopInstances` (or
  *   `suspendInstances`) of chosen running VMs, which lowers targetSize and raises targetStoppedSize
  *   (targetSuspendedSize) by as many (the API reference of both methods), then `resize` for the rest.
@@ -17,6 +21,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CloudError, isNotFound } from '../../domain/errors.ts';
+import type { WarmState } from '../../domain/warm.ts';
 import type {
   CapacityPort,
   CapacityReservation,
@@ -45,7 +50,7 @@ import {
 } from './mapping.ts';
 import { isPending, type OperationScope, type PollOptions, waitForOperation } from './operations.ts';
 import { type RetryOptions, withRetry } from './retry.ts';
-import { hasStandby, standbyMatches, standbyPatch, standbyPhase, warmOf } from './standby.ts';
+import { hasStandby, parkedState, standbyMatches, standbyPatch, standbyPhase, warmOf } from './standby.ts';
 
 type Mig = google.cloud.compute.v1.IInstanceGroupManager;
 type ManagedInstance = google.cloud.compute.v1.IManagedInstance;
@@ -151,6 +156,42 @@ export class GcpCapacity implements CapacityPort {
     let previous = request.observed?.desired ?? (await this.getMig(loc, what)).targetSize ?? 0;
     if (previous === request.desired) return { desired: previous, previous, unchanged: true };
     const first = previous;
+    let resumeFailures = 0;
+    if (ref.warm && request.desired > previous) {
+      // Standby VMs first. The group's own count (a redelivery may find them started already).
+      previous = (await this.getMig(loc, what)).targetSize ?? previous;
+      if (previous >= request.desired) {
+        return { desired: previous, previous: first, unchanged: previous === first };
+      }
+      const parked = await this.parkedStandby(loc, what);
+      const chosen = parked.slice(0, request.desired - previous);
+      let resumed: OperationProgress = {};
+      for (const state of ['stopped', 'suspended'] as const) {
+        const urls = chosen.filter((c) => c.state === state).map((c) => c.url);
+        if (urls.length === 0) continue;
+        const key = state === 'suspended' ? 'resume' : 'start';
+        const token = request.idempotencyToken ? requestIdFor(`${request.idempotencyToken}:${key}`) : randomUUID();
+        const doing = `${what}: ${state === 'suspended' ? 'resuming' : 'starting'} ${urls.length} standby VM(s)`;
+        const op = await withRetry(doing, this.o.retry, () => this.fromStandby(loc, urls, state, token));
+        resumed = progressOf(await this.wait(loc, op, doing, request.waitMs));
+        if (resumed.pending) return { desired: previous, previous: first, unchanged: false, ...resumed };
+      }
+      if (chosen.length > 0) {
+        // Each VM started raised targetSize by one; one that could not start (capacity) did not.
+        const after = (await this.getMig(loc, what)).targetSize ?? previous;
+        resumeFailures = Math.max(0, chosen.length - Math.max(0, after - previous));
+        previous = after;
+        if (previous >= request.desired) {
+          return {
+            desired: previous,
+            previous: first,
+            unchanged: false,
+            ...resumed,
+            ...(resumeFailures > 0 ? { resumeFailures } : {}),
+          };
+        }
+      }
+    }
     let stopped: OperationProgress = {};
     if (request.toWarm && request.toWarm.nodes > 0 && request.desired < previous) {
       // A scale-in that returns VMs to the standby pool: stopInstances (suspendInstances) of chosen running VMs
@@ -174,7 +215,58 @@ export class GcpCapacity implements CapacityPort {
     // A redelivery (the same idempotency token) gets the operation the first delivery started, and waits on it.
     const op = await withRetry(what, this.o.retry, () => this.resize(loc, request.desired, requestId));
     const done = await this.wait(loc, op, what, request.waitMs);
-    return { desired: request.desired, previous: first, unchanged: false, ...progressOf(done) };
+    return {
+      desired: request.desired,
+      previous: first,
+      unchanged: false,
+      ...progressOf(done),
+      ...(resumeFailures > 0 ? { resumeFailures } : {}),
+    };
+  }
+
+  /** URLs of the group's standby VMs ready to start (stopped) or resume (suspended), in the order listed. */
+  private async parkedStandby(loc: MigLocation, what: string): Promise<Array<{ url: string; state: WarmState }>> {
+    const managed = await this.listManaged(loc, what);
+    return managed
+      .filter((mi) => mi.instance && standbyPhase(mi) === 'ready')
+      .map((mi) => ({ url: mi.instance!, state: parkedState(mi) }));
+  }
+
+  /** startInstances (stopped VMs) or resumeInstances (suspended VMs) of standby VMs of the group. */
+  private async fromStandby(
+    loc: MigLocation,
+    instances: string[],
+    state: WarmState,
+    requestId: string,
+  ): Promise<Operation> {
+    const base = { project: loc.project, instanceGroupManager: loc.name, requestId };
+    const body = { instances };
+    if ('zone' in loc) {
+      const c = await this.o.clients.zonalMigs();
+      const [lro] =
+        state === 'suspended'
+          ? await c.resumeInstances(
+              { ...base, zone: loc.zone, instanceGroupManagersResumeInstancesRequestResource: body },
+              NO_SDK_RETRY,
+            )
+          : await c.startInstances(
+              { ...base, zone: loc.zone, instanceGroupManagersStartInstancesRequestResource: body },
+              NO_SDK_RETRY,
+            );
+      return lro.latestResponse as Operation;
+    }
+    const c = await this.o.clients.regionalMigs();
+    const [lro] =
+      state === 'suspended'
+        ? await c.resumeInstances(
+            { ...base, region: loc.region, regionInstanceGroupManagersResumeInstancesRequestResource: body },
+            NO_SDK_RETRY,
+          )
+        : await c.startInstances(
+            { ...base, region: loc.region, regionInstanceGroupManagersStartInstancesRequestResource: body },
+            NO_SDK_RETRY,
+          );
+    return lro.latestResponse as Operation;
   }
 
   /** URLs of `n` running VMs of the group (not standby, no action under way), the last listed first. */

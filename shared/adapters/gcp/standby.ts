@@ -2,9 +2,14 @@
  * Warm capacity of GCP managed instance groups: the standby pool (`standbyPolicy` with `targetStoppedSize` or
  * `targetSuspendedSize` on the instanceGroupManager).
  *
- * - setWarm PATCHes the group: `standbyPolicy.mode` SCALE_OUT_POOL (the group resumes standby VMs first when it
- *   scales out, then replenishes the pool) and the one target for the state asked for (the other set to 0),
- *   with a requestId, and waits for the operation. `targetSize` stays the number of running VMs.
+ * - setWarm PATCHes the group: `standbyPolicy.mode` MANUAL and the one target for the state asked for (the
+ *   other set to 0), with a requestId, and waits for the operation. `targetSize` stays the number of running VMs.
+ * - A scale-out starts (resumes) ready standby VMs first, with `startInstances` (`resumeInstances`), which raise
+ *   targetSize and lower targetStoppedSize (targetSuspendedSize) by as many (the API reference of both
+ *   methods), then resizes for the rest, which MANUAL creates new. Not SCALE_OUT_POOL: that mode resumes
+ *   standby VMs on a resize up and then replenishes the pool to its target (the mode's documentation), so
+ *   every resume would prepare a new VM at the running price until the next setWarm lowered the target; the
+ *   engine refills a pool only up to its need (engine/warm.ts).
  * - Standby VMs are listed by listManagedInstances like the others: a stopped VM is TERMINATED (or STOPPED), a
  *   suspended one SUSPENDED, with no current action; STOPPING / SUSPENDING while the group prepares them. They
  *   are reported as `warm`, not as instances, only when the group has a standby target or policy (so a
@@ -20,8 +25,21 @@ type ManagedInstance = google.cloud.compute.v1.IManagedInstance;
 const PARKED = new Set(['TERMINATED', 'STOPPED', 'SUSPENDED']);
 const PARKING = new Set(['STOPPING', 'SUSPENDING']);
 
+/**
+ * Whether the group keeps standby VMs: a standby target, or SCALE_OUT_POOL. MANUAL alone does not say so (it
+ * is the mode's default), and a stopped VM there may be a preempted spot VM.
+ */
 export function hasStandby(mig: Mig): boolean {
-  return (mig.targetStoppedSize ?? 0) > 0 || (mig.targetSuspendedSize ?? 0) > 0 || !!mig.standbyPolicy?.mode;
+  return (
+    (mig.targetStoppedSize ?? 0) > 0 ||
+    (mig.targetSuspendedSize ?? 0) > 0 ||
+    mig.standbyPolicy?.mode === 'SCALE_OUT_POOL'
+  );
+}
+
+/** The state a ready standby VM is parked in (SUSPENDED: suspended; TERMINATED or STOPPED: stopped). */
+export function parkedState(mi: ManagedInstance): WarmState {
+  return mi.instanceStatus === 'SUSPENDED' ? 'suspended' : 'stopped';
 }
 
 /** A standby VM of a group with a standby pool: `ready` to resume, or `warming` (being stopped). */
@@ -50,18 +68,18 @@ export function warmOf(mig: Mig, standby: Array<{ id: string; phase: 'ready' | '
 /** The PATCH body for `size` standby VMs in `state`. */
 export function standbyPatch(size: number, state: WarmState): Mig {
   return {
-    standbyPolicy: { mode: 'SCALE_OUT_POOL' },
+    standbyPolicy: { mode: 'MANUAL' },
     targetStoppedSize: state === 'suspended' ? 0 : size,
     targetSuspendedSize: state === 'suspended' ? size : 0,
   };
 }
 
-/** Whether the group already keeps `size` standby VMs in `state`, resumed on scale-out. */
+/** Whether the group already keeps `size` standby VMs in `state`, used only as the adapter says (MANUAL). */
 export function standbyMatches(mig: Mig, size: number, state: WarmState): boolean {
   const want = standbyPatch(size, state);
   return (
     (mig.targetStoppedSize ?? 0) === want.targetStoppedSize &&
     (mig.targetSuspendedSize ?? 0) === want.targetSuspendedSize &&
-    (size === 0 || mig.standbyPolicy?.mode === 'SCALE_OUT_POOL')
+    mig.standbyPolicy?.mode !== 'SCALE_OUT_POOL'
   );
 }
