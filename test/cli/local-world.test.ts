@@ -81,4 +81,20 @@ describe('the local world between commands', () => {
     expect(fresh.fleets![0]!.paused).toBeUndefined();
     expect((await json(['history'])).history).toEqual([]);
   }, 120_000);
+
+  it("drain: the ops function cordons and hands off; the drain function's handler drains in this process", async () => {
+    const status = await json(['status']);
+    const node = status.fleets![0]!.nodes.find((n) => n.name)!.name!;
+    const drained = await json(['drain', '--node', node, '--reason', 'bad GPU']);
+    expect(drained.ok).toBe(true);
+    expect(drained.message).toMatch(/handed to the drain function.*; drained by the drain function$/);
+    // The decision's audit record, as the drain function completed it: the handoff, then the drain.
+    const actions = drained.audit!.outcome.applied.map((a) => a.action);
+    expect(actions).toEqual(expect.arrayContaining(['cordon-drain', 'drain-handoff', 'drain']));
+    expect(actions.indexOf('drain-handoff')).toBeLessThan(actions.indexOf('drain'));
+    // As a dry run: nothing handed off.
+    const dry = await json(['drain', '--node', node, '--reason', 'bad GPU', '--dry-run']);
+    expect(dry.message).toMatch(/^would cordon and drain/);
+    expect(dry.audit!.outcome.applied.map((a) => a.action)).not.toContain('drain-handoff');
+  }, 120_000);
 });

@@ -83,7 +83,15 @@ export async function startServing(o: { config: string; stateDir: string }, io: 
   const dynamo = await startLocalDynamo({ path: join(stateDir, TABLE_DIR) });
   let stack: Awaited<ReturnType<typeof startLocalStack>>;
   try {
-    stack = await startLocalStack({ world, resolved, dynamo, clock: () => new Date(world.now()), fast: false });
+    // The drains the ops function hands off go to the drain function's handler here, as deployed.
+    stack = await startLocalStack({
+      world,
+      resolved,
+      dynamo,
+      clock: () => new Date(world.now()),
+      fast: false,
+      drains: 'invoke',
+    });
   } catch (e) {
     await dynamo.close();
     throw e;

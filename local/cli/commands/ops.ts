@@ -3,7 +3,9 @@
  * `history`, and `reset` for the local world.
  *
  * The same payload goes either to the deployed ops function through Lambda Invoke (`--function NAME`), or,
- * locally, to the same handler running against the cloud emulators and dynalite. The local world remembers:
+ * locally, to the same handler running against the cloud emulators and dynalite. A drain goes from the ops
+ * function to the drain function as it does when deployed (a `Drain Requested` command on the bus): locally,
+ * the local stack delivers it to the drain function's handler in this process, and the command waits for it. The local world remembers:
  * the emulated clouds (`world.json`) and the autoscaler's table (`table/`) are kept in `--state-dir`
  * (`.autoscaler/` by default) between commands, and the world's clock follows the wall clock (nodes launched
  * by one command are ready some minutes later), or moves ahead with `--advance 10m`.
@@ -16,6 +18,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { OpsResult } from '../../../shared/app/ops.ts';
 import type { ResolvedConfig } from '../../../shared/config/load.ts';
+import type { FleetStatePort } from '../../../shared/state/records.ts';
 import type { HandlerResult } from '../../../shared/runtime/handler.ts';
 import type { World, WorldSnapshot } from '../../emulators/world.ts';
 import { formatAge, type OpsOptions } from '../args.ts';
@@ -181,11 +184,15 @@ async function invokeLocal(
   // Closed whatever fails after it starts: its server would keep the command from exiting, and its LevelDB lock
   // the next command from starting.
   try {
-    const stack = await startLocalStack({ world, resolved, dynamo, clock });
+    // The drains the ops function hands off run here, in this process, through the drain function's own
+    // handler (the local stack's bus delivers each command to it): waited for before the world is saved.
+    const stack = await startLocalStack({ world, resolved, dynamo, clock, drains: 'invoke' });
     try {
       seedDeployments(world, resolved, stack.kubernetes);
       const handler = localHandler({ trigger: 'ops', deps: async () => stack.deps });
-      const result = (await handler(body, localContext('ops', 5 * 60_000))) as HandlerResult;
+      let result = (await handler(body, localContext('ops', 5 * 60_000))) as HandlerResult;
+      await stack.idle();
+      result = await drainedBy(stack, result);
       world.advanceTo(Math.max(world.now(), clock().getTime()));
       await saveWorld(stateDir, world);
       return { result, now: world.now() };
@@ -195,6 +202,34 @@ async function invokeLocal(
   } finally {
     await dynamo.close();
   }
+}
+
+/**
+ * The answer to a command whose drain the drain function ran (in-process, `invokeLocal`): its decision's audit
+ * record as that function completed it, and what became of the drain, failed if it failed or was given up.
+ */
+async function drainedBy(
+  stack: { deps: { store: FleetStatePort }; deadLetters: ReadonlyArray<{ error: string }> },
+  result: HandlerResult,
+): Promise<HandlerResult> {
+  if (result.status !== 'ops' || !result.audit) return result;
+  const handed = result.audit.outcome.applied.filter((a) => a.action === 'drain-handoff');
+  if (!handed.length) return result;
+  const { fleetId, at, eventId } = result.audit;
+  const audit = (await stack.deps.store.findAudit(fleetId, at, eventId))?.record ?? result.audit;
+  const drains = audit.outcome.applied.filter((a) => a.action === 'drain');
+  const failed = audit.outcome.failed.filter((f) => f.action.startsWith('cordon-drain'));
+  const given = stack.deadLetters.map((d) => d.error);
+  const ok = failed.length === 0 && given.length === 0 && drains.length === handed.length;
+  const skipped = drains
+    .map((d) => (d.detail as { skipped?: string } | undefined)?.skipped)
+    .filter((x): x is string => x !== undefined);
+  const how = !ok
+    ? `the drain function did not finish: ${[...failed.map((f) => f.error), ...given].join('; ') || 'no drain recorded'}`
+    : skipped.length
+      ? `the drain function skipped it: ${skipped.join('; ')}`
+      : 'drained by the drain function';
+  return { ...result, ok: result.ok && ok, message: `${result.message}; ${how}`, audit };
 }
 
 /** Runs an operator command; returns the exit code. */
