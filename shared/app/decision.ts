@@ -20,7 +20,7 @@ import type { InterruptionSignal, Signal } from '../domain/signals.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
-import type { FleetRead } from '../domain/ports.ts';
+import { amendedStatus, type FleetRead } from '../domain/ports.ts';
 import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
 import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
@@ -537,8 +537,15 @@ export async function afterTheLease(
   auditKey: string,
   pending: PendingDrain[],
   entry: { key: string; entry: HistoryEntry } | undefined,
-  /** A lease another holds past the wait is a conflict (retryable: the drain step's command is retried). */
-  options: { retryBusyLease?: boolean } = {},
+  options: {
+    /** A lease another holds past the wait is a conflict (retryable: the drain step's command is retried). */
+    retryBusyLease?: boolean;
+    /**
+     * What this adds is appended to the record at `auditKey` (`amendAudit`) rather than the record written
+     * whole: the drain step, one of several completing one decision's record at the same time.
+     */
+    appendToAudit?: boolean;
+  } = {},
 ): Promise<Pick<ExecutionResult, 'applied' | 'failed' | 'changed'>> {
   const out = emptyExecution();
   const outcomes = await drainsOver(deps, pending);
@@ -586,12 +593,15 @@ export async function afterTheLease(
   return { applied: out.applied, failed: out.failed, changed };
 
   async function amend() {
-    audit.outcome.applied.push(...out.applied);
-    audit.outcome.failed.push(...out.failed);
-    if (out.failed.length && (audit.outcome.status === 'applied' || audit.outcome.status === 'no-change'))
-      audit.outcome.status = 'partial';
-    else if (changed && audit.outcome.status === 'no-change') audit.outcome.status = 'applied';
-    await deps.store.putAudit(audit, auditKey || undefined).catch((e: unknown) => {
+    const change = { applied: [...out.applied], failed: [...out.failed], changed };
+    audit.outcome.applied.push(...change.applied);
+    audit.outcome.failed.push(...change.failed);
+    audit.outcome.status = amendedStatus(audit.outcome.status, change) ?? audit.outcome.status;
+    const written =
+      options.appendToAudit && auditKey
+        ? deps.store.amendAudit(req.fleetId, auditKey, change)
+        : deps.store.putAudit(audit, auditKey || undefined);
+    await written.catch((e: unknown) => {
       out.failed.push(failureOf(undefined, 'audit', e));
     });
   }

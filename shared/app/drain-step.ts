@@ -193,7 +193,8 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
     found?.key ?? '',
     [pending],
     undefined,
-    { retryBusyLease: true },
+    // Other drains of the decision may complete its record at the same time: each appends what it adds.
+    { retryBusyLease: true, appendToAudit: true },
   );
   const o = pending.settled;
   const removed = done.applied.some((a) => a.action === 'remove-instance');

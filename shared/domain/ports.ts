@@ -411,6 +411,20 @@ export interface Progress {
  * events (DynamoDB in `shared/state/store.ts`; a fake in `test/support/fakes.ts`). The record types are the
  * application's (`shared/state/records.ts`); the port only needs what it keys and versions them by.
  */
+/** What `StatePort.amendAudit` adds to an audit record's outcome. */
+export interface AuditChange {
+  applied: readonly unknown[];
+  failed: readonly unknown[];
+  /** Whether something changed (a removal made): a `no-change` record becomes `applied`. */
+  changed: boolean;
+}
+
+/** The status an audit record's outcome moves to on `change`, from `status` (undefined: it stays). */
+export function amendedStatus(status: string, change: AuditChange): 'partial' | 'applied' | undefined {
+  if (change.failed.length) return status === 'applied' || status === 'no-change' ? 'partial' : undefined;
+  return change.changed && status === 'no-change' ? 'applied' : undefined;
+}
+
 export interface StatePort<
   State extends { fleetId: string; version: number },
   Entry extends { at: string },
@@ -482,6 +496,14 @@ export interface StatePort<
    * a decision did after its lease is added to its own record).
    */
   putAudit(record: Audit, key?: string): Promise<string>;
+  /**
+   * Adds to the outcome of the audit record at `key` (one `putAudit` returned) in one request: `applied` and
+   * `failed` appended to its lists, so that invocations completing one decision's record at the same time
+   * (the drains it handed off) each keep what they add; its status moved to `partial` when something failed
+   * and it said `applied` or `no-change`, else to `applied` when `changed` and it said `no-change`. Throws
+   * when there is no record at `key`.
+   */
+  amendAudit(fleetId: string, key: string, change: AuditChange): Promise<void>;
   /**
    * The audit record of the decision of `eventId` at `at` (its key, for `putAudit`, and the record), read
    * consistently; the latest when a retry at the same time wrote several; undefined when there is none.

@@ -23,7 +23,15 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Enlisted, FleetRead, NoticeHandled, NoticeUpdate, PendingNotice, Progress } from '../domain/ports.ts';
+import type {
+  AuditChange,
+  Enlisted,
+  FleetRead,
+  NoticeHandled,
+  NoticeUpdate,
+  PendingNotice,
+  Progress,
+} from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import {
   type AuditRecord,
@@ -396,6 +404,53 @@ export class StateStore implements FleetStatePort {
       }),
     );
     return sk;
+  }
+
+  async amendAudit(fleetId: string, key: string, change: AuditChange): Promise<void> {
+    const Key = { pk: fleetPk(fleetId), sk: key };
+    const names = { '#o': 'outcome', '#a': 'applied', '#f': 'failed' };
+    const values = { ':a': [...change.applied], ':f': [...change.failed] };
+    const append = 'SET #o.#a = list_append(#o.#a, :a), #o.#f = list_append(#o.#f, :f)';
+    // The status moves with the lists when the record's says it should (one request), else the lists alone.
+    const to = change.failed.length ? 'partial' : change.changed ? 'applied' : undefined;
+    if (to) {
+      const from = to === 'partial' ? ['applied', 'no-change'] : ['no-change'];
+      try {
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key,
+            UpdateExpression: `${append}, #o.#s = :to`,
+            ConditionExpression: `attribute_exists(pk) AND #o.#s IN (${from.map((_, i) => `:s${i}`).join(', ')})`,
+            ExpressionAttributeNames: { ...names, '#s': 'status' },
+            ExpressionAttributeValues: {
+              ...values,
+              ':to': to,
+              ...Object.fromEntries(from.map((f, i) => [`:s${i}`, f])),
+            },
+          }),
+        );
+        return;
+      } catch (e) {
+        if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      }
+    }
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: append,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException)
+        throw new Error(`no audit record of fleet '${fleetId}' at ${key}`, { cause: e });
+      throw e;
+    }
   }
 
   /** The audit record of one decision (its time and event: the key's prefix), with its key; the latest of several. */

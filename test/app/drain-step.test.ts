@@ -113,7 +113,7 @@ function world(s: Setup): FakeWorld {
       trigger: { fn: 'spot-interruption', signal: 'interruption', source: 'aws.ec2' },
       dryRun: false,
       paused: false,
-      outcome: { status: 'no-change', applied: s.audit, failed: [] },
+      outcome: { status: 'no-change', applied: structuredClone(s.audit), failed: [] },
     });
   return w;
 }
@@ -267,6 +267,44 @@ describe('runDrainCommand', () => {
       'remove-instance',
     ]);
     expect(w.state.audit[0]!.outcome.status).toBe('applied');
+  });
+
+  it("two drains of one decision at once: the decision's audit record keeps both", async () => {
+    const other = 'i-0b1b2c3d4e5f60718';
+    const w = world({ recorded: { by: 'evt-1' }, node: { unschedulable: true }, audit: [...handed, ...handed] });
+    const state = w.state.states.get(FLEET)!;
+    w.state.states.set(FLEET, {
+      ...state,
+      interruptedInstances: [
+        ...state.interruptedInstances!,
+        { instanceId: other, poolId: 'aws-g5-spot', at: T0.toISOString() },
+      ],
+    });
+    w.state.notices.get(FLEET)!.get('evt-1')!.signal = { ...notice, instanceIds: [INSTANCE, other] };
+    w.cluster.addNode('ip-10-0-1-18.ec2.internal', other);
+    w.cluster.nodes[1]!.unschedulable = true;
+    // Drains only (no removal): neither waits for the lease, both complete the record at once.
+    await Promise.all([
+      runDrainCommand(w.deps, command({ removeReason: undefined })),
+      runDrainCommand(
+        w.deps,
+        command({
+          eventId: drainCommandId('evt-1', other),
+          instanceId: other,
+          node: 'ip-10-0-1-18.ec2.internal',
+          removeReason: undefined,
+        }),
+      ),
+    ]);
+    expect(drains(w)).toHaveLength(2);
+    expect(w.state.audit).toHaveLength(1);
+    const applied = w.state.audit[0]!.outcome.applied;
+    expect(
+      applied
+        .filter((a) => a.action === 'drain')
+        .map((a) => (a.detail as { node: string }).node)
+        .sort(),
+    ).toEqual([NODE, 'ip-10-0-1-18.ec2.internal'].sort());
   });
 
   it('the removal under the lease: a lease another holds past the wait is a retryable error, nothing removed', async () => {

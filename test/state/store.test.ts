@@ -257,6 +257,92 @@ describe('bounded keys and stored forms', () => {
     expect(audit?.eventId).toBe(longId);
   });
 
+  describe('amendAudit: several invocations completing one record at once each keep what they add', () => {
+    const cases: Array<{
+      name: string;
+      status: 'applied' | 'no-change' | 'partial' | 'failed';
+      changes: Array<{ failed: boolean; changed: boolean }>;
+      after: string;
+    }> = [
+      {
+        name: 'two drains at once, nothing failed',
+        status: 'applied',
+        changes: [
+          { failed: false, changed: false },
+          { failed: false, changed: false },
+        ],
+        after: 'applied',
+      },
+      {
+        name: 'a removal made on a no-change record',
+        status: 'no-change',
+        changes: [
+          { failed: false, changed: true },
+          { failed: false, changed: false },
+        ],
+        after: 'applied',
+      },
+      {
+        name: 'one failed: partial',
+        status: 'applied',
+        changes: [
+          { failed: true, changed: false },
+          { failed: false, changed: true },
+        ],
+        after: 'partial',
+      },
+      {
+        name: 'a failed record stays failed',
+        status: 'failed',
+        changes: [{ failed: true, changed: true }],
+        after: 'failed',
+      },
+    ];
+    it.each(cases)('$name', async (c) => {
+      const fleetId = `amend-${crypto.randomUUID()}`;
+      const key = await store.putAudit({
+        fleetId,
+        at: now.toISOString(),
+        eventId: 'evt-1',
+        dryRun: false,
+        paused: false,
+        trigger: { fn: 'ops', signal: 'operator-command', source: 'ops' },
+        outcome: { status: c.status, applied: [{ action: 'drain-handoff' }], failed: [] },
+      });
+      await Promise.all(
+        c.changes.map((ch, i) =>
+          store.amendAudit(fleetId, key, {
+            applied: [{ action: 'drain', detail: { node: `n-${i}` } }],
+            failed: ch.failed ? [{ action: `remove-instance i-${i}`, error: 'throttled' }] : [],
+            changed: ch.changed,
+          }),
+        ),
+      );
+      const found = await store.findAudit(fleetId, now.toISOString(), 'evt-1');
+      const applied = found!.record.outcome.applied;
+      expect(applied[0]).toEqual({ action: 'drain-handoff' });
+      expect(
+        applied
+          .slice(1)
+          .map((a) => (a.detail as { node: string }).node)
+          .sort(),
+      ).toEqual(c.changes.map((_, i) => `n-${i}`));
+      expect(found!.record.outcome.failed).toHaveLength(c.changes.filter((ch) => ch.failed).length);
+      expect(found!.record.outcome.status).toBe(c.after);
+    });
+
+    it('a record that is not there is an error, and none is created', async () => {
+      await expect(
+        store.amendAudit('amend-none', 'AUDIT#2026-03-02T10:00:00.000Z#x#abc', {
+          applied: [],
+          failed: [],
+          changed: true,
+        }),
+      ).rejects.toThrow(/no audit record/);
+      expect(await store.listAudit('amend-none')).toEqual([]);
+    });
+  });
+
   it('stores rejected events with 2,000-character ids, each under its own key', async () => {
     const a = `${'x'.repeat(1999)}a`;
     const b = `${'x'.repeat(1999)}b`;

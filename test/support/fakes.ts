@@ -15,6 +15,8 @@ import {
   type EventsPort,
   type FleetRead,
   type GpuNode,
+  amendedStatus,
+  type AuditChange,
   type Enlisted,
   type InstanceStatus,
   type NoticeHandled,
@@ -461,6 +463,14 @@ export class FakeState implements FleetStatePort {
     }
     this.audit.push(structuredClone(record));
     return String(this.audit.length - 1);
+  }
+  async amendAudit(fleetId: string, key: string, change: AuditChange): Promise<void> {
+    this.record('amendAudit', fleetId, key);
+    const a = this.audit[Number(key)];
+    if (!a || a.fleetId !== fleetId) throw new Error(`no audit record of fleet '${fleetId}' at ${key}`);
+    a.outcome.applied.push(...(structuredClone(change.applied) as AuditRecord['outcome']['applied']));
+    a.outcome.failed.push(...(structuredClone(change.failed) as AuditRecord['outcome']['failed']));
+    a.outcome.status = amendedStatus(a.outcome.status, change) ?? a.outcome.status;
   }
   async findAudit(
     fleetId: string,
