@@ -54,7 +54,7 @@ import {
   type WarmSizing,
 } from './warm-sizing.ts';
 import { forecastPeak } from './forecast.ts';
-import { inNodes, readHistory } from './history.ts';
+import { inNodes, readHistory, withoutNotComing } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
 import { nextState } from './next-state.ts';
@@ -66,7 +66,7 @@ import { recommend } from './recommend.ts';
 import { budgetUnmetReport, invalidWindowReport, reservationReports, unknownPoolReport } from './reports.ts';
 import { applyCooldown, applyFreeze, applyMaxStep } from './safety.ts';
 import { activeWindows, combineWindows, upcomingFloor } from './schedule.ts';
-import { launchShortfalls } from './shortfall.ts';
+import { LAUNCH_GRACE_SECONDS, launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
 import type { Layout } from './layout.ts';
@@ -167,6 +167,24 @@ export function decide(input: DecisionInput, now: Date): Plan {
     fleet.deployment?.cluster,
   );
   const shortfall = launchShortfalls(fleet, input.history, t, reasons);
+  // The nodes the fleet has (ready and booting): the count its pools were asked for, less the nodes the cloud
+  // could not launch. The rate limits grow from it, not from a count that never existed: the Kubernetes HPA
+  // computes its scale-up limit from the current replicas ("4 pods or a 100% of the currently running
+  // replicas may at most be added every 15 seconds", Horizontal Pod Autoscaling, Default behavior; "the
+  // number of pods to be changed is re-calculated based on the number of current replicas", Scaling
+  // policies). From the count asked for, the decision after a failed launch doubles it again: 3 nodes, 7
+  // asked for, 14 allowed.
+  const notComing = [...shortfall.missing.values()].reduce((n, k) => n + k, 0);
+  const present = current - notComing;
+  // The scale events the behavior policies count, without the nodes that never came.
+  const rateHistory = withoutNotComing(history, notComing, t - LAUNCH_GRACE_SECONDS * 1000);
+  if (notComing > 0) {
+    reasons.add(
+      'limit',
+      'limit.rate-base',
+      `the rate limits count the ${present} node(s) the fleet has, not the ${current} asked for: ${notComing} could not launch`,
+    );
+  }
   const marks = [...effects.marks, ...shortfall.marks, ...launchFailureMarks(sig.launchFailures, fleet, t)];
   // SLO sizing (with the demand history): spot counts at its expected survival over the lead time, learned
   // from the losses this fleet has seen per offering, this decision's included.
@@ -206,7 +224,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
       pinned,
       fillUpTo: windows.freeze
         ? 0
-        : Math.min(policy.maxNodes, windows.maxNodes ?? Number.POSITIVE_INFINITY, current + policy.safety.maxStepUp),
+        : Math.min(policy.maxNodes, windows.maxNodes ?? Number.POSITIVE_INFINITY, present + policy.safety.maxStepUp),
       now: t,
     },
     reasons,
@@ -405,7 +423,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // as capacity are read in nodes of this decision's placement.
   let x = recommendedNodes;
   // The most the rate limits allow this decision (what the warm nodes resumed first may bring the fleet to).
-  let upCap = Math.min(policy.maxNodes, current + Math.max(0, policy.safety.maxStepUp));
+  let upCap = Math.min(policy.maxNodes, present + Math.max(0, policy.safety.maxStepUp));
   if (fleetManual) {
     const { target, by, reason, until } = fleetManual;
     reasons.add(
@@ -418,7 +436,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
     const window = Math.max(policy.scaleUp.stabilizationWindowSeconds, policy.scaleDown.stabilizationWindowSeconds);
     const recommendations = inNodes(history.recommendations, (rps) => path.nodesFor(rps).nodes, window, t);
     const wanted = x;
-    x = normalize(current, x, { ...history, recommendations }, policy, t, reasons);
+    x = normalize(present, x, { ...rateHistory, recommendations }, policy, t, reasons);
     // Nodes that go back to warm pools are held only for the warm lead (warm-sizing.ts `warmScaleIn`).
     const downWindow = policy.scaleDown.stabilizationWindowSeconds;
     if (sizing && wanted < x && x <= current && sizing.warmLeadSeconds < downWindow) {
@@ -426,7 +444,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
         ...policy,
         scaleDown: { ...policy.scaleDown, stabilizationWindowSeconds: sizing.warmLeadSeconds },
       };
-      const floor = normalize(current, wanted, { ...history, recommendations }, shorter, t, new Reasons());
+      const floor = normalize(present, wanted, { ...rateHistory, recommendations }, shorter, t, new Reasons());
       const y = warmScaleIn(path, baseline, x, floor, warmView);
       if (y < x) {
         x = reasons.clip(
@@ -442,14 +460,14 @@ export function decide(input: DecisionInput, now: Date): Plan {
     }
     upCap = Math.min(
       upCap,
-      normalize(current, policy.maxNodes, { ...history, recommendations }, policy, t, new Reasons()),
+      normalize(present, policy.maxNodes, { ...rateHistory, recommendations }, policy, t, new Reasons()),
     );
   }
 
   // 5. Freezes, cooldowns, max step.
   x = applyFreeze(current, x, windows, reasons);
   if (!fleetManual) x = applyCooldown(current, x, policy.safety, history, t, reasons);
-  x = applyMaxStep(current, x, policy.safety, reasons);
+  x = applyMaxStep(present, x, policy.safety, reasons);
   if (!fleetManual) x = applyDisruptionBudgets(current, x, policy.safety.disruptionBudgets, history, t, reasons);
 
   // Replacements for an ending reservation are launched all at once, ahead of its end: the rate limits
@@ -470,7 +488,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // No scale-in below what the ready nodes must serve now: nodes still booting do not serve yet (the HPA's
   // unready pods). It only keeps nodes of the baseline, which the ceiling and the max step already allow.
   if (!fleetManual && rec.nowRps !== undefined && x < path.base) {
-    const keep = Math.min(path.readyFloor(rec.nowRps), current + Math.max(0, policy.safety.maxStepUp));
+    const keep = Math.min(path.readyFloor(rec.nowRps), present + Math.max(0, policy.safety.maxStepUp));
     if (x < keep) {
       x = reasons.clip(
         'safety',
@@ -667,9 +685,10 @@ export function decide(input: DecisionInput, now: Date): Plan {
       recommendation: rec.nodes,
       ...(rec.noData && !fleetManual ? { noData: true } : {}),
       ...(rec.requiredRps !== undefined ? { requiredRps: rec.requiredRps } : {}),
-      from: current,
+      // The change of the nodes the fleet has: the next decision's behavior periods count it.
+      from: present,
       to: x,
-      applied: !dryRun && !paused && x !== current,
+      applied: !dryRun && !paused && (x !== present || x !== current),
       dryRun,
       pools: pools.filter((p) => p.delta !== 0).map((p) => ({ poolId: p.poolId, from: p.current, to: p.target })),
       signalIds: sig.eventIds,

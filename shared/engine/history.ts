@@ -96,3 +96,23 @@ export function inNodes(
   }
   return out;
 }
+
+/**
+ * The history with `nodes` that never came taken out of its scale-ups: nodes a pool was asked for that the
+ * cloud could not launch (shortfall.ts) are no growth of the fleet, so a behavior policy's period does not
+ * count them. They were asked for at or before `askedBy` (the launch grace before now: a node asked for later
+ * is not counted as missing yet); they come out of the latest scale-ups recorded by then first.
+ */
+export function withoutNotComing(history: FleetHistory, nodes: number, askedBy: number): FleetHistory {
+  if (nodes <= 0) return history;
+  let left = nodes;
+  const scaleUps = history.scaleUps.map((e) => ({ ...e }));
+  for (const e of [...scaleUps].sort((a, b) => b.at - a.at)) {
+    if (left <= 0) break;
+    if (e.at > askedBy) continue;
+    const taken = Math.min(left, e.change);
+    e.change -= taken;
+    left -= taken;
+  }
+  return { ...history, scaleUps: scaleUps.filter((e) => e.change > 0) };
+}
