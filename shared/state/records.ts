@@ -3,7 +3,7 @@
  * audit record of a decision and the errors of the state port. `StateStore` (DynamoDB) implements
  * `FleetStatePort`; the tests use the fake in `test/support/fakes.ts`.
  */
-import type { StatePort } from '../domain/ports.ts';
+import type { Enlisted, FleetRead, StatePort } from '../domain/ports.ts';
 import type { DecisionState, HistoryEntry, Plan } from '../engine/types.ts';
 
 export type { RejectedEvent } from '../domain/ports.ts';
@@ -65,6 +65,33 @@ export interface AuditRecord {
 }
 
 export type FleetStatePort = StatePort<FleetState, HistoryEntry, AuditRecord>;
+
+/**
+ * What `enlist` answers, built the same way by every store: the fleet as read with the notice recorded (its
+ * notices, none as an empty list), and whether the lease is `owner`'s; else its holder (the lease's fields
+ * as they are then: `eventId` undefined when it was taken for no event).
+ */
+export function enlistedAnswer<State, Entry>(
+  read: FleetRead<State, Entry>,
+  owner: string,
+  lease: { owner?: string; until?: number; eventId?: string },
+): Enlisted<State, Entry> {
+  const held = lease.owner === owner;
+  return {
+    ...read,
+    notices: read.notices ?? [],
+    held,
+    ...(held
+      ? {}
+      : {
+          holder: {
+            owner: String(lease.owner),
+            until: Number(lease.until),
+            ...(lease.eventId !== undefined ? { eventId: lease.eventId } : {}),
+          },
+        }),
+  };
+}
 
 /** Another invocation holds the fleet's lease. Retryable: Lambda retries the event. */
 export class LeaseBusyError extends Error {

@@ -35,6 +35,7 @@ import type {
 import type { HistoryEntry } from '../engine/types.ts';
 import {
   type AuditRecord,
+  enlistedAnswer,
   type FleetState,
   type FleetStatePort,
   LeaseBusyError,
@@ -160,23 +161,11 @@ export class StateStore implements FleetStatePort {
       }),
     );
     const item = out.Attributes ?? {};
-    const read = await this.fleetRead(fleetId, item);
-    const held = item.leaseOwner === owner;
-    const event = item.leaseEvent === NO_EVENT ? undefined : (item.leaseEvent as string | undefined);
-    return {
-      ...read,
-      notices: read.notices ?? [],
-      held,
-      ...(held
-        ? {}
-        : {
-            holder: {
-              owner: String(item.leaseOwner),
-              until: Number(item.leaseUntil),
-              ...(event !== undefined ? { eventId: event } : {}),
-            },
-          }),
-    };
+    return enlistedAnswer(await this.fleetRead(fleetId, item), owner, {
+      owner: item.leaseOwner as string | undefined,
+      until: item.leaseUntil as number | undefined,
+      eventId: item.leaseEvent === NO_EVENT ? undefined : (item.leaseEvent as string | undefined),
+    });
   }
 
   /** The notice's `handled` and the lease's fields only (a projection: the item holds every notice). */

@@ -43,6 +43,7 @@ import {
   type AuditRecord,
   type FleetState,
   type FleetStatePort,
+  enlistedAnswer,
   LeaseBusyError,
   StaleStateError,
 } from '../../shared/state/records.ts';
@@ -367,27 +368,17 @@ export class FakeState implements FleetStatePort {
         leaseEvent: notice.eventId,
       });
     const after = this.states.get(fleetId)!;
-    const held = after.leaseOwner === owner;
     const read = {
       state: this.read(fleetId),
       ...this.kept(fleetId),
       ...this.progressOf(fleetId),
       ...this.noticesOf(fleetId),
     };
-    return {
-      ...read,
-      notices: read.notices ?? [],
-      held,
-      ...(held
-        ? {}
-        : {
-            holder: {
-              owner: after.leaseOwner!,
-              until: after.leaseUntil!,
-              ...(after.leaseEvent ? { eventId: after.leaseEvent } : {}),
-            },
-          }),
-    };
+    return enlistedAnswer(read, owner, {
+      owner: after.leaseOwner,
+      until: after.leaseUntil,
+      eventId: after.leaseEvent,
+    });
   }
   async noticeStatus(
     fleetId: string,
