@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynalite.ts';
 import { keyId, MAX_STORED_BYTES, MAX_STORED_DEPTH, TOO_DEEP } from '../../shared/state/bounded.ts';
-import { LeaseBusyError, StaleStateError, StateStore } from '../../shared/state/store.ts';
+import { AuditNotFoundError, LeaseBusyError, StaleStateError, StateStore } from '../../shared/state/store.ts';
 
 let db: LocalDynamo;
 let store: StateStore;
@@ -331,15 +331,32 @@ describe('bounded keys and stored forms', () => {
       expect(found!.record.outcome.status).toBe(c.after);
     });
 
-    it('a record that is not there is an error, and none is created', async () => {
-      await expect(
-        store.amendAudit('amend-none', 'AUDIT#2026-03-02T10:00:00.000Z#x#abc', {
-          applied: [],
-          failed: [],
-          changed: true,
-        }),
-      ).rejects.toThrow(/no audit record/);
-      expect(await store.listAudit('amend-none')).toEqual([]);
+    const missing: Array<{ name: string; fleetId: string; key: () => Promise<string> }> = [
+      { name: 'no record at the key', fleetId: 'amend-none', key: async () => 'AUDIT#2026-03-02T10:00:00.000Z#x#abc' },
+      {
+        name: "another fleet's record at the key",
+        fleetId: 'amend-other',
+        key: () =>
+          store.putAudit({
+            fleetId: `amend-owner-${crypto.randomUUID()}`,
+            at: now.toISOString(),
+            eventId: 'evt-1',
+            dryRun: false,
+            paused: false,
+            trigger: { fn: 'ops', signal: 'operator-command', source: 'ops' },
+            outcome: { status: 'applied', applied: [], failed: [] },
+          }),
+      },
+    ];
+    it.each(missing)('$name: a typed error (its fleet and key), and no record is created', async (c) => {
+      const key = await c.key();
+      const error = await store.amendAudit(c.fleetId, key, { applied: [], failed: [], changed: true }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(AuditNotFoundError);
+      expect(error).toMatchObject({ fleetId: c.fleetId, key });
+      expect(await store.listAudit(c.fleetId)).toEqual([]);
     });
   });
 
