@@ -501,7 +501,7 @@ export interface StatePort<
    * `failed` appended to its lists, so that invocations completing one decision's record at the same time
    * (the drains it handed off) each keep what they add; its status moved to `partial` when something failed
    * and it said `applied` or `no-change`, else to `applied` when `changed` and it said `no-change`. Throws
-   * when there is no record at `key`.
+   * when there is no record of the fleet at `key` (`AuditNotFoundError` in `shared/state/records.ts`).
    */
   amendAudit(fleetId: string, key: string, change: AuditChange): Promise<void>;
   /**

@@ -103,6 +103,18 @@ export class LeaseBusyError extends Error {
   }
 }
 
+/** No audit record of the fleet at the key `amendAudit` was given (nothing is created). Not retryable. */
+export class AuditNotFoundError extends Error {
+  readonly fleetId: string;
+  readonly key: string;
+  constructor(fleetId: string, key: string, options?: { cause?: unknown }) {
+    super(`no audit record of fleet '${fleetId}' at ${key}`, options);
+    this.name = 'AuditNotFoundError';
+    this.fleetId = fleetId;
+    this.key = key;
+  }
+}
+
 /** The fleet state changed since it was read (another invocation saved first). Retryable. */
 export class StaleStateError extends Error {
   readonly fleetId: string;

@@ -34,6 +34,7 @@ import type {
 } from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import {
+  AuditNotFoundError,
   type AuditRecord,
   enlistedAnswer,
   type FleetState,
@@ -43,7 +44,14 @@ import {
   StaleStateError,
 } from './records.ts';
 
-export { type AuditRecord, type FleetState, LeaseBusyError, type RejectedEvent, StaleStateError } from './records.ts';
+export {
+  AuditNotFoundError,
+  type AuditRecord,
+  type FleetState,
+  LeaseBusyError,
+  type RejectedEvent,
+  StaleStateError,
+} from './records.ts';
 import { boundedText, keyId, storedForm } from './bounded.ts';
 
 export interface StateStoreOptions {
@@ -436,8 +444,7 @@ export class StateStore implements FleetStatePort {
         }),
       );
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException)
-        throw new Error(`no audit record of fleet '${fleetId}' at ${key}`, { cause: e });
+      if (e instanceof ConditionalCheckFailedException) throw new AuditNotFoundError(fleetId, key, { cause: e });
       throw e;
     }
   }

@@ -40,6 +40,7 @@ import type { Cloud, Pool } from '../../shared/domain/types.ts';
 import type { HistoryEntry } from '../../shared/engine/types.ts';
 import { keyId } from '../../shared/state/bounded.ts';
 import {
+  AuditNotFoundError,
   type AuditRecord,
   type FleetState,
   type FleetStatePort,
@@ -458,7 +459,7 @@ export class FakeState implements FleetStatePort {
   async amendAudit(fleetId: string, key: string, change: AuditChange): Promise<void> {
     this.record('amendAudit', fleetId, key);
     const a = this.audit[Number(key)];
-    if (!a || a.fleetId !== fleetId) throw new Error(`no audit record of fleet '${fleetId}' at ${key}`);
+    if (!a || a.fleetId !== fleetId) throw new AuditNotFoundError(fleetId, key);
     a.outcome.applied.push(...(structuredClone(change.applied) as AuditRecord['outcome']['applied']));
     a.outcome.failed.push(...(structuredClone(change.failed) as AuditRecord['outcome']['failed']));
     a.outcome.status = amendedStatus(a.outcome.status, change) ?? a.outcome.status;
