@@ -38,7 +38,7 @@ import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { chooseLevel, headroom, LEVEL_NOW } from './headroom.ts';
-import { hedge, replacementGapSeconds, runningShare } from './spot-hedge.ts';
+import { HedgeSearch, replacementGapSeconds, runningShare } from './spot-hedge.ts';
 import { hedgeTargets, lossScenarios, poolSurvival, priorScenarios, updateSpotRisk } from './spot-risk.ts';
 import { slack } from './spot-hedge.ts';
 import {
@@ -348,9 +348,11 @@ export function decide(input: DecisionInput, now: Date): Plan {
     // chooses lacks in a scenario (the cheapest that meets every scenario with all the warm nodes the pools may
     // hold: a spread layout keeps another market's spot when one goes, and lacks less than the placement
     // without a hedge); held at its highest for the break-even time of a preparation.
+    // The placements the hedge tries are built once; it is asked for the warm pools' sizing, then for the plan.
+    const search = new HedgeSearch(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs);
     if (sizing) {
       const most = warmCapacityFor(warmView, Number.POSITIVE_INFINITY).rps;
-      const chosen = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs, most);
+      const chosen = search.at(most);
       const layout = chosen ? chosen.path.at(chosen.nodes) : path.at(rec.nodes);
       for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(layout, { ...r, runningRps: 0 }));
       const need = Math.max(sizing.demandBandRps, hedgeWarmRps, unknownScaleRps(sizing, warmView));
@@ -361,7 +363,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
       // refilled for this decision's need (warm.ts).
       warmRps = warmCapacityFor(warmView, need).rps;
     }
-    const h = hedge(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs, warmRps);
+    const h = search.at(warmRps);
     const spread = h !== undefined && h.spotSharePerZone !== policy.placement.maxSpotSharePerZone;
     if (h && (h.nodes !== rec.nodes || h.extraBase > 0 || spread)) {
       unhedged = { path, nodes: h.nodes };

@@ -118,9 +118,106 @@ function fewest(path: PlacementPath, from: number, limit: number, reqs: readonly
   return undefined;
 }
 
+/** One placement the hedge tries: a spot spread with an on-demand base, from the fewest nodes serving the demand. */
+interface Candidate {
+  path: PlacementPath;
+  from: number;
+  extraBase: number;
+  spotSharePerZone: number;
+}
+
+/**
+ * The hedge's search for one decision: the placements it tries (every spread with every on-demand base, each
+ * from the fewest nodes that serve `requiredRps` and at least `fromNodes`), built once; `at(warmRps)` is the
+ * cheapest of them that survives every requirement with that much warm capacity counted. A decision with warm
+ * pools asks twice, with different warm capacities: all the warm nodes the pools may hold (to size them), then
+ * those they will hold (the hedge kept). Both read the same placements (their paths extend lazily and keep
+ * what they placed), and an answer is kept per warm capacity.
+ */
+export class HedgeSearch {
+  private readonly candidates: Candidate[] = [];
+  private readonly answers = new Map<number, Hedge | undefined>();
+  private readonly limit: number;
+  private readonly reqs: readonly HedgeRequirement[];
+
+  constructor(
+    baseline: Layout,
+    path: PlacementPath,
+    requiredRps: number,
+    fromNodes: number,
+    limit: number,
+    reqs: readonly HedgeRequirement[],
+  ) {
+    this.limit = limit;
+    this.reqs = reqs;
+    if (reqs.length === 0) return;
+    const base = baseline.policy.onDemandBase;
+    // A base larger than the regular nodes the largest requirement needs on its own cannot pay off.
+    const regular = baseline.slots.filter((s) => s.tier !== 'spot' && s.pool.rpsPerNode > 0);
+    const smallest = Math.min(...regular.map((s) => s.pool.rpsPerNode));
+    const most = Math.max(...reqs.map((r) => r.rps));
+    const kMax = Number.isFinite(smallest) ? Math.min(limit, Math.ceil(most / smallest) + 1) : 0;
+    for (const share of spreads(baseline)) {
+      for (let k = 0; k <= kMax; k++) {
+        const same = k === 0 && share === baseline.policy.maxSpotSharePerZone;
+        const p = same
+          ? path
+          : new PlacementPath(
+              new Layout(
+                baseline.slots,
+                { ...baseline.policy, onDemandBase: base + k, maxSpotSharePerZone: share },
+                baseline.counts,
+              ),
+            );
+        const from = Math.max(fromNodes, p.nodesFor(requiredRps).nodes);
+        this.candidates.push({ path: p, from, extraBase: k, spotSharePerZone: share });
+      }
+    }
+  }
+
+  /**
+   * The cheapest layout that survives every requirement with `warmRps` of warm capacity the fleet can resume
+   * now (it counts in every scenario: see `slack`); undefined when no layout within the limit does (the pools
+   * cannot hedge it: the plan stays as the demand asks). The policy's own spread and base win a tie.
+   */
+  at(warmRps = 0): Hedge | undefined {
+    if (this.answers.has(warmRps)) return this.answers.get(warmRps);
+    const answer = this.search(warmRps);
+    this.answers.set(warmRps, answer);
+    return answer;
+  }
+
+  private search(warmRps: number): Hedge | undefined {
+    if (this.reqs.length === 0) return undefined;
+    let best: (Hedge & { cost: number }) | undefined;
+    for (const c of this.candidates) {
+      const n = fewest(c.path, c.from, this.limit, this.reqs, warmRps);
+      if (n === undefined) continue;
+      const cost = c.path.costAt(n);
+      if (!best || cost < best.cost - 1e-9) {
+        best = { path: c.path, nodes: n, extraBase: c.extraBase, spotSharePerZone: c.spotSharePerZone, cost };
+      }
+    }
+    if (!best) return undefined;
+    const layout = best.path.at(best.nodes);
+    let binding: HedgeRequirement | undefined;
+    for (const r of this.reqs) {
+      if (!binding || slack(layout, r, warmRps) < slack(layout, binding, warmRps)) binding = r;
+    }
+    return {
+      path: best.path,
+      nodes: best.nodes,
+      extraBase: best.extraBase,
+      spotSharePerZone: best.spotSharePerZone,
+      binding,
+    };
+  }
+}
+
 /**
  * The cheapest layout that serves `requiredRps` and survives every requirement; undefined when no layout
- * within `limit` nodes does (the pools cannot hedge it: the plan stays as the demand asks).
+ * within `limit` nodes does (the pools cannot hedge it: the plan stays as the demand asks). One question of a
+ * `HedgeSearch`.
  */
 export function hedge(
   baseline: Layout,
@@ -132,44 +229,7 @@ export function hedge(
   /** Warm capacity (requests/s) the fleet can resume now: it counts in every scenario (see `slack`). */
   warmRps = 0,
 ): Hedge | undefined {
-  if (reqs.length === 0) return undefined;
-  let best: (Hedge & { cost: number }) | undefined;
-  const base = baseline.policy.onDemandBase;
-  // A base larger than the regular nodes the largest requirement needs on its own cannot pay off.
-  const regular = baseline.slots.filter((s) => s.tier !== 'spot' && s.pool.rpsPerNode > 0);
-  const smallest = Math.min(...regular.map((s) => s.pool.rpsPerNode));
-  const most = Math.max(...reqs.map((r) => r.rps));
-  const kMax = Number.isFinite(smallest) ? Math.min(limit, Math.ceil(most / smallest) + 1) : 0;
-  for (const share of spreads(baseline)) {
-    for (let k = 0; k <= kMax; k++) {
-      const same = k === 0 && share === baseline.policy.maxSpotSharePerZone;
-      const p = same
-        ? path
-        : new PlacementPath(
-            new Layout(
-              baseline.slots,
-              { ...baseline.policy, onDemandBase: base + k, maxSpotSharePerZone: share },
-              baseline.counts,
-            ),
-          );
-      const from = Math.max(fromNodes, p.nodesFor(requiredRps).nodes);
-      const n = fewest(p, from, limit, reqs, warmRps);
-      if (n === undefined) continue;
-      const cost = p.costAt(n);
-      if (!best || cost < best.cost - 1e-9) best = { path: p, nodes: n, extraBase: k, spotSharePerZone: share, cost };
-    }
-  }
-  if (!best) return undefined;
-  const layout = best.path.at(best.nodes);
-  let binding: HedgeRequirement | undefined;
-  for (const r of reqs) if (!binding || slack(layout, r, warmRps) < slack(layout, binding, warmRps)) binding = r;
-  return {
-    path: best.path,
-    nodes: best.nodes,
-    extraBase: best.extraBase,
-    spotSharePerZone: best.spotSharePerZone,
-    binding,
-  };
+  return new HedgeSearch(baseline, path, requiredRps, fromNodes, limit, reqs).at(warmRps);
 }
 
 /**
