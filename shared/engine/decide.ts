@@ -64,7 +64,7 @@ import { explainPlacement } from './placement-explain.ts';
 import { Reasons } from './reasons.ts';
 import { recommend } from './recommend.ts';
 import { budgetUnmetReport, invalidWindowReport, reservationReports, unknownPoolReport } from './reports.ts';
-import { applyCooldown, applyFreeze, applyMaxStep } from './safety.ts';
+import { applyCooldown, applyFreeze, applyMaxStep, cooldownHolding } from './safety.ts';
 import { activeWindows, combineWindows, upcomingFloor } from './schedule.ts';
 import { LAUNCH_GRACE_SECONDS, launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
@@ -468,6 +468,8 @@ export function decide(input: DecisionInput, now: Date): Plan {
 
   // 5. Freezes, cooldowns, max step.
   x = applyFreeze(current, x, windows, reasons);
+  // Whether a cooldown holds this decision's change (the warm bridge's replacements wait for it too, below).
+  const cooling = !fleetManual && cooldownHolding(current, x, policy.safety, history, t) !== undefined;
   if (!fleetManual) x = applyCooldown(current, x, policy.safety, history, t, reasons);
   x = applyMaxStep(present, x, policy.safety, reasons);
   if (!fleetManual) x = applyDisruptionBudgets(current, x, policy.safety.disruptionBudgets, history, t, reasons);
@@ -542,7 +544,6 @@ export function decide(input: DecisionInput, now: Date): Plan {
   // (the most expensive per request/s go first, never below what the ready nodes must serve). When the plan
   // falls instead, the scale-in returns them at once and nothing is replaced.
   const warmBridge: Record<string, number> = {};
-  const cooling = reasons.list.some((r) => r.code === 'safety.cooldown');
   if (sizing && !fleetManual && !windows.freeze && !budget.cut && !cooling && x >= current) {
     for (const [poolId, swapped] of Object.entries(input.state.warmBridge ?? {})) {
       const i = baseline.indexOf(poolId);

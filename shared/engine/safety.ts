@@ -31,6 +31,44 @@ export function applyFreeze(current: number, x: number, windows: WindowEffect, r
   return x;
 }
 
+/** A cooldown holding a change of the fleet's size: its direction and the seconds it has left. */
+export interface Cooldown {
+  direction: 'scale-out' | 'scale-in';
+  by: 'scaleUpCooldownSeconds' | 'scaleDownCooldownSeconds';
+  leftSeconds: number;
+}
+
+/**
+ * The cooldown that holds a change from `current` to `x` nodes now, if any: a scale-out within
+ * `scaleUpCooldownSeconds` of the last applied scale-out, a scale-in within `scaleDownCooldownSeconds` of the
+ * last applied scale-in (read from the fleet's history). Decided from the policy, the history and the time
+ * alone: whoever needs to know whether a cooldown holds this decision asks this, not the reasons written.
+ */
+export function cooldownHolding(
+  current: number,
+  x: number,
+  safety: SafetyPolicy,
+  history: FleetHistory,
+  now: number,
+): Cooldown | undefined {
+  const left = (seconds: number, last: number) => Math.ceil((seconds * 1000 - (now - last)) / 1000);
+  if (x > current && now - history.lastScaleUp < safety.scaleUpCooldownSeconds * 1000) {
+    return {
+      direction: 'scale-out',
+      by: 'scaleUpCooldownSeconds',
+      leftSeconds: left(safety.scaleUpCooldownSeconds, history.lastScaleUp),
+    };
+  }
+  if (x < current && now - history.lastScaleDown < safety.scaleDownCooldownSeconds * 1000) {
+    return {
+      direction: 'scale-in',
+      by: 'scaleDownCooldownSeconds',
+      leftSeconds: left(safety.scaleDownCooldownSeconds, history.lastScaleDown),
+    };
+  }
+  return undefined;
+}
+
 export function applyCooldown(
   current: number,
   x: number,
@@ -39,29 +77,16 @@ export function applyCooldown(
   now: number,
   reasons: Reasons,
 ): number {
-  if (x > current && now - history.lastScaleUp < safety.scaleUpCooldownSeconds * 1000) {
-    const left = Math.ceil((safety.scaleUpCooldownSeconds * 1000 - (now - history.lastScaleUp)) / 1000);
-    return reasons.clip(
-      'safety',
-      'safety.cooldown',
-      x,
-      current,
-      'scaleUpCooldownSeconds',
-      `scale-out cooldown: ${left}s left since the last scale-out`,
-    );
-  }
-  if (x < current && now - history.lastScaleDown < safety.scaleDownCooldownSeconds * 1000) {
-    const left = Math.ceil((safety.scaleDownCooldownSeconds * 1000 - (now - history.lastScaleDown)) / 1000);
-    return reasons.clip(
-      'safety',
-      'safety.cooldown',
-      x,
-      current,
-      'scaleDownCooldownSeconds',
-      `scale-in cooldown: ${left}s left since the last scale-in`,
-    );
-  }
-  return x;
+  const held = cooldownHolding(current, x, safety, history, now);
+  if (!held) return x;
+  return reasons.clip(
+    'safety',
+    'safety.cooldown',
+    x,
+    current,
+    held.by,
+    `${held.direction} cooldown: ${held.leftSeconds}s left since the last ${held.direction}`,
+  );
 }
 
 export function applyMaxStep(current: number, x: number, safety: SafetyPolicy, reasons: Reasons): number {

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { OperatorCommandSignal } from '../../shared/domain/signals.ts';
 import type { ScheduleWindow } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
+import { readHistory } from '../../shared/engine/history.ts';
+import { cooldownHolding } from '../../shared/engine/safety.ts';
 import type { Plan } from '../../shared/engine/types.ts';
 import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
 
@@ -83,6 +85,25 @@ describe('cooldowns per direction', () => {
   it('a scale-out cooldown does not hold a scale-in', () => {
     // ceil(4 x 14 / 70) = 1
     expect(decide(input(f(), { ...gpu(14), history: [scaledUp(60)] }), T0).targetNodes).toBe(1);
+  });
+
+  it.each([
+    { name: 'a scale-out within the scale-out cooldown', x: 8, entry: scaledUp(120), held: 'scale-out', left: 180 },
+    { name: 'a scale-out after it', x: 8, entry: scaledUp(301), held: undefined },
+    { name: 'a scale-in within the scale-out cooldown', x: 2, entry: scaledUp(120), held: undefined },
+    {
+      name: 'a scale-in within the scale-in cooldown',
+      x: 2,
+      entry: past(100, { from: 6, to: 4, applied: true }),
+      held: 'scale-in',
+      left: 500,
+    },
+    { name: 'no change', x: 4, entry: scaledUp(10), held: undefined },
+  ])('the predicate, from the policy, the history and the time: $name', ({ x, entry, held, left }) => {
+    const safety = f().policy.safety;
+    const c = cooldownHolding(4, x, safety, readHistory([entry], 'llm'), T0.getTime());
+    expect(c?.direction).toBe(held);
+    if (held) expect(c?.leftSeconds).toBe(left);
   });
 
   it('ignores dry-run and unapplied entries', () => {
