@@ -70,7 +70,7 @@ import { LAUNCH_GRACE_SECONDS, launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
 import type { Layout } from './layout.ts';
-import type { DecisionInput, DecisionState, Plan, SpotRiskState, WarmHold, WarmPlan } from './types.ts';
+import type { DecisionInput, Plan, SpotRiskState, WarmHold, WarmPlan } from './types.ts';
 
 /**
  * The layout for `x` nodes, the last `forFloor` of them placed where a node costs least; with the nodes
@@ -114,11 +114,6 @@ function forecastNeeds(
 function unknownScaleRps(sizing: WarmSizing, pools: ReturnType<typeof warmPoolsOf>): number {
   if (sizing.cold.windows > 0) return 0;
   return pools.reduce((rps, v) => rps + v.pool.warm.max * v.pool.rpsPerNode, 0);
-}
-
-function withoutBridge(state: DecisionState): DecisionState {
-  const { warmBridge: _, ...rest } = state;
-  return rest;
 }
 
 export function decide(input: DecisionInput, now: Date): Plan {
@@ -696,16 +691,11 @@ export function decide(input: DecisionInput, now: Date): Plan {
       pools: pools.filter((p) => p.delta !== 0).map((p) => ({ poolId: p.poolId, from: p.current, to: p.target })),
       signalIds: sig.eventIds,
     },
-    nextState: {
-      ...withoutBridge(
-        nextState(input.state, sig, [...actions, ...suppressedActions], now, {
-          pools: fleet.pools,
-          ...(spotRisk ? { spotRisk } : {}),
-        }),
-      ),
+    nextState: nextState(input.state, sig, [...actions, ...suppressedActions], now, {
+      pools: fleet.pools,
+      ...(spotRisk ? { spotRisk } : {}),
       ...(warmHold ? { warmHold } : {}),
-      // This decision's record of warm nodes serving in place of cold launches replaces the last one.
-      ...(Object.keys(warmBridge).length > 0 ? { warmBridge } : {}),
-    },
+      warmBridge,
+    }),
   };
 }

@@ -8,10 +8,13 @@
  *   - the plan's own facts are added: offerings it backs off (extending a backoff already there) and the
  *     interruptions it handles (so a repeated notice is not counted twice);
  *   - what the decision learned: the spot risk updated with its losses, and each pool's count as it entered
- *     the decision (its last known count, for a decision its cloud cannot describe it in).
+ *     the decision (its last known count, for a decision its cloud cannot describe it in);
+ *   - the warm pools' hold when the decision sized one (the state's stays otherwise), and its record of warm
+ *     nodes serving in place of cold launches (`warmBridge`), which replaces the last one: a pool the decision
+ *     no longer records has no bridge left, and without any the state has none.
  */
 import type { SignalContext } from './signal-context.ts';
-import type { Action, DecisionState, SpotRiskState } from './types.ts';
+import type { Action, DecisionState, SpotRiskState, WarmHold } from './types.ts';
 import type { Pool } from '../domain/types.ts';
 
 /** How long a handled interruption is remembered: repeated notices of one instance come within minutes. */
@@ -22,10 +25,15 @@ export function nextState(
   sig: SignalContext,
   actions: readonly Action[],
   now: Date,
-  learned: { pools: readonly Pool[]; spotRisk?: SpotRiskState } = { pools: [] },
+  learned: {
+    pools: readonly Pool[];
+    spotRisk?: SpotRiskState;
+    warmHold?: WarmHold;
+    warmBridge?: Readonly<Record<string, number>>;
+  } = { pools: [] },
 ): DecisionState {
   const t = now.getTime();
-  const { paused: _p, manualTarget: _m, ...rest } = state;
+  const { paused: _p, manualTarget: _m, warmBridge: _b, ...rest } = state;
   const next: DecisionState = {
     ...rest,
     offeringBackoff: state.offeringBackoff.filter((b) => Date.parse(b.until) > t).map((b) => ({ ...b })),
@@ -39,6 +47,10 @@ export function nextState(
     ...(sig.paused ? { paused: sig.paused } : {}),
     ...(sig.manualTarget ? { manualTarget: sig.manualTarget } : {}),
     ...(learned.spotRisk ? { spotRisk: learned.spotRisk } : {}),
+    ...(learned.warmHold ? { warmHold: learned.warmHold } : {}),
+    ...(learned.warmBridge && Object.keys(learned.warmBridge).length > 0
+      ? { warmBridge: { ...learned.warmBridge } }
+      : {}),
   };
   if (learned.pools.length) {
     next.lastKnown = { ...state.lastKnown };
