@@ -87,6 +87,41 @@ export const isRetryable = (e: unknown): boolean => isCloudError(e) && e.retryab
 export const isRetryableKind = (kind: string | undefined): boolean =>
   kind !== undefined && RETRYABLE.has(kind as CloudErrorKind);
 
+/**
+ * A removal ended its instance, but the warm pool's floor it raised for the time of the removal could not be
+ * set back (the cloud kept refusing after the adapter's retries). Kept apart from the removal's outcome (it
+ * succeeded: the instance is gone); says which floor the pool had before (`originalMinSize`), so that whoever
+ * reads it can set that one back rather than the temporary one (`temporaryMinSize`) the pool still has.
+ */
+export class WarmFloorNotRestoredError extends Error {
+  readonly cloud: Cloud;
+  /** The pool's resource (an Auto Scaling group's name). */
+  readonly resource: string;
+  /** The floor to set back: the engine's `warm.min` when given, else the one the pool had before the removal. */
+  readonly originalMinSize: number;
+  /** The floor the pool was left with. */
+  readonly temporaryMinSize: number;
+  constructor(init: {
+    cloud: Cloud;
+    resource: string;
+    originalMinSize: number;
+    temporaryMinSize: number;
+    cause: unknown;
+  }) {
+    const why = init.cause instanceof Error ? init.cause.message : String(init.cause);
+    super(
+      `the warm pool of ${init.resource} keeps MinSize ${init.temporaryMinSize} instead of ${init.originalMinSize} ` +
+        `after a removal (the next removal or warm-pool change sets ${init.originalMinSize} back): ${why}`,
+      { cause: init.cause },
+    );
+    this.name = 'WarmFloorNotRestoredError';
+    this.cloud = init.cloud;
+    this.resource = init.resource;
+    this.originalMinSize = init.originalMinSize;
+    this.temporaryMinSize = init.temporaryMinSize;
+  }
+}
+
 /** A raw event that does not match its schema. Never retried: recorded with its reason and acknowledged. */
 export class ParseError extends Error {
   /** e.g. `aws.ec2 / EC2 Spot Instance Interruption Warning`. */

@@ -3,6 +3,7 @@
  * Each cloud implements them in its own folder under `shared/adapters/<cloud>`, the only places that import
  * a cloud SDK. Every method throws `CloudError` (see errors.ts) and nothing else.
  */
+import type { WarmFloorNotRestoredError } from './errors.ts';
 import type { InterruptionSignal } from './signals.ts';
 import type { CapacityType, Cloud, Pool, PoolKind } from './types.ts';
 import type { WarmState } from './warm.ts';
@@ -84,6 +85,23 @@ export interface OperationProgress {
    * known yet. The next call for the same pool finds it and waits on it rather than starting it again.
    */
   pending?: boolean;
+}
+
+export interface RemoveInstanceOptions extends WaitLimit {
+  /**
+   * The pool's configured warm floor (`warm.min`), when it keeps warm capacity: an adapter that changes the
+   * warm pool's floor for the time of the removal sets this one back, not the one it reads (which a removal
+   * that failed half-way may have left raised).
+   */
+  warmMin?: number;
+}
+
+export interface RemoveInstanceResult extends OperationProgress {
+  /**
+   * The instance was removed, but something around it was left undone (the warm pool's floor not set back):
+   * reported, never a failure of the removal.
+   */
+  warning?: WarmFloorNotRestoredError;
 }
 
 export interface SetWarmRequest extends WaitLimit {
@@ -215,7 +233,11 @@ export interface CapacityPort {
    * Terminates one instance of the pool and lowers its desired count by one (scale-in of a chosen node).
    * Waits on its long-running operation at most `limit.waitMs`; says so when it was still running.
    */
-  removeInstance?(ref: PoolRef, instanceId: string, limit?: WaitLimit): Promise<OperationProgress | undefined>;
+  removeInstance?(
+    ref: PoolRef,
+    instanceId: string,
+    options?: RemoveInstanceOptions,
+  ): Promise<RemoveInstanceResult | undefined>;
   /**
    * Sets how many warm instances the pool keeps, in which state, and waits for the cloud to accept it. Scale-out
    * (`setDesired`) then resumes warm instances before launching new ones; a warm instance that cannot start

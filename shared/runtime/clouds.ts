@@ -17,14 +17,14 @@ import type {
   EventsPort,
   GpuNode,
   InstanceStatus,
-  OperationProgress,
+  RemoveInstanceOptions,
+  RemoveInstanceResult,
   PoolObservation,
   PoolRef,
   SetDesiredRequest,
   SetDesiredResult,
   SetWarmRequest,
   SetWarmResult,
-  WaitLimit,
 } from '../domain/ports.ts';
 import { CloudError } from '../domain/errors.ts';
 import type { Cloud, Pool } from '../domain/types.ts';
@@ -61,13 +61,14 @@ class LazyCapacity implements CapacityPort {
   readonly removeInstance?: (
     ref: PoolRef,
     instanceId: string,
-    limit?: WaitLimit,
-  ) => Promise<OperationProgress | undefined>;
+    options?: RemoveInstanceOptions,
+  ) => Promise<RemoveInstanceResult | undefined>;
   private readonly load: Loader<CapacityPort>;
   constructor(cloud: Cloud, load: Loader<CapacityPort>, options: { removesInstances: boolean }) {
     this.cloud = cloud;
     this.load = once(load);
-    if (options.removesInstances) this.removeInstance = (ref, instanceId, limit) => this.remove(ref, instanceId, limit);
+    if (options.removesInstances)
+      this.removeInstance = (ref, instanceId, options) => this.remove(ref, instanceId, options);
   }
   /** Imports and builds the adapter now (at init), not on the first call, and its SDK clients where it can. */
   async preload(): Promise<void> {
@@ -104,7 +105,11 @@ class LazyCapacity implements CapacityPort {
     }
     return port.setWarm(ref, request);
   }
-  private async remove(ref: PoolRef, instanceId: string, limit?: WaitLimit): Promise<OperationProgress | undefined> {
+  private async remove(
+    ref: PoolRef,
+    instanceId: string,
+    options?: RemoveInstanceOptions,
+  ): Promise<RemoveInstanceResult | undefined> {
     const port = await this.load();
     if (!port.removeInstance) {
       throw new CloudError({
@@ -114,7 +119,7 @@ class LazyCapacity implements CapacityPort {
         message: `the ${this.cloud} adapter cannot remove a single instance`,
       });
     }
-    return port.removeInstance(ref, instanceId, limit);
+    return port.removeInstance(ref, instanceId, options);
   }
 }
 

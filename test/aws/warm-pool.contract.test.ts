@@ -4,13 +4,16 @@
  * Pages are 2 items long, so DescribeWarmPool pages too.
  */
 import {
+  DescribeAutoScalingGroupsCommand,
   DescribeScalingActivitiesCommand,
   DescribeWarmPoolCommand,
   PutWarmPoolCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../shared/adapters/aws/index.ts';
-import { CloudError } from '../../shared/domain/errors.ts';
+import { keepingWarmPoolSize } from '../../shared/adapters/aws/warm-pool.ts';
+import { CloudError, WarmFloorNotRestoredError } from '../../shared/domain/errors.ts';
 import { type Env, FAST, POOLS, REGION, refOfSpec, startEnv } from './support.ts';
 
 let env: Env | undefined;
@@ -199,6 +202,138 @@ describe('Auto Scaling warm pools', () => {
     expect(e.kind).toBe('not-found');
     const o = await aws.capacity.describePool(asg);
     expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0 });
+  });
+
+  describe('a removal whose terminate succeeds but whose PutWarmPool setting the floor back fails', () => {
+    // The fault is armed once the instance is terminated, so only the PutWarmPool after it fails: the SDK
+    // retries it (FAST: 3 attempts), then the adapter reports it beside a removal that succeeded.
+    async function removeThenFail(env: Env, min: number, failures: number) {
+      const clients = new AwsClients({ region: REGION, endpoints: env.emulator.endpoints, ...FAST });
+      try {
+        const auto = clients.autoscaling(REGION);
+        const [group] = (
+          await auto.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [POOLS.asg.name] }))
+        ).AutoScalingGroups!;
+        const victim = group!.Instances![0]!.InstanceId!;
+        const result = await keepingWarmPoolSize(
+          clients,
+          REGION,
+          group!,
+          'test removal',
+          async () => {
+            await auto.send(
+              new TerminateInstanceInAutoScalingGroupCommand({
+                InstanceId: victim,
+                ShouldDecrementDesiredCapacity: true,
+              }),
+            );
+            env.world.faults.inject({
+              service: 'autoscaling',
+              operation: 'PutWarmPool',
+              kind: 'server-error',
+              times: failures,
+            });
+          },
+          min,
+        );
+        const raw = await auto.send(new DescribeWarmPoolCommand({ AutoScalingGroupName: POOLS.asg.name }));
+        return { result, victim, config: raw.WarmPoolConfiguration! };
+      } finally {
+        clients.destroy();
+      }
+    }
+
+    it.each([
+      { name: 'no floor', min: 0 },
+      { name: 'a floor below the size', min: 1 },
+    ])(
+      'one failure: the SDK retries it, the removal succeeds and the floor is the original ($name)',
+      async ({ min }) => {
+        const env = await start();
+        await env.aws.capacity.setWarm!(asg, { size: 2, min, state: 'stopped', reason: 'test' });
+        env.world.advance(POOLS.asg.readySeconds);
+        const { result, victim, config } = await removeThenFail(env, min, 1);
+        expect(result).toBeUndefined();
+        expect(env.world.faults.fired).toEqual([
+          { service: 'autoscaling', operation: 'PutWarmPool', kind: 'server-error' },
+        ]);
+        expect(config).toMatchObject({ MinSize: min, MaxGroupPreparedCapacity: 2 + 2 });
+        const o = await env.aws.capacity.describePool(asg);
+        expect(o.instances.map((i) => i.id)).not.toContain(victim);
+        expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0 });
+      },
+    );
+
+    it.each([
+      { name: 'no floor', min: 0 },
+      { name: 'a floor below the size', min: 1 },
+    ])(
+      'every attempt fails: the removal succeeds, a typed warning names the original floor, and the next removal or setWarm sets it back ($name)',
+      async ({ min }) => {
+        const env = await start();
+        await env.aws.capacity.setWarm!(asg, { size: 2, min, state: 'stopped', reason: 'test' });
+        env.world.advance(POOLS.asg.readySeconds);
+        const { result, victim, config } = await removeThenFail(env, min, FAST.retry!.maxAttempts!);
+        // The instance is gone: the removal's outcome is success; the floor left raised is a warning beside it.
+        expect(result).toBeInstanceOf(WarmFloorNotRestoredError);
+        expect(result).toMatchObject({ resource: POOLS.asg.name, originalMinSize: min, temporaryMinSize: 2 });
+        expect(result!.cause).toBeInstanceOf(CloudError);
+        expect(config).toMatchObject({ MinSize: 2, MaxGroupPreparedCapacity: 2 + 2 });
+        let o = await env.aws.capacity.describePool(asg);
+        expect(o.instances.map((i) => i.id)).not.toContain(victim);
+        // Meanwhile the pool keeps its size: nothing prepared, nothing removed.
+        expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0 });
+        const floor = async () => {
+          const clients = new AwsClients({ region: REGION, endpoints: env.emulator.endpoints, ...FAST });
+          try {
+            const raw = await clients
+              .autoscaling(REGION)
+              .send(new DescribeWarmPoolCommand({ AutoScalingGroupName: POOLS.asg.name }));
+            return raw.WarmPoolConfiguration!;
+          } finally {
+            clients.destroy();
+          }
+        };
+        // The next removal, given the configured floor, sets the original back (the MinSize it reads is the
+        // temporary one) and keeps the pool's size.
+        const next = o.instances[0]!.id;
+        expect(await env.aws.capacity.removeInstance!(asg, next, { warmMin: min })).toBeUndefined();
+        expect(await floor()).toMatchObject({ MinSize: min, MaxGroupPreparedCapacity: 1 + 2 });
+        o = await env.aws.capacity.describePool(asg);
+        expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0 });
+        expect(await env.aws.capacity.setWarm!(asg, { size: 2, min, state: 'stopped', reason: 'again' })).toMatchObject(
+          {
+            unchanged: true,
+          },
+        );
+      },
+    );
+
+    it('every attempt fails: the next setWarm sets the configured floor back', async () => {
+      const env = await start();
+      await env.aws.capacity.setWarm!(asg, { size: 2, min: 1, state: 'stopped', reason: 'test' });
+      env.world.advance(POOLS.asg.readySeconds);
+      const { result } = await removeThenFail(env, 1, FAST.retry!.maxAttempts!);
+      expect(result).toMatchObject({ originalMinSize: 1, temporaryMinSize: 2 });
+      expect(await env.aws.capacity.setWarm!(asg, { size: 2, min: 1, state: 'stopped', reason: 'next' })).toMatchObject(
+        {
+          size: 2,
+          previous: 2,
+          unchanged: false,
+        },
+      );
+      const o = await env.aws.capacity.describePool(asg);
+      expect(o.warm).toMatchObject({ target: 2, ready: 2, warming: 0 });
+      const clients = new AwsClients({ region: REGION, endpoints: env.emulator.endpoints, ...FAST });
+      try {
+        const raw = await clients
+          .autoscaling(REGION)
+          .send(new DescribeWarmPoolCommand({ AutoScalingGroupName: POOLS.asg.name }));
+        expect(raw.WarmPoolConfiguration).toMatchObject({ MinSize: 1, MaxGroupPreparedCapacity: 2 + 2 });
+      } finally {
+        clients.destroy();
+      }
+    });
   });
 
   it.each([

@@ -9,7 +9,7 @@ import {
   SetDesiredCapacityCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from '@aws-sdk/client-auto-scaling';
-import { CloudError } from '../../domain/errors.ts';
+import { CloudError, type WarmFloorNotRestoredError } from '../../domain/errors.ts';
 import type {
   ObservedInstance,
   PoolObservation,
@@ -122,7 +122,8 @@ export async function setGroupDesired(
 
 /**
  * Terminates one instance of a group and lowers its desired count, after checking the instance belongs to
- * that group (TerminateInstanceInAutoScalingGroup itself would take any group's instance).
+ * that group (TerminateInstanceInAutoScalingGroup itself would take any group's instance). The warm pool keeps
+ * its size (keepingWarmPoolSize); a floor it could not set back after the removal is returned, not thrown.
  */
 export async function removeGroupInstance(
   clients: AwsClients,
@@ -130,7 +131,9 @@ export async function removeGroupInstance(
   groupName: string,
   instanceId: string,
   operation: string,
-): Promise<void> {
+  /** The pool's configured warm floor (`warm.min`), when it keeps warm capacity (see keepingWarmPoolSize). */
+  warmMin?: number,
+): Promise<WarmFloorNotRestoredError | undefined> {
   const group = await requireGroup(clients, region, groupName, operation);
   if (!group.Instances?.some((i) => i.InstanceId === instanceId)) {
     throw new CloudError({
@@ -149,5 +152,5 @@ export async function removeGroupInstance(
         }),
       ),
     );
-  await keepingWarmPoolSize(clients, region, group, operation, terminate);
+  return keepingWarmPoolSize(clients, region, group, operation, terminate, warmMin);
 }

@@ -9,6 +9,8 @@ import type {
   InstanceStatus,
   PoolObservation,
   PoolRef,
+  RemoveInstanceOptions,
+  RemoveInstanceResult,
   SetDesiredRequest,
   SetDesiredResult,
   SetWarmRequest,
@@ -94,14 +96,27 @@ export class AwsCapacity implements CapacityPort {
    * that instance is terminated (see removeFleetInstance for the steps, and the state a failure leaves).
    * An instance already terminated on request changes nothing; one not in the pool is `not-found`.
    */
-  async removeInstance(ref: PoolRef, instanceId: string): Promise<undefined> {
+  async removeInstance(
+    ref: PoolRef,
+    instanceId: string,
+    options?: RemoveInstanceOptions,
+  ): Promise<RemoveInstanceResult | undefined> {
     const operation = `removing instance ${instanceId} from ${ref.cloud} ${ref.kind} ${ref.resource}`;
     this.check(ref, operation);
     // Each ends the instance with one call that does not run on (no operation to wait on).
     switch (ref.kind) {
-      case 'auto-scaling-group':
-        await removeGroupInstance(this.clients, ref.location.region, ref.resource, instanceId, operation);
-        return undefined;
+      case 'auto-scaling-group': {
+        // The instance is gone either way; a warm-pool floor not set back is reported beside it.
+        const warning = await removeGroupInstance(
+          this.clients,
+          ref.location.region,
+          ref.resource,
+          instanceId,
+          operation,
+          options?.warmMin,
+        );
+        return warning ? { warning } : undefined;
+      }
       case 'eks-nodegroup':
         await removeNodegroupInstance(this.clients, ref, instanceId);
         return undefined;

@@ -27,7 +27,7 @@ import {
   PutWarmPoolCommand,
   type WarmPoolConfiguration,
 } from '@aws-sdk/client-auto-scaling';
-import { CloudError } from '../../domain/errors.ts';
+import { CloudError, WarmFloorNotRestoredError } from '../../domain/errors.ts';
 import type { PoolRef, SetDesiredRequest, SetWarmRequest, SetWarmResult, WarmObservation } from '../../domain/ports.ts';
 import type { WarmState } from '../../domain/warm.ts';
 import type { AwsClients } from './clients.ts';
@@ -207,7 +207,25 @@ export async function scaleInToWarm(
  * so MaxGroupPreparedCapacity goes down by one first, with MinSize at the current size meanwhile (the pool
  * keeps its size before the removal as after it: nothing is removed or prepared); MinSize is set back once
  * done. A pool whose size does not depend on the desired count (MinSize binds, or an absolute size) is left
- * alone. If `shrinkByOne` fails, the pool is put back as it was.
+ * alone. If `shrinkByOne` fails, the pool is put back as it was (its floor the original one) and the error
+ * is thrown.
+ *
+ * Once `shrinkByOne` succeeded the removal has succeeded, whatever follows: if setting MinSize back still
+ * fails after the SDK's retries (the adapter's retry policy, retry.ts, runs on every call), it is not thrown
+ * but returned, a `WarmFloorNotRestoredError` naming the original floor; the pool keeps its size meanwhile
+ * (the temporary floor is that size), and the next removal or setWarm sets the original floor back.
+ *
+ * The original floor is the engine's configured `warm.min` (`warmMin`; MinSize is never raised to it here)
+ * when the caller passes it, and only otherwise the MinSize read now. The configured value is the
+ * robust one: a removal that failed half-way leaves MinSize at its temporary value, so on a retry the MinSize
+ * read is no longer the original, and a value recorded before the change lives only as long as this call
+ * (a Lambda that times out or is retried loses it); the configuration is there on every call.
+ *
+ * Invariant: removals in one group run one at a time. Two at once would each read the same
+ * MaxGroupPreparedCapacity and both lower it to the same value (the pool would grow by one), and one could
+ * read the other's temporary MinSize as the floor. The callers keep it: the engine's removals are executed
+ * under the fleet's lease (one decision or drain step of a fleet at a time), and a decision's removals in one
+ * pool run one after another (execute.ts's stages).
  */
 export async function keepingWarmPoolSize(
   clients: AwsClients,
@@ -215,41 +233,71 @@ export async function keepingWarmPoolSize(
   group: AutoScalingGroup,
   operation: string,
   shrinkByOne: () => Promise<unknown>,
-): Promise<void> {
+  /** The pool's configured warm floor (`warm.min`), when known. */
+  warmMin?: number,
+): Promise<WarmFloorNotRestoredError | undefined> {
   const config = group.WarmPoolConfiguration;
   const desired = group.DesiredCapacity ?? 0;
   if (!config || config.Status === 'PendingDelete' || desired < 1) {
     await shrinkByOne();
-    return;
+    return undefined;
   }
   const prepared = config.MaxGroupPreparedCapacity;
   const cap = prepared === undefined || prepared < 0 ? (group.MaxSize ?? 0) : prepared;
-  const min = config.MinSize ?? 0;
+  const read = config.MinSize ?? 0;
   const size = keptSize(group, config);
+  // The floor to end with: the configured one when given (see above). setWarm keeps MinSize at most the
+  // configured floor, so a MinSize above it is one a removal left raised; a removal only ever lowers it.
+  const min = warmMin === undefined ? read : Math.min(read, Math.max(0, warmMin));
   if (Math.max(min, cap - (desired - 1)) === size) {
     await shrinkByOne();
-    return;
+    if (read === min) return undefined;
+    // A floor left raised by an earlier removal, and the size does not depend on it here: set it back.
+    return restoreFloor(() => put(prepared === undefined || prepared < 0 ? -1 : prepared, min), group, read, min);
   }
-  const put = (maxPrepared: number, minSize: number) =>
-    awsCall(operation, () =>
+  function put(maxPrepared: number, minSize: number) {
+    return awsCall(operation, () =>
       clients.autoscaling(region).send(
         new PutWarmPoolCommand({
           AutoScalingGroupName: group.AutoScalingGroupName,
           MaxGroupPreparedCapacity: maxPrepared,
           MinSize: minSize,
-          ...(config.PoolState ? { PoolState: config.PoolState } : {}),
-          ...(config.InstanceReusePolicy ? { InstanceReusePolicy: config.InstanceReusePolicy } : {}),
+          ...(config!.PoolState ? { PoolState: config!.PoolState } : {}),
+          ...(config!.InstanceReusePolicy ? { InstanceReusePolicy: config!.InstanceReusePolicy } : {}),
         }),
       ),
     );
+  }
   // Here cap - desired = size >= MinSize, and desired >= 1: cap - 1 >= size, a valid MinSize beside it.
   await put(cap - 1, size);
   try {
     await shrinkByOne();
   } catch (e) {
-    // As it was: the same prepared capacity (-1: from MaxSize again) and floor.
+    // As it was: the same prepared capacity (-1: from MaxSize again), and the original floor.
     await put(prepared === undefined || prepared < 0 ? -1 : prepared, min).catch(() => undefined);
     throw e;
   }
-  if (size !== min) await put(cap - 1, min);
+  if (size === min) return undefined;
+  return restoreFloor(() => put(cap - 1, min), group, size, min);
+}
+
+/** Sets the warm pool's floor back after a removal that succeeded; what failed is returned, never thrown. */
+async function restoreFloor(
+  put: () => Promise<unknown>,
+  group: AutoScalingGroup,
+  temporary: number,
+  original: number,
+): Promise<WarmFloorNotRestoredError | undefined> {
+  try {
+    await put();
+    return undefined;
+  } catch (cause) {
+    return new WarmFloorNotRestoredError({
+      cloud: 'aws',
+      resource: group.AutoScalingGroupName ?? '',
+      originalMinSize: original,
+      temporaryMinSize: temporary,
+      cause,
+    });
+  }
 }
