@@ -445,11 +445,30 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
       if (!(await mayWrite(ctx, out, pool.id, 'remove-instance'))) return;
       out.touched.add(pool.id);
       try {
-        const r = await port.removeInstance(refOf(pool), action.instanceId, waitLimit(deps));
+        // The configured warm floor: an adapter that lowers the floor for the removal sets this one back.
+        const r = await port.removeInstance(refOf(pool), action.instanceId, {
+          ...waitLimit(deps),
+          ...(pool.warm ? { warmMin: pool.warm.min } : {}),
+        });
+        if (r?.warning) {
+          deps.logger.warn('instance removed; its warm pool left as it should not be', {
+            poolId: pool.id,
+            instanceId: action.instanceId,
+            error: r.warning.message,
+          });
+        }
         out.applied.push({
           poolId: pool.id,
           action: 'remove-instance',
-          detail: r?.pending ? { instanceId: action.instanceId, ...progressOf(r) } : action.instanceId,
+          detail:
+            r?.pending || r?.warning
+              ? {
+                  instanceId: action.instanceId,
+                  ...(r.pending ? progressOf(r) : {}),
+                  // Done, but something beside it was not (the warm floor not set back): said, not failed.
+                  ...(r.warning ? { warning: r.warning.message } : {}),
+                }
+              : action.instanceId,
         });
         out.changed = true;
       } catch (e) {

@@ -9,7 +9,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runDrainCommand } from '../../shared/app/drain-step.ts';
 import { drainCommandId, drainCommands } from '../../shared/app/handoff.ts';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
-import type { PendingNotice } from '../../shared/domain/ports.ts';
+import { WarmFloorNotRestoredError } from '../../shared/domain/errors.ts';
+import type { CapacityPort, PendingNotice, RemoveInstanceOptions } from '../../shared/domain/ports.ts';
 import type { DrainCommandSignal, InterruptionSignal } from '../../shared/domain/signals.ts';
 import type { AuditRecord } from '../../shared/state/records.ts';
 import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
@@ -267,6 +268,38 @@ describe('runDrainCommand', () => {
       'remove-instance',
     ]);
     expect(w.state.audit[0]!.outcome.status).toBe('applied');
+  });
+
+  it("a removal that succeeded with a warning (the warm pool's floor not set back): removed, the warning in the audit record, the pool's configured warm.min given to the adapter", async () => {
+    const w = world({ recorded: { by: 'evt-1' }, node: { unschedulable: true }, audit: handed });
+    const state = w.state.states.get(FLEET)!;
+    state.interruptedInstances = [{ instanceId: INSTANCE, poolId: 'aws-g5-ondemand', at: T0.toISOString() }];
+    const port = w.capacity.aws;
+    const remove = port.removeInstance!;
+    const given: Array<RemoveInstanceOptions | undefined> = [];
+    (port as { removeInstance: CapacityPort['removeInstance'] }).removeInstance = async (ref, id, options) => {
+      given.push(options);
+      await remove(ref, id);
+      const cause = new Error('PutWarmPool: transient');
+      return {
+        warning: new WarmFloorNotRestoredError({
+          cloud: 'aws',
+          resource: ref.resource,
+          originalMinSize: 1,
+          temporaryMinSize: 2,
+          cause,
+        }),
+      };
+    };
+    const r = await runDrainCommand(w.deps, command({ poolId: 'aws-g5-ondemand' }));
+    expect(r).toMatchObject({ removed: true });
+    expect(given).toEqual([expect.objectContaining({ warmMin: 1 })]);
+    const removal = w.state.audit[0]!.outcome.applied.find((a) => a.action === 'remove-instance');
+    expect(removal?.detail).toMatchObject({
+      instanceId: INSTANCE,
+      warning: expect.stringMatching(/MinSize 2 instead of 1/),
+    });
+    expect(w.state.audit[0]!.outcome.failed).toEqual([]);
   });
 
   it("two drains of one decision at once: the decision's audit record keeps both", async () => {
