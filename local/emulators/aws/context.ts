@@ -82,6 +82,13 @@ export interface TerminatedInstance {
 /** How long EC2 keeps describing a terminated instance. */
 export const TERMINATED_VISIBLE_MS = 3_600_000;
 
+/** Says whether PutEvents refuses an entry otherwise valid: its error code and message, or undefined to accept it. */
+export type RefuseEvent = (entry: {
+  source: string;
+  detailType: string;
+  detail: Record<string, unknown>;
+}) => { code: string; message: string } | undefined;
+
 export interface AwsEmulatorState {
   /** Scaling activities per Auto Scaling group name, newest last. */
   activities: Map<string, ScalingActivity[]>;
@@ -91,6 +98,11 @@ export interface AwsEmulatorState {
   received: ReceivedEvent[];
   /** Told of each event PutEvents accepted (after it is in `received`): a rule's target, locally. */
   onEvent?: (event: ReceivedEvent) => void;
+  /**
+   * Refuses an entry PutEvents would accept, one by one, as EventBridge does under load (`FailedEntryCount`):
+   * a test or the stack sets it (`AwsEmulator.events.refuse`); undefined accepts.
+   */
+  refuseEvent?: RefuseEvent;
   /** When the emulator first saw each pool (the world keeps no creation time): its CreateTime. */
   created: Map<string, string>;
   /** Instances TerminateInstances ended, by id (see TerminatedInstance). */

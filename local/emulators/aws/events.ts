@@ -4,7 +4,8 @@
  * detail). Entries are validated one by one like the real service: a missing Source, DetailType or Detail is
  * an `InvalidArgument` entry, a Detail that is not a JSON object is `MalformedDetail`; more than 10 entries
  * fail the whole call with a `ValidationException`. An unknown EventBusName is accepted, as EventBridge
- * accepts it (the event is dropped there; here it is recorded with its bus name).
+ * accepts it (the event is dropped there; here it is recorded with its bus name). A test can have valid entries
+ * refused one by one (`AwsEmulator.events.refuse`), as the service refuses some under load.
  */
 import { AwsApiError, nextId, type ReceivedEvent, type RequestContext } from './context.ts';
 
@@ -83,6 +84,12 @@ function accept(ctx: RequestContext, e: EntryIn): EntryOut {
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) {
     return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
   }
+  const refused = ctx.state.refuseEvent?.({
+    source: e.Source,
+    detailType: e.DetailType,
+    detail: detail as Record<string, unknown>,
+  });
+  if (refused) return { ErrorCode: refused.code, ErrorMessage: refused.message };
   const id = nextId(ctx, 'event');
   const event: ReceivedEvent = {
     version: '0',

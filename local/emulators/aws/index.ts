@@ -44,6 +44,7 @@ import {
   type AwsEmulatorState,
   type FleetType,
   type ReceivedEvent,
+  type RefuseEvent,
   type RequestContext,
   type ResolvedAwsEmulatorOptions,
 } from './context.ts';
@@ -54,7 +55,7 @@ import { credentialScope, escapeXml, parseForm, type QueryParams, xmlDocument } 
 import { type RequestTap, tapServer } from '../tap.ts';
 
 export type { CloudWatchEmulatorOptions, CloudWatchMetricMapping } from './cloudwatch.ts';
-export type { FleetType, ReceivedEvent } from './context.ts';
+export type { FleetType, ReceivedEvent, RefuseEvent } from './context.ts';
 
 export interface AwsEmulatorOptions {
   /** Account id in ARNs and events (default `123456789012`). */
@@ -83,7 +84,11 @@ export interface AwsEmulator {
   /** The same URL per SDK client, ready for the adapter's `endpoints` option. */
   endpoints: { ec2: string; autoscaling: string; eks: string; events: string; cloudwatch: string };
   /** What PutEvents received, in order, as EventBridge would deliver it to a rule's target. */
-  events: { received: ReceivedEvent[] };
+  events: {
+    received: ReceivedEvent[];
+    /** Has PutEvents refuse the valid entries this names (undefined: accept every valid entry again). */
+    refuse(refuse: RefuseEvent | undefined): void;
+  };
   /** Stops the server and drops open connections; safe to call twice. */
   close(): Promise<void>;
 }
@@ -353,7 +358,13 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
   return {
     endpoint,
     endpoints: { ec2: endpoint, autoscaling: endpoint, eks: endpoint, events: endpoint, cloudwatch: endpoint },
-    events: { received: state.received },
+    events: {
+      received: state.received,
+      refuse: (refuse) => {
+        if (refuse) state.refuseEvent = refuse;
+        else delete state.refuseEvent;
+      },
+    },
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
         for (const t of hanging) clearTimeout(t);
