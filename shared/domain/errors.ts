@@ -72,6 +72,28 @@ export class CloudError extends Error {
 }
 
 export const isCloudError = (e: unknown): e is CloudError => e instanceof CloudError;
+
+/**
+ * A publish on the bus that left some entries off it: `refused` are their positions in the list published
+ * (ascending), every other entry was accepted. A `CloudError` of the bus's kind and code (the first entry's
+ * failure that a retry would not cure wins the kind); `cause` holds each refused entry's failure, or the error
+ * of the call that failed whole. Thrown by every `EventsPort` (the EventBridge adapter, the tests' fake), so
+ * that a caller acts again only for the entries refused (`EventsPort.publish`).
+ */
+export class PartialPublishError extends CloudError {
+  /** Positions of the entries not on the bus, ascending. */
+  readonly refused: readonly number[];
+  /** How many entries were published. */
+  readonly total: number;
+  constructor(init: CloudErrorInit & { refused: readonly number[]; total: number }) {
+    const { refused, total, ...rest } = init;
+    super(rest);
+    this.name = 'PartialPublishError';
+    this.refused = [...refused].sort((a, b) => a - b);
+    this.total = total;
+  }
+}
+export const isPartialPublish = (e: unknown): e is PartialPublishError => e instanceof PartialPublishError;
 const isKind =
   (kind: CloudErrorKind) =>
   (e: unknown): e is CloudError =>

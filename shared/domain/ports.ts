@@ -310,7 +310,11 @@ export interface DecisionEvent {
   time?: string;
 }
 
-/** Events out: publishes decisions to a bus (EventBridge PutEvents). Throws when any entry failed. */
+/**
+ * Events out: publishes decisions to a bus (EventBridge PutEvents). When any entry is not on the bus, throws
+ * `PartialPublishError` (`shared/domain/errors.ts`) naming the refused entries by position: the others were
+ * accepted (and will be delivered), so a caller falls back only for the refused ones.
+ */
 export interface EventsPort {
   publish(events: DecisionEvent[]): Promise<void>;
 }

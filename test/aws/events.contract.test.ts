@@ -6,7 +6,7 @@
 import type { PutEventsCommand, PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsEvents, PUT_EVENTS_BATCH } from '../../shared/adapters/aws/index.ts';
-import { CloudError } from '../../shared/domain/errors.ts';
+import { CloudError, PartialPublishError } from '../../shared/domain/errors.ts';
 import type { DecisionEvent } from '../../shared/domain/ports.ts';
 import { type Env, startEnv } from './support.ts';
 
@@ -62,6 +62,9 @@ describe('EventBridge PutEvents through the emulator', () => {
     events[11] = { ...events[11]!, detailType: '' };
     const e = await rejection(env.aws.events.publish(events));
     expect(e).toMatchObject({ kind: 'invalid', code: 'InvalidArgument', cloud: 'aws' });
+    // Typed: the refused entries by position (the others are on the bus).
+    expect(e).toBeInstanceOf(PartialPublishError);
+    expect(e).toMatchObject({ refused: [3, 11], total: 12 });
     expect(e.message).toContain('2 of 12 entries failed');
     expect(e.message).toContain('#3 Scaling Decision: InvalidArgument (Parameter Source is not valid');
     expect(e.message).toContain('#11 : InvalidArgument (Parameter DetailType is not valid');
@@ -83,6 +86,29 @@ describe('EventBridge PutEvents through the emulator', () => {
     env.world.faults.inject({ service: 'events', operation: 'PutEvents', kind: 'throttle', times: 3 });
     const e = await rejection(env.aws.events.publish(decisions(1)));
     expect(e).toMatchObject({ kind: 'throttled', code: 'ThrottlingException', status: 400 });
+  });
+
+  it('entries the bus refuses one by one (every attempt): named by position, the others delivered', async () => {
+    env = await startEnv();
+    env.emulator.events.refuse((e) =>
+      [2, 4].includes(e.detail.seq as number) ? { code: 'InternalFailure', message: 'internal' } : undefined,
+    );
+    const e = await rejection(env.aws.events.publish(decisions(5)));
+    expect(e).toBeInstanceOf(PartialPublishError);
+    expect(e).toMatchObject({ refused: [2, 4], total: 5, kind: 'transient', code: 'InternalFailure' });
+    expect(env.emulator.events.received.map((r) => (r.detail as { seq: number }).seq)).toEqual([0, 1, 3]);
+    env.emulator.events.refuse(undefined);
+    await env.aws.events.publish(decisions(1));
+    expect(env.emulator.events.received).toHaveLength(4);
+  });
+
+  it('a call refused whole (throttled on every attempt) refuses its batch only: the next batch is sent', async () => {
+    env = await startEnv();
+    env.world.faults.inject({ service: 'events', operation: 'PutEvents', kind: 'throttle', times: 3 });
+    const e = await rejection(env.aws.events.publish(decisions(12)));
+    expect(e).toBeInstanceOf(PartialPublishError);
+    expect(e).toMatchObject({ kind: 'throttled', refused: Array.from({ length: 10 }, (_, i) => i), total: 12 });
+    expect(env.emulator.events.received.map((r) => (r.detail as { seq: number }).seq)).toEqual([10, 11]);
   });
 
   it('publishing nothing makes no call', async () => {

@@ -6,6 +6,7 @@
  */
 import type { AppDeps, AppLogger, Clouds } from '../../shared/app/deps.ts';
 import type { ResolvedConfig } from '../../shared/config/load.ts';
+import { PartialPublishError } from '../../shared/domain/errors.ts';
 import {
   type CapacityPort,
   type CapacityReservation,
@@ -523,16 +524,33 @@ export class FakeMetrics implements MetricsPort {
   }
 }
 
+/**
+ * The bus: what it accepted in `published`. `nextError` fails the next publish whole; `refuse` has it refuse
+ * the entries it names, one by one, as EventBridge does: the others are published and a `PartialPublishError`
+ * names the refused ones, as the adapter's.
+ */
 export class FakeEvents implements EventsPort {
   readonly published: DecisionEvent[] = [];
   nextError: Error | undefined;
+  refuse: ((event: DecisionEvent) => boolean) | undefined;
   async publish(events: DecisionEvent[]): Promise<void> {
     const e = this.nextError;
     if (e) {
       this.nextError = undefined;
       throw e;
     }
-    this.published.push(...events);
+    const refused = events.flatMap((ev, i) => (this.refuse?.(ev) ? [i] : []));
+    this.published.push(...events.filter((_, i) => !refused.includes(i)));
+    if (refused.length)
+      throw new PartialPublishError({
+        kind: 'transient',
+        cloud: 'aws',
+        operation: `publishing ${events.length} decision event(s)`,
+        code: 'InternalFailure',
+        message: `${refused.length} of ${events.length} entries failed`,
+        refused,
+        total: events.length,
+      });
   }
 }
 

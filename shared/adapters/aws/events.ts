@@ -2,12 +2,13 @@
  * Events out: decisions published to an EventBridge bus with PutEvents, at most 10 entries a call. The SDK
  * retries a throttled or failed call; entries the service refused one by one (`FailedEntryCount > 0`) are
  * sent again when their error is worth retrying (`ThrottlingException`, `InternalFailure`), with backoff, up
- * to `maxAttempts`. Whatever still failed is reported in one `CloudError` naming each failed entry, after
- * every batch was tried (one bad entry does not hold back the others).
+ * to `maxAttempts`. Whatever still failed (an entry refused, or every entry of a call that failed whole) is
+ * reported in one `PartialPublishError` naming each refused entry by position, after every batch was tried
+ * (one bad entry or call does not hold back the others): the entries it does not name are on the bus.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { CloudError } from '../../domain/errors.ts';
+import { CloudError, PartialPublishError } from '../../domain/errors.ts';
 import type { DecisionEvent, EventsPort } from '../../domain/ports.ts';
 import { awsCall, kindOfAwsError } from './errors.ts';
 
@@ -54,20 +55,39 @@ export class AwsEvents implements EventsPort {
   async publish(events: DecisionEvent[]): Promise<void> {
     const operation = `publishing ${events.length} decision event(s) to eventbridge bus ${this.options.eventBusName ?? 'default'}`;
     const failed: FailedEntry[] = [];
+    // A call that failed whole (after the SDK's retries) refuses its batch; the other batches are still sent.
+    let callError: CloudError | undefined;
     for (let start = 0; start < events.length; start += PUT_EVENTS_BATCH) {
       const batch = events.slice(start, start + PUT_EVENTS_BATCH).map((e, i) => ({ index: start + i, event: e }));
-      failed.push(...(await this.putBatch(batch, operation)));
+      try {
+        failed.push(...(await this.putBatch(batch, operation)));
+      } catch (e) {
+        if (!(e instanceof CloudError)) throw e;
+        callError ??= e;
+        failed.push(
+          ...batch.map((p) => ({
+            index: p.index,
+            detailType: p.event.detailType,
+            code: e.code ?? e.kind,
+            message: e.message,
+          })),
+        );
+      }
     }
     if (failed.length === 0) return;
     const kinds = failed.map((f) => kindOfAwsError(f.code, undefined));
-    const kind = kinds.find((k) => k !== 'throttled' && k !== 'transient') ?? kinds[0]!;
-    throw new CloudError({
+    const kind = callError?.kind ?? kinds.find((k) => k !== 'throttled' && k !== 'transient') ?? kinds[0]!;
+    throw new PartialPublishError({
       kind,
       cloud: 'aws',
       operation,
-      code: failed[0]!.code,
+      code: callError?.code ?? failed[0]!.code,
+      ...(callError?.status !== undefined ? { status: callError.status } : {}),
+      ...(callError && callError.attempts > 1 ? { attempts: callError.attempts } : {}),
       message: `${failed.length} of ${events.length} entries failed: ${failed.map((f) => `#${f.index} ${f.detailType}: ${f.code} (${f.message})`).join('; ')}`,
-      cause: failed,
+      cause: callError ?? failed,
+      refused: failed.map((f) => f.index),
+      total: events.length,
     });
   }
 
