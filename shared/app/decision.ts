@@ -22,7 +22,7 @@ import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
 import { amendedStatus, type FleetRead } from '../domain/ports.ts';
 import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
-import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
+import { type AppliedAction, type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import {
   drainOver,
@@ -34,7 +34,7 @@ import {
   startDrain,
 } from './execute.ts';
 import type { PendingDrain } from './drains.ts';
-import { drainCommands, handedApplied } from './handoff.ts';
+import { drainCommands, handedApplied, refusedApplied, refusedCommands } from './handoff.ts';
 import { keyId } from '../state/bounded.ts';
 import {
   currentDemand,
@@ -258,6 +258,8 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   let outcome: DecisionOutcome;
   let auditKey = '';
   let savedEntry: HistoryEntry | undefined;
+  // Some drains handed off and others not: the record is completed by appending (the drain function's too).
+  let appendOnly = false;
   try {
     const since = now.getTime() - HISTORY_LOOKBACK_MS;
     const history = read.history.filter((h) => Date.parse(h.at) >= since && !h.dryRun);
@@ -425,15 +427,31 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
           ? auditing.then(publishCommands)
           : publishCommands(),
     ]);
+    let refusedEntries: AppliedAction[] = [];
     if (handed.status === 'rejected') {
-      // Not handed off: the drains run here, after the lease, as without a drain function.
-      pending = [...pending, ...commands.map((c) => startDrain(deps, c.drain))];
-      audit.outcome.applied = audit.outcome.applied.filter((a) => a.action !== 'drain-handoff');
-      audit.notes = [
-        ...(audit.notes ?? []),
-        `the drains could not be handed off (${handed.reason instanceof Error ? handed.reason.message : String(handed.reason)}): drained by this invocation`,
-      ];
-      deps.logger.warn('drain handoff not published', { fleetId: req.fleetId, error: String(handed.reason) });
+      // Not handed off: those drains run here, after the lease, as without a drain function. Only the commands
+      // the bus refused: the others are on it, and the drain function drains them.
+      const refused = refusedCommands(commands, handed.reason);
+      pending = [...pending, ...refused.map((c) => startDrain(deps, c.drain))];
+      const why = handed.reason instanceof Error ? handed.reason.message : String(handed.reason);
+      const byHere = new Set(refused.map((c) => c.commandId));
+      if (refused.length === commands.length) {
+        // No drain function acts on this record: it is written whole again after the drains, without them.
+        audit.outcome.applied = audit.outcome.applied.filter((a) => a.action !== 'drain-handoff');
+        audit.notes = [
+          ...(audit.notes ?? []),
+          `the drains could not be handed off (${why}): drained by this invocation`,
+        ];
+      } else {
+        // The drain function completes this record for the commands on the bus at the same time: what this
+        // invocation adds is appended to it, each refused command said so in its own entry.
+        refusedEntries = refusedApplied(refused, why);
+      }
+      deps.logger.warn('drain handoff not published', {
+        fleetId: req.fleetId,
+        refused: [...byHere],
+        error: String(handed.reason),
+      });
     }
     if (published.status === 'rejected') {
       failures.push(failureOf(undefined, 'publish', published.reason));
@@ -441,6 +459,13 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     }
     if (audited.status === 'rejected') throw audited.reason;
     auditKey = audited.value;
+    if (refusedEntries.length) {
+      appendOnly = true;
+      audit.outcome.applied.push(...refusedEntries);
+      await deps.store
+        .amendAudit(req.fleetId, auditKey, { applied: refusedEntries, failed: [], changed: false })
+        .catch((e: unknown) => failures.push(failureOf(undefined, 'audit', e)));
+    }
     deps.counters?.count('Decisions');
     // Nothing could be read: say so once per decision, in the log and as a metric (KEDA's fallback).
     const fallback = plan.reasons.find((r) => r.code.startsWith('fallback.'));
@@ -463,7 +488,20 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   }
   if (pending.length) {
     const entry = savedEntry ? { key: entryKey(outcome.plan), entry: savedEntry } : undefined;
-    outcome.failed.push(...(await afterTheLease(deps, req, owner, outcome.audit, auditKey, pending, entry)).failed);
+    outcome.failed.push(
+      ...(
+        await afterTheLease(
+          deps,
+          req,
+          owner,
+          outcome.audit,
+          auditKey,
+          pending,
+          entry,
+          appendOnly ? { appendToAudit: true } : {},
+        )
+      ).failed,
+    );
   }
   return outcome;
 }

@@ -11,6 +11,7 @@
  * decision's audit record.
  */
 import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../domain/drain-command.ts';
+import { isPartialPublish } from '../domain/errors.ts';
 import type { DecisionEvent } from '../domain/ports.ts';
 import type { Signal } from '../domain/signals.ts';
 import { keyId } from '../state/bounded.ts';
@@ -97,6 +98,34 @@ export function handedApplied(commands: readonly DrainCommandOut[]): AppliedActi
       node: c.drain.node,
       ...(c.drain.action.startBy ? { startBy: c.drain.action.startBy } : {}),
       removal: c.drain.removals.length > 0,
+    },
+  }));
+}
+
+/**
+ * The commands a failed publish left off the bus: those the bus refused (`PartialPublishError` names them by
+ * position; the others are on it and the drain function drains them), else every one (nothing says which
+ * reached it: the audit record could not be written first, or the bus could not be reached at all).
+ */
+export function refusedCommands(commands: readonly DrainCommandOut[], error: unknown): DrainCommandOut[] {
+  if (!isPartialPublish(error) || error.total !== commands.length) return [...commands];
+  return error.refused.flatMap((i) => (commands[i] ? [commands[i]] : []));
+}
+
+/**
+ * What the audit record says of each command the bus refused, beside its `drain-handoff` entry (the record
+ * was written before the bus answered): its drain made by the deciding invocation itself.
+ */
+export function refusedApplied(refused: readonly DrainCommandOut[], why: string): AppliedAction[] {
+  return refused.map((c) => ({
+    ...(c.drain.action.poolId ? { poolId: c.drain.action.poolId } : {}),
+    action: 'drain-handoff-refused',
+    detail: {
+      command: c.commandId,
+      cluster: c.drain.cluster,
+      node: c.drain.node,
+      drainedBy: 'decision',
+      error: why,
     },
   }));
 }
