@@ -6,7 +6,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { drainedBy } from '../../local/cli/commands/ops.ts';
 import { runDrainCommand } from '../../shared/app/drain-step.ts';
+import type { HandlerResult } from '../../shared/runtime/handler.ts';
 import { drainCommandId, drainCommands } from '../../shared/app/handoff.ts';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
 import { WarmFloorNotRestoredError } from '../../shared/domain/errors.ts';
@@ -300,6 +302,25 @@ describe('runDrainCommand', () => {
       warning: expect.stringMatching(/MinSize 2 instead of 1/),
     });
     expect(w.state.audit[0]!.outcome.failed).toEqual([]);
+  });
+
+  it('the same command delivered again after its amend (its idempotency record not completed): each entry once, and the local CLI reports the drain done', async () => {
+    const w = world({ recorded: { by: 'evt-1' }, node: { unschedulable: true }, audit: handed });
+    const first = await runDrainCommand(w.deps, command());
+    expect(first).toMatchObject({ status: 'drain', outcome: 'drained', removed: true });
+    const again = await runDrainCommand(w.deps, command());
+    expect(again).toMatchObject({ status: 'drain', outcome: 'drained', removed: false });
+    const record = w.state.audit[0]!;
+    expect(record.outcome.applied.map((a) => a.action)).toEqual(['drain-handoff', 'drain', 'remove-instance']);
+    expect(removals(w)).toHaveLength(1);
+    // The local CLI's answer to an operator's drain: one drain per handoff, so done.
+    const answered = await drainedBy({ deps: { store: w.state }, deadLetters: [] }, {
+      status: 'ops',
+      ok: true,
+      message: 'drain handed to the drain function',
+      audit: record,
+    } as HandlerResult);
+    expect(answered).toMatchObject({ ok: true, message: expect.stringContaining('drained by the drain function') });
   });
 
   it("two drains of one decision at once: the decision's audit record keeps both", async () => {

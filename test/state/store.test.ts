@@ -331,6 +331,81 @@ describe('bounded keys and stored forms', () => {
       expect(found!.record.outcome.status).toBe(c.after);
     });
 
+    const redelivered: Array<{
+      name: string;
+      /** Each amend: its applied entries (by action) under the command's keys, and whether it failed or changed. */
+      amends: Array<{ command: string; actions: string[]; failed?: boolean; changed?: boolean }>;
+      applied: string[];
+      failed: number;
+      status: string;
+    }> = [
+      {
+        name: 'the same command twice: its drain once',
+        amends: [
+          { command: 'c1', actions: ['drain'] },
+          { command: 'c1', actions: ['drain'] },
+        ],
+        applied: ['drain-handoff', 'drain'],
+        failed: 0,
+        status: 'no-change',
+      },
+      {
+        name: 'a redelivery that removes what the first could not: the drain once, the removal added',
+        amends: [
+          { command: 'c1', actions: ['drain'], failed: true },
+          { command: 'c1', actions: ['drain', 'remove-instance'], changed: true },
+        ],
+        applied: ['drain-handoff', 'drain', 'remove-instance'],
+        failed: 1,
+        status: 'partial',
+      },
+      {
+        name: 'a redelivery whose removal fails again: the drain once, the failure said again',
+        amends: [
+          { command: 'c1', actions: ['drain'], failed: true },
+          { command: 'c1', actions: ['drain'], failed: true },
+        ],
+        applied: ['drain-handoff', 'drain'],
+        failed: 2,
+        status: 'partial',
+      },
+      {
+        name: 'two commands: each keeps its own',
+        amends: [
+          { command: 'c1', actions: ['drain'] },
+          { command: 'c2', actions: ['drain'] },
+        ],
+        applied: ['drain-handoff', 'drain', 'drain'],
+        failed: 0,
+        status: 'no-change',
+      },
+    ];
+    it.each(redelivered)('idempotent per entry key: $name', async (c) => {
+      const fleetId = `amend-${crypto.randomUUID()}`;
+      const key = await store.putAudit({
+        fleetId,
+        at: now.toISOString(),
+        eventId: 'evt-1',
+        dryRun: false,
+        paused: false,
+        trigger: { fn: 'spot-interruption', signal: 'interruption', source: 'aws.ec2' },
+        outcome: { status: 'no-change', applied: [{ action: 'drain-handoff' }], failed: [] },
+      });
+      for (const a of c.amends)
+        await store.amendAudit(fleetId, key, {
+          applied: a.actions.map((action) => ({ action, detail: { command: a.command } })),
+          failed: a.failed ? [{ action: 'remove-instance i-1', error: 'throttled', kind: 'throttled' }] : [],
+          changed: a.changed ?? false,
+          keys: a.actions.map((action) => `${a.command}#${action}`),
+        });
+      const found = await store.findAudit(fleetId, now.toISOString(), 'evt-1');
+      expect(found!.record.outcome.applied.map((a) => a.action)).toEqual(c.applied);
+      expect(found!.record.outcome.failed).toHaveLength(c.failed);
+      expect(found!.record.outcome.status).toBe(c.status);
+      // The keys are the store's: not part of the record read back.
+      expect(found!.record).not.toHaveProperty('amendKeys');
+    });
+
     const missing: Array<{ name: string; fleetId: string; key: () => Promise<string> }> = [
       { name: 'no record at the key', fleetId: 'amend-none', key: async () => 'AUDIT#2026-03-02T10:00:00.000Z#x#abc' },
       {

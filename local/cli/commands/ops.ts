@@ -208,7 +208,7 @@ async function invokeLocal(
  * The answer to a command whose drain the drain function ran (in-process, `invokeLocal`): its decision's audit
  * record as that function completed it, and what became of the drain, failed if it failed or was given up.
  */
-async function drainedBy(
+export async function drainedBy(
   stack: { deps: { store: FleetStatePort }; deadLetters: ReadonlyArray<{ error: string }> },
   result: HandlerResult,
 ): Promise<HandlerResult> {
