@@ -583,6 +583,11 @@ export async function afterTheLease(
      * whole: the drain step, one of several completing one decision's record at the same time.
      */
     appendToAudit?: boolean;
+    /**
+     * With `appendToAudit`: each entry's key (`AuditChange.keys`), so that a redelivery of the same command
+     * after its amend adds nothing twice.
+     */
+    amendKey?: (entry: AppliedAction) => string | undefined;
   } = {},
 ): Promise<Pick<ExecutionResult, 'applied' | 'failed' | 'changed'>> {
   const out = emptyExecution();
@@ -631,7 +636,12 @@ export async function afterTheLease(
   return { applied: out.applied, failed: out.failed, changed };
 
   async function amend() {
-    const change = { applied: [...out.applied], failed: [...out.failed], changed };
+    const change = {
+      applied: [...out.applied],
+      failed: [...out.failed],
+      changed,
+      ...(options.amendKey ? { keys: out.applied.map(options.amendKey) } : {}),
+    };
     audit.outcome.applied.push(...change.applied);
     audit.outcome.failed.push(...change.failed);
     audit.outcome.status = amendedStatus(audit.outcome.status, change) ?? audit.outcome.status;

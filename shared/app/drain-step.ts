@@ -19,7 +19,8 @@
  *
  * Idempotent: the command's id is the idempotency key (a command published twice acts once), and a drain run
  * again finds the node empty and the instance removed by the earlier delivery (in the audit record, and the
- * adapters change nothing for an instance already ended).
+ * adapters change nothing for an instance already ended); the record keeps each entry of a command once (the
+ * amend is keyed by the command and the action).
  */
 import { randomUUID } from 'node:crypto';
 import type { DrainCommandSignal } from '../domain/signals.ts';
@@ -193,8 +194,9 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
     found?.key ?? '',
     [pending],
     undefined,
-    // Other drains of the decision may complete its record at the same time: each appends what it adds.
-    { retryBusyLease: true, appendToAudit: true },
+    // Other drains of the decision may complete its record at the same time: each appends what it adds, each
+    // entry once per command (a redelivery after the amend, its idempotency record not completed, adds none).
+    { retryBusyLease: true, appendToAudit: true, amendKey: (a) => `${c.eventId}#${a.action}` },
   );
   const o = pending.settled;
   const removed = done.applied.some((a) => a.action === 'remove-instance');

@@ -443,6 +443,26 @@ export interface AuditChange {
   failed: readonly unknown[];
   /** Whether something changed (a removal made): a `no-change` record becomes `applied`. */
   changed: boolean;
+  /**
+   * Each applied entry's key (parallel to `applied`; undefined: none): an entry whose key the record already
+   * holds (an earlier delivery of the same command added it) is not added again, so that a redelivery after
+   * the amend adds nothing twice. The record keeps the keys it was amended with.
+   */
+  keys?: readonly (string | undefined)[];
+}
+
+/** The change less the applied entries whose keys `held` has (those an earlier amend added). */
+export function withoutHeld(change: AuditChange, held: ReadonlySet<string>): AuditChange {
+  const keep = change.applied.map((_, i) => {
+    const k = change.keys?.[i];
+    return k === undefined || !held.has(k);
+  });
+  return {
+    applied: change.applied.filter((_, i) => keep[i]),
+    failed: change.failed,
+    changed: change.changed,
+    ...(change.keys ? { keys: change.keys.filter((_, i) => keep[i]) } : {}),
+  };
 }
 
 /** The status an audit record's outcome moves to on `change`, from `status` (undefined: it stays). */
@@ -526,8 +546,10 @@ export interface StatePort<
    * Adds to the outcome of the audit record at `key` (one `putAudit` returned) in one request: `applied` and
    * `failed` appended to its lists, so that invocations completing one decision's record at the same time
    * (the drains it handed off) each keep what they add; its status moved to `partial` when something failed
-   * and it said `applied` or `no-change`, else to `applied` when `changed` and it said `no-change`. Throws
-   * when there is no record of the fleet at `key` (`AuditNotFoundError` in `shared/state/records.ts`).
+   * and it said `applied` or `no-change`, else to `applied` when `changed` and it said `no-change`. Idempotent
+   * per entry key (`AuditChange.keys`): the entries an earlier amend added under the same keys are left out (a
+   * change that adds nothing then changes nothing). Throws when there is no record of the fleet at `key`
+   * (`AuditNotFoundError` in `shared/state/records.ts`).
    */
   amendAudit(fleetId: string, key: string, change: AuditChange): Promise<void>;
   /**

@@ -23,14 +23,15 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type {
-  AuditChange,
-  Enlisted,
-  FleetRead,
-  NoticeHandled,
-  NoticeUpdate,
-  PendingNotice,
-  Progress,
+import {
+  type AuditChange,
+  type Enlisted,
+  type FleetRead,
+  type NoticeHandled,
+  type NoticeUpdate,
+  type PendingNotice,
+  type Progress,
+  withoutHeld,
 } from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import {
@@ -404,10 +405,51 @@ export class StateStore implements FleetStatePort {
   }
 
   async amendAudit(fleetId: string, key: string, change: AuditChange): Promise<void> {
+    let left = change;
+    // A refusal of the keys' condition: the record read to say why, the entries it holds left out, again
+    // (each round leaves out at least one entry, so it ends).
+    for (;;) {
+      const refused = await this.amendOnce(fleetId, key, left);
+      if (!refused) return;
+      const got = await this.doc.send(
+        new GetCommand({ TableName: this.tableName, Key: { pk: fleetPk(fleetId), sk: key }, ConsistentRead: true }),
+      );
+      if (!got.Item) throw new AuditNotFoundError(fleetId, key, { cause: refused });
+      const held = new Set<string>(got.Item[AMEND_KEYS] instanceof Set ? (got.Item[AMEND_KEYS] as Set<string>) : []);
+      const next = withoutHeld(left, held);
+      // Already applied, every entry: what failed this time is still said.
+      if (next.applied.length === left.applied.length) throw refused;
+      if (next.applied.length === 0 && next.failed.length === 0) return;
+      left = next;
+    }
+  }
+
+  /**
+   * One amend in one request, conditional on the record existing and holding none of the entries' keys; the
+   * condition's failure is returned (the caller reads the record to tell which part of it failed).
+   */
+  private async amendOnce(
+    fleetId: string,
+    key: string,
+    change: AuditChange,
+  ): Promise<ConditionalCheckFailedException | undefined> {
     const Key = { pk: fleetPk(fleetId), sk: key };
-    const names = { '#o': 'outcome', '#a': 'applied', '#f': 'failed' };
-    const values = { ':a': [...change.applied], ':f': [...change.failed] };
-    const append = 'SET #o.#a = list_append(#o.#a, :a), #o.#f = list_append(#o.#f, :f)';
+    const keys = (change.keys ?? []).filter((k): k is string => k !== undefined);
+    const names: Record<string, string> = {
+      '#o': 'outcome',
+      '#a': 'applied',
+      '#f': 'failed',
+      ...(keys.length ? { '#k': AMEND_KEYS } : {}),
+    };
+    const values: Record<string, unknown> = {
+      ':a': [...change.applied],
+      ':f': [...change.failed],
+      ...(keys.length ? { ':k': new Set(keys) } : {}),
+      ...Object.fromEntries(keys.map((k, i) => [`:k${i}`, k])),
+    };
+    const append = `SET #o.#a = list_append(#o.#a, :a), #o.#f = list_append(#o.#f, :f)`;
+    const add = keys.length ? ' ADD #k :k' : '';
+    const fresh = ['attribute_exists(pk)', ...keys.map((_, i) => `NOT contains(#k, :k${i})`)].join(' AND ');
     // The status moves with the lists when the record's says it should (one request), else the lists alone.
     const to = change.failed.length ? 'partial' : change.changed ? 'applied' : undefined;
     if (to) {
@@ -417,8 +459,8 @@ export class StateStore implements FleetStatePort {
           new UpdateCommand({
             TableName: this.tableName,
             Key,
-            UpdateExpression: `${append}, #o.#s = :to`,
-            ConditionExpression: `attribute_exists(pk) AND #o.#s IN (${from.map((_, i) => `:s${i}`).join(', ')})`,
+            UpdateExpression: `${append}, #o.#s = :to${add}`,
+            ConditionExpression: `${fresh} AND #o.#s IN (${from.map((_, i) => `:s${i}`).join(', ')})`,
             ExpressionAttributeNames: { ...names, '#s': 'status' },
             ExpressionAttributeValues: {
               ...values,
@@ -427,7 +469,7 @@ export class StateStore implements FleetStatePort {
             },
           }),
         );
-        return;
+        return undefined;
       } catch (e) {
         if (!(e instanceof ConditionalCheckFailedException)) throw e;
       }
@@ -437,14 +479,15 @@ export class StateStore implements FleetStatePort {
         new UpdateCommand({
           TableName: this.tableName,
           Key,
-          UpdateExpression: append,
-          ConditionExpression: 'attribute_exists(pk)',
+          UpdateExpression: `${append}${add}`,
+          ConditionExpression: fresh,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
       );
+      return undefined;
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) throw new AuditNotFoundError(fleetId, key, { cause: e });
+      if (e instanceof ConditionalCheckFailedException) return e;
       throw e;
     }
   }
@@ -548,9 +591,12 @@ export class StateStore implements FleetStatePort {
 }
 
 function stripKeys(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, expiresAt: _e, ...rest } = item;
+  const { pk: _pk, sk: _sk, expiresAt: _e, [AMEND_KEYS]: _k, ...rest } = item;
   return rest;
 }
+
+/** The audit record's attribute holding the keys of the entries amends added (a string set). */
+const AMEND_KEYS = 'amendKeys';
 
 /** The key of a history entry in the STATE item's `history` map: its time first, so keys sort by time. */
 function historyKey(entry: HistoryEntry): string {

@@ -18,6 +18,7 @@ import {
   type GpuNode,
   amendedStatus,
   type AuditChange,
+  withoutHeld,
   type Enlisted,
   type InstanceStatus,
   type NoticeHandled,
@@ -457,10 +458,17 @@ export class FakeState implements FleetStatePort {
     this.audit.push(structuredClone(record));
     return String(this.audit.length - 1);
   }
-  async amendAudit(fleetId: string, key: string, change: AuditChange): Promise<void> {
+  /** The keys of the entries amends added, per audit record (the store's string set). */
+  readonly amendKeys = new Map<string, Set<string>>();
+  async amendAudit(fleetId: string, key: string, whole: AuditChange): Promise<void> {
     this.record('amendAudit', fleetId, key);
     const a = this.audit[Number(key)];
     if (!a || a.fleetId !== fleetId) throw new AuditNotFoundError(fleetId, key);
+    const held = this.amendKeys.get(key) ?? new Set<string>();
+    const change = withoutHeld(whole, held);
+    if (change.applied.length === 0 && change.failed.length === 0 && whole.applied.length > 0) return;
+    for (const k of change.keys ?? []) if (k !== undefined) held.add(k);
+    this.amendKeys.set(key, held);
     a.outcome.applied.push(...(structuredClone(change.applied) as AuditRecord['outcome']['applied']));
     a.outcome.failed.push(...(structuredClone(change.failed) as AuditRecord['outcome']['failed']));
     a.outcome.status = amendedStatus(a.outcome.status, change) ?? a.outcome.status;
