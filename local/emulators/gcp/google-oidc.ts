@@ -3,7 +3,9 @@
  * certificate served as Google serves them at `https://www.googleapis.com/oauth2/v1/certs` (a JSON object of
  * key id -> PEM certificate, with Cache-Control), and `sign` making RS256 ID tokens with the claims a push
  * subscription's token carries (`iss`, `aud`, `azp`, `email`, `email_verified`, `sub`, `iat`, `exp`).
- * `forge` signs with another key under a served key id: a forged token.
+ * `forge` signs with another key under a served key id: a forged token. `certsAnswer` makes the certificates
+ * endpoint fail as Google's might in an outage: `'500'` answers 500, `'hang'` never answers (the request stays
+ * open until the client gives up or the emulator closes); `'ok'` (the default) serves them.
  *
  * @see https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions#claims
  */
@@ -20,7 +22,11 @@ export interface GoogleOidc extends LoopbackServer {
   forge(claims: Record<string, unknown>): string;
   /** Requests for the certificates. */
   readonly fetches: number;
+  /** How the certificates endpoint answers from now on. */
+  certsAnswer: CertsAnswer;
 }
+
+export type CertsAnswer = 'ok' | '500' | 'hang';
 
 function keyPair() {
   return generateKeyPairSync('rsa', {
@@ -59,9 +65,16 @@ export async function startGoogleOidc(): Promise<GoogleOidc> {
   const kid = randomBytes(20).toString('hex');
   const certs = JSON.stringify({ [kid]: certificate(real.publicKey, real.privateKey) });
   let fetches = 0;
+  let answer: CertsAnswer = 'ok';
   const server = await listen((req, res) => {
     if (req.method !== 'GET' || req.url !== '/oauth2/v1/certs') return reply(res, 404, 'Not Found');
     fetches += 1;
+    if (answer === 'hang') return;
+    if (answer === '500') {
+      return reply(res, 500, JSON.stringify({ error: { code: 500, message: 'Internal error', status: 'INTERNAL' } }), {
+        'content-type': 'application/json; charset=UTF-8',
+      });
+    }
     reply(res, 200, certs, {
       'content-type': 'application/json; charset=UTF-8',
       'cache-control': 'public, max-age=21600',
@@ -73,6 +86,12 @@ export async function startGoogleOidc(): Promise<GoogleOidc> {
     kid,
     get fetches() {
       return fetches;
+    },
+    get certsAnswer() {
+      return answer;
+    },
+    set certsAnswer(a: CertsAnswer) {
+      answer = a;
     },
     sign: (claims) => jwt(claims, kid, real.privateKey),
     forge: (claims) => jwt(claims, kid, other.privateKey),
