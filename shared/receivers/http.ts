@@ -27,6 +27,19 @@ export class ReceiverAuthError extends Error {
   }
 }
 
+/**
+ * The receiver could not verify a delivery because what it verifies against is unavailable (Google's signing
+ * certificates could not be fetched): the verifier's failure, not the sender's, answered with a retryable 5xx.
+ */
+export class VerifierUnavailableError extends Error {
+  readonly reason: string;
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`the delivery could not be verified: ${reason}`, options);
+    this.name = 'VerifierUnavailableError';
+    this.reason = reason;
+  }
+}
+
 export const isReceiverAuthError = (e: unknown): e is ReceiverAuthError => e instanceof ReceiverAuthError;
 
 export function fromFunctionUrl(event: APIGatewayProxyEventV2): HttpRequest {

@@ -55,6 +55,15 @@ async function sstSecret(name: string): Promise<string> {
   return value;
 }
 
+/**
+ * How the Pub/Sub receiver fetches Google's certificates: 3 s per attempt and one retry (gaxios's default is
+ * no timeout and 3 retries with backoff). Pub/Sub waits for a push answer as long as the subscription's ack
+ * deadline, 10 s by default (`ackDeadlineSeconds`,
+ * https://cloud.google.com/pubsub/docs/reference/rest/v1/projects.subscriptions): a fetch that fails is
+ * answered 503 within about 6 s, before Pub/Sub gives up on the request, and Pub/Sub redelivers.
+ */
+export const CERTS_FETCH = { timeout: 3000, retryConfig: { retry: 1, noResponseRetries: 1 } } as const;
+
 /** A Function URL handler around a receiver; an unexpected error is a 500 (the sender retries). */
 function urlHandler(receive: (req: HttpRequest) => Promise<HttpResponse>, ports: () => ReceiverPorts) {
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
@@ -72,7 +81,7 @@ export function pubsubReceiverHandler(options: { env?: Env; ports?: ReceiverPort
   const config = pubsubConfigFromEnv(env);
   const ports = options.ports ?? portsFromEnv(env);
   // One client per container: it caches Google's certificates as long as their Cache-Control says.
-  const verifier = options.verifier ?? new OAuth2Client();
+  const verifier = options.verifier ?? new OAuth2Client({ transporterOptions: { ...CERTS_FETCH } });
   return urlHandler(
     (req) => receivePubSubPush(req, config, verifier, ports),
     () => ports,

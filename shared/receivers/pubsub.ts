@@ -5,7 +5,10 @@
  * A delivery is accepted only when the token (`Authorization: Bearer`) is verified with google-auth-library
  * (signature against Google's certificates, `aud` = the configured audience, `exp`/`iat`, `iss` =
  * accounts.google.com) and names the configured service account (`email`, `email_verified`): anything else
- * is 401, and the reason is logged, never the token. A message id already delivered (a replay, within its
+ * is 401, and the reason is logged, never the token. When Google's certificates cannot be fetched (connection
+ * refused, a timeout, an error status from the certificates endpoint) nothing was learnt about the token: the
+ * delivery is answered 503 and logged as the verifier's failure, and Pub/Sub redelivers it with backoff (any
+ * non-2xx answer is a failed delivery). A message id already delivered (a replay, within its
  * 7-day retention) is acknowledged and not forwarded again. The decoded `message.data` goes on the bus as
  * `detail`: a LogEntry as `autoscaler.gcp.compute.preemption`, a Cloud Monitoring notification as
  * `autoscaler.gcp.monitoring` (shared/domain/forwarded.ts `FORWARDED`); another payload is acknowledged and logged.
@@ -13,8 +16,8 @@
  * @see https://cloud.google.com/pubsub/docs/authenticate-push-subscriptions
  * @see https://cloud.google.com/pubsub/docs/push#receive_push
  */
-import type { OAuth2Client } from 'google-auth-library';
-import { type HttpRequest, type HttpResponse, json, ReceiverAuthError } from './http.ts';
+import { gaxios, type OAuth2Client } from 'google-auth-library';
+import { type HttpRequest, type HttpResponse, json, ReceiverAuthError, VerifierUnavailableError } from './http.ts';
 import type { BusEntry, ReceiverPorts } from './ports.ts';
 import { FORWARDED } from '../domain/forwarded.ts';
 
@@ -44,7 +47,22 @@ export function reasonOf(e: unknown): string {
     .slice(0, 200);
 }
 
-/** The verified token's claims, or a ReceiverAuthError saying what was wrong. */
+/**
+ * Why Google's certificates could not be fetched, or undefined when `e` is not a failed fetch. verifyIdToken's
+ * only request is the certificates' fetch, and gaxios reports every failure of a request as a GaxiosError
+ * carrying the request's `config` and either the `response` (its `status`) or the cause's `code`
+ * (`ECONNREFUSED`, `TimeoutError`, ...); a refused token is a plain Error.
+ */
+export function certificateFetchFailure(e: unknown): string | undefined {
+  if (!(e instanceof gaxios.GaxiosError)) return undefined;
+  if (e.status !== undefined) return `the certificates endpoint answered ${e.status}`;
+  return `the certificates could not be fetched (${e.code ?? e.error?.name ?? 'no response'})`;
+}
+
+/**
+ * The verified token's claims; a ReceiverAuthError saying what was wrong with the token, or a
+ * VerifierUnavailableError when Google's certificates could not be fetched (the token was not judged).
+ */
 export async function verifyPushToken(
   verifier: Pick<OAuth2Client, 'verifyIdToken'>,
   authorization: string | undefined,
@@ -57,6 +75,8 @@ export async function verifyPushToken(
     const ticket = await verifier.verifyIdToken({ idToken: m[1]!, audience: config.audience });
     payload = ticket.getPayload() as Record<string, unknown> | undefined;
   } catch (e) {
+    const unavailable = certificateFetchFailure(e);
+    if (unavailable !== undefined) throw new VerifierUnavailableError(unavailable, { cause: e });
     // google-auth-library says why (wrong audience, expired, bad signature, unknown issuer), but some of its
     // messages carry the token or its payload: only the reason is kept.
     throw new ReceiverAuthError(`token refused: ${reasonOf(e)}`);
@@ -97,6 +117,17 @@ export async function receivePubSubPush(
     if (e instanceof ReceiverAuthError) {
       ports.log('warn', 'pubsub delivery refused', { reason: e.reason });
       return json(401, { error: 'unauthenticated' });
+    }
+    if (e instanceof VerifierUnavailableError) {
+      // Our side failed, not the sender: a 5xx, so Pub/Sub redelivers with backoff once the certificates are back.
+      ports.log(
+        'warn',
+        "pubsub delivery not verified: Google's signing certificates unavailable; Pub/Sub will redeliver",
+        {
+          reason: e.reason,
+        },
+      );
+      return json(503, { error: 'the token could not be verified now; retry' });
     }
     throw e;
   }

@@ -16,7 +16,7 @@ import { World } from '../../local/emulators/world.ts';
 import { startLocalDynamo } from '../../local/dynalite.ts';
 import { awsReceiverPorts } from '../../shared/receivers/aws.ts';
 import type { HttpRequest } from '../../shared/receivers/http.ts';
-import { pubsubReceiverHandler } from '../../shared/receivers/lambda.ts';
+import { CERTS_FETCH, pubsubReceiverHandler } from '../../shared/receivers/lambda.ts';
 import { type PubSubReceiverConfig, receivePubSubPush } from '../../shared/receivers/pubsub.ts';
 import { FakePorts } from './support.ts';
 
@@ -96,6 +96,100 @@ describe('authentication', () => {
     const body = pushBody();
     body.subscription = 'projects/other/subscriptions/x';
     expect((await receivePubSubPush(push(oidc.sign(claims()), body), CONFIG, verifier, ports)).status).toBe(401);
+  });
+});
+
+describe("Google's certificates unavailable: the verifier failed, not the token", () => {
+  // Each case has its own client (no cached certificates) and fails fast: no retry, a 300 ms timeout.
+  const failFast = (certsUrl: string) =>
+    new OAuth2Client({
+      endpoints: { oauth2FederatedSignonPemCertsUrl: certsUrl },
+      transporterOptions: { timeout: 300, retryConfig: { retry: 0, noResponseRetries: 0 } },
+    });
+  let down: GoogleOidc;
+  beforeAll(async () => {
+    down = await startGoogleOidc();
+  });
+  afterAll(() => down.close());
+
+  it.each([
+    [
+      'the certificates endpoint down (connection refused)',
+      async () => {
+        const gone = await startGoogleOidc();
+        await gone.close();
+        return gone.certsUrl;
+      },
+      /could not be fetched \(ECONNREFUSED\)/,
+    ],
+    [
+      'the certificates endpoint answering 500',
+      async () => {
+        down.certsAnswer = '500';
+        return down.certsUrl;
+      },
+      /answered 500/,
+    ],
+    [
+      'the certificates endpoint hanging past the timeout',
+      async () => {
+        down.certsAnswer = 'hang';
+        return down.certsUrl;
+      },
+      // The request aborted by its timeout signal (the name depends on the fetch implementation).
+      /could not be fetched \((TimeoutError|AbortError)\)/,
+    ],
+  ])(
+    '%s: 503, nothing forwarded, logged as the verifier failing, the token never logged',
+    async (_name, setUp, reason) => {
+      const ports = new FakePorts();
+      const token = oidc.sign(claims());
+      const r = await receivePubSubPush(push(token), CONFIG, failFast(await setUp()), ports);
+      expect(r.status).toBe(503);
+      expect(ports.forwarded).toEqual([]);
+      expect(ports.claims.size).toBe(0);
+      expect(ports.logs).toHaveLength(1);
+      expect(ports.logs[0]!.message).toMatch(/certificates unavailable/);
+      expect(ports.logs[0]!.message).not.toMatch(/refused/);
+      expect(ports.logs[0]!.fields?.reason).toMatch(reason);
+      const logged = JSON.stringify(ports.logs);
+      for (const part of token.split('.')) expect(logged).not.toContain(part.slice(0, 20));
+    },
+  );
+
+  it('once the certificates are served again, the redelivery is verified and forwarded', async () => {
+    down.certsAnswer = '500';
+    const verifierOfDown = failFast(down.certsUrl);
+    const ports = new FakePorts();
+    // A token of the emulator whose certificates this client fetches.
+    const own = down.sign(claims());
+    expect((await receivePubSubPush(push(own), CONFIG, verifierOfDown, ports)).status).toBe(503);
+    down.certsAnswer = 'ok';
+    expect(await receivePubSubPush(push(own), CONFIG, verifierOfDown, ports)).toMatchObject({
+      status: 200,
+      body: { status: 'forwarded' },
+    });
+  });
+
+  it("the deployed client's fetch (CERTS_FETCH): one retry after a 500, then 503", async () => {
+    down.certsAnswer = '500';
+    const before = down.fetches;
+    const deployed = new OAuth2Client({
+      endpoints: { oauth2FederatedSignonPemCertsUrl: down.certsUrl },
+      transporterOptions: { ...CERTS_FETCH },
+    });
+    const ports = new FakePorts();
+    expect((await receivePubSubPush(push(down.sign(claims())), CONFIG, deployed, ports)).status).toBe(503);
+    expect(down.fetches - before).toBe(2);
+    expect(ports.forwarded).toEqual([]);
+  });
+
+  it('a token whose key id the served certificates do not hold is still refused (401)', async () => {
+    down.certsAnswer = 'ok';
+    const ports = new FakePorts();
+    const r = await receivePubSubPush(push(oidc.sign(claims())), CONFIG, failFast(down.certsUrl), ports);
+    expect(r.status).toBe(401);
+    expect(ports.logs[0]!.message).toMatch(/refused/);
   });
 });
 
