@@ -1,0 +1,90 @@
+/**
+ * The history entry of an executed plan says what the cloud holds: a resize that failed after the cloud had
+ * already taken the new desired count (a timed-out call, a long-running operation that failed late) is
+ * recorded with that count, so the engine's launch-shortfall check gives its nodes their launch grace.
+ */
+import { describe, expect, it } from 'vitest';
+import { type AppDeps, silentLogger } from '../../shared/app/deps.ts';
+import { executePlan } from '../../shared/app/execute.ts';
+import { historyOf } from '../../shared/app/outcome.ts';
+import { CloudError } from '../../shared/domain/errors.ts';
+import type { CapacityPort, PoolObservation, PoolRef } from '../../shared/domain/ports.ts';
+import type { Fleet, Pool } from '../../shared/domain/types.ts';
+import type { HistoryEntry, Plan } from '../../shared/engine/types.ts';
+
+const pool = { id: 'gpu-a', cloud: 'aws', kind: 'asg', resource: 'gpu-a', location: 'us-east-1' } as unknown as Pool;
+const fleet = { id: 'f', pools: [pool] } as unknown as Fleet;
+
+/** A pool of 2 asked to grow to 5; `resize` says what the fake cloud does with the write. */
+function fakeCloud(resize: 'applies' | 'keeps-then-fails' | 'fails' | 'keeps-then-fails-unreadable') {
+  let desired = 2;
+  const observe = (ref: PoolRef): PoolObservation => ({ ref, desired, ready: 2, instances: [] });
+  const timedOut = () =>
+    new CloudError({ kind: 'transient', cloud: 'aws', operation: 'resizing aws asg gpu-a', message: 'timed out' });
+  const port = {
+    describePool: async (ref: PoolRef) => {
+      if (resize === 'keeps-then-fails-unreadable') throw timedOut();
+      return observe(ref);
+    },
+    setDesired: async (_ref: PoolRef, req: { desired: number }) => {
+      const previous = desired;
+      if (resize === 'fails') throw timedOut();
+      desired = req.desired;
+      if (resize !== 'applies') throw timedOut();
+      return { previous, desired };
+    },
+  } as unknown as CapacityPort;
+  return {
+    resolved: {},
+    clouds: { capacityFor: () => port, cluster: () => undefined },
+    clock: () => new Date('2026-12-05T10:00:00Z'),
+    logger: silentLogger,
+  } as unknown as AppDeps;
+}
+
+const entry: HistoryEntry = {
+  at: '2026-12-05T10:00:00.000Z',
+  fleetId: 'f',
+  recommendation: 5,
+  from: 2,
+  to: 5,
+  applied: true,
+  pools: [{ poolId: 'gpu-a', from: 2, to: 5 }],
+};
+const plan = {
+  dryRun: false,
+  paused: false,
+  actions: [{ type: 'set-desired', poolId: 'gpu-a', from: 2, to: 5, reason: 'scale up' }],
+  historyEntry: entry,
+} as unknown as Plan;
+
+describe('historyOf records what the cloud holds after a resize', () => {
+  it.each([
+    {
+      name: 'a failed set-desired whose cloud kept the new count is recorded with it',
+      resize: 'keeps-then-fails' as const,
+      want: { to: 5, pools: [{ poolId: 'gpu-a', from: 2, to: 5 }], applied: true },
+    },
+    {
+      name: 'a failed set-desired whose cloud kept its count is left out',
+      resize: 'fails' as const,
+      want: { to: 2, pools: [], applied: false },
+    },
+    {
+      name: 'a failed set-desired whose pool cannot be read again is left out (never guessed)',
+      resize: 'keeps-then-fails-unreadable' as const,
+      want: { to: 2, pools: [], applied: false },
+    },
+    {
+      name: 'a set-desired that succeeded is recorded as planned',
+      resize: 'applies' as const,
+      want: { to: 5, pools: [{ poolId: 'gpu-a', from: 2, to: 5 }], applied: true },
+    },
+  ])('$name', async ({ resize, want }) => {
+    const result = await executePlan(fakeCloud(resize), plan, { fleet, eventId: 'e' });
+    expect(result.failed.length).toBe(resize === 'applies' ? 0 : 1);
+    const got = historyOf(plan, result);
+    expect({ to: got.to, pools: got.pools, applied: got.applied }).toEqual(want);
+    expect(got.from).toBe(2);
+  });
+});
