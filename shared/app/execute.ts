@@ -22,6 +22,7 @@
 import { fleetClusters } from '../domain/clusters.ts';
 import { isInsufficientCapacity, isNotFound } from '../domain/errors.ts';
 import {
+  type CapacityPort,
   type ClusterPort,
   type ObservedInstance,
   type OperationProgress,
@@ -49,6 +50,12 @@ export interface ExecutionResult {
   grewFailed?: string[];
   /** True when at least one pool's count changed. */
   changed: boolean;
+  /**
+   * Pools whose set-desired failed, with the desired count the cloud was found holding when the pool was read
+   * again after the failure (a resize that timed out, or whose operation failed late, may have changed it).
+   * A pool that could not be read again is not in it: what the cloud holds is then not known.
+   */
+  heldAfterFailure?: Map<string, number>;
   /** Nodes cordoned and still to drain, outside the lease, each with the removals that follow its drain. */
   pending: PendingDrain[];
   /** Pools this execution wrote to (their observation is no longer what they are). */
@@ -126,6 +133,20 @@ export function isEntryOf(a: Action, e: AppliedAction): boolean {
       return e.action === 'drain' && e.poolId === a.poolId;
     default:
       return false;
+  }
+}
+
+/**
+ * The desired count a pool holds, read again after its resize failed: the write may have been taken before
+ * the failure (a call that timed out, an operation that failed late, a partial success). Undefined when the
+ * read fails too: the count is then not known, and nothing is assumed.
+ */
+async function desiredNow(port: CapacityPort, pool: Pool): Promise<number | undefined> {
+  try {
+    const d = (await port.describePool(refOf(pool))).desired;
+    return Number.isFinite(d) ? d : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -424,6 +445,8 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         if (!r.unchanged) out.changed = true;
       } catch (e) {
         out.failed.push(failureOf(pool.id, 'set-desired', e));
+        const held = await desiredNow(port, pool);
+        if (held !== undefined) out.heldAfterFailure = new Map(out.heldAfterFailure).set(pool.id, held);
         if (action.to > action.from) {
           out.grewFailed = [...(out.grewFailed ?? []), pool.id];
           if (isInsufficientCapacity(e)) out.refused.push(pool.id);

@@ -27,17 +27,32 @@ export function outcomeStatus(plan: Plan, result: ExecutionResult, failures: rea
 }
 
 /**
- * The history entry of an executed plan, as it happened: the pools whose resize failed keep their count (a
- * recorded raise that never happened would count, for the engine's rate limits and its launch-shortfall
- * check, as nodes asked for), and `applied` says whether anything changed.
+ * The history entry of an executed plan, as it happened: a pool whose resize failed is recorded with the
+ * count its cloud was found holding after the failure (the write may have been taken before it failed), and
+ * keeps its count when the cloud holds that or when what it holds is not known (a recorded raise that never
+ * happened would count, for the engine's rate limits and its launch-shortfall check, as nodes asked for).
+ * `applied` says whether anything changed.
  */
 export function historyOf(plan: Plan, result: ExecutionResult): HistoryEntry {
   const entry = plan.historyEntry;
   const failed = new Set(result.failed.filter((f) => f.action === 'set-desired').map((f) => f.poolId));
   if (!failed.size) return { ...entry, applied: result.changed && !plan.paused };
-  const pools = (entry.pools ?? []).filter((p) => !failed.has(p.poolId));
-  const missed = (entry.pools ?? []).filter((p) => failed.has(p.poolId)).reduce((n, p) => n + (p.to - p.from), 0);
-  return { ...entry, to: entry.to - missed, pools, applied: result.changed && !plan.paused };
+  const pools: NonNullable<HistoryEntry['pools']> = [];
+  let to = entry.to;
+  let held = false;
+  for (const p of entry.pools ?? []) {
+    if (!failed.has(p.poolId)) {
+      pools.push(p);
+      continue;
+    }
+    const now = result.heldAfterFailure?.get(p.poolId);
+    const kept = now ?? p.from;
+    to += kept - p.to;
+    if (kept === p.from) continue;
+    pools.push({ ...p, to: kept });
+    held = true;
+  }
+  return { ...entry, to, pools, applied: (result.changed || held) && !plan.paused };
 }
 
 /** Failures a retry of the event can fix (throttling, a 5xx, a conflict) and whether others remain. */

@@ -10,13 +10,16 @@ import { historyOf } from '../../shared/app/outcome.ts';
 import { CloudError } from '../../shared/domain/errors.ts';
 import type { CapacityPort, PoolObservation, PoolRef } from '../../shared/domain/ports.ts';
 import type { Fleet, Pool } from '../../shared/domain/types.ts';
+import { Reasons } from '../../shared/engine/reasons.ts';
+import { launchShortfalls } from '../../shared/engine/shortfall.ts';
 import type { HistoryEntry, Plan } from '../../shared/engine/types.ts';
 
 const pool = { id: 'gpu-a', cloud: 'aws', kind: 'asg', resource: 'gpu-a', location: 'us-east-1' } as unknown as Pool;
 const fleet = { id: 'f', pools: [pool] } as unknown as Fleet;
 
 /** A pool of 2 asked to grow to 5; `resize` says what the fake cloud does with the write. */
-function fakeCloud(resize: 'applies' | 'keeps-then-fails' | 'fails' | 'keeps-then-fails-unreadable') {
+type Resize = 'applies' | 'keeps-then-fails' | 'partly-then-fails' | 'fails' | 'keeps-then-fails-unreadable';
+function fakeCloud(resize: Resize) {
   let desired = 2;
   const observe = (ref: PoolRef): PoolObservation => ({ ref, desired, ready: 2, instances: [] });
   const timedOut = () =>
@@ -29,17 +32,18 @@ function fakeCloud(resize: 'applies' | 'keeps-then-fails' | 'fails' | 'keeps-the
     setDesired: async (_ref: PoolRef, req: { desired: number }) => {
       const previous = desired;
       if (resize === 'fails') throw timedOut();
-      desired = req.desired;
+      desired = resize === 'partly-then-fails' ? 4 : req.desired;
       if (resize !== 'applies') throw timedOut();
       return { previous, desired };
     },
   } as unknown as CapacityPort;
-  return {
+  const deps = {
     resolved: {},
     clouds: { capacityFor: () => port, cluster: () => undefined },
     clock: () => new Date('2026-12-05T10:00:00Z'),
     logger: silentLogger,
   } as unknown as AppDeps;
+  return { deps, desired: () => desired };
 }
 
 const entry: HistoryEntry = {
@@ -66,6 +70,11 @@ describe('historyOf records what the cloud holds after a resize', () => {
       want: { to: 5, pools: [{ poolId: 'gpu-a', from: 2, to: 5 }], applied: true },
     },
     {
+      name: 'a failed set-desired whose cloud took part of the raise is recorded with what it took',
+      resize: 'partly-then-fails' as const,
+      want: { to: 4, pools: [{ poolId: 'gpu-a', from: 2, to: 4 }], applied: true },
+    },
+    {
       name: 'a failed set-desired whose cloud kept its count is left out',
       resize: 'fails' as const,
       want: { to: 2, pools: [], applied: false },
@@ -81,10 +90,20 @@ describe('historyOf records what the cloud holds after a resize', () => {
       want: { to: 5, pools: [{ poolId: 'gpu-a', from: 2, to: 5 }], applied: true },
     },
   ])('$name', async ({ resize, want }) => {
-    const result = await executePlan(fakeCloud(resize), plan, { fleet, eventId: 'e' });
+    const cloud = fakeCloud(resize);
+    const result = await executePlan(cloud.deps, plan, { fleet, eventId: 'e' });
     expect(result.failed.length).toBe(resize === 'applies' ? 0 : 1);
     const got = historyOf(plan, result);
     expect({ to: got.to, pools: got.pools, applied: got.applied }).toEqual(want);
     expect(got.from).toBe(2);
+    // A moment later, none of the nodes the cloud holds has launched yet: they are within their launch grace,
+    // not short of capacity (except where the cloud could not be read again: the entry then cannot say).
+    const later = {
+      id: 'f',
+      policy: { placement: { offeringBackoffSeconds: 300 } },
+      pools: [{ ...pool, capacityType: 'on-demand', desired: cloud.desired(), ready: 2, launched: 2 }],
+    } as unknown as Fleet;
+    const short = launchShortfalls(later, [got], Date.parse(entry.at) + 10_000, new Reasons());
+    expect(short.missing.get('gpu-a') ?? 0).toBe(resize === 'keeps-then-fails-unreadable' ? 3 : 0);
   });
 });
