@@ -53,7 +53,8 @@ export interface ExecutionResult {
   /**
    * Pools whose set-desired failed, with the desired count the cloud was found holding when the pool was read
    * again after the failure (a resize that timed out, or whose operation failed late, may have changed it).
-   * A pool that could not be read again is not in it: what the cloud holds is then not known.
+   * A pool that could not be read again is not in it (what the cloud holds is then not known), nor one the
+   * cloud refused for capacity (its nodes are not coming, whatever count it keeps: see `refused`).
    */
   heldAfterFailure?: Map<string, number>;
   /** Nodes cordoned and still to drain, outside the lease, each with the removals that follow its drain. */
@@ -445,7 +446,9 @@ async function execute(deps: AppDeps, action: Action, ctx: ExecutionContext, out
         if (!r.unchanged) out.changed = true;
       } catch (e) {
         out.failed.push(failureOf(pool.id, 'set-desired', e));
-        const held = await desiredNow(port, pool);
+        // A refusal for capacity is the cloud's word that the nodes are not coming, whatever count it keeps: the
+        // pool is backed off and its nodes placed elsewhere (`refused`), not given a launch grace.
+        const held = isInsufficientCapacity(e) ? undefined : await desiredNow(port, pool);
         if (held !== undefined) out.heldAfterFailure = new Map(out.heldAfterFailure).set(pool.id, held);
         if (action.to > action.from) {
           out.grewFailed = [...(out.grewFailed ?? []), pool.id];

@@ -18,12 +18,25 @@ const pool = { id: 'gpu-a', cloud: 'aws', kind: 'asg', resource: 'gpu-a', locati
 const fleet = { id: 'f', pools: [pool] } as unknown as Fleet;
 
 /** A pool of 2 asked to grow to 5; `resize` says what the fake cloud does with the write. */
-type Resize = 'applies' | 'keeps-then-fails' | 'partly-then-fails' | 'fails' | 'keeps-then-fails-unreadable';
+type Resize =
+  | 'applies'
+  | 'keeps-then-fails'
+  | 'partly-then-fails'
+  | 'fails'
+  | 'keeps-then-fails-unreadable'
+  | 'keeps-then-refuses';
 function fakeCloud(resize: Resize) {
   let desired = 2;
   const observe = (ref: PoolRef): PoolObservation => ({ ref, desired, ready: 2, instances: [] });
   const timedOut = () =>
     new CloudError({ kind: 'transient', cloud: 'aws', operation: 'resizing aws asg gpu-a', message: 'timed out' });
+  const refused = () =>
+    new CloudError({
+      kind: 'insufficient-capacity',
+      cloud: 'azure',
+      operation: 'resizing azure vmss gpu-a',
+      code: 'ZonalAllocationFailed',
+    });
   const port = {
     describePool: async (ref: PoolRef) => {
       if (resize === 'keeps-then-fails-unreadable') throw timedOut();
@@ -33,6 +46,7 @@ function fakeCloud(resize: Resize) {
       const previous = desired;
       if (resize === 'fails') throw timedOut();
       desired = resize === 'partly-then-fails' ? 4 : req.desired;
+      if (resize === 'keeps-then-refuses') throw refused();
       if (resize !== 'applies') throw timedOut();
       return { previous, desired };
     },
@@ -85,6 +99,13 @@ describe('historyOf records what the cloud holds after a resize', () => {
       want: { to: 2, pools: [], applied: false },
     },
     {
+      // The cloud keeps the count (a VM scale set whose allocation failed) but says the nodes are not coming:
+      // they are placed elsewhere at once (the caller's launch-failure signal), not given a launch grace.
+      name: 'a failed set-desired refused for capacity is left out, whatever count its cloud keeps',
+      resize: 'keeps-then-refuses' as const,
+      want: { to: 2, pools: [], applied: false },
+    },
+    {
       name: 'a set-desired that succeeded is recorded as planned',
       resize: 'applies' as const,
       want: { to: 5, pools: [{ poolId: 'gpu-a', from: 2, to: 5 }], applied: true },
@@ -97,13 +118,16 @@ describe('historyOf records what the cloud holds after a resize', () => {
     expect({ to: got.to, pools: got.pools, applied: got.applied }).toEqual(want);
     expect(got.from).toBe(2);
     // A moment later, none of the nodes the cloud holds has launched yet: they are within their launch grace,
-    // not short of capacity (except where the cloud could not be read again: the entry then cannot say).
+    // not short of capacity (except where the cloud could not be read again, the entry then cannot say, and
+    // where it refused them for capacity).
     const later = {
       id: 'f',
       policy: { placement: { offeringBackoffSeconds: 300 } },
       pools: [{ ...pool, capacityType: 'on-demand', desired: cloud.desired(), ready: 2, launched: 2 }],
     } as unknown as Fleet;
     const short = launchShortfalls(later, [got], Date.parse(entry.at) + 10_000, new Reasons());
-    expect(short.missing.get('gpu-a') ?? 0).toBe(resize === 'keeps-then-fails-unreadable' ? 3 : 0);
+    expect(short.missing.get('gpu-a') ?? 0).toBe(
+      resize === 'keeps-then-fails-unreadable' || resize === 'keeps-then-refuses' ? 3 : 0,
+    );
   });
 });
