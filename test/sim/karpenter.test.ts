@@ -28,6 +28,19 @@ const odG5 = offering({ poolId: 'od-g5', capacityType: 'on-demand', hourlyPrice:
 const odL4 = offering({ poolId: 'od-l4', capacityType: 'on-demand', hourlyPrice: 0.7 });
 const block = offering({ poolId: 'block', capacityType: 'reserved', hourlyPrice: 0, slots: 8 });
 
+/** Spot pool `spot` with capacity in zones a and b from the start; zone a's taken back at `t` seconds. */
+function zoneALostAt(t: number): SpotSchedule {
+  return {
+    source: 'test',
+    mapping: [],
+    changes: [
+      { t: 0, poolId: 'spot', zone: 'a', capacity: 10 },
+      { t: 0, poolId: 'spot', zone: 'b', capacity: 10 },
+      { t, poolId: 'spot', zone: 'a', capacity: 0 },
+    ],
+  };
+}
+
 describe('chooseOffering: reserved, then spot, then on-demand, cheapest first', () => {
   it.each([
     {
@@ -134,15 +147,7 @@ describe('karpenter on small fleets', () => {
       { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, zones: ['a', 'b'] },
       { id: 'od', hourlyPrice: 1 },
     ]);
-    const spot: SpotSchedule = {
-      source: 'test',
-      mapping: [],
-      changes: [
-        { t: 0, poolId: 'spot', zone: 'a', capacity: 10 },
-        { t: 0, poolId: 'spot', zone: 'b', capacity: 10 },
-        { t: 330, poolId: 'spot', zone: 'a', capacity: 0 },
-      ],
-    };
+    const spot = zoneALostAt(330);
     const r = await run({ trace: stepTrace([[0, 35]], 30), demo, hours: 0.5, spot });
     // 5 spot nodes at the start, balanced a, b, a, b, a. Zone a is taken back at 330 s: 3 notices. At the next
     // step (360 s) Karpenter drains and ends the 3 nodes, marks spot in zone a unavailable and launches 3
@@ -273,15 +278,7 @@ describe("karpenter holds the operator's hard floors", () => {
       ]),
       1,
     );
-    const spot: SpotSchedule = {
-      source: 'test',
-      mapping: [],
-      changes: [
-        { t: 0, poolId: 'spot', zone: 'a', capacity: 10 },
-        { t: 0, poolId: 'spot', zone: 'b', capacity: 10 },
-        { t: 330, poolId: 'spot', zone: 'a', capacity: 0 },
-      ],
-    };
+    const spot = zoneALostAt(330);
     const r = await run({ trace: stepTrace([[0, 7]], 30), demo, hours: 0.5, spot });
     // The static NodePool's two nodes start in zones a and b (one pod: the other is idle, yet kept). Zone a's
     // notice comes at 330 s; at 360 s Karpenter ends that node and the static NodePool launches its
