@@ -109,7 +109,9 @@ function forecastNeeds(
  * the demand now (headroom.ts), which gives no scale for a rise from idle (a multiple of zero); the warm
  * maxima are the standby the operator configured, and a warm node bills its disks only (about 1% of its
  * running price: the catalog's disk prices, see warm-sizing.ts), so holding them until the history speaks
- * costs little. Once prepared they are held for the break-even time of a preparation, as any warm need.
+ * costs little. The hold they raise is the prior's (`HeldNeed.prior`): it stands until the history has a lead
+ * window, then gives way to the need the history measures (a need held for a break-even time is one demand
+ * showed; this one no demand did).
  */
 function unknownScaleRps(sizing: WarmSizing, pools: ReturnType<typeof warmPoolsOf>): number {
   if (sizing.cold.windows > 0) return 0;
@@ -350,8 +352,9 @@ export function decide(input: DecisionInput, now: Date): Plan {
       const chosen = search.at(most);
       const layout = chosen ? chosen.path.at(chosen.nodes) : path.at(rec.nodes);
       for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(layout, { ...r, runningRps: 0 }));
-      const need = Math.max(sizing.demandBandRps, hedgeWarmRps, unknownScaleRps(sizing, warmView));
-      warmHold = holdWarmNeeds(input.state.warmHold, warmView, need, t);
+      const unknown = unknownScaleRps(sizing, warmView);
+      const need = Math.max(sizing.demandBandRps, hedgeWarmRps, unknown);
+      warmHold = holdWarmNeeds(input.state.warmHold, warmView, need, t, unknown > 0 && unknown >= need);
       warmTargets = heldWarmTargets(warmView, warmHold);
       warmNeedTargets = warmTarget(warmView, need);
       // What the warm pools hold after this decision: the nodes there (kept up to the held need) and those
@@ -398,7 +401,7 @@ export function decide(input: DecisionInput, now: Date): Plan {
 
   // At zero demand without history the warm pools are still sized for the scale the history cannot give yet.
   if (sizing && !warmHold && !fleetManual && unknownScaleRps(sizing, warmView) > 0) {
-    warmHold = holdWarmNeeds(input.state.warmHold, warmView, unknownScaleRps(sizing, warmView), t);
+    warmHold = holdWarmNeeds(input.state.warmHold, warmView, unknownScaleRps(sizing, warmView), t, true);
     warmTargets = heldWarmTargets(warmView, warmHold);
     warmNeedTargets = warmTarget(warmView, unknownScaleRps(sizing, warmView));
   }

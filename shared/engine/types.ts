@@ -125,6 +125,11 @@ export interface HeldNeed {
    * serving until then, so they are kept for the pool's break-even time from then, like a need (warm.ts).
    */
   kept?: { nodes: number; at: string };
+  /**
+   * Raised by the prior of a fleet without demand history (every warm pool at its maximum, decide.ts), not by a
+   * need the history measured: it stands until the history speaks, not for a break-even time (warm-sizing.ts).
+   */
+  prior?: true;
 }
 
 /**

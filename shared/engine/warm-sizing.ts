@@ -170,14 +170,26 @@ export function warmHoldSeconds(pool: WarmPool): number {
   return (Math.max(0, pool.timeToReadySeconds) * Math.max(0, pool.hourlyPrice)) / pool.warm.hourlyPrice;
 }
 
-/** The held need after this decision: raised at once, lowered only once `holdSeconds` passed since the last raise. */
-export function holdWarmNeed(prev: HeldNeed | undefined, needRps: number, now: number, holdSeconds: number): HeldNeed {
+/**
+ * The held need after this decision: raised at once, lowered only once `holdSeconds` passed since the last raise.
+ * A need the no-history prior raised (`prior`) is not a need any demand showed: it stands while the prior does
+ * and gives way at once to the first need the history measures (the ski-rental rule weighs a preparation
+ * against the disks of a need that may come again; the prior's was a guess the history has now replaced).
+ */
+export function holdWarmNeed(
+  prev: HeldNeed | undefined,
+  needRps: number,
+  now: number,
+  holdSeconds: number,
+  prior = false,
+): HeldNeed {
   const at = prev ? Date.parse(prev.at) : Number.NaN;
   const need = Math.max(0, needRps);
-  if (!prev || !Number.isFinite(at) || need >= prev.rps || now - at >= holdSeconds * 1000) {
-    return { rps: need, at: new Date(now).toISOString() };
+  const mark = prior ? { prior: true as const } : {};
+  if (!prev || !Number.isFinite(at) || need >= prev.rps || now - at >= holdSeconds * 1000 || (prev.prior && !prior)) {
+    return { rps: need, at: new Date(now).toISOString(), ...mark };
   }
-  return { rps: prev.rps, at: prev.at };
+  return { rps: prev.rps, at: prev.at, ...(prev.prior ? { prior: true as const } : {}) };
 }
 
 /** A pool's held need in a hold (a hold saved before the per-pool holds applies to every pool). */
@@ -196,19 +208,21 @@ export function holdWarmNeeds(
   pools: readonly WarmPoolView[],
   needRps: number,
   now: number,
+  /** The need is the no-history prior's (`HeldNeed.prior`). */
+  prior = false,
 ): WarmHold {
   const held: Record<string, HeldNeed> = { ...(prev?.pools ?? {}) };
   for (const v of pools) {
     const before = poolHold(prev, v.pool.id);
-    const h = holdWarmNeed(before, needRps, now, warmHoldSeconds(v.pool));
-    held[v.pool.id] = before?.kept ? { rps: h.rps, at: h.at, kept: before.kept } : { rps: h.rps, at: h.at };
+    const h = holdWarmNeed(before, needRps, now, warmHoldSeconds(v.pool), prior);
+    held[v.pool.id] = before?.kept ? { ...h, kept: before.kept } : h;
   }
   let top: HeldNeed = { rps: 0, at: new Date(now).toISOString() };
   for (const v of pools) {
     const h = held[v.pool.id]!;
     if (h.rps > top.rps || (h.rps === top.rps && Date.parse(h.at) > Date.parse(top.at))) top = h;
   }
-  return { rps: top.rps, at: top.at, pools: held };
+  return { rps: top.rps, at: top.at, ...(top.prior ? { prior: true as const } : {}), pools: held };
 }
 
 /**

@@ -175,6 +175,18 @@ describe('warm targets', () => {
     expect(holdWarmNeed(first, 140, t0 + 60_000, hold)).toEqual({ rps: 140, at: at(60) });
     expect(holdWarmNeed(first, 40, t0 + hold * 1000 + 1, hold).rps).toBe(40);
   });
+
+  it("gives the no-history prior's need up as soon as the history measures one", () => {
+    const hold = warmHoldSeconds(od(0, 0) as WarmPoolView['pool']);
+    const prior = holdWarmNeed(undefined, 120, t0, hold, true);
+    expect(prior).toEqual({ rps: 120, at: at(0), prior: true });
+    // Still the prior: held as it is.
+    expect(holdWarmNeed(prior, 0, t0 + 60_000, hold, true)).toEqual(prior);
+    // The history's first need replaces it at once, and is held like any measured need from then on.
+    const measured = holdWarmNeed(prior, 30, t0 + 60_000, hold);
+    expect(measured).toEqual({ rps: 30, at: at(60) });
+    expect(holdWarmNeed(measured, 10, t0 + 3_600_000, hold)).toEqual(measured);
+  });
 });
 
 describe('warm pools without history', () => {
@@ -194,16 +206,18 @@ describe('warm pools without history', () => {
     expect(p.warm?.targets.od ?? 0).toBeLessThan(12);
   });
 
-  it('a prepared warm pool is held at its maxima for the break-even time, when the history arrives', () => {
+  it("give the prior's maxima up when the history arrives (no demand showed that need)", () => {
     const first = decide(slo([od(2, 0, { warm: warm({ max: 12 }) }), spot(0)], { demand: { rps: 0 } }), T0);
+    expect(first.nextState.warmHold?.prior).toBe(true);
     const later = decide(
       slo([od(20, 12, { warm: warm({ max: 12 }) }), spot(0)], {
         demandHistory: flat(100) as Array<[number, number]>,
-        state: { ...slo([]).state, warmHold: first.warm ? { rps: first.warm.needRps, at: first.at } : undefined },
+        state: { ...slo([]).state, ...(first.nextState.warmHold ? { warmHold: first.nextState.warmHold } : {}) },
       }),
       new Date(t0 + 3600_000),
     );
-    expect(later.warm?.targets.od).toBe(12);
+    expect(later.warm?.targets.od ?? 0).toBeLessThan(12);
+    expect(later.nextState.warmHold?.prior).toBeUndefined();
   });
 });
 
@@ -239,13 +253,13 @@ describe("each warm pool's own break-even time", () => {
     // Past both.
     { name: 'after 16 h: neither is held', hours: 16, od: undefined, l4: 0 },
   ])('$name', ({ hours, od: odTarget, l4: l4Target }) => {
-    // Without history both pools are prepared at their maxima (a need of 12 x 10 + 4 x 5 = 140 rps)...
-    const first = decide(slo([a(2, 0), l4(0), spot(0)], { demand: { rps: 0 } }), T0);
-    expect([first.warm?.targets.od, first.warm?.targets.l4]).toEqual([12, 4]);
+    // A need the history measured filled both pools at their maxima (12 x 10 + 4 x 5 = 140 rps)...
+    const need = { rps: 140, at: T0.toISOString() };
+    const warmHold = { ...need, pools: { od: need, l4: need } };
     // ...then a flat demand history asks for less than that.
     const i = slo([a(20, 12), l4(4), spot(0)], {
       demandHistory: flat(100) as Array<[number, number]>,
-      state: { ...slo([]).state, ...(first.nextState.warmHold ? { warmHold: first.nextState.warmHold } : {}) },
+      state: { ...slo([]).state, warmHold },
     });
     const now = new Date(t0 + hours * 3600_000);
     // The plan with its warm actions, as the application makes it.
