@@ -281,7 +281,11 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     const signals = checked.signals;
     const extras = gathered.extras;
     extras.notes.push(...checked.notes);
-    if (gathered.points) extras.forecast = forecastFrom(gathered.points, obs.fleet, deps, now);
+    if (gathered.points) {
+      const { forecast, skill } = forecastFrom(gathered.points, obs.fleet, deps, now);
+      extras.forecast = forecast;
+      if (skill) extras.forecastSkill = skill;
+    }
     if (gathered.reservations) reservationsOf(obs.fleet, gathered.reservations, extras);
     const { fleetId: _f, version: _v, ...decisionState } = state;
     const input: DecisionInput = {
@@ -291,6 +295,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       ...(extras.demand ? { demand: extras.demand } : {}),
       ...(extras.demandHistory ? { demandHistory: extras.demandHistory } : {}),
       ...(extras.forecast ? { forecast: extras.forecast } : {}),
+      ...(extras.forecastSkill ? { forecastSkill: extras.forecastSkill } : {}),
       ...(extras.reservations ? { reservations: extras.reservations } : {}),
       ...(unobserved.length ? { unobservedPools: unobserved } : {}),
       schedule: deps.resolved.schedules[obs.fleet.id] ?? [],

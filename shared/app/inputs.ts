@@ -8,9 +8,10 @@ import { routingOf } from '../config/routing.ts';
 import type { CapacityReservation, MetricQuery, MetricsQuery } from '../domain/ports.ts';
 import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
-import type { ForecastPoint, MetricValue } from '../engine/types.ts';
+import type { ForecastPoint, ForecastSkill, MetricValue } from '../engine/types.ts';
 import { DEMAND_HISTORY_STEP_SECONDS } from '../engine/headroom.ts';
 import { seasonalForecast } from '../forecast/seasonal.ts';
+import { forecastSkill } from '../forecast/skill.ts';
 import type { AppDeps } from './deps.ts';
 import { failureOf, type PoolFailure } from './observe.ts';
 
@@ -32,6 +33,8 @@ export interface DecisionExtras {
   /** The recorded demand, [unix seconds, rps], a sample a minute over the forecast's lookback. */
   demandHistory?: Array<[number, number]>;
   forecast?: ForecastPoint[];
+  /** How well the forecaster predicted the same history (shared/forecast/skill.ts). */
+  forecastSkill?: ForecastSkill;
   reservations?: CapacityReservation[];
   notes: string[];
   failures: PoolFailure[];
@@ -148,14 +151,23 @@ export async function forecastSeries(
   }
 }
 
-export function forecastFrom(points: Array<[number, number]>, fleet: Fleet, deps: AppDeps, now: Date): ForecastPoint[] {
+export function forecastFrom(
+  points: Array<[number, number]>,
+  fleet: Fleet,
+  deps: AppDeps,
+  now: Date,
+): { forecast: ForecastPoint[]; skill?: ForecastSkill } {
   const f = deps.resolved.config.forecast;
   const lead = Math.max(300, ...fleet.pools.map((p) => p.timeToReadySeconds));
-  return seasonalForecast(points, now, {
+  const options = {
     seasonSeconds: f.seasonHours * 3600,
     horizonSeconds: lead + f.stepSeconds,
     stepSeconds: f.stepSeconds,
-  });
+  };
+  // The forecaster replayed over the same readings, the last season of them: how much it is worth (the engine
+  // does not use a forecast no better than the last value).
+  const skill = forecastSkill(points, now, options);
+  return { forecast: seasonalForecast(points, now, options), ...(skill ? { skill } : {}) };
 }
 
 /** The reservations of one cloud and region, or why they could not be listed. */

@@ -53,7 +53,7 @@ import {
   type ForecastNeeds,
   type WarmSizing,
 } from './warm-sizing.ts';
-import { forecastPeak } from './forecast.ts';
+import { forecastPeak, usableForecast } from './forecast.ts';
 import { inNodes, readHistory, withoutNotComing } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
@@ -118,11 +118,14 @@ function unknownScaleRps(sizing: WarmSizing, pools: ReturnType<typeof warmPoolsO
   return pools.reduce((rps, v) => rps + v.pool.warm.max * v.pool.rpsPerNode, 0);
 }
 
-export function decide(input: DecisionInput, now: Date): Plan {
+export function decide(given: DecisionInput, now: Date): Plan {
   const t = now.getTime();
+  const reasons = new Reasons();
+  // A forecast that predicted the fleet's recent demand no better than the last value is not used (forecast.ts).
+  const forecast = usableForecast(given, reasons);
+  const input: DecisionInput = forecast === given.forecast ? given : (({ forecast: _unused, ...rest }) => rest)(given);
   const { fleet } = input;
   const policy = fleet.policy;
-  const reasons = new Reasons();
 
   // 1. Signals and state.
   const sig = readSignals(input.signals, fleet.id, input.state, t, reasons);

@@ -27,6 +27,24 @@ export interface ForecastPoint {
 }
 
 /**
+ * How well the forecast predicted this fleet's own recent demand (shared/forecast/skill.ts): the forecaster
+ * replayed over the history the decision reads, its points against the readings that came, and against the
+ * naive forecast the SLO headroom scales (the last value at each origin).
+ */
+export interface ForecastSkill {
+  /** Forecast origins replayed, and points compared (origins x points ahead). */
+  origins: number;
+  points: number;
+  /** Mean absolute error of the forecaster, and of the last value, over the same points (requests/s). */
+  mae: number;
+  maeLastValue: number;
+  /** mae / maeLastValue: the mean absolute scaled error against the last value (below 1: better than it). */
+  mase: number;
+  /** The span of history the origins cover, seconds. */
+  windowSeconds: number;
+}
+
+/**
  * One past decision, as `Plan.historyEntry` produced it and the functions stored it. The engine reads the
  * history for what the HPA keeps in memory: the recommendations of the last minutes (stabilization
  * windows) and the scale events (behavior policies' periods, cooldowns).
@@ -196,6 +214,11 @@ export interface DecisionInput {
    */
   forecast?: ForecastPoint[];
   /**
+   * How well that forecaster predicted the fleet's recent demand: a forecast no better than the last value
+   * (MASE at or above 1) is not used (engine/forecast.ts `usableForecast`).
+   */
+  forecastSkill?: ForecastSkill;
+  /**
    * The fleet's recorded demand, `[unix seconds, requests/s]`, any order (the metrics store's range at one
    * sample a minute). With it the capacity held above the demand is sized for `slo.availability` from the
    * peaks this history shows over a lead time (`headroom.ts`), and spot capacity counts at its expected
@@ -231,7 +254,7 @@ export type ReasonKind = 'signal' | 'rule' | 'limit' | 'placement' | 'safety';
  *
  * Codes: signal.{metric-alarm, interruption, rebalance, reservation, tick, operator, capacity, ignored};
  * rules hpa.{metric, missing-metrics, no-metrics}, keda.{activation, inactive, deactivation},
- * demand.{rps, forecast, forecast-ahead}, manual.target; limits hpa.stabilized,
+ * demand.{rps, forecast, forecast-ahead}, forecast.{skill, unskilled}, manual.target; limits hpa.stabilized,
  * limit.{scale-up-rate, scale-down-rate, min, max, conflict, capacity, pool-min, pool-max, cloud-max};
  * placement.{reserved-first, cheapest, floor, scale-in, spot-share, fallback-on-demand, spot-over-share,
  * interruption, rebalance, reservation-active, reservation-expiring, reservation-ended,

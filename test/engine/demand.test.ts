@@ -144,6 +144,39 @@ describe('forecast (scale-out only, ahead by the lead time)', () => {
     const plan = decide(input(f(), { forecast: [{ at: at(300), rps: 10 }] }), T0);
     expect(plan.targetNodes).toBe(10);
   });
+
+  const skill = (mase: number, origins = 288) => ({
+    origins,
+    points: origins * 3,
+    mae: 10 * mase,
+    maeLastValue: 10,
+    mase,
+    windowSeconds: 86_400,
+  });
+  it.each([
+    // Better than the last value on the fleet's own demand: used, and the reasons say how good it was.
+    {
+      name: 'a forecast better than the last value is used',
+      mase: 0.5,
+      origins: 288,
+      nodes: 24,
+      code: 'forecast.skill',
+    },
+    // As good as the last value or worse: not used; demand alone, ceil(80 x 1.2 / 10) = 10.
+    { name: 'one no better than the last value is not', mase: 1, origins: 288, nodes: 10, code: 'forecast.unskilled' },
+    { name: 'one worse than it is not', mase: 3.45, origins: 288, nodes: 10, code: 'forecast.unskilled' },
+    // Too few origins for a verdict (under an hour of them): used as it comes, without a word.
+    { name: 'too few origins: used as it comes', mase: 3.45, origins: 11, nodes: 24, code: undefined },
+  ])('$name', ({ mase, origins, nodes, code }) => {
+    const plan = decide(
+      input(f(), { demand: { rps: 80 }, forecast: [{ at: at(300), rps: 200 }], forecastSkill: skill(mase, origins) }),
+      T0,
+    );
+    expect(plan.targetNodes).toBe(nodes);
+    const said = plan.reasons.filter((r) => r.code.startsWith('forecast.'));
+    expect(said.map((r) => r.code)).toEqual(code ? [code] : []);
+    if (code) expect(said[0]!.message).toContain(`MASE ${mase.toFixed(2)}`);
+  });
 });
 
 describe('KEDA activation and scale to zero', () => {

@@ -98,6 +98,33 @@ describe('forecast function', () => {
     expect(h.totalDesired()).toBeGreaterThanOrEqual(before);
   });
 
+  it('a forecaster that predicted the last day worse than the last value is not used, and the plan says so', async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, start: T0, block: null });
+    // Two days: the day before yesterday swings between 60 and 600 rps every 5 minutes, yesterday is flat at 60
+    // but for the same 3,000 rps peak as above. Replayed over the last day, the seasonal forecast (the two days
+    // before each origin, averaged) swings where the demand did not: far worse than the last value.
+    for (let t = T0 - 2 * DAY_MS - 3600_000; t <= T0; t += STEP_S * 1000) {
+      const sinceYesterday = t - (T0 - DAY_MS);
+      const rps =
+        t < T0 - DAY_MS - 3600_000
+          ? (t / (STEP_S * 1000)) % 2 === 0
+            ? 600
+            : 60
+          : sinceYesterday >= 5 * 60_000 && sinceYesterday < 3 * 3600_000
+            ? 3000
+            : 60;
+      h.metrics.add('fleet_rps', { fleet: FLEET }, t / 1000, rps);
+    }
+    utilizationAtTarget(h);
+    const id = crypto.randomUUID();
+    await h.invoke('forecast', tick(T0, 'forecast', id));
+    const plan = (await h.audit(id))!.plan as Plan;
+    const unskilled = plan.reasons.find((r) => r.code === 'forecast.unskilled');
+    expect(unskilled?.message).toMatch(/forecast not used: over the last 24 h .* \(MASE \d+\.\d\d\)/);
+    expect(codes(plan)).not.toContain('demand.forecast-ahead');
+    expect(codes(plan)).not.toContain('demand.forecast');
+  });
+
   it('an EventBridge Scheduler tick for another fleet decides nothing; for this fleet, it decides', async () => {
     h = await startHarness({ desired: { 'aws-g5-ondemand': 2 }, start: T0, block: null });
     demandHistory(h, (t) => (t >= 5 * 60_000 && t < 3 * 3600_000 ? 3000 : 60));
