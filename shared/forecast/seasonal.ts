@@ -28,25 +28,51 @@ export function seasonalForecast(
   now: Date,
   options: SeasonalOptions,
 ): ForecastPoint[] {
-  const season = options.seasonSeconds ?? 86_400;
-  const levelWindow = options.levelWindowSeconds ?? 1800;
-  const minRatio = options.minLevelRatio ?? 0.5;
-  const maxRatio = options.maxLevelRatio ?? 2;
   const t0 = now.getTime() / 1000;
   const pts = history
     .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && t <= t0)
     .slice()
     .sort((a, b) => a[0] - b[0]);
-  if (pts.length === 0) return [];
+  return forecastSorted(pts, pts.length, t0, options);
+}
 
+/**
+ * The forecast at `t0` (unix seconds) from the first `count` of `pts`: finite readings sorted by time, none
+ * after `t0` among them (what `seasonalForecast` makes of its history). Replaying the forecaster at every
+ * origin of a day (shared/forecast/skill.ts) passes one sorted array and a growing count.
+ */
+export function forecastSorted(
+  pts: ReadonlyArray<readonly [number, number]>,
+  count: number,
+  t0: number,
+  options: SeasonalOptions,
+): ForecastPoint[] {
+  const season = options.seasonSeconds ?? 86_400;
+  const levelWindow = options.levelWindowSeconds ?? 1800;
+  const minRatio = options.minLevelRatio ?? 0.5;
+  const maxRatio = options.maxLevelRatio ?? 2;
+  const size = Math.min(count, pts.length);
+  if (size === 0) return [];
+
+  /** Index of the first reading at or after `t` (binary search over the sorted readings). */
+  const firstAtOrAfter = (t: number): number => {
+    let lo = 0;
+    let hi = size;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pts[mid]![0] < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  // The readings in [from, to), summed in time order (the window found by binary search: the forecast is
+  // replayed at every origin of a day by shared/forecast/skill.ts).
   const mean = (from: number, to: number): number | undefined => {
     let sum = 0;
     let n = 0;
-    for (const [t, v] of pts) {
-      if (t >= from && t < to) {
-        sum += v;
-        n++;
-      }
+    for (let i = firstAtOrAfter(from); i < size && pts[i]![0] < to; i++) {
+      sum += pts[i]![1];
+      n++;
     }
     return n ? sum / n : undefined;
   };

@@ -14,7 +14,7 @@
  * Pure: `(history, now, options) -> skill`. No clock, no I/O.
  */
 import type { ForecastSkill } from '../engine/types.ts';
-import { type SeasonalOptions, seasonalForecast } from './seasonal.ts';
+import { forecastSorted, type SeasonalOptions } from './seasonal.ts';
 
 export interface SkillOptions extends SeasonalOptions {
   /** How far back the origins go, seconds (default one season: every time of day once). */
@@ -66,7 +66,7 @@ export function forecastSkill(
   for (let i = 0; i < pts.length; i++) {
     const [o, lastValue] = pts[i]!;
     if (o < t0 - window || o - season < first || o + options.horizonSeconds > last + step / 2) continue;
-    const forecast = seasonalForecast(pts.slice(0, i + 1), new Date(o * 1000), options);
+    const forecast = forecastSorted(pts, i + 1, o, options);
     let counted = false;
     for (const p of forecast) {
       const truth = readingAt(Date.parse(p.at) / 1000);
