@@ -365,7 +365,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
       warmRps = warmCapacityFor(warmView, need).rps;
     }
     const h = search.at(warmRps);
-    const spread = h !== undefined && h.spotSharePerZone !== policy.placement.maxSpotSharePerZone;
+    const spread = h !== undefined && (h.perPool || h.spotSharePerZone !== policy.placement.maxSpotSharePerZone);
     if (h && (h.nodes !== rec.nodes || h.extraBase > 0 || spread)) {
       unhedged = { path, nodes: h.nodes };
       const b = h.binding;
@@ -381,7 +381,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
           `(demand at ${((b?.target ?? 0) * 100).toFixed(2)}%): ${rec.nodes} -> ${h.nodes} node(s)` +
           (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : '') +
           (spread
-            ? `, spot spread at most ${(h.spotSharePerZone * 100).toFixed(0)}% per zone (policy ${(policy.placement.maxSpotSharePerZone * 100).toFixed(0)}%)`
+            ? `, spot spread at most ${(h.spotSharePerZone * 100).toFixed(0)}% per ${h.perPool ? 'spot pool' : 'zone'} (policy ${(policy.placement.maxSpotSharePerZone * 100).toFixed(0)}% per zone)`
             : '') +
           (warmRps > 0 ? ` (${warmRps.toFixed(0)} rps of warm nodes counted)` : '') +
           (b?.gapSeconds !== undefined && sizing

@@ -82,6 +82,11 @@ export interface Hedge {
   extraBase: number;
   /** The spot share per zone of the chosen placement (the policy's `maxSpotSharePerZone`, or a tighter spread). */
   spotSharePerZone: number;
+  /**
+   * The spread counts each spot pool as one failure domain (its zones together): the share is per pool, not
+   * per zone (`poolSpreads`).
+   */
+  perPool?: boolean;
   /** The scenario that bound it (least slack at the chosen layout). */
   binding?: HedgeRequirement;
 }
@@ -124,6 +129,7 @@ interface Candidate {
   from: number;
   extraBase: number;
   spotSharePerZone: number;
+  perPool?: boolean;
 }
 
 /**
@@ -157,20 +163,34 @@ export class HedgeSearch {
     const smallest = Math.min(...regular.map((s) => s.pool.rpsPerNode));
     const most = Math.max(...reqs.map((r) => r.rps));
     const kMax = Number.isFinite(smallest) ? Math.min(limit, Math.ceil(most / smallest) + 1) : 0;
-    for (const share of spreads(baseline)) {
-      for (let k = 0; k <= kMax; k++) {
-        const same = k === 0 && share === baseline.policy.maxSpotSharePerZone;
-        const p = same
-          ? path
-          : new PlacementPath(
-              new Layout(
-                baseline.slots,
-                { ...baseline.policy, onDemandBase: base + k, maxSpotSharePerZone: share },
-                baseline.counts,
-              ),
-            );
-        const from = Math.max(fromNodes, p.nodesFor(requiredRps).nodes);
-        this.candidates.push({ path: p, from, extraBase: k, spotSharePerZone: share });
+    // Each spot pool as one failure domain: the same slots, each spot pool's zones counted as one.
+    const pooled = baseline.slots.map((s) => (s.tier === 'spot' ? { ...s, zones: 1 } : s));
+    const families = [
+      { slots: baseline.slots, shares: spreads(baseline), perPool: false },
+      { slots: pooled, shares: poolSpreads(baseline), perPool: true },
+    ];
+    for (const { slots, shares, perPool } of families) {
+      for (const share of shares) {
+        for (let k = 0; k <= kMax; k++) {
+          const same = !perPool && k === 0 && share === baseline.policy.maxSpotSharePerZone;
+          const p = same
+            ? path
+            : new PlacementPath(
+                new Layout(
+                  slots,
+                  { ...baseline.policy, onDemandBase: base + k, maxSpotSharePerZone: share },
+                  baseline.counts,
+                ),
+              );
+          const from = Math.max(fromNodes, p.nodesFor(requiredRps).nodes);
+          this.candidates.push({
+            path: p,
+            from,
+            extraBase: k,
+            spotSharePerZone: share,
+            ...(perPool ? { perPool } : {}),
+          });
+        }
       }
     }
   }
@@ -195,7 +215,14 @@ export class HedgeSearch {
       if (n === undefined) continue;
       const cost = c.path.costAt(n);
       if (!best || cost < best.cost - 1e-9) {
-        best = { path: c.path, nodes: n, extraBase: c.extraBase, spotSharePerZone: c.spotSharePerZone, cost };
+        best = {
+          path: c.path,
+          nodes: n,
+          extraBase: c.extraBase,
+          spotSharePerZone: c.spotSharePerZone,
+          ...(c.perPool ? { perPool: true } : {}),
+          cost,
+        };
       }
     }
     if (!best) return undefined;
@@ -209,6 +236,7 @@ export class HedgeSearch {
       nodes: best.nodes,
       extraBase: best.extraBase,
       spotSharePerZone: best.spotSharePerZone,
+      ...(best.perPool ? { perPool: true } : {}),
       binding,
     };
   }
@@ -238,6 +266,21 @@ export function hedge(
  * A tighter share never breaks the policy (it is a maximum); the per-zone cap is ceil(share x spot nodes), so
  * 1/z lets no zone hold more than an even share over z zones.
  */
+/**
+ * The spot shares per pool the hedge tries, each spot pool one failure domain (its zones counted as one): an
+ * even spread over 2, 3, ... p of the spot pools that may grow (1/2, 1/3, ... 1/p). A zone spread cannot part
+ * two pools of two zones each at a few nodes (its per-zone cap rounds up to a node per zone, two per pool),
+ * while the correlated losses the hedge plans for take a pool's market whole (the prior: every spot offering
+ * of a cloud at once), so a fleet of 2 spot nodes would hold both in one market or buy on-demand instead.
+ */
+export function poolSpreads(layout: Layout): number[] {
+  let pools = 0;
+  for (const s of layout.slots) if (s.tier === 'spot' && !s.blocked && !s.pinned && s.pool.rpsPerNode > 0) pools++;
+  const out: number[] = [];
+  for (let p = 2; p <= pools; p++) out.push(1 / p);
+  return out;
+}
+
 export function spreads(layout: Layout): number[] {
   const own = layout.policy.maxSpotSharePerZone;
   let zones = 0;

@@ -18,6 +18,7 @@ import {
 import {
   type HedgeRequirement,
   hedge,
+  poolSpreads,
   replacementGapSeconds,
   runningShare,
   slack,
@@ -171,6 +172,42 @@ describe('the hedge spreads spot over other markets before it buys on-demand', (
     expect(h!.spotSharePerZone).toBeLessThan(0.5);
     expect(h!.extraBase).toBe(0);
     expect(layout.counts[layout.indexOf('small')]).toBeGreaterThan(0);
+  });
+
+  it('poolSpreads: an even spread over 2 ... p of the spot pools that may grow', () => {
+    expect(poolSpreads(baseline())).toEqual([0.5]);
+    const one = new Layout([slot(big)], policy, [0]);
+    expect(poolSpreads(one)).toEqual([]);
+  });
+
+  it('a small fleet: one spot node on each market (per pool), not on-demand, when a zone spread cannot part them', () => {
+    // Need 150 rps: the path places od + 2 big (two zones, a node each: no zone spread parts them, each zone's
+    // cap rounds up to a node). Losing either cloud's spot must leave 50 rps running (150 with 100 rps of
+    // warm nodes): od alone serves 40. A zone spread meets it only with another on-demand node ($2.73/h);
+    // one big and one small spot node meet both losses ($2.03/h).
+    const b = start();
+    const need = (pool: string): HedgeRequirement => ({ ...req(pool), rps: 150, runningRps: 50 });
+    const reqs = [need('big'), need('small')];
+    const path = new PlacementPath(b);
+    const h = hedge(b, path, 150, path.nodesFor(150).nodes, 64, reqs, 100);
+    expect(h).toMatchObject({ perPool: true, spotSharePerZone: 0.5, extraBase: 0 });
+    const layout = h!.path.at(h!.nodes);
+    const counts = Object.fromEntries(['od', 'big', 'small'].map((id) => [id, layout.counts[layout.indexOf(id)]]));
+    expect(counts).toEqual({ od: 1, big: 1, small: 1 });
+    for (const r of reqs) expect(slack(layout, r, 100)).toBeGreaterThanOrEqual(0);
+    expect(h!.path.costAt(h!.nodes)).toBeCloseTo(2.03, 9);
+    // The zone spreads alone, with every on-demand base: an on-demand node more at best.
+    const byZone = [0.5, 1 / 3, 1 / 4].flatMap((share) =>
+      [0, 1, 2].map((k) => {
+        const p = new PlacementPath(
+          new Layout(b.slots, { ...b.policy, onDemandBase: 1 + k, maxSpotSharePerZone: share }, b.counts),
+        );
+        for (let n = p.nodesFor(150).nodes; n <= 64 && p.reach(n) === n; n++)
+          if (reqs.every((r) => slack(p.at(n), r, 100) >= 0)) return p.costAt(n);
+        return Number.POSITIVE_INFINITY;
+      }),
+    );
+    expect(Math.min(...byZone)).toBeCloseTo(2.73, 9);
   });
 
   it('never costs more than the on-demand base alone, and every choice meets every requirement', () => {
