@@ -10,6 +10,7 @@ import { capacityBlock } from './schemas/aws/capacity-block.ts';
 import { capacityReservationInterruption } from './schemas/aws/capacity-reservation-interruption.ts';
 import { cloudWatchAlarmConfigurationChange, cloudWatchAlarmStateChange } from './schemas/aws/cloudwatch-alarm.ts';
 import { ec2FleetInstanceChange } from './schemas/aws/ec2-fleet-instance-change.ts';
+import { ec2FleetNotice } from './schemas/aws/ec2-fleet-notice.ts';
 import { futureCapacityReservation } from './schemas/aws/future-capacity-reservation.ts';
 import { healthEvent } from './schemas/aws/health.ts';
 import { instanceStateChange } from './schemas/aws/instance-state-change.ts';
@@ -49,6 +50,7 @@ export const EVENTBRIDGE_ROUTES: readonly EventBridgeRoute[] = [
   rebalanceRecommendation,
   instanceStateChange,
   ec2FleetInstanceChange,
+  ec2FleetNotice,
   autoScalingLifecycleAction,
   autoScalingResult,
   capacityBlock,

@@ -9,6 +9,7 @@ import type { Config } from '../shared/config/schema.ts';
 import { FORWARDED } from '../shared/domain/forwarded.ts';
 import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../shared/domain/drain-command.ts';
 import { AGENT_DETAIL_TYPES, AGENT_SOURCES } from '../events/schemas/agent/node-notices.ts';
+import { EC2_FLEET_LAUNCH_FAILURES } from '../events/schemas/aws/ec2-fleet-notice.ts';
 import type { FunctionKey } from './function-specs.ts';
 
 /** An EventBridge event pattern (the subset the rules use: value lists, `prefix`, nested `detail`). */
@@ -84,6 +85,27 @@ export function eventRules(config: Config): RuleSpec[] {
       pattern: {
         source: ['aws.ec2'],
         'detail-type': ['EC2 Spot Instance Interruption Warning', 'EC2 Instance Rebalance Recommendation'],
+      },
+    },
+    {
+      // A launch the cloud could not make: the decision backs the offering off and places its share
+      // elsewhere at once, instead of at the next alarm or forecast tick. Other launch and terminate results
+      // are not routed (the groups reconcile them).
+      id: 'GroupLaunchUnsuccessful',
+      bus: 'default',
+      target: 'spot-interruption',
+      description: 'Auto Scaling launches that failed (EC2 Instance Launch Unsuccessful)',
+      pattern: { source: ['aws.autoscaling'], 'detail-type': ['EC2 Instance Launch Unsuccessful'] },
+    },
+    {
+      id: 'FleetLaunchFailure',
+      bus: 'default',
+      target: 'spot-interruption',
+      description: 'EC2 Fleet launch specifications that could not launch (capacity or price)',
+      pattern: {
+        source: ['aws.ec2fleet'],
+        'detail-type': Object.keys(EC2_FLEET_LAUNCH_FAILURES),
+        detail: { 'sub-type': [...new Set(Object.values(EC2_FLEET_LAUNCH_FAILURES).flat())] },
       },
     },
     {

@@ -1,7 +1,8 @@
 /**
  * Real event payloads for what happens in the simulated world, as each cloud delivers them: an EventBridge
  * CloudWatch Alarm State Change, an EC2 Spot Instance Interruption Warning and Rebalance Recommendation,
- * Capacity Block events, an Azure Scheduled Events document put on the bus by the forwarder, a GCP
+ * Capacity Block events, a launch the cloud could not make (Auto Scaling's EC2 Instance Launch Unsuccessful,
+ * an EC2 Fleet Error), an Azure Scheduled Events document put on the bus by the forwarder, a GCP
  * preemption audit-log entry pushed by Pub/Sub, an EventBridge scheduled rule tick. The functions parse
  * them with the same schemas as in production.
  */
@@ -132,6 +133,70 @@ export function capacityBlockEvent(
     kind === 'delivered' ? 'Capacity Block Reservation Delivered' : 'Capacity Block Reservation Expiration Warning',
     [`arn:aws:ec2:${region}:${ACCOUNT}:capacity-reservation/${reservationId}`],
     { 'capacity-reservation-id': reservationId, 'end-date': endDate.toISOString().replace(/\.\d{3}Z$/, 'Z') },
+  );
+}
+
+/**
+ * Auto Scaling's `EC2 Instance Launch Unsuccessful`: the group could not launch an instance in `zone` for lack
+ * of capacity (EC2's `InsufficientInstanceCapacity` text as the group's activity gives it).
+ */
+export function autoScalingLaunchUnsuccessful(
+  o: EnvelopeOptions,
+  group: { name: string; instanceType: string; zone: string; subnetId: string; previous: number; desired: number },
+) {
+  const region = o.region ?? 'us-east-1';
+  const at = o.time.toISOString();
+  const message =
+    `We currently do not have sufficient ${group.instanceType} capacity in the Availability Zone you requested (${group.zone}). ` +
+    'Our system will be working on provisioning additional capacity. You can currently get capacity by not specifying ' +
+    'an Availability Zone in your request or choosing a different Availability Zone. Launching EC2 instance failed.';
+  return eventBridge(
+    o,
+    'aws.autoscaling',
+    'EC2 Instance Launch Unsuccessful',
+    [`arn:aws:autoscaling:${region}:${ACCOUNT}:autoScalingGroup:${o.id}:autoScalingGroupName/${group.name}`],
+    {
+      Origin: 'EC2',
+      Destination: 'AutoScalingGroup',
+      StatusCode: 'Failed',
+      AutoScalingGroupName: group.name,
+      ActivityId: o.id,
+      Description: `Launching a new EC2 instance.  Status Reason: ${message}`,
+      Details: { 'Availability Zone': group.zone, 'Subnet ID': group.subnetId },
+      RequestId: o.id,
+      StatusMessage: message,
+      EndTime: at,
+      EC2InstanceId: '',
+      StartTime: at,
+      Cause:
+        `At ${at.replace(/\.\d{3}Z$/, 'Z')} an instance was started in response to a difference between desired and actual ` +
+        `capacity, increasing the capacity from ${group.previous} to ${group.desired}.`,
+    },
+  );
+}
+
+/**
+ * EC2 Fleet's `EC2 Fleet Error` `allLaunchSpecsTemporarilyBlacklisted`: no launch specification of the fleet
+ * (one per zone here) could launch, for lack of capacity. The description is the fleet's free text.
+ */
+export function ec2FleetLaunchSpecsBlacklisted(
+  o: EnvelopeOptions,
+  fleet: { fleetId: string; instanceType: string; zones: readonly string[]; spot: boolean },
+) {
+  const region = o.region ?? 'us-east-1';
+  const specs = fleet.zones.map((z) => `${fleet.instanceType}, Linux/UNIX, ${z}`).join('; ');
+  const error = fleet.spot
+    ? 'There is no Spot capacity available that matches your request.'
+    : `We currently do not have sufficient ${fleet.instanceType} capacity in the Availability Zones you requested.`;
+  return eventBridge(
+    o,
+    'aws.ec2fleet',
+    'EC2 Fleet Error',
+    [`arn:aws:ec2:${region}:${ACCOUNT}:fleet/${fleet.fleetId}`],
+    {
+      'sub-type': 'allLaunchSpecsTemporarilyBlacklisted',
+      description: `${specs}: InsufficientInstanceCapacity: ${error}`,
+    },
   );
 }
 

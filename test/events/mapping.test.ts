@@ -25,6 +25,13 @@ describe('fleet and pool mapping', () => {
       { fleetId: 'chat', poolId: 'aws-g5-spot' },
     ],
     ['EC2 Fleet by fleet id', 'aws-ec2-fleet-instance-change', 'valid', { fleetId: 'chat', poolId: 'aws-g5-fleet' }],
+    ['EC2 Fleet error by fleet id', 'aws-ec2-fleet-notice', 'valid', { fleetId: 'chat', poolId: 'aws-g5-fleet' }],
+    [
+      'EC2 Fleet information by fleet id',
+      'aws-ec2-fleet-notice',
+      'launch-spec-blacklisted',
+      { fleetId: 'chat', poolId: 'aws-g5-fleet' },
+    ],
     [
       'forwarded Azure document by scale set',
       'azure-scheduled-events-forwarded',

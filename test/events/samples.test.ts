@@ -144,6 +144,32 @@ const TABLE: Record<string, Outcome> = {
     signal: { type: 'capacity-notice', kind: 'fleet-change', detail: 'launched: g5.12xlarge in us-east-1b' },
   },
   'aws-ec2-fleet-instance-change/invalid': { error: 'detail.instance-id' },
+  // EC2 Fleet could not launch (capacity or price): a launch-unsuccessful notice, as Auto Scaling's.
+  'aws-ec2-fleet-notice/valid': {
+    signal: {
+      type: 'capacity-notice',
+      source: 'aws.ec2fleet',
+      kind: 'launch-unsuccessful',
+      instanceIds: [],
+      detail:
+        'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d: allLaunchSpecsTemporarilyBlacklisted: g5.12xlarge, ami-0c1d2e3f4a5b6c7d8, Linux/UNIX, us-east-1b: InsufficientInstanceCapacity: There is no Spot capacity available that matches your request.',
+    },
+  },
+  'aws-ec2-fleet-notice/launch-spec-blacklisted': {
+    signal: { type: 'capacity-notice', kind: 'launch-unsuccessful', instanceIds: [] },
+  },
+  'aws-ec2-fleet-notice/launch-spec-unusable': {
+    signal: { type: 'capacity-notice', kind: 'launch-unsuccessful', instanceIds: [] },
+  },
+  // A limit of the account, not the offering's capacity: observed.
+  'aws-ec2-fleet-notice/count-limit': {
+    signal: {
+      type: 'capacity-notice',
+      kind: 'fleet-error',
+      detail: 'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d: spotInstanceCountLimitExceeded',
+    },
+  },
+  'aws-ec2-fleet-notice/invalid': { error: 'detail.sub-type' },
   'aws-future-capacity-reservation/valid': {
     signal: { type: 'reservation-change', kind: 'active', reservationType: 'future-odcr' },
   },

@@ -20,6 +20,7 @@ const RECEIVER: Record<string, FunctionName> = {
   'aws-cloudwatch-alarm-lambda-action': 'alarm',
   'aws-cloudwatch-alarm-sns': 'alarm',
   'aws-ec2-fleet-instance-change': 'spot-interruption',
+  'aws-ec2-fleet-notice': 'spot-interruption',
   'aws-future-capacity-reservation': 'capacity-reservation',
   'aws-health-odcr-underutilization': 'capacity-reservation',
   'aws-health-scheduled-change': 'spot-interruption',

@@ -10,6 +10,7 @@ import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../local/emulators/w
 import { parseConfig, type ResolvedConfig, resolveConfig } from '../../shared/config/load.ts';
 import type { Plan } from '../../shared/engine/types.ts';
 import { DEMO_CONFIG, FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
+import * as P from '../../local/sim/autoscaler-events.ts';
 import { sample } from './support.ts';
 
 let h: Harness | undefined;
@@ -268,5 +269,122 @@ describe('spot-interruption function', () => {
     expect((audits[0]!.plan as Plan).actions).toContainEqual(
       expect.objectContaining({ type: 'report', code: 'interruption.unmapped' }),
     );
+  });
+});
+
+/** A pool asked for `more` nodes than its zones can launch (their capacity is what already runs). */
+function shortOfCapacity(h: Harness, poolId: string, more: number) {
+  const pool = h.world.pool(poolId)!;
+  for (const z of pool.zones) {
+    const running = h.world.instancesOf(poolId).filter((i) => i.zone === z).length;
+    if (pool.capacityType === 'spot') h.world.setSpotCapacity(poolId, z, running);
+    else h.world.setOnDemandCapacity(poolId, z, running);
+  }
+  h.world.setDesired(poolId, pool.desired + more);
+  expect(h.world.instancesOf(poolId)).toHaveLength(pool.desired - more);
+}
+
+interface LaunchFailureCase {
+  name: string;
+  poolId: string;
+  event(h: Harness, id: string): unknown;
+}
+
+const LAUNCH_FAILURES: LaunchFailureCase[] = [
+  {
+    name: 'EC2 Fleet Error allLaunchSpecsTemporarilyBlacklisted (the sample)',
+    poolId: 'aws-g5-spot',
+    event: (h, id) =>
+      sample('aws-ec2-fleet-notice', 'valid', {
+        at: T0,
+        id,
+        replace: { 'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': h.world.pool('aws-g5-spot')!.name },
+      }),
+  },
+  {
+    name: 'EC2 Fleet Information launchSpecTemporarilyBlacklisted (the sample)',
+    poolId: 'aws-g5-spot',
+    event: (h, id) =>
+      sample('aws-ec2-fleet-notice', 'launch-spec-blacklisted', {
+        at: T0,
+        id,
+        replace: { 'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': h.world.pool('aws-g5-spot')!.name },
+      }),
+  },
+  {
+    name: 'EC2 Fleet Error as the simulated cloud sends it',
+    poolId: 'aws-g5-spot',
+    event: (h, id) => {
+      const pool = h.world.pool('aws-g5-spot')!;
+      return P.ec2FleetLaunchSpecsBlacklisted(
+        { id, time: new Date(T0) },
+        { fleetId: pool.name, instanceType: pool.instanceType, zones: pool.zones, spot: true },
+      );
+    },
+  },
+  {
+    name: 'Auto Scaling EC2 Instance Launch Unsuccessful as the simulated cloud sends it',
+    poolId: 'aws-g5-ondemand',
+    event: (h, id) => {
+      const pool = h.world.pool('aws-g5-ondemand')!;
+      return P.autoScalingLaunchUnsuccessful(
+        { id, time: new Date(T0) },
+        {
+          name: pool.name,
+          instanceType: pool.instanceType,
+          zone: pool.zones[0]!,
+          subnetId: 'subnet-0a1b2c3d4e5f67890',
+          previous: pool.desired - 2,
+          desired: pool.desired,
+        },
+      );
+    },
+  },
+];
+
+describe('a launch the cloud could not make', () => {
+  it.each(LAUNCH_FAILURES)('$name: backs the offering off and places its share elsewhere', async (c) => {
+    h = await startHarness({ desired: { 'aws-g5-spot': 2, 'aws-g5-ondemand': 2 }, block: null });
+    shortOfCapacity(h, c.poolId, 2);
+    const live = h.world.instancesOf(c.poolId).length;
+    const before = h.desired();
+    const id = crypto.randomUUID();
+
+    const result = await h.invoke('spot-interruption', c.event(h, id));
+
+    expect(result).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET, status: 'applied' }] });
+    const state = await h.stack.deps.store.getState(FLEET);
+    expect(state.offeringBackoff).toContainEqual(
+      expect.objectContaining({
+        poolId: c.poolId,
+        reason: 'insufficient-capacity',
+        until: new Date(T0 + 180_000).toISOString(),
+      }),
+    );
+    // The pool is asked for no more than it could launch; the nodes it could not launch are asked of the
+    // other pools, in the same decision.
+    const after = h.desired();
+    expect(after[c.poolId]).toBeLessThanOrEqual(live);
+    const elsewhere = (d: Record<string, number>) =>
+      Object.entries(d).reduce((s, [p, n]) => (p === c.poolId ? s : s + n), 0);
+    expect(elsewhere(after) - elsewhere(before)).toBeGreaterThanOrEqual(before[c.poolId]! - live);
+    const audit = await h.audit(id);
+    expect(audit).toMatchObject({ trigger: { fn: 'spot-interruption', signal: 'capacity-notice' } });
+    expect((audit!.plan as Plan).actions).toContainEqual(
+      expect.objectContaining({ type: 'mark-offering', poolId: c.poolId, reason: 'insufficient-capacity' }),
+    );
+  });
+
+  it('an EC2 Fleet error that is not about capacity (the Spot Instance count limit) is observed only', async () => {
+    h = await startHarness({ desired: { 'aws-g5-spot': 2 }, block: null });
+    const before = h.desired();
+    const event = sample('aws-ec2-fleet-notice', 'count-limit', {
+      at: T0,
+      replace: { 'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': h.world.pool('aws-g5-spot')!.name },
+    });
+    const result = await h.invoke('spot-interruption', event);
+    expect(result).toMatchObject({ status: 'no-op' });
+    expect(h.desired()).toEqual(before);
+    expect((await h.stack.deps.store.getState(FLEET)).offeringBackoff).toEqual([]);
   });
 });

@@ -42,7 +42,8 @@ const AWS_ROUTES: Record<string, FunctionKey | undefined> = {
   'docs-ec2-future-capacity-reservation-scheduled.json': 'capacity-reservation',
   'docs-ec2-interruptible-cr-instance-interruption-warning.json': 'capacity-reservation',
   'eb-asg-launch-lifecycle-action-docs.json': undefined,
-  'eb-asg-launch-unsuccessful-docs.json': undefined,
+  // A failed launch: a decision at once (the offering backed off, its share placed elsewhere).
+  'eb-asg-launch-unsuccessful-docs.json': 'spot-interruption',
   'eb-asg-terminate-lifecycle-action-docs.json': undefined,
   'eb-asg-terminate-unsuccessful-docs.json': undefined,
   'eb-cloudwatch-alarm-configuration-change-update.json': undefined,
@@ -93,6 +94,25 @@ describe.skipIf(!HAS_CORPUS)('default-bus rules on the AWS corpus (needs ../shar
   it.each(Object.entries(AWS_ROUTES))('%s -> %s', (file, expected) => {
     const event = asDelivered(readJson(path.join(CORPUS, 'aws', file)));
     expect(targets(anyAlarm, event)).toEqual(expected ? [expected] : []);
+  });
+});
+
+describe('launch failures reach the spot-interruption function, other launch results and fleet notices none', () => {
+  it.each([
+    ['aws-autoscaling-result', 'launch-unsuccessful', ['spot-interruption']],
+    ['aws-autoscaling-result', 'valid', []],
+    ['aws-autoscaling-result', 'terminate-successful', []],
+    ['aws-ec2-fleet-notice', 'valid', ['spot-interruption']],
+    ['aws-ec2-fleet-notice', 'launch-spec-blacklisted', ['spot-interruption']],
+    ['aws-ec2-fleet-notice', 'launch-spec-unusable', ['spot-interruption']],
+    ['aws-ec2-fleet-notice', 'count-limit', []],
+    ['aws-ec2-fleet-instance-change', 'valid', []],
+  ] as const)('%s/%s -> %j', (source, name, expected) => {
+    const event = loadSample<Record<string, unknown>>(source, name);
+    expect(targets(anyAlarm, event)).toEqual(expected);
+    // What a rule lets through is decided on: a launch-unsuccessful notice.
+    const signal = normalizeEvent(event);
+    expect(signal.type === 'capacity-notice' && signal.kind === 'launch-unsuccessful').toBe(expected.length > 0);
   });
 });
 
