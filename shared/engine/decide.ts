@@ -166,7 +166,13 @@ export function decide(given: DecisionInput, now: Date): Plan {
     reasons,
     fleet.deployment?.cluster,
   );
-  const shortfall = launchShortfalls(fleet, input.history, t, reasons);
+  const shortfall = launchShortfalls(
+    fleet,
+    input.history,
+    t,
+    reasons,
+    new Set(sig.launchFailures.filter((f) => !f.refusedGrow).map((f) => f.poolId)),
+  );
   // The nodes the fleet has (ready and booting): the count its pools were asked for, less the nodes the cloud
   // could not launch. The rate limits grow from it, not from a count that never existed: the Kubernetes HPA
   // computes its scale-up limit from the current replicas ("4 pods or a 100% of the currently running

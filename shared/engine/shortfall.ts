@@ -14,6 +14,10 @@
  *     of applied per-pool changes — only when that history reaches back past the window (an entry with
  *     per-pool changes at or before its start): without the engine's own record of when the nodes were
  *     asked for, a node not ready yet is taken as booting.
+ * A pool the cloud said it could not launch in (a `launch-unsuccessful` notice in this decision: Auto
+ * Scaling's EC2 Instance Launch Unsuccessful, EC2 Fleet's failed launch specifications) gets no launch
+ * grace: its nodes never launched are not coming, even those asked for a moment ago (the notice comes
+ * seconds after the failed launch, inside the grace, which is there only because nothing had said so yet).
  */
 import type { Fleet, Pool } from '../domain/types.ts';
 import type { Reasons } from './reasons.ts';
@@ -52,10 +56,17 @@ function covers(history: readonly HistoryEntry[], fleetId: string, since: number
   });
 }
 
-function overdue(pool: Pool, history: readonly HistoryEntry[], fleetId: string, now: number): number {
+function overdue(
+  pool: Pool,
+  history: readonly HistoryEntry[],
+  fleetId: string,
+  now: number,
+  launchFailed: boolean,
+): number {
   if (pool.launched !== undefined) {
     const unlaunched = pool.desired - Math.max(0, pool.launched);
     if (unlaunched <= 0) return 0;
+    if (launchFailed) return unlaunched;
     return Math.max(0, unlaunched - raisedSince(history, fleetId, pool.id, now - LAUNCH_GRACE_SECONDS * 1000));
   }
   const unready = pool.desired - Math.max(0, pool.ready);
@@ -71,13 +82,15 @@ export function launchShortfalls(
   history: readonly HistoryEntry[],
   now: number,
   reasons: Reasons,
+  /** Pools with a `launch-unsuccessful` notice in this decision. */
+  launchFailed: ReadonlySet<string> = new Set(),
 ): Shortfall {
   const out: Shortfall = { missing: new Map(), marks: [] };
   const until = iso(now + fleet.policy.placement.offeringBackoffSeconds * 1000);
   for (const pool of fleet.pools) {
     // Reserved pools are governed by their reservation (reservations.ts).
     if (pool.capacityType === 'reserved') continue;
-    const n = overdue(pool, history, fleet.id, now);
+    const n = overdue(pool, history, fleet.id, now, launchFailed.has(pool.id));
     if (n <= 0) continue;
     out.missing.set(pool.id, n);
     out.marks.push({ type: 'mark-offering', poolId: pool.id, until, reason: 'insufficient-capacity' });

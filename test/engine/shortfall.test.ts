@@ -4,6 +4,7 @@
  * backed off as short of capacity and placed elsewhere.
  */
 import { describe, expect, it } from 'vitest';
+import type { CapacityNoticeSignal } from '../../shared/domain/signals.ts';
 import type { Pool } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
 import type { HistoryEntry, Plan } from '../../shared/engine/types.ts';
@@ -82,6 +83,32 @@ describe('nodes that are not coming', () => {
         expect.objectContaining({ type: 'set-desired', poolId: 'spot', to: 6 - short }),
       );
     } else expect(marks).toEqual([]);
+  });
+
+  it('a launch the cloud says failed gets no launch grace: the nodes not launched are placed elsewhere now', () => {
+    // Asked for a minute ago (inside the 120 s grace), and the cloud's event says the pool could not launch.
+    const f = fleet([spotPool({ desired: 6, ready: 2, launched: 3 }), od], {
+      metrics: [],
+      placement: { spotShare: 1, offeringBackoffSeconds: 900 },
+    });
+    const notice = (over: Partial<CapacityNoticeSignal> = {}): CapacityNoticeSignal => ({
+      type: 'capacity-notice',
+      eventId: 'e1',
+      source: 'aws.ec2fleet',
+      time: at(0),
+      cloud: 'aws',
+      kind: 'launch-unsuccessful',
+      instanceIds: [],
+      fleetId: f.id,
+      poolId: 'spot',
+      ...over,
+    });
+    const decideWith = (signals: CapacityNoticeSignal[]) =>
+      decide(input(f, { demand: { rps: 50 }, history: [raise(60, 2, 6)], signals }), T0);
+    expect(counts(decideWith([notice()]))).toEqual({ spot: 3, od: 3 });
+    // The notice of another pool, or an observed one, leaves the grace as it is.
+    expect(counts(decideWith([notice({ poolId: 'od' })]))).toEqual({ spot: 6, od: 0 });
+    expect(counts(decideWith([notice({ kind: 'launch-successful' })]))).toEqual({ spot: 6, od: 0 });
   });
 
   it('does not count a pool that is short against the ready nodes it keeps', () => {
