@@ -11,6 +11,8 @@
  * - spot capacity taken back becomes the cloud's own notice: an EC2 Spot Instance Interruption Warning (and
  *   rebalance recommendations), an Azure Scheduled Events Preempt document from the forwarder, a GCP
  *   preemption audit-log entry pushed by Pub/Sub — to the spot-interruption function;
+ * - a launch the cloud could not make (a group pool's shortfall grew: the runner says so at once) becomes
+ *   Auto Scaling's EC2 Instance Launch Unsuccessful or EC2 Fleet's Error, to the spot-interruption function;
  * - the capacity block's delivery and expiration warning go to the capacity-reservation function.
  *
  * A handler that throws is retried once (as Lambda retries an asynchronous invocation), then recorded as an
@@ -42,6 +44,7 @@ import type { Cloud, FleetPolicy } from '../../shared/domain/types.ts';
 import { isWindowActive } from '../../shared/engine/schedule.ts';
 import { LAUNCH_GRACE_SECONDS } from '../../shared/engine/shortfall.ts';
 import { type MetricsStore, seriesKey } from '../emulators/prometheus/store.ts';
+import { subnetOf } from '../emulators/aws/context.ts';
 import { mulberry32, SPOT_NOTICE_SECONDS, type World, type WorldEvent } from '../emulators/world.ts';
 import { FUNCTION_NAMES, type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
 import { type LocalStack, startLocalStack } from '../stack.ts';
@@ -50,7 +53,13 @@ import { type Outcome, SimulatedWaits } from './parked.ts';
 import type { DeliveredEvent } from '../stack.ts';
 import { seedDeployments } from '../seed.ts';
 import * as P from './autoscaler-events.ts';
-import type { AutoscalerControllerOptions, Controller, ControllerContext, StepContext } from './controller.ts';
+import type {
+  AutoscalerControllerOptions,
+  Controller,
+  ControllerContext,
+  LaunchFailure,
+  StepContext,
+} from './controller.ts';
 import { poolPhysics } from './demo.ts';
 import { observePools, stepPhysics } from './physics.ts';
 import { minimumCounts, publishStep } from './runner.ts';
@@ -398,6 +407,38 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
     }
   }
 
+  /**
+   * The cloud's own event for a launch it could not make, as its rule delivers it to the spot-interruption
+   * function: Auto Scaling's EC2 Instance Launch Unsuccessful for a group, EC2 Fleet's Error (no launch
+   * specification could launch) for a fleet. Azure and GCP send no event the autoscaler reads for a failed
+   * scale-out (their groups retry, and the next decision sees the nodes missing).
+   */
+  function launchFailurePayload(world: World, f: LaunchFailure, now: Date): unknown {
+    const pool = world.pool(f.poolId)!;
+    const configured = resolved.fleets.flatMap((fl) => fl.pools).find((p) => p.id === f.poolId);
+    const o = { id: uuid(), time: now, region: pool.region };
+    switch (configured?.kind) {
+      case 'auto-scaling-group':
+        return P.autoScalingLaunchUnsuccessful(o, {
+          name: configured.resource,
+          instanceType: pool.instanceType,
+          zone: f.zone,
+          subnetId: subnetOf(pool, f.zone),
+          previous: f.live,
+          desired: f.desired,
+        });
+      case 'ec2-fleet':
+        return P.ec2FleetLaunchSpecsBlacklisted(o, {
+          fleetId: configured.resource,
+          instanceType: pool.instanceType,
+          zones: pool.zones,
+          spot: pool.capacityType === 'spot',
+        });
+      default:
+        return undefined;
+    }
+  }
+
   async function ticks(ctx: StepContext) {
     const now = new Date(ctx.now);
     for (const s of resolved.config.schedules) {
@@ -531,6 +572,20 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
       await worldEvents(ctx);
       await evaluateAlarms(ctx);
       await ticks(ctx);
+    },
+    async launchFailed(ctx, failures) {
+      const now = new Date(ctx.now);
+      for (const f of failures) {
+        const payload = launchFailurePayload(ctx.world, f, now);
+        if (!payload) continue;
+        await invoke(
+          ctx,
+          'spot-interruption',
+          payload,
+          'note',
+          `the failed launch of ${f.short} node(s) in ${f.poolId}`,
+        );
+      }
     },
     async stop() {
       await waits.finish();

@@ -84,6 +84,22 @@ export interface StepContext extends ControllerContext {
   readonly events: readonly WorldEvent[];
 }
 
+/**
+ * A launch the cloud could not make: a group pool was asked for more nodes than its zones had capacity for,
+ * and its shortfall (desired over live) grew. Reported once while the shortfall lasts; again if it grows.
+ */
+export interface LaunchFailure {
+  poolId: string;
+  /** The zone the group would have launched in next (its fewest live instances): none had capacity. */
+  zone: string;
+  /** Nodes asked for that do not exist. */
+  short: number;
+  desired: number;
+  live: number;
+  /** ms since the epoch (simulated). */
+  at: number;
+}
+
 export interface Controller {
   readonly name: string;
   /**
@@ -107,6 +123,13 @@ export interface Controller {
    */
   settle?(ctx: ControllerContext): Promise<void>;
   step(ctx: StepContext): Promise<void>;
+  /**
+   * Group pools could not launch what they were asked for, at this instant (after `step`, or at the start):
+   * the clouds' events for it (Auto Scaling's EC2 Instance Launch Unsuccessful, EC2 Fleet's Error) reach a
+   * real fleet seconds after the failed launch. A controller that does not listen to the clouds' events
+   * leaves it out, and learns it as it otherwise would.
+   */
+  launchFailed?(ctx: ControllerContext, failures: readonly LaunchFailure[]): Promise<void>;
   stop(): Promise<void>;
 }
 

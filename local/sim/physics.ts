@@ -16,6 +16,7 @@
  */
 import type { Cloud } from '../../shared/domain/types.ts';
 import type { World, WorldInstance, WorldPool } from '../emulators/world.ts';
+import type { LaunchFailure } from './controller.ts';
 
 /** What one pool looks like at the start of a step. */
 export interface PoolState {
@@ -111,6 +112,31 @@ export function observePools(world: World, physics: ReadonlyMap<string, PoolPhys
       warm: world.warmOf(p.id).length,
     };
   });
+}
+
+/**
+ * The pools whose shortfall (desired over live: what the group could not launch for lack of capacity) grew
+ * since `last`, which it updates: a launch failure once when it grows, not again while it lasts.
+ */
+export function shortfallGrowth(
+  world: World,
+  physics: ReadonlyMap<string, PoolPhysics>,
+  last: Map<string, number>,
+): LaunchFailure[] {
+  const failed: LaunchFailure[] = [];
+  for (const p of observePools(world, physics)) {
+    const short = Math.max(0, p.desired - p.live);
+    if (short > (last.get(p.poolId) ?? 0)) {
+      // Groups balance their zones: the next launch goes where the fewest instances run.
+      const live = world.instancesOf(p.poolId);
+      const zones = world.pool(p.poolId)!.zones;
+      const count = (z: string) => live.filter((i) => i.zone === z).length;
+      const zone = zones.reduce((a, b) => (count(b) < count(a) ? b : a), zones[0]!);
+      failed.push({ poolId: p.poolId, zone, short, desired: p.desired, live: p.live, at: world.now() });
+    }
+    last.set(p.poolId, short);
+  }
+  return failed;
 }
 
 /** One step: `offeredRequests` arrive over `stepSeconds` and meet the pools' serving capacity. */

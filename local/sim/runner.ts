@@ -30,7 +30,15 @@ import { World, type WorldEvent } from '../emulators/world.ts';
 import type { Controller, ControllerContext, Foresight, StartMode, StepContext, TimelineEntry } from './controller.ts';
 import { type DemoFleet, demoPool, poolPhysics } from './demo.ts';
 import { CostLedger, type CostBreakdown } from './cost-breakdown.ts';
-import { addStep, billedFigures, observePools, type StepMetrics, stepPhysics, type Totals } from './physics.ts';
+import {
+  addStep,
+  billedFigures,
+  observePools,
+  shortfallGrowth,
+  type StepMetrics,
+  stepPhysics,
+  type Totals,
+} from './physics.ts';
 import type { SpotSchedule } from './spot.ts';
 import { type DemandTrace, offeredRequests } from './trace.ts';
 
@@ -356,6 +364,29 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     pending = pending.filter((r) => now - r.noticeAt <= windowMs);
   };
 
+  /**
+   * A pool asked for more than the cloud could launch (no capacity in its zones): a launch failure when its
+   * shortfall (desired over live) grows, once for an ongoing shortfall. The controller hears of it at once,
+   * as the cloud's event reaches a real fleet seconds after the failed launch (`Controller.launchFailed`);
+   * what it does may fail to launch in turn, heard of again at the same instant (in at most as many rounds
+   * as there are pools).
+   */
+  const launchesFailed = async (ctx: ControllerContext) => {
+    if (management !== 'group') return;
+    for (let round = 0; round < world.allPools().length; round++) {
+      const failed = shortfallGrowth(world, physics, shortfall);
+      for (const f of failed)
+        record({
+          at: f.at,
+          kind: 'launch-failed',
+          poolId: f.poolId,
+          message: `${f.poolId}: ${f.short} of ${f.desired} node(s) could not launch (no capacity)`,
+        });
+      if (failed.length === 0 || !controller.launchFailed) return;
+      await measured(() => controller.launchFailed!(ctx, failed));
+    }
+  };
+
   await controller.start(baseContext());
   await controller.settle?.(baseContext());
   // As World.addPool does: what runs at the start has been serving for a while.
@@ -365,6 +396,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     i.state = 'ready';
   }
   events.length = 0;
+  await launchesFailed(baseContext());
   const ledger = new CostLedger(world);
   let stopIndex = 0;
   try {
@@ -393,21 +425,6 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
         );
       series.bootingRps.push(m.pools.reduce((s, p) => s + p.booting * p.rpsPerNode, 0));
       series.warmRps.push(m.pools.reduce((s, p) => s + (p.warm ?? 0) * p.rpsPerNode, 0));
-      // A pool asked for more than the cloud could launch (no capacity in its zones): a launch failure when
-      // its shortfall grows.
-      if (management === 'group')
-        for (const p of m.pools) {
-          const short = Math.max(0, p.desired - p.live);
-          if (short > (shortfall.get(p.poolId) ?? 0))
-            record({
-              at: t0,
-              kind: 'launch-failed',
-              poolId: p.poolId,
-              message: `${p.poolId}: ${short} of ${p.desired} node(s) could not launch (no capacity)`,
-            });
-          shortfall.set(p.poolId, short);
-        }
-
       while (stopIndex < stops.length && stops[stopIndex]!.at <= t1) stops[stopIndex++]!.run();
       world.advanceTo(t1);
       ledger.close();
@@ -437,6 +454,9 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
       }
       const ctx: StepContext = { ...baseContext(), stepIndex: k, stepMetrics: m, events: batch };
       await measured(() => controller.step(ctx));
+      // The launches that failed since the step began (the group's replacements during the step, what the
+      // controller asked for just now): the next step begins at this instant.
+      if (k < steps - 1) await launchesFailed(ctx);
       options.onProgress?.({
         controller: controller.name,
         index: shared.index,

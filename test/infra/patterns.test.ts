@@ -13,6 +13,7 @@ import { loadSample } from '../../events/samples.ts';
 import { parseConfig } from '../../shared/config/load.ts';
 import type { FunctionKey } from '../../stacks/function-specs.ts';
 import { type EventPattern, eventRules } from '../../stacks/patterns.ts';
+import * as P from '../../local/sim/autoscaler-events.ts';
 import { INFRA_CONFIG } from './support/config.ts';
 import { asDelivered, matchesPattern } from './support/event-pattern.ts';
 
@@ -113,6 +114,43 @@ describe('launch failures reach the spot-interruption function, other launch res
     // What a rule lets through is decided on: a launch-unsuccessful notice.
     const signal = normalizeEvent(event);
     expect(signal.type === 'capacity-notice' && signal.kind === 'launch-unsuccessful').toBe(expected.length > 0);
+  });
+});
+
+describe("the simulation's launch failures are the events the rules deliver", () => {
+  const o = { id: '5f0c1e2d-3a4b-4c5d-8e6f-7a8b9c0d1e2f', time: new Date('2026-01-05T16:52:00Z') };
+  it.each([
+    [
+      'Auto Scaling EC2 Instance Launch Unsuccessful',
+      P.autoScalingLaunchUnsuccessful(o, {
+        name: 'gpu-demo-g5-ondemand',
+        instanceType: 'g5.xlarge',
+        zone: 'us-east-1b',
+        subnetId: 'subnet-0a1b2c3d4e5f67890',
+        previous: 2,
+        desired: 4,
+      }),
+      { AutoScalingGroupName: { 'gpu-demo-g5-ondemand': { fleetId: 'llm-demo', poolId: 'aws-g5-ondemand' } } },
+      'aws-g5-ondemand',
+    ],
+    [
+      'EC2 Fleet Error',
+      P.ec2FleetLaunchSpecsBlacklisted(o, {
+        fleetId: 'fleet-6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b',
+        instanceType: 'g5.xlarge',
+        zones: ['us-east-1a', 'us-east-1b'],
+        spot: true,
+      }),
+      { FleetId: { 'fleet-6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b': { fleetId: 'llm-demo', poolId: 'aws-g5-spot' } } },
+      'aws-g5-spot',
+    ],
+  ] as const)('%s', (_, event, dimensions, poolId) => {
+    expect(targets(anyAlarm, asDelivered(event as unknown as Record<string, unknown>))).toEqual(['spot-interruption']);
+    expect(normalizeEvent(event, { dimensions })).toMatchObject({
+      type: 'capacity-notice',
+      kind: 'launch-unsuccessful',
+      poolId,
+    });
   });
 });
 

@@ -159,6 +159,55 @@ describe('simulate with the real autoscaler', () => {
   }, 60_000);
 });
 
+describe('a launch the simulated cloud could not make', () => {
+  it('reaches the spot-interruption function as the cloud event at once, which places the nodes elsewhere', async () => {
+    const demo = demoFleet();
+    // 100 rps, 400 rps from 5 minutes: the fleet grows; the g5 spot fleet has room for one node per zone.
+    const trace = scaleTrace(
+      stepTrace(
+        [
+          [0, 1],
+          [5, 4],
+        ],
+        15,
+      ),
+      100,
+    );
+    const spot = {
+      source: 'g5 spot capped',
+      changes: spotSlots(demo.worldPools).map((s) => ({
+        t: 0,
+        poolId: s.poolId,
+        zone: s.zone,
+        capacity: s.poolId === 'aws-g5-spot' ? 1 : 100,
+      })),
+      mapping: [],
+    };
+    const autoscaler = createAutoscalerController({
+      demo,
+      seed: 1,
+      hours: 0.25,
+      stepSeconds: 60,
+      cwd: process.cwd(),
+      log: () => {},
+    });
+    const r = await runSimulation({ trace, spot, demo, hours: 0.25, seed: 1, controllers: [autoscaler] });
+    const timeline = r.runs[0]!.timeline;
+    const failed = timeline.find((e) => e.kind === 'launch-failed' && e.poolId === 'aws-g5-spot');
+    expect(failed, 'the g5 spot fleet asked for more than its capacity').toBeDefined();
+    const [, short, desired] = /: (\d+) of (\d+) node/.exec(failed!.message)!.map(Number);
+    const now = timeline.filter((e) => e.at === failed!.at);
+    // The EC2 Fleet Error reached the function at the instant of the failure, and its decision asked the
+    // fleet for what it could launch only; the rest went elsewhere.
+    expect(now.map((e) => e.message)).toContainEqual(
+      expect.stringMatching(/^spot-interruption on the failed launch of \d+ node\(s\) in aws-g5-spot: .*\(applied\)$/),
+    );
+    expect(now.map((e) => e.message)).toContain(`aws-g5-spot: desired ${desired} -> ${desired! - short!}`);
+    // Heard once: the shortfall it left is not reported again.
+    expect(timeline.filter((e) => e.kind === 'launch-failed' && e.poolId === 'aws-g5-spot')).toHaveLength(1);
+  }, 60_000);
+});
+
 describe('settleSpacingSeconds', () => {
   const base = {
     scaleUp: {

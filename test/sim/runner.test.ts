@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { WorldEvent } from '../../local/emulators/world.ts';
 import { createBaselines } from '../../local/sim/baselines/index.ts';
-import type { Controller, StepContext } from '../../local/sim/controller.ts';
+import type { Controller, LaunchFailure, StepContext } from '../../local/sim/controller.ts';
 import { demoFleet } from '../../local/sim/demo.ts';
 import { runSimulation } from '../../local/sim/runner.ts';
 import { defaultSpotProcess, type SpotSchedule, spotSlots } from '../../local/sim/spot.ts';
@@ -211,6 +211,65 @@ describe('what the runner measures', () => {
     const [util] = store!.select([{ name: '__name__', op: '=', value: 'gpu_utilization' }]);
     expect(util!.labels).toEqual({ __name__: 'gpu_utilization', fleet: 'tiny', pool: 'od', cloud: 'aws' });
     expect(util!.values[0]).toBeCloseTo(60, 9);
+  });
+
+  it('tells a controller of a launch that failed at the instant it failed, once while the shortfall lasts', async () => {
+    // 2 spot nodes run in z1, the zone's capacity: asking for 4 (first call, 60 s) leaves 2 that cannot launch,
+    // asking for 5 (fourth call, 240 s) one more. Each time the controller places the missing nodes on demand.
+    const capped: SpotSchedule = {
+      source: 'test',
+      mapping: [],
+      changes: [{ t: 0, poolId: 'spot', zone: 'z1', capacity: 2 }],
+    };
+    const demo = () =>
+      tinyDemo([
+        { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3, desired: 2 },
+        { id: 'od', desired: 0 },
+      ]);
+    const asks = (name: string, extra: Partial<Controller> = {}) => {
+      let calls = 0;
+      return controller(
+        name,
+        (ctx) => {
+          calls++;
+          if (calls === 1) ctx.world.setDesired('spot', 4);
+          if (calls === 4) ctx.world.setDesired('spot', 5);
+        },
+        extra,
+      );
+    };
+    const heard: LaunchFailure[][] = [];
+    const listener = asks('listener', {
+      async launchFailed(ctx, failures) {
+        heard.push([...failures]);
+        expect(ctx.now).toBe(failures[0]!.at);
+        // On demand: what the spot pool is missing.
+        for (const f of failures) ctx.world.setDesired('od', f.short);
+      },
+    });
+    const deaf = asks('deaf');
+    const r = await runSimulation({
+      trace,
+      spot: capped,
+      demo: demo(),
+      hours: 0.25,
+      seed: 1,
+      controllers: [listener, deaf],
+    });
+    expect(heard).toEqual([
+      [{ poolId: 'spot', zone: 'z1', short: 2, desired: 4, live: 2, at: T0 + 60_000 }],
+      [{ poolId: 'spot', zone: 'z1', short: 3, desired: 5, live: 2, at: T0 + 240_000 }],
+    ]);
+    const [a, b] = r.runs;
+    // Both timelines say when the launches failed; only the listener placed the nodes elsewhere, at once.
+    const failed = (run: typeof a) =>
+      run!.timeline.filter((e) => e.kind === 'launch-failed').map((e) => [(e.at - T0) / 1000, e.message]);
+    expect(failed(a)).toEqual([
+      [60, 'spot: 2 of 4 node(s) could not launch (no capacity)'],
+      [240, 'spot: 3 of 5 node(s) could not launch (no capacity)'],
+    ]);
+    expect(failed(b)).toEqual(failed(a));
+    expect(a!.summary.scaling_actions).toBe(b!.summary.scaling_actions + 2);
   });
 
   it('stops a controller that fails, and reports its error', async () => {
