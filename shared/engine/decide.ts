@@ -202,7 +202,11 @@ export function decide(given: DecisionInput, now: Date): Plan {
       ...effects.lost,
       ...[...shortfall.missing].map(([poolId, nodes]) => ({ poolId, nodes })),
       // A grow the executor saw refused lost no node the fleet held: backed off and placed again, not a loss.
-      ...sig.launchFailures.filter((f) => !f.refusedGrow).map((f) => ({ poolId: f.poolId, zone: f.zone, nodes: 1 })),
+      // A notice whose pool's nodes the shortfall already counts (no launch grace after the notice) is
+      // those nodes: counted once.
+      ...sig.launchFailures
+        .filter((f) => !f.refusedGrow && !shortfall.missing.has(f.poolId))
+        .map((f) => ({ poolId: f.poolId, zone: f.zone, nodes: 1 })),
     ];
     spotRisk = updateSpotRisk(input.state.spotRisk, fleet, losses, t);
     survival = new Map(

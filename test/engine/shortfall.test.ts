@@ -109,6 +109,18 @@ describe('nodes that are not coming', () => {
     // The notice of another pool, or an observed one, leaves the grace as it is.
     expect(counts(decideWith([notice({ poolId: 'od' })]))).toEqual({ spot: 6, od: 0 });
     expect(counts(decideWith([notice({ kind: 'launch-successful' })]))).toEqual({ spot: 6, od: 0 });
+    // With the SLO sizing the spot risk learns the loss: the 3 nodes not launched, once (not the notice's
+    // node on top of them).
+    const learned = decide(
+      input(f, {
+        demand: { rps: 50 },
+        demandHistory: [[T0.getTime() / 1000 - 60, 50]],
+        history: [raise(60, 2, 6)],
+        signals: [notice()],
+      }),
+      T0,
+    ).nextState.spotRisk;
+    expect(learned?.events.filter((e) => e.offering.startsWith('spot')).reduce((n, e) => n + e.nodes, 0)).toBe(3);
   });
 
   it('does not count a pool that is short against the ready nodes it keeps', () => {
