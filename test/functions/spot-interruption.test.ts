@@ -290,26 +290,24 @@ interface LaunchFailureCase {
   event(h: Harness, id: string): unknown;
 }
 
+/** A sample EC2 Fleet notice, its fleet id made the emulated spot fleet's. */
+const fleetSample = (variant: string) => (h: Harness, id: string) =>
+  sample('aws-ec2-fleet-notice', variant, {
+    at: T0,
+    id,
+    replace: { 'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': h.world.pool('aws-g5-spot')!.name },
+  });
+
 const LAUNCH_FAILURES: LaunchFailureCase[] = [
   {
     name: 'EC2 Fleet Error allLaunchSpecsTemporarilyBlacklisted (the sample)',
     poolId: 'aws-g5-spot',
-    event: (h, id) =>
-      sample('aws-ec2-fleet-notice', 'valid', {
-        at: T0,
-        id,
-        replace: { 'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': h.world.pool('aws-g5-spot')!.name },
-      }),
+    event: fleetSample('valid'),
   },
   {
     name: 'EC2 Fleet Information launchSpecTemporarilyBlacklisted (the sample)',
     poolId: 'aws-g5-spot',
-    event: (h, id) =>
-      sample('aws-ec2-fleet-notice', 'launch-spec-blacklisted', {
-        at: T0,
-        id,
-        replace: { 'fleet-7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': h.world.pool('aws-g5-spot')!.name },
-      }),
+    event: fleetSample('launch-spec-blacklisted'),
   },
   {
     name: 'EC2 Fleet Error as the simulated cloud sends it',
