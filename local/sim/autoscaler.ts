@@ -53,13 +53,8 @@ import { type Outcome, SimulatedWaits } from './parked.ts';
 import type { DeliveredEvent } from '../stack.ts';
 import { seedDeployments } from '../seed.ts';
 import * as P from './autoscaler-events.ts';
-import type {
-  AutoscalerControllerOptions,
-  Controller,
-  ControllerContext,
-  LaunchFailure,
-  StepContext,
-} from './controller.ts';
+import type { AutoscalerControllerOptions, Controller, ControllerContext, StepContext } from './controller.ts';
+import type { LaunchFailure } from './physics.ts';
 import { poolPhysics } from './demo.ts';
 import { observePools, stepPhysics } from './physics.ts';
 import { minimumCounts, publishStep } from './runner.ts';

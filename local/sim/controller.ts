@@ -9,7 +9,7 @@
 import type { MetricsStore } from '../emulators/prometheus/store.ts';
 import type { World, WorldEvent } from '../emulators/world.ts';
 import type { DemoFleet } from './demo.ts';
-import type { StepMetrics } from './physics.ts';
+import type { LaunchFailure, StepMetrics } from './physics.ts';
 import type { SpotSchedule } from './spot.ts';
 import type { DemandTrace } from './trace.ts';
 
@@ -82,22 +82,6 @@ export interface StepContext extends ControllerContext {
    * `expiring` from the World).
    */
   readonly events: readonly WorldEvent[];
-}
-
-/**
- * A launch the cloud could not make: a group pool was asked for more nodes than its zones had capacity for,
- * and its shortfall (desired over live) grew. Reported once while the shortfall lasts; again if it grows.
- */
-export interface LaunchFailure {
-  poolId: string;
-  /** The zone the group would have launched in next (its fewest live instances): none had capacity. */
-  zone: string;
-  /** Nodes asked for that do not exist. */
-  short: number;
-  desired: number;
-  live: number;
-  /** ms since the epoch (simulated). */
-  at: number;
 }
 
 export interface Controller {

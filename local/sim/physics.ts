@@ -16,7 +16,6 @@
  */
 import type { Cloud } from '../../shared/domain/types.ts';
 import type { World, WorldInstance, WorldPool } from '../emulators/world.ts';
-import type { LaunchFailure } from './controller.ts';
 
 /** What one pool looks like at the start of a step. */
 export interface PoolState {
@@ -112,6 +111,22 @@ export function observePools(world: World, physics: ReadonlyMap<string, PoolPhys
       warm: world.warmOf(p.id).length,
     };
   });
+}
+
+/**
+ * A launch the cloud could not make: a group pool was asked for more nodes than its zones had capacity for,
+ * and its shortfall (desired over live) grew. Reported once while the shortfall lasts; again if it grows.
+ */
+export interface LaunchFailure {
+  poolId: string;
+  /** The zone the group would have launched in next (its fewest live instances): none had capacity. */
+  zone: string;
+  /** Nodes asked for that do not exist. */
+  short: number;
+  desired: number;
+  live: number;
+  /** ms since the epoch (simulated). */
+  at: number;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WorldEvent } from '../../local/emulators/world.ts';
 import { createBaselines } from '../../local/sim/baselines/index.ts';
-import type { Controller, LaunchFailure, StepContext } from '../../local/sim/controller.ts';
+import type { Controller, StepContext } from '../../local/sim/controller.ts';
+import type { LaunchFailure } from '../../local/sim/physics.ts';
 import { demoFleet } from '../../local/sim/demo.ts';
 import { runSimulation } from '../../local/sim/runner.ts';
 import { defaultSpotProcess, type SpotSchedule, spotSlots } from '../../local/sim/spot.ts';
