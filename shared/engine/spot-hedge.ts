@@ -243,24 +243,6 @@ export class HedgeSearch {
 }
 
 /**
- * The cheapest layout that serves `requiredRps` and survives every requirement; undefined when no layout
- * within `limit` nodes does (the pools cannot hedge it: the plan stays as the demand asks). One question of a
- * `HedgeSearch`.
- */
-export function hedge(
-  baseline: Layout,
-  path: PlacementPath,
-  requiredRps: number,
-  fromNodes: number,
-  limit: number,
-  reqs: readonly HedgeRequirement[],
-  /** Warm capacity (requests/s) the fleet can resume now: it counts in every scenario (see `slack`). */
-  warmRps = 0,
-): Hedge | undefined {
-  return new HedgeSearch(baseline, path, requiredRps, fromNodes, limit, reqs).at(warmRps);
-}
-
-/**
  * The spot shares per zone the hedge tries: the policy's `maxSpotSharePerZone`, then each even spread over 2, 3,
  * ... z of the zones the fleet's spot pools may grow in (1/2, 1/3, ... 1/z), where tighter than the policy's.
  * A tighter share never breaks the policy (it is a maximum); the per-zone cap is ceil(share x spot nodes), so

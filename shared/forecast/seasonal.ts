@@ -36,6 +36,18 @@ export function seasonalForecast(
   return forecastSorted(pts, pts.length, t0, options);
 }
 
+/** Index of the first of the first `size` readings (sorted by time) at or after `t`: a binary search. */
+export function indexAtOrAfter(pts: ReadonlyArray<readonly [number, number]>, t: number, size = pts.length): number {
+  let lo = 0;
+  let hi = size;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (pts[mid]![0] < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The forecast at `t0` (unix seconds) from the first `count` of `pts`: finite readings sorted by time, none
  * after `t0` among them (what `seasonalForecast` makes of its history). Replaying the forecaster at every
@@ -54,23 +66,12 @@ export function forecastSorted(
   const size = Math.min(count, pts.length);
   if (size === 0) return [];
 
-  /** Index of the first reading at or after `t` (binary search over the sorted readings). */
-  const firstAtOrAfter = (t: number): number => {
-    let lo = 0;
-    let hi = size;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (pts[mid]![0] < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
   // The readings in [from, to), summed in time order (the window found by binary search: the forecast is
   // replayed at every origin of a day by shared/forecast/skill.ts).
   const mean = (from: number, to: number): number | undefined => {
     let sum = 0;
     let n = 0;
-    for (let i = firstAtOrAfter(from); i < size && pts[i]![0] < to; i++) {
+    for (let i = indexAtOrAfter(pts, from, size); i < size && pts[i]![0] < to; i++) {
       sum += pts[i]![1];
       n++;
     }

@@ -14,7 +14,7 @@
  * Pure: `(history, now, options) -> skill`. No clock, no I/O.
  */
 import type { ForecastSkill } from '../engine/types.ts';
-import { forecastSorted, type SeasonalOptions } from './seasonal.ts';
+import { forecastSorted, indexAtOrAfter, type SeasonalOptions } from './seasonal.ts';
 
 export interface SkillOptions extends SeasonalOptions {
   /** How far back the origins go, seconds (default one season: every time of day once). */
@@ -44,13 +44,7 @@ export function forecastSkill(
   const last = pts[pts.length - 1]![0];
   /** The reading within half a step of `t`, if any (binary search over the sorted readings). */
   const readingAt = (t: number): number | undefined => {
-    let lo = 0;
-    let hi = pts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (pts[mid]![0] < t) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = indexAtOrAfter(pts, t);
     let best: [number, number] | undefined;
     for (const k of [lo - 1, lo]) {
       const p = pts[k];

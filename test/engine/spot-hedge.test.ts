@@ -17,7 +17,7 @@ import {
 } from '../../shared/engine/interruptions.ts';
 import {
   type HedgeRequirement,
-  hedge,
+  HedgeSearch,
   poolSpreads,
   replacementGapSeconds,
   runningShare,
@@ -165,7 +165,7 @@ describe('the hedge spreads spot over other markets before it buys on-demand', (
   it('a spread the policy allows meets a market loss with the other market, cheaper than on-demand', () => {
     const b = start();
     const reqs = [req('big'), req('small')];
-    const h = hedge(b, new PlacementPath(b), 600, 7, 64, reqs, 1000);
+    const h = new HedgeSearch(b, new PlacementPath(b), 600, 7, 64, reqs).at(1000);
     expect(h).toBeDefined();
     const layout = h!.path.at(h!.nodes);
     for (const r of reqs) expect(slack(layout, r, 1000)).toBeGreaterThanOrEqual(-1e-6);
@@ -189,7 +189,7 @@ describe('the hedge spreads spot over other markets before it buys on-demand', (
     const need = (pool: string): HedgeRequirement => ({ ...req(pool), rps: 150, runningRps: 50 });
     const reqs = [need('big'), need('small')];
     const path = new PlacementPath(b);
-    const h = hedge(b, path, 150, path.nodesFor(150).nodes, 64, reqs, 100);
+    const h = new HedgeSearch(b, path, 150, path.nodesFor(150).nodes, 64, reqs).at(100);
     expect(h).toMatchObject({ perPool: true, spotSharePerZone: 0.5, extraBase: 0 });
     const layout = h!.path.at(h!.nodes);
     const counts = Object.fromEntries(['od', 'big', 'small'].map((id) => [id, layout.counts[layout.indexOf(id)]]));
@@ -224,7 +224,7 @@ describe('the hedge spreads spot over other markets before it buys on-demand', (
           ];
           const path = new PlacementPath(b);
           const from = path.nodesFor(need).nodes;
-          const h = hedge(b, path, need, from, 64, reqs, warm);
+          const h = new HedgeSearch(b, path, need, from, 64, reqs).at(warm);
           if (!h) return;
           const layout = h.path.at(h.nodes);
           for (const r of reqs) expect(slack(layout, r, warm)).toBeGreaterThanOrEqual(-1e-6 * need);
