@@ -9,8 +9,9 @@
  *   - Correlated loss. The mean is not the target's quantile: offerings vanish together (the zones of one
  *     market, sometimes several clouds at once). Losses within one lead time of each other form an episode;
  *     each episode seen in the last week is a scenario that may happen again, each offering losing the share
- *     of its nodes it lost then. A scenario of probability p over a lead window (episodes of the same
- *     offerings x lead / span of memory) above 1 - availability must be survived: the capacity left must
+ *     of its nodes it lost then. A scenario of probability p over a lead window (the episodes of the same
+ *     offerings, plus the prior's one, x lead / (span of memory + the prior's span)) above 1 - availability
+ *     must be survived: the capacity left must
  *     serve the demand at the conditional target 1 - (1 - availability) / p (`hedgeTargets`). The placement meets it
  *     by buying more spot elsewhere or by falling back to on-demand, whichever costs less (decide.ts) —
  *     SkyServe/SpotHedge's dynamic fallback, with the cheaper over-provisioning as the alternative.
@@ -51,6 +52,15 @@ export const offeringKey = (poolId: string, zone?: string) => `${poolId}/${zone 
 export const SPOT_PRIOR_ALL_LOST_PROBABILITY = 0.0112;
 /** The window `SPOT_PRIOR_ALL_LOST_PROBABILITY` is measured over, seconds. */
 export const SPOT_PRIOR_WINDOW_SECONDS = 900;
+
+/**
+ * The time one episode is expected in under the prior (seconds): the window over the all-lost probability,
+ * about 22 h. A set of offerings the fleet has seen fail together has its episode rate learned as the loss
+ * rate is (a Gamma-Poisson posterior mean): (episodes + 1) / (span of memory + this), the prior worth one
+ * episode. The bare count over the span (the maximum-likelihood rate) read one episode in the first hour as
+ * a loss every four lead windows, and hedged it with an on-demand fleet as large as the spot one.
+ */
+export const SPOT_PRIOR_SPAN_SECONDS = SPOT_PRIOR_WINDOW_SECONDS / SPOT_PRIOR_ALL_LOST_PROBABILITY;
 
 /**
  * A loss this decision learned of: nodes of an offering interrupted, or asked for and not launched (the
@@ -165,7 +175,8 @@ export function priorScenarios(fleet: Fleet, leadSeconds: number): LossScenario[
 /**
  * The scenarios to hedge: each episode of losses within one lead time of each other (offerings that failed
  * together), each offering losing the share of its nodes it lost then; the probability of the same set of
- * offerings failing again within one lead window is (episodes of that set) x lead / span of memory. The
+ * offerings failing again within one lead window is (episodes of that set + 1) x lead / (span of memory +
+ * `SPOT_PRIOR_SPAN_SECONDS`): the prior is worth one episode. The
  * mean loss of each offering is priced by its survival; an episode is what the mean does not show.
  */
 export function lossScenarios(state: SpotRiskState | undefined, leadSeconds: number, now: number): LossScenario[] {
@@ -199,9 +210,12 @@ export function lossScenarios(state: SpotRiskState | undefined, leadSeconds: num
       cur.losses[k] = Math.max(cur.losses[k] ?? 0, Math.min(1, o.nodes / Math.max(1, o.held)));
     bySet.set(key, cur);
   }
+  // The rate of a set's episodes, as the loss rate is learned: the prior (one episode per
+  // `SPOT_PRIOR_SPAN_SECONDS`, the all-lost prior's rate) blended with what the fleet has seen. A short memory
+  // with one episode in it is then no longer read as a loss every few lead windows.
   return [...bySet.values()].map((s) => ({
     losses: s.losses,
-    probability: Math.min(1, (s.count * leadSeconds) / span),
+    probability: Math.min(1, ((s.count + 1) * leadSeconds) / (span + SPOT_PRIOR_SPAN_SECONDS)),
     seen: new Date(s.seen).toISOString(),
   }));
 }

@@ -10,7 +10,9 @@ import {
   hedgeTargets,
   lossScenarios,
   poolSurvival,
+  SPOT_PRIOR_ALL_LOST_PROBABILITY,
   SPOT_PRIOR_LOSS_RATE,
+  SPOT_PRIOR_SPAN_SECONDS,
   updateSpotRisk,
 } from '../../shared/engine/spot-risk.ts';
 import type { SpotRiskState } from '../../shared/engine/types.ts';
@@ -104,9 +106,41 @@ describe('lossScenarios and hedgeTargets', () => {
     };
     const s = lossScenarios(state, 900, t0);
     expect(s.map((x) => x.losses)).toEqual([{ 's/a': 1, 'z/1': 0.5 }, { 's/b': 0.25 }]);
-    // Memory spans 2 h + one lead (8,100 s): once x 900 s, and twice.
-    expect(s[0].probability).toBeCloseTo(900 / 8100, 9);
-    expect(s[1].probability).toBeCloseTo(1800 / 8100, 9);
+    // Memory spans 2 h + one lead (8,100 s), and the prior adds one episode per SPOT_PRIOR_SPAN_SECONDS: once
+    // (+1) x 900 s, and twice (+1).
+    expect(s[0].probability).toBeCloseTo((2 * 900) / (8100 + SPOT_PRIOR_SPAN_SECONDS), 9);
+    expect(s[1].probability).toBeCloseTo((3 * 900) / (8100 + SPOT_PRIOR_SPAN_SECONDS), 9);
+  });
+
+  it.each([
+    // One episode in the first hour: the bare count over the span said 900 / 4,500 = 20% per lead window.
+    { name: 'one episode in the first hour', episodes: 1, spanSeconds: 3600, max: 0.025 },
+    // The same count over a week: the prior no longer weighs, the rate is the fleet's own.
+    { name: 'one episode a day for a week', episodes: 7, spanSeconds: 7 * 86_400, near: 0.15 },
+  ])('learns the episode rate with the prior worth one episode: $name', ({ episodes, spanSeconds, max, near }) => {
+    const events = Array.from({ length: episodes }, (_, k) => ({
+      at: at(-spanSeconds + 900 + (k * (spanSeconds - 900)) / Math.max(1, episodes)),
+      offering: 's/a',
+      nodes: 4,
+      held: 4,
+    }));
+    const [s] = lossScenarios({ at: at(0), offerings: {}, events }, 900, t0);
+    const bare = Math.min(1, (episodes * 900) / spanSeconds);
+    if (max !== undefined) expect(s!.probability).toBeLessThan(Math.min(max, bare));
+    if (near !== undefined) expect(Math.abs(s!.probability / bare - 1)).toBeLessThan(near);
+  });
+
+  it('hedges a seen episode more the more often it recurs', () => {
+    const ev = (offs: number[]) =>
+      lossScenarios(
+        { at: at(0), offerings: {}, events: offs.map((o) => ({ at: at(o), offering: 's/a', nodes: 1, held: 1 })) },
+        900,
+        t0,
+      )[0]!.probability;
+    expect(ev([-7200, -3600, -600])).toBeGreaterThan(ev([-7200, -3600]));
+    expect(ev([-7200, -3600])).toBeGreaterThan(ev([-7200]));
+    // Still above the all-lost prior once seen: what the fleet saw adds to what it expected.
+    expect(ev([-7200])).toBeGreaterThan(SPOT_PRIOR_ALL_LOST_PROBABILITY);
   });
 
   it('has no scenario before any loss: the survival prices the mean', () => {
