@@ -32,33 +32,49 @@ export interface FaultSpec {
   times?: number;
   /** For `timeout`: how long to hang before dropping the connection (default 2000 ms). */
   delayMs?: number;
+  /**
+   * For `timeout`: the request is served first (what it does is done), then its answer is lost the same way, so
+   * that the caller cannot tell whether it was taken. Honoured by the AWS emulator; default false.
+   */
+  served?: boolean;
+  /**
+   * Only requests whose recorded params (`World.record`) this accepts: one call among others to the same
+   * operation. Honoured by the AWS emulator; any request when absent.
+   */
+  matches?: (params: unknown) => boolean;
 }
 
 export interface Fault {
   kind: FaultKind;
   delayMs: number;
+  served: boolean;
 }
 
 export class FaultInjector {
-  private readonly pending: Array<Required<Omit<FaultSpec, 'operation'>> & { operation?: string }> = [];
+  private readonly pending: Array<
+    Required<Omit<FaultSpec, 'operation' | 'matches'>> & Pick<FaultSpec, 'operation' | 'matches'>
+  > = [];
   /** Faults that fired, for assertions. */
   readonly fired: Array<{ service: string; operation: string; kind: FaultKind }> = [];
 
   inject(spec: FaultSpec): void {
-    this.pending.push({ times: 1, delayMs: 2000, ...spec });
+    this.pending.push({ times: 1, delayMs: 2000, served: false, ...spec });
   }
 
   /** Called by an emulator for every request: returns the fault to render, if one is armed for it. */
-  take(service: string, operation: string): Fault | undefined {
+  take(service: string, operation: string, params?: unknown): Fault | undefined {
     const i = this.pending.findIndex(
-      (f) => (f.service === '*' || f.service === service) && (f.operation === undefined || f.operation === operation),
+      (f) =>
+        (f.service === '*' || f.service === service) &&
+        (f.operation === undefined || f.operation === operation) &&
+        (f.matches === undefined || f.matches(params)),
     );
     if (i < 0) return undefined;
     const f = this.pending[i]!;
     f.times -= 1;
     if (f.times <= 0) this.pending.splice(i, 1);
     this.fired.push({ service, operation, kind: f.kind });
-    return { kind: f.kind, delayMs: f.delayMs };
+    return { kind: f.kind, delayMs: f.delayMs, served: f.served };
   }
 
   clear(): void {

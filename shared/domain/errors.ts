@@ -81,15 +81,23 @@ export const isCloudError = (e: unknown): e is CloudError => e instanceof CloudE
  * that a caller acts again only for the entries refused (`EventsPort.publish`).
  */
 export class PartialPublishError extends CloudError {
-  /** Positions of the entries not on the bus, ascending. */
+  /** Positions of the entries not known to be on the bus, ascending. */
   readonly refused: readonly number[];
+  /**
+   * Of `refused`, the positions whose fate is not known, ascending: the call that carried them failed without
+   * the bus's answer (a timeout, a reset connection), or after an attempt that may have been taken. They may be
+   * on the bus. The others the bus answered it refused.
+   */
+  readonly unknown: readonly number[];
   /** How many entries were published. */
   readonly total: number;
-  constructor(init: CloudErrorInit & { refused: readonly number[]; total: number }) {
-    const { refused, total, ...rest } = init;
+  constructor(init: CloudErrorInit & { refused: readonly number[]; unknown?: readonly number[]; total: number }) {
+    const { refused, unknown, total, ...rest } = init;
     super(rest);
     this.name = 'PartialPublishError';
     this.refused = [...refused].sort((a, b) => a - b);
+    const all = new Set(this.refused);
+    this.unknown = [...(unknown ?? [])].filter((i) => all.has(i)).sort((a, b) => a - b);
     this.total = total;
   }
 }

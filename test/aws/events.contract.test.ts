@@ -107,8 +107,49 @@ describe('EventBridge PutEvents through the emulator', () => {
     env.world.faults.inject({ service: 'events', operation: 'PutEvents', kind: 'throttle', times: 3 });
     const e = await rejection(env.aws.events.publish(decisions(12)));
     expect(e).toBeInstanceOf(PartialPublishError);
-    expect(e).toMatchObject({ kind: 'throttled', refused: Array.from({ length: 10 }, (_, i) => i), total: 12 });
+    // Answered on the SDK's retries: the first sending's fate is not known.
+    const first = Array.from({ length: 10 }, (_, i) => i);
+    expect(e).toMatchObject({ kind: 'throttled', refused: first, unknown: first, total: 12 });
     expect(env.emulator.events.received.map((r) => (r.detail as { seq: number }).seq)).toEqual([10, 11]);
+  });
+
+  // A call that fails without the bus's answer may have been taken: its entries are `unknown` (a caller acts
+  // on them only where a second actor cannot act as well); a call the bus answered, once, refused them.
+  const fates: Array<{
+    name: string;
+    arm: (env: Env) => void;
+    unknown: number[];
+    received: number;
+  }> = [
+    {
+      name: 'taken, then the answer lost (and every retry unanswered)',
+      arm: (env) => {
+        env.world.faults.inject({ service: 'events', kind: 'timeout', served: true, delayMs: 20 });
+        env.world.faults.inject({ service: 'events', kind: 'timeout', delayMs: 20, times: 10 });
+      },
+      unknown: [0, 1],
+      received: 2,
+    },
+    {
+      name: 'never answered',
+      arm: (env) => env.world.faults.inject({ service: 'events', kind: 'timeout', delayMs: 20, times: 10 }),
+      unknown: [0, 1],
+      received: 0,
+    },
+    {
+      name: 'refused with an answer on its only attempt',
+      arm: (env) => env.world.faults.inject({ service: 'events', kind: 'unauthorized' }),
+      unknown: [],
+      received: 0,
+    },
+  ];
+  it.each(fates)('a call $name: refused [0, 1], unknown as it says', async (c) => {
+    env = await startEnv();
+    c.arm(env);
+    const e = await rejection(env.aws.events.publish(decisions(2)));
+    expect(e).toBeInstanceOf(PartialPublishError);
+    expect(e).toMatchObject({ refused: [0, 1], unknown: c.unknown, total: 2 });
+    expect(env.emulator.events.received).toHaveLength(c.received);
   });
 
   it('publishing nothing makes no call', async () => {
@@ -159,6 +200,18 @@ describe('entries refused one by one', () => {
     const e = await rejection(new AwsEvents(bus.source, { baseDelayMs: 1, maxAttempts: 3 }).publish(decisions(1)));
     expect(e).toMatchObject({ kind: 'transient', code: 'InternalFailure' });
     expect(bus.sent).toHaveLength(3);
+  });
+
+  it('a resend that fails without an answer: only the entry resent is refused (unknown), the other is on the bus', async () => {
+    const bus = fakeBus([
+      () => answer([undefined, 'ThrottlingException']),
+      () => {
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      },
+    ]);
+    const e = await rejection(new AwsEvents(bus.source, { baseDelayMs: 1 }).publish(decisions(2)));
+    expect(e).toMatchObject({ refused: [1], unknown: [1], total: 2, kind: 'transient' });
+    expect(bus.sent).toEqual([[0, 1], [1]]);
   });
 
   it('a malformed entry beside a throttled one: invalid wins the kind, the throttled one is retried', async () => {

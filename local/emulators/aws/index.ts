@@ -16,7 +16,7 @@
  * | server-error   | 500 InternalError            | 500 InternalFailure          | 500 ServerException          | 500 InternalException          |
  * | conflict       | 400 IncorrectState           | 400 ScalingActivityInProgress| 409 ResourceInUseException   | 400 ConcurrentModificationException |
  * | unauthorized   | 403 UnauthorizedOperation    | 403 AccessDenied             | 403 AccessDeniedException    | 400 AccessDeniedException      |
- * | timeout        | the connection hangs `delayMs`, then is dropped without an answer                                              |
+ * | timeout        | the connection hangs `delayMs`, then is dropped without an answer (`served`: after the request was served)     |
  *
  * CloudWatch: throttle 400 Throttling, server-error 500 InternalServiceError, unauthorized 403 AccessDenied
  * (JSON with `x-amzn-query-error`); timeout as above; the other kinds have no effect on a read.
@@ -268,7 +268,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
       try {
         json = raw ? JSON.parse(raw) : undefined;
       } catch {
-        send(
+        sendAnswer(
           res,
           errorAnswer(
             service,
@@ -279,35 +279,38 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
         return;
       }
     }
-    world.record(
-      service,
-      operation,
-      service === 'ec2' || service === 'autoscaling' ? form : { path: url.pathname, query: url.search, body: json },
-    );
+    const params =
+      service === 'ec2' || service === 'autoscaling' ? form : { path: url.pathname, query: url.search, body: json };
+    world.record(service, operation, params);
 
     if (!scope) {
       const err =
         service === 'eks' || service === 'events'
           ? new AwsApiError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token')
           : new AwsApiError(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
-      send(res, errorAnswer(service, err, requestId));
+      sendAnswer(res, errorAnswer(service, err, requestId));
       return;
     }
-    const fault = world.faults.take(service, operation);
-    if (fault?.kind === 'timeout') {
+    const fault = world.faults.take(service, operation, params);
+    const hang = (delayMs: number) => {
       const timer = setTimeout(() => {
         hanging.delete(timer);
         req.socket.destroy();
-      }, fault.delayMs);
+      }, delayMs);
       hanging.add(timer);
+    };
+    if (fault?.kind === 'timeout' && !fault.served) {
+      hang(fault.delayMs);
       return;
     }
+    // Served, its answer lost: the request does what it does, and the caller hears nothing.
+    const send = fault?.kind === 'timeout' ? () => hang(fault.delayMs) : sendAnswer;
     const generic = fault ? FAULTS[service][fault.kind] : undefined;
     if (generic) {
       send(res, errorAnswer(service, new AwsApiError(...generic), requestId));
       return;
     }
-    ctx.fault = fault;
+    if (fault?.kind !== 'timeout') ctx.fault = fault;
     try {
       if (service === 'ec2' || service === 'autoscaling') {
         send(res, queryAnswer(service, ctx, form));
@@ -377,7 +380,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
   };
 }
 
-function send(res: http.ServerResponse, answer: Answer): void {
+function sendAnswer(res: http.ServerResponse, answer: Answer): void {
   res.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(answer.body) });
   res.end(answer.body);
 }
