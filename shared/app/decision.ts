@@ -34,7 +34,8 @@ import {
   startDrain,
 } from './execute.ts';
 import type { PendingDrain } from './drains.ts';
-import { drainCommands, handedApplied, refusedApplied, refusedCommands } from './handoff.ts';
+import { type DrainClaim, drainClaim, notClaimedApplied } from './drain-claim.ts';
+import { type DrainCommandOut, drainCommands, handedApplied, refusedApplied, undeliveredCommands } from './handoff.ts';
 import { keyId } from '../state/bounded.ts';
 import {
   currentDemand,
@@ -50,7 +51,7 @@ import { type FleetObservation, failureOf, observedInstance, observeFleet, type 
 import { checkNotices, prefetchStatuses } from './notices.ts';
 import { noticeUpdate, pendingNotices } from './batch.ts';
 import { type EarlyCordon, earlyApplied, uncordonRefuted } from './cordon-first.ts';
-import { historyOf, outcomeStatus } from './outcome.ts';
+import { classifyFailures, historyOf, outcomeStatus } from './outcome.ts';
 
 export interface Gather {
   metrics?: boolean;
@@ -255,6 +256,8 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   const state = read.state;
   let saved: FleetState | undefined;
   let pending: PendingDrain[] = [];
+  /** The claims of the commands this invocation drains itself (its handoff not published): settled at the end. */
+  const claims: DrainClaim[] = [];
   let outcome: DecisionOutcome;
   let auditKey = '';
   let savedEntry: HistoryEntry | undefined;
@@ -433,28 +436,52 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
           : publishCommands(),
     ]);
     let refusedEntries: AppliedAction[] = [];
+    let claimFailures: PoolFailure[] = [];
+    let amendAfter = false;
     if (handed.status === 'rejected') {
-      // Not handed off: those drains run here, after the lease, as without a drain function. Only the commands
-      // the bus refused: the others are on it, and the drain function drains them.
-      const refused = refusedCommands(commands, handed.reason);
-      pending = [...pending, ...refused.map((c) => startDrain(deps, c.drain))];
+      // Not handed off, or not known to be: those drains run here, after the lease, as without a drain function,
+      // each under its command's claim (the drain function may have the command too: one acts). Only the
+      // commands the bus refused or may not have taken: the others are on it, and the drain function drains them.
       const why = handed.reason instanceof Error ? handed.reason.message : String(handed.reason);
-      const byHere = new Set(refused.map((c) => c.commandId));
-      if (refused.length === commands.length) {
-        // No drain function acts on this record: it is written whole again after the drains, without them.
+      const { refused, unknown } = undeliveredCommands(commands, handed.reason);
+      const taken = await fallbackClaims(deps, req, refused, unknown);
+      claims.push(...taken.claims);
+      claimFailures = taken.failed;
+      pending = [...pending, ...taken.drained.map((d) => startDrain(deps, d.command.drain))];
+      const entries = [
+        ...refusedApplied(
+          taken.drained.filter((d) => d.fate === 'refused').map((d) => d.command),
+          why,
+        ),
+        ...refusedApplied(
+          taken.drained.filter((d) => d.fate === 'unknown').map((d) => d.command),
+          why,
+          'unknown',
+        ),
+        ...taken.lost,
+      ];
+      if (refused.length === commands.length && taken.drained.length) {
+        // Every command refused: no drain function acts on this record. It is written whole again after the
+        // drains, without the handoffs.
         audit.outcome.applied = audit.outcome.applied.filter((a) => a.action !== 'drain-handoff');
+        audit.outcome.applied.push(...taken.lost);
+        audit.outcome.failed.push(...claimFailures);
         audit.notes = [
           ...(audit.notes ?? []),
           `the drains could not be handed off (${why}): drained by this invocation`,
         ];
       } else {
         // The drain function completes this record for the commands on the bus at the same time: what this
-        // invocation adds is appended to it, each refused command said so in its own entry.
-        refusedEntries = refusedApplied(refused, why);
+        // invocation adds is appended to it, each command it drains (or found claimed) said so in its own entry.
+        refusedEntries = entries;
+        amendAfter = true;
       }
       deps.logger.warn('drain handoff not published', {
         fleetId: req.fleetId,
-        refused: [...byHere],
+        refused: refused.map((c) => c.commandId),
+        unknown: unknown.map((c) => c.commandId),
+        drainedHere: taken.drained.map((d) => d.command.commandId),
+        notClaimed: taken.lost.map((a) => (a.detail as { command: string }).command),
         error: String(handed.reason),
       });
     }
@@ -462,13 +489,24 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       failures.push(failureOf(undefined, 'publish', published.reason));
       deps.logger.warn('decision event not published', { fleetId: req.fleetId, error: String(published.reason) });
     }
-    if (audited.status === 'rejected') throw audited.reason;
+    if (audited.status === 'rejected') {
+      // Nothing drains here after all: the commands' claims are given back for the retry.
+      await Promise.all(claims.map((c) => c.settle('released').catch(() => undefined)));
+      throw audited.reason;
+    }
     auditKey = audited.value;
-    if (refusedEntries.length) {
+    failures.push(...claimFailures);
+    if (amendAfter && (refusedEntries.length || claimFailures.length)) {
       appendOnly = true;
       audit.outcome.applied.push(...refusedEntries);
+      audit.outcome.failed.push(...claimFailures);
       await deps.store
-        .amendAudit(req.fleetId, auditKey, { applied: refusedEntries, failed: [], changed: false })
+        .amendAudit(req.fleetId, auditKey, {
+          applied: refusedEntries,
+          failed: claimFailures,
+          changed: false,
+          keys: refusedEntries.map((a) => `${(a.detail as { command: string }).command}#${a.action}`),
+        })
         .catch((e: unknown) => failures.push(failureOf(undefined, 'audit', e)));
     }
     deps.counters?.count('Decisions');
@@ -493,22 +531,74 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   }
   if (pending.length) {
     const entry = savedEntry ? { key: entryKey(outcome.plan), entry: savedEntry } : undefined;
-    outcome.failed.push(
-      ...(
-        await afterTheLease(
-          deps,
-          req,
-          owner,
-          outcome.audit,
-          auditKey,
-          pending,
-          entry,
-          appendOnly ? { appendToAudit: true } : {},
-        )
-      ).failed,
+    const after = await afterTheLease(
+      deps,
+      req,
+      owner,
+      outcome.audit,
+      auditKey,
+      pending,
+      entry,
+      appendOnly ? { appendToAudit: true } : {},
+    );
+    outcome.failed.push(...after.failed);
+    // Done, unless a retry can still fix something: then given back, for a delivery of the command to act.
+    const how = classifyFailures(after.failed).retryable.length ? 'released' : 'done';
+    await Promise.all(
+      claims.map((c) =>
+        c.settle(how).catch((e: unknown) => {
+          deps.logger.warn('drain claim not settled', { fleetId: req.fleetId, command: c.commandId, error: String(e) });
+        }),
+      ),
     );
   }
   return outcome;
+}
+
+/**
+ * The claims of the commands the deciding invocation drains itself (`drain-claim.ts`), taken at once (never
+ * waited for: a claim another holds is the drain function's, acting on a delivery of the command). A command
+ * the bus refused is drained here even when its claim cannot be taken (the store failing: nothing else has the
+ * command); one whose fate is unknown only under its claim (the drain function may be draining it), else left
+ * to the delivery, with the failure recorded.
+ */
+async function fallbackClaims(
+  deps: AppDeps,
+  req: Pick<DecisionRequest, 'fleetId' | 'fn'>,
+  refused: readonly DrainCommandOut[],
+  unknown: readonly DrainCommandOut[],
+): Promise<{
+  drained: Array<{ command: DrainCommandOut; fate: 'refused' | 'unknown' }>;
+  claims: DrainClaim[];
+  lost: AppliedAction[];
+  failed: PoolFailure[];
+}> {
+  const all = [
+    ...refused.map((command) => ({ command, fate: 'refused' as const })),
+    ...unknown.map((command) => ({ command, fate: 'unknown' as const })),
+  ];
+  // Taken together, kept in the commands' order.
+  const taken = await Promise.all(
+    all.map(async ({ command, fate }) => {
+      const claim = drainClaim(deps, { fleetId: req.fleetId, commandId: command.commandId, by: req.fn, wait: false });
+      const { drain } = command;
+      try {
+        const lost = await claim.take();
+        if (lost) return { lost: notClaimedApplied(lost, { ...drain, poolId: drain.action.poolId }, req.fn) };
+        return { drained: { command, fate }, claim };
+      } catch (e) {
+        const failed = failureOf(drain.action.poolId, `drain-claim ${drain.node}`, e);
+        return fate === 'unknown' ? { failed } : { failed, drained: { command, fate } };
+      }
+    }),
+  );
+  const out = {
+    drained: taken.flatMap((t) => (t.drained ? [t.drained] : [])),
+    claims: taken.flatMap((t) => (t.claim ? [t.claim] : [])),
+    lost: taken.flatMap((t) => (t.lost ? [t.lost] : [])),
+    failed: taken.flatMap((t) => (t.failed ? [t.failed] : [])),
+  };
+  return out;
 }
 
 /**

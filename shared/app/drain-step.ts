@@ -17,10 +17,14 @@
  *    (`afterTheLease`, as a decision does for a drain that outlives it), and complete the decision's audit
  *    record with both.
  *
- * Idempotent: the command's id is the idempotency key (a command published twice acts once), and a drain run
- * again finds the node empty and the instance removed by the earlier delivery (in the audit record, and the
- * adapters change nothing for an instance already ended); the record keeps each entry of a command once (the
- * amend is keyed by the command and the action).
+ * Acts once: before the wait, the command's claim is taken (`drain-claim.ts`), which the deciding invocation
+ * also takes when it drains a command that may not have reached the bus; a claim done is not acted on again
+ * (`not-claimed`, said in the audit record), one another is acting on is waited for within this function's
+ * time (then retried), one whose holder died is taken over. The command's id is also the idempotency key (a
+ * command published twice is answered once), and a drain run again finds the node empty and the instance
+ * removed by the earlier delivery (in the audit record, and the adapters change nothing for an instance
+ * already ended); the record keeps each entry of a command once (the amend is keyed by the command and the
+ * action).
  */
 import { randomUUID } from 'node:crypto';
 import type { DrainCommandSignal } from '../domain/signals.ts';
@@ -30,6 +34,7 @@ import type { FleetRead } from '../domain/ports.ts';
 import type { HistoryEntry } from '../engine/types.ts';
 import { afterTheLease } from './decision.ts';
 import type { AppDeps } from './deps.ts';
+import { type DrainClaimLost, drainClaim, notClaimedApplied } from './drain-claim.ts';
 import { isEntryOf, startDrain } from './execute.ts';
 import { classifyFailures, RetryableActionsError } from './outcome.ts';
 
@@ -38,9 +43,14 @@ export interface DrainStepResult {
   node: string;
   /** A notice's drain: its instance (an operator's names a node only). */
   instanceId?: string;
-  /** How it went: drained (and removed), skipped (with why), or failed. */
-  outcome: 'drained' | 'skipped' | 'failed';
+  /**
+   * How it went: drained (and removed), skipped (with why), failed, or not claimed (another path acts or
+   * acted on this command: nothing done here).
+   */
+  outcome: 'drained' | 'skipped' | 'failed' | 'not-claimed';
   skipped?: string;
+  /** With `not-claimed`: who holds the command's claim. */
+  claim?: DrainClaimLost;
   removed: boolean;
   applied: AppliedAction[];
   failed: FailedAction[];
@@ -132,6 +142,70 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
   const refuted = read ? stateRefutes(read, c) : auditRefutes(found?.record, c);
   if (refuted) return reject(deps, c, refuted);
 
+  // The command acts once, whichever path runs it: a claim another took is theirs (see the module's comment).
+  const claim = drainClaim(deps, { fleetId: c.fleetId, commandId: c.eventId, by: 'drain', wait: true });
+  const lost = await claim.take();
+  if (lost) return notClaimed(deps, c, lost, found?.key);
+  try {
+    const step = await drainClaimed(deps, c, found);
+    await claim.settle('done');
+    return step;
+  } catch (e) {
+    // A retry (Lambda's redelivery) acts on it again.
+    await claim.settle('released').catch(() => undefined);
+    throw e;
+  }
+}
+
+/** This path lost the command's claim: nothing done, said in the log and the decision's audit record. */
+async function notClaimed(
+  deps: AppDeps,
+  c: DrainCommandSignal,
+  lost: DrainClaimLost,
+  auditKey: string | undefined,
+): Promise<DrainStep> {
+  const entry = notClaimedApplied(
+    lost,
+    { ...(c.poolId ? { poolId: c.poolId } : {}), cluster: c.cluster, node: c.node },
+    'drain',
+  );
+  const failed: FailedAction[] = [];
+  if (auditKey)
+    await deps.store
+      .amendAudit(c.fleetId, auditKey, {
+        applied: [entry],
+        failed: [],
+        changed: false,
+        keys: [`${c.eventId}#${entry.action}`],
+      })
+      .catch((e: unknown) => failed.push({ action: 'audit', error: e instanceof Error ? e.message : String(e) }));
+  deps.logger.info('drain step', {
+    eventId: c.eventId,
+    fleetId: c.fleetId,
+    node: c.node,
+    outcome: 'not-claimed',
+    heldBy: lost.holder.by,
+    done: lost.holder.done,
+  });
+  return {
+    status: 'drain',
+    fleetId: c.fleetId,
+    node: c.node,
+    ...(c.instanceId !== undefined ? { instanceId: c.instanceId } : {}),
+    outcome: 'not-claimed',
+    claim: lost,
+    removed: false,
+    applied: auditKey ? [entry] : [],
+    failed,
+  };
+}
+
+/** The drain and the removal after it, the command's claim held. */
+async function drainClaimed(
+  deps: AppDeps,
+  c: DrainCommandSignal,
+  found: { key: string; record: AuditRecord } | undefined,
+): Promise<DrainStep> {
   const audit: AuditRecord = found?.record ?? {
     fleetId: c.fleetId,
     at: c.decision.at,

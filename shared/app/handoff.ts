@@ -8,7 +8,8 @@
  * operator's drain, which the drain function finds there). The decision's
  * invocation ends once it is recorded; the drain function (`drain-step.ts`) waits for the drain's latest safe
  * start within its own timeout, re-validates, drains, removes under the fleet's lease, and completes the
- * decision's audit record.
+ * decision's audit record. A command whose publish failed is drained by the deciding invocation itself; when
+ * the bus may have taken it all the same, both paths run it, and its claim (`drain-claim.ts`) lets one act.
  */
 import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../domain/drain-command.ts';
 import { isPartialPublish } from '../domain/errors.ts';
@@ -103,23 +104,39 @@ export function handedApplied(commands: readonly DrainCommandOut[]): AppliedActi
 }
 
 /**
- * The commands a failed publish left off the bus: those the bus refused (`PartialPublishError` names them by
- * position; the others are on it and the drain function drains them), else every one (nothing says which
- * reached it: the audit record could not be written first, or the bus could not be reached at all).
+ * The commands a failed publish may have left off the bus: `refused`, those the bus answered it refused
+ * (`PartialPublishError` names them by position; the entries it does not name are on it, and the drain function
+ * drains them), and `unknown`, those whose call failed without a clear answer (a timeout, a reset connection):
+ * they may be on the bus, and the drain function may drain them too. Any other failure leaves every command's
+ * fate unknown (nothing says which reached the bus). The deciding invocation drains both, each under the
+ * command's claim (`drain-claim.ts`), which makes a command act once whichever path runs it.
  */
-export function refusedCommands(commands: readonly DrainCommandOut[], error: unknown): DrainCommandOut[] {
-  if (!isPartialPublish(error) || error.total !== commands.length) return [...commands];
-  return error.refused.flatMap((i) => (commands[i] ? [commands[i]] : []));
+export function undeliveredCommands(
+  commands: readonly DrainCommandOut[],
+  error: unknown,
+): { refused: DrainCommandOut[]; unknown: DrainCommandOut[] } {
+  if (!isPartialPublish(error) || error.total !== commands.length) return { refused: [], unknown: [...commands] };
+  const unknown = new Set(error.unknown);
+  const at = (i: number) => (commands[i] ? [commands[i]] : []);
+  return {
+    refused: error.refused.filter((i) => !unknown.has(i)).flatMap(at),
+    unknown: error.unknown.flatMap(at),
+  };
 }
 
 /**
- * What the audit record says of each command the bus refused, beside its `drain-handoff` entry (the record
- * was written before the bus answered): its drain made by the deciding invocation itself.
+ * What the audit record says of each command the bus refused (or, `unknown`, may not have taken), beside its
+ * `drain-handoff` entry (the record was written before the bus answered): its drain made by the deciding
+ * invocation itself, under the command's claim (a `drain-not-claimed` entry says when another path had it).
  */
-export function refusedApplied(refused: readonly DrainCommandOut[], why: string): AppliedAction[] {
+export function refusedApplied(
+  refused: readonly DrainCommandOut[],
+  why: string,
+  fate: 'refused' | 'unknown' = 'refused',
+): AppliedAction[] {
   return refused.map((c) => ({
     ...(c.drain.action.poolId ? { poolId: c.drain.action.poolId } : {}),
-    action: 'drain-handoff-refused',
+    action: fate === 'refused' ? 'drain-handoff-refused' : 'drain-handoff-unknown',
     detail: {
       command: c.commandId,
       cluster: c.drain.cluster,

@@ -471,6 +471,35 @@ export function amendedStatus(status: string, change: AuditChange): 'partial' | 
   return change.changed && status === 'no-change' ? 'applied' : undefined;
 }
 
+/**
+ * A drain command's claim (`StatePort.claimDrain`): whoever acts on the command (the drain function on a
+ * delivery, or the deciding invocation when the command may not have reached the bus) takes it before the drain
+ * acts, so that the command acts once whichever path runs it.
+ */
+export interface DrainClaimRequest {
+  /** The command's id (`handoff.ts` `drainCommandId`: the decision's event and the node). */
+  commandId: string;
+  /** This invocation (a fresh id per run). */
+  owner: string;
+  /** Who acts: `drain` (the drain function) or the deciding function's name. */
+  by: string;
+  /** Now and the lease's end, ms on the application's clock. */
+  now: number;
+  until: number;
+}
+
+/** Who holds a drain's claim: done (the drain and what follows it made), or acting until `until`. */
+export interface DrainClaimHolder {
+  owner: string;
+  by: string;
+  until: number;
+  done: boolean;
+  /** When it was taken (ISO). */
+  at: string;
+}
+
+export type DrainClaimAnswer = { held: true } | { held: false; holder: DrainClaimHolder };
+
 export interface StatePort<
   State extends { fleetId: string; version: number },
   Entry extends { at: string },
@@ -559,6 +588,17 @@ export interface StatePort<
   findAudit(fleetId: string, at: string, eventId: string): Promise<{ key: string; record: Audit } | undefined>;
   /** The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive). */
   listAudit(fleetId: string, limit?: number, range?: { since?: string; until?: string }): Promise<Audit[]>;
+  /**
+   * Takes a drain command's claim (one conditional write): unclaimed, already `owner`'s, or held by an owner
+   * whose lease ended before `now` without the drain being done (it died: the claim is taken over). Otherwise
+   * answers its holder (one consistent read), done or still acting; never throws for a held claim.
+   */
+  claimDrain(fleetId: string, claim: DrainClaimRequest): Promise<DrainClaimAnswer>;
+  /**
+   * Ends `owner`'s claim: `done` keeps it, so that no later delivery acts again (until the record's expiry, as
+   * an audit record's); `released` gives it back (a retry may act). A claim no longer `owner`'s is left alone.
+   */
+  settleDrain(fleetId: string, commandId: string, owner: string, how: 'done' | 'released'): Promise<void>;
   putRejected(rejected: RejectedEvent): Promise<void>;
   /** Rejected events of one day (yyyy-mm-dd). */
   listRejected(day: string): Promise<RejectedEvent[]>;

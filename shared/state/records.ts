@@ -103,6 +103,26 @@ export class LeaseBusyError extends Error {
   }
 }
 
+/**
+ * A drain command's claim stayed with another invocation, acting and not done, for as long as this one could
+ * wait (`shared/app/drain-claim.ts`). Retryable: Lambda delivers the command again, and that delivery finds it
+ * done (nothing to do) or its holder's lease over (it takes the drain over).
+ */
+export class DrainClaimBusyError extends Error {
+  readonly fleetId: string;
+  readonly commandId: string;
+  readonly holder: { owner: string; by: string; until: number };
+  constructor(fleetId: string, commandId: string, holder: { owner: string; by: string; until: number }) {
+    super(
+      `drain command ${commandId} of fleet ${fleetId} is being acted on by ${holder.by} (${holder.owner}) until ${new Date(holder.until).toISOString()}; retry`,
+    );
+    this.name = 'DrainClaimBusyError';
+    this.fleetId = fleetId;
+    this.commandId = commandId;
+    this.holder = holder;
+  }
+}
+
 /** No audit record of the fleet at the key `amendAudit` was given (nothing is created). Not retryable. */
 export class AuditNotFoundError extends Error {
   readonly fleetId: string;

@@ -6,6 +6,7 @@
  * | `FLEET#<id>`            | `STATE`                    | the state (pause, manual target, offering backoff, handled interruptions...), the decision history of the last hour, lease, version |
  * | `FLEET#<id>`            | `AUDIT#<iso time>#<event>` | one audit record per decision: trigger, plan with reasons, outcome     |
  * | `REJECTED#<yyyy-mm-dd>` | `<iso time>#<event id>`    | malformed or stale events, kept with the reason (in a bounded form)    |
+ * | `DRAIN#<fleet id>`      | `<command id>`             | a drain command's claim: who acts on it, until when, whether it is done |
  * | `idempotency#<fn>`      | `<hash>`                   | Powertools idempotency records (same table, sort key mode)             |
  *
  * The STATE item holds the engine's state in `state` (a map) and the decision history in `history` (a map
@@ -22,9 +23,18 @@
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import {
   type AuditChange,
+  type DrainClaimAnswer,
+  type DrainClaimRequest,
   type Enlisted,
   type FleetRead,
   type NoticeHandled,
@@ -37,6 +47,7 @@ import type { HistoryEntry } from '../engine/types.ts';
 import {
   AuditNotFoundError,
   type AuditRecord,
+  DrainClaimBusyError,
   enlistedAnswer,
   type FleetState,
   type FleetStatePort,
@@ -62,6 +73,8 @@ export interface StateStoreOptions {
 }
 
 const fleetPk = (id: string) => `FLEET#${keyId(id)}`;
+/** A drain command's claim: its own partition per fleet, apart from the audit records' queries. */
+const drainKey = (fleetId: string, commandId: string) => ({ pk: `DRAIN#${keyId(fleetId)}`, sk: keyId(commandId) });
 /** The STATE item's attributes holding the fleet's notices (`enlist`): `N#<bounded event id>`. */
 const NOTICE_PREFIX = 'N#';
 /** `leaseEvent` of a lease taken for no event (the three lease fields exist together or not at all). */
@@ -535,6 +548,80 @@ export class StateStore implements FleetStatePort {
       }),
     );
     return (out.Items ?? []).map(stripKeys) as unknown as AuditRecord[];
+  }
+
+  /**
+   * Takes a drain command's claim in one conditional put: no claim yet, ours already, or one whose holder's
+   * lease ended before now without the drain done (taken over). A held claim is answered with its holder, read
+   * consistently after the refused put.
+   */
+  async claimDrain(fleetId: string, claim: DrainClaimRequest, again = true): Promise<DrainClaimAnswer> {
+    const Key = drainKey(fleetId, claim.commandId);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...Key,
+            fleetId,
+            commandId: boundedText(claim.commandId, 10_000),
+            owner: claim.owner,
+            by: claim.by,
+            until: claim.until,
+            done: false,
+            at: new Date(claim.now).toISOString(),
+            expiresAt: Math.floor(claim.now / 1000) + this.auditTtlDays * 86400,
+          },
+          ConditionExpression: 'attribute_not_exists(pk) OR #o = :o OR (#d = :no AND #u < :now)',
+          ExpressionAttributeNames: { '#o': 'owner', '#d': 'done', '#u': 'until' },
+          ExpressionAttributeValues: { ':o': claim.owner, ':no': false, ':now': claim.now },
+        }),
+      );
+      return { held: true };
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
+    const item = out.Item;
+    // Released (deleted) between the put and the read: asked once more (then free, or its new holder's).
+    if (!item && again) return this.claimDrain(fleetId, claim, false);
+    // Taken and given back twice while asked: contended (retryable).
+    if (!item) throw new DrainClaimBusyError(fleetId, claim.commandId, { owner: '?', by: '?', until: claim.now });
+    return {
+      held: false,
+      holder: {
+        owner: String(item.owner),
+        by: String(item.by),
+        until: Number(item.until),
+        done: item.done === true,
+        at: String(item.at),
+      },
+    };
+  }
+
+  /** Ends our claim: kept as done, or given back (deleted); one no longer ours is left alone. */
+  async settleDrain(fleetId: string, commandId: string, owner: string, how: 'done' | 'released'): Promise<void> {
+    const Key = drainKey(fleetId, commandId);
+    const mine = { ConditionExpression: '#o = :o', ExpressionAttributeNames: { '#o': 'owner' } };
+    try {
+      if (how === 'released')
+        await this.doc.send(
+          new DeleteCommand({ TableName: this.tableName, Key, ...mine, ExpressionAttributeValues: { ':o': owner } }),
+        );
+      else
+        await this.doc.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key,
+            UpdateExpression: 'SET #d = :yes',
+            ...mine,
+            ExpressionAttributeNames: { ...mine.ExpressionAttributeNames, '#d': 'done' },
+            ExpressionAttributeValues: { ':o': owner, ':yes': true },
+          }),
+        );
+    } catch (e) {
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+    }
   }
 
   /**

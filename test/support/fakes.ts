@@ -12,6 +12,9 @@ import {
   type CapacityReservation,
   type ClusterPort,
   type DecisionEvent,
+  type DrainClaimAnswer,
+  type DrainClaimHolder,
+  type DrainClaimRequest,
   type DrainResult,
   type EventsPort,
   type FleetRead,
@@ -500,6 +503,31 @@ export class FakeState implements FleetStatePort {
   async listRejected(day: string): Promise<RejectedEvent[]> {
     this.record('listRejected', day);
     return this.rejected.filter((r) => r.at.startsWith(day));
+  }
+  /** Each drain command's claim by fleet and command id, with the store's rules. */
+  readonly drainClaims = new Map<string, DrainClaimHolder>();
+  async claimDrain(fleetId: string, claim: DrainClaimRequest): Promise<DrainClaimAnswer> {
+    this.record('claimDrain', fleetId, claim.commandId, claim.owner);
+    const key = `${fleetId}#${claim.commandId}`;
+    const held = this.drainClaims.get(key);
+    if (held && held.owner !== claim.owner && (held.done || held.until >= claim.now))
+      return { held: false, holder: { ...held } };
+    this.drainClaims.set(key, {
+      owner: claim.owner,
+      by: claim.by,
+      until: claim.until,
+      done: false,
+      at: new Date(claim.now).toISOString(),
+    });
+    return { held: true };
+  }
+  async settleDrain(fleetId: string, commandId: string, owner: string, how: 'done' | 'released'): Promise<void> {
+    this.record('settleDrain', fleetId, commandId, owner, how);
+    const key = `${fleetId}#${commandId}`;
+    const held = this.drainClaims.get(key);
+    if (held?.owner !== owner) return;
+    if (how === 'released') this.drainClaims.delete(key);
+    else held.done = true;
   }
   /** The lease fields as stored (tests of the lease's release). */
   lease(fleetId: string): { owner?: string; until?: number } {

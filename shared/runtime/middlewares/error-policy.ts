@@ -7,12 +7,18 @@
  */
 import { isRetryable as isRetryableCloudError } from '../../domain/errors.ts';
 import { RetryableActionsError } from '../../app/outcome.ts';
-import { LeaseBusyError, StaleStateError } from '../../state/records.ts';
+import { DrainClaimBusyError, LeaseBusyError, StaleStateError } from '../../state/records.ts';
 import type { AutoscalerMiddleware, AutoscalerRequest } from './request.ts';
 
 /** Whether a retry of the event can succeed where this attempt failed. */
 export function retriesCanFix(e: unknown): boolean {
-  if (e instanceof LeaseBusyError || e instanceof StaleStateError || e instanceof RetryableActionsError) return true;
+  if (
+    e instanceof LeaseBusyError ||
+    e instanceof StaleStateError ||
+    e instanceof RetryableActionsError ||
+    e instanceof DrainClaimBusyError
+  )
+    return true;
   return isRetryableCloudError(e);
 }
 
