@@ -13,6 +13,7 @@ import type { DeliveredEvent } from '../../local/stack.ts';
 import { drainCommandId } from '../../shared/app/handoff.ts';
 import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../../shared/domain/drain-command.ts';
 import type { HandlerResult } from '../../shared/runtime/handler.ts';
+import { StaleStateError } from '../../shared/state/records.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import { sample } from './support.ts';
 
@@ -256,5 +257,30 @@ describe('deliveries of one command', () => {
     expect(result).toMatchObject({ status: 'drain', outcome: c.outcome });
     expect(w.drains()).toBe(c.drains);
     expect(w.terminations()).toBe(c.drains);
+  });
+});
+
+describe('the claim cannot be taken (the state table failing) on the deciding invocation', () => {
+  const cases: Array<{ name: string; publish: Publish; drains: number }> = [
+    // Nothing else has a refused command: drained all the same.
+    { name: 'a refused command is drained all the same', publish: 'call-refused', drains: 1 },
+    // The drain function may be draining it: left to the delivery (a node left cordoned beats one drained twice).
+    { name: 'a command whose fate is unknown is left to its delivery', publish: 'never-answered', drains: 0 },
+  ];
+  it.each(cases)('$name, the failure recorded', async (c) => {
+    const w = await world(() => undefined);
+    arm(w, c.publish);
+    const store = w.h.stack.deps.store;
+    store.claimDrain = async () => {
+      throw new StaleStateError(FLEET, 0);
+    };
+    const id = crypto.randomUUID();
+    await w.h.invoke('spot-interruption', warning(w.victim, id));
+    expect(w.drains()).toBe(c.drains);
+    expect(w.terminations()).toBe(c.drains);
+    const record = (await w.h.audit(id))!;
+    expect(record.outcome.failed).toEqual(
+      expect.arrayContaining([expect.objectContaining({ action: `drain-claim ${w.victim.nodeName}` })]),
+    );
   });
 });
