@@ -261,6 +261,25 @@ describe('decide with spot risk', () => {
     expect(target(p, 'od') * 10).toBeGreaterThanOrEqual(100);
   });
 
+  it('hedges a loss seen once in its first minutes with warm nodes, not an on-demand fleet the size of the spot one', () => {
+    // Both zones of the spot pool lost their nodes 10 minutes ago, the fleet's only episode. Learned with the
+    // prior worth one episode, its chance per lead window is about 2%, and the ten warm nodes cover it; the
+    // bare count over the 25 minutes of memory said 60%, and kept most of the demand running on on-demand
+    // nodes for the warm nodes' resume.
+    const state: SpotRiskState = {
+      at: at(0),
+      offerings: {},
+      events: [
+        { at: at(-600), offering: 's/a', nodes: 2, held: 2 },
+        { at: at(-540), offering: 's/b', nodes: 2, held: 2 },
+      ],
+    };
+    const p = plan(make([spot({ id: 's', desired: 10, ready: 10 })], 1, 10), state);
+    expect(lossScenarios(state, 900, t0)[0]!.probability).toBeLessThan(0.025);
+    expect(target(p, 'od')).toBeLessThanOrEqual(2);
+    expect(target(p, 's')).toBeGreaterThanOrEqual(9);
+  });
+
   it('spreads over another spot market when that costs less than on-demand', () => {
     // Two spot pools in different clouds, each of which failed alone before: losing either must leave
     // enough, and two spot nodes ($0.80) cost less than one on-demand ($1): the hedge buys spot on both
