@@ -20,7 +20,7 @@ import type { InterruptionSignal, Signal } from '../domain/signals.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
-import { amendedStatus, type FleetRead } from '../domain/ports.ts';
+import { type AuditChange, amendedStatus, type FleetRead } from '../domain/ports.ts';
 import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
 import { type AppliedAction, type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
@@ -347,6 +347,8 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     result.applied.push(...handedApplied(commands));
     const failures: PoolFailure[] = [...obs.failures, ...extras.failures, ...result.failed];
     const status = outcomeStatus(plan, result, failures);
+    // The record as first written: a value of its own (no array shared with the execution), never changed
+    // after it is handed to a write; each later write is a new value built from the one before (`withChange`).
     const audit: AuditRecord = {
       fleetId: req.fleetId,
       at: now.toISOString(),
@@ -355,7 +357,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       dryRun: plan.dryRun,
       paused: plan.paused,
       plan,
-      outcome: { status, applied: result.applied, failed: [...failures] },
+      outcome: { status, applied: [...result.applied], failed: [...failures] },
       ...(taken.length ? { notices: taken.map((n) => n.eventId) } : {}),
       ...(extras.notes.length ? { notes: extras.notes } : {}),
     };
@@ -395,9 +397,13 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
           (e: unknown) => e,
         );
         // Rethrown (Lambda retries the event), but not before the audit record says what was applied.
-        audit.outcome.failed.push(failureOf(undefined, 'save-state', refused));
-        if (appended !== undefined) audit.outcome.failed.push(failureOf(undefined, 'append-history', appended));
-        await deps.store.putAudit(audit).catch(() => undefined);
+        const failed = [
+          failureOf(undefined, 'save-state', refused),
+          ...(appended !== undefined ? [failureOf(undefined, 'append-history', appended)] : []),
+        ];
+        await deps.store
+          .putAudit({ ...audit, outcome: { ...audit.outcome, failed: [...audit.outcome.failed, ...failed] } })
+          .catch(() => undefined);
         throw refused;
       }
     }
@@ -435,9 +441,8 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
           ? auditing.then(publishCommands)
           : publishCommands(),
     ]);
-    let refusedEntries: AppliedAction[] = [];
-    let claimFailures: PoolFailure[] = [];
-    let amendAfter = false;
+    // What this invocation adds to the record for the commands it drains itself (or found claimed).
+    let fellBack: { applied: AppliedAction[]; failed: PoolFailure[] } | undefined;
     if (handed.status === 'rejected') {
       // Not handed off, or not known to be: those drains run here, after the lease, as without a drain function,
       // each under its command's claim (the drain function may have the command too: one acts). Only the
@@ -446,36 +451,24 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       const { refused, unknown } = undeliveredCommands(commands, handed.reason);
       const taken = await fallbackClaims(deps, req, refused, unknown);
       claims.push(...taken.claims);
-      claimFailures = taken.failed;
       pending = [...pending, ...taken.drained.map((d) => startDrain(deps, d.command.drain))];
-      const entries = [
-        ...refusedApplied(
-          taken.drained.filter((d) => d.fate === 'refused').map((d) => d.command),
-          why,
-        ),
-        ...refusedApplied(
-          taken.drained.filter((d) => d.fate === 'unknown').map((d) => d.command),
-          why,
-          'unknown',
-        ),
-        ...taken.lost,
-      ];
-      if (refused.length === commands.length && taken.drained.length) {
-        // Every command refused: no drain function acts on this record. It is written whole again after the
-        // drains, without the handoffs.
-        audit.outcome.applied = audit.outcome.applied.filter((a) => a.action !== 'drain-handoff');
-        audit.outcome.applied.push(...taken.lost);
-        audit.outcome.failed.push(...claimFailures);
-        audit.notes = [
-          ...(audit.notes ?? []),
-          `the drains could not be handed off (${why}): drained by this invocation`,
-        ];
-      } else {
-        // The drain function completes this record for the commands on the bus at the same time: what this
-        // invocation adds is appended to it, each command it drains (or found claimed) said so in its own entry.
-        refusedEntries = entries;
-        amendAfter = true;
-      }
+      // Each command said so in its own entry, beside its handoff (every one refused included: the record is
+      // only ever appended to, whichever commands the drain function has).
+      fellBack = {
+        applied: [
+          ...refusedApplied(
+            taken.drained.filter((d) => d.fate === 'refused').map((d) => d.command),
+            why,
+          ),
+          ...refusedApplied(
+            taken.drained.filter((d) => d.fate === 'unknown').map((d) => d.command),
+            why,
+            'unknown',
+          ),
+          ...taken.lost,
+        ],
+        failed: taken.failed,
+      };
       deps.logger.warn('drain handoff not published', {
         fleetId: req.fleetId,
         refused: refused.map((c) => c.commandId),
@@ -495,18 +488,22 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       throw audited.reason;
     }
     auditKey = audited.value;
-    failures.push(...claimFailures);
-    if (amendAfter && (refusedEntries.length || claimFailures.length)) {
-      appendOnly = true;
-      audit.outcome.applied.push(...refusedEntries);
-      audit.outcome.failed.push(...claimFailures);
+    // A command may be on the bus: the drain function completes the record at the same time, so it is only
+    // appended to from now on (never written whole again, which would lose what the drain function added).
+    appendOnly = commands.length > 0;
+    let record = audit;
+    if (fellBack && (fellBack.applied.length || fellBack.failed.length)) {
+      failures.push(...fellBack.failed);
+      const change = {
+        applied: fellBack.applied,
+        failed: fellBack.failed,
+        changed: false,
+        keys: fellBack.applied.map((a) => `${(a.detail as { command: string }).command}#${a.action}`),
+      };
+      // After the record's first write (settled above), before anything else is written to it.
+      record = withChange(record, change);
       await deps.store
-        .amendAudit(req.fleetId, auditKey, {
-          applied: refusedEntries,
-          failed: claimFailures,
-          changed: false,
-          keys: refusedEntries.map((a) => `${(a.detail as { command: string }).command}#${a.action}`),
-        })
+        .amendAudit(req.fleetId, auditKey, change)
         .catch((e: unknown) => failures.push(failureOf(undefined, 'audit', e)));
     }
     deps.counters?.count('Decisions');
@@ -516,12 +513,12 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       deps.logger.warn('metrics unavailable', { fleetId: req.fleetId, code: fallback.code, reason: fallback.message });
       deps.counters?.count('MetricsFallback');
     }
-    deps.counters?.count('Actions', audit.outcome.applied.length);
+    deps.counters?.count('Actions', record.outcome.applied.length);
     if (failures.length) deps.counters?.count('ActionFailures', failures.length);
     outcome = {
       fleetId: req.fleetId,
       plan,
-      audit,
+      audit: record,
       state: saved ?? state,
       refused: result.refused,
       failed: failures,
@@ -542,6 +539,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       appendOnly ? { appendToAudit: true } : {},
     );
     outcome.failed.push(...after.failed);
+    outcome.audit = after.audit;
     // Done, unless a retry can still fix something: then given back, for a delivery of the command to act.
     const how = classifyFailures(after.failed).retryable.length ? 'released' : 'done';
     await Promise.all(
@@ -599,6 +597,22 @@ async function fallbackClaims(
     failed: taken.flatMap((t) => (t.failed ? [t.failed] : [])),
   };
   return out;
+}
+
+/**
+ * The audit record with `change` added to its outcome, as a new value (`record` is left as it is: a write may
+ * still hold it): the entries appended and the status moved as the store's `amendAudit` moves it.
+ */
+export function withChange(record: AuditRecord, change: AuditChange): AuditRecord {
+  return {
+    ...record,
+    outcome: {
+      ...record.outcome,
+      applied: [...record.outcome.applied, ...(change.applied as AuditRecord['outcome']['applied'])],
+      failed: [...record.outcome.failed, ...(change.failed as AuditRecord['outcome']['failed'])],
+      status: amendedStatus(record.outcome.status, change) ?? record.outcome.status,
+    },
+  };
 }
 
 /**
@@ -684,8 +698,10 @@ export async function afterTheLease(
      */
     amendKey?: (entry: AppliedAction) => string | undefined;
   } = {},
-): Promise<Pick<ExecutionResult, 'applied' | 'failed' | 'changed'>> {
+): Promise<Pick<ExecutionResult, 'applied' | 'failed' | 'changed'> & { audit: AuditRecord }> {
   const out = emptyExecution();
+  // The record as this writes it (`audit` itself is left as it was given: a write may hold it).
+  let written = audit;
   const outcomes = await drainsOver(deps, pending);
   // A drain its re-validation skipped is followed by nothing.
   const removals = pending.flatMap((p, i) => (outcomes[i]!.skipped === undefined ? p.removals : []));
@@ -728,7 +744,7 @@ export async function afterTheLease(
   }
   deps.counters?.count('Actions', out.applied.length);
   if (out.failed.length) deps.counters?.count('ActionFailures', out.failed.length);
-  return { applied: out.applied, failed: out.failed, changed };
+  return { applied: out.applied, failed: out.failed, changed, audit: written };
 
   async function amend() {
     const change = {
@@ -737,14 +753,12 @@ export async function afterTheLease(
       changed,
       ...(options.amendKey ? { keys: out.applied.map(options.amendKey) } : {}),
     };
-    audit.outcome.applied.push(...change.applied);
-    audit.outcome.failed.push(...change.failed);
-    audit.outcome.status = amendedStatus(audit.outcome.status, change) ?? audit.outcome.status;
-    const written =
+    written = withChange(audit, change);
+    const write =
       options.appendToAudit && auditKey
         ? deps.store.amendAudit(req.fleetId, auditKey, change)
-        : deps.store.putAudit(audit, auditKey || undefined);
-    await written.catch((e: unknown) => {
+        : deps.store.putAudit(written, auditKey || undefined);
+    await write.catch((e: unknown) => {
       out.failed.push(failureOf(undefined, 'audit', e));
     });
   }

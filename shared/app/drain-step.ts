@@ -281,7 +281,7 @@ async function drainClaimed(
     outcome: o?.skipped !== undefined ? 'skipped' : o?.result ? 'drained' : 'failed',
     ...(o?.skipped !== undefined ? { skipped: o.skipped } : {}),
     removed,
-    applied: audit.outcome.applied.slice(before),
+    applied: done.audit.outcome.applied.slice(before),
     failed: done.failed,
   };
   deps.logger.info('drain step', { eventId: c.eventId, fleetId: c.fleetId, node: c.node, outcome: result.outcome });

@@ -563,20 +563,27 @@ export class FakeMetrics implements MetricsPort {
 /**
  * The bus: what it accepted in `published`. `nextError` fails the next publish whole; `refuse` has it refuse
  * the entries it names, one by one, as EventBridge does: the others are published and a `PartialPublishError`
- * names the refused ones, as the adapter's.
+ * names the refused ones, as the adapter's; `answerLost` names entries whose fate is unknown.
  */
 export class FakeEvents implements EventsPort {
   readonly published: DecisionEvent[] = [];
   nextError: Error | undefined;
   refuse: ((event: DecisionEvent) => boolean) | undefined;
+  /**
+   * The entries whose call's answer is lost (a timeout): named unknown in the error, and on the bus all the
+   * same (`taken`) or not (`not-taken`).
+   */
+  answerLost: ((event: DecisionEvent) => 'taken' | 'not-taken' | undefined) | undefined;
   async publish(events: DecisionEvent[]): Promise<void> {
     const e = this.nextError;
     if (e) {
       this.nextError = undefined;
       throw e;
     }
-    const refused = events.flatMap((ev, i) => (this.refuse?.(ev) ? [i] : []));
-    this.published.push(...events.filter((_, i) => !refused.includes(i)));
+    const lost = events.map((ev) => this.answerLost?.(ev));
+    const unknown = lost.flatMap((l, i) => (l ? [i] : []));
+    const refused = events.flatMap((ev, i) => (lost[i] || this.refuse?.(ev) ? [i] : []));
+    this.published.push(...events.filter((_, i) => !refused.includes(i) || lost[i] === 'taken'));
     if (refused.length)
       throw new PartialPublishError({
         kind: 'transient',
@@ -585,6 +592,7 @@ export class FakeEvents implements EventsPort {
         code: 'InternalFailure',
         message: `${refused.length} of ${events.length} entries failed`,
         refused,
+        unknown,
         total: events.length,
       });
   }
