@@ -449,7 +449,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       // commands the bus refused or may not have taken: the others are on it, and the drain function drains them.
       const why = handed.reason instanceof Error ? handed.reason.message : String(handed.reason);
       const { refused, unknown } = undeliveredCommands(commands, handed.reason);
-      const taken = await fallbackClaims(deps, req, refused, unknown);
+      const taken = await fallbackClaims(deps, req, refused, unknown, why);
       claims.push(...taken.claims);
       pending = [...pending, ...taken.drained.map((d) => startDrain(deps, d.command.drain))];
       // Each command said so in its own entry, beside its handoff (every one refused included: the record is
@@ -565,6 +565,8 @@ async function fallbackClaims(
   req: Pick<DecisionRequest, 'fleetId' | 'fn'>,
   refused: readonly DrainCommandOut[],
   unknown: readonly DrainCommandOut[],
+  /** The publish's error, said in the entry of a command found claimed. */
+  why: string,
 ): Promise<{
   drained: Array<{ command: DrainCommandOut; fate: 'refused' | 'unknown' }>;
   claims: DrainClaim[];
@@ -582,7 +584,13 @@ async function fallbackClaims(
       const { drain } = command;
       try {
         const lost = await claim.take();
-        if (lost) return { lost: notClaimedApplied(lost, { ...drain, poolId: drain.action.poolId }, req.fn) };
+        if (lost)
+          return {
+            lost: notClaimedApplied(lost, { ...drain, poolId: drain.action.poolId }, req.fn, {
+              publish: fate,
+              error: why,
+            }),
+          };
         return { drained: { command, fate }, claim };
       } catch (e) {
         const failed = failureOf(drain.action.poolId, `drain-claim ${drain.node}`, e);

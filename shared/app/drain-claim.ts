@@ -92,11 +92,16 @@ export function drainClaim(
   };
 }
 
-/** What the audit record says of a command whose claim this path lost (beside the command's handoff). */
+/**
+ * What the audit record says of a command whose claim this path lost (beside the command's handoff). The
+ * deciding invocation's fallback adds what became of the command's publish (`publish`: refused, or without an
+ * answer) and its error.
+ */
 export function notClaimedApplied(
   lost: DrainClaimLost,
   drain: { poolId?: string; cluster: string; node: string },
   by: string,
+  publish?: { publish: 'refused' | 'unknown'; error: string },
 ): { poolId?: string; action: 'drain-not-claimed'; detail: Record<string, unknown> } {
   return {
     ...(drain.poolId ? { poolId: drain.poolId } : {}),
@@ -108,6 +113,7 @@ export function notClaimedApplied(
       by,
       heldBy: lost.holder.by,
       done: lost.holder.done,
+      ...(publish ?? {}),
     },
   };
 }

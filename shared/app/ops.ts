@@ -13,6 +13,7 @@ import { formatPlan } from '../engine/format.ts';
 import type { Plan } from '../engine/types.ts';
 import type { AuditRecord, FleetState } from '../state/records.ts';
 import { type DecisionOutcome, runDecision } from './decision.ts';
+import { drainAnswer } from './drain-fate.ts';
 import type { AppDeps } from './deps.ts';
 import { fleetClusters } from '../domain/clusters.ts';
 import { observeFleet } from './observe.ts';
@@ -319,17 +320,19 @@ export async function runOperatorCommand(deps: AppDeps, cmd: OperatorCommandSign
       const others = fleets.filter((f) => f.id !== found.fleet.id && fleetClusters(f).includes(found.cluster));
       await Promise.all(others.map((f) => deps.store.putAudit({ ...out.audit, fleetId: f.id })));
       const drained = out.audit.outcome.applied.find((a) => a.action === 'cordon-drain');
-      const handed = out.audit.outcome.applied.find((a) => a.action === 'drain-handoff');
       const failed = out.audit.outcome.failed.find((f) => f.action.startsWith('cordon-drain'));
+      // Handed off: what became of it, from the record (handed to the drain function, drained here after the
+      // bus refused it or did not answer, left to the bus's delivery, or failed), with the reason.
+      const handedOff = cmd.dryRun ? undefined : drainAnswer(out.audit);
       return {
         command: 'drain',
         ok: !failed,
         message: cmd.dryRun
           ? `would cordon and drain ${found.node} in ${found.cluster}`
-          : failed
-            ? `drain of ${found.node} failed: ${failed.error}`
-            : handed
-              ? `cordoned ${found.node} in ${found.cluster}; its drain is handed to the drain function (command ${(handed.detail as { command: string }).command}; the audit record of ${cmd.eventId} says when it is done)`
+          : handedOff
+            ? handedOff
+            : failed
+              ? `drain of ${found.node} failed: ${failed.error}`
               : `cordoned and drained ${found.node} in ${found.cluster}${drained ? '' : ' (nothing to do)'}`,
         plan: out.plan,
         audit: out.audit,

@@ -305,7 +305,11 @@ describe('runDrainCommand', () => {
   });
 
   it('the same command delivered again after its amend (its idempotency record not completed): each entry once, and the local CLI reports the drain done', async () => {
-    const w = world({ recorded: { by: 'evt-1' }, node: { unschedulable: true }, audit: handed });
+    // The handoff as the decision records it: the command, its cluster and node.
+    const handoff = [
+      { ...handed[0]!, detail: { command: drainCommandId('evt-1', INSTANCE), cluster: 'gpu-demo', node: NODE } },
+    ];
+    const w = world({ recorded: { by: 'evt-1' }, node: { unschedulable: true }, audit: handoff });
     const first = await runDrainCommand(w.deps, command());
     expect(first).toMatchObject({ status: 'drain', outcome: 'drained', removed: true });
     // The first delivery died after its amend: its claim not settled, its lease over (taken over).

@@ -16,6 +16,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DRAIN_FUNCTION, type DrainFate, drainAnswer, drainFates } from '../../../shared/app/drain-fate.ts';
 import type { OpsResult } from '../../../shared/app/ops.ts';
 import type { ResolvedConfig } from '../../../shared/config/load.ts';
 import type { FleetStatePort } from '../../../shared/state/records.ts';
@@ -205,31 +206,28 @@ async function invokeLocal(
 }
 
 /**
- * The answer to a command whose drain the drain function ran (in-process, `invokeLocal`): its decision's audit
- * record as that function completed it, and what became of the drain, failed if it failed or was given up.
+ * The answer to a command whose drain was handed off (in-process, `invokeLocal`): its decision's audit record
+ * as every path completed it, and who drained the node (the drain function, or the ops function itself after
+ * its handoff's publish failed), or that the drain is pending on the bus; failed if it failed or was given up.
  */
 export async function drainedBy(
   stack: { deps: { store: FleetStatePort }; deadLetters: ReadonlyArray<{ error: string }> },
   result: HandlerResult,
 ): Promise<HandlerResult> {
   if (result.status !== 'ops' || !result.audit) return result;
-  const handed = result.audit.outcome.applied.filter((a) => a.action === 'drain-handoff');
-  if (!handed.length) return result;
+  if (!drainFates(result.audit).length) return result;
   const { fleetId, at, eventId } = result.audit;
   const audit = (await stack.deps.store.findAudit(fleetId, at, eventId))?.record ?? result.audit;
-  const drains = audit.outcome.applied.filter((a) => a.action === 'drain');
-  const failed = audit.outcome.failed.filter((f) => f.action.startsWith('cordon-drain'));
+  // A command the local bus delivered and the drain function gave up on (dead-lettered) failed there.
   const given = stack.deadLetters.map((d) => d.error);
-  const ok = failed.length === 0 && given.length === 0 && drains.length === handed.length;
-  const skipped = drains
-    .map((d) => (d.detail as { skipped?: string } | undefined)?.skipped)
-    .filter((x): x is string => x !== undefined);
-  const how = !ok
-    ? `the drain function did not finish: ${[...failed.map((f) => f.error), ...given].join('; ') || 'no drain recorded'}`
-    : skipped.length
-      ? `the drain function skipped it: ${skipped.join('; ')}`
-      : 'drained by the drain function';
-  return { ...result, ok: result.ok && ok, message: `${result.message}; ${how}`, audit };
+  const fates = drainFates(audit).map(
+    (f): DrainFate =>
+      given.length && f.by === DRAIN_FUNCTION && f.state === 'pending'
+        ? { ...f, state: 'failed', why: given.join('; ') }
+        : f,
+  );
+  const ok = fates.every((f) => f.state !== 'failed');
+  return { ...result, ok: result.ok && ok, message: drainAnswer(audit, fates) ?? result.message, audit };
 }
 
 /** Runs an operator command; returns the exit code. */
