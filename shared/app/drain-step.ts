@@ -27,6 +27,7 @@
  * action).
  */
 import { randomUUID } from 'node:crypto';
+import { fleetClusters } from '../domain/clusters.ts';
 import type { DrainCommandSignal } from '../domain/signals.ts';
 import type { CordonDrainAction, RemoveInstanceAction } from '../engine/types.ts';
 import type { AppliedAction, AuditRecord, FailedAction, FleetState } from '../state/records.ts';
@@ -145,16 +146,49 @@ export async function runDrainCommand(deps: AppDeps, c: DrainCommandSignal): Pro
   // The command acts once, whichever path runs it: a claim another took is theirs (see the module's comment).
   const claim = drainClaim(deps, { fleetId: c.fleetId, commandId: c.eventId, by: 'drain', wait: true });
   const lost = await claim.take();
-  if (lost) return notClaimed(deps, c, lost, found?.key);
+  if (lost) return mirrorToSharingFleets(deps, c, await notClaimed(deps, c, lost, found?.key));
   try {
     const step = await drainClaimed(deps, c, found);
     await claim.settle('done');
-    return step;
+    return await mirrorToSharingFleets(deps, c, step);
   } catch (e) {
     // A retry (Lambda's redelivery) acts on it again.
     await claim.settle('released').catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * An operator's drain is audited under every fleet whose nodes join the node's cluster (ops.ts writes a copy of
+ * the decision's record under each): once this step has completed the decision's record, each copy is
+ * written again from it, so that every fleet's status and history say how the drain ended, not only that it
+ * was handed off. Only the copies there are: a fleet the operator's command did not reach gets none. A copy
+ * that cannot be written is a failure of this step (said, not retried: the decision's own record is complete).
+ */
+async function mirrorToSharingFleets(deps: AppDeps, c: DrainCommandSignal, step: DrainStep): Promise<DrainStep> {
+  if (step.status !== 'drain' || c.decision.fn !== 'ops') return step;
+  const others = deps.resolved.fleets.filter((f) => f.id !== c.fleetId && fleetClusters(f).includes(c.cluster));
+  if (others.length === 0) return step;
+  const failed: FailedAction[] = [];
+  try {
+    const done = await deps.store.findAudit(c.fleetId, c.decision.at, c.decision.eventId);
+    if (done) {
+      await Promise.all(
+        others.map(async (f) => {
+          try {
+            const copy = await deps.store.findAudit(f.id, c.decision.at, c.decision.eventId);
+            if (copy) await deps.store.putAudit({ ...done.record, fleetId: f.id }, copy.key);
+          } catch (e) {
+            failed.push({ action: `audit-copy ${f.id}`, error: e instanceof Error ? e.message : String(e) });
+          }
+        }),
+      );
+    }
+  } catch (e) {
+    failed.push({ action: 'audit-copy', error: e instanceof Error ? e.message : String(e) });
+  }
+  if (failed.length) deps.logger.warn('drain audit copies not written', { eventId: c.eventId, failed });
+  return failed.length ? { ...step, failed: [...step.failed, ...failed] } : step;
 }
 
 /** This path lost the command's claim: nothing done, said in the log and the decision's audit record. */
