@@ -11,7 +11,7 @@ import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../local/emulators/w
 import type { DeliveredEvent } from '../../local/stack.ts';
 import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../../shared/domain/drain-command.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
-import { sample } from './support.ts';
+import { spotWarning } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -23,14 +23,6 @@ function takeBack(h: Harness, poolId: string): WorldInstance {
   const i = h.world.instancesOf(poolId)[0]!;
   h.world.interrupt(i, 'spot', SPOT_NOTICE_SECONDS[i.cloud]);
   return i;
-}
-
-function warning(i: WorldInstance, id = crypto.randomUUID()) {
-  return sample('aws-spot-interruption', 'valid', {
-    at: T0,
-    id,
-    replace: { 'i-0a1b2c3d4e5f60718': i.id, 'us-east-1a': i.zone },
-  });
 }
 
 /** The drain commands the bus received, as EventBridge delivers them. */
@@ -47,7 +39,7 @@ describe('drain handoff (spot-interruption -> bus -> drain function)', () => {
     h = await startHarness({ desired: { 'aws-g5-spot': 2 }, drains: 'invoke' });
     const victim = takeBack(h, 'aws-g5-spot');
     const id = crypto.randomUUID();
-    const result = await h.invoke('spot-interruption', warning(victim, id));
+    const result = await h.invoke('spot-interruption', spotWarning(victim, id));
     expect(result).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET }] });
 
     // One command on the bus, for the instance, naming the decision.
@@ -86,7 +78,7 @@ describe('drain handoff (spot-interruption -> bus -> drain function)', () => {
   it('a redelivered command acts once; a second command for the same drain removes nothing more', async () => {
     h = await startHarness({ desired: { 'aws-g5-spot': 2 }, drains: 'invoke' });
     const victim = takeBack(h, 'aws-g5-spot');
-    await h.invoke('spot-interruption', warning(victim));
+    await h.invoke('spot-interruption', spotWarning(victim));
     await h.stack.idle();
     expect(terminations(h)).toBe(1);
     const [command] = commands(h);

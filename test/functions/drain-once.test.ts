@@ -15,21 +15,13 @@ import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../../shared/domain/drain-comma
 import type { HandlerResult } from '../../shared/runtime/handler.ts';
 import { StaleStateError } from '../../shared/state/records.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
-import { sample } from './support.ts';
+import { spotWarning } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function warning(i: WorldInstance, id: string) {
-  return sample('aws-spot-interruption', 'valid', {
-    at: T0,
-    id,
-    replace: { 'i-0a1b2c3d4e5f60718': i.id, 'us-east-1a': i.zone },
-  });
-}
 
 /** Only the PutEvents call carrying the drain commands (the decision's own event goes in its own call). */
 const drainCall = (params: unknown) =>
@@ -135,7 +127,7 @@ describe('a drain command acts once, whichever path runs it', () => {
     });
     arm(w, c.publish);
     const id = crypto.randomUUID();
-    const decided = await w.h.invoke('spot-interruption', warning(w.victim, id));
+    const decided = await w.h.invoke('spot-interruption', spotWarning(w.victim, id));
     expect(decided).toMatchObject({ status: 'decided' });
     for (const e of later) runs.push(w.h.invoke('drain', e));
     const delivered = await Promise.all(runs);
@@ -199,7 +191,7 @@ describe('deliveries of one command', () => {
   it('(2) a command delivered again after its drain was done (its idempotency record gone) does nothing', async () => {
     const delivered: DeliveredEvent[] = [];
     const w = await world((e) => delivered.push(e));
-    await w.h.invoke('spot-interruption', warning(w.victim, crypto.randomUUID()));
+    await w.h.invoke('spot-interruption', spotWarning(w.victim, crypto.randomUUID()));
     const first = await w.h.invoke('drain', delivered[0]);
     expect(first).toMatchObject({ status: 'drain', outcome: 'drained', removed: true });
     expect(await forgetIdempotency(w.h)).toBe(1);
@@ -241,7 +233,7 @@ describe('deliveries of one command', () => {
     const delivered: DeliveredEvent[] = [];
     const w = await world((e) => delivered.push(e));
     const id = crypto.randomUUID();
-    await w.h.invoke('spot-interruption', warning(w.victim, id));
+    await w.h.invoke('spot-interruption', spotWarning(w.victim, id));
     const store = w.h.stack.deps.store;
     const commandId = drainCommandId(id, w.victim.id);
     const claim = await store.claimDrain(FLEET, {
@@ -275,7 +267,7 @@ describe('the claim cannot be taken (the state table failing) on the deciding in
       throw new StaleStateError(FLEET, 0);
     };
     const id = crypto.randomUUID();
-    await w.h.invoke('spot-interruption', warning(w.victim, id));
+    await w.h.invoke('spot-interruption', spotWarning(w.victim, id));
     expect(w.drains()).toBe(c.drains);
     expect(w.terminations()).toBe(c.drains);
     const record = (await w.h.audit(id))!;

@@ -6,24 +6,16 @@
  * drained exactly once, and the decision's audit record says by whom.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../local/emulators/world.ts';
+import { SPOT_NOTICE_SECONDS } from '../../local/emulators/world.ts';
 import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../../shared/domain/drain-command.ts';
 import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
-import { sample } from './support.ts';
+import { spotWarning } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function warning(i: WorldInstance, id: string) {
-  return sample('aws-spot-interruption', 'valid', {
-    at: T0,
-    id,
-    replace: { 'i-0a1b2c3d4e5f60718': i.id, 'us-east-1a': i.zone },
-  });
-}
 
 /** The drain commands the bus accepted. */
 const accepted = (h: Harness) =>
@@ -60,7 +52,7 @@ describe('drain commands the bus refuses are drained by the deciding invocation,
     const ids = victims.map(() => crypto.randomUUID());
     const store = h.stack.deps.store;
     await store.acquireLease(FLEET, 'someone', new Date(T0), 150_000, 'other-event');
-    const runs = victims.map((v, i) => h!.invoke('spot-interruption', warning(v, ids[i]!)));
+    const runs = victims.map((v, i) => h!.invoke('spot-interruption', spotWarning(v, ids[i]!)));
     await vi.waitFor(async () => expect((await store.readFleet(FLEET)).notices ?? []).toHaveLength(2), {
       timeout: 10_000,
     });

@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { SPOT_NOTICE_SECONDS } from '../../local/emulators/world.ts';
-import { FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
-import { sample } from './support.ts';
+import { FLEET, type Harness, startHarness } from '../support/stack.ts';
+import { spotWarning } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -17,12 +17,7 @@ afterEach(async () => {
 
 function warning(h: Harness, poolId: string, id: string) {
   const i = h.world.instancesOf(poolId)[0]!;
-  const event = sample('aws-spot-interruption', 'valid', {
-    at: T0,
-    id,
-    replace: { 'i-0a1b2c3d4e5f60718': i.id, 'us-east-1a': i.zone },
-  });
-  return { i, event };
+  return { i, event: spotWarning(i, id) };
 }
 
 describe('a spot warning the cloud contradicts', () => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { loadSample } from '../../events/samples.ts';
 import * as P from '../../local/sim/autoscaler-events.ts';
 import type { Plan } from '../../shared/engine/types.ts';
-import { FLEET, type Harness } from '../support/stack.ts';
+import { FLEET, type Harness, T0 } from '../support/stack.ts';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/;
 const RFC1123 = /^[A-Z][a-z]{2}, \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
@@ -82,6 +82,15 @@ export function retarget<T = Record<string, unknown>>(raw: unknown, r: Retarget)
 /** A sample of `events/samples/<source>/<name>.json`, moved into the demo world. */
 export function sample<T = Record<string, unknown>>(source: string, name: string, r: Retarget): T {
   return retarget<T>(loadSample(source, name), r);
+}
+
+/** The EC2 Spot interruption warning sample for `instance` (its id and zone), as EventBridge delivers it at T0. */
+export function spotWarning(instance: { id: string; zone: string }, id: string = randomUUID()) {
+  return sample('aws-spot-interruption', 'valid', {
+    at: T0,
+    id,
+    replace: { 'i-0a1b2c3d4e5f60718': instance.id, 'us-east-1a': instance.zone },
+  });
 }
 
 /** The demo's GPU utilization alarm (high, or low for `OK`/low values) as EventBridge delivers it. */
