@@ -598,13 +598,12 @@ async function fallbackClaims(
       }
     }),
   );
-  const out = {
+  return {
     drained: taken.flatMap((t) => (t.drained ? [t.drained] : [])),
     claims: taken.flatMap((t) => (t.claim ? [t.claim] : [])),
     lost: taken.flatMap((t) => (t.lost ? [t.lost] : [])),
     failed: taken.flatMap((t) => (t.failed ? [t.failed] : [])),
   };
-  return out;
 }
 
 /**
