@@ -38,8 +38,15 @@ import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
 import { chooseLevel, headroom, LEVEL_NOW } from './headroom.ts';
-import { HedgeSearch, replacementGapSeconds, runningShare } from './spot-hedge.ts';
-import { hedgeTargets, lossScenarios, poolSurvival, priorScenarios, updateSpotRisk } from './spot-risk.ts';
+import { type HedgeRequirement, HedgeSearch, replacementGapSeconds, runningShare } from './spot-hedge.ts';
+import {
+  hedgeTargets,
+  lossScenarios,
+  poolSurvival,
+  priorScenarios,
+  SPOT_PRIOR_LOSS_RATE,
+  updateSpotRisk,
+} from './spot-risk.ts';
 import { slack } from './spot-hedge.ts';
 import {
   bridge,
@@ -57,6 +64,7 @@ import { forecastPeak, usableForecast } from './forecast.ts';
 import { inNodes, readHistory, withoutNotComing } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
 import { interruptionEffects } from './interruptions.ts';
+import { consolidate } from './consolidate.ts';
 import { nextState } from './next-state.ts';
 import { PlacementPath } from './placement-path.ts';
 import { addOne } from './placement-steps.ts';
@@ -343,6 +351,8 @@ export function decide(given: DecisionInput, now: Date): Plan {
   let warmHold: WarmHold | undefined;
   let warmTargets: ReturnType<typeof warmTarget> | undefined;
   let warmNeedTargets: ReturnType<typeof warmTarget> | undefined;
+  /** The hedge's requirements and the warm capacity they count (the consolidation keeps meeting them). */
+  let hedged: { reqs: HedgeRequirement[]; warmRps: number } | undefined;
   if (sloSizing && !fleetManual && demandNow !== undefined && demandNow > 0 && rec.requiredRps !== undefined) {
     const scenarios = [...lossScenarios(spotRisk, lead, t), ...priorScenarios(fleet, lead)];
     // From the drain of the nodes under notice until the warm nodes resumed for them serve, the running
@@ -375,6 +385,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
       warmRps = warmCapacityFor(warmView, need).rps;
     }
     const h = search.at(warmRps);
+    hedged = { reqs, warmRps };
     const spread = h !== undefined && (h.perPool || h.spotSharePerZone !== policy.placement.maxSpotSharePerZone);
     if (h && (h.nodes !== rec.nodes || h.extraBase > 0 || spread)) {
       unhedged = { path, nodes: h.nodes };
@@ -581,8 +592,65 @@ export function decide(given: DecisionInput, now: Date): Plan {
     }
   }
   const forFloor = budget.cut ? 0 : Math.max(0, x - Math.max(needed, path.base));
-  const { layout: final, floor } = placeFloor(path, x, forFloor);
+  const placed = placeFloor(path, x, forFloor);
+  const { floor } = placed;
+  let final = placed.layout;
   explainPlacement(path, final, reasons, { nodes: floor, by: bounds.loBy });
+  // Replacement consolidation (consolidate.ts): a serving node whose capacity cheaper nodes of its tier would
+  // hold, replaced once they serve. Only in a steady plan sized by its need alone: no scale-out within the lead
+  // time (what a rise added is for the rise), no limit, floor, freeze, cooldown or budget holding it, no notice
+  // or failed launch in play, no operator target.
+  if (
+    sloSizing &&
+    !fleetManual &&
+    !windows.freeze &&
+    !budget.cut &&
+    !cooling &&
+    forFloor === 0 &&
+    rec.requiredRps !== undefined &&
+    rec.nowRps !== undefined &&
+    x === rec.nodes &&
+    x <= current &&
+    notComing === 0 &&
+    effects.leaving.size === 0 &&
+    sig.launchFailures.length === 0
+  ) {
+    const gpus = (l: Layout) => l.slots.reduce((n, s, i) => n + l.counts[i] * s.pool.gpusPerNode, 0);
+    const { maxGpus, hourlyBudgetUsd } = policy.safety;
+    const c = consolidate({
+      final,
+      baseline,
+      requiredRps: rec.requiredRps,
+      readyRps: Math.min(rec.nowRps, baseline.readyCapacity()),
+      ...(hedged ? { hedge: hedged } : {}),
+      maxNodes: Math.min(upCap, bounds.hi),
+      launch: t - history.lastScaleUp >= lead * 1000,
+      priorSurvival: Math.exp((-SPOT_PRIOR_LOSS_RATE * lead) / 3600),
+      allowed: (l) =>
+        (maxGpus === undefined || gpus(l) <= maxGpus) &&
+        (hourlyBudgetUsd === undefined || l.cost() <= hourlyBudgetUsd + 1e-9) &&
+        cooldownHolding(current, l.total, policy.safety, history, t) === undefined &&
+        applyDisruptionBudgets(current, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) ===
+          l.total,
+    });
+    if (c.swap) {
+      const { from, to, add, launched, saving, done } = c.swap;
+      const A = final.slots[from].pool;
+      const B = final.slots[to].pool;
+      const what = `${A.id} node ($${A.hourlyPrice.toFixed(2)}/h, ${A.rpsPerNode.toFixed(0)} rps) replaced by ${add} ${B.id} node(s) ($${B.hourlyPrice.toFixed(2)}/h each)`;
+      const holds = `${rec.requiredRps.toFixed(0)} rps over the lead${hedged?.reqs.length ? ' and every spot hedge scenario' : ''} still held, $${saving.toFixed(2)}/h saved`;
+      reasons.add(
+        'placement',
+        'placement.consolidate',
+        done
+          ? `consolidation: one ${what}: ${holds}; the replacements serve, so it goes now`
+          : `consolidation: one ${what}: ${holds}; ${launched > 0 ? `${launched} launched now` : 'they are booting'}, the node goes once they serve (make-before-break)`,
+        { before: x, after: c.layout.total, poolId: A.id },
+      );
+      x = c.layout.total;
+      final = c.layout;
+    }
+  }
   // Replacements and rises resume warm nodes first: what serves within a resume time falls short of the
   // running headroom (nodes under notice, cold launches still booting), so ready warm nodes resume now, on
   // top of the cold launches that restore the lasting capacity (within the rate limits); the scale-in that

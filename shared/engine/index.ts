@@ -4,6 +4,7 @@ export * from './backoff.ts';
 export * from './baseline.ts';
 export * from './bounds.ts';
 export * from './budget.ts';
+export * from './consolidate.ts';
 export * from './decide.ts';
 export * from './defaults.ts';
 export * from './forecast.ts';

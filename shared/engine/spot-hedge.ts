@@ -111,7 +111,8 @@ export function slack(layout: Layout, r: HedgeRequirement, warmRps = 0): number 
   return Math.min(left + Math.max(0, warmRps) - r.rps, left - (r.runningRps ?? 0));
 }
 
-const meets = (layout: Layout, reqs: readonly HedgeRequirement[], warmRps: number) =>
+/** Whether the layout meets every requirement with `warmRps` of warm capacity counted. */
+export const meets = (layout: Layout, reqs: readonly HedgeRequirement[], warmRps: number): boolean =>
   reqs.every((r) => slack(layout, r, warmRps) >= -1e-9 * Math.max(1, r.rps));
 
 /** The fewest nodes from `from` up whose layout meets every requirement, or undefined within `limit`. */

@@ -1,0 +1,196 @@
+/**
+ * Replacement consolidation (engine/consolidate.ts and decide): a serving node replaced by cheaper nodes of its
+ * tier, make-before-break, only when it pays for its overlap and what the plan needs still holds.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Pool } from '../../shared/domain/types.ts';
+import { decide } from '../../shared/engine/decide.ts';
+import type { DecisionInput, SpotRiskState } from '../../shared/engine/types.ts';
+import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
+
+const t0 = T0.getTime();
+const flat = (rps: number) => Array.from({ length: 2880 }, (_, i) => [t0 / 1000 - (2879 - i) * 60, rps] as const);
+const warm = {
+  min: 0,
+  max: 8,
+  state: 'stopped' as const,
+  resumeSeconds: 120,
+  diskType: 'gp3' as const,
+  diskGb: 100,
+  hourlyPrice: 0.011,
+};
+/** The demo's shapes: an on-demand g5 with warm nodes, an Azure A100 spot pool and an AWS g5 spot pool. */
+const od = (desired: number) =>
+  pool({
+    id: 'od',
+    hourlyPrice: 1.01,
+    rpsPerNode: 39,
+    desired,
+    min: 1,
+    timeToReadySeconds: 600,
+    warm,
+    warmObserved: { ready: 4, warming: 0, target: 4 },
+  });
+const big = (desired: number, over: Partial<Pool> = {}) =>
+  pool({
+    id: 'big',
+    cloud: 'azure',
+    kind: 'azure-vmss',
+    capacityType: 'spot',
+    hourlyPrice: 0.73,
+    rpsPerNode: 97.5,
+    desired,
+    timeToReadySeconds: 600,
+    location: { region: 'eastus', zones: ['1', '2'] },
+    ...over,
+  });
+const small = (desired: number, ready = desired, over: Partial<Pool> = {}) =>
+  pool({
+    id: 'small',
+    capacityType: 'spot',
+    hourlyPrice: 0.3,
+    rpsPerNode: 39,
+    desired,
+    ready,
+    timeToReadySeconds: 600,
+    location: { region: 'us-east-1', zones: ['us-east-1a', 'us-east-1b'] },
+    ...over,
+  });
+const night = (pools: Pool[], rps = 40, over: Partial<DecisionInput> = {}) => {
+  const f = fleet(pools, { metrics: [], placement: { onDemandBase: 1, spotShare: 1, maxSpotSharePerZone: 1 } });
+  f.slo.availability = 0.999;
+  return input(f, { demand: { rps }, demandHistory: flat(rps), ...over });
+};
+const target = (p: ReturnType<typeof decide>, id: string) => p.pools.find((x) => x.poolId === id)?.target ?? 0;
+const why = (p: ReturnType<typeof decide>) => p.reasons.find((r) => r.code === 'placement.consolidate');
+
+describe('replacement consolidation, make-before-break', () => {
+  // 40 rps at night: the on-demand node (39 rps) and one spot node are needed; the A100 spot node the day left
+  // ($0.73/h) holds 97.5 where a g5 spot node ($0.30/h) holds what is needed.
+  it('launches the cheaper node first and keeps the serving one', () => {
+    const p = decide(night([od(1), big(1), small(0)]), T0);
+    expect([target(p, 'od'), target(p, 'big'), target(p, 'small')]).toEqual([1, 1, 1]);
+    expect(p.targetNodes).toBe(3);
+    expect(why(p)).toMatchObject({ kind: 'placement', before: 2, after: 3, poolId: 'big' });
+    expect(why(p)?.message).toMatch(
+      /one big node .* replaced by 1 small node.*\$0\.43\/h saved; 1 launched now.*make-before-break/,
+    );
+  });
+
+  it('waits while the replacement boots: nothing more launched, nothing removed', () => {
+    const p = decide(night([od(1), big(1), small(1, 0)]), T0);
+    expect([target(p, 'od'), target(p, 'big'), target(p, 'small')]).toEqual([1, 1, 1]);
+    expect(p.actions.filter((a) => a.type !== 'scale-deployment' && a.type !== 'set-warm')).toEqual([]);
+  });
+
+  it('removes the dearer node once the replacement serves', () => {
+    const p = decide(night([od(1), big(1), small(1)]), T0);
+    expect([target(p, 'od'), target(p, 'big'), target(p, 'small')]).toEqual([1, 0, 1]);
+    expect(p.costPerHour).toBeCloseTo(1.31, 6);
+  });
+
+  it('ends steady: no swap once the fleet is the cheap layout', () => {
+    const p = decide(night([od(1), big(0), small(1)]), T0);
+    expect(why(p)).toBeUndefined();
+    expect([target(p, 'od'), target(p, 'big'), target(p, 'small')]).toEqual([1, 0, 1]);
+  });
+
+  it.each([
+    // 100 rps: the od node and the A100 serve it; three g5 spot nodes ($0.90/h) would cost more than the A100.
+    { name: 'the cheaper nodes would cost more in the number needed', rps: 100, bigPrice: 0.73 },
+    // The A100 at $0.50/h: $0.20/h saved does not pay for the g5 node's $0.30/h while it boots within a time to ready.
+    { name: 'the saving does not pay for the overlap within a time to ready', rps: 40, bigPrice: 0.5 },
+  ])('no swap when $name', ({ rps, bigPrice }) => {
+    const p = decide(night([od(1), big(1, { hourlyPrice: bigPrice }), small(0)], rps), T0);
+    expect(why(p)).toBeUndefined();
+    expect(target(p, 'small')).toBe(0);
+    expect(target(p, 'big')).toBe(1);
+  });
+
+  it('a swap onto nodes already there needs no payback', () => {
+    // The A100 at $0.50/h and a g5 spot node already serving beside it (the plan keeps one spot node): the
+    // A100 goes, the g5 stays.
+    const p = decide(night([od(1), big(1, { hourlyPrice: 0.5 }), small(1)]), T0);
+    expect([target(p, 'big'), target(p, 'small')]).toEqual([0, 1]);
+  });
+
+  it.each([
+    { name: 'an operator target', over: { signals: [] }, manual: true },
+    { name: 'the replacement pool backed off', over: {}, blocked: true },
+  ])('no swap under $name', ({ over, manual, blocked }) => {
+    const i = night([od(1), big(1), small(0, 0, blocked ? { max: 0 } : {})], 40, over);
+    if (manual)
+      i.state = {
+        ...i.state,
+        manualTarget: { target: 2, by: 'ops', reason: 'test' },
+      };
+    const p = decide(i, T0);
+    expect(why(p)).toBeUndefined();
+    expect(target(p, 'small')).toBe(0);
+  });
+
+  it('launches no replacement within a lead time of a scale-out, but completes a swap onto nodes there', () => {
+    // The fleet grew 1 -> 2 five minutes ago (the lead is 900 s): the capacity a rise added is for the rise.
+    const history = [past(300, { recommendation: 2, from: 1, to: 2, applied: true })];
+    const rising = decide(night([od(1), big(1), small(0)], 40, { history }), T0);
+    expect(why(rising)).toBeUndefined();
+    expect(target(rising, 'small')).toBe(0);
+    const ready = decide(night([od(1), big(1), small(1)], 40, { history }), T0);
+    expect([target(ready, 'big'), target(ready, 'small')]).toEqual([0, 1]);
+    // Past the lead time it launches.
+    const later = decide(
+      night([od(1), big(1), small(0)], 40, {
+        history: [past(900, { recommendation: 2, from: 1, to: 2, applied: true })],
+      }),
+      T0,
+    );
+    expect(target(later, 'small')).toBe(1);
+  });
+
+  it.each([
+    // The g5 spot offering lost a node an hour ago: its survival falls below the prior's and the A100's.
+    { name: 'seen failing more than the prior and the A100', losses: 1, swap: false },
+    { name: 'no loss seen (both at the prior)', losses: 0, swap: true },
+  ])('replacement offering $name', ({ losses, swap }) => {
+    const spotRisk: SpotRiskState = {
+      at: T0.toISOString(),
+      offerings: losses ? { 'small/us-east-1a': { hours: 2, losses }, 'small/us-east-1b': { hours: 2, losses } } : {},
+      events: losses ? [{ at: at(-3600), offering: 'small/us-east-1a', nodes: 1, held: 1 }] : [],
+    };
+    const p = decide(night([od(1), big(1), small(0)], 40, { state: { offeringBackoff: [], spotRisk } }), T0);
+    expect(why(p) !== undefined).toBe(swap);
+    expect(target(p, 'small')).toBe(swap ? 1 : 0);
+  });
+
+  it('never removes a node the ready nodes still need', () => {
+    // 60 rps now: more than the od node serves alone; the g5 spot node booting beside the A100 serves nothing yet.
+    const p = decide(night([od(1), big(1), small(1, 0)], 60), T0);
+    expect(target(p, 'big')).toBe(1);
+  });
+
+  it('property: the plan keeps the capacity it needs and the ready nodes keep serving the demand of now', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 0, max: 4 }),
+        fc.integer({ min: 5, max: 300 }),
+        (bigN, smallN, smallReady, rps) => {
+          const pools = [od(1), big(bigN), small(smallN, Math.min(smallN, smallReady))];
+          const p = decide(night(pools, rps), T0);
+          const survival = 0.931;
+          const lasting = target(p, 'od') * 39 + (target(p, 'big') * 97.5 + target(p, 'small') * 39) * survival;
+          expect(lasting).toBeGreaterThanOrEqual((p.requiredRps ?? 0) * 0.999);
+          const readyNow = 39 + bigN * 97.5 + Math.min(smallN, smallReady) * 39;
+          const kept =
+            39 +
+            Math.min(bigN, target(p, 'big')) * 97.5 +
+            Math.min(Math.min(smallN, smallReady), target(p, 'small')) * 39;
+          expect(kept).toBeGreaterThanOrEqual(Math.min(rps, readyNow) - 1e-9);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
