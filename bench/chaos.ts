@@ -12,6 +12,7 @@ import { faults } from './chaos/faults.ts';
 import { hostileEvents } from './chaos/hostile.ts';
 import { massReclaim } from './chaos/reclaim.ts';
 import { pass, renderTable, type Row } from './chaos/table.ts';
+import { messageOf } from '../shared/domain/errors.ts';
 
 // The handlers' JSON logs and EMF metrics would bury the table.
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
@@ -58,7 +59,7 @@ for (const [name, run] of Object.entries(SCENARIOS)) {
   try {
     rows.push(...(await run()));
   } catch (e) {
-    rows.push({ name, scale: '', failures: {}, error: e instanceof Error ? e.message : String(e) });
+    rows.push({ name, scale: '', failures: {}, error: messageOf(e) });
   }
   process.stderr.write(`${name}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }

@@ -25,6 +25,7 @@ import { createPrometheusMetrics } from '../shared/adapters/prometheus/index.ts'
 import { type LocalDynamo, startLocalDynamo } from './dynalite.ts';
 import { StateStore } from '../shared/state/store.ts';
 import { type CloudConnections, configuredClusters, createClouds } from '../shared/runtime/clouds.ts';
+import { messageOf } from '../shared/domain/errors.ts';
 
 export const FAKE_AWS_CREDENTIALS = {
   accessKeyId: 'AKIAFAKEFAKEFAKEFAKE',
@@ -201,7 +202,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               last = e;
             }
           }
-          deadLetters.push({ event, error: last instanceof Error ? last.message : String(last) });
+          deadLetters.push({ event, error: messageOf(last) });
         })();
         inFlight.add(run);
         void run.finally(() => inFlight.delete(run));

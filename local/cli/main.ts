@@ -21,6 +21,7 @@ import {
   integerOption,
 } from './args.ts';
 import { type CliIo, processIo, UsageError } from './io.ts';
+import { messageOf } from '../../shared/domain/errors.ts';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
@@ -384,7 +385,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.stderr(`autoscaler ${name}: ${e.message}`);
       return EXIT.usage;
     }
-    io.stderr(`autoscaler ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    io.stderr(`autoscaler ${name}: ${messageOf(e)}`);
     return EXIT.failure;
   }
 }

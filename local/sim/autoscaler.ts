@@ -60,6 +60,7 @@ import { observePools, stepPhysics } from './physics.ts';
 import { minimumCounts, publishStep } from './runner.ts';
 import type { DemandTrace } from './trace.ts';
 import { localHandler } from '../handler.ts';
+import { messageOf } from '../../shared/domain/errors.ts';
 
 export const DEMO_CONFIG_FILE = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 
@@ -251,7 +252,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
     if (!result) {
       ctx.record({
         kind: 'error',
-        message: `${fn} failed twice on ${what}: ${error instanceof Error ? error.message : String(error)}`,
+        message: `${fn} failed twice on ${what}: ${messageOf(error)}`,
       });
       return;
     }

@@ -24,6 +24,7 @@ import { implausibleNotice } from '../engine/plausibility.ts';
 import type { AppliedAction, FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import { failureOf } from './observe.ts';
+import { messageOf } from '../domain/errors.ts';
 
 /** Notices whose node the engine always cordons and drains when it accepts them. */
 export const CORDON_FIRST_KINDS: ReadonlySet<InterruptionKind> = new Set([
@@ -111,7 +112,7 @@ export async function cordonEarly(signal: Signal, fleets: readonly Fleet[], deps
           ),
         };
       } catch (e) {
-        return { ...base, cordoned: false, error: e instanceof Error ? e.message : String(e) };
+        return { ...base, cordoned: false, error: messageOf(e) };
       }
     }),
   );

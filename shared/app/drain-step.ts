@@ -38,6 +38,7 @@ import type { AppDeps } from './deps.ts';
 import { type DrainClaimLost, drainClaim, notClaimedApplied } from './drain-claim.ts';
 import { isEntryOf, startDrain } from './execute.ts';
 import { classifyFailures, RetryableActionsError } from './outcome.ts';
+import { messageOf } from '../domain/errors.ts';
 
 export interface DrainStepResult {
   fleetId: string;
@@ -179,13 +180,13 @@ async function mirrorToSharingFleets(deps: AppDeps, c: DrainCommandSignal, step:
             const copy = await deps.store.findAudit(f.id, c.decision.at, c.decision.eventId);
             if (copy) await deps.store.putAudit({ ...done.record, fleetId: f.id }, copy.key);
           } catch (e) {
-            failed.push({ action: `audit-copy ${f.id}`, error: e instanceof Error ? e.message : String(e) });
+            failed.push({ action: `audit-copy ${f.id}`, error: messageOf(e) });
           }
         }),
       );
     }
   } catch (e) {
-    failed.push({ action: 'audit-copy', error: e instanceof Error ? e.message : String(e) });
+    failed.push({ action: 'audit-copy', error: messageOf(e) });
   }
   if (failed.length) deps.logger.warn('drain audit copies not written', { eventId: c.eventId, failed });
   return failed.length ? { ...step, failed: [...step.failed, ...failed] } : step;
@@ -212,7 +213,7 @@ async function notClaimed(
         changed: false,
         keys: [`${c.eventId}#${entry.action}`],
       })
-      .catch((e: unknown) => failed.push({ action: 'audit', error: e instanceof Error ? e.message : String(e) }));
+      .catch((e: unknown) => failed.push({ action: 'audit', error: messageOf(e) }));
   deps.logger.info('drain step', {
     eventId: c.eventId,
     fleetId: c.fleetId,

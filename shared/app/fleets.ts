@@ -19,6 +19,7 @@ import { type DecisionOutcome, type DecisionRequest, type Gather, runDecision } 
 import type { EarlyCordon } from './cordon-first.ts';
 import type { AppDeps } from './deps.ts';
 import { classifyFailures, RetryableActionsError } from './outcome.ts';
+import { messageOf } from '../domain/errors.ts';
 
 /**
  * The rules a plan's count came from (its `rule` reasons' codes, in order) and the limits or safety checks that
@@ -163,7 +164,7 @@ export async function decideForFleets(
           record(await runDecision(deps, { ...request, eventId: refusals[0]!.eventId, signals: refusals }));
         } else record(out);
       } catch (e) {
-        errors.push({ fleetId: fleet.id, error: e instanceof Error ? e.message : String(e) });
+        errors.push({ fleetId: fleet.id, error: messageOf(e) });
         deps.logger.error('decision failed', { fn, fleetId: fleet.id, eventId: signal.eventId, error: String(e) });
         // Every failure is rethrown once the other fleets are done: retryable ones (throttling, a busy lease)
         // succeed on Lambda's retry, the others end in the dead-letter queue with the event.

@@ -3,7 +3,7 @@
  * left out of this decision (and reported); the others go on. The observations are kept: the executor
  * writes from them.
  */
-import { isCloudError } from '../domain/errors.ts';
+import { isCloudError, messageOf } from '../domain/errors.ts';
 import { type ObservedInstance, type PoolObservation, refOf } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import type { FailedAction } from '../state/records.ts';
@@ -24,7 +24,7 @@ export function failureOf(poolId: string | undefined, action: string, e: unknown
   return {
     ...(poolId !== undefined ? { poolId } : {}),
     action,
-    error: e instanceof Error ? e.message : String(e),
+    error: messageOf(e),
     ...(isCloudError(e) ? { kind: e.kind, ...(e.code ? { code: e.code } : {}) } : {}),
   };
 }

@@ -8,7 +8,7 @@ import type { z } from 'zod';
 import { type Catalog, DEFAULT_CATALOG, instanceType, withOverrides } from '../domain/catalog.ts';
 import { MODEL_PRESETS, rpsPerNode } from '../domain/capacity.ts';
 import { clusterOfPoolConfig } from '../domain/clusters.ts';
-import { ConfigError } from '../domain/errors.ts';
+import { ConfigError, messageOf } from '../domain/errors.ts';
 import { CLOUD_OF_KIND, type Fleet, type Pool, type ScheduleWindow, type WorkloadModel } from '../domain/types.ts';
 import {
   DEFAULT_DISK_GB,
@@ -216,7 +216,7 @@ function resolvePool(
       instanceType(catalog, p.instanceType);
       rps = rpsPerNode(catalog, model, p.instanceType, f.slo.p95LatencyMs);
     } catch (e) {
-      throw new ConfigError(where, `${at}.instanceType`, e instanceof Error ? e.message : String(e));
+      throw new ConfigError(where, `${at}.instanceType`, messageOf(e));
     }
   }
   const warm = resolveWarm(p, known?.memoryGiB);

@@ -73,6 +73,9 @@ export class CloudError extends Error {
 
 export const isCloudError = (e: unknown): e is CloudError => e instanceof CloudError;
 
+/** The message of anything thrown: an Error's own, otherwise its string form (for logs and audit records). */
+export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 /**
  * A publish on the bus that left some entries off it: `refused` are their positions in the list published
  * (ascending), every other entry was accepted. A `CloudError` of the bus's kind and code (the first entry's

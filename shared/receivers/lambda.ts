@@ -9,7 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { OAuth2Client } from 'google-auth-library';
-import { ConfigError } from '../domain/errors.ts';
+import { ConfigError, messageOf } from '../domain/errors.ts';
 import { awsReceiverPorts } from './aws.ts';
 import { receiveEventGrid } from './eventgrid.ts';
 import { fromFunctionUrl, type HttpRequest, type HttpResponse, json, toFunctionUrl } from './http.ts';
@@ -70,7 +70,7 @@ function urlHandler(receive: (req: HttpRequest) => Promise<HttpResponse>, ports:
     try {
       return toFunctionUrl(await receive(fromFunctionUrl(event)));
     } catch (e) {
-      ports().log('warn', 'receiver failed', { error: e instanceof Error ? e.message : String(e) });
+      ports().log('warn', 'receiver failed', { error: messageOf(e) });
       return toFunctionUrl(json(500, { error: 'internal error; retry' }));
     }
   };

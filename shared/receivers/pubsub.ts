@@ -20,6 +20,7 @@ import { gaxios, type OAuth2Client } from 'google-auth-library';
 import { type HttpRequest, type HttpResponse, json, ReceiverAuthError, VerifierUnavailableError } from './http.ts';
 import type { BusEntry, ReceiverPorts } from './ports.ts';
 import { FORWARDED } from '../domain/forwarded.ts';
+import { messageOf } from '../domain/errors.ts';
 
 export interface PubSubReceiverConfig {
   /** The `aud` the push subscription puts in its tokens (`--push-auth-token-audience`). */
@@ -40,7 +41,7 @@ const JWT_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*/g;
 
 /** The library's reason without the token or the payload it sometimes appends (`...: {json}`). */
 export function reasonOf(e: unknown): string {
-  const text = (e instanceof Error ? e.message : String(e)).split('\n')[0]!;
+  const text = messageOf(e).split('\n')[0]!;
   return text
     .replace(JWT_LIKE, '<token>')
     .replace(/:\s*(\{.*|<token>.*)$/, '')

@@ -44,6 +44,7 @@ import { type VmssAddress, scopeOf, uuidFrom, vmInstanceView, vmResource, vmssId
 import { testTls } from './tls.ts';
 import { capacityOf, warmVmResource } from './warm.ts';
 import { type RequestTap, tapServer } from '../tap.ts';
+import { messageOf } from '../../../shared/domain/errors.ts';
 
 /** Microsoft.Compute api-versions for virtualMachineScaleSets, up to the one @azure/arm-compute 24 sends. */
 export const COMPUTE_API_VERSIONS: readonly string[] = [
@@ -698,7 +699,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
         { res, requestId: 'emulator-error' },
         {
           status: 500,
-          error: { code: 'InternalServerError', message: `emulator: ${e instanceof Error ? e.message : String(e)}` },
+          error: { code: 'InternalServerError', message: `emulator: ${messageOf(e)}` },
         },
       );
     });

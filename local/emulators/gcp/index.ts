@@ -28,6 +28,7 @@ import { type ErrorAnswer, forbidden, loginRequired, rateLimited, resourceNotRea
 import { OperationStore } from './operations.ts';
 import { routeCall, serve } from './routes.ts';
 import { type RequestTap, tapServer } from '../tap.ts';
+import { messageOf } from '../../../shared/domain/errors.ts';
 
 export interface GcpEmulatorOptions {
   host?: string;
@@ -127,7 +128,7 @@ export async function startGcpEmulator(world: World, options: GcpEmulatorOptions
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((e: unknown) => {
-      send(res, 500, { error: { code: 500, message: `emulator bug: ${e instanceof Error ? e.message : String(e)}` } });
+      send(res, 500, { error: { code: 500, message: `emulator bug: ${messageOf(e)}` } });
     });
   });
   tapServer(server, 'gcp', options.tap);

@@ -29,6 +29,7 @@ import {
   renderTemplate,
   templateName,
 } from './resources.ts';
+import { messageOf } from '../../../shared/domain/errors.ts';
 
 export interface Context {
   world: World;
@@ -249,7 +250,7 @@ export function serve(ctx: Context, call: RoutedCall, fault?: FaultKind): Answer
       try {
         body = call.body ? (JSON.parse(call.body) as typeof body) : {};
       } catch (e) {
-        return { error: parseError(e instanceof Error ? e.message : String(e)) };
+        return { error: parseError(messageOf(e)) };
       }
       const urls = Array.isArray(body.instances) ? body.instances.map(String) : [];
       if (urls.length === 0) return { error: required('resource.instances') };
@@ -391,7 +392,7 @@ function patchStandby(world: World, pool: WorldPool, text: string): { error: Err
   try {
     body = text ? (JSON.parse(text) as typeof body) : {};
   } catch (e) {
-    return { error: parseError(e instanceof Error ? e.message : String(e)) };
+    return { error: parseError(messageOf(e)) };
   }
   const size = (field: 'targetStoppedSize' | 'targetSuspendedSize') => {
     const v = body[field];

@@ -30,6 +30,7 @@ import {
   unknownPath,
   unsupportedMediaType,
 } from './status.ts';
+import { messageOf } from '../../../shared/domain/errors.ts';
 
 type Method = 'GET' | 'PATCH' | 'PUT' | 'POST';
 
@@ -379,7 +380,7 @@ export function createHandler(o: HandlerOptions) {
       }
       send(res, reply.status, reply.body);
     } catch (e) {
-      const error = e instanceof ApiError ? e : internalError(e instanceof Error ? e.message : String(e));
+      const error = e instanceof ApiError ? e : internalError(messageOf(e));
       send(res, error.status.code, error.status, error.headers);
     }
   };

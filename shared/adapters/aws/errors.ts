@@ -4,7 +4,7 @@
  * protocols, where modeled faults are named after their shape, e.g. `ScalingActivityInProgressFault`) or as
  * `name` (EC2, JSON protocols); both are read. Codes not listed fall back to the HTTP status.
  */
-import { CloudError, type CloudErrorKind } from '../../domain/errors.ts';
+import { CloudError, type CloudErrorKind, messageOf } from '../../domain/errors.ts';
 
 /** The cloud has no capacity for the request (EC2 Fleet, Auto Scaling launches, capacity reservations). */
 export const insufficientCapacityErrorCodes: ReadonlySet<string> = new Set([
@@ -180,7 +180,7 @@ export function toCloudError(e: unknown, operation: string): CloudError {
   if (e instanceof CloudError) return e;
   const code = awsErrorCode(e);
   const status = awsErrorStatus(e);
-  const message = e instanceof Error ? e.message : String(e);
+  const message = messageOf(e);
   return new CloudError({
     kind: kindOfAwsError(code, status, message),
     cloud: 'aws',

@@ -18,7 +18,7 @@ import {
   ModifyFleetCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
-import { CloudError } from '../../domain/errors.ts';
+import { CloudError, messageOf } from '../../domain/errors.ts';
 import type {
   ObservedInstance,
   PoolObservation,
@@ -229,7 +229,7 @@ export async function removeFleetInstance(
       status: mapped.status,
       message:
         `the fleet's target is lowered to ${target - 1} (no-termination) but TerminateInstances failed: the ` +
-        `instance still runs, and the fleet will not replace it when it ends (${e instanceof Error ? e.message : String(e)})`,
+        `instance still runs, and the fleet will not replace it when it ends (${messageOf(e)})`,
       cause: e,
     });
   }

@@ -10,7 +10,7 @@
  * The SDK's exceptions carry the query-compatible code as `Code` (CloudWatch speaks JSON 1.0 with
  * `x-amzn-query-error: Code;Sender`), which `awsErrorCode` reads first.
  */
-import { CloudError } from '../../domain/errors.ts';
+import { CloudError, messageOf } from '../../domain/errors.ts';
 import { awsErrorCode, awsErrorStatus, kindOfAwsError } from '../aws/errors.ts';
 import { BackoffRetryStrategy } from '../aws/retry.ts';
 
@@ -24,7 +24,7 @@ export function toCloudWatchError(e: unknown, operation: string): CloudError {
   if (e instanceof CloudError) return e;
   const code = awsErrorCode(e);
   const status = awsErrorStatus(e);
-  const message = e instanceof Error ? e.message : String(e);
+  const message = messageOf(e);
   const kind = code && cloudWatchThrottlingErrorCodes.has(code) ? 'throttled' : kindOfAwsError(code, status, message);
   return new CloudError({ kind, cloud: 'aws', operation, code, status, message, cause: e });
 }
