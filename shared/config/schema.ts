@@ -62,6 +62,10 @@ export const PolicySchema = z.strictObject({
       offeringBackoffSeconds: nonNegInt.optional(),
       maxPerCloud: z.partialRecord(z.enum(CLOUDS), nonNegInt).optional(),
       allowedClouds: z.array(z.enum(CLOUDS)).optional(),
+      consolidation: z.enum(['replace', 'off']).optional().meta({
+        description:
+          'replace (default): a serving node is replaced by cheaper nodes of its tier, make-before-break, when they hold what the plan needs; off: never.',
+      }),
     })
     .optional(),
   safety: z

@@ -157,6 +157,11 @@ export interface PlacementPolicy {
   maxPerCloud?: Partial<Record<Cloud, number>>;
   /** Clouds this fleet may place on, in no particular order. */
   allowedClouds?: Cloud[];
+  /**
+   * Replacement consolidation (engine/consolidate.ts): `replace` (the default) replaces a serving node with
+   * cheaper nodes of its tier, make-before-break, when they hold what the plan needs; `off` never does.
+   */
+  consolidation?: 'replace' | 'off';
 }
 
 export interface SafetyPolicy {

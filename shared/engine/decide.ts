@@ -602,6 +602,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
   // or failed launch in play, no operator target.
   if (
     sloSizing &&
+    policy.placement.consolidation !== 'off' &&
     !fleetManual &&
     !windows.freeze &&
     !budget.cut &&

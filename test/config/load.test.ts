@@ -49,6 +49,17 @@ describe('configuration', () => {
   });
 
   it.each([
+    { name: 'default', policy: undefined, mode: undefined },
+    { name: 'off', policy: { placement: { consolidation: 'off' } }, mode: 'off' },
+  ])('carries the consolidation mode: $name', ({ policy, mode }) => {
+    const c = {
+      version: 1,
+      fleets: [{ id: 'f', workload: 'llama3-8b', ...(policy ? { policy } : {}), pools: [pool()] }],
+    };
+    expect(resolveConfig(parseConfig(c)).fleets[0]!.policy.placement.consolidation).toBe(mode);
+  });
+
+  it.each([
     ['a missing field', config({ resource: undefined }), 'fleets[0].pools[0].resource'],
     ['an unknown pool kind', config({ kind: 'gke' }), 'fleets[0].pools[0].kind'],
     ['min above max', config({ min: 3, max: 1 }), 'fleets[0].pools[0].min'],
@@ -89,6 +100,16 @@ describe('configuration', () => {
       'fleets[0].demandQuery',
     ],
     ['an unknown field (a typo is not ignored)', { version: 1, fleet: [] }, 'fleets'],
+    [
+      'an unknown consolidation mode',
+      {
+        version: 1,
+        fleets: [
+          { id: 'f', workload: 'llama3-8b', policy: { placement: { consolidation: 'when-empty' } }, pools: [pool()] },
+        ],
+      },
+      'fleets[0].policy.placement.consolidation',
+    ],
   ])('rejects %s with the field path', (_name, value, path) => {
     try {
       parseConfig(JSON.parse(JSON.stringify(value)), 'test.json');

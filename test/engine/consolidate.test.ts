@@ -115,6 +115,14 @@ describe('replacement consolidation, make-before-break', () => {
     expect([target(p, 'big'), target(p, 'small')]).toEqual([0, 1]);
   });
 
+  it('none when the fleet turns it off (placement.consolidation: off)', () => {
+    const i = night([od(1), big(1), small(0)]);
+    i.fleet.policy.placement.consolidation = 'off';
+    const p = decide(i, T0);
+    expect(why(p)).toBeUndefined();
+    expect([target(p, 'big'), target(p, 'small')]).toEqual([1, 0]);
+  });
+
   it.each([
     { name: 'an operator target', over: { signals: [] }, manual: true },
     { name: 'the replacement pool backed off', over: {}, blocked: true },
