@@ -91,7 +91,10 @@ function truncate(v: Json, keep: number): Json {
 function apply(doc: Json, m: Mutation): Json {
   const all = pathsOf(doc);
   const at = all[m.at % all.length]!;
-  if (at.length === 0) return m.op === 'truncate' ? truncate(doc, m.keep) : m.replacement;
+  // A copy: the replacements are shared by every run, and a later mutation of this document must not change
+  // them (a retype of a replacement's own field with the replacement itself made it contain itself).
+  const replacement = structuredClone(m.replacement);
+  if (at.length === 0) return m.op === 'truncate' ? truncate(doc, m.keep) : replacement;
   const parent = at.slice(0, -1).reduce<Json>((node, k) => (node as Record<Key, Json>)[k]!, doc) as
     | Json[]
     | Record<string, Json>;
@@ -100,7 +103,7 @@ function apply(doc: Json, m: Mutation): Json {
     if (Array.isArray(parent)) parent.splice(key as number, 1);
     else delete parent[key as string];
   } else {
-    const next = m.op === 'retype' ? m.replacement : truncate((parent as Record<Key, Json>)[key]!, m.keep);
+    const next = m.op === 'retype' ? replacement : truncate((parent as Record<Key, Json>)[key]!, m.keep);
     (parent as Record<Key, Json>)[key] = next;
   }
   return doc;
