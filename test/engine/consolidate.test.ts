@@ -115,6 +115,15 @@ describe('replacement consolidation, make-before-break', () => {
     expect([target(p, 'big'), target(p, 'small')]).toEqual([0, 1]);
   });
 
+  it('a disruption budget of 0 nodes holds the removal: both nodes stay', () => {
+    const held = night([od(1), big(1), small(1)]);
+    held.fleet.policy.safety.disruptionBudgets = [{ nodes: 0 }];
+    const p = decide(held, T0);
+    expect([target(p, 'big'), target(p, 'small')]).toEqual([1, 1]);
+    const free = night([od(1), big(1), small(1)]);
+    expect(target(decide(free, T0), 'big')).toBe(0);
+  });
+
   it('none when the fleet turns it off (placement.consolidation: off)', () => {
     const i = night([od(1), big(1), small(0)]);
     i.fleet.policy.placement.consolidation = 'off';
