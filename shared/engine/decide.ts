@@ -37,7 +37,7 @@ import { applyDisruptionBudgets } from './disruption.ts';
 import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
-import { chooseLevel, headroom, LEVEL_NOW } from './headroom.ts';
+import { chooseLevel, headroom, headroomAbove, LEVEL_NOW } from './headroom.ts';
 import { type HedgeRequirement, HedgeSearch, replacementGapSeconds, runningShare } from './spot-hedge.ts';
 import {
   hedgeTargets,
@@ -266,22 +266,24 @@ export function decide(given: DecisionInput, now: Date): Plan {
       ? headroom(demandNow, samples, lead, fleet.slo.availability, level ?? LEVEL_NOW)
       : undefined;
   if (level && slo && demandNow !== undefined) {
-    const [chosen, other] = level.scores;
     const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
-    const score = (x: NonNullable<typeof chosen>) =>
-      `x${x.multiplier.toFixed(2)} loses ${pct(x.lossShare)} holding ${x.meanRps.toFixed(0)} rps on average`;
-    // What the level did: the headroom over the lead on the demand now, and on the level chosen (nodes).
-    const onNow = level.basis === 'now' ? slo : headroom(demandNow, samples, lead, fleet.slo.availability, LEVEL_NOW);
+    const score = (x: (typeof level.scores)[number]) =>
+      `${x.basis} ${headroomAbove(x)} loses ${pct(x.lossShare)} holding ${x.meanRps.toFixed(0)} rps on average`;
+    // What the level did: the headroom over the lead as a ratio of the demand now (the estimator's default), and
+    // on the level and form chosen (nodes).
+    const plain = level.basis === 'now' && (level.form ?? 'ratio') === 'ratio';
+    const onNow = plain ? slo : headroom(demandNow, samples, lead, fleet.slo.availability, LEVEL_NOW);
     const before = path.nodesFor(onNow.rps).nodes;
     const after = path.nodesFor(slo.rps).nodes;
+    const form = level.form === 'offset' ? ' plus an amount' : '';
     reasons.add(
       'rule',
       'demand.level',
-      `the headroom scales ${level.basis === 'now' ? 'the demand now' : `the highest demand of the last ${level.lookbackSeconds}s (${slo.levelRps.toFixed(0)} rps)`}: ` +
-        (chosen && other
-          ? `replayed over ${level.windows} lead window(s) of ${lead}s, ${chosen.basis} ${score(chosen)}, ${other.basis} ${score(other)}`
+      `the headroom scales ${level.basis === 'now' ? 'the demand now' : `the highest demand of the last ${level.lookbackSeconds}s (${slo.levelRps.toFixed(0)} rps)`}${form}: ` +
+        (level.scores.length > 0
+          ? `replayed over ${level.windows} lead window(s) of ${lead}s, ${level.scores.map(score).join(', ')}`
           : `no lead window of ${lead}s in the history yet: a burst seen since the previous decision is the only scale there is`) +
-        `; over ${lead}s ${onNow.rps.toFixed(0)} rps on the demand now, ${slo.rps.toFixed(0)} rps on this level`,
+        `; over ${lead}s ${onNow.rps.toFixed(0)} rps as a multiple of the demand now, ${slo.rps.toFixed(0)} rps as chosen`,
       { before, after },
     );
   }
@@ -313,9 +315,9 @@ export function decide(given: DecisionInput, now: Date): Plan {
       'rule',
       'warm.headroom',
       `warm capacity replaces running headroom: a cold launch serves within ${sizing.coldLeadSeconds}s ` +
-        `(demand up to x${sizing.cold.multiplier.toFixed(2)}: ${sizing.cold.rps.toFixed(0)} rps), a warm node within ` +
+        `(demand up to ${headroomAbove(sizing.cold)}: ${sizing.cold.rps.toFixed(0)} rps), a warm node within ` +
         `${sizing.warmLeadSeconds}s (decision interval ${interval}s + resume ${sizing.resumeSeconds}s: ` +
-        `x${sizing.running.multiplier.toFixed(2)}, ${sizing.running.rps.toFixed(0)} rps); ${sizing.availableNodes} warm node(s) ` +
+        `${headroomAbove(sizing.running)}, ${sizing.running.rps.toFixed(0)} rps); ${sizing.availableNodes} warm node(s) ` +
         `(${sizing.availableRps.toFixed(0)} rps) cover the rest: running and booting capacity held at ` +
         `${sizing.heldRps.toFixed(0)} rps` +
         (saved > 0 ? `, ${saved.toFixed(0)} rps less than without warm` : ''),
@@ -379,6 +381,17 @@ export function decide(given: DecisionInput, now: Date): Plan {
       const need = Math.max(sizing.demandBandRps, hedgeWarmRps, unknown);
       warmHold = holdWarmNeeds(input.state.warmHold, warmView, need, t, unknown > 0 && unknown >= need);
       warmTargets = heldWarmTargets(warmView, warmHold);
+      // A rise the fleet has not reached yet (the rate limits let a decision only double it): warm nodes bridge
+      // it (`warm.bridge`), so the pools keep the nodes they have for what the running headroom asks above the
+      // capacity the fleet holds (kept, not prepared, and not held once the fleet has it).
+      const rising = Math.max(0, sizing.heldRps - baseline.capacity());
+      if (rising > 0) {
+        const bridgeTargets = warmTarget(warmView, rising).targets;
+        for (const v of warmView) {
+          const keep = Math.min(bridgeTargets.get(v.pool.id) ?? 0, v.ready + v.warming);
+          if (keep > (warmTargets.targets.get(v.pool.id) ?? 0)) warmTargets.targets.set(v.pool.id, keep);
+        }
+      }
       warmNeedTargets = warmTarget(warmView, need);
       // What the warm pools hold after this decision: the nodes there (kept up to the held need) and those
       // refilled for this decision's need (warm.ts).

@@ -194,8 +194,10 @@ function lossShare(windows: readonly PeakRatio[], m: number): number {
 }
 
 export interface HeadroomEstimate {
-  /** Capacity multiplier on the level (>= 1). */
+  /** Capacity multiplier on the level (>= 1; 1 in the `offset` form). */
   multiplier: number;
+  /** Requests/s held above the level in the `offset` form (0 in the `ratio` form). */
+  offsetRps: number;
   /** The availability target it was sized for. */
   availability: number;
   /** Lead windows learned from (0: the prior alone). */
@@ -208,10 +210,19 @@ export interface HeadroomEstimate {
   historyPeak: number;
 }
 
-/** The level a headroom scales and how far back it looks (0 for `now`). */
+/**
+ * How the peak over a lead window relates to its level: `ratio`, a multiple of it (demand that grows in
+ * proportion: the day's ramps), or `offset`, the level plus an amount (bursts of about the same size whatever
+ * the level: a batch job's requests, an API client's retries, serverless invocations).
+ */
+export type HeadroomForm = 'ratio' | 'offset';
+
+/** The level a headroom scales, how far back it looks (0 for `now`), and the form of the headroom above it. */
 export interface Level {
   basis: LevelBasis;
   lookbackSeconds: number;
+  /** `ratio` when absent. */
+  form?: HeadroomForm;
 }
 
 /** The demand of now as the level: the estimator's historical default. */
@@ -229,18 +240,67 @@ export function estimateHeadroom(
   level: Level = LEVEL_NOW,
 ): HeadroomEstimate {
   const target = Math.min(1, Math.max(0, availability));
-  const history = peakRatios(samples, leadSeconds, level.lookbackSeconds);
-  const multiplier = solveMultiplier(history, target, prior0);
-  const fromHistory = history.length ? solveMultiplier(history, target) : 1;
   const at = samples.filter((p) => Number.isFinite(p.at)).map((p) => p.at);
-  return {
-    multiplier,
+  const common = {
     availability: target,
-    windows: history.length,
-    prior: multiplier > fromHistory + 1e-4,
     historySeconds: at.length ? (Math.max(...at) - Math.min(...at)) / 1000 : 0,
     historyPeak: Math.max(0, ...samples.map((p) => (Number.isFinite(p.rps) ? p.rps : 0))),
   };
+  if (level.form === 'offset') {
+    const windows = leadWindows(samples, leadSeconds, level.lookbackSeconds);
+    const offsetRps = solveOffset(windows, target, prior0);
+    const fromHistory = windows.length ? solveOffset(windows, target) : 0;
+    return {
+      ...common,
+      multiplier: 1,
+      offsetRps,
+      windows: windows.length,
+      prior: offsetRps > fromHistory + 1e-4 * Math.max(1, fromHistory),
+    };
+  }
+  const history = peakRatios(samples, leadSeconds, level.lookbackSeconds);
+  const multiplier = solveMultiplier(history, target, prior0);
+  const fromHistory = history.length ? solveMultiplier(history, target) : 1;
+  return {
+    ...common,
+    multiplier,
+    offsetRps: 0,
+    windows: history.length,
+    prior: multiplier > fromHistory + 1e-4,
+  };
+}
+
+/**
+ * The smallest amount a >= 0 whose loss share over the lead windows (capacity: each window's level + a; and the
+ * prior's pseudo-window, when given: the mean level x the prior ratio at the mean level) fits the target.
+ * Monotone: a higher target never gives less.
+ */
+function solveOffset(history: readonly { level: number; peak: number }[], target: number, prior0?: number): number {
+  const windows = [...history];
+  if (prior0 !== undefined && history.length > 0) {
+    const meanLevel = history.reduce((w, r) => w + r.level, 0) / history.length;
+    windows.push({ level: meanLevel, peak: Math.max(1, prior0) * meanLevel });
+  }
+  let total = 0;
+  for (const w of windows) total += w.peak;
+  if (!(total > 0)) return 0;
+  const allowed = (1 - target) * total;
+  const lost = (a: number) => {
+    let x = 0;
+    for (const w of windows) x += Math.max(0, w.peak - w.level - a);
+    return x;
+  };
+  if (lost(0) <= allowed) return 0;
+  let lo = 0;
+  let hi = Math.max(0, ...windows.map((w) => w.peak - w.level));
+  // The loss falls continuously as a grows and is 0 at the largest rise: bisect to 1e-4 of it.
+  const tol = 1e-4 * Math.max(1, hi);
+  for (let k = 0; k < 60 && hi - lo > tol; k++) {
+    const mid = (lo + hi) / 2;
+    if (lost(mid) <= allowed) hi = mid;
+    else lo = mid;
+  }
+  return hi;
 }
 
 /** The smallest m >= 1 whose loss share over `history` (and the prior's pseudo-window, when given) fits the target. */
@@ -267,18 +327,21 @@ function solveMultiplier(history: readonly PeakRatio[], target: number, prior0?:
 /** How a level basis did over the history's lead windows (replayed with its multiplier). */
 export interface LevelScore {
   basis: LevelBasis;
+  form: HeadroomForm;
   multiplier: number;
+  /** Requests/s above the level (the `offset` form). */
+  offsetRps: number;
   /** Share of the windows' peak demand lost (windows starting at a level of zero lose their peak whole). */
   lossShare: number;
-  /** Mean capacity held over the windows (requests/s): multiplier x level. */
+  /** Mean capacity held over the windows (requests/s): multiplier x level + offset. */
   meanRps: number;
 }
 
 /** The level the headroom scales, and why (see the file comment). */
 export interface LevelChoice extends Level {
-  /** Covered lead windows both bases were replayed over (0: no history, `recent-peak` by default). */
+  /** Covered lead windows every candidate was replayed over (0: no history, `recent-peak` by default). */
   windows: number;
-  /** The scores of both bases, the chosen first (empty without history). */
+  /** The scores of every basis and form, the chosen first (empty without history). */
   scores: LevelScore[];
 }
 
@@ -295,38 +358,60 @@ export function chooseLevel(
 ): LevelChoice {
   const target = Math.min(1, Math.max(0, availability));
   const recent: Level = { basis: 'recent-peak', lookbackSeconds: levelLookbackSeconds(leadSeconds, intervalSeconds) };
-  const bases: Level[] = [LEVEL_NOW, recent];
-  const replay = bases.map((level) => leadWindows(samples, leadSeconds, level.lookbackSeconds));
-  const covered = replay[0].length;
+  // In order of preference at a tie: the recent peak, then the demand now, each as a ratio, then as an offset.
+  const candidates: Level[] = [recent, LEVEL_NOW, { ...recent, form: 'offset' }, { ...LEVEL_NOW, form: 'offset' }];
+  const replay = candidates.map((level) => leadWindows(samples, leadSeconds, level.lookbackSeconds));
+  const covered = replay[1].length;
   if (covered === 0 || recent.lookbackSeconds <= 0) return { ...recent, windows: covered, scores: [] };
-  const scores: LevelScore[] = bases.map((level, k) => {
+  const scores: LevelScore[] = candidates.map((level, k) => {
     const e = estimateHeadroom(samples, leadSeconds, target, priorRatio(leadSeconds), level);
-    const m = e.multiplier;
     let lost = 0;
     let total = 0;
     let held = 0;
     for (const w of replay[k]) {
       // As `headroom` holds it: capped at the history's peak (the prior's reach from the level is not known here).
-      const c = Math.min(m * w.level, Math.max(w.level, e.historyPeak));
+      const c = Math.min(e.multiplier * w.level + e.offsetRps, Math.max(w.level, e.historyPeak));
       total += w.peak;
       lost += Math.max(0, w.peak - c);
       held += c;
     }
     return {
       basis: level.basis,
-      multiplier: m,
+      form: level.form ?? 'ratio',
+      multiplier: e.multiplier,
+      offsetRps: e.offsetRps,
       lossShare: total > 0 ? lost / total : 0,
       meanRps: held / replay[k].length,
     };
   });
   const allowed = 1 - target + 1e-12;
   const fits = scores.map((x) => x.lossShare <= allowed);
-  // `now` wins only where the history shows it better: at equal loss and capacity (flat demand, or only
-  // windows from idle) the recent peak stays, as without history.
-  const better = (a: LevelScore, b: LevelScore, fa: boolean, fb: boolean) =>
-    fa !== fb ? fa : fa ? a.meanRps < b.meanRps * (1 - 1e-4) : a.lossShare < b.lossShare - 1e-9;
-  const k = better(scores[0], scores[1], fits[0], fits[1]) ? 0 : 1;
-  return { ...bases[k], windows: covered, scores: [scores[k], scores[1 - k]] };
+  // A later candidate wins only where the history shows it better: at equal loss and capacity (flat demand, or
+  // only windows from idle) the recent peak as a ratio stays, as without history. An amount above the level is
+  // a way to keep the target at less capacity: it is taken only where it keeps it (where nothing does, each
+  // form's loss replayed on the history it was fitted to says little of what the next burst costs; a multiple
+  // of the recent peak, which holds the last burst, stays the fallback).
+  const better = (a: number, b: number) =>
+    fits[a] !== fits[b]
+      ? fits[a]
+      : fits[a]
+        ? scores[a].meanRps < scores[b].meanRps * (1 - 1e-4)
+        : scores[a].lossShare < scores[b].lossShare - 1e-9;
+  let k = 0;
+  for (let c = 1; c < candidates.length; c++) {
+    if (candidates[c].form === 'offset' && !fits[c]) continue;
+    if (better(c, k)) k = c;
+  }
+  return {
+    ...candidates[k],
+    windows: covered,
+    scores: [scores[k], ...scores.filter((_, i) => i !== k)],
+  };
+}
+
+/** The headroom above a level, in words: `x1.40` (ratio) or `+120 rps` (offset). */
+export function headroomAbove(h: Pick<HeadroomEstimate, 'multiplier' | 'offsetRps'>): string {
+  return h.offsetRps > 0 ? `+${h.offsetRps.toFixed(0)} rps` : `x${h.multiplier.toFixed(2)}`;
 }
 
 export interface Headroom extends HeadroomEstimate {
@@ -360,6 +445,7 @@ export function headroom(
   const d = Math.max(0, demandRps);
   const levelRps = recentLevel(d, samples, level.lookbackSeconds);
   const cap = Math.max(d * priorRatio(leadSeconds), e.historyPeak);
-  const rps = Math.max(d, Math.min(levelRps * e.multiplier, cap));
-  return { ...e, rps, levelRps, level, capped: rps < levelRps * e.multiplier, leadSeconds };
+  const wanted = levelRps * e.multiplier + e.offsetRps;
+  const rps = Math.max(d, Math.min(wanted, cap));
+  return { ...e, rps, levelRps, level, capped: rps < wanted, leadSeconds };
 }

@@ -15,6 +15,7 @@ import {
   type Level,
   levelLookbackSeconds,
   peakRatios,
+  priorRatio,
   recentLevel,
 } from '../../shared/engine/headroom.ts';
 import { fleet, input, pool, T0 } from './fixtures.ts';
@@ -174,7 +175,9 @@ describe('the level the headroom scales', () => {
       lead: 900,
       basis: 'recent-peak',
     },
-    { name: 'bursts that fall back: the recent peak', values: shapes.bursty, lead: 420, basis: 'recent-peak' },
+    // The recent peak, or the demand now plus an amount: both hold the burst from the lull (below); the
+    // amount holds it at 0.1% less on average.
+    { name: 'bursts that fall back: an offset on the demand now', values: shapes.bursty, lead: 420, basis: 'now' },
     {
       name: 'ramps with falls: the demand now holds less at the target',
       values: shapes.ramps,
@@ -187,12 +190,70 @@ describe('the level the headroom scales', () => {
     expect(c.basis).toBe(basis);
     expect(c.lookbackSeconds).toBe(basis === 'now' ? 0 : 300);
     if (values.length === 0) return expect(c.scores).toEqual([]);
-    const [chosen, other] = c.scores;
+    const [chosen, ...others] = c.scores;
     expect(chosen.basis).toBe(basis);
-    // The chosen basis keeps the target at no more capacity, or loses less.
-    if (chosen.lossShare <= 0.001 && other.lossShare <= 0.001)
-      expect(chosen.meanRps).toBeLessThanOrEqual(other.meanRps * 1.0001);
-    else expect(chosen.lossShare).toBeLessThanOrEqual(other.lossShare);
+    expect(c.scores).toHaveLength(4);
+    // The chosen one keeps the target at no more capacity than any other that keeps it, or loses less.
+    for (const other of others) {
+      if (chosen.lossShare <= 0.001 && other.lossShare <= 0.001)
+        expect(chosen.meanRps).toBeLessThanOrEqual(other.meanRps * 1.0001);
+      else if (chosen.lossShare > 0.001) expect(chosen.lossShare).toBeLessThanOrEqual(other.lossShare);
+      else expect(chosen.lossShare).toBeLessThanOrEqual(0.001);
+    }
+    // Whatever it picks, from the lull of the bursty series it holds the burst.
+    if (values === shapes.bursty) expect(headroom(20, series(values), lead, 0.999, c).rps).toBeGreaterThan(495);
+  });
+
+  describe('the form: a multiple of the level, or the level plus an amount', () => {
+    // 10 h a minute apart: a day-like swing of the level between 40 and 340 rps, and bursts of +300 rps for a
+    // minute every 20 minutes, whatever the level (a batch client's requests on top of the traffic).
+    const additive = Array.from(
+      { length: 600 },
+      (_, i) => 190 + 150 * Math.sin((i / 600) * 2 * Math.PI) + (i % 20 === 7 ? 300 : 0),
+    );
+    // Proportional growth: ramps that double the level within the lead, at every level.
+    const proportional = Array.from(
+      { length: 600 },
+      (_, i) => (50 + (250 * Math.floor(i / 60)) / 9) * (1 + (i % 15) / 15),
+    );
+
+    it('bursts of one size at every level: an amount above the level holds less than a multiple', () => {
+      const s = series(additive);
+      const c = chooseLevel(s, 420, 0.999);
+      expect(c.form).toBe('offset');
+      const ratio = c.scores.find((x) => x.form === 'ratio' && x.basis === c.basis)!;
+      expect(c.scores[0]!.meanRps).toBeLessThan(ratio.meanRps);
+      const e = estimateHeadroom(s, 420, 0.999, undefined, c);
+      expect(e.multiplier).toBe(1);
+      expect(e.offsetRps).toBeGreaterThan(250);
+      expect(e.offsetRps).toBeLessThan(320);
+    });
+
+    it('growth in proportion to the level: a multiple', () => {
+      const c = chooseLevel(series(proportional), 900, 0.999);
+      expect(c.form ?? 'ratio').toBe('ratio');
+    });
+
+    it('holds the level plus the amount, within the history peak, never below the demand now', () => {
+      const s = series(additive);
+      const level: Level = { basis: 'now', lookbackSeconds: 0, form: 'offset' };
+      const e = estimateHeadroom(s, 420, 0.999, undefined, level);
+      expect(headroom(100, s, 420, 0.999, level).rps).toBeCloseTo(100 + e.offsetRps, 6);
+      // Capped at the larger of the history's peak and the prior's reach from the demand now.
+      const cap = Math.max(600 * priorRatio(420), e.historyPeak);
+      expect(headroom(600, s, 420, 0.999, level).rps).toBeCloseTo(Math.min(600 + e.offsetRps, cap), 6);
+      // From idle: the amount alone (a burst from zero is what an amount can hold and a multiple cannot).
+      expect(headroom(0, s, 420, 0.999, level).rps).toBeCloseTo(e.offsetRps, 6);
+    });
+
+    it('a stricter target never holds less', () => {
+      const s = series(additive);
+      const level: Level = { basis: 'now', lookbackSeconds: 0, form: 'offset' };
+      const at = (a: number) => estimateHeadroom(s, 420, a, undefined, level).offsetRps;
+      expect(at(0.99)).toBeLessThanOrEqual(at(0.995));
+      expect(at(0.995)).toBeLessThanOrEqual(at(0.999));
+      expect(at(0.9)).toBeLessThan(at(0.999));
+    });
   });
 
   it('from a lull after a burst, the recent peak holds the burst; the demand now would not', () => {
@@ -227,6 +288,8 @@ describe('headroom: properties', () => {
           for (const level of [
             LEVEL_NOW,
             { basis: 'recent-peak', lookbackSeconds: 300 } as Level,
+            { basis: 'now', lookbackSeconds: 0, form: 'offset' } as Level,
+            { basis: 'recent-peak', lookbackSeconds: 300, form: 'offset' } as Level,
             chooseLevel(s, lead, lo),
           ]) {
             expect(headroom(demand, s, lead, hi, level).rps).toBeGreaterThanOrEqual(

@@ -482,3 +482,31 @@ describe('the scale-down hold of nodes that go back to warm pools', () => {
     if (why) expect(why.before! - why.after!).toBeLessThanOrEqual(2);
   });
 });
+
+describe('warm nodes kept for a rise the fleet has not reached', () => {
+  // 48 h at 30 rps with one burst to 300 three minutes ago: the headroom holds 300 rps (the recent peak). The
+  // fleet has 3 nodes (30 rps) and 24 warm ones; the HPA rate limit lets it reach 7 in this decision.
+  const hist = Array.from({ length: 2880 }, (_, i) => [t0 / 1000 - (2879 - i) * 60, i === 2876 ? 300 : 30] as const);
+  const run = (desired: number) => {
+    const p = od(desired, 24, { warm: warm({ max: 24 }) });
+    const f = fleet([p], {
+      metrics: [],
+      scaleUp: DEFAULT_SCALE_UP,
+      placement: { onDemandBase: 0, spotShare: 1, maxSpotSharePerZone: 1 },
+    });
+    f.slo.availability = 0.999;
+    return decide(input(f, { demand: { rps: 30 }, demandHistory: hist }), T0);
+  };
+
+  it('keeps the warm nodes it has for the part of the headroom the fleet does not hold yet, prepares none', () => {
+    const p = run(3);
+    expect(p.targetNodes).toBe(7);
+    // The demand band and the hedge need none (both leads hold the burst; no spot): without the rise, 0.
+    expect(p.warm?.needTargets?.od).toBe(0);
+    expect(p.warm?.targets.od).toBe(24);
+  });
+
+  it('lets them go once the fleet holds the headroom', () => {
+    expect(run(30).warm?.targets.od).toBe(0);
+  });
+});
