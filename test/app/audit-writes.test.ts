@@ -15,6 +15,7 @@ import { DRAIN_SOURCE } from '../../shared/domain/drain-command.ts';
 import { metricsQueryText } from '../../shared/domain/ports.ts';
 import type { Signal } from '../../shared/domain/signals.ts';
 import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
+import { spotWarningSignal } from '../support/signals.ts';
 
 const T0 = new Date('2026-03-02T15:00:00Z');
 const FLEET = 'llm-demo';
@@ -58,18 +59,7 @@ function watchAuditWrites(w: FakeWorld): { writes: Write[]; overlapped: () => bo
   return { writes, overlapped: () => overlapped };
 }
 
-const notice: Signal = {
-  type: 'interruption',
-  eventId: 'spot-1',
-  source: 'aws.ec2',
-  time: T0.toISOString(),
-  cloud: 'aws',
-  kind: 'warning',
-  instanceIds: ['i-1'],
-  deadline: new Date(T0.getTime() + 120_000).toISOString(),
-  zone: 'us-east-1a',
-  region: 'us-east-1',
-};
+const notice: Signal = spotWarningSignal(T0);
 
 const isCommand = (e: { source: string }) => e.source === DRAIN_SOURCE;
 

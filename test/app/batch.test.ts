@@ -12,6 +12,7 @@ import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts
 import { metricsQueryText } from '../../shared/domain/ports.ts';
 import type { InterruptionSignal } from '../../shared/domain/signals.ts';
 import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
+import { spotWarningSignal } from '../support/signals.ts';
 
 const T0 = new Date('2026-03-02T15:00:00Z');
 const FLEET = 'llm-demo';
@@ -49,18 +50,7 @@ function world(refuted: string[] = []): FakeWorld {
   return w;
 }
 
-const warning = (id: string): InterruptionSignal => ({
-  type: 'interruption',
-  eventId: `spot-${id}`,
-  source: 'aws.ec2',
-  time: T0.toISOString(),
-  cloud: 'aws',
-  kind: 'warning',
-  instanceIds: [id],
-  deadline: new Date(T0.getTime() + 120_000).toISOString(),
-  zone: 'us-east-1a',
-  region: 'us-east-1',
-});
+const warning = (id: string): InterruptionSignal => spotWarningSignal(T0, { eventId: `spot-${id}`, instanceIds: [id] });
 
 /** Runs the notices of `ids` while another invocation holds the lease; frees it once all are recorded. */
 async function burst(w: FakeWorld, ids: string[]): Promise<TriggerResult[]> {

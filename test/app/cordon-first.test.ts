@@ -12,6 +12,7 @@ import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts
 import { metricsQueryText } from '../../shared/domain/ports.ts';
 import type { InterruptionSignal } from '../../shared/domain/signals.ts';
 import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
+import { spotWarningSignal } from '../support/signals.ts';
 
 const T0 = new Date('2026-03-02T15:00:00Z');
 const FLEET = 'llm-demo';
@@ -43,19 +44,7 @@ function world(): FakeWorld {
   return w;
 }
 
-const warning = (over: Partial<InterruptionSignal> = {}): InterruptionSignal => ({
-  type: 'interruption',
-  eventId: 'spot-1',
-  source: 'aws.ec2',
-  time: T0.toISOString(),
-  cloud: 'aws',
-  kind: 'warning',
-  instanceIds: ['i-1'],
-  deadline: new Date(T0.getTime() + 120_000).toISOString(),
-  zone: 'us-east-1a',
-  region: 'us-east-1',
-  ...over,
-});
+const warning = (over: Partial<InterruptionSignal> = {}): InterruptionSignal => spotWarningSignal(T0, over);
 
 describe('which notices cordon first', () => {
   const cases: Array<{ name: string; notice: InterruptionSignal; cordons: string[] }> = [

@@ -15,6 +15,7 @@ import { CloudError } from '../../shared/domain/errors.ts';
 import { metricsQueryText } from '../../shared/domain/ports.ts';
 import type { MetricAlarmSignal, OperatorCommandSignal, Signal } from '../../shared/domain/signals.ts';
 import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
+import { spotWarningSignal } from '../support/signals.ts';
 
 const T0 = new Date('2026-03-02T15:00:00Z'); // a Monday, 10:00 in New York: business hours (floor 3)
 const FLEET = 'llm-demo';
@@ -347,18 +348,7 @@ describe('an interruption', () => {
     w.cluster.drainGate = new Promise<void>((r) => {
       open = r;
     });
-    const notice: Signal = {
-      type: 'interruption',
-      eventId: 'spot-1',
-      source: 'aws.ec2',
-      time: T0.toISOString(),
-      cloud: 'aws',
-      kind: 'warning',
-      instanceIds: ['i-1'],
-      deadline: new Date(T0.getTime() + 120_000).toISOString(),
-      zone: 'us-east-1a',
-      region: 'us-east-1',
-    };
+    const notice: Signal = spotWarningSignal(T0);
     const run = spotInterruption.run(notice, w.deps);
     // The drain waits: the decision is recorded and its lease given back meanwhile; nothing is removed yet.
     await vi.waitFor(() => expect(w.state.calls.map((c) => c.method)).toContain('putAudit'));

@@ -11,6 +11,7 @@ import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts
 import { DRAIN_SOURCE } from '../../shared/domain/drain-command.ts';
 import type { DrainCommandSignal, OperatorCommandSignal } from '../../shared/domain/signals.ts';
 import { fakeDeps } from '../support/fakes.ts';
+import { opDrainSignal } from '../support/signals.ts';
 
 const T0 = new Date('2026-03-02T15:00:00Z');
 let resolved: ResolvedConfig;
@@ -21,16 +22,7 @@ beforeAll(async () => {
   resolved = { ...demo, fleets: [...demo.fleets, { ...demo.fleets[0]!, id: 'llm-other' }] };
 });
 
-const drainNode: OperatorCommandSignal = {
-  type: 'operator-command',
-  eventId: 'op-drain-shared',
-  source: 'cli',
-  time: T0.toISOString(),
-  command: 'drain',
-  node: 'i-0abc',
-  actor: 'alice',
-  reason: 'bad GPU',
-};
+const drainNode: OperatorCommandSignal = opDrainSignal(T0, { eventId: 'op-drain-shared' });
 
 const actions = (r: { outcome: { applied: Array<{ action: string }> } } | undefined) =>
   (r?.outcome.applied ?? []).map((a) => a.action).sort();

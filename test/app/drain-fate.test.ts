@@ -17,6 +17,7 @@ import type { DrainCommandSignal, OperatorCommandSignal } from '../../shared/dom
 import type { HandlerResult } from '../../shared/runtime/handler.ts';
 import { StaleStateError } from '../../shared/state/records.ts';
 import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
+import { opDrainSignal } from '../support/signals.ts';
 
 const T0 = new Date('2026-03-02T15:00:00Z');
 const FLEET = 'llm-demo';
@@ -26,17 +27,7 @@ beforeAll(async () => {
   resolved = await loadConfigFile(fileURLToPath(new URL('../../config/demo.json', import.meta.url)));
 });
 
-const drainNode: OperatorCommandSignal = {
-  type: 'operator-command',
-  eventId: 'op-drain',
-  source: 'cli',
-  time: T0.toISOString(),
-  command: 'drain',
-  node: 'i-0abc',
-  actor: 'alice',
-  reason: 'bad GPU',
-  fleetId: FLEET,
-};
+const drainNode: OperatorCommandSignal = opDrainSignal(T0, { fleetId: FLEET });
 
 const isCommand = (e: { source: string }) => e.source === DRAIN_SOURCE;
 
