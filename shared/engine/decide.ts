@@ -37,7 +37,7 @@ import { applyDisruptionBudgets } from './disruption.ts';
 import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
-import { chooseLevel, headroom, headroomAbove, LEVEL_NOW } from './headroom.ts';
+import { chooseLevel, DemandHistory, headroom, headroomAbove, LEVEL_NOW } from './headroom.ts';
 import { type HedgeRequirement, HedgeSearch, replacementGapSeconds, runningShare } from './spot-hedge.ts';
 import {
   hedgeTargets,
@@ -256,7 +256,10 @@ export function decide(given: DecisionInput, now: Date): Plan {
   for (const m of input.metrics ?? []) metrics.set(m.metric, m.value);
   const scaleToZero = policy.scaleToZero || windows.scaleToZero;
   const demandNow = input.demand && Number.isFinite(input.demand.rps) ? Math.max(0, input.demand.rps) : undefined;
-  const samples = (input.demandHistory ?? []).filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps }));
+  // Read once: every headroom below (level candidates, horizons, hedge targets) asks it for its lead windows.
+  const samples = new DemandHistory(
+    (input.demandHistory ?? []).filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps })),
+  );
   // The level the headroom scales (headroom.ts): the demand now, or the highest since the previous decision,
   // whichever the fleet's history serves at its target with less capacity.
   const level =

@@ -39,7 +39,9 @@
  * The result is `headroom(...)`: the capacity (requests/s) needed within the lead time, the multiplier, the
  * quantile and the window it was learned over. It is the seam other capacity planners build on (warm
  * capacity asks the same question over its own, shorter lead time: `estimateHeadroom` with that lead).
- * Pure: the application gathers the demand history as data.
+ * Pure: the application gathers the demand history as data. A decision reads it once (`DemandHistory`: sorted,
+ * its lead windows and estimates kept), since it asks the same windows of every level candidate, both horizons
+ * of warm capacity and every spot hedge target: the same answers at half the engine's time per decision.
  */
 
 import { DEFAULT_DECISION_INTERVAL_SECONDS } from './defaults.ts';
@@ -112,18 +114,23 @@ export interface PeakRatio {
 const validSorted = (samples: readonly DemandSample[]) =>
   samples.filter((p) => Number.isFinite(p.at) && Number.isFinite(p.rps) && p.rps >= 0).sort((a, b) => a.at - b.at);
 
+/** A lead window: its level (the demand it scales from) and the peak over it. */
+export interface LeadWindow {
+  level: number;
+  peak: number;
+}
+
 /**
  * Every lead window the history covers (its last sample at or after the window's end, within half a step):
  * the level (the highest demand over `[t - lookbackSeconds, t]`, the demand at `t` with no lookback) and the
- * peak over `(t, t + lead]`. Levels of zero included.
+ * peak over `(t, t + lead]`. Levels of zero included. `s`: valid samples in time order; `step`: their median
+ * step.
  */
-function leadWindows(samples: readonly DemandSample[], leadSeconds: number, lookbackSeconds: number) {
-  const s = validSorted(samples);
-  const out: { level: number; peak: number }[] = [];
+function leadWindows(s: readonly DemandSample[], step: number, leadSeconds: number, lookbackSeconds: number) {
+  const out: LeadWindow[] = [];
   if (s.length < 2 || !(leadSeconds > 0)) return out;
   const lead = leadSeconds * 1000;
   const lookback = Math.max(0, lookbackSeconds) * 1000;
-  const step = medianStep(s);
   const lastAt = s[s.length - 1].at;
   // Sliding-window maxima over (t_i, t_i + lead] ahead and [t_i - lookback, t_i] behind: deques of indices with
   // decreasing demand.
@@ -151,23 +158,105 @@ function leadWindows(samples: readonly DemandSample[], leadSeconds: number, look
 }
 
 /**
+ * A demand history read once per decision: its valid samples in time order, its span and peak, and the lead
+ * windows and estimates asked of it, kept (a decision asks for the same windows for every level candidate,
+ * horizon and hedge target). Every function here takes it or the samples themselves; results are the same.
+ * Immutable once built: what it keeps depends on nothing but the samples.
+ */
+export class DemandHistory {
+  /** Valid samples (finite time, finite non-negative demand), in time order. */
+  readonly sorted: readonly DemandSample[];
+  /** Seconds between the first and the last sample with a finite time. */
+  readonly spanSeconds: number;
+  /** Highest finite demand (requests/s), 0 without one. */
+  readonly peak: number;
+  private readonly step: number;
+  private readonly windowMemo = new Map<string, readonly LeadWindow[]>();
+  private readonly ratioMemo = new Map<string, readonly PeakRatio[]>();
+  private readonly estimateMemo = new Map<string, HeadroomEstimate>();
+
+  constructor(samples: readonly DemandSample[]) {
+    this.sorted = validSorted(samples);
+    let first = Number.POSITIVE_INFINITY;
+    let last = Number.NEGATIVE_INFINITY;
+    let peak = 0;
+    for (const p of samples) {
+      if (Number.isFinite(p.at)) {
+        first = Math.min(first, p.at);
+        last = Math.max(last, p.at);
+      }
+      if (Number.isFinite(p.rps)) peak = Math.max(peak, p.rps);
+    }
+    this.spanSeconds = last >= first ? (last - first) / 1000 : 0;
+    this.peak = peak;
+    this.step = medianStep(this.sorted);
+  }
+
+  /** The history of `samples`: itself when it already is one. */
+  static of(samples: readonly DemandSample[] | DemandHistory): DemandHistory {
+    return samples instanceof DemandHistory ? samples : new DemandHistory(samples);
+  }
+
+  /** The lead windows over `leadSeconds` with levels over `lookbackSeconds` (see `leadWindows`). */
+  windows(leadSeconds: number, lookbackSeconds: number): readonly LeadWindow[] {
+    const key = `${leadSeconds}:${lookbackSeconds}`;
+    let w = this.windowMemo.get(key);
+    if (w === undefined) {
+      w = leadWindows(this.sorted, this.step, leadSeconds, lookbackSeconds);
+      this.windowMemo.set(key, w);
+    }
+    return w;
+  }
+
+  /** The windows with a level above zero, as ratios (see `peakRatios`). */
+  ratios(leadSeconds: number, lookbackSeconds: number): readonly PeakRatio[] {
+    const key = `${leadSeconds}:${lookbackSeconds}`;
+    let r = this.ratioMemo.get(key);
+    if (r === undefined) {
+      r = this.windows(leadSeconds, lookbackSeconds)
+        .filter((w) => w.level > 0)
+        .map((w) => ({ ratio: w.peak / w.level, start: w.level, peak: w.peak }));
+      this.ratioMemo.set(key, r);
+    }
+    return r;
+  }
+
+  /** `estimateHeadroom` over this history, kept per lead, target, prior and level. */
+  estimate(leadSeconds: number, target: number, prior0: number, level: Level): HeadroomEstimate {
+    const key = `${leadSeconds}:${target}:${prior0}:${level.basis}:${level.lookbackSeconds}:${level.form ?? 'ratio'}`;
+    let e = this.estimateMemo.get(key);
+    if (e === undefined) {
+      e = estimateFrom(this, leadSeconds, target, prior0, level);
+      this.estimateMemo.set(key, e);
+    }
+    return e;
+  }
+}
+
+/**
  * The peak-to-level ratio of every sample whose lead window the history covers; the level is the demand at the
  * sample (`lookbackSeconds` 0) or the highest demand over the lookback before it. A level of zero gives no
  * ratio (nothing to scale from).
  */
-export function peakRatios(samples: readonly DemandSample[], leadSeconds: number, lookbackSeconds = 0): PeakRatio[] {
-  return leadWindows(samples, leadSeconds, lookbackSeconds)
-    .filter((w) => w.level > 0)
-    .map((w) => ({ ratio: w.peak / w.level, start: w.level, peak: w.peak }));
+export function peakRatios(
+  samples: readonly DemandSample[] | DemandHistory,
+  leadSeconds: number,
+  lookbackSeconds = 0,
+): PeakRatio[] {
+  return [...DemandHistory.of(samples).ratios(leadSeconds, lookbackSeconds)];
 }
 
 /**
  * The level of now for a basis: the demand now, or the highest of it and the history's samples within the
  * lookback before the history's last sample.
  */
-export function recentLevel(demandRps: number, samples: readonly DemandSample[], lookbackSeconds: number): number {
+export function recentLevel(
+  demandRps: number,
+  samples: readonly DemandSample[] | DemandHistory,
+  lookbackSeconds: number,
+): number {
   let level = Math.max(0, demandRps);
-  const s = validSorted(samples);
+  const s = DemandHistory.of(samples).sorted;
   if (s.length === 0 || !(lookbackSeconds > 0)) return level;
   const from = s[s.length - 1].at - lookbackSeconds * 1000 - 1e-6;
   for (let i = s.length - 1; i >= 0 && s[i].at >= from; i--) level = Math.max(level, s[i].rps);
@@ -233,21 +322,26 @@ export const LEVEL_NOW: Level = { basis: 'now', lookbackSeconds: 0 };
  * the prior's pseudo-window, stays within `1 - availability`. Monotone: a higher target never gives less.
  */
 export function estimateHeadroom(
-  samples: readonly DemandSample[],
+  samples: readonly DemandSample[] | DemandHistory,
   leadSeconds: number,
   availability: number,
   prior0 = priorRatio(leadSeconds),
   level: Level = LEVEL_NOW,
 ): HeadroomEstimate {
   const target = Math.min(1, Math.max(0, availability));
-  const at = samples.filter((p) => Number.isFinite(p.at)).map((p) => p.at);
-  const common = {
-    availability: target,
-    historySeconds: at.length ? (Math.max(...at) - Math.min(...at)) / 1000 : 0,
-    historyPeak: Math.max(0, ...samples.map((p) => (Number.isFinite(p.rps) ? p.rps : 0))),
-  };
+  return DemandHistory.of(samples).estimate(leadSeconds, target, prior0, level);
+}
+
+function estimateFrom(
+  h: DemandHistory,
+  leadSeconds: number,
+  target: number,
+  prior0: number,
+  level: Level,
+): HeadroomEstimate {
+  const common = { availability: target, historySeconds: h.spanSeconds, historyPeak: h.peak };
   if (level.form === 'offset') {
-    const windows = leadWindows(samples, leadSeconds, level.lookbackSeconds);
+    const windows = h.windows(leadSeconds, level.lookbackSeconds);
     const offsetRps = solveOffset(windows, target, prior0);
     const fromHistory = windows.length ? solveOffset(windows, target) : 0;
     return {
@@ -258,7 +352,7 @@ export function estimateHeadroom(
       prior: offsetRps > fromHistory + 1e-4 * Math.max(1, fromHistory),
     };
   }
-  const history = peakRatios(samples, leadSeconds, level.lookbackSeconds);
+  const history = h.ratios(leadSeconds, level.lookbackSeconds);
   const multiplier = solveMultiplier(history, target, prior0);
   const fromHistory = history.length ? solveMultiplier(history, target) : 1;
   return {
@@ -351,7 +445,7 @@ export interface LevelChoice extends Level {
  * does, the one that loses less; without a covered lead window, `recent-peak`.
  */
 export function chooseLevel(
-  samples: readonly DemandSample[],
+  samples: readonly DemandSample[] | DemandHistory,
   leadSeconds: number,
   availability: number,
   intervalSeconds: number = DEFAULT_DECISION_INTERVAL_SECONDS,
@@ -360,11 +454,12 @@ export function chooseLevel(
   const recent: Level = { basis: 'recent-peak', lookbackSeconds: levelLookbackSeconds(leadSeconds, intervalSeconds) };
   // In order of preference at a tie: the recent peak, then the demand now, each as a ratio, then as an offset.
   const candidates: Level[] = [recent, LEVEL_NOW, { ...recent, form: 'offset' }, { ...LEVEL_NOW, form: 'offset' }];
-  const replay = candidates.map((level) => leadWindows(samples, leadSeconds, level.lookbackSeconds));
+  const history = DemandHistory.of(samples);
+  const replay = candidates.map((level) => history.windows(leadSeconds, level.lookbackSeconds));
   const covered = replay[1].length;
   if (covered === 0 || recent.lookbackSeconds <= 0) return { ...recent, windows: covered, scores: [] };
   const scores: LevelScore[] = candidates.map((level, k) => {
-    const e = estimateHeadroom(samples, leadSeconds, target, priorRatio(leadSeconds), level);
+    const e = estimateHeadroom(history, leadSeconds, target, priorRatio(leadSeconds), level);
     let lost = 0;
     let total = 0;
     let held = 0;
@@ -436,14 +531,15 @@ export interface Headroom extends HeadroomEstimate {
  */
 export function headroom(
   demandRps: number,
-  samples: readonly DemandSample[],
+  samples: readonly DemandSample[] | DemandHistory,
   leadSeconds: number,
   availability: number,
   level: Level = LEVEL_NOW,
 ): Headroom {
-  const e = estimateHeadroom(samples, leadSeconds, availability, priorRatio(leadSeconds), level);
+  const history = DemandHistory.of(samples);
+  const e = estimateHeadroom(history, leadSeconds, availability, priorRatio(leadSeconds), level);
   const d = Math.max(0, demandRps);
-  const levelRps = recentLevel(d, samples, level.lookbackSeconds);
+  const levelRps = recentLevel(d, history, level.lookbackSeconds);
   const cap = Math.max(d * priorRatio(leadSeconds), e.historyPeak);
   const wanted = levelRps * e.multiplier + e.offsetRps;
   const rps = Math.max(d, Math.min(wanted, cap));

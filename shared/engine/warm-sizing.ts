@@ -38,7 +38,7 @@
  */
 import type { Pool } from '../domain/types.ts';
 import type { WarmPolicy } from '../domain/warm.ts';
-import { type DemandSample, type Headroom, headroom, LEVEL_NOW, type Level } from './headroom.ts';
+import { type DemandHistory, type DemandSample, type Headroom, headroom, LEVEL_NOW, type Level } from './headroom.ts';
 import type { Layout } from './layout.ts';
 import type { PlacementPath } from './placement-path.ts';
 import type { HeldNeed, WarmHold } from './types.ts';
@@ -127,7 +127,7 @@ export function warmCapacityFor(pools: readonly WarmPoolView[], needRps: number)
  */
 export function sizeWithWarm(
   demandRps: number,
-  samples: readonly DemandSample[],
+  samples: readonly DemandSample[] | DemandHistory,
   availability: number,
   coldLeadSeconds: number,
   intervalSeconds: number,

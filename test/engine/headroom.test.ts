@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../shared/engine/decide.ts';
 import {
   chooseLevel,
+  DemandHistory,
   type DemandSample,
   estimateHeadroom,
   HEADROOM_PRIOR_RATIO,
@@ -264,6 +265,62 @@ describe('the level the headroom scales', () => {
     expect(recent.levelRps).toBe(709);
     expect(recent.rps).toBe(709); // capped at the history's peak
     expect(now.rps).toBeLessThan(100);
+  });
+});
+
+describe('DemandHistory: the history read once per decision', () => {
+  const history = fc.array(
+    fc.record({
+      at: fc.oneof(
+        fc.integer({ min: 0, max: 7200 }).map((x) => T0.getTime() - x * 1000),
+        fc.constant(Number.NaN),
+      ),
+      rps: fc.oneof(fc.double({ min: -10, max: 1000, noNaN: true }), fc.constant(Number.NaN)),
+    }),
+    { maxLength: 120 },
+  );
+
+  it('gives every estimate the raw samples give, whatever the samples (unsorted, invalid, repeated)', () => {
+    fc.assert(
+      fc.property(
+        history,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.integer({ min: 60, max: 1800 }),
+        fc.double({ min: 0, max: 500, noNaN: true }),
+        (s, target, lead, demand) => {
+          const h = new DemandHistory(s);
+          for (const level of [
+            LEVEL_NOW,
+            { basis: 'recent-peak', lookbackSeconds: 300 } as Level,
+            { basis: 'now', lookbackSeconds: 0, form: 'offset' } as Level,
+            { basis: 'recent-peak', lookbackSeconds: 300, form: 'offset' } as Level,
+          ]) {
+            // Asked twice: the second answer comes from what the history kept, and is the same.
+            for (let k = 0; k < 2; k++) {
+              expect(estimateHeadroom(h, lead, target, priorRatio(lead), level)).toEqual(
+                estimateHeadroom(s, lead, target, priorRatio(lead), level),
+              );
+              expect(headroom(demand, h, lead, target, level)).toEqual(headroom(demand, s, lead, target, level));
+            }
+          }
+          expect(chooseLevel(h, lead, target)).toEqual(chooseLevel(s, lead, target));
+          expect(peakRatios(h, lead, 300)).toEqual(peakRatios(s, lead, 300));
+          expect(recentLevel(demand, h, 300)).toBe(recentLevel(demand, s, 300));
+        },
+      ),
+    );
+  });
+
+  it('keeps the lead windows it computed: the same array for the same lead and lookback', () => {
+    const h = new DemandHistory(series([10, 20, 40, 40, 40]));
+    expect(h.windows(120, 0)).toBe(h.windows(120, 0));
+    expect(h.windows(120, 60)).not.toBe(h.windows(120, 0));
+    expect(h.windows(120, 0).map((w) => [w.level, w.peak])).toEqual([
+      [10, 40],
+      [20, 40],
+      [40, 40],
+    ]);
+    expect(DemandHistory.of(h)).toBe(h);
   });
 });
 
