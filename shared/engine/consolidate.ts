@@ -75,12 +75,6 @@ export interface Swap {
 
 const eps = (x: number) => 1e-9 * Math.max(1, Math.abs(x));
 
-/** Ready nodes of slot `i` the fleet has. */
-function readyNodes(layout: Layout, i: number): number {
-  const { pool, notComing = 0 } = layout.slots[i];
-  return Math.max(0, Math.min(pool.ready, pool.desired - notComing));
-}
-
 /** The swap to make and the layout with it, or the plan's layout unchanged. */
 export function consolidate(input: ConsolidationInput): { layout: Layout; swap?: Swap } {
   const { final, baseline } = input;
@@ -89,7 +83,7 @@ export function consolidate(input: ConsolidationInput): { layout: Layout; swap?:
     const A = final.slots[a];
     if (A.tier === 'reserved' || A.pinned || A.ending || final.counts[a] <= A.min) continue;
     // Only a serving node: the node A keeps is one the fleet has, ready (never one this decision launches).
-    if (final.counts[a] > baseline.counts[a] || readyNodes(baseline, a) < 1) continue;
+    if (final.counts[a] > baseline.counts[a] || baseline.readyNodes(a) < 1) continue;
     for (let b = 0; b < final.slots.length; b++) {
       const B = final.slots[b];
       if (b === a || B.tier !== A.tier || B.pinned || B.ending || !(B.pool.rpsPerNode > 0)) continue;

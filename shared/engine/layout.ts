@@ -116,9 +116,18 @@ export class Layout {
     for (let i = 0; i < this.slots.length; i++) {
       const { pool, notComing = 0 } = this.slots[i];
       const removed = Math.max(0, pool.desired - notComing - this.counts[i]);
-      rps += Math.max(0, Math.min(pool.ready, pool.desired) - removed) * Math.max(0, pool.rpsPerNode);
+      rps += Math.max(0, this.readyNodes(i) - removed) * Math.max(0, pool.rpsPerNode);
     }
     return rps;
+  }
+
+  /**
+   * Ready nodes slot `i`'s pool has, of those it keeps asking for: its ready nodes, at most its desired count
+   * less the nodes not coming (whatever this layout does with them).
+   */
+  readyNodes(i: number): number {
+    const { pool, notComing = 0 } = this.slots[i];
+    return Math.max(0, Math.min(pool.ready, pool.desired - notComing));
   }
 
   cost(): number {
