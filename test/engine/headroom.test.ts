@@ -25,6 +25,13 @@ const MIN = 60_000;
 /** Samples a minute apart ending at T0, from per-minute demand values. */
 const series = (values: readonly number[]): DemandSample[] =>
   values.map((rps, i) => ({ at: T0.getTime() - (values.length - 1 - i) * MIN, rps }));
+/** Every basis and form of the level (recent peak over the demo's 300 s decision interval). */
+const EVERY_LEVEL: readonly Level[] = [
+  LEVEL_NOW,
+  { basis: 'recent-peak', lookbackSeconds: 300 },
+  { basis: 'now', lookbackSeconds: 0, form: 'offset' },
+  { basis: 'recent-peak', lookbackSeconds: 300, form: 'offset' },
+];
 /** As `decide` takes it: [unix seconds, rps]. */
 const tuples = (values: readonly number[]) => series(values).map((s) => [s.at / 1000, s.rps] as const);
 
@@ -289,12 +296,7 @@ describe('DemandHistory: the history read once per decision', () => {
         fc.double({ min: 0, max: 500, noNaN: true }),
         (s, target, lead, demand) => {
           const h = new DemandHistory(s);
-          for (const level of [
-            LEVEL_NOW,
-            { basis: 'recent-peak', lookbackSeconds: 300 } as Level,
-            { basis: 'now', lookbackSeconds: 0, form: 'offset' } as Level,
-            { basis: 'recent-peak', lookbackSeconds: 300, form: 'offset' } as Level,
-          ]) {
+          for (const level of EVERY_LEVEL) {
             // Asked twice: the second answer comes from what the history kept, and is the same.
             for (let k = 0; k < 2; k++) {
               expect(estimateHeadroom(h, lead, target, priorRatio(lead), level)).toEqual(
@@ -342,13 +344,7 @@ describe('headroom: properties', () => {
           );
           // For either level, and for the level the fleet's history picks: the capacity held never falls.
           const demand = values.at(-1) ?? 0;
-          for (const level of [
-            LEVEL_NOW,
-            { basis: 'recent-peak', lookbackSeconds: 300 } as Level,
-            { basis: 'now', lookbackSeconds: 0, form: 'offset' } as Level,
-            { basis: 'recent-peak', lookbackSeconds: 300, form: 'offset' } as Level,
-            chooseLevel(s, lead, lo),
-          ]) {
+          for (const level of [...EVERY_LEVEL, chooseLevel(s, lead, lo)]) {
             expect(headroom(demand, s, lead, hi, level).rps).toBeGreaterThanOrEqual(
               headroom(demand, s, lead, lo, level).rps - 1e-9,
             );
