@@ -60,6 +60,7 @@ import {
   type ScenarioResult,
   SPOTS,
   type Spot,
+  TRACE_PREFIX,
   scenarioSpecs,
   table,
 } from './sim.ts';
@@ -74,8 +75,10 @@ const USAGE = `usage: npm run bench -- [options]
   --seed N            seed of the default day, the spot process and the worlds (default 1)
   --only LIST         some of: ${PARTS.join(', ')} (comma-separated; default all)
   --quick             the simulation at availability 0.999 with the default spot process only
-  --scenarios LIST    demand traces of the simulation: ${DEMANDS.join(', ')} (default all)
-  --spots LIST        spot processes of the simulation: ${SPOTS.join(', ')} (default all)
+  --scenarios LIST    demand traces of the simulation: ${DEMANDS.join(', ')}, or trace:PATH for any other
+                      CSV in the traces folder (default: the default day and every demand trace there)
+  --spots LIST        spot processes of the simulation: default, or a set of spot_availability in the
+                      traces folder (${SPOTS.slice(1).join(', ')} there today; default: all of them)
   --days LIST         the 2024 traces' UTC days, YYYY-MM-DD (default 2024-05-14, a Tuesday; the week is
                       2024-05-10 to 2024-05-16, and a day from 2024-05-12 on has 48 h of history): other days
                       are held out of any tuning, to check that a change generalizes
@@ -103,8 +106,10 @@ interface Options {
   pathRuns: number;
   bundleRuns: number;
   coldstartRuns: number;
-  demands: Demand[];
-  spots: Spot[];
+  /** Absent: every demand the traces folder holds. */
+  demands?: Demand[];
+  /** Absent: the default process and every spot set the traces folder holds. */
+  spots?: Spot[];
   /** The 2024 traces' UTC days (YYYY-MM-DD; Tuesday 2024-05-14 when empty). */
   days: string[];
   targets: number[];
@@ -144,14 +149,16 @@ function options(argv: string[]): Options | undefined {
   };
   const only = values.only?.split(',').map((s) => s.trim()) ?? [...PARTS];
   for (const p of only) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only: unknown part '${p}'`);
-  const list = <T extends string>(name: string, v: string | undefined, all: readonly T[], dflt: readonly T[]) => {
-    if (v === undefined) return [...dflt];
-    const items = v.split(',').map((x) => x.trim());
-    for (const x of items)
-      if (!(all as readonly string[]).includes(x))
-        throw new Error(`--${name}: unknown '${x}' (one of ${all.join(', ')})`);
-    return items as T[];
-  };
+  const demandList = (v: string): Demand[] =>
+    v.split(',').map((x) => {
+      const d = x.trim();
+      if (
+        !(DEMANDS as readonly string[]).includes(d) &&
+        !(d.startsWith(TRACE_PREFIX) && d.length > TRACE_PREFIX.length)
+      )
+        throw new Error(`--scenarios: unknown '${d}' (one of ${DEMANDS.join(', ')}, or trace:PATH)`);
+      return d as Demand;
+    });
   const targets =
     values.targets?.split(',').map((x) => {
       const n = Number(x);
@@ -159,8 +166,13 @@ function options(argv: string[]): Options | undefined {
       return n;
     }) ?? (values.quick ? [0.999] : [...AVAILABILITIES]);
   return {
-    demands: list('scenarios', values.scenarios, DEMANDS, DEMANDS),
-    spots: list('spots', values.spots, SPOTS, values.quick ? ['default'] : SPOTS),
+    // Unless named, every demand trace and every spot set the traces folder holds (bench/sim.ts discoverTraces).
+    ...(values.scenarios !== undefined ? { demands: demandList(values.scenarios) } : {}),
+    ...(values.spots !== undefined
+      ? { spots: values.spots.split(',').map((x) => x.trim()) }
+      : values.quick
+        ? { spots: ['default'] }
+        : {}),
     days: (values.days?.split(',') ?? []).map((d) => {
       const day = d.trim();
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || Number.isNaN(Date.parse(`${day}T00:00:00Z`)))

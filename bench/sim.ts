@@ -2,7 +2,7 @@
  * The simulation part of `npm run bench`: the autoscaler (the real handlers over the emulators) at each
  * availability target and the baselines (reactive, hpa, karpenter, static, oracle), on the default day and on
  * every demand trace in ../shared/traces, each with the default spot process and with each set of spot
- * availability traces there (AWS1, AWS2, AWS3, GCP1: SkyServe/SpotHedge's per-zone GPU spot capacity).
+ * availability traces there (AWS1, AWS2, AWS3, GCP1 today: SkyServe/SpotHedge's per-zone GPU spot capacity).
  * The same building blocks as `autoscaler simulate` (local/cli/commands/simulate.ts), with a warm start
  * (every controller at the count its own rule holds for the first minute's demand).
  *
@@ -15,20 +15,23 @@
  *   first and last minutes dropped;
  * - the Azure LLM inference 2024 conversation and code traces (digitized from the dataset's week, one value
  *   every ~7.2 minutes): one UTC weekday of the week (`dayUtc`, Tuesday 2024-05-14 by default), with up to
- *   48 h of the trace before it as the metrics history the autoscaler's forecaster reads.
+ *   48 h of the trace before it as the metrics history the autoscaler's forecaster reads;
+ * - every other demand trace CSV in the folder, those added after this was written too (`discoverTraces`,
+ *   `traceScenario`): its columns read from the header, whole up to 48 h, else its last day with history.
  * The simulated clock shows each trace's own weekday and UTC time of day (the demo's business-hours schedule
  * and capacity block follow it).
  *
  * Runs are jobs (one per scenario for the baselines, one per scenario and target for the autoscaler) that
  * bench/sim-worker.ts runs in worker processes; the figures are deterministic for a seed whatever the order.
  */
-import { access, readFile } from 'node:fs/promises';
+import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createAutoscalerController } from '../local/sim/autoscaler.ts';
 import { createBaselines } from '../local/sim/baselines/index.ts';
 import { DEMO_START, type DemoFleet, demoFleet } from '../local/sim/demo.ts';
 import { type ControllerSummary, runSimulation } from '../local/sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../local/sim/spot.ts';
+import { detectTraceCsv } from '../local/sim/trace-detect.ts';
 import {
   type DemandTrace,
   defaultDayTrace,
@@ -59,11 +62,94 @@ export const AVAILABILITIES = [0.99, 0.995, 0.999] as const;
 /** Controllers that act on what they have seen only (static knows the run's peak; the oracle knows all). */
 export const ONLINE_BASELINES = ['reactive', 'hpa', 'karpenter'] as const;
 export const BASELINES = ['reactive', 'hpa', 'karpenter', 'static', 'oracle'] as const;
+/** The demands with a scenario of their own (the traces' ones read the files `KNOWN_FILES` names). */
 export const DEMANDS = ['default', 'azure2023-conv', 'azure2023-code', 'azure2024-conv', 'azure2024-code'] as const;
-export type Demand = (typeof DEMANDS)[number];
-/** The default spot process, and every set of spot availability traces in ../shared/traces/spot_availability. */
+/**
+ * A named demand, or any other demand trace CSV under the traces folder: `trace:<path in it>` (its columns read
+ * by `detectTraceCsv`; see `discoverTraces`).
+ */
+export type Demand = (typeof DEMANDS)[number] | `trace:${string}`;
+export const TRACE_PREFIX = 'trace:';
+/** The spot availability sets the repository's traces folder had when this was written (any other found runs too). */
 export const SPOTS = ['default', 'AWS1', 'AWS2', 'AWS3', 'GCP1'] as const;
-export type Spot = (typeof SPOTS)[number];
+/** The default spot process, or a set of spot availability traces: a folder of ../shared/traces/spot_availability. */
+export type Spot = string;
+
+/**
+ * The files each named trace scenario reads, relative to the traces folder, and the other forms of the same
+ * requests (the 2023 traces per second sum to their minutes): none of these is scored again on its own.
+ */
+export const KNOWN_FILES: Readonly<Record<Exclude<(typeof DEMANDS)[number], 'default'>, readonly string[]>> = {
+  'azure2023-conv': ['azure_llm_2023/azure2023_conv_per_minute.csv', 'azure_llm_2023/azure2023_conv_per_second.csv'],
+  'azure2023-code': ['azure_llm_2023/azure2023_code_per_minute.csv', 'azure_llm_2023/azure2023_code_per_second.csv'],
+  'azure2024-conv': ['azure_llm_2024/azure2024_conv_digitized_rpm.csv'],
+  'azure2024-code': ['azure_llm_2024/azure2024_code_digitized_rpm.csv'],
+};
+
+/** The folder of the spot availability sets, in the traces folder. */
+const SPOT_FOLDER = 'spot_availability';
+
+/** Every file below `dir` (relative paths with `/`, links followed), folders and files starting with a dot left out. */
+async function filesBelow(dir: string, rel = ''): Promise<string[]> {
+  const entries = await readdir(path.join(dir, rel), { withFileTypes: true });
+  const out: string[] = [];
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (e.name.startsWith('.')) continue;
+    const child = rel ? `${rel}/${e.name}` : e.name;
+    // A link counts as what it points to (a traces folder assembled from links).
+    const kind = e.isSymbolicLink() ? await stat(path.join(dir, child)).catch(() => undefined) : e;
+    if (kind?.isDirectory()) out.push(...(await filesBelow(dir, child)));
+    else if (kind?.isFile()) out.push(child);
+  }
+  return out;
+}
+
+export interface Discovered {
+  /** The named trace demands whose files are there, then `trace:<path>` for every other demand trace CSV. */
+  demands: Demand[];
+  /** `default`, then every folder of spot_availability with a `.json` trace in it. */
+  spots: Spot[];
+  /** Files passed over, and why (a CSV whose columns could not be read, another form of a scored trace). */
+  passed: string[];
+}
+
+/**
+ * What the traces folder holds: the benchmark scores every demand trace in it, the ones added after this code
+ * was written too. Every `.csv` outside spot_availability is a demand trace: the named scenarios' files as those
+ * scenarios; any other as `trace:<path>`, read by `detectTraceCsv` (a file it cannot read is passed over, with
+ * the reason). A `_per_second` file beside a `_per_minute` one of the same name is the same requests at a finer
+ * step: only the minutes are scored (the simulation's step is a minute).
+ */
+export async function discoverTraces(tracesDir: string): Promise<Discovered> {
+  const files = await filesBelow(tracesDir);
+  const demands: Demand[] = [];
+  const passed: string[] = [];
+  const claimed = new Set(Object.values(KNOWN_FILES).flat());
+  for (const [demand, known] of Object.entries(KNOWN_FILES) as [Demand, readonly string[]][]) {
+    if (files.includes(known[0]!)) demands.push(demand);
+  }
+  const csvs = files.filter((f) => f.toLowerCase().endsWith('.csv') && !f.startsWith(`${SPOT_FOLDER}/`));
+  for (const file of csvs) {
+    if (claimed.has(file)) continue;
+    const minutes = file.replace(/_per_second(\.csv)$/i, '_per_minute$1');
+    if (minutes !== file && csvs.includes(minutes)) {
+      passed.push(`${file}: the same requests as ${minutes}, per second (the minutes are scored)`);
+      continue;
+    }
+    try {
+      detectTraceCsv(await readFile(path.join(tracesDir, file), 'utf8'), file);
+      demands.push(`${TRACE_PREFIX}${file}`);
+    } catch (e) {
+      passed.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  const spotSets = [
+    ...new Set(
+      files.filter((f) => f.startsWith(`${SPOT_FOLDER}/`) && f.endsWith('.json')).map((f) => f.split('/')[1]!),
+    ),
+  ].filter((name) => files.some((f) => f.startsWith(`${SPOT_FOLDER}/${name}/`)));
+  return { demands, spots: ['default', ...spotSets], passed };
+}
 
 /** What a worker needs to rebuild a scenario (plain data). */
 export interface ScenarioSpec {
@@ -189,6 +275,7 @@ export async function buildScenario(spec: ScenarioSpec): Promise<Scenario> {
       ],
     };
   }
+  if (spec.demand.startsWith(TRACE_PREFIX)) return traceScenario(spec, spotPart, peak, demo);
   const [, kind] = spec.demand.split('-') as [string, 'conv' | 'code'];
   if (spec.demand.startsWith('azure2023')) {
     const file = path.join(spec.tracesDir, 'azure_llm_2023', `azure2023_${kind}_per_minute.csv`);
@@ -247,6 +334,55 @@ export async function buildScenario(spec: ScenarioSpec): Promise<Scenario> {
   };
 }
 
+/** How much of a trace `traceScenario` runs: traces up to this long run whole, longer ones their last day. */
+export const WHOLE_TRACE_HOURS = 48;
+
+/**
+ * A demand trace of the traces folder that has no named scenario (`trace:<path>`): read by `detectTraceCsv`,
+ * scaled like the others so its busiest 60 s step is the demo's peak. Up to `WHOLE_TRACE_HOURS` long it runs
+ * whole, without history, as the 2023 hours do; a longer one runs its last 24 h, with up to 48 h before them as
+ * the history the forecaster reads, as the 2024 days do. Dated traces show their own weekday and time of day.
+ */
+async function traceScenario(
+  spec: ScenarioSpec,
+  spotPart: { spotTrace?: string },
+  peak: number,
+  demo: DemoFleet,
+): Promise<Scenario> {
+  const rel = spec.demand.slice(TRACE_PREFIX.length);
+  const file = path.join(spec.tracesDir, rel);
+  const { trace: raw, originMs, layout } = detectTraceCsv(await readFile(file, 'utf8'), file);
+  const hours = raw.durationSeconds / 3600;
+  const from = hours > WHOLE_TRACE_HOURS ? raw.durationSeconds - 86_400 : 0;
+  const window = sliceTrace(raw, from, raw.durationSeconds, `${path.relative(path.dirname(spec.tracesDir), file)}`);
+  const busiest = peakStepRps(window, STEP_SECONDS);
+  if (!(busiest > 0)) throw new Error(`${file}: no request in the part the benchmark runs`);
+  const factor = Number((peak / busiest).toFixed(4));
+  const trace = scaleTrace(window, factor);
+  const historyFrom = Math.max(0, from - 48 * 3600);
+  const past = from > historyFrom ? scaleTrace(sliceTrace(raw, historyFrom, from), factor) : undefined;
+  const startUtc = originMs !== undefined ? originMs + from * 1000 : undefined;
+  const part =
+    from > 0
+      ? `its last 24 h of ${hours.toFixed(0)} h, ${((from - historyFrom) / 3600).toFixed(0)} h of history before them for the forecaster`
+      : `${(trace.durationSeconds / 3600).toFixed(1)} h, whole, no history`;
+  return {
+    spec,
+    name: `${rel.replace(/\.csv$/i, '')}${from > 0 ? ' (last day)' : ''}${spotName(spec.spot)}`,
+    trace,
+    hours: trace.durationSeconds / 3600,
+    startMs: startUtc !== undefined ? alignedStart(startUtc) : demo.startMs,
+    ...spotPart,
+    ...(past
+      ? { history: { ...past, points: past.points.map((p) => ({ t: p.t - (from - historyFrom), rps: p.rps })) } }
+      : {}),
+    notes: [
+      `${layout}; ${part}${startUtc !== undefined ? `, from ${new Date(startUtc).toISOString().slice(0, 16)} UTC` : ''}`,
+      `x ${factor.toFixed(2)}: busiest minute ${busiest.toFixed(2)} -> ${peak.toFixed(0)} requests/s (mean ${meanRps(trace, 0, trace.durationSeconds).toFixed(0)})`,
+    ],
+  };
+}
+
 /** Every scenario spec (the traces' only when `tracesDir` exists; `skipped` says so). */
 export async function scenarioSpecs(
   seed: number,
@@ -259,17 +395,30 @@ export async function scenarioSpecs(
   } catch {
     present = false;
   }
-  const demands = (filter.demands ?? DEMANDS).filter((d) => present || d === 'default');
-  const spots = (filter.spots ?? SPOTS).filter((s) => present || s === 'default');
+  const found = present ? await discoverTraces(tracesDir) : undefined;
+  if (found) {
+    for (const d of filter.demands ?? [])
+      if (d !== 'default' && !found.demands.includes(d))
+        throw new Error(`no demand trace '${d}' in ${tracesDir} (there: ${found.demands.join(', ') || 'none'})`);
+    for (const x of filter.spots ?? [])
+      if (!found.spots.includes(x))
+        throw new Error(
+          `no spot process '${x}' (default, or a set in ${tracesDir}/${SPOT_FOLDER}: ${found.spots.slice(1).join(', ') || 'none'})`,
+        );
+  }
+  const demands = (filter.demands ?? ['default', ...(found?.demands ?? [])]).filter((d) => present || d === 'default');
+  const spots = (filter.spots ?? found?.spots ?? ['default']).filter((s) => present || s === 'default');
   const days = filter.days?.length ? filter.days : [undefined];
   const specs = demands.flatMap((demand) =>
     (demand.startsWith('azure2024') ? days : [undefined]).flatMap((dayUtc) =>
       spots.map((spot): ScenarioSpec => ({ demand, spot, seed, tracesDir, ...(dayUtc ? { dayUtc } : {}) })),
     ),
   );
-  return present
-    ? { specs }
-    : { specs, skipped: `${tracesDir} is absent: only the default day with the default spot process runs` };
+  if (!present)
+    return { specs, skipped: `${tracesDir} is absent: only the default day with the default spot process runs` };
+  return found?.passed.length
+    ? { specs, skipped: `passed over in ${tracesDir}: ${found.passed.join('; ')}` }
+    : { specs };
 }
 
 /**

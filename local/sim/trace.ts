@@ -349,7 +349,7 @@ function isNumeric(s: string): boolean {
 }
 
 /** ISO-8601 date-time; without a zone it is read as UTC (as the traces' `t_start_utc` columns are). */
-function parseIsoTime(s: string): number | undefined {
+export function parseIsoTime(s: string): number | undefined {
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(s)) return undefined;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(s) && s.length > 10;
   const ms = Date.parse(hasZone ? s.replace(' ', 'T') : `${s.replace(' ', 'T')}${s.length > 10 ? 'Z' : 'T00:00:00Z'}`);

@@ -1,11 +1,20 @@
 /** The benchmark's pure parts: the targets, the forecast accuracy, and its HTML report. */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { checkTargets, checkWarmTargets, type Figures, jobsFor, scenarioSpecs, steepestRise } from '../../bench/sim.ts';
+import {
+  buildScenario,
+  checkTargets,
+  checkWarmTargets,
+  discoverTraces,
+  type Figures,
+  jobsFor,
+  scenarioSpecs,
+  steepestRise,
+} from '../../bench/sim.ts';
 import { type BenchScenario, costSloChart, nines, renderBenchReport } from '../../local/sim/bench-report.ts';
 import { forecastAccuracy } from '../../local/sim/forecast-accuracy.ts';
 import type { DemandTrace } from '../../local/sim/trace.ts';
@@ -118,6 +127,8 @@ describe('the targets (availability 0.999)', () => {
   it('runs the 2024 traces on each day asked (held-out days), the other traces once', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'bench-days-'));
     try {
+      await mkdir(path.join(dir, 'azure_llm_2024'));
+      await writeFile(path.join(dir, 'azure_llm_2024', 'azure2024_code_digitized_rpm.csv'), '');
       const { specs, skipped } = await scenarioSpecs(1, dir, {
         demands: ['default', 'azure2024-code'],
         spots: ['default'],
@@ -131,6 +142,86 @@ describe('the targets (availability 0.999)', () => {
       ]);
       const one = await scenarioSpecs(1, dir, { demands: ['azure2024-code'], spots: ['default'] });
       expect(one.specs.map((s) => s.dayUtc)).toEqual([undefined]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('every demand trace of the traces folder, those added later too', () => {
+  /** A traces folder: files by path, with contents. */
+  const folder = async (files: Record<string, string>) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'bench-traces-'));
+    for (const [rel, text] of Object.entries(files)) {
+      await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
+      await writeFile(path.join(dir, rel), text);
+    }
+    return dir;
+  };
+  /** `hours` of a per-minute series (offsets in seconds, requests per minute), a sine over the day. */
+  const series = (hours: number) =>
+    [
+      'offset_s,requests',
+      ...Array.from(
+        { length: hours * 60 },
+        (_, m) => `${m * 60},${Math.round(600 + 300 * Math.sin((m / 1440) * 2 * Math.PI))}`,
+      ),
+    ].join('\n');
+
+  it('finds the named traces by their files, any other CSV as trace:PATH, and every spot set', async () => {
+    const dir = await folder({
+      'azure_llm_2023/azure2023_conv_per_minute.csv': 'offset_s,requests\n0,1\n',
+      'azure_llm_2023/azure2023_conv_per_second.csv': 'offset_s,requests\n0,1\n',
+      'new/api_per_minute.csv': 'offset_s,requests\n0,60\n60,120\n',
+      'new/api_per_second.csv': 'offset_s,requests\n0,1\n1,2\n',
+      'new/log.csv': 'timestamp,tokens\n2024-01-01T00:00:01,5\n',
+      'new/notes.csv': 'name,comment\na,b\n',
+      'README.md': '# traces',
+      'spot_availability/AWS9/us-east-1a.json': '{}',
+      'spot_availability/summary.csv': 'zone,frac_time_any_available\na,1\n',
+    });
+    try {
+      const found = await discoverTraces(dir);
+      expect(found.demands).toEqual(['azure2023-conv', 'trace:new/api_per_minute.csv', 'trace:new/log.csv']);
+      expect(found.spots).toEqual(['default', 'AWS9']);
+      expect(found.passed).toEqual([
+        'new/api_per_second.csv: the same requests as new/api_per_minute.csv, per second (the minutes are scored)',
+        expect.stringMatching(/^new\/notes\.csv: no time column in the header \(columns: name, comment/),
+      ]);
+      // Unless named, the scenarios are all of them, with each spot process; what was passed over is said.
+      const all = await scenarioSpecs(1, dir);
+      expect(all.specs.map((x) => `${x.demand}/${x.spot}`)).toEqual(
+        ['default', 'azure2023-conv', 'trace:new/api_per_minute.csv', 'trace:new/log.csv'].flatMap((d) => [
+          `${d}/default`,
+          `${d}/AWS9`,
+        ]),
+      );
+      expect(all.skipped).toContain('new/notes.csv: no time column');
+      // A name the folder does not hold is an error, not an empty run.
+      await expect(scenarioSpecs(1, dir, { demands: ['trace:new/none.csv'] })).rejects.toThrow(
+        /no demand trace 'trace:new\/none\.csv'/,
+      );
+      await expect(scenarioSpecs(1, dir, { spots: ['AWS1'] })).rejects.toThrow(/no spot process 'AWS1'/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs a trace up to 48 h whole, a longer one its last day with 48 h of history, scaled to the demo peak', async () => {
+    const dir = await folder({ 'x/short.csv': series(3), 'x/week.csv': series(7 * 24) });
+    try {
+      const short = await buildScenario({ demand: 'trace:x/short.csv', spot: 'default', seed: 1, tracesDir: dir });
+      expect(short.name).toBe('x/short');
+      expect(short.hours).toBe(3);
+      expect(short.history).toBeUndefined();
+      expect(Math.max(...short.trace.points.map((p) => p.rps))).toBeCloseTo(781, 0);
+      const week = await buildScenario({ demand: 'trace:x/week.csv', spot: 'AWS2', seed: 1, tracesDir: dir });
+      expect(week.name).toBe('x/week (last day), spot AWS2');
+      expect(week.hours).toBe(24);
+      expect(week.spotTrace).toBe(path.join(dir, 'spot_availability', 'AWS2'));
+      expect(week.history?.points[0]?.t).toBe(-48 * 3600);
+      expect(week.history?.points.at(-1)?.t).toBe(-60);
+      expect(week.notes[0]).toContain('its last 24 h of 168 h, 48 h of history');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

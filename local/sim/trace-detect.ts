@@ -1,0 +1,200 @@
+/**
+ * A demand trace CSV whose layout is not known in advance: the benchmark scores every CSV it finds under
+ * ../shared/traces, including traces added after this code was written. Which column is time and which is
+ * demand is read from the header (names compared without case):
+ *
+ *   - time: the first of `TIME_COLUMNS` present, else the first column whose name holds `time`, `offset`,
+ *     `date` or `ts`. Numeric times take their unit from the name (`offset_min`, `minute`: minutes; `_ms`:
+ *     milliseconds; `_h`, `hour`: hours; otherwise seconds); other times must be ISO-8601 (UTC without a zone);
+ *   - demand: the first of `VALUE_COLUMNS` present, with its unit: a rate per second (`rps`, `qps`, `rate`), a
+ *     rate per minute (`rpm`; of a digitized low/mid/high band, the middle), or a count of requests in each row's
+ *     interval (`requests`, `count`, `invocations`, ...);
+ *   - no demand column: a log of requests, one row per request at its time (the Azure LLM inference traces'
+ *     raw form, BurstGPT's), counted per minute.
+ * The first row's ISO-8601 timestamp, in the time column or beside numeric offsets (`t_start_utc` and
+ * `offset_s`), dates the trace (`originMs`: the UTC time of t = 0), so a simulation can show its weekday and
+ * time of day. What cannot be read this way is a `TraceError` saying which file and why.
+ */
+import {
+  type DemandTrace,
+  parseIsoTime,
+  parseTraceCsv,
+  splitCsv,
+  type TimeUnit,
+  TraceError,
+  type ValueUnit,
+} from './trace.ts';
+
+/** Time columns, most specific first. */
+export const TIME_COLUMNS = [
+  'offset_s',
+  'offset_sec',
+  'offset_seconds',
+  'offset_ms',
+  'offset_min',
+  'offset_minutes',
+  'offset_h',
+  'offset_hours',
+  'timestamp',
+  'time',
+  't',
+  'ts',
+  'datetime',
+  'date',
+  'minute',
+  't_start_utc',
+  't_approx_utc',
+] as const;
+
+/** Demand columns, most specific first, with the unit each is in. */
+export const VALUE_COLUMNS: ReadonlyArray<readonly [name: string, unit: ValueUnit]> = [
+  ['requests', 'count'],
+  ['request_count', 'count'],
+  ['num_requests', 'count'],
+  ['count', 'count'],
+  ['invocations', 'count'],
+  ['calls', 'count'],
+  ['arrivals', 'count'],
+  ['rps', 'rps'],
+  ['qps', 'rps'],
+  ['requests_per_second', 'rps'],
+  ['rate', 'rps'],
+  ['rpm', 'rpm'],
+  ['rpm_mid', 'rpm'],
+  ['requests_per_minute', 'rpm'],
+  ['value', 'count'],
+];
+
+export interface DetectedTrace {
+  trace: DemandTrace;
+  /** UTC epoch ms of the trace's t = 0, when the file dates it. */
+  originMs?: number;
+  /** How it was read, for reports: `offset_s (s) x requests (count per interval)`. */
+  layout: string;
+}
+
+/** The unit of a numeric time column, from its name. */
+function unitOfTime(name: string): TimeUnit {
+  const n = name.toLowerCase();
+  if (/(^|_)ms$|millis/.test(n)) return 'ms';
+  if (/(^|_)(min|mins|minute|minutes)$/.test(n)) return 'min';
+  if (/(^|_)(h|hour|hours)$/.test(n)) return 'h';
+  return 's';
+}
+
+const isNumeric = (s: string) => s !== '' && Number.isFinite(Number(s));
+
+/** Which columns a header names: time, and demand with its unit (none: a log of requests). */
+export function detectColumns(
+  header: readonly string[],
+  file: string,
+): { time: string; value?: string; unit?: ValueUnit } {
+  const lower = header.map((h) => h.trim().toLowerCase());
+  const find = (name: string) => lower.indexOf(name);
+  let ti = -1;
+  for (const name of TIME_COLUMNS) {
+    ti = find(name);
+    if (ti >= 0) break;
+  }
+  if (ti < 0) ti = lower.findIndex((h) => /time|offset|date|(^|_)ts($|_)/.test(h));
+  if (ti < 0) {
+    throw new TraceError(
+      file,
+      `no time column in the header (columns: ${header.join(', ')}; expected one of ${TIME_COLUMNS.join(', ')}, or a name with time, offset, date or ts)`,
+    );
+  }
+  for (const [name, unit] of VALUE_COLUMNS) {
+    const vi = find(name);
+    if (vi >= 0 && vi !== ti) return { time: header[ti]!.trim(), value: header[vi]!.trim(), unit };
+  }
+  return { time: header[ti]!.trim() };
+}
+
+/** Reads a demand trace CSV of any layout `detectColumns` knows (see the file comment). */
+export function detectTraceCsv(text: string, file: string): DetectedTrace {
+  const rows = splitCsv(text);
+  if (rows.length < 2) throw new TraceError(file, 'expected a header row and at least one data row');
+  const header = rows[0]!.fields.map((h) => h.trim());
+  const { time, value, unit } = detectColumns(header, file);
+  const ti = header.indexOf(time);
+  const first = rows[1]!.fields[ti]?.trim() ?? '';
+  const numericTime = isNumeric(first);
+  const timeUnit = unitOfTime(time);
+  if (value !== undefined && unit !== undefined) {
+    const trace = parseTraceCsv(text, file, {
+      timeColumn: time,
+      valueColumn: value,
+      valueUnit: unit,
+      ...(numericTime ? { timeUnit } : {}),
+    });
+    // parseTraceCsv puts t = 0 at the first row.
+    const origin = firstRowTime(header, rows[1]!.fields, ti);
+    return {
+      trace,
+      ...(origin !== undefined ? { originMs: origin } : {}),
+      layout: `${time}${numericTime ? ` (${timeUnit})` : ' (ISO-8601)'} x ${value} (${unit === 'count' ? 'requests per row' : unit})`,
+    };
+  }
+  const { trace, t0 } = requestLog(rows.slice(1), ti, time, numericTime, timeUnit, file);
+  return {
+    trace,
+    // ISO times are epoch seconds here: t = 0 is the first request's minute.
+    ...(!numericTime ? { originMs: t0 * 1000 } : {}),
+    layout: `${time}${numericTime ? ` (${timeUnit})` : ' (ISO-8601)'}, one request per row, counted per minute`,
+  };
+}
+
+const SECONDS: Record<TimeUnit, number> = { ms: 0.001, s: 1, min: 60, h: 3600 };
+
+/** The first row's ISO-8601 timestamp in any column (the time column first): when the series' t = 0 was. */
+function firstRowTime(header: readonly string[], firstRow: readonly string[], ti: number): number | undefined {
+  for (const i of [ti, ...header.keys()]) {
+    const at = parseIsoTime(firstRow[i]?.trim() ?? '');
+    if (at !== undefined) return at;
+  }
+  return undefined;
+}
+
+/** One request per row: counted per 60 s from the first row's minute. */
+function requestLog(
+  rows: ReadonlyArray<{ line: number; fields: string[] }>,
+  ti: number,
+  column: string,
+  numeric: boolean,
+  unit: TimeUnit,
+  file: string,
+): { trace: DemandTrace; t0: number } {
+  const seconds: number[] = [];
+  for (const row of rows) {
+    const raw = row.fields[ti]?.trim() ?? '';
+    const s = numeric ? (isNumeric(raw) ? Number(raw) * SECONDS[unit] : undefined) : (parseIsoTime(raw) ?? NaN) / 1000;
+    if (s === undefined || !Number.isFinite(s)) {
+      throw new TraceError(
+        file,
+        numeric
+          ? `expected a number like the first row's, got '${raw}'`
+          : `expected an ISO-8601 timestamp, got '${raw}'`,
+        { line: row.line, column },
+      );
+    }
+    seconds.push(s);
+  }
+  let least = Number.POSITIVE_INFINITY;
+  for (const s of seconds) least = Math.min(least, s);
+  const t0 = Math.floor(least / 60) * 60;
+  const counts: number[] = [];
+  for (const s of seconds) {
+    const k = Math.floor((s - t0) / 60);
+    while (counts.length <= k) counts.push(0);
+    counts[k]! += 1;
+  }
+  return {
+    trace: {
+      stepSeconds: 60,
+      points: counts.map((n, k) => ({ t: k * 60, rps: n / 60 })),
+      durationSeconds: counts.length * 60,
+      source: file,
+    },
+    t0,
+  };
+}

@@ -1,0 +1,99 @@
+/** Demand trace CSVs of layouts not known in advance (local/sim/trace-detect.ts): what the benchmark finds. */
+import { describe, expect, it } from 'vitest';
+import { detectColumns, detectTraceCsv } from '../../local/sim/trace-detect.ts';
+import { TraceError } from '../../local/sim/trace.ts';
+
+const csv = (...lines: string[]) => `${lines.join('\n')}\n`;
+
+describe('detectTraceCsv', () => {
+  it("reads the 2023 traces' layout: offsets in seconds, requests per row, dated by t_start_utc", () => {
+    const d = detectTraceCsv(
+      csv(
+        't_start_utc,offset_s,requests,context_tokens,generated_tokens',
+        '2023-11-16T18:17:00,0,60,1,1',
+        '2023-11-16T18:18:00,60,120,1,1',
+        '2023-11-16T18:19:00,120,30,1,1',
+      ),
+      'a.csv',
+    );
+    expect(d.trace.points).toEqual([
+      { t: 0, rps: 1 },
+      { t: 60, rps: 2 },
+      { t: 120, rps: 0.5 },
+    ]);
+    expect(d.originMs).toBe(Date.parse('2023-11-16T18:17:00Z'));
+    expect(d.layout).toBe('offset_s (s) x requests (requests per row)');
+  });
+
+  it("reads the 2024 traces' layout: offsets in minutes, the middle of a digitized requests-per-minute band", () => {
+    const d = detectTraceCsv(
+      csv(
+        't_approx_utc,offset_min,rpm_low,rpm_high,rpm_mid',
+        '2024-05-10T00:07,7.2,100,140,120',
+        '2024-05-10T00:14,14.4,40,80,60',
+      ),
+      'b.csv',
+    );
+    expect(d.trace.points.map((p) => [p.t, p.rps])).toEqual([
+      [0, 2],
+      [432, 1],
+    ]);
+    expect(d.trace.stepSeconds).toBeCloseTo(432, 9);
+    expect(d.originMs).toBe(Date.parse('2024-05-10T00:07:00Z'));
+  });
+
+  it('reads ISO times with a rate per second, in any case of header', () => {
+    const d = detectTraceCsv(csv('Time,QPS', '2025-01-01T00:00:00Z,5', '2025-01-01T00:01:00Z,7'), 'c.csv');
+    expect(d.trace.points.map((p) => p.rps)).toEqual([5, 7]);
+    expect(d.originMs).toBe(Date.parse('2025-01-01T00:00:00Z'));
+    expect(d.layout).toBe('Time (ISO-8601) x QPS (rps)');
+  });
+
+  it('counts a log of requests (one row per request, no demand column) per minute from the first minute', () => {
+    const d = detectTraceCsv(
+      csv(
+        'TIMESTAMP,ContextTokens,GeneratedTokens',
+        '2023-11-16 18:00:10.5,10,1',
+        '2023-11-16 18:00:59.9,10,1',
+        '2023-11-16 18:02:00,10,1',
+      ),
+      'log.csv',
+    );
+    expect(d.trace.points).toEqual([
+      { t: 0, rps: 2 / 60 },
+      { t: 60, rps: 0 },
+      { t: 120, rps: 1 / 60 },
+    ]);
+    expect(d.trace.durationSeconds).toBe(180);
+    expect(d.originMs).toBe(Date.parse('2023-11-16T18:00:00Z'));
+    expect(d.layout).toContain('one request per row');
+  });
+
+  it('takes numeric log times in the unit their name says (milliseconds here), unsorted', () => {
+    const d = detectTraceCsv(csv('arrival_time_ms,model', '125000,a', '1000,b', '61000,a'), 'ms.csv');
+    expect(d.trace.points.map((p) => p.rps * 60)).toEqual([1, 1, 1]);
+    expect(d.originMs).toBeUndefined();
+  });
+
+  it('says which file and why when no column is time, and where a row is not a time', () => {
+    expect(() => detectTraceCsv(csv('name,comment', 'a,b'), 'notes.csv')).toThrow(
+      /notes\.csv: no time column in the header \(columns: name, comment/,
+    );
+    expect(() => detectTraceCsv(csv('timestamp', '2023-11-16T18:00:00', 'soon'), 'bad.csv')).toThrowError(
+      new TraceError('bad.csv', "expected an ISO-8601 timestamp, got 'soon'", { line: 3, column: 'timestamp' }),
+    );
+    expect(() => detectTraceCsv('offset_s,requests\n', 'empty.csv')).toThrow(/empty\.csv: expected a header row/);
+  });
+});
+
+describe('detectColumns', () => {
+  it.each([
+    [['offset_s', 'requests'], { time: 'offset_s', value: 'requests', unit: 'count' }],
+    [['ts', 'invocations'], { time: 'ts', value: 'invocations', unit: 'count' }],
+    [['minute', 'rpm'], { time: 'minute', value: 'rpm', unit: 'rpm' }],
+    [['end_time', 'rps'], { time: 'end_time', value: 'rps', unit: 'rps' }],
+    [['Timestamp', 'Model', 'Request tokens'], { time: 'Timestamp' }],
+  ])('%j', (header, expected) => {
+    expect(detectColumns(header, 'x.csv')).toEqual(expected);
+  });
+});
