@@ -15,6 +15,7 @@
  * `offset_s`), dates the trace (`originMs`: the UTC time of t = 0), so a simulation can show its weekday and
  * time of day. What cannot be read this way is a `TraceError` saying which file and why.
  */
+import { readFile } from 'node:fs/promises';
 import {
   type DemandTrace,
   parseIsoTime,
@@ -197,4 +198,15 @@ function requestLog(
     },
     t0,
   };
+}
+
+/** Reads a trace file and its layout (`detectTraceCsv`); an unreadable file is a `TraceError` too. */
+export async function loadDetectedTrace(file: string): Promise<DetectedTrace> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new TraceError(file, `cannot read the trace: ${(e as Error).message}`);
+  }
+  return detectTraceCsv(text, file);
 }

@@ -102,6 +102,30 @@ describe('autoscaler simulate', () => {
     expect(json.results.static.offered_requests).toBe(2700);
   });
 
+  it('reads a trace of another layout from its header: a log of one request per row, counted per minute', async () => {
+    // 60 requests in minute 0 and 120 in minute 1: the same demand as two rows of trace.csv.
+    const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
+    const rows = [
+      ...Array.from({ length: 60 }, (_, i) => at(i)),
+      ...Array.from({ length: 120 }, (_, i) => at(60 + i / 2)),
+    ];
+    await writeFile(path.join(dir, 'log.csv'), `TIMESTAMP,Model\n${rows.map((t) => `${t},x`).join('\n')}\n`);
+    const { io, out, err } = fakeIo(dir);
+    const code = await createSimulateCommand({ loadAutoscaler: holding([]) })(
+      ['--trace', 'log.csv', '--json', '--report', 'log.html'],
+      io,
+    );
+    expect(code).toBe(0);
+    expect(err.filter((l) => l.includes('repeats'))).toEqual([]);
+    const json = JSON.parse(out.join('\n'));
+    expect(json.run.hours).toBeCloseTo(2 / 60, 9);
+    expect(json.results.static.offered_requests).toBe(180);
+    // Named columns are taken as named: this file has no offset_s.
+    await expect(
+      createSimulateCommand({ loadAutoscaler: holding([]) })(['--trace', 'log.csv', '--time-column', 'offset_s'], io),
+    ).rejects.toThrow(/log\.csv.*no column 'offset_s'/);
+  });
+
   it('prints its usage with --help', async () => {
     const { io, out } = fakeIo(dir);
     expect(await createSimulateCommand({ loadAutoscaler: holding([]) })(['--help'], io)).toBe(0);

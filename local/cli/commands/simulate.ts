@@ -17,6 +17,7 @@ import { demoFromConfig } from '../../sim/from-config.ts';
 import { type DemoFleet, demoFleet } from '../../sim/demo.ts';
 import { createProgressReporter } from '../../sim/progress.ts';
 import { renderReport } from '../../sim/report.ts';
+import { loadDetectedTrace } from '../../sim/trace-detect.ts';
 import { runSimulation } from '../../sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../../sim/spot.ts';
 import { formatCostTable, formatSummaryTable, summaryJson } from '../../sim/summary.ts';
@@ -45,6 +46,9 @@ options:
   --time-unit UNIT       ms, s, min or h for a numeric time column (default from its name: offset_min = min)
   --value-column NAME    value column of the trace (default requests)
   --value-unit UNIT      rps, rpm or count (requests in the interval; default count)
+                         None of these four: the columns are read from the header (offset_s or another
+                         time column, requests or another demand column; a time column alone is a log of
+                         one request per row), as the benchmark reads every trace (README, Benchmarks)
   --peak-rps N           rescale the demand so its busiest step (60 s) is N requests/s
   --spot-trace PATH      spot availability file or folder (format of shared/traces/spot_availability);
                          default: a seeded process with those traces' preemption rate
@@ -113,12 +117,17 @@ async function run(
   let trace: DemandTrace;
   let hours: number;
   if (opts.trace) {
-    trace = await loadTraceCsv(resolve(io.cwd, opts.trace), {
-      timeColumn: opts.timeColumn,
-      valueColumn: opts.valueColumn,
-      valueUnit: opts.valueUnit,
-      timeUnit: opts.timeUnit,
-    });
+    const file = resolve(io.cwd, opts.trace);
+    // Columns named: as named; none: read from the header, as the benchmark reads every trace (trace-detect.ts).
+    trace =
+      (opts.timeColumn ?? opts.valueColumn ?? opts.valueUnit ?? opts.timeUnit)
+        ? await loadTraceCsv(file, {
+            timeColumn: opts.timeColumn,
+            valueColumn: opts.valueColumn,
+            valueUnit: opts.valueUnit,
+            timeUnit: opts.timeUnit,
+          })
+        : (await loadDetectedTrace(file)).trace;
     hours = opts.hours ?? trace.durationSeconds / 3600;
     if (hours * 3600 > trace.durationSeconds + 1e-6) {
       io.stderr(
