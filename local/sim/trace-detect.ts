@@ -10,7 +10,9 @@
  *     rate per minute (`rpm`; of a digitized low/mid/high band, the middle), or a count of requests in each row's
  *     interval (`requests`, `count`, `invocations`, ...);
  *   - no demand column: a log of requests, one row per request at its time (the Azure LLM inference traces'
- *     raw form, BurstGPT's), counted per minute.
+ *     raw form, BurstGPT's), counted per minute;
+ *   - a column per minute, named by its number (`1` to `1440`: the Azure Functions traces' invocations per
+ *     function and minute), each row one source: the requests of each minute summed over the rows.
  * The first row's ISO-8601 timestamp, in the time column or beside numeric offsets (`t_start_utc` and
  * `offset_s`), dates the trace (`originMs`: the UTC time of t = 0), so a simulation can show its weekday and
  * time of day. What cannot be read this way is a `TraceError` saying which file and why.
@@ -111,8 +113,56 @@ export function detectColumns(
   return { time: header[ti]!.trim() };
 }
 
-/** Reads a demand trace CSV of any layout `detectColumns` knows (see the file comment). */
+/**
+ * The columns of a wide layout: a column per minute, named by its number (1..N or 0..N-1, N >= 60; the Azure
+ * Functions traces' `HashOwner,HashApp,HashFunction,Trigger,1,...,1440`), each row one source (a function)
+ * counting its requests in each minute. Undefined when the header is not one.
+ */
+export function minuteColumns(header: readonly string[]): number[] | undefined {
+  const at = header.map((h, i) => [h.trim(), i] as const).filter(([h]) => /^\d+$/.test(h));
+  if (at.length < 60) return undefined;
+  const first = Number(at[0]![0]);
+  if (first !== 0 && first !== 1) return undefined;
+  for (let k = 0; k < at.length; k++) if (Number(at[k]![0]) !== first + k) return undefined;
+  return at.map(([, i]) => i);
+}
+
+/** A wide layout's requests per minute, summed over its rows (read line by line: such files are large). */
+function wideTrace(text: string, columns: readonly number[], file: string): DemandTrace {
+  const sums = new Array<number>(columns.length).fill(0);
+  const lines = text.split(/\r?\n/);
+  for (let l = 1; l < lines.length; l++) {
+    const line = lines[l]!;
+    if (line.trim() === '') continue;
+    const fields = line.split(',');
+    for (let k = 0; k < columns.length; k++) {
+      const raw = fields[columns[k]!]?.trim() ?? '';
+      const v = raw === '' ? 0 : Number(raw);
+      if (!Number.isFinite(v) || v < 0) {
+        throw new TraceError(file, `expected a count >= 0, got '${raw}'`, { line: l + 1, column: String(k + 1) });
+      }
+      sums[k]! += v;
+    }
+  }
+  return {
+    stepSeconds: 60,
+    points: sums.map((n, k) => ({ t: k * 60, rps: n / 60 })),
+    durationSeconds: sums.length * 60,
+    source: file,
+  };
+}
+
+/** Reads a demand trace CSV of any layout `detectColumns` or `minuteColumns` knows (see the file comment). */
 export function detectTraceCsv(text: string, file: string): DetectedTrace {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const end = body.search(/\r?\n/);
+  const wide = minuteColumns((end < 0 ? body : body.slice(0, end)).split(','));
+  if (wide) {
+    return {
+      trace: wideTrace(body, wide, file),
+      layout: `a column per minute (${wide.length}), requests summed over every row`,
+    };
+  }
   const rows = splitCsv(text);
   if (rows.length < 2) throw new TraceError(file, 'expected a header row and at least one data row');
   const header = rows[0]!.fields.map((h) => h.trim());

@@ -75,6 +75,29 @@ describe('detectTraceCsv', () => {
     expect(d.originMs).toBeUndefined();
   });
 
+  it('sums a column per minute over the rows (the Azure Functions layout: one row per function)', () => {
+    const minutes = Array.from({ length: 1440 }, (_, k) => String(k + 1));
+    const row = (id: string, f: (k: number) => number) => [id, 'http', ...minutes.map((_, k) => f(k))].join(',');
+    const d = detectTraceCsv(
+      csv(
+        ['HashFunction', 'Trigger', ...minutes].join(','),
+        row('a', (k) => k % 2),
+        row('b', () => 3),
+      ),
+      'd01.csv',
+    );
+    expect(d.trace.durationSeconds).toBe(86_400);
+    expect(d.trace.points.slice(0, 3)).toEqual([
+      { t: 0, rps: 3 / 60 },
+      { t: 60, rps: 4 / 60 },
+      { t: 120, rps: 3 / 60 },
+    ]);
+    expect(d.layout).toBe('a column per minute (1440), requests summed over every row');
+    expect(() =>
+      detectTraceCsv(csv(['f', ...minutes].join(','), ['a', ...minutes.map(() => '-1')].join(',')), 'w.csv'),
+    ).toThrow(/w\.csv \(line 2, column '1'\): expected a count >= 0, got '-1'/);
+  });
+
   it('says which file and why when no column is time, and where a row is not a time', () => {
     expect(() => detectTraceCsv(csv('name,comment', 'a,b'), 'notes.csv')).toThrow(
       /notes\.csv: no time column in the header \(columns: name, comment/,
