@@ -31,7 +31,7 @@ import { createBaselines } from '../local/sim/baselines/index.ts';
 import { DEMO_START, type DemoFleet, demoFleet } from '../local/sim/demo.ts';
 import { type ControllerSummary, runSimulation } from '../local/sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../local/sim/spot.ts';
-import { detectTraceCsv } from '../local/sim/trace-detect.ts';
+import { detectTrace, isTraceFile } from '../local/sim/trace-detect.ts';
 import {
   type DemandTrace,
   defaultDayTrace,
@@ -66,7 +66,7 @@ export const BASELINES = ['reactive', 'hpa', 'karpenter', 'static', 'oracle'] as
 export const DEMANDS = ['default', 'azure2023-conv', 'azure2023-code', 'azure2024-conv', 'azure2024-code'] as const;
 /**
  * A named demand, or any other demand trace CSV under the traces folder: `trace:<path in it>` (its columns read
- * by `detectTraceCsv`; see `discoverTraces`).
+ * by `detectTrace`; see `discoverTraces`).
  */
 export type Demand = (typeof DEMANDS)[number] | `trace:${string}`;
 export const TRACE_PREFIX = 'trace:';
@@ -115,8 +115,8 @@ export interface Discovered {
 
 /**
  * What the traces folder holds: the benchmark scores every demand trace in it, the ones added after this code
- * was written too. Every `.csv` outside spot_availability is a demand trace: the named scenarios' files as those
- * scenarios; any other as `trace:<path>`, read by `detectTraceCsv` (a file it cannot read is passed over, with
+ * was written too. Every `.csv` or `.jsonl` outside spot_availability is a demand trace: the named scenarios' files as those
+ * scenarios; any other as `trace:<path>`, read by `detectTrace` (a file it cannot read is passed over, with
  * the reason). A `_per_second` file beside a `_per_minute` one of the same name is the same requests at a finer
  * step: only the minutes are scored (the simulation's step is a minute).
  */
@@ -128,7 +128,7 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
   for (const [demand, known] of Object.entries(KNOWN_FILES) as [Demand, readonly string[]][]) {
     if (files.includes(known[0]!)) demands.push(demand);
   }
-  const csvs = files.filter((f) => f.toLowerCase().endsWith('.csv') && !f.startsWith(`${SPOT_FOLDER}/`));
+  const csvs = files.filter((f) => isTraceFile(f) && !f.startsWith(`${SPOT_FOLDER}/`));
   for (const file of csvs) {
     if (claimed.has(file)) continue;
     const minutes = file.replace(/_per_second(\.csv)$/i, '_per_minute$1');
@@ -137,7 +137,7 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
       continue;
     }
     try {
-      detectTraceCsv(await readFile(path.join(tracesDir, file), 'utf8'), file);
+      detectTrace(await readFile(path.join(tracesDir, file), 'utf8'), file);
       demands.push(`${TRACE_PREFIX}${file}`);
     } catch (e) {
       passed.push(e instanceof Error ? e.message : String(e));
@@ -338,7 +338,7 @@ export async function buildScenario(spec: ScenarioSpec): Promise<Scenario> {
 export const WHOLE_TRACE_HOURS = 48;
 
 /**
- * A demand trace of the traces folder that has no named scenario (`trace:<path>`): read by `detectTraceCsv`,
+ * A demand trace of the traces folder that has no named scenario (`trace:<path>`): read by `detectTrace`,
  * scaled like the others so its busiest 60 s step is the demo's peak. Up to `WHOLE_TRACE_HOURS` long it runs
  * whole, without history, as the 2023 hours do; a longer one runs its last 24 h, with up to 48 h before them as
  * the history the forecaster reads, as the 2024 days do. Dated traces show their own weekday and time of day.
@@ -351,7 +351,7 @@ async function traceScenario(
 ): Promise<Scenario> {
   const rel = spec.demand.slice(TRACE_PREFIX.length);
   const file = path.join(spec.tracesDir, rel);
-  const { trace: raw, originMs, layout } = detectTraceCsv(await readFile(file, 'utf8'), file);
+  const { trace: raw, originMs, layout } = detectTrace(await readFile(file, 'utf8'), file);
   const hours = raw.durationSeconds / 3600;
   const from = hours > WHOLE_TRACE_HOURS ? raw.durationSeconds - 86_400 : 0;
   const window = sliceTrace(raw, from, raw.durationSeconds, `${path.relative(path.dirname(spec.tracesDir), file)}`);
@@ -368,7 +368,7 @@ async function traceScenario(
       : `${(trace.durationSeconds / 3600).toFixed(1)} h, whole, no history`;
   return {
     spec,
-    name: `${rel.replace(/\.csv$/i, '')}${from > 0 ? ' (last day)' : ''}${spotName(spec.spot)}`,
+    name: `${rel.replace(/\.(csv|jsonl)$/i, '')}${from > 0 ? ' (last day)' : ''}${spotName(spec.spot)}`,
     trace,
     hours: trace.durationSeconds / 3600,
     startMs: startUtc !== undefined ? alignedStart(startUtc) : demo.startMs,

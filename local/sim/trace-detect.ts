@@ -13,6 +13,9 @@
  *     raw form, BurstGPT's), counted per minute;
  *   - a column per minute, named by its number (`1` to `1440`: the Azure Functions traces' invocations per
  *     function and minute), each row one source: the requests of each minute summed over the rows.
+ * JSON lines (`.jsonl`, one object per request: the Mooncake traces) are read as the CSV of their scalar fields;
+ * there a unit-less numeric time is milliseconds (`JSONL_UNITLESS_TIME`). Numeric times from 1e9 s on are epoch
+ * times and date the trace.
  * The first row's ISO-8601 timestamp, in the time column or beside numeric offsets (`t_start_utc` and
  * `offset_s`), dates the trace (`originMs`: the UTC time of t = 0), so a simulation can show its weekday and
  * time of day. What cannot be read this way is a `TraceError` saying which file and why.
@@ -76,14 +79,21 @@ export interface DetectedTrace {
   layout: string;
 }
 
-/** The unit of a numeric time column, from its name. */
-function unitOfTime(name: string): TimeUnit {
+/** The unit of a numeric time column, from its name; `unitless` when the name says none. */
+function unitOfTime(name: string, unitless: TimeUnit = 's'): TimeUnit {
   const n = name.toLowerCase();
   if (/(^|_)ms$|millis/.test(n)) return 'ms';
   if (/(^|_)(min|mins|minute|minutes)$/.test(n)) return 'min';
   if (/(^|_)(h|hour|hours)$/.test(n)) return 'h';
-  return 's';
+  if (/(^|_)(s|sec|secs|seconds)$/.test(n)) return 's';
+  return unitless;
 }
+
+/**
+ * Numeric times past this many seconds are epoch times (2001-09-09 on): they date the trace. Offsets from a
+ * trace's start stay far below it (a year is 3.2e7 s).
+ */
+const EPOCH_SECONDS = 1e9;
 
 const isNumeric = (s: string) => s !== '' && Number.isFinite(Number(s));
 
@@ -152,8 +162,11 @@ function wideTrace(text: string, columns: readonly number[], file: string): Dema
   };
 }
 
-/** Reads a demand trace CSV of any layout `detectColumns` or `minuteColumns` knows (see the file comment). */
-export function detectTraceCsv(text: string, file: string): DetectedTrace {
+/**
+ * Reads a demand trace CSV of any layout `detectColumns` or `minuteColumns` knows (see the file comment).
+ * `unitlessTime`: the unit of a numeric time column whose name says none (seconds for CSV).
+ */
+export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUnit = 's'): DetectedTrace {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const end = body.search(/\r?\n/);
   const wide = minuteColumns((end < 0 ? body : body.slice(0, end)).split(','));
@@ -170,7 +183,8 @@ export function detectTraceCsv(text: string, file: string): DetectedTrace {
   const ti = header.indexOf(time);
   const first = rows[1]!.fields[ti]?.trim() ?? '';
   const numericTime = isNumeric(first);
-  const timeUnit = unitOfTime(time);
+  const timeUnit = unitOfTime(time, unitlessTime);
+  const epoch = numericTime && Number(first) * SECONDS[timeUnit] >= EPOCH_SECONDS;
   if (value !== undefined && unit !== undefined) {
     const trace = parseTraceCsv(text, file, {
       timeColumn: time,
@@ -179,7 +193,7 @@ export function detectTraceCsv(text: string, file: string): DetectedTrace {
       ...(numericTime ? { timeUnit } : {}),
     });
     // parseTraceCsv puts t = 0 at the first row.
-    const origin = firstRowTime(header, rows[1]!.fields, ti);
+    const origin = epoch ? Number(first) * SECONDS[timeUnit] * 1000 : firstRowTime(header, rows[1]!.fields, ti);
     return {
       trace,
       ...(origin !== undefined ? { originMs: origin } : {}),
@@ -189,8 +203,8 @@ export function detectTraceCsv(text: string, file: string): DetectedTrace {
   const { trace, t0 } = requestLog(rows.slice(1), ti, time, numericTime, timeUnit, file);
   return {
     trace,
-    // ISO times are epoch seconds here: t = 0 is the first request's minute.
-    ...(!numericTime ? { originMs: t0 * 1000 } : {}),
+    // ISO and epoch times are epoch seconds here: t = 0 is the first request's minute.
+    ...(!numericTime || epoch ? { originMs: t0 * 1000 } : {}),
     layout: `${time}${numericTime ? ` (${timeUnit})` : ' (ISO-8601)'}, one request per row, counted per minute`,
   };
 }
@@ -250,7 +264,59 @@ function requestLog(
   };
 }
 
-/** Reads a trace file and its layout (`detectTraceCsv`); an unreadable file is a `TraceError` too. */
+/**
+ * JSON lines (`.jsonl`), one object per line, as the CSV of its scalar fields (the first object's keys): the
+ * Mooncake traces' layout, `{"timestamp": 3052, "input_length": 7234, "output_length": 794, "hash_ids": [...]}`.
+ */
+export function jsonlAsCsv(text: string, file: string): string {
+  const lines = text.split(/\r?\n/);
+  let keys: string[] | undefined;
+  const out: string[] = [];
+  const cell = (v: unknown) => {
+    const x = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+    return /[",\r\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
+  };
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    let o: unknown;
+    try {
+      o = JSON.parse(line);
+    } catch (e) {
+      throw new TraceError(file, `expected a JSON object per line: ${(e as Error).message}`, { line: i + 1 });
+    }
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) {
+      throw new TraceError(file, 'expected a JSON object per line', { line: i + 1 });
+    }
+    const record = o as Record<string, unknown>;
+    if (!keys) {
+      keys = Object.keys(record).filter((k) => typeof record[k] !== 'object' || record[k] === null);
+      out.push(keys.map(cell).join(','));
+    }
+    out.push(keys.map((k) => cell(record[k])).join(','));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * The unit of a JSON-lines trace's unit-less numeric time: milliseconds since the first request, the Mooncake
+ * trace format's `timestamp` (kvcache-ai/Mooncake; NVIDIA Dynamo's and aiperf's trace loaders read it so).
+ */
+export const JSONL_UNITLESS_TIME: TimeUnit = 'ms';
+
+/** Whether the benchmark and `simulate` read a file as a demand trace: CSV, or JSON lines. */
+export const isTraceFile = (file: string) => /\.(csv|jsonl)$/i.test(file);
+
+/** Reads a demand trace of either kind `isTraceFile` names, from its text. */
+export function detectTrace(text: string, file: string): DetectedTrace {
+  if (/\.jsonl$/i.test(file)) {
+    const d = detectTraceCsv(jsonlAsCsv(text, file), file, JSONL_UNITLESS_TIME);
+    return { ...d, layout: `JSON lines: ${d.layout}` };
+  }
+  return detectTraceCsv(text, file);
+}
+
+/** Reads a trace file and its layout (`detectTrace`); an unreadable file is a `TraceError` too. */
 export async function loadDetectedTrace(file: string): Promise<DetectedTrace> {
   let text: string;
   try {
@@ -258,5 +324,5 @@ export async function loadDetectedTrace(file: string): Promise<DetectedTrace> {
   } catch (e) {
     throw new TraceError(file, `cannot read the trace: ${(e as Error).message}`);
   }
-  return detectTraceCsv(text, file);
+  return detectTrace(text, file);
 }

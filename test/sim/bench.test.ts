@@ -175,6 +175,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
       'new/api_per_minute.csv': 'offset_s,requests\n0,60\n60,120\n',
       'new/api_per_second.csv': 'offset_s,requests\n0,1\n1,2\n',
       'new/log.csv': 'timestamp,tokens\n2024-01-01T00:00:01,5\n',
+      'new/mooncake.jsonl': '{"timestamp": 0, "input_length": 10, "hash_ids": [1]}\n',
       'new/notes.csv': 'name,comment\na,b\n',
       'README.md': '# traces',
       'spot_availability/AWS9/us-east-1a.json': '{}',
@@ -182,7 +183,12 @@ describe('every demand trace of the traces folder, those added later too', () =>
     });
     try {
       const found = await discoverTraces(dir);
-      expect(found.demands).toEqual(['azure2023-conv', 'trace:new/api_per_minute.csv', 'trace:new/log.csv']);
+      expect(found.demands).toEqual([
+        'azure2023-conv',
+        'trace:new/api_per_minute.csv',
+        'trace:new/log.csv',
+        'trace:new/mooncake.jsonl',
+      ]);
       expect(found.spots).toEqual(['default', 'AWS9']);
       expect(found.passed).toEqual([
         'new/api_per_second.csv: the same requests as new/api_per_minute.csv, per second (the minutes are scored)',
@@ -191,10 +197,13 @@ describe('every demand trace of the traces folder, those added later too', () =>
       // Unless named, the scenarios are all of them, with each spot process; what was passed over is said.
       const all = await scenarioSpecs(1, dir);
       expect(all.specs.map((x) => `${x.demand}/${x.spot}`)).toEqual(
-        ['default', 'azure2023-conv', 'trace:new/api_per_minute.csv', 'trace:new/log.csv'].flatMap((d) => [
-          `${d}/default`,
-          `${d}/AWS9`,
-        ]),
+        [
+          'default',
+          'azure2023-conv',
+          'trace:new/api_per_minute.csv',
+          'trace:new/log.csv',
+          'trace:new/mooncake.jsonl',
+        ].flatMap((d) => [`${d}/default`, `${d}/AWS9`]),
       );
       expect(all.skipped).toContain('new/notes.csv: no time column');
       // A name the folder does not hold is an error, not an empty run.

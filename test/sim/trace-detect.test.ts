@@ -1,6 +1,6 @@
 /** Demand trace CSVs of layouts not known in advance (local/sim/trace-detect.ts): what the benchmark finds. */
 import { describe, expect, it } from 'vitest';
-import { detectColumns, detectTraceCsv } from '../../local/sim/trace-detect.ts';
+import { detectColumns, detectTrace, detectTraceCsv } from '../../local/sim/trace-detect.ts';
 import { TraceError } from '../../local/sim/trace.ts';
 
 const csv = (...lines: string[]) => `${lines.join('\n')}\n`;
@@ -96,6 +96,37 @@ describe('detectTraceCsv', () => {
     expect(() =>
       detectTraceCsv(csv(['f', ...minutes].join(','), ['a', ...minutes.map(() => '-1')].join(',')), 'w.csv'),
     ).toThrow(/w\.csv \(line 2, column '1'\): expected a count >= 0, got '-1'/);
+  });
+
+  it('reads JSON lines as the CSV of their scalar fields: a Mooncake trace, its timestamp in milliseconds', () => {
+    const d = detectTrace(
+      [
+        '{"timestamp": 0, "input_length": 6755, "output_length": 500, "hash_ids": [0, 1, 2]}',
+        '{"timestamp": 0, "input_length": 7319, "output_length": 490, "hash_ids": [0, 14]}',
+        '{"timestamp": 3052, "input_length": 7234, "output_length": 794, "hash_ids": [0, 28]}',
+        '{"timestamp": 61000, "input_length": 2287, "output_length": 316, "hash_ids": [0, 42]}',
+        '',
+      ].join('\n'),
+      'mooncake/conversation_trace.jsonl',
+    );
+    expect(d.trace.points).toEqual([
+      { t: 0, rps: 3 / 60 },
+      { t: 60, rps: 1 / 60 },
+    ]);
+    expect(d.layout).toBe('JSON lines: timestamp (ms), one request per row, counted per minute');
+    expect(() => detectTrace('{"timestamp": 1}\nnot json\n', 'x.jsonl')).toThrow(
+      /x\.jsonl \(line 2\): expected a JSON object per line/,
+    );
+  });
+
+  it('dates a trace whose numeric times are epoch times', () => {
+    const d = detectTraceCsv(csv('ts,requests', '1700000000,60', '1700000060,120'), 'epoch.csv');
+    expect(d.originMs).toBe(1_700_000_000_000);
+    expect(d.trace.points.map((p) => p.t)).toEqual([0, 60]);
+    // A log's t = 0 is its first request's minute (1,700,000,040 s is a whole minute).
+    const log = detectTraceCsv(csv('timestamp_ms', '1700000050000', '1700000110000'), 'epoch-log.csv');
+    expect(log.originMs).toBe(1_700_000_040_000);
+    expect(log.trace.points.map((p) => p.rps * 60)).toEqual([1, 1]);
   });
 
   it('says which file and why when no column is time, and where a row is not a time', () => {
