@@ -12,7 +12,11 @@
  *   - no demand column: a log of requests, one row per request at its time (the Azure LLM inference traces'
  *     raw form, BurstGPT's), counted per minute;
  *   - a column per minute, named by its number (`1` to `1440`: the Azure Functions traces' invocations per
- *     function and minute), each row one source: the requests of each minute summed over the rows.
+ *     function and minute), each row one source, where no column is time: the requests of each minute summed
+ *     over the rows;
+ *   - beside a time column and no demand column, columns named by a number are sources (a function each, as in
+ *     the Huawei serverless traces), summed per row; and rows that share a time (a row per source and time)
+ *     are summed per time.
  * JSON lines (`.jsonl`, one object per request: the Mooncake traces) are read as the CSV of their scalar fields;
  * there a unit-less numeric time is milliseconds (`JSONL_UNITLESS_TIME`). Numeric times from 1e9 s on are epoch
  * times and date the trace.
@@ -97,19 +101,28 @@ const EPOCH_SECONDS = 1e9;
 
 const isNumeric = (s: string) => s !== '' && Number.isFinite(Number(s));
 
-/** Which columns a header names: time, and demand with its unit (none: a log of requests). */
+/** The index of a header's time column (see the file comment), -1 without one. */
+function timeIndex(header: readonly string[]): number {
+  const lower = header.map((h) => h.trim().toLowerCase());
+  for (const name of TIME_COLUMNS) {
+    const i = lower.indexOf(name);
+    if (i >= 0) return i;
+  }
+  return lower.findIndex((h) => /time|offset|date|(^|_)ts($|_)/.test(h));
+}
+
+/**
+ * Which columns a header names: time, and demand with its unit; without a demand column, the columns named by
+ * a number (`sources`: one per function or model, each counting its requests in the row's interval, as in the
+ * Huawei serverless traces' `day,time,0,1,...`), or none (a log of requests).
+ */
 export function detectColumns(
   header: readonly string[],
   file: string,
-): { time: string; value?: string; unit?: ValueUnit } {
+): { time: string; value?: string; unit?: ValueUnit; sources?: string[] } {
   const lower = header.map((h) => h.trim().toLowerCase());
   const find = (name: string) => lower.indexOf(name);
-  let ti = -1;
-  for (const name of TIME_COLUMNS) {
-    ti = find(name);
-    if (ti >= 0) break;
-  }
-  if (ti < 0) ti = lower.findIndex((h) => /time|offset|date|(^|_)ts($|_)/.test(h));
+  const ti = timeIndex(header);
   if (ti < 0) {
     throw new TraceError(
       file,
@@ -120,7 +133,8 @@ export function detectColumns(
     const vi = find(name);
     if (vi >= 0 && vi !== ti) return { time: header[ti]!.trim(), value: header[vi]!.trim(), unit };
   }
-  return { time: header[ti]!.trim() };
+  const sources = header.map((h) => h.trim()).filter((h, i) => i !== ti && /^\d+$/.test(h));
+  return sources.length >= 2 ? { time: header[ti]!.trim(), sources } : { time: header[ti]!.trim() };
 }
 
 /**
@@ -169,7 +183,9 @@ function wideTrace(text: string, columns: readonly number[], file: string): Dema
 export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUnit = 's'): DetectedTrace {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const end = body.search(/\r?\n/);
-  const wide = minuteColumns((end < 0 ? body : body.slice(0, end)).split(','));
+  const headerFields = (end < 0 ? body : body.slice(0, end)).split(',');
+  // Minutes as columns only where no column is time (with one, numbered columns are sources: detectColumns).
+  const wide = timeIndex(headerFields) < 0 ? minuteColumns(headerFields) : undefined;
   if (wide) {
     return {
       trace: wideTrace(body, wide, file),
@@ -179,12 +195,36 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
   const rows = splitCsv(text);
   if (rows.length < 2) throw new TraceError(file, 'expected a header row and at least one data row');
   const header = rows[0]!.fields.map((h) => h.trim());
-  const { time, value, unit } = detectColumns(header, file);
+  const { time, value, unit, sources } = detectColumns(header, file);
   const ti = header.indexOf(time);
   const first = rows[1]!.fields[ti]?.trim() ?? '';
   const numericTime = isNumeric(first);
   const timeUnit = unitOfTime(time, unitlessTime);
   const epoch = numericTime && Number(first) * SECONDS[timeUnit] >= EPOCH_SECONDS;
+  const timeLabel = `${time}${numericTime ? ` (${timeUnit})` : ' (ISO-8601)'}`;
+  // A row per source and time (several rows at one time), or a column per source: the requests summed per time.
+  const columns = value !== undefined ? [value] : (sources ?? []);
+  if (columns.length > 0 && (sources !== undefined || !increasing(rows, ti))) {
+    const summed = sumPerTime(
+      rows.slice(1),
+      ti,
+      time,
+      numericTime,
+      timeUnit,
+      columns.map((c) => header.indexOf(c)),
+      columns,
+      file,
+    );
+    const trace = seriesOf(summed.times, summed.values, unit ?? 'count', file);
+    return {
+      trace,
+      ...(!numericTime || epoch ? { originMs: summed.times[0]! * 1000 } : {}),
+      layout:
+        sources !== undefined
+          ? `${timeLabel} x ${sources.length} numbered columns (requests per row, summed)`
+          : `${timeLabel} x ${value} (${unit === 'count' ? 'requests per row' : unit}), summed over the rows of each time`,
+    };
+  }
   if (value !== undefined && unit !== undefined) {
     const trace = parseTraceCsv(text, file, {
       timeColumn: time,
@@ -210,6 +250,77 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
 }
 
 const SECONDS: Record<TimeUnit, number> = { ms: 0.001, s: 1, min: 60, h: 3600 };
+
+/** Whether a column's times strictly increase, read as they come (numbers, else ISO-8601). */
+function increasing(rows: ReadonlyArray<{ fields: string[] }>, ti: number): boolean {
+  let previous = Number.NEGATIVE_INFINITY;
+  for (let r = 1; r < rows.length; r++) {
+    const raw = rows[r]!.fields[ti]?.trim() ?? '';
+    const t = isNumeric(raw) ? Number(raw) : (parseIsoTime(raw) ?? Number.NaN);
+    if (!(t > previous)) return false;
+    previous = t;
+  }
+  return true;
+}
+
+/** Times (epoch or offset seconds, ascending, each once) and the sum of `columns` over the rows at each. */
+function sumPerTime(
+  rows: ReadonlyArray<{ line: number; fields: string[] }>,
+  ti: number,
+  timeColumn: string,
+  numeric: boolean,
+  unit: TimeUnit,
+  columns: readonly number[],
+  names: readonly string[],
+  file: string,
+): { times: number[]; values: number[] } {
+  const sums = new Map<number, number>();
+  for (const row of rows) {
+    const raw = row.fields[ti]?.trim() ?? '';
+    const t = numeric ? (isNumeric(raw) ? Number(raw) * SECONDS[unit] : Number.NaN) : (parseIsoTime(raw) ?? NaN) / 1000;
+    if (!Number.isFinite(t)) {
+      throw new TraceError(
+        file,
+        numeric
+          ? `expected a number like the first row's, got '${raw}'`
+          : `expected an ISO-8601 timestamp, got '${raw}'`,
+        { line: row.line, column: timeColumn },
+      );
+    }
+    let v = 0;
+    for (let k = 0; k < columns.length; k++) {
+      const cell = row.fields[columns[k]!]?.trim() ?? '';
+      const x = cell === '' ? 0 : Number(cell);
+      if (!Number.isFinite(x) || x < 0) {
+        throw new TraceError(file, `expected a number >= 0, got '${cell}'`, { line: row.line, column: names[k] });
+      }
+      v += x;
+    }
+    sums.set(t, (sums.get(t) ?? 0) + v);
+  }
+  const times = [...sums.keys()].sort((a, b) => a - b);
+  return { times, values: times.map((t) => sums.get(t)!) };
+}
+
+/** A trace from ascending times (seconds) and their values, as `parseTraceCsv` builds one. */
+function seriesOf(times: readonly number[], values: readonly number[], unit: ValueUnit, file: string): DemandTrace {
+  const t0 = times[0]!;
+  const offsets = times.map((t) => t - t0);
+  const intervals = offsets.slice(1).map((t, i) => t - offsets[i]!);
+  const sorted = [...intervals].sort((a, b) => a - b);
+  const step = sorted.length ? sorted[sorted.length >> 1]! : 60;
+  const last = intervals.length ? intervals[intervals.length - 1]! : step;
+  return {
+    stepSeconds: step,
+    points: offsets.map((t, i) => {
+      const length = i < intervals.length ? intervals[i]! : last;
+      const v = values[i]!;
+      return { t, rps: unit === 'rps' ? v : unit === 'rpm' ? v / 60 : v / length };
+    }),
+    durationSeconds: offsets[offsets.length - 1]! + last,
+    source: file,
+  };
+}
 
 /** The first row's ISO-8601 timestamp in any column (the time column first): when the series' t = 0 was. */
 function firstRowTime(header: readonly string[], firstRow: readonly string[], ti: number): number | undefined {

@@ -98,6 +98,30 @@ describe('detectTraceCsv', () => {
     ).toThrow(/w\.csv \(line 2, column '1'\): expected a count >= 0, got '-1'/);
   });
 
+  it('sums the rows that share a time: a row per source and time (function, timestamp, requests)', () => {
+    const d = detectTraceCsv(
+      csv('function_id,timestamp,requests', '7,0,30', '9,0,30', '7,60,120', '9,120,15', '7,120,15'),
+      'long.csv',
+    );
+    expect(d.trace.points).toEqual([
+      { t: 0, rps: 1 },
+      { t: 60, rps: 2 },
+      { t: 120, rps: 0.5 },
+    ]);
+    expect(d.layout).toBe('timestamp (s) x requests (requests per row), summed over the rows of each time');
+  });
+
+  it('sums numbered columns beside a time column as sources (a function each), not as minutes', () => {
+    const functions = Array.from({ length: 80 }, (_, i) => String(i));
+    const row = (t: number, each: number) => [0, t, ...functions.map(() => each)].join(',');
+    const d = detectTraceCsv(csv(['day', 'time', ...functions].join(','), row(0, 1), row(60, 2)), 'huawei.csv');
+    expect(d.trace.points).toEqual([
+      { t: 0, rps: 80 / 60 },
+      { t: 60, rps: 160 / 60 },
+    ]);
+    expect(d.layout).toBe('time (s) x 80 numbered columns (requests per row, summed)');
+  });
+
   it('reads JSON lines as the CSV of their scalar fields: a Mooncake trace, its timestamp in milliseconds', () => {
     const d = detectTrace(
       [
