@@ -192,6 +192,34 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
       layout: `a column per minute (${wide.length}), requests summed over every row`,
     };
   }
+  // A log of requests without quoted fields (the large files: millions of rows) is read line by line.
+  const log = detectColumnsOrUndefined(headerFields, file);
+  if (log && log.value === undefined && log.sources === undefined && !body.includes('"')) {
+    const lines = plainRows(body);
+    const second = lines.next();
+    if (second.done) throw new TraceError(file, 'expected a header row and at least one data row');
+    const ti = headerFields.findIndex((h) => h.trim() === log.time);
+    const firstTime = second.value.fields[ti]?.trim() ?? '';
+    const numeric = isNumeric(firstTime);
+    const unitOf = unitOfTime(log.time, unitlessTime);
+    const { trace, t0 } = requestLog(
+      (function* () {
+        yield second.value;
+        yield* lines;
+      })(),
+      ti,
+      log.time,
+      numeric,
+      unitOf,
+      file,
+    );
+    const epochLog = numeric && Number(firstTime) * SECONDS[unitOf] >= EPOCH_SECONDS;
+    return {
+      trace,
+      ...(!numeric || epochLog ? { originMs: t0 * 1000 } : {}),
+      layout: `${log.time}${numeric ? ` (${unitOf})` : ' (ISO-8601)'}, one request per row, counted per minute`,
+    };
+  }
   const rows = splitCsv(text);
   if (rows.length < 2) throw new TraceError(file, 'expected a header row and at least one data row');
   const header = rows[0]!.fields.map((h) => h.trim());
@@ -332,8 +360,26 @@ function firstRowTime(header: readonly string[], firstRow: readonly string[], ti
 }
 
 /** One request per row: counted per 60 s from the first row's minute. */
+/** `detectColumns`, or undefined where it finds no time column (the caller says why). */
+function detectColumnsOrUndefined(header: readonly string[], file: string) {
+  return timeIndex(header) < 0 ? undefined : detectColumns(header, file);
+}
+
+/** The data rows of CSV text without quoted fields, one at a time (the header skipped, blank lines too). */
+function* plainRows(body: string): Generator<{ line: number; fields: string[] }> {
+  let at = body.indexOf('\n');
+  let line = 1;
+  while (at >= 0 && at < body.length) {
+    const next = body.indexOf('\n', at + 1);
+    const text = body.slice(at + 1, next < 0 ? body.length : next).replace(/\r$/, '');
+    line++;
+    if (text.trim() !== '') yield { line, fields: text.split(',') };
+    at = next;
+  }
+}
+
 function requestLog(
-  rows: ReadonlyArray<{ line: number; fields: string[] }>,
+  rows: Iterable<{ line: number; fields: string[] }>,
   ti: number,
   column: string,
   numeric: boolean,
