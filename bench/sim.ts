@@ -86,6 +86,14 @@ export const KNOWN_FILES: Readonly<Record<Exclude<(typeof DEMANDS)[number], 'def
   'azure2024-code': ['azure_llm_2024/azure2024_code_digitized_rpm.csv'],
 };
 
+/**
+ * The least a discovered file must hold to be scored as demand: a GPU node's 10-minute time to ready (the
+ * demo's; a shorter trace is over before a launch serves) and 10 steps with requests (a metadata table with a
+ * date column is not demand).
+ */
+export const MIN_TRACE_SECONDS = 600;
+export const MIN_TRACE_STEPS = 10;
+
 /** The folder of the spot availability sets, in the traces folder. */
 const SPOT_FOLDER = 'spot_availability';
 
@@ -137,7 +145,14 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
       continue;
     }
     try {
-      detectTrace(await readFile(path.join(tracesDir, file), 'utf8'), file);
+      const { trace } = detectTrace(await readFile(path.join(tracesDir, file), 'utf8'), file);
+      const busy = trace.points.filter((p) => p.rps > 0).length;
+      if (trace.durationSeconds < MIN_TRACE_SECONDS || busy < MIN_TRACE_STEPS) {
+        passed.push(
+          `${file}: too little demand to simulate (${(trace.durationSeconds / 60).toFixed(0)} min, ${busy} step(s) with requests; at least ${MIN_TRACE_SECONDS / 60} min and ${MIN_TRACE_STEPS} steps)`,
+        );
+        continue;
+      }
       demands.push(`${TRACE_PREFIX}${file}`);
     } catch (e) {
       passed.push(e instanceof Error ? e.message : String(e));

@@ -172,10 +172,14 @@ describe('every demand trace of the traces folder, those added later too', () =>
     const dir = await folder({
       'azure_llm_2023/azure2023_conv_per_minute.csv': 'offset_s,requests\n0,1\n',
       'azure_llm_2023/azure2023_conv_per_second.csv': 'offset_s,requests\n0,1\n',
-      'new/api_per_minute.csv': 'offset_s,requests\n0,60\n60,120\n',
+      'new/api_per_minute.csv': series(1),
       'new/api_per_second.csv': 'offset_s,requests\n0,1\n1,2\n',
-      'new/log.csv': 'timestamp,tokens\n2024-01-01T00:00:01,5\n',
-      'new/mooncake.jsonl': '{"timestamp": 0, "input_length": 10, "hash_ids": [1]}\n',
+      'new/log.csv': `timestamp,tokens\n${Array.from({ length: 12 }, (_, m) => `2024-01-01T00:${String(m).padStart(2, '0')}:01,5`).join('\n')}\n`,
+      'new/mooncake.jsonl': Array.from(
+        { length: 12 },
+        (_, m) => `{"timestamp": ${m * 60_000}, "hash_ids": [1]}\n`,
+      ).join(''),
+      'new/sources.csv': 'date,dataset\n2024-01-01,a\n2024-02-01,b\n',
       'new/notes.csv': 'name,comment\na,b\n',
       'README.md': '# traces',
       'spot_availability/AWS9/us-east-1a.json': '{}',
@@ -193,6 +197,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
       expect(found.passed).toEqual([
         'new/api_per_second.csv: the same requests as new/api_per_minute.csv, per second (the minutes are scored)',
         expect.stringMatching(/^new\/notes\.csv: no time column in the header \(columns: name, comment/),
+        'new/sources.csv: too little demand to simulate (44641 min, 2 step(s) with requests; at least 10 min and 10 steps)',
       ]);
       // Unless named, the scenarios are all of them, with each spot process; what was passed over is said.
       const all = await scenarioSpecs(1, dir);
