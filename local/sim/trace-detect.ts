@@ -199,26 +199,17 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
     const second = lines.next();
     if (second.done) throw new TraceError(file, 'expected a header row and at least one data row');
     const ti = headerFields.findIndex((h) => h.trim() === log.time);
-    const firstTime = second.value.fields[ti]?.trim() ?? '';
-    const numeric = isNumeric(firstTime);
-    const unitOf = unitOfTime(log.time, unitlessTime);
-    const { trace, t0 } = requestLog(
+    return logTrace(
       (function* () {
         yield second.value;
         yield* lines;
       })(),
+      second.value.fields[ti]?.trim() ?? '',
       ti,
       log.time,
-      numeric,
-      unitOf,
+      unitlessTime,
       file,
     );
-    const epochLog = numeric && Number(firstTime) * SECONDS[unitOf] >= EPOCH_SECONDS;
-    return {
-      trace,
-      ...(!numeric || epochLog ? { originMs: t0 * 1000 } : {}),
-      layout: `${log.time}${numeric ? ` (${unitOf})` : ' (ISO-8601)'}, one request per row, counted per minute`,
-    };
   }
   const rows = splitCsv(text);
   if (rows.length < 2) throw new TraceError(file, 'expected a header row and at least one data row');
@@ -268,16 +259,50 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
       layout: `${time}${numericTime ? ` (${timeUnit})` : ' (ISO-8601)'} x ${value} (${unit === 'count' ? 'requests per row' : unit})`,
     };
   }
-  const { trace, t0 } = requestLog(rows.slice(1), ti, time, numericTime, timeUnit, file);
+  return logTrace(rows.slice(1), first, ti, time, unitlessTime, file);
+}
+
+/** A log of requests (`requestLog`) with how it was read; `first` is the first data row's time. */
+function logTrace(
+  rows: Iterable<{ line: number; fields: string[] }>,
+  first: string,
+  ti: number,
+  time: string,
+  unitlessTime: TimeUnit,
+  file: string,
+): DetectedTrace {
+  const numeric = isNumeric(first);
+  const unit = unitOfTime(time, unitlessTime);
+  const epoch = numeric && Number(first) * SECONDS[unit] >= EPOCH_SECONDS;
+  const { trace, t0 } = requestLog(rows, ti, time, numeric, unit, file);
   return {
     trace,
     // ISO and epoch times are epoch seconds here: t = 0 is the first request's minute.
-    ...(!numericTime || epoch ? { originMs: t0 * 1000 } : {}),
-    layout: `${time}${numericTime ? ` (${timeUnit})` : ' (ISO-8601)'}, one request per row, counted per minute`,
+    ...(!numeric || epoch ? { originMs: t0 * 1000 } : {}),
+    layout: `${time}${numeric ? ` (${unit})` : ' (ISO-8601)'}, one request per row, counted per minute`,
   };
 }
 
 const SECONDS: Record<TimeUnit, number> = { ms: 0.001, s: 1, min: 60, h: 3600 };
+
+/** A time cell in seconds (numeric in `unit`, else ISO-8601 as epoch seconds), or a `TraceError` where it is not one. */
+function secondsOf(
+  raw: string,
+  numeric: boolean,
+  unit: TimeUnit,
+  file: string,
+  where: { line: number; column: string },
+): number {
+  const s = numeric ? (isNumeric(raw) ? Number(raw) * SECONDS[unit] : Number.NaN) : (parseIsoTime(raw) ?? NaN) / 1000;
+  if (!Number.isFinite(s)) {
+    throw new TraceError(
+      file,
+      numeric ? `expected a number like the first row's, got '${raw}'` : `expected an ISO-8601 timestamp, got '${raw}'`,
+      where,
+    );
+  }
+  return s;
+}
 
 /** Whether a column's times strictly increase, read as they come (numbers, else ISO-8601). */
 function increasing(rows: ReadonlyArray<{ fields: string[] }>, ti: number): boolean {
@@ -304,17 +329,7 @@ function sumPerTime(
 ): { times: number[]; values: number[] } {
   const sums = new Map<number, number>();
   for (const row of rows) {
-    const raw = row.fields[ti]?.trim() ?? '';
-    const t = numeric ? (isNumeric(raw) ? Number(raw) * SECONDS[unit] : Number.NaN) : (parseIsoTime(raw) ?? NaN) / 1000;
-    if (!Number.isFinite(t)) {
-      throw new TraceError(
-        file,
-        numeric
-          ? `expected a number like the first row's, got '${raw}'`
-          : `expected an ISO-8601 timestamp, got '${raw}'`,
-        { line: row.line, column: timeColumn },
-      );
-    }
+    const t = secondsOf(row.fields[ti]?.trim() ?? '', numeric, unit, file, { line: row.line, column: timeColumn });
     let v = 0;
     for (let k = 0; k < columns.length; k++) {
       const cell = row.fields[columns[k]!]?.trim() ?? '';
@@ -388,18 +403,7 @@ function requestLog(
 ): { trace: DemandTrace; t0: number } {
   const seconds: number[] = [];
   for (const row of rows) {
-    const raw = row.fields[ti]?.trim() ?? '';
-    const s = numeric ? (isNumeric(raw) ? Number(raw) * SECONDS[unit] : undefined) : (parseIsoTime(raw) ?? NaN) / 1000;
-    if (s === undefined || !Number.isFinite(s)) {
-      throw new TraceError(
-        file,
-        numeric
-          ? `expected a number like the first row's, got '${raw}'`
-          : `expected an ISO-8601 timestamp, got '${raw}'`,
-        { line: row.line, column },
-      );
-    }
-    seconds.push(s);
+    seconds.push(secondsOf(row.fields[ti]?.trim() ?? '', numeric, unit, file, { line: row.line, column }));
   }
   let least = Number.POSITIVE_INFINITY;
   for (const s of seconds) least = Math.min(least, s);
