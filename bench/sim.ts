@@ -31,7 +31,7 @@ import { createBaselines } from '../local/sim/baselines/index.ts';
 import { DEMO_START, type DemoFleet, demoFleet } from '../local/sim/demo.ts';
 import { type ControllerSummary, runSimulation } from '../local/sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../local/sim/spot.ts';
-import { detectTrace, isTraceFile } from '../local/sim/trace-detect.ts';
+import { type DetectedTrace, detectTrace, isTraceFile } from '../local/sim/trace-detect.ts';
 import {
   type DemandTrace,
   defaultDayTrace,
@@ -126,7 +126,9 @@ export interface Discovered {
  * was written too. Every `.csv` or `.jsonl` outside spot_availability is a demand trace: the named scenarios' files as those
  * scenarios; any other as `trace:<path>`, read by `detectTrace` (a file it cannot read is passed over, with
  * the reason). A `_per_second` file beside a `_per_minute` one of the same name is the same requests at a finer
- * step: only the minutes are scored (the simulation's step is a minute).
+ * step: only the minutes are scored (the simulation's step is a minute). Files of one folder that differ only in
+ * their last number (`...d01.csv` to `...d14.csv`) are the parts of one trace, `trace:<path with # for the
+ * number>`, read in order (`loadTraceParts`).
  */
 export async function discoverTraces(tracesDir: string): Promise<Discovered> {
   const files = await filesBelow(tracesDir);
@@ -136,16 +138,23 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
   for (const [demand, known] of Object.entries(KNOWN_FILES) as [Demand, readonly string[]][]) {
     if (files.includes(known[0]!)) demands.push(demand);
   }
-  const csvs = files.filter((f) => isTraceFile(f) && !f.startsWith(`${SPOT_FOLDER}/`));
+  const csvs = files.filter((f) => isTraceFile(f) && !f.startsWith(`${SPOT_FOLDER}/`) && !claimed.has(f));
+  const candidates: string[] = [];
   for (const file of csvs) {
-    if (claimed.has(file)) continue;
     const minutes = file.replace(/_per_second(\.csv)$/i, '_per_minute$1');
     if (minutes !== file && csvs.includes(minutes)) {
       passed.push(`${file}: the same requests as ${minutes}, per second (the minutes are scored)`);
       continue;
     }
+    // Files that differ only in their last number (d01..d14, day_00..day_25) are the parts of one trace.
+    const whole = partsPattern(file);
+    if (csvs.filter((f) => partsPattern(f) === whole).length > 1) {
+      if (!candidates.includes(whole)) candidates.push(whole);
+    } else candidates.push(file);
+  }
+  for (const file of candidates) {
     try {
-      const { trace } = detectTrace(await readFile(path.join(tracesDir, file), 'utf8'), file);
+      const { trace } = await loadTraceParts(tracesDir, file);
       const busy = trace.points.filter((p) => p.rps > 0).length;
       if (trace.durationSeconds < MIN_TRACE_SECONDS || busy < MIN_TRACE_STEPS) {
         passed.push(
@@ -164,6 +173,48 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
     ),
   ].filter((name) => files.some((f) => f.startsWith(`${SPOT_FOLDER}/${name}/`)));
   return { demands, spots: ['default', ...spotSets], passed };
+}
+
+/** A file's name with its last number as `#`: the same for every part of a trace split by day or hour. */
+export function partsPattern(file: string): string {
+  const slash = file.lastIndexOf('/');
+  return file.slice(0, slash + 1) + file.slice(slash + 1).replace(/\d+(?=\D*$)/, '#');
+}
+
+/**
+ * A demand trace of the traces folder: one file, or (a path with `#`) the files its pattern matches, in the
+ * order of their number, each read by `detectTrace` and placed after the one before (each part starts where
+ * the one before ends: a day's file after the day before).
+ */
+export async function loadTraceParts(tracesDir: string, rel: string): Promise<DetectedTrace> {
+  if (!rel.includes('#')) return detectTrace(await readFile(path.join(tracesDir, rel), 'utf8'), rel);
+  const dir = path.dirname(rel);
+  const base = path.basename(rel);
+  const [head, tail] = base.split('#') as [string, string];
+  const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^${escape(head)}(\\d+)${escape(tail)}$`);
+  const names = (await readdir(path.join(tracesDir, dir)))
+    .map((n) => ({ n, m: match.exec(n) }))
+    .filter((x): x is { n: string; m: RegExpExecArray } => x.m !== null)
+    .sort((a, b) => Number(a.m[1]) - Number(b.m[1]));
+  if (names.length === 0) throw new Error(`no file of ${rel} in ${tracesDir}`);
+  const parts: DetectedTrace[] = [];
+  for (const { n } of names) {
+    const file = dir === '.' ? n : `${dir}/${n}`;
+    parts.push(detectTrace(await readFile(path.join(tracesDir, file), 'utf8'), file));
+  }
+  let offset = 0;
+  const points: DemandTrace['points'] = [];
+  for (const p of parts) {
+    for (const x of p.trace.points) points.push({ t: x.t + offset, rps: x.rps });
+    offset += p.trace.durationSeconds;
+  }
+  const first = parts[0]!;
+  return {
+    trace: { stepSeconds: first.trace.stepSeconds, points, durationSeconds: offset, source: rel },
+    ...(first.originMs !== undefined ? { originMs: first.originMs } : {}),
+    layout: `${parts.length} files in the order of their number (${names[0]!.n} .. ${names.at(-1)!.n}), each ${first.layout}`,
+  };
 }
 
 /** What a worker needs to rebuild a scenario (plain data). */
@@ -366,7 +417,7 @@ async function traceScenario(
 ): Promise<Scenario> {
   const rel = spec.demand.slice(TRACE_PREFIX.length);
   const file = path.join(spec.tracesDir, rel);
-  const { trace: raw, originMs, layout } = detectTrace(await readFile(file, 'utf8'), file);
+  const { trace: raw, originMs, layout } = await loadTraceParts(spec.tracesDir, rel);
   const hours = raw.durationSeconds / 3600;
   const from = hours > WHOLE_TRACE_HOURS ? raw.durationSeconds - 86_400 : 0;
   const window = sliceTrace(raw, from, raw.durationSeconds, `${path.relative(path.dirname(spec.tracesDir), file)}`);

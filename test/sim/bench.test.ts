@@ -221,6 +221,23 @@ describe('every demand trace of the traces folder, those added later too', () =>
     }
   });
 
+  it('reads the files of one trace split by day (names that differ in their last number) as one, in order', async () => {
+    const day = (n: number) => series(24).replace(/\n(\d+),(\d+)/g, (_, t, r) => `\n${t},${Number(r) + n}`);
+    const dir = await folder({ 'fn/day_10.csv': day(10), 'fn/day_9.csv': day(9), 'fn/day_11.csv': day(11) });
+    try {
+      expect((await discoverTraces(dir)).demands).toEqual(['trace:fn/day_#.csv']);
+      const s = await buildScenario({ demand: 'trace:fn/day_#.csv', spot: 'default', seed: 1, tracesDir: dir });
+      expect(s.name).toBe('fn/day_# (last day)');
+      expect(s.notes[0]).toMatch(/^3 files in the order of their number \(day_9\.csv \.\. day_11\.csv\)/);
+      expect(s.history?.points[0]?.t).toBe(-48 * 3600);
+      // day_9 first: its first minute is the history's first (600 + 9 requests a minute, scaled like the day).
+      const factor = s.trace.points[0]!.rps / ((600 + 11) / 60);
+      expect(s.history!.points[0]!.rps).toBeCloseTo(((600 + 9) / 60) * factor, 9);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs a trace up to 48 h whole, a longer one its last day with 48 h of history, scaled to the demo peak', async () => {
     const dir = await folder({ 'x/short.csv': series(3), 'x/week.csv': series(7 * 24) });
     try {
