@@ -191,8 +191,8 @@ export async function loadTraceParts(tracesDir: string, rel: string): Promise<De
   const dir = path.dirname(rel);
   const base = path.basename(rel);
   const [head, tail] = base.split('#') as [string, string];
-  const escape = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const match = new RegExp(`^${escape(head)}(\\d+)${escape(tail)}$`);
+  const literal = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const match = new RegExp(`^${literal(head)}(\\d+)${literal(tail)}$`);
   const names = (await readdir(path.join(tracesDir, dir)))
     .map((n) => ({ n, m: match.exec(n) }))
     .filter((x): x is { n: string; m: RegExpExecArray } => x.m !== null)
