@@ -1,5 +1,5 @@
 /**
- * A demand trace CSV whose layout is not known in advance: the benchmark scores every CSV it finds under
+ * A demand trace file (CSV, or JSON lines) whose layout is not known in advance: the benchmark scores every one it finds under
  * ../shared/traces, including traces added after this code was written. Which column is time and which is
  * demand is read from the header (names compared without case):
  *
