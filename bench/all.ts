@@ -53,10 +53,12 @@ import {
   checkWarmTargets,
   DEMANDS,
   type Demand,
+  discoverTraces,
   formatMarkdown,
   formatSimTable,
   formatTargets,
   jobsFor,
+  loadTraceParts,
   type ScenarioResult,
   SPOTS,
   type Spot,
@@ -354,6 +356,15 @@ async function main(): Promise<number> {
         const figures = forecastAccuracy(await loadTraceCsv(file, AZURE2024_CSV));
         if (figures) accuracy.push({ trace: `azure2024 ${kind} (week)`, figures });
       }
+      // Every other demand trace of the folder with a season of history, whole (those added later too).
+      if (existsSync(o.traces)) {
+        for (const d of (await discoverTraces(o.traces)).demands) {
+          if (!d.startsWith(TRACE_PREFIX)) continue;
+          const rel = d.slice(TRACE_PREFIX.length);
+          const figures = forecastAccuracy((await loadTraceParts(o.traces, rel)).trace);
+          if (figures) accuracy.push({ trace: `${rel.replace(/\.(csv|jsonl)$/i, '')} (whole)`, figures });
+        }
+      }
       out('== Forecast accuracy (shared/forecast/seasonal.ts, every 5 min after the first day, 5-15 min ahead) ==');
       out(
         accuracy.length === 0
@@ -370,7 +381,9 @@ async function main(): Promise<number> {
               ]),
             ),
       );
-      out('(the default day and the 2023 traces have no season of history: not measured)\n');
+      out(
+        '(the default day, the 2023 traces and any trace shorter than a day and the horizon have no season of history: not measured)\n',
+      );
     } catch (e) {
       fail('forecast', e);
     }
