@@ -33,6 +33,7 @@ import { parseArgs } from 'node:util';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { renderBenchReport } from '../local/sim/bench-report.ts';
 import { type ForecastAccuracy, forecastAccuracy } from '../local/sim/forecast-accuracy.ts';
+import { traceName } from '../local/sim/trace-detect.ts';
 import { loadTraceCsv } from '../local/sim/trace.ts';
 import { type ColdstartResult, formatColdStart, measureColdStart } from './coldstart.ts';
 import {
@@ -362,7 +363,7 @@ async function main(): Promise<number> {
           if (!d.startsWith(TRACE_PREFIX)) continue;
           const rel = d.slice(TRACE_PREFIX.length);
           const figures = forecastAccuracy((await loadTraceParts(o.traces, rel)).trace);
-          if (figures) accuracy.push({ trace: `${rel.replace(/\.(csv|jsonl)$/i, '')} (whole)`, figures });
+          if (figures) accuracy.push({ trace: `${traceName(rel)} (whole)`, figures });
         }
       }
       out('== Forecast accuracy (shared/forecast/seasonal.ts, every 5 min after the first day, 5-15 min ahead) ==');

@@ -31,7 +31,7 @@ import { createBaselines } from '../local/sim/baselines/index.ts';
 import { DEMO_START, type DemoFleet, demoFleet } from '../local/sim/demo.ts';
 import { type ControllerSummary, runSimulation } from '../local/sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../local/sim/spot.ts';
-import { type DetectedTrace, detectTrace, isTraceFile } from '../local/sim/trace-detect.ts';
+import { type DetectedTrace, detectTrace, isTraceFile, readTraceText, traceName } from '../local/sim/trace-detect.ts';
 import {
   type DemandTrace,
   defaultDayTrace,
@@ -187,7 +187,7 @@ export function partsPattern(file: string): string {
  * the one before ends: a day's file after the day before).
  */
 export async function loadTraceParts(tracesDir: string, rel: string): Promise<DetectedTrace> {
-  if (!rel.includes('#')) return detectTrace(await readFile(path.join(tracesDir, rel), 'utf8'), rel);
+  if (!rel.includes('#')) return detectTrace(await readTraceText(path.join(tracesDir, rel), rel), rel);
   const dir = path.dirname(rel);
   const base = path.basename(rel);
   const [head, tail] = base.split('#') as [string, string];
@@ -201,7 +201,7 @@ export async function loadTraceParts(tracesDir: string, rel: string): Promise<De
   const parts: DetectedTrace[] = [];
   for (const { n } of names) {
     const file = dir === '.' ? n : `${dir}/${n}`;
-    parts.push(detectTrace(await readFile(path.join(tracesDir, file), 'utf8'), file));
+    parts.push(detectTrace(await readTraceText(path.join(tracesDir, file), file), file));
   }
   let offset = 0;
   const points: DemandTrace['points'] = [];
@@ -434,7 +434,7 @@ async function traceScenario(
       : `${(trace.durationSeconds / 3600).toFixed(1)} h, whole, no history`;
   return {
     spec,
-    name: `${rel.replace(/\.(csv|jsonl)$/i, '')}${from > 0 ? ' (last day)' : ''}${spotName(spec.spot)}`,
+    name: `${traceName(rel)}${from > 0 ? ' (last day)' : ''}${spotName(spec.spot)}`,
     trace,
     hours: trace.durationSeconds / 3600,
     startMs: startUtc !== undefined ? alignedStart(startUtc) : demo.startMs,

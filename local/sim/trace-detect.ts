@@ -25,6 +25,7 @@
  * time of day. What cannot be read this way is a `TraceError` saying which file and why.
  */
 import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import {
   type DemandTrace,
   parseIsoTime,
@@ -466,11 +467,25 @@ export function jsonlAsCsv(text: string, file: string): string {
 export const JSONL_UNITLESS_TIME: TimeUnit = 'ms';
 
 /** Whether the benchmark and `simulate` read a file as a demand trace: CSV, or JSON lines. */
-export const isTraceFile = (file: string) => /\.(csv|jsonl)$/i.test(file);
+export const isTraceFile = (file: string) => TRACE_FILE.test(file);
+const TRACE_FILE = /\.(csv|jsonl)(\.gz)?$/i;
+
+/** A trace file's name without its kind (`.csv`, `.jsonl`, either gzipped). */
+export const traceName = (file: string) => file.replace(TRACE_FILE, '');
+
+/** A trace file's text: gzip (`.gz`) inflated. An unreadable file is a `TraceError`. */
+export async function readTraceText(file: string, shownAs = file): Promise<string> {
+  try {
+    const bytes = await readFile(file);
+    return (/\.gz$/i.test(file) ? gunzipSync(bytes) : bytes).toString('utf8');
+  } catch (e) {
+    throw new TraceError(shownAs, `cannot read the trace: ${(e as Error).message}`);
+  }
+}
 
 /** Reads a demand trace of either kind `isTraceFile` names, from its text. */
 export function detectTrace(text: string, file: string): DetectedTrace {
-  if (/\.jsonl$/i.test(file)) {
+  if (/\.jsonl(\.gz)?$/i.test(file)) {
     const d = detectTraceCsv(jsonlAsCsv(text, file), file, JSONL_UNITLESS_TIME);
     return { ...d, layout: `JSON lines: ${d.layout}` };
   }
@@ -479,11 +494,5 @@ export function detectTrace(text: string, file: string): DetectedTrace {
 
 /** Reads a trace file and its layout (`detectTrace`); an unreadable file is a `TraceError` too. */
 export async function loadDetectedTrace(file: string): Promise<DetectedTrace> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (e) {
-    throw new TraceError(file, `cannot read the trace: ${(e as Error).message}`);
-  }
-  return detectTrace(text, file);
+  return detectTrace(await readTraceText(file), file);
 }

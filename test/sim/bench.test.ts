@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
@@ -150,7 +151,7 @@ describe('the targets (availability 0.999)', () => {
 
 describe('every demand trace of the traces folder, those added later too', () => {
   /** A traces folder: files by path, with contents. */
-  const folder = async (files: Record<string, string>) => {
+  const folder = async (files: Record<string, string | Buffer>) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'bench-traces-'));
     for (const [rel, text] of Object.entries(files)) {
       await mkdir(path.dirname(path.join(dir, rel)), { recursive: true });
@@ -173,6 +174,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
       'azure_llm_2023/azure2023_conv_per_minute.csv': 'offset_s,requests\n0,1\n',
       'azure_llm_2023/azure2023_conv_per_second.csv': 'offset_s,requests\n0,1\n',
       'new/api_per_minute.csv': series(1),
+      'new/gzipped.csv.gz': gzipSync(series(1)),
       'new/api_per_second.csv': 'offset_s,requests\n0,1\n1,2\n',
       'new/log.csv': `timestamp,tokens\n${Array.from({ length: 12 }, (_, m) => `2024-01-01T00:${String(m).padStart(2, '0')}:01,5`).join('\n')}\n`,
       'new/mooncake.jsonl': Array.from(
@@ -190,6 +192,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
       expect(found.demands).toEqual([
         'azure2023-conv',
         'trace:new/api_per_minute.csv',
+        'trace:new/gzipped.csv.gz',
         'trace:new/log.csv',
         'trace:new/mooncake.jsonl',
       ]);
@@ -206,6 +209,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
           'default',
           'azure2023-conv',
           'trace:new/api_per_minute.csv',
+          'trace:new/gzipped.csv.gz',
           'trace:new/log.csv',
           'trace:new/mooncake.jsonl',
         ].flatMap((d) => [`${d}/default`, `${d}/AWS9`]),
