@@ -311,8 +311,13 @@ async function main(): Promise<number> {
         );
       });
       for (const spec of specs) {
-        const scenario = await buildScenario(spec);
         const mine = results.filter((r) => jobs[r.id]!.spec === spec);
+        // A scenario that cannot be built (its jobs failed the same way) is reported; the others still are.
+        const scenario = await buildScenario(spec).catch((e: unknown) => {
+          fail(`simulation ${spec.demand}/${spec.spot}`, e);
+          return undefined;
+        });
+        if (!scenario) continue;
         for (const r of mine) if (r.error) fail(`simulation ${scenario.name} (job ${r.id})`, r.error);
         const baselines = mine.find((r) => jobs[r.id]!.kind === 'baselines')?.figures ?? {};
         const autoscaler: ScenarioResult['autoscaler'] = {};

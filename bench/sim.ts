@@ -156,6 +156,11 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
     try {
       const { trace } = await loadTraceParts(tracesDir, file);
       const busy = trace.points.filter((p) => p.rps > 0).length;
+      const from = runFrom(trace.durationSeconds);
+      if (from > 0 && !(peakStepRps(sliceTrace(trace, from, trace.durationSeconds), STEP_SECONDS) > 0)) {
+        passed.push(`${file}: no request in its last 24 h, the part the benchmark runs`);
+        continue;
+      }
       if (trace.durationSeconds < MIN_TRACE_SECONDS || busy < MIN_TRACE_STEPS) {
         passed.push(
           `${file}: too little demand to simulate (${(trace.durationSeconds / 60).toFixed(0)} min, ${busy} step(s) with requests; at least ${MIN_TRACE_SECONDS / 60} min and ${MIN_TRACE_STEPS} steps)`,
@@ -403,6 +408,11 @@ export async function buildScenario(spec: ScenarioSpec): Promise<Scenario> {
 /** How much of a trace `traceScenario` runs: traces up to this long run whole, longer ones their last day. */
 export const WHOLE_TRACE_HOURS = 48;
 
+/** Where the part of a trace `traceScenario` runs starts (seconds): 0, or its last day's start. */
+export function runFrom(durationSeconds: number): number {
+  return durationSeconds / 3600 > WHOLE_TRACE_HOURS ? durationSeconds - 86_400 : 0;
+}
+
 /**
  * A demand trace of the traces folder that has no named scenario (`trace:<path>`): read by `detectTrace`,
  * scaled like the others so its busiest 60 s step is the demo's peak. Up to `WHOLE_TRACE_HOURS` long it runs
@@ -419,7 +429,7 @@ async function traceScenario(
   const file = path.join(spec.tracesDir, rel);
   const { trace: raw, originMs, layout } = await loadTraceParts(spec.tracesDir, rel);
   const hours = raw.durationSeconds / 3600;
-  const from = hours > WHOLE_TRACE_HOURS ? raw.durationSeconds - 86_400 : 0;
+  const from = runFrom(raw.durationSeconds);
   const window = sliceTrace(raw, from, raw.durationSeconds, `${path.relative(path.dirname(spec.tracesDir), file)}`);
   const busiest = peakStepRps(window, STEP_SECONDS);
   if (!(busiest > 0)) throw new Error(`${file}: no request in the part the benchmark runs`);

@@ -182,6 +182,11 @@ describe('every demand trace of the traces folder, those added later too', () =>
         (_, m) => `{"timestamp": ${m * 60_000}, "hash_ids": [1]}\n`,
       ).join(''),
       'new/sources.csv': 'date,dataset\n2024-01-01,a\n2024-02-01,b\n',
+      // Three days, requests on the first only: its last day, the part that runs, has none.
+      'new/quiet.csv': [
+        'offset_s,requests',
+        ...Array.from({ length: 72 * 60 }, (_, m) => `${m * 60},${m < 1440 ? 10 : 0}`),
+      ].join('\n'),
       'new/notes.csv': 'name,comment\na,b\n',
       'README.md': '# traces',
       'spot_availability/AWS9/us-east-1a.json': '{}',
@@ -200,6 +205,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
       expect(found.passed).toEqual([
         'new/api_per_second.csv: the same requests as new/api_per_minute.csv, per second (the minutes are scored)',
         expect.stringMatching(/^new\/notes\.csv: no time column in the header \(columns: name, comment/),
+        'new/quiet.csv: no request in its last 24 h, the part the benchmark runs',
         'new/sources.csv: too little demand to simulate (44641 min, 2 step(s) with requests; at least 10 min and 10 steps)',
       ]);
       // Unless named, the scenarios are all of them, with each spot process; what was passed over is said.
