@@ -139,6 +139,12 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
     if (files.includes(known[0]!)) demands.push(demand);
   }
   const csvs = files.filter((f) => isTraceFile(f) && !f.startsWith(`${SPOT_FOLDER}/`) && !claimed.has(f));
+  // Other files (besides notes: Markdown, text, licences) are said, so a trace in another format is not missed.
+  for (const f of files) {
+    if (f.startsWith(`${SPOT_FOLDER}/`) || isTraceFile(f) || claimed.has(f)) continue;
+    if (/\.(md|txt|rst|pdf)$|(^|\/)(license|licence|notice|readme)[^/]*$/i.test(f)) continue;
+    passed.push(`${f}: not a .csv or .jsonl file (gzipped or not), the formats the benchmark reads`);
+  }
   const candidates: string[] = [];
   for (const file of csvs) {
     const minutes = file.replace(/_per_second(\.csv)$/i, '_per_minute$1');

@@ -189,6 +189,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
       ].join('\n'),
       'new/notes.csv': 'name,comment\na,b\n',
       'README.md': '# traces',
+      'new/trace.parquet': 'PAR1',
       'spot_availability/AWS9/us-east-1a.json': '{}',
       'spot_availability/summary.csv': 'zone,frac_time_any_available\na,1\n',
     });
@@ -203,6 +204,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
       ]);
       expect(found.spots).toEqual(['default', 'AWS9']);
       expect(found.passed).toEqual([
+        'new/trace.parquet: not a .csv or .jsonl file (gzipped or not), the formats the benchmark reads',
         'new/api_per_second.csv: the same requests as new/api_per_minute.csv, per second (the minutes are scored)',
         expect.stringMatching(/^new\/notes\.csv: no time column in the header \(columns: name, comment/),
         'new/quiet.csv: no request in its last 24 h, the part the benchmark runs',
