@@ -632,7 +632,6 @@ export function decide(given: DecisionInput, now: Date): Plan {
     effects.leaving.size === 0 &&
     sig.launchFailures.length === 0
   ) {
-    const gpus = (l: Layout) => l.slots.reduce((n, s, i) => n + l.counts[i] * s.pool.gpusPerNode, 0);
     const { maxGpus, hourlyBudgetUsd } = policy.safety;
     const c = consolidate({
       final,
@@ -644,7 +643,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
       launch: t - history.lastScaleUp >= lead * 1000,
       priorSurvival: Math.exp((-SPOT_PRIOR_LOSS_RATE * lead) / 3600),
       allowed: (l) =>
-        (maxGpus === undefined || gpus(l) <= maxGpus) &&
+        (maxGpus === undefined || l.gpus() <= maxGpus) &&
         (hourlyBudgetUsd === undefined || l.cost() <= hourlyBudgetUsd + 1e-9) &&
         cooldownHolding(current, l.total, policy.safety, history, t) === undefined &&
         applyDisruptionBudgets(current, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) ===

@@ -136,6 +136,13 @@ export class Layout {
     return usd;
   }
 
+  /** GPUs of the layout's nodes (what the GPU limit, `safety.maxGpus`, counts). */
+  gpus(): number {
+    let n = 0;
+    for (let i = 0; i < this.slots.length; i++) n += this.counts[i] * this.slots[i].pool.gpusPerNode;
+    return n;
+  }
+
   indexOf(poolId: string): number {
     return this.slots.findIndex((s) => s.pool.id === poolId);
   }

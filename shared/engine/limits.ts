@@ -9,10 +9,7 @@ import type { Reasons } from './reasons.ts';
 
 /** GPUs of the layout the path has for `n` nodes. */
 export function gpusAt(path: PlacementPath, n: number): number {
-  const layout = path.at(n);
-  let gpus = 0;
-  for (let i = 0; i < layout.slots.length; i++) gpus += layout.counts[i]! * layout.slots[i]!.pool.gpusPerNode;
-  return gpus;
+  return path.at(n).gpus();
 }
 
 export function applyGpuLimit(
