@@ -28,11 +28,14 @@ import { readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import {
   type DemandTrace,
+  isNumeric,
   parseIsoTime,
   parseTraceCsv,
+  SECONDS_PER,
   splitCsv,
   type TimeUnit,
   TraceError,
+  traceOfSeries,
   type ValueUnit,
 } from './trace.ts';
 
@@ -99,8 +102,6 @@ function unitOfTime(name: string, unitless: TimeUnit = 's'): TimeUnit {
  * trace's start stay far below it (a year is 3.2e7 s).
  */
 const EPOCH_SECONDS = 1e9;
-
-const isNumeric = (s: string) => s !== '' && Number.isFinite(Number(s));
 
 /** The index of a header's time column (see the file comment), -1 without one. */
 function timeIndex(header: readonly string[]): number {
@@ -220,7 +221,7 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
   const first = rows[1]!.fields[ti]?.trim() ?? '';
   const numericTime = isNumeric(first);
   const timeUnit = unitOfTime(time, unitlessTime);
-  const epoch = numericTime && Number(first) * SECONDS[timeUnit] >= EPOCH_SECONDS;
+  const epoch = numericTime && Number(first) * SECONDS_PER[timeUnit] >= EPOCH_SECONDS;
   const timeLabel = `${time}${numericTime ? ` (${timeUnit})` : ' (ISO-8601)'}`;
   // A row per source and time (several rows at one time), or a column per source: the requests summed per time.
   const columns = value !== undefined ? [value] : (sources ?? []);
@@ -235,7 +236,7 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
       columns,
       file,
     );
-    const trace = seriesOf(summed.times, summed.values, unit ?? 'count', file);
+    const trace = traceOfSeries(summed.times, summed.values, unit ?? 'count', file);
     return {
       trace,
       ...(!numericTime || epoch ? { originMs: summed.times[0]! * 1000 } : {}),
@@ -253,7 +254,7 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
       ...(numericTime ? { timeUnit } : {}),
     });
     // parseTraceCsv puts t = 0 at the first row.
-    const origin = epoch ? Number(first) * SECONDS[timeUnit] * 1000 : firstRowTime(header, rows[1]!.fields, ti);
+    const origin = epoch ? Number(first) * SECONDS_PER[timeUnit] * 1000 : firstRowTime(header, rows[1]!.fields, ti);
     return {
       trace,
       ...(origin !== undefined ? { originMs: origin } : {}),
@@ -274,7 +275,7 @@ function logTrace(
 ): DetectedTrace {
   const numeric = isNumeric(first);
   const unit = unitOfTime(time, unitlessTime);
-  const epoch = numeric && Number(first) * SECONDS[unit] >= EPOCH_SECONDS;
+  const epoch = numeric && Number(first) * SECONDS_PER[unit] >= EPOCH_SECONDS;
   const { trace, t0 } = requestLog(rows, ti, time, numeric, unit, file);
   return {
     trace,
@@ -284,8 +285,6 @@ function logTrace(
   };
 }
 
-const SECONDS: Record<TimeUnit, number> = { ms: 0.001, s: 1, min: 60, h: 3600 };
-
 /** A time cell in seconds (numeric in `unit`, else ISO-8601 as epoch seconds), or a `TraceError` where it is not one. */
 function secondsOf(
   raw: string,
@@ -294,7 +293,11 @@ function secondsOf(
   file: string,
   where: { line: number; column: string },
 ): number {
-  const s = numeric ? (isNumeric(raw) ? Number(raw) * SECONDS[unit] : Number.NaN) : (parseIsoTime(raw) ?? NaN) / 1000;
+  const s = numeric
+    ? isNumeric(raw)
+      ? Number(raw) * SECONDS_PER[unit]
+      : Number.NaN
+    : (parseIsoTime(raw) ?? NaN) / 1000;
   if (!Number.isFinite(s)) {
     throw new TraceError(
       file,
@@ -344,26 +347,6 @@ function sumPerTime(
   }
   const times = [...sums.keys()].sort((a, b) => a - b);
   return { times, values: times.map((t) => sums.get(t)!) };
-}
-
-/** A trace from ascending times (seconds) and their values, as `parseTraceCsv` builds one. */
-function seriesOf(times: readonly number[], values: readonly number[], unit: ValueUnit, file: string): DemandTrace {
-  const t0 = times[0]!;
-  const offsets = times.map((t) => t - t0);
-  const intervals = offsets.slice(1).map((t, i) => t - offsets[i]!);
-  const sorted = [...intervals].sort((a, b) => a - b);
-  const step = sorted.length ? sorted[sorted.length >> 1]! : 60;
-  const last = intervals.length ? intervals[intervals.length - 1]! : step;
-  return {
-    stepSeconds: step,
-    points: offsets.map((t, i) => {
-      const length = i < intervals.length ? intervals[i]! : last;
-      const v = values[i]!;
-      return { t, rps: unit === 'rps' ? v : unit === 'rpm' ? v / 60 : v / length };
-    }),
-    durationSeconds: offsets[offsets.length - 1]! + last,
-    source: file,
-  };
 }
 
 /** The first row's ISO-8601 timestamp in any column (the time column first): when the series' t = 0 was. */
@@ -467,8 +450,8 @@ export function jsonlAsCsv(text: string, file: string): string {
 export const JSONL_UNITLESS_TIME: TimeUnit = 'ms';
 
 /** Whether the benchmark and `simulate` read a file as a demand trace: CSV, or JSON lines. */
-export const isTraceFile = (file: string) => TRACE_FILE.test(file);
 const TRACE_FILE = /\.(csv|jsonl)(\.gz)?$/i;
+export const isTraceFile = (file: string) => TRACE_FILE.test(file);
 
 /** A trace file's name without its kind (`.csv`, `.jsonl`, either gzipped). */
 export const traceName = (file: string) => file.replace(TRACE_FILE, '');

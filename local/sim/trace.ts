@@ -35,7 +35,7 @@ export const VALUE_UNITS = ['rps', 'rpm', 'count'] as const;
 export type ValueUnit = (typeof VALUE_UNITS)[number];
 export const TIME_UNITS = ['ms', 's', 'min', 'h'] as const;
 export type TimeUnit = (typeof TIME_UNITS)[number];
-const SECONDS_PER: Record<TimeUnit, number> = { ms: 0.001, s: 1, min: 60, h: 3600 };
+export const SECONDS_PER: Record<TimeUnit, number> = { ms: 0.001, s: 1, min: 60, h: 3600 };
 
 export interface TraceCsvOptions {
   /** Default `offset_s`. */
@@ -203,6 +203,19 @@ export function parseTraceCsv(text: string, file: string, options: TraceCsvOptio
     values.push(value);
   }
 
+  return traceOfSeries(times, values, valueUnit, file);
+}
+
+/**
+ * A trace from its rows' times (seconds, ascending) and values in `valueUnit`: t = 0 at the first time, each
+ * row's interval up to the next (the last as long as the one before it), the step the median interval.
+ */
+export function traceOfSeries(
+  times: readonly number[],
+  values: readonly number[],
+  valueUnit: ValueUnit,
+  source: string,
+): DemandTrace {
   const t0 = times[0]!;
   const offsets = times.map((t) => t - t0);
   const intervals = offsets.slice(1).map((t, i) => t - offsets[i]!);
@@ -214,7 +227,7 @@ export function parseTraceCsv(text: string, file: string, options: TraceCsvOptio
     const rps = valueUnit === 'rps' ? v : valueUnit === 'rpm' ? v / 60 : v / length;
     return { t, rps };
   });
-  return { stepSeconds, points, durationSeconds: offsets[offsets.length - 1]! + lastInterval, source: file };
+  return { stepSeconds, points, durationSeconds: offsets[offsets.length - 1]! + lastInterval, source };
 }
 
 /** Reads and parses a trace CSV file. */
@@ -344,7 +357,7 @@ function integrate(points: DemandPoint[], duration: number, from: number, to: nu
   return total;
 }
 
-function isNumeric(s: string): boolean {
+export function isNumeric(s: string): boolean {
   return s !== '' && Number.isFinite(Number(s));
 }
 
