@@ -390,9 +390,7 @@ export async function buildScenario(spec: ScenarioSpec): Promise<Scenario> {
   const day = sliceTrace(raw, from, to, `${path.relative(path.dirname(spec.tracesDir), file)} ${dayUtc}`);
   const factor = peak / peakStepRps(day, STEP_SECONDS);
   const trace = scaleTrace(day, Number(factor.toFixed(4)));
-  const historyFrom = Math.max(0, from - 48 * 3600);
-  const past =
-    from > historyFrom ? scaleTrace(sliceTrace(raw, historyFrom, from), Number(factor.toFixed(4))) : undefined;
+  const { history, hours: historyHours } = historyBefore(raw, from, Number(factor.toFixed(4)));
   const weekday = new Date(dayStart).toLocaleDateString('en-US', { weekday: 'short', timeZone: 'UTC' });
   return {
     spec,
@@ -401,13 +399,25 @@ export async function buildScenario(spec: ScenarioSpec): Promise<Scenario> {
     hours: 24,
     startMs: alignedStart(dayStart),
     ...spotPart,
-    ...(past
-      ? { history: { ...past, points: past.points.map((p) => ({ t: p.t - (from - historyFrom), rps: p.rps })) } }
-      : {}),
+    ...(history ? { history } : {}),
     notes: [
-      `${dayUtc} (${weekday}) 00:00-24:00 UTC, rpm_mid (digitized, ~7.2 min steps), ${((from - historyFrom) / 3600).toFixed(0)} h of history before it for the forecaster`,
+      `${dayUtc} (${weekday}) 00:00-24:00 UTC, rpm_mid (digitized, ~7.2 min steps), ${historyHours.toFixed(0)} h of history before it for the forecaster`,
       `x ${factor.toFixed(2)}: busiest step of the day ${peakStepRps(day, STEP_SECONDS).toFixed(1)} -> ${peak.toFixed(0)} requests/s (mean ${meanRps(trace, 0, trace.durationSeconds).toFixed(0)})`,
     ],
+  };
+}
+
+/**
+ * Up to 48 h of `raw` before `from` (seconds), scaled by `factor`, at t < 0: the metrics history the autoscaler's
+ * forecaster and headroom read. Undefined (0 h) when the run starts at the trace's start.
+ */
+function historyBefore(raw: DemandTrace, from: number, factor: number): { history?: DemandTrace; hours: number } {
+  const historyFrom = Math.max(0, from - 48 * 3600);
+  if (!(from > historyFrom)) return { hours: 0 };
+  const past = scaleTrace(sliceTrace(raw, historyFrom, from), factor);
+  return {
+    history: { ...past, points: past.points.map((p) => ({ t: p.t - (from - historyFrom), rps: p.rps })) },
+    hours: (from - historyFrom) / 3600,
   };
 }
 
@@ -441,12 +451,11 @@ async function traceScenario(
   if (!(busiest > 0)) throw new Error(`${file}: no request in the part the benchmark runs`);
   const factor = Number((peak / busiest).toFixed(4));
   const trace = scaleTrace(window, factor);
-  const historyFrom = Math.max(0, from - 48 * 3600);
-  const past = from > historyFrom ? scaleTrace(sliceTrace(raw, historyFrom, from), factor) : undefined;
+  const { history, hours: historyHours } = historyBefore(raw, from, factor);
   const startUtc = originMs !== undefined ? originMs + from * 1000 : undefined;
   const part =
     from > 0
-      ? `its last 24 h of ${hours.toFixed(0)} h, ${((from - historyFrom) / 3600).toFixed(0)} h of history before them for the forecaster`
+      ? `its last 24 h of ${hours.toFixed(0)} h, ${historyHours.toFixed(0)} h of history before them for the forecaster`
       : `${(trace.durationSeconds / 3600).toFixed(1)} h, whole, no history`;
   return {
     spec,
@@ -455,9 +464,7 @@ async function traceScenario(
     hours: trace.durationSeconds / 3600,
     startMs: startUtc !== undefined ? alignedStart(startUtc) : demo.startMs,
     ...spotPart,
-    ...(past
-      ? { history: { ...past, points: past.points.map((p) => ({ t: p.t - (from - historyFrom), rps: p.rps })) } }
-      : {}),
+    ...(history ? { history } : {}),
     notes: [
       `${layout}; ${part}${startUtc !== undefined ? `, from ${new Date(startUtc).toISOString().slice(0, 16)} UTC` : ''}`,
       `x ${factor.toFixed(2)}: busiest minute ${busiest.toFixed(2)} -> ${peak.toFixed(0)} requests/s (mean ${meanRps(trace, 0, trace.durationSeconds).toFixed(0)})`,
