@@ -3,9 +3,10 @@
  * EKS node group in another region, Azure, GCP, a Kubernetes Deployment), alarms by name and by prefix, a
  * daytime window and one that wraps midnight, and two clusters with kubeconfig secrets.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import type { ConfigInput } from '../../../shared/config/schema.ts';
 
 const pool = { min: 0, max: 8, hourlyPrice: 1, rpsPerNode: 2, zones: ['z1'], capacityType: 'on-demand' as const };
@@ -118,9 +119,16 @@ export const INFRA_CONFIG: ConfigInput = {
   events: { source: 'gpu-autoscaler.test' },
 };
 
-/** Writes `config` to a fresh temporary file and returns its path. */
+/** The directories `writeConfig` made in this test file, removed once its tests are done. */
+const written: string[] = [];
+afterAll(() => {
+  for (const dir of written.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Writes `config` to a fresh temporary file and returns its path (removed after the test file's tests). */
 export function writeConfig(config: unknown = INFRA_CONFIG): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'infra-config-'));
+  written.push(dir);
   const file = path.join(dir, 'autoscaler.json');
   writeFileSync(file, JSON.stringify(config, null, 2));
   return file;
