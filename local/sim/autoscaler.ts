@@ -407,31 +407,43 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
    * The cloud's own event for a launch it could not make, as its rule delivers it to the spot-interruption
    * function: Auto Scaling's EC2 Instance Launch Unsuccessful for a group, EC2 Fleet's Error (no launch
    * specification could launch) for a fleet. Azure and GCP send no event the autoscaler reads for a failed
-   * scale-out (their groups retry, and the next decision sees the nodes missing).
+   * scale-out (their groups retry, and the next decision sees the nodes missing). A group's launch fails in
+   * one zone at a time and is tried in the next (the default `balanced-best-effort` strategy); the world's
+   * groups launch wherever a zone has capacity, so a shortfall means every zone failed: one event per zone,
+   * the zone it would have launched in first.
    */
-  function launchFailurePayload(world: World, f: LaunchFailure, now: Date): unknown {
+  function launchFailurePayloads(world: World, f: LaunchFailure, now: Date): unknown[] {
     const pool = world.pool(f.poolId)!;
     const configured = resolved.fleets.flatMap((fl) => fl.pools).find((p) => p.id === f.poolId);
-    const o = { id: uuid(), time: now, region: pool.region };
     switch (configured?.kind) {
       case 'auto-scaling-group':
-        return P.autoScalingLaunchUnsuccessful(o, {
-          name: configured.resource,
-          instanceType: pool.instanceType,
-          zone: f.zone,
-          subnetId: subnetOf(pool, f.zone),
-          previous: f.live,
-          desired: f.desired,
-        });
+        return [f.zone, ...pool.zones.filter((z) => z !== f.zone)].map((zone) =>
+          P.autoScalingLaunchUnsuccessful(
+            { id: uuid(), time: now, region: pool.region },
+            {
+              name: configured.resource,
+              instanceType: pool.instanceType,
+              zone,
+              subnetId: subnetOf(pool, zone),
+              previous: f.live,
+              desired: f.desired,
+            },
+          ),
+        );
       case 'ec2-fleet':
-        return P.ec2FleetLaunchSpecsBlacklisted(o, {
-          fleetId: configured.resource,
-          instanceType: pool.instanceType,
-          zones: pool.zones,
-          spot: pool.capacityType === 'spot',
-        });
+        return [
+          P.ec2FleetLaunchSpecsBlacklisted(
+            { id: uuid(), time: now, region: pool.region },
+            {
+              fleetId: configured.resource,
+              instanceType: pool.instanceType,
+              zones: pool.zones,
+              spot: pool.capacityType === 'spot',
+            },
+          ),
+        ];
       default:
-        return undefined;
+        return [];
     }
   }
 
@@ -572,15 +584,15 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
     async launchFailed(ctx, failures) {
       const now = new Date(ctx.now);
       for (const f of failures) {
-        const payload = launchFailurePayload(ctx.world, f, now);
-        if (!payload) continue;
-        await invoke(
-          ctx,
-          'spot-interruption',
-          payload,
-          'note',
-          `the failed launch of ${f.short} node(s) in ${f.poolId}`,
-        );
+        for (const payload of launchFailurePayloads(ctx.world, f, now)) {
+          await invoke(
+            ctx,
+            'spot-interruption',
+            payload,
+            'note',
+            `the failed launch of ${f.short} node(s) in ${f.poolId}`,
+          );
+        }
       }
     },
     async stop() {

@@ -158,6 +158,11 @@ export interface CapacityNoticeSignal extends SignalBase {
   /** e.g. `launch-successful`, `launch-unsuccessful`, `terminate-lifecycle`, `state-change`, `fleet-change`. */
   kind: string;
   instanceIds: string[];
+  /**
+   * The zone the cloud names for it (Auto Scaling's `Details['Availability Zone']`): a launch that failed there
+   * backs off that zone only, where the pool has others (the group launches in another zone instead).
+   */
+  zone?: string;
   detail?: string;
   /** Auto Scaling lifecycle actions: what a function needs to complete the action (after draining). */
   lifecycleAction?: { autoScalingGroupName: string; hookName: string; token: string; transition: string };

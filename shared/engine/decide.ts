@@ -29,7 +29,7 @@
  * capacity.
  */
 import { applyPause, buildActions, poolPlans, reasonSummary } from './actions.ts';
-import { backoffsInForce, launchFailureMarks } from './backoff.ts';
+import { backoffsInForce, launchFailureMarks, launchStopped } from './backoff.ts';
 import { buildBaseline } from './baseline.ts';
 import { fleetBounds } from './bounds.ts';
 import { applyBudget } from './budget.ts';
@@ -174,13 +174,15 @@ export function decide(given: DecisionInput, now: Date): Plan {
     reasons,
     fleet.deployment?.cluster,
   );
-  const shortfall = launchShortfalls(
+  const launchMarks = launchFailureMarks(sig.launchFailures, fleet, t);
+  // The pools whose launches this decision's failures stopped (not those whose other zones launch instead).
+  const stopped = launchStopped(
+    sig.launchFailures.filter((f) => !f.refusedGrow),
     fleet,
-    input.history,
+    [...input.state.offeringBackoff, ...effects.marks, ...launchMarks],
     t,
-    reasons,
-    new Set(sig.launchFailures.filter((f) => !f.refusedGrow).map((f) => f.poolId)),
   );
+  const shortfall = launchShortfalls(fleet, input.history, t, reasons, stopped);
   // The nodes the fleet has (ready and booting): the count its pools were asked for, less the nodes the cloud
   // could not launch. The rate limits grow from it, not from a count that never existed: the Kubernetes HPA
   // computes its scale-up limit from the current replicas ("4 pods or a 100% of the currently running
@@ -199,7 +201,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
       `the rate limits count the ${present} node(s) the fleet has, not the ${current} asked for: ${notComing} could not launch`,
     );
   }
-  const marks = [...effects.marks, ...shortfall.marks, ...launchFailureMarks(sig.launchFailures, fleet, t)];
+  const marks = [...effects.marks, ...shortfall.marks, ...launchMarks];
   // SLO sizing (with the demand history): spot counts at its expected survival over the lead time, learned
   // from the losses this fleet has seen per offering, this decision's included.
   const sloSizing = input.demandHistory !== undefined;

@@ -157,13 +157,16 @@ export function readSignals(
         if (s.kind === 'launch-unsuccessful' && s.poolId) {
           ctx.launchFailures.push({
             poolId: s.poolId,
+            ...(s.zone ? { zone: s.zone } : {}),
             eventId: s.eventId,
             ...(s.source === REFUSED_GROW_SOURCE ? { refusedGrow: true } : {}),
           });
-          reasons.add('signal', 'signal.capacity', `launch failed in pool ${s.poolId}: offering backed off`, {
-            eventId: s.eventId,
-            poolId: s.poolId,
-          });
+          reasons.add(
+            'signal',
+            'signal.capacity',
+            `launch failed in pool ${s.poolId}${s.zone ? ` in zone ${s.zone}` : ''}: offering backed off`,
+            { eventId: s.eventId, poolId: s.poolId },
+          );
         } else {
           reasons.add('signal', 'signal.ignored', `${s.cloud} ${s.kind}: observed, no decision`, {
             eventId: s.eventId,

@@ -123,6 +123,102 @@ describe('nodes that are not coming', () => {
     expect(learned?.events.filter((e) => e.offering.startsWith('spot')).reduce((n, e) => n + e.nodes, 0)).toBe(3);
   });
 
+  describe('a launch that failed in one zone of a pool with others (Auto Scaling launches there instead)', () => {
+    const zones = ['us-east-1a', 'us-east-1b'];
+    const twoZones = spotPool({ desired: 6, ready: 2, launched: 3, location: { region: 'us-east-1', zones } });
+    const f = fleet([twoZones, od], { metrics: [], placement: { spotShare: 1, offeringBackoffSeconds: 900 } });
+    const notice = (eventId: string, zone?: string): CapacityNoticeSignal => ({
+      type: 'capacity-notice',
+      eventId,
+      source: 'aws.autoscaling',
+      time: at(0),
+      cloud: 'aws',
+      kind: 'launch-unsuccessful',
+      instanceIds: [],
+      ...(zone ? { zone } : {}),
+      fleetId: f.id,
+      poolId: 'spot',
+    });
+    const backedOff = (zone: string) => ({
+      poolId: 'spot',
+      zone,
+      until: at(600),
+      reason: 'insufficient-capacity' as const,
+    });
+    it.each([
+      {
+        name: 'the other zone open: the nodes keep their grace, only the zone is backed off',
+        signals: [notice('e1', 'us-east-1a')],
+        state: [],
+        expected: { spot: 6, od: 0 },
+        zoneMarks: ['us-east-1a'],
+        poolMark: false,
+      },
+      {
+        name: 'the other zone backed off already: no zone left, placed elsewhere now',
+        signals: [notice('e1', 'us-east-1a')],
+        state: [backedOff('us-east-1b')],
+        expected: { spot: 3, od: 3 },
+        zoneMarks: ['us-east-1a'],
+        poolMark: true,
+      },
+      {
+        name: 'both zones failing in one decision: placed elsewhere now',
+        signals: [notice('e1', 'us-east-1a'), notice('e2', 'us-east-1b')],
+        state: [],
+        expected: { spot: 3, od: 3 },
+        zoneMarks: ['us-east-1a', 'us-east-1b'],
+        poolMark: true,
+      },
+      {
+        name: 'a zone the pool does not have: the whole pool backed off',
+        signals: [notice('e1', 'eu-west-1a')],
+        state: [],
+        expected: { spot: 3, od: 3 },
+        zoneMarks: [],
+        poolMark: true,
+      },
+      {
+        name: 'no zone named: the whole pool backed off',
+        signals: [notice('e1')],
+        state: [],
+        expected: { spot: 3, od: 3 },
+        zoneMarks: [],
+        poolMark: true,
+      },
+    ])('$name', ({ signals, state, expected, zoneMarks, poolMark }) => {
+      const plan = decide(
+        input(f, {
+          demand: { rps: 50 },
+          history: [raise(60, 2, 6)],
+          signals,
+          state: { offeringBackoff: state },
+        }),
+        T0,
+      );
+      expect(counts(plan)).toEqual(expected);
+      const marks = plan.actions.filter((a) => a.type === 'mark-offering' && a.poolId === 'spot');
+      expect(marks.flatMap((m) => (m.type === 'mark-offering' && m.zone ? [m.zone] : [])).sort()).toEqual(zoneMarks);
+      expect(marks.some((m) => m.type === 'mark-offering' && m.zone === undefined)).toBe(poolMark);
+    });
+
+    it('a zone named in a pool of one zone: the pool backed off, its nodes placed elsewhere now', () => {
+      const one = fleet([spotPool({ desired: 6, ready: 2, launched: 3 }), od], {
+        metrics: [],
+        placement: { spotShare: 1, offeringBackoffSeconds: 900 },
+      });
+      const plan = decide(
+        input(one, {
+          demand: { rps: 50 },
+          history: [raise(60, 2, 6)],
+          signals: [{ ...notice('e1', 'us-east-1a'), fleetId: one.id }],
+        }),
+        T0,
+      );
+      expect(counts(plan)).toEqual({ spot: 3, od: 3 });
+    });
+  });
+
   it('does not count a pool that is short against the ready nodes it keeps', () => {
     // 4 late nodes cancelled, 2 ready kept: cancelling never-ready nodes takes nothing from what serves.
     const plan = run({ desired: 6, ready: 2 }, [covered, raise(1200, 2, 6)]);

@@ -50,6 +50,21 @@ describe('fleet and pool mapping', () => {
     expect(normalizeEvent(loadSample(source, name), ctx)).toMatchObject(expected);
   });
 
+  it.each([
+    ['named', { 'Availability Zone': 'us-east-1b', 'Subnet ID': 'subnet-0a1b2c3d4e5f67890' }, 'us-east-1b'],
+    ['empty', { 'Availability Zone': '' }, undefined],
+    ['not a string', { 'Availability Zone': 3 }, undefined],
+    ['absent', undefined, undefined],
+  ])('the zone of an Auto Scaling launch result: %s', (_, details, zone) => {
+    const e = loadSample('aws-autoscaling-result', 'launch-unsuccessful') as { detail: Record<string, unknown> };
+    const event = { ...e, detail: { ...e.detail, Details: details } };
+    if (details === undefined) delete event.detail.Details;
+    const s = normalizeEvent(event, ctx);
+    expect(s).toMatchObject({ type: 'capacity-notice', kind: 'launch-unsuccessful', poolId: 'aws-g5-spot' });
+    if (zone) expect(s).toHaveProperty('zone', zone);
+    else expect(s).not.toHaveProperty('zone');
+  });
+
   it('leaves signals unmapped without configuration or tags', () => {
     const s = normalizeEvent(loadSample('aws-cloudwatch-alarm'));
     expect(s).not.toHaveProperty('fleetId');

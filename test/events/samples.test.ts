@@ -32,9 +32,9 @@ const TABLE: Record<string, Outcome> = {
   'aws-autoscaling-result/valid': {
     signal: { type: 'capacity-notice', kind: 'launch-successful', instanceIds: ['i-0f9e8d7c6b5a43210'] },
   },
-  // A launch that failed for lack of capacity has no instance.
+  // A launch that failed for lack of capacity has no instance; its zone is the one it failed in.
   'aws-autoscaling-result/launch-unsuccessful': {
-    signal: { type: 'capacity-notice', kind: 'launch-unsuccessful', instanceIds: [] },
+    signal: { type: 'capacity-notice', kind: 'launch-unsuccessful', instanceIds: [], zone: 'us-east-1b' },
   },
   'aws-autoscaling-result/terminate-successful': {
     signal: { type: 'capacity-notice', kind: 'terminate-successful', instanceIds: ['i-0a1b2c3d4e5f60718'] },

@@ -106,6 +106,7 @@ export const NormalizedSchema = z.discriminatedUnion('type', [
     cloud: clouds,
     kind: nonEmpty,
     instanceIds: z.array(nonEmpty),
+    zone: nonEmpty.optional(),
     detail: z.string().optional(),
     lifecycleAction: z
       .strictObject({ autoScalingGroupName: nonEmpty, hookName: nonEmpty, token: nonEmpty, transition: nonEmpty })

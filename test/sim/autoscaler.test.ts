@@ -3,7 +3,7 @@
  * the documented format and a configuration file, through the `simulate` command.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -205,6 +205,62 @@ describe('a launch the simulated cloud could not make', () => {
     expect(now.map((e) => e.message)).toContain(`aws-g5-spot: desired ${desired} -> ${desired! - short!}`);
     // Heard once: the shortfall it left is not reported again.
     expect(timeline.filter((e) => e.kind === 'launch-failed' && e.poolId === 'aws-g5-spot')).toHaveLength(1);
+  }, 60_000);
+
+  it("from an Auto Scaling group, one event per zone: the first zone's leaves the nodes to the other, the last places them elsewhere", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'simulate-asg-'));
+    try {
+      // The demo with its g5 spot pool as a two-zone Auto Scaling group (one node of spot capacity per zone).
+      const config = JSON.parse(await readFile(DEMO, 'utf8'));
+      const spotPool = config.fleets[0].pools.find((p: { id: string }) => p.id === 'aws-g5-spot');
+      Object.assign(spotPool, { kind: 'auto-scaling-group', resource: 'gpu-demo-g5-spot' });
+      const file = path.join(dir, 'asg.json');
+      await writeFile(file, JSON.stringify(config));
+      const demo = demoFromConfig(await loadConfigFile(file));
+      const trace = scaleTrace(
+        stepTrace(
+          [
+            [0, 1],
+            [5, 4],
+          ],
+          15,
+        ),
+        100,
+      );
+      const spot = {
+        source: 'g5 spot capped',
+        changes: spotSlots(demo.worldPools).map((s) => ({
+          t: 0,
+          poolId: s.poolId,
+          zone: s.zone,
+          capacity: s.poolId === 'aws-g5-spot' ? 1 : 100,
+        })),
+        mapping: [],
+      };
+      const autoscaler = createAutoscalerController({
+        demo,
+        configFile: file,
+        seed: 1,
+        hours: 0.25,
+        stepSeconds: 60,
+        cwd: dir,
+        log: () => {},
+      });
+      const r = await runSimulation({ trace, spot, demo, hours: 0.25, seed: 1, controllers: [autoscaler] });
+      const timeline = r.runs[0]!.timeline;
+      const failed = timeline.find((e) => e.kind === 'launch-failed' && e.poolId === 'aws-g5-spot');
+      expect(failed, 'the g5 spot group asked for more than its capacity').toBeDefined();
+      const [, short, desired] = /: (\d+) of (\d+) node/.exec(failed!.message)!.map(Number);
+      const heard = timeline
+        .filter((e) => e.at === failed!.at && /^spot-interruption on the failed launch/.test(e.message))
+        .map((e) => e.message.replace(/^.*: llm-demo \d+ -> \d+ nodes /, ''));
+      // Zone by zone: with the other zone open the nodes keep their launch grace; with none left they move.
+      expect(heard).toEqual(['(no-change)', '(applied)']);
+      const now = timeline.filter((e) => e.at === failed!.at).map((e) => e.message);
+      expect(now).toContain(`aws-g5-spot: desired ${desired} -> ${desired! - short!}`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
 

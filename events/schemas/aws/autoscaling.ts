@@ -74,10 +74,15 @@ const RESULT_KINDS = {
   'EC2 Instance Terminate Unsuccessful': 'terminate-unsuccessful',
 } as const;
 
+/** The key of `Details` that names the zone of the launch or termination. */
+const AVAILABILITY_ZONE = 'Availability Zone';
+
 /**
  * Auto Scaling launch and terminate results. Observed (`capacity-notice`): the autoscaler reads the group's
  * state itself, but a run of unsuccessful launches is worth logging next to the decision that caused it.
- * A failed launch may carry no instance id.
+ * A failed launch may carry no instance id. The zone (`Details['Availability Zone']`) goes in the signal: a
+ * group's launch that fails in one zone is made in another (the default `balanced-best-effort` capacity
+ * distribution strategy), so only that zone is backed off.
  *
  * @example
  * ```json
@@ -123,12 +128,14 @@ export const autoScalingResult: Decoder<typeof AutoScalingResultSchema> = {
   toSignal: (e, ctx) => {
     const d = e.detail;
     const why = d.StatusMessage || d.Description || d.Cause;
+    const zone = d.Details?.[AVAILABILITY_ZONE];
     const signal: CapacityNoticeSignal = compact({
       type: 'capacity-notice',
       ...base(e),
       cloud: 'aws',
       kind: RESULT_KINDS[e['detail-type']],
       instanceIds: d.EC2InstanceId ? [d.EC2InstanceId] : [],
+      zone: typeof zone === 'string' && zone !== '' ? zone : undefined,
       detail: why ? `${d.AutoScalingGroupName}: ${d.StatusCode}: ${why}` : `${d.AutoScalingGroupName}: ${d.StatusCode}`,
     });
     return withFleet(signal, resolveFleet(ctx, { dimensions: { AutoScalingGroupName: d.AutoScalingGroupName } }));
