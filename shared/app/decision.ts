@@ -21,7 +21,7 @@ import type { Fleet, Pool } from '../domain/types.ts';
 import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
 import { type AuditChange, amendedStatus, type FleetRead } from '../domain/ports.ts';
-import type { DecisionInput, HistoryEntry, Plan } from '../engine/types.ts';
+import type { DecisionInput, DecisionState, HistoryEntry, Plan } from '../engine/types.ts';
 import { type AppliedAction, type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import {
@@ -291,6 +291,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     }
     if (gathered.reservations) reservationsOf(obs.fleet, gathered.reservations, extras);
     const { fleetId: _f, version: _v, ...decisionState } = state;
+    const stillThere = removalsStillThere(decisionState.interruptedInstances, obs);
     const input: DecisionInput = {
       fleet: obs.fleet,
       signals,
@@ -301,6 +302,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       ...(extras.forecastSkill ? { forecastSkill: extras.forecastSkill } : {}),
       ...(extras.reservations ? { reservations: extras.reservations } : {}),
       ...(unobserved.length ? { unobservedPools: unobserved } : {}),
+      ...(stillThere.length ? { stillThere } : {}),
       schedule: deps.resolved.schedules[obs.fleet.id] ?? [],
       ...(deps.decisionIntervalSeconds ? { decisionIntervalSeconds: deps.decisionIntervalSeconds } : {}),
       history,
@@ -551,6 +553,24 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     );
   }
   return outcome;
+}
+
+/**
+ * The instances an earlier decision planned to remove after a notice (`HandledInterruption.removing`) that the
+ * observation still shows in their pool, not terminated: the engine does not count them as capacity until
+ * their deadline (`DecisionInput.stillThere`).
+ */
+export function removalsStillThere(
+  handled: DecisionState['interruptedInstances'],
+  obs: Pick<FleetObservation, 'instances'>,
+): string[] {
+  const out: string[] = [];
+  for (const h of handled ?? []) {
+    if (!h.removing || h.poolId === undefined) continue;
+    const i = obs.instances.get(h.poolId)?.find((x) => x.id === h.instanceId || x.nodeName === h.instanceId);
+    if (i && i.lifecycle !== 'terminated') out.push(h.instanceId);
+  }
+  return out;
 }
 
 /**

@@ -63,7 +63,7 @@ import {
 import { forecastPeak, usableForecast } from './forecast.ts';
 import { inNodes, readHistory, withoutNotComing } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
-import { interruptionEffects } from './interruptions.ts';
+import { addStillLeaving, interruptionEffects } from './interruptions.ts';
 import { consolidate } from './consolidate.ts';
 import { nextState } from './next-state.ts';
 import { PlacementPath } from './placement-path.ts';
@@ -159,7 +159,6 @@ export function decide(given: DecisionInput, now: Date): Plan {
     );
   }
   const history = readHistory(input.history, fleet.id);
-  const current = fleet.pools.reduce((n, p) => n + p.desired, 0);
   const ready = fleet.pools.reduce((n, p) => n + p.ready, 0);
   const manual = sig.manualTarget && inForce(sig.manualTarget.until, t) ? sig.manualTarget : undefined;
   const fleetManual = manual && manual.poolId === undefined ? manual : undefined;
@@ -174,6 +173,10 @@ export function decide(given: DecisionInput, now: Date): Plan {
     reasons,
     fleet.deployment?.cluster,
   );
+  const earlier = addStillLeaving(effects, input.state.interruptedInstances, input.stillThere, fleet.pools, t, reasons);
+  // The nodes the fleet has: the count its pools were asked for, less the nodes an earlier decision already
+  // replaced that are still in it until their removal (counted once: their replacements are in the count).
+  const current = fleet.pools.reduce((n, p) => n + p.desired, 0) - earlier;
   const launchMarks = launchFailureMarks(sig.launchFailures, fleet, t);
   // The pools whose launches this decision's failures stopped (not those whose other zones launch instead).
   const stopped = launchStopped(

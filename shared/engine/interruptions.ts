@@ -34,7 +34,13 @@ import { DEFAULT_DRAIN_SECONDS, DRAIN_POD_GRACE_SECONDS, DRAIN_START_MARGIN_SECO
 import type { Reasons } from './reasons.ts';
 import type { InstanceNotice } from './signals.ts';
 import { iso, ms } from './time.ts';
-import type { CordonDrainAction, MarkOfferingAction, RemoveInstanceAction, ReportAction } from './types.ts';
+import type {
+  CordonDrainAction,
+  HandledInterruption,
+  MarkOfferingAction,
+  RemoveInstanceAction,
+  ReportAction,
+} from './types.ts';
 
 const GONE_ACTIONS = new Set(['terminate', 'delete', 'stop', 'hibernate']);
 
@@ -224,4 +230,44 @@ export function interruptionEffects(
     );
   }
   return fx;
+}
+
+/**
+ * Nodes still on their way out after a notice an earlier decision handled: their removal was planned
+ * (`HandledInterruption.removing`), the observation still shows them (`stillThere`) and their deadline has not
+ * passed. Their pool's count keeps them until the removal lowers it, but they serve only until their drain: a
+ * later decision counts them as leaving, as the decision that handled the notice did (its replacements are not
+ * undone by the next tick). Added to `fx.leaving`, with a reason per pool; returns how many (the fleet's count
+ * holds them and their replacements: they are taken out of it once).
+ */
+export function addStillLeaving(
+  fx: InterruptionEffects,
+  handled: readonly HandledInterruption[] | undefined,
+  stillThere: readonly string[] | undefined,
+  pools: readonly Pool[],
+  now: number,
+  reasons: Reasons,
+): number {
+  if (!handled?.length || !stillThere?.length) return 0;
+  const there = new Set(stillThere);
+  const added = new Map<string, number>();
+  for (const h of handled) {
+    if (!h.removing || h.poolId === undefined || !there.has(h.instanceId)) continue;
+    const deadline = ms(h.deadline);
+    if (Number.isNaN(deadline) || deadline <= now) continue;
+    if (!pools.some((p) => p.id === h.poolId && p.removable !== false)) continue;
+    added.set(h.poolId, (added.get(h.poolId) ?? 0) + 1);
+  }
+  let total = 0;
+  for (const [poolId, n] of added) {
+    fx.leaving.set(poolId, (fx.leaving.get(poolId) ?? 0) + n);
+    total += n;
+    reasons.add(
+      'placement',
+      'placement.still-leaving',
+      `${poolId}: ${n} node(s) under a notice handled earlier are still there until their removal: not counted as capacity (replaced then)`,
+      { poolId },
+    );
+  }
+  return total;
 }

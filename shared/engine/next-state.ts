@@ -72,6 +72,8 @@ export function nextState(
     }
     if ((a.type === 'cordon-drain' && a.instanceId) || a.type === 'replace') {
       const instanceId = a.instanceId!;
+      const removing =
+        a.type === 'cordon-drain' && actions.some((r) => r.type === 'remove-instance' && r.instanceId === instanceId);
       next.interruptedInstances ??= [];
       if (!next.interruptedInstances.some((i) => i.instanceId === instanceId)) {
         next.interruptedInstances.push({
@@ -79,6 +81,7 @@ export function nextState(
           ...(a.type === 'replace' ? { poolId: a.fromPool } : a.poolId ? { poolId: a.poolId } : {}),
           ...(a.type === 'cordon-drain' ? { deadline: a.deadline } : {}),
           at: now.toISOString(),
+          ...(removing ? { removing: true as const } : {}),
         });
       }
     }

@@ -118,6 +118,11 @@ export interface HandledInterruption {
   deadline?: string;
   /** ISO time the engine first planned its replacement. */
   at: string;
+  /**
+   * Its removal was planned (the node is gone at the deadline and its pool ends a chosen instance): until it is
+   * made, the pool's count keeps the node, which later decisions do not count as capacity (`stillLeaving`).
+   */
+  removing?: true;
 }
 
 /**
@@ -231,6 +236,13 @@ export interface DecisionInput {
    * must last until the next one's launches are ready. Default `DEFAULT_DECISION_INTERVAL_SECONDS`.
    */
   decisionIntervalSeconds?: number;
+  /**
+   * Instances the observation still shows (not terminated) among those an earlier decision planned to remove
+   * after a notice (`HandledInterruption.removing`): nodes on their way out whose removal has not lowered their
+   * pool's count yet. Until their deadline they are not capacity (`decide.ts` counts them as leaving), so a
+   * later decision does not undo the replacements their notice launched.
+   */
+  stillThere?: readonly string[];
   /**
    * Pools of the fleet whose count is unknown (their cloud could not describe them, and no count of them
    * was ever observed): the fleet's Deployment is not scaled, rather than shrunk to the pools that answered.

@@ -436,3 +436,37 @@ describe('an interruption', () => {
     expect(state.offeringBackoff).toEqual([expect.objectContaining({ poolId: 'aws-g5-spot', reason: 'interrupted' })]);
   });
 });
+
+describe('a node an earlier decision is removing after its notice', () => {
+  const instances = [
+    { id: 'i-1', capacityType: 'spot' as const, lifecycle: 'ready' as const, zone: 'us-east-1a' },
+    { id: 'i-2', capacityType: 'spot' as const, lifecycle: 'ready' as const, zone: 'us-east-1b' },
+  ];
+  const removing = {
+    instanceId: 'i-1',
+    poolId: 'aws-g5-spot',
+    deadline: new Date(T0.getTime() + 90_000).toISOString(),
+    at: new Date(T0.getTime() - 30_000).toISOString(),
+    removing: true as const,
+  };
+  const decideWith = async (seen: typeof instances) => {
+    w = world(20, 30);
+    w.set('aws-g5-spot', { desired: 2, instances: seen });
+    w.state.states.set(FLEET, { fleetId: FLEET, version: 1, offeringBackoff: [], interruptedInstances: [removing] });
+    await alarm.run(hotAlarm(), w.deps);
+    return w.state.audit.at(-1)!.plan!;
+  };
+
+  it('is not counted as capacity while the observation still shows it', async () => {
+    const plan = await decideWith(instances);
+    expect(plan.reasons.find((r) => r.code === 'placement.still-leaving')?.message).toMatch(/^aws-g5-spot: 1 node/);
+    // The fleet's 4 nodes (2 on-demand, 2 spot) less i-1, whose replacement the earlier decision placed.
+    expect(plan.currentNodes).toBe(3);
+  });
+
+  it('counts as before once it is terminated', async () => {
+    const plan = await decideWith([{ ...instances[0]!, lifecycle: 'terminated' }, instances[1]!]);
+    expect(plan.reasons.map((r) => r.code)).not.toContain('placement.still-leaving');
+    expect(plan.currentNodes).toBe(4);
+  });
+});

@@ -154,6 +154,62 @@ describe('spot interruption warning', () => {
   });
 });
 
+describe('a node under a notice handled earlier, still there until its removal', () => {
+  // The decision on the notice: i-1 of spot-a is drained, then removed; its replacement goes to spot-b.
+  const first = run([notice({})]);
+  // The next decision, 30 s later: spot-a still shows desired 3 (i-1 in it until its removal), spot-b 2.
+  const later = (over: Partial<DecisionInput>, util = 50, afterMs = 30_000) =>
+    decide(
+      input(
+        fleet(
+          [
+            pool({ id: 'spot-a', capacityType: 'spot', hourlyPrice: 0.3, desired: 3 }),
+            pool({ id: 'spot-b', capacityType: 'spot', hourlyPrice: 0.4, desired: 2 }),
+            pool({ id: 'od', hourlyPrice: 1, desired: 0 }),
+          ],
+          { placement: { spotShare: 1, offeringBackoffSeconds: 900 } },
+        ),
+        { metrics: [{ metric: 'gpu_utilization', value: util }], state: first.nextState, ...over },
+      ),
+      new Date(T0.getTime() + afterMs),
+    );
+
+  it('the decision on the notice records that its removal was planned', () => {
+    expect(first.nextState.interruptedInstances).toEqual([
+      { instanceId: 'i-1', poolId: 'spot-a', deadline: at(120), at: at(0), removing: true },
+    ]);
+  });
+
+  it('is not counted as capacity: the fleet has 4 nodes, not 5, and keeps its replacement', () => {
+    const plan = later({ stillThere: ['i-1'] });
+    expect(plan.currentNodes).toBe(4);
+    expect(plan.targetNodes).toBe(4);
+    // spot-a keeps i-1 in its count until its removal lowers it: no change to any pool.
+    expect(ofType(plan, 'set-desired')).toEqual([]);
+    expect(plan.reasons.find((r) => r.code === 'placement.still-leaving')?.message).toMatch(/^spot-a: 1 node/);
+    // Scaling in goes from the 4 nodes it has: one of spot-a's others, i-1 still kept in the count.
+    expect(ofType(later({ stillThere: ['i-1'] }, 30), 'set-desired')).toEqual([
+      expect.objectContaining({ poolId: 'spot-a', from: 3, to: 2 }),
+    ]);
+  });
+
+  it.each([
+    ['gone from the observation', { stillThere: [] }],
+    ['past its deadline', { stillThere: ['i-1'] }, 150_000],
+    [
+      'whose removal was not planned (a pool that cannot end a chosen instance)',
+      {
+        stillThere: ['i-1'],
+        state: { ...first.nextState, interruptedInstances: [{ instanceId: 'i-1', poolId: 'spot-a', at: at(0) }] },
+      },
+    ],
+  ])('counts as before when %s', (_, over, afterMs = 30_000) => {
+    const plan = later(over, 50, afterMs);
+    expect(plan.currentNodes).toBe(5);
+    expect(plan.reasons.map((r) => r.code)).not.toContain('placement.still-leaving');
+  });
+});
+
 describe('rebalance recommendation', () => {
   it('replaces the instance without a drain deadline', () => {
     const plan = run([notice({ kind: 'rebalance', deadline: undefined })]);
