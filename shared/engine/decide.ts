@@ -63,7 +63,7 @@ import {
 import { forecastPeak, usableForecast } from './forecast.ts';
 import { inNodes, readHistory, withoutNotComing } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
-import { addStillLeaving, interruptionEffects } from './interruptions.ts';
+import { addStillLeaving, interruptionEffects, takenBeforeRemoval } from './interruptions.ts';
 import { consolidate } from './consolidate.ts';
 import { nextState } from './next-state.ts';
 import { PlacementPath } from './placement-path.ts';
@@ -174,9 +174,6 @@ export function decide(given: DecisionInput, now: Date): Plan {
     fleet.deployment?.cluster,
   );
   const earlier = addStillLeaving(effects, input.state.interruptedInstances, input.stillThere, fleet.pools, t, reasons);
-  // The nodes the fleet has: the count its pools were asked for, less the nodes an earlier decision already
-  // replaced that are still in it until their removal (counted once: their replacements are in the count).
-  const current = fleet.pools.reduce((n, p) => n + p.desired, 0) - earlier;
   const launchMarks = launchFailureMarks(sig.launchFailures, fleet, t);
   // The pools whose launches this decision's failures stopped (not those whose other zones launch instead).
   const stopped = launchStopped(
@@ -186,6 +183,12 @@ export function decide(given: DecisionInput, now: Date): Plan {
     t,
   );
   const shortfall = launchShortfalls(fleet, input.history, t, reasons, stopped);
+  const taken = takenBeforeRemoval(input.state.interruptedInstances, input.stillThere, shortfall.missing, t, reasons);
+  const replacedEarlier = earlier + [...taken.values()].reduce((n, k) => n + k, 0);
+  // The nodes the fleet has: the count its pools were asked for, less the nodes an earlier decision already
+  // replaced that are still in it until their removal, or that the cloud took back before it (counted once:
+  // their replacements are in the count).
+  const current = fleet.pools.reduce((n, p) => n + p.desired, 0) - replacedEarlier;
   // The nodes the fleet has (ready and booting): the count its pools were asked for, less the nodes the cloud
   // could not launch. The rate limits grow from it, not from a count that never existed: the Kubernetes HPA
   // computes its scale-up limit from the current replicas ("4 pods or a 100% of the currently running
@@ -194,7 +197,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
   // policies). From the count asked for, the decision after a failed launch doubles it again: 3 nodes, 7
   // asked for, 14 allowed.
   const notComing = [...shortfall.missing.values()].reduce((n, k) => n + k, 0);
-  const present = current - notComing;
+  const present = current - (notComing - (replacedEarlier - earlier));
   // The scale events the behavior policies count, without the nodes that never came.
   const rateHistory = withoutNotComing(history, notComing, t - LAUNCH_GRACE_SECONDS * 1000);
   if (notComing > 0) {
@@ -213,7 +216,10 @@ export function decide(given: DecisionInput, now: Date): Plan {
   if (sloSizing) {
     const losses = [
       ...effects.lost,
-      ...[...shortfall.missing].map(([poolId, nodes]) => ({ poolId, nodes })),
+      // Less the nodes taken back under a notice already counted (`taken`).
+      ...[...shortfall.missing]
+        .map(([poolId, nodes]) => ({ poolId, nodes: nodes - (taken.get(poolId) ?? 0) }))
+        .filter((l) => l.nodes > 0),
       // A grow the executor saw refused lost no node the fleet held: backed off and placed again, not a loss.
       // A notice whose pool's nodes the shortfall already counts (no launch grace after the notice) is
       // those nodes: counted once.

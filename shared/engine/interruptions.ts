@@ -271,3 +271,38 @@ export function addStillLeaving(
   }
   return total;
 }
+
+/**
+ * Nodes an earlier decision replaced that the cloud took back before their removal lowered their pool's count:
+ * their removal was planned (`HandledInterruption.removing`), the observation no longer shows them, their
+ * deadline is at most the drain function's timeout (`NOTICE_HANDLER_TIMEOUT_SECONDS`, the invocation that was
+ * to remove them) in the past, and their pool is short of what it was asked for (`missing`, of which they are
+ * counted at most). The pool's shortfall cancels them; they are not placed again: the fleet's count leaves
+ * them out, as their replacements are in it. By pool, with a reason per pool.
+ */
+export function takenBeforeRemoval(
+  handled: readonly HandledInterruption[] | undefined,
+  stillThere: readonly string[] | undefined,
+  missing: ReadonlyMap<string, number>,
+  now: number,
+  reasons: Reasons,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!handled?.length || missing.size === 0) return out;
+  const there = new Set(stillThere ?? []);
+  for (const h of handled) {
+    if (!h.removing || h.poolId === undefined || there.has(h.instanceId)) continue;
+    const deadline = ms(h.deadline);
+    if (Number.isNaN(deadline) || deadline < now - NOTICE_HANDLER_TIMEOUT_SECONDS * 1000) continue;
+    const short = missing.get(h.poolId) ?? 0;
+    if ((out.get(h.poolId) ?? 0) < short) out.set(h.poolId, (out.get(h.poolId) ?? 0) + 1);
+  }
+  for (const [poolId, n] of out)
+    reasons.add(
+      'placement',
+      'placement.taken-before-removal',
+      `${poolId}: ${n} of the node(s) it is short of were taken back under a notice handled earlier, before their removal: replaced then, not placed again`,
+      { poolId },
+    );
+  return out;
+}

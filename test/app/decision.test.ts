@@ -12,8 +12,9 @@ import { alarm } from '../../shared/app/triggers/alarm.ts';
 import { spotInterruption } from '../../shared/app/triggers/spot-interruption.ts';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
 import { CloudError } from '../../shared/domain/errors.ts';
-import { metricsQueryText } from '../../shared/domain/ports.ts';
+import { type ObservedInstance, metricsQueryText } from '../../shared/domain/ports.ts';
 import type { MetricAlarmSignal, OperatorCommandSignal, Signal } from '../../shared/domain/signals.ts';
+import type { Plan } from '../../shared/engine/types.ts';
 import { type FakeWorld, fakeDeps } from '../support/fakes.ts';
 import { spotWarningSignal } from '../support/signals.ts';
 
@@ -438,9 +439,9 @@ describe('an interruption', () => {
 });
 
 describe('a node an earlier decision is removing after its notice', () => {
-  const instances = [
-    { id: 'i-1', capacityType: 'spot' as const, lifecycle: 'ready' as const, zone: 'us-east-1a' },
-    { id: 'i-2', capacityType: 'spot' as const, lifecycle: 'ready' as const, zone: 'us-east-1b' },
+  const instances: ObservedInstance[] = [
+    { id: 'i-1', capacityType: 'spot', lifecycle: 'ready', zone: 'us-east-1a' },
+    { id: 'i-2', capacityType: 'spot', lifecycle: 'ready', zone: 'us-east-1b' },
   ];
   const removing = {
     instanceId: 'i-1',
@@ -449,13 +450,14 @@ describe('a node an earlier decision is removing after its notice', () => {
     at: new Date(T0.getTime() - 30_000).toISOString(),
     removing: true as const,
   };
-  const decideWith = async (seen: typeof instances) => {
+  const decideWith = async (seen: ObservedInstance[], desired = 2) => {
     w = world(20, 30);
-    w.set('aws-g5-spot', { desired: 2, instances: seen });
+    w.set('aws-g5-spot', { desired, instances: seen });
     w.state.states.set(FLEET, { fleetId: FLEET, version: 1, offeringBackoff: [], interruptedInstances: [removing] });
     await alarm.run(hotAlarm(), w.deps);
     return w.state.audit.at(-1)!.plan!;
   };
+  const codes = (plan: Plan) => plan.reasons.map((r) => r.code);
 
   it('is not counted as capacity while the observation still shows it', async () => {
     const plan = await decideWith(instances);
@@ -464,9 +466,19 @@ describe('a node an earlier decision is removing after its notice', () => {
     expect(plan.currentNodes).toBe(3);
   });
 
-  it('counts as before once it is terminated', async () => {
+  it('taken back before its removal: its pool is short of it, and it is not placed again', async () => {
     const plan = await decideWith([{ ...instances[0]!, lifecycle: 'terminated' }, instances[1]!]);
-    expect(plan.reasons.map((r) => r.code)).not.toContain('placement.still-leaving');
-    expect(plan.currentNodes).toBe(4);
+    expect(codes(plan)).not.toContain('placement.still-leaving');
+    expect(plan.reasons.find((r) => r.code === 'placement.taken-before-removal')?.message).toMatch(
+      /^aws-g5-spot: 1 of the node/,
+    );
+    expect(plan.currentNodes).toBe(3);
+  });
+
+  it('once removed (the pool lowered with it), counted as any other', async () => {
+    const plan = await decideWith([instances[1]!], 1);
+    expect(codes(plan)).not.toContain('placement.still-leaving');
+    expect(codes(plan)).not.toContain('placement.taken-before-removal');
+    expect(plan.currentNodes).toBe(3);
   });
 });

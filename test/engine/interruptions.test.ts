@@ -193,6 +193,34 @@ describe('a node under a notice handled earlier, still there until its removal',
     ]);
   });
 
+  it('taken back before its removal: cancelled in its pool, and not placed again', () => {
+    const taken = (afterMs: number) =>
+      decide(
+        input(
+          fleet(
+            [
+              pool({ id: 'spot-a', capacityType: 'spot', hourlyPrice: 0.3, desired: 3, launched: 2 }),
+              pool({ id: 'spot-b', capacityType: 'spot', hourlyPrice: 0.4, desired: 2 }),
+              pool({ id: 'od', hourlyPrice: 1, desired: 0 }),
+            ],
+            { placement: { spotShare: 1, offeringBackoffSeconds: 900 } },
+          ),
+          { metrics: [{ metric: 'gpu_utilization', value: 50 }], state: first.nextState, stillThere: [] },
+        ),
+        new Date(T0.getTime() + afterMs),
+      );
+    // At its deadline the cloud took i-1: spot-a holds 2 of the 3 it was asked for.
+    const plan = taken(150_000);
+    expect(plan.currentNodes).toBe(4);
+    expect(plan.reasons.find((r) => r.code === 'placement.taken-before-removal')?.message).toMatch(/^spot-a: 1 of/);
+    expect(ofType(plan, 'set-desired')).toEqual([expect.objectContaining({ poolId: 'spot-a', from: 3, to: 2 })]);
+    expect(plan.targetNodes).toBe(4);
+    // Past the drain function's timeout after the deadline, a pool still short is short of capacity, as any.
+    const late = taken(120_000 + 151_000);
+    expect(late.reasons.map((r) => r.code)).not.toContain('placement.taken-before-removal');
+    expect(late.currentNodes).toBe(5);
+  });
+
   it.each([
     ['gone from the observation', { stillThere: [] }],
     ['past its deadline', { stillThere: ['i-1'] }, 150_000],
