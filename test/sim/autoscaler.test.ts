@@ -12,7 +12,7 @@ import { simulate } from '../../local/cli/commands/simulate.ts';
 import type { CliIo } from '../../local/cli/io.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import { createAutoscalerController, onlyFleet, settleSpacingSeconds } from '../../local/sim/autoscaler.ts';
-import { demoFleet } from '../../local/sim/demo.ts';
+import { type DemoFleet, demoFleet } from '../../local/sim/demo.ts';
 import { demoFromConfig } from '../../local/sim/from-config.ts';
 import { runSimulation } from '../../local/sim/runner.ts';
 import { spotSlots } from '../../local/sim/spot.ts';
@@ -160,10 +160,9 @@ describe('simulate with the real autoscaler', () => {
 });
 
 describe('a launch the simulated cloud could not make', () => {
-  it('reaches the spot-interruption function as the cloud event at once, which places the nodes elsewhere', async () => {
-    const demo = demoFleet();
-    // 100 rps, 400 rps from 5 minutes: the fleet grows; the g5 spot fleet has room for one node per zone.
-    const trace = scaleTrace(
+  /** 100 rps, 400 rps from 5 minutes: the fleet grows; the g5 spot pool has room for one node per zone. */
+  const growingPastG5Spot = (demo: DemoFleet) => ({
+    trace: scaleTrace(
       stepTrace(
         [
           [0, 1],
@@ -172,8 +171,8 @@ describe('a launch the simulated cloud could not make', () => {
         15,
       ),
       100,
-    );
-    const spot = {
+    ),
+    spot: {
       source: 'g5 spot capped',
       changes: spotSlots(demo.worldPools).map((s) => ({
         t: 0,
@@ -182,7 +181,12 @@ describe('a launch the simulated cloud could not make', () => {
         capacity: s.poolId === 'aws-g5-spot' ? 1 : 100,
       })),
       mapping: [],
-    };
+    },
+  });
+
+  it('reaches the spot-interruption function as the cloud event at once, which places the nodes elsewhere', async () => {
+    const demo = demoFleet();
+    const { trace, spot } = growingPastG5Spot(demo);
     const autoscaler = createAutoscalerController({
       demo,
       seed: 1,
@@ -217,26 +221,7 @@ describe('a launch the simulated cloud could not make', () => {
       const file = path.join(dir, 'asg.json');
       await writeFile(file, JSON.stringify(config));
       const demo = demoFromConfig(await loadConfigFile(file));
-      const trace = scaleTrace(
-        stepTrace(
-          [
-            [0, 1],
-            [5, 4],
-          ],
-          15,
-        ),
-        100,
-      );
-      const spot = {
-        source: 'g5 spot capped',
-        changes: spotSlots(demo.worldPools).map((s) => ({
-          t: 0,
-          poolId: s.poolId,
-          zone: s.zone,
-          capacity: s.poolId === 'aws-g5-spot' ? 1 : 100,
-        })),
-        mapping: [],
-      };
+      const { trace, spot } = growingPastG5Spot(demo);
       const autoscaler = createAutoscalerController({
         demo,
         configFile: file,
