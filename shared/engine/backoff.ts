@@ -3,7 +3,7 @@
  * records — interrupted offerings (interruptions.ts) and pools whose launch failed for capacity (in one zone
  * when the cloud names it).
  */
-import type { Fleet } from '../domain/types.ts';
+import type { Fleet, Pool } from '../domain/types.ts';
 import { inForce, iso } from './time.ts';
 import type { MarkOfferingAction, OfferingBackoff } from './types.ts';
 
@@ -31,16 +31,36 @@ export function launchFailureMarks(
 }
 
 /**
+ * How the backoffs in force hold a pool back: `whole` when it may not grow at all (a backoff without a zone,
+ * any backoff of a pool of one zone, or every one of its zones backed off), else the zones it may not grow in.
+ */
+export function poolBackoff(
+  pool: Pool,
+  backoffs: readonly OfferingBackoff[],
+  now: number,
+): { whole?: string; zones: Set<string> } {
+  const zones = new Set<string>();
+  for (const b of backoffs) {
+    if (b.poolId !== pool.id || !inForce(b.until, now)) continue;
+    if (!b.zone || pool.location.zones.length <= 1)
+      return { whole: `offering backed off until ${b.until} (${b.reason})`, zones };
+    if (pool.location.zones.includes(b.zone)) zones.add(b.zone);
+  }
+  if (zones.size > 0 && zones.size >= pool.location.zones.length) return { whole: 'all zones backed off', zones };
+  return { zones };
+}
+
+/**
  * The pools a launch failure of this decision left without a zone to launch in: their unlaunched nodes are
- * not coming (no launch grace, `shortfall.ts`). A failure that names no zone, in a pool of one zone, or in a
- * pool whose every zone is now backed off (the state's backoffs in force and this decision's marks) ends the
- * pool's launches; one in a zone of a pool whose other zones are open does not, since the group launches
- * there instead (Auto Scaling's default `balanced-best-effort` capacity distribution strategy: "If launches
- * fail in an Availability Zone, Auto Scaling will attempt to launch in another healthy Availability Zone
- * instead", API reference, AvailabilityZoneDistribution), and only that zone is backed off.
+ * not coming (no launch grace, `shortfall.ts`). `backoffs` are those in force with this decision's marks
+ * (`launchFailureMarks`: a failure naming no zone, or one the pool does not have, backs off the whole pool).
+ * A pool that may still grow in a zone keeps its launches: the group launches there instead (Auto Scaling's
+ * default `balanced-best-effort` capacity distribution strategy: "If launches fail in an Availability Zone,
+ * Auto Scaling will attempt to launch in another healthy Availability Zone instead", API reference,
+ * AvailabilityZoneDistribution).
  */
 export function launchStopped(
-  failures: ReadonlyArray<{ poolId: string; zone?: string }>,
+  failures: ReadonlyArray<{ poolId: string }>,
   fleet: Fleet,
   backoffs: readonly OfferingBackoff[],
   now: number,
@@ -48,21 +68,7 @@ export function launchStopped(
   const out = new Set<string>();
   for (const f of failures) {
     const pool = fleet.pools.find((p) => p.id === f.poolId);
-    if (!pool) continue;
-    const zones = pool.location.zones;
-    if (!f.zone || zones.length <= 1 || !zones.includes(f.zone)) {
-      out.add(pool.id);
-      continue;
-    }
-    const off = new Set(
-      backoffs
-        .filter((b) => b.poolId === pool.id && inForce(b.until, now))
-        .map((b) => b.zone)
-        .filter((z) => z !== undefined),
-    );
-    // A backoff of the whole pool (no zone) ends its launches as well.
-    const whole = backoffs.some((b) => b.poolId === pool.id && b.zone === undefined && inForce(b.until, now));
-    if (whole || zones.every((z) => off.has(z))) out.add(pool.id);
+    if (pool && poolBackoff(pool, backoffs, now).whole) out.add(pool.id);
   }
   return out;
 }

@@ -8,11 +8,11 @@
  */
 import type { CapacityReservation } from '../domain/ports.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
+import { poolBackoff } from './backoff.ts';
 import { costPerRps, Layout, type Slot, sortSlots, type Tier } from './layout.ts';
 import type { Reasons } from './reasons.ts';
 import { reservationView } from './reservations.ts';
 import type { ReservationNotice } from './signals.ts';
-import { inForce } from './time.ts';
 import type { OfferingBackoff } from './types.ts';
 
 export interface BaselineInput {
@@ -43,16 +43,8 @@ export interface BaselineInput {
 const clamp = (n: number, lo: number, hi: number) => Math.min(Math.max(n, lo), hi);
 
 function blockByBackoff(pool: Pool, slot: Slot, backoffs: readonly OfferingBackoff[], now: number): void {
-  const zones = new Set<string>();
-  for (const b of backoffs) {
-    if (b.poolId !== pool.id || !inForce(b.until, now)) continue;
-    if (!b.zone || pool.location.zones.length <= 1) {
-      slot.blocked = `offering backed off until ${b.until} (${b.reason})`;
-      return;
-    }
-    if (pool.location.zones.includes(b.zone)) zones.add(b.zone);
-  }
-  if (zones.size >= pool.location.zones.length && zones.size > 0) slot.blocked = `all zones backed off`;
+  const { whole, zones } = poolBackoff(pool, backoffs, now);
+  if (whole) slot.blocked = whole;
   else slot.zones = Math.max(1, slot.zones - zones.size);
 }
 

@@ -184,11 +184,11 @@ export function decide(given: DecisionInput, now: Date): Plan {
   );
   const shortfall = launchShortfalls(fleet, input.history, t, reasons, stopped);
   const taken = takenBeforeRemoval(input.state.interruptedInstances, input.stillThere, shortfall.missing, t, reasons);
-  const replacedEarlier = earlier + [...taken.values()].reduce((n, k) => n + k, 0);
+  const takenBack = [...taken.values()].reduce((n, k) => n + k, 0);
   // The nodes the fleet has: the count its pools were asked for, less the nodes an earlier decision already
   // replaced that are still in it until their removal, or that the cloud took back before it (counted once:
   // their replacements are in the count).
-  const current = fleet.pools.reduce((n, p) => n + p.desired, 0) - replacedEarlier;
+  const current = fleet.pools.reduce((n, p) => n + p.desired, 0) - earlier - takenBack;
   // The nodes the fleet has (ready and booting): the count its pools were asked for, less the nodes the cloud
   // could not launch. The rate limits grow from it, not from a count that never existed: the Kubernetes HPA
   // computes its scale-up limit from the current replicas ("4 pods or a 100% of the currently running
@@ -197,7 +197,8 @@ export function decide(given: DecisionInput, now: Date): Plan {
   // policies). From the count asked for, the decision after a failed launch doubles it again: 3 nodes, 7
   // asked for, 14 allowed.
   const notComing = [...shortfall.missing.values()].reduce((n, k) => n + k, 0);
-  const present = current - (notComing - (replacedEarlier - earlier));
+  // The nodes taken back are among those not coming, and already out of `current`.
+  const present = current - (notComing - takenBack);
   // The scale events the behavior policies count, without the nodes that never came.
   const rateHistory = withoutNotComing(history, notComing, t - LAUNCH_GRACE_SECONDS * 1000);
   if (notComing > 0) {

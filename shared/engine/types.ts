@@ -120,7 +120,7 @@ export interface HandledInterruption {
   at: string;
   /**
    * Its removal was planned (the node is gone at the deadline and its pool ends a chosen instance): until it is
-   * made, the pool's count keeps the node, which later decisions do not count as capacity (`stillLeaving`).
+   * made, the pool's count keeps the node, which later decisions do not count as capacity (`addStillLeaving`).
    */
   removing?: true;
 }
