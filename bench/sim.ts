@@ -31,7 +31,14 @@ import { createBaselines } from '../local/sim/baselines/index.ts';
 import { DEMO_START, type DemoFleet, demoFleet } from '../local/sim/demo.ts';
 import { type ControllerSummary, runSimulation } from '../local/sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../local/sim/spot.ts';
-import { type DetectedTrace, detectTrace, isTraceFile, readTraceText, traceName } from '../local/sim/trace-detect.ts';
+import {
+  type DetectedTrace,
+  detectTrace,
+  isTraceFile,
+  readTraceText,
+  traceName,
+  withoutPartialEdges,
+} from '../local/sim/trace-detect.ts';
 import {
   type DemandTrace,
   defaultDayTrace,
@@ -195,9 +202,15 @@ export function partsPattern(file: string): string {
 /**
  * A demand trace of the traces folder: one file, or (a path with `#`) the files its pattern matches, in the
  * order of their number, each read by `detectTrace` and placed after the one before (each part starts where
- * the one before ends: a day's file after the day before).
+ * the one before ends: a day's file after the day before); then the whole cut to its first request to its
+ * last, without its partial first and last intervals (`withoutPartialEdges`).
  */
 export async function loadTraceParts(tracesDir: string, rel: string): Promise<DetectedTrace> {
+  return withoutPartialEdges(await traceParts(tracesDir, rel));
+}
+
+/** The file, or the files of its parts placed one after the other, as read. */
+async function traceParts(tracesDir: string, rel: string): Promise<DetectedTrace> {
   if (!rel.includes('#')) return detectTrace(await readTraceText(path.join(tracesDir, rel), rel), rel);
   const dir = path.dirname(rel);
   const base = path.basename(rel);

@@ -85,6 +85,8 @@ export interface DetectedTrace {
   originMs?: number;
   /** How it was read, for reports: `offset_s (s) x requests (count per interval)`. */
   layout: string;
+  /** What `withoutPartialEdges` cut off, when it cut anything. */
+  cut?: string;
 }
 
 /** The unit of a numeric time column, from its name; `unitless` when the name says none. */
@@ -475,7 +477,68 @@ export function detectTrace(text: string, file: string): DetectedTrace {
   return detectTraceCsv(text, file);
 }
 
-/** Reads a trace file and its layout (`detectTrace`); an unreadable file is a `TraceError` too. */
+/** A length of time in whole minutes, or in seconds. */
+const span = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`);
+
+/** How far into a trace, and before its end, rows of 0 are taken for padding (`withoutPartialEdges`). */
+const EDGE_SECONDS = 60;
+
+/** Reads a trace file and its layout (`detectTrace`), its edges cut (`withoutPartialEdges`); an unreadable file is a `TraceError` too. */
 export async function loadDetectedTrace(file: string): Promise<DetectedTrace> {
-  return detectTrace(await readTraceText(file), file);
+  return withoutPartialEdges(detectTrace(await readTraceText(file), file));
+}
+
+/**
+ * A whole trace from its first request to its last, without the intervals at either end, which may cover
+ * only part of their time. A file's first and last rows seldom span a whole interval: a log counted per clock
+ * minute starts at its first request, inside a minute (the Azure 2023 conversation log's first request is at
+ * 18:15:46, so its first minute holds 14 s of requests), and a per-minute or per-second aggregate of such a
+ * log repeats its partial first and last minutes, or pads them with rows of 0 (the same trace per second has
+ * 46 of them). Read as they are, they would be a short dip in demand, and every controller's start, sized for
+ * the first minute (`--cold-start` aside), would be sized for a fraction of it. The benchmark's named 2023
+ * scenarios have always dropped their first and last minutes for this reason; every other trace, and
+ * `simulate --trace`, now does the same. Rows of 0 before the first request and after the last are dropped
+ * first when they lie within the trace's first or last minute (`EDGE_SECONDS`: longer quiet spells are
+ * demand); then the first and the last interval, as long as three or more remain. `originMs` moves with the
+ * start and `layout` says what was cut. Applied to a whole trace (all its parts), never to one part of it.
+ */
+export function withoutPartialEdges(d: DetectedTrace): DetectedTrace {
+  const { points } = d.trace;
+  const end = (i: number) => (i + 1 < points.length ? points[i + 1]!.t : d.trace.durationSeconds);
+  const busy = points.findIndex((p) => p.rps > 0);
+  if (busy < 0) return d;
+  let latest = points.length - 1;
+  while (!(points[latest]!.rps > 0)) latest--;
+  // Rows of 0 are padding only within the first and the last minute; longer quiet spells are the demand's own.
+  let first = points[busy]!.t < EDGE_SECONDS ? busy : 0;
+  let last = end(latest) > d.trace.durationSeconds - EDGE_SECONDS ? latest : points.length - 1;
+  const zeros = first > 0 || last < points.length - 1;
+  // The edges go when five or more intervals hold them and some request lies between them.
+  const edges = last - first + 1 >= 5 && points.slice(first + 1, last).some((p) => p.rps > 0);
+  if (edges) {
+    first++;
+    last--;
+  }
+  if (!zeros && !edges) return d;
+  const from = points[first]!.t;
+  const to = end(last);
+  const cut: DemandTrace = {
+    stepSeconds: d.trace.stepSeconds,
+    points: points.slice(first, last + 1).map((p) => ({ t: p.t - from, rps: p.rps })),
+    durationSeconds: to - from,
+    source: d.trace.source,
+  };
+  const said = [
+    zeros ? `${first + (points.length - 1 - last) - (edges ? 2 : 0)} row(s) of 0 at its ends` : '',
+    edges ? 'its first and last interval' : '',
+  ]
+    .filter((x) => x)
+    .join(' and ');
+  const note = `without ${said}, which may cover part of their time: ${span(cut.durationSeconds)} of ${span(d.trace.durationSeconds)}, from ${from} s`;
+  return {
+    trace: cut,
+    ...(d.originMs !== undefined ? { originMs: d.originMs + from * 1000 } : {}),
+    layout: `${d.layout}; ${note}`,
+    cut: note,
+  };
 }

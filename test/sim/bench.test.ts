@@ -241,10 +241,13 @@ describe('every demand trace of the traces folder, those added later too', () =>
       const s = await buildScenario({ demand: 'trace:fn/day_#.csv', spot: 'default', seed: 1, tracesDir: dir });
       expect(s.name).toBe('fn/day_# (last day)');
       expect(s.notes[0]).toMatch(/^3 files in the order of their number \(day_9\.csv \.\. day_11\.csv\)/);
-      expect(s.history?.points[0]?.t).toBe(-48 * 3600);
-      // day_9 first: its first minute is the history's first (600 + 9 requests a minute, scaled like the day).
-      const factor = s.trace.points[0]!.rps / ((600 + 11) / 60);
-      expect(s.history!.points[0]!.rps).toBeCloseTo(((600 + 9) / 60) * factor, 9);
+      // The whole, not each part, loses its first and last minute: 72 h - 2 min, whose last 24 h start in
+      // day_10's last minute (599 + 10 requests), with the 48 h - 2 min before them as history.
+      expect(s.notes[0]).toContain('without its first and last interval');
+      expect(s.history?.points[0]?.t).toBe(-48 * 3600 + 120);
+      const factor = s.trace.points[0]!.rps / ((599 + 10) / 60);
+      // day_9 first: its second minute is the history's first (601 + 9 requests, scaled like the day).
+      expect(s.history!.points[0]!.rps).toBeCloseTo(((601 + 9) / 60) * factor, 9);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -255,7 +258,11 @@ describe('every demand trace of the traces folder, those added later too', () =>
     try {
       const short = await buildScenario({ demand: 'trace:x/short.csv', spot: 'default', seed: 1, tracesDir: dir });
       expect(short.name).toBe('x/short');
-      expect(short.hours).toBe(3);
+      // Its first and last minute dropped (partial edges).
+      expect(short.hours).toBeCloseTo(3 - 2 / 60, 9);
+      expect(short.notes[0]).toContain(
+        'without its first and last interval, which may cover part of their time: 178 min of 180 min',
+      );
       expect(short.history).toBeUndefined();
       expect(Math.max(...short.trace.points.map((p) => p.rps))).toBeCloseTo(781, 0);
       const week = await buildScenario({ demand: 'trace:x/week.csv', spot: 'AWS2', seed: 1, tracesDir: dir });

@@ -1,6 +1,6 @@
 /** Demand trace CSVs of layouts not known in advance (local/sim/trace-detect.ts): what the benchmark finds. */
 import { describe, expect, it } from 'vitest';
-import { detectColumns, detectTrace, detectTraceCsv } from '../../local/sim/trace-detect.ts';
+import { detectColumns, detectTrace, detectTraceCsv, withoutPartialEdges } from '../../local/sim/trace-detect.ts';
 import { TraceError } from '../../local/sim/trace.ts';
 
 const csv = (...lines: string[]) => `${lines.join('\n')}\n`;
@@ -161,6 +161,56 @@ describe('detectTraceCsv', () => {
       new TraceError('bad.csv', "expected an ISO-8601 timestamp, got 'soon'", { line: 3, column: 'timestamp' }),
     );
     expect(() => detectTraceCsv('offset_s,requests\n', 'empty.csv')).toThrow(/empty\.csv: expected a header row/);
+  });
+});
+
+describe('withoutPartialEdges: a trace from its first request to its last, without its partial edges', () => {
+  const iso = (s: number) => new Date(Date.UTC(2023, 10, 16, 18, 15, s)).toISOString();
+  /** Per-minute rows (offset_s, requests) from 18:15:00. */
+  const minutes = (...counts: number[]) =>
+    detectTrace(
+      csv('t_start_utc,offset_s,requests', ...counts.map((n, m) => `${iso(m * 60).slice(0, 19)},${m * 60},${n}`)),
+      'm.csv',
+    );
+
+  it("drops the first and last minute of a log counted per clock minute, and moves the trace's date with them", () => {
+    // A log whose first request is at 18:15:46: its first minute holds 14 s of requests, its last (18:21) 10 s.
+    const times = [46, 50, 55, ...Array.from({ length: 5 * 30 }, (_, i) => 60 + 2 * i), 360, 365];
+    const d = withoutPartialEdges(detectTrace(csv('TIMESTAMP,tokens', ...times.map((s) => `${iso(s)},1`)), 'log.csv'));
+    expect(d.trace.points).toEqual([0, 60, 120, 180, 240].map((t) => ({ t, rps: 0.5 })));
+    expect(d.trace.durationSeconds).toBe(300);
+    expect(d.originMs).toBe(Date.parse('2023-11-16T18:16:00Z'));
+    expect(d.cut).toBe(
+      'without its first and last interval, which may cover part of their time: 5 min of 7 min, from 60 s',
+    );
+    expect(d.layout).toMatch(/one request per row, counted per minute; without its first and last interval/);
+  });
+
+  it('drops rows of 0 within the first and the last minute (padding), then the edge rows', () => {
+    // Per second: 46 rows of 0 before the first request, 3 after the last.
+    const rows = [...Array(46).fill(0), 1, ...Array(100).fill(2), 1, 0, 0, 0];
+    const d = withoutPartialEdges(detectTrace(csv('offset_s,requests', ...rows.map((n, s) => `${s},${n}`)), 's.csv'));
+    expect(d.trace.points.length).toBe(100);
+    expect(d.trace.points.every((p) => p.rps === 2)).toBe(true);
+    expect(d.trace.durationSeconds).toBe(100);
+    expect(d.cut).toBe(
+      'without 49 row(s) of 0 at its ends and its first and last interval, which may cover part of their time: 100 s of 151 s, from 47 s',
+    );
+  });
+
+  it('keeps a quiet spell longer than a minute: it is demand, not padding', () => {
+    const d = withoutPartialEdges(minutes(0, 0, 5, 60, 60, 60, 60, 9));
+    // Only the edge rows go: the 0 of 18:15 and the 9 of 18:22.
+    expect(d.trace.points.map((p) => p.rps * 60)).toEqual([0, 5, 60, 60, 60, 60]);
+    expect(d.originMs).toBe(Date.parse('2023-11-16T18:16:00Z'));
+  });
+
+  it('changes nothing with fewer than five intervals, no request between the edges, or no request at all', () => {
+    for (const d of [minutes(5, 60, 60, 9), minutes(5, 0, 0, 0, 0, 9), minutes(0, 0, 0, 0, 0, 0)]) {
+      const same = withoutPartialEdges(d);
+      expect(same).toBe(d);
+      expect(same.cut).toBeUndefined();
+    }
   });
 });
 

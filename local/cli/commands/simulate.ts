@@ -48,7 +48,9 @@ options:
   --value-unit UNIT      rps, rpm or count (requests in the interval; default count)
                          None of these four: the columns are read from the header (offset_s or another
                          time column, requests or another demand column; a time column alone is a log of
-                         one request per row), as the benchmark reads every trace (README, Benchmarks)
+                         one request per row), as the benchmark reads every trace (README, Benchmarks),
+                         and run from the first request to the last without the first and last
+                         intervals, which may be partial (said on standard error)
   --peak-rps N           rescale the demand so its busiest step (60 s) is N requests/s
   --spot-trace PATH      spot availability file or folder (format of shared/traces/spot_availability);
                          default: a seeded process with those traces' preemption rate
@@ -119,15 +121,19 @@ async function run(
   if (opts.trace) {
     const file = resolve(io.cwd, opts.trace);
     // Columns named: as named; none: read from the header, as the benchmark reads every trace (trace-detect.ts).
-    trace =
-      (opts.timeColumn ?? opts.valueColumn ?? opts.valueUnit ?? opts.timeUnit)
-        ? await loadTraceCsv(file, {
-            timeColumn: opts.timeColumn,
-            valueColumn: opts.valueColumn,
-            valueUnit: opts.valueUnit,
-            timeUnit: opts.timeUnit,
-          })
-        : (await loadDetectedTrace(file)).trace;
+    // A detected trace runs from its first request to its last, without its partial edges (trace-detect.ts).
+    if (opts.timeColumn ?? opts.valueColumn ?? opts.valueUnit ?? opts.timeUnit) {
+      trace = await loadTraceCsv(file, {
+        timeColumn: opts.timeColumn,
+        valueColumn: opts.valueColumn,
+        valueUnit: opts.valueUnit,
+        timeUnit: opts.timeUnit,
+      });
+    } else {
+      const detected = await loadDetectedTrace(file);
+      trace = detected.trace;
+      if (detected.cut) io.stderr(`simulate: ${opts.trace}: ${detected.cut}`);
+    }
     hours = opts.hours ?? trace.durationSeconds / 3600;
     if (hours * 3600 > trace.durationSeconds + 1e-6) {
       io.stderr(
