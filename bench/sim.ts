@@ -34,6 +34,7 @@ import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } fro
 import {
   type DetectedTrace,
   detectTrace,
+  isCsvText,
   isTraceFile,
   readTraceText,
   traceName,
@@ -145,10 +146,17 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
   for (const [demand, known] of Object.entries(KNOWN_FILES) as [Demand, readonly string[]][]) {
     if (files.includes(known[0]!)) demands.push(demand);
   }
-  const csvs = files.filter((f) => isTraceFile(f) && !f.startsWith(`${SPOT_FOLDER}/`) && !claimed.has(f));
+  // A `.txt` file whose first line is a CSV header with a time column is a CSV trace by another name.
+  const texts = new Set<string>();
+  for (const f of files) {
+    if (!f.startsWith(`${SPOT_FOLDER}/`) && (await isCsvText(path.join(tracesDir, f)))) texts.add(f);
+  }
+  const csvs = files.filter(
+    (f) => (isTraceFile(f) || texts.has(f)) && !f.startsWith(`${SPOT_FOLDER}/`) && !claimed.has(f),
+  );
   // Other files (besides notes: Markdown, text, licences) are said, so a trace in another format is not missed.
   for (const f of files) {
-    if (f.startsWith(`${SPOT_FOLDER}/`) || isTraceFile(f) || claimed.has(f)) continue;
+    if (f.startsWith(`${SPOT_FOLDER}/`) || isTraceFile(f) || texts.has(f) || claimed.has(f)) continue;
     if (/\.(md|txt|rst|pdf)$|(^|\/)(license|licence|notice|readme)[^/]*$/i.test(f)) continue;
     passed.push(`${f}: not a .csv or .jsonl file (gzipped or not), the formats the benchmark reads`);
   }

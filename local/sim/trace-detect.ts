@@ -24,7 +24,7 @@
  * `offset_s`), dates the trace (`originMs`: the UTC time of t = 0), so a simulation can show its weekday and
  * time of day. What cannot be read this way is a `TraceError` saying which file and why.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import {
   type DemandTrace,
@@ -455,8 +455,36 @@ export const JSONL_UNITLESS_TIME: TimeUnit = 'ms';
 const TRACE_FILE = /\.(csv|jsonl)(\.gz)?$/i;
 export const isTraceFile = (file: string) => TRACE_FILE.test(file);
 
+/**
+ * Whether a `.txt` file is a CSV trace by another name (the Azure Functions 2021 invocation trace is
+ * `AzureFunctionsInvocationTraceForTwoWeeksJan2021.txt`, a CSV of `app,func,end_timestamp,duration`): its first
+ * line is a header of two or more comma-separated names, one of them a time column, and its second a row of as
+ * many fields with a time (a number or ISO-8601) under that column. Reads the file's first 64 KiB only. Notes
+ * and licences (`.txt` too) are not.
+ */
+export async function isCsvText(file: string): Promise<boolean> {
+  if (!/\.txt$/i.test(file)) return false;
+  const handle = await open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(65_536), 0, 65_536, 0);
+    const [first = '', second = ''] = buffer.subarray(0, bytesRead).toString('utf8').split(/\r?\n/, 2);
+    const header = first.split(',').map((h) => h.trim());
+    const row = second.split(',').map((x) => x.trim());
+    const ti = timeIndex(header);
+    const time = row[ti] ?? '';
+    return (
+      header.length >= 2 &&
+      row.length === header.length &&
+      ti >= 0 &&
+      (isNumeric(time) || parseIsoTime(time) !== undefined)
+    );
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A trace file's name without its kind (`.csv`, `.jsonl`, either gzipped). */
-export const traceName = (file: string) => file.replace(TRACE_FILE, '');
+export const traceName = (file: string) => file.replace(TRACE_FILE, '').replace(/\.txt$/i, '');
 
 /** A trace file's text: gzip (`.gz`) inflated. An unreadable file is a `TraceError`. */
 export async function readTraceText(file: string, shownAs = file): Promise<string> {

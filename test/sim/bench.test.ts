@@ -182,6 +182,9 @@ describe('every demand trace of the traces folder, those added later too', () =>
         (_, m) => `{"timestamp": ${m * 60_000}, "hash_ids": [1]}\n`,
       ).join(''),
       'new/sources.csv': 'date,dataset\n2024-01-01,a\n2024-02-01,b\n',
+      // A CSV by another name (the Azure Functions 2021 trace's layout), and prose that names a time.
+      'new/functions.txt': `app,func,end_timestamp,duration\n${Array.from({ length: 14 }, (_, m) => `a,f,${m * 60 + 0.5},0.1`).join('\n')}\n`,
+      'new/notes.txt': 'Collected over two weeks, time in seconds.\nSee the paper, section 3.\n',
       // Three days, requests on the first only: its last day, the part that runs, has none.
       'new/quiet.csv': [
         'offset_s,requests',
@@ -198,11 +201,17 @@ describe('every demand trace of the traces folder, those added later too', () =>
       expect(found.demands).toEqual([
         'azure2023-conv',
         'trace:new/api_per_minute.csv',
+        'trace:new/functions.txt',
         'trace:new/gzipped.csv.gz',
         'trace:new/log.csv',
         'trace:new/mooncake.jsonl',
       ]);
       expect(found.spots).toEqual(['default', 'AWS9']);
+      // The .txt trace is a log of invocations by their end times, counted per minute, edges cut.
+      const fn = await buildScenario({ demand: 'trace:new/functions.txt', spot: 'default', seed: 1, tracesDir: dir });
+      expect(fn.name).toBe('new/functions');
+      expect(fn.notes[0]).toMatch(/^end_timestamp \(s\), one request per row, counted per minute; without its first/);
+      expect(fn.hours).toBeCloseTo(12 / 60, 9);
       expect(found.passed).toEqual([
         'new/trace.parquet: not a .csv or .jsonl file (gzipped or not), the formats the benchmark reads',
         'new/api_per_second.csv: the same requests as new/api_per_minute.csv, per second (the minutes are scored)',
@@ -217,6 +226,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
           'default',
           'azure2023-conv',
           'trace:new/api_per_minute.csv',
+          'trace:new/functions.txt',
           'trace:new/gzipped.csv.gz',
           'trace:new/log.csv',
           'trace:new/mooncake.jsonl',
