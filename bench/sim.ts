@@ -33,10 +33,9 @@ import { type ControllerSummary, runSimulation } from '../local/sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../local/sim/spot.ts';
 import {
   type DetectedTrace,
-  detectTrace,
   isCsvText,
   isTraceFile,
-  readTraceText,
+  readDetectedTrace,
   traceName,
   withoutPartialEdges,
 } from '../local/sim/trace-detect.ts';
@@ -219,7 +218,7 @@ export async function loadTraceParts(tracesDir: string, rel: string): Promise<De
 
 /** The file, or the files of its parts placed one after the other, as read. */
 async function traceParts(tracesDir: string, rel: string): Promise<DetectedTrace> {
-  if (!rel.includes('#')) return detectTrace(await readTraceText(path.join(tracesDir, rel), rel), rel);
+  if (!rel.includes('#')) return readDetectedTrace(path.join(tracesDir, rel), rel);
   const dir = path.dirname(rel);
   const base = path.basename(rel);
   const [head, tail] = base.split('#') as [string, string];
@@ -233,7 +232,7 @@ async function traceParts(tracesDir: string, rel: string): Promise<DetectedTrace
   const parts: DetectedTrace[] = [];
   for (const { n } of names) {
     const file = dir === '.' ? n : `${dir}/${n}`;
-    parts.push(detectTrace(await readTraceText(path.join(tracesDir, file), file), file));
+    parts.push(await readDetectedTrace(path.join(tracesDir, file), file));
   }
   let offset = 0;
   const points: DemandTrace['points'] = [];

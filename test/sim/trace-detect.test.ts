@@ -1,6 +1,16 @@
 /** Demand trace CSVs of layouts not known in advance (local/sim/trace-detect.ts): what the benchmark finds. */
 import { describe, expect, it } from 'vitest';
-import { detectColumns, detectTrace, detectTraceCsv, withoutPartialEdges } from '../../local/sim/trace-detect.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import {
+  detectColumns,
+  detectTrace,
+  detectTraceCsv,
+  readDetectedTrace,
+  withoutPartialEdges,
+} from '../../local/sim/trace-detect.ts';
 import { TraceError } from '../../local/sim/trace.ts';
 
 const csv = (...lines: string[]) => `${lines.join('\n')}\n`;
@@ -211,6 +221,59 @@ describe('withoutPartialEdges: a trace from its first request to its last, witho
       expect(same).toBe(d);
       expect(same.cut).toBeUndefined();
     }
+  });
+});
+
+describe('readDetectedTrace: a log of requests read a line at a time, files of any size', () => {
+  const inDir = async (files: Record<string, string | Buffer>, run: (dir: string) => Promise<void>) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'trace-read-'));
+    try {
+      for (const [name, text] of Object.entries(files)) await writeFile(path.join(dir, name), text);
+      await run(dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  };
+  // Out of order on purpose, with a blank line: counted per clock minute all the same.
+  const iso = [46, 50, 200, 61, 62, 125, 0.5 + 3 * 60].map(
+    (s) => `${new Date(Date.UTC(2023, 10, 16, 18, 15, 0, s * 1000)).toISOString().replace('T', ' ').replace('Z', '')},7,1`,
+  );
+  const isoLog = csv('TIMESTAMP,ContextTokens,GeneratedTokens', ...iso.slice(0, 3), '', ...iso.slice(3));
+  const numericLog = csv('Timestamp,Model,Request tokens', ...[5.5, 0.2, 61, 130, 1e-3].map((t) => `${t},m,1`));
+
+  it('gives what detectTrace gives on the whole text: ISO and numeric times, plain and gzipped', async () => {
+    await inDir(
+      { 'a.csv': isoLog, 'b.csv': numericLog, 'a.csv.gz': gzipSync(isoLog), 'c.csv': '\ufeff' + numericLog },
+      async (dir) => {
+        for (const [name, text] of [
+          ['a.csv', isoLog],
+          ['b.csv', numericLog],
+          ['a.csv.gz', isoLog],
+          ['c.csv', numericLog],
+        ] as const) {
+          const read = await readDetectedTrace(path.join(dir, name), name);
+          const whole = detectTrace(text, name);
+          expect({ ...read, trace: { ...read.trace } }).toEqual({ ...whole, trace: { ...whole.trace, source: name } });
+        }
+        const a = await readDetectedTrace(path.join(dir, 'a.csv'));
+        // 18:15 holds 46 s and 50 s; 18:16 61 s and 62 s; 18:17 125 s; 18:18 180.5 s and 200 s.
+        expect(a.trace.points.map((p) => p.rps * 60)).toEqual([2, 2, 1, 2]);
+        expect(a.originMs).toBe(Date.parse('2023-11-16T18:15:00Z'));
+      },
+    );
+  });
+
+  it('reads any other layout whole, and says which line holds a time it cannot read', async () => {
+    const perMinute = csv('offset_s,requests', '0,60', '60,120');
+    const quoted = csv('timestamp,prompt', '2024-01-01T00:00:00,"a, b"', '2024-01-01T00:01:30,"c"');
+    await inDir(
+      { 'm.csv': perMinute, 'q.csv': quoted, 'bad.csv': csv('timestamp,x', '2024-01-01T00:00:00,1', 'soon,2') },
+      async (dir) => {
+        expect(await readDetectedTrace(path.join(dir, 'm.csv'), 'm.csv')).toEqual(detectTrace(perMinute, 'm.csv'));
+        expect(await readDetectedTrace(path.join(dir, 'q.csv'), 'q.csv')).toEqual(detectTrace(quoted, 'q.csv'));
+        await expect(readDetectedTrace(path.join(dir, 'bad.csv'), 'bad.csv')).rejects.toThrow(/bad\.csv.*line 3/);
+      },
+    );
   });
 });
 
