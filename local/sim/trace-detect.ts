@@ -91,13 +91,25 @@ export interface DetectedTrace {
   cut?: string;
 }
 
-/** The unit of a numeric time column, from its name; `unitless` when the name says none. */
-function unitOfTime(name: string, unitless: TimeUnit = 's'): TimeUnit {
+/**
+ * The unit of a numeric time column, from its name. When the name says none: epoch milliseconds,
+ * microseconds or nanoseconds by the size of the first time (`first`; from 1e11, 1e14 and 1e17: epoch seconds
+ * stay below 1e11 until the year 5138, and an export of epoch times in ms, as JavaScript and many loggers
+ * write them, or in ns, as pandas does, would otherwise be read as seconds, a week as two centuries), else
+ * `unitless`.
+ */
+function unitOfTime(name: string, unitless: TimeUnit = 's', first?: string): TimeUnit {
   const n = name.toLowerCase();
+  if (/(^|_)ns$|nanos/.test(n)) return 'ns';
+  if (/(^|_)us$|micros/.test(n)) return 'us';
   if (/(^|_)ms$|millis/.test(n)) return 'ms';
   if (/(^|_)(min|mins|minute|minutes)$/.test(n)) return 'min';
   if (/(^|_)(h|hour|hours)$/.test(n)) return 'h';
   if (/(^|_)(s|sec|secs|seconds)$/.test(n)) return 's';
+  const size = first !== undefined && isNumeric(first) ? Math.abs(Number(first)) : 0;
+  if (size >= 1e17) return 'ns';
+  if (size >= 1e14) return 'us';
+  if (size >= 1e11) return 'ms';
   return unitless;
 }
 
@@ -224,7 +236,7 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
   const ti = header.indexOf(time);
   const first = rows[1]!.fields[ti]?.trim() ?? '';
   const numericTime = isNumeric(first);
-  const timeUnit = unitOfTime(time, unitlessTime);
+  const timeUnit = unitOfTime(time, unitlessTime, first);
   const epoch = numericTime && Number(first) * SECONDS_PER[timeUnit] >= EPOCH_SECONDS;
   const timeLabel = `${time}${numericTime ? ` (${timeUnit})` : ' (ISO-8601)'}`;
   // A row per source and time (several rows at one time), or a column per source: the requests summed per time.
@@ -278,7 +290,7 @@ function logTrace(
   file: string,
 ): DetectedTrace {
   const numeric = isNumeric(first);
-  const unit = unitOfTime(time, unitlessTime);
+  const unit = unitOfTime(time, unitlessTime, first);
   const epoch = numeric && Number(first) * SECONDS_PER[unit] >= EPOCH_SECONDS;
   const { trace, t0 } = requestLog(rows, ti, time, numeric, unit, file);
   return {
@@ -477,7 +489,6 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
         if (!log || log.value !== undefined || log.sources !== undefined) return undefined;
         column = log.time;
         ti = header.findIndex((h) => h.trim() === column);
-        unit = unitOfTime(column);
         continue;
       }
       if (text.trim() === '') continue;
@@ -486,6 +497,7 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
       if (first === undefined) {
         first = cell;
         numeric = isNumeric(first);
+        unit = unitOfTime(column, 's', first);
       }
       counts.add(secondsOf(cell, numeric, unit, shownAs, { line, column }));
     }

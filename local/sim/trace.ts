@@ -33,9 +33,9 @@ export interface DemandTrace {
 
 export const VALUE_UNITS = ['rps', 'rpm', 'count'] as const;
 export type ValueUnit = (typeof VALUE_UNITS)[number];
-export const TIME_UNITS = ['ms', 's', 'min', 'h'] as const;
+export const TIME_UNITS = ['ns', 'us', 'ms', 's', 'min', 'h'] as const;
 export type TimeUnit = (typeof TIME_UNITS)[number];
-export const SECONDS_PER: Record<TimeUnit, number> = { ms: 0.001, s: 1, min: 60, h: 3600 };
+export const SECONDS_PER: Record<TimeUnit, number> = { ns: 1e-9, us: 1e-6, ms: 0.001, s: 1, min: 60, h: 3600 };
 
 export interface TraceCsvOptions {
   /** Default `offset_s`. */
@@ -140,7 +140,8 @@ export function parseTraceCsv(text: string, file: string, options: TraceCsvOptio
   if (!VALUE_UNITS.includes(valueUnit))
     throw new TraceError(file, `unknown value unit '${valueUnit}' (rps, rpm, count)`);
   const timeUnit = options.timeUnit ?? timeUnitOfColumn(timeColumn);
-  if (!TIME_UNITS.includes(timeUnit)) throw new TraceError(file, `unknown time unit '${timeUnit}' (ms, s, min, h)`);
+  if (!TIME_UNITS.includes(timeUnit))
+    throw new TraceError(file, `unknown time unit '${timeUnit}' (${TIME_UNITS.join(', ')})`);
 
   const rows = splitCsv(text);
   if (rows.length === 0) throw new TraceError(file, 'empty file: expected a header row and at least one data row');

@@ -147,7 +147,7 @@ describe('autoscaler simulate', () => {
       args: ['--trace', 'x.csv', '--value-unit', 'rph'],
       message: /--value-unit must be one of rps, rpm, count, got 'rph'/,
     },
-    { args: ['--trace', 'x.csv', '--time-unit', 'days'], message: /--time-unit must be one of ms, s, min, h/ },
+    { args: ['--trace', 'x.csv', '--time-unit', 'days'], message: /--time-unit must be one of ns, us, ms, s, min, h/ },
     { args: ['--value-column', 'rpm_mid'], message: /--value-column needs --trace/ },
     { args: ['--trace'], message: /argument missing|--trace/ },
     { args: ['--report', ''], message: /--report needs a value/ },

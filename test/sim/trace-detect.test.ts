@@ -174,6 +174,28 @@ describe('detectTraceCsv', () => {
   });
 });
 
+describe('numeric times whose column names no unit', () => {
+  it('reads epoch milliseconds, microseconds and nanoseconds by their size, not as seconds', () => {
+    const at = Date.UTC(2024, 4, 10, 0, 0, 0);
+    for (const [scale, unit] of [
+      [1e-3, 's'],
+      [1, 'ms'],
+      [1e3, 'us'],
+      [1e6, 'ns'],
+    ] as const) {
+      // A log: requests at 0 s, 30 s and 90 s after 2024-05-10 00:00 UTC, in the unit's epoch numbers.
+      const rows = [0, 30_000, 90_000].map((ms) => `${(at + ms) * scale},x`);
+      const d = detectTraceCsv(csv('timestamp,model', ...rows), 'e.csv');
+      expect(d.layout).toBe(`timestamp (${unit}), one request per row, counted per minute`);
+      expect(d.originMs).toBe(at);
+      expect(d.trace.points.map((p) => p.rps * 60)).toEqual([2, 1]);
+    }
+    // Offsets from a trace's start stay seconds, and a name's unit wins over the size.
+    expect(detectTraceCsv(csv('timestamp,model', '0,x', '61,x'), 'o.csv').trace.durationSeconds).toBe(120);
+    expect(detectTraceCsv(csv('time_s,model', `${at / 1000},x`), 'n.csv').originMs).toBe(at);
+  });
+});
+
 describe('withoutPartialEdges: a trace from its first request to its last, without its partial edges', () => {
   const iso = (s: number) => new Date(Date.UTC(2023, 10, 16, 18, 15, s)).toISOString();
   /** Per-minute rows (offset_s, requests) from 18:15:00. */
@@ -236,7 +258,8 @@ describe('readDetectedTrace: a log of requests read a line at a time, files of a
   };
   // Out of order on purpose, with a blank line: counted per clock minute all the same.
   const iso = [46, 50, 200, 61, 62, 125, 0.5 + 3 * 60].map(
-    (s) => `${new Date(Date.UTC(2023, 10, 16, 18, 15, 0, s * 1000)).toISOString().replace('T', ' ').replace('Z', '')},7,1`,
+    (s) =>
+      `${new Date(Date.UTC(2023, 10, 16, 18, 15, 0, s * 1000)).toISOString().replace('T', ' ').replace('Z', '')},7,1`,
   );
   const isoLog = csv('TIMESTAMP,ContextTokens,GeneratedTokens', ...iso.slice(0, 3), '', ...iso.slice(3));
   const numericLog = csv('Timestamp,Model,Request tokens', ...[5.5, 0.2, 61, 130, 1e-3].map((t) => `${t},m,1`));

@@ -43,7 +43,9 @@ prices and physics, each on its own simulated world, and reports cost and SLO at
 options:
   --trace FILE.csv       demand trace (default: a business day from seed 002's hourly pattern)
   --time-column NAME     time column of the trace (default offset_s); numbers or ISO timestamps
-  --time-unit UNIT       ms, s, min or h for a numeric time column (default from its name: offset_min = min)
+  --time-unit UNIT       ns, us, ms, s, min or h for a numeric time column (default from its name:
+                         offset_min = min; else seconds, and a trace read from its header takes
+                         epoch ms, us or ns from the size of its first time)
   --value-column NAME    value column of the trace (default requests)
   --value-unit UNIT      rps, rpm or count (requests in the interval; default count)
                          None of these four: the columns are read from the header (offset_s or another
