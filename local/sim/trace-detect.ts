@@ -130,7 +130,24 @@ function timeIndex(header: readonly string[]): number {
 }
 
 /**
- * Which columns a header names: time, and demand with its unit; without a demand column, the columns named by
+ * A demand column under another name than `VALUE_COLUMNS` (`num_invocations`, `total_requests`,
+ * `requests_per_min`, `query_rate`): a word of demand, and none of a request's size, timing or identity
+ * (`Request tokens` is BurstGPT's prompt size, `ContextTokens` Azure's: those files are logs, a row a request).
+ */
+const DEMAND_WORDS = /request|invocation|quer(y|ies)|call|arrival|hits|(^|_)(rps|qps|rpm)($|_)|count|traffic/;
+const NOT_DEMAND =
+  /token|byte|size|len(gth)?($|_)|latency|duration|delay|time|date|offset|(^|_)id($|_)|hash|model|type|status|code|cpu|gpu|mem|error|fail/;
+
+/** The unit of a demand column found by its words: a rate per second or per minute, else a count per row. */
+function demandUnit(name: string): ValueUnit {
+  if (/(^|_)(rps|qps)($|_)|(per_?|\/)s(ec(ond)?)?($|_)|_rate($|_)|^rate/.test(name)) return 'rps';
+  if (/(^|_)rpm($|_)|(per_?|\/)min(ute)?($|_)/.test(name)) return 'rpm';
+  return 'count';
+}
+
+/**
+ * Which columns a header names: time, and demand with its unit (`VALUE_COLUMNS`, else a name with a word of
+ * demand: `DEMAND_WORDS`); without a demand column, the columns named by
  * a number (`sources`: one per function or model, each counting its requests in the row's interval, as in the
  * Huawei serverless traces' `day,time,0,1,...`), or none (a log of requests).
  */
@@ -151,6 +168,8 @@ export function detectColumns(
     const vi = find(name);
     if (vi >= 0 && vi !== ti) return { time: header[ti]!.trim(), value: header[vi]!.trim(), unit };
   }
+  const named = lower.findIndex((h, i) => i !== ti && DEMAND_WORDS.test(h) && !NOT_DEMAND.test(h));
+  if (named >= 0) return { time: header[ti]!.trim(), value: header[named]!.trim(), unit: demandUnit(lower[named]!) };
   const sources = header.map((h) => h.trim()).filter((h, i) => i !== ti && /^\d+$/.test(h));
   return sources.length >= 2 ? { time: header[ti]!.trim(), sources } : { time: header[ti]!.trim() };
 }

@@ -307,6 +307,17 @@ describe('detectColumns', () => {
     [['minute', 'rpm'], { time: 'minute', value: 'rpm', unit: 'rpm' }],
     [['end_time', 'rps'], { time: 'end_time', value: 'rps', unit: 'rps' }],
     [['Timestamp', 'Model', 'Request tokens'], { time: 'Timestamp' }],
+    // Demand under other names: found by its words, with the unit they say.
+    [['timestamp', 'func', 'num_invocations'], { time: 'timestamp', value: 'num_invocations', unit: 'count' }],
+    [['minute', 'total_requests'], { time: 'minute', value: 'total_requests', unit: 'count' }],
+    [['time', 'requests_per_min'], { time: 'time', value: 'requests_per_min', unit: 'rpm' }],
+    [['ts', 'query_rate'], { time: 'ts', value: 'query_rate', unit: 'rps' }],
+    [['date', 'Requests/s'], { time: 'date', value: 'Requests/s', unit: 'rps' }],
+    [['date', 'calls/min'], { time: 'date', value: 'calls/min', unit: 'rpm' }],
+    // A request's size, timing or identity is not demand: a log.
+    [['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'], { time: 'TIMESTAMP' }],
+    [['app', 'func', 'end_timestamp', 'duration'], { time: 'end_timestamp' }],
+    [['timestamp', 'input_length', 'output_length', 'request_id'], { time: 'timestamp' }],
   ])('%j', (header, expected) => {
     expect(detectColumns(header, 'x.csv')).toEqual(expected);
   });
