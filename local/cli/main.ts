@@ -284,10 +284,13 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
     .option('--prometheus <url>', "with --from-metrics: the Prometheus (default: the configuration's)")
     .option(
       '--trace <file.csv>',
-      "the fleet's recorded demand as CSV (default: the simulation's business day for the fleet)",
+      "the fleet's recorded demand as CSV, its columns read from the header as simulate reads them unless named " +
+        "below (default: the simulation's business day for the fleet)",
     )
     .option('--time-column <name>', 'time column of the trace (default offset_s)')
-    .addOption(new Option('--time-unit <unit>', 'for a numeric time column').choices(['ms', 's', 'min', 'h']))
+    .addOption(
+      new Option('--time-unit <unit>', 'for a numeric time column').choices(['ns', 'us', 'ms', 's', 'min', 'h']),
+    )
     .option('--value-column <name>', 'value column of the trace (default requests)')
     .addOption(new Option('--value-unit <unit>', 'unit of the values (default count)').choices(['rps', 'rpm', 'count']))
     .option('--spot-trace <path>', 'spot availability file or folder (default: the seeded spot process)')

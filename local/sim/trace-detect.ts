@@ -31,11 +31,13 @@ import { createGunzip, gunzipSync } from 'node:zlib';
 import {
   type DemandTrace,
   isNumeric,
+  loadTraceCsv,
   parseIsoTime,
   parseTraceCsv,
   SECONDS_PER,
   splitCsv,
   type TimeUnit,
+  type TraceCsvOptions,
   TraceError,
   traceOfSeries,
   type ValueUnit,
@@ -649,6 +651,24 @@ const span = (seconds: number) => (seconds % 60 === 0 ? `${seconds / 60} min` : 
 
 /** How far into a trace, and before its end, rows of 0 are taken for padding (`withoutPartialEdges`). */
 const EDGE_SECONDS = 60;
+
+/**
+ * The demand of a command's `--trace FILE` (`simulate`, `advise`): with a column or unit named, read as named
+ * (`loadTraceCsv`); with none, read from the header as the benchmark reads every trace (`loadDetectedTrace`),
+ * its partial edges cut, and what was cut said through `note`.
+ */
+export async function loadTraceArg(
+  file: string,
+  columns: TraceCsvOptions,
+  note: (line: string) => void,
+): Promise<DemandTrace> {
+  if (columns.timeColumn ?? columns.valueColumn ?? columns.valueUnit ?? columns.timeUnit) {
+    return loadTraceCsv(file, columns);
+  }
+  const detected = await loadDetectedTrace(file);
+  if (detected.cut) note(detected.cut);
+  return detected.trace;
+}
 
 /** Reads a trace file and its layout (`detectTrace`), its edges cut (`withoutPartialEdges`); an unreadable file is a `TraceError` too. */
 export async function loadDetectedTrace(file: string): Promise<DetectedTrace> {

@@ -8,6 +8,7 @@ import {
   detectColumns,
   detectTrace,
   detectTraceCsv,
+  loadTraceArg,
   readDetectedTrace,
   withoutPartialEdges,
 } from '../../local/sim/trace-detect.ts';
@@ -297,6 +298,32 @@ describe('readDetectedTrace: a log of requests read a line at a time, files of a
         await expect(readDetectedTrace(path.join(dir, 'bad.csv'), 'bad.csv')).rejects.toThrow(/bad\.csv.*line 3/);
       },
     );
+  });
+});
+
+describe("loadTraceArg: a command's --trace", () => {
+  it('reads the header when no column is named, cuts the edges and says so; named columns are read as named', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'trace-arg-'));
+    try {
+      // A log (BurstGPT's layout, times in seconds from its start): 1 request at 30 s, then 2 a minute to 6 min.
+      const times = [30, ...Array.from({ length: 10 }, (_, i) => 60 + 30 * i), 365];
+      const file = path.join(dir, 'log.csv');
+      await writeFile(file, csv('Timestamp,Model,Request tokens', ...times.map((t) => `${t},m,100`)));
+      const notes: string[] = [];
+      const t = await loadTraceArg(file, {}, (n) => notes.push(n));
+      expect(t.points.map((p) => p.rps * 60)).toEqual([2, 2, 2, 2, 2]);
+      expect(notes).toEqual([
+        'without its first and last interval, which may cover part of their time: 5 min of 7 min, from 60 s',
+      ]);
+      // Named: as named, whole (each row's own interval), nothing said.
+      const named = await loadTraceArg(file, { timeColumn: 'Timestamp', valueColumn: 'Request tokens' }, (n) =>
+        notes.push(n),
+      );
+      expect(named.points[0]).toEqual({ t: 0, rps: 100 / 30 });
+      expect(notes.length).toBe(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

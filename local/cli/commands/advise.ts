@@ -40,10 +40,11 @@ export interface AdviseDeps {
 }
 
 export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = {}): Promise<number> {
-  const [{ loadConfigFile }, trace, spot, { demoFromConfig }, { candidates, baselinePool }, { evaluate }] =
+  const [{ loadConfigFile }, trace, detect, spot, { demoFromConfig }, { candidates, baselinePool }, { evaluate }] =
     await Promise.all([
       import('../../../shared/config/load.ts'),
       import('../../sim/trace.ts'),
+      import('../../sim/trace-detect.ts'),
       import('../../sim/spot.ts'),
       import('../../sim/from-config.ts'),
       import('../../advise/recommend.ts'),
@@ -96,12 +97,17 @@ export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = 
     hours = o.hours ?? demand.durationSeconds / 3600;
   } else if (o.trace) {
     try {
-      demand = await trace.loadTraceCsv(resolve(io.cwd, o.trace), {
-        timeColumn: o.timeColumn,
-        valueColumn: o.valueColumn,
-        valueUnit: o.valueUnit as never,
-        timeUnit: o.timeUnit as never,
-      });
+      // As simulate reads it: the columns as named, or read from the header (partial edges cut, and said).
+      demand = await detect.loadTraceArg(
+        resolve(io.cwd, o.trace),
+        {
+          timeColumn: o.timeColumn,
+          valueColumn: o.valueColumn,
+          valueUnit: o.valueUnit as never,
+          timeUnit: o.timeUnit as never,
+        },
+        (cut) => io.stderr(`autoscaler advise: ${o.trace}: ${cut}`),
+      );
     } catch (e) {
       if (trace.isTraceError(e)) throw new UsageError(e.message);
       throw e;

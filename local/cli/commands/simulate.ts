@@ -17,14 +17,13 @@ import { demoFromConfig } from '../../sim/from-config.ts';
 import { type DemoFleet, demoFleet } from '../../sim/demo.ts';
 import { createProgressReporter } from '../../sim/progress.ts';
 import { renderReport } from '../../sim/report.ts';
-import { loadDetectedTrace } from '../../sim/trace-detect.ts';
+import { loadTraceArg } from '../../sim/trace-detect.ts';
 import { runSimulation } from '../../sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../../sim/spot.ts';
 import { formatCostTable, formatSummaryTable, summaryJson } from '../../sim/summary.ts';
 import {
   type DemandTrace,
   defaultDayTrace,
-  loadTraceCsv,
   offeredRequests,
   peakStepRps,
   scaleTrace,
@@ -124,18 +123,16 @@ async function run(
     const file = resolve(io.cwd, opts.trace);
     // Columns named: as named; none: read from the header, as the benchmark reads every trace (trace-detect.ts).
     // A detected trace runs from its first request to its last, without its partial edges (trace-detect.ts).
-    if (opts.timeColumn ?? opts.valueColumn ?? opts.valueUnit ?? opts.timeUnit) {
-      trace = await loadTraceCsv(file, {
+    trace = await loadTraceArg(
+      file,
+      {
         timeColumn: opts.timeColumn,
         valueColumn: opts.valueColumn,
         valueUnit: opts.valueUnit,
         timeUnit: opts.timeUnit,
-      });
-    } else {
-      const detected = await loadDetectedTrace(file);
-      trace = detected.trace;
-      if (detected.cut) io.stderr(`simulate: ${opts.trace}: ${detected.cut}`);
-    }
+      },
+      (cut) => io.stderr(`simulate: ${opts.trace}: ${cut}`),
+    );
     hours = opts.hours ?? trace.durationSeconds / 3600;
     if (hours * 3600 > trace.durationSeconds + 1e-6) {
       io.stderr(
