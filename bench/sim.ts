@@ -212,9 +212,22 @@ export function partsPattern(file: string): string {
  * the one before ends: a day's file after the day before); then the whole cut to its first request to its
  * last, without its partial first and last intervals (`withoutPartialEdges`).
  */
-export async function loadTraceParts(tracesDir: string, rel: string): Promise<DetectedTrace> {
-  return withoutPartialEdges(await traceParts(tracesDir, rel));
+export function loadTraceParts(tracesDir: string, rel: string): Promise<DetectedTrace> {
+  // Read once per process: every job of a trace (each spot set, target and warm setting) in a worker asks for
+  // it, and a raw log of tens of millions of requests takes tens of seconds to read.
+  const key = `${tracesDir}\0${rel}`;
+  let loaded = loadedTraces.get(key);
+  if (!loaded) {
+    loaded = traceParts(tracesDir, rel).then(withoutPartialEdges);
+    loadedTraces.set(key, loaded);
+    // A failure is not kept: the next ask reads again (and says why again).
+    loaded.catch(() => loadedTraces.delete(key));
+  }
+  return loaded;
 }
+
+/** The traces this process has read (`loadTraceParts`), by folder and path. */
+const loadedTraces = new Map<string, Promise<DetectedTrace>>();
 
 /** The file, or the files of its parts placed one after the other, as read. */
 async function traceParts(tracesDir: string, rel: string): Promise<DetectedTrace> {
