@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type NormalizeContext, NormalizeContextSchema, normalizeEvent, resolveFleet } from '../../events/index.ts';
+import { specificationZone } from '../../events/schemas/aws/ec2-fleet-notice.ts';
 import { loadSample } from '../../events/samples.ts';
 
 const ctx: NormalizeContext = {
@@ -63,6 +64,41 @@ describe('fleet and pool mapping', () => {
     expect(s).toMatchObject({ type: 'capacity-notice', kind: 'launch-unsuccessful', poolId: 'aws-g5-spot' });
     if (zone) expect(s).toHaveProperty('zone', zone);
     else expect(s).not.toHaveProperty('zone');
+  });
+
+  it.each([
+    ['one specification, its zone named', 'launchSpecTemporarilyBlacklisted', 'launch-spec-blacklisted', 'us-east-1b'],
+    ['one specification under its price', 'launchSpecUnusable', 'launch-spec-unusable', 'us-east-1c'],
+    [
+      'every specification: the whole pool',
+      'allLaunchSpecsTemporarilyBlacklisted',
+      'launch-spec-blacklisted',
+      undefined,
+    ],
+  ])('the zone of an EC2 Fleet launch failure: %s', (_, subType, sample, zone) => {
+    const e = loadSample('aws-ec2-fleet-notice', sample) as { 'detail-type': string; detail: Record<string, unknown> };
+    const detailType = subType.startsWith('all') ? 'EC2 Fleet Error' : e['detail-type'];
+    const s = normalizeEvent({ ...e, 'detail-type': detailType, detail: { ...e.detail, 'sub-type': subType } }, ctx);
+    expect(s).toMatchObject({ type: 'capacity-notice', kind: 'launch-unsuccessful', poolId: 'aws-g5-fleet' });
+    if (zone) expect(s).toHaveProperty('zone', zone);
+    else expect(s).not.toHaveProperty('zone');
+  });
+
+  it.each([
+    [
+      'g5.12xlarge, ami-0c1d2e3f4a5b6c7d8, Linux/UNIX, us-east-1b: InsufficientInstanceCapacity',
+      'us-east-1',
+      'us-east-1b',
+    ],
+    ['"g5.12xlarge, ami-1, Linux/UNIX, us-east-1b while launching spot instance". Retried', 'us-east-1', 'us-east-1b'],
+    // Another region's zone, two zones, a zone id, or none: no zone.
+    ['g5.12xlarge, ami-1, Linux/UNIX, us-east-2b: InsufficientInstanceCapacity', 'us-east-1', undefined],
+    ['us-east-1a and us-east-1b', 'us-east-1', undefined],
+    ['g5.12xlarge, ami-1, Linux/UNIX, use1-az2', 'us-east-1', undefined],
+    ['There is no Spot capacity available', 'us-east-1', undefined],
+    [undefined, 'us-east-1', undefined],
+  ])('the zone a launch specification names: %j in %s', (description, region, zone) => {
+    expect(specificationZone(description, region)).toBe(zone);
   });
 
   it('leaves signals unmapped without configuration or tags', () => {

@@ -31,7 +31,9 @@ export const EC2_FLEET_LAUNCH_FAILURES = {
  * mapping: an `ec2-fleet` pool's resource), as the Auto Scaling `EC2 Instance Launch Unsuccessful` is: the
  * decision backs the pool's offering off and places its share elsewhere. Other sub-types are a
  * `capacity-notice` of kind `fleet-information` or `fleet-error`, observed only. `description` is the
- * fleet's free text (`<type>, <image>, <platform>, <zone>...` and the error), kept in the signal's detail.
+ * fleet's free text (`<type>, <image>, <platform>, <zone>...` and the error), kept in the signal's detail; for
+ * a failure of one launch specification its zone goes in the signal too (`specificationZone`), so the decision
+ * backs off that zone only, as it does for an Auto Scaling group's.
  *
  * @example
  * ```json
@@ -57,6 +59,27 @@ export const Ec2FleetNoticeSchema = eventBridge(
 );
 export type Ec2FleetNoticeEvent = z.infer<typeof Ec2FleetNoticeSchema>;
 
+/**
+ * The sub-types about one launch specification, whose zone the description names (`<type>, <image>,
+ * <platform>, <zone>`): a fleet whose specification failed in one zone launches in its others (its allocation
+ * strategy picks among the usable specifications), so only that zone is backed off. `fleetProgressHalted` and
+ * `allLaunchSpecsTemporarilyBlacklisted` are about every specification: the whole pool.
+ */
+const ONE_SPECIFICATION = new Set(['launchSpecTemporarilyBlacklisted', 'launchSpecUnusable']);
+
+/**
+ * The zone a launch specification's description names: the event's region followed by one letter
+ * (`us-east-1b` in `g5.12xlarge, ami-..., Linux/UNIX, us-east-1b: InsufficientInstanceCapacity`), when exactly
+ * one zone is named. EC2 gives no structured field for it, so this reads the free text, and names nothing when
+ * the text names no zone, or several.
+ */
+export function specificationZone(description: string | undefined, region: string): string | undefined {
+  if (!description || !region) return undefined;
+  const escaped = region.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const zones = new Set(description.match(new RegExp(`(?<![\\w-])${escaped}[a-z](?![\\w-])`, 'g')) ?? []);
+  return zones.size === 1 ? [...zones][0] : undefined;
+}
+
 /** Whether an EC2 Fleet event of this detail-type and sub-type says the fleet could not launch. */
 export function isEc2FleetLaunchFailure(detailType: string, subType: string): boolean {
   const failures: readonly string[] =
@@ -71,6 +94,8 @@ export const ec2FleetNotice: Decoder<typeof Ec2FleetNoticeSchema> = {
     const subType = e.detail['sub-type'];
     const failed = isEc2FleetLaunchFailure(e['detail-type'], subType);
     const what = [fleetId, subType, e.detail.description].filter((x) => x !== undefined && x !== '').join(': ');
+    const zone =
+      failed && ONE_SPECIFICATION.has(subType) ? specificationZone(e.detail.description, e.region) : undefined;
     const signal: CapacityNoticeSignal = compact({
       type: 'capacity-notice',
       ...base(e),
@@ -82,6 +107,7 @@ export const ec2FleetNotice: Decoder<typeof Ec2FleetNoticeSchema> = {
           : 'fleet-information',
       instanceIds: [],
       detail: what,
+      zone,
     });
     return withFleet(signal, fleetId ? resolveFleet(ctx, { dimensions: { FleetId: fleetId } }) : undefined);
   },
