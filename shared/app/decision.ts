@@ -47,7 +47,14 @@ import {
   listRegionReservations,
   reservationsOf,
 } from './inputs.ts';
-import { type FleetObservation, failureOf, observedInstance, observeFleet, type PoolFailure } from './observe.ts';
+import {
+  type FleetObservation,
+  failureOf,
+  observedFailureSignals,
+  observedInstance,
+  observeFleet,
+  type PoolFailure,
+} from './observe.ts';
 import { checkNotices, prefetchStatuses } from './notices.ts';
 import { noticeUpdate, pendingNotices } from './batch.ts';
 import { type EarlyCordon, earlyApplied, uncordonRefuted } from './cordon-first.ts';
@@ -281,7 +288,8 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     const refuted = new Map(checked.refused.map((r) => [r.instanceId, { poolId: r.poolId, reason: r.reason }]));
     const early = req.early;
     const undone = early && refuted.size ? early.then((e) => uncordonRefuted(e, refuted, deps)) : undefined;
-    const signals = checked.signals;
+    // Creations a cloud keeps failing for capacity, seen in the observation, act as its launch-failure notices.
+    const signals = [...checked.signals, ...observedFailureSignals(obs, req.eventId, now)];
     const extras = gathered.extras;
     extras.notes.push(...checked.notes);
     if (gathered.points) {

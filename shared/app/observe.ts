@@ -5,7 +5,9 @@
  */
 import { isCloudError, messageOf } from '../domain/errors.ts';
 import { type ObservedInstance, type PoolObservation, refOf } from '../domain/ports.ts';
+import type { CapacityNoticeSignal } from '../domain/signals.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
+import { OBSERVED_FAILURE_SOURCE } from '../engine/signals.ts';
 import type { FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -92,4 +94,33 @@ export function observedInstance(
     if (instance) return { poolId, instance };
   }
   return undefined;
+}
+
+/**
+ * The launch failures a fleet's observation shows (`PoolObservation.launchFailures`: creations the cloud keeps
+ * failing for capacity), as the engine reads the clouds' own notices: one `capacity-notice`
+ * `launch-unsuccessful` per pool and zone, from `OBSERVED_FAILURE_SOURCE`. The decision backs that offering
+ * off and places the nodes elsewhere at once, where it would otherwise wait out their launch grace. Clouds
+ * that send an event for it (Auto Scaling, EC2 Fleet) report none here.
+ */
+export function observedFailureSignals(obs: FleetObservation, eventId: string, at: Date): CapacityNoticeSignal[] {
+  const out: CapacityNoticeSignal[] = [];
+  for (const pool of obs.fleet.pools) {
+    for (const f of obs.observations.get(pool.id)?.launchFailures ?? []) {
+      out.push({
+        type: 'capacity-notice',
+        kind: 'launch-unsuccessful',
+        cloud: pool.cloud,
+        eventId: `${eventId}#observed:${pool.id}${f.zone ? `:${f.zone}` : ''}`,
+        source: OBSERVED_FAILURE_SOURCE,
+        time: at.toISOString(),
+        fleetId: obs.fleet.id,
+        poolId: pool.id,
+        instanceIds: [],
+        ...(f.zone ? { zone: f.zone } : {}),
+        detail: `${pool.id}: the cloud keeps failing to create instances${f.zone ? ` in ${f.zone}` : ''} (${f.code})`,
+      });
+    }
+  }
+  return out;
 }

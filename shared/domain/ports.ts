@@ -49,6 +49,13 @@ export interface PoolObservation {
   observedAt?: string;
   /** The pool's warm capacity, when it has a warm pool (or deallocated / standby instances). */
   warm?: WarmObservation;
+  /**
+   * Creations the cloud keeps failing for lack of capacity, one entry per zone with the cloud's code: a GCP
+   * MIG lists each instance it has not managed to create, with its last attempt's errors
+   * (`ZONE_RESOURCE_POOL_EXHAUSTED`), and retries by itself. The decision backs that zone's offering off
+   * and places the nodes elsewhere, as for a launch-failure event.
+   */
+  launchFailures?: Array<{ zone?: string; code: string }>;
 }
 
 /** Warm (stopped, hibernated, suspended) instances of a pool: not in `instances`, not counted in `desired`. */

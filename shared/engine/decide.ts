@@ -223,9 +223,10 @@ export function decide(given: DecisionInput, now: Date): Plan {
         .filter((l) => l.nodes > 0),
       // A grow the executor saw refused lost no node the fleet held: backed off and placed again, not a loss.
       // A notice whose pool's nodes the shortfall already counts (no launch grace after the notice) is
-      // those nodes: counted once.
+      // those nodes: counted once. Failures seen in an observation are a state, seen by every decision while
+      // it lasts: their nodes count through the shortfall only.
       ...sig.launchFailures
-        .filter((f) => !f.refusedGrow && !shortfall.missing.has(f.poolId))
+        .filter((f) => !f.refusedGrow && !f.observed && !shortfall.missing.has(f.poolId))
         .map((f) => ({ poolId: f.poolId, zone: f.zone, nodes: 1 })),
     ];
     spotRisk = updateSpotRisk(input.state.spotRisk, fleet, losses, t);

@@ -35,8 +35,11 @@ export interface SignalContext {
   reservations: ReservationNotice[];
   /** Metric values carried by alarms, by metric name (the latest alarm wins). */
   alarmValues: Map<string, number>;
-  /** Pools whose launch failed for capacity (capacity notice `launch-unsuccessful`). */
-  launchFailures: Array<{ poolId: string; zone?: string; eventId: string; refusedGrow?: boolean }>;
+  /**
+   * Pools whose launch failed for capacity (capacity notice `launch-unsuccessful`); `refusedGrow`: a grow the
+   * executor saw refused; `observed`: creations the pool's observation shows failing (`OBSERVED_FAILURE_SOURCE`).
+   */
+  launchFailures: Array<{ poolId: string; zone?: string; eventId: string; refusedGrow?: boolean; observed?: boolean }>;
   dryRun: boolean;
   /** The manual target in force: from a `scale` command of this decision, else from the state. */
   manualTarget?: ManualTarget;

@@ -17,6 +17,14 @@ import type { DecisionState } from './types.ts';
  */
 export const REFUSED_GROW_SOURCE = 'gpu-autoscaler.execute';
 
+/**
+ * The source of the launch failures the application makes of a pool's observation: creations the cloud keeps
+ * failing for capacity (`PoolObservation.launchFailures`). They stop the pool's launches and back its
+ * offering off like a cloud's notice, but they are a state each decision sees again while it lasts, not an
+ * event: the nodes they concern count as lost once, through the launch shortfall, not once per decision.
+ */
+export const OBSERVED_FAILURE_SOURCE = 'gpu-autoscaler.observe';
+
 export type { InstanceNotice, ReservationNotice, SignalContext } from './signal-context.ts';
 
 const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}`;
@@ -160,6 +168,7 @@ export function readSignals(
             ...(s.zone ? { zone: s.zone } : {}),
             eventId: s.eventId,
             ...(s.source === REFUSED_GROW_SOURCE ? { refusedGrow: true } : {}),
+            ...(s.source === OBSERVED_FAILURE_SOURCE ? { observed: true } : {}),
           });
           reasons.add(
             'signal',

@@ -177,6 +177,34 @@ describe('the executor decides nothing', () => {
   });
 });
 
+describe('creations a cloud keeps failing, seen in the observation', () => {
+  it('back the offering off in this decision and place its nodes elsewhere, said in the plan', async () => {
+    w = world(200, 140);
+    w.set('gcp-l4', { desired: 4 });
+    // The GCP group keeps failing to create its 4 instances in one zone (listManagedInstances' lastAttempt).
+    const gcp = w.capacity.gcp;
+    const describe = gcp.describePool.bind(gcp);
+    gcp.describePool = async (ref) => {
+      const obs = await describe(ref);
+      return ref.id === 'gcp-l4'
+        ? { ...obs, launchFailures: [{ zone: 'us-central1-a', code: 'ZONE_RESOURCE_POOL_EXHAUSTED' }] }
+        : obs;
+    };
+    await alarm.run(hotAlarm('a-1'), w.deps);
+    const plan = w.state.audit[0]!.plan!;
+    expect(plan.reasons).toContainEqual(
+      expect.objectContaining({
+        code: 'signal.capacity',
+        message: expect.stringMatching(/pool gcp-l4 in zone us-central1-a/),
+      }),
+    );
+    expect(plan.pools.find((p) => p.poolId === 'gcp-l4')!.blocked).toMatch(/backed off/);
+    expect((await w.state.getState(FLEET)).offeringBackoff).toContainEqual(
+      expect.objectContaining({ poolId: 'gcp-l4', reason: 'insufficient-capacity' }),
+    );
+  });
+});
+
 describe('operator commands are signals the engine applies once', () => {
   it('pause: saved by the plan; a following alarm calls no cloud and says what it held back', async () => {
     w = world(200, 140);

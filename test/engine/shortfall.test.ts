@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { CapacityNoticeSignal } from '../../shared/domain/signals.ts';
 import type { Pool } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
+import { OBSERVED_FAILURE_SOURCE } from '../../shared/engine/signals.ts';
 import type { HistoryEntry, Plan } from '../../shared/engine/types.ts';
 import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
 
@@ -121,6 +122,43 @@ describe('nodes that are not coming', () => {
       T0,
     ).nextState.spotRisk;
     expect(learned?.events.filter((e) => e.offering.startsWith('spot')).reduce((n, e) => n + e.nodes, 0)).toBe(3);
+  });
+
+  it('creations an observation shows failing act as the notice: placed elsewhere now, the loss counted once', () => {
+    const observed = (f: ReturnType<typeof fleet>, source = OBSERVED_FAILURE_SOURCE): CapacityNoticeSignal => ({
+      type: 'capacity-notice',
+      eventId: 'e1#observed:spot:us-central1-a',
+      source,
+      time: at(0),
+      cloud: 'gcp',
+      kind: 'launch-unsuccessful',
+      instanceIds: [],
+      zone: 'us-central1-a',
+      fleetId: f.id,
+      poolId: 'spot',
+    });
+    const placement = { spotShare: 1, offeringBackoffSeconds: 900 };
+    const short = fleet([spotPool({ desired: 6, ready: 2, launched: 3 }), od], { metrics: [], placement });
+    const plan = decide(
+      input(short, { demand: { rps: 50 }, history: [raise(60, 2, 6)], signals: [observed(short)] }),
+      T0,
+    );
+    // The 3 nodes not launched go to on-demand in this decision; the offering is backed off.
+    expect(counts(plan)).toEqual({ spot: 3, od: 3 });
+    expect(plan.nextState.offeringBackoff.map((b) => b.poolId)).toContain('spot');
+    expect(plan.reasons.map((r) => r.message).join('\n')).toMatch(/launch failed in pool spot in zone us-central1-a/);
+    // A state every decision sees while it lasts, not an event: a decision that sees it with no node missing
+    // (an earlier one placed them) learns no loss from it, where a cloud's notice counts one node.
+    const whole = fleet([spotPool({ desired: 3, ready: 3, launched: 3 }), od], { metrics: [], placement });
+    const lossOf = (signal: CapacityNoticeSignal) =>
+      decide(
+        input(whole, { demand: { rps: 50 }, demandHistory: [[T0.getTime() / 1000 - 60, 50]], signals: [signal] }),
+        T0,
+      )
+        .nextState.spotRisk?.events.filter((e) => e.offering.startsWith('spot'))
+        .reduce((n, e) => n + e.nodes, 0) ?? 0;
+    expect(lossOf(observed(whole))).toBe(0);
+    expect(lossOf(observed(whole, 'gcp.compute'))).toBe(1);
   });
 
   describe('a launch that failed in one zone of a pool with others (Auto Scaling launches there instead)', () => {

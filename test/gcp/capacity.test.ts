@@ -214,8 +214,13 @@ describe('setDesired', () => {
     const obs = await env.gcp.capacity.describePool(refOf(ZONAL));
     expect(obs).toMatchObject({ desired: 6, ready: 3 });
     expect(obs.instances).toHaveLength(3);
+    // The creations failing for capacity are reported once per zone, with the cloud's code: the decision
+    // backs that offering off as it would on a launch-failure event.
+    expect(obs.launchFailures).toEqual([{ zone: 'us-central1-a', code: 'ZONE_RESOURCE_POOL_EXHAUSTED' }]);
     env.world.advance(1);
-    expect((await env.gcp.capacity.describePool(refOf(ZONAL))).instances).toHaveLength(6);
+    const later = await env.gcp.capacity.describePool(refOf(ZONAL));
+    expect(later.instances).toHaveLength(6);
+    expect(later).not.toHaveProperty('launchFailures');
   });
 
   it('maps a failed operation (CONDITION_NOT_MET, 412) to conflict and changes nothing', async () => {

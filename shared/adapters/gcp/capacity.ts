@@ -38,9 +38,10 @@ import type {
 } from '../../domain/ports.ts';
 import { CAPACITY_TYPES, type CapacityType } from '../../domain/types.ts';
 import { type ComputeClients, type google, NO_SDK_RETRY } from './clients.ts';
-import { toCloudError } from './errors.ts';
+import { INSUFFICIENT_CAPACITY_CODES, toCloudError } from './errors.ts';
 import {
   capacityTypeOfTemplate,
+  failedCreationCodes,
   isFailedCreation,
   lifecycleOf,
   machineTypeName,
@@ -104,8 +105,16 @@ export class GcpCapacity implements CapacityPort {
     const fallbackTemplate = mig.instanceTemplate || mig.versions?.[0]?.instanceTemplate || undefined;
     const standby: Array<{ id: string; phase: 'ready' | 'warming' }> = [];
     const withStandby = hasStandby(mig);
+    const launchFailures = new Map<string, { zone?: string; code: string }>();
     const real = managed.filter((mi) => {
-      if (isFailedCreation(mi)) return false;
+      if (isFailedCreation(mi)) {
+        // Creations the MIG keeps failing for capacity: the zone's offering cannot launch now.
+        const code = failedCreationCodes(mi).find((c) => INSUFFICIENT_CAPACITY_CODES.has(c));
+        const zone = parseInstanceUrl(mi.instance ?? '').zone || ('zone' in loc ? loc.zone : undefined);
+        if (code && !launchFailures.has(zone ?? ''))
+          launchFailures.set(zone ?? '', { ...(zone ? { zone } : {}), code });
+        return false;
+      }
       const phase = withStandby ? standbyPhase(mi) : undefined;
       if (phase) standby.push({ id: mi.name || parseInstanceUrl(mi.instance ?? '').name, phase });
       return phase === undefined;
@@ -138,6 +147,7 @@ export class GcpCapacity implements CapacityPort {
       instances,
       observedAt: new Date(this.o.clock()).toISOString(),
       ...(withStandby ? { warm: warmOf(mig, standby) } : {}),
+      ...(launchFailures.size ? { launchFailures: [...launchFailures.values()] } : {}),
     };
   }
 

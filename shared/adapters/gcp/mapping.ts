@@ -54,6 +54,11 @@ export function isFailedCreation(mi: ManagedInstanceView): boolean {
   return !mi.instanceStatus && (mi.lastAttempt?.errors?.errors?.length ?? 0) > 0;
 }
 
+/** The codes of a failed creation's last attempt (`isFailedCreation`), in order, without empty ones. */
+export function failedCreationCodes(mi: ManagedInstanceView): string[] {
+  return (mi.lastAttempt?.errors?.errors ?? []).map((e) => e.code ?? '').filter((c) => c !== '');
+}
+
 /** The fields of an `InstanceTemplate` the mapping reads. */
 export interface TemplateView {
   properties?: {
