@@ -156,6 +156,7 @@ function demandUnit(name: string): ValueUnit {
 export function detectColumns(
   header: readonly string[],
   file: string,
+  firstRow?: readonly string[],
 ): { time: string; value?: string; unit?: ValueUnit; sources?: string[] } {
   const lower = header.map((h) => h.trim().toLowerCase());
   const find = (name: string) => lower.indexOf(name);
@@ -170,7 +171,15 @@ export function detectColumns(
     const vi = find(name);
     if (vi >= 0 && vi !== ti) return { time: header[ti]!.trim(), value: header[vi]!.trim(), unit };
   }
-  const named = lower.findIndex((h, i) => i !== ti && DEMAND_WORDS.test(h) && !NOT_DEMAND.test(h));
+  // Found by its words, a column must hold a number in the first row (`firstRow`, when given): a log's
+  // `request` or `query` column of text (a web or query log) is not a count.
+  const named = lower.findIndex(
+    (h, i) =>
+      i !== ti &&
+      DEMAND_WORDS.test(h) &&
+      !NOT_DEMAND.test(h) &&
+      (firstRow === undefined || isNumeric(firstRow[i]?.trim() ?? '')),
+  );
   if (named >= 0) return { time: header[ti]!.trim(), value: header[named]!.trim(), unit: demandUnit(lower[named]!) };
   const sources = header.map((h) => h.trim()).filter((h, i) => i !== ti && /^\d+$/.test(h));
   return sources.length >= 2 ? { time: header[ti]!.trim(), sources } : { time: header[ti]!.trim() };
@@ -232,7 +241,14 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
     };
   }
   // A log of requests without quoted fields (the large files: millions of rows) is read line by line.
-  const log = detectColumnsOrUndefined(headerFields, file);
+  const firstLine =
+    end < 0
+      ? ''
+      : (body
+          .slice(end)
+          .replace(/^\r?\n/, '')
+          .split(/\r?\n/, 1)[0] ?? '');
+  const log = detectColumnsOrUndefined(headerFields, file, firstLine.split(','));
   if (log && log.value === undefined && log.sources === undefined && !body.includes('"')) {
     const lines = plainRows(body);
     const second = lines.next();
@@ -253,7 +269,7 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
   const rows = splitCsv(text);
   if (rows.length < 2) throw new TraceError(file, 'expected a header row and at least one data row');
   const header = rows[0]!.fields.map((h) => h.trim());
-  const { time, value, unit, sources } = detectColumns(header, file);
+  const { time, value, unit, sources } = detectColumns(header, file, rows[1]!.fields);
   const ti = header.indexOf(time);
   const first = rows[1]!.fields[ti]?.trim() ?? '';
   const numericTime = isNumeric(first);
@@ -397,8 +413,8 @@ function firstRowTime(header: readonly string[], firstRow: readonly string[], ti
 
 /** One request per row: counted per 60 s from the first row's minute. */
 /** `detectColumns`, or undefined where it finds no time column (the caller says why). */
-function detectColumnsOrUndefined(header: readonly string[], file: string) {
-  return timeIndex(header) < 0 ? undefined : detectColumns(header, file);
+function detectColumnsOrUndefined(header: readonly string[], file: string, firstRow?: readonly string[]) {
+  return timeIndex(header) < 0 ? undefined : detectColumns(header, file, firstRow);
 }
 
 /** The data rows of CSV text without quoted fields, one at a time (the header skipped, blank lines too). */
@@ -487,6 +503,7 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
   const raw = createReadStream(file);
   const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
   try {
+    let header: string[] | undefined;
     let column: string | undefined;
     let ti = -1;
     let unit: TimeUnit = 's';
@@ -497,23 +514,27 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
     for await (const read of lines) {
       line++;
       const text = line === 1 && read.charCodeAt(0) === 0xfeff ? read.slice(1) : read;
-      if (column === undefined) {
+      if (header === undefined) {
         if (text.includes('"')) return undefined;
-        const header = text.split(',');
+        header = text.split(',');
         if (timeIndex(header) < 0) return undefined;
-        let log: ReturnType<typeof detectColumnsOrUndefined>;
-        try {
-          log = detectColumnsOrUndefined(header, shownAs);
-        } catch {
-          return undefined;
-        }
-        if (!log || log.value !== undefined || log.sources !== undefined) return undefined;
-        column = log.time;
-        ti = header.findIndex((h) => h.trim() === column);
         continue;
       }
       if (text.trim() === '') continue;
       if (text.includes('"')) return undefined;
+      if (column === undefined) {
+        // The layout, from the header and the first row (a column found by its words must hold a number).
+        let log: ReturnType<typeof detectColumnsOrUndefined>;
+        try {
+          log = detectColumnsOrUndefined(header, shownAs, text.split(','));
+        } catch {
+          return undefined;
+        }
+        if (!log || log.value !== undefined || log.sources !== undefined) return undefined;
+        const time = log.time;
+        column = time;
+        ti = header.findIndex((h) => h.trim() === time);
+      }
       const cell = text.split(',', ti + 1)[ti]?.trim() ?? '';
       if (first === undefined) {
         first = cell;

@@ -264,16 +264,25 @@ describe('readDetectedTrace: a log of requests read a line at a time, files of a
   );
   const isoLog = csv('TIMESTAMP,ContextTokens,GeneratedTokens', ...iso.slice(0, 3), '', ...iso.slice(3));
   const numericLog = csv('Timestamp,Model,Request tokens', ...[5.5, 0.2, 61, 130, 1e-3].map((t) => `${t},m,1`));
+  // A query log: its `query` column is text, not a count.
+  const queryLog = csv('time,query', '2024-01-01T00:00:05,select 1', '2024-01-01T00:01:10,select 2');
 
   it('gives what detectTrace gives on the whole text: ISO and numeric times, plain and gzipped', async () => {
     await inDir(
-      { 'a.csv': isoLog, 'b.csv': numericLog, 'a.csv.gz': gzipSync(isoLog), 'c.csv': '\ufeff' + numericLog },
+      {
+        'a.csv': isoLog,
+        'b.csv': numericLog,
+        'a.csv.gz': gzipSync(isoLog),
+        'c.csv': '\ufeff' + numericLog,
+        'q.csv': queryLog,
+      },
       async (dir) => {
         for (const [name, text] of [
           ['a.csv', isoLog],
           ['b.csv', numericLog],
           ['a.csv.gz', isoLog],
           ['c.csv', numericLog],
+          ['q.csv', queryLog],
         ] as const) {
           const read = await readDetectedTrace(path.join(dir, name), name);
           const whole = detectTrace(text, name);
@@ -324,6 +333,30 @@ describe("loadTraceArg: a command's --trace", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a column found by its words holds numbers', () => {
+  it('a text column named for requests or queries is not a count: the file is a log of them', () => {
+    expect(detectColumns(['timestamp', 'request', 'status'], 'w.csv', ['2024-01-01T00:00:00', 'GET /', '200'])).toEqual(
+      {
+        time: 'timestamp',
+      },
+    );
+    expect(detectColumns(['minute', 'total_requests'], 'm.csv', ['0', '12'])).toEqual({
+      time: 'minute',
+      value: 'total_requests',
+      unit: 'count',
+    });
+    const queries = csv(
+      'time,query,rows',
+      '2024-01-01T00:00:05,select 1,1',
+      '2024-01-01T00:00:40,select 2,1',
+      '2024-01-01T00:01:10,select 3,1',
+    );
+    const d = detectTraceCsv(queries, 'q.csv');
+    expect(d.layout).toBe('time (ISO-8601), one request per row, counted per minute');
+    expect(d.trace.points.map((p) => p.rps * 60)).toEqual([2, 1]);
   });
 });
 
