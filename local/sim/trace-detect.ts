@@ -1,5 +1,5 @@
 /**
- * A demand trace file (CSV, or JSON lines) whose layout is not known in advance: the benchmark scores every one it finds under
+ * A demand trace file (CSV, JSON lines or JSON) whose layout is not known in advance: the benchmark scores every one it finds under
  * ../shared/traces, including traces added after this code was written. Which column is time and which is
  * demand is read from the header (names compared without case):
  *
@@ -17,9 +17,11 @@
  *   - beside a time column and no demand column, columns named by a number are sources (a function each, as in
  *     the Huawei serverless traces), summed per row; and rows that share a time (a row per source and time)
  *     are summed per time.
- * JSON lines (`.jsonl`, one object per request: the Mooncake traces) are read as the CSV of their scalar fields;
- * there a unit-less numeric time is milliseconds (`JSONL_UNITLESS_TIME`). Numeric times from 1e9 s on are epoch
- * times and date the trace.
+ * JSON lines (`.jsonl`, one object per request: the Mooncake traces) and JSON (`.json`, an array of such
+ * objects, or an object with one such array) are read as the CSV of their scalar fields; there a unit-less
+ * numeric time is milliseconds (`JSONL_UNITLESS_TIME`), unless its size says epoch seconds (from 1e9) or
+ * epoch ms, us or ns (from 1e11, 1e14, 1e17: `unitOfTime`). Numeric times from 1e9 s on are epoch times and
+ * date the trace.
  * The first row's ISO-8601 timestamp, in the time column or beside numeric offsets (`t_start_utc` and
  * `offset_s`), dates the trace (`originMs`: the UTC time of t = 0), so a simulation can show its weekday and
  * time of day. What cannot be read this way is a `TraceError` saying which file and why.
@@ -97,8 +99,8 @@ export interface DetectedTrace {
  * The unit of a numeric time column, from its name. When the name says none: epoch milliseconds,
  * microseconds or nanoseconds by the size of the first time (`first`; from 1e11, 1e14 and 1e17: epoch seconds
  * stay below 1e11 until the year 5138, and an export of epoch times in ms, as JavaScript and many loggers
- * write them, or in ns, as pandas does, would otherwise be read as seconds, a week as two centuries), else
- * `unitless`.
+ * write them, or in ns, as pandas does, would otherwise be read as seconds, a week as two centuries), epoch
+ * seconds from 1e9 (where `unitless` is another unit: JSON's milliseconds), else `unitless`.
  */
 function unitOfTime(name: string, unitless: TimeUnit = 's', first?: string): TimeUnit {
   const n = name.toLowerCase();
@@ -112,6 +114,8 @@ function unitOfTime(name: string, unitless: TimeUnit = 's', first?: string): Tim
   if (size >= 1e17) return 'ns';
   if (size >= 1e14) return 'us';
   if (size >= 1e11) return 'ms';
+  // Epoch seconds where the unitless default is another unit (JSON's milliseconds).
+  if (size >= EPOCH_SECONDS) return 's';
   return unitless;
 }
 
@@ -499,7 +503,7 @@ class MinuteCounts {
  * before). The same figures as `detectTrace` on the file's text.
  */
 async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace | undefined> {
-  if (/\.jsonl(\.gz)?$/i.test(file)) return undefined;
+  if (/\.jsonl?(\.gz)?$/i.test(file)) return undefined;
   const raw = createReadStream(file);
   const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
   try {
@@ -579,12 +583,7 @@ export async function readDetectedTrace(file: string, shownAs = file): Promise<D
  */
 export function jsonlAsCsv(text: string, file: string): string {
   const lines = text.split(/\r?\n/);
-  let keys: string[] | undefined;
-  const out: string[] = [];
-  const cell = (v: unknown) => {
-    const x = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
-    return /[",\r\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
-  };
+  const records = new RecordsCsv();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
@@ -594,17 +593,59 @@ export function jsonlAsCsv(text: string, file: string): string {
     } catch (e) {
       throw new TraceError(file, `expected a JSON object per line: ${(e as Error).message}`, { line: i + 1 });
     }
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) {
-      throw new TraceError(file, 'expected a JSON object per line', { line: i + 1 });
-    }
-    const record = o as Record<string, unknown>;
-    if (!keys) {
-      keys = Object.keys(record).filter((k) => typeof record[k] !== 'object' || record[k] === null);
-      out.push(keys.map(cell).join(','));
-    }
-    out.push(keys.map((k) => cell(record[k])).join(','));
+    if (!isRecord(o)) throw new TraceError(file, 'expected a JSON object per line', { line: i + 1 });
+    records.add(o);
   }
-  return `${out.join('\n')}\n`;
+  return records.text();
+}
+
+/**
+ * A JSON file (`.json`) of request or interval records, as the CSV of their scalar fields: an array of objects,
+ * or an object with one array of objects among its fields (`{"requests": [...]}`).
+ */
+export function jsonAsCsv(text: string, file: string): string {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch (e) {
+    throw new TraceError(file, `expected JSON: ${(e as Error).message}`);
+  }
+  const arrays = Array.isArray(o) ? [o] : isRecord(o) ? Object.values(o).filter((v) => Array.isArray(v)) : [];
+  const list = arrays.length === 1 ? (arrays[0] as unknown[]) : undefined;
+  if (!list || list.length === 0 || !list.every(isRecord)) {
+    throw new TraceError(
+      file,
+      'expected an array of objects (a record each), or an object with one such array among its fields',
+    );
+  }
+  const records = new RecordsCsv();
+  for (const r of list) records.add(r);
+  return records.text();
+}
+
+const isRecord = (o: unknown): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o);
+
+/** Records as CSV rows of the first record's scalar fields, quoted where needed. */
+class RecordsCsv {
+  private keys: string[] | undefined;
+  private readonly out: string[] = [];
+
+  add(record: Record<string, unknown>): void {
+    if (!this.keys) {
+      this.keys = Object.keys(record).filter((k) => typeof record[k] !== 'object' || record[k] === null);
+      this.out.push(this.keys.map(cell).join(','));
+    }
+    this.out.push(this.keys.map((k) => cell(record[k])).join(','));
+  }
+
+  text(): string {
+    return `${this.out.join('\n')}\n`;
+  }
+}
+
+function cell(v: unknown): string {
+  const x = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
+  return /[",\r\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
 }
 
 /**
@@ -613,8 +654,8 @@ export function jsonlAsCsv(text: string, file: string): string {
  */
 export const JSONL_UNITLESS_TIME: TimeUnit = 'ms';
 
-/** Whether the benchmark and `simulate` read a file as a demand trace: CSV, or JSON lines. */
-const TRACE_FILE = /\.(csv|jsonl)(\.gz)?$/i;
+/** Whether the benchmark and `simulate` read a file as a demand trace: CSV, JSON lines or JSON. */
+const TRACE_FILE = /\.(csv|jsonl|json)(\.gz)?$/i;
 export const isTraceFile = (file: string) => TRACE_FILE.test(file);
 
 /**
@@ -663,6 +704,10 @@ export function detectTrace(text: string, file: string): DetectedTrace {
   if (/\.jsonl(\.gz)?$/i.test(file)) {
     const d = detectTraceCsv(jsonlAsCsv(text, file), file, JSONL_UNITLESS_TIME);
     return { ...d, layout: `JSON lines: ${d.layout}` };
+  }
+  if (/\.json(\.gz)?$/i.test(file)) {
+    const d = detectTraceCsv(jsonAsCsv(text, file), file, JSONL_UNITLESS_TIME);
+    return { ...d, layout: `JSON: ${d.layout}` };
   }
   return detectTraceCsv(text, file);
 }

@@ -336,6 +336,35 @@ describe("loadTraceArg: a command's --trace", () => {
   });
 });
 
+describe('JSON: an array of request objects, or an object holding one', () => {
+  it('reads them as the CSV of their scalar fields, times in ms unless their size says epoch seconds', () => {
+    const at = Date.UTC(2024, 4, 10);
+    const relative = JSON.stringify([
+      { timestamp: 0, input_length: 10 },
+      { timestamp: 61_000, input_length: 7 },
+    ]);
+    const d = detectTrace(relative, 'r.json');
+    expect(d.layout).toBe('JSON: timestamp (ms), one request per row, counted per minute');
+    expect(d.trace.points.map((p) => p.rps * 60)).toEqual([1, 1]);
+    // Epoch seconds in a field that names no unit: seconds by their size, and they date the trace.
+    const wrapped = JSON.stringify({
+      model: 'x',
+      requests: [0, 30, 65].map((s) => ({ timestamp: at / 1000 + s, hash_ids: [1, 2] })),
+    });
+    const e = detectTrace(wrapped, 'w.json');
+    expect(e.layout).toBe('JSON: timestamp (s), one request per row, counted per minute');
+    expect(e.originMs).toBe(at);
+    expect(e.trace.points.map((p) => p.rps * 60)).toEqual([2, 1]);
+  });
+
+  it('says what it expected of a file that is not such records', () => {
+    expect(() => detectTrace('{"metadata": {"gap_seconds": 300}, "data": [4, 2]}', 's.json')).toThrow(
+      /s\.json: expected an array of objects/,
+    );
+    expect(() => detectTrace('[1, 2', 'b.json')).toThrow(/b\.json: expected JSON/);
+  });
+});
+
 describe('a column found by its words holds numbers', () => {
   it('a text column named for requests or queries is not a count: the file is a log of them', () => {
     expect(detectColumns(['timestamp', 'request', 'status'], 'w.csv', ['2024-01-01T00:00:00', 'GET /', '200'])).toEqual(
