@@ -233,7 +233,7 @@ function wideTrace(text: string, columns: readonly number[], file: string): Dema
  * `unitlessTime`: the unit of a numeric time column whose name says none (seconds for CSV).
  */
 export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUnit = 's'): DetectedTrace {
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const body = withClockColumns(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   const end = body.search(/\r?\n/);
   const headerFields = (end < 0 ? body : body.slice(0, end)).split(',');
   // Minutes as columns only where no column is time (with one, numbered columns are sources: detectColumns).
@@ -270,7 +270,7 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
       file,
     );
   }
-  const rows = splitCsv(text);
+  const rows = splitCsv(body);
   if (rows.length < 2) throw new TraceError(file, 'expected a header row and at least one data row');
   const header = rows[0]!.fields.map((h) => h.trim());
   const { time, value, unit, sources } = detectColumns(header, file, rows[1]!.fields);
@@ -304,7 +304,7 @@ export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUni
     };
   }
   if (value !== undefined && unit !== undefined) {
-    const trace = parseTraceCsv(text, file, {
+    const trace = parseTraceCsv(body, file, {
       timeColumn: time,
       valueColumn: value,
       valueUnit: unit,
@@ -421,6 +421,46 @@ function detectColumnsOrUndefined(header: readonly string[], file: string, first
   return timeIndex(header) < 0 ? undefined : detectColumns(header, file, firstRow);
 }
 
+/**
+ * A table whose time is a date (`YYYY-MM-DD`) with the hour, and perhaps the minute, in columns of their own
+ * (`date,hour,requests`): the same text with a `timestamp` column first, `YYYY-MM-DDTHH:MM:00`, which the
+ * detection then takes as its time (it comes before `date` in `TIME_COLUMNS`). Read by the date alone, every
+ * hour of a day would share one time and be summed into a day. Any other text, or one with quoted fields, is
+ * returned as it is.
+ */
+const HOUR_COLUMNS = new Set(['hour', 'hr', 'hour_of_day']);
+
+function withClockColumns(body: string): string {
+  const end = body.search(/\r?\n/);
+  if (end < 0 || body.includes('"')) return body;
+  const header = body.slice(0, end).split(',');
+  const lower = header.map((h) => h.trim().toLowerCase());
+  const di = timeIndex(header);
+  const hi = lower.findIndex((h) => HOUR_COLUMNS.has(h));
+  const mi = lower.findIndex((h) => h === 'minute' || h === 'min' || h === 'minute_of_hour');
+  if (di < 0 || hi < 0 || di === hi || di === mi || lower.includes('timestamp')) return body;
+  const lines = body.split(/\r?\n/);
+  const first = lines
+    .slice(1)
+    .find((l) => l.trim() !== '')
+    ?.split(',');
+  if (!first || !/^\d{4}-\d{2}-\d{2}$/.test(first[di]?.trim() ?? '') || !isNumeric(first[hi]?.trim() ?? ''))
+    return body;
+  const two = (x: string | undefined) => String(Math.trunc(Number((x ?? '').trim() || '0'))).padStart(2, '0');
+  const out = [`timestamp,${lines[0]}`];
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i]!;
+    // Blank lines stay, so errors name the file's own line numbers.
+    if (line.trim() === '') {
+      out.push(line);
+      continue;
+    }
+    const f = line.split(',');
+    out.push(`${f[di]?.trim()}T${two(f[hi])}:${mi >= 0 ? two(f[mi]) : '00'}:00,${line}`);
+  }
+  return out.join('\n');
+}
+
 /** The data rows of CSV text without quoted fields, one at a time (the header skipped, blank lines too). */
 function* plainRows(body: string): Generator<{ line: number; fields: string[] }> {
   let at = body.indexOf('\n');
@@ -522,6 +562,8 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
         if (text.includes('"')) return undefined;
         header = text.split(',');
         if (timeIndex(header) < 0) return undefined;
+        // A clock split over columns (`withClockColumns`) is read whole.
+        if (header.some((h) => HOUR_COLUMNS.has(h.trim().toLowerCase()))) return undefined;
         continue;
       }
       if (text.trim() === '') continue;

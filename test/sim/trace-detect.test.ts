@@ -365,6 +365,29 @@ describe('JSON: an array of request objects, or an object holding one', () => {
   });
 });
 
+describe('a date with its hour in a column of its own', () => {
+  it('reads date and hour (and minute) as one time, not every hour of a day as one', () => {
+    const d = detectTraceCsv(
+      csv('date,hour,requests', '2024-05-10,0,600', '2024-05-10,1,1200', '2024-05-10,2,300'),
+      'h.csv',
+    );
+    expect(d.layout).toBe('timestamp (ISO-8601) x requests (requests per row)');
+    expect(d.originMs).toBe(Date.UTC(2024, 4, 10, 0));
+    expect(d.trace.points.map((p) => [p.t, p.rps])).toEqual([
+      [0, 600 / 3600],
+      [3600, 1200 / 3600],
+      [7200, 300 / 3600],
+    ]);
+    const m = detectTraceCsv(csv('date,hour,minute,count', '2024-05-10,23,58,60', '2024-05-10,23,59,120'), 'm.csv');
+    expect(m.trace.points.map((p) => p.rps)).toEqual([1, 2]);
+    expect(m.originMs).toBe(Date.UTC(2024, 4, 10, 23, 58));
+    // A date with a time of day in one column stays as it is.
+    expect(detectTraceCsv(csv('date,requests', '2024-05-10T00:00,60', '2024-05-10T00:01,60'), 'd.csv').layout).toBe(
+      'date (ISO-8601) x requests (requests per row)',
+    );
+  });
+});
+
 describe('a column found by its words holds numbers', () => {
   it('a text column named for requests or queries is not a count: the file is a log of them', () => {
     expect(detectColumns(['timestamp', 'request', 'status'], 'w.csv', ['2024-01-01T00:00:00', 'GET /', '200'])).toEqual(
