@@ -13,9 +13,7 @@
  *     vmHealth says anything else (initializing, unhealthy, unknown)                                  -> running
  *     no vmHealth, and the scale set has an Application Health extension (not reported yet)          -> running
  *     no vmHealth and no health extension: the cloud cannot know more                                -> ready
- * A Failed VM is `pending`: not serving, and not going away by itself. One that failed to allocate
- * (`ProvisioningState/failed/AllocationFailed` and not running: `allocationFailureOf`) is reported per zone in
- * `launchFailures` too, so the decision backs that offering off as on a launch-failure notice.
+ * A Failed VM is `pending`: not serving, and not going away by itself.
  * Capacity type: priority Spot (or legacy Low) -> spot; a capacity reservation group -> reserved; else on-demand.
  * Zones are reported as `{region}-{n}` (the Kubernetes topology form), unless the pool's own zones use `n`.
  * The VM name `{vmss}_{instanceId}` is the instance id; the computer name is the node name (AKS registers
@@ -54,7 +52,7 @@ import type {
   WarmObservation,
 } from '../../domain/ports.ts';
 import type { CapacityType } from '../../domain/types.ts';
-import { fromOperationError, INSUFFICIENT_CAPACITY_CODES, toCloudError } from './errors.ts';
+import { fromOperationError, toCloudError } from './errors.ts';
 import type { OperationErrors } from './pipeline.ts';
 
 type VirtualMachineScaleSet = Awaited<ReturnType<ComputeManagementClient['virtualMachineScaleSets']['get']>>;
@@ -146,21 +144,6 @@ export function warmPhaseOf(vm: ScaleSetVm, capacityType: CapacityType): 'ready'
   return undefined;
 }
 
-/**
- * The capacity code of a VM the scale set could not allocate: its instance view says provisioning failed with
- * one of `INSUFFICIENT_CAPACITY_CODES` (`ProvisioningState/failed/AllocationFailed`), and it is not running.
- * A running VM's failed state is its last operation's (a network update, say), not its allocation's:
- * cluster-autoscaler's Azure provider checks the power state for the same reason (kubernetes/autoscaler #5767).
- */
-export function allocationFailureOf(vm: ScaleSetVm): string | undefined {
-  if ((vm.provisioningState ?? '').toLowerCase() !== 'failed' || powerOf(vm) === 'running') return undefined;
-  for (const st of vm.instanceView?.statuses ?? []) {
-    const m = /^ProvisioningState\/failed\/(.+)$/i.exec(st.code ?? '');
-    if (m && INSUFFICIENT_CAPACITY_CODES.has(m[1]!)) return m[1];
-  }
-  return undefined;
-}
-
 export function lifecycleOf(vm: ScaleSetVm, healthExtension: boolean): InstanceLifecycle {
   const provisioning = (vm.provisioningState ?? '').toLowerCase();
   const power = powerOf(vm);
@@ -238,16 +221,7 @@ export class AzureCapacity implements CapacityPort {
       const region = vmss.location ?? ref.location.region;
       const instances: ObservedInstance[] = [];
       const warm: Array<{ id: string; phase: 'ready' | 'warming' }> = [];
-      // VMs the scale set could not allocate, per zone: the decision backs that offering off. They stay in
-      // `instances` (pending): they are members of the scale set, counted in its capacity, until deleted.
-      const launchFailures = new Map<string, { zone?: string; code: string }>();
       for (const vm of vms) {
-        const failed = allocationFailureOf(vm);
-        if (failed) {
-          const zone = zoneName(vm.zones?.[0], region, ref.location.zones);
-          if (!launchFailures.has(zone ?? ''))
-            launchFailures.set(zone ?? '', { ...(zone ? { zone } : {}), code: failed });
-        }
         const phase = warmPhaseOf(vm, capacityType);
         if (phase) {
           warm.push({ id: vm.name ?? `${a.name}_${vm.instanceId}`, phase });
@@ -272,7 +246,6 @@ export class AzureCapacity implements CapacityPort {
         instances,
         observedAt: this.deps.now().toISOString(),
         ...(warm.length > 0 ? { warm: warmObservation(warm) } : {}),
-        ...(launchFailures.size ? { launchFailures: [...launchFailures.values()] } : {}),
       };
     } catch (e) {
       throw toCloudError(e, what);
