@@ -548,6 +548,7 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
   const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
   try {
     let header: string[] | undefined;
+    let sep: ',' | '\t' | ';' = ',';
     let column: string | undefined;
     let ti = -1;
     let unit: TimeUnit = 's';
@@ -560,7 +561,8 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
       const text = line === 1 && read.charCodeAt(0) === 0xfeff ? read.slice(1) : read;
       if (header === undefined) {
         if (text.includes('"')) return undefined;
-        header = text.split(',');
+        sep = separatorOf(text);
+        header = text.split(sep);
         if (timeIndex(header) < 0) return undefined;
         // A clock split over columns (`withClockColumns`) is read whole.
         if (header.some((h) => HOUR_COLUMNS.has(h.trim().toLowerCase()))) return undefined;
@@ -572,7 +574,7 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
         // The layout, from the header and the first row (a column found by its words must hold a number).
         let log: ReturnType<typeof detectColumnsOrUndefined>;
         try {
-          log = detectColumnsOrUndefined(header, shownAs, text.split(','));
+          log = detectColumnsOrUndefined(header, shownAs, text.split(sep));
         } catch {
           return undefined;
         }
@@ -581,7 +583,9 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
         column = time;
         ti = header.findIndex((h) => h.trim() === time);
       }
-      const cell = text.split(',', ti + 1)[ti]?.trim() ?? '';
+      // Another separator with a comma in the row: read whole, where detectTrace says what it cannot read.
+      if (sep !== ',' && text.includes(',')) return undefined;
+      const cell = text.split(sep, ti + 1)[ti]?.trim() ?? '';
       if (first === undefined) {
         first = cell;
         numeric = isNumeric(first);
@@ -595,7 +599,7 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
     return {
       trace,
       ...(!numeric || epoch ? { originMs: t0 * 1000 } : {}),
-      layout: logLayout(column, numeric, unit),
+      layout: `${sep === ',' ? '' : `${sep === '\t' ? 'tab' : 'semicolon'}-separated: `}${logLayout(column, numeric, unit)}`,
     };
   } catch (e) {
     if (e instanceof TraceError) throw e;
@@ -697,7 +701,7 @@ function cell(v: unknown): string {
 export const JSONL_UNITLESS_TIME: TimeUnit = 'ms';
 
 /** Whether the benchmark and `simulate` read a file as a demand trace: CSV, JSON lines or JSON. */
-const TRACE_FILE = /\.(csv|jsonl|json)(\.gz)?$/i;
+const TRACE_FILE = /\.(csv|tsv|jsonl|json)(\.gz)?$/i;
 export const isTraceFile = (file: string) => TRACE_FILE.test(file);
 
 /**
@@ -751,7 +755,29 @@ export function detectTrace(text: string, file: string): DetectedTrace {
     const d = detectTraceCsv(jsonAsCsv(text, file), file, JSONL_UNITLESS_TIME);
     return { ...d, layout: `JSON: ${d.layout}` };
   }
-  return detectTraceCsv(text, file);
+  const sep = separatorOf(text);
+  if (sep === ',') return detectTraceCsv(text, file);
+  // Tab- or semicolon-separated, without a comma or a quote anywhere: the same table with commas.
+  if (text.includes(',') || text.includes('"')) {
+    throw new TraceError(
+      file,
+      `fields are separated by '${sep === '\t' ? '\\t' : sep}' and hold commas or quotes: save it as CSV`,
+    );
+  }
+  const d = detectTraceCsv(text.replaceAll(sep, ','), file);
+  return { ...d, layout: `${sep === '\t' ? 'tab' : 'semicolon'}-separated: ${d.layout}` };
+}
+
+/**
+ * The field separator of a table's header line: a comma, else a tab, else a semicolon (a TSV export, or a CSV
+ * written where the comma is the decimal mark), when that splits it into two or more names.
+ */
+export function separatorOf(text: string): ',' | '\t' | ';' {
+  const header = text.slice(0, Math.max(0, text.search(/\r?\n/)) || text.length);
+  if (header.includes(',')) return ',';
+  if (header.includes('\t')) return '\t';
+  if (header.includes(';')) return ';';
+  return ',';
 }
 
 /** A length of time in whole minutes, or in seconds. */

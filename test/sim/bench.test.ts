@@ -213,7 +213,7 @@ describe('every demand trace of the traces folder, those added later too', () =>
       expect(fn.notes[0]).toMatch(/^end_timestamp \(s\), one request per row, counted per minute; without its first/);
       expect(fn.hours).toBeCloseTo(12 / 60, 9);
       expect(found.passed).toEqual([
-        'new/trace.parquet: not a .csv, .json or .jsonl file (gzipped or not), the formats the benchmark reads',
+        'new/trace.parquet: not a .csv, .tsv, .json or .jsonl file (gzipped or not), the formats the benchmark reads',
         'new/api_per_second.csv: the same requests as new/api_per_minute.csv, per second (the minutes are scored)',
         expect.stringMatching(/^new\/notes\.csv: no time column in the header \(columns: name, comment/),
         'new/quiet.csv: no request in its last 24 h, the part the benchmark runs',

@@ -266,6 +266,7 @@ describe('readDetectedTrace: a log of requests read a line at a time, files of a
   const numericLog = csv('Timestamp,Model,Request tokens', ...[5.5, 0.2, 61, 130, 1e-3].map((t) => `${t},m,1`));
   // A query log: its `query` column is text, not a count.
   const queryLog = csv('time,query', '2024-01-01T00:00:05,select 1', '2024-01-01T00:01:10,select 2');
+  const tabLog = 'timestamp\tmodel\n2024-01-01T00:00:05\tm\n2024-01-01T00:01:10\tm\n2024-01-01T00:01:20\tm\n';
 
   it('gives what detectTrace gives on the whole text: ISO and numeric times, plain and gzipped', async () => {
     await inDir(
@@ -275,6 +276,7 @@ describe('readDetectedTrace: a log of requests read a line at a time, files of a
         'a.csv.gz': gzipSync(isoLog),
         'c.csv': '\ufeff' + numericLog,
         'q.csv': queryLog,
+        't.tsv': tabLog,
       },
       async (dir) => {
         for (const [name, text] of [
@@ -283,6 +285,7 @@ describe('readDetectedTrace: a log of requests read a line at a time, files of a
           ['a.csv.gz', isoLog],
           ['c.csv', numericLog],
           ['q.csv', queryLog],
+          ['t.tsv', tabLog],
         ] as const) {
           const read = await readDetectedTrace(path.join(dir, name), name);
           const whole = detectTrace(text, name);
@@ -384,6 +387,21 @@ describe('a date with its hour in a column of its own', () => {
     // A date with a time of day in one column stays as it is.
     expect(detectTraceCsv(csv('date,requests', '2024-05-10T00:00,60', '2024-05-10T00:01,60'), 'd.csv').layout).toBe(
       'date (ISO-8601) x requests (requests per row)',
+    );
+  });
+});
+
+describe('tables separated by tabs or semicolons', () => {
+  it('reads them as the same table with commas, and says which', () => {
+    const tsv = detectTrace('timestamp\tmodel\n2024-01-01T00:00:05\tm\n2024-01-01T00:01:10\tm\n', 'l.tsv');
+    expect(tsv.layout).toBe('tab-separated: timestamp (ISO-8601), one request per row, counted per minute');
+    expect(tsv.trace.points.map((p) => p.rps * 60)).toEqual([1, 1]);
+    const semi = detectTrace('offset_s;requests\n0;60\n60;120\n', 'm.csv');
+    expect(semi.layout).toBe('semicolon-separated: offset_s (s) x requests (requests per row)');
+    expect(semi.trace.points.map((p) => p.rps)).toEqual([1, 2]);
+    // Decimal commas (or quotes) with another separator: said, not misread.
+    expect(() => detectTrace('offset_s;rps\n0;1,5\n60;2,5\n', 'd.csv')).toThrow(
+      /d\.csv: fields are separated by ';' and hold commas or quotes/,
     );
   });
 });
