@@ -330,15 +330,28 @@ function logTrace(
   unitlessTime: TimeUnit,
   file: string,
 ): DetectedTrace {
-  const numeric = isNumeric(first);
   const unit = unitOfTime(time, unitlessTime, first);
+  return logDetected(requestLog(rows, ti, time, isNumeric(first), unit, file), time, first, unit);
+}
+
+/**
+ * A log's counts as a detected trace: dated where its times are ISO or epoch ones (t = 0 is the first
+ * request's minute), with how it was read.
+ */
+function logDetected(
+  counted: { trace: DemandTrace; t0: number },
+  time: string,
+  first: string,
+  unit: TimeUnit,
+  sep: Separator = ',',
+): DetectedTrace {
+  const numeric = isNumeric(first);
   const epoch = numeric && Number(first) * SECONDS_PER[unit] >= EPOCH_SECONDS;
-  const { trace, t0 } = requestLog(rows, ti, time, numeric, unit, file);
   return {
-    trace,
+    trace: counted.trace,
     // ISO and epoch times are epoch seconds here: t = 0 is the first request's minute.
-    ...(!numeric || epoch ? { originMs: t0 * 1000 } : {}),
-    layout: logLayout(time, numeric, unit),
+    ...(!numeric || epoch ? { originMs: counted.t0 * 1000 } : {}),
+    layout: `${separated(sep)}${time}${numeric ? ` (${unit})` : ' (ISO-8601)'}, one request per row, counted per minute`,
   };
 }
 
@@ -421,6 +434,9 @@ function detectColumnsOrUndefined(header: readonly string[], file: string, first
   return timeIndex(header) < 0 ? undefined : detectColumns(header, file, firstRow);
 }
 
+/** The names of an hour-of-day column beside a date (`withClockColumns`). */
+const HOUR_COLUMNS = new Set(['hour', 'hr', 'hour_of_day']);
+
 /**
  * A table whose time is a date (`YYYY-MM-DD`) with the hour, and perhaps the minute, in columns of their own
  * (`date,hour,requests`): the same text with a `timestamp` column first, `YYYY-MM-DDTHH:MM:00`, which the
@@ -428,8 +444,6 @@ function detectColumnsOrUndefined(header: readonly string[], file: string, first
  * hour of a day would share one time and be summed into a day. Any other text, or one with quoted fields, is
  * returned as it is.
  */
-const HOUR_COLUMNS = new Set(['hour', 'hr', 'hour_of_day']);
-
 function withClockColumns(body: string): string {
   const end = body.search(/\r?\n/);
   if (end < 0 || body.includes('"')) return body;
@@ -548,7 +562,7 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
   const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
   try {
     let header: string[] | undefined;
-    let sep: ',' | '\t' | ';' = ',';
+    let sep: Separator = ',';
     let column: string | undefined;
     let ti = -1;
     let unit: TimeUnit = 's';
@@ -594,13 +608,7 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
       counts.add(secondsOf(cell, numeric, unit, shownAs, { line, column }));
     }
     if (column === undefined || first === undefined) return undefined;
-    const { trace, t0 } = counts.trace(shownAs);
-    const epoch = numeric && Number(first) * SECONDS_PER[unit] >= EPOCH_SECONDS;
-    return {
-      trace,
-      ...(!numeric || epoch ? { originMs: t0 * 1000 } : {}),
-      layout: `${sep === ',' ? '' : `${sep === '\t' ? 'tab' : 'semicolon'}-separated: `}${logLayout(column, numeric, unit)}`,
-    };
+    return logDetected(counts.trace(shownAs), column, first, unit, sep);
   } catch (e) {
     if (e instanceof TraceError) throw e;
     throw new TraceError(shownAs, `cannot read the trace: ${(e as Error).message}`);
@@ -608,11 +616,6 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
     lines.close();
     raw.destroy();
   }
-}
-
-/** How a log of requests was read, for reports. */
-function logLayout(time: string, numeric: boolean, unit: TimeUnit): string {
-  return `${time}${numeric ? ` (${unit})` : ' (ISO-8601)'}, one request per row, counted per minute`;
 }
 
 /**
@@ -732,7 +735,7 @@ export async function isCsvText(file: string): Promise<boolean> {
   }
 }
 
-/** A trace file's name without its kind (`.csv`, `.jsonl`, either gzipped). */
+/** A trace file's name without its kind (`.csv`, `.tsv`, `.json`, `.jsonl`, any gzipped, or `.txt`). */
 export const traceName = (file: string) => file.replace(TRACE_FILE, '').replace(/\.txt$/i, '');
 
 /** A trace file's text: gzip (`.gz`) inflated. An unreadable file is a `TraceError`. */
@@ -765,14 +768,19 @@ export function detectTrace(text: string, file: string): DetectedTrace {
     );
   }
   const d = detectTraceCsv(text.replaceAll(sep, ','), file);
-  return { ...d, layout: `${sep === '\t' ? 'tab' : 'semicolon'}-separated: ${d.layout}` };
+  return { ...d, layout: `${separated(sep)}${d.layout}` };
 }
+
+type Separator = ',' | '\t' | ';';
+
+/** How a table's separator is said before its layout: nothing for a comma. */
+const separated = (sep: Separator) => (sep === ',' ? '' : `${sep === '\t' ? 'tab' : 'semicolon'}-separated: `);
 
 /**
  * The field separator of a table's header line: a comma, else a tab, else a semicolon (a TSV export, or a CSV
  * written where the comma is the decimal mark), when that splits it into two or more names.
  */
-export function separatorOf(text: string): ',' | '\t' | ';' {
+export function separatorOf(text: string): Separator {
   const header = text.slice(0, Math.max(0, text.search(/\r?\n/)) || text.length);
   if (header.includes(',')) return ',';
   if (header.includes('\t')) return '\t';

@@ -12,7 +12,7 @@
 import type { CapacityNoticeSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { Reason } from '../engine/types.ts';
-import { REFUSED_GROW_SOURCE } from '../engine/signals.ts';
+import { launchFailureSignal, REFUSED_GROW_SOURCE } from '../engine/signals.ts';
 import { randomUUID } from 'node:crypto';
 import { enlistNotice, handledElsewhere } from './batch.ts';
 import { type DecisionOutcome, type DecisionRequest, type Gather, runDecision } from './decision.ts';
@@ -73,18 +73,15 @@ export function refusalSignals(signal: Signal, out: DecisionOutcome): CapacityNo
     const pool = out.plan.pools.find((p) => p.poolId === poolId);
     if (!pool) return [];
     return [
-      {
-        type: 'capacity-notice',
-        kind: 'launch-unsuccessful',
+      launchFailureSignal({
+        source: REFUSED_GROW_SOURCE,
         cloud: pool.cloud,
         eventId: `${signal.eventId}#refused`,
-        source: REFUSED_GROW_SOURCE,
         time: out.plan.at,
         fleetId: out.fleetId,
         poolId,
-        instanceIds: [],
         detail: `growing ${poolId} was refused for capacity`,
-      },
+      }),
     ];
   });
 }

@@ -7,7 +7,7 @@ import { isCloudError, messageOf } from '../domain/errors.ts';
 import { type ObservedInstance, type PoolObservation, refOf } from '../domain/ports.ts';
 import type { CapacityNoticeSignal } from '../domain/signals.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
-import { OBSERVED_FAILURE_SOURCE } from '../engine/signals.ts';
+import { launchFailureSignal, OBSERVED_FAILURE_SOURCE } from '../engine/signals.ts';
 import type { FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -107,19 +107,18 @@ export function observedFailureSignals(obs: FleetObservation, eventId: string, a
   const out: CapacityNoticeSignal[] = [];
   for (const pool of obs.fleet.pools) {
     for (const f of obs.observations.get(pool.id)?.launchFailures ?? []) {
-      out.push({
-        type: 'capacity-notice',
-        kind: 'launch-unsuccessful',
-        cloud: pool.cloud,
-        eventId: `${eventId}#observed:${pool.id}${f.zone ? `:${f.zone}` : ''}`,
-        source: OBSERVED_FAILURE_SOURCE,
-        time: at.toISOString(),
-        fleetId: obs.fleet.id,
-        poolId: pool.id,
-        instanceIds: [],
-        ...(f.zone ? { zone: f.zone } : {}),
-        detail: `${pool.id}: the cloud keeps failing to create instances${f.zone ? ` in ${f.zone}` : ''} (${f.code})`,
-      });
+      out.push(
+        launchFailureSignal({
+          source: OBSERVED_FAILURE_SOURCE,
+          cloud: pool.cloud,
+          eventId: `${eventId}#observed:${pool.id}${f.zone ? `:${f.zone}` : ''}`,
+          time: at.toISOString(),
+          fleetId: obs.fleet.id,
+          poolId: pool.id,
+          ...(f.zone ? { zone: f.zone } : {}),
+          detail: `${pool.id}: the cloud keeps failing to create instances${f.zone ? ` in ${f.zone}` : ''} (${f.code})`,
+        }),
+      );
     }
   }
   return out;

@@ -3,7 +3,7 @@
  * Signals naming another fleet are ignored; capacity notices other than a failed launch are logged only
  * (aws-node-termination-handler style: observed, not driven on).
  */
-import type { InterruptionSignal, Signal } from '../domain/signals.ts';
+import type { CapacityNoticeSignal, InterruptionSignal, Signal } from '../domain/signals.ts';
 import { operatorCommand } from './operator.ts';
 import { implausibleNotice } from './plausibility.ts';
 import type { SignalContext } from './signal-context.ts';
@@ -24,6 +24,24 @@ export const REFUSED_GROW_SOURCE = 'gpu-autoscaler.execute';
  * event: the nodes they concern count as lost once, through the launch shortfall, not once per decision.
  */
 export const OBSERVED_FAILURE_SOURCE = 'gpu-autoscaler.observe';
+
+/**
+ * A launch failure the application makes (a grow the cloud refused, creations an observation shows failing),
+ * shaped as the clouds' own notices are: a `capacity-notice` of kind `launch-unsuccessful` for one pool.
+ */
+export function launchFailureSignal(f: {
+  source: typeof REFUSED_GROW_SOURCE | typeof OBSERVED_FAILURE_SOURCE;
+  cloud: CapacityNoticeSignal['cloud'];
+  eventId: string;
+  time: string;
+  fleetId: string;
+  poolId: string;
+  zone?: string;
+  detail: string;
+}): CapacityNoticeSignal {
+  const { zone, ...rest } = f;
+  return { type: 'capacity-notice', kind: 'launch-unsuccessful', instanceIds: [], ...rest, ...(zone ? { zone } : {}) };
+}
 
 export type { InstanceNotice, ReservationNotice, SignalContext } from './signal-context.ts';
 
