@@ -52,8 +52,9 @@ export interface PoolObservation {
   /**
    * Creations the cloud keeps failing for lack of capacity, one entry per zone with the cloud's code: a GCP
    * MIG lists each instance it has not managed to create, with its last attempt's errors
-   * (`ZONE_RESOURCE_POOL_EXHAUSTED`), and retries by itself. The decision backs that zone's offering off
-   * and places the nodes elsewhere, as for a launch-failure event.
+   * (`ZONE_RESOURCE_POOL_EXHAUSTED`), and retries by itself; an Azure scale set keeps a Failed VM for each seat
+   * it could not allocate (`ProvisioningState/failed/AllocationFailed`), never retried, and not in `instances`.
+   * The decision backs that zone's offering off and places the nodes elsewhere, as for a launch-failure event.
    */
   launchFailures?: Array<{ zone?: string; code: string }>;
 }

@@ -17,7 +17,8 @@
  * reservations.ts. A pool's `scope` is `subscriptionId/resourceGroup`; a pool without one answers in any
  * subscription and resource group. A PATCH of `sku.capacity` sets the world's desired count when the
  * operation is created (a real scale set starts creating VMs while its operation is InProgress); when the
- * world cannot place every VM, the operation ends Failed with ZonalAllocationFailed / AllocationFailed.
+ * world cannot place every VM, the operation ends Failed with ZonalAllocationFailed / AllocationFailed, and
+ * each seat it could not fill is listed as a Failed VM until deleted or placed (failed.ts).
  * Deallocated VMs are the world's warm instances (warm.ts): they count in `sku.capacity`, so a PATCH leaves
  * them be and sets the running count to the rest.
  *
@@ -43,6 +44,7 @@ import { reservationGroupsResponse, reservationsResponse } from './reservations.
 import { type VmssAddress, scopeOf, uuidFrom, vmInstanceView, vmResource, vmssId, vmssResource } from './resources.ts';
 import { testTls } from './tls.ts';
 import { capacityOf, warmVmResource } from './warm.ts';
+import { FailedVms, failedInstanceView, failedVmResource } from './failed.ts';
 import { type RequestTap, tapServer } from '../tap.ts';
 import { messageOf } from '../../../shared/domain/errors.ts';
 
@@ -91,6 +93,11 @@ export interface AzureEmulatorOptions {
   apiVersions?: readonly string[];
   /** End a scale-out's operation Failed when the world could not place every VM (default true). */
   failOnShortfall?: boolean;
+  /**
+   * List a Failed VM for each seat of the scale set the world could not fill, as Compute leaves them after an
+   * allocation failure (failed.ts; default true). False lists only the VMs that run or are warm.
+   */
+  listFailedVms?: boolean;
   /** Latency added to every request and a report of each (benchmarks); none by default. */
   tap?: RequestTap;
 }
@@ -146,6 +153,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     pageSize: 50,
     retryAfterSeconds: 0,
     failOnShortfall: true,
+    listFailedVms: true,
     apiVersions: COMPUTE_API_VERSIONS,
     token: undefined as string | undefined,
     ...options,
@@ -154,6 +162,8 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
   const ops = new OperationStore();
   const timers = new Set<NodeJS.Timeout>();
   const firstSeen = new Map<string, string>();
+  const failedVms = new FailedVms(world);
+  const failedOf = (pool: WorldPool) => (settings.listFailedVms ? failedVms.of(pool) : []);
   let requestSeq = 0;
   let endpoint = '';
 
@@ -306,6 +316,10 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
       ...world
         .warmOf(pool.id)
         .map((w) => ({ index: w.index, render: () => warmVmResource(pool, addr, w, { instanceView: withView }) })),
+      ...failedOf(pool).map((f) => ({
+        index: f.index,
+        render: () => failedVmResource(pool, addr, f, { instanceView: withView }),
+      })),
     ].sort((x, y) => x.index - y.index);
     const skip = Number.parseInt(ctx.url.searchParams.get('$skiptoken') ?? '0', 10) || 0;
     const size = Math.max(1, settings.pageSize);
@@ -329,6 +343,16 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     const { pool, addr } = found;
     const inst = world.instancesOf(pool.id).find((i) => String(i.index) === instanceId);
     const warm = world.warmOf(pool.id).find((w) => String(w.index) === instanceId);
+    const failed = failedOf(pool).find((f) => String(f.index) === instanceId);
+    if (!inst && failed) {
+      if (viewOnly) return send(ctx, 200, failedInstanceView(pool, failed));
+      const expand = ctx.url.searchParams.get('$expand');
+      return send(
+        ctx,
+        200,
+        failedVmResource(pool, addr, failed, { instanceView: expand !== null && same(expand, 'instanceView') }),
+      );
+    }
     if (!inst && warm) {
       const expand = ctx.url.searchParams.get('$expand');
       const vm = warmVmResource(pool, addr, warm, {
@@ -360,13 +384,19 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     }
     const live = world.instancesOf(pool.id);
     const warm = world.warmOf(pool.id);
+    const failed = failedOf(pool);
     const victims = [];
     const warmVictims: string[] = [];
+    const failedVictims: string[] = [];
     for (const id of ids as string[]) {
       const inst = live.find((i) => String(i.index) === id);
       const w = warm.find((x) => String(x.index) === id);
       if (w) {
         warmVictims.push(w.id);
+        continue;
+      }
+      if (!inst && failed.some((f) => String(f.index) === id)) {
+        failedVictims.push(id);
         continue;
       }
       if (!inst) {
@@ -385,6 +415,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     else {
       for (const v of victims) world.terminateInstance(v.id, { decrementDesired: true });
       world.deleteWarm(warmVictims);
+      failedVms.delete(pool, failedVictims);
     }
     acceptOperation(ctx, pool, addr, error, '1198');
   }

@@ -13,7 +13,12 @@
  *     vmHealth says anything else (initializing, unhealthy, unknown)                                  -> running
  *     no vmHealth, and the scale set has an Application Health extension (not reported yet)          -> running
  *     no vmHealth and no health extension: the cloud cannot know more                                -> ready
- * A Failed VM is `pending`: not serving, and not going away by itself.
+ * A Failed VM is `pending`: not serving, and not going away by itself. One the platform could not allocate
+ * (`allocationFailureOf`: `ProvisioningState/failed/AllocationFailed` or another capacity code, and it never ran)
+ * is not an instance at all: it is left out of `instances` (the pool did not launch it, so the decision counts it
+ * short, as for a seat an EC2 Fleet could not fill) and reported per zone in `launchFailures` (the decision backs
+ * the offering off at once, as on a launch-failure notice). Compute does not retry such a VM; a scale-in deletes
+ * it first (below), so it is gone after the decision that cancels it.
  * Capacity type: priority Spot (or legacy Low) -> spot; a capacity reservation group -> reserved; else on-demand.
  * Zones are reported as `{region}-{n}` (the Kubernetes topology form), unless the pool's own zones use `n`.
  * The VM name `{vmss}_{instanceId}` is the instance id; the computer name is the node name (AKS registers
@@ -22,6 +27,9 @@
  * setDesired PATCHes `sku.capacity` and waits for the async operation (Azure-AsyncOperation); a Failed
  * operation becomes a CloudError with ARM's code (AllocationFailed -> insufficient-capacity). VMSS has no
  * field for the reason, so it is not written. removeInstance uses deleteInstances (which lowers the capacity).
+ * A scale-in deletes the VMs that could not be allocated first (`deleteInstances` with their ids: each lowers
+ * the capacity by one), then PATCHes the capacity for the rest: lowering the capacity alone lets the scale set
+ * choose by its scale-in policy, and it may end a VM that serves while one that never ran stays.
  *
  * Warm capacity (not on Spot scale sets): deallocated VMs. They stay members of the scale set (counted in
  * `sku.capacity`) but bill their disks only. describePool reports them as `warm` (PowerState/deallocated ready
@@ -52,7 +60,7 @@ import type {
   WarmObservation,
 } from '../../domain/ports.ts';
 import type { CapacityType } from '../../domain/types.ts';
-import { fromOperationError, toCloudError } from './errors.ts';
+import { fromOperationError, INSUFFICIENT_CAPACITY_CODES, toCloudError } from './errors.ts';
 import type { OperationErrors } from './pipeline.ts';
 
 type VirtualMachineScaleSet = Awaited<ReturnType<ComputeManagementClient['virtualMachineScaleSets']['get']>>;
@@ -144,6 +152,30 @@ export function warmPhaseOf(vm: ScaleSetVm, capacityType: CapacityType): 'ready'
   return undefined;
 }
 
+/**
+ * Power states of a VM whose failed state is not its creation's: it runs (or is starting), or it is deallocated
+ * (warm capacity, or a Spot VM evicted to deallocated) and a start of it failed.
+ */
+const NOT_CREATION_POWER_STATES = new Set(['running', 'starting', 'deallocating', 'deallocated']);
+
+/**
+ * The capacity code of a VM the scale set could not allocate: its provisioning failed with one of
+ * `INSUFFICIENT_CAPACITY_CODES` (`ProvisioningState/failed/AllocationFailed`) and it is not running. A running
+ * VM's failed state is its last operation's (a network update, say), not its allocation's: cluster-autoscaler's
+ * Azure provider checks the power state for the same reason (kubernetes/autoscaler #5767). A deallocated VM whose
+ * start failed stays what it was (warm capacity that did not resume, reported as such by setDesired).
+ */
+export function allocationFailureOf(vm: ScaleSetVm): string | undefined {
+  if ((vm.provisioningState ?? '').toLowerCase() !== 'failed') return undefined;
+  const power = powerOf(vm);
+  if (power !== undefined && NOT_CREATION_POWER_STATES.has(power)) return undefined;
+  for (const st of vm.instanceView?.statuses ?? []) {
+    const m = /^ProvisioningState\/failed\/(.+)$/i.exec(st.code ?? '');
+    if (m && INSUFFICIENT_CAPACITY_CODES.has(m[1]!)) return m[1];
+  }
+  return undefined;
+}
+
 export function lifecycleOf(vm: ScaleSetVm, healthExtension: boolean): InstanceLifecycle {
   const provisioning = (vm.provisioningState ?? '').toLowerCase();
   const power = powerOf(vm);
@@ -178,6 +210,8 @@ interface ScaleSetMembers {
   all: string[];
   /** Instance ids of the VMs that run (or are being created), newest (highest) first. */
   runningIds: string[];
+  /** Instance ids of VMs that could not be allocated (counted in `running`: the capacity holds them). */
+  failedIds: string[];
 }
 
 function warmObservation(warm: Array<{ id: string; phase: 'ready' | 'warming' }>): WarmObservation {
@@ -221,7 +255,16 @@ export class AzureCapacity implements CapacityPort {
       const region = vmss.location ?? ref.location.region;
       const instances: ObservedInstance[] = [];
       const warm: Array<{ id: string; phase: 'ready' | 'warming' }> = [];
+      // VMs the platform could not allocate, per zone: not launched, and the offering is backed off.
+      const launchFailures = new Map<string, { zone?: string; code: string }>();
       for (const vm of vms) {
+        const failed = allocationFailureOf(vm);
+        if (failed) {
+          const zone = zoneName(vm.zones?.[0], region, ref.location.zones);
+          if (!launchFailures.has(zone ?? ''))
+            launchFailures.set(zone ?? '', { ...(zone ? { zone } : {}), code: failed });
+          continue;
+        }
         const phase = warmPhaseOf(vm, capacityType);
         if (phase) {
           warm.push({ id: vm.name ?? `${a.name}_${vm.instanceId}`, phase });
@@ -246,6 +289,7 @@ export class AzureCapacity implements CapacityPort {
         instances,
         observedAt: this.deps.now().toISOString(),
         ...(warm.length > 0 ? { warm: warmObservation(warm) } : {}),
+        ...(launchFailures.size > 0 ? { launchFailures: [...launchFailures.values()] } : {}),
       };
     } catch (e) {
       throw toCloudError(e, what);
@@ -262,12 +306,21 @@ export class AzureCapacity implements CapacityPort {
     let updating: boolean;
     try {
       client = await this.deps.compute(a.subscription);
-      // Only a pool that keeps warm VMs needs the VM list (to find the deallocated ones): others, one GET.
+      // A pool that keeps warm VMs needs the VM list (to find the deallocated ones), and so does a scale-in (to
+      // find VMs that could not be allocated): a scale-out of any other pool, one GET.
       const vmss = await client.virtualMachineScaleSets.get(a.resourceGroup, a.name);
       updating = (vmss.provisioningState ?? '').toLowerCase() === 'updating';
-      members = ref.warm
-        ? await this.members(client, a, vmss)
-        : { running: vmss.sku?.capacity ?? 0, deallocated: [], warming: 0, all: [], runningIds: [] };
+      members =
+        ref.warm || request.desired < (vmss.sku?.capacity ?? 0)
+          ? await this.members(client, a, vmss)
+          : {
+              running: vmss.sku?.capacity ?? 0,
+              deallocated: [],
+              warming: 0,
+              all: [],
+              runningIds: [],
+              failedIds: [],
+            };
     } catch (e) {
       throw toCloudError(e, what);
     }
@@ -308,6 +361,28 @@ export class AzureCapacity implements CapacityPort {
       resumeFailures = ids.filter((id) => members.deallocated.includes(id)).length;
       if (members.running === request.desired) {
         return { desired: request.desired, previous, unchanged: false, operationId, resumeFailures };
+      }
+    }
+    if (request.desired < members.running && members.failedIds.length > 0) {
+      // VMs that could not be allocated go first: they serve nothing, and Compute does not retry them.
+      const ids = members.failedIds.slice(0, members.running - request.desired);
+      const deleted = await this.runOperation(
+        `${what}: deleting VMs ${ids.join(', ')} that could not be allocated`,
+        (o) => client.virtualMachineScaleSets.deleteInstances(a.resourceGroup, a.name, { instanceIds: ids }, o),
+        left(),
+      );
+      operationId = deleted.operationId;
+      if (deleted.pending) {
+        const { pending, operationUrl } = deleted;
+        return { desired: previous, previous, unchanged: false, pending, operationId, operationUrl };
+      }
+      try {
+        members = await this.members(client, a);
+      } catch (e) {
+        throw toCloudError(e, what);
+      }
+      if (members.running <= request.desired) {
+        return { desired: members.running, previous, unchanged: false, operationId };
       }
     }
     if (request.toWarm && request.toWarm.nodes > 0 && request.desired < members.running) {
@@ -448,7 +523,7 @@ export class AzureCapacity implements CapacityPort {
   ): Promise<ScaleSetMembers> {
     const vmss = read ?? (await client.virtualMachineScaleSets.get(a.resourceGroup, a.name));
     const capacityType = capacityTypeOf(vmss);
-    const out: ScaleSetMembers = { running: 0, deallocated: [], warming: 0, all: [], runningIds: [] };
+    const out: ScaleSetMembers = { running: 0, deallocated: [], warming: 0, all: [], runningIds: [], failedIds: [] };
     let listed = 0;
     for await (const vm of client.virtualMachineScaleSetVMs.list(a.resourceGroup, a.name, { expand: 'instanceView' })) {
       listed++;
@@ -457,9 +532,11 @@ export class AzureCapacity implements CapacityPort {
       const phase = warmPhaseOf(vm, capacityType);
       if (phase === 'ready') out.deallocated.push(id);
       else if (phase === 'warming') out.warming++;
+      else if (allocationFailureOf(vm)) out.failedIds.push(id);
       else if (lifecycleOf(vm, false) !== 'terminating') out.runningIds.push(id);
     }
     out.runningIds.sort((x, y) => Number(y) - Number(x));
+    out.failedIds.sort((x, y) => Number(y) - Number(x));
     // The capacity may run ahead of the VMs listed (some still being created): running = capacity - warm.
     out.running = Math.max(0, Math.max(vmss.sku?.capacity ?? 0, listed) - out.deallocated.length - out.warming);
     out.deallocated.sort((x, y) => Number(x) - Number(y));
