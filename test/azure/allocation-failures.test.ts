@@ -163,6 +163,20 @@ describe('against the emulator: a scale-out the platform could not place', () =>
     expect(env.world.instancesOf(ON_DEMAND_POOL.id).filter((i) => i.state !== 'terminating')).toHaveLength(1);
   });
 
+  it('lists none for a seat a Spot eviction vacated (Compute deletes an evicted VM)', async () => {
+    env = await startAzureTestEnv();
+    const spot = refFor(SPOT_POOL);
+    for (const zone of SPOT_POOL.zones) env.world.setSpotCapacity(SPOT_POOL.id, zone, 0);
+    env.world.advance(600);
+    expect(env.world.instancesOf(SPOT_POOL.id)).toHaveLength(0);
+    expect(env.world.pool(SPOT_POOL.id)!.desired).toBe(3);
+    const obs = await env.adapters.capacity.describePool(spot);
+    expect(obs).not.toHaveProperty('launchFailures');
+    // A scale-out now fails for its own seats and the vacated ones alike.
+    await expect(env.adapters.capacity.setDesired(spot, { desired: 4, reason: 'burst' })).rejects.toThrow();
+    expect((await env.adapters.capacity.describePool(spot)).launchFailures).toHaveLength(2);
+  });
+
   it('a scale set without failed VMs scales in by its capacity alone', async () => {
     env = await startAzureTestEnv();
     await env.adapters.capacity.setDesired(refFor(SPOT_POOL), { desired: 2, reason: 'quiet' });

@@ -7,9 +7,11 @@
  * them (`deleteInstances`, which lowers the capacity as for any VM).
  *
  * The world keeps the count and the seats it could not fill (`desired` above its live instances); this ledger
- * gives those seats the VMs ARM lists, with stable instance ids (from `FAILED_INDEX_BASE`, clear of the
- * world's own indices) and the time they failed. When the world places a seat later, the newest failed VM
- * leaves the list. Deleting one lowers the world's desired count by one and ends nothing that runs.
+ * gives the seats a scale-out could not fill (`record`, from the PATCH that asked for them) the VMs ARM lists,
+ * with stable instance ids (from `FAILED_INDEX_BASE`, clear of the world's own indices) and the time they
+ * failed. Seats a Spot eviction vacates are not listed: Compute deletes an evicted VM. The world retries an
+ * unfilled seat on every advance (a simplification: Compute does not); when it places one, the newest failed
+ * VM leaves the list. Deleting one lowers the world's desired count by one and ends nothing that runs.
  */
 import type { World, WorldPool } from '../world.ts';
 import { allocationFailed } from './errors.ts';
@@ -33,16 +35,25 @@ export class FailedVms {
     this.world = world;
   }
 
-  /** The pool's failed VMs now: one per seat the world has not filled, oldest first. */
+  /**
+   * A scale-out of the pool could not fill `seats` seats: each gets a Failed VM (those it already has count).
+   * Only a scale-out's seats: a seat a Spot eviction left is not a VM that failed to allocate.
+   */
+  record(pool: WorldPool, seats: number): void {
+    const list = this.of(pool);
+    while (list.length < seats) {
+      const zone = pool.zones.length > 0 ? pool.zones[(this.next - FAILED_INDEX_BASE) % pool.zones.length]! : '';
+      list.push({ index: this.next++, zone, failedAt: this.world.nowIso() });
+    }
+    this.byPool.set(pool.id, list);
+  }
+
+  /** The pool's failed VMs now, oldest first: at most one per seat the world has not filled. */
   of(pool: WorldPool): FailedVm[] {
     const live = this.world.instancesOf(pool.id).filter((i) => i.state !== 'terminating').length;
     const seats = Math.max(0, pool.desired - live);
     const list = this.byPool.get(pool.id) ?? [];
     while (list.length > seats) list.pop();
-    while (list.length < seats) {
-      const zone = pool.zones.length > 0 ? pool.zones[(this.next - FAILED_INDEX_BASE) % pool.zones.length]! : '';
-      list.push({ index: this.next++, zone, failedAt: this.world.nowIso() });
-    }
     this.byPool.set(pool.id, list);
     return [...list];
   }

@@ -286,6 +286,7 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
       if (capacity < warm.length) world.deleteWarm(warm.slice(capacity).map((w) => w.id));
       const outcome = world.setDesired(pool.id, Math.max(0, capacity - warm.length));
       if (settings.failOnShortfall && outcome.shortfall > 0) error = allocationFailed(pool.zones.length > 0);
+      if (settings.listFailedVms && outcome.shortfall > 0) failedVms.record(pool, outcome.shortfall);
     }
     const op = ops.create({
       subscription: addr.subscription,
