@@ -88,7 +88,11 @@ export function forecastSorted(
 
   const recent = mean(t0 - levelWindow, t0 + 1);
   const sameTimeBefore: number[] = [];
-  for (let k = 1; t0 - k * season >= pts[0]![0]; k++) {
+  // A past season sets the level only where the history covers at least half of its level window. At the
+  // history's edge a window holds a few readings, one when the history reaches back whole seasons (the metrics
+  // query asks for exactly that), and one reading, a burst's, would set that season's level and the ratio of
+  // the whole forecast with it (a burst two days ago at this minute scaled today's forecast by 0.6).
+  for (let k = 1; t0 - k * season - levelWindow / 2 >= pts[0]![0]; k++) {
     const v = mean(t0 - k * season - levelWindow, t0 - k * season + 1);
     if (v !== undefined) sameTimeBefore.push(v);
   }

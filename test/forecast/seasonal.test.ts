@@ -38,6 +38,24 @@ describe('seasonalForecast', () => {
     expect(Math.max(...f.map((p) => p.rps))).toBeCloseTo(400);
   });
 
+  it('takes no level from a past season whose window the history barely covers (a burst at its edge)', () => {
+    // Two days of 5-minute readings at 100 rps, the oldest exactly two days ago and a burst (1000 rps): the
+    // window before it, two days back, holds that one reading alone.
+    const pts: Array<[number, number]> = [];
+    for (let t = t0 - 2 * DAY; t <= t0; t += 300) pts.push([t, t === t0 - 2 * DAY ? 1000 : 100]);
+    const f = seasonalForecast(pts, now, { horizonSeconds: 900, stepSeconds: 300 });
+    expect(f.map((p) => p.rps)).toEqual([100, 100, 100]);
+    // With half the window covered, the season counts again: 45 min more history two days back at 200 rps
+    // (the level window is 30 min) doubles that season's level, and today at 100 rps runs at 2/3 of the mean.
+    const more: Array<[number, number]> = [];
+    for (let t = t0 - 2 * DAY - 2700; t < t0 - 2 * DAY; t += 300) more.push([t, 200]);
+    const g = seasonalForecast([...more, ...pts.slice(1), [t0 - 2 * DAY, 200]], now, {
+      horizonSeconds: 300,
+      stepSeconds: 300,
+    });
+    expect(g[0]!.rps).toBeCloseTo(((100 + 100) / 2) * (100 / ((200 + 100) / 2)));
+  });
+
   it('falls back to the recent level without a season of history, and to nothing without data', () => {
     const f = seasonalForecast(
       [
