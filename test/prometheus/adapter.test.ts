@@ -23,6 +23,44 @@ async function caught(p: Promise<unknown>): Promise<CloudError> {
   throw new Error('expected a CloudError');
 }
 
+describe('a range longer than Prometheus answers at once', () => {
+  it('is read in parts of at most 11,000 points on the same step grid, each series put back together', async () => {
+    // Two weeks of one-minute readings (the forecast's longest lookback) for two pools: 20,161 points each.
+    const store = new MetricsStore();
+    const t0 = 1_767_225_600;
+    const n = 14 * 1440 + 1;
+    for (let i = 0; i < n; i++) {
+      store.add('gpu_utilization', { fleet: 'llm', pool: 'a' }, t0 + i * 60, i);
+      store.add('gpu_utilization', { fleet: 'llm', pool: 'b' }, t0 + i * 60, -i);
+    }
+    const emulator = await startPrometheusEmulator(store);
+    try {
+      const metrics = createPrometheusMetrics({ url: emulator.url, timeoutMs: 5000, retry: FAST });
+      const series = await metrics.queryRange(
+        { promql: 'gpu_utilization{fleet="llm"}' },
+        new Date(t0 * 1000),
+        new Date((t0 + (n - 1) * 60) * 1000),
+        60,
+      );
+      expect(series.map((s) => s.labels.pool).sort()).toEqual(['a', 'b']);
+      for (const s of series) {
+        expect(s.points).toHaveLength(n);
+        const sign = s.labels.pool === 'a' ? 1 : -1;
+        expect(s.points.every(([t, v], i) => t === t0 + i * 60 && v === sign * i)).toBe(true);
+      }
+      const ranges = emulator.requests.filter((r) => r.path === '/api/v1/query_range');
+      expect(ranges).toHaveLength(2);
+      for (const r of ranges) expect((Number(r.params.end) - Number(r.params.start)) / 60).toBeLessThanOrEqual(11_000);
+      // One part when it fits: the same single request as before.
+      emulator.requests.length = 0;
+      await metrics.queryRange({ promql: 'gpu_utilization' }, new Date(t0 * 1000), new Date((t0 + 3600) * 1000), 60);
+      expect(emulator.requests.filter((r) => r.path === '/api/v1/query_range')).toHaveLength(1);
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
 describe('createPrometheusMetrics against the emulator', () => {
   let emulator: PrometheusEmulator;
   let metrics: MetricsPort;

@@ -53,6 +53,13 @@ export function parseSampleValue(raw: unknown): number {
   return v;
 }
 
+/**
+ * The most points Prometheus returns per series from one range query: beyond it the query fails with
+ * "exceeded maximum resolution of 11,000 points per timeseries" (the HTTP API's query_range limit). A week of
+ * one-minute readings is 10,080 points; the forecast's lookback allows 14 days.
+ */
+export const MAX_RANGE_POINTS = 11_000;
+
 export function createPrometheusMetrics(options: PrometheusMetricsOptions): MetricsPort {
   const doFetch = options.fetch ?? fetch;
   const base = options.url.replace(/\/+$/, '');
@@ -101,12 +108,27 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metr
     async queryRange(typed, start, end, stepSeconds) {
       const query = metricsQueryText(typed);
       const operation = `querying prometheus range ${query}`;
-      const data = await call(
-        '/api/v1/query_range',
-        { query, start: seconds(start), end: seconds(end), step: String(stepSeconds) },
-        operation,
-      );
-      return toSeries(data, operation);
+      // Prometheus answers at most MAX_RANGE_POINTS points per series (more is a 400 bad_data): a longer range
+      // is asked in consecutive parts on the same step grid, and each series put back together.
+      const from = start.getTime() / 1000;
+      const to = end.getTime() / 1000;
+      const span = Math.max(1, MAX_RANGE_POINTS - 1) * stepSeconds;
+      const bySeries = new Map<string, MetricSeries>();
+      for (let s = from; s <= to; s += span + stepSeconds) {
+        const e = Math.min(to, s + span);
+        const data = await call(
+          '/api/v1/query_range',
+          { query, start: seconds(new Date(s * 1000)), end: seconds(new Date(e * 1000)), step: String(stepSeconds) },
+          operation,
+        );
+        for (const series of toSeries(data, operation)) {
+          const key = JSON.stringify(Object.entries(series.labels).sort(([x], [y]) => (x < y ? -1 : 1)));
+          const seen = bySeries.get(key);
+          if (seen) seen.points.push(...series.points);
+          else bySeries.set(key, { labels: series.labels, points: [...series.points] });
+        }
+      }
+      return [...bySeries.values()];
     },
     async queryInstant(typed, at) {
       const query = metricsQueryText(typed);
