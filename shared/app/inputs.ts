@@ -10,6 +10,7 @@ import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { ForecastPoint, ForecastSkill, MetricValue } from '../engine/types.ts';
 import { DEMAND_HISTORY_STEP_SECONDS } from '../engine/headroom.ts';
+import { DEFAULT_LEVEL_WINDOW_SECONDS } from '../forecast/seasonal.ts';
 import { seasonalForecast } from '../forecast/seasonal.ts';
 import { forecastSkill } from '../forecast/skill.ts';
 import type { AppDeps } from './deps.ts';
@@ -144,7 +145,9 @@ export async function forecastSeries(
   try {
     const series = await deps.metrics.queryRange(
       demandQuery(fleet, cfg?.demandQuery),
-      new Date(now.getTime() - f.lookbackHours * 3600_000),
+      // The lookback's whole seasons and the level window before the oldest: the forecaster reads a season's
+      // level over that window, and counts a season whose window the history does not cover at all.
+      new Date(now.getTime() - f.lookbackHours * 3600_000 - DEFAULT_LEVEL_WINDOW_SECONDS * 1000),
       now,
       fine ? DEMAND_HISTORY_STEP_SECONDS : f.stepSeconds,
     );

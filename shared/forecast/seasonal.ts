@@ -22,6 +22,12 @@ export interface SeasonalOptions {
   maxLevelRatio?: number;
 }
 
+/**
+ * How much recent history sets today's level (seconds). A reader that wants the oldest season it reads to count
+ * asks for this much more than its whole seasons (the app's forecast series does).
+ */
+export const DEFAULT_LEVEL_WINDOW_SECONDS = 1800;
+
 /** `history`: [unix seconds, requests per second] points, any order. */
 export function seasonalForecast(
   history: ReadonlyArray<readonly [number, number]>,
@@ -60,7 +66,7 @@ export function forecastSorted(
   options: SeasonalOptions,
 ): ForecastPoint[] {
   const season = options.seasonSeconds ?? 86_400;
-  const levelWindow = options.levelWindowSeconds ?? 1800;
+  const levelWindow = options.levelWindowSeconds ?? DEFAULT_LEVEL_WINDOW_SECONDS;
   const minRatio = options.minLevelRatio ?? 0.5;
   const maxRatio = options.maxLevelRatio ?? 2;
   const size = Math.min(count, pts.length);
@@ -77,22 +83,17 @@ export function forecastSorted(
     }
     return n ? sum / n : undefined;
   };
-  const seasonsBack = (t: number): number[] => {
-    const vals: number[] = [];
-    for (let k = 1; t - k * season >= pts[0]![0] - options.stepSeconds; k++) {
-      const v = mean(t - k * season - options.stepSeconds / 2, t - k * season + options.stepSeconds / 2);
-      if (v !== undefined) vals.push(v);
-    }
-    return vals;
-  };
-
   const recent = mean(t0 - levelWindow, t0 + 1);
-  const sameTimeBefore: number[] = [];
-  // A past season sets the level only where the history covers at least half of its level window. At the
+  // The past seasons the forecast reads: those whose level window the history covers at least half of. At the
   // history's edge a window holds a few readings, one when the history reaches back whole seasons (the metrics
   // query asks for exactly that), and one reading, a burst's, would set that season's level and the ratio of
-  // the whole forecast with it (a burst two days ago at this minute scaled today's forecast by 0.6).
-  for (let k = 1; t0 - k * season - levelWindow / 2 >= pts[0]![0]; k++) {
+  // the whole forecast with it (a burst two days ago at this minute scaled today's forecast by 0.6). The same
+  // seasons give the level and the forecast points, so a day that ran hotter or cooler than the others is in
+  // both or in neither. Without one, every season the history reaches gives the points, at today's level as is.
+  const covered: number[] = [];
+  for (let k = 1; t0 - k * season - levelWindow / 2 >= pts[0]![0]; k++) covered.push(k);
+  const sameTimeBefore: number[] = [];
+  for (const k of covered) {
     const v = mean(t0 - k * season - levelWindow, t0 - k * season + 1);
     if (v !== undefined) sameTimeBefore.push(v);
   }
@@ -103,6 +104,19 @@ export function forecastSorted(
   if (recent !== undefined && baseLevel !== undefined && baseLevel > 0) {
     ratio = Math.min(maxRatio, Math.max(minRatio, recent / baseLevel));
   }
+  const reached = (t: number): number[] => {
+    const ks: number[] = [];
+    for (let k = 1; t - k * season >= pts[0]![0] - options.stepSeconds; k++) ks.push(k);
+    return ks;
+  };
+  const seasonsBack = (t: number): number[] => {
+    const vals: number[] = [];
+    for (const k of covered.length > 0 ? covered : reached(t)) {
+      const v = mean(t - k * season - options.stepSeconds / 2, t - k * season + options.stepSeconds / 2);
+      if (v !== undefined) vals.push(v);
+    }
+    return vals;
+  };
 
   const out: ForecastPoint[] = [];
   for (let dt = options.stepSeconds; dt <= options.horizonSeconds; dt += options.stepSeconds) {

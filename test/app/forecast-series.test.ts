@@ -48,12 +48,13 @@ describe('forecastSeries', () => {
   const now = new Date('2026-03-03T10:00:00Z');
   const t0 = now.getTime() / 1000;
 
-  function depsWith(stepSeconds: number, asked: number[]): AppDeps {
+  function depsWith(stepSeconds: number, asked: number[], starts: number[] = []): AppDeps {
     return {
       resolved: { config: { forecast: { lookbackHours: 1, seasonHours: 24, stepSeconds }, fleets: [] } },
       metrics: {
         queryRange: async (_q: unknown, start: Date, end: Date, step: number) => {
           asked.push(step);
+          starts.push(start.getTime() / 1000);
           const points: Array<[number, number]> = [];
           // 100 rps, and a burst of 600 in the minute before each step's end but one.
           for (let t = start.getTime() / 1000; t <= end.getTime() / 1000; t += step)
@@ -67,9 +68,12 @@ describe('forecastSeries', () => {
 
   it('reads a minute at a time and gives each step its mean (the burst minute counted once in five)', async () => {
     const asked: number[] = [];
+    const starts: number[] = [];
     const extras: DecisionExtras = { notes: [], failures: [] };
-    const points = await forecastSeries(fleet, depsWith(300, asked), now, extras);
+    const points = await forecastSeries(fleet, depsWith(300, asked, starts), now, extras);
     expect(asked).toEqual([60]);
+    // The lookback (an hour here) and the forecaster's level window (30 min) before it.
+    expect(starts).toEqual([t0 - 3600 - 1800]);
     expect(points!.at(-1)).toEqual([t0, 200]);
     expect(points!.map(([t]) => t0 - t).slice(-3)).toEqual([600, 300, 0]);
   });

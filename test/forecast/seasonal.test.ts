@@ -56,6 +56,19 @@ describe('seasonalForecast', () => {
     expect(g[0]!.rps).toBeCloseTo(((100 + 100) / 2) * (100 / ((200 + 100) / 2)));
   });
 
+  it('reads the same seasons for the level and the points: a day whose level window is not covered is in neither', () => {
+    // Two days back at 200 rps, yesterday and today at 100: the history starts exactly two days back.
+    const pts: Array<[number, number]> = [];
+    for (let t = t0 - 2 * DAY; t <= t0; t += 300) pts.push([t, t < t0 - DAY - 1800 ? 200 : 100]);
+    const f = seasonalForecast(pts, now, { horizonSeconds: 900, stepSeconds: 300 });
+    expect(f.map((p) => p.rps)).toEqual([100, 100, 100]);
+    // Covered (45 min more two days back): in both, (200 + 100) / 2 at today's level over theirs, 100 / 150.
+    const more: Array<[number, number]> = [];
+    for (let t = t0 - 2 * DAY - 2700; t < t0 - 2 * DAY; t += 300) more.push([t, 200]);
+    const g = seasonalForecast([...more, ...pts], now, { horizonSeconds: 900, stepSeconds: 300 });
+    for (const p of g) expect(p.rps).toBeCloseTo(100);
+  });
+
   it('falls back to the recent level without a season of history, and to nothing without data', () => {
     const f = seasonalForecast(
       [
