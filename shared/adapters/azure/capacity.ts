@@ -363,17 +363,18 @@ export class AzureCapacity implements CapacityPort {
         return { desired: request.desired, previous, unchanged: false, operationId, resumeFailures };
       }
     }
-    if (request.desired < members.running && members.failedIds.length > 0) {
-      // VMs that could not be allocated go first: they serve nothing, and Compute does not retry them.
-      const ids = members.failedIds.slice(0, members.running - request.desired);
-      const deleted = await this.runOperation(
-        `${what}: deleting VMs ${ids.join(', ')} that could not be allocated`,
-        (o) => client.virtualMachineScaleSets.deleteInstances(a.resourceGroup, a.name, { instanceIds: ids }, o),
-        left(),
-      );
-      operationId = deleted.operationId;
-      if (deleted.pending) {
-        const { pending, operationUrl } = deleted;
+    /**
+     * A scale-in step on chosen VMs: runs it, then reads the members again. What to return when the step is
+     * still pending at the deadline or the scale set is down to the count; undefined to go on.
+     */
+    const scaleInStep = async (
+      doing: string,
+      start: (o: LroOptions) => Poller<unknown>,
+    ): Promise<SetDesiredResult | undefined> => {
+      const step = await this.runOperation(doing, start, left());
+      operationId = step.operationId;
+      if (step.pending) {
+        const { pending, operationUrl } = step;
         return { desired: previous, previous, unchanged: false, pending, operationId, operationUrl };
       }
       try {
@@ -381,37 +382,30 @@ export class AzureCapacity implements CapacityPort {
       } catch (e) {
         throw toCloudError(e, what);
       }
-      if (members.running <= request.desired) {
-        return { desired: members.running, previous, unchanged: false, operationId };
-      }
+      return members.running <= request.desired
+        ? { desired: members.running, previous, unchanged: false, operationId }
+        : undefined;
+    };
+    if (request.desired < members.running && members.failedIds.length > 0) {
+      // VMs that could not be allocated go first: they serve nothing, and Compute does not retry them.
+      const ids = members.failedIds.slice(0, members.running - request.desired);
+      const done = await scaleInStep(`${what}: deleting VMs ${ids.join(', ')} that could not be allocated`, (o) =>
+        client.virtualMachineScaleSets.deleteInstances(a.resourceGroup, a.name, { instanceIds: ids }, o),
+      );
+      if (done) return done;
     }
     if (request.toWarm && request.toWarm.nodes > 0 && request.desired < members.running) {
       // A scale-in that returns VMs to the warm pool: the newest running VMs are deallocated (they stay members
       // of the scale set, billing their disks only) instead of being deleted; the capacity then drops for the rest.
       const ids = members.runningIds.slice(0, Math.min(request.toWarm.nodes, members.running - request.desired));
       if (ids.length > 0) {
-        const stopped = await this.runOperation(
-          `${what}: deallocating VMs ${ids.join(', ')} back to the warm pool`,
-          (o) =>
-            client.virtualMachineScaleSets.deallocate(a.resourceGroup, a.name, {
-              vmInstanceIDs: { instanceIds: ids },
-              ...o,
-            }),
-          left(),
+        const done = await scaleInStep(`${what}: deallocating VMs ${ids.join(', ')} back to the warm pool`, (o) =>
+          client.virtualMachineScaleSets.deallocate(a.resourceGroup, a.name, {
+            vmInstanceIDs: { instanceIds: ids },
+            ...o,
+          }),
         );
-        operationId = stopped.operationId;
-        if (stopped.pending) {
-          const { pending, operationUrl } = stopped;
-          return { desired: previous, previous, unchanged: false, pending, operationId, operationUrl };
-        }
-        try {
-          members = await this.members(client, a);
-        } catch (e) {
-          throw toCloudError(e, what);
-        }
-        if (members.running <= request.desired) {
-          return { desired: members.running, previous, unchanged: false, operationId };
-        }
+        if (done) return done;
       }
     }
     // The capacity counts deallocated VMs: the running count is what is set beside them.
