@@ -2,7 +2,7 @@
  * How well the seasonal forecaster (shared/forecast/seasonal.ts) predicts a demand trace, as the functions
  * use it: every forecast step (`stepSeconds`, 300 s in the demo's configuration) once a season of history
  * exists, it is given what the metrics store would hold (the demand of each minute, stamped at the minute's
- * end) as the app reads it: averaged over each `stepSeconds`, over the last `lookbackHours` and the level
+ * end) as the app's range query reads it: every `stepSeconds`, over the last `lookbackHours` and the level
  * window before them, and
  * forecasts the points up to `horizonSeconds` ahead (the pools' time to ready plus a step). Each point is
  * compared with the demand that came: the mean over the `stepSeconds` window centred on the point's time, the
@@ -64,20 +64,12 @@ export function forecastAccuracy(trace: DemandTrace, options: AccuracyOptions = 
   let errLast = 0;
   let demand = 0;
   for (let t = season + step; t + horizon + step / 2 <= end; t += step) {
-    // As the app reads it (shared/app/inputs.ts, forecastSeries): the minutes' readings averaged over each
-    // step, over the lookback and the level window before it.
+    // As the app reads it (shared/app/inputs.ts, forecastSeries): a reading every step, over the lookback and the
+    // level window before it.
     const history: Array<[number, number]> = [];
     for (let s = Math.max(step, t - lookback - DEFAULT_LEVEL_WINDOW_SECONDS); s <= t; s += step) {
-      let sum = 0;
-      let k = 0;
-      for (let m = s - step + 60; m <= s; m += 60) {
-        const v = reading(m);
-        if (v !== undefined) {
-          sum += v;
-          k++;
-        }
-      }
-      if (k > 0) history.push([s, sum / k]);
+      const v = reading(s);
+      if (v !== undefined) history.push([s, v]);
     }
     const points = seasonalForecast(history, new Date(t * 1000), {
       seasonSeconds: season,

@@ -138,10 +138,6 @@ export async function forecastSeries(
   }
   const f = deps.resolved.config.forecast;
   const cfg = deps.resolved.config.fleets.find((x) => x.id === fleet.id);
-  // Read a minute at a time and averaged over each forecast step: a range read at the forecast's step returns
-  // one reading per step, the demand of that minute (Prometheus evaluates the query at each step), so a burst
-  // in the step's other minutes was not in the series at all, and one in its minute stood for the whole step.
-  const fine = f.stepSeconds > DEMAND_HISTORY_STEP_SECONDS && f.stepSeconds % DEMAND_HISTORY_STEP_SECONDS === 0;
   try {
     const series = await deps.metrics.queryRange(
       demandQuery(fleet, cfg?.demandQuery),
@@ -149,36 +145,13 @@ export async function forecastSeries(
       // level over that window, and counts a season whose window the history does not cover at all.
       new Date(now.getTime() - f.lookbackHours * 3600_000 - DEFAULT_LEVEL_WINDOW_SECONDS * 1000),
       now,
-      fine ? DEMAND_HISTORY_STEP_SECONDS : f.stepSeconds,
+      f.stepSeconds,
     );
-    const points = series.flatMap((s) => s.points);
-    return fine ? stepMeans(points, f.stepSeconds, now.getTime() / 1000) : points;
+    return series.flatMap((s) => s.points);
   } catch (e) {
     extras.notes.push(`forecast: metrics store did not answer (${(e as Error).message})`);
     return undefined;
   }
-}
-
-/**
- * Readings averaged over steps of `stepSeconds` ending at `end` (unix seconds): each step `(t - step, t]` with a
- * reading gives `[t, mean]`, in time order.
- */
-export function stepMeans(
-  points: ReadonlyArray<readonly [number, number]>,
-  stepSeconds: number,
-  end: number,
-): Array<[number, number]> {
-  const sums = new Map<number, { sum: number; n: number }>();
-  for (const [t, v] of points) {
-    if (!Number.isFinite(t) || !Number.isFinite(v) || t > end) continue;
-    // The step whose end is the first at or after the reading (one on a step's end belongs to that step).
-    const at = end - Math.floor((end - t) / stepSeconds + 1e-9) * stepSeconds;
-    const b = sums.get(at) ?? { sum: 0, n: 0 };
-    b.sum += v;
-    b.n++;
-    sums.set(at, b);
-  }
-  return [...sums].sort((a, b) => a[0] - b[0]).map(([t, b]) => [t, b.sum / b.n] as [number, number]);
 }
 
 export function forecastFrom(
