@@ -4,7 +4,7 @@
  * concurrency, a mass reclaim, every cloud fault the emulators inject, and an invocation held past its
  * lease. One table, PASS or MISS per row (PASS when every counter of wrong outcomes is 0), a summary last.
  *
- * `npm run bench:chaos [-- --only hostile,faults --events 1000 --copies 50 --mutations 10000 --json]`
+ * `npm run bench:chaos [-- --only hostile,faults --events 10 --copies 50 --mutations 10000 --json]`
  */
 import { parseArgs } from 'node:util';
 import { concurrency, lease, redelivery } from './chaos/delivery.ts';
@@ -23,7 +23,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     mutations: { type: 'string', default: '10000' },
     'through-handler': { type: 'string', default: '200' },
-    events: { type: 'string', default: '1000' },
+    events: { type: 'string', default: '10' },
     copies: { type: 'string', default: '50' },
     concurrent: { type: 'string', default: '100' },
     notices: { type: 'string', default: '50' },
