@@ -10,8 +10,7 @@ import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { ForecastPoint, ForecastSkill, MetricValue } from '../engine/types.ts';
 import { DEMAND_HISTORY_STEP_SECONDS } from '../engine/headroom.ts';
-import { DEFAULT_LEVEL_WINDOW_SECONDS } from '../forecast/seasonal.ts';
-import { seasonalForecast } from '../forecast/seasonal.ts';
+import { DEFAULT_LEVEL_WINDOW_SECONDS, seasonalForecast } from '../forecast/seasonal.ts';
 import { forecastSkill } from '../forecast/skill.ts';
 import type { AppDeps } from './deps.ts';
 import { failureOf, type PoolFailure } from './observe.ts';
@@ -142,7 +141,7 @@ export async function forecastSeries(
     const series = await deps.metrics.queryRange(
       demandQuery(fleet, cfg?.demandQuery),
       // The lookback's whole seasons and the level window before the oldest: the forecaster reads a season's
-      // level over that window, and counts a season whose window the history does not cover at all.
+      // level over that window, and counts a season only where the history covers at least half of it.
       new Date(now.getTime() - f.lookbackHours * 3600_000 - DEFAULT_LEVEL_WINDOW_SECONDS * 1000),
       now,
       f.stepSeconds,

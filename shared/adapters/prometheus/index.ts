@@ -112,7 +112,7 @@ export function createPrometheusMetrics(options: PrometheusMetricsOptions): Metr
       // is asked in consecutive parts on the same step grid, and each series put back together.
       const from = start.getTime() / 1000;
       const to = end.getTime() / 1000;
-      const span = Math.max(1, MAX_RANGE_POINTS - 1) * stepSeconds;
+      const span = (MAX_RANGE_POINTS - 1) * stepSeconds;
       const bySeries = new Map<string, MetricSeries>();
       for (let s = from; s <= to; s += span + stepSeconds) {
         const e = Math.min(to, s + span);
