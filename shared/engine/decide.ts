@@ -390,7 +390,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
     const search = new HedgeSearch(baseline, path, rec.requiredRps, rec.nodes, policy.maxNodes, reqs);
     if (sizing) {
       const most = warmCapacityFor(warmView, Number.POSITIVE_INFINITY).rps;
-      const chosen = search.at(most);
+      const chosen = search.at(most, false);
       const layout = chosen ? chosen.path.at(chosen.nodes) : path.at(rec.nodes);
       for (const r of reqs) hedgeWarmRps = Math.max(hedgeWarmRps, -slack(layout, { ...r, runningRps: 0 }));
       const unknown = unknownScaleRps(sizing, warmView);
@@ -416,7 +416,8 @@ export function decide(given: DecisionInput, now: Date): Plan {
     const h = search.at(warmRps);
     hedged = { reqs, warmRps };
     const spread = h !== undefined && (h.perPool || h.spotSharePerZone !== policy.placement.maxSpotSharePerZone);
-    if (h && (h.nodes !== rec.nodes || h.extraBase > 0 || spread)) {
+    const deferred = h?.deferred;
+    if (h && (h.nodes !== rec.nodes || h.extraBase > 0 || spread || deferred)) {
       unhedged = { path, nodes: h.nodes };
       const b = h.binding;
       reasons.add(
@@ -432,6 +433,9 @@ export function decide(given: DecisionInput, now: Date): Plan {
           (h.extraBase > 0 ? `, on-demand base +${h.extraBase}` : '') +
           (spread
             ? `, spot spread at most ${(h.spotSharePerZone * 100).toFixed(0)}% per ${h.perPool ? 'spot pool' : 'zone'} (policy ${(policy.placement.maxSpotSharePerZone * 100).toFixed(0)}% per zone)`
+            : '') +
+          (deferred
+            ? `, spot placed in ${deferred} only where the other spot pools have no room${deferredWhy(reqs, deferred)}`
             : '') +
           (warmRps > 0 ? ` (${warmRps.toFixed(0)} rps of warm nodes counted)` : '') +
           (b?.gapSeconds !== undefined && sizing
@@ -811,4 +815,18 @@ export function decide(given: DecisionInput, now: Date): Plan {
       warmBridge,
     }),
   };
+}
+
+/**
+ * Why the hedge deferred a spot pool, for its reason: the running share its market's loss asks for (the other
+ * markets' losses ask less).
+ */
+function deferredWhy(reqs: readonly HedgeRequirement[], poolId: string): string {
+  const share = (r: HedgeRequirement) => (r.runningRps ?? 0) / Math.max(1e-9, r.rps);
+  const loses = (r: HedgeRequirement) =>
+    Object.entries(r.losses).some(([k, lost]) => lost > 0 && k.slice(0, k.lastIndexOf('/')) === poolId);
+  let most: HedgeRequirement | undefined;
+  for (const r of reqs) if (loses(r) && share(r) > (most ? share(most) : 0)) most = r;
+  if (!most) return '';
+  return ` (losing it asks ${(share(most) * 100).toFixed(1)}% of the need to stay running for the ${most.gapSeconds ?? 0}s its capacity is missing)`;
 }

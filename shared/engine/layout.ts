@@ -34,6 +34,11 @@ export interface Slot {
   survival?: number;
   /** Why it may not grow, for the explanation. */
   blocked?: string;
+  /**
+   * A spot pool the placement fills after every other spot pool with room, and empties first (the spot
+   * hedge's choice: its market's loss costs running capacity the other markets' does not, `spot-hedge.ts`).
+   */
+  deferred?: boolean;
 }
 
 /** A pool's priority (Cluster Autoscaler's priority expander): higher is preferred; default 0. */

@@ -12,13 +12,14 @@
  *      by default), and among them the cheapest per unit of throughput (hourlyPrice / rpsPerNode) that has room — or, for a
  *      node that is there to meet a floor rather than for its throughput, the cheapest node: below its
  *      growth cap (pool max, reservation room, not backed off) and its cloud's maximum; a spot pool also keeps
- *      at most ceil(maxSpotSharePerZone x spot nodes) per zone (a pool spreads evenly over its zones);
+ *      at most ceil(maxSpotSharePerZone x spot nodes) per zone (a pool spreads evenly over its zones); a spot
+ *      pool the hedge deferred (`Slot.deferred`) only where no other pool of its tier has room;
  *   4. spot wanted but no spot room: on-demand instead (the fallback); on-demand wanted but none has room:
  *      spot rather than no node.
  * Removing: spot while there is more spot than the mix wants (the most concentrated pool first, so the
  * spread improves), otherwise on-demand, then spot, reserved last (already paid: removing it saves
- * nothing); within a tier the pools that may not grow first, then the most expensive per unit of
- * throughput. Never below a pool's min, never a pinned pool; the nodes of an ending reservation (they serve,
+ * nothing); within a tier the pools that may not grow first, then a deferred spot pool, then the most
+ * expensive per unit of throughput. Never below a pool's min, never a pinned pool; the nodes of an ending reservation (they serve,
  * already paid, until the cloud takes them back) go last of all.
  */
 import type { PlacementPolicy } from '../domain/types.ts';
@@ -46,14 +47,19 @@ function canGrow(layout: Layout, i: number): boolean {
 /** The slot of `tier` with room that is cheapest per unit of throughput (slots are sorted so), or per node. */
 function cheapest(layout: Layout, tier: Tier, perNode = false): number {
   let best = -1;
+  let deferred = -1;
   for (let i = 0; i < layout.slots.length; i++) {
     if (layout.slots[i].tier !== tier || !canGrow(layout, i)) continue;
+    if (layout.slots[i].deferred) {
+      if (deferred < 0) deferred = i;
+      continue;
+    }
     if (!perNode) return i;
     // Slots are sorted by priority first: a lower priority never beats a higher one on price.
     if (best >= 0 && priorityOf(layout.slots[i]) < priorityOf(layout.slots[best])) continue;
     if (best < 0 || layout.slots[i].pool.hourlyPrice < layout.slots[best].pool.hourlyPrice) best = i;
   }
-  return best;
+  return best >= 0 ? best : deferred;
 }
 
 export type AddMode = 'reserved' | 'mix' | 'fallback-on-demand' | 'spot-over-share';
@@ -87,7 +93,7 @@ const removable = (layout: Layout, i: number, ending = false): boolean =>
 /** The slot of `tier` to take a node from first, or -1. */
 function firstToRemove(layout: Layout, tier: Tier): number {
   let best = -1;
-  let bestKey = [0, 0, 0, 0];
+  let bestKey = [0, 0, 0, 0, 0];
   for (let i = 0; i < layout.slots.length; i++) {
     const slot = layout.slots[i];
     if (slot.tier !== tier || !removable(layout, i)) continue;
@@ -95,6 +101,7 @@ function firstToRemove(layout: Layout, tier: Tier): number {
     // expensive per throughput.
     const key = [
       slot.blocked ? 1 : 0,
+      slot.deferred ? 1 : 0,
       -priorityOf(slot),
       tier === 'spot' ? layout.counts[i] / slot.zones : 0,
       slot.costPerRps,

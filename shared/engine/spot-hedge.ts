@@ -16,11 +16,15 @@
  * nodes that resume in about the time a spot notice gives) counts as capacity that is not spot: with enough
  * of it, neither is needed (warm.ts sizes the warm pools for the scenarios). Running capacity keeps only the
  * share the target needs while the capacity lost is missing: from the drain of the nodes under notice to the
- * warm nodes' resume (`replacementGapSeconds`, `runningShare`).
+ * warm nodes' resume (`replacementGapSeconds`, `runningShare`). That share differs by market: an AWS node under
+ * notice serves most of its 2 minutes, an Azure or GCP one is drained at once. Where it costs nodes (the cheapest
+ * layout would be cheaper without it), the hedge also tries each spot pool deferred (`Slot.deferred`: filled
+ * after every other spot pool with room), so that spot goes to the markets whose loss the warm nodes cover in
+ * time; the warm pools are sized without it, so deferring never asks for more of them.
  */
 import type { Pool } from '../domain/types.ts';
 import { servedUnderNotice } from './interruptions.ts';
-import { Layout } from './layout.ts';
+import { Layout, type Slot } from './layout.ts';
 import { PlacementPath } from './placement-path.ts';
 import { capacityLost, type LossScenario } from './spot-risk.ts';
 
@@ -87,6 +91,8 @@ export interface Hedge {
    * per zone (`poolSpreads`).
    */
   perPool?: boolean;
+  /** The spot pool placed after every other spot pool (`Slot.deferred`). */
+  deferred?: string;
   /** The scenario that bound it (least slack at the chosen layout). */
   binding?: HedgeRequirement;
 }
@@ -131,6 +137,7 @@ interface Candidate {
   extraBase: number;
   spotSharePerZone: number;
   perPool?: boolean;
+  deferred?: string;
 }
 
 /**
@@ -143,7 +150,7 @@ interface Candidate {
  */
 export class HedgeSearch {
   private readonly candidates: Candidate[] = [];
-  private readonly answers = new Map<number, Hedge | undefined>();
+  private readonly answers = new Map<string, Hedge | undefined>();
   private readonly limit: number;
   private readonly reqs: readonly HedgeRequirement[];
 
@@ -166,14 +173,25 @@ export class HedgeSearch {
     const kMax = Number.isFinite(smallest) ? Math.min(limit, Math.ceil(most / smallest) + 1) : 0;
     // Each spot pool as one failure domain: the same slots, each spot pool's zones counted as one.
     const pooled = baseline.slots.map((s) => (s.tier === 'spot' ? { ...s, zones: 1 } : s));
-    const families = [
+    const families: Array<{ slots: readonly Slot[]; shares: number[]; perPool: boolean; deferred?: string }> = [
       { slots: baseline.slots, shares: spreads(baseline), perPool: false },
       { slots: pooled, shares: poolSpreads(baseline), perPool: true },
     ];
-    for (const { slots, shares, perPool } of families) {
+    const spotSlots = baseline.slots.filter(growingSpot);
+    if (spotSlots.length > 1) {
+      for (const d of spotSlots) {
+        families.push({
+          slots: baseline.slots.map((s) => (s === d ? { ...s, deferred: true } : s)),
+          shares: [baseline.policy.maxSpotSharePerZone],
+          perPool: false,
+          deferred: d.pool.id,
+        });
+      }
+    }
+    for (const { slots, shares, perPool, deferred } of families) {
       for (const share of shares) {
         for (let k = 0; k <= kMax; k++) {
-          const same = !perPool && k === 0 && share === baseline.policy.maxSpotSharePerZone;
+          const same = !perPool && !deferred && k === 0 && share === baseline.policy.maxSpotSharePerZone;
           const p = same
             ? path
             : new PlacementPath(
@@ -190,6 +208,7 @@ export class HedgeSearch {
             extraBase: k,
             spotSharePerZone: share,
             ...(perPool ? { perPool } : {}),
+            ...(deferred ? { deferred } : {}),
           });
         }
       }
@@ -201,29 +220,25 @@ export class HedgeSearch {
    * now (it counts in every scenario: see `slack`); undefined when no layout within the limit does (the pools
    * cannot hedge it: the plan stays as the demand asks). The policy's own spread and base win a tie.
    */
-  at(warmRps = 0): Hedge | undefined {
-    if (this.answers.has(warmRps)) return this.answers.get(warmRps);
-    const answer = this.search(warmRps);
-    this.answers.set(warmRps, answer);
+  at(warmRps = 0, defer = true): Hedge | undefined {
+    const key = `${warmRps}/${defer}`;
+    if (this.answers.has(key)) return this.answers.get(key);
+    const answer = this.search(warmRps, defer);
+    this.answers.set(key, answer);
     return answer;
   }
 
-  private search(warmRps: number): Hedge | undefined {
+  private search(warmRps: number, defer: boolean): Hedge | undefined {
     if (this.reqs.length === 0) return undefined;
-    let best: (Hedge & { cost: number }) | undefined;
-    for (const c of this.candidates) {
-      const n = fewest(c.path, c.from, this.limit, this.reqs, warmRps);
-      if (n === undefined) continue;
-      const cost = c.path.costAt(n);
-      if (!best || cost < best.cost - 1e-9) {
-        best = {
-          path: c.path,
-          nodes: n,
-          extraBase: c.extraBase,
-          spotSharePerZone: c.spotSharePerZone,
-          ...(c.perPool ? { perPool: true } : {}),
-          cost,
-        };
+    let best = this.cheapest(this.reqs, warmRps, false);
+    // Deferring a spot pool (its nodes placed after every other spot pool's) only pays where the running share
+    // a market's loss asks for costs nodes: where the cheapest layout would be cheaper without it.
+    if (defer && this.reqs.some((r) => (r.runningRps ?? 0) > 0)) {
+      const free = this.reqs.map((r) => ({ ...r, runningRps: 0 }));
+      const without = this.cheapest(free, warmRps, false);
+      if (without && (!best || without.cost < best.cost - 1e-9)) {
+        const deferred = this.cheapest(this.reqs, warmRps, true);
+        if (deferred && (!best || deferred.cost < best.cost - 1e-9)) best = deferred;
       }
     }
     if (!best) return undefined;
@@ -238,8 +253,36 @@ export class HedgeSearch {
       extraBase: best.extraBase,
       spotSharePerZone: best.spotSharePerZone,
       ...(best.perPool ? { perPool: true } : {}),
+      ...(best.deferred ? { deferred: best.deferred } : {}),
       binding,
     };
+  }
+
+  /** The cheapest candidate (with a deferred spot pool, or without) that meets `reqs`; the first wins a tie. */
+  private cheapest(
+    reqs: readonly HedgeRequirement[],
+    warmRps: number,
+    deferred: boolean,
+  ): (Hedge & { cost: number }) | undefined {
+    let best: (Hedge & { cost: number }) | undefined;
+    for (const c of this.candidates) {
+      if ((c.deferred !== undefined) !== deferred) continue;
+      const n = fewest(c.path, c.from, this.limit, reqs, warmRps);
+      if (n === undefined) continue;
+      const cost = c.path.costAt(n);
+      if (!best || cost < best.cost - 1e-9) {
+        best = {
+          path: c.path,
+          nodes: n,
+          extraBase: c.extraBase,
+          spotSharePerZone: c.spotSharePerZone,
+          ...(c.perPool ? { perPool: true } : {}),
+          ...(c.deferred ? { deferred: c.deferred } : {}),
+          cost,
+        };
+      }
+    }
+    return best;
   }
 }
 
@@ -263,6 +306,9 @@ export function poolSpreads(layout: Layout): number[] {
   for (let p = 2; p <= pools; p++) out.push(1 / p);
   return out;
 }
+
+/** A spot pool the placement may grow (not blocked, not pinned, with throughput). */
+const growingSpot = (s: Slot): boolean => s.tier === 'spot' && !s.blocked && !s.pinned && s.pool.rpsPerNode > 0;
 
 export function spreads(layout: Layout): number[] {
   const own = layout.policy.maxSpotSharePerZone;

@@ -246,3 +246,91 @@ describe('the hedge spreads spot over other markets before it buys on-demand', (
     );
   });
 });
+
+describe('a deferred spot pool', () => {
+  // An Azure spot pool, the cheapest per request/s, whose loss keeps a third of the need running (30 s notice),
+  // an AWS one whose loss keeps none (a node serves 80 s of its notice), and an on-demand base.
+  const od = pool({ id: 'od', hourlyPrice: 1, rpsPerNode: 10, min: 1, desired: 1 });
+  const z = pool({
+    id: 'z',
+    cloud: 'azure',
+    capacityType: 'spot',
+    hourlyPrice: 1.4,
+    rpsPerNode: 40,
+    location: { region: 'r', zones: ['1'] },
+  });
+  const s = pool({
+    id: 's',
+    capacityType: 'spot',
+    hourlyPrice: 0.38,
+    rpsPerNode: 10,
+    location: { region: 'r', zones: ['a', 'b'] },
+  });
+  const policy: PlacementPolicy = {
+    onDemandBase: 1,
+    spotShare: 1,
+    maxSpotSharePerZone: 1,
+    offeringBackoffSeconds: 180,
+  };
+  const slot = (p: Pool): Slot => ({
+    pool: p,
+    tier: p.capacityType === 'spot' ? 'spot' : 'on-demand',
+    min: p.min,
+    growCap: p.max,
+    costPerRps: costPerRps(p),
+    zones: p.location.zones.length,
+    pinned: false,
+  });
+  const start = (deferred?: string) => {
+    const slots = sortSlots([od, z, s].map(slot)).map((x) => (x.pool.id === deferred ? { ...x, deferred: true } : x));
+    const b = new Layout(slots, policy, [0, 0, 0]);
+    b.set(b.indexOf('od'), 1);
+    return b;
+  };
+  const counts = (l: Layout) => Object.fromEntries(['od', 'z', 's'].map((id) => [id, l.counts[l.indexOf(id)]]));
+
+  it('is filled after every other spot pool with room, and emptied first', () => {
+    const plain = new PlacementPath(start());
+    expect(counts(plain.at(4))).toEqual({ od: 1, z: 3, s: 0 });
+    const path = new PlacementPath(start('z'));
+    expect(counts(path.at(4))).toEqual({ od: 1, z: 0, s: 3 });
+    // With the other pool full (its max), the deferred pool takes the rest rather than on-demand.
+    const capped = start('z');
+    const full = new Layout(
+      capped.slots.map((x) => (x.pool.id === 's' ? { ...x, growCap: 2 } : x)),
+      policy,
+      capped.counts,
+    );
+    expect(counts(new PlacementPath(full).at(5))).toEqual({ od: 1, z: 2, s: 2 });
+    // Removing: the deferred pool's nodes go first.
+    const both = start('z');
+    both.set(both.indexOf('z'), 2);
+    both.set(both.indexOf('s'), 2);
+    expect(counts(new PlacementPath(both).at(4))).toEqual({ od: 1, z: 1, s: 2 });
+  });
+
+  // Need 100 rps; 200 rps of warm nodes. Losing z keeps a third of it running; losing s none.
+  const reqs: HedgeRequirement[] = [
+    { losses: { 'z/*': 1 }, probability: 0.0112, target: 0.91, rps: 100, runningRps: 33, gapSeconds: 120 },
+    { losses: { 's/*': 1 }, probability: 0.0112, target: 0.91, rps: 100, runningRps: 0, gapSeconds: 40 },
+  ];
+
+  it('is what the hedge chooses when the running share of its market costs nodes, and only then', () => {
+    const b = start();
+    const path = new PlacementPath(b);
+    const search = new HedgeSearch(b, path, 100, path.nodesFor(100).nodes, 64, reqs);
+    const plain = search.at(200, false);
+    const h = search.at(200);
+    expect(plain?.deferred).toBeUndefined();
+    expect(h?.deferred).toBe('z');
+    const layout = h!.path.at(h!.nodes);
+    expect(counts(layout)).toEqual({ od: 1, z: 0, s: 9 });
+    for (const r of reqs) expect(slack(layout, r, 200)).toBeGreaterThanOrEqual(0);
+    expect(h!.path.costAt(h!.nodes)).toBeCloseTo(4.42, 9);
+    expect(h!.path.costAt(h!.nodes)).toBeLessThan(plain!.path.costAt(plain!.nodes) - 0.1);
+    // No running share anywhere: no pool is deferred, whatever it would cost.
+    const free = reqs.map((r) => ({ ...r, runningRps: 0 }));
+    const none = new HedgeSearch(b, path, 100, path.nodesFor(100).nodes, 64, free).at(200);
+    expect(none?.deferred).toBeUndefined();
+  });
+});
