@@ -121,10 +121,20 @@ export function slack(layout: Layout, r: HedgeRequirement, warmRps = 0): number 
 export const meets = (layout: Layout, reqs: readonly HedgeRequirement[], warmRps: number): boolean =>
   reqs.every((r) => slack(layout, r, warmRps) >= -1e-9 * Math.max(1, r.rps));
 
-/** The fewest nodes from `from` up whose layout meets every requirement, or undefined within `limit`. */
-function fewest(path: PlacementPath, from: number, limit: number, reqs: readonly HedgeRequirement[], warmRps: number) {
+/**
+ * The fewest nodes from `from` up whose layout meets every requirement, or undefined within `limit` or below a
+ * cost of `bound` USD per hour (a path's cost never falls as it grows, so the search stops there).
+ */
+function fewest(
+  path: PlacementPath,
+  from: number,
+  limit: number,
+  reqs: readonly HedgeRequirement[],
+  warmRps: number,
+  bound = Number.POSITIVE_INFINITY,
+) {
   for (let n = from; n <= limit; n++) {
-    if (path.reach(n) !== n) return undefined;
+    if (path.reach(n) !== n || !(path.costAt(n) < bound)) return undefined;
     if (meets(path.at(n), reqs, warmRps)) return n;
   }
   return undefined;
@@ -232,13 +242,12 @@ export class HedgeSearch {
     if (this.reqs.length === 0) return undefined;
     let best = this.cheapest(this.reqs, warmRps, false);
     // Deferring a spot pool (its nodes placed after every other spot pool's) only pays where the running share
-    // a market's loss asks for costs nodes: where the cheapest layout would be cheaper without it.
+    // a market's loss asks for costs nodes: where a layout would be cheaper without it.
     if (defer && this.reqs.some((r) => (r.runningRps ?? 0) > 0)) {
+      const bound = best ? best.cost - 1e-9 : Number.POSITIVE_INFINITY;
       const free = this.reqs.map((r) => ({ ...r, runningRps: 0 }));
-      const without = this.cheapest(free, warmRps, false);
-      if (without && (!best || without.cost < best.cost - 1e-9)) {
-        const deferred = this.cheapest(this.reqs, warmRps, true);
-        if (deferred && (!best || deferred.cost < best.cost - 1e-9)) best = deferred;
+      if (this.cheapest(free, warmRps, false, bound, true)) {
+        best = this.cheapest(this.reqs, warmRps, true, bound) ?? best;
       }
     }
     if (!best) return undefined;
@@ -258,16 +267,22 @@ export class HedgeSearch {
     };
   }
 
-  /** The cheapest candidate (with a deferred spot pool, or without) that meets `reqs`; the first wins a tie. */
+  /**
+   * The cheapest candidate (with a deferred spot pool, or without) that meets `reqs` for less than `bound` USD
+   * per hour; the first wins a tie. `first`: any such candidate, not the cheapest.
+   */
   private cheapest(
     reqs: readonly HedgeRequirement[],
     warmRps: number,
     deferred: boolean,
+    bound = Number.POSITIVE_INFINITY,
+    first = false,
   ): (Hedge & { cost: number }) | undefined {
     let best: (Hedge & { cost: number }) | undefined;
     for (const c of this.candidates) {
       if ((c.deferred !== undefined) !== deferred) continue;
-      const n = fewest(c.path, c.from, this.limit, reqs, warmRps);
+      // Only a layout cheaper than the best so far can win: each path's search stops at that cost.
+      const n = fewest(c.path, c.from, this.limit, reqs, warmRps, best ? best.cost - 1e-9 : bound);
       if (n === undefined) continue;
       const cost = c.path.costAt(n);
       if (!best || cost < best.cost - 1e-9) {
@@ -280,6 +295,7 @@ export class HedgeSearch {
           ...(c.deferred ? { deferred: c.deferred } : {}),
           cost,
         };
+        if (first) return best;
       }
     }
     return best;
