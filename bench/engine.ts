@@ -157,6 +157,88 @@ function makeInput(k: number): DecisionInput {
   };
 }
 
+/**
+ * A fleet sized by its SLO (its own demand history: 48 h at one minute, a daily cycle with bursts), at 0.999,
+ * with spot on two or three clouds and warm nodes on its on-demand Auto Scaling groups: the path that runs the
+ * headroom estimate, the spot hedge (with its running shares) and the warm sizing on every decision, which the
+ * metric-driven fleets above never reach.
+ */
+const SLO_SHAPES: Array<{ cloud: Cloud; kind: PoolKind; zones: string[]; price: number }> = [
+  { cloud: 'aws', kind: 'auto-scaling-group', zones: ['us-east-1a', 'us-east-1b', 'us-east-1c'], price: 1.01 },
+  { cloud: 'azure', kind: 'azure-vmss', zones: ['1', '2', '3'], price: 2.1 },
+  { cloud: 'gcp', kind: 'gcp-regional-mig', zones: ['us-central1-a', 'us-central1-b'], price: 0.7 },
+];
+
+function makeSloInput(k: number): DecisionInput {
+  const base = makeInput(k);
+  const rpsPerNode = [39, 97, 26];
+  const pools: Pool[] = [];
+  SLO_SHAPES.forEach((shape, c) => {
+    if (c === 2 && random() < 0.5) return;
+    for (const capacityType of ['spot', 'on-demand'] as const) {
+      const max = int(20, 60);
+      const desired = int(0, 12);
+      const warm = capacityType === 'on-demand' && shape.kind === 'auto-scaling-group';
+      pools.push({
+        id: `s${k}-${shape.cloud}-${capacityType}`,
+        cloud: shape.cloud,
+        kind: shape.kind,
+        resource: `slo-${k}-${c}-${capacityType}`,
+        location: { region: 'r', zones: shape.zones },
+        instanceType: 'gpu',
+        gpuModel: 'A10G',
+        gpusPerNode: 1,
+        capacityType,
+        hourlyPrice: capacityType === 'spot' ? shape.price * 0.3 : shape.price,
+        rpsPerNode: rpsPerNode[c],
+        min: capacityType === 'on-demand' && c === 0 ? 1 : 0,
+        max,
+        timeToReadySeconds: 600,
+        desired,
+        ready: desired,
+        ...(warm
+          ? {
+              warm: {
+                min: 0,
+                max: 24,
+                state: 'stopped' as const,
+                resumeSeconds: 120,
+                diskType: 'gp3' as const,
+                diskGb: 100,
+                hourlyPrice: 0.011,
+              },
+              warmObserved: { ready: 10, warming: 0, target: 10 },
+            }
+          : {}),
+      });
+    }
+  });
+  const peak = int(200, 1500);
+  const now = NOW.getTime() / 1000;
+  const demandHistory = Array.from({ length: 2880 }, (_, i) => {
+    const t = now - (2879 - i) * 60;
+    const day = 0.55 + 0.45 * Math.sin((2 * Math.PI * t) / 86_400);
+    const burst = random() < 0.03 ? 1 + random() : 1;
+    return [t, peak * day * burst * (0.9 + 0.2 * random())] as const;
+  });
+  return {
+    ...base,
+    fleet: {
+      ...base.fleet,
+      id: `slo-${k}`,
+      slo: { p95LatencyMs: 800, availability: 0.999 },
+      pools,
+      policy: { ...base.fleet.policy, maxNodes: 200, placement: { ...base.fleet.policy.placement, spotShare: 1 } },
+    },
+    signals: [],
+    metrics: [],
+    demand: { rps: demandHistory[demandHistory.length - 1][1] },
+    demandHistory,
+    forecast: [],
+    schedule: [],
+  };
+}
+
 /** The trivial baseline: the bare HPA formula, once per fleet. */
 function baseline(inputs: DecisionInput[]): number {
   let sum = 0;
@@ -217,3 +299,24 @@ console.log(
 );
 console.log(`  ratio:    ${(perDecisionUs / basePerFleetUs).toFixed(0)}x the baseline`);
 console.log(`  (checksum ${check})`);
+
+// SLO-sized fleets (makeSloInput): fewer of them, each decision doing far more; the same baseline per fleet.
+const SLO_FLEETS = 100;
+const sloInputs = Array.from({ length: SLO_FLEETS }, (_, k) => makeSloInput(FLEETS + k));
+engine(sloInputs);
+const sloRounds: number[] = [];
+let sloCheck = 0;
+for (let r = 0; r < ROUNDS; r++) {
+  const e = time(engine, sloInputs, 1);
+  sloRounds.push(e.ms);
+  sloCheck += e.check;
+}
+const sloPerDecisionUs = (median(sloRounds) * 1000) / SLO_FLEETS;
+console.log(
+  `SLO-sized fleets: ${SLO_FLEETS} fleets at 0.999 with 48 h of demand history, spot on two or three clouds and warm nodes; ${ROUNDS} rounds (median)`,
+);
+console.log(`  decide:   ${median(sloRounds).toFixed(1)} ms per round, ${sloPerDecisionUs.toFixed(0)} us per decision`);
+console.log(
+  `  ratio:    ${(sloPerDecisionUs / basePerFleetUs).toFixed(0)}x the baseline, ${(sloPerDecisionUs / perDecisionUs).toFixed(0)}x a metric-driven decision`,
+);
+console.log(`  (checksum ${sloCheck})`);
