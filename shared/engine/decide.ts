@@ -435,7 +435,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
             ? `, spot spread at most ${(h.spotSharePerZone * 100).toFixed(0)}% per ${h.perPool ? 'spot pool' : 'zone'} (policy ${(policy.placement.maxSpotSharePerZone * 100).toFixed(0)}% per zone)`
             : '') +
           (deferred
-            ? `, spot placed in ${deferred} only where the other spot pools have no room${deferredWhy(reqs, deferred)}`
+            ? `, spot placed in ${deferred.join(', ')} only where the other spot pools have no room${deferredWhy(reqs, deferred)}`
             : '') +
           (warmRps > 0 ? ` (${warmRps.toFixed(0)} rps of warm nodes counted)` : '') +
           (b?.gapSeconds !== undefined && sizing
@@ -818,15 +818,15 @@ export function decide(given: DecisionInput, now: Date): Plan {
 }
 
 /**
- * Why the hedge deferred a spot pool, for its reason: the running share its market's loss asks for (the other
+ * Why the hedge deferred spot pools, for its reason: the running share their market's loss asks for (the other
  * markets' losses ask less).
  */
-function deferredWhy(reqs: readonly HedgeRequirement[], poolId: string): string {
+function deferredWhy(reqs: readonly HedgeRequirement[], poolIds: readonly string[]): string {
   const share = (r: HedgeRequirement) => (r.runningRps ?? 0) / Math.max(1e-9, r.rps);
   const loses = (r: HedgeRequirement) =>
-    Object.entries(r.losses).some(([k, lost]) => lost > 0 && k.slice(0, k.lastIndexOf('/')) === poolId);
+    Object.entries(r.losses).some(([k, lost]) => lost > 0 && poolIds.includes(k.slice(0, k.lastIndexOf('/'))));
   let most: HedgeRequirement | undefined;
   for (const r of reqs) if (loses(r) && share(r) > (most ? share(most) : 0)) most = r;
   if (!most) return '';
-  return ` (losing it asks ${(share(most) * 100).toFixed(1)}% of the need to stay running for the ${most.gapSeconds ?? 0}s its capacity is missing)`;
+  return ` (losing ${poolIds.length > 1 ? 'them' : 'it'} asks ${(share(most) * 100).toFixed(1)}% of the need to stay running for the ${most.gapSeconds ?? 0}s ${poolIds.length > 1 ? 'their' : 'its'} capacity is missing)`;
 }

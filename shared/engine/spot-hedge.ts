@@ -18,8 +18,8 @@
  * share the target needs while the capacity lost is missing: from the drain of the nodes under notice to the
  * warm nodes' resume (`replacementGapSeconds`, `runningShare`). That share differs by market: an AWS node under
  * notice serves most of its 2 minutes, an Azure or GCP one is drained at once. Where it costs nodes (the cheapest
- * layout would be cheaper without it), the hedge also tries each spot pool deferred (`Slot.deferred`: filled
- * after every other spot pool with room), so that spot goes to the markets whose loss the warm nodes cover in
+ * layout would be cheaper without it), the hedge also tries each spot pool deferred, and each cloud's spot
+ * pools together (`Slot.deferred`: filled after every other spot pool with room, `deferrable`), so that spot goes to the markets whose loss the warm nodes cover in
  * time; the warm pools are sized without it, so deferring never asks for more of them.
  */
 import type { Pool } from '../domain/types.ts';
@@ -91,8 +91,8 @@ export interface Hedge {
    * per zone (`poolSpreads`).
    */
   perPool?: boolean;
-  /** The spot pool placed after every other spot pool (`Slot.deferred`). */
-  deferred?: string;
+  /** The spot pools placed after every other spot pool (`Slot.deferred`). */
+  deferred?: string[];
   /** The scenario that bound it (least slack at the chosen layout). */
   binding?: HedgeRequirement;
 }
@@ -147,7 +147,7 @@ interface Candidate {
   extraBase: number;
   spotSharePerZone: number;
   perPool?: boolean;
-  deferred?: string;
+  deferred?: string[];
 }
 
 /**
@@ -183,20 +183,18 @@ export class HedgeSearch {
     const kMax = Number.isFinite(smallest) ? Math.min(limit, Math.ceil(most / smallest) + 1) : 0;
     // Each spot pool as one failure domain: the same slots, each spot pool's zones counted as one.
     const pooled = baseline.slots.map((s) => (s.tier === 'spot' ? { ...s, zones: 1 } : s));
-    const families: Array<{ slots: readonly Slot[]; shares: number[]; perPool: boolean; deferred?: string }> = [
+    const families: Array<{ slots: readonly Slot[]; shares: number[]; perPool: boolean; deferred?: string[] }> = [
       { slots: baseline.slots, shares: spreads(baseline), perPool: false },
       { slots: pooled, shares: poolSpreads(baseline), perPool: true },
     ];
-    const spotSlots = baseline.slots.filter(growingSpot);
-    if (spotSlots.length > 1) {
-      for (const d of spotSlots) {
-        families.push({
-          slots: baseline.slots.map((s) => (s === d ? { ...s, deferred: true } : s)),
-          shares: [baseline.policy.maxSpotSharePerZone],
-          perPool: false,
-          deferred: d.pool.id,
-        });
-      }
+    for (const group of deferrable(baseline.slots.filter(growingSpot))) {
+      const ids = new Set(group.map((d) => d.pool.id));
+      families.push({
+        slots: baseline.slots.map((s) => (ids.has(s.pool.id) ? { ...s, deferred: true } : s)),
+        shares: [baseline.policy.maxSpotSharePerZone],
+        perPool: false,
+        deferred: [...ids],
+      });
     }
     for (const { slots, shares, perPool, deferred } of families) {
       for (const share of shares) {
@@ -320,6 +318,20 @@ export function poolSpreads(layout: Layout): number[] {
   for (const s of layout.slots) if (s.tier === 'spot' && !s.blocked && !s.pinned && s.pool.rpsPerNode > 0) pools++;
   const out: number[] = [];
   for (let p = 2; p <= pools; p++) out.push(1 / p);
+  return out;
+}
+
+/**
+ * The sets of spot pools the hedge tries deferred: each pool alone, and each cloud's pools together where it
+ * has more than one (the prior loss takes a cloud's spot market whole, so deferring one of its pools would move
+ * spot to another pool of the same market). None with fewer than two spot pools, or a cloud holding them all.
+ */
+function deferrable(spot: readonly Slot[]): Slot[][] {
+  if (spot.length < 2) return [];
+  const out: Slot[][] = spot.map((s) => [s]);
+  const clouds = new Map<string, Slot[]>();
+  for (const s of spot) clouds.set(s.pool.cloud, [...(clouds.get(s.pool.cloud) ?? []), s]);
+  for (const group of clouds.values()) if (group.length > 1 && group.length < spot.length) out.push(group);
   return out;
 }
 

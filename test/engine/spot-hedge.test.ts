@@ -322,7 +322,7 @@ describe('a deferred spot pool', () => {
     const plain = search.at(200, false);
     const h = search.at(200);
     expect(plain?.deferred).toBeUndefined();
-    expect(h?.deferred).toBe('z');
+    expect(h?.deferred).toEqual(['z']);
     const layout = h!.path.at(h!.nodes);
     expect(counts(layout)).toEqual({ od: 1, z: 0, s: 9 });
     for (const r of reqs) expect(slack(layout, r, 200)).toBeGreaterThanOrEqual(0);
@@ -332,5 +332,30 @@ describe('a deferred spot pool', () => {
     const free = reqs.map((r) => ({ ...r, runningRps: 0 }));
     const none = new HedgeSearch(b, path, 100, path.nodesFor(100).nodes, 64, free).at(200);
     expect(none?.deferred).toBeUndefined();
+  });
+
+  it("defers a cloud's spot pools together, where deferring one would move spot to another of its pools", () => {
+    // A second Azure spot pool, cheaper per request/s than the AWS one: deferring z alone puts spot on z2, which
+    // the same Azure loss takes (the prior loses a cloud's spot market whole).
+    const z2 = pool({
+      id: 'z2',
+      cloud: 'azure',
+      capacityType: 'spot',
+      hourlyPrice: 1.1,
+      rpsPerNode: 30,
+      location: { region: 'r', zones: ['2'] },
+    });
+    const slots = sortSlots([od, z, z2, s].map(slot));
+    const b = new Layout(slots, policy, [0, 0, 0, 0]);
+    b.set(b.indexOf('od'), 1);
+    const azure: HedgeRequirement = { ...reqs[0]!, losses: { 'z/*': 1, 'z2/*': 1 } };
+    const both = [azure, reqs[1]!];
+    const path = new PlacementPath(b);
+    const h = new HedgeSearch(b, path, 100, path.nodesFor(100).nodes, 64, both).at(200);
+    expect(h?.deferred).toEqual(['z', 'z2']);
+    const layout = h!.path.at(h!.nodes);
+    expect(layout.counts[layout.indexOf('z')] + layout.counts[layout.indexOf('z2')]).toBe(0);
+    expect(layout.counts[layout.indexOf('s')]).toBe(9);
+    for (const r of both) expect(slack(layout, r, 200)).toBeGreaterThanOrEqual(0);
   });
 });
