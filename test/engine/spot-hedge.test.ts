@@ -89,41 +89,34 @@ describe('replacementGapSeconds and runningShare', () => {
   });
 });
 
+/** A spot pool of `cloud` in region r. */
+const spotPool = (id: string, cloud: Pool['cloud'], hourlyPrice: number, rpsPerNode: number, zones: string[]) =>
+  pool({ id, cloud, capacityType: 'spot', hourlyPrice, rpsPerNode, location: { region: 'r', zones } });
+
+/** A pool's placement slot, as the layout builds it (no reservation, no backoff). */
+const slot = (p: Pool): Slot => ({
+  pool: p,
+  tier: p.capacityType === 'spot' ? 'spot' : p.capacityType === 'reserved' ? 'reserved' : 'on-demand',
+  min: p.min,
+  growCap: p.max,
+  costPerRps: costPerRps(p),
+  zones: p.location.zones.length,
+  pinned: false,
+});
+
 describe('the hedge spreads spot over other markets before it buys on-demand', () => {
   // A large spot node on one cloud, a small one on another at about the same price per request/s, and
   // on-demand at 2.5 times it: the path puts spot on the cheapest market first (two zones: a half per zone
   // lets it take every spot node).
   const od = pool({ id: 'od', hourlyPrice: 1, rpsPerNode: 40, min: 1, desired: 1 });
-  const big = pool({
-    id: 'big',
-    cloud: 'azure',
-    capacityType: 'spot',
-    hourlyPrice: 0.73,
-    rpsPerNode: 100,
-    location: { region: 'r', zones: ['1', '2'] },
-  });
-  const small = pool({
-    id: 'small',
-    capacityType: 'spot',
-    hourlyPrice: 0.3,
-    rpsPerNode: 40,
-    location: { region: 'r', zones: ['a', 'b'] },
-  });
+  const big = spotPool('big', 'azure', 0.73, 100, ['1', '2']);
+  const small = spotPool('small', 'aws', 0.3, 40, ['a', 'b']);
   const policy: PlacementPolicy = {
     onDemandBase: 1,
     spotShare: 1,
     maxSpotSharePerZone: 0.5,
     offeringBackoffSeconds: 180,
   };
-  const slot = (p: Pool): Slot => ({
-    pool: p,
-    tier: p.capacityType === 'spot' ? 'spot' : p.capacityType === 'reserved' ? 'reserved' : 'on-demand',
-    min: p.min,
-    growCap: p.max,
-    costPerRps: costPerRps(p),
-    zones: p.location.zones.length,
-    pinned: false,
-  });
   const baseline = (share = 0.5) =>
     new Layout(
       sortSlots([od, big, small].map(slot)),
@@ -251,36 +244,14 @@ describe('a deferred spot pool', () => {
   // An Azure spot pool, the cheapest per request/s, whose loss keeps a third of the need running (30 s notice),
   // an AWS one whose loss keeps none (a node serves 80 s of its notice), and an on-demand base.
   const od = pool({ id: 'od', hourlyPrice: 1, rpsPerNode: 10, min: 1, desired: 1 });
-  const z = pool({
-    id: 'z',
-    cloud: 'azure',
-    capacityType: 'spot',
-    hourlyPrice: 1.4,
-    rpsPerNode: 40,
-    location: { region: 'r', zones: ['1'] },
-  });
-  const s = pool({
-    id: 's',
-    capacityType: 'spot',
-    hourlyPrice: 0.38,
-    rpsPerNode: 10,
-    location: { region: 'r', zones: ['a', 'b'] },
-  });
+  const z = spotPool('z', 'azure', 1.4, 40, ['1']);
+  const s = spotPool('s', 'aws', 0.38, 10, ['a', 'b']);
   const policy: PlacementPolicy = {
     onDemandBase: 1,
     spotShare: 1,
     maxSpotSharePerZone: 1,
     offeringBackoffSeconds: 180,
   };
-  const slot = (p: Pool): Slot => ({
-    pool: p,
-    tier: p.capacityType === 'spot' ? 'spot' : 'on-demand',
-    min: p.min,
-    growCap: p.max,
-    costPerRps: costPerRps(p),
-    zones: p.location.zones.length,
-    pinned: false,
-  });
   const start = (deferred?: string) => {
     const slots = sortSlots([od, z, s].map(slot)).map((x) => (x.pool.id === deferred ? { ...x, deferred: true } : x));
     const b = new Layout(slots, policy, [0, 0, 0]);
@@ -337,14 +308,7 @@ describe('a deferred spot pool', () => {
   it("defers a cloud's spot pools together, where deferring one would move spot to another of its pools", () => {
     // A second Azure spot pool, cheaper per request/s than the AWS one: deferring z alone puts spot on z2, which
     // the same Azure loss takes (the prior loses a cloud's spot market whole).
-    const z2 = pool({
-      id: 'z2',
-      cloud: 'azure',
-      capacityType: 'spot',
-      hourlyPrice: 1.1,
-      rpsPerNode: 30,
-      location: { region: 'r', zones: ['2'] },
-    });
+    const z2 = spotPool('z2', 'azure', 1.1, 30, ['2']);
     const slots = sortSlots([od, z, z2, s].map(slot));
     const b = new Layout(slots, policy, [0, 0, 0, 0]);
     b.set(b.indexOf('od'), 1);
