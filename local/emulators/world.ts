@@ -168,7 +168,15 @@ export type WorldEvent =
       reason: 'spot' | 'reservation';
     }
   | { type: 'rebalance-recommendation'; cloud: Cloud; poolId: string; instanceId: string; zone: string; at: number }
-  | { type: 'instance-state'; poolId: string; instanceId: string; state: InstanceState; at: number }
+  | {
+      type: 'instance-state';
+      poolId: string;
+      instanceId: string;
+      state: InstanceState;
+      at: number;
+      /** The instance as it ended (a `terminated` event only: it is no longer in the world). */
+      instance?: WorldInstance;
+    }
   | { type: 'launch-failed'; poolId: string; zone: string; count: number; reason: string; at: number }
   | { type: 'reservation'; reservationId: string; kind: 'active' | 'expiring' | 'expired'; at: number };
 
@@ -970,7 +978,14 @@ export class World {
     i.state = 'terminated';
     i.terminatedAt = this.clock;
     this.instances.delete(i.id);
-    this.emit({ type: 'instance-state', poolId: i.poolId, instanceId: i.id, state: 'terminated', at: this.clock });
+    this.emit({
+      type: 'instance-state',
+      poolId: i.poolId,
+      instanceId: i.id,
+      state: 'terminated',
+      at: this.clock,
+      instance: { ...i },
+    });
   }
 
   /** Capacity left for a new instance of the pool in a zone. */

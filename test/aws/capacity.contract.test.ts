@@ -114,14 +114,24 @@ describe('describePool', () => {
     expect(o.instances.every((i) => i.capacityType === 'reserved' && i.zone === 'us-east-1a')).toBe(true);
   });
 
-  it('shows an instance under a spot interruption notice as terminating', async () => {
+  it('shows an instance under a spot interruption notice as EC2 does: serving until the deadline, then gone', async () => {
     const { aws, world } = await start();
     world.setSpotCapacity(POOLS.fleet.id, 'us-east-1a', 1);
     const o = await aws.capacity.describePool(fleet);
     // Zone a held 3 of the 5 spot instances; capacity 1 there takes 2 back with notice, and the fleet
-    // replaces them in zone b at once (pending there).
-    expect(lifecycles(o)).toEqual({ ready: 3, terminating: 2, pending: 2 });
-    expect(o.ready).toBe(world.readyCount(POOLS.fleet.id));
+    // replaces them in zone b at once (pending there). EC2 keeps the 2 running and healthy until the deadline:
+    // nothing in the pool's description says they are leaving (the notice does: the engine counts them out).
+    expect(lifecycles(o)).toEqual({ ready: 5, pending: 2 });
+    expect(o.ready).toBe(world.readyCount(POOLS.fleet.id) + 2);
+    world.advance(121);
+    const after = await aws.capacity.describePool(fleet);
+    expect(lifecycles(after).terminating ?? 0).toBe(0);
+    expect(after.instances.map((i) => i.id).sort()).toEqual(
+      world
+        .instancesOf(POOLS.fleet.id)
+        .map((i) => i.id)
+        .sort(),
+    );
   });
 
   it.each([

@@ -11,6 +11,7 @@ import {
 import {
   DescribeFleetsCommand,
   DescribeInstancesCommand,
+  DescribeSpotInstanceRequestsCommand,
   DescribeSpotPriceHistoryCommand,
   ModifyFleetCommand,
   TerminateInstancesCommand,
@@ -434,14 +435,47 @@ describe('EC2 TerminateInstances and the fleet excess capacity policy', () => {
     expect(world.instance(known)?.state).toBe('ready');
   });
 
-  it('an instance under a spot notice is shutting-down with the reason Server.SpotInstanceTermination', async () => {
+  it('an instance under a spot notice stays running until the deadline, then is terminated by EC2 for an hour', async () => {
     const { clients, world } = await start();
     const inst = world.instancesOf(POOLS.fleet.id)[0]!;
     world.interrupt(inst, 'spot', 120);
+    const describe = async () =>
+      (await clients.ec2().send(new DescribeInstancesCommand({ InstanceIds: [inst.id] }))).Reservations?.[0]
+        ?.Instances?.[0];
+    const request = async () =>
+      (
+        await clients
+          .ec2()
+          .send(new DescribeSpotInstanceRequestsCommand({ Filters: [{ Name: 'instance-id', Values: [inst.id] }] }))
+      ).SpotInstanceRequests?.[0];
+    // Under the notice: running, no state reason yet; the spot request is marked for termination.
+    const during = await describe();
+    expect(during?.State).toEqual({ Code: 16, Name: 'running' });
+    expect(during?.StateReason).toBeUndefined();
+    expect((await request())?.Status?.Code).toBe('marked-for-termination');
+    // At the deadline EC2 takes it back: terminated, Server.SpotInstanceTermination, the request closed.
+    world.advance(121);
+    expect(world.instance(inst.id)).toBeUndefined();
+    expect(await describe()).toMatchObject({
+      State: { Code: 48, Name: 'terminated' },
+      StateReason: { Code: 'Server.SpotInstanceTermination' },
+    });
+    expect(await request()).toMatchObject({ State: 'closed', Status: { Code: 'instance-terminated-no-capacity' } });
+    // Visible for about an hour, then gone.
+    world.advance(3600);
+    const e = await caught(clients.ec2().send(new DescribeInstancesCommand({ InstanceIds: [inst.id] })));
+    expect(e).toMatchObject({ name: 'InvalidInstanceID.NotFound' });
+  });
+
+  it('an instance under a spot notice that the user terminates is ended by the user', async () => {
+    const { clients, world } = await start();
+    const inst = world.instancesOf(POOLS.fleet.id)[0]!;
+    world.interrupt(inst, 'spot', 120);
+    await clients.ec2().send(new TerminateInstancesCommand({ InstanceIds: [inst.id] }));
     const out = await clients.ec2().send(new DescribeInstancesCommand({ InstanceIds: [inst.id] }));
     expect(out.Reservations?.[0]?.Instances?.[0]).toMatchObject({
-      State: { Code: 32, Name: 'shutting-down' },
-      StateReason: { Code: 'Server.SpotInstanceTermination' },
+      State: { Name: 'terminated' },
+      StateReason: { Code: 'Client.UserInitiatedShutdown' },
     });
   });
 

@@ -5,13 +5,14 @@
  * event schemas, the engine, the real SDK clients against the emulators, and dynalite.
  */
 import { readFileSync } from 'node:fs';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SPOT_NOTICE_SECONDS, type WorldInstance } from '../../local/emulators/world.ts';
 import { parseConfig, type ResolvedConfig, resolveConfig } from '../../shared/config/load.ts';
 import type { Plan } from '../../shared/engine/types.ts';
 import { DEMO_CONFIG, FLEET, type Harness, startHarness, T0 } from '../support/stack.ts';
 import * as P from '../../local/sim/autoscaler-events.ts';
-import { sample } from './support.ts';
+import { sample, tick } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -252,6 +253,43 @@ describe('spot-interruption function', () => {
     expect(h.desired()).toEqual(desired);
     expect(h.world.callsTo('kubernetes', 'pods.eviction.create')).toHaveLength(1);
     expect(await h.audits()).toHaveLength(2);
+  });
+
+  it('a decision before the drain counts the instance under notice out, though EC2 still shows it running', async () => {
+    // EC2 keeps an instance under a spot notice running and healthy until the deadline (the emulator too): the
+    // pool's description alone would count it as serving. The decision that follows, 30 s later with no drain
+    // made yet (the drain function's commands are held), must neither count it nor replace it a second time.
+    h = await startHarness({ desired: { 'aws-g5-spot': 2 }, drains: () => {} });
+    const [victim] = takeBack(h, 'aws-g5-spot', 1);
+    const FAKE = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'fake' };
+    const first = crypto.randomUUID();
+    await h.invoke(
+      'spot-interruption',
+      sample('aws-spot-interruption', 'valid', {
+        at: T0,
+        replace: { 'i-0a1b2c3d4e5f60718': victim!.id, 'us-east-1a': victim!.zone },
+      }),
+    );
+    const writes = h.writes().length;
+    const desired = h.desired();
+    h.world.advance(30);
+    const ec2 = new EC2Client({ endpoint: h.stack.aws.endpoints.ec2, region: 'us-east-1', credentials: FAKE });
+    const described = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [victim!.id] }));
+    ec2.destroy();
+    expect(described.Reservations?.[0]?.Instances?.[0]?.State?.Name).toBe('running');
+
+    const second = crypto.randomUUID();
+    await h.invoke('forecast', tick(T0 + 30_000, 'forecast', second));
+    const plan = (await h.audit(second))!.plan as Plan;
+    // Not counted as capacity (the state says it is leaving), not handled again, no second replacement: no
+    // capacity write at all.
+    const reasons = (plan.reasons ?? []).map((r) => `${r.code}: ${r.message}`).join('\n');
+    expect(reasons).toContain(
+      'placement.still-leaving: aws-g5-spot: 1 node(s) under a notice handled earlier are still there until their removal: not counted as capacity',
+    );
+    expect(reasons).not.toMatch(/placement\.interruption: instance/);
+    expect(h.writes()).toHaveLength(writes);
+    expect(h.desired()).toEqual(desired);
   });
 
   it('a Preempt of VMs in none of the fleet pools (another scale set in the same zone) changes nothing', async () => {

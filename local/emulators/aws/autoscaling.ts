@@ -4,7 +4,8 @@
  *
  * Instance lifecycle states map from the world: pending -> `Pending`; running (the VM is up, the node not yet
  * serving) -> `Pending:Wait` (a launch lifecycle hook holds the instance until the node is ready, the usual
- * pattern for GPU node groups); ready -> `InService`; terminating -> `Terminating`. Health is `Healthy`.
+ * pattern for GPU node groups); ready -> `InService`; terminating -> `Terminating`, but a spot instance under
+ * an interruption notice keeps its state until EC2 takes it back (`shownState`). Health is `Healthy`.
  *
  * Capacity errors are asynchronous in Auto Scaling, as in the real service: SetDesiredCapacity is accepted,
  * the launches that cannot be served fail and show up as a `Failed` scaling activity. That happens when the
@@ -23,6 +24,7 @@ import {
   nextId,
   type RequestContext,
   type ScalingActivity,
+  shownState,
   subnetOf,
 } from './context.ts';
 import { WARM_POOL_ACTIONS, warmPoolConfiguration } from './warm-pool.ts';
@@ -161,7 +163,7 @@ function groupData(ctx: RequestContext, pool: WorldPool): XmlObject {
     TargetGroupARNs: [],
     HealthCheckType: 'EC2',
     HealthCheckGracePeriod: 300,
-    Instances: liveInstances(ctx, pool).map((i) => instanceData(pool, i)),
+    Instances: liveInstances(ctx, pool).map((i) => instanceData(ctx, pool, i)),
     CreatedTime: createdAtOf(ctx, pool),
     SuspendedProcesses: [],
     VPCZoneIdentifier: pool.zones.map((z) => subnetOf(pool, z)).join(','),
@@ -183,13 +185,13 @@ function groupData(ctx: RequestContext, pool: WorldPool): XmlObject {
   };
 }
 
-function instanceData(pool: WorldPool, i: WorldInstance): XmlObject {
+function instanceData(ctx: RequestContext, pool: WorldPool, i: WorldInstance): XmlObject {
   const lt = launchTemplateOf(pool);
   return {
     InstanceId: i.id,
     InstanceType: i.instanceType,
     AvailabilityZone: i.zone,
-    LifecycleState: LIFECYCLE[i.state] ?? 'InService',
+    LifecycleState: LIFECYCLE[shownState(i, ctx.world.now())] ?? 'InService',
     HealthStatus: 'Healthy',
     LaunchTemplate: { LaunchTemplateId: lt.id, LaunchTemplateName: lt.name, Version: '1' },
     ProtectedFromScaleIn: false,

@@ -68,9 +68,9 @@ export interface ReceivedEvent {
 }
 
 /**
- * An instance ended by TerminateInstances. The world forgets an instance once it is gone; EC2 keeps a
- * terminated instance visible (`terminated`, with its state reason) for about an hour, and so does the
- * emulator for the instances its TerminateInstances ended.
+ * An instance ended by TerminateInstances or taken back by EC2 at the end of a spot notice. The world forgets
+ * an instance once it is gone; EC2 keeps a terminated instance visible (`terminated`, with its state reason)
+ * for about an hour, and so does the emulator.
  */
 export interface TerminatedInstance {
   /** The instance as it was, with the world pool it belonged to. */
@@ -105,7 +105,7 @@ export interface AwsEmulatorState {
   refuseEvent?: RefuseEvent;
   /** When the emulator first saw each pool (the world keeps no creation time): its CreateTime. */
   created: Map<string, string>;
-  /** Instances TerminateInstances ended, by id (see TerminatedInstance). */
+  /** Instances TerminateInstances ended or EC2 took back, by id (see TerminatedInstance). */
   terminated: Map<string, TerminatedInstance>;
   seq: number;
 }
@@ -190,6 +190,18 @@ export function recentlyTerminated(ctx: RequestContext): TerminatedInstance[] {
     else if (pools.has(t.instance.poolId)) out.push(t);
   }
   return out;
+}
+
+/**
+ * The state EC2 and Auto Scaling show for an instance: one under a spot notice keeps the state it had until
+ * the deadline (EC2 stops or terminates it then; the notice is the EventBridge event, the instance metadata
+ * and the spot request's status), so it is described as it was: ready, running or pending. Any other
+ * instance as the world has it.
+ */
+export function shownState(i: WorldInstance, now: number): WorldInstance['state'] {
+  if (i.state !== 'terminating' || i.interrupted?.kind !== 'spot') return i.state;
+  if (i.readyAt <= now) return 'ready';
+  return i.runningAt <= now ? 'running' : 'pending';
 }
 
 export function liveInstances(ctx: RequestContext, pool: WorldPool): WorldInstance[] {

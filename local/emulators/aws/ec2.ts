@@ -6,9 +6,10 @@
  * `targetCapacitySpecification`, `activeInstanceSet`, `reservationSet/item/instancesSet/item`,
  * `capacityReservationSet`, `spotPriceHistorySet`). Instance states map from the world's lifecycle:
  * pending -> `pending`; running and ready -> `running` (EC2 Fleet `instanceHealth` is `healthy` only once
- * the world says ready: status checks and node readiness passed); terminating -> `shutting-down` (real EC2
- * keeps an instance under a spot notice `running` until the deadline; the emulator shows the group's view
- * that it is leaving, with the state reason `Server.SpotInstanceTermination`).
+ * the world says ready: status checks and node readiness passed); terminating -> `shutting-down`, but an
+ * instance under a spot notice stays `running` until the deadline, as EC2 keeps it (the notice is the
+ * EventBridge event, the instance metadata and the spot request's `marked-for-termination`), and is then
+ * described `terminated` with the state reason `Server.SpotInstanceTermination` for an hour.
  *
  * ModifyFleet honours `ExcessCapacityTerminationPolicy` (kept by the fleet until set again, as DescribeFleets
  * reports it): with `no-termination` a lower target ends no instance. TerminateInstances ends instances in the
@@ -27,6 +28,7 @@ import {
   launchTemplateOf,
   liveInstances,
   type RequestContext,
+  shownState,
   recentlyTerminated,
   reservationOf,
   subnetOf,
@@ -170,7 +172,7 @@ function describeFleetInstances(ctx: RequestContext, params: QueryParams): XmlOb
       instanceId: i.id,
       instanceType: i.instanceType,
       spotInstanceRequestId: pool.capacityType === 'spot' ? spotRequestId(i) : undefined,
-      instanceHealth: i.state === 'ready' ? 'healthy' : 'unhealthy',
+      instanceHealth: shownState(i, ctx.world.now()) === 'ready' ? 'healthy' : 'unhealthy',
     })),
     nextToken: p.nextToken,
     fleetId: pool.name,
@@ -240,6 +242,15 @@ const STATE_CODES: Record<string, [number, string]> = {
   terminated: [48, 'terminated'],
 };
 
+/**
+ * EC2's state of an instance: an instance under a spot interruption notice stays `running` until the notice's
+ * deadline (EC2 stops or terminates it then; the notice is the EventBridge event and the instance metadata), so
+ * only an instance leaving for another reason (TerminateInstances, a scale-in) is `shutting-down`.
+ */
+function stateOf(ctx: RequestContext, i: WorldInstance): [number, string] {
+  return STATE_CODES[shownState(i, ctx.world.now())] ?? [16, 'running'];
+}
+
 function instanceTags(pool: WorldPool, i: WorldInstance): Array<{ key: string; value: string }> {
   const tags: Record<string, string> = { ...(pool.tags ?? {}) };
   tags.Name = i.nodeName;
@@ -266,6 +277,15 @@ function gmtOf(ms: number): string {
  * ended, `Server.SpotInstanceTermination` for a spot instance taken back.
  */
 function stateReasonOf(i: WorldInstance): { reason: string; stateReason?: XmlObject } {
+  if (i.state === 'terminated' && i.interrupted?.kind === 'spot') {
+    return {
+      reason: '',
+      stateReason: {
+        code: 'Server.SpotInstanceTermination',
+        message: 'Server.SpotInstanceTermination: Spot instance termination',
+      },
+    };
+  }
   if (i.state === 'terminated' && i.terminatedAt !== undefined) {
     return {
       reason: `User initiated (${gmtOf(i.terminatedAt)})`,
@@ -275,20 +295,11 @@ function stateReasonOf(i: WorldInstance): { reason: string; stateReason?: XmlObj
       },
     };
   }
-  if (i.state === 'terminating' && i.interrupted?.kind === 'spot') {
-    return {
-      reason: '',
-      stateReason: {
-        code: 'Server.SpotInstanceTermination',
-        message: 'Server.SpotInstanceTermination: Spot instance termination',
-      },
-    };
-  }
   return { reason: '' };
 }
 
 function instanceData(ctx: RequestContext, pool: WorldPool, i: WorldInstance): XmlObject {
-  const [code, name] = STATE_CODES[i.state] ?? [16, 'running'];
+  const [code, name] = stateOf(ctx, i);
   const { reason, stateReason } = stateReasonOf(i);
   const gone = i.state === 'terminated';
   const lifecycle = instanceLifecycleOf(ctx, pool);
@@ -375,7 +386,7 @@ function describeInstances(ctx: RequestContext, params: QueryParams): XmlObject 
       filters,
       {
         'instance-id': i.id,
-        'instance-state-name': STATE_CODES[i.state]?.[1],
+        'instance-state-name': stateOf(ctx, i)[1],
         'availability-zone': i.zone,
         'instance-type': i.instanceType,
         'private-dns-name': i.nodeName,
@@ -430,9 +441,11 @@ function terminateInstances(ctx: RequestContext, params: QueryParams): XmlObject
     instancesSet: ids.map((id) => {
       const i = live(id);
       if (!i) return { instanceId: id, currentState: terminated, previousState: terminated };
-      const [code, name] = STATE_CODES[i.state] ?? [16, 'running'];
+      const [code, name] = stateOf(ctx, i);
       const at = ctx.world.now();
-      ctx.state.terminated.set(id, { instance: { ...i, state: 'terminated', terminatedAt: at }, at });
+      // Ended by the user, even under a spot notice: its state reason says so, not the notice.
+      const { interrupted: _notice, ...rest } = i;
+      ctx.state.terminated.set(id, { instance: { ...rest, state: 'terminated', terminatedAt: at }, at });
       ctx.world.terminateInstance(id);
       return { instanceId: id, currentState: { code: 32, name: 'shutting-down' }, previousState: { code, name } };
     }),

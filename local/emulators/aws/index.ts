@@ -245,6 +245,13 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
   };
   const hanging = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
+  // A spot instance EC2 took back stays visible, `terminated` with its state reason, for about an hour, as
+  // those TerminateInstances ended do (the world forgets it at once).
+  const stopWatching = world.on((e) => {
+    if (e.type !== 'instance-state' || e.state !== 'terminated' || e.instance?.interrupted?.kind !== 'spot') return;
+    if (world.pool(e.poolId)?.cloud !== 'aws' || state.terminated.has(e.instanceId)) return;
+    state.terminated.set(e.instanceId, { instance: e.instance, at: e.at });
+  });
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
@@ -370,6 +377,7 @@ export async function startAwsEmulator(world: World, options: AwsEmulatorOptions
     },
     close: () => {
       closing ??= new Promise<void>((resolve, reject) => {
+        stopWatching();
         for (const t of hanging) clearTimeout(t);
         hanging.clear();
         server.close((err) => (err ? reject(err) : resolve()));

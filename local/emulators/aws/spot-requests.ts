@@ -8,6 +8,7 @@
  *   running or ready                     -> active, `fulfilled`
  *   under an interruption notice         -> active, `marked-for-termination` (EC2 marks the request when it
  *                                           sends the two-minute warning)
+ *   taken back at the notice's end       -> closed, `instance-terminated-no-capacity`
  *   being ended by the user / ended      -> closed, `instance-terminated-by-user`
  *
  * Filters: `instance-id`, `spot-instance-request-id`, `state`, `status-code`; `SpotInstanceRequestId.N`
@@ -43,6 +44,13 @@ function statusOf(i: WorldInstance, userTerminated: boolean): RequestStatus {
       code: 'marked-for-termination',
       message: 'Spot Instance is marked for termination.',
       updatedAt: i.interrupted.noticeAt,
+    };
+  if (i.state === 'terminated' && i.interrupted?.kind === 'spot')
+    return {
+      state: 'closed',
+      code: 'instance-terminated-no-capacity',
+      message: 'Spot Instance terminated due to no available capacity.',
+      updatedAt: i.terminatedAt ?? i.interrupted.deadline,
     };
   if (i.state === 'terminating' || i.state === 'terminated' || userTerminated)
     return {
