@@ -262,7 +262,6 @@ describe('spot-interruption function', () => {
     h = await startHarness({ desired: { 'aws-g5-spot': 2 }, drains: () => {} });
     const [victim] = takeBack(h, 'aws-g5-spot', 1);
     const FAKE = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'fake' };
-    const first = crypto.randomUUID();
     await h.invoke(
       'spot-interruption',
       sample('aws-spot-interruption', 'valid', {
