@@ -17,10 +17,11 @@
  * of it, neither is needed (warm.ts sizes the warm pools for the scenarios). Running capacity keeps only the
  * share the target needs while the capacity lost is missing: from the drain of the nodes under notice to the
  * warm nodes' resume (`replacementGapSeconds`, `runningShare`). That share differs by market: an AWS node under
- * notice serves most of its 2 minutes, an Azure or GCP one is drained at once. Where it costs nodes (the cheapest
- * layout would be cheaper without it), the hedge also tries each spot pool deferred, and each cloud's spot
- * pools together (`Slot.deferred`: filled after every other spot pool with room, `deferrable`), so that spot goes to the markets whose loss the warm nodes cover in
- * time; the warm pools are sized without it, so deferring never asks for more of them.
+ * notice serves most of its 2 minutes, an Azure or GCP one is drained at once. Where it costs nodes (a layout
+ * would be cheaper without it), the hedge also tries each spot pool deferred, and each cloud's spot pools
+ * together (`Slot.deferred`: filled after every other spot pool with room; `deferrable`), so that spot goes to
+ * the markets whose loss the warm nodes cover in time; the warm pools are sized without it (`at(w, false)`),
+ * so deferring never asks for more of them.
  */
 import type { Pool } from '../domain/types.ts';
 import { servedUnderNotice } from './interruptions.ts';
@@ -227,6 +228,7 @@ export class HedgeSearch {
    * The cheapest layout that survives every requirement with `warmRps` of warm capacity the fleet can resume
    * now (it counts in every scenario: see `slack`); undefined when no layout within the limit does (the pools
    * cannot hedge it: the plan stays as the demand asks). The policy's own spread and base win a tie.
+   * `defer`: a deferred spot pool may be chosen (the plan); without it, as for sizing the warm pools.
    */
   at(warmRps = 0, defer = true): Hedge | undefined {
     const key = `${warmRps}/${defer}`;
@@ -301,12 +303,6 @@ export class HedgeSearch {
 }
 
 /**
- * The spot shares per zone the hedge tries: the policy's `maxSpotSharePerZone`, then each even spread over 2, 3,
- * ... z of the zones the fleet's spot pools may grow in (1/2, 1/3, ... 1/z), where tighter than the policy's.
- * A tighter share never breaks the policy (it is a maximum); the per-zone cap is ceil(share x spot nodes), so
- * 1/z lets no zone hold more than an even share over z zones.
- */
-/**
  * The spot shares per pool the hedge tries, each spot pool one failure domain (its zones counted as one): an
  * even spread over 2, 3, ... p of the spot pools that may grow (1/2, 1/3, ... 1/p). A zone spread cannot part
  * two pools of two zones each at a few nodes (its per-zone cap rounds up to a node per zone, two per pool),
@@ -315,7 +311,7 @@ export class HedgeSearch {
  */
 export function poolSpreads(layout: Layout): number[] {
   let pools = 0;
-  for (const s of layout.slots) if (s.tier === 'spot' && !s.blocked && !s.pinned && s.pool.rpsPerNode > 0) pools++;
+  for (const s of layout.slots) if (growingSpot(s)) pools++;
   const out: number[] = [];
   for (let p = 2; p <= pools; p++) out.push(1 / p);
   return out;
@@ -338,11 +334,16 @@ function deferrable(spot: readonly Slot[]): Slot[][] {
 /** A spot pool the placement may grow (not blocked, not pinned, with throughput). */
 const growingSpot = (s: Slot): boolean => s.tier === 'spot' && !s.blocked && !s.pinned && s.pool.rpsPerNode > 0;
 
+/**
+ * The spot shares per zone the hedge tries: the policy's `maxSpotSharePerZone`, then each even spread over 2, 3,
+ * ... z of the zones the fleet's spot pools may grow in (1/2, 1/3, ... 1/z), where tighter than the policy's.
+ * A tighter share never breaks the policy (it is a maximum); the per-zone cap is ceil(share x spot nodes), so
+ * 1/z lets no zone hold more than an even share over z zones.
+ */
 export function spreads(layout: Layout): number[] {
   const own = layout.policy.maxSpotSharePerZone;
   let zones = 0;
-  for (const s of layout.slots)
-    if (s.tier === 'spot' && !s.blocked && !s.pinned && s.pool.rpsPerNode > 0) zones += s.zones;
+  for (const s of layout.slots) if (growingSpot(s)) zones += s.zones;
   const out = [own];
   for (let z = 2; z <= zones; z++) if (1 / z < Math.min(1, own) - 1e-9) out.push(1 / z);
   return out;
