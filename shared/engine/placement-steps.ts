@@ -13,13 +13,13 @@
  *      node that is there to meet a floor rather than for its throughput, the cheapest node: below its
  *      growth cap (pool max, reservation room, not backed off) and its cloud's maximum; a spot pool also keeps
  *      at most ceil(maxSpotSharePerZone x spot nodes) per zone (a pool spreads evenly over its zones); a spot
- *      pool the hedge deferred (`Slot.deferred`) only where no other pool of its tier has room;
+ *      pool the hedge deferred (`Slot.deferred`) only where no other pool of its tier and priority has room;
  *   4. spot wanted but no spot room: on-demand instead (the fallback); on-demand wanted but none has room:
  *      spot rather than no node.
  * Removing: spot while there is more spot than the mix wants (the most concentrated pool first, so the
  * spread improves), otherwise on-demand, then spot, reserved last (already paid: removing it saves
- * nothing); within a tier the pools that may not grow first, then a deferred spot pool, then the most
- * expensive per unit of throughput. Never below a pool's min, never a pinned pool; the nodes of an ending reservation (they serve,
+ * nothing); within a tier the pools that may not grow first, then the lowest priority, then a deferred spot
+ * pool, then the most expensive per unit of throughput. Never below a pool's min, never a pinned pool; the nodes of an ending reservation (they serve,
  * already paid, until the cloud takes them back) go last of all.
  */
 import type { PlacementPolicy } from '../domain/types.ts';
@@ -44,20 +44,27 @@ function canGrow(layout: Layout, i: number): boolean {
   return layout.counts[i] + 1 <= spotPoolCap(slot, layout.spot + 1, layout.policy);
 }
 
-/** The slot of `tier` with room that is cheapest per unit of throughput (slots are sorted so), or per node. */
+/**
+ * The slot of `tier` with room that is cheapest per unit of throughput (slots are sorted so), or per node. Only
+ * the highest priority with room is chosen from (slots are sorted by priority first: Cluster Autoscaler's
+ * priority expander), and within it a deferred spot pool only where no other pool has room: the hedge's
+ * deferral is a cost choice, it does not override the operator's priorities.
+ */
 function cheapest(layout: Layout, tier: Tier, perNode = false): number {
+  let top: number | undefined;
   let best = -1;
   let deferred = -1;
   for (let i = 0; i < layout.slots.length; i++) {
-    if (layout.slots[i].tier !== tier || !canGrow(layout, i)) continue;
-    if (layout.slots[i].deferred) {
-      if (deferred < 0) deferred = i;
-      continue;
+    const slot = layout.slots[i];
+    if (slot.tier !== tier || !canGrow(layout, i)) continue;
+    if (top === undefined) top = priorityOf(slot);
+    else if (priorityOf(slot) < top) break;
+    const pick = slot.deferred ? deferred : best;
+    if (pick < 0 || (perNode && slot.pool.hourlyPrice < layout.slots[pick].pool.hourlyPrice)) {
+      if (slot.deferred) deferred = i;
+      else best = i;
     }
-    if (!perNode) return i;
-    // Slots are sorted by priority first: a lower priority never beats a higher one on price.
-    if (best >= 0 && priorityOf(layout.slots[i]) < priorityOf(layout.slots[best])) continue;
-    if (best < 0 || layout.slots[i].pool.hourlyPrice < layout.slots[best].pool.hourlyPrice) best = i;
+    if (!perNode && best >= 0) return best;
   }
   return best >= 0 ? best : deferred;
 }
@@ -97,12 +104,12 @@ function firstToRemove(layout: Layout, tier: Tier): number {
   for (let i = 0; i < layout.slots.length; i++) {
     const slot = layout.slots[i];
     if (slot.tier !== tier || !removable(layout, i)) continue;
-    // Keys, compared in order: blocked first, the lowest priority, (spot) the most concentrated, the most
-    // expensive per throughput.
+    // Keys, compared in order: blocked first, the lowest priority, a deferred spot pool, (spot) the most
+    // concentrated, the most expensive per throughput.
     const key = [
       slot.blocked ? 1 : 0,
-      slot.deferred ? 1 : 0,
       -priorityOf(slot),
+      slot.deferred ? 1 : 0,
       tier === 'spot' ? layout.counts[i] / slot.zones : 0,
       slot.costPerRps,
     ];

@@ -280,6 +280,22 @@ describe('a deferred spot pool', () => {
     expect(counts(new PlacementPath(both).at(4))).toEqual({ od: 1, z: 1, s: 2 });
   });
 
+  it("does not override the operator's priorities: a deferred pool of a higher priority still comes first", () => {
+    // z at priority 1 (Cluster Autoscaler's priority expander), s at 0: deferred, z still takes the spot nodes
+    // while it has room, and gives them up after s's on the way down.
+    const slots = sortSlots([od, { ...z, priority: 1 }, s].map(slot)).map((x) =>
+      x.pool.id === 'z' ? { ...x, deferred: true } : x,
+    );
+    const b = new Layout(slots, policy, [0, 0, 0]);
+    b.set(b.indexOf('od'), 1);
+    expect(counts(new PlacementPath(b).at(4))).toEqual({ od: 1, z: 3, s: 0 });
+    const both = new Layout(slots, policy, [0, 0, 0]);
+    both.set(both.indexOf('od'), 1);
+    both.set(both.indexOf('z'), 2);
+    both.set(both.indexOf('s'), 2);
+    expect(counts(new PlacementPath(both).at(4))).toEqual({ od: 1, z: 2, s: 1 });
+  });
+
   // Need 100 rps; 200 rps of warm nodes. Losing z keeps a third of it running; losing s none.
   const reqs: HedgeRequirement[] = [
     { losses: { 'z/*': 1 }, probability: 0.0112, target: 0.91, rps: 100, runningRps: 33, gapSeconds: 120 },
