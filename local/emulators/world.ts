@@ -183,6 +183,18 @@ export type WorldEvent =
 /** Notice each cloud gives before it takes spot capacity back. */
 export const SPOT_NOTICE_SECONDS: Record<Cloud, number> = { aws: 120, azure: 30, gcp: 30, kubernetes: 30 };
 
+/**
+ * The state a cloud shows for an instance: one under a spot notice keeps the state it had until the deadline
+ * (EC2 and Azure take it back then; the notice is the EventBridge event, the scheduled event and the instance
+ * metadata), so it is described as it was: ready, running or pending. Any other instance as the world has it.
+ * GCP's emulator does not use it: a preempted instance is `STOPPING` from the notice (ACPI soft off).
+ */
+export function shownState(i: WorldInstance, now: number): WorldInstance['state'] {
+  if (i.state !== 'terminating' || i.interrupted?.kind !== 'spot') return i.state;
+  if (i.readyAt <= now) return 'ready';
+  return i.runningAt <= now ? 'running' : 'pending';
+}
+
 export interface SetDesiredOutcome {
   previous: number;
   desired: number;

@@ -566,10 +566,11 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
 /**
  * The instances an earlier decision planned to remove after a notice (`HandledInterruption.removing`) that the
  * observation still shows in their pool, not terminated: the engine does not count them as capacity until
- * their deadline (`DecisionInput.stillThere`). One shutting down still counts: the cloud shows an instance under
- * a notice so where it says the instance is leaving (the emulators do; EC2 keeps it `running`). Its removal
- * drains first and so comes within seconds of the deadline (10 s before it for an EC2 notice; about at it for a
- * 30 s one, drained at once): a decision in between counts the pool one node short until the deadline.
+ * their deadline (`DecisionInput.stillThere`). One shutting down still counts: a cloud may show an instance
+ * under a notice as leaving (GCP: a preempted VM is `STOPPING`; EC2 and Azure keep it running until the
+ * deadline). Its removal drains first and so comes within seconds of the deadline (10 s before it for an EC2
+ * notice; about at it for a 30 s one, drained at once): a decision in between counts the pool one node short
+ * until the deadline.
  */
 export function removalsStillThere(
   handled: DecisionState['interruptedInstances'],

@@ -7,6 +7,7 @@ import type { CloudError } from '../../shared/domain/errors.ts';
 import { isCloudError } from '../../shared/domain/errors.ts';
 import type { CapacityPort } from '../../shared/domain/ports.ts';
 import {
+  armRequest,
   type AzureTestEnv,
   ON_DEMAND_POOL,
   RESOURCE_GROUP,
@@ -14,6 +15,7 @@ import {
   SPOT_POOL,
   SUBSCRIPTION,
   startAzureTestEnv,
+  vmssPath,
 } from './support.ts';
 
 async function failure(p: Promise<unknown>): Promise<CloudError> {
@@ -24,6 +26,11 @@ async function failure(p: Promise<unknown>): Promise<CloudError> {
     throw new Error(`expected a CloudError, got ${String(e)}`, { cause: e });
   }
   throw new Error('expected the call to fail');
+}
+
+interface VmProperties {
+  provisioningState: string;
+  instanceView: { statuses: Array<{ code: string }>; vmHealth: { status: { code: string } } };
 }
 
 let env: AzureTestEnv;
@@ -70,13 +77,33 @@ describe('describePool', () => {
     expect(obs.ready).toBe(ready);
   });
 
-  it('reports spot VMs under eviction notice as terminating', async () => {
+  it('reports a spot VM under a Preempt notice as it was until the deadline (Azure keeps it running), then not at all', async () => {
     env.world.setSpotCapacity(SPOT_POOL.id, 'eastus-1', 0);
-    const obs = await capacity.describePool(spot);
-    const inZone1 = obs.instances.filter((i) => i.zone === 'eastus-1');
-    expect(inZone1.length).toBeGreaterThan(0);
-    expect(inZone1.every((i) => i.lifecycle === 'terminating')).toBe(true);
-    expect(obs.ready).toBe(3 - inZone1.length);
+    const noticed = env.world.instancesOf(SPOT_POOL.id).filter((i) => i.zone === 'eastus-1');
+    expect(noticed.length).toBeGreaterThan(0);
+    expect(noticed.every((i) => i.state === 'terminating')).toBe(true);
+    const ids = noticed.map((i) => i.id).sort();
+
+    const during = await capacity.describePool(spot);
+    const shown = during.instances.filter((i) => ids.includes(i.id));
+    expect(shown.map((i) => i.lifecycle)).toEqual(ids.map(() => 'ready'));
+    expect(during.ready).toBe(3);
+    // The VM itself, over the SDK: running and healthy, provisioning Succeeded (not Deleting).
+    const index = noticed[0]!.index;
+    const res = await armRequest(
+      env.emulator.endpoint,
+      `${vmssPath(SPOT_POOL.name)}/virtualMachines/${index}?api-version=2026-03-01&$expand=instanceView`,
+      { ca: env.emulator.ca },
+    );
+    const vm = (res.body as { properties: VmProperties }).properties;
+    expect(vm.provisioningState).toBe('Succeeded');
+    expect(vm.instanceView.statuses.map((s) => s.code)).toContain('PowerState/running');
+    expect(vm.instanceView.vmHealth.status.code).toBe('HealthState/healthy');
+
+    env.world.advance(30);
+    const after = await capacity.describePool(spot);
+    expect(after.instances.filter((i) => ids.includes(i.id))).toEqual([]);
+    expect(after.ready).toBe(3 - ids.length);
   });
 
   it('reads every page of the VM list', async () => {

@@ -12,7 +12,7 @@
  * world has no capacity left (its shortfall) and when a test injects `insufficient-capacity` (or
  * `operation-failed`) on SetDesiredCapacity: then no instance starts until the world advances.
  */
-import type { WorldInstance, WorldPool } from '../world.ts';
+import { shownState, type WorldInstance, type WorldPool } from '../world.ts';
 import {
   AwsApiError,
   asgNameOf,
@@ -24,7 +24,6 @@ import {
   nextId,
   type RequestContext,
   type ScalingActivity,
-  shownState,
   subnetOf,
 } from './context.ts';
 import { WARM_POOL_ACTIONS, warmPoolConfiguration } from './warm-pool.ts';

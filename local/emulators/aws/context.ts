@@ -192,18 +192,6 @@ export function recentlyTerminated(ctx: RequestContext): TerminatedInstance[] {
   return out;
 }
 
-/**
- * The state EC2 and Auto Scaling show for an instance: one under a spot notice keeps the state it had until
- * the deadline (EC2 stops or terminates it then; the notice is the EventBridge event, the instance metadata
- * and the spot request's status), so it is described as it was: ready, running or pending. Any other
- * instance as the world has it.
- */
-export function shownState(i: WorldInstance, now: number): WorldInstance['state'] {
-  if (i.state !== 'terminating' || i.interrupted?.kind !== 'spot') return i.state;
-  if (i.readyAt <= now) return 'ready';
-  return i.runningAt <= now ? 'running' : 'pending';
-}
-
 export function liveInstances(ctx: RequestContext, pool: WorldPool): WorldInstance[] {
   return ctx.world.instancesOf(pool.id).sort((a, b) => a.index - b.index);
 }

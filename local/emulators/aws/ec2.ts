@@ -16,7 +16,7 @@
  * world; EC2 keeps describing a terminated instance for about an hour, and so does the emulator for the
  * instances its TerminateInstances ended (`terminated`, reason `Client.UserInitiatedShutdown`).
  */
-import type { WorldInstance, WorldPool } from '../world.ts';
+import { shownState, type WorldInstance, type WorldPool } from '../world.ts';
 import {
   AwsApiError,
   asgNameOf,
@@ -28,7 +28,6 @@ import {
   launchTemplateOf,
   liveInstances,
   type RequestContext,
-  shownState,
   recentlyTerminated,
   reservationOf,
   subnetOf,

@@ -311,9 +311,10 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
     const expand = ctx.url.searchParams.get('$expand');
     const withView = expand !== null && same(expand, 'instanceView');
     const all = [
-      ...world
-        .instancesOf(pool.id)
-        .map((inst) => ({ index: inst.index, render: () => vmResource(pool, addr, inst, { instanceView: withView }) })),
+      ...world.instancesOf(pool.id).map((inst) => ({
+        index: inst.index,
+        render: () => vmResource(pool, addr, inst, { instanceView: withView, now: world.now() }),
+      })),
       ...world
         .warmOf(pool.id)
         .map((w) => ({ index: w.index, render: () => warmVmResource(pool, addr, w, { instanceView: withView }) })),
@@ -367,9 +368,13 @@ export async function startAzureEmulator(world: World, options: AzureEmulatorOpt
         armErrors.resourceNotFound(VMSS_TYPE, `${a.name}/virtualMachines/${instanceId}`, a.resourceGroup),
       );
     }
-    if (viewOnly) return send(ctx, 200, vmInstanceView(inst));
+    if (viewOnly) return send(ctx, 200, vmInstanceView(inst, world.now()));
     const expand = ctx.url.searchParams.get('$expand');
-    send(ctx, 200, vmResource(pool, addr, inst, { instanceView: expand !== null && same(expand, 'instanceView') }));
+    send(
+      ctx,
+      200,
+      vmResource(pool, addr, inst, { instanceView: expand !== null && same(expand, 'instanceView'), now: world.now() }),
+    );
   }
 
   function deleteInstances(ctx: Ctx, a: VmssAddress, failOperation: boolean) {

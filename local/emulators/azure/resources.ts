@@ -15,12 +15,15 @@
  *     pending      Creating   PowerState/starting  HealthState/initializing
  *     running      Succeeded  PowerState/running   HealthState/initializing  (booted, not serving yet)
  *     ready        Succeeded  PowerState/running   HealthState/healthy       (health extension says serving)
- *     terminating  Deleting   PowerState/stopping  HealthState/unknown       (evicted or being removed)
+ *     terminating  Deleting   PowerState/stopping  HealthState/unknown       (being removed)
+ *   A Spot VM under a `Preempt` scheduled event keeps the state it had until the event's `NotBefore` (at least
+ *   30 s on: the event starts then, or earlier if approved), as Azure keeps it; Compute deletes it then
+ *   (evictionPolicy Delete) and it is no longer listed.
  *   Readiness is exposed the way real fleets expose it: an Application Health extension on the scale set
  *   reports `vmHealth` in each VM's instance view.
  */
 import { createHash } from 'node:crypto';
-import type { WorldInstance, WorldPool } from '../world.ts';
+import { shownState, type WorldInstance, type WorldPool } from '../world.ts';
 
 export interface VmssAddress {
   subscription: string;
@@ -168,8 +171,8 @@ interface Status {
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** What the platform says about a VM in each world state. */
-function vmStates(inst: WorldInstance): { provisioningState: string; statuses: Status[]; health: Status } {
-  switch (inst.state) {
+function vmStates(inst: WorldInstance, now: number): { provisioningState: string; statuses: Status[]; health: Status } {
+  switch (shownState(inst, now)) {
     case 'pending':
       return {
         provisioningState: 'Creating',
@@ -225,8 +228,8 @@ function vmStates(inst: WorldInstance): { provisioningState: string; statuses: S
 }
 
 /** The instance view of a scale-set VM (`.../virtualMachines/{id}/instanceView`, or `$expand=instanceView`). */
-export function vmInstanceView(inst: WorldInstance): Record<string, unknown> {
-  const s = vmStates(inst);
+export function vmInstanceView(inst: WorldInstance, now: number): Record<string, unknown> {
+  const s = vmStates(inst, now);
   return {
     platformUpdateDomain: 0,
     platformFaultDomain: inst.index % 5,
@@ -246,9 +249,9 @@ export function vmResource(
   pool: WorldPool,
   a: VmssAddress,
   inst: WorldInstance,
-  opts: { instanceView: boolean },
+  opts: { instanceView: boolean; now: number },
 ): Record<string, unknown> {
-  const s = vmStates(inst);
+  const s = vmStates(inst, opts.now);
   const properties: Record<string, unknown> = {
     latestModelApplied: true,
     modelDefinitionApplied: 'VirtualMachineScaleSet',
@@ -264,7 +267,7 @@ export function vmResource(
     provisioningState: s.provisioningState,
     timeCreated: iso(inst.launchedAt),
   };
-  if (opts.instanceView) properties.instanceView = vmInstanceView(inst);
+  if (opts.instanceView) properties.instanceView = vmInstanceView(inst, opts.now);
   return {
     name: `${pool.name}_${inst.index}`,
     id: `${vmssId(a)}/virtualMachines/${inst.index}`,

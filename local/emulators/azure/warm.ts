@@ -51,7 +51,7 @@ export function warmVmResource(
     readyAt: w.warmAt,
     index: w.index,
   };
-  const r = vmResource(pool, a, asInstance, { instanceView: false });
+  const r = vmResource(pool, a, asInstance, { instanceView: false, now: w.warmAt });
   const properties = r.properties as Record<string, unknown>;
   properties.provisioningState = 'Succeeded';
   if (opts.instanceView) properties.instanceView = warmInstanceView(w);
