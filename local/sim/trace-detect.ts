@@ -5,7 +5,9 @@
  *
  *   - time: the first of `TIME_COLUMNS` present, else the first column whose name holds `time`, `offset`,
  *     `date` or `ts`. Numeric times take their unit from the name (`offset_min`, `minute`: minutes; `_ms`:
- *     milliseconds; `_h`, `hour`: hours; otherwise seconds); other times must be ISO-8601 (UTC without a zone);
+ *     milliseconds; `_h`, `hour`: hours; otherwise seconds); other times are ISO-8601 (UTC without a zone),
+ *     or a date-time in a form `trace-time.ts` reads (`11/16/2023 6:15 PM`, `16.11.2023 18:15`, a time of day
+ *     beside a column of dates), rewritten as ISO-8601 before the rest reads it;
  *   - demand: the first of `VALUE_COLUMNS` present, with its unit: a rate per second (`rps`, `qps`, `rate`), a
  *     rate per minute (`rpm`; of a digitized low/mid/high band, the middle), or a count of requests in each row's
  *     interval (`requests`, `count`, `invocations`, ...);
@@ -30,6 +32,7 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { parseDateTime, parseTimeOfDay, withReadableTimes } from './trace-time.ts';
 import {
   type DemandTrace,
   isNumeric,
@@ -233,7 +236,14 @@ function wideTrace(text: string, columns: readonly number[], file: string): Dema
  * `unitlessTime`: the unit of a numeric time column whose name says none (seconds for CSV).
  */
 export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUnit = 's'): DetectedTrace {
-  const body = withClockColumns(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  const read = withReadableTimes(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, timeIndex);
+  const d = detectReadableCsv(read.body, file, unitlessTime);
+  return read.note ? { ...d, layout: `${d.layout} (${read.note})` } : d;
+}
+
+/** `detectTraceCsv` of a text whose times are numbers or ISO-8601 (`withReadableTimes`). */
+function detectReadableCsv(text: string, file: string, unitlessTime: TimeUnit): DetectedTrace {
+  const body = withClockColumns(text);
   const end = body.search(/\r?\n/);
   const headerFields = (end < 0 ? body : body.slice(0, end)).split(',');
   // Minutes as columns only where no column is time (with one, numbered columns are sources: detectColumns).
@@ -603,6 +613,8 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
       if (first === undefined) {
         first = cell;
         numeric = isNumeric(first);
+        // Times in another form (`withReadableTimes`) are read whole.
+        if (!numeric && parseIsoTime(first) === undefined) return undefined;
         unit = unitOfTime(column, 's', first);
       }
       counts.add(secondsOf(cell, numeric, unit, shownAs, { line, column }));
@@ -728,7 +740,10 @@ export async function isCsvText(file: string): Promise<boolean> {
       header.length >= 2 &&
       row.length === header.length &&
       ti >= 0 &&
-      (isNumeric(time) || parseIsoTime(time) !== undefined)
+      (isNumeric(time) ||
+        parseIsoTime(time) !== undefined ||
+        parseDateTime(time) !== undefined ||
+        parseTimeOfDay(time) !== undefined)
     );
   } finally {
     await handle.close();
@@ -760,6 +775,17 @@ export function detectTrace(text: string, file: string): DetectedTrace {
   }
   const sep = separatorOf(text);
   if (sep === ',') return detectTraceCsv(text, file);
+  // Semicolons where the comma is the decimal mark (`0,5`): the same table with points and commas. Every comma
+  // lies between digits, and one at least is not followed by exactly three (`1,500` may be a thousand).
+  if (
+    sep === ';' &&
+    !text.includes('"') &&
+    !text.replace(/(\d),(?=\d)/g, '').includes(',') &&
+    /\d,(\d{1,2}|\d{4,})(?!\d)/.test(text)
+  ) {
+    const d = detectTraceCsv(text.replace(/(\d),(?=\d)/g, '$1.').replaceAll(';', ','), file);
+    return { ...d, layout: `semicolon-separated, decimal commas: ${d.layout}` };
+  }
   // Tab- or semicolon-separated, without a comma or a quote anywhere: the same table with commas.
   if (text.includes(',') || text.includes('"')) {
     throw new TraceError(

@@ -399,10 +399,13 @@ describe('tables separated by tabs or semicolons', () => {
     const semi = detectTrace('offset_s;requests\n0;60\n60;120\n', 'm.csv');
     expect(semi.layout).toBe('semicolon-separated: offset_s (s) x requests (requests per row)');
     expect(semi.trace.points.map((p) => p.rps)).toEqual([1, 2]);
-    // Decimal commas (or quotes) with another separator: said, not misread.
-    expect(() => detectTrace('offset_s;rps\n0;1,5\n60;2,5\n', 'd.csv')).toThrow(
+    // Decimal commas with semicolons are read as decimal points (trace-time.test.ts); commas that may be
+    // a thousands separator (three digits after each), or quotes, with another separator: said, not misread.
+    expect(detectTrace('offset_s;rps\n0;1,5\n60;2,5\n', 'd.csv').trace.points.map((p) => p.rps)).toEqual([1.5, 2.5]);
+    expect(() => detectTrace('offset_s;rps\n0;1,500\n60;2,500\n', 'd.csv')).toThrow(
       /d\.csv: fields are separated by ';' and hold commas or quotes/,
     );
+    expect(() => detectTrace('offset_s\tmodel\n0\t"a"\n', 'q.tsv')).toThrow(/q\.tsv: fields are separated by '\\t'/);
   });
 });
 
