@@ -532,26 +532,31 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
           .join(',');
       let before = counts();
       const spacingMs = Math.max(...resolved.fleets.map((f) => settleSpacingSeconds(f.policy)), 1) * 1000;
+      // What the rounds asked for, as a fleet that was running would have it: launched nodes ready, and warm
+      // nodes prepared (its warm pools filled). Before each round and after the last, which may have asked for
+      // warm nodes without changing a running count (the loop then stops).
+      const asRunningBefore = () => {
+        for (const i of ctx.world.allInstances()) {
+          if (i.state === 'pending' || i.state === 'running') {
+            i.runningAt = i.readyAt = ctx.now;
+            i.state = 'ready';
+          }
+        }
+        for (const p of ctx.world.allPools()) {
+          for (const w of ctx.world.warmOf(p.id)) {
+            if (w.phase === 'warming') {
+              w.phase = 'warm';
+              w.warmAt = w.billedTo = ctx.now;
+            }
+          }
+        }
+      };
       try {
         for (let round = 0; round < SETTLE_ROUNDS; round++) {
           // Round r is decided (SETTLE_ROUNDS - r) spacings before the start.
           clockBehindMs = (SETTLE_ROUNDS - round) * spacingMs;
           const at = ctx.now - clockBehindMs;
-          for (const i of ctx.world.allInstances()) {
-            if (i.state === 'pending' || i.state === 'running') {
-              i.runningAt = i.readyAt = ctx.now;
-              i.state = 'ready';
-            }
-          }
-          // Warm nodes it asked for are prepared too: the fleet was running before (its warm pools filled).
-          for (const p of ctx.world.allPools()) {
-            for (const w of ctx.world.warmOf(p.id)) {
-              if (w.phase === 'warming') {
-                w.phase = 'warm';
-                w.warmAt = w.billedTo = ctx.now;
-              }
-            }
-          }
+          asRunningBefore();
           const m = stepPhysics(
             0,
             ctx.stepSeconds,
@@ -570,6 +575,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
           if (after === before) break;
           before = after;
         }
+        asRunningBefore();
       } finally {
         clockBehindMs = 0;
       }

@@ -133,6 +133,27 @@ describe('simulate with the real autoscaler', () => {
     expect(run.series.readyNodes[0]).toBeGreaterThan(12);
   }, 60_000);
 
+  it('starts with its warm pools prepared, also when the first decision leaves the running counts as they are', async () => {
+    // The demo's start (a Sunday evening in New York: no business-hours floor) and a demand its 2 nodes serve:
+    // the first round changes no pool's desired count, so it is the last round.
+    const demo = demoFleet();
+    const trace = scaleTrace(stepTrace([[0, 1]], 2), 5);
+    const autoscaler = createAutoscalerController({
+      demo,
+      seed: 1,
+      hours: 1 / 60,
+      stepSeconds: 60,
+      cwd: process.cwd(),
+      log: () => {},
+    });
+    const r = await runSimulation({ trace, spot: NO_SPOT, demo, hours: 1 / 60, seed: 1, controllers: [autoscaler] });
+    const run = r.runs[0]!;
+    expect(run.series.warmNodes[0]).toBeGreaterThan(0);
+    // A fleet that was running had its warm pools filled: they bill their disks, not their preparation.
+    expect(run.summary.cost_breakdown.by_kind.warm_preparing).toBe(0);
+    expect(run.summary.cost_breakdown.by_kind.warm_disks).toBeGreaterThan(0);
+  }, 60_000);
+
   it('starts on what can launch: spot offerings without capacity are seen not to launch before the start', async () => {
     const demo = demoFleet();
     const trace = scaleTrace(stepTrace([[0, 1]], 2), 500);
