@@ -28,7 +28,7 @@ import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createAutoscalerController } from '../local/sim/autoscaler.ts';
 import { createBaselines } from '../local/sim/baselines/index.ts';
-import { DEMO_START, type DemoFleet, demoFleet } from '../local/sim/demo.ts';
+import { alignedStart, type DemoFleet, demoFleet } from '../local/sim/demo.ts';
 import { type ControllerSummary, runSimulation } from '../local/sim/runner.ts';
 import { defaultSpotProcess, loadSpotTraces, scheduleFromTraces, spotSlots } from '../local/sim/spot.ts';
 import {
@@ -53,7 +53,6 @@ import {
 } from '../local/sim/trace.ts';
 
 const STEP_SECONDS = 60;
-const DAY_MS = 86_400_000;
 
 /** The issue's targets, checked with the fleet's `slo.availability` at 0.999. */
 export const TARGETS = {
@@ -335,13 +334,6 @@ export function sliceTrace(trace: DemandTrace, from: number, to: number, source 
     })
     .map((p) => ({ t: Math.max(0, p.t - from), rps: p.rps }));
   return { stepSeconds: trace.stepSeconds, points, durationSeconds: to - from, source };
-}
-
-/** The demo's start moved to the same weekday (DEMO_START is a Monday) and UTC time of day as `utcMs`. */
-export function alignedStart(utcMs: number): number {
-  const d = new Date(utcMs);
-  const dayOfWeekFromMonday = (d.getUTCDay() + 6) % 7;
-  return DEMO_START + dayOfWeekFromMonday * DAY_MS + (((utcMs % DAY_MS) + DAY_MS) % DAY_MS);
 }
 
 /** The UTC time of a trace's t = 0: its first row's timestamp minus that row's offset. */

@@ -29,6 +29,19 @@ import { SEED_RPS_PER_REPLICA } from './trace.ts';
 
 /** Monday 5 January 2026, 00:00 UTC: the default day starts at midnight. */
 export const DEMO_START = Date.parse('2026-01-05T00:00:00Z');
+
+const DAY_MS = 86_400_000;
+
+/**
+ * The demo's start moved to the same weekday (DEMO_START is a Monday) and UTC time of day as `utcMs`: where a
+ * dated trace runs (the benchmark's scenarios, `simulate --trace`), so that the business-hours window and the
+ * simulated clock follow the trace's own week.
+ */
+export function alignedStart(utcMs: number): number {
+  const d = new Date(utcMs);
+  const dayOfWeekFromMonday = (d.getUTCDay() + 6) % 7;
+  return DEMO_START + dayOfWeekFromMonday * DAY_MS + (((utcMs % DAY_MS) + DAY_MS) % DAY_MS);
+}
 /**
  * The demo's business-hours window, as config/demo.json states it for the fleet (a test keeps the two alike):
  * at least 3 nodes on weekdays 08:00-18:00 in New York.

@@ -823,18 +823,21 @@ const EDGE_SECONDS = 60;
 /**
  * The demand of a command's `--trace FILE` (`simulate`, `advise`): with a column or unit named, read as named
  * (`loadTraceCsv`); with none, read from the header as the benchmark reads every trace (`loadDetectedTrace`),
- * its partial edges cut, and what was cut said through `note`.
+ * its partial edges cut, and what was cut said through `note`; where the file dates it, the UTC time of its
+ * t = 0 goes to `dated`.
  */
 export async function loadTraceArg(
   file: string,
   columns: TraceCsvOptions,
   note: (line: string) => void,
+  dated?: (originMs: number) => void,
 ): Promise<DemandTrace> {
   if (columns.timeColumn ?? columns.valueColumn ?? columns.valueUnit ?? columns.timeUnit) {
     return loadTraceCsv(file, columns);
   }
   const detected = await loadDetectedTrace(file);
   if (detected.cut) note(detected.cut);
+  if (detected.originMs !== undefined) dated?.(detected.originMs);
   return detected.trace;
 }
 

@@ -130,6 +130,31 @@ describe('autoscaler simulate', () => {
     ).rejects.toThrow(/log\.csv.*no column 'offset_s'/);
   });
 
+  it("starts a dated trace on its own weekday and time of day, as the benchmark does; an undated one at the demo's start", async () => {
+    // Thursday 16 November 2023, 18:17 UTC: ten minutes, each 60 requests.
+    const rows = Array.from({ length: 10 }, (_, i) => `2023-11-16T18:${17 + i}:00,${i * 60},60`);
+    await writeFile(path.join(dir, 'dated.csv'), `t_start_utc,offset_s,requests\n${rows.join('\n')}\n`);
+    const seen: AutoscalerControllerOptions[] = [];
+    const { io, out, err } = fakeIo(dir);
+    const code = await createSimulateCommand({ loadAutoscaler: holding(seen) })(
+      ['--trace', 'dated.csv', '--json', '--report', 'dated.html'],
+      io,
+    );
+    expect(code).toBe(0);
+    // The first minute is cut (it may be partial): the run starts at 18:18 on the demo week's Thursday.
+    expect(JSON.parse(out.join('\n')).run.start).toBe('2026-01-08T18:18:00.000Z');
+    expect(seen[0]!.demo.startMs).toBe(Date.parse('2026-01-08T18:18:00Z'));
+    expect(err).toContain(
+      'simulate: dated.csv: starts 2023-11-16T18:18:00.000Z: the run starts on a Thursday at 18:18 UTC, as the trace does',
+    );
+    const undated = fakeIo(dir);
+    await createSimulateCommand({ loadAutoscaler: holding([]) })(
+      ['--trace', 'trace.csv', '--json', '--report', 'undated.html'],
+      undated.io,
+    );
+    expect(JSON.parse(undated.out.join('\n')).run.start).toBe('2026-01-05T00:00:00.000Z');
+  });
+
   it('prints its usage with --help', async () => {
     const { io, out } = fakeIo(dir);
     expect(await createSimulateCommand({ loadAutoscaler: holding([]) })(['--help'], io)).toBe(0);

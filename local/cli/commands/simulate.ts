@@ -14,7 +14,7 @@ import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import { parseDecimal } from '../../../events/fields.ts';
 import { demoFromConfig } from '../../sim/from-config.ts';
-import { type DemoFleet, demoFleet } from '../../sim/demo.ts';
+import { alignedStart, DEMO_START, type DemoFleet, demoFleet } from '../../sim/demo.ts';
 import { createProgressReporter } from '../../sim/progress.ts';
 import { renderReport } from '../../sim/report.ts';
 import { loadTraceArg } from '../../sim/trace-detect.ts';
@@ -112,13 +112,10 @@ async function run(
     }
   }
 
-  // The demo fleet, or the (first) fleet of --config with its pools in the World.
-  const demo = configFile
-    ? withWarmOptions(demoFromConfig(await loadConfigFile(configFile)), opts)
-    : demoFleet({ warm: opts.warm, warmStartFailureRate: opts.warmStartFailure });
-
-  let trace: DemandTrace;
-  let hours: number;
+  // A dated trace (read from its header) starts the run on its own weekday and UTC time of day, as the
+  // benchmark runs it (`alignedStart`), so the business-hours window follows the trace's week.
+  let trace: DemandTrace | undefined;
+  let originMs: number | undefined;
   if (opts.trace) {
     const file = resolve(io.cwd, opts.trace);
     // Columns named: as named; none: read from the header, as the benchmark reads every trace (trace-detect.ts).
@@ -132,7 +129,27 @@ async function run(
         timeUnit: opts.timeUnit,
       },
       (cut) => io.stderr(`simulate: ${opts.trace}: ${cut}`),
+      (at) => {
+        originMs = at;
+      },
     );
+  }
+  const startMs = originMs === undefined ? DEMO_START : alignedStart(originMs);
+  if (originMs !== undefined) {
+    const day = new Date(originMs).toLocaleDateString('en-US', { weekday: 'long', timeZone: 'UTC' });
+    io.stderr(
+      `simulate: ${opts.trace}: starts ${new Date(originMs).toISOString()}: the run starts on a ${day} at ` +
+        `${new Date(startMs).toISOString().slice(11, 16)} UTC, as the trace does`,
+    );
+  }
+
+  // The demo fleet, or the (first) fleet of --config with its pools in the World.
+  const demo = configFile
+    ? withWarmOptions(demoFromConfig(await loadConfigFile(configFile), { startMs }), opts)
+    : demoFleet({ startMs, warm: opts.warm, warmStartFailureRate: opts.warmStartFailure });
+
+  let hours: number;
+  if (trace) {
     hours = opts.hours ?? trace.durationSeconds / 3600;
     if (hours * 3600 > trace.durationSeconds + 1e-6) {
       io.stderr(
