@@ -21,6 +21,22 @@ import { NO_SPOT, stepTrace } from './support.ts';
 
 const DEMO = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 
+/** The demo fleet's autoscaler over one minute of `rps` requests/s from a warm start. */
+async function firstMinute(rps: number, spot: Parameters<typeof runSimulation>[0]['spot'] = NO_SPOT) {
+  const demo = demoFleet();
+  const trace = scaleTrace(stepTrace([[0, 1]], 2), rps);
+  const autoscaler = createAutoscalerController({
+    demo,
+    seed: 1,
+    hours: 1 / 60,
+    stepSeconds: 60,
+    cwd: process.cwd(),
+    log: () => {},
+  });
+  const r = await runSimulation({ trace, spot, demo, hours: 1 / 60, seed: 1, controllers: [autoscaler] });
+  return { run: r.runs[0]!, startMs: r.startMs };
+}
+
 describe('simulate with the real autoscaler', () => {
   let dir = '';
   beforeAll(async () => {
@@ -115,20 +131,9 @@ describe('simulate with the real autoscaler', () => {
   }, 60_000);
 
   it('sizes the warm start past the scale-up rate limit: its rounds are decided a policy period apart', async () => {
-    const demo = demoFleet();
     // 700 requests/s: 18 g5 nodes' worth before any headroom. From the demo's 2 nodes, decisions at one instant
     // stop at the HPA default's limit (+4 or +100% per 15 s: 6, then 12 nodes, 468 requests/s).
-    const trace = scaleTrace(stepTrace([[0, 1]], 2), 700);
-    const autoscaler = createAutoscalerController({
-      demo,
-      seed: 1,
-      hours: 1 / 60,
-      stepSeconds: 60,
-      cwd: process.cwd(),
-      log: () => {},
-    });
-    const r = await runSimulation({ trace, spot: NO_SPOT, demo, hours: 1 / 60, seed: 1, controllers: [autoscaler] });
-    const run = r.runs[0]!;
+    const { run } = await firstMinute(700);
     expect(run.series.servedRps[0]).toBeCloseTo(700, 6);
     expect(run.series.readyNodes[0]).toBeGreaterThan(12);
   }, 60_000);
@@ -136,18 +141,7 @@ describe('simulate with the real autoscaler', () => {
   it('starts with its warm pools prepared, also when the first decision leaves the running counts as they are', async () => {
     // The demo's start (a Sunday evening in New York: no business-hours floor) and a demand its 2 nodes serve:
     // the first round changes no pool's desired count, so it is the last round.
-    const demo = demoFleet();
-    const trace = scaleTrace(stepTrace([[0, 1]], 2), 5);
-    const autoscaler = createAutoscalerController({
-      demo,
-      seed: 1,
-      hours: 1 / 60,
-      stepSeconds: 60,
-      cwd: process.cwd(),
-      log: () => {},
-    });
-    const r = await runSimulation({ trace, spot: NO_SPOT, demo, hours: 1 / 60, seed: 1, controllers: [autoscaler] });
-    const run = r.runs[0]!;
+    const { run } = await firstMinute(5);
     expect(run.series.warmNodes[0]).toBeGreaterThan(0);
     // A fleet that was running had its warm pools filled: they bill their disks, not their preparation.
     expect(run.summary.cost_breakdown.by_kind.warm_preparing).toBe(0);
@@ -155,26 +149,15 @@ describe('simulate with the real autoscaler', () => {
   }, 60_000);
 
   it('starts on what can launch: spot offerings without capacity are seen not to launch before the start', async () => {
-    const demo = demoFleet();
-    const trace = scaleTrace(stepTrace([[0, 1]], 2), 500);
     // No spot capacity anywhere at the start.
     const spot = {
       source: 'none at the start',
-      changes: spotSlots(demo.worldPools).map((s) => ({ t: 0, poolId: s.poolId, zone: s.zone, capacity: 0 })),
+      changes: spotSlots(demoFleet().worldPools).map((s) => ({ t: 0, poolId: s.poolId, zone: s.zone, capacity: 0 })),
       mapping: [],
     };
-    const autoscaler = createAutoscalerController({
-      demo,
-      seed: 1,
-      hours: 1 / 60,
-      stepSeconds: 60,
-      cwd: process.cwd(),
-      log: () => {},
-    });
-    const r = await runSimulation({ trace, spot, demo, hours: 1 / 60, seed: 1, controllers: [autoscaler] });
-    const run = r.runs[0]!;
+    const { run, startMs } = await firstMinute(500, spot);
     // Nodes asked of an offering without capacity would be found missing after the first minute.
-    expect(run.timeline.filter((e) => e.kind === 'launch-failed' && e.at === r.startMs)).toEqual([]);
+    expect(run.timeline.filter((e) => e.kind === 'launch-failed' && e.at === startMs)).toEqual([]);
     expect(run.series.capacityRpsByType.spot[0]).toBe(0);
     expect(run.series.servedRps[0]).toBeCloseTo(500, 6);
   }, 60_000);
