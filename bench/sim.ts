@@ -156,7 +156,9 @@ export async function discoverTraces(tracesDir: string): Promise<Discovered> {
   for (const f of files) {
     if (f.startsWith(`${SPOT_FOLDER}/`) || isTraceFile(f) || texts.has(f) || claimed.has(f)) continue;
     if (/\.(md|txt|rst|pdf)$|(^|\/)(license|licence|notice|readme)[^/]*$/i.test(f)) continue;
-    passed.push(`${f}: not a .csv, .tsv, .json or .jsonl file (gzipped or not), the formats the benchmark reads`);
+    passed.push(
+      `${f}: not a .csv, .tsv, .json or .jsonl file (gzipped or not) or a .parquet file, the formats the benchmark reads`,
+    );
   }
   const candidates: string[] = [];
   for (const file of csvs) {

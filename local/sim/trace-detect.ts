@@ -1,5 +1,5 @@
 /**
- * A demand trace file (CSV, JSON lines or JSON) whose layout is not known in advance: the benchmark scores every one it finds under
+ * A demand trace file (CSV, JSON lines, JSON or Parquet) whose layout is not known in advance: the benchmark scores every one it finds under
  * ../shared/traces, including traces added after this code was written. Which column is time and which is
  * demand is read from the header (names compared without case):
  *
@@ -22,8 +22,9 @@
  * JSON lines (`.jsonl`, one object per request: the Mooncake traces) and JSON (`.json`, an array of such
  * objects, or an object with one such array) are read as the CSV of their scalar fields; there a unit-less
  * numeric time is milliseconds (`JSONL_UNITLESS_TIME`), unless its size says epoch seconds (from 1e9) or
- * epoch ms, us or ns (from 1e11, 1e14, 1e17: `unitOfTime`). Numeric times from 1e9 s on are epoch times and
- * date the trace.
+ * epoch ms, us or ns (from 1e11, 1e14, 1e17: `unitOfTime`). Parquet (`.parquet`, trace-parquet.ts) is read
+ * the same way, as a CSV (its timestamps as ISO-8601, a numeric time in seconds unless its name or size says
+ * otherwise). Numeric times from 1e9 s on are epoch times and date the trace.
  * The first row's ISO-8601 timestamp, in the time column or beside numeric offsets (`t_start_utc` and
  * `offset_s`), dates the trace (`originMs`: the UTC time of t = 0), so a simulation can show its weekday and
  * time of day. What cannot be read this way is a `TraceError` saying which file and why.
@@ -32,6 +33,8 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { RecordsCsv } from './records-csv.ts';
+import { parquetAsCsv } from './trace-parquet.ts';
 import { parseDateTime, parseTimeOfDay, withReadableTimes } from './trace-time.ts';
 import {
   type DemandTrace,
@@ -635,8 +638,15 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
  * of any size), any other layout whole. Edges as they are (`withoutPartialEdges` cuts them).
  */
 export async function readDetectedTrace(file: string, shownAs = file): Promise<DetectedTrace> {
+  if (PARQUET.test(file)) {
+    const d = detectTraceCsv(await parquetAsCsv(file, shownAs), shownAs);
+    return { ...d, layout: `Parquet: ${d.layout}` };
+  }
   return (await streamedLog(file, shownAs)) ?? detectTrace(await readTraceText(file, shownAs), shownAs);
 }
+
+/** A Parquet file (trace-parquet.ts), read by its path only: a binary format, not text. */
+const PARQUET = /\.parquet$/i;
 
 /**
  * JSON lines (`.jsonl`), one object per line, as the CSV of its scalar fields (the first object's keys): the
@@ -686,37 +696,14 @@ export function jsonAsCsv(text: string, file: string): string {
 
 const isRecord = (o: unknown): o is Record<string, unknown> => typeof o === 'object' && o !== null && !Array.isArray(o);
 
-/** Records as CSV rows of the first record's scalar fields, quoted where needed. */
-class RecordsCsv {
-  private keys: string[] | undefined;
-  private readonly out: string[] = [];
-
-  add(record: Record<string, unknown>): void {
-    if (!this.keys) {
-      this.keys = Object.keys(record).filter((k) => typeof record[k] !== 'object' || record[k] === null);
-      this.out.push(this.keys.map(cell).join(','));
-    }
-    this.out.push(this.keys.map((k) => cell(record[k])).join(','));
-  }
-
-  text(): string {
-    return `${this.out.join('\n')}\n`;
-  }
-}
-
-function cell(v: unknown): string {
-  const x = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '';
-  return /[",\r\n]/.test(x) ? `"${x.replace(/"/g, '""')}"` : x;
-}
-
 /**
  * The unit of a JSON-lines trace's unit-less numeric time: milliseconds since the first request, the Mooncake
  * trace format's `timestamp` (kvcache-ai/Mooncake; NVIDIA Dynamo's and aiperf's trace loaders read it so).
  */
 export const JSONL_UNITLESS_TIME: TimeUnit = 'ms';
 
-/** Whether the benchmark and `simulate` read a file as a demand trace: CSV, JSON lines or JSON. */
-const TRACE_FILE = /\.(csv|tsv|jsonl|json)(\.gz)?$/i;
+/** Whether the benchmark and `simulate` read a file as a demand trace: CSV, JSON lines, JSON or Parquet. */
+const TRACE_FILE = /\.(csv|tsv|jsonl|json)(\.gz)?$|\.parquet$/i;
 export const isTraceFile = (file: string) => TRACE_FILE.test(file);
 
 /**
@@ -750,7 +737,7 @@ export async function isCsvText(file: string): Promise<boolean> {
   }
 }
 
-/** A trace file's name without its kind (`.csv`, `.tsv`, `.json`, `.jsonl`, any gzipped, or `.txt`). */
+/** A trace file's name without its kind (`.csv`, `.tsv`, `.json`, `.jsonl`, any gzipped, `.parquet` or `.txt`). */
 export const traceName = (file: string) => file.replace(TRACE_FILE, '').replace(/\.txt$/i, '');
 
 /** A trace file's text: gzip (`.gz`) inflated. An unreadable file is a `TraceError`. */

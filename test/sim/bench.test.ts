@@ -192,7 +192,9 @@ describe('every demand trace of the traces folder, those added later too', () =>
       ].join('\n'),
       'new/notes.csv': 'name,comment\na,b\n',
       'README.md': '# traces',
+      // Parquet is read (and this one is not Parquet: said); a spreadsheet is not a format the benchmark reads.
       'new/trace.parquet': 'PAR1',
+      'new/trace.xlsx': 'PK',
       'spot_availability/AWS9/us-east-1a.json': '{}',
       'spot_availability/summary.csv': 'zone,frac_time_any_available\na,1\n',
     });
@@ -213,11 +215,12 @@ describe('every demand trace of the traces folder, those added later too', () =>
       expect(fn.notes[0]).toMatch(/^end_timestamp \(s\), one request per row, counted per minute; without its first/);
       expect(fn.hours).toBeCloseTo(12 / 60, 9);
       expect(found.passed).toEqual([
-        'new/trace.parquet: not a .csv, .tsv, .json or .jsonl file (gzipped or not), the formats the benchmark reads',
+        'new/trace.xlsx: not a .csv, .tsv, .json or .jsonl file (gzipped or not) or a .parquet file, the formats the benchmark reads',
         'new/api_per_second.csv: the same requests as new/api_per_minute.csv, per second (the minutes are scored)',
         expect.stringMatching(/^new\/notes\.csv: no time column in the header \(columns: name, comment/),
         'new/quiet.csv: no request in its last 24 h, the part the benchmark runs',
         'new/sources.csv: too little demand to simulate (44641 min, 2 step(s) with requests; at least 10 min and 10 steps)',
+        expect.stringMatching(/^new\/trace\.parquet: cannot read the trace as Parquet: /),
       ]);
       // Unless named, the scenarios are all of them, with each spot process; what was passed over is said.
       const all = await scenarioSpecs(1, dir);
