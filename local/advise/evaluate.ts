@@ -68,6 +68,8 @@ export interface EvaluateOptions {
   cwd: string;
   /** Replaces the fleet's `slo.availability` (the autoscaler's target and the choice's). */
   availability?: number;
+  /** When each option's run starts (ms; default the demo's start): a dated trace's own (`alignedStart`). */
+  startMs?: number;
   log: (line: string) => void;
   /** Called after each simulation (progress). */
   onSimulated?: (done: number, total: number) => void;
@@ -84,7 +86,10 @@ export async function evaluate(o: EvaluateOptions): Promise<Advice> {
   try {
     const simulate = async (label: string, config: Config): Promise<Simulated> => {
       const resolved = resolveConfig(config, `${label} (advise)`);
-      const demo = demoFromConfig(resolved, { fleetId: o.fleetId });
+      const demo = demoFromConfig(resolved, {
+        fleetId: o.fleetId,
+        ...(o.startMs !== undefined ? { startMs: o.startMs } : {}),
+      });
       const file = join(dir, `config-${done}.json`);
       const { $schema: _s, ...plain } = config as Config & { $schema?: string };
       await writeFile(file, JSON.stringify(plain), 'utf8');

@@ -3,6 +3,8 @@
  * recorded demand, the choice among simulated options, and the command end to end (the real autoscaler on an
  * hour of the default day).
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { choose, evaluate, type Simulated } from '../../local/advise/evaluate.ts';
@@ -15,6 +17,7 @@ import {
   largestRiseNodes,
   quantile,
 } from '../../local/advise/recommend.ts';
+import { runAdvise } from '../../local/cli/commands/advise.ts';
 import { main } from '../../local/cli/main.ts';
 import { createHpaBaseline } from '../../local/sim/baselines/index.ts';
 import { demoFromConfig } from '../../local/sim/from-config.ts';
@@ -244,6 +247,28 @@ describe('autoscaler advise', () => {
     expect(advice.current.usd_per_month).toBeGreaterThan(0);
     for (const r of advice.recommendations) for (const o of r.options) expect(o.slo_attainment).toBeGreaterThan(0);
   }, 120_000);
+
+  it('runs a dated trace from its own weekday and time of day, as simulate does', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'advise-dated-'));
+    try {
+      // Thursday 16 November 2023 from 18:17 UTC, twelve minutes.
+      const rows = Array.from({ length: 12 }, (_, i) => `2023-11-16T18:${17 + i}:00,${i * 60},${6000 + 600 * i}`);
+      await writeFile(path.join(dir, 'dated.csv'), `t_start_utc,offset_s,requests\n${rows.join('\n')}\n`);
+      const starts = new Set<number>();
+      const io = fakeIo(dir);
+      const code = await runAdvise({ config: DEMO, trace: 'dated.csv', seed: 1, json: true }, io, {
+        controller: async (o) => {
+          starts.add(o.demo.startMs);
+          return createHpaBaseline();
+        },
+      });
+      expect(code, io.err.join('\n')).toBe(0);
+      // Its first minute cut (it may be partial): 18:18 on the demo week's Thursday, for every option.
+      expect([...starts]).toEqual([Date.parse('2026-01-08T18:18:00Z')]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it.each([
     { name: 'an unknown fleet is not found (1)', args: ['--fleet', 'nope'], code: 1 },

@@ -40,16 +40,25 @@ export interface AdviseDeps {
 }
 
 export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = {}): Promise<number> {
-  const [{ loadConfigFile }, trace, detect, spot, { demoFromConfig }, { candidates, baselinePool }, { evaluate }] =
-    await Promise.all([
-      import('../../../shared/config/load.ts'),
-      import('../../sim/trace.ts'),
-      import('../../sim/trace-detect.ts'),
-      import('../../sim/spot.ts'),
-      import('../../sim/from-config.ts'),
-      import('../../advise/recommend.ts'),
-      import('../../advise/evaluate.ts'),
-    ]);
+  const [
+    { loadConfigFile },
+    trace,
+    detect,
+    spot,
+    { demoFromConfig },
+    { candidates, baselinePool },
+    { evaluate },
+    { alignedStart },
+  ] = await Promise.all([
+    import('../../../shared/config/load.ts'),
+    import('../../sim/trace.ts'),
+    import('../../sim/trace-detect.ts'),
+    import('../../sim/spot.ts'),
+    import('../../sim/from-config.ts'),
+    import('../../advise/recommend.ts'),
+    import('../../advise/evaluate.ts'),
+    import('../../sim/demo.ts'),
+  ]);
   let resolved: ResolvedConfig;
   try {
     resolved = await loadConfigFile(resolve(io.cwd, o.config));
@@ -68,6 +77,7 @@ export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = 
 
   let demand: Awaited<ReturnType<typeof trace.loadTraceCsv>>;
   let hours: number;
+  let startMs: number | undefined;
   if (o.fromMetrics !== undefined) {
     const url = o.prometheus ?? resolved.config.clouds.prometheus?.url;
     if (!url)
@@ -107,6 +117,10 @@ export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = 
           timeUnit: o.timeUnit as never,
         },
         (cut) => io.stderr(`autoscaler advise: ${o.trace}: ${cut}`),
+        // A dated trace runs from its own weekday and time of day, as simulate and the benchmark run it.
+        (at) => {
+          startMs = alignedStart(at);
+        },
       );
     } catch (e) {
       if (trace.isTraceError(e)) throw new UsageError(e.message);
@@ -148,6 +162,7 @@ export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = 
     cwd: io.cwd,
     log: (line) => io.stderr(line),
     onSimulated: (done, total) => io.stderr(`advise: simulated ${done}/${total}`),
+    ...(startMs !== undefined ? { startMs } : {}),
   });
   if (o.json) io.stdout(JSON.stringify(advice, null, 2));
   else io.stdout(formatAdvice(advice, baselinePool(fleet).id));
