@@ -1,7 +1,8 @@
 /**
  * The fleet's recorded demand from its metrics store: the same query the decisions read (`demandQuery`, by
  * default `sum(fleet_rps{fleet="<id>"})`), one sample a minute over the last `hours`, as a demand trace that
- * starts at the first sample. Gaps (minutes without a sample) keep the sample before them, as a step line.
+ * starts at the first sample (`originMs`, its UTC time). Gaps (minutes without a sample) keep the sample before
+ * them, as a step line.
  */
 import { type MetricsPort, metricsQueryText } from '../../shared/domain/ports.ts';
 import type { Fleet } from '../../shared/domain/types.ts';
@@ -23,7 +24,7 @@ export async function recordedDemand(
   configuredQuery: string | undefined,
   now: Date,
   hours: number,
-): Promise<DemandTrace> {
+): Promise<DemandTrace & { originMs: number }> {
   const typed = demandQuery(fleet, configuredQuery);
   const query = metricsQueryText(typed);
   const series = await metrics.queryRange(
@@ -47,5 +48,6 @@ export async function recordedDemand(
     points,
     durationSeconds: points[points.length - 1]!.t + RECORDED_STEP_SECONDS,
     source: `${query} over ${hours} h from ${new Date(start * 1000).toISOString()}`,
+    originMs: start * 1000,
   };
 }

@@ -303,6 +303,8 @@ describe('recorded demand from the metrics store', () => {
       const trace = await recordedDemand(metrics, fleet, undefined, new Date(now), 3);
       expect(trace.source).toContain('sum(fleet_rps{fleet="llm-demo"})');
       expect(trace.points[0]).toEqual({ t: 0, rps: 10 });
+      // The first sample's time: where advise starts its runs (on the demo week's same weekday and time).
+      expect(trace.originMs).toBe(now - 7_200_000);
       expect(trace.points.at(-1)!.rps).toBeLessThan(1000);
       expect(trace.stepSeconds).toBe(60);
       const empty = new MetricsStore();
@@ -324,6 +326,35 @@ describe('recorded demand from the metrics store', () => {
       await prometheus.close();
     }
   });
+
+  it("advise --from-metrics runs every option from the recorded window's own weekday and time of day", async () => {
+    const { MetricsStore } = await import('../../local/emulators/prometheus/store.ts');
+    const { startPrometheusEmulator } = await import('../../local/emulators/prometheus/server.ts');
+    // Thursday 8 January 2026, 12:00 UTC; half an hour of demand, a sample a minute, from 11:30.
+    const now = Date.parse('2026-01-08T12:00:00Z');
+    const store = new MetricsStore();
+    for (let m = 0; m <= 30; m++) store.add('fleet_rps', { fleet: 'llm-demo' }, now / 1000 - 1800 + m * 60, 100);
+    const prometheus = await startPrometheusEmulator(store, { now: () => now });
+    try {
+      const starts = new Set<number>();
+      const io = fakeIo();
+      const code = await runAdvise(
+        { config: DEMO, fromMetrics: 1, prometheus: prometheus.url, seed: 1, json: true },
+        io,
+        {
+          controller: async (o) => {
+            starts.add(o.demo.startMs);
+            return createHpaBaseline();
+          },
+          now: () => new Date(now),
+        },
+      );
+      expect(code, io.err.join('\n')).toBe(0);
+      expect([...starts]).toEqual([Date.parse('2026-01-08T11:30:00Z')]);
+    } finally {
+      await prometheus.close();
+    }
+  }, 60_000);
 
   it.each([
     { name: '--prometheus without --from-metrics (2)', args: ['--prometheus', 'http://127.0.0.1:9'] },

@@ -37,6 +37,8 @@ const STEP_SECONDS = 60;
 export interface AdviseDeps {
   /** The controller each option runs under; default the autoscaler (local/sim/autoscaler.ts). */
   controller?: (o: AutoscalerControllerOptions) => Promise<Controller>;
+  /** The time `--from-metrics` reads back from; default now. */
+  now?: () => Date;
 }
 
 export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = {}): Promise<number> {
@@ -90,13 +92,16 @@ export async function runAdvise(o: AdviseOptions, io: CliIo, deps: AdviseDeps = 
     ]);
     const cfg = resolved.config.fleets.find((f) => f.id === fleetId);
     try {
-      demand = await recordedDemand(
+      const recorded = await recordedDemand(
         createPrometheusMetrics({ url, timeoutMs: 30_000 }),
         fleet,
         cfg?.demandQuery,
-        new Date(),
+        deps.now?.() ?? new Date(),
         o.fromMetrics,
       );
+      demand = recorded;
+      // The recorded window runs from its own weekday and time of day, as a dated trace does.
+      startMs = alignedStart(recorded.originMs);
     } catch (e) {
       if (e instanceof NoRecordedDemandError) {
         io.stderr(`autoscaler advise: ${e.message}`);
