@@ -13,6 +13,7 @@ import {
   discoverTraces,
   type Figures,
   jobsFor,
+  ratioText,
   scenarioSpecs,
   steepestRise,
 } from '../../bench/sim.ts';
@@ -87,6 +88,16 @@ describe('the targets (availability 0.999)', () => {
   ])('warm targets: $name', ({ a, karpenter, expected }) => {
     const targets = checkWarmTargets(baselines(karpenter), { '0.999': a });
     expect(targets.map((t) => t.pass)).toEqual(expected);
+  });
+
+  it('prints a ratio to three decimals where two would read as the other side of the target', () => {
+    // Oracle $10: $13.046 is 1.3046x, over issue 13's 1.3; "1.30x" beside its MISS would say otherwise.
+    const [, cost] = checkWarmTargets(baselines(fig(0.97, 20)), { '0.999': fig(0.9995, 13.046) });
+    expect(cost).toMatchObject({ pass: false, detail: '1.305x' });
+    expect(ratioText(1.2949, 1.3)).toBe('1.29x');
+    expect(ratioText(1.3, 1.3)).toBe('1.30x');
+    expect(ratioText(1.5049, 1.5)).toBe('1.505x');
+    expect(ratioText(1.4951, 1.5)).toBe('1.50x');
   });
 
   it('says why no online controller serves a trace, with figures', () => {
