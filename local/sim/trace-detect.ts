@@ -23,8 +23,8 @@
  * objects, or an object with one such array) are read as the CSV of their scalar fields; there a unit-less
  * numeric time is milliseconds (`JSONL_UNITLESS_TIME`), unless its size says epoch seconds (from 1e9) or
  * epoch ms, us or ns (from 1e11, 1e14, 1e17: `unitOfTime`). Parquet (`.parquet`, trace-parquet.ts) is read
- * the same way, as a CSV (its timestamps as ISO-8601, a numeric time in seconds unless its name or size says
- * otherwise). Numeric times from 1e9 s on are epoch times and date the trace.
+ * the same way (its timestamps as UTC times, a numeric time in seconds unless its name or size says otherwise;
+ * `readParquet`). Numeric times from 1e9 s on are epoch times and date the trace.
  * The first row's ISO-8601 timestamp, in the time column or beside numeric offsets (`t_start_utc` and
  * `offset_s`), dates the trace (`originMs`: the UTC time of t = 0), so a simulation can show its weekday and
  * time of day. What cannot be read this way is a `TraceError` saying which file and why.
@@ -33,8 +33,8 @@ import { createReadStream } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { RecordsCsv } from './records-csv.ts';
-import { parquetAsCsv } from './trace-parquet.ts';
+import { cell, RecordsCsv } from './records-csv.ts';
+import { parquetColumns, parquetColumnValues, parquetRows } from './trace-parquet.ts';
 import { parseDateTime, parseTimeOfDay, withReadableTimes } from './trace-time.ts';
 import {
   type DemandTrace,
@@ -639,7 +639,7 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
  */
 export async function readDetectedTrace(file: string, shownAs = file): Promise<DetectedTrace> {
   if (PARQUET.test(file)) {
-    const d = detectTraceCsv(await parquetAsCsv(file, shownAs), shownAs);
+    const d = await readParquet(file, shownAs);
     return { ...d, layout: `Parquet: ${d.layout}` };
   }
   return (await streamedLog(file, shownAs)) ?? detectTrace(await readTraceText(file, shownAs), shownAs);
@@ -647,6 +647,89 @@ export async function readDetectedTrace(file: string, shownAs = file): Promise<D
 
 /** A Parquet file (trace-parquet.ts), read by its path only: a binary format, not text. */
 const PARQUET = /\.parquet$/i;
+
+/**
+ * A Parquet trace, read as the CSV of its columns would be read. Only the columns a layout can use are decoded
+ * (`parquetWanted`: a log's token counts, models and ids are not), all of them where none is such. A log of
+ * requests (a time column and no demand column) is counted per minute from its rows (`parquetLog`), with no
+ * CSV text between: a log of tens of millions of rows would not fit in one string. Any other layout, or a log
+ * whose times are text in another form than ISO-8601, goes through `detectTraceCsv` (`RecordsCsv`).
+ */
+async function readParquet(file: string, shownAs: string): Promise<DetectedTrace> {
+  const names = await parquetColumns(file, shownAs);
+  const wanted = names.filter(parquetWanted);
+  const header = wanted.length > 0 ? wanted : names;
+  const [first] = await parquetRows(file, shownAs, header, 1);
+  if (!first) throw new TraceError(shownAs, 'expected rows in the Parquet file, found none');
+  const log = detectColumnsOrUndefined(
+    header,
+    shownAs,
+    header.map((h) => cell(first[h])),
+  );
+  if (log && log.value === undefined && log.sources === undefined) {
+    const counted = await parquetLog(file, shownAs, log.time, first[log.time]);
+    if (counted) return counted;
+  }
+  const records = new RecordsCsv();
+  for (const r of await parquetRows(file, shownAs, header)) records.add(r);
+  return detectTraceCsv(records.text(), shownAs);
+}
+
+/** Whether a Parquet column may be part of a trace's layout: a time, a demand, a clock or a numbered column. */
+function parquetWanted(name: string): boolean {
+  const n = name.trim().toLowerCase();
+  return (
+    (TIME_COLUMNS as readonly string[]).includes(n) ||
+    /time|offset|date|(^|_)ts($|_)/.test(n) ||
+    VALUE_COLUMNS.some(([v]) => v === n) ||
+    (DEMAND_WORDS.test(n) && !NOT_DEMAND.test(n)) ||
+    HOUR_COLUMNS.has(n) ||
+    /^\d+$/.test(n)
+  );
+}
+
+/**
+ * A Parquet log's requests counted per minute of their time (`MinuteCounts`), from its time column alone
+ * (`parquetColumnValues`): a TIMESTAMP column's times, or numbers in the unit the column's name or the first
+ * one's size says (`unitOfTime`, seconds by default, as in a CSV), or ISO-8601 text. `first` is the first row's
+ * value as `parquetRows` gives it. Undefined for text in another form (the CSV path rewrites it: trace-time.ts).
+ */
+async function parquetLog(
+  file: string,
+  shownAs: string,
+  time: string,
+  first: unknown,
+): Promise<DetectedTrace | undefined> {
+  const stamp = first instanceof Date;
+  const firstText = stamp ? first.toISOString() : typeof first === 'string' ? first.trim() : cell(first);
+  const numeric = !stamp && isNumeric(firstText);
+  if (!stamp && !numeric && parseIsoTime(firstText) === undefined) return undefined;
+  const unit = numeric ? unitOfTime(time, 's', firstText) : 's';
+  const counts = new MinuteCounts();
+  await parquetColumnValues(
+    file,
+    time,
+    (values, firstRow) => {
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        const seconds = stamp
+          ? Number(v) / 1000
+          : numeric
+            ? Number(v) * SECONDS_PER[unit]
+            : (parseIsoTime(typeof v === 'string' ? v.trim() : '') ?? Number.NaN) / 1000;
+        if (v === null || v === undefined || !Number.isFinite(seconds)) {
+          throw new TraceError(
+            shownAs,
+            `expected a time like the first row's in column '${time}', row ${firstRow + i + 1}, got '${String(v)}'`,
+          );
+        }
+        counts.add(seconds);
+      }
+    },
+    shownAs,
+  );
+  return logDetected(counts.trace(shownAs), time, firstText, unit);
+}
 
 /**
  * JSON lines (`.jsonl`), one object per line, as the CSV of its scalar fields (the first object's keys): the

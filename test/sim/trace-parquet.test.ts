@@ -5,7 +5,13 @@ import path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordsCsv } from '../../local/sim/records-csv.ts';
-import { isTraceFile, loadDetectedTrace, readDetectedTrace, traceName } from '../../local/sim/trace-detect.ts';
+import {
+  detectTrace,
+  isTraceFile,
+  loadDetectedTrace,
+  readDetectedTrace,
+  traceName,
+} from '../../local/sim/trace-detect.ts';
 import { TraceError } from '../../local/sim/trace.ts';
 
 let dir = '';
@@ -46,6 +52,33 @@ describe('Parquet traces', () => {
     const d = await loadDetectedTrace(file);
     expect(d.layout).toMatch(/^Parquet: minute \(min\) x rpm \(rpm\); without its first and last interval/);
     expect(d.trace.points.map((p) => p.rps)).toEqual([20, 30, 10, 20]);
+  });
+
+  it("counts a log from its time column alone, with a CSV log's figures", async () => {
+    // BurstGPT's layout: seconds from the start, a request each, beside its model and token counts.
+    const times = Array.from({ length: 600 }, (_, i) => i * 0.7 + (i % 3) * 0.1);
+    const file = await parquetFile('burst.parquet', [
+      { name: 'Timestamp', data: times, type: 'DOUBLE' },
+      { name: 'Model', data: times.map((_, i) => (i % 2 ? 'ChatGPT' : 'GPT-4')), type: 'STRING' },
+      { name: 'Request tokens', data: times.map((_, i) => i), type: 'INT32' },
+    ]);
+    const csv = `Timestamp,Model,Request tokens\n${times.map((t, i) => `${t},${i % 2 ? 'ChatGPT' : 'GPT-4'},${i}`).join('\n')}\n`;
+    const d = await readDetectedTrace(file);
+    expect(d.layout).toBe('Parquet: Timestamp (s), one request per row, counted per minute');
+    expect(d.trace).toEqual({ ...detectTrace(csv, file).trace });
+  });
+
+  it('reads a log whose times are text in another form through the CSV path; a missing time is named by its row', async () => {
+    const text = await parquetFile('text.parquet', [
+      { name: 'time', data: ['11/16/2023 18:00:05', '11/16/2023 18:00:50', '11/16/2023 18:01:10'], type: 'STRING' },
+    ]);
+    const d = await readDetectedTrace(text);
+    expect(d.trace.points.map((p) => p.rps * 60)).toEqual([2, 1]);
+    expect(d.originMs).toBe(Date.UTC(2023, 10, 16, 18, 0));
+    const gap = await parquetFile('gap.parquet', [{ name: 'offset_s', data: [0, 30, null, 90], type: 'DOUBLE' }]);
+    await expect(readDetectedTrace(gap, 'gap.parquet')).rejects.toThrow(
+      /gap\.parquet: expected a time like the first row's in column 'offset_s', row 3, got 'null'/,
+    );
   });
 
   it('names the file and why when it is not Parquet, or holds no rows', async () => {
