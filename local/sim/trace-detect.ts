@@ -35,7 +35,7 @@ import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { cell, RecordsCsv } from './records-csv.ts';
 import { parquetColumns, parquetColumnValues, parquetRows } from './trace-parquet.ts';
-import { parseDateTime, parseTimeOfDay, withReadableTimes } from './trace-time.ts';
+import { DateOrderVote, dateTimeNote, parseDateTime, parseTimeOfDay, withReadableTimes } from './trace-time.ts';
 import {
   type DemandTrace,
   isNumeric,
@@ -573,6 +573,8 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
   if (/\.jsonl?(\.gz)?$/i.test(file)) return undefined;
   const raw = createReadStream(file);
   const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
+  // Times as date-times in another form than ISO-8601 (trace-time.ts): counted in two passes (`datedLog`).
+  let dated: DatedLog | undefined;
   try {
     let header: string[] | undefined;
     let sep: Separator = ',';
@@ -616,14 +618,20 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
       if (first === undefined) {
         first = cell;
         numeric = isNumeric(first);
-        // Times in another form (`withReadableTimes`) are read whole.
-        if (!numeric && parseIsoTime(first) === undefined) return undefined;
+        if (!numeric && parseIsoTime(first) === undefined) {
+          // Date-times in another form: counted in two passes; times of day alone (and others) are read whole.
+          if (parseDateTime(first, 'mdy') === undefined && parseDateTime(first, 'dmy') === undefined) return undefined;
+          dated = { column, ti, sep, first };
+          break;
+        }
         unit = unitOfTime(column, 's', first);
       }
       counts.add(secondsOf(cell, numeric, unit, shownAs, { line, column }));
     }
-    if (column === undefined || first === undefined) return undefined;
-    return logDetected(counts.trace(shownAs), column, first, unit, sep);
+    if (!dated) {
+      if (column === undefined || first === undefined) return undefined;
+      return logDetected(counts.trace(shownAs), column, first, unit, sep);
+    }
   } catch (e) {
     if (e instanceof TraceError) throw e;
     throw new TraceError(shownAs, `cannot read the trace: ${(e as Error).message}`);
@@ -631,6 +639,56 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
     lines.close();
     raw.destroy();
   }
+  return datedLog(file, shownAs, dated);
+}
+
+/** A streamed log whose times are date-times in another form than ISO-8601 (`streamedLog`). */
+interface DatedLog {
+  column: string;
+  ti: number;
+  sep: Separator;
+  first: string;
+}
+
+/**
+ * A log of requests whose times are date-times in another form than ISO-8601 (`11/16/2023 18:15:46`), read a
+ * line at a time in two passes: the first finds how its dates are ordered from every value (`DateOrderVote`,
+ * as `withReadableTimes` does when it reads the file whole), the second counts them per minute. The same
+ * figures and layout as the file read whole.
+ */
+async function datedLog(file: string, shownAs: string, log: DatedLog): Promise<DetectedTrace> {
+  const { column, ti, sep, first } = log;
+  const eachTime = async (f: (cell: string, line: number) => void) => {
+    const raw = createReadStream(file);
+    const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
+    try {
+      let line = 0;
+      for await (const text of lines) {
+        line++;
+        if (line === 1 || text.trim() === '') continue;
+        f(text.split(sep, ti + 1)[ti]?.trim() ?? '', line);
+      }
+    } catch (e) {
+      if (e instanceof TraceError) throw e;
+      throw new TraceError(shownAs, `cannot read the trace: ${(e as Error).message}`);
+    } finally {
+      lines.close();
+      raw.destroy();
+    }
+  };
+  const vote = new DateOrderVote();
+  await eachTime((cell) => vote.add(cell));
+  const order = vote.order();
+  const counts = new MinuteCounts();
+  await eachTime((cell, line) => {
+    const ms = parseDateTime(cell, order) ?? parseIsoTime(cell);
+    if (ms === undefined) {
+      throw new TraceError(shownAs, `expected an ISO-8601 timestamp, got '${cell}'`, { line, column });
+    }
+    counts.add(ms / 1000);
+  });
+  const d = logDetected(counts.trace(shownAs), column, first, 's', sep);
+  return { ...d, layout: `${d.layout} (${dateTimeNote(column, first, order)})` };
 }
 
 /**

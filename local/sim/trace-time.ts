@@ -141,32 +141,52 @@ export function parseTimeOfDay(raw: string): number | undefined {
  * settles it; else the order whose times run closer together (the largest step between rows); on a tie,
  * `mdy` for slashes and dashes, `dmy` for dots.
  */
-export function dateOrderOf(values: readonly string[]): DateOrder {
-  let dayFirst = false;
-  let monthFirst = false;
-  let dots = false;
-  for (const v of values) {
-    const m = v.trim().match(YEAR_LAST);
-    if (!m) continue;
-    if (Number(m[1]) > 12) dayFirst = true;
-    if (Number(m[3]) > 12) monthFirst = true;
-    if (m[2] === '.') dots = true;
-  }
-  if (dayFirst !== monthFirst) return dayFirst ? 'dmy' : 'mdy';
-  const tie: DateOrder = dots ? 'dmy' : 'mdy';
-  const widest = (order: DateOrder) => {
-    let most = 0;
-    let previous: number | undefined;
-    for (const v of values) {
-      const t = parseDateTime(v, order);
-      if (t === undefined) return Number.POSITIVE_INFINITY;
-      if (previous !== undefined) most = Math.max(most, Math.abs(t - previous));
-      previous = t;
+export function dateOrderOf(values: Iterable<string>): DateOrder {
+  const vote = new DateOrderVote();
+  for (const v of values) vote.add(v);
+  return vote.order();
+}
+
+/** `dateOrderOf` over a column's values given one at a time (a file read a line at a time, trace-detect.ts). */
+export class DateOrderVote {
+  private dayFirst = false;
+  private monthFirst = false;
+  private dots = false;
+  /** The largest step between rows read in each order (infinite once a value is no date in it). */
+  private readonly widest: Record<DateOrder, number> = { mdy: 0, dmy: 0 };
+  private readonly previous: Partial<Record<DateOrder, number>> = {};
+
+  add(value: string): void {
+    const m = value.trim().match(YEAR_LAST);
+    if (m) {
+      if (Number(m[1]) > 12) this.dayFirst = true;
+      if (Number(m[3]) > 12) this.monthFirst = true;
+      if (m[2] === '.') this.dots = true;
     }
-    return most;
-  };
-  const other: DateOrder = tie === 'mdy' ? 'dmy' : 'mdy';
-  return widest(other) < widest(tie) ? other : tie;
+    for (const order of ['mdy', 'dmy'] as const) {
+      if (this.widest[order] === Number.POSITIVE_INFINITY) continue;
+      const t = parseDateTime(value, order);
+      if (t === undefined) {
+        this.widest[order] = Number.POSITIVE_INFINITY;
+        continue;
+      }
+      const p = this.previous[order];
+      if (p !== undefined) this.widest[order] = Math.max(this.widest[order], Math.abs(t - p));
+      this.previous[order] = t;
+    }
+  }
+
+  order(): DateOrder {
+    if (this.dayFirst !== this.monthFirst) return this.dayFirst ? 'dmy' : 'mdy';
+    const tie: DateOrder = this.dots ? 'dmy' : 'mdy';
+    const other: DateOrder = tie === 'mdy' ? 'dmy' : 'mdy';
+    return this.widest[other] < this.widest[tie] ? other : tie;
+  }
+}
+
+/** How a column's date-times were read, for a trace's layout: `time: dates month first like '11/16/2023 18:00'`. */
+export function dateTimeNote(column: string, sample: string, order: DateOrder): string {
+  return `${column}: ${describe(sample, order)} like '${sample}'`;
 }
 
 /** How a time column's text is read: as it is, or rewritten (`withReadableTimes`). */
@@ -241,7 +261,7 @@ export function withReadableTimes(
       const at = dateAsIso(raw, form.order);
       out.push(r.fields.map((f, i) => (i === ti ? (at ?? raw) : f)));
     }
-    note = `${name}: ${describe(times[0]!, form.order)} like '${times[0]}'`;
+    note = dateTimeNote(name, times[0]!, form.order);
   }
   // Blank lines where the file had them (the header's line and each row's own).
   const lines: string[] = [];

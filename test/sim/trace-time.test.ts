@@ -137,7 +137,7 @@ describe('traces with such times', () => {
     expect(() => detectTraceCsv(csv('time,requests', 'noon,60'), 'y.csv')).toThrow(/y\.csv.*'noon'/);
   });
 
-  it('reads a file log whose times are in another form whole, with the same figures', async () => {
+  it('reads a file log whose times are in another form a line at a time, with the figures of the file read whole', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'trace-time-'));
     try {
       const rows = Array.from({ length: 240 }, (_, i) => {
@@ -154,6 +154,15 @@ describe('traces with such times', () => {
       const d = await readDetectedTrace(file);
       expect(d.trace.points.map((p) => p.rps * 60)).toEqual([40, 40, 40, 40, 40, 40]);
       expect(d).toEqual(detectTrace(text, file));
+      // Day first, told only by its last rows (13 February): its first pass reads every date before counting.
+      const days = Array.from({ length: 13 }, (_, k) => `${String(k + 1).padStart(2, '0')}/02/2024 10:00:00,1`);
+      const dmy = csv('time,tokens', ...days);
+      await writeFile(path.join(dir, 'days.csv'), dmy);
+      const e = await readDetectedTrace(path.join(dir, 'days.csv'));
+      expect(e.originMs).toBe(Date.UTC(2024, 1, 1, 10));
+      expect(e.trace.durationSeconds).toBe(12 * 86_400 + 60);
+      expect(e.layout).toContain("(time: dates day first like '01/02/2024 10:00:00')");
+      expect(e).toEqual(detectTrace(dmy, path.join(dir, 'days.csv')));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
