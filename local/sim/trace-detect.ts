@@ -571,8 +571,7 @@ class MinuteCounts {
  */
 async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace | undefined> {
   if (/\.jsonl?(\.gz)?$/i.test(file)) return undefined;
-  const raw = createReadStream(file);
-  const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
+  const { lines, close } = fileLines(file);
   // Times as date-times in another form than ISO-8601 (trace-time.ts): counted in two passes (`datedLog`).
   let dated: DatedLog | undefined;
   try {
@@ -633,13 +632,29 @@ async function streamedLog(file: string, shownAs: string): Promise<DetectedTrace
       return logDetected(counts.trace(shownAs), column, first, unit, sep);
     }
   } catch (e) {
-    if (e instanceof TraceError) throw e;
-    throw new TraceError(shownAs, `cannot read the trace: ${(e as Error).message}`);
+    throw readError(e, shownAs);
   } finally {
-    lines.close();
-    raw.destroy();
+    close();
   }
   return datedLog(file, shownAs, dated);
+}
+
+/** A trace file's lines (gzip inflated), read one at a time; `close` ends the read. */
+function fileLines(file: string) {
+  const raw = createReadStream(file);
+  const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
+  return {
+    lines,
+    close: () => {
+      lines.close();
+      raw.destroy();
+    },
+  };
+}
+
+/** An error met reading a trace file, as a `TraceError` naming the file (one that is stays as it is). */
+function readError(e: unknown, shownAs: string): TraceError {
+  return e instanceof TraceError ? e : new TraceError(shownAs, `cannot read the trace: ${(e as Error).message}`);
 }
 
 /** A streamed log whose times are date-times in another form than ISO-8601 (`streamedLog`). */
@@ -659,8 +674,7 @@ interface DatedLog {
 async function datedLog(file: string, shownAs: string, log: DatedLog): Promise<DetectedTrace> {
   const { column, ti, sep, first } = log;
   const eachTime = async (f: (cell: string, line: number) => void) => {
-    const raw = createReadStream(file);
-    const lines = createInterface({ input: /\.gz$/i.test(file) ? raw.pipe(createGunzip()) : raw, crlfDelay: Infinity });
+    const { lines, close } = fileLines(file);
     try {
       let line = 0;
       for await (const text of lines) {
@@ -669,11 +683,9 @@ async function datedLog(file: string, shownAs: string, log: DatedLog): Promise<D
         f(text.split(sep, ti + 1)[ti]?.trim() ?? '', line);
       }
     } catch (e) {
-      if (e instanceof TraceError) throw e;
-      throw new TraceError(shownAs, `cannot read the trace: ${(e as Error).message}`);
+      throw readError(e, shownAs);
     } finally {
-      lines.close();
-      raw.destroy();
+      close();
     }
   };
   const vote = new DateOrderVote();
