@@ -291,8 +291,11 @@ function formOf(
 ): TimeForm {
   const first = times[0] ?? '';
   if (parseTimeOfDay(first) !== undefined) {
-    // A column of dates beside it: the first other column whose first value is a date alone.
-    const dateIndex = header.findIndex((_, i) => i !== ti && isDateOnly(data[0]?.fields[i] ?? '', 'mdy'));
+    // A column of dates beside it: the first other column whose first value is a date alone, in either order.
+    const dateIndex = header.findIndex((_, i) => {
+      const v = data[0]?.fields[i] ?? '';
+      return i !== ti && (isDateOnly(v, 'mdy') || isDateOnly(v, 'dmy'));
+    });
     if (dateIndex < 0) return { kind: 'clock' };
     const dates = data.map((r) => r.fields[dateIndex]?.trim() ?? '');
     return { kind: 'clock-with-date', dateIndex, order: dateOrderOf(dates) };

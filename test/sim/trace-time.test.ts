@@ -98,6 +98,13 @@ describe('traces with such times', () => {
     expect(d.layout).toMatch(
       /^timestamp \(ISO-8601\) x requests .*date and time as one time, like '2023-11-16 23:59:00'/,
     );
+    // Dates day first beside the time of day, the first of them over 12: the same minutes, dated.
+    const dmy = detectTraceCsv(
+      csv('date,time,requests', '16/11/2023,23:59:00,60', '17/11/2023,00:00:00,120', '17/11/2023,00:01:00,30'),
+      'y.csv',
+    );
+    expect(dmy.trace.points.map((p) => p.rps)).toEqual([1, 2, 0.5]);
+    expect(dmy.originMs).toBe(at('2023-11-16T23:59:00Z'));
   });
 
   it('reads times of day alone from the first, a day later where the clock goes back, undated', () => {
