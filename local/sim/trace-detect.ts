@@ -34,7 +34,7 @@ import { open, readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import { cell, RecordsCsv } from './records-csv.ts';
-import { parquetColumns, parquetColumnValues, parquetRows } from './trace-parquet.ts';
+import { openParquet, type ParquetTrace } from './trace-parquet.ts';
 import { DateOrderVote, dateTimeNote, parseDateTime, parseTimeOfDay, withReadableTimes } from './trace-time.ts';
 import {
   type DemandTrace,
@@ -726,10 +726,10 @@ const PARQUET = /\.parquet$/i;
  * whose times are text in another form than ISO-8601, goes through `detectTraceCsv` (`RecordsCsv`).
  */
 async function readParquet(file: string, shownAs: string): Promise<DetectedTrace> {
-  const names = await parquetColumns(file, shownAs);
-  const wanted = names.filter(parquetWanted);
-  const header = wanted.length > 0 ? wanted : names;
-  const [first] = await parquetRows(file, shownAs, header, 1);
+  const parquet = await openParquet(file, shownAs);
+  const wanted = parquet.columns.filter(parquetWanted);
+  const header = wanted.length > 0 ? wanted : parquet.columns;
+  const [first] = await parquet.rows(header, 1);
   if (!first) throw new TraceError(shownAs, 'expected rows in the Parquet file, found none');
   const log = detectColumnsOrUndefined(
     header,
@@ -737,11 +737,11 @@ async function readParquet(file: string, shownAs: string): Promise<DetectedTrace
     header.map((h) => cell(first[h])),
   );
   if (log && log.value === undefined && log.sources === undefined) {
-    const counted = await parquetLog(file, shownAs, log.time, first[log.time]);
+    const counted = await parquetLog(parquet, shownAs, log.time, first[log.time]);
     if (counted) return counted;
   }
   const records = new RecordsCsv();
-  for (const r of await parquetRows(file, shownAs, header)) records.add(r);
+  for (const r of await parquet.rows(header)) records.add(r);
   return detectTraceCsv(records.text(), shownAs);
 }
 
@@ -760,12 +760,12 @@ function parquetWanted(name: string): boolean {
 
 /**
  * A Parquet log's requests counted per minute of their time (`MinuteCounts`), from its time column alone
- * (`parquetColumnValues`): a TIMESTAMP column's times, or numbers in the unit the column's name or the first
+ * (`ParquetTrace.columnValues`): a TIMESTAMP column's times, or numbers in the unit the column's name or the first
  * one's size says (`unitOfTime`, seconds by default, as in a CSV), or ISO-8601 text. `first` is the first row's
- * value as `parquetRows` gives it. Undefined for text in another form (the CSV path rewrites it: trace-time.ts).
+ * value as `ParquetTrace.rows` gives it. Undefined for text in another form (the CSV path rewrites it: trace-time.ts).
  */
 async function parquetLog(
-  file: string,
+  parquet: ParquetTrace,
   shownAs: string,
   time: string,
   first: unknown,
@@ -776,28 +776,23 @@ async function parquetLog(
   if (!stamp && !numeric && parseIsoTime(firstText) === undefined) return undefined;
   const unit = numeric ? unitOfTime(time, 's', firstText) : 's';
   const counts = new MinuteCounts();
-  await parquetColumnValues(
-    file,
-    time,
-    (values, firstRow) => {
-      for (let i = 0; i < values.length; i++) {
-        const v = values[i];
-        const seconds = stamp
-          ? Number(v) / 1000
-          : numeric
-            ? Number(v) * SECONDS_PER[unit]
-            : (parseIsoTime(typeof v === 'string' ? v.trim() : '') ?? Number.NaN) / 1000;
-        if (v === null || v === undefined || !Number.isFinite(seconds)) {
-          throw new TraceError(
-            shownAs,
-            `expected a time like the first row's in column '${time}', row ${firstRow + i + 1}, got '${String(v)}'`,
-          );
-        }
-        counts.add(seconds);
+  await parquet.columnValues(time, (values, firstRow) => {
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      const seconds = stamp
+        ? Number(v) / 1000
+        : numeric
+          ? Number(v) * SECONDS_PER[unit]
+          : (parseIsoTime(typeof v === 'string' ? v.trim() : '') ?? Number.NaN) / 1000;
+      if (v === null || v === undefined || !Number.isFinite(seconds)) {
+        throw new TraceError(
+          shownAs,
+          `expected a time like the first row's in column '${time}', row ${firstRow + i + 1}, got '${String(v)}'`,
+        );
       }
-    },
-    shownAs,
-  );
+      counts.add(seconds);
+    }
+  });
   return logDetected(counts.trace(shownAs), time, firstText, unit);
 }
 
