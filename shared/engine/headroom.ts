@@ -208,13 +208,16 @@ export class DemandHistory {
     return w;
   }
 
-  /** The windows with a level above zero, as ratios (see `peakRatios`). */
+  /**
+   * The windows with a level above zero, as ratios (see `peakRatios`). A level so small that its ratio is not a
+   * finite number (a subnormal demand under a peak) counts as zero, as a window from idle: no multiplier bounds it.
+   */
   ratios(leadSeconds: number, lookbackSeconds: number): readonly PeakRatio[] {
     const key = `${leadSeconds}:${lookbackSeconds}`;
     let r = this.ratioMemo.get(key);
     if (r === undefined) {
       r = this.windows(leadSeconds, lookbackSeconds)
-        .filter((w) => w.level > 0)
+        .filter((w) => w.level > 0 && Number.isFinite(w.peak / w.level))
         .map((w) => ({ ratio: w.peak / w.level, start: w.level, peak: w.peak }));
       this.ratioMemo.set(key, r);
     }
@@ -390,7 +393,7 @@ function solveOffset(history: readonly { level: number; peak: number }[], target
   // The loss falls continuously as a grows and is 0 at the largest rise: bisect to 1e-4 of it.
   const tol = 1e-4 * Math.max(1, hi);
   for (let k = 0; k < 60 && hi - lo > tol; k++) {
-    const mid = (lo + hi) / 2;
+    const mid = lo + (hi - lo) / 2; // (lo + hi) / 2 overflows to Infinity near the largest double
     if (lost(mid) <= allowed) hi = mid;
     else lo = mid;
   }
@@ -411,7 +414,7 @@ function solveMultiplier(history: readonly PeakRatio[], target: number, prior0?:
   if (lossShare(windows, lo) <= allowed) return lo;
   // The loss share falls continuously as m grows and is 0 at the largest ratio: bisect to 1e-4.
   for (let k = 0; k < 60 && hi - lo > 1e-4; k++) {
-    const mid = (lo + hi) / 2;
+    const mid = lo + (hi - lo) / 2; // (lo + hi) / 2 overflows to Infinity near the largest double
     if (lossShare(windows, mid) <= allowed) hi = mid;
     else lo = mid;
   }

@@ -355,6 +355,23 @@ describe('headroom: properties', () => {
     );
   });
 
+  it('stays a number at the edges of floating point (a counterexample the property once found)', () => {
+    // A subnormal level under a tiny peak: a ratio near the largest double, where bisecting as (lo + hi) / 2
+    // overflowed to Infinity and the capacity held came out NaN (0 x Infinity).
+    const s = series([5e-324, 4.440892098500634e-16, 0, 0, 0, 0]);
+    const lo = estimateHeadroom(s, 271, 0).multiplier;
+    const hi = estimateHeadroom(s, 271, 0.9999999999999966).multiplier;
+    expect(Number.isFinite(hi)).toBe(true);
+    expect(hi).toBeGreaterThanOrEqual(lo);
+    for (const level of EVERY_LEVEL) {
+      const held = headroom(0, s, 271, 0.9999999999999966, level).rps;
+      expect(Number.isFinite(held)).toBe(true);
+      expect(held).toBeGreaterThanOrEqual(headroom(0, s, 271, 0, level).rps - 1e-9);
+    }
+    // A level whose ratio is not finite at all is a window from idle: no multiplier bounds it.
+    expect(peakRatios(series([5e-324, 1000, 0, 0, 0, 0]), 271)).toEqual([]);
+  });
+
   it('never plans capacity below the demand of now', () => {
     fc.assert(
       fc.property(
