@@ -1,6 +1,6 @@
 /**
- * Replacement consolidation: a serving node replaced by cheaper ones of the same tier when they serve what the
- * plan needs, make-before-break.
+ * Replacement consolidation: a serving node replaced by cheaper ones of the same tier (or an on-demand node the
+ * capacity-type mix does not want by spot) when they serve what the plan needs, make-before-break.
  *
  * The placement adds nodes along one path (placement-steps.ts): the cheapest per unit of throughput first, so
  * a large spot node (an A100, 97.5 requests/s at $0.73/h) is placed before a small one ($0.30/h for 39) at
@@ -12,28 +12,32 @@
  * disruption controller "pre-spin[s] any replacement nodes ... and wait[s] for them to become ready",
  * Karpenter docs, Concepts / Disruption).
  *
- * One swap per decision, the one that saves most: one node of pool A out, k >= 0 nodes of a pool B of the same
- * tier in (spot for spot, on-demand for on-demand: the capacity-type mix is the placement's), such that the
- * layout still holds the capacity the plan needs over the lead time (spot at its survival), meets every spot
- * hedge requirement, and keeps B within its growth caps and spread. Then:
+ * Swaps, each the one that saves most on the layout with the swaps before it done: one node of pool A out,
+ * k >= 0 nodes of a pool B in, of the same tier (spot for spot, on-demand for on-demand), or on-demand onto
+ * spot while the layout holds fewer spot nodes than the capacity-type mix wants, never past it (a scale-out
+ * took on-demand for lack of spot, or resumed warm on-demand nodes for a burst: SkyServe/SpotHedge's dynamic
+ * fallback goes back to spot once it can, and the hedge's requirements still hold). Each keeps the capacity the
+ * plan needs over the lead time (spot at its survival), meets every spot hedge requirement, and keeps B within
+ * its growth caps and spread. Up to 10% of the fleet's nodes per decision, rounded up (Karpenter's default
+ * disruption budget, `CONSOLIDATION_NODES_SHARE`). Then, for each:
  *   - when the layout with the swap serves the demand of now with the nodes that are ready (the B nodes are
  *     there and serving), A's node goes in this decision;
  *   - otherwise A's node stays, and the B nodes the swap needs are kept or launched: a later decision, once
- *     they serve, removes A's node (make-before-break). No state: each decision finds the same swap until it
- *     is done.
+ *     they serve, removes A's node (make-before-break). No state: each decision finds the same swaps until
+ *     they are done.
  * A swap that launches nodes must pay for its overlap within one time to ready, the horizon over which the
  * plan's need is known: the new nodes bill from their launch and serve a time to ready later, while A's node
  * still runs, so the hourly saving must be at least the launched nodes' price (a replacement that would only
  * pay back over hours of the demand staying low is not made; Karpenter's `Balanced` policy likewise approves
  * only the actions whose savings outweigh their disruption). Nodes already there need no payback. Only
  * serving nodes are replaced (A's nodes ready), never reserved ones (already paid), pinned pools or nodes of
- * an ending reservation, and never onto an offering the fleet has seen fail more (its survival over the lead
- * lower than the replaced node's). The decision runs it only in a steady plan: not within a lead time of a
+ * an ending reservation, and never onto an offering the fleet has seen fail more than the prior expects and
+ * more than the replaced node (its survival over the lead lower than both). The decision runs it only in a steady plan: not within a lead time of a
  * scale-out (the capacity a rise added is for the rise), nor under a limit, floor, freeze, cooldown, budget,
  * notice or operator target. Pure.
  */
 import type { Layout } from './layout.ts';
-import { spotPoolCap } from './placement-steps.ts';
+import { desiredSpot, spotPoolCap } from './placement-steps.ts';
 import { type HedgeRequirement, meets } from './spot-hedge.ts';
 
 export interface ConsolidationInput {
@@ -71,55 +75,111 @@ export interface Swap {
   saving: number;
   /** A's node goes in this decision (the replacements serve); otherwise it waits for them. */
   done: boolean;
+  /** Nodes of the decision's layout once this swap (and the ones before it) are in it. */
+  total: number;
 }
+
+/**
+ * The share of a fleet's nodes that one decision may replace: Karpenter's default disruption budget, "If the
+ * budgets field is not set, Karpenter will default to one budget with nodes: 10%" (Karpenter docs, Concepts /
+ * Disruption, Budgets), rounded up, at least one node.
+ */
+export const CONSOLIDATION_NODES_SHARE = 0.1;
+
+/** Spot nodes the capacity-type mix wants beyond the layout's (negative: more spot than it wants). */
+const spotWanted = (l: Layout): number => desiredSpot(l.total, l.reserved, l.policy) - l.spot;
 
 const eps = (x: number) => 1e-9 * Math.max(1, Math.abs(x));
 
-/** The swap to make and the layout with it, or the plan's layout unchanged. */
-export function consolidate(input: ConsolidationInput): { layout: Layout; swap?: Swap } {
-  const { final, baseline } = input;
-  let best: { swap: Swap; layout: Layout } | undefined;
-  for (let a = 0; a < final.slots.length; a++) {
-    const A = final.slots[a];
-    if (A.tier === 'reserved' || A.pinned || A.ending || final.counts[a] <= A.min) continue;
-    // Only a serving node: the node A keeps is one the fleet has, ready (never one this decision launches).
-    if (final.counts[a] > baseline.counts[a] || baseline.readyNodes(a) < 1) continue;
-    for (let b = 0; b < final.slots.length; b++) {
-      const B = final.slots[b];
-      if (b === a || B.tier !== A.tier || B.pinned || B.ending || !(B.pool.rpsPerNode > 0)) continue;
+/**
+ * The swaps to make, best first, and the decision's layout with them (the plan's layout unchanged when none).
+ * Each swap is chosen on the layout with every swap before it done (`target`), and applied to the decision's
+ * layout (`now`) make-before-break: its replacements added, its node removed only when the ready nodes left
+ * serve the demand of now.
+ */
+export function consolidate(input: ConsolidationInput): { layout: Layout; swaps: Swap[] } {
+  const { final } = input;
+  let target = final.clone();
+  let now = final.clone();
+  /** Nodes of each slot already swapped out (in `target`): a later swap takes another serving node. */
+  const out = final.slots.map(() => 0);
+  const swaps: Swap[] = [];
+  const most = Math.max(1, Math.ceil(CONSOLIDATION_NODES_SHARE * final.total - 1e-9));
+  while (swaps.length < most) {
+    const best = bestSwap(input, target, now, out);
+    if (!best) break;
+    swaps.push(best.swap);
+    target = best.target;
+    now = best.now;
+    out[best.swap.from]++;
+  }
+  return { layout: now, swaps };
+}
+
+function bestSwap(
+  input: ConsolidationInput,
+  target: Layout,
+  now: Layout,
+  out: readonly number[],
+): { swap: Swap; target: Layout; now: Layout } | undefined {
+  const { baseline } = input;
+  let best: { swap: Swap; target: Layout; now: Layout } | undefined;
+  for (let a = 0; a < target.slots.length; a++) {
+    const A = target.slots[a];
+    if (A.tier === 'reserved' || A.pinned || A.ending || target.counts[a] <= A.min) continue;
+    // Only a serving node: the node A gives up is one the fleet has, ready (never one this decision launches),
+    // and not one an earlier swap already gives up.
+    if (target.counts[a] > baseline.counts[a] || baseline.readyNodes(a) - out[a] < 1) continue;
+    for (let b = 0; b < target.slots.length; b++) {
+      const B = target.slots[b];
+      if (b === a || B.pinned || B.ending || !(B.pool.rpsPerNode > 0)) continue;
+      // Within the tier; or on-demand onto spot while the layout holds fewer spot nodes than the capacity-type
+      // mix wants (on-demand a scale-out took for lack of spot, or warm nodes resumed for a burst: SpotHedge's
+      // dynamic fallback returns to spot once it can), never past the mix.
+      const toSpot = A.tier === 'on-demand' && B.tier === 'spot';
+      if (B.tier !== A.tier && !(toSpot && spotWanted(target) > 0)) continue;
       // Never onto an offering the fleet has seen fail more than the prior expects and more than A's: a swap
       // saves money, it does not trade reliability.
       if ((B.survival ?? 1) < Math.min(A.survival ?? 1, input.priorSurvival ?? 1) - 1e-9) continue;
-      const found = fewestReplacing(input, a, b);
+      const found = fewestReplacing(input, target, a, b);
       if (!found) continue;
       const { layout, add } = found;
+      if (B.tier !== A.tier && spotWanted(layout) < 0) continue;
       const saving = A.pool.hourlyPrice - add * B.pool.hourlyPrice;
-      const launched = Math.max(0, layout.counts[b] - baseline.counts[b]);
+      const launched = Math.max(0, layout.counts[b] - Math.max(baseline.counts[b], target.counts[b]));
       if (!(saving > eps(A.pool.hourlyPrice))) continue;
       if (launched > 0 && input.launch === false) continue;
       if (saving + eps(saving) < launched * B.pool.hourlyPrice) continue;
-      const done = layout.readyCapacity() >= input.readyRps - eps(input.readyRps);
       // Make-before-break: A's node stays while the B nodes the swap needs are kept or launched.
-      const next = done ? layout : final.clone();
-      if (!done) next.set(b, layout.counts[b]);
-      if (next.total > input.maxNodes || (input.allowed && !input.allowed(next))) continue;
-      const swap: Swap = { from: a, to: b, add, launched, saving, done };
+      const next = now.clone();
+      next.set(b, Math.max(now.counts[b], layout.counts[b]));
+      const without = next.clone();
+      without.remove(a);
+      const done = now.counts[a] > 0 && without.readyCapacity() >= input.readyRps - eps(input.readyRps);
+      const decided = done ? without : next;
+      if (decided.total > input.maxNodes || (input.allowed && !input.allowed(decided))) continue;
+      const swap: Swap = { from: a, to: b, add, launched, saving, done, total: decided.total };
       if (
         !best ||
         saving > best.swap.saving + eps(saving) ||
         (Math.abs(saving - best.swap.saving) <= eps(saving) && launched < best.swap.launched)
       )
-        best = { swap, layout: next };
+        best = { swap, target: layout, now: decided };
     }
   }
-  return best ? { layout: best.layout, swap: best.swap } : { layout: final };
+  return best;
 }
 
-/** The layout with one node of slot `a` out and the fewest nodes of slot `b` in that holds what the plan needs. */
-function fewestReplacing(input: ConsolidationInput, a: number, b: number): { layout: Layout; add: number } | undefined {
-  const { final, baseline } = input;
-  const B = final.slots[b];
-  const layout = final.clone();
+/** `target` with one node of slot `a` out and the fewest nodes of slot `b` in that holds what the plan needs. */
+function fewestReplacing(
+  input: ConsolidationInput,
+  target: Layout,
+  a: number,
+  b: number,
+): { layout: Layout; add: number } | undefined {
+  const { baseline } = input;
+  const B = target.slots[b];
+  const layout = target.clone();
   layout.remove(a);
   // Growth beyond the nodes B has is held by its caps (pool max, reservation room, backoff) and its cloud's room.
   const most = Math.max(baseline.counts[b], B.growCap);
@@ -135,6 +195,6 @@ function fewestReplacing(input: ConsolidationInput, a: number, b: number): { lay
     const enough = layout.capacity() >= input.requiredRps - eps(input.requiredRps);
     if (enough && (!input.hedge || meets(layout, input.hedge.reqs, input.hedge.warmRps))) return { layout, add };
     // More B nodes cannot pay for themselves once they cost as much as the node they replace.
-    if ((add + 1) * B.pool.hourlyPrice >= final.slots[a].pool.hourlyPrice) return undefined;
+    if ((add + 1) * B.pool.hourlyPrice >= target.slots[a].pool.hourlyPrice) return undefined;
   }
 }

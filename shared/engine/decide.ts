@@ -629,8 +629,8 @@ export function decide(given: DecisionInput, now: Date): Plan {
   const { floor } = placed;
   let final = placed.layout;
   explainPlacement(path, final, reasons, { nodes: floor, by: bounds.loBy });
-  // Replacement consolidation (consolidate.ts): a serving node whose capacity cheaper nodes of its tier would
-  // hold, replaced once they serve. Only in a steady plan sized by its need alone: no scale-out within the lead
+  // Replacement consolidation (consolidate.ts): serving nodes whose capacity cheaper nodes of their tier would
+  // hold (or spot, for on-demand nodes the capacity-type mix does not want), replaced once they serve. Only in a steady plan sized by its need alone: no scale-out within the lead
   // time (what a rise added is for the rise), no limit, floor, freeze, cooldown or budget holding it, no notice
   // or failed launch in play, no operator target.
   if (
@@ -666,8 +666,8 @@ export function decide(given: DecisionInput, now: Date): Plan {
         applyDisruptionBudgets(current, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) ===
           l.total,
     });
-    if (c.swap) {
-      const { from, to, add, launched, saving, done } = c.swap;
+    let before = x;
+    for (const { from, to, add, launched, saving, done, total } of c.swaps) {
       const A = final.slots[from].pool;
       const B = final.slots[to].pool;
       const what = `${A.id} node ($${A.hourlyPrice.toFixed(2)}/h, ${A.rpsPerNode.toFixed(0)} rps) replaced by ${add} ${B.id} node(s) ($${B.hourlyPrice.toFixed(2)}/h each)`;
@@ -678,8 +678,11 @@ export function decide(given: DecisionInput, now: Date): Plan {
         done
           ? `consolidation: one ${what}: ${holds}; the replacements serve, so it goes now`
           : `consolidation: one ${what}: ${holds}; ${launched > 0 ? `${launched} launched now` : 'they are booting'}, the node goes once they serve (make-before-break)`,
-        { before: x, after: c.layout.total, poolId: A.id },
+        { before, after: total, poolId: A.id },
       );
+      before = total;
+    }
+    if (c.swaps.length > 0) {
       x = c.layout.total;
       final = c.layout;
     }

@@ -186,6 +186,31 @@ describe('replacement consolidation, make-before-break', () => {
     expect(target(p, 'big')).toBe(1);
   });
 
+  it('returns on-demand nodes to spot while the mix wants more spot, several per decision, make-before-break', () => {
+    // 400 rps on 12 on-demand nodes (a burst took them: warm nodes resumed, or spot could not launch): 11 hold
+    // it, and the mix wants every node above the base of 1 on spot. One decision replaces 10% of the nodes,
+    // rounded up (2): two g5 spot nodes launch, and the on-demand nodes they replace stay until they serve.
+    const p = decide(night([od(12), big(0), small(0)], 400), T0);
+    const swaps = p.reasons.filter((r) => r.code === 'placement.consolidate');
+    expect(swaps.map((r) => [r.before, r.after])).toEqual([
+      [11, 12],
+      [12, 13],
+    ]);
+    for (const r of swaps) expect(r.message).toMatch(/one od node .* replaced by 1 small node\(s\).*make-before-break/);
+    expect([target(p, 'od'), target(p, 'small')]).toEqual([11, 2]);
+    // Once they serve, the on-demand nodes they replace go, and the next two spot nodes launch.
+    const next = decide(night([od(11), big(0), small(2)], 400), T0);
+    expect([target(next, 'od'), target(next, 'small')]).toEqual([9, 4]);
+  });
+
+  it('never returns on-demand nodes to spot past the mix', () => {
+    // The mix keeps half of the nodes above the base regular: the fleet already holds that much spot.
+    const i = night([od(6), big(0), small(6)], 400);
+    i.fleet.policy.placement.spotShare = 0.5;
+    const p = decide(i, T0);
+    expect(p.reasons.filter((r) => r.code === 'placement.consolidate' && /one od node/.test(r.message))).toEqual([]);
+  });
+
   it('property: the plan keeps the capacity it needs and the ready nodes keep serving the demand of now', () => {
     fc.assert(
       fc.property(
