@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { Pool } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
 import type { DecisionInput, SpotRiskState } from '../../shared/engine/types.ts';
-import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
+import { at, fleet, HPA_DEFAULTS, input, past, pool, T0 } from './fixtures.ts';
 
 const t0 = T0.getTime();
 const flat = (rps: number) => Array.from({ length: 2880 }, (_, i) => [t0 / 1000 - (2879 - i) * 60, rps] as const);
@@ -201,6 +201,30 @@ describe('replacement consolidation, make-before-break', () => {
     // Once they serve, the on-demand nodes they replace go, and the next two spot nodes launch.
     const next = decide(night([od(11), big(0), small(2)], 400), T0);
     expect([target(next, 'od'), target(next, 'small')]).toEqual([9, 4]);
+  });
+
+  it('returns on-demand to spot within a lead time of a scale-out: the on-demand node serves until the spot one does', () => {
+    // The fleet grew 2 -> 3 five minutes ago (the lead is 900 s); 100 rps on 3 on-demand nodes, and the mix
+    // wants two of them on spot. A swap within a tier would wait; this one launches.
+    const history = [past(300, { recommendation: 3, from: 2, to: 3, applied: true })];
+    const p = decide(night([od(3), big(0), small(0)], 100, { history }), T0);
+    expect(why(p)?.message).toMatch(/one od node .* replaced by 1 small node\(s\).*1 launched now.*make-before-break/);
+    expect([target(p, 'od'), target(p, 'small')]).toEqual([3, 1]);
+  });
+
+  it('while a scale-in is held above the need, only on-demand goes back to spot', () => {
+    // 40 rps needs 2 nodes; a recommendation of 3 a minute ago holds the count at 3 (the scale-down
+    // stabilization). The A100 left from the day would be swapped for a g5 in a plan at its need; held above
+    // it, only the on-demand node the mix does not want is replaced.
+    const history = [past(60, { recommendation: 3, from: 3, to: 3, applied: true })];
+    const i = night([od(2), big(1), small(0)], 40, { history });
+    i.fleet.policy.scaleDown = HPA_DEFAULTS.scaleDown;
+    const p = decide(i, T0);
+    expect(p.targetNodes).toBeGreaterThan(p.recommendedNodes);
+    const swaps = p.reasons.filter((r) => r.code === 'placement.consolidate').map((r) => r.message);
+    expect(swaps).toHaveLength(1);
+    expect(swaps[0]).toMatch(/one od node .* replaced by 1 small node/);
+    expect(target(p, 'big')).toBe(1);
   });
 
   it('never returns on-demand nodes to spot past the mix', () => {
