@@ -25,10 +25,9 @@
  *   - otherwise A's node stays, and the B nodes the swap needs are kept or launched: a later decision, once
  *     they serve, removes A's node (make-before-break). No state: each decision finds the same swaps until
  *     they are done.
- * Swaps within a tier wait for a plan sized by its need alone (not `held`) and launch only out of a lead time
- * of a scale-out (`launch`). On-demand onto spot does not wait (`launchToSpot`): the on-demand node serves until
- * its spot replacement does, so a rise keeps what it added, and a held scale-in keeps its count (each such swap
- * adds a spot node for the node it takes).
+ * A swap within a tier launches nothing within a lead time of a scale-out (`launch`: what a rise added is for
+ * the rise); on-demand onto spot does (`launchToSpot`): the on-demand node serves until its spot replacement
+ * does, so the rise keeps what it added.
  * A swap that launches nodes must pay for its overlap within one time to ready, the horizon over which the
  * plan's need is known: the new nodes bill from their launch and serve a time to ready later, while A's node
  * still runs, so the hourly saving must be at least the launched nodes' price (a replacement that would only
@@ -36,9 +35,9 @@
  * only the actions whose savings outweigh their disruption). Nodes already there need no payback. Only
  * serving nodes are replaced (A's nodes ready), never reserved ones (already paid), pinned pools or nodes of
  * an ending reservation, and never onto an offering the fleet has seen fail more than the prior expects and
- * more than the replaced node (its survival over the lead lower than both). The decision runs it only when the
- * plan neither grows nor is held below its need: not under a limit, floor, freeze, cooldown, budget, notice or
- * operator target. Pure.
+ * more than the replaced node (its survival over the lead lower than both). The decision runs it only in a plan
+ * sized by its need alone that does not grow: not under a limit, floor, freeze, cooldown, budget, notice or
+ * operator target, nor while the scale-down stabilization holds more than the need. Pure.
  */
 import type { Layout } from './layout.ts';
 import { desiredSpot, spotPoolCap } from './placement-steps.ts';
@@ -64,12 +63,6 @@ export interface ConsolidationInput {
   priorSurvival?: number;
   /** Whether a swap within a tier may launch nodes (false: only swaps onto nodes the fleet has). */
   launch?: boolean;
-  /**
-   * The plan holds more nodes than its need (a scale-in held by the scale-down stabilization or a step limit):
-   * then only on-demand nodes go back to spot, each swap adding a spot node, so that no swap takes the count
-   * below what is held.
-   */
-  held?: boolean;
   /** Whether an on-demand-onto-spot swap may launch nodes (default: as `launch`). */
   launchToSpot?: boolean;
   /** A predicate the plan's limits impose on a layout (budget, GPUs): false rejects the swap. */
@@ -150,11 +143,10 @@ function bestSwap(
       // dynamic fallback returns to spot once it can), never past the mix.
       const toSpot = A.tier === 'on-demand' && B.tier === 'spot';
       if (B.tier !== A.tier && !(toSpot && spotWanted(target) > 0)) continue;
-      if (B.tier === A.tier && input.held) continue;
       // Never onto an offering the fleet has seen fail more than the prior expects and more than A's: a swap
       // saves money, it does not trade reliability.
       if ((B.survival ?? 1) < Math.min(A.survival ?? 1, input.priorSurvival ?? 1) - 1e-9) continue;
-      const found = fewestReplacing(input, target, a, b, input.held ? 1 : 0);
+      const found = fewestReplacing(input, target, a, b);
       if (!found) continue;
       const { layout, add } = found;
       if (B.tier !== A.tier && spotWanted(layout) < 0) continue;
@@ -183,16 +175,12 @@ function bestSwap(
   return best;
 }
 
-/**
- * `target` with one node of slot `a` out and the fewest nodes of slot `b` in, at least `least`, that holds what
- * the plan needs.
- */
+/** `target` with one node of slot `a` out and the fewest nodes of slot `b` in that holds what the plan needs. */
 function fewestReplacing(
   input: ConsolidationInput,
   target: Layout,
   a: number,
   b: number,
-  least: number,
 ): { layout: Layout; add: number } | undefined {
   const { baseline } = input;
   const B = target.slots[b];
@@ -209,7 +197,6 @@ function fewestReplacing(
       if (launching && B.tier === 'spot' && layout.counts[b] > spotPoolCap(B, layout.spot, layout.policy))
         return undefined;
     }
-    if (add < least) continue;
     const enough = layout.capacity() >= input.requiredRps - eps(input.requiredRps);
     if (enough && (!input.hedge || meets(layout, input.hedge.reqs, input.hedge.warmRps))) return { layout, add };
     // More B nodes cannot pay for themselves once they cost as much as the node they replace.

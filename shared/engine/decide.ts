@@ -631,11 +631,10 @@ export function decide(given: DecisionInput, now: Date): Plan {
   explainPlacement(path, final, reasons, { nodes: floor, by: bounds.loBy });
   // Replacement consolidation (consolidate.ts): serving nodes whose capacity cheaper nodes of their tier would
   // hold (or spot, for on-demand nodes the capacity-type mix does not want), replaced once they serve. Only in a
-  // plan that does not grow and is not held below its need: no limit, floor, freeze, cooldown or budget holding
-  // it, no notice or failed launch in play, no operator target. Within a tier only in a plan sized by its need
-  // alone, and launching only out of a lead time of a scale-out (what a rise added is for the rise); on-demand
-  // onto spot also while a scale-in is held, launching at any time (the on-demand node serves until the spot
-  // node does).
+  // plan sized by its need alone that does not grow: no limit, floor, freeze, cooldown or budget holding it, no
+  // notice or failed launch in play, no operator target. Within a tier, no launch within a lead time of a
+  // scale-out (what a rise added is for the rise); on-demand onto spot launches then too (the on-demand node
+  // serves until the spot node does).
   if (
     sloSizing &&
     policy.placement.consolidation !== 'off' &&
@@ -646,7 +645,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
     forFloor === 0 &&
     rec.requiredRps !== undefined &&
     rec.nowRps !== undefined &&
-    x >= rec.nodes &&
+    x === rec.nodes &&
     x <= current &&
     notComing === 0 &&
     effects.leaving.size === 0 &&
@@ -661,7 +660,6 @@ export function decide(given: DecisionInput, now: Date): Plan {
       ...(hedged ? { hedge: hedged } : {}),
       maxNodes: Math.min(upCap, bounds.hi),
       launch: t - history.lastScaleUp >= lead * 1000,
-      held: x > rec.nodes,
       launchToSpot: true,
       priorSurvival: Math.exp((-SPOT_PRIOR_LOSS_RATE * lead) / 3600),
       allowed: (l) =>

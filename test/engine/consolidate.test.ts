@@ -212,19 +212,17 @@ describe('replacement consolidation, make-before-break', () => {
     expect([target(p, 'od'), target(p, 'small')]).toEqual([3, 1]);
   });
 
-  it('while a scale-in is held above the need, only on-demand goes back to spot', () => {
-    // 40 rps needs 2 nodes; a recommendation of 3 a minute ago holds the count at 3 (the scale-down
-    // stabilization). The A100 left from the day would be swapped for a g5 in a plan at its need; held above
-    // it, only the on-demand node the mix does not want is replaced.
+  it('no swap while the scale-down stabilization holds the fleet above its need', () => {
+    // 40 rps needs 2 nodes; a recommendation of 3 a minute ago holds the count at 3. A swap there would replace
+    // nodes the scale-in removes once the window passes (measured: launching a spot node for each on-demand node
+    // so held made the 2023 code hour $11.98 -> $13.19).
     const history = [past(60, { recommendation: 3, from: 3, to: 3, applied: true })];
     const i = night([od(2), big(1), small(0)], 40, { history });
     i.fleet.policy.scaleDown = HPA_DEFAULTS.scaleDown;
     const p = decide(i, T0);
     expect(p.targetNodes).toBeGreaterThan(p.recommendedNodes);
-    const swaps = p.reasons.filter((r) => r.code === 'placement.consolidate').map((r) => r.message);
-    expect(swaps).toHaveLength(1);
-    expect(swaps[0]).toMatch(/one od node .* replaced by 1 small node/);
-    expect(target(p, 'big')).toBe(1);
+    expect(why(p)).toBeUndefined();
+    expect([target(p, 'od'), target(p, 'big'), target(p, 'small')]).toEqual([2, 1, 0]);
   });
 
   it('never returns on-demand nodes to spot past the mix', () => {
