@@ -26,8 +26,8 @@
  *     they serve, removes A's node (make-before-break). No state: each decision finds the same swaps until
  *     they are done.
  * A swap within a tier launches nothing within a lead time of a scale-out (`launch`: what a rise added is for
- * the rise); on-demand onto spot does (`launchToSpot`): the on-demand node serves until its spot replacement
- * does, so the rise keeps what it added.
+ * the rise); on-demand onto spot does: the on-demand node serves until its spot replacement does, so the rise
+ * keeps what it added.
  * A swap that launches nodes must pay for its overlap within one time to ready, the horizon over which the
  * plan's need is known: the new nodes bill from their launch and serve a time to ready later, while A's node
  * still runs, so the hourly saving must be at least the launched nodes' price (a replacement that would only
@@ -61,10 +61,11 @@ export interface ConsolidationInput {
    * onto an offering whose survival the fleet has seen fall below both this and the replaced node's.
    */
   priorSurvival?: number;
-  /** Whether a swap within a tier may launch nodes (false: only swaps onto nodes the fleet has). */
+  /**
+   * Whether a swap within a tier may launch nodes (false: only swaps onto nodes the fleet has). An on-demand node
+   * going back to spot may always launch its replacement: the on-demand node serves until it does.
+   */
   launch?: boolean;
-  /** Whether an on-demand-onto-spot swap may launch nodes (default: as `launch`). */
-  launchToSpot?: boolean;
   /** A predicate the plan's limits impose on a layout (budget, GPUs): false rejects the swap. */
   allowed?: (layout: Layout) => boolean;
 }
@@ -153,14 +154,14 @@ function bestSwap(
       const saving = A.pool.hourlyPrice - add * B.pool.hourlyPrice;
       const launched = Math.max(0, layout.counts[b] - Math.max(baseline.counts[b], target.counts[b]));
       if (!(saving > eps(A.pool.hourlyPrice))) continue;
-      if (launched > 0 && (toSpot ? (input.launchToSpot ?? input.launch) : input.launch) === false) continue;
+      if (launched > 0 && !toSpot && input.launch === false) continue;
       if (saving + eps(saving) < launched * B.pool.hourlyPrice) continue;
       // Make-before-break: A's node stays while the B nodes the swap needs are kept or launched.
       const next = now.clone();
       next.set(b, Math.max(now.counts[b], layout.counts[b]));
       const without = next.clone();
       without.remove(a);
-      const done = now.counts[a] > 0 && without.readyCapacity() >= input.readyRps - eps(input.readyRps);
+      const done = without.readyCapacity() >= input.readyRps - eps(input.readyRps);
       const decided = done ? without : next;
       if (decided.total > input.maxNodes || (input.allowed && !input.allowed(decided))) continue;
       const swap: Swap = { from: a, to: b, add, launched, saving, done, total: decided.total };

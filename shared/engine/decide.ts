@@ -660,7 +660,6 @@ export function decide(given: DecisionInput, now: Date): Plan {
       ...(hedged ? { hedge: hedged } : {}),
       maxNodes: Math.min(upCap, bounds.hi),
       launch: t - history.lastScaleUp >= lead * 1000,
-      launchToSpot: true,
       priorSurvival: Math.exp((-SPOT_PRIOR_LOSS_RATE * lead) / 3600),
       allowed: (l) =>
         (maxGpus === undefined || l.gpus() <= maxGpus) &&
