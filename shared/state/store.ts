@@ -527,27 +527,37 @@ export class StateStore implements FleetStatePort {
 
   /**
    * The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive;
-   * records are keyed by their time, so the range is a key condition, not a filter).
+   * records are keyed by their time, so the range is a key condition, not a filter). Read page by page: a
+   * Query answers at most 1 MB of items (the DynamoDB Query API reference, "Limit" and "LastEvaluatedKey"), a
+   * few hundred records once their plans' reasons are in them.
    */
   async listAudit(fleetId: string, limit = 20, range: { since?: string; until?: string } = {}): Promise<AuditRecord[]> {
     const ranged = range.since !== undefined || range.until !== undefined;
-    const out = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: ranged ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk AND begins_with(sk, :p)',
-        ExpressionAttributeValues: ranged
-          ? {
-              ':pk': fleetPk(fleetId),
-              ':a': `AUDIT#${range.since ?? ''}`,
-              // '~' sorts after every character of a record's time, event id and suffix.
-              ':b': `AUDIT#${range.until ?? '~'}~`,
-            }
-          : { ':pk': fleetPk(fleetId), ':p': 'AUDIT#' },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (out.Items ?? []).map(stripKeys) as unknown as AuditRecord[];
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    while (items.length < limit) {
+      const out = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: ranged ? 'pk = :pk AND sk BETWEEN :a AND :b' : 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: ranged
+            ? {
+                ':pk': fleetPk(fleetId),
+                ':a': `AUDIT#${range.since ?? ''}`,
+                // '~' sorts after every character of a record's time, event id and suffix.
+                ':b': `AUDIT#${range.until ?? '~'}~`,
+              }
+            : { ':pk': fleetPk(fleetId), ':p': 'AUDIT#' },
+          ScanIndexForward: false,
+          Limit: limit - items.length,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+      start = out.LastEvaluatedKey as Record<string, unknown> | undefined;
+      if (!start) break;
+    }
+    return items.map(stripKeys) as unknown as AuditRecord[];
   }
 
   /**

@@ -232,6 +232,30 @@ describe('StateStore on dynalite', () => {
     const rejected = await store.listRejected('2026-03-02');
     expect(rejected[0]).toMatchObject({ eventId: 'bad-1', path: 'detail.state.value', raw: { a: 1 } });
   });
+
+  it('lists audit records past a query page: up to the limit asked, newest first', async () => {
+    // DynamoDB answers a Query with at most 1 MB of items (the rest behind LastEvaluatedKey): 300 records of
+    // about 8 KB (a plan's reasons run to several KB) take more than two pages.
+    const note = 'x'.repeat(8_000);
+    const ats = Array.from({ length: 300 }, (_, i) => new Date(Date.UTC(2026, 2, 3, 0, i)).toISOString());
+    for (const at of ats)
+      await store.putAudit({
+        fleetId: 'paged',
+        at,
+        eventId: `e-${at}`,
+        dryRun: false,
+        paused: false,
+        trigger: { fn: 'forecast', signal: 'tick', source: 'aws.scheduler' },
+        outcome: { status: 'no-change', applied: [], failed: [] },
+        notes: [note],
+      });
+    const all = await store.listAudit('paged', 10_000);
+    expect(all.map((a) => a.at)).toEqual([...ats].reverse());
+    expect((await store.listAudit('paged', 250)).map((a) => a.at)).toEqual([...ats].reverse().slice(0, 250));
+    const range = { since: ats[10], until: ats[289] };
+    expect((await store.listAudit('paged', 10_000, range)).map((a) => a.at)).toEqual(ats.slice(10, 290).reverse());
+    expect(await store.listAudit('paged', 0)).toEqual([]);
+  });
 });
 
 describe('bounded keys and stored forms', () => {
