@@ -181,6 +181,12 @@ function notBefore(store: MetricsStore): Pick<MetricsStore, 'add'> {
   };
 }
 
+/**
+ * Most audit records `decisions` reads per fleet: a month of decisions every minute (the longest `--hours`,
+ * 744, at the step of 60 s), more than a run can make.
+ */
+const AUDIT_EXPORT_LIMIT = 744 * 60 * 4;
+
 export function createAutoscalerController(options: AutoscalerOptions): Controller {
   let stack: LocalStack | undefined;
   let resolved: ResolvedConfig;
@@ -603,6 +609,13 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
     },
     async stop() {
       await waits.finish();
+      if (stack && options.decisions) {
+        const records = (
+          await Promise.all(resolved.fleets.map((f) => stack!.deps.store.listAudit(f.id, AUDIT_EXPORT_LIMIT)))
+        ).flat();
+        // Oldest first: by time, then in the order they were written (the store lists newest first).
+        await options.decisions(records.reverse().sort((a, b) => a.at.localeCompare(b.at)));
+      }
       await stack?.close();
       stack = undefined;
     },

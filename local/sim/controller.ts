@@ -6,6 +6,7 @@
  * controller acts on its World (directly, or through the emulators' real cloud APIs); whatever it does takes
  * effect at that instant. Nothing a controller does may move the clock.
  */
+import type { AuditRecord } from '../../shared/state/records.ts';
 import type { MetricsStore } from '../emulators/prometheus/store.ts';
 import type { World, WorldEvent } from '../emulators/world.ts';
 import type { DemoFleet } from './demo.ts';
@@ -133,6 +134,12 @@ export interface AutoscalerControllerOptions {
   availability?: number;
   /** Diagnostics to standard error, one line each. */
   log: (line: string) => void;
+  /**
+   * Called once the run ends, before the state store closes, with every decision's audit record (`--decisions`):
+   * the record an operator's `history` and `explain` read in the cloud (trigger, plan with its reasons, outcome),
+   * oldest first.
+   */
+  decisions?: (records: readonly AuditRecord[]) => void | Promise<void>;
 }
 
 /** The module local/sim/autoscaler.ts, as the simulate command loads it. */

@@ -60,7 +60,10 @@ describe('simulate with the real autoscaler', () => {
       cwd: dir,
     };
     const code = await simulate(
-      ['--trace', 'trace.csv', '--config', DEMO, '--json', '--report', 'report.html', '--seed', '3'],
+      [
+        ...['--trace', 'trace.csv', '--config', DEMO, '--json', '--report', 'report.html', '--seed', '3'],
+        ...['--decisions', 'out/decisions.jsonl'],
+      ],
       io,
     );
     expect(code, err.join('\n')).toBe(0);
@@ -76,6 +79,26 @@ describe('simulate with the real autoscaler', () => {
     expect(a.cost_usd).toBeLessThan(results.hpa.cost_usd);
     expect(a.cost_usd).toBeLessThan(results.static.cost_usd);
     expect(existsSync(path.join(dir, 'report.html'))).toBe(true);
+    // --decisions: every decision's audit record, oldest first, one a line: the forecast ticks every five
+    // minutes, the alarms of the step, each with its plan's reasons and its outcome.
+    const lines = (await readFile(path.join(dir, 'out', 'decisions.jsonl'), 'utf8')).trimEnd().split('\n');
+    const records = lines.map((l) => JSON.parse(l));
+    expect(err).toContain(
+      `simulate: ${records.length} decision(s) of the autoscaler written to ${path.join(dir, 'out', 'decisions.jsonl')}`,
+    );
+    expect(records.map((r) => r.at)).toEqual(records.map((r) => r.at).sort());
+    const fns = records.map((r) => r.trigger.fn);
+    expect(fns.filter((f) => f === 'forecast').length).toBeGreaterThanOrEqual(120 / 5);
+    expect(fns).toContain('alarm');
+    for (const r of records) {
+      expect(r.fleetId).toBe('llm-demo');
+      expect(r.plan?.reasons.length, JSON.stringify(r).slice(0, 300)).toBeGreaterThan(0);
+    }
+    // The step's rise: a decision that grew the fleet, with the headroom's reason for it.
+    const grew = records.find(
+      (r) => r.outcome.status === 'applied' && r.plan.targetNodes > r.plan.currentNodes && r.at > '2026-01-05T00:40',
+    );
+    expect(grew?.plan.reasons.map((x: { code: string }) => x.code)).toContain('demand.headroom');
   }, 120_000);
 
   it('simulates the first fleet of a configuration, with its reserved pools as capacity blocks', async () => {

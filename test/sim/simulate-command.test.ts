@@ -76,6 +76,38 @@ describe('autoscaler simulate', () => {
     expect(err.length).toBeLessThanOrEqual(11);
   });
 
+  it('--decisions: the autoscaler hands over its audit records as it stops, written one JSON object a line', async () => {
+    const seen: AutoscalerControllerOptions[] = [];
+    const records = [
+      { at: '2026-01-05T00:00:00.000Z', eventId: 'a', trigger: { fn: 'forecast' } },
+      { at: '2026-01-05T00:05:00.000Z', eventId: 'b', trigger: { fn: 'alarm' } },
+    ];
+    const load = async (options: AutoscalerControllerOptions): Promise<Controller> => {
+      seen.push(options);
+      return {
+        name: 'autoscaler',
+        async start() {},
+        async step() {},
+        async stop() {
+          await options.decisions?.(records as never);
+        },
+      };
+    };
+    const { io, err } = fakeIo(dir);
+    const code = await createSimulateCommand({ loadAutoscaler: load })(
+      ['--hours', '0.1', '--json', '--report', 'd.html', '--decisions', 'audit/d.jsonl'],
+      io,
+    );
+    expect(code).toBe(0);
+    const file = path.join(dir, 'audit', 'd.jsonl');
+    expect(readFileSync(file, 'utf8')).toBe(`${JSON.stringify(records[0])}\n${JSON.stringify(records[1])}\n`);
+    expect(err).toContain(`simulate: 2 decision(s) of the autoscaler written to ${file}`);
+    // Without the option the autoscaler is not asked for them.
+    await createSimulateCommand({ loadAutoscaler: load })(['--hours', '0.1', '--json', '--report', 'd.html'], io);
+    expect(seen[1]?.decisions).toBeUndefined();
+    expect(() => parseOptions(['--decisions', ''])).toThrow(/--decisions needs a value/);
+  });
+
   it('prints the table without --json, and runs a trace for its own length', async () => {
     const { io, out } = fakeIo(dir);
     const code = await createSimulateCommand({ loadAutoscaler: holding([]) })(

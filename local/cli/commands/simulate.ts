@@ -12,6 +12,7 @@ import type { Advice } from '../../advise/evaluate.ts';
 import { createBaselines } from '../../sim/baselines/index.ts';
 import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
+import type { AuditRecord } from '../../../shared/state/records.ts';
 import { parseDecimal } from '../../../events/fields.ts';
 import { demoFromConfig } from '../../sim/from-config.ts';
 import { alignedStart, DEMO_START, type DemoFleet, demoFleet } from '../../sim/demo.ts';
@@ -63,6 +64,9 @@ options:
                          holds for the first minute's demand, all ready)
   --json                 print one JSON object instead of the table
   --report FILE.html     where to write the report (default out/simulation-report.html)
+  --decisions FILE.jsonl write every decision of the autoscaler there, one JSON object a line, oldest
+                         first: the audit record the deployed functions keep (trigger, plan with its
+                         reasons, outcome), which the operators' history and explain read
   --no-warm              no warm capacity (the demo keeps stopped nodes on its on-demand ASG and GCP group)
   --warm-start-failure P chance (0..1) that a warm node cannot start for capacity (default 0)
   --advise               also run the rightsizing advice (autoscaler advise) on the same demand and spot
@@ -172,6 +176,7 @@ async function run(
     ? scheduleFromTraces(await loadSpotTraces(resolve(io.cwd, opts.spotTrace)), slots, hours * 3600, opts.spotTrace)
     : defaultSpotProcess({ seed: opts.seed, slots, durationSeconds: hours * 3600 });
 
+  const decisionsPath = opts.decisions === undefined ? undefined : resolve(io.cwd, opts.decisions);
   const autoscaler = await loadAutoscaler({
     demo,
     configFile,
@@ -181,6 +186,15 @@ async function run(
     cwd: io.cwd,
     log: (line) => io.stderr(line),
     ...(opts.availability !== undefined ? { availability: opts.availability } : {}),
+    ...(decisionsPath
+      ? {
+          decisions: async (records: readonly AuditRecord[]) => {
+            await mkdir(dirname(decisionsPath), { recursive: true });
+            await writeFile(decisionsPath, records.map((r) => `${JSON.stringify(r)}\n`).join(''), 'utf8');
+            io.stderr(`simulate: ${records.length} decision(s) of the autoscaler written to ${decisionsPath}`);
+          },
+        }
+      : {}),
   });
   const controllers: Controller[] = [autoscaler, ...createBaselines()];
 
@@ -293,6 +307,8 @@ interface SimulateOptions {
   warmStartFailure: number;
   /** Also run the rightsizing advice on the same demand and show it in the report. */
   advise: boolean;
+  /** Where to write the autoscaler's decisions (JSON Lines), when asked. */
+  decisions?: string;
 }
 
 /** `--no-warm` and `--warm-start-failure` on a fleet from `--config`. */
@@ -344,6 +360,7 @@ export function parseOptions(args: string[]): SimulateOptions {
         'no-warm': { type: 'boolean' },
         'warm-start-failure': { type: 'string' },
         advise: { type: 'boolean' },
+        decisions: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -390,7 +407,7 @@ export function parseOptions(args: string[]): SimulateOptions {
       throw new UsageError(`--availability must be a number > 0 and <= 1 (e.g. 0.999), got '${str('availability')}'`);
     }
   }
-  for (const k of ['trace', 'spot-trace', 'config', 'report', 'time-column', 'value-column']) {
+  for (const k of ['trace', 'spot-trace', 'config', 'report', 'time-column', 'value-column', 'decisions']) {
     if (str(k) === '') throw new UsageError(`--${k} needs a value`);
   }
   let warmStartFailure = 0;
@@ -421,5 +438,6 @@ export function parseOptions(args: string[]): SimulateOptions {
     warm: values['no-warm'] !== true,
     warmStartFailure,
     advise: values.advise === true,
+    ...(str('decisions') !== undefined ? { decisions: str('decisions') } : {}),
   };
 }
