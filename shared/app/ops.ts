@@ -114,11 +114,8 @@ async function history(deps: AppDeps, fleets: Fleet[], q: HistoryQuery): Promise
   const range = { since: iso(q.since), until: iso(q.until) };
   const filtered = q.trigger !== undefined || q.actor !== undefined;
   const perFleet = await Promise.all(
-    fleets.map(async (f) => {
-      // With a filter the store's limit counts records before it: read the range, then keep `limit`.
-      const records = await deps.store.listAudit(f.id, filtered ? 10_000 : limit, range);
-      return records.filter((a) => matchesHistory(a, q)).slice(0, limit);
-    }),
+    // With a filter the store reads on until `limit` records match (or the range ends), keeping only those.
+    fleets.map((f) => deps.store.listAudit(f.id, limit, range, filtered ? (a) => matchesHistory(a, q) : undefined)),
   );
   return perFleet
     .flat()

@@ -594,8 +594,16 @@ export interface StatePort<
    * consistently; the latest when a retry at the same time wrote several; undefined when there is none.
    */
   findAudit(fleetId: string, at: string, eventId: string): Promise<{ key: string; record: Audit } | undefined>;
-  /** The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive). */
-  listAudit(fleetId: string, limit?: number, range?: { since?: string; until?: string }): Promise<Audit[]>;
+  /**
+   * The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive),
+   * only those `keep` accepts when given (read until `limit` of them are found or the range ends).
+   */
+  listAudit(
+    fleetId: string,
+    limit?: number,
+    range?: { since?: string; until?: string },
+    keep?: (record: Audit) => boolean,
+  ): Promise<Audit[]>;
   /**
    * Takes a drain command's claim (one conditional write): unclaimed, already `owner`'s, or held by an owner
    * whose lease ended before `now` without the drain being done (it died: the claim is taken over). Otherwise

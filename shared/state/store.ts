@@ -529,11 +529,17 @@ export class StateStore implements FleetStatePort {
    * The fleet's audit records, newest first: at most `limit`, within `range` when given (ISO times, inclusive;
    * records are keyed by their time, so the range is a key condition, not a filter). Read page by page: a
    * Query answers at most 1 MB of items (the DynamoDB Query API reference, "Limit" and "LastEvaluatedKey"), a
-   * few hundred records once their plans' reasons are in them.
+   * few hundred records once their plans' reasons are in them. With `keep`, each page is filtered as it comes
+   * and only the records kept are held: a filter that matches few reads far without holding what it passes.
    */
-  async listAudit(fleetId: string, limit = 20, range: { since?: string; until?: string } = {}): Promise<AuditRecord[]> {
+  async listAudit(
+    fleetId: string,
+    limit = 20,
+    range: { since?: string; until?: string } = {},
+    keep?: (record: AuditRecord) => boolean,
+  ): Promise<AuditRecord[]> {
     const ranged = range.since !== undefined || range.until !== undefined;
-    const items: Record<string, unknown>[] = [];
+    const items: AuditRecord[] = [];
     let start: Record<string, unknown> | undefined;
     while (items.length < limit) {
       const out = await this.doc.send(
@@ -549,15 +555,20 @@ export class StateStore implements FleetStatePort {
               }
             : { ':pk': fleetPk(fleetId), ':p': 'AUDIT#' },
           ScanIndexForward: false,
-          Limit: limit - items.length,
+          // With a filter the records it passes do not count: a page as large as DynamoDB answers.
+          ...(keep ? {} : { Limit: limit - items.length }),
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
-      items.push(...((out.Items ?? []) as Record<string, unknown>[]));
+      for (const item of out.Items ?? []) {
+        const record = stripKeys(item) as unknown as AuditRecord;
+        if (!keep || keep(record)) items.push(record);
+        if (items.length >= limit) break;
+      }
       start = out.LastEvaluatedKey as Record<string, unknown> | undefined;
       if (!start) break;
     }
-    return items.map(stripKeys) as unknown as AuditRecord[];
+    return items;
   }
 
   /**

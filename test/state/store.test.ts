@@ -245,7 +245,7 @@ describe('StateStore on dynalite', () => {
         eventId: `e-${at}`,
         dryRun: false,
         paused: false,
-        trigger: { fn: 'forecast', signal: 'tick', source: 'aws.scheduler' },
+        trigger: { fn: ats.indexOf(at) % 3 === 0 ? 'alarm' : 'forecast', signal: 'tick', source: 'aws.scheduler' },
         outcome: { status: 'no-change', applied: [], failed: [] },
         notes: [note],
       });
@@ -255,6 +255,11 @@ describe('StateStore on dynalite', () => {
     const range = { since: ats[10], until: ats[289] };
     expect((await store.listAudit('paged', 10_000, range)).map((a) => a.at)).toEqual(ats.slice(10, 290).reverse());
     expect(await store.listAudit('paged', 0)).toEqual([]);
+    // Filtered: read on past the pages until the limit is kept (every third record is an alarm's).
+    const alarms = ats.filter((_, i) => i % 3 === 0).reverse();
+    const kept = await store.listAudit('paged', 90, {}, (a) => a.trigger.fn === 'alarm');
+    expect(kept.map((a) => a.at)).toEqual(alarms.slice(0, 90));
+    expect((await store.listAudit('paged', 500, {}, (a) => a.trigger.fn === 'alarm')).length).toBe(100);
   });
 });
 

@@ -489,10 +489,16 @@ export class FakeState implements FleetStatePort {
     }
     return undefined;
   }
-  async listAudit(fleetId: string, limit = 20, range: { since?: string; until?: string } = {}): Promise<AuditRecord[]> {
+  async listAudit(
+    fleetId: string,
+    limit = 20,
+    range: { since?: string; until?: string } = {},
+    keep?: (record: AuditRecord) => boolean,
+  ): Promise<AuditRecord[]> {
     this.record('listAudit', fleetId);
     return this.audit
       .filter((a) => a.fleetId === fleetId && a.at >= (range.since ?? '') && a.at <= (range.until ?? '~'))
+      .filter((a) => !keep || keep(a))
       .reverse()
       .slice(0, limit);
   }
