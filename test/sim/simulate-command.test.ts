@@ -108,6 +108,22 @@ describe('autoscaler simulate', () => {
     expect(() => parseOptions(['--decisions', ''])).toThrow(/--decisions needs a value/);
   });
 
+  it.each([
+    ['--decisions', ['--decisions', '.']],
+    ['--report', ['--report', '.']],
+  ])('%s that cannot be written is a usage error before the run', async (option, args) => {
+    let started = 0;
+    const load = async (): Promise<Controller> => {
+      started++;
+      return { name: 'autoscaler', async start() {}, async step() {}, async stop() {} };
+    };
+    const { io } = fakeIo(dir);
+    const run = createSimulateCommand({ loadAutoscaler: load })(['--hours', '0.1', '--json', ...args], io);
+    await expect(run).rejects.toThrow(new RegExp(`^${option}: cannot write \\.: EISDIR`));
+    await expect(run).rejects.toBeInstanceOf(UsageError);
+    expect(started).toBe(0);
+  });
+
   it('prints the table without --json, and runs a trace for its own length', async () => {
     const { io, out } = fakeIo(dir);
     const code = await createSimulateCommand({ loadAutoscaler: holding([]) })(

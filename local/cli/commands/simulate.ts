@@ -4,7 +4,7 @@
  * trace on their own simulated world; prints a summary table (or one JSON object with --json) and writes a
  * self-contained HTML report.
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -176,7 +176,12 @@ async function run(
     ? scheduleFromTraces(await loadSpotTraces(resolve(io.cwd, opts.spotTrace)), slots, hours * 3600, opts.spotTrace)
     : defaultSpotProcess({ seed: opts.seed, slots, durationSeconds: hours * 3600 });
 
+  // The files written after the run are checked before it: a path that cannot be written fails now, not after
+  // hours of simulation.
+  const reportPath = resolve(io.cwd, opts.report ?? 'out/simulation-report.html');
+  await writable(reportPath, '--report', opts.report ?? 'out/simulation-report.html');
   const decisionsPath = opts.decisions === undefined ? undefined : resolve(io.cwd, opts.decisions);
+  if (decisionsPath) await writable(decisionsPath, '--decisions', opts.decisions!);
   const autoscaler = await loadAutoscaler({
     demo,
     configFile,
@@ -249,7 +254,6 @@ async function run(
     });
   }
 
-  const reportPath = resolve(io.cwd, opts.report ?? 'out/simulation-report.html');
   await mkdir(dirname(reportPath), { recursive: true });
   await writeFile(
     reportPath,
@@ -264,6 +268,21 @@ async function run(
     io.stdout(`\nreport: ${reportPath}`);
   }
   return 0;
+}
+
+/**
+ * Fails with a usage error when `file` cannot be written: its folder made if missing, the file opened for
+ * appending (created if missing, its content left as it is until the run writes it).
+ */
+async function writable(file: string, option: string, given: string): Promise<void> {
+  try {
+    await mkdir(dirname(file), { recursive: true });
+    await (await open(file, 'a')).close();
+  } catch (e) {
+    throw new UsageError(
+      `${option}: cannot write ${given}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
 }
 
 /**
