@@ -124,6 +124,21 @@ describe('autoscaler simulate', () => {
     expect(started).toBe(0);
   });
 
+  it('the check of --report and --decisions leaves no file behind when the run fails', async () => {
+    const failing = async (): Promise<Controller> => {
+      throw new Error('no autoscaler here');
+    };
+    const { io } = fakeIo(dir);
+    await expect(
+      createSimulateCommand({ loadAutoscaler: failing })(
+        ['--hours', '0.1', '--report', 'gone/r.html', '--decisions', 'gone/d.jsonl'],
+        io,
+      ),
+    ).rejects.toThrow('no autoscaler here');
+    expect(existsSync(path.join(dir, 'gone', 'r.html'))).toBe(false);
+    expect(existsSync(path.join(dir, 'gone', 'd.jsonl'))).toBe(false);
+  });
+
   it('prints the table without --json, and runs a trace for its own length', async () => {
     const { io, out } = fakeIo(dir);
     const code = await createSimulateCommand({ loadAutoscaler: holding([]) })(

@@ -4,7 +4,7 @@
  * trace on their own simulated world; prints a summary table (or one JSON object with --json) and writes a
  * self-contained HTML report.
  */
-import { access, mkdir, open, writeFile } from 'node:fs/promises';
+import { access, mkdir, open, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -272,12 +272,17 @@ async function run(
 
 /**
  * Fails with a usage error when `file` cannot be written: its folder made if missing, the file opened for
- * appending (created if missing, its content left as it is until the run writes it).
+ * appending (its content left as it is until the run writes it; one the check created is removed again).
  */
 async function writable(file: string, option: string, given: string): Promise<void> {
   try {
     await mkdir(dirname(file), { recursive: true });
+    const existed = await access(file).then(
+      () => true,
+      () => false,
+    );
     await (await open(file, 'a')).close();
+    if (!existed) await unlink(file);
   } catch (e) {
     throw new UsageError(
       `${option}: cannot write ${given}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
