@@ -182,8 +182,8 @@ function notBefore(store: MetricsStore): Pick<MetricsStore, 'add'> {
 }
 
 /**
- * Most audit records `decisions` reads per fleet: a month of decisions every minute (the longest `--hours`,
- * 744, at the step of 60 s), more than a run can make.
+ * Most audit records `decisions` reads per fleet: four decisions a minute for a month (the longest `--hours`,
+ * 744), more than a run makes (a forecast tick every 5 minutes, alarms and notices between).
  */
 const AUDIT_EXPORT_LIMIT = 744 * 60 * 4;
 
