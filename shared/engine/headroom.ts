@@ -430,6 +430,11 @@ export interface LevelScore {
   offsetRps: number;
   /** Share of the windows' peak demand lost (windows starting at a level of zero lose their peak whole). */
   lossShare: number;
+  /**
+   * The same with the prior's pseudo-window in it, as the estimator sized the headroom: the candidate keeps the
+   * target when this is within it.
+   */
+  sizedLossShare: number;
   /** Mean capacity held over the windows (requests/s): multiplier x level + offset. */
   meanRps: number;
 }
@@ -461,6 +466,7 @@ export function chooseLevel(
   const replay = candidates.map((level) => history.windows(leadSeconds, level.lookbackSeconds));
   const covered = replay[1].length;
   if (covered === 0 || recent.lookbackSeconds <= 0) return { ...recent, windows: covered, scores: [] };
+  const prior0 = Math.max(1, priorRatio(leadSeconds));
   const scores: LevelScore[] = candidates.map((level, k) => {
     const e = estimateHeadroom(history, leadSeconds, target, priorRatio(leadSeconds), level);
     let lost = 0;
@@ -473,17 +479,29 @@ export function chooseLevel(
       lost += Math.max(0, w.peak - c);
       held += c;
     }
+    // What keeping the target means is judged as the estimator sized the headroom: with the prior's pseudo-window
+    // beside the history's (`solveMultiplier`: one window at the mean positive level; `solveOffset`: at the mean
+    // level). Over the history's windows alone, a headroom sized with that window in the total loses a hair more
+    // than the target (1 + prior / windows times as much), so every candidate missed it by rounding or not, and
+    // the choice went to whichever fell under it, whatever capacity it held.
+    const sized = level.form === 'offset' ? replay[k] : history.ratios(leadSeconds, level.lookbackSeconds);
+    let levels = 0;
+    for (const w of sized) levels += 'start' in w ? w.start : w.level;
+    const mean = sized.length ? levels / sized.length : 0;
+    const priorPeak = prior0 * mean;
+    const priorLost = Math.max(0, priorPeak - (e.multiplier * mean + e.offsetRps));
     return {
       basis: level.basis,
       form: level.form ?? 'ratio',
       multiplier: e.multiplier,
       offsetRps: e.offsetRps,
       lossShare: total > 0 ? lost / total : 0,
+      sizedLossShare: total + priorPeak > 0 ? (lost + priorLost) / (total + priorPeak) : 0,
       meanRps: held / replay[k].length,
     };
   });
   const allowed = 1 - target + 1e-12;
-  const fits = scores.map((x) => x.lossShare <= allowed);
+  const fits = scores.map((x) => x.sizedLossShare <= allowed);
   // A later candidate wins only where the history shows it better: at equal loss and capacity (flat demand, or
   // only windows from idle) the recent peak as a ratio stays, as without history. An amount above the level is
   // a way to keep the target at less capacity: it is taken only where it keeps it (where nothing does, each

@@ -183,9 +183,9 @@ describe('the level the headroom scales', () => {
       lead: 900,
       basis: 'recent-peak',
     },
-    // The recent peak, or the demand now plus an amount: both hold the burst from the lull (below); the
-    // amount holds it at 0.1% less on average.
-    { name: 'bursts that fall back: an offset on the demand now', values: shapes.bursty, lead: 420, basis: 'now' },
+    // The recent peak, or the demand now times 25 (or plus an amount): each holds the burst from the lull
+    // (below); the demand now at 0.1% less on average.
+    { name: 'bursts that fall back: scaled from the demand now', values: shapes.bursty, lead: 420, basis: 'now' },
     {
       name: 'ramps with falls: the demand now holds less at the target',
       values: shapes.ramps,
@@ -201,15 +201,39 @@ describe('the level the headroom scales', () => {
     const [chosen, ...others] = c.scores;
     expect(chosen.basis).toBe(basis);
     expect(c.scores).toHaveLength(4);
-    // The chosen one keeps the target at no more capacity than any other that keeps it, or loses less.
+    // The chosen one keeps the target (as its estimator sized it, the prior's window counted) at no more
+    // capacity than any other that keeps it, or loses less.
     for (const other of others) {
-      if (chosen.lossShare <= 0.001 && other.lossShare <= 0.001)
+      if (chosen.sizedLossShare <= 0.001 && other.sizedLossShare <= 0.001)
         expect(chosen.meanRps).toBeLessThanOrEqual(other.meanRps * 1.0001);
-      else if (chosen.lossShare > 0.001) expect(chosen.lossShare).toBeLessThanOrEqual(other.lossShare);
-      else expect(chosen.lossShare).toBeLessThanOrEqual(0.001);
+      else if (chosen.sizedLossShare > 0.001) expect(chosen.lossShare).toBeLessThanOrEqual(other.lossShare);
+      else expect(chosen.sizedLossShare).toBeLessThanOrEqual(0.001);
     }
     // Whatever it picks, from the lull of the bursty series it holds the burst.
     if (values === shapes.bursty) expect(headroom(20, series(values), lead, 0.999, c).rps).toBeGreaterThan(495);
+  });
+
+  it.each([
+    { name: 'a spike of x1.8 every 30 minutes', minutes: 600, spike: 1.8, every: 30, ripple: 0.1 },
+    { name: 'the same over a day', minutes: 1440, spike: 1.8, every: 30, ripple: 0.1 },
+    { name: 'an hourly spike, a small ripple', minutes: 600, spike: 1.8, every: 60, ripple: 0.05 },
+    { name: 'a spike of x2.5 every 20 minutes', minutes: 600, spike: 2.5, every: 20, ripple: 0.1 },
+  ])('never from idle, every candidate keeps the target as sized: the least capacity wins ($name)', (c) => {
+    // A level swinging between 100 and 300 rps, a minute-to-minute ripple and spikes: no window starts from idle,
+    // so each candidate's estimator sized it to the target (its loss with the prior's window within 0.1%). Judged
+    // over the history alone, the prior's window no longer in the total, the multiples lost 0.1001-0.1002% here,
+    // a rounding's worth, and the choice fell to whichever candidate's rounding stayed under the target.
+    const values = Array.from(
+      { length: c.minutes },
+      (_, i) =>
+        (200 + 100 * Math.sin((i / c.minutes) * 2 * Math.PI)) *
+        (1 + c.ripple * Math.sin(i * 1.7)) *
+        (i % c.every === 0 ? c.spike : 1),
+    );
+    const choice = chooseLevel(series(values), 900, 0.999);
+    for (const x of choice.scores) expect(x.sizedLossShare).toBeLessThanOrEqual(0.001 + 1e-9);
+    const least = Math.min(...choice.scores.map((x) => x.meanRps));
+    expect(choice.scores[0]!.meanRps).toBe(least);
   });
 
   describe('the form: a multiple of the level, or the level plus an amount', () => {
