@@ -466,6 +466,29 @@ describe('decide with the demand history', () => {
     expect(h?.after).toBeGreaterThan(h?.before ?? 0);
   });
 
+  it('says of each level candidate what it loses, with the prior as sized, and whether it keeps the target', () => {
+    // The spikes of the choice's test above, 10 h: every candidate keeps the target as sized; the multiple of the
+    // demand now loses a rounding's worth more over the history alone, and is chosen (the least capacity).
+    const values = Array.from(
+      { length: 600 },
+      (_, i) =>
+        (200 + 100 * Math.sin((i / 600) * 2 * Math.PI)) * (1 + 0.1 * Math.sin(i * 1.7)) * (i % 30 === 0 ? 1.8 : 1),
+    );
+    const plan = decide(input(f(0.999), { demand: { rps: values.at(-1)! }, demandHistory: tuples(values) }), T0);
+    const message = plan.reasons.find((x) => x.code === 'demand.level')?.message ?? '';
+    expect(message).toMatch(/^the headroom scales the demand now: replayed over \d+ lead window/);
+    expect(message).toMatch(/now x2\.\d+ loses 0\.100% \(0\.100% with the prior: keeps the target\) holding/);
+    expect(message.match(/keeps the target/g)).toHaveLength(4);
+    expect(message).not.toContain('misses the target');
+    // Bursts of 500 rps from eight idle minutes every half hour: a multiple of zero holds none of them.
+    const fromIdle = Array.from({ length: 180 }, (_, i) => (i % 30 < 8 ? 0 : i % 30 === 8 ? 500 : 40));
+    const idle = decide(input(f(0.999), { demand: { rps: 40 }, demandHistory: tuples(fromIdle) }), T0);
+    const said = idle.reasons.find((x) => x.code === 'demand.level')?.message ?? '';
+    expect(said).toMatch(/^the headroom scales the highest demand of the last 300s \(\d+ rps\) plus an amount/);
+    expect(said).toMatch(/recent-peak x12\.\d+ loses 25\.\d+% \(25\.\d+% with the prior: misses the target\)/);
+    expect(said.match(/misses the target/g)).toHaveLength(2);
+  });
+
   it('scale-in keeps what the bursts of the next lead time need', () => {
     // 40 nodes, demand fell to 100 rps; the history shows x3 one-minute bursts every hour. The buffered
     // demand alone would go to 12; the headroom keeps the capacity for a burst: 100 x m rps, 29-30 nodes.
