@@ -284,8 +284,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
   if (level && slo && demandNow !== undefined) {
     const pct = (x: number) => `${(x * 100).toFixed(3)}%`;
     // Whether each keeps the target is judged with the prior's window, as its headroom was sized (headroom.ts).
-    const keeps = (x: (typeof level.scores)[number]) =>
-      x.sizedLossShare <= 1 - fleet.slo.availability + 1e-12 ? 'keeps the target' : 'misses the target';
+    const keeps = (x: (typeof level.scores)[number]) => (x.keepsTarget ? 'keeps the target' : 'misses the target');
     const score = (x: (typeof level.scores)[number]) =>
       `${x.basis} ${headroomAbove(x)} loses ${pct(x.lossShare)} (${pct(x.sizedLossShare)} with the prior: ${keeps(x)}) holding ${x.meanRps.toFixed(0)} rps on average`;
     // What the level did: the headroom over the lead as a ratio of the demand now (the estimator's default), and

@@ -435,6 +435,8 @@ export interface LevelScore {
    * target when this is within it.
    */
   sizedLossShare: number;
+  /** Whether it keeps the target: `sizedLossShare` within `1 - availability`. */
+  keepsTarget: boolean;
   /** Mean capacity held over the windows (requests/s): multiplier x level + offset. */
   meanRps: number;
 }
@@ -467,6 +469,7 @@ export function chooseLevel(
   const covered = replay[1].length;
   if (covered === 0 || recent.lookbackSeconds <= 0) return { ...recent, windows: covered, scores: [] };
   const prior0 = Math.max(1, priorRatio(leadSeconds));
+  const allowed = 1 - target + 1e-12;
   const scores: LevelScore[] = candidates.map((level, k) => {
     const e = estimateHeadroom(history, leadSeconds, target, priorRatio(leadSeconds), level);
     let lost = 0;
@@ -484,24 +487,25 @@ export function chooseLevel(
     // level). Over the history's windows alone, a headroom sized with that window in the total loses a hair more
     // than the target (1 + prior / windows times as much), so every candidate missed it by rounding or not, and
     // the choice went to whichever fell under it, whatever capacity it held.
-    const sized = level.form === 'offset' ? replay[k] : history.ratios(leadSeconds, level.lookbackSeconds);
+    const sizedOver = level.form === 'offset' ? replay[k] : history.ratios(leadSeconds, level.lookbackSeconds);
     let levels = 0;
-    for (const w of sized) levels += 'start' in w ? w.start : w.level;
-    const mean = sized.length ? levels / sized.length : 0;
+    for (const w of sizedOver) levels += 'start' in w ? w.start : w.level;
+    const mean = sizedOver.length ? levels / sizedOver.length : 0;
     const priorPeak = prior0 * mean;
     const priorLost = Math.max(0, priorPeak - (e.multiplier * mean + e.offsetRps));
+    const sized = total + priorPeak > 0 ? (lost + priorLost) / (total + priorPeak) : 0;
     return {
       basis: level.basis,
       form: level.form ?? 'ratio',
       multiplier: e.multiplier,
       offsetRps: e.offsetRps,
       lossShare: total > 0 ? lost / total : 0,
-      sizedLossShare: total + priorPeak > 0 ? (lost + priorLost) / (total + priorPeak) : 0,
+      sizedLossShare: sized,
+      keepsTarget: sized <= allowed,
       meanRps: held / replay[k].length,
     };
   });
-  const allowed = 1 - target + 1e-12;
-  const fits = scores.map((x) => x.sizedLossShare <= allowed);
+  const fits = scores.map((x) => x.keepsTarget);
   // A later candidate wins only where the history shows it better: at equal loss and capacity (flat demand, or
   // only windows from idle) the recent peak as a ratio stays, as without history. An amount above the level is
   // a way to keep the target at less capacity: it is taken only where it keeps it (where nothing does, each
