@@ -20,6 +20,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { mulberry32 } from '../local/emulators/world.ts';
+import { standardNormal } from '../local/sim/trace.ts';
 
 export const STRESS_SHAPES = ['spikes', 'bursts', 'smooth'] as const;
 export type StressShape = (typeof STRESS_SHAPES)[number];
@@ -31,12 +32,6 @@ const MEAN_PER_MINUTE = 1000;
 /** Bursts a day of the `bursts` shape (on average). */
 const BURSTS_PER_DAY = 2;
 
-/** A standard normal draw (Box-Muller) from a uniform generator. */
-function gaussian(rand: () => number): number {
-  const u = Math.max(rand(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
-}
-
 /** Requests in each minute of a shape; minute 0 is a midnight (`stressCsv` dates it), so spikes fall on the hours. */
 export function stressTrace(shape: StressShape, seed = 7): number[] {
   const rand = mulberry32(seed);
@@ -47,8 +42,8 @@ export function stressTrace(shape: StressShape, seed = 7): number[] {
   for (let m = 0; m < STRESS_MINUTES; m++) {
     const hour = (m / 60) % 24;
     const level = MEAN_PER_MINUTE * (1 + 0.6 * Math.sin((2 * Math.PI * (hour - 9)) / 24));
-    drift = 0.95 * drift + 0.03 * gaussian(rand);
-    let v = level * Math.exp(drift + 0.08 * gaussian(rand));
+    drift = 0.95 * drift + 0.03 * standardNormal(rand);
+    let v = level * Math.exp(drift + 0.08 * standardNormal(rand));
     // Drawn for every shape, so the three share their noise minute by minute.
     const startsBurst = rand() < BURSTS_PER_DAY / 1440;
     const length = 5 + Math.floor(rand() * 16);

@@ -270,6 +270,13 @@ export interface DefaultDayOptions {
   noiseCorrelation?: number;
 }
 
+/** A standard normal draw from a uniform generator on [0, 1) (Box-Muller; 1 - u keeps log() away from 0). */
+export function standardNormal(rand: () => number): number {
+  const u = 1 - rand();
+  const v = rand();
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+}
+
 /**
  * The default business day: seed 002's hourly pattern times `scale`, each hour's value placed at the middle
  * of its hour and interpolated linearly per step (wrapping at midnight), times (1 + AR(1) noise) from a
@@ -285,12 +292,7 @@ export function defaultDayTrace(options: DefaultDayOptions): DemandTrace {
   if (!(options.scale > 0)) throw new Error(`default day: scale must be > 0, got ${options.scale}`);
   if (!(step > 0) || !(hours > 0)) throw new Error('default day: hours and stepSeconds must be > 0');
   const rand = mulberry32(options.seed);
-  const gaussian = () => {
-    // Box-Muller; 1 - u keeps log() away from 0.
-    const u = 1 - rand();
-    const v = rand();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  };
+  const gaussian = () => standardNormal(rand);
   const n = Math.ceil((hours * 3600) / step);
   const points: DemandPoint[] = [];
   let noise = sigma * gaussian();
