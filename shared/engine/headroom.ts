@@ -346,25 +346,37 @@ function estimateFrom(
   if (level.form === 'offset') {
     const windows = h.windows(leadSeconds, level.lookbackSeconds);
     const offsetRps = solveOffset(windows, target, prior0);
-    const fromHistory = windows.length ? solveOffset(windows, target) : 0;
+    // The prior weighs where the history alone would keep the target with less (by more than the solve's
+    // tolerance): one replay at that amount, not a second solve.
+    const less = offsetRps - 1e-4 * Math.max(1, offsetRps);
     return {
       ...common,
       multiplier: 1,
       offsetRps,
       windows: windows.length,
-      prior: offsetRps > fromHistory + 1e-4 * Math.max(1, fromHistory),
+      prior: less >= 0 && offsetKeeps(windows, target, less),
     };
   }
   const history = h.ratios(leadSeconds, level.lookbackSeconds);
   const multiplier = solveMultiplier(history, target, prior0);
-  const fromHistory = history.length ? solveMultiplier(history, target) : 1;
   return {
     ...common,
     multiplier,
     offsetRps: 0,
     windows: history.length,
-    prior: multiplier > fromHistory + 1e-4,
+    prior: multiplier - 1e-4 >= 1 && lossShare(history, multiplier - 1e-4) <= 1 - target,
   };
+}
+
+/** Whether the lead windows alone, each served with its level + `a`, lose within the target (none: they do). */
+function offsetKeeps(windows: readonly { level: number; peak: number }[], target: number, a: number): boolean {
+  let total = 0;
+  let lost = 0;
+  for (const w of windows) {
+    total += w.peak;
+    lost += Math.max(0, w.peak - w.level - a);
+  }
+  return !(total > 0) || lost <= (1 - target) * total;
 }
 
 /**
@@ -382,9 +394,12 @@ function solveOffset(history: readonly { level: number; peak: number }[], target
   for (const w of windows) total += w.peak;
   if (!(total > 0)) return 0;
   const allowed = (1 - target) * total;
+  // The windows that can still lose: once an amount is too small, every later try is larger, and a window
+  // whose rise that amount already covered loses nothing at any of them (dropped: the sums are the same).
+  let active = windows.filter((w) => w.peak - w.level > 0);
   const lost = (a: number) => {
     let x = 0;
-    for (const w of windows) x += Math.max(0, w.peak - w.level - a);
+    for (const w of active) x += Math.max(0, w.peak - w.level - a);
     return x;
   };
   if (lost(0) <= allowed) return 0;
@@ -395,7 +410,10 @@ function solveOffset(history: readonly { level: number; peak: number }[], target
   for (let k = 0; k < 60 && hi - lo > tol; k++) {
     const mid = lo + (hi - lo) / 2; // (lo + hi) / 2 overflows to Infinity near the largest double
     if (lost(mid) <= allowed) hi = mid;
-    else lo = mid;
+    else {
+      lo = mid;
+      active = active.filter((w) => w.peak - w.level - lo > 0);
+    }
   }
   return hi;
 }
@@ -412,11 +430,23 @@ function solveMultiplier(history: readonly PeakRatio[], target: number, prior0?:
   let hi = Math.max(1, ...windows.map((r) => r.ratio));
   let lo = 1;
   if (lossShare(windows, lo) <= allowed) return lo;
+  let total = 0;
+  for (const w of windows) total += w.peak;
+  // As in `solveOffset`: once a multiplier is too small, the windows it served lose nothing at any later try.
+  let active = windows.filter((w) => w.peak - lo * w.start > 0);
+  const share = (m: number) => {
+    let lost = 0;
+    for (const w of active) lost += Math.max(0, w.peak - m * w.start);
+    return lost / total;
+  };
   // The loss share falls continuously as m grows and is 0 at the largest ratio: bisect to 1e-4.
   for (let k = 0; k < 60 && hi - lo > 1e-4; k++) {
     const mid = lo + (hi - lo) / 2; // (lo + hi) / 2 overflows to Infinity near the largest double
-    if (lossShare(windows, mid) <= allowed) hi = mid;
-    else lo = mid;
+    if (share(mid) <= allowed) hi = mid;
+    else {
+      lo = mid;
+      active = active.filter((w) => w.peak - lo * w.start > 0);
+    }
   }
   return hi;
 }
