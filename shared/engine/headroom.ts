@@ -276,13 +276,9 @@ function medianStep(s: readonly DemandSample[]): number {
 
 /** Share of requests lost with capacity `m` x the demand at each window's start. */
 function lossShare(windows: readonly PeakRatio[], m: number): number {
-  let lost = 0;
   let total = 0;
-  for (const w of windows) {
-    total += w.peak;
-    lost += Math.max(0, w.peak - m * w.start);
-  }
-  return total > 0 ? lost / total : 0;
+  for (const w of windows) total += w.peak;
+  return total > 0 ? ratioLost(windows, m) / total : 0;
 }
 
 export interface HeadroomEstimate {
@@ -368,15 +364,25 @@ function estimateFrom(
   };
 }
 
+/** Requests lost over `windows`, each served with its level + `a`. */
+function offsetLost(windows: readonly { level: number; peak: number }[], a: number): number {
+  let lost = 0;
+  for (const w of windows) lost += Math.max(0, w.peak - w.level - a);
+  return lost;
+}
+
+/** Requests lost over `windows`, each served with `m` x the demand at its start. */
+function ratioLost(windows: readonly PeakRatio[], m: number): number {
+  let lost = 0;
+  for (const w of windows) lost += Math.max(0, w.peak - m * w.start);
+  return lost;
+}
+
 /** Whether the lead windows alone, each served with its level + `a`, lose within the target (none: they do). */
 function offsetKeeps(windows: readonly { level: number; peak: number }[], target: number, a: number): boolean {
   let total = 0;
-  let lost = 0;
-  for (const w of windows) {
-    total += w.peak;
-    lost += Math.max(0, w.peak - w.level - a);
-  }
-  return !(total > 0) || lost <= (1 - target) * total;
+  for (const w of windows) total += w.peak;
+  return !(total > 0) || offsetLost(windows, a) <= (1 - target) * total;
 }
 
 /**
@@ -397,11 +403,7 @@ function solveOffset(history: readonly { level: number; peak: number }[], target
   // The windows that can still lose: once an amount is too small, every later try is larger, and a window
   // whose rise that amount already covered loses nothing at any of them (dropped: the sums are the same).
   let active = windows.filter((w) => w.peak - w.level > 0);
-  const lost = (a: number) => {
-    let x = 0;
-    for (const w of active) x += Math.max(0, w.peak - w.level - a);
-    return x;
-  };
+  const lost = (a: number) => offsetLost(active, a);
   if (lost(0) <= allowed) return 0;
   let lo = 0;
   let hi = Math.max(0, ...windows.map((w) => w.peak - w.level));
@@ -434,11 +436,7 @@ function solveMultiplier(history: readonly PeakRatio[], target: number, prior0?:
   for (const w of windows) total += w.peak;
   // As in `solveOffset`: once a multiplier is too small, the windows it served lose nothing at any later try.
   let active = windows.filter((w) => w.peak - lo * w.start > 0);
-  const share = (m: number) => {
-    let lost = 0;
-    for (const w of active) lost += Math.max(0, w.peak - m * w.start);
-    return lost / total;
-  };
+  const share = (m: number) => ratioLost(active, m) / total;
   // The loss share falls continuously as m grows and is 0 at the largest ratio: bisect to 1e-4.
   for (let k = 0; k < 60 && hi - lo > 1e-4; k++) {
     const mid = lo + (hi - lo) / 2; // (lo + hi) / 2 overflows to Infinity near the largest double
@@ -501,7 +499,7 @@ export function chooseLevel(
   const prior0 = Math.max(1, priorRatio(leadSeconds));
   const allowed = 1 - target + 1e-12;
   const scores: LevelScore[] = candidates.map((level, k) => {
-    const e = estimateHeadroom(history, leadSeconds, target, priorRatio(leadSeconds), level);
+    const e = estimateHeadroom(history, leadSeconds, target, prior0, level);
     let lost = 0;
     let total = 0;
     let held = 0;
