@@ -56,6 +56,10 @@ import { hasStandby, parkedState, standbyMatches, standbyPatch, standbyPhase, wa
 type Mig = google.cloud.compute.v1.IInstanceGroupManager;
 type ManagedInstance = google.cloud.compute.v1.IManagedInstance;
 type Operation = google.cloud.compute.v1.IOperation;
+/** What the group's standby methods do to VMs (`standbyAction`). */
+type StandbyAction = 'start' | 'resume' | 'stop' | 'suspend';
+/** Any of those methods, as `standbyAction` calls it. */
+type StandbyCall = (request: object, options: typeof NO_SDK_RETRY) => Promise<[{ latestResponse: unknown }]>;
 
 /** A MIG's address: project and either a zone (zonal) or a region (regional). */
 export type MigLocation = OperationScope & { name: string };
@@ -182,7 +186,9 @@ export class GcpCapacity implements CapacityPort {
         const key = state === 'suspended' ? 'resume' : 'start';
         const token = request.idempotencyToken ? requestIdFor(`${request.idempotencyToken}:${key}`) : randomUUID();
         const doing = `${what}: ${state === 'suspended' ? 'resuming' : 'starting'} ${urls.length} standby VM(s)`;
-        const op = await withRetry(doing, this.o.retry, () => this.fromStandby(loc, urls, state, token));
+        const op = await withRetry(doing, this.o.retry, () =>
+          this.standbyAction(loc, state === 'suspended' ? 'resume' : 'start', urls, token),
+        );
         resumed = progressOf(await this.wait(loc, op, doing, request.waitMs));
         if (resumed.pending) return { desired: previous, previous: first, unchanged: false, ...resumed };
       }
@@ -212,7 +218,9 @@ export class GcpCapacity implements CapacityPort {
         const token = request.idempotencyToken ? requestIdFor(`${request.idempotencyToken}:standby`) : randomUUID();
         const suspend = request.toWarm.state === 'suspended';
         const doing = `${what}: ${suspend ? 'suspending' : 'stopping'} ${chosen.length} VM(s) into the standby pool`;
-        const op = await withRetry(doing, this.o.retry, () => this.toStandby(loc, chosen, suspend, token));
+        const op = await withRetry(doing, this.o.retry, () =>
+          this.standbyAction(loc, suspend ? 'suspend' : 'stop', chosen, token),
+        );
         const done = await this.wait(loc, op, doing, request.waitMs);
         stopped = progressOf(done);
         if (stopped.pending) return { desired: previous, previous, unchanged: false, ...stopped };
@@ -242,40 +250,27 @@ export class GcpCapacity implements CapacityPort {
       .map((mi) => ({ url: mi.instance!, state: parkedState(mi) }));
   }
 
-  /** startInstances (stopped VMs) or resumeInstances (suspended VMs) of standby VMs of the group. */
-  private async fromStandby(
+  /**
+   * One of the four standby methods of the group's client, zonal or regional, on `instances`: `start` (stopped
+   * VMs) or `resume` (suspended VMs) out of the standby pool, `stop` or `suspend` into it. The four share their
+   * request's shape: the group's address, a requestId and `{ instances }` as the method's request resource
+   * (`instanceGroupManagersStartInstancesRequestResource`, `regionInstanceGroupManagers...` for a regional group).
+   */
+  private async standbyAction(
     loc: MigLocation,
+    action: StandbyAction,
     instances: string[],
-    state: WarmState,
     requestId: string,
   ): Promise<Operation> {
-    const base = { project: loc.project, instanceGroupManager: loc.name, requestId };
-    const body = { instances };
-    if ('zone' in loc) {
-      const c = await this.o.clients.zonalMigs();
-      const [lro] =
-        state === 'suspended'
-          ? await c.resumeInstances(
-              { ...base, zone: loc.zone, instanceGroupManagersResumeInstancesRequestResource: body },
-              NO_SDK_RETRY,
-            )
-          : await c.startInstances(
-              { ...base, zone: loc.zone, instanceGroupManagersStartInstancesRequestResource: body },
-              NO_SDK_RETRY,
-            );
-      return lro.latestResponse as Operation;
-    }
-    const c = await this.o.clients.regionalMigs();
-    const [lro] =
-      state === 'suspended'
-        ? await c.resumeInstances(
-            { ...base, region: loc.region, regionInstanceGroupManagersResumeInstancesRequestResource: body },
-            NO_SDK_RETRY,
-          )
-        : await c.startInstances(
-            { ...base, region: loc.region, regionInstanceGroupManagersStartInstancesRequestResource: body },
-            NO_SDK_RETRY,
-          );
+    const resource = `${action[0]!.toUpperCase()}${action.slice(1)}InstancesRequestResource`;
+    const [client, scope, prefix] =
+      'zone' in loc
+        ? [await this.o.clients.zonalMigs(), { zone: loc.zone }, 'instanceGroupManagers']
+        : [await this.o.clients.regionalMigs(), { region: loc.region }, 'regionInstanceGroupManagers'];
+    // The four methods of either client take the same request (its resource key aside) and return an LRO.
+    const call = client[`${action}Instances`].bind(client) as unknown as StandbyCall;
+    const request = { project: loc.project, instanceGroupManager: loc.name, requestId, ...scope };
+    const [lro] = await call({ ...request, [`${prefix}${resource}`]: { instances } }, NO_SDK_RETRY);
     return lro.latestResponse as Operation;
   }
 
@@ -289,40 +284,6 @@ export class GcpCapacity implements CapacityPort {
       .slice(-n)
       .reverse()
       .map((mi) => mi.instance!);
-  }
-
-  private async toStandby(
-    loc: MigLocation,
-    instances: string[],
-    suspend: boolean,
-    requestId: string,
-  ): Promise<Operation> {
-    const base = { project: loc.project, instanceGroupManager: loc.name, requestId };
-    const body = { instances };
-    if ('zone' in loc) {
-      const c = await this.o.clients.zonalMigs();
-      const [lro] = suspend
-        ? await c.suspendInstances(
-            { ...base, zone: loc.zone, instanceGroupManagersSuspendInstancesRequestResource: body },
-            NO_SDK_RETRY,
-          )
-        : await c.stopInstances(
-            { ...base, zone: loc.zone, instanceGroupManagersStopInstancesRequestResource: body },
-            NO_SDK_RETRY,
-          );
-      return lro.latestResponse as Operation;
-    }
-    const c = await this.o.clients.regionalMigs();
-    const [lro] = suspend
-      ? await c.suspendInstances(
-          { ...base, region: loc.region, regionInstanceGroupManagersSuspendInstancesRequestResource: body },
-          NO_SDK_RETRY,
-        )
-      : await c.stopInstances(
-          { ...base, region: loc.region, regionInstanceGroupManagersStopInstancesRequestResource: body },
-          NO_SDK_RETRY,
-        );
-    return lro.latestResponse as Operation;
   }
 
   async setWarm(ref: PoolRef, request: SetWarmRequest): Promise<SetWarmResult> {
