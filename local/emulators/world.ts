@@ -259,6 +259,13 @@ export class World {
   private rngState: number;
   private readonly pools = new Map<string, WorldPool>();
   private readonly instances = new Map<string, WorldInstance>();
+  /**
+   * The same instances by pool, each pool's in the order `instances` holds them (`instancesOf` reads one pool's
+   * without a pass over every instance of the world: a stack of 1,000 fleets has thousands).
+   */
+  private readonly byPool = new Map<string, Map<string, WorldInstance>>();
+  /** Pools by `cloud|region`, as `poolsIn` lists them; reset when a pool is added. */
+  private readonly poolsByRegion = new Map<string, readonly WorldPool[]>();
   private readonly reservations = new Map<string, WorldReservation>();
   /** Spot capacity per `poolId|zone`; absent = unlimited. */
   private readonly spotCapacity = new Map<string, number>();
@@ -315,7 +322,7 @@ export class World {
     const w = new World({ start: snap.clock });
     w.rngState = snap.rngState >>> 0;
     for (const p of snap.pools) w.pools.set(p.id, structuredClone(p));
-    for (const i of snap.instances) w.instances.set(i.id, structuredClone(i));
+    for (const i of snap.instances) w.track(structuredClone(i));
     for (const r of snap.reservations) w.reservations.set(r.id, structuredClone(r));
     const fill = (m: Map<string, number>, from: Array<[string, number | null]>) => {
       for (const [k, v] of from) m.set(k, v ?? Number.POSITIVE_INFINITY);
@@ -330,6 +337,17 @@ export class World {
     fill(w.armedResumeFailures, snap.armedResumeFailures ?? []);
     for (const [k, v] of snap.warmCounters ?? []) w.warmCounters.set(k, { ...v });
     return w;
+  }
+
+  /** Adds an instance to `instances` and to its pool's in `byPool`. */
+  private track(inst: WorldInstance): void {
+    this.instances.set(inst.id, inst);
+    let pool = this.byPool.get(inst.poolId);
+    if (!pool) {
+      pool = new Map();
+      this.byPool.set(inst.poolId, pool);
+    }
+    pool.set(inst.id, inst);
   }
 
   /** The next number of the id generator (mulberry32, as `mulberry32()` computes it). */
@@ -387,6 +405,7 @@ export class World {
     if (spec.readySeconds < spec.bootSeconds) throw new Error(`pool ${spec.id}: readySeconds < bootSeconds`);
     const pool: WorldPool = { ...spec, seq: 0, desired: 0, updatedAt: this.nowIso() };
     this.pools.set(spec.id, pool);
+    this.poolsByRegion.clear();
     if (spec.desired > 0) {
       if (spec.management === 'instances') for (let k = 0; k < spec.desired; k++) this.launchInstance(spec.id);
       else this.setDesired(spec.id, spec.desired);
@@ -411,6 +430,19 @@ export class World {
   allPools(): WorldPool[] {
     return [...this.pools.values()];
   }
+  /**
+   * The pools of one cloud in one region, in the order `allPools` lists them: what an emulated API answers
+   * from, on every request (kept between pool additions, so a world of thousands is not filtered each time).
+   */
+  poolsIn(cloud: Cloud, region: string): readonly WorldPool[] {
+    const key = `${cloud}|${region}`;
+    let pools = this.poolsByRegion.get(key);
+    if (!pools) {
+      pools = [...this.pools.values()].filter((p) => p.cloud === cloud && p.region === region);
+      this.poolsByRegion.set(key, pools);
+    }
+    return pools;
+  }
   updatePool(id: string, patch: Partial<Pick<WorldPool, 'min' | 'max' | 'tags' | 'hourlyPrice'>>): void {
     const p = this.requirePool(id);
     Object.assign(p, patch);
@@ -419,8 +451,8 @@ export class World {
   /** Live instances: not terminated (terminating ones still count until their deadline). */
   instancesOf(poolId: string, opts: { includeTerminated?: boolean } = {}): WorldInstance[] {
     const out: WorldInstance[] = [];
-    for (const i of this.instances.values()) {
-      if (i.poolId === poolId && (opts.includeTerminated || i.state !== 'terminated')) out.push(i);
+    for (const i of this.byPool.get(poolId)?.values() ?? []) {
+      if (opts.includeTerminated || i.state !== 'terminated') out.push(i);
     }
     return out;
   }
@@ -909,7 +941,7 @@ export class World {
       readyAt: this.clock + resume,
       index: w.index,
     };
-    this.instances.set(inst.id, inst);
+    this.track(inst);
     this.counters(pool.id).resumes += 1;
     return inst;
   }
@@ -990,6 +1022,7 @@ export class World {
     i.state = 'terminated';
     i.terminatedAt = this.clock;
     this.instances.delete(i.id);
+    this.byPool.get(i.poolId)?.delete(i.id);
     this.emit({
       type: 'instance-state',
       poolId: i.poolId,
@@ -1088,7 +1121,7 @@ export class World {
       readyAt: this.clock + pool.readySeconds * 1000,
       index,
     };
-    this.instances.set(id, inst);
+    this.track(inst);
     return inst;
   }
 

@@ -219,6 +219,50 @@ describe('what the real services refuse or allow', () => {
     expect(combo).toMatchObject({ name: 'InvalidParameterCombination' });
   });
 
+  it('DescribeInstances answers a tag or instance-id filter as the whole region filtered: terminated included, Name per instance', async () => {
+    const { clients, world } = await start();
+    const gone = world.instancesOf(POOLS.asg.id)[0]!.id;
+    await clients.ec2().send(new TerminateInstancesCommand({ InstanceIds: [gone] }));
+    const ids = async (filters: Array<{ Name: string; Values: string[] }>) => {
+      const out = await clients.ec2().send(new DescribeInstancesCommand({ Filters: filters }));
+      return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId!);
+    };
+    const every = await ids([]);
+    const live = (poolId: string) => world.instancesOf(poolId).map((i) => i.id);
+    expect(every).toContain(gone);
+    // A group's tag: its live instances and the one just terminated, no other pool's.
+    expect(await ids([{ Name: 'tag:aws:autoscaling:groupName', Values: [POOLS.asg.name] }])).toEqual([
+      ...live(POOLS.asg.id),
+      gone,
+    ]);
+    // An EKS node group's (the Auto Scaling group EKS names) and a fleet's.
+    const eks = await ids([{ Name: 'tag:eks:nodegroup-name', Values: ['gpu-l4'] }]);
+    expect(eks).toEqual(live(POOLS.eks.id));
+    expect(eks.length).toBeGreaterThan(0);
+    expect(
+      await ids([{ Name: 'tag:aws:ec2:fleet-id', Values: [POOLS.fleet.name, 'fleet-00000000000000000'] }]),
+    ).toEqual(live(POOLS.fleet.id));
+    // Name is each instance's own: one instance.
+    const one = world.instancesOf(POOLS.fleet.id)[0]!;
+    expect(await ids([{ Name: 'tag:Name', Values: [one.nodeName] }])).toEqual([one.id]);
+    // Ids across pools, a repeated one, one unknown (a filter does not refuse it), and the terminated one.
+    const picked = [
+      live(POOLS.eks.id)[0]!,
+      live(POOLS.fleet.id)[0]!,
+      gone,
+      live(POOLS.eks.id)[0]!,
+      'i-0000000000000dead',
+    ];
+    expect(new Set(await ids([{ Name: 'instance-id', Values: picked }]))).toEqual(new Set(picked.slice(0, 3)));
+    // Two filters: both hold.
+    expect(
+      await ids([
+        { Name: 'tag:aws:autoscaling:groupName', Values: [POOLS.asg.name] },
+        { Name: 'instance-state-name', Values: ['terminated'] },
+      ]),
+    ).toEqual([gone]);
+  });
+
   it('SetDesiredCapacity below min and for an unknown group', async () => {
     const { clients } = await start();
     const below = await caught(

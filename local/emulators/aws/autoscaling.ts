@@ -16,6 +16,7 @@ import { shownState, type WorldInstance, type WorldPool } from '../world.ts';
 import {
   AwsApiError,
   asgNameOf,
+  poolIndex,
   createdAtOf,
   awsPools,
   findAsgPool,
@@ -105,6 +106,17 @@ function groupNotFound(name: string): AwsApiError {
 
 function groups(ctx: RequestContext): WorldPool[] {
   return awsPools(ctx).filter((p) => asgNameOf(p) !== undefined);
+}
+
+/** The groups of `names` (a name no group has left out), in the order `groups` lists them. */
+function named(ctx: RequestContext, names: readonly string[]): WorldPool[] {
+  const index = poolIndex(ctx);
+  const found = new Set<WorldPool>();
+  for (const name of names) {
+    const pool = index.byAsgName.get(name);
+    if (pool) found.add(pool);
+  }
+  return [...found].sort((a, b) => index.position.get(a.id)! - index.position.get(b.id)!);
 }
 
 function groupArn(ctx: RequestContext, pool: WorldPool): string {
@@ -200,7 +212,7 @@ function instanceData(ctx: RequestContext, pool: WorldPool, i: WorldInstance): X
 function describeAutoScalingGroups(ctx: RequestContext, params: QueryParams): XmlObject {
   const names = listParam(params, 'AutoScalingGroupNames.member');
   // Unknown names are left out of the answer, not refused: that is how Auto Scaling reports them.
-  let selected = groups(ctx).filter((p) => names.length === 0 || names.includes(asgNameOf(p)!));
+  let selected = names.length ? named(ctx, names) : groups(ctx);
   const filters = filtersParam(params, 'autoscaling');
   selected = selected.filter((p) => {
     const tags = groupTags(p);

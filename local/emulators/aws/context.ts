@@ -149,8 +149,8 @@ export function createdAtOf(ctx: RequestContext, pool: WorldPool): string {
   return at;
 }
 
-export function awsPools(ctx: RequestContext): WorldPool[] {
-  return ctx.world.allPools().filter((p) => p.cloud === 'aws' && p.region === ctx.region);
+export function awsPools(ctx: RequestContext): readonly WorldPool[] {
+  return ctx.world.poolsIn('aws', ctx.region);
 }
 
 /** The Auto Scaling group behind an EKS managed node group (`eks-<nodegroup>-<uuid>`, as EKS names them). */
@@ -167,7 +167,71 @@ export function asgNameOf(pool: WorldPool): string | undefined {
 }
 
 export function findAsgPool(ctx: RequestContext, name: string): WorldPool | undefined {
-  return awsPools(ctx).find((p) => asgNameOf(p) === name);
+  return poolIndex(ctx).byAsgName.get(name);
+}
+
+/**
+ * The tags every instance of a pool carries because of what the pool is (its kind and name, which never
+ * change): `aws:ec2:fleet-id` on an EC2 Fleet's, `aws:autoscaling:groupName` on a group's, and an EKS node
+ * group's own. In the order EC2 lists them after the pool's tags and `Name`.
+ */
+export function identityTags(pool: WorldPool): Record<string, string> {
+  const tags: Record<string, string> = {};
+  if (pool.kind === 'ec2-fleet') tags['aws:ec2:fleet-id'] = pool.name;
+  const asg = asgNameOf(pool);
+  if (asg) tags['aws:autoscaling:groupName'] = asg;
+  if (pool.kind === 'eks-nodegroup') {
+    const [cluster, nodegroup] = pool.name.split('/');
+    tags['eks:cluster-name'] = cluster ?? '';
+    tags['eks:nodegroup-name'] = nodegroup ?? '';
+    tags[`kubernetes.io/cluster/${cluster}`] = 'owned';
+  }
+  return tags;
+}
+
+/** Lookups over the region's AWS pools (`poolIndex`). */
+export interface AwsPoolIndex {
+  /** Each pool's place in `awsPools`. */
+  position: ReadonlyMap<string, number>;
+  /** The pool of each Auto Scaling group name (the first, as a search in `awsPools` order finds it). */
+  byAsgName: ReadonlyMap<string, WorldPool>;
+  /** The pools carrying each identity tag (`identityTags`), by `key=value`, in `awsPools` order. */
+  byIdentityTag: ReadonlyMap<string, readonly WorldPool[]>;
+}
+
+const indexes = new WeakMap<readonly WorldPool[], AwsPoolIndex>();
+
+/**
+ * The region's AWS pools indexed, built once per list of pools (`World.poolsIn` makes a new list when a pool is
+ * added): an API call answers from the pools it names without a pass over a world of thousands.
+ */
+export function poolIndex(ctx: RequestContext): AwsPoolIndex {
+  const pools = awsPools(ctx);
+  let index = indexes.get(pools);
+  if (!index) {
+    const position = new Map<string, number>();
+    const byAsgName = new Map<string, WorldPool>();
+    const byIdentityTag = new Map<string, WorldPool[]>();
+    pools.forEach((pool, k) => {
+      position.set(pool.id, k);
+      const asg = asgNameOf(pool);
+      if (asg !== undefined && !byAsgName.has(asg)) byAsgName.set(asg, pool);
+      for (const [key, value] of Object.entries(identityTags(pool))) {
+        const tagged = byIdentityTag.get(`${key}=${value}`);
+        if (tagged) tagged.push(pool);
+        else byIdentityTag.set(`${key}=${value}`, [pool]);
+      }
+    });
+    index = { position, byAsgName, byIdentityTag };
+    indexes.set(pools, index);
+  }
+  return index;
+}
+
+/** The world pool `poolId` when it is one of the region's AWS pools (`awsPools`). */
+export function awsPoolHere(ctx: RequestContext, poolId: string): WorldPool | undefined {
+  const pool = ctx.world.pool(poolId);
+  return pool !== undefined && pool.cloud === 'aws' && pool.region === ctx.region ? pool : undefined;
 }
 
 export function reservationOf(ctx: RequestContext, pool: WorldPool) {
@@ -183,11 +247,10 @@ export function instanceLifecycleOf(ctx: RequestContext, pool: WorldPool): strin
 
 /** Instances of the region's AWS pools that TerminateInstances ended within the last hour of world time. */
 export function recentlyTerminated(ctx: RequestContext): TerminatedInstance[] {
-  const pools = new Set(awsPools(ctx).map((p) => p.id));
   const out: TerminatedInstance[] = [];
   for (const [id, t] of ctx.state.terminated) {
     if (ctx.world.now() - t.at >= TERMINATED_VISIBLE_MS) ctx.state.terminated.delete(id);
-    else if (pools.has(t.instance.poolId)) out.push(t);
+    else if (awsPoolHere(ctx, t.instance.poolId)) out.push(t);
   }
   return out;
 }

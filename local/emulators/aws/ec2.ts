@@ -19,14 +19,15 @@
 import { shownState, type WorldInstance, type WorldPool } from '../world.ts';
 import {
   AwsApiError,
-  asgNameOf,
+  awsPoolHere,
   createdAtOf,
   awsPools,
-  eksAsgName,
+  identityTags,
   instanceLifecycleOf,
   isoOf,
   launchTemplateOf,
   liveInstances,
+  poolIndex,
   type RequestContext,
   recentlyTerminated,
   reservationOf,
@@ -251,19 +252,14 @@ function stateOf(ctx: RequestContext, i: WorldInstance): [number, string] {
 }
 
 function instanceTags(pool: WorldPool, i: WorldInstance): Array<{ key: string; value: string }> {
+  return Object.entries(tagsOf(pool, i.nodeName)).map(([key, value]) => ({ key, value }));
+}
+
+/** The tags EC2 shows on an instance of `pool`: the pool's, `Name` (the instance's node name), its identity's. */
+function tagsOf(pool: WorldPool, nodeName: string): Record<string, string> {
   const tags: Record<string, string> = { ...(pool.tags ?? {}) };
-  tags.Name = i.nodeName;
-  if (pool.kind === 'ec2-fleet') tags['aws:ec2:fleet-id'] = pool.name;
-  const asg = asgNameOf(pool);
-  if (asg) tags['aws:autoscaling:groupName'] = asg;
-  if (pool.kind === 'eks-nodegroup') {
-    const [cluster, nodegroup] = pool.name.split('/');
-    tags['eks:cluster-name'] = cluster ?? '';
-    tags['eks:nodegroup-name'] = nodegroup ?? '';
-    tags[`kubernetes.io/cluster/${cluster}`] = 'owned';
-    tags['aws:autoscaling:groupName'] = eksAsgName(pool);
-  }
-  return Object.entries(tags).map(([key, value]) => ({ key, value }));
+  tags.Name = nodeName;
+  return Object.assign(tags, identityTags(pool));
 }
 
 /** `yyyy-mm-dd hh:mm:ss GMT`, as EC2 writes times in a StateTransitionReason. */
@@ -357,6 +353,42 @@ function matchesFilters(
   return true;
 }
 
+/**
+ * The live instances of the region's AWS pools that a DescribeInstances call may answer with, read only where
+ * the call points: the instances it names (`InstanceId`, an `instance-id` filter), or the pools a tag filter on a
+ * pool's identity names (`aws:autoscaling:groupName`, `aws:ec2:fleet-id`, an EKS node group's tags: every instance
+ * of the pool carries them, `identityTags`), in `awsPools` order. Otherwise every live instance of the region's
+ * AWS pools. The filters still decide on each one (applied after): this spares a pass over every instance of a
+ * world of thousands of pools.
+ */
+function liveCandidates(
+  ctx: RequestContext,
+  ids: readonly string[],
+  filters: ReadonlyMap<string, string[]>,
+): WorldInstance[] {
+  const named = ids.length ? ids : filters.get('instance-id');
+  if (named) {
+    const out: WorldInstance[] = [];
+    for (const id of new Set(named)) {
+      const i = ctx.world.instance(id);
+      if (i && i.state !== 'terminated' && awsPoolHere(ctx, i.poolId)) out.push(i);
+    }
+    return out;
+  }
+  const index = poolIndex(ctx);
+  const identity = [...filters].find(([name]) => name.startsWith('tag:') && IDENTITY_TAG.test(name.slice(4)));
+  if (!identity) return ctx.world.allInstances().filter((i) => awsPoolHere(ctx, i.poolId));
+  const [name, wanted] = identity;
+  const pools = new Set(wanted.flatMap((v) => index.byIdentityTag.get(`${name.slice(4)}=${v}`) ?? []));
+  return [...pools]
+    .sort((a, b) => index.position.get(a.id)! - index.position.get(b.id)!)
+    .flatMap((pool) => ctx.world.instancesOf(pool.id));
+}
+
+/** The tag keys `identityTags` gives a pool. */
+const IDENTITY_TAG =
+  /^(aws:ec2:fleet-id|aws:autoscaling:groupName|eks:cluster-name|eks:nodegroup-name|kubernetes\.io\/cluster\/.*)$/;
+
 function describeInstances(ctx: RequestContext, params: QueryParams): XmlObject {
   const ids = listParam(params, 'InstanceId');
   const maxResults = intParam(params, 'MaxResults', { min: 5, max: 1000 });
@@ -367,20 +399,17 @@ function describeInstances(ctx: RequestContext, params: QueryParams): XmlObject 
       'The parameter instancesSet cannot be used with the parameter maxResults',
     );
   }
-  const pools = new Map(awsPools(ctx).map((p) => [p.id, p]));
-  const all = [
-    ...ctx.world.allInstances().filter((i) => pools.has(i.poolId)),
-    ...recentlyTerminated(ctx).map((t) => t.instance),
-  ];
+  const filters = filtersParam(params, 'ec2');
+  const all = [...liveCandidates(ctx, ids, filters), ...recentlyTerminated(ctx).map((t) => t.instance)];
+  const poolOf = (i: WorldInstance) => ctx.world.pool(i.poolId)!;
   let selected = all;
   if (ids.length) {
     const unknown = ids.filter((id) => !all.some((i) => i.id === id));
     if (unknown.length) throw instancesNotFound(unknown);
     selected = ids.map((id) => all.find((i) => i.id === id)!);
   }
-  const filters = filtersParam(params, 'ec2');
   selected = selected.filter((i) => {
-    const pool = pools.get(i.poolId)!;
+    const pool = poolOf(i);
     return matchesFilters(
       filters,
       {
@@ -400,7 +429,7 @@ function describeInstances(ctx: RequestContext, params: QueryParams): XmlObject 
       reservationId: `r-0${hexOf(`r/${i.id}`, 16)}`,
       ownerId: ctx.options.accountId,
       groupSet: [],
-      instancesSet: [instanceData(ctx, pools.get(i.poolId)!, i)],
+      instancesSet: [instanceData(ctx, poolOf(i), i)],
     })),
     nextToken: p.nextToken,
   };
