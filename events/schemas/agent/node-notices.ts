@@ -15,7 +15,7 @@ import { compact, noop } from '../../context.ts';
 import { addSeconds, awsRegion, ec2InstanceId, identifier, isoTime } from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
 import { eventBridge } from '../aws/eventbridge.ts';
-import { SPOT_WARNING_SECONDS } from '../aws/spot-interruption.ts';
+import { imdsSpotSignal } from '../aws/imds-spot-instance-action.ts';
 import { PREEMPTION_GRACE_SECONDS } from '../gcp/audit-log.ts';
 
 export const AGENT_SOURCES = {
@@ -60,23 +60,8 @@ export const AgentSpotInstanceActionSchema = eventBridge(
 
 export const agentSpotInstanceAction: Decoder<typeof AgentSpotInstanceActionSchema> = {
   schema: AgentSpotInstanceActionSchema,
-  toSignal: (e): InterruptionSignal => {
-    const d = e.detail;
-    return compact({
-      type: 'interruption',
-      // The same id the bare IMDS document gives (events/schemas/aws/imds-spot-instance-action.ts).
-      eventId: `imds-spot:${d['instance-id']}@${d.time}`,
-      source: 'aws.ec2',
-      time: addSeconds(d.time, -SPOT_WARNING_SECONDS),
-      cloud: 'aws',
-      kind: 'warning',
-      instanceIds: [d['instance-id']],
-      deadline: d.time,
-      action: d.action,
-      zone: d['availability-zone'],
-      region: d.region ?? e.region,
-    });
-  },
+  // The same signal and id the bare IMDS document gives (events/schemas/aws/imds-spot-instance-action.ts).
+  toSignal: (e): InterruptionSignal => imdsSpotSignal(e.detail, e.region),
 };
 
 /**

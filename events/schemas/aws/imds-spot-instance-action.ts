@@ -29,21 +29,28 @@ export const ImdsSpotInstanceActionSchema = z.object({
 });
 export type ImdsSpotInstanceAction = z.infer<typeof ImdsSpotInstanceActionSchema>;
 
+/**
+ * The interruption an IMDS spot instance-action document says, with the region it came from when the document
+ * does not carry one (the agent's envelope, events/schemas/agent/node-notices.ts, gives the same id for it).
+ */
+export function imdsSpotSignal(d: ImdsSpotInstanceAction, region?: string): InterruptionSignal {
+  return compact({
+    type: 'interruption',
+    eventId: `imds-spot:${d['instance-id']}@${d.time}`,
+    source: 'aws.ec2',
+    // IMDS shows the notice two minutes before `time`.
+    time: addSeconds(d.time, -SPOT_WARNING_SECONDS),
+    cloud: 'aws',
+    kind: 'warning',
+    instanceIds: [d['instance-id']],
+    deadline: d.time,
+    action: d.action,
+    zone: d['availability-zone'],
+    region: d.region ?? region,
+  });
+}
+
 export const imdsSpotInstanceAction: Decoder<typeof ImdsSpotInstanceActionSchema> = {
   schema: ImdsSpotInstanceActionSchema,
-  toSignal: (d): InterruptionSignal =>
-    compact({
-      type: 'interruption',
-      eventId: `imds-spot:${d['instance-id']}@${d.time}`,
-      source: 'aws.ec2',
-      // IMDS shows the notice two minutes before `time`.
-      time: addSeconds(d.time, -SPOT_WARNING_SECONDS),
-      cloud: 'aws',
-      kind: 'warning',
-      instanceIds: [d['instance-id']],
-      deadline: d.time,
-      action: d.action,
-      zone: d['availability-zone'],
-      region: d.region,
-    }),
+  toSignal: (d) => imdsSpotSignal(d),
 };
