@@ -254,6 +254,11 @@ describe('what the real services refuse or allow', () => {
       'i-0000000000000dead',
     ];
     expect(new Set(await ids([{ Name: 'instance-id', Values: picked }]))).toEqual(new Set(picked.slice(0, 3)));
+    // A pool's own tag with an identity tag's key: its instances carry it too.
+    world.updatePool(POOLS.asg.id, { tags: { 'eks:nodegroup-name': 'gpu-l4' } });
+    expect(new Set(await ids([{ Name: 'tag:eks:nodegroup-name', Values: ['gpu-l4'] }]))).toEqual(
+      new Set([...live(POOLS.asg.id), gone, ...live(POOLS.eks.id)]),
+    );
     // Two filters: both hold.
     expect(
       await ids([

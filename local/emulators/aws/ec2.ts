@@ -357,9 +357,9 @@ function matchesFilters(
  * The live instances of the region's AWS pools that a DescribeInstances call may answer with, read only where
  * the call points: the instances it names (`InstanceId`, an `instance-id` filter), or the pools a tag filter on a
  * pool's identity names (`aws:autoscaling:groupName`, `aws:ec2:fleet-id`, an EKS node group's tags: every instance
- * of the pool carries them, `identityTags`), in `awsPools` order. Otherwise every live instance of the region's
- * AWS pools. The filters still decide on each one (applied after): this spares a pass over every instance of a
- * world of thousands of pools.
+ * of the pool carries them, `identityTags`; and the pools whose own tags hold such a key), in `awsPools` order.
+ * Otherwise every live instance of the region's AWS pools. The filters still decide on each one (applied after):
+ * this spares a pass over every instance of a world of thousands of pools.
  */
 function liveCandidates(
   ctx: RequestContext,
@@ -379,7 +379,14 @@ function liveCandidates(
   const identity = [...filters].find(([name]) => name.startsWith('tag:') && IDENTITY_TAG.test(name.slice(4)));
   if (!identity) return ctx.world.allInstances().filter((i) => awsPoolHere(ctx, i.poolId));
   const [name, wanted] = identity;
-  const pools = new Set(wanted.flatMap((v) => index.byIdentityTag.get(`${name.slice(4)}=${v}`) ?? []));
+  const key = name.slice(4);
+  const pools = new Set(wanted.flatMap((v) => index.byIdentityTag.get(`${key}=${v}`) ?? []));
+  // A pool's own tags may hold the key too (its identity, where it has one, wins on the instances: the filter
+  // after decides).
+  for (const pool of awsPools(ctx)) {
+    const own = pool.tags?.[key];
+    if (own !== undefined && wanted.includes(own)) pools.add(pool);
+  }
   return [...pools]
     .sort((a, b) => index.position.get(a.id)! - index.position.get(b.id)!)
     .flatMap((pool) => ctx.world.instancesOf(pool.id));
