@@ -151,9 +151,27 @@ export interface WorldReservation {
   zone: string;
   total: number;
   start: number;
+  /**
+   * When its capacity ends: its instances are terminated then. A Capacity Block's end date as EC2 lists and
+   * sends it is 30 minutes later (`capacityBlockEndDate`): EC2 terminates a block's instances from 30 minutes
+   * before its end date, and warns 10 minutes before that (the world's `expiring` event, 10 minutes before
+   * `end`).
+   */
   end: number;
   cancelled?: boolean;
 }
+
+/**
+ * A Capacity Block's end date, as DescribeCapacityReservations and its EventBridge events give it: 30 minutes
+ * after its instances are terminated ("You can use all the instances you reserved until 30 minutes before the
+ * end time of the Capacity Block", EC2 User Guide, Capacity Blocks). Another reservation's end date is its end.
+ */
+export function endDateOf(r: Pick<WorldReservation, 'type' | 'end'>): number {
+  return r.type === 'capacity-block' ? r.end + CAPACITY_BLOCK_END_AFTER_RECLAIM_MS : r.end;
+}
+
+/** How long after a Capacity Block's instances are terminated its end date comes (see `endDateOf`). */
+export const CAPACITY_BLOCK_END_AFTER_RECLAIM_MS = 30 * 60_000;
 
 export type WorldEvent =
   | {

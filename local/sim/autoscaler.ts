@@ -45,7 +45,7 @@ import { isWindowActive } from '../../shared/engine/schedule.ts';
 import { LAUNCH_GRACE_SECONDS } from '../../shared/engine/shortfall.ts';
 import { type MetricsStore, seriesKey } from '../emulators/prometheus/store.ts';
 import { subnetOf } from '../emulators/aws/context.ts';
-import { mulberry32, SPOT_NOTICE_SECONDS, type World, type WorldEvent } from '../emulators/world.ts';
+import { endDateOf, mulberry32, SPOT_NOTICE_SECONDS, type World, type WorldEvent } from '../emulators/world.ts';
 import { FUNCTION_NAMES, type FunctionName, type HandlerResult, localContext } from '../../shared/runtime/handler.ts';
 import { type LocalStack, startLocalStack } from '../stack.ts';
 import { functionSpec } from '../../stacks/function-specs.ts';
@@ -396,7 +396,7 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
           { id: uuid(), time: now },
           e.kind === 'active' ? 'delivered' : 'expiring',
           r.id,
-          new Date(r.end),
+          new Date(endDateOf(r)),
         );
         await invoke(
           ctx,

@@ -59,6 +59,15 @@ export const DRAIN_POD_GRACE_SECONDS = 30;
 export const DRAIN_START_MARGIN_SECONDS = 10;
 
 /**
+ * How long before its end date an EC2 Capacity Block's capacity is gone: "You can use all the instances you
+ * reserved until 30 minutes before the end time of the Capacity Block. With 30 minutes left ... we begin
+ * terminating any instances that are running in the Capacity Block" (EC2 User Guide, Capacity Blocks); the
+ * expiration warning comes 40 minutes before the end date, 10 minutes before that (Monitor Capacity Blocks using
+ * EventBridge). The end date DescribeCapacityReservations and the events give is the block's, not its capacity's.
+ */
+export const CAPACITY_BLOCK_RECLAIM_SECONDS = 1800;
+
+/**
  * A reservation "about to expire" ends within the fleet's longest time to ready plus this margin: capacity
  * moves off it early enough for the replacements to be serving before the end.
  */

@@ -11,7 +11,7 @@
  *   AWS Signature Version 4 requests, https://docs.aws.amazon.com/IAM/latest/UserGuide/signing-elements.html);
  * - its deadline is not before the event by more than that skew, and at most this long after it:
  *   spot warnings, preemptions and rebalances 1 hour (AWS gives 2 minutes, Azure Preempt at least 30 s, GCP
- *   30 s), reservation interruptions 1 hour (a Capacity Block warns 30 minutes before its end), and
+ *   30 s), reservation interruptions 1 hour (a Capacity Block warns 40 minutes before its end date), and
  *   maintenance 35 days (EC2 scheduled events are announced up to weeks ahead).
  * Pure: `now` is passed in.
  */

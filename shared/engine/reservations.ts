@@ -4,12 +4,14 @@
  * Reserved capacity (EC2 On-Demand Capacity Reservations and Capacity Blocks, Azure capacity reservation
  * groups, GCP reservations) is paid whether used or not, so the placement fills it first — but only while
  * the reservation is active and not about to end. A reservation that ends within the fleet's longest time to
- * ready plus a margin (a capacity block's instances are terminated at its end; EC2 sends the expiration
- * warning 40 minutes before) is *ending*: it takes no new node, but the nodes on it keep serving until the
- * end — they are already paid — while the placement launches their replacements elsewhere, ahead by the time
- * to ready, so that the replacements serve before the cloud takes the reservation back. Once it has ended
- * (its end passed, an `expired`/`interrupted` notice, a listed state other than active), its nodes are gone
- * and the pool moves off it.
+ * ready plus a margin is *ending*: it takes no new node, but the nodes on it keep serving until the end —
+ * they are already paid — while the placement launches their replacements elsewhere, ahead by the time to
+ * ready, so that the replacements serve before the cloud takes the reservation back. Once it has ended (its
+ * end passed, an `expired`/`interrupted` notice, a listed state other than active), its nodes are gone and the
+ * pool moves off it. A Capacity Block's end is its capacity's: EC2 terminates its instances from 30 minutes
+ * before the end date it lists and sends (`CAPACITY_BLOCK_RECLAIM_SECONDS`; the expiration warning comes 10
+ * minutes before that). Another reservation's end date is taken as it is (an On-Demand Capacity Reservation's
+ * instances would run on as on-demand after it; they are replaced as any ending reservation's).
  *
  * The latest reservation signal wins over the listed state: `delivered`/`active` (and `underutilized`) make
  * a reservation usable, `expiring` makes it ending, `expired`/`interrupted` end it. Without a reservation
@@ -18,6 +20,7 @@
 import type { CapacityReservation } from '../domain/ports.ts';
 import type { Pool } from '../domain/types.ts';
 import type { ReservationNotice } from './signals.ts';
+import { CAPACITY_BLOCK_RECLAIM_SECONDS } from './defaults.ts';
 import { ms } from './time.ts';
 
 export interface ReservationView {
@@ -54,7 +57,10 @@ export function reservationView(
   for (const n of notices) if (n.reservationIds.includes(id)) latest = n;
   const listed = reservations?.find((r) => r.id === id);
   const end = latest?.endTime ?? listed?.endTime;
-  const endTime = ms(end);
+  // A Capacity Block's instances are terminated from 30 minutes before its end date: that is when its capacity
+  // ends, and what its replacements must be serving by.
+  const block = latest?.reservationType === 'capacity-block' || listed?.type === 'capacity-block';
+  const endTime = ms(end) - (block ? CAPACITY_BLOCK_RECLAIM_SECONDS * 1000 : 0);
   const room = listed ? Math.max(0, listed.available) : undefined;
 
   if (latest && ENDED.has(latest.kind))
@@ -78,7 +84,7 @@ export function reservationView(
       activated: false,
       ending: true,
       ...(endsAt ? { endsAt } : {}),
-      why: `reservation ${id} ${endsAt ? `ends ${endsAt}` : 'is expiring'}`,
+      why: `reservation ${id} ${endsAt ? `ends ${endsAt}` : 'is expiring'}${block && endsAt ? ` (capacity block: its instances are terminated from ${CAPACITY_BLOCK_RECLAIM_SECONDS / 60} minutes before its end date, ${end})` : ''}`,
     };
   }
   if (latest && STARTING.has(latest.kind)) return { usable: true, activated: true, room };

@@ -23,6 +23,8 @@ export interface ReservationNotice {
   eventId: string;
   kind: ReservationChangeKind;
   reservationIds: string[];
+  /** `capacity-block` | `odcr` | ...: a Capacity Block's capacity ends before its end date (`reservations.ts`). */
+  reservationType?: string;
   utilization?: number;
   endTime?: string;
   instanceCount?: number;

@@ -136,6 +136,7 @@ export function readSignals(
           eventId: s.eventId,
           kind: s.kind,
           reservationIds: s.reservationIds,
+          reservationType: s.reservationType,
           utilization: s.utilization,
           endTime: s.endTime,
           instanceCount: s.instanceCount,

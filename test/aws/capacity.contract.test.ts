@@ -368,7 +368,9 @@ describe('listReservations', () => {
       available: 2,
       state: 'active',
       startTime: new Date(START - 3_600_000).toISOString(),
-      endTime: new Date(START + 24 * 3_600_000).toISOString(),
+      // The block's end date: 30 minutes after the world ends its capacity (EC2 terminates a block's instances
+      // from 30 minutes before its end date).
+      endTime: new Date(START + 24 * 3_600_000 + 30 * 60_000).toISOString(),
     });
     expect(byId['cr-0b10c000000000002']).toMatchObject({
       type: 'capacity-block',

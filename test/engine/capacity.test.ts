@@ -143,7 +143,8 @@ describe('an ending reservation', () => {
         total: 1,
         available: 0,
         state: 'active',
-        endTime: new Date(T0.getTime() + 10 * 60_000).toISOString(),
+        // Its capacity ends in 10 minutes, 30 minutes before its end date.
+        endTime: new Date(T0.getTime() + 40 * 60_000).toISOString(),
       },
     ];
     const f = fleet(

@@ -71,7 +71,8 @@ describe('replacements for an ending reservation', () => {
     total: 1,
     available: 0,
     state: 'active',
-    endTime: at(900),
+    // Its capacity ends in 15 minutes: EC2 terminates a block's instances 30 minutes before its end date.
+    endTime: at(900 + 1800),
   };
 
   it('launches every replacement now, not capped by the max step', () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CapacityReservation } from '../../shared/domain/ports.ts';
-import type { OperatorCommandSignal } from '../../shared/domain/signals.ts';
+import type { OperatorCommandSignal, ReservationChangeSignal } from '../../shared/domain/signals.ts';
 import type { Pool } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
 import type { DecisionInput } from '../../shared/engine/types.ts';
@@ -99,17 +99,21 @@ describe('reserved capacity first', () => {
     );
   });
 
-  const ending = (endTime: string): CapacityReservation[] => [
+  /**
+   * A capacity block whose capacity ends at `capacityEnd` (seconds from now): its end date, as EC2 lists it, is
+   * 30 minutes later (EC2 terminates a block's instances from 30 minutes before its end date).
+   */
+  const ending = (capacityEnd: number, type = 'capacity-block'): CapacityReservation[] => [
     {
       id: 'cr-1',
       cloud: 'aws',
-      type: 'capacity-block',
+      type,
       instanceType: 'p5.48xlarge',
       zone: 'us-east-1a',
       total: 4,
       available: 0,
       state: 'active',
-      endTime,
+      endTime: at(capacityEnd + (type === 'capacity-block' ? 1800 : 0)),
     },
   ];
 
@@ -123,7 +127,7 @@ describe('reserved capacity first', () => {
       ],
       4,
       {},
-      { reservations: ending(at(14 * 60)) },
+      { reservations: ending(14 * 60) },
     );
     expect(counts).toEqual({ res: 4, od: 4 });
     expect(plan.actions.filter((a) => a.type === 'set-desired')).toEqual([
@@ -146,7 +150,7 @@ describe('reserved capacity first', () => {
           ],
           { metrics: [] },
         ),
-        { demand: { rps: 100 }, reservations: ending(at(14 * 60)) },
+        { demand: { rps: 100 }, reservations: ending(14 * 60) },
       ),
       T0,
     );
@@ -161,7 +165,7 @@ describe('reserved capacity first', () => {
       ],
       4,
       {},
-      { reservations: ending(at(-60)) },
+      { reservations: ending(-60) },
     );
     expect(counts).toEqual({ res: 0, od: 4 });
     expect(plan.reasons.find((r) => r.code === 'placement.reservation-ended')?.message).toMatch(/4 node\(s\) move off/);
@@ -178,7 +182,8 @@ describe('reserved capacity first', () => {
         total: 4,
         available: 0,
         state: 'active',
-        endTime: at(16 * 60),
+        // Its capacity ends in 16 minutes, 30 minutes before its end date.
+        endTime: at(16 * 60 + 1800),
       },
     ];
     const { counts } = place(
@@ -191,6 +196,49 @@ describe('reserved capacity first', () => {
       { reservations },
     );
     expect(counts).toEqual({ res: 4, od: 0 });
+  });
+
+  it("ends a capacity block's capacity 30 minutes before its end date; an ODCR's at its end date", () => {
+    const pools = () => [
+      pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, desired: 4, reservationId: 'cr-1' }),
+      pool({ id: 'od' }),
+    ];
+    const endDate = (seconds: number, type: string): CapacityReservation[] => [
+      { ...ending(0)[0]!, type, endTime: at(seconds) },
+    ];
+    // End date in 40 minutes: the block's instances go in 10 (within the 15-minute horizon): ending, its 4
+    // nodes replaced ahead; an ODCR with the same end date lasts past the horizon and keeps its nodes.
+    const block = place(pools(), 4, {}, { reservations: endDate(40 * 60, 'capacity-block') });
+    expect(block.counts).toEqual({ res: 4, od: 4 });
+    expect(block.plan.pools.find((p) => p.poolId === 'res')?.blocked).toMatch(
+      /cr-1 ends .*capacity block: its instances are terminated from 30 minutes before its end date/,
+    );
+    expect(place(pools(), 4, {}, { reservations: endDate(40 * 60, 'odcr') }).counts).toEqual({ res: 4, od: 0 });
+    // End date in 20 minutes: the block's instances are being terminated: its nodes are gone, they move off.
+    const gone = place(pools(), 4, {}, { reservations: endDate(20 * 60, 'capacity-block') });
+    expect(gone.counts).toEqual({ res: 0, od: 4 });
+    expect(gone.plan.reasons.find((r) => r.code === 'placement.reservation-ended')?.message).toMatch(/move off/);
+    // The expiration warning's end date counts the same way, the listing aside.
+    const warning: ReservationChangeSignal = {
+      type: 'reservation-change',
+      eventId: 'rv-1',
+      source: 'aws.ec2',
+      time: T0.toISOString(),
+      cloud: 'aws',
+      kind: 'expiring',
+      reservationIds: ['cr-1'],
+      reservationType: 'capacity-block',
+      endTime: at(20 * 60),
+    };
+    // Without a listing, the warning's type says it: an end date in 20 minutes (a warning delivered late) is a
+    // capacity gone 10 minutes ago, and the nodes move off; a reservation of no stated type would be ending.
+    const targets = (signal: ReservationChangeSignal) =>
+      Object.fromEntries(
+        decide(input(fleet(pools()), { signals: [scaleTo(4), signal] }), T0).pools.map((p) => [p.poolId, p.target]),
+      );
+    expect(targets(warning)).toEqual({ res: 0, od: 4 });
+    const { reservationType: _t, ...untyped } = warning;
+    expect(targets(untyped)).toEqual({ res: 4, od: 4 });
   });
 });
 

@@ -16,7 +16,7 @@
  * world; EC2 keeps describing a terminated instance for about an hour, and so does the emulator for the
  * instances its TerminateInstances ended (`terminated`, reason `Client.UserInitiatedShutdown`).
  */
-import { shownState, type WorldInstance, type WorldPool } from '../world.ts';
+import { endDateOf, shownState, type WorldInstance, type WorldPool } from '../world.ts';
 import {
   AwsApiError,
   awsPoolHere,
@@ -543,7 +543,7 @@ function describeCapacityReservations(ctx: RequestContext, params: QueryParams):
       ephemeralStorage: false,
       state,
       startDate: isoOf(r.start),
-      endDate: isoOf(r.end),
+      endDate: isoOf(endDateOf(r)),
       endDateType: 'limited',
       instanceMatchCriteria: 'targeted',
       createDate: isoOf(Math.min(r.start, ctx.world.now())),
