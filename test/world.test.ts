@@ -88,4 +88,27 @@ describe('World', () => {
     w.advance(3600);
     expect(w.instancesOf('aws-p5-cb')).toHaveLength(0);
   });
+
+  it("keeps an On-Demand Capacity Reservation's instances past its end, without a warning, and launches no more", () => {
+    const w = new World({ start: T0 });
+    const events: WorldEvent[] = [];
+    w.on((e) => events.push(e));
+    w.addReservation({
+      id: 'cr-0odcr',
+      cloud: 'aws',
+      type: 'odcr',
+      instanceType: 'p5.48xlarge',
+      zone: 'us-east-1a',
+      total: 2,
+      start: T0,
+      end: T0 + 3600_000,
+    });
+    w.addPool(spec({ id: 'aws-p5-odcr', capacityType: 'reserved', reservationId: 'cr-0odcr', zones: ['us-east-1a'] }));
+    w.setDesired('aws-p5-odcr', 2);
+    w.advance(7200);
+    expect(w.instancesOf('aws-p5-odcr')).toHaveLength(2);
+    expect(w.reservationState(w.reservation('cr-0odcr')!)).toBe('expired');
+    expect(events.filter((e) => e.type === 'reservation')).toEqual([]);
+    expect(w.setDesired('aws-p5-odcr', 3).shortfall).toBe(1);
+  });
 });

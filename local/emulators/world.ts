@@ -998,7 +998,10 @@ export class World {
   private step(): void {
     const now = this.clock;
     for (const r of this.reservations.values()) {
-      if (r.cancelled) continue;
+      // An On-Demand Capacity Reservation's instances outlive it, at on-demand rates ("the instances run using
+      // On-Demand capacity", EC2 User Guide): it ends with no warning and takes no instance. A Capacity Block
+      // warns 10 minutes before its instances are terminated, at its `end`.
+      if (r.cancelled || r.type !== 'capacity-block') continue;
       if (now >= r.end - 10 * 60_000 && now < r.end && !this.expiringNotified.has(r.id)) {
         this.expiringNotified.add(r.id);
         this.emit({ type: 'reservation', reservationId: r.id, kind: 'expiring', at: now });

@@ -391,7 +391,8 @@ export function createAutoscalerController(options: AutoscalerOptions): Controll
         );
       } else if (e.type === 'reservation' && (e.kind === 'active' || e.kind === 'expiring')) {
         const r = ctx.world.reservation(e.reservationId);
-        if (r?.cloud !== 'aws') continue;
+        // Capacity Block events: an On-Demand Capacity Reservation sends neither.
+        if (r?.cloud !== 'aws' || r.type !== 'capacity-block') continue;
         const event = P.capacityBlockEvent(
           { id: uuid(), time: now },
           e.kind === 'active' ? 'delivered' : 'expiring',

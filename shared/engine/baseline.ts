@@ -75,6 +75,7 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
     if (notComing > 0) slot.notComing = notComing;
     let count = Math.max(0, pool.desired - (input.leaving.get(pool.id) ?? 0) - notComing);
     let offCode = 'placement.cloud-not-allowed';
+    let lapsed = false;
     if (allowed && !allowed.includes(pool.cloud)) slot.blocked = `cloud ${pool.cloud} not allowed`;
     if (pool.capacityType === 'reserved') {
       const view = reservationView(
@@ -96,6 +97,20 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
             { poolId: pool.id },
           );
         }
+      } else if (view.lapsed && !slot.blocked) {
+        // Its nodes run on at on-demand rates: they stay (as on-demand ones: the mix counts them so, and a
+        // scale-in takes them first), and none is added.
+        slot.blocked = view.why;
+        slot.tier = 'on-demand';
+        lapsed = true;
+        if (count > 0) {
+          reasons.add(
+            'placement',
+            'placement.reservation-lapsed',
+            `${pool.id}: ${view.why}; its ${count} node(s) stay, none is added`,
+            { poolId: pool.id },
+          );
+        }
       } else if (!view.usable) {
         slot.blocked = view.why;
         offCode = view.ended ? 'placement.reservation-ended' : 'placement.reservation-unusable';
@@ -107,7 +122,7 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
       }
     }
     // Capacity moves off a pool that may not hold it (reservation ended or unusable, cloud not allowed).
-    if (slot.blocked && !slot.ending && count > min) {
+    if (slot.blocked && !slot.ending && !lapsed && count > min) {
       reasons.add('placement', offCode, `${pool.id}: ${slot.blocked}, ${count - min} node(s) move off it`, {
         poolId: pool.id,
       });

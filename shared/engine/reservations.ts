@@ -10,8 +10,9 @@
  * end passed, an `expired`/`interrupted` notice, a listed state other than active), its nodes are gone and the
  * pool moves off it. A Capacity Block's end is its capacity's: EC2 terminates its instances from 30 minutes
  * before the end date it lists and sends (`CAPACITY_BLOCK_RECLAIM_SECONDS`; the expiration warning comes 10
- * minutes before that). Another reservation's end date is taken as it is (an On-Demand Capacity Reservation's
- * instances would run on as on-demand after it; they are replaced as any ending reservation's).
+ * minutes before that). An On-Demand Capacity Reservation's instances outlive it (they run on at on-demand
+ * rates): its end replaces nothing, and after it the pool keeps its nodes, as on-demand ones, and takes no new
+ * one (*lapsed*).
  *
  * The latest reservation signal wins over the listed state: `delivered`/`active` (and `underutilized`) make
  * a reservation usable, `expiring` makes it ending, `expired`/`interrupted` end it. Without a reservation
@@ -39,6 +40,11 @@ export interface ReservationView {
   endsAt?: string;
   /** It has ended (its end passed, or the cloud said expired/interrupted): its nodes are gone. */
   ended?: boolean;
+  /**
+   * An On-Demand Capacity Reservation that ended (expired or cancelled): its nodes run on at on-demand rates, it
+   * takes no new node.
+   */
+  lapsed?: boolean;
 }
 
 const ENDED = new Set(['expired', 'interrupted']);
@@ -62,22 +68,38 @@ export function reservationView(
   const block = latest?.reservationType === 'capacity-block' || listed?.type === 'capacity-block';
   const endTime = ms(end) - (block ? CAPACITY_BLOCK_RECLAIM_SECONDS * 1000 : 0);
   const room = listed ? Math.max(0, listed.available) : undefined;
+  // An On-Demand Capacity Reservation's instances outlive it: expired or cancelled, they "run using On-Demand
+  // capacity" (EC2 User Guide, Instance lifecycle in a group; Cancel a Capacity Reservation). Its end takes no
+  // node away: nothing is replaced ahead of it, and after it the pool keeps its nodes and takes no new one.
+  const type = latest?.reservationType ?? listed?.type;
+  const runsOn = !block && (type === 'odcr' || type === 'future-odcr');
+  const lapsed = (when: string): ReservationView => ({
+    usable: false,
+    activated: false,
+    lapsed: true,
+    why: `reservation ${id} ${when}: its instances run on as on-demand`,
+  });
 
-  if (latest && ENDED.has(latest.kind))
+  if (latest && ENDED.has(latest.kind)) {
+    if (runsOn && latest.kind === 'expired') return lapsed('expired');
     return { usable: false, activated: false, ended: true, why: `reservation ${id} ${latest.kind}` };
-  if (!Number.isNaN(endTime) && endTime <= now)
+  }
+  if (!Number.isNaN(endTime) && endTime <= now) {
+    if (runsOn) return lapsed(`ended ${new Date(endTime).toISOString()}`);
     return {
       usable: false,
       activated: false,
       ended: true,
       why: `reservation ${id} ended ${new Date(endTime).toISOString()}`,
     };
+  }
+  if (runsOn && listed && (listed.state === 'expired' || listed.state === 'cancelled')) return lapsed(listed.state);
   if (listed && listed.state !== 'active' && !(latest && STARTING.has(latest.kind)))
     return { usable: false, activated: false, why: `reservation ${id} is ${listed.state}` };
   if (reservations !== undefined && !listed && !(latest && STARTING.has(latest.kind)))
     return { usable: false, activated: false, why: `reservation ${id} not found` };
-  const endsSoon = !Number.isNaN(endTime) && endTime <= now + horizonSeconds * 1000;
-  if (latest?.kind === 'expiring' || endsSoon) {
+  const endsSoon = !runsOn && !Number.isNaN(endTime) && endTime <= now + horizonSeconds * 1000;
+  if ((latest?.kind === 'expiring' && !runsOn) || endsSoon) {
     const endsAt = Number.isNaN(endTime) ? undefined : new Date(endTime).toISOString();
     return {
       usable: false,

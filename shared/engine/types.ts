@@ -269,7 +269,7 @@ export type ReasonKind = 'signal' | 'rule' | 'limit' | 'placement' | 'safety';
  * demand.{rps, forecast, forecast-ahead}, forecast.{skill, unskilled}, manual.target; limits hpa.stabilized,
  * limit.{scale-up-rate, scale-down-rate, min, max, conflict, capacity, pool-min, pool-max, cloud-max};
  * placement.{reserved-first, cheapest, floor, scale-in, spot-share, fallback-on-demand, spot-over-share,
- * interruption, rebalance, reservation-active, reservation-expiring, reservation-ended,
+ * interruption, rebalance, reservation-active, reservation-expiring, reservation-ended, reservation-lapsed,
  * reservation-unusable, short-of-capacity, cloud-not-allowed, pinned}; safety.{schedule, freeze,
  * freeze-scale-down, cooldown, max-step, not-ready, budget, budget-below-min, paused, dry-run}.
  */

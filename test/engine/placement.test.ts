@@ -242,6 +242,62 @@ describe('reserved capacity first', () => {
   });
 });
 
+describe('an On-Demand Capacity Reservation outlives its end (its instances run on at on-demand rates)', () => {
+  const odcr = (over: Partial<CapacityReservation>): CapacityReservation[] => [
+    {
+      id: 'cr-1',
+      cloud: 'aws',
+      type: 'odcr',
+      instanceType: 'p5.48xlarge',
+      zone: 'us-east-1a',
+      total: 4,
+      available: 0,
+      state: 'active',
+      ...over,
+    },
+  ];
+  const pools = () => [
+    pool({ id: 'res', capacityType: 'reserved', hourlyPrice: 0, desired: 4, reservationId: 'cr-1' }),
+    pool({ id: 'od' }),
+  ];
+
+  it('replaces nothing ahead of its end', () => {
+    const { counts, plan } = place(pools(), 4, {}, { reservations: odcr({ endTime: at(5 * 60) }) });
+    expect(counts).toEqual({ res: 4, od: 0 });
+    expect(plan.reasons.map((r) => r.code)).not.toContain('placement.reservation-expiring');
+  });
+
+  it.each([
+    ['its end passed', { endTime: at(-60), state: 'expired' }],
+    ['cancelled', { state: 'cancelled' }],
+  ] as const)('once %s, keeps its nodes, adds none, and a scale-in takes them first', (_, over) => {
+    const kept = place(pools(), 4, {}, { reservations: odcr(over) });
+    expect(kept.counts).toEqual({ res: 4, od: 0 });
+    expect(kept.plan.reasons.find((r) => r.code === 'placement.reservation-lapsed')?.message).toMatch(
+      /its instances run on as on-demand; its 4 node\(s\) stay, none is added/,
+    );
+    expect(place(pools(), 6, {}, { reservations: odcr(over) }).counts).toEqual({ res: 4, od: 2 });
+    // With 2 on-demand nodes beside them, a scale-in to 4 takes 2 of the lapsed reservation's.
+    const [res, od] = pools();
+    const both = [res!, { ...od!, desired: 2, ready: 2 }];
+    expect(place(both, 4, {}, { reservations: odcr(over) }).counts).toEqual({ res: 2, od: 2 });
+  });
+
+  it('an interrupted one (an interruptible reservation reclaimed) takes its nodes: they move off', () => {
+    const interrupted: ReservationChangeSignal = {
+      type: 'reservation-change',
+      eventId: 'rv-1',
+      source: 'aws.ec2',
+      time: T0.toISOString(),
+      cloud: 'aws',
+      kind: 'interrupted',
+      reservationIds: ['cr-1'],
+    };
+    const plan = decide(input(fleet(pools()), { signals: [scaleTo(4), interrupted], reservations: odcr({}) }), T0);
+    expect(Object.fromEntries(plan.pools.map((p) => [p.poolId, p.target]))).toEqual({ res: 0, od: 4 });
+  });
+});
+
 describe('cheapest per unit of throughput', () => {
   it('prefers $/h per rps over $/h per node', () => {
     // h100: $8/h for 200 rps = $0.04 per rps; a10: $1/h for 10 rps = $0.10 per rps.
