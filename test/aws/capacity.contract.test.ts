@@ -384,6 +384,20 @@ describe('listReservations', () => {
   });
 });
 
+describe('a Capacity Block past its capacity, before its end date', () => {
+  it('is listed active with nothing available until its end date, then expired', async () => {
+    const { aws, world } = await start();
+    const block = () =>
+      aws.capacity.listReservations(REGION).then((rs) => rs.find((r) => r.id === 'cr-0b10c000000000001')!);
+    // The world ends the block's capacity 24 hours after the start; its end date is 30 minutes later.
+    world.advance((24 - (world.now() - START) / 3_600_000) * 3600 + 600);
+    expect(await block()).toMatchObject({ state: 'active', available: 0 });
+    expect(world.instancesOf(POOLS.block.id)).toEqual([]);
+    world.advance(1500);
+    expect(await block()).toMatchObject({ state: 'expired', available: 0 });
+  });
+});
+
 describe('retries, timeouts and error mapping', () => {
   interface RetryCase {
     name: string;

@@ -511,9 +511,12 @@ function describeCapacityReservations(ctx: RequestContext, params: QueryParams):
   const filters = filtersParam(params, 'ec2');
   const rows = selected
     .map((r) => {
-      const state = ctx.world.reservationState(r);
+      // A Capacity Block stays active until its end date, 30 minutes after its instances are terminated (the
+      // world's end), with nothing available in those 30 minutes.
+      const worldState = ctx.world.reservationState(r);
+      const state = worldState === 'expired' && ctx.world.now() < endDateOf(r) ? 'active' : worldState;
       const used = ctx.world.reservationUsed(r.id);
-      const available = state === 'expired' || state === 'cancelled' ? 0 : Math.max(0, r.total - used);
+      const available = worldState === 'expired' || state === 'cancelled' ? 0 : Math.max(0, r.total - used);
       const reservationType = r.type === 'capacity-block' ? 'capacity-block' : 'default';
       return { r, state, available, reservationType };
     })
