@@ -63,9 +63,11 @@ export function reservationView(
   for (const n of notices) if (n.reservationIds.includes(id)) latest = n;
   const listed = reservations?.find((r) => r.id === id);
   const end = latest?.endTime ?? listed?.endTime;
-  // A Capacity Block's instances are terminated from 30 minutes before its end date: that is when its capacity
-  // ends, and what its replacements must be serving by.
-  const block = latest?.reservationType === 'capacity-block' || listed?.type === 'capacity-block';
+  // An EC2 Capacity Block's instances are terminated from 30 minutes before its end date: that is when its
+  // capacity ends, and what its replacements must be serving by (EC2's rule: an Azure block reservation's end
+  // is taken as it is).
+  const block =
+    pool.cloud === 'aws' && (latest?.reservationType === 'capacity-block' || listed?.type === 'capacity-block');
   const endTime = ms(end) - (block ? CAPACITY_BLOCK_RECLAIM_SECONDS * 1000 : 0);
   const room = listed ? Math.max(0, listed.available) : undefined;
   // An On-Demand Capacity Reservation's instances outlive it: expired or cancelled, they "run using On-Demand

@@ -214,6 +214,10 @@ describe('reserved capacity first', () => {
       /cr-1 ends .*capacity block: its instances are terminated from 30 minutes before its end date/,
     );
     expect(place(pools(), 4, {}, { reservations: endDate(40 * 60, 'odcr') }).counts).toEqual({ res: 4, od: 0 });
+    // The 30 minutes are EC2's: an Azure block reservation ending in 20 minutes is beyond the horizon.
+    const azure = [{ ...pools()[0]!, cloud: 'azure' as const }, pools()[1]!];
+    const azureBlock = [{ ...endDate(20 * 60, 'capacity-block')[0]!, cloud: 'azure' as const }];
+    expect(place(azure, 4, {}, { reservations: azureBlock }).counts).toEqual({ res: 4, od: 0 });
     // End date in 20 minutes: the block's instances are being terminated: its nodes are gone, they move off.
     const gone = place(pools(), 4, {}, { reservations: endDate(20 * 60, 'capacity-block') });
     expect(gone.counts).toEqual({ res: 0, od: 4 });
