@@ -15,6 +15,7 @@ import {
   type WarmState,
   warmHourlyPrice,
 } from '../../shared/domain/warm.ts';
+import { CAPACITY_BLOCK_RECLAIM_SECONDS } from '../../shared/engine/defaults.ts';
 import { FaultInjector } from './faults.ts';
 import { noteOperation } from './tap.ts';
 
@@ -153,7 +154,7 @@ export interface WorldReservation {
   start: number;
   /**
    * When its capacity ends: its instances are terminated then. A Capacity Block's end date as EC2 lists and
-   * sends it is 30 minutes later (`capacityBlockEndDate`): EC2 terminates a block's instances from 30 minutes
+   * sends it is 30 minutes later (`endDateOf`): EC2 terminates a block's instances from 30 minutes
    * before its end date, and warns 10 minutes before that (the world's `expiring` event, 10 minutes before
    * `end`).
    */
@@ -167,11 +168,8 @@ export interface WorldReservation {
  * end time of the Capacity Block", EC2 User Guide, Capacity Blocks). Another reservation's end date is its end.
  */
 export function endDateOf(r: Pick<WorldReservation, 'type' | 'end'>): number {
-  return r.type === 'capacity-block' ? r.end + CAPACITY_BLOCK_END_AFTER_RECLAIM_MS : r.end;
+  return r.type === 'capacity-block' ? r.end + CAPACITY_BLOCK_RECLAIM_SECONDS * 1000 : r.end;
 }
-
-/** How long after a Capacity Block's instances are terminated its end date comes (see `endDateOf`). */
-export const CAPACITY_BLOCK_END_AFTER_RECLAIM_MS = 30 * 60_000;
 
 export type WorldEvent =
   | {
@@ -282,7 +280,7 @@ export class World {
    * without a pass over every instance of the world: a stack of 1,000 fleets has thousands).
    */
   private readonly byPool = new Map<string, Map<string, WorldInstance>>();
-  /** Pools by `cloud|region`, as `poolsIn` lists them; reset when a pool is added. */
+  /** Pools by `cloud|region`, as `poolsIn` lists them; reset when a pool is added or its tags change. */
   private readonly poolsByRegion = new Map<string, readonly WorldPool[]>();
   private readonly reservations = new Map<string, WorldReservation>();
   /** Spot capacity per `poolId|zone`; absent = unlimited. */
@@ -464,6 +462,8 @@ export class World {
   updatePool(id: string, patch: Partial<Pick<WorldPool, 'min' | 'max' | 'tags' | 'hourlyPrice'>>): void {
     const p = this.requirePool(id);
     Object.assign(p, patch);
+    // A new list: what the emulators index per list (the pools' tags) is built again.
+    if (patch.tags !== undefined) this.poolsByRegion.clear();
   }
 
   /** Live instances: not terminated (terminating ones still count until their deadline). */

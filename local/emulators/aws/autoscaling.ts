@@ -111,12 +111,7 @@ function groups(ctx: RequestContext): WorldPool[] {
 /** The groups of `names` (a name no group has left out), in the order `groups` lists them. */
 function named(ctx: RequestContext, names: readonly string[]): WorldPool[] {
   const index = poolIndex(ctx);
-  const found = new Set<WorldPool>();
-  for (const name of names) {
-    const pool = index.byAsgName.get(name);
-    if (pool) found.add(pool);
-  }
-  return [...found].sort((a, b) => index.position.get(a.id)! - index.position.get(b.id)!);
+  return index.inOrder(names.flatMap((name) => index.byAsgName.get(name) ?? []));
 }
 
 function groupArn(ctx: RequestContext, pool: WorldPool): string {

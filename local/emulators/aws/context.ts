@@ -189,21 +189,34 @@ export function identityTags(pool: WorldPool): Record<string, string> {
   return tags;
 }
 
+/**
+ * The tags every instance of `pool` carries whatever the instance: the pool's own and its identity's (the
+ * identity's win, as on the instances), not `Name` (each instance's node name).
+ */
+export function poolTags(pool: WorldPool): Record<string, string> {
+  const { Name: _name, ...own } = pool.tags ?? {};
+  return Object.assign(own, identityTags(pool));
+}
+
 /** Lookups over the region's AWS pools (`poolIndex`). */
 export interface AwsPoolIndex {
-  /** Each pool's place in `awsPools`. */
-  position: ReadonlyMap<string, number>;
+  /** The pools in `awsPools` order (the order an answer lists them in). */
+  inOrder(pools: Iterable<WorldPool>): WorldPool[];
   /** The pool of each Auto Scaling group name (the first, as a search in `awsPools` order finds it). */
   byAsgName: ReadonlyMap<string, WorldPool>;
-  /** The pools carrying each identity tag (`identityTags`), by `key=value`, in `awsPools` order. */
-  byIdentityTag: ReadonlyMap<string, readonly WorldPool[]>;
+  /** The pools whose every instance carries a tag (`poolTags`), by key and value (`tagKey`). */
+  byTag: ReadonlyMap<string, readonly WorldPool[]>;
 }
+
+/** The `byTag` key of a tag. */
+export const tagKey = (key: string, value: string) => `${key}\u0000${value}`;
 
 const indexes = new WeakMap<readonly WorldPool[], AwsPoolIndex>();
 
 /**
  * The region's AWS pools indexed, built once per list of pools (`World.poolsIn` makes a new list when a pool is
- * added): an API call answers from the pools it names without a pass over a world of thousands.
+ * added or its tags change): an API call answers from the pools it names without a pass over a world of
+ * thousands.
  */
 export function poolIndex(ctx: RequestContext): AwsPoolIndex {
   const pools = awsPools(ctx);
@@ -211,18 +224,20 @@ export function poolIndex(ctx: RequestContext): AwsPoolIndex {
   if (!index) {
     const position = new Map<string, number>();
     const byAsgName = new Map<string, WorldPool>();
-    const byIdentityTag = new Map<string, WorldPool[]>();
+    const byTag = new Map<string, WorldPool[]>();
     pools.forEach((pool, k) => {
       position.set(pool.id, k);
       const asg = asgNameOf(pool);
       if (asg !== undefined && !byAsgName.has(asg)) byAsgName.set(asg, pool);
-      for (const [key, value] of Object.entries(identityTags(pool))) {
-        const tagged = byIdentityTag.get(`${key}=${value}`);
+      for (const [key, value] of Object.entries(poolTags(pool))) {
+        const tagged = byTag.get(tagKey(key, value));
         if (tagged) tagged.push(pool);
-        else byIdentityTag.set(`${key}=${value}`, [pool]);
+        else byTag.set(tagKey(key, value), [pool]);
       }
     });
-    index = { position, byAsgName, byIdentityTag };
+    const inOrder = (some: Iterable<WorldPool>) =>
+      [...new Set(some)].sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+    index = { inOrder, byAsgName, byTag };
     indexes.set(pools, index);
   }
   return index;

@@ -29,6 +29,7 @@ import {
   liveInstances,
   poolIndex,
   type RequestContext,
+  tagKey,
   recentlyTerminated,
   reservationOf,
   subnetOf,
@@ -355,11 +356,11 @@ function matchesFilters(
 
 /**
  * The live instances of the region's AWS pools that a DescribeInstances call may answer with, read only where
- * the call points: the instances it names (`InstanceId`, an `instance-id` filter), or the pools a tag filter on a
- * pool's identity names (`aws:autoscaling:groupName`, `aws:ec2:fleet-id`, an EKS node group's tags: every instance
- * of the pool carries them, `identityTags`; and the pools whose own tags hold such a key), in `awsPools` order.
- * Otherwise every live instance of the region's AWS pools. The filters still decide on each one (applied after):
- * this spares a pass over every instance of a world of thousands of pools.
+ * the call points: the instances it names (`InstanceId`, an `instance-id` filter), or the pools whose every
+ * instance carries a tag it filters on (`poolTags`: a group's name, a fleet's id, an EKS node group's tags, a
+ * pool's own; not `Name`, each instance's), in `awsPools` order. Otherwise every live instance of the region's
+ * AWS pools. The filters still decide on each one (applied after): this spares a pass over every instance of a
+ * world of thousands of pools.
  */
 function liveCandidates(
   ctx: RequestContext,
@@ -375,26 +376,14 @@ function liveCandidates(
     }
     return out;
   }
+  const byTag = [...filters].find(([name]) => name.startsWith('tag:') && name !== 'tag:Name');
+  if (!byTag) return ctx.world.allInstances().filter((i) => awsPoolHere(ctx, i.poolId));
+  const [name, wanted] = byTag;
   const index = poolIndex(ctx);
-  const identity = [...filters].find(([name]) => name.startsWith('tag:') && IDENTITY_TAG.test(name.slice(4)));
-  if (!identity) return ctx.world.allInstances().filter((i) => awsPoolHere(ctx, i.poolId));
-  const [name, wanted] = identity;
-  const key = name.slice(4);
-  const pools = new Set(wanted.flatMap((v) => index.byIdentityTag.get(`${key}=${v}`) ?? []));
-  // A pool's own tags may hold the key too (its identity, where it has one, wins on the instances: the filter
-  // after decides).
-  for (const pool of awsPools(ctx)) {
-    const own = pool.tags?.[key];
-    if (own !== undefined && wanted.includes(own)) pools.add(pool);
-  }
-  return [...pools]
-    .sort((a, b) => index.position.get(a.id)! - index.position.get(b.id)!)
+  return index
+    .inOrder(wanted.flatMap((v) => index.byTag.get(tagKey(name.slice(4), v)) ?? []))
     .flatMap((pool) => ctx.world.instancesOf(pool.id));
 }
-
-/** The tag keys `identityTags` gives a pool. */
-const IDENTITY_TAG =
-  /^(aws:ec2:fleet-id|aws:autoscaling:groupName|eks:cluster-name|eks:nodegroup-name|kubernetes\.io\/cluster\/.*)$/;
 
 function describeInstances(ctx: RequestContext, params: QueryParams): XmlObject {
   const ids = listParam(params, 'InstanceId');

@@ -183,11 +183,11 @@ export class GcpCapacity implements CapacityPort {
       for (const state of ['stopped', 'suspended'] as const) {
         const urls = chosen.filter((c) => c.state === state).map((c) => c.url);
         if (urls.length === 0) continue;
-        const key = state === 'suspended' ? 'resume' : 'start';
+        const key: StandbyAction = state === 'suspended' ? 'resume' : 'start';
         const token = request.idempotencyToken ? requestIdFor(`${request.idempotencyToken}:${key}`) : randomUUID();
         const doing = `${what}: ${state === 'suspended' ? 'resuming' : 'starting'} ${urls.length} standby VM(s)`;
         const op = await withRetry(doing, this.o.retry, () =>
-          this.standbyAction(loc, state === 'suspended' ? 'resume' : 'start', urls, token),
+          this.standbyAction(loc, key, urls, token),
         );
         resumed = progressOf(await this.wait(loc, op, doing, request.waitMs));
         if (resumed.pending) return { desired: previous, previous: first, unchanged: false, ...resumed };
