@@ -186,9 +186,7 @@ export class GcpCapacity implements CapacityPort {
         const key: StandbyAction = state === 'suspended' ? 'resume' : 'start';
         const token = request.idempotencyToken ? requestIdFor(`${request.idempotencyToken}:${key}`) : randomUUID();
         const doing = `${what}: ${state === 'suspended' ? 'resuming' : 'starting'} ${urls.length} standby VM(s)`;
-        const op = await withRetry(doing, this.o.retry, () =>
-          this.standbyAction(loc, key, urls, token),
-        );
+        const op = await withRetry(doing, this.o.retry, () => this.standbyAction(loc, key, urls, token));
         resumed = progressOf(await this.wait(loc, op, doing, request.waitMs));
         if (resumed.pending) return { desired: previous, previous: first, unchanged: false, ...resumed };
       }
