@@ -458,11 +458,15 @@ export function decide(given: DecisionInput, now: Date): Plan {
     }
   }
 
-  // At zero demand without history the warm pools are still sized for the scale the history cannot give yet.
-  if (sizing && !warmHold && !fleetManual && unknownScaleRps(sizing, warmView) > 0) {
-    warmHold = holdWarmNeeds(input.state.warmHold, warmView, unknownScaleRps(sizing, warmView), t, true);
+  // At zero demand (no hedge to size) the warm pools keep their held need and the nodes scale-ins returned: a
+  // lull of a minute must not give up prepared nodes the break-even time keeps (a new preparation each when
+  // demand comes back). Without history they are sized for the scale the history cannot give yet.
+  if (sizing && !warmHold && !fleetManual) {
+    const unknown = unknownScaleRps(sizing, warmView);
+    const need = Math.max(sizing.demandBandRps, unknown);
+    warmHold = holdWarmNeeds(input.state.warmHold, warmView, need, t, unknown > 0 && unknown >= need);
     warmTargets = heldWarmTargets(warmView, warmHold);
-    warmNeedTargets = warmTarget(warmView, unknownScaleRps(sizing, warmView));
+    warmNeedTargets = warmTarget(warmView, need);
   }
 
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor

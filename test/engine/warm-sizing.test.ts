@@ -515,3 +515,36 @@ describe('warm nodes kept for a rise the fleet has not reached', () => {
     expect(run(30).warm?.targets.od).toBe(0);
   });
 });
+
+describe('warm pools at zero demand', () => {
+  // Two days at 100 rps, then a minute of no demand (the Azure 2023 code trace has many) while the fleet holds
+  // its 10 nodes: there is no hedge to size, but the held need and the nodes a scale-in returned still stand
+  // for their break-even time.
+  const hist = flat(100) as Array<[number, number]>;
+  const withHold = (hold: NonNullable<DecisionInput['state']['warmHold']>, ready: number) => {
+    const given = slo([od(10, ready, { warm: warm({ max: 20 }) })], {
+      demand: { rps: 0 },
+      demandHistory: hist,
+      state: { ...slo([]).state, warmHold: hold },
+    });
+    const now = new Date(t0 + 60_000);
+    return withWarm(given, decide(given, now), now);
+  };
+  const setWarm = (p: ReturnType<typeof decide>) => p.actions.find((a) => a.type === 'set-warm');
+
+  it('keep the held need: no prepared node is given up for a lull', () => {
+    const p = withHold({ rps: 60, at: at(0), pools: { od: { rps: 60, at: at(0) } } }, 6);
+    expect(p.targetNodes).toBe(10);
+    expect(p.warm?.needRps).toBe(60);
+    expect(p.warm?.targets.od).toBe(6);
+    expect(setWarm(p)).toBeUndefined();
+  });
+
+  it('keep the nodes a scale-in returned, within the break-even time', () => {
+    const kept = { nodes: 9, at: at(0) };
+    const p = withHold({ rps: 0, at: at(0), pools: { od: { rps: 0, at: at(0), kept } } }, 9);
+    expect(p.targetNodes).toBe(10);
+    expect(setWarm(p)).toBeUndefined();
+    expect(p.nextState.warmHold?.pools?.od?.kept).toEqual(kept);
+  });
+});
