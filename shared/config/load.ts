@@ -191,6 +191,7 @@ function resolvePool(
   let gpuModel = p.tags?.gpuModel ?? 'unknown';
   let gpusPerNode = Number(p.tags?.gpusPerNode ?? 1);
   const known = catalog.instanceTypes[p.instanceType];
+  const onDemand = known && p.capacityType === 'reserved' ? { onDemandHourlyPrice: known.onDemandHourly } : {};
   if (known) {
     gpuModel = known.gpuId;
     gpusPerNode = known.gpusPerNode;
@@ -232,6 +233,7 @@ function resolvePool(
     gpusPerNode,
     capacityType: p.capacityType,
     hourlyPrice,
+    ...onDemand,
     rpsPerNode: rps,
     min: p.min,
     max: p.max,

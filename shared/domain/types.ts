@@ -83,6 +83,12 @@ export interface Pool {
   capacityType: CapacityType;
   /** USD per node-hour for this pool's capacity type (reserved capacity: the marginal price, usually 0). */
   hourlyPrice: number;
+  /**
+   * A reserved pool's on-demand price (USD per node-hour, from the catalog): what its nodes cost once an
+   * On-Demand Capacity Reservation has expired or been cancelled, when they run on at on-demand rates (EC2
+   * User Guide, capacity reservations). Absent when the catalog does not know the instance type.
+   */
+  onDemandHourlyPrice?: number;
   /** Requests per second one node serves at the SLO (from the capacity model, or measured). */
   rpsPerNode: number;
   min: number;

@@ -53,7 +53,8 @@ export function poolPlans(fleet: Fleet, final: Layout): PoolPlan[] {
       current: pool.desired,
       target,
       delta: target - pool.desired,
-      hourlyPrice: pool.hourlyPrice,
+      // The slot's price: a lapsed reservation's nodes are priced at on-demand rates (baseline.ts).
+      hourlyPrice: final.slots[i].pool.hourlyPrice,
     };
     if (final.slots[i].blocked) plan.blocked = final.slots[i].blocked;
     return plan;

@@ -99,15 +99,21 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
         }
       } else if (view.lapsed && !slot.blocked) {
         // Its nodes run on at on-demand rates: they stay (as on-demand ones: the mix counts them so, and a
-        // scale-in takes them first), and none is added.
+        // scale-in takes them first), none is added, and they are priced so (cost, budget, consolidation).
         slot.blocked = view.why;
         slot.tier = 'on-demand';
         lapsed = true;
+        const price = pool.onDemandHourlyPrice;
+        if (price !== undefined && price !== pool.hourlyPrice) {
+          slot.pool = { ...pool, hourlyPrice: price };
+          slot.costPerRps = costPerRps(slot.pool);
+        }
         if (count > 0) {
           reasons.add(
             'placement',
             'placement.reservation-lapsed',
-            `${pool.id}: ${view.why}; its ${count} node(s) stay, none is added`,
+            `${pool.id}: ${view.why}; its ${count} node(s) stay, none is added` +
+              (price !== undefined ? `; they run at the on-demand price, $${price.toFixed(2)}/h each` : ''),
             { poolId: pool.id },
           );
         }

@@ -468,6 +468,19 @@ export function decide(given: DecisionInput, now: Date): Plan {
     warmTargets = heldWarmTargets(warmView, warmHold);
     warmNeedTargets = warmTarget(warmView, need);
   }
+  // Without a reading of the demand now (the metrics store did not answer) nothing is sized: the warm pools keep
+  // the need held so far and the nodes scale-ins returned, and are refilled for none. A missing reading is no
+  // reason to give up prepared nodes (a new preparation each when the store answers again).
+  if (!sizing && !warmHold && !fleetManual && warmView.length > 0 && input.state.warmHold) {
+    warmHold = input.state.warmHold;
+    warmTargets = heldWarmTargets(warmView, warmHold);
+    warmNeedTargets = warmTarget(warmView, 0);
+    reasons.add(
+      'rule',
+      'warm.unmeasured',
+      `warm: no reading of the demand now: the warm pools keep the need held so far (${warmHold.rps.toFixed(1)} rps) and the nodes they have within it, none is prepared`,
+    );
+  }
 
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor
   // asks for is a count of lasting nodes, and these come on top.
@@ -746,12 +759,12 @@ export function decide(given: DecisionInput, now: Date): Plan {
     }
   }
   const warmPlan: WarmPlan | undefined =
-    warmHold && warmTargets && sizing
+    warmHold && warmTargets
       ? {
           targets: Object.fromEntries(warmTargets.targets),
           ...(warmNeedTargets ? { needTargets: Object.fromEntries(warmNeedTargets.targets) } : {}),
           needRps: warmHold.rps,
-          demandRps: sizing.demandBandRps,
+          demandRps: sizing?.demandBandRps ?? 0,
           hedgeRps: hedgeWarmRps,
           leftRps: warmTargets.leftRps,
         }
@@ -800,7 +813,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
     suppressedActions,
     reasons: reasons.list,
     costPerHour: final.cost(),
-    currentCostPerHour: fleet.pools.reduce((usd, p) => usd + p.desired * p.hourlyPrice, 0),
+    currentCostPerHour: baseline.slots.reduce((usd, s) => usd + s.pool.desired * s.pool.hourlyPrice, 0),
     budgetCut: budget.cut,
     manualTarget: manual,
     ...(spotRisk ? { spotRisk } : {}),

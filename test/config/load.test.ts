@@ -35,7 +35,11 @@ describe('configuration', () => {
     expect(spot.hourlyPrice).toBe(DEFAULT_CATALOG.instanceTypes['g5.xlarge']!.spotHourly);
     expect(spot.rpsPerNode).toBeCloseTo(rpsPerNode(DEFAULT_CATALOG, MODEL_PRESETS['llama3-8b'], 'g5.xlarge', 12_000));
     // Reserved capacity is already paid: its marginal price is 0.
-    expect(fleet.pools.find((p) => p.id === 'aws-p5-capacity-block')!.hourlyPrice).toBe(0);
+    const block = fleet.pools.find((p) => p.id === 'aws-p5-capacity-block')!;
+    expect(block.hourlyPrice).toBe(0);
+    // Its on-demand price is kept for nodes that outlive an On-Demand Capacity Reservation; others have none.
+    expect(block.onDemandHourlyPrice).toBe(DEFAULT_CATALOG.instanceTypes[block.instanceType]!.onDemandHourly);
+    expect(spot.onDemandHourlyPrice).toBeUndefined();
     // The fleet's policy layers over the defaults: HPA defaults kept, the file's placement and budget applied.
     // The demo waits longer than a node's time to ready (600 s) before scaling in.
     expect(fleet.policy.scaleDown.stabilizationWindowSeconds).toBe(900);

@@ -287,6 +287,22 @@ describe('an On-Demand Capacity Reservation outlives its end (its instances run 
     expect(place(both, 4, {}, { reservations: odcr(over) }).counts).toEqual({ res: 2, od: 2 });
   });
 
+  it('prices the nodes of a lapsed one at on-demand rates (the plan, its cost, the reason)', () => {
+    const [res, od] = pools();
+    const priced = [{ ...res!, onDemandHourlyPrice: 55 }, od!];
+    const { plan } = place(priced, 4, {}, { reservations: odcr({ state: 'expired', endTime: at(-60) }) });
+    expect(plan.pools.find((p) => p.poolId === 'res')?.hourlyPrice).toBe(55);
+    expect(plan.costPerHour).toBeCloseTo(4 * 55, 9);
+    expect(plan.currentCostPerHour).toBeCloseTo(4 * 55, 9);
+    expect(plan.reasons.find((r) => r.code === 'placement.reservation-lapsed')?.message).toMatch(
+      /they run at the on-demand price, \$55\.00\/h each/,
+    );
+    // While it is active they cost what is configured (already paid: 0).
+    const active = place(priced, 4, {}, { reservations: odcr({}) }).plan;
+    expect(active.pools.find((p) => p.poolId === 'res')?.hourlyPrice).toBe(0);
+    expect(active.costPerHour).toBe(0);
+  });
+
   it('an interrupted one (an interruptible reservation reclaimed) takes its nodes: they move off', () => {
     const interrupted: ReservationChangeSignal = {
       type: 'reservation-change',

@@ -547,4 +547,18 @@ describe('warm pools at zero demand', () => {
     expect(setWarm(p)).toBeUndefined();
     expect(p.nextState.warmHold?.pools?.od?.kept).toEqual(kept);
   });
+
+  it('keep the held need when the demand now could not be read (nothing is sized, nothing prepared)', () => {
+    const given = slo([od(10, 4, { warm: warm({ max: 20 }) })], {
+      demandHistory: hist,
+      state: { ...slo([]).state, warmHold: { rps: 60, at: at(0), pools: { od: { rps: 60, at: at(0) } } } },
+    });
+    const { demand: _none, ...unread } = given;
+    const now = new Date(t0 + 60_000);
+    const p = withWarm(unread, decide(unread, now), now);
+    expect(p.reasons.map((r) => r.code)).toContain('warm.unmeasured');
+    // The 4 warm nodes there stay (the held need asks 6), and none is prepared for the 2 missing.
+    expect(setWarm(p)).toBeUndefined();
+    expect(p.nextState.warmHold).toEqual(unread.state.warmHold);
+  });
 });
