@@ -37,7 +37,7 @@ import { applyDisruptionBudgets } from './disruption.ts';
 import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
-import { chooseLevel, DemandHistory, headroom, headroomAbove, LEVEL_NOW } from './headroom.ts';
+import { chooseLevel, DemandHistory, headroom, headroomAbove, LEVEL_NOW, levelWords } from './headroom.ts';
 import { type HedgeRequirement, HedgeSearch, replacementGapSeconds, runningShare } from './spot-hedge.ts';
 import {
   hedgeTargets,
@@ -297,7 +297,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
     reasons.add(
       'rule',
       'demand.level',
-      `the headroom scales ${level.basis === 'now' ? 'the demand now' : `the highest demand of the last ${level.lookbackSeconds}s (${slo.levelRps.toFixed(0)} rps)`}${form}: ` +
+      `the headroom scales ${levelWords(level, slo.levelRps)}${form}: ` +
         (level.scores.length > 0
           ? `replayed over ${level.windows} lead window(s) of ${lead}s, ${level.scores.map(score).join(', ')}`
           : `no lead window of ${lead}s in the history yet: a burst seen since the previous decision is the only scale there is`) +

@@ -27,6 +27,14 @@
  *     trace that jumps from idle to its peak (a ratio no multiplier bounds) is then held at its peak, like a
  *     static fleet.
  *
+ * A third basis, `seasonal`, is the recent peak raised to what the demand reached over the same lead a season
+ * (a day, `HEADROOM_SEASON_SECONDS`) earlier: a ramp that comes at the same time every day (a business day's
+ * start, a timer's jobs) is then a level reached ahead of it rather than a ratio of the night's demand held all
+ * night. It is learned only from the windows a season of history stands behind, is a candidate only where it
+ * predicts the lead's peak better than the recent level there (the forecast's skill rule), and wins only where,
+ * fitted to and replayed over those windows beside the other choice fitted to the same span, it keeps the target
+ * with less capacity.
+ *
  * Which level (`chooseLevel`) is learned from the same history, at the fleet's target: each basis gets its
  * multiplier as above, and both are replayed over every lead window the history covers (those starting at
  * zero demand included: a level of zero holds nothing, so a burst from idle is lost whole). The basis that
@@ -84,10 +92,23 @@ export function priorRatio(leadSeconds: number): number {
 export const DEMAND_HISTORY_STEP_SECONDS = 60;
 
 /**
- * The level a headroom scales: the demand now, or the highest demand since the previous decision (see the file
- * comment).
+ * The level a headroom scales: the demand now, the highest demand since the previous decision, or the higher of
+ * that and what the demand reached over the same lead a season (a day) earlier (see the file comment).
  */
-export type LevelBasis = 'now' | 'recent-peak';
+export type LevelBasis = 'now' | 'recent-peak' | 'seasonal';
+
+/**
+ * The season the `seasonal` level looks back (seconds): a day, the cycle of inference demand (the forecast's
+ * default season, `forecast.seasonHours` 24, and the Azure LLM traces' own description of their daily pattern).
+ * A ramp that comes at the same time every day (a business day's start) is then a level the fleet reaches
+ * ahead of it, not a ratio of the night's demand held all night.
+ */
+export const HEADROOM_SEASON_SECONDS = 86_400;
+
+/** The season a level looks back (seconds): 0 unless `seasonal`. */
+export function seasonOf(level: Pick<Level, 'basis' | 'seasonSeconds'>): number {
+  return level.basis === 'seasonal' ? Math.max(0, level.seasonSeconds ?? HEADROOM_SEASON_SECONDS) : 0;
+}
 
 /**
  * How far back the `recent-peak` level looks (seconds): the decision interval (the forecast schedule's period,
@@ -122,16 +143,28 @@ export interface LeadWindow {
 
 /**
  * Every lead window the history covers (its last sample at or after the window's end, within half a step):
- * the level (the highest demand over `[t - lookbackSeconds, t]`, the demand at `t` with no lookback) and the
- * peak over `(t, t + lead]`. Levels of zero included. `s`: valid samples in time order; `step`: their median
- * step.
+ * the level (the highest demand over `[t - lookbackSeconds, t]`, the demand at `t` with no lookback; with a
+ * season, also the highest over `(t - season, t - season + lead]`, and only the windows the history reaches a
+ * season behind: the last ones of the list without a season) and the peak over `(t, t + lead]`. Levels of
+ * zero included. `s`: valid samples in time order; `step`: their median step.
  */
-function leadWindows(s: readonly DemandSample[], step: number, leadSeconds: number, lookbackSeconds: number) {
+function leadWindows(
+  s: readonly DemandSample[],
+  step: number,
+  leadSeconds: number,
+  lookbackSeconds: number,
+  seasonSeconds = 0,
+) {
   const out: LeadWindow[] = [];
   if (s.length < 2 || !(leadSeconds > 0)) return out;
   const lead = leadSeconds * 1000;
   const lookback = Math.max(0, lookbackSeconds) * 1000;
+  const season = Math.max(0, seasonSeconds) * 1000;
   const lastAt = s[s.length - 1].at;
+  // The same lead a season earlier: a third deque, over (t_i - season, t_i - season + lead].
+  const past: number[] = [];
+  let pHead = 0;
+  let pj = 0;
   // Sliding-window maxima over (t_i, t_i + lead] ahead and [t_i - lookback, t_i] behind: deques of indices with
   // decreasing demand.
   const ahead: number[] = [];
@@ -152,7 +185,20 @@ function leadWindows(s: readonly DemandSample[], step: number, leadSeconds: numb
     }
     while (head < ahead.length && ahead[head] <= i) head++;
     if (head >= ahead.length) continue;
-    out.push({ level: s[behind[bHead]].rps, peak: s[ahead[head]].rps });
+    let level = s[behind[bHead]].rps;
+    if (season > 0) {
+      const from = s[i].at - season;
+      while (pj < s.length && s[pj].at <= from + lead + 1e-6) {
+        while (past.length > pHead && s[past[past.length - 1]].rps <= s[pj].rps) past.pop();
+        past.push(pj);
+        pj++;
+      }
+      while (pHead < past.length && s[past[pHead]].at <= from + 1e-6) pHead++;
+      // Only the windows a season of history stands behind: the earlier ones are the suffix's complement.
+      if (s[0].at > from + step / 2) continue;
+      if (pHead < past.length) level = Math.max(level, s[past[pHead]].rps);
+    }
+    out.push({ level, peak: s[ahead[head]].rps });
   }
   return out;
 }
@@ -197,12 +243,12 @@ export class DemandHistory {
     return samples instanceof DemandHistory ? samples : new DemandHistory(samples);
   }
 
-  /** The lead windows over `leadSeconds` with levels over `lookbackSeconds` (see `leadWindows`). */
-  windows(leadSeconds: number, lookbackSeconds: number): readonly LeadWindow[] {
-    const key = `${leadSeconds}:${lookbackSeconds}`;
+  /** The lead windows over `leadSeconds` with levels over `lookbackSeconds` and a season before (see `leadWindows`). */
+  windows(leadSeconds: number, lookbackSeconds: number, seasonSeconds = 0): readonly LeadWindow[] {
+    const key = `${leadSeconds}:${lookbackSeconds}:${seasonSeconds}`;
     let w = this.windowMemo.get(key);
     if (w === undefined) {
-      w = leadWindows(this.sorted, this.step, leadSeconds, lookbackSeconds);
+      w = leadWindows(this.sorted, this.step, leadSeconds, lookbackSeconds, seasonSeconds);
       this.windowMemo.set(key, w);
     }
     return w;
@@ -212,11 +258,11 @@ export class DemandHistory {
    * The windows with a level above zero, as ratios (see `peakRatios`). A level so small that its ratio is not a
    * finite number (a subnormal demand under a peak) counts as zero, as a window from idle: no multiplier bounds it.
    */
-  ratios(leadSeconds: number, lookbackSeconds: number): readonly PeakRatio[] {
-    const key = `${leadSeconds}:${lookbackSeconds}`;
+  ratios(leadSeconds: number, lookbackSeconds: number, seasonSeconds = 0): readonly PeakRatio[] {
+    const key = `${leadSeconds}:${lookbackSeconds}:${seasonSeconds}`;
     let r = this.ratioMemo.get(key);
     if (r === undefined) {
-      r = this.windows(leadSeconds, lookbackSeconds)
+      r = this.windows(leadSeconds, lookbackSeconds, seasonSeconds)
         .filter((w) => w.level > 0 && Number.isFinite(w.peak / w.level))
         .map((w) => ({ ratio: w.peak / w.level, start: w.level, peak: w.peak }));
       this.ratioMemo.set(key, r);
@@ -226,13 +272,31 @@ export class DemandHistory {
 
   /** `estimateHeadroom` over this history, kept per lead, target, prior and level. */
   estimate(leadSeconds: number, target: number, prior0: number, level: Level): HeadroomEstimate {
-    const key = `${leadSeconds}:${target}:${prior0}:${level.basis}:${level.lookbackSeconds}:${level.form ?? 'ratio'}`;
+    const key = `${leadSeconds}:${target}:${prior0}:${level.basis}:${level.lookbackSeconds}:${seasonOf(level)}:${level.form ?? 'ratio'}`;
     let e = this.estimateMemo.get(key);
     if (e === undefined) {
       e = estimateFrom(this, leadSeconds, target, prior0, level);
       this.estimateMemo.set(key, e);
     }
     return e;
+  }
+
+  /**
+   * The highest demand over `(T - season, T - season + lead]`, `T` the last sample: what the coming lead reached a
+   * season earlier. 0 when the history does not reach back a season (within half a step).
+   */
+  seasonalPeak(leadSeconds: number, seasonSeconds: number): number {
+    const s = this.sorted;
+    if (s.length === 0 || !(seasonSeconds > 0) || !(leadSeconds > 0)) return 0;
+    const from = s[s.length - 1].at - seasonSeconds * 1000;
+    if (s[0].at > from + this.step / 2) return 0;
+    const to = from + leadSeconds * 1000;
+    let peak = 0;
+    for (const p of s) {
+      if (p.at > to + 1e-6) break;
+      if (p.at > from + 1e-6) peak = Math.max(peak, p.rps);
+    }
+    return peak;
   }
 }
 
@@ -264,6 +328,21 @@ export function recentLevel(
   const from = s[s.length - 1].at - lookbackSeconds * 1000 - 1e-6;
   for (let i = s.length - 1; i >= 0 && s[i].at >= from; i--) level = Math.max(level, s[i].rps);
   return level;
+}
+
+/**
+ * The level of now for `level` over a lead: `recentLevel`, and with the `seasonal` basis at least what the same
+ * lead reached a season earlier (`DemandHistory.seasonalPeak`).
+ */
+export function levelOf(
+  demandRps: number,
+  samples: readonly DemandSample[] | DemandHistory,
+  level: Level,
+  leadSeconds: number,
+): number {
+  const recent = recentLevel(demandRps, samples, level.lookbackSeconds);
+  const season = seasonOf(level);
+  return season > 0 ? Math.max(recent, DemandHistory.of(samples).seasonalPeak(leadSeconds, season)) : recent;
 }
 
 function medianStep(s: readonly DemandSample[]): number {
@@ -311,6 +390,8 @@ export interface Level {
   lookbackSeconds: number;
   /** `ratio` when absent. */
   form?: HeadroomForm;
+  /** The `seasonal` basis's season (seconds); `HEADROOM_SEASON_SECONDS` when absent. */
+  seasonSeconds?: number;
 }
 
 /** The demand of now as the level: the estimator's historical default. */
@@ -340,7 +421,7 @@ function estimateFrom(
 ): HeadroomEstimate {
   const common = { availability: target, historySeconds: h.spanSeconds, historyPeak: h.peak };
   if (level.form === 'offset') {
-    const windows = h.windows(leadSeconds, level.lookbackSeconds);
+    const windows = h.windows(leadSeconds, level.lookbackSeconds, seasonOf(level));
     const offsetRps = solveOffset(windows, target, prior0);
     // The prior weighs where the history alone would keep the target with less (by more than the solve's
     // tolerance): one replay at that amount, not a second solve.
@@ -353,7 +434,7 @@ function estimateFrom(
       prior: less >= 0 && offsetKeeps(windows, target, less),
     };
   }
-  const history = h.ratios(leadSeconds, level.lookbackSeconds);
+  const history = h.ratios(leadSeconds, level.lookbackSeconds, seasonOf(level));
   const multiplier = solveMultiplier(history, target, prior0);
   return {
     ...common,
@@ -480,7 +561,9 @@ export interface LevelChoice extends Level {
 /**
  * Which level the fleet's headroom scales, learned from its history at its availability target (see the file
  * comment): the basis that keeps the replayed loss within the target at the lower mean capacity; if neither
- * does, the one that loses less; without a covered lead window, `recent-peak`.
+ * does, the one that loses less; without a covered lead window, `recent-peak`. The seasonal level is judged
+ * against that choice over the windows a season of history stands behind (both replayed there): it wins only
+ * where it is better there.
  */
 export function chooseLevel(
   samples: readonly DemandSample[] | DemandHistory,
@@ -497,64 +580,144 @@ export function chooseLevel(
   const covered = replay[1].length;
   if (covered === 0 || recent.lookbackSeconds <= 0) return { ...recent, windows: covered, scores: [] };
   const prior0 = Math.max(1, priorRatio(leadSeconds));
-  const allowed = 1 - target + 1e-12;
-  const scores: LevelScore[] = candidates.map((level, k) => {
-    const e = estimateHeadroom(history, leadSeconds, target, prior0, level);
-    let lost = 0;
-    let total = 0;
-    let held = 0;
-    for (const w of replay[k]) {
-      // As `headroom` holds it: capped at the history's peak (the prior's reach from the level is not known here).
-      const c = Math.min(e.multiplier * w.level + e.offsetRps, Math.max(w.level, e.historyPeak));
-      total += w.peak;
-      lost += Math.max(0, w.peak - c);
-      held += c;
-    }
-    // What keeping the target means is judged as the estimator sized the headroom: with the prior's pseudo-window
-    // beside the history's (`solveMultiplier`: one window at the mean positive level; `solveOffset`: at the mean
-    // level). Over the history's windows alone, a headroom sized with that window in the total loses a hair more
-    // than the target (1 + prior / windows times as much), so every candidate missed it by rounding or not, and
-    // the choice went to whichever fell under it, whatever capacity it held.
-    const sizedOver = level.form === 'offset' ? replay[k] : history.ratios(leadSeconds, level.lookbackSeconds);
-    let levels = 0;
-    for (const w of sizedOver) levels += 'start' in w ? w.start : w.level;
-    const mean = sizedOver.length ? levels / sizedOver.length : 0;
-    const priorPeak = prior0 * mean;
-    const priorLost = Math.max(0, priorPeak - (e.multiplier * mean + e.offsetRps));
-    const sized = total + priorPeak > 0 ? (lost + priorLost) / (total + priorPeak) : 0;
-    return {
-      basis: level.basis,
-      form: level.form ?? 'ratio',
-      multiplier: e.multiplier,
-      offsetRps: e.offsetRps,
-      lossShare: total > 0 ? lost / total : 0,
-      sizedLossShare: sized,
-      keepsTarget: sized <= allowed,
-      meanRps: held / replay[k].length,
-    };
-  });
-  const fits = scores.map((x) => x.keepsTarget);
-  // A later candidate wins only where the history shows it better: at equal loss and capacity (flat demand, or
-  // only windows from idle) the recent peak as a ratio stays, as without history. An amount above the level is
-  // a way to keep the target at less capacity: it is taken only where it keeps it (where nothing does, each
-  // form's loss replayed on the history it was fitted to says little of what the next burst costs; a multiple
-  // of the recent peak, which holds the last burst, stays the fallback).
-  const better = (a: number, b: number) =>
-    fits[a] !== fits[b]
-      ? fits[a]
-      : fits[a]
-        ? scores[a].meanRps < scores[b].meanRps * (1 - 1e-4)
-        : scores[a].lossShare < scores[b].lossShare - 1e-9;
+  const scores: LevelScore[] = candidates.map((level, k) =>
+    scoreLevel(history, leadSeconds, target, prior0, level, replay[k]),
+  );
   let k = 0;
   for (let c = 1; c < candidates.length; c++) {
-    if (candidates[c].form === 'offset' && !fits[c]) continue;
-    if (better(c, k)) k = c;
+    if (candidates[c].form === 'offset' && !scores[c].keepsTarget) continue;
+    if (betterLevel(scores[c], scores[k])) k = c;
+  }
+  let chosen = candidates[k];
+  let chosenScore = scores[k];
+  const others = scores.filter((_, i) => i !== k);
+  // The seasonal level, where the history reaches a season back: against the choice, both fitted to and
+  // replayed over the same windows (those a season of history stands behind; the seasonal level is fitted to
+  // them alone, so the choice is fitted to the history from a season after its start, as if it began there).
+  const seasonal: Level = { basis: 'seasonal', lookbackSeconds: recent.lookbackSeconds };
+  const first = history.sorted[0]?.at ?? 0;
+  let since: DemandHistory | undefined;
+  let incumbent: LevelScore | undefined;
+  const skilled = seasonalSkill(history, leadSeconds, seasonal);
+  for (const level of [seasonal, { ...seasonal, form: 'offset' as const }]) {
+    if (!skilled) break;
+    const windows = history.windows(leadSeconds, level.lookbackSeconds, seasonOf(level));
+    const score = scoreLevel(history, leadSeconds, target, prior0, level, windows);
+    others.push(score);
+    if (level.form === 'offset' && !score.keepsTarget) continue;
+    if (!incumbent) {
+      const from = first + (seasonOf(seasonal) - chosen.lookbackSeconds) * 1000 - 1e-6;
+      since = new DemandHistory(history.sorted.filter((p) => p.at >= from));
+      incumbent = scoreLevel(
+        since,
+        leadSeconds,
+        target,
+        prior0,
+        chosen,
+        since.windows(leadSeconds, chosen.lookbackSeconds),
+      );
+    }
+    if (betterLevel(score, incumbent)) {
+      chosen = level;
+      chosenScore = score;
+      incumbent = score;
+    }
   }
   return {
-    ...candidates[k],
+    ...chosen,
     windows: covered,
-    scores: [scores[k], ...scores.filter((_, i) => i !== k)],
+    scores: [chosenScore, ...others.filter((x) => x !== chosenScore)],
   };
+}
+
+/**
+ * Whether the seasonal level predicts the peak of the coming lead better than the recent level over the windows a
+ * season of history stands behind (the sum of absolute errors, as the forecast's skill is judged against the last
+ * value: forecast/skill.ts): where the days do not repeat, what the same lead reached the day before is noise.
+ */
+function seasonalSkill(history: DemandHistory, leadSeconds: number, seasonal: Level): boolean {
+  const withSeason = history.windows(leadSeconds, seasonal.lookbackSeconds, seasonOf(seasonal));
+  if (withSeason.length === 0) return false;
+  const plain = history.windows(leadSeconds, seasonal.lookbackSeconds);
+  const offset = plain.length - withSeason.length;
+  let seasonalError = 0;
+  let recentError = 0;
+  for (let i = 0; i < withSeason.length; i++) {
+    seasonalError += Math.abs(withSeason[i].peak - withSeason[i].level);
+    recentError += Math.abs(plain[offset + i].peak - plain[offset + i].level);
+  }
+  return seasonalError < recentError;
+}
+
+/**
+ * A level candidate fitted to the history (its multiplier or amount, with the prior) and replayed over `replay`,
+ * its windows: the share lost, whether that keeps the target as the estimator sized it, the mean capacity held.
+ */
+function scoreLevel(
+  history: DemandHistory,
+  leadSeconds: number,
+  target: number,
+  prior0: number,
+  level: Level,
+  replay: readonly LeadWindow[],
+): LevelScore {
+  const e = estimateHeadroom(history, leadSeconds, target, prior0, level);
+  let lost = 0;
+  let total = 0;
+  let held = 0;
+  for (const w of replay) {
+    // As `headroom` holds it: capped at the history's peak (the prior's reach from the level is not known here).
+    const c = Math.min(e.multiplier * w.level + e.offsetRps, Math.max(w.level, e.historyPeak));
+    total += w.peak;
+    lost += Math.max(0, w.peak - c);
+    held += c;
+  }
+  // What keeping the target means is judged as the estimator sized the headroom: with the prior's pseudo-window
+  // beside the history's (`solveMultiplier`: one window at the mean positive level; `solveOffset`: at the mean
+  // level). Over the history's windows alone, a headroom sized with that window in the total loses a hair more
+  // than the target (1 + prior / windows times as much), so every candidate missed it by rounding or not, and
+  // the choice went to whichever fell under it, whatever capacity it held.
+  const sizedOver =
+    level.form === 'offset' ? replay : replay.filter((w) => w.level > 0 && Number.isFinite(w.peak / w.level));
+  let levels = 0;
+  for (const w of sizedOver) levels += w.level;
+  const mean = sizedOver.length ? levels / sizedOver.length : 0;
+  const priorPeak = prior0 * mean;
+  const priorLost = Math.max(0, priorPeak - (e.multiplier * mean + e.offsetRps));
+  const sized = total + priorPeak > 0 ? (lost + priorLost) / (total + priorPeak) : 0;
+  return {
+    basis: level.basis,
+    form: level.form ?? 'ratio',
+    multiplier: e.multiplier,
+    offsetRps: e.offsetRps,
+    lossShare: total > 0 ? lost / total : 0,
+    sizedLossShare: sized,
+    keepsTarget: sized <= 1 - target + 1e-12,
+    meanRps: replay.length ? held / replay.length : 0,
+  };
+}
+
+/**
+ * Whether `a` is better than `b`: it keeps the target where `b` does not; both keeping it, it holds less on
+ * average (by more than 1e-4); neither, it loses less. At equal loss and capacity (flat demand, or only windows
+ * from idle) the earlier candidate stays, as without history. An amount above the level is a way to keep the
+ * target at less capacity: the caller takes it only where it keeps it (where nothing does, each form's loss
+ * replayed on the history it was fitted to says little of what the next burst costs; a multiple of the recent
+ * peak, which holds the last burst, stays the fallback).
+ */
+function betterLevel(a: LevelScore, b: LevelScore): boolean {
+  if (a.keepsTarget !== b.keepsTarget) return a.keepsTarget;
+  return a.keepsTarget ? a.meanRps < b.meanRps * (1 - 1e-4) : a.lossShare < b.lossShare - 1e-9;
+}
+
+/** The level a headroom scales, in words (`levelRps` its value now). */
+export function levelWords(level: Level, levelRps: number): string {
+  const rps = `${levelRps.toFixed(0)} rps`;
+  if (level.basis === 'now') return 'the demand now';
+  if (level.basis === 'recent-peak') return `the highest demand of the last ${level.lookbackSeconds}s (${rps})`;
+  const days = seasonOf(level) / 86_400;
+  const season = days === 1 ? 'a day' : `${Number(days.toFixed(2))} day(s)`;
+  return `the higher of the last ${level.lookbackSeconds}s's demand and what the same lead reached ${season} earlier (${rps})`;
 }
 
 /** The headroom above a level, in words: `x1.40` (ratio) or `+120 rps` (offset). */
@@ -592,7 +755,7 @@ export function headroom(
   const history = DemandHistory.of(samples);
   const e = estimateHeadroom(history, leadSeconds, availability, priorRatio(leadSeconds), level);
   const d = Math.max(0, demandRps);
-  const levelRps = recentLevel(d, history, level.lookbackSeconds);
+  const levelRps = levelOf(d, history, level, leadSeconds);
   const cap = Math.max(d * priorRatio(leadSeconds), e.historyPeak);
   const wanted = levelRps * e.multiplier + e.offsetRps;
   const rps = Math.max(d, Math.min(wanted, cap));

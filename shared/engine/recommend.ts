@@ -27,7 +27,7 @@
 import type { Fleet } from '../domain/types.ts';
 import { DEFAULT_ACTIVATION, DEFAULT_TOLERANCE } from './defaults.ts';
 import { forecastPeak } from './forecast.ts';
-import { type Headroom, headroomAbove, priorRatio } from './headroom.ts';
+import { type Headroom, headroomAbove, levelWords, priorRatio } from './headroom.ts';
 import { metricCapacity, type Tolerances } from './hpa-replicas.ts';
 import type { PlacementPath } from './placement-path.ts';
 import type { Reasons } from './reasons.ts';
@@ -160,7 +160,7 @@ export function recommend(input: RecommendInput, reasons: Reasons): Recommendati
         'rule',
         'demand.headroom',
         `SLO ${(h.availability * 100).toFixed(2)}%: peak over the next ${h.leadSeconds}s up to ${headroomAbove(h)} ` +
-          `${h.level.basis === 'recent-peak' ? `the highest demand of the last ${h.level.lookbackSeconds}s (${fmt(h.levelRps)} rps)` : 'the demand now'} (${h.windows ? `learned from ${h.windows} window(s) over ${(h.historySeconds / 3600).toFixed(1)} h of demand` : 'no history'}` +
+          `${levelWords(h.level, h.levelRps)} (${h.windows ? `learned from ${h.windows} window(s) over ${(h.historySeconds / 3600).toFixed(1)} h of demand` : 'no history'}` +
           `${h.prior ? `, prior x${priorRatio(h.leadSeconds).toFixed(2)} still weighing` : ''}): ${fmt(h.rps)} rps` +
           `${h.capped ? ` (capped at the most the history has seen or the prior expects)` : ''}, ` +
           (after > before

@@ -15,6 +15,7 @@ import {
   LEVEL_NOW,
   type Level,
   levelLookbackSeconds,
+  levelOf,
   peakRatios,
   priorRatio,
   recentLevel,
@@ -31,6 +32,9 @@ const EVERY_LEVEL: readonly Level[] = [
   { basis: 'recent-peak', lookbackSeconds: 300 },
   { basis: 'now', lookbackSeconds: 0, form: 'offset' },
   { basis: 'recent-peak', lookbackSeconds: 300, form: 'offset' },
+  // A season of half an hour, so that the property histories (up to 200 minutes) reach one back.
+  { basis: 'seasonal', lookbackSeconds: 300, seasonSeconds: 1800 },
+  { basis: 'seasonal', lookbackSeconds: 300, seasonSeconds: 1800, form: 'offset' },
 ];
 /** As `decide` takes it: [unix seconds, rps]. */
 const tuples = (values: readonly number[]) => series(values).map((s) => [s.at / 1000, s.rps] as const);
@@ -296,6 +300,101 @@ describe('the level the headroom scales', () => {
     expect(recent.levelRps).toBe(709);
     expect(recent.rps).toBe(709); // capped at the history's peak
     expect(now.rps).toBeLessThan(100);
+  });
+});
+
+describe('the seasonal level: what the same lead reached a season earlier', () => {
+  const SEASONAL = (seasonSeconds: number, lookbackSeconds = 0): Level => ({
+    basis: 'seasonal',
+    lookbackSeconds,
+    seasonSeconds,
+  });
+  /** Days a minute apart, ending at T0: 20 rps at night, a ramp within 3 minutes at 09:00 to 600 until 17:00. */
+  const office = (days: number) =>
+    series(
+      Array.from({ length: days * 1440 }, (_, i) => {
+        const m = i % 1440;
+        const wobble = 1 + 0.05 * Math.sin(i * 0.7);
+        if (m >= 540 && m < 1020) return 600 * wobble;
+        if (m >= 537 && m < 540) return (200 + 130 * (m - 537)) * wobble;
+        return 20 * wobble;
+      }),
+    );
+
+  it('windows: only those a season of history stands behind, the level raised to what the season before reached', () => {
+    // A 10-minute season, the ramp at its 9th minute; a 2-minute lead, no lookback.
+    const day = [1, 1, 1, 1, 1, 1, 1, 1, 10, 10];
+    const s = new DemandHistory(series([...day, ...day, ...day]));
+    const plain = s.windows(120, 0);
+    const seasonal = s.windows(120, 0, 600);
+    // The first season has none behind it: the seasonal windows are the last ones of the plain list.
+    expect(seasonal.length).toBe(plain.length - 10);
+    expect(seasonal.map((w) => w.peak)).toEqual(plain.slice(10).map((w) => w.peak));
+    // Two minutes before the ramp, the season before reached 10 over the coming lead: the level is 10, not 1.
+    expect(seasonal.map((w) => w.level)).toEqual([1, 1, 1, 1, 1, 1, 10, 10, 10, 10, 1, 1, 1, 1, 1, 1, 10, 10]);
+    expect(plain.slice(10).map((w) => w.level)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 10, 10, 1, 1, 1, 1, 1, 1, 1, 1]);
+  });
+
+  it('the level of now is at least the recent one, and what the coming lead reached a season earlier', () => {
+    const day = [1, 1, 1, 1, 1, 1, 1, 10, 10, 10];
+    // The history ends at the 7th minute of its third season: the next 2 minutes reached 10 a season ago.
+    const s = series([...day, ...day, ...day.slice(0, 7)]);
+    expect(levelOf(1, s, SEASONAL(600), 120)).toBe(10);
+    expect(levelOf(1, s, SEASONAL(600), 60)).toBe(10);
+    expect(levelOf(30, s, SEASONAL(600), 120)).toBe(30);
+    expect(levelOf(1, s, { basis: 'recent-peak', lookbackSeconds: 120 }, 120)).toBe(1);
+    // A history shorter than a season gives nothing to look back at: the recent level alone.
+    expect(levelOf(1, series(day.slice(0, 7)), SEASONAL(600), 120)).toBe(1);
+  });
+
+  it('a ramp at the same time every day: the seasonal level is chosen, the night holds little and 09:00 is met ahead', () => {
+    const s = office(3);
+    const level = chooseLevel(s, 900, 0.999);
+    expect(level.basis).toBe('seasonal');
+    // The night: a little above 20 rps, not the day's 600 held all night as a multiple of the night's demand.
+    const night = headroom(
+      20,
+      s.filter((p) => p.at <= T0.getTime() - 6 * 60 * MIN),
+      900,
+      0.999,
+      level,
+    );
+    expect(night.rps).toBeLessThan(200);
+    const plainNight = headroom(
+      20,
+      s.filter((p) => p.at <= T0.getTime() - 6 * 60 * MIN),
+      900,
+      0.999,
+      LEVEL_NOW,
+    );
+    expect(plainNight.rps).toBeGreaterThan(500);
+    // At 08:50 (the history ends 15 h 10 min before T0, the end of a day), the ramp of the day before is 10
+    // minutes ahead: the level is already the day's demand.
+    const before = s.filter((p) => p.at <= T0.getTime() - (15 * 60 + 10) * MIN);
+    expect(new Date(before.at(-1)!.at).getUTCHours() * 60 + new Date(before.at(-1)!.at).getUTCMinutes()).toBe(
+      new Date(T0.getTime() - (15 * 60 + 10) * MIN).getUTCHours() * 60 +
+        new Date(T0.getTime() - (15 * 60 + 10) * MIN).getUTCMinutes(),
+    );
+    expect(headroom(20, before, 900, 0.999, level).rps).toBeGreaterThanOrEqual(600);
+  });
+
+  it('is not a candidate before the history reaches a season back, nor chosen where days do not repeat', () => {
+    const short = office(1);
+    const choice = chooseLevel(short, 900, 0.999);
+    expect(choice.basis).not.toBe('seasonal');
+    expect(choice.scores.map((x) => x.basis)).not.toContain('seasonal');
+    // Three days of bursts at times that do not repeat from one day to the next (a fixed pseudo-random walk).
+    let x = 7;
+    const random = series(
+      Array.from({ length: 3 * 1440 }, () => {
+        x = (x * 48271) % 2147483647;
+        return x % 97 === 0 ? 400 : 100;
+      }),
+    );
+    // What the same lead reached the day before predicts its peak worse than the recent level: no candidate.
+    const r = chooseLevel(random, 900, 0.999);
+    expect(r.basis).not.toBe('seasonal');
+    expect(r.scores.map((x) => x.basis)).not.toContain('seasonal');
   });
 });
 
