@@ -6,7 +6,10 @@
  *     hour's start and of x1.4 at every half hour: timer-triggered work, as serverless platforms see it;
  *   - `bursts.csv`: the same level with about two bursts a day, of x1.6-2.5 for 5-20 minutes, that come
  *     within a minute: a client's batch, a retry storm;
- *   - `smooth.csv`: the level alone.
+ *   - `smooth.csv`: the level alone;
+ *   - `office.csv`: business hours: a night at 3% of the day, a ramp within 6 minutes at 09:00 to the day's
+ *     level (a 15% swing) until 17:00, every day at the same time: work that starts with the office day;
+ *   - `step.csv`: the smooth level, doubled from the third day's 09:00 on: a launch, which no history shows.
  *
  * Each is three days a minute apart (the benchmark replays the last day with the two before as history), with
  * the same noise: a slow drift (an AR(1) of the log level, coefficient 0.95, step sd 0.03) and a
@@ -22,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { mulberry32 } from '../local/emulators/world.ts';
 import { standardNormal } from '../local/sim/trace.ts';
 
-export const STRESS_SHAPES = ['spikes', 'bursts', 'smooth'] as const;
+export const STRESS_SHAPES = ['spikes', 'bursts', 'smooth', 'office', 'step'] as const;
 export type StressShape = (typeof STRESS_SHAPES)[number];
 
 /** Three days, a minute apart. */
@@ -41,7 +44,9 @@ export function stressTrace(shape: StressShape, seed = 7): number[] {
   let burstAmp = 1;
   for (let m = 0; m < STRESS_MINUTES; m++) {
     const hour = (m / 60) % 24;
-    const level = MEAN_PER_MINUTE * (1 + 0.6 * Math.sin((2 * Math.PI * (hour - 9)) / 24));
+    let level = MEAN_PER_MINUTE * (1 + 0.6 * Math.sin((2 * Math.PI * (hour - 9)) / 24));
+    if (shape === 'office') level = MEAN_PER_MINUTE * officeLevel(hour);
+    if (shape === 'step' && m >= 2 * 1440 + 9 * 60) level *= 2;
     drift = 0.95 * drift + 0.03 * standardNormal(rand);
     let v = level * Math.exp(drift + 0.08 * standardNormal(rand));
     // Drawn for every shape, so the three share their noise minute by minute.
@@ -62,13 +67,21 @@ export function stressTrace(shape: StressShape, seed = 7): number[] {
   return out;
 }
 
+/** The office day's level at `hour` (a multiple of the mean): 0.03 at night, 09:00-17:00 about 1.5, a 6-minute ramp. */
+function officeLevel(hour: number): number {
+  const ramp = 0.1;
+  if (hour >= 9 && hour < 17) return 1.5 * (1 + 0.15 * Math.sin((2 * Math.PI * (hour - 9)) / 8));
+  if (hour >= 9 - ramp && hour < 9) return 0.03 + (1.5 - 0.03) * ((hour - (9 - ramp)) / ramp);
+  return 0.03;
+}
+
 /** The trace as CSV: `t_start_utc,requests`, one row a minute from `startMs`. */
 export function stressCsv(requests: readonly number[], startMs: number): string {
   const rows = requests.map((r, i) => `${new Date(startMs + i * 60_000).toISOString().slice(0, 19)},${r}`);
   return `t_start_utc,requests\n${rows.join('\n')}\n`;
 }
 
-/** Writes the three shapes into `dir`; returns their paths. */
+/** Writes the shapes into `dir`; returns their paths. */
 export async function writeStressTraces(dir: string, seed = 7, startMs = Date.UTC(2026, 0, 5)): Promise<string[]> {
   await mkdir(dir, { recursive: true });
   const files: string[] = [];

@@ -50,6 +50,23 @@ describe('stress traces', () => {
     }
   });
 
+  it('office: the night at 3% of the day, a ramp at 09:00 every day; step: the level doubled from the third day', () => {
+    const office = stressTrace('office');
+    const smooth = stressTrace('smooth');
+    const step = stressTrace('step');
+    for (let day = 0; day < 3; day++) {
+      const at = (h: number) => median(office.slice(day * 1440 + h * 60, day * 1440 + h * 60 + 30));
+      expect(at(3) / at(12)).toBeLessThan(0.05);
+      // Within the 6 minutes before 09:00 it climbs from the night's level to the day's.
+      expect(office[day * 1440 + 9 * 60]! / office[day * 1440 + 9 * 60 - 7]!).toBeGreaterThan(20);
+    }
+    const launch = 2 * 1440 + 9 * 60;
+    for (let m = 0; m < STRESS_MINUTES; m++) {
+      if (m < launch) expect(step[m]).toBe(smooth[m]);
+      else expect(Math.abs(step[m]! - 2 * smooth[m]!)).toBeLessThanOrEqual(1.5);
+    }
+  });
+
   it('repeat for a seed and differ between seeds', () => {
     expect(stressTrace('bursts', 3)).toEqual(stressTrace('bursts', 3));
     expect(stressTrace('bursts', 3)).not.toEqual(stressTrace('bursts', 4));
@@ -62,7 +79,13 @@ describe('stress traces', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'stress-'));
     try {
       const files = await writeStressTraces(dir);
-      expect(files.map((f) => path.basename(f))).toEqual(['spikes.csv', 'bursts.csv', 'smooth.csv']);
+      expect(files.map((f) => path.basename(f))).toEqual([
+        'spikes.csv',
+        'bursts.csv',
+        'smooth.csv',
+        'office.csv',
+        'step.csv',
+      ]);
       expect((await readFile(files[0]!, 'utf8')).split('\n')).toHaveLength(STRESS_MINUTES + 2);
       const s = await buildScenario({ demand: 'trace:spikes.csv', spot: 'default', seed: 1, tracesDir: dir });
       expect(s.name).toBe('spikes (last day)');
