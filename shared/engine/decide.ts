@@ -460,26 +460,27 @@ export function decide(given: DecisionInput, now: Date): Plan {
 
   // At zero demand (no hedge to size) the warm pools keep their held need and the nodes scale-ins returned: a
   // lull of a minute must not give up prepared nodes the break-even time keeps (a new preparation each when
-  // demand comes back). Without history they are sized for the scale the history cannot give yet.
-  if (sizing && !warmHold && !fleetManual) {
-    const unknown = unknownScaleRps(sizing, warmView);
-    const need = Math.max(sizing.demandBandRps, unknown);
-    warmHold = holdWarmNeeds(input.state.warmHold, warmView, need, t, unknown > 0 && unknown >= need);
-    warmTargets = heldWarmTargets(warmView, warmHold);
-    warmNeedTargets = warmTarget(warmView, need);
-  }
-  // Without a reading of the demand now (the metrics store did not answer) nothing is sized: the warm pools keep
-  // the need held so far and the nodes scale-ins returned, and are refilled for none. A missing reading is no
-  // reason to give up prepared nodes (a new preparation each when the store answers again).
-  if (!sizing && !warmHold && !fleetManual && warmView.length > 0 && input.state.warmHold) {
-    warmHold = input.state.warmHold;
-    warmTargets = heldWarmTargets(warmView, warmHold);
-    warmNeedTargets = warmTarget(warmView, 0);
-    reasons.add(
-      'rule',
-      'warm.unmeasured',
-      `warm: no reading of the demand now: the warm pools keep the need held so far (${warmHold.rps.toFixed(1)} rps) and the nodes they have within it, none is prepared`,
-    );
+  // demand comes back). Without history they are sized for the scale the history cannot give yet. Without a
+  // reading of the demand now (the metrics store did not answer) nothing is sized: the need held so far stands
+  // and nothing is refilled (a missing reading is no reason to give up prepared nodes either).
+  if (!warmHold && !fleetManual && warmView.length > 0) {
+    let need = 0;
+    if (sizing) {
+      const unknown = unknownScaleRps(sizing, warmView);
+      need = Math.max(sizing.demandBandRps, unknown);
+      warmHold = holdWarmNeeds(input.state.warmHold, warmView, need, t, unknown > 0 && unknown >= need);
+    } else if (input.state.warmHold) {
+      warmHold = input.state.warmHold;
+      reasons.add(
+        'rule',
+        'warm.unmeasured',
+        `warm: no reading of the demand now: the warm pools keep the need held so far (${warmHold.rps.toFixed(1)} rps) and the nodes they have within it, none is prepared`,
+      );
+    }
+    if (warmHold) {
+      warmTargets = heldWarmTargets(warmView, warmHold);
+      warmNeedTargets = warmTarget(warmView, need);
+    }
   }
 
   // Nodes of an ending reservation serve until its end but do not last: a count the operator or the floor

@@ -220,6 +220,7 @@ export class DemandHistory {
   private readonly windowMemo = new Map<string, readonly LeadWindow[]>();
   private readonly ratioMemo = new Map<string, readonly PeakRatio[]>();
   private readonly estimateMemo = new Map<string, HeadroomEstimate>();
+  private readonly seasonalMemo = new Map<string, number>();
 
   constructor(samples: readonly DemandSample[]) {
     this.sorted = validSorted(samples);
@@ -286,15 +287,20 @@ export class DemandHistory {
    * season earlier. 0 when the history does not reach back a season (within half a step).
    */
   seasonalPeak(leadSeconds: number, seasonSeconds: number): number {
-    const s = this.sorted;
-    if (s.length === 0 || !(seasonSeconds > 0) || !(leadSeconds > 0)) return 0;
-    const from = s[s.length - 1].at - seasonSeconds * 1000;
-    if (s[0].at > from + this.step / 2) return 0;
-    const to = from + leadSeconds * 1000;
-    let peak = 0;
-    for (const p of s) {
-      if (p.at > to + 1e-6) break;
-      if (p.at > from + 1e-6) peak = Math.max(peak, p.rps);
+    const key = `${leadSeconds}:${seasonSeconds}`;
+    let peak = this.seasonalMemo.get(key);
+    if (peak === undefined) {
+      peak = 0;
+      const s = this.sorted;
+      const from = s.length ? s[s.length - 1].at - seasonSeconds * 1000 : 0;
+      if (s.length && seasonSeconds > 0 && leadSeconds > 0 && s[0].at <= from + this.step / 2) {
+        const to = from + leadSeconds * 1000;
+        for (const p of s) {
+          if (p.at > to + 1e-6) break;
+          if (p.at > from + 1e-6) peak = Math.max(peak, p.rps);
+        }
+      }
+      this.seasonalMemo.set(key, peak);
     }
     return peak;
   }
@@ -595,19 +601,18 @@ export function chooseLevel(
   // replayed over the same windows (those a season of history stands behind; the seasonal level is fitted to
   // them alone, so the choice is fitted to the history from a season after its start, as if it began there).
   const seasonal: Level = { basis: 'seasonal', lookbackSeconds: recent.lookbackSeconds };
-  const first = history.sorted[0]?.at ?? 0;
-  let since: DemandHistory | undefined;
   let incumbent: LevelScore | undefined;
-  const skilled = seasonalSkill(history, leadSeconds, seasonal);
-  for (const level of [seasonal, { ...seasonal, form: 'offset' as const }]) {
-    if (!skilled) break;
+  const candidatesWithSeason = seasonalSkill(history, leadSeconds, seasonal)
+    ? [seasonal, { ...seasonal, form: 'offset' as const }]
+    : [];
+  for (const level of candidatesWithSeason) {
     const windows = history.windows(leadSeconds, level.lookbackSeconds, seasonOf(level));
     const score = scoreLevel(history, leadSeconds, target, prior0, level, windows);
     others.push(score);
     if (level.form === 'offset' && !score.keepsTarget) continue;
     if (!incumbent) {
-      const from = first + (seasonOf(seasonal) - chosen.lookbackSeconds) * 1000 - 1e-6;
-      since = new DemandHistory(history.sorted.filter((p) => p.at >= from));
+      const from = history.sorted[0].at + (seasonOf(seasonal) - chosen.lookbackSeconds) * 1000 - 1e-6;
+      const since = new DemandHistory(history.sorted.filter((p) => p.at >= from));
       incumbent = scoreLevel(
         since,
         leadSeconds,
