@@ -57,6 +57,7 @@ import {
   warmCapacityFor,
   warmScaleIn,
   warmTarget,
+  withBridged,
   type ForecastNeeds,
   type WarmSizing,
 } from './warm-sizing.ts';
@@ -720,6 +721,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
     // resumed (serving within its resume time) takes the place of one of them (serving within a time to
     // ready), node for node as the rate limits count. The state records them (`warmBridge`): the next
     // decisions launch their cold replacements while the plan still needs the capacity (above).
+    const bridged = new Map<string, number>();
     const coldAdds = final.slots
       .map((slot, i) => ({
         i,
@@ -742,6 +744,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
       n += swapped;
       if (swapped > 0 && !dryRun && !sig.paused) warmBridge[v.pool.id] = (warmBridge[v.pool.id] ?? 0) + swapped;
       if (n <= 0) continue;
+      if (!dryRun && !sig.paused) bridged.set(v.pool.id, n);
       final.set(v.index, final.counts[v.index] + n);
       x += n - swapped;
       room -= n - swapped;
@@ -758,6 +761,9 @@ export function decide(given: DecisionInput, now: Date): Plan {
         { before: x - (n - swapped), after: x, poolId: v.pool.id },
       );
     }
+    // The nodes resumed are the pool's still while they bridge (`HeldNeed.out`): no refill prepares nodes in
+    // their place (warm.ts).
+    if (warmHold && bridged.size > 0) warmHold = withBridged(warmHold, warmView, bridged, t);
   }
   const warmPlan: WarmPlan | undefined =
     warmHold && warmTargets

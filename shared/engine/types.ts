@@ -149,6 +149,13 @@ export interface HeldNeed {
    */
   kept?: { nodes: number; at: string };
   /**
+   * A pool's: its warm nodes resumed by bridges (decide.ts `warm.bridge`) not yet back, and when the last
+   * went. They serve while the cold launches they bridge boot, and the scale-in that follows once those serve
+   * returns them, so a refill does not prepare nodes in their place for the pool's time to ready from then
+   * (a node prepared now is warm no sooner than they are back; warm-sizing.ts `outstanding`).
+   */
+  out?: { nodes: number; at: string };
+  /**
    * Raised by the prior of a fleet without demand history (every warm pool at its maximum, decide.ts), not by a
    * need the history measured: it stands until the history speaks, not for a break-even time (warm-sizing.ts).
    */

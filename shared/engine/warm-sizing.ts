@@ -192,6 +192,36 @@ export function holdWarmNeed(
   return { rps: prev.rps, at: prev.at, ...(prev.prior ? { prior: true as const } : {}) };
 }
 
+/**
+ * Warm nodes of a pool out on bridges that count as the pool's still (`HeldNeed.out`): those not back yet,
+ * for the pool's time to ready since the last went (a refill started later would be ready after they are
+ * back, the cold launches they bridge serving by then; past it, a pool still short is refilled).
+ */
+export function outstanding(hold: HeldNeed | undefined, pool: Pool, now: number): number {
+  const out = hold?.out;
+  if (!out || !(out.nodes > 0)) return 0;
+  const at = Date.parse(out.at);
+  return Number.isFinite(at) && now - at < Math.max(0, pool.timeToReadySeconds) * 1000 ? out.nodes : 0;
+}
+
+/** The hold with the nodes a bridge resumed now added to each pool's `out` (what is still out counted). */
+export function withBridged(
+  hold: WarmHold,
+  pools: readonly WarmPoolView[],
+  resumed: ReadonlyMap<string, number>,
+  now: number,
+): WarmHold {
+  const held: Record<string, HeldNeed> = { ...(hold.pools ?? {}) };
+  for (const v of pools) {
+    const n = resumed.get(v.pool.id) ?? 0;
+    if (!(n > 0)) continue;
+    const own = poolHold(hold, v.pool.id) ?? { rps: hold.rps, at: hold.at };
+    const nodes = outstanding(own, v.pool, now) + n;
+    held[v.pool.id] = { ...own, out: { nodes, at: new Date(now).toISOString() } };
+  }
+  return { ...hold, pools: held };
+}
+
 /** A pool's held need in a hold (a hold saved before the per-pool holds applies to every pool). */
 export function poolHold(hold: WarmHold | undefined, poolId: string): HeldNeed | undefined {
   if (!hold) return undefined;
@@ -215,7 +245,8 @@ export function holdWarmNeeds(
   for (const v of pools) {
     const before = poolHold(prev, v.pool.id);
     const h = holdWarmNeed(before, needRps, now, warmHoldSeconds(v.pool), prior);
-    held[v.pool.id] = before?.kept ? { ...h, kept: before.kept } : h;
+    const out = outstanding(before, v.pool, now) > 0 ? before?.out : undefined;
+    held[v.pool.id] = { ...h, ...(before?.kept ? { kept: before.kept } : {}), ...(out ? { out } : {}) };
   }
   let top: HeldNeed = { rps: 0, at: new Date(now).toISOString() };
   for (const v of pools) {

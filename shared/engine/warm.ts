@@ -31,7 +31,13 @@
  * warm-sizing.ts applies it to the need; without it, up to the pool's rule target. The warm target after the
  * plan is what the pool then has, never below this decision's own need (a pool below it is refilled) and
  * never above what it keeps (the held need, the nodes returned within the break-even time); a pool's scale-out draws
- * on its ready warm nodes first, and what it resumed is not refilled unless the need asks for it. Each cloud
+ * on its ready warm nodes first, and what it resumed is not refilled unless the need asks for it. The nodes a
+ * bridge resumed (decide.ts `warm.bridge`: for a rise the cold launches meet later, or a replacement) come back
+ * with the scale-in once those cold launches serve, a time to ready from now: a node prepared meanwhile would be
+ * warm no sooner. So they count as the pool's while they are out, for the pool's time to ready since the last
+ * went (`HeldNeed.out`, warm-sizing.ts `outstanding`), and the refill prepares only what the need asks beyond
+ * them (`warm.out`); the returns take them off. Before, each bridge prepared as many nodes as it resumed, and the
+ * pool, full again when they came back, ended them (the 2023 code hour: 10 preparations, $1.68). Each cloud
  * returns nodes with its own primitive (ASG warm pool sized relative to the group, with ReuseOnScaleIn;
  * VMSS deallocate; MIG stopInstances / suspendInstances): the adapters.
  *
@@ -39,7 +45,7 @@
  */
 import type { Pool } from '../domain/types.ts';
 import type { Action, DecisionInput, HistoryEntry, Plan, Reason, SetWarmAction } from './types.ts';
-import { poolHold, warmHoldSeconds } from './warm-sizing.ts';
+import { outstanding, poolHold, warmHoldSeconds } from './warm-sizing.ts';
 
 /** The decisions the rises are learned from: a day (demand's daily cycle holds its steepest ramps). */
 export const WARM_LOOKBACK_SECONDS = 24 * 3600;
@@ -97,9 +103,11 @@ export function planWarm(
   returns: Map<string, number>;
   /** Per pool: the nodes kept after a return, and since when (`HeldNeed.kept`), for the next state. */
   kept: Map<string, { nodes: number; at: string }>;
+  /** Per pool: the nodes still out on bridges after this decision's returns (`HeldNeed.out`), for the next state. */
+  out: Map<string, { nodes: number; at: string }>;
 } {
   const pools = input.fleet.pools.filter((p): p is Pool & { warm: NonNullable<Pool['warm']> } => !!p.warm);
-  if (pools.length === 0) return { actions: [], reasons: [], returns: new Map(), kept: new Map() };
+  if (pools.length === 0) return { actions: [], reasons: [], returns: new Map(), kept: new Map(), out: new Map() };
   const t = now.getTime();
   const reasons: Reason[] = [];
   const target = new Map(plan.pools.map((p) => [p.poolId, p.target]));
@@ -182,6 +190,9 @@ export function planWarm(
   const shrinks = shrinksOf(plan);
   const returns = new Map<string, number>();
   const kept = new Map<string, { nodes: number; at: string }>();
+  const outAfter = new Map<string, { nodes: number; at: string }>();
+  /** Per pool: its warm nodes after this decision's resumes and returns, before any refill. */
+  const present = new Map<string, number>();
   const planned = new Map(plan.pools.map((p) => [p.poolId, p]));
   const hold = plan.nextState.warmHold ?? input.state.warmHold;
   for (const p of pools) {
@@ -197,8 +208,26 @@ export function planWarm(
     let returnCap = held;
     let keptNodes = 0;
     let needed = held;
+    let out = 0;
     if (plan.warm) {
       needed = plan.warm.needTargets?.[p.id] ?? held;
+      // Nodes out on bridges come back once the cold launches they bridge serve: not prepared again meanwhile.
+      out = outstanding(poolHold(hold, p.id), p, t);
+      if (out > 0 && needed > haveAfter) {
+        const refill = Math.max(0, needed - out);
+        reasons.push({
+          kind: 'placement',
+          code: 'warm.out',
+          message:
+            `${p.id}: ${out} warm node(s) resumed by bridges are not back yet: they count as the pool's for its ` +
+            `${p.timeToReadySeconds} s time to ready since the last went (a node prepared now would be warm no sooner), ` +
+            `so the pool is refilled for ${refill} of the ${needed} its need asks, not ${needed}`,
+          poolId: p.id,
+          before: needed,
+          after: refill,
+        });
+        needed = refill;
+      }
       // A node the scale-in takes out was serving until now: kept, a prepared node costs its disks, given up
       // a new preparation when it is needed again. So it goes back up to the pool's maximum, and the pool keeps
       // what it then has for its break-even time (the ski-rental rule, as for a need), beside the held need.
@@ -210,10 +239,14 @@ export function planWarm(
     if (plan.warm && back > 0) {
       keptNodes = Math.max(keptNodes, haveAfter + back);
       kept.set(p.id, { nodes: keptNodes, at: now.toISOString() });
+      // Those back are no longer out.
+      const was = poolHold(hold, p.id)?.out;
+      if (out > 0 && was) outAfter.set(p.id, { nodes: Math.max(0, out - back), at: was.at });
     }
     keepCap = Math.max(keepCap, keptNodes);
     const n = Math.min(p.warm.max, Math.max(p.warm.min, needed, Math.min(keepCap, haveAfter + back)));
     want.set(p.id, n);
+    present.set(p.id, haveAfter + back);
     if (shrinks.has(p.id)) returns.set(p.id, back);
     if (shrink > 0) {
       reasons.push({
@@ -237,7 +270,7 @@ export function planWarm(
     const from = p.warmObserved?.target ?? 0;
     const cost = n * p.warm.hourlyPrice;
     const running = n * p.hourlyPrice;
-    const have = (p.warmObserved?.ready ?? 0) + (p.warmObserved?.warming ?? 0);
+    const have = present.get(p.id) ?? (p.warmObserved?.ready ?? 0) + (p.warmObserved?.warming ?? 0);
     const message =
       `${p.id}: keep ${n} warm node(s) ${p.warm.state} (${from} now): ${usd(cost)}/h for their disks, against ` +
       `${usd(running)}/h for the same ${(n * p.rpsPerNode).toFixed(1)} rps kept running; they serve within ` +
@@ -249,7 +282,7 @@ export function planWarm(
       actions.push({ type: 'set-warm', poolId: p.id, from, to: n, state: p.warm.state, reason: message });
     }
   }
-  return { actions, reasons, returns, kept };
+  return { actions, reasons, returns, kept, out: outAfter };
 }
 
 /** The shrinks of the plan's pools (`set-desired` below the count observed), executed or held back. */
@@ -267,7 +300,7 @@ function shrinksOf(plan: Plan): Map<string, { nodes: number }> {
  * (`SetDesiredAction.toWarm`).
  */
 export function withWarm(input: DecisionInput, plan: Plan, now: Date): Plan {
-  const { actions, reasons, returns, kept } = planWarm(input, plan, now);
+  const { actions, reasons, returns, kept, out } = planWarm(input, plan, now);
   if (actions.length === 0 && reasons.length === 0) return plan;
   const held = plan.paused || plan.dryRun;
   const warmOf = new Map(input.fleet.pools.filter((p) => p.warm).map((p) => [p.id, p.warm!]));
@@ -284,19 +317,21 @@ export function withWarm(input: DecisionInput, plan: Plan, now: Date): Plan {
       if (back === undefined || !w) return a;
       return { ...a, toWarm: { nodes: back, warm: targets.get(a.poolId) ?? 0, state: w.state } };
     });
-  // The nodes a scale-in returns are kept from now on (held back while paused or in a dry run: none returns).
+  // The nodes a scale-in returns are kept from now on, and no longer out on bridges (held back while paused or
+  // in a dry run: none returns).
   const hold = plan.nextState.warmHold;
   const nextState =
-    !held && hold && kept.size > 0
+    !held && hold && (kept.size > 0 || out.size > 0)
       ? {
           ...plan.nextState,
           warmHold: {
             ...hold,
             pools: Object.fromEntries(
-              [...new Set([...Object.keys(hold.pools ?? {}), ...kept.keys()])].map((id) => {
-                const own = poolHold(hold, id) ?? { rps: hold.rps, at: hold.at };
+              [...new Set([...Object.keys(hold.pools ?? {}), ...kept.keys(), ...out.keys()])].map((id) => {
+                const { out: was, ...own } = poolHold(hold, id) ?? { rps: hold.rps, at: hold.at };
                 const k = kept.get(id);
-                return [id, k ? { ...own, kept: k } : own];
+                const o = out.has(id) ? out.get(id) : was;
+                return [id, { ...own, ...(k ? { kept: k } : {}), ...(o && o.nodes > 0 ? { out: o } : {}) }];
               }),
             ),
           },

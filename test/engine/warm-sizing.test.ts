@@ -14,6 +14,8 @@ import { headroom, priorRatio } from '../../shared/engine/headroom.ts';
 import type { DecisionInput } from '../../shared/engine/types.ts';
 import {
   holdWarmNeed,
+  holdWarmNeeds,
+  outstanding,
   sizeWithWarm,
   type WarmPoolView,
   warmHoldSeconds,
@@ -335,6 +337,98 @@ describe('warm nodes first when the rate limits clip a rise', () => {
       });
     } else expect(r).toBeUndefined();
     expect(p.nextState.warmBridge).toEqual(left);
+  });
+});
+
+describe('warm nodes out on bridges are not prepared again', () => {
+  const cheap = (desired: number) =>
+    pool({ id: 'cheap', hourlyPrice: 0.5, desired, ready: desired, max: 64, timeToReadySeconds: 600 });
+  const clipped = (odNodes: number, warmNodes: number, rps: number, over: Partial<DecisionInput> = {}) => {
+    const f = fleet([od(odNodes, warmNodes), cheap(0)], {
+      metrics: [],
+      scaleUp: DEFAULT_SCALE_UP,
+      placement: { onDemandBase: 0, spotShare: 1, maxSpotSharePerZone: 1 },
+    });
+    f.slo.availability = 0.999;
+    return input(f, { demand: { rps }, demandHistory: [], ...over });
+  };
+  const setWarm = (p: ReturnType<typeof decide>) => p.actions.find((a) => a.type === 'set-warm' && a.poolId === 'od');
+  /** A hold whose od pool has `nodes` out on bridges since `at`. */
+  const outSince = (nodes: number, at: number) => ({
+    rps: 200,
+    at: T0.toISOString(),
+    pools: { od: { rps: 200, at: T0.toISOString(), out: { nodes, at: new Date(at).toISOString() } } },
+  });
+
+  it('counts the nodes a bridge resumes as still in the pool: the refill prepares only what the need asks beyond them', () => {
+    // 3 nodes serve 30 rps and demand jumps to 200: the rate limit lets 4 more in, 4 of the pool's 6 warm nodes
+    // resumed in place of cold launches. Without history the pools are sized at the prior (every warm pool at its
+    // max, 20): of the 20, the 4 out come back once the cold launches they bridge serve, so 16 are kept, 14 of
+    // them prepared now (2 left warm), not 18.
+    const i = clipped(3, 6, 200);
+    const p = withWarm(i, decide(i, T0), T0);
+    expect(p.reasons.find((r) => r.code === 'warm.bridge')?.message).toMatch(/\+4 warm node/);
+    expect(p.warm?.needTargets?.od).toBe(20);
+    expect(setWarm(p)).toMatchObject({ from: 6, to: 16 });
+    expect(p.reasons.find((r) => r.code === 'warm.out')).toMatchObject({ before: 20, after: 16 });
+    expect(p.reasons.find((r) => r.code === 'warm.pool')?.message).toMatch(
+      /; 14 used up or not yet there are refilled/,
+    );
+    expect(p.nextState.warmHold?.pools?.od?.out).toEqual({ nodes: 4, at: T0.toISOString() });
+    // A dry run resumes nothing: nothing is out.
+    const dry = { ...i, dryRun: true };
+    expect(withWarm(dry, decide(dry, T0), T0).nextState.warmHold?.pools?.od?.out).toBeUndefined();
+  });
+
+  it.each([
+    // Within the pool's time to ready (600 s) of the last bridge they still count, and more resumed now add.
+    { name: 'within the time to ready: still counted, the new ones added', dt: 599, out: 4 + 2 },
+    // Past it a pool still short is refilled: only the new ones count.
+    { name: 'past the time to ready: refilled, only the new ones counted', dt: 600, out: 2 },
+  ])('$name', ({ dt, out }) => {
+    const now = new Date(t0 + dt * 1000);
+    const i = clipped(7, 2, 200, {
+      demandHistory: flat(200) as Array<[number, number]>,
+      state: { offeringBackoff: [], warmHold: outSince(4, t0) },
+    });
+    const p = withWarm(i, decide(i, now), now);
+    expect(p.reasons.find((r) => r.code === 'warm.bridge')?.message).toMatch(/\+2 warm node/);
+    expect(p.nextState.warmHold?.pools?.od?.out).toEqual({ nodes: out, at: now.toISOString() });
+  });
+
+  it.each([
+    // Demand fell: the scale-in returns the 4 nodes out, nothing is out any more, they are kept.
+    { name: 'all back', rps: 30, odNodes: 7, back: 4, left: undefined },
+    // Demand fell less: 4 of the 6 out come back, 2 stay out, since the bridge's time.
+    { name: 'part back', rps: 60, odNodes: 10, back: 4, left: 2 },
+  ])('the scale-in that returns them takes them off: $name', ({ rps, odNodes, back, left }) => {
+    const now = new Date(t0 + 300_000);
+    const i = clipped(odNodes, 2, rps, {
+      demandHistory: flat(rps) as Array<[number, number]>,
+      state: { offeringBackoff: [], warmHold: outSince(6 - (odNodes === 7 ? 2 : 0), t0) },
+    });
+    const p = withWarm(i, decide(i, now), now);
+    expect(p.reasons.find((r) => r.code === 'warm.return')?.message).toMatch(new RegExp(`^od: ${back} of the`));
+    const h = p.nextState.warmHold?.pools?.od;
+    expect(h?.out).toEqual(left === undefined ? undefined : { nodes: left, at: T0.toISOString() });
+    expect(h?.kept).toEqual({ nodes: 2 + back, at: now.toISOString() });
+  });
+});
+
+describe('outstanding and the hold', () => {
+  const p = od(0, 0);
+  const h = { rps: 10, at: T0.toISOString(), out: { nodes: 3, at: T0.toISOString() } };
+  it('counts the nodes out for the time to ready of their pool since the last went', () => {
+    expect(outstanding(h, p, t0)).toBe(3);
+    expect(outstanding(h, p, t0 + 599_999)).toBe(3);
+    expect(outstanding(h, p, t0 + 600_000)).toBe(0);
+    expect(outstanding({ rps: 10, at: T0.toISOString() }, p, t0)).toBe(0);
+    expect(outstanding({ ...h, out: { nodes: 3, at: 'not a time' } }, p, t0)).toBe(0);
+  });
+  it('is carried by the held needs while it counts, and dropped after', () => {
+    const prev = { rps: 10, at: T0.toISOString(), pools: { od: h } };
+    expect(holdWarmNeeds(prev, [view(p)], 10, t0 + 60_000).pools?.od?.out).toEqual(h.out);
+    expect(holdWarmNeeds(prev, [view(p)], 10, t0 + 600_000).pools?.od?.out).toBeUndefined();
   });
 });
 
