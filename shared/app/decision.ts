@@ -305,7 +305,9 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       signals,
       ...(extras.metrics ? { metrics: extras.metrics } : {}),
       ...(extras.demand ? { demand: extras.demand } : {}),
-      ...(extras.demandHistory ? { demandHistory: extras.demandHistory } : {}),
+      ...(extras.demandHistory
+        ? { demandHistory: extras.demandHistory, demandSeasonSeconds: deps.resolved.config.forecast.seasonHours * 3600 }
+        : {}),
       ...(extras.forecast ? { forecast: extras.forecast } : {}),
       ...(extras.forecastSkill ? { forecastSkill: extras.forecastSkill } : {}),
       ...(extras.reservations ? { reservations: extras.reservations } : {}),

@@ -453,8 +453,14 @@ export const ConfigSchema = z.strictObject({
         .positive()
         .max(24 * 14)
         .default(48),
-      /** The seasonal period (a day). */
-      seasonHours: z.number().int().positive().default(24).meta({ description: 'The seasonal period (a day).' }),
+      /**
+       * The seasonal period (a day): the forecaster's, and the season the SLO headroom's seasonal level looks
+       * back over (it needs `lookbackHours` of at least a season and a lead time to act).
+       */
+      seasonHours: z.number().int().positive().default(24).meta({
+        description:
+          "The seasonal period (a day): the forecaster's, and the season the SLO headroom's seasonal level looks back over (it needs lookbackHours of at least a season and a lead time to act).",
+      }),
       /** Scale in on a forecast too (off by default, as EC2 predictive scaling). */
       scaleIn: z
         .boolean()

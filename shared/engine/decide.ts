@@ -277,7 +277,9 @@ export function decide(given: DecisionInput, now: Date): Plan {
   // The level the headroom scales (headroom.ts): the demand now, or the highest since the previous decision,
   // whichever the fleet's history serves at its target with less capacity.
   const level =
-    sloSizing && demandNow !== undefined ? chooseLevel(samples, lead, fleet.slo.availability, interval) : undefined;
+    sloSizing && demandNow !== undefined
+      ? chooseLevel(samples, lead, fleet.slo.availability, interval, input.demandSeasonSeconds)
+      : undefined;
   const slo =
     sloSizing && demandNow !== undefined
       ? headroom(demandNow, samples, lead, fleet.slo.availability, level ?? LEVEL_NOW)

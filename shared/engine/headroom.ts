@@ -28,7 +28,8 @@
  *     static fleet.
  *
  * A third basis, `seasonal`, is the recent peak raised to what the demand reached over the same lead a season
- * (a day, `HEADROOM_SEASON_SECONDS`) earlier: a ramp that comes at the same time every day (a business day's
+ * (the fleet's `forecast.seasonHours`, `DecisionInput.demandSeasonSeconds`; a day, `HEADROOM_SEASON_SECONDS`,
+ * by default) earlier: a ramp that comes at the same time every day (a business day's
  * start, a timer's jobs) is then a level reached ahead of it rather than a ratio of the night's demand held all
  * night. It is learned only from the windows a season of history stands behind, is a candidate only where it
  * predicts the lead's peak better than the recent level there (the forecast's skill rule), and wins only where,
@@ -98,8 +99,10 @@ export const DEMAND_HISTORY_STEP_SECONDS = 60;
 export type LevelBasis = 'now' | 'recent-peak' | 'seasonal';
 
 /**
- * The season the `seasonal` level looks back (seconds): a day, the cycle of inference demand (the forecast's
- * default season, `forecast.seasonHours` 24, and the Azure LLM traces' own description of their daily pattern).
+ * The season the `seasonal` level looks back (seconds) by default: a day, the cycle of inference demand (the
+ * forecast's default season, `forecast.seasonHours` 24, and the Azure LLM traces' own description of their daily
+ * pattern). A fleet whose demand repeats over another period (a week) sets `forecast.seasonHours`, which the
+ * application passes as `DecisionInput.demandSeasonSeconds`.
  * A ramp that comes at the same time every day (a business day's start) is then a level the fleet reaches
  * ahead of it, not a ratio of the night's demand held all night.
  */
@@ -576,6 +579,8 @@ export function chooseLevel(
   leadSeconds: number,
   availability: number,
   intervalSeconds: number = DEFAULT_DECISION_INTERVAL_SECONDS,
+  /** The season the seasonal level looks back (`DecisionInput.demandSeasonSeconds`). */
+  seasonSeconds: number = HEADROOM_SEASON_SECONDS,
 ): LevelChoice {
   const target = Math.min(1, Math.max(0, availability));
   const recent: Level = { basis: 'recent-peak', lookbackSeconds: levelLookbackSeconds(leadSeconds, intervalSeconds) };
@@ -600,7 +605,11 @@ export function chooseLevel(
   // The seasonal level, where the history reaches a season back: against the choice, both fitted to and
   // replayed over the same windows (those a season of history stands behind; the seasonal level is fitted to
   // them alone, so the choice is fitted to the history from a season after its start, as if it began there).
-  const seasonal: Level = { basis: 'seasonal', lookbackSeconds: recent.lookbackSeconds };
+  const seasonal: Level = {
+    basis: 'seasonal',
+    lookbackSeconds: recent.lookbackSeconds,
+    ...(seasonSeconds !== HEADROOM_SEASON_SECONDS ? { seasonSeconds } : {}),
+  };
   let incumbent: LevelScore | undefined;
   const candidatesWithSeason = seasonalSkill(history, leadSeconds, seasonal)
     ? [seasonal, { ...seasonal, form: 'offset' as const }]

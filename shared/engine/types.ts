@@ -239,6 +239,12 @@ export interface DecisionInput {
    */
   demandHistory?: ReadonlyArray<readonly [number, number]>;
   /**
+   * The demand's season (seconds): the cycle the headroom's seasonal level looks back over (headroom.ts), the
+   * forecaster's too (`forecast.seasonHours`). A day when absent (`HEADROOM_SEASON_SECONDS`). The level needs a
+   * season of `demandHistory` behind a lead window before it is a candidate.
+   */
+  demandSeasonSeconds?: number;
+  /**
    * Longest time until the next decision, seconds (the forecast schedule's period): what a decision holds
    * must last until the next one's launches are ready. Default `DEFAULT_DECISION_INTERVAL_SECONDS`.
    */

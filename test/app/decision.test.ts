@@ -510,3 +510,39 @@ describe('a node an earlier decision is removing after its notice', () => {
     expect(plan.currentNodes).toBe(3);
   });
 });
+
+describe('the demand season the configuration sets', () => {
+  it('is the season the headroom looks back over: a ramp every other day, met from two days earlier', async () => {
+    // Six days of demand a minute apart up to now: the office day (600 rps from 09:00 to 17:00) every other day,
+    // 20 rps through the rest.
+    const t0 = T0.getTime() / 1000;
+    const points: Array<[number, number]> = Array.from({ length: 6 * 1440 }, (_, k) => {
+      const i = k + 1;
+      const day = Math.floor(i / 1440);
+      const m = i % 1440;
+      const wobble = 1 + 0.05 * Math.sin(i * 0.7);
+      const rps = day % 2 === 1 ? 20 : m >= 540 && m < 1020 ? 600 : m >= 537 && m < 540 ? 200 + 130 * (m - 537) : 20;
+      return [t0 - (6 * 1440 - k - 1) * 60, rps * wobble];
+    });
+    const level = async (seasonHours: number) => {
+      const forecast = { ...resolved.config.forecast, seasonHours, lookbackHours: 144 };
+      const f = fakeDeps({ ...resolved, config: { ...resolved.config, forecast } }, T0);
+      f.set('aws-g5-ondemand', { desired: 2 });
+      const fleet = resolved.fleets[0]!;
+      f.metrics.values.set(metricsQueryText(demandQuery(fleet)), 20);
+      f.metrics.series.set(metricsQueryText(demandQuery(fleet)), [{ labels: {}, points }]);
+      const r = await runDecision(f.deps, {
+        fn: 'forecast',
+        fleetId: FLEET,
+        eventId: 'tick-1',
+        source: 'aws.events',
+        signals: [],
+        gather: { demand: true, metrics: true },
+        dryRun: true,
+      });
+      return r.plan.reasons.find((x) => x.code === 'demand.level')?.message ?? '';
+    };
+    expect(await level(48)).toMatch(/what the same lead reached 2 day\(s\) earlier/);
+    expect(await level(24)).not.toMatch(/same lead reached/);
+  });
+});

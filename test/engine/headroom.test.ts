@@ -16,6 +16,7 @@ import {
   type Level,
   levelLookbackSeconds,
   levelOf,
+  levelWords,
   peakRatios,
   priorRatio,
   recentLevel,
@@ -360,6 +361,27 @@ describe('the seasonal level: what the same lead reached a season earlier', () =
     // ramp at 537-539): the ramp of the day before is within the lead, so the level is already the day's demand.
     const before = s.filter((p) => p.at <= T0.getTime() - (15 * 60 + 10) * MIN);
     expect(headroom(20, before, 900, 0.999, level).rps).toBeGreaterThanOrEqual(600);
+  });
+
+  it('looks back the season the fleet configures: a ramp every other day is met from two days earlier', () => {
+    // Six days, the office day on every other one and the night's demand all through the others.
+    const s = series(
+      Array.from({ length: 6 * 1440 }, (_, i) => {
+        const day = Math.floor(i / 1440);
+        const m = i % 1440;
+        const wobble = 1 + 0.05 * Math.sin(i * 0.7);
+        if (day % 2 === 1) return 20 * wobble;
+        if (m >= 540 && m < 1020) return 600 * wobble;
+        if (m >= 537 && m < 540) return (200 + 130 * (m - 537)) * wobble;
+        return 20 * wobble;
+      }),
+    );
+    // A day's season predicts a ramp a day after each idle day and none after each office day: no skill.
+    expect(chooseLevel(s, 900, 0.999).scores.map((x) => x.basis)).not.toContain('seasonal');
+    // Two days: the same lead two days earlier.
+    const twoDays = chooseLevel(s, 900, 0.999, undefined, 2 * 86_400);
+    expect(twoDays).toMatchObject({ basis: 'seasonal', seasonSeconds: 2 * 86_400 });
+    expect(levelWords(twoDays, 600)).toMatch(/2 day\(s\) earlier/);
   });
 
   it('is not a candidate before the history reaches a season back, nor chosen where days do not repeat', () => {
