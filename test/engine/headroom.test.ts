@@ -384,6 +384,23 @@ describe('the seasonal level: what the same lead reached a season earlier', () =
     expect(levelWords(twoDays, 600)).toMatch(/2 day\(s\) earlier/);
   });
 
+  it('a week of office days and quiet weekends: a day is no season there, a week is', () => {
+    // Two weeks a minute apart: weekdays 600 rps from 09:00 to 17:00 and 60 through the night, weekends 100.
+    const s = series(
+      Array.from({ length: 14 * 1440 }, (_, i) => {
+        const m = i % 1440;
+        const weekend = Math.floor(i / 1440) % 7 >= 5;
+        return (weekend ? 100 : m >= 540 && m < 1020 ? 600 : 60) * (1 + 0.1 * Math.sin(i * 0.37));
+      }),
+    );
+    // What a day earlier reached misleads on every Saturday and Monday: no skill over the recent level.
+    expect(chooseLevel(s, 900, 0.999).scores.map((x) => x.basis)).not.toContain('seasonal');
+    expect(chooseLevel(s, 900, 0.999, undefined, 7 * 86_400)).toMatchObject({
+      basis: 'seasonal',
+      seasonSeconds: 7 * 86_400,
+    });
+  });
+
   it('is not a candidate before the history reaches a season back, nor chosen where days do not repeat', () => {
     const short = office(1);
     const choice = chooseLevel(short, 900, 0.999);
