@@ -94,17 +94,17 @@ export const DEMAND_HISTORY_STEP_SECONDS = 60;
 
 /**
  * The level a headroom scales: the demand now, the highest demand since the previous decision, or the higher of
- * that and what the demand reached over the same lead a season (a day) earlier (see the file comment).
+ * that and what the demand reached over the same lead a season (a day by default) earlier (see the file comment).
  */
 export type LevelBasis = 'now' | 'recent-peak' | 'seasonal';
 
 /**
  * The season the `seasonal` level looks back (seconds) by default: a day, the cycle of inference demand (the
  * forecast's default season, `forecast.seasonHours` 24, and the Azure LLM traces' own description of their daily
- * pattern). A fleet whose demand repeats over another period (a week) sets `forecast.seasonHours`, which the
- * application passes as `DecisionInput.demandSeasonSeconds`.
- * A ramp that comes at the same time every day (a business day's start) is then a level the fleet reaches
- * ahead of it, not a ratio of the night's demand held all night.
+ * pattern). A ramp that comes at the same time every day (a business day's start) is then a level the fleet
+ * reaches ahead of it, not a ratio of the night's demand held all night. A fleet whose demand repeats over
+ * another period (a week) sets `forecast.seasonHours`, which the application passes as
+ * `DecisionInput.demandSeasonSeconds`.
  */
 export const HEADROOM_SEASON_SECONDS = 86_400;
 
@@ -605,11 +605,7 @@ export function chooseLevel(
   // The seasonal level, where the history reaches a season back: against the choice, both fitted to and
   // replayed over the same windows (those a season of history stands behind; the seasonal level is fitted to
   // them alone, so the choice is fitted to the history from a season after its start, as if it began there).
-  const seasonal: Level = {
-    basis: 'seasonal',
-    lookbackSeconds: recent.lookbackSeconds,
-    ...(seasonSeconds !== HEADROOM_SEASON_SECONDS ? { seasonSeconds } : {}),
-  };
+  const seasonal: Level = { basis: 'seasonal', lookbackSeconds: recent.lookbackSeconds, seasonSeconds };
   let incumbent: LevelScore | undefined;
   const candidatesWithSeason = seasonalSkill(history, leadSeconds, seasonal)
     ? [seasonal, { ...seasonal, form: 'offset' as const }]

@@ -208,11 +208,12 @@ export function planWarm(
     let returnCap = held;
     let keptNodes = 0;
     let needed = held;
+    const own = poolHold(hold, p.id);
     let out = 0;
     if (plan.warm) {
       needed = plan.warm.needTargets?.[p.id] ?? held;
       // Nodes out on bridges come back once the cold launches they bridge serve: not prepared again meanwhile.
-      out = outstanding(poolHold(hold, p.id), p, t);
+      out = outstanding(own, p, t);
       if (out > 0 && needed > haveAfter) {
         const refill = Math.max(0, needed - out);
         reasons.push({
@@ -232,16 +233,15 @@ export function planWarm(
       // a new preparation when it is needed again. So it goes back up to the pool's maximum, and the pool keeps
       // what it then has for its break-even time (the ski-rental rule, as for a need), beside the held need.
       returnCap = p.warm.max;
-      const own = poolHold(hold, p.id)?.kept;
-      keptNodes = own && t - Date.parse(own.at) < warmHoldSeconds(p) * 1000 ? own.nodes : 0;
+      const k = own?.kept;
+      keptNodes = k && t - Date.parse(k.at) < warmHoldSeconds(p) * 1000 ? k.nodes : 0;
     }
     const back = Math.min(shrink, Math.max(0, returnCap - haveAfter));
     if (plan.warm && back > 0) {
       keptNodes = Math.max(keptNodes, haveAfter + back);
       kept.set(p.id, { nodes: keptNodes, at: now.toISOString() });
       // Those back are no longer out.
-      const was = poolHold(hold, p.id)?.out;
-      if (out > 0 && was) outAfter.set(p.id, { nodes: Math.max(0, out - back), at: was.at });
+      if (out > 0 && own?.out) outAfter.set(p.id, { nodes: Math.max(0, out - back), at: own.out.at });
     }
     keepCap = Math.max(keepCap, keptNodes);
     const n = Math.min(p.warm.max, Math.max(p.warm.min, needed, Math.min(keepCap, haveAfter + back)));

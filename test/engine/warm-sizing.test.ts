@@ -398,14 +398,14 @@ describe('warm nodes out on bridges are not prepared again', () => {
 
   it.each([
     // Demand fell: the scale-in returns the 4 nodes out, nothing is out any more, they are kept.
-    { name: 'all back', rps: 30, odNodes: 7, back: 4, left: undefined },
+    { name: 'all back', rps: 30, odNodes: 7, out: 4, back: 4, left: undefined },
     // Demand fell less: 4 of the 6 out come back, 2 stay out, since the bridge's time.
-    { name: 'part back', rps: 60, odNodes: 10, back: 4, left: 2 },
-  ])('the scale-in that returns them takes them off: $name', ({ rps, odNodes, back, left }) => {
+    { name: 'part back', rps: 60, odNodes: 10, out: 6, back: 4, left: 2 },
+  ])('the scale-in that returns them takes them off: $name', ({ rps, odNodes, out, back, left }) => {
     const now = new Date(t0 + 300_000);
     const i = clipped(odNodes, 2, rps, {
       demandHistory: flat(rps) as Array<[number, number]>,
-      state: { offeringBackoff: [], warmHold: outSince(6 - (odNodes === 7 ? 2 : 0), t0) },
+      state: { offeringBackoff: [], warmHold: outSince(out, t0) },
     });
     const p = withWarm(i, decide(i, now), now);
     expect(p.reasons.find((r) => r.code === 'warm.return')?.message).toMatch(new RegExp(`^od: ${back} of the`));
