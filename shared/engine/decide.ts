@@ -727,27 +727,42 @@ export function decide(given: DecisionInput, now: Date): Plan {
     const coldAdds = final.slots
       .map((slot, i) => ({
         i,
+        // Nodes a pool's minimum holds are not a rise's launches: a warm node never takes their place.
         added: slot.pool.warm
           ? 0
-          : Math.max(0, final.counts[i] - Math.max(0, slot.pool.desired - (slot.notComing ?? 0))),
+          : Math.max(0, final.counts[i] - Math.max(slot.min, slot.pool.desired - (slot.notComing ?? 0))),
       }))
       .filter((c) => c.added > 0);
+    // A resumed node is a node like any other for the hard limits: its cloud's maximum, the budget, the GPUs.
+    const { hourlyBudgetUsd, maxGpus } = policy.safety;
+    const fits = (v: (typeof warmView)[number]) =>
+      final.cloudRoom(v.pool.cloud) >= 1 &&
+      (hourlyBudgetUsd === undefined || final.cost() + v.pool.hourlyPrice <= hourlyBudgetUsd + 1e-9) &&
+      (maxGpus === undefined || final.gpus() + Math.max(0, v.pool.gpusPerNode) <= maxGpus);
     for (const v of warmView) {
       const want = b.nodes.get(v.pool.id) ?? 0;
-      let n = Math.min(room, want);
+      let n = 0;
       let swapped = 0;
-      while (n + swapped < want) {
-        const c = coldAdds.find((a) => a.added > 0);
-        if (!c) break;
-        c.added--;
-        final.set(c.i, final.counts[c.i] - 1);
-        swapped++;
+      while (n < want) {
+        // On top of the plan's count while the limits leave room, else in place of a cold launch.
+        let c: (typeof coldAdds)[number] | undefined;
+        if (n - swapped >= room || !fits(v)) {
+          c = coldAdds.find((a) => a.added > 0);
+          if (!c) break;
+          final.set(c.i, final.counts[c.i] - 1);
+          if (!fits(v)) {
+            final.set(c.i, final.counts[c.i] + 1);
+            break;
+          }
+          c.added--;
+          swapped++;
+        }
+        final.set(v.index, final.counts[v.index] + 1);
+        n++;
       }
-      n += swapped;
       if (swapped > 0 && !dryRun && !sig.paused) warmBridge[v.pool.id] = (warmBridge[v.pool.id] ?? 0) + swapped;
       if (n <= 0) continue;
       if (!dryRun && !sig.paused) bridged.set(v.pool.id, n);
-      final.set(v.index, final.counts[v.index] + n);
       x += n - swapped;
       room -= n - swapped;
       reasons.add(

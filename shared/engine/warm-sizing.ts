@@ -321,7 +321,11 @@ export function bridge(
     const added = Math.max(0, count - Math.max(0, p.desired - notComing));
     const resumedByAdds = Math.min(added, v.ready);
     soon += (booting + resumedByAdds) * p.rpsPerNode;
-    spare.set(p.id, Math.max(0, Math.min(v.ready - resumedByAdds, v.room - added)));
+    // Room left in the plan's layout itself: the view's room was measured before the placement, whose additions
+    // (a reservation filled first, replacements for nodes under notice) `added` does not see when nodes leave.
+    const slot = final.slots[v.index];
+    const left = slot.blocked ? 0 : Math.max(0, slot.growCap - count);
+    spare.set(p.id, Math.max(0, Math.min(v.ready - resumedByAdds, v.room - added, left)));
   }
   const nodes = new Map<string, number>();
   const short = Math.max(0, needRps - soon);

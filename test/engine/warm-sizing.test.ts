@@ -11,7 +11,7 @@ import type { Pool } from '../../shared/domain/types.ts';
 import { decide } from '../../shared/engine/decide.ts';
 import { DEFAULT_SCALE_UP } from '../../shared/engine/defaults.ts';
 import { headroom, priorRatio } from '../../shared/engine/headroom.ts';
-import type { DecisionInput } from '../../shared/engine/types.ts';
+import type { DecisionInput, Plan } from '../../shared/engine/types.ts';
 import {
   holdWarmNeed,
   holdWarmNeeds,
@@ -302,6 +302,52 @@ describe('warm nodes first when the rate limits clip a rise', () => {
     expect(p.nextState.warmBridge).toEqual({ od: 4 });
   });
 
+  it("never takes the place of nodes a pool's minimum holds (they are no rise's launches)", () => {
+    // The cheap pool is empty with a minimum of 2: the plan raises it to 2 (limit.pool-min), and the rate
+    // limit leaves no room on top. A warm node may stand in for a rise's cold launch, not for those two: before
+    // the fix one of them gave way to a resumed od node and the pool ended below its minimum (found by the
+    // engine's properties over SLO-sized fleets with warm pools).
+    const i = clipped(3, 0, 200);
+    i.fleet.pools = i.fleet.pools.map((p) => (p.id === 'cheap' ? { ...p, min: 2 } : p));
+    const p = decide(i, T0);
+    expect(target(p, 'cheap')).toBe(2);
+    expect(p.targetNodes).toBe(7);
+    expect(target(p, 'od')).toBe(5);
+    expect(p.reasons.find((x) => x.code === 'warm.bridge')?.message).toMatch(/2 in place of cold launches/);
+  });
+
+  it.each([
+    // 5 nodes in aws: the 2 cold launches the cap leaves give way to 2 warm nodes (serving sooner).
+    {
+      name: "its cloud's maximum",
+      over: { placement: { maxPerCloud: { aws: 5 } } },
+      od: 5,
+      cap: (p: Plan) => p.targetNodes <= 5,
+    },
+    // $5/h: 3 od nodes and 4 cheap ones ($0.50/h) fit; a warm od node ($1/h) in place of a cheap one does not.
+    {
+      name: 'the budget',
+      over: { safety: { hourlyBudgetUsd: 5 } },
+      od: 3,
+      cap: (p: Plan) => p.costPerHour <= 5 + 1e-9,
+    },
+    // 5 GPUs: as the cloud's maximum.
+    { name: 'the GPU limit', over: { safety: { maxGpus: 5 } }, od: 5, cap: (p: Plan) => p.targetNodes <= 5 },
+  ])('resumes no warm node beyond $name (hard limits hold for resumed nodes too)', ({ over, od: ods, cap }) => {
+    // 3 od nodes ($1/h, 1 GPU each) at 200 rps: the bridge resumes 4 (see above). Before the fix it did so past
+    // the cloud's maximum, the budget and the GPU limit (found by the engine's properties over SLO-sized fleets
+    // with warm pools); it now resumes within them, in place of cold launches where that fits.
+    const i = clipped(3, 0, 200);
+    i.fleet.policy = {
+      ...i.fleet.policy,
+      placement: { ...i.fleet.policy.placement, ...over.placement },
+      safety: { ...i.fleet.policy.safety, ...over.safety },
+    };
+    const p = decide(i, T0);
+    expect(cap(p)).toBe(true);
+    expect(target(p, 'od')).toBe(ods);
+  });
+
   it.each([
     // The rise persists (a flat history at 200 rps: 20 nodes, all on od after the clipped decisions): 4 cold
     // launches in the cheap pool replace the 4 warm nodes, within the rate limit; the record is spent.
@@ -472,6 +518,40 @@ describe('decide with warm capacity', () => {
     // Ready after the notices: 6 spot nodes (60 rps); the bridge brings what serves soon to the headroom.
     expect(60 + target(plan, 'od') * 10).toBeGreaterThanOrEqual(100);
     expect(target(plan, 'od')).toBeLessThanOrEqual(10);
+  });
+
+  it("never resumes warm nodes beyond the room the plan's layout leaves", () => {
+    // One warm pool at its max (8 nodes of 50 rps in two zones, none ready yet) with 2 nodes of zone a under
+    // notice, at 545 rps: the plan counts 6 lasting and takes the pool back to 8 in zone b, the room the bridge
+    // had measured before the placement. Before the fix a warm node resumed on top of those, 9 of 8 (found by the engine's properties
+    // over SLO-sized fleets with warm pools); the room is now what the plan's layout leaves.
+    const notice: InterruptionSignal = {
+      type: 'interruption',
+      eventId: 'e2',
+      source: 'aws.ec2',
+      time: at(0),
+      cloud: 'aws',
+      kind: 'warning',
+      instanceIds: ['i-1', 'i-2'],
+      poolId: 'od',
+      zone: 'a',
+      deadline: at(120),
+    };
+    const one = {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max' as const,
+      policies: [{ type: 'Pods' as const, value: 1, periodSeconds: 15 }],
+    };
+    const pools = [od(8, 7, { max: 8, rpsPerNode: 50, ready: 0, location: { region: 'r', zones: ['a', 'b'] } })];
+    const f = fleet(pools, {
+      metrics: [],
+      demandBuffer: 0,
+      scaleUp: one,
+      safety: { maxStepUp: 1 },
+    });
+    f.slo.availability = 0.99;
+    const plan = decide(input(f, { demand: { rps: 545 }, demandHistory: [], signals: [notice] }), T0);
+    expect(target(plan, 'od')).toBe(8);
   });
 
   it('keeps a share of the need running outside spot while warm nodes resume, as the target requires', () => {
