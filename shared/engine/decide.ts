@@ -628,8 +628,14 @@ export function decide(given: DecisionInput, now: Date): Plan {
       const n = i < 0 ? 0 : Math.min(Math.max(0, Math.floor(swapped)), baseline.counts[i]);
       if (n <= 0) continue;
       let k = 0;
-      // One by one while the limits leave room and the placement adds outside the warm node's pool.
-      while (k < n && x + k + 1 <= upCap && path.reach(x + k + 1) === x + k + 1) {
+      // One by one while the limits leave room (the rate limits, the GPU limit, the budget, the scale-up
+      // cooldown: a replacement is a scale-out) and the placement adds outside the warm node's pool.
+      const { maxGpus, hourlyBudgetUsd } = policy.safety;
+      const fits = (m: number) =>
+        (maxGpus === undefined || path.at(m).gpus() <= maxGpus) &&
+        (hourlyBudgetUsd === undefined || path.at(m).cost() <= hourlyBudgetUsd + 1e-9) &&
+        cooldownHolding(current, m, policy.safety, history, t) === undefined;
+      while (k < n && x + k + 1 <= upCap && path.reach(x + k + 1) === x + k + 1 && fits(x + k + 1)) {
         if (path.at(x + k + 1).counts[i] !== path.at(x).counts[i]) break;
         k++;
       }

@@ -316,6 +316,36 @@ describe('warm nodes first when the rate limits clip a rise', () => {
     expect(p.reasons.find((x) => x.code === 'warm.bridge')?.message).toMatch(/2 in place of cold launches/);
   });
 
+  it('launches no cold replacement for warm nodes within the scale-up cooldown (a replacement is a scale-out)', () => {
+    // As below, the rise persists, but the fleet scaled out 15 s ago with a 300 s scale-up cooldown: nothing is
+    // launched until it passes. Before the fix the replacements were launched at once when the plan held the
+    // count, so a decision at no demand launched a node the same decision at 210 rps did not (the cooldown held
+    // that one's rise): found by the property that more demand never yields fewer nodes.
+    const i = clipped(20, 0, 200, {
+      demandHistory: flat(200),
+      state: { offeringBackoff: [], warmBridge: { od: 4 } },
+      history: [past(15, { from: 16, to: 20, applied: true })],
+    });
+    i.fleet.policy = { ...i.fleet.policy, safety: { ...i.fleet.policy.safety, scaleUpCooldownSeconds: 300 } };
+    const p = decide(i, T0);
+    expect(p.reasons.some((r) => r.code === 'warm.replace')).toBe(false);
+    expect(p.targetNodes).toBeLessThanOrEqual(20);
+  });
+
+  it.each([
+    { name: 'the GPU limit', safety: { maxGpus: 20 } },
+    { name: 'the budget', safety: { hourlyBudgetUsd: 20 } },
+  ])('launches no cold replacement for warm nodes past $name', ({ safety }) => {
+    // 20 od nodes ($1/h, 1 GPU each), 4 of them resumed for a rise that persists: cold launches in the cheap
+    // pool would replace them (see below), but at 20 GPUs or $20/h the fleet is at its limit; before the fix
+    // they were launched past it (found by the engine's properties over SLO-sized fleets with warm pools).
+    const i = clipped(20, 0, 200, { demandHistory: flat(200), state: { offeringBackoff: [], warmBridge: { od: 4 } } });
+    i.fleet.policy = { ...i.fleet.policy, safety: { ...i.fleet.policy.safety, ...safety } };
+    const p = decide(i, T0);
+    expect(p.targetNodes).toBeLessThanOrEqual(20);
+    expect(p.reasons.some((r) => r.code === 'warm.replace')).toBe(false);
+  });
+
   it.each([
     // 5 nodes in aws: the 2 cold launches the cap leaves give way to 2 warm nodes (serving sooner).
     {
