@@ -11,6 +11,7 @@ import type {
   PoolKind,
   ScalingRules,
 } from '../../shared/domain/types.ts';
+import { WARM_STATES_OF_KIND, warmUnsupportedReason } from '../../shared/domain/warm.ts';
 import type { DecisionInput, HistoryEntry } from '../../shared/engine/types.ts';
 import { at, T0 } from './fixtures.ts';
 
@@ -28,6 +29,12 @@ export interface GenOptions {
   signals?: boolean;
   budget?: boolean;
   scaleToZero?: boolean;
+  /**
+   * SLO sizing (a demand history, an availability target) and warm pools: on (every input), off (none), or,
+   * absent, about half the inputs, so each property also runs the headroom, the spot hedge, warm capacity and
+   * consolidation, the paths the plain inputs never reach.
+   */
+  slo?: boolean;
 }
 
 const poolArb = (i: number, inBounds: boolean): fc.Arbitrary<Pool> =>
@@ -45,6 +52,16 @@ const poolArb = (i: number, inBounds: boolean): fc.Arbitrary<Pool> =>
       zones: fc.integer({ min: 1, max: 3 }),
       timeToReadySeconds: fc.integer({ min: 30, max: 900 }),
       reservation: fc.boolean(),
+      warm: fc.option(
+        fc.record({
+          min: fc.integer({ min: 0, max: 2 }),
+          span: fc.integer({ min: 0, max: 10 }),
+          resumeSeconds: fc.integer({ min: 30, max: 300 }),
+          ready: fc.integer({ min: 0, max: 12 }),
+          warming: fc.integer({ min: 0, max: 4 }),
+        }),
+        { nil: undefined },
+      ),
     })
     .map((r) => {
       const max = r.min + r.span;
@@ -68,6 +85,24 @@ const poolArb = (i: number, inBounds: boolean): fc.Arbitrary<Pool> =>
         desired,
         ready: Math.floor(desired * r.readyShare),
         reservationId: r.capacityType === 'reserved' && r.reservation ? `cr-${i}` : undefined,
+        ...(r.warm && !warmUnsupportedReason(kinds[r.kindIndex % kinds.length], r.capacityType)
+          ? {
+              warm: {
+                min: r.warm.min,
+                max: r.warm.min + r.warm.span,
+                state: (WARM_STATES_OF_KIND[kinds[r.kindIndex % kinds.length]] ?? ['stopped'])[0],
+                resumeSeconds: r.warm.resumeSeconds,
+                diskType: 'gp3' as const,
+                diskGb: 100,
+                hourlyPrice: 0.011,
+              },
+              warmObserved: {
+                ready: Math.min(r.warm.ready, r.warm.min + r.warm.span),
+                warming: r.warm.warming,
+                target: r.warm.min + r.warm.span,
+              },
+            }
+          : {}),
       } satisfies Pool;
     });
 
@@ -116,6 +151,7 @@ const policyArb = (opts: GenOptions): fc.Arbitrary<FleetPolicy> =>
           ? fc.constant(undefined)
           : fc.option(fc.double({ min: 1, max: 300, noNaN: true }), { nil: undefined }),
       scaleToZero: opts.scaleToZero === undefined ? fc.boolean() : fc.constant(opts.scaleToZero),
+      maxGpus: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined, freq: 4 }),
     })
     .map((r) => ({
       minNodes: r.minNodes,
@@ -138,6 +174,7 @@ const policyArb = (opts: GenOptions): fc.Arbitrary<FleetPolicy> =>
         scaleUpCooldownSeconds: r.scaleUpCooldownSeconds,
         scaleDownCooldownSeconds: r.scaleDownCooldownSeconds,
         hourlyBudgetUsd: r.hourlyBudgetUsd,
+        ...(r.maxGpus !== undefined ? { maxGpus: r.maxGpus } : {}),
       },
       scaleToZero: r.scaleToZero,
     }));
@@ -162,6 +199,42 @@ const historyArb: fc.Arbitrary<HistoryEntry[]> = fc.array(
     })),
   { maxLength: 6 },
 );
+
+/**
+ * A recorded demand history, one sample a minute up to now (epoch seconds, requests/s): a level with noise,
+ * bursts and stretches of idle, drawn from a seed (so it shrinks by its parameters), and an availability target.
+ */
+const sloArb = fc.record({
+  availability: fc.constantFrom(0.9, 0.99, 0.995, 0.999),
+  minutes: fc.integer({ min: 0, max: 240 }),
+  level: fc.double({ min: 0, max: 800, noNaN: true }),
+  noise: fc.double({ min: 0, max: 0.5, noNaN: true }),
+  burst: fc.double({ min: 0, max: 0.2, noNaN: true }),
+  idle: fc.double({ min: 0, max: 0.3, noNaN: true }),
+  seed: fc.nat(),
+});
+
+function demandHistoryOf(h: {
+  minutes: number;
+  level: number;
+  noise: number;
+  burst: number;
+  idle: number;
+  seed: number;
+}): [number, number][] {
+  let x = h.seed % 2147483647 || 1;
+  const rand = () => {
+    x = (x * 48271) % 2147483647;
+    return x / 2147483647;
+  };
+  const now = Math.floor(T0.getTime() / 1000);
+  return Array.from({ length: h.minutes }, (_, k) => {
+    const u = rand();
+    const v = rand();
+    const rps = u < h.idle ? 0 : h.level * (1 + h.noise * (2 * v - 1)) * (rand() < h.burst ? 1 + 3 * rand() : 1);
+    return [now - (h.minutes - k) * 60, Math.max(0, rps)];
+  });
+}
 
 /** A signal, with `pool` an index into the fleet's pools (resolved by `fleetInput`). */
 const signalArb = (pools: Pool[]): fc.Arbitrary<Signal> => {
@@ -261,11 +334,18 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
         reservationState: inBounds
           ? fc.constantFrom('active', undefined)
           : fc.constantFrom('active', 'scheduled', undefined),
+        bridged: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: pools.length, maxLength: pools.length }),
+        hold: fc.option(
+          fc.record({ rps: fc.double({ min: 0, max: 600, noNaN: true }), ago: fc.integer({ min: 0, max: 90_000 }) }),
+          { nil: undefined },
+        ),
+        slo: opts.slo === false ? fc.constant(undefined) : opts.slo ? sloArb : fc.option(sloArb, { nil: undefined }),
       }),
     )
     .map((g) => {
       let policy = g.policy;
-      let pools = g.pools;
+      // Warm pools only with SLO sizing (the plain inputs keep the shapes their properties were written for).
+      let pools: Pool[] = g.slo ? g.pools : g.pools.map(({ warm: _w, warmObserved: _o, ...p }) => p);
       if (inBounds) {
         // Fleet within its bounds, pools able to hold the max: only rate rules can limit the change.
         const total = pools.reduce((s, p) => s + p.desired, 0);
@@ -276,10 +356,16 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
           minNodes,
           maxNodes: Math.max(policy.maxNodes, total, minNodes),
           placement: { ...policy.placement, maxPerCloud: undefined },
+          safety: { ...policy.safety, maxGpus: undefined },
         };
         pools = pools.map((p) => ({ ...p, max: p.max + policy.maxNodes }));
       }
-      const fleet: Fleet = { id: 'prop', slo: { p95LatencyMs: 500, availability: 0.99 }, policy, pools };
+      const fleet: Fleet = {
+        id: 'prop',
+        slo: { p95LatencyMs: 500, availability: g.slo?.availability ?? 0.99 },
+        policy,
+        pools,
+      };
       const metrics = [
         ...(g.gpu !== undefined ? [{ metric: 'gpu_utilization', value: g.gpu }] : []),
         ...(g.queue !== undefined ? [{ metric: 'queue_depth', value: g.queue }] : []),
@@ -312,8 +398,18 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
               ? [{ poolId: `p${g.backoff}`, until: at(300), reason: 'interrupted' as const }]
               : [],
           paused: g.paused ? { by: 'prop', reason: 'test' } : undefined,
+          // What earlier decisions left: warm nodes resumed in place of cold launches, the warm pools' held need.
+          ...(g.slo && pools.some((p) => p.warm)
+            ? {
+                warmBridge: Object.fromEntries(
+                  pools.filter((p) => p.warm).map((p) => [p.id, g.bridged[Number(p.id.slice(1))] ?? 0]),
+                ),
+                ...(g.hold ? { warmHold: { rps: g.hold.rps, at: at(-g.hold.ago) } } : {}),
+              }
+            : {}),
         },
         reservations,
+        ...(g.slo ? { demandHistory: demandHistoryOf(g.slo) } : {}),
       };
     });
 }

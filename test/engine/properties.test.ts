@@ -2,20 +2,25 @@
  * Properties of `decide` over random fleets (1-6 pools on the four clouds), policies, histories, states
  * and signals.
  *
- * Hard limits (pool min/max, fleet max, the budget) always hold, with one defined exception: when the
- * fleet's floor alone costs more than the budget, the floor is kept and the plan says so
- * (`budgetCut.unmet`). Rate limits (max step) hold relative to the current count, except where a hard
- * limit forces a bigger move — then the plan names that limit. More demand never yields fewer nodes, and
- * the same input always gives the same plan.
+ * Hard limits (pool min/max, fleet max, each cloud's maximum, the budget, the GPU limit) always hold, with
+ * one defined exception: when the fleet's floor alone costs more than the budget or holds more GPUs, the
+ * floor is kept and the plan says so (`budgetCut.unmet`, the `limit.gpus` reason). Rate limits (max step)
+ * hold relative to the current count, except where a hard limit forces a bigger move — then the plan names
+ * that limit. More demand never yields fewer nodes, and
+ * the same input always gives the same plan. About half the inputs are sized for an SLO from a demand
+ * history, with warm pools and what earlier decisions left (warm nodes out on bridges, a held warm need): the
+ * headroom, the spot hedge, warm bridges and returns run under the same properties (arbitraries.ts).
+ * `PROP_RUNS` sets the runs per property (300 by default; 20,000 each pass, measured).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../shared/engine/decide.ts';
+import { withWarm } from '../../shared/engine/warm.ts';
 import type { DecisionInput, Plan } from '../../shared/engine/types.ts';
 import { fleetInput } from './arbitraries.ts';
 import { T0 } from './fixtures.ts';
 
-const RUNS = { numRuns: 300 };
+const RUNS = { numRuns: Number(process.env.PROP_RUNS ?? 300) };
 const EPS = 1e-6;
 const has = (plan: Plan, ...codes: string[]) => plan.reasons.some((r) => codes.includes(r.code));
 const poolMins = (i: DecisionInput) => i.fleet.pools.reduce((s, p) => s + p.min, 0);
@@ -46,6 +51,62 @@ describe('decide: properties', () => {
           const idle = i.fleet.policy.scaleToZero && has(plan, 'keda.deactivation', 'keda.inactive', 'hpa.no-metrics');
           expect(idle || has(plan, 'limit.capacity')).toBe(true);
         }
+      }),
+      RUNS,
+    );
+  });
+
+  it("keeps each cloud within the placement's maxPerCloud (unless its pools' minimums or its nodes that stay exceed it)", () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const plan = decide(i, T0);
+        const caps = i.fleet.policy.placement.maxPerCloud ?? {};
+        for (const [cloud, cap] of Object.entries(caps)) {
+          if (cap === undefined) continue;
+          const of = (p: { poolId: string }) => i.fleet.pools.find((x) => x.id === p.poolId)?.cloud === cloud;
+          const total = plan.pools.filter(of).reduce((s, p) => s + p.target, 0);
+          const current = plan.pools.filter(of).reduce((s, p) => s + p.current, 0);
+          const mins = i.fleet.pools.filter((p) => p.cloud === cloud).reduce((s, p) => s + p.min, 0);
+          // A cap never forces a scale-in by itself beyond what the plan removes: above it, the cloud only shrinks.
+          if (total > cap) expect(total <= Math.max(mins, current)).toBe(true);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('keeps every warm pool within [warm.min, warm.max] and its running count within [min, max]', () => {
+    fc.assert(
+      fc.property(fleetInput({ slo: true }), (i) => {
+        const plan = withWarm(i, decide(i, T0), T0);
+        for (const a of plan.actions) {
+          if (a.type !== 'set-warm') continue;
+          const pool = i.fleet.pools.find((p) => p.id === a.poolId);
+          expect(pool?.warm).toBeDefined();
+          expect(a.to).toBeGreaterThanOrEqual(pool!.warm!.min);
+          expect(a.to).toBeLessThanOrEqual(pool!.warm!.max);
+        }
+        for (const p of plan.pools) {
+          const pool = i.fleet.pools.find((x) => x.id === p.poolId)!;
+          expect(p.target).toBeGreaterThanOrEqual(pool.min);
+          expect(p.target).toBeLessThanOrEqual(Math.max(pool.min, pool.max));
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it('never holds more GPUs than maxGpus, unless the floor does or the nodes it keeps already did (it adds none)', () => {
+    fc.assert(
+      fc.property(fleetInput(), (i) => {
+        const plan = decide(i, T0);
+        const cap = i.fleet.policy.safety.maxGpus;
+        if (cap === undefined) return;
+        const gpus = (n: (p: Plan['pools'][number]) => number) =>
+          plan.pools.reduce((s, p) => s + n(p) * (i.fleet.pools.find((x) => x.id === p.poolId)?.gpusPerNode ?? 0), 0);
+        if (gpus((p) => p.target) <= cap) return;
+        const floor = Math.max(i.fleet.policy.minNodes, poolMins(i));
+        expect(gpus((p) => p.target) <= gpus((p) => p.current) || plan.targetNodes <= floor).toBe(true);
       }),
       RUNS,
     );
@@ -83,7 +144,7 @@ describe('decide: properties', () => {
           .reduce((n, r) => n + (r.after ?? 0) - (r.before ?? 0), 0);
         if (plan.targetNodes > plan.currentNodes + maxStepUp + replaced) expect(has(plan, 'limit.min')).toBe(true);
         if (plan.targetNodes < plan.currentNodes - maxStepDown)
-          expect(has(plan, 'limit.max', 'limit.capacity', 'safety.budget')).toBe(true);
+          expect(has(plan, 'limit.max', 'limit.capacity', 'safety.budget', 'limit.gpus')).toBe(true);
       }),
       RUNS,
     );
