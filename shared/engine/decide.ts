@@ -550,7 +550,8 @@ export function decide(given: DecisionInput, now: Date): Plan {
   const cooling = !fleetManual && cooldownHolding(current, x, policy.safety, history, t) !== undefined;
   if (!fleetManual) x = applyCooldown(current, x, policy.safety, history, t, reasons);
   x = applyMaxStep(present, x, policy.safety, reasons);
-  if (!fleetManual) x = applyDisruptionBudgets(current, x, policy.safety.disruptionBudgets, history, t, reasons);
+  // A disruption budget counts nodes that go: the nodes the fleet has, not those the cloud never launched.
+  if (!fleetManual) x = applyDisruptionBudgets(present, x, policy.safety.disruptionBudgets, history, t, reasons);
 
   // Replacements for an ending reservation are launched all at once, ahead of its end: the rate limits
   // hold growth, not the capacity the fleet already counts on (a p5.48xlarge block is ~27 g5 nodes).
@@ -588,6 +589,9 @@ export function decide(given: DecisionInput, now: Date): Plan {
   const bounds = fleetBounds(policy, windows, rec.activity, scaleToZero, current, poolMins, reasons);
   // The floor counts lasting nodes (the budget, a hard limit, may still cut to the plain floor).
   const plainFloor = bounds.lo;
+  // What a later step may add on top (warm nodes resumed, cold replacements for them) stays within the
+  // ceiling too: a window's, or the pools' minimums where those are above it.
+  upCap = Math.min(upCap, bounds.hi);
   if (ending > 0 && bounds.lo > 0) bounds.lo = Math.min(bounds.hi, bounds.lo + ending);
   const needed = x;
   if (x < bounds.lo)
@@ -694,7 +698,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
         (maxGpus === undefined || l.gpus() <= maxGpus) &&
         (hourlyBudgetUsd === undefined || l.cost() <= hourlyBudgetUsd + 1e-9) &&
         cooldownHolding(current, l.total, policy.safety, history, t) === undefined &&
-        applyDisruptionBudgets(current, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) ===
+        applyDisruptionBudgets(present, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) ===
           l.total,
     });
     let before = x;

@@ -96,3 +96,20 @@ describe('the rate limits count the nodes the fleet has', () => {
     expect(plan.historyEntry.to).toBe(expected.target);
   });
 });
+
+describe('a disruption budget counts the nodes the fleet has', () => {
+  it('does not hold nodes the cloud never launched: they are no disruption', () => {
+    // 7 asked for, 3 launched; at 40 rps (48 with the buffer: 5 nodes) the plan wants 5 nodes and a budget of
+    // 0% allows no node to go. Measured from the 7 asked for, the budget read 7 -> 5 as a scale-in and held
+    // the fleet at 7: asking again for the 4 nodes the cloud had just failed to launch, past the max step from
+    // the 3 there (found by the engine's max-step property with launch failures and disruption budgets).
+    const f = fleet([spotPool({ desired: 7, ready: 3, launched: 3 }), od], {
+      metrics: [],
+      placement: { spotShare: 1, offeringBackoffSeconds: 900 },
+      safety: { maxStepUp: 2, disruptionBudgets: [{ nodes: '0%' }] },
+    });
+    const plan = decide(input(f, { demand: { rps: 40 }, history: [raise(300, 3, 7)] }), T0);
+    expect(plan.reasons.some((r) => r.code === 'safety.disruption-budget')).toBe(false);
+    expect(plan.targetNodes).toBe(5);
+  });
+});

@@ -347,6 +347,17 @@ describe('warm nodes first when the rate limits clip a rise', () => {
   });
 
   it.each([
+    // A schedule window's ceiling of 5: as the cloud's maximum. Before the fix the bridge read only the policy's
+    // maxNodes and resumed on top of the window's ceiling.
+    {
+      name: "a schedule window's ceiling",
+      over: {},
+      schedule: [
+        { name: 'cap', timeZone: 'UTC', days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59', maxNodes: 5 },
+      ],
+      od: 5,
+      cap: (p: Plan) => p.targetNodes <= 5,
+    },
     // 5 nodes in aws: the 2 cold launches the cap leaves give way to 2 warm nodes (serving sooner).
     {
       name: "its cloud's maximum",
@@ -363,11 +374,11 @@ describe('warm nodes first when the rate limits clip a rise', () => {
     },
     // 5 GPUs: as the cloud's maximum.
     { name: 'the GPU limit', over: { safety: { maxGpus: 5 } }, od: 5, cap: (p: Plan) => p.targetNodes <= 5 },
-  ])('resumes no warm node beyond $name (hard limits hold for resumed nodes too)', ({ over, od: ods, cap }) => {
+  ])('resumes no warm node beyond $name (hard limits hold for resumed nodes too)', ({ over, od: ods, cap, ...w }) => {
     // 3 od nodes ($1/h, 1 GPU each) at 200 rps: the bridge resumes 4 (see above). Before the fix it did so past
     // the cloud's maximum, the budget and the GPU limit (found by the engine's properties over SLO-sized fleets
     // with warm pools); it now resumes within them, in place of cold launches where that fits.
-    const i = clipped(3, 0, 200);
+    const i = clipped(3, 0, 200, 'schedule' in w ? { schedule: w.schedule } : {});
     i.fleet.policy = {
       ...i.fleet.policy,
       placement: { ...i.fleet.policy.placement, ...over.placement },
