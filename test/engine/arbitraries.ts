@@ -52,6 +52,8 @@ const poolArb = (i: number, inBounds: boolean): fc.Arbitrary<Pool> =>
       zones: fc.integer({ min: 1, max: 3 }),
       timeToReadySeconds: fc.integer({ min: 30, max: 900 }),
       reservation: fc.boolean(),
+      // Instances the cloud started, when the observation says (fewer than desired: capacity short).
+      launchedShort: fc.option(fc.integer({ min: 0, max: 5 }), { nil: undefined, freq: 4 }),
       warm: fc.option(
         fc.record({
           min: fc.integer({ min: 0, max: 2 }),
@@ -85,6 +87,7 @@ const poolArb = (i: number, inBounds: boolean): fc.Arbitrary<Pool> =>
         desired,
         ready: Math.floor(desired * r.readyShare),
         reservationId: r.capacityType === 'reserved' && r.reservation ? `cr-${i}` : undefined,
+        ...(r.launchedShort !== undefined ? { launched: Math.max(0, desired - r.launchedShort) } : {}),
         ...(r.warm && !warmUnsupportedReason(kinds[r.kindIndex % kinds.length], r.capacityType)
           ? {
               warm: {
@@ -152,6 +155,13 @@ const policyArb = (opts: GenOptions): fc.Arbitrary<FleetPolicy> =>
           : fc.option(fc.double({ min: 1, max: 300, noNaN: true }), { nil: undefined }),
       scaleToZero: opts.scaleToZero === undefined ? fc.boolean() : fc.constant(opts.scaleToZero),
       maxGpus: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined, freq: 4 }),
+      disruption: fc.option(
+        fc.record({
+          nodes: fc.oneof(fc.integer({ min: 0, max: 5 }), fc.constantFrom('0%', '10%', '50%' as const)),
+          windowSeconds: fc.option(fc.constantFrom(60, 600, 3600), { nil: undefined }),
+        }),
+        { nil: undefined, freq: 4 },
+      ),
     })
     .map((r) => ({
       minNodes: r.minNodes,
@@ -175,6 +185,16 @@ const policyArb = (opts: GenOptions): fc.Arbitrary<FleetPolicy> =>
         scaleDownCooldownSeconds: r.scaleDownCooldownSeconds,
         hourlyBudgetUsd: r.hourlyBudgetUsd,
         ...(r.maxGpus !== undefined ? { maxGpus: r.maxGpus } : {}),
+        ...(r.disruption
+          ? {
+              disruptionBudgets: [
+                {
+                  nodes: r.disruption.nodes as number | `${number}%`,
+                  ...(r.disruption.windowSeconds !== undefined ? { windowSeconds: r.disruption.windowSeconds } : {}),
+                },
+              ],
+            }
+          : {}),
       },
       scaleToZero: r.scaleToZero,
     }));
@@ -334,6 +354,18 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
         reservationState: inBounds
           ? fc.constantFrom('active', undefined)
           : fc.constantFrom('active', 'scheduled', undefined),
+        // A schedule window active now (T0 is a Monday noon, UTC): a floor, a ceiling, a freeze.
+        window: fc.option(
+          fc.record({
+            minNodes: fc.option(fc.integer({ min: 0, max: 8 }), { nil: undefined }),
+            maxNodes: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
+            freeze: fc.boolean(),
+            freezeScaleDown: fc.boolean(),
+          }),
+          { nil: undefined, freq: 4 },
+        ),
+        // The cloud said it could not launch in a pool (Auto Scaling's EC2 Instance Launch Unsuccessful).
+        launchFailed: fc.option(fc.nat(pools.length - 1), { nil: undefined, freq: 5 }),
         bridged: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: pools.length, maxLength: pools.length }),
         hold: fc.option(
           fc.record({ rps: fc.double({ min: 0, max: 600, noNaN: true }), ago: fc.integer({ min: 0, max: 90_000 }) }),
@@ -358,7 +390,7 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
           placement: { ...policy.placement, maxPerCloud: undefined },
           safety: { ...policy.safety, maxGpus: undefined },
         };
-        pools = pools.map((p) => ({ ...p, max: p.max + policy.maxNodes }));
+        pools = pools.map(({ launched: _l, ...p }) => ({ ...p, max: p.max + policy.maxNodes }));
       }
       const fleet: Fleet = {
         id: 'prop',
@@ -385,9 +417,44 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
               endTime: at(7200),
             }))
         : undefined;
+      // Within its bounds only the rate rules may limit the change: no window, no launch failure.
+      const window = inBounds ? undefined : g.window;
+      const signals: Signal[] =
+        g.launchFailed === undefined || inBounds
+          ? g.signals
+          : [
+              ...g.signals,
+              {
+                source: 'test',
+                time: T0.toISOString(),
+                type: 'capacity-notice',
+                eventId: `cap-${g.launchFailed}`,
+                cloud: pools[g.launchFailed].cloud,
+                kind: 'launch-unsuccessful',
+                instanceIds: [],
+                poolId: pools[g.launchFailed].id,
+              } as Signal,
+            ];
       return {
         fleet,
-        signals: g.signals,
+        signals,
+        ...(window
+          ? {
+              schedule: [
+                {
+                  name: 'w',
+                  timeZone: 'UTC',
+                  days: [1, 2, 3, 4, 5, 6, 7],
+                  start: '00:00',
+                  end: '23:59',
+                  ...(window.minNodes !== undefined ? { minNodes: window.minNodes } : {}),
+                  ...(window.maxNodes !== undefined ? { maxNodes: window.maxNodes } : {}),
+                  ...(window.freeze ? { freeze: true } : {}),
+                  ...(window.freezeScaleDown ? { freezeScaleDown: true } : {}),
+                },
+              ],
+            }
+          : {}),
         metrics,
         demand: g.rps !== undefined ? { rps: g.rps } : undefined,
         forecast: g.forecast !== undefined ? [{ at: at(60), rps: g.forecast }] : undefined,

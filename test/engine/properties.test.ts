@@ -24,6 +24,19 @@ const RUNS = { numRuns: Number(process.env.PROP_RUNS ?? 300) };
 const EPS = 1e-6;
 const has = (plan: Plan, ...codes: string[]) => plan.reasons.some((r) => codes.includes(r.code));
 const poolMins = (i: DecisionInput) => i.fleet.pools.reduce((s, p) => s + p.min, 0);
+/**
+ * The fleet's bounds with its schedule window (the inputs have at most one, active now): a window's floor and
+ * ceiling tighten the policy's, a ceiling below a floor wins, and the pools' minimums hold beneath both
+ * (engine/bounds.ts).
+ */
+const boundsOf = (i: DecisionInput) => {
+  const w = i.schedule?.[0];
+  const hi = Math.min(i.fleet.policy.maxNodes, w?.maxNodes ?? Number.POSITIVE_INFINITY);
+  const lo = Math.min(hi, Math.max(i.fleet.policy.minNodes, w?.minNodes ?? 0));
+  return { lo: Math.max(lo, poolMins(i)), hi: Math.max(hi, poolMins(i)) };
+};
+/** A window that freezes every change holds the count where it is, whatever the bounds. */
+const frozen = (i: DecisionInput, plan: Plan) => !!i.schedule?.[0]?.freeze && plan.targetNodes === plan.currentNodes;
 
 describe('decide: properties', () => {
   it('keeps every pool within [min, max]', () => {
@@ -45,9 +58,10 @@ describe('decide: properties', () => {
     fc.assert(
       fc.property(fleetInput(), (i) => {
         const plan = decide(i, T0);
-        const { minNodes, maxNodes } = i.fleet.policy;
-        expect(plan.targetNodes).toBeLessThanOrEqual(Math.max(maxNodes, poolMins(i)));
-        if (plan.targetNodes < minNodes) {
+        const { lo, hi } = boundsOf(i);
+        if (frozen(i, plan)) return;
+        expect(plan.targetNodes).toBeLessThanOrEqual(hi);
+        if (plan.targetNodes < lo) {
           const idle = i.fleet.policy.scaleToZero && has(plan, 'keda.deactivation', 'keda.inactive', 'hpa.no-metrics');
           expect(idle || has(plan, 'limit.capacity')).toBe(true);
         }
@@ -105,8 +119,10 @@ describe('decide: properties', () => {
         const gpus = (n: (p: Plan['pools'][number]) => number) =>
           plan.pools.reduce((s, p) => s + n(p) * (i.fleet.pools.find((x) => x.id === p.poolId)?.gpusPerNode ?? 0), 0);
         if (gpus((p) => p.target) <= cap) return;
-        const floor = Math.max(i.fleet.policy.minNodes, poolMins(i));
-        expect(gpus((p) => p.target) <= gpus((p) => p.current) || plan.targetNodes <= floor).toBe(true);
+        const floor = boundsOf(i).lo;
+        expect(gpus((p) => p.target) <= gpus((p) => p.current) || plan.targetNodes <= floor || frozen(i, plan)).toBe(
+          true,
+        );
       }),
       RUNS,
     );
@@ -120,11 +136,7 @@ describe('decide: properties', () => {
         if (budget === undefined) return;
         if (plan.costPerHour > budget + EPS) {
           expect(plan.budgetCut?.unmet).toBe(true);
-          const floor = Math.max(
-            i.fleet.policy.scaleToZero ? 1 : i.fleet.policy.minNodes,
-            i.fleet.policy.minNodes,
-            poolMins(i),
-          );
+          const floor = Math.max(i.fleet.policy.scaleToZero ? 1 : 0, boundsOf(i).lo);
           expect(plan.targetNodes).toBeLessThanOrEqual(floor);
         }
       }),
@@ -142,8 +154,12 @@ describe('decide: properties', () => {
         const replaced = plan.reasons
           .filter((r) => r.code === 'safety.replacements')
           .reduce((n, r) => n + (r.after ?? 0) - (r.before ?? 0), 0);
-        if (plan.targetNodes > plan.currentNodes + maxStepUp + replaced) expect(has(plan, 'limit.min')).toBe(true);
-        if (plan.targetNodes < plan.currentNodes - maxStepDown)
+        // Nodes the cloud could not launch leave the count without being a step: the rate limits and the step
+        // start from the nodes the fleet has, which the plan states (`limit.rate-base`).
+        const fleetHas = plan.reasons.find((r) => r.code === 'limit.rate-base')?.message.match(/count the (\d+) node/);
+        const base = fleetHas ? Number(fleetHas[1]) : plan.currentNodes;
+        if (plan.targetNodes > base + maxStepUp + replaced) expect(has(plan, 'limit.min')).toBe(true);
+        if (plan.targetNodes < base - maxStepDown)
           expect(has(plan, 'limit.max', 'limit.capacity', 'safety.budget', 'limit.gpus')).toBe(true);
       }),
       RUNS,
