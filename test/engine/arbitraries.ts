@@ -305,6 +305,8 @@ const signalArb = (pools: Pool[]): fc.Arbitrary<Signal> => {
       .record({
         command: fc.constantFrom('scale', 'plan', 'pause', 'resume', 'status' as const),
         target: fc.integer({ min: 0, max: 80 }),
+        // A pool's own target (the operator pins it), sometimes.
+        poolId: fc.option(fc.constantFrom(...ids), { nil: undefined, freq: 3 }),
         n: fc.nat(1000),
       })
       .map(
@@ -315,6 +317,7 @@ const signalArb = (pools: Pool[]): fc.Arbitrary<Signal> => {
           command: s.command,
           actor: 'prop',
           target: s.target,
+          ...(s.command === 'scale' && s.poolId ? { poolId: s.poolId } : {}),
         }),
       ),
     fc.record({ value: fc.double({ min: 0, max: 300, noNaN: true }), n: fc.nat(1000) }).map(
@@ -361,11 +364,15 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
             maxNodes: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
             freeze: fc.boolean(),
             freezeScaleDown: fc.boolean(),
+            // Starting within the lead time (T0 + 5 min): its floor is reached ready by its start.
+            ahead: fc.boolean(),
           }),
           { nil: undefined, freq: 4 },
         ),
         // The cloud said it could not launch in a pool (Auto Scaling's EC2 Instance Launch Unsuccessful).
         launchFailed: fc.option(fc.nat(pools.length - 1), { nil: undefined, freq: 5 }),
+        unobserved: fc.option(fc.nat(pools.length - 1), { nil: undefined, freq: 6 }),
+        stillThere: fc.boolean(),
         bridged: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: pools.length, maxLength: pools.length }),
         hold: fc.option(
           fc.record({ rps: fc.double({ min: 0, max: 600, noNaN: true }), ago: fc.integer({ min: 0, max: 90_000 }) }),
@@ -445,7 +452,7 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
                   name: 'w',
                   timeZone: 'UTC',
                   days: [1, 2, 3, 4, 5, 6, 7],
-                  start: '00:00',
+                  start: window.ahead ? '12:05' : '00:00',
                   end: '23:59',
                   ...(window.minNodes !== undefined ? { minNodes: window.minNodes } : {}),
                   ...(window.maxNodes !== undefined ? { maxNodes: window.maxNodes } : {}),
@@ -477,6 +484,14 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
         },
         reservations,
         ...(g.slo ? { demandHistory: demandHistoryOf(g.slo) } : {}),
+        // A pool its cloud could not describe (never observed): the Deployment is held.
+        ...(g.unobserved !== undefined && !inBounds ? { unobservedPools: [pools[g.unobserved].id] } : {}),
+        // Instances an earlier decision removes after their notice, still shown by the observation.
+        ...(g.stillThere
+          ? {
+              stillThere: g.signals.flatMap((x) => (x.type === 'interruption' ? x.instanceIds.slice(0, 1) : [])),
+            }
+          : {}),
       };
     });
 }

@@ -16,6 +16,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../shared/engine/decide.ts';
 import { withWarm } from '../../shared/engine/warm.ts';
+import type { Pool } from '../../shared/domain/types.ts';
 import type { DecisionInput, Plan } from '../../shared/engine/types.ts';
 import { fleetInput } from './arbitraries.ts';
 import { T0 } from './fixtures.ts';
@@ -23,17 +24,30 @@ import { T0 } from './fixtures.ts';
 const RUNS = { numRuns: Number(process.env.PROP_RUNS ?? 300) };
 const EPS = 1e-6;
 const has = (plan: Plan, ...codes: string[]) => plan.reasons.some((r) => codes.includes(r.code));
-const poolMins = (i: DecisionInput) => i.fleet.pools.reduce((s, p) => s + p.min, 0);
+/**
+ * The pools' minimums; with the plan, a pool the operator pinned counts at its pinned count (`placement.pinned`):
+ * like a minimum, the engine holds it (engine/bounds.ts).
+ */
+const minOf = (p: Pool, plan?: Plan) => {
+  const pinned = plan?.reasons
+    .find((r) => r.code === 'placement.pinned' && r.poolId === p.id)
+    ?.message.match(/pinned at (\d+)/);
+  return pinned ? Number(pinned[1]) : p.min;
+};
+const poolMins = (i: DecisionInput, plan?: Plan) => i.fleet.pools.reduce((s, p) => s + minOf(p, plan), 0);
 /**
  * The fleet's bounds with its schedule window (the inputs have at most one, active now): a window's floor and
  * ceiling tighten the policy's, a ceiling below a floor wins, and the pools' minimums hold beneath both
  * (engine/bounds.ts).
  */
-const boundsOf = (i: DecisionInput) => {
+const boundsOf = (i: DecisionInput, plan?: Plan) => {
   const w = i.schedule?.[0];
-  const hi = Math.min(i.fleet.policy.maxNodes, w?.maxNodes ?? Number.POSITIVE_INFINITY);
+  // A window starting within the lead time sets its floor now (reached ready by its start), not its ceiling.
+  const active = w?.start === '00:00';
+  const hi = Math.min(i.fleet.policy.maxNodes, (active ? w?.maxNodes : undefined) ?? Number.POSITIVE_INFINITY);
   const lo = Math.min(hi, Math.max(i.fleet.policy.minNodes, w?.minNodes ?? 0));
-  return { lo: Math.max(lo, poolMins(i)), hi: Math.max(hi, poolMins(i)) };
+  const mins = poolMins(i, plan);
+  return { lo: Math.max(lo, mins), hi: Math.max(hi, mins) };
 };
 /** A window that freezes every change holds the count where it is, whatever the bounds. */
 const frozen = (i: DecisionInput, plan: Plan) => !!i.schedule?.[0]?.freeze && plan.targetNodes === plan.currentNodes;
@@ -58,7 +72,7 @@ describe('decide: properties', () => {
     fc.assert(
       fc.property(fleetInput(), (i) => {
         const plan = decide(i, T0);
-        const { lo, hi } = boundsOf(i);
+        const { lo, hi } = boundsOf(i, plan);
         if (frozen(i, plan)) return;
         expect(plan.targetNodes).toBeLessThanOrEqual(hi);
         if (plan.targetNodes < lo) {
@@ -80,7 +94,7 @@ describe('decide: properties', () => {
           const of = (p: { poolId: string }) => i.fleet.pools.find((x) => x.id === p.poolId)?.cloud === cloud;
           const total = plan.pools.filter(of).reduce((s, p) => s + p.target, 0);
           const current = plan.pools.filter(of).reduce((s, p) => s + p.current, 0);
-          const mins = i.fleet.pools.filter((p) => p.cloud === cloud).reduce((s, p) => s + p.min, 0);
+          const mins = i.fleet.pools.filter((p) => p.cloud === cloud).reduce((s, p) => s + minOf(p, plan), 0);
           // A cap never forces a scale-in by itself beyond what the plan removes: above it, the cloud only shrinks.
           if (total > cap) expect(total <= Math.max(mins, current)).toBe(true);
         }
@@ -119,7 +133,7 @@ describe('decide: properties', () => {
         const gpus = (n: (p: Plan['pools'][number]) => number) =>
           plan.pools.reduce((s, p) => s + n(p) * (i.fleet.pools.find((x) => x.id === p.poolId)?.gpusPerNode ?? 0), 0);
         if (gpus((p) => p.target) <= cap) return;
-        const floor = boundsOf(i).lo;
+        const floor = boundsOf(i, plan).lo;
         expect(gpus((p) => p.target) <= gpus((p) => p.current) || plan.targetNodes <= floor || frozen(i, plan)).toBe(
           true,
         );
@@ -136,7 +150,7 @@ describe('decide: properties', () => {
         if (budget === undefined) return;
         if (plan.costPerHour > budget + EPS) {
           expect(plan.budgetCut?.unmet).toBe(true);
-          const floor = Math.max(i.fleet.policy.scaleToZero ? 1 : 0, boundsOf(i).lo);
+          const floor = Math.max(i.fleet.policy.scaleToZero ? 1 : 0, boundsOf(i, plan).lo);
           expect(plan.targetNodes).toBeLessThanOrEqual(floor);
         }
       }),
