@@ -240,9 +240,14 @@ describe('replacement consolidation, make-before-break', () => {
         fc.integer({ min: 0, max: 4 }),
         fc.integer({ min: 0, max: 4 }),
         fc.integer({ min: 5, max: 300 }),
-        (bigN, smallN, smallReady, rps) => {
+        fc.integer({ min: 0, max: 6 }),
+        (bigN, smallN, smallReady, rps, minNodes) => {
           const pools = [od(1), big(bigN), small(smallN, Math.min(smallN, smallReady))];
-          const p = decide(night(pools, rps), T0);
+          const i = night(pools, rps);
+          i.fleet.policy.minNodes = minNodes;
+          const p = decide(i, T0);
+          // A swap never takes the fleet below its floor (a node out, none in, counts one fewer).
+          expect(p.targetNodes).toBeGreaterThanOrEqual(Math.min(minNodes, i.fleet.policy.maxNodes));
           const survival = 0.931;
           const lasting = target(p, 'od') * 39 + (target(p, 'big') * 97.5 + target(p, 'small') * 39) * survival;
           expect(lasting).toBeGreaterThanOrEqual((p.requiredRps ?? 0) * 0.999);
@@ -254,7 +259,7 @@ describe('replacement consolidation, make-before-break', () => {
           expect(kept).toBeGreaterThanOrEqual(Math.min(rps, readyNow) - 1e-9);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: Number(process.env.PROP_RUNS ?? 60) },
     );
   });
 });
