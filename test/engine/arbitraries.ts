@@ -110,7 +110,7 @@ const poolArb = (i: number, inBounds: boolean): fc.Arbitrary<Pool> =>
     });
 
 const rulesArb: fc.Arbitrary<ScalingRules> = fc.record({
-  stabilizationWindowSeconds: fc.constantFrom(0, 60, 300),
+  stabilizationWindowSeconds: fc.constantFrom(0, 60, 300, 900),
   selectPolicy: fc.constantFrom('Max', 'Min', 'Disabled' as const),
   policies: fc.array(
     fc.record({
@@ -478,7 +478,28 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
                 warmBridge: Object.fromEntries(
                   pools.filter((p) => p.warm).map((p) => [p.id, g.bridged[Number(p.id.slice(1))] ?? 0]),
                 ),
-                ...(g.hold ? { warmHold: { rps: g.hold.rps, at: at(-g.hold.ago) } } : {}),
+                ...(g.hold
+                  ? {
+                      warmHold: {
+                        rps: g.hold.rps,
+                        at: at(-g.hold.ago),
+                        // Per pool: nodes out on bridges and nodes kept after a return, at times before now.
+                        pools: Object.fromEntries(
+                          pools
+                            .filter((p) => p.warm)
+                            .map((p, k) => [
+                              p.id,
+                              {
+                                rps: g.hold!.rps,
+                                at: at(-g.hold!.ago),
+                                out: { nodes: g.bridged[k] ?? 0, at: at(-((g.hold!.ago * (k + 1)) % 900)) },
+                                kept: { nodes: g.bridged[(k + 1) % g.bridged.length] ?? 0, at: at(-g.hold!.ago) },
+                              },
+                            ]),
+                        ),
+                      },
+                    }
+                  : {}),
               }
             : {}),
         },
