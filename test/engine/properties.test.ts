@@ -232,8 +232,9 @@ describe('decide: properties', () => {
   it('is deterministic and its plan survives JSON (storable for audit)', () => {
     fc.assert(
       fc.property(fleetInput(), (i) => {
-        const a = decide(i, T0);
-        const b = decide(structuredClone(i), new Date(T0.getTime()));
+        const a = withWarm(i, decide(i, T0), T0);
+        const j = structuredClone(i);
+        const b = withWarm(j, decide(j, new Date(T0.getTime())), new Date(T0.getTime()));
         expect(b).toEqual(a);
         expect(JSON.parse(JSON.stringify(a))).toEqual(JSON.parse(JSON.stringify(b)));
       }),
@@ -241,10 +242,11 @@ describe('decide: properties', () => {
     );
   });
 
-  it('holds back every cloud change while paused', () => {
+  it('holds back every cloud change while paused, warm pools included', () => {
     fc.assert(
       fc.property(fleetInput(), (i) => {
-        const plan = decide({ ...i, state: { ...i.state, paused: { by: 'p', reason: 'r' } } }, T0);
+        const held = { ...i, state: { ...i.state, paused: { by: 'p', reason: 'r' } } };
+        const plan = withWarm(held, decide(held, T0), T0);
         const resumed = i.signals.some((s) => s.type === 'operator-command' && s.command === 'resume');
         if (resumed) return;
         expect(plan.actions.every((a) => a.type === 'mark-offering' || a.type === 'report')).toBe(true);
