@@ -57,6 +57,11 @@ export interface ConsolidationInput {
   /** The most nodes the plan may hold (rate limits, ceiling). */
   maxNodes: number;
   /**
+   * The fewest nodes the plan may hold (its floor: `minNodes`, a schedule window's, the pools' minimums): a swap
+   * that puts fewer nodes in than it takes out never takes the plan below it. 0 when absent.
+   */
+  minNodes?: number;
+  /**
    * A spot offering's survival over the lead time with no loss seen (the prior loss rate's): a swap never goes
    * onto an offering whose survival the fleet has seen fall below both this and the replaced node's.
    */
@@ -163,7 +168,8 @@ function bestSwap(
       without.remove(a);
       const done = without.readyCapacity() >= input.readyRps - eps(input.readyRps);
       const decided = done ? without : next;
-      if (decided.total > input.maxNodes || (input.allowed && !input.allowed(decided))) continue;
+      if (decided.total > input.maxNodes || decided.total < (input.minNodes ?? 0)) continue;
+      if (input.allowed && !input.allowed(decided)) continue;
       const swap: Swap = { from: a, to: b, add, launched, saving, done, total: decided.total };
       if (
         !best ||
@@ -198,7 +204,8 @@ function fewestReplacing(
       if (launching && B.tier === 'spot' && layout.counts[b] > spotPoolCap(B, layout.spot, layout.policy))
         return undefined;
     }
-    const enough = layout.capacity() >= input.requiredRps - eps(input.requiredRps);
+    const enough =
+      layout.capacity() >= input.requiredRps - eps(input.requiredRps) && layout.total >= (input.minNodes ?? 0);
     if (enough && (!input.hedge || meets(layout, input.hedge.reqs, input.hedge.warmRps))) return { layout, add };
     // More B nodes cannot pay for themselves once they cost as much as the node they replace.
     if ((add + 1) * B.pool.hourlyPrice >= target.slots[a].pool.hourlyPrice) return undefined;

@@ -691,6 +691,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
       requiredRps: rec.requiredRps,
       readyRps: Math.min(rec.nowRps, baseline.readyCapacity()),
       ...(hedged ? { hedge: hedged } : {}),
+      minNodes: bounds.lo,
       maxNodes: Math.min(upCap, bounds.hi),
       launch: t - history.lastScaleUp >= lead * 1000,
       priorSurvival: Math.exp((-SPOT_PRIOR_LOSS_RATE * lead) / 3600),

@@ -225,6 +225,20 @@ describe('replacement consolidation, make-before-break', () => {
     expect([target(p, 'od'), target(p, 'big'), target(p, 'small')]).toEqual([2, 1, 0]);
   });
 
+  it('never swaps the fleet below its floor (one node out, none in)', () => {
+    // 76 rps needs the 3 nodes there by the placement's order; the fleet's floor is 3 too, and a GPU limit of 2
+    // (the floor wins over it). Dropping the g5 spot node (none in) still holds 76 rps over the lead on the other
+    // two and fits the GPU limit, but leaves 2 nodes under a floor of 3: before the fix the swap was made (found
+    // by the consolidation property under the hard limits).
+    const i = night([od(1), big(1, { hourlyPrice: 0.2, rpsPerNode: 40 }), small(1, 1, { hourlyPrice: 0.05 })], 76);
+    i.fleet.policy.minNodes = 3;
+    i.fleet.policy.maxNodes = 3;
+    i.fleet.policy.safety.maxGpus = 2;
+    const p = decide(i, T0);
+    expect(p.targetNodes).toBe(3);
+    expect(why(p)?.message ?? '').not.toMatch(/replaced by 0 /);
+  });
+
   it('never returns on-demand nodes to spot past the mix', () => {
     // The mix keeps half of the nodes above the base regular: the fleet already holds that much spot.
     const i = night([od(6), big(0), small(6)], 400);
@@ -261,5 +275,76 @@ describe('replacement consolidation, make-before-break', () => {
       ),
       { numRuns: Number(process.env.PROP_RUNS ?? 60) },
     );
+  });
+});
+
+describe('replacement consolidation under the hard limits', () => {
+  it('property: swaps keep the pools, the floor, the ceiling, each cloud, the budget and the GPUs, and the capacity', () => {
+    let swaps = 0;
+    fc.assert(
+      fc.property(
+        fc.record({
+          odN: fc.integer({ min: 1, max: 4 }),
+          bigN: fc.integer({ min: 0, max: 4 }),
+          smallN: fc.integer({ min: 0, max: 6 }),
+          smallReady: fc.integer({ min: 0, max: 6 }),
+          bigPrice: fc.double({ min: 0.2, max: 3, noNaN: true }),
+          bigRps: fc.integer({ min: 40, max: 200 }),
+          smallPrice: fc.double({ min: 0.05, max: 1, noNaN: true }),
+          rps: fc.integer({ min: 5, max: 400 }),
+          minNodes: fc.integer({ min: 0, max: 6 }),
+          maxNodes: fc.integer({ min: 1, max: 20 }),
+          aws: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
+          budget: fc.option(fc.double({ min: 0.5, max: 10, noNaN: true }), { nil: undefined }),
+          maxGpus: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+        }),
+        (g) => {
+          const pools = [
+            od(g.odN),
+            big(g.bigN, { hourlyPrice: g.bigPrice, rpsPerNode: g.bigRps }),
+            small(g.smallN, Math.min(g.smallN, g.smallReady), { hourlyPrice: g.smallPrice }),
+          ];
+          const i = night(pools, g.rps);
+          const p0 = i.fleet.policy;
+          i.fleet.policy = {
+            ...p0,
+            minNodes: g.minNodes,
+            maxNodes: Math.max(g.minNodes, g.maxNodes),
+            placement: { ...p0.placement, ...(g.aws !== undefined ? { maxPerCloud: { aws: g.aws } } : {}) },
+            safety: {
+              ...p0.safety,
+              ...(g.budget !== undefined ? { hourlyBudgetUsd: g.budget } : {}),
+              ...(g.maxGpus !== undefined ? { maxGpus: g.maxGpus } : {}),
+            },
+          };
+          const p = decide(i, T0);
+          if (why(p)) swaps++;
+          const current = g.odN + g.bigN + g.smallN;
+          for (const x of p.pools) {
+            const pool = i.fleet.pools.find((q) => q.id === x.poolId)!;
+            expect(x.target).toBeGreaterThanOrEqual(pool.min);
+            expect(x.target).toBeLessThanOrEqual(Math.max(pool.min, pool.max, x.current));
+          }
+          const floor = Math.min(i.fleet.policy.minNodes, i.fleet.policy.maxNodes);
+          const ceiling = Math.max(i.fleet.policy.maxNodes, 1);
+          if (!why(p)) return;
+          // Where consolidation swapped, the plan is within every hard limit it was within without the swap.
+          expect(p.targetNodes).toBeGreaterThanOrEqual(Math.min(floor, current));
+          expect(p.targetNodes).toBeLessThanOrEqual(Math.max(ceiling, current));
+          const aws = p.pools.filter((x) => x.poolId !== 'big').reduce((s, x) => s + x.target, 0);
+          if (g.aws !== undefined) expect(aws).toBeLessThanOrEqual(Math.max(g.aws, g.odN + g.smallN));
+          if (g.budget !== undefined)
+            expect(p.costPerHour).toBeLessThanOrEqual(Math.max(g.budget, p.currentCostPerHour) + 1e-9);
+          if (g.maxGpus !== undefined) expect(p.targetNodes).toBeLessThanOrEqual(Math.max(g.maxGpus, current));
+          // And it keeps the capacity the plan needs over the lead (spot at its survival).
+          const survival = 0.931;
+          const lasting = target(p, 'od') * 39 + (target(p, 'big') * g.bigRps + target(p, 'small') * 39) * survival;
+          expect(lasting).toBeGreaterThanOrEqual((p.requiredRps ?? 0) * 0.999 - 1e-9);
+        },
+      ),
+      { numRuns: Number(process.env.PROP_RUNS ?? 200) },
+    );
+    // The inputs reach the path they are about.
+    expect(swaps).toBeGreaterThan(0);
   });
 });
