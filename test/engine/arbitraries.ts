@@ -371,7 +371,29 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
         ),
         // The cloud said it could not launch in a pool (Auto Scaling's EC2 Instance Launch Unsuccessful).
         launchFailed: fc.option(fc.nat(pools.length - 1), { nil: undefined, freq: 5 }),
+        // Spot losses the fleet has seen (the spot risk model's state): exposure and losses per offering, and
+        // loss events over the last day (correlated when several fall together).
+        risk: fc.option(
+          fc.record({
+            hours: fc.array(fc.double({ min: 0, max: 200, noNaN: true }), {
+              minLength: pools.length,
+              maxLength: pools.length,
+            }),
+            losses: fc.array(fc.integer({ min: 0, max: 12 }), { minLength: pools.length, maxLength: pools.length }),
+            events: fc.array(
+              fc.record({
+                pool: fc.nat(pools.length - 1),
+                ago: fc.integer({ min: 0, max: 86_400 }),
+                nodes: fc.integer({ min: 1, max: 6 }),
+                held: fc.integer({ min: 1, max: 12 }),
+              }),
+              { maxLength: 6 },
+            ),
+          }),
+          { nil: undefined },
+        ),
         unobserved: fc.option(fc.nat(pools.length - 1), { nil: undefined, freq: 6 }),
+        ending: fc.boolean(),
         stillThere: fc.boolean(),
         bridged: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: pools.length, maxLength: pools.length }),
         hold: fc.option(
@@ -415,13 +437,15 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
             .map((p) => ({
               id: p.reservationId as string,
               cloud: p.cloud,
-              type: 'odcr',
+              // Sometimes a capacity block ending within the lead time: its nodes' replacements are placed ahead, all
+              // at once (past the rate limits: not for a fleet within its bounds, where only those may limit).
+              type: g.ending && !inBounds ? 'capacity-block' : 'odcr',
               instanceType: 'g',
               zone: 'z-a',
               total: 10,
               available: 3,
               state: g.reservationState as string,
-              endTime: at(7200),
+              endTime: at(g.ending && !inBounds ? 600 : 7200),
             }))
         : undefined;
       // Within its bounds only the rate rules may limit the change: no window, no launch failure.
@@ -472,6 +496,25 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
               ? [{ poolId: `p${g.backoff}`, until: at(300), reason: 'interrupted' as const }]
               : [],
           paused: g.paused ? { by: 'prop', reason: 'test' } : undefined,
+          ...(g.slo && g.risk
+            ? {
+                spotRisk: {
+                  at: at(-60),
+                  offerings: Object.fromEntries(
+                    pools.map((p, k) => [
+                      `${p.id}/*`,
+                      { hours: g.risk!.hours[k] ?? 0, losses: g.risk!.losses[k] ?? 0 },
+                    ]),
+                  ),
+                  events: g.risk.events.map((e) => ({
+                    at: at(-e.ago),
+                    offering: `${pools[e.pool]?.id ?? 'p0'}/*`,
+                    nodes: e.nodes,
+                    held: Math.max(e.nodes, e.held),
+                  })),
+                },
+              }
+            : {}),
           // What earlier decisions left: warm nodes resumed in place of cold launches, the warm pools' held need.
           ...(g.slo && pools.some((p) => p.warm)
             ? {
