@@ -124,6 +124,23 @@ describe('decide: properties', () => {
     );
   });
 
+  it("returns to a warm pool no more nodes than a scale-in removes, within the pool's warm maximum", () => {
+    fc.assert(
+      fc.property(fleetInput({ slo: true }), (i) => {
+        const plan = withWarm(i, decide(i, T0), T0);
+        for (const a of [...plan.actions, ...plan.suppressedActions]) {
+          if (a.type !== 'set-desired' || !a.toWarm) continue;
+          const pool = i.fleet.pools.find((p) => p.id === a.poolId);
+          expect(pool?.warm).toBeDefined();
+          expect(a.toWarm.nodes).toBeGreaterThanOrEqual(0);
+          expect(a.toWarm.nodes).toBeLessThanOrEqual(a.from - a.to);
+          expect(a.toWarm.warm).toBeLessThanOrEqual(pool!.warm!.max);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it('never holds more GPUs than maxGpus, unless the floor does or the nodes it keeps already did (it adds none)', () => {
     fc.assert(
       fc.property(fleetInput(), (i) => {
