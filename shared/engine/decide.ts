@@ -604,6 +604,12 @@ export function decide(given: DecisionInput, now: Date): Plan {
 
   // 7. Budget.
   const budget = applyBudget(path, x, plainFloor, policy.safety.hourlyBudgetUsd, reasons);
+  // The hard limits every later step keeps for what it adds (cold replacements for warm bridges, consolidation's
+  // swaps, warm nodes resumed): the GPU limit and the budget.
+  const { maxGpus, hourlyBudgetUsd } = policy.safety;
+  const withinHardLimits = (l: Layout) =>
+    (maxGpus === undefined || l.gpus() <= maxGpus) &&
+    (hourlyBudgetUsd === undefined || l.cost() <= hourlyBudgetUsd + 1e-9);
   x = budget.nodes;
   if (budget.cut?.unmet) reports.push(budgetUnmetReport(fleet.id, budget.cut));
 
@@ -634,11 +640,8 @@ export function decide(given: DecisionInput, now: Date): Plan {
       let k = 0;
       // One by one while the limits leave room (the rate limits, the GPU limit, the budget, the scale-up
       // cooldown: a replacement is a scale-out) and the placement adds outside the warm node's pool.
-      const { maxGpus, hourlyBudgetUsd } = policy.safety;
       const fits = (m: number) =>
-        (maxGpus === undefined || path.at(m).gpus() <= maxGpus) &&
-        (hourlyBudgetUsd === undefined || path.at(m).cost() <= hourlyBudgetUsd + 1e-9) &&
-        cooldownHolding(current, m, policy.safety, history, t) === undefined;
+        withinHardLimits(path.at(m)) && cooldownHolding(current, m, policy.safety, history, t) === undefined;
       while (k < n && x + k + 1 <= upCap && path.reach(x + k + 1) === x + k + 1 && fits(x + k + 1)) {
         if (path.at(x + k + 1).counts[i] !== path.at(x).counts[i]) break;
         k++;
@@ -684,7 +687,6 @@ export function decide(given: DecisionInput, now: Date): Plan {
     effects.leaving.size === 0 &&
     sig.launchFailures.length === 0
   ) {
-    const { maxGpus, hourlyBudgetUsd } = policy.safety;
     const c = consolidate({
       final,
       baseline,
@@ -692,12 +694,11 @@ export function decide(given: DecisionInput, now: Date): Plan {
       readyRps: Math.min(rec.nowRps, baseline.readyCapacity()),
       ...(hedged ? { hedge: hedged } : {}),
       minNodes: bounds.lo,
-      maxNodes: Math.min(upCap, bounds.hi),
+      maxNodes: upCap,
       launch: t - history.lastScaleUp >= lead * 1000,
       priorSurvival: Math.exp((-SPOT_PRIOR_LOSS_RATE * lead) / 3600),
       allowed: (l) =>
-        (maxGpus === undefined || l.gpus() <= maxGpus) &&
-        (hourlyBudgetUsd === undefined || l.cost() <= hourlyBudgetUsd + 1e-9) &&
+        withinHardLimits(l) &&
         cooldownHolding(current, l.total, policy.safety, history, t) === undefined &&
         applyDisruptionBudgets(present, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) ===
           l.total,
@@ -745,11 +746,12 @@ export function decide(given: DecisionInput, now: Date): Plan {
       }))
       .filter((c) => c.added > 0);
     // A resumed node is a node like any other for the hard limits: its cloud's maximum, the budget, the GPUs.
-    const { hourlyBudgetUsd, maxGpus } = policy.safety;
-    const fits = (v: (typeof warmView)[number]) =>
-      final.cloudRoom(v.pool.cloud) >= 1 &&
-      (hourlyBudgetUsd === undefined || final.cost() + v.pool.hourlyPrice <= hourlyBudgetUsd + 1e-9) &&
-      (maxGpus === undefined || final.gpus() + Math.max(0, v.pool.gpusPerNode) <= maxGpus);
+    const fits = (v: (typeof warmView)[number]) => {
+      final.set(v.index, final.counts[v.index] + 1);
+      const ok = final.cloudRoom(v.pool.cloud) >= 0 && withinHardLimits(final);
+      final.set(v.index, final.counts[v.index] - 1);
+      return ok;
+    };
     for (const v of warmView) {
       const want = b.nodes.get(v.pool.id) ?? 0;
       let n = 0;

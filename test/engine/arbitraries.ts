@@ -404,6 +404,8 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
       }),
     )
     .map((g) => {
+      // Consts, so the callbacks below see them narrowed.
+      const { risk, hold } = g;
       let policy = g.policy;
       // Warm pools only with SLO sizing (the plain inputs keep the shapes their properties were written for).
       let pools: Pool[] = g.slo ? g.pools : g.pools.map(({ warm: _w, warmObserved: _o, ...p }) => p);
@@ -496,17 +498,14 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
               ? [{ poolId: `p${g.backoff}`, until: at(300), reason: 'interrupted' as const }]
               : [],
           paused: g.paused ? { by: 'prop', reason: 'test' } : undefined,
-          ...(g.slo && g.risk
+          ...(g.slo && risk
             ? {
                 spotRisk: {
                   at: at(-60),
                   offerings: Object.fromEntries(
-                    pools.map((p, k) => [
-                      `${p.id}/*`,
-                      { hours: g.risk!.hours[k] ?? 0, losses: g.risk!.losses[k] ?? 0 },
-                    ]),
+                    pools.map((p, k) => [`${p.id}/*`, { hours: risk.hours[k] ?? 0, losses: risk.losses[k] ?? 0 }]),
                   ),
-                  events: g.risk.events.map((e) => ({
+                  events: risk.events.map((e) => ({
                     at: at(-e.ago),
                     offering: `${pools[e.pool]?.id ?? 'p0'}/*`,
                     nodes: e.nodes,
@@ -521,11 +520,11 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
                 warmBridge: Object.fromEntries(
                   pools.filter((p) => p.warm).map((p) => [p.id, g.bridged[Number(p.id.slice(1))] ?? 0]),
                 ),
-                ...(g.hold
+                ...(hold
                   ? {
                       warmHold: {
-                        rps: g.hold.rps,
-                        at: at(-g.hold.ago),
+                        rps: hold.rps,
+                        at: at(-hold.ago),
                         // Per pool: nodes out on bridges and nodes kept after a return, at times before now.
                         pools: Object.fromEntries(
                           pools
@@ -533,10 +532,10 @@ export function fleetInput(opts: GenOptions = {}): fc.Arbitrary<DecisionInput> {
                             .map((p, k) => [
                               p.id,
                               {
-                                rps: g.hold!.rps,
-                                at: at(-g.hold!.ago),
-                                out: { nodes: g.bridged[k] ?? 0, at: at(-((g.hold!.ago * (k + 1)) % 900)) },
-                                kept: { nodes: g.bridged[(k + 1) % g.bridged.length] ?? 0, at: at(-g.hold!.ago) },
+                                rps: hold.rps,
+                                at: at(-hold.ago),
+                                out: { nodes: g.bridged[k] ?? 0, at: at(-((hold.ago * (k + 1)) % 900)) },
+                                kept: { nodes: g.bridged[(k + 1) % g.bridged.length] ?? 0, at: at(-hold.ago) },
                               },
                             ]),
                         ),
