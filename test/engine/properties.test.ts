@@ -4,13 +4,14 @@
  *
  * Hard limits (pool min/max, fleet max, each cloud's maximum, the budget, the GPU limit) always hold, with
  * one defined exception: when the fleet's floor alone costs more than the budget or holds more GPUs, the
- * floor is kept and the plan says so (`budgetCut.unmet`, the `limit.gpus` reason). Rate limits (max step)
- * hold relative to the current count, except where a hard limit forces a bigger move — then the plan names
- * that limit. More demand never yields fewer nodes, and
- * the same input always gives the same plan. About half the inputs are sized for an SLO from a demand
- * history, with warm pools and what earlier decisions left (warm nodes out on bridges, a held warm need): the
- * headroom, the spot hedge, warm bridges and returns run under the same properties (arbitraries.ts).
- * `PROP_RUNS` sets the runs per property (300 by default; 20,000 each pass, measured).
+ * floor is kept and the plan says so (`budgetCut.unmet`, the `limit.gpus` reason); a window that freezes
+ * every change holds the count where it is. Rate limits (max step) hold relative to the nodes the fleet has
+ * (not those the cloud never launched, `limit.rate-base`), except where a hard limit forces a bigger move —
+ * then the plan names that limit. More demand never yields fewer nodes, and the same input always gives the
+ * same plan. About half the inputs are sized for an SLO from a demand history, with warm pools and what
+ * earlier decisions left (warm nodes out on bridges, a held warm need, the spot losses seen): the headroom,
+ * the spot hedge, warm bridges and returns run under the same properties (arbitraries.ts). `PROP_RUNS` sets
+ * the runs per property (300 by default; 20,000 each pass, measured).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
