@@ -4,6 +4,7 @@
  * when the cloud names it).
  */
 import type { Fleet, Pool } from '../domain/types.ts';
+import { zoneInPool } from '../domain/zones.ts';
 import { inForce, iso } from './time.ts';
 import type { MarkOfferingAction, OfferingBackoff } from './types.ts';
 
@@ -17,8 +18,9 @@ export function launchFailureMarks(
   for (const f of failures) {
     const pool = fleet.pools.find((p) => p.id === f.poolId);
     if (!pool) continue;
-    // A zone the pool does not have says nothing of its own zones: the whole pool is backed off.
-    const zone = f.zone !== undefined && pool.location.zones.includes(f.zone) ? f.zone : undefined;
+    // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`); a zone the pool does not have says
+    // nothing of its own zones: the whole pool is backed off.
+    const zone = f.zone === undefined ? undefined : zoneInPool(pool.cloud, f.zone, pool.location.zones);
     out.push({
       type: 'mark-offering',
       poolId: pool.id,

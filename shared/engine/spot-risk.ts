@@ -20,6 +20,7 @@
  * the plan, stored by the application with the fleet's state.
  */
 import type { Fleet, Pool } from '../domain/types.ts';
+import { zoneInPool } from '../domain/zones.ts';
 import { ms } from './time.ts';
 import type { SpotRiskState } from './types.ts';
 
@@ -109,10 +110,14 @@ export function updateSpotRisk(
     if (!(l.nodes > 0)) continue;
     const pool = fleet.pools.find((p) => p.id === l.poolId);
     if (pool?.capacityType !== 'spot') continue;
-    const k = offeringKey(l.poolId, l.zone);
+    // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`), as the offering's backoff is: a loss
+    // under another spelling would be learned under an offering nothing reads. A zone the pool does not have
+    // is a loss of the pool's.
+    const zone = l.zone === undefined ? undefined : zoneInPool(pool.cloud, l.zone, pool.location.zones);
+    const k = offeringKey(l.poolId, zone);
     entry(k).losses += l.nodes;
     const zones = Math.max(1, pool.location.zones.length);
-    const held = l.zone && pool.location.zones.includes(l.zone) ? pool.desired / zones : pool.desired;
+    const held = zone !== undefined ? pool.desired / zones : pool.desired;
     events.push({ at, offering: k, nodes: l.nodes, held: Math.max(l.nodes, held) });
   }
   return { at, offerings, events: events.slice(-SPOT_MAX_EVENTS) };

@@ -41,6 +41,21 @@ describe('updateSpotRisk', () => {
     expect(next.events).toEqual([{ at: at(3600), offering: 's/a', nodes: 3, held: 3 }]);
   });
 
+  it("learns a loss under the pool's own spelling of its zone (Event Grid's eastus-az2 is the pool's 2), else as the pool's", () => {
+    const z = spot({ id: 'z', cloud: 'azure', desired: 4, location: { region: 'eastus', zones: ['1', '2'] } });
+    const fz = fleet([z]);
+    const named = updateSpotRisk(undefined, fz, [{ poolId: 'z', zone: 'eastus-az2', nodes: 2 }], t0);
+    expect(named.events).toEqual([{ at: at(0), offering: 'z/2', nodes: 2, held: 2 }]);
+    expect(poolSurvival(named, z, 900)).toBeCloseTo(
+      poolSurvival(updateSpotRisk(undefined, fz, [{ poolId: 'z', zone: '2', nodes: 2 }], t0), z, 900),
+      12,
+    );
+    // A zone the pool does not have: the whole pool's (as its backoff is), not an offering nothing reads.
+    const other = updateSpotRisk(undefined, fz, [{ poolId: 'z', zone: 'westus-az3', nodes: 2 }], t0);
+    expect(other.events).toEqual([{ at: at(0), offering: 'z/*', nodes: 2, held: 4 }]);
+    expect(poolSurvival(other, z, 900)).toBeLessThan(poolSurvival(undefined, z, 900));
+  });
+
   it('ignores losses of pools that are not spot, and forgets episodes after a week', () => {
     const old: SpotRiskState = {
       at: at(-8 * 86_400),
