@@ -74,7 +74,7 @@ import { Reasons } from './reasons.ts';
 import { recommend } from './recommend.ts';
 import { budgetUnmetReport, invalidWindowReport, reservationReports, unknownPoolReport } from './reports.ts';
 import { applyCooldown, applyFreeze, applyMaxStep, cooldownHolding } from './safety.ts';
-import { activeWindows, combineWindows, upcomingFloor } from './schedule.ts';
+import { activeWindows, aheadInstants, combineWindows, upcomingFloor } from './schedule.ts';
 import { LAUNCH_GRACE_SECONDS, launchShortfalls } from './shortfall.ts';
 import { readSignals } from './signals.ts';
 import { inForce, iso } from './time.ts';
@@ -149,7 +149,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
   const interval = Math.max(0, input.decisionIntervalSeconds ?? DEFAULT_DECISION_INTERVAL_SECONDS);
   const lead = ttr + interval;
   // A window about to start: its floor is ready by its start, so its nodes launch now.
-  const soon = upcomingFloor(input.schedule ?? [], active, [t + ttr * 1000, t + lead * 1000]);
+  const soon = upcomingFloor(input.schedule ?? [], active, aheadInstants(t, ttr, lead));
   if (soon.minNodes !== undefined && soon.minNodes > (windows.minNodes ?? Number.NEGATIVE_INFINITY)) {
     windows.minNodes = soon.minNodes;
     windows.names.push(...soon.names.map((n) => `${n} (starts within ${lead}s)`));

@@ -105,10 +105,30 @@ export function combineWindows(active: readonly ScheduleWindow[]): WindowEffect 
   return effect;
 }
 
+/** How far apart `aheadInstants` looks (ms): a minute, the granularity of a window's start and end times. */
+export const SCHEDULE_STEP_MS = 60_000;
+
+/**
+ * The instants a window's floor must be ready at if the nodes launched now are the last to make it: from now
+ * + time to ready (a node launched now serves from then) to now + lead (the next decision's launches serve
+ * from then), a minute apart and both ends included, so that a window shorter than the decision interval that
+ * starts between the two is seen too. A window that ends before now + time to ready is not: nothing launched
+ * now would serve it.
+ */
+export function aheadInstants(now: number, timeToReadySeconds: number, leadSeconds: number): number[] {
+  const from = now + Math.max(0, timeToReadySeconds) * 1000;
+  const to = now + Math.max(timeToReadySeconds, leadSeconds) * 1000;
+  const out: number[] = [];
+  for (let at = from; at < to; at += SCHEDULE_STEP_MS) out.push(at);
+  out.push(to);
+  return out;
+}
+
 /**
  * The floors of windows that are not active now but will be within the lead time: a window's floor must be
  * ready by its start, so its nodes launch a time to ready earlier (the decision before that may be one
- * interval too late). `instants` are the times to look at (now + time to ready, now + lead time).
+ * interval too late). `instants` are the times to look at (`aheadInstants`). A window is told apart from the
+ * active ones by itself, not by its name: two windows may share one (a schedule's morning and afternoon).
  */
 export function upcomingFloor(
   windows: readonly ScheduleWindow[],
@@ -116,10 +136,10 @@ export function upcomingFloor(
   instants: readonly number[],
 ): { minNodes?: number; names: string[] } {
   const out: { minNodes?: number; names: string[] } = { names: [] };
-  const now = new Set(active.map((w) => w.name));
+  const now = new Set(active);
   for (const at of instants) {
     for (const w of activeWindows(windows, at).active) {
-      if (now.has(w.name) || w.minNodes === undefined) continue;
+      if (now.has(w) || w.minNodes === undefined) continue;
       if (!out.names.includes(w.name)) out.names.push(w.name);
       out.minNodes = Math.max(out.minNodes ?? 0, w.minNodes);
     }

@@ -42,6 +42,39 @@ describe('schedule floors are ready by the window start', () => {
   });
 });
 
+describe('schedule floors of short windows and of windows sharing a name', () => {
+  const f = () => fleet([pool({ id: 'od', desired: 2, timeToReadySeconds: 600 })], { metrics: [] });
+  const short = (start: string, end: string, minNodes: number, name = 'batch'): ScheduleWindow => ({
+    name,
+    timeZone: 'UTC',
+    days: [1],
+    start,
+    end,
+    minNodes,
+  });
+
+  it('launches the floor of a window shorter than the decision interval that starts between the two looks ahead', () => {
+    // 12:12-12:14 lies between now + time to ready (12:10) and now + lead (12:15): the next decision (12:05)
+    // would launch nodes ready at 12:15, after it ended. Looked at only at 12:10 and 12:15, it was missed.
+    const plan = decide(input(f(), { schedule: [short('12:12', '12:14', 5)], demand: { rps: 10 } }), T0);
+    expect(plan.targetNodes).toBe(5);
+    expect(plan.reasons.some((r) => r.code === 'safety.schedule-ahead')).toBe(true);
+  });
+
+  it('launches nothing for a window that ends before a node launched now could serve it', () => {
+    const plan = decide(input(f(), { schedule: [short('12:02', '12:08', 5)], demand: { rps: 10 } }), T0);
+    expect(plan.targetNodes).toBe(2);
+  });
+
+  it('launches the floor of a window about to start that shares its name with the one active now', () => {
+    // A schedule named `peak` for the morning (floor 2) and the afternoon (floor 10): at 11:55 the afternoon's
+    // floor launches, though a window named `peak` is active. Told apart by name, it was skipped.
+    const windows = [short('08:00', '12:00', 2, 'peak'), short('12:00', '18:00', 10, 'peak')];
+    const plan = decide(input(f(), { schedule: windows, demand: { rps: 10 } }), new Date(T0.getTime() - 5 * 60_000));
+    expect(plan.targetNodes).toBe(10);
+  });
+});
+
 describe('replacements for an ending reservation', () => {
   // A reserved pool of one big node (600 rps) whose block ends in 15 minutes, and an on-demand pool of
   // 10 rps nodes; the max step is 4 nodes per decision.
