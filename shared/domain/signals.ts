@@ -58,6 +58,18 @@ export interface MetricAlarmSignal extends SignalBase {
 
 export type InterruptionKind = 'warning' | 'rebalance' | 'preempt' | 'reservation-interruption' | 'maintenance';
 
+/** What a maintenance notice may say the cloud does after which the node does not come back. */
+export const MAINTENANCE_ENDS = new Set(['terminate', 'delete', 'stop', 'hibernate']);
+
+/**
+ * Whether a notice leaves its node in place: a rebalance recommendation (the node is at risk, replaced ahead,
+ * and goes when its interruption comes) and maintenance it comes back from (a reboot, a freeze, a redeploy).
+ * A later notice that ends such a node is a new one for it, not a repeat.
+ */
+export function noticeKeepsNode(kind: InterruptionKind, action?: string): boolean {
+  return kind === 'rebalance' || (kind === 'maintenance' && !MAINTENANCE_ENDS.has(action ?? ''));
+}
+
 export interface InterruptionSignal extends SignalBase {
   type: 'interruption';
   cloud: Cloud;

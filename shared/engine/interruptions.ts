@@ -28,6 +28,7 @@
  * the replacements they start then serve minutes later, and the node's last minute and a half of service
  * is lost with it.
  */
+import { MAINTENANCE_ENDS } from '../domain/signals.ts';
 import type { Cloud, Pool } from '../domain/types.ts';
 import { zoneInPool } from '../domain/zones.ts';
 import { DEFAULT_DRAIN_SECONDS, DRAIN_POD_GRACE_SECONDS, DRAIN_START_MARGIN_SECONDS } from './defaults.ts';
@@ -41,8 +42,6 @@ import type {
   RemoveInstanceAction,
   ReportAction,
 } from './types.ts';
-
-const GONE_ACTIONS = new Set(['terminate', 'delete', 'stop', 'hibernate']);
 
 export interface InterruptionEffects {
   /** Nodes leaving each pool (instance removals). */
@@ -146,7 +145,8 @@ export function interruptionEffects(
     lost: [],
   };
   const marked = new Set<string>();
-  const mark = (pool: Pool, noticeZone: string | undefined) => {
+  /** Backs the notice's offering off; returns its zone as the pool writes it (undefined: the whole pool). */
+  const mark = (pool: Pool, noticeZone: string | undefined): string | undefined => {
     // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`): a backoff under another
     // spelling would match no offering and be ignored. A zone the pool does not know (an AWS zone id with
     // no alias) backs the whole pool off, and says so.
@@ -159,7 +159,7 @@ export function interruptionEffects(
         { poolId: pool.id },
       );
     const key = `${pool.id}/${zone ?? ''}`;
-    if (marked.has(key)) return;
+    if (marked.has(key)) return zone;
     marked.add(key);
     fx.marks.push({
       type: 'mark-offering',
@@ -168,6 +168,7 @@ export function interruptionEffects(
       until: iso(now + backoffSeconds * 1000),
       reason: 'interrupted',
     });
+    return zone;
   };
   for (const n of notices) {
     const pool = poolOf(n, pools);
@@ -183,7 +184,7 @@ export function interruptionEffects(
     const end = Number.isNaN(deadlineMs) ? now + DEFAULT_DRAIN_SECONDS * 1000 : deadlineMs;
     const deadline = iso(end);
     const startBy = drainStartBy(end, now);
-    const gone = n.kind !== 'maintenance' || GONE_ACTIONS.has(n.action ?? '');
+    const gone = n.kind !== 'maintenance' || MAINTENANCE_ENDS.has(n.action ?? '');
     if (gone) fx.leaving.set(pool.id, (fx.leaving.get(pool.id) ?? 0) + 1);
     if (n.kind === 'rebalance') {
       fx.rebalances.push({ instanceId: n.instanceId, poolId: pool.id, eventId: n.eventId });
@@ -210,10 +211,11 @@ export function interruptionEffects(
       fx.removals.push({ type: 'remove-instance', poolId: pool.id, instanceId: n.instanceId, reason });
     else if (gone) fx.notRemoved.set(pool.id, (fx.notRemoved.get(pool.id) ?? 0) + 1);
     if (n.kind !== 'maintenance') {
-      mark(pool, n.zone);
-      const lost = fx.lost.find((l) => l.poolId === pool.id && l.zone === n.zone);
+      // Lost in the offering the spot risk reads: the zone as the pool writes it, else the whole pool's.
+      const zone = mark(pool, n.zone);
+      const lost = fx.lost.find((l) => l.poolId === pool.id && l.zone === zone);
       if (lost) lost.nodes++;
-      else fx.lost.push({ poolId: pool.id, ...(n.zone ? { zone: n.zone } : {}), nodes: 1 });
+      else fx.lost.push({ poolId: pool.id, ...(zone ? { zone } : {}), nodes: 1 });
     }
     // When its drain starts, and why: the node serves until then.
     const when =

@@ -15,6 +15,7 @@
  */
 import type { SignalContext } from './signal-context.ts';
 import type { Action, DecisionState, SpotRiskState, WarmHold } from './types.ts';
+import { noticeKeepsNode } from '../domain/signals.ts';
 import type { Pool } from '../domain/types.ts';
 
 /** How long a handled interruption is remembered: repeated notices of one instance come within minutes. */
@@ -74,7 +75,14 @@ export function nextState(
       const instanceId = a.instanceId!;
       const removing =
         a.type === 'cordon-drain' && actions.some((r) => r.type === 'remove-instance' && r.instanceId === instanceId);
+      const notice = sig.notices.find((n) => n.instanceId === instanceId);
+      const kept = a.type === 'replace' || (notice !== undefined && noticeKeepsNode(notice.kind, notice.action));
       next.interruptedInstances ??= [];
+      // A notice that ends a node handled earlier for one that kept it (readSignals let it through) replaces
+      // that record: the node now goes.
+      const earlier = next.interruptedInstances.findIndex((i) => i.instanceId === instanceId);
+      if (earlier >= 0 && next.interruptedInstances[earlier].kept && !kept)
+        next.interruptedInstances.splice(earlier, 1);
       if (!next.interruptedInstances.some((i) => i.instanceId === instanceId)) {
         next.interruptedInstances.push({
           instanceId,
@@ -82,6 +90,7 @@ export function nextState(
           ...(a.type === 'cordon-drain' ? { deadline: a.deadline } : {}),
           at: now.toISOString(),
           ...(removing ? { removing: true as const } : {}),
+          ...(kept ? { kept: true as const } : {}),
         });
       }
     }

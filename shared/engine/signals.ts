@@ -3,7 +3,7 @@
  * Signals naming another fleet are ignored; capacity notices other than a failed launch are logged only
  * (aws-node-termination-handler style: observed, not driven on).
  */
-import type { CapacityNoticeSignal, InterruptionSignal, Signal } from '../domain/signals.ts';
+import { type CapacityNoticeSignal, type InterruptionSignal, noticeKeepsNode, type Signal } from '../domain/signals.ts';
 import { operatorCommand } from './operator.ts';
 import { implausibleNotice } from './plausibility.ts';
 import type { SignalContext } from './signal-context.ts';
@@ -50,7 +50,7 @@ const describe = (s: Signal): string => `${s.type} ${s.eventId} from ${s.source}
 function interruption(
   s: InterruptionSignal,
   ctx: SignalContext,
-  handled: Set<string>,
+  handled: Handled,
   now: number,
   reasons: Reasons,
 ): void {
@@ -66,8 +66,7 @@ function interruption(
   }
   let fresh = 0;
   for (const instanceId of s.instanceIds) {
-    if (handled.has(instanceId)) continue;
-    handled.add(instanceId);
+    if (!firstFor(handled, instanceId, noticeKeepsNode(s.kind, s.action), ctx)) continue;
     fresh++;
     ctx.notices.push({
       eventId: s.eventId,
@@ -89,6 +88,27 @@ function interruption(
   );
 }
 
+/** Instances whose interruption is handled (earlier, or by a notice of this decision): whether the node stays. */
+type Handled = Map<string, boolean>;
+
+/**
+ * Whether a notice for `instanceId` is the first of its kind for it: not if the instance was handled already,
+ * unless that left the node in place (a rebalance recommendation, maintenance it comes back from) and this
+ * notice ends it (the interruption warning that follows a rebalance recommendation: its node is drained before
+ * the deadline and removed). An ending notice supersedes a keeping one of the same decision (one outcome per
+ * instance). Records the instance as handled.
+ */
+function firstFor(handled: Handled, instanceId: string, keeps: boolean, ctx: SignalContext): boolean {
+  const kept = handled.get(instanceId);
+  if (kept === false || (kept === true && keeps)) return false;
+  if (kept === true) {
+    const i = ctx.notices.findIndex((n) => n.instanceId === instanceId);
+    if (i >= 0) ctx.notices.splice(i, 1);
+  }
+  handled.set(instanceId, keeps);
+  return true;
+}
+
 /** Classifies the signals; `state` gives the manual target, pause and handled interruptions in force. */
 export function readSignals(
   signals: readonly Signal[],
@@ -108,7 +128,7 @@ export function readSignals(
     paused: state.paused && inForce(state.paused.until, now) ? state.paused : undefined,
     drains: [],
   };
-  const handled = new Set((state.interruptedInstances ?? []).map((i) => i.instanceId));
+  const handled: Handled = new Map((state.interruptedInstances ?? []).map((i) => [i.instanceId, i.kept === true]));
   for (const s of signals) {
     if (s.fleetId !== undefined && s.fleetId !== fleetId) {
       reasons.add('signal', 'signal.ignored', `${describe(s)} is for fleet ${s.fleetId}: ignored`, {
@@ -152,8 +172,7 @@ export function readSignals(
             { eventId: s.eventId },
           );
         for (const instanceId of implausible === undefined ? (s.instanceIds ?? []) : []) {
-          if (handled.has(instanceId)) continue;
-          handled.add(instanceId);
+          if (!firstFor(handled, instanceId, false, ctx)) continue;
           ctx.notices.push({
             eventId: s.eventId,
             instanceId,

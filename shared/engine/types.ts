@@ -123,6 +123,11 @@ export interface HandledInterruption {
    * made, the pool's count keeps the node, which later decisions do not count as capacity (`addStillLeaving`).
    */
   removing?: true;
+  /**
+   * The notice it was handled for leaves the node in place (a rebalance it was replaced ahead for, maintenance
+   * it comes back from: `noticeKeepsNode`): a later notice that ends it is handled as a new one.
+   */
+  kept?: true;
 }
 
 /**

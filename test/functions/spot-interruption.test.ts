@@ -226,6 +226,38 @@ describe('spot-interruption function', () => {
     expect(state.offeringBackoff.map((b) => b.poolId)).toEqual(['aws-g5-spot']);
   });
 
+  it('drains and removes a node replaced on its rebalance recommendation when its interruption warning follows', async () => {
+    // EC2 sends the recommendation first and the two-minute warning later: the warning is no repeat of it (it
+    // was taken for one, and the node was never drained before EC2 took it).
+    h = await startHarness({ desired: { 'aws-g5-spot': 2 }, block: null });
+    const [at] = h.world.instancesOf('aws-g5-spot');
+    const rebalance = sample('aws-rebalance-recommendation', 'valid', {
+      at: T0,
+      replace: { 'i-0a1b2c3d4e5f60718': at!.id },
+    });
+    expect(await h.invoke('spot-interruption', rebalance)).toMatchObject({ status: 'decided' });
+    expect(h.world.callsTo('kubernetes', 'pods.eviction.create')).toEqual([]);
+
+    h.world.interrupt(at!, 'spot', SPOT_NOTICE_SECONDS.aws);
+    const warning = sample('aws-spot-interruption', 'valid', {
+      at: T0 + 60_000,
+      replace: { 'i-0a1b2c3d4e5f60718': at!.id, 'us-east-1a': at!.zone },
+    });
+    expect(await h.invoke('spot-interruption', warning)).toMatchObject({
+      status: 'decided',
+      decisions: [{ fleetId: FLEET, status: 'applied' }],
+    });
+    expect(podsOn(h, at!.nodeName)).toEqual([]);
+    expect(h.world.callsTo('kubernetes', 'pods.eviction.create').length).toBeGreaterThan(0);
+    const actions = (await h.audits()).flatMap(
+      (a) => (a.plan as unknown as { actions: Array<Record<string, unknown>> }).actions,
+    );
+    expect(actions).toContainEqual(expect.objectContaining({ type: 'cordon-drain', instanceId: at!.id }));
+    expect(actions).toContainEqual(expect.objectContaining({ type: 'remove-instance', instanceId: at!.id }));
+    const state = await h.stack.deps.store.getState(FLEET);
+    expect(state.interruptedInstances).toContainEqual(expect.objectContaining({ instanceId: at!.id, removing: true }));
+  });
+
   it('acts once on a duplicate delivery, and once per instance when a second notice names it again', async () => {
     h = await startHarness({ desired: { 'aws-g5-spot': 2 } });
     const [i] = takeBack(h, 'aws-g5-spot', 1);
