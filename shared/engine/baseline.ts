@@ -73,7 +73,9 @@ export function buildBaseline(input: BaselineInput, reasons: Reasons): Layout {
     }
     const notComing = input.notComing?.get(pool.id) ?? 0;
     if (notComing > 0) slot.notComing = notComing;
-    let count = Math.max(0, pool.desired - (input.leaving.get(pool.id) ?? 0) - notComing);
+    const leaving = input.leaving.get(pool.id) ?? 0;
+    if (leaving > 0) slot.leaving = leaving;
+    let count = Math.max(0, pool.desired - leaving - notComing);
     let offCode = 'placement.cloud-not-allowed';
     let lapsed = false;
     if (allowed && !allowed.includes(pool.cloud)) slot.blocked = `cloud ${pool.cloud} not allowed`;

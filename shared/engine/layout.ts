@@ -28,6 +28,11 @@ export interface Slot {
   /** Nodes of the pool's desired count the cloud could not launch (not ready, not coming). */
   notComing?: number;
   /**
+   * Nodes of the pool's desired count leaving on a notice (ready until their deadline, then gone): a layout
+   * that adds nodes to the pool adds new ones, which serve nothing yet, rather than keeping these.
+   */
+  leaving?: number;
+  /**
    * Expected share of a node's throughput still there after the lead time (spot: its offering's survival,
    * `spot-risk.ts`); 1 when absent.
    */
@@ -114,13 +119,14 @@ export class Layout {
   /**
    * Requests per second served right now by the nodes this layout keeps: per pool, its ready nodes less the
    * nodes the layout takes out of it — counted as ready ones, since a group may end any instance on a
-   * scale-in. Nodes the layout adds serve nothing yet.
+   * scale-in — and less the nodes leaving on a notice, whatever it adds. Nodes the layout adds serve nothing
+   * yet.
    */
   readyCapacity(): number {
     let rps = 0;
     for (let i = 0; i < this.slots.length; i++) {
-      const { pool, notComing = 0 } = this.slots[i];
-      const removed = Math.max(0, pool.desired - notComing - this.counts[i]);
+      const { pool, notComing = 0, leaving = 0 } = this.slots[i];
+      const removed = Math.max(0, leaving, pool.desired - notComing - this.counts[i]);
       rps += Math.max(0, this.readyNodes(i) - removed) * Math.max(0, pool.rpsPerNode);
     }
     return rps;

@@ -115,8 +115,10 @@ export class PlacementPath {
    * ready nodes it would remove.
    */
   readyFloor(rps: number): number {
-    const baseReady = this.baseline.readyCapacity();
-    const need = Math.min(rps, baseReady) - 1e-9 * Math.max(1, Math.abs(rps));
+    // The tolerance is relative to what must be kept, not to the demand: a demand far above the ready capacity
+    // (1e9 times a node's) would otherwise excuse a whole node.
+    const keep = Math.min(rps, this.baseline.readyCapacity());
+    const need = keep - 1e-9 * Math.max(1, Math.abs(keep));
     const layout = this.baseline.clone();
     let n = this.base;
     while (n > 0 && this.reach(n - 1) === n - 1) {

@@ -14,9 +14,12 @@
  * rates): its end replaces nothing, and after it the pool keeps its nodes, as on-demand ones, and takes no new
  * one (*lapsed*).
  *
- * The latest reservation signal wins over the listed state: `delivered`/`active` (and `underutilized`) make
- * a reservation usable, `expiring` makes it ending, `expired`/`interrupted` end it. Without a reservation
- * list, a reserved pool is trusted as configured.
+ * The latest reservation signal wins over the listed state where the listing has not caught up with it yet:
+ * `delivered`/`active` (and `underutilized`) make usable a reservation listed in another state or not listed
+ * yet, `expired`/`interrupted` end it whatever the listing says, `expiring` makes an active one ending. The
+ * listing wins where it says the reservation is no more: an ODCR listed expired or cancelled has lapsed,
+ * whatever start notice came before, and an `expiring` one no longer listed active (or at all) is gone, not
+ * ending. Without a reservation list, a reserved pool is trusted as configured.
  */
 import type { CapacityReservation } from '../domain/ports.ts';
 import type { Pool } from '../domain/types.ts';

@@ -448,7 +448,7 @@ export interface BudgetCut {
   nodesAfter: number;
   costBefore: number;
   costAfter: number;
-  /** Nodes removed per pool, most expensive per unit of throughput first. */
+  /** Nodes removed per pool, the most expensive node first. */
   removed: Array<{ poolId: string; nodes: number; hourlyPrice: number }>;
   /** True when even the fleet's floor costs more than the budget: the floor is kept, the budget is exceeded. */
   unmet: boolean;
