@@ -111,8 +111,11 @@ function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefine
   if (!notice.zone) return undefined;
   const type =
     notice.kind === 'reservation-interruption' ? 'reserved' : notice.kind === 'maintenance' ? undefined : 'spot';
+  // Only pools of the cloud that sent it (or Kubernetes pools, whose nodes run on one): an AWS zone id such as
+  // `use1-az1` reads as an Azure zone number.
   const candidates = pools.filter(
     (p) =>
+      (notice.cloud === undefined || p.cloud === notice.cloud || p.cloud === 'kubernetes') &&
       zoneInPool(p.cloud, notice.zone as string, p.location.zones) !== undefined &&
       (type === undefined || p.capacityType === type),
   );

@@ -3,6 +3,7 @@
  * commands are read into it by `operator.ts`). Apart from both so that neither imports the other.
  */
 import type { InterruptionKind, ReservationChangeKind } from '../domain/signals.ts';
+import type { Cloud } from '../domain/types.ts';
 import type { ManualTarget, PauseState } from './types.ts';
 
 /** An interruption notice for one instance. */
@@ -10,6 +11,8 @@ export interface InstanceNotice {
   eventId: string;
   instanceId: string;
   kind: InterruptionKind;
+  /** The cloud that sent it: a notice without a pool is matched to a pool of that cloud (or of Kubernetes). */
+  cloud?: Cloud;
   /** Pool named by the signal (or, for reservation interruptions, found through the reservation). */
   poolId?: string;
   reservationIds?: string[];

@@ -9,14 +9,24 @@ import { createHash } from 'node:crypto';
 /** Longest id (UTF-8 bytes) used verbatim inside a key; well under the sort key's 1,024 with its prefixes. */
 export const MAX_KEY_ID_BYTES = 200;
 
+/** The form `keyId` gives a long id: up to 64 characters, `~` and 32 hex digits. */
+const SHORT_FORM = /^[\s\S]{1,64}~[0-9a-f]{32}$/u;
+
 /**
  * An id as it may appear inside a key: itself when short, else its first characters and a SHA-256 digest
  * (`<first 64 characters>~<32 hex>`), so keys stay bounded, distinct ids stay distinct and the records keep
- * the full id in an attribute of their own.
+ * the full id in an attribute of their own. A short id of that very form (another id's key, sent as an id)
+ * is digested too, and an id with unpaired surrogates is digested as its UTF-16 code units (UTF-8 would make
+ * each of them U+FFFD, and two such ids one key).
  */
 export function keyId(id: string): string {
-  if (Buffer.byteLength(id, 'utf8') <= MAX_KEY_ID_BYTES) return id;
-  return `${Array.from(id).slice(0, 64).join('')}~${createHash('sha256').update(id).digest('hex').slice(0, 32)}`;
+  const wellFormed = id.isWellFormed();
+  if (wellFormed && Buffer.byteLength(id, 'utf8') <= MAX_KEY_ID_BYTES && !SHORT_FORM.test(id)) return id;
+  const digest = createHash('sha256')
+    .update(wellFormed ? Buffer.from(id, 'utf8') : Buffer.from(id, 'utf16le'))
+    .digest('hex')
+    .slice(0, 32);
+  return `${Array.from(id.toWellFormed()).slice(0, 64).join('')}~${digest}`;
 }
 
 /** How deep a stored copy of an event may nest, and how long its JSON text may be (bytes). */
@@ -33,7 +43,14 @@ export function depthBounded(value: unknown, maxDepth = MAX_STORED_DEPTH): unkno
     if (depth >= maxDepth) return TOO_DEEP;
     if (Array.isArray(v)) return v.map((x) => copy(x, depth + 1));
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = copy(x, depth + 1);
+    // Defined, not assigned: a key `__proto__` (JSON.parse makes it an own key) would set the copy's prototype.
+    for (const [k, x] of Object.entries(v as Record<string, unknown>))
+      Object.defineProperty(out, k, {
+        value: copy(x, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     return out;
   };
   return copy(value, 0);

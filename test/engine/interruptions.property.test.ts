@@ -157,6 +157,9 @@ function mappedPool(n: InstanceNotice, pools: readonly Pool[]): Pool | undefined
   const type = n.kind === 'reservation-interruption' ? 'reserved' : n.kind === 'maintenance' ? undefined : 'spot';
   const inZone = pools.filter(
     (p) =>
+      // Of the cloud that sent it, or Kubernetes (a counterexample the property found: an AWS zone id,
+      // `use1-az1`, read as the Azure zone 1 of another cloud's pool).
+      (n.cloud === undefined || p.cloud === n.cloud || p.cloud === 'kubernetes') &&
       zoneInPool(p.cloud, n.zone as string, p.location.zones) !== undefined &&
       (type === undefined || p.capacityType === type),
   );
@@ -455,12 +458,22 @@ describe('readSignals, then interruptionEffects: a notice delivered again', () =
             first.set(
               instanceId,
               s.type === 'interruption'
-                ? { eventId: s.eventId, instanceId, kind: s.kind, poolId: s.poolId, zone: s.zone, action: s.action }
+                ? {
+                    eventId: s.eventId,
+                    instanceId,
+                    kind: s.kind,
+                    cloud: s.cloud,
+                    poolId: s.poolId,
+                    zone: s.zone,
+                    action: s.action,
+                  }
                 : {
                     eventId: s.eventId,
                     instanceId,
                     kind: 'reservation-interruption',
-                    reservationIds: s.type === 'reservation-change' ? s.reservationIds : [],
+                    ...(s.type === 'reservation-change'
+                      ? { cloud: s.cloud, reservationIds: s.reservationIds }
+                      : { reservationIds: [] }),
                   },
             );
           }

@@ -416,6 +416,13 @@ describe('zones named differently from the pool', () => {
     expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ poolId: 'az-spot' })]);
   });
 
+  it("a notice without a pool is not matched to another cloud's pool (an AWS zone id reads as an Azure zone number)", () => {
+    const plan = run([notice({ cloud: 'aws', poolId: undefined, zone: 'use1-az1' })], {}, azureFleet());
+    expect(ofType(plan, 'cordon-drain')).toEqual([]);
+    expect(ofType(plan, 'mark-offering')).toEqual([]);
+    expect(plan.actions.some((a) => a.type === 'report' && a.code === 'interruption.unmapped')).toBe(true);
+  });
+
   it('an AWS zone id the pool cannot map backs the whole pool off, saying why', () => {
     const plan = run([notice({ zone: 'use1-az6' })]);
     expect(ofType(plan, 'mark-offering')).toEqual([expect.objectContaining({ poolId: 'spot-a', zone: undefined })]);
