@@ -1,5 +1,6 @@
 import type { InterruptionSignal, Normalized, Signal } from '../shared/domain/signals.ts';
 import { compact, noop } from './context.ts';
+import { mergedEventId } from './fields.ts';
 
 /** The order of urgency when one delivery carries several results. */
 const RANK: Record<Signal['type'], number> = {
@@ -47,7 +48,7 @@ function merge(results: Normalized[]): Normalized {
   const deadlines = same.map((s) => s.deadline).filter((d): d is string => d !== undefined);
   return compact({
     ...first,
-    eventId: unique(same.map((s) => s.eventId)).join('+'),
+    eventId: mergedEventId(unique(same.map((s) => s.eventId))),
     instanceIds: unique(same.flatMap((s) => s.instanceIds)),
     deadline: deadlines.length ? deadlines.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : undefined,
   });

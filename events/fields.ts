@@ -5,6 +5,7 @@
  * carried inside a string (SNS `Message`, CloudWatch `reasonData`) or inside base64 (Pub/Sub `data`).
  * Times are always turned into canonical ISO strings (`2024-05-01T12:00:00.000Z`).
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
@@ -79,6 +80,28 @@ export const MAX_AZURE_VM_NAME_LENGTH = 80;
  * ids without letting an id stand for a document.
  */
 export const MAX_EVENT_ID_LENGTH = 256;
+
+/**
+ * The longest event id a signal carries (index.ts `SIGNAL_ID_LIMITS`): an operator's request id or a forwarder's
+ * own. A drain command names its deciding event and its notice by theirs, so it accepts as long.
+ */
+export const MAX_SIGNAL_EVENT_ID_LENGTH = 1024;
+
+/**
+ * The event id of a signal that merges several events (a Scheduled Events document's Preempts, an Event Grid
+ * array): their ids joined with `+` while that is no longer than an event id (`MAX_EVENT_ID_LENGTH`); past it
+ * (a mass eviction's document lists dozens: 30 GUIDs joined are 1,109 characters, and the whole document was
+ * refused) the first id's first 64 characters, how many more, and a digest of them all. The same events give
+ * the same id on every delivery, other events another, and it fits wherever event ids go (keys, drain commands).
+ */
+export function mergedEventId(ids: readonly string[]): string {
+  const joined = ids.join('+');
+  if (joined.length <= MAX_EVENT_ID_LENGTH) return joined;
+  const digest = createHash('sha256').update(joined).digest('hex').slice(0, 32);
+  return `${Array.from(ids[0] ?? '')
+    .slice(0, 64)
+    .join('')}+${ids.length - 1}-more~${digest}`;
+}
 
 /**
  * A non-empty identifier (event id, instance id, ARN, account) that is not a documentation placeholder, of

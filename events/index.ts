@@ -20,7 +20,7 @@
 import { isParseError, ParseError } from '../shared/domain/errors.ts';
 import type { Normalized, OperatorCommandSignal } from '../shared/domain/signals.ts';
 import type { NormalizeContext } from './context.ts';
-import { findPlaceholder, MAX_ALARM_NAME_LENGTH } from './fields.ts';
+import { findPlaceholder, MAX_ALARM_NAME_LENGTH, MAX_SIGNAL_EVENT_ID_LENGTH } from './fields.ts';
 import { parseWith } from './parse.ts';
 import { routeEvent } from './router.ts';
 import { commandSignal, OPS_SOURCE, OperatorCommandSchema } from './schemas/ops/operator-command.ts';
@@ -65,7 +65,7 @@ const SIGNAL_ID_LIMITS: ReadonlyArray<readonly [field: string, max: number]> = [
   ['fleetId', MAX_ALARM_NAME_LENGTH],
   ['poolId', MAX_ALARM_NAME_LENGTH],
   ['alarmName', MAX_ALARM_NAME_LENGTH],
-  ['eventId', 1024],
+  ['eventId', MAX_SIGNAL_EVENT_ID_LENGTH],
   ['instanceIds', 1024],
   ['reservationIds', 1024],
 ];

@@ -111,6 +111,28 @@ describe('batches', () => {
     });
   });
 
+  it("merges a mass eviction's document into one signal whose id stays an event id's length, the same on every delivery", () => {
+    // 30 Preempts: their GUIDs joined are 1,109 characters, past what a signal's id may be: the whole document
+    // was refused (no drain, no replacement); past 256 the drain commands handed off on it were.
+    const guid = (i: number) => `${String(i).padStart(8, '0')}-4B1D-4C2A-9F3E-5A6B7C8D9E0F`;
+    const doc = (n: number, from = 0) => ({
+      DocumentIncarnation: 9,
+      Events: Array.from({ length: n }, (_, i) =>
+        preempt(guid(from + i), `vmss_${from + i}`, 'Tue, 04 Mar 2025 10:16:00 GMT'),
+      ),
+    });
+    const signal = normalizeEvent(doc(30), { now: NOW });
+    expect(signal).toMatchObject({ type: 'interruption', kind: 'preempt' });
+    if (signal.type !== 'interruption') return;
+    expect(signal.instanceIds).toHaveLength(30);
+    expect(signal.eventId.length).toBeLessThanOrEqual(256);
+    expect(signal.eventId).toMatch(/^00000000-4B1D-4C2A-9F3E-5A6B7C8D9E0F\+29-more~[0-9a-f]{32}$/);
+    expect(normalizeEvent(doc(30), { now: NOW })).toMatchObject({ eventId: signal.eventId });
+    expect(normalizeEvent(doc(30, 1), { now: NOW })).not.toMatchObject({ eventId: signal.eventId });
+    // Short enough, the ids joined as they are.
+    expect(normalizeEvent(doc(2), { now: NOW })).toMatchObject({ eventId: `${guid(0)}+${guid(1)}` });
+  });
+
   it('needs a time for a bare document whose events have started', () => {
     const doc = { DocumentIncarnation: 2, Events: [{ ...preempt('S1', 'vm_1', ''), EventStatus: 'Started' }] };
     expect(() => normalizeEvent(doc)).toThrow(expect.objectContaining({ path: 'Events[0].NotBefore' }));

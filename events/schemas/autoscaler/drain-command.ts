@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { DrainCommandSignal } from '../../../shared/domain/signals.ts';
 import { DRAIN_DETAIL_TYPE, DRAIN_SOURCE } from '../../../shared/domain/drain-command.ts';
 import { compact } from '../../context.ts';
-import { identifier, isoTime, MAX_ALARM_NAME_LENGTH, MAX_EVENT_ID_LENGTH } from '../../fields.ts';
+import {
+  identifier,
+  isoTime,
+  MAX_ALARM_NAME_LENGTH,
+  MAX_EVENT_ID_LENGTH,
+  MAX_SIGNAL_EVENT_ID_LENGTH,
+} from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
 import { eventBridge } from '../aws/eventbridge.ts';
 
@@ -31,11 +37,11 @@ export const DrainCommandSchema = z
     commandId: identifier('the command id (decision event#drain#instance or node)', undefined, MAX_EVENT_ID_LENGTH),
     fleetId: identifier('a fleet id', undefined, MAX_ALARM_NAME_LENGTH),
     decision: z.strictObject({
-      eventId: identifier('the deciding event id', undefined, MAX_EVENT_ID_LENGTH),
+      eventId: identifier('the deciding event id', undefined, MAX_SIGNAL_EVENT_ID_LENGTH),
       at: isoTime(),
       fn: identifier('the deciding function', /^[a-z][a-z-]*$/, 64),
     }),
-    noticeEventId: identifier("the notice's event id", undefined, MAX_EVENT_ID_LENGTH).optional(),
+    noticeEventId: identifier("the notice's event id", undefined, MAX_SIGNAL_EVENT_ID_LENGTH).optional(),
     cluster: identifier('a cluster name', undefined, MAX_ALARM_NAME_LENGTH),
     node: identifier('a node name', undefined, 253),
     instanceId: identifier('an instance id', undefined, 1024).optional(),

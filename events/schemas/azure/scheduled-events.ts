@@ -8,7 +8,7 @@ import type {
   RejectedItem,
 } from '../../../shared/domain/signals.ts';
 import { compact, type NormalizeContext, noop, resolveFleet, withFleet } from '../../context.ts';
-import { httpDate, identifier, MAX_AZURE_VM_NAME_LENGTH } from '../../fields.ts';
+import { httpDate, identifier, MAX_AZURE_VM_NAME_LENGTH, mergedEventId } from '../../fields.ts';
 import { FORWARDED } from '../../../shared/domain/forwarded.ts';
 import { type Decoder, type Path, parseWith, partitionItems, withRejected } from '../../parse.ts';
 import { base, eventBridge } from '../aws/eventbridge.ts';
@@ -144,7 +144,7 @@ export function scheduledEventsSignal(
     );
   }
   const common = {
-    eventId: group.map((e) => e.EventId).join('+'),
+    eventId: mergedEventId(group.map((e) => e.EventId)),
     revision: scheduledEventsRevision(group),
     source: AZURE_SCHEDULED_EVENTS,
     time,
