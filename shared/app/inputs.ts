@@ -5,7 +5,7 @@
  */
 import { alarmRef } from '../domain/routing.ts';
 import { routingOf } from '../config/routing.ts';
-import type { CapacityReservation, MetricQuery, MetricsQuery } from '../domain/ports.ts';
+import type { CapacityReservation, MetricQuery, MetricSeries, MetricsQuery } from '../domain/ports.ts';
 import type { MetricAlarmSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import type { ForecastPoint, ForecastSkill, MetricValue } from '../engine/types.ts';
@@ -86,6 +86,17 @@ function alarmMetric(s: MetricAlarmSignal, deps: AppDeps): string | undefined {
   return m;
 }
 
+/**
+ * The demand's one series over time, or why not: a query that returns several (a configured `demandQuery` not
+ * aggregated) is refused as the instant query refuses it (the store's `MultipleSeries`), not read as one
+ * series whose readings at the same time are the demand of each (the forecast averaged them, the headroom
+ * learned from each as if it were the fleet's).
+ */
+function oneSeries(series: readonly MetricSeries[]): MetricSeries['points'] | string {
+  if (series.length > 1) return `the query returned ${series.length} series; aggregate it (sum, avg, ...) to one value`;
+  return series[0]?.points ?? [];
+}
+
 export async function currentDemand(fleet: Fleet, deps: AppDeps, now: Date, extras: DecisionExtras) {
   if (!deps.metrics) return;
   const cfg = deps.resolved.config.fleets.find((f) => f.id === fleet.id);
@@ -113,7 +124,13 @@ export async function demandHistory(fleet: Fleet, deps: AppDeps, now: Date, extr
       now,
       DEMAND_HISTORY_STEP_SECONDS,
     );
-    extras.demandHistory = series.flatMap((s) => s.points.map(([t, v]) => [t, v] as [number, number]));
+    const one = oneSeries(series);
+    if (typeof one === 'string') {
+      extras.demandHistory = [];
+      extras.notes.push(`demand history: ${one}`);
+      return;
+    }
+    extras.demandHistory = one.map(([t, v]) => [t, v] as [number, number]);
   } catch (e) {
     extras.demandHistory = [];
     extras.notes.push(`demand history: metrics store did not answer (${(e as Error).message})`);
@@ -146,7 +163,12 @@ export async function forecastSeries(
       now,
       f.stepSeconds,
     );
-    return series.flatMap((s) => s.points);
+    const one = oneSeries(series);
+    if (typeof one === 'string') {
+      extras.notes.push(`forecast: ${one}`);
+      return undefined;
+    }
+    return one;
   } catch (e) {
     extras.notes.push(`forecast: metrics store did not answer (${(e as Error).message})`);
     return undefined;

@@ -61,6 +61,11 @@ export function forecastPeak(points: readonly ForecastPoint[], now: number, lead
     const p = sorted[i];
     if (p.at > now && p.at <= end) consider(p.rps);
     const next = sorted[i + 1];
+    // The value just after `now`, between a point at or before it and the next after it: the interval is open
+    // at `now`, but the line reaches that value (without it, a longer lead could give a lower peak).
+    if (next && p.at <= now && next.at > now && next.at > p.at) {
+      consider(p.rps + ((next.rps - p.rps) * (now - p.at)) / (next.at - p.at));
+    }
     // The value at `end`, between the points around it.
     if (next && p.at <= end && next.at > end && next.at > p.at) {
       consider(p.rps + ((next.rps - p.rps) * (end - p.at)) / (next.at - p.at));

@@ -35,10 +35,12 @@ export function forecastSkill(
   const step = options.stepSeconds;
   const t0 = now.getTime() / 1000;
   if (!(step > 0) || !(options.horizonSeconds > 0)) return undefined;
-  const pts = history
-    .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && v >= 0 && t <= t0)
-    .map(([t, v]) => [t, v] as [number, number])
-    .sort((a, b) => a[0] - b[0]);
+  const pts = atEachTime(
+    history
+      .filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v) && v >= 0 && t <= t0)
+      .map(([t, v]) => [t, v] as [number, number])
+      .sort((a, b) => a[0] - b[0]),
+  );
   if (pts.length < 2) return undefined;
   const first = pts[0]![0];
   const last = pts[pts.length - 1]![0];
@@ -81,4 +83,21 @@ export function forecastSkill(
     mase: errLast > 0 ? err / errLast : err > 0 ? Number.POSITIVE_INFINITY : 1,
     windowSeconds: window,
   };
+}
+
+/**
+ * Sorted readings with one per time: those sharing a time averaged (as the forecaster reads them), so that the
+ * skill does not depend on their order (which of them was the truth, the last value, or in the origin's
+ * history).
+ */
+function atEachTime(sorted: Array<[number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    let sum = 0;
+    while (j < sorted.length && sorted[j]![0] === sorted[i]![0]) sum += sorted[j++]![1];
+    out.push([sorted[i]![0], sum / (j - i)]);
+    i = j;
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { AppDeps } from '../../shared/app/deps.ts';
-import { type DecisionExtras, forecastSeries } from '../../shared/app/inputs.ts';
+import { type DecisionExtras, demandHistory, forecastSeries } from '../../shared/app/inputs.ts';
 import type { Fleet } from '../../shared/domain/types.ts';
 
 describe('forecastSeries', () => {
@@ -29,5 +29,28 @@ describe('forecastSeries', () => {
     expect(await forecastSeries(fleet, deps, now, extras)).toEqual([[t0, 5]]);
     expect(asked).toEqual([{ start: t0 - 48 * 3600 - 1800, end: t0, step: 300 }]);
     expect(extras.notes).toEqual([]);
+  });
+
+  it('refuses a demand query that returns several series, as the instant query does, saying why', async () => {
+    // A configured demandQuery not aggregated: read as one series, its readings at one time were averaged by the
+    // forecast and each taken for the fleet's demand by the headroom.
+    const deps = {
+      resolved: { config: { forecast: { lookbackHours: 48, seasonHours: 24, stepSeconds: 300 }, fleets: [] } },
+      metrics: {
+        queryRange: async () => [
+          { labels: { pod: 'a' }, points: [[t0, 5]] },
+          { labels: { pod: 'b' }, points: [[t0, 7]] },
+        ],
+        queryInstant: async () => undefined,
+      },
+    } as unknown as AppDeps;
+    const extras: DecisionExtras = { notes: [], failures: [] };
+    expect(await forecastSeries(fleet, deps, now, extras)).toBeUndefined();
+    await demandHistory(fleet, deps, now, extras);
+    expect(extras.demandHistory).toEqual([]);
+    expect(extras.notes).toEqual([
+      'forecast: the query returned 2 series; aggregate it (sum, avg, ...) to one value',
+      'demand history: the query returned 2 series; aggregate it (sum, avg, ...) to one value',
+    ]);
   });
 });
