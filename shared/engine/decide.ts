@@ -200,6 +200,10 @@ export function decide(given: DecisionInput, now: Date): Plan {
   const notComing = [...shortfall.missing.values()].reduce((n, k) => n + k, 0);
   // The nodes taken back are among those not coming, and already out of `current`.
   const present = current - (notComing - takenBack);
+  // Of those, the nodes this decision's notices take back: their going is the cloud's, not a scale-in a
+  // disruption budget counts (its own comment), now or in the decisions after (`HistoryEntry.taken`).
+  const leavingNow = Math.max(0, [...effects.leaving.values()].reduce((n, k) => n + k, 0) - earlier);
+  const kept = present - leavingNow;
   // The scale events the behavior policies count, without the nodes that never came.
   const rateHistory = withoutNotComing(history, notComing, t - LAUNCH_GRACE_SECONDS * 1000);
   if (notComing > 0) {
@@ -551,7 +555,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
   if (!fleetManual) x = applyCooldown(current, x, policy.safety, history, t, reasons);
   x = applyMaxStep(present, x, policy.safety, reasons);
   // A disruption budget counts nodes that go: the nodes the fleet has, not those the cloud never launched.
-  if (!fleetManual) x = applyDisruptionBudgets(present, x, policy.safety.disruptionBudgets, history, t, reasons);
+  if (!fleetManual) x = applyDisruptionBudgets(kept, x, policy.safety.disruptionBudgets, history, t, reasons);
 
   // Replacements for an ending reservation are launched all at once, ahead of its end: the rate limits
   // hold growth, not the capacity the fleet already counts on (a p5.48xlarge block is ~27 g5 nodes).
@@ -700,8 +704,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
       allowed: (l) =>
         withinHardLimits(l) &&
         cooldownHolding(current, l.total, policy.safety, history, t) === undefined &&
-        applyDisruptionBudgets(present, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) ===
-          l.total,
+        applyDisruptionBudgets(kept, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) === l.total,
     });
     let before = x;
     for (const { from, to, add, launched, saving, done, total } of c.swaps) {
@@ -864,6 +867,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
       // The change of the nodes the fleet has: the next decision's behavior periods count it.
       from: present,
       to: x,
+      ...(leavingNow > 0 ? { taken: leavingNow } : {}),
       applied: !dryRun && !paused && (x !== present || x !== current),
       dryRun,
       pools: pools.filter((p) => p.delta !== 0).map((p) => ({ poolId: p.poolId, from: p.current, to: p.target })),

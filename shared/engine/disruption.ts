@@ -35,7 +35,7 @@ export function applyDisruptionBudgets(
   for (const [i, b] of budgets.entries()) {
     const window = b.windowSeconds ?? DEFAULT_DISRUPTION_WINDOW_SECONDS;
     const allowed = budgetNodes(b, current);
-    const removed = changeInPeriod(history.scaleDowns, window, now);
+    const removed = changeInPeriod(history.disruptions ?? history.scaleDowns, window, now);
     const left = Math.max(0, allowed - removed);
     if (current - left > floor) {
       floor = current - left;

@@ -27,6 +27,11 @@ export interface FleetHistory {
   recommendations: TimedRecommendation[];
   scaleUps: ScaleEvent[];
   scaleDowns: ScaleEvent[];
+  /**
+   * The scale-ins the disruption budgets count: a scale-down less the nodes the cloud took back on its notices
+   * (`HistoryEntry.taken`). As `scaleDowns` when absent.
+   */
+  disruptions?: ScaleEvent[];
   /** Epoch ms of the latest applied scale-up / scale-down, or -Infinity. */
   lastScaleUp: number;
   lastScaleDown: number;
@@ -37,6 +42,7 @@ export function readHistory(entries: readonly HistoryEntry[], fleetId: string): 
     recommendations: [],
     scaleUps: [],
     scaleDowns: [],
+    disruptions: [],
     lastScaleUp: Number.NEGATIVE_INFINITY,
     lastScaleDown: Number.NEGATIVE_INFINITY,
   };
@@ -55,6 +61,8 @@ export function readHistory(entries: readonly HistoryEntry[], fleetId: string): 
     } else {
       out.scaleDowns.push({ at, change: e.from - e.to });
       out.lastScaleDown = Math.max(out.lastScaleDown, at);
+      const voluntary = e.from - e.to - Math.max(0, e.taken ?? 0);
+      if (voluntary > 0) out.disruptions?.push({ at, change: voluntary });
     }
   }
   return out;

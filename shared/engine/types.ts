@@ -66,6 +66,11 @@ export interface HistoryEntry {
   /** Fleet nodes the decision asked for. */
   to: number;
   /**
+   * Nodes of `from` the cloud took back on the decision's notices: not a scale-in of its own (the disruption
+   * budgets do not count them; the behavior policies count the change as it is).
+   */
+  taken?: number;
+  /**
    * True when the decision changed the fleet's size and was executed (not a dry run, not paused). Only
    * applied entries count as scale events; the executor stores `false` when it could not apply the plan.
    */
