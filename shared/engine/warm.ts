@@ -188,6 +188,7 @@ export function planWarm(
   // own need, and keeps what it has up to the held need, and the nodes that went back to it for its break-even
   // time since they did.
   const shrinks = shrinksOf(plan);
+  const grows = growsOf(plan);
   const returns = new Map<string, number>();
   const kept = new Map<string, { nodes: number; at: string }>();
   const outAfter = new Map<string, { nodes: number; at: string }>();
@@ -199,8 +200,10 @@ export function planWarm(
     const ready = Math.max(0, p.warmObserved?.ready ?? 0);
     const have = ready + Math.max(0, p.warmObserved?.warming ?? 0);
     const pp = planned.get(p.id);
-    // A warm pool's scale-out resumes its ready warm nodes first.
-    const resumed = pp ? Math.min(ready, Math.max(0, pp.target - pp.current)) : 0;
+    // A warm pool's scale-out resumes its ready warm nodes first: the group's, which counts the replacements of
+    // nodes a removal then takes off (the pool's net change does not: 4 -> 6 less one removed is +1, and the
+    // group resumed 2).
+    const resumed = pp ? Math.min(ready, Math.max(0, pp.target - pp.current, grows.get(p.id) ?? 0)) : 0;
     const haveAfter = Math.max(0, have - resumed);
     const shrink = shrinks.get(p.id)?.nodes ?? 0;
     const held = want.get(p.id)!;
@@ -286,6 +289,15 @@ export function planWarm(
 }
 
 /** The shrinks of the plan's pools (`set-desired` below the count observed), executed or held back. */
+/** Per pool, the nodes its group's scale-out adds (`set-desired` up), before any removal takes one off. */
+function growsOf(plan: Plan): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const a of [...plan.actions, ...plan.suppressedActions]) {
+    if (a.type === 'set-desired' && a.to > a.from) out.set(a.poolId, (out.get(a.poolId) ?? 0) + a.to - a.from);
+  }
+  return out;
+}
+
 function shrinksOf(plan: Plan): Map<string, { nodes: number }> {
   const out = new Map<string, { nodes: number }>();
   for (const a of [...plan.actions, ...plan.suppressedActions]) {
@@ -320,6 +332,7 @@ export function withWarm(input: DecisionInput, plan: Plan, now: Date): Plan {
   // The nodes a scale-in returns are kept from now on, and no longer out on bridges (held back while paused or
   // in a dry run: none returns).
   const hold = plan.nextState.warmHold;
+  const warmPoolIds = input.fleet.pools.filter((p) => p.warm).map((p) => p.id);
   const nextState =
     !held && hold && (kept.size > 0 || out.size > 0)
       ? {
@@ -327,7 +340,10 @@ export function withWarm(input: DecisionInput, plan: Plan, now: Date): Plan {
           warmHold: {
             ...hold,
             pools: Object.fromEntries(
-              [...new Set([...Object.keys(hold.pools ?? {}), ...kept.keys(), ...out.keys()])].map((id) => {
+              // A hold saved before the per-pool holds is every warm pool's: each keeps it, not only those named.
+              [
+                ...new Set([...(hold.pools ? Object.keys(hold.pools) : warmPoolIds), ...kept.keys(), ...out.keys()]),
+              ].map((id) => {
                 const { out: was, ...own } = poolHold(hold, id) ?? { rps: hold.rps, at: hold.at };
                 const k = kept.get(id);
                 const o = out.has(id) ? out.get(id) : was;
