@@ -67,7 +67,12 @@ export function parseConfig(value: unknown, where = 'config'): Config {
         fail(`${at}.id`, `duplicate pool id '${p.id}' (already a pool of fleet '${owner}')`);
       }
       poolIds.set(p.id, f.id);
-      const resource = [p.kind, p.scope ?? '', p.cluster ?? '', p.region, p.resource].join('|');
+      // What names the resource: an AWS group or fleet its region and name (the cluster its nodes join and a
+      // scope say nothing of it), an Azure scale set or GCP group its scope too, a Kubernetes object its context
+      // and cluster.
+      const cloud = CLOUD_OF_KIND[p.kind];
+      const names = cloud === 'aws' ? [] : cloud === 'kubernetes' ? [p.scope ?? '', p.cluster ?? ''] : [p.scope ?? ''];
+      const resource = [p.kind, ...names, p.region, p.resource].join('|');
       const scaledBy = resources.get(resource);
       if (scaledBy !== undefined) {
         fail(`${at}.resource`, `${p.kind} '${p.resource}' is already scaled by pool '${scaledBy}'`);
@@ -83,7 +88,7 @@ export function parseConfig(value: unknown, where = 'config'): Config {
       if (p.kind === 'gcp-mig' && p.zones.length !== 1) {
         fail(`${at}.zones`, 'a zonal managed instance group has exactly one zone');
       }
-      checkWarm(p, where, at);
+      checkWarm(p, at, fail);
     });
   });
   // HPA's words and ours for the same rules: one or the other.
@@ -121,29 +126,25 @@ export function parseConfig(value: unknown, where = 'config'): Config {
   return config;
 }
 
-/** Warm capacity only where the pool's cloud has a pool of stopped instances, in a state it offers. */
-function checkWarm(p: PoolConfig, where: string, at: string): void {
+/**
+ * Warm capacity only where the pool's cloud has a pool of stopped instances, in a state it offers. Each problem
+ * is listed with the others (`fail`), not thrown: the file's other problems are said too.
+ */
+function checkWarm(p: PoolConfig, at: string, fail: (path: string, message: string) => void): void {
   if (p.diskType && DISK_PRICES[p.diskType].cloud !== CLOUD_OF_KIND[p.kind]) {
-    throw new ConfigError(
-      where,
-      `${at}.diskType`,
-      `${p.diskType} is a ${DISK_PRICES[p.diskType].cloud} disk, not one of a ${p.kind} pool`,
-    );
+    fail(`${at}.diskType`, `${p.diskType} is a ${DISK_PRICES[p.diskType].cloud} disk, not one of a ${p.kind} pool`);
   }
   if (!p.warm) return;
   const unsupported = warmUnsupportedReason(p.kind, p.capacityType);
-  if (unsupported) throw new ConfigError(where, `${at}.warm`, unsupported);
+  if (unsupported) {
+    fail(`${at}.warm`, unsupported);
+    return;
+  }
   const states = WARM_STATES_OF_KIND[p.kind]!;
   if (!states.includes(p.warm.state)) {
-    throw new ConfigError(
-      where,
-      `${at}.warm.state`,
-      `a ${p.kind} pool keeps warm nodes ${states.join(' or ')}, not ${p.warm.state}`,
-    );
+    fail(`${at}.warm.state`, `a ${p.kind} pool keeps warm nodes ${states.join(' or ')}, not ${p.warm.state}`);
   }
-  if (p.warm.min > p.warm.max) {
-    throw new ConfigError(where, `${at}.warm.min`, `min ${p.warm.min} is above max ${p.warm.max}`);
-  }
+  if (p.warm.min > p.warm.max) fail(`${at}.warm.min`, `min ${p.warm.min} is above max ${p.warm.max}`);
 }
 
 /** A pool's warm capacity with its defaults and its price (its disks only). */
@@ -167,7 +168,9 @@ function resolveWarm(p: PoolConfig, memoryGiB: number | undefined): WarmPolicy |
 function workloadOf(f: FleetConfig, where: string, fi: number): WorkloadModel | undefined {
   if (f.workload === undefined) return undefined;
   if (typeof f.workload !== 'string') return f.workload;
-  const preset = (MODEL_PRESETS as Record<string, WorkloadModel>)[f.workload];
+  const preset = Object.hasOwn(MODEL_PRESETS, f.workload)
+    ? (MODEL_PRESETS as Record<string, WorkloadModel>)[f.workload]
+    : undefined;
   if (!preset) {
     throw new ConfigError(
       where,
@@ -190,7 +193,9 @@ function resolvePool(
   let hourlyPrice = p.hourlyPrice;
   let gpuModel = p.tags?.gpuModel ?? 'unknown';
   let gpusPerNode = Number(p.tags?.gpusPerNode ?? 1);
-  const known = catalog.instanceTypes[p.instanceType];
+  const known = Object.hasOwn(catalog.instanceTypes, p.instanceType)
+    ? catalog.instanceTypes[p.instanceType]
+    : undefined;
   const onDemand = known && p.capacityType === 'reserved' ? { onDemandHourlyPrice: known.onDemandHourly } : {};
   if (known) {
     gpuModel = known.gpuId;
@@ -290,7 +295,8 @@ export function resolveConfig(config: Config, where = 'config'): ResolvedConfig 
     };
   });
   if (issues.length) throw ConfigError.of(where, issues);
-  const schedules: Record<string, ScheduleWindow[]> = {};
+  // Null-prototype: a fleet may be called `constructor`.
+  const schedules: Record<string, ScheduleWindow[]> = Object.create(null);
   for (const s of config.schedules) {
     const { fleets: ids, ...window } = s;
     for (const id of ids) {

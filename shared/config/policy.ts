@@ -67,7 +67,14 @@ export function mergePolicy(base: FleetPolicy, ...layers: Array<PolicyConfig | u
       demandBuffer: l.demandBuffer ?? p.demandBuffer,
       scaleUp: mergeRules(p.scaleUp, l.scaleUp),
       scaleDown: mergeRules(p.scaleDown, l.scaleDown),
-      placement: { ...p.placement, ...stripUndefined(l.placement ?? {}) },
+      placement: {
+        ...p.placement,
+        ...stripUndefined(l.placement ?? {}),
+        // Cloud by cloud: a fleet that caps one cloud keeps the file's caps of the others.
+        ...(p.placement.maxPerCloud && l.placement?.maxPerCloud
+          ? { maxPerCloud: { ...p.placement.maxPerCloud, ...stripUndefined(l.placement.maxPerCloud) } }
+          : {}),
+      },
       safety: { ...p.safety, ...stripUndefined(l.safety ?? {}) },
       scaleToZero: l.scaleToZero ?? p.scaleToZero,
       ...((l.fallback ?? p.fallback) ? { fallback: l.fallback ?? p.fallback } : {}),

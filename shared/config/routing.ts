@@ -15,7 +15,8 @@ export type Routing = Required<Pick<NormalizeContext, 'alarms' | 'alarmPrefixes'
  * name or prefix, the first configured wins.
  */
 export function alarmRoutes(alarms: Config['alarms']): Pick<Routing, 'alarms' | 'alarmPrefixes'> {
-  const exact: Record<string, AlarmRef> = {};
+  // Null-prototype maps: an alarm, a resource or a schedule may be named `__proto__` or `constructor`.
+  const exact: Record<string, AlarmRef> = Object.create(null);
   const prefixes: Routing['alarmPrefixes'] = [];
   for (const a of alarms) {
     const ref: AlarmRef = {
@@ -34,7 +35,11 @@ export function alarmRoutes(alarms: Config['alarms']): Pick<Routing, 'alarms' | 
 }
 
 function resolveRouting(resolved: ResolvedConfig): Routing {
-  const dimensions: Routing['dimensions'] = { AutoScalingGroupName: {}, FleetId: {}, VMScaleSetName: {} };
+  const dimensions: Routing['dimensions'] = {
+    AutoScalingGroupName: Object.create(null),
+    FleetId: Object.create(null),
+    VMScaleSetName: Object.create(null),
+  };
   for (const f of resolved.fleets) {
     for (const p of f.pools) {
       const ref = { fleetId: f.id, poolId: p.id };
@@ -43,7 +48,7 @@ function resolveRouting(resolved: ResolvedConfig): Routing {
       if (p.kind === 'azure-vmss') dimensions.VMScaleSetName![p.resource] = ref;
     }
   }
-  const ticks: Routing['ticks'] = {};
+  const ticks: Routing['ticks'] = Object.create(null);
   for (const s of resolved.config.schedules) ticks[s.name] = { purpose: 'schedule', window: s.name };
   return { ...alarmRoutes(resolved.config.alarms), dimensions, ticks };
 }

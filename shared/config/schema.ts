@@ -286,11 +286,11 @@ export const AlarmMappingSchema = z.strictObject({
 export const FleetSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a lowercase id of letters, digits and dashes'),
   endpoint: z.string().optional(),
-  /** A preset name from the catalog (`llama-3-8b`, ...) or a full workload description. */
+  /** A preset name from the catalog (`llama3-8b`, ...) or a full workload description. */
   workload: z
     .union([z.string().min(1), WorkloadSchema])
     .optional()
-    .meta({ description: 'A preset name from the catalog (`llama-3-8b`, ...) or a full workload description.' }),
+    .meta({ description: 'A preset name from the catalog (`llama3-8b`, ...) or a full workload description.' }),
   slo: z
     .strictObject({ p95LatencyMs: posNum.default(15000), availability: z.number().gt(0).max(1).default(0.995) })
     .default({
