@@ -9,6 +9,7 @@ import { type Catalog, DEFAULT_CATALOG, instanceType, withOverrides } from '../d
 import { MODEL_PRESETS, rpsPerNode } from '../domain/capacity.ts';
 import { clusterOfPoolConfig } from '../domain/clusters.ts';
 import { ConfigError, messageOf } from '../domain/errors.ts';
+import { resourceNameProblem } from '../domain/names.ts';
 import { CLOUD_OF_KIND, type Fleet, type Pool, type ScheduleWindow, type WorkloadModel } from '../domain/types.ts';
 import {
   DEFAULT_DISK_GB,
@@ -78,6 +79,8 @@ export function parseConfig(value: unknown, where = 'config'): Config {
         fail(`${at}.resource`, `${p.kind} '${p.resource}' is already scaled by pool '${scaledBy}'`);
       }
       resources.set(resource, p.id);
+      const badName = resourceNameProblem(p.kind, p.resource, p.scope);
+      if (badName) fail(badName.startsWith('scope') ? `${at}.scope` : `${at}.resource`, badName);
       if (p.min > p.max) fail(`${at}.min`, `min ${p.min} is above max ${p.max}`);
       if (p.capacityType === 'reserved' && !p.reservationId && p.kind !== 'k8s-deployment') {
         fail(`${at}.reservationId`, 'a reserved pool needs the reservation or capacity block id');

@@ -104,6 +104,32 @@ describe('configuration', () => {
       'fleets[0].demandQuery',
     ],
     ['an unknown field (a typo is not ignored)', { version: 1, fleet: [] }, 'fleets'],
+    // Names the cloud refuses, said before a call: `ml/.` read and scaled the Deployment `ml/scale`.
+    [
+      'a Deployment named .',
+      config({ kind: 'k8s-deployment', resource: 'ml/.', capacityType: 'on-demand' }),
+      'fleets[0].pools[0].resource',
+    ],
+    [
+      'a namespace that is no DNS label',
+      config({ kind: 'k8s-deployment', resource: 'ML/llm', capacityType: 'on-demand' }),
+      'fleets[0].pools[0].resource',
+    ],
+    [
+      'a GCP group name that is no RFC 1035 label',
+      config({ kind: 'gcp-mig', resource: 'Gpu_A', scope: 'proj' }),
+      'fleets[0].pools[0].resource',
+    ],
+    [
+      'an EKS node group not named cluster/nodegroup',
+      config({ kind: 'eks-nodegroup', resource: 'my cluster/ng', capacityType: 'on-demand' }),
+      'fleets[0].pools[0].resource',
+    ],
+    [
+      'a resource group named ..',
+      config({ kind: 'azure-vmss', resource: 'vmss', scope: 'sub/..' }),
+      'fleets[0].pools[0].scope',
+    ],
     [
       'an unknown consolidation mode',
       {

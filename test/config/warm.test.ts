@@ -31,7 +31,12 @@ const errorOf = (value: unknown): ConfigError => {
 describe('warm capacity in the configuration', () => {
   it.each([
     ['an EC2 Fleet', { kind: 'ec2-fleet', warm: { max: 2 } }, 'fleets[0].pools[0].warm', /ec2-fleet pool cannot/],
-    ['an EKS node group', { kind: 'eks-nodegroup', warm: { max: 2 } }, 'fleets[0].pools[0].warm', /eks-nodegroup/],
+    [
+      'an EKS node group',
+      { kind: 'eks-nodegroup', resource: 'gpu-demo/ng-gpu', warm: { max: 2 } },
+      'fleets[0].pools[0].warm',
+      /eks-nodegroup/,
+    ],
     [
       'a Karpenter NodePool',
       { kind: 'karpenter-nodepool', warm: { max: 2 } },

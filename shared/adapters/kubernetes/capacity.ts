@@ -34,6 +34,7 @@ import { invalidArgument, type KubernetesCluster } from './cluster.ts';
 import { type AdapterContext, clientsFor, listNodes, listPods } from './context.ts';
 import { GPU_RESOURCES, gpusOf, isReady, parseQuantity, toGpuNode } from './nodes.ts';
 import { withRetry } from './retry.ts';
+import { resourceNameProblem } from '../../domain/names.ts';
 
 const CAPACITY_TYPES: readonly string[] = ['spot', 'on-demand', 'reserved'];
 
@@ -46,6 +47,9 @@ function capacityType(value: string | undefined, ref: PoolRef): CapacityType {
 const iso = (d: Date | string | undefined) => (d instanceof Date ? d.toISOString() : d);
 
 export function splitDeployment(resource: string, op: string): { namespace: string; name: string } {
+  // A name the API refuses is not sent: `.` or `..` would leave the request's path (`ml/.` scaled `ml/scale`).
+  const bad = resourceNameProblem('k8s-deployment', resource);
+  if (bad) throw invalidArgument(op, bad);
   const parts = resource.split('/');
   if (parts.length === 1 && parts[0]) return { namespace: 'default', name: parts[0] };
   if (parts.length === 2 && parts[0] && parts[1]) return { namespace: parts[0], name: parts[1] };
@@ -158,6 +162,8 @@ export class KubernetesCapacity implements CapacityPort {
   }
 
   private async nodePoolState(ref: PoolRef, op: string): Promise<NodePoolState> {
+    const bad = resourceNameProblem('karpenter-nodepool', ref.resource);
+    if (bad) throw invalidArgument(op, bad);
     const [np, nodes] = await Promise.all([
       this.cluster.readNodePool(ref.resource, op),
       listNodes(this.ctx, op, `karpenter.sh/nodepool=${ref.resource}`),
