@@ -54,7 +54,10 @@ export function drainFates(record: Pick<AuditRecord, 'outcome' | 'trigger'>): Dr
       const drain = applied.find(
         (a) => a.action === 'drain' && detailOf(a).node === node && detailOf(a).cluster === cluster,
       );
-      const drainFailed = failed.find((f) => f.action === `cordon-drain ${node}`);
+      // A failure names the node and its pool: two nodes of one name in two clusters are told apart by the pool.
+      const ofThis = (f: { poolId?: string }) =>
+        f.poolId === undefined || handoff.poolId === undefined || f.poolId === handoff.poolId;
+      const drainFailed = failed.find((f) => f.action === `cordon-drain ${node}` && ofThis(f));
       const made = (): Pick<DrainFate, 'state' | 'why'> => {
         if (drain) {
           const skipped = text(detailOf(drain).skipped);
@@ -96,7 +99,7 @@ export function drainFates(record: Pick<AuditRecord, 'outcome' | 'trigger'>): Dr
         };
       }
       // The deciding invocation could not take its claim (its publish unanswered): left to the bus's delivery.
-      const unclaimed = failed.find((f) => f.action === `drain-claim ${node}`);
+      const unclaimed = failed.find((f) => f.action === `drain-claim ${node}` && ofThis(f));
       const state = made();
       if (unclaimed)
         return {

@@ -85,6 +85,8 @@ export async function receiveEventGrid(req: HttpRequest, key: string, ports: Rec
   for (const [i, e] of events.entries()) {
     if (typeof e?.id !== 'string' || typeof e.eventType !== 'string' || typeof e.eventTime !== 'string')
       return json(400, { error: `[${i}]: an Event Grid event has id, eventType and eventTime` });
+    // An empty id cannot be claimed (DynamoDB refuses an empty key): every retry would fail.
+    if (e.id.trim() === '') return json(400, { error: `[${i}].id: empty` });
     const t = Date.parse(e.eventTime);
     if (Number.isNaN(t)) return json(400, { error: `[${i}].eventTime: not a time` });
     if (now - t > MAX_EVENT_AGE_MS)
@@ -97,7 +99,14 @@ export async function receiveEventGrid(req: HttpRequest, key: string, ports: Rec
 async function forwardOnce(ports: ReceiverPorts, items: Array<{ id: string; entry: BusEntry }>): Promise<HttpResponse> {
   const expires = new Date(ports.now().getTime() + CLAIM_MS);
   const fresh: typeof items = [];
-  for (const it of items) if (await ports.claim('eventgrid', it.id, expires)) fresh.push(it);
+  try {
+    // Claimed inside the try: a claim that fails partway gives back those before it, or the sender's retry would
+    // take them for replays and they would never be forwarded.
+    for (const it of items) if (await ports.claim('eventgrid', it.id, expires)) fresh.push(it);
+  } catch (e) {
+    for (const f of fresh) await ports.release('eventgrid', f.id).catch(() => undefined);
+    throw e;
+  }
   const duplicates = items.length - fresh.length;
   if (duplicates) ports.log('info', 'event grid events already delivered: not forwarded again', { duplicates });
   if (fresh.length === 0) return json(200, { status: 'duplicate', forwarded: 0, duplicates });

@@ -138,7 +138,8 @@ export async function receivePubSubPush(
   } catch {
     return json(400, { error: 'the body is not JSON' });
   }
-  const message = body.message;
+  // JSON that is no object (`null`, a number) is no push either.
+  const message = body !== null && typeof body === 'object' ? body.message : undefined;
   const id = message?.messageId ?? message?.message_id;
   if (typeof id !== 'string' || id === '' || typeof message?.data !== 'string') {
     // Pub/Sub would redeliver a 4xx until the message expires: a body that is not a push is answered 400
