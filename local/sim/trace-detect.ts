@@ -148,7 +148,7 @@ function timeIndex(header: readonly string[]): number {
  */
 const DEMAND_WORDS = /request|invocation|quer(y|ies)|call|arrival|hits|(^|_)(rps|qps|rpm)($|_)|count|traffic/;
 const NOT_DEMAND =
-  /token|byte|size|len(gth)?($|_)|latency|duration|delay|time|date|offset|(^|_)id($|_)|hash|model|type|status|code|cpu|gpu|mem|error|fail/;
+  /token|byte|size|len(gth)?($|_)|latency|duration|delay|time|date|offset|(^|_)ts($|_)|(^|_)id($|_)|hash|model|type|status|code|cpu|gpu|mem|error|fail/;
 
 /** The unit of a demand column found by its words: a rate per second or per minute, else a count per row. */
 function demandUnit(name: string): ValueUnit {
@@ -239,7 +239,10 @@ function wideTrace(text: string, columns: readonly number[], file: string): Dema
  * `unitlessTime`: the unit of a numeric time column whose name says none (seconds for CSV).
  */
 export function detectTraceCsv(text: string, file: string, unitlessTime: TimeUnit = 's'): DetectedTrace {
-  const read = withReadableTimes(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, timeIndex);
+  const bare = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Lines ended by CR alone (classic Mac OS, old Excel for Mac), as the file reader (readline) reads them.
+  const lines = bare.includes('\n') || !bare.includes('\r') ? bare : bare.replace(/\r/g, '\n');
+  const read = withReadableTimes(lines, timeIndex);
   const d = detectReadableCsv(read.body, file, unitlessTime);
   return read.note ? { ...d, layout: `${d.layout} (${read.note})` } : d;
 }
@@ -263,7 +266,7 @@ function detectReadableCsv(text: string, file: string, unitlessTime: TimeUnit): 
       ? ''
       : (body
           .slice(end)
-          .replace(/^\r?\n/, '')
+          .replace(/^(\s*\r?\n)+/, '')
           .split(/\r?\n/, 1)[0] ?? '');
   const log = detectColumnsOrUndefined(headerFields, file, firstLine.split(','));
   if (log && log.value === undefined && log.sources === undefined && !body.includes('"')) {
@@ -545,6 +548,15 @@ class MinuteCounts {
   trace(file: string): { trace: DemandTrace; t0: number } {
     this.flush();
     const n = this.most - this.least + 1;
+    // A point per minute from the first request to the last: a placeholder time (0, 1970, 0001-01-01) among
+    // real ones would ask for millions of them (and exhaust the heap), so a span past two years is refused.
+    if (n > MAX_LOG_MINUTES) {
+      const at = (m: number) => new Date(m * 60_000).toISOString();
+      throw new TraceError(
+        file,
+        `its requests span ${Math.round(n / 1440)} days (from ${at(this.least)} to ${at(this.most)}): more than a trace of ${MAX_LOG_MINUTES / 1440} days; a placeholder time among them?`,
+      );
+    }
     return {
       trace: {
         stepSeconds: 60,
@@ -671,7 +683,7 @@ interface DatedLog {
  * as `withReadableTimes` does when it reads the file whole), the second counts them per minute. The same
  * figures and layout as the file read whole.
  */
-async function datedLog(file: string, shownAs: string, log: DatedLog): Promise<DetectedTrace> {
+async function datedLog(file: string, shownAs: string, log: DatedLog): Promise<DetectedTrace | undefined> {
   const { column, ti, sep, first } = log;
   const eachTime = async (f: (cell: string, line: number) => void) => {
     const { lines, close } = fileLines(file);
@@ -680,16 +692,24 @@ async function datedLog(file: string, shownAs: string, log: DatedLog): Promise<D
       for await (const text of lines) {
         line++;
         if (line === 1 || text.trim() === '') continue;
+        // A quoted field (a comma or a line end in it) is read whole, as `streamedLog` hands such files over.
+        if (text.includes('"')) throw QUOTED;
         f(text.split(sep, ti + 1)[ti]?.trim() ?? '', line);
       }
     } catch (e) {
+      if (e === QUOTED) throw e;
       throw readError(e, shownAs);
     } finally {
       close();
     }
   };
   const vote = new DateOrderVote();
-  await eachTime((cell) => vote.add(cell));
+  try {
+    await eachTime((cell) => vote.add(cell));
+  } catch (e) {
+    if (e === QUOTED) return undefined;
+    throw e;
+  }
   const order = vote.order();
   const counts = new MinuteCounts();
   await eachTime((cell, line) => {
@@ -702,6 +722,12 @@ async function datedLog(file: string, shownAs: string, log: DatedLog): Promise<D
   const d = logDetected(counts.trace(shownAs), column, first, 's', sep);
   return { ...d, layout: `${d.layout} (${dateTimeNote(column, first, order)})` };
 }
+
+/** The longest log counted per minute: two years. */
+const MAX_LOG_MINUTES = 2 * 365 * 1440;
+
+/** `datedLog` met a quoted field: the file is read whole instead. */
+const QUOTED = Symbol('quoted');
 
 /**
  * Reads a trace file as `detectTrace` reads its text: a log of requests a line at a time (`streamedLog`, files
@@ -825,11 +851,16 @@ export function jsonlAsCsv(text: string, file: string): string {
 export function jsonAsCsv(text: string, file: string): string {
   let o: unknown;
   try {
-    o = JSON.parse(text);
+    o = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new TraceError(file, `expected JSON: ${(e as Error).message}`);
   }
-  const arrays = Array.isArray(o) ? [o] : isRecord(o) ? Object.values(o).filter((v) => Array.isArray(v)) : [];
+  // Beside the records, other arrays (an empty `errors`, a list of names) are not candidates.
+  const arrays = Array.isArray(o)
+    ? [o]
+    : isRecord(o)
+      ? Object.values(o).filter((v) => Array.isArray(v) && v.length > 0 && v.every(isRecord))
+      : [];
   const list = arrays.length === 1 ? (arrays[0] as unknown[]) : undefined;
   if (!list || list.length === 0 || !list.every(isRecord)) {
     throw new TraceError(

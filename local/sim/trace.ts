@@ -365,7 +365,12 @@ export function isNumeric(s: string): boolean {
 }
 
 /** ISO-8601 date-time; without a zone it is read as UTC (as the traces' `t_start_utc` columns are). */
-export function parseIsoTime(s: string): number | undefined {
+export function parseIsoTime(raw: string): number | undefined {
+  // A fraction after a comma (ISO 8601 allows it; Python's logging and log4j write it) and a zone of hours alone
+  // (`+00`, PostgreSQL's timestamptz) are written as Date.parse reads them.
+  const s = raw
+    .replace(/(\d{2}:\d{2}:\d{2}),(\d+)/, '$1.$2')
+    .replace(/(\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)([+-]\d{2})$/, '$1$2:00');
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(s)) return undefined;
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(s) && s.length > 10;
   const ms = Date.parse(hasZone ? s.replace(' ', 'T') : `${s.replace(' ', 'T')}${s.length > 10 ? 'Z' : 'T00:00:00Z'}`);
