@@ -279,10 +279,16 @@ export function resolveConfig(config: Config, where = 'config'): ResolvedConfig 
     const model = attempt(() => workloadOf(f, where, fi));
     const policy = mergePolicy(DEFAULT_POLICY, config.defaults, f.policy);
     if (policy.minNodes > policy.maxNodes) {
-      issues.push({
-        path: `fleets[${fi}].policy.minNodes`,
-        message: `minNodes ${policy.minNodes} is above maxNodes ${policy.maxNodes}`,
-      });
+      // At the field the file has: the fleet's own, else the defaults' it inherits (said once for all fleets).
+      const own =
+        f.policy?.minNodes !== undefined ? 'minNodes' : f.policy?.maxNodes !== undefined ? 'maxNodes' : undefined;
+      const path = own
+        ? `fleets[${fi}].policy.${own}`
+        : config.defaults?.minNodes !== undefined
+          ? 'defaults.minNodes'
+          : 'defaults.maxNodes';
+      if (!issues.some((i) => i.path === path))
+        issues.push({ path, message: `minNodes ${policy.minNodes} is above maxNodes ${policy.maxNodes}` });
     }
     return {
       id: f.id,

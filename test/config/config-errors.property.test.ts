@@ -425,6 +425,25 @@ describe('configuration: invalid changes', () => {
     );
   });
 
+  it('names the defaults when a fleet inherits minNodes above maxNodes (not a fleet field the file does not have)', () => {
+    fc.assert(
+      fc.property(validDoc, fc.nat(8), (g, k) => {
+        const doc = clone(g);
+        doc.defaults = { ...(doc.defaults as Json), minNodes: 9 + k, maxNodes: 8 };
+        for (const f of doc.fleets)
+          if (f.policy) {
+            delete f.policy.minNodes;
+            delete f.policy.maxNodes;
+          }
+        const paths = issuePaths(load(doc));
+        expect(paths).toContain('defaults.minNodes');
+        expect(paths.filter((p) => p === 'defaults.minNodes')).toHaveLength(1);
+        expect(paths.some((p) => /^fleets\[\d+\]\.policy\.(min|max)Nodes$/.test(p))).toBe(false);
+      }),
+      RUNS,
+    );
+  });
+
   it('merges maxPerCloud cloud by cloud: a fleet that caps one cloud keeps the file-wide caps of the others', () => {
     const clouds = fc.dictionary(fc.constantFrom('aws', 'azure', 'gcp', 'kubernetes'), fc.nat(32), { minKeys: 1 });
     fc.assert(
