@@ -80,7 +80,7 @@ export function parseConfig(value: unknown, where = 'config'): Config {
       }
       resources.set(resource, p.id);
       const badName = resourceNameProblem(p.kind, p.resource, p.scope);
-      if (badName) fail(badName.startsWith('scope') ? `${at}.scope` : `${at}.resource`, badName);
+      if (badName) fail(`${at}.${badName.field}`, badName.message);
       if (p.min > p.max) fail(`${at}.min`, `min ${p.min} is above max ${p.max}`);
       if (p.capacityType === 'reserved' && !p.reservationId && p.kind !== 'k8s-deployment') {
         fail(`${at}.reservationId`, 'a reserved pool needs the reservation or capacity block id');

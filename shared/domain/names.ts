@@ -24,15 +24,28 @@ const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]*$/;
 const dnsLabel = (s: string) => s.length <= 63 && DNS_LABEL.test(s);
 const dnsSubdomain = (s: string) => s.length <= 253 && s.split('.').every((l) => DNS_LABEL.test(l));
 
-/** Why the cloud would refuse a pool's resource (or its scope), or undefined. */
-export function resourceNameProblem(kind: PoolKind, resource: string, scope?: string): string | undefined {
-  for (const [what, value] of [
+/** Which field of a pool the cloud would refuse (its resource or its scope) and why, or undefined. */
+export function resourceNameProblem(
+  kind: PoolKind,
+  resource: string,
+  scope?: string,
+): { field: 'resource' | 'scope'; message: string } | undefined {
+  for (const [field, value] of [
     ['resource', resource],
     ['scope', scope],
   ] as const) {
     if (value?.split('/').some((part) => part === '.' || part === '..'))
-      return `${what} '${value}' has a part '.' or '..': the request's path would lose it and reach another resource`;
+      return {
+        field,
+        message: `${field} '${value}' has a part '.' or '..': the request's path would lose it and reach another resource`,
+      };
   }
+  const message = resourceMessage(kind, resource);
+  return message === undefined ? undefined : { field: 'resource', message };
+}
+
+/** Why the cloud would refuse a resource of `kind` named `resource` by its own naming rules, or undefined. */
+function resourceMessage(kind: PoolKind, resource: string): string | undefined {
   switch (kind) {
     case 'k8s-deployment': {
       const parts = resource.split('/');

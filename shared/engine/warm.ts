@@ -187,8 +187,7 @@ export function planWarm(
   // Scale-in returns nodes to the warm pool where it has room; a pool is refilled only up to this decision's
   // own need, and keeps what it has up to the held need, and the nodes that went back to it for its break-even
   // time since they did.
-  const shrinks = shrinksOf(plan);
-  const grows = growsOf(plan);
+  const { grows, shrinks } = sizeChanges(plan);
   const returns = new Map<string, number>();
   const kept = new Map<string, { nodes: number; at: string }>();
   const outAfter = new Map<string, { nodes: number; at: string }>();
@@ -288,22 +287,19 @@ export function planWarm(
   return { actions, reasons, returns, kept, out: outAfter };
 }
 
-/** The shrinks of the plan's pools (`set-desired` below the count observed), executed or held back. */
-/** Per pool, the nodes its group's scale-out adds (`set-desired` up), before any removal takes one off. */
-function growsOf(plan: Plan): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * The plan's group size changes per pool (`set-desired`, executed or held back): the nodes a scale-out adds
+ * (before any removal takes one off), and the shrinks below the count observed.
+ */
+function sizeChanges(plan: Plan): { grows: Map<string, number>; shrinks: Map<string, { nodes: number }> } {
+  const grows = new Map<string, number>();
+  const shrinks = new Map<string, { nodes: number }>();
   for (const a of [...plan.actions, ...plan.suppressedActions]) {
-    if (a.type === 'set-desired' && a.to > a.from) out.set(a.poolId, (out.get(a.poolId) ?? 0) + a.to - a.from);
+    if (a.type !== 'set-desired') continue;
+    if (a.to > a.from) grows.set(a.poolId, (grows.get(a.poolId) ?? 0) + a.to - a.from);
+    else if (a.to < a.from) shrinks.set(a.poolId, { nodes: a.from - a.to });
   }
-  return out;
-}
-
-function shrinksOf(plan: Plan): Map<string, { nodes: number }> {
-  const out = new Map<string, { nodes: number }>();
-  for (const a of [...plan.actions, ...plan.suppressedActions]) {
-    if (a.type === 'set-desired' && a.to < a.from) out.set(a.poolId, { nodes: a.from - a.to });
-  }
-  return out;
+  return { grows, shrinks };
 }
 
 /**

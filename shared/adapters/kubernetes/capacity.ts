@@ -49,7 +49,7 @@ const iso = (d: Date | string | undefined) => (d instanceof Date ? d.toISOString
 export function splitDeployment(resource: string, op: string): { namespace: string; name: string } {
   // A name the API refuses is not sent: `.` or `..` would leave the request's path (`ml/.` scaled `ml/scale`).
   const bad = resourceNameProblem('k8s-deployment', resource);
-  if (bad) throw invalidArgument(op, bad);
+  if (bad) throw invalidArgument(op, bad.message);
   const parts = resource.split('/');
   if (parts.length === 1 && parts[0]) return { namespace: 'default', name: parts[0] };
   if (parts.length === 2 && parts[0] && parts[1]) return { namespace: parts[0], name: parts[1] };
@@ -163,7 +163,7 @@ export class KubernetesCapacity implements CapacityPort {
 
   private async nodePoolState(ref: PoolRef, op: string): Promise<NodePoolState> {
     const bad = resourceNameProblem('karpenter-nodepool', ref.resource);
-    if (bad) throw invalidArgument(op, bad);
+    if (bad) throw invalidArgument(op, bad.message);
     const [np, nodes] = await Promise.all([
       this.cluster.readNodePool(ref.resource, op),
       listNodes(this.ctx, op, `karpenter.sh/nodepool=${ref.resource}`),
