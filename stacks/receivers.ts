@@ -14,6 +14,7 @@
  * them.
  */
 import { CLAIM_PREFIX } from '../shared/receivers/aws.ts';
+import { RECEIVER_TIMEOUT_SECONDS } from '../shared/receivers/ports.ts';
 import { RECEIVER_EVENT_SOURCES } from './ingress-policy.ts';
 import type { DeploySettings } from './settings.ts';
 
@@ -40,8 +41,9 @@ export function receivers(input: {
     runtime: 'nodejs24.x' as const,
     architecture: 'arm64' as const,
     memory: '512 MB' as const,
-    // Verifying and forwarding take milliseconds; Pub/Sub and Event Grid wait 10 s and 30 s at most.
-    timeout: '10 seconds' as const,
+    // Verifying and forwarding take milliseconds; Pub/Sub and Event Grid wait 10 s and 30 s at most. A delivery
+    // claim's lease ends with the invocation (shared/receivers/ports.ts).
+    timeout: `${RECEIVER_TIMEOUT_SECONDS} seconds` as const,
     // A burst of deliveries (a mass preemption) is answered by a few containers; the senders retry 429s.
     concurrency: settings.reservedConcurrency ? { reserved: 5 } : undefined,
     url: true,
@@ -53,7 +55,8 @@ export function receivers(input: {
         conditions: [{ test: 'StringEquals', variable: 'events:source', values: [...sources] }],
       },
       {
-        actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        // Claims: taken (put), marked delivered (update), read when taken (get), given back (delete).
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
         resources: [table.arn],
         conditions: [
           { test: 'ForAllValues:StringEquals', variable: 'dynamodb:LeadingKeys', values: [`${CLAIM_PREFIX}${kind}`] },

@@ -9,6 +9,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   query: Record<string, string>;
   body: string;
+  /** The invocation's time left when the request arrived (ms), when known: a delivery claim's lease ends then. */
+  remainingMs?: number;
 }
 
 export interface HttpResponse {
@@ -42,7 +44,10 @@ export class VerifierUnavailableError extends Error {
 
 export const isReceiverAuthError = (e: unknown): e is ReceiverAuthError => e instanceof ReceiverAuthError;
 
-export function fromFunctionUrl(event: APIGatewayProxyEventV2): HttpRequest {
+export function fromFunctionUrl(
+  event: APIGatewayProxyEventV2,
+  context?: { getRemainingTimeInMillis?: () => number },
+): HttpRequest {
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(event.headers ?? {})) if (v !== undefined) headers[k.toLowerCase()] = v;
   const query: Record<string, string> = {};
@@ -53,6 +58,7 @@ export function fromFunctionUrl(event: APIGatewayProxyEventV2): HttpRequest {
     headers,
     query,
     body: event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw,
+    ...(context?.getRemainingTimeInMillis ? { remainingMs: context.getRemainingTimeInMillis() } : {}),
   };
 }
 

@@ -7,7 +7,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { OAuth2Client } from 'google-auth-library';
 import { ConfigError, messageOf } from '../domain/errors.ts';
 import { awsReceiverPorts } from './aws.ts';
@@ -66,9 +66,12 @@ export const CERTS_FETCH = { timeout: 3000, retryConfig: { retry: 1, noResponseR
 
 /** A Function URL handler around a receiver; an unexpected error is a 500 (the sender retries). */
 function urlHandler(receive: (req: HttpRequest) => Promise<HttpResponse>, ports: () => ReceiverPorts) {
-  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  return async (
+    event: APIGatewayProxyEventV2,
+    context?: Pick<Context, 'getRemainingTimeInMillis'>,
+  ): Promise<APIGatewayProxyStructuredResultV2> => {
     try {
-      return toFunctionUrl(await receive(fromFunctionUrl(event)));
+      return toFunctionUrl(await receive(fromFunctionUrl(event, context)));
     } catch (e) {
       ports().log('warn', 'receiver failed', { error: messageOf(e) });
       return toFunctionUrl(json(500, { error: 'internal error; retry' }));

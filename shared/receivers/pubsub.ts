@@ -9,7 +9,8 @@
  * refused, a timeout, an error status from the certificates endpoint) nothing was learnt about the token: the
  * delivery is answered 503 and logged as the verifier's failure, and Pub/Sub redelivers it with backoff (any
  * non-2xx answer is a failed delivery). A message id already delivered (a replay, within its
- * 7-day retention) is acknowledged and not forwarded again. The decoded `message.data` goes on the bus as
+ * 7-day retention) is acknowledged and not forwarded again; one another invocation is forwarding now is answered
+ * 503 (redelivered: forwarded by the redelivery if that invocation died holding it, `ports.ts`). The decoded `message.data` goes on the bus as
  * `detail`: a LogEntry as `autoscaler.gcp.compute.preemption`, a Cloud Monitoring notification as
  * `autoscaler.gcp.monitoring` (shared/domain/forwarded.ts `FORWARDED`); another payload is acknowledged and logged.
  *
@@ -18,7 +19,7 @@
  */
 import { gaxios, type OAuth2Client } from 'google-auth-library';
 import { type HttpRequest, type HttpResponse, json, ReceiverAuthError, VerifierUnavailableError } from './http.ts';
-import type { BusEntry, ReceiverPorts } from './ports.ts';
+import { type BusEntry, claimTimes, type ReceiverPorts, settle } from './ports.ts';
 import { FORWARDED } from '../domain/forwarded.ts';
 import { messageOf } from '../domain/errors.ts';
 
@@ -164,10 +165,16 @@ export async function receivePubSubPush(
     });
     return json(200, { status: 'ignored', messageId: id });
   }
-  const now = ports.now();
-  if (!(await ports.claim('pubsub', id, new Date(now.getTime() + RETENTION_MS)))) {
+  const claim = await ports.claim('pubsub', id, claimTimes(ports.now(), RETENTION_MS, req.remainingMs));
+  if (claim === 'delivered') {
     ports.log('info', 'pubsub message already delivered: not forwarded again', { messageId: id });
     return json(200, { status: 'duplicate', messageId: id });
+  }
+  if (claim === 'in-flight') {
+    ports.log('info', 'pubsub message being forwarded by another invocation: Pub/Sub will redeliver', {
+      messageId: id,
+    });
+    return json(503, { error: 'being forwarded by another request; retry', messageId: id });
   }
   const published = typeof message.publishTime === 'string' ? new Date(message.publishTime) : undefined;
   const entry: BusEntry = {
@@ -182,5 +189,6 @@ export async function receivePubSubPush(
     ports.log('warn', 'forwarding failed; Pub/Sub will redeliver', { messageId: id, error: String(e) });
     return json(500, { error: 'not forwarded; retry' });
   }
+  await settle(ports, 'pubsub', [id]);
   return json(200, { status: 'forwarded', messageId: id, source: kind.source });
 }

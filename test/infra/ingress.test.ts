@@ -106,20 +106,31 @@ describe.skipIf(!PLATFORM_INSTALLED)('ingress: bus policy, agent role, receivers
   it.each([
     ['PubsubReceiver', 'pubsub', RECEIVER_EVENT_SOURCES.pubsub],
     ['EventgridReceiver', 'eventgrid', RECEIVER_EVENT_SOURCES.eventgrid],
-  ] as const)('%s: a Function URL that may only put its sources and write its claims', (name, kind, sources) => {
-    const url = ofType(run, 'aws:lambda/functionUrl:FunctionUrl').find(
-      (u) => u.inputs.functionName === lambda(`${name}Function`).state.name,
-    );
-    expect(url?.inputs.authorizationType).toBe('NONE');
-    const s = statements(role(`${name}Role`));
-    const put = s.find((x) => [x.Action].flat().includes('events:PutEvents'))!;
-    expect(put.Condition).toEqual({ StringEquals: { 'events:source': [...sources] } });
-    const claims = s.find((x) => [x.Action].flat().includes('dynamodb:PutItem'))!;
-    expect(claims.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`receiver#${kind}`] } });
-    expect(s.flatMap((x) => [x.Action].flat()).sort()).toEqual(
-      ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'events:PutEvents'].sort(),
-    );
-  });
+  ] as const)(
+    '%s: a Function URL that may only put its sources and read and write its claims',
+    (name, kind, sources) => {
+      const url = ofType(run, 'aws:lambda/functionUrl:FunctionUrl').find(
+        (u) => u.inputs.functionName === lambda(`${name}Function`).state.name,
+      );
+      expect(url?.inputs.authorizationType).toBe('NONE');
+      const s = statements(role(`${name}Role`));
+      const put = s.find((x) => [x.Action].flat().includes('events:PutEvents'))!;
+      expect(put.Condition).toEqual({ StringEquals: { 'events:source': [...sources] } });
+      const claims = s.find((x) => [x.Action].flat().includes('dynamodb:PutItem'))!;
+      expect(claims.Condition).toEqual({
+        'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`receiver#${kind}`] },
+      });
+      expect(s.flatMap((x) => [x.Action].flat()).sort()).toEqual(
+        [
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'events:PutEvents',
+        ].sort(),
+      );
+    },
+  );
 
   it('the Pub/Sub receiver is told its audience, service account and subscription', () => {
     expect(lambda('PubsubReceiverFunction').inputs.environment.variables).toMatchObject({

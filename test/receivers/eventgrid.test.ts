@@ -144,6 +144,60 @@ describe('deliveries', () => {
     expect((await receiveEventGrid(delivery(body), KEY, new FakePorts())).status).toBe(400);
   });
 
+  it('an invocation that died holding the claims (a timeout before PutEvents answered): a retry within its lease is answered 503, the one after it forwards every event', async () => {
+    // Before claims had leases, the retry found the ids claimed and answered "duplicate": nothing was ever forwarded.
+    const ports = new FakePorts();
+    const body = fresh(ports);
+    const forward = ports.forward.bind(ports);
+    ports.forward = () => new Promise<void>(() => undefined); // never answers: Lambda ends the invocation
+    const dying = { ...delivery(body), remainingMs: 10_000 };
+    void receiveEventGrid(dying, KEY, ports);
+    await new Promise((r) => setTimeout(r, 10));
+    ports.forward = forward;
+    ports.clock = new Date(ports.clock.getTime() + 10_000); // Event Grid's first retry, 10 s later
+    const early = await receiveEventGrid(delivery(body), KEY, ports);
+    expect(early).toMatchObject({ status: 503, body: { forwarded: 0, inFlight: body.length } });
+    expect(ports.forwarded).toEqual([]);
+    ports.clock = new Date(ports.clock.getTime() + 30_000); // the next, 30 s later: the lease (10 s + 5 s) is over
+    const late = await receiveEventGrid(delivery(body), KEY, ports);
+    expect(late).toMatchObject({ status: 200, body: { status: 'forwarded', forwarded: body.length } });
+    expect(ports.forwarded).toHaveLength(body.length);
+    expect((await receiveEventGrid(delivery(body), KEY, ports)).body).toMatchObject({ status: 'duplicate' });
+  });
+
+  it('forwards the events not in flight and answers 503 for the one another invocation holds', async () => {
+    const ports = new FakePorts();
+    const one = fresh(ports)[0]!;
+    const body = [one, { ...one, id: `${String(one.id)}-2` }, { ...one, id: `${String(one.id)}-3` }];
+    await ports.claim('eventgrid', String(body[0]!.id), {
+      now: ports.now(),
+      leaseUntil: new Date(ports.now().getTime() + 15_000),
+      expiresAt: new Date(ports.now().getTime() + 48 * 3600_000),
+    });
+    const r = await receiveEventGrid(delivery(body), KEY, ports);
+    expect(r).toMatchObject({ status: 503, body: { forwarded: body.length - 1, inFlight: 1, duplicates: 0 } });
+    expect(ports.forwarded).toHaveLength(body.length - 1);
+    // Its holder forwards it and marks it delivered: the retry is a duplicate of them all.
+    await ports.complete('eventgrid', String(body[0]!.id));
+    expect((await receiveEventGrid(delivery(body), KEY, ports)).body).toMatchObject({
+      status: 'duplicate',
+      duplicates: body.length,
+    });
+  });
+
+  it('marking a claim delivered fails after PutEvents: 200 (the events are on the bus), logged', async () => {
+    const ports = new FakePorts();
+    ports.failComplete = true;
+    const body = fresh(ports);
+    expect((await receiveEventGrid(delivery(body), KEY, ports)).body).toMatchObject({ status: 'forwarded' });
+    expect(ports.logs.some((l) => l.level === 'warn' && /could not be marked delivered/.test(l.message))).toBe(true);
+  });
+
+  it('an empty array is refused (400), not answered as a duplicate', async () => {
+    const ports = new FakePorts();
+    expect(await receiveEventGrid(delivery([]), KEY, ports)).toMatchObject({ status: 400 });
+  });
+
   it('a failed PutEvents releases the claims and answers 500, so Event Grid retries', async () => {
     const ports = new FakePorts();
     ports.failForward = true;

@@ -6,15 +6,18 @@
  * a response's body is its JSON (empty when there is none) with a JSON content type unless a header says
  * otherwise. The ports put every entry on the bus in order, 10 to a PutEvents call, each detail as its JSON
  * and its time when it has one; a call that refuses any entry fails the forward, naming how many. A delivery id
- * is claimed once until it is released (a conditional put under `receiver#<kind>`, its TTL at or after the
- * expiry), long ids under a bounded key, and a failure other than the condition is thrown. `PROP_RUNS` sets
+ * is claimed once while it is pending within its lease or delivered, and taken over once the lease is over (a
+ * conditional put under `receiver#<kind>`, its TTL at or after the expiry); completing never creates a claim;
+ * long ids go under a bounded key, and a failure other than the condition is thrown. `PROP_RUNS` sets
  * the runs per property (300 by default).
  */
 import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -127,29 +130,51 @@ function fakeEvents(refuse: (callIndex: number, entryIndex: number) => boolean =
   return { calls, client: client as unknown as Pick<EventBridgeClient, 'send'> };
 }
 
-/** A fake DynamoDB: items by pk and sk, the put's condition honoured; `fail` makes a call throw. */
+/**
+ * A fake DynamoDB: items by pk and sk; a claim's put taken when the item is absent or pending with its lease
+ * before `:now`, an update only of an existing item (the conditions the ports write, which the dynalite test in
+ * claims.test.ts checks against a real DynamoDB); `fail` makes a call throw.
+ */
 function fakeDynamo() {
-  const items = new Map<string, Record<string, { S?: string; N?: string }>>();
-  const log: Array<{ op: 'put' | 'delete'; pk: string; sk: string; ttl?: string }> = [];
+  type Item = Record<string, { S?: string; N?: string }>;
+  const items = new Map<string, Item>();
+  const log: Array<{ op: 'put' | 'update' | 'get' | 'delete'; pk: string; sk: string; ttl?: string }> = [];
   let fail: Error | undefined;
   const keyOf = (pk: string, sk: string) => JSON.stringify([pk, sk]);
+  const conditionFailed = () =>
+    new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
   const client = {
     async send(cmd: unknown) {
       if (fail) throw fail;
       if (cmd instanceof PutItemCommand) {
-        const item = cmd.input.Item as Record<string, { S?: string; N?: string }>;
+        const item = cmd.input.Item as Item;
         const pk = item.pk!.S!;
         const sk = item.sk!.S!;
         log.push({ op: 'put', pk, sk, ttl: item.expiresAt?.N });
-        if (cmd.input.ConditionExpression && items.has(keyOf(pk, sk)))
-          throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+        const held = items.get(keyOf(pk, sk));
+        const now = Number(cmd.input.ExpressionAttributeValues?.[':now']?.N);
+        if (held && !(held.claimState?.S === 'pending' && Number(held.leaseUntilMs?.N) < now)) throw conditionFailed();
         items.set(keyOf(pk, sk), item);
         return {};
       }
+      const key = (cmd as { input: { Key: Record<string, { S?: string }> } }).input.Key;
+      const k = keyOf(key.pk!.S!, key.sk!.S!);
+      if (cmd instanceof UpdateItemCommand) {
+        log.push({ op: 'update', pk: key.pk!.S!, sk: key.sk!.S! });
+        const held = items.get(k);
+        if (!held) throw conditionFailed();
+        const { leaseUntilMs: _lease, ...rest } = held;
+        items.set(k, { ...rest, claimState: { S: 'delivered' } });
+        return {};
+      }
+      if (cmd instanceof GetItemCommand) {
+        log.push({ op: 'get', pk: key.pk!.S!, sk: key.sk!.S! });
+        const held = items.get(k);
+        return held ? { Item: held } : {};
+      }
       if (cmd instanceof DeleteItemCommand) {
-        const key = cmd.input.Key as Record<string, { S?: string }>;
         log.push({ op: 'delete', pk: key.pk!.S!, sk: key.sk!.S! });
-        items.delete(keyOf(key.pk!.S!, key.sk!.S!));
+        items.delete(k);
         return {};
       }
       throw new Error('unexpected command');
@@ -245,23 +270,30 @@ describe('awsReceiverPorts.forward', () => {
   });
 });
 
-describe('awsReceiverPorts.claim and release', () => {
+describe('awsReceiverPorts.claim, complete and release', () => {
   const idArb = fc.oneof(
     fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }),
     fc.string({ minLength: 190, maxLength: 400 }),
   );
   const kindArb = fc.constantFrom('eventgrid', 'pubsub');
-  type Op = { op: 'claim' | 'release'; kind: string; id: string };
+  type Op = { op: 'claim' | 'complete' | 'release'; kind: string; id: string; advanceMs: number };
+  const times = (nowMs: number, expiresAt: Date) => ({
+    now: new Date(nowMs),
+    leaseUntil: new Date(nowMs + 15_000),
+    expiresAt,
+  });
 
-  it('a delivery id is claimed once until released, under receiver#<kind>, with a bounded key and its TTL', async () => {
+  it('an id is claimed once while pending within its lease or delivered; a lapsed lease is taken over; under receiver#<kind>, with a bounded key and its TTL', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(idArb, { minLength: 1, maxLength: 5 }).chain((ids) =>
           fc.array(
             fc.record({
-              op: fc.constantFrom<Op['op']>('claim', 'claim', 'release'),
+              op: fc.constantFrom<Op['op']>('claim', 'claim', 'complete', 'release'),
               kind: kindArb,
               id: fc.constantFrom(...ids),
+              // Time passing between two operations: often none, sometimes past a lease.
+              advanceMs: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 40_000 })),
             }),
             { maxLength: 25 },
           ),
@@ -276,16 +308,29 @@ describe('awsReceiverPorts.claim and release', () => {
             tableName: 't',
             log: () => undefined,
           });
-          // The model: which (kind, id) are claimed.
-          const claimed = new Set<string>();
+          // The model: each (kind, id)'s claim, pending until a lease's end or delivered.
+          const model = new Map<string, { state: 'pending' | 'delivered'; leaseUntil: number }>();
+          let now = Date.parse('2026-06-01T00:00:00Z');
           for (const o of ops) {
+            now += o.advanceMs;
             const k = JSON.stringify([o.kind, o.id]);
+            const held = model.get(k);
             if (o.op === 'claim') {
-              expect(await ports.claim(o.kind, o.id, expiresAt)).toBe(!claimed.has(k));
-              claimed.add(k);
+              const want = !held
+                ? 'claimed'
+                : held.state === 'delivered'
+                  ? 'delivered'
+                  : held.leaseUntil >= now
+                    ? 'in-flight'
+                    : 'claimed';
+              expect(await ports.claim(o.kind, o.id, times(now, expiresAt))).toBe(want);
+              if (want === 'claimed') model.set(k, { state: 'pending', leaseUntil: now + 15_000 });
+            } else if (o.op === 'complete') {
+              await ports.complete(o.kind, o.id);
+              if (held) held.state = 'delivered';
             } else {
               await ports.release(o.kind, o.id);
-              claimed.delete(k);
+              model.delete(k);
             }
           }
           for (const w of dynamo.log) {
@@ -295,7 +340,8 @@ describe('awsReceiverPorts.claim and release', () => {
             if (w.op === 'put') expect(Number(w.ttl) * 1000).toBeGreaterThanOrEqual(expiresAt.getTime());
             if (w.op === 'put') expect(Number(w.ttl) * 1000).toBeLessThan(expiresAt.getTime() + 1000);
           }
-          expect(dynamo.items.size).toBe(claimed.size);
+          // Completing never creates a claim.
+          expect(dynamo.items.size).toBe(model.size);
         },
       ),
       RUNS,
@@ -313,8 +359,9 @@ describe('awsReceiverPorts.claim and release', () => {
           tableName: 't',
           log: () => undefined,
         });
-        for (const id of ids) expect(await ports.claim('pubsub', id, new Date('2026-01-01T00:00:00Z'))).toBe(true);
-        const keys = dynamo.log.map((w) => w.sk);
+        for (const id of ids)
+          expect(await ports.claim('pubsub', id, times(0, new Date('2026-01-01T00:00:00Z')))).toBe('claimed');
+        const keys = dynamo.log.filter((w) => w.op === 'put').map((w) => w.sk);
         expect(new Set(keys).size).toBe(ids.length);
         for (const [i, id] of ids.entries()) if (id.length <= 200) expect(keys[i]).toBe(id);
       }),
@@ -335,7 +382,8 @@ describe('awsReceiverPorts.claim and release', () => {
         });
         const boom = new Error(message);
         dynamo.failWith(boom);
-        await expect(ports.claim(kind, id, new Date('2026-01-01T00:00:00Z'))).rejects.toBe(boom);
+        await expect(ports.claim(kind, id, times(0, new Date('2026-01-01T00:00:00Z')))).rejects.toBe(boom);
+        await expect(ports.complete(kind, id)).rejects.toBe(boom);
       }),
       RUNS,
     );

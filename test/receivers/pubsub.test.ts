@@ -223,6 +223,24 @@ describe('delivery', () => {
     expect(ports.forwarded[0]).toMatchObject({ source: 'autoscaler.gcp.monitoring' });
   });
 
+  it('an invocation that died holding the claim (a timeout before PutEvents answered): a redelivery within its lease is answered 503, the one after it is forwarded', async () => {
+    // Before claims had leases, the redelivery found the id claimed and was acknowledged as a duplicate: lost.
+    const ports = new FakePorts();
+    const token = oidc.sign(claims());
+    const forward = ports.forward.bind(ports);
+    ports.forward = () => new Promise<void>(() => undefined);
+    void receivePubSubPush({ ...push(token), remainingMs: 9_000 }, CONFIG, verifier, ports);
+    await new Promise((r) => setTimeout(r, 20));
+    ports.forward = forward;
+    ports.clock = new Date(ports.clock.getTime() + 5_000);
+    expect(await receivePubSubPush(push(token), CONFIG, verifier, ports)).toMatchObject({ status: 503 });
+    expect(ports.forwarded).toEqual([]);
+    ports.clock = new Date(ports.clock.getTime() + 10_000); // 15 s after: past 9 s and the 5 s margin
+    expect((await receivePubSubPush(push(token), CONFIG, verifier, ports)).body).toMatchObject({ status: 'forwarded' });
+    expect(ports.forwarded).toHaveLength(1);
+    expect((await receivePubSubPush(push(token), CONFIG, verifier, ports)).body).toMatchObject({ status: 'duplicate' });
+  });
+
   it('a failed PutEvents gives the claim back and answers 500, so the redelivery is forwarded', async () => {
     const ports = new FakePorts();
     ports.failForward = true;
