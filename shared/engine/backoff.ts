@@ -20,7 +20,10 @@ export function launchFailureMarks(
     if (!pool) continue;
     // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`); a zone the pool does not have says
     // nothing of its own zones: the whole pool is backed off.
-    const zone = f.zone === undefined ? undefined : zoneInPool(pool.cloud, f.zone, pool.location.zones);
+    const zone =
+      f.zone === undefined
+        ? undefined
+        : zoneInPool(pool.cloud, f.zone, pool.location.zones, undefined, pool.location.region);
     out.push({
       type: 'mark-offering',
       poolId: pool.id,

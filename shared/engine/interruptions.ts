@@ -116,7 +116,7 @@ function poolOf(notice: InstanceNotice, pools: readonly Pool[]): Pool | undefine
   const candidates = pools.filter(
     (p) =>
       (notice.cloud === undefined || p.cloud === notice.cloud || p.cloud === 'kubernetes') &&
-      zoneInPool(p.cloud, notice.zone as string, p.location.zones) !== undefined &&
+      zoneInPool(p.cloud, notice.zone as string, p.location.zones, undefined, p.location.region) !== undefined &&
       (type === undefined || p.capacityType === type),
   );
   return candidates.length === 1 ? candidates[0] : undefined;
@@ -153,7 +153,10 @@ export function interruptionEffects(
     // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`): a backoff under another
     // spelling would match no offering and be ignored. A zone the pool does not know (an AWS zone id with
     // no alias) backs the whole pool off, and says so.
-    const zone = noticeZone === undefined ? undefined : zoneInPool(pool.cloud, noticeZone, pool.location.zones);
+    const zone =
+      noticeZone === undefined
+        ? undefined
+        : zoneInPool(pool.cloud, noticeZone, pool.location.zones, undefined, pool.location.region);
     if (noticeZone !== undefined && zone === undefined)
       reasons.add(
         'placement',

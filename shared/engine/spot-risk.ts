@@ -113,7 +113,10 @@ export function updateSpotRisk(
     // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`), as the offering's backoff is: a loss
     // under another spelling would be learned under an offering nothing reads. A zone the pool does not have
     // is a loss of the pool's.
-    const zone = l.zone === undefined ? undefined : zoneInPool(pool.cloud, l.zone, pool.location.zones);
+    const zone =
+      l.zone === undefined
+        ? undefined
+        : zoneInPool(pool.cloud, l.zone, pool.location.zones, undefined, pool.location.region);
     const k = offeringKey(l.poolId, zone);
     entry(k).losses += l.nodes;
     const zones = Math.max(1, pool.location.zones.length);

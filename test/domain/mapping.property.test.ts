@@ -188,6 +188,27 @@ describe('zoneInPool: properties', () => {
     );
   });
 
+  it("maps a spelling naming another region than the pool's to none of its zones, the pool's own region's as above", () => {
+    fc.assert(
+      fc.property(
+        azurePoolArb,
+        regionArb,
+        fc.integer({ min: 1, max: 9 }),
+        fc.constantFrom<Spelling>('label', 'event-grid'),
+        maskArb,
+        ({ region, numbers, poolZones }, other, n, s, mask) => {
+          fc.pre(other.toLowerCase() !== region.toLowerCase());
+          const notice = cased(spell(s, other, n), mask);
+          expect(zoneInPool('azure', notice, poolZones, undefined, region)).toBeUndefined();
+          const own = cased(spell(s, region, n), mask);
+          const i = numbers.indexOf(n);
+          expect(zoneInPool('azure', own, poolZones, undefined, region)).toBe(i < 0 ? undefined : poolZones[i]);
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it('maps a zone that is no Azure spelling to no zone of an Azure pool (unless the pool writes it so)', () => {
     fc.assert(
       fc.property(azurePoolArb, fc.oneof(awsNameArb, gcpNameArb, fc.constantFrom('0', '10', 'eastus')), (p, zone) => {

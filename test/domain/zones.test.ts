@@ -9,6 +9,15 @@ describe("zoneInPool: a notice zone in the pool's spelling", () => {
     ['Azure number against topology labels', 'azure', '1', ['eastus-1', 'eastus-2'], undefined, 'eastus-1'],
     ['Azure upper case', 'azure', 'EastUS-AZ2', ['2'], undefined, '2'],
     ['Azure zone the pool does not use', 'azure', 'eastus-az3', ['1', '2'], undefined, undefined],
+    // Zone 2 of another region is not the pool's zone 2 (the pool's zone names say its region).
+    [
+      'Azure zone of another region against topology labels',
+      'azure',
+      'westus-az2',
+      ['eastus-1', 'eastus-2'],
+      undefined,
+      undefined,
+    ],
     ['AWS name as is', 'aws', 'us-east-1a', ['us-east-1a', 'us-east-1b'], undefined, 'us-east-1a'],
     [
       'AWS zone id through the account alias',
@@ -27,6 +36,14 @@ describe("zoneInPool: a notice zone in the pool's spelling", () => {
     ['GCP does not read numbers', 'gcp', '2', ['us-central1-b'], undefined, undefined],
   ])('%s', (_, cloud, zone, poolZones, aliases, expected) => {
     expect(zoneInPool(cloud, zone, poolZones, aliases)).toBe(expected);
+  });
+
+  it("an Azure zone naming another region than the pool's is none of its zones; its own region's, or a bare number, is", () => {
+    expect(zoneInPool('azure', 'westus-az2', ['1', '2'], undefined, 'eastus')).toBeUndefined();
+    expect(zoneInPool('azure', 'eastus2-2', ['1', '2'], undefined, 'eastus')).toBeUndefined();
+    expect(zoneInPool('azure', 'EastUS-AZ2', ['1', '2'], undefined, 'eastus')).toBe('2');
+    expect(zoneInPool('azure', '2', ['1', '2'], undefined, 'eastus')).toBe('2');
+    expect(zoneInPool('azure', '2', ['eastus-1', 'eastus-2'], undefined, 'eastus')).toBe('eastus-2');
   });
 
   it.each([

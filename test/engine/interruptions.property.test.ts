@@ -160,7 +160,7 @@ function mappedPool(n: InstanceNotice, pools: readonly Pool[]): Pool | undefined
       // Of the cloud that sent it, or Kubernetes (a counterexample the property found: an AWS zone id,
       // `use1-az1`, read as the Azure zone 1 of another cloud's pool).
       (n.cloud === undefined || p.cloud === n.cloud || p.cloud === 'kubernetes') &&
-      zoneInPool(p.cloud, n.zone as string, p.location.zones) !== undefined &&
+      zoneInPool(p.cloud, n.zone as string, p.location.zones, undefined, p.location.region) !== undefined &&
       (type === undefined || p.capacityType === type),
   );
   return inZone.length === 1 ? inZone[0] : undefined;
@@ -278,7 +278,10 @@ describe('interruptionEffects: properties', () => {
         for (const n of g.notices) {
           const p = mappedPool(n, g.pools);
           if (!p || n.kind === 'maintenance') continue;
-          const zone = n.zone === undefined ? undefined : zoneInPool(p.cloud, n.zone, p.location.zones);
+          const zone =
+            n.zone === undefined
+              ? undefined
+              : zoneInPool(p.cloud, n.zone, p.location.zones, undefined, p.location.region);
           expected.add(`${p.id}/${zone ?? '*'}`);
           // A zone the pool does not know backs the whole pool off, and says so.
           if (n.zone !== undefined && zone === undefined)
