@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { type Catalog, DEFAULT_CATALOG, instanceType, withOverrides } from '../domain/catalog.ts';
+import { type Catalog, DEFAULT_CATALOG, formatPath, instanceType, withOverrides } from '../domain/catalog.ts';
 import { MODEL_PRESETS, rpsPerNode } from '../domain/capacity.ts';
 import { clusterOfPoolConfig } from '../domain/clusters.ts';
 import { ConfigError, messageOf } from '../domain/errors.ts';
@@ -32,12 +32,8 @@ export interface ResolvedConfig {
   schedules: Record<string, ScheduleWindow[]>;
 }
 
-function zodPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
-    .join('')
-    .replace(/^\./, '');
-}
+/** An issue's path as the file writes it: `fleets[0].pools[1].tags["kubernetes.io/cluster"]` (see `formatPath`). */
+const zodPath = (path: readonly PropertyKey[]): string => formatPath(path);
 
 /** Validates a parsed configuration object; a `ConfigError` lists every issue found. */
 export function parseConfig(value: unknown, where = 'config'): Config {

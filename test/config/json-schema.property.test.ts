@@ -59,9 +59,10 @@ const ANNOTATIONS = new Set(['$schema', 'title', 'description', 'default']);
 
 type Path = Array<string | number>;
 /** A path as the loader writes it: `fleets[0].pools[1].warm`. */
+/** A path as the loader writes it: `pools[0].tags["kubernetes.io/cluster"]` (keys that are no identifier in brackets). */
 const show = (p: Path) =>
   p
-    .map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`))
+    .map((k) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`))
     .join('')
     .replace(/^\./, '');
 

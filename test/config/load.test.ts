@@ -77,6 +77,12 @@ describe('configuration', () => {
       'schedules[0].timeZone',
     ],
     ['an alarm for no fleet', config({}, { alarms: [{ alarm: 'a', fleetId: 'g' }] }), 'alarms[0].fleetId'],
+    // A key with dots in brackets: `tags.kubernetes.io/cluster` read as three nested fields.
+    [
+      'a tag whose value is no string',
+      config({ tags: { 'kubernetes.io/cluster': 5 } }),
+      'fleets[0].pools[0].tags["kubernetes.io/cluster"]',
+    ],
     [
       'a pool id used by two fleets',
       {
