@@ -144,6 +144,23 @@ describe('hpa (Kubernetes defaults, 70% target)', () => {
   });
 });
 
+describe('hpa: the pods it counts', () => {
+  it('counts the ready nodes not being deleted: 9 serving of which 4 leave, 5 replicas at 85% of the target, is no scale-up', async () => {
+    // Before, the 9 serving were the HPA's ready pods: ceil(0.85 x 9) = 8 replicas for a metric below target.
+    const demo = tinyDemo([{ id: 'od' }]);
+    const hpa = createHpaBaseline({ poolId: 'od' });
+    await hpa.start({ demo } as unknown as Parameters<Controller['start']>[0]);
+    const set: number[] = [];
+    const offeredRps = 0.85 * 0.7 * 9 * 10; // 85% of the 70% target over the 9 serving nodes of 10 rps
+    await hpa.step({
+      now: T0 + 60_000,
+      stepMetrics: { offeredRps, pools: [{ poolId: 'od', serving: 9, ready: 5, rpsPerNode: 10 }] },
+      world: { pool: () => ({ desired: 5 }), setDesired: (_id: string, n: number) => set.push(n) },
+    } as unknown as Parameters<Controller['step']>[0]);
+    expect(set.filter((n) => n > 5)).toEqual([]);
+  });
+});
+
 describe('static', () => {
   it('holds enough nodes for the peak from the start: never unserved, never acts', async () => {
     const demo = tinyDemo([{ id: 'od' }]);

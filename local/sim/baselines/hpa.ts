@@ -113,8 +113,11 @@ export function createHpaBaseline(options: HpaOptions = {}): Controller {
     async step(ctx: StepContext) {
       const pool = ctx.stepMetrics.pools.find((p) => p.poolId === poolId)!;
       const current = ctx.world.pool(poolId)!.desired;
-      const ready = pool.serving;
-      const capacity = ready * pool.rpsPerNode;
+      // The pods the HPA counts: ready and not being deleted (the replica calculator sets a terminating pod
+      // aside, kubernetes/pkg/controller/podautoscaler/replica_calculator.go `groupPods`), never more than the
+      // replicas it set. The utilization is each one's share of the demand over all that still serve.
+      const ready = pool.ready;
+      const capacity = pool.serving * pool.rpsPerNode;
       const value = capacity > 0 ? (ctx.stepMetrics.offeredRps / capacity) * 100 : 0;
       const desired = loop.sync({ now: ctx.now, current, ready, valuePercent: value });
       if (desired !== current) ctx.world.setDesired(poolId, desired);
