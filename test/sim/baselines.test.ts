@@ -273,8 +273,9 @@ describe('oracle', () => {
   });
 
   it("keeps the schedule windows' floors too, while they are active", () => {
-    // minNodes 2 all along, 3 in steps 1..2 (a window): the third node is the cheapest with room, launched its
-    // lag (1 step) ahead of the window, alive while the window is.
+    // minNodes 2 all along, 3 in steps 1..2 (a window): the third node is the cheapest with room, alive while the
+    // window is. Launched its lag (1 step) ahead of the window, but a cold start launches nothing before the end
+    // of step 0: it is launched then (it was alive in step 0 before, where the floor is 2).
     const plan = planOracle(
       [0, 0, 0, 0],
       [
@@ -285,7 +286,7 @@ describe('oracle', () => {
       'cold',
       { minNodes: 2, minNodesAt: [0, 3, 3, 0] },
     );
-    expect(plan.alive).toEqual({ od: [1, 1, 1, 1], spot: [2, 2, 2, 1] });
+    expect(plan.alive).toEqual({ od: [1, 1, 1, 1], spot: [1, 2, 2, 1] });
   });
 
   it('property: every step holds its floor and serves its demand, and a higher floor never costs less', () => {

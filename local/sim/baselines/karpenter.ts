@@ -502,7 +502,8 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
     schedule(ctx.world, ctx.now);
     if (ctx.startMode === 'cold') return;
     const capacity = () => [...nodes.values()].reduce((s, n) => s + n.pods * podRps(offeringOf(n.poolId)), 0);
-    while (capacity() * (target / 100) < rps && replicas < hpa.clamp(Number.POSITIVE_INFINITY)) {
+    // Tolerant as the hpa baseline's `ceilTolerant`: 9 x 10 x 0.7 is 62.99999999999999, not below 63.
+    while (capacity() * (target / 100) * (1 + 1e-12) < rps && replicas < hpa.clamp(Number.POSITIVE_INFINITY)) {
       replicas += 1;
       const before = podsOnNodes();
       schedule(ctx.world, ctx.now);

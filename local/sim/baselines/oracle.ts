@@ -123,30 +123,38 @@ export function planOracle(
     take(best.source, best.life);
   }
   // Then the fleet's minimum where the plan holds fewer nodes: made up step by step with the cheapest node
-  // that has room (launched its lag ahead).
+  // that has room in every step of its life, launched its lag ahead (later when the pool has no room then).
+  // With a cold start, a floor at step 0 is the fleet at its minimum (running, ready); a later one is launched
+  // no earlier than the end of step 0, as every controller's first launch.
   const floorAt = (k: number) => Math.max(floors.minNodes ?? 0, floors.minNodesAt?.[k] ?? 0);
   if (Array.from({ length: n }, (_, k) => floorAt(k)).some((f) => f > 0)) {
     const total = (k: number) => sources.reduce((t, s) => t + used.get(s.poolId)![k]!, 0);
+    const warm = startMode === 'warm';
     for (;;) {
       const short = Array.from({ length: n }, (_, k) => total(k) < floorAt(k));
       const start = short.indexOf(true);
       if (start < 0) break;
-      // The cheapest node with room at `start`, kept while it has room and the floor is short.
-      const byPrice = [...sources]
-        .filter((s) => used.get(s.poolId)![start]! < s.available[start]!)
-        .sort((a, b) => a.hourlyPrice - b.hourlyPrice);
-      const source = byPrice[0];
-      if (!source) break;
+      let chosen: { source: OracleSource; from: number } | undefined;
+      for (const source of [...sources].sort((a, b) => a.hourlyPrice - b.hourlyPrice)) {
+        const u = used.get(source.poolId)!;
+        const room = (k: number) => u[k]! < source.available[k]!;
+        if (!room(start)) continue;
+        const earliest =
+          start === 0 ? 0 : warm ? Math.max(0, start - source.lagSteps) : Math.max(1, start - source.lagSteps);
+        // The earliest launch from which the pool has room in every step up to `start`.
+        let from = start;
+        while (from > earliest && room(from - 1)) from--;
+        chosen = { source, from };
+        break;
+      }
+      if (!chosen) break;
+      const { source, from } = chosen;
       const u = used.get(source.poolId)!;
       let end = start;
       while (end < n && short[end] && u[end]! < source.available[end]!) end++;
-      const from = startMode === 'warm' && start - source.lagSteps <= 0 ? 0 : Math.max(0, start - source.lagSteps);
-      take(source, {
-        poolId: source.poolId,
-        from,
-        to: end,
-        servesFrom: from === 0 && startMode === 'warm' ? 0 : start,
-      });
+      // A node alive at step 0 was running before the clock started (warm), or is the fleet at its minimum (cold).
+      const servesFrom = from === 0 && (warm || start === 0) ? 0 : from + source.lagSteps;
+      take(source, { poolId: source.poolId, from, to: end, servesFrom });
     }
   }
 
