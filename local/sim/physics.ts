@@ -76,10 +76,16 @@ export interface PoolPhysics {
   gpusPerNode: number;
 }
 
-/** Whether an instance serves at `now`: ready, or ready before its notice and the notice not yet over. */
+/**
+ * Whether an instance serves at `now`: ready, or ready before its notice and the notice not yet over. One still
+ * loading when its notice came serves nothing: its node is cordoned from the notice (the autoscaler's drain, a
+ * node termination handler), so it gets no traffic when it would have been ready.
+ */
 export function isServing(i: WorldInstance, now: number): boolean {
   if (i.state === 'ready') return true;
-  return i.state === 'terminating' && i.readyAt <= now && (i.terminateAt === undefined || now < i.terminateAt);
+  if (i.state !== 'terminating') return false;
+  const noticeAt = i.interrupted?.noticeAt ?? now;
+  return i.readyAt <= Math.min(now, noticeAt) && (i.terminateAt === undefined || now < i.terminateAt);
 }
 
 /** Reads each pool's counts from the World at its current time. */

@@ -153,7 +153,8 @@ export async function runSimulation(options: RunOptions): Promise<RunResult> {
     if (names.has(c.name)) throw new Error(`two controllers are named '${c.name}'`);
     names.add(c.name);
   }
-  const steps = Math.ceil((options.hours * 3600) / stepSeconds);
+  // Tolerant: 31/60 h is 1860.0000000000002 s, 31 steps of 60 s, not 32 (a run as long as its trace).
+  const steps = Math.ceil((options.hours * 3600) / stepSeconds - 1e-9);
   const offeredPerStep = Array.from({ length: steps }, (_, k) =>
     offeredRequests(options.trace, k * stepSeconds, (k + 1) * stepSeconds),
   );
@@ -227,6 +228,9 @@ export function worstHourSlo(
 interface Stop {
   at: number;
   run: () => void;
+  /** Runs before the other stops of its instant: a block's end counts what it takes back before anything
+   * else at that instant advances the World to it (and the block's nodes with it). */
+  first?: boolean;
 }
 
 async function runOne(controller: Controller, options: RunOptions, shared: Shared): Promise<ControllerRun> {
@@ -284,6 +288,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
     if (r.end > startMs && r.end <= endMs) {
       stops.push({
         at: r.end,
+        first: true,
         run: () => {
           // Everything still on the block when it ends is taken back, without notice.
           let onBlock = 0;
@@ -304,7 +309,7 @@ async function runOne(controller: Controller, options: RunOptions, shared: Share
       });
     }
   }
-  stops.sort((a, b) => a.at - b.at);
+  stops.sort((a, b) => a.at - b.at || Number(b.first ?? false) - Number(a.first ?? false));
 
   const metricsStore = new MetricsStore();
   const totals: Totals = { offeredRequests: 0, servedRequests: 0, unservedRequests: 0 };
