@@ -10,7 +10,10 @@
  *   keep the node);
  * - a plausible notice (`implausibleNotice`: not dated 1970 or 9999, a deadline within the kind's window);
  * - an instance that is a GPU node of one of the fleets' clusters, found by its provider id or name (a forged
- *   or mistyped id, `__proto__`, names none, and nothing is cordoned).
+ *   or mistyped id, `__proto__`, names none, and nothing is cordoned);
+ * - no paused fleet on the node's cluster: a pause holds back every cloud change, a cordon included. The fleets'
+ *   pauses are read with the nodes' listing, at once; a cluster a paused fleet uses, or whose fleets' state
+ *   cannot be read, is left to the decisions (which hold it back when paused, and cordon it otherwise).
  *
  * A node already unschedulable is left as it is and not counted as cordoned here (someone else cordoned it:
  * it is not ours to uncordon). When the decision's check against the cloud refutes the notice, it uncordons
@@ -21,6 +24,7 @@ import { fleetClusters, isNodeOf } from '../domain/clusters.ts';
 import type { InterruptionKind, InterruptionSignal, Signal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
 import { implausibleNotice } from '../engine/plausibility.ts';
+import { inForce } from '../engine/time.ts';
 import type { AppliedAction, FailedAction } from '../state/records.ts';
 import type { AppDeps } from './deps.ts';
 import { failureOf } from './observe.ts';
@@ -69,6 +73,18 @@ export function cordonsFirst(s: Signal, now: number): s is InterruptionSignal {
 export async function cordonEarly(signal: Signal, fleets: readonly Fleet[], deps: AppDeps): Promise<EarlyCordon[]> {
   if (!cordonsFirst(signal, deps.clock().getTime())) return [];
   const ids = [...new Set(signal.instanceIds)].slice(0, CORDON_FIRST_MAX);
+  const now = deps.clock().getTime();
+  const held = Promise.all(
+    fleets.map(async (f) => {
+      try {
+        const state = await deps.store.getState(f.id);
+        return state.paused !== undefined && inForce(state.paused.until, now) ? fleetClusters(f) : [];
+      } catch (e) {
+        deps.logger.warn('cordon first: fleet state not read', { fleetId: f.id, error: messageOf(e) });
+        return fleetClusters(f);
+      }
+    }),
+  ).then((c) => new Set(c.flat()));
   const clusters = [...new Set(fleets.flatMap(fleetClusters))];
   const why = `${signal.cloud} ${signal.kind} notice ${signal.eventId}${signal.deadline ? ` (capacity taken back by ${signal.deadline})` : ''}: cordoned before the decision`;
   const found = await Promise.all(
@@ -87,9 +103,11 @@ export async function cordonEarly(signal: Signal, fleets: readonly Fleet[], deps
       }
     }),
   );
-  // One node per instance: the first cluster that has it.
+  // One node per instance: the first cluster that has it; none on a cluster a paused fleet uses.
+  const paused = await held;
   const byInstance = new Map<string, (typeof found)[number][number]>();
   for (const f of found.flat()) if (!byInstance.has(f.id)) byInstance.set(f.id, f);
+  for (const [id, f] of byInstance) if (paused.has(f.cluster)) byInstance.delete(id);
   return Promise.all(
     [...byInstance.values()].map(async ({ id, cluster, node }): Promise<EarlyCordon> => {
       const base = { instanceId: id, cluster, node: node.name };

@@ -621,8 +621,14 @@ export function decide(given: DecisionInput, now: Date): Plan {
   // (the floor counts nodes, not throughput).
   // A fleet held below the hedged count (rate limits, step, budget) serves the demand first: the placement
   // before the hedge, when it serves more at that count (the hedge's larger on-demand base puts small regular
-  // nodes first).
-  if (unhedged && x < unhedged.nodes && unhedged.path.capacityAt(x) > path.capacityAt(x) + 1e-9) {
+  // nodes first) and keeps the hard limits the count was cut to on the hedged one (its nodes may cost more:
+  // the budget and the GPU limit were checked on the hedged placement).
+  if (
+    unhedged &&
+    x < unhedged.nodes &&
+    unhedged.path.capacityAt(x) > path.capacityAt(x) + 1e-9 &&
+    (withinHardLimits(unhedged.path.at(x)) || !withinHardLimits(path.at(x)))
+  ) {
     reasons.add(
       'placement',
       'placement.spot-hedge',

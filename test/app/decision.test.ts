@@ -390,8 +390,10 @@ describe('an interruption', () => {
     await run;
     // Then removed, under the lease taken again and given back; the decision's one audit record says so.
     expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
-    // The notice recorded with the lease taken (one request), then as before.
+    // The fleet's pause read by the cordon ahead of the decision (at once), the notice recorded with the lease
+    // taken (one request), then as before.
     expect(w.state.calls.map((c) => c.method)).toEqual([
+      'getState',
       'enlist',
       'saveState',
       'putAudit',
@@ -432,7 +434,8 @@ describe('an interruption', () => {
       w.deps,
     );
     expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
-    expect(w.state.calls.map((c) => c.method)).toEqual(['enlist', 'saveState', 'putAudit']);
+    // The pause read by the cordon ahead of the decision, alongside it.
+    expect(w.state.calls.map((c) => c.method)).toEqual(['getState', 'enlist', 'saveState', 'putAudit']);
   });
 
   it('cordons and drains the node, removes the instance and places the capacity elsewhere', async () => {
