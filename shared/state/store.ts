@@ -77,6 +77,9 @@ const fleetPk = (id: string) => `FLEET#${keyId(id)}`;
 const drainKey = (fleetId: string, commandId: string) => ({ pk: `DRAIN#${keyId(fleetId)}`, sk: keyId(commandId) });
 /** The STATE item's attributes holding the fleet's notices (`enlist`): `N#<bounded event id>`. */
 const NOTICE_PREFIX = 'N#';
+/** The write time of this process's latest audit record (ms): strictly increasing, for the keys' order. */
+let lastAuditWrite = 0;
+
 /** `leaseEvent` of a lease taken for no event (the three lease fields exist together or not at all). */
 const NO_EVENT = '-';
 /** The key of an event's notice: its id, bounded. */
@@ -122,6 +125,7 @@ export class StateStore implements FleetStatePort {
     eventId?: string,
   ): Promise<FleetRead<FleetState, HistoryEntry>> {
     const base = 'attribute_not_exists(leaseUntil) OR leaseUntil < :now OR leaseOwner = :o';
+    const takeover = eventId !== undefined && eventId !== '' && eventId !== NO_EVENT;
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -132,15 +136,16 @@ export class StateStore implements FleetStatePort {
           UpdateExpression:
             'SET leaseOwner = :o, leaseUntil = :u, leaseEvent = :le, history = if_not_exists(history, :empty)',
           // The same event's redelivery takes over a lease its first delivery never gave back (the
-          // idempotency record keeps two deliveries of one event from running at once).
-          ConditionExpression: eventId ? `${base} OR leaseEvent = :e` : base,
+          // idempotency record keeps two deliveries of one event from running at once). Not an event whose id is
+          // the no-event marker: it would take over any lease taken for no event; it waits for the lease's end.
+          ConditionExpression: takeover ? `${base} OR leaseEvent = :e` : base,
           ExpressionAttributeValues: {
             ':o': owner,
             ':u': now.getTime() + ttlMs,
             ':now': now.getTime(),
             ':empty': {},
             ':le': eventId ?? NO_EVENT,
-            ...(eventId ? { ':e': eventId } : {}),
+            ...(takeover ? { ':e': eventId } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -258,22 +263,19 @@ export class StateStore implements FleetStatePort {
     const remove = ['leaseOwner', 'leaseUntil', 'leaseEvent', 'progress'];
     if (history.append.length || history.drop?.length) {
       // Entries are keyed in a map, so appending and dropping touch distinct paths of one attribute. The map
-      // exists once the lease was taken; a save without one starts it.
+      // exists once the lease was taken; a save without one makes sure of it first (as `appendHistory`: before,
+      // it wrote the map whole, and the entries appended outside a save were lost).
       const keys = history.append.map((e, i) => history.keys?.[i] ?? historyKey(e));
-      if (owner) {
-        history.append.forEach((e, i) => {
-          names[`#a${i}`] = keys[i]!;
-          values[`:a${i}`] = e;
-          set.push(`history.#a${i} = :a${i}`);
-        });
-        (history.drop ?? []).forEach((key, i) => {
-          names[`#d${i}`] = key;
-          remove.push(`history.#d${i}`);
-        });
-      } else {
-        values[':h'] = Object.fromEntries(history.append.map((e, i) => [keys[i]!, e]));
-        set.push('history = :h');
-      }
+      if (!owner) await this.ensureHistoryMap(state.fleetId);
+      history.append.forEach((e, i) => {
+        names[`#a${i}`] = keys[i]!;
+        values[`:a${i}`] = e;
+        set.push(`history.#a${i} = :a${i}`);
+      });
+      (history.drop ?? []).forEach((key, i) => {
+        names[`#d${i}`] = key;
+        remove.push(`history.#d${i}`);
+      });
     }
     // The notices this decision handled are marked with it; those past keeping are dropped.
     notices?.handled.forEach(({ key, handled }, i) => {
@@ -333,18 +335,22 @@ export class StateStore implements FleetStatePort {
   }
 
   /** Appends history entries to the fleet's history, whatever its state's version (no lease needed). */
-  async appendHistory(fleetId: string, entries: HistoryEntry[]): Promise<void> {
-    if (!entries.length) return;
-    const key = { pk: fleetPk(fleetId), sk: 'STATE' };
-    // The map must exist before an entry can be set inside it.
+  /** The fleet's history map, made empty when there is none: an entry can be set inside it only once it exists. */
+  private async ensureHistoryMap(fleetId: string): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: key,
+        Key: { pk: fleetPk(fleetId), sk: 'STATE' },
         UpdateExpression: 'SET history = if_not_exists(history, :empty)',
         ExpressionAttributeValues: { ':empty': {} },
       }),
     );
+  }
+
+  async appendHistory(fleetId: string, entries: HistoryEntry[]): Promise<void> {
+    if (!entries.length) return;
+    const key = { pk: fleetPk(fleetId), sk: 'STATE' };
+    await this.ensureHistoryMap(fleetId);
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = {};
     entries.forEach((e, i) => {
@@ -401,8 +407,12 @@ export class StateStore implements FleetStatePort {
   }
 
   async putAudit(record: AuditRecord, key?: string): Promise<string> {
-    // A retry of the same event at the same (simulated) time adds a record rather than replacing one.
-    const sk = key ?? `AUDIT#${record.at}#${keyId(record.eventId)}#${Math.random().toString(36).slice(2, 8)}`;
+    // A retry of the same event at the same (simulated) time adds a record rather than replacing one; its key
+    // ends with the time it was written (ms, base 36, fixed width) and a random part, so that the latest written
+    // sorts last (`findAudit`). Before, the random part alone: any of them sorted last.
+    lastAuditWrite = Math.max(Date.now(), lastAuditWrite + 1);
+    const written = lastAuditWrite.toString(36).padStart(9, '0');
+    const sk = key ?? `AUDIT#${record.at}#${keyId(record.eventId)}#${written}${Math.random().toString(36).slice(2, 6)}`;
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
@@ -539,6 +549,8 @@ export class StateStore implements FleetStatePort {
     keep?: (record: AuditRecord) => boolean,
   ): Promise<AuditRecord[]> {
     const ranged = range.since !== undefined || range.until !== undefined;
+    // A range that ends before it starts holds no record (DynamoDB refuses such a BETWEEN).
+    if (range.since !== undefined && range.until !== undefined && range.since > range.until) return [];
     const items: AuditRecord[] = [];
     let start: Record<string, unknown> | undefined;
     while (items.length < limit) {
