@@ -121,7 +121,12 @@ export function parseWith<S extends z.ZodType>(
   throw toParseError(r.error, raw, source, at, renames);
 }
 
-/** Parses with the decoder's schema and maps the result to a signal. */
+/**
+ * Parses with the decoder's schema and maps the result to a signal. The items a decoder rejects (and the error
+ * it throws when it rejects them all) are named from its event's root (`Events[1].EventType`); they are
+ * prefixed here with where the event sat
+ * (`Records[0].Sns.Message.detail.Events[1].EventType`, `[1].data.resources[0]...` in an Event Grid array).
+ */
 export function decode<S extends z.ZodType>(
   decoder: Decoder<S>,
   raw: unknown,
@@ -130,7 +135,23 @@ export function decode<S extends z.ZodType>(
   at: Path = [],
   renames?: Renames,
 ): Normalized {
-  return decoder.toSignal(parseWith(decoder.schema, raw, source, at, renames), ctx);
+  const event = parseWith(decoder.schema, raw, source, at, renames);
+  if (at.length === 0) return decoder.toSignal(event, ctx);
+  const prefix = formatPath(at);
+  const under = (path: string) => (path === '' ? prefix : path.startsWith('[') ? prefix + path : `${prefix}.${path}`);
+  let out: Normalized;
+  try {
+    out = decoder.toSignal(event, ctx);
+  } catch (e) {
+    // Every item of a batch malformed: the first one's error, named from the event's root too.
+    if (!isParseError(e)) throw e;
+    throw new ParseError(e.source, under(e.path), e.expected, {
+      cause: e.cause ?? e,
+      ...(e.received === undefined ? {} : { received: e.received }),
+    });
+  }
+  if (!out.rejected?.length) return out;
+  return { ...out, rejected: out.rejected.map((r) => ({ ...r, path: under(r.path) })) };
 }
 
 /** A readable id of a batch item (`EventId`, `id`), for the record of its rejection. */

@@ -163,6 +163,8 @@ export class ParseError extends Error {
   readonly path: string;
   /** What was expected there. */
   readonly expected: string;
+  /** A short description of what was received, when known. */
+  readonly received?: string;
 
   constructor(source: string, path: string, expected: string, options?: { cause?: unknown; received?: string }) {
     super(
@@ -173,6 +175,7 @@ export class ParseError extends Error {
     this.source = source;
     this.path = path;
     this.expected = expected;
+    if (options?.received !== undefined) this.received = options.received;
   }
 }
 export const isParseError = (e: unknown): e is ParseError => e instanceof ParseError;

@@ -56,7 +56,8 @@ describe('one bad item does not sink a batch', () => {
     e!.data.resources = [res, { ...res, armResource: 'garbled' }];
     const n = normalizeEvent([e], NOW) as InterruptionSignal;
     expect(n.type).toBe('interruption');
-    expect(n.rejected?.map((r) => r.path)).toEqual(['data.resources[1].armResource']);
+    // Named from the delivery's root, as the array's own errors are (`[0].eventTime` above).
+    expect(n.rejected?.map((r) => r.path)).toEqual(['[0].data.resources[1].armResource']);
   });
 
   it.each([

@@ -8,7 +8,7 @@ import type {
   RejectedItem,
 } from '../../../shared/domain/signals.ts';
 import { compact, type NormalizeContext, noop, resolveFleet, withFleet } from '../../context.ts';
-import { httpDate, identifier, MAX_AZURE_VM_NAME_LENGTH, mergedEventId } from '../../fields.ts';
+import { httpDate, identifier, MAX_AZURE_VM_NAME_LENGTH, mergedEventId, parseIsoTime } from '../../fields.ts';
 import { FORWARDED } from '../../../shared/domain/forwarded.ts';
 import { type Decoder, type Path, parseWith, partitionItems, withRejected } from '../../parse.ts';
 import { base, eventBridge } from '../aws/eventbridge.ts';
@@ -121,7 +121,8 @@ export function scheduledEventsSignal(
   if (events.length === 0) return noop(AZURE_SCHEDULED_EVENTS, 'no scheduled events in the document');
   const actionable = events.filter((e) => e.EventType !== 'Freeze');
   if (actionable.length === 0) {
-    const ids = events.map((e) => e.EventId).join('+');
+    // Bounded as a signal's merged id is (a document of dozens of Freezes).
+    const ids = mergedEventId(events.map((e) => e.EventId));
     const secs = Math.max(...events.map((e) => e.DurationInSeconds ?? 0));
     return noop(AZURE_SCHEDULED_EVENTS, `Freeze (a pause of up to ${secs}s for a live migration): not acted on`, ids);
   }
@@ -133,7 +134,9 @@ export function scheduledEventsSignal(
     .map((e) => e.NotBefore)
     .filter((t) => t !== '')
     .sort()[0];
-  const time = origin.time ?? ctx.now ?? notBefore;
+  // `ctx.now` may carry an offset: canonical like every time of a signal.
+  const now = ctx.now === undefined ? undefined : (parseIsoTime(ctx.now) ?? ctx.now);
+  const time = origin.time ?? now ?? notBefore;
   if (time === undefined) {
     const i = events.indexOf(group[0]!);
     throw new ParseError(

@@ -6,7 +6,7 @@ import {
   type OperatorCommandSignal,
 } from '../../../shared/domain/signals.ts';
 import { compact } from '../../context.ts';
-import { addSeconds, identifier, isoTime } from '../../fields.ts';
+import { addSeconds, identifier, isoTime, parseIsoTime } from '../../fields.ts';
 import type { Decoder } from '../../parse.ts';
 import { base, eventBridge } from '../aws/eventbridge.ts';
 
@@ -126,7 +126,9 @@ export function commandSignal(
   c: OperatorCommand,
   envelope: { eventId?: string; time?: string; now?: string },
 ): OperatorCommandSignal {
-  const time = c.time ?? envelope.time ?? envelope.now;
+  // `now` as the context gives it may carry an offset: canonical like every time of a signal.
+  const now = envelope.now === undefined ? undefined : (parseIsoTime(envelope.now) ?? envelope.now);
+  const time = c.time ?? envelope.time ?? now;
   if (time === undefined)
     throw new ParseError(`${OPS_SOURCE} / ${c.command}`, 'time', 'the command time, or NormalizeContext.now');
   const ttl = c.ttl === undefined ? undefined : durationSeconds(c.ttl);
