@@ -133,6 +133,23 @@ describe('batches', () => {
     expect(normalizeEvent(doc(2), { now: NOW })).toMatchObject({ eventId: `${guid(0)}+${guid(1)}` });
   });
 
+  it('a document of Freezes alone is a no-op whose id is bounded as a merged id', () => {
+    // Before, every EventId joined with `+`, unbounded: 30 Freezes gave an id of 1,109 characters.
+    const guid = (i: number) => `${String(i).padStart(8, '0')}-4B1D-4C2A-9F3E-5A6B7C8D9E0F`;
+    const doc = {
+      DocumentIncarnation: 3,
+      Events: Array.from({ length: 30 }, (_, i) => ({
+        ...preempt(guid(i), `vmss_${i}`, 'Tue, 04 Mar 2025 10:16:00 GMT'),
+        EventType: 'Freeze',
+        DurationInSeconds: 5,
+      })),
+    };
+    const n = normalizeEvent(doc, { now: NOW });
+    expect(n.type).toBe('no-op');
+    expect(n.eventId?.length).toBeLessThanOrEqual(256);
+    expect(n.eventId).toMatch(/\+29-more~[0-9a-f]{32}$/);
+  });
+
   it('needs a time for a bare document whose events have started', () => {
     const doc = { DocumentIncarnation: 2, Events: [{ ...preempt('S1', 'vm_1', ''), EventStatus: 'Started' }] };
     expect(() => normalizeEvent(doc)).toThrow(expect.objectContaining({ path: 'Events[0].NotBefore' }));
