@@ -35,8 +35,10 @@ export class NodeAgent {
   private readonly drain: DrainState;
   private readonly logger: AgentLogger;
   private readonly intervalMs: number;
-  /** Keys of the notices on the bus. */
+  /** Keys of the notices on the bus, and of those the functions' schema refuses (said once, never sent). */
   private readonly sentKeys = new Set<string>();
+  /** Keys of the notices on the bus: what a monitor may acknowledge (`settle`). */
+  private readonly onBus = new Set<string>();
 
   constructor(options: {
     monitor: Monitor;
@@ -68,6 +70,7 @@ export class NodeAgent {
       const r = await this.publisher.publish(fresh);
       for (const n of r.sent) {
         this.sentKeys.add(n.key);
+        this.onBus.add(n.key);
         this.logger.info('notice put on the bus', { key: n.key, source: n.source, detailType: n.detailType });
       }
       for (const f of r.failed)
@@ -83,7 +86,7 @@ export class NodeAgent {
     }
     if (this.monitor.settle) {
       try {
-        report.acknowledged = await this.monitor.settle(() => this.drain.drained());
+        report.acknowledged = await this.monitor.settle(() => this.drain.drained(), this.onBus);
         if (report.acknowledged.length) this.logger.info('events approved', { eventIds: report.acknowledged });
       } catch (e) {
         report.errors.push(String(e instanceof Error ? e.message : e));

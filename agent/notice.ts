@@ -25,9 +25,11 @@ export interface Monitor {
   readonly waits?: boolean;
   /**
    * Called after each poll once the notices are on the bus: a monitor whose protocol expects an
-   * acknowledgement (Azure's `StartRequests`) sends it here when `drained()` says the node is empty.
+   * acknowledgement (Azure's `StartRequests`) sends it here when `drained()` says the node is empty, for what
+   * a notice put on the bus holds (`onBus`: the keys of every notice put so far), never for a notice the bus
+   * refused or the functions' schema would refuse.
    */
-  settle?(drained: () => Promise<boolean>): Promise<string[]>;
+  settle?(drained: () => Promise<boolean>, onBus: ReadonlySet<string>): Promise<string[]>;
 }
 
 /** A metadata service answered with something other than what its protocol says. */

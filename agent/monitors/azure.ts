@@ -57,7 +57,8 @@ export class AzureScheduledEventsMonitor implements Monitor {
   private compute?: Compute;
   private incarnation?: number;
   /** Events of this VM put on the bus and not yet approved, by id. */
-  private readonly pending = new Map<string, ScheduledEvent>();
+  /** This VM's approvable events not yet approved, with the keys of the notices that carry them. */
+  private readonly pending = new Map<string, { event: ScheduledEvent; keys: Set<string> }>();
   private readonly approved = new Set<string>();
   private lastEvents: ScheduledEvent[] = [];
 
@@ -99,13 +100,16 @@ export class AzureScheduledEventsMonitor implements Monitor {
     this.incarnation = doc.DocumentIncarnation;
     if (events.length === 0) return [];
     const c = await this.vm();
+    const key = `azure:${doc.DocumentIncarnation}`;
     for (const e of events) {
-      if (APPROVED_TYPES.has(e.EventType) && c.name && e.Resources?.includes(c.name) && !this.approved.has(e.EventId))
-        this.pending.set(e.EventId, e);
+      if (APPROVED_TYPES.has(e.EventType) && c.name && e.Resources?.includes(c.name) && !this.approved.has(e.EventId)) {
+        const keys = this.pending.get(e.EventId)?.keys ?? new Set<string>();
+        this.pending.set(e.EventId, { event: e, keys: keys.add(key) });
+      }
     }
     return [
       {
-        key: `azure:${doc.DocumentIncarnation}`,
+        key,
         source: FORWARDED_SCHEDULED_EVENTS_SOURCE,
         detailType: FORWARDED_SCHEDULED_EVENTS_DETAIL_TYPE,
         detail: {
@@ -131,10 +135,14 @@ export class AzureScheduledEventsMonitor implements Monitor {
    * Approves this VM's pending events once the node is drained. Events that left the document (started or
    * cancelled) are forgotten. Returns the approved ids.
    */
-  async settle(drained: () => Promise<boolean>): Promise<string[]> {
+  async settle(drained: () => Promise<boolean>, onBus: ReadonlySet<string>): Promise<string[]> {
     const present = new Set(this.lastEvents.map((e) => e.EventId));
     for (const id of [...this.pending.keys()]) if (!present.has(id)) this.pending.delete(id);
-    const ready = [...this.pending.values()].filter((e) => e.EventStatus === 'Scheduled');
+    // Only what a notice on the bus told the autoscaler: an approval hastens the platform's action, which the
+    // autoscaler must hear of first (a notice the bus refused is approved once a later poll puts it).
+    const ready = [...this.pending.values()]
+      .filter((p) => p.event.EventStatus === 'Scheduled' && [...p.keys].some((k) => onBus.has(k)))
+      .map((p) => p.event);
     if (ready.length === 0 || !(await drained())) return [];
     const ids = ready.map((e) => e.EventId);
     const r = await request(this.url('scheduledevents', SCHEDULED_EVENTS_API_VERSION), {

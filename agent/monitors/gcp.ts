@@ -56,6 +56,9 @@ export class GceMetadataMonitor implements Monitor {
   };
   /** When each notice value was first seen (the metadata server dates nothing). */
   private readonly seen = new Map<string, string>();
+  /** The maintenance value last read, and how many maintenance notices began (each one's key). */
+  private lastMaintenance: string | undefined;
+  private maintenanceNotices = 0;
 
   constructor(options: GceMetadataOptions = {}) {
     this.endpoint = (options.endpoint ?? GCE_METADATA_ENDPOINT).replace(/\/$/, '');
@@ -133,6 +136,10 @@ export class GceMetadataMonitor implements Monitor {
     const preempted = this.watched.preempted.value === 'TRUE';
     const maintenance = this.watched['maintenance-event'].value;
     const notable = maintenance !== undefined && maintenance !== 'NONE';
+    // Each notice a new one when the value changes to it, even to one seen before (a maintenance cancelled,
+    // then scheduled again): the metadata server's ETag is the value's, the same again for the same value.
+    if (notable && maintenance !== this.lastMaintenance) this.maintenanceNotices += 1;
+    this.lastMaintenance = maintenance;
     if (!preempted && !notable) return [];
     const id = await this.who();
     const place = {
@@ -152,7 +159,7 @@ export class GceMetadataMonitor implements Monitor {
       });
     }
     if (notable) {
-      const key = `maintenance:${maintenance}:${this.watched['maintenance-event'].etag ?? ''}`;
+      const key = `maintenance:${maintenance}:${this.maintenanceNotices}`;
       out.push({
         key,
         source: AGENT_SOURCES.gcpMetadata,
