@@ -62,14 +62,30 @@ export async function durationOption(flag: string, value: string): Promise<numbe
   return s;
 }
 
-/** An ISO time, or an age (`30m`, `2h`, `7d`) counted back from now; returned as ISO. */
+/** A date (`2025-03-04`, midnight UTC) or an ISO time with its zone, as the events take them; else undefined. */
+export async function isoTimeArg(value: string): Promise<string | undefined> {
+  const { parseIsoTime } = await import('../../events/fields.ts');
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? parseIsoTime(`${value}T00:00:00Z`) : parseIsoTime(value);
+}
+
+/**
+ * An ISO time, or an age (`30m`, `2h`, `7d`) counted back from now; returned as ISO. Not what `Date.parse`
+ * makes of any text (`1` read as 2001-01-01, `may 3`), and not an age reaching before 1970.
+ */
 export async function ageOrTime(flag: string, value: string, now: number): Promise<string> {
   const { durationSeconds } = await import('../../events/schemas/ops/operator-command.ts');
   const age = durationSeconds(value);
-  if (age !== undefined) return new Date(now - age * 1000).toISOString();
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new UsageError(`${flag} must be an ISO time or an age such as 30m, 2h, 7d, got ${value}`);
-  return new Date(t).toISOString();
+  if (age !== undefined) {
+    const t = now - age * 1000;
+    if (!(t >= 0)) throw new UsageError(`${flag} ${value} reaches back before 1970`);
+    return new Date(t).toISOString();
+  }
+  const t = await isoTimeArg(value);
+  if (t === undefined)
+    throw new UsageError(
+      `${flag} must be an ISO time or an age such as 30m, 2h, 7d (a time with its zone: 2025-03-04T10:15:00Z), got ${value}`,
+    );
+  return t;
 }
 
 /** `kubectl`-style age: 45s, 12m, 3h5m, 2d4h. */

@@ -19,6 +19,7 @@ import {
   ageOrTime,
   durationOption,
   integerOption,
+  isoTimeArg,
 } from './args.ts';
 import { type CliIo, processIo, UsageError } from './io.ts';
 import { messageOf } from '../../shared/domain/errors.ts';
@@ -145,8 +146,8 @@ export function buildProgram(io: CliIo, done: (code: number) => void): Command {
       ),
     )
     .action(async (file, o) => {
-      if (o.now !== undefined && Number.isNaN(Date.parse(o.now)))
-        throw new UsageError(`--now ${o.now}: not an ISO time`);
+      if (o.now !== undefined && (await isoTimeArg(o.now)) === undefined)
+        throw new UsageError(`--now ${o.now}: not an ISO time with its zone (2025-03-04T10:15:00Z)`);
       const { runParseEvent } = await import('./commands/parse-event.ts');
       done(await runParseEvent({ file, contextFile: o.context, now: o.now }, io));
     });

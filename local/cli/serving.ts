@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { UsageError } from './io.ts';
 
 export const SERVE_FILE = 'serve.json';
 
@@ -33,9 +34,17 @@ export async function servingInfo(stateDir: string): Promise<ServeInfo | undefin
   try {
     text = await readFile(join(stateDir, SERVE_FILE), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    // A state directory that is a file (or under one): the flag's value is wrong, said as such (exit 2).
+    if (code === 'ENOTDIR') throw new UsageError(`--state-dir ${stateDir}: not a directory`);
     throw e;
   }
-  const info = JSON.parse(text) as ServeInfo;
-  return alive(info.pid) ? info : undefined;
+  let info: ServeInfo;
+  try {
+    info = JSON.parse(text) as ServeInfo;
+  } catch {
+    return undefined; // a file cut short by a stopped serve: stale
+  }
+  return typeof info?.pid === 'number' && alive(info.pid) ? info : undefined;
 }

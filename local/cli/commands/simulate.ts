@@ -124,18 +124,20 @@ async function run(
     const file = resolve(io.cwd, opts.trace);
     // Columns named: as named; none: read from the header, as the benchmark reads every trace (trace-detect.ts).
     // A detected trace runs from its first request to its last, without its partial edges (trace-detect.ts).
-    trace = await loadTraceArg(
-      file,
-      {
-        timeColumn: opts.timeColumn,
-        valueColumn: opts.valueColumn,
-        valueUnit: opts.valueUnit,
-        timeUnit: opts.timeUnit,
-      },
-      (cut) => io.stderr(`simulate: ${opts.trace}: ${cut}`),
-      (at) => {
-        originMs = at;
-      },
+    trace = await asUsage('--trace', opts.trace, () =>
+      loadTraceArg(
+        file,
+        {
+          timeColumn: opts.timeColumn,
+          valueColumn: opts.valueColumn,
+          valueUnit: opts.valueUnit,
+          timeUnit: opts.timeUnit,
+        },
+        (cut) => io.stderr(`simulate: ${opts.trace}: ${cut}`),
+        (at) => {
+          originMs = at;
+        },
+      ),
     );
   }
   const startMs = originMs === undefined ? DEMO_START : alignedStart(originMs);
@@ -149,7 +151,10 @@ async function run(
 
   // The demo fleet, or the (first) fleet of --config with its pools in the World.
   const demo = configFile
-    ? withWarmOptions(demoFromConfig(await loadConfigFile(configFile), { startMs }), opts)
+    ? withWarmOptions(
+        demoFromConfig(await asUsage('--config', opts.config!, () => loadConfigFile(configFile)), { startMs }),
+        opts,
+      )
     : demoFleet({ startMs, warm: opts.warm, warmStartFailureRate: opts.warmStartFailure });
 
   let hours: number;
@@ -173,7 +178,12 @@ async function run(
 
   const slots = spotSlots(demo.worldPools);
   const spot = opts.spotTrace
-    ? scheduleFromTraces(await loadSpotTraces(resolve(io.cwd, opts.spotTrace)), slots, hours * 3600, opts.spotTrace)
+    ? scheduleFromTraces(
+        await asUsage('--spot-trace', opts.spotTrace, () => loadSpotTraces(resolve(io.cwd, opts.spotTrace!))),
+        slots,
+        hours * 3600,
+        opts.spotTrace,
+      )
     : defaultSpotProcess({ seed: opts.seed, slots, durationSeconds: hours * 3600 });
 
   // The files written after the run are checked before it: a path that cannot be written fails now, not after
@@ -419,15 +429,16 @@ export function parseOptions(args: string[]): SimulateOptions {
   }
   let peakRps: number | undefined;
   if (str('peak-rps') !== undefined) {
-    peakRps = Number(str('peak-rps'));
-    if (str('peak-rps') === '' || !Number.isFinite(peakRps) || peakRps <= 0) {
+    // Decimal digits only, as --hours and --seed (no 0x1, no +5, no ' 5').
+    peakRps = parseDecimal(str('peak-rps')!) ?? Number.NaN;
+    if (!Number.isFinite(peakRps) || peakRps <= 0) {
       throw new UsageError(`--peak-rps must be a number of requests/s > 0, got '${str('peak-rps')}'`);
     }
   }
   let availability: number | undefined;
   if (str('availability') !== undefined) {
-    availability = Number(str('availability'));
-    if (str('availability') === '' || !Number.isFinite(availability) || availability <= 0 || availability > 1) {
+    availability = parseDecimal(str('availability')!) ?? Number.NaN;
+    if (!Number.isFinite(availability) || availability <= 0 || availability > 1) {
       throw new UsageError(`--availability must be a number > 0 and <= 1 (e.g. 0.999), got '${str('availability')}'`);
     }
   }
@@ -436,8 +447,9 @@ export function parseOptions(args: string[]): SimulateOptions {
   }
   let warmStartFailure = 0;
   if (str('warm-start-failure') !== undefined) {
-    warmStartFailure = Number(str('warm-start-failure'));
-    if (!/^(0|1|0?\.\d+)$/.test(str('warm-start-failure')!) || !(warmStartFailure >= 0 && warmStartFailure <= 1)) {
+    // A probability: 0, 1, 0.25, .25, 1.0 (decimal digits only).
+    warmStartFailure = parseDecimal(str('warm-start-failure')!) ?? Number.NaN;
+    if (!(warmStartFailure >= 0 && warmStartFailure <= 1) || Object.is(warmStartFailure, -0)) {
       throw new UsageError(
         `--warm-start-failure must be a probability from 0 to 1, got '${str('warm-start-failure')}'`,
       );
@@ -464,4 +476,17 @@ export function parseOptions(args: string[]): SimulateOptions {
     advise: values.advise === true,
     ...(str('decisions') !== undefined ? { decisions: str('decisions') } : {}),
   };
+}
+
+/**
+ * A file named on the command line read with `load`: one that cannot be read or parsed is a usage error naming
+ * the flag and the file (exit 2, as `ops` and `advise` answer a configuration that does not validate).
+ */
+async function asUsage<T>(flag: string, file: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${flag} ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
