@@ -321,11 +321,15 @@ function warmCandidate({ demand }: AdviseInput, fleet: Fleet): Candidate {
 function reservationCandidate({ demand }: AdviseInput, fleet: Fleet): Candidate {
   const base = baselinePool(fleet);
   const nodes = demand.rps.map((r) => Math.ceil(r / base.rpsPerNode - 1e-9));
-  const floor = quantile(nodes, FLOOR_QUANTILE);
+  const needed = quantile(nodes, FLOOR_QUANTILE);
+  // No more than the pool can run, as the warm pool's count (a reservation its pool cannot hold is paid for
+  // nothing, and an on-demand base above it is never reached).
+  const floor = Math.min(base.max, fleet.policy.maxNodes, needed);
   const days = (demand.rps.length * demand.stepSeconds) / 86_400;
   const question = `reservations for the steady floor on ${base.instanceType}`;
   const reasons = [
-    `the demand needs at least ${floor} node(s) of ${base.instanceType} in ${Math.round((1 - FLOOR_QUANTILE) * 100)}% of the ${demand.rps.length} recorded steps (${(days * 24).toFixed(1)} h)`,
+    `the demand needs at least ${needed} node(s) of ${base.instanceType} in ${Math.round((1 - FLOOR_QUANTILE) * 100)}% of the ${demand.rps.length} recorded steps (${(days * 24).toFixed(1)} h)` +
+      (floor < needed ? `; ${base.id} and the fleet hold at most ${floor}: ${floor} reserved` : ''),
   ];
   if (floor === 0)
     return { kind: 'reservation', question, reasons: [...reasons, 'no steady floor: nothing to reserve'], options: [] };
