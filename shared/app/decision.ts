@@ -265,6 +265,12 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
   let pending: PendingDrain[] = [];
   /** The claims of the commands this invocation drains itself (its handoff not published): settled at the end. */
   const claims: DrainClaim[] = [];
+  /**
+   * The command of each drain this invocation runs itself, by its node and its instance: its record's entries are
+   * keyed as the drain function keys them (`<command>#<action>`), so that a delivery of the command after this
+   * adds none of them twice.
+   */
+  const commandOf = new Map<string, string>();
   let outcome: DecisionOutcome;
   let auditKey = '';
   let savedEntry: HistoryEntry | undefined;
@@ -463,6 +469,11 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       const { refused, unknown } = undeliveredCommands(commands, handed.reason);
       const taken = await fallbackClaims(deps, req, refused, unknown, why);
       claims.push(...taken.claims);
+      for (const { command } of taken.drained) {
+        commandOf.set(`node:${command.drain.node}`, command.commandId);
+        const instanceId = command.drain.action.instanceId;
+        if (instanceId !== undefined) commandOf.set(`instance:${instanceId}`, command.commandId);
+      }
       pending = [...pending, ...taken.drained.map((d) => startDrain(deps, d.command.drain))];
       // Each command said so in its own entry, beside its handoff (every one refused included: the record is
       // only ever appended to, whichever commands the drain function has).
@@ -548,7 +559,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       auditKey,
       pending,
       entry,
-      appendOnly ? { appendToAudit: true } : {},
+      appendOnly ? { appendToAudit: true, amendKey: (a) => commandKey(commandOf, a) } : {},
     );
     outcome.failed.push(...after.failed);
     outcome.audit = after.audit;
@@ -750,6 +761,7 @@ export async function afterTheLease(
   let changed = false;
   if (removals.length) {
     let release: Promise<void> | undefined;
+    let drainsRecorded = false;
     try {
       await acquire(deps, req.fleetId, owner, req.eventId);
       const checkLease = leaseCheck(deps, req.fleetId, owner);
@@ -763,6 +775,7 @@ export async function afterTheLease(
       };
       // The drains, as applied under this lease (a redelivery then does not drain again).
       for (const [i, p] of pending.entries()) await drainOver(p, outcomes[i]!, ctx, out);
+      drainsRecorded = true;
       try {
         const r = await executeActions(deps, removals, ctx);
         await progress?.settled();
@@ -774,6 +787,10 @@ export async function afterTheLease(
         release = deps.store.releaseLease(req.fleetId, owner).catch(() => undefined);
       }
     } catch (e) {
+      // The lease not taken: the drains were made all the same, and are recorded (what they evicted, or why
+      // they failed); only the removals wait for a retry.
+      if (!drainsRecorded)
+        for (const [i, p] of pending.entries()) await drainOver(p, outcomes[i]!, { fleet, eventId: req.eventId }, out);
       const busy = options.retryBusyLease && e instanceof LeaseBusyError ? { kind: 'conflict' } : {};
       for (const r of removals)
         out.failed.push({ ...failureOf(r.poolId, `remove-instance ${r.instanceId}`, e), ...busy });
@@ -803,4 +820,13 @@ export async function afterTheLease(
       out.failed.push(failureOf(undefined, 'audit', e));
     });
   }
+}
+
+/** The key of a record's entry made for a drain command (`<command>#<action>`), by its node or instance. */
+function commandKey(commandOf: ReadonlyMap<string, string>, a: AppliedAction): string | undefined {
+  const d = a.detail as { node?: unknown; instanceId?: unknown } | string | undefined;
+  const node = typeof d === 'object' && typeof d.node === 'string' ? commandOf.get(`node:${d.node}`) : undefined;
+  const instanceId = typeof d === 'string' ? d : typeof d === 'object' ? d.instanceId : undefined;
+  const command = node ?? (typeof instanceId === 'string' ? commandOf.get(`instance:${instanceId}`) : undefined);
+  return command === undefined ? undefined : `${command}#${a.action}`;
 }
