@@ -74,7 +74,24 @@ export class CloudError extends Error {
 export const isCloudError = (e: unknown): e is CloudError => e instanceof CloudError;
 
 /** The message of anything thrown: an Error's own, otherwise its string form (for logs and audit records). */
-export const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/**
+ * A thrown value as text: an Error's message, else the value as a string; a value `String` cannot convert (an
+ * object without a prototype, a throwing `toString`) as its JSON, else its tag. Never throws.
+ */
+export function thrownText(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  try {
+    return String(e);
+  } catch {
+    try {
+      return JSON.stringify(e) ?? Object.prototype.toString.call(e);
+    } catch {
+      return Object.prototype.toString.call(e);
+    }
+  }
+}
+
+export const messageOf = (e: unknown): string => thrownText(e);
 
 /**
  * A publish on the bus that left some entries off it: `refused` are their positions in the list published
