@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { type ResolvedConfig, loadConfigFile } from '../shared/config/load.ts';
+import { functionSpec } from './function-specs.ts';
 
 /** The environment variables `sst deploy` reads (docs/deploy.md lists them). */
 export interface DeployEnvironment {
@@ -77,6 +78,16 @@ export async function loadDeploySettings(env: DeployEnvironment, root: string): 
   const reserved = (env.AUTOSCALER_RESERVED_CONCURRENCY ?? 'true').trim().toLowerCase();
   if (reserved !== 'true' && reserved !== 'false') {
     throw new Error(`AUTOSCALER_RESERVED_CONCURRENCY: '${reserved}' is neither true nor false`);
+  }
+  // Lambda refuses provisioned concurrency above the function's reserved concurrency: said before any resource
+  // changes, not by AWS halfway through the deploy.
+  const warm = resolved.config.lambda?.interruptionProvisionedConcurrency ?? 0;
+  const spotReserved = functionSpec('spot-interruption').reserved;
+  if (reserved === 'true' && warm > spotReserved) {
+    throw new Error(
+      `${configFile}: lambda.interruptionProvisionedConcurrency: ${warm} warm containers, above the ${spotReserved} ` +
+        'the spot-interruption function reserves (Lambda refuses more): at most that, or AUTOSCALER_RESERVED_CONCURRENCY=false',
+    );
   }
 
   const agentOidcIssuers = (env.AUTOSCALER_AGENT_OIDC_ISSUERS ?? '')
