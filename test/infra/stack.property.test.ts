@@ -299,23 +299,21 @@ describe.skipIf(!PLATFORM_INSTALLED)('the stack over random deploy settings (Pul
  * concurrency above the function's reserved concurrency, so the deploy fails at AWS after other resources
  * changed, though stacks/settings.ts promises "a bad file fails the deploy before any resource changes".
  */
-describe.skipIf(!PLATFORM_INSTALLED)(
-  'fixed: warm containers above the spot function’s reserved concurrency are refused',
-  () => {
-    it('provisioned concurrency never exceeds reserved concurrency, or the settings are refused', async () => {
-      const config = { ...INFRA_CONFIG, lambda: { interruptionProvisionedConcurrency: 11, fleetConcurrency: 10 } };
-      let run: ProgramRun | undefined;
-      try {
-        run = await stack({}, config);
-      } catch (e) {
-        expect(String(e)).toMatch(/interruptionProvisionedConcurrency|AUTOSCALER_RESERVED_CONCURRENCY/);
-        return;
-      }
-      const spot = ofType(run, 'aws:lambda/function:Function').find((l) => l.name === 'SpotInterruptionFunction')!;
-      const [warm] = ofType(run, 'aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig');
-      expect(warm!.inputs.provisionedConcurrentExecutions).toBeLessThanOrEqual(
-        spot.inputs.reservedConcurrentExecutions,
-      );
-    });
-  },
-);
+describe('fixed: warm containers above the spot function’s reserved concurrency are refused', () => {
+  it('the settings are refused before any resource, naming the field; without reserved concurrency they are not', async () => {
+    const config = { ...INFRA_CONFIG, lambda: { interruptionProvisionedConcurrency: 11, fleetConcurrency: 10 } };
+    await expect(
+      loadDeploySettings({ ...FAKE_SECRETS, AUTOSCALER_CONFIG_FILE: writeConfig(config) }, REPO_ROOT),
+    ).rejects.toThrow(/lambda\.interruptionProvisionedConcurrency: 11 warm containers, above the 10/);
+    await expect(
+      loadDeploySettings(
+        { ...FAKE_SECRETS, AUTOSCALER_CONFIG_FILE: writeConfig(config), AUTOSCALER_RESERVED_CONCURRENCY: 'false' },
+        REPO_ROOT,
+      ),
+    ).resolves.toBeDefined();
+    const ten = { ...INFRA_CONFIG, lambda: { interruptionProvisionedConcurrency: 10, fleetConcurrency: 10 } };
+    await expect(
+      loadDeploySettings({ ...FAKE_SECRETS, AUTOSCALER_CONFIG_FILE: writeConfig(ten) }, REPO_ROOT),
+    ).resolves.toBeDefined();
+  });
+});
