@@ -32,16 +32,13 @@ export interface ResolvedConfig {
   schedules: Record<string, ScheduleWindow[]>;
 }
 
-/** An issue's path as the file writes it: `fleets[0].pools[1].tags["kubernetes.io/cluster"]` (see `formatPath`). */
-const zodPath = (path: readonly PropertyKey[]): string => formatPath(path);
-
 /** Validates a parsed configuration object; a `ConfigError` lists every issue found. */
 export function parseConfig(value: unknown, where = 'config'): Config {
   const parsed = ConfigSchema.safeParse(value);
   if (!parsed.success) {
     throw ConfigError.of(
       where,
-      (parsed.error as z.ZodError).issues.map((i) => ({ path: zodPath(i.path), message: i.message })),
+      (parsed.error as z.ZodError).issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
     );
   }
   const config = parsed.data;

@@ -73,12 +73,12 @@ export class CloudError extends Error {
 
 export const isCloudError = (e: unknown): e is CloudError => e instanceof CloudError;
 
-/** The message of anything thrown: an Error's own, otherwise its string form (for logs and audit records). */
 /**
- * A thrown value as text: an Error's message, else the value as a string; a value `String` cannot convert (an
- * object without a prototype, a throwing `toString`) as its JSON, else its tag. Never throws.
+ * The message of anything thrown (for logs and audit records): an Error's own, else the value as a string; a
+ * value `String` cannot convert (an object without a prototype, a throwing `toString`) as its JSON, else its
+ * tag. Never throws.
  */
-export function thrownText(e: unknown): string {
+export function messageOf(e: unknown): string {
   if (e instanceof Error) return e.message;
   try {
     return String(e);
@@ -90,8 +90,6 @@ export function thrownText(e: unknown): string {
     }
   }
 }
-
-export const messageOf = (e: unknown): string => thrownText(e);
 
 /**
  * A publish on the bus that left some entries off it: `refused` are their positions in the list published

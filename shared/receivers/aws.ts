@@ -24,6 +24,12 @@ export const CLAIM_PREFIX = 'receiver#';
 /** A sort key of bounded length: long ids become a digest. */
 const claimKey = (id: string) => (id.length <= 200 ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`);
 
+/** The table key of the claim of `id` of `kind`. */
+const keyOf = (kind: string, id: string) => ({
+  [TABLE_KEYS.partitionKey]: { S: `${CLAIM_PREFIX}${kind}` },
+  [TABLE_KEYS.sortKey]: { S: claimKey(id) },
+});
+
 /** A claim's attributes: its state (`pending` or `delivered`) and, while pending, its lease's end (epoch ms). */
 const STATE = 'claimState';
 const LEASE = 'leaseUntilMs';
@@ -57,10 +63,7 @@ export function awsReceiverPorts(options: {
       }
     },
     async claim(kind, id, { now, leaseUntil, expiresAt }): Promise<ClaimResult> {
-      const key = {
-        [TABLE_KEYS.partitionKey]: { S: `${CLAIM_PREFIX}${kind}` },
-        [TABLE_KEYS.sortKey]: { S: claimKey(id) },
-      };
+      const key = keyOf(kind, id);
       try {
         await options.dynamo.send(
           new PutItemCommand({
@@ -99,10 +102,7 @@ export function awsReceiverPorts(options: {
         await options.dynamo.send(
           new UpdateItemCommand({
             TableName: options.tableName,
-            Key: {
-              [TABLE_KEYS.partitionKey]: { S: `${CLAIM_PREFIX}${kind}` },
-              [TABLE_KEYS.sortKey]: { S: claimKey(id) },
-            },
+            Key: keyOf(kind, id),
             UpdateExpression: 'SET #state = :delivered REMOVE #lease',
             // Never creates a claim (it would have no TTL and stay forever).
             ConditionExpression: 'attribute_exists(#pk)',
@@ -118,10 +118,7 @@ export function awsReceiverPorts(options: {
       await options.dynamo.send(
         new DeleteItemCommand({
           TableName: options.tableName,
-          Key: {
-            [TABLE_KEYS.partitionKey]: { S: `${CLAIM_PREFIX}${kind}` },
-            [TABLE_KEYS.sortKey]: { S: claimKey(id) },
-          },
+          Key: keyOf(kind, id),
         }),
       );
     },

@@ -5,7 +5,7 @@
  * counted. Failures the decision absorbed (a pool that failed while the others were applied) never get here:
  * the audit record has them.
  */
-import { isRetryable as isRetryableCloudError, thrownText } from '../../domain/errors.ts';
+import { isRetryable as isRetryableCloudError, messageOf } from '../../domain/errors.ts';
 import { RetryableActionsError } from '../../app/outcome.ts';
 import { DrainClaimBusyError, LeaseBusyError, StaleStateError } from '../../state/records.ts';
 import type { AutoscalerMiddleware, AutoscalerRequest } from './request.ts';
@@ -33,7 +33,7 @@ export function errorPolicy(options: { fn: string }): AutoscalerMiddleware {
       eventId: request.internal.signal?.eventId,
       retryable,
       // Any thrown value, one without a prototype too (String() of it throws, and the failure went unlogged).
-      error: e instanceof Error ? `${e.name}: ${e.message}` : thrownText(e),
+      error: e instanceof Error ? `${e.name}: ${e.message}` : messageOf(e),
     });
     // The error stays: middy rethrows it and Lambda retries the event.
   };
