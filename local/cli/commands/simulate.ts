@@ -50,7 +50,7 @@ options:
   --value-unit UNIT      rps, rpm or count (requests in the interval; default count)
                          None of these four: the columns are read from the header (offset_s or another
                          time column, requests or another demand column; a time column alone is a log of
-                         one request per row), as the benchmark reads every trace (README, Benchmarks),
+                         one request per row), as the benchmark reads every trace (docs/benchmarks.md),
                          and run from the first request to the last without the first and last
                          intervals, which may be partial (said on standard error)
   --peak-rps N           rescale the demand so its busiest step (60 s) is N requests/s
