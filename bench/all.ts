@@ -51,6 +51,7 @@ import {
   AZURE2024_CSV,
   buildScenario,
   checkTargets,
+  checkReference,
   checkWarmTargets,
   DEMANDS,
   type Demand,
@@ -329,6 +330,7 @@ async function main(): Promise<number> {
         }
         const { targets, unservable } = checkTargets(baselines, autoscaler, scenario.trace);
         const warmTargets = checkWarmTargets(baselines, autoscaler);
+        const reference = checkReference(baselines, autoscaler);
         const { tracesDir: _, ...plain } = spec;
         sims.push({
           name: scenario.name,
@@ -339,6 +341,7 @@ async function main(): Promise<number> {
           autoscalerNoWarm,
           targets,
           warmTargets,
+          reference,
           ...(unservable ? { unservable } : {}),
           seconds: mine.reduce((t, r) => t + r.seconds, 0),
         });

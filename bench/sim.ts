@@ -66,8 +66,8 @@ export const TARGETS = {
 /** Availability targets the autoscaler runs at. */
 export const AVAILABILITIES = [0.99, 0.995, 0.999] as const;
 /** Controllers that act on what they have seen only (static knows the run's peak; the oracle knows all). */
-export const ONLINE_BASELINES = ['reactive', 'hpa', 'karpenter'] as const;
-export const BASELINES = ['reactive', 'hpa', 'karpenter', 'static', 'oracle'] as const;
+export const ONLINE_BASELINES = ['reactive', 'hpa', 'karpenter', 'spothedge'] as const;
+export const BASELINES = ['reactive', 'hpa', 'karpenter', 'spothedge', 'static', 'oracle'] as const;
 /** The demands with a scenario of their own (the traces' ones read the files `KNOWN_FILES` names). */
 export const DEMANDS = ['default', 'azure2023-conv', 'azure2023-code', 'azure2024-conv', 'azure2024-code'] as const;
 /**
@@ -625,6 +625,8 @@ export interface ScenarioResult {
   autoscalerNoWarm?: Record<string, Figures>;
   /** Issue 13's targets (warm capacity), with availability 0.999. */
   warmTargets?: TargetCheck[];
+  /** Against SkyServe/SpotHedge (`spothedge`), the reference issue 10 names: not one of its targets. */
+  reference?: TargetCheck[];
   /** Why no online controller serves 99.9% (figures), when none does. */
   unservable?: string;
   targets: TargetCheck[];
@@ -656,7 +658,7 @@ export function steepestRise(trace: DemandTrace, windowMinutes = 10): { from: nu
 
 /**
  * The issue's targets on one scenario, with the autoscaler at availability 0.999: SLO >= 99.9% where some
- * online controller (the autoscaler at any target, reactive, hpa, karpenter) reaches it, >= 99.5% everywhere;
+ * online controller (the autoscaler at any target, reactive, hpa, karpenter, spothedge) reaches it, >= 99.5% everywhere;
  * cost <= 1.5 x the oracle's; cheaper than karpenter at an SLO at least as high.
  */
 export function checkTargets(
@@ -714,6 +716,24 @@ export function checkTargets(
 export function ratioText(ratio: number, limit: number): string {
   const two = Number(ratio.toFixed(2));
   return two <= limit !== ratio <= limit ? `${ratio.toFixed(3)}x` : `${ratio.toFixed(2)}x`;
+}
+
+/**
+ * Against the reference issue 10 names for spot with a dynamic fallback to on-demand (SkyServe/SpotHedge, the
+ * `spothedge` baseline), with availability 0.999: cheaper at an SLO at least as high. Printed beside the
+ * targets, not counted among them.
+ */
+export function checkReference(baselines: Record<string, Figures>, autoscaler: Record<string, Figures>): TargetCheck[] {
+  const a = autoscaler[String(TARGETS.availability)];
+  const ref = baselines.spothedge;
+  if (!a || !ref) return [];
+  return [
+    {
+      target: 'cheaper than spothedge at an SLO at least as high',
+      pass: a.cost_usd < ref.cost_usd && a.slo_attainment >= ref.slo_attainment,
+      detail: `$${a.cost_usd.toFixed(2)} at ${pct(a.slo_attainment)} vs $${ref.cost_usd.toFixed(2)} at ${pct(ref.slo_attainment)}`,
+    },
+  ];
 }
 
 /** Warm capacity's targets (issue 13), with availability 0.999 and the demo's warm capacity. */
@@ -834,21 +854,33 @@ export function formatTargets(results: readonly ScenarioResult[]): string {
     const w = warm.flatMap((r) => r.warmTargets!);
     lines.push(`warm targets: ${w.filter((t) => t.pass).length} PASS, ${w.filter((t) => !t.pass).length} MISS`);
   }
+  const ref = results.filter((r) => (r.reference ?? []).length > 0);
+  if (ref.length > 0) {
+    lines.push(
+      '',
+      table(
+        ['scenario (availability 0.999)', 'against SkyServe/SpotHedge (the reference, not a target)'],
+        ref.map((r) => [r.name, ...r.reference!.map((t) => `${mark(t.pass)} ${t.detail}`)]),
+      ),
+    );
+    const x = ref.flatMap((r) => r.reference!);
+    lines.push(`against spothedge: ${x.filter((t) => t.pass).length} PASS, ${x.filter((t) => !t.pass).length} MISS`);
+  }
   return lines.join('\n');
 }
 
 /** The same figures as Markdown, for the README: one row per scenario and target, then the targets. */
 export function formatMarkdown(results: readonly ScenarioResult[]): string {
   const lines = [
-    '| scenario | target | autoscaler SLO | worst hour | cost | x oracle | no warm: SLO, cost | karpenter | hpa | reactive | static | oracle |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | target | autoscaler SLO | worst hour | cost | x oracle | no warm: SLO, cost | karpenter | spothedge | hpa | reactive | static | oracle |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   const cell = (f: Figures | undefined) => (f ? `${pct(f.slo_attainment)}, $${f.cost_usd.toFixed(2)}` : '-');
   for (const r of results) {
     const oracle = r.baselines.oracle;
     for (const [target, a] of Object.entries(r.autoscaler)) {
       lines.push(
-        `| ${r.name} | ${target} | ${pct(a.slo_attainment)} | ${pct(a.worst_hour_slo, 2)} | $${a.cost_usd.toFixed(2)} | ${oracle ? (a.cost_usd / oracle.cost_usd).toFixed(2) : '-'} | ${noWarm(r, target)} | ${cell(r.baselines.karpenter)} | ${cell(r.baselines.hpa)} | ${cell(r.baselines.reactive)} | ${cell(r.baselines.static)} | ${cell(r.baselines.oracle)} |`,
+        `| ${r.name} | ${target} | ${pct(a.slo_attainment)} | ${pct(a.worst_hour_slo, 2)} | $${a.cost_usd.toFixed(2)} | ${oracle ? (a.cost_usd / oracle.cost_usd).toFixed(2) : '-'} | ${noWarm(r, target)} | ${cell(r.baselines.karpenter)} | ${cell(r.baselines.spothedge)} | ${cell(r.baselines.hpa)} | ${cell(r.baselines.reactive)} | ${cell(r.baselines.static)} | ${cell(r.baselines.oracle)} |`,
       );
     }
   }
@@ -870,6 +902,17 @@ export function formatMarkdown(results: readonly ScenarioResult[]): string {
     );
     for (const r of warm) {
       lines.push(`| ${r.name} | ${r.warmTargets!.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
+    }
+  }
+  const ref = results.filter((r) => (r.reference ?? []).length > 0);
+  if (ref.length > 0) {
+    lines.push(
+      '',
+      '| scenario (availability 0.999) | cheaper than spothedge at an SLO at least as high (the reference, not a target) |',
+      '|---|---|',
+    );
+    for (const r of ref) {
+      lines.push(`| ${r.name} | ${r.reference!.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
     }
   }
   return lines.join('\n');

@@ -46,6 +46,7 @@ const COLORS: Record<string, string> = {
   reactive: '#8d6e63',
   hpa: '#f9a825',
   karpenter: '#c62828',
+  spothedge: '#00838f',
   static: '#6a1b9a',
   oracle: '#2e7d32',
 };

@@ -38,6 +38,7 @@ const CONTROLLER_COLORS: Record<string, string> = {
   hpa: '#2ca02c',
   static: '#9467bd',
   karpenter: '#ff7f0e',
+  spothedge: '#17becf',
   oracle: '#555555',
 };
 const PALETTE = ['#e377c2', '#8c564b', '#bcbd22', '#17becf', '#ff7f0e'];

@@ -479,7 +479,15 @@ describe('simulate --json', () => {
           };
           expect(Object.keys(json).sort()).toEqual(['results', 'run']);
           expect(json.run).toMatchObject({ hours: Number(o.hours), seed: o.seed, step_seconds: 60 });
-          expect(Object.keys(json.results)).toEqual(['autoscaler', 'reactive', 'hpa', 'karpenter', 'static', 'oracle']);
+          expect(Object.keys(json.results)).toEqual([
+            'autoscaler',
+            'reactive',
+            'hpa',
+            'karpenter',
+            'spothedge',
+            'static',
+            'oracle',
+          ]);
           for (const s of Object.values(json.results)) {
             expect(s.cost_usd).toBeGreaterThanOrEqual(0);
             expect(s.slo_attainment).toBeGreaterThanOrEqual(0);

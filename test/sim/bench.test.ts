@@ -8,10 +8,13 @@ import { chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   buildScenario,
+  checkReference,
   checkTargets,
   checkWarmTargets,
   discoverTraces,
   type Figures,
+  formatMarkdown,
+  formatTargets,
   jobsFor,
   ratioText,
   scenarioSpecs,
@@ -88,6 +91,38 @@ describe('the targets (availability 0.999)', () => {
   ])('warm targets: $name', ({ a, karpenter, expected }) => {
     const targets = checkWarmTargets(baselines(karpenter), { '0.999': a });
     expect(targets.map((t) => t.pass)).toEqual(expected);
+  });
+
+  it.each([
+    { name: 'cheaper at a higher SLO', a: fig(0.9995, 12), ref: fig(0.999, 13), expected: true },
+    { name: 'cheaper at a lower SLO: a miss', a: fig(0.998, 12), ref: fig(0.999, 13), expected: false },
+    { name: 'dearer at a higher SLO: a miss', a: fig(1, 14), ref: fig(0.999, 13), expected: false },
+  ])('against spothedge, the reference: $name', ({ a, ref, expected }) => {
+    const checks = checkReference({ ...baselines(fig(0.97, 20)), spothedge: ref }, { '0.999': a });
+    expect(checks.map((t) => t.pass)).toEqual([expected]);
+  });
+
+  it('prints the comparison with spothedge apart from the targets, and not without it', () => {
+    const a = { '0.999': fig(0.9995, 12) };
+    const withRef = { ...baselines(fig(0.97, 20)), spothedge: fig(0.99, 30) };
+    const scenario = (b: Record<string, Figures>) => ({
+      name: 'day',
+      spec: { demand: 'default', spot: 'default', seed: 1 },
+      notes: [],
+      baselines: b,
+      autoscaler: a,
+      targets: checkTargets(b, a).targets,
+      reference: checkReference(b, a),
+      seconds: 1,
+    });
+    const printed = formatTargets([scenario(withRef) as never]);
+    expect(printed).toContain('targets: 3 PASS, 0 MISS');
+    expect(printed).toContain('against spothedge: 1 PASS, 0 MISS');
+    expect(formatMarkdown([scenario(withRef) as never])).toContain(
+      '| day | PASS $12.00 at 99.950% vs $30.00 at 99.000% |',
+    );
+    expect(checkReference(baselines(fig(0.97, 20)), a)).toEqual([]);
+    expect(formatTargets([scenario(baselines(fig(0.97, 20))) as never])).not.toContain('spothedge');
   });
 
   it('prints a ratio to three decimals where two would read as the other side of the target', () => {
@@ -387,7 +422,7 @@ describe('the benchmark report', () => {
 
   const CHROMIUM = '/usr/bin/chromium';
   describe.skipIf(!existsSync(CHROMIUM))(
-    `in headless Chromium (skipped: ${CHROMIUM} is not installed; apt-get install chromium)`,
+    `in headless Chromium${existsSync(CHROMIUM) ? '' : ` (skipped: ${CHROMIUM} is not installed; apt-get install chromium)`}`,
     () => {
       it('renders the chart with its points and no console error', async () => {
         const dir = await mkdtemp(path.join(tmpdir(), 'bench-report-'));

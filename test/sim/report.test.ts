@@ -99,7 +99,7 @@ describe('the report and the summary', () => {
     expect(html).toContain('data-chart="slo"');
     expect(html).toContain('data-series="target"');
     expect(html).toMatch(/<span class="(pass|miss)">(PASS|MISS)<\/span>/);
-    expect(html.match(/data-chart="multiple"/g)).toHaveLength(5);
+    expect(html.match(/data-chart="multiple"/g)).toHaveLength(6);
     expect(html).toContain('2 h from 2026-01-05T00:00:00Z');
     // The zone lost at 30 min: its interruption is marked on the capacity chart.
     const capacity = html.slice(html.indexOf('data-chart="capacity"'), html.indexOf('data-chart="multiple"'));
@@ -187,15 +187,31 @@ describe('the report and the summary', () => {
     for (const chart of ['slo', 'capacity', 'multiple', 'nodes', 'cost', 'timeline'])
       expect(html).toContain(`data-chart="${chart}"`);
     expect(html.match(/<tbody>/g)?.length).toBeGreaterThanOrEqual(1);
-    expect(result.runs.map((r) => r.name)).toEqual(['autoscaler', 'reactive', 'hpa', 'karpenter', 'static', 'oracle']);
+    expect(result.runs.map((r) => r.name)).toEqual([
+      'autoscaler',
+      'reactive',
+      'hpa',
+      'karpenter',
+      'spothedge',
+      'static',
+      'oracle',
+    ]);
     const table = formatSummaryTable(result);
-    expect(table.split('\n')).toHaveLength(2 + 6);
+    expect(table.split('\n')).toHaveLength(2 + 7);
     expect(table).toMatch(/^controller\s+cost USD\s+x oracle/);
   });
 
   it('prints the --json object with every figure for every controller', () => {
     const json = summaryJson(result);
-    expect(Object.keys(json.results)).toEqual(['autoscaler', 'reactive', 'hpa', 'karpenter', 'static', 'oracle']);
+    expect(Object.keys(json.results)).toEqual([
+      'autoscaler',
+      'reactive',
+      'hpa',
+      'karpenter',
+      'spothedge',
+      'static',
+      'oracle',
+    ]);
     for (const s of Object.values(json.results)) {
       for (const k of [
         'cost_usd',
@@ -219,7 +235,7 @@ describe('the report and the summary', () => {
   });
 
   describe.skipIf(!haveChromium)(
-    `in headless Chromium (skipped: ${CHROMIUM} is not installed; apt-get install chromium)`,
+    `in headless Chromium${haveChromium ? '' : ` (skipped: ${CHROMIUM} is not installed; apt-get install chromium)`}`,
     () => {
       it('renders every chart with drawn marks and no console error', async () => {
         const dir = await mkdtemp(path.join(tmpdir(), 'report-'));
@@ -267,7 +283,7 @@ describe('the report and the summary', () => {
           expect(charts.map((c) => c.name)).toEqual([
             'slo',
             'capacity',
-            ...Array(5).fill('multiple'),
+            ...Array(6).fill('multiple'),
             'nodes',
             'cost',
             'timeline',
@@ -284,11 +300,11 @@ describe('the report and the summary', () => {
               p.map((x) => x.getAttribute('data-series')),
             ),
           ).toEqual(expect.arrayContaining(['on-demand', 'spot']));
-          expect(await page.$$eval('svg[data-chart="slo"] path.line', (p) => p.length)).toBe(6);
+          expect(await page.$$eval('svg[data-chart="slo"] path.line', (p) => p.length)).toBe(7);
           expect(await page.$$eval('svg[data-chart="slo"] line.target', (p) => p.length)).toBe(1);
-          expect(await page.$$eval('svg[data-chart="cost"] path.line', (p) => p.length)).toBe(6);
-          expect(await page.$$eval('table.summary tbody tr', (rows) => rows.length)).toBe(6);
-          expect(await page.$$eval('table.costs tbody tr', (rows) => rows.length)).toBe(6);
+          expect(await page.$$eval('svg[data-chart="cost"] path.line', (p) => p.length)).toBe(7);
+          expect(await page.$$eval('table.summary tbody tr', (rows) => rows.length)).toBe(7);
+          expect(await page.$$eval('table.costs tbody tr', (rows) => rows.length)).toBe(7);
           expect(errors).toEqual([]);
           expect(requests.every((u) => u.startsWith('file:') || u.startsWith('data:'))).toBe(true);
         } finally {

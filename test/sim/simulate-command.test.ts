@@ -51,7 +51,7 @@ describe('autoscaler simulate', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('runs the autoscaler and the five baselines, prints --json and writes the report', async () => {
+  it('runs the autoscaler and the six baselines, prints --json and writes the report', async () => {
     const seen: AutoscalerControllerOptions[] = [];
     const { io, out, err } = fakeIo(dir);
     const code = await createSimulateCommand({ loadAutoscaler: holding(seen) })(
@@ -60,7 +60,15 @@ describe('autoscaler simulate', () => {
     );
     expect(code).toBe(0);
     const json = JSON.parse(out.join('\n'));
-    expect(Object.keys(json.results)).toEqual(['autoscaler', 'reactive', 'hpa', 'karpenter', 'static', 'oracle']);
+    expect(Object.keys(json.results)).toEqual([
+      'autoscaler',
+      'reactive',
+      'hpa',
+      'karpenter',
+      'spothedge',
+      'static',
+      'oracle',
+    ]);
     expect(json.run).toMatchObject({ hours: 1, seed: 9, step_seconds: 60, trace: 'default day (seed 9)' });
     expect(json.results.oracle.slo_attainment).toBe(1);
     expect(readFileSync(path.join(dir, 'r', 'report.html'), 'utf8')).toContain('data-chart="capacity"');

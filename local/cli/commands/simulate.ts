@@ -37,7 +37,7 @@ import { type CliIo, type Command, UsageError } from '../io.ts';
 
 export const SIMULATE_USAGE = `usage: autoscaler simulate [options]
 
-Runs the autoscaler and the baselines (reactive, hpa, karpenter, static, oracle) on the same demand,
+Runs the autoscaler and the baselines (reactive, hpa, karpenter, spothedge, static, oracle) on the same demand,
 prices and physics, each on its own simulated world, and reports cost and SLO attainment.
 
 options:
