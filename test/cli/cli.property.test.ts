@@ -39,6 +39,7 @@ import type { OpsResult } from '../../shared/app/ops.ts';
 import type { Controller } from '../../local/sim/controller.ts';
 import { REPO_ROOT } from '../events/support.ts';
 import { anyValue, argv, CHANGING, COMMANDS, FILES, numberText, timeText, word } from './cli-arbitraries.ts';
+import { CONTROLLERS } from '../sim/support.ts';
 
 const N = Number(process.env.PROP_RUNS ?? 100);
 const RUNS = { numRuns: N };
@@ -479,15 +480,7 @@ describe('simulate --json', () => {
           };
           expect(Object.keys(json).sort()).toEqual(['results', 'run']);
           expect(json.run).toMatchObject({ hours: Number(o.hours), seed: o.seed, step_seconds: 60 });
-          expect(Object.keys(json.results)).toEqual([
-            'autoscaler',
-            'reactive',
-            'hpa',
-            'karpenter',
-            'spothedge',
-            'static',
-            'oracle',
-          ]);
+          expect(Object.keys(json.results)).toEqual([...CONTROLLERS]);
           for (const s of Object.values(json.results)) {
             expect(s.cost_usd).toBeGreaterThanOrEqual(0);
             expect(s.slo_attainment).toBeGreaterThanOrEqual(0);

@@ -13,6 +13,7 @@ import { type RunResult, runSimulation } from '../../local/sim/runner.ts';
 import type { SpotSchedule } from '../../local/sim/spot.ts';
 import { formatSummaryTable, summaryJson } from '../../local/sim/summary.ts';
 import { defaultDayTrace } from '../../local/sim/trace.ts';
+import { CONTROLLERS } from './support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
@@ -187,15 +188,7 @@ describe('the report and the summary', () => {
     for (const chart of ['slo', 'capacity', 'multiple', 'nodes', 'cost', 'timeline'])
       expect(html).toContain(`data-chart="${chart}"`);
     expect(html.match(/<tbody>/g)?.length).toBeGreaterThanOrEqual(1);
-    expect(result.runs.map((r) => r.name)).toEqual([
-      'autoscaler',
-      'reactive',
-      'hpa',
-      'karpenter',
-      'spothedge',
-      'static',
-      'oracle',
-    ]);
+    expect(result.runs.map((r) => r.name)).toEqual([...CONTROLLERS]);
     const table = formatSummaryTable(result);
     expect(table.split('\n')).toHaveLength(2 + 7);
     expect(table).toMatch(/^controller\s+cost USD\s+x oracle/);
@@ -203,15 +196,7 @@ describe('the report and the summary', () => {
 
   it('prints the --json object with every figure for every controller', () => {
     const json = summaryJson(result);
-    expect(Object.keys(json.results)).toEqual([
-      'autoscaler',
-      'reactive',
-      'hpa',
-      'karpenter',
-      'spothedge',
-      'static',
-      'oracle',
-    ]);
+    expect(Object.keys(json.results)).toEqual([...CONTROLLERS]);
     for (const s of Object.values(json.results)) {
       for (const k of [
         'cost_usd',

@@ -8,6 +8,7 @@ import { type CliIo, UsageError } from '../../local/cli/io.ts';
 import { createSimulateCommand, loadAutoscalerModule, parseOptions } from '../../local/cli/commands/simulate.ts';
 import type { AutoscalerControllerOptions, Controller } from '../../local/sim/controller.ts';
 import { createProgressReporter } from '../../local/sim/progress.ts';
+import { CONTROLLERS } from './support.ts';
 
 function fakeIo(cwd: string, tty?: CliIo['tty']) {
   const out: string[] = [];
@@ -60,15 +61,7 @@ describe('autoscaler simulate', () => {
     );
     expect(code).toBe(0);
     const json = JSON.parse(out.join('\n'));
-    expect(Object.keys(json.results)).toEqual([
-      'autoscaler',
-      'reactive',
-      'hpa',
-      'karpenter',
-      'spothedge',
-      'static',
-      'oracle',
-    ]);
+    expect(Object.keys(json.results)).toEqual([...CONTROLLERS]);
     expect(json.run).toMatchObject({ hours: 1, seed: 9, step_seconds: 60, trace: 'default day (seed 9)' });
     expect(json.results.oracle.slo_attainment).toBe(1);
     expect(readFileSync(path.join(dir, 'r', 'report.html'), 'utf8')).toContain('data-chart="capacity"');

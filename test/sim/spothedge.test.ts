@@ -16,6 +16,9 @@ import { defaultSpotProcess, spotSlots } from '../../local/sim/spot.ts';
 import { hoursOf, pieceTrace, piecesArb, runObserved, startModeArb } from './baselines-arbitraries.ts';
 import { NO_SPOT, stepTrace, tinyDemo } from './support.ts';
 
+/** A spot schedule of these capacity changes. */
+const spotOf = (changes: SpotSchedule['changes']): SpotSchedule => ({ source: 'test', mapping: [], changes });
+
 describe('SkyServe defaults', () => {
   it('are the constants of sky/serve/constants.py, with no replica beyond the target', () => {
     expect(SKYSERVE_DEFAULTS).toMatchObject({
@@ -130,14 +133,10 @@ describe('spothedge on small fleets', () => {
 
   it('falls back to on-demand for the spot replicas that cannot launch, and lets them go once spot serves', async () => {
     // No spot capacity for the first 20 minutes.
-    const spot: SpotSchedule = {
-      source: 'test',
-      mapping: [],
-      changes: [
-        { t: 0, poolId: 'spot', zone: 'z1', capacity: 0 },
-        { t: 1200, poolId: 'spot', zone: 'z1', capacity: 10 },
-      ],
-    };
+    const spot: SpotSchedule = spotOf([
+      { t: 0, poolId: 'spot', zone: 'z1', capacity: 0 },
+      { t: 1200, poolId: 'spot', zone: 'z1', capacity: 10 },
+    ]);
     const r = await run({ trace: stepTrace([[0, 35]], 60), demo: fleet(['z1']), hours: 1, spot });
     // 35 rps at 7 a replica (70% of 10): 5 replicas, 4 of them spot (the base is the on-demand pool's minimum).
     // Spot cannot launch: 1 + 4 on-demand from the start. Spot launches at 20 min and serves at 30; the 4
@@ -153,15 +152,11 @@ describe('spothedge on small fleets', () => {
 
   it('sees a preemption only once the node is gone, then places its replacement away from the lost zone', async () => {
     // Zones a and b hold 10 spot nodes each; zone a's are taken back at 330 s (AWS: 120 s notice, gone at 450 s).
-    const spot: SpotSchedule = {
-      source: 'test',
-      mapping: [],
-      changes: [
-        { t: 0, poolId: 'spot', zone: 'a', capacity: 10 },
-        { t: 0, poolId: 'spot', zone: 'b', capacity: 10 },
-        { t: 330, poolId: 'spot', zone: 'a', capacity: 0 },
-      ],
-    };
+    const spot: SpotSchedule = spotOf([
+      { t: 0, poolId: 'spot', zone: 'a', capacity: 10 },
+      { t: 0, poolId: 'spot', zone: 'b', capacity: 10 },
+      { t: 330, poolId: 'spot', zone: 'a', capacity: 0 },
+    ]);
     const r = await run({ trace: stepTrace([[0, 35]], 30), demo: fleet(['a', 'b']), hours: 0.5, spot });
     // The start spreads the 4 spot replicas over a, b, a, b. The two in zone a serve until their notice ends
     // (450 s, within step 7) and are gone at the decision of 480 s: zone a is preempted (and, one location
@@ -186,11 +181,7 @@ describe('spothedge on small fleets', () => {
       ],
       90,
     );
-    const spot: SpotSchedule = {
-      source: 'test',
-      mapping: [],
-      changes: [{ t: 0, poolId: 'spot', zone: 'z1', capacity: 50 }],
-    };
+    const spot: SpotSchedule = spotOf([{ t: 0, poolId: 'spot', zone: 'z1', capacity: 50 }]);
     const r = await run({ trace, demo: fleet(['z1']), hours: 1.5, spot });
     // 70 rps asks 10 replicas from the decision at 11 min (minute 10's demand); the fifth such decision, at
     // 15 min, sets 10: 5 more spot replicas and 5 on-demand fallback ones, all serving at 25 min, when the
@@ -218,11 +209,7 @@ describe('spothedge on small fleets', () => {
       fleet: { ...demo.fleet, policy: { ...demo.fleet.policy, minNodes: 2 } },
       schedule: [window],
     };
-    const spot: SpotSchedule = {
-      source: 'test',
-      mapping: [],
-      changes: [{ t: 0, poolId: 'spot', zone: 'z1', capacity: 50 }],
-    };
+    const spot: SpotSchedule = spotOf([{ t: 0, poolId: 'spot', zone: 'z1', capacity: 50 }]);
     const r = await run({ trace: stepTrace([[0, 1]], 180), demo: floors, hours: 3, spot, startMode: 'cold' });
     const nodes = (k: number) => [r.series.readyNodes[k], r.series.bootingNodes[k]];
     // minNodes 2: the base on-demand replica and one spot. From 01:00 the window asks 4 (a new spec sets the
@@ -247,14 +234,10 @@ describe('spothedge on small fleets', () => {
         p.id === 'a100' ? { ...p, instanceType: 'Standard_NC24ads_A100_v4' } : p,
       ),
     };
-    const spot: SpotSchedule = {
-      source: 'test',
-      mapping: [],
-      changes: [
-        { t: 0, poolId: 'spot', zone: 'z1', capacity: 50 },
-        { t: 0, poolId: 'a100', zone: 'z1', capacity: 50 },
-      ],
-    };
+    const spot: SpotSchedule = spotOf([
+      { t: 0, poolId: 'spot', zone: 'z1', capacity: 50 },
+      { t: 0, poolId: 'a100', zone: 'z1', capacity: 50 },
+    ]);
     const r = await run({
       trace: stepTrace(
         [

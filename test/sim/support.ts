@@ -107,3 +107,6 @@ export function stepTrace(pieces: Array<[number, number]>, minutes: number): Dem
 }
 
 export const NO_SPOT: SpotSchedule = { source: 'none', changes: [], mapping: [] };
+
+/** Every controller `autoscaler simulate` runs, in the order it reports them. */
+export const CONTROLLERS = ['autoscaler', 'reactive', 'hpa', 'karpenter', 'spothedge', 'static', 'oracle'] as const;
