@@ -322,6 +322,24 @@ describe('spothedge: properties over random demand and spot capacity', () => {
     );
   });
 
+  it('started warm on constant demand with spot to spare, it never acts and serves everything', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 2 }), async (rps, odMin) => {
+        const demo = world(odMin, 1, 20);
+        const spot = spotOf(['a', 'b'].map((zone) => ({ t: 0, poolId: 'spot', zone, capacity: 20 })));
+        const { run } = await runObserved(createSpotHedgeBaseline(), {
+          trace: stepTrace([[0, rps]], 40),
+          demo,
+          hours: 40 / 60,
+          spot,
+        });
+        expect(run.summary.scaling_actions).toBe(0);
+        expect(run.summary.slo_attainment).toBeCloseTo(1, 9);
+      }),
+      RUNS,
+    );
+  });
+
   it('without spot capacity it serves from on-demand alone, at least min_replicas of them', async () => {
     await fc.assert(
       fc.asyncProperty(piecesArb(60, 10, 40), fc.integer({ min: 1, max: 3 }), async (pieces, minNodes) => {
