@@ -21,6 +21,7 @@ import type { HistoryEntry } from '../engine/types.ts';
 import { type AuditRecord, type FleetState, LeaseBusyError } from '../state/records.ts';
 import { type EarlyCordon, earlyApplied, uncordonRefuted } from './cordon-first.ts';
 import type { AppDeps } from './deps.ts';
+import type { FleetReads } from './fleet-reads.ts';
 
 /** A handled notice is kept this long (Powertools' idempotency records expire after an hour too). */
 export const HANDLED_KEPT_MS = 3600_000;
@@ -47,6 +48,8 @@ export async function enlistNotice(
   fleetId: string,
   owner: string,
   signal: InterruptionSignal,
+  /** Settled with the fleet's state as the first enlistment read it (or not read: it failed). */
+  reads?: FleetReads,
 ): Promise<Enlistment> {
   const ttl = deps.leaseTtlMs ?? 150_000;
   const waitUntil = Date.now() + (deps.leaseWaitMs ?? 10_000);
@@ -59,7 +62,16 @@ export async function enlistNotice(
   let attempt = true;
   for (;;) {
     if (attempt) {
-      const e = await deps.store.enlist(fleetId, owner, deps.clock(), ttl, notice);
+      const e = await deps.store.enlist(fleetId, owner, deps.clock(), ttl, notice).then(
+        (read) => {
+          reads?.settle(fleetId, read.state);
+          return read;
+        },
+        (err: unknown) => {
+          reads?.settle(fleetId);
+          throw err;
+        },
+      );
       const mine = e.notices.find((n) => n.eventId === signal.eventId);
       if (mine?.handled && mine.handled.by !== signal.eventId) {
         if (e.held) await deps.store.releaseLease(fleetId, owner).catch(() => undefined);

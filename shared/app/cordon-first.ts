@@ -12,8 +12,10 @@
  * - an instance that is a GPU node of one of the fleets' clusters, found by its provider id or name (a forged
  *   or mistyped id, `__proto__`, names none, and nothing is cordoned);
  * - no paused fleet on the node's cluster: a pause holds back every cloud change, a cordon included. The fleets'
- *   pauses are read with the nodes' listing, at once; a cluster a paused fleet uses, or whose fleets' state
- *   cannot be read, is left to the decisions (which hold it back when paused, and cordon it otherwise).
+ *   pauses are read alongside the nodes' listing: from the state each fleet's notice enlistment returns (the
+ *   spot trigger's batch, `FleetReads`: no request of its own), else one read of each fleet's state; a cluster a
+ *   paused fleet uses, or whose fleets' state was not read, is left to the decisions (which hold it back when
+ *   paused, and cordon it otherwise).
  *
  * A node already unschedulable is left as it is and not counted as cordoned here (someone else cordoned it:
  * it is not ours to uncordon). When the decision's check against the cloud refutes the notice, it uncordons
@@ -26,6 +28,7 @@ import type { Fleet } from '../domain/types.ts';
 import { implausibleNotice } from '../engine/plausibility.ts';
 import { inForce } from '../engine/time.ts';
 import type { AppliedAction, FailedAction } from '../state/records.ts';
+import type { FleetReads } from './fleet-reads.ts';
 import type { AppDeps } from './deps.ts';
 import { failureOf } from './observe.ts';
 import { messageOf } from '../domain/errors.ts';
@@ -70,14 +73,24 @@ export function cordonsFirst(s: Signal, now: number): s is InterruptionSignal {
  * Finds the nodes of the notice's instances in the fleets' clusters (one listing per cluster, at once) and
  * cordons each (at once). Resolves to what was found and done; never rejects.
  */
-export async function cordonEarly(signal: Signal, fleets: readonly Fleet[], deps: AppDeps): Promise<EarlyCordon[]> {
+export async function cordonEarly(
+  signal: Signal,
+  fleets: readonly Fleet[],
+  deps: AppDeps,
+  /** The fleets' states as their notices' enlistments read them; without it, each fleet's state is read here. */
+  reads?: FleetReads,
+): Promise<EarlyCordon[]> {
   if (!cordonsFirst(signal, deps.clock().getTime())) return [];
   const ids = [...new Set(signal.instanceIds)].slice(0, CORDON_FIRST_MAX);
   const now = deps.clock().getTime();
   const held = Promise.all(
     fleets.map(async (f) => {
       try {
-        const state = await deps.store.getState(f.id);
+        const state = reads ? await reads.stateOf(f.id) : await deps.store.getState(f.id);
+        if (!state) {
+          deps.logger.warn('cordon first: fleet state not read', { fleetId: f.id });
+          return fleetClusters(f);
+        }
         return state.paused !== undefined && inForce(state.paused.until, now) ? fleetClusters(f) : [];
       } catch (e) {
         deps.logger.warn('cordon first: fleet state not read', { fleetId: f.id, error: messageOf(e) });

@@ -15,6 +15,7 @@ import type { Reason } from '../engine/types.ts';
 import { launchFailureSignal, REFUSED_GROW_SOURCE } from '../engine/signals.ts';
 import { randomUUID } from 'node:crypto';
 import { enlistNotice, handledElsewhere } from './batch.ts';
+import type { FleetReads } from './fleet-reads.ts';
 import { type DecisionOutcome, type DecisionRequest, type Gather, runDecision } from './decision.ts';
 import type { EarlyCordon } from './cordon-first.ts';
 import type { AppDeps } from './deps.ts';
@@ -47,6 +48,8 @@ export interface DecideOptions {
   batch?: boolean;
   /** The drains go to the drain function when one receives them (`handoff.ts`). */
   handoff?: boolean;
+  /** Each fleet's state as its notice's enlistment reads it, for the cordons made ahead (`batch.ts`). */
+  reads?: FleetReads;
 }
 
 /** Which fleets a signal concerns and what their decisions read; or why it concerns none. */
@@ -132,7 +135,7 @@ export async function decideForFleets(
         if (options.batch && signal.type === 'interruption') {
           // Recorded with the fleet's state, decided by whichever invocation holds the lease (batch.ts).
           const owner = (deps.newId ?? randomUUID)();
-          const enlisted = await enlistNotice(deps, fleet.id, owner, signal);
+          const enlisted = await enlistNotice(deps, fleet.id, owner, signal, options.reads);
           if (!enlisted.held) {
             const handled = await handledElsewhere(deps, { ...request, signals: [signal] }, enlisted, early);
             decisions.push({
@@ -147,6 +150,9 @@ export async function decideForFleets(
             return;
           }
           lease = { owner, read: enlisted.read };
+        } else {
+          // No enlistment reads this fleet's state: what waits on it does not wait for the decision.
+          options.reads?.settle(fleet.id);
         }
         const out = await runDecision(deps, {
           ...request,
@@ -161,6 +167,7 @@ export async function decideForFleets(
           record(await runDecision(deps, { ...request, eventId: refusals[0]!.eventId, signals: refusals }));
         } else record(out);
       } catch (e) {
+        options.reads?.settle(fleet.id);
         errors.push({ fleetId: fleet.id, error: messageOf(e) });
         deps.logger.error('decision failed', { fn, fleetId: fleet.id, eventId: signal.eventId, error: String(e) });
         // Every failure is rethrown once the other fleets are done: retryable ones (throttling, a busy lease)

@@ -127,8 +127,8 @@ describe('notices that arrive together are decided together', () => {
   it('a notice alone decides at once, with the lease taken in the request that records it', async () => {
     const w = world();
     await spotInterruption.run(warning('i-4'), w.deps);
-    // The fleet's pause read by the cordon ahead of the decision, alongside it; the decision's own requests.
-    expect(w.state.calls.map((c) => c.method)).toEqual(['getState', 'enlist', 'saveState', 'putAudit']);
+    // The decision's own requests: the cordon ahead of it reads the fleet's pause from the notice's enlistment.
+    expect(w.state.calls.map((c) => c.method)).toEqual(['enlist', 'saveState', 'putAudit']);
     expect([...(w.state.notices.get(FLEET)?.values() ?? [])]).toEqual([
       expect.objectContaining({ eventId: 'spot-i-4', handled: expect.objectContaining({ by: 'spot-i-4' }) }),
     ]);

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cordonEarly, cordonsFirst, earlyRecorded } from '../../shared/app/cordon-first.ts';
+import { FleetReads } from '../../shared/app/fleet-reads.ts';
 import { demandQuery, metricQuery } from '../../shared/app/inputs.ts';
 import { spotInterruption } from '../../shared/app/triggers/spot-interruption.ts';
 import { type ResolvedConfig, loadConfigFile } from '../../shared/config/load.ts';
@@ -137,6 +138,48 @@ describe('which notices cordon first', () => {
 });
 
 describe('a spot warning through the trigger', () => {
+  it("reads the fleets' pauses from their notices' enlistments when given them: no read of its own", async () => {
+    const w = world();
+    const paused = {
+      ...(await w.state.getState(FLEET)),
+      paused: { by: 'ops', reason: 'rollout', until: '2026-03-02T16:00:00Z' },
+    };
+    w.state.calls.length = 0;
+    const reads = new FleetReads([FLEET]);
+    const early = cordonEarly(warning(), resolved.fleets, w.deps, reads);
+    reads.settle(FLEET, paused);
+    expect(await early).toEqual([]);
+    expect(w.cluster.callsOf('cordon')).toEqual([]);
+    expect(w.state.calls).toEqual([]);
+    // Not paused: cordoned, still without a read.
+    const w2 = world();
+    const free = new FleetReads([FLEET]);
+    const early2 = cordonEarly(warning(), resolved.fleets, w2.deps, free);
+    free.settle(FLEET, await w2.state.getState(FLEET));
+    w2.state.calls.length = 0;
+    expect((await early2).map((e) => [e.node, e.cordoned])).toEqual([['node-1', true]]);
+    expect(w2.state.calls).toEqual([]);
+  });
+
+  it('a fleet whose enlistment read nothing leaves its cluster to the decision; the first settle wins', async () => {
+    const w = world();
+    const reads = new FleetReads([FLEET]);
+    reads.settle(FLEET);
+    reads.settle(FLEET, await w.state.getState(FLEET));
+    expect(await reads.stateOf(FLEET)).toBeUndefined();
+    expect(await reads.stateOf('another-fleet')).toBeUndefined();
+    expect(await cordonEarly(warning(), resolved.fleets, w.deps, reads)).toEqual([]);
+    expect(w.cluster.callsOf('cordon')).toEqual([]);
+  });
+
+  it('a failed enlistment does not hold the cordon back: the invocation ends with the error', async () => {
+    const w = world();
+    w.state.nextError = new Error('ProvisionedThroughputExceededException');
+    await expect(spotInterruption.run(warning(), w.deps)).rejects.toThrow(/ProvisionedThroughput/);
+    // Its state not read, the fleet's cluster is left to the decision the retry makes.
+    expect(w.cluster.callsOf('cordon')).toEqual([]);
+  });
+
   it('cordons alongside the lease: with the fleet busy, the node is cordoned anyway and the event retried', async () => {
     const w = world();
     await w.state.acquireLease(FLEET, 'someone', T0, 150_000, 'other-event');

@@ -390,10 +390,9 @@ describe('an interruption', () => {
     await run;
     // Then removed, under the lease taken again and given back; the decision's one audit record says so.
     expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
-    // The fleet's pause read by the cordon ahead of the decision (at once), the notice recorded with the lease
-    // taken (one request), then as before.
+    // The notice recorded with the lease taken (one request, whose read of the fleet's pause the cordon ahead of
+    // the decision takes), then as before.
     expect(w.state.calls.map((c) => c.method)).toEqual([
-      'getState',
       'enlist',
       'saveState',
       'putAudit',
@@ -434,8 +433,8 @@ describe('an interruption', () => {
       w.deps,
     );
     expect(w.capacity.aws.callsOf('removeInstance')).toEqual([['aws-g5-spot', 'i-1']]);
-    // The pause read by the cordon ahead of the decision, alongside it.
-    expect(w.state.calls.map((c) => c.method)).toEqual(['getState', 'enlist', 'saveState', 'putAudit']);
+    // The cordon ahead of the decision reads the pause from the notice's enlistment: no read of its own.
+    expect(w.state.calls.map((c) => c.method)).toEqual(['enlist', 'saveState', 'putAudit']);
   });
 
   it('cordons and drains the node, removes the instance and places the capacity elsewhere', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Signal } from '../../domain/signals.ts';
 import type { Fleet } from '../../domain/types.ts';
+import { FleetReads } from '../fleet-reads.ts';
 import { type EarlyCordon, earlyRecorded } from '../cordon-first.ts';
 import type { Gather } from '../decision.ts';
 import type { AppDeps } from '../deps.ts';
@@ -51,6 +52,8 @@ export function decisionTrigger<Name extends string, Accepts extends Signal['typ
       signal: Extract<Signal, { type: Accepts }>,
       fleets: readonly Fleet[],
       deps: AppDeps,
+      /** The fleets' states as their notices' enlistments read them (with `batch`). */
+      reads?: FleetReads,
     ) => Promise<readonly EarlyCordon[]>;
     /** Interruption notices are decided together per fleet (`batch.ts`). */
     batch?: boolean;
@@ -68,14 +71,19 @@ export function decisionTrigger<Name extends string, Accepts extends Signal['typ
         deps.logger.info('no-op', { fn: name, eventId: signal.eventId, reason: r.noOp });
         return { status: 'no-op', reason: r.noOp };
       }
-      const early = options.ahead?.(signal, r.fleets, deps);
+      // With notices batched, the cordons read the fleets' pauses from the notice's enlistment (one request
+      // fewer on the spot path); every read settles, at the latest when the decisions end.
+      const reads = options.batch ? new FleetReads(r.fleets.map((f) => f.id)) : undefined;
+      const early = options.ahead?.(signal, r.fleets, deps, reads);
       try {
         return await decideForFleets(name, signal, r, deps, {
           ...(early ? { early } : {}),
           ...(options.batch ? { batch: true } : {}),
           ...(options.handoff ? { handoff: true } : {}),
+          ...(reads ? { reads } : {}),
         });
       } finally {
+        reads?.settleAll();
         // The cordons' Events, recorded alongside the decision, before the invocation ends.
         await earlyRecorded(early);
       }
