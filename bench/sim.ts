@@ -842,31 +842,63 @@ export function formatTargets(results: readonly ScenarioResult[]): string {
   if (all.length > 0) {
     lines.push(`targets: ${all.filter((t) => t.pass).length} PASS, ${all.filter((t) => !t.pass).length} MISS`);
   }
-  const warm = results.filter((r) => (r.warmTargets ?? []).length > 0);
-  if (warm.length > 0) {
-    lines.push(
-      '',
-      table(
-        ['scenario (availability 0.999, warm)', 'SLO >= 99.9%', 'cost <= 1.3 x oracle', 'cheaper than karpenter'],
-        warm.map((r) => [r.name, ...r.warmTargets!.map((t) => `${mark(t.pass)} ${t.detail}`)]),
-      ),
-    );
-    const w = warm.flatMap((r) => r.warmTargets!);
-    lines.push(`warm targets: ${w.filter((t) => t.pass).length} PASS, ${w.filter((t) => !t.pass).length} MISS`);
-  }
-  const ref = results.filter((r) => (r.reference ?? []).length > 0);
-  if (ref.length > 0) {
-    lines.push(
-      '',
-      table(
-        ['scenario (availability 0.999)', 'against SkyServe/SpotHedge (the reference, not a target)'],
-        ref.map((r) => [r.name, ...r.reference!.map((t) => `${mark(t.pass)} ${t.detail}`)]),
-      ),
-    );
-    const x = ref.flatMap((r) => r.reference!);
-    lines.push(`against spothedge: ${x.filter((t) => t.pass).length} PASS, ${x.filter((t) => !t.pass).length} MISS`);
-  }
+  lines.push(
+    ...checkSection(
+      results,
+      (r) => r.warmTargets,
+      ['scenario (availability 0.999, warm)', 'SLO >= 99.9%', 'cost <= 1.3 x oracle', 'cheaper than karpenter'],
+      'warm targets',
+    ),
+    ...checkSection(
+      results,
+      (r) => r.reference,
+      ['scenario (availability 0.999)', 'against SkyServe/SpotHedge (the reference, not a target)'],
+      'against spothedge',
+    ),
+  );
   return lines.join('\n');
+}
+
+/** The scenarios with checks of one kind: their table and the tally (`label: n PASS, m MISS`); none, nothing. */
+function checkSection(
+  results: readonly ScenarioResult[],
+  checks: (r: ScenarioResult) => TargetCheck[] | undefined,
+  header: string[],
+  label: string,
+): string[] {
+  const rows = results.filter((r) => (checks(r) ?? []).length > 0);
+  if (rows.length === 0) return [];
+  const all = rows.flatMap((r) => checks(r)!);
+  return [
+    '',
+    table(
+      header,
+      rows.map((r) => [r.name, ...checks(r)!.map((t) => `${mark(t.pass)} ${t.detail}`)]),
+    ),
+    `${label}: ${all.filter((t) => t.pass).length} PASS, ${all.filter((t) => !t.pass).length} MISS`,
+  ];
+}
+
+/** The same as Markdown: a header row and one row per scenario with checks of that kind; none, nothing. */
+function checkRows(
+  results: readonly ScenarioResult[],
+  checks: (r: ScenarioResult) => TargetCheck[] | undefined,
+  header: string,
+): string[] {
+  const rows = results.filter((r) => (checks(r) ?? []).length > 0);
+  if (rows.length === 0) return [];
+  const cols = header.split(' | ').length;
+  return [
+    '',
+    header,
+    `|${'---|'.repeat(cols)}`,
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${checks(r)!
+          .map((t) => `${mark(t.pass)} ${t.detail}`)
+          .join(' | ')} |`,
+    ),
+  ];
 }
 
 /** The same figures as Markdown, for the README: one row per scenario and target, then the targets. */
@@ -893,27 +925,17 @@ export function formatMarkdown(results: readonly ScenarioResult[]): string {
     if (r.targets.length === 0) continue;
     lines.push(`| ${r.name} | ${r.targets.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
   }
-  const warm = results.filter((r) => (r.warmTargets ?? []).length > 0);
-  if (warm.length > 0) {
-    lines.push(
-      '',
+  lines.push(
+    ...checkRows(
+      results,
+      (r) => r.warmTargets,
       '| scenario (availability 0.999, warm) | SLO >= 99.9% | cost <= 1.3 x oracle | cheaper than karpenter |',
-      '|---|---|---|---|',
-    );
-    for (const r of warm) {
-      lines.push(`| ${r.name} | ${r.warmTargets!.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
-    }
-  }
-  const ref = results.filter((r) => (r.reference ?? []).length > 0);
-  if (ref.length > 0) {
-    lines.push(
-      '',
+    ),
+    ...checkRows(
+      results,
+      (r) => r.reference,
       '| scenario (availability 0.999) | cheaper than spothedge at an SLO at least as high (the reference, not a target) |',
-      '|---|---|',
-    );
-    for (const r of ref) {
-      lines.push(`| ${r.name} | ${r.reference!.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
-    }
-  }
+    ),
+  );
   return lines.join('\n');
 }

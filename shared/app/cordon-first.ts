@@ -87,10 +87,7 @@ export async function cordonEarly(
     fleets.map(async (f) => {
       try {
         const state = reads ? await reads.stateOf(f.id) : await deps.store.getState(f.id);
-        if (!state) {
-          deps.logger.warn('cordon first: fleet state not read', { fleetId: f.id });
-          return fleetClusters(f);
-        }
+        if (!state) throw new Error('its notice enlistment read nothing');
         return state.paused !== undefined && inForce(state.paused.until, now) ? fleetClusters(f) : [];
       } catch (e) {
         deps.logger.warn('cordon first: fleet state not read', { fleetId: f.id, error: messageOf(e) });

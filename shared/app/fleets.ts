@@ -167,7 +167,6 @@ export async function decideForFleets(
           record(await runDecision(deps, { ...request, eventId: refusals[0]!.eventId, signals: refusals }));
         } else record(out);
       } catch (e) {
-        options.reads?.settle(fleet.id);
         errors.push({ fleetId: fleet.id, error: messageOf(e) });
         deps.logger.error('decision failed', { fn, fleetId: fleet.id, eventId: signal.eventId, error: String(e) });
         // Every failure is rethrown once the other fleets are done: retryable ones (throttling, a busy lease)
