@@ -222,7 +222,7 @@ describe('spothedge on small fleets', () => {
     expect(r.summary.slo_attainment).toBe(1);
   });
 
-  it('never launches on pools of another instance type, nor on the capacity block', async () => {
+  it('never launches on pools of another instance type (a SkyServe service has one resources spec)', async () => {
     const demo = tinyDemo([
       { id: 'spot', capacityType: 'spot', hourlyPrice: 0.3 },
       { id: 'a100', capacityType: 'spot', hourlyPrice: 0.1 },
@@ -292,7 +292,7 @@ describe('spothedge: properties over random demand and spot capacity', () => {
             durationSeconds: hours * 3600,
             hazardPerHour: 3,
           });
-          const { run, obs } = await runObserved(createSpotHedgeBaseline(), {
+          const { obs } = await runObserved(createSpotHedgeBaseline(), {
             trace: pieceTrace(pieces),
             demo,
             hours,
@@ -311,11 +311,11 @@ describe('spothedge: properties over random demand and spot capacity', () => {
             expect(sp, `spot after the call at step ${call.stepIndex}`).toBeLessThanOrEqual(
               Math.max(0, maxReplicas - base),
             );
-            expect(od + sp).toBeLessThanOrEqual(2 * maxReplicas);
+            // The base and a fallback for each spot replica wanted: never more than max_replicas on-demand.
+            expect(od, `on-demand after the call at step ${call.stepIndex}`).toBeLessThanOrEqual(maxReplicas);
             const failed = call.attempts.filter((a) => a.poolId === 'spot' && !a.ok).map((a) => a.zones.join());
             expect(new Set(failed).size, 'a location that failed is not tried again in the call').toBe(failed.length);
           }
-          expect(run.summary.slo_attainment).toBeGreaterThanOrEqual(0);
         },
       ),
       RUNS,
