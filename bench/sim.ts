@@ -657,6 +657,34 @@ export function steepestRise(trace: DemandTrace, windowMinutes = 10): { from: nu
 }
 
 /**
+ * The highest per-minute demand within the first time to ready (10 minutes) and its minute, beside the first
+ * minute's demand, which every controller starts sized for (`simulate`'s fair start): a burst there comes before
+ * a node requested at the start is ready, and before a controller has seen any rise to resume warm nodes for.
+ */
+export function openingBurst(trace: DemandTrace, windowMinutes = 10): { from: number; to: number; atMinute: number } {
+  const minutes = Math.min(windowMinutes, Math.floor(trace.durationSeconds / 60));
+  const rps = Array.from({ length: minutes }, (_, m) => offeredRequests(trace, m * 60, (m + 1) * 60) / 60);
+  let best = { from: rps[0] ?? 0, to: rps[0] ?? 0, atMinute: 0 };
+  for (let m = 1; m < minutes; m++) if (rps[m]! > best.to) best = { ...best, to: rps[m]!, atMinute: m };
+  return best;
+}
+
+/** Why no online controller serves a trace, in figures: the opening burst (if any) and the steepest rise. */
+export function unservableWhy(trace: DemandTrace): string {
+  const rise = steepestRise(trace);
+  const open = openingBurst(trace);
+  const rises = `demand rises from ${rise.from.toFixed(0)} to ${rise.to.toFixed(0)} requests/s within 10 minutes at minute ${rise.atMinute}`;
+  if (!(open.to > open.from) || open.atMinute === rise.atMinute) {
+    return `${rises}, faster than a node's 10-minute time to ready`;
+  }
+  return (
+    `the trace opens at ${open.from.toFixed(0)} requests/s, which every controller starts sized for, and reaches ` +
+    `${open.to.toFixed(0)} at minute ${open.atMinute}, before a node requested at the start is ready (10 minutes) ` +
+    `and before a rise has been seen to resume a warm node for; later ${rises}`
+  );
+}
+
+/**
  * The issue's targets on one scenario, with the autoscaler at availability 0.999: SLO >= 99.9% where some
  * online controller (the autoscaler at any target, reactive, hpa, karpenter, spothedge) reaches it, >= 99.5% everywhere;
  * cost <= 1.5 x the oracle's; cheaper than karpenter at an SLO at least as high.
@@ -678,12 +706,9 @@ export function checkTargets(
   const servable = best[1] >= TARGETS.sloServable;
   let unservable: string | undefined;
   if (!servable) {
-    const rise = trace ? steepestRise(trace) : undefined;
     unservable =
       `no online controller reaches ${pct(TARGETS.sloServable, 1)} (best: ${best[0]} ${pct(best[1])})` +
-      (rise
-        ? `; demand rises from ${rise.from.toFixed(0)} to ${rise.to.toFixed(0)} requests/s within 10 minutes at minute ${rise.atMinute}, faster than a node's 10-minute time to ready`
-        : '');
+      (trace ? `; ${unservableWhy(trace)}` : '');
   }
   const sloTarget = servable ? TARGETS.sloServable : TARGETS.sloAll;
   const vsOracle = a.cost_usd / oracle.cost_usd;

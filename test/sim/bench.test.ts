@@ -18,7 +18,9 @@ import {
   jobsFor,
   ratioText,
   scenarioSpecs,
+  openingBurst,
   steepestRise,
+  unservableWhy,
 } from '../../bench/sim.ts';
 import { type BenchScenario, costSloChart, nines, renderBenchReport } from '../../local/sim/bench-report.ts';
 import { forecastAccuracy } from '../../local/sim/forecast-accuracy.ts';
@@ -152,6 +154,40 @@ describe('the targets (availability 0.999)', () => {
       "no online controller reaches 99.9% (best: autoscaler @0.999 80.000%); demand rises from 0 to 700 requests/s within 10 minutes at minute 20, faster than a node's 10-minute time to ready",
     );
     expect(steepestRise(trace)).toEqual({ from: 0, to: 700, atMinute: 20 });
+    // No burst in the first 10 minutes: the opening is flat, the steepest rise is the reason.
+    expect(openingBurst(trace)).toEqual({ from: 0, to: 0, atMinute: 0 });
+  });
+
+  it('names a burst at the opening, before any controller has seen a rise, beside the steepest rise later', () => {
+    // The 2023 code hour's shape: idle, a burst at minute 2, idle again, the hour's peak from idle at minute 13.
+    const trace = stepTrace(
+      [
+        [0, 0],
+        [2, 700],
+        [3, 100],
+        [12, 0],
+        [13, 780],
+        [14, 0],
+      ],
+      30,
+    );
+    expect(openingBurst(trace)).toEqual({ from: 0, to: 700, atMinute: 2 });
+    expect(unservableWhy(trace)).toBe(
+      'the trace opens at 0 requests/s, which every controller starts sized for, and reaches 700 at minute 2, ' +
+        'before a node requested at the start is ready (10 minutes) and before a rise has been seen to resume a ' +
+        'warm node for; later demand rises from 0 to 780 requests/s within 10 minutes at minute 13',
+    );
+    // Where the opening's highest minute is the steepest rise itself, one reason says it.
+    const one = stepTrace(
+      [
+        [0, 0],
+        [5, 600],
+      ],
+      30,
+    );
+    expect(unservableWhy(one)).toBe(
+      "demand rises from 0 to 600 requests/s within 10 minutes at minute 5, faster than a node's 10-minute time to ready",
+    );
   });
 
   it('runs the baselines once per scenario, the autoscaler once per target, and without warm at 0.999', () => {
