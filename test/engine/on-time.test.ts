@@ -116,6 +116,19 @@ describe('replacements for an ending reservation', () => {
     expect(plan.reasons.some((r) => r.code === 'safety.replacements')).toBe(true);
   });
 
+  it('launches them once the end is within the time to ready plus the 10-minute margin, not before', () => {
+    // Time to ready 600 s + RESERVATION_EXIT_MARGIN_SECONDS 600 s: a capacity that ends in 19 minutes is replaced
+    // now (a node reported at 16 minutes, or a decision an interval late, still serves before it ends); one
+    // that ends in 21 minutes is left to a later decision.
+    const ends = (s: number) => ({ ...block, endTime: at(s + 1800) });
+    const soon = decide(input(f(), { demand: { rps: 400 }, reservations: [ends(1140)] }), T0);
+    expect(soon.pools.find((p) => p.poolId === 'od')?.target).toBe(48);
+    const later = decide(input(f(), { demand: { rps: 400 }, reservations: [ends(1260)] }), T0);
+    // The block still serves the 480 rps alone until then: the on-demand nodes are not needed yet.
+    expect(later.pools.find((p) => p.poolId === 'od')?.target).toBe(0);
+    expect(later.reasons.some((r) => r.code === 'safety.replacements')).toBe(false);
+  });
+
   it('still holds growth beyond the replacements to the max step', () => {
     // The block lasts: 800 x 1.2 = 960 rps, 600 on the block and 36 on-demand nodes: +34, capped at 3 + 4.
     const plan = decide(input(f(), { demand: { rps: 800 }, reservations: [{ ...block, endTime: at(86_400) }] }), T0);
