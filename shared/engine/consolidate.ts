@@ -18,8 +18,9 @@
  * took on-demand for lack of spot, or resumed warm on-demand nodes for a burst: SkyServe/SpotHedge's dynamic
  * fallback goes back to spot once it can, and the hedge's requirements still hold). Each keeps the capacity the
  * plan needs over the lead time (spot at its survival), meets every spot hedge requirement, and keeps B within
- * its growth caps and spread. Up to 10% of the fleet's nodes per decision, rounded up (Karpenter's default
- * disruption budget, `CONSOLIDATION_NODES_SHARE`). Then, for each:
+ * its growth caps and spread, and its cloud within `maxPerCloud` while A's node and its replacements are both
+ * there. Up to 10% of the fleet's nodes per decision, rounded up (Karpenter's default disruption budget,
+ * `CONSOLIDATION_NODES_SHARE`). Then, for each:
  *   - when the layout with the swap serves the demand of now with the nodes that are ready (the B nodes are
  *     there and serving), A's node goes in this decision;
  *   - otherwise A's node stays, and the B nodes the swap needs are kept or launched: a later decision, once
@@ -169,6 +170,11 @@ function bestSwap(
       const done = without.readyCapacity() >= input.readyRps - eps(input.readyRps);
       const decided = done ? without : next;
       if (decided.total > input.maxNodes || decided.total < (input.minNodes ?? 0)) continue;
+      // The cloud's cap (`maxPerCloud`) holds while both are there: A's node stays beside its replacements until
+      // they serve, so a swap within one cloud needs room for them on top of it (never above the cap, or above
+      // what the fleet holds there now if that is already more).
+      const cloud = B.pool.cloud;
+      if (decided.cloudRoom(cloud) < Math.min(0, baseline.cloudRoom(cloud))) continue;
       if (input.allowed && !input.allowed(decided)) continue;
       const swap: Swap = { from: a, to: b, add, launched, saving, done, total: decided.total };
       if (

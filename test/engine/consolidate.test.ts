@@ -279,6 +279,23 @@ describe('replacement consolidation, make-before-break', () => {
 });
 
 describe('replacement consolidation under the hard limits', () => {
+  it("keeps a cloud's cap while the replaced node and its replacements are both there (a counterexample the property found)", () => {
+    // Three on-demand g5 nodes and two g5 spot nodes not ready yet, all on AWS, capped at 6 nodes there: the
+    // swap of an on-demand node for two more spot nodes ($0.05/h) held the on-demand node until they serve,
+    // 7 AWS nodes meanwhile. The cap is checked on the layout with both in it: the swap goes to Azure instead.
+    const i = night([od(3), big(0, { hourlyPrice: 0.2, rpsPerNode: 40 }), small(2, 0, { hourlyPrice: 0.05 })], 187);
+    const p0 = i.fleet.policy;
+    i.fleet.policy = { ...p0, minNodes: 0, maxNodes: 7, placement: { ...p0.placement, maxPerCloud: { aws: 6 } } };
+    const p = decide(i, T0);
+    expect(target(p, 'od') + target(p, 'small')).toBeLessThanOrEqual(6);
+    expect(why(p)?.message).toContain('replaced by 1 big node(s)');
+    // Without the cap the cheaper swap within AWS is made, make-before-break.
+    i.fleet.policy = { ...i.fleet.policy, placement: p0.placement };
+    const free = decide(i, T0);
+    expect(why(free)?.message).toContain('replaced by 2 small node(s)');
+    expect(target(free, 'od') + target(free, 'small')).toBe(7);
+  });
+
   it('property: swaps keep the pools, the floor, the ceiling, each cloud, the budget and the GPUs, and the capacity', () => {
     let swaps = 0;
     fc.assert(
