@@ -37,7 +37,15 @@ import { applyDisruptionBudgets } from './disruption.ts';
 import { applyFallback, failedReadsInARow } from './fallback.ts';
 import { applyGpuLimit } from './limits.ts';
 import { DEFAULT_DECISION_INTERVAL_SECONDS, RESERVATION_EXIT_MARGIN_SECONDS } from './defaults.ts';
-import { chooseLevel, DemandHistory, headroom, headroomAbove, LEVEL_NOW, levelWords } from './headroom.ts';
+import {
+  chooseLevel,
+  DemandHistory,
+  headroom,
+  headroomAbove,
+  LEVEL_CHOICE_AVAILABILITY,
+  LEVEL_NOW,
+  levelWords,
+} from './headroom.ts';
 import { type HedgeRequirement, HedgeSearch, replacementGapSeconds, runningShare } from './spot-hedge.ts';
 import {
   hedgeTargets,
@@ -279,10 +287,11 @@ export function decide(given: DecisionInput, now: Date): Plan {
     (input.demandHistory ?? []).filter(([s]) => s * 1000 <= t).map(([s, rps]) => ({ at: s * 1000, rps })),
   );
   // The level the headroom scales (headroom.ts): the demand now, or the highest since the previous decision,
-  // whichever the fleet's history serves at its target with less capacity.
+  // whichever the fleet's history serves with less capacity at the level's reference target (99.9%, whatever the
+  // fleet's: one level for every target, so the headroom never falls as the target rises).
   const level =
     sloSizing && demandNow !== undefined
-      ? chooseLevel(samples, lead, fleet.slo.availability, interval, input.demandSeasonSeconds)
+      ? chooseLevel(samples, lead, LEVEL_CHOICE_AVAILABILITY, interval, input.demandSeasonSeconds)
       : undefined;
   const slo =
     sloSizing && demandNow !== undefined
@@ -306,7 +315,8 @@ export function decide(given: DecisionInput, now: Date): Plan {
       'demand.level',
       `the headroom scales ${levelWords(level, slo.levelRps)}${form}: ` +
         (level.scores.length > 0
-          ? `replayed over ${level.windows} lead window(s) of ${lead}s, ${level.scores.map(score).join(', ')}`
+          ? `replayed over ${level.windows} lead window(s) of ${lead}s at the level's reference target ` +
+            `${pct(LEVEL_CHOICE_AVAILABILITY)} (whatever the fleet's), ${level.scores.map(score).join(', ')}`
           : `no lead window of ${lead}s in the history yet: a burst seen since the previous decision is the only scale there is`) +
         `; over ${lead}s ${onNow.rps.toFixed(0)} rps as a multiple of the demand now, ${slo.rps.toFixed(0)} rps as chosen`,
       { before, after },
