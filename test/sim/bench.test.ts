@@ -173,9 +173,11 @@ describe('the targets (availability 0.999)', () => {
     );
     expect(openingBurst(trace)).toEqual({ from: 0, to: 700, atMinute: 2 });
     expect(unservableWhy(trace)).toBe(
-      'the trace opens at 0 requests/s, which every controller starts sized for, and reaches 700 at minute 2, ' +
-        'before a node requested at the start is ready (10 minutes) and before a rise has been seen to resume a ' +
-        'warm node for; later demand rises from 0 to 780 requests/s within 10 minutes at minute 13',
+      // 700 of the 30 minutes' 700 + 9 x 100 + 780 = 2,380 requests/s-minutes: 29.4%.
+      'the trace opens at 0 requests/s, which every controller starts sized for, and reaches 700 at minute 2 ' +
+        '(29.4% of its requests in that minute), before a node requested at the start is ready (10 minutes) and ' +
+        'before a rise has been seen to resume a warm node for; later demand rises from 0 to 780 requests/s ' +
+        'within 10 minutes at minute 13',
     );
     // Where the opening's highest minute is the steepest rise itself, one reason says it.
     const one = stepTrace(
