@@ -28,6 +28,21 @@ export function pool(over: Partial<Pool> & { id: string }): Pool {
   };
 }
 
+/**
+ * A pool's warm capacity as the demo's on-demand g5 pool has it: up to 20 nodes stopped, 120 s to resume, a 100 GB
+ * gp3 disk at $0.011/h.
+ */
+export const warmSpec = (over: Partial<NonNullable<Pool['warm']>> = {}): NonNullable<Pool['warm']> => ({
+  min: 0,
+  max: 20,
+  state: 'stopped',
+  resumeSeconds: 120,
+  diskType: 'gp3',
+  diskGb: 100,
+  hourlyPrice: 0.011,
+  ...over,
+});
+
 type PolicyOverrides = Partial<Omit<FleetPolicy, 'placement' | 'safety'>> & {
   placement?: Partial<FleetPolicy['placement']>;
   safety?: Partial<FleetPolicy['safety']>;

@@ -21,7 +21,7 @@ import {
   priorRatio,
   recentLevel,
 } from '../../shared/engine/headroom.ts';
-import { fleet, input, pool, T0 } from './fixtures.ts';
+import { fleet, input, pool, T0, warmSpec } from './fixtures.ts';
 
 const MIN = 60_000;
 /** Samples a minute apart ending at T0, from per-minute demand values. */
@@ -536,15 +536,7 @@ describe('headroom: properties', () => {
             timeToReadySeconds: 600,
             ...(warm
               ? {
-                  warm: {
-                    min: 0,
-                    max: 20,
-                    state: 'stopped' as const,
-                    resumeSeconds: 120,
-                    diskType: 'gp3' as const,
-                    diskGb: 100,
-                    hourlyPrice: 0.011,
-                  },
+                  warm: warmSpec(),
                   warmObserved: { ready: 5, warming: 0, target: 5 },
                 }
               : {}),

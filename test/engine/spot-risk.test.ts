@@ -16,7 +16,7 @@ import {
   updateSpotRisk,
 } from '../../shared/engine/spot-risk.ts';
 import type { SpotRiskState } from '../../shared/engine/types.ts';
-import { at, fleet, input, pool, T0 } from './fixtures.ts';
+import { at, fleet, input, pool, T0, warmSpec } from './fixtures.ts';
 
 const t0 = T0.getTime();
 const spot = (over: Parameters<typeof pool>[0]) =>
@@ -189,16 +189,7 @@ describe('decide with spot risk', () => {
   // Spot at $0.40 and on-demand at $1 per node, 10 rps each; the mix puts everything above one on-demand
   // node on spot; demand 100 rps with a long flat history (no headroom above the demand).
   const history = Array.from({ length: 2880 }, (_, i) => [t0 / 1000 - (2879 - i) * 60, 100] as const);
-  const warm = (ready: number) => ({
-    min: 0,
-    max: 20,
-    state: 'stopped' as const,
-    resumeSeconds: 120,
-    diskType: 'gp3' as const,
-    diskGb: 100,
-    hourlyPrice: 0.011,
-    ...{ ready },
-  });
+  const warm = (ready: number) => ({ ...warmSpec(), ready });
   const make = (spotPools: ReturnType<typeof spot>[], maxSpotSharePerZone = 1, warmReady?: number) =>
     fleet(
       [

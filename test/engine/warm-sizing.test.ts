@@ -22,19 +22,10 @@ import {
   warmTarget,
 } from '../../shared/engine/warm-sizing.ts';
 import { withWarm } from '../../shared/engine/warm.ts';
-import { at, fleet, input, past, pool, T0 } from './fixtures.ts';
+import { at, fleet, input, past, pool, T0, warmSpec } from './fixtures.ts';
 
 const t0 = T0.getTime();
-const warm = (over: Partial<NonNullable<Pool['warm']>> = {}) => ({
-  min: 0,
-  max: 20,
-  state: 'stopped' as const,
-  resumeSeconds: 120,
-  diskType: 'gp3' as const,
-  diskGb: 100,
-  hourlyPrice: 0.011,
-  ...over,
-});
+const warm = warmSpec;
 /** An on-demand pool (10 rps a node, $1/h, 600 s to ready) with `ready` warm nodes. */
 const od = (desired: number, ready: number, over: Partial<Pool> = {}) =>
   pool({
