@@ -581,7 +581,8 @@ export interface LevelChoice extends Level {
 }
 
 /**
- * Which level the fleet's headroom scales, learned from its history at its availability target (see the file
+ * Which level the fleet's headroom scales, learned from its history at `availability` (the decision passes
+ * `LEVEL_CHOICE_AVAILABILITY` whatever the fleet's target; see the file
  * comment): the basis that keeps the replayed loss within the target at the lower mean capacity; if neither
  * does, the one that loses less; without a covered lead window, `recent-peak`. The seasonal level is judged
  * against that choice over the windows a season of history stands behind (both replayed there): it wins only
