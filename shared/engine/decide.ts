@@ -566,6 +566,21 @@ export function decide(given: DecisionInput, now: Date): Plan {
   x = applyMaxStep(present, x, policy.safety, reasons);
   // A disruption budget counts nodes that go: the nodes the fleet has, not those the cloud never launched.
   if (!fleetManual) x = applyDisruptionBudgets(kept, x, policy.safety.disruptionBudgets, history, t, reasons);
+  // A decision on interruption notices replaces what the cloud takes back and removes none of the nodes the
+  // fleet keeps: a scale-in waits for a decision without one (the next tick or alarm). The fleet is losing
+  // capacity there, spot markets lose it together, and the notice's path is the one that must be quick (a
+  // scale-in reads the Deployment before its write). Karpenter's interruption handling likewise only replaces;
+  // its consolidation is another controller.
+  if (!fleetManual && sig.notices.length > 0 && x < kept) {
+    x = reasons.clip(
+      'safety',
+      'safety.notice-hold',
+      x,
+      kept,
+      'interruption notice',
+      `scale-in held at the ${kept} node(s) the fleet keeps: this decision replaces the ${sig.notices.length} node(s) under notice, and a decision without a notice removes what is not needed`,
+    );
+  }
 
   // Replacements for an ending reservation are launched all at once, ahead of its end: the rate limits
   // hold growth, not the capacity the fleet already counts on (a p5.48xlarge block is ~27 g5 nodes).

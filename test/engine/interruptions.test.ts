@@ -248,14 +248,28 @@ describe('rebalance recommendation', () => {
     expect(ofType(plan, 'set-desired')).toEqual([expect.objectContaining({ poolId: 'spot-b', to: 2 })]);
   });
 
-  it('removes the instance at risk when the fleet scales in anyway', () => {
-    // ceil(4 x 35 / 70) = 2: no replacement needed, the instance at risk is among those that go.
-    const plan = run([notice({ kind: 'rebalance', deadline: undefined })], {
-      metrics: [{ metric: 'gpu_utilization', value: 35 }],
-    });
+  it('removes the instance at risk when the fleet needs fewer nodes, and leaves the rest of the scale-in to a decision without a notice', () => {
+    // ceil(4 x 35 / 70) = 2: no replacement needed, the instance at risk goes; the other node the metric does
+    // not need stays until a decision without a notice (the next tick or alarm) removes it.
+    const low = { metrics: [{ metric: 'gpu_utilization', value: 35 }] };
+    const plan = run([notice({ kind: 'rebalance', deadline: undefined })], low);
     expect(ofType(plan, 'replace')).toEqual([]);
     expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ instanceId: 'i-1' })]);
     expect(ofType(plan, 'remove-instance')).toEqual([expect.objectContaining({ instanceId: 'i-1' })]);
+    expect(plan.targetNodes).toBe(3);
+    expect(plan.reasons.find((r) => r.code === 'safety.notice-hold')).toMatchObject({ before: 2, after: 3 });
+    // Without the notice the same fleet scales in to the 2 it needs.
+    expect(run([], low).targetNodes).toBe(2);
+  });
+
+  it('scales in no pool on an interruption warning: the node under notice goes, the others wait', () => {
+    // The warning takes spot-a's i-1; at 35% the fleet needs 2 of its 4 nodes. The decision keeps the other 3
+    // (none of spot-b's goes) and a later one scales in; nothing is replaced, since the 3 hold the need.
+    const plan = run([notice({})], { metrics: [{ metric: 'gpu_utilization', value: 35 }] });
+    expect(plan.targetNodes).toBe(3);
+    expect(targets(plan)).toEqual({ 'spot-a': 2, 'spot-b': 1, od: 0 });
+    expect(plan.reasons.some((r) => r.code === 'safety.notice-hold')).toBe(true);
+    expect(ofType(plan, 'cordon-drain')).toEqual([expect.objectContaining({ instanceId: 'i-1' })]);
   });
 });
 
