@@ -732,8 +732,11 @@ export function decide(given: DecisionInput, now: Date): Plan {
       maxNodes: upCap,
       launch: t - history.lastScaleUp >= lead * 1000,
       priorSurvival: Math.exp((-SPOT_PRIOR_LOSS_RATE * lead) / 3600),
+      // A swap that puts fewer nodes in than it takes out is a scale-in too: the max step holds it as it holds the
+      // plan's (`maxStepDown` from the nodes the fleet has), with the cooldowns and the disruption budgets.
       allowed: (l) =>
         withinHardLimits(l) &&
+        applyMaxStep(present, l.total, policy.safety, new Reasons()) === l.total &&
         cooldownHolding(current, l.total, policy.safety, history, t) === undefined &&
         applyDisruptionBudgets(kept, l.total, policy.safety.disruptionBudgets, history, t, new Reasons()) === l.total,
     });

@@ -296,7 +296,7 @@ describe('replacement consolidation under the hard limits', () => {
     expect(target(free, 'od') + target(free, 'small')).toBe(7);
   });
 
-  it('property: swaps keep the pools, the floor, the ceiling, each cloud, the budget and the GPUs, and the capacity', () => {
+  it('property: swaps keep the pools, the floor, the ceiling, the max step, each cloud, the budget and the GPUs, and the capacity', () => {
     let swaps = 0;
     fc.assert(
       fc.property(
@@ -314,6 +314,7 @@ describe('replacement consolidation under the hard limits', () => {
           aws: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
           budget: fc.option(fc.double({ min: 0.5, max: 10, noNaN: true }), { nil: undefined }),
           maxGpus: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+          maxStepDown: fc.option(fc.integer({ min: 1, max: 4 }), { nil: undefined }),
         }),
         (g) => {
           const pools = [
@@ -332,6 +333,7 @@ describe('replacement consolidation under the hard limits', () => {
               ...p0.safety,
               ...(g.budget !== undefined ? { hourlyBudgetUsd: g.budget } : {}),
               ...(g.maxGpus !== undefined ? { maxGpus: g.maxGpus } : {}),
+              ...(g.maxStepDown !== undefined ? { maxStepDown: g.maxStepDown } : {}),
             },
           };
           const p = decide(i, T0);
@@ -353,6 +355,8 @@ describe('replacement consolidation under the hard limits', () => {
           if (g.budget !== undefined)
             expect(p.costPerHour).toBeLessThanOrEqual(Math.max(g.budget, p.currentCostPerHour) + 1e-9);
           if (g.maxGpus !== undefined) expect(p.targetNodes).toBeLessThanOrEqual(Math.max(g.maxGpus, current));
+          // A swap that takes out more than it puts in is a scale-in: the max step holds it.
+          if (g.maxStepDown !== undefined) expect(p.targetNodes).toBeGreaterThanOrEqual(current - g.maxStepDown);
           // And it keeps the capacity the plan needs over the lead (spot at its survival).
           const survival = 0.931;
           const lasting = target(p, 'od') * 39 + (target(p, 'big') * g.bigRps + target(p, 'small') * 39) * survival;
