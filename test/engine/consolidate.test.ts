@@ -279,6 +279,24 @@ describe('replacement consolidation, make-before-break', () => {
 });
 
 describe('replacement consolidation under the hard limits', () => {
+  /** Inputs of the property below that swap: three on-demand nodes, two g5 spot nodes not ready yet, 187 rps. */
+  const SWAPPING = {
+    odN: 3,
+    bigN: 0,
+    smallN: 2,
+    smallReady: 0,
+    bigPrice: 0.2,
+    bigRps: 40,
+    smallPrice: 0.05,
+    rps: 187,
+    minNodes: 0,
+    maxNodes: 7,
+    aws: undefined as number | undefined,
+    budget: undefined as number | undefined,
+    maxGpus: undefined as number | undefined,
+    maxStepDown: undefined as number | undefined,
+  };
+
   it("keeps a cloud's cap while the replaced node and its replacements are both there (a counterexample the property found)", () => {
     // Three on-demand g5 nodes and two g5 spot nodes not ready yet, all on AWS, capped at 6 nodes there: the
     // swap of an on-demand node for two more spot nodes ($0.05/h) held the on-demand node until they serve,
@@ -363,9 +381,15 @@ describe('replacement consolidation under the hard limits', () => {
           expect(lasting).toBeGreaterThanOrEqual((p.requiredRps ?? 0) * 0.999 - 1e-9);
         },
       ),
-      { numRuns: Number(process.env.PROP_RUNS ?? 200) },
+      {
+        numRuns: Number(process.env.PROP_RUNS ?? 200),
+        // Swaps come in about 1% of the random inputs (2 of 200 on average): a run could draw none and check
+        // nothing of them. These two always swap (an on-demand node for a spot one, within AWS make-before-break
+        // and onto Azure under an AWS cap), so every run reaches the path, and the random ones add to it.
+        examples: [[{ ...SWAPPING, aws: undefined }], [{ ...SWAPPING, aws: 6 }]],
+      },
     );
     // The inputs reach the path they are about.
-    expect(swaps).toBeGreaterThan(0);
+    expect(swaps).toBeGreaterThanOrEqual(2);
   });
 });
