@@ -641,13 +641,18 @@ export interface TargetCheck {
 
 const pct = (x: number, digits = 3) => `${(x * 100).toFixed(digits)}%`;
 
+/** The mean demand (requests/s) of each of the trace's first `minutes` minutes. */
+function minuteRps(trace: DemandTrace, minutes: number): number[] {
+  return Array.from({ length: minutes }, (_, m) => offeredRequests(trace, m * 60, (m + 1) * 60) / 60);
+}
+
 /**
  * The largest rise of the per-minute demand within one time to ready (10 minutes): from the lowest minute of
  * a window to its last one, requests/s, and when (minutes from the start).
  */
 export function steepestRise(trace: DemandTrace, windowMinutes = 10): { from: number; to: number; atMinute: number } {
   const minutes = Math.floor(trace.durationSeconds / 60);
-  const rps = Array.from({ length: minutes }, (_, m) => offeredRequests(trace, m * 60, (m + 1) * 60) / 60);
+  const rps = minuteRps(trace, minutes);
   let best = { from: 0, to: 0, atMinute: 0 };
   for (let m = 0; m < minutes; m++) {
     const low = Math.min(...rps.slice(Math.max(0, m - windowMinutes), m + 1));
@@ -662,8 +667,8 @@ export function steepestRise(trace: DemandTrace, windowMinutes = 10): { from: nu
  * a node requested at the start is ready, and before a controller has seen any rise to resume warm nodes for.
  */
 export function openingBurst(trace: DemandTrace, windowMinutes = 10): { from: number; to: number; atMinute: number } {
-  const minutes = Math.min(windowMinutes, Math.floor(trace.durationSeconds / 60));
-  const rps = Array.from({ length: minutes }, (_, m) => offeredRequests(trace, m * 60, (m + 1) * 60) / 60);
+  const rps = minuteRps(trace, Math.min(windowMinutes, Math.floor(trace.durationSeconds / 60)));
+  const minutes = rps.length;
   let best = { from: rps[0] ?? 0, to: rps[0] ?? 0, atMinute: 0 };
   for (let m = 1; m < minutes; m++) if (rps[m]! > best.to) best = { ...best, to: rps[m]!, atMinute: m };
   return best;
