@@ -35,6 +35,11 @@ export interface FleetHistory {
   /** Epoch ms of the latest applied scale-up / scale-down, or -Infinity. */
   lastScaleUp: number;
   lastScaleDown: number;
+  /**
+   * Epoch ms of the fleet's latest recorded decision, or -Infinity: the HPA's rate policies apply at each of
+   * its syncs since then (`hpa-behavior.ts`). Absent in a history built by hand: one sync.
+   */
+  lastDecision?: number;
 }
 
 export function readHistory(entries: readonly HistoryEntry[], fleetId: string): FleetHistory {
@@ -45,11 +50,13 @@ export function readHistory(entries: readonly HistoryEntry[], fleetId: string): 
     disruptions: [],
     lastScaleUp: Number.NEGATIVE_INFINITY,
     lastScaleDown: Number.NEGATIVE_INFINITY,
+    lastDecision: Number.NEGATIVE_INFINITY,
   };
   for (const e of entries) {
     if (e.dryRun || (e.fleetId !== undefined && e.fleetId !== fleetId)) continue;
     const at = ms(e.at);
     if (Number.isNaN(at)) continue;
+    out.lastDecision = Math.max(out.lastDecision ?? Number.NEGATIVE_INFINITY, at);
     if (Number.isFinite(e.recommendation)) {
       const rps = e.requiredRps !== undefined && Number.isFinite(e.requiredRps) ? { rps: e.requiredRps } : {};
       out.recommendations.push({ at, replicas: e.recommendation, ...rps });

@@ -8,6 +8,14 @@
  * the way up, truncated on the way down). `selectPolicy: Max` takes the policy allowing the largest change,
  * `Min` the smallest, `Disabled` forbids the direction. A limit that would move against the direction
  * (too many recent events) keeps the current count (`convertDesiredReplicasWithBehaviorRate`).
+ *
+ * The HPA applies them at each sync, every 15 s; this autoscaler decides on events, often minutes apart. A
+ * policy is a rate ("+100% per 15 s"), so a scale-up is allowed what the HPA's syncs since the fleet's previous
+ * decision would have allowed with this decision's recommendation, each sync's growth a scale event of the
+ * next's periods (`scaleUpLimitSince`): a decision a minute after the last may go four syncs' way, not one.
+ * The scale-up that follows a burst's alarm is then held by the safety's max step, not by a limit meant for a
+ * controller that looks four times a minute. A scale-down keeps one sync per decision: its stabilization
+ * window and the safety's cooldown and max step pace it, and a slower scale-in loses no request.
  */
 import type { ScalingRules } from '../domain/types.ts';
 import { changeInPeriod, type ScaleEvent } from './history.ts';
@@ -47,6 +55,43 @@ export function scaleDownLimit(current: number, events: BehaviorEvents, rules: S
   return result;
 }
 
+/**
+ * Kubernetes' `--horizontal-pod-autoscaler-sync-period` default: the HPA evaluates every 15 s (kube-controller-
+ * manager reference; "Horizontal Pod Autoscaling: How does a HorizontalPodAutoscaler work?").
+ */
+export const HPA_SYNC_PERIOD_SECONDS = 15;
+
+/** At most this many syncs are replayed (an hour's): a longer time since the previous decision counts as an hour. */
+const MAX_SYNCS = 240;
+
+/**
+ * The highest count a scale-up may reach now when the HPA's syncs since `since` (the previous decision, epoch
+ * ms; one sync when it is not known or not earlier) each applied the policies towards `desired`.
+ */
+export function scaleUpLimitSince(
+  current: number,
+  desired: number,
+  events: BehaviorEvents,
+  rules: ScalingRules,
+  now: number,
+  since: number,
+): number {
+  const step = HPA_SYNC_PERIOD_SECONDS * 1000;
+  const syncs =
+    Number.isFinite(since) && since < now ? Math.min(MAX_SYNCS, Math.max(1, Math.floor((now - since) / step))) : 1;
+  const scaleUps = [...events.scaleUps];
+  let count = current;
+  for (let k = syncs - 1; k >= 0; k--) {
+    const at = now - k * step;
+    const limit = Math.max(count, scaleUpLimit(count, { scaleUps, scaleDowns: events.scaleDowns }, rules, at));
+    if (limit >= desired) return limit;
+    if (limit === count) continue; // a period still holds earlier growth: a later sync may allow some
+    scaleUps.push({ at, change: limit - count });
+    count = limit;
+  }
+  return count;
+}
+
 export interface BehaviorResult {
   replicas: number;
   /** Set when a policy limited the change. */
@@ -62,9 +107,10 @@ export function applyBehavior(
   scaleUp: ScalingRules,
   scaleDown: ScalingRules,
   now: number,
+  since = Number.NEGATIVE_INFINITY,
 ): BehaviorResult {
   if (desired > current) {
-    const limit = Math.max(current, scaleUpLimit(current, events, scaleUp, now));
+    const limit = scaleUpLimitSince(current, desired, events, scaleUp, now, since);
     return desired > limit ? { replicas: limit, limitedBy: 'scaleUp', limit } : { replicas: desired };
   }
   if (desired < current) {

@@ -36,7 +36,7 @@ export function normalize(
       ? 'scale-up stabilized: the lowest recommendation of the up window'
       : 'scale-down stabilized: the highest recommendation of the down window',
   );
-  const b = applyBehavior(current, x, history, policy.scaleUp, policy.scaleDown, now);
+  const b = applyBehavior(current, x, history, policy.scaleUp, policy.scaleDown, now, history.lastDecision);
   return reasons.clip(
     'limit',
     b.limitedBy === 'scaleUp' ? 'limit.scale-up-rate' : 'limit.scale-down-rate',

@@ -6,7 +6,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ScalingRules } from '../../shared/domain/types.ts';
 import { DEFAULT_SCALE_DOWN, DEFAULT_SCALE_UP } from '../../shared/engine/defaults.ts';
-import { applyBehavior, scaleDownLimit, scaleUpLimit } from '../../shared/engine/hpa-behavior.ts';
+import fc from 'fast-check';
+import {
+  applyBehavior,
+  type BehaviorEvents,
+  HPA_SYNC_PERIOD_SECONDS,
+  scaleDownLimit,
+  scaleUpLimit,
+  scaleUpLimitSince,
+} from '../../shared/engine/hpa-behavior.ts';
 import type { ScaleEvent } from '../../shared/engine/history.ts';
 
 const NOW = Date.parse('2026-03-02T12:00:00Z');
@@ -459,5 +467,89 @@ describe('HPA documentation: configurable scaling behavior', () => {
     expect(applyBehavior(5, 50, afterUp, DEFAULT_SCALE_UP, DEFAULT_SCALE_DOWN, NOW).replicas).toBe(5);
     const later = { scaleUps: [{ at: NOW - 16_000, change: 4 }], scaleDowns: [] };
     expect(applyBehavior(5, 50, later, DEFAULT_SCALE_UP, DEFAULT_SCALE_DOWN, NOW).replicas).toBe(10);
+  });
+});
+
+describe('a decision minutes after the last: the HPA syncs since then (every 15 s)', () => {
+  const none: BehaviorEvents = { scaleUps: [], scaleDowns: [] };
+  const up = (current: number, desired: number, sinceSeconds: number, events: BehaviorEvents = none) =>
+    applyBehavior(current, desired, events, DEFAULT_SCALE_UP, DEFAULT_SCALE_DOWN, NOW, NOW - sinceSeconds * 1000)
+      .replicas;
+
+  it('one sync when the previous decision is not known or within one sync', () => {
+    // The code hour's alarm: 3 nodes, 709 requests/s needing 19. One sync: max(+100%, +4) = 7.
+    expect(applyBehavior(3, 19, none, DEFAULT_SCALE_UP, DEFAULT_SCALE_DOWN, NOW).replicas).toBe(7);
+    expect(up(3, 19, 10)).toBe(7);
+    expect(up(3, 19, HPA_SYNC_PERIOD_SECONDS)).toBe(7);
+    expect(scaleUpLimitSince(3, 19, none, DEFAULT_SCALE_UP, NOW, Number.NaN)).toBe(7);
+    expect(scaleUpLimitSince(3, 19, none, DEFAULT_SCALE_UP, NOW, NOW + 60_000)).toBe(7);
+  });
+
+  it('compounds over the syncs since the previous decision: 3 -> 7 -> 14 -> 28', () => {
+    expect(up(3, 19, 30)).toBe(14);
+    expect(up(3, 19, 44)).toBe(14);
+    expect(up(3, 19, 45)).toBe(19);
+    expect(up(3, 100, 60)).toBe(56);
+    // A minute of syncs from 1: +4 (5), +100% (10), 20, 40.
+    expect(up(1, 1000, 60)).toBe(40);
+  });
+
+  it("a scale event of the last period still counts against the first of the syncs' periods", () => {
+    // +4 ten seconds before the previous decision 15 s ago: at the one sync since, the 15 s period started
+    // at 1 (the event 25 s ago is outside it): 10. Had the decision been 5 s ago: the period holds it, 5.
+    expect(up(5, 50, 15, { scaleUps: [{ at: NOW - 25_000, change: 4 }], scaleDowns: [] })).toBe(10);
+    expect(up(5, 50, 5, { scaleUps: [{ at: NOW - 10_000, change: 4 }], scaleDowns: [] })).toBe(5);
+  });
+
+  it('a scale-down is one sync whatever the time since: 100 -> 0 at once with the defaults, 10% per minute', () => {
+    const down: ScalingRules = {
+      stabilizationWindowSeconds: 0,
+      selectPolicy: 'Max',
+      policies: [{ type: 'Percent', value: 10, periodSeconds: 60 }],
+    };
+    const r = applyBehavior(80, 10, none, DEFAULT_SCALE_UP, down, NOW, NOW - 600_000);
+    expect(r.replicas).toBe(72);
+  });
+
+  it('Disabled stays disabled however long since', () => {
+    const noUp: ScalingRules = { ...DEFAULT_SCALE_UP, selectPolicy: 'Disabled' };
+    expect(applyBehavior(10, 20, none, noUp, DEFAULT_SCALE_DOWN, NOW, NOW - 3_600_000).replicas).toBe(10);
+  });
+
+  it('property: never below one sync, never above the desired count, never less for a longer time since', () => {
+    const policy = fc.record({
+      type: fc.constantFrom('Pods' as const, 'Percent' as const),
+      value: fc.integer({ min: 1, max: 200 }),
+      periodSeconds: fc.integer({ min: 1, max: 600 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 60 }),
+        fc.integer({ min: 0, max: 200 }),
+        fc.array(policy, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('Max' as const, 'Min' as const),
+        fc.array(fc.record({ ago: fc.integer({ min: 1, max: 900 }), change: fc.integer({ min: 1, max: 8 }) }), {
+          maxLength: 4,
+        }),
+        fc.integer({ min: 0, max: 3600 }),
+        fc.integer({ min: 0, max: 3600 }),
+        (current, extra, policies, selectPolicy, evs, a, b) => {
+          const rules: ScalingRules = { stabilizationWindowSeconds: 0, selectPolicy, policies };
+          const desired = current + extra;
+          const [short, long] = a <= b ? [a, b] : [b, a];
+          // Scale events are recorded by decisions: none after the previous one.
+          const events = {
+            scaleUps: evs.map((e) => ({ at: NOW - (long + e.ago) * 1000, change: e.change })),
+            scaleDowns: [],
+          };
+          const one = Math.min(desired, Math.max(current, scaleUpLimit(current, events, rules, NOW)));
+          const at = (s: number) =>
+            Math.min(desired, scaleUpLimitSince(current, desired, events, rules, NOW, NOW - s * 1000));
+          expect(at(short)).toBeGreaterThanOrEqual(one);
+          expect(at(long)).toBeGreaterThanOrEqual(at(short));
+          expect(at(long)).toBeLessThanOrEqual(desired);
+        },
+      ),
+    );
   });
 });

@@ -18,6 +18,9 @@ const raise = (secondsAgo: number, from: number, to: number): HistoryEntry =>
   past(secondsAgo, { from, to, recommendation: to, applied: true, pools: [{ poolId: 'spot', from, to }] });
 // An older decision without changes: the history reaches back past the late window.
 const covered = past(1800, { applied: false, pools: [] });
+// A decision 10 s ago without changes: one HPA sync since (the scale-up policies apply at each sync since the
+// previous decision, hpa-behavior.ts `scaleUpLimitSince`), so these cases check the base of one sync.
+const recent = past(10, { applied: false, pools: [] });
 const SLOW_PODS: ScalingRules = {
   stabilizationWindowSeconds: 0,
   selectPolicy: 'Max',
@@ -31,7 +34,7 @@ describe('the rate limits count the nodes the fleet has', () => {
       // default (+100% or +4 per 15 s) allows 7 from the 3 there (their replacements), not 14 from 7.
       name: 'launch failed (observed): the scale-up limit doubles the 3 there, not the 7 asked for',
       spot: { desired: 7, ready: 3, launched: 3 },
-      history: [raise(300, 3, 7)],
+      history: [raise(300, 3, 7), recent],
       scaleUp: HPA_DEFAULTS.scaleUp,
       maxStepUp: 1000,
       expected: { target: 7, from: 3 },
@@ -40,7 +43,7 @@ describe('the rate limits count the nodes the fleet has', () => {
       // No instance count observed: 4 nodes still not ready 20 minutes after they were asked for.
       name: 'late past the time to ready: the same base',
       spot: { desired: 7, ready: 3 },
-      history: [covered, raise(1200, 3, 7)],
+      history: [covered, raise(1200, 3, 7), recent],
       scaleUp: HPA_DEFAULTS.scaleUp,
       maxStepUp: 1000,
       expected: { target: 7, from: 3 },
@@ -49,7 +52,7 @@ describe('the rate limits count the nodes the fleet has', () => {
       // Launched a minute ago and booting: the fleet has them (the HPA counts pods not ready yet).
       name: 'booting within the launch grace: counted',
       spot: { desired: 7, ready: 3, launched: 7 },
-      history: [raise(60, 3, 7)],
+      history: [raise(60, 3, 7), recent],
       scaleUp: HPA_DEFAULTS.scaleUp,
       maxStepUp: 1000,
       expected: { target: 14, from: 7 },
@@ -57,10 +60,20 @@ describe('the rate limits count the nodes the fleet has', () => {
     {
       name: 'every node ready: doubles from them',
       spot: { desired: 7, ready: 7 },
-      history: [raise(600, 3, 7)],
+      history: [raise(600, 3, 7), recent],
       scaleUp: HPA_DEFAULTS.scaleUp,
       maxStepUp: 1000,
       expected: { target: 14, from: 7 },
+    },
+    {
+      // The last decision 10 minutes ago: the HPA's syncs since then would have doubled them again and
+      // again, 7 -> 14 -> 28 -> 56, past the 48 the demand needs.
+      name: 'every node ready, the last decision 10 minutes ago: the syncs since then allow all 48',
+      spot: { desired: 7, ready: 7 },
+      history: [raise(600, 3, 7)],
+      scaleUp: HPA_DEFAULTS.scaleUp,
+      maxStepUp: 1000,
+      expected: { target: 48, from: 7 },
     },
     {
       // +4 per 10 minutes, the failed raise 5 minutes ago inside the period: the nodes that never came are
