@@ -9,8 +9,9 @@
  * seed's definition, which goes above 100% when demand exceeds what is ready, as a utilization that counts
  * queued work does. Nodes still booting report nothing (unready pods), as the HPA sees them. The HPA syncs
  * every 15 s; here it syncs once per simulation step (60 s by default), so a step's scale-up is limited by
- * the rates of the 15 s period that ends with it: with nodes taking 10 minutes to be ready the difference
- * does not show. It starts with the count it holds for the first step's demand (a cold start: minReplicas).
+ * the rates of the 15 s period that ends with it, a quarter of a cluster's rate. On bursts that shows (four
+ * syncs a step serve more of the 2023 code hour), and on days with the capacity block four syncs a step churn
+ * g5 nodes beside it; docs/benchmarks.md has both, measured, and why it is not the baseline yet. It starts with the count it holds for the first step's demand (a cold start: minReplicas).
  */
 import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import {
