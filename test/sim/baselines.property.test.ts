@@ -220,33 +220,49 @@ describe("reactive: seed 002's loop", () => {
 // hpa
 
 /**
- * The HPA as its documentation describes it, synced every `syncSeconds` on a Deployment whose pods are ready at
- * once: desiredReplicas = ceil(currentReplicas x currentMetric / target) outside the 0.1 tolerance; the
- * scale-down stabilization takes the highest recommendation of the last 300 s (strictly after now - 300 s);
- * scale-up no more than max(+100%, +4 pods) per 15 s; scale-down 100% per 15 s; then minReplicas..maxReplicas.
+ * The HPA as its documentation describes it, synced every 15 s on a Deployment whose pods are ready at the
+ * next minute (the simulation's step: what is ready, and the demand, change once a minute, so each minute's
+ * four syncs read the same ready pods): the usage ratio is the demand over the ready pods' capacity at 70%;
+ * with pods not ready yet, on the way up they count as using nothing (ratio x ready / replicas), on the way down
+ * as at target, and no change is made inside the 0.1 tolerance or where that flips the direction; otherwise
+ * desiredReplicas = ceil(ratio x replicas counted). The scale-down stabilization takes the highest
+ * recommendation of the last 300 s (strictly after now - 300 s); scale-up no more than max(+100%, +4 pods)
+ * per 15 s; scale-down 100% per 15 s; then minReplicas..maxReplicas.
  */
-function referenceHpa(demand: readonly number[], rpsPerNode: number, start: number, syncSeconds = 60): number[] {
+function referenceHpa(demand: readonly number[], rpsPerNode: number, start: number, stepSeconds = 60): number[] {
   const serving: number[] = [];
   let current = start;
   const recs: Array<{ at: number; replicas: number }> = [];
   const ups: Array<{ at: number; change: number }> = [];
+  const within = (r: number) => 0.9 <= r && r <= 1.1;
   for (let k = 0; k < demand.length; k++) {
     serving.push(current);
-    const now = (k + 1) * syncSeconds;
-    const utilization = current > 0 ? ((demand[k]! / (current * rpsPerNode)) * 100) / 70 : 0;
-    let rec = current;
-    if (current > 0 && !(0.9 <= utilization && utilization <= 1.1)) rec = Math.ceil(utilization * current);
-    let stabilized = Math.max(current, rec); // the up window is 0 s: only the new recommendation
-    const downMax = Math.max(rec, ...recs.filter((r) => r.at > now - 300).map((r) => r.replicas));
-    if (stabilized > downMax) stabilized = downMax;
-    const addedIn15 = sum(ups.filter((u) => u.at > now - 15).map((u) => u.change));
-    const startOfPeriod = current - addedIn15;
-    const upLimit = Math.max(current, Math.max(startOfPeriod * 2, startOfPeriod + 4));
-    let next = Math.min(stabilized, upLimit);
-    next = Math.min(Math.max(next, 1), 100);
-    recs.push({ at: now, replicas: rec });
-    if (next > current) ups.push({ at: now, change: next - current });
-    current = next;
+    const ready = current;
+    const ratio = ready > 0 ? ((demand[k]! / (ready * rpsPerNode)) * 100) / 70 : 0;
+    for (let sync = stepSeconds / 15 - 1; sync >= 0; sync--) {
+      const now = (k + 1) * stepSeconds - sync * 15;
+      let rec = current;
+      if (ready > 0) {
+        const missing = current - ready;
+        const counted = ratio === 1 ? 1 : (ratio * ready + (ratio < 1 ? missing : 0)) / current;
+        const flips = (ratio < 1 && counted > 1) || (ratio > 1 && counted < 1);
+        if (!within(counted) && !flips) {
+          const wanted = Math.ceil(counted * current);
+          if (!((counted < 1 && wanted > current) || (counted > 1 && wanted < current))) rec = wanted;
+        }
+      }
+      let stabilized = Math.max(current, rec); // the up window is 0 s: only the new recommendation
+      const downMax = Math.max(rec, ...recs.filter((r) => r.at > now - 300).map((r) => r.replicas));
+      if (stabilized > downMax) stabilized = downMax;
+      const addedIn15 = sum(ups.filter((u) => u.at > now - 15).map((u) => u.change));
+      const startOfPeriod = current - addedIn15;
+      const upLimit = Math.max(current, Math.max(startOfPeriod * 2, startOfPeriod + 4));
+      let next = Math.min(stabilized, upLimit);
+      next = Math.min(Math.max(next, 1), 100);
+      recs.push({ at: now, replicas: rec });
+      if (next > current) ups.push({ at: now, change: next - current });
+      current = next;
+    }
   }
   return serving;
 }

@@ -8,10 +8,10 @@
  * The metric is the demand utilization over the READY nodes (offered / their capacity, percent): the
  * seed's definition, which goes above 100% when demand exceeds what is ready, as a utilization that counts
  * queued work does. Nodes still booting report nothing (unready pods), as the HPA sees them. The HPA syncs
- * every 15 s; here it syncs once per simulation step (60 s by default), so a step's scale-up is limited by
- * the rates of the 15 s period that ends with it, a quarter of a cluster's rate. On bursts that shows (four
- * syncs a step serve more of the 2023 code hour), and on days with the capacity block four syncs a step churn
- * g5 nodes beside it; docs/benchmarks.md has both, measured, and why it is not the baseline yet. It starts with the count it holds for the first step's demand (a cold start: minReplicas).
+ * every 15 s (`HPA_SYNC_PERIOD_SECONDS`): each simulation step (60 s by default) runs the syncs that end in it
+ * on the step's metrics (what is ready changes at steps), so a burst's scale-up goes the four syncs' way a
+ * minute, as a cluster's HPA does. It starts with the count it holds for the first step's demand (a cold
+ * start: minReplicas).
  */
 import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import {
@@ -19,6 +19,7 @@ import {
   DEFAULT_SCALE_DOWN,
   DEFAULT_SCALE_UP,
   DEFAULT_TOLERANCE,
+  HPA_SYNC_PERIOD_SECONDS,
   metricReplicas,
   stabilize,
 } from '../../../shared/engine/index.ts';
@@ -43,6 +44,11 @@ export interface HpaLoop {
    * `valuePercent` the metric over the ready ones. Returns the replicas the HPA sets (clamped to min/max).
    */
   sync(input: { now: number; current: number; ready: number; valuePercent: number }): number;
+  /**
+   * The syncs of a step of `stepSeconds` that ends `now` (one every `HPA_SYNC_PERIOD_SECONDS`, the last at
+   * `now`), each on the step's metrics and the replicas the one before set. Returns the replicas set last.
+   */
+  syncStep(input: { now: number; current: number; ready: number; valuePercent: number; stepSeconds: number }): number;
   clamp(n: number): number;
 }
 
@@ -88,6 +94,15 @@ export function createHpaLoop(options: { targetPercent?: number; minReplicas?: n
       else if (desired < current) scaleDowns.push({ at: now, change: current - desired });
       return desired;
     },
+    syncStep({ now, current, ready, valuePercent, stepSeconds }) {
+      const syncs = Math.max(1, Math.floor(stepSeconds / HPA_SYNC_PERIOD_SECONDS));
+      let replicas = current;
+      for (let k = syncs - 1; k >= 0; k--) {
+        // The step's utilization and ready pods (they change at steps); the replicas the sync before set.
+        replicas = loop.sync({ now: now - k * HPA_SYNC_PERIOD_SECONDS * 1000, current: replicas, ready, valuePercent });
+      }
+      return replicas;
+    },
   };
   return loop;
 }
@@ -120,7 +135,13 @@ export function createHpaBaseline(options: HpaOptions = {}): Controller {
       const ready = pool.ready;
       const capacity = pool.serving * pool.rpsPerNode;
       const value = capacity > 0 ? (ctx.stepMetrics.offeredRps / capacity) * 100 : 0;
-      const desired = loop.sync({ now: ctx.now, current, ready, valuePercent: value });
+      const desired = loop.syncStep({
+        now: ctx.now,
+        current,
+        ready,
+        valuePercent: value,
+        stepSeconds: ctx.stepSeconds,
+      });
       if (desired !== current) ctx.world.setDesired(poolId, desired);
     },
     async stop() {},

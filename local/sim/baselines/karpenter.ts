@@ -542,7 +542,13 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
         readyCapacity += n.pods * podRps(offeringOf(n.poolId));
       }
       const value = readyCapacity > 0 ? (ctx.stepMetrics.offeredRps / readyCapacity) * 100 : 0;
-      const desired = hpa.sync({ now: ctx.now, current: replicas, ready: readyPods, valuePercent: value });
+      const desired = hpa.syncStep({
+        now: ctx.now,
+        current: replicas,
+        ready: readyPods,
+        valuePercent: value,
+        stepSeconds: ctx.stepSeconds,
+      });
       if (desired < replicas) {
         const count = replicas - desired;
         replicas = desired;
