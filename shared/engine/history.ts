@@ -50,13 +50,13 @@ export function readHistory(entries: readonly HistoryEntry[], fleetId: string): 
     disruptions: [],
     lastScaleUp: Number.NEGATIVE_INFINITY,
     lastScaleDown: Number.NEGATIVE_INFINITY,
-    lastDecision: Number.NEGATIVE_INFINITY,
   };
+  let lastDecision = Number.NEGATIVE_INFINITY;
   for (const e of entries) {
     if (e.dryRun || (e.fleetId !== undefined && e.fleetId !== fleetId)) continue;
     const at = ms(e.at);
     if (Number.isNaN(at)) continue;
-    out.lastDecision = Math.max(out.lastDecision ?? Number.NEGATIVE_INFINITY, at);
+    lastDecision = Math.max(lastDecision, at);
     if (Number.isFinite(e.recommendation)) {
       const rps = e.requiredRps !== undefined && Number.isFinite(e.requiredRps) ? { rps: e.requiredRps } : {};
       out.recommendations.push({ at, replicas: e.recommendation, ...rps });
@@ -72,7 +72,7 @@ export function readHistory(entries: readonly HistoryEntry[], fleetId: string): 
       if (voluntary > 0) out.disruptions?.push({ at, change: voluntary });
     }
   }
-  return out;
+  return { ...out, lastDecision };
 }
 
 /** HPA `getReplicasChangePerPeriod`: the sum of changes of events strictly after now - period. */
