@@ -952,15 +952,11 @@ export function formatMarkdown(results: readonly ScenarioResult[]): string {
     }
   }
   lines.push(
-    '',
-    '| scenario (availability 0.999) | SLO | cost <= 1.5 x oracle | cheaper than karpenter at an SLO at least as high |',
-    '|---|---|---|---|',
-  );
-  for (const r of results) {
-    if (r.targets.length === 0) continue;
-    lines.push(`| ${r.name} | ${r.targets.map((t) => `${mark(t.pass)} ${t.detail}`).join(' | ')} |`);
-  }
-  lines.push(
+    ...checkRows(
+      results,
+      (r) => r.targets,
+      '| scenario (availability 0.999) | SLO | cost <= 1.5 x oracle | cheaper than karpenter at an SLO at least as high |',
+    ),
     ...checkRows(
       results,
       (r) => r.warmTargets,

@@ -127,6 +127,31 @@ describe('the targets (availability 0.999)', () => {
     expect(formatTargets([scenario(baselines(fig(0.97, 20))) as never])).not.toContain('spothedge');
   });
 
+  it('writes the Markdown target table from the same checks as the printed one, and none without targets', () => {
+    const a = { '0.999': fig(0.9995, 12) };
+    const b = baselines(fig(0.999, 15));
+    const row = {
+      name: 'day',
+      spec: { demand: 'default', spot: 'default', seed: 1 },
+      notes: [],
+      baselines: b,
+      seconds: 1,
+    };
+    const md = formatMarkdown([{ ...row, autoscaler: a, targets: checkTargets(b, a).targets } as never]).split('\n');
+    const at = md.indexOf(
+      '| scenario (availability 0.999) | SLO | cost <= 1.5 x oracle | cheaper than karpenter at an SLO at least as high |',
+    );
+    expect(at).toBeGreaterThan(0);
+    expect(md[at - 1]).toBe('');
+    expect(md[at + 1]).toBe('|---|---|---|---|');
+    expect(md[at + 2]).toBe(
+      '| day | PASS 99.950% (worst hour 99.95%) | PASS 1.20x ($12.00 vs $10.00) | PASS $12.00 at 99.950% vs $15.00 at 99.900% |',
+    );
+    // A scenario without the 0.999 run has no target row, and a run without any no target table.
+    const none = formatMarkdown([{ ...row, autoscaler: { '0.99': fig(0.99, 11) }, targets: [] } as never]);
+    expect(none).not.toContain('scenario (availability 0.999)');
+  });
+
   it('prints a ratio to three decimals where two would read as the other side of the target', () => {
     // Oracle $10: $13.046 is 1.3046x, over issue 13's 1.3; "1.30x" beside its MISS would say otherwise.
     const [, cost] = checkWarmTargets(baselines(fig(0.97, 20)), { '0.999': fig(0.9995, 13.046) });
