@@ -83,9 +83,11 @@ const USAGE = `usage: npm run bench -- [options]
                       CSV in the traces folder (default: the default day and every demand trace there)
   --spots LIST        spot processes of the simulation: default, or a set of spot_availability in the
                       traces folder (${SPOTS.slice(1).join(', ')} there today; default: all of them)
-  --days LIST         the 2024 traces' UTC days, YYYY-MM-DD (default 2024-05-14, a Tuesday; the week is
-                      2024-05-10 to 2024-05-16, and a day from 2024-05-12 on has 48 h of history): other days
-                      are held out of any tuning, to check that a change generalizes
+  --days LIST         the 2024 traces' UTC days, YYYY-MM-DD (default 2024-05-14, a Tuesday; the code trace
+                      covers 2024-05-10 to 2024-05-16 and the conversation trace 2024-05-12 to 2024-05-18, and a
+                      day two days after its trace's start or later has 48 h of history; a day a trace does not
+                      cover fails its scenarios with that said): other days are held out of any tuning, to check
+                      that a change generalizes
   --targets LIST      the autoscaler's availability targets (default ${AVAILABILITIES.join(',')})
   --workers N         simulation worker processes (default 2)
   --report FILE       the HTML report (default out/bench-report.html)
