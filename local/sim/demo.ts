@@ -215,7 +215,7 @@ export function demoFleet(options: DemoOptions = {}): DemoFleet {
       min: 0,
       max: 12,
       desired: 0,
-      scope: '00000000-0000-0000-0000-00000000d3m0/rg-gpu-demo',
+      scope: '00000000-0000-0000-0000-0000000000de/rg-gpu-demo',
     },
     {
       id: 'gcp-l4',

@@ -348,7 +348,12 @@ export const CloudsSchema = z.strictObject({
     .optional(),
   azure: z
     .strictObject({
-      subscriptionId: z.string().min(1),
+      subscriptionId: z
+        .string()
+        .regex(
+          /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
+          'a subscription id (a GUID)',
+        ),
       endpoint: z.url().optional(),
     })
     .optional(),

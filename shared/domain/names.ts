@@ -12,6 +12,18 @@
  *   starting with a letter, not ending with `-`) (Compute Engine API, `instanceGroupManagers.name`);
  * - EKS: a cluster's name and a node group's are `[0-9A-Za-z][A-Za-z0-9_-]*`, at most 100 and 63 characters
  *   (Amazon EKS API Reference, CreateCluster and CreateNodegroup, `name` / `nodegroupName`);
+ * - EC2 Fleet: the resource is the fleet's id, `fleet-` and a UUID as CreateFleet returns it (the EC2 Fleet
+ *   Instance Change event of ../shared/corpus names `fleet-598fb973-87b7-422d-be4d-6b0809bfff0a`): a fleet has
+ *   no name to be found by, and DescribeFleets answers a malformed id with an error, not with nothing;
+ * - Auto Scaling: a group's name is 1 to 255 characters (Amazon EC2 Auto Scaling API Reference,
+ *   `AutoScalingGroupName`);
+ * - Azure: a scale set's name is 1 to 64 characters, none of `\ / " [ ] : | < > + = ; , ? * @ &` nor
+ *   whitespace, not starting with `_`, not ending with `.` or `-`; its scope is `subscriptionId/resourceGroup`,
+ *   the subscription a GUID and the resource group 1 to 90 letters, digits, `_`, `(`, `)`, `-` and `.`, not
+ *   ending with `.` (Microsoft Learn, "Naming rules and restrictions for Azure resources",
+ *   Microsoft.Compute/virtualMachineScaleSets and Microsoft.Resources/resourcegroups);
+ * - GCP: the scope is a project id, 6 to 30 of `a-z`, `0-9` and `-`, starting with a letter, not ending with
+ *   `-` (Resource Manager API, `projects.projectId`), or a legacy domain-scoped one, `example.com:project`;
  * - every kind: no `/`-separated part of the resource or of its scope may be `.` or `..`.
  * Pure.
  */
@@ -20,6 +32,12 @@ import type { PoolKind } from './types.ts';
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RFC1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]*$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** Characters an Azure scale set's name may not hold: those listed, whitespace and control characters. */
+const VMSS_FORBIDDEN = /[\\/"[\]:|<>+=;,?*@&\s\p{Cc}]/u;
+const RESOURCE_GROUP = /^[\p{L}\p{N}_().-]{1,90}$/u;
+const GCP_PROJECT = /^(?:[a-z0-9][-a-z0-9.]*[a-z0-9]:)?[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
 
 const dnsLabel = (s: string) => s.length <= 63 && DNS_LABEL.test(s);
 const dnsSubdomain = (s: string) => s.length <= 253 && s.split('.').every((l) => DNS_LABEL.test(l));
@@ -41,7 +59,32 @@ export function resourceNameProblem(
       };
   }
   const message = resourceMessage(kind, resource);
-  return message === undefined ? undefined : { field: 'resource', message };
+  if (message !== undefined) return { field: 'resource', message };
+  const scoped = scope === undefined ? undefined : scopeMessage(kind, scope);
+  return scoped === undefined ? undefined : { field: 'scope', message: scoped };
+}
+
+/** Why the cloud would refuse the scope of a `kind` pool (an Azure subscription/resource group, a GCP project). */
+function scopeMessage(kind: PoolKind, scope: string): string | undefined {
+  switch (kind) {
+    case 'azure-vmss': {
+      const parts = scope.split('/');
+      const [subscription, group] = parts;
+      if (parts.length !== 2 || subscription === undefined || group === undefined)
+        return `an azure-vmss scope is "subscriptionId/resourceGroup", not '${scope}'`;
+      if (!GUID.test(subscription)) return `subscription id '${subscription}' is not a GUID`;
+      if (!RESOURCE_GROUP.test(group) || group.endsWith('.'))
+        return `resource group '${group}' is not 1 to 90 letters, digits, _, (, ), - and . not ending with .`;
+      return undefined;
+    }
+    case 'gcp-mig':
+    case 'gcp-regional-mig':
+      return GCP_PROJECT.test(scope)
+        ? undefined
+        : `project id '${scope}' is not 6 to 30 of a-z, 0-9 and -, starting with a letter, not ending with - (or domain:project)`;
+    default:
+      return undefined;
+  }
 }
 
 /** Why the cloud would refuse a resource of `kind` named `resource` by its own naming rules, or undefined. */
@@ -62,6 +105,21 @@ function resourceMessage(kind: PoolKind, resource: string): string | undefined {
       return dnsSubdomain(resource)
         ? undefined
         : `NodePool name '${resource}' is not a Kubernetes DNS subdomain (DNS labels joined by '.', at most 253 characters)`;
+    case 'ec2-fleet':
+      return resource.startsWith('fleet-') && UUID.test(resource.slice('fleet-'.length))
+        ? undefined
+        : `'${resource}' is not an EC2 Fleet id ('fleet-' and a UUID, as CreateFleet returns it): a fleet is found by its id, not a name`;
+    case 'auto-scaling-group':
+      return resource.length <= 255
+        ? undefined
+        : `Auto Scaling group name '${resource.slice(0, 40)}...' is longer than 255 characters`;
+    case 'azure-vmss':
+      return resource.length <= 64 &&
+        !VMSS_FORBIDDEN.test(resource) &&
+        !resource.startsWith('_') &&
+        !/[.-]$/.test(resource)
+        ? undefined
+        : `scale set name '${resource}' is not 1 to 64 characters without \\ / " [ ] : | < > + = ; , ? * @ & or whitespace, starting with no _ and ending with no . or -`;
     case 'gcp-mig':
     case 'gcp-regional-mig':
       return resource.length <= 63 && RFC1035_LABEL.test(resource)

@@ -235,7 +235,12 @@ function buildFleet(g: FleetGen, i: number, promQl: boolean): FleetDoc {
   const f: FleetDoc = { ...base, id };
   f.pools = (g.pools ?? [0]).map((pi, k) => {
     const p = tweakPool(clone(POOLS[pi]!), g.tweaks?.[k] ?? {});
-    return { ...p, id: `${p.id}${suffix}`, resource: `${String(p.resource)}${suffix}` };
+    // An EC2 Fleet is named by its id (`fleet-` and a UUID): another fleet's differs in its last digits.
+    const resource =
+      p.kind === 'ec2-fleet' && i > 0
+        ? `${String(p.resource).slice(0, -2)}${i.toString(16).padStart(2, '0')}`
+        : `${String(p.resource)}${suffix}`;
+    return { ...p, id: `${p.id}${suffix}`, resource };
   });
   if ('workload' in g) {
     if (g.workload === undefined) {

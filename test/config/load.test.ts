@@ -19,6 +19,8 @@ const pool = (over: Record<string, unknown> = {}) => ({
   max: 1,
   ...over,
 });
+/** An Azure subscription id (a GUID). */
+const SUB = '00000000-1111-2222-3333-444444444444';
 /** A valid configuration of one fleet with one pool, with top-level fields added. */
 const config = (poolOver: Record<string, unknown> = {}, top: Record<string, unknown> = {}) => ({
   version: 1,
@@ -50,6 +52,19 @@ describe('configuration', () => {
 
   it('accepts the minimal valid configuration the cases below break', () => {
     expect(resolveConfig(parseConfig(config())).fleets[0]!.pools[0]!.id).toBe('p');
+  });
+
+  it.each([
+    // The EC2 Fleet of the corpus's EC2 Fleet Instance Change event.
+    { kind: 'ec2-fleet', resource: 'fleet-598fb973-87b7-422d-be4d-6b0809bfff0a' },
+    { kind: 'auto-scaling-group', resource: `eks-gpu-${'g'.repeat(247)}` },
+    { kind: 'azure-vmss', resource: 'vmss_A100.spot-1', scope: `${SUB.toUpperCase()}/MC_ml(prod).eastus` },
+    { kind: 'gcp-mig', resource: 'gpu-l4', scope: 'gpu-demo-project' },
+    // A legacy domain-scoped project.
+    { kind: 'gcp-regional-mig', resource: 'gpu-l4', scope: 'example.com:gpu-project' },
+  ])('accepts the names $kind takes: $resource', (over) => {
+    const p = resolveConfig(parseConfig(config({ capacityType: 'on-demand', ...over }))).fleets[0]!.pools[0]!;
+    expect(p.resource).toBe(over.resource);
   });
 
   it.each([
@@ -135,6 +150,57 @@ describe('configuration', () => {
       'a resource group named ..',
       config({ kind: 'azure-vmss', resource: 'vmss', scope: 'sub/..' }),
       'fleets[0].pools[0].scope',
+    ],
+    // An EC2 Fleet is found by its id: its name (a tag) found nothing, at the first decision.
+    [
+      'an EC2 Fleet named, not its id',
+      config({ kind: 'ec2-fleet', resource: 'gpu-fleet' }),
+      'fleets[0].pools[0].resource',
+    ],
+    [
+      'an Auto Scaling group name of 256 characters',
+      config({ kind: 'auto-scaling-group', resource: 'g'.repeat(256) }),
+      'fleets[0].pools[0].resource',
+    ],
+    [
+      'a scale set name with a space',
+      config({ kind: 'azure-vmss', resource: 'vmss a100', scope: `${SUB}/rg-gpu` }),
+      'fleets[0].pools[0].resource',
+    ],
+    [
+      'a scale set name ending with -',
+      config({ kind: 'azure-vmss', resource: 'vmss-', scope: `${SUB}/rg-gpu` }),
+      'fleets[0].pools[0].resource',
+    ],
+    [
+      'an Azure scope without its resource group',
+      config({ kind: 'azure-vmss', resource: 'vmss', scope: SUB }),
+      'fleets[0].pools[0].scope',
+    ],
+    [
+      'a subscription that is no GUID',
+      config({ kind: 'azure-vmss', resource: 'vmss', scope: 'my-subscription/rg-gpu' }),
+      'fleets[0].pools[0].scope',
+    ],
+    [
+      'a resource group ending with .',
+      config({ kind: 'azure-vmss', resource: 'vmss', scope: `${SUB}/rg-gpu.` }),
+      'fleets[0].pools[0].scope',
+    ],
+    [
+      'a GCP project id of capitals',
+      config({ kind: 'gcp-mig', resource: 'gpu-a', scope: 'My-Project' }),
+      'fleets[0].pools[0].scope',
+    ],
+    [
+      'a GCP project id too short',
+      config({ kind: 'gcp-regional-mig', resource: 'gpu-a', scope: 'proj' }),
+      'fleets[0].pools[0].scope',
+    ],
+    [
+      'an Azure subscription that is no GUID',
+      config({}, { clouds: { azure: { subscriptionId: 'my-subscription' } } }),
+      'clouds.azure.subscriptionId',
     ],
     [
       'an unknown consolidation mode',

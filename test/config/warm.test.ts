@@ -30,7 +30,12 @@ const errorOf = (value: unknown): ConfigError => {
 
 describe('warm capacity in the configuration', () => {
   it.each([
-    ['an EC2 Fleet', { kind: 'ec2-fleet', warm: { max: 2 } }, 'fleets[0].pools[0].warm', /ec2-fleet pool cannot/],
+    [
+      'an EC2 Fleet',
+      { kind: 'ec2-fleet', resource: 'fleet-598fb973-87b7-422d-be4d-6b0809bfff0a', warm: { max: 2 } },
+      'fleets[0].pools[0].warm',
+      /ec2-fleet pool cannot/,
+    ],
     [
       'an EKS node group',
       { kind: 'eks-nodegroup', resource: 'gpu-demo/ng-gpu', warm: { max: 2 } },
@@ -52,7 +57,11 @@ describe('warm capacity in the configuration', () => {
     ],
     [
       'a scale set hibernated',
-      { kind: 'azure-vmss', scope: 's/rg', warm: { max: 2, state: 'hibernated' } },
+      {
+        kind: 'azure-vmss',
+        scope: '00000000-1111-2222-3333-444444444444/rg-gpu',
+        warm: { max: 2, state: 'hibernated' },
+      },
       'fleets[0].pools[0].warm.state',
       /stopped, not hibernated/,
     ],
@@ -75,8 +84,16 @@ describe('warm capacity in the configuration', () => {
   });
 
   it.each([
-    ['azure-vmss', { kind: 'azure-vmss', scope: 's/rg', instanceType: 'Standard_NC24ads_A100_v4' }, 'premium-ssd'],
-    ['gcp-mig', { kind: 'gcp-mig', scope: 'proj', instanceType: 'g2-standard-4' }, 'pd-balanced'],
+    [
+      'azure-vmss',
+      {
+        kind: 'azure-vmss',
+        scope: '00000000-1111-2222-3333-444444444444/rg-gpu',
+        instanceType: 'Standard_NC24ads_A100_v4',
+      },
+      'premium-ssd',
+    ],
+    ['gcp-mig', { kind: 'gcp-mig', scope: 'gpu-project', instanceType: 'g2-standard-4' }, 'pd-balanced'],
   ])('a %s pool defaults to its cloud disk', (_kind, over, disk) => {
     const p = resolveConfig(parseConfig(config({ ...over, warm: { max: 1 } }))).fleets[0]!.pools[0]!;
     expect(p.warm!.diskType).toBe(disk);
@@ -87,7 +104,7 @@ describe('warm capacity in the configuration', () => {
       parseConfig(
         config({
           kind: 'gcp-mig',
-          scope: 'proj',
+          scope: 'gpu-project',
           instanceType: 'g2-standard-4',
           diskType: 'pd-ssd',
           diskGb: 200,

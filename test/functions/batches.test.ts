@@ -14,7 +14,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const DEMO_SUBSCRIPTION = '00000000-0000-0000-0000-00000000d3m0';
+const DEMO_SUBSCRIPTION = '00000000-0000-0000-0000-0000000000de';
 type Forwarded = { id: string; detail: { Events: Record<string, unknown>[] } };
 
 function preemptDocument(h: Harness, n: number): { event: Forwarded; vms: string[] } {

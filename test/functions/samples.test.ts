@@ -37,7 +37,7 @@ beforeAll(async () => {
     'chat-nc24-spot_5': vmB!.id,
     'chat-nc24-spot_1': vmB!.id,
     'chat-nc24-spot': 'vmss-gpu-demo-a100-spot',
-    '7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': '00000000-0000-0000-0000-00000000d3m0',
+    '7d3e1a9b-2c4f-4e6a-8b0d-1f3a5c7e9b2d': '00000000-0000-0000-0000-0000000000de',
     'gpu-fleet-prod': 'gpu-demo-project',
     'gpu-fleet': 'rg-gpu-demo',
     'chat-l4-spot-7x2k': l4!.id,

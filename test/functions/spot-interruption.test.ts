@@ -20,7 +20,7 @@ afterEach(async () => {
   h = undefined;
 });
 
-const DEMO_SUBSCRIPTION = '00000000-0000-0000-0000-00000000d3m0';
+const DEMO_SUBSCRIPTION = '00000000-0000-0000-0000-0000000000de';
 
 function cluster(h: Harness) {
   return h.stack.kubernetes.get('gpu-demo')!.state;
