@@ -18,6 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InterruptionSignal, Signal } from '../domain/signals.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
+import { updateBoots, withLearnedTimeToReady } from '../engine/boot-times.ts';
 import { decide } from '../engine/decide.ts';
 import { withWarm } from '../engine/warm.ts';
 import { type AuditChange, amendedStatus, type FleetRead } from '../domain/ports.ts';
@@ -304,10 +305,14 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
       if (skill) extras.forecastSkill = skill;
     }
     if (gathered.reservations) reservationsOf(obs.fleet, gathered.reservations, extras);
-    const { fleetId: _f, version: _v, ...decisionState } = state;
+    const { fleetId: _f, version: _v, ...observedState } = state;
+    // The launches the observation shows serving or still starting (engine/boot-times.ts): a pool whose nodes
+    // took longer than configured is planned at what they took.
+    const boots = updateBoots(observedState.boots, obs.fleet.pools, obs.instances, now);
+    const decisionState = { ...observedState, boots };
     const stillThere = removalsStillThere(decisionState.interruptedInstances, obs);
     const input: DecisionInput = {
-      fleet: obs.fleet,
+      fleet: withLearnedTimeToReady(obs.fleet, boots),
       signals,
       ...(extras.metrics ? { metrics: extras.metrics } : {}),
       ...(extras.demand ? { demand: extras.demand } : {}),

@@ -95,6 +95,18 @@ export interface Pool {
   max: number;
   /** Seconds from a scale-out request to a node that serves traffic (boot, join, image pull, model load). */
   timeToReadySeconds: number;
+  /**
+   * Set when the pool's own launches took longer than its configuration says (engine/boot-times.ts):
+   * `timeToReadySeconds` is then the `observed` one, the configured one kept here.
+   */
+  timeToReadyLearned?: {
+    /** The configured time to ready, seconds. */
+    configured: number;
+    /** The quantile of the launches' lower bounds, seconds. */
+    observed: number;
+    /** Launches it is learned from. */
+    launches: number;
+  };
   /** Observed: the count the cloud was last asked for. */
   desired: number;
   /** Observed: nodes that serve traffic now. */

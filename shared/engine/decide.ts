@@ -75,6 +75,7 @@ import { normalize } from './hpa-normalize.ts';
 import { addStillLeaving, interruptionEffects, takenBeforeRemoval } from './interruptions.ts';
 import { consolidate } from './consolidate.ts';
 import { nextState } from './next-state.ts';
+import { BOOT_QUANTILE } from './boot-times.ts';
 import { PlacementPath } from './placement-path.ts';
 import { addOne } from './placement-steps.ts';
 import { explainPlacement } from './placement-explain.ts';
@@ -156,6 +157,19 @@ export function decide(given: DecisionInput, now: Date): Plan {
   const ttr = Math.max(0, ...fleet.pools.map((p) => p.timeToReadySeconds));
   const interval = Math.max(0, input.decisionIntervalSeconds ?? DEFAULT_DECISION_INTERVAL_SECONDS);
   const lead = ttr + interval;
+  // A pool whose own launches took longer than its configuration says is planned at what they took (the
+  // application learns it, boot-times.ts): every lead below follows from it.
+  for (const p of fleet.pools) {
+    const l = p.timeToReadyLearned;
+    if (!l) continue;
+    reasons.add(
+      'rule',
+      'lead.time-to-ready',
+      `${p.id}: its launches took at least ${l.observed}s to serve (${Math.round(BOOT_QUANTILE * 100)}th percentile ` +
+        `of ${l.launches} seen), not the configured ${l.configured}s: its time to ready counts ${l.observed}s`,
+      { poolId: p.id },
+    );
+  }
   // A window about to start: its floor is ready by its start, so its nodes launch now.
   const soon = upcomingFloor(input.schedule ?? [], active, aheadInstants(t, ttr, lead));
   if (soon.minNodes !== undefined && soon.minNodes > (windows.minNodes ?? Number.NEGATIVE_INFINITY)) {

@@ -9,6 +9,7 @@ import type { WarmState } from '../domain/warm.ts';
 import type { CapacityReservation } from '../domain/ports.ts';
 import type { CapacityType, Cloud, Fleet, ScheduleWindow } from '../domain/types.ts';
 import type { Signal } from '../domain/signals.ts';
+import type { BootState } from './boot-times.ts';
 
 /** One current fleet-level metric value, per node (e.g. mean `gpu_utilization` %, `queue_depth` per node). */
 export interface MetricValue {
@@ -206,6 +207,8 @@ export interface DecisionState {
   offeringBackoff: OfferingBackoff[];
   interruptedInstances?: HandledInterruption[];
   spotRisk?: SpotRiskState;
+  /** The launches followed and how long the completed ones took to serve, per pool (boot-times.ts). */
+  boots?: BootState;
   /** The warm pools' need, held at its highest for the break-even time (warm-sizing.ts). */
   warmHold?: WarmHold;
   /**

@@ -101,6 +101,40 @@ describe('simulate with the real autoscaler', () => {
     expect(grew?.plan.reasons.map((x: { code: string }) => x.code)).toContain('demand.headroom');
   }, 120_000);
 
+  it('learns from its launches that nodes take longer than configured, and plans its leads with that', async () => {
+    // The world's nodes serve 1,200 s after their launch; the configuration says 600 s. Without warm nodes the
+    // step's rise is met with cold launches, each followed from its first sight to its first sight serving.
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CliIo = {
+      stdout: (t) => out.push(t),
+      stderr: (t) => err.push(t),
+      readStdin: async () => '',
+      env: {},
+      cwd: dir,
+    };
+    const args = ['--trace', 'trace.csv', '--json', '--report', 'slow.html', '--no-warm', '--ready-seconds', '1200'];
+    const code = await simulate([...args, '--decisions', 'out/slow.jsonl'], io);
+    expect(code, err.join('\n')).toBe(0);
+    const records = (await readFile(path.join(dir, 'out', 'slow.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const learned = records.flatMap((r) =>
+      r.plan.reasons.filter((x: { code: string }) => x.code === 'lead.time-to-ready'),
+    );
+    expect(learned.length).toBeGreaterThan(0);
+    // A lower bound of 1,200 s seen at decisions at most 5 minutes apart: at least 900 s, never above 1,200 s.
+    const took = learned.map((x: { message: string }) => Number(/at least (\d+)s/.exec(x.message)![1]));
+    expect(Math.min(...took)).toBeGreaterThanOrEqual(900);
+    expect(Math.max(...took)).toBeLessThanOrEqual(1200);
+    expect(learned[0].message).toContain('not the configured 600s');
+    // The lead the headroom is sized over follows: 300 s to the next decision on top of what the launches took.
+    const after = records.find((r) => r.plan.reasons.some((x: { code: string }) => x.code === 'lead.time-to-ready'));
+    const level = after.plan.reasons.find((x: { code: string }) => x.code === 'placement.spot-survival');
+    expect(level?.message).toMatch(new RegExp(`over ${took[0]! + 300}s`));
+  }, 120_000);
+
   it('simulates the first fleet of a configuration, with its reserved pools as capacity blocks', async () => {
     const demo = demoFromConfig(await loadConfigFile(DEMO));
     expect(demo.fleet.id).toBe('llm-demo');

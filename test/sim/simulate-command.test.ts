@@ -240,6 +240,8 @@ describe('autoscaler simulate', () => {
     { args: ['--value-column', 'rpm_mid'], message: /--value-column needs --trace/ },
     { args: ['--trace'], message: /argument missing|--trace/ },
     { args: ['--report', ''], message: /--report needs a value/ },
+    { args: ['--ready-seconds=-5'], message: /--ready-seconds must be a number of seconds from 0 to 86400/ },
+    { args: ['--ready-seconds', 'slow'], message: /--ready-seconds must be/ },
   ])('refuses $args', ({ args, message }) => {
     expect(() => parseOptions(args)).toThrow(UsageError);
     expect(() => parseOptions(args)).toThrow(message);

@@ -69,6 +69,9 @@ options:
                          reasons, outcome), which the operators' history and explain read
   --no-warm              no warm capacity (the demo keeps stopped nodes on its on-demand ASG and GCP group)
   --warm-start-failure P chance (0..1) that a warm node cannot start for capacity (default 0)
+  --ready-seconds N      the simulated clouds' nodes serve N s after their launch, whatever the
+                         configuration says (default: each pool's configured time to ready): how a
+                         configuration that says less than its clouds take plays out
   --advise               also run the rightsizing advice (autoscaler advise) on the same demand and spot
                          process, and show it in the report (one more autoscaler run per option)
   -h, --help             this help`;
@@ -150,12 +153,13 @@ async function run(
   }
 
   // The demo fleet, or the (first) fleet of --config with its pools in the World.
-  const demo = configFile
+  let demo = configFile
     ? withWarmOptions(
         demoFromConfig(await asUsage('--config', opts.config!, () => loadConfigFile(configFile)), { startMs }),
         opts,
       )
     : demoFleet({ startMs, warm: opts.warm, warmStartFailureRate: opts.warmStartFailure });
+  if (opts.readySeconds !== undefined) demo = withReadySeconds(demo, opts.readySeconds);
 
   let hours: number;
   if (trace) {
@@ -343,6 +347,23 @@ interface SimulateOptions {
   advise: boolean;
   /** Where to write the autoscaler's decisions (JSON Lines), when asked. */
   decisions?: string;
+  /** Seconds the simulated clouds' nodes take from launch to serving, whatever the configuration says. */
+  readySeconds?: number;
+}
+
+/**
+ * The world's nodes serve `readySeconds` after their launch (their boot within it), the configuration kept:
+ * every controller plans with the time to ready it was told, and every node takes the one given here.
+ */
+function withReadySeconds(demo: DemoFleet, readySeconds: number): DemoFleet {
+  return {
+    ...demo,
+    worldPools: demo.worldPools.map((w) => ({
+      ...w,
+      readySeconds,
+      bootSeconds: Math.min(w.bootSeconds, readySeconds),
+    })),
+  };
 }
 
 /** `--no-warm` and `--warm-start-failure` on a fleet from `--config`. */
@@ -393,6 +414,7 @@ export function parseOptions(args: string[]): SimulateOptions {
         'cold-start': { type: 'boolean' },
         'no-warm': { type: 'boolean' },
         'warm-start-failure': { type: 'string' },
+        'ready-seconds': { type: 'string' },
         advise: { type: 'boolean' },
         decisions: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -455,6 +477,15 @@ export function parseOptions(args: string[]): SimulateOptions {
       );
     }
   }
+  let readySeconds: number | undefined;
+  if (str('ready-seconds') !== undefined) {
+    readySeconds = parseDecimal(str('ready-seconds')!) ?? Number.NaN;
+    if (!Number.isFinite(readySeconds) || readySeconds < 0 || readySeconds > 86_400) {
+      throw new UsageError(
+        `--ready-seconds must be a number of seconds from 0 to 86400, got '${str('ready-seconds')}'`,
+      );
+    }
+  }
   return {
     help: values.help === true,
     trace: str('trace'),
@@ -475,6 +506,7 @@ export function parseOptions(args: string[]): SimulateOptions {
     warmStartFailure,
     advise: values.advise === true,
     ...(str('decisions') !== undefined ? { decisions: str('decisions') } : {}),
+    ...(readySeconds !== undefined ? { readySeconds } : {}),
   };
 }
 

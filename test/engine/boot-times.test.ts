@@ -1,0 +1,204 @@
+/**
+ * A pool's time to ready learned from its own launches (boot-times.ts): followed from the first sight of a young
+ * instance starting to the first sight of it serving, sampled at a lower bound, and counted only where longer
+ * than the configuration says.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { InstanceLifecycle, ObservedInstance } from '../../shared/domain/ports.ts';
+import type { ScheduleWindow } from '../../shared/domain/types.ts';
+import {
+  BOOT_MEMORY_SECONDS,
+  BOOT_MIN_SAMPLES,
+  BOOT_SAMPLES,
+  type BootState,
+  learnedTimeToReady,
+  updateBoots,
+  withLearnedTimeToReady,
+} from '../../shared/engine/boot-times.ts';
+import { decide } from '../../shared/engine/decide.ts';
+import { at, fleet, input, pool, T0 } from './fixtures.ts';
+
+const P = pool({ id: 'g5', timeToReadySeconds: 600 });
+const inst = (id: string, launchedAtS: number, lifecycle: InstanceLifecycle): ObservedInstance => ({
+  id,
+  capacityType: 'on-demand',
+  lifecycle,
+  launchedAt: at(launchedAtS),
+});
+const when = (s: number) => new Date(T0.getTime() + s * 1000);
+/** The state after observing `seen` at each time in turn (seconds from T0). */
+function observe(steps: Array<[number, ObservedInstance[]]>, state?: BootState): BootState {
+  let s = state;
+  for (const [t, seen] of steps) s = updateBoots(s, [P], new Map([['g5', seen]]), when(t));
+  return s!;
+}
+/** State with `seconds` as completed launches of g5. */
+const samples = (...seconds: number[]): BootState => ({
+  booting: {},
+  samples: { g5: seconds.map((s) => ({ seconds: s, at: at(0) })) },
+});
+
+describe('following launches', () => {
+  it('samples a launch at the last time it was seen not serving: a lower bound of what it took', () => {
+    const s = observe([
+      [60, [inst('i-1', 0, 'pending')]],
+      [360, [inst('i-1', 0, 'running')]],
+      [660, [inst('i-1', 0, 'running')]],
+      [960, [inst('i-1', 0, 'ready')]],
+    ]);
+    expect(s.samples.g5).toEqual([{ seconds: 660, at: at(960) }]);
+    expect(s.booting.g5).toBeUndefined();
+  });
+
+  it.each([
+    // A warm node resumed on a cloud that keeps its creation time, or one from before the fleet's state.
+    { name: 'first seen older than the time to ready: its start is unknown', launched: -3600, lifecycle: 'running' },
+    { name: 'first seen serving: nothing to follow', launched: 0, lifecycle: 'ready' },
+  ] as const)('follows no instance $name', ({ launched, lifecycle }) => {
+    const s = observe([
+      [60, [inst('i-1', launched, lifecycle)]],
+      [400, [inst('i-1', launched, 'ready')]],
+    ]);
+    expect(s.samples.g5).toBeUndefined();
+    expect(s.booting.g5).toBeUndefined();
+  });
+
+  it('drops a launch that ends before it serves (a failure, not a slow boot), and one no longer listed', () => {
+    const s = observe([
+      [60, [inst('i-1', 0, 'pending'), inst('i-2', 0, 'pending')]],
+      [360, [inst('i-1', 0, 'terminating')]],
+      [700, [inst('i-1', 0, 'terminated')]],
+    ]);
+    expect(s.samples.g5).toBeUndefined();
+    expect(s.booting.g5).toBeUndefined();
+  });
+
+  it('takes an instance started again (a warm node resumed) as a new launch', () => {
+    const s = observe([
+      [60, [inst('i-1', 0, 'running')]],
+      // Stopped and started again at 500: its launch time moved.
+      [560, [inst('i-1', 500, 'running')]],
+      [700, [inst('i-1', 500, 'ready')]],
+    ]);
+    expect(s.samples.g5).toEqual([{ seconds: 60, at: at(700) }]);
+  });
+
+  it('keeps what it knows of a pool this observation did not list, and forgets launches older than its memory', () => {
+    const before: BootState = {
+      booting: { g5: { 'i-9': { launchedAt: at(0), seenAt: at(60) } } },
+      samples: {
+        g5: [
+          { seconds: 700, at: at(-BOOT_MEMORY_SECONDS) },
+          { seconds: 650, at: at(0) },
+        ],
+      },
+    };
+    const s = updateBoots(before, [P], new Map(), when(120));
+    expect(s.booting).toEqual(before.booting);
+    expect(s.samples.g5).toEqual([{ seconds: 650, at: at(0) }]);
+  });
+
+  it(`keeps the last ${BOOT_SAMPLES} launches of a pool`, () => {
+    let s: BootState | undefined;
+    for (let k = 0; k < BOOT_SAMPLES + 5; k++) {
+      const t0 = k * 1000;
+      s = observe(
+        [
+          [t0 + 10, [inst(`i-${k}`, t0, 'pending')]],
+          [t0 + 10 + k, [inst(`i-${k}`, t0, 'ready')]],
+        ],
+        s,
+      );
+    }
+    expect(s!.samples.g5).toHaveLength(BOOT_SAMPLES);
+    expect(s!.samples.g5![0]!.seconds).toBe(10);
+  });
+
+  it('never samples more than a launch took (property: the sample is at most its time to serve)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2000 }),
+        fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 12 }),
+        (took, gaps) => {
+          // One launch at 0 that serves at `took`, observed at the times the gaps add up to.
+          let t = 0;
+          const steps: Array<[number, ObservedInstance[]]> = [];
+          for (const g of gaps) {
+            t += g;
+            steps.push([t, [inst('i-1', 0, t >= took ? 'ready' : 'running')]]);
+          }
+          const s = observe(steps);
+          for (const x of s.samples.g5 ?? []) expect(x.seconds).toBeLessThanOrEqual(took);
+        },
+      ),
+    );
+  });
+});
+
+describe('the time to ready a pool counts', () => {
+  it.each([
+    {
+      name: `fewer than ${BOOT_MIN_SAMPLES} launches: the configuration's`,
+      state: samples(900, 950),
+      expected: undefined,
+    },
+    {
+      name: 'launches faster than configured: the configuration stays the floor',
+      state: samples(300, 400, 500),
+      expected: undefined,
+    },
+    // Ten launches: the 90th percentile (nearest rank) is the 9th, 900 s.
+    {
+      name: 'slower launches: the 90th percentile of what they took',
+      state: samples(600, 650, 700, 720, 750, 800, 820, 850, 900, 2000),
+      expected: { configured: 600, observed: 900, launches: 10 },
+    },
+  ])('$name', ({ state, expected }) => {
+    expect(learnedTimeToReady(P, state)).toEqual(expected);
+  });
+
+  it('puts it on the pool, the configured one kept beside it; a fleet with nothing learned is returned as is', () => {
+    const f = fleet([P, pool({ id: 'other', timeToReadySeconds: 600 })]);
+    const learned = withLearnedTimeToReady(f, samples(900, 900, 900));
+    expect(learned.pools[0]).toMatchObject({
+      timeToReadySeconds: 900,
+      timeToReadyLearned: { configured: 600, observed: 900 },
+    });
+    expect(learned.pools[1]).toBe(f.pools[1]);
+    expect(withLearnedTimeToReady(f, samples(300, 300, 300))).toBe(f);
+  });
+});
+
+describe('a decision with a learned time to ready', () => {
+  // T0 is Monday 12:00 UTC; a window at 12:20 needs 6 nodes.
+  const window: ScheduleWindow = { name: 'bh', timeZone: 'UTC', days: [1], start: '12:20', end: '18:00', minNodes: 6 };
+  const decideWith = (state: BootState | undefined) =>
+    decide(
+      input(
+        withLearnedTimeToReady(
+          fleet([pool({ id: 'g5', desired: 2, timeToReadySeconds: 600 })], { metrics: [] }),
+          state,
+        ),
+        {
+          schedule: [window],
+          demand: { rps: 10 },
+        },
+      ),
+      T0,
+    );
+
+  it('says so, and plans its leads with it: a window 20 minutes ahead is within 1,200 s to ready + 300 s', () => {
+    // Configured 600 s: lead 900 s, the window is not yet a lead away.
+    const configured = decideWith(undefined);
+    expect(configured.targetNodes).toBe(2);
+    expect(configured.reasons.some((r) => r.code === 'lead.time-to-ready')).toBe(false);
+    // Its launches took 1,200 s: lead 1,500 s, the floor launches now.
+    const learned = decideWith(samples(1200, 1200, 1200));
+    expect(learned.targetNodes).toBe(6);
+    expect(learned.reasons.find((r) => r.code === 'lead.time-to-ready')?.message).toBe(
+      'g5: its launches took at least 1200s to serve (90th percentile of 3 seen), not the configured 600s: its time to ready counts 1200s',
+    );
+    expect(learned.reasons.some((r) => r.code === 'safety.schedule-ahead' && r.message.includes('1500s'))).toBe(true);
+  });
+});
