@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulate } from '../../local/cli/commands/simulate.ts';
-import type { CliIo } from '../../local/cli/io.ts';
 import { loadConfigFile } from '../../shared/config/load.ts';
 import { createAutoscalerController, onlyFleet, settleSpacingSeconds } from '../../local/sim/autoscaler.ts';
 import { type DemoFleet, demoFleet } from '../../local/sim/demo.ts';
@@ -17,7 +16,7 @@ import { demoFromConfig } from '../../local/sim/from-config.ts';
 import { runSimulation } from '../../local/sim/runner.ts';
 import { spotSlots } from '../../local/sim/spot.ts';
 import { scaleTrace } from '../../local/sim/trace.ts';
-import { NO_SPOT, stepTrace } from './support.ts';
+import { fakeIo, NO_SPOT, stepTrace } from './support.ts';
 
 const DEMO = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 
@@ -50,15 +49,7 @@ describe('simulate with the real autoscaler', () => {
   });
 
   it('drives the functions through a demand step and serves it', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      readStdin: async () => '',
-      env: {},
-      cwd: dir,
-    };
+    const { io, out, err } = fakeIo(dir);
     const code = await simulate(
       [
         ...['--trace', 'trace.csv', '--config', DEMO, '--json', '--report', 'report.html', '--seed', '3'],
@@ -104,15 +95,7 @@ describe('simulate with the real autoscaler', () => {
   it('learns from its launches that nodes take longer than configured, and plans its leads with that', async () => {
     // The world's nodes serve 1,200 s after their launch; the configuration says 600 s. Without warm nodes the
     // step's rise is met with cold launches, each followed from its first sight to its first sight serving.
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: CliIo = {
-      stdout: (t) => out.push(t),
-      stderr: (t) => err.push(t),
-      readStdin: async () => '',
-      env: {},
-      cwd: dir,
-    };
+    const { io, err } = fakeIo(dir);
     const args = ['--trace', 'trace.csv', '--json', '--report', 'slow.html', '--no-warm', '--ready-seconds', '1200'];
     const code = await simulate([...args, '--decisions', 'out/slow.jsonl'], io);
     expect(code, err.join('\n')).toBe(0);

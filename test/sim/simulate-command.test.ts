@@ -4,25 +4,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, UsageError } from '../../local/cli/io.ts';
+import { UsageError } from '../../local/cli/io.ts';
 import { createSimulateCommand, loadAutoscalerModule, parseOptions } from '../../local/cli/commands/simulate.ts';
 import type { AutoscalerControllerOptions, Controller } from '../../local/sim/controller.ts';
 import { createProgressReporter } from '../../local/sim/progress.ts';
-import { CONTROLLERS } from './support.ts';
-
-function fakeIo(cwd: string, tty?: CliIo['tty']) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    readStdin: async () => '',
-    env: {},
-    cwd,
-    tty,
-  };
-  return { io, out, err };
-}
+import { CONTROLLERS, fakeIo } from './support.ts';
 
 /** Stands in for the autoscaler: holds the demo fleet as it starts. */
 function holding(seen: AutoscalerControllerOptions[]) {

@@ -5,6 +5,7 @@ import type { WorldPoolSpec, WorldReservation } from '../../local/emulators/worl
 import type { DemoFleet } from '../../local/sim/demo.ts';
 import type { SpotSchedule } from '../../local/sim/spot.ts';
 import type { DemandTrace } from '../../local/sim/trace.ts';
+import type { CliIo } from '../../local/cli/io.ts';
 
 export const T0 = Date.parse('2026-01-05T00:00:00Z');
 
@@ -110,3 +111,18 @@ export const NO_SPOT: SpotSchedule = { source: 'none', changes: [], mapping: [] 
 
 /** Every controller `autoscaler simulate` runs, in the order it reports them. */
 export const CONTROLLERS = ['autoscaler', 'reactive', 'hpa', 'karpenter', 'spothedge', 'static', 'oracle'] as const;
+
+/** A command line's input and output in memory: what it prints to each stream, line by line. */
+export function fakeIo(cwd: string, tty?: CliIo['tty']) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = {
+    stdout: (t) => out.push(t),
+    stderr: (t) => err.push(t),
+    readStdin: async () => '',
+    env: {},
+    cwd,
+    tty,
+  };
+  return { io, out, err };
+}
