@@ -9,6 +9,7 @@
 import type { HistoryQuery } from '../domain/signals.ts';
 import type { OperatorCommandSignal } from '../domain/signals.ts';
 import type { Fleet } from '../domain/types.ts';
+import { type LearnedTimeToReady, learnedTimeToReady } from '../engine/boot-times.ts';
 import { formatPlan } from '../engine/format.ts';
 import type { Plan } from '../engine/types.ts';
 import type { AuditRecord, FleetState } from '../state/records.ts';
@@ -28,6 +29,10 @@ export interface PoolStatus {
   min: number;
   max: number;
   hourlyPrice: number;
+  /** The configured time to ready, seconds. */
+  timeToReadySeconds: number;
+  /** What the pool's launches took, where longer than configured: the time to ready its decisions count. */
+  timeToReadyLearned?: LearnedTimeToReady;
   error?: string;
 }
 
@@ -130,6 +135,12 @@ function fleetsFor(deps: AppDeps, fleetId: string | undefined): Fleet[] {
   return [f];
 }
 
+/** The time to ready a pool's launches showed, where longer than configured (engine/boot-times.ts). */
+function withLearned(pool: Fleet['pools'][number], boots: FleetState['boots']) {
+  const learned = learnedTimeToReady(pool, boots);
+  return learned ? { timeToReadyLearned: learned } : {};
+}
+
 /** A command that cannot be carried out as asked (unknown fleet, node not found): not retried. */
 export class OpsError extends Error {
   constructor(message: string) {
@@ -154,6 +165,8 @@ async function status(deps: AppDeps, fleet: Fleet): Promise<FleetStatus> {
       min: p.min,
       max: p.max,
       hourlyPrice: p.hourlyPrice,
+      timeToReadySeconds: p.timeToReadySeconds,
+      ...withLearned(p, state.boots),
     };
     const o = observed.get(p.id);
     if (o) return { ...base, desired: o.desired, ready: o.ready };

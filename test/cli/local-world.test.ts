@@ -47,6 +47,9 @@ describe('the local world between commands', () => {
     const wide = await run(['status', '-o', 'wide', '--advance', '15m']);
     expect(wide.code, wide.err).toBe(0);
     expect(wide.out).toMatch(/name +instance +pool +state +zone +age/);
+    // Each pool's time to ready: the configured one, nothing learned yet (no launch followed to serving).
+    expect(wide.out).toMatch(/\$\/node-h +ready after/);
+    expect(wide.out).toMatch(/aws-g5-spot .* 600s\n/);
     // Every node ready, fifteen minutes old (give or take the seconds the commands took).
     const rows = wide.out.split('\n').filter((l) => / ready /.test(l) && /(1[5-6]m|0s)$/.test(l));
     expect(rows.length).toBeGreaterThanOrEqual(6);

@@ -42,6 +42,26 @@ describe('ops function', () => {
     expect(h.writes()).toEqual([]);
   });
 
+  it("status: each pool's time to ready, and what its launches took where longer than configured", async () => {
+    h = await startHarness({ desired: { 'aws-g5-ondemand': 2 } });
+    const store = h.stack.deps.store;
+    const state = await store.getState(FLEET);
+    const took = (s: number) => ({ seconds: s, at: new Date(T0).toISOString() });
+    await store.saveState({
+      ...state,
+      boots: { booting: {}, samples: { 'aws-g5-spot': [took(840), took(900), took(780)] } },
+    });
+    const r = await ops(h, { command: 'status' });
+    const pools = r.fleets![0]!.pools;
+    expect(pools.find((p) => p.poolId === 'aws-g5-spot')).toMatchObject({
+      timeToReadySeconds: 600,
+      timeToReadyLearned: { configured: 600, observed: 900, launches: 3 },
+    });
+    const g5 = pools.find((p) => p.poolId === 'aws-g5-ondemand')!;
+    expect(g5.timeToReadySeconds).toBe(600);
+    expect(g5.timeToReadyLearned).toBeUndefined();
+  });
+
   it('status: a pool its cloud does not describe says why; the others are reported', async () => {
     h = await startHarness({ desired: { 'aws-g5-ondemand': 2, 'azure-a100-spot': 1, 'gcp-l4': 1 } });
     // Refused credentials, for as long as the adapter would retry.

@@ -302,7 +302,7 @@ function print(result: HandlerResult, io: CliIo, opts: { wide: boolean; now: num
     io.stdout(`fleet ${f.fleetId}: $${f.costPerHour.toFixed(2)}/h${flags.length ? `  [${flags.join('; ')}]` : ''}`);
     io.stdout(
       table(
-        ['pool', 'cloud', 'kind', 'capacity', 'desired', 'ready', 'min', 'max', '$/node-h'],
+        ['pool', 'cloud', 'kind', 'capacity', 'desired', 'ready', 'min', 'max', '$/node-h', 'ready after'],
         f.pools.map((p) => [
           p.poolId,
           p.cloud,
@@ -313,6 +313,9 @@ function print(result: HandlerResult, io: CliIo, opts: { wide: boolean; now: num
           String(p.min),
           String(p.max),
           p.hourlyPrice.toFixed(3),
+          p.timeToReadyLearned
+            ? `${p.timeToReadyLearned.observed}s (${p.timeToReadyLearned.launches} launches; configured ${p.timeToReadySeconds}s)`
+            : `${p.timeToReadySeconds}s`,
         ]),
       ),
     );
