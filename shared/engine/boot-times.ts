@@ -61,12 +61,14 @@ export function updateBoots(
   const t = now.getTime();
   const at = now.toISOString();
   const next: BootState = { booting: {}, samples: {} };
+  // What is known of a pool the fleet no longer has goes with it.
+  const ids = new Set(pools.map((p) => p.id));
   for (const [poolId, s] of Object.entries(state?.samples ?? {})) {
     const kept = s.filter((x) => ms(x.at) > t - BOOT_MEMORY_SECONDS * 1000);
-    if (kept.length) next.samples[poolId] = kept.map((x) => ({ ...x }));
+    if (kept.length && ids.has(poolId)) next.samples[poolId] = kept.map((x) => ({ ...x }));
   }
   for (const [poolId, b] of Object.entries(state?.booting ?? {})) {
-    if (!instances.has(poolId)) next.booting[poolId] = { ...b };
+    if (ids.has(poolId) && !instances.has(poolId)) next.booting[poolId] = { ...b };
   }
   for (const pool of pools) {
     const seen = instances.get(pool.id);

@@ -97,6 +97,8 @@ describe('following launches', () => {
     const s = updateBoots(before, [P], new Map(), when(120));
     expect(s.booting).toEqual(before.booting);
     expect(s.samples.g5).toEqual([{ seconds: 650, at: at(0) }]);
+    // A pool the fleet no longer has: what was known of it goes.
+    expect(updateBoots(before, [pool({ id: 'other' })], new Map(), when(120))).toEqual({ booting: {}, samples: {} });
   });
 
   it(`keeps the last ${BOOT_SAMPLES} launches of a pool`, () => {
