@@ -308,7 +308,8 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     const { fleetId: _f, version: _v, ...observedState } = state;
     // The launches the observation shows serving or still starting (engine/boot-times.ts): a pool whose nodes
     // took longer than configured is planned at what they took.
-    const boots = updateBoots(observedState.boots, obs.fleet.pools, obs.instances, now);
+    const warmIds = new Map([...obs.observations].map(([id, o]) => [id, o.warm?.instanceIds ?? []]));
+    const boots = updateBoots(observedState.boots, obs.fleet.pools, obs.instances, now, warmIds);
     const decisionState = { ...observedState, boots };
     const stillThere = removalsStillThere(decisionState.interruptedInstances, obs);
     const input: DecisionInput = {

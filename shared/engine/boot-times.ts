@@ -10,7 +10,8 @@
  * `LaunchTime`, a Kubernetes object's `creationTimestamp`, an Azure VM's `timeCreated`) and whether they serve.
  * An instance first seen not serving and no older than the pool's time to ready is a launch being followed
  * (one first seen older has an unknown start: a warm node resumed on a cloud that keeps its creation time, an
- * instance from before the fleet's state); when a later decision sees it serving, its launch took at least as
+ * instance from before the fleet's state; one the previous observation listed in the pool's warm capacity is a
+ * warm node resuming, which takes its resume time, not a launch's); when a later decision sees it serving, its launch took at least as
  * long as it had run when last seen not serving. That lower bound is the sample: never longer than the launch
  * took, so the learning only ever lengthens a pool's time to ready on evidence. Instances that end before they
  * serve are dropped (a launch that fails is a shortfall, shortfall.ts, not a slow boot).
@@ -40,6 +41,8 @@ export interface BootState {
   booting: Record<string, Record<string, { launchedAt: string; seenAt: string }>>;
   /** Completed launches, oldest first: at least how long each took to serve (seconds), and when it was seen serving. */
   samples: Record<string, Array<{ seconds: number; at: string }>>;
+  /** The instances each pool's warm capacity held when last observed: one of them starting is a resume. */
+  warm?: Record<string, string[]>;
 }
 
 /** A pool's time to ready as learned, when its launches say more than its configuration (`Pool.timeToReadyLearned`). */
@@ -50,13 +53,15 @@ const STARTING = new Set(['pending', 'running']);
 
 /**
  * The state after this observation: `instances` by pool id, for the pools observed (a pool not in the map was
- * not observed: what is known of it is kept). Pure: returns a new state.
+ * not observed: what is known of it is kept), and the instances each observed pool keeps warm (`warm`, by pool
+ * id). Pure: returns a new state.
  */
 export function updateBoots(
   state: BootState | undefined,
   pools: readonly Pool[],
   instances: ReadonlyMap<string, readonly ObservedInstance[]>,
   now: Date,
+  warm: ReadonlyMap<string, readonly string[]> = new Map(),
 ): BootState {
   const t = now.getTime();
   const at = now.toISOString();
@@ -70,10 +75,17 @@ export function updateBoots(
   for (const [poolId, b] of Object.entries(state?.booting ?? {})) {
     if (ids.has(poolId) && !instances.has(poolId)) next.booting[poolId] = { ...b };
   }
+  const warmNext: Record<string, string[]> = {};
+  for (const [poolId, w] of Object.entries(state?.warm ?? {})) {
+    if (ids.has(poolId) && !instances.has(poolId)) warmNext[poolId] = [...w];
+  }
   for (const pool of pools) {
     const seen = instances.get(pool.id);
     if (!seen) continue;
     const before = state?.booting?.[pool.id] ?? {};
+    const wasWarm = new Set(state?.warm?.[pool.id] ?? []);
+    const warmNow = warm.get(pool.id) ?? [];
+    if (warmNow.length) warmNext[pool.id] = [...warmNow];
     const booting: Record<string, { launchedAt: string; seenAt: string }> = {};
     const samples = next.samples[pool.id] ?? [];
     for (const i of seen) {
@@ -84,7 +96,7 @@ export function updateBoots(
       const followed = prior && prior.launchedAt === i.launchedAt ? prior : undefined;
       if (STARTING.has(i.lifecycle)) {
         if (followed) booting[i.id] = { launchedAt: followed.launchedAt, seenAt: at };
-        else if (t - launched <= pool.timeToReadySeconds * 1000)
+        else if (t - launched <= pool.timeToReadySeconds * 1000 && !wasWarm.has(i.id))
           booting[i.id] = { launchedAt: i.launchedAt!, seenAt: at };
       } else if (SERVING.has(i.lifecycle) && followed) {
         samples.push({ seconds: Math.max(0, (ms(followed.seenAt) - launched) / 1000), at });
@@ -93,6 +105,7 @@ export function updateBoots(
     if (Object.keys(booting).length) next.booting[pool.id] = booting;
     if (samples.length) next.samples[pool.id] = samples.slice(-BOOT_SAMPLES);
   }
+  if (Object.keys(warmNext).length) next.warm = warmNext;
   return next;
 }
 

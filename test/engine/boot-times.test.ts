@@ -74,7 +74,25 @@ describe('following launches', () => {
     expect(s.booting.g5).toBeUndefined();
   });
 
-  it('takes an instance started again (a warm node resumed) as a new launch', () => {
+  it("follows no warm node resuming: the previous observation listed it in the pool's warm capacity", () => {
+    const warmAt = (ids: string[]) => new Map([['g5', ids]]);
+    let s = updateBoots(undefined, [P], new Map([['g5', []]]), when(0), warmAt(['i-w', 'i-x']));
+    expect(s.warm).toEqual({ g5: ['i-w', 'i-x'] });
+    // i-w resumes (its launch time is its start, as EC2's), i-n is a new launch.
+    s = updateBoots(
+      s,
+      [P],
+      new Map([['g5', [inst('i-w', 50, 'pending'), inst('i-n', 50, 'pending')]]]),
+      when(60),
+      warmAt(['i-x']),
+    );
+    expect(Object.keys(s.booting.g5 ?? {})).toEqual(['i-n']);
+    expect(s.warm).toEqual({ g5: ['i-x'] });
+    // A pool not observed keeps the warm instances it had.
+    expect(updateBoots(s, [P], new Map(), when(120)).warm).toEqual({ g5: ['i-x'] });
+  });
+
+  it('takes an instance started again outside the warm capacity (stopped and started by hand) as a new launch', () => {
     const s = observe([
       [60, [inst('i-1', 0, 'running')]],
       // Stopped and started again at 500: its launch time moved.
