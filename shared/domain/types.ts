@@ -38,6 +38,11 @@ export interface WarmPolicy {
   state: WarmState;
   /** Seconds from a resume request to a serving node. */
   resumeSeconds: number;
+  /**
+   * Set when the pool's own resumes took longer than its configuration says (engine/boot-times.ts):
+   * `resumeSeconds` is then the `observed` one, the configured one kept here.
+   */
+  resumeLearned?: { configured: number; observed: number; resumes: number };
   diskType: DiskType;
   diskGb: number;
   /** USD per warm node-hour: its disks only (and, hibernated or suspended, the memory saved on them). */

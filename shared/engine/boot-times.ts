@@ -23,7 +23,7 @@
  * application's (the fleet's state, saved with each decision); the functions here are pure.
  */
 import type { ObservedInstance } from '../domain/ports.ts';
-import type { Fleet, Pool } from '../domain/types.ts';
+import type { Fleet, Pool, WarmPolicy } from '../domain/types.ts';
 import { ms } from './time.ts';
 
 /** Completed launches kept per pool. */
@@ -35,14 +35,27 @@ export const BOOT_QUANTILE = 0.9;
 /** How long a completed launch is remembered, seconds: a week (images, models and regions change). */
 export const BOOT_MEMORY_SECONDS = 7 * 86_400;
 
-/** What the fleet has seen of its launches, per pool. */
+/** A completed launch or resume: at least how long it took to serve (seconds), and when it was seen serving. */
+export interface BootSample {
+  seconds: number;
+  at: string;
+}
+
+/** What the fleet has seen of its launches and warm resumes, per pool. */
 export interface BootState {
   /** Launches being followed, by pool and instance id: when the cloud started it, when it was last seen not serving. */
   booting: Record<string, Record<string, { launchedAt: string; seenAt: string }>>;
-  /** Completed launches, oldest first: at least how long each took to serve (seconds), and when it was seen serving. */
-  samples: Record<string, Array<{ seconds: number; at: string }>>;
-  /** The instances each pool's warm capacity held when last observed: one of them starting is a resume. */
-  warm?: Record<string, string[]>;
+  /** Completed launches, oldest first. */
+  samples: Record<string, BootSample[]>;
+  /**
+   * The instances each pool's warm capacity held when last observed, and when: one of them starting is a warm
+   * node resuming, which takes its resume time, not a launch's.
+   */
+  warm?: Record<string, { ids: string[]; at: string }>;
+  /** Resumes being followed, by pool and instance id: when it started at the latest, when last seen not serving. */
+  resuming?: Record<string, Record<string, { startedAt: string; seenAt: string }>>;
+  /** Completed resumes, oldest first. */
+  resumes?: Record<string, BootSample[]>;
 }
 
 /** A pool's time to ready as learned, when its launches say more than its configuration (`Pool.timeToReadyLearned`). */
@@ -51,10 +64,36 @@ export type LearnedTimeToReady = NonNullable<Pool['timeToReadyLearned']>;
 const SERVING = new Set(['ready']);
 const STARTING = new Set(['pending', 'running']);
 
+/** The samples of `from` within the memory, for the pools in `ids`. */
+function remembered(from: Record<string, BootSample[]> | undefined, ids: ReadonlySet<string>, t: number) {
+  const out: Record<string, BootSample[]> = {};
+  for (const [poolId, s] of Object.entries(from ?? {})) {
+    const kept = s.filter((x) => ms(x.at) > t - BOOT_MEMORY_SECONDS * 1000);
+    if (kept.length && ids.has(poolId)) out[poolId] = kept.map((x) => ({ ...x }));
+  }
+  return out;
+}
+
+/** What `from` holds of the pools in `ids` that this observation did not list (kept as it is). */
+function unobserved<T>(
+  from: Record<string, T> | undefined,
+  ids: ReadonlySet<string>,
+  listed: ReadonlyMap<string, unknown>,
+) {
+  const out: Record<string, T> = {};
+  for (const [poolId, v] of Object.entries(from ?? {})) if (ids.has(poolId) && !listed.has(poolId)) out[poolId] = v;
+  return out;
+}
+
 /**
  * The state after this observation: `instances` by pool id, for the pools observed (a pool not in the map was
  * not observed: what is known of it is kept), and the instances each observed pool keeps warm (`warm`, by pool
  * id). Pure: returns a new state.
+ *
+ * A warm node resuming is followed as a resume: it started no later than it was first seen starting, and at its
+ * launch time where that is after the pool's previous observation (EC2 sets `LaunchTime` at each start; Azure and
+ * GCP keep the creation time), and it is sampled, as a launch is, at how long it had run when last seen not
+ * serving.
  */
 export function updateBoots(
   state: BootState | undefined,
@@ -65,38 +104,53 @@ export function updateBoots(
 ): BootState {
   const t = now.getTime();
   const at = now.toISOString();
-  const next: BootState = { booting: {}, samples: {} };
   // What is known of a pool the fleet no longer has goes with it.
   const ids = new Set(pools.map((p) => p.id));
-  for (const [poolId, s] of Object.entries(state?.samples ?? {})) {
-    const kept = s.filter((x) => ms(x.at) > t - BOOT_MEMORY_SECONDS * 1000);
-    if (kept.length && ids.has(poolId)) next.samples[poolId] = kept.map((x) => ({ ...x }));
-  }
-  for (const [poolId, b] of Object.entries(state?.booting ?? {})) {
-    if (ids.has(poolId) && !instances.has(poolId)) next.booting[poolId] = { ...b };
-  }
-  const warmNext: Record<string, string[]> = {};
-  for (const [poolId, w] of Object.entries(state?.warm ?? {})) {
-    if (ids.has(poolId) && !instances.has(poolId)) warmNext[poolId] = [...w];
-  }
+  const next: BootState = {
+    booting: unobserved(state?.booting, ids, instances),
+    samples: remembered(state?.samples, ids, t),
+  };
+  const warmNext = unobserved(state?.warm, ids, instances);
+  const resumingNext = unobserved(state?.resuming, ids, instances);
+  const resumesNext = remembered(state?.resumes, ids, t);
   for (const pool of pools) {
     const seen = instances.get(pool.id);
     if (!seen) continue;
     const before = state?.booting?.[pool.id] ?? {};
-    const wasWarm = new Set(state?.warm?.[pool.id] ?? []);
+    const resumingBefore = state?.resuming?.[pool.id] ?? {};
+    const wasWarm = state?.warm?.[pool.id];
+    const warmIds = new Set(wasWarm?.ids ?? []);
     const warmNow = warm.get(pool.id) ?? [];
-    if (warmNow.length) warmNext[pool.id] = [...warmNow];
+    if (warmNow.length) warmNext[pool.id] = { ids: [...warmNow], at };
     const booting: Record<string, { launchedAt: string; seenAt: string }> = {};
+    const resuming: Record<string, { startedAt: string; seenAt: string }> = {};
     const samples = next.samples[pool.id] ?? [];
+    const resumes = resumesNext[pool.id] ?? [];
     for (const i of seen) {
       const launched = i.launchedAt ? ms(i.launchedAt) : Number.NaN;
+      const r = resumingBefore[i.id];
+      if (r) {
+        // A resume followed: on until it serves, dropped if it ends first.
+        if (STARTING.has(i.lifecycle)) resuming[i.id] = { startedAt: r.startedAt, seenAt: at };
+        else if (SERVING.has(i.lifecycle))
+          resumes.push({ seconds: Math.max(0, (ms(r.seenAt) - ms(r.startedAt)) / 1000), at });
+        continue;
+      }
+      if (warmIds.has(i.id)) {
+        if (STARTING.has(i.lifecycle)) {
+          const since = ms(wasWarm!.at);
+          const started = Number.isFinite(launched) && launched > since && launched <= t ? launched : t;
+          resuming[i.id] = { startedAt: new Date(started).toISOString(), seenAt: at };
+        }
+        continue;
+      }
       if (!Number.isFinite(launched) || launched > t) continue;
-      // An instance started again (a warm node resumed) is a new launch: the one followed before is over.
+      // An instance started again outside the warm capacity is a new launch: the one followed before is over.
       const prior = before[i.id];
       const followed = prior && prior.launchedAt === i.launchedAt ? prior : undefined;
       if (STARTING.has(i.lifecycle)) {
         if (followed) booting[i.id] = { launchedAt: followed.launchedAt, seenAt: at };
-        else if (t - launched <= pool.timeToReadySeconds * 1000 && !wasWarm.has(i.id))
+        else if (t - launched <= pool.timeToReadySeconds * 1000)
           booting[i.id] = { launchedAt: i.launchedAt!, seenAt: at };
       } else if (SERVING.has(i.lifecycle) && followed) {
         samples.push({ seconds: Math.max(0, (ms(followed.seenAt) - launched) / 1000), at });
@@ -104,30 +158,56 @@ export function updateBoots(
     }
     if (Object.keys(booting).length) next.booting[pool.id] = booting;
     if (samples.length) next.samples[pool.id] = samples.slice(-BOOT_SAMPLES);
+    if (Object.keys(resuming).length) resumingNext[pool.id] = resuming;
+    else delete resumingNext[pool.id];
+    if (resumes.length) resumesNext[pool.id] = resumes.slice(-BOOT_SAMPLES);
   }
   if (Object.keys(warmNext).length) next.warm = warmNext;
+  if (Object.keys(resumingNext).length) next.resuming = resumingNext;
+  if (Object.keys(resumesNext).length) next.resumes = resumesNext;
   return next;
+}
+
+/** The quantile of `s` (nearest rank) where there are enough of them and it exceeds `configured`. */
+function learned(s: readonly BootSample[] | undefined, configured: number) {
+  if (!s || s.length < BOOT_MIN_SAMPLES) return undefined;
+  const sorted = s.map((x) => x.seconds).sort((a, b) => a - b);
+  const observed = Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(BOOT_QUANTILE * sorted.length) - 1)]!);
+  return observed > configured ? { configured, observed, samples: s.length } : undefined;
 }
 
 /** The time to ready a pool's launches have shown, when it is longer than the configured one. */
 export function learnedTimeToReady(pool: Pool, state: BootState | undefined): LearnedTimeToReady | undefined {
-  const s = state?.samples?.[pool.id] ?? [];
-  if (s.length < BOOT_MIN_SAMPLES) return undefined;
-  const sorted = s.map((x) => x.seconds).sort((a, b) => a - b);
-  const observed = Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(BOOT_QUANTILE * sorted.length) - 1)]!);
-  return observed > pool.timeToReadySeconds
-    ? { configured: pool.timeToReadySeconds, observed, launches: s.length }
-    : undefined;
+  const l = learned(state?.samples?.[pool.id], pool.timeToReadySeconds);
+  return l ? { configured: l.configured, observed: l.observed, launches: l.samples } : undefined;
 }
 
-/** The fleet with each pool's time to ready as its launches have shown it, where longer than configured. */
+/** The resume time a warm pool's resumes have shown, when it is longer than the configured one. */
+export function learnedResumeSeconds(
+  pool: Pool,
+  state: BootState | undefined,
+): NonNullable<WarmPolicy['resumeLearned']> | undefined {
+  if (!pool.warm) return undefined;
+  const l = learned(state?.resumes?.[pool.id], pool.warm.resumeSeconds);
+  return l ? { configured: l.configured, observed: l.observed, resumes: l.samples } : undefined;
+}
+
+/**
+ * The fleet with each pool's time to ready as its launches have shown it, and each warm pool's resume time as
+ * its resumes have, where longer than configured.
+ */
 export function withLearnedTimeToReady(fleet: Fleet, state: BootState | undefined): Fleet {
   let changed = false;
   const pools = fleet.pools.map((p) => {
     const l = learnedTimeToReady(p, state);
-    if (!l) return p;
+    const r = learnedResumeSeconds(p, state);
+    if (!l && !r) return p;
     changed = true;
-    return { ...p, timeToReadySeconds: l.observed, timeToReadyLearned: l };
+    return {
+      ...p,
+      ...(l ? { timeToReadySeconds: l.observed, timeToReadyLearned: l } : {}),
+      ...(r && p.warm ? { warm: { ...p.warm, resumeSeconds: r.observed, resumeLearned: r } } : {}),
+    };
   });
   return changed ? { ...fleet, pools } : fleet;
 }

@@ -159,16 +159,26 @@ export function decide(given: DecisionInput, now: Date): Plan {
   const lead = ttr + interval;
   // A pool whose own launches took longer than its configuration says is planned at what they took (the
   // application learns it, boot-times.ts): every lead below follows from it.
+  const pct = `${Math.round(BOOT_QUANTILE * 100)}th percentile`;
   for (const p of fleet.pools) {
     const l = p.timeToReadyLearned;
-    if (!l) continue;
-    reasons.add(
-      'rule',
-      'lead.time-to-ready',
-      `${p.id}: its launches took at least ${l.observed}s to serve (${Math.round(BOOT_QUANTILE * 100)}th percentile ` +
-        `of ${l.launches} seen), not the configured ${l.configured}s: its time to ready counts ${l.observed}s`,
-      { poolId: p.id },
-    );
+    if (l)
+      reasons.add(
+        'rule',
+        'lead.time-to-ready',
+        `${p.id}: its launches took at least ${l.observed}s to serve (${pct} of ${l.launches} seen), not the ` +
+          `configured ${l.configured}s: its time to ready counts ${l.observed}s`,
+        { poolId: p.id },
+      );
+    const r = p.warm?.resumeLearned;
+    if (r)
+      reasons.add(
+        'rule',
+        'lead.resume-time',
+        `${p.id}: its warm nodes took at least ${r.observed}s to serve once resumed (${pct} of ${r.resumes} seen), ` +
+          `not the configured ${r.configured}s: a warm node counts ${r.observed}s`,
+        { poolId: p.id },
+      );
   }
   // A window about to start: its floor is ready by its start, so its nodes launch now.
   const soon = upcomingFloor(input.schedule ?? [], active, aheadInstants(t, ttr, lead));

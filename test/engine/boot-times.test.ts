@@ -12,14 +12,17 @@ import {
   BOOT_MIN_SAMPLES,
   BOOT_SAMPLES,
   type BootState,
+  learnedResumeSeconds,
   learnedTimeToReady,
   updateBoots,
   withLearnedTimeToReady,
 } from '../../shared/engine/boot-times.ts';
 import { decide } from '../../shared/engine/decide.ts';
-import { at, fleet, input, pool, T0 } from './fixtures.ts';
+import { at, fleet, input, pool, T0, warmSpec } from './fixtures.ts';
 
 const P = pool({ id: 'g5', timeToReadySeconds: 600 });
+/** The same pool with warm capacity resuming in 120 s. */
+const W = pool({ id: 'g5', timeToReadySeconds: 600, warm: warmSpec() });
 const inst = (id: string, launchedAtS: number, lifecycle: InstanceLifecycle): ObservedInstance => ({
   id,
   capacityType: 'on-demand',
@@ -74,22 +77,40 @@ describe('following launches', () => {
     expect(s.booting.g5).toBeUndefined();
   });
 
-  it("follows no warm node resuming: the previous observation listed it in the pool's warm capacity", () => {
+  it('follows a warm node resuming as a resume, not a launch: the previous observation listed it warm', () => {
     const warmAt = (ids: string[]) => new Map([['g5', ids]]);
-    let s = updateBoots(undefined, [P], new Map([['g5', []]]), when(0), warmAt(['i-w', 'i-x']));
-    expect(s.warm).toEqual({ g5: ['i-w', 'i-x'] });
-    // i-w resumes (its launch time is its start, as EC2's), i-n is a new launch.
+    let s = updateBoots(undefined, [W], new Map([['g5', []]]), when(0), warmAt(['i-w', 'i-x']));
+    expect(s.warm).toEqual({ g5: { ids: ['i-w', 'i-x'], at: at(0) } });
+    // i-w resumes (launched at 50 s, after the previous observation: EC2's LaunchTime at its start), i-n is new.
     s = updateBoots(
       s,
-      [P],
+      [W],
       new Map([['g5', [inst('i-w', 50, 'pending'), inst('i-n', 50, 'pending')]]]),
       when(60),
       warmAt(['i-x']),
     );
     expect(Object.keys(s.booting.g5 ?? {})).toEqual(['i-n']);
-    expect(s.warm).toEqual({ g5: ['i-x'] });
-    // A pool not observed keeps the warm instances it had.
-    expect(updateBoots(s, [P], new Map(), when(120)).warm).toEqual({ g5: ['i-x'] });
+    expect(s.resuming).toEqual({ g5: { 'i-w': { startedAt: at(50), seenAt: at(60) } } });
+    expect(s.warm).toEqual({ g5: { ids: ['i-x'], at: at(60) } });
+    s = updateBoots(s, [W], new Map([['g5', [inst('i-w', 50, 'running'), inst('i-n', 50, 'running')]]]), when(200));
+    s = updateBoots(s, [W], new Map([['g5', [inst('i-w', 50, 'ready'), inst('i-n', 50, 'running')]]]), when(300));
+    // At least 200 - 50 s to serve once resumed; not a launch's sample.
+    expect(s.resumes).toEqual({ g5: [{ seconds: 150, at: at(300) }] });
+    expect(s.samples.g5).toBeUndefined();
+    // A pool not observed keeps what it knew.
+    expect(updateBoots(s, [W], new Map(), when(400)).resumes).toEqual(s.resumes);
+  });
+
+  it('takes a resume to have started when first seen starting where the cloud keeps the creation time', () => {
+    // Azure's timeCreated, GCP's creation: long before the previous observation.
+    let s = updateBoots(undefined, [W], new Map([['g5', []]]), when(0), new Map([['g5', ['vm-1']]]));
+    s = updateBoots(s, [W], new Map([['g5', [inst('vm-1', -86_400, 'running')]]]), when(60));
+    expect(s.resuming).toEqual({ g5: { 'vm-1': { startedAt: at(60), seenAt: at(60) } } });
+    s = updateBoots(s, [W], new Map([['g5', [inst('vm-1', -86_400, 'running')]]]), when(300));
+    s = updateBoots(s, [W], new Map([['g5', [inst('vm-1', -86_400, 'ready')]]]), when(400));
+    expect(s.resumes).toEqual({ g5: [{ seconds: 240, at: at(400) }] });
+    // Never followed as a launch: its creation is a day old.
+    expect(s.samples.g5).toBeUndefined();
   });
 
   it('takes an instance started again outside the warm capacity (stopped and started by hand) as a new launch', () => {
@@ -178,6 +199,20 @@ describe('the time to ready a pool counts', () => {
     expect(learnedTimeToReady(P, state)).toEqual(expected);
   });
 
+  it("counts a warm pool's resume time as its resumes have shown it, where longer than configured", () => {
+    const resumes = (...seconds: number[]): BootState => ({
+      booting: {},
+      samples: {},
+      resumes: { g5: seconds.map((x) => ({ seconds: x, at: at(0) })) },
+    });
+    expect(learnedResumeSeconds(W, resumes(60, 90, 100))).toBeUndefined();
+    expect(learnedResumeSeconds(W, resumes(200, 240, 300))).toEqual({ configured: 120, observed: 300, resumes: 3 });
+    expect(learnedResumeSeconds(P, resumes(200, 240, 300))).toBeUndefined();
+    const f = withLearnedTimeToReady(fleet([W]), resumes(200, 240, 300));
+    expect(f.pools[0]!.warm).toMatchObject({ resumeSeconds: 300, resumeLearned: { configured: 120, observed: 300 } });
+    expect(f.pools[0]!.timeToReadySeconds).toBe(600);
+  });
+
   it('puts it on the pool, the configured one kept beside it; a fleet with nothing learned is returned as is', () => {
     const f = fleet([P, pool({ id: 'other', timeToReadySeconds: 600 })]);
     const learned = withLearnedTimeToReady(f, samples(900, 900, 900));
@@ -207,6 +242,21 @@ describe('a decision with a learned time to ready', () => {
       ),
       T0,
     );
+
+  it("says so of a warm pool's resume time", () => {
+    const state: BootState = {
+      booting: {},
+      samples: {},
+      resumes: { g5: [200, 240, 300].map((x) => ({ seconds: x, at: at(0) })) },
+    };
+    const plan = decide(
+      input(withLearnedTimeToReady(fleet([{ ...W, desired: 2, ready: 2 }]), state), { demand: { rps: 10 } }),
+      T0,
+    );
+    expect(plan.reasons.find((r) => r.code === 'lead.resume-time')?.message).toBe(
+      'g5: its warm nodes took at least 300s to serve once resumed (90th percentile of 3 seen), not the configured 120s: a warm node counts 300s',
+    );
+  });
 
   it('says so, and plans its leads with it: a window 20 minutes ahead is within 1,200 s to ready + 300 s', () => {
     // Configured 600 s: lead 900 s, the window is not yet a lead away.

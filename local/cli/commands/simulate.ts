@@ -72,6 +72,7 @@ options:
   --ready-seconds N      the simulated clouds' nodes serve N s after their launch, whatever the
                          configuration says (default: each pool's configured time to ready): how a
                          configuration that says less than its clouds take plays out
+  --resume-seconds N     the same for a warm node's resume (default: each warm pool's resumeSeconds)
   --advise               also run the rightsizing advice (autoscaler advise) on the same demand and spot
                          process, and show it in the report (one more autoscaler run per option)
   -h, --help             this help`;
@@ -160,6 +161,7 @@ async function run(
       )
     : demoFleet({ startMs, warm: opts.warm, warmStartFailureRate: opts.warmStartFailure });
   if (opts.readySeconds !== undefined) demo = withReadySeconds(demo, opts.readySeconds);
+  if (opts.resumeSeconds !== undefined) demo = withResumeSeconds(demo, opts.resumeSeconds);
 
   let hours: number;
   if (trace) {
@@ -349,6 +351,16 @@ interface SimulateOptions {
   decisions?: string;
   /** Seconds the simulated clouds' nodes take from launch to serving, whatever the configuration says. */
   readySeconds?: number;
+  /** Seconds the simulated clouds' warm nodes take from resume to serving, whatever the configuration says. */
+  resumeSeconds?: number;
+}
+
+/** The world's warm nodes serve `resumeSeconds` after their resume, the configuration kept. */
+function withResumeSeconds(demo: DemoFleet, resumeSeconds: number): DemoFleet {
+  return {
+    ...demo,
+    worldPools: demo.worldPools.map((w) => (w.warm ? { ...w, warm: { ...w.warm, resumeSeconds } } : w)),
+  };
 }
 
 /**
@@ -415,6 +427,7 @@ export function parseOptions(args: string[]): SimulateOptions {
         'no-warm': { type: 'boolean' },
         'warm-start-failure': { type: 'string' },
         'ready-seconds': { type: 'string' },
+        'resume-seconds': { type: 'string' },
         advise: { type: 'boolean' },
         decisions: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -486,6 +499,15 @@ export function parseOptions(args: string[]): SimulateOptions {
       );
     }
   }
+  let resumeSeconds: number | undefined;
+  if (str('resume-seconds') !== undefined) {
+    resumeSeconds = parseDecimal(str('resume-seconds')!) ?? Number.NaN;
+    if (!Number.isFinite(resumeSeconds) || resumeSeconds < 0 || resumeSeconds > 86_400) {
+      throw new UsageError(
+        `--resume-seconds must be a number of seconds from 0 to 86400, got '${str('resume-seconds')}'`,
+      );
+    }
+  }
   return {
     help: values.help === true,
     trace: str('trace'),
@@ -507,6 +529,7 @@ export function parseOptions(args: string[]): SimulateOptions {
     advise: values.advise === true,
     ...(str('decisions') !== undefined ? { decisions: str('decisions') } : {}),
     ...(readySeconds !== undefined ? { readySeconds } : {}),
+    ...(resumeSeconds !== undefined ? { resumeSeconds } : {}),
   };
 }
 
