@@ -118,6 +118,32 @@ describe('simulate with the real autoscaler', () => {
     expect(level?.message).toMatch(new RegExp(`over ${took[0]! + 300}s`));
   }, 120_000);
 
+  it("learns from its warm nodes' resumes that they take longer than configured", async () => {
+    // Warm nodes serve 600 s after their resume; the configuration says 120 s. Three hours, each rising from 100
+    // to 400 requests/s at its half hour: each rise resumes warm nodes, each fall returns them.
+    const rows = Array.from({ length: 180 }, (_, m) => `${m * 60},${(m % 60 >= 30 ? 400 : 100) * 60}`);
+    await writeFile(path.join(dir, 'rises.csv'), `offset_s,requests\n${rows.join('\n')}\n`);
+    const { io, err } = fakeIo(dir);
+    const args = ['--trace', 'rises.csv', '--json', '--report', 'resume.html', '--resume-seconds', '600'];
+    const code = await simulate([...args, '--decisions', 'out/resume.jsonl'], io);
+    expect(code, err.join('\n')).toBe(0);
+    const records = (await readFile(path.join(dir, 'out', 'resume.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const learned = records.flatMap((r) =>
+      r.plan.reasons.filter((x: { code: string }) => x.code === 'lead.resume-time'),
+    );
+    expect(learned.length).toBeGreaterThan(0);
+    const took = learned.map((x: { message: string }) => Number(/at least (\d+)s/.exec(x.message)![1]));
+    expect(Math.min(...took)).toBeGreaterThan(120);
+    expect(Math.max(...took)).toBeLessThanOrEqual(600);
+    // The resumes are not launches: nothing learned of the time to ready.
+    expect(records.some((r) => r.plan.reasons.some((x: { code: string }) => x.code === 'lead.time-to-ready'))).toBe(
+      false,
+    );
+  }, 120_000);
+
   it('simulates the first fleet of a configuration, with its reserved pools as capacity blocks', async () => {
     const demo = demoFromConfig(await loadConfigFile(DEMO));
     expect(demo.fleet.id).toBe('llm-demo');
