@@ -10,17 +10,19 @@
  * `LaunchTime`, a Kubernetes object's `creationTimestamp`, an Azure VM's `timeCreated`) and whether they serve.
  * An instance first seen not serving and no older than the pool's time to ready is a launch being followed
  * (one first seen older has an unknown start: a warm node resumed on a cloud that keeps its creation time, an
- * instance from before the fleet's state; one the previous observation listed in the pool's warm capacity is a
- * warm node resuming, which takes its resume time, not a launch's); when a later decision sees it serving, its launch took at least as
+ * instance from before the fleet's state); when a later decision sees it serving, its launch took at least as
  * long as it had run when last seen not serving. That lower bound is the sample: never longer than the launch
  * took, so the learning only ever lengthens a pool's time to ready on evidence. Instances that end before they
- * serve are dropped (a launch that fails is a shortfall, shortfall.ts, not a slow boot).
+ * serve are dropped (a launch that fails is a shortfall, shortfall.ts, not a slow boot). One the previous
+ * observation listed in the pool's warm capacity is a warm node resuming: it is followed the same way as a
+ * resume, and its samples are the pool's resume time's (`updateBoots`).
  *
  * What is used: a pool with at least `BOOT_MIN_SAMPLES` launches seen serving counts as its time to ready the
  * larger of the configured one and the `BOOT_QUANTILE` of their lower bounds (the last `BOOT_SAMPLES`, from
- * the last `BOOT_MEMORY_SECONDS`): a launch slower than nine in ten seen is still planned for. The configured
- * time stays the floor: a pool whose nodes serve sooner keeps the lead the operator stated. The state is the
- * application's (the fleet's state, saved with each decision); the functions here are pure.
+ * the last `BOOT_MEMORY_SECONDS`): a launch slower than nine in ten seen is still planned for; a warm pool its
+ * resume time likewise. The configured times stay the floor: a pool whose nodes serve sooner keeps the leads
+ * the operator stated. The state is the application's (the fleet's state, saved with each decision); the
+ * functions here are pure.
  */
 import type { ObservedInstance } from '../domain/ports.ts';
 import type { Fleet, Pool, WarmPolicy } from '../domain/types.ts';
