@@ -20,6 +20,21 @@ import { fakeIo, NO_SPOT, stepTrace } from './support.ts';
 
 const DEMO = fileURLToPath(new URL('../../config/demo.json', import.meta.url));
 
+/**
+ * The decisions of a `--decisions` file, the reasons of `code` among them (at least one), and the seconds each
+ * says was learned ("at least N s").
+ */
+async function learnedOf(file: string, code: string) {
+  const records = (await readFile(file, 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const learned = records.flatMap((r) => r.plan.reasons.filter((x: { code: string }) => x.code === code));
+  expect(learned.length).toBeGreaterThan(0);
+  const took: number[] = learned.map((x: { message: string }) => Number(/at least (\d+)s/.exec(x.message)![1]));
+  return { records, learned, took };
+}
+
 /** The demo fleet's autoscaler over one minute of `rps` requests/s from a warm start. */
 async function firstMinute(rps: number, spot: Parameters<typeof runSimulation>[0]['spot'] = NO_SPOT) {
   const demo = demoFleet();
@@ -99,16 +114,8 @@ describe('simulate with the real autoscaler', () => {
     const args = ['--trace', 'trace.csv', '--json', '--report', 'slow.html', '--no-warm', '--ready-seconds', '1200'];
     const code = await simulate([...args, '--decisions', 'out/slow.jsonl'], io);
     expect(code, err.join('\n')).toBe(0);
-    const records = (await readFile(path.join(dir, 'out', 'slow.jsonl'), 'utf8'))
-      .trimEnd()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const learned = records.flatMap((r) =>
-      r.plan.reasons.filter((x: { code: string }) => x.code === 'lead.time-to-ready'),
-    );
-    expect(learned.length).toBeGreaterThan(0);
+    const { records, learned, took } = await learnedOf(path.join(dir, 'out', 'slow.jsonl'), 'lead.time-to-ready');
     // A lower bound of 1,200 s seen at decisions at most 5 minutes apart: at least 900 s, never above 1,200 s.
-    const took = learned.map((x: { message: string }) => Number(/at least (\d+)s/.exec(x.message)![1]));
     expect(Math.min(...took)).toBeGreaterThanOrEqual(900);
     expect(Math.max(...took)).toBeLessThanOrEqual(1200);
     expect(learned[0].message).toContain('not the configured 600s');
@@ -127,15 +134,7 @@ describe('simulate with the real autoscaler', () => {
     const args = ['--trace', 'rises.csv', '--json', '--report', 'resume.html', '--resume-seconds', '600'];
     const code = await simulate([...args, '--decisions', 'out/resume.jsonl'], io);
     expect(code, err.join('\n')).toBe(0);
-    const records = (await readFile(path.join(dir, 'out', 'resume.jsonl'), 'utf8'))
-      .trimEnd()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const learned = records.flatMap((r) =>
-      r.plan.reasons.filter((x: { code: string }) => x.code === 'lead.resume-time'),
-    );
-    expect(learned.length).toBeGreaterThan(0);
-    const took = learned.map((x: { message: string }) => Number(/at least (\d+)s/.exec(x.message)![1]));
+    const { records, took } = await learnedOf(path.join(dir, 'out', 'resume.jsonl'), 'lead.resume-time');
     expect(Math.min(...took)).toBeGreaterThan(120);
     expect(Math.max(...took)).toBeLessThanOrEqual(600);
     // The resumes are not launches: nothing learned of the time to ready.

@@ -490,24 +490,17 @@ export function parseOptions(args: string[]): SimulateOptions {
       );
     }
   }
-  let readySeconds: number | undefined;
-  if (str('ready-seconds') !== undefined) {
-    readySeconds = parseDecimal(str('ready-seconds')!) ?? Number.NaN;
-    if (!Number.isFinite(readySeconds) || readySeconds < 0 || readySeconds > 86_400) {
-      throw new UsageError(
-        `--ready-seconds must be a number of seconds from 0 to 86400, got '${str('ready-seconds')}'`,
-      );
+  /** A number of seconds from 0 to a day (decimal digits only), when the option is given. */
+  const seconds = (k: string): number | undefined => {
+    if (str(k) === undefined) return undefined;
+    const n = parseDecimal(str(k)!) ?? Number.NaN;
+    if (!Number.isFinite(n) || n < 0 || n > 86_400) {
+      throw new UsageError(`--${k} must be a number of seconds from 0 to 86400, got '${str(k)}'`);
     }
-  }
-  let resumeSeconds: number | undefined;
-  if (str('resume-seconds') !== undefined) {
-    resumeSeconds = parseDecimal(str('resume-seconds')!) ?? Number.NaN;
-    if (!Number.isFinite(resumeSeconds) || resumeSeconds < 0 || resumeSeconds > 86_400) {
-      throw new UsageError(
-        `--resume-seconds must be a number of seconds from 0 to 86400, got '${str('resume-seconds')}'`,
-      );
-    }
-  }
+    return n;
+  };
+  const readySeconds = seconds('ready-seconds');
+  const resumeSeconds = seconds('resume-seconds');
   return {
     help: values.help === true,
     trace: str('trace'),
