@@ -138,7 +138,10 @@ export function updateBoots(
           resumes.push({ seconds: Math.max(0, (ms(r.seenAt) - ms(r.startedAt)) / 1000), at });
         continue;
       }
-      if (warmIds.has(i.id)) {
+      // An instance started again outside the warm capacity is a new launch: the one followed before is over.
+      const prior = before[i.id];
+      const followed = prior && prior.launchedAt === i.launchedAt ? prior : undefined;
+      if (!followed && warmIds.has(i.id)) {
         if (STARTING.has(i.lifecycle)) {
           const since = ms(wasWarm!.at);
           const started = Number.isFinite(launched) && launched > since && launched <= t ? launched : t;
@@ -147,9 +150,6 @@ export function updateBoots(
         continue;
       }
       if (!Number.isFinite(launched) || launched > t) continue;
-      // An instance started again outside the warm capacity is a new launch: the one followed before is over.
-      const prior = before[i.id];
-      const followed = prior && prior.launchedAt === i.launchedAt ? prior : undefined;
       if (STARTING.has(i.lifecycle)) {
         if (followed) booting[i.id] = { launchedAt: followed.launchedAt, seenAt: at };
         else if (t - launched <= pool.timeToReadySeconds * 1000)

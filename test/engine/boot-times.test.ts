@@ -177,6 +177,63 @@ describe('following launches', () => {
   });
 });
 
+describe('following launches (properties)', () => {
+  const lifecycles = ['pending', 'running', 'ready', 'terminating', 'terminated'] as const;
+  /** Observations of up to 4 instances over time, each instance at a random lifecycle and launch time. */
+  const observations = fc.array(
+    fc.tuple(
+      fc.integer({ min: 1, max: 600 }),
+      // A cloud lists an instance once.
+      fc.uniqueArray(
+        fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(...lifecycles), fc.integer({ min: 0, max: 3 })),
+        { maxLength: 4, selector: ([id]) => id },
+      ),
+      fc.subarray([0, 1, 2, 3]),
+    ),
+    { minLength: 1, maxLength: 12 },
+  );
+  /** The state after each observation in turn, each a gap after the one before; `twice` applies each two times. */
+  type Observations = Array<[number, Array<[number, InstanceLifecycle, number]>, number[]]>;
+  function run(obs: Observations, twice: boolean) {
+    let s: BootState | undefined;
+    let t = 0;
+    const states: BootState[] = [];
+    for (const [gap, seen, warm] of obs) {
+      t += gap;
+      const list = seen.map(([id, lifecycle, launch]) => inst(`i-${id}`, t - launch * 200, lifecycle));
+      const w = new Map([['g5', warm.map((id) => `i-${id}`)]]);
+      s = updateBoots(s, [W], new Map([['g5', list]]), when(t), w);
+      if (twice) s = updateBoots(s, [W], new Map([['g5', list]]), when(t), w);
+      states.push(s);
+    }
+    return states;
+  }
+
+  it('an observation delivered twice at the same instant adds no sample (decisions at one instant, retried ones)', () => {
+    fc.assert(
+      fc.property(observations, (obs) => {
+        const once = run(obs, false);
+        const twice = run(obs, true);
+        expect(twice.map((s) => [s.samples, s.resumes])).toEqual(once.map((s) => [s.samples, s.resumes]));
+      }),
+    );
+  });
+
+  it('every sample is at least 0 and at most the time since the first observation', () => {
+    fc.assert(
+      fc.property(observations, (obs) => {
+        const states = run(obs, false);
+        const span = obs.reduce((n, [gap]) => n + gap, 0);
+        for (const s of states)
+          for (const x of [...Object.values(s.samples), ...Object.values(s.resumes ?? {})].flat()) {
+            expect(x.seconds).toBeGreaterThanOrEqual(0);
+            expect(x.seconds).toBeLessThanOrEqual(span + 600);
+          }
+      }),
+    );
+  });
+});
+
 describe('the time to ready a pool counts', () => {
   it.each([
     {
