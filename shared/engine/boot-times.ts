@@ -161,7 +161,6 @@ export function updateBoots(
     if (Object.keys(booting).length) next.booting[pool.id] = booting;
     if (samples.length) next.samples[pool.id] = samples.slice(-BOOT_SAMPLES);
     if (Object.keys(resuming).length) resumingNext[pool.id] = resuming;
-    else delete resumingNext[pool.id];
     if (resumes.length) resumesNext[pool.id] = resumes.slice(-BOOT_SAMPLES);
   }
   if (Object.keys(warmNext).length) next.warm = warmNext;
