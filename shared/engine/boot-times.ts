@@ -12,7 +12,11 @@
  * (one first seen older has an unknown start: a warm node resumed on a cloud that keeps its creation time, an
  * instance from before the fleet's state); when a later decision sees it serving, its launch took at least as
  * long as it had run when last seen not serving. That lower bound is the sample: never longer than the launch
- * took, so the learning only ever lengthens a pool's time to ready on evidence. Instances that end before they
+ * took, so the learning only ever lengthens a pool's time to ready on evidence. An instance listed without a
+ * launch time (a GCP managed instance group's `listManagedInstances` gives none) is followed from its first
+ * sight, where the pool's previous observation did not list it: it was launched since, so it had run at least
+ * from its first sight to the last sight of it not serving, the same lower bound, shorter by up to a decision
+ * interval. Instances that end before they
  * serve are dropped (a launch that fails is a shortfall, shortfall.ts, not a slow boot). One the previous
  * observation listed in the pool's warm capacity is a warm node resuming: it is followed the same way as a
  * resume, and its samples are the pool's resume time's (`updateBoots`).
@@ -45,8 +49,11 @@ export interface BootSample {
 
 /** What the fleet has seen of its launches and warm resumes, per pool. */
 export interface BootState {
-  /** Launches being followed, by pool and instance id: when the cloud started it, when it was last seen not serving. */
-  booting: Record<string, Record<string, { launchedAt: string; seenAt: string }>>;
+  /**
+   * Launches being followed, by pool and instance id: when the cloud started it (`sighted`: when it was first
+   * seen starting, the cloud giving no launch time), when it was last seen not serving.
+   */
+  booting: Record<string, Record<string, Launch>>;
   /** Completed launches, oldest first. */
   samples: Record<string, BootSample[]>;
   /**
@@ -58,6 +65,19 @@ export interface BootState {
   resuming?: Record<string, Record<string, { startedAt: string; seenAt: string }>>;
   /** Completed resumes, oldest first. */
   resumes?: Record<string, BootSample[]>;
+  /**
+   * The instances each pool listed without a launch time at its last observation, and when: kept for a pool that
+   * listed such instances or none at all, so that one listed starting later and not then is known to be new.
+   */
+  listed?: Record<string, { ids: string[]; at: string }>;
+}
+
+/** A launch being followed (`BootState.booting`). */
+export interface Launch {
+  launchedAt: string;
+  seenAt: string;
+  /** `launchedAt` is when it was first seen starting: the cloud lists it without a launch time. */
+  sighted?: true;
 }
 
 /** A pool's time to ready as learned, when its launches say more than its configuration (`Pool.timeToReadyLearned`). */
@@ -113,6 +133,7 @@ export function updateBoots(
     samples: remembered(state?.samples, ids, t),
   };
   const warmNext = unobserved(state?.warm, ids, instances);
+  const listedNext = unobserved(state?.listed, ids, instances);
   const resumingNext = unobserved(state?.resuming, ids, instances);
   const resumesNext = remembered(state?.resumes, ids, t);
   for (const pool of pools) {
@@ -121,10 +142,14 @@ export function updateBoots(
     const before = state?.booting?.[pool.id] ?? {};
     const resumingBefore = state?.resuming?.[pool.id] ?? {};
     const wasWarm = state?.warm?.[pool.id];
-    const warmIds = new Set(wasWarm?.ids ?? []);
+    // A listing of this same instant (an observation delivered again) is not a previous observation.
+    const warmIds = new Set(wasWarm && ms(wasWarm.at) < t ? wasWarm.ids : []);
     const warmNow = warm.get(pool.id) ?? [];
     if (warmNow.length) warmNext[pool.id] = { ids: [...warmNow], at };
-    const booting: Record<string, { launchedAt: string; seenAt: string }> = {};
+    const listedBefore = state?.listed?.[pool.id] ? new Set(state.listed[pool.id]!.ids) : undefined;
+    const unstamped = seen.filter((i) => !i.launchedAt).map((i) => i.id);
+    if (unstamped.length || !seen.length) listedNext[pool.id] = { ids: unstamped, at };
+    const booting: Record<string, Launch> = {};
     const resuming: Record<string, { startedAt: string; seenAt: string }> = {};
     const samples = next.samples[pool.id] ?? [];
     const resumes = resumesNext[pool.id] ?? [];
@@ -140,12 +165,24 @@ export function updateBoots(
       }
       // An instance started again outside the warm capacity is a new launch: the one followed before is over.
       const prior = before[i.id];
-      const followed = prior && prior.launchedAt === i.launchedAt ? prior : undefined;
+      const followed =
+        prior && (prior.launchedAt === i.launchedAt || (prior.sighted && !i.launchedAt)) ? prior : undefined;
       if (!followed && warmIds.has(i.id)) {
         if (STARTING.has(i.lifecycle)) {
           const since = ms(wasWarm!.at);
           const started = Number.isFinite(launched) && launched > since && launched <= t ? launched : t;
           resuming[i.id] = { startedAt: new Date(started).toISOString(), seenAt: at };
+        }
+        continue;
+      }
+      if (!i.launchedAt) {
+        // No launch time: a launch since the pool's previous observation, followed from its first sight.
+        if (STARTING.has(i.lifecycle)) {
+          if (followed) booting[i.id] = { ...followed, seenAt: at };
+          else if (listedBefore && !listedBefore.has(i.id))
+            booting[i.id] = { launchedAt: at, seenAt: at, sighted: true };
+        } else if (SERVING.has(i.lifecycle) && followed) {
+          samples.push({ seconds: Math.max(0, (ms(followed.seenAt) - ms(followed.launchedAt)) / 1000), at });
         }
         continue;
       }
@@ -164,6 +201,7 @@ export function updateBoots(
     if (resumes.length) resumesNext[pool.id] = resumes.slice(-BOOT_SAMPLES);
   }
   if (Object.keys(warmNext).length) next.warm = warmNext;
+  if (Object.keys(listedNext).length) next.listed = listedNext;
   if (Object.keys(resumingNext).length) next.resuming = resumingNext;
   if (Object.keys(resumesNext).length) next.resumes = resumesNext;
   return next;

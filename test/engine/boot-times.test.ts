@@ -113,6 +113,14 @@ describe('following launches', () => {
     expect(s.samples.g5).toBeUndefined();
   });
 
+  it('takes a warm listing of the same instant (an observation delivered again) for no previous observation', () => {
+    const seen = new Map([['g5', [inst('vm-1', -86_400, 'running')]]]);
+    const warm = new Map([['g5', ['vm-1']]]);
+    let s = updateBoots(undefined, [W], seen, when(60), warm);
+    s = updateBoots(s, [W], seen, when(60), warm);
+    expect(s.resuming).toBeUndefined();
+  });
+
   it('takes an instance started again outside the warm capacity (stopped and started by hand) as a new launch', () => {
     const s = observe([
       [60, [inst('i-1', 0, 'running')]],
@@ -121,6 +129,73 @@ describe('following launches', () => {
       [700, [inst('i-1', 500, 'ready')]],
     ]);
     expect(s.samples.g5).toEqual([{ seconds: 60, at: at(700) }]);
+  });
+
+  describe('an instance listed without a launch time (a GCP managed instance group)', () => {
+    /** An instance without a launch time. */
+    const bare = (id: string, lifecycle: InstanceLifecycle): ObservedInstance => ({
+      id,
+      capacityType: 'on-demand',
+      lifecycle,
+    });
+
+    it('is followed from its first sight where the previous observation did not list it: a lower bound', () => {
+      const s = observe([
+        [0, [bare('old', 'ready')]],
+        [300, [bare('old', 'ready'), bare('new', 'pending')]],
+        [600, [bare('old', 'ready'), bare('new', 'running')]],
+        [900, [bare('old', 'ready'), bare('new', 'ready')]],
+      ]);
+      // Launched after 0 s, first seen at 300 s, last seen starting at 600 s: at least 300 s.
+      expect(s.samples.g5).toEqual([{ seconds: 300, at: at(900) }]);
+      expect(s.booting.g5).toBeUndefined();
+      expect(s.listed).toEqual({ g5: { ids: ['old', 'new'], at: at(900) } });
+    });
+
+    it('is followed when the pool listed no instance before (a group scaled from zero)', () => {
+      const s = observe([
+        [0, []],
+        [60, [bare('a', 'pending')]],
+        [500, [bare('a', 'ready')]],
+      ]);
+      expect(s.samples.g5).toEqual([{ seconds: 0, at: at(500) }]);
+    });
+
+    it.each([
+      {
+        name: 'at the first observation of its pool: its start is unknown',
+        first: [] as [number, ObservedInstance[]][],
+      },
+      {
+        name: 'listed starting by the previous observation too',
+        first: [[0, [bare('a', 'running')]]] as [number, ObservedInstance[]][],
+      },
+    ])('is not followed $name', ({ first }) => {
+      const s = observe([...first, [300, [bare('a', 'running')]], [600, [bare('a', 'ready')]]]);
+      expect(s.samples.g5).toBeUndefined();
+    });
+
+    it('is dropped when it ends before serving, and its pool learns its time to ready from three', () => {
+      let s = observe([
+        [0, []],
+        [60, [bare('x', 'pending')]],
+        [360, [bare('x', 'terminated')]],
+      ]);
+      expect(s.booting.g5).toBeUndefined();
+      for (const [k, id] of ['a', 'b', 'c'].entries()) {
+        const t0 = 1000 * (k + 1);
+        s = observe(
+          [
+            [t0, [bare(id, 'pending')]],
+            [t0 + 900, [bare(id, 'running')]],
+            [t0 + 960, [bare(id, 'ready')]],
+          ],
+          s,
+        );
+      }
+      expect(s.samples.g5?.map((x) => x.seconds)).toEqual([900, 900, 900]);
+      expect(learnedTimeToReady(P, s)).toEqual({ configured: 600, observed: 900, launches: 3 });
+    });
   });
 
   it('keeps what it knows of a pool this observation did not list, and forgets launches older than its memory', () => {
@@ -185,7 +260,8 @@ describe('following launches (properties)', () => {
       fc.integer({ min: 1, max: 600 }),
       // A cloud lists an instance once.
       fc.uniqueArray(
-        fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(...lifecycles), fc.integer({ min: 0, max: 3 })),
+        // A launch time of -1: none listed (a GCP managed instance group's list).
+        fc.tuple(fc.integer({ min: 0, max: 3 }), fc.constantFrom(...lifecycles), fc.integer({ min: -1, max: 3 })),
         { maxLength: 4, selector: ([id]) => id },
       ),
       fc.subarray([0, 1, 2, 3]),
@@ -200,7 +276,10 @@ describe('following launches (properties)', () => {
     const states: BootState[] = [];
     for (const [gap, seen, warm] of obs) {
       t += gap;
-      const list = seen.map(([id, lifecycle, launch]) => inst(`i-${id}`, t - launch * 200, lifecycle));
+      const list = seen.map(([id, lifecycle, launch]) => {
+        const i = inst(`i-${id}`, t - launch * 200, lifecycle);
+        return launch < 0 ? { ...i, launchedAt: undefined } : i;
+      });
       const w = new Map([['g5', warm.map((id) => `i-${id}`)]]);
       s = updateBoots(s, [W], new Map([['g5', list]]), when(t), w);
       if (twice) s = updateBoots(s, [W], new Map([['g5', list]]), when(t), w);

@@ -125,6 +125,30 @@ describe('simulate with the real autoscaler', () => {
     expect(level?.message).toMatch(new RegExp(`over ${took[0]! + 300}s`));
   }, 120_000);
 
+  it('learns it too on a GCP managed instance group, whose list gives no launch time: from first sight', async () => {
+    // The demo's configuration with its GCP group alone (no warm capacity), from 100 to 300 requests/s and back.
+    const config = JSON.parse(await readFile(DEMO, 'utf8'));
+    const fleet = config.fleets[0];
+    fleet.pools = fleet.pools
+      .filter((p: { id: string }) => p.id === 'gcp-l4')
+      .map(({ warm: _, ...p }: object & { warm?: unknown }) => p);
+    delete fleet.policy.placement.onDemandBase;
+    delete config.$schema;
+    await writeFile(path.join(dir, 'gcp.json'), JSON.stringify(config));
+    const rows = Array.from({ length: 120 }, (_, m) => `${m * 60},${(m >= 40 && m < 90 ? 300 : 100) * 60}`);
+    await writeFile(path.join(dir, 'gcp-trace.csv'), `offset_s,requests\n${rows.join('\n')}\n`);
+    const { io, err } = fakeIo(dir);
+    const args = ['--trace', 'gcp-trace.csv', '--config', 'gcp.json', '--json', '--report', 'gcp.html'];
+    const code = await simulate([...args, '--ready-seconds', '1200', '--decisions', 'out/gcp.jsonl'], io);
+    expect(code, err.join('\n')).toBe(0);
+    const { learned, took } = await learnedOf(path.join(dir, 'out', 'gcp.jsonl'), 'lead.time-to-ready');
+    expect(learned[0].message).toMatch(/^gcp-l4: /);
+    // From first sight to the last sight starting, decisions at most 5 minutes apart: a lower bound, shorter
+    // than from the launch by up to a decision interval.
+    expect(Math.min(...took)).toBeGreaterThan(600);
+    expect(Math.max(...took)).toBeLessThanOrEqual(1200);
+  }, 120_000);
+
   it("learns from its warm nodes' resumes that they take longer than configured", async () => {
     // Warm nodes serve 600 s after their resume; the configuration says 120 s. Three hours, each rising from 100
     // to 400 requests/s at its half hour: each rise resumes warm nodes, each fall returns them.
