@@ -327,6 +327,40 @@ describe('oracle', () => {
     );
   });
 
+  it("keeps the operator's ceilings too: each pool's maximum and the fleet's maxNodes, leaving the rest unserved", () => {
+    // 50 rps in each of 3 steps of an hour against pools of 10 rps a node: on-demand at most 3 nodes, spot
+    // cheaper but only 1 available. Without the fleet's ceiling: 1 spot + 3 on-demand, 10 rps a step unserved.
+    const sources = [
+      { poolId: 'od', rpsPerNode: 10, hourlyPrice: 1, lagSteps: 1, available: new Array(3).fill(3) },
+      { poolId: 'spot', rpsPerNode: 10, hourlyPrice: 0.3, lagSteps: 1, available: new Array(3).fill(1) },
+    ];
+    const pools = planOracle([50, 50, 50], sources, 3600, 'warm');
+    expect(pools.alive).toEqual({ od: [3, 3, 3], spot: [1, 1, 1] });
+    expect(pools.unservedRpsSteps).toBeCloseTo(30, 9);
+    // With the fleet at most 2 nodes: the cheapest per request first (spot), then one on-demand node.
+    const fleet = planOracle([50, 50, 50], sources, 3600, 'warm', { maxNodes: 2 });
+    expect(fleet.alive).toEqual({ od: [1, 1, 1], spot: [1, 1, 1] });
+    expect(fleet.unservedRpsSteps).toBeCloseTo(90, 9);
+    // A floor above the ceiling is held at the ceiling.
+    expect(planOracle([0, 0, 0], sources, 3600, 'warm', { minNodes: 4, maxNodes: 2 }).alive).toEqual({
+      od: [1, 1, 1],
+      spot: [1, 1, 1],
+    });
+  });
+
+  it("holds the oracle of a configured fleet within its pools' maxima: no bar above what the fleet may hold", async () => {
+    // The demo with its GCP pool alone at most 4 nodes (25.7 rps each): the day's peak needs far more.
+    const base = demoFleet();
+    const demo = {
+      ...base,
+      worldPools: base.worldPools.filter((p) => p.id === 'gcp-l4').map((p) => ({ ...p, max: 4 })),
+      fleet: { ...base.fleet, pools: base.fleet.pools.filter((p) => p.id === 'gcp-l4').map((p) => ({ ...p, max: 4 })) },
+    };
+    const r = await run(createOracle(), { trace: stepTrace([[0, 200]], 120), demo, hours: 2 });
+    expect(r.summary.slo_attainment).toBeCloseTo((4 * 25.7) / 200, 2);
+    expect(r.summary.gpu_hours).toBeCloseTo(4 * 2, 9);
+  });
+
   it("reads the demo's business hours as the autoscaler's configuration states them", async () => {
     const demo = demoFleet();
     const resolved = await loadConfigFile(DEMO_CONFIG_FILE);

@@ -6,11 +6,14 @@
  * The plan (`planOracle`) is built life by life. A life is one node of one pool, alive over steps
  * [from, to), serving from `from + lag` (or from the start for a node running at the start). It may exist only
  * where its pool has room in every step of its life:
- *   - on-demand: unlimited;
+ *   - on-demand: the pool's maximum;
  *   - a capacity block: its instances, in steps that lie wholly inside the block (ended before it expires);
  *   - spot: zones x the lowest availability of any of the pool's zones over the step (spot groups place
  *     nodes evenly across zones and the oracle removes nodes so as to keep them even, so no zone ever holds
- *     more than its availability and no node is ever taken back).
+ *     more than its availability and no node is ever taken back), at most the pool's maximum;
+ * and where the fleet holds fewer than its `maxNodes` in every step of it. The operator's ceilings bind the
+ * oracle as they bind the autoscaler: an oracle that served a peak above them would set a bar no controller of
+ * this fleet could reach (where they bind, the oracle's plan leaves demand unserved and its SLO says so).
  * Each round, for every pool, the candidate lives are the runs of steps with demand still unserved, within
  * the pool's room, merged across gaps no longer than the pool's lag (keeping a node through a short gap costs
  * no more than launching a new one, which pays the lag again), each launched `lag` steps ahead. The
@@ -47,12 +50,15 @@ export interface OracleSource {
 
 /**
  * The operator's hard floors, which bind every controller alike (a controller-independent floor is not a
- * controller's cost): each pool's minimum (`OracleSource.min`) and the fleet's `minNodes`.
+ * controller's cost): each pool's minimum (`OracleSource.min`) and the fleet's `minNodes`; and its ceiling, the
+ * fleet's `maxNodes` (each pool's maximum is in its `OracleSource.available`).
  */
-export interface OracleFloors {
+export interface OracleBounds {
   minNodes?: number;
   /** The fleet's floor per step where it varies (schedule windows), at least `minNodes`. */
   minNodesAt?: readonly number[];
+  /** The most nodes the fleet may hold in any step (default: no limit). */
+  maxNodes?: number;
 }
 
 export interface OracleLife {
@@ -67,7 +73,7 @@ export interface OraclePlan {
   /** Nodes alive (billed) per pool per step. */
   alive: Record<string, number[]>;
   lives: OracleLife[];
-  /** Requests/s x steps the plan could not serve (0 when an unlimited pool exists). */
+  /** Requests/s x steps the plan could not serve (0 unless the spot availability or the ceilings bind). */
   unservedRpsSteps: number;
   /** What the plan costs in the World's terms (node-steps x price), USD. */
   costUsd: number;
@@ -81,11 +87,15 @@ export function planOracle(
   stepSeconds: number,
   /** `warm` (default): a node alive at step 0 serves at once (it was running before); `cold`: it pays the lag too. */
   startMode: StartMode = 'warm',
-  floors: OracleFloors = {},
+  floors: OracleBounds = {},
 ): OraclePlan {
   const n = offeredRps.length;
   const residual = offeredRps.map((r) => Math.max(0, r));
   const used = new Map(sources.map((s) => [s.poolId, new Array<number>(n).fill(0)]));
+  // Nodes of every pool per step, against the fleet's ceiling.
+  const fleetUsed = new Array<number>(n).fill(0);
+  const maxNodes = floors.maxNodes ?? Number.POSITIVE_INFINITY;
+  const fleetRoom = (k: number) => fleetUsed[k]! < maxNodes;
   const lives: OracleLife[] = [];
   let costUsd = 0;
   const stepHours = stepSeconds / 3600;
@@ -93,7 +103,10 @@ export function planOracle(
     lives.push(life);
     costUsd += (life.to - life.from) * stepHours * source.hourlyPrice;
     const u = used.get(source.poolId)!;
-    for (let k = life.from; k < life.to; k++) u[k]! += 1;
+    for (let k = life.from; k < life.to; k++) {
+      u[k]! += 1;
+      fleetUsed[k]! += 1;
+    }
     for (let k = Math.max(life.servesFrom, life.from); k < life.to; k++)
       residual[k] = Math.max(0, residual[k]! - source.rpsPerNode);
   };
@@ -107,7 +120,7 @@ export function planOracle(
     if (!residual.some((r) => r > EPS)) break;
     let best: { life: OracleLife; source: OracleSource; ratio: number; served: number; cost: number } | undefined;
     for (const source of sources) {
-      for (const life of candidates(source, used.get(source.poolId)!, residual, startMode === 'warm')) {
+      for (const life of candidates(source, used.get(source.poolId)!, residual, startMode === 'warm', fleetRoom)) {
         let served = 0;
         for (let k = Math.max(life.servesFrom, life.from); k < life.to; k++)
           served += Math.min(source.rpsPerNode, residual[k]!);
@@ -128,16 +141,15 @@ export function planOracle(
   // no earlier than the end of step 0, as every controller's first launch.
   const floorAt = (k: number) => Math.max(floors.minNodes ?? 0, floors.minNodesAt?.[k] ?? 0);
   if (Array.from({ length: n }, (_, k) => floorAt(k)).some((f) => f > 0)) {
-    const total = (k: number) => sources.reduce((t, s) => t + used.get(s.poolId)![k]!, 0);
     const warm = startMode === 'warm';
     for (;;) {
-      const short = Array.from({ length: n }, (_, k) => total(k) < floorAt(k));
+      const short = Array.from({ length: n }, (_, k) => fleetUsed[k]! < Math.min(floorAt(k), maxNodes));
       const start = short.indexOf(true);
       if (start < 0) break;
       let chosen: { source: OracleSource; from: number } | undefined;
       for (const source of [...sources].sort((a, b) => a.hourlyPrice - b.hourlyPrice)) {
         const u = used.get(source.poolId)!;
-        const room = (k: number) => u[k]! < source.available[k]!;
+        const room = (k: number) => u[k]! < source.available[k]! && fleetRoom(k);
         if (!room(start)) continue;
         const earliest =
           start === 0 ? 0 : warm ? Math.max(0, start - source.lagSteps) : Math.max(1, start - source.lagSteps);
@@ -151,7 +163,7 @@ export function planOracle(
       const { source, from } = chosen;
       const u = used.get(source.poolId)!;
       let end = start;
-      while (end < n && short[end] && u[end]! < source.available[end]!) end++;
+      while (end < n && short[end] && u[end]! < source.available[end]! && fleetRoom(end)) end++;
       // A node alive at step 0 was running before the clock started (warm), or is the fleet at its minimum (cold).
       const servesFrom = from === 0 && (warm || start === 0) ? 0 : from + source.lagSteps;
       take(source, { poolId: source.poolId, from, to: end, servesFrom });
@@ -169,19 +181,21 @@ function candidates(
   used: readonly number[],
   residual: readonly number[],
   warm: boolean,
+  fleetRoom: (k: number) => boolean = () => true,
 ): OracleLife[] {
   const n = residual.length;
   const lag = source.lagSteps;
   const out: OracleLife[] = [];
   let k = 0;
   while (k < n) {
-    // A window of consecutive steps with room for one more node.
-    if (!(used[k]! < source.available[k]!)) {
+    // A window of consecutive steps with room for one more node, in the pool and in the fleet.
+    const room = (i: number) => used[i]! < source.available[i]! && fleetRoom(i);
+    if (!room(k)) {
       k++;
       continue;
     }
     const a = k;
-    while (k < n && used[k]! < source.available[k]!) k++;
+    while (k < n && room(k)) k++;
     const b = k;
     // Runs of unserved demand inside the window, merged across gaps of at most `lag` steps.
     let i = a;
@@ -231,6 +245,8 @@ export function oracleSources(demo: DemoFleet, foresight: Foresight): OracleSour
         return r && !r.cancelled && t0 >= r.start && t1 < r.end ? r.total : 0;
       });
     } else available = new Array<number>(n).fill(Number.POSITIVE_INFINITY);
+    // The pool's maximum: the operator's ceiling, as the autoscaler keeps it.
+    available = available.map((a) => Math.min(a, Math.max(0, spec.max)));
     return {
       poolId: spec.id,
       rpsPerNode: pool.rpsPerNode,
@@ -305,6 +321,7 @@ export function createOracle(options: OracleOptions = {}): Controller {
     plan = planOracle(offeredRps, oracleSources(demo, foresight), foresight.stepSeconds, mode, {
       minNodes: demo.fleet.policy.minNodes,
       minNodesAt: scheduleFloors(demo, offeredRps.length, foresight.stepSeconds),
+      ...(demo.fleet.policy.maxNodes !== undefined ? { maxNodes: demo.fleet.policy.maxNodes } : {}),
     });
     spotPools = new Set(demo.worldPools.filter((p) => p.capacityType === 'spot').map((p) => p.id));
     return plan;
