@@ -149,6 +149,28 @@ describe('simulate with the real autoscaler', () => {
     expect(Math.max(...took)).toBeLessThanOrEqual(1200);
   }, 120_000);
 
+  it('simulates a fleet of spot pools alone, leaving out the baselines that need an on-demand pool, and says so', async () => {
+    const config = JSON.parse(await readFile(DEMO, 'utf8'));
+    const fleet = config.fleets[0];
+    fleet.pools = fleet.pools.filter((p: { capacityType: string }) => p.capacityType === 'spot');
+    delete fleet.policy.placement.onDemandBase;
+    delete config.$schema;
+    await writeFile(path.join(dir, 'spot-only.json'), JSON.stringify(config));
+    const { io, out, err } = fakeIo(dir);
+    const code = await simulate(
+      ['--trace', 'trace.csv', '--config', 'spot-only.json', '--json', '--report', 'spot-only.html'],
+      io,
+    );
+    expect(code, err.join('\n')).toBe(0);
+    expect(err).toContain(
+      "simulate: fleet 'llm-demo' has no on-demand pool: the reactive, hpa, spothedge, static baselines, which need one, are left out",
+    );
+    const { results } = JSON.parse(out.join('\n'));
+    expect(Object.keys(results)).toEqual(['autoscaler', 'karpenter', 'oracle']);
+    expect(results.autoscaler.scaling_actions).toBeGreaterThan(0);
+    expect(existsSync(path.join(dir, 'spot-only.html'))).toBe(true);
+  }, 120_000);
+
   it("learns from its warm nodes' resumes that they take longer than configured", async () => {
     // Warm nodes serve 600 s after their resume; the configuration says 120 s. Three hours, each rising from 100
     // to 400 requests/s at its half hour: each rise resumes warm nodes, each fall returns them.

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Advice } from '../../advise/evaluate.ts';
-import { createBaselines } from '../../sim/baselines/index.ts';
+import { createBaselines, hasOnDemandBaseline, ON_DEMAND_ONLY } from '../../sim/baselines/index.ts';
 import type { AutoscalerModule, Controller } from '../../sim/controller.ts';
 import { loadConfigFile } from '../../../shared/config/load.ts';
 import type { AuditRecord } from '../../../shared/state/records.ts';
@@ -217,7 +217,13 @@ async function run(
         }
       : {}),
   });
-  const controllers: Controller[] = [autoscaler, ...createBaselines()];
+  if (!hasOnDemandBaseline(demo)) {
+    io.stderr(
+      `simulate: fleet '${demo.fleet.id}' has no on-demand pool: the ${ON_DEMAND_ONLY.join(', ')} baselines, which ` +
+        'need one, are left out',
+    );
+  }
+  const controllers: Controller[] = [autoscaler, ...createBaselines(demo)];
 
   const progress = createProgressReporter({ tty: io.tty, line: (t) => io.stderr(t) });
   let result: Awaited<ReturnType<typeof runSimulation>>;

@@ -1,5 +1,6 @@
 /** The baselines the autoscaler is measured against (same trace, prices, physics and run). */
 import type { Controller } from '../controller.ts';
+import type { DemoFleet } from '../demo.ts';
 import { createHpaBaseline } from './hpa.ts';
 import { createKarpenterBaseline } from './karpenter.ts';
 import { createOracle } from './oracle.ts';
@@ -30,9 +31,23 @@ export {
 } from './spothedge.ts';
 export { createStaticBaseline, type StaticOptions, staticNodes } from './static.ts';
 
-/** reactive, hpa, karpenter, spothedge, static, oracle: fresh instances (controllers keep state). */
-export function createBaselines(): Controller[] {
-  return [
+/**
+ * The baselines that need the fleet's baseline pool, an on-demand one (`DemoFleet.baselinePoolId`): reactive,
+ * hpa and static run on it alone, and spothedge falls back to it.
+ */
+export const ON_DEMAND_ONLY = ['reactive', 'hpa', 'spothedge', 'static'] as const;
+
+/** Whether the fleet has an on-demand pool for the baselines of `ON_DEMAND_ONLY` (the cheapest per request/s). */
+export function hasOnDemandBaseline(demo: DemoFleet): boolean {
+  return demo.fleet.pools.some((p) => p.id === demo.baselinePoolId && p.capacityType === 'on-demand');
+}
+
+/**
+ * reactive, hpa, karpenter, spothedge, static, oracle: fresh instances (controllers keep state). For a fleet
+ * without an on-demand pool (`demo`), those that need one are left out.
+ */
+export function createBaselines(demo?: DemoFleet): Controller[] {
+  const all = [
     createReactiveBaseline(),
     createHpaBaseline(),
     createKarpenterBaseline(),
@@ -40,4 +55,6 @@ export function createBaselines(): Controller[] {
     createStaticBaseline(),
     createOracle(),
   ];
+  if (!demo || hasOnDemandBaseline(demo)) return all;
+  return all.filter((c) => !(ON_DEMAND_ONLY as readonly string[]).includes(c.name));
 }
