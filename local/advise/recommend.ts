@@ -297,7 +297,7 @@ function warmCandidate({ demand }: AdviseInput, fleet: Fleet): Candidate {
     return {
       kind: 'warm-pool',
       question,
-      reasons: [`a ${base.kind} ${base.capacityType} pool cannot keep warm capacity`],
+      reasons: [`${base.id} (${base.capacityType}, ${base.kind}) cannot keep warm capacity`],
       options: [],
     };
   const windowSteps = Math.max(1, Math.round(base.timeToReadySeconds / demand.stepSeconds));

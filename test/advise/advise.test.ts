@@ -131,6 +131,25 @@ describe('candidates from the demo fleet', async () => {
     expect([warm.min, warm.max]).toEqual([3, 3]);
   });
 
+  it('warm pool: none to offer where the baseline pool cannot keep one (a fleet of spot pools alone), and why', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'advise-spot-'));
+    try {
+      const config = structuredClone(resolved.config);
+      const f = config.fleets[0]!;
+      f.pools = f.pools.filter((p) => p.capacityType === 'spot');
+      delete f.policy!.placement!.onDemandBase;
+      await writeFile(path.join(dir, 'spot.json'), JSON.stringify(config));
+      const spotOnly = await loadConfigFile(path.join(dir, 'spot.json'));
+      const c = candidates({ resolved: spotOnly, fleetId: fleet.id, demand: demand([100]) }).find(
+        (x) => x.kind === 'warm-pool',
+      )!;
+      expect(c.reasons).toEqual(['azure-a100-spot (spot, azure-vmss) cannot keep warm capacity']);
+      expect(c.options).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reservation: the floor held in 95% of the steps, priced as a capacity reservation; no Capacity Block for g5', () => {
     // 100 steps: 5 quiet ones (0 nodes) then 95 at 100 requests/s (3 nodes of 39.06): the 5th percentile is 3.
     const rps = [...Array(5).fill(0), ...Array(95).fill(100)];
