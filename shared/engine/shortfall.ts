@@ -24,9 +24,21 @@ import type { Reasons } from './reasons.ts';
 import { iso, ms } from './time.ts';
 import type { HistoryEntry, MarkOfferingAction } from './types.ts';
 
-/** Seconds a cloud may take to start the instances of a new desired count. */
+/**
+ * Seconds a cloud may take to start the instances of a new desired count: a default of this project's, two of
+ * the one-minute metric periods the decisions read, not a cloud's figure (each cloud lists the instances of a new
+ * desired count as pending within seconds: an Auto Scaling activity, a scale set's or a group's creating VMs).
+ */
 export const LAUNCH_GRACE_SECONDS = 120;
-/** Share of the time to ready a node may be late before it is taken as not coming. */
+/**
+ * Share of the time to ready a node may be late before it is taken as not coming: a default of this project's.
+ * With the demo's 600 s a node asked for and not ready after 750 s is not coming; the Kubernetes Cluster
+ * Autoscaler waits 15 minutes (`--max-node-provision-time`, default 15m) before it gives a node group up and
+ * scales another, Karpenter 15 minutes for a node to register (its liveness timeout): a little later, where this
+ * rule moves the missing nodes elsewhere once the lead a plan was sized for has passed. The time to ready a pool
+ * counts is the learned one where its launches took longer (boot-times.ts), so a pool whose launches have shown
+ * it slow is not taken as short for being slow.
+ */
 export const LATE_GRACE_FRACTION = 0.25;
 
 export interface Shortfall {
