@@ -3,6 +3,7 @@
  * README.md ("Configuration") documents the format with a full example; `config/demo.json` is a working one.
  */
 import { z } from 'zod';
+import { GUID } from '../domain/names.ts';
 import { CAPACITY_TYPES, CLOUDS, POOL_KINDS } from '../domain/types.ts';
 import { DISK_TYPES, WARM_STATES } from '../domain/warm.ts';
 
@@ -348,12 +349,7 @@ export const CloudsSchema = z.strictObject({
     .optional(),
   azure: z
     .strictObject({
-      subscriptionId: z
-        .string()
-        .regex(
-          /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/,
-          'a subscription id (a GUID)',
-        ),
+      subscriptionId: z.string().regex(GUID, 'a subscription id (a GUID)'),
       endpoint: z.url().optional(),
     })
     .optional(),

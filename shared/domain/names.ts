@@ -33,7 +33,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const RFC1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const EKS_NAME = /^[0-9A-Za-z][A-Za-z0-9_-]*$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** An Azure subscription id (a GUID, either case): a scale set's scope and the configuration's `clouds.azure`. */
+export const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 /** Characters an Azure scale set's name may not hold: those listed, whitespace and control characters. */
 const VMSS_FORBIDDEN = /[\\/"[\]:|<>+=;,?*@&\s\p{Cc}]/u;
 const RESOURCE_GROUP = /^[\p{L}\p{N}_().-]{1,90}$/u;
