@@ -105,8 +105,11 @@ describe('static: the peak all along', () => {
 // ---------------------------------------------------------------------------------------------------------
 // reactive
 
-/** Seed 002's simulate_auto_scaling on per-step demand, from `start` replicas: the count serving in each step. */
-function seedReactive(demand: readonly number[], rpsPerNode: number, start: number): number[] {
+/**
+ * Seed 002's simulate_auto_scaling on per-step demand, from `start` replicas: the count serving in each step.
+ * `most`: its 100 replicas at most, held to the pool's maximum and the fleet's maxNodes.
+ */
+function seedReactive(demand: readonly number[], rpsPerNode: number, start: number, most = 100): number[] {
   const serving: number[] = [];
   let current = start;
   let last = 0;
@@ -115,7 +118,7 @@ function seedReactive(demand: readonly number[], rpsPerNode: number, start: numb
     const utilization = (demand[minute]! / (current * rpsPerNode)) * 100;
     const since = minute - last;
     if (utilization > 75 && since >= 5) {
-      current = Math.min(Math.trunc(current * 1.5), 100);
+      current = Math.min(Math.trunc(current * 1.5), most);
       last = minute;
     } else if (utilization < 30 && since >= 15) {
       current = Math.max(Math.trunc(current * 0.75), 2);
@@ -162,21 +165,25 @@ describe("reactive: seed 002's loop", () => {
             startMode,
           });
           const d = run.series.offeredRps;
+          // The pool's maximum (100) held to the fleet's maxNodes (64).
+          const most = Math.min(100, demo.fleet.policy.maxNodes);
           const start =
             startMode === 'cold'
               ? 2
-              : Math.min(100, Math.max(2, Math.ceil((d[0]! / (rpsPerNode * 0.75)) * (1 - 1e-12))));
-          expect(run.series.readyNodes).toEqual(seedReactive(d, rpsPerNode, start));
+              : Math.min(most, Math.max(2, Math.ceil((d[0]! / (rpsPerNode * 0.75)) * (1 - 1e-12))));
+          expect(run.series.readyNodes).toEqual(seedReactive(d, rpsPerNode, start, most));
         },
       ),
       SIM_RUNS,
     );
   });
 
-  it("with a time to ready, every change is one of the seed's, at most one per cooldown, in 2..100", async () => {
+  it("with a time to ready, every change is one of the seed's, at most one per cooldown, in 2..64", async () => {
     await fc.assert(
       fc.asyncProperty(piecesArb(300, 20, 60), onePoolArb, startModeArb, async (pieces, pool, startMode) => {
         const demo = tinyDemo([{ id: 'od', ...pool }]);
+        // The seed's 100 at most, held to the pool's maximum (100) and the fleet's maxNodes (64).
+        const most = Math.min(100, demo.fleet.policy.maxNodes);
         const { run, obs } = await runObserved(createReactiveBaseline(), {
           trace: pieceTrace(pieces),
           demo,
@@ -190,9 +197,9 @@ describe("reactive: seed 002's loop", () => {
           const after = [...call.after.values()].filter((i) => i.state !== 'terminating').length;
           const minute = call.stepIndex;
           expect(after).toBeGreaterThanOrEqual(2);
-          expect(after).toBeLessThanOrEqual(100);
+          expect(after).toBeLessThanOrEqual(most);
           if (after > before) {
-            expect(after).toBe(Math.min(Math.trunc(before * 1.5), 100));
+            expect(after).toBe(Math.min(Math.trunc(before * 1.5), most));
             expect(run.series.offeredRps[minute]! / (run.series.readyNodes[minute]! * pool.rpsPerNode)).toBeGreaterThan(
               0.75,
             );
@@ -229,7 +236,13 @@ describe("reactive: seed 002's loop", () => {
  * recommendation of the last 300 s (strictly after now - 300 s); scale-up no more than max(+100%, +4 pods)
  * per 15 s; scale-down 100% per 15 s; then minReplicas..maxReplicas.
  */
-function referenceHpa(demand: readonly number[], rpsPerNode: number, start: number, stepSeconds = 60): number[] {
+function referenceHpa(
+  demand: readonly number[],
+  rpsPerNode: number,
+  start: number,
+  maxReplicas = 100,
+  stepSeconds = 60,
+): number[] {
   const serving: number[] = [];
   let current = start;
   const recs: Array<{ at: number; replicas: number }> = [];
@@ -258,7 +271,7 @@ function referenceHpa(demand: readonly number[], rpsPerNode: number, start: numb
       const startOfPeriod = current - addedIn15;
       const upLimit = Math.max(current, Math.max(startOfPeriod * 2, startOfPeriod + 4));
       let next = Math.min(stabilized, upLimit);
-      next = Math.min(Math.max(next, 1), 100);
+      next = Math.min(Math.max(next, 1), maxReplicas);
       recs.push({ at: now, replicas: rec });
       if (next > current) ups.push({ at: now, change: next - current });
       current = next;
@@ -283,11 +296,13 @@ describe('hpa: the Kubernetes HPA with its defaults at 70%', () => {
             startMode,
           });
           const d = run.series.offeredRps;
+          // maxReplicas: the pool's maximum (100) held to the fleet's maxNodes (64).
+          const most = Math.min(100, demo.fleet.policy.maxNodes);
           const start =
             startMode === 'cold'
               ? 1
-              : Math.min(100, Math.max(1, Math.ceil((d[0]! / (rpsPerNode * 0.7)) * (1 - 1e-12))));
-          expect(run.series.readyNodes).toEqual(referenceHpa(d, rpsPerNode, start));
+              : Math.min(most, Math.max(1, Math.ceil((d[0]! / (rpsPerNode * 0.7)) * (1 - 1e-12))));
+          expect(run.series.readyNodes).toEqual(referenceHpa(d, rpsPerNode, start, most));
         },
       ),
       SIM_RUNS,
@@ -850,13 +865,15 @@ describe('the start: the count its own rule holds for the first minute, all read
           const d0 = result.runs[0]!.series.offeredRps[0]!;
           const peak = Math.max(...result.runs[0]!.series.offeredRps);
           const ceil = (x: number) => Math.ceil(x * (1 - 1e-12));
-          const hpaCount = Math.min(100, Math.max(1, ceil(d0 / (pool.rpsPerNode * 0.7))));
+          // The one-pool baselines' ceiling: the pool's maximum (100) and the fleet's maxNodes (64).
+          const most = Math.min(100, demo.fleet.policy.maxNodes);
+          const hpaCount = Math.max(1, ceil(d0 / (pool.rpsPerNode * 0.7)));
           const expected: Record<string, number> = {
-            reactive: mode === 'cold' ? 2 : Math.min(100, Math.max(2, ceil(d0 / (pool.rpsPerNode * 0.75)))),
-            hpa: mode === 'cold' ? 1 : hpaCount,
-            // One pod per node; the floor's placeholders need nodes too.
-            karpenter: Math.max(mode === 'cold' ? 1 : hpaCount, minNodes),
-            static: Math.max(1, Math.ceil(peak / pool.rpsPerNode - 1e-9)),
+            reactive: mode === 'cold' ? 2 : Math.min(most, Math.max(2, ceil(d0 / (pool.rpsPerNode * 0.75)))),
+            hpa: mode === 'cold' ? 1 : Math.min(most, hpaCount),
+            // One pod per node; the floor's placeholders need nodes too. Its HPA's maxReplicas is 100 pods.
+            karpenter: Math.max(mode === 'cold' ? 1 : Math.min(100, hpaCount), minNodes),
+            static: Math.min(most, Math.max(1, Math.ceil(peak / pool.rpsPerNode - 1e-9))),
           };
           for (const r of result.runs) {
             expect(r.series.bootingNodes[0], r.name).toBe(0);
@@ -903,9 +920,9 @@ describe('the start: the count its own rule holds for the first minute, all read
           });
           for (const r of result.runs) {
             expect(r.summary.scaling_actions, r.name).toBe(0);
-            // The oracle within the fleet's maxNodes: all of the demand those nodes can serve.
+            // The oracle, reactive, hpa and static within the fleet's maxNodes: all the demand those nodes serve.
             const most = demo.fleet.policy.maxNodes! * pool.rpsPerNode;
-            const slo = r.name === 'oracle' && rps > most ? most / rps : 1;
+            const slo = r.name !== 'karpenter' && rps > most ? most / rps : 1;
             expect(r.summary.slo_attainment, r.name).toBeCloseTo(slo, 9);
           }
         },

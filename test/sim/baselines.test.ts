@@ -180,6 +180,40 @@ describe('static', () => {
   });
 });
 
+describe('the one-pool baselines keep the ceilings', () => {
+  // 200 rps needs 20 nodes of 10 rps (29 at the HPA's 70%); the pool holds 12 at most, the fleet 9.
+  const ceilings = (poolMax: number, fleetMax: number) => {
+    const demo = tinyDemo([{ id: 'od', readySeconds: 60, max: poolMax }]);
+    return { ...demo, fleet: { ...demo.fleet, policy: { ...demo.fleet.policy, maxNodes: fleetMax } } };
+  };
+  const cases = [
+    { name: 'reactive', make: () => createReactiveBaseline() },
+    { name: 'hpa', make: () => createHpaBaseline() },
+    { name: 'static', make: () => createStaticBaseline() },
+  ];
+  it.each(cases)("$name holds at most the pool's maximum, then the fleet's maxNodes", async ({ make }) => {
+    const trace = stepTrace(
+      [
+        [0, 5],
+        [10, 200],
+      ],
+      60,
+    );
+    for (const [poolMax, fleetMax, most] of [
+      [12, 64, 12],
+      [12, 9, 9],
+    ] as const) {
+      for (const startMode of ['warm', 'cold'] as const) {
+        const r = await run(make(), { trace, demo: ceilings(poolMax, fleetMax), hours: 1, startMode });
+        const nodes = r.series.nodesByCloud.aws;
+        // It reaches the ceiling (the demand asks for more) and never goes past it: the rest is unserved.
+        expect(Math.max(...nodes)).toBe(most);
+        expect(r.summary.slo_attainment).toBeLessThan(1);
+      }
+    }
+  });
+});
+
 describe('oracle', () => {
   const trace = stepTrace(
     [

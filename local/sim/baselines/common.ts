@@ -15,3 +15,14 @@ export function baselinePool(demo: DemoFleet, poolId: string | undefined): Pool 
     throw new Error(`baseline pool ${pool.id} is ${pool.capacityType}, not on-demand`);
   return pool;
 }
+
+/**
+ * The most nodes a one-pool baseline holds: its pool's maximum and the fleet's `maxNodes`, the ceilings the
+ * autoscaler and the oracle keep. A real group keeps the first too: an Auto Scaling group refuses a desired
+ * capacity above its MaxSize ("New SetDesiredCapacity value ... is above max value ...", as the emulator
+ * answers), and the Cluster Autoscaler never grows a node group past its maximum, so the HPA's pods beyond it
+ * stay pending.
+ */
+export function poolCeiling(demo: DemoFleet, pool: Pool): number {
+  return Math.max(0, Math.min(pool.max, demo.fleet.policy.maxNodes ?? Number.POSITIVE_INFINITY));
+}

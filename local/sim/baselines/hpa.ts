@@ -3,7 +3,8 @@
  * on-demand only, where a pod is one GPU node of the baseline pool. It reuses the engine's HPA code
  * (shared/engine: replica calculator, stabilization windows, behavior policies) and its defaults:
  * tolerance 0.1; scale-up max(+100%, +4) per 15 s, no stabilization; scale-down 100% per 15 s after a
- * 300 s stabilization window; minReplicas 1 (the HPA default).
+ * 300 s stabilization window; minReplicas 1 (the HPA default); maxReplicas (which an HPA must set) the pool's
+ * maximum, held to the fleet's `maxNodes` (`poolCeiling`): the nodes the Cluster Autoscaler could give its pods.
  *
  * The metric is the demand utilization over the READY nodes (offered / their capacity, percent): the
  * seed's definition, which goes above 100% when demand exceeds what is ready, as a utilization that counts
@@ -26,7 +27,8 @@ import {
 import type { ScaleEvent, TimedRecommendation } from '../../../shared/engine/index.ts';
 import type { Controller, ControllerContext, Foresight, StartMode, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
-import { baselinePool, onlyPool } from './common.ts';
+import type { Pool } from '../../../shared/domain/types.ts';
+import { baselinePool, onlyPool, poolCeiling } from './common.ts';
 
 export interface HpaOptions {
   name?: string;
@@ -112,19 +114,26 @@ export function createHpaBaseline(options: HpaOptions = {}): Controller {
   const minReplicas = options.minReplicas ?? 1;
   let poolId = '';
   let loop = createHpaLoop(options);
+  // maxReplicas: the option, held to the pool's maximum and the fleet's maxNodes (one pod a node).
+  const bounded = (demo: DemoFleet, pool: Pool) => ({
+    ...options,
+    maxReplicas: Math.min(options.maxReplicas ?? Number.POSITIVE_INFINITY, poolCeiling(demo, pool)),
+  });
 
   return {
     name: options.name ?? 'hpa',
     initialDesired(demo: DemoFleet, foresight: Foresight, mode: StartMode) {
       const pool = baselinePool(demo, options.poolId);
       poolId = pool.id;
-      if (mode === 'cold') return onlyPool(demo, poolId, minReplicas);
+      loop = createHpaLoop(bounded(demo, pool));
+      if (mode === 'cold') return onlyPool(demo, poolId, loop.clamp(minReplicas));
       const rps = (foresight.offeredPerStep[0] ?? 0) / foresight.stepSeconds;
       return onlyPool(demo, poolId, loop.clamp(ceilTolerant(rps / (pool.rpsPerNode * (target / 100)))));
     },
     async start(ctx: ControllerContext) {
-      poolId ||= baselinePool(ctx.demo, options.poolId).id;
-      loop = createHpaLoop(options);
+      const pool = baselinePool(ctx.demo, options.poolId);
+      poolId ||= pool.id;
+      loop = createHpaLoop(bounded(ctx.demo, pool));
     },
     async step(ctx: StepContext) {
       const pool = ctx.stepMetrics.pools.find((p) => p.poolId === poolId)!;

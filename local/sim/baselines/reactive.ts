@@ -6,10 +6,11 @@
  *     elif utilization < 30 and m - last_action >= 15: replicas = max(int(replicas x 0.75), 2); last_action = m
  *
  * with int() truncation, one `last_action` for both directions (starting at minute 0), and an action that
- * changes nothing (already at the minimum) still restarting the cooldown, as in the seed. Two differences
+ * changes nothing (already at the minimum) still restarting the cooldown, as in the seed. Three differences
  * the simulation imposes: the capacity is that of the READY nodes (the seed's replicas serve at once; here
- * a node serves only after its time to ready), and a replica is one GPU node of the baseline pool (its
- * throughput from the capacity model, where the seed assumes 10 requests/s). The decision of minute m reads
+ * a node serves only after its time to ready); a replica is one GPU node of the baseline pool (its
+ * throughput from the capacity model, where the seed assumes 10 requests/s); and the seed's 100 replicas at
+ * most are held to the pool's maximum and the fleet's `maxNodes` (`poolCeiling`: its group refuses more). The decision of minute m reads
  * the metrics of minute m and applies at the end of it. It starts with the count its rule holds for the first
  * minute's demand: the fewest nodes (at least the minimum) that keep utilization at or below the scale-up
  * threshold, where it would not act (above 30% as well, unless at the minimum). A cold start: the minimum, 2
@@ -18,7 +19,8 @@
 import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import type { Controller, ControllerContext, Foresight, StartMode, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
-import { baselinePool, onlyPool } from './common.ts';
+import type { Pool } from '../../../shared/domain/types.ts';
+import { baselinePool, onlyPool, poolCeiling } from './common.ts';
 
 export interface ReactiveOptions {
   name?: string;
@@ -63,7 +65,13 @@ export function reactiveDecision(
 }
 
 export function createReactiveBaseline(options: ReactiveOptions = {}): Controller {
-  const policy = { ...SEED_REACTIVE_POLICY, ...stripUndefined(options) };
+  const configured = { ...SEED_REACTIVE_POLICY, ...stripUndefined(options) };
+  /** The seed's policy, its maxReplicas held to the pool's maximum and the fleet's maxNodes. */
+  let policy = configured;
+  const bounded = (demo: DemoFleet, pool: Pool) => ({
+    ...configured,
+    maxReplicas: Math.min(configured.maxReplicas, poolCeiling(demo, pool)),
+  });
   let poolId = '';
   let lastActionMinute = 0;
   return {
@@ -71,13 +79,16 @@ export function createReactiveBaseline(options: ReactiveOptions = {}): Controlle
     initialDesired(demo: DemoFleet, foresight: Foresight, mode: StartMode) {
       const pool = baselinePool(demo, options.poolId);
       poolId = pool.id;
+      policy = bounded(demo, pool);
       if (mode === 'cold') return onlyPool(demo, poolId, policy.minReplicas);
       const rps = (foresight.offeredPerStep[0] ?? 0) / foresight.stepSeconds;
       const n = ceilTolerant(rps / (pool.rpsPerNode * (policy.scaleUpThresholdPercent / 100)));
       return onlyPool(demo, poolId, Math.min(policy.maxReplicas, Math.max(policy.minReplicas, n)));
     },
     async start(ctx: ControllerContext) {
-      poolId ||= baselinePool(ctx.demo, options.poolId).id;
+      const pool = baselinePool(ctx.demo, options.poolId);
+      poolId ||= pool.id;
+      policy = bounded(ctx.demo, pool);
       lastActionMinute = 0;
     },
     async step(ctx: StepContext) {
