@@ -598,7 +598,13 @@ describe('fixed: a run as long as its trace takes no step more than the trace', 
         expect(r.runs[0]!.series.t).toHaveLength((minutes * 60) / step);
         expect(r.trace.looped).toBe(false);
       }),
-      { numRuns: 50, examples: [[31, 60], [2000, 15]] },
+      {
+        numRuns: 50,
+        examples: [
+          [31, 60],
+          [2000, 15],
+        ],
+      },
     );
   });
 });
