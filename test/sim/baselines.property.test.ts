@@ -865,15 +865,19 @@ describe('the start: the count its own rule holds for the first minute, all read
           const d0 = result.runs[0]!.series.offeredRps[0]!;
           const peak = Math.max(...result.runs[0]!.series.offeredRps);
           const ceil = (x: number) => Math.ceil(x * (1 - 1e-12));
-          // The one-pool baselines' ceiling: the pool's maximum (100) and the fleet's maxNodes (64).
+          // The one-pool baselines' ceiling: the pool's maximum (100) and the fleet's maxNodes (64); their floor:
+          // the fleet's minNodes (the pool's minimum is 0, the demo has no schedule window).
           const most = Math.min(100, demo.fleet.policy.maxNodes);
           const hpaCount = Math.max(1, ceil(d0 / (pool.rpsPerNode * 0.7)));
           const expected: Record<string, number> = {
-            reactive: mode === 'cold' ? 2 : Math.min(most, Math.max(2, ceil(d0 / (pool.rpsPerNode * 0.75)))),
-            hpa: mode === 'cold' ? 1 : Math.min(most, hpaCount),
+            reactive: Math.max(
+              minNodes,
+              mode === 'cold' ? 2 : Math.min(most, Math.max(2, ceil(d0 / (pool.rpsPerNode * 0.75)))),
+            ),
+            hpa: Math.max(minNodes, mode === 'cold' ? 1 : Math.min(most, hpaCount)),
             // One pod per node; the floor's placeholders need nodes too. Its HPA's maxReplicas is 100 pods.
             karpenter: Math.max(mode === 'cold' ? 1 : Math.min(100, hpaCount), minNodes),
-            static: Math.min(most, Math.max(1, Math.ceil(peak / pool.rpsPerNode - 1e-9))),
+            static: Math.max(minNodes, Math.min(most, Math.max(1, Math.ceil(peak / pool.rpsPerNode - 1e-9)))),
           };
           for (const r of result.runs) {
             expect(r.series.bootingNodes[0], r.name).toBe(0);

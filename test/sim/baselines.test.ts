@@ -8,6 +8,8 @@ import { demoFleet } from '../../local/sim/demo.ts';
 import { createReactiveBaseline, reactiveDecision, SEED_REACTIVE_POLICY } from '../../local/sim/baselines/reactive.ts';
 import { createStaticBaseline } from '../../local/sim/baselines/static.ts';
 import type { Controller } from '../../local/sim/controller.ts';
+import type { DemoFleet } from '../../local/sim/demo.ts';
+import type { ScheduleWindow } from '../../shared/domain/types.ts';
 import { type RunOptions, runSimulation } from '../../local/sim/runner.ts';
 import type { SpotSchedule } from '../../local/sim/spot.ts';
 import { SEED_HOURLY_RPS } from '../../local/sim/trace.ts';
@@ -211,6 +213,48 @@ describe('the one-pool baselines keep the ceilings', () => {
         expect(r.summary.slo_attainment).toBeLessThan(1);
       }
     }
+  });
+});
+
+describe("the one-pool baselines keep the operator's floors", () => {
+  // The fleet's minNodes 2 (the pool's minimum 1); every day 01:00-02:00 UTC a window of 5 nodes; no demand.
+  const window: ScheduleWindow = {
+    name: 'night-shift',
+    timeZone: 'UTC',
+    days: [1, 2, 3, 4, 5, 6, 7],
+    start: '01:00',
+    end: '02:00',
+    minNodes: 5,
+  };
+  const floors = (): DemoFleet => {
+    const demo = tinyDemo([{ id: 'od', readySeconds: 0, min: 1 }]);
+    return { ...demo, fleet: { ...demo.fleet, policy: { ...demo.fleet.policy, minNodes: 2 } }, schedule: [window] };
+  };
+  const trace = stepTrace([[0, 0]], 180);
+  const at = (nodes: readonly number[]) => [0, 59, 61, 119, 127, 179].map((m) => nodes[m]);
+
+  it('reactive: at least the fleet minimum, the window floor while it is active', async () => {
+    const r = await run(createReactiveBaseline(), { trace, demo: floors(), hours: 3 });
+    // The seed's minimum 2 is the fleet's; the window's 5 from 01:00 (set in its first minute, serving the
+    // next); once the window is over its scale-downs by a quarter, 15 minutes apart: 5 -> 3 (at 02:00, the
+    // floor's raise restarting no cooldown) -> 2.
+    expect(at(r.series.nodesByCloud.aws)).toEqual([2, 2, 5, 5, 3, 2]);
+  });
+
+  it("hpa: minReplicas the fleet's minNodes; a cron trigger's floor, held 300 s past its window", async () => {
+    for (const startMode of ['warm', 'cold'] as const) {
+      const r = await run(createHpaBaseline(), { trace, demo: floors(), hours: 3, startMode });
+      // Without demand the HPA alone would hold its default minimum, 1.
+      expect(at(r.series.nodesByCloud.aws)).toEqual([2, 2, 5, 5, 2, 2]);
+      // The last proposal of 5 (01:59:45) leaves the 300 s window at 02:04:45: 2 serve from 02:05.
+      const nodes = r.series.nodesByCloud.aws;
+      expect(nodes.findIndex((n, m) => m > 120 && n === 2)).toBe(125);
+    }
+  });
+
+  it("static: the run's highest floor all along", async () => {
+    const r = await run(createStaticBaseline(), { trace, demo: floors(), hours: 3 });
+    expect(r.series.nodesByCloud.aws.every((n) => n === 5)).toBe(true);
   });
 });
 

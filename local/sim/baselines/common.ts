@@ -2,6 +2,7 @@
 import type { DemoFleet } from '../demo.ts';
 import { demoPool } from '../demo.ts';
 import type { Pool } from '../../../shared/domain/types.ts';
+import { scheduleFloorAt } from './oracle.ts';
 
 /** Desired counts with `n` on `poolId` and 0 elsewhere. */
 export function onlyPool(demo: DemoFleet, poolId: string, n: number): Record<string, number> {
@@ -25,4 +26,20 @@ export function baselinePool(demo: DemoFleet, poolId: string | undefined): Pool 
  */
 export function poolCeiling(demo: DemoFleet, pool: Pool): number {
   return Math.max(0, Math.min(pool.max, demo.fleet.policy.maxNodes ?? Number.POSITIVE_INFINITY));
+}
+
+/**
+ * The fewest nodes a one-pool baseline holds at any time: its pool's minimum and the fleet's `minNodes`, within
+ * `poolCeiling`. The other pools' minimums are not its to keep: it scales one pool.
+ */
+export function poolMinimum(demo: DemoFleet, pool: Pool): number {
+  return Math.min(poolCeiling(demo, pool), Math.max(pool.min, demo.fleet.policy.minNodes));
+}
+
+/**
+ * The fewest nodes a one-pool baseline holds at `t` (epoch ms): `poolMinimum`, raised by the active schedule
+ * windows' `minNodes`, within `poolCeiling`: the operator's hard floors, which bind every controller.
+ */
+export function poolFloorAt(demo: DemoFleet, pool: Pool, t: number): number {
+  return Math.min(poolCeiling(demo, pool), Math.max(poolMinimum(demo, pool), scheduleFloorAt(demo, t)));
 }

@@ -3,16 +3,20 @@
  * on-demand only, where a pod is one GPU node of the baseline pool. It reuses the engine's HPA code
  * (shared/engine: replica calculator, stabilization windows, behavior policies) and its defaults:
  * tolerance 0.1; scale-up max(+100%, +4) per 15 s, no stabilization; scale-down 100% per 15 s after a
- * 300 s stabilization window; minReplicas 1 (the HPA default); maxReplicas (which an HPA must set) the pool's
- * maximum, held to the fleet's `maxNodes` (`poolCeiling`): the nodes the Cluster Autoscaler could give its pods.
+ * 300 s stabilization window. The operator's floors and ceilings, which bind every controller, as a Kubernetes
+ * operator sets them: minReplicas the HPA default 1 raised to the pool's minimum and the fleet's `minNodes`
+ * (`poolMinimum`); the schedule windows' `minNodes` as a KEDA `cron` trigger per window, a second metric whose
+ * proposal is the window's floor while it is active (the HPA takes the larger proposal, and its scale-down
+ * stabilization holds a floor 300 s past its window); maxReplicas (which an HPA must set) the pool's maximum,
+ * held to the fleet's `maxNodes` (`poolCeiling`): the nodes the Cluster Autoscaler could give its pods.
  *
  * The metric is the demand utilization over the READY nodes (offered / their capacity, percent): the
  * seed's definition, which goes above 100% when demand exceeds what is ready, as a utilization that counts
  * queued work does. Nodes still booting report nothing (unready pods), as the HPA sees them. The HPA syncs
  * every 15 s (`HPA_SYNC_PERIOD_SECONDS`): each simulation step (60 s by default) runs the syncs that end in it
  * on the step's metrics (what is ready changes at steps), so a burst's scale-up goes the four syncs' way a
- * minute, as a cluster's HPA does. It starts with the count it holds for the first step's demand (a cold
- * start: minReplicas).
+ * minute, as a cluster's HPA does. It starts with the count it holds for the first step's demand and floor (a
+ * cold start: minReplicas).
  */
 import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import {
@@ -28,7 +32,7 @@ import type { ScaleEvent, TimedRecommendation } from '../../../shared/engine/ind
 import type { Controller, ControllerContext, Foresight, StartMode, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
 import type { Pool } from '../../../shared/domain/types.ts';
-import { baselinePool, onlyPool, poolCeiling } from './common.ts';
+import { baselinePool, onlyPool, poolCeiling, poolFloorAt, poolMinimum } from './common.ts';
 
 export interface HpaOptions {
   name?: string;
@@ -43,14 +47,24 @@ export interface HpaOptions {
 export interface HpaLoop {
   /**
    * One sync: `current` replicas (the scale target's spec), `ready` of them ready and reporting,
-   * `valuePercent` the metric over the ready ones. Returns the replicas the HPA sets (clamped to min/max).
+   * `valuePercent` the metric over the ready ones; `floor` the replicas a second metric proposes (a KEDA
+   * `cron` trigger's `desiredReplicas` while its window is active: the HPA takes the larger proposal, then
+   * stabilizes it). Returns the replicas the HPA sets (clamped to min/max).
    */
-  sync(input: { now: number; current: number; ready: number; valuePercent: number }): number;
+  sync(input: { now: number; current: number; ready: number; valuePercent: number; floor?: number }): number;
   /**
    * The syncs of a step of `stepSeconds` that ends `now` (one every `HPA_SYNC_PERIOD_SECONDS`, the last at
-   * `now`), each on the step's metrics and the replicas the one before set. Returns the replicas set last.
+   * `now`), each on the step's metrics and the replicas the one before set, and `floorAt` its time's floor.
+   * Returns the replicas set last.
    */
-  syncStep(input: { now: number; current: number; ready: number; valuePercent: number; stepSeconds: number }): number;
+  syncStep(input: {
+    now: number;
+    current: number;
+    ready: number;
+    valuePercent: number;
+    stepSeconds: number;
+    floorAt?: (now: number) => number;
+  }): number;
   clamp(n: number): number;
 }
 
@@ -64,7 +78,7 @@ export function createHpaLoop(options: { targetPercent?: number; minReplicas?: n
   const clamp = (n: number) => Math.min(Math.max(n, minReplicas), maxReplicas);
   const loop: HpaLoop = {
     clamp,
-    sync({ now, current, ready, valuePercent }) {
+    sync({ now, current, ready, valuePercent, floor = 0 }) {
       const rec = metricReplicas({
         current,
         ready,
@@ -72,15 +86,17 @@ export function createHpaLoop(options: { targetPercent?: number; minReplicas?: n
         target,
         tolerances: { scaleUp: DEFAULT_TOLERANCE, scaleDown: DEFAULT_TOLERANCE },
       });
+      // The largest proposal of its metrics (the HPA's computeReplicasForMetrics), then stabilized.
+      const proposed = Math.max(rec.replicas, floor);
       const stabilized = stabilize({
         current,
-        desired: rec.replicas,
+        desired: proposed,
         recommendations,
         now,
         upWindowSeconds: DEFAULT_SCALE_UP.stabilizationWindowSeconds,
         downWindowSeconds: DEFAULT_SCALE_DOWN.stabilizationWindowSeconds,
       });
-      recommendations.push({ at: now, replicas: rec.replicas });
+      recommendations.push({ at: now, replicas: proposed });
       const horizon = now - Math.max(DEFAULT_SCALE_DOWN.stabilizationWindowSeconds, 15) * 1000;
       recommendations = recommendations.filter((r) => r.at > horizon);
       const limited = applyBehavior(
@@ -96,12 +112,13 @@ export function createHpaLoop(options: { targetPercent?: number; minReplicas?: n
       else if (desired < current) scaleDowns.push({ at: now, change: current - desired });
       return desired;
     },
-    syncStep({ now, current, ready, valuePercent, stepSeconds }) {
+    syncStep({ now, current, ready, valuePercent, stepSeconds, floorAt }) {
       const syncs = Math.max(1, Math.floor(stepSeconds / HPA_SYNC_PERIOD_SECONDS));
       let replicas = current;
       for (let k = syncs - 1; k >= 0; k--) {
         // The step's utilization and ready pods (they change at steps); the replicas the sync before set.
-        replicas = loop.sync({ now: now - k * HPA_SYNC_PERIOD_SECONDS * 1000, current: replicas, ready, valuePercent });
+        const at = now - k * HPA_SYNC_PERIOD_SECONDS * 1000;
+        replicas = loop.sync({ now: at, current: replicas, ready, valuePercent, floor: floorAt?.(at) ?? 0 });
       }
       return replicas;
     },
@@ -111,14 +128,16 @@ export function createHpaLoop(options: { targetPercent?: number; minReplicas?: n
 
 export function createHpaBaseline(options: HpaOptions = {}): Controller {
   const target = options.targetPercent ?? 70;
-  const minReplicas = options.minReplicas ?? 1;
   let poolId = '';
   let loop = createHpaLoop(options);
-  // maxReplicas: the option, held to the pool's maximum and the fleet's maxNodes (one pod a node).
+  // maxReplicas: the option, held to the pool's maximum and the fleet's maxNodes (one pod a node);
+  // minReplicas: the option (the HPA's default 1), raised to the pool's minimum and the fleet's minNodes.
   const bounded = (demo: DemoFleet, pool: Pool) => ({
     ...options,
+    minReplicas: Math.max(options.minReplicas ?? 1, poolMinimum(demo, pool)),
     maxReplicas: Math.min(options.maxReplicas ?? Number.POSITIVE_INFINITY, poolCeiling(demo, pool)),
   });
+  let floorAt: ((t: number) => number) | undefined;
 
   return {
     name: options.name ?? 'hpa',
@@ -126,14 +145,20 @@ export function createHpaBaseline(options: HpaOptions = {}): Controller {
       const pool = baselinePool(demo, options.poolId);
       poolId = pool.id;
       loop = createHpaLoop(bounded(demo, pool));
-      if (mode === 'cold') return onlyPool(demo, poolId, loop.clamp(minReplicas));
+      if (mode === 'cold') return onlyPool(demo, poolId, loop.clamp(0));
       const rps = (foresight.offeredPerStep[0] ?? 0) / foresight.stepSeconds;
-      return onlyPool(demo, poolId, loop.clamp(ceilTolerant(rps / (pool.rpsPerNode * (target / 100)))));
+      const rule = Math.max(
+        ceilTolerant(rps / (pool.rpsPerNode * (target / 100))),
+        poolFloorAt(demo, pool, demo.startMs),
+      );
+      return onlyPool(demo, poolId, loop.clamp(rule));
     },
     async start(ctx: ControllerContext) {
       const pool = baselinePool(ctx.demo, options.poolId);
       poolId ||= pool.id;
       loop = createHpaLoop(bounded(ctx.demo, pool));
+      // The schedule windows' floors: a KEDA cron trigger per window, a second metric of the HPA.
+      floorAt = (t) => poolFloorAt(ctx.demo, pool, t);
     },
     async step(ctx: StepContext) {
       const pool = ctx.stepMetrics.pools.find((p) => p.poolId === poolId)!;
@@ -150,6 +175,7 @@ export function createHpaBaseline(options: HpaOptions = {}): Controller {
         ready,
         valuePercent: value,
         stepSeconds: ctx.stepSeconds,
+        ...(floorAt ? { floorAt } : {}),
       });
       if (desired !== current) ctx.world.setDesired(poolId, desired);
     },

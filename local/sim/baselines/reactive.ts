@@ -9,8 +9,11 @@
  * changes nothing (already at the minimum) still restarting the cooldown, as in the seed. Three differences
  * the simulation imposes: the capacity is that of the READY nodes (the seed's replicas serve at once; here
  * a node serves only after its time to ready); a replica is one GPU node of the baseline pool (its
- * throughput from the capacity model, where the seed assumes 10 requests/s); and the seed's 100 replicas at
- * most are held to the pool's maximum and the fleet's `maxNodes` (`poolCeiling`: its group refuses more). The decision of minute m reads
+ * throughput from the capacity model, where the seed assumes 10 requests/s); and it keeps the operator's floors
+ * and ceilings, which bind every controller: the seed's 100 replicas at most held to the pool's maximum and the
+ * fleet's `maxNodes` (`poolCeiling`: its group refuses more), its 2 at least raised to the pool's minimum and
+ * the fleet's `minNodes` (`poolMinimum`), and an active schedule window's `minNodes` holding it up (a raise
+ * to a floor is not an action of the seed's: no cooldown restarts). The decision of minute m reads
  * the metrics of minute m and applies at the end of it. It starts with the count its rule holds for the first
  * minute's demand: the fewest nodes (at least the minimum) that keep utilization at or below the scale-up
  * threshold, where it would not act (above 30% as well, unless at the minimum). A cold start: the minimum, 2
@@ -20,7 +23,7 @@ import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import type { Controller, ControllerContext, Foresight, StartMode, StepContext } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
 import type { Pool } from '../../../shared/domain/types.ts';
-import { baselinePool, onlyPool, poolCeiling } from './common.ts';
+import { baselinePool, onlyPool, poolCeiling, poolFloorAt, poolMinimum } from './common.ts';
 
 export interface ReactiveOptions {
   name?: string;
@@ -66,12 +69,18 @@ export function reactiveDecision(
 
 export function createReactiveBaseline(options: ReactiveOptions = {}): Controller {
   const configured = { ...SEED_REACTIVE_POLICY, ...stripUndefined(options) };
-  /** The seed's policy, its maxReplicas held to the pool's maximum and the fleet's maxNodes. */
+  /**
+   * The seed's policy, its maxReplicas held to the pool's maximum and the fleet's maxNodes, its minReplicas
+   * raised to the pool's minimum and the fleet's minNodes.
+   */
   let policy = configured;
   const bounded = (demo: DemoFleet, pool: Pool) => ({
     ...configured,
+    minReplicas: Math.max(configured.minReplicas, poolMinimum(demo, pool)),
     maxReplicas: Math.min(configured.maxReplicas, poolCeiling(demo, pool)),
   });
+  /** The schedule windows' floors at a time (epoch ms). */
+  let floorAt: (t: number) => number = () => 0;
   let poolId = '';
   let lastActionMinute = 0;
   return {
@@ -83,12 +92,14 @@ export function createReactiveBaseline(options: ReactiveOptions = {}): Controlle
       if (mode === 'cold') return onlyPool(demo, poolId, policy.minReplicas);
       const rps = (foresight.offeredPerStep[0] ?? 0) / foresight.stepSeconds;
       const n = ceilTolerant(rps / (pool.rpsPerNode * (policy.scaleUpThresholdPercent / 100)));
-      return onlyPool(demo, poolId, Math.min(policy.maxReplicas, Math.max(policy.minReplicas, n)));
+      const floor = poolFloorAt(demo, pool, demo.startMs);
+      return onlyPool(demo, poolId, Math.min(policy.maxReplicas, Math.max(policy.minReplicas, floor, n)));
     },
     async start(ctx: ControllerContext) {
       const pool = baselinePool(ctx.demo, options.poolId);
       poolId ||= pool.id;
       policy = bounded(ctx.demo, pool);
+      floorAt = (t) => poolFloorAt(ctx.demo, pool, t);
       lastActionMinute = 0;
     },
     async step(ctx: StepContext) {
@@ -100,9 +111,10 @@ export function createReactiveBaseline(options: ReactiveOptions = {}): Controlle
         minute - lastActionMinute,
         policy,
       );
-      if (!decision.acted) return;
-      lastActionMinute = minute;
-      if (decision.replicas !== current) ctx.world.setDesired(poolId, decision.replicas);
+      if (decision.acted) lastActionMinute = minute;
+      // An active schedule window's floor holds it up (not an action of the seed's: no cooldown restarts).
+      const replicas = Math.max(decision.replicas, floorAt(ctx.now));
+      if (replicas !== current) ctx.world.setDesired(poolId, replicas);
     },
     async stop() {},
   };

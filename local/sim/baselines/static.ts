@@ -3,12 +3,14 @@
  * from the start. Peak = the highest mean demand of any simulation step (the physics' resolution, so no
  * step is short of capacity); nodes = ceil(peak / rpsPerNode), no buffer on top: the capacity model's
  * throughput is already the rate at the latency target, and a buffer would only add cost to a fleet that
- * is never short, held to the pool's maximum and the fleet's `maxNodes` (`poolCeiling`). It never acts.
+ * is never short; at least the run's highest floor (the pool's minimum, the fleet's `minNodes`, the schedule
+ * windows' `minNodes`: `poolFloorAt`), and held to the pool's maximum and the fleet's `maxNodes`
+ * (`poolCeiling`). It never acts.
  */
 import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import type { Controller, Foresight } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
-import { baselinePool, onlyPool, poolCeiling } from './common.ts';
+import { baselinePool, onlyPool, poolCeiling, poolFloorAt } from './common.ts';
 
 export interface StaticOptions {
   name?: string;
@@ -26,7 +28,13 @@ export function createStaticBaseline(options: StaticOptions = {}): Controller {
     name: options.name ?? 'static',
     initialDesired(demo: DemoFleet, foresight: Foresight) {
       const pool = baselinePool(demo, options.poolId);
-      return onlyPool(demo, pool.id, Math.min(poolCeiling(demo, pool), staticNodes(foresight, pool.rpsPerNode)));
+      // A fixed fleet keeps every floor of the run all along: the highest, within the ceilings.
+      const steps = foresight.offeredPerStep.length;
+      let floor = 0;
+      for (let k = 0; k < steps; k++)
+        floor = Math.max(floor, poolFloorAt(demo, pool, demo.startMs + k * foresight.stepSeconds * 1000));
+      const n = Math.max(floor, staticNodes(foresight, pool.rpsPerNode));
+      return onlyPool(demo, pool.id, Math.min(poolCeiling(demo, pool), n));
     },
     async start() {},
     async step() {},
