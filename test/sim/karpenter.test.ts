@@ -7,7 +7,9 @@ import {
   createKarpenterBaseline,
   fleetFloor,
   KARPENTER_DEFAULTS,
+  nodePoolLimits,
   type Offering,
+  offeringsOf,
   staticNodePools,
   UnavailableOfferings,
 } from '../../local/sim/baselines/karpenter.ts';
@@ -189,6 +191,46 @@ describe('karpenter on small fleets', () => {
     const demo = tinyDemo([{ id: 'od', hourlyPrice: 1 }]);
     const r = await run({ trace: stepTrace([[0, 35]], 30), demo, hours: 0.5, startMode: 'cold' });
     expect(r.series.nodesByCloud.aws[0]).toBe(1);
+  });
+});
+
+describe("karpenter holds the operator's ceilings: the dynamic NodePool's limits", () => {
+  const run = async (demo: DemoFleet) =>
+    (
+      await runSimulation({
+        spot: NO_SPOT,
+        seed: 1,
+        controllers: [createKarpenterBaseline()],
+        trace: stepTrace([[0, 200]], 30),
+        demo,
+        hours: 0.5,
+      })
+    ).runs[0]!;
+  const capped = (maxNodes: number, maxGpus?: number): DemoFleet => {
+    // 200 rps asks for 29 pods at 70% of 10 rps; a pool minimum of 2 is a static NodePool.
+    const demo = tinyDemo([
+      { id: 'od', hourlyPrice: 1, min: 2 },
+      { id: 'l4', hourlyPrice: 0.7 },
+    ]);
+    const policy = { ...demo.fleet.policy, maxNodes, safety: { ...demo.fleet.policy.safety, maxGpus } };
+    return { ...demo, fleet: { ...demo.fleet, policy } };
+  };
+  const most = (r: Awaited<ReturnType<typeof run>>) =>
+    Math.max(...r.series.t.map((_, k) => r.series.readyNodes[k]! + r.series.bootingNodes[k]!));
+
+  it('derives nodes = maxNodes less the static replicas, and nvidia.com/gpu from maxGpus when set', () => {
+    const demo = capped(9, 7);
+    expect(nodePoolLimits(demo, staticNodePools(demo), offeringsOf(demo))).toEqual({ nodes: 7, gpus: 5 });
+    expect(nodePoolLimits(capped(9), [], offeringsOf(demo))).toEqual({ nodes: 9, gpus: Number.POSITIVE_INFINITY });
+  });
+
+  it("never provisions past the fleet's maxNodes, nor past its maxGpus", async () => {
+    const byNodes = await run(capped(9));
+    expect(most(byNodes)).toBe(9);
+    expect(byNodes.summary.slo_attainment).toBeLessThan(1);
+    expect(most(await run(capped(64, 6)))).toBe(6);
+    // Unbounded by them, it provisions for the 29 pods.
+    expect(most(await run(capped(64)))).toBeGreaterThanOrEqual(29);
   });
 });
 

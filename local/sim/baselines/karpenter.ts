@@ -64,6 +64,9 @@
  *   KEDA's 30 s polling is below the step and ignored; pods pending in the same step as a placeholder go to
  *   the placeholder's new node (Karpenter batches them into one NodeClaim).
  *
+ * The operator's ceilings, which bind every controller: each pool's maximum is its offering's room; the
+ * fleet's `maxNodes` and `maxGpus` are the dynamic NodePool's `spec.limits` (`nodePoolLimits`).
+ *
  * The HPA is the engine's Kubernetes HPA code (as the `hpa` baseline) with its defaults; its metric is the
  * demand over the capacity of the pods on ready nodes (a pod's throughput is its node's over the node's pods
  * slots), pods on booting nodes are unready. Pods are counted per node: new pods go to free slots (ready
@@ -195,6 +198,8 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
   /** Static NodePools: one per pool with a minimum, `spec.replicas` = the pool's min. */
   let staticPools: Array<{ poolId: string; replicas: number }> = [];
   let floorOf: (t: number) => number = () => 0;
+  /** The dynamic NodePool's `spec.limits`: `nodes` and `nvidia.com/gpu` (see `nodePoolLimits`). */
+  let limits = { nodes: Number.POSITIVE_INFINITY, gpus: Number.POSITIVE_INFINITY };
 
   const offeringOf = (poolId: string) => offerings.find((o) => o.poolId === poolId)!;
   const podRps = (o: Offering) => o.rpsPerNode / o.slots;
@@ -264,8 +269,16 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
     pending: number,
     filter: (o: Offering) => boolean = () => true,
   ): { node: Node; pods: number } | undefined {
+    // The dynamic NodePool's limits: no NodeClaim that would take it past them.
+    const dynamic = [...nodes.values()].filter((n) => !n.static);
+    const gpus = dynamic.reduce((sum, n) => sum + offeringOf(n.poolId).slots, 0);
+    if (dynamic.length >= limits.nodes) return undefined;
+    const withinLimits = (o: Offering) => gpus + o.slots <= limits.gpus;
     for (;;) {
-      const choice = chooseOffering(pending, available(world, now).filter(filter));
+      const choice = chooseOffering(
+        pending,
+        available(world, now).filter((o) => filter(o) && withinLimits(o)),
+      );
       if (!choice) return undefined;
       const zones = ice.availableZones(choice.offering.poolId, choice.offering.zones, now);
       const inst = world.launchInstance(choice.offering.poolId, zones);
@@ -526,6 +539,7 @@ export function createKarpenterBaseline(options: KarpenterOptions = {}): Control
       offerings = offeringsOf(ctx.demo);
       staticPools = staticNodePools(ctx.demo);
       floorOf = fleetFloor(ctx.demo);
+      limits = nodePoolLimits(ctx.demo, staticPools, offerings);
     },
     async settle(ctx) {
       settleReplicas(ctx);
@@ -584,6 +598,31 @@ export function offeringsOf(demo: DemoFleet): Offering[] {
  * The static NodePools that hold the pools' minimums: one per pool with a minimum (at most its max), pinned
  * to that pool, with `spec.replicas` = the minimum.
  */
+/**
+ * The dynamic NodePool's `spec.limits`, the operator's ceilings as a Karpenter operator sets them: `nodes`, the
+ * fleet's `maxNodes` less the static NodePools' replicas (a node limit per NodePool: kubernetes-sigs/karpenter
+ * #2526 "support NodePool node limits" enforces it while provisioning, as the `cpu`/`memory` limits are; there
+ * is no limit across NodePools, kubernetes-sigs/karpenter #745), and `nvidia.com/gpu`, the fleet's `maxGpus`
+ * (when it sets one) less theirs. Each pool's maximum is an offering's room (`available`). "If a limit has been
+ * exceeded, nodes provisioning is prevented until some nodes have been terminated" (docs/concepts/nodepools.md,
+ * spec.limits).
+ */
+export function nodePoolLimits(
+  demo: DemoFleet,
+  staticPools: ReadonlyArray<{ poolId: string; replicas: number }>,
+  offerings: readonly Offering[],
+): { nodes: number; gpus: number } {
+  const staticNodes = staticPools.reduce((sum, p) => sum + p.replicas, 0);
+  const slots = (poolId: string) => offerings.find((o) => o.poolId === poolId)?.slots ?? 1;
+  const staticGpus = staticPools.reduce((sum, p) => sum + p.replicas * slots(p.poolId), 0);
+  const { maxNodes } = demo.fleet.policy;
+  const { maxGpus } = demo.fleet.policy.safety;
+  return {
+    nodes: Math.max(0, maxNodes - staticNodes),
+    gpus: maxGpus === undefined ? Number.POSITIVE_INFINITY : Math.max(0, maxGpus - staticGpus),
+  };
+}
+
 export function staticNodePools(demo: DemoFleet): Array<{ poolId: string; replicas: number }> {
   return demo.worldPools
     .filter((p) => (p.min ?? 0) > 0)
