@@ -9,11 +9,10 @@ import { createReactiveBaseline, reactiveDecision, SEED_REACTIVE_POLICY } from '
 import { createStaticBaseline } from '../../local/sim/baselines/static.ts';
 import type { Controller } from '../../local/sim/controller.ts';
 import type { DemoFleet } from '../../local/sim/demo.ts';
-import type { ScheduleWindow } from '../../shared/domain/types.ts';
 import { type RunOptions, runSimulation } from '../../local/sim/runner.ts';
 import type { SpotSchedule } from '../../local/sim/spot.ts';
 import { SEED_HOURLY_RPS } from '../../local/sim/trace.ts';
-import { NO_SPOT, stepTrace, T0, tinyDemo } from './support.ts';
+import { NO_SPOT, nightShift, stepTrace, T0, tinyDemo } from './support.ts';
 
 const run = async (
   controller: Controller,
@@ -218,14 +217,7 @@ describe('the one-pool baselines keep the ceilings', () => {
 
 describe("the one-pool baselines keep the operator's floors", () => {
   // The fleet's minNodes 2 (the pool's minimum 1); every day 01:00-02:00 UTC a window of 5 nodes; no demand.
-  const window: ScheduleWindow = {
-    name: 'night-shift',
-    timeZone: 'UTC',
-    days: [1, 2, 3, 4, 5, 6, 7],
-    start: '01:00',
-    end: '02:00',
-    minNodes: 5,
-  };
+  const window = nightShift(5);
   const floors = (): DemoFleet => {
     const demo = tinyDemo([{ id: 'od', readySeconds: 0, min: 1 }]);
     return { ...demo, fleet: { ...demo.fleet, policy: { ...demo.fleet.policy, minNodes: 2 } }, schedule: [window] };

@@ -16,7 +16,7 @@ import {
 import type { DemoFleet } from '../../local/sim/demo.ts';
 import { type RunOptions, runSimulation } from '../../local/sim/runner.ts';
 import type { SpotSchedule } from '../../local/sim/spot.ts';
-import { NO_SPOT, stepTrace, T0, tinyDemo } from './support.ts';
+import { NO_SPOT, nightShift, stepTrace, T0, tinyDemo } from './support.ts';
 
 const offering = (o: Partial<Offering> & Pick<Offering, 'poolId' | 'capacityType' | 'hourlyPrice'>): Offering => ({
   slots: 1,
@@ -243,14 +243,7 @@ describe("karpenter holds the operator's hard floors", () => {
     schedule,
   });
   // Every day, 01:00-02:00 UTC: at least 3 nodes.
-  const window: ScheduleWindow = {
-    name: 'night-shift',
-    timeZone: 'UTC',
-    days: [1, 2, 3, 4, 5, 6, 7],
-    start: '01:00',
-    end: '02:00',
-    minNodes: 3,
-  };
+  const window = nightShift(3);
 
   it('derives one static NodePool per pool minimum and the floor from minNodes and the windows', () => {
     const demo = withFloors(

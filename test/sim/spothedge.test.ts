@@ -1,7 +1,6 @@
 /** The spothedge baseline (SkyServe's spot policy with SpotHedge's placement): its rules, then small runs checked by hand. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ScheduleWindow } from '../../shared/domain/types.ts';
 import {
   createSpotHedgeBaseline,
   hysteresis,
@@ -14,7 +13,7 @@ import { type RunOptions, runSimulation } from '../../local/sim/runner.ts';
 import type { SpotSchedule } from '../../local/sim/spot.ts';
 import { defaultSpotProcess, spotSlots } from '../../local/sim/spot.ts';
 import { hoursOf, pieceTrace, piecesArb, runObserved, startModeArb } from './baselines-arbitraries.ts';
-import { NO_SPOT, stepTrace, tinyDemo } from './support.ts';
+import { NO_SPOT, nightShift, stepTrace, tinyDemo } from './support.ts';
 
 /** A spot schedule of these capacity changes. */
 const spotOf = (changes: SpotSchedule['changes']): SpotSchedule => ({ source: 'test', mapping: [], changes });
@@ -195,14 +194,7 @@ describe('spothedge on small fleets', () => {
   });
 
   it('holds the fleet minNodes and a schedule window floor as min_replicas, and starts at them cold', async () => {
-    const window: ScheduleWindow = {
-      name: 'night-shift',
-      timeZone: 'UTC',
-      days: [1, 2, 3, 4, 5, 6, 7],
-      start: '01:00',
-      end: '02:00',
-      minNodes: 4,
-    };
+    const window = nightShift(4);
     const demo = fleet(['z1']);
     const floors: DemoFleet = {
       ...demo,

@@ -1,5 +1,5 @@
 /** Small fleets and traces with round numbers, for hand-checked simulation tests. */
-import type { Cloud, Pool, PoolKind } from '../../shared/domain/types.ts';
+import type { Cloud, Pool, PoolKind, ScheduleWindow } from '../../shared/domain/types.ts';
 import { DEFAULT_POLICY } from '../../shared/config/policy.ts';
 import type { WorldPoolSpec, WorldReservation } from '../../local/emulators/world.ts';
 import type { DemoFleet } from '../../local/sim/demo.ts';
@@ -125,4 +125,9 @@ export function fakeIo(cwd: string, tty?: CliIo['tty']) {
     tty,
   };
   return { io, out, err };
+}
+
+/** A schedule window every day, 01:00-02:00 UTC, that holds at least `minNodes` nodes. */
+export function nightShift(minNodes: number): ScheduleWindow {
+  return { name: 'night-shift', timeZone: 'UTC', days: [1, 2, 3, 4, 5, 6, 7], start: '01:00', end: '02:00', minNodes };
 }
