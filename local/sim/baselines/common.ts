@@ -25,7 +25,7 @@ export function baselinePool(demo: DemoFleet, poolId: string | undefined): Pool 
  * stay pending.
  */
 export function poolCeiling(demo: DemoFleet, pool: Pool): number {
-  return Math.max(0, Math.min(pool.max, demo.fleet.policy.maxNodes ?? Number.POSITIVE_INFINITY));
+  return Math.max(0, Math.min(pool.max, demo.fleet.policy.maxNodes));
 }
 
 /**

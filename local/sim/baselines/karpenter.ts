@@ -595,10 +595,6 @@ export function offeringsOf(demo: DemoFleet): Offering[] {
 }
 
 /**
- * The static NodePools that hold the pools' minimums: one per pool with a minimum (at most its max), pinned
- * to that pool, with `spec.replicas` = the minimum.
- */
-/**
  * The dynamic NodePool's `spec.limits`, the operator's ceilings as a Karpenter operator sets them: `nodes`, the
  * fleet's `maxNodes` less the static NodePools' replicas (a node limit per NodePool: kubernetes-sigs/karpenter
  * #2526 "support NodePool node limits" enforces it while provisioning, as the `cpu`/`memory` limits are; there
@@ -623,6 +619,10 @@ export function nodePoolLimits(
   };
 }
 
+/**
+ * The static NodePools that hold the pools' minimums: one per pool with a minimum (at most its max), pinned
+ * to that pool, with `spec.replicas` = the minimum.
+ */
 export function staticNodePools(demo: DemoFleet): Array<{ poolId: string; replicas: number }> {
   return demo.worldPools
     .filter((p) => (p.min ?? 0) > 0)
