@@ -875,8 +875,8 @@ describe('the start: the count its own rule holds for the first minute, all read
               mode === 'cold' ? 2 : Math.min(most, Math.max(2, ceil(d0 / (pool.rpsPerNode * 0.75)))),
             ),
             hpa: Math.max(minNodes, mode === 'cold' ? 1 : Math.min(most, hpaCount)),
-            // One pod per node; the floor's placeholders need nodes too. Its HPA's maxReplicas is 100 pods.
-            karpenter: Math.max(mode === 'cold' ? 1 : Math.min(100, hpaCount), minNodes),
+            // One pod per node; the floor's placeholders need nodes too; its NodePool's node limit is maxNodes.
+            karpenter: Math.max(mode === 'cold' ? 1 : Math.min(most, hpaCount), minNodes),
             static: Math.max(minNodes, Math.min(most, Math.max(1, Math.ceil(peak / pool.rpsPerNode - 1e-9)))),
           };
           for (const r of result.runs) {
@@ -924,9 +924,9 @@ describe('the start: the count its own rule holds for the first minute, all read
           });
           for (const r of result.runs) {
             expect(r.summary.scaling_actions, r.name).toBe(0);
-            // The oracle, reactive, hpa and static within the fleet's maxNodes: all the demand those nodes serve.
+            // Every controller within the fleet's maxNodes: all the demand those nodes serve.
             const most = demo.fleet.policy.maxNodes! * pool.rpsPerNode;
-            const slo = r.name !== 'karpenter' && rps > most ? most / rps : 1;
+            const slo = rps > most ? most / rps : 1;
             expect(r.summary.slo_attainment, r.name).toBeCloseTo(slo, 9);
           }
         },
