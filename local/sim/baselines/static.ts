@@ -4,13 +4,14 @@
  * step is short of capacity); nodes = ceil(peak / rpsPerNode), no buffer on top: the capacity model's
  * throughput is already the rate at the latency target, and a buffer would only add cost to a fleet that
  * is never short; at least the run's highest floor (the pool's minimum, the fleet's `minNodes`, the schedule
- * windows' `minNodes`: `poolFloorAt`), and held to the pool's maximum and the fleet's `maxNodes`
+ * windows' `minNodes`: `poolMinimum`, `scheduleFloors`), and held to the pool's maximum and the fleet's `maxNodes`
  * (`poolCeiling`). It never acts.
  */
 import { ceilTolerant } from '../../../shared/domain/capacity.ts';
 import type { Controller, Foresight } from '../controller.ts';
 import type { DemoFleet } from '../demo.ts';
-import { baselinePool, onlyPool, poolCeiling, poolFloorAt } from './common.ts';
+import { baselinePool, onlyPool, poolCeiling, poolMinimum } from './common.ts';
+import { scheduleFloors } from './oracle.ts';
 
 export interface StaticOptions {
   name?: string;
@@ -29,10 +30,8 @@ export function createStaticBaseline(options: StaticOptions = {}): Controller {
     initialDesired(demo: DemoFleet, foresight: Foresight) {
       const pool = baselinePool(demo, options.poolId);
       // A fixed fleet keeps every floor of the run all along: the highest, within the ceilings.
-      const steps = foresight.offeredPerStep.length;
-      let floor = 0;
-      for (let k = 0; k < steps; k++)
-        floor = Math.max(floor, poolFloorAt(demo, pool, demo.startMs + k * foresight.stepSeconds * 1000));
+      const windows = scheduleFloors(demo, foresight.offeredPerStep.length, foresight.stepSeconds);
+      const floor = windows.reduce((a, b) => Math.max(a, b), poolMinimum(demo, pool));
       const n = Math.max(floor, staticNodes(foresight, pool.rpsPerNode));
       return onlyPool(demo, pool.id, Math.min(poolCeiling(demo, pool), n));
     },
