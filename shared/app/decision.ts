@@ -166,8 +166,16 @@ export function leaseCheck(deps: AppDeps, fleetId: string, owner: string): () =>
  * without pool or zone, so the engine reports them and drains, lowers or backs off nothing for them. Only
  * when the pool the notice names could not be observed in this decision is the notice trusted as it came:
  * an outage of the cloud's API must not swallow a reclaim.
+ *
+ * One exception, a notice that came late: a spot reclaim (an EC2 warning, an Azure or GCP preemption) read
+ * after its deadline, for instances gone from the spot pool its routing names (the forwarder's scale set, the
+ * group in the event). The cloud took them back as it announced: an Azure Spot VM is deleted 30 s after its
+ * Preempt notice, a GCP one stopped 30 s after its preemption, sooner than a delayed or retried delivery. The
+ * notice keeps that pool and its zone, marked `gone`: the engine learns the loss and backs the offering off,
+ * and drains, removes or lowers nothing (the pool's count no longer holds them). Before its deadline an
+ * instance observed nowhere is still not ours.
  */
-function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[] {
+function resolveInterruptions(signals: Signal[], obs: FleetObservation, now: number): Signal[] {
   const out: Signal[] = [];
   const unobserved = new Set(obs.failures.map((f) => f.poolId));
   for (const s of signals) {
@@ -177,7 +185,9 @@ function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[
     }
     const byPool = new Map<string, { poolId: string; instanceIds: string[]; zone?: string }>();
     const trusted: string[] = [];
+    const gone: string[] = [];
     const notOurs: string[] = [];
+    const late = takenBackLate(s, obs, now);
     for (const id of s.instanceIds) {
       const found = observedInstance(obs, id);
       if (found && found.instance.lifecycle !== 'terminated') {
@@ -188,6 +198,7 @@ function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[
         group.instanceIds.push(id);
         byPool.set(key, group);
       } else if (s.poolId && unobserved.has(s.poolId)) trusted.push(id);
+      else if (late) gone.push(id);
       else notOurs.push(id);
     }
     for (const g of byPool.values()) {
@@ -195,6 +206,7 @@ function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[
       out.push({ ...rest, instanceIds: g.instanceIds, poolId: g.poolId, ...(g.zone ? { zone: g.zone } : {}) });
     }
     if (trusted.length) out.push({ ...s, instanceIds: trusted });
+    if (gone.length) out.push({ ...s, instanceIds: gone, gone: true });
     if (notOurs.length) {
       const { zone: _zone, poolId: _pool, ...rest } = s;
       const split: InterruptionSignal = { ...rest, instanceIds: notOurs };
@@ -202,6 +214,20 @@ function resolveInterruptions(signals: Signal[], obs: FleetObservation): Signal[
     }
   }
   return out;
+}
+
+/** Spot reclaims: the notices whose instances the cloud takes back at the deadline. */
+const RECLAIMS: ReadonlySet<string> = new Set(['warning', 'preempt']);
+
+/**
+ * Whether the instances of this notice that are gone were taken back as it announced (`resolveInterruptions`):
+ * a spot reclaim, read at or after its deadline, naming one of the fleet's spot pools by its routing.
+ */
+function takenBackLate(s: InterruptionSignal, obs: FleetObservation, now: number): boolean {
+  if (!RECLAIMS.has(s.kind) || s.poolId === undefined || s.deadline === undefined) return false;
+  const deadline = Date.parse(s.deadline);
+  if (Number.isNaN(deadline) || deadline > now) return false;
+  return obs.fleet.pools.some((p) => p.id === s.poolId && p.capacityType === 'spot');
 }
 
 /**
@@ -289,7 +315,7 @@ export async function runDecision(deps: AppDeps, req: DecisionRequest): Promise<
     ]);
     const { obs, unobserved } = keepLastKnown(observed, configured, state.lastKnown);
     // Each notice checked against what its cloud says of the instances before it acts (app/notices.ts).
-    const checked = await checkNotices(resolveInterruptions(requested, obs), obs, deps, ahead);
+    const checked = await checkNotices(resolveInterruptions(requested, obs, now.getTime()), obs, deps, ahead);
     // The nodes cordoned ahead of the decision for a notice the cloud refuted are made schedulable again,
     // alongside the plan's actions.
     const refuted = new Map(checked.refused.map((r) => [r.instanceId, { poolId: r.poolId, reason: r.reason }]));

@@ -176,7 +176,7 @@ export async function checkNotices(
     const kept: string[] = [];
     for (const id of s.instanceIds) {
       const status = read.get(id);
-      const reason = status ? contradiction(s.kind, status) : undefined;
+      const reason = status ? contradiction(s.kind, status, s.gone === true) : undefined;
       if (reason === undefined) {
         kept.push(id);
         continue;

@@ -4,7 +4,8 @@
  * a healthy node). A notice the cloud contradicts changes no capacity and is recorded with the reason:
  *
  * - the instance is unknown to the cloud, or has already ended (nothing is left to drain or replace: its
- *   loss shows in the pool's own observation, which the engine reconciles);
+ *   loss shows in the pool's own observation, which the engine reconciles); unknown is no contradiction for a
+ *   notice read after its deadline whose instance is gone (`gone`): the cloud took it back as announced;
  * - a spot notice (an EC2 warning or rebalance recommendation, an Azure or GCP preemption) for an instance
  *   the cloud does not run as spot;
  * - an EC2 interruption warning for an instance whose spot request is not marked for interruption
@@ -29,9 +30,14 @@ export function isInterruptionCode(code: string): boolean {
   return /^instance-(terminated|stopped|hibernated)-/.test(code) && !code.endsWith('-by-user');
 }
 
-/** Why the cloud contradicts a notice of `kind` for this instance, or undefined when it does not. */
-export function contradiction(kind: InterruptionKind, status: InstanceStatus): string | undefined {
-  if (!status.found) return `the cloud has no instance ${status.id}`;
+/**
+ * Why the cloud contradicts a notice of `kind` for this instance, or undefined when it does not. `gone`: the
+ * notice came after its deadline and the instance is gone from its pool (`InterruptionSignal.gone`): that the
+ * cloud no longer knows it is what the notice announced (an Azure Spot VM evicted with the Delete policy is
+ * deleted), not a contradiction; ended otherwise still is.
+ */
+export function contradiction(kind: InterruptionKind, status: InstanceStatus, gone = false): string | undefined {
+  if (!status.found) return gone ? undefined : `the cloud has no instance ${status.id}`;
   if (status.ended) return `instance ${status.id} has already ended (${status.state ?? 'ended'})`;
   if (SPOT_KINDS.has(kind) && status.spot === false)
     return `instance ${status.id} is not a spot instance${status.detail ? ` (${status.detail})` : ''}`;

@@ -82,6 +82,13 @@ export interface InterruptionSignal extends SignalBase {
   action?: string;
   zone?: string;
   region?: string;
+  /**
+   * Set by the decision that reads the notice, never by a parser (`resolveInterruptions`): the instances had
+   * gone from the pool the notice named when it was read, its deadline passed (a notice that came late: an
+   * Azure or GCP Spot VM is deleted or stopped 30 s after its notice). Their loss is learned and their offering
+   * backed off; nothing is drained, removed or lowered for them (the pool's own count no longer holds them).
+   */
+  gone?: true;
 }
 
 export type ReservationChangeKind =

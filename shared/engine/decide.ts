@@ -72,7 +72,7 @@ import {
 import { forecastPeak, usableForecast } from './forecast.ts';
 import { inNodes, readHistory, withoutNotComing } from './history.ts';
 import { normalize } from './hpa-normalize.ts';
-import { addStillLeaving, interruptionEffects, takenBeforeRemoval } from './interruptions.ts';
+import { addStillLeaving, interruptionEffects, lateLosses, takenBeforeRemoval } from './interruptions.ts';
 import { consolidate } from './consolidate.ts';
 import { nextState } from './next-state.ts';
 import { BOOT_QUANTILE } from './boot-times.ts';
@@ -254,6 +254,7 @@ export function decide(given: DecisionInput, now: Date): Plan {
   if (sloSizing) {
     const losses = [
       ...effects.lost,
+      ...lateLosses(effects.lostBefore, shortfall.missing, taken),
       // Less the nodes taken back under a notice already counted (`taken`).
       ...[...shortfall.missing]
         .map(([poolId, nodes]) => ({ poolId, nodes: nodes - (taken.get(poolId) ?? 0) }))

@@ -13,6 +13,9 @@
  *   maintenance — the VM is rebooted, frozen or redeployed and comes back: drain before the deadline, no
  *     replacement, unless the cloud says it will terminate, stop or delete it (then as a warning, without
  *     backing the offering off: maintenance is not a capacity shortage).
+ * A notice read after its node was taken back (`gone`: a spot reclaim read past its deadline, the node no longer
+ * in its pool) drains, removes and lowers nothing: its offering is backed off from the deadline and its loss
+ * learned (`lostBefore`, less what the pool's shortfall counts already: `lateLosses`).
  * A notice is mapped to its pool by the pool id it carries, else its reservation, else the only pool of the
  * matching capacity type in its zone; an unmapped notice becomes a `report`.
  *
@@ -57,6 +60,11 @@ export interface InterruptionEffects {
   reports: ReportAction[];
   /** Nodes taken back, by pool and zone (what the spot risk learns from). */
   lost: Array<{ poolId: string; zone?: string; nodes: number }>;
+  /**
+   * Nodes taken back before the decision read their notice (`InstanceNotice.gone`), by pool and zone: their pool's
+   * shortfall may count them already (`lateLosses`).
+   */
+  lostBefore: Array<{ poolId: string; zone?: string; nodes: number }>;
 }
 
 /** How long before its deadline a drain must start: the pods' grace and the margin, seconds. */
@@ -146,10 +154,14 @@ export function interruptionEffects(
     marks: [],
     reports: [],
     lost: [],
+    lostBefore: [],
   };
-  const marked = new Set<string>();
-  /** Backs the notice's offering off; returns its zone as the pool writes it (undefined: the whole pool). */
-  const mark = (pool: Pool, noticeZone: string | undefined): string | undefined => {
+  const marked = new Map<string, MarkOfferingAction>();
+  /**
+   * Backs the notice's offering off from `from` (now by default) for `backoffSeconds`, unless that has lapsed;
+   * returns its zone as the pool writes it (undefined: the whole pool).
+   */
+  const mark = (pool: Pool, noticeZone: string | undefined, from = now): string | undefined => {
     // The zone as the pool writes it (Azure `eastus-az2` is the pool's `2`): a backoff under another
     // spelling would match no offering and be ignored. A zone the pool does not know (an AWS zone id with
     // no alias) backs the whole pool off, and says so.
@@ -165,16 +177,21 @@ export function interruptionEffects(
         { poolId: pool.id },
       );
     const key = `${pool.id}/${zone ?? ''}`;
-    if (marked.has(key)) return zone;
-    marked.add(key);
-    fx.marks.push({
-      type: 'mark-offering',
-      poolId: pool.id,
-      zone,
-      until: iso(now + backoffSeconds * 1000),
-      reason: 'interrupted',
-    });
+    const until = iso(Math.min(now, from) + backoffSeconds * 1000);
+    const earlier = marked.get(key);
+    if (earlier) {
+      if (until > earlier.until) earlier.until = until;
+    } else if (until >= iso(now)) {
+      const action: MarkOfferingAction = { type: 'mark-offering', poolId: pool.id, zone, until, reason: 'interrupted' };
+      marked.set(key, action);
+      fx.marks.push(action);
+    }
     return zone;
+  };
+  const addLost = (list: InterruptionEffects['lost'], pool: Pool, zone: string | undefined) => {
+    const lost = list.find((l) => l.poolId === pool.id && l.zone === zone);
+    if (lost) lost.nodes++;
+    else list.push({ poolId: pool.id, ...(zone ? { zone } : {}), nodes: 1 });
   };
   for (const n of notices) {
     const pool = poolOf(n, pools);
@@ -189,6 +206,21 @@ export function interruptionEffects(
     const deadlineMs = ms(n.deadline);
     const end = Number.isNaN(deadlineMs) ? now + DEFAULT_DRAIN_SECONDS * 1000 : deadlineMs;
     const deadline = iso(end);
+    if (n.gone) {
+      // Taken back before this decision read the notice: nothing to drain, remove or lower. The offering is
+      // backed off from the reclaim (Karpenter's unavailable-offerings cache holds one 3 minutes from the
+      // failure), and the loss is learned.
+      const zone = mark(pool, n.zone, end);
+      addLost(fx.lostBefore, pool, zone);
+      reasons.add(
+        'placement',
+        'placement.interruption-late',
+        `instance ${n.instanceId} of ${pool.id} was taken back by ${deadline}, before this decision read its notice: ` +
+          `its pool no longer counts it (nothing to drain); ${zone ? `zone ${zone}` : 'the pool'} backed off, the loss learned`,
+        { poolId: pool.id, eventId: n.eventId },
+      );
+      continue;
+    }
     const startBy = drainStartBy(end, now);
     const gone = n.kind !== 'maintenance' || MAINTENANCE_ENDS.has(n.action ?? '');
     if (gone) fx.leaving.set(pool.id, (fx.leaving.get(pool.id) ?? 0) + 1);
@@ -218,10 +250,7 @@ export function interruptionEffects(
     else if (gone) fx.notRemoved.set(pool.id, (fx.notRemoved.get(pool.id) ?? 0) + 1);
     if (n.kind !== 'maintenance') {
       // Lost in the offering the spot risk reads: the zone as the pool writes it, else the whole pool's.
-      const zone = mark(pool, n.zone);
-      const lost = fx.lost.find((l) => l.poolId === pool.id && l.zone === zone);
-      if (lost) lost.nodes++;
-      else fx.lost.push({ poolId: pool.id, ...(zone ? { zone } : {}), nodes: 1 });
+      addLost(fx.lost, pool, mark(pool, n.zone));
     }
     // When its drain starts, and why: the node serves until then.
     const when =
@@ -238,6 +267,28 @@ export function interruptionEffects(
     );
   }
   return fx;
+}
+
+/**
+ * The losses of notices read after their nodes were taken back (`InterruptionEffects.lostBefore`) that the
+ * spot risk does not learn otherwise: a group that could not launch their replacements is short of them, and
+ * that shortfall (`missing` less the nodes `taken` before their removal, which it cancels) is learned as the
+ * pool's loss already. Per pool, the nodes beyond it, in the zones the notices named.
+ */
+export function lateLosses(
+  lostBefore: InterruptionEffects['lostBefore'],
+  missing: ReadonlyMap<string, number>,
+  taken: ReadonlyMap<string, number>,
+): InterruptionEffects['lost'] {
+  const counted = new Map<string, number>();
+  for (const [poolId, n] of missing) counted.set(poolId, Math.max(0, n - (taken.get(poolId) ?? 0)));
+  const out: InterruptionEffects['lost'] = [];
+  for (const l of lostBefore) {
+    const already = Math.min(l.nodes, counted.get(l.poolId) ?? 0);
+    counted.set(l.poolId, (counted.get(l.poolId) ?? 0) - already);
+    if (l.nodes > already) out.push({ ...l, nodes: l.nodes - already });
+  }
+  return out;
 }
 
 /**

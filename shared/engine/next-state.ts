@@ -6,7 +6,8 @@
  *   - the operator's commands of this decision are applied once: `scale` sets the manual target, `pause`
  *     pauses, `resume` resumes (readSignals already folded them, with the state's, into the signal context);
  *   - the plan's own facts are added: offerings it backs off (extending a backoff already there) and the
- *     interruptions it handles (so a repeated notice is not counted twice);
+ *     interruptions it handles, those whose node was gone when it read them too (so a repeated notice is not
+ *     counted twice);
  *   - what the decision learned: the spot risk updated with its losses, and each pool's count as it entered
  *     the decision (its last known count, for a decision its cloud cannot describe it in);
  *   - the warm pools' hold when the decision sized one (the state's stays otherwise), and its record of warm
@@ -94,6 +95,22 @@ export function nextState(
         });
       }
     }
+  }
+  // A notice read after its node was taken back (`InstanceNotice.gone`) has no drain to remember it by: it is
+  // remembered here, so that the same reclaim read again (through another path, in a later document) is not
+  // learned twice.
+  for (const n of sig.notices) {
+    if (!n.gone) continue;
+    next.interruptedInstances ??= [];
+    const earlier = next.interruptedInstances.findIndex((i) => i.instanceId === n.instanceId);
+    if (earlier >= 0 && !next.interruptedInstances[earlier].kept) continue;
+    if (earlier >= 0) next.interruptedInstances.splice(earlier, 1);
+    next.interruptedInstances.push({
+      instanceId: n.instanceId,
+      ...(n.poolId ? { poolId: n.poolId } : {}),
+      ...(n.deadline ? { deadline: n.deadline } : {}),
+      at: now.toISOString(),
+    });
   }
   return next;
 }

@@ -20,6 +20,8 @@ export interface InstanceNotice {
   deadline?: string;
   /** What the cloud will do (terminate, stop, reboot, freeze...). */
   action?: string;
+  /** Taken back before the decision read the notice (`InterruptionSignal.gone`): nothing left to drain or lower. */
+  gone?: true;
 }
 
 export interface ReservationNotice {

@@ -77,6 +77,7 @@ function interruption(
       zone: s.zone,
       deadline: s.deadline,
       action: s.action,
+      ...(s.gone ? { gone: true as const } : {}),
     });
   }
   const dup = s.instanceIds.length - fresh;

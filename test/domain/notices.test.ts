@@ -75,6 +75,15 @@ describe('contradiction', () => {
     if (refused) expect(reason).toMatch(refused);
     else expect(reason).toBeUndefined();
   });
+
+  it('a notice read after its deadline whose VM is gone: the cloud no longer knowing it is what it announced', () => {
+    expect(contradiction('preempt', { id: 'vmss_3', found: false }, true)).toBeUndefined();
+    // Ended otherwise (a user, the group) is still a contradiction, late or not; so is a VM not run as spot.
+    expect(
+      contradiction('warning', { ...running, state: 'terminated', ended: true, spot: true, marked: false }, true),
+    ).toMatch(/already ended \(terminated\)/);
+    expect(contradiction('preempt', { ...running, spot: false }, true)).toMatch(/not a spot instance/);
+  });
 });
 
 describe('isInterruptionCode', () => {

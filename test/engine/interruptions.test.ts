@@ -141,6 +141,59 @@ describe('spot interruption warning', () => {
     expect(ofType(plan, 'set-desired')).toEqual([]);
   });
 
+  describe('read after its node was taken back (gone)', () => {
+    // The notice came 60 s after a 30 s deadline: spot-a already counts 2 of its 3 nodes (the group's count
+    // went down with the instance, as an Azure scale set's does when it deletes an evicted VM).
+    const late = notice({ cloud: 'azure', kind: 'preempt', deadline: at(-60), zone: 'us-east-1a', gone: true });
+    const lateFleet = () =>
+      fleet(
+        [
+          pool({ id: 'spot-a', capacityType: 'spot', hourlyPrice: 0.3, desired: 2 }),
+          pool({ id: 'spot-b', capacityType: 'spot', hourlyPrice: 0.4, desired: 1 }),
+          pool({ id: 'od', hourlyPrice: 1, desired: 0 }),
+        ],
+        { placement: { spotShare: 1, offeringBackoffSeconds: 900 } },
+      );
+
+    it('nothing to drain, remove or lower; the offering backed off from the reclaim, the loss learned', () => {
+      const plan = run([late], { demandHistory: [] }, lateFleet());
+      expect(ofType(plan, 'cordon-drain')).toEqual([]);
+      expect(ofType(plan, 'remove-instance')).toEqual([]);
+      expect(ofType(plan, 'report')).toEqual([]);
+      // From the deadline (60 s ago) for the 900 s backoff: until 840 s from now.
+      expect(ofType(plan, 'mark-offering')).toEqual([
+        { type: 'mark-offering', poolId: 'spot-a', zone: 'us-east-1a', until: at(840), reason: 'interrupted' },
+      ]);
+      expect(plan.reasons.find((r) => r.code === 'placement.interruption-late')?.message).toMatch(
+        /instance i-1 of spot-a was taken back by .* before this decision read its notice: its pool no longer counts it \(nothing to drain\); zone us-east-1a backed off, the loss learned/,
+      );
+      expect(plan.spotRisk?.events).toEqual([expect.objectContaining({ offering: 'spot-a/us-east-1a', nodes: 1 })]);
+      // Remembered, so that the same reclaim read again is not learned twice.
+      expect(plan.nextState.interruptedInstances).toEqual([
+        expect.objectContaining({ instanceId: 'i-1', poolId: 'spot-a', deadline: at(-60) }),
+      ]);
+      const again = run([{ ...late, eventId: 'ev-2' }], { demandHistory: [], state: plan.nextState }, lateFleet());
+      expect(again.reasons.find((r) => r.code === 'signal.interruption')?.message).toMatch(/1 already handled/);
+      expect(again.spotRisk?.events).toHaveLength(1);
+    });
+
+    it('a backoff that lapsed before the notice was read is not set again; the loss is still learned', () => {
+      const plan = run([{ ...late, time: at(-1030), deadline: at(-1000) }], { demandHistory: [] }, lateFleet());
+      expect(ofType(plan, 'mark-offering')).toEqual([]);
+      expect(plan.spotRisk?.events).toEqual([expect.objectContaining({ offering: 'spot-a/us-east-1a', nodes: 1 })]);
+    });
+
+    it("a pool short of the node (its group could not launch the replacement) learns it once, as the pool's loss", () => {
+      // The group kept its count of 3 and could not launch the replacement: 2 launched.
+      const f = lateFleet();
+      f.pools[0] = { ...f.pools[0]!, desired: 3, ready: 2, launched: 2 };
+      const plan = run([late], { demandHistory: [] }, f);
+      expect(plan.reasons.map((r) => r.code)).toContain('placement.short-of-capacity');
+      const events = plan.spotRisk?.events ?? [];
+      expect(events.reduce((n, e) => n + e.nodes, 0)).toBe(1);
+    });
+  });
+
   it('while paused: hands off (no drain, no replacement), the backoff is still recorded', () => {
     const plan = run([notice({})], { state: { offeringBackoff: [], paused: { by: 'bob', reason: 'incident' } } });
     expect(plan.actions.map((a) => a.type)).toEqual(['mark-offering']);

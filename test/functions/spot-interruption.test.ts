@@ -323,6 +323,66 @@ describe('spot-interruption function', () => {
     expect(h.desired()).toEqual(desired);
   });
 
+  /** The forwarder's document for `victim` of the demo's Azure spot scale set, put on the bus at T0. */
+  const latePreempt = (victim: WorldInstance, notBefore: number) =>
+    P.azurePreempt(
+      { id: crypto.randomUUID(), time: new Date(T0) },
+      {
+        name: victim.id,
+        scaleSet: 'vmss-gpu-demo-a100-spot',
+        resourceGroup: 'rg-gpu-demo',
+        subscriptionId: DEMO_SUBSCRIPTION,
+        location: 'eastus',
+        zone: victim.zone,
+      },
+      new Date(notBefore),
+      1,
+    );
+
+  it('a Preempt read after its deadline, its VM deleted: the loss learned and the zone backed off, nothing drained', async () => {
+    // The forwarder put the document on the bus at T0; its decision runs 60 s later (a delayed delivery, a
+    // retry), when Azure has deleted the VM (evictionPolicy Delete) 30 s after its notice.
+    h = await startHarness({ desired: { 'azure-a100-spot': 2 }, block: null });
+    const [victim] = takeBack(h, 'azure-a100-spot', 1);
+    h.world.advance(60);
+    expect(h.world.instance(victim!.id)).toBeUndefined();
+    const result = await h.invoke('spot-interruption', latePreempt(victim!, T0 + 30_000));
+    expect(result).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET }] });
+    expect(h.world.callsTo('kubernetes', 'pods.eviction.create')).toEqual([]);
+    expect(h.world.callsTo('arm', 'virtualMachineScaleSets.deleteInstances')).toEqual([]);
+
+    const state = await h.stack.deps.store.getState(FLEET);
+    // Backed off from the reclaim (NotBefore) for the demo's 180 s, in the zone the pool writes.
+    expect(state.offeringBackoff).toContainEqual({
+      poolId: 'azure-a100-spot',
+      zone: victim!.zone.replace(/^.*-/, ''),
+      until: new Date(T0 + 210_000).toISOString(),
+      reason: 'interrupted',
+    });
+    expect(state.interruptedInstances?.map((i) => i.instanceId)).toEqual([victim!.id]);
+    const [audit] = await h.audits();
+    const plan = audit!.plan as Plan;
+    expect(plan.actions).not.toContainEqual(expect.objectContaining({ code: 'interruption.unmapped' }));
+    expect(plan.reasons.map((r) => r.code)).toContain('placement.interruption-late');
+    expect(plan.spotRisk?.events).toContainEqual(
+      expect.objectContaining({ offering: expect.stringMatching(/^azure-a100-spot\//), nodes: 1 }),
+    );
+  });
+
+  it('a Preempt naming a VM that is gone before its deadline is not ours: reported, nothing backed off or learned', async () => {
+    h = await startHarness({ desired: { 'azure-a100-spot': 2 }, block: null });
+    const [victim] = takeBack(h, 'azure-a100-spot', 1);
+    h.world.advance(60);
+    // NotBefore still 30 s ahead of the decision: the cloud did not take this VM back as the notice says.
+    await h.invoke('spot-interruption', latePreempt(victim!, T0 + 90_000));
+    const state = await h.stack.deps.store.getState(FLEET);
+    expect(state.offeringBackoff).toEqual([]);
+    const [audit] = await h.audits();
+    const plan = audit!.plan as Plan;
+    expect(plan.actions).toContainEqual(expect.objectContaining({ type: 'report', code: 'interruption.unmapped' }));
+    expect(plan.spotRisk?.events ?? []).toEqual([]);
+  });
+
   it('a Preempt of VMs in none of the fleet pools (another scale set in the same zone) changes nothing', async () => {
     h = await startHarness({ desired: { 'azure-a100-spot': 2 }, block: null });
     const before = h.desired();
