@@ -317,6 +317,35 @@ describe('interruptionEffects: properties', () => {
     );
   });
 
+  it('a notice read after its node was taken back (gone) drains, removes and lowers nothing; its node is learned in its pool, and its backoff runs from the deadline', () => {
+    fc.assert(
+      fc.property(effectsArb, (g) => {
+        const notices = g.notices.map((n) => ({ ...n, gone: true as const }));
+        const fx = interruptionEffects(notices, g.pools, g.backoffSeconds, NOW, new Reasons(), g.cluster);
+        expect([fx.drains, fx.removals, fx.rebalances, fx.lost]).toEqual([[], [], [], []]);
+        expect([fx.leaving.size, fx.notRemoved.size]).toEqual([0, 0]);
+        for (const p of g.pools) {
+          const taken = count(notices, (n) => mappedPool(n, g.pools)?.id === p.id);
+          expect(fx.lostBefore.filter((l) => l.poolId === p.id).reduce((s, l) => s + l.nodes, 0)).toBe(taken);
+        }
+        expect(fx.reports).toHaveLength(count(notices, (n) => mappedPool(n, g.pools) === undefined));
+        for (const m of fx.marks) {
+          expect(m.until >= at(0) && m.until <= at(g.backoffSeconds)).toBe(true);
+          const pool = g.pools.find((p) => p.id === m.poolId)!;
+          const zoneOf = (n: InstanceNotice) =>
+            n.zone === undefined
+              ? undefined
+              : zoneInPool(pool.cloud, n.zone, pool.location.zones, undefined, pool.location.region);
+          const from = notices
+            .filter((n) => mappedPool(n, g.pools)?.id === m.poolId && zoneOf(n) === m.zone)
+            .map((n) => Math.min(NOW, Number.isNaN(Date.parse(n.deadline ?? '')) ? NOW : Date.parse(n.deadline!)));
+          expect(m.until).toBe(new Date(Math.max(...from) + g.backoffSeconds * 1000).toISOString());
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it("drains in the pool's cluster, else the fleet's", () => {
     fc.assert(
       fc.property(effectsArb, (g) => {
