@@ -16,7 +16,7 @@
  * state. Everything this decides is in the plan: this module reads, executes and records.
  */
 import { randomUUID } from 'node:crypto';
-import type { InterruptionSignal, Signal } from '../domain/signals.ts';
+import type { InterruptionKind, InterruptionSignal, Signal } from '../domain/signals.ts';
 import type { Fleet, Pool } from '../domain/types.ts';
 import { updateBoots, withLearnedTimeToReady } from '../engine/boot-times.ts';
 import { decide } from '../engine/decide.ts';
@@ -217,7 +217,7 @@ function resolveInterruptions(signals: Signal[], obs: FleetObservation, now: num
 }
 
 /** Spot reclaims: the notices whose instances the cloud takes back at the deadline. */
-const RECLAIMS: ReadonlySet<string> = new Set(['warning', 'preempt']);
+const RECLAIMS: ReadonlySet<InterruptionKind> = new Set<InterruptionKind>(['warning', 'preempt']);
 
 /**
  * Whether the instances of this notice that are gone were taken back as it announced (`resolveInterruptions`):

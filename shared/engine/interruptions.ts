@@ -222,8 +222,9 @@ export function interruptionEffects(
       continue;
     }
     const startBy = drainStartBy(end, now);
-    const gone = n.kind !== 'maintenance' || MAINTENANCE_ENDS.has(n.action ?? '');
-    if (gone) fx.leaving.set(pool.id, (fx.leaving.get(pool.id) ?? 0) + 1);
+    // Whether the node goes at the deadline (everything but maintenance the VM comes back from).
+    const ends = n.kind !== 'maintenance' || MAINTENANCE_ENDS.has(n.action ?? '');
+    if (ends) fx.leaving.set(pool.id, (fx.leaving.get(pool.id) ?? 0) + 1);
     if (n.kind === 'rebalance') {
       fx.rebalances.push({ instanceId: n.instanceId, poolId: pool.id, eventId: n.eventId });
       mark(pool, n.zone);
@@ -245,9 +246,9 @@ export function interruptionEffects(
       ...(startBy !== undefined ? { startBy: iso(startBy) } : {}),
       reason,
     });
-    if (gone && pool.removable !== false)
+    if (ends && pool.removable !== false)
       fx.removals.push({ type: 'remove-instance', poolId: pool.id, instanceId: n.instanceId, reason });
-    else if (gone) fx.notRemoved.set(pool.id, (fx.notRemoved.get(pool.id) ?? 0) + 1);
+    else if (ends) fx.notRemoved.set(pool.id, (fx.notRemoved.get(pool.id) ?? 0) + 1);
     if (n.kind !== 'maintenance') {
       // Lost in the offering the spot risk reads: the zone as the pool writes it, else the whole pool's.
       addLost(fx.lost, pool, mark(pool, n.zone));
@@ -260,7 +261,7 @@ export function interruptionEffects(
     reasons.add(
       'placement',
       'placement.interruption',
-      gone
+      ends
         ? `instance ${n.instanceId} of ${pool.id} is taken back by ${deadline}: ${when}; then removed, and replaced elsewhere now`
         : `instance ${n.instanceId} of ${pool.id} has maintenance by ${deadline}: ${when}; kept`,
       { poolId: pool.id, eventId: n.eventId },

@@ -15,7 +15,7 @@
  *     no longer records has no bridge left, and without any the state has none.
  */
 import type { SignalContext } from './signal-context.ts';
-import type { Action, DecisionState, SpotRiskState, WarmHold } from './types.ts';
+import type { Action, DecisionState, HandledInterruption, SpotRiskState, WarmHold } from './types.ts';
 import { noticeKeepsNode } from '../domain/signals.ts';
 import type { Pool } from '../domain/types.ts';
 
@@ -78,22 +78,14 @@ export function nextState(
         a.type === 'cordon-drain' && actions.some((r) => r.type === 'remove-instance' && r.instanceId === instanceId);
       const notice = sig.notices.find((n) => n.instanceId === instanceId);
       const kept = a.type === 'replace' || (notice !== undefined && noticeKeepsNode(notice.kind, notice.action));
-      next.interruptedInstances ??= [];
-      // A notice that ends a node handled earlier for one that kept it (readSignals let it through) replaces
-      // that record: the node now goes.
-      const earlier = next.interruptedInstances.findIndex((i) => i.instanceId === instanceId);
-      if (earlier >= 0 && next.interruptedInstances[earlier].kept && !kept)
-        next.interruptedInstances.splice(earlier, 1);
-      if (!next.interruptedInstances.some((i) => i.instanceId === instanceId)) {
-        next.interruptedInstances.push({
-          instanceId,
-          ...(a.type === 'replace' ? { poolId: a.fromPool } : a.poolId ? { poolId: a.poolId } : {}),
-          ...(a.type === 'cordon-drain' ? { deadline: a.deadline } : {}),
-          at: now.toISOString(),
-          ...(removing ? { removing: true as const } : {}),
-          ...(kept ? { kept: true as const } : {}),
-        });
-      }
+      remember(next, {
+        instanceId,
+        ...(a.type === 'replace' ? { poolId: a.fromPool } : a.poolId ? { poolId: a.poolId } : {}),
+        ...(a.type === 'cordon-drain' ? { deadline: a.deadline } : {}),
+        at: now.toISOString(),
+        ...(removing ? { removing: true as const } : {}),
+        ...(kept ? { kept: true as const } : {}),
+      });
     }
   }
   // A notice read after its node was taken back (`InstanceNotice.gone`) has no drain to remember it by: it is
@@ -101,11 +93,7 @@ export function nextState(
   // learned twice.
   for (const n of sig.notices) {
     if (!n.gone) continue;
-    next.interruptedInstances ??= [];
-    const earlier = next.interruptedInstances.findIndex((i) => i.instanceId === n.instanceId);
-    if (earlier >= 0 && !next.interruptedInstances[earlier].kept) continue;
-    if (earlier >= 0) next.interruptedInstances.splice(earlier, 1);
-    next.interruptedInstances.push({
+    remember(next, {
       instanceId: n.instanceId,
       ...(n.poolId ? { poolId: n.poolId } : {}),
       ...(n.deadline ? { deadline: n.deadline } : {}),
@@ -113,4 +101,17 @@ export function nextState(
     });
   }
   return next;
+}
+
+/**
+ * Records a handled interruption once per instance. A record of a notice that ends the node replaces one
+ * handled earlier for a notice that kept it (readSignals let the ending one through): the node now goes.
+ */
+function remember(next: DecisionState, handled: HandledInterruption): void {
+  next.interruptedInstances ??= [];
+  const earlier = next.interruptedInstances.findIndex((i) => i.instanceId === handled.instanceId);
+  if (earlier >= 0 && next.interruptedInstances[earlier].kept && !handled.kept)
+    next.interruptedInstances.splice(earlier, 1);
+  if (!next.interruptedInstances.some((i) => i.instanceId === handled.instanceId))
+    next.interruptedInstances.push(handled);
 }
