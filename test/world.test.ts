@@ -69,6 +69,69 @@ describe('World', () => {
     expect(w.instancesOf('aws-g5-spot')).toHaveLength(2);
   });
 
+  it('keeps an instance under notice in its group until its deadline, then replaces it', () => {
+    const w = new World({ start: T0 });
+    w.addPool(spec({ desired: 2, zones: ['us-east-1a', 'us-east-1b'] }));
+    const before = w.instancesOf('aws-g5-spot').map((i) => i.id);
+    w.setSpotCapacity('aws-g5-spot', 'us-east-1a', 0);
+    // Under notice it still holds its seat: nothing is launched, the group shows no seat unfilled.
+    expect(w.instancesOf('aws-g5-spot').map((i) => i.id)).toEqual(before);
+    expect(w.unfilledSeats(w.pool('aws-g5-spot')!)).toBe(0);
+    w.advance(119);
+    expect(w.instancesOf('aws-g5-spot')).toHaveLength(2);
+    // Gone at the deadline: the group launches its replacement where capacity is left.
+    w.advance(1);
+    const after = w.instancesOf('aws-g5-spot');
+    expect(after).toHaveLength(2);
+    expect(after.filter((i) => !before.includes(i.id)).map((i) => [i.zone, i.launchedAt])).toEqual([
+      ['us-east-1b', T0 + 120_000],
+    ]);
+    expect(w.pool('aws-g5-spot')!.desired).toBe(2);
+  });
+
+  it('lowers an Azure Spot scale set by the VM it evicts (evictionPolicy Delete), replacing nothing', () => {
+    const w = new World({ start: T0 });
+    w.addPool(
+      spec({ id: 'azure-spot', cloud: 'azure', kind: 'azure-vmss', name: 'vmss-spot', zones: ['1', '2'], desired: 3 }),
+    );
+    w.setSpotCapacity('azure-spot', '1', 0);
+    const leaving = w.instancesOf('azure-spot').filter((i) => i.state === 'terminating');
+    expect(leaving).toHaveLength(2);
+    expect(w.pool('azure-spot')!.desired).toBe(3);
+    w.advance(30);
+    expect(w.instancesOf('azure-spot')).toHaveLength(1);
+    expect(w.pool('azure-spot')!.desired).toBe(1);
+    // The capacity is the operator's to raise again.
+    expect(w.setDesired('azure-spot', 3).launched).toBe(2);
+  });
+
+  it('lowers an Azure Spot scale set only by seats the evicted VMs still held', () => {
+    const w = new World({ start: T0 });
+    w.addPool(
+      spec({ id: 'azure-spot', cloud: 'azure', kind: 'azure-vmss', name: 'vmss-spot', zones: ['1', '2'], desired: 4 }),
+    );
+    w.setSpotCapacity('azure-spot', '1', 0);
+    // A scale-in to the two VMs not under notice before the eviction: the evicted two held no seat.
+    w.setDesired('azure-spot', 2);
+    expect(w.instancesOf('azure-spot')).toHaveLength(4);
+    w.advance(30);
+    expect(w.instancesOf('azure-spot')).toHaveLength(2);
+    expect(w.pool('azure-spot')!.desired).toBe(2);
+  });
+
+  it('ends an instance under notice that the controller removes, lowering its group with it', () => {
+    const w = new World({ start: T0 });
+    w.addPool(spec({ desired: 2, zones: ['us-east-1a', 'us-east-1b'] }));
+    w.setSpotCapacity('aws-g5-spot', 'us-east-1a', 0);
+    const [leaving] = w.instancesOf('aws-g5-spot').filter((i) => i.state === 'terminating');
+    w.terminateInstance(leaving!.id, { decrementDesired: true });
+    expect(w.pool('aws-g5-spot')!.desired).toBe(1);
+    expect(w.instancesOf('aws-g5-spot')).toHaveLength(1);
+    // Replaced by the controller's own raise, in a zone with capacity.
+    w.setDesired('aws-g5-spot', 2);
+    expect(w.instancesOf('aws-g5-spot').map((i) => i.zone)).toEqual(['us-east-1b', 'us-east-1b']);
+  });
+
   it('launches reserved capacity only while the reservation is active, and ends it at its end', () => {
     const w = new World({ start: T0 });
     w.addReservation({

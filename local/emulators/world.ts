@@ -196,6 +196,19 @@ export type WorldEvent =
   | { type: 'launch-failed'; poolId: string; zone: string; count: number; reason: string; at: number }
   | { type: 'reservation'; reservationId: string; kind: 'active' | 'expiring' | 'expired'; at: number };
 
+/**
+ * Whether a group's capacity drops by one when the cloud takes one of its spot instances back, instead of the
+ * group launching a replacement: an Azure Spot scale set with evictionPolicy Delete (the emulator's, see
+ * azure/resources.ts) deletes the evicted VM with its disks, and new VMs come only from raising the scale
+ * set's instance count again, by hand or by autoscale (learn.microsoft.com, "Azure Spot Virtual Machines for
+ * Virtual Machine Scale Sets", Eviction policy); Spot Try Restore, which the emulator does not enable, would
+ * restore them opportunistically. Auto Scaling groups, EC2 Fleets of type `maintain` and managed instance
+ * groups replace it once it is gone.
+ */
+export function reclaimLowersCapacity(pool: Pick<WorldPool, 'cloud' | 'capacityType'>): boolean {
+  return pool.cloud === 'azure' && pool.capacityType === 'spot';
+}
+
 /** Notice each cloud gives before it takes spot capacity back. */
 export const SPOT_NOTICE_SECONDS: Record<Cloud, number> = { aws: 120, azure: 30, gcp: 30, kubernetes: 30 };
 
@@ -487,6 +500,17 @@ export class World {
   readyCount(poolId: string): number {
     return this.instancesOf(poolId).filter((i) => i.state === 'ready').length;
   }
+  /**
+   * The seats of a group its instances do not fill, which the group launches into: its desired count less the
+   * instances not under notice and those under notice. An instance the cloud is taking back is still a member
+   * of its group until it is gone (an Auto Scaling group replaces a Spot Instance once it is terminated, an EC2
+   * Fleet of type `maintain` and a managed instance group once it is interrupted or preempted; a scale set with
+   * evictionPolicy Delete lowers its capacity when it deletes it: `reclaimLowersCapacity`), so it holds its
+   * seat until its deadline.
+   */
+  unfilledSeats(pool: WorldPool): number {
+    return Math.max(0, pool.desired - this.instancesOf(pool.id).length);
+  }
 
   /**
    * Sets a group's desired count, as the cloud's group controller would: launches what is missing where
@@ -511,8 +535,8 @@ export class World {
     if (opts.deferLaunch) {
       // The group accepted the count but its launches failed (a capacity error the cloud reports
       // asynchronously): nothing starts now; the whole increase is a shortfall retried on the next advance.
-      const live = this.instancesOf(pool.id).filter((i) => i.state !== 'terminating').length;
-      if (live < desired) return { previous, desired, launched: 0, terminated: 0, shortfall: desired - live };
+      const shortfall = this.unfilledSeats(pool);
+      if (shortfall > 0) return { previous, desired, launched: 0, terminated: 0, shortfall };
     }
     const { launched, terminated, shortfall } = this.reconcile(pool);
     return { previous, desired, launched, terminated, shortfall };
@@ -1018,7 +1042,7 @@ export class World {
     for (const i of this.instances.values()) {
       if (i.state === 'pending' && now >= i.runningAt) this.transition(i, 'running');
       if (i.state === 'running' && now >= i.readyAt) this.transition(i, 'ready');
-      if (i.state === 'terminating' && i.terminateAt !== undefined && now >= i.terminateAt) this.finish(i);
+      if (i.state === 'terminating' && i.terminateAt !== undefined && now >= i.terminateAt) this.reclaim(i);
     }
     for (const w of this.warmInstances.values()) {
       if (w.phase === 'warming' && now >= w.warmAt) {
@@ -1032,6 +1056,23 @@ export class World {
   private transition(i: WorldInstance, state: InstanceState): void {
     i.state = state;
     this.emit({ type: 'instance-state', poolId: i.poolId, instanceId: i.id, state, at: this.clock });
+  }
+
+  /**
+   * An instance under notice reaches its deadline: the cloud takes it. A group that lowers its capacity then
+   * (`reclaimLowersCapacity`) loses the seat it held (one held while the instances fill no more than the desired
+   * count); any other group launches into it on its next reconcile.
+   */
+  private reclaim(i: WorldInstance): void {
+    const pool = this.requirePool(i.poolId);
+    if (pool.management !== 'instances' && reclaimLowersCapacity(pool)) {
+      const members = this.instancesOf(pool.id).length;
+      if (members <= pool.desired && pool.desired > 0) {
+        pool.desired -= 1;
+        pool.updatedAt = this.nowIso();
+      }
+    }
+    this.finish(i);
   }
 
   private finish(i: WorldInstance): void {
@@ -1072,7 +1113,8 @@ export class World {
   }
 
   private reconcile(pool: WorldPool): { launched: number; terminated: number; shortfall: number } {
-    // Terminating instances (under notice) no longer count towards the group's size: groups replace them.
+    // Instances under notice are members until they are gone: a surplus is taken from the others, and a
+    // group launches into their seats only then (`unfilledSeats`).
     const live = this.instancesOf(pool.id).filter((i) => i.state !== 'terminating');
     if (pool.management === 'instances') {
       // No group: the count is whatever runs.
@@ -1099,7 +1141,8 @@ export class World {
       this.reconcileWarm(pool);
       return { launched, terminated, shortfall: 0 };
     }
-    let missing = pool.desired - live.length;
+    // Instances under notice hold their seats until they are gone (`unfilledSeats`).
+    let missing = this.unfilledSeats(pool);
     if (missing > 0 && pool.warmPolicy?.autoResume) {
       const resumed = this.resumeWarm(pool, missing, live);
       launched += resumed;

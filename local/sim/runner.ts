@@ -16,7 +16,9 @@
  * - replacement time of a spot interruption notice: from the notice to the end of the first controller call
  *   that raised any pool's desired count (another pool, or the same one) at or after the notice. A notice
  *   without such a call within `replacementWindowSeconds` (default 30 min) is counted as not replaced (the
- *   cloud's own group may still have replaced it: that is not the controller's request);
+ *   cloud's own group may still have replaced it at its deadline, or the controller found the fleet big enough
+ *   without it: neither is the controller's request). An Azure Spot eviction lowers its scale set (the World's
+ *   `reclaimLowersCapacity`), so a call that sets it back raises it;
  * - the worst hour: the lowest SLO attainment of any clock hour (UTC) the run covers, from the per-step series.
  *
  * Start (`startMode`): each World starts with the controller's `initialDesired` counts (default: the demo

@@ -163,17 +163,19 @@ describe('against the emulator: a scale-out the platform could not place', () =>
     expect(env.world.instancesOf(ON_DEMAND_POOL.id).filter((i) => i.state !== 'terminating')).toHaveLength(1);
   });
 
-  it('lists none for a seat a Spot eviction vacated (Compute deletes an evicted VM)', async () => {
+  it('lists none after a Spot eviction (Compute deletes an evicted VM and lowers the capacity with it)', async () => {
     env = await startAzureTestEnv();
     const spot = refFor(SPOT_POOL);
     for (const zone of SPOT_POOL.zones) env.world.setSpotCapacity(SPOT_POOL.id, zone, 0);
     env.world.advance(600);
     expect(env.world.instancesOf(SPOT_POOL.id)).toHaveLength(0);
-    expect(env.world.pool(SPOT_POOL.id)!.desired).toBe(3);
+    // evictionPolicy Delete: no seat is left for the scale set to fill again.
+    expect(env.world.pool(SPOT_POOL.id)!.desired).toBe(0);
     const obs = await env.adapters.capacity.describePool(spot);
     expect(obs).not.toHaveProperty('launchFailures');
-    // A scale-out now fails for its own seats and the vacated ones alike.
-    await expect(env.adapters.capacity.setDesired(spot, { desired: 4, reason: 'burst' })).rejects.toThrow();
+    expect(obs.desired).toBe(0);
+    // Raising it again fails for the seats asked while the zones have no Spot capacity.
+    await expect(env.adapters.capacity.setDesired(spot, { desired: 2, reason: 'burst' })).rejects.toThrow();
     expect((await env.adapters.capacity.describePool(spot)).launchFailures).toHaveLength(2);
   });
 

@@ -241,6 +241,8 @@ export interface WarmLife {
 /** What the scripted controller saw at the end of a step (after its actions). */
 export interface Seen {
   at: number;
+  /** Each pool's desired count when the call began (the cloud's own changes since the last call included). */
+  desiredBefore: Record<string, number>;
   desired: Record<string, number>;
   /** Non-terminating instances per `pool|zone`, before and after the controller's actions. */
   heldBefore: Record<string, number>;
@@ -298,10 +300,12 @@ export class Scripted implements Controller {
     const world = ctx.world;
     this.snapWarm(ctx.now);
     const heldBefore = this.held();
+    const desiredBefore = Object.fromEntries(world.allPools().map((p) => [p.id, p.desired]));
     for (const a of this.script[ctx.stepIndex] ?? []) this.apply(a, ctx);
     this.snapWarm(ctx.now);
     this.seen.push({
       at: ctx.now,
+      desiredBefore,
       desired: Object.fromEntries(world.allPools().map((p) => [p.id, p.desired])),
       heldBefore,
       heldAfter: this.held(),

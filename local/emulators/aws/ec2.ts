@@ -112,12 +112,13 @@ function defaultCapacityType(ctx: RequestContext, pool: WorldPool): string {
 }
 
 function fleetData(ctx: RequestContext, pool: WorldPool): XmlObject {
-  const live = liveInstances(ctx, pool).filter((i) => i.state !== 'terminating');
+  // An instance under an interruption notice still runs, and the fleet counts it, until it is terminated.
+  const live = liveInstances(ctx, pool);
   const kind = defaultCapacityType(ctx, pool);
   const lt = launchTemplateOf(pool);
   const reservation = reservationOf(ctx, pool);
   return {
-    activityStatus: live.length < pool.desired ? 'pending_fulfillment' : 'fulfilled',
+    activityStatus: ctx.world.unfilledSeats(pool) > 0 ? 'pending_fulfillment' : 'fulfilled',
     createTime: createdAtOf(ctx, pool),
     fleetId: pool.name,
     fleetState: 'active',

@@ -50,8 +50,7 @@ export class FailedVms {
 
   /** The pool's failed VMs now, oldest first: at most one per seat the world has not filled. */
   of(pool: WorldPool): FailedVm[] {
-    const live = this.world.instancesOf(pool.id).filter((i) => i.state !== 'terminating').length;
-    const seats = Math.max(0, pool.desired - live);
+    const seats = this.world.unfilledSeats(pool);
     const list = this.byPool.get(pool.id) ?? [];
     while (list.length > seats) list.pop();
     this.byPool.set(pool.id, list);

@@ -18,7 +18,8 @@
  *     terminating  Deleting   PowerState/stopping  HealthState/unknown       (being removed)
  *   A Spot VM under a `Preempt` scheduled event keeps the state it had until the event's `NotBefore` (at least
  *   30 s on: the event starts then, or earlier if approved), as Azure keeps it; Compute deletes it then
- *   (evictionPolicy Delete) and it is no longer listed.
+ *   (evictionPolicy Delete): it is no longer listed, and `sku.capacity` is one lower (the World's
+ *   `reclaimLowersCapacity`).
  *   Readiness is exposed the way real fleets expose it: an Application Health extension on the scale set
  *   reports `vmHealth` in each VM's instance view.
  */

@@ -111,7 +111,8 @@ export function managedInstances(world: World, pool: WorldPool, project: string)
       version,
     });
   }
-  const shortfall = pool.desired - live.filter((i) => i.state !== 'terminating').length;
+  // A preempted VM is still the group's until it is gone (it holds its seat: `World.unfilledSeats`).
+  const shortfall = world.unfilledSeats(pool);
   for (let k = 0; k < shortfall; k++) {
     const zone = pool.zones[k % pool.zones.length]!;
     const name = `${pool.name}-${numericId(`pending/${pool.id}/${k}`).slice(-4)}`;
