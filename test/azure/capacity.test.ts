@@ -88,6 +88,9 @@ describe('describePool', () => {
     const shown = during.instances.filter((i) => ids.includes(i.id));
     expect(shown.map((i) => i.lifecycle)).toEqual(ids.map(() => 'ready'));
     expect(during.ready).toBe(3);
+    // Still members of the scale set: its capacity counts them, and nothing is launched in their place.
+    expect(during.desired).toBe(3);
+    expect(during.instances).toHaveLength(3);
     // The VM itself, over the SDK: running and healthy, provisioning Succeeded (not Deleting).
     const index = noticed[0]!.index;
     const res = await armRequest(
@@ -104,6 +107,9 @@ describe('describePool', () => {
     const after = await capacity.describePool(spot);
     expect(after.instances.filter((i) => ids.includes(i.id))).toEqual([]);
     expect(after.ready).toBe(3 - ids.length);
+    // evictionPolicy Delete: the capacity drops with them, and the scale set launches none in their place.
+    expect(after.desired).toBe(3 - ids.length);
+    expect(after.instances).toHaveLength(3 - ids.length);
   });
 
   it('reads every page of the VM list', async () => {

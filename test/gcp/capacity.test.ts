@@ -77,10 +77,26 @@ describe('describePool', () => {
     env = await startEnv();
     env.world.setSpotCapacity(ZONAL.id, 'us-central1-a', 2);
     const obs = await env.gcp.capacity.describePool(refOf(ZONAL));
-    // Capacity 2 for 3 spot VMs: the newest gets the 30 s notice (STOPPING); the group wants a
-    // replacement it cannot launch, which is not a VM and is not listed.
+    // Capacity 2 for 3 spot VMs: the newest gets the 30 s notice (STOPPING), and is still the group's: no
+    // creation is pending for its seat.
     expect(obs.instances.map((i) => i.lifecycle).sort()).toEqual(['ready', 'ready', 'terminating']);
     expect(obs.ready).toBe(2);
+    expect(obs).not.toHaveProperty('launchFailures');
+  });
+
+  it('recreates a preempted spot VM once it is gone, where a zone has capacity', async () => {
+    env = await startEnv();
+    const before = env.world.instancesOf(ZONAL.id).map((i) => i.id);
+    env.world.setSpotCapacity(ZONAL.id, 'us-central1-a', 2);
+    env.world.advance(29);
+    expect((await env.gcp.capacity.describePool(refOf(ZONAL))).instances).toHaveLength(3);
+    env.world.setSpotCapacity(ZONAL.id, 'us-central1-a', 3);
+    env.world.advance(1);
+    // Gone at its deadline; the group launches into its seat (booting), its target size unchanged.
+    const obs = await env.gcp.capacity.describePool(refOf(ZONAL));
+    expect(obs.desired).toBe(3);
+    expect(obs.instances.filter((i) => !before.includes(i.id)).map((i) => i.lifecycle)).toEqual(['pending']);
+    expect(obs.instances).toHaveLength(3);
   });
 
   it('pages through listManagedInstances (7 instances, pages of 3 = 3 calls)', async () => {
