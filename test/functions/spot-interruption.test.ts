@@ -343,10 +343,17 @@ describe('spot-interruption function', () => {
     // The forwarder put the document on the bus at T0; its decision runs 60 s later (a delayed delivery, a
     // retry), when Azure has deleted the VM (evictionPolicy Delete) 30 s after its notice.
     h = await startHarness({ desired: { 'azure-a100-spot': 2 }, block: null });
+    const before = h.desired();
     const [victim] = takeBack(h, 'azure-a100-spot', 1);
     h.world.advance(60);
     expect(h.world.instance(victim!.id)).toBeUndefined();
+    // Deleting the evicted VM lowered the scale set's capacity: nothing launches in its place on its own.
+    expect(h.desired()['azure-a100-spot']).toBe(1);
+    const total = (d: Record<string, number>) => Object.values(d).reduce((a, b) => a + b, 0);
     const result = await h.invoke('spot-interruption', latePreempt(victim!, T0 + 30_000));
+    // The decision that reads the notice replaces it, in another offering (its zone is backed off).
+    expect(total(h.desired())).toBe(total(before));
+    expect(h.desired()['aws-g5-spot']).toBe(before['aws-g5-spot']! + 1);
     expect(result).toMatchObject({ status: 'decided', decisions: [{ fleetId: FLEET }] });
     expect(h.world.callsTo('kubernetes', 'pods.eviction.create')).toEqual([]);
     expect(h.world.callsTo('arm', 'virtualMachineScaleSets.deleteInstances')).toEqual([]);
