@@ -617,6 +617,18 @@ describe('fixed: a --state-dir that is a file is a usage error naming the flag (
   });
 });
 
+describe('fixed: reset with a --state-dir under a file is a usage error naming the flag (was exit 1, a raw ENOTDIR)', () => {
+  // Counterexample: `autoscaler reset --state-dir blocker/report.html` (blocker a file) -> exit 1, "autoscaler
+  // reset: ENOTDIR: not a directory, lstat '.../blocker/report.html/world.json'". local/cli/commands/ops.ts
+  // resetLocal let rm's error through, where every other command reads the state directory through
+  // servingInfo, which says it as a usage error.
+  it('reset --state-dir FILE/sub', async () => {
+    const r = await run(['reset', '--state-dir', 'blocker/report.html']);
+    expect(r.code, r.err).toBe(2);
+    expect(r.err).toContain('--state-dir');
+  });
+});
+
 describe('fixed: simulate: a --config that does not validate (or a --trace/--spot-trace that does not parse) is exit 2 naming the flag', () => {
   // Counterexample: `autoscaler simulate --config garbage.json` (garbage.json: `{ not json`) -> exit 1,
   // "autoscaler simulate: .../garbage.json: (root): not valid JSON ..." (the flag not named); likewise

@@ -114,7 +114,9 @@ export async function openWorld(stateDir: string, resolved: ResolvedConfig, now:
   try {
     text = await readFile(join(stateDir, WORLD_FILE), 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR') throw new UsageError(`--state-dir ${stateDir}: not a directory`);
+    if (code !== 'ENOENT') throw e;
   }
   if (text === undefined) world = new World({ start: now });
   else {
@@ -268,8 +270,16 @@ export async function runOps(command: string, o: OpsOptions, io: CliIo): Promise
 export async function resetLocal(o: { stateDir: string; function?: string }, io: CliIo): Promise<number> {
   if (o.function !== undefined) throw new UsageError('reset clears the local world only; it takes no --function');
   const dir = resolve(io.cwd, o.stateDir);
-  await rm(join(dir, WORLD_FILE), { force: true });
-  await rm(join(dir, TABLE_DIR), { recursive: true, force: true });
+  try {
+    await rm(join(dir, WORLD_FILE), { force: true });
+    await rm(join(dir, TABLE_DIR), { recursive: true, force: true });
+  } catch (e) {
+    // A state directory that is a file (or under one): the flag's value is wrong, said as such (exit 2), as
+    // every other command says it (servingInfo).
+    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new UsageError(`--state-dir ${o.stateDir}: not a directory`);
+    throw e;
+  }
   io.stdout(`local world reset: ${dir} (the next command seeds every pool at its minimum)`);
   return OK;
 }
