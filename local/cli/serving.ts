@@ -19,6 +19,16 @@ export interface ServeInfo {
   ops: string;
 }
 
+/**
+ * What a failed read or write under a state directory throws: a state directory that is a file (or under one)
+ * is the flag's wrong value, said as such (a usage error naming it, exit 2); any other error as it came.
+ */
+export function stateDirError(e: unknown, stateDir: string): unknown {
+  return (e as NodeJS.ErrnoException).code === 'ENOTDIR'
+    ? new UsageError(`--state-dir ${stateDir}: not a directory`)
+    : e;
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -36,9 +46,7 @@ export async function servingInfo(stateDir: string): Promise<ServeInfo | undefin
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    // A state directory that is a file (or under one): the flag's value is wrong, said as such (exit 2).
-    if (code === 'ENOTDIR') throw new UsageError(`--state-dir ${stateDir}: not a directory`);
-    throw e;
+    throw stateDirError(e, stateDir);
   }
   let info: ServeInfo;
   try {

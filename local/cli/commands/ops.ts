@@ -24,6 +24,7 @@ import type { HandlerResult } from '../../../shared/runtime/handler.ts';
 import type { World, WorldSnapshot } from '../../emulators/world.ts';
 import { formatAge, type OpsOptions } from '../args.ts';
 import { type CliIo, UsageError } from '../io.ts';
+import { servingInfo, stateDirError } from '../serving.ts';
 import { table } from '../table.ts';
 
 /** Exit codes (main.ts documents them). */
@@ -114,9 +115,7 @@ export async function openWorld(stateDir: string, resolved: ResolvedConfig, now:
   try {
     text = await readFile(join(stateDir, WORLD_FILE), 'utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOTDIR') throw new UsageError(`--state-dir ${stateDir}: not a directory`);
-    if (code !== 'ENOENT') throw e;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw stateDirError(e, stateDir);
   }
   if (text === undefined) world = new World({ start: now });
   else {
@@ -160,7 +159,6 @@ async function invokeLocal(
       import('../../handler.ts'),
       import('../../dynalite.ts'),
     ]);
-  const { servingInfo } = await import('../serving.ts');
   const serving = await servingInfo(stateDir);
   if (serving) {
     // The world is served: the command runs there, on the live world (which follows the clock by itself).
@@ -274,11 +272,7 @@ export async function resetLocal(o: { stateDir: string; function?: string }, io:
     await rm(join(dir, WORLD_FILE), { force: true });
     await rm(join(dir, TABLE_DIR), { recursive: true, force: true });
   } catch (e) {
-    // A state directory that is a file (or under one): the flag's value is wrong, said as such (exit 2), as
-    // every other command says it (servingInfo).
-    if ((e as NodeJS.ErrnoException).code === 'ENOTDIR')
-      throw new UsageError(`--state-dir ${o.stateDir}: not a directory`);
-    throw e;
+    throw stateDirError(e, o.stateDir);
   }
   io.stdout(`local world reset: ${dir} (the next command seeds every pool at its minimum)`);
   return OK;
